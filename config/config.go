@@ -1,0 +1,268 @@
+// Package config reads the environment once into a typed Config. It is the
+// only code that reads the environment; run passes each part on.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Secret is a string that never prints: fmt and slog show it redacted.
+type Secret string
+
+// String redacts the secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// LogValue redacts the secret in slog output.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// Reveal returns the secret's value, for the code that signs with it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Config is every setting of the app. See the README's configuration table.
+type Config struct {
+	Addr            string        // HPP_ADDR
+	PublicURL       *url.URL      // HPP_PUBLIC_URL, no trailing slash
+	Database        string        // HPP_DATABASE: SQLite path (or postgres:// URL)
+	APIKey          Secret        // HPP_API_KEY: merchant API bearer key
+	LinkSecret      Secret        // HPP_LINK_SECRET: signs /pay links
+	SessionKey      Secret        // HPP_SESSION_KEY: cookies and socket tokens
+	MerchantName    string        // HPP_MERCHANT_NAME
+	MerchantOrigins []string      // HPP_MERCHANT_ORIGINS
+	Methods         []string      // HPP_METHODS
+	PaymentWindow   time.Duration // HPP_PAYMENT_WINDOW
+	ReconcileEvery  time.Duration // HPP_RECONCILE_INTERVAL
+	LogLevel        slog.Level    // HPP_LOG_LEVEL
+	TrustedProxies  []string      // HPP_TRUSTED_PROXIES
+
+	Sandbox          bool // on exactly when LATIPAY_API_KEY is unset
+	LatipayURL       string
+	LatipayUserID    string
+	LatipayKey       Secret
+	Wallets          map[string]string // currency -> wallet id
+	SandboxCallbacks time.Duration     // HPP_SANDBOX_CALLBACK_INTERVAL
+
+	Generated []string // names of settings generated because unset (sandbox)
+}
+
+// weak are values seen in documentation that must never guard real money.
+var weak = map[string]bool{"111222333": true, "changeme": true, "secret": true, "password": true}
+
+// Load reads and validates every setting, reporting all problems at once.
+func Load(getenv func(string) string) (Config, error) {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	secret := func(name string) Secret {
+		v, f := getenv(name), getenv(name+"_FILE")
+		if v != "" && f != "" {
+			bad(name, "set either %s or %s_FILE, not both", name, name)
+		}
+		if f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				bad(name+"_FILE", "cannot read the file")
+				return ""
+			}
+			v = string(b)
+		}
+		return Secret(strings.TrimSpace(v))
+	}
+	dur := func(name string, def time.Duration, min time.Duration) time.Duration {
+		v := get(name, "")
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < min {
+			bad(name, "must be a duration of at least %s, such as %q", min, def.String())
+			return def
+		}
+		return d
+	}
+	c := Config{
+		Addr:             get("HPP_ADDR", ":8080"),
+		Database:         get("HPP_DATABASE", "hpp.db"),
+		MerchantName:     get("HPP_MERCHANT_NAME", "Demo Shop"),
+		APIKey:           secret("HPP_API_KEY"),
+		LinkSecret:       secret("HPP_LINK_SECRET"),
+		SessionKey:       secret("HPP_SESSION_KEY"),
+		LatipayKey:       secret("LATIPAY_API_KEY"),
+		LatipayUserID:    get("LATIPAY_USER_ID", ""),
+		PaymentWindow:    dur("HPP_PAYMENT_WINDOW", 15*time.Minute, 30*time.Second),
+		ReconcileEvery:   dur("HPP_RECONCILE_INTERVAL", 5*time.Second, 100*time.Millisecond),
+		SandboxCallbacks: dur("HPP_SANDBOX_CALLBACK_INTERVAL", 30*time.Second, 100*time.Millisecond),
+		Wallets:          map[string]string{},
+	}
+	c.Sandbox = c.LatipayKey == ""
+
+	pub := strings.TrimRight(get("HPP_PUBLIC_URL", "http://localhost:8080"), "/")
+	u, err := url.Parse(pub)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		bad("HPP_PUBLIC_URL", "must be an absolute http(s) URL such as https://pay.example.com")
+	} else {
+		c.PublicURL = u
+		if !c.Sandbox && u.Scheme != "https" && !isLocal(u.Hostname()) {
+			bad("HPP_PUBLIC_URL", "must use https when taking real payments")
+		}
+	}
+	if _, _, err := splitHostPort(c.Addr); err != nil {
+		bad("HPP_ADDR", "must be host:port or :port, such as :8080")
+	}
+	c.MerchantOrigins = parseOrigins(get("HPP_MERCHANT_ORIGINS", ""), c.Sandbox, bad)
+	c.Methods = parseMethods(get("HPP_METHODS", "wechat,alipay"), bad)
+	switch lv := strings.ToLower(get("HPP_LOG_LEVEL", "info")); lv {
+	case "debug", "info", "warn", "error":
+		_ = c.LogLevel.UnmarshalText([]byte(lv))
+	default:
+		bad("HPP_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	if v := get("HPP_TRUSTED_PROXIES", ""); v != "" {
+		c.TrustedProxies = splitList(v)
+	}
+	for _, cur := range []string{"NZD", "AUD", "CNY"} {
+		if w := get("LATIPAY_WALLET_"+cur, ""); w != "" {
+			c.Wallets[cur] = w
+		}
+	}
+
+	if c.Sandbox {
+		c.LatipayUserID = "U000000001"
+		c.Wallets = map[string]string{"NZD": "W000000001", "AUD": "W000000002", "CNY": "W000000003"}
+		c.LatipayKey = Secret(randomHex(32))
+		if c.PublicURL != nil {
+			c.LatipayURL = c.PublicURL.String() + "/sandbox/latipay"
+		}
+		for name, s := range map[string]*Secret{"HPP_API_KEY": &c.APIKey, "HPP_LINK_SECRET": &c.LinkSecret, "HPP_SESSION_KEY": &c.SessionKey} {
+			if *s == "" {
+				*s = Secret(randomHex(24))
+				c.Generated = append(c.Generated, name)
+			}
+		}
+	} else {
+		c.LatipayURL = get("LATIPAY_API_URL", "https://api.latipay.net")
+		if lu, err := url.Parse(c.LatipayURL); err != nil || (lu.Scheme != "https" && !isLocal(lu.Hostname())) || lu.Host == "" {
+			bad("LATIPAY_API_URL", "must be an https URL such as https://api.latipay.net")
+		}
+		if c.LatipayUserID == "" {
+			bad("LATIPAY_USER_ID", "is required with LATIPAY_API_KEY (your Latipay user id, such as U000334333)")
+		}
+		if len(c.Wallets) == 0 {
+			bad("LATIPAY_WALLET_NZD", "at least one of LATIPAY_WALLET_NZD, LATIPAY_WALLET_AUD or LATIPAY_WALLET_CNY is required")
+		}
+		if weak[c.LatipayKey.Reveal()] {
+			bad("LATIPAY_API_KEY", "is an example value from the documentation")
+		}
+		strong := func(name string, s Secret, required bool) {
+			switch {
+			case s == "" && required:
+				bad(name, "is required when taking real payments (at least 32 random characters)")
+			case s != "" && (len(s) < 32 || weak[s.Reveal()]):
+				bad(name, "must be at least 32 random characters")
+			}
+		}
+		strong("HPP_API_KEY", c.APIKey, true)
+		strong("HPP_SESSION_KEY", c.SessionKey, true)
+		strong("HPP_LINK_SECRET", c.LinkSecret, false)
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// Currencies returns the currencies that have a wallet.
+func (c Config) Currencies() []string {
+	var out []string
+	for _, cur := range []string{"NZD", "AUD", "CNY"} {
+		if c.Wallets[cur] != "" {
+			out = append(out, cur)
+		}
+	}
+	return out
+}
+
+func parseOrigins(v string, sandbox bool, bad func(string, string, ...any)) []string {
+	var out []string
+	for _, o := range splitList(v) {
+		u, err := url.Parse(o)
+		local := err == nil && isLocal(u.Hostname())
+		if err != nil || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" ||
+			(u.Scheme != "https" && !(u.Scheme == "http" && (sandbox || local))) || strings.Contains(o, "*") {
+			bad("HPP_MERCHANT_ORIGINS", "%q is not an origin such as https://shop.example.com (no paths, no wildcards)", o)
+			continue
+		}
+		out = append(out, u.Scheme+"://"+strings.ToLower(u.Host))
+	}
+	return out
+}
+
+func parseMethods(v string, bad func(string, string, ...any)) []string {
+	var out []string
+	for _, m := range splitList(strings.ToLower(v)) {
+		switch m {
+		case "wechat", "alipay", "upi_upop":
+			out = append(out, m)
+		default:
+			bad("HPP_METHODS", "%q is not one of wechat, alipay, upi_upop", m)
+		}
+	}
+	if len(out) == 0 {
+		bad("HPP_METHODS", "must name at least one method")
+	}
+	return out
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	i := strings.LastIndex(addr, ":")
+	if i < 0 {
+		return "", 0, errors.New("no port")
+	}
+	p, err := strconv.Atoi(addr[i+1:])
+	if err != nil || p < 0 || p > 65535 {
+		return "", 0, errors.New("bad port")
+	}
+	return addr[:i], p, nil
+}
+
+func isLocal(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// maxAPIBody caps merchant API request bodies.
+const maxAPIBody = 64 << 10
+
+// requireAPIKey checks "Authorization: Bearer <key>" in constant time.
+func (s *Server) requireAPIKey() gin.HandlerFunc {
+	want := sha256.Sum256([]byte(s.opts.APIKey))
+	return func(c *gin.Context) {
+		key, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(key))
+		if !ok || s.opts.APIKey == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			c.Header("WWW-Authenticate", `Bearer realm="hpp"`)
+			s.respondError(c, errUnauthorized)
+			return
+		}
+		c.Next()
+	}
+}
+
+// createRequest is the body of POST /api/v1/payments. Amount must be a
+// JSON string: numbers are refused so no float ever touches money.
+type createRequest struct {
+	Amount        json.RawMessage `json:"amount"`
+	Currency      string          `json:"currency"`
+	Reference     string          `json:"reference"`
+	Description   string          `json:"description"`
+	ReturnURL     string          `json:"return_url"`
+	CancelURL     string          `json:"cancel_url"`
+	PaymentMethod string          `json:"payment_method"`
+	ExpiresIn     int64           `json:"expires_in"`
+}
+
+// handlePaymentCreate serves POST /api/v1/payments.
+func (s *Server) handlePaymentCreate(svc interface {
+	Create(ctx context.Context, in payments.CreateInput, idemKey string) (payments.Payment, bool, error)
+	CheckoutURL(id string) string
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req createRequest
+		dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			s.respondError(c, &payments.ValidationError{Problems: []string{"the body must be a JSON object with the documented fields (" + jsonProblem(err) + ")"}})
+			return
+		}
+		var amount string
+		if len(req.Amount) > 0 && (req.Amount[0] != '"' || json.Unmarshal(req.Amount, &amount) != nil) {
+			s.respondError(c, &payments.ValidationError{Problems: []string{`amount must be a string such as "12.50", not a number`}})
+			return
+		}
+		if req.ExpiresIn < 0 || req.ExpiresIn > 7*24*3600 {
+			req.ExpiresIn = -1
+		}
+		key := c.GetHeader("Idempotency-Key")
+		if len(key) > 255 {
+			s.respondError(c, &payments.ValidationError{Problems: []string{"Idempotency-Key must be at most 255 characters"}})
+			return
+		}
+		if key != "" {
+			key = "api:" + key
+		}
+		p, created, err := svc.Create(c.Request.Context(), payments.CreateInput{
+			Amount: amount, Currency: req.Currency, Reference: req.Reference, Description: req.Description,
+			ReturnURL: req.ReturnURL, CancelURL: req.CancelURL, Method: req.PaymentMethod,
+			ExpiresIn: time.Duration(req.ExpiresIn) * time.Second, Source: "api",
+		}, key)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		if !created {
+			c.Header("Idempotent-Replayed", "true")
+		}
+		c.JSON(http.StatusCreated, paymentJSON(p, svc.CheckoutURL(p.ID)))
+	}
+}
+
+// handlePaymentShow serves GET /api/v1/payments/:id.
+func (s *Server) handlePaymentShow(svc interface {
+	Get(ctx context.Context, id string) (payments.Payment, error)
+	CheckoutURL(id string) string
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := svc.Get(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, paymentJSON(p, svc.CheckoutURL(p.ID)))
+	}
+}
+
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case asErr(err, &se):
+		return fmt.Sprintf("invalid JSON at byte %d", se.Offset)
+	case asErr(err, &te):
+		return fmt.Sprintf("%s has the wrong type", te.Field)
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "the body could not be read"
+}

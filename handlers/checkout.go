@@ -1,0 +1,164 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// checkoutReader is what rendering a checkout needs.
+type checkoutReader interface {
+	Get(ctx context.Context, id string) (payments.Payment, error)
+	CurrentQR(ctx context.Context, p payments.Payment) (payments.Attempt, bool)
+	Methods() []payments.Method
+}
+
+// checkoutStarter also starts attempts.
+type checkoutStarter interface {
+	checkoutReader
+	Start(ctx context.Context, in payments.StartInput) (payments.Started, error)
+}
+
+// handleCheckoutShow serves GET /checkout/:id. A preselected method starts
+// at once on the first visit: the QR on a desktop, the redirect on a phone.
+func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := svc.Get(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		if p.Method != "" && p.Attempts == 0 && p.Status == payments.StatusCreated {
+			if _, ok := payments.FlowFor(deviceOf(c.Request.UserAgent()), p.Method); ok {
+				s.start(c, svc, p.ID, string(p.Method))
+				return
+			}
+		}
+		s.renderCheckout(c, svc, p, "", http.StatusOK)
+	}
+}
+
+// handleCheckoutPanel serves GET /checkout/:id/panel, the live part of the
+// page that the script swaps in when the status changes.
+func (s *Server) handleCheckoutPanel(svc checkoutReader) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := svc.Get(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		s.render(c, http.StatusOK, views.CheckoutPanel(s.checkoutVM(c, svc, p, "")))
+	}
+}
+
+// handleCheckoutStart serves POST /checkout/:id/start: the shopper chose a
+// method.
+func (s *Server) handleCheckoutStart(svc checkoutStarter) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 8<<10)
+		s.start(c, svc, c.Param("id"), c.PostForm("method"))
+	}
+}
+
+// start begins an attempt and sends the shopper where it leads.
+func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
+	st, err := svc.Start(c.Request.Context(), payments.StartInput{
+		PaymentID: id, Method: method, Device: deviceOf(c.Request.UserAgent()), ClientIP: c.ClientIP(),
+	})
+	switch {
+	case err == nil && st.RedirectURL != "":
+		c.Redirect(http.StatusSeeOther, st.RedirectURL)
+	case err == nil || errors.Is(err, payments.ErrNotPayable):
+		c.Redirect(http.StatusSeeOther, CheckoutPath(id))
+	case st.Payment.ID != "":
+		f, _ := classify(err)
+		s.renderCheckout(c, svc, st.Payment, s.localizer(c).T(f.messageID), f.status)
+	default:
+		s.respondError(c, err)
+	}
+}
+
+// handleCheckoutReturn serves GET /checkout/:id/return, where Latipay sends
+// the shopper back. It shows the server's truth, never the redirect's claim.
+func (s *Server) handleCheckoutReturn(svc interface {
+	checkoutReader
+	HandleReturn(ctx context.Context, id string, q url.Values) (payments.Payment, error)
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := svc.HandleReturn(c.Request.Context(), c.Param("id"), c.Request.URL.Query())
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		s.renderCheckout(c, svc, p, "", http.StatusOK)
+	}
+}
+
+// handleStatusShow serves GET /checkout/:id/status, the JSON the page polls
+// while its socket is down.
+func (s *Server) handleStatusShow(svc checkoutReader) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := svc.Get(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "No payment with that id."}})
+			return
+		}
+		c.JSON(http.StatusOK, statusJSON(p))
+	}
+}
+
+// statusMessage is what the status endpoint and the socket send.
+type statusMessage struct {
+	Status  string `json:"status"`
+	Version int64  `json:"version"`
+}
+
+func statusJSON(p payments.Payment) statusMessage {
+	return statusMessage{Status: string(p.Status), Version: p.Version}
+}
+
+func (s *Server) renderCheckout(c *gin.Context, svc checkoutReader, p payments.Payment, msg string, status int) {
+	vm := s.checkoutVM(c, svc, p, msg)
+	if !p.Status.Final() {
+		vm.Refresh = 5
+	}
+	s.render(c, status, views.CheckoutPage(vm))
+}
+
+// checkoutVM shapes a payment for the checkout page.
+func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payment, msg string) views.Checkout {
+	now := s.opts.Now()
+	vm := views.Checkout{
+		Page: s.page(s.localizer(c).T("checkout.title", s.opts.MerchantName), true),
+		ID:   p.ID, Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency),
+		AmountCNY: p.AmountCNY, Rate: p.CurrencyRate, Description: p.Description, Reference: p.Reference,
+		Status: string(p.Status), Version: p.Version, PaidLate: p.PaidLate, Error: msg,
+		StartURL: CheckoutPath(p.ID) + "/start", ChooseURL: CheckoutPath(p.ID) + "?choose=1",
+		ExpiresAt: p.ExpiresAt.UTC().Format(time.RFC3339), ExpiresText: p.ExpiresAt.UTC().Format("15:04"),
+		StatusURL: CheckoutPath(p.ID) + "/status", PanelURL: CheckoutPath(p.ID) + "/panel",
+		SocketURL: CheckoutPath(p.ID) + "/ws?t=" + socketToken(s.opts.TokenKey, p.ID, now),
+		BackURL:   p.ReturnURL,
+	}
+	if (p.Status == payments.StatusExpired || p.Status == payments.StatusCanceled) && p.CancelURL != "" {
+		vm.BackURL = p.CancelURL
+	}
+	device := deviceOf(c.Request.UserAgent())
+	for _, m := range payments.MethodsFor(device, svc.Methods()) {
+		f, _ := payments.FlowFor(device, m)
+		vm.Methods = append(vm.Methods, views.Method{Value: string(m), Hosted: f.Hosted})
+	}
+	if a, ok := svc.CurrentQR(c.Request.Context(), p); ok && c.Query("choose") == "" {
+		vm.QR = &views.QR{ImageURL: CheckoutPath(p.ID) + "/qr.png?ref=" + a.Reference, Method: string(a.Method), Reference: a.Reference}
+		if s.opts.Sandbox != nil {
+			vm.QR.SimulateURL, vm.QR.ReturnTo = SandboxPath+"/simulate", CheckoutPath(p.ID)
+		}
+	}
+	return vm
+}

@@ -1,0 +1,100 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+var (
+	errMethod       = errors.New("handlers: method not allowed")
+	errUnauthorized = errors.New("handlers: unauthorized")
+	errBadRequest   = errors.New("handlers: bad request")
+	errRateLimited  = errors.New("handlers: rate limited")
+)
+
+// failure is how one kind of error looks to people and programs.
+type failure struct {
+	status    int
+	code      string // API error code
+	message   string // API message, safe to show
+	messageID string // page message id
+}
+
+// failures maps domain errors to responses. Order matters: first match wins.
+var failures = []struct {
+	err error
+	f   failure
+}{
+	{payments.ErrNotFound, failure{http.StatusNotFound, "not_found", "No payment with that id.", "error.notfound"}},
+	{payments.ErrIdempotencyReuse, failure{http.StatusUnprocessableEntity, "idempotency_key_reused", "This Idempotency-Key was used with a different request.", "error.conflict"}},
+	{payments.ErrConflict, failure{http.StatusConflict, "conflict", "A request with this Idempotency-Key is still being processed.", "error.conflict"}},
+	{payments.ErrLinkExpired, failure{http.StatusGone, "link_expired", "This payment link has expired.", "error.expiredlink"}},
+	{payments.ErrLinkSignature, failure{http.StatusForbidden, "bad_link", "This payment link is not valid.", "error.badlink"}},
+	{payments.ErrInvalid, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
+	{payments.ErrNotPayable, failure{http.StatusConflict, "not_payable", "This payment can no longer be paid.", "error.notpayable"}},
+	{payments.ErrTooManyAttempts, failure{http.StatusTooManyRequests, "too_many_attempts", "Too many attempts for this payment.", "error.toomany"}},
+	{payments.ErrRefundTooLarge, failure{http.StatusUnprocessableEntity, "refund_too_large", "The refund exceeds the amount paid.", "error.invalid"}},
+	{payments.ErrNotRefundable, failure{http.StatusConflict, "not_refundable", "This payment cannot be refunded.", "error.invalid"}},
+	{payments.ErrGatewayRejected, failure{http.StatusBadGateway, "gateway_rejected", "Latipay refused the request.", "error.unavailable"}},
+	{payments.ErrGatewayUnavailable, failure{http.StatusServiceUnavailable, "gateway_unavailable", "Latipay is not answering; try again shortly.", "error.unavailable"}},
+	{payments.ErrBadSignature, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be verified.", "error.unavailable"}},
+	{payments.ErrMalformed, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be read.", "error.unavailable"}},
+	{errUnauthorized, failure{http.StatusUnauthorized, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.", "error.invalid"}},
+	{errBadRequest, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
+	{errMethod, failure{http.StatusMethodNotAllowed, "method_not_allowed", "That method is not allowed here.", "error.invalid"}},
+	{errRateLimited, failure{http.StatusTooManyRequests, "rate_limited", "Too many requests; retry after the time in Retry-After.", "error.ratelimited"}},
+}
+
+// classify finds the failure for err; unknown errors are 500s.
+func classify(err error) (failure, bool) {
+	for _, x := range failures {
+		if errors.Is(err, x.err) {
+			return x.f, true
+		}
+	}
+	return failure{http.StatusInternalServerError, "internal", "Something went wrong; quote the request id.", "error.internal"}, false
+}
+
+// respondError is the one error funnel: it logs unknown errors once, with
+// the request id, and answers JSON on the API and a friendly page
+// elsewhere. Internal error text never reaches a response.
+func (s *Server) respondError(c *gin.Context, err error) {
+	f, known := classify(err)
+	if !known {
+		s.log.Error("request failed", "request_id", requestID(c), "err", err)
+	}
+	if c.GetBool("api") {
+		msg := f.message
+		var ve *payments.ValidationError
+		if errors.As(err, &ve) {
+			msg = joinProblems(ve.Problems)
+		}
+		var ge *payments.GatewayError
+		if errors.As(err, &ge) {
+			msg = "Latipay refused the request: " + ge.Message
+		}
+		body := gin.H{"code": f.code, "message": msg}
+		if !known {
+			body["request_id"] = requestID(c)
+		}
+		c.AbortWithStatusJSON(f.status, gin.H{"error": body})
+		return
+	}
+	e := views.Error{Page: s.page("Error", false), Status: f.status, MessageID: f.messageID}
+	if !known {
+		e.Arg = requestID(c)
+	}
+	s.render(c, f.status, views.ErrorPage(e))
+	c.Abort()
+}
+
+func joinProblems(p []string) string {
+	msg := strings.Join(p, "; ") + "."
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}

@@ -1,0 +1,32 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// handleLinkOpen serves GET /pay?amount=..&currency=..&reference=..&sig=..:
+// a signed payment link for merchants with no backend. The first visit
+// creates the payment; every later visit with the same reference finds it.
+func (s *Server) handleLinkOpen(svc interface {
+	Create(ctx context.Context, in payments.CreateInput, idemKey string) (payments.Payment, bool, error)
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		q := c.Request.URL.Query()
+		in, err := payments.VerifyLink(s.opts.LinkSecret, q, s.opts.Now())
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		p, _, err := svc.Create(c.Request.Context(), in, "link:"+in.Reference)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, CheckoutPath(p.ID))
+	}
+}

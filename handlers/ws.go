@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/websocket"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/hub"
+)
+
+// Socket timings and limits (reliability-security.md, WebSocket defaults).
+const (
+	writeWait      = 10 * time.Second
+	pongWait       = 60 * time.Second
+	pingPeriod     = 25 * time.Second
+	maxMessageSize = 512
+)
+
+// handleSocket serves GET /checkout/:id/ws?t=<token>. Order matters:
+// upgrade, subscribe, then send the current state, so an update that races
+// the page load is never missed. It closes after a final state.
+func (s *Server) handleSocket(svc interface {
+	Get(ctx context.Context, id string) (payments.Payment, error)
+}) gin.HandlerFunc {
+	up := websocket.Upgrader{
+		ReadBufferSize: 512, WriteBufferSize: 1024,
+		CheckOrigin: func(r *http.Request) bool {
+			o := r.Header.Get("Origin")
+			return o == s.origin || o == "" // no Origin: not a browser; the token still applies
+		},
+	}
+	return func(c *gin.Context) {
+		id := c.Param("id")
+		if !payments.ValidPaymentID(id) || !checkSocketToken(s.opts.TokenKey, id, c.Query("t"), s.opts.Now()) {
+			c.String(http.StatusUnauthorized, "invalid or expired token")
+			return
+		}
+		conn, err := up.Upgrade(c.Writer, c.Request, nil)
+		if err != nil {
+			return // the upgrader already answered
+		}
+		sub := s.hub.Subscribe(id)
+		defer sub.Cancel()
+		p, err := svc.Get(c.Request.Context(), id)
+		if err != nil {
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "unknown payment"), time.Now().Add(writeWait))
+			conn.Close()
+			return
+		}
+		serveSocket(conn, sub, statusJSON(p), p.Status.Final())
+	}
+}
+
+// serveSocket runs one connection: a reader that discards input and
+// notices the close, and this writer loop.
+func serveSocket(conn *websocket.Conn, sub *hub.Subscription, first statusMessage, final bool) {
+	defer conn.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		conn.SetReadLimit(maxMessageSize)
+		_ = conn.SetReadDeadline(time.Now().Add(pongWait))
+		conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	send := func(m statusMessage) bool {
+		_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
+		return conn.WriteJSON(m) == nil
+	}
+	closeWith := func(code int, text string) {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(writeWait))
+	}
+	if !send(first) {
+		return
+	}
+	if final {
+		closeWith(websocket.CloseNormalClosure, "final")
+		return
+	}
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	last := first.Version
+	for {
+		select {
+		case u, ok := <-sub.C:
+			if !ok {
+				closeWith(websocket.CloseGoingAway, "reconnect")
+				return
+			}
+			if u.Version <= last {
+				continue
+			}
+			last = u.Version
+			if !send(statusMessage{Status: string(u.Status), Version: u.Version}) {
+				return
+			}
+			if u.Status.Final() {
+				closeWith(websocket.CloseNormalClosure, "final")
+				return
+			}
+		case <-ping.C:
+			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
+				return
+			}
+		case <-done:
+			return
+		}
+	}
+}

@@ -1,0 +1,169 @@
+// Command hpp serves the Latipay hosted payment page. With no Latipay
+// credentials it runs in sandbox mode: an embedded SQLite database and the
+// built-in Latipay simulator, ready to click through.
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/config"
+	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/hub"
+	"github.com/latipay-hpp/hpp/payments/latipay"
+	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/sqlite"
+	"github.com/latipay-hpp/hpp/static"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "hpp:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the only place that wires the app together. It returns when ctx
+// ends (after a graceful shutdown) or on a start-up error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	gin.SetMode(gin.ReleaseMode)
+	db, err := sqlite.Open(ctx, cfg.Database, time.Now)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	h := hub.New()
+	defer h.Close()
+
+	var app http.Handler // set below; the sandbox simulator calls back into it in-process
+	var sim *latipaysim.Simulator
+	var latipayHTTP *http.Client
+	if cfg.Sandbox {
+		sim, err = latipaysim.New(latipaysim.Options{
+			BaseURL:          cfg.LatipayURL,
+			Merchants:        []latipaysim.Merchant{{UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), Wallets: invert(cfg.Wallets)}},
+			CallbackInterval: cfg.SandboxCallbacks,
+			CallbackClient:   &http.Client{Transport: latipaysim.NewTransport(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })), Timeout: 10 * time.Second},
+			Logger:           log.With("component", "latipaysim"),
+		})
+		if err != nil {
+			return err
+		}
+		defer sim.Close()
+		latipayHTTP = &http.Client{Transport: latipaysim.NewTransport(sim)}
+	}
+	client, err := latipay.New(latipay.Config{BaseURL: cfg.LatipayURL, UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), HTTPClient: latipayHTTP})
+	if err != nil {
+		return err
+	}
+	gw, err := latipay.NewGateway(client, cfg.Wallets)
+	if err != nil {
+		return err
+	}
+	public := cfg.PublicURL.String()
+	methods := make([]payments.Method, 0, len(cfg.Methods))
+	for _, m := range cfg.Methods {
+		methods = append(methods, payments.Method(m))
+	}
+	svc, err := payments.NewService(db, gw, h, log, time.Now, rand.Reader, payments.Options{
+		CallbackURL:    public + handlers.CallbackPath,
+		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
+		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
+		DefaultExpiry:  cfg.PaymentWindow, Methods: methods, MerchantOrigins: cfg.MerchantOrigins,
+		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
+	})
+	if err != nil {
+		return err
+	}
+	assets, err := static.New()
+	if err != nil {
+		return err
+	}
+	key := func(label string) []byte {
+		m := hmac.New(sha256.New, []byte(cfg.SessionKey.Reveal()))
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	opts := handlers.Options{PublicURL: cfg.PublicURL, MerchantName: cfg.MerchantName, MerchantOrigins: cfg.MerchantOrigins,
+		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
+		TokenKey: key("socket-token"), FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
+		Ready: func(r *http.Request) error { return db.Ping(r.Context()) }}
+	if sim != nil {
+		opts.Sandbox = sim
+	}
+	app, err = handlers.NewServer(log, opts, svc, handlers.NewSessionStore(key("session-hash"), key("session-block")[:32], cfg.PublicURL.Scheme == "https"), h, assets)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("HPP_ADDR: %w", err)
+	}
+	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go svc.Run(bg, cfg.ReconcileEvery)
+	announce(stdout, cfg, ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	stopBG()
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h.Close() // sockets end with "going away"; pages reconnect elsewhere
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// announce prints where to go, and in sandbox mode how to try it.
+func announce(w io.Writer, cfg config.Config, addr net.Addr) {
+	public := cfg.PublicURL.String()
+	fmt.Fprintf(w, "hpp: listening on %s, open %s\n", addr, public)
+	if !cfg.Sandbox {
+		return
+	}
+	q := url.Values{"amount": {"12.50"}, "currency": {"NZD"}, "reference": {fmt.Sprintf("DEMO-%d", time.Now().Unix())},
+		"description": {"Demo order"}, "return_url": {public + "/"}}
+	q.Set("sig", payments.SignLink(cfg.LinkSecret.Reveal(), q))
+	fmt.Fprintf(w, "hpp: SANDBOX MODE: no real money moves; Latipay is simulated at %s/sandbox/latipay\n", public)
+	fmt.Fprintf(w, "hpp: demo merchant API key: %s\n", cfg.APIKey.Reveal())
+	fmt.Fprintf(w, "hpp: ready-made checkout link: %s/pay?%s\n", public, q.Encode())
+}
+
+func invert(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[v] = k
+	}
+	return out
+}

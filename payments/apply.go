@@ -1,0 +1,153 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+)
+
+// HandleNotification verifies and applies one Latipay callback. A nil
+// error means the effect is durable and Latipay may be told "sent";
+// ErrBadSignature or ErrMalformed mean the message is not Latipay's; any
+// other error means we could not commit and Latipay should retry.
+func (s *Service) HandleNotification(ctx context.Context, form url.Values) error {
+	res, err := s.gw.VerifyNotification(form)
+	if err != nil {
+		return err
+	}
+	n := Notification{Reference: res.Reference, Digest: digest(res), Status: res.Status,
+		Body: form.Encode(), At: s.now().UTC()}
+	a, err := s.store.Attempt(ctx, res.Reference)
+	if errors.Is(err, ErrNotFound) {
+		n.Result = "orphan"
+		s.log.Warn("latipay notification for an unknown reference", "reference", res.Reference, "status", res.Status)
+		return s.store.RecordOrphan(ctx, n)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.update(ctx, a.PaymentID, func(tx *Tx) error {
+		s.apply(tx, res, "callback", &n)
+		return nil
+	})
+	return err
+}
+
+// HandleReturn is the shopper landing back from Latipay. The redirect's
+// claim is never trusted: when the attempt is still open we ask Latipay.
+func (s *Service) HandleReturn(ctx context.Context, id string, q url.Values) (Payment, error) {
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return p, err
+	}
+	ref := p.LatipayReference
+	if res, err := s.gw.VerifyReturn(q); err == nil && ValidReference(res.Reference) {
+		ref = res.Reference
+	}
+	if ref == "" {
+		return p, nil
+	}
+	a, err := s.store.Attempt(ctx, ref)
+	if err != nil || a.PaymentID != p.ID || !a.Status.Live() {
+		return p, nil
+	}
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	res, err := s.gw.Query(qctx, ref)
+	if err != nil {
+		s.log.Info("return: query failed; the reconciler will retry", "payment_id", id, "err", err)
+		return p, nil
+	}
+	return s.update(ctx, id, func(tx *Tx) error {
+		s.apply(tx, res, "query", nil)
+		return nil
+	})
+}
+
+// apply folds one verified gateway statement into the payment. It is the
+// only place where Latipay's word changes a payment, and it is idempotent:
+// repeats and stale statements change nothing.
+func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notification) {
+	a := tx.attempt(res.Reference)
+	if a == nil {
+		return
+	}
+	p := &tx.Payment
+	record := func(result string) {
+		if n != nil {
+			n.Result = result
+			tx.note(*n)
+		}
+	}
+	amount, err := ParseAmount(res.Amount, p.Currency)
+	if res.Currency != string(p.Currency) || err != nil || amount != p.Amount {
+		if res.Status == "paid" {
+			s.anomaly(tx, fmt.Sprintf("%s: %s says paid %s %s but the payment is %s %s",
+				a.Reference, source, res.Amount, res.Currency, FormatAmount(p.Amount, p.Currency), p.Currency))
+			record("anomaly")
+		}
+		return
+	}
+	if res.OrderID != "" && a.OrderID == "" {
+		a.OrderID = res.OrderID
+		tx.dirtyAttempts[a.Reference] = true
+		tx.touch()
+	}
+	switch res.Status {
+	case "paid":
+		if a.Status == AttemptPaid {
+			return
+		}
+		a.Status, a.NextCheckAt = AttemptPaid, time.Time{}
+		tx.putAttempt(*a)
+		record("applied")
+		if p.Status.Settled() {
+			s.anomaly(tx, fmt.Sprintf("%s paid, but the payment was already paid by %s: refund one", a.Reference, p.LatipayReference))
+			return
+		}
+		// Late: after the window closed here, or for an attempt the shopper
+		// had already replaced (an old QR paid after a refresh).
+		late := p.Status == StatusExpired || p.Status == StatusCanceled || a.Reference != p.LatipayReference
+		p.LatipayReference, p.LatipayOrderID, p.Method = a.Reference, a.OrderID, a.Method
+		p.PaidLate = p.PaidLate || late
+		s.transition(tx, StatusPaid, fmt.Sprintf("%s via %s", a.Reference, source))
+	case "failed", "rejected", "cancel_or_fail", "canceled":
+		if a.Status == AttemptPaid {
+			s.anomaly(tx, fmt.Sprintf("%s: %s says %s after paid; kept paid", a.Reference, source, res.Status))
+			record("anomaly")
+			return
+		}
+		if !a.Status.Live() {
+			return
+		}
+		a.Status, a.NextCheckAt = AttemptFailed, time.Time{}
+		if res.Status == "canceled" {
+			a.Status = AttemptCanceled
+		}
+		tx.putAttempt(*a)
+		record("applied")
+		if a.Reference == p.LatipayReference && (p.Status == StatusPending || p.Status == StatusCreated) {
+			s.transition(tx, StatusFailed, fmt.Sprintf("%s %s via %s", a.Reference, res.Status, source))
+		}
+	case "pending":
+		if a.Status == AttemptPaid {
+			s.anomaly(tx, fmt.Sprintf("%s: %s says pending after paid; kept paid", a.Reference, source))
+			record("anomaly")
+			return
+		}
+		if a.Status == AttemptInitiated {
+			a.Status = AttemptPending
+			tx.putAttempt(*a)
+		}
+	}
+}
+
+// digest identifies a notification by its signed fields.
+func digest(r GatewayResult) string {
+	h := sha256.Sum256([]byte(r.Reference + "\x00" + r.Method + "\x00" + r.Status + "\x00" + r.Currency + "\x00" + r.Amount))
+	return hex.EncodeToString(h[:])
+}

@@ -1,0 +1,57 @@
+package payments
+
+import (
+	"errors"
+	"strings"
+)
+
+// Domain errors. Callers branch on these with errors.Is; handlers map them
+// to HTTP statuses in one place.
+var (
+	ErrNotFound           = errors.New("payments: not found")
+	ErrInvalid            = errors.New("payments: invalid input")
+	ErrConflict           = errors.New("payments: conflict")              // e.g. an idempotent request still running
+	ErrIdempotencyReuse   = errors.New("payments: idempotency key reuse") // same key, different request
+	ErrNotPayable         = errors.New("payments: payment cannot be paid now")
+	ErrTooManyAttempts    = errors.New("payments: too many attempts")
+	ErrBadSignature       = errors.New("payments: bad signature")
+	ErrMalformed          = errors.New("payments: malformed gateway message")
+	ErrGatewayRejected    = errors.New("payments: gateway refused the request")
+	ErrGatewayUnavailable = errors.New("payments: gateway unavailable")
+	ErrRefundTooLarge     = errors.New("payments: refund exceeds the amount paid")
+	ErrNotRefundable      = errors.New("payments: payment is not refundable")
+)
+
+// ValidationError lists every problem with a merchant's input, in words a
+// person understands. It matches ErrInvalid.
+type ValidationError struct {
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return "payments: invalid input: " + strings.Join(e.Problems, "; ")
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
+
+// GatewayError carries the gateway's own code and message, for the merchant
+// API and the logs. It matches ErrGatewayRejected.
+type GatewayError struct {
+	Code    int
+	Message string
+}
+
+func (e *GatewayError) Error() string {
+	return "payments: gateway refused the request: " + e.Message
+}
+
+// Is makes errors.Is(err, ErrGatewayRejected) true.
+func (e *GatewayError) Is(target error) bool { return target == ErrGatewayRejected }
+
+// Gateway answers the service branches on. The Latipay adapter wraps
+// Latipay's codes into these.
+var (
+	ErrUnknownAtGateway   = errors.New("payments: gateway does not know the transaction") // Latipay 201
+	ErrCompletedAtGateway = errors.New("payments: gateway already completed the payment") // Latipay 900
+)

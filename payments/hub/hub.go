@@ -1,0 +1,126 @@
+// Package hub fans payment updates out to the subscribers of each payment
+// inside one process. It knows nothing about websockets; the cross-instance
+// broker feeds it too.
+package hub
+
+import (
+	"sync"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// buffer is each subscription's queue. A subscriber that falls this far
+// behind is dropped rather than allowed to block the publisher.
+const buffer = 16
+
+// Hub is a mutex-guarded map from payment id to subscriptions.
+type Hub struct {
+	mu     sync.Mutex
+	subs   map[string]map[*Subscription]struct{} // guarded by mu
+	closed bool                                  // guarded by mu
+	once   sync.Once
+}
+
+// Subscription receives the updates of one payment on C. C is closed when
+// the subscription ends: by Cancel, by Hub.Close, or because it was slow.
+type Subscription struct {
+	C         <-chan payments.Update
+	c         chan payments.Update
+	paymentID string
+	hub       *Hub
+	once      sync.Once
+}
+
+var _ payments.Publisher = (*Hub)(nil)
+
+// New returns an empty hub.
+func New() *Hub {
+	return &Hub{subs: map[string]map[*Subscription]struct{}{}}
+}
+
+// Subscribe registers interest in one payment. After Close it returns a
+// subscription whose channel is already closed.
+func (h *Hub) Subscribe(paymentID string) *Subscription {
+	c := make(chan payments.Update, buffer)
+	s := &Subscription{C: c, c: c, paymentID: paymentID, hub: h}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(c)
+		s.once.Do(func() {})
+		return s
+	}
+	if h.subs[paymentID] == nil {
+		h.subs[paymentID] = map[*Subscription]struct{}{}
+	}
+	h.subs[paymentID][s] = struct{}{}
+	return s
+}
+
+// Cancel ends the subscription. It is safe to call more than once.
+func (s *Subscription) Cancel() {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	s.hub.removeLocked(s)
+}
+
+// removeLocked drops s and closes its channel once. Expects h.mu held.
+func (h *Hub) removeLocked(s *Subscription) {
+	if m := h.subs[s.paymentID]; m != nil {
+		delete(m, s)
+		if len(m) == 0 {
+			delete(h.subs, s.paymentID)
+		}
+	}
+	s.once.Do(func() { close(s.c) })
+}
+
+// Publish delivers u to every subscriber of its payment without blocking.
+func (h *Hub) Publish(u payments.Update) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs[u.PaymentID] {
+		select {
+		case s.c <- u:
+		default:
+			h.removeLocked(s) // too slow: it will reconnect and get a snapshot
+		}
+	}
+}
+
+// Watched returns the ids of payments that have subscribers, so a broker
+// can re-read them after losing notifications.
+func (h *Hub) Watched() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := make([]string, 0, len(h.subs))
+	for id := range h.subs {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// Count returns the number of live subscriptions.
+func (h *Hub) Count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, m := range h.subs {
+		n += len(m)
+	}
+	return n
+}
+
+// Close ends every subscription. Later Subscribe calls get closed channels.
+func (h *Hub) Close() {
+	h.once.Do(func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.closed = true
+		for _, m := range h.subs {
+			for s := range m {
+				h.removeLocked(s)
+			}
+		}
+	})
+}

@@ -1,0 +1,160 @@
+package latipay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"unicode/utf8"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// Gateway adapts the Client to the payments domain: it picks the wallet by
+// currency and turns Latipay's errors into the domain's.
+type Gateway struct {
+	c       *Client
+	wallets map[payments.Currency]string // currency -> wallet id, never empty
+}
+
+var _ payments.Gateway = (*Gateway)(nil)
+
+// NewGateway returns a payments.Gateway over c. wallets maps a currency
+// code (NZD, AUD, CNY) to the Latipay wallet id that holds it.
+func NewGateway(c *Client, wallets map[string]string) (*Gateway, error) {
+	if c == nil || len(wallets) == 0 {
+		return nil, errors.New("latipay: NewGateway: a client and at least one wallet are required")
+	}
+	w := map[payments.Currency]string{}
+	for cur, id := range wallets {
+		pc, err := payments.ParseCurrency(cur)
+		if err != nil || id == "" {
+			return nil, fmt.Errorf("latipay: NewGateway: bad wallet for %q", cur)
+		}
+		w[pc] = id
+	}
+	return &Gateway{c: c, wallets: w}, nil
+}
+
+// productNameMax is the length plugins cut product_name to.
+const productNameMax = 32
+
+// Start creates the transaction and, for our own QR, fetches its QR data.
+func (g *Gateway) Start(ctx context.Context, req payments.StartRequest) (payments.StartResult, error) {
+	wallet, ok := g.wallets[req.Currency]
+	if !ok {
+		return payments.StartResult{}, &payments.GatewayError{Message: "no Latipay wallet is configured for " + string(req.Currency)}
+	}
+	name := req.Description
+	if name == "" {
+		name = "Order"
+	}
+	resp, err := g.c.CreateTransaction(ctx, CreateRequest{
+		WalletID: wallet, Amount: payments.FormatAmount(req.Amount, req.Currency),
+		PaymentMethod: string(req.Method), MerchantReference: req.Reference,
+		ReturnURL: req.ReturnURL, CallbackURL: req.CallbackURL, BackPageURL: req.BackURL,
+		IP: req.ClientIP, ProductName: truncateRunes(name, productNameMax),
+		PresentQR: req.PresentQR, MerchantHosted: !req.Hosted,
+	})
+	if err != nil {
+		return payments.StartResult{}, domainError(err)
+	}
+	if req.Hosted {
+		return payments.StartResult{RedirectURL: resp.PayURL()}, nil
+	}
+	qr, err := g.c.GatewayData(ctx, resp)
+	if err != nil {
+		return payments.StartResult{}, domainError(err)
+	}
+	return payments.StartResult{OrderID: qr.OrderID, QRCodeURL: qr.QRCodeURL,
+		AmountCNY: qr.AmountCNY, CurrencyRate: qr.CurrencyRate}, nil
+}
+
+// Query asks Latipay for one attempt's verified state.
+func (g *Gateway) Query(ctx context.Context, reference string) (payments.GatewayResult, error) {
+	r, err := g.c.Query(ctx, reference, false)
+	if err != nil {
+		return payments.GatewayResult{}, domainError(err)
+	}
+	return result(r), nil
+}
+
+// Cancel cancels an unpaid attempt.
+func (g *Gateway) Cancel(ctx context.Context, reference string) error {
+	return domainError(g.c.Cancel(ctx, reference))
+}
+
+// Refund returns part or all of a paid attempt.
+func (g *Gateway) Refund(ctx context.Context, orderID string, amount int64, c payments.Currency, note string) error {
+	return domainError(g.c.Refund(ctx, orderID, payments.FormatAmount(amount, c), note))
+}
+
+// VerifyNotification checks a callback's POST form.
+func (g *Gateway) VerifyNotification(form url.Values) (payments.GatewayResult, error) {
+	r, err := g.c.VerifyNotification(form)
+	if err != nil {
+		return payments.GatewayResult{}, domainError(err)
+	}
+	return result(r), nil
+}
+
+// VerifyReturn checks the browser's return redirect.
+func (g *Gateway) VerifyReturn(q url.Values) (payments.GatewayResult, error) {
+	r, err := g.c.VerifyReturn(q)
+	if err != nil {
+		return payments.GatewayResult{}, domainError(err)
+	}
+	return result(r), nil
+}
+
+func result(r Result) payments.GatewayResult {
+	return payments.GatewayResult{Reference: r.MerchantReference, Method: r.PaymentMethod, Status: r.Status,
+		Currency: r.Currency, Amount: r.Amount, OrderID: r.OrderID, PayTime: r.PayTime,
+		AmountCNY: r.AmountCNY, Rate: r.Rate}
+}
+
+// domainError maps the client's errors onto the domain's, keeping the
+// original in the chain for logs.
+func domainError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var api *APIError
+	switch {
+	case errors.Is(err, ErrOrderNotExist):
+		return fmt.Errorf("%w: %w", payments.ErrUnknownAtGateway, err)
+	case errors.Is(err, ErrAlreadyPaid):
+		return fmt.Errorf("%w: %w", payments.ErrCompletedAtGateway, err)
+	case errors.As(err, &api):
+		return &payments.GatewayError{Code: api.Code, Message: api.Message}
+	case errors.Is(err, ErrBadSignature):
+		return fmt.Errorf("%w: %w", payments.ErrBadSignature, err)
+	case errors.Is(err, ErrMalformed):
+		return fmt.Errorf("%w: %w", payments.ErrMalformed, err)
+	case errors.Is(err, ErrInvalidRequest):
+		return fmt.Errorf("%w: %w", payments.ErrInvalid, err)
+	}
+	return fmt.Errorf("%w: %w", payments.ErrGatewayUnavailable, err)
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n])
+}
+
+// FormActionOrigins lists the origins a checkout form's redirect may lead
+// to when the shopper is sent to Latipay's hosted page: the API's own
+// origin (where host_url points in sandbox and staging) and Latipay's pay
+// host. Browsers apply CSP form-action to such redirects.
+func FormActionOrigins(baseURL string) []string {
+	out := []string{"https://pay.latipay.net"}
+	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
+		if o := u.Scheme + "://" + u.Host; o != out[0] {
+			out = append(out, o)
+		}
+	}
+	return out
+}

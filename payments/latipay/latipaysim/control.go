@@ -1,0 +1,97 @@
+package latipaysim
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Errors returned by the controls.
+var (
+	// ErrNotFound means no transaction has the given merchant reference.
+	ErrNotFound = errors.New("latipaysim: transaction not found")
+	// ErrNotPending means the transaction is already paid, failed or canceled.
+	ErrNotPending = errors.New("latipaysim: transaction is not pending")
+	// ErrBadStatus means Simulate was asked for a status other than paid or failed.
+	ErrBadStatus = errors.New("latipaysim: status must be paid or failed")
+)
+
+// Pay completes the pending transaction ref as paid, as the wallet would:
+// it records the payment and starts sending the signed callback.
+func (s *Simulator) Pay(ref string) error { return s.complete(ref, statusPaid) }
+
+// Fail completes the pending transaction ref as failed and starts sending
+// the signed callback.
+func (s *Simulator) Fail(ref string) error { return s.complete(ref, statusFailed) }
+
+// Simulate completes the pending transaction ref with status "paid" or
+// "failed"; see Pay and Fail.
+func (s *Simulator) Simulate(ref, status string) error {
+	switch status {
+	case statusPaid, statusFailed:
+		return s.complete(ref, status)
+	}
+	return fmt.Errorf("%w: %q", ErrBadStatus, status)
+}
+
+// complete moves a pending transaction to status and starts its callback.
+func (s *Simulator) complete(ref, status string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.st.byRef[ref]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrNotFound, ref)
+	}
+	if t.Status != statusPending {
+		return fmt.Errorf("%w: %q is %s", ErrNotPending, ref, t.Status)
+	}
+	t.setStatus(status, s.now())
+	s.startCallback(t)
+	return nil
+}
+
+// controlResult is the JSON answer of the control endpoints.
+type controlResult struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+}
+
+// handleSimulate serves POST /simulate, the unsigned control endpoint. Form
+// fields: merchant_reference, status (paid or failed), and optionally
+// redirect, a local path to 303 to afterwards. A transaction that is no
+// longer pending is answered 409, or still redirected.
+func (s *Simulator) handleSimulate(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	ref, status := r.FormValue("merchant_reference"), r.FormValue("status")
+	redirect := r.FormValue("redirect")
+	err := s.Simulate(ref, status)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		writeJSON(w, http.StatusNotFound, controlResult{Code: 201, Message: "order not exist"})
+		return
+	case errors.Is(err, ErrBadStatus):
+		writeJSON(w, http.StatusBadRequest, controlResult{Code: 207, Message: "status must be paid or failed"})
+		return
+	case errors.Is(err, ErrNotPending) && !localPath(redirect):
+		writeJSON(w, http.StatusConflict, controlResult{Code: 1, Message: "transaction is not pending"})
+		return
+	}
+	if localPath(redirect) {
+		http.Redirect(w, r, redirect, http.StatusSeeOther)
+		return
+	}
+	writeJSON(w, http.StatusOK, controlResult{Message: "SUCCESS"})
+}
+
+// localPath reports whether p is a path on this origin: it starts with one
+// "/" and is not protocol-relative ("//" or "/\", which browsers treat alike).
+func localPath(p string) bool {
+	return strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "//") && !strings.HasPrefix(p, `/\`) &&
+		!strings.ContainsAny(p, "\t\r\n")
+}
+
+// handleLedger serves GET /ledger: Ledger() as JSON.
+func (s *Simulator) handleLedger(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Ledger())
+}

@@ -1,0 +1,92 @@
+package latipaysim
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"image/png"
+	"io"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestGatewayData(t *testing.T) {
+	sim, srv := newTestSim(t, nil)
+	for _, tt := range []struct{ method, qr string }{
+		{"wechat", `^weixin://wxpay/bizpayurl\?pr=[A-Za-z0-9]{7}$`},
+		{"alipay", `^https://qr\.alipay\.com/bax0[a-z0-9]+$`},
+	} {
+		t.Run(tt.method, func(t *testing.T) {
+			ref := "gw-" + tt.method
+			m := mustCreate(t, srv, ref, tt.method, func(p map[string]string) { p["host_type"] = "1" })
+			u := m["host_url"].(string) + "/" + m["nonce"].(string)
+			resp, err := srv.Client().Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !bytes.Contains(raw, []byte(`"amount":12.50,`)) || !bytes.Contains(raw, []byte(`"amount_cny":58.06,`)) {
+				t.Errorf("body lacks the 2 dp number literals: %.300s", raw)
+			}
+			var body struct {
+				Code    int
+				Message string
+				Data    map[string]json.RawMessage
+			}
+			if err := json.Unmarshal(raw, &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.Code != 0 || body.Message != "SUCCESS" {
+				t.Fatalf("answer code %d %q", body.Code, body.Message)
+			}
+			params := map[string]string{}
+			for k, v := range body.Data {
+				var s string
+				if json.Unmarshal(v, &s) != nil {
+					s = string(v) // numbers as their literal text
+				}
+				params[k] = s
+			}
+			tx, _ := sim.Transaction(ref)
+			want := map[string]string{"order_id": tx.OrderID, "nonce": m["nonce"].(string),
+				"payment_method": tt.method, "amount": "12.50", "amount_cny": "58.06", "currency": "NZD",
+				"product_name": "Pinot Noir, Otago & more", "user_id": testUser, "wallet_id": testNZD,
+				"currency_rate": "4.64490", "merchant_reference": ref}
+			for k, v := range want {
+				if params[k] != v {
+					t.Errorf("data.%s = %q, want %q", k, params[k], v)
+				}
+			}
+			if !regexp.MustCompile(tt.qr).MatchString(params["qr_code_url"]) {
+				t.Errorf("qr_code_url = %q, want match %s", params["qr_code_url"], tt.qr)
+			}
+			b64, ok := strings.CutPrefix(params["qr_code"], "data:image/png;base64,")
+			if !ok {
+				t.Fatalf("qr_code = %.40q, want a PNG data URI", params["qr_code"])
+			}
+			pngBytes, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := png.Decode(bytes.NewReader(pngBytes)); err != nil {
+				t.Errorf("qr_code is not a PNG: %v", err)
+			}
+			if got, want := params["signature"], signParams(testKey, params); got != want {
+				t.Errorf("data.signature = %s, want %s", got, want)
+			}
+			// The nonce is single use.
+			if _, m2 := getJSON(t, srv.Client(), u); code(m2) != "207" {
+				t.Errorf("second GET: %v, want code 207", m2)
+			}
+		})
+	}
+	if _, m := getJSON(t, srv.Client(), srv.URL+"/v2/merchanthosted/gatewaydata/nope"); code(m) != "207" {
+		t.Errorf("unknown nonce: %v, want code 207", m)
+	}
+	m := mustCreate(t, srv, "gw-upi", "upi_upop", nil)
+	if _, m2 := getJSON(t, srv.Client(), srv.URL+"/v2/merchanthosted/gatewaydata/"+m["nonce"].(string)); code(m2) != "303" {
+		t.Errorf("upi_upop QR data: %v, want code 303", m2)
+	}
+}

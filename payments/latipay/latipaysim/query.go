@@ -1,0 +1,104 @@
+package latipaysim
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// blockTimeout is how long a query with is_block=1 is held at most (§7).
+const blockTimeout = 180 * time.Second
+
+// queryResponse is the body of a successful query (§7), in the field order
+// of the captured response. Numbers keep their literal text.
+type queryResponse struct {
+	Code              int         `json:"code"`
+	Message           string      `json:"message"`
+	MessageCN         string      `json:"messageCN"`
+	MerchantReference string      `json:"merchant_reference"`
+	Status            string      `json:"status"`
+	Currency          string      `json:"currency"`
+	Amount            json.Number `json:"amount"`
+	AmountCNY         json.Number `json:"amount_cny"`
+	Rate              json.Number `json:"rate"`
+	Signature         string      `json:"signature"`
+	PaymentMethod     string      `json:"payment_method"`
+	TransactionID     string      `json:"transaction_id"`
+	OrderID           string      `json:"order_id"`
+	PayTime           string      `json:"pay_time"`
+}
+
+// handleQuery serves GET /v2/transaction/{merchant_reference}?user_id=&signature=[&is_block=1].
+// Both request signatures of §3.4 are accepted: Form A (sorted parameters,
+// is_block included when sent, plus key) and Form B (ref + user_id).
+//
+//	204 user_id or signature missing
+//	205 unknown user_id
+//	206 wrong signature
+//	201 no such order for this user
+//
+// With is_block=1 a pending order is held until its status changes, 180 s
+// pass, the request is cancelled or the simulator closes.
+func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
+	ref := r.PathValue("ref")
+	q := r.URL.Query()
+	params := map[string]string{}
+	for k := range q {
+		params[k] = q.Get(k)
+	}
+	params["merchant_reference"] = ref
+	if missing(params, "user_id", "signature") != "" {
+		writeCode(w, 204, "")
+		return
+	}
+	m := s.merchants[params["user_id"]]
+	if m == nil {
+		writeCode(w, 205, "")
+		return
+	}
+	sig := params["signature"]
+	if !validSignature(sig, m.APIKey, sortedMessage(params)+m.APIKey) &&
+		!validSignature(sig, m.APIKey, ref+m.UserID) {
+		writeCode(w, 206, "")
+		return
+	}
+	s.mu.Lock()
+	t, ok := s.st.byRef[ref]
+	ok = ok && t.UserID == m.UserID
+	var wait <-chan struct{}
+	if ok && t.Status == statusPending && params["is_block"] == "1" {
+		wait = t.changed
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeCode(w, 201, "")
+		return
+	}
+	if wait != nil {
+		timer := time.NewTimer(blockTimeout)
+		select {
+		case <-wait:
+		case <-timer.C:
+		case <-s.ctx.Done():
+		case <-r.Context().Done():
+			timer.Stop()
+			return
+		}
+		timer.Stop()
+	}
+	s.mu.Lock()
+	snap, cents, completed := t.snapshot(), t.cents, t.completedAt
+	s.mu.Unlock()
+	payTime := completed
+	if payTime.IsZero() {
+		payTime = snap.CreatedAt // the captured pending response has pay_time set too
+	}
+	writeJSON(w, http.StatusOK, queryResponse{
+		Message: "SUCCESS", MessageCN: "操作成功", MerchantReference: ref, Status: snap.Status,
+		Currency: snap.Currency, Amount: json.Number(snap.Amount),
+		AmountCNY: json.Number(s.amountCNY(cents, snap.Currency)), Rate: json.Number(s.cnyRate(snap.Currency)),
+		Signature:     signResult(s.responseKey(m), ref, snap.PaymentMethod, snap.Status, snap.Currency, snap.Amount),
+		PaymentMethod: snap.PaymentMethod, TransactionID: snap.OrderID, OrderID: snap.OrderID,
+		PayTime: payTime.In(chinaTime).Format(time.DateTime),
+	})
+}

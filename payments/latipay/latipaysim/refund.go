@@ -1,0 +1,71 @@
+package latipaysim
+
+import (
+	"net/http"
+)
+
+// handleRefund serves POST /refund (§8). JSON: user_id, order_id,
+// refund_amount, reference (optional), signature (§3.1). Codes:
+//
+//	550 body unreadable, user_id, order_id, refund_amount or signature
+//	    missing, or refund_amount not a 2 dp amount above zero
+//	205 unknown user_id
+//	206 wrong signature
+//	551 no order with this order_id for this user
+//	562 the same order_id, reference and refund_amount was already refunded
+//	556 the order is not paid, or the refund exceeds paid minus refunded
+//	Faults.RefundCode, when set, instead of all of the above
+//
+// Success is {"code":0,"message":""}; the amount adds to Refunded. The
+// order's status stays paid.
+func (s *Simulator) handleRefund(w http.ResponseWriter, r *http.Request) {
+	if code := s.Faults().RefundCode; code != 0 {
+		writeCode(w, code, "")
+		return
+	}
+	p, err := readParams(w, r)
+	if err != nil || missing(p, "user_id", "order_id", "refund_amount", "signature") != "" {
+		writeCode(w, 550, "")
+		return
+	}
+	cents, ok := parseAmount(p["refund_amount"])
+	if !ok || cents <= 0 {
+		writeCode(w, 550, "")
+		return
+	}
+	m := s.merchants[p["user_id"]]
+	if m == nil {
+		writeCode(w, 205, "")
+		return
+	}
+	if !validSignature(p["signature"], m.APIKey, sortedMessage(p)+m.APIKey) {
+		writeCode(w, 206, "")
+		return
+	}
+	code := s.refund(m, p["order_id"], p["reference"], p["refund_amount"], cents)
+	if code != 0 {
+		writeCode(w, code, "")
+		return
+	}
+	writeJSON(w, http.StatusOK, apiError{})
+}
+
+// refund records a refund and returns 0, or the code refusing it.
+func (s *Simulator) refund(m *Merchant, orderID, reference, amount string, cents int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.st.byOrder[orderID]
+	if !ok || t.UserID != m.UserID {
+		return 551
+	}
+	key := orderID + "\x00" + reference + "\x00" + amount
+	switch {
+	case t.refunds[key]:
+		return 562
+	case t.Status != statusPaid, cents > t.cents-t.refunded:
+		return 556
+	}
+	t.refunds[key] = true
+	t.refunded += cents
+	return 0
+}

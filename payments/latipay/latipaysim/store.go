@@ -1,0 +1,174 @@
+package latipaysim
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+)
+
+// Transaction statuses kept in the ledger.
+const (
+	statusPending  = "pending"
+	statusPaid     = "paid"
+	statusFailed   = "failed"
+	statusCanceled = "canceled"
+)
+
+// Transaction is a snapshot of one ledger entry. Amounts are 2 dp strings
+// (never floats); PaymentMethod is lower case; CallbackAttempts counts every
+// POST made to CallbackURL (two per attempt under DuplicateCallbacks) and
+// CallbacksAcked is set once one was answered 200 "sent".
+type Transaction struct {
+	MerchantReference string    `json:"merchant_reference"`
+	OrderID           string    `json:"order_id"`
+	UserID            string    `json:"user_id"`
+	WalletID          string    `json:"wallet_id"`
+	Currency          string    `json:"currency"`
+	Amount            string    `json:"amount"` // 2 dp, e.g. "12.50"
+	PaymentMethod     string    `json:"payment_method"`
+	Status            string    `json:"status"` // pending, paid, failed or canceled
+	ProductName       string    `json:"product_name"`
+	ReturnURL         string    `json:"return_url"`
+	CallbackURL       string    `json:"callback_url"`
+	Refunded          string    `json:"refunded"` // total refunded, 2 dp
+	CreatedAt         time.Time `json:"created_at"`
+	PaidAt            time.Time `json:"paid_at,omitzero"` // zero unless paid
+	CallbacksAcked    bool      `json:"callbacks_acked"`
+	CallbackAttempts  int       `json:"callback_attempts"`
+}
+
+// txn is the mutable ledger entry; all fields are guarded by Simulator.mu.
+type txn struct {
+	Transaction
+	merchant    *Merchant
+	cents       int64 // amount in minor units
+	refunded    int64 // minor units
+	nonce       string
+	hostType    string
+	dataUsed    bool      // gatewaydata nonce consumed
+	qrURL       string    // text of the QR code (host_type=1)
+	completedAt time.Time // when the status left pending
+	// changed is closed, and replaced, whenever Status changes; is_block
+	// queries wait on it.
+	changed chan struct{}
+	refunds map[string]bool // order_id|reference|amount of accepted refunds
+}
+
+// store indexes the ledger. Guarded by Simulator.mu.
+type store struct {
+	list    []*txn
+	byRef   map[string]*txn
+	byOrder map[string]*txn
+	byNonce map[string]*txn
+	seq     int64 // last order id sequence number
+}
+
+func newStore() store {
+	return store{byRef: map[string]*txn{}, byOrder: map[string]*txn{}, byNonce: map[string]*txn{}}
+}
+
+func (st *store) add(t *txn) {
+	st.list = append(st.list, t)
+	st.byRef[t.MerchantReference] = t
+	st.byOrder[t.OrderID] = t
+	st.byNonce[t.nonce] = t
+}
+
+// snapshot copies t. The caller holds mu.
+func (t *txn) snapshot() Transaction {
+	c := t.Transaction
+	c.Refunded = formatCents(t.refunded)
+	return c
+}
+
+// setStatus moves t to status and wakes waiters. The caller holds mu.
+func (t *txn) setStatus(status string, at time.Time) {
+	t.Status = status
+	t.completedAt = at
+	if status == statusPaid {
+		t.PaidAt = at
+	}
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
+// Ledger returns a snapshot of every transaction, sorted by creation.
+func (s *Simulator) Ledger() []Transaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Transaction, len(s.st.list))
+	for i, t := range s.st.list {
+		out[i] = t.snapshot()
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out
+}
+
+// Transaction returns a snapshot of the transaction with merchant reference ref.
+func (s *Simulator) Transaction(ref string) (Transaction, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.st.byRef[ref]
+	if !ok {
+		return Transaction{}, false
+	}
+	return t.snapshot(), true
+}
+
+// seedOrderIDs starts the order id sequence at a random point so that two
+// simulator runs are unlikely to hand out the same ids.
+func (s *Simulator) seedOrderIDs() error {
+	var b [8]byte
+	if _, err := io.ReadFull(s.rand, b[:]); err != nil {
+		return fmt.Errorf("latipaysim: read randomness: %w", err)
+	}
+	s.st.seq = int64(binary.BigEndian.Uint64(b[:]) % 50_000_000)
+	return nil
+}
+
+// newOrderID returns YYYYMMDD (UTC+8) plus an 8-digit sequence, the format of
+// real order ids (§9). The caller holds mu.
+func (s *Simulator) newOrderID(now time.Time) string {
+	s.st.seq = (s.st.seq + 1) % 100_000_000
+	return now.In(chinaTime).Format("20060102") + fmt.Sprintf("%08d", s.st.seq)
+}
+
+// newNonce returns 64 hex characters. The caller holds mu.
+func (s *Simulator) newNonce() (string, error) {
+	var b [32]byte
+	if _, err := io.ReadFull(s.rand, b[:]); err != nil {
+		return "", fmt.Errorf("latipaysim: read randomness: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// randomText returns n characters from alphabet, without modulo bias. The
+// caller holds mu.
+func (s *Simulator) randomText(n int, alphabet string) (string, error) {
+	limit := 256 - 256%len(alphabet)
+	out := make([]byte, 0, n)
+	var b [1]byte
+	for len(out) < n {
+		if _, err := io.ReadFull(s.rand, b[:]); err != nil {
+			return "", fmt.Errorf("latipaysim: read randomness: %w", err)
+		}
+		if int(b[0]) < limit {
+			out = append(out, alphabet[int(b[0])%len(alphabet)])
+		}
+	}
+	return string(out), nil
+}
+
+// cryptoRand reads from crypto/rand.
+type cryptoRand struct{}
+
+func (cryptoRand) Read(p []byte) (int, error) { return rand.Read(p) }
+
+// chinaTime is UTC+8, the zone of pay_time and order id dates (§9).
+var chinaTime = time.FixedZone("UTC+8", 8*60*60)

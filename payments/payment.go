@@ -1,0 +1,225 @@
+package payments
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Method is a Latipay payment method offered to shoppers.
+type Method string
+
+// The methods the checkout offers. Latipay's wire spelling is the same.
+const (
+	MethodWeChat   Method = "wechat"
+	MethodAlipay   Method = "alipay"
+	MethodUnionPay Method = "upi_upop"
+)
+
+// ParseMethod accepts a known method name.
+func ParseMethod(s string) (Method, error) {
+	switch m := Method(strings.ToLower(s)); m {
+	case MethodWeChat, MethodAlipay, MethodUnionPay:
+		return m, nil
+	}
+	return "", fmt.Errorf("%w: payment_method must be wechat, alipay or upi_upop", ErrInvalid)
+}
+
+// Payment is one thing a shopper pays for, possibly over several attempts.
+type Payment struct {
+	ID          string // public capability id, "pay_" + 26 base32 characters
+	Reference   string // the merchant's own order reference
+	Amount      int64  // minor units, > 0
+	Currency    Currency
+	Description string
+	Method      Method // preselected or last chosen method; empty until chosen
+	Status      Status
+	Source      string // "api" or "link"
+	ReturnURL   string
+	CancelURL   string
+
+	// Attempt bookkeeping: the current attempt's merchant_reference at
+	// Latipay and Latipay's order id once known.
+	LatipayReference string
+	LatipayOrderID   string
+	Attempts         int
+
+	AmountCNY    string // Latipay's CNY estimate, as its literal text
+	CurrencyRate string
+
+	Refunded    int64 // minor units refunded so far
+	PaidLate    bool  // paid after it had expired, failed or been canceled here
+	NeedsReview bool  // an anomaly was recorded (amount mismatch, contradiction)
+	Version     int64 // bumped on every change; pushes carry it
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	ExpiresAt time.Time
+	PaidAt    time.Time // zero until paid
+}
+
+// Expired reports whether the payment window has ended at now.
+func (p Payment) Expired(now time.Time) bool { return !now.Before(p.ExpiresAt) }
+
+// Attempt is one Latipay transaction for a payment. Its Reference is the
+// merchant_reference sent to Latipay, fresh for every attempt.
+type Attempt struct {
+	Reference   string // 26 upper-case Crockford base32 characters
+	PaymentID   string
+	Method      Method
+	Hosted      bool          // Latipay-hosted page (true) or our own QR (false)
+	Status      AttemptStatus // see AttemptStatus
+	OrderID     string
+	QRCodeURL   string // merchant-hosted: the text our page draws as a QR
+	AmountCNY   string
+	Rate        string
+	CreatedAt   time.Time
+	NextCheckAt time.Time // reconciliation schedule, persisted
+	Checks      int       // how many times the reconciler queried it
+}
+
+// AttemptStatus tracks one Latipay transaction.
+type AttemptStatus string
+
+// Attempt statuses. Initiated is written before Latipay is called, so a
+// crash between Latipay accepting and us storing the answer is reconciled.
+const (
+	AttemptInitiated AttemptStatus = "initiated"
+	AttemptPending   AttemptStatus = "pending"
+	AttemptPaid      AttemptStatus = "paid"
+	AttemptFailed    AttemptStatus = "failed"
+	AttemptCanceled  AttemptStatus = "canceled"
+	AttemptError     AttemptStatus = "error"
+)
+
+// Live reports whether the attempt may still change at Latipay.
+func (s AttemptStatus) Live() bool { return s == AttemptInitiated || s == AttemptPending }
+
+// Event is one entry of a payment's append-only log. The same rows are the
+// outbox for merchant webhooks: they are written in the transaction that
+// changes the payment.
+type Event struct {
+	PaymentID string
+	Seq       int64  // per payment, from 1
+	Type      string // e.g. "payment.paid", "attempt.started", "anomaly"
+	From, To  Status // status change, if any
+	Detail    string // short human text; never secrets
+	CreatedAt time.Time
+}
+
+// CreateInput is what a merchant sends to create a payment.
+type CreateInput struct {
+	Amount      string // decimal text, e.g. "12.50"
+	Currency    string
+	Reference   string
+	Description string
+	ReturnURL   string
+	CancelURL   string
+	Method      string        // optional preselection
+	ExpiresIn   time.Duration // zero => the service default
+	Source      string        // "api" or "link"
+}
+
+// Limits on merchant-supplied text.
+const (
+	maxReferenceLen   = 64
+	maxDescriptionLen = 200
+	maxURLLen         = 2048
+)
+
+// validated is a CreateInput after parsing.
+type validated struct {
+	amount   int64
+	currency Currency
+	method   Method
+	desc     string
+}
+
+// Validate checks every field and reports all problems at once.
+func (in CreateInput) validate(maxExpiry time.Duration) (validated, error) {
+	var v validated
+	var problems []string
+	add := func(err error) {
+		problems = append(problems, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+	}
+	var err error
+	if v.currency, err = ParseCurrency(in.Currency); err != nil {
+		add(err)
+	} else if v.amount, err = ParseAmount(in.Amount, v.currency); err != nil {
+		add(err)
+	}
+	if in.Reference == "" || len(in.Reference) > maxReferenceLen || !printable(in.Reference) {
+		problems = append(problems, fmt.Sprintf("reference is required, printable and at most %d characters", maxReferenceLen))
+	}
+	v.desc = cleanText(in.Description, maxDescriptionLen)
+	if in.Method != "" {
+		if v.method, err = ParseMethod(in.Method); err != nil {
+			add(err)
+		}
+	}
+	if err := checkURL("return_url", in.ReturnURL, true); err != nil {
+		add(err)
+	}
+	if err := checkURL("cancel_url", in.CancelURL, false); err != nil {
+		add(err)
+	}
+	if in.ExpiresIn < 0 || in.ExpiresIn > maxExpiry || (in.ExpiresIn != 0 && in.ExpiresIn < 10*time.Second) {
+		problems = append(problems, fmt.Sprintf("expires_in must be between 10 and %d seconds", int(maxExpiry.Seconds())))
+	}
+	if len(problems) > 0 {
+		return v, &ValidationError{Problems: problems}
+	}
+	return v, nil
+}
+
+// checkURL does the structural check; the merchant-origin allow-list is
+// applied by the service's URL policy.
+func checkURL(name, raw string, required bool) error {
+	if raw == "" {
+		if required {
+			return fmt.Errorf("%w: %s is required", ErrInvalid, name)
+		}
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || len(raw) > maxURLLen || !u.IsAbs() || u.Host == "" || u.User != nil ||
+		(u.Scheme != "https" && u.Scheme != "http") || strings.ContainsAny(raw, "\\\t\r\n ") {
+		return fmt.Errorf("%w: %s must be an absolute https URL", ErrInvalid, name)
+	}
+	return nil
+}
+
+// printable reports whether s is valid UTF-8 without control characters.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u202e' || r == '\u202d' {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanText strips control and bidi-override characters and caps the length
+// in runes, so display strings are safe to sign and to render.
+func cleanText(s string, max int) string {
+	s = strings.ToValidUTF8(s, "")
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+			continue
+		}
+		if n == max {
+			break
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
+}

@@ -1,0 +1,194 @@
+package payments
+
+import (
+	"context"
+	"net/url"
+	"time"
+)
+
+// Gateway is what the service needs from Latipay. payments/latipay
+// implements it; tests may use the simulator behind the real client.
+type Gateway interface {
+	// Start creates a transaction. Hosted: RedirectURL is Latipay's page.
+	// Merchant-hosted: QRCodeURL is the text to draw as a QR code.
+	Start(ctx context.Context, req StartRequest) (StartResult, error)
+	// Query asks Latipay for the verified state of one attempt.
+	Query(ctx context.Context, reference string) (GatewayResult, error)
+	// Cancel cancels an unpaid transaction.
+	Cancel(ctx context.Context, reference string) error
+	// Refund returns money of a paid transaction.
+	Refund(ctx context.Context, orderID string, amount int64, c Currency, note string) error
+	// VerifyNotification checks a callback form (the POST body only).
+	VerifyNotification(form url.Values) (GatewayResult, error)
+	// VerifyReturn checks the query of the browser's return redirect.
+	VerifyReturn(q url.Values) (GatewayResult, error)
+}
+
+// StartRequest is one new Latipay transaction.
+type StartRequest struct {
+	Reference   string // fresh merchant_reference for this attempt
+	Method      Method
+	Amount      int64
+	Currency    Currency
+	Description string
+	ReturnURL   string // our own result page
+	CallbackURL string // our callback endpoint
+	BackURL     string // "go back" link on Latipay's page
+	ClientIP    string
+	Hosted      bool // Latipay-hosted page instead of our own QR
+	PresentQR   bool // hosted WeChat on a desktop: Latipay shows a QR
+}
+
+// StartResult is Latipay's verified answer to Start.
+type StartResult struct {
+	RedirectURL  string // hosted only; never stored (the nonce is single-use)
+	OrderID      string
+	QRCodeURL    string // merchant-hosted only
+	AmountCNY    string
+	CurrencyRate string
+}
+
+// GatewayResult is a verified statement from Latipay about one attempt.
+// Only Reference, Method, Status, Currency and Amount are covered by the
+// signature; the rest is informative and never decides anything.
+type GatewayResult struct {
+	Reference string
+	Method    string
+	Status    string // pending, paid, failed, canceled, rejected, cancel_or_fail
+	Currency  string
+	Amount    string // decimal text exactly as signed
+	OrderID   string
+	PayTime   string
+	AmountCNY string
+	Rate      string
+}
+
+// Store persists payments. Each method is one transaction. Implementations
+// live in payments/sqlite and payments/postgres and pass storetest.Run.
+type Store interface {
+	// CreatePayment inserts p with its "payment.created" event. With a
+	// non-empty idem.Key it is idempotent: the same key and hash returns the
+	// stored payment with created == false; the same key with another hash
+	// returns ErrIdempotencyReuse.
+	CreatePayment(ctx context.Context, p Payment, ev Event, idem Idempotency) (stored Payment, created bool, err error)
+	// Payment returns one payment or ErrNotFound.
+	Payment(ctx context.Context, id string) (Payment, error)
+	// Attempt returns the attempt with that Latipay reference or ErrNotFound.
+	Attempt(ctx context.Context, reference string) (Attempt, error)
+	// Attempts lists a payment's attempts, oldest first.
+	Attempts(ctx context.Context, paymentID string) ([]Attempt, error)
+	// Events lists a payment's events in sequence order.
+	Events(ctx context.Context, paymentID string) ([]Event, error)
+	// Update locks the payment, passes fn a Tx holding it and its attempts,
+	// and, when fn returns nil and changed something, writes the payment
+	// (Version+1), the attempts, events and notifications fn recorded, in one
+	// durable transaction. It returns the payment as committed.
+	Update(ctx context.Context, paymentID string, fn func(tx *Tx) error) (Payment, error)
+	// RecordOrphan keeps a verified notification that matches no attempt.
+	RecordOrphan(ctx context.Context, n Notification) error
+	// ClaimDueAttempts returns up to limit live attempts whose NextCheckAt
+	// is due and moves their NextCheckAt to now+lease, so that no other
+	// worker claims them meanwhile.
+	ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Attempt, error)
+	// ExpiredPayments returns ids of payments still open (created, pending,
+	// failed) whose window ended before now.
+	ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]string, error)
+}
+
+// Idempotency scopes a create request. Key empty means none.
+type Idempotency struct {
+	Key  string // e.g. "api:<Idempotency-Key>" or "link:<reference>"
+	Hash string // hash of the canonical request
+}
+
+// Notification is a verified message from Latipay kept for audit.
+type Notification struct {
+	Reference string
+	Digest    string // sha256 of the signed fields, unique
+	Status    string
+	Body      string // the form as received (signature included; no secrets)
+	Result    string // "applied", "duplicate", "anomaly", "orphan"
+	At        time.Time
+}
+
+// Tx is the unit of work Store.Update hands to the service: the locked
+// payment and its attempts, plus what to append.
+type Tx struct {
+	Payment  Payment
+	Attempts []Attempt // oldest first
+
+	changed       bool
+	dirtyAttempts map[string]bool
+	events        []Event
+	notes         []Notification
+}
+
+// NewTx is for Store implementations.
+func NewTx(p Payment, attempts []Attempt) *Tx {
+	return &Tx{Payment: p, Attempts: attempts, dirtyAttempts: map[string]bool{}}
+}
+
+// Changed reports whether the store must write anything.
+func (t *Tx) Changed() bool { return t.changed }
+
+// DirtyAttempts returns the attempts to insert or update.
+func (t *Tx) DirtyAttempts() []Attempt {
+	var out []Attempt
+	for _, a := range t.Attempts {
+		if t.dirtyAttempts[a.Reference] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// NewEvents returns the events to append (Seq is assigned by the store).
+func (t *Tx) NewEvents() []Event { return t.events }
+
+// NewNotifications returns the notifications to record.
+func (t *Tx) NewNotifications() []Notification { return t.notes }
+
+func (t *Tx) attempt(ref string) *Attempt {
+	for i := range t.Attempts {
+		if t.Attempts[i].Reference == ref {
+			return &t.Attempts[i]
+		}
+	}
+	return nil
+}
+
+func (t *Tx) putAttempt(a Attempt) {
+	if p := t.attempt(a.Reference); p != nil {
+		*p = a
+	} else {
+		t.Attempts = append(t.Attempts, a)
+	}
+	t.dirtyAttempts[a.Reference] = true
+	t.changed = true
+}
+
+func (t *Tx) touch() { t.changed = true }
+
+func (t *Tx) event(e Event) {
+	e.PaymentID = t.Payment.ID
+	t.events = append(t.events, e)
+	t.changed = true
+}
+
+func (t *Tx) note(n Notification) {
+	t.notes = append(t.notes, n)
+	t.changed = true
+}
+
+// Publisher tells listeners that a payment changed. It is called only after
+// the change is committed.
+type Publisher interface {
+	Publish(u Update)
+}
+
+// Update is the small message pushed to shoppers' pages.
+type Update struct {
+	PaymentID string
+	Status    Status
+	Version   int64
+}

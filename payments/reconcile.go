@@ -1,0 +1,176 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// schedule is how long to wait before the next query of a live attempt,
+// after n queries: every 30 s for 5 minutes, every 2 minutes to 30
+// minutes, every 15 minutes to a day, then daily to a week (test plan 49).
+// ok is false when the attempt has been asked about long enough and needs
+// a person.
+func schedule(n int) (wait time.Duration, ok bool) {
+	switch {
+	case n < 10:
+		return 30 * time.Second, true
+	case n < 10+12:
+		return 2 * time.Minute, true
+	case n < 22+94:
+		return 15 * time.Minute, true
+	case n < 116+6:
+		return 24 * time.Hour, true
+	}
+	return 0, false
+}
+
+// unknownGrace is how long "order not exist" from Latipay is read as "not
+// there yet" rather than "never created" (test plan 46).
+const unknownGrace = 10 * time.Minute
+
+// reconcileLease keeps other workers off an attempt while it is queried.
+const reconcileLease = 2 * time.Minute
+
+// ReconcileDue queries Latipay about every live attempt whose check is due
+// and applies the answers. It returns how many attempts it looked at. It is
+// safe to run on several instances at once: attempts are claimed.
+func (s *Service) ReconcileDue(ctx context.Context, limit int) (int, error) {
+	due, err := s.store.ClaimDueAttempts(ctx, s.now().UTC(), reconcileLease, limit)
+	if err != nil {
+		return 0, fmt.Errorf("payments: reconcile: %w", err)
+	}
+	for _, a := range due {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		s.reconcile(ctx, a)
+	}
+	return len(due), nil
+}
+
+func (s *Service) reconcile(ctx context.Context, a Attempt) {
+	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	res, qerr := s.gw.Query(qctx, a.Reference)
+	cancel()
+	_, err := s.update(ctx, a.PaymentID, func(tx *Tx) error {
+		at := tx.attempt(a.Reference)
+		if at == nil || !at.Status.Live() {
+			return nil
+		}
+		now := s.now().UTC()
+		switch {
+		case qerr == nil && res.Reference == at.Reference:
+			s.apply(tx, res, "query", nil)
+		case errors.Is(qerr, ErrUnknownAtGateway) && now.Sub(at.CreatedAt) > unknownGrace:
+			at.Status = AttemptError
+			tx.event(Event{Type: "attempt.unknown", From: tx.Payment.Status, To: tx.Payment.Status,
+				Detail: a.Reference + " never reached Latipay", CreatedAt: now})
+		case qerr != nil:
+			s.log.Info("reconcile: query failed", "reference", a.Reference, "err", qerr)
+		}
+		at = tx.attempt(a.Reference)
+		if !at.Status.Live() {
+			at.NextCheckAt = time.Time{}
+		} else if wait, ok := schedule(at.Checks + 1); ok {
+			at.NextCheckAt = now.Add(wait)
+		} else {
+			at.NextCheckAt = time.Time{}
+			s.anomaly(tx, a.Reference+": Latipay never gave a final answer")
+		}
+		at.Checks++
+		tx.dirtyAttempts[a.Reference] = true
+		tx.touch()
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("reconcile: update failed", "reference", a.Reference, "err", err)
+	}
+}
+
+// ExpireDue marks payments whose window has ended as expired and cancels
+// their live attempts at Latipay. It returns how many it expired.
+func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
+	ids, err := s.store.ExpiredPayments(ctx, s.now().UTC(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("payments: expire: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := s.expire(ctx, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// expire closes the payment window and cancels live attempts at Latipay.
+// A cancel answered "already paid" makes the reconciler ask at once.
+func (s *Service) expire(ctx context.Context, id string) (Payment, error) {
+	var live []string
+	p, err := s.update(ctx, id, func(tx *Tx) error {
+		if !open(tx.Payment.Status) || !tx.Payment.Expired(s.now()) {
+			return nil
+		}
+		s.transition(tx, StatusExpired, "payment window ended")
+		for _, a := range tx.Attempts {
+			if a.Status.Live() {
+				live = append(live, a.Reference)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	for _, ref := range live {
+		s.cancelAttempt(ctx, id, ref)
+	}
+	return p, nil
+}
+
+// cancelAttempt asks Latipay to cancel one attempt. Whatever the answer,
+// the attempt stays under reconciliation until Latipay reports it final;
+// "already paid" brings its next check forward to now.
+func (s *Service) cancelAttempt(ctx context.Context, id, ref string) {
+	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	err := s.gw.Cancel(cctx, ref)
+	cancel()
+	if err == nil || errors.Is(err, ErrCompletedAtGateway) {
+		_, _ = s.update(ctx, id, func(tx *Tx) error {
+			if at := tx.attempt(ref); at != nil && at.Status.Live() {
+				at.NextCheckAt = s.now().UTC()
+				tx.dirtyAttempts[ref] = true
+				tx.touch()
+			}
+			return nil
+		})
+		return
+	}
+	s.log.Info("cancel at latipay failed; reconciliation continues", "reference", ref, "err", err)
+}
+
+// Run drives reconciliation and expiry until ctx ends. run starts it.
+func (s *Service) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		for {
+			n, err := s.ReconcileDue(ctx, 50)
+			if err != nil && ctx.Err() == nil {
+				s.log.Error("reconcile", "err", err)
+			}
+			if n < 50 || err != nil {
+				break
+			}
+		}
+		if _, err := s.ExpireDue(ctx, 100); err != nil && ctx.Err() == nil {
+			s.log.Error("expire", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

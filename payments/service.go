@@ -1,0 +1,231 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Options holds the service's settings. run fills it from config.
+type Options struct {
+	CallbackURL    string                 // absolute URL of our Latipay callback
+	ReturnURLFor   func(id string) string // absolute URL of our result page for a payment
+	CheckoutURLFor func(id string) string // absolute URL of the checkout page
+	DefaultExpiry  time.Duration          // payment window when the merchant gives none
+	MaxExpiry      time.Duration
+	MaxAttempts    int      // attempts per payment
+	Methods        []Method // offered methods, in display order
+	// MerchantOrigins are the origins return and cancel URLs may point at.
+	// Empty means any https origin.
+	MerchantOrigins []string
+	// Currencies are those with a Latipay wallet; empty means all.
+	Currencies []string
+	// AllowLocalhost also accepts http://localhost and 127.0.0.1 URLs
+	// (sandbox mode only).
+	AllowLocalhost bool
+}
+
+// Service is the state machine of payments and everything that drives it:
+// merchant creation, shopper attempts, Latipay callbacks, returns,
+// reconciliation and expiry.
+type Service struct {
+	store Store
+	gw    Gateway
+	pub   Publisher
+	log   *slog.Logger
+	now   func() time.Time
+	rand  io.Reader
+	opts  Options
+}
+
+// NewService wires the service. Every dependency is required.
+func NewService(store Store, gw Gateway, pub Publisher, log *slog.Logger, now func() time.Time, rand io.Reader, opts Options) (*Service, error) {
+	if store == nil || gw == nil || pub == nil || log == nil || now == nil || rand == nil {
+		return nil, errors.New("payments: NewService: missing dependency")
+	}
+	if opts.CallbackURL == "" || opts.ReturnURLFor == nil || opts.CheckoutURLFor == nil {
+		return nil, errors.New("payments: NewService: callback, return and checkout URLs are required")
+	}
+	if opts.DefaultExpiry <= 0 {
+		opts.DefaultExpiry = 15 * time.Minute
+	}
+	if opts.MaxExpiry < opts.DefaultExpiry {
+		opts.MaxExpiry = max(24*time.Hour, opts.DefaultExpiry)
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 10
+	}
+	if len(opts.Methods) == 0 {
+		opts.Methods = []Method{MethodWeChat, MethodAlipay}
+	}
+	return &Service{store: store, gw: gw, pub: pub, log: log, now: now, rand: rand, opts: opts}, nil
+}
+
+// Methods returns the offered methods in display order.
+func (s *Service) Methods() []Method { return s.opts.Methods }
+
+// CheckoutURL is where the shopper pays payment id.
+func (s *Service) CheckoutURL(id string) string { return s.opts.CheckoutURLFor(id) }
+
+// Create makes a payment from a merchant's input. With an idempotency key
+// a repeated identical request returns the first payment (created false).
+func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (Payment, bool, error) {
+	v, err := in.validate(s.opts.MaxExpiry)
+	if err != nil {
+		return Payment{}, false, err
+	}
+	var problems []string
+	if len(s.opts.Currencies) > 0 && !contains(s.opts.Currencies, string(v.currency)) {
+		problems = append(problems, "currency "+string(v.currency)+" has no Latipay wallet here; use "+strings.Join(s.opts.Currencies, " or "))
+	}
+	for name, u := range map[string]string{"return_url": in.ReturnURL, "cancel_url": in.CancelURL} {
+		if u != "" && !s.allowedURL(u) {
+			problems = append(problems, name+" must be an https URL on one of the merchant's registered origins")
+		}
+	}
+	if len(problems) > 0 {
+		return Payment{}, false, &ValidationError{Problems: problems}
+	}
+	id, err := newPaymentID(s.rand)
+	if err != nil {
+		return Payment{}, false, err
+	}
+	now := s.now().UTC()
+	expiry := in.ExpiresIn
+	if expiry == 0 {
+		expiry = s.opts.DefaultExpiry
+	}
+	source := in.Source
+	if source == "" {
+		source = "api"
+	}
+	p := Payment{
+		ID: id, Reference: in.Reference, Amount: v.amount, Currency: v.currency,
+		Description: v.desc, Method: v.method, Status: StatusCreated, Source: source,
+		ReturnURL: in.ReturnURL, CancelURL: in.CancelURL, Version: 1,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(expiry),
+	}
+	var idem Idempotency
+	if idemKey != "" {
+		h := sha256.Sum256([]byte(strings.Join([]string{in.Amount, in.Currency, in.Reference,
+			in.Description, in.ReturnURL, in.CancelURL, in.Method, in.ExpiresIn.String()}, "\x00")))
+		idem = Idempotency{Key: idemKey, Hash: hex.EncodeToString(h[:])}
+	}
+	ev := Event{PaymentID: id, Type: "payment.created", To: StatusCreated, CreatedAt: now,
+		Detail: fmt.Sprintf("%s %s", FormatAmount(v.amount, v.currency), v.currency)}
+	return s.store.CreatePayment(ctx, p, ev, idem)
+}
+
+// allowedURL applies the merchant-origin policy to a return or cancel URL.
+func (s *Service) allowedURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	local := host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1"
+	if u.Scheme == "http" && !(local && s.opts.AllowLocalhost) {
+		return false
+	}
+	if len(s.opts.MerchantOrigins) == 0 || (local && s.opts.AllowLocalhost) {
+		return true
+	}
+	origin := u.Scheme + "://" + strings.ToLower(u.Host)
+	for _, o := range s.opts.MerchantOrigins {
+		if origin == o {
+			return true
+		}
+	}
+	return false
+}
+
+// Get returns a payment, first marking it expired if its window has ended.
+func (s *Service) Get(ctx context.Context, id string) (Payment, error) {
+	if !ValidPaymentID(id) {
+		return Payment{}, ErrNotFound
+	}
+	p, err := s.store.Payment(ctx, id)
+	if err != nil {
+		return Payment{}, err
+	}
+	if open(p.Status) && p.Expired(s.now()) {
+		return s.expire(ctx, id)
+	}
+	return p, nil
+}
+
+// Attempts lists a payment's attempts, oldest first.
+func (s *Service) Attempts(ctx context.Context, id string) ([]Attempt, error) {
+	return s.store.Attempts(ctx, id)
+}
+
+// Events lists a payment's event log.
+func (s *Service) Events(ctx context.Context, id string) ([]Event, error) {
+	if _, err := s.store.Payment(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.Events(ctx, id)
+}
+
+// open reports whether the shopper may still pay.
+func open(st Status) bool {
+	return st == StatusCreated || st == StatusPending || st == StatusFailed
+}
+
+// update runs fn in a store transaction and publishes the result when the
+// payment's version moved. Publishing happens only after the commit.
+func (s *Service) update(ctx context.Context, id string, fn func(tx *Tx) error) (Payment, error) {
+	var before int64 = -1
+	p, err := s.store.Update(ctx, id, func(tx *Tx) error {
+		before = tx.Payment.Version
+		return fn(tx)
+	})
+	if err != nil {
+		return p, err
+	}
+	if p.Version != before {
+		s.pub.Publish(Update{PaymentID: p.ID, Status: p.Status, Version: p.Version})
+	}
+	return p, nil
+}
+
+// transition moves the payment along the graph, appending the event. It
+// reports false (and changes nothing) when the graph has no such edge.
+func (s *Service) transition(tx *Tx, to Status, detail string) bool {
+	from := tx.Payment.Status
+	if from == to && to != StatusPartiallyRefunded || !CanTransition(from, to) {
+		return false
+	}
+	now := s.now().UTC()
+	tx.Payment.Status = to
+	tx.Payment.UpdatedAt = now
+	if to == StatusPaid {
+		tx.Payment.PaidAt = now
+	}
+	tx.event(Event{Type: "payment." + string(to), From: from, To: to, Detail: detail, CreatedAt: now})
+	return true
+}
+
+// anomaly records something that needs a person to look at it.
+func (s *Service) anomaly(tx *Tx, detail string) {
+	tx.Payment.NeedsReview = true
+	tx.Payment.UpdatedAt = s.now().UTC()
+	tx.event(Event{Type: "anomaly", From: tx.Payment.Status, To: tx.Payment.Status, Detail: detail, CreatedAt: s.now().UTC()})
+	s.log.Warn("payment anomaly", "payment_id", tx.Payment.ID, "detail", detail)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

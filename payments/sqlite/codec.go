@@ -1,0 +1,129 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// Times are stored as INTEGER unix nanoseconds, so they sort and compare
+// in SQL and round-trip exactly; the zero time is NULL.
+
+// nanos encodes t for a time column.
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// timeCol scans a time column into *t, in UTC.
+type timeCol struct{ t *time.Time }
+
+// Scan implements sql.Scanner.
+func (c timeCol) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*c.t = time.Time{}
+	case int64:
+		*c.t = time.Unix(0, v).UTC()
+	default:
+		return fmt.Errorf("time column holds %T", src)
+	}
+	return nil
+}
+
+// querier is what reads need; *sql.DB and *sql.Tx both have it.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// paymentCols lists the payments columns in the order of paymentArgs.
+const paymentCols = `id, reference, amount, currency, description, method, status, source,
+	return_url, cancel_url, latipay_reference, latipay_order_id, attempts, amount_cny,
+	currency_rate, refunded, paid_late, needs_review, version,
+	created_at, updated_at, expires_at, paid_at`
+
+func paymentArgs(p payments.Payment) []any {
+	return []any{p.ID, p.Reference, p.Amount, string(p.Currency), p.Description,
+		string(p.Method), string(p.Status), p.Source, p.ReturnURL, p.CancelURL,
+		p.LatipayReference, p.LatipayOrderID, p.Attempts, p.AmountCNY,
+		p.CurrencyRate, p.Refunded, p.PaidLate, p.NeedsReview, p.Version,
+		nanos(p.CreatedAt), nanos(p.UpdatedAt), nanos(p.ExpiresAt), nanos(p.PaidAt)}
+}
+
+func scanPayment(s scanner) (payments.Payment, error) {
+	var p payments.Payment
+	err := s.Scan(&p.ID, &p.Reference, &p.Amount, &p.Currency, &p.Description,
+		&p.Method, &p.Status, &p.Source, &p.ReturnURL, &p.CancelURL,
+		&p.LatipayReference, &p.LatipayOrderID, &p.Attempts, &p.AmountCNY,
+		&p.CurrencyRate, &p.Refunded, &p.PaidLate, &p.NeedsReview, &p.Version,
+		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.PaidAt})
+	return p, err
+}
+
+// utc returns p with its times as the store will return them.
+func utc(p payments.Payment) payments.Payment {
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	p.ExpiresAt, p.PaidAt = p.ExpiresAt.UTC(), p.PaidAt.UTC()
+	return p
+}
+
+// attemptCols lists the attempts columns in the order of attemptArgs.
+const attemptCols = `reference, payment_id, method, hosted, status, order_id,
+	qr_code_url, amount_cny, rate, created_at, next_check_at, checks`
+
+func attemptArgs(a payments.Attempt) []any {
+	return []any{a.Reference, a.PaymentID, string(a.Method), a.Hosted, string(a.Status),
+		a.OrderID, a.QRCodeURL, a.AmountCNY, a.Rate,
+		nanos(a.CreatedAt), nanos(a.NextCheckAt), a.Checks}
+}
+
+func scanAttempt(s scanner) (payments.Attempt, error) {
+	var a payments.Attempt
+	err := s.Scan(&a.Reference, &a.PaymentID, &a.Method, &a.Hosted, &a.Status,
+		&a.OrderID, &a.QRCodeURL, &a.AmountCNY, &a.Rate,
+		timeCol{&a.CreatedAt}, timeCol{&a.NextCheckAt}, &a.Checks)
+	return a, err
+}
+
+const eventCols = `payment_id, seq, type, from_status, to_status, detail, created_at`
+
+func scanEvent(s scanner) (payments.Event, error) {
+	var e payments.Event
+	err := s.Scan(&e.PaymentID, &e.Seq, &e.Type, &e.From, &e.To, &e.Detail, timeCol{&e.CreatedAt})
+	return e, err
+}
+
+const notificationCols = `reference, digest, status, body, result, at`
+
+func scanNotification(s scanner) (payments.Notification, error) {
+	var n payments.Notification
+	err := s.Scan(&n.Reference, &n.Digest, &n.Status, &n.Body, &n.Result, timeCol{&n.At})
+	return n, err
+}
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

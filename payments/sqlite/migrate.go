@@ -1,0 +1,94 @@
+package sqlite
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// migrations holds the schema changes, named NNN_what.sql and applied in
+// numeric order. Never edit a released file; add the next one.
+//
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrate applies every migration not yet recorded in schema_migrations.
+// Each runs in its own IMMEDIATE transaction together with its record, so a
+// crash leaves it either wholly applied or not at all (test plan 62), and
+// two processes opening the same file apply it once.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL)`); err != nil {
+		return wrap("migrate", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	versions := make(map[int]string, len(names))
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
+		if err != nil || v <= 0 || versions[v] != "" {
+			return fmt.Errorf("sqlite: migrate: bad migration name %q", name)
+		}
+		versions[v] = name
+	}
+	order := make([]int, 0, len(versions))
+	for v := range versions {
+		order = append(order, v)
+	}
+	sort.Ints(order)
+	var newest int
+	if err := db.writer.QueryRowContext(ctx,
+		`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
+		return wrap("migrate", err)
+	}
+	// An older binary must not run against a schema it does not know.
+	if len(order) > 0 && newest > order[len(order)-1] {
+		return fmt.Errorf("sqlite: migrate: database schema version %d is newer than this program's %d",
+			newest, order[len(order)-1])
+	}
+	for _, v := range order {
+		if err := db.apply(ctx, v, versions[v]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply runs one migration unless it is already recorded.
+func (db *DB) apply(ctx context.Context, version int, name string) error {
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate %s: %w", name, err)
+	}
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("migrate "+name, err)
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM schema_migrations WHERE version = ?`, version).Scan(&n); err != nil {
+		return wrap("migrate "+name, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return wrap("migrate "+name, err)
+	}
+	if _, err := tx.ExecContext(ctx,
+		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		version, path.Base(name), db.now().UTC().UnixNano()); err != nil {
+		return wrap("migrate "+name, err)
+	}
+	return wrap("migrate "+name, tx.Commit())
+}

@@ -1,0 +1,127 @@
+// Package sqlite stores payments in a single SQLite file through the pure-Go
+// modernc.org/sqlite driver, so the binary builds with CGO_ENABLED=0.
+//
+// Durability comes first (invariant 2: Latipay is told "sent" only after
+// the effect is fsynced): every connection runs in WAL mode with
+// synchronous=FULL, foreign keys on and a 5 s busy timeout. Writes go
+// through a pool of one connection and begin with BEGIN IMMEDIATE, so
+// writers queue in-process instead of failing on SQLite's single write
+// lock, and a writer in another process waits up to the busy timeout;
+// after that the error surfaces and the caller answers 503. Reads use a
+// separate pool and never wait for a writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// readerConns is the size of the read pool. WAL readers do not block each
+// other or the writer.
+const readerConns = 4
+
+// pragmas are run by the driver on every new connection, in order, so no
+// pooled connection can miss one. busy_timeout goes first so that the
+// switch to WAL waits for the lock instead of failing.
+const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
+	"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+
+// DB is a payments.Store backed by one SQLite file. It is safe for
+// concurrent use.
+type DB struct {
+	writer *sql.DB // one connection; transactions BEGIN IMMEDIATE
+	reader *sql.DB // readerConns connections; single statements only
+	now    func() time.Time
+}
+
+var _ payments.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database at path and applies any
+// pending migrations. now stamps rows the service gives no time for.
+func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
+	if path == "" || now == nil {
+		return nil, errors.New("sqlite: open: path and clock are required")
+	}
+	writer, err := openPool(ctx, dsn(path, true), 1)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	// The writer has switched the file to WAL before any reader connects.
+	reader, err := openPool(ctx, dsn(path, false), readerConns)
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open reader: %w", err)
+	}
+	db := &DB{writer: writer, reader: reader, now: now}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// dsn builds a file: URI for the driver. The path is escaped so that '?'
+// or '#' in a directory name cannot be read as parameters.
+func dsn(path string, write bool) string {
+	mode := "&_query_only=1" // the read pool can never write by mistake
+	if write {
+		mode = "&_txlock=immediate"
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas + mode
+}
+
+// openPool opens a pool of at most n connections and checks that one can
+// be made, so a bad path or pragma fails at startup.
+func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.reader.Close(), db.writer.Close())
+}
+
+// Ping checks that the database answers a query, for /readyz. It uses the
+// read pool so that a long write queue does not make the instance unready.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
+// wrap gives err the package prefix and the operation. sql.ErrNoRows
+// becomes payments.ErrNotFound. SQLITE_BUSY (the write lock was held past
+// the busy timeout) is named, so logs say why the request got a 503.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return payments.ErrNotFound
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY {
+		return fmt.Errorf("sqlite: %s: database busy: %w", op, err)
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}

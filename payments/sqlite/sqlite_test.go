@@ -1,0 +1,198 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/storetest"
+)
+
+// testNow is the clock the tests give Open.
+func testNow() time.Time { return time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC) }
+
+// newTestDB opens a fresh database in a temporary directory.
+func newTestDB(t testing.TB) *DB {
+	t.Helper()
+	return mustOpen(t, filepath.Join(t.TempDir(), "hpp.db"))
+}
+
+func mustOpen(t testing.TB, path string) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), path, testNow)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", path, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) payments.Store { return newTestDB(t) })
+}
+
+// TestPragmas is test plan 58: every pooled connection, not only the first,
+// runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout.
+func TestPragmas(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpp.db")
+	db := mustOpen(t, path)
+	wide, err := openPool(t.Context(), dsn(path, false), 20)
+	if err != nil {
+		t.Fatalf("openPool: %v", err)
+	}
+	defer wide.Close()
+	checkPool(t, "20-connection pool with the reader's settings", wide, 20)
+	checkPool(t, "reader", db.reader, readerConns)
+	checkPool(t, "writer", db.writer, 1)
+}
+
+// checkPool takes n connections from pool at once, so each is a distinct
+// connection opened concurrently, and checks each one's pragmas.
+func checkPool(t *testing.T, name string, pool *sql.DB, n int) {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	var held, wg sync.WaitGroup
+	held.Add(n)
+	for i := range n {
+		wg.Go(func() {
+			c, err := pool.Conn(ctx)
+			held.Done()
+			if err != nil {
+				t.Errorf("%s conn %d: %v", name, i, err)
+				return
+			}
+			defer c.Close()
+			var mode string
+			var sync, fk, busy int
+			q := func(pragma string, dst any) {
+				if err := c.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(dst); err != nil {
+					t.Errorf("%s conn %d: PRAGMA %s: %v", name, i, pragma, err)
+				}
+			}
+			q("journal_mode", &mode)
+			q("synchronous", &sync)
+			q("foreign_keys", &fk)
+			q("busy_timeout", &busy)
+			if mode != "wal" || sync != 2 || fk != 1 || busy < 5000 {
+				t.Errorf("%s conn %d: journal_mode=%s synchronous=%d foreign_keys=%d busy_timeout=%d; want wal, 2, 1, >= 5000",
+					name, i, mode, sync, fk, busy)
+			}
+			held.Wait() // keep this connection until all n are open
+		})
+	}
+	wg.Wait()
+}
+
+// TestWriteLockHeldFromBegin shows that Update begins IMMEDIATE: while fn
+// runs, before anything is written, another writer cannot start, and its
+// SQLITE_BUSY is reported as such.
+func TestWriteLockHeldFromBegin(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpp.db")
+	db := mustOpen(t, path)
+	p := payments.Payment{ID: "pay_1", Reference: "r", Amount: 1, Currency: payments.NZD,
+		Status: payments.StatusCreated, Version: 1}
+	if _, _, err := db.CreatePayment(t.Context(), p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(50)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	_, err = db.Update(t.Context(), p.ID, func(*payments.Tx) error {
+		tx, err := other.BeginTx(t.Context(), nil)
+		if err == nil {
+			tx.Rollback()
+			t.Error("another writer began while Update held the payment; want SQLITE_BUSY")
+			return nil
+		}
+		if got := wrap("update", err).Error(); !strings.Contains(got, "database busy") {
+			t.Errorf("wrap(busy) = %q, want it to say database busy", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+// TestMigrateTwice is test plan 62 on SQLite: migrating again is a no-op,
+// and a schema newer than the program is refused.
+func TestMigrateTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpp.db")
+	db := mustOpen(t, path)
+	files, _ := migrations.ReadDir("migrations")
+	count := func() int {
+		var n int
+		if err := db.writer.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := count(); got != len(files) {
+		t.Fatalf("schema_migrations has %d rows, want %d", got, len(files))
+	}
+	if err := db.migrate(t.Context()); err != nil {
+		t.Fatalf("second migrate: %v", err)
+	}
+	if got := count(); got != len(files) {
+		t.Errorf("after a second migrate schema_migrations has %d rows, want %d", got, len(files))
+	}
+	if _, err := db.writer.Exec(`INSERT INTO schema_migrations VALUES (999, '999_future.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err := Open(t.Context(), path, testNow); err == nil {
+		db.Close()
+		t.Error("Open of a database with a newer schema succeeded; want an error")
+	}
+}
+
+// TestReopen checks that committed data survives Close and Open, and that
+// a path with URI-special characters names exactly that file.
+func TestReopen(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a dir?with#odd%chars")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "hpp.db")
+	db := mustOpen(t, path)
+	p := payments.Payment{ID: "pay_1", Reference: "r", Amount: 1250, Currency: payments.NZD,
+		Status: payments.StatusCreated, Version: 1, CreatedAt: testNow(), ExpiresAt: testNow().Add(time.Hour)}
+	if _, _, err := db.CreatePayment(t.Context(), p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	a := payments.Attempt{Reference: "A1", PaymentID: p.ID, Status: payments.AttemptPending, CreatedAt: testNow()}
+	want, err := db.Update(t.Context(), p.ID, func(tx *payments.Tx) error { tx.PutAttempt(a); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+	db = mustOpen(t, path)
+	got, err := db.Payment(t.Context(), p.ID)
+	if err != nil {
+		t.Fatalf("Payment after reopen: %v", err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Payment after reopen (-want +got):\n%s", d)
+	}
+	as, err := db.Attempts(t.Context(), p.ID)
+	if err != nil {
+		t.Fatalf("Attempts after reopen: %v", err)
+	}
+	if d := cmp.Diff([]payments.Attempt{a}, as); d != "" {
+		t.Errorf("Attempts after reopen (-want +got):\n%s", d)
+	}
+}

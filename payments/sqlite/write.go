@@ -1,0 +1,163 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// Writes use the one-connection write pool. Every transaction begins
+// IMMEDIATE, so it holds the write lock from its first statement and a
+// read-then-write can never fail halfway with SQLITE_BUSY.
+
+const (
+	insertPayment = `INSERT INTO payments (` + paymentCols + `) VALUES
+		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)`
+	updatePayment = `UPDATE payments SET reference = ?2, amount = ?3, currency = ?4,
+		description = ?5, method = ?6, status = ?7, source = ?8, return_url = ?9,
+		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
+		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
+		needs_review = ?18, version = ?19, created_at = ?20, updated_at = ?21,
+		expires_at = ?22, paid_at = ?23 WHERE id = ?1`
+	// upsertAttempt refuses to move an attempt to another payment: the
+	// WHERE makes the conflicting row unchanged, which the caller detects.
+	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
+		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+		ON CONFLICT (reference) DO UPDATE SET method = excluded.method,
+		hosted = excluded.hosted, status = excluded.status, order_id = excluded.order_id,
+		qr_code_url = excluded.qr_code_url, amount_cny = excluded.amount_cny,
+		rate = excluded.rate, created_at = excluded.created_at,
+		next_check_at = excluded.next_check_at, checks = excluded.checks
+		WHERE attempts.payment_id = excluded.payment_id`
+	insertEvent = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	// insertNotification ignores a digest already recorded: Latipay repeats
+	// notifications, and a repeat is not an error.
+	insertNotification = `INSERT INTO notifications (` + notificationCols + `, payment_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING`
+)
+
+// CreatePayment inserts p with ev as its first event. With a non-empty
+// idem.Key a repeat with the same hash returns the stored payment and
+// created == false; another hash returns payments.ErrIdempotencyReuse.
+func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments.Event, idem payments.Idempotency) (payments.Payment, bool, error) {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return payments.Payment{}, false, wrap("create payment", err)
+	}
+	defer tx.Rollback()
+	if idem.Key != "" {
+		var hash, id string
+		err := tx.QueryRowContext(ctx, `SELECT hash, payment_id FROM idempotency WHERE key = ?`,
+			idem.Key).Scan(&hash, &id)
+		switch {
+		case err == nil && hash != idem.Hash:
+			return payments.Payment{}, false, payments.ErrIdempotencyReuse
+		case err == nil:
+			stored, err := scanPayment(tx.QueryRowContext(ctx,
+				`SELECT `+paymentCols+` FROM payments WHERE id = ?`, id))
+			return stored, false, wrap("create payment: idempotent replay", err)
+		case !errors.Is(err, sql.ErrNoRows):
+			return payments.Payment{}, false, wrap("create payment: idempotency", err)
+		}
+	}
+	p = utc(p)
+	if _, err := tx.ExecContext(ctx, insertPayment, paymentArgs(p)...); err != nil {
+		return payments.Payment{}, false, wrap("create payment", err)
+	}
+	if _, err := tx.ExecContext(ctx, insertEvent, p.ID, 1, ev.Type, string(ev.From),
+		string(ev.To), ev.Detail, nanos(ev.CreatedAt)); err != nil {
+		return payments.Payment{}, false, wrap("create payment: event", err)
+	}
+	if idem.Key != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (key, hash, payment_id, created_at)
+			VALUES (?, ?, ?, ?)`, idem.Key, idem.Hash, p.ID, db.now().UTC().UnixNano()); err != nil {
+			return payments.Payment{}, false, wrap("create payment: idempotency", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return payments.Payment{}, false, wrap("create payment: commit", err)
+	}
+	return p, true, nil
+}
+
+// Update runs fn on the payment and its attempts inside one write
+// transaction and writes what fn recorded. See payments.Store. When fn
+// fails, its error is returned as is, with the payment as stored.
+func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return payments.Payment{}, wrap("update", err)
+	}
+	defer tx.Rollback()
+	p, err := scanPayment(tx.QueryRowContext(ctx, `SELECT `+paymentCols+` FROM payments WHERE id = ?`, id))
+	if err != nil {
+		return payments.Payment{}, wrap("update: load", err)
+	}
+	as, err := loadAttempts(ctx, tx, id)
+	if err != nil {
+		return payments.Payment{}, wrap("update: load attempts", err)
+	}
+	t := payments.NewTx(p, as)
+	if err := fn(t); err != nil {
+		return p, err
+	}
+	if !t.Changed() {
+		return p, nil // the deferred rollback ends a transaction that wrote nothing
+	}
+	w := utc(t.Payment)
+	w.ID, w.Version = id, p.Version+1
+	if err := write(ctx, tx, w, t); err != nil {
+		return p, err
+	}
+	if err := tx.Commit(); err != nil {
+		return p, wrap("update: commit", err)
+	}
+	return w, nil
+}
+
+// write stores the payment w and what t recorded, inside tx.
+func write(ctx context.Context, tx *sql.Tx, w payments.Payment, t *payments.Tx) error {
+	if _, err := tx.ExecContext(ctx, updatePayment, paymentArgs(w)...); err != nil {
+		return wrap("update: payment", err)
+	}
+	for _, a := range t.DirtyAttempts() {
+		a.PaymentID = w.ID
+		res, err := tx.ExecContext(ctx, upsertAttempt, attemptArgs(a)...)
+		if err != nil {
+			return wrap("update: attempt", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("sqlite: update: attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
+		}
+	}
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE payment_id = ?`,
+		w.ID).Scan(&seq); err != nil {
+		return wrap("update: event seq", err)
+	}
+	for _, e := range t.NewEvents() {
+		seq++
+		if _, err := tx.ExecContext(ctx, insertEvent, w.ID, seq, e.Type, string(e.From),
+			string(e.To), e.Detail, nanos(e.CreatedAt)); err != nil {
+			return wrap("update: event", err)
+		}
+	}
+	for _, n := range t.NewNotifications() {
+		if _, err := tx.ExecContext(ctx, insertNotification, n.Reference, n.Digest, n.Status,
+			n.Body, n.Result, nanos(n.At), w.ID); err != nil {
+			return wrap("update: notification", err)
+		}
+	}
+	return nil
+}
+
+// RecordOrphan keeps a verified notification that matches no attempt. A
+// digest already recorded is ignored.
+func (db *DB) RecordOrphan(ctx context.Context, n payments.Notification) error {
+	_, err := db.writer.ExecContext(ctx, insertNotification, n.Reference, n.Digest, n.Status,
+		n.Body, n.Result, nanos(n.At), nil)
+	return wrap("record orphan", err)
+}

@@ -1,0 +1,152 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// StartInput is a shopper choosing a method on the checkout page.
+type StartInput struct {
+	PaymentID string
+	Method    string
+	Device    Device
+	ClientIP  string
+	Fresh     bool // never reuse the current QR (the shopper asked for a new one)
+}
+
+// Started tells the checkout page what to show next.
+type Started struct {
+	Payment     Payment
+	Attempt     Attempt
+	RedirectURL string // hosted flow: send the browser here now
+}
+
+// firstCheck is how long after an attempt starts the reconciler first asks
+// Latipay about it, if no callback has settled it by then.
+const firstCheck = 30 * time.Second
+
+// Start begins (or, for an unexpired QR of the same method, resumes) a
+// Latipay transaction for the payment. The attempt is stored before Latipay
+// is called, so a crash in between is still reconciled.
+func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
+	p, err := s.Get(ctx, in.PaymentID)
+	if err != nil {
+		return Started{}, err
+	}
+	m, err := ParseMethod(in.Method)
+	if err != nil || !s.offered(m) {
+		return Started{}, fmt.Errorf("%w: payment method %q is not offered", ErrInvalid, in.Method)
+	}
+	flow, ok := FlowFor(in.Device, m)
+	if !ok {
+		return Started{}, fmt.Errorf("%w: %s cannot be paid in this browser", ErrInvalid, m)
+	}
+	if !open(p.Status) {
+		return Started{Payment: p}, ErrNotPayable
+	}
+	if !flow.Hosted && !in.Fresh {
+		if a, ok := s.reusableQR(ctx, p, m); ok {
+			return Started{Payment: p, Attempt: a}, nil
+		}
+	}
+	ref, err := newReference(s.rand)
+	if err != nil {
+		return Started{}, err
+	}
+	now := s.now().UTC()
+	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Hosted: flow.Hosted,
+		Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(firstCheck)}
+	p, err = s.update(ctx, p.ID, func(tx *Tx) error {
+		if !open(tx.Payment.Status) {
+			return ErrNotPayable
+		}
+		if tx.Payment.Attempts >= s.opts.MaxAttempts {
+			return ErrTooManyAttempts
+		}
+		tx.Payment.Attempts++
+		tx.Payment.Method = m
+		tx.Payment.LatipayReference = ref
+		tx.Payment.UpdatedAt = now
+		tx.putAttempt(a)
+		tx.event(Event{Type: "attempt.started", From: tx.Payment.Status, To: tx.Payment.Status,
+			Detail: fmt.Sprintf("%s %s", m, ref), CreatedAt: now})
+		return nil
+	})
+	if err != nil {
+		return Started{Payment: p}, err
+	}
+	res, gwErr := s.gw.Start(ctx, StartRequest{
+		Reference: ref, Method: m, Amount: p.Amount, Currency: p.Currency,
+		Description: p.Description, ReturnURL: s.opts.ReturnURLFor(p.ID),
+		CallbackURL: s.opts.CallbackURL, BackURL: s.opts.CheckoutURLFor(p.ID),
+		ClientIP: in.ClientIP, Hosted: flow.Hosted, PresentQR: flow.PresentQR,
+	})
+	p, err = s.update(ctx, p.ID, func(tx *Tx) error {
+		at := tx.attempt(ref)
+		if at == nil || at.Status != AttemptInitiated {
+			return nil // a callback got there first
+		}
+		if gwErr != nil {
+			if errors.Is(gwErr, ErrGatewayRejected) {
+				at.Status = AttemptError // Latipay refused: no transaction exists
+				at.NextCheckAt = time.Time{}
+			}
+			tx.dirtyAttempts[ref] = true
+			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
+				Detail: fmt.Sprintf("%s: %v", ref, gwErr), CreatedAt: s.now().UTC()})
+			return nil
+		}
+		at.Status = AttemptPending
+		at.OrderID, at.QRCodeURL = res.OrderID, res.QRCodeURL
+		at.AmountCNY, at.Rate = res.AmountCNY, res.CurrencyRate
+		tx.putAttempt(*at)
+		if res.AmountCNY != "" {
+			tx.Payment.AmountCNY, tx.Payment.CurrencyRate = res.AmountCNY, res.CurrencyRate
+		}
+		s.transition(tx, StatusPending, ref)
+		return nil
+	})
+	if err != nil {
+		return Started{Payment: p}, err
+	}
+	if gwErr != nil {
+		return Started{Payment: p}, gwErr
+	}
+	at, err := s.store.Attempt(ctx, ref)
+	if err != nil {
+		return Started{Payment: p}, err
+	}
+	return Started{Payment: p, Attempt: at, RedirectURL: res.RedirectURL}, nil
+}
+
+// reusableQR finds the current attempt's QR when it is for the same method,
+// still pending and not about to run out.
+func (s *Service) reusableQR(ctx context.Context, p Payment, m Method) (Attempt, bool) {
+	if p.LatipayReference == "" {
+		return Attempt{}, false
+	}
+	a, err := s.store.Attempt(ctx, p.LatipayReference)
+	if err != nil || a.Hosted || a.Method != m || a.Status != AttemptPending || a.QRCodeURL == "" {
+		return Attempt{}, false
+	}
+	return a, true
+}
+
+// CurrentQR returns the QR attempt the checkout page should show, if any.
+func (s *Service) CurrentQR(ctx context.Context, p Payment) (Attempt, bool) {
+	if p.Status != StatusPending {
+		return Attempt{}, false
+	}
+	return s.reusableQR(ctx, p, p.Method)
+}
+
+func (s *Service) offered(m Method) bool {
+	for _, o := range s.opts.Methods {
+		if o == m {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,60 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// testUpdateNotifications: notifications are recorded once per Digest; a
+// repeat is ignored without failing the transaction.
+func testUpdateNotifications(t *testing.T, s payments.Store) {
+	p := mustCreate(t, s, newPayment(1))
+	pending, paid := newNotification(1, "pending"), newNotification(1, "paid")
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddNotification(pending) })
+	repeat := pending
+	repeat.Body, repeat.Result = "a repeat", "duplicate"
+	got := mustUpdate(t, s, p.ID, func(tx *payments.Tx) {
+		tx.AddNotification(repeat)
+		tx.AddNotification(paid)
+	})
+	if got.Version != 3 {
+		t.Errorf("Version = %d, want 3", got.Version)
+	}
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddNotification(paid) })
+	if ns, ok := mustNotifications(t, s, reference(1)); ok {
+		diff(t, "Notifications", ns, []payments.Notification{pending, paid})
+		for _, n := range ns {
+			checkUTC(t, "Notifications", n.At)
+		}
+	}
+}
+
+// testRecordOrphan: an orphan is kept once per Digest, also when the same
+// digest was recorded through Update.
+func testRecordOrphan(t *testing.T, s payments.Store) {
+	ctx := t.Context()
+	o := newNotification(9, "paid")
+	o.Result = "orphan"
+	if err := s.RecordOrphan(ctx, o); err != nil {
+		t.Fatalf("RecordOrphan: %v", err)
+	}
+	repeat := o
+	repeat.Body = "a repeat"
+	if err := s.RecordOrphan(ctx, repeat); err != nil {
+		t.Errorf("RecordOrphan(repeat) = %v, want nil", err)
+	}
+	p := mustCreate(t, s, newPayment(1))
+	applied := newNotification(1, "paid")
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddNotification(applied) })
+	late := applied
+	late.Result = "orphan"
+	if err := s.RecordOrphan(ctx, late); err != nil {
+		t.Errorf("RecordOrphan(digest already applied) = %v, want nil", err)
+	}
+	if ns, ok := mustNotifications(t, s, o.Reference); ok {
+		diff(t, "Notifications of the orphan", ns, []payments.Notification{o})
+		ns, _ = mustNotifications(t, s, applied.Reference)
+		diff(t, "Notifications of the applied one", ns, []payments.Notification{applied})
+	}
+}

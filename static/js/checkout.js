@@ -1,0 +1,131 @@
+// Live status for the checkout page: a websocket with reconnect and
+// backoff, HTTP polling while the socket is down, and a re-check whenever
+// the page becomes visible again. The server renders every state; this
+// script only swaps the status panel in place when the version moves on.
+(function () {
+  'use strict';
+  var root = document.getElementById('checkout');
+  if (!root) { return; }
+  var panel = document.getElementById('panel');
+  var announce = document.getElementById('announce');
+  var version = Number(root.getAttribute('data-version')) || 0;
+  var statusURL = root.getAttribute('data-status-url');
+  var panelURL = root.getAttribute('data-panel-url');
+  var socketPath = root.getAttribute('data-socket-url');
+  var finals = ['paid', 'expired', 'canceled', 'refunded', 'partially_refunded'];
+  var ws = null, backoff = 1000, pollTimer = null, reconnectTimer = null, loading = false;
+
+  function current() {
+    var s = panel.querySelector('[data-testid="status"]');
+    return s ? s.getAttribute('data-status') : '';
+  }
+  function isFinal() { return finals.indexOf(current()) >= 0; }
+
+  function onState(st) {
+    if (st && typeof st.version === 'number' && st.version > version) { refresh(); }
+  }
+
+  function refresh() {
+    if (loading) { return; }
+    loading = true;
+    fetch(panelURL, { cache: 'no-store', credentials: 'same-origin' })
+      .then(function (r) { if (!r.ok) { throw new Error('panel ' + r.status); } return r.text(); })
+      .then(function (html) {
+        var tmp = document.createElement('div');
+        tmp.innerHTML = html;
+        var s = tmp.querySelector('[data-testid="status"]');
+        var v = s ? Number(s.getAttribute('data-version')) : 0;
+        if (v <= version) { return; }
+        version = v;
+        panel.innerHTML = html;
+        announce.textContent = s.textContent.trim();
+        wire();
+        if (isFinal()) { stop(); }
+      })
+      .catch(function () { /* the next poll or push tries again */ })
+      .then(function () { loading = false; });
+  }
+
+  function check() {
+    fetch(statusURL, { cache: 'no-store', credentials: 'same-origin' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(onState)
+      .catch(function () {});
+  }
+
+  function startPolling() {
+    if (!pollTimer && !isFinal()) { pollTimer = setInterval(check, 3000); }
+  }
+  function stopPolling() {
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+  }
+
+  function connect() {
+    if (ws || isFinal() || !socketPath || !window.WebSocket) { startPolling(); return; }
+    var scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+    try { ws = new WebSocket(scheme + location.host + socketPath); } catch (e) { ws = null; startPolling(); return; }
+    ws.onopen = function () { backoff = 1000; stopPolling(); };
+    ws.onmessage = function (ev) {
+      try { onState(JSON.parse(ev.data)); } catch (e) { /* ignore malformed */ }
+    };
+    ws.onclose = function () {
+      ws = null;
+      if (isFinal()) { return; }
+      startPolling();
+      var wait = Math.min(backoff, 30000) * (0.5 + Math.random() / 2);
+      backoff = Math.min(backoff * 2, 30000);
+      clearTimeout(reconnectTimer);
+      reconnectTimer = setTimeout(connect, wait);
+    };
+  }
+
+  function stop() {
+    stopPolling();
+    clearTimeout(reconnectTimer);
+    if (ws) { ws.onclose = null; ws.close(1000); ws = null; }
+  }
+
+  function wake() {
+    if (isFinal()) { return; }
+    check();
+    if (!ws) { backoff = 1000; connect(); }
+  }
+
+  // Countdown: the server renders the deadline; this keeps it ticking.
+  function tick() {
+    var el = panel.querySelector('time[datetime]');
+    if (!el) { return; }
+    var left = Math.max(0, Math.floor((Date.parse(el.getAttribute('datetime')) - Date.now()) / 1000));
+    var m = Math.floor(left / 60), s = left % 60;
+    el.textContent = m + ':' + (s < 10 ? '0' : '') + s;
+    if (left === 0 && !isFinal()) { check(); }
+  }
+
+  // Sandbox buttons: complete the payment without leaving the page, so the
+  // live push is what changes it.
+  function wire() {
+    var forms = panel.querySelectorAll('.simulate form');
+    Array.prototype.forEach.call(forms, function (f) {
+      f.addEventListener('submit', function (ev) {
+        ev.preventDefault();
+        var body = new URLSearchParams();
+        body.set('merchant_reference', f.elements.merchant_reference.value);
+        body.set('status', ev.submitter ? ev.submitter.value : 'paid');
+        fetch(f.action, { method: 'POST', body: body, credentials: 'same-origin' }).catch(function () {});
+      });
+    });
+    tick();
+  }
+
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') { wake(); }
+  });
+  window.addEventListener('pageshow', function (ev) { if (ev.persisted) { wake(); } });
+  window.addEventListener('online', wake);
+  window.addEventListener('pagehide', function () {
+    if (ws) { ws.onclose = null; ws.close(1000); ws = null; }
+  });
+  setInterval(tick, 1000);
+  wire();
+  connect();
+})();
