@@ -44,6 +44,9 @@ func main() {
 // run is the only place that wires the app together. It returns when ctx
 // ends (after a graceful shutdown) or on a start-up error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "healthcheck" {
+		return healthcheck(ctx, getenv)
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
@@ -166,4 +169,29 @@ func invert(m map[string]string) map[string]string {
 		out[v] = k
 	}
 	return out
+}
+
+// healthcheck is the container's HEALTHCHECK: the image has no shell or
+// curl, so the binary asks its own /healthz.
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	addr := getenv("HPP_ADDR")
+	if addr == "" {
+		addr = ":8080"
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("HPP_ADDR: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz: %s", resp.Status)
+	}
+	return nil
 }
