@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -28,7 +29,10 @@ import (
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/pgbroker"
+	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
+	"github.com/latipay-hpp/hpp/payments/webhook"
 	"github.com/latipay-hpp/hpp/static"
 )
 
@@ -47,13 +51,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 1 && args[1] == "healthcheck" {
 		return healthcheck(ctx, getenv)
 	}
+	if len(args) > 1 && args[1] == "selfcheck" {
+		return selfcheck(ctx, args[2:], stdout)
+	}
+	if len(args) > 1 && args[1] == "simulator" { // a Latipay simulator process, for load tests
+		return latipaysim.RunFromEnv(ctx, getenv, stdout, stderr)
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	gin.SetMode(gin.ReleaseMode)
-	db, err := sqlite.Open(ctx, cfg.Database, time.Now)
+	db, err := openStore(ctx, cfg.Database)
 	if err != nil {
 		return err
 	}
@@ -111,9 +121,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return m.Sum(nil)
 	}
 	opts := handlers.Options{PublicURL: cfg.PublicURL, MerchantName: cfg.MerchantName, MerchantOrigins: cfg.MerchantOrigins,
+		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
 		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
 		TokenKey: key("socket-token"), FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
-		Ready: func(r *http.Request) error { return db.Ping(r.Context()) }}
+		Ready: func(r *http.Request) error { return db.Ping(r.Context()) }, Limits: handlers.Limits{Off: cfg.RateLimitsOff}}
+	secrets := config.Reveal(cfg.WebhookSecrets)
+	wh, err := webhook.New(db, webhook.Options{URL: cfg.WebhookURL, Secrets: secrets, Now: time.Now, Rand: rand.Reader,
+		Log: log.With("component", "webhook")})
+	if err != nil {
+		return err
+	}
+	opts.Webhooks = wh
+	if len(secrets) > 0 {
+		opts.RedirectSecret = secrets[0]
+	}
 	if sim != nil {
 		opts.Sandbox = sim
 	}
@@ -130,6 +151,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go svc.Run(bg, cfg.ReconcileEvery)
+	go wh.Run(bg)
+	if err := startBroker(bg, cfg.Database, db, h, log); err != nil {
+		return err
+	}
 	announce(stdout, cfg, ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -145,6 +170,54 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// store is what run needs from storage.
+type store interface {
+	payments.Store
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// isPostgres reports whether HPP_DATABASE names a PostgreSQL server
+// rather than a SQLite file.
+func isPostgres(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+}
+
+// openStore opens PostgreSQL for a postgres:// or postgresql:// URL (several
+// instances may share it) and a SQLite file for anything else.
+func openStore(ctx context.Context, database string) (store, error) {
+	if isPostgres(database) {
+		db, err := postgres.Open(ctx, database, time.Now)
+		if err != nil {
+			return nil, err
+		}
+		return db, nil
+	}
+	db, err := sqlite.Open(ctx, database, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// startBroker, on PostgreSQL, feeds the hub with the changes other
+// instances commit (LISTEN/NOTIFY) until ctx ends.
+func startBroker(ctx context.Context, database string, db store, h *hub.Hub, log *slog.Logger) error {
+	if !isPostgres(database) {
+		return nil
+	}
+	connect, err := pgbroker.Connector(database)
+	if err != nil {
+		return err
+	}
+	b, err := pgbroker.New(connect, db, h, log.With("component", "pgbroker"), nil)
+	if err != nil {
+		return err
+	}
+	go b.Run(ctx)
 	return nil
 }
 
@@ -194,4 +267,21 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 		return fmt.Errorf("healthz: %s", resp.Status)
 	}
 	return nil
+}
+
+// selfcheck runs `hpp selfcheck URL [baseline.json]`: without a baseline
+// it prints one; with one it exits non-zero on drift (PCI DSS 11.6.1).
+func selfcheck(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) < 1 || len(args) > 2 {
+		return errors.New("usage: hpp selfcheck URL [baseline.json]")
+	}
+	var baseline []byte
+	if len(args) == 2 {
+		b, err := os.ReadFile(args[1])
+		if err != nil {
+			return err
+		}
+		baseline = b
+	}
+	return handlers.SelfCheck(ctx, args[0], baseline, &http.Client{Timeout: 30 * time.Second}, stdout)
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -34,19 +35,27 @@ func (s Secret) Reveal() string { return string(s) }
 
 // Config is every setting of the app. See the README's configuration table.
 type Config struct {
-	Addr            string        // HPP_ADDR
-	PublicURL       *url.URL      // HPP_PUBLIC_URL, no trailing slash
-	Database        string        // HPP_DATABASE: SQLite path (or postgres:// URL)
-	APIKey          Secret        // HPP_API_KEY: merchant API bearer key
-	LinkSecret      Secret        // HPP_LINK_SECRET: signs /pay links
-	SessionKey      Secret        // HPP_SESSION_KEY: cookies and socket tokens
-	MerchantName    string        // HPP_MERCHANT_NAME
-	MerchantOrigins []string      // HPP_MERCHANT_ORIGINS
-	Methods         []string      // HPP_METHODS
-	PaymentWindow   time.Duration // HPP_PAYMENT_WINDOW
-	ReconcileEvery  time.Duration // HPP_RECONCILE_INTERVAL
-	LogLevel        slog.Level    // HPP_LOG_LEVEL
-	TrustedProxies  []string      // HPP_TRUSTED_PROXIES
+	Addr             string        // HPP_ADDR
+	PublicURL        *url.URL      // HPP_PUBLIC_URL, no trailing slash
+	Database         string        // HPP_DATABASE: SQLite path (or postgres:// URL)
+	APIKey           Secret        // HPP_API_KEY: merchant API bearer key
+	LinkSecret       Secret        // HPP_LINK_SECRET: signs /pay links
+	SessionKey       Secret        // HPP_SESSION_KEY: cookies and socket tokens
+	MerchantName     string        // HPP_MERCHANT_NAME
+	MerchantLogo     []byte        // HPP_MERCHANT_LOGO: the image file's content, read at start-up
+	MerchantLogoType string        // its media type (image/png, image/jpeg, image/webp, image/svg+xml)
+	AccentColor      string        // HPP_ACCENT_COLOR: #rrggbb, lower case; "" for the default
+	MerchantOrigins  []string      // HPP_MERCHANT_ORIGINS
+	Methods          []string      // HPP_METHODS
+	PaymentWindow    time.Duration // HPP_PAYMENT_WINDOW
+	ReconcileEvery   time.Duration // HPP_RECONCILE_INTERVAL
+	LogLevel         slog.Level    // HPP_LOG_LEVEL
+	TrustedProxies   []string      // HPP_TRUSTED_PROXIES
+	WebhookURL       string        // HPP_WEBHOOK_URL: merchant webhook endpoint; "" sends none
+	WebhookSecrets   []Secret      // HPP_WEBHOOK_SECRET: comma-separated, current first (rotation)
+	// RateLimitsOff (HPP_RATE_LIMITS=off) turns the request limits off, for
+	// load tests only: it is refused unless HPP_PUBLIC_URL is on loopback.
+	RateLimitsOff bool
 
 	Sandbox          bool // on exactly when LATIPAY_API_KEY is unset
 	LatipayURL       string
@@ -126,9 +135,21 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("HPP_PUBLIC_URL", "must use https when taking real payments")
 		}
 	}
+	switch get("HPP_RATE_LIMITS", "on") {
+	case "on":
+	case "off":
+		c.RateLimitsOff = true
+		if c.PublicURL == nil || !isLocal(c.PublicURL.Hostname()) {
+			bad("HPP_RATE_LIMITS", "may be off only for load tests on loopback (HPP_PUBLIC_URL on 127.0.0.1 or localhost)")
+		}
+	default:
+		bad("HPP_RATE_LIMITS", "must be on or off")
+	}
 	if _, _, err := splitHostPort(c.Addr); err != nil {
 		bad("HPP_ADDR", "must be host:port or :port, such as :8080")
 	}
+	c.MerchantLogo, c.MerchantLogoType = readLogo(get("HPP_MERCHANT_LOGO", ""), bad)
+	c.AccentColor = parseAccent(get("HPP_ACCENT_COLOR", ""), bad)
 	c.MerchantOrigins = parseOrigins(get("HPP_MERCHANT_ORIGINS", ""), c.Sandbox, bad)
 	c.Methods = parseMethods(get("HPP_METHODS", "wechat,alipay"), bad)
 	switch lv := strings.ToLower(get("HPP_LOG_LEVEL", "info")); lv {
@@ -140,6 +161,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if v := get("HPP_TRUSTED_PROXIES", ""); v != "" {
 		c.TrustedProxies = splitList(v)
 	}
+	c.WebhookURL, c.WebhookSecrets = parseWebhook(get("HPP_WEBHOOK_URL", ""), secret("HPP_WEBHOOK_SECRET"), c.Sandbox, bad)
 	for _, cur := range []string{"NZD", "AUD", "CNY"} {
 		if w := get("LATIPAY_WALLET_"+cur, ""); w != "" {
 			c.Wallets[cur] = w
@@ -265,4 +287,88 @@ func randomHex(n int) string {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	return hex.EncodeToString(b)
+}
+
+// maxLogoSize bounds the logo file: it is held in memory and served with
+// every page view.
+const maxLogoSize = 256 << 10
+
+// readLogo reads the merchant's logo file, served by us at /brand/logo so
+// that the pages' CSP (img-src 'self') holds. Only image types browsers
+// draw in <img> are accepted.
+func readLogo(path string, bad func(string, string, ...any)) ([]byte, string) {
+	if path == "" {
+		return nil, ""
+	}
+	b, err := os.ReadFile(path)
+	switch {
+	case err != nil:
+		bad("HPP_MERCHANT_LOGO", "cannot read the file")
+		return nil, ""
+	case len(b) == 0 || len(b) > maxLogoSize:
+		bad("HPP_MERCHANT_LOGO", "must be an image file of at most %d KiB", maxLogoSize>>10)
+		return nil, ""
+	}
+	ct := http.DetectContentType(b)
+	if strings.HasSuffix(strings.ToLower(path), ".svg") && strings.Contains(string(b[:min(len(b), 1024)]), "<svg") {
+		ct = "image/svg+xml"
+	}
+	switch ct {
+	case "image/png", "image/jpeg", "image/webp", "image/gif", "image/svg+xml":
+		return b, ct
+	}
+	bad("HPP_MERCHANT_LOGO", "must be a PNG, JPEG, WebP, GIF or SVG image")
+	return nil, ""
+}
+
+// parseAccent accepts a #rrggbb colour.
+func parseAccent(v string, bad func(string, string, ...any)) string {
+	if v == "" {
+		return ""
+	}
+	v = strings.ToLower(v)
+	ok := len(v) == 7 && v[0] == '#'
+	for _, r := range v[min(len(v), 1):] {
+		ok = ok && (r >= '0' && r <= '9' || r >= 'a' && r <= 'f')
+	}
+	if !ok {
+		bad("HPP_ACCENT_COLOR", "must be a colour such as #0b6e4f")
+		return ""
+	}
+	return v
+}
+
+// parseWebhook checks the merchant webhook endpoint and its signing
+// secrets. The endpoint must be https (http on localhost, or anywhere in
+// sandbox mode). Secrets are comma-separated, the one to sign with first;
+// during a rotation each request carries a signature for each.
+func parseWebhook(raw string, secrets Secret, sandbox bool, bad func(string, string, ...any)) (string, []Secret) {
+	var out []Secret
+	for _, s := range splitList(secrets.Reveal()) {
+		if !sandbox && (len(s) < 32 || weak[s]) {
+			bad("HPP_WEBHOOK_SECRET", "each secret must be at least 32 random characters")
+		}
+		out = append(out, Secret(s))
+	}
+	if raw == "" {
+		return "", out
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && !(u.Scheme == "http" && (sandbox || isLocal(u.Hostname())))) {
+		bad("HPP_WEBHOOK_URL", "must be an https URL such as https://shop.example.com/hpp/webhook")
+		return "", out
+	}
+	if len(out) == 0 {
+		bad("HPP_WEBHOOK_SECRET", "is required with HPP_WEBHOOK_URL (at least 32 random characters)")
+	}
+	return u.String(), out
+}
+
+// Reveal returns each secret's value, current first.
+func Reveal(secrets []Secret) []string {
+	out := make([]string, len(secrets))
+	for i, s := range secrets {
+		out[i] = s.Reveal()
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -57,6 +58,10 @@ func (s *Server) handlePaymentCreate(svc interface {
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
 			s.respondError(c, &payments.ValidationError{Problems: []string{"the body must be a JSON object with the documented fields (" + jsonProblem(err) + ")"}})
+			return
+		}
+		if err := dec.Decode(&struct{}{}); err != io.EOF {
+			s.respondError(c, &payments.ValidationError{Problems: []string{"the body must be one JSON object with nothing after it"}})
 			return
 		}
 		var amount string

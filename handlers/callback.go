@@ -39,6 +39,9 @@ func (s *Server) handleNotificationReceive(svc interface {
 			c.Header("Content-Type", "text/plain; charset=utf-8")
 			c.String(http.StatusOK, "sent")
 		case errors.Is(err, payments.ErrBadSignature):
+			if !s.allowBadCallback(c) {
+				return // 429: rejections from this address are limited, and so is their logging
+			}
 			s.log.Warn("callback with a bad signature", "request_id", requestID(c), "client", c.ClientIP())
 			c.String(http.StatusUnauthorized, "bad signature")
 		case errors.Is(err, payments.ErrMalformed):

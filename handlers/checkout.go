@@ -71,12 +71,13 @@ func (s *Server) handleCheckoutStart(svc checkoutStarter) gin.HandlerFunc {
 func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 	st, err := svc.Start(c.Request.Context(), payments.StartInput{
 		PaymentID: id, Method: method, Device: deviceOf(c.Request.UserAgent()), ClientIP: c.ClientIP(),
+		Lang: s.carriedLang(c),
 	})
 	switch {
 	case err == nil && st.RedirectURL != "":
 		c.Redirect(http.StatusSeeOther, st.RedirectURL)
 	case err == nil || errors.Is(err, payments.ErrNotPayable):
-		c.Redirect(http.StatusSeeOther, CheckoutPath(id))
+		c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, CheckoutPath(id))))
 	case st.Payment.ID != "":
 		f, _ := classify(err)
 		s.renderCheckout(c, svc, st.Payment, s.localizer(c).T(f.messageID), f.status)
@@ -159,6 +160,9 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		if s.opts.Sandbox != nil {
 			vm.QR.SimulateURL, vm.QR.ReturnTo = SandboxPath+"/simulate", CheckoutPath(p.ID)
 		}
+		s.qrExtras(c, &vm, p, a)
 	}
+	s.localizeCheckout(c, &vm, svc.Methods())
+	s.embedCheckout(c, &vm, p)
 	return vm
 }

@@ -16,6 +16,8 @@ var (
 	errUnauthorized = errors.New("handlers: unauthorized")
 	errBadRequest   = errors.New("handlers: bad request")
 	errRateLimited  = errors.New("handlers: rate limited")
+	errWebhooksOff  = errors.New("handlers: webhooks are not configured")
+	errNoDelivery   = errors.New("handlers: no such webhook delivery")
 )
 
 // failure is how one kind of error looks to people and programs.
@@ -41,10 +43,15 @@ var failures = []struct {
 	{payments.ErrTooManyAttempts, failure{http.StatusTooManyRequests, "too_many_attempts", "Too many attempts for this payment.", "error.toomany"}},
 	{payments.ErrRefundTooLarge, failure{http.StatusUnprocessableEntity, "refund_too_large", "The refund exceeds the amount paid.", "error.invalid"}},
 	{payments.ErrNotRefundable, failure{http.StatusConflict, "not_refundable", "This payment cannot be refunded.", "error.invalid"}},
+	{payments.ErrNotCancelable, failure{http.StatusConflict, "not_cancelable", "Only an unpaid payment can be canceled; refund a paid one.", "error.invalid"}},
+	{payments.ErrRefundRejected, failure{http.StatusUnprocessableEntity, "refund_rejected", "Latipay refused the refund.", "error.invalid"}},
+	{errWebhooksOff, failure{http.StatusConflict, "webhooks_disabled", "No webhook endpoint is configured (HPP_WEBHOOK_URL).", "error.invalid"}},
+	{errNoDelivery, failure{http.StatusNotFound, "not_found", "No webhook delivery with that id.", "error.notfound"}},
 	{payments.ErrGatewayRejected, failure{http.StatusBadGateway, "gateway_rejected", "Latipay refused the request.", "error.unavailable"}},
 	{payments.ErrGatewayUnavailable, failure{http.StatusServiceUnavailable, "gateway_unavailable", "Latipay is not answering; try again shortly.", "error.unavailable"}},
 	{payments.ErrBadSignature, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be verified.", "error.unavailable"}},
 	{payments.ErrMalformed, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be read.", "error.unavailable"}},
+	{payments.ErrStoreBusy, failure{http.StatusServiceUnavailable, "busy", "The service is busy; try again shortly.", "error.unavailable"}},
 	{errUnauthorized, failure{http.StatusUnauthorized, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.", "error.invalid"}},
 	{errBadRequest, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
 	{errMethod, failure{http.StatusMethodNotAllowed, "method_not_allowed", "That method is not allowed here.", "error.invalid"}},
@@ -80,13 +87,17 @@ func (s *Server) respondError(c *gin.Context, err error) {
 			msg = "Latipay refused the request: " + ge.Message
 		}
 		body := gin.H{"code": f.code, "message": msg}
+		var re *payments.RefundError
+		if errors.As(err, &re) {
+			body["message"], body["latipay_code"] = "Latipay refused the refund: "+re.Message+".", re.Code
+		}
 		if !known {
 			body["request_id"] = requestID(c)
 		}
 		c.AbortWithStatusJSON(f.status, gin.H{"error": body})
 		return
 	}
-	e := views.Error{Page: s.page("Error", false), Status: f.status, MessageID: f.messageID}
+	e := views.Error{Page: s.page(s.localizer(c).T("error.title"), false), Status: f.status, MessageID: f.messageID}
 	if !known {
 		e.Arg = requestID(c)
 	}

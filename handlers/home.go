@@ -16,7 +16,7 @@ func (s *Server) handleHome() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := views.Home{Page: s.page(s.localizer(c).T("home.title"), false)}
 		if s.opts.Sandbox != nil {
-			h.DemoURL = "/sandbox/demo"
+			h.DemoURL = s.langPath(c, "/sandbox/demo")
 		}
 		s.render(c, http.StatusOK, views.HomePage(h))
 	}
@@ -35,6 +35,6 @@ func (s *Server) handleDemoCreate(svc interface {
 			s.respondError(c, err)
 			return
 		}
-		c.Redirect(http.StatusSeeOther, CheckoutPath(p.ID))
+		c.Redirect(http.StatusSeeOther, s.langPath(c, CheckoutPath(p.ID)))
 	}
 }

@@ -17,6 +17,7 @@ func (s *Server) handleLinkOpen(svc interface {
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		q := c.Request.URL.Query()
+		q.Del(langParam) // the shopper's language rides along unsigned; chooseLang reads it
 		in, err := payments.VerifyLink(s.opts.LinkSecret, q, s.opts.Now())
 		if err != nil {
 			s.respondError(c, err)
@@ -27,6 +28,6 @@ func (s *Server) handleLinkOpen(svc interface {
 			s.respondError(c, err)
 			return
 		}
-		c.Redirect(http.StatusSeeOther, CheckoutPath(p.ID))
+		c.Redirect(http.StatusSeeOther, s.langPath(c, CheckoutPath(p.ID)))
 	}
 }

@@ -6,28 +6,41 @@ import (
 
 // addRoutes lists every route of the app. Nothing else registers one.
 func addRoutes(s *Server, e *gin.Engine) {
-	e.GET("/healthz", handleHealth())
-	e.GET("/readyz", handleReady(s.opts.Ready))
+	e.GET("/healthz", s.dataHeaders(), handleHealth())
+	e.GET("/readyz", s.dataHeaders(), handleReady(s.opts.Ready))
 	e.GET("/static/*path", s.staticHeaders(), gin.WrapH(s.assets))
+	e.GET(EmbedScriptPath, s.handleEmbedScript())
 
 	page := e.Group("", s.pageHeaders(true))
 	page.GET("/", s.handleHome())
-	page.GET("/pay", s.handleLinkOpen(s.svc))
-	page.GET("/checkout/:id", s.handleCheckoutShow(s.svc))
+	page.GET("/pay", s.limit(s.limits.pages, byIP), s.handleLinkOpen(s.svc))
+	page.GET("/checkout/:id", s.limit(s.limits.pages, byIP), s.handleCheckoutShow(s.svc))
 	page.GET("/checkout/:id/panel", s.handleCheckoutPanel(s.svc))
 	page.POST("/checkout/:id/start", s.handleCheckoutStart(s.svc))
 	page.GET("/checkout/:id/return", s.handleCheckoutReturn(s.svc))
+	e.GET("/checkout/:id/back", s.pageHeaders(false), s.handleCheckoutBack(s.svc))
 
 	live := e.Group("", s.dataHeaders())
-	live.GET("/checkout/:id/status", s.handleStatusShow(s.svc))
+	live.GET("/checkout/:id/status", s.limit(s.limits.statusIP, byIP), s.limit(s.limits.status, byPayment), s.handleStatusShow(s.svc))
 	live.GET("/checkout/:id/qr.png", s.handleQRShow(s.svc))
-	live.GET("/checkout/:id/ws", s.handleSocket(s.svc))
+	live.POST("/checkout/:id/refresh", s.limit(s.limits.status, byPayment), s.handleQRRefresh(s.svc))
+	live.GET(LogoPath, s.handleLogoShow())
+	live.GET(ThemePath, s.handleThemeShow())
+	live.GET("/checkout/:id/ws", s.limit(s.limits.socketOpens, byIP), s.socketCaps(), s.handleSocket(s.svc))
 
 	e.POST(CallbackPath, s.callbackHeaders(), s.handleNotificationReceive(s.svc))
+	e.POST(CSPReportPath, s.callbackHeaders(), s.limit(s.limits.cspReports, byIP), s.handleCSPReport())
 
-	api := e.Group("/api/v1", s.apiHeaders(), s.requireAPIKey())
+	api := e.Group("/api/v1", s.apiHeaders(), s.limit(s.limits.apiIP, byIP), s.requireAPIKey(), s.limit(s.limits.api, byAPIKey))
 	api.POST("/payments", s.handlePaymentCreate(s.svc))
 	api.GET("/payments/:id", s.handlePaymentShow(s.svc))
+	api.GET("/payments", s.handlePaymentList(s.svc))
+	api.POST("/payments/:id/cancel", s.handlePaymentCancel(s.svc))
+	api.POST("/payments/:id/refunds", s.handleRefundCreate(s.svc))
+	api.GET("/payments/:id/events", s.handleEventList(s.svc))
+	api.GET("/webhook-deliveries", s.handleDeliveryList(s.svc))
+	api.POST("/webhook-deliveries/:id/redeliver", s.handleDeliveryRedeliver(s.opts.Webhooks))
+	e.GET("/api/v1/openapi.json", s.apiHeaders(), s.handleOpenAPI())
 
 	if s.opts.Sandbox != nil {
 		sb := e.Group("/sandbox", s.pageHeaders(false))

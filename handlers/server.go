@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -14,10 +15,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/sessions"
+	"golang.org/x/text/language"
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/static"
+	"github.com/latipay-hpp/hpp/views"
 )
 
 // Route paths that other parts of the app build URLs from.
@@ -44,7 +47,16 @@ type Options struct {
 	FormActionHosts []string // Latipay origins the checkout may post and redirect to
 	Sandbox         http.Handler
 	Ready           func(*http.Request) error // readiness check (database)
+	Logo            []byte                    // merchant logo image; nil for none
+	LogoType        string                    // its media type, e.g. image/png
+	AccentColor     string                    // #rrggbb; "" for the default
 	Now             func() time.Time
+	// RedirectSecret signs the back-to-shop redirect (the first
+	// HPP_WEBHOOK_SECRET); "" sends it unsigned.
+	RedirectSecret string
+	// Webhooks redelivers events on request; nil means none configured.
+	Webhooks Webhooks
+	Limits   Limits // rate limits and socket caps; zero fields take defaults
 }
 
 // Server holds what the handlers share.
@@ -57,6 +69,12 @@ type Server struct {
 	assets   *static.Assets
 	origin   string // public origin, e.g. https://pay.example.com
 	engine   *gin.Engine
+	limits   *limits
+	i18n     *views.Catalog   // message catalogues
+	langs    language.Matcher // supported languages
+	theme    string           // accent stylesheet; "" for none
+	// themeVersion cache-busts the theme stylesheet's URL.
+	themeVersion string
 }
 
 // NewServer builds the gin engine with its middleware and routes, wrapped
@@ -66,7 +84,18 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 		return nil, errors.New("handlers: NewServer: missing dependency")
 	}
 	s := &Server{log: log, opts: opts, svc: svc, sessions: store, hub: h, assets: assets,
-		origin: opts.PublicURL.Scheme + "://" + opts.PublicURL.Host}
+		origin: opts.PublicURL.Scheme + "://" + opts.PublicURL.Host, limits: newLimits(opts.Limits, opts.Now)}
+	cat, err := views.NewCatalog()
+	if err != nil {
+		return nil, err
+	}
+	s.i18n, s.langs = cat, langMatcher()
+	if opts.AccentColor != "" {
+		if s.theme, err = themeCSS(opts.AccentColor); err != nil {
+			return nil, fmt.Errorf("handlers: accent colour: %w", err)
+		}
+		s.themeVersion = themeVersionOf(s.theme)
+	}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	if err := e.SetTrustedProxies(opts.TrustedProxies); err != nil {
@@ -75,12 +104,15 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	e.Use(s.requestLog(), gin.CustomRecovery(func(c *gin.Context, _ any) {
 		s.respondError(c, errors.New("handlers: panic"))
 	}))
-	e.NoRoute(func(c *gin.Context) { s.respondError(c, payments.ErrNotFound) })
-	e.NoMethod(func(c *gin.Context) { s.respondError(c, errMethod) })
+	e.NoRoute(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, payments.ErrNotFound) })
+	e.NoMethod(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, errMethod) })
 	s.engine = e
 	addRoutes(s, e)
 	csrf := http.NewCrossOriginProtection()
 	csrf.AddInsecureBypassPattern("POST " + CallbackPath)
+	// Browsers post violation reports from the violating page's origin,
+	// or with none; the endpoint only logs.
+	csrf.AddInsecureBypassPattern("POST " + CSPReportPath)
 	return csrf.Handler(e), nil
 }
 

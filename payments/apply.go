@@ -21,6 +21,17 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	}
 	n := Notification{Reference: res.Reference, Digest: digest(res), Status: res.Status,
 		Body: form.Encode(), At: s.now().UTC()}
+	// A repeat of a notification already recorded is acknowledged without
+	// a write: Latipay retries until "sent", and 1,000 copies must cost
+	// reads, not transactions. (A repeat racing its first copy is still
+	// made harmless by the state machine inside Update.)
+	if seen, err := s.store.Notifications(ctx, res.Reference); err == nil {
+		for _, prev := range seen {
+			if prev.Digest == n.Digest {
+				return nil
+			}
+		}
+	}
 	a, err := s.store.Attempt(ctx, res.Reference)
 	if errors.Is(err, ErrNotFound) {
 		n.Result = "orphan"
@@ -109,9 +120,11 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 			s.anomaly(tx, fmt.Sprintf("%s paid, but the payment was already paid by %s: refund one", a.Reference, p.LatipayReference))
 			return
 		}
-		// Late: after the window closed here, or for an attempt the shopper
-		// had already replaced (an old QR paid after a refresh).
-		late := p.Status == StatusExpired || p.Status == StatusCanceled || a.Reference != p.LatipayReference
+		// Late: after the window closed or the payment failed here, or for
+		// an attempt the shopper had already replaced (an old QR paid after
+		// a refresh). status.go: corrected to match the gateway, flagged.
+		late := p.Status == StatusExpired || p.Status == StatusCanceled || p.Status == StatusFailed ||
+			a.Reference != p.LatipayReference
 		p.LatipayReference, p.LatipayOrderID, p.Method = a.Reference, a.OrderID, a.Method
 		p.PaidLate = p.PaidLate || late
 		s.transition(tx, StatusPaid, fmt.Sprintf("%s via %s", a.Reference, source))

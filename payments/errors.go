@@ -18,6 +18,7 @@ var (
 	ErrMalformed          = errors.New("payments: malformed gateway message")
 	ErrGatewayRejected    = errors.New("payments: gateway refused the request")
 	ErrGatewayUnavailable = errors.New("payments: gateway unavailable")
+	ErrStoreBusy          = errors.New("payments: database busy") // try again shortly: 503
 	ErrRefundTooLarge     = errors.New("payments: refund exceeds the amount paid")
 	ErrNotRefundable      = errors.New("payments: payment is not refundable")
 )

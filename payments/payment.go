@@ -107,6 +107,9 @@ type Event struct {
 	Type      string // e.g. "payment.paid", "attempt.started", "anomaly"
 	From, To  Status // status change, if any
 	Detail    string // short human text; never secrets
+	// Data is machine-readable detail as JSON, or "": a refund's id,
+	// amount and idempotency hashes. Never secrets, never shown raw.
+	Data      string
 	CreatedAt time.Time
 }
 
@@ -148,7 +151,14 @@ func (in CreateInput) validate(maxExpiry time.Duration) (validated, error) {
 	var err error
 	if v.currency, err = ParseCurrency(in.Currency); err != nil {
 		add(err)
-	} else if v.amount, err = ParseAmount(in.Amount, v.currency); err != nil {
+	}
+	// The amount's grammar is checked even with a bad currency, so every
+	// problem is reported at once; all currencies have two decimals.
+	amountIn := v.currency
+	if amountIn == "" {
+		amountIn = NZD
+	}
+	if v.amount, err = ParseAmount(in.Amount, amountIn); err != nil {
 		add(err)
 	}
 	if in.Reference == "" || len(in.Reference) > maxReferenceLen || !printable(in.Reference) {

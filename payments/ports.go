@@ -84,6 +84,9 @@ type Store interface {
 	// (Version+1), the attempts, events and notifications fn recorded, in one
 	// durable transaction. It returns the payment as committed.
 	Update(ctx context.Context, paymentID string, fn func(tx *Tx) error) (Payment, error)
+	// Notifications lists the verified notifications recorded for a
+	// reference, oldest first.
+	Notifications(ctx context.Context, reference string) ([]Notification, error)
 	// RecordOrphan keeps a verified notification that matches no attempt.
 	RecordOrphan(ctx context.Context, n Notification) error
 	// ClaimDueAttempts returns up to limit live attempts whose NextCheckAt
@@ -93,6 +96,8 @@ type Store interface {
 	// ExpiredPayments returns ids of payments still open (created, pending,
 	// failed) whose window ended before now.
 	ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// Outbox: listing payments, the webhook outbox and the delivery log.
+	Outbox
 }
 
 // Idempotency scopes a create request. Key empty means none.
@@ -191,4 +196,91 @@ type Update struct {
 	PaymentID string
 	Status    Status
 	Version   int64
+}
+
+// The merchant-facing reads and the webhook outbox. The events table is
+// the outbox: events are written in the transaction that changes the
+// payment, and the webhook worker claims them from there.
+
+// PaymentFilter selects payments for ListPayments, newest first. Zero
+// fields do not filter.
+type PaymentFilter struct {
+	Status    Status
+	Reference string
+	// Before is the cursor: only payments strictly older than
+	// (BeforeTime, BeforeID) in (CreatedAt, ID) order.
+	BeforeTime time.Time
+	BeforeID   string
+	Limit      int // at most this many; > 0
+}
+
+// OutboxQuery selects the webhook events a worker may send now.
+type OutboxQuery struct {
+	Types []string      // event types that are sent; others are never claimed
+	Since time.Time     // events created before this are not sent any more
+	Now   time.Time     // due at or before Now
+	Lease time.Duration // claimed events are not due again until Now+Lease
+	Limit int
+}
+
+// OutboxEvent is an event claimed for sending, with how many times it has
+// been tried so far.
+type OutboxEvent struct {
+	Event
+	Attempts int
+}
+
+// DeliveryState is where an event stands with the merchant's endpoint.
+type DeliveryState string
+
+// Delivery states. Retrying events are sent again at NextAt.
+const (
+	DeliveryDelivered DeliveryState = "delivered"
+	DeliveryRetrying  DeliveryState = "retrying"
+	DeliveryFailed    DeliveryState = "failed"
+)
+
+// Delivery is one try at sending one event to the merchant's webhook
+// endpoint, as kept in the delivery log.
+type Delivery struct {
+	ID         string // "whd_" + fixed-width time + random: sorts by time
+	PaymentID  string
+	Seq        int64
+	EventType  string
+	Attempt    int  // 1 for the first try of this event; redeliveries count on
+	Redelivery bool // asked for through the API
+	StatusCode int  // the endpoint's HTTP status; 0 when there was none
+	Error      string
+	Duration   time.Duration
+	At         time.Time
+	State      DeliveryState // the event's state after this try
+	NextAt     time.Time     // when State is retrying: the next try
+}
+
+// DeliveryFilter selects deliveries, newest first. Zero fields do not
+// filter.
+type DeliveryFilter struct {
+	ID        string
+	PaymentID string
+	Before    string // cursor: only deliveries with a smaller ID
+	Limit     int    // > 0
+}
+
+// Outbox is what the merchant API and the webhook worker need from the
+// store besides Store itself. Every Store implements it too.
+type Outbox interface {
+	// ListPayments returns payments matching f, newest first (CreatedAt,
+	// then ID, descending).
+	ListPayments(ctx context.Context, f PaymentFilter) ([]Payment, error)
+	// ClaimWebhookEvents returns up to q.Limit events of q.Types created
+	// at or after q.Since, not yet delivered or failed, due at q.Now, and
+	// with no earlier such event of the same payment still undelivered:
+	// so at most one per payment, in sequence order. Their next try moves
+	// to q.Now+q.Lease, so no other worker claims them meanwhile.
+	ClaimWebhookEvents(ctx context.Context, q OutboxQuery) ([]OutboxEvent, error)
+	// RecordDelivery appends d to the delivery log and sets the event's
+	// state, try count and next try from it, in one transaction.
+	RecordDelivery(ctx context.Context, d Delivery) error
+	// Deliveries lists the delivery log matching f, newest first.
+	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
 }

@@ -51,6 +51,16 @@ func (s *Service) ReconcileDue(ctx context.Context, limit int) (int, error) {
 }
 
 func (s *Service) reconcile(ctx context.Context, a Attempt) {
+	if p, err := s.store.Payment(ctx, a.PaymentID); err == nil && !open(p.Status) {
+		// The window closed with this attempt live: cancel it at Latipay
+		// first (harmless if already canceled; "already paid" is fine too:
+		// the query below then applies the late payment).
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		if err := s.gw.Cancel(cctx, a.Reference); err != nil && !errors.Is(err, ErrCompletedAtGateway) {
+			s.log.Info("reconcile: cancel failed", "reference", a.Reference, "err", err)
+		}
+		cancel()
+	}
 	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	res, qerr := s.gw.Query(qctx, a.Reference)
 	cancel()
@@ -89,8 +99,8 @@ func (s *Service) reconcile(ctx context.Context, a Attempt) {
 	}
 }
 
-// ExpireDue marks payments whose window has ended as expired and cancels
-// their live attempts at Latipay. It returns how many it expired.
+// ExpireDue marks payments whose window has ended as expired. It returns
+// how many it expired.
 func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 	ids, err := s.store.ExpiredPayments(ctx, s.now().UTC(), limit)
 	if err != nil {
@@ -104,50 +114,25 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 	return len(ids), nil
 }
 
-// expire closes the payment window and cancels live attempts at Latipay.
-// A cancel answered "already paid" makes the reconciler ask at once.
+// expire closes the payment window. It never calls Latipay, so a page
+// load that notices the deadline stays fast: its live attempts are made
+// due at once, and the reconciler cancels them at Latipay and keeps asking
+// until Latipay says they are final (a late payment is then applied).
 func (s *Service) expire(ctx context.Context, id string) (Payment, error) {
-	var live []string
-	p, err := s.update(ctx, id, func(tx *Tx) error {
+	return s.update(ctx, id, func(tx *Tx) error {
 		if !open(tx.Payment.Status) || !tx.Payment.Expired(s.now()) {
 			return nil
 		}
 		s.transition(tx, StatusExpired, "payment window ended")
-		for _, a := range tx.Attempts {
-			if a.Status.Live() {
-				live = append(live, a.Reference)
+		now := s.now().UTC()
+		for i := range tx.Attempts {
+			if tx.Attempts[i].Status.Live() {
+				tx.Attempts[i].NextCheckAt = now
+				tx.dirtyAttempts[tx.Attempts[i].Reference] = true
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return p, err
-	}
-	for _, ref := range live {
-		s.cancelAttempt(ctx, id, ref)
-	}
-	return p, nil
-}
-
-// cancelAttempt asks Latipay to cancel one attempt. Whatever the answer,
-// the attempt stays under reconciliation until Latipay reports it final;
-// "already paid" brings its next check forward to now.
-func (s *Service) cancelAttempt(ctx context.Context, id, ref string) {
-	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	err := s.gw.Cancel(cctx, ref)
-	cancel()
-	if err == nil || errors.Is(err, ErrCompletedAtGateway) {
-		_, _ = s.update(ctx, id, func(tx *Tx) error {
-			if at := tx.attempt(ref); at != nil && at.Status.Live() {
-				at.NextCheckAt = s.now().UTC()
-				tx.dirtyAttempts[ref] = true
-				tx.touch()
-			}
-			return nil
-		})
-		return
-	}
-	s.log.Info("cancel at latipay failed; reconciliation continues", "reference", ref, "err", err)
 }
 
 // Run drives reconciliation and expiry until ctx ends. run starts it.

@@ -77,17 +77,22 @@ func (s *Service) CheckoutURL(id string) string { return s.opts.CheckoutURLFor(i
 // Create makes a payment from a merchant's input. With an idempotency key
 // a repeated identical request returns the first payment (created false).
 func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (Payment, bool, error) {
+	// Every problem is reported at once: the field checks, then the
+	// wallet and origin policies, in a fixed order.
 	v, err := in.validate(s.opts.MaxExpiry)
-	if err != nil {
+	var problems []string
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		problems = append(problems, ve.Problems...)
+	} else if err != nil {
 		return Payment{}, false, err
 	}
-	var problems []string
-	if len(s.opts.Currencies) > 0 && !contains(s.opts.Currencies, string(v.currency)) {
+	if v.currency != "" && len(s.opts.Currencies) > 0 && !contains(s.opts.Currencies, string(v.currency)) {
 		problems = append(problems, "currency "+string(v.currency)+" has no Latipay wallet here; use "+strings.Join(s.opts.Currencies, " or "))
 	}
-	for name, u := range map[string]string{"return_url": in.ReturnURL, "cancel_url": in.CancelURL} {
-		if u != "" && !s.allowedURL(u) {
-			problems = append(problems, name+" must be an https URL on one of the merchant's registered origins")
+	for _, f := range []struct{ name, url string }{{"return_url", in.ReturnURL}, {"cancel_url", in.CancelURL}} {
+		if f.url != "" && checkURL(f.name, f.url, false) == nil && !s.allowedURL(f.url) {
+			problems = append(problems, f.name+" must be an https URL on one of the merchant's registered origins")
 		}
 	}
 	if len(problems) > 0 {

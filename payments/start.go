@@ -13,7 +13,8 @@ type StartInput struct {
 	Method    string
 	Device    Device
 	ClientIP  string
-	Fresh     bool // never reuse the current QR (the shopper asked for a new one)
+	Fresh     bool   // never reuse the current QR (the shopper asked for a new one)
+	Lang      string // the shopper's page language, carried in the return URL
 }
 
 // Started tells the checkout page what to show next.
@@ -79,11 +80,13 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	}
 	res, gwErr := s.gw.Start(ctx, StartRequest{
 		Reference: ref, Method: m, Amount: p.Amount, Currency: p.Currency,
-		Description: p.Description, ReturnURL: s.opts.ReturnURLFor(p.ID),
+		Description: p.Description, ReturnURL: withLang(s.opts.ReturnURLFor(p.ID), in.Lang),
 		CallbackURL: s.opts.CallbackURL, BackURL: s.opts.CheckoutURLFor(p.ID),
 		ClientIP: in.ClientIP, Hosted: flow.Hosted, PresentQR: flow.PresentQR,
 	})
-	p, err = s.update(ctx, p.ID, func(tx *Tx) error {
+	// Record Latipay's answer even when the shopper's request has been
+	// cancelled or timed out meanwhile: the attempt exists at Latipay now.
+	p, err = s.update(context.WithoutCancel(ctx), p.ID, func(tx *Tx) error {
 		at := tx.attempt(ref)
 		if at == nil || at.Status != AttemptInitiated {
 			return nil // a callback got there first

@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-//go:embed css js
+//go:embed css js img embed.js
 var files embed.FS
 
 // Assets serves the embedded files under /static/<hash>/<name>, where the
@@ -66,6 +66,8 @@ func (a *Assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	case ".js":
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	case ".svg":
+		w.Header().Set("Content-Type", "image/svg+xml")
 	}
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	w.Write(b)

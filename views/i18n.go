@@ -2,14 +2,22 @@ package views
 
 import (
 	"context"
+	"embed"
 	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/pelletier/go-toml/v2"
+	"golang.org/x/text/language"
 )
 
 // Localizer turns message ids into text in one language.
 type Localizer interface {
 	// Lang is the BCP 47 tag of the language, e.g. "en" or "zh-Hans".
 	Lang() string
-	// T returns the message for id, formatted with args.
+	// T returns the message for id, formatted with args: the catalogues
+	// refer to them as {{.P1}}, {{.P2}}, ... in order.
 	T(id string, args ...any) string
 }
 
@@ -20,7 +28,9 @@ func WithLocalizer(ctx context.Context, l Localizer) context.Context {
 	return context.WithValue(ctx, localizerKey{}, l)
 }
 
-// localizer is the typed accessor for the context's Localizer.
+// localizer is the typed accessor for the context's Localizer. Handlers
+// always set one; the English fallback is for tests that render a
+// component directly.
 func localizer(ctx context.Context) Localizer {
 	if l, ok := ctx.Value(localizerKey{}).(Localizer); ok {
 		return l
@@ -35,72 +45,157 @@ func t(ctx context.Context, id string, args ...any) string {
 
 func lang(ctx context.Context) string { return localizer(ctx).Lang() }
 
-// English is the fallback Localizer.
+type langLinksKey struct{}
+
+// WithLangLinks returns a context whose pages show this language switch
+// (the current page in each language), unless the Page sets its own.
+func WithLangLinks(ctx context.Context, links []LangLink) context.Context {
+	return context.WithValue(ctx, langLinksKey{}, links)
+}
+
+// langLinksFor is the typed accessor for the switch: the view model's own
+// links, else the context's.
+func langLinksFor(ctx context.Context, p Page) []LangLink {
+	if len(p.Langs) > 0 {
+		return p.Langs
+	}
+	links, _ := ctx.Value(langLinksKey{}).([]LangLink)
+	return links
+}
+
+// The languages of the shopper's pages, as BCP 47 tags. English is the
+// source catalogue and the fallback.
+const (
+	LangEnglish            = "en"
+	LangSimplifiedChinese  = "zh-Hans"
+	LangTraditionalChinese = "zh-Hant"
+)
+
+const catalogueDir, catalogueExt = "locales", ".toml"
+
+// Languages lists the supported languages, English first.
+func Languages() []string {
+	return []string{LangEnglish, LangSimplifiedChinese, LangTraditionalChinese}
+}
+
+// LanguageName is a language's name in that language, for the switch.
+func LanguageName(tag string) string {
+	switch tag {
+	case LangSimplifiedChinese:
+		return "简体中文"
+	case LangTraditionalChinese:
+		return "繁體中文"
+	}
+	return "English"
+}
+
+//go:embed locales/*.toml
+var catalogues embed.FS
+
+// Catalog holds the message catalogues of every language. It is read-only
+// once built and safe for concurrent use.
+type Catalog struct {
+	bundle *i18n.Bundle
+	ids    map[string][]string // language -> sorted message ids
+}
+
+// NewCatalog parses the embedded catalogues (views/locales/<tag>.toml).
+func NewCatalog() (*Catalog, error) {
+	b := i18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	c := &Catalog{bundle: b, ids: map[string][]string{}}
+	for _, tag := range Languages() {
+		f, err := b.LoadMessageFileFS(catalogues, catalogueDir+"/"+tag+catalogueExt)
+		if err != nil {
+			return nil, fmt.Errorf("views: catalogue %s: %w", tag, err)
+		}
+		ids := make([]string, 0, len(f.Messages))
+		for _, m := range f.Messages {
+			ids = append(ids, m.ID)
+		}
+		sort.Strings(ids)
+		c.ids[tag] = ids
+	}
+	return c, nil
+}
+
+// IDs returns the message ids a language's catalogue defines, sorted.
+func (c *Catalog) IDs(tag string) []string { return append([]string(nil), c.ids[tag]...) }
+
+// Source returns the untranslated template of id in a language, for tests
+// that compare placeholders across catalogues.
+func (c *Catalog) Source(tag, id string) (string, bool) {
+	for _, m := range mustMessages(tag) {
+		if m.ID == id {
+			return m.Other, true
+		}
+	}
+	return "", false
+}
+
+// Localizer returns the Localizer of a supported language tag; anything
+// else gets English.
+func (c *Catalog) Localizer(tag string) Localizer {
+	switch tag {
+	case LangSimplifiedChinese, LangTraditionalChinese:
+	default:
+		tag = LangEnglish
+	}
+	return catalogLocalizer{tag: tag, l: i18n.NewLocalizer(c.bundle, tag)}
+}
+
+type catalogLocalizer struct {
+	tag string
+	l   *i18n.Localizer
+}
+
+func (l catalogLocalizer) Lang() string { return l.tag }
+
+// T renders id; an id missing from every catalogue comes back as itself,
+// which the tests look for.
+func (l catalogLocalizer) T(id string, args ...any) string {
+	cfg := &i18n.LocalizeConfig{MessageID: id}
+	if len(args) > 0 {
+		data := make(map[string]any, len(args))
+		for i, a := range args {
+			data["P"+strconv.Itoa(i+1)] = a
+		}
+		cfg.TemplateData = data
+	}
+	s, err := l.l.Localize(cfg)
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// English is the fallback Localizer for components rendered without one.
+// It parses the English catalogue on every call: handlers always set a
+// Catalog's Localizer instead.
 type English struct{}
 
 // Lang returns "en".
-func (English) Lang() string { return "en" }
+func (English) Lang() string { return LangEnglish }
 
 // T looks id up in the English catalogue.
 func (English) T(id string, args ...any) string {
-	msg, ok := english[id]
-	if !ok {
+	c, err := NewCatalog()
+	if err != nil {
 		return id
 	}
-	if len(args) > 0 {
-		return fmt.Sprintf(msg, args...)
-	}
-	return msg
+	return c.Localizer(LangEnglish).T(id, args...)
 }
 
-// english is the source catalogue; every page's text is here.
-var english = map[string]string{
-	"sandbox.banner":            "Sandbox: no real money moves. Payments are completed by the built-in Latipay simulator.",
-	"checkout.title":            "Pay %s",
-	"checkout.order":            "Order",
-	"checkout.amount":           "Amount",
-	"checkout.cny":              "About ¥%s at %s CNY per %s",
-	"checkout.choose":           "Choose how to pay",
-	"method.wechat":             "WeChat Pay",
-	"method.alipay":             "Alipay",
-	"method.upi_upop":           "UnionPay",
-	"checkout.expires":          "Time left to pay",
-	"checkout.until":            "Pay before %s UTC",
-	"qr.scan.wechat":            "Open WeChat, tap + then Scan, and scan this code.",
-	"qr.scan.alipay":            "Open Alipay, tap Scan, and scan this code.",
-	"qr.alt":                    "QR code to pay %s %s with %s",
-	"qr.other":                  "Choose another way to pay",
-	"qr.waiting":                "Waiting for your payment…",
-	"sim.title":                 "Sandbox: simulate the scan",
-	"sim.paid":                  "Simulate paid",
-	"sim.failed":                "Simulate failed",
-	"status.created":            "Waiting for you to choose a payment method",
-	"status.pending":            "Waiting for payment",
-	"status.paid":               "Payment successful",
-	"status.failed":             "Payment failed",
-	"status.expired":            "This payment has expired",
-	"status.canceled":           "This payment was canceled",
-	"status.refunded":           "This payment was refunded",
-	"status.partially_refunded": "This payment was partly refunded",
-	"failed.retry":              "The payment did not go through. You can try again.",
-	"paid.thanks":               "Thank you. Your payment has been received.",
-	"paid.late":                 "Your payment arrived after the time limit; the shop has been told.",
-	"expired.text":              "The time to pay has run out. Nothing was charged. Please return to the shop to try again.",
-	"back":                      "Back to %s",
-	"result.confirming":         "Confirming your payment with Latipay…",
-	"error.title":               "Something went wrong",
-	"error.notfound":            "We could not find this payment. Please check the link or ask the shop for a new one.",
-	"error.badlink":             "This payment link is not valid. Please ask the shop for a new one.",
-	"error.expiredlink":         "This payment link has expired. Please ask the shop for a new one.",
-	"error.conflict":            "This payment link was already used with different details. Please ask the shop for a new one.",
-	"error.internal":            "Something went wrong on our side. Please try again in a moment. Reference: %s",
-	"error.unavailable":         "Latipay is not answering right now. Please try again in a moment.",
-	"error.notpayable":          "This payment can no longer be paid.",
-	"error.invalid":             "That request was not valid.",
-	"error.toomany":             "Too many attempts for this payment. Please ask the shop for a new link.",
-	"error.ratelimited":         "Too many requests. Please wait a moment and try again.",
-	"home.title":                "Latipay hosted payment page",
-	"home.text":                 "This server shows Latipay checkout pages for %s.",
-	"home.demo":                 "Create a demo payment",
-	"noscript.refresh":          "This page refreshes by itself every few seconds.",
+// mustMessages parses one embedded catalogue; the files are part of the
+// binary, so a parse error is a build defect that the tests catch.
+func mustMessages(tag string) []*i18n.Message {
+	buf, err := catalogues.ReadFile(catalogueDir + "/" + tag + catalogueExt)
+	if err != nil {
+		return nil
+	}
+	msgs, err := i18n.ParseMessageFileBytes(buf, tag+catalogueExt, map[string]i18n.UnmarshalFunc{"toml": toml.Unmarshal})
+	if err != nil {
+		return nil
+	}
+	return msgs.Messages
 }

@@ -144,7 +144,10 @@ func defaultHTTPClient() *http.Client {
 			TLSHandshakeTimeout:   10 * time.Second,
 			IdleConnTimeout:       90 * time.Second,
 			ExpectContinueTimeout: time.Second,
-			MaxIdleConnsPerHost:   4,
+			// Keep a connection per concurrent checkout start: with fewer,
+			// a burst of starts opens (and, over TLS, handshakes) a new
+			// connection for most calls (e2e/load: start scenario).
+			MaxIdleConnsPerHost: 64,
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

@@ -14,7 +14,7 @@ import (
 const claimDue = `UPDATE attempts SET next_check_at = ?1
 	WHERE reference IN (
 		SELECT reference FROM attempts
-		WHERE status IN (?4, ?5) AND next_check_at IS NOT NULL AND next_check_at <= ?1
+		WHERE status IN (?4, ?5) AND next_check_at IS NOT NULL AND next_check_at <= ?2
 		ORDER BY next_check_at, reference
 		LIMIT ?3)
 	RETURNING ` + attemptCols

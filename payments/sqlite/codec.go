@@ -94,11 +94,11 @@ func scanAttempt(s scanner) (payments.Attempt, error) {
 	return a, err
 }
 
-const eventCols = `payment_id, seq, type, from_status, to_status, detail, created_at`
+const eventCols = `payment_id, seq, type, from_status, to_status, detail, created_at, data`
 
 func scanEvent(s scanner) (payments.Event, error) {
 	var e payments.Event
-	err := s.Scan(&e.PaymentID, &e.Seq, &e.Type, &e.From, &e.To, &e.Detail, timeCol{&e.CreatedAt})
+	err := s.Scan(&e.PaymentID, &e.Seq, &e.Type, &e.From, &e.To, &e.Detail, timeCol{&e.CreatedAt}, &e.Data)
 	return e, err
 }
 

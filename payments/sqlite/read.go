@@ -11,15 +11,14 @@ import (
 
 // Payment returns one payment or payments.ErrNotFound.
 func (db *DB) Payment(ctx context.Context, id string) (payments.Payment, error) {
-	p, err := scanPayment(db.reader.QueryRowContext(ctx,
-		`SELECT `+paymentCols+` FROM payments WHERE id = ?`, id))
+	p, err := scanPayment(cached{c: db.rs}.QueryRowContext(ctx, selectPayment, id))
 	return p, wrap("payment", err)
 }
 
 // Attempt returns the attempt with that Latipay reference or
 // payments.ErrNotFound.
 func (db *DB) Attempt(ctx context.Context, reference string) (payments.Attempt, error) {
-	a, err := scanAttempt(db.reader.QueryRowContext(ctx,
+	a, err := scanAttempt(cached{c: db.rs}.QueryRowContext(ctx,
 		`SELECT `+attemptCols+` FROM attempts WHERE reference = ?`, reference))
 	return a, wrap("attempt", err)
 }
@@ -27,13 +26,27 @@ func (db *DB) Attempt(ctx context.Context, reference string) (payments.Attempt, 
 // Attempts lists a payment's attempts, oldest first; attempts created at
 // the same instant keep the order they were first written in.
 func (db *DB) Attempts(ctx context.Context, paymentID string) ([]payments.Attempt, error) {
-	as, err := loadAttempts(ctx, db.reader, paymentID)
+	as, err := loadAttempts(ctx, cached{c: db.rs}, paymentID)
 	return as, wrap("attempts", err)
 }
 
 func loadAttempts(ctx context.Context, q querier, paymentID string) ([]payments.Attempt, error) {
-	return queryAll(ctx, q, scanAttempt, `SELECT `+attemptCols+` FROM attempts
-		WHERE payment_id = ? ORDER BY created_at, rowid`, paymentID)
+	return queryAll(ctx, q, scanAttempt, selectAttempts, paymentID)
+}
+
+// Hot queries, prepared once (stmt.go).
+const (
+	selectPayment  = `SELECT ` + paymentCols + ` FROM payments WHERE id = ?`
+	selectAttempts = `SELECT ` + attemptCols + ` FROM attempts WHERE payment_id = ? ORDER BY created_at, rowid`
+	selectLastSeq  = `SELECT COALESCE(MAX(seq), 0) FROM events WHERE payment_id = ?`
+)
+
+// txQueries are prepared on the write connection at Open, for use inside
+// write transactions.
+func txQueries() []string {
+	return []string{selectPayment, selectAttempts, selectLastSeq, insertPayment, updatePayment,
+		upsertAttempt, insertEvent, insertNotification, insertIdempotency,
+		`SELECT hash, payment_id FROM idempotency WHERE key = ?`}
 }
 
 // Events lists a payment's events in sequence order.

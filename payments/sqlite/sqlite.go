@@ -40,6 +40,8 @@ type DB struct {
 	writer *sql.DB // one connection; transactions BEGIN IMMEDIATE
 	reader *sql.DB // readerConns connections; single statements only
 	now    func() time.Time
+	rs, ws *stmtCache // prepared statements of reader and writer
+	batch  *batcher   // group commit of CreatePayment and Update (batch.go)
 }
 
 var _ payments.Store = (*DB)(nil)
@@ -60,10 +62,16 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open reader: %w", err)
 	}
-	db := &DB{writer: writer, reader: reader, now: now}
+	db := &DB{writer: writer, reader: reader, now: now, rs: newStmtCache(reader), ws: newStmtCache(writer),
+		batch: newBatcher()}
+	go db.writeLoop() // Close stops it
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := db.ws.prepare(ctx, txQueries()...); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
 	return db, nil
 }
@@ -94,9 +102,11 @@ func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
 	return db, nil
 }
 
-// Close closes both pools.
+// Close stops the group-commit writer after its current batch and closes
+// both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.reader.Close(), db.writer.Close())
+	db.batch.stop()
+	return errors.Join(db.rs.close(), db.ws.close(), db.reader.Close(), db.writer.Close())
 }
 
 // Ping checks that the database answers a query, for /readyz. It uses the
@@ -121,7 +131,7 @@ func wrap(op string, err error) error {
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY {
-		return fmt.Errorf("sqlite: %s: database busy: %w", op, err)
+		return fmt.Errorf("sqlite: %s: database busy: %w: %w", op, payments.ErrStoreBusy, err)
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,5 +195,32 @@ func TestReopen(t *testing.T) {
 	}
 	if d := cmp.Diff([]payments.Attempt{a}, as); d != "" {
 		t.Errorf("Attempts after reopen (-want +got):\n%s", d)
+	}
+}
+
+// TestAttemptStaysWithItsPayment: an attempt reference taken by one payment
+// cannot be written through another payment's Update.
+func TestAttemptStaysWithItsPayment(t *testing.T) {
+	db := newTestDB(t)
+	for _, id := range []string{"pay_1", "pay_2"} {
+		p := payments.Payment{ID: id, Reference: "r", Amount: 1, Currency: payments.NZD,
+			Status: payments.StatusCreated, Version: 1}
+		if _, _, err := db.CreatePayment(t.Context(), p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := payments.Attempt{Reference: "A1", PaymentID: "pay_1", Status: payments.AttemptPending}
+	if _, err := db.Update(t.Context(), "pay_1", func(tx *payments.Tx) error { tx.PutAttempt(a); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.Update(t.Context(), "pay_2", func(tx *payments.Tx) error { tx.PutAttempt(a); return nil })
+	if !errors.Is(err, payments.ErrConflict) {
+		t.Errorf("Update of another payment's attempt = %v, want ErrConflict", err)
+	}
+	if got, err := db.Attempt(t.Context(), "A1"); err != nil || got.PaymentID != "pay_1" {
+		t.Errorf("Attempt(A1) = %+v, %v; want it still on pay_1", got, err)
+	}
+	if p, err := db.Payment(t.Context(), "pay_2"); err != nil || p.Version != 1 {
+		t.Errorf("Payment(pay_2) = version %d, %v; want unchanged", p.Version, err)
 	}
 }

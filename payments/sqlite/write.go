@@ -32,7 +32,8 @@ const (
 		rate = excluded.rate, created_at = excluded.created_at,
 		next_check_at = excluded.next_check_at, checks = excluded.checks
 		WHERE attempts.payment_id = excluded.payment_id`
-	insertEvent = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	insertEvent       = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	insertIdempotency = `INSERT INTO idempotency (key, hash, payment_id, created_at) VALUES (?, ?, ?, ?)`
 	// insertNotification ignores a digest already recorded: Latipay repeats
 	// notifications, and a repeat is not an error.
 	insertNotification = `INSERT INTO notifications (` + notificationCols + `, payment_id)
@@ -42,84 +43,88 @@ const (
 // CreatePayment inserts p with ev as its first event. With a non-empty
 // idem.Key a repeat with the same hash returns the stored payment and
 // created == false; another hash returns payments.ErrIdempotencyReuse.
+// It returns once the write is committed (batch.go: group commit).
 func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments.Event, idem payments.Idempotency) (payments.Payment, bool, error) {
-	tx, err := db.writer.BeginTx(ctx, nil)
+	var out payments.Payment
+	created := false
+	err := db.inTx(ctx, func(ctx context.Context, tx cached) error {
+		if idem.Key != "" {
+			var hash, id string
+			err := tx.QueryRowContext(ctx, `SELECT hash, payment_id FROM idempotency WHERE key = ?`,
+				idem.Key).Scan(&hash, &id)
+			switch {
+			case err == nil && hash != idem.Hash:
+				return payments.ErrIdempotencyReuse
+			case err == nil:
+				stored, err := scanPayment(tx.QueryRowContext(ctx, selectPayment, id))
+				out = stored
+				return wrap("create payment: idempotent replay", err)
+			case !errors.Is(err, sql.ErrNoRows):
+				return wrap("create payment: idempotency", err)
+			}
+		}
+		p = utc(p)
+		if _, err := tx.ExecContext(ctx, insertPayment, paymentArgs(p)...); err != nil {
+			return wrap("create payment", err)
+		}
+		if _, err := tx.ExecContext(ctx, insertEvent, p.ID, 1, ev.Type, string(ev.From),
+			string(ev.To), ev.Detail, nanos(ev.CreatedAt), ev.Data); err != nil {
+			return wrap("create payment: event", err)
+		}
+		if idem.Key != "" {
+			if _, err := tx.ExecContext(ctx, insertIdempotency, idem.Key, idem.Hash, p.ID, db.now().UTC().UnixNano()); err != nil {
+				return wrap("create payment: idempotency", err)
+			}
+		}
+		out, created = p, true
+		return nil
+	})
 	if err != nil {
-		return payments.Payment{}, false, wrap("create payment", err)
+		return payments.Payment{}, false, err
 	}
-	defer tx.Rollback()
-	if idem.Key != "" {
-		var hash, id string
-		err := tx.QueryRowContext(ctx, `SELECT hash, payment_id FROM idempotency WHERE key = ?`,
-			idem.Key).Scan(&hash, &id)
-		switch {
-		case err == nil && hash != idem.Hash:
-			return payments.Payment{}, false, payments.ErrIdempotencyReuse
-		case err == nil:
-			stored, err := scanPayment(tx.QueryRowContext(ctx,
-				`SELECT `+paymentCols+` FROM payments WHERE id = ?`, id))
-			return stored, false, wrap("create payment: idempotent replay", err)
-		case !errors.Is(err, sql.ErrNoRows):
-			return payments.Payment{}, false, wrap("create payment: idempotency", err)
-		}
-	}
-	p = utc(p)
-	if _, err := tx.ExecContext(ctx, insertPayment, paymentArgs(p)...); err != nil {
-		return payments.Payment{}, false, wrap("create payment", err)
-	}
-	if _, err := tx.ExecContext(ctx, insertEvent, p.ID, 1, ev.Type, string(ev.From),
-		string(ev.To), ev.Detail, nanos(ev.CreatedAt)); err != nil {
-		return payments.Payment{}, false, wrap("create payment: event", err)
-	}
-	if idem.Key != "" {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency (key, hash, payment_id, created_at)
-			VALUES (?, ?, ?, ?)`, idem.Key, idem.Hash, p.ID, db.now().UTC().UnixNano()); err != nil {
-			return payments.Payment{}, false, wrap("create payment: idempotency", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return payments.Payment{}, false, wrap("create payment: commit", err)
-	}
-	return p, true, nil
+	return out, created, nil
 }
 
 // Update runs fn on the payment and its attempts inside one write
 // transaction and writes what fn recorded. See payments.Store. When fn
-// fails, its error is returned as is, with the payment as stored.
+// fails, its error is returned as is, with the payment as stored. It
+// returns once the write is committed (batch.go: group commit).
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
-	tx, err := db.writer.BeginTx(ctx, nil)
+	var stored, out payments.Payment
+	err := db.inTx(ctx, func(ctx context.Context, q cached) error {
+		p, err := scanPayment(q.QueryRowContext(ctx, selectPayment, id))
+		if err != nil {
+			return wrap("update: load", err)
+		}
+		stored, out = p, p
+		as, err := loadAttempts(ctx, q, id)
+		if err != nil {
+			stored = payments.Payment{}
+			return wrap("update: load attempts", err)
+		}
+		t := payments.NewTx(p, as)
+		if err := fn(t); err != nil {
+			return err
+		}
+		if !t.Changed() {
+			return nil // nothing written
+		}
+		w := utc(t.Payment)
+		w.ID, w.Version = id, p.Version+1
+		if err := write(ctx, q, w, t); err != nil {
+			return err
+		}
+		out = w
+		return nil
+	})
 	if err != nil {
-		return payments.Payment{}, wrap("update", err)
+		return stored, err
 	}
-	defer tx.Rollback()
-	p, err := scanPayment(tx.QueryRowContext(ctx, `SELECT `+paymentCols+` FROM payments WHERE id = ?`, id))
-	if err != nil {
-		return payments.Payment{}, wrap("update: load", err)
-	}
-	as, err := loadAttempts(ctx, tx, id)
-	if err != nil {
-		return payments.Payment{}, wrap("update: load attempts", err)
-	}
-	t := payments.NewTx(p, as)
-	if err := fn(t); err != nil {
-		return p, err
-	}
-	if !t.Changed() {
-		return p, nil // the deferred rollback ends a transaction that wrote nothing
-	}
-	w := utc(t.Payment)
-	w.ID, w.Version = id, p.Version+1
-	if err := write(ctx, tx, w, t); err != nil {
-		return p, err
-	}
-	if err := tx.Commit(); err != nil {
-		return p, wrap("update: commit", err)
-	}
-	return w, nil
+	return out, nil
 }
 
 // write stores the payment w and what t recorded, inside tx.
-func write(ctx context.Context, tx *sql.Tx, w payments.Payment, t *payments.Tx) error {
+func write(ctx context.Context, tx cached, w payments.Payment, t *payments.Tx) error {
 	if _, err := tx.ExecContext(ctx, updatePayment, paymentArgs(w)...); err != nil {
 		return wrap("update: payment", err)
 	}
@@ -134,14 +139,13 @@ func write(ctx context.Context, tx *sql.Tx, w payments.Payment, t *payments.Tx) 
 		}
 	}
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE payment_id = ?`,
-		w.ID).Scan(&seq); err != nil {
+	if err := tx.QueryRowContext(ctx, selectLastSeq, w.ID).Scan(&seq); err != nil {
 		return wrap("update: event seq", err)
 	}
 	for _, e := range t.NewEvents() {
 		seq++
 		if _, err := tx.ExecContext(ctx, insertEvent, w.ID, seq, e.Type, string(e.From),
-			string(e.To), e.Detail, nanos(e.CreatedAt)); err != nil {
+			string(e.To), e.Detail, nanos(e.CreatedAt), e.Data); err != nil {
 			return wrap("update: event", err)
 		}
 	}

@@ -45,6 +45,11 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"ClaimDueAttempts/Limit", testClaimLimit},
 		{"ClaimDueAttempts/Concurrent", testClaimConcurrent},
 		{"ExpiredPayments", testExpired},
+		{"ListPayments", testListPayments},
+		{"Outbox/Order", testOutboxOrder},
+		{"Outbox/Since", testOutboxSince},
+		{"Outbox/Concurrent", testOutboxConcurrent},
+		{"Outbox/Deliveries", testDeliveries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -90,7 +95,7 @@ func newAttempt(id string, n int, created time.Time) payments.Attempt {
 // createdEvent is the event CreatePayment stores with p.
 func createdEvent(p payments.Payment) payments.Event {
 	return payments.Event{PaymentID: p.ID, Type: "payment.created", To: payments.StatusCreated,
-		Detail: "12.50 NZD", CreatedAt: p.CreatedAt}
+		Detail: "12.50 NZD", Data: `{"amount":1250,"note":"☕ \"x\""}`, CreatedAt: p.CreatedAt}
 }
 
 // newNotification returns a notification about reference(n) with every field set.

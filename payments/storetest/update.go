@@ -113,17 +113,20 @@ func testUpdateAttempts(t *testing.T, s payments.Store) {
 	})
 	diff(t, "Attempts", mustAttempts(t, s, p.ID), []payments.Attempt{a1, a2, a3})
 
+	// Updating keeps the order; an older attempt written later sorts first.
 	a2.Status, a2.OrderID, a2.NextCheckAt, a2.Checks = payments.AttemptPaid, "paid-order", time.Time{}, 9
 	a1.NextCheckAt = base().Add(time.Hour)
+	a0 := newAttempt(p.ID, 4, base().Add(-time.Millisecond))
 	got := mustUpdate(t, s, p.ID, func(tx *payments.Tx) {
 		tx.PutAttempt(a2)
 		tx.PutAttempt(a1)
+		tx.PutAttempt(a0)
 	})
 	if got.Version != 4 {
 		t.Errorf("Version = %d, want 4", got.Version)
 	}
 	diff(t, "Attempt after update", mustAttempt(t, s, a2.Reference), a2)
-	diff(t, "Attempts after update", mustAttempts(t, s, p.ID), []payments.Attempt{a1, a2, a3})
+	diff(t, "Attempts after update", mustAttempts(t, s, p.ID), []payments.Attempt{a0, a1, a2, a3})
 	q := mustCreate(t, s, newPayment(2))
 	if as := mustAttempts(t, s, q.ID); len(as) != 0 {
 		t.Errorf("Attempts of another payment = %v, want none", as)
@@ -139,7 +142,7 @@ func testUpdateEvents(t *testing.T, s payments.Store) {
 	e2 := payments.Event{Type: "payment.pending", From: payments.StatusCreated, To: payments.StatusPending,
 		CreatedAt: base().Add(2 * time.Second)}
 	e3 := payments.Event{Type: "payment.paid", From: payments.StatusPending, To: payments.StatusPaid,
-		Detail: "via callback", CreatedAt: base().Add(3 * time.Second)}
+		Detail: "via callback", Data: `{"reference":"` + reference(1) + `"}`, CreatedAt: base().Add(3 * time.Second)}
 	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddEvent(e1); tx.AddEvent(e2) })
 	mustUpdate(t, s, q.ID, func(tx *payments.Tx) { tx.AddEvent(e3) })
 	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddEvent(e3) })

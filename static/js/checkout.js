@@ -13,7 +13,19 @@
   var panelURL = root.getAttribute('data-panel-url');
   var socketPath = root.getAttribute('data-socket-url');
   var finals = ['paid', 'expired', 'canceled', 'refunded', 'partially_refunded'];
-  var ws = null, backoff = 1000, pollTimer = null, reconnectTimer = null, loading = false;
+  var ws = null, backoff = 1000, pollTimer = null, reconnectTimer = null, loading = false, loadAgain = false;
+  // Embedded: tell the merchant's page about each status, but only when
+  // the server vouched for its origin (registered in HPP_MERCHANT_ORIGINS),
+  // and only to that origin, never '*'.
+  var embedOrigin = root.getAttribute('data-embed-origin');
+  var paymentId = root.getAttribute('data-payment-id');
+
+  function notifyParent() {
+    if (!embedOrigin || window.parent === window) { return; }
+    try {
+      window.parent.postMessage({ type: 'hpp:status', paymentId: paymentId, status: current(), version: version }, embedOrigin);
+    } catch (e) { /* a parent on another origin simply gets nothing */ }
+  }
 
   function current() {
     var s = panel.querySelector('[data-testid="status"]');
@@ -26,8 +38,11 @@
   }
 
   function refresh() {
-    if (loading) { return; }
+    // A push that arrives while a panel is loading is not dropped: the
+    // load in flight may be older than it, so load once more afterwards.
+    if (loading) { loadAgain = true; return; }
     loading = true;
+    loadAgain = false;
     fetch(panelURL, { cache: 'no-store', credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) { throw new Error('panel ' + r.status); } return r.text(); })
       .then(function (html) {
@@ -37,13 +52,16 @@
         var v = s ? Number(s.getAttribute('data-version')) : 0;
         if (v <= version) { return; }
         version = v;
+        var before = current();
         panel.innerHTML = html;
-        announce.textContent = s.textContent.trim();
+        // Announce a status change once; a swapped-in fresh QR is not one.
+        if (current() !== before) { announce.textContent = s.textContent.trim(); }
         wire();
+        notifyParent();
         if (isFinal()) { stop(); }
       })
       .catch(function () { /* the next poll or push tries again */ })
-      .then(function () { loading = false; });
+      .then(function () { loading = false; if (loadAgain) { refresh(); } });
   }
 
   function check() {
@@ -99,6 +117,7 @@
     var m = Math.floor(left / 60), s = left % 60;
     el.textContent = m + ':' + (s < 10 ? '0' : '') + s;
     if (left === 0 && !isFinal()) { check(); }
+    refreshQR();
   }
 
   // Sandbox buttons: complete the payment without leaving the page, so the
@@ -114,7 +133,48 @@
         fetch(f.action, { method: 'POST', body: body, credentials: 'same-origin' }).catch(function () {});
       });
     });
+    wireHelper();
     tick();
+  }
+
+  // Same-phone helper: copy the payment link (the input stays selectable
+  // without script); and the QR refresh shortly before the code runs out.
+  function wireHelper() {
+    Array.prototype.forEach.call(panel.querySelectorAll('[data-copy]'), function (b) {
+      var input = document.getElementById(b.getAttribute('data-copy'));
+      var note = panel.querySelector('.copied');
+      if (!input) { return; }
+      b.hidden = false;
+      b.addEventListener('click', function () {
+        var done = function () { if (note) { note.textContent = b.getAttribute('data-copied'); } };
+        input.select();
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(input.value).then(done, function () {
+            try { if (document.execCommand('copy')) { done(); } } catch (e) { /* selected for manual copy */ }
+          });
+        } else {
+          try { if (document.execCommand('copy')) { done(); } } catch (e) { /* selected for manual copy */ }
+        }
+      });
+    });
+    refreshAsked = false;
+  }
+
+  var refreshAsked = false;
+  function refreshQR() {
+    var q = panel.querySelector('[data-refresh-at]');
+    if (!q || refreshAsked || document.visibilityState === 'hidden') { return; }
+    var at = Date.parse(q.getAttribute('data-refresh-at'));
+    var url = q.getAttribute('data-refresh-url');
+    if (!url || isNaN(at) || Date.now() < at) { return; }
+    refreshAsked = true;
+    var body = new URLSearchParams();
+    body.set('reference', q.getAttribute('data-reference') || '');
+    fetch(url, { method: 'POST', body: body, credentials: 'same-origin', cache: 'no-store' })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(onState)
+      .catch(function () {})
+      .then(function () { setTimeout(function () { refreshAsked = false; }, 15000); });
   }
 
   document.addEventListener('visibilitychange', function () {
@@ -127,5 +187,6 @@
   });
   setInterval(tick, 1000);
   wire();
+  notifyParent();
   connect();
 })();

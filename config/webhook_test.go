@@ -1,0 +1,61 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestParseWebhook(t *testing.T) {
+	long := strings.Repeat("a", 32)
+	tests := []struct {
+		url, secrets string
+		sandbox      bool
+		wantURL      string
+		wantN        int
+		wantErr      string
+	}{
+		{url: "", secrets: "", wantN: 0},
+		{url: "https://shop.example.com/hook", secrets: long, wantURL: "https://shop.example.com/hook", wantN: 1},
+		{url: "https://shop.example.com/hook", secrets: long + "1, " + long + "2", wantURL: "https://shop.example.com/hook", wantN: 2},
+		{url: "https://shop.example.com/hook", secrets: "", wantErr: "HPP_WEBHOOK_SECRET"},
+		{url: "https://shop.example.com/hook", secrets: "short", wantErr: "HPP_WEBHOOK_SECRET"},
+		{url: "http://shop.example.com/hook", secrets: long, wantErr: "HPP_WEBHOOK_URL"},
+		{url: "http://localhost:9000/hook", secrets: long, wantURL: "http://localhost:9000/hook", wantN: 1},
+		{url: "http://shop.test/hook", secrets: "short", sandbox: true, wantURL: "http://shop.test/hook", wantN: 1},
+		{url: "https://user:pw@shop.example.com/hook", secrets: long, wantErr: "HPP_WEBHOOK_URL"},
+		{url: "ftp://shop.example.com/", secrets: long, wantErr: "HPP_WEBHOOK_URL"},
+	}
+	for _, tt := range tests {
+		var errs []string
+		bad := func(name, format string, args ...any) { errs = append(errs, name+": "+fmt.Sprintf(format, args...)) }
+		u, s := parseWebhook(tt.url, Secret(tt.secrets), tt.sandbox, bad)
+		got := strings.Join(errs, "; ")
+		if tt.wantErr != "" {
+			if !strings.Contains(got, tt.wantErr) {
+				t.Errorf("parseWebhook(%q, %q) problems %q, want one about %s", tt.url, tt.secrets, got, tt.wantErr)
+			}
+			if strings.Contains(got, long) || strings.Contains(got, "short") {
+				t.Errorf("a problem reveals the secret: %q", got)
+			}
+			continue
+		}
+		if got != "" || u != tt.wantURL || len(s) != tt.wantN {
+			t.Errorf("parseWebhook(%q, %q) = %q, %d secrets, %q; want %q, %d", tt.url, tt.secrets, u, len(s), got, tt.wantURL, tt.wantN)
+		}
+	}
+}
+
+func TestLoadWebhook(t *testing.T) {
+	env := map[string]string{"HPP_WEBHOOK_URL": "http://127.0.0.1:9/hook", "HPP_WEBHOOK_SECRET": "new-secret,old-secret"}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.WebhookURL != env["HPP_WEBHOOK_URL"] || strings.Join(Reveal(c.WebhookSecrets), ",") != "new-secret,old-secret" {
+		t.Errorf("webhook config = %q %v", c.WebhookURL, Reveal(c.WebhookSecrets))
+	}
+	if s := fmt.Sprint(c.WebhookSecrets); strings.Contains(s, "secret") {
+		t.Errorf("secrets print as %q", s)
+	}
+}

@@ -1,0 +1,250 @@
+package e2e
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// The accessibility and language suite of issue 4: axe-core (vendored as
+// testdata/axe.min.js, MPL-2.0, licence header kept) runs inside Chromium
+// on every shopper page in every language; a serious or critical
+// violation fails the test.
+
+const (
+	a11yPhoneUA  = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+	a11yWeChatUA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI Language/zh_CN"
+	a11yDesktop  = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+	// a11yMaxGzip is issue 4's budget for the checkout page's HTML, CSS
+	// and JS, gzipped.
+	a11yMaxGzip = 30 << 10
+)
+
+var a11yLangs = []string{"en", "zh-Hans", "zh-Hant"}
+
+// a11yIdentity sets the tab's User-Agent and Accept-Language.
+func a11yIdentity(ua, acceptLanguage string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		// Chromium builds the header from the list, adding q-values.
+		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride,
+			emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: acceptLanguage})
+		return err
+	})
+}
+
+// a11yAxe loads axe into the current page through the DevTools protocol
+// (the page's CSP does not apply to it) and returns the serious and
+// critical violations, one line each.
+func a11yAxe(t testing.TB, b *browserSession, axe string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+"\n;true")); err != nil {
+		t.Fatalf("inject axe: %v", err)
+	}
+	const run = `axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+		.filter(v => v.impact === 'serious' || v.impact === 'critical')
+		.map(v => v.impact + ' ' + v.id + ': ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' ')).join(', ')))`
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](run, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe.run: %v", err)
+	}
+	return got
+}
+
+// TestA11yEveryPageEveryLanguage runs axe on the home page, the checkout
+// in each state and device flow, and the error pages, in English,
+// Simplified and Traditional Chinese.
+func TestA11yEveryPageEveryLanguage(t *testing.T) {
+	axe, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := browserStartApp(t, "HPP_ACCENT_COLOR=#ffcc00")
+	expiring := app.createPayment(t, map[string]any{"expires_in": 10})
+	b := browserNew(t, app)
+
+	// Payments in each state, made through the browser like a shopper.
+	created := app.createPayment(t, nil)
+	pendingQR := app.createPayment(t, nil)
+	b.do(t, 15*time.Second, a11yIdentity(a11yDesktop, "en"))
+	b.chooseWeChatQR(t, pendingQR.CheckoutURL)
+	samePhone := app.createPayment(t, nil)
+	b.do(t, 15*time.Second, a11yIdentity(a11yPhoneUA, "en"), chromedp.Navigate(samePhone.CheckoutURL),
+		chromedp.Click(testid("method-wechat")), chromedp.WaitVisible(testid("samephone-helper")))
+	paid := app.createPayment(t, nil)
+	b.do(t, 5*time.Second, a11yIdentity(a11yDesktop, "en"))
+	b.chooseWeChatQR(t, paid.CheckoutURL)
+	app.simulate(t, b.qrReference(t), "paid")
+	b.waitStatus(t, "paid", 5*time.Second)
+	failed := app.createPayment(t, nil)
+	b.chooseWeChatQR(t, failed.CheckoutURL)
+	app.simulate(t, b.qrReference(t), "failed")
+	b.waitStatus(t, "failed", 5*time.Second)
+	for deadline := time.Now().Add(15 * time.Second); app.payment(t, expiring.ID).Status != "expired"; {
+		if time.Now().After(deadline) {
+			t.Fatal("the 10 s payment did not expire within 15 s")
+		}
+		time.Sleep(100 * time.Millisecond) // polling the API with a deadline
+	}
+
+	pages := []struct{ name, url, ua, status string }{
+		{"home", app.URL + "/", a11yDesktop, ""},
+		{"checkout-created", created.CheckoutURL, a11yDesktop, "created"},
+		{"checkout-in-wechat", created.CheckoutURL, a11yWeChatUA, "created"},
+		{"checkout-qr", pendingQR.CheckoutURL, a11yDesktop, "pending"},
+		{"checkout-same-phone", samePhone.CheckoutURL, a11yPhoneUA, "pending"},
+		{"checkout-paid", paid.CheckoutURL, a11yDesktop, "paid"},
+		{"checkout-failed", failed.CheckoutURL, a11yDesktop, "failed"},
+		{"checkout-expired", expiring.CheckoutURL, a11yDesktop, "expired"},
+		{"error-not-found", app.URL + "/checkout/pay_00000000000000000000000000", a11yDesktop, ""},
+		{"error-bad-link", app.URL + "/pay?amount=1&sig=00", a11yDesktop, ""},
+	}
+	for _, lang := range a11yLangs {
+		for _, p := range pages {
+			sep := "?"
+			if strings.Contains(p.url, "?") {
+				sep = "&"
+			}
+			b.do(t, 15*time.Second, a11yIdentity(p.ua, "en"), chromedp.Navigate(p.url+sep+"lang="+lang),
+				chromedp.WaitReady(chromedp.CSS("main")))
+			if got := browserEval[string](t, b, `document.documentElement.lang`); got != lang {
+				t.Errorf("%s in %s: <html lang=%q>", p.name, lang, got)
+			}
+			if p.status != "" {
+				if got := b.attr(t, fmt.Sprintf(sel, "status"), "data-status"); got != p.status {
+					t.Errorf("%s in %s: status %q, want %q", p.name, lang, got, p.status)
+				}
+			}
+			for _, v := range a11yAxe(t, b, string(axe)) {
+				t.Errorf("%s in %s: axe: %s", p.name, lang, v)
+			}
+		}
+	}
+}
+
+// TestA11yKeyboardAndAnnounce: the methods are reachable with Tab, and the
+// paid status is announced once through the aria-live region.
+func TestA11yKeyboardAndAnnounce(t *testing.T) {
+	app := browserStartApp(t)
+	p := app.createPayment(t, nil)
+	b := browserNew(t, app)
+	b.do(t, 15*time.Second, a11yIdentity(a11yDesktop, "zh-CN"), chromedp.Navigate(p.CheckoutURL),
+		chromedp.WaitVisible(testid("method-wechat")))
+	reached := false
+	for i := 0; i < 12 && !reached; i++ {
+		b.do(t, 5*time.Second, chromedp.KeyEvent("\t"))
+		reached = browserEval[string](t, b, `document.activeElement.getAttribute('data-testid') || ''`) == "method-wechat"
+	}
+	if !reached {
+		t.Fatal("WeChat Pay is not reachable with Tab")
+	}
+	b.do(t, 15*time.Second, chromedp.KeyEvent("\r"), chromedp.WaitVisible(testid("qr")))
+	b.waitSocket(t)
+	app.simulate(t, b.qrReference(t), "paid")
+	b.waitStatus(t, "paid", 5*time.Second)
+	if got := browserEval[string](t, b, `document.getElementById('announce').textContent`); got != "支付成功" {
+		t.Errorf("aria-live announced %q, want 支付成功 once", got)
+	}
+}
+
+// TestBrowserZhCNPhoneFlow is issue 4's "done when": a phone with
+// Accept-Language zh-CN completes the flow in Simplified Chinese; WeChat's
+// browser offers only WeChat Pay.
+func TestBrowserZhCNPhoneFlow(t *testing.T) {
+	app := browserStartApp(t)
+	p := app.createPayment(t, nil)
+	b := browserNew(t, app)
+	b.do(t, 20*time.Second, a11yIdentity(a11yPhoneUA, "zh-CN,zh"),
+		chromedp.Navigate(p.CheckoutURL),
+		chromedp.WaitVisible(testid("method-alipay")))
+	if got := browserEval[string](t, b, `document.documentElement.lang`); got != "zh-Hans" {
+		t.Errorf("<html lang> = %q, want zh-Hans", got)
+	}
+	if got := b.text(t, fmt.Sprintf(sel, "method-alipay")); got != "支付宝" {
+		t.Errorf("Alipay button = %q", got)
+	}
+	b.do(t, 20*time.Second, chromedp.Click(testid("method-alipay")), chromedp.WaitVisible(testid("sim-pay")),
+		chromedp.Click(testid("sim-pay")), chromedp.WaitVisible(testid("status")))
+	b.waitStatus(t, "paid", 5*time.Second)
+	if got := b.text(t, fmt.Sprintf(sel, "status")); got != "支付成功" {
+		t.Errorf("result = %q, want 支付成功", got)
+	}
+	if got := browserEval[string](t, b, `document.documentElement.lang`); got != "zh-Hans" {
+		t.Errorf("result page <html lang> = %q, want zh-Hans", got)
+	}
+
+	q := app.createPayment(t, nil)
+	b.do(t, 15*time.Second, a11yIdentity(a11yWeChatUA, "zh-CN"), chromedp.Navigate(q.CheckoutURL),
+		chromedp.WaitVisible(testid("method-wechat")))
+	if n := browserEval[int](t, b, `document.querySelectorAll('button.method').length`); n != 1 {
+		t.Errorf("inside WeChat %d methods are offered, want WeChat Pay only", n)
+	}
+	if n := browserEval[int](t, b, `document.querySelectorAll('[data-testid="wechat-alipay-guide"]').length`); n != 1 {
+		t.Error("inside WeChat there is no guide to Alipay in the browser")
+	}
+}
+
+// TestCheckoutGzipWeight measures the checkout page (with the same-phone
+// helper, the largest) and its CSS and JS gzipped, prints the figure and
+// holds it under 30 KB.
+func TestCheckoutGzipWeight(t *testing.T) {
+	app := browserStartApp(t)
+	p := app.createPayment(t, nil)
+	get := func(u, ua string) []byte {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		req.Header.Set("User-Agent", ua)
+		resp, err := app.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s = %d", u, resp.StatusCode)
+		}
+		return body
+	}
+	form := strings.NewReader("method=wechat")
+	req, _ := http.NewRequest(http.MethodPost, p.CheckoutURL+"/start", form)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", app.URL)
+	req.Header.Set("User-Agent", a11yPhoneUA)
+	app.do(t, req, http.StatusSeeOther, nil)
+	html := get(p.CheckoutURL+"?lang=zh-Hans", a11yPhoneUA)
+	total, gz := len(html), gzipLen(html)
+	for _, m := range regexp.MustCompile(`(?:href|src)="(/static/[^"]+\.(?:css|js))"`).FindAllSubmatch(html, -1) {
+		b := get(app.URL+string(m[1]), a11yPhoneUA)
+		total += len(b)
+		gz += gzipLen(b)
+	}
+	t.Logf("checkout page HTML+CSS+JS: %d bytes, %d bytes gzipped (budget %d)", total, gz, a11yMaxGzip)
+	fmt.Printf("checkout weight: %d bytes raw, %d bytes gzipped\n", total, gz)
+	if gz >= a11yMaxGzip {
+		t.Errorf("checkout page is %d bytes gzipped, want < %d", gz, a11yMaxGzip)
+	}
+	if bytes.Contains(html, []byte("http://")) && bytes.Contains(html, []byte("<script src=\"http")) {
+		t.Error("the checkout loads an external script")
+	}
+}
+
+func gzipLen(b []byte) int {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = w.Write(b)
+	_ = w.Close()
+	return buf.Len()
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// errNoWork ends a worker early: the scenario's prepared items ran out.
+var errNoWork = errors.New("no more work")
+
+// sample is the outcome of one timed phase.
+type sample struct {
+	N       int           // successful operations
+	Errors  int           // failed operations
+	Elapsed time.Duration // wall time of the phase
+	Lat     []time.Duration
+	FirstErr string
+}
+
+// rate is successful operations per second.
+func (s sample) rate() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.N) / s.Elapsed.Seconds()
+}
+
+// pct returns the p-th percentile latency (0 < p <= 100), nearest rank.
+func pct(lat []time.Duration, p float64) time.Duration {
+	if len(lat) == 0 {
+		return 0
+	}
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+// drive runs conns workers in a closed loop for d (or until every worker
+// gets errNoWork) and times each call of op. op's i counts calls across
+// all workers, from 0.
+func drive(ctx context.Context, conns int, d time.Duration, op func(ctx context.Context, i int) error) sample {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var next atomic.Int64
+	var mu sync.Mutex
+	var out sample
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for range conns {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, 4096)
+			errs := 0
+			first := ""
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				t0 := time.Now()
+				err := op(ctx, i)
+				if errors.Is(err, errNoWork) {
+					break
+				}
+				if err != nil {
+					if ctx.Err() != nil {
+						break // cut off by the deadline: not a failure of the app
+					}
+					errs++
+					if first == "" {
+						first = err.Error()
+					}
+					continue
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			mu.Lock()
+			out.Lat = append(out.Lat, lat...)
+			out.Errors += errs
+			if out.FirstErr == "" {
+				out.FirstErr = first
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	out.Elapsed = time.Since(begin)
+	out.N = len(out.Lat)
+	return out
+}
+
+// newClient is the harness's HTTP client: one keep-alive connection per
+// worker, no redirects followed, no compression.
+func newClient(conns int) *http.Client {
+	tr := &http.Transport{
+		MaxIdleConns: 4 * conns, MaxIdleConnsPerHost: 4 * conns, IdleConnTimeout: time.Minute,
+		DisableCompression: true, ResponseHeaderTimeout: 10 * time.Second,
+	}
+	return &http.Client{Transport: tr, Timeout: 15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// statusErr reports an unexpected status.
+func statusErr(what string, got int, want ...int) error {
+	if slices.Contains(want, got) {
+		return nil
+	}
+	return fmt.Errorf("%s: HTTP %d, want %v", what, got, want)
+}

@@ -1,0 +1,203 @@
+// Command load is the load harness of the hosted payment page (issue 6).
+// It builds the binary (CGO_ENABLED=0), starts it and a separate Latipay
+// simulator process (`hpp simulator`) on loopback, drives each scenario
+// with its own HTTP and websocket clients, and prints a table and JSON of
+// throughput, p50/p99 latency and memory. In the same run it measures two
+// ceilings with the same client and concurrency, and reports each figure
+// as a ratio to its ceiling:
+//
+//   - the HTTP ceiling: a bare gin handler answering "ok", in a helper
+//     process (this program re-executed);
+//   - the durability ceiling: bare SQLite commits through modernc.org/sqlite
+//     (WAL, synchronous=FULL, one small row per transaction).
+//
+// Run it from the repository:
+//
+//	go run ./e2e/load -runs 3 -json load.json
+//
+// Every scenario is bounded by -duration and the harness always stops by
+// itself. It uses loopback only. The app runs with HPP_RATE_LIMITS=off
+// (allowed on loopback only), since the harness is one client address
+// and one API key sending thousands of requests a second.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if os.Getenv(helperEnv) == "http-ceiling" {
+		if err := serveHTTPCeiling(os.Getenv("HPP_ADDR")); err != nil {
+			fmt.Fprintln(os.Stderr, "ceiling:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the command line.
+type config struct {
+	duration time.Duration
+	conns    int
+	runs     int
+	jsonOut  string
+	only     map[string]bool
+	sockets  int
+	perPay   int
+	keep     bool
+	bin      string
+}
+
+// scenarios in the order they run.
+var scenarioNames = []string{"startup", "ceiling-http", "ceiling-durability", "render", "create", "start", "callback", "push", "postgres"}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	var only string
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.DurationVar(&c.duration, "duration", 10*time.Second, "length of each timed scenario")
+	fs.IntVar(&c.conns, "conns", 64, "connections (and workers) per scenario, ceilings included")
+	fs.IntVar(&c.runs, "runs", 3, "runs; the table shows the median of each figure")
+	fs.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.StringVar(&only, "only", "", "comma-separated scenarios to run: "+strings.Join(scenarioNames, ","))
+	fs.IntVar(&c.sockets, "sockets", 10000, "open sockets in the push scenario")
+	fs.IntVar(&c.perPay, "sockets-per-payment", 5, "sockets per payment in the push scenario (the app's default cap is 5)")
+	fs.BoolVar(&c.keep, "keep", false, "keep the working directory (logs, databases)")
+	fs.StringVar(&c.bin, "bin", "", "use this hpp binary instead of building one")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 {
+		return c, fmt.Errorf("-conns, -runs, -duration, -sockets and -sockets-per-payment must be positive")
+	}
+	if only != "" {
+		c.only = map[string]bool{}
+		for _, s := range strings.Split(only, ",") {
+			s = strings.TrimSpace(s)
+			known := false
+			for _, n := range scenarioNames {
+				known = known || n == s
+			}
+			if !known {
+				return c, fmt.Errorf("-only: unknown scenario %q (have %s)", s, strings.Join(scenarioNames, ","))
+			}
+			c.only[s] = true
+		}
+	}
+	return c, nil
+}
+
+func (c config) want(name string) bool { return c.only == nil || c.only[name] }
+
+// report is the JSON output.
+type report struct {
+	Command string  `json:"command"`
+	Machine machine `json:"machine"`
+	Runs    [][]row `json:"runs"`
+	Median  []row   `json:"median"`
+}
+
+type machine struct {
+	CPUs      int    `json:"cpus"`
+	CPU       string `json:"cpu"`
+	Go        string `json:"go"`
+	LoadStart string `json:"loadavg_start"`
+	LoadEnd   string `json:"loadavg_end"`
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	raiseFDLimit(stderr)
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "hpp-load-")
+	if err != nil {
+		return err
+	}
+	if cfg.keep {
+		fmt.Fprintln(stderr, "load: working directory", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	bin := cfg.bin
+	if bin == "" {
+		fmt.Fprintln(stderr, "load: building the binary (CGO_ENABLED=0)")
+		if bin, err = build(ctx, root, dir); err != nil {
+			return err
+		}
+	}
+	rep := report{Command: "go run ./e2e/load " + strings.Join(args, " "),
+		Machine: machine{CPUs: runtime.NumCPU(), CPU: cpuModel(), Go: runtime.Version(), LoadStart: loadavg()}}
+	for r := range cfg.runs {
+		fmt.Fprintf(stderr, "load: run %d of %d (load average %s)\n", r+1, cfg.runs, loadavg())
+		rows, err := runOnce(ctx, cfg, dir, bin, stderr)
+		if err != nil {
+			return fmt.Errorf("run %d: %w", r+1, err)
+		}
+		rep.Runs = append(rep.Runs, rows)
+	}
+	rep.Machine.LoadEnd = loadavg()
+	rep.Median = medians(rep.Runs)
+	printTable(stdout, rep)
+	if cfg.jsonOut != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(cfg.jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// raiseFDLimit lifts the soft open-files limit to the hard one; the app
+// and the simulator inherit it, which the push scenario needs.
+func raiseFDLimit(stderr io.Writer) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		return
+	}
+	l.Cur = l.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		fmt.Fprintln(stderr, "load: cannot raise the open-files limit:", err)
+	}
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}

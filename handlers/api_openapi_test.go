@@ -1,0 +1,260 @@
+package handlers_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+)
+
+// openAPIDoc is the part of an OpenAPI 3.1 document the tests read.
+type openAPIDoc struct {
+	OpenAPI    string                                   `json:"openapi"`
+	Paths      map[string]map[string]openAPIOperation   `json:"paths"`
+	Webhooks   map[string]map[string]openAPIOperation   `json:"webhooks"`
+	Components struct{ Schemas map[string]*jsonSchema } `json:"components"`
+}
+
+type openAPIOperation struct {
+	OperationID string `json:"operationId"`
+	RequestBody *struct {
+		Content map[string]openAPIMedia `json:"content"`
+	} `json:"requestBody"`
+	Responses map[string]struct {
+		Content map[string]openAPIMedia `json:"content"`
+	} `json:"responses"`
+}
+
+type openAPIMedia struct {
+	Schema  *jsonSchema     `json:"schema"`
+	Example json.RawMessage `json:"example"`
+}
+
+// jsonSchema is the subset of JSON Schema the document uses.
+type jsonSchema struct {
+	Ref                  string                 `json:"$ref"`
+	Type                 any                    `json:"type"` // "string" or ["string","null"]
+	Properties           map[string]*jsonSchema `json:"properties"`
+	Required             []string               `json:"required"`
+	AdditionalProperties *bool                  `json:"additionalProperties"`
+	Items                *jsonSchema            `json:"items"`
+	Enum                 []any                  `json:"enum"`
+	Pattern              string                 `json:"pattern"`
+	MaxLength            *int                   `json:"maxLength"`
+}
+
+func loadOpenAPI(t testing.TB) openAPIDoc {
+	t.Helper()
+	b, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc openAPIDoc
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	return doc
+}
+
+// validate checks v against s and returns every problem, with paths.
+func (d openAPIDoc) validate(s *jsonSchema, v any, at string) []string {
+	if s.Ref != "" {
+		name := strings.TrimPrefix(s.Ref, "#/components/schemas/")
+		ref, ok := d.Components.Schemas[name]
+		if !ok {
+			return []string{at + ": unknown $ref " + s.Ref}
+		}
+		return d.validate(ref, v, at)
+	}
+	var types []string
+	switch tt := s.Type.(type) {
+	case string:
+		types = []string{tt}
+	case []any:
+		for _, x := range tt {
+			types = append(types, fmt.Sprint(x))
+		}
+	}
+	kind := jsonKind(v)
+	if len(types) > 0 && !slices.Contains(types, kind) && !(kind == "integer" && slices.Contains(types, "number")) {
+		return []string{fmt.Sprintf("%s: %s, want %v", at, kind, types)}
+	}
+	var out []string
+	if len(s.Enum) > 0 && !slices.Contains(s.Enum, v) {
+		out = append(out, fmt.Sprintf("%s: %v not in %v", at, v, s.Enum))
+	}
+	switch x := v.(type) {
+	case string:
+		if s.Pattern != "" && !regexp.MustCompile(s.Pattern).MatchString(x) {
+			out = append(out, fmt.Sprintf("%s: %q does not match %s", at, x, s.Pattern))
+		}
+		if s.MaxLength != nil && len([]rune(x)) > *s.MaxLength {
+			out = append(out, at+": too long")
+		}
+	case map[string]any:
+		for _, r := range s.Required {
+			if _, ok := x[r]; !ok {
+				out = append(out, at+": missing "+r)
+			}
+		}
+		for k, fv := range x {
+			ps, ok := s.Properties[k]
+			if !ok {
+				if s.AdditionalProperties != nil && !*s.AdditionalProperties {
+					out = append(out, at+": unexpected "+k)
+				}
+				continue
+			}
+			out = append(out, d.validate(ps, fv, at+"."+k)...)
+		}
+	case []any:
+		if s.Items != nil {
+			for i, e := range x {
+				out = append(out, d.validate(s.Items, e, fmt.Sprintf("%s[%d]", at, i))...)
+			}
+		}
+	}
+	return out
+}
+
+func jsonKind(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "boolean"
+	case string:
+		return "string"
+	case float64:
+		if x == float64(int64(x)) {
+			return "integer"
+		}
+		return "number"
+	case []any:
+		return "array"
+	case map[string]any:
+		return "object"
+	}
+	return "unknown"
+}
+
+// checkAgainst validates a JSON body against a named component schema.
+func checkAgainst(t testing.TB, doc openAPIDoc, schema string, body []byte) {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("body %s: %v", body, err)
+	}
+	for _, p := range doc.validate(&jsonSchema{Ref: "#/components/schemas/" + schema}, v, schema) {
+		t.Errorf("response does not match the OpenAPI schema: %s", p)
+	}
+}
+
+// TestOpenAPIExamplesValidate: every example in the document matches the
+// schema beside it, and the validator does catch a wrong one.
+func TestOpenAPIExamplesValidate(t *testing.T) {
+	doc := loadOpenAPI(t)
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi = %q, want 3.x", doc.OpenAPI)
+	}
+	n := 0
+	check := func(where string, m openAPIMedia) {
+		if m.Schema == nil || len(m.Example) == 0 {
+			return
+		}
+		n++
+		var v any
+		if err := json.Unmarshal(m.Example, &v); err != nil {
+			t.Errorf("%s: example: %v", where, err)
+			return
+		}
+		for _, p := range doc.validate(m.Schema, v, "example") {
+			t.Errorf("%s: %s", where, p)
+		}
+	}
+	for _, ops := range []map[string]map[string]openAPIOperation{doc.Paths, doc.Webhooks} {
+		for path, methods := range ops {
+			for method, op := range methods {
+				if op.RequestBody != nil {
+					for ct, m := range op.RequestBody.Content {
+						check(method+" "+path+" request "+ct, m)
+					}
+				}
+				for code, r := range op.Responses {
+					for ct, m := range r.Content {
+						check(method+" "+path+" "+code+" "+ct, m)
+					}
+				}
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d examples checked, want every operation's", n)
+	}
+	bad := map[string]any{"id": "pay_x", "status": "teleported", "amount": 12.5}
+	if len(doc.validate(&jsonSchema{Ref: "#/components/schemas/Payment"}, bad, "bad")) < 3 {
+		t.Error("the validator accepts a wrong payment")
+	}
+}
+
+// TestOpenAPICoversRoutes: every /api/v1 route the router registers is
+// in the document with the same method, and the document lists nothing
+// the router does not serve.
+func TestOpenAPICoversRoutes(t *testing.T) {
+	var routes []string
+	mode, w := gin.Mode(), gin.DefaultWriter
+	gin.SetMode(gin.DebugMode)
+	gin.DefaultWriter = io.Discard
+	gin.DebugPrintRouteFunc = func(method, path, _ string, _ int) {
+		if strings.HasPrefix(path, "/api/v1") {
+			routes = append(routes, method+" "+path)
+		}
+	}
+	t.Cleanup(func() { gin.SetMode(mode); gin.DefaultWriter = w; gin.DebugPrintRouteFunc = nil })
+	newEmbedApp(t, nil, true)
+	gin.DebugPrintRouteFunc = nil
+
+	var documented []string
+	for path, methods := range loadOpenAPI(t).Paths {
+		gp := regexp.MustCompile(`\{(\w+)\}`).ReplaceAllString(path, ":$1")
+		for m := range methods {
+			documented = append(documented, strings.ToUpper(m)+" "+gp)
+		}
+	}
+	sort.Strings(routes)
+	sort.Strings(documented)
+	if len(routes) < 9 {
+		t.Fatalf("saw %d /api/v1 routes (%v); route collection is broken", len(routes), routes)
+	}
+	for _, r := range routes {
+		if !slices.Contains(documented, r) {
+			t.Errorf("route %s is not in openapi.json", r)
+		}
+	}
+	for _, d := range documented {
+		if !slices.Contains(routes, d) {
+			t.Errorf("openapi.json documents %s, which the router does not serve", d)
+		}
+	}
+}
+
+// TestOpenAPIServed: the document is served without a key, as JSON.
+func TestOpenAPIServed(t *testing.T) {
+	a := newEmbedApp(t, nil, false)
+	w := a.do(t, "GET", "/api/v1/openapi.json", nil, nil)
+	if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /api/v1/openapi.json = %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || doc["openapi"] == nil {
+		t.Errorf("served document: %v", err)
+	}
+}

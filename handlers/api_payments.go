@@ -1,0 +1,159 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// listResponse is a page of a list endpoint.
+type listResponse[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor"` // "" on the last page
+}
+
+// queryLimit reads ?limit=; 0 when absent, -1 when not a number.
+func queryLimit(c *gin.Context) int {
+	v := c.Query("limit")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// handlePaymentList serves GET /api/v1/payments.
+func (s *Server) handlePaymentList(svc interface {
+	List(ctx context.Context, in payments.ListInput) (payments.PaymentPage, error)
+	CheckoutURL(id string) string
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		page, err := svc.List(c.Request.Context(), payments.ListInput{Status: c.Query("status"),
+			Reference: c.Query("reference"), Cursor: c.Query("cursor"), Limit: queryLimit(c)})
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		out := listResponse[paymentResponse]{Data: []paymentResponse{}, NextCursor: page.Next}
+		for _, p := range page.Payments {
+			out.Data = append(out.Data, paymentJSON(p, svc.CheckoutURL(p.ID)))
+		}
+		c.JSON(http.StatusOK, out)
+	}
+}
+
+// handlePaymentCancel serves POST /api/v1/payments/:id/cancel.
+func (s *Server) handlePaymentCancel(svc interface {
+	Cancel(ctx context.Context, id string) (payments.Payment, error)
+	CheckoutURL(id string) string
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := svc.Cancel(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, paymentJSON(p, svc.CheckoutURL(p.ID)))
+	}
+}
+
+// refundRequest is the body of POST /api/v1/payments/:id/refunds. Amount
+// is a string, as on create; absent means everything not yet refunded.
+type refundRequest struct {
+	Amount json.RawMessage `json:"amount"`
+	Reason string          `json:"reason"`
+}
+
+// refundResponse is a refund as the API shows it.
+type refundResponse struct {
+	ID          string `json:"id"`
+	PaymentID   string `json:"payment_id"`
+	Amount      string `json:"amount"`
+	Currency    string `json:"currency"`
+	Status      string `json:"status"`
+	Reason      string `json:"reason"`
+	LatipayCode int    `json:"latipay_code,omitempty"`
+	CreatedAt   string `json:"created_at"`
+}
+
+// handleRefundCreate serves POST /api/v1/payments/:id/refunds.
+func (s *Server) handleRefundCreate(svc interface {
+	Refund(ctx context.Context, in payments.RefundInput) (payments.Refund, bool, error)
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req refundRequest
+		var amount string
+		dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			s.respondError(c, &payments.ValidationError{Problems: []string{"the body must be a JSON object with the documented fields (" + jsonProblem(err) + ")"}})
+			return
+		}
+		if len(req.Amount) > 0 && (req.Amount[0] != '"' || json.Unmarshal(req.Amount, &amount) != nil) {
+			s.respondError(c, &payments.ValidationError{Problems: []string{`amount must be a string such as "5.00", not a number`}})
+			return
+		}
+		key := c.GetHeader("Idempotency-Key")
+		if len(key) > 255 {
+			s.respondError(c, &payments.ValidationError{Problems: []string{"Idempotency-Key must be at most 255 characters"}})
+			return
+		}
+		r, replayed, err := svc.Refund(c.Request.Context(), payments.RefundInput{PaymentID: c.Param("id"),
+			Amount: amount, Reason: req.Reason, Key: key})
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		if replayed {
+			c.Header("Idempotent-Replayed", "true")
+		}
+		c.JSON(http.StatusCreated, refundResponse{ID: r.ID, PaymentID: r.PaymentID,
+			Amount: payments.FormatAmount(r.Amount, r.Currency), Currency: string(r.Currency),
+			Status: string(r.Status), Reason: r.Reason, LatipayCode: r.GatewayCode,
+			CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339)})
+	}
+}
+
+// eventResponse is one entry of a payment's event log.
+type eventResponse struct {
+	Sequence   int64  `json:"sequence"`
+	Type       string `json:"type"`
+	FromStatus string `json:"from_status"`
+	ToStatus   string `json:"to_status"`
+	Detail     string `json:"detail"`
+	CreatedAt  string `json:"created_at"`
+}
+
+// handleEventList serves GET /api/v1/payments/:id/events.
+func (s *Server) handleEventList(svc interface {
+	Get(ctx context.Context, id string) (payments.Payment, error)
+	Events(ctx context.Context, id string) ([]payments.Event, error)
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := svc.Get(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		evs, err := svc.Events(c.Request.Context(), p.ID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		out := listResponse[eventResponse]{Data: []eventResponse{}}
+		for _, e := range evs {
+			out.Data = append(out.Data, eventResponse{Sequence: e.Seq, Type: e.Type, FromStatus: string(e.From),
+				ToStatus: string(e.To), Detail: e.Detail, CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339Nano)})
+		}
+		c.JSON(http.StatusOK, out)
+	}
+}

@@ -1,0 +1,117 @@
+package handlers_test
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/latipay"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
+	"github.com/latipay-hpp/hpp/static"
+)
+
+// newBenchApp is the real router over the real store and simulator, with
+// rate limits off (one client address sends every request) and the
+// access log discarded.
+func newBenchApp(b *testing.B) (*paymentstest.Env, http.Handler) {
+	b.Helper()
+	gin.SetMode(gin.ReleaseMode)
+	env := paymentstest.NewEnv(b, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
+	pub, err := url.Parse(env.AppURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	assets, err := static.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
+		PublicURL: pub, MerchantName: "Bench Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
+		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
+		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Now: env.Clock.Now,
+		Limits: handlers.Limits{Off: true},
+	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env.SetApp(h)
+	return env, h
+}
+
+// benchGet serves GET path through h in a loop and checks the status.
+func benchGet(b *testing.B, h http.Handler, target string) {
+	b.Helper()
+	b.ReportAllocs()
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.Header.Set("User-Agent", desktopUA)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("GET %s: %d", target, w.Code)
+		}
+	}
+}
+
+// BenchmarkCheckoutShow renders GET /checkout/:id showing a WeChat QR:
+// the store read, the view model and the templ page, with headers.
+func BenchmarkCheckoutShow(b *testing.B) {
+	env, h := newBenchApp(b)
+	p := env.MustCreate(b, paymentstest.Input("bench-1"))
+	env.MustStart(b, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	benchGet(b, h, env.AppURL+handlers.CheckoutPath(p.ID))
+}
+
+// BenchmarkCheckoutShowChooser renders GET /checkout/:id before a method
+// is chosen (what the load harness's render scenario fetches).
+func BenchmarkCheckoutShowChooser(b *testing.B) {
+	env, h := newBenchApp(b)
+	p := env.MustCreate(b, paymentstest.Input("bench-2"))
+	benchGet(b, h, env.AppURL+handlers.CheckoutPath(p.ID))
+}
+
+// BenchmarkQRShow draws GET /checkout/:id/qr.png: the store read and the
+// PNG encoding of the wallet's QR text.
+func BenchmarkQRShow(b *testing.B) {
+	env, h := newBenchApp(b)
+	p := env.MustCreate(b, paymentstest.Input("bench-3"))
+	st := env.MustStart(b, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	benchGet(b, h, env.AppURL+handlers.CheckoutPath(p.ID)+"/qr.png?ref="+st.Attempt.Reference)
+}
+
+// BenchmarkCheckoutStart serves POST /checkout/:id/start method=wechat as
+// a desktop browser: two durable writes around Latipay's create and QR
+// data calls (the simulator, in-process).
+func BenchmarkCheckoutStart(b *testing.B) {
+	env, h := newBenchApp(b)
+	ids := make([]string, 0, 1024)
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		if len(ids) == 0 {
+			for i := range cap(ids) {
+				ids = append(ids, env.MustCreate(b, paymentstest.Input(fmt.Sprintf("bench-start-%d-%d", b.N, i))).ID)
+			}
+		}
+		id := ids[len(ids)-1]
+		ids = ids[:len(ids)-1]
+		b.StartTimer()
+		r := httptest.NewRequest(http.MethodPost, env.AppURL+handlers.CheckoutPath(id)+"/start", strings.NewReader("method=wechat"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Origin", env.AppURL)
+		r.Header.Set("User-Agent", desktopUA)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusSeeOther {
+			b.Fatalf("start: %d %s", w.Code, w.Body)
+		}
+	}
+}

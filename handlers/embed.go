@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// EmbedScriptPath is the stable URL of the merchant embed script.
+const EmbedScriptPath = "/embed.js"
+
+// handleEmbedScript serves GET /embed.js, the merchant's one script tag.
+// Unlike /static/<hash>/ its URL never changes, so it is cached briefly,
+// and merchant pages on any origin may load it.
+func (s *Server) handleEmbedScript() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		b, err := s.assets.File("embed.js")
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		s.common(c)
+		h := c.Writer.Header()
+		h.Set("Cache-Control", "public, max-age=300")
+		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		c.Data(http.StatusOK, "text/javascript; charset=utf-8", b)
+	}
+}
+
+// embedOrigin returns the page's embed_origin query parameter when it is
+// exactly one of the merchant's registered origins, else "". Only then
+// does the checkout post its status to the parent window, and only to
+// that origin (test plan 83).
+func (s *Server) embedOrigin(c *gin.Context) string {
+	o := c.Query("embed_origin")
+	if o != "" && slices.Contains(s.opts.MerchantOrigins, o) {
+		return o
+	}
+	return ""
+}
+
+// withEmbed keeps a valid embed_origin on a checkout link, so the frame's
+// own navigations (choosing a method, a new QR) stay embedded.
+func (s *Server) withEmbed(c *gin.Context, rawURL string) string {
+	o := s.embedOrigin(c)
+	if o == "" {
+		return rawURL
+	}
+	path, query, _ := strings.Cut(rawURL, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		q = url.Values{}
+	}
+	q.Set("embed_origin", o)
+	return path + "?" + q.Encode()
+}
+
+// embedCheckout adds to the checkout what embedding needs: the origin
+// the page may post its status to, links that keep it, and the back link
+// through the signed redirect.
+func (s *Server) embedCheckout(c *gin.Context, vm *views.Checkout, p payments.Payment) {
+	vm.EmbedOrigin = s.embedOrigin(c)
+	vm.StartURL = s.withEmbed(c, vm.StartURL)
+	vm.ChooseURL = s.withEmbed(c, vm.ChooseURL)
+	vm.PanelURL = s.withEmbed(c, vm.PanelURL)
+	vm.BackURL = ""
+	if backTarget(p) != "" {
+		vm.BackURL = BackPath(p.ID)
+	}
+}

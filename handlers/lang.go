@@ -1,0 +1,191 @@
+package handlers
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/text/language"
+
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// langParam is the query parameter that carries the shopper's explicit
+// language choice through every link and form of ours, and through the
+// return URL we give Latipay. A URL parameter, not a cookie, because
+// inside a merchant's iframe third-party cookies are often blocked.
+const langParam = "lang"
+
+// langMatcher maps any BCP 47 tag onto the supported languages: zh-CN,
+// zh-SG and zh map to zh-Hans; zh-TW, zh-HK and zh-MO to zh-Hant.
+func langMatcher() language.Matcher {
+	tags := make([]language.Tag, 0, len(views.Languages()))
+	for _, l := range views.Languages() {
+		tags = append(tags, language.Make(l))
+	}
+	return language.NewMatcher(tags)
+}
+
+// matchLang maps one tag (in BCP 47 or WeChat's zh_CN spelling) onto a
+// supported language; ok is false for anything unrecognised or foreign.
+func matchLang(m language.Matcher, raw string) (string, bool) {
+	raw = strings.ReplaceAll(strings.TrimSpace(raw), "_", "-")
+	if raw == "" || len(raw) > 35 {
+		return "", false
+	}
+	tag, err := language.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	_, i, conf := m.Match(tag)
+	if conf == language.No {
+		return "", false
+	}
+	return views.Languages()[i], true
+}
+
+// uaLang reads the language the WeChat and Alipay in-app browsers put in
+// their User-Agent: "Language/zh_CN" (WeChat), "Language/zh-Hans" (Alipay).
+func uaLang(ua string) string {
+	if !strings.Contains(ua, "MicroMessenger") && !strings.Contains(ua, "AlipayClient") {
+		return ""
+	}
+	_, rest, ok := strings.Cut(ua, "Language/")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, " ;)"); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+// chooseLang picks the shopper's language: an explicit ?lang= first (also
+// remembered in the optional session), then the session, then the
+// language of WeChat's or Alipay's in-app browser, then Accept-Language,
+// then English.
+func (s *Server) chooseLang(c *gin.Context) string {
+	l, _ := s.resolveLang(c)
+	return l
+}
+
+// carriedLang is the language to carry in the URLs we hand out: the
+// shopper's explicit choice, or "" when the language was detected (the
+// same browser detects it the same way on the next page).
+func (s *Server) carriedLang(c *gin.Context) string {
+	if l, explicit := s.resolveLang(c); explicit {
+		return l
+	}
+	return ""
+}
+
+// resolveLang does chooseLang's work once per request.
+func (s *Server) resolveLang(c *gin.Context) (lang string, explicit bool) {
+	if v, ok := c.Get("lang"); ok {
+		return v.(string), c.GetBool("lang_explicit")
+	}
+	m := s.langs
+	pick := func() (string, bool) {
+		if l, ok := matchLang(m, c.Query(langParam)); ok {
+			return l, true
+		}
+		if l, ok := matchLang(m, s.sessionLang(c)); ok {
+			return l, true
+		}
+		if l, ok := matchLang(m, uaLang(c.Request.UserAgent())); ok {
+			return l, false
+		}
+		if tags := acceptLanguages(c.GetHeader("Accept-Language")); len(tags) > 0 {
+			if _, i, conf := m.Match(tags...); conf != language.No {
+				return views.Languages()[i], false
+			}
+		}
+		return views.LangEnglish, false
+	}
+	lang, explicit = pick()
+	c.Set("lang", lang)
+	c.Set("lang_explicit", explicit)
+	return lang, explicit
+}
+
+// rememberLang keeps an explicit choice in the optional session, where the
+// browser keeps cookies; the URL parameter does the job where it does not.
+func (s *Server) rememberLang(c *gin.Context) {
+	q := c.Query(langParam)
+	if q == "" || c.Request.Method != "GET" {
+		return
+	}
+	if l, ok := matchLang(s.langs, q); ok && l != s.sessionLang(c) {
+		s.setSessionLang(c, l)
+	}
+}
+
+// withLang adds the shopper's language to one of our own URLs (a path,
+// possibly with a query).
+func withLang(rawURL, lang string) string {
+	if lang == "" {
+		return rawURL
+	}
+	base, frag, hasFrag := strings.Cut(rawURL, "#")
+	path, query, _ := strings.Cut(base, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		q = url.Values{}
+	}
+	q.Set(langParam, lang)
+	out := path + "?" + q.Encode()
+	if hasFrag {
+		out += "#" + frag
+	}
+	return out
+}
+
+// langPath is withLang with the request's carried language.
+func (s *Server) langPath(c *gin.Context, rawURL string) string {
+	return withLang(rawURL, s.carriedLang(c))
+}
+
+// langLinks is the language switch for the current page: the same GET URL
+// in each language. A form post (a failed start) links to its checkout.
+func (s *Server) langLinks(c *gin.Context) []views.LangLink {
+	cur := s.chooseLang(c)
+	target := c.Request.URL.Path
+	q := c.Request.URL.Query()
+	if c.Request.Method != "GET" {
+		q = url.Values{}
+		target = "/"
+		if id := c.Param("id"); id != "" {
+			target = CheckoutPath(id)
+		}
+	}
+	base := target
+	if enc := q.Encode(); enc != "" {
+		base += "?" + enc
+	}
+	links := make([]views.LangLink, 0, len(views.Languages()))
+	for _, l := range views.Languages() {
+		links = append(links, views.LangLink{Tag: l, Name: views.LanguageName(l), URL: withLang(base, l), Current: l == cur})
+	}
+	return links
+}
+
+// acceptLanguages parses Accept-Language. A header that does not parse
+// (some WebViews repeat q-values: "zh-CN,zh;q=0.9;q=0.9") is read
+// leniently, each entry's tag in the order given.
+func acceptLanguages(h string) []language.Tag {
+	if len(h) > 512 {
+		h = h[:512]
+	}
+	tags, _, err := language.ParseAcceptLanguage(h)
+	if err == nil {
+		return tags
+	}
+	tags = tags[:0]
+	for _, part := range strings.Split(h, ",") {
+		tag, _, _ := strings.Cut(part, ";")
+		if t, err := language.Parse(strings.TrimSpace(tag)); err == nil {
+			tags = append(tags, t)
+		}
+	}
+	return tags
+}

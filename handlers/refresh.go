@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// handleQRRefresh serves POST /checkout/:id/refresh (form: reference): the
+// page's script asks for a fresh QR shortly before the shown one runs out
+// (payments.QRRefreshAt). The answer is the status JSON; the new QR
+// arrives through the usual panel swap when the version moves on.
+func (s *Server) handleQRRefresh(svc interface {
+	RefreshQR(ctx context.Context, in payments.RefreshInput) (payments.Started, error)
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 8<<10)
+		st, err := svc.RefreshQR(c.Request.Context(), payments.RefreshInput{
+			PaymentID: c.Param("id"), Reference: c.PostForm("reference"),
+			Device: deviceOf(c.Request.UserAgent()), ClientIP: c.ClientIP(), Lang: s.carriedLang(c),
+		})
+		if err != nil && st.Payment.ID == "" {
+			f, _ := classify(err)
+			c.AbortWithStatusJSON(f.status, gin.H{"error": gin.H{"code": f.code, "message": f.message}})
+			return
+		}
+		if err != nil {
+			s.log.Info("qr refresh failed; the current QR stays", "request_id", requestID(c), "err", err)
+		}
+		c.JSON(http.StatusOK, statusJSON(st.Payment))
+	}
+}
+
+// qrExtras adds to a shown QR what depends on the shopper's device and
+// language: when to refresh it, and the same-phone WeChat helper.
+func (s *Server) qrExtras(c *gin.Context, vm *views.Checkout, p payments.Payment, a payments.Attempt) {
+	lang := s.carriedLang(c)
+	if at, ok := payments.QRRefreshAt(p, a); ok {
+		vm.QR.RefreshAt = at.UTC().Format(time.RFC3339)
+		vm.QR.RefreshURL = withLang(CheckoutPath(p.ID)+"/refresh", lang)
+	}
+	if vm.QR.ReturnTo != "" {
+		vm.QR.ReturnTo = withLang(vm.QR.ReturnTo, lang)
+	}
+	if deviceOf(c.Request.UserAgent()) == payments.DevicePhone && a.Method == payments.MethodWeChat {
+		vm.QR.SamePhone = true
+		vm.QR.DownloadURL = vm.QR.ImageURL
+		// Inside WeChat the language would be WeChat's own: carry the
+		// page's, whether chosen or detected.
+		vm.QR.OpenURL = s.opts.PublicURL.String() + withLang(CheckoutPath(p.ID), s.chooseLang(c))
+		vm.QR.StepImages = [3]string{s.assets.Path("img/step-wechat.svg"), s.assets.Path("img/step-scan.svg"), s.assets.Path("img/step-album.svg")}
+	}
+}
+
+// localizeCheckout carries the shopper's language in every URL the page
+// follows, and adds the in-WeChat guide to Alipay.
+func (s *Server) localizeCheckout(c *gin.Context, vm *views.Checkout, offered []payments.Method) {
+	lang := s.carriedLang(c)
+	vm.StartURL = withLang(vm.StartURL, lang)
+	vm.ChooseURL = withLang(vm.ChooseURL, lang)
+	vm.StatusURL = withLang(vm.StatusURL, lang)
+	vm.PanelURL = withLang(vm.PanelURL, lang)
+	if deviceOf(c.Request.UserAgent()) == payments.DeviceWeChat {
+		for _, m := range offered {
+			if m == payments.MethodAlipay {
+				vm.AlipayElsewhere = true
+			}
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeEnv is a getenv over a map.
+func fakeEnv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// startRun calls run in the background and returns the first stdout line,
+// a cancel func and the channel run's error arrives on.
+func startRun(t *testing.T, env map[string]string) (first string, stop context.CancelFunc, errc <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	lines := make(chan string, 16)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			default: // keep draining
+			}
+		}
+	}()
+	ec := make(chan error, 1)
+	go func() {
+		ec <- run(ctx, []string{"hpp"}, fakeEnv(env), pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		pr.Close()
+	})
+	select {
+	case l := <-lines:
+		return l, cancel, ec
+	case err := <-ec:
+		t.Fatalf("run returned before printing: %v", err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("run printed nothing within 15s")
+	}
+	return "", cancel, ec
+}
+
+func TestRunSmoke(t *testing.T) {
+	first, stop, errc := startRun(t, map[string]string{
+		"HPP_ADDR":       "127.0.0.1:0",
+		"HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE":   filepath.Join(t.TempDir(), "hpp.db"),
+		"HPP_LOG_LEVEL":  "warn",
+	})
+	// "hpp: listening on 127.0.0.1:PORT, open http://..."
+	_, rest, ok := strings.Cut(first, "listening on ")
+	addr, _, ok2 := strings.Cut(rest, ",")
+	if !ok || !ok2 || !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Fatalf("first line = %q, want the listening address", first)
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("GET /healthz: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(b) != "ok" {
+		t.Errorf("GET /healthz = %d %q, want 200 ok", resp.StatusCode, b)
+	}
+	stop()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Errorf("run after cancel = %v, want nil", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return within 15s of cancel")
+	}
+}
+
+func TestRunConfigError(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"hpp"}, fakeEnv(map[string]string{
+		"HPP_ADDR":       "127.0.0.1:0",
+		"HPP_PUBLIC_URL": "ftp://pay.example.com",
+		"HPP_DATABASE":   filepath.Join(t.TempDir(), "hpp.db"),
+		"HPP_LOG_LEVEL":  "loud",
+	}), io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("run with a bad HPP_PUBLIC_URL = nil, want an error")
+	}
+	for _, name := range []string{"HPP_PUBLIC_URL", "HPP_LOG_LEVEL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("run error %q does not name %s", err, name)
+		}
+	}
+}

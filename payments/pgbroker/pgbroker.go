@@ -1,0 +1,189 @@
+// Package pgbroker carries payment changes between instances of the app
+// that share one PostgreSQL database, over LISTEN/NOTIFY, into each
+// instance's in-process hub.
+//
+// payments/postgres calls pg_notify('hpp_payments', '<id>:<version>') in
+// the transaction of every committed payment change. A notification is a
+// doorbell, not the message: on each one the broker re-reads the payment
+// and publishes its state, so what the sockets see always comes from the
+// table. Notifications sent while the listening connection is down are
+// lost, so after every (re)connect the broker re-reads every payment the
+// hub has subscribers for (reliability-security.md A7, test plan 64).
+//
+// The instance's own service still publishes to its hub directly; the
+// duplicate that arrives through the broker carries a version the socket
+// has already sent, and the socket ignores it.
+package pgbroker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/postgres"
+)
+
+// Reconnect backoff, and how long the connection may sit silent before the
+// broker checks that it is still alive.
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 5 * time.Second
+	idleCheck  = 30 * time.Second
+	readWait   = 5 * time.Second
+)
+
+// ApplicationName marks the listening connection in pg_stat_activity.
+const ApplicationName = "hpp-listener"
+
+// PaymentReader is what the broker needs from the store.
+type PaymentReader interface {
+	Payment(ctx context.Context, id string) (payments.Payment, error)
+}
+
+// Hub is what the broker needs from the in-process hub.
+type Hub interface {
+	Publish(u payments.Update)
+	// Watched returns the ids of payments that have local subscribers.
+	Watched() []string
+}
+
+// Broker listens on postgres.Channel and republishes into a Hub.
+type Broker struct {
+	connect func(ctx context.Context) (*pgx.Conn, error)
+	store   PaymentReader
+	hub     Hub
+	log     *slog.Logger
+	// listening, when set, is called after every successful LISTEN and
+	// resync; tests use it to know the broker is connected.
+	listening func()
+}
+
+// Connector returns a connect function for New that dials url (the same
+// postgres:// URL as the store) with application_name set to
+// ApplicationName. The URL is checked now, so a bad one fails at start-up.
+func Connector(url string) (func(ctx context.Context) (*pgx.Conn, error), error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, errors.New("pgbroker: HPP_DATABASE is not a valid postgres:// URL")
+	}
+	cfg.RuntimeParams["application_name"] = ApplicationName
+	return func(ctx context.Context) (*pgx.Conn, error) { return pgx.ConnectConfig(ctx, cfg.Copy()) }, nil
+}
+
+// New returns a broker that dials with connect, re-reads payments from
+// store and publishes them to hub. listening may be nil; when set it is
+// called each time the broker has (re)connected, listened and resynced.
+func New(connect func(ctx context.Context) (*pgx.Conn, error), store PaymentReader, hub Hub, log *slog.Logger, listening func()) (*Broker, error) {
+	if connect == nil || store == nil || hub == nil || log == nil {
+		return nil, errors.New("pgbroker: connect, store, hub and logger are required")
+	}
+	return &Broker{connect: connect, store: store, hub: hub, log: log, listening: listening}, nil
+}
+
+// Run listens until ctx ends, reconnecting with capped, jittered backoff
+// whenever the connection fails. It returns nil when ctx ends.
+func (b *Broker) Run(ctx context.Context) error {
+	backoff := minBackoff
+	for {
+		started := time.Now()
+		err := b.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(started) > maxBackoff {
+			backoff = minBackoff // it was up for a while: retry quickly
+		}
+		b.log.Warn("pgbroker: listener lost; reconnecting", "err", err, "retry_in", backoff)
+		wait := backoff/2 + rand.N(backoff/2+1)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		backoff = min(2*backoff, maxBackoff)
+	}
+}
+
+// session runs one connection: LISTEN, resync, then wait for doorbells.
+// It returns the error that ended the connection.
+func (b *Broker) session(ctx context.Context) error {
+	conn, err := b.connect(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `LISTEN `+postgres.Channel); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	// Listening first, then re-reading: a change that commits after the
+	// re-read rings the bell, so nothing falls between the two.
+	for _, id := range b.hub.Watched() {
+		if err := b.refresh(ctx, id); err != nil {
+			return err
+		}
+	}
+	b.log.Info("pgbroker: listening", "channel", postgres.Channel)
+	if b.listening != nil {
+		b.listening()
+	}
+	for {
+		wctx, cancel := context.WithTimeout(ctx, idleCheck)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
+			// Quiet for a while: make sure the connection is still alive.
+			pctx, cancel := context.WithTimeout(ctx, readWait)
+			err = conn.Ping(pctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("ping: %w", err)
+			}
+			continue
+		case err != nil:
+			return fmt.Errorf("wait: %w", err)
+		}
+		id, _, _ := strings.Cut(n.Payload, ":")
+		if !b.watched(id) {
+			continue
+		}
+		if err := b.refresh(ctx, id); err != nil {
+			b.log.Warn("pgbroker: re-read failed", "payment_id", id, "err", err)
+		}
+	}
+}
+
+// watched reports whether id has local subscribers.
+func (b *Broker) watched(id string) bool {
+	for _, w := range b.hub.Watched() {
+		if w == id {
+			return true
+		}
+	}
+	return false
+}
+
+// refresh reads one payment and publishes its state. A payment that does
+// not exist (a notification from another schema, say) is ignored.
+func (b *Broker) refresh(ctx context.Context, id string) error {
+	rctx, cancel := context.WithTimeout(ctx, readWait)
+	defer cancel()
+	p, err := b.store.Payment(rctx, id)
+	if errors.Is(err, payments.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("re-read %s: %w", id, err)
+	}
+	b.hub.Publish(payments.Update{PaymentID: p.ID, Status: p.Status, Version: p.Version})
+	return nil
+}

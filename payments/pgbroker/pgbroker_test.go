@@ -1,0 +1,211 @@
+package pgbroker
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/hub"
+	"github.com/latipay-hpp/hpp/payments/postgres"
+	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
+)
+
+// deliveryBound is a generous limit for a push to arrive; the measured
+// latency is logged.
+const deliveryBound = 5 * time.Second
+
+func testNow() time.Time { return time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC) }
+
+// env is one database with two stores on it, as two instances have: A
+// writes, B's broker feeds B's hub.
+type env struct {
+	url       string
+	a, b      *postgres.DB
+	hub       *hub.Hub
+	listening chan struct{} // receives each time the broker is ready
+}
+
+type connectFunc = func(context.Context) (*pgx.Conn, error)
+
+// newEnv starts a broker on a fresh database; gate, when set, wraps its
+// connect function.
+func newEnv(t *testing.T, gate func(connectFunc) connectFunc) *env {
+	t.Helper()
+	url := pgtest.Database(t)
+	e := &env{url: url, hub: hub.New(), listening: make(chan struct{}, 8)}
+	for _, s := range []**postgres.DB{&e.a, &e.b} {
+		db, err := postgres.Open(t.Context(), url, testNow)
+		if err != nil {
+			t.Fatalf("postgres.Open: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		*s = db
+	}
+	connect, err := Connector(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gate != nil {
+		connect = gate(connect)
+	}
+	br, err := New(connect, e.b, e.hub, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		func() { e.listening <- struct{}{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = br.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; e.hub.Close() })
+	e.waitListening(t)
+	return e
+}
+
+func (e *env) waitListening(t *testing.T) {
+	t.Helper()
+	select {
+	case <-e.listening:
+	case <-time.After(10 * time.Second):
+		t.Fatal("broker did not start listening within 10s")
+	}
+}
+
+func (e *env) create(t *testing.T, n int) payments.Payment {
+	t.Helper()
+	p := payments.Payment{ID: "pay_" + string(rune('A'+n)) + "0000000000000000000000000", Reference: "order",
+		Amount: 1250, Currency: payments.NZD, Status: payments.StatusCreated, Version: 1, CreatedAt: testNow()}
+	if _, _, err := e.a.CreatePayment(t.Context(), p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// setStatus changes the payment through instance A's store.
+func (e *env) setStatus(t *testing.T, id string, st payments.Status) payments.Payment {
+	t.Helper()
+	p, err := e.a.Update(t.Context(), id, func(tx *payments.Tx) error {
+		tx.Payment.Status = st
+		tx.Touch()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// receive returns the first update of version v or later. Earlier ones
+// are doorbells rung before (a re-read can publish one version twice, and
+// the socket ignores the repeat); they must not claim a status other than
+// those in allowed, the statuses committed before.
+func receive(t *testing.T, sub *hub.Subscription, v int64, allowed ...payments.Status) payments.Update {
+	t.Helper()
+	deadline := time.After(deliveryBound)
+	for {
+		select {
+		case u, ok := <-sub.C:
+			if !ok {
+				t.Fatal("subscription closed")
+			}
+			if u.Version >= v {
+				return u
+			}
+			if !slices.Contains(allowed, u.Status) {
+				t.Errorf("early update %+v has a status that was never committed at that version", u)
+			}
+		case <-deadline:
+			t.Fatalf("no update of version %d within %v", v, deliveryBound)
+		}
+	}
+}
+
+// TestFanOut is test plan 81: a change committed through one store reaches
+// the hub of another instance's broker. A transaction that rang the bell
+// and rolled back pushes nothing.
+func TestFanOut(t *testing.T) {
+	e := newEnv(t, nil)
+	p := e.create(t, 1)
+	sub := e.hub.Subscribe(p.ID)
+	defer sub.Cancel()
+
+	// Rolled back: the row change and the NOTIFY vanish together.
+	pgtest.Exec(t, e.url, `DO $$ BEGIN
+		UPDATE payments SET status = 'paid', version = version + 1 WHERE id = '`+p.ID+`';
+		PERFORM pg_notify('`+postgres.Channel+`', '`+p.ID+`:2');
+		RAISE EXCEPTION 'roll back';
+	EXCEPTION WHEN raise_exception THEN NULL; END $$`)
+
+	start := time.Now()
+	want := e.setStatus(t, p.ID, payments.StatusPending)
+	got := receive(t, sub, want.Version, payments.StatusCreated)
+	t.Logf("cross-instance push latency: %v", time.Since(start))
+	if got != (payments.Update{PaymentID: p.ID, Status: payments.StatusPending, Version: want.Version}) {
+		t.Errorf("first update = %+v, want pending v%d (the rolled-back paid must not be pushed)", got, want.Version)
+	}
+	want = e.setStatus(t, p.ID, payments.StatusPaid)
+	if got := receive(t, sub, want.Version, payments.StatusCreated, payments.StatusPending); got.Status != payments.StatusPaid || got.Version != want.Version {
+		t.Errorf("second update = %+v, want paid v%d", got, want.Version)
+	}
+}
+
+// TestReconnectResync is test plan 64: the listening connection is
+// terminated, the payment is paid while the broker is away (so its
+// notification is lost), and after reconnecting the broker re-reads the
+// watched payment and pushes its state; later changes arrive as before.
+func TestReconnectResync(t *testing.T) {
+	release := make(chan struct{})
+	redialing := make(chan struct{}, 1)
+	var dials atomic.Int32
+	e := newEnv(t, func(connect connectFunc) connectFunc {
+		return func(ctx context.Context) (*pgx.Conn, error) {
+			if dials.Add(1) > 1 {
+				select {
+				case redialing <- struct{}{}:
+				default:
+				}
+				select {
+				case <-release:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+			}
+			return connect(ctx)
+		}
+	})
+	p := e.create(t, 2)
+	sub := e.hub.Subscribe(p.ID)
+	defer sub.Cancel()
+	pending := e.setStatus(t, p.ID, payments.StatusPending)
+	if got := receive(t, sub, pending.Version, payments.StatusCreated); got.Version != pending.Version {
+		t.Fatalf("update before the cut = %+v, want v%d", got, pending.Version)
+	}
+
+	if n := pgtest.QueryInt64(t, e.url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1 AND datname = current_database()`, ApplicationName); n != 1 {
+		t.Fatalf("terminated %d listener connections, want 1", n)
+	}
+	select {
+	case <-redialing:
+	case <-time.After(deliveryBound):
+		t.Fatal("broker did not try to reconnect")
+	}
+	paid := e.setStatus(t, p.ID, payments.StatusPaid) // its notification is lost
+	start := time.Now()
+	close(release)
+	e.waitListening(t)
+	if got := receive(t, sub, paid.Version, payments.StatusCreated, payments.StatusPending); got.Status != payments.StatusPaid || got.Version != paid.Version {
+		t.Fatalf("update after reconnect = %+v, want paid v%d from the resync", got, paid.Version)
+	}
+	t.Logf("state pushed %v after the listener came back", time.Since(start))
+	later := e.setStatus(t, p.ID, payments.StatusPaid)
+	if got := receive(t, sub, later.Version, payments.StatusCreated, payments.StatusPending, payments.StatusPaid); got.Version != later.Version {
+		t.Errorf("update after the resync = %+v, want v%d through LISTEN again", got, later.Version)
+	}
+}

@@ -1,0 +1,53 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// claimDue moves the next check of up to $3 due live attempts to $1 and
+// returns them as updated. FOR UPDATE SKIP LOCKED makes a concurrent
+// claimer (in this process or another instance) pass over the rows this
+// one is taking, and at READ COMMITTED a row another claimer has already
+// moved is re-checked against the WHERE and dropped, so no attempt is
+// claimed twice. A NULL next_check_at means no check is scheduled.
+const claimDue = `UPDATE attempts SET next_check_at = $1
+	WHERE reference IN (
+		SELECT reference FROM attempts
+		WHERE status IN ($4, $5) AND next_check_at IS NOT NULL AND next_check_at <= $2
+		ORDER BY next_check_at, reference
+		LIMIT $3
+		FOR UPDATE SKIP LOCKED)
+	RETURNING ` + attemptCols
+
+// ClaimDueAttempts returns up to limit live attempts whose NextCheckAt is
+// at or before now, the earliest due first chosen, and moves their
+// NextCheckAt to now+lease, which the returned attempts carry.
+func (db *DB) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]payments.Attempt, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	as, err := queryAll(ctx, db.pool, scanAttempt, claimDue, ts(now.Add(lease)), ts(now), limit,
+		string(payments.AttemptInitiated), string(payments.AttemptPending))
+	return as, wrap("claim due attempts", err)
+}
+
+// ExpiredPayments returns the ids of up to limit payments still open
+// (created, pending or failed) whose ExpiresAt is at or before now, the
+// earliest first. A payment with no expiry counts as expired, as in
+// payments.Payment.Expired.
+func (db *DB) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	ids, err := queryAll(ctx, db.pool, func(s scanner) (string, error) {
+		var id string
+		return id, s.Scan(&id)
+	}, `SELECT id FROM payments
+		WHERE status IN ($1, $2, $3) AND (expires_at IS NULL OR expires_at <= $4)
+		ORDER BY expires_at NULLS FIRST, id LIMIT $5`, string(payments.StatusCreated),
+		string(payments.StatusPending), string(payments.StatusFailed), ts(now), limit)
+	return ids, wrap("expired payments", err)
+}

@@ -1,0 +1,159 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// ListPayments returns payments matching f, newest first (CreatedAt, then
+// ID, descending).
+func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]payments.Payment, error) {
+	if f.Limit <= 0 {
+		return nil, nil
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.Status != "" {
+		where = append(where, "status = "+arg(string(f.Status)))
+	}
+	if f.Reference != "" {
+		where = append(where, "reference = "+arg(f.Reference))
+	}
+	if f.BeforeID != "" {
+		where = append(where, "(created_at, id) < ("+arg(ts(f.BeforeTime))+", "+arg(f.BeforeID)+")")
+	}
+	sql := `SELECT ` + paymentCols + ` FROM payments`
+	if len(where) > 0 {
+		sql += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sql += ` ORDER BY created_at DESC NULLS LAST, id DESC LIMIT ` + arg(f.Limit)
+	ps, err := queryAll(ctx, db.pool, scanPayment, sql, args...)
+	return ps, wrap("list payments", err)
+}
+
+// undelivered is the outbox condition on an events row aliased e.
+const undelivered = `(e.webhook_state IS NULL OR e.webhook_state = 'retrying')`
+
+// claimWebhooks takes, for each payment, its first undelivered event of the
+// wanted types, when that event is due, and moves its next try to
+// now+lease. The due test is on the locked row itself, so at READ
+// COMMITTED a row another worker has just claimed is re-checked and
+// dropped; SKIP LOCKED passes over rows being claimed.
+const claimWebhooks = `WITH heads AS (
+		SELECT DISTINCT ON (e.payment_id) e.payment_id, e.seq
+		FROM events e
+		WHERE ` + undelivered + ` AND e.type = ANY($1) AND ($2::timestamptz IS NULL OR e.created_at >= $2)
+		ORDER BY e.payment_id, e.seq
+	), due AS (
+		SELECT e.payment_id, e.seq FROM events e JOIN heads h USING (payment_id, seq)
+		WHERE ` + undelivered + ` AND COALESCE(e.webhook_next_at, '-infinity') <= $3
+		ORDER BY e.created_at, e.payment_id, e.seq
+		LIMIT $4
+		FOR UPDATE OF e SKIP LOCKED
+	)
+	UPDATE events SET webhook_next_at = $5
+	FROM due WHERE events.payment_id = due.payment_id AND events.seq = due.seq
+	RETURNING events.payment_id, events.seq, events.type, events.from_status, events.to_status,
+		events.detail, events.created_at, events.data, COALESCE(events.delivery_attempts, 0)`
+
+// ClaimWebhookEvents returns up to q.Limit due outbox events, at most one
+// per payment and in sequence order, oldest first, and moves their next
+// try to q.Now+q.Lease. See payments.Outbox.
+func (db *DB) ClaimWebhookEvents(ctx context.Context, q payments.OutboxQuery) ([]payments.OutboxEvent, error) {
+	if q.Limit <= 0 || len(q.Types) == 0 {
+		return nil, nil
+	}
+	es, err := queryAll(ctx, db.pool, func(s scanner) (payments.OutboxEvent, error) {
+		var e payments.OutboxEvent
+		var from, to string
+		var n int64
+		err := s.Scan(&e.PaymentID, &e.Seq, &e.Type, &from, &to, &e.Detail, timeCol{&e.CreatedAt}, &e.Data, &n)
+		e.From, e.To, e.Attempts = payments.Status(from), payments.Status(to), int(n)
+		return e, err
+	}, claimWebhooks, q.Types, ts(q.Since), ts(q.Now), q.Limit, ts(q.Now.Add(q.Lease)))
+	// UPDATE ... RETURNING has no order of its own.
+	slices.SortFunc(es, func(a, b payments.OutboxEvent) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.PaymentID, b.PaymentID), cmp.Compare(a.Seq, b.Seq))
+	})
+	return es, wrap("claim webhook events", err)
+}
+
+// RecordDelivery appends d to the delivery log and sets the event's state,
+// try count and next try from it, in one transaction.
+func (db *DB) RecordDelivery(ctx context.Context, d payments.Delivery) error {
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO webhook_deliveries (id, payment_id, seq, event_type, attempt,
+			redelivery, status_code, error, duration_ns, at, state, next_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			d.ID, d.PaymentID, d.Seq, d.EventType, int64(d.Attempt), d.Redelivery, int64(d.StatusCode),
+			d.Error, int64(d.Duration), ts(d.At), string(d.State), ts(d.NextAt)); err != nil {
+			return err
+		}
+		var delivered any
+		if d.State == payments.DeliveryDelivered {
+			delivered = ts(d.At)
+		}
+		tag, err := tx.Exec(ctx, `UPDATE events SET webhook_state = $3, delivery_attempts = $4,
+			webhook_next_at = $5, delivered_at = COALESCE($6, delivered_at)
+			WHERE payment_id = $1 AND seq = $2`,
+			d.PaymentID, d.Seq, string(d.State), int64(d.Attempt), ts(d.NextAt), delivered)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("event %s/%d: %w", d.PaymentID, d.Seq, payments.ErrNotFound)
+		}
+		return nil
+	})
+	return wrap("record delivery", err)
+}
+
+// Deliveries lists the delivery log matching f, newest first.
+func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
+	if f.Limit <= 0 {
+		return nil, nil
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.ID != "" {
+		where = append(where, "id = "+arg(f.ID))
+	}
+	if f.PaymentID != "" {
+		where = append(where, "payment_id = "+arg(f.PaymentID))
+	}
+	if f.Before != "" {
+		where = append(where, "id < "+arg(f.Before))
+	}
+	sql := `SELECT id, payment_id, seq, event_type, attempt, redelivery, status_code, error,
+		duration_ns, at, state, next_at FROM webhook_deliveries`
+	if len(where) > 0 {
+		sql += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sql += ` ORDER BY id DESC LIMIT ` + arg(f.Limit)
+	ds, err := queryAll(ctx, db.pool, func(s scanner) (payments.Delivery, error) {
+		var d payments.Delivery
+		var attempt, code, dur int64
+		var state string
+		err := s.Scan(&d.ID, &d.PaymentID, &d.Seq, &d.EventType, &attempt, &d.Redelivery, &code,
+			&d.Error, &dur, timeCol{&d.At}, &state, timeCol{&d.NextAt})
+		d.Attempt, d.StatusCode, d.Duration, d.State = int(attempt), int(code), time.Duration(dur), payments.DeliveryState(state)
+		return d, err
+	}, sql, args...)
+	return ds, wrap("deliveries", err)
+}

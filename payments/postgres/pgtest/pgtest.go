@@ -1,0 +1,121 @@
+// Package pgtest gives tests their own PostgreSQL schema or database on
+// the server named by HPP_TEST_POSTGRES, and removes it afterwards.
+//
+// Without HPP_TEST_POSTGRES a test is skipped with a how-to message, except
+// under CI=true, where it fails: CI must run these tests. .ci/postgres
+// starts a server and sets the variable.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EnvVar names the variable holding the admin URL of the test server. Its
+// role must be able to create schemas in its database and create databases.
+const EnvVar = "HPP_TEST_POSTGRES"
+
+// URL returns the server URL from HPP_TEST_POSTGRES, or skips t (fails it
+// under CI=true) when it is unset.
+func URL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(EnvVar)
+	if u == "" {
+		msg := EnvVar + " is not set: start PostgreSQL and export it, e.g. `source .ci/postgres` " +
+			"(as root; it starts PostgreSQL 15 and exports " + EnvVar + "=postgres://hpp_test:...@127.0.0.1:5432/hpp_test)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return u
+}
+
+// Schema creates an empty schema and returns a URL whose search_path
+// selects it. The schema is dropped when t ends.
+func Schema(t testing.TB) string {
+	t.Helper()
+	base := URL(t)
+	name := "t_" + randomHex(t)
+	admin(t, base, "CREATE SCHEMA "+name)
+	t.Cleanup(func() { admin(t, base, "DROP SCHEMA "+name+" CASCADE") })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvVar, err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Database creates an empty database and returns its URL; use it where a
+// test needs LISTEN/NOTIFY to itself, as channels are per database. The
+// database is dropped (its connections ended) when t ends.
+func Database(t testing.TB) string {
+	t.Helper()
+	base := URL(t)
+	name := "hpp_t_" + randomHex(t)
+	admin(t, base, "CREATE DATABASE "+name)
+	t.Cleanup(func() { admin(t, base, "DROP DATABASE "+name+" WITH (FORCE)") })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", EnvVar, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Exec runs one statement on the database at u, for tests that reach
+// behind the store (terminating a backend, moving time in the data).
+func Exec(t testing.TB, u, sql string, args ...any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, sql, args...); err != nil {
+		t.Fatalf("pgtest: %s: %v", sql, err)
+	}
+}
+
+// QueryInt64 runs a query returning one integer on the database at u.
+func QueryInt64(t testing.TB, u, sql string, args ...any) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	defer c.Close(ctx)
+	var n int64
+	if err := c.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+		t.Fatalf("pgtest: %s: %v", sql, err)
+	}
+	return n
+}
+
+func admin(t testing.TB, u, sql string) {
+	t.Helper()
+	Exec(t, u, sql)
+}
+
+func randomHex(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,114 @@
+// Package postgres stores payments in PostgreSQL through pgx, for running
+// several instances of the app on one database.
+//
+// Every Store method is one transaction at READ COMMITTED. Update locks the
+// payment row (SELECT ... FOR UPDATE), so changes to one payment queue
+// behind each other whichever instance makes them, and in the same
+// transaction it calls pg_notify('hpp_payments', '<id>:<version>'):
+// PostgreSQL delivers the notification only if and when the transaction
+// commits, which is what payments/pgbroker listens for. ClaimDueAttempts
+// takes its attempts with FOR UPDATE SKIP LOCKED, so two reconcilers never
+// claim the same attempt. Migrations are embedded and applied under an
+// advisory lock, so instances that start together migrate once.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// Channel is the LISTEN/NOTIFY channel that carries "<payment id>:<version>"
+// after every committed payment change.
+const Channel = "hpp_payments"
+
+// DB is a payments.Store backed by a PostgreSQL database. It is safe for
+// concurrent use.
+type DB struct {
+	pool *pgxpool.Pool
+	now  func() time.Time
+}
+
+var _ payments.Store = (*DB)(nil)
+
+// Open connects to the database at url (postgres://...), checks that it
+// answers and applies any pending migrations. now stamps rows the service
+// gives no time for. A search_path parameter in url selects the schema.
+func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
+	if url == "" || now == nil {
+		return nil, errors.New("postgres: open: url and clock are required")
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// pgx's message may quote the URL, password included.
+		return nil, errors.New("postgres: open: HPP_DATABASE is not a valid postgres:// URL")
+	}
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "hpp"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	db := &DB{pool: pool, now: now}
+	if err := db.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the pool, waiting for connections in use to be returned.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a READ COMMITTED transaction and commits when fn returns
+// nil.
+func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// wrap gives err the package prefix and the operation. pgx.ErrNoRows
+// becomes payments.ErrNotFound. Domain errors pass through unchanged.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return payments.ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("postgres: %s: %s (SQLSTATE %s): %w", op, pe.Message, pe.Code, err)
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}

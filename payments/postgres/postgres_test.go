@@ -1,0 +1,77 @@
+package postgres
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
+	"github.com/latipay-hpp/hpp/payments/storetest"
+)
+
+// testNow is the clock the tests give Open.
+func testNow() time.Time { return time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC) }
+
+func mustOpen(t testing.TB, url string) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), url, testNow)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestStore runs the store contract, each test in its own schema.
+func TestStore(t *testing.T) {
+	pgtest.URL(t)
+	storetest.Run(t, func(t *testing.T) payments.Store { return mustOpen(t, pgtest.Schema(t)) })
+}
+
+// TestMigrateTogether is test plan 62 on PostgreSQL: five instances opening
+// one empty schema at once all succeed and the migrations run once; opening
+// again is a no-op; a schema newer than the program is refused.
+func TestMigrateTogether(t *testing.T) {
+	url := pgtest.Schema(t)
+	const n = 5
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			db, err := Open(t.Context(), url, testNow)
+			if err != nil {
+				t.Errorf("concurrent Open: %v", err)
+				return
+			}
+			db.Close()
+		})
+	}
+	wg.Wait()
+	files, _ := migrations.ReadDir("migrations")
+	count := func() int64 { return pgtest.QueryInt64(t, url, `SELECT count(*) FROM schema_migrations`) }
+	if got := count(); got != int64(len(files)) {
+		t.Fatalf("schema_migrations has %d rows after %d concurrent opens, want %d", got, n, len(files))
+	}
+	mustOpen(t, url)
+	if got := count(); got != int64(len(files)) {
+		t.Errorf("after another Open schema_migrations has %d rows, want %d", got, len(files))
+	}
+	pgtest.Exec(t, url, `INSERT INTO schema_migrations VALUES (999, '999_future.sql', now())`)
+	if db, err := Open(t.Context(), url, testNow); err == nil {
+		db.Close()
+		t.Error("Open of a database with a newer schema succeeded; want an error")
+	}
+}
+
+// TestOpenBadURL: a malformed URL is refused without echoing it (it may
+// hold a password).
+func TestOpenBadURL(t *testing.T) {
+	_, err := Open(t.Context(), "postgres://user:s3cret@[bad", testNow)
+	if err == nil {
+		t.Fatal("Open(bad url) succeeded")
+	}
+	if got := err.Error(); strings.Contains(got, "s3cret") {
+		t.Errorf("Open(bad url) error %q reveals the password", got)
+	}
+}

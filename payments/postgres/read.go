@@ -1,0 +1,51 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// Reads are single statements on the pool: each sees one committed
+// snapshot and takes no locks.
+
+// Payment returns one payment or payments.ErrNotFound.
+func (db *DB) Payment(ctx context.Context, id string) (payments.Payment, error) {
+	p, err := scanPayment(db.pool.QueryRow(ctx, `SELECT `+paymentCols+` FROM payments WHERE id = $1`, id))
+	return p, wrap("payment", err)
+}
+
+// Attempt returns the attempt with that Latipay reference or
+// payments.ErrNotFound.
+func (db *DB) Attempt(ctx context.Context, reference string) (payments.Attempt, error) {
+	a, err := scanAttempt(db.pool.QueryRow(ctx, `SELECT `+attemptCols+` FROM attempts WHERE reference = $1`, reference))
+	return a, wrap("attempt", err)
+}
+
+// Attempts lists a payment's attempts, oldest first; attempts created at
+// the same instant keep the order they were first written in.
+func (db *DB) Attempts(ctx context.Context, paymentID string) ([]payments.Attempt, error) {
+	as, err := loadAttempts(ctx, db.pool, paymentID)
+	return as, wrap("attempts", err)
+}
+
+func loadAttempts(ctx context.Context, q querier, paymentID string) ([]payments.Attempt, error) {
+	return queryAll(ctx, q, scanAttempt, `SELECT `+attemptCols+` FROM attempts
+		WHERE payment_id = $1 ORDER BY created_at, seq`, paymentID)
+}
+
+// Events lists a payment's events in sequence order.
+func (db *DB) Events(ctx context.Context, paymentID string) ([]payments.Event, error) {
+	es, err := queryAll(ctx, db.pool, scanEvent, `SELECT `+eventCols+` FROM events
+		WHERE payment_id = $1 ORDER BY seq`, paymentID)
+	return es, wrap("events", err)
+}
+
+// Notifications lists the verified notifications recorded for a Latipay
+// reference, orphans included, in the order they were recorded. It is not
+// part of payments.Store; the contract suite and audit tooling use it.
+func (db *DB) Notifications(ctx context.Context, reference string) ([]payments.Notification, error) {
+	ns, err := queryAll(ctx, db.pool, scanNotification, `SELECT `+notificationCols+`
+		FROM notifications WHERE reference = $1 ORDER BY id`, reference)
+	return ns, wrap("notifications", err)
+}

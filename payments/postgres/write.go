@@ -1,0 +1,198 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+const (
+	insertPayment = `INSERT INTO payments (` + paymentCols + `) VALUES
+		($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
+	updatePayment = `UPDATE payments SET reference = $2, amount = $3, currency = $4,
+		description = $5, method = $6, status = $7, source = $8, return_url = $9,
+		cancel_url = $10, latipay_reference = $11, latipay_order_id = $12, attempts = $13,
+		amount_cny = $14, currency_rate = $15, refunded = $16, paid_late = $17,
+		needs_review = $18, version = $19, created_at = $20, updated_at = $21,
+		expires_at = $22, paid_at = $23 WHERE id = $1`
+	// upsertAttempt refuses to move an attempt to another payment: the
+	// WHERE leaves the conflicting row unchanged, which the caller detects.
+	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
+		($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (reference) DO UPDATE SET method = excluded.method,
+		hosted = excluded.hosted, status = excluded.status, order_id = excluded.order_id,
+		qr_code_url = excluded.qr_code_url, amount_cny = excluded.amount_cny,
+		rate = excluded.rate, created_at = excluded.created_at,
+		next_check_at = excluded.next_check_at, checks = excluded.checks
+		WHERE attempts.payment_id = excluded.payment_id`
+	insertEvent = `INSERT INTO events (` + eventCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	// insertNotification ignores a digest already recorded: Latipay repeats
+	// notifications, and a repeat is not an error.
+	insertNotification = `INSERT INTO notifications (` + notificationCols + `, payment_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (digest) DO NOTHING`
+	// notify rings the doorbell for payments/pgbroker. It is delivered only
+	// if the transaction commits.
+	notify = `SELECT pg_notify('` + Channel + `', $1)`
+)
+
+// errRace means a concurrent create took the idempotency key first; the
+// caller rolls back and reads what it stored.
+var errRace = errors.New("idempotency key taken concurrently")
+
+// CreatePayment inserts p with ev as its first event. With a non-empty
+// idem.Key a repeat with the same hash returns the stored payment and
+// created == false; another hash returns payments.ErrIdempotencyReuse.
+// Concurrent creates with one key are decided by the key's primary key:
+// the loser waits for the winner's commit, rolls back and replays it.
+func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments.Event, idem payments.Idempotency) (payments.Payment, bool, error) {
+	p = stored(p)
+	for range 3 {
+		var replay *payments.Payment
+		err := db.inTx(ctx, func(tx pgx.Tx) error {
+			if idem.Key != "" {
+				var hash, id string
+				err := tx.QueryRow(ctx, `SELECT hash, payment_id FROM idempotency WHERE key = $1`, idem.Key).Scan(&hash, &id)
+				switch {
+				case err == nil && hash != idem.Hash:
+					return payments.ErrIdempotencyReuse
+				case err == nil:
+					got, err := scanPayment(tx.QueryRow(ctx, `SELECT `+paymentCols+` FROM payments WHERE id = $1`, id))
+					if err != nil {
+						return fmt.Errorf("idempotent replay: %w", err)
+					}
+					replay = &got
+					return nil
+				case !errors.Is(err, pgx.ErrNoRows):
+					return fmt.Errorf("idempotency: %w", err)
+				}
+			}
+			if _, err := tx.Exec(ctx, insertPayment, paymentArgs(p)...); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, insertEvent, p.ID, int64(1), ev.Type, string(ev.From),
+				string(ev.To), ev.Detail, ts(ev.CreatedAt), ev.Data); err != nil {
+				return fmt.Errorf("event: %w", err)
+			}
+			if idem.Key != "" {
+				tag, err := tx.Exec(ctx, `INSERT INTO idempotency (key, hash, payment_id, created_at)
+					VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING`, idem.Key, idem.Hash, p.ID, ts(db.now()))
+				if err != nil {
+					return fmt.Errorf("idempotency: %w", err)
+				}
+				if tag.RowsAffected() == 0 {
+					return errRace
+				}
+			}
+			_, err := tx.Exec(ctx, notify, p.ID+":"+strconv.FormatInt(p.Version, 10))
+			return err
+		})
+		switch {
+		case errors.Is(err, errRace):
+			continue
+		case errors.Is(err, payments.ErrIdempotencyReuse):
+			return payments.Payment{}, false, err
+		case err != nil:
+			return payments.Payment{}, false, wrap("create payment", err)
+		case replay != nil:
+			return *replay, false, nil
+		}
+		return p, true, nil
+	}
+	return payments.Payment{}, false, fmt.Errorf("postgres: create payment: %w", payments.ErrConflict)
+}
+
+// Update runs fn on the payment and its attempts inside one transaction
+// that holds the payment row locked (FOR UPDATE), and writes what fn
+// recorded together with a pg_notify. See payments.Store. When fn fails,
+// its error is returned as is, with the payment as stored.
+func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
+	var (
+		p     payments.Payment
+		w     payments.Payment
+		fnErr error
+	)
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		p, err = scanPayment(tx.QueryRow(ctx, `SELECT `+paymentCols+` FROM payments WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		as, err := loadAttempts(ctx, tx, id)
+		if err != nil {
+			return fmt.Errorf("load attempts: %w", err)
+		}
+		t := payments.NewTx(p, as)
+		if fnErr = fn(t); fnErr != nil {
+			return fnErr
+		}
+		if !t.Changed() {
+			w = p
+			return nil // commits a transaction that wrote nothing
+		}
+		w = stored(t.Payment)
+		w.ID, w.Version = id, p.Version+1
+		return write(ctx, tx, w, t)
+	})
+	switch {
+	case fnErr != nil:
+		return p, fnErr
+	case errors.Is(err, pgx.ErrNoRows):
+		return payments.Payment{}, payments.ErrNotFound
+	case err != nil:
+		return p, wrap("update", err)
+	}
+	return w, nil
+}
+
+// write stores the payment w and what t recorded, inside tx, and rings the
+// doorbell.
+func write(ctx context.Context, tx pgx.Tx, w payments.Payment, t *payments.Tx) error {
+	if _, err := tx.Exec(ctx, updatePayment, paymentArgs(w)...); err != nil {
+		return fmt.Errorf("payment: %w", err)
+	}
+	for _, a := range t.DirtyAttempts() {
+		a.PaymentID = w.ID
+		tag, err := tx.Exec(ctx, upsertAttempt, attemptArgs(a)...)
+		if err != nil {
+			return fmt.Errorf("attempt: %w", err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
+		}
+	}
+	var seq int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE payment_id = $1`,
+		w.ID).Scan(&seq); err != nil {
+		return fmt.Errorf("event seq: %w", err)
+	}
+	for _, e := range t.NewEvents() {
+		seq++
+		if _, err := tx.Exec(ctx, insertEvent, w.ID, seq, e.Type, string(e.From),
+			string(e.To), e.Detail, ts(e.CreatedAt), e.Data); err != nil {
+			return fmt.Errorf("event: %w", err)
+		}
+	}
+	for _, n := range t.NewNotifications() {
+		if _, err := tx.Exec(ctx, insertNotification, n.Reference, n.Digest, n.Status,
+			n.Body, n.Result, ts(n.At), w.ID); err != nil {
+			return fmt.Errorf("notification: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, notify, w.ID+":"+strconv.FormatInt(w.Version, 10)); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+// RecordOrphan keeps a verified notification that matches no attempt. A
+// digest already recorded is ignored.
+func (db *DB) RecordOrphan(ctx context.Context, n payments.Notification) error {
+	_, err := db.pool.Exec(ctx, insertNotification, n.Reference, n.Digest, n.Status,
+		n.Body, n.Result, ts(n.At), nil)
+	return wrap("record orphan", err)
+}

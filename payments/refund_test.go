@@ -1,0 +1,224 @@
+package payments_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
+)
+
+// newPaid returns an env and a payment of 12.50 NZD paid through the
+// simulator.
+func newPaid(t *testing.T) (*paymentstest.Env, payments.Payment) {
+	t.Helper()
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	p := env.MustCreate(t, paymentstest.Input("ORDER-REFUND"))
+	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	if err := env.Sim.Pay(st.Attempt.Reference); err != nil {
+		t.Fatalf("Pay: %v", err)
+	}
+	return env, env.WaitStatus(t, p.ID, payments.StatusPaid)
+}
+
+func refund(env *paymentstest.Env, id, amount, key string) (payments.Refund, bool, error) {
+	return env.Svc.Refund(context.Background(), payments.RefundInput{PaymentID: id, Amount: amount, Key: key, Reason: "customer asked"})
+}
+
+func TestRefundFull(t *testing.T) {
+	env, p := newPaid(t)
+	r, replayed, err := refund(env, p.ID, "", "")
+	if err != nil || replayed || r.Status != payments.RefundSucceeded || r.Amount != 1250 || r.Currency != payments.NZD {
+		t.Fatalf("Refund(all) = %+v, %v, %v; want 12.50 NZD succeeded", r, replayed, err)
+	}
+	got := env.MustGet(t, p.ID)
+	if got.Status != payments.StatusRefunded || got.Refunded != 1250 {
+		t.Errorf("payment = %s, refunded %d; want refunded 1250", got.Status, got.Refunded)
+	}
+	evs := env.MustEvents(t, p.ID)
+	for _, typ := range []string{"refund.requested", "refund.succeeded", "payment.refunded"} {
+		if paymentstest.CountEvents(evs, typ) != 1 {
+			t.Errorf("events have %d %s, want 1", paymentstest.CountEvents(evs, typ), typ)
+		}
+	}
+	if _, _, err := refund(env, p.ID, "0.01", ""); !errors.Is(err, payments.ErrRefundTooLarge) {
+		t.Errorf("Refund after a full refund = %v, want ErrRefundTooLarge", err)
+	}
+}
+
+func TestRefundPartial(t *testing.T) {
+	env, p := newPaid(t)
+	if r, _, err := refund(env, p.ID, "5.00", ""); err != nil || r.Amount != 500 {
+		t.Fatalf("Refund(5.00) = %+v, %v", r, err)
+	}
+	if got := env.MustGet(t, p.ID); got.Status != payments.StatusPartiallyRefunded || got.Refunded != 500 {
+		t.Errorf("after 5.00: %s, refunded %d; want partially_refunded 500", got.Status, got.Refunded)
+	}
+	if _, _, err := refund(env, p.ID, "7.51", ""); !errors.Is(err, payments.ErrRefundTooLarge) {
+		t.Errorf("Refund(7.51) of 7.50 left = %v, want ErrRefundTooLarge", err)
+	}
+	if r, _, err := refund(env, p.ID, "", ""); err != nil || r.Amount != 750 {
+		t.Fatalf("Refund(rest) = %+v, %v; want 7.50", r, err)
+	}
+	if got := env.MustGet(t, p.ID); got.Status != payments.StatusRefunded || got.Refunded != 1250 {
+		t.Errorf("after the rest: %s, refunded %d; want refunded 1250", got.Status, got.Refunded)
+	}
+}
+
+func TestRefundRefused(t *testing.T) {
+	env, p := newPaid(t)
+	for _, amount := range []string{"12.51", "100.00"} {
+		if _, _, err := refund(env, p.ID, amount, ""); !errors.Is(err, payments.ErrRefundTooLarge) {
+			t.Errorf("Refund(%s) of 12.50 = %v, want ErrRefundTooLarge", amount, err)
+		}
+	}
+	for _, amount := range []string{"0", "-1.00", "1.001", "abc"} {
+		if _, _, err := refund(env, p.ID, amount, ""); !errors.Is(err, payments.ErrInvalid) {
+			t.Errorf("Refund(%q) = %v, want ErrInvalid", amount, err)
+		}
+	}
+	if got := env.MustGet(t, p.ID); got.Status != payments.StatusPaid || got.Refunded != 0 {
+		t.Errorf("payment = %s, refunded %d; want untouched", got.Status, got.Refunded)
+	}
+	unpaid := env.MustCreate(t, paymentstest.Input("ORDER-UNPAID"))
+	if _, _, err := refund(env, unpaid.ID, "", ""); !errors.Is(err, payments.ErrNotRefundable) {
+		t.Errorf("Refund(unpaid) = %v, want ErrNotRefundable", err)
+	}
+	if _, _, err := refund(env, "pay_nope", "", ""); !errors.Is(err, payments.ErrNotFound) {
+		t.Errorf("Refund(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
+func TestRefundIdempotent(t *testing.T) {
+	env, p := newPaid(t)
+	first, replayed, err := refund(env, p.ID, "5.00", "key-1")
+	if err != nil || replayed {
+		t.Fatalf("first Refund = %+v, %v, %v", first, replayed, err)
+	}
+	again, replayed, err := refund(env, p.ID, "5.00", "key-1")
+	if err != nil || !replayed || again.ID != first.ID || again.Status != payments.RefundSucceeded {
+		t.Errorf("repeated Refund = %+v, %v, %v; want %s replayed", again, replayed, err, first.ID)
+	}
+	if got := env.MustGet(t, p.ID); got.Refunded != 500 {
+		t.Errorf("refunded %d after a repeat, want 500", got.Refunded)
+	}
+	if _, _, err := refund(env, p.ID, "6.00", "key-1"); !errors.Is(err, payments.ErrIdempotencyReuse) {
+		t.Errorf("Refund with the key and another amount = %v, want ErrIdempotencyReuse", err)
+	}
+	if r, _, err := refund(env, p.ID, "5.00", "key-2"); err != nil || r.ID == first.ID {
+		t.Errorf("Refund with another key = %+v, %v; want a new refund", r, err)
+	}
+}
+
+// TestRefundUnknownOutcome: Latipay refunds but its answer is lost; the
+// refund stays pending with its amount held, and the repeat with the same
+// key asks Latipay again under the same reference (562: already done)
+// and records success, never refunding twice.
+func TestRefundUnknownOutcome(t *testing.T) {
+	env, p := newPaid(t)
+	env.Sim.SetFaults(latipaysim.Faults{MalformedJSON: true})
+	r, _, err := refund(env, p.ID, "5.00", "key-lost")
+	if !errors.Is(err, payments.ErrGatewayUnavailable) || r.Status != payments.RefundPending {
+		t.Fatalf("Refund with a lost answer = %+v, %v; want pending, ErrGatewayUnavailable", r, err)
+	}
+	if _, _, err := refund(env, p.ID, "7.51", ""); !errors.Is(err, payments.ErrRefundTooLarge) {
+		t.Errorf("a pending refund's amount is not held: %v", err)
+	}
+	env.Sim.SetFaults(latipaysim.Faults{})
+	again, replayed, err := refund(env, p.ID, "5.00", "key-lost")
+	if err != nil || !replayed || again.ID != r.ID || again.Status != payments.RefundSucceeded {
+		t.Fatalf("repeat = %+v, %v, %v; want %s succeeded", again, replayed, err, r.ID)
+	}
+	if got := env.MustGet(t, p.ID); got.Status != payments.StatusPartiallyRefunded || got.Refunded != 500 {
+		t.Errorf("payment = %s, refunded %d; want partially_refunded 500", got.Status, got.Refunded)
+	}
+}
+
+// TestRefundGatewayCodes: each of Latipay's refund codes comes back as a
+// RefundError naming the code, the held amount is released, and a repeat
+// with the same key gives the same answer without asking Latipay again.
+func TestRefundGatewayCodes(t *testing.T) {
+	env, p := newPaid(t)
+	for _, code := range []int{550, 551, 556, 558, 559, 562} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			env.Sim.SetFaults(latipaysim.Faults{RefundCode: code})
+			key := fmt.Sprint("key-", code)
+			r, _, err := refund(env, p.ID, "5.00", key)
+			var re *payments.RefundError
+			if !errors.As(err, &re) || re.Code != code || !errors.Is(err, payments.ErrRefundRejected) || r.Status != payments.RefundFailed {
+				t.Fatalf("Refund = %+v, %v; want a RefundError with code %d", r, err, code)
+			}
+			if want := fmt.Sprintf("code %d: ", code); len(re.Message) <= len(want) || re.Message[:len(want)] != want {
+				t.Errorf("message %q, want it to start %q and explain", re.Message, want)
+			}
+			env.Sim.SetFaults(latipaysim.Faults{})
+			if _, replayed, err := refund(env, p.ID, "5.00", key); !errors.As(err, &re) || re.Code != code || !replayed {
+				t.Errorf("repeat = %v, %v; want the same refusal replayed", err, replayed)
+			}
+			if got := env.MustGet(t, p.ID); got.Status != payments.StatusPaid || got.Refunded != 0 {
+				t.Errorf("payment = %s, refunded %d; want paid, 0", got.Status, got.Refunded)
+			}
+		})
+	}
+}
+
+func TestCancel(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	p := env.MustCreate(t, paymentstest.Input("ORDER-CANCEL"))
+	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	got, err := env.Svc.Cancel(context.Background(), p.ID)
+	if err != nil || got.Status != payments.StatusCanceled {
+		t.Fatalf("Cancel = %s, %v; want canceled", got.Status, err)
+	}
+	if a, err := env.Store.Attempt(context.Background(), st.Attempt.Reference); err != nil || a.NextCheckAt.After(env.Clock.Now()) {
+		t.Errorf("live attempt %+v, %v; want it due now for the reconciler to cancel", a, err)
+	}
+	again, err := env.Svc.Cancel(context.Background(), p.ID)
+	if err != nil || again.Version != got.Version {
+		t.Errorf("second Cancel = v%d, %v; want a no-op", again.Version, err)
+	}
+	env2, q := newPaid(t)
+	if _, err := env2.Svc.Cancel(context.Background(), q.ID); !errors.Is(err, payments.ErrNotCancelable) {
+		t.Errorf("Cancel(paid) = %v, want ErrNotCancelable", err)
+	}
+}
+
+func TestList(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	var ids []string
+	for i := range 5 {
+		p := env.MustCreate(t, paymentstest.Input(fmt.Sprint("ORDER-", i%2)))
+		ids = append([]string{p.ID}, ids...) // newest first
+		env.Clock.Advance(time.Second)
+	}
+	var got []string
+	cursor := ""
+	for range 5 {
+		page, err := env.Svc.List(context.Background(), payments.ListInput{Limit: 2, Cursor: cursor})
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		for _, p := range page.Payments {
+			got = append(got, p.ID)
+		}
+		if cursor = page.Next; cursor == "" {
+			break
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(ids) {
+		t.Errorf("paged = %v, want %v", got, ids)
+	}
+	page, err := env.Svc.List(context.Background(), payments.ListInput{Reference: "ORDER-1", Status: "created"})
+	if err != nil || len(page.Payments) != 2 || page.Next != "" {
+		t.Errorf("List(ORDER-1) = %d payments, next %q, %v; want 2, no next", len(page.Payments), page.Next, err)
+	}
+	for _, in := range []payments.ListInput{{Status: "nope"}, {Limit: 101}, {Limit: -1}, {Cursor: "x"}, {Cursor: "MTIz"}} {
+		if _, err := env.Svc.List(context.Background(), in); !errors.Is(err, payments.ErrInvalid) {
+			t.Errorf("List(%+v) = %v, want ErrInvalid", in, err)
+		}
+	}
+}

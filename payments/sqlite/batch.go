@@ -1,0 +1,152 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Group commit. Every commit with synchronous=FULL waits for an fsync, so
+// one transaction per write caps writes at the disk's fsync rate (the
+// "durability ceiling" of e2e/load). Instead, CreatePayment and Update
+// hand their work to one writer goroutine, which runs the writes queued at
+// that moment in one transaction, each inside its own SAVEPOINT (a write
+// that fails is rolled back alone), and commits once. Each caller gets its
+// result only after that commit has returned, so "nil" still means
+// durable: Latipay is told "sent" only after the effect is fsynced.
+// Writes in one batch run one after another, in arrival order, and each
+// sees the ones before it, exactly as if they had committed in turn.
+
+// maxBatch bounds the writes that share one commit.
+const maxBatch = 128
+
+// errClosed is returned for writes submitted after Close.
+var errClosed = errors.New("sqlite: database closed")
+
+// job is one write waiting for the writer goroutine.
+type job struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, tx cached) error
+	done chan error // buffered; receives exactly one result
+}
+
+// batcher feeds the writer goroutine.
+type batcher struct {
+	jobs    chan job      // unbuffered: a received job is always answered
+	quit    chan struct{} // closed by stop
+	stopped chan struct{} // closed when the writer goroutine has returned
+	once    sync.Once
+}
+
+func newBatcher() *batcher {
+	return &batcher{jobs: make(chan job), quit: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// stop ends the writer goroutine after its current batch.
+func (b *batcher) stop() {
+	b.once.Do(func() { close(b.quit) })
+	<-b.stopped
+}
+
+// inTx runs fn in a write transaction, possibly shared with other writes
+// (group commit), and returns fn's error, or the commit's, once committed.
+func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx cached) error) error {
+	j := job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.batch.jobs <- j:
+	case <-db.batch.quit:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-j.done
+}
+
+// writeLoop is the writer goroutine, started by Open and ended by Close.
+func (db *DB) writeLoop() {
+	defer close(db.batch.stopped)
+	for {
+		var batch []job
+		select {
+		case j := <-db.batch.jobs:
+			batch = append(batch, j)
+		case <-db.batch.quit:
+			return
+		}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-db.batch.jobs:
+				batch = append(batch, j)
+			default:
+				break more
+			}
+		}
+		errs := db.commitBatch(batch)
+		for i, j := range batch {
+			j.done <- errs[i]
+		}
+	}
+}
+
+// commitBatch runs each job in its own savepoint of one transaction and
+// commits it. A job whose fn succeeded gets the commit's error, if any.
+func (db *DB) commitBatch(batch []job) []error {
+	errs := make([]error, len(batch))
+	fail := func(err error) []error {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+		return errs
+	}
+	tx, err := db.writer.BeginTx(context.Background(), nil)
+	if err != nil {
+		return fail(wrap("begin", err))
+	}
+	defer tx.Rollback()
+	q := cached{c: db.ws, tx: tx}
+	ok := 0
+	for i, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		// Not cancellable once started: interrupting a statement would
+		// roll back the whole transaction, other callers' writes included.
+		ctx := context.WithoutCancel(j.ctx)
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			return fail(wrap("savepoint", err))
+		}
+		if errs[i] = runJob(ctx, q, j.fn); errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+				return fail(wrap("rollback to savepoint", err))
+			}
+		} else {
+			ok++
+		}
+		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+			return fail(wrap("release savepoint", err))
+		}
+	}
+	if ok == 0 {
+		return errs // the deferred rollback ends a transaction that keeps nothing
+	}
+	if err := tx.Commit(); err != nil {
+		return fail(wrap("commit", err))
+	}
+	return errs
+}
+
+// runJob runs fn, turning a panic into an error so that one bad write
+// cannot take the writer goroutine (and every later write) down.
+func runJob(ctx context.Context, q cached, fn func(context.Context, cached) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sqlite: write panicked: %v", r)
+		}
+	}()
+	return fn(ctx, q)
+}

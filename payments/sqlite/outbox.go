@@ -1,0 +1,139 @@
+package sqlite
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// ListPayments returns payments matching f, newest first. It reads from
+// the read pool.
+func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]payments.Payment, error) {
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	if f.Reference != "" {
+		where, args = append(where, "reference = ?"), append(args, f.Reference)
+	}
+	if f.BeforeID != "" {
+		at := f.BeforeTime.UnixNano()
+		where, args = append(where, "(created_at < ? OR (created_at = ? AND id < ?))"), append(args, at, at, f.BeforeID)
+	}
+	q := `SELECT ` + paymentCols + ` FROM payments`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	ps, err := queryAll(ctx, db.reader, scanPayment, q, append(args, max(f.Limit, 0))...)
+	return ps, wrap("list payments", err)
+}
+
+// undelivered is the outbox condition on an events row aliased e.
+const undelivered = `(%[1]s.webhook_state IS NULL OR %[1]s.webhook_state = 'retrying')`
+
+// ClaimWebhookEvents leases the next event of each payment that has one
+// due, in one statement, so two workers never take the same event.
+func (db *DB) ClaimWebhookEvents(ctx context.Context, q payments.OutboxQuery) ([]payments.OutboxEvent, error) {
+	if q.Limit <= 0 || len(q.Types) == 0 {
+		return nil, nil
+	}
+	in := make([]string, len(q.Types))
+	args := []any{q.Now.Add(q.Lease).UnixNano(), q.Now.UnixNano(), q.Since.UnixNano(), q.Limit}
+	for i, t := range q.Types {
+		in[i] = "?" + strconv.Itoa(i+5)
+		args = append(args, t)
+	}
+	types := "(" + strings.Join(in, ", ") + ")"
+	stmt := `UPDATE events SET webhook_next_at = ?1
+		WHERE (payment_id, seq) IN (
+			SELECT e.payment_id, e.seq FROM events e
+			WHERE ` + strings.ReplaceAll(undelivered, "%[1]s", "e") + ` AND e.type IN ` + types + `
+			AND e.created_at >= ?3 AND COALESCE(e.webhook_next_at, 0) <= ?2
+			AND NOT EXISTS (SELECT 1 FROM events b WHERE b.payment_id = e.payment_id AND b.seq < e.seq
+				AND ` + strings.ReplaceAll(undelivered, "%[1]s", "b") + ` AND b.type IN ` + types + `
+				AND b.created_at >= ?3)
+			ORDER BY e.created_at, e.payment_id, e.seq
+			LIMIT ?4)
+		RETURNING ` + eventCols + `, COALESCE(delivery_attempts, 0)`
+	evs, err := queryAll(ctx, db.writer, func(s scanner) (payments.OutboxEvent, error) {
+		var o payments.OutboxEvent
+		e := &o.Event
+		err := s.Scan(&e.PaymentID, &e.Seq, &e.Type, &e.From, &e.To, &e.Detail, timeCol{&e.CreatedAt}, &e.Data, &o.Attempts)
+		return o, err
+	}, stmt, args...)
+	sort.Slice(evs, func(i, j int) bool {
+		a, b := evs[i].Event, evs[j].Event
+		if !a.CreatedAt.Equal(b.CreatedAt) {
+			return a.CreatedAt.Before(b.CreatedAt)
+		}
+		if a.PaymentID != b.PaymentID {
+			return a.PaymentID < b.PaymentID
+		}
+		return a.Seq < b.Seq
+	})
+	return evs, wrap("claim webhook events", err)
+}
+
+const deliveryCols = `id, payment_id, seq, event_type, attempt, redelivery, status_code, error,
+	duration_ns, at, state, next_at`
+
+// RecordDelivery logs d and moves its event's outbox state, together.
+func (db *DB) RecordDelivery(ctx context.Context, d payments.Delivery) error {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap("record delivery", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (`+deliveryCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, d.PaymentID, d.Seq, d.EventType, d.Attempt,
+		d.Redelivery, d.StatusCode, d.Error, int64(d.Duration), d.At.UnixNano(), string(d.State),
+		nanos(d.NextAt)); err != nil {
+		return wrap("record delivery", err)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE events SET webhook_state = ?1, delivery_attempts = ?2,
+		webhook_next_at = ?3, delivered_at = CASE WHEN ?1 = 'delivered' THEN ?4 ELSE delivered_at END
+		WHERE payment_id = ?5 AND seq = ?6`, string(d.State), d.Attempt, nanos(d.NextAt),
+		d.At.UnixNano(), d.PaymentID, d.Seq)
+	if err != nil {
+		return wrap("record delivery: event", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return payments.ErrNotFound
+	}
+	return wrap("record delivery: commit", tx.Commit())
+}
+
+// Deliveries lists the delivery log matching f, newest first.
+func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
+	var where []string
+	var args []any
+	if f.ID != "" {
+		where, args = append(where, "id = ?"), append(args, f.ID)
+	}
+	if f.PaymentID != "" {
+		where, args = append(where, "payment_id = ?"), append(args, f.PaymentID)
+	}
+	if f.Before != "" {
+		where, args = append(where, "id < ?"), append(args, f.Before)
+	}
+	q := `SELECT ` + deliveryCols + ` FROM webhook_deliveries`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	ds, err := queryAll(ctx, db.reader, func(s scanner) (payments.Delivery, error) {
+		var d payments.Delivery
+		var ns int64
+		err := s.Scan(&d.ID, &d.PaymentID, &d.Seq, &d.EventType, &d.Attempt, &d.Redelivery,
+			&d.StatusCode, &d.Error, &ns, timeCol{&d.At}, &d.State, timeCol{&d.NextAt})
+		d.Duration = time.Duration(ns)
+		return d, err
+	}, q, append(args, max(f.Limit, 0))...)
+	return ds, wrap("deliveries", err)
+}

@@ -1,0 +1,129 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+)
+
+// stmtCache keeps prepared statements of one pool by query text.
+// modernc.org/sqlite compiles a query anew on every call made with its
+// text; profiles of the checkout page showed that compiling (and
+// finalizing) the payment and attempt reads took a third of the page's
+// CPU. Only constant query texts go through it, so it stays small.
+type stmtCache struct {
+	pool *sql.DB
+	mu   sync.Mutex
+	m    map[string]*sql.Stmt // guarded by mu
+}
+
+func newStmtCache(pool *sql.DB) *stmtCache {
+	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}}
+}
+
+// get returns the statement for query, preparing it on first use.
+// database/sql prepares it again on each pool connection as needed.
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.m[query]; st != nil {
+		return st, nil
+	}
+	st, err := c.pool.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+// lookup returns the statement for query if it is prepared already. It
+// never prepares: a transaction holds the write pool's only connection,
+// so preparing on the pool from inside one would wait forever.
+func (c *stmtCache) lookup(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[query]
+}
+
+// prepare prepares each query now, outside any transaction.
+func (c *stmtCache) prepare(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, err := c.get(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close closes every statement.
+func (c *stmtCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, st := range c.m {
+		errs = append(errs, st.Close())
+		delete(c.m, q)
+	}
+	return errors.Join(errs...)
+}
+
+// cached is a querier over a pool or a transaction of that pool whose
+// queries run as cached prepared statements. On a pool a statement is
+// prepared on first use; in a transaction only statements prepared
+// beforehand (stmtCache.prepare) are used. Anything else, or a statement
+// that cannot be prepared, runs unprepared, so errors surface as usual.
+type cached struct {
+	c  *stmtCache
+	tx *sql.Tx // nil: run on the pool
+}
+
+var _ querier = cached{}
+
+func (q cached) stmt(ctx context.Context, query string) *sql.Stmt {
+	if q.tx != nil {
+		if st := q.c.lookup(query); st != nil {
+			return q.tx.StmtContext(ctx, st) // reuses the connection's prepared statement
+		}
+		return nil
+	}
+	st, err := q.c.get(ctx, query)
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
+// QueryContext runs query as a prepared statement.
+func (q cached) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := q.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	if q.tx != nil {
+		return q.tx.QueryContext(ctx, query, args...)
+	}
+	return q.c.pool.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query as a prepared statement.
+func (q cached) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := q.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	if q.tx != nil {
+		return q.tx.QueryRowContext(ctx, query, args...)
+	}
+	return q.c.pool.QueryRowContext(ctx, query, args...)
+}
+
+// ExecContext runs query as a prepared statement.
+func (q cached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := q.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	if q.tx != nil {
+		return q.tx.ExecContext(ctx, query, args...)
+	}
+	return q.c.pool.ExecContext(ctx, query, args...)
+}

@@ -1,0 +1,245 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// The merchant-facing reads and the webhook outbox (payments.Outbox).
+
+// webhookTypes is what a worker would claim.
+var webhookTypes = []string{"payment.pending", "payment.paid", "payment.failed"}
+
+// mustClaim claims at now with a one-minute lease and returns
+// "payment_id/seq" of each event claimed, in the order returned.
+func mustClaimEvents(t testing.TB, s payments.Store, now time.Time, limit int) []string {
+	t.Helper()
+	evs, err := s.ClaimWebhookEvents(t.Context(), payments.OutboxQuery{Types: webhookTypes,
+		Since: base().Add(-time.Hour), Now: now, Lease: time.Minute, Limit: limit})
+	if err != nil {
+		t.Fatalf("ClaimWebhookEvents: %v", err)
+	}
+	out := []string{}
+	for _, e := range evs {
+		checkUTC(t, "claimed event", e.CreatedAt)
+		out = append(out, fmt.Sprintf("%s/%d/%d", e.PaymentID, e.Seq, e.Attempts))
+	}
+	return out
+}
+
+func claimed(id string, seq int64, attempts int) string {
+	return fmt.Sprintf("%s/%d/%d", id, seq, attempts)
+}
+
+// addWebhookEvents gives payment id the events pending (seq 2), an
+// attempt event that is never sent (3) and paid (4).
+func addWebhookEvents(t testing.TB, s payments.Store, id string, at time.Time) {
+	t.Helper()
+	mustUpdate(t, s, id, func(tx *payments.Tx) {
+		tx.AddEvent(payments.Event{Type: "payment.pending", From: payments.StatusCreated, To: payments.StatusPending, CreatedAt: at})
+		tx.AddEvent(payments.Event{Type: "attempt.error", CreatedAt: at})
+	})
+	mustUpdate(t, s, id, func(tx *payments.Tx) {
+		tx.AddEvent(payments.Event{Type: "payment.paid", From: payments.StatusPending, To: payments.StatusPaid,
+			Data: `{"id":"rf_x","amount":5}`, CreatedAt: at.Add(time.Second)})
+	})
+}
+
+func record(t testing.TB, s payments.Store, id string, seq int64, attempt int, st payments.DeliveryState, at, next time.Time) payments.Delivery {
+	t.Helper()
+	d := payments.Delivery{ID: fmt.Sprintf("whd_%019d_%s_%d", at.UnixNano(), id[4:], seq), PaymentID: id, Seq: seq,
+		EventType: "payment.pending", Attempt: attempt, StatusCode: 503, Error: "HTTP 503",
+		Duration: 1500 * time.Millisecond, At: at.UTC(), State: st, NextAt: next}
+	if st == payments.DeliveryDelivered {
+		d.StatusCode, d.Error = 200, ""
+	}
+	if err := s.RecordDelivery(t.Context(), d); err != nil {
+		t.Fatalf("RecordDelivery(%s/%d): %v", id, seq, err)
+	}
+	if !d.NextAt.IsZero() {
+		d.NextAt = d.NextAt.UTC()
+	}
+	return d
+}
+
+// testOutboxOrder: one event per payment at a time, in sequence order;
+// a lease hides an event until it ends; retrying waits for NextAt;
+// delivered and failed events let the next one go.
+func testOutboxOrder(t *testing.T, s payments.Store) {
+	p := mustCreate(t, s, newPayment(1))
+	q := mustCreate(t, s, newPayment(2))
+	addWebhookEvents(t, s, p.ID, base())
+	addWebhookEvents(t, s, q.ID, base().Add(time.Millisecond))
+	now := base().Add(time.Minute)
+
+	diff(t, "first claim", mustClaimEvents(t, s, now, 10), []string{claimed(p.ID, 2, 0), claimed(q.ID, 2, 0)})
+	diff(t, "claim within the lease", mustClaimEvents(t, s, now.Add(59*time.Second), 10), []string{})
+	diff(t, "claim after the lease", mustClaimEvents(t, s, now.Add(time.Minute), 1), []string{claimed(p.ID, 2, 0)})
+
+	now = now.Add(2 * time.Minute)
+	record(t, s, p.ID, 2, 1, payments.DeliveryDelivered, now, time.Time{})
+	record(t, s, q.ID, 2, 1, payments.DeliveryRetrying, now, now.Add(10*time.Second))
+	diff(t, "claim after p's delivery", mustClaimEvents(t, s, now, 10), []string{claimed(p.ID, 4, 0)})
+	diff(t, "claim when q's retry is due", mustClaimEvents(t, s, now.Add(10*time.Second), 10), []string{claimed(q.ID, 2, 1)})
+
+	now = now.Add(time.Hour)
+	record(t, s, q.ID, 2, 2, payments.DeliveryFailed, now, time.Time{})
+	record(t, s, p.ID, 4, 1, payments.DeliveryDelivered, now, time.Time{})
+	diff(t, "claim after q's failure", mustClaimEvents(t, s, now, 10), []string{claimed(q.ID, 4, 0)})
+	record(t, s, q.ID, 4, 1, payments.DeliveryDelivered, now, time.Time{})
+	diff(t, "claim when all are done", mustClaimEvents(t, s, now.Add(time.Hour), 10), []string{})
+
+	// The event log is unchanged by the outbox, data included.
+	es := mustEvents(t, s, p.ID)
+	if len(es) != 4 || es[3].Data != `{"id":"rf_x","amount":5}` {
+		t.Errorf("Events = %+v, want 4 with the paid event's data", es)
+	}
+}
+
+// testOutboxSince: events older than Since are never claimed and do not
+// hold back newer ones; the limit holds.
+func testOutboxSince(t *testing.T, s payments.Store) {
+	p := mustCreate(t, s, newPayment(1))
+	addWebhookEvents(t, s, p.ID, base().Add(-2*time.Hour))
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) {
+		tx.AddEvent(payments.Event{Type: "payment.failed", CreatedAt: base()})
+	})
+	for i := 2; i < 5; i++ {
+		addWebhookEvents(t, s, mustCreate(t, s, newPayment(i)).ID, base().Add(time.Duration(i)*time.Second))
+	}
+	diff(t, "claim", mustClaimEvents(t, s, base().Add(time.Minute), 3), []string{claimed(p.ID, 5, 0),
+		claimed(paymentID(2), 2, 0), claimed(paymentID(3), 2, 0)})
+}
+
+// testOutboxConcurrent: concurrent claimers never share an event.
+func testOutboxConcurrent(t *testing.T, s payments.Store) {
+	const n = 20
+	for i := 1; i <= n; i++ {
+		addWebhookEvents(t, s, mustCreate(t, s, newPayment(i)).ID, base())
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			evs, err := s.ClaimWebhookEvents(t.Context(), payments.OutboxQuery{Types: webhookTypes,
+				Since: base().Add(-time.Hour), Now: base().Add(time.Minute), Lease: time.Minute, Limit: 5})
+			if err != nil {
+				t.Errorf("ClaimWebhookEvents: %v", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, e := range evs {
+				seen[fmt.Sprintf("%s/%d", e.PaymentID, e.Seq)]++
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("claimed %d distinct events, want %d", len(seen), n)
+	}
+	for k, c := range seen {
+		if c != 1 {
+			t.Errorf("event %s claimed %d times", k, c)
+		}
+	}
+}
+
+// testDeliveries: the log reads back exactly, newest first, filtered and
+// paged; recording for an unknown event is ErrNotFound.
+func testDeliveries(t *testing.T, s payments.Store) {
+	p := mustCreate(t, s, newPayment(1))
+	q := mustCreate(t, s, newPayment(2))
+	addWebhookEvents(t, s, p.ID, base())
+	addWebhookEvents(t, s, q.ID, base())
+	d1 := record(t, s, p.ID, 2, 1, payments.DeliveryRetrying, base().Add(time.Second), base().Add(11*time.Second))
+	d2 := record(t, s, q.ID, 2, 1, payments.DeliveryDelivered, base().Add(2*time.Second), time.Time{})
+	d3 := record(t, s, p.ID, 2, 2, payments.DeliveryDelivered, base().Add(12*time.Second), time.Time{})
+	list := func(f payments.DeliveryFilter) []payments.Delivery {
+		t.Helper()
+		f.Limit = max(f.Limit, 10)
+		ds, err := s.Deliveries(t.Context(), f)
+		if err != nil {
+			t.Fatalf("Deliveries(%+v): %v", f, err)
+		}
+		for _, d := range ds {
+			checkUTC(t, "delivery", d.At, d.NextAt)
+		}
+		return ds
+	}
+	diff(t, "all", list(payments.DeliveryFilter{}), []payments.Delivery{d3, d2, d1})
+	diff(t, "by payment", list(payments.DeliveryFilter{PaymentID: p.ID}), []payments.Delivery{d3, d1})
+	diff(t, "by id", list(payments.DeliveryFilter{ID: d2.ID}), []payments.Delivery{d2})
+	diff(t, "before", list(payments.DeliveryFilter{Before: d3.ID}), []payments.Delivery{d2, d1})
+	if ds, err := s.Deliveries(t.Context(), payments.DeliveryFilter{Limit: 1}); err != nil || len(ds) != 1 {
+		t.Errorf("Deliveries(limit 1) = %d, %v; want 1", len(ds), err)
+	}
+	err := s.RecordDelivery(t.Context(), payments.Delivery{ID: "whd_x", PaymentID: p.ID, Seq: 99,
+		EventType: "payment.paid", Attempt: 1, At: base(), State: payments.DeliveryDelivered})
+	if !errors.Is(err, payments.ErrNotFound) {
+		t.Errorf("RecordDelivery(unknown event) = %v, want ErrNotFound", err)
+	}
+	if ds := list(payments.DeliveryFilter{ID: "whd_x"}); len(ds) != 0 {
+		t.Errorf("a delivery for an unknown event was kept: %+v", ds)
+	}
+}
+
+// testListPayments: newest first, filtered by status and reference, and
+// paged by (CreatedAt, ID) with no row lost or repeated, ties included.
+func testListPayments(t *testing.T, s payments.Store) {
+	var all []payments.Payment
+	for i := 1; i <= 7; i++ {
+		p := newPayment(i)
+		p.CreatedAt = base().Add(time.Duration(i/2) * time.Second) // pairs share an instant
+		p.Status = payments.StatusCreated
+		if i%3 == 0 {
+			p.Status = payments.StatusPaid
+		}
+		if i == 5 {
+			p.Reference = "order-3" // a reference used twice
+		}
+		all = append(all, mustCreate(t, s, p))
+	}
+	list := func(f payments.PaymentFilter) []string {
+		t.Helper()
+		ps, err := s.ListPayments(t.Context(), f)
+		if err != nil {
+			t.Fatalf("ListPayments(%+v): %v", f, err)
+		}
+		ids := []string{}
+		for _, p := range ps {
+			checkUTC(t, "listed payment", p.CreatedAt, p.UpdatedAt, p.ExpiresAt, p.PaidAt)
+			ids = append(ids, p.ID)
+		}
+		return ids
+	}
+	id := func(ns ...int) []string {
+		out := []string{}
+		for _, n := range ns {
+			out = append(out, paymentID(n))
+		}
+		return out
+	}
+	diff(t, "all", list(payments.PaymentFilter{Limit: 100}), id(7, 6, 5, 4, 3, 2, 1))
+	diff(t, "paid", list(payments.PaymentFilter{Status: payments.StatusPaid, Limit: 100}), id(6, 3))
+	diff(t, "reference", list(payments.PaymentFilter{Reference: "order-3", Limit: 100}), id(5, 3))
+	diff(t, "reference and status", list(payments.PaymentFilter{Reference: "order-3", Status: payments.StatusCreated, Limit: 100}), id(5))
+	var got []string
+	f := payments.PaymentFilter{Limit: 3}
+	for range 5 {
+		page := list(f)
+		got = append(got, page...)
+		if len(page) < f.Limit {
+			break
+		}
+		last := all[len(all)-len(got)]
+		f.BeforeTime, f.BeforeID = last.CreatedAt, last.ID
+	}
+	diff(t, "paged", got, id(7, 6, 5, 4, 3, 2, 1))
+	diff(t, "whole payment", mustPayment(t, s, paymentID(1)), all[0])
+}

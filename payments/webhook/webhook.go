@@ -1,0 +1,295 @@
+// Package webhook sends payment events to the merchant's endpoint: signed
+// (Hpp-Signature, Stripe's t=,v1= scheme), in order per payment, retried
+// with exponential backoff and jitter on network errors, 408, 429 and 5xx
+// for MaxAge (three days by default), never on other answers, and logged
+// delivery by delivery.
+//
+// The outbox is the payments event log: events are written in the same
+// transaction as the change they describe, so a crash loses none; the
+// worker claims them with a lease, so a crash mid-send only delays one.
+// Delivery is at least once: receivers dedupe by event id.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// Store is what the worker needs from payments storage.
+type Store interface {
+	Payment(ctx context.Context, id string) (payments.Payment, error)
+	Events(ctx context.Context, paymentID string) ([]payments.Event, error)
+	ClaimWebhookEvents(ctx context.Context, q payments.OutboxQuery) ([]payments.OutboxEvent, error)
+	RecordDelivery(ctx context.Context, d payments.Delivery) error
+	Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error)
+}
+
+// ErrDisabled is a redelivery asked for with no endpoint configured.
+var ErrDisabled = errors.New("webhook: no endpoint is configured (HPP_WEBHOOK_URL)")
+
+// Types returns the event types sent to merchants. payment.created and
+// internal events (attempt.*, refund.*, anomaly) are not sent.
+func Types() []string {
+	return []string{"payment.pending", "payment.paid", "payment.failed", "payment.expired",
+		"payment.canceled", "payment.refunded", "payment.partially_refunded"}
+}
+
+// Options configure a Worker.
+type Options struct {
+	URL     string   // the merchant's endpoint; "" disables sending
+	Secrets []string // signing secrets, current first; required with URL
+	Client  *http.Client
+	Now     func() time.Time
+	Rand    io.Reader // jitter and delivery ids
+	Log     *slog.Logger
+	Poll    time.Duration // how often Run looks for due events; default 1 s
+	MaxAge  time.Duration // how long an event is retried; default 72 h
+	Lease   time.Duration // how long a claimed event is hidden; default 1 min
+	Timeout time.Duration // per request; default 10 s
+}
+
+// Backoff bounds: 10 s after the first failure, doubling to at most an
+// hour, each wait jittered to between half and all of it.
+const (
+	firstRetry = 10 * time.Second
+	maxRetry   = time.Hour
+	batch      = 32
+)
+
+// Worker delivers the outbox. It is safe for concurrent use, and several
+// workers (one per instance) may share a store.
+type Worker struct {
+	store  Store
+	o      Options
+	randMu sync.Mutex // guards o.Rand
+}
+
+// New returns a worker. With an empty URL it sends nothing, but the
+// delivery log can still be read.
+func New(store Store, o Options) (*Worker, error) {
+	if store == nil || o.Now == nil || o.Rand == nil || o.Log == nil {
+		return nil, errors.New("webhook: New: missing dependency")
+	}
+	if o.URL != "" && (len(o.Secrets) == 0 || o.Secrets[0] == "") {
+		return nil, errors.New("webhook: New: a signing secret is required with an endpoint")
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = 72 * time.Hour
+	}
+	if o.Lease <= 0 {
+		o.Lease = time.Minute
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Client == nil {
+		o.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	return &Worker{store: store, o: o}, nil
+}
+
+// Enabled reports whether an endpoint is configured.
+func (w *Worker) Enabled() bool { return w.o.URL != "" }
+
+// Run delivers due events until ctx ends. run starts it.
+func (w *Worker) Run(ctx context.Context) {
+	if !w.Enabled() {
+		return
+	}
+	t := time.NewTicker(w.o.Poll)
+	defer t.Stop()
+	for {
+		for {
+			n, err := w.Flush(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.o.Log.Error("webhook: flush", "err", err)
+			}
+			if n < batch || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Flush claims the events due now, at most one per payment, sends them
+// concurrently and records each outcome. It returns how many it sent.
+func (w *Worker) Flush(ctx context.Context) (int, error) {
+	if !w.Enabled() {
+		return 0, nil
+	}
+	now := w.o.Now().UTC()
+	evs, err := w.store.ClaimWebhookEvents(ctx, payments.OutboxQuery{Types: Types(),
+		Since: now.Add(-w.o.MaxAge), Now: now, Lease: w.o.Lease, Limit: batch})
+	if err != nil {
+		return 0, fmt.Errorf("webhook: claim: %w", err)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(evs))
+	for i, e := range evs {
+		wg.Go(func() {
+			d := w.send(ctx, e.Event, e.Attempts+1, false)
+			errs[i] = w.store.RecordDelivery(ctx, d)
+		})
+	}
+	wg.Wait()
+	return len(evs), errors.Join(errs...)
+}
+
+// Redeliver sends the event of delivery id again now, whatever its state,
+// and records the try as a redelivery. A failed redelivery is not retried
+// automatically, but an event still being retried keeps its schedule.
+func (w *Worker) Redeliver(ctx context.Context, id string) (payments.Delivery, error) {
+	if !w.Enabled() {
+		return payments.Delivery{}, ErrDisabled
+	}
+	ds, err := w.store.Deliveries(ctx, payments.DeliveryFilter{ID: id, Limit: 1})
+	if err != nil {
+		return payments.Delivery{}, err
+	}
+	if len(ds) == 0 {
+		return payments.Delivery{}, payments.ErrNotFound
+	}
+	orig := ds[0]
+	latest, err := w.store.Deliveries(ctx, payments.DeliveryFilter{PaymentID: orig.PaymentID, Limit: 100})
+	if err != nil {
+		return payments.Delivery{}, err
+	}
+	attempt, prev := orig.Attempt, orig
+	for _, d := range latest { // newest first
+		if d.Seq == orig.Seq && d.Attempt >= attempt {
+			attempt, prev = d.Attempt, d
+		}
+	}
+	evs, err := w.store.Events(ctx, orig.PaymentID)
+	if err != nil {
+		return payments.Delivery{}, err
+	}
+	for _, e := range evs {
+		if e.Seq != orig.Seq {
+			continue
+		}
+		d := w.send(ctx, e, attempt+1, true)
+		if d.State != payments.DeliveryDelivered {
+			d.State, d.NextAt = payments.DeliveryFailed, time.Time{}
+			if prev.State == payments.DeliveryRetrying {
+				d.State, d.NextAt = prev.State, prev.NextAt
+			}
+		}
+		return d, w.store.RecordDelivery(ctx, d)
+	}
+	return payments.Delivery{}, payments.ErrNotFound
+}
+
+// send makes one try and returns its log entry with the event's next
+// state.
+func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redelivery bool) payments.Delivery {
+	start := w.o.Now().UTC()
+	d := payments.Delivery{ID: w.deliveryID(start), PaymentID: e.PaymentID, Seq: e.Seq, EventType: e.Type,
+		Attempt: attempt, Redelivery: redelivery, At: start}
+	p, err := w.store.Payment(ctx, e.PaymentID)
+	if err != nil {
+		// Without the payment there is no body; try again later.
+		d.Error = "could not read the payment"
+		return w.retry(d, e, 0)
+	}
+	body, err := Body(e, p)
+	if err != nil {
+		d.Error, d.State = "could not encode the event", payments.DeliveryFailed
+		return d
+	}
+	rctx, cancel := context.WithTimeout(ctx, w.o.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(rctx, http.MethodPost, w.o.URL, bytes.NewReader(body))
+	if err != nil {
+		d.Error, d.State = "bad endpoint URL", payments.DeliveryFailed
+		return d
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "hpp-webhooks/1")
+	req.Header.Set("Hpp-Event-Id", EventID(e))
+	req.Header.Set("Hpp-Delivery-Id", d.ID)
+	req.Header.Set(Header, Sign(w.o.Secrets, start, body))
+	resp, err := w.o.Client.Do(req)
+	d.Duration = w.o.Now().Sub(start)
+	if err != nil {
+		d.Error = shorten("request failed: " + err.Error())
+		return w.retry(d, e, 0)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	resp.Body.Close()
+	d.StatusCode = resp.StatusCode
+	switch c := resp.StatusCode; {
+	case c >= 200 && c < 300:
+		d.State = payments.DeliveryDelivered
+	case c == http.StatusRequestTimeout || c == http.StatusTooManyRequests || c >= 500:
+		d.Error = "HTTP " + strconv.Itoa(c)
+		ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		return w.retry(d, e, time.Duration(ra)*time.Second)
+	default:
+		d.Error, d.State = "HTTP "+strconv.Itoa(c)+": not retried", payments.DeliveryFailed
+	}
+	return d
+}
+
+// retry schedules the next try, or gives up when the event is older than
+// MaxAge. after is the receiver's Retry-After, if any.
+func (w *Worker) retry(d payments.Delivery, e payments.Event, after time.Duration) payments.Delivery {
+	wait := firstRetry << min(d.Attempt-1, 20)
+	wait = min(wait, maxRetry)
+	wait = wait/2 + time.Duration(w.fraction()*float64(wait/2))
+	wait = min(max(wait, after), maxRetry)
+	next := d.At.Add(wait)
+	if !next.Before(e.CreatedAt.Add(w.o.MaxAge)) {
+		d.State = payments.DeliveryFailed
+		d.Error += "; gave up after " + w.o.MaxAge.String()
+		return d
+	}
+	d.State, d.NextAt = payments.DeliveryRetrying, next
+	return d
+}
+
+// fraction returns a uniform number in [0, 1).
+func (w *Worker) fraction() float64 {
+	var b [8]byte
+	w.randMu.Lock()
+	_, _ = io.ReadFull(w.o.Rand, b[:])
+	w.randMu.Unlock()
+	return float64(binary.BigEndian.Uint64(b[:])>>11) / (1 << 53)
+}
+
+// deliveryID is "whd_" + the time in fixed-width nanoseconds + 8 random
+// hex digits, so ids sort by time.
+func (w *Worker) deliveryID(t time.Time) string {
+	var b [4]byte
+	w.randMu.Lock()
+	_, _ = io.ReadFull(w.o.Rand, b[:])
+	w.randMu.Unlock()
+	return fmt.Sprintf("whd_%019d%s", t.UnixNano(), hex.EncodeToString(b[:]))
+}
+
+func shorten(s string) string {
+	if len(s) > 200 {
+		return s[:200]
+	}
+	return s
+}

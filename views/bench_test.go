@@ -1,0 +1,57 @@
+package views
+
+import (
+	"context"
+	"io"
+	"testing"
+)
+
+// benchCheckout is a checkout page showing a WeChat QR, the heaviest
+// state of the page.
+func benchCheckout() Checkout {
+	return Checkout{
+		Page: Page{Title: "Pay Demo Shop", MerchantName: "Demo Shop", CSS: "/static/0123456789ab/css/app.css",
+			JS: "/static/0123456789ab/js/checkout.js", Refresh: 5},
+		ID: "pay_01234567890123456789012345", Amount: "12.50", Currency: "NZD", AmountCNY: "56.25", Rate: "4.50000",
+		Description: "Flat white and a muffin", Reference: "order-1042", Status: "pending", Version: 3,
+		Methods:  []Method{{Value: "wechat"}, {Value: "alipay"}},
+		StartURL: "/checkout/pay_01234567890123456789012345/start", ChooseURL: "/checkout/pay_01234567890123456789012345?choose=1",
+		QR: &QR{ImageURL: "/checkout/pay_01234567890123456789012345/qr.png?ref=R0123456789ABCDEF", Method: "wechat",
+			Reference: "R0123456789ABCDEF", RefreshAt: "2026-03-01T01:10:00Z", RefreshURL: "/checkout/pay_01234567890123456789012345/refresh"},
+		ExpiresAt: "2026-03-01T01:15:00Z", ExpiresText: "01:15", BackURL: "https://shop.example/return",
+		StatusURL: "/checkout/pay_01234567890123456789012345/status", PanelURL: "/checkout/pay_01234567890123456789012345/panel",
+		SocketURL: "/checkout/pay_01234567890123456789012345/ws?t=1767225600.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+	}
+}
+
+// BenchmarkCheckoutPage renders the whole checkout page in English.
+func BenchmarkCheckoutPage(b *testing.B) {
+	c, err := NewCatalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := WithLocalizer(context.Background(), c.Localizer(LangEnglish))
+	vm := benchCheckout()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := CheckoutPage(vm).Render(ctx, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckoutPanel renders the live panel the script swaps in.
+func BenchmarkCheckoutPanel(b *testing.B) {
+	c, err := NewCatalog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := WithLocalizer(context.Background(), c.Localizer(LangEnglish))
+	vm := benchCheckout()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := CheckoutPanel(vm).Render(ctx, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

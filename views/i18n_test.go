@@ -1,0 +1,244 @@
+package views
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
+)
+
+func mustCatalog(t *testing.T) *Catalog {
+	t.Helper()
+	c, err := NewCatalog()
+	if err != nil {
+		t.Fatalf("NewCatalog: %v", err)
+	}
+	return c
+}
+
+var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
+// TestCataloguesComplete fails on any message missing, empty or extra in
+// any language, and on a translation using a placeholder English does not.
+func TestCataloguesComplete(t *testing.T) {
+	c := mustCatalog(t)
+	en := c.IDs(LangEnglish)
+	if len(en) < 50 {
+		t.Fatalf("English catalogue has %d messages; the parse lost some", len(en))
+	}
+	for _, tag := range Languages()[1:] {
+		got := c.IDs(tag)
+		for _, id := range en {
+			if !slices.Contains(got, id) {
+				t.Errorf("%s: message %q is missing", tag, id)
+			}
+		}
+		for _, id := range got {
+			if !slices.Contains(en, id) {
+				t.Errorf("%s: message %q is not in the English source catalogue", tag, id)
+			}
+		}
+	}
+	for _, tag := range Languages() {
+		for _, id := range c.IDs(tag) {
+			src, _ := c.Source(tag, id)
+			if strings.TrimSpace(src) == "" {
+				t.Errorf("%s: message %q is empty", tag, id)
+			}
+			enSrc, _ := c.Source(LangEnglish, id)
+			for _, m := range placeholder.FindAllStringSubmatch(src, -1) {
+				if !strings.Contains(enSrc, "{{.") || !placeholder.MatchString(enSrc) || !strings.Contains(enSrc, "."+m[1]+"}}") {
+					t.Errorf("%s: message %q uses {{.%s}}, which the English message does not", tag, id, m[1])
+				}
+			}
+		}
+	}
+}
+
+// TestCommerceWords pins the hand-chosen shopping terms.
+func TestCommerceWords(t *testing.T) {
+	c := mustCatalog(t)
+	for _, tc := range []struct{ tag, id, want string }{
+		{LangSimplifiedChinese, "status.paid", "支付成功"},
+		{LangSimplifiedChinese, "checkout.order", "订单"},
+		{LangSimplifiedChinese, "method.wechat", "微信支付"},
+		{LangSimplifiedChinese, "method.alipay", "支付宝"},
+		{LangSimplifiedChinese, "checkout.choose", "付款"},
+		{LangTraditionalChinese, "status.paid", "付款成功"},
+		{LangTraditionalChinese, "checkout.order", "訂單"},
+		{LangTraditionalChinese, "method.wechat", "微信支付"},
+		{LangTraditionalChinese, "method.alipay", "支付寶"},
+		{LangEnglish, "status.paid", "Payment successful"},
+	} {
+		if got := c.Localizer(tc.tag).T(tc.id); !strings.Contains(got, tc.want) {
+			t.Errorf("%s %s = %q, want it to contain %q", tc.tag, tc.id, got, tc.want)
+		}
+	}
+	for _, bad := range []string{"发票", "账单", "台語", "英文"} {
+		for _, tag := range Languages() {
+			for _, id := range c.IDs(tag) {
+				if src, _ := c.Source(tag, id); strings.Contains(src, bad) {
+					t.Errorf("%s %s uses %q (wrong word for an order)", tag, id, bad)
+				}
+			}
+		}
+	}
+	if got := c.Localizer(LangSimplifiedChinese).T("checkout.cny", "56.25", "4.50", "NZD"); got != "约 ¥56.25（汇率：1 NZD = 4.50 人民币）" {
+		t.Errorf("zh-Hans checkout.cny = %q", got)
+	}
+	if got := c.Localizer(LangEnglish).T("checkout.title", "Kiwi Shop"); got != "Pay Kiwi Shop" {
+		t.Errorf("en checkout.title = %q, want %q", got, "Pay Kiwi Shop")
+	}
+	if got := c.Localizer("fr").Lang(); got != LangEnglish {
+		t.Errorf("Localizer(fr).Lang() = %q, want en", got)
+	}
+	if got := c.Localizer(LangEnglish).T("no.such.id"); got != "no.such.id" {
+		t.Errorf("unknown id = %q, want the id back", got)
+	}
+}
+
+// usedID finds message ids written as literals in templates and handlers.
+var usedID = regexp.MustCompile(`(?:\bt\(ctx, |\.T\()"([a-z_]+(?:\.[a-z_]+)+)"`)
+
+// TestEveryUsedIDExists catches a typo'd id in a template or handler, and
+// ids built at run time from statuses and methods.
+func TestEveryUsedIDExists(t *testing.T) {
+	c := mustCatalog(t)
+	en := c.IDs(LangEnglish)
+	files, _ := filepath.Glob("*.templ")
+	more, _ := filepath.Glob("../handlers/*.go")
+	for _, f := range append(files, more...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range usedID.FindAllStringSubmatch(string(b), -1) {
+			if !slices.Contains(en, m[1]) {
+				t.Errorf("%s uses message %q, which en.toml lacks", f, m[1])
+			}
+		}
+	}
+	var dynamic []string
+	for _, s := range allStatuses {
+		dynamic = append(dynamic, "status."+s)
+	}
+	for _, m := range []string{"wechat", "alipay", "upi_upop"} {
+		dynamic = append(dynamic, "method."+m)
+	}
+	dynamic = append(dynamic, "qr.scan.wechat", "qr.scan.alipay")
+	for _, id := range dynamic {
+		if !slices.Contains(en, id) {
+			t.Errorf("en.toml lacks %q, which pages build at run time", id)
+		}
+	}
+}
+
+var allStatuses = []string{"created", "pending", "paid", "failed", "expired", "canceled", "refunded", "partially_refunded"}
+
+// pages is every page the shopper can see, in every state.
+func pages() map[string]templ.Component {
+	page := Page{Title: "Pay Kiwi Shop", MerchantName: "Kiwi Shop", Sandbox: true, CSS: "/static/x/css/app.css",
+		JS: "/static/x/js/checkout.js", LogoURL: "/brand/logo"}
+	base := Checkout{Page: page, ID: "pay_x", Amount: "12.50", Currency: "NZD", AmountCNY: "58.06", Rate: "4.64490",
+		Description: "Two coffees", Reference: "ORDER-1", Version: 3, StartURL: "/checkout/pay_x/start",
+		ChooseURL: "/checkout/pay_x?choose=1", ExpiresAt: "2026-03-01T01:15:00Z", ExpiresText: "01:15",
+		BackURL: "https://shop.example.com/done", StatusURL: "/s", PanelURL: "/p", SocketURL: "/w",
+		Methods: []Method{{Value: "wechat"}, {Value: "alipay", Hosted: true}, {Value: "upi_upop", Hosted: true}}}
+	with := func(f func(c *Checkout)) Checkout {
+		c := base
+		f(&c)
+		return c
+	}
+	qr := func(samePhone bool) *QR {
+		return &QR{ImageURL: "/checkout/pay_x/qr.png", Method: "wechat", Reference: "REF", SimulateURL: "/sim", ReturnTo: "/checkout/pay_x",
+			RefreshAt: "2026-03-01T01:04:30Z", RefreshURL: "/checkout/pay_x/refresh", SamePhone: samePhone,
+			DownloadURL: "/checkout/pay_x/qr.png", OpenURL: "https://pay.example.com/checkout/pay_x",
+			StepImages: [3]string{"/a.svg", "/b.svg", "/c.svg"}}
+	}
+	out := map[string]templ.Component{
+		"home":                 HomePage(Home{Page: page, DemoURL: "/sandbox/demo"}),
+		"checkout-created":     CheckoutPage(with(func(c *Checkout) { c.Status = "created" })),
+		"checkout-in-wechat":   CheckoutPage(with(func(c *Checkout) { c.Status = "created"; c.AlipayElsewhere = true })),
+		"checkout-pending-qr":  CheckoutPage(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(false) })),
+		"checkout-same-phone":  CheckoutPage(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(true) })),
+		"checkout-pending-qr2": CheckoutPanel(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(true) })),
+		"checkout-paid-late":   CheckoutPage(with(func(c *Checkout) { c.Status = "paid"; c.PaidLate = true })),
+		"checkout-failed-msg":  CheckoutPage(with(func(c *Checkout) { c.Status = "failed"; c.Error = "x" })),
+	}
+	for _, s := range allStatuses {
+		out["checkout-"+s] = CheckoutPage(with(func(c *Checkout) { c.Status = s }))
+	}
+	for _, id := range []string{"error.notfound", "error.badlink", "error.expiredlink", "error.conflict", "error.unavailable",
+		"error.notpayable", "error.invalid", "error.toomany", "error.ratelimited"} {
+		out["error-"+id] = ErrorPage(Error{Page: page, Status: 404, MessageID: id, BackURL: "https://shop.example.com"})
+	}
+	out["error-internal"] = ErrorPage(Error{Page: page, Status: 500, MessageID: "error.internal", Arg: "abc123"})
+	return out
+}
+
+// TestEveryPageInEveryLanguage renders each page in each language: the
+// <html lang> is right, no message id and no template hole leaks, and the
+// Chinese pages are mostly Chinese.
+func TestEveryPageInEveryLanguage(t *testing.T) {
+	c := mustCatalog(t)
+	ids := c.IDs(LangEnglish)
+	han := regexp.MustCompile(`\p{Han}`)
+	for name, comp := range pages() {
+		for _, tag := range Languages() {
+			ctx := WithLocalizer(context.Background(), c.Localizer(tag))
+			ctx = WithLangLinks(ctx, []LangLink{{Tag: "en", Name: "English", URL: "/?lang=en"}, {Tag: tag, Name: LanguageName(tag), URL: "/?lang=" + tag, Current: true}})
+			var buf bytes.Buffer
+			if err := comp.Render(ctx, &buf); err != nil {
+				t.Fatalf("%s/%s: render: %v", name, tag, err)
+			}
+			doc, err := goquery.NewDocumentFromReader(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(name, "checkout-pending-qr2") {
+				if got, _ := doc.Find("html").Attr("lang"); got != tag {
+					t.Errorf("%s/%s: <html lang=%q>, want %q", name, tag, got, tag)
+				}
+			}
+			text := doc.Text()
+			doc.Find("[alt],[aria-label],[title],[data-copied]").Each(func(_ int, s *goquery.Selection) {
+				for _, a := range []string{"alt", "aria-label", "title", "data-copied"} {
+					v, _ := s.Attr(a)
+					text += " " + v
+				}
+			})
+			for _, id := range ids {
+				if strings.Contains(id, ".") && strings.Contains(text, id) {
+					t.Errorf("%s/%s: raw message id %q in the page", name, tag, id)
+				}
+			}
+			if strings.Contains(text, "<no value>") || strings.Contains(text, "{{") {
+				t.Errorf("%s/%s: a template placeholder leaked: %q", name, tag, text)
+			}
+			if tag != LangEnglish && !han.MatchString(doc.Find("#panel, section.panel, section.status").Text()) {
+				t.Errorf("%s/%s: the main text is not Chinese: %q", name, tag, doc.Find("#panel, section.panel").Text())
+			}
+		}
+	}
+}
+
+// TestFallbackEnglish is a component rendered with no Localizer.
+func TestFallbackEnglish(t *testing.T) {
+	var buf bytes.Buffer
+	if err := HomePage(Home{Page: Page{MerchantName: "Kiwi"}}).Render(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "Latipay hosted payment page") || !strings.Contains(buf.String(), `lang="en"`) {
+		t.Errorf("fallback page = %s", buf.String())
+	}
+}
