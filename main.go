@@ -62,6 +62,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	for _, w := range cfg.Warnings {
+		log.Warn("config: " + w)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	db, err := openStore(ctx, cfg.Database)
 	if err != nil {
@@ -107,6 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
 		DefaultExpiry:  cfg.PaymentWindow, Methods: methods, MerchantOrigins: cfg.MerchantOrigins,
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
+		Failpoint: payments.FailpointsFromEnv(getenv), // nil unless built with -tags failpoints
 	})
 	if err != nil {
 		return err
@@ -124,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
 		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
 		TokenKey: key("socket-token"), FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
-		Ready: func(r *http.Request) error { return db.Ping(r.Context()) }, Limits: handlers.Limits{Off: cfg.RateLimitsOff}}
+		Ready: func(r *http.Request) error { return db.Ping(r.Context()) }, Limits: handlers.Limits{Off: cfg.RateLimitsOff, NewLimiter: sharedLimits(db, log)}}
 	secrets := config.Reveal(cfg.WebhookSecrets)
 	wh, err := webhook.New(db, webhook.Options{URL: cfg.WebhookURL, Secrets: secrets, Now: time.Now, Rand: rand.Reader,
 		Log: log.With("component", "webhook")})
@@ -219,6 +223,30 @@ func startBroker(ctx context.Context, database string, db store, h *hub.Hub, log
 	}
 	go b.Run(ctx)
 	return nil
+}
+
+// sharedLimits, on PostgreSQL, keeps the request limits in the database so
+// that all instances share one budget per client; nil (in-memory buckets)
+// on SQLite. The n-th rate is named by its place and its figures, the same
+// on every instance of one build.
+func sharedLimits(db store, log *slog.Logger) func(handlers.Rate) handlers.Limiter {
+	pg, ok := db.(*postgres.DB)
+	if !ok {
+		return nil
+	}
+	rl, err := postgres.NewRateLimits(pg, log.With("component", "ratelimit"))
+	if err != nil {
+		return nil
+	}
+	n := 0
+	return func(r handlers.Rate) handlers.Limiter {
+		n++
+		l, err := rl.Limiter(fmt.Sprintf("%d/%d/%s/%d", n, r.Limit, r.Per, r.Burst), r.Limit, r.Per, r.Burst)
+		if err != nil {
+			return handlers.NewMemoryLimiter(r)
+		}
+		return l
+	}
 }
 
 // announce prints where to go, and in sandbox mode how to try it.

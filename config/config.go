@@ -65,6 +65,7 @@ type Config struct {
 	SandboxCallbacks time.Duration     // HPP_SANDBOX_CALLBACK_INTERVAL
 
 	Generated []string // names of settings generated because unset (sandbox)
+	Warnings  []string // problems tolerated in sandbox mode only; run logs them
 }
 
 // weak are values seen in documentation that must never guard real money.
@@ -82,6 +83,7 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		return def
 	}
+	var exposed []string // *_FILE settings naming a file that group or others may read
 	secret := func(name string) Secret {
 		v, f := getenv(name), getenv(name+"_FILE")
 		if v != "" && f != "" {
@@ -92,6 +94,9 @@ func Load(getenv func(string) string) (Config, error) {
 			if err != nil {
 				bad(name+"_FILE", "cannot read the file")
 				return ""
+			}
+			if fi, err := os.Stat(f); err == nil && fi.Mode().Perm()&0o077 != 0 {
+				exposed = append(exposed, fmt.Sprintf("%s_FILE: the file is readable by group or others (mode %04o); chmod 600 it, or give the container secret mode 0400", name, fi.Mode().Perm()))
 			}
 			v = string(b)
 		}
@@ -206,6 +211,15 @@ func Load(getenv func(string) string) (Config, error) {
 		strong("HPP_API_KEY", c.APIKey, true)
 		strong("HPP_SESSION_KEY", c.SessionKey, true)
 		strong("HPP_LINK_SECRET", c.LinkSecret, false)
+	}
+	// Test 105: a secret others on the host can read is not a secret.
+	// Sandbox mode moves no money, so there it is only a warning.
+	for _, e := range exposed {
+		if c.Sandbox {
+			c.Warnings = append(c.Warnings, e)
+		} else {
+			errs = append(errs, errors.New(e))
+		}
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))

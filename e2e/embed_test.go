@@ -29,7 +29,7 @@ import (
 // embeds the checkout inline or as a modal, and records what reaches it
 // in window.__hpp for the test to read.
 var embedShopPage = template.Must(template.New("shop").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Kiwi Tea shop</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Kiwi Tea shop</title></head>
 <body><h1>Kiwi Tea shop</h1><div id="pay"></div>
 <script src="{{.App}}/embed.js"></script>
 <script>

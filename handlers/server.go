@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -75,6 +76,7 @@ type Server struct {
 	theme    string           // accent stylesheet; "" for none
 	// themeVersion cache-busts the theme stylesheet's URL.
 	themeVersion string
+	pageBufs     sync.Pool // *bytes.Buffer for rendering pages (render.go)
 }
 
 // NewServer builds the gin engine with its middleware and routes, wrapped

@@ -34,6 +34,9 @@ func NewSessionStore(hashKey, blockKey []byte, https bool) sessions.Store {
 
 // sessionLang returns the language the shopper chose earlier, if any.
 func (s *Server) sessionLang(c *gin.Context) string {
+	if _, err := c.Request.Cookie(s.sessionName()); err != nil {
+		return "" // no session: skip the store's registry and decoding
+	}
 	sess, err := s.sessions.Get(c.Request, s.sessionName())
 	if err != nil {
 		return ""

@@ -19,6 +19,7 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	if err != nil {
 		return err
 	}
+	s.Failpoint(FailpointNotifyVerified)
 	n := Notification{Reference: res.Reference, Digest: digest(res), Status: res.Status,
 		Body: form.Encode(), At: s.now().UTC()}
 	// A repeat of a notification already recorded is acknowledged without
@@ -41,8 +42,9 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	if err != nil {
 		return err
 	}
-	_, err = s.update(ctx, a.PaymentID, func(tx *Tx) error {
+	_, err = s.updateAt(ctx, a.PaymentID, FailpointNotifyCommitted, func(tx *Tx) error {
 		s.apply(tx, res, "callback", &n)
+		s.Failpoint(FailpointNotifyBeforeCommit)
 		return nil
 	})
 	return err
@@ -74,6 +76,9 @@ func (s *Service) HandleReturn(ctx context.Context, id string, q url.Values) (Pa
 		return p, nil
 	}
 	return s.update(ctx, id, func(tx *Tx) error {
+		if at := tx.attempt(ref); at == nil || !at.Status.Live() {
+			return nil // settled meanwhile (by the callback or the reconciler)
+		}
 		s.apply(tx, res, "query", nil)
 		return nil
 	})
@@ -147,6 +152,9 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 			s.transition(tx, StatusFailed, fmt.Sprintf("%s %s via %s", a.Reference, res.Status, source))
 		}
 	case "pending":
+		if a.Status == AttemptPaid && source == "query" {
+			return // a query answered before the callback committed: stale, not a contradiction
+		}
 		if a.Status == AttemptPaid {
 			s.anomaly(tx, fmt.Sprintf("%s: %s says pending after paid; kept paid", a.Reference, source))
 			record("anomaly")

@@ -97,10 +97,19 @@ var catalogues embed.FS
 type Catalog struct {
 	bundle *i18n.Bundle
 	ids    map[string][]string // language -> sorted message ids
+	// locs holds one Localizer per supported language, built once: a page
+	// asks for its localizer several times, and building one parses the
+	// language tag and runs the matcher (seen in the checkout page's
+	// profile).
+	locs map[string]catalogLocalizer
 }
 
 // NewCatalog parses the embedded catalogues (views/locales/<tag>.toml).
-func NewCatalog() (*Catalog, error) {
+func NewCatalog() (*Catalog, error) { return newCatalog(true) }
+
+// newCatalog is NewCatalog; memo works out every argument-less message
+// up front (English, which builds a Catalog per call, skips it).
+func newCatalog(memo bool) (*Catalog, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	c := &Catalog{bundle: b, ids: map[string][]string{}}
@@ -115,6 +124,21 @@ func NewCatalog() (*Catalog, error) {
 		}
 		sort.Strings(ids)
 		c.ids[tag] = ids
+	}
+	var all []string // every id of every catalogue (repeats are harmless)
+	for _, ids := range c.ids {
+		all = append(all, ids...)
+	}
+	c.locs = make(map[string]catalogLocalizer, len(Languages()))
+	for _, tag := range Languages() {
+		l := catalogLocalizer{tag: tag, l: i18n.NewLocalizer(b, tag)}
+		if memo {
+			l.plain = make(map[string]string, len(all))
+			for _, id := range all {
+				l.plain[id] = l.localize(id, nil)
+			}
+		}
+		c.locs[tag] = l
 	}
 	return c, nil
 }
@@ -141,12 +165,16 @@ func (c *Catalog) Localizer(tag string) Localizer {
 	default:
 		tag = LangEnglish
 	}
-	return catalogLocalizer{tag: tag, l: i18n.NewLocalizer(c.bundle, tag)}
+	return c.locs[tag]
 }
 
 type catalogLocalizer struct {
 	tag string
 	l   *i18n.Localizer
+	// plain is T's answer for each known id called without arguments,
+	// worked out once in NewCatalog; read-only afterwards. Most of a
+	// page's strings take no arguments.
+	plain map[string]string
 }
 
 func (l catalogLocalizer) Lang() string { return l.tag }
@@ -154,12 +182,23 @@ func (l catalogLocalizer) Lang() string { return l.tag }
 // T renders id; an id missing from every catalogue comes back as itself,
 // which the tests look for.
 func (l catalogLocalizer) T(id string, args ...any) string {
-	cfg := &i18n.LocalizeConfig{MessageID: id}
-	if len(args) > 0 {
-		data := make(map[string]any, len(args))
-		for i, a := range args {
-			data["P"+strconv.Itoa(i+1)] = a
+	if len(args) == 0 {
+		if s, ok := l.plain[id]; ok {
+			return s
 		}
+		return l.localize(id, nil)
+	}
+	data := make(map[string]any, len(args))
+	for i, a := range args {
+		data["P"+strconv.Itoa(i+1)] = a
+	}
+	return l.localize(id, data)
+}
+
+// localize renders id with data (nil for none); see T.
+func (l catalogLocalizer) localize(id string, data map[string]any) string {
+	cfg := &i18n.LocalizeConfig{MessageID: id}
+	if data != nil {
 		cfg.TemplateData = data
 	}
 	s, err := l.l.Localize(cfg)
@@ -179,7 +218,7 @@ func (English) Lang() string { return LangEnglish }
 
 // T looks id up in the English catalogue.
 func (English) T(id string, args ...any) string {
-	c, err := NewCatalog()
+	c, err := newCatalog(false)
 	if err != nil {
 		return id
 	}

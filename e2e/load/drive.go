@@ -16,10 +16,10 @@ var errNoWork = errors.New("no more work")
 
 // sample is the outcome of one timed phase.
 type sample struct {
-	N       int           // successful operations
-	Errors  int           // failed operations
-	Elapsed time.Duration // wall time of the phase
-	Lat     []time.Duration
+	N        int           // successful operations
+	Errors   int           // failed operations
+	Elapsed  time.Duration // wall time of the phase
+	Lat      []time.Duration
 	FirstErr string
 }
 

@@ -228,4 +228,3 @@ func createDatabase(ctx context.Context, admin string) (string, func(), error) {
 	}
 	return u.String(), drop, nil
 }
-

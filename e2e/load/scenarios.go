@@ -95,13 +95,12 @@ func runOnce(ctx context.Context, cfg config, dir, bin string, stderr io.Writer)
 		}
 	}
 	if cfg.want("render") || cfg.want("create") || cfg.want("start") || cfg.want("callback") || cfg.want("push") {
-		app, base, _, err := h.startApp(ctx, "app", filepath.Join(dir, fmt.Sprintf("app-%d.db", time.Now().UnixNano())), nil)
+		app, _, _, err := h.startApp(ctx, "app", filepath.Join(dir, fmt.Sprintf("app-%d.db", time.Now().UnixNano())), nil)
 		if err != nil {
 			return rows, err
 		}
 		defer app.stop()
 		h.app = app
-		_ = base
 		for _, s := range []struct {
 			name string
 			f    func(context.Context) (row, error)
@@ -406,7 +405,7 @@ func (h *harness) paidForm(t txn) string {
 	return url.Values{
 		"merchant_reference": {t.MerchantReference}, "order_id": {t.OrderID}, "currency": {t.Currency},
 		"amount": {t.Amount}, "payment_method": {t.PaymentMethod}, "status": {"paid"},
-		"pay_time": {"2026-01-02 15:04:05"},
+		"pay_time":  {"2026-01-02 15:04:05"},
 		"signature": {latipay.SignResult(h.keys["LATIPAY_API_KEY"], t.MerchantReference, t.PaymentMethod, "paid", t.Currency, t.Amount)},
 	}.Encode()
 }
