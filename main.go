@@ -48,11 +48,11 @@ func main() {
 // run is the only place that wires the app together. It returns when ctx
 // ends (after a graceful shutdown) or on a start-up error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 1 && args[1] == "healthcheck" {
-		return healthcheck(ctx, getenv)
+	if len(args) > 1 && args[1] == "healthcheck" { // the container's HEALTHCHECK (no shell or curl in the image)
+		return handlers.HealthCheck(ctx, getenv("HPP_ADDR"))
 	}
-	if len(args) > 1 && args[1] == "selfcheck" {
-		return selfcheck(ctx, args[2:], stdout)
+	if len(args) > 1 && args[1] == "selfcheck" { // page integrity check (PCI DSS 11.6.1)
+		return handlers.SelfCheckCommand(ctx, args[2:], stdout)
 	}
 	if len(args) > 1 && args[1] == "simulator" { // a Latipay simulator process, for load tests
 		return latipaysim.RunFromEnv(ctx, getenv, stdout, stderr)
@@ -270,46 +270,4 @@ func invert(m map[string]string) map[string]string {
 		out[v] = k
 	}
 	return out
-}
-
-// healthcheck is the container's HEALTHCHECK: the image has no shell or
-// curl, so the binary asks its own /healthz.
-func healthcheck(ctx context.Context, getenv func(string) string) error {
-	addr := getenv("HPP_ADDR")
-	if addr == "" {
-		addr = ":8080"
-	}
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("HPP_ADDR: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthz: %s", resp.Status)
-	}
-	return nil
-}
-
-// selfcheck runs `hpp selfcheck URL [baseline.json]`: without a baseline
-// it prints one; with one it exits non-zero on drift (PCI DSS 11.6.1).
-func selfcheck(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) < 1 || len(args) > 2 {
-		return errors.New("usage: hpp selfcheck URL [baseline.json]")
-	}
-	var baseline []byte
-	if len(args) == 2 {
-		b, err := os.ReadFile(args[1])
-		if err != nil {
-			return err
-		}
-		baseline = b
-	}
-	return handlers.SelfCheck(ctx, args[0], baseline, &http.Client{Timeout: 30 * time.Second}, stdout)
 }

@@ -32,7 +32,7 @@ const readerConns = 4
 // pooled connection can miss one. busy_timeout goes first so that the
 // switch to WAL waits for the lock instead of failing.
 const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-	"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+	"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 
 // DB is a payments.Store backed by one SQLite file. It is safe for
 // concurrent use.

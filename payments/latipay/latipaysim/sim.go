@@ -104,7 +104,7 @@ type Simulator struct {
 	log       *slog.Logger
 	rate      rate
 	mux       *http.ServeMux
-	pngs      pngBuffers // reused PNG encoder state (gatewaydata.go)
+	zlibs     sync.Pool // *zlib.Writer at BestSpeed, reused for QR PNGs (gatewaydata.go)
 
 	ctx    context.Context // cancelled by Close; parent of callback requests
 	cancel context.CancelFunc

@@ -1,0 +1,57 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+// HealthCheck asks this process's own /healthz on the port of addr (the
+// HPP_ADDR setting; empty means :8080). It is the container HEALTHCHECK:
+// the image has no shell or curl.
+func HealthCheck(ctx context.Context, addr string) error {
+	if addr == "" {
+		addr = ":8080"
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("HPP_ADDR: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz: %s", resp.Status)
+	}
+	return nil
+}
+
+// SelfCheckCommand runs `hpp selfcheck URL [baseline.json]`: without a
+// baseline it prints one; with one it fails on drift (PCI DSS 11.6.1).
+func SelfCheckCommand(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) < 1 || len(args) > 2 {
+		return errors.New("usage: hpp selfcheck URL [baseline.json]")
+	}
+	var baseline []byte
+	if len(args) == 2 {
+		b, err := os.ReadFile(args[1])
+		if err != nil {
+			return err
+		}
+		baseline = b
+	}
+	return SelfCheck(ctx, args[0], baseline, &http.Client{Timeout: 30 * time.Second}, stdout)
+}
