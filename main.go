@@ -171,6 +171,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	h.Close() // sockets end with "going away"; pages reconnect elsewhere
+	wait, stopWait := context.WithTimeout(shut, 3*time.Second)
+	_ = h.Wait(wait) // let each socket write its close frame before the process ends
+	stopWait()
 	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

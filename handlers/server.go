@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -134,8 +135,10 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		if path == "" {
 			path = "(no route)"
 		}
-		s.log.Info("request", "request_id", id, "method", c.Request.Method, "path", path,
-			"status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds(), "client", c.ClientIP())
+		// LogAttrs: typed attributes, no []any to box on every request.
+		s.log.LogAttrs(context.Background(), slog.LevelInfo, "request", slog.String("request_id", id),
+			slog.String("method", c.Request.Method), slog.String("path", path), slog.Int("status", c.Writer.Status()),
+			slog.Int64("duration_ms", time.Since(start).Milliseconds()), slog.String("client", c.ClientIP()))
 	}
 }
 

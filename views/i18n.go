@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/pelletier/go-toml/v2"
@@ -113,14 +114,17 @@ func newCatalog(memo bool) (*Catalog, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	c := &Catalog{bundle: b, ids: map[string][]string{}}
+	sources := map[string]map[string]string{} // language -> id -> message text
 	for _, tag := range Languages() {
 		f, err := b.LoadMessageFileFS(catalogues, catalogueDir+"/"+tag+catalogueExt)
 		if err != nil {
 			return nil, fmt.Errorf("views: catalogue %s: %w", tag, err)
 		}
 		ids := make([]string, 0, len(f.Messages))
+		sources[tag] = make(map[string]string, len(f.Messages))
 		for _, m := range f.Messages {
 			ids = append(ids, m.ID)
+			sources[tag][m.ID] = m.Other
 		}
 		sort.Strings(ids)
 		c.ids[tag] = ids
@@ -136,6 +140,15 @@ func newCatalog(memo bool) (*Catalog, error) {
 			l.plain = make(map[string]string, len(all))
 			for _, id := range all {
 				l.plain[id] = l.localize(id, nil)
+			}
+			l.filled = make(map[string]fill)
+			for id, src := range sources[tag] {
+				// Only where it gives exactly what the template gives.
+				sample := []any{"a", 2, "c"}
+				if f, ok := parseFill(src); ok && f.args <= len(sample) &&
+					f.apply(sample) == l.localize(id, argData(sample)) {
+					l.filled[id] = f
+				}
 			}
 		}
 		c.locs[tag] = l
@@ -175,6 +188,66 @@ type catalogLocalizer struct {
 	// worked out once in NewCatalog; read-only afterwards. Most of a
 	// page's strings take no arguments.
 	plain map[string]string
+	// filled holds the messages whose only template actions are {{.Pn}},
+	// filled in without running text/template (read-only).
+	filled map[string]fill
+}
+
+// fill is a message split around its {{.Pn}} placeholders: text[0],
+// argument at[0], text[1], ..., text[len(at)].
+type fill struct {
+	text []string
+	at   []int // 0-based argument index
+	args int   // arguments it needs
+}
+
+// parseFill splits src; ok is false when src has any other action.
+func parseFill(src string) (f fill, ok bool) {
+	for {
+		i := strings.Index(src, "{{")
+		if i < 0 {
+			f.text = append(f.text, src)
+			return f, !strings.Contains(src, "}}")
+		}
+		rest, ok := strings.CutPrefix(src[i:], "{{.P")
+		j := strings.Index(rest, "}}")
+		if !ok || j < 1 {
+			return fill{}, false
+		}
+		n, err := strconv.Atoi(rest[:j])
+		if err != nil || n < 1 || rest[:j] != strconv.Itoa(n) {
+			return fill{}, false
+		}
+		f.text = append(f.text, src[:i])
+		f.at = append(f.at, n-1)
+		f.args = max(f.args, n)
+		src = rest[j+2:]
+	}
+}
+
+// apply fills in args as text/template prints them.
+func (f fill) apply(args []any) string {
+	var b strings.Builder
+	for i, t := range f.text {
+		b.WriteString(t)
+		if i < len(f.at) {
+			if s, ok := args[f.at[i]].(string); ok {
+				b.WriteString(s)
+			} else {
+				fmt.Fprint(&b, args[f.at[i]])
+			}
+		}
+	}
+	return b.String()
+}
+
+// argData is the template data of T's arguments: P1, P2, ...
+func argData(args []any) map[string]any {
+	data := make(map[string]any, len(args))
+	for i, a := range args {
+		data["P"+strconv.Itoa(i+1)] = a
+	}
+	return data
 }
 
 func (l catalogLocalizer) Lang() string { return l.tag }
@@ -188,11 +261,10 @@ func (l catalogLocalizer) T(id string, args ...any) string {
 		}
 		return l.localize(id, nil)
 	}
-	data := make(map[string]any, len(args))
-	for i, a := range args {
-		data["P"+strconv.Itoa(i+1)] = a
+	if f, ok := l.filled[id]; ok && f.args <= len(args) {
+		return f.apply(args)
 	}
-	return l.localize(id, data)
+	return l.localize(id, argData(args))
 }
 
 // localize renders id with data (nil for none); see T.

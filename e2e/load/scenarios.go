@@ -342,10 +342,12 @@ func (h *harness) start(ctx context.Context) (row, error) {
 	}
 	h.created = nil
 	done := make([]bool, len(ids))
+	tried := make([]bool, len(ids))
 	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		if i >= len(ids) {
 			return errNoWork
 		}
+		tried[i] = true
 		if err := h.startPayment(ctx, h.app.url, ids[i]); err != nil {
 			return err
 		}
@@ -355,6 +357,8 @@ func (h *harness) start(ctx context.Context) (row, error) {
 	for i, ok := range done {
 		if ok {
 			h.started = append(h.started, ids[i])
+		} else if !tried[i] {
+			h.created = append(h.created, ids[i]) // the callback scenario may start them
 		}
 	}
 	r := h.withMem(fromSample("", s), "http")
@@ -427,6 +431,10 @@ func (h *harness) postCallback(ctx context.Context, base, form string) error {
 	return nil
 }
 
+// callbackPerSecond is the callback rate the callback scenario prepares
+// payments for, so that it does not run out before -duration ends.
+const callbackPerSecond = 5000
+
 // callback: signed paid notifications, one per distinct started payment.
 func (h *harness) callback(ctx context.Context) (row, error) {
 	ids := h.started
@@ -437,6 +445,31 @@ func (h *harness) callback(ctx context.Context) (row, error) {
 		}
 	}
 	h.started = nil
+	// Top up (untimed) with payments the create scenario made and the
+	// start scenario did not reach.
+	if want := int(callbackPerSecond * h.duration.Seconds()); len(ids) < want && len(h.created) > 0 {
+		more := h.created[:min(len(h.created), want-len(ids))]
+		h.created = h.created[len(more):]
+		ok := make([]bool, len(more))
+		s := drive(ctx, h.conns, 10*time.Minute, func(ctx context.Context, i int) error {
+			if i >= len(more) {
+				return errNoWork
+			}
+			if err := h.startPayment(ctx, h.app.url, more[i]); err != nil {
+				return err
+			}
+			ok[i] = true
+			return nil
+		})
+		if s.Errors > 0 {
+			return row{}, fmt.Errorf("start %d more payments: %d errors, first: %s", len(more), s.Errors, s.FirstErr)
+		}
+		for i, started := range ok {
+			if started {
+				ids = append(ids, more[i])
+			}
+		}
+	}
 	led, err := h.ledger(ctx)
 	if err != nil {
 		return row{}, err

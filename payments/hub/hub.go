@@ -4,6 +4,7 @@
 package hub
 
 import (
+	"context"
 	"sync"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -19,6 +20,7 @@ type Hub struct {
 	subs   map[string]map[*Subscription]struct{} // guarded by mu
 	closed bool                                  // guarded by mu
 	once   sync.Once
+	active sync.WaitGroup // one per subscription not yet canceled
 }
 
 // Subscription receives the updates of one payment on C. C is closed when
@@ -28,7 +30,9 @@ type Subscription struct {
 	c         chan payments.Update
 	paymentID string
 	hub       *Hub
-	once      sync.Once
+	once      sync.Once // closes c
+	canceled  sync.Once // counts the subscription out of hub.active
+	counted   bool      // it was counted in hub.active (not made after Close)
 }
 
 var _ payments.Publisher = (*Hub)(nil)
@@ -50,6 +54,8 @@ func (h *Hub) Subscribe(paymentID string) *Subscription {
 		s.once.Do(func() {})
 		return s
 	}
+	h.active.Add(1)
+	s.counted = true
 	if h.subs[paymentID] == nil {
 		h.subs[paymentID] = map[*Subscription]struct{}{}
 	}
@@ -60,8 +66,13 @@ func (h *Hub) Subscribe(paymentID string) *Subscription {
 // Cancel ends the subscription. It is safe to call more than once.
 func (s *Subscription) Cancel() {
 	s.hub.mu.Lock()
-	defer s.hub.mu.Unlock()
 	s.hub.removeLocked(s)
+	s.hub.mu.Unlock()
+	s.canceled.Do(func() {
+		if s.counted {
+			s.hub.active.Done()
+		}
+	})
 }
 
 // removeLocked drops s and closes its channel once. Expects h.mu held.
@@ -109,6 +120,23 @@ func (h *Hub) Count() int {
 		n += len(m)
 	}
 	return n
+}
+
+// Wait blocks until every subscription made before Close has been
+// canceled by its holder (so each socket has said goodbye), or ctx ends.
+// Call it after Close.
+func (h *Hub) Wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() {
+		h.active.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Close ends every subscription. Later Subscribe calls get closed channels.

@@ -1,8 +1,10 @@
 package hub
 
 import (
+	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -84,4 +86,21 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 	h.Close()
+}
+
+func TestWaitForHolders(t *testing.T) {
+	h := New()
+	a := h.Subscribe("pay_a")
+	h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := h.Wait(ctx); err == nil {
+		t.Fatal("Wait returned before the holder canceled its subscription")
+	}
+	late := h.Subscribe("pay_b") // after Close: not waited for
+	late.Cancel()
+	go a.Cancel()
+	if err := h.Wait(context.Background()); err != nil {
+		t.Fatalf("Wait after Cancel = %v, want nil", err)
+	}
 }

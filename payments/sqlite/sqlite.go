@@ -30,9 +30,12 @@ const readerConns = 4
 
 // pragmas are run by the driver on every new connection, in order, so no
 // pooled connection can miss one. busy_timeout goes first so that the
-// switch to WAL waits for the lock instead of failing.
+// switch to WAL waits for the lock instead of failing. synchronousMode is
+// FULL (durability_full.go); only a test binary built with the
+// durabilitytest tag has NORMAL, as the negative control of e2e
+// TestDurability.
 const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
-	"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
+	"&_pragma=synchronous(" + synchronousMode + ")&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 
 // DB is a payments.Store backed by one SQLite file. It is safe for
 // concurrent use.
