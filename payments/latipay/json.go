@@ -92,9 +92,15 @@ func literal(raw json.RawMessage) (string, error) {
 	return "", errors.New("value is an object or array")
 }
 
+// maxCode bounds Latipay's result codes: every documented one has at most
+// three digits. A larger number is not Latipay talking, and refusing it
+// also keeps arbitrary digits (which could spell a numeric key) out of
+// error text.
+const maxCode = 9999
+
 // code returns Latipay's "code" field. present is false when the field is
 // absent or null. A code that is not an integer (number or digit string)
-// is an error.
+// in 0..maxCode is an error.
 func (o object) code() (code int, present bool, err error) {
 	s, err := o.text("code")
 	if err != nil || s == "" {
@@ -103,6 +109,9 @@ func (o object) code() (code int, present bool, err error) {
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		return 0, true, errors.New("code is not an integer")
+	}
+	if n < 0 || n > maxCode {
+		return 0, true, errors.New("code is out of range")
 	}
 	return n, true, nil
 }
