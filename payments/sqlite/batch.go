@@ -117,17 +117,17 @@ func (db *DB) commitBatch(batch []job) []error {
 		// Not cancellable once started: interrupting a statement would
 		// roll back the whole transaction, other callers' writes included.
 		ctx := context.WithoutCancel(j.ctx)
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		if _, err := q.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 			return fail(wrap("savepoint", err))
 		}
 		if errs[i] = runJob(ctx, q, j.fn); errs[i] != nil {
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+			if _, err := q.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
 				return fail(wrap("rollback to savepoint", err))
 			}
 		} else {
 			ok++
 		}
-		if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+		if _, err := q.ExecContext(ctx, "RELEASE w"); err != nil {
 			return fail(wrap("release savepoint", err))
 		}
 	}

@@ -1,7 +1,10 @@
 package sqlite
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,6 +77,75 @@ func BenchmarkPayment(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := db.Payment(b.Context(), p.ID); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkCallbackParallel is the callback scenario of e2e/load at the
+// store: from 64 goroutines, each distinct payment's duplicate check and
+// attempt lookup (read pool), then the paid transition (group-committed
+// Update: payment, attempt, event, notification). Run it with a fixed
+// count, e.g. -benchtime 5000x: b.N started payments are made first.
+func BenchmarkCallbackParallel(b *testing.B) {
+	db := newTestDB(b)
+	ctx := b.Context()
+	refs := make([]string, b.N)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 64 {
+		wg.Go(func() {
+			for i := range next {
+				p := benchPayment(i)
+				p.ID = fmt.Sprintf("pay_%x", sha256.Sum256([]byte(p.ID)))[:30] // random order, as real ids
+				p.Status = payments.StatusPending
+				if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
+					b.Error(err)
+					return
+				}
+				refs[i] = fmt.Sprintf("%x", sha256.Sum256([]byte(p.ID)))[:24]
+				a := payments.Attempt{Reference: refs[i], PaymentID: p.ID, Method: payments.MethodWeChat,
+					Status: payments.AttemptPending, CreatedAt: testNow(), NextCheckAt: testNow().Add(30 * time.Second)}
+				if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(a); return nil }); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for i := range b.N {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var n atomic.Int64
+	b.SetParallelism(32) // 64 goroutines on two cores
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ref := refs[n.Add(1)-1]
+			if _, err := db.Notifications(ctx, ref); err != nil {
+				b.Error(err)
+				return
+			}
+			a, err := db.Attempt(ctx, ref)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, err = db.Update(ctx, a.PaymentID, func(tx *payments.Tx) error {
+				tx.Payment.Status, tx.Payment.UpdatedAt, tx.Payment.PaidAt = payments.StatusPaid, testNow(), testNow()
+				tx.Payment.LatipayReference = ref
+				a.Status, a.NextCheckAt = payments.AttemptPaid, time.Time{}
+				tx.PutAttempt(a)
+				tx.AddEvent(payments.Event{Type: "payment.paid", From: payments.StatusPending, To: payments.StatusPaid, CreatedAt: testNow()})
+				tx.AddNotification(payments.Notification{Reference: ref, Digest: "d" + ref, Status: "paid",
+					Body: "merchant_reference=" + ref + "&status=paid", Result: "applied", At: testNow()})
+				return nil
+			})
+			if err != nil {
 				b.Error(err)
 				return
 			}

@@ -39,13 +39,16 @@ const (
 	selectPayment  = `SELECT ` + paymentCols + ` FROM payments WHERE id = ?`
 	selectAttempts = `SELECT ` + attemptCols + ` FROM attempts WHERE payment_id = ? ORDER BY created_at, rowid`
 	selectLastSeq  = `SELECT COALESCE(MAX(seq), 0) FROM events WHERE payment_id = ?`
+	// selectNotifications is the duplicate check of every callback.
+	selectNotifications = `SELECT ` + notificationCols + ` FROM notifications WHERE reference = ? ORDER BY id`
 )
 
 // txQueries are prepared on the write connection at Open, for use inside
 // write transactions.
 func txQueries() []string {
 	return []string{selectPayment, selectAttempts, selectLastSeq, insertPayment, updatePayment,
-		upsertAttempt, insertEvent, insertNotification, insertIdempotency,
+		updatePaymentState, upsertAttempt, upsertAttemptState, insertEvent, insertNotification, insertIdempotency,
+		"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w",
 		`SELECT hash, payment_id FROM idempotency WHERE key = ?`}
 }
 
@@ -60,7 +63,6 @@ func (db *DB) Events(ctx context.Context, paymentID string) ([]payments.Event, e
 // reference, orphans included, in the order they were recorded. It is not
 // part of payments.Store; the contract suite and audit tooling use it.
 func (db *DB) Notifications(ctx context.Context, reference string) ([]payments.Notification, error) {
-	ns, err := queryAll(ctx, db.reader, scanNotification, `SELECT `+notificationCols+`
-		FROM notifications WHERE reference = ? ORDER BY id`, reference)
+	ns, err := queryAll(ctx, cached{c: db.rs}, scanNotification, selectNotifications, reference)
 	return ns, wrap("notifications", err)
 }

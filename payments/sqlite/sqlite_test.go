@@ -224,3 +224,57 @@ func TestAttemptStaysWithItsPayment(t *testing.T) {
 		t.Errorf("Payment(pay_2) = version %d, %v; want unchanged", p.Version, err)
 	}
 }
+
+// TestUpdateWritesEveryColumn: Update leaves unchanged indexed columns out
+// of its UPDATE when it can (write.go: updatePaymentState,
+// upsertAttemptState), yet a change to any of them is still stored.
+func TestUpdateWritesEveryColumn(t *testing.T) {
+	db := newTestDB(t)
+	now := testNow()
+	p := payments.Payment{ID: "pay_1", Reference: "r1", Amount: 1, Currency: payments.NZD,
+		Status: payments.StatusCreated, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if _, _, err := db.CreatePayment(t.Context(), p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	a := payments.Attempt{Reference: "A1", PaymentID: "pay_1", Status: payments.AttemptPending, CreatedAt: now}
+	steps := []struct {
+		name string
+		fn   func(tx *payments.Tx)
+	}{
+		{"new attempt", func(tx *payments.Tx) { tx.PutAttempt(a) }},
+		{"state only", func(tx *payments.Tx) {
+			tx.Payment.Status = payments.StatusPending
+			a.Status = payments.AttemptPaid
+			tx.PutAttempt(a)
+		}},
+		{"reference, creation times", func(tx *payments.Tx) {
+			tx.Payment.Reference, tx.Payment.CreatedAt = "r2", now.Add(time.Second)
+			a.CreatedAt = now.Add(2 * time.Second)
+			tx.PutAttempt(a)
+		}},
+	}
+	for _, s := range steps {
+		want, err := db.Update(t.Context(), "pay_1", func(tx *payments.Tx) error { s.fn(tx); return nil })
+		if err != nil {
+			t.Fatalf("%s: Update: %v", s.name, err)
+		}
+		got, err := db.Payment(t.Context(), "pay_1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: stored payment differs from Update's (-want +got):\n%s", s.name, diff)
+		}
+		gotA, err := db.Attempt(t.Context(), "A1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(a, gotA); diff != "" {
+			t.Errorf("%s: stored attempt (-want +got):\n%s", s.name, diff)
+		}
+	}
+	ps, err := db.ListPayments(t.Context(), payments.PaymentFilter{Reference: "r2", Limit: 10})
+	if err != nil || len(ps) != 1 {
+		t.Errorf("ListPayments(reference r2) = %d payments, %v; want 1 (the index follows the column)", len(ps), err)
+	}
+}

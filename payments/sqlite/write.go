@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -22,6 +23,18 @@ const (
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, created_at = ?20, updated_at = ?21,
 		expires_at = ?22, paid_at = ?23 WHERE id = ?1`
+	// updatePaymentState is updatePayment for the usual case where the
+	// merchant reference and creation time are unchanged: SQLite rewrites
+	// the entries of every index holding a column in SET, so leaving them
+	// out spares payments_reference and payments_created a delete and an
+	// insert (and a dirty page each in the WAL) per write. It takes the same
+	// arguments; ?2 and ?20 go unused.
+	updatePaymentState = `UPDATE payments SET amount = ?3, currency = ?4,
+		description = ?5, method = ?6, status = ?7, source = ?8, return_url = ?9,
+		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
+		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
+		needs_review = ?18, version = ?19, updated_at = ?21,
+		expires_at = ?22, paid_at = ?23 WHERE id = ?1`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -31,6 +44,16 @@ const (
 		qr_code_url = excluded.qr_code_url, amount_cny = excluded.amount_cny,
 		rate = excluded.rate, created_at = excluded.created_at,
 		next_check_at = excluded.next_check_at, checks = excluded.checks
+		WHERE attempts.payment_id = excluded.payment_id`
+	// upsertAttemptState is upsertAttempt for an attempt already stored
+	// with the same creation time: leaving created_at out of the update
+	// spares the attempts_payment index (see updatePaymentState).
+	upsertAttemptState = `INSERT INTO attempts (` + attemptCols + `) VALUES
+		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+		ON CONFLICT (reference) DO UPDATE SET method = excluded.method,
+		hosted = excluded.hosted, status = excluded.status, order_id = excluded.order_id,
+		qr_code_url = excluded.qr_code_url, amount_cny = excluded.amount_cny,
+		rate = excluded.rate, next_check_at = excluded.next_check_at, checks = excluded.checks
 		WHERE attempts.payment_id = excluded.payment_id`
 	insertEvent       = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	insertIdempotency = `INSERT INTO idempotency (key, hash, payment_id, created_at) VALUES (?, ?, ?, ?)`
@@ -102,7 +125,8 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 			stored = payments.Payment{}
 			return wrap("update: load attempts", err)
 		}
-		t := payments.NewTx(p, as)
+		// fn may change the attempts in place; write compares with a copy.
+		t := payments.NewTx(p, slices.Clone(as))
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -111,7 +135,7 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		}
 		w := utc(t.Payment)
 		w.ID, w.Version = id, p.Version+1
-		if err := write(ctx, q, w, t); err != nil {
+		if err := write(ctx, q, p, as, w, t); err != nil {
 			return err
 		}
 		out = w
@@ -123,14 +147,27 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 	return out, nil
 }
 
-// write stores the payment w and what t recorded, inside tx.
-func write(ctx context.Context, tx cached, w payments.Payment, t *payments.Tx) error {
-	if _, err := tx.ExecContext(ctx, updatePayment, paymentArgs(w)...); err != nil {
+// write stores the payment w and what t recorded, inside tx. p and as are
+// the payment and attempts as loaded: columns they show unchanged are
+// left out of the updates where that spares index writes.
+func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Attempt, w payments.Payment, t *payments.Tx) error {
+	update := updatePayment
+	if w.Reference == p.Reference && w.CreatedAt.Equal(p.CreatedAt) {
+		update = updatePaymentState
+	}
+	if _, err := tx.ExecContext(ctx, update, paymentArgs(w)...); err != nil {
 		return wrap("update: payment", err)
 	}
 	for _, a := range t.DirtyAttempts() {
 		a.PaymentID = w.ID
-		res, err := tx.ExecContext(ctx, upsertAttempt, attemptArgs(a)...)
+		upsert := upsertAttempt
+		for _, old := range as {
+			if old.Reference == a.Reference && old.PaymentID == a.PaymentID && old.CreatedAt.Equal(a.CreatedAt) {
+				upsert = upsertAttemptState
+				break
+			}
+		}
+		res, err := tx.ExecContext(ctx, upsert, attemptArgs(a)...)
 		if err != nil {
 			return wrap("update: attempt", err)
 		}
