@@ -154,7 +154,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
-	go svc.Run(bg, cfg.ReconcileEvery)
+	go svc.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
 	go wh.Run(bg)
 	if err := startBroker(bg, cfg.Database, db, h, log); err != nil {
 		return err

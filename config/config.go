@@ -49,6 +49,7 @@ type Config struct {
 	Methods          []string      // HPP_METHODS
 	PaymentWindow    time.Duration // HPP_PAYMENT_WINDOW
 	ReconcileEvery   time.Duration // HPP_RECONCILE_INTERVAL
+	ReconcileRate    int           // HPP_RECONCILE_RATE: Latipay queries a second, per instance
 	LogLevel         slog.Level    // HPP_LOG_LEVEL
 	TrustedProxies   []string      // HPP_TRUSTED_PROXIES
 	WebhookURL       string        // HPP_WEBHOOK_URL: merchant webhook endpoint; "" sends none
@@ -114,6 +115,18 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		return d
 	}
+	count := func(name string, def, min, max int) int {
+		v := get(name, "")
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < min || n > max {
+			bad(name, "must be a whole number from %d to %d, such as %d", min, max, def)
+			return def
+		}
+		return n
+	}
 	c := Config{
 		Addr:             get("HPP_ADDR", ":8080"),
 		Database:         get("HPP_DATABASE", "hpp.db"),
@@ -125,6 +138,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LatipayUserID:    get("LATIPAY_USER_ID", ""),
 		PaymentWindow:    dur("HPP_PAYMENT_WINDOW", 15*time.Minute, 30*time.Second),
 		ReconcileEvery:   dur("HPP_RECONCILE_INTERVAL", 5*time.Second, 100*time.Millisecond),
+		ReconcileRate:    count("HPP_RECONCILE_RATE", 20, 1, 1000),
 		SandboxCallbacks: dur("HPP_SANDBOX_CALLBACK_INTERVAL", 30*time.Second, 100*time.Millisecond),
 		Wallets:          map[string]string{},
 	}

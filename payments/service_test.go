@@ -3,6 +3,7 @@ package payments_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -602,5 +603,44 @@ func TestStartGatewayFaults(t *testing.T) {
 				t.Errorf("payment paid without Latipay saying so")
 			}
 		})
+	}
+}
+
+// TestReconcilePaced: a backlog of due attempts is queried at most
+// perSecond a second (HPP_RECONCILE_RATE), not as fast as Latipay
+// answers, and is still worked through to the end.
+func TestReconcilePaced(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	var refs []string
+	for i := range 12 {
+		p := env.MustCreate(t, paymentstest.Input(fmt.Sprintf("ORDER-PACE-%d", i)))
+		refs = append(refs, env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop).Attempt.Reference)
+	}
+	env.Clock.Advance(31 * time.Second)
+	checked := func() int {
+		n := 0
+		for _, r := range refs {
+			if a, err := env.Store.Attempt(context.Background(), r); err == nil && a.Checks > 0 {
+				n++
+			}
+		}
+		return n
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); env.Svc.Run(ctx, 50*time.Millisecond, 4) }()
+	defer func() { cancel(); <-done }()
+	// The first batch (4) may go at once; the next is not due for a
+	// second, however fast this machine is.
+	time.Sleep(600 * time.Millisecond)
+	if n := checked(); n > 4 {
+		t.Fatalf("%d attempts queried in the first 600 ms at 4 a second, want at most 4", n)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for checked() < len(refs) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d due attempts queried after 30 s", checked(), len(refs))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -110,3 +110,70 @@ func statusErr(what string, got int, want ...int) error {
 	}
 	return fmt.Errorf("%s: HTTP %d, want %v", what, got, want)
 }
+
+// driveRate offers rate operations a second for d over conns workers (an
+// open loop, as wrk2 does), and times each one from the moment it was
+// scheduled, not from when a worker got to it: a stall that makes later
+// operations wait counts against their latency instead of hiding in a
+// lower rate (no coordinated omission). The sample's rate is what was
+// achieved; below rate, the app could not keep up with the offer.
+func driveRate(ctx context.Context, conns int, rate float64, d time.Duration, op func(ctx context.Context, i int) error) sample {
+	if rate <= 0 {
+		return sample{FirstErr: "no rate to offer"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, d+15*time.Second) // a late tail may finish
+	defer cancel()
+	total := int(rate * d.Seconds())
+	interval := time.Duration(float64(time.Second) / rate)
+	var next atomic.Int64
+	var mu sync.Mutex
+	var out sample
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for range conns {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, total/conns+16)
+			errs := 0
+			first := ""
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= total {
+					break
+				}
+				due := begin.Add(time.Duration(i) * interval)
+				if wait := time.Until(due); wait > 0 {
+					select {
+					case <-time.After(wait):
+					case <-ctx.Done():
+					}
+				}
+				err := op(ctx, i)
+				if errors.Is(err, errNoWork) {
+					break
+				}
+				if err != nil {
+					if ctx.Err() != nil {
+						break
+					}
+					errs++
+					if first == "" {
+						first = err.Error()
+					}
+					continue
+				}
+				lat = append(lat, time.Since(due))
+			}
+			mu.Lock()
+			out.Lat = append(out.Lat, lat...)
+			out.Errors += errs
+			if out.FirstErr == "" {
+				out.FirstErr = first
+			}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	out.Elapsed = time.Since(begin)
+	out.N = len(out.Lat)
+	return out
+}

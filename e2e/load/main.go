@@ -62,10 +62,12 @@ type config struct {
 	perPay   int
 	keep     bool
 	bin      string
+	// Offered rates of the fixed-rate scenarios (0: the default).
+	renderRate, startRate float64
 }
 
 // scenarios in the order they run.
-var scenarioNames = []string{"startup", "ceiling-http", "ceiling-durability", "render", "create", "start", "callback", "push", "postgres"}
+var scenarioNames = []string{"startup", "ceiling-http", "ceiling-durability", "render", "render-rate", "create", "start", "start-rate", "callback", "push", "postgres"}
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -81,10 +83,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.perPay, "sockets-per-payment", 5, "sockets per payment in the push scenario (the app's default cap is 5)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the working directory (logs, databases)")
 	fs.StringVar(&c.bin, "bin", "", "use this hpp binary instead of building one")
+	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
+	fs.Float64Var(&c.startRate, "start-rate", 1000, "starts a second offered in start-rate")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 {
+	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 || c.renderRate < 0 || c.startRate < 0 {
 		return c, fmt.Errorf("-conns, -runs, -duration, -sockets and -sockets-per-payment must be positive")
 	}
 	if only != "" {

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments/latipay"
@@ -36,6 +37,9 @@ type harness struct {
 	sim      *proc
 	app      *proc
 	client   *http.Client
+
+	httpCeiling float64  // this run's HTTP ceiling, once measured
+	renderIDs   []string // the render scenario's payments
 
 	mu      sync.Mutex
 	created []string // payment ids still in status created
@@ -59,12 +63,15 @@ func runOnce(ctx context.Context, cfg config, dir, bin string, stderr io.Writer)
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		r.Scenario = name
-		if r.Ceiling != "" {
+		if r.Ceiling != "" && r.CeilingRate == 0 {
 			for _, c := range rows {
 				if c.Scenario == "ceiling-"+r.Ceiling && c.PerSecond > 0 {
 					r.CeilingRate, r.Ratio = c.PerSecond, r.PerSecond/c.PerSecond
 				}
 			}
+		}
+		if name == "ceiling-http" {
+			h.httpCeiling = r.PerSecond
 		}
 		r.Met = judge(&r)
 		rows = append(rows, r)
@@ -94,7 +101,8 @@ func runOnce(ctx context.Context, cfg config, dir, bin string, stderr io.Writer)
 			return rows, err
 		}
 	}
-	if cfg.want("render") || cfg.want("create") || cfg.want("start") || cfg.want("callback") || cfg.want("push") {
+	if cfg.want("render") || cfg.want("render-rate") || cfg.want("create") || cfg.want("start") || cfg.want("start-rate") ||
+		cfg.want("callback") || cfg.want("push") {
 		app, _, _, err := h.startApp(ctx, "app", filepath.Join(dir, fmt.Sprintf("app-%d.db", time.Now().UnixNano())), nil)
 		if err != nil {
 			return rows, err
@@ -104,7 +112,8 @@ func runOnce(ctx context.Context, cfg config, dir, bin string, stderr io.Writer)
 		for _, s := range []struct {
 			name string
 			f    func(context.Context) (row, error)
-		}{{"render", h.render}, {"create", h.create}, {"start", h.start}, {"callback", h.callback}, {"push", h.push}} {
+		}{{"render", h.render}, {"render-rate", h.renderRate}, {"create", h.create}, {"start", h.start},
+			{"start-rate", h.startAtRate}, {"callback", h.callback}, {"push", h.push}} {
 			if err := add(s.name, s.f); err != nil {
 				return rows, err
 			}
@@ -291,24 +300,65 @@ func (h *harness) prepare(ctx context.Context, base string, n int, started bool)
 	return ids, nil
 }
 
-// render: GET /checkout/{id} for 256 payments in turn.
+// render: GET /checkout/{id} for 256 payments in turn, as fast as the
+// connections go (closed loop): the rate the page can be served at.
 func (h *harness) render(ctx context.Context) (row, error) {
-	ids, err := h.prepare(ctx, h.app.url, 256, false)
+	ids, err := h.renderPayments(ctx)
 	if err != nil {
 		return row{}, err
 	}
 	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.app.url+"/checkout/"+ids[i%len(ids)], nil)
-		req.Header.Set("User-Agent", desktopUA)
-		resp, err := h.client.Do(req)
-		if err != nil {
-			return err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return statusErr("page", resp.StatusCode, http.StatusOK)
+		return h.getPage(ctx, ids[i%len(ids)])
 	})
 	return h.withMem(fromSample("", s), "http"), nil
+}
+
+// renderRate: the same pages offered at a fixed rate over the same
+// connections, by default the render target's 25% of this run's HTTP
+// ceiling: the latency a shopper sees when the page is served at the
+// target rate, rather than the queueing of a saturated closed loop.
+func (h *harness) renderRate(ctx context.Context) (row, error) {
+	rate := h.config.renderRate
+	if rate == 0 {
+		if h.httpCeiling == 0 {
+			return row{Skipped: "no HTTP ceiling in this run (add ceiling-http or give -render-rate)"}, nil
+		}
+		rate = 0.25 * h.httpCeiling
+	}
+	ids, err := h.renderPayments(ctx)
+	if err != nil {
+		return row{}, err
+	}
+	s := driveRate(ctx, h.conns, rate, h.duration, func(ctx context.Context, i int) error {
+		return h.getPage(ctx, ids[i%len(ids)])
+	})
+	r := h.withMem(fromSample("", s), "http")
+	r.Extra = map[string]float64{"offered_per_second": rate}
+	return r, nil
+}
+
+func (h *harness) renderPayments(ctx context.Context) ([]string, error) {
+	if h.renderIDs == nil {
+		ids, err := h.prepare(ctx, h.app.url, 256, false)
+		if err != nil {
+			return nil, err
+		}
+		h.renderIDs = ids
+	}
+	return h.renderIDs, nil
+}
+
+// getPage fetches one checkout page as a desktop browser.
+func (h *harness) getPage(ctx context.Context, id string) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.app.url+"/checkout/"+id, nil)
+	req.Header.Set("User-Agent", desktopUA)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return statusErr("page", resp.StatusCode, http.StatusOK)
 }
 
 // create: POST /api/v1/payments with an Idempotency-Key; each is one
@@ -316,18 +366,53 @@ func (h *harness) render(ctx context.Context) (row, error) {
 func (h *harness) create(ctx context.Context) (row, error) {
 	var ids []string
 	var mu sync.Mutex
-	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
-		id, err := h.createPayment(ctx, h.app.url, i)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		ids = append(ids, id)
-		mu.Unlock()
-		return nil
+	var s sample
+	r, err := h.bracketed(ctx, func() row {
+		s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
+			id, err := h.createPayment(ctx, h.app.url, i)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			ids = append(ids, id)
+			mu.Unlock()
+			return nil
+		})
+		return h.withMem(fromSample("", s), "durability")
 	})
 	h.created = append(h.created, ids...)
-	return h.withMem(fromSample("", s), "durability"), nil
+	return r, err
+}
+
+// bracketed runs a durable scenario between two measurements of the
+// durability ceiling, taken just before and just after it, and sets the
+// row's ceiling to their mean: fsync latency on a virtual disk drifts by
+// a third within minutes, so a ceiling taken at the start of the run
+// would compare the scenario with another disk. Both are kept in the row
+// (ceiling_before, ceiling_after), as is the run-start ceiling in its own
+// row. Before each of the three, settle writes back what earlier work left
+// dirty, so that none of them pays for another's writeback.
+func (h *harness) bracketed(ctx context.Context, scenario func() row) (row, error) {
+	settle()
+	before, err := durabilityCeiling(ctx, h)
+	if err != nil {
+		return row{}, err
+	}
+	settle()
+	r := scenario()
+	settle()
+	after, err := durabilityCeiling(ctx, h)
+	if err != nil {
+		return row{}, err
+	}
+	if r.Extra == nil {
+		r.Extra = map[string]float64{}
+	}
+	r.Extra["ceiling_before"], r.Extra["ceiling_after"] = before.rate(), after.rate()
+	if c := (before.rate() + after.rate()) / 2; c > 0 {
+		r.CeilingRate, r.Ratio = c, r.PerSecond/c
+	}
+	return r, nil
 }
 
 // start: POST /checkout/{id}/start method=wechat on payments the create
@@ -365,6 +450,45 @@ func (h *harness) start(ctx context.Context) (row, error) {
 	if len(ids) <= s.N+s.Errors {
 		r.FirstError = strings.TrimSpace(r.FirstError + fmt.Sprintf(" (ran out of the %d prepared payments)", len(ids)))
 	}
+	return r, nil
+}
+
+// startAtRate: starts offered at a fixed rate (-start-rate, 1,000/s: the
+// target) over the same connections, on payments the create scenario made
+// (topped up, untimed, if too few are left): the latency of a start when
+// the app takes the target rate, rather than a saturated closed loop's.
+func (h *harness) startAtRate(ctx context.Context) (row, error) {
+	rate := h.config.startRate
+	need := int(rate*h.duration.Seconds()) + 1
+	ids := h.created
+	h.created = nil
+	if len(ids) < need {
+		more, err := h.prepare(ctx, h.app.url, need-len(ids), false)
+		if err != nil {
+			return row{}, err
+		}
+		ids = append(ids, more...)
+	}
+	done := make([]bool, len(ids))
+	s := driveRate(ctx, h.conns, rate, h.duration, func(ctx context.Context, i int) error {
+		if i >= len(ids) {
+			return errNoWork
+		}
+		if err := h.startPayment(ctx, h.app.url, ids[i]); err != nil {
+			return err
+		}
+		done[i] = true
+		return nil
+	})
+	for i, ok := range done {
+		if ok {
+			h.started = append(h.started, ids[i])
+		} else {
+			h.created = append(h.created, ids[i])
+		}
+	}
+	r := h.withMem(fromSample("", s), "")
+	r.Extra = map[string]float64{"offered_per_second": rate}
 	return r, nil
 }
 
@@ -480,13 +604,19 @@ func (h *harness) callback(ctx context.Context) (row, error) {
 			forms = append(forms, h.paidForm(t))
 		}
 	}
-	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
-		if i >= len(forms) {
-			return errNoWork
-		}
-		return h.postCallback(ctx, h.app.url, forms[i])
+	var s sample
+	r, err := h.bracketed(ctx, func() row {
+		s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
+			if i >= len(forms) {
+				return errNoWork
+			}
+			return h.postCallback(ctx, h.app.url, forms[i])
+		})
+		return h.withMem(fromSample("", s), "durability")
 	})
-	r := h.withMem(fromSample("", s), "durability")
+	if err != nil {
+		return row{}, err
+	}
 	if len(forms) <= s.N+s.Errors {
 		r.FirstError = strings.TrimSpace(r.FirstError + fmt.Sprintf(" (ran out of the %d started payments)", len(forms)))
 	}
@@ -519,3 +649,12 @@ func (h *harness) socketURL(ctx context.Context, base, id string) (string, error
 }
 
 var socketAttr = regexp.MustCompile(`data-socket-url="([^"]+)"`)
+
+// settle flushes the page cache's dirty data to disk (sync(2)) and gives
+// the disk a moment: an fsync on ext4 waits for other files' dirty data
+// in the same journal transaction, so writeback left over from an earlier
+// scenario would slow whatever is measured next.
+func settle() {
+	syscall.Sync()
+	time.Sleep(time.Second)
+}
