@@ -34,26 +34,27 @@ func serveHTTPCeiling(addr string) error {
 
 // httpCeiling drives the bare gin helper process with the same client and
 // connection count as the app scenarios.
-func httpCeiling(ctx context.Context, h *harness) (sample, error) {
+func httpCeiling(ctx context.Context, h *harness) (sample, map[string]float64, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return sample{}, err
+		return sample{}, nil, err
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return sample{}, err
+		return sample{}, nil, err
 	}
 	p, err := start(h.dir, "ceiling", self, nil, map[string]string{helperEnv: "http-ceiling", "HPP_ADDR": addr}, nil)
 	if err != nil {
-		return sample{}, err
+		return sample{}, nil, err
 	}
 	defer p.stop()
 	base := "http://" + addr
 	if err := waitOK(ctx, p, base+"/ok"); err != nil {
-		return sample{}, err
+		return sample{}, nil, err
 	}
 	c := newClient(h.conns)
-	return drive(ctx, h.conns, h.duration, func(ctx context.Context, _ int) error {
+	m := meterCPU(map[string]*proc{"server": p})
+	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, _ int) error {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/ok", nil)
 		resp, err := c.Do(req)
 		if err != nil {
@@ -62,7 +63,10 @@ func httpCeiling(ctx context.Context, h *harness) (sample, error) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		return statusErr("ok", resp.StatusCode, http.StatusOK)
-	}), nil
+	})
+	var r row
+	m.perOp(&r, s.N)
+	return s, r.Extra, nil
 }
 
 // waitOK polls url until it answers 200.

@@ -2,17 +2,20 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -189,5 +192,81 @@ func moduleRoot() (string, error) {
 			return "", errors.New("go.mod not found: run from inside the repository")
 		}
 		dir = parent
+	}
+}
+
+// cpu is the CPU time (user and system) the process has used so far,
+// from /proc/<pid>/stat, in clock ticks of 10 ms (USER_HZ is 100 on
+// Linux); zero if it cannot be read.
+func (p *proc) cpu() time.Duration {
+	if p == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return cpuOf(p.cmd.Process.Pid)
+}
+
+func cpuOf(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) is in parentheses and may hold spaces:
+	// count fields after its closing parenthesis. utime and stime are
+	// fields 14 and 15, so the 12th and 13th after it.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(u+s) * 10 * time.Millisecond
+}
+
+// cpuMeter measures the CPU the app, the simulator and the harness itself
+// (the load client) spend over a scenario's timed part.
+type cpuMeter struct {
+	procs []*proc
+	names []string
+	at    []time.Duration
+}
+
+func meterCPU(procs map[string]*proc) *cpuMeter {
+	m := &cpuMeter{}
+	for _, name := range slices.Sorted(maps.Keys(procs)) {
+		m.procs, m.names = append(m.procs, procs[name]), append(m.names, name)
+	}
+	m.procs, m.names = append(m.procs, nil), append(m.names, "client")
+	for _, p := range m.procs {
+		m.at = append(m.at, cpuNow(p))
+	}
+	return m
+}
+
+func cpuNow(p *proc) time.Duration {
+	if p == nil {
+		return cpuOf(os.Getpid())
+	}
+	return p.cpu()
+}
+
+// perOp adds <name>_cpu_us_per_op for each process to r.Extra, over n
+// operations.
+func (m *cpuMeter) perOp(r *row, n int) {
+	if n <= 0 {
+		return
+	}
+	if r.Extra == nil {
+		r.Extra = map[string]float64{}
+	}
+	for i, p := range m.procs {
+		d := cpuNow(p) - m.at[i]
+		r.Extra[m.names[i]+"_cpu_us_per_op"] = float64(d.Microseconds()) / float64(n)
 	}
 }

@@ -88,8 +88,10 @@ func runOnce(ctx context.Context, cfg config, dir, bin string, stderr io.Writer)
 	}{
 		{"startup", h.startup},
 		{"ceiling-http", func(ctx context.Context) (row, error) {
-			s, err := httpCeiling(ctx, h)
-			return fromSample("", s), err
+			s, cpu, err := httpCeiling(ctx, h)
+			r := fromSample("", s)
+			r.Extra = cpu
+			return r, err
 		}},
 		{"ceiling-durability", func(ctx context.Context) (row, error) {
 			s, err := durabilityCeiling(ctx, h)
@@ -307,10 +309,13 @@ func (h *harness) render(ctx context.Context) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
+	m := meterCPU(h.procs())
 	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		return h.getPage(ctx, ids[i%len(ids)])
 	})
-	return h.withMem(fromSample("", s), "http"), nil
+	r := h.withMem(fromSample("", s), "http")
+	m.perOp(&r, s.N)
+	return r, nil
 }
 
 // renderRate: the same pages offered at a fixed rate over the same
@@ -329,11 +334,13 @@ func (h *harness) renderRate(ctx context.Context) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
+	m := meterCPU(h.procs())
 	s := driveRate(ctx, h.conns, rate, h.duration, func(ctx context.Context, i int) error {
 		return h.getPage(ctx, ids[i%len(ids)])
 	})
 	r := h.withMem(fromSample("", s), "http")
 	r.Extra = map[string]float64{"offered_per_second": rate}
+	m.perOp(&r, s.N)
 	return r, nil
 }
 
@@ -368,6 +375,7 @@ func (h *harness) create(ctx context.Context) (row, error) {
 	var mu sync.Mutex
 	var s sample
 	r, err := h.bracketed(ctx, func() row {
+		m := meterCPU(h.procs())
 		s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 			id, err := h.createPayment(ctx, h.app.url, i)
 			if err != nil {
@@ -378,7 +386,9 @@ func (h *harness) create(ctx context.Context) (row, error) {
 			mu.Unlock()
 			return nil
 		})
-		return h.withMem(fromSample("", s), "durability")
+		r := h.withMem(fromSample("", s), "durability")
+		m.perOp(&r, s.N)
+		return r
 	})
 	h.created = append(h.created, ids...)
 	return r, err
@@ -428,6 +438,7 @@ func (h *harness) start(ctx context.Context) (row, error) {
 	h.created = nil
 	done := make([]bool, len(ids))
 	tried := make([]bool, len(ids))
+	m := meterCPU(h.procs())
 	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		if i >= len(ids) {
 			return errNoWork
@@ -446,7 +457,8 @@ func (h *harness) start(ctx context.Context) (row, error) {
 			h.created = append(h.created, ids[i]) // the callback scenario may start them
 		}
 	}
-	r := h.withMem(fromSample("", s), "http")
+	r := h.withMem(fromSample("", s), "")
+	m.perOp(&r, s.N)
 	if len(ids) <= s.N+s.Errors {
 		r.FirstError = strings.TrimSpace(r.FirstError + fmt.Sprintf(" (ran out of the %d prepared payments)", len(ids)))
 	}
@@ -470,6 +482,7 @@ func (h *harness) startAtRate(ctx context.Context) (row, error) {
 		ids = append(ids, more...)
 	}
 	done := make([]bool, len(ids))
+	m := meterCPU(h.procs())
 	s := driveRate(ctx, h.conns, rate, h.duration, func(ctx context.Context, i int) error {
 		if i >= len(ids) {
 			return errNoWork
@@ -489,6 +502,7 @@ func (h *harness) startAtRate(ctx context.Context) (row, error) {
 	}
 	r := h.withMem(fromSample("", s), "")
 	r.Extra = map[string]float64{"offered_per_second": rate}
+	m.perOp(&r, s.N)
 	return r, nil
 }
 
@@ -606,13 +620,16 @@ func (h *harness) callback(ctx context.Context) (row, error) {
 	}
 	var s sample
 	r, err := h.bracketed(ctx, func() row {
+		m := meterCPU(h.procs())
 		s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 			if i >= len(forms) {
 				return errNoWork
 			}
 			return h.postCallback(ctx, h.app.url, forms[i])
 		})
-		return h.withMem(fromSample("", s), "durability")
+		r := h.withMem(fromSample("", s), "durability")
+		m.perOp(&r, s.N)
+		return r
 	})
 	if err != nil {
 		return row{}, err
@@ -622,6 +639,9 @@ func (h *harness) callback(ctx context.Context) (row, error) {
 	}
 	return r, nil
 }
+
+// procs are the processes whose CPU a scenario's row reports.
+func (h *harness) procs() map[string]*proc { return map[string]*proc{"app": h.app, "sim": h.sim} }
 
 // withMem adds the app's memory and the ceiling to compare with.
 func (h *harness) withMem(r row, ceiling string) row {
