@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -642,5 +643,26 @@ func TestReconcilePaced(t *testing.T) {
 			t.Fatalf("only %d of %d due attempts queried after 30 s", checked(), len(refs))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestStartReturnsStoredAttempt: the attempt Start returns is the one
+// stored, field for field (Start takes it from its own write instead of
+// reading it back).
+func TestStartReturnsStoredAttempt(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	for _, d := range []payments.Device{payments.DeviceDesktop, payments.DevicePhone} {
+		p := env.MustCreate(t, paymentstest.Input("ORDER-RET-"+string(d)))
+		st := env.MustStart(t, p.ID, payments.MethodWeChat, d)
+		stored, err := env.Store.Attempt(context.Background(), st.Attempt.Reference)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(st.Attempt, stored) {
+			t.Errorf("%s: Start returned %+v, stored %+v", d, st.Attempt, stored)
+		}
+		if st.Attempt.Status != payments.AttemptPending {
+			t.Errorf("%s: attempt %s, want pending", d, st.Attempt.Status)
+		}
 	}
 }

@@ -86,7 +86,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	})
 	// Record Latipay's answer even when the shopper's request has been
 	// cancelled or timed out meanwhile: the attempt exists at Latipay now.
+	var recorded Attempt // the attempt as written, when this write made it pending
 	p, err = s.update(context.WithoutCancel(ctx), p.ID, func(tx *Tx) error {
+		recorded = Attempt{}
 		at := tx.attempt(ref)
 		if at == nil || at.Status != AttemptInitiated {
 			return nil // a callback got there first
@@ -109,6 +111,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 			tx.Payment.AmountCNY, tx.Payment.CurrencyRate = res.AmountCNY, res.CurrencyRate
 		}
 		s.transition(tx, StatusPending, ref)
+		recorded = *at
 		return nil
 	})
 	if err != nil {
@@ -117,7 +120,10 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	if gwErr != nil {
 		return Started{Payment: p}, gwErr
 	}
-	at, err := s.store.Attempt(ctx, ref)
+	if recorded.Reference == ref {
+		return Started{Payment: p, Attempt: recorded, RedirectURL: res.RedirectURL}, nil
+	}
+	at, err := s.store.Attempt(ctx, ref) // a callback settled it first
 	if err != nil {
 		return Started{Payment: p}, err
 	}

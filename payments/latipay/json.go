@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
+	"unicode/utf8"
 )
 
 // object is a decoded JSON object whose values are kept as raw JSON, so
@@ -23,41 +23,103 @@ var (
 // ErrUnavailable); valid JSON that is not an object or repeats a key
 // yields another error (ErrMalformed). Duplicate keys are refused because
 // parsers disagree on which copy wins.
+//
+// json.Valid checks the whole body once; the top level is then walked by
+// hand, each value kept as its exact bytes (a slice of b). Walking it with
+// json.Decoder tokens scanned every value three more times, which for
+// the merchant-hosted QR data (a base64 PNG of a kilobyte or two) was
+// about a tenth of the app's CPU per checkout start under load.
+// decodeObjectTokens in json_test.go is that decoder, kept as the
+// reference FuzzDecodeObject compares with.
 func decodeObject(b []byte) (object, error) {
 	if !json.Valid(b) {
 		return nil, errNotJSON
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
-	if err != nil || tok != json.Delim('{') {
+	// b holds exactly one valid JSON value, so every index below is in
+	// range and every value is well formed.
+	i := skipSpace(b, 0)
+	if b[i] != '{' {
 		return nil, errNotObject
 	}
 	obj := object{}
-	for dec.More() {
-		tok, err := dec.Token()
+	i = skipSpace(b, i+1)
+	for b[i] != '}' {
+		if b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+		end := stringEnd(b, i)
+		key, err := unquote(b[i:end])
 		if err != nil {
 			return nil, err
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, errNotObject
 		}
 		if _, dup := obj[key]; dup {
 			return nil, errDupKey
 		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
-		}
-		obj[key] = raw
-	}
-	if _, err := dec.Token(); err != nil { // closing brace
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errNotObject
+		i = skipSpace(b, skipSpace(b, end)+1) // past the colon
+		end = valueEnd(b, i)
+		obj[key] = json.RawMessage(b[i:end:end])
+		i = skipSpace(b, end)
 	}
 	return obj, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the string starting at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; b[i] != '"'; i++ {
+		if b[i] == '\\' {
+			i++
+		}
+	}
+	return i + 1
+}
+
+// valueEnd returns the index just past the value starting at b[i].
+func valueEnd(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for ; ; i++ {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+	}
+	for ; i < len(b); i++ { // a number, true, false or null
+		switch b[i] {
+		case ' ', '\t', '\n', '\r', ',', '}', ']':
+			return i
+		}
+	}
+	return i
+}
+
+// unquote decodes a JSON string as encoding/json does: without escapes
+// and in valid UTF-8 it is the bytes between the quotes; otherwise
+// json.Unmarshal decodes it.
+func unquote(raw []byte) (string, error) {
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner), nil
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
 }
 
 // text returns the value of key as text: a JSON string unquoted, a
@@ -77,11 +139,7 @@ func literal(raw json.RawMessage) (string, error) {
 	}
 	switch c := raw[0]; {
 	case c == '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", err
-		}
-		return s, nil
+		return unquote(raw)
 	case c == '-' || (c >= '0' && c <= '9'):
 		return string(raw), nil
 	case string(raw) == "null":

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"image"
 	"image/png"
 	"io"
 	"regexp"
 	"strings"
 	"testing"
+
+	"rsc.io/qr"
 )
 
 func TestGatewayData(t *testing.T) {
@@ -70,9 +73,11 @@ func TestGatewayData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := png.Decode(bytes.NewReader(pngBytes)); err != nil {
-				t.Errorf("qr_code is not a PNG: %v", err)
+			img, err := png.Decode(bytes.NewReader(pngBytes))
+			if err != nil {
+				t.Fatalf("qr_code is not a PNG: %v", err)
 			}
+			checkQRImage(t, img, params["qr_code_url"])
 			if got, want := params["signature"], signParams(testKey, params); got != want {
 				t.Errorf("data.signature = %s, want %s", got, want)
 			}
@@ -88,5 +93,40 @@ func TestGatewayData(t *testing.T) {
 	m := mustCreate(t, srv, "gw-upi", "upi_upop", nil)
 	if _, m2 := getJSON(t, srv.Client(), srv.URL+"/v2/merchanthosted/gatewaydata/"+m["nonce"].(string)); code(m2) != "303" {
 		t.Errorf("upi_upop QR data: %v, want code 303", m2)
+	}
+}
+
+// checkQRImage: img is a 200×200 drawing of the QR symbol of text, with
+// a four-module light quiet zone, each module a square of whole pixels:
+// the centre pixel of every module is dark exactly where the symbol is.
+func checkQRImage(t *testing.T, img image.Image, text string) {
+	t.Helper()
+	if b := img.Bounds(); b.Dx() != 200 || b.Dy() != 200 {
+		t.Fatalf("qr_code is %v, want 200×200", b)
+	}
+	code, err := qr.Encode(text, qr.M)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := code.Size + 8
+	scale := 200 / n
+	off := (200 - n*scale) / 2
+	wrong := 0
+	for y := range n {
+		for x := range n {
+			r, _, _, _ := img.At(off+x*scale+scale/2, off+y*scale+scale/2).RGBA()
+			if dark := r < 0x8000; dark != code.Black(x-4, y-4) {
+				wrong++
+			}
+		}
+	}
+	if wrong > 0 {
+		t.Errorf("%d of %d modules drawn wrong for %q", wrong, n*n, text)
+	}
+	// Nothing dark outside the symbol's area.
+	for _, p := range []image.Point{{0, 0}, {199, 199}, {off + 2*scale, off + 2*scale}} {
+		if r, _, _, _ := img.At(p.X, p.Y).RGBA(); r < 0x8000 {
+			t.Errorf("pixel %v is dark, want the quiet zone light", p)
+		}
 	}
 }
