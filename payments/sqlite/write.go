@@ -60,7 +60,7 @@ const (
 	// insertNotification ignores a digest already recorded: Latipay repeats
 	// notifications, and a repeat is not an error.
 	insertNotification = `INSERT INTO notifications (` + notificationCols + `, payment_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (digest) DO NOTHING`
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reference, digest) DO NOTHING`
 )
 
 // CreatePayment inserts p with ev as its first event. With a non-empty
