@@ -22,7 +22,8 @@ func TestMigrateNotificationsKey(t *testing.T) {
 		name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
-	for v, name := range map[int]string{1: "001_init.sql", 2: "002_webhooks.sql"} {
+	for i, name := range []string{"001_init.sql", "002_webhooks.sql"} { // in order
+		v := i + 1
 		body, err := migrations.ReadFile("migrations/" + name)
 		if err != nil {
 			t.Fatal(err)
