@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +24,12 @@ import (
 // access log discarded.
 func newBenchApp(b *testing.B) (*paymentstest.Env, http.Handler) {
 	b.Helper()
+	return newBenchAppLog(b, slog.New(slog.DiscardHandler))
+}
+
+// newBenchAppLog is newBenchApp with the given access log.
+func newBenchAppLog(b *testing.B, log *slog.Logger) (*paymentstest.Env, http.Handler) {
+	b.Helper()
 	gin.SetMode(gin.ReleaseMode)
 	env := paymentstest.NewEnv(b, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
 	pub, err := url.Parse(env.AppURL)
@@ -33,7 +40,7 @@ func newBenchApp(b *testing.B) (*paymentstest.Env, http.Handler) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
+	h, err := handlers.NewServer(log, handlers.Options{
 		PublicURL: pub, MerchantName: "Bench Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Now: env.Clock.Now,
@@ -74,6 +81,15 @@ func BenchmarkCheckoutShow(b *testing.B) {
 // is chosen (what the load harness's render scenario fetches).
 func BenchmarkCheckoutShowChooser(b *testing.B) {
 	env, h := newBenchApp(b)
+	p := env.MustCreate(b, paymentstest.Input("bench-2"))
+	benchGet(b, h, env.AppURL+handlers.CheckoutPath(p.ID))
+}
+
+// BenchmarkCheckoutShowChooserLogged is BenchmarkCheckoutShowChooser
+// with the access log written as the app writes it (JSON, info level),
+// to io.Discard: newBenchApp's discarded log hides its cost.
+func BenchmarkCheckoutShowChooserLogged(b *testing.B) {
+	env, h := newBenchAppLog(b, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	p := env.MustCreate(b, paymentstest.Input("bench-2"))
 	benchGet(b, h, env.AppURL+handlers.CheckoutPath(p.ID))
 }
