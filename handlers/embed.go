@@ -25,7 +25,7 @@ func (s *Server) handleEmbedScript() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		s.common(c)
+		s.common.apply(c.Writer.Header())
 		h := c.Writer.Header()
 		h.Set("Cache-Control", "public, max-age=300")
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")

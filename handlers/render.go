@@ -20,9 +20,14 @@ import (
 // app's CPU in a perf profile of the load harness's render scenario.
 func (s *Server) render(c *gin.Context, status int, comp templ.Component) {
 	s.rememberLang(c)
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Header("Content-Language", s.chooseLang(c))
-	c.Header("Vary", "Accept-Language, User-Agent")
+	h := c.Writer.Header()
+	s.htmlHeaders.apply(h)
+	lang := s.chooseLang(c)
+	if v, ok := s.langValues[lang]; ok {
+		h["Content-Language"] = v
+	} else {
+		h["Content-Language"] = []string{lang}
+	}
 	ctx := views.WithLocalizer(c.Request.Context(), s.localizer(c))
 	ctx = views.WithLangLinks(ctx, s.langLinks(c))
 	buf, _ := s.pageBufs.Get().(*bytes.Buffer)
@@ -38,7 +43,7 @@ func (s *Server) render(c *gin.Context, status int, comp templ.Component) {
 	if err := comp.Render(ctx, buf); err != nil {
 		s.log.Error("render", "request_id", requestID(c), "err", err)
 	}
-	c.Header("Content-Length", strconv.Itoa(buf.Len()))
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	c.Status(status)
 	_, _ = c.Writer.Write(buf.Bytes())
 }

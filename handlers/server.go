@@ -78,6 +78,10 @@ type Server struct {
 	// themeVersion cache-busts the theme stylesheet's URL.
 	themeVersion string
 	pageBufs     sync.Pool // *bytes.Buffer for rendering pages (render.go)
+	common       headers   // what every response but a page carries (headers.go)
+	htmlHeaders  headers   // the content headers of a page (render.go)
+	// langValues holds the Content-Language value of each language.
+	langValues map[string][]string
 }
 
 // NewServer builds the gin engine with its middleware and routes, wrapped
@@ -98,6 +102,12 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 			return nil, fmt.Errorf("handlers: accent colour: %w", err)
 		}
 		s.themeVersion = themeVersionOf(s.theme)
+	}
+	s.common = s.commonHeaders()
+	s.htmlHeaders = headers{}.with("Content-Type", "text/html; charset=utf-8").with("Vary", "Accept-Language, User-Agent")
+	s.langValues = make(map[string][]string, len(views.Languages()))
+	for _, l := range views.Languages() {
+		s.langValues[l] = []string{l}
 	}
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
@@ -128,7 +138,7 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		_, _ = rand.Read(b[:])
 		id := hex.EncodeToString(b[:])
 		c.Set("request_id", id)
-		c.Header("X-Request-Id", id)
+		c.Writer.Header()["X-Request-Id"] = []string{id}
 		start := time.Now()
 		c.Next()
 		path := c.FullPath() // the route pattern: capability ids stay out of logs
