@@ -103,6 +103,8 @@ func TestWithLang(t *testing.T) {
 		{"/checkout/x?lang=en", "zh-Hans", "/checkout/x?lang=zh-Hans"},
 		{"/checkout/x", "", "/checkout/x"},
 		{"/a#f", "en", "/a?lang=en#f"},
+		{"/a?", "zh-Hans", "/a?lang=zh-Hans"},
+		{"/", "a b&c", "/?lang=a+b%26c"}, // escaped as url.Values.Encode does
 	} {
 		if got := withLang(tc.in, tc.lang); got != tc.want {
 			t.Errorf("withLang(%q, %q) = %q, want %q", tc.in, tc.lang, got, tc.want)

@@ -101,8 +101,9 @@ type Catalog struct {
 	// locs holds one Localizer per supported language, built once: a page
 	// asks for its localizer several times, and building one parses the
 	// language tag and runs the matcher (seen in the checkout page's
-	// profile).
-	locs map[string]catalogLocalizer
+	// profile). They are kept as interface values, so handing one out
+	// does not box (allocate) a copy each time.
+	locs map[string]Localizer
 }
 
 // NewCatalog parses the embedded catalogues (views/locales/<tag>.toml).
@@ -133,7 +134,7 @@ func newCatalog(memo bool) (*Catalog, error) {
 	for _, ids := range c.ids {
 		all = append(all, ids...)
 	}
-	c.locs = make(map[string]catalogLocalizer, len(Languages()))
+	c.locs = make(map[string]Localizer, len(Languages()))
 	for _, tag := range Languages() {
 		l := catalogLocalizer{tag: tag, l: i18n.NewLocalizer(b, tag)}
 		if memo {
