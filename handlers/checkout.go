@@ -135,23 +135,26 @@ func (s *Server) renderCheckout(c *gin.Context, svc checkoutReader, p payments.P
 
 // checkoutVM shapes a payment for the checkout page.
 func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payment, msg string) views.Checkout {
-	now := s.opts.Now()
+	title, ok := s.checkoutTitles[s.chooseLang(c)]
+	if !ok {
+		title = s.localizer(c).T("checkout.title", s.opts.MerchantName)
+	}
+	base := CheckoutPath(p.ID)
 	vm := views.Checkout{
-		Page: s.page(s.localizer(c).T("checkout.title", s.opts.MerchantName), true),
+		Page: s.page(title, true),
 		ID:   p.ID, Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency),
 		AmountCNY: p.AmountCNY, Rate: p.CurrencyRate, Description: p.Description, Reference: p.Reference,
 		Status: string(p.Status), Version: p.Version, PaidLate: p.PaidLate, Error: msg,
-		StartURL: CheckoutPath(p.ID) + "/start", ChooseURL: CheckoutPath(p.ID) + "?choose=1",
+		StartURL: base + "/start", ChooseURL: base + "?choose=1",
 		ExpiresAt: p.ExpiresAt.UTC().Format(time.RFC3339), ExpiresText: p.ExpiresAt.UTC().Format("15:04"),
-		StatusURL: CheckoutPath(p.ID) + "/status", PanelURL: CheckoutPath(p.ID) + "/panel",
-		SocketURL: CheckoutPath(p.ID) + "/ws?t=" + socketToken(s.opts.TokenKey, p.ID, now),
-		BackURL:   p.ReturnURL,
+		StatusURL: base + "/status", PanelURL: base + "/panel",
+		SocketURL: s.socketURL(base, p.ID),
 	}
-	if (p.Status == payments.StatusExpired || p.Status == payments.StatusCanceled) && p.CancelURL != "" {
-		vm.BackURL = p.CancelURL
-	}
+	// BackURL is set by embedCheckout.
 	device := deviceOf(c.Request.UserAgent())
-	for _, m := range payments.MethodsFor(device, svc.Methods()) {
+	offered := payments.MethodsFor(device, svc.Methods())
+	vm.Methods = make([]views.Method, 0, len(offered))
+	for _, m := range offered {
 		f, _ := payments.FlowFor(device, m)
 		vm.Methods = append(vm.Methods, views.Method{Value: string(m), Hosted: f.Hosted})
 	}
@@ -165,4 +168,13 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 	s.localizeCheckout(c, &vm, svc.Methods())
 	s.embedCheckout(c, &vm, p)
 	return vm
+}
+
+// socketURL is the page's websocket path, base + "/ws?t=<token>", built in
+// one buffer.
+func (s *Server) socketURL(base, id string) string {
+	const q = "/ws?t="
+	b := make([]byte, 0, len(base)+len(q)+64)
+	b = append(append(b, base...), q...)
+	return string(s.tokens.appendToken(b, id, s.opts.Now()))
 }

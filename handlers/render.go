@@ -56,9 +56,9 @@ func (s *Server) localizer(c *gin.Context) views.Localizer {
 // page fills the layout's view model.
 func (s *Server) page(title string, withScript bool) views.Page {
 	p := views.Page{Title: title, MerchantName: s.opts.MerchantName, Sandbox: s.opts.Sandbox != nil,
-		CSS: s.assets.Path("css/app.css")}
+		CSS: s.cssPath}
 	if withScript {
-		p.JS = s.assets.Path("js/checkout.js")
+		p.JS = s.jsPath
 	}
 	if len(s.opts.Logo) > 0 {
 		p.LogoURL = LogoPath

@@ -82,6 +82,12 @@ type Server struct {
 	htmlHeaders  headers   // the content headers of a page (render.go)
 	// langValues holds the Content-Language value of each language.
 	langValues map[string][]string
+	tokens     *tokenSigners // socket tokens under opts.TokenKey
+	// cssPath and jsPath are the hashed asset URLs every page links.
+	cssPath, jsPath string
+	// checkoutTitles is the checkout page's title in each language: it
+	// only depends on the merchant's name.
+	checkoutTitles map[string]string
 }
 
 // NewServer builds the gin engine with its middleware and routes, wrapped
@@ -97,6 +103,12 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 		return nil, err
 	}
 	s.i18n, s.langs = cat, langMatcher()
+	s.tokens = newTokenSigners(opts.TokenKey)
+	s.cssPath, s.jsPath = assets.Path("css/app.css"), assets.Path("js/checkout.js")
+	s.checkoutTitles = make(map[string]string, len(views.Languages()))
+	for _, l := range views.Languages() {
+		s.checkoutTitles[l] = cat.Localizer(l).T("checkout.title", opts.MerchantName)
+	}
 	if opts.AccentColor != "" {
 		if s.theme, err = themeCSS(opts.AccentColor); err != nil {
 			return nil, fmt.Errorf("handlers: accent colour: %w", err)
