@@ -11,7 +11,7 @@ import (
 )
 
 // render writes a templ component as an HTML response with the request's
-// context (which carries the CSP nonce and the shopper's language).
+// context, the CSP nonce of pageHeaders and the shopper's language.
 //
 // The page is rendered into a buffer and sent with a Content-Length in
 // one write. Rendered straight into the response, templ flushes it (an
@@ -28,7 +28,11 @@ func (s *Server) render(c *gin.Context, status int, comp templ.Component) {
 	} else {
 		h["Content-Language"] = []string{lang}
 	}
-	ctx := views.WithLocalizer(c.Request.Context(), s.localizer(c))
+	ctx := c.Request.Context()
+	if nonce := c.GetString(nonceKey); nonce != "" {
+		ctx = templ.WithNonce(ctx, nonce)
+	}
+	ctx = views.WithLocalizer(ctx, s.localizer(c))
 	ctx = views.WithLangLinks(ctx, s.langLinks(c))
 	buf, _ := s.pageBufs.Get().(*bytes.Buffer)
 	if buf == nil {
