@@ -11,13 +11,21 @@ import (
 // one transaction per write caps writes at the disk's fsync rate (the
 // "durability ceiling" of e2e/load). Instead, CreatePayment and Update
 // hand their work to one writer goroutine, which runs the writes queued at
-// that moment in one transaction, each inside its own SAVEPOINT (a write
-// that fails is rolled back alone), and commits once. Each caller gets its
+// that moment in one transaction and commits once. Each caller gets its
 // result only after that commit has returned, so "nil" still means
 // durable: Latipay is told "sent" only after the effect is fsynced.
 // Writes in one batch run one after another, in arrival order, and each
 // sees the ones before it, exactly as if they had committed in turn.
-
+//
+// A write that fails is undone alone. Most failures happen before the
+// write has changed anything (the payment is unknown, the service refused
+// the change), so writes run without a savepoint each (two statements
+// fewer per write: 4% of the writer's CPU in a profile of the callback
+// scenario); the statements a write executes are recorded instead. When a
+// write fails after changing something, the batch goes back to its one
+// savepoint, taken when it began, the recorded statements of the writes
+// before it are executed again (they read the same state, so they write
+// the same rows), and the batch goes on with the next write.
 // maxBatch bounds the writes that share one commit.
 const maxBatch = 128
 
@@ -90,8 +98,8 @@ func (db *DB) writeLoop() {
 	}
 }
 
-// commitBatch runs each job in its own savepoint of one transaction and
-// commits it. A job whose fn succeeded gets the commit's error, if any.
+// commitBatch runs the jobs in one transaction and commits it. A job
+// whose fn succeeded gets the commit's error, if any.
 func (db *DB) commitBatch(batch []job) []error {
 	errs := make([]error, len(batch))
 	fail := func(err error) []error {
@@ -102,12 +110,17 @@ func (db *DB) commitBatch(batch []job) []error {
 		}
 		return errs
 	}
-	tx, err := db.writer.BeginTx(context.Background(), nil)
+	bg := context.Background()
+	tx, err := db.writer.BeginTx(bg, nil)
 	if err != nil {
 		return fail(wrap("begin", err))
 	}
 	defer tx.Rollback()
 	q := cached{c: db.ws, tx: tx}
+	if _, err := q.ExecContext(bg, "SAVEPOINT b"); err != nil {
+		return fail(wrap("savepoint", err))
+	}
+	var kept []execRecord // the statements of the jobs that succeeded so far
 	ok := 0
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
@@ -117,18 +130,19 @@ func (db *DB) commitBatch(batch []job) []error {
 		// Not cancellable once started: interrupting a statement would
 		// roll back the whole transaction, other callers' writes included.
 		ctx := context.WithoutCancel(j.ctx)
-		if _, err := q.ExecContext(ctx, "SAVEPOINT w"); err != nil {
-			return fail(wrap("savepoint", err))
-		}
-		if errs[i] = runJob(ctx, q, j.fn); errs[i] != nil {
-			if _, err := q.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
-				return fail(wrap("rollback to savepoint", err))
-			}
-		} else {
+		before := len(kept)
+		jq := q
+		jq.rec = &kept
+		if errs[i] = runJob(ctx, jq, j.fn); errs[i] == nil {
 			ok++
+			continue
 		}
-		if _, err := q.ExecContext(ctx, "RELEASE w"); err != nil {
-			return fail(wrap("release savepoint", err))
+		if len(kept) == before {
+			continue // failed before changing anything
+		}
+		kept = kept[:before]
+		if err := replay(bg, q, kept); err != nil {
+			return fail(err)
 		}
 	}
 	if ok == 0 {
@@ -138,6 +152,27 @@ func (db *DB) commitBatch(batch []job) []error {
 		return fail(wrap("commit", err))
 	}
 	return errs
+}
+
+// execRecord is one statement a job executed, kept so that it can be
+// executed again after the batch goes back to its savepoint.
+type execRecord struct {
+	query string
+	args  []any
+}
+
+// replay undoes everything since the batch's savepoint and executes the
+// kept statements again, in order.
+func replay(ctx context.Context, q cached, kept []execRecord) error {
+	if _, err := q.ExecContext(ctx, "ROLLBACK TO b"); err != nil {
+		return wrap("rollback to savepoint", err)
+	}
+	for _, r := range kept {
+		if _, err := q.ExecContext(ctx, r.query, r.args...); err != nil {
+			return wrap("replay", err)
+		}
+	}
+	return nil
 }
 
 // runJob runs fn, turning a panic into an error so that one bad write

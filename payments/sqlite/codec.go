@@ -61,12 +61,20 @@ func paymentArgs(p payments.Payment) []any {
 
 func scanPayment(s scanner) (payments.Payment, error) {
 	var p payments.Payment
-	err := s.Scan(&p.ID, &p.Reference, &p.Amount, &p.Currency, &p.Description,
+	err := s.Scan(paymentDests(&p)...)
+	return p, err
+}
+
+// paymentDests are the scan destinations of paymentCols in p, followed by
+// extra for any columns a query selects after them.
+func paymentDests(p *payments.Payment, extra ...any) []any {
+	d := make([]any, 0, 23+len(extra))
+	d = append(d, &p.ID, &p.Reference, &p.Amount, &p.Currency, &p.Description,
 		&p.Method, &p.Status, &p.Source, &p.ReturnURL, &p.CancelURL,
 		&p.LatipayReference, &p.LatipayOrderID, &p.Attempts, &p.AmountCNY,
 		&p.CurrencyRate, &p.Refunded, &p.PaidLate, &p.NeedsReview, &p.Version,
 		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.PaidAt})
-	return p, err
+	return append(d, extra...)
 }
 
 // utc returns p with its times as the store will return them.

@@ -3,17 +3,16 @@ package sqlite
 import (
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
 
-// TestMigrateNotificationsKey: a database made by migrations 001 and 002,
-// with notifications in it, is rebuilt by 003 with every row, id and
-// order kept; a repeat of a recorded notification is still ignored; the
-// unique index on digest alone is gone; the file stays consistent.
-func TestMigrateNotificationsKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "hpp.db")
+// migratedTo makes a database at path with the named migrations applied,
+// in the order given, as a program of that version would have left it.
+func migratedTo(t *testing.T, path string, names ...string) *sql.DB {
+	t.Helper()
 	old, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		t.Fatal(err)
@@ -22,8 +21,7 @@ func TestMigrateNotificationsKey(t *testing.T) {
 		name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
-	for i, name := range []string{"001_init.sql", "002_webhooks.sql"} { // in order
-		v := i + 1
+	for i, name := range names { // a slice: in order
 		body, err := migrations.ReadFile("migrations/" + name)
 		if err != nil {
 			t.Fatal(err)
@@ -31,10 +29,20 @@ func TestMigrateNotificationsKey(t *testing.T) {
 		if _, err := old.Exec(string(body)); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if _, err := old.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, v, name); err != nil {
+		if _, err := old.Exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, i+1, name); err != nil {
 			t.Fatal(err)
 		}
 	}
+	return old
+}
+
+// TestMigrateNotificationsKey: a database made by migrations 001 and 002,
+// with notifications in it, is rebuilt by 003 with every row, id and
+// order kept; a repeat of a recorded notification is still ignored; the
+// unique index on digest alone is gone; the file stays consistent.
+func TestMigrateNotificationsKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpp.db")
+	old := migratedTo(t, path, "001_init.sql", "002_webhooks.sql")
 	rows := []payments.Notification{
 		{Reference: "REF1", Digest: "d2", Status: "paid", Body: "b1", Result: "orphan", At: testNow()},
 		{Reference: "REF2", Digest: "d1", Status: "pending", Body: "b2", Result: "orphan", At: testNow()},
@@ -87,5 +95,53 @@ func TestMigrateNotificationsKey(t *testing.T) {
 	var fk int
 	if err := db.writer.QueryRow(`SELECT count(*) FROM pragma_foreign_key_check`).Scan(&fk); err != nil || fk != 0 {
 		t.Errorf("foreign_key_check: %d rows, %v", fk, err)
+	}
+}
+
+// TestMigrateLastSeq: migration 004 gives every payment of a version-3
+// database the number of its last event, and later writes number their
+// events on from there.
+func TestMigrateLastSeq(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpp.db")
+	old := migratedTo(t, path, "001_init.sql", "002_webhooks.sql", "003_notifications_key.sql")
+	want := map[string]int64{}
+	for n, events := range []int{3, 1, 0} {
+		p := benchPayment(n)
+		args := paymentArgs(p)
+		if _, err := old.Exec(`INSERT INTO payments (`+paymentCols+`) VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`, args...); err != nil {
+			t.Fatal(err)
+		}
+		for seq := 1; seq <= events; seq++ {
+			if _, err := old.Exec(`INSERT INTO events (payment_id, seq, type) VALUES (?, ?, 'payment.note')`, p.ID, seq); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want[p.ID] = int64(events)
+	}
+	old.Close()
+
+	db := mustOpen(t, path) // applies 004
+	for n := range 3 {
+		id := benchPayment(n).ID
+		var got int64
+		if err := db.writer.QueryRow(`SELECT last_seq FROM payments WHERE id = ?`, id).Scan(&got); err != nil || got != want[id] {
+			t.Errorf("payment %d: last_seq %d, %v; want %d", n, got, err, want[id])
+		}
+		if _, err := db.Update(t.Context(), id, func(tx *payments.Tx) error {
+			tx.AddEvent(payments.Event{Type: "payment.note", CreatedAt: testNow()})
+			tx.AddEvent(payments.Event{Type: "payment.note", CreatedAt: testNow()})
+			return nil
+		}); err != nil {
+			t.Fatalf("payment %d: update after the migration: %v", n, err)
+		}
+		es, err := db.Events(t.Context(), id)
+		if err != nil || int64(len(es)) != want[id]+2 {
+			t.Fatalf("payment %d: %d events, %v; want %d", n, len(es), err, want[id]+2)
+		}
+		for i, e := range es {
+			if e.Seq != int64(i+1) {
+				t.Errorf("payment %d: event %d has seq %d", n, i, e.Seq)
+			}
+		}
 	}
 }

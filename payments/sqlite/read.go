@@ -38,7 +38,9 @@ func loadAttempts(ctx context.Context, q querier, paymentID string) ([]payments.
 const (
 	selectPayment  = `SELECT ` + paymentCols + ` FROM payments WHERE id = ?`
 	selectAttempts = `SELECT ` + attemptCols + ` FROM attempts WHERE payment_id = ? ORDER BY created_at, rowid`
-	selectLastSeq  = `SELECT COALESCE(MAX(seq), 0) FROM events WHERE payment_id = ?`
+	// selectPaymentForUpdate also reads the number of the payment's last
+	// event (migration 004), for the events a write appends.
+	selectPaymentForUpdate = `SELECT ` + paymentCols + `, last_seq FROM payments WHERE id = ?`
 	// selectNotifications is the duplicate check of every callback.
 	selectNotifications = `SELECT ` + notificationCols + ` FROM notifications WHERE reference = ? ORDER BY id`
 )
@@ -46,9 +48,9 @@ const (
 // txQueries are prepared on the write connection at Open, for use inside
 // write transactions.
 func txQueries() []string {
-	return []string{selectPayment, selectAttempts, selectLastSeq, insertPayment, updatePayment,
+	return []string{selectPayment, selectPaymentForUpdate, selectAttempts, insertPayment, updatePayment,
 		updatePaymentState, upsertAttempt, upsertAttemptState, insertEvent, insertNotification, insertIdempotency,
-		"SAVEPOINT w", "ROLLBACK TO w", "RELEASE w",
+		"SAVEPOINT b", "ROLLBACK TO b",
 		`SELECT hash, payment_id FROM idempotency WHERE key = ?`}
 }
 

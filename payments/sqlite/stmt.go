@@ -75,8 +75,9 @@ func (c *stmtCache) close() error {
 // beforehand (stmtCache.prepare) are used. Anything else, or a statement
 // that cannot be prepared, runs unprepared, so errors surface as usual.
 type cached struct {
-	c  *stmtCache
-	tx *sql.Tx // nil: run on the pool
+	c   *stmtCache
+	tx  *sql.Tx       // nil: run on the pool
+	rec *[]execRecord // not nil: ExecContext appends what it runs (batch.go)
 }
 
 var _ querier = cached{}
@@ -119,6 +120,9 @@ func (q cached) QueryRowContext(ctx context.Context, query string, args ...any) 
 
 // ExecContext runs query as a prepared statement.
 func (q cached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if q.rec != nil { // recorded before it runs: a failed statement counts as a change
+		*q.rec = append(*q.rec, execRecord{query: query, args: args})
+	}
 	if st := q.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}

@@ -15,14 +15,18 @@ import (
 // read-then-write can never fail halfway with SQLITE_BUSY.
 
 const (
-	insertPayment = `INSERT INTO payments (` + paymentCols + `) VALUES
-		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)`
+	// insertPayment stores a payment with its first event's number,
+	// last_seq = 1 (migration 004).
+	insertPayment = `INSERT INTO payments (` + paymentCols + `, last_seq) VALUES
+		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, 1)`
+	// The updates take paymentArgs and, as ?24, the number of the
+	// payment's last event once this write's events are added.
 	updatePayment = `UPDATE payments SET reference = ?2, amount = ?3, currency = ?4,
 		description = ?5, method = ?6, status = ?7, source = ?8, return_url = ?9,
 		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, created_at = ?20, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23 WHERE id = ?1`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
 	// updatePaymentState is updatePayment for the usual case where the
 	// merchant reference and creation time are unchanged: SQLite rewrites
 	// the entries of every index holding a column in SET, so leaving them
@@ -34,7 +38,7 @@ const (
 		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23 WHERE id = ?1`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -115,7 +119,9 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var stored, out payments.Payment
 	err := db.inTx(ctx, func(ctx context.Context, q cached) error {
-		p, err := scanPayment(q.QueryRowContext(ctx, selectPayment, id))
+		var p payments.Payment
+		var lastSeq int64
+		err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&p, &lastSeq)...)
 		if err != nil {
 			return wrap("update: load", err)
 		}
@@ -135,7 +141,7 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		}
 		w := utc(t.Payment)
 		w.ID, w.Version = id, p.Version+1
-		if err := write(ctx, q, p, as, w, t); err != nil {
+		if err := write(ctx, q, p, as, lastSeq, w, t); err != nil {
 			return err
 		}
 		out = w
@@ -147,15 +153,17 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 	return out, nil
 }
 
-// write stores the payment w and what t recorded, inside tx. p and as are
-// the payment and attempts as loaded: columns they show unchanged are
-// left out of the updates where that spares index writes.
-func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Attempt, w payments.Payment, t *payments.Tx) error {
+// write stores the payment w and what t recorded, inside tx. p, as and
+// lastSeq are the payment, its attempts and its last event's number as
+// loaded: columns they show unchanged are left out of the updates where
+// that spares index writes.
+func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Attempt, lastSeq int64, w payments.Payment, t *payments.Tx) error {
 	update := updatePayment
 	if w.Reference == p.Reference && w.CreatedAt.Equal(p.CreatedAt) {
 		update = updatePaymentState
 	}
-	if _, err := tx.ExecContext(ctx, update, paymentArgs(w)...); err != nil {
+	events := t.NewEvents()
+	if _, err := tx.ExecContext(ctx, update, append(paymentArgs(w), lastSeq+int64(len(events)))...); err != nil {
 		return wrap("update: payment", err)
 	}
 	for _, a := range t.DirtyAttempts() {
@@ -175,11 +183,8 @@ func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Att
 			return fmt.Errorf("sqlite: update: attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
 		}
 	}
-	var seq int64
-	if err := tx.QueryRowContext(ctx, selectLastSeq, w.ID).Scan(&seq); err != nil {
-		return wrap("update: event seq", err)
-	}
-	for _, e := range t.NewEvents() {
+	seq := lastSeq
+	for _, e := range events {
 		seq++
 		if _, err := tx.ExecContext(ctx, insertEvent, w.ID, seq, e.Type, string(e.From),
 			string(e.To), e.Detail, nanos(e.CreatedAt), e.Data); err != nil {
