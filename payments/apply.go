@@ -26,12 +26,8 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	// a write: Latipay retries until "sent", and 1,000 copies must cost
 	// reads, not transactions. (A repeat racing its first copy is still
 	// made harmless by the state machine inside Update.)
-	if seen, err := s.store.Notifications(ctx, res.Reference); err == nil {
-		for _, prev := range seen {
-			if prev.Digest == n.Digest {
-				return nil
-			}
-		}
+	if seen, err := s.store.NotificationSeen(ctx, res.Reference, n.Digest); err == nil && seen {
+		return nil
 	}
 	a, err := s.store.Attempt(ctx, res.Reference)
 	if errors.Is(err, ErrNotFound) {

@@ -87,6 +87,10 @@ type Store interface {
 	// Notifications lists the verified notifications recorded for a
 	// reference, oldest first.
 	Notifications(ctx context.Context, reference string) ([]Notification, error)
+	// NotificationSeen reports whether a notification with that digest is
+	// recorded for reference: the duplicate check of every callback, which
+	// the stores answer from their (reference, digest) key alone.
+	NotificationSeen(ctx context.Context, reference, digest string) (bool, error)
 	// RecordOrphan keeps a verified notification that matches no attempt.
 	RecordOrphan(ctx context.Context, n Notification) error
 	// ClaimDueAttempts returns up to limit live attempts whose NextCheckAt

@@ -2,12 +2,14 @@ package payments_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -238,6 +240,50 @@ func TestDuplicateCallbacksOneTransition(t *testing.T) {
 	}
 	if n := paymentstest.CountEvents(env.MustEvents(t, p.ID), "payment.paid"); n != 1 {
 		t.Errorf("%d payment.paid events, want 1", n)
+	}
+}
+
+// updateCounter counts the store's write transactions.
+type updateCounter struct {
+	payments.Store
+	updates atomic.Int64
+}
+
+func (c *updateCounter) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
+	c.updates.Add(1)
+	return c.Store.Update(ctx, id, fn)
+}
+
+// TestRepeatedCallbackIsReadOnly: once a notification is recorded, its
+// repeats (Latipay retries until it reads "sent") are acknowledged from
+// the duplicate check alone, without a write transaction; a notification
+// with another status for the same reference still gets one (here a
+// pending after paid: an anomaly, recorded once).
+func TestRepeatedCallbackIsReadOnly(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	p := env.MustCreate(t, paymentstest.Input("ORDER-REPEAT"))
+	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	store := &updateCounter{Store: env.Store}
+	svc, err := payments.NewService(store, env.Gateway, env.Hub, env.Log, env.Clock.Now, rand.Reader, payments.Options{
+		CallbackURL:    env.AppURL + paymentstest.CallbackPath,
+		ReturnURLFor:   func(id string) string { return env.AppURL + "/checkout/" + id + "/return" },
+		CheckoutURLFor: func(id string) string { return env.AppURL + "/checkout/" + id },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := paymentstest.Notification(st.Attempt.Reference, "wechat", "pending", "NZD", "12.50")
+	paid := paymentstest.Notification(st.Attempt.Reference, "wechat", "paid", "NZD", "12.50")
+	for i, form := range []url.Values{paid, paid, paid, pending, pending, paid, pending} {
+		if err := svc.HandleNotification(t.Context(), form); err != nil {
+			t.Fatalf("HandleNotification #%d = %v, want nil", i, err)
+		}
+	}
+	if n := store.updates.Load(); n != 2 {
+		t.Errorf("%d write transactions for 2 distinct notifications and 5 repeats, want 2", n)
+	}
+	if got := env.MustGet(t, p.ID); got.Status != payments.StatusPaid {
+		t.Errorf("payment %s, want paid", got.Status)
 	}
 }
 

@@ -49,3 +49,12 @@ func (db *DB) Notifications(ctx context.Context, reference string) ([]payments.N
 		FROM notifications WHERE reference = $1 ORDER BY id`, reference)
 	return ns, wrap("notifications", err)
 }
+
+// NotificationSeen reports whether a notification with that digest is
+// recorded for reference (the digest's unique index answers it).
+func (db *DB) NotificationSeen(ctx context.Context, reference, digest string) (bool, error) {
+	var seen bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications
+		WHERE digest = $1 AND reference = $2)`, digest, reference).Scan(&seen)
+	return seen, wrap("notification seen", err)
+}

@@ -41,8 +41,10 @@ const (
 	// selectPaymentForUpdate also reads the number of the payment's last
 	// event (migration 004), for the events a write appends.
 	selectPaymentForUpdate = `SELECT ` + paymentCols + `, last_seq FROM payments WHERE id = ?`
-	// selectNotifications is the duplicate check of every callback.
 	selectNotifications = `SELECT ` + notificationCols + ` FROM notifications WHERE reference = ? ORDER BY id`
+	// selectNotificationSeen is the duplicate check of every callback: it
+	// reads the (reference, digest) index alone (migration 003).
+	selectNotificationSeen = `SELECT EXISTS (SELECT 1 FROM notifications WHERE reference = ? AND digest = ?)`
 )
 
 // txQueries are prepared on the write connection at Open, for use inside
@@ -67,4 +69,12 @@ func (db *DB) Events(ctx context.Context, paymentID string) ([]payments.Event, e
 func (db *DB) Notifications(ctx context.Context, reference string) ([]payments.Notification, error) {
 	ns, err := queryAll(ctx, cached{c: db.rs}, scanNotification, selectNotifications, reference)
 	return ns, wrap("notifications", err)
+}
+
+// NotificationSeen reports whether a notification with that digest is
+// recorded for reference.
+func (db *DB) NotificationSeen(ctx context.Context, reference, digest string) (bool, error) {
+	var seen bool
+	err := cached{c: db.rs}.QueryRowContext(ctx, selectNotificationSeen, reference, digest).Scan(&seen)
+	return seen, wrap("notification seen", err)
 }

@@ -22,6 +22,10 @@ func testUpdateNotifications(t *testing.T, s payments.Store) {
 		t.Errorf("Version = %d, want 3", got.Version)
 	}
 	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddNotification(paid) })
+	checkSeen(t, s, reference(1), pending.Digest, true)
+	checkSeen(t, s, reference(1), paid.Digest, true)
+	checkSeen(t, s, reference(1), newNotification(1, "failed").Digest, false)
+	checkSeen(t, s, reference(2), paid.Digest, false) // the digest under another reference
 	if ns, ok := mustNotifications(t, s, reference(1)); ok {
 		diff(t, "Notifications", ns, []payments.Notification{pending, paid})
 		for _, n := range ns {
@@ -52,9 +56,19 @@ func testRecordOrphan(t *testing.T, s payments.Store) {
 	if err := s.RecordOrphan(ctx, late); err != nil {
 		t.Errorf("RecordOrphan(digest already applied) = %v, want nil", err)
 	}
+	checkSeen(t, s, o.Reference, o.Digest, true)
 	if ns, ok := mustNotifications(t, s, o.Reference); ok {
 		diff(t, "Notifications of the orphan", ns, []payments.Notification{o})
 		ns, _ = mustNotifications(t, s, applied.Reference)
 		diff(t, "Notifications of the applied one", ns, []payments.Notification{applied})
+	}
+}
+
+// checkSeen checks NotificationSeen, the callback's duplicate check.
+func checkSeen(t *testing.T, s payments.Store, reference, digest string, want bool) {
+	t.Helper()
+	got, err := s.NotificationSeen(t.Context(), reference, digest)
+	if err != nil || got != want {
+		t.Errorf("NotificationSeen(%s, %s) = %v, %v; want %v", reference, digest, got, err, want)
 	}
 }
