@@ -41,7 +41,7 @@ const (
 	// selectPaymentForUpdate also reads the number of the payment's last
 	// event (migration 004), for the events a write appends.
 	selectPaymentForUpdate = `SELECT ` + paymentCols + `, last_seq FROM payments WHERE id = ?`
-	selectNotifications = `SELECT ` + notificationCols + ` FROM notifications WHERE reference = ? ORDER BY id`
+	selectNotifications    = `SELECT ` + notificationCols + ` FROM notifications WHERE reference = ? ORDER BY id`
 	// selectNotificationSeen is the duplicate check of every callback: it
 	// reads the (reference, digest) index alone (migration 003).
 	selectNotificationSeen = `SELECT EXISTS (SELECT 1 FROM notifications WHERE reference = ? AND digest = ?)`
