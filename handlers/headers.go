@@ -39,9 +39,6 @@ func (hs headers) apply(h http.Header) {
 	}
 }
 
-// nonceKey is the gin key of a page's CSP nonce.
-const nonceKey = "csp_nonce"
-
 // lockedCSP forbids framing and loading anything: every response that is
 // not a page carries it.
 const lockedCSP = "default-src 'none'; frame-ancestors 'none'"
@@ -112,7 +109,7 @@ func (s *Server) pageHeaders(embeddable bool) gin.HandlerFunc {
 		// render puts the nonce in the page's context: a new request
 		// context here copied the whole http.Request (1.6% of the
 		// checkout page's CPU).
-		c.Set(nonceKey, policy[len(cspHead):len(cspHead)+nonceLen])
+		state(c).nonce = policy[len(cspHead) : len(cspHead)+nonceLen]
 		h := c.Writer.Header()
 		hs.apply(h)
 		h["Content-Security-Policy"] = []string{policy}

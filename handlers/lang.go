@@ -81,8 +81,9 @@ func (s *Server) carriedLang(c *gin.Context) string {
 
 // resolveLang does chooseLang's work once per request.
 func (s *Server) resolveLang(c *gin.Context) (lang string, explicit bool) {
-	if v, ok := c.Get("lang"); ok {
-		return v.(string), c.GetBool("lang_explicit")
+	st := state(c)
+	if st.lang != "" {
+		return st.lang, st.explicit
 	}
 	m := s.langs
 	pick := func() (string, bool) {
@@ -102,10 +103,8 @@ func (s *Server) resolveLang(c *gin.Context) (lang string, explicit bool) {
 		}
 		return views.LangEnglish, false
 	}
-	lang, explicit = pick()
-	c.Set("lang", lang)
-	c.Set("lang_explicit", explicit)
-	return lang, explicit
+	st.lang, st.explicit = pick()
+	return st.lang, st.explicit
 }
 
 // rememberLang keeps an explicit choice in the optional session, where the
@@ -177,6 +176,9 @@ func (s *Server) langLinks(c *gin.Context) []views.LangLink {
 // (some WebViews repeat q-values: "zh-CN,zh;q=0.9;q=0.9") is read
 // leniently, each entry's tag in the order given.
 func acceptLanguages(h string) []language.Tag {
+	if h == "" {
+		return nil // most requests from apps and scripts send none
+	}
 	if len(h) > 512 {
 		h = h[:512]
 	}

@@ -29,7 +29,7 @@ func (s *Server) render(c *gin.Context, status int, comp templ.Component) {
 		h["Content-Language"] = []string{lang}
 	}
 	ctx := c.Request.Context()
-	if nonce := c.GetString(nonceKey); nonce != "" {
+	if nonce := state(c).nonce; nonce != "" {
 		ctx = templ.WithNonce(ctx, nonce)
 	}
 	ctx = views.WithLocalizer(ctx, s.localizer(c))

@@ -149,7 +149,7 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		id := hex.EncodeToString(b[:])
-		c.Set("request_id", id)
+		c.Set(stateKey, &reqState{id: id})
 		c.Writer.Header()["X-Request-Id"] = []string{id}
 		start := time.Now()
 		c.Next()
@@ -174,5 +174,3 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		_ = h.Handle(ctx, r)
 	}
 }
-
-func requestID(c *gin.Context) string { return c.GetString("request_id") }
