@@ -9,10 +9,19 @@ import (
 // Reads use the read pool: each is one statement, so it sees one committed
 // snapshot and never waits for the writer.
 
-// Payment returns one payment or payments.ErrNotFound.
+// Payment returns one payment or payments.ErrNotFound, from the cache of
+// recent payments when it is there (cache.go).
 func (db *DB) Payment(ctx context.Context, id string) (payments.Payment, error) {
+	if p, ok := db.cache.get(id); ok {
+		return p, nil
+	}
+	epoch := db.cache.now()
 	p, err := scanPayment(cached{c: db.rs}.QueryRowContext(ctx, selectPayment, id))
-	return p, wrap("payment", err)
+	if err != nil {
+		return p, wrap("payment", err)
+	}
+	db.cache.fill(p, epoch)
+	return p, nil
 }
 
 // Attempt returns the attempt with that Latipay reference or

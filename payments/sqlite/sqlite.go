@@ -17,6 +17,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -45,6 +47,10 @@ type DB struct {
 	now    func() time.Time
 	rs, ws *stmtCache // prepared statements of reader and writer
 	batch  *batcher   // group commit of CreatePayment and Update (batch.go)
+	cache  *paymentCache
+	lock   *os.File // held for one process (lock_unix.go); nil where unsupported
+	// closeLock releases lock once: Close may be called more than once.
+	closeLock sync.Once
 }
 
 var _ payments.Store = (*DB)(nil)
@@ -55,18 +61,24 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	if path == "" || now == nil {
 		return nil, errors.New("sqlite: open: path and clock are required")
 	}
+	lock, err := lockFile(path)
+	if err != nil {
+		return nil, err
+	}
 	writer, err := openPool(ctx, dsn(path, true), 1)
 	if err != nil {
+		unlock(lock)
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
 	// The writer has switched the file to WAL before any reader connects.
 	reader, err := openPool(ctx, dsn(path, false), readerConns)
 	if err != nil {
 		writer.Close()
+		unlock(lock)
 		return nil, fmt.Errorf("sqlite: open reader: %w", err)
 	}
 	db := &DB{writer: writer, reader: reader, now: now, rs: newStmtCache(reader), ws: newStmtCache(writer),
-		batch: newBatcher()}
+		batch: newBatcher(), cache: newPaymentCache(), lock: lock}
 	go db.writeLoop() // Close stops it
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -109,7 +121,17 @@ func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
 // both pools.
 func (db *DB) Close() error {
 	db.batch.stop()
-	return errors.Join(db.rs.close(), db.ws.close(), db.reader.Close(), db.writer.Close())
+	db.cache.clear()
+	err := errors.Join(db.rs.close(), db.ws.close(), db.reader.Close(), db.writer.Close())
+	db.closeLock.Do(func() { unlock(db.lock) }) // after the pools: no connection is left
+	return err
+}
+
+// unlock releases the process lock, if there is one.
+func unlock(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
 }
 
 // Ping checks that the database answers a query, for /readyz. It uses the

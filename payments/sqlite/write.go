@@ -107,8 +107,10 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 		return nil
 	})
 	if err != nil {
+		db.cache.forget(p.ID)
 		return payments.Payment{}, false, err
 	}
+	db.cache.put(out)
 	return out, created, nil
 }
 
@@ -148,8 +150,12 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		return nil
 	})
 	if err != nil {
+		// fn's own refusal wrote nothing, but a failed commit may have
+		// written everything: the cache keeps neither guess.
+		db.cache.forget(id)
 		return stored, err
 	}
+	db.cache.put(out)
 	return out, nil
 }
 

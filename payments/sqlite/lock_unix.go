@@ -1,0 +1,32 @@
+//go:build unix
+
+package sqlite
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// lockFile holds path+".lock" with an exclusive flock(2) for as long as
+// the process has the database open, so that a second process (another
+// instance pointed at the same file by mistake) fails at start-up with a
+// clear error instead of writing behind this one's back: pushes and the
+// payment cache (cache.go) are in-process. Several instances need
+// PostgreSQL. The kernel drops the lock when the process ends, however it
+// ends.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("sqlite: %s is in use by another process; one SQLite file serves one instance (run several instances on PostgreSQL)", path)
+		}
+		return nil, fmt.Errorf("sqlite: lock %s.lock: %w", path, err)
+	}
+	return f, nil
+}
