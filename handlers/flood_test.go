@@ -66,6 +66,10 @@ func (s *countingStore) Notifications(ctx context.Context, ref string) ([]paymen
 	s.calls.Add(1)
 	return s.inner.Notifications(ctx, ref)
 }
+func (s *countingStore) AttemptPayment(ctx context.Context, ref string) (string, error) {
+	s.calls.Add(1)
+	return s.inner.AttemptPayment(ctx, ref)
+}
 func (s *countingStore) NotificationSeen(ctx context.Context, ref, digest string) (bool, error) {
 	s.calls.Add(1)
 	return s.inner.NotificationSeen(ctx, ref, digest)

@@ -29,7 +29,7 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	if seen, err := s.store.NotificationSeen(ctx, res.Reference, n.Digest); err == nil && seen {
 		return nil
 	}
-	a, err := s.store.Attempt(ctx, res.Reference)
+	paymentID, err := s.store.AttemptPayment(ctx, res.Reference)
 	if errors.Is(err, ErrNotFound) {
 		n.Result = "orphan"
 		s.log.Warn("latipay notification for an unknown reference", "reference", res.Reference, "status", res.Status)
@@ -38,7 +38,7 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	if err != nil {
 		return err
 	}
-	_, err = s.updateAt(ctx, a.PaymentID, FailpointNotifyCommitted, func(tx *Tx) error {
+	_, err = s.updateAt(ctx, paymentID, FailpointNotifyCommitted, func(tx *Tx) error {
 		s.apply(tx, res, "callback", &n)
 		s.Failpoint(FailpointNotifyBeforeCommit)
 		return nil

@@ -87,6 +87,10 @@ type Store interface {
 	// Notifications lists the verified notifications recorded for a
 	// reference, oldest first.
 	Notifications(ctx context.Context, reference string) ([]Notification, error)
+	// AttemptPayment returns the id of the payment the attempt with that
+	// Latipay reference belongs to, or ErrNotFound. An attempt never moves
+	// to another payment, so the answer never changes once given.
+	AttemptPayment(ctx context.Context, reference string) (string, error)
 	// NotificationSeen reports whether a notification with that digest is
 	// recorded for reference: the duplicate check of every callback, which
 	// the stores answer from their (reference, digest) key alone.

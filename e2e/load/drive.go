@@ -135,6 +135,11 @@ func driveRate(ctx context.Context, conns int, rate float64, d time.Duration, op
 			lat := make([]time.Duration, 0, total/conns+16)
 			errs := 0
 			first := ""
+			// One timer per worker, reset for each request: a new timer and
+			// channel per request (time.After) cost the client CPU the app
+			// under test then lacked.
+			wake := time.NewTimer(time.Hour)
+			defer wake.Stop()
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= total {
@@ -142,8 +147,9 @@ func driveRate(ctx context.Context, conns int, rate float64, d time.Duration, op
 				}
 				due := begin.Add(time.Duration(i) * interval)
 				if wait := time.Until(due); wait > 0 {
+					wake.Reset(wait)
 					select {
-					case <-time.After(wait):
+					case <-wake.C:
 					case <-ctx.Done():
 					}
 				}

@@ -58,3 +58,10 @@ func (db *DB) NotificationSeen(ctx context.Context, reference, digest string) (b
 		WHERE digest = $1 AND reference = $2)`, digest, reference).Scan(&seen)
 	return seen, wrap("notification seen", err)
 }
+
+// AttemptPayment returns the id of the payment an attempt belongs to.
+func (db *DB) AttemptPayment(ctx context.Context, reference string) (string, error) {
+	var id string
+	err := db.pool.QueryRow(ctx, `SELECT payment_id FROM attempts WHERE reference = $1`, reference).Scan(&id)
+	return id, wrap("attempt payment", err)
+}

@@ -107,3 +107,50 @@ func (c *paymentCache) keep(p payments.Payment) {
 	}
 	c.m[p.ID] = p
 }
+
+// attemptCache maps Latipay references to their payment ids for the
+// callback's first lookup (AttemptPayment). An attempt never moves to
+// another payment (write.go refuses it) and is never deleted, so an entry
+// is never wrong and needs no versions: it is kept when a write commits
+// the attempt and when a read finds it.
+type attemptCache struct {
+	mu sync.Mutex
+	m  map[string]string // guarded by mu; nil after clear
+}
+
+// attemptCacheSize bounds the entries (some 1.5 MB); past it an arbitrary
+// entry makes way.
+const attemptCacheSize = 16384
+
+func newAttemptCache() *attemptCache {
+	return &attemptCache{m: make(map[string]string, attemptCacheSize)}
+}
+
+func (c *attemptCache) get(reference string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.m[reference]
+	return id, ok
+}
+
+func (c *attemptCache) put(reference, paymentID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		return
+	}
+	if _, ok := c.m[reference]; !ok && len(c.m) >= attemptCacheSize {
+		for r := range c.m {
+			delete(c.m, r)
+			break
+		}
+	}
+	c.m[reference] = paymentID
+}
+
+// clear empties the cache for good (Close).
+func (c *attemptCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}

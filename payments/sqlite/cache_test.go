@@ -144,3 +144,37 @@ func TestOneProcessPerFile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAttemptCache: a reference not found is not remembered, a committed
+// attempt is (the callback then needs no read), and a write that failed
+// leaves nothing behind.
+func TestAttemptCache(t *testing.T) {
+	db := newTestDB(t)
+	ctx := t.Context()
+	p := benchPayment(1)
+	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	a := payments.Attempt{Reference: "REF-CACHE-1", PaymentID: p.ID, Method: payments.MethodWeChat,
+		Status: payments.AttemptPending, CreatedAt: testNow()}
+	if _, err := db.AttemptPayment(ctx, a.Reference); !errors.Is(err, payments.ErrNotFound) {
+		t.Fatalf("AttemptPayment before the attempt exists: %v, want ErrNotFound", err)
+	}
+	failed := a
+	failed.Reference = "REF-CACHE-2"
+	if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(failed); return errors.New("refused") }); err == nil {
+		t.Fatal("Update: want the refusal")
+	}
+	if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(a); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if id, ok := db.refs.get(a.Reference); !ok || id != p.ID {
+		t.Errorf("reference cache after the write: %q, %v; want %q", id, ok, p.ID)
+	}
+	if _, ok := db.refs.get(failed.Reference); ok {
+		t.Error("the reference of a refused write is cached")
+	}
+	if id, err := db.AttemptPayment(ctx, a.Reference); err != nil || id != p.ID {
+		t.Errorf("AttemptPayment: %q, %v; want %q", id, err, p.ID)
+	}
+}

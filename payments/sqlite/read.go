@@ -32,6 +32,21 @@ func (db *DB) Attempt(ctx context.Context, reference string) (payments.Attempt, 
 	return a, wrap("attempt", err)
 }
 
+// AttemptPayment returns the id of the payment the attempt with that
+// Latipay reference belongs to, or payments.ErrNotFound; from the cache
+// of references when it is there (cache.go).
+func (db *DB) AttemptPayment(ctx context.Context, reference string) (string, error) {
+	if id, ok := db.refs.get(reference); ok {
+		return id, nil
+	}
+	var id string
+	if err := (cached{c: db.rs}).QueryRowContext(ctx, selectAttemptPayment, reference).Scan(&id); err != nil {
+		return "", wrap("attempt payment", err)
+	}
+	db.refs.put(reference, id)
+	return id, nil
+}
+
 // Attempts lists a payment's attempts, oldest first; attempts created at
 // the same instant keep the order they were first written in.
 func (db *DB) Attempts(ctx context.Context, paymentID string) ([]payments.Attempt, error) {
@@ -47,6 +62,8 @@ func loadAttempts(ctx context.Context, q querier, paymentID string) ([]payments.
 const (
 	selectPayment  = `SELECT ` + paymentCols + ` FROM payments WHERE id = ?`
 	selectAttempts = `SELECT ` + attemptCols + ` FROM attempts WHERE payment_id = ? ORDER BY created_at, rowid`
+	// selectAttemptPayment is the callback's first lookup.
+	selectAttemptPayment = `SELECT payment_id FROM attempts WHERE reference = ?`
 	// selectPaymentForUpdate also reads the number of the payment's last
 	// event (migration 004), for the events a write appends.
 	selectPaymentForUpdate = `SELECT ` + paymentCols + `, last_seq FROM payments WHERE id = ?`

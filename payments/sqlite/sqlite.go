@@ -48,6 +48,7 @@ type DB struct {
 	rs, ws *stmtCache // prepared statements of reader and writer
 	batch  *batcher   // group commit of CreatePayment and Update (batch.go)
 	cache  *paymentCache
+	refs   *attemptCache
 	lock   *os.File // held for one process (lock_unix.go); nil where unsupported
 	// closeLock releases lock once: Close may be called more than once.
 	closeLock sync.Once
@@ -78,7 +79,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open reader: %w", err)
 	}
 	db := &DB{writer: writer, reader: reader, now: now, rs: newStmtCache(reader), ws: newStmtCache(writer),
-		batch: newBatcher(), cache: newPaymentCache(), lock: lock}
+		batch: newBatcher(), cache: newPaymentCache(), refs: newAttemptCache(), lock: lock}
 	go db.writeLoop() // Close stops it
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -122,6 +123,7 @@ func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
 func (db *DB) Close() error {
 	db.batch.stop()
 	db.cache.clear()
+	db.refs.clear()
 	err := errors.Join(db.rs.close(), db.ws.close(), db.reader.Close(), db.writer.Close())
 	db.closeLock.Do(func() { unlock(db.lock) }) // after the pools: no connection is left
 	return err

@@ -120,7 +120,9 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 // returns once the write is committed (batch.go: group commit).
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var stored, out payments.Payment
+	var written []string // references of the attempts written
 	err := db.inTx(ctx, func(ctx context.Context, q cached) error {
+		written = written[:0]
 		var p payments.Payment
 		var lastSeq int64
 		err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&p, &lastSeq)...)
@@ -146,6 +148,9 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		if err := write(ctx, q, p, as, lastSeq, w, t); err != nil {
 			return err
 		}
+		for _, a := range t.DirtyAttempts() {
+			written = append(written, a.Reference)
+		}
 		out = w
 		return nil
 	})
@@ -156,6 +161,9 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		return stored, err
 	}
 	db.cache.put(out)
+	for _, ref := range written {
+		db.refs.put(ref, id)
+	}
 	return out, nil
 }
 

@@ -143,6 +143,9 @@ func testNotFound(t *testing.T, s payments.Store) {
 	if _, err := s.Attempt(ctx, reference(99)); !errors.Is(err, payments.ErrNotFound) {
 		t.Errorf("Attempt(missing) error = %v, want ErrNotFound", err)
 	}
+	if _, err := s.AttemptPayment(ctx, reference(99)); !errors.Is(err, payments.ErrNotFound) {
+		t.Errorf("AttemptPayment(missing) error = %v, want ErrNotFound", err)
+	}
 	called := false
 	if _, err := s.Update(ctx, missing, func(*payments.Tx) error { called = true; return nil }); !errors.Is(err, payments.ErrNotFound) || called {
 		t.Errorf("Update(missing) = %v (fn called %v), want ErrNotFound without calling fn", err, called)

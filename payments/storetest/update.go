@@ -131,6 +131,18 @@ func testUpdateAttempts(t *testing.T, s payments.Store) {
 	if as := mustAttempts(t, s, q.ID); len(as) != 0 {
 		t.Errorf("Attempts of another payment = %v, want none", as)
 	}
+	// An attempt never moves: a write that tries fails, and the lookup by
+	// reference still names the first payment.
+	moved := a3
+	moved.PaymentID = q.ID
+	if _, err := s.Update(t.Context(), q.ID, func(tx *payments.Tx) error { tx.PutAttempt(moved); return nil }); err == nil {
+		t.Errorf("Update moving attempt %s to another payment succeeded, want an error", a3.Reference)
+	}
+	for _, a := range []payments.Attempt{a0, a1, a2, a3} {
+		if id, err := s.AttemptPayment(t.Context(), a.Reference); err != nil || id != p.ID {
+			t.Errorf("AttemptPayment(%s) = %q, %v; want %q", a.Reference, id, err, p.ID)
+		}
+	}
 }
 
 // testUpdateEvents: events are numbered 1, 2, 3... per payment.
