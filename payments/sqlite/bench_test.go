@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"sync"
@@ -67,21 +68,31 @@ func BenchmarkUpdate(b *testing.B) {
 	}
 }
 
-// BenchmarkPayment measures one read from the read pool, in parallel.
+// BenchmarkPayment measures the page's read of one payment, in parallel:
+// from the cache of recent payments (cache.go), and from the read pool,
+// as on a miss.
 func BenchmarkPayment(b *testing.B) {
 	db := newTestDB(b)
 	p := benchPayment(1)
 	if _, _, err := db.CreatePayment(b.Context(), p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
 		b.Fatal(err)
 	}
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, err := db.Payment(b.Context(), p.ID); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	for _, bb := range []struct {
+		name string
+		read func(ctx context.Context, id string) (payments.Payment, error)
+	}{{"cached", db.Payment}, {"read", db.readPayment}} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := bb.read(b.Context(), p.ID); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }
 
 // BenchmarkCallbackParallel is the callback scenario of e2e/load at the

@@ -16,12 +16,18 @@ func (db *DB) Payment(ctx context.Context, id string) (payments.Payment, error) 
 		return p, nil
 	}
 	epoch := db.cache.now()
-	p, err := scanPayment(cached{c: db.rs}.QueryRowContext(ctx, selectPayment, id))
+	p, err := db.readPayment(ctx, id)
 	if err != nil {
-		return p, wrap("payment", err)
+		return p, err
 	}
 	db.cache.fill(p, epoch)
 	return p, nil
+}
+
+// readPayment reads one payment from the read pool.
+func (db *DB) readPayment(ctx context.Context, id string) (payments.Payment, error) {
+	p, err := scanPayment(cached{c: db.rs}.QueryRowContext(ctx, selectPayment, id))
+	return p, wrap("payment", err)
 }
 
 // Attempt returns the attempt with that Latipay reference or
