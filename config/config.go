@@ -144,7 +144,13 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c.Sandbox = c.LatipayKey == ""
 
-	pub := strings.TrimRight(get("HPP_PUBLIC_URL", "http://localhost:8080"), "/")
+	// Unset, the public URL is this machine on the port listened on, so
+	// that the sandbox's printed links work with any HPP_ADDR.
+	defaultPublic := "http://localhost:8080"
+	if _, port, err := splitHostPort(c.Addr); err == nil && port > 0 {
+		defaultPublic = "http://localhost:" + strconv.Itoa(port)
+	}
+	pub := strings.TrimRight(get("HPP_PUBLIC_URL", defaultPublic), "/")
 	u, err := url.Parse(pub)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		bad("HPP_PUBLIC_URL", "must be an absolute http(s) URL such as https://pay.example.com")
