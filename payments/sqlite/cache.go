@@ -118,9 +118,11 @@ type attemptCache struct {
 	m  map[string]string // guarded by mu; nil after clear
 }
 
-// attemptCacheSize bounds the entries (some 1.5 MB); past it an arbitrary
-// entry makes way.
-const attemptCacheSize = 16384
+// attemptCacheSize bounds the entries: enough for every attempt that can
+// still be paid at Latipay's own peak of 1,000 a second for a minute (some
+// 8 MB when full; nothing when idle). Past it an arbitrary entry makes
+// way, and a callback for it reads the database instead.
+const attemptCacheSize = 65536
 
 func newAttemptCache() *attemptCache {
 	return &attemptCache{m: make(map[string]string, attemptCacheSize)}
