@@ -38,7 +38,7 @@ type paymentCache struct {
 }
 
 func newPaymentCache() *paymentCache {
-	return &paymentCache{m: make(map[string]payments.Payment, cacheSize)}
+	return &paymentCache{m: map[string]payments.Payment{}} // grows with use: nothing held when idle
 }
 
 // get returns the cached payment.
@@ -125,7 +125,7 @@ type attemptCache struct {
 const attemptCacheSize = 65536
 
 func newAttemptCache() *attemptCache {
-	return &attemptCache{m: make(map[string]string, attemptCacheSize)}
+	return &attemptCache{m: map[string]string{}} // grows with use
 }
 
 func (c *attemptCache) get(reference string) (string, bool) {
