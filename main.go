@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,7 @@ import (
 )
 
 func main() {
+	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
@@ -273,4 +275,21 @@ func invert(m map[string]string) map[string]string {
 		out[v] = k
 	}
 	return out
+}
+
+// defaultGCPercent is the garbage collector's target when GOGC is not set:
+// the heap may grow to five times what is live between collections
+// instead of twice. The live heap is small (some 10 MB under load), and a
+// collection takes one of the two cores for its mark phase: e2e/load's
+// checkout page offered 25% of the HTTP ceiling had a p99 of 6.2, 7.1,
+// 6.8, 6.6, 5.9 and 4.8 ms at 400 against 6.6, 13.0, 8.7, 7.7, 9.1 and
+// 4.9 ms at Go's 100 (alternating runs), for 45 MB of RSS under that load
+// instead of 33 MB; idle memory is the same (25.6 MB).
+const defaultGCPercent = 400
+
+// tuneGC sets defaultGCPercent unless GOGC is set, which Go has applied.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 }

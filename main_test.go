@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,25 @@ func TestRunConfigError(t *testing.T) {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("run error %q does not name %s", err, name)
 		}
+	}
+}
+
+// TestTuneGC: without GOGC the collector's target is defaultGCPercent; a
+// GOGC in the environment is left as Go applied it.
+func TestTuneGC(t *testing.T) {
+	old := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(old)
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != defaultGCPercent {
+		t.Errorf("without GOGC: GC percent %d, want %d", got, defaultGCPercent)
+	}
+	tuneGC(func(k string) string {
+		if k == "GOGC" {
+			return "50"
+		}
+		return ""
+	})
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set: GC percent %d, want it left alone (100)", got)
 	}
 }
