@@ -156,3 +156,14 @@ func (c *attemptCache) clear() {
 	defer c.mu.Unlock()
 	c.m = nil
 }
+
+// testHooks, when set, are called at the points where the order of a
+// read, a write and the cache is decided, so that a test can hold one
+// goroutine there and run another past it. Only tests set them, before the
+// goroutines they affect start; they are nil otherwise.
+var testHooks struct {
+	beforeRead func(id string)          // Payment: after a miss, before the database read
+	beforeFill func(p payments.Payment) // Payment: after the database read, before fill
+	committed  func(p payments.Payment) // a write committed; the cache has not learnt it yet
+	returned   func(p payments.Payment) // Update: the write succeeded; just before it returns
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -122,6 +123,163 @@ func TestPaymentCacheCoherent(t *testing.T) {
 		if got.Description != "last" {
 			t.Errorf("payment %d: description %q after the last write", i, got.Description)
 		}
+	}
+}
+
+// setHooks sets the test hooks for one test and clears them after it
+// (before its database closes: cleanups run last first).
+func setHooks(t *testing.T, set func()) {
+	t.Helper()
+	set()
+	t.Cleanup(func() {
+		testHooks.beforeRead, testHooks.beforeFill, testHooks.committed, testHooks.returned = nil, nil, nil, nil
+	})
+}
+
+// note is an Update function that changes the payment; with fail it then
+// refuses, as a service refusing a change does.
+func note(text string, fail error) func(tx *payments.Tx) error {
+	return func(tx *payments.Tx) error {
+		tx.Payment.Description = text
+		tx.AddEvent(payments.Event{Type: "payment.note", CreatedAt: testNow()}) // marks it changed
+		return fail
+	}
+}
+
+// TestPaymentCacheLateWriterAfterFailedWrite is the interleaving behind
+// the random failures of TestPaymentCacheCoherent: the caller of a write
+// that committed version 2 is slow to reach the cache; meanwhile version 3
+// commits and is read, and a failed write on the same payment drops its
+// entry. Version 2 arriving late must not replace what readers have seen.
+func TestPaymentCacheLateWriterAfterFailedWrite(t *testing.T) {
+	db := newTestDB(t)
+	ctx := t.Context()
+	p := benchPayment(1)
+	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	setHooks(t, func() {
+		testHooks.returned = func(w payments.Payment) {
+			if w.Version == 2 {
+				close(held)
+				<-release
+			}
+		}
+	})
+	late := make(chan error, 1)
+	go func() {
+		_, err := db.Update(ctx, p.ID, note("version 2", nil))
+		late <- err
+	}()
+	<-held // version 2 is committed; its caller has not returned
+	if w, err := db.Update(ctx, p.ID, note("version 3", nil)); err != nil || w.Version != 3 {
+		t.Fatalf("Update: version %d, %v; want version 3", w.Version, err)
+	}
+	if got, err := db.Payment(ctx, p.ID); err != nil || got.Version != 3 {
+		t.Fatalf("Payment after version 3 committed: version %d, %v", got.Version, err)
+	}
+	errBoom := errors.New("boom")
+	if _, err := db.Update(ctx, p.ID, note("refused", errBoom)); !errors.Is(err, errBoom) {
+		t.Fatalf("failing Update: %v, want boom", err)
+	}
+	close(release)
+	if err := <-late; err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Payment(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 3 {
+		t.Fatalf("Payment went from version 3 back to %d", got.Version)
+	}
+}
+
+// TestPaymentCacheReadDuringCommit: a read that fetched version 1 before
+// version 2 committed must not fill the cache once another reader has
+// fetched version 2 from the database, even when that reader could not
+// fill (an entry was dropped while it read) and the write has not yet
+// reached the cache.
+func TestPaymentCacheReadDuringCommit(t *testing.T) {
+	path := t.TempDir() + "/hpp.db"
+	first := mustOpen(t, path)
+	ctx := t.Context()
+	x, y := benchPayment(1), benchPayment(2)
+	for _, p := range []payments.Payment{x, y} {
+		if _, _, err := first.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := mustOpen(t, path) // its cache starts empty
+	r2Held, r2Go := make(chan struct{}), make(chan struct{})
+	r1Held, r1Go := make(chan struct{}), make(chan struct{})
+	writeHeld, writeGo := make(chan struct{}), make(chan struct{})
+	var reads atomic.Int32
+	setHooks(t, func() {
+		testHooks.beforeRead = func(id string) {
+			if id == x.ID && reads.Add(1) == 1 {
+				close(r2Held)
+				<-r2Go
+			}
+		}
+		testHooks.beforeFill = func(p payments.Payment) {
+			if p.ID == x.ID && p.Version == 1 {
+				close(r1Held)
+				<-r1Go
+			}
+		}
+		testHooks.committed = func(p payments.Payment) {
+			if p.ID == x.ID && p.Version == 2 {
+				close(writeHeld)
+				<-writeGo
+			}
+		}
+	})
+	type result struct {
+		p   payments.Payment
+		err error
+	}
+	read := func() chan result {
+		c := make(chan result, 1)
+		go func() { p, err := db.Payment(ctx, x.ID); c <- result{p, err} }()
+		return c
+	}
+	r2 := read() // a reader that misses and is held before its database read
+	<-r2Held
+	errBoom := errors.New("boom")
+	if _, err := db.Update(ctx, y.ID, note("refused", errBoom)); !errors.Is(err, errBoom) {
+		t.Fatalf("failing Update: %v, want boom", err)
+	}
+	r1 := read() // reads version 1 and is held before it fills
+	<-r1Held
+	write := make(chan error, 1)
+	go func() { _, err := db.Update(ctx, x.ID, note("version 2", nil)); write <- err }()
+	<-writeHeld // version 2 is committed; the cache has not learnt it
+	close(r2Go)
+	if r := <-r2; r.err != nil || r.p.Version != 2 {
+		t.Fatalf("reader after the commit: version %d, %v; want 2", r.p.Version, r.err)
+	}
+	close(r1Go)
+	if r := <-r1; r.err != nil || r.p.Version != 1 {
+		t.Fatalf("reader from before the commit: version %d, %v; want 1", r.p.Version, r.err)
+	}
+	got, err := db.Payment(ctx, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 2 {
+		t.Errorf("a reader saw version 2, then a later read got version %d", got.Version)
+	}
+	close(writeGo)
+	if err := <-write; err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Payment(ctx, x.ID); err != nil || got.Version != 2 {
+		t.Errorf("after the write returned: version %d, %v; want 2", got.Version, err)
 	}
 }
 

@@ -160,6 +160,12 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		db.cache.forget(id)
 		return stored, err
 	}
+	if h := testHooks.committed; h != nil {
+		h(out)
+	}
+	if h := testHooks.returned; h != nil {
+		h(out)
+	}
 	db.cache.put(out)
 	for _, ref := range written {
 		db.refs.put(ref, id)
