@@ -12,37 +12,50 @@ import (
 )
 
 // TestPaymentCacheRules: versions only move forward, a read that began
-// before a failed write or an eviction does not fill, and the size holds.
+// before a failed commit or an eviction does not fill, a read does not
+// fill a payment whose write is being committed, and the size holds.
 func TestPaymentCacheRules(t *testing.T) {
 	c := newPaymentCache()
 	v := func(n int64) payments.Payment { p := benchPayment(1); p.Version = n; return p }
+	one := func(p payments.Payment) []payments.Payment { return []payments.Payment{p} }
 	id := v(1).ID
-	c.put(v(6))
+	c.committed(one(v(6)))
 	c.fill(v(5), c.now()) // a slow read of an older version
-	c.put(v(4))           // a write that returned late
 	if p, _ := c.get(id); p.Version != 6 {
 		t.Fatalf("cached version %d, want 6", p.Version)
 	}
 	e := c.now()
-	c.forget(id) // a failed write
+	c.committing(one(v(7)))
+	c.failed(one(v(7))) // a commit that failed
 	c.fill(v(6), e)
 	if _, ok := c.get(id); ok {
-		t.Fatal("a read that began before a failed write filled the cache")
+		t.Fatal("a read that began before a failed commit filled the cache")
 	}
-	c.fill(v(6), c.now())
-	if p, ok := c.get(id); !ok || p.Version != 6 {
-		t.Fatalf("after a clean read: %v %d, want version 6", ok, p.Version)
+	e = c.now()
+	c.committing(one(v(7)))
+	c.fill(v(6), e) // read before the commit, fills while it runs
+	if _, ok := c.get(id); ok {
+		t.Fatal("a read filled a payment whose write was being committed")
+	}
+	c.committed(one(v(7)))
+	c.fill(v(6), e)
+	if p, ok := c.get(id); !ok || p.Version != 7 {
+		t.Fatalf("after the commit: %v %d, want version 7", ok, p.Version)
+	}
+	c.failed(nil)
+	c.fill(v(7), c.now())
+	if p, ok := c.get(id); !ok || p.Version != 7 {
+		t.Fatalf("after a clean read: %v %d, want version 7", ok, p.Version)
 	}
 	e = c.now()
 	for n := range cacheSize + 10 {
-		p := benchPayment(1000 + n)
-		c.put(p)
+		c.committed(one(benchPayment(1000 + n)))
 	}
 	if len(c.m) != cacheSize {
 		t.Errorf("%d entries, want %d", len(c.m), cacheSize)
 	}
-	c.fill(v(7), e) // began before the evictions
-	if p, ok := c.get(id); ok && p.Version == 7 {
+	c.fill(v(8), e) // began before the evictions
+	if p, ok := c.get(id); ok && p.Version == 8 {
 		t.Error("a read that began before an eviction filled the cache")
 	}
 }
@@ -199,9 +212,40 @@ func TestPaymentCacheLateWriterAfterFailedWrite(t *testing.T) {
 // TestPaymentCacheReadDuringCommit: a read that fetched version 1 before
 // version 2 committed must not fill the cache once another reader has
 // fetched version 2 from the database, even when that reader could not
-// fill (an entry was dropped while it read) and the write has not yet
-// reached the cache.
+// fill (a write failed while it read) and the write has not yet reached
+// the cache.
 func TestPaymentCacheReadDuringCommit(t *testing.T) {
+	readDuringCommit(t, func(db *DB, y payments.Payment) {
+		errBoom := errors.New("boom")
+		if _, err := db.Update(t.Context(), y.ID, note("refused", errBoom)); !errors.Is(err, errBoom) {
+			t.Fatalf("failing Update: %v, want boom", err)
+		}
+	})
+}
+
+// TestPaymentCacheReadDuringCommitEviction is the same interleaving with
+// an eviction (a full cache making way) as what stops the second reader
+// from filling.
+func TestPaymentCacheReadDuringCommitEviction(t *testing.T) {
+	readDuringCommit(t, func(db *DB, y payments.Payment) {
+		full := make([]payments.Payment, cacheSize)
+		for i := range full {
+			full[i] = benchPayment(1000 + i)
+		}
+		db.cache.committed(full)
+		e := db.cache.now()
+		if _, err := db.Payment(t.Context(), y.ID); err != nil { // fills y: an entry makes way
+			t.Fatal(err)
+		}
+		if db.cache.now() == e {
+			t.Fatal("filling a full cache did not evict")
+		}
+	})
+}
+
+// readDuringCommit runs the interleaving with drop between the second
+// reader's start and the first reader's.
+func readDuringCommit(t *testing.T, drop func(db *DB, y payments.Payment)) {
 	path := t.TempDir() + "/hpp.db"
 	first := mustOpen(t, path)
 	ctx := t.Context()
@@ -250,10 +294,7 @@ func TestPaymentCacheReadDuringCommit(t *testing.T) {
 	}
 	r2 := read() // a reader that misses and is held before its database read
 	<-r2Held
-	errBoom := errors.New("boom")
-	if _, err := db.Update(ctx, y.ID, note("refused", errBoom)); !errors.Is(err, errBoom) {
-		t.Fatalf("failing Update: %v, want boom", err)
-	}
+	drop(db, y)
 	r1 := read() // reads version 1 and is held before it fills
 	<-r1Held
 	write := make(chan error, 1)
