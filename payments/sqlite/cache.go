@@ -152,7 +152,11 @@ func (c *paymentCache) keep(p payments.Payment) {
 // callback's first lookup (AttemptPayment). An attempt never moves to
 // another payment (write.go refuses it) and is never deleted, so an entry
 // is never wrong and needs no versions: it is kept when a write commits
-// the attempt and when a read finds it.
+// the attempt and when a read finds it. The orders that broke the payment
+// cache cannot break it: a late caller puts the one value a reference can
+// ever have, and nothing is kept for a write that failed (not even a
+// failed commit's, which the next read finds in the database or not), so
+// a reference once found is found on every later lookup.
 type attemptCache struct {
 	mu sync.Mutex
 	m  map[string]string // guarded by mu; nil after clear

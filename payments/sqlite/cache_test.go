@@ -324,6 +324,59 @@ func readDuringCommit(t *testing.T, drop func(db *DB, y payments.Payment)) {
 	}
 }
 
+// TestAttemptCacheLateWriterAfterFailedWrite runs the reference cache
+// through the interleaving that broke the payment cache: the caller of the
+// write that committed an attempt is slow to reach the cache, a read finds
+// the attempt meanwhile, and a refused write of another attempt of the
+// same payment is undone. The committed reference is found throughout;
+// the refused one never is.
+func TestAttemptCacheLateWriterAfterFailedWrite(t *testing.T) {
+	db := newTestDB(t)
+	ctx := t.Context()
+	p := benchPayment(1)
+	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	attempt := func(ref string) payments.Attempt {
+		return payments.Attempt{Reference: ref, PaymentID: p.ID, Method: payments.MethodWeChat,
+			Status: payments.AttemptPending, CreatedAt: testNow()}
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	setHooks(t, func() {
+		testHooks.returned = func(w payments.Payment) {
+			if w.Version == 2 {
+				close(held)
+				<-release
+			}
+		}
+	})
+	late := make(chan error, 1)
+	go func() {
+		_, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(attempt("REF-LATE-1")); return nil })
+		late <- err
+	}()
+	<-held // committed; its caller has not put the reference
+	if id, err := db.AttemptPayment(ctx, "REF-LATE-1"); err != nil || id != p.ID {
+		t.Fatalf("AttemptPayment of a committed attempt: %q, %v", id, err)
+	}
+	errBoom := errors.New("boom")
+	if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(attempt("REF-LATE-2")); return errBoom }); !errors.Is(err, errBoom) {
+		t.Fatalf("failing Update: %v, want boom", err)
+	}
+	close(release)
+	if err := <-late; err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // from the database, then from the cache
+		if id, err := db.AttemptPayment(ctx, "REF-LATE-1"); err != nil || id != p.ID {
+			t.Errorf("AttemptPayment of the committed attempt: %q, %v; want %q", id, err, p.ID)
+		}
+		if id, err := db.AttemptPayment(ctx, "REF-LATE-2"); !errors.Is(err, payments.ErrNotFound) {
+			t.Errorf("AttemptPayment of the refused attempt: %q, %v; want ErrNotFound", id, err)
+		}
+	}
+}
+
 // TestOneProcessPerFile: a second Open of a file in use fails, naming the
 // reason; after Close the file opens again.
 func TestOneProcessPerFile(t *testing.T) {
