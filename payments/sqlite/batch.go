@@ -172,7 +172,7 @@ func (db *DB) commitBatch(batch []job) []error {
 		db.cache.failed(written)
 		return fail(wrap("commit", err))
 	}
-	if h := testHooks.committed; h != nil {
+	if h := db.hooks.committed; h != nil {
 		for _, p := range written {
 			h(p)
 		}

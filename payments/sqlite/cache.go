@@ -201,11 +201,11 @@ func (c *attemptCache) clear() {
 	c.m = nil
 }
 
-// testHooks, when set, are called at the points where the order of a
-// read, a write and the cache is decided, so that a test can hold one
-// goroutine there and run another past it. Only tests set them, before the
-// goroutines they affect start; they are nil otherwise.
-var testHooks struct {
+// hooks, when set, are called at the points where the order of a read, a
+// write and the cache is decided, so that a test can hold one goroutine
+// there and run another past it. Only tests set them, on their own DB and
+// before the goroutines they affect start; they are nil otherwise.
+type hooks struct {
 	beforeRead func(id string)          // Payment: after a miss, before the database read
 	beforeFill func(p payments.Payment) // Payment: after the database read, before fill
 	committed  func(p payments.Payment) // writer goroutine: a write committed; the cache has not learnt it yet

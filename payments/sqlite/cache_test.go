@@ -139,16 +139,6 @@ func TestPaymentCacheCoherent(t *testing.T) {
 	}
 }
 
-// setHooks sets the test hooks for one test and clears them after it
-// (before its database closes: cleanups run last first).
-func setHooks(t *testing.T, set func()) {
-	t.Helper()
-	set()
-	t.Cleanup(func() {
-		testHooks.beforeRead, testHooks.beforeFill, testHooks.committed, testHooks.returned = nil, nil, nil, nil
-	})
-}
-
 // note is an Update function that changes the payment; with fail it then
 // refuses, as a service refusing a change does.
 func note(text string, fail error) func(tx *payments.Tx) error {
@@ -172,14 +162,12 @@ func TestPaymentCacheLateWriterAfterFailedWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	held, release := make(chan struct{}), make(chan struct{})
-	setHooks(t, func() {
-		testHooks.returned = func(w payments.Payment) {
-			if w.Version == 2 {
-				close(held)
-				<-release
-			}
+	db.hooks.returned = func(w payments.Payment) {
+		if w.Version == 2 {
+			close(held)
+			<-release
 		}
-	})
+	}
 	late := make(chan error, 1)
 	go func() {
 		_, err := db.Update(ctx, p.ID, note("version 2", nil))
@@ -263,26 +251,24 @@ func readDuringCommit(t *testing.T, drop func(db *DB, y payments.Payment)) {
 	r1Held, r1Go := make(chan struct{}), make(chan struct{})
 	writeHeld, writeGo := make(chan struct{}), make(chan struct{})
 	var reads atomic.Int32
-	setHooks(t, func() {
-		testHooks.beforeRead = func(id string) {
-			if id == x.ID && reads.Add(1) == 1 {
-				close(r2Held)
-				<-r2Go
-			}
+	db.hooks.beforeRead = func(id string) {
+		if id == x.ID && reads.Add(1) == 1 {
+			close(r2Held)
+			<-r2Go
 		}
-		testHooks.beforeFill = func(p payments.Payment) {
-			if p.ID == x.ID && p.Version == 1 {
-				close(r1Held)
-				<-r1Go
-			}
+	}
+	db.hooks.beforeFill = func(p payments.Payment) {
+		if p.ID == x.ID && p.Version == 1 {
+			close(r1Held)
+			<-r1Go
 		}
-		testHooks.committed = func(p payments.Payment) {
-			if p.ID == x.ID && p.Version == 2 {
-				close(writeHeld)
-				<-writeGo
-			}
+	}
+	db.hooks.committed = func(p payments.Payment) {
+		if p.ID == x.ID && p.Version == 2 {
+			close(writeHeld)
+			<-writeGo
 		}
-	})
+	}
 	type result struct {
 		p   payments.Payment
 		err error
@@ -342,14 +328,12 @@ func TestAttemptCacheLateWriterAfterFailedWrite(t *testing.T) {
 			Status: payments.AttemptPending, CreatedAt: testNow()}
 	}
 	held, release := make(chan struct{}), make(chan struct{})
-	setHooks(t, func() {
-		testHooks.returned = func(w payments.Payment) {
-			if w.Version == 2 {
-				close(held)
-				<-release
-			}
+	db.hooks.returned = func(w payments.Payment) {
+		if w.Version == 2 {
+			close(held)
+			<-release
 		}
-	})
+	}
 	late := make(chan error, 1)
 	go func() {
 		_, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(attempt("REF-LATE-1")); return nil })

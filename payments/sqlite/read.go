@@ -16,14 +16,14 @@ func (db *DB) Payment(ctx context.Context, id string) (payments.Payment, error) 
 		return p, nil
 	}
 	epoch := db.cache.now()
-	if h := testHooks.beforeRead; h != nil {
+	if h := db.hooks.beforeRead; h != nil {
 		h(id)
 	}
 	p, err := db.readPayment(ctx, id)
 	if err != nil {
 		return p, err
 	}
-	if h := testHooks.beforeFill; h != nil {
+	if h := db.hooks.beforeFill; h != nil {
 		h(p)
 	}
 	db.cache.fill(p, epoch)

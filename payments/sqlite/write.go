@@ -158,7 +158,7 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		return stored, err
 	}
 	// The writer goroutine has given out to the payment cache (batch.go).
-	if h := testHooks.returned; h != nil {
+	if h := db.hooks.returned; h != nil {
 		h(out)
 	}
 	for _, ref := range written {
