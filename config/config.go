@@ -3,7 +3,9 @@
 package config
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -403,6 +405,34 @@ func Reveal(secrets []Secret) []string {
 	out := make([]string, len(secrets))
 	for i, s := range secrets {
 		out[i] = s.Reveal()
+	}
+	return out
+}
+
+// Keys are the keys derived from HPP_SESSION_KEY, one per use, so that no
+// two uses share a key.
+type Keys struct {
+	SocketToken  []byte // signs the checkout page's socket tokens
+	SessionHash  []byte // authenticates the session cookie
+	SessionBlock []byte // encrypts the session cookie (AES-256)
+}
+
+// Keys derives each key as HMAC-SHA256(HPP_SESSION_KEY, label).
+func (c Config) Keys() Keys {
+	key := func(label string) []byte {
+		m := hmac.New(sha256.New, []byte(c.SessionKey.Reveal()))
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	return Keys{SocketToken: key("socket-token"), SessionHash: key("session-hash"), SessionBlock: key("session-block")[:32]}
+}
+
+// WalletCurrencies maps each wallet id to its currency: the other way
+// round from Wallets, as the sandbox's simulator looks wallets up.
+func (c Config) WalletCurrencies() map[string]string {
+	out := make(map[string]string, len(c.Wallets))
+	for cur, id := range c.Wallets {
+		out[id] = cur
 	}
 	return out
 }
