@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -76,4 +77,29 @@ func mustAttempts(t *testing.T, env *paymentstest.Env, id string) []payments.Att
 		t.Fatal(err)
 	}
 	return as
+}
+
+// TestRefundNeedsLatipaysOrderID: a payment marked paid here whose order
+// Latipay does not report as paid (its query says pending) gets no order
+// id, so its refund is never sent: it fails at once, nothing is held, and
+// Latipay's ledger shows no refund.
+func TestRefundNeedsLatipaysOrderID(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	p := env.MustCreate(t, paymentstest.Input("ORDER-HOSTED"))
+	st := env.MustStart(t, p.ID, payments.MethodAlipay, payments.DevicePhone)
+	form := paymentstest.Notification(st.Attempt.Reference, "alipay", "paid", "NZD", "12.50")
+	if err := env.Svc.HandleNotification(context.Background(), form); err != nil {
+		t.Fatal(err)
+	}
+	env.WaitStatus(t, p.ID, payments.StatusPaid)
+	r, _, err := refund(env, p.ID, "1.00", "")
+	if !errors.Is(err, payments.ErrNotRefundable) || r.Status != payments.RefundFailed {
+		t.Fatalf("Refund = %+v, %v; want failed, ErrNotRefundable", r, err)
+	}
+	if got := env.MustGet(t, p.ID); got.Refunded != 0 || got.LatipayOrderID != "" {
+		t.Errorf("payment refunded %d, order id %q; want 0, none", got.Refunded, got.LatipayOrderID)
+	}
+	if tx, _ := env.Sim.Transaction(st.Attempt.Reference); tx.Refunded != "0.00" {
+		t.Errorf("Latipay refunded %s", tx.Refunded)
+	}
 }

@@ -166,9 +166,18 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replaye
 	return r, replayed, err
 }
 
+// Why a refund failed before it reached Latipay (GatewayCode 0).
+const (
+	msgNoOrderID    = "Latipay could not be asked for the order to refund; nothing was refunded"
+	msgNotPaidThere = "Latipay does not report this payment as paid; nothing was refunded"
+)
+
 // refusal is the error a failed refund is answered with.
 func refusal(r Refund) error {
-	if r.GatewayCode == 0 {
+	switch {
+	case r.GatewayCode == 0 && r.GatewayMessage == msgNotPaidThere:
+		return fmt.Errorf("%w: refund %s was not sent: %s", ErrNotRefundable, r.ID, r.GatewayMessage)
+	case r.GatewayCode == 0:
 		return fmt.Errorf("%w: refund %s was not sent: %s", ErrGatewayUnavailable, r.ID, r.GatewayMessage)
 	}
 	msg := r.GatewayMessage
@@ -212,9 +221,9 @@ func (s *Service) sendRefund(ctx context.Context, r Refund, maybeSent bool) (Ref
 			return s.stillPending(ctx, r, err)
 		}
 		// Nothing reached Latipay: free the amount and say so.
-		msg := "Latipay could not confirm the order to refund; nothing was refunded"
+		msg := msgNoOrderID
 		if errors.Is(err, ErrNotRefundable) {
-			msg = "Latipay does not report this payment as paid; nothing was refunded"
+			msg = msgNotPaidThere
 		}
 		s.log.Warn("refund not sent: the order id could not be confirmed", "payment_id", r.PaymentID, "refund_id", r.ID, "err", err)
 		return s.finishRefund(ctx, r, false, 0, msg)
