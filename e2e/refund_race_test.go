@@ -175,6 +175,7 @@ func TestRefundsAgreeWithLatipay(t *testing.T) {
 					succeeded++
 				}
 			}
+			t.Logf("answers %v; after reconciling: %d succeeded (Latipay made %d, refunded %s)", seen, succeeded, len(made), tx.Refunded)
 			if len(made) != succeeded {
 				t.Errorf("Latipay made %d refunds, our ledger has %d succeeded", len(made), succeeded)
 			}
