@@ -33,6 +33,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
@@ -127,13 +128,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	public := cfg.PublicURL.String()
-	svc, err := payments.NewService(st, gw, h, log, time.Now, rand.Reader, payments.Options{
+	svc, err := payments.NewService(failpoint.WrapStore(getenv, st), gw, h, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
 		DefaultExpiry:  cfg.PaymentWindow, Methods: methods(cfg.Methods), MerchantOrigins: cfg.MerchantOrigins,
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
-		Failpoint: payments.FailpointsFromEnv(getenv), // nil unless built with -tags failpoints
 	})
 	if err != nil {
 		return err
@@ -165,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go wh.Run(bg)
 	st.startBroker(bg)
 	announce(stdout, cfg, ln.Addr())
-	return serve(ctx, ln, app, h, log, stopBG)
+	return serve(ctx, ln, failpoint.WrapApp(getenv, app, handlers.CallbackPath), h, log, stopBG) // failpoints: test builds only
 }
 
 // gateway is Latipay (or, in the sandbox, the simulator through
