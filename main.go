@@ -29,6 +29,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
@@ -75,12 +76,12 @@ func init() {
 		{name: "serve", summary: "serve the payment pages and API (the default; configured by the environment, see README.md)"},
 		{name: "healthcheck", summary: "ask this host's own /healthz on HPP_ADDR's port (the container's HEALTHCHECK)",
 			run: func(ctx context.Context, e env, _ []string) error {
-				return handlers.HealthCheck(ctx, e.getenv("HPP_ADDR"))
+				return selfcheck.HealthCheck(ctx, e.getenv("HPP_ADDR"))
 			}},
 		{name: "selfcheck", args: "URL [baseline.json]", minArgs: 1, maxArgs: 2,
 			summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)",
 			run: func(ctx context.Context, e env, args []string) error {
-				return handlers.SelfCheckCommand(ctx, args, e.stdout)
+				return selfcheck.Command(ctx, args, e.stdout)
 			}},
 		{name: "simulator", summary: "run the Latipay simulator on its own (HPP_SIM_ADDR), for load tests",
 			run: func(ctx context.Context, e env, _ []string) error {
