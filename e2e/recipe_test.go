@@ -44,7 +44,7 @@ import (
 // as it would serve a real domain with a public certificate. A change to
 // the recipe in the README is a change to what these tests run.
 
-// recipeSection is the README section holding the recipe.
+// recipeSection is the section of e2e/README.md holding the recipe.
 const recipeSection = "## Running several instances"
 
 // recipeShopper is the loopback address the test's "shopper" and
@@ -83,7 +83,7 @@ type recipe struct {
 // and parses it.
 func recipeRead(t *testing.T) recipe {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
