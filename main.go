@@ -30,6 +30,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/metrics"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
@@ -106,7 +107,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	for _, m := range cfg.Methods {
 		methods = append(methods, payments.Method(m))
 	}
-	svc, err := payments.NewService(db, gw, h, log, time.Now, rand.Reader, payments.Options{
+	var st payments.Store = db // wrapped for the metrics when they are on
+	var gwp payments.Gateway = gw
+	var m *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		m = metrics.New(time.Now, h.Count)
+		st, gwp = m.Store(db), m.Gateway(gw)
+	}
+	svc, err := payments.NewService(st, gwp, h, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
@@ -132,7 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		TokenKey: key("socket-token"), FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
 		Ready: func(r *http.Request) error { return db.Ping(r.Context()) }, Limits: handlers.Limits{Off: cfg.RateLimitsOff, NewLimiter: sharedLimits(db, log)}}
 	secrets := config.Reveal(cfg.WebhookSecrets)
-	wh, err := webhook.New(db, webhook.Options{URL: cfg.WebhookURL, Secrets: secrets, Now: time.Now, Rand: rand.Reader,
+	wh, err := webhook.New(st, webhook.Options{URL: cfg.WebhookURL, Secrets: secrets, Now: time.Now, Rand: rand.Reader,
 		Log: log.With("component", "webhook")})
 	if err != nil {
 		return err
@@ -148,6 +156,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	if m != nil { // the sandbox's callbacks come through app too
+		app = m.Callbacks(handlers.CallbackPath, app)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("HPP_ADDR: %w", err)
@@ -161,7 +172,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := startBroker(bg, cfg.Database, db, h, log); err != nil {
 		return err
 	}
-	announce(stdout, cfg, ln.Addr())
+	if m != nil {
+		mln, err := metrics.Listen(cfg.MetricsAddr, ln.Addr().String())
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		go func() {
+			if err := m.Serve(bg, mln); err != nil {
+				log.Error("metrics", "err", err)
+			}
+		}()
+		announce(stdout, cfg, ln.Addr())
+		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
+	} else {
+		announce(stdout, cfg, ln.Addr())
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"runtime/debug"
@@ -123,5 +124,32 @@ func TestTuneGC(t *testing.T) {
 	})
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("with GOGC set: GC percent %d, want it left alone (100)", got)
+	}
+}
+
+// TestRunMetricsAddrInUse: a metrics address another process holds is a
+// start-up error naming HPP_METRICS_ADDR, and so is the public address.
+func TestRunMetricsAddrInUse(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for _, tc := range []struct{ addr, metrics string }{
+		{"127.0.0.1:0", held.Addr().String()},        // in use
+		{held.Addr().String(), held.Addr().String()}, // the public address itself
+	} {
+		err := run(ctx, []string{"hpp"}, fakeEnv(map[string]string{
+			"HPP_ADDR":         tc.addr,
+			"HPP_PUBLIC_URL":   "http://127.0.0.1:8999",
+			"HPP_DATABASE":     filepath.Join(t.TempDir(), "hpp.db"),
+			"HPP_METRICS_ADDR": tc.metrics,
+			"HPP_LOG_LEVEL":    "warn",
+		}), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "HPP_METRICS_ADDR") {
+			t.Errorf("run with HPP_ADDR=%s HPP_METRICS_ADDR=%s = %v, want an error naming HPP_METRICS_ADDR", tc.addr, tc.metrics, err)
+		}
 	}
 }

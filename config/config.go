@@ -54,6 +54,7 @@ type Config struct {
 	TrustedProxies   []string      // HPP_TRUSTED_PROXIES
 	WebhookURL       string        // HPP_WEBHOOK_URL: merchant webhook endpoint; "" sends none
 	WebhookSecrets   []Secret      // HPP_WEBHOOK_SECRET: comma-separated, current first (rotation)
+	MetricsAddr      string        // HPP_METRICS_ADDR: Prometheus metrics listener; "" for none
 	// RateLimitsOff (HPP_RATE_LIMITS=off) turns the request limits off, for
 	// load tests only: it is refused unless HPP_PUBLIC_URL is on loopback.
 	RateLimitsOff bool
@@ -173,6 +174,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if _, _, err := splitHostPort(c.Addr); err != nil {
 		bad("HPP_ADDR", "must be host:port or :port, such as :8080")
 	}
+	c.MetricsAddr = parseMetricsAddr(get("HPP_METRICS_ADDR", ""), c.Addr, bad)
 	c.MerchantLogo, c.MerchantLogoType = readLogo(get("HPP_MERCHANT_LOGO", ""), bad)
 	c.AccentColor = parseAccent(get("HPP_ACCENT_COLOR", ""), bad)
 	c.MerchantOrigins = parseOrigins(get("HPP_MERCHANT_ORIGINS", ""), c.Sandbox, bad)
@@ -309,6 +311,26 @@ func splitHostPort(addr string) (string, int, error) {
 		return "", 0, errors.New("bad port")
 	}
 	return addr[:i], p, nil
+}
+
+// parseMetricsAddr checks the metrics listener: host:port, and never the
+// public listener (the numbers are for the operator, not the internet).
+func parseMetricsAddr(v, public string, bad func(string, string, ...any)) string {
+	if v == "" {
+		return ""
+	}
+	if _, _, err := splitHostPort(v); err != nil {
+		bad("HPP_METRICS_ADDR", "must be host:port or :port, such as 127.0.0.1:9090")
+		return ""
+	}
+	host, port, _ := splitHostPort(v)
+	phost, pport, _ := splitHostPort(public)
+	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "[::]" }
+	if port != 0 && port == pport && (host == phost || wild(host) || wild(phost)) {
+		bad("HPP_METRICS_ADDR", "must not be the public address (HPP_ADDR %s); give the metrics a port of their own", public)
+		return ""
+	}
+	return v
 }
 
 func isLocal(host string) bool {
