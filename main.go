@@ -60,6 +60,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 1 && args[1] == "simulator" { // a Latipay simulator process, for load tests
 		return latipaysim.RunFromEnv(ctx, getenv, stdout, stderr)
 	}
+	if len(args) > 1 && args[1] == "check-config" { // effective settings, secrets masked; non-zero if start-up would refuse
+		return config.Check(getenv, stdout)
+	}
+	if len(args) > 1 && (args[1] == "backup" || args[1] == "restore") { // SQLite online backup, and putting one back
+		return backupCommand(ctx, args[1], args[2:], getenv, stdout)
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
@@ -204,6 +210,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	stopWait()
 	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// backupCommand is `hpp backup FILE` (a consistent copy of the SQLite
+// database, taken while the server runs) and `hpp restore FILE` (with the
+// server stopped). PostgreSQL has pg_dump.
+func backupCommand(ctx context.Context, cmd string, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		return fmt.Errorf("usage: hpp %s FILE (the database is HPP_DATABASE)", cmd)
+	}
+	database, _, err := config.Database(getenv)
+	if err != nil {
+		return err
+	}
+	if isPostgres(database) {
+		return fmt.Errorf("%s: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see the README)", cmd)
+	}
+	if cmd == "backup" {
+		if err := sqlite.Backup(ctx, database, args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "hpp: backed up %s to %s\n", database, args[0])
+		return nil
+	}
+	kept, err := sqlite.Restore(ctx, database, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "hpp: restored %s from %s\n", database, args[0])
+	if kept != "" {
+		fmt.Fprintf(stdout, "hpp: the database it replaced is kept as %s\n", kept)
 	}
 	return nil
 }

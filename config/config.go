@@ -37,7 +37,7 @@ func (s Secret) Reveal() string { return string(s) }
 type Config struct {
 	Addr             string        // HPP_ADDR
 	PublicURL        *url.URL      // HPP_PUBLIC_URL, no trailing slash
-	Database         string        // HPP_DATABASE: SQLite path (or postgres:// URL)
+	Database         string        // HPP_DATABASE or HPP_DATABASE_FILE: SQLite path (or postgres:// URL, password included)
 	APIKey           Secret        // HPP_API_KEY: merchant API bearer key
 	LinkSecret       Secret        // HPP_LINK_SECRET: signs /pay links
 	SessionKey       Secret        // HPP_SESSION_KEY: cookies and socket tokens
@@ -67,7 +67,7 @@ type Config struct {
 	SandboxCallbacks time.Duration     // HPP_SANDBOX_CALLBACK_INTERVAL
 
 	Generated []string // names of settings generated because unset (sandbox)
-	Warnings  []string // problems tolerated in sandbox mode only; run logs them
+	Warnings  []string // problems tolerated (secret files others may read); run logs them
 }
 
 // weak are values seen in documentation that must never guard real money.
@@ -75,6 +75,16 @@ var weak = map[string]bool{"111222333": true, "changeme": true, "secret": true, 
 
 // Load reads and validates every setting, reporting all problems at once.
 func Load(getenv func(string) string) (Config, error) {
+	c, errs := load(getenv)
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// load reads every setting it can and returns every problem with them:
+// Load and Check share it.
+func load(getenv func(string) string) (Config, []error) {
 	var errs []error
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
@@ -85,22 +95,22 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		return def
 	}
-	var exposed []string // *_FILE settings naming a file that group or others may read
+	var warnings []string // secretfile.go: files that group or others may read
 	secret := func(name string) Secret {
 		v, f := getenv(name), getenv(name+"_FILE")
 		if v != "" && f != "" {
 			bad(name, "set either %s or %s_FILE, not both", name, name)
 		}
 		if f != "" {
-			b, err := os.ReadFile(f)
+			fv, warning, err := readSecretFile(name+"_FILE", f)
 			if err != nil {
-				bad(name+"_FILE", "cannot read the file")
+				errs = append(errs, err)
 				return ""
 			}
-			if fi, err := os.Stat(f); err == nil && fi.Mode().Perm()&0o077 != 0 {
-				exposed = append(exposed, fmt.Sprintf("%s_FILE: the file is readable by group or others (mode %04o); chmod 600 it, or give the container secret mode 0400", name, fi.Mode().Perm()))
+			if warning != "" {
+				warnings = append(warnings, warning)
 			}
-			v = string(b)
+			v = fv
 		}
 		return Secret(strings.TrimSpace(v))
 	}
@@ -130,7 +140,6 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c := Config{
 		Addr:             get("HPP_ADDR", ":8080"),
-		Database:         get("HPP_DATABASE", "hpp.db"),
 		MerchantName:     get("HPP_MERCHANT_NAME", "Demo Shop"),
 		APIKey:           secret("HPP_API_KEY"),
 		LinkSecret:       secret("HPP_LINK_SECRET"),
@@ -144,6 +153,14 @@ func Load(getenv func(string) string) (Config, error) {
 		Wallets:          map[string]string{},
 	}
 	c.Sandbox = c.LatipayKey == ""
+	if db, warning, err := Database(getenv); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.Database = db
+		if warning != "" {
+			warnings = append(warnings, warning)
+		}
+	}
 
 	// Unset, the public URL is this machine on the port listened on, so
 	// that the sandbox's printed links work with any HPP_ADDR.
@@ -234,19 +251,8 @@ func Load(getenv func(string) string) (Config, error) {
 		strong("HPP_SESSION_KEY", c.SessionKey, true)
 		strong("HPP_LINK_SECRET", c.LinkSecret, false)
 	}
-	// Test 105: a secret others on the host can read is not a secret.
-	// Sandbox mode moves no money, so there it is only a warning.
-	for _, e := range exposed {
-		if c.Sandbox {
-			c.Warnings = append(c.Warnings, e)
-		} else {
-			errs = append(errs, errors.New(e))
-		}
-	}
-	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
-	}
-	return c, nil
+	c.Warnings = append(c.Warnings, warnings...)
+	return c, errs
 }
 
 // Currencies returns the currencies that have a wallet.
