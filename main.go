@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/term"
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
@@ -70,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(stderr, cfg.LogLevel)
 	for _, w := range cfg.Warnings {
 		log.Warn("config: " + w)
 	}
@@ -144,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
 		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
 		TokenKey: key("socket-token"), FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
-		Ready: func(r *http.Request) error { return db.Ping(r.Context()) }, Limits: handlers.Limits{Off: cfg.RateLimitsOff, NewLimiter: sharedLimits(db, log)}}
+		Ready: func(r *http.Request) error { return db.Ping(r.Context()) }, AccessLogLevel: accessLogLevel(cfg.Sandbox), Limits: handlers.Limits{Off: cfg.RateLimitsOff, NewLimiter: sharedLimits(db, log)}}
 	secrets := config.Reveal(cfg.WebhookSecrets)
 	wh, err := webhook.New(st, webhook.Options{URL: cfg.WebhookURL, Secrets: secrets, Now: time.Now, Rand: rand.Reader,
 		Log: log.With("component", "webhook")})
@@ -244,6 +245,32 @@ func backupCommand(ctx context.Context, cmd string, args []string, getenv func(s
 		fmt.Fprintf(stdout, "hpp: the database it replaced is kept as %s\n", kept)
 	}
 	return nil
+}
+
+// newLogger writes JSON lines (one object each, for a container's log
+// collector) unless w is a terminal: there, short readable lines, the
+// time of day only.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level,
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if len(groups) == 0 && a.Key == slog.TimeKey {
+					return slog.String(slog.TimeKey, a.Value.Time().Format(time.TimeOnly))
+				}
+				return a
+			}}))
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// accessLogLevel: in sandbox mode one line per request would push the
+// start-up lines (URL, API key, demo link) off a newcomer's screen, so
+// those lines are debug there (HPP_LOG_LEVEL=debug shows them).
+func accessLogLevel(sandbox bool) slog.Level {
+	if sandbox {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // store is what run needs from storage.
