@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -60,7 +61,10 @@ func freeAddr(t *testing.T) string {
 // and that no label carries the payment's id or Latipay reference.
 func TestMetricsMoveWithAPayment(t *testing.T) {
 	maddr := freeAddr(t)
-	a := startApp(t, map[string]string{"HPP_METRICS_ADDR": maddr})
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer hook.Close()
+	a := startApp(t, map[string]string{"HPP_METRICS_ADDR": maddr, "HPP_WEBHOOK_URL": hook.URL + "/hook",
+		"HPP_WEBHOOK_SECRET": strings.Repeat("w", 32)})
 
 	before, _ := scrape(t, maddr)
 	var p flowPayment
@@ -88,9 +92,11 @@ func TestMetricsMoveWithAPayment(t *testing.T) {
 	}
 
 	// The callback is counted once its answer is written, just after the
-	// commit the API showed: scrape until it is (a hang guard).
+	// commit the API showed, and the webhook worker sends the paid event
+	// on its own: scrape until both are counted (a hang guard).
 	after, body := scrape(t, maddr)
-	for end := time.Now().Add(10 * time.Second); after[`hpp_callbacks_total{outcome="accepted"}`] == before[`hpp_callbacks_total{outcome="accepted"}`] && time.Now().Before(end); {
+	moved := func(series string) bool { return after[series] > before[series] }
+	for end := time.Now().Add(15 * time.Second); !(moved(`hpp_callbacks_total{outcome="accepted"}`) && moved(`hpp_webhook_deliveries_total{state="delivered"}`)) && time.Now().Before(end); {
 		time.Sleep(20 * time.Millisecond)
 		after, body = scrape(t, maddr)
 	}
@@ -106,6 +112,9 @@ func TestMetricsMoveWithAPayment(t *testing.T) {
 		if d := delta(series); d != want {
 			t.Errorf("%s moved by %v, want %v", series, d, want)
 		}
+	}
+	if d := delta(`hpp_webhook_deliveries_total{state="delivered"}`); d < 1 {
+		t.Errorf("webhook deliveries moved by %v, want at least 1 (the paid event)", d)
 	}
 	if d := delta(`hpp_store_commit_duration_seconds_count{op="update"}`); d < 2 {
 		t.Errorf("store update commits moved by %v, want at least 2 (start, paid)", d)
