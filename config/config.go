@@ -255,6 +255,27 @@ func load(getenv func(string) string) (Config, []error) {
 	return c, errs
 }
 
+// Database returns HPP_DATABASE, or the content of HPP_DATABASE_FILE (a
+// PostgreSQL URL with its password, mounted as a secret), and a warning
+// about that file's mode if any. It is what the backup and restore
+// commands need of the configuration.
+func Database(getenv func(string) string) (database, warning string, err error) {
+	v, f := strings.TrimSpace(getenv("HPP_DATABASE")), getenv("HPP_DATABASE_FILE")
+	switch {
+	case v != "" && f != "":
+		return "", "", errors.New("HPP_DATABASE: set either HPP_DATABASE or HPP_DATABASE_FILE, not both")
+	case f != "":
+		v, warning, err = readSecretFile("HPP_DATABASE_FILE", f)
+		if err == nil && v == "" {
+			err = fmt.Errorf("HPP_DATABASE_FILE: %s is empty", f)
+		}
+		return v, warning, err
+	case v == "":
+		v = "hpp.db"
+	}
+	return v, "", nil
+}
+
 // Currencies returns the currencies that have a wallet.
 func (c Config) Currencies() []string {
 	var out []string
