@@ -19,7 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// The embedding tests (issue 8; test plan 83, 86, 91): a merchant's page on
+// The embedding tests (P0 83, 86, 91 in e2e/README.md): a merchant's page on
 // another loopback site embeds the checkout with /embed.js. The app's
 // public URL is http://127.0.0.1:<port> and the merchant pages are served
 // as http://localhost:<port>, so the two are different sites to Chromium

@@ -14,8 +14,8 @@ import (
 	"github.com/chromedp/chromedp/device"
 )
 
-// TestBrowserEmbedTopNavigation is test plan 96 in Chromium: on a phone,
-// the checkout embedded by embed.js in a cross-site iframe (sandboxed with
+// TestBrowserEmbedTopNavigation checks in Chromium that, on a phone, the
+// checkout embedded by embed.js in a cross-site iframe (sandboxed with
 // allow-top-navigation-by-user-activation) cannot move the shop's window
 // from script without a tap, and still shows the Alipay button; the tap on
 // Alipay (a hosted flow: formtarget=_top) posts the start form into the

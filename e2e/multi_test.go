@@ -404,7 +404,7 @@ func multiPair(t *testing.T, env ...string) (db string, sim *multiSim, a, b *mul
 	return db, sim, a, b
 }
 
-// TestMultiCallbackOnAPushOnB is test plan 81 end to end: Latipay's
+// TestMultiCallbackOnAPushOnB is pgbroker.TestFanOut end to end: Latipay's
 // callback reaches instance A while the shopper's socket is held by B; B
 // pushes "paid".
 func TestMultiCallbackOnAPushOnB(t *testing.T) {
@@ -423,7 +423,7 @@ func TestMultiCallbackOnAPushOnB(t *testing.T) {
 	}
 }
 
-// TestMultiDuplicateCallbacks is test plan 30 on two instances: 1,000
+// TestMultiDuplicateCallbacks is P0 30 (e2e/README.md) on two instances: 1,000
 // identical signed "paid" notifications spread over A and B in parallel
 // make exactly one transition and one outbox event, delivered as one
 // webhook; every reply is "sent" or 503, never 4xx.
@@ -515,7 +515,7 @@ func TestMultiDuplicateCallbacks(t *testing.T) {
 	}
 }
 
-// TestMultiKilledDuringReconcile is test plan 60 on two instances: A is
+// TestMultiKilledDuringReconcile runs on two instances: A is
 // killed with SIGKILL while it is querying Latipay about due attempts whose
 // callbacks never came, and delivering the webhooks of those it found paid
 // (the merchant's endpoint is slow); B finishes both. Nothing is lost
@@ -589,7 +589,7 @@ func TestMultiKilledDuringReconcile(t *testing.T) {
 	t.Logf("queries: A %d, B %d", doneByA, len(sim.queries["B"]))
 }
 
-// TestMultiListenerDropped is test plan 64 end to end: B's LISTEN
+// TestMultiListenerDropped is pgbroker.TestReconnectResync end to end: B's LISTEN
 // connection is terminated; sockets on B still receive a change made on A.
 func TestMultiListenerDropped(t *testing.T) {
 	db, sim, a, b := multiPair(t)

@@ -36,7 +36,7 @@ func (s *Server) handleEmbedScript() gin.HandlerFunc {
 // embedOrigin returns the page's embed_origin query parameter when it is
 // exactly one of the merchant's registered origins, else "". Only then
 // does the checkout post its status to the parent window, and only to
-// that origin (test plan 83).
+// that origin (P0 83 in e2e/README.md; TestEmbedOrigin).
 func (s *Server) embedOrigin(c *gin.Context) string {
 	o := c.Query("embed_origin")
 	if o != "" && slices.Contains(s.opts.MerchantOrigins, o) {

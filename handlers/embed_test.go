@@ -33,7 +33,7 @@ func TestEmbedScript(t *testing.T) {
 	}
 }
 
-// TestEmbedOrigin is test plan 83 on the server side: the page names the
+// TestEmbedOrigin is P0 83 (e2e/README.md) on the server side: the page names the
 // parent origin only when it is registered, and its links keep it.
 func TestEmbedOrigin(t *testing.T) {
 	a := newEmbedApp(t, nil, false)

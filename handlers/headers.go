@@ -9,7 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Security headers by route class (reliability-security.md, section c).
+// Security headers by route class (e2e/README.md, Security:
+// defaults shipped; golden files in testdata/headers).
 //
 // Each class's constant headers are worked out once, in canonical form,
 // and assigned straight to the response's map: Header.Set canonicalises

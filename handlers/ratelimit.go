@@ -20,8 +20,8 @@ type Rate struct {
 	Burst int           // bucket size; 0 means Limit
 }
 
-// Limits are the request limits of the server (reliability-security.md,
-// section c). A zero field takes its default from DefaultLimits; Off turns
+// Limits are the request limits of the server (e2e/README.md,
+// Security: the limits table). A zero field takes its default from DefaultLimits; Off turns
 // every limit off (load tests of other parts only).
 type Limits struct {
 	Off               bool

@@ -27,7 +27,7 @@ func backTarget(p payments.Payment) string {
 // reference, status, amount, currency, ts, sig), signed now, so the
 // status and time are those of the click. The link targets _top, so from
 // inside a frame it is a user-activated top navigation, never a script
-// redirect (test plan 95).
+// redirect (P0 95 in e2e/README.md; TestSignedBackRedirect).
 func (s *Server) handleCheckoutBack(svc interface {
 	Get(ctx context.Context, id string) (payments.Payment, error)
 }) gin.HandlerFunc {

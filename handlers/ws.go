@@ -12,7 +12,8 @@ import (
 	"github.com/latipay-hpp/hpp/payments/hub"
 )
 
-// Socket timings and limits (reliability-security.md, WebSocket defaults).
+// Socket timings and limits (the socket caps are listed in
+// e2e/README.md, Security).
 const (
 	writeWait      = 10 * time.Second
 	pongWait       = 60 * time.Second

@@ -18,7 +18,7 @@ type Flow struct {
 }
 
 // FlowFor says how method m can be paid on device d, and whether it can be
-// paid there at all (latipay-v2.md §5.1):
+// paid there at all (package latipay doc, Endpoints):
 //   - desktop: our own QR for WeChat and Alipay (merchant-hosted);
 //   - phone browser: Alipay through Latipay's page, which hands off to the
 //     Alipay app; WeChat cannot be launched from a phone browser, so we show

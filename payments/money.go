@@ -8,7 +8,7 @@ import (
 // Currency is an ISO 4217 code that a Latipay wallet can hold.
 type Currency string
 
-// The currencies Latipay wallets hold (latipay-v2.md §9).
+// The currencies Latipay wallets hold (package latipay, Currencies, amounts and times).
 const (
 	NZD Currency = "NZD"
 	AUD Currency = "AUD"

@@ -9,7 +9,8 @@ import (
 
 // schedule is how long to wait before the next query of a live attempt,
 // after n queries: every 30 s for 5 minutes, every 2 minutes to 30
-// minutes, every 15 minutes to a day, then daily to a week (test plan 49).
+// minutes, every 15 minutes to a day, then daily to a week (P0 49 in e2e/README.md;
+// TestDroppedCallbackReconciled).
 // ok is false when the attempt has been asked about long enough and needs
 // a person.
 func schedule(n int) (wait time.Duration, ok bool) {
@@ -27,7 +28,8 @@ func schedule(n int) (wait time.Duration, ok bool) {
 }
 
 // unknownGrace is how long "order not exist" from Latipay is read as "not
-// there yet" rather than "never created" (test plan 46).
+// there yet" rather than "never created" (code 201 can answer a query that reaches Latipay before the order is
+// recorded there).
 const unknownGrace = 10 * time.Minute
 
 // reconcileLease keeps other workers off an attempt while it is queried.

@@ -12,7 +12,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
-// TestOpenRedirectPayloads is test plan 10: return and cancel URLs must
+// TestOpenRedirectPayloads is P0 10 (e2e/README.md): return and cancel URLs must
 // be absolute https URLs on a registered origin. The refused payloads are
 // seeded from PayloadsAllTheThings' "Open Redirect" list.
 func TestOpenRedirectPayloads(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 
 const benchKey = "bench-api-key-0123456789abcdef"
 
-// BenchmarkSignParams signs a create-transaction request (§3.1).
+// BenchmarkSignParams signs a create-transaction request (sorted-parameters signature).
 func BenchmarkSignParams(b *testing.B) {
 	params := map[string]string{
 		"user_id": "U000334333", "wallet_id": "W000000001", "amount": "12.50", "payment_method": "wechat",
@@ -21,7 +21,7 @@ func BenchmarkSignParams(b *testing.B) {
 	}
 }
 
-// BenchmarkSignResult signs a notification's fields (§3.3).
+// BenchmarkSignResult signs a notification's fields (result signature).
 func BenchmarkSignResult(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {

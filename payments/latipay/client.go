@@ -1,16 +1,3 @@
-// Package latipay is a thin client for the Latipay v2 merchant API: it
-// creates transactions, fetches merchant-hosted QR data, queries, refunds
-// and cancels, and verifies notifications and return redirects.
-//
-// Every response is verified before it is returned: signatures are
-// checked with hmac.Equal, and the delimiter-free result signature is
-// backed by a strict grammar for each signed field. Amounts are strings
-// throughout and JSON numbers keep their literal text; the package has no
-// floating-point code. It never logs, and the API key never appears in an
-// error.
-//
-// Signing formulas, fields and error codes follow the project's Latipay
-// notes (latipay-v2.md); "§" numbers in comments refer to that document.
 package latipay
 
 import (

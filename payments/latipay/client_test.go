@@ -34,7 +34,7 @@ type fakeRequest struct {
 
 // fakeLatipay is a hand-written stand-in for Latipay's API. Each test
 // supplies respond; the fake records requests and checks their signature
-// with its own implementation of §3.1, independent of SignParams.
+// with its own implementation of the sorted-parameters signature, independent of SignParams.
 type fakeLatipay struct {
 	srv     *httptest.Server
 	respond func(w http.ResponseWriter, r fakeRequest)
@@ -90,7 +90,7 @@ func (f *fakeLatipay) last(t testing.TB) fakeRequest {
 	return f.reqs[len(f.reqs)-1]
 }
 
-// fakeSign is the fake's own §3.1 signer.
+// fakeSign is the fake's own sorted-parameters signer.
 func fakeSign(p map[string]string) string {
 	var parts []string
 	for k, v := range p {
@@ -113,7 +113,7 @@ func codeBody(code int) map[string]any {
 	return map[string]any{"code": code, "message": CodeText(code)}
 }
 
-// documentedCodes are all non-zero codes of latipay-v2.md §8 and §9.
+// documentedCodes are all non-zero codes Latipay documents (package doc, Error codes).
 var documentedCodes = []int{1, 3, 110, 201, 204, 205, 206, 207, 300, 301, 302, 303, 304, 305, 450, 454, 550, 551, 556, 558, 559, 562, 900, 901}
 
 func TestNew(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// CreateRequest is a create-transaction call (§4). Empty optional fields
+// CreateRequest is a create-transaction call (package doc, Endpoints). Empty optional fields
 // are omitted from both the JSON body and the signature.
 type CreateRequest struct {
 	WalletID          string // required; fixes the currency
@@ -36,7 +36,7 @@ func (r CreateResponse) PayURL() string {
 }
 
 // CreateTransaction calls POST {base}/v2/transaction and returns the
-// response only after checking its signature (§3.2), the host_url
+// response only after checking its signature (the create-response signature), the host_url
 // allow-list and the nonce grammar. The default deadline is 15 s.
 func (c *Client) CreateTransaction(ctx context.Context, req CreateRequest) (CreateResponse, error) {
 	params, err := c.createParams(req)

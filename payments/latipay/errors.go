@@ -77,7 +77,7 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// codeTexts holds the English descriptions of latipay-v2.md §8 and §9.
+// codeTexts holds the English descriptions Latipay documents (package doc, Error codes).
 var codeTexts = map[int]string{
 	1:   "fail",
 	3:   "data error",

@@ -106,7 +106,7 @@ func (g *Gateway) Refund(ctx context.Context, orderID string, amount int64, c pa
 	return domainError(err)
 }
 
-// refundCodeText explains Latipay's refund codes (§8, §9) to a merchant.
+// refundCodeText explains Latipay's refund codes (package doc, Error codes) to a merchant.
 var refundCodeText = map[int]string{
 	550: "the refund's parameters are wrong",
 	551: "Latipay has no such order",

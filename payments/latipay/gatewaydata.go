@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// QRData is verified merchant-hosted QR data (§5.2). Numeric fields keep
+// QRData is verified merchant-hosted QR data. Numeric fields keep
 // the literal text Latipay sent (e.g. Amount "0.02", AmountCNY "0.09").
 type QRData struct {
 	OrderID           string
@@ -27,7 +27,7 @@ type QRData struct {
 var qrPrefixes = []string{"weixin://wxpay/", "https://qr.alipay.com/"}
 
 // GatewayData fetches GET {host_url}/{nonce} for a transaction created with
-// MerchantHosted and verifies the data signature (§3.6: sorted-parameter
+// MerchantHosted and verifies the data signature (the QR-data signature: sorted-parameter
 // rule over every non-empty data field except signature, numbers as their
 // literal JSON text). r is re-checked against the host allow-list, so a
 // stored or forged CreateResponse cannot make the client fetch an
@@ -89,7 +89,7 @@ func (c *Client) decodeGatewayData(b []byte, nonce string) (QRData, error) {
 	return q, nil
 }
 
-// signedParams returns the §3.1 message (without hashing) for params; it
+// signedParams returns the sorted-parameters message (without hashing) for params; it
 // mirrors SignParams so the data signature can be verified with
 // hmac.Equal on decoded bytes.
 func signedParams(apiKey string, params map[string]string) string {

@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// qrFields are the data fields of the §5.2 example as their literal JSON.
+// qrFields are the data fields of the merchant-hosted QR data example as their literal JSON.
 func qrFields() map[string]string {
 	return map[string]string{
 		"order_id": `"20180411000011"`, "nonce": `"` + testNonce + `"`, "payment_method": `"wechat"`,
@@ -23,7 +23,7 @@ func qrFields() map[string]string {
 	}
 }
 
-// qrBody signs fields (the fake's own §3.6 over literal text) and wraps
+// qrBody signs fields (the fake's own QR-data signature over literal text) and wraps
 // them in a response; tamper runs after signing.
 func qrBody(fields map[string]string, tamper func(map[string]string)) json.RawMessage {
 	plain := map[string]string{}

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// The result signature (§3.3) concatenates five fields with no delimiter,
+// The result signature (package doc, Signatures) concatenates five fields with no delimiter,
 // so a signature over "ref|alipay|paid|NZD|1.00" also covers any other
 // split of the same bytes. Boundaries are only unambiguous if every field
 // has a strict grammar whose alphabets cannot be confused at the seams:

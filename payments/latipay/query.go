@@ -7,9 +7,9 @@ import (
 )
 
 // Query calls GET {base}/v2/transaction/{ref}?user_id=…&signature=… and
-// returns the verified result. The request is signed with Form A of §3.4
+// returns the verified result. The request is signed with Form A of the query request signature (package doc, Signatures)
 // (sorted merchant_reference, user_id and, when block is true, is_block).
-// The response signature (§3.3) is checked over amount's literal JSON text,
+// The response signature (the result signature) is checked over amount's literal JSON text,
 // and a response for any other reference is rejected with ErrBadSignature.
 // An unknown reference fails with an *APIError matching ErrOrderNotExist.
 //

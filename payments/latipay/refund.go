@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Refund calls POST {base}/refund (not under /v2, §8) for Latipay's
+// Refund calls POST {base}/refund (not under /v2; package doc, Endpoints) for Latipay's
 // orderID, refunding refundAmount (positive, exactly two decimals, at most
 // the order amount). note is sent as the free-text "reference" and is
 // omitted when empty. A nil error means Latipay answered code 0; refund

@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// SignParams returns the signature of latipay-v2.md §3.1 used by every
+// SignParams returns the sorted-parameters signature (package doc, Signatures) used by every
 // merchant-to-Latipay request: the parameters other than "signature" whose
 // value is not empty, sorted by key in byte order, joined as raw
 // (not URL-encoded) key=value pairs with "&", with apiKey appended, then
@@ -21,7 +21,7 @@ func SignParams(apiKey string, params map[string]string) string {
 }
 
 // sortedMessage joins the non-empty parameters other than "signature" as
-// sorted raw key=value pairs separated by "&" (§3.1 steps 1-4).
+// sorted raw key=value pairs separated by "&" (the sorted-parameters signature without the key).
 func sortedMessage(params map[string]string) string {
 	keys := make([]string, 0, len(params))
 	for k, v := range params {
@@ -43,7 +43,7 @@ func sortedMessage(params map[string]string) string {
 	return b.String()
 }
 
-// SignResult returns the signature of latipay-v2.md §3.3 carried by
+// SignResult returns the result signature (package doc, Signatures) carried by
 // notifications, return redirects and query responses: HMAC-SHA256 keyed by
 // apiKey over ref+method+status+currency+amount, with no separators and no
 // key appended, as lower-case hex.
@@ -55,14 +55,14 @@ func SignResult(apiKey, ref, method, status, currency, amount string) string {
 	return mac(apiKey, ref+method+status+currency+amount)
 }
 
-// SignCreateResponse returns the signature of latipay-v2.md §3.2 carried by
+// SignCreateResponse returns the create-response signature (package doc, Signatures) carried by
 // a create-transaction response: HMAC-SHA256 keyed by apiKey over
 // nonce+hostURL (nonce first), as lower-case hex.
 func SignCreateResponse(apiKey, nonce, hostURL string) string {
 	return mac(apiKey, nonce+hostURL)
 }
 
-// VerifyResult reports whether signature is the §3.3 signature of the
+// VerifyResult reports whether signature is the result signature of the
 // given fields. It hex-decodes signature and compares bytes with
 // hmac.Equal, so an upper-case copy of a valid signature verifies; an
 // empty, non-hex, odd-length or truncated one fails with ErrBadSignature.

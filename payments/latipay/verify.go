@@ -30,7 +30,7 @@ var (
 	}
 )
 
-// VerifyNotification verifies an asynchronous notification (§6). Pass the
+// VerifyNotification verifies an asynchronous notification (package latipay, Notifications and return redirects). Pass the
 // POST body only (r.PostForm after http.MaxBytesReader), never r.Form,
 // which merges the query string. A key sent more than once, an empty key,
 // a key or value with a NUL or other control character or invalid UTF-8,
@@ -45,7 +45,7 @@ func (c *Client) VerifyNotification(form url.Values) (Result, error) {
 	return c.verifyValues("notification", form)
 }
 
-// VerifyReturn verifies the query of the browser's return redirect (§12),
+// VerifyReturn verifies the query of the browser's return redirect (package doc, Notifications and return redirects),
 // whose status may also be cancel_or_fail; the field rules are those of
 // VerifyNotification otherwise. The redirect passes through the
 // shopper's browser, so even a verified result may be a replay: use it
@@ -80,7 +80,7 @@ func (c *Client) verifyValues(op string, v url.Values) (Result, error) {
 		}
 	}
 	if op == "notification" && v.Get("status") == "cancel_or_fail" {
-		// Only the browser's return redirect carries this status (§9): in
+		// Only the browser's return redirect carries this status (package doc, Statuses): in
 		// a callback it is a shopper replaying the redirect's signature.
 		return Result{}, errorf(op, ErrMalformed, "status cancel_or_fail is for return redirects only")
 	}
@@ -113,7 +113,7 @@ func (c *Client) verifyValues(op string, v url.Values) (Result, error) {
 	return r, nil
 }
 
-// verifyResult applies the field grammar, then the §3.3 signature.
+// verifyResult applies the field grammar, then the result signature.
 func (c *Client) verifyResult(op string, r Result, signature string) error {
 	if f := checkResult(r.MerchantReference, r.PaymentMethod, r.Status, r.Currency, r.Amount); f != "" {
 		return errorf(op, ErrMalformed, f)

@@ -21,7 +21,7 @@ func mustV3Client(t testing.TB) *Client {
 	return c
 }
 
-// v3Form is the documented notification example (§6), signed per V3.
+// v3Form is the documented notification example (package doc, Test vectors: V3), signed per V3.
 func v3Form() url.Values {
 	v, err := url.ParseQuery("merchant_reference=dsi39ej430sks03&order_id=2017232323345678&amount=120.00&currency=NZD&payment_method=alipay&pay_time=2017-07-07%2010%3A53%3A50&status=paid&signature=" + v3Sig)
 	if err != nil {

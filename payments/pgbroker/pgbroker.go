@@ -8,7 +8,8 @@
 // and publishes its state, so what the sockets see always comes from the
 // table. Notifications sent while the listening connection is down are
 // lost, so after every (re)connect the broker re-reads every payment the
-// hub has subscribers for (reliability-security.md A7, test plan 64).
+// hub has subscribers for (TestReconnectResync;
+// e2e TestMultiListenerDropped).
 //
 // The instance's own service still publishes to its hub directly; the
 // duplicate that arrives through the broker carries a version the socket

@@ -126,7 +126,7 @@ func receive(t *testing.T, sub *hub.Subscription, v int64, allowed ...payments.S
 	}
 }
 
-// TestFanOut is test plan 81: a change committed through one store reaches
+// TestFanOut is the store side of e2e TestMultiCallbackOnAPushOnB: a change committed through one store reaches
 // the hub of another instance's broker. A transaction that rang the bell
 // and rolled back pushes nothing.
 func TestFanOut(t *testing.T) {
@@ -155,7 +155,7 @@ func TestFanOut(t *testing.T) {
 	}
 }
 
-// TestReconnectResync is test plan 64: the listening connection is
+// TestReconnectResync is the broker side of e2e TestMultiListenerDropped: the listening connection is
 // terminated, the payment is paid while the broker is away (so its
 // notification is lost), and after reconnecting the broker re-reads the
 // watched payment and pushes its state; later changes arrive as before.

@@ -30,7 +30,7 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) payments.Store { return mustOpen(t, pgtest.Schema(t)) })
 }
 
-// TestMigrateTogether is test plan 62 on PostgreSQL: five instances opening
+// TestMigrateTogether is TestMigrateTwice's twin on PostgreSQL: five instances opening
 // one empty schema at once all succeed and the migrations run once; opening
 // again is a no-op; a schema newer than the program is refused.
 func TestMigrateTogether(t *testing.T) {

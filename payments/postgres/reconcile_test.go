@@ -50,7 +50,7 @@ func (q *queryCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q.mu.Unlock()
 }
 
-// TestReconcileTwoInstances is test plan 42 (and 34's store side) on
+// TestReconcileTwoInstances is P0 34's store side (e2e/README.md) on
 // PostgreSQL: two services, as two instances, on one database race
 // ReconcileDue over the same due attempts, repeatedly. Each attempt is
 // queried once per tick, never by both at once, and each paid attempt makes

@@ -19,7 +19,7 @@ var migrations embed.FS
 
 // migrate applies every migration not yet recorded in schema_migrations.
 // Each runs in its own IMMEDIATE transaction together with its record, so a
-// crash leaves it either wholly applied or not at all (test plan 62), and
+// crash leaves it either wholly applied or not at all (TestMigrateTwice; postgres.TestMigrateTogether), and
 // two processes opening the same file apply it once.
 func (db *DB) migrate(ctx context.Context) error {
 	if _, err := db.writer.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -39,7 +39,7 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) payments.Store { return newTestDB(t) })
 }
 
-// TestPragmas is test plan 58: every pooled connection, not only the first,
+// TestPragmas is P0 58 (e2e/README.md): every pooled connection, not only the first,
 // runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout.
 func TestPragmas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hpp.db")
@@ -124,7 +124,7 @@ func TestWriteLockHeldFromBegin(t *testing.T) {
 	}
 }
 
-// TestMigrateTwice is test plan 62 on SQLite: migrating again is a no-op,
+// TestMigrateTwice is the SQLite twin of postgres.TestMigrateTogether: migrating again is a no-op,
 // and a schema newer than the program is refused.
 func TestMigrateTwice(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hpp.db")

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// callback is the immutable content of one transaction's notification (§6).
+// callback is the immutable content of one transaction's notification (package latipay, Notifications and return redirects).
 type callback struct {
 	url      string
 	ref      string
@@ -40,7 +40,7 @@ func (s *Simulator) startCallback(t *txn) {
 }
 
 // deliver posts cb until the merchant acknowledges it or the simulator is
-// closed, waiting CallbackInterval between attempts (§6: about every 30 s,
+// closed, waiting CallbackInterval between attempts (Latipay: about every 30 s,
 // no limit). Faults are read at each attempt.
 func (s *Simulator) deliver(cb callback) {
 	defer s.wg.Done()

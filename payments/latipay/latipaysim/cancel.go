@@ -4,7 +4,7 @@ import (
 	"net/http"
 )
 
-// handleCancel serves POST /cancel (§8). JSON: user_id, merchant_reference,
+// handleCancel serves POST /cancel. JSON: user_id, merchant_reference,
 // signature. The signature may be over the sorted parameters (the stated
 // rule) or over "user_id=…&merchant_reference=…" in that order (the docs'
 // worked example, V10), each with the key appended. Codes:

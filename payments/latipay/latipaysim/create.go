@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// createResponse is the success body of POST /v2/transaction (§4.3).
+// createResponse is the success body of POST /v2/transaction.
 type createResponse struct {
 	Code      int    `json:"code"`
 	Message   string `json:"message"`
@@ -17,11 +17,11 @@ type createResponse struct {
 	Signature string `json:"signature"`
 }
 
-// handleCreate serves POST /v2/transaction (§4).
+// handleCreate serves POST /v2/transaction.
 //
 //	204 a required field is missing or empty
 //	205 unknown user_id
-//	206 wrong signature (§3.1, or the legacy §3.7 form)
+//	206 wrong signature (sorted-parameters, or the legacy create form)
 //	450 wallet_id is not one of the user's wallets
 //	207 version is not "2.0", bad amount, bad URL, or merchant_reference reused
 //	304 payment_method not enabled for the merchant
@@ -135,7 +135,7 @@ func (s *Simulator) insert(t *txn) (int, string) {
 	return 0, ""
 }
 
-// legacyCreateMessage is the pre-image of the §3.7 signature.
+// legacyCreateMessage is the pre-image of the legacy create signature (package latipay, Signatures).
 func legacyCreateMessage(p map[string]string) string {
 	return p["user_id"] + p["wallet_id"] + p["amount"] + p["payment_method"] + p["return_url"] + p["callback_url"]
 }

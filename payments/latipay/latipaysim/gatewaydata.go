@@ -13,7 +13,7 @@ import (
 	"rsc.io/qr"
 )
 
-// gatewayData is the data object of the merchant-hosted QR answer (§5.2).
+// gatewayData is the data object of the merchant-hosted QR answer.
 // Amounts are json.Number so they are written with their 2 dp literal text.
 type gatewayData struct {
 	OrderID           string      `json:"order_id"`
@@ -32,7 +32,7 @@ type gatewayData struct {
 	Signature         string      `json:"signature"`
 }
 
-// params returns the fields of d as signed by §3.6: every field but the
+// params returns the fields of d as signed by the QR-data signature: every field but the
 // signature, numbers as their literal text.
 func (d gatewayData) params() map[string]string {
 	return map[string]string{
@@ -52,7 +52,7 @@ type gatewayResponse struct {
 }
 
 // handleGatewayData serves GET /v2/merchanthosted/gatewaydata/{nonce}. A
-// nonce answers once (§4.3: single use): an unknown nonce is 207 "nonce is
+// nonce answers once (single use): an unknown nonce is 207 "nonce is
 // invalid", a second GET is 207 "nonce already used".
 func (s *Simulator) handleGatewayData(w http.ResponseWriter, r *http.Request) {
 	nonce := r.PathValue("nonce")

@@ -76,7 +76,7 @@ func hmacHex(key, msg string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// signParams signs p by hand per §3.1: sorted non-empty k=v joined by &, plus key.
+// signParams signs p by hand per the sorted-parameters rule: sorted non-empty k=v joined by &, plus key.
 func signParams(key string, p map[string]string) string {
 	var parts []string
 	for k, v := range p {

@@ -82,7 +82,7 @@ func (s *Simulator) handlePayPage(w http.ResponseWriter, r *http.Request) {
 
 // handlePayAction serves POST /pay/{nonce}: action=pay or action=fail
 // completes a pending transaction (sending its callback); then the browser
-// is sent to return_url with the signed result (§12).
+// is sent to return_url with the signed result (package latipay, Notifications and return redirects).
 func (s *Simulator) handlePayAction(w http.ResponseWriter, r *http.Request) {
 	nonce := r.PathValue("nonce")
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -114,7 +114,7 @@ func (s *Simulator) handlePayAction(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, s.returnURL(t), http.StatusSeeOther)
 }
 
-// returnURL is t.ReturnURL with the signed result query appended (§12).
+// returnURL is t.ReturnURL with the signed result query appended.
 // WeChat reports any unsuccessful end as cancel_or_fail.
 func (s *Simulator) returnURL(t Transaction) string {
 	status := t.Status

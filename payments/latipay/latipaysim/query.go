@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// blockTimeout is how long a query with is_block=1 is held at most (§7).
+// blockTimeout is how long a query with is_block=1 is held at most (package latipay, Endpoints).
 const blockTimeout = 180 * time.Second
 
-// queryResponse is the body of a successful query (§7), in the field order
+// queryResponse is the body of a successful query (package latipay, Endpoints), in the field order
 // of the captured response. Numbers keep their literal text.
 type queryResponse struct {
 	Code              int         `json:"code"`
@@ -29,7 +29,7 @@ type queryResponse struct {
 }
 
 // handleQuery serves GET /v2/transaction/{merchant_reference}?user_id=&signature=[&is_block=1].
-// Both request signatures of §3.4 are accepted: Form A (sorted parameters,
+// Both query request signatures (package latipay, Signatures) are accepted: Form A (sorted parameters,
 // is_block included when sent, plus key) and Form B (ref + user_id).
 //
 //	204 user_id or signature missing

@@ -5,8 +5,8 @@ import (
 	"net/http"
 )
 
-// handleRefund serves POST /refund (§8). JSON: user_id, order_id,
-// refund_amount, reference (optional), signature (§3.1). Codes:
+// handleRefund serves POST /refund. JSON: user_id, order_id,
+// refund_amount, reference (optional), signature (sorted-parameters). Codes:
 //
 //	550 body unreadable, user_id, order_id, refund_amount or signature
 //	    missing, or refund_amount not a 2 dp amount above zero

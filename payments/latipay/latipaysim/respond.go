@@ -10,7 +10,7 @@ import (
 // maxBody bounds every request body the simulator reads.
 const maxBody = 64 << 10
 
-// message returns the English text of a Latipay error code (§8, §9).
+// message returns the English text of a Latipay error code (package latipay, Error codes).
 func message(code int) string {
 	switch code {
 	case 1:

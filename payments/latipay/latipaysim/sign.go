@@ -9,7 +9,7 @@ import (
 )
 
 // This file is the simulator's own implementation of Latipay's signatures
-// (§3). It deliberately shares no code with the client package.
+// (package latipay, Signatures). It deliberately shares no code with the client package.
 
 // mac returns HMAC-SHA256(key, msg).
 func mac(key, msg string) []byte {
@@ -21,7 +21,7 @@ func mac(key, msg string) []byte {
 // sign returns the lower-case hex HMAC-SHA256(key, msg).
 func sign(key, msg string) string { return hex.EncodeToString(mac(key, msg)) }
 
-// sortedMessage builds the §3.1 pre-image without the key: every parameter
+// sortedMessage builds the sorted-parameters pre-image without the key: every parameter
 // except signature, empty values dropped, keys in byte order, raw values
 // joined as k=v with &.
 func sortedMessage(params map[string]string) string {
@@ -44,17 +44,17 @@ func sortedMessage(params map[string]string) string {
 	return b.String()
 }
 
-// signSorted is the §3.1 signature: the sorted message with the key appended.
+// signSorted is the sorted-parameters signature: the sorted message with the key appended.
 func signSorted(key string, params map[string]string) string {
 	return sign(key, sortedMessage(params)+key)
 }
 
-// signResult is the §3.3 signature of callbacks, redirects and queries.
+// signResult is the result signature of callbacks, redirects and queries.
 func signResult(key, ref, method, status, currency, amount string) string {
 	return sign(key, ref+method+status+currency+amount)
 }
 
-// signCreateResponse is the §3.2 signature of the create response.
+// signCreateResponse is the create-response signature of the create response.
 func signCreateResponse(key, nonce, hostURL string) string {
 	return sign(key, nonce+hostURL)
 }

@@ -15,21 +15,22 @@
 //
 // Routes, relative to the path of Options.BaseURL:
 //
-//	POST /v2/transaction                          create (§4)
-//	GET  /pay/{nonce}, POST /pay/{nonce}          hosted payment page (§5.1)
-//	GET  /v2/merchanthosted/gatewaydata/{nonce}   merchant-hosted QR data (§5.2)
-//	GET  /v2/transaction/{merchant_reference}     query, optional is_block=1 (§7)
-//	POST /refund                                  refund (§8)
-//	POST /cancel                                  cancel (§8)
+//	POST /v2/transaction                          create
+//	GET  /pay/{nonce}, POST /pay/{nonce}          hosted payment page
+//	GET  /v2/merchanthosted/gatewaydata/{nonce}   merchant-hosted QR data
+//	GET  /v2/transaction/{merchant_reference}     query, optional is_block=1
+//	POST /refund                                  refund
+//	POST /cancel                                  cancel
 //	POST /simulate                                control: complete a transaction
 //	GET  /ledger                                  control: ledger snapshot
 //	GET  /faults, POST /faults                    control: read or replace faults
 //
-// Choices where the spec is silent (section numbers refer to latipay-v2.md):
+// Choices where the documentation is silent (the protocol itself is in the
+// latipay package doc):
 //
 //   - A merchant_reference is unique across the whole simulator, because the
 //     controls address a transaction by reference alone; reuse is code 207
-//     "merchant_reference already used" (§10 leaves the code open).
+//     "merchant_reference already used" (Latipay documents no code for it).
 //   - The create signature is checked right after the user is found, before
 //     wallet, version, amount and method, so an unsigned caller learns nothing
 //     about a merchant's wallets.

@@ -139,7 +139,7 @@ func (s *Simulator) seedOrderIDs() error {
 }
 
 // newOrderID returns YYYYMMDD (UTC+8) plus an 8-digit sequence, the format of
-// real order ids (§9). The caller holds mu.
+// real order ids (package latipay, Currencies, amounts and times). The caller holds mu.
 func (s *Simulator) newOrderID(now time.Time) string {
 	s.st.seq = (s.st.seq + 1) % 100_000_000
 	return now.In(chinaTime).Format("20060102") + fmt.Sprintf("%08d", s.st.seq)
@@ -178,5 +178,5 @@ type cryptoRand struct{}
 
 func (cryptoRand) Read(p []byte) (int, error) { return rand.Read(p) }
 
-// chinaTime is UTC+8, the zone of pay_time and order id dates (§9).
+// chinaTime is UTC+8, the zone of pay_time and order id dates (package latipay, Currencies, amounts and times).
 var chinaTime = time.FixedZone("UTC+8", 8*60*60)
