@@ -159,7 +159,7 @@ func pages() map[string]templ.Component {
 		BackURL: "https://shop.example.com/done", StatusURL: "/s", PanelURL: "/p", SocketURL: "/w",
 		Methods:   []Method{{Value: "wechat", Mark: "/w.svg"}, {Value: "alipay", Hosted: true, Mark: "/a.svg"}, {Value: "upi_upop", Hosted: true}},
 		CancelURL: "/checkout/pay_x/cancel", Refunded: Money{Minor: 500, Currency: "NZD", Exponent: 2},
-		Receipt:   Receipt{Method: "wechat", PaidAt: "2026-03-01T01:05:00Z", PaidAtText: "2026-03-01 01:05 UTC", OrderID: "2026030100001"}}
+		Receipt: Receipt{Method: "wechat", PaidAt: "2026-03-01T01:05:00Z", PaidAtText: "2026-03-01 01:05 UTC", OrderID: "2026030100001"}}
 	with := func(f func(c *Checkout)) Checkout {
 		c := base
 		f(&c)

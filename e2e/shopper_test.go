@@ -1,0 +1,149 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The shopper's-trust suite: what a shopper sees at first sight, measured
+// in Chromium against the built binary in sandbox mode, in the three
+// languages, with axe-core on every page it visits. Screenshots of each
+// state and language go to e2e/screenshots (ignored by git).
+
+// shopperFirstScreen reports whether the page fits the viewport without
+// scrolling, with the figures for the message.
+const shopperFirstScreen = `(() => [document.scrollingElement.scrollHeight, innerHeight])()`
+
+// shopperPhone is a 390x844 phone at three device pixels per CSS pixel,
+// with an iPhone's User-Agent.
+func shopperPhone() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := userAgent(a11yPhoneUA)(ctx, tg); err != nil {
+			return err
+		}
+		_, err := chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch)(ctx, tg)
+		return err
+	})
+}
+
+// bottomOf is the bottom edge of a data-testid's element in CSS pixels.
+func bottomOf(id string) string {
+	return fmt.Sprintf(`document.querySelector('[data-testid=%q]').getBoundingClientRect().bottom`, id)
+}
+
+// TestBrowserShopperTrust: on a 390x844 phone the choosing screen needs no
+// scrolling in sandbox mode and shows both wallets' distinct marks; money
+// reads per language; the same-phone WeChat helper has the QR, the save
+// button and the countdown on the first screen; on a desktop the order
+// sits beside the payment and the QR is drawn at a whole number of device
+// pixels per module; "Cancel and return" cancels and lands on the shop's
+// cancel_url; an unknown path says the page does not exist.
+func TestBrowserShopperTrust(t *testing.T) {
+	axe, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := browserStartApp(t)
+	b := browserNew(t, app)
+	check := func(name, lang string) {
+		t.Helper()
+		for _, v := range a11yAxe(t, b, string(axe)) {
+			t.Errorf("%s in %s: axe: %s", name, lang, v)
+		}
+		b.screenshot(t, "shopper-"+name+"-"+lang, false)
+	}
+	wantAmount := map[string]string{"en": "NZ$ 1,234.50", "zh-Hans": "NZ$ 1,234.50", "zh-Hant": "NZ$ 1,234.50"}
+	big := app.createPayment(t, map[string]any{"amount": "1234.50"})
+	for _, lang := range a11yLangs {
+		b.do(t, 15*time.Second, shopperPhone(), chromedp.Navigate(big.CheckoutURL+"?lang="+lang),
+			chromedp.WaitVisible(testid("method-alipay")))
+		if f := browserEval[[]float64](t, b, shopperFirstScreen); f[0] > f[1] {
+			t.Errorf("phone choosing screen in %s scrolls: scrollHeight %v > innerHeight %v", lang, f[0], f[1])
+		}
+		if got := b.text(t, fmt.Sprintf(sel, "amount")); got != wantAmount[lang] {
+			t.Errorf("amount in %s = %q, want %q", lang, got, wantAmount[lang])
+		}
+		const marks = `['wechat','alipay'].map(m => { const i = document.querySelector('[data-testid="mark-'+m+'"]');
+			return i && i.complete && i.naturalWidth > 0 ? i.getAttribute('src') : ''; })`
+		if m := browserEval[[]string](t, b, marks); m[0] == "" || m[1] == "" || m[0] == m[1] {
+			t.Errorf("wallet marks in %s = %q, want two distinct loaded images", lang, m)
+		}
+		check("phone-choose", lang)
+	}
+
+	same := app.createPayment(t, nil)
+	b.do(t, 20*time.Second, shopperPhone(), chromedp.Navigate(same.CheckoutURL),
+		chromedp.Click(testid("method-wechat")), chromedp.WaitVisible(testid("samephone-helper")))
+	inner := browserEval[float64](t, b, `innerHeight`)
+	for _, id := range []string{"qr", "save-qr", "countdown"} {
+		if bottom := browserEval[float64](t, b, bottomOf(id)); bottom > inner {
+			t.Errorf("same-phone helper: %s ends at %v px, below the first screen (%v px)", id, bottom, inner)
+		}
+	}
+	check("phone-samephone", "en")
+
+	withCancel := app.createPayment(t, map[string]any{"cancel_url": app.URL + "/shop/cart"})
+	b.do(t, 15*time.Second, chromedp.EmulateReset(), chromedp.EmulateViewport(1280, 900))
+	b.chooseWeChatQR(t, withCancel.CheckoutURL)
+	const geometry = `(() => { const i = document.querySelector('[data-testid="qr"]'); const r = i.getBoundingClientRect();
+		return [r.width, r.height, i.naturalWidth, +i.getAttribute('data-modules'), devicePixelRatio]; })()`
+	g := browserEval[[]float64](t, b, geometry)
+	if w, h, nat, mods, dpr := g[0], g[1], g[2], g[3], g[4]; w != nat || h != nat || mods == 0 ||
+		w/mods != float64(int(w/mods)) || w*dpr/mods != float64(int(w*dpr/mods)) {
+		t.Errorf("QR shown %vx%v CSS px, drawn %v px, %v modules at DPR %v: want drawn at the size shown, whole pixels per module", w, h, nat, mods, dpr)
+	}
+	const columns = `(() => { const o = document.querySelector('.order').getBoundingClientRect(),
+		p = document.getElementById('panel').getBoundingClientRect(); return p.left >= o.right && p.top < o.bottom; })()`
+	if !browserEval[bool](t, b, columns) {
+		t.Error("desktop: the order summary is not beside the payment")
+	}
+	for _, lang := range a11yLangs {
+		b.do(t, 15*time.Second, chromedp.Navigate(withCancel.CheckoutURL+"?lang="+lang), chromedp.WaitVisible(testid("qr")))
+		check("desktop-qr", lang)
+	}
+	b.do(t, 15*time.Second, chromedp.Navigate(withCancel.CheckoutURL+"?lang=en"), chromedp.WaitVisible(testid("cancel")))
+	if got := b.text(t, fmt.Sprintf(sel, "cancel")); got != "Cancel and return to Kiwi Tea Co" {
+		t.Errorf("cancel link = %q", got)
+	}
+	b.do(t, 15*time.Second, chromedp.Click(testid("cancel")), chromedp.WaitVisible(testid("error")))
+	if loc := browserEval[string](t, b, `location.pathname + location.search`); !strings.HasPrefix(loc, "/shop/cart?") || !strings.Contains(loc, "status=canceled") {
+		t.Errorf("after cancel the shopper is at %q, want the cancel_url with status=canceled", loc)
+	}
+	// /shop/cart is no route of ours: the shopper sees the unknown path page.
+	if got := b.text(t, fmt.Sprintf(sel, "error")); !strings.Contains(got, "does not exist") || strings.Contains(got, "payment") {
+		t.Errorf("unknown path page says %q", got)
+	}
+	if got := app.payment(t, withCancel.ID).Status; got != "canceled" {
+		t.Errorf("after cancel the payment is %q, want canceled", got)
+	}
+	want := map[string]string{"en": "canceled", "zh-Hans": "已取消", "zh-Hant": "已取消"}
+	for _, lang := range a11yLangs {
+		b.do(t, 15*time.Second, chromedp.Navigate(withCancel.CheckoutURL+"?lang="+lang), chromedp.WaitVisible(testid("screen-text")))
+		if got := b.text(t, fmt.Sprintf(sel, "screen-text")); !strings.Contains(got, want[lang]) {
+			t.Errorf("canceled page in %s says %q", lang, got)
+		}
+		check("canceled", lang)
+		b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/no/such/page?lang="+lang), chromedp.WaitVisible(testid("error")))
+		check("unknown-path", lang)
+	}
+
+	paid := app.createPayment(t, nil)
+	b.chooseWeChatQR(t, paid.CheckoutURL)
+	app.simulate(t, b.qrReference(t), "paid")
+	b.waitStatus(t, "paid", 5*time.Second)
+	for _, lang := range a11yLangs {
+		b.do(t, 15*time.Second, chromedp.Navigate(paid.CheckoutURL+"?lang="+lang), chromedp.WaitVisible(testid("receipt")))
+		for _, id := range []string{"receipt-amount", "receipt-method", "receipt-time", "receipt-order", "receipt-cny", "receipt-rate"} {
+			if strings.TrimSpace(b.text(t, fmt.Sprintf(sel, id))) == "" {
+				t.Errorf("paid page in %s: no %s", lang, id)
+			}
+		}
+		check("paid", lang)
+	}
+}
