@@ -3,7 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +148,65 @@ func TestBrowserShopperTrust(t *testing.T) {
 			}
 		}
 		check("paid", lang)
+	}
+}
+
+// TestREADMELinkRecipe runs the README's signed-link recipe as a newcomer
+// would on a fresh sandbox: with the link secret `go run .` printed, the
+// link it echoes opens a checkout.
+func TestREADMELinkRecipe(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(readme), "\n### Signed payment links")
+	if !ok {
+		t.Fatal(`README.md has no "### Signed payment links" section`)
+	}
+	_, block, ok := strings.Cut(sec, "```sh\n")
+	block, _, closed := strings.Cut(block, "```")
+	if !ok || !closed {
+		t.Fatal("the signed links section has no ```sh block")
+	}
+	a := startApp(t, nil) // the sandbox makes up its own link secret
+	secret := a.printed(t, "sandbox link secret (HPP_LINK_SECRET, signs /pay links): ", "")
+	// The recipe's sandbox URL, plain or escaped, becomes this app's.
+	script := strings.NewReplacer("http://localhost:8080", a.URL,
+		url.QueryEscape("http://localhost:8080"), url.QueryEscape(a.URL)).Replace(block)
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd.Env = append(os.Environ(), "HPP_LINK_SECRET="+secret)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the README recipe failed: %v\n%s", err, block)
+	}
+	link := strings.TrimSpace(string(out))
+	resp, err := a.client.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/checkout/pay_") {
+		t.Errorf("GET %s = %d Location %q, want a 303 to a checkout page", link, resp.StatusCode, loc)
+	}
+}
+
+// TestREADMEGoVersion: the Go version the README asks for is go.mod's.
+func TestREADMEGoVersion(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want string
+	for _, l := range strings.Split(string(mod), "\n") {
+		if v, ok := strings.CutPrefix(l, "go "); ok {
+			want = strings.TrimSpace(v)
+		}
+	}
+	if want == "" || !strings.Contains(string(readme), "Needs **Go "+want+"** or newer") {
+		t.Errorf("README.md does not ask for go.mod's Go %q (\"Needs **Go %s** or newer\")", want, want)
 	}
 }

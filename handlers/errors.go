@@ -114,7 +114,9 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	c.Abort()
 }
 
+// joinProblems lists every problem. Each starts with the field's name as
+// the API spells it ("return_url", never "Return_url"), so the first
+// letter is left as it is.
 func joinProblems(p []string) string {
-	msg := strings.Join(p, "; ") + "."
-	return strings.ToUpper(msg[:1]) + msg[1:]
+	return strings.Join(p, "; ") + "."
 }

@@ -162,3 +162,23 @@ func TestQRImageGeometry(t *testing.T) {
 		t.Errorf("first dark pixel on the diagonal at %d, want the quiet zone's end %d (4 modules of %d px)", first, 4*scale, scale)
 	}
 }
+
+// TestAPIURLMessages: a refused return_url or cancel_url says what applies,
+// with the field spelled as the API spells it: plain http is refused for
+// being http (whether or not origins are configured), and an unlisted
+// origin names the origins and the setting that lists them.
+func TestAPIURLMessages(t *testing.T) {
+	open := newTestApp(t) // no merchant origins configured
+	w := open.api(t, "POST", "/api/v1/payments", strings.Replace(createBody, "https://shop.example.com/done", "http://shop.example.com/done", 1), nil)
+	msg := w.Body.String()
+	if w.Code != http.StatusBadRequest || !strings.Contains(msg, `"return_url must use https."`) || strings.Contains(msg, "origin") {
+		t.Errorf("http return_url without origins = %d %s, want only that it must use https", w.Code, msg)
+	}
+	listed := newEmbedApp(t, nil, false)
+	w = listed.api(t, "POST", "/api/v1/payments", strings.Replace(cancelBody, "https://shop.example.com/cart", "https://other.example/cart", 1), nil)
+	msg = w.Body.String()
+	if w.Code != http.StatusBadRequest || !strings.Contains(msg, `cancel_url is on https://other.example`) ||
+		!strings.Contains(msg, "HPP_MERCHANT_ORIGINS") || strings.Contains(msg, "Cancel_url") {
+		t.Errorf("unlisted cancel_url = %d %s, want the origin, the origins and HPP_MERCHANT_ORIGINS", w.Code, msg)
+	}
+}
