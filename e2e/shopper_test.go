@@ -147,6 +147,11 @@ func TestBrowserShopperTrust(t *testing.T) {
 				t.Errorf("paid page in %s: no %s", lang, id)
 			}
 		}
+		// The time paid stays a date and time: the countdown script must
+		// not take it for the countdown.
+		if got := b.text(t, fmt.Sprintf(sel, "receipt-time")); !strings.HasSuffix(got, " UTC") || len(got) < len("2006-01-02 15:04 UTC") {
+			t.Errorf("paid page in %s: time paid reads %q, want 2006-01-02 15:04 UTC", lang, got)
+		}
 		check("paid", lang)
 	}
 }
