@@ -30,11 +30,13 @@ import (
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/metrics"
+	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
@@ -76,12 +78,12 @@ func init() {
 		{name: "serve", summary: "serve the payment pages and API (the default; configured by the environment, see README.md)"},
 		{name: "healthcheck", summary: "ask this host's own /healthz on HPP_ADDR's port (the container's HEALTHCHECK)",
 			run: func(ctx context.Context, e env, _ []string) error {
-				return handlers.HealthCheck(ctx, e.getenv("HPP_ADDR"))
+				return selfcheck.HealthCheck(ctx, e.getenv("HPP_ADDR"))
 			}},
 		{name: "selfcheck", args: "URL [baseline.json]", minArgs: 1, maxArgs: 2,
 			summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)",
 			run: func(ctx context.Context, e env, args []string) error {
-				return handlers.SelfCheckCommand(ctx, args, e.stdout)
+				return selfcheck.Command(ctx, args, e.stdout)
 			}},
 		{name: "simulator", summary: "run the Latipay simulator on its own (HPP_SIM_ADDR), for load tests",
 			run: func(ctx context.Context, e env, _ []string) error {
@@ -148,13 +150,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		m = metrics.New(time.Now, h.Count)
 		ps, pg = m.Store(st.store), m.Gateway(gw)
 	}
-	svc, err := payments.NewService(ps, pg, h, log, time.Now, rand.Reader, payments.Options{
+	svc, err := payments.NewService(failpoint.WrapStore(getenv, ps), pg, h, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
 		DefaultExpiry:  cfg.PaymentWindow, Methods: methods(cfg.Methods), MerchantOrigins: cfg.MerchantOrigins,
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
-		Failpoint: payments.FailpointsFromEnv(getenv), // nil unless built with -tags failpoints
 	})
 	if err != nil {
 		return err
@@ -205,7 +206,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}()
 		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
 	}
-	return serve(ctx, ln, app, h, log, stopBG)
+	return serve(ctx, ln, failpoint.WrapApp(getenv, app, handlers.CallbackPath), h, log, stopBG) // failpoints: test builds only
 }
 
 // gateway is Latipay (or, in the sandbox, the simulator through
