@@ -8,7 +8,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/handlers/serve"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
@@ -51,7 +51,11 @@ func main() {
 // ends (after a graceful shutdown) or on a start-up error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 1 && args[1] == "healthcheck" { // the container's HEALTHCHECK (no shell or curl in the image)
-		return handlers.HealthCheck(ctx, getenv("HPP_ADDR"))
+		cfg, err := config.Load(getenv) // the address, and whether it speaks TLS
+		if err != nil {
+			return err
+		}
+		return handlers.HealthCheck(ctx, cfg.Addr, cfg.TLS.Mode != config.TLSOff)
 	}
 	if len(args) > 1 && args[1] == "selfcheck" { // page integrity check (PCI DSS 11.6.1)
 		return handlers.SelfCheckCommand(ctx, args[2:], stdout)
@@ -148,24 +152,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	t := cfg.TLS
+	srv, err := serve.Start(ctx, serve.Options{Mode: serve.Mode(t.Mode), Addr: cfg.Addr, HTTPAddr: t.HTTPAddr, PublicURL: cfg.PublicURL,
+		ACMEEmail: t.ACMEEmail, ACMEDirectory: t.ACMEDirectory, ACMECARoot: t.ACMECARoot, ACMEStorage: t.ACMEStorage, ACMECheck: t.ACMECheck,
+		CertFile: t.CertFile, KeyFile: t.KeyFile, Log: log}, app)
 	if err != nil {
-		return fmt.Errorf("HPP_ADDR: %w", err)
+		return err
 	}
-	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go svc.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
 	go wh.Run(bg)
 	if err := startBroker(bg, cfg.Database, db, h, log); err != nil {
+		_ = srv.Shutdown(context.Background())
 		return err
 	}
-	announce(stdout, cfg, ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	announce(stdout, cfg, srv.Addr())
 	select {
-	case err := <-errc:
+	case err := <-srv.Err():
 		return err
 	case <-ctx.Done():
 	}
@@ -176,7 +180,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	wait, stopWait := context.WithTimeout(shut, 3*time.Second)
 	_ = h.Wait(wait) // let each socket write its close frame before the process ends
 	stopWait()
-	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := srv.Shutdown(shut); err != nil {
 		return err
 	}
 	return nil

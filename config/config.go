@@ -57,6 +57,7 @@ type Config struct {
 	// RateLimitsOff (HPP_RATE_LIMITS=off) turns the request limits off, for
 	// load tests only: it is refused unless HPP_PUBLIC_URL is on loopback.
 	RateLimitsOff bool
+	TLS           TLS // HPP_TLS and the settings beside it (tls.go)
 
 	Sandbox          bool // on exactly when LATIPAY_API_KEY is unset
 	LatipayURL       string
@@ -159,6 +160,10 @@ func Load(getenv func(string) string) (Config, error) {
 		if !c.Sandbox && u.Scheme != "https" && !isLocal(u.Hostname()) {
 			bad("HPP_PUBLIC_URL", "must use https when taking real payments")
 		}
+	}
+	c.TLS = parseTLS(get, c.PublicURL, c.Database, bad)
+	if c.TLS.Mode != TLSOff && get("HPP_ADDR", "") == "" {
+		c.Addr = ":443"
 	}
 	switch get("HPP_RATE_LIMITS", "on") {
 	case "on":
