@@ -16,10 +16,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -76,7 +78,7 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 	}
 	s := &Server{errc: make(chan error, 2), stop: func() {}}
 	s.app = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
-		ErrorLog: slog.NewLogLogger(o.Log.Handler(), slog.LevelWarn)}
+		ErrorLog: errorLog(o.Log)}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("HPP_ADDR: %w", err)
@@ -176,6 +178,25 @@ func redirectTo(public *url.URL) http.Handler {
 		http.Redirect(w, r, base+r.URL.RequestURI(), code)
 	})
 }
+
+// errorLog takes http.Server's own messages at warn, but failed TLS
+// handshakes (scanners, clients that give up, and the name-less probes
+// every public port gets) at debug: they are noise, not faults.
+func errorLog(l *slog.Logger) *log.Logger {
+	return log.New(writerFunc(func(p []byte) (int, error) {
+		msg := strings.TrimSpace(string(p))
+		lv := slog.LevelWarn
+		if strings.HasPrefix(msg, "http: TLS handshake error") {
+			lv = slog.LevelDebug
+		}
+		l.Log(context.Background(), lv, msg)
+		return len(p), nil
+	}), "", 0)
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func port(ln net.Listener) int {
 	if ln == nil {
