@@ -72,6 +72,9 @@ func TestTLSACMEPebble(t *testing.T) {
 	// Renewal: a new certificate is served while the first is still valid.
 	for {
 		leaf, err := tlsLeaf(t, appAddr, ca.Roots)
+		if err != nil && time.Now().After(first.NotAfter) {
+			t.Fatalf("no renewal before the first certificate expired at %s: %v\n%s", first.NotAfter, err, tail(a.Logs(), 4000))
+		}
 		if err != nil {
 			t.Fatalf("handshake: %v", err)
 		}

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -126,6 +127,17 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 	tc.MinVersion = tls.VersionTLS12
 	tc.NextProtos = append([]string{"h2", "http/1.1"}, tc.NextProtos...)
 	s.app.TLSConfig = tc
+	// The TLS listener serves from here on for TLS-ALPN-01, and a stored
+	// certificate may already complete handshakes; the app answers 503
+	// until Start has decided it has a certificate to serve.
+	var ready atomic.Bool
+	s.app.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ready.Load() {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 	go s.serve(s.app, tls.NewListener(ln, tc))
 	if pl != nil {
 		s.plain = &http.Server{Handler: redirect, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
@@ -138,6 +150,7 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 			return nil, err
 		}
 	}
+	ready.Store(true)
 	return s, nil
 }
 
