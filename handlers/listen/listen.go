@@ -1,4 +1,4 @@
-// Package serve owns the app's listeners and their TLS: plain HTTP when a
+// Package listen owns the app's listeners and their TLS: plain HTTP when a
 // proxy in front terminates TLS; HTTPS with a certificate obtained and
 // renewed from an ACME CA (certmagic), or with the operator's certificate
 // files, reloaded when they change. With TLS on, a plain-HTTP listener
@@ -9,7 +9,7 @@
 // Start-up errors name the setting at fault (HPP_ADDR, HPP_HTTP_ADDR,
 // HPP_TLS_CERT_FILE, HPP_TLS_KEY_FILE, HPP_ACME_DIRECTORY), so that an
 // operator reading one line knows what to change.
-package serve
+package listen
 
 import (
 	"context"
