@@ -31,11 +31,13 @@ import (
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/handlers/listen"
+	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/metrics"
+	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
@@ -81,12 +83,12 @@ func init() {
 				if err != nil {
 					return err
 				}
-				return handlers.HealthCheck(ctx, cfg.Addr, cfg.TLS.Mode != config.TLSOff)
+				return selfcheck.HealthCheck(ctx, cfg.Addr, cfg.TLS.Mode != config.TLSOff)
 			}},
 		{name: "selfcheck", args: "URL [baseline.json]", minArgs: 1, maxArgs: 2,
 			summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)",
 			run: func(ctx context.Context, e env, args []string) error {
-				return handlers.SelfCheckCommand(ctx, args, e.stdout)
+				return selfcheck.Command(ctx, args, e.stdout)
 			}},
 		{name: "simulator", summary: "run the Latipay simulator on its own (HPP_SIM_ADDR), for load tests",
 			run: func(ctx context.Context, e env, _ []string) error {
@@ -153,13 +155,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		m = metrics.New(time.Now, h.Count)
 		ps, pg = m.Store(st.store), m.Gateway(gw)
 	}
-	svc, err := payments.NewService(ps, pg, h, log, time.Now, rand.Reader, payments.Options{
+	svc, err := payments.NewService(failpoint.WrapStore(getenv, ps), pg, h, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
 		DefaultExpiry:  cfg.PaymentWindow, Methods: methods(cfg.Methods), MerchantOrigins: cfg.MerchantOrigins,
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
-		Failpoint: payments.FailpointsFromEnv(getenv), // nil unless built with -tags failpoints
 	})
 	if err != nil {
 		return err
@@ -185,7 +186,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if m != nil { // the sandbox's callbacks come through app too
 		app = m.Callbacks(handlers.CallbackPath, app)
 	}
-	srv, err := listen.Start(ctx, listenOptions(cfg, log), app)
+	srv, err := listen.Start(ctx, listenOptions(cfg, log), failpoint.WrapApp(getenv, app, handlers.CallbackPath)) // failpoints: test builds only
 	if err != nil {
 		return err
 	}
