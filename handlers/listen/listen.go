@@ -9,6 +9,9 @@
 // Start-up errors name the setting at fault (HPP_ADDR, HPP_HTTP_ADDR,
 // HPP_TLS_CERT_FILE, HPP_TLS_KEY_FILE, HPP_ACME_DIRECTORY), so that an
 // operator reading one line knows what to change.
+//
+// It imports nothing of this module (run copies its Options from config),
+// so the listeners change here and the settings in config/tls.go.
 package listen
 
 import (
