@@ -90,6 +90,9 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		var re *payments.RefundError
 		if errors.As(err, &re) {
 			body["message"], body["latipay_code"] = "Latipay refused the refund: "+re.Message+".", re.Code
+			if re.RefundID != "" {
+				body["refund_id"] = re.RefundID
+			}
 		}
 		if !known {
 			body["request_id"] = requestID(c)
