@@ -1,5 +1,13 @@
 // Package config reads the environment once into a typed Config. It is the
 // only code that reads the environment; run passes each part on.
+//
+// Settings are read by section (server, merchant, Latipay, sandbox, limits),
+// each by a small typed reader in config.go; every problem is reported at
+// once, and secrets are the Secret type, which never prints. Secrets may
+// come from X_FILE (secretfile.go); TLS settings are in tls.go; check.go is
+// hpp check-config. It imports only the standard library. To add a
+// setting: a field, its reader in the section's function, a row in the
+// README's configuration table, and a test beside the others here.
 package config
 
 import (

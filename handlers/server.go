@@ -1,6 +1,16 @@
 // Package handlers is the HTTP layer: the gin engine, every route, the
 // error funnel, security headers, the websocket and the QR images.
 // Handlers parse, call the payments service, fill a view model and render.
+//
+// It imports payments (the domain), payments/hub and payments/webhook (for
+// their types), views and static; never a storage package, the Latipay
+// client or the simulator, which run wires in. Every route is in
+// routes.go; the error funnel (domain error to status and message) is
+// errors.go; headers by route class are headers.go; sessions are
+// session.go; the socket is ws.go; request limits are ratelimit.go. One
+// area of the site is one file (checkout.go, callback.go, api_*.go,
+// embed.go, redirect.go), each handler a maker that returns a
+// gin.HandlerFunc and names its route in its comment.
 package handlers
 
 import (

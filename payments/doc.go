@@ -5,4 +5,14 @@
 // It imports nothing from this module. Adapters (the Latipay client, the
 // SQLite and PostgreSQL stores, the event hub) live in subpackages and
 // import this package for its types.
+//
+// Where to change what: the transition table is status.go; notifications
+// and return redirects end in the one idempotent apply (apply.go); creating
+// and reading payments is service.go, starting an attempt at Latipay
+// start.go (and a new QR refresh.go), the reconciler reconcile.go, refunds
+// refund.go, cancels cancel.go, which device pays how flow.go; money is
+// money.go,
+// errors.go holds the sentinels the HTTP error funnel maps; ports.go
+// declares Store, Gateway and Publisher. A change to a port is a change to
+// every adapter and to the contract suite in payments/storetest.
 package payments

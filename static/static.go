@@ -1,5 +1,10 @@
 // Package static holds the CSS and JavaScript of the pages, embedded in the
 // binary, and serves them under content-hashed paths.
+//
+// It imports only the standard library. CSS is in css/, scripts in js/
+// (each listed with its reason in handlers/testdata/script-inventory.json),
+// images in img/, and embed.js is the merchant's embedding script.
+// Assets serves them; handlers/routes.go mounts it.
 package static
 
 import (

@@ -1,6 +1,9 @@
 // Package hub fans payment updates out to the subscribers of each payment
 // inside one process. It knows nothing about websockets; the cross-instance
 // broker feeds it too.
+//
+// It imports payments only, for the event type. run creates one Hub; the
+// service publishes to it after a commit, handlers/ws.go subscribes.
 package hub
 
 import (

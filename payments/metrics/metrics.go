@@ -11,6 +11,9 @@
 //
 // The metrics are served on their own listener (HPP_METRICS_ADDR), never
 // on the public port: see Serve.
+//
+// It imports payments and Prometheus only; run installs the decorators.
+// Decorators are in store.go, gateway.go and http.go, one per port.
 package metrics
 
 import (

@@ -8,6 +8,10 @@
 // default it answers them with Service.HandleNotification ("sent" on a nil
 // error); handler tests swap in the whole router with SetApp, so callbacks,
 // pages and sockets share one public URL.
+//
+// Only tests import it. Shared fakes and wiring for tests belong here,
+// next to the failpoint decorators (failpoint) and the skip rules for
+// missing outside programs (needs).
 package paymentstest
 
 import (

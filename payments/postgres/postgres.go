@@ -10,6 +10,11 @@
 // takes its attempts with FOR UPDATE SKIP LOCKED, so two reconcilers never
 // claim the same attempt. Migrations are embedded and applied under an
 // advisory lock, so instances that start together migrate once.
+//
+// It imports payments and pgx only. All SQL for PostgreSQL lives here,
+// file by file as in payments/sqlite, plus ratelimit.go, the rate-limit
+// buckets shared by all instances. Throwaway test databases come from
+// pgtest; behaviour must pass the contract in payments/storetest.
 package postgres
 
 import (

@@ -9,6 +9,11 @@
 // lock, and a writer in another process waits up to the busy timeout;
 // after that the error surfaces and the caller answers 503. Reads use a
 // separate pool and never wait for a writer.
+//
+// It imports payments and the driver only. All SQL for SQLite lives here:
+// reads in read.go, writes in write.go, migrations in migrations/ applied
+// by migrate.go, the outbox in outbox.go, online backup in backup.go. Any
+// change in behaviour must pass the shared contract in payments/storetest.
 package sqlite
 
 import (

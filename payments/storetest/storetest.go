@@ -9,6 +9,9 @@
 // payments.Tx mutators, as the service does. Notifications are read back
 // only when the store also has a Notifications(ctx, reference) method; the
 // other checks never depend on it.
+//
+// It imports payments and go-cmp only. A new Store method gets its checks
+// here first; then both stores implement it.
 package storetest
 
 import (

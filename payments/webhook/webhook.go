@@ -8,6 +8,9 @@
 // transaction as the change they describe, so a crash loses none; the
 // worker claims them with a lease, so a crash mid-send only delays one.
 // Delivery is at least once: receivers dedupe by event id.
+//
+// It imports payments only; run starts its worker. The signing scheme and
+// the retry rule are in this package.
 package webhook
 
 import (

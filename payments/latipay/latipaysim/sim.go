@@ -9,7 +9,8 @@
 // (Pay, Fail, Simulate, SetFaults) plus black-box control endpoints
 // (/simulate, /ledger, /faults).
 //
-// It signs with its own few lines of code (sign.go), checked against the
+// It imports no package of this module: it signs with its own few lines of
+// code (sign.go), checked against the
 // published vectors in testdata, so a signing bug in the client is never
 // mirrored here. It is deterministic given Options.Now and Options.Rand.
 //
