@@ -17,8 +17,8 @@ const (
 // LetsEncrypt is the default ACME directory.
 const LetsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
 
-// TLS is how the app serves HTTPS itself. See the README's configuration
-// table; handlers/listen does the work.
+// TLS is how the app serves HTTPS itself. See the settings table in
+// handlers/listen/README.md; handlers/listen does the work.
 type TLS struct {
 	Mode          string        // HPP_TLS: TLSOff, TLSACME or TLSFiles
 	HTTPAddr      string        // HPP_HTTP_ADDR: plain-HTTP listener (redirect, HTTP-01); "" for none

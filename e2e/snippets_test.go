@@ -10,11 +10,11 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-// readmeYAML returns the ```yaml blocks of the README section that
+// readmeYAML returns the ```yaml blocks of the e2e/README.md section that
 // starts with heading.
 func readmeYAML(t *testing.T, heading string) []string {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func newACME(o Options, httpPort, tlsPort int) (*acmeCert, error) {
 	m.issuer = certmagic.NewACMEIssuer(m.magic, certmagic.ACMEIssuer{
 		CA:                   o.ACMEDirectory,
 		Email:                o.ACMEEmail,
-		Agreed:               true, // setting HPP_TLS=acme or HPP_ACME_EMAIL accepts the CA's terms (README)
+		Agreed:               true, // setting HPP_TLS=acme or HPP_ACME_EMAIL accepts the CA's terms (README.md here)
 		TrustedRoots:         roots,
 		DisableHTTPChallenge: httpPort == 0,
 		AltHTTPPort:          httpPort,
