@@ -161,10 +161,14 @@ func registeredRoutes(t *testing.T, a *secApp) []string {
 	return out
 }
 
+// chromiumAcceptEncoding is the Accept-Encoding Chromium sends.
+const chromiumAcceptEncoding = "gzip, deflate, br, zstd"
+
 // TestHeadersEveryRoute is test 84 (and 98, 99 in part): every route in
 // routes.go, plus the 404/405/401 error responses, answers with exactly
 // the headers of its golden file under testdata/headers (per route class;
-// the nonce, request id and port are masked). Run with -update to rewrite
+// the nonce, request id and port are masked), asked for with the
+// Accept-Encoding of a browser. Run with -update to rewrite
 // the golden files after a reviewed change.
 func TestHeadersEveryRoute(t *testing.T) {
 	for _, scheme := range []string{"http", "https"} {
@@ -191,7 +195,11 @@ func TestHeadersEveryRoute(t *testing.T) {
 				if strings.Contains(name, "qr.png") {
 					a.startWeChat(t, p.ID)
 				}
-				w := a.do(c.req(a, p))
+				req := c.req(a, p)
+				// As Chromium sends it: the goldens show which routes
+				// compress (Content-Encoding) and which never do.
+				req.Header.Set("Accept-Encoding", chromiumAcceptEncoding)
+				w := a.do(req)
 				if w.Code >= 500 {
 					t.Errorf("%s: status %d", name, w.Code)
 				}
