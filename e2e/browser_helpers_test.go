@@ -31,7 +31,9 @@ import (
 const (
 	browserAPIKey     = "e2e-browser-api-key-0123456789abcdef"
 	browserLinkSecret = "e2e-browser-link-secret-0123456789abcdef"
-	browserMaxWeight  = 60 << 10 // the checkout page's HTML, CSS and JS
+	// browserMaxWeight is the budget for the checkout page's HTML, CSS
+	// and JS as transferred, headers included.
+	browserMaxWeight = 30 << 10
 )
 
 // browserChromium finds the browser, or skips the test with how to install
@@ -200,6 +202,8 @@ type browserRequest struct {
 	Type     network.ResourceType
 	Status   int64
 	Encoded  float64 // bytes on the wire, headers included
+	Accept   string  // the Accept-Encoding Chromium sent
+	Coding   string  // the response's Content-Encoding
 	Failed   string  // errorText of loadingFailed
 	Canceled bool
 }
@@ -220,9 +224,13 @@ func (r *browserRecorder) listen(ev any) {
 	case *network.EventRequestWillBeSent:
 		q := req(ev.RequestID)
 		q.URL, q.Type = ev.Request.URL, ev.Type
+	case *network.EventRequestWillBeSentExtraInfo:
+		// The headers as sent, with those the network stack adds.
+		req(ev.RequestID).Accept = headerValue(ev.Headers, "Accept-Encoding")
 	case *network.EventResponseReceived:
 		q := req(ev.RequestID)
 		q.Status, q.Type = ev.Response.Status, ev.Type
+		q.Coding = headerValue(ev.Response.Headers, "Content-Encoding")
 		if ev.Type == network.ResourceTypeDocument {
 			r.documents = append(r.documents, ev.Response)
 		}
@@ -329,10 +337,31 @@ func sameOrigin(raw, origin string) bool {
 	return err == nil && u.Scheme == o.Scheme && u.Host == o.Host
 }
 
+// headerValue reads a header from the DevTools protocol's map, whatever
+// the case of its name.
+func headerValue(h network.Headers, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			s, _ := v.(string)
+			return s
+		}
+	}
+	return ""
+}
+
 // checkoutWeight is the bytes on the wire of the checkout page's HTML, CSS
 // and JS, the largest load of each URL counted once (a later load may come
 // from the cache); images, such as the QR, are left out.
 func (r *browserRecorder) checkoutWeight() (wire int64, ok bool) {
+	parts := r.checkoutParts()
+	for _, q := range parts {
+		wire += int64(q.Encoded)
+	}
+	return wire, len(parts) > 0 && parts[0].Type == network.ResourceTypeDocument
+}
+
+// checkoutParts are the requests checkoutWeight counts, the page first.
+func (r *browserRecorder) checkoutParts() []browserRequest {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	seen := map[string]*browserRequest{}
@@ -354,10 +383,16 @@ func (r *browserRecorder) checkoutWeight() (wire int64, ok bool) {
 			}
 		}
 	}
-	for _, q := range seen {
-		wire += int64(q.Encoded)
+	var out []browserRequest
+	if d := seen["doc"]; d != nil {
+		out = append(out, *d)
 	}
-	return wire, seen["doc"] != nil
+	for k, q := range seen {
+		if k != "doc" {
+			out = append(out, *q)
+		}
+	}
+	return out
 }
 
 // socketCount is how many websockets the page created.

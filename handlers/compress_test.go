@@ -219,6 +219,7 @@ func TestCompressionLeftOut(t *testing.T) {
 // with no Content-Length, and a stream whose first part must reach the
 // client before the second is written.
 func TestCompressMiddleware(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
 	s := &Server{}
 	e := gin.New()
 	big := `{"x":"` + strings.Repeat("abcdefgh", 300) + `"}`
