@@ -356,3 +356,27 @@ func TestBREACHSocketToken(t *testing.T) {
 	}
 	c.Close()
 }
+
+// BenchmarkGzipCheckoutPage is the CPU that compress adds to one checkout
+// page (a desktop QR page): gzip with a pooled writer into a pooled
+// buffer, on the page's bytes as the router renders them.
+func BenchmarkGzipCheckoutPage(b *testing.B) {
+	a := newSecApp(b, nil)
+	p := a.newPayment(b)
+	a.startWeChat(b, p.ID)
+	r := httptest.NewRequest(http.MethodGet, CheckoutPath(p.ID), nil)
+	r.Header.Set("User-Agent", secDesktopUA)
+	page := a.do(r).Body.Bytes()
+	var pool gzipPool
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	var out int
+	for b.Loop() {
+		z, buf := pool.get()
+		_, _ = z.Write(page)
+		_ = z.Close()
+		out = buf.Len()
+		pool.put(z, buf)
+	}
+	b.ReportMetric(float64(out), "gzip-bytes")
+}
