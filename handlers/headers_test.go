@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/base64"
 	"flag"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +80,13 @@ func routeCases() map[string]routeCase {
 		"GET " + LogoPath:        {"data-logo", func(*secApp, payments.Payment) *http.Request { return get(LogoPath) }},
 		"GET " + ThemePath:       {"data-theme", func(*secApp, payments.Payment) *http.Request { return get(ThemePath) }},
 		"GET " + EmbedScriptPath: {"static-embed", func(*secApp, payments.Payment) *http.Request { return get(EmbedScriptPath) }},
-		"GET /api/v1/payments": {"api-list", func(*secApp, payments.Payment) *http.Request {
+		"GET /api/v1/payments": {"api-list", func(a *secApp, _ payments.Payment) *http.Request {
+			// At least three payments, whatever ran before: a list of
+			// over 1 KiB, which is compressed.
+			for range 2 {
+				_, _, _ = a.svc.Create(context.Background(), payments.CreateInput{Amount: "1.00", Currency: "NZD",
+					Reference: "LIST-" + strconv.FormatInt(time.Now().UnixNano(), 36), ReturnURL: a.url + "/", Source: "api"}, "")
+			}
 			return apiRequest(http.MethodGet, "/api/v1/payments", "")
 		}},
 		"POST /api/v1/payments/:id/cancel": {"api-cancel", func(_ *secApp, p payments.Payment) *http.Request {
