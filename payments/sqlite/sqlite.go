@@ -49,6 +49,7 @@ type DB struct {
 	batch  *batcher   // group commit of CreatePayment and Update (batch.go)
 	cache  *paymentCache
 	refs   *attemptCache
+	hooks  hooks    // tests only (cache.go)
 	lock   *os.File // held for one process (lock_unix.go); nil where unsupported
 	// closeLock releases lock once: Close may be called more than once.
 	closeLock sync.Once
