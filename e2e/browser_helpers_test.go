@@ -194,6 +194,7 @@ type browserRecorder struct {
 	open      map[network.RequestID]bool // websockets whose handshake succeeded, not yet closed
 	problems  []string                   // console errors, exceptions, error log entries
 	documents []*network.Response
+	accept    map[network.RequestID]string // the Accept-Encoding each request was sent with
 }
 
 // browserRequest is one request the page made.
@@ -202,7 +203,7 @@ type browserRequest struct {
 	Type     network.ResourceType
 	Status   int64
 	Encoded  float64 // bytes on the wire, headers included
-	Accept   string  // the Accept-Encoding Chromium sent
+	Accept   string  // the Accept-Encoding Chromium sent (filled in by checkoutParts)
 	Coding   string  // the response's Content-Encoding
 	Failed   string  // errorText of loadingFailed
 	Canceled bool
@@ -225,8 +226,9 @@ func (r *browserRecorder) listen(ev any) {
 		q := req(ev.RequestID)
 		q.URL, q.Type = ev.Request.URL, ev.Type
 	case *network.EventRequestWillBeSentExtraInfo:
-		// The headers as sent, with those the network stack adds.
-		req(ev.RequestID).Accept = headerValue(ev.Headers, "Accept-Encoding")
+		// The headers as sent, with those the network stack adds; they
+		// may come first, and for requests the checks do not follow.
+		r.accept[ev.RequestID] = headerValue(ev.Headers, "Accept-Encoding")
 	case *network.EventResponseReceived:
 		q := req(ev.RequestID)
 		q.Status, q.Type = ev.Response.Status, ev.Type
@@ -371,6 +373,7 @@ func (r *browserRecorder) checkoutParts() []browserRequest {
 		if err != nil || q.Status != http.StatusOK {
 			continue
 		}
+		q.Accept = r.accept[id]
 		switch {
 		case q.Type == network.ResourceTypeDocument && strings.HasPrefix(u.Path, "/checkout/"):
 			// one page: the largest document counts.
@@ -452,7 +455,7 @@ func browserNew(t *testing.T, app *browserApp) *browserSession {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	rec := &browserRecorder{requests: map[network.RequestID]*browserRequest{},
-		socketNav: map[network.RequestID]int{}, open: map[network.RequestID]bool{}}
+		socketNav: map[network.RequestID]int{}, open: map[network.RequestID]bool{}, accept: map[network.RequestID]string{}}
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.listen))
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	start, stop := context.WithTimeout(context.Background(), 30*time.Second)
