@@ -108,7 +108,8 @@ func (s *Server) handleStatusShow(svc checkoutReader) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, err := svc.Get(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "No payment with that id."}})
+			c.Set("api", true) // the page reads JSON here, errors included
+			s.respondError(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, statusJSON(p))

@@ -299,3 +299,18 @@ func TestReturnShowsServerTruth(t *testing.T) {
 		t.Errorf("forged return shows %q, want pending", st)
 	}
 }
+
+// TestStatusDatabaseOutage: when the database cannot answer, the status
+// endpoint says so (a 5xx through the error funnel, with a request id)
+// instead of "no such payment", which would tell the page to give up.
+func TestStatusDatabaseOutage(t *testing.T) {
+	app := newTestApp(t)
+	if err := app.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w := app.do(t, "GET", "/checkout/pay_00000000000000000000000000/status", nil, nil)
+	got := mustJSON[map[string]map[string]any](t, w)
+	if w.Code < 500 || got["error"]["code"] == "not_found" || got["error"]["request_id"] == nil {
+		t.Errorf("status with the database closed = %d %v, want a 5xx error with a request id, not not_found", w.Code, got)
+	}
+}

@@ -19,7 +19,6 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	if err != nil {
 		return err
 	}
-	s.Failpoint(FailpointNotifyVerified)
 	n := Notification{Reference: res.Reference, Digest: digest(res), Status: res.Status,
 		Body: form.Encode(), At: s.now().UTC()}
 	// A repeat of a notification already recorded is acknowledged without
@@ -38,9 +37,8 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	if err != nil {
 		return err
 	}
-	_, err = s.updateAt(ctx, paymentID, FailpointNotifyCommitted, func(tx *Tx) error {
+	_, err = s.update(ctx, paymentID, func(tx *Tx) error {
 		s.apply(tx, res, "callback", &n)
-		s.Failpoint(FailpointNotifyBeforeCommit)
 		return nil
 	})
 	return err

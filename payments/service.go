@@ -30,10 +30,6 @@ type Options struct {
 	// AllowLocalhost also accepts http://localhost and 127.0.0.1 URLs
 	// (sandbox mode only).
 	AllowLocalhost bool
-	// Failpoint, when set, is called at each named step of the
-	// notification path (failpoint.go). Only tests and the failpoints
-	// build set it; nil does nothing.
-	Failpoint func(name string)
 }
 
 // Service is the state machine of payments and everything that drives it:
@@ -191,12 +187,6 @@ func open(st Status) bool {
 // update runs fn in a store transaction and publishes the result when the
 // payment's version moved. Publishing happens only after the commit.
 func (s *Service) update(ctx context.Context, id string, fn func(tx *Tx) error) (Payment, error) {
-	return s.updateAt(ctx, id, "", fn)
-}
-
-// updateAt is update with the failpoint committed (if not "") between
-// the commit and the publish.
-func (s *Service) updateAt(ctx context.Context, id, committed string, fn func(tx *Tx) error) (Payment, error) {
 	var before int64 = -1
 	p, err := s.store.Update(ctx, id, func(tx *Tx) error {
 		before = tx.Payment.Version
@@ -204,9 +194,6 @@ func (s *Service) updateAt(ctx context.Context, id, committed string, fn func(tx
 	})
 	if err != nil {
 		return p, err
-	}
-	if committed != "" {
-		s.Failpoint(committed)
 	}
 	if p.Version != before {
 		s.pub.Publish(Update{PaymentID: p.ID, Status: p.Status, Version: p.Version})

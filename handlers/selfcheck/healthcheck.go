@@ -1,4 +1,4 @@
-package handlers
+package selfcheck
 
 import (
 	"context"
@@ -39,9 +39,9 @@ func HealthCheck(ctx context.Context, addr string) error {
 	return nil
 }
 
-// SelfCheckCommand runs `hpp selfcheck URL [baseline.json]`: without a
+// Command runs `hpp selfcheck URL [baseline.json]`: without a
 // baseline it prints one; with one it fails on drift (PCI DSS 11.6.1).
-func SelfCheckCommand(ctx context.Context, args []string, stdout io.Writer) error {
+func Command(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) < 1 || len(args) > 2 {
 		return errors.New("usage: hpp selfcheck URL [baseline.json]")
 	}
@@ -53,5 +53,5 @@ func SelfCheckCommand(ctx context.Context, args []string, stdout io.Writer) erro
 		}
 		baseline = b
 	}
-	return SelfCheck(ctx, args[0], baseline, &http.Client{Timeout: 30 * time.Second}, stdout)
+	return Check(ctx, args[0], baseline, &http.Client{Timeout: 30 * time.Second}, stdout)
 }

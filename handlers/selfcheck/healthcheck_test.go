@@ -1,4 +1,4 @@
-package handlers
+package selfcheck
 
 import (
 	"context"
