@@ -525,6 +525,7 @@ func announce(w io.Writer, cfg config.Config, addr net.Addr) {
 	q.Set("sig", payments.SignLink(cfg.LinkSecret.Reveal(), q))
 	fmt.Fprintf(w, "hpp: SANDBOX MODE: no real money moves; Latipay is simulated at %s/sandbox/latipay\n", public)
 	fmt.Fprintf(w, "hpp: demo merchant API key: %s\n", cfg.APIKey.Reveal())
+	fmt.Fprintf(w, "hpp: sandbox link secret (HPP_LINK_SECRET, signs /pay links): %s\n", cfg.LinkSecret.Reveal())
 	fmt.Fprintf(w, "hpp: ready-made checkout link: %s/pay?%s\n", public, q.Encode())
 }
 

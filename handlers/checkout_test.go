@@ -37,8 +37,8 @@ func TestCheckoutPage(t *testing.T) {
 		t.Errorf("Cache-Control = %q, want no-store", got)
 	}
 	doc := mustDoc(t, w)
-	if got := strings.Join(strings.Fields(testid(doc, "amount").Text()), " "); got != "NZD 12.50" {
-		t.Errorf("amount = %q, want %q", got, "NZD 12.50")
+	if got := strings.Join(strings.Fields(testid(doc, "amount").Text()), " "); got != "NZ$ 12.50" {
+		t.Errorf("amount = %q, want %q", got, "NZ$ 12.50")
 	}
 	for _, id := range []string{"method-wechat", "method-alipay", "sandbox-banner"} {
 		if testid(doc, id).Length() != 1 {
@@ -178,8 +178,8 @@ func TestSignedLink(t *testing.T) {
 		t.Errorf("second visit went to %q, want the same payment %q", got, loc)
 	}
 	doc := app.page(t, strings.TrimPrefix(loc, "/checkout/"))
-	if got := strings.Join(strings.Fields(testid(doc, "amount").Text()), " "); got != "NZD 20.00" {
-		t.Errorf("amount = %q, want NZD 20.00", got)
+	if got := strings.Join(strings.Fields(testid(doc, "amount").Text()), " "); got != "NZ$ 20.00" {
+		t.Errorf("amount = %q, want NZ$ 20.00", got)
 	}
 
 	tampered := linkQuery("LINK-2", "20.00")

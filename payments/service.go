@@ -91,8 +91,10 @@ func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (P
 		problems = append(problems, "currency "+string(v.currency)+" has no Latipay wallet here; use "+strings.Join(s.opts.Currencies, " or "))
 	}
 	for _, f := range []struct{ name, url string }{{"return_url", in.ReturnURL}, {"cancel_url", in.CancelURL}} {
-		if f.url != "" && checkURL(f.name, f.url, false) == nil && !s.allowedURL(f.url) {
-			problems = append(problems, f.name+" must be an https URL on one of the merchant's registered origins")
+		if f.url != "" && checkURL(f.name, f.url, false) == nil {
+			if p := s.urlProblem(f.name, f.url); p != "" {
+				problems = append(problems, p)
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -128,27 +130,32 @@ func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (P
 	return s.store.CreatePayment(ctx, p, ev, idem)
 }
 
-// allowedURL applies the merchant-origin policy to a return or cancel URL.
-func (s *Service) allowedURL(raw string) bool {
+// urlProblem applies the merchant-origin policy to a return or cancel URL
+// and says what is wrong, naming only what applies; "" when allowed.
+func (s *Service) urlProblem(name, raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return false
+		return name + " must be an absolute https URL"
 	}
 	host := u.Hostname()
-	local := host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1"
+	local := host == "localhost" || host == "127.0.0.1" || host == "::1"
 	if u.Scheme == "http" && !(local && s.opts.AllowLocalhost) {
-		return false
+		if local {
+			return name + " must use https (http is accepted for localhost in sandbox mode only)"
+		}
+		return name + " must use https"
 	}
 	if len(s.opts.MerchantOrigins) == 0 || (local && s.opts.AllowLocalhost) {
-		return true
+		return ""
 	}
 	origin := u.Scheme + "://" + strings.ToLower(u.Host)
 	for _, o := range s.opts.MerchantOrigins {
 		if origin == o {
-			return true
+			return ""
 		}
 	}
-	return false
+	return name + " is on " + origin + ", which is not one of the merchant's origins (" +
+		strings.Join(s.opts.MerchantOrigins, ", ") + "); add it to HPP_MERCHANT_ORIGINS to allow it"
 }
 
 // Get returns a payment, first marking it expired if its window has ended.
