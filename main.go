@@ -31,6 +31,7 @@ import (
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/handlers/listen"
+	"github.com/latipay-hpp/hpp/handlers/ratelimit"
 	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/hub"
@@ -238,7 +239,7 @@ func serverOptions(cfg config.Config, st *storage, wh *webhook.Worker) handlers.
 		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
 		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
 		TokenKey: cfg.Keys().SocketToken, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
-		Ready: func(r *http.Request) error { return st.Ping(r.Context()) }, Limits: handlers.Limits{Off: cfg.RateLimitsOff, NewLimiter: st.limiter},
+		Ready: func(r *http.Request) error { return st.Ping(r.Context()) }, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: st.limiter},
 		Webhooks: wh, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets))}
 }
 
@@ -417,8 +418,8 @@ type store interface {
 // that feeds the hub from other instances, and the request limiters.
 type storage struct {
 	store
-	broker  *pgbroker.Broker                     // nil on SQLite: one instance, the hub sees every change
-	limiter func(handlers.Rate) handlers.Limiter // nil: in-memory buckets
+	broker  *pgbroker.Broker                       // nil on SQLite: one instance, the hub sees every change
+	limiter func(ratelimit.Rate) ratelimit.Limiter // nil: in-memory buckets
 }
 
 // openStorage opens PostgreSQL for a postgres:// or postgresql:// URL
@@ -461,20 +462,20 @@ func (s *storage) startBroker(ctx context.Context) {
 // place and its figures, the same on every instance of one build. Where
 // the database cannot hold a limit, that limit falls back to in-memory
 // buckets (one budget per instance), and says so in the log.
-func sharedLimits(db *postgres.DB, log *slog.Logger) func(handlers.Rate) handlers.Limiter {
+func sharedLimits(db *postgres.DB, log *slog.Logger) func(ratelimit.Rate) ratelimit.Limiter {
 	rl, err := postgres.NewRateLimits(db, log.With("component", "ratelimit"))
 	if err != nil {
 		log.Warn("ratelimit: request limits fall back to per-instance memory", "err", err)
 		return nil
 	}
 	n := 0
-	return func(r handlers.Rate) handlers.Limiter {
+	return func(r ratelimit.Rate) ratelimit.Limiter {
 		n++
 		name := fmt.Sprintf("%d/%d/%s/%d", n, r.Limit, r.Per, r.Burst)
 		l, err := rl.Limiter(name, r.Limit, r.Per, r.Burst)
 		if err != nil {
 			log.Warn("ratelimit: limit falls back to per-instance memory", "limit", name, "err", err)
-			return handlers.NewMemoryLimiter(r)
+			return ratelimit.NewMemory(r)
 		}
 		return l
 	}

@@ -14,7 +14,7 @@ import (
 func TestMultiSharedRateLimit(t *testing.T) {
 	_, _, a, b := multiPair(t)
 	p := a.pay(t)
-	// handlers.DefaultLimits: status polls 2 per second per payment, bursts of 10.
+	// ratelimit.Defaults: status polls 2 per second per payment, bursts of 10.
 	const burst, perSecond, requests = 10, 2, 30
 	admitted, first := 0, 0
 	refusedBy := map[string]int{}

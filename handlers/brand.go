@@ -67,7 +67,8 @@ func contrast(l1, l2 float64) float64 {
 	return (l1 + 0.05) / (l2 + 0.05)
 }
 
-// handleLogoShow serves the configured logo image.
+// handleLogoShow serves GET /brand/logo (LogoPath), the configured logo
+// image.
 func (s *Server) handleLogoShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if len(s.opts.Logo) == 0 {
@@ -81,7 +82,8 @@ func (s *Server) handleLogoShow() gin.HandlerFunc {
 	}
 }
 
-// handleThemeShow serves the accent-colour stylesheet.
+// handleThemeShow serves GET /brand/theme.css (ThemePath), the
+// accent-colour stylesheet.
 func (s *Server) handleThemeShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if s.theme == "" {

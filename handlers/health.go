@@ -7,12 +7,12 @@ import (
 )
 
 // handleHealth serves GET /healthz: the process is up.
-func handleHealth() gin.HandlerFunc {
+func (s *Server) handleHealth() gin.HandlerFunc {
 	return func(c *gin.Context) { c.String(http.StatusOK, "ok") }
 }
 
 // handleReady serves GET /readyz: the database answers.
-func handleReady(ready func(*http.Request) error) gin.HandlerFunc {
+func (s *Server) handleReady(ready func(*http.Request) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if ready != nil {
 			if err := ready(c.Request); err != nil {

@@ -11,39 +11,6 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-func TestMemoryLimiter(t *testing.T) {
-	l := NewMemoryLimiter(Rate{Limit: 2, Per: time.Second, Burst: 3})
-	t0 := time.Unix(1_700_000_000, 0)
-	for i := range 3 {
-		if ok, _ := l.Allow("a", t0); !ok {
-			t.Fatalf("request %d within the burst refused", i+1)
-		}
-	}
-	ok, wait := l.Allow("a", t0)
-	if ok || wait != 500*time.Millisecond {
-		t.Fatalf("4th request = %v, retry after %v; want refused, 500ms", ok, wait)
-	}
-	if ok, _ := l.Allow("b", t0); !ok {
-		t.Fatal("another key shares the bucket")
-	}
-	if ok, _ := l.Allow("a", t0.Add(500*time.Millisecond)); !ok {
-		t.Fatal("not refilled after 500ms at 2/s")
-	}
-	if ok, _ := l.Allow("a", t0.Add(500*time.Millisecond)); ok {
-		t.Fatal("refilled more than one token")
-	}
-	// Long idle: never more than the burst.
-	later := t0.Add(time.Hour)
-	for i := range 3 {
-		if ok, _ := l.Allow("a", later); !ok {
-			t.Fatalf("after idling, request %d refused", i+1)
-		}
-	}
-	if ok, _ := l.Allow("a", later); ok {
-		t.Fatal("bucket grew beyond its burst")
-	}
-}
-
 // tightLimits allow n requests per hour everywhere (no refill in a test).
 func tightLimits(n int) Limits {
 	r := Rate{Limit: n, Per: time.Hour}

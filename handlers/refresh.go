@@ -25,8 +25,8 @@ func (s *Server) handleQRRefresh(svc interface {
 			Device: deviceOf(c.Request.UserAgent()), ClientIP: c.ClientIP(), Lang: s.carriedLang(c),
 		})
 		if err != nil && st.Payment.ID == "" {
-			f, _ := classify(err)
-			c.AbortWithStatusJSON(f.status, gin.H{"error": gin.H{"code": f.code, "message": f.message}})
+			c.Set("api", true) // the page's script reads JSON here, errors included
+			s.respondError(c, err)
 			return
 		}
 		if err != nil {

@@ -6,8 +6,8 @@ import (
 
 // addRoutes lists every route of the app. Nothing else registers one.
 func addRoutes(s *Server, e *gin.Engine) {
-	e.GET("/healthz", s.dataHeaders(), handleHealth())
-	e.GET("/readyz", s.dataHeaders(), handleReady(s.opts.Ready))
+	e.GET("/healthz", s.dataHeaders(), s.handleHealth())
+	e.GET("/readyz", s.dataHeaders(), s.handleReady(s.opts.Ready))
 	e.GET("/static/*path", s.staticHeaders(), s.handleAssetShow())
 	e.GET(EmbedScriptPath, s.handleEmbedScript())
 

@@ -7,10 +7,15 @@
 // client or the simulator, which run wires in. Every route is in
 // routes.go; the error funnel (domain error to status and message) is
 // errors.go; headers by route class are headers.go; sessions are
-// session.go; the socket is ws.go; request limits are ratelimit.go. One
-// area of the site is one file (checkout.go, callback.go, api_*.go,
-// embed.go, redirect.go), each handler a maker that returns a
-// gin.HandlerFunc and names its route in its comment.
+// session.go; the socket is ws.go; request limits are installed by
+// limits.go from package ratelimit. One area of the site is one file
+// (checkout.go, callback.go, api_*.go, embed.go, redirect.go).
+//
+// Every handler has one shape: a method maker on *Server,
+// handleNounVerb(deps) gin.HandlerFunc, whose comment names its route;
+// deps are the small interfaces it needs; it parses, calls the domain,
+// fills a view model or JSON, and sends every error through
+// s.respondError.
 package handlers
 
 import (

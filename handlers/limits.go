@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/latipay-hpp/hpp/handlers/ratelimit"
+)
+
+// Limits and Rate are the request limits of Options, defined in package
+// ratelimit; the names stay here so a server's options read as one set.
+type (
+	Limits = ratelimit.Limits
+	Rate   = ratelimit.Rate
+)
+
+// DefaultLimits are the limits shipped by default (ratelimit.Defaults).
+func DefaultLimits() Limits { return ratelimit.Defaults() }
+
+// limits holds the server's limiters, built once by newLimits from
+// Options.Limits. The rest of this file keys requests and answers 429.
+type limits struct {
+	off                                                            bool
+	now                                                            func() time.Time
+	pages, status, statusIP, api, apiIP, socketOpens, badCallbacks ratelimit.Limiter
+	cspReports                                                     ratelimit.Limiter
+	socketsPerIP, socketsPerPayment                                int
+	open                                                           *ratelimit.Counter
+}
+
+func newLimits(l Limits, now func() time.Time) *limits {
+	l = l.WithDefaults()
+	mk := l.NewLimiter
+	return &limits{
+		off: l.Off, now: now,
+		pages:             mk(l.Pages),
+		status:            mk(l.Status),
+		statusIP:          mk(l.StatusPerIP),
+		api:               mk(l.API),
+		apiIP:             mk(l.APIPerIP),
+		socketOpens:       mk(l.SocketOpens),
+		badCallbacks:      mk(l.BadCallbacks),
+		cspReports:        mk(l.CSPReports),
+		socketsPerIP:      l.SocketsPerIP,
+		socketsPerPayment: l.SocketsPerPayment,
+		open:              ratelimit.NewCounter(),
+	}
+}
+
+// keyFunc names the budget a request draws from.
+type keyFunc func(c *gin.Context) string
+
+func byIP(c *gin.Context) string      { return "ip:" + c.ClientIP() }
+func byPayment(c *gin.Context) string { return "payment:" + c.Param("id") }
+
+// byAPIKey keys on a hash of the bearer key, so the limiter never holds a
+// secret.
+func byAPIKey(c *gin.Context) string {
+	h := sha256.Sum256([]byte(c.GetHeader("Authorization")))
+	return "key:" + hex.EncodeToString(h[:8])
+}
+
+// limit answers 429 with Retry-After when key's budget in l is spent.
+func (s *Server) limit(l ratelimit.Limiter, key keyFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if s.limits.off {
+			return
+		}
+		if ok, wait := l.Allow(key(c), s.limits.now()); !ok {
+			s.tooMany(c, wait)
+		}
+	}
+}
+
+// tooMany answers 429 through the error funnel with Retry-After in whole
+// seconds (at least 1): JSON where the caller is a script or Latipay, a
+// page elsewhere.
+func (s *Server) tooMany(c *gin.Context, wait time.Duration) {
+	c.Header("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	switch c.FullPath() {
+	case CallbackPath, "/checkout/:id/status", "/checkout/:id/ws", CSPReportPath:
+		c.Set("api", true) // no page to show: the same JSON as the API's
+	}
+	s.respondError(c, errRateLimited)
+}
+
+// allowBadCallback reports whether a callback that failed verification
+// may be answered normally (and logged); false means answer 429. Valid
+// callbacks never reach it, so they are never throttled.
+func (s *Server) allowBadCallback(c *gin.Context) bool {
+	if s.limits.off {
+		return true
+	}
+	ok, wait := s.limits.badCallbacks.Allow(byIP(c), s.limits.now())
+	if !ok {
+		s.tooMany(c, wait)
+	}
+	return ok
+}
+
+// socketCaps refuses a socket handshake, before the upgrade, when the
+// client address or the payment already has its maximum of open sockets.
+// The handler serves the socket inside c.Next, so the slot is held for
+// the socket's life.
+func (s *Server) socketCaps() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if s.limits.off {
+			return
+		}
+		ip, pay := byIP(c), byPayment(c)
+		if !s.limits.open.Acquire(ip, s.limits.socketsPerIP) {
+			s.tooMany(c, 5*time.Second)
+			return
+		}
+		defer s.limits.open.Release(ip)
+		if !s.limits.open.Acquire(pay, s.limits.socketsPerPayment) {
+			s.tooMany(c, 5*time.Second)
+			return
+		}
+		defer s.limits.open.Release(pay)
+		c.Next()
+	}
+}
