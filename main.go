@@ -152,7 +152,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("HPP_ADDR: %w", err)
 	}
+	// Request headers are capped at 64 KiB (net/http answers 431 beyond).
 	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
+		MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
@@ -169,6 +171,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	case <-ctx.Done():
 	}
+	log.Info("stopping", "cause", context.Cause(ctx).Error()) // e.g. "terminated signal received"
 	stopBG()
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
