@@ -155,7 +155,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// Request headers are capped at 64 KiB (net/http answers 431 beyond).
 	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
 		MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go svc.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
