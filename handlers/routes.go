@@ -21,9 +21,9 @@ func addRoutes(s *Server, e *gin.Engine) {
 	e.GET("/checkout/:id/back", s.pageHeaders(false), s.handleCheckoutBack(s.svc))
 
 	live := e.Group("", s.dataHeaders())
-	live.GET("/checkout/:id/status", s.limit(s.limits.statusIP, byIP), s.limit(s.limits.status, byPayment), s.handleStatusShow(s.svc))
+	live.GET("/checkout/:id/status", s.limit(s.limits.statusIP, byIP), s.limit(s.limits.status, byPaymentClient), s.handleStatusShow(s.svc))
 	live.GET("/checkout/:id/qr.png", s.handleQRShow(s.svc))
-	live.POST("/checkout/:id/refresh", s.limit(s.limits.status, byPayment), s.handleQRRefresh(s.svc))
+	live.POST("/checkout/:id/refresh", s.limit(s.limits.status, byPaymentClient), s.handleQRRefresh(s.svc))
 	live.GET(LogoPath, s.handleLogoShow())
 	live.GET(ThemePath, s.handleThemeShow())
 	live.GET("/checkout/:id/ws", s.limit(s.limits.socketOpens, byIP), s.socketCaps(), s.handleSocket(s.svc))
