@@ -204,13 +204,13 @@ func openStore(ctx context.Context, database string) (store, error) {
 	if isPostgres(database) {
 		db, err := postgres.Open(ctx, database, time.Now)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("HPP_DATABASE (PostgreSQL): %w", err)
 		}
 		return db, nil
 	}
 	db, err := sqlite.Open(ctx, database, time.Now)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("HPP_DATABASE %q (SQLite file): %w", database, err)
 	}
 	return db, nil
 }

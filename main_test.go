@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -123,5 +124,36 @@ func TestTuneGC(t *testing.T) {
 	})
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("with GOGC set: GC percent %d, want it left alone (100)", got)
+	}
+}
+
+// TestRunDatabaseErrors: a database that cannot be used stops start-up
+// with an error naming HPP_DATABASE and the path (it said only "unable to
+// open database file (14)"), and another program's SQLite file is refused
+// instead of receiving our tables.
+func TestRunDatabaseErrors(t *testing.T) {
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "crm.db")
+	other, err := sql.Open("sqlite", foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec("CREATE TABLE contacts (id INTEGER PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	for path, want := range map[string]string{
+		filepath.Join(dir, "missing", "hpp.db"): "no such file or directory",
+		foreign:                                 "another program's tables (contacts)",
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err := run(ctx, []string{"hpp"}, fakeEnv(map[string]string{
+			"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": path,
+		}), io.Discard, io.Discard)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "HPP_DATABASE") || !strings.Contains(err.Error(), path) ||
+			!strings.Contains(err.Error(), want) {
+			t.Errorf("run with HPP_DATABASE=%s = %v, want an error naming HPP_DATABASE, the path and %q", path, err, want)
+		}
 	}
 }

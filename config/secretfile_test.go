@@ -13,7 +13,7 @@ import (
 // the setting and never the secret; owner-only files are accepted; in
 // sandbox mode the same file is only a warning.
 func TestSecretFilePermissions(t *testing.T) {
-	strong := strings.Repeat("k", 32)
+	strong := "3f9c1e7a5b2d8064f1a9c3e7d5b1f093"
 	dir := t.TempDir()
 	file := func(name string, mode os.FileMode) string {
 		t.Helper()
@@ -28,7 +28,7 @@ func TestSecretFilePermissions(t *testing.T) {
 	}
 	live := func(over map[string]string) func(string) string {
 		base := map[string]string{
-			"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": strong,
+			"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd0e4a8c2f6b1d93",
 			"LATIPAY_API_KEY": "CANARY-LATIPAY-" + strong, "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
 		}
 		return func(k string) string {

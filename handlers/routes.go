@@ -7,7 +7,7 @@ import (
 // addRoutes lists every route of the app. Nothing else registers one.
 func addRoutes(s *Server, e *gin.Engine) {
 	e.GET("/healthz", s.dataHeaders(), handleHealth())
-	e.GET("/readyz", s.dataHeaders(), handleReady(s.opts.Ready))
+	e.GET("/readyz", s.dataHeaders(), s.handleReady())
 	e.GET("/static/*path", s.staticHeaders(), gin.WrapH(s.assets))
 	e.GET(EmbedScriptPath, s.handleEmbedScript())
 
