@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -80,7 +81,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var sim *latipaysim.Simulator
 	var latipayHTTP *http.Client
 	if cfg.Sandbox {
+		if err := keepSandboxSecrets(ctx, db, &cfg); err != nil {
+			return err
+		}
 		sim, err = latipaysim.New(latipaysim.Options{
+			Journal:          db,
 			BaseURL:          cfg.LatipayURL,
 			Merchants:        []latipaysim.Merchant{{UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), Wallets: invert(cfg.Wallets)}},
 			CallbackInterval: cfg.SandboxCallbacks,
@@ -185,11 +190,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// keepSandboxSecrets makes the demo API key and link secret that sandbox
+// mode generated on the database's first start the ones of every later
+// start, so the printed key and links keep working. Only generated values
+// are kept (never one that was configured); live mode keeps none.
+func keepSandboxSecrets(ctx context.Context, db store, cfg *config.Config) error {
+	for name, s := range map[string]*config.Secret{"HPP_API_KEY": &cfg.APIKey, "HPP_LINK_SECRET": &cfg.LinkSecret} {
+		if !slices.Contains(cfg.Generated, name) {
+			continue
+		}
+		v, err := db.SandboxSetting(ctx, name, s.Reveal())
+		if err != nil {
+			return err
+		}
+		*s = config.Secret(v)
+	}
+	return nil
+}
+
 // store is what run needs from storage.
 type store interface {
 	payments.Store
+	latipaysim.Journal // the sandbox simulator's ledger
 	Ping(ctx context.Context) error
 	Close() error
+	SandboxSetting(ctx context.Context, name, value string) (string, error)
 }
 
 // isPostgres reports whether HPP_DATABASE names a PostgreSQL server

@@ -1,9 +1,17 @@
 package handlers_test
 
 import (
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
+	"github.com/latipay-hpp/hpp/static"
 )
 
 // TestAPIJSONStrict: the merchant API takes exactly one JSON object whose
@@ -52,5 +60,40 @@ func TestHeadOnGetRoutes(t *testing.T) {
 	}
 	if w := a.do(t, "HEAD", "/checkout/"+p.ID+"/start", nil, nil); w.Code != http.StatusMethodNotAllowed {
 		t.Errorf("HEAD on a POST-only route = %d, want 405", w.Code)
+	}
+}
+
+// TestSandboxControlsLoopbackOnly: the simulator's ledger and fault
+// switches need no authentication, so they answer only when the public
+// URL is on loopback; the simulated Latipay API itself stays reachable.
+func TestSandboxControlsLoopbackOnly(t *testing.T) {
+	local := newTestApp(t)
+	if w := local.do(t, "GET", "/sandbox/latipay/ledger", nil, nil); w.Code != http.StatusOK {
+		t.Errorf("GET ledger on loopback = %d, want 200", w.Code)
+	}
+	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
+	pub, _ := url.Parse("https://pay.example.com")
+	assets, err := static.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
+		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
+		TokenKey: []byte("socket-token-key-0123456789abcdef"), Sandbox: env.Sim, Now: env.Clock.Now,
+	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), true), env.Hub, assets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*http.Request{
+		httptest.NewRequest("GET", "https://pay.example.com/sandbox/latipay/ledger", nil),
+		httptest.NewRequest("GET", "https://pay.example.com/sandbox/latipay/faults", nil),
+		httptest.NewRequest("POST", "https://pay.example.com/sandbox/latipay/faults", strings.NewReader(`{"drop_callbacks":true}`)),
+	} {
+		r.Header.Set("Sec-Fetch-Site", "same-origin")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "loopback") {
+			t.Errorf("%s %s with a public URL off loopback = %d %s, want 403", r.Method, r.URL.Path, w.Code, w.Body)
+		}
 	}
 }

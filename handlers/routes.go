@@ -45,6 +45,6 @@ func addRoutes(s *Server, e *gin.Engine) {
 	if s.opts.Sandbox != nil {
 		sb := e.Group("/sandbox", s.pageHeaders(false))
 		sb.POST("/demo", s.handleDemoCreate(s.svc))
-		sb.Any("/latipay/*path", gin.WrapH(s.opts.Sandbox))
+		sb.Any("/latipay/*path", s.sandboxControls(), gin.WrapH(s.opts.Sandbox))
 	}
 }

@@ -67,5 +67,6 @@ func (s *Simulator) refund(m *Merchant, orderID, reference, amount string, cents
 	}
 	t.refunds[key] = true
 	t.refunded += cents
+	s.persist(t)
 	return 0
 }

@@ -1,0 +1,15 @@
+-- 006_sandbox: sandbox mode only. The in-process Latipay simulator's
+-- ledger, one row per transaction (its merchant_reference and a JSON body
+-- the simulator reads back), so a payment made before a crash can be
+-- queried and refunded after it; and sandbox settings such as the demo
+-- merchant API key generated on first start, so it stays the same while
+-- the database does. Live mode never writes here.
+CREATE TABLE sandbox_ledger (
+	key  TEXT PRIMARY KEY,
+	body BLOB NOT NULL
+);
+
+CREATE TABLE sandbox_settings (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
