@@ -1,14 +1,17 @@
 // Command hpp serves the Latipay hosted payment page. With no Latipay
 // credentials it runs in sandbox mode: an embedded SQLite database and the
 // built-in Latipay simulator, ready to click through.
+//
+// This file is the table of contents: commands lists every subcommand
+// (adding one is one row), and run is the one place that wires the parts
+// together; each part's package says what it owns.
 package main
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,21 +47,57 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "hpp:", err)
-		os.Exit(1)
+		stop()
+		os.Exit(exitCode(err))
+	}
+}
+
+// env is what a subcommand gets from the process.
+type env struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+}
+
+// command is one subcommand. run gets the arguments left after its flags;
+// a nil run is the server, wired by run below.
+type command struct {
+	name, args, summary string
+	minArgs, maxArgs    int
+	run                 func(ctx context.Context, e env, args []string) error
+}
+
+// commands is every subcommand, in the order help lists them (set in init,
+// as help reads the table).
+var commands []command
+
+func init() {
+	commands = []command{
+		{name: "serve", summary: "serve the payment pages and API (the default; configured by the environment, see README.md)"},
+		{name: "healthcheck", summary: "ask this host's own /healthz on HPP_ADDR's port (the container's HEALTHCHECK)",
+			run: func(ctx context.Context, e env, _ []string) error {
+				return handlers.HealthCheck(ctx, e.getenv("HPP_ADDR"))
+			}},
+		{name: "selfcheck", args: "URL [baseline.json]", minArgs: 1, maxArgs: 2,
+			summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)",
+			run: func(ctx context.Context, e env, args []string) error {
+				return handlers.SelfCheckCommand(ctx, args, e.stdout)
+			}},
+		{name: "simulator", summary: "run the Latipay simulator on its own (HPP_SIM_ADDR), for load tests",
+			run: func(ctx context.Context, e env, _ []string) error {
+				return latipaysim.RunFromEnv(ctx, e.getenv, e.stdout, e.stderr)
+			}},
+		{name: "version", summary: "print the module version and the VCS revision it was built from",
+			run: func(_ context.Context, e env, _ []string) error { return printVersion(e.stdout) }},
+		{name: "help", args: "[command]", maxArgs: 1, summary: "print this help, or one command's",
+			run: func(_ context.Context, e env, args []string) error { return help(e, args) }},
 	}
 }
 
 // run is the only place that wires the app together. It returns when ctx
 // ends (after a graceful shutdown) or on a start-up error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) > 1 && args[1] == "healthcheck" { // the container's HEALTHCHECK (no shell or curl in the image)
-		return handlers.HealthCheck(ctx, getenv("HPP_ADDR"))
-	}
-	if len(args) > 1 && args[1] == "selfcheck" { // page integrity check (PCI DSS 11.6.1)
-		return handlers.SelfCheckCommand(ctx, args[2:], stdout)
-	}
-	if len(args) > 1 && args[1] == "simulator" { // a Latipay simulator process, for load tests
-		return latipaysim.RunFromEnv(ctx, getenv, stdout, stderr)
+	if serve, err := dispatch(ctx, args, env{getenv, stdout, stderr}); !serve {
+		return err
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -69,56 +108,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("config: " + w)
 	}
 	gin.SetMode(gin.ReleaseMode)
-	db, err := openStore(ctx, cfg.Database)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	h := hub.New()
 	defer h.Close()
-
-	var app http.Handler // set below; the sandbox simulator calls back into it in-process
-	var sim *latipaysim.Simulator
-	var latipayHTTP *http.Client
-	if cfg.Sandbox {
-		if err := keepSandboxSecrets(ctx, db, &cfg); err != nil {
-			return err
-		}
-		sim, err = latipaysim.New(latipaysim.Options{
-			Journal:          db,
-			BaseURL:          cfg.LatipayURL,
-			Merchants:        []latipaysim.Merchant{{UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), Wallets: invert(cfg.Wallets)}},
-			CallbackInterval: cfg.SandboxCallbacks,
-			CallbackClient:   &http.Client{Transport: latipaysim.NewTransport(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })), Timeout: 10 * time.Second},
-			Logger:           log.With("component", "latipaysim"),
-		})
-		if err != nil {
-			return err
-		}
-		defer sim.Close()
-		latipayHTTP = &http.Client{Transport: latipaysim.NewTransport(sim)}
-	}
-	client, err := latipay.New(latipay.Config{BaseURL: cfg.LatipayURL, UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), HTTPClient: latipayHTTP})
+	st, err := openStorage(ctx, cfg.Database, h, log)
 	if err != nil {
 		return err
 	}
-	gw, err := latipay.NewGateway(client, cfg.Wallets)
+	defer st.Close()
+	var app http.Handler // set below; the sandbox simulator calls back into it in-process
+	if cfg.Sandbox {
+		if err := keepSandboxSecrets(ctx, st, &cfg); err != nil {
+			return err
+		}
+	}
+	sim, latipayHTTP, err := sandbox(cfg, st, log, func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })
+	if err != nil {
+		return err
+	}
+	if sim != nil {
+		defer sim.Close()
+	}
+	gw, err := gateway(cfg, latipayHTTP)
 	if err != nil {
 		return err
 	}
 	public := cfg.PublicURL.String()
-	methods := make([]payments.Method, 0, len(cfg.Methods))
-	for _, m := range cfg.Methods {
-		methods = append(methods, payments.Method(m))
-	}
-	svc, err := payments.NewService(db, gw, h, log, time.Now, rand.Reader, payments.Options{
+	svc, err := payments.NewService(st, gw, h, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
-		DefaultExpiry:  cfg.PaymentWindow, Methods: methods, MerchantOrigins: cfg.MerchantOrigins,
+		DefaultExpiry:  cfg.PaymentWindow, Methods: methods(cfg.Methods), MerchantOrigins: cfg.MerchantOrigins,
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
 		Failpoint: payments.FailpointsFromEnv(getenv), // nil unless built with -tags failpoints
 	})
+	if err != nil {
+		return err
+	}
+	wh, err := webhook.New(st, webhook.Options{URL: cfg.WebhookURL, Secrets: config.Reveal(cfg.WebhookSecrets), Now: time.Now, Rand: rand.Reader, Log: log.With("component", "webhook")})
 	if err != nil {
 		return err
 	}
@@ -126,30 +152,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	key := func(label string) []byte {
-		m := hmac.New(sha256.New, []byte(cfg.SessionKey.Reveal()))
-		m.Write([]byte(label))
-		return m.Sum(nil)
-	}
-	opts := handlers.Options{PublicURL: cfg.PublicURL, MerchantName: cfg.MerchantName, MerchantOrigins: cfg.MerchantOrigins,
-		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
-		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
-		TokenKey: key("socket-token"), FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
-		Ready: func(r *http.Request) error { return db.Ping(r.Context()) }, Limits: handlers.Limits{Off: cfg.RateLimitsOff, NewLimiter: sharedLimits(db, log)}}
-	secrets := config.Reveal(cfg.WebhookSecrets)
-	wh, err := webhook.New(db, webhook.Options{URL: cfg.WebhookURL, Secrets: secrets, Now: time.Now, Rand: rand.Reader,
-		Log: log.With("component", "webhook")})
-	if err != nil {
-		return err
-	}
-	opts.Webhooks = wh
-	if len(secrets) > 0 {
-		opts.RedirectSecret = secrets[0]
-	}
+	opts := serverOptions(cfg, st, wh)
 	if sim != nil {
 		opts.Sandbox = sim
 	}
-	app, err = handlers.NewServer(log, opts, svc, handlers.NewSessionStore(key("session-hash"), key("session-block")[:32], cfg.PublicURL.Scheme == "https"), h, assets)
+	keys := cfg.Keys()
+	app, err = handlers.NewServer(log, opts, svc, handlers.NewSessionStore(keys.SessionHash, keys.SessionBlock, cfg.PublicURL.Scheme == "https"), h, assets)
 	if err != nil {
 		return err
 	}
@@ -157,37 +165,142 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("HPP_ADDR: %w", err)
 	}
-	// Request headers are capped at 64 KiB (net/http answers 431 beyond).
-	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
-		MaxHeaderBytes: 64 << 10,
-		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go svc.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
 	go wh.Run(bg)
-	if err := startBroker(bg, cfg.Database, db, h, log); err != nil {
-		return err
-	}
+	st.startBroker(bg)
 	announce(stdout, cfg, ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
+	return serve(ctx, ln, app, h, log, stopBG)
+}
+
+// gateway is Latipay (or, in the sandbox, the simulator through
+// latipayHTTP) for the configured merchant and wallets.
+func gateway(cfg config.Config, latipayHTTP *http.Client) (*latipay.Gateway, error) {
+	client, err := latipay.New(latipay.Config{BaseURL: cfg.LatipayURL, UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), HTTPClient: latipayHTTP})
+	if err != nil {
+		return nil, err
 	}
-	log.Info("stopping", "cause", context.Cause(ctx).Error()) // e.g. "terminated signal received"
-	stopBG()
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	h.Close() // sockets end with "going away"; pages reconnect elsewhere
-	wait, stopWait := context.WithTimeout(shut, 3*time.Second)
-	_ = h.Wait(wait) // let each socket write its close frame before the process ends
-	stopWait()
-	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	return latipay.NewGateway(client, cfg.Wallets)
+}
+
+// serverOptions are the HTTP layer's settings from the configuration.
+func serverOptions(cfg config.Config, st *storage, wh *webhook.Worker) handlers.Options {
+	return handlers.Options{PublicURL: cfg.PublicURL, MerchantName: cfg.MerchantName, MerchantOrigins: cfg.MerchantOrigins,
+		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
+		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
+		TokenKey: cfg.Keys().SocketToken, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
+		Ready: func(r *http.Request) error { return st.Ping(r.Context()) }, Limits: handlers.Limits{Off: cfg.RateLimitsOff, NewLimiter: st.limiter},
+		Webhooks: wh, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets))}
+}
+
+// usageError is a command line that was not understood: main exits with
+// status 2 after the usage, and nothing is started.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// exitCode is the process's exit status for run's error.
+func exitCode(err error) int {
+	if errors.As(err, new(usageError)) {
+		return 2
 	}
+	return 1
+}
+
+// dispatch runs the subcommand args name, and reports serve=true when it
+// is the server (no subcommand, or "serve"), which run wires. A name or
+// flag it does not know prints the usage and is a usageError.
+func dispatch(ctx context.Context, args []string, e env) (serve bool, err error) {
+	name, rest := "serve", []string(nil)
+	if len(args) > 1 {
+		name, rest = args[1], args[2:]
+	}
+	switch name {
+	case "-h", "-help", "--help":
+		return false, help(e, nil)
+	}
+	cmd, ok := lookup(name)
+	if !ok {
+		usage(e.stderr)
+		if strings.HasPrefix(name, "-") {
+			return false, usageError{fmt.Sprintf("flag provided but not defined: %s", name)}
+		}
+		return false, usageError{fmt.Sprintf("unknown command %q", name)}
+	}
+	fs := flag.NewFlagSet("hpp "+cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return false, commandHelp(e.stdout, cmd)
+		}
+		commandHelp(e.stderr, cmd)
+		return false, usageError{err.Error()}
+	}
+	if n := fs.NArg(); n < cmd.minArgs || n > cmd.maxArgs {
+		commandHelp(e.stderr, cmd)
+		return false, usageError{fmt.Sprintf("%s: wrong number of arguments", cmd.name)}
+	}
+	if cmd.run == nil {
+		return true, nil
+	}
+	return false, cmd.run(ctx, e, fs.Args())
+}
+
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// usage lists the commands.
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: hpp [command] [arguments]\n\nThe Latipay hosted payment page. Without a command, hpp serves (see README.md for the settings).\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun \"hpp help COMMAND\" or \"hpp COMMAND --help\" for one command.")
+}
+
+// help prints the usage, or with a command name that command's help.
+func help(e env, args []string) error {
+	if len(args) == 0 {
+		usage(e.stdout)
+		return nil
+	}
+	cmd, ok := lookup(args[0])
+	if !ok {
+		usage(e.stderr)
+		return usageError{fmt.Sprintf("unknown command %q", args[0])}
+	}
+	return commandHelp(e.stdout, cmd)
+}
+
+func commandHelp(w io.Writer, c command) error {
+	fmt.Fprintf(w, "Usage: hpp %s %s\n\n%s\n", c.name, c.args, c.summary)
 	return nil
+}
+
+// printVersion prints the module version and the VCS revision recorded in
+// the build info (go build in a git checkout records them).
+func printVersion(w io.Writer) error {
+	version, revision, modified := "(unknown)", "unknown", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		version = bi.Main.Version
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision":
+				revision = s.Value
+			case s.Key == "vcs.modified" && s.Value == "true":
+				modified = " (modified)"
+			}
+		}
+	}
+	_, err := fmt.Fprintf(w, "hpp %s revision %s%s\n", version, revision, modified)
+	return err
 }
 
 // keepSandboxSecrets makes the demo API key and link secret that sandbox
@@ -208,7 +321,7 @@ func keepSandboxSecrets(ctx context.Context, db store, cfg *config.Config) error
 	return nil
 }
 
-// store is what run needs from storage.
+// store is what run needs of a storage engine.
 type store interface {
 	payments.Store
 	latipaysim.Journal // the sandbox simulator's ledger
@@ -217,69 +330,122 @@ type store interface {
 	SandboxSetting(ctx context.Context, name, value string) (string, error)
 }
 
-// isPostgres reports whether HPP_DATABASE names a PostgreSQL server
-// rather than a SQLite file.
-func isPostgres(database string) bool {
-	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+// storage is the store with what goes with it on its engine: the broker
+// that feeds the hub from other instances, and the request limiters.
+type storage struct {
+	store
+	broker  *pgbroker.Broker                     // nil on SQLite: one instance, the hub sees every change
+	limiter func(handlers.Rate) handlers.Limiter // nil: in-memory buckets
 }
 
-// openStore opens PostgreSQL for a postgres:// or postgresql:// URL (several
-// instances may share it) and a SQLite file for anything else.
-func openStore(ctx context.Context, database string) (store, error) {
-	if isPostgres(database) {
-		db, err := postgres.Open(ctx, database, time.Now)
+// openStorage opens PostgreSQL for a postgres:// or postgresql:// URL
+// (several instances may share it: the broker and the request limits go
+// through the database) and a SQLite file for anything else.
+func openStorage(ctx context.Context, database string, h *hub.Hub, log *slog.Logger) (*storage, error) {
+	if !strings.HasPrefix(database, "postgres://") && !strings.HasPrefix(database, "postgresql://") {
+		db, err := sqlite.Open(ctx, database, time.Now)
 		if err != nil {
-			return nil, fmt.Errorf("HPP_DATABASE (PostgreSQL): %w", err)
+			return nil, fmt.Errorf("HPP_DATABASE %q (SQLite file): %w", database, err)
 		}
-		return db, nil
+		return &storage{db, nil, nil}, nil
 	}
-	db, err := sqlite.Open(ctx, database, time.Now)
+	db, err := postgres.Open(ctx, database, time.Now)
 	if err != nil {
-		return nil, fmt.Errorf("HPP_DATABASE %q (SQLite file): %w", database, err)
+		return nil, fmt.Errorf("HPP_DATABASE (PostgreSQL): %w", err)
 	}
-	return db, nil
+	st := &storage{db, nil, sharedLimits(db, log)}
+	connect, err := pgbroker.Connector(database)
+	if err == nil {
+		st.broker, err = pgbroker.New(connect, db, h, log.With("component", "pgbroker"), nil)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 // startBroker, on PostgreSQL, feeds the hub with the changes other
 // instances commit (LISTEN/NOTIFY) until ctx ends.
-func startBroker(ctx context.Context, database string, db store, h *hub.Hub, log *slog.Logger) error {
-	if !isPostgres(database) {
-		return nil
+func (s *storage) startBroker(ctx context.Context) {
+	if s.broker != nil {
+		go s.broker.Run(ctx)
 	}
-	connect, err := pgbroker.Connector(database)
-	if err != nil {
-		return err
-	}
-	b, err := pgbroker.New(connect, db, h, log.With("component", "pgbroker"), nil)
-	if err != nil {
-		return err
-	}
-	go b.Run(ctx)
-	return nil
 }
 
-// sharedLimits, on PostgreSQL, keeps the request limits in the database so
-// that all instances share one budget per client; nil (in-memory buckets)
-// on SQLite. The n-th rate is named by its place and its figures, the same
-// on every instance of one build.
-func sharedLimits(db store, log *slog.Logger) func(handlers.Rate) handlers.Limiter {
-	pg, ok := db.(*postgres.DB)
-	if !ok {
-		return nil
-	}
-	rl, err := postgres.NewRateLimits(pg, log.With("component", "ratelimit"))
+// sharedLimits keeps the request limits in PostgreSQL so that all
+// instances share one budget per client. The n-th rate is named by its
+// place and its figures, the same on every instance of one build. Where
+// the database cannot hold a limit, that limit falls back to in-memory
+// buckets (one budget per instance), and says so in the log.
+func sharedLimits(db *postgres.DB, log *slog.Logger) func(handlers.Rate) handlers.Limiter {
+	rl, err := postgres.NewRateLimits(db, log.With("component", "ratelimit"))
 	if err != nil {
+		log.Warn("ratelimit: request limits fall back to per-instance memory", "err", err)
 		return nil
 	}
 	n := 0
 	return func(r handlers.Rate) handlers.Limiter {
 		n++
-		l, err := rl.Limiter(fmt.Sprintf("%d/%d/%s/%d", n, r.Limit, r.Per, r.Burst), r.Limit, r.Per, r.Burst)
+		name := fmt.Sprintf("%d/%d/%s/%d", n, r.Limit, r.Per, r.Burst)
+		l, err := rl.Limiter(name, r.Limit, r.Per, r.Burst)
 		if err != nil {
+			log.Warn("ratelimit: limit falls back to per-instance memory", "limit", name, "err", err)
 			return handlers.NewMemoryLimiter(r)
 		}
 		return l
 	}
+}
+
+// sandbox builds the Latipay simulator when no Latipay key is configured,
+// and the HTTP client that reaches it in-process; callback delivers the
+// simulator's callbacks to the app. Outside the sandbox both are nil. The
+// simulator's ledger is kept in the app's database (journal).
+func sandbox(cfg config.Config, journal latipaysim.Journal, log *slog.Logger, callback http.HandlerFunc) (*latipaysim.Simulator, *http.Client, error) {
+	if !cfg.Sandbox {
+		return nil, nil, nil
+	}
+	sim, err := latipaysim.New(latipaysim.Options{
+		Journal:          journal,
+		BaseURL:          cfg.LatipayURL,
+		Merchants:        []latipaysim.Merchant{{UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), Wallets: cfg.WalletCurrencies()}},
+		CallbackInterval: cfg.SandboxCallbacks,
+		CallbackClient:   &http.Client{Transport: latipaysim.NewTransport(callback), Timeout: 10 * time.Second},
+		Logger:           log.With("component", "latipaysim"),
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return sim, &http.Client{Transport: latipaysim.NewTransport(sim)}, nil
+}
+
+// serve answers on ln until ctx ends, then shuts down: background work
+// stops (stopBG), sockets are told "going away" so that pages reconnect
+// elsewhere, and requests in flight finish.
+func serve(ctx context.Context, ln net.Listener, app http.Handler, h *hub.Hub, log *slog.Logger, stopBG func()) error {
+	// Request headers are capped at 64 KiB (net/http answers 431 beyond).
+	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("stopping", "cause", context.Cause(ctx).Error()) // e.g. "terminated signal received"
+	stopBG()
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	h.Close()
+	wait, stopWait := context.WithTimeout(shut, 3*time.Second)
+	_ = h.Wait(wait) // let each socket write its close frame before the process ends
+	stopWait()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // announce prints where to go, and in sandbox mode how to try it.
@@ -297,12 +463,19 @@ func announce(w io.Writer, cfg config.Config, addr net.Addr) {
 	fmt.Fprintf(w, "hpp: ready-made checkout link: %s/pay?%s\n", public, q.Encode())
 }
 
-func invert(m map[string]string) map[string]string {
-	out := map[string]string{}
-	for k, v := range m {
-		out[v] = k
+func methods(names []string) []payments.Method {
+	out := make([]payments.Method, len(names))
+	for i, m := range names {
+		out[i] = payments.Method(m)
 	}
 	return out
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
 }
 
 // defaultGCPercent is the garbage collector's target when GOGC is not set:

@@ -2,16 +2,112 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 )
+
+// TestMain runs the real main when HPP_TEST_AS_HPP=1, so that tests can
+// run this test binary as the hpp command and see its exit status.
+func TestMain(m *testing.M) {
+	if os.Getenv("HPP_TEST_AS_HPP") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// hpp runs the test binary as the hpp command with args, in an
+// environment that would start a server on a free port if the command
+// line were taken for "serve"; it returns stdout, stderr and the exit
+// status. A command that started the server would not end: the context
+// stops it, and the test fails on the status.
+func hpp(t *testing.T, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "HPP_TEST_AS_HPP=1", "HPP_ADDR=127.0.0.1:0",
+		"HPP_DATABASE="+filepath.Join(t.TempDir(), "hpp.db"), "HPP_LOG_LEVEL=error")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee) && ctx.Err() == nil:
+		status = ee.ExitCode()
+	default:
+		t.Fatalf("hpp %q: %v (stdout %q): it did not end by itself", args, err, out.String())
+	}
+	if strings.Contains(out.String(), "listening on") {
+		t.Errorf("hpp %q started the server: %q", args, out.String())
+	}
+	return out.String(), errb.String(), status
+}
+
+// TestHelp: "hpp help", "hpp -h" and "hpp --help" list every command and
+// exit 0 without starting the server.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		out, _, status := hpp(t, args...)
+		if status != 0 {
+			t.Errorf("hpp %q: exit status %d, want 0", args, status)
+		}
+		for _, c := range commands {
+			if !strings.Contains(out, "  "+c.name+" ") {
+				t.Errorf("hpp %q does not list %s:\n%s", args, c.name, out)
+			}
+		}
+	}
+}
+
+// TestCommandHelp: every command, "serve" included, answers --help (and
+// "hpp help NAME") with its own usage and exit status 0, and none of them
+// starts the server.
+func TestCommandHelp(t *testing.T) {
+	for _, c := range commands {
+		for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
+			out, errOut, status := hpp(t, args...)
+			if status != 0 || !strings.HasPrefix(out, "Usage: hpp "+c.name+" ") || !strings.Contains(out, c.summary) {
+				t.Errorf("hpp %q = status %d, stdout %q, stderr %q; want 0 and the usage of %s", args, status, out, errOut, c.name)
+			}
+		}
+	}
+}
+
+// TestVersion: "hpp version" prints the module version and the VCS
+// revision from the build info.
+func TestVersion(t *testing.T) {
+	out, _, status := hpp(t, "version")
+	bi, _ := debug.ReadBuildInfo()
+	if status != 0 || !strings.HasPrefix(out, "hpp "+bi.Main.Version+" revision ") {
+		t.Errorf("hpp version = status %d, %q; want 0 and \"hpp %s revision ...\"", status, out, bi.Main.Version)
+	}
+}
+
+// TestCommandLineRefused: an unknown command, an unknown flag or the wrong
+// number of arguments prints the usage on stderr and exits with status 2,
+// never starting the server.
+func TestCommandLineRefused(t *testing.T) {
+	for _, args := range [][]string{{"nonsense"}, {"--port=80"}, {"serve", "--verbose"}, {"serve", "extra"},
+		{"selfcheck"}, {"selfcheck", "--bogus", "http://127.0.0.1:1/"}, {"version", "now"}, {"help", "nonsense"}} {
+		out, errOut, status := hpp(t, args...)
+		if status != 2 || !strings.Contains(errOut, "Usage: hpp") || out != "" {
+			t.Errorf("hpp %q = status %d, stdout %q, stderr %q; want 2, the usage on stderr", args, status, out, errOut)
+		}
+	}
+}
 
 // fakeEnv is a getenv over a map.
 func fakeEnv(m map[string]string) func(string) string {

@@ -3,7 +3,9 @@
 package config
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -34,14 +36,32 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 // Reveal returns the secret's value, for the code that signs with it.
 func (s Secret) Reveal() string { return string(s) }
 
-// Config is every setting of the app. See the README's configuration table.
+// Config is every setting of the app, by section; each section's fields
+// are promoted, so cfg.Addr is cfg.Server.Addr. See the README's
+// configuration table.
 type Config struct {
-	Addr             string        // HPP_ADDR
-	PublicURL        *url.URL      // HPP_PUBLIC_URL, no trailing slash
-	Database         string        // HPP_DATABASE: SQLite path (or postgres:// URL)
-	APIKey           Secret        // HPP_API_KEY: merchant API bearer key
-	LinkSecret       Secret        // HPP_LINK_SECRET: signs /pay links
-	SessionKey       Secret        // HPP_SESSION_KEY: cookies and socket tokens
+	Server
+	Merchant
+	Latipay
+	SandboxSettings
+	Limits
+
+	Warnings []string // problems tolerated in sandbox mode only; run logs them
+}
+
+// Server is where and how the process serves.
+type Server struct {
+	Addr           string     // HPP_ADDR
+	PublicURL      *url.URL   // HPP_PUBLIC_URL, no trailing slash
+	Database       string     // HPP_DATABASE: SQLite path (or postgres:// URL)
+	SessionKey     Secret     // HPP_SESSION_KEY: cookies and socket tokens
+	LogLevel       slog.Level // HPP_LOG_LEVEL
+	TrustedProxies []string   // HPP_TRUSTED_PROXIES
+}
+
+// Merchant is the shop the pages are for: its look, its keys, its
+// payments' settings and its webhook.
+type Merchant struct {
 	MerchantName     string        // HPP_MERCHANT_NAME
 	MerchantLogo     []byte        // HPP_MERCHANT_LOGO: the image file's content, read at start-up
 	MerchantLogoType string        // its media type (image/png, image/jpeg, image/webp, image/svg+xml)
@@ -49,226 +69,299 @@ type Config struct {
 	MerchantOrigins  []string      // HPP_MERCHANT_ORIGINS
 	Methods          []string      // HPP_METHODS
 	PaymentWindow    time.Duration // HPP_PAYMENT_WINDOW
-	ReconcileEvery   time.Duration // HPP_RECONCILE_INTERVAL
-	ReconcileRate    int           // HPP_RECONCILE_RATE: Latipay queries a second, per instance
-	LogLevel         slog.Level    // HPP_LOG_LEVEL
-	TrustedProxies   []string      // HPP_TRUSTED_PROXIES
+	APIKey           Secret        // HPP_API_KEY: merchant API bearer key
+	LinkSecret       Secret        // HPP_LINK_SECRET: signs /pay links
 	WebhookURL       string        // HPP_WEBHOOK_URL: merchant webhook endpoint; "" sends none
 	WebhookSecrets   []Secret      // HPP_WEBHOOK_SECRET: comma-separated, current first (rotation)
+}
+
+// Latipay is the gateway account, or in sandbox mode the simulator's.
+type Latipay struct {
+	Sandbox        bool              // on exactly when LATIPAY_API_KEY is unset
+	LatipayURL     string            // LATIPAY_API_URL
+	LatipayUserID  string            // LATIPAY_USER_ID
+	LatipayKey     Secret            // LATIPAY_API_KEY
+	Wallets        map[string]string // LATIPAY_WALLET_*: currency -> wallet id
+	ReconcileEvery time.Duration     // HPP_RECONCILE_INTERVAL
+	ReconcileRate  int               // HPP_RECONCILE_RATE: Latipay queries a second, per instance
+}
+
+// SandboxSettings are the sandbox mode's own settings (Latipay.Sandbox
+// is whether it is on).
+type SandboxSettings struct {
+	SandboxCallbacks time.Duration // HPP_SANDBOX_CALLBACK_INTERVAL
+	Generated        []string      // names of settings generated because unset
+}
+
+// Limits are the request limits' settings.
+type Limits struct {
 	// RateLimitsOff (HPP_RATE_LIMITS=off) turns the request limits off, for
 	// load tests only: it is refused unless HPP_PUBLIC_URL is on loopback.
 	RateLimitsOff bool
-
-	Sandbox          bool // on exactly when LATIPAY_API_KEY is unset
-	LatipayURL       string
-	LatipayUserID    string
-	LatipayKey       Secret
-	Wallets          map[string]string // currency -> wallet id
-	SandboxCallbacks time.Duration     // HPP_SANDBOX_CALLBACK_INTERVAL
-
-	Generated []string // names of settings generated because unset (sandbox)
-	Warnings  []string // problems tolerated in sandbox mode only; run logs them
 }
 
 // weak are values seen in documentation that must never guard real money.
 var weak = map[string]bool{"111222333": true, "changeme": true, "secret": true, "password": true}
 
-// Load reads and validates every setting, reporting all problems at once.
+// Load reads and validates every setting, section by section, reporting
+// all problems at once.
 func Load(getenv func(string) string) (Config, error) {
-	var errs []error
-	bad := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
-	}
-	get := func(name, def string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
-	}
-	var exposed []string // *_FILE settings naming a file that group or others may read
-	secret := func(name string) Secret {
-		v, f := getenv(name), getenv(name+"_FILE")
-		if v != "" && f != "" {
-			bad(name, "set either %s or %s_FILE, not both", name, name)
-		}
-		if f != "" {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				bad(name+"_FILE", "cannot read the file")
-				return ""
-			}
-			if fi, err := os.Stat(f); err == nil && fi.Mode().Perm()&0o077 != 0 {
-				exposed = append(exposed, fmt.Sprintf("%s_FILE: the file is readable by group or others (mode %04o); chmod 600 it, or give the container secret mode 0400", name, fi.Mode().Perm()))
-			}
-			v = string(b)
-		}
-		return Secret(strings.TrimSpace(v))
-	}
-	dur := func(name string, def time.Duration, min time.Duration) time.Duration {
-		v := get(name, "")
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < min {
-			bad(name, "must be a duration of at least %s, such as %q", min, def.String())
-			return def
-		}
-		return d
-	}
-	count := func(name string, def, min, max int) int {
-		v := get(name, "")
-		if v == "" {
-			return def
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < min || n > max {
-			bad(name, "must be a whole number from %d to %d, such as %d", min, max, def)
-			return def
-		}
-		return n
-	}
-	c := Config{
-		Addr:             get("HPP_ADDR", ":8080"),
-		Database:         get("HPP_DATABASE", "hpp.db"),
-		MerchantName:     get("HPP_MERCHANT_NAME", "Demo Shop"),
-		APIKey:           secret("HPP_API_KEY"),
-		LinkSecret:       secret("HPP_LINK_SECRET"),
-		SessionKey:       secret("HPP_SESSION_KEY"),
-		LatipayKey:       secret("LATIPAY_API_KEY"),
-		LatipayUserID:    get("LATIPAY_USER_ID", ""),
-		PaymentWindow:    dur("HPP_PAYMENT_WINDOW", 15*time.Minute, 30*time.Second),
-		ReconcileEvery:   dur("HPP_RECONCILE_INTERVAL", 5*time.Second, 100*time.Millisecond),
-		ReconcileRate:    count("HPP_RECONCILE_RATE", 20, 1, 1000),
-		SandboxCallbacks: dur("HPP_SANDBOX_CALLBACK_INTERVAL", 30*time.Second, 100*time.Millisecond),
-		Wallets:          map[string]string{},
-	}
-	c.Sandbox = c.LatipayKey == ""
-
-	// Unset, the public URL is this machine on the port listened on, so
-	// that the sandbox's printed links work with any HPP_ADDR.
-	defaultPublic := "http://localhost:8080"
-	if _, port, err := splitHostPort(c.Addr); err == nil && port > 0 {
-		defaultPublic = "http://localhost:" + strconv.Itoa(port)
-	}
-	pub := strings.TrimRight(get("HPP_PUBLIC_URL", defaultPublic), "/")
-	u, err := url.Parse(pub)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		bad("HPP_PUBLIC_URL", "must be an absolute http(s) URL such as https://pay.example.com")
-	} else {
-		c.PublicURL = u
-		if !c.Sandbox && u.Scheme != "https" && !isLocal(u.Hostname()) {
-			bad("HPP_PUBLIC_URL", "must use https when taking real payments")
-		}
-	}
-	switch get("HPP_RATE_LIMITS", "on") {
-	case "on":
-	case "off":
-		c.RateLimitsOff = true
-		if c.PublicURL == nil || !isLocal(c.PublicURL.Hostname()) {
-			bad("HPP_RATE_LIMITS", "may be off only for load tests on loopback (HPP_PUBLIC_URL on 127.0.0.1 or localhost)")
-		}
-	default:
-		bad("HPP_RATE_LIMITS", "must be on or off")
-	}
-	if _, _, err := splitHostPort(c.Addr); err != nil {
-		bad("HPP_ADDR", "must be host:port or :port, such as :8080")
-	}
-	c.MerchantLogo, c.MerchantLogoType = readLogo(get("HPP_MERCHANT_LOGO", ""), bad)
-	c.AccentColor = parseAccent(get("HPP_ACCENT_COLOR", ""), bad)
-	c.MerchantOrigins = parseOrigins(get("HPP_MERCHANT_ORIGINS", ""), c.Sandbox, bad)
-	c.Methods = parseMethods(get("HPP_METHODS", "wechat,alipay"), bad)
-	switch lv := strings.ToLower(get("HPP_LOG_LEVEL", "info")); lv {
-	case "debug", "info", "warn", "error":
-		_ = c.LogLevel.UnmarshalText([]byte(lv))
-	default:
-		bad("HPP_LOG_LEVEL", "must be debug, info, warn or error")
-	}
-	if v := get("HPP_TRUSTED_PROXIES", ""); v != "" {
-		c.TrustedProxies = splitList(v)
-	}
-	c.WebhookURL, c.WebhookSecrets = parseWebhook(get("HPP_WEBHOOK_URL", ""), secret("HPP_WEBHOOK_SECRET"), c.Sandbox, bad)
-	for _, cur := range []string{"NZD", "AUD", "CNY"} {
-		if w := get("LATIPAY_WALLET_"+cur, ""); w != "" {
-			c.Wallets[cur] = w
-		}
-	}
-
+	r := &reader{getenv: getenv}
+	var c Config
+	c.Latipay = r.latipay() // first: whether this is the sandbox decides what the others accept
+	c.Server = r.server(c.Sandbox)
+	c.Merchant = r.merchant(c.Sandbox)
+	c.Limits = r.limits(c.PublicURL)
+	c.SandboxCallbacks = r.duration("HPP_SANDBOX_CALLBACK_INTERVAL", 30*time.Second, 100*time.Millisecond)
 	if c.Sandbox {
-		c.LatipayUserID = "U000000001"
-		c.Wallets = map[string]string{"NZD": "W000000001", "AUD": "W000000002", "CNY": "W000000003"}
-		c.LatipayKey = Secret(randomHex(32))
-		if c.PublicURL != nil {
-			c.LatipayURL = c.PublicURL.String() + "/sandbox/latipay"
-		}
-		for name, s := range map[string]*Secret{"HPP_API_KEY": &c.APIKey, "HPP_LINK_SECRET": &c.LinkSecret, "HPP_SESSION_KEY": &c.SessionKey} {
-			if *s == "" {
-				*s = Secret(randomHex(24))
-				c.Generated = append(c.Generated, name)
-			}
-		}
+		c.Generated = sandbox(&c)
 	} else {
-		c.LatipayURL = get("LATIPAY_API_URL", "https://api.latipay.net")
-		if lu, err := url.Parse(c.LatipayURL); err != nil || (lu.Scheme != "https" && !isLocal(lu.Hostname())) || lu.Host == "" {
-			bad("LATIPAY_API_URL", "must be an https URL such as https://api.latipay.net")
-		}
-		if c.LatipayUserID == "" {
-			bad("LATIPAY_USER_ID", "is required with LATIPAY_API_KEY (your Latipay user id, such as U000334333)")
-		}
-		if len(c.Wallets) == 0 {
-			bad("LATIPAY_WALLET_NZD", "at least one of LATIPAY_WALLET_NZD, LATIPAY_WALLET_AUD or LATIPAY_WALLET_CNY is required")
-		}
-		if lu, err := url.Parse(c.LatipayURL); err == nil && lu.Scheme == "https" && !latipayHost(lu.Hostname()) {
-			c.Warnings = append(c.Warnings, fmt.Sprintf("LATIPAY_API_URL: %s is not a Latipay host (*.latipay.net); payments and refunds will be sent there, signed with LATIPAY_API_KEY", lu.Hostname()))
-		}
-		switch k := c.LatipayKey.Reveal(); {
-		case weak[k]:
-			bad("LATIPAY_API_KEY", "is an example value from the documentation")
-		case len(k) < 16 || guessBits(k) < 30:
-			bad("LATIPAY_API_KEY", "is too short or too regular to be a Latipay API key (copy it from the merchant portal)")
-		}
-		strong := func(name string, s Secret, required bool) {
-			switch {
-			case s == "" && required:
-				bad(name, "is required when taking real payments (at least 32 random characters)")
-			case s != "" && (len(s) < 32 || weak[s.Reveal()] || guessBits(s.Reveal()) < 64):
-				bad(name, "must be at least 32 random characters (this one is short or too regular: use openssl rand -hex 32)")
-			}
-		}
-		strong("HPP_API_KEY", c.APIKey, true)
-		strong("HPP_SESSION_KEY", c.SessionKey, true)
-		strong("HPP_LINK_SECRET", c.LinkSecret, false)
-		keys := []struct {
-			name string
-			s    Secret
-		}{{"LATIPAY_API_KEY", c.LatipayKey}, {"HPP_API_KEY", c.APIKey}, {"HPP_SESSION_KEY", c.SessionKey}, {"HPP_LINK_SECRET", c.LinkSecret}}
-		for _, w := range c.WebhookSecrets {
-			keys = append(keys, struct {
-				name string
-				s    Secret
-			}{"HPP_WEBHOOK_SECRET", w})
-		}
-		for i, a := range keys {
-			for _, b := range keys[i+1:] {
-				if a.s != "" && a.s == b.s {
-					bad(b.name, "has the same value as %s: each key needs its own value", a.name)
-				}
-			}
-		}
+		r.live(&c)
 	}
-	// Test 105: a secret others on the host can read is not a secret.
-	// Sandbox mode moves no money, so there it is only a warning.
-	for _, e := range exposed {
+	// A secret others on the host can read is not a secret. Sandbox mode
+	// moves no money, so there it is only a warning.
+	for _, e := range r.exposed {
 		if c.Sandbox {
 			c.Warnings = append(c.Warnings, e)
 		} else {
-			errs = append(errs, errors.New(e))
+			r.errs = append(r.errs, errors.New(e))
 		}
 	}
-	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
+	if len(r.errs) > 0 {
+		return Config{}, fmt.Errorf("config: %w", errors.Join(r.errs...))
 	}
 	return c, nil
+}
+
+// reader reads typed settings from the environment and collects every
+// problem instead of stopping at the first.
+type reader struct {
+	getenv  func(string) string
+	errs    []error
+	exposed []string // *_FILE settings naming a file that group or others may read
+}
+
+// bad records a problem with setting name.
+func (r *reader) bad(name, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+}
+
+// str is the setting's value without surrounding space, or def if unset.
+func (r *reader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+// secret reads name, or the file NAME_FILE names (a container secret).
+func (r *reader) secret(name string) Secret {
+	v, f := r.getenv(name), r.getenv(name+"_FILE")
+	if v != "" && f != "" {
+		r.bad(name, "set either %s or %s_FILE, not both", name, name)
+	}
+	if f != "" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			r.bad(name+"_FILE", "cannot read the file")
+			return ""
+		}
+		if fi, err := os.Stat(f); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			r.exposed = append(r.exposed, fmt.Sprintf("%s_FILE: the file is readable by group or others (mode %04o); chmod 600 it, or give the container secret mode 0400", name, fi.Mode().Perm()))
+		}
+		v = string(b)
+	}
+	return Secret(strings.TrimSpace(v))
+}
+
+// duration reads a duration of at least min.
+func (r *reader) duration(name string, def, min time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min {
+		r.bad(name, "must be a duration of at least %s, such as %q", min, def.String())
+		return def
+	}
+	return d
+}
+
+// count reads a whole number from min to max.
+func (r *reader) count(name string, def, min, max int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		r.bad(name, "must be a whole number from %d to %d, such as %d", min, max, def)
+		return def
+	}
+	return n
+}
+
+// latipay reads the gateway account; the sandbox is on exactly when
+// LATIPAY_API_KEY is unset. What a live account requires is checked by
+// live, once the public URL is known.
+func (r *reader) latipay() Latipay {
+	l := Latipay{
+		LatipayKey:     r.secret("LATIPAY_API_KEY"),
+		LatipayUserID:  r.str("LATIPAY_USER_ID", ""),
+		ReconcileEvery: r.duration("HPP_RECONCILE_INTERVAL", 5*time.Second, 100*time.Millisecond),
+		ReconcileRate:  r.count("HPP_RECONCILE_RATE", 20, 1, 1000),
+		Wallets:        map[string]string{},
+	}
+	l.Sandbox = l.LatipayKey == ""
+	for _, cur := range []string{"NZD", "AUD", "CNY"} {
+		if w := r.str("LATIPAY_WALLET_"+cur, ""); w != "" {
+			l.Wallets[cur] = w
+		}
+	}
+	return l
+}
+
+// server reads where and how to serve.
+func (r *reader) server(sandbox bool) Server {
+	s := Server{
+		Addr:       r.str("HPP_ADDR", ":8080"),
+		Database:   r.str("HPP_DATABASE", "hpp.db"),
+		SessionKey: r.secret("HPP_SESSION_KEY"),
+	}
+	// Unset, the public URL is this machine on the port listened on, so
+	// that the sandbox's printed links work with any HPP_ADDR.
+	defaultPublic := "http://localhost:8080"
+	if _, port, err := splitHostPort(s.Addr); err == nil && port > 0 {
+		defaultPublic = "http://localhost:" + strconv.Itoa(port)
+	}
+	pub := strings.TrimRight(r.str("HPP_PUBLIC_URL", defaultPublic), "/")
+	u, err := url.Parse(pub)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		r.bad("HPP_PUBLIC_URL", "must be an absolute http(s) URL such as https://pay.example.com")
+	} else {
+		s.PublicURL = u
+		if !sandbox && u.Scheme != "https" && !isLocal(u.Hostname()) {
+			r.bad("HPP_PUBLIC_URL", "must use https when taking real payments")
+		}
+	}
+	if _, _, err := splitHostPort(s.Addr); err != nil {
+		r.bad("HPP_ADDR", "must be host:port or :port, such as :8080")
+	}
+	switch lv := strings.ToLower(r.str("HPP_LOG_LEVEL", "info")); lv {
+	case "debug", "info", "warn", "error":
+		_ = s.LogLevel.UnmarshalText([]byte(lv))
+	default:
+		r.bad("HPP_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	if v := r.str("HPP_TRUSTED_PROXIES", ""); v != "" {
+		s.TrustedProxies = splitList(v)
+	}
+	return s
+}
+
+// merchant reads the shop's look, keys, payment settings and webhook.
+func (r *reader) merchant(sandbox bool) Merchant {
+	m := Merchant{
+		MerchantName:  r.str("HPP_MERCHANT_NAME", "Demo Shop"),
+		APIKey:        r.secret("HPP_API_KEY"),
+		LinkSecret:    r.secret("HPP_LINK_SECRET"),
+		PaymentWindow: r.duration("HPP_PAYMENT_WINDOW", 15*time.Minute, 30*time.Second),
+	}
+	m.MerchantLogo, m.MerchantLogoType = readLogo(r.str("HPP_MERCHANT_LOGO", ""), r.bad)
+	m.AccentColor = parseAccent(r.str("HPP_ACCENT_COLOR", ""), r.bad)
+	m.MerchantOrigins = parseOrigins(r.str("HPP_MERCHANT_ORIGINS", ""), sandbox, r.bad)
+	m.Methods = parseMethods(r.str("HPP_METHODS", "wechat,alipay"), r.bad)
+	m.WebhookURL, m.WebhookSecrets = parseWebhook(r.str("HPP_WEBHOOK_URL", ""), r.secret("HPP_WEBHOOK_SECRET"), sandbox, r.bad)
+	return m
+}
+
+// limits reads the request limits' switch; off is for load tests on
+// loopback only.
+func (r *reader) limits(public *url.URL) Limits {
+	var l Limits
+	switch r.str("HPP_RATE_LIMITS", "on") {
+	case "on":
+	case "off":
+		l.RateLimitsOff = true
+		if public == nil || !isLocal(public.Hostname()) {
+			r.bad("HPP_RATE_LIMITS", "may be off only for load tests on loopback (HPP_PUBLIC_URL on 127.0.0.1 or localhost)")
+		}
+	default:
+		r.bad("HPP_RATE_LIMITS", "must be on or off")
+	}
+	return l
+}
+
+// sandbox fills in the simulator's account and generates the secrets left
+// unset; it returns the names of those generated.
+func sandbox(c *Config) (generated []string) {
+	c.LatipayUserID = "U000000001"
+	c.Wallets = map[string]string{"NZD": "W000000001", "AUD": "W000000002", "CNY": "W000000003"}
+	c.LatipayKey = Secret(randomHex(32))
+	if c.PublicURL != nil {
+		c.LatipayURL = c.PublicURL.String() + "/sandbox/latipay"
+	}
+	for _, s := range []struct {
+		name   string
+		secret *Secret
+	}{{"HPP_API_KEY", &c.APIKey}, {"HPP_LINK_SECRET", &c.LinkSecret}, {"HPP_SESSION_KEY", &c.SessionKey}} {
+		if *s.secret == "" {
+			*s.secret = Secret(randomHex(24))
+			generated = append(generated, s.name)
+		}
+	}
+	return generated
+}
+
+// live checks what taking real payments requires: Latipay's URL, account
+// and wallets, and strong secrets.
+func (r *reader) live(c *Config) {
+	c.LatipayURL = r.str("LATIPAY_API_URL", "https://api.latipay.net")
+	if lu, err := url.Parse(c.LatipayURL); err != nil || (lu.Scheme != "https" && !isLocal(lu.Hostname())) || lu.Host == "" {
+		r.bad("LATIPAY_API_URL", "must be an https URL such as https://api.latipay.net")
+	}
+	if c.LatipayUserID == "" {
+		r.bad("LATIPAY_USER_ID", "is required with LATIPAY_API_KEY (your Latipay user id, such as U000334333)")
+	}
+	if len(c.Wallets) == 0 {
+		r.bad("LATIPAY_WALLET_NZD", "at least one of LATIPAY_WALLET_NZD, LATIPAY_WALLET_AUD or LATIPAY_WALLET_CNY is required")
+	}
+	if lu, err := url.Parse(c.LatipayURL); err == nil && lu.Scheme == "https" && !latipayHost(lu.Hostname()) {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("LATIPAY_API_URL: %s is not a Latipay host (*.latipay.net); payments and refunds will be sent there, signed with LATIPAY_API_KEY", lu.Hostname()))
+	}
+	switch k := c.LatipayKey.Reveal(); {
+	case weak[k]:
+		r.bad("LATIPAY_API_KEY", "is an example value from the documentation")
+	case len(k) < 16 || guessBits(k) < 30:
+		r.bad("LATIPAY_API_KEY", "is too short or too regular to be a Latipay API key (copy it from the merchant portal)")
+	}
+	strong := func(name string, s Secret, required bool) {
+		switch {
+		case s == "" && required:
+			r.bad(name, "is required when taking real payments (at least 32 random characters)")
+		case s != "" && (len(s) < 32 || weak[s.Reveal()] || guessBits(s.Reveal()) < 64):
+			r.bad(name, "must be at least 32 random characters (this one is short or too regular: use openssl rand -hex 32)")
+		}
+	}
+	strong("HPP_API_KEY", c.APIKey, true)
+	strong("HPP_SESSION_KEY", c.SessionKey, true)
+	strong("HPP_LINK_SECRET", c.LinkSecret, false)
+	type named struct {
+		name string
+		s    Secret
+	}
+	keys := []named{{"LATIPAY_API_KEY", c.LatipayKey}, {"HPP_API_KEY", c.APIKey}, {"HPP_SESSION_KEY", c.SessionKey}, {"HPP_LINK_SECRET", c.LinkSecret}}
+	for _, w := range c.WebhookSecrets {
+		keys = append(keys, named{"HPP_WEBHOOK_SECRET", w})
+	}
+	for i, a := range keys {
+		for _, b := range keys[i+1:] {
+			if a.s != "" && a.s == b.s {
+				r.bad(b.name, "has the same value as %s: each key needs its own value", a.name)
+			}
+		}
+	}
 }
 
 // latipayHost reports whether host is Latipay's.
@@ -278,9 +371,9 @@ func latipayHost(host string) bool {
 
 // guessBits estimates the entropy of a key in bits as its length times
 // the Shannon entropy of its characters, less what repeating a shorter
-// block saves: "aaaa..." is 0, 32 random hex digits at least about 90,
-// a 32-character repetition of "abcd" 64. It judges how a key was made,
-// not how it could be guessed, so it only refuses the obviously weak.
+// block saves: "aaaa..." is 0, 32 random hex digits at least about 90, a
+// 32-character repetition of "abcd" 8. It judges how a key was made, not
+// how it could be guessed, so it only refuses the obviously weak.
 func guessBits(s string) float64 {
 	if s == "" {
 		return 0
@@ -461,6 +554,34 @@ func Reveal(secrets []Secret) []string {
 	out := make([]string, len(secrets))
 	for i, s := range secrets {
 		out[i] = s.Reveal()
+	}
+	return out
+}
+
+// Keys are the keys derived from HPP_SESSION_KEY, one per use, so that no
+// two uses share a key.
+type Keys struct {
+	SocketToken  []byte // signs the checkout page's socket tokens
+	SessionHash  []byte // authenticates the session cookie
+	SessionBlock []byte // encrypts the session cookie (AES-256)
+}
+
+// Keys derives each key as HMAC-SHA256(HPP_SESSION_KEY, label).
+func (c Config) Keys() Keys {
+	key := func(label string) []byte {
+		m := hmac.New(sha256.New, []byte(c.SessionKey.Reveal()))
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	return Keys{SocketToken: key("socket-token"), SessionHash: key("session-hash"), SessionBlock: key("session-block")[:32]}
+}
+
+// WalletCurrencies maps each wallet id to its currency: the other way
+// round from Wallets, as the sandbox's simulator looks wallets up.
+func (c Config) WalletCurrencies() map[string]string {
+	out := make(map[string]string, len(c.Wallets))
+	for cur, id := range c.Wallets {
+		out[id] = cur
 	}
 	return out
 }

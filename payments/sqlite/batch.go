@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+
+	"github.com/latipay-hpp/hpp/payments"
 )
 
 // Group commit. Every commit with synchronous=FULL waits for an fsync, so
@@ -26,6 +28,12 @@ import (
 // savepoint, taken when it began, the recorded statements of the writes
 // before it are executed again (they read the same state, so they write
 // the same rows), and the batch goes on with the next write.
+//
+// The writer goroutine is also the one that tells the payment cache
+// (cache.go) about writes: it marks the payments a batch wrote before the
+// commit, keeps them after it (or drops them if it failed), and only then
+// answers the callers. That orders the cache's versions as the commits.
+
 // maxBatch bounds the writes that share one commit.
 const maxBatch = 128
 
@@ -36,7 +44,8 @@ var errClosed = errors.New("sqlite: database closed")
 type job struct {
 	ctx  context.Context
 	fn   func(ctx context.Context, tx cached) error
-	done chan error // buffered; receives exactly one result
+	out  *payments.Payment // if not nil, the payment as fn left it, for the cache
+	done chan error        // buffered; receives exactly one result
 }
 
 // batcher feeds the writer goroutine.
@@ -45,6 +54,7 @@ type batcher struct {
 	quit    chan struct{} // closed by stop
 	stopped chan struct{} // closed when the writer goroutine has returned
 	once    sync.Once
+	written []payments.Payment // the writer goroutine's: the payments of the batch being committed
 }
 
 func newBatcher() *batcher {
@@ -59,8 +69,10 @@ func (b *batcher) stop() {
 
 // inTx runs fn in a write transaction, possibly shared with other writes
 // (group commit), and returns fn's error, or the commit's, once committed.
-func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx cached) error) error {
-	j := job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+// If out is not nil, fn sets it to the payment as it left it; once the
+// commit has returned, the payment cache keeps it (before inTx returns).
+func (db *DB) inTx(ctx context.Context, out *payments.Payment, fn func(ctx context.Context, tx cached) error) error {
+	j := job{ctx: ctx, fn: fn, out: out, done: make(chan error, 1)}
 	select {
 	case db.batch.jobs <- j:
 	case <-db.batch.quit:
@@ -149,9 +161,24 @@ func (db *DB) commitBatch(batch []job) []error {
 	if ok == 0 {
 		return errs // the deferred rollback ends a transaction that keeps nothing
 	}
+	written := db.batch.written[:0]
+	for i, j := range batch {
+		if errs[i] == nil && j.out != nil && j.out.ID != "" {
+			written = append(written, *j.out)
+		}
+	}
+	db.batch.written = written
+	db.cache.committing(written)
 	if err := tx.Commit(); err != nil {
+		db.cache.failed(written)
 		return fail(wrap("commit", err))
 	}
+	if h := db.hooks.committed; h != nil {
+		for _, p := range written {
+			h(p)
+		}
+	}
+	db.cache.committed(written)
 	return errs
 }
 

@@ -13,16 +13,35 @@ import (
 // database/sql and modernc.org/sqlite costs some 25 µs of CPU, a fifth of
 // the checkout page's (a perf profile of e2e/load's render scenario).
 //
-// It is exact, not eventually right, because every write to this file
-// comes from this process (lock.go holds the file for one process) and
-// goes through CreatePayment or Update, which put the payment as
-// committed. Versions order the states: a payment only ever replaces an
-// older version of itself, so a read that fetched version 5 from the
-// database cannot overwrite version 6 put by a write that committed
-// meanwhile. A write that fails may or may not have committed (an error
-// from the commit's fsync, say); it drops the entry and advances the
-// epoch, and a read that began before it then does not fill the cache, so
-// the next read goes to the database.
+// What a reader may see. Payment returns, for each payment, a version at
+// least as new as (1) any version an earlier Payment call returned, in any
+// goroutine, and (2) the version any write that has returned to its caller
+// left. So versions seen never go backwards, per reader or across readers.
+// It can be exact because every write to this file comes from this process
+// (lock_unix.go holds the file for one process) and goes through the one
+// writer goroutine (batch.go), and it holds because of these rules:
+//
+//   - Only the writer goroutine tells the cache about writes, in commit
+//     order, after the commit and before any caller of the batch is
+//     answered (committed). So the cache never learns an older committed
+//     version after a newer one, and a caller that got version n back
+//     finds n or newer. (Callers used to put their own results, and a slow
+//     caller could put version n after n+1 had been read and its entry
+//     dropped: the version went backwards.)
+//   - Versions order the states: an entry is only ever replaced by a newer
+//     version of itself (keep).
+//   - A read that missed fills the cache only if nothing was dropped since
+//     it began (epoch) and no write of that payment is being committed
+//     (writing). A read that fetched version n from the database while n+1
+//     was committing may be the only one of its kind left once another
+//     reader has fetched n+1 and the cache has not learnt it yet, so it
+//     must not fill; one that began before an entry was dropped could
+//     otherwise put back a version older than the one dropped.
+//   - Entries are dropped, and the epoch advanced, only when a commit failed
+//     (it may or may not have written: the next read asks the database) and
+//     when an entry makes way for another (cacheSize). A write its own
+//     function refused changed nothing (the batch undid it), so it leaves
+//     the cache as it is.
 
 // cacheSize bounds the entries: some 4,000 payments open at once, about
 // 2 MB. Past it an arbitrary entry makes way, and the epoch advances: a
@@ -31,14 +50,16 @@ import (
 const cacheSize = 4096
 
 type paymentCache struct {
-	mu     sync.Mutex
-	m      map[string]payments.Payment // guarded by mu
-	epoch  uint64                      // guarded by mu; advanced by failed writes and evictions
-	closed bool                        // guarded by mu; set by clear
+	mu      sync.Mutex
+	m       map[string]payments.Payment // guarded by mu
+	writing map[string]struct{}         // guarded by mu; payments of the batch being committed
+	epoch   uint64                      // guarded by mu; advanced by failed commits and evictions
+	closed  bool                        // guarded by mu; set by clear
 }
 
 func newPaymentCache() *paymentCache {
-	return &paymentCache{m: map[string]payments.Payment{}} // grows with use: nothing held when idle
+	// Both grow with use: nothing held when idle.
+	return &paymentCache{m: map[string]payments.Payment{}, writing: map[string]struct{}{}}
 }
 
 // get returns the cached payment.
@@ -56,21 +77,48 @@ func (c *paymentCache) now() uint64 {
 	return c.epoch
 }
 
-// fill keeps a payment read from the database, unless a write failed
-// since the read began (epoch) or a newer version is cached.
+// fill keeps a payment read from the database, unless an entry was
+// dropped since the read began (epoch), a write of the payment is being
+// committed, or the same or a newer version is cached.
 func (c *paymentCache) fill(p payments.Payment, epoch uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.epoch == epoch {
+	if _, w := c.writing[p.ID]; c.epoch == epoch && !w {
 		c.keep(p)
 	}
 }
 
-// put keeps a payment as a write committed it.
-func (c *paymentCache) put(p payments.Payment) {
+// committing marks the payments a batch wrote, before its commit: until
+// committed or failed, no read fills them. Writer goroutine only.
+func (c *paymentCache) committing(ps []payments.Payment) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.keep(p)
+	for _, p := range ps {
+		c.writing[p.ID] = struct{}{}
+	}
+}
+
+// committed keeps the payments a batch wrote, in the order it wrote them,
+// once its commit has returned. Writer goroutine only.
+func (c *paymentCache) committed(ps []payments.Payment) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range ps {
+		c.keep(p)
+	}
+	clear(c.writing)
+}
+
+// failed drops the payments of a batch whose commit failed (it may or may
+// not have written them), and advances the epoch. Writer goroutine only.
+func (c *paymentCache) failed(ps []payments.Payment) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, p := range ps {
+		delete(c.m, p.ID)
+	}
+	c.epoch++
+	clear(c.writing)
 }
 
 // clear empties the cache for good: after Close every read goes to the
@@ -79,14 +127,6 @@ func (c *paymentCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m, c.closed = nil, true
-}
-
-// forget drops a payment whose write failed, and advances the epoch.
-func (c *paymentCache) forget(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, id)
-	c.epoch++
 }
 
 // keep stores p unless the same or a newer version is there. mu is held.
@@ -112,7 +152,11 @@ func (c *paymentCache) keep(p payments.Payment) {
 // callback's first lookup (AttemptPayment). An attempt never moves to
 // another payment (write.go refuses it) and is never deleted, so an entry
 // is never wrong and needs no versions: it is kept when a write commits
-// the attempt and when a read finds it.
+// the attempt and when a read finds it. The orders that broke the payment
+// cache cannot break it: a late caller puts the one value a reference can
+// ever have, and nothing is kept for a write that failed (not even a
+// failed commit's, which the next read finds in the database or not), so
+// a reference once found is found on every later lookup.
 type attemptCache struct {
 	mu sync.Mutex
 	m  map[string]string // guarded by mu; nil after clear
@@ -155,4 +199,15 @@ func (c *attemptCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.m = nil
+}
+
+// hooks, when set, are called at the points where the order of a read, a
+// write and the cache is decided, so that a test can hold one goroutine
+// there and run another past it. Only tests set them, on their own DB and
+// before the goroutines they affect start; they are nil otherwise.
+type hooks struct {
+	beforeRead func(id string)          // Payment: after a miss, before the database read
+	beforeFill func(p payments.Payment) // Payment: after the database read, before fill
+	committed  func(p payments.Payment) // writer goroutine: a write committed; the cache has not learnt it yet
+	returned   func(p payments.Payment) // Update: the write succeeded; just before it returns
 }

@@ -5,43 +5,57 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
 
 // TestPaymentCacheRules: versions only move forward, a read that began
-// before a failed write or an eviction does not fill, and the size holds.
+// before a failed commit or an eviction does not fill, a read does not
+// fill a payment whose write is being committed, and the size holds.
 func TestPaymentCacheRules(t *testing.T) {
 	c := newPaymentCache()
 	v := func(n int64) payments.Payment { p := benchPayment(1); p.Version = n; return p }
+	one := func(p payments.Payment) []payments.Payment { return []payments.Payment{p} }
 	id := v(1).ID
-	c.put(v(6))
+	c.committed(one(v(6)))
 	c.fill(v(5), c.now()) // a slow read of an older version
-	c.put(v(4))           // a write that returned late
 	if p, _ := c.get(id); p.Version != 6 {
 		t.Fatalf("cached version %d, want 6", p.Version)
 	}
 	e := c.now()
-	c.forget(id) // a failed write
+	c.committing(one(v(7)))
+	c.failed(one(v(7))) // a commit that failed
 	c.fill(v(6), e)
 	if _, ok := c.get(id); ok {
-		t.Fatal("a read that began before a failed write filled the cache")
+		t.Fatal("a read that began before a failed commit filled the cache")
 	}
-	c.fill(v(6), c.now())
-	if p, ok := c.get(id); !ok || p.Version != 6 {
-		t.Fatalf("after a clean read: %v %d, want version 6", ok, p.Version)
+	e = c.now()
+	c.committing(one(v(7)))
+	c.fill(v(6), e) // read before the commit, fills while it runs
+	if _, ok := c.get(id); ok {
+		t.Fatal("a read filled a payment whose write was being committed")
+	}
+	c.committed(one(v(7)))
+	c.fill(v(6), e)
+	if p, ok := c.get(id); !ok || p.Version != 7 {
+		t.Fatalf("after the commit: %v %d, want version 7", ok, p.Version)
+	}
+	c.failed(nil)
+	c.fill(v(7), c.now())
+	if p, ok := c.get(id); !ok || p.Version != 7 {
+		t.Fatalf("after a clean read: %v %d, want version 7", ok, p.Version)
 	}
 	e = c.now()
 	for n := range cacheSize + 10 {
-		p := benchPayment(1000 + n)
-		c.put(p)
+		c.committed(one(benchPayment(1000 + n)))
 	}
 	if len(c.m) != cacheSize {
 		t.Errorf("%d entries, want %d", len(c.m), cacheSize)
 	}
-	c.fill(v(7), e) // began before the evictions
-	if p, ok := c.get(id); ok && p.Version == 7 {
+	c.fill(v(8), e) // began before the evictions
+	if p, ok := c.get(id); ok && p.Version == 8 {
 		t.Error("a read that began before an eviction filled the cache")
 	}
 }
@@ -121,6 +135,228 @@ func TestPaymentCacheCoherent(t *testing.T) {
 		}
 		if got.Description != "last" {
 			t.Errorf("payment %d: description %q after the last write", i, got.Description)
+		}
+	}
+}
+
+// note is an Update function that changes the payment; with fail it then
+// refuses, as a service refusing a change does.
+func note(text string, fail error) func(tx *payments.Tx) error {
+	return func(tx *payments.Tx) error {
+		tx.Payment.Description = text
+		tx.AddEvent(payments.Event{Type: "payment.note", CreatedAt: testNow()}) // marks it changed
+		return fail
+	}
+}
+
+// TestPaymentCacheLateWriterAfterFailedWrite is the interleaving behind
+// the random failures of TestPaymentCacheCoherent: the caller of a write
+// that committed version 2 is slow to reach the cache; meanwhile version 3
+// commits and is read, and a failed write on the same payment drops its
+// entry. Version 2 arriving late must not replace what readers have seen.
+func TestPaymentCacheLateWriterAfterFailedWrite(t *testing.T) {
+	db := newTestDB(t)
+	ctx := t.Context()
+	p := benchPayment(1)
+	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	db.hooks.returned = func(w payments.Payment) {
+		if w.Version == 2 {
+			close(held)
+			<-release
+		}
+	}
+	late := make(chan error, 1)
+	go func() {
+		_, err := db.Update(ctx, p.ID, note("version 2", nil))
+		late <- err
+	}()
+	<-held // version 2 is committed; its caller has not returned
+	if w, err := db.Update(ctx, p.ID, note("version 3", nil)); err != nil || w.Version != 3 {
+		t.Fatalf("Update: version %d, %v; want version 3", w.Version, err)
+	}
+	if got, err := db.Payment(ctx, p.ID); err != nil || got.Version != 3 {
+		t.Fatalf("Payment after version 3 committed: version %d, %v", got.Version, err)
+	}
+	errBoom := errors.New("boom")
+	if _, err := db.Update(ctx, p.ID, note("refused", errBoom)); !errors.Is(err, errBoom) {
+		t.Fatalf("failing Update: %v, want boom", err)
+	}
+	close(release)
+	if err := <-late; err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Payment(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 3 {
+		t.Fatalf("Payment went from version 3 back to %d", got.Version)
+	}
+}
+
+// TestPaymentCacheReadDuringCommit: a read that fetched version 1 before
+// version 2 committed must not fill the cache once another reader has
+// fetched version 2 from the database, even when that reader could not
+// fill (a write failed while it read) and the write has not yet reached
+// the cache.
+func TestPaymentCacheReadDuringCommit(t *testing.T) {
+	readDuringCommit(t, func(db *DB, y payments.Payment) {
+		errBoom := errors.New("boom")
+		if _, err := db.Update(t.Context(), y.ID, note("refused", errBoom)); !errors.Is(err, errBoom) {
+			t.Fatalf("failing Update: %v, want boom", err)
+		}
+	})
+}
+
+// TestPaymentCacheReadDuringCommitEviction is the same interleaving with
+// an eviction (a full cache making way) as what stops the second reader
+// from filling.
+func TestPaymentCacheReadDuringCommitEviction(t *testing.T) {
+	readDuringCommit(t, func(db *DB, y payments.Payment) {
+		full := make([]payments.Payment, cacheSize)
+		for i := range full {
+			full[i] = benchPayment(1000 + i)
+		}
+		db.cache.committed(full)
+		e := db.cache.now()
+		if _, err := db.Payment(t.Context(), y.ID); err != nil { // fills y: an entry makes way
+			t.Fatal(err)
+		}
+		if db.cache.now() == e {
+			t.Fatal("filling a full cache did not evict")
+		}
+	})
+}
+
+// readDuringCommit runs the interleaving with drop between the second
+// reader's start and the first reader's.
+func readDuringCommit(t *testing.T, drop func(db *DB, y payments.Payment)) {
+	path := t.TempDir() + "/hpp.db"
+	first := mustOpen(t, path)
+	ctx := t.Context()
+	x, y := benchPayment(1), benchPayment(2)
+	for _, p := range []payments.Payment{x, y} {
+		if _, _, err := first.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := mustOpen(t, path) // its cache starts empty
+	r2Held, r2Go := make(chan struct{}), make(chan struct{})
+	r1Held, r1Go := make(chan struct{}), make(chan struct{})
+	writeHeld, writeGo := make(chan struct{}), make(chan struct{})
+	var reads atomic.Int32
+	db.hooks.beforeRead = func(id string) {
+		if id == x.ID && reads.Add(1) == 1 {
+			close(r2Held)
+			<-r2Go
+		}
+	}
+	db.hooks.beforeFill = func(p payments.Payment) {
+		if p.ID == x.ID && p.Version == 1 {
+			close(r1Held)
+			<-r1Go
+		}
+	}
+	db.hooks.committed = func(p payments.Payment) {
+		if p.ID == x.ID && p.Version == 2 {
+			close(writeHeld)
+			<-writeGo
+		}
+	}
+	type result struct {
+		p   payments.Payment
+		err error
+	}
+	read := func() chan result {
+		c := make(chan result, 1)
+		go func() { p, err := db.Payment(ctx, x.ID); c <- result{p, err} }()
+		return c
+	}
+	r2 := read() // a reader that misses and is held before its database read
+	<-r2Held
+	drop(db, y)
+	r1 := read() // reads version 1 and is held before it fills
+	<-r1Held
+	write := make(chan error, 1)
+	go func() { _, err := db.Update(ctx, x.ID, note("version 2", nil)); write <- err }()
+	<-writeHeld // version 2 is committed; the cache has not learnt it
+	close(r2Go)
+	if r := <-r2; r.err != nil || r.p.Version != 2 {
+		t.Fatalf("reader after the commit: version %d, %v; want 2", r.p.Version, r.err)
+	}
+	close(r1Go)
+	if r := <-r1; r.err != nil || r.p.Version != 1 {
+		t.Fatalf("reader from before the commit: version %d, %v; want 1", r.p.Version, r.err)
+	}
+	got, err := db.Payment(ctx, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 2 {
+		t.Errorf("a reader saw version 2, then a later read got version %d", got.Version)
+	}
+	close(writeGo)
+	if err := <-write; err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Payment(ctx, x.ID); err != nil || got.Version != 2 {
+		t.Errorf("after the write returned: version %d, %v; want 2", got.Version, err)
+	}
+}
+
+// TestAttemptCacheLateWriterAfterFailedWrite runs the reference cache
+// through the interleaving that broke the payment cache: the caller of the
+// write that committed an attempt is slow to reach the cache, a read finds
+// the attempt meanwhile, and a refused write of another attempt of the
+// same payment is undone. The committed reference is found throughout;
+// the refused one never is.
+func TestAttemptCacheLateWriterAfterFailedWrite(t *testing.T) {
+	db := newTestDB(t)
+	ctx := t.Context()
+	p := benchPayment(1)
+	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	attempt := func(ref string) payments.Attempt {
+		return payments.Attempt{Reference: ref, PaymentID: p.ID, Method: payments.MethodWeChat,
+			Status: payments.AttemptPending, CreatedAt: testNow()}
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	db.hooks.returned = func(w payments.Payment) {
+		if w.Version == 2 {
+			close(held)
+			<-release
+		}
+	}
+	late := make(chan error, 1)
+	go func() {
+		_, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(attempt("REF-LATE-1")); return nil })
+		late <- err
+	}()
+	<-held // committed; its caller has not put the reference
+	if id, err := db.AttemptPayment(ctx, "REF-LATE-1"); err != nil || id != p.ID {
+		t.Fatalf("AttemptPayment of a committed attempt: %q, %v", id, err)
+	}
+	errBoom := errors.New("boom")
+	if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(attempt("REF-LATE-2")); return errBoom }); !errors.Is(err, errBoom) {
+		t.Fatalf("failing Update: %v, want boom", err)
+	}
+	close(release)
+	if err := <-late; err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // from the database, then from the cache
+		if id, err := db.AttemptPayment(ctx, "REF-LATE-1"); err != nil || id != p.ID {
+			t.Errorf("AttemptPayment of the committed attempt: %q, %v; want %q", id, err, p.ID)
+		}
+		if id, err := db.AttemptPayment(ctx, "REF-LATE-2"); !errors.Is(err, payments.ErrNotFound) {
+			t.Errorf("AttemptPayment of the refused attempt: %q, %v; want ErrNotFound", id, err)
 		}
 	}
 }

@@ -16,9 +16,15 @@ func (db *DB) Payment(ctx context.Context, id string) (payments.Payment, error) 
 		return p, nil
 	}
 	epoch := db.cache.now()
+	if h := db.hooks.beforeRead; h != nil {
+		h(id)
+	}
 	p, err := db.readPayment(ctx, id)
 	if err != nil {
 		return p, err
+	}
+	if h := db.hooks.beforeFill; h != nil {
+		h(p)
 	}
 	db.cache.fill(p, epoch)
 	return p, nil

@@ -50,6 +50,7 @@ type DB struct {
 	batch  *batcher   // group commit of CreatePayment and Update (batch.go)
 	cache  *paymentCache
 	refs   *attemptCache
+	hooks  hooks    // tests only (cache.go)
 	lock   *os.File // held for one process (lock_unix.go); nil where unsupported
 	// damaged is set once SQLite reported the file corrupt, damagedErr
 	// with the background check's finding; checking while that check

@@ -74,7 +74,7 @@ const (
 func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments.Event, idem payments.Idempotency) (payments.Payment, bool, error) {
 	var out payments.Payment
 	created := false
-	err := db.inTx(ctx, func(ctx context.Context, tx cached) error {
+	err := db.inTx(ctx, &out, func(ctx context.Context, tx cached) error {
 		if idem.Key != "" {
 			var hash, id string
 			err := tx.QueryRowContext(ctx, `SELECT hash, payment_id FROM idempotency WHERE key = ?`,
@@ -107,11 +107,9 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 		return nil
 	})
 	if err != nil {
-		db.cache.forget(p.ID)
 		return payments.Payment{}, false, err
 	}
-	db.cache.put(out)
-	return out, created, nil
+	return out, created, nil // the cache has it (batch.go)
 }
 
 // Update runs fn on the payment and its attempts inside one write
@@ -121,7 +119,7 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var stored, out payments.Payment
 	var written []string // references of the attempts written
-	err := db.inTx(ctx, func(ctx context.Context, q cached) error {
+	err := db.inTx(ctx, &out, func(ctx context.Context, q cached) error {
 		written = written[:0]
 		var p payments.Payment
 		var lastSeq int64
@@ -155,12 +153,14 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		return nil
 	})
 	if err != nil {
-		// fn's own refusal wrote nothing, but a failed commit may have
-		// written everything: the cache keeps neither guess.
-		db.cache.forget(id)
+		// fn's own refusal wrote nothing; a failed commit may have written
+		// everything, and the writer goroutine dropped the cached payment.
 		return stored, err
 	}
-	db.cache.put(out)
+	// The writer goroutine has given out to the payment cache (batch.go).
+	if h := db.hooks.returned; h != nil {
+		h(out)
+	}
 	for _, ref := range written {
 		db.refs.put(ref, id)
 	}
