@@ -79,6 +79,11 @@ type Attempt struct {
 	CreatedAt   time.Time
 	NextCheckAt time.Time // reconciliation schedule, persisted
 	Checks      int       // how many times the reconciler queried it
+	// Client names who started it: a hash of the shopper's address (""
+	// for attempts stored before it was kept). Start counts attempts per
+	// client, so someone else holding the checkout URL cannot use up the
+	// shopper's.
+	Client string
 }
 
 // AttemptStatus tracks one Latipay transaction.

@@ -1,4 +1,4 @@
--- 006_sandbox: sandbox mode only. The in-process Latipay simulator's
+-- 006_sandbox: sandbox mode only (and attempts.client, below). The in-process Latipay simulator's
 -- ledger, one row per transaction (its merchant_reference and a JSON body
 -- the simulator reads back), so a payment made before a crash can be
 -- queried and refunded after it; and sandbox settings such as the demo
@@ -13,3 +13,7 @@ CREATE TABLE sandbox_settings (
 	name  TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
+
+-- Who started each attempt (a hash of the shopper's address), so the
+-- per-payment attempt limit is counted per client too.
+ALTER TABLE attempts ADD COLUMN client TEXT NOT NULL DEFAULT '';
