@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/term"
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
@@ -34,6 +35,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/metrics"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
@@ -86,6 +88,18 @@ func init() {
 			run: func(ctx context.Context, e env, _ []string) error {
 				return latipaysim.RunFromEnv(ctx, e.getenv, e.stdout, e.stderr)
 			}},
+		{name: "check-config", summary: "print the effective configuration, secrets masked, and every problem; exit 1 if the app would refuse to start",
+			run: func(_ context.Context, e env, _ []string) error { return config.Check(e.getenv, e.stdout) }},
+		{name: "backup", args: "FILE", minArgs: 1, maxArgs: 1,
+			summary: "copy the SQLite database (HPP_DATABASE) to FILE, consistently, while the server runs",
+			run: func(ctx context.Context, e env, args []string) error {
+				return backupCommand(ctx, "backup", args, e.getenv, e.stdout)
+			}},
+		{name: "restore", args: "FILE", minArgs: 1, maxArgs: 1,
+			summary: "put a backup back in place of the SQLite database (HPP_DATABASE), with the server stopped",
+			run: func(ctx context.Context, e env, args []string) error {
+				return backupCommand(ctx, "restore", args, e.getenv, e.stdout)
+			}},
 		{name: "version", summary: "print the module version and the VCS revision it was built from",
 			run: func(_ context.Context, e env, _ []string) error { return printVersion(e.stdout) }},
 		{name: "help", args: "[command]", maxArgs: 1, summary: "print this help, or one command's",
@@ -103,7 +117,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(stderr, cfg.LogLevel)
 	for _, w := range cfg.Warnings {
 		log.Warn("config: " + w)
 	}
@@ -133,7 +147,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	public := cfg.PublicURL.String()
-	svc, err := payments.NewService(st, gw, h, log, time.Now, rand.Reader, payments.Options{
+	var ps payments.Store = st // wrapped for the metrics when they are on
+	var pg payments.Gateway = gw
+	var m *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		m = metrics.New(time.Now, h.Count)
+		ps, pg = m.Store(st.store), m.Gateway(gw)
+	}
+	svc, err := payments.NewService(ps, pg, h, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
@@ -144,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	wh, err := webhook.New(st, webhook.Options{URL: cfg.WebhookURL, Secrets: config.Reveal(cfg.WebhookSecrets), Now: time.Now, Rand: rand.Reader, Log: log.With("component", "webhook")})
+	wh, err := webhook.New(ps, webhook.Options{URL: cfg.WebhookURL, Secrets: config.Reveal(cfg.WebhookSecrets), Now: time.Now, Rand: rand.Reader, Log: log.With("component", "webhook")})
 	if err != nil {
 		return err
 	}
@@ -153,6 +174,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	opts := serverOptions(cfg, st, wh)
+	opts.AccessLogLevel = accessLogLevel(cfg.Sandbox)
 	if sim != nil {
 		opts.Sandbox = sim
 	}
@@ -160,6 +182,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	app, err = handlers.NewServer(log, opts, svc, handlers.NewSessionStore(keys.SessionHash, keys.SessionBlock, cfg.PublicURL.Scheme == "https"), h, assets)
 	if err != nil {
 		return err
+	}
+	if m != nil { // the sandbox's callbacks come through app too
+		app = m.Callbacks(handlers.CallbackPath, app)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -169,8 +194,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stopBG()
 	go svc.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
 	go wh.Run(bg)
+	var mln net.Listener
+	if m != nil {
+		if mln, err = metrics.Listen(cfg.MetricsAddr, ln.Addr().String()); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	st.startBroker(bg)
 	announce(stdout, cfg, ln.Addr())
+	if m != nil {
+		go func() {
+			if err := m.Serve(bg, mln); err != nil {
+				log.Error("metrics", "err", err)
+			}
+		}()
+		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
+	}
 	return serve(ctx, ln, app, h, log, stopBG)
 }
 
@@ -319,6 +359,61 @@ func keepSandboxSecrets(ctx context.Context, db store, cfg *config.Config) error
 		*s = config.Secret(v)
 	}
 	return nil
+}
+
+// backupCommand is `hpp backup FILE` (a consistent copy of the SQLite
+// database, taken while the server runs) and `hpp restore FILE` (with the
+// server stopped). PostgreSQL has pg_dump.
+func backupCommand(ctx context.Context, cmd string, args []string, getenv func(string) string, stdout io.Writer) error {
+	database, _, err := config.Database(getenv)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
+		return fmt.Errorf("%s: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see the README)", cmd)
+	}
+	if cmd == "backup" {
+		if err := sqlite.Backup(ctx, database, args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "hpp: backed up %s to %s\n", database, args[0])
+		return nil
+	}
+	kept, err := sqlite.Restore(ctx, database, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "hpp: restored %s from %s\n", database, args[0])
+	if kept != "" {
+		fmt.Fprintf(stdout, "hpp: the database it replaced is kept as %s\n", kept)
+	}
+	return nil
+}
+
+// newLogger writes JSON lines (one object each, for a container's log
+// collector) unless w is a terminal: there, short readable lines, the
+// time of day only.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level,
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if len(groups) == 0 && a.Key == slog.TimeKey {
+					return slog.String(slog.TimeKey, a.Value.Time().Format(time.TimeOnly))
+				}
+				return a
+			}}))
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// accessLogLevel: in sandbox mode one line per request would push the
+// start-up lines (URL, API key, demo link) off a newcomer's screen, so
+// those lines are debug there (HPP_LOG_LEVEL=debug shows them).
+func accessLogLevel(sandbox bool) slog.Level {
+	if sandbox {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }
 
 // store is what run needs of a storage engine.

@@ -59,6 +59,10 @@ type Options struct {
 	// Webhooks redelivers events on request; nil means none configured.
 	Webhooks Webhooks
 	Limits   Limits // rate limits and socket caps; zero fields take defaults
+	// AccessLogLevel is the level of the one line logged per request:
+	// Info (the zero value) live; run sets Debug in sandbox mode, so that
+	// a newcomer's terminal keeps the start-up lines in view.
+	AccessLogLevel slog.Level
 }
 
 // Server holds what the handlers share.
@@ -180,7 +184,7 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		c.Next()
 		end := time.Now()
 		ctx, h := context.Background(), s.log.Handler()
-		if !h.Enabled(ctx, slog.LevelInfo) {
+		if !h.Enabled(ctx, s.opts.AccessLogLevel) {
 			return
 		}
 		path := c.FullPath() // the route pattern: capability ids stay out of logs
@@ -192,7 +196,7 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		// for the caller's pc, which only a handler with AddSource reads
 		// (run's has none, and here it would always name this line):
 		// 1.2 -> 0.95 µs a line with the JSON handler.
-		r := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+		r := slog.NewRecord(end, s.opts.AccessLogLevel, "request", 0)
 		r.AddAttrs(slog.String("request_id", id),
 			slog.String("method", c.Request.Method), slog.String("path", path), slog.Int("status", c.Writer.Status()),
 			slog.Int64("duration_ms", end.Sub(start).Milliseconds()), slog.String("client", c.ClientIP()))
