@@ -364,10 +364,10 @@ func TestRunBackupRestore(t *testing.T) {
 // every secret masked, lists every problem at once and fails when live
 // start-up would refuse; a sound configuration passes.
 func TestRunCheckConfig(t *testing.T) {
-	strong := "CANARY-" + strings.Repeat("c", 32)
-	live := map[string]string{"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": strong,
-		"LATIPAY_API_KEY": strong, "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
-		"HPP_DATABASE": "postgres://hpp:CANARY-PASSWORD@db:5432/hpp?sslmode=disable", "HPP_WEBHOOK_SECRET": strong}
+	live := map[string]string{"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": "CANARY-api-3f9c1e7a5b2d8064f1a9c3e7",
+		"HPP_SESSION_KEY": "CANARY-session-8d2b6f0a4c9e1357bd", "LATIPAY_API_KEY": "CANARY-latipay-7e3a91c5d2f8",
+		"LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
+		"HPP_DATABASE": "postgres://hpp:CANARY-PASSWORD@db:5432/hpp?sslmode=disable", "HPP_WEBHOOK_SECRET": "CANARY-webhook-5c0e8a2f7d1b9e4a6c"}
 	check := func(env map[string]string) (string, error) {
 		var out strings.Builder
 		err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard)

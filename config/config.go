@@ -333,7 +333,7 @@ func (r *reader) live(c *Config) {
 		r.bad("LATIPAY_WALLET_NZD", "at least one of LATIPAY_WALLET_NZD, LATIPAY_WALLET_AUD or LATIPAY_WALLET_CNY is required")
 	}
 	if lu, err := url.Parse(c.LatipayURL); err == nil && lu.Scheme == "https" && !latipayHost(lu.Hostname()) {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("LATIPAY_API_URL: %s is not a Latipay host (*.latipay.net); payments and refunds will be sent there, signed with LATIPAY_API_KEY", lu.Hostname()))
+		r.warnings = append(r.warnings, fmt.Sprintf("LATIPAY_API_URL: %s is not a Latipay host (*.latipay.net); payments and refunds will be sent there, signed with LATIPAY_API_KEY", lu.Hostname()))
 	}
 	switch k := c.LatipayKey.Reveal(); {
 	case weak[k]:
