@@ -31,11 +31,14 @@ import (
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/handlers/listen"
+	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/metrics"
+	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
@@ -77,12 +80,16 @@ func init() {
 		{name: "serve", summary: "serve the payment pages and API (the default; configured by the environment, see README.md)"},
 		{name: "healthcheck", summary: "ask this host's own /healthz on HPP_ADDR's port (the container's HEALTHCHECK)",
 			run: func(ctx context.Context, e env, _ []string) error {
-				return handlers.HealthCheck(ctx, e.getenv("HPP_ADDR"))
+				cfg, err := config.Load(e.getenv) // the port, and whether it speaks TLS
+				if err != nil {
+					return err
+				}
+				return selfcheck.HealthCheck(ctx, cfg.Addr, cfg.TLS.Mode != config.TLSOff)
 			}},
 		{name: "selfcheck", args: "URL [baseline.json]", minArgs: 1, maxArgs: 2,
 			summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)",
 			run: func(ctx context.Context, e env, args []string) error {
-				return handlers.SelfCheckCommand(ctx, args, e.stdout)
+				return selfcheck.Command(ctx, args, e.stdout)
 			}},
 		{name: "simulator", summary: "run the Latipay simulator on its own (HPP_SIM_ADDR), for load tests",
 			run: func(ctx context.Context, e env, _ []string) error {
@@ -154,13 +161,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		m = metrics.New(time.Now, h.Count)
 		ps, pg = m.Store(st.store), m.Gateway(gw)
 	}
-	svc, err := payments.NewService(ps, pg, h, log, time.Now, rand.Reader, payments.Options{
+	svc, err := payments.NewService(failpoint.WrapStore(getenv, ps), pg, h, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
 		DefaultExpiry:  cfg.PaymentWindow, Methods: methods(cfg.Methods), MerchantOrigins: cfg.MerchantOrigins,
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
-		Failpoint: payments.FailpointsFromEnv(getenv), // nil unless built with -tags failpoints
 	})
 	if err != nil {
 		return err
@@ -186,9 +192,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if m != nil { // the sandbox's callbacks come through app too
 		app = m.Callbacks(handlers.CallbackPath, app)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	srv, err := listen.Start(ctx, listenOptions(cfg, log), failpoint.WrapApp(getenv, app, handlers.CallbackPath)) // failpoints: test builds only
 	if err != nil {
-		return fmt.Errorf("HPP_ADDR: %w", err)
+		return err
 	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
@@ -196,13 +202,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go wh.Run(bg)
 	var mln net.Listener
 	if m != nil {
-		if mln, err = metrics.Listen(cfg.MetricsAddr, ln.Addr().String()); err != nil {
-			ln.Close()
+		if mln, err = metrics.Listen(cfg.MetricsAddr, srv.Addr().String()); err != nil {
+			_ = srv.Shutdown(context.Background())
 			return err
 		}
 	}
 	st.startBroker(bg)
-	announce(stdout, cfg, ln.Addr())
+	announce(stdout, cfg, srv.Addr())
 	if m != nil {
 		go func() {
 			if err := m.Serve(bg, mln); err != nil {
@@ -211,7 +217,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}()
 		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
 	}
-	return serve(ctx, ln, app, h, log, stopBG)
+	return serve(ctx, srv, h, log, stopBG)
+}
+
+// listenOptions are the listeners' and certificate's settings.
+func listenOptions(cfg config.Config, log *slog.Logger) listen.Options {
+	t := cfg.TLS
+	return listen.Options{Mode: listen.Mode(t.Mode), Addr: cfg.Addr, HTTPAddr: t.HTTPAddr, PublicURL: cfg.PublicURL,
+		ACMEEmail: t.ACMEEmail, ACMEDirectory: t.ACMEDirectory, ACMECARoot: t.ACMECARoot, ACMEStorage: t.ACMEStorage,
+		ACMECheck: t.ACMECheck, CertFile: t.CertFile, KeyFile: t.KeyFile, Log: log}
 }
 
 // gateway is Latipay (or, in the sandbox, the simulator through
@@ -514,18 +528,12 @@ func sandbox(cfg config.Config, journal latipaysim.Journal, log *slog.Logger, ca
 	return sim, &http.Client{Transport: latipaysim.NewTransport(sim)}, nil
 }
 
-// serve answers on ln until ctx ends, then shuts down: background work
-// stops (stopBG), sockets are told "going away" so that pages reconnect
-// elsewhere, and requests in flight finish.
-func serve(ctx context.Context, ln net.Listener, app http.Handler, h *hub.Hub, log *slog.Logger, stopBG func()) error {
-	// Request headers are capped at 64 KiB (net/http answers 431 beyond).
-	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
-		MaxHeaderBytes: 64 << 10,
-		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+// serve answers through srv until ctx ends, then shuts down: background
+// work stops (stopBG), sockets are told "going away" so that pages
+// reconnect elsewhere, and requests in flight finish.
+func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, log *slog.Logger, stopBG func()) error {
 	select {
-	case err := <-errc:
+	case err := <-srv.Err():
 		return err
 	case <-ctx.Done():
 	}
@@ -537,10 +545,7 @@ func serve(ctx context.Context, ln net.Listener, app http.Handler, h *hub.Hub, l
 	wait, stopWait := context.WithTimeout(shut, 3*time.Second)
 	_ = h.Wait(wait) // let each socket write its close frame before the process ends
 	stopWait()
-	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return srv.Shutdown(shut)
 }
 
 // announce prints where to go, and in sandbox mode how to try it.
@@ -555,6 +560,7 @@ func announce(w io.Writer, cfg config.Config, addr net.Addr) {
 	q.Set("sig", payments.SignLink(cfg.LinkSecret.Reveal(), q))
 	fmt.Fprintf(w, "hpp: SANDBOX MODE: no real money moves; Latipay is simulated at %s/sandbox/latipay\n", public)
 	fmt.Fprintf(w, "hpp: demo merchant API key: %s\n", cfg.APIKey.Reveal())
+	fmt.Fprintf(w, "hpp: sandbox link secret (HPP_LINK_SECRET, signs /pay links): %s\n", cfg.LinkSecret.Reveal())
 	fmt.Fprintf(w, "hpp: ready-made checkout link: %s/pay?%s\n", public, q.Encode())
 }
 

@@ -89,6 +89,7 @@ type Server struct {
 	tokens     *tokenSigners // socket tokens under opts.TokenKey
 	// cssPath and jsPath are the hashed asset URLs every page links.
 	cssPath, jsPath string
+	faviconPath     string
 	// checkoutTitles is the checkout page's title in each language: it
 	// only depends on the merchant's name.
 	checkoutTitles map[string]string
@@ -109,6 +110,7 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	s.i18n, s.langs = cat, langMatcher()
 	s.tokens = newTokenSigners(opts.TokenKey)
 	s.cssPath, s.jsPath = assets.Path("css/app.css"), assets.Path("js/checkout.js")
+	s.faviconPath = assets.Path("img/favicon.svg")
 	s.checkoutTitles = make(map[string]string, len(views.Languages()))
 	for _, l := range views.Languages() {
 		s.checkoutTitles[l] = cat.Localizer(l).T("checkout.title", opts.MerchantName)
@@ -133,7 +135,7 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	e.Use(s.requestLog(), gin.CustomRecovery(func(c *gin.Context, _ any) {
 		s.respondError(c, errors.New("handlers: panic"))
 	}))
-	e.NoRoute(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, payments.ErrNotFound) })
+	e.NoRoute(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, errNoPage) })
 	e.NoMethod(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, errMethod) })
 	s.engine = e
 	addRoutes(s, e)

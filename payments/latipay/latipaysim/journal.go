@@ -28,7 +28,7 @@ type entry struct {
 	DataUsed    bool      `json:"data_used"`
 	QRURL       string    `json:"qr_url"`
 	CompletedAt time.Time `json:"completed_at,omitzero"`
-	Refunds     []string  `json:"refunds,omitempty"`
+	RefundKeys  []string  `json:"refund_keys,omitempty"`
 }
 
 // persist writes t to the journal, if there is one. The caller holds mu.
@@ -40,7 +40,7 @@ func (s *Simulator) persist(t *txn) {
 	e := entry{Transaction: t.Transaction, Cents: t.cents, RefundedC: t.refunded, Nonce: t.nonce,
 		HostType: t.hostType, DataUsed: t.dataUsed, QRURL: t.qrURL, CompletedAt: t.completedAt}
 	for k := range t.refunds {
-		e.Refunds = append(e.Refunds, k)
+		e.RefundKeys = append(e.RefundKeys, k)
 	}
 	b, err := json.Marshal(e)
 	if err == nil {
@@ -73,7 +73,7 @@ func (s *Simulator) restore() error {
 		t := &txn{Transaction: e.Transaction, merchant: m, cents: e.Cents, refunded: e.RefundedC, nonce: e.Nonce,
 			hostType: e.HostType, dataUsed: e.DataUsed, qrURL: e.QRURL, completedAt: e.CompletedAt,
 			changed: make(chan struct{}), refunds: map[string]bool{}}
-		for _, k := range e.Refunds {
+		for _, k := range e.RefundKeys {
 			t.refunds[k] = true
 		}
 		s.st.add(t)

@@ -119,6 +119,10 @@ type Simulator struct {
 	st     store
 	// journal keeps the ledger across restarts; nil keeps it in memory.
 	journal Journal
+	// refundsSeen and refundsMade count valid refund requests and refunds
+	// made since the faults were last set, for the every-nth refund
+	// faults. Guarded by mu.
+	refundsSeen, refundsMade int
 }
 
 // New validates opts and returns a ready Simulator.
