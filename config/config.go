@@ -343,8 +343,12 @@ func (r *reader) live(c *Config) {
 	switch k := c.LatipayKey.Reveal(); {
 	case weak[k]:
 		r.bad("LATIPAY_API_KEY", "is an example value from the documentation")
-	case len(k) < 16 || guessBits(k) < 30:
+	case len(k) < 8 || guessBits(k) < 20:
 		r.bad("LATIPAY_API_KEY", "is too short or too regular to be a Latipay API key (copy it from the merchant portal)")
+	case len(k) < 16:
+		// Latipay does not publish its keys' length; a short one is
+		// suspicious but may be real, so it warns instead of refusing.
+		r.warnings = append(r.warnings, "LATIPAY_API_KEY: shorter than 16 characters; check that it was copied whole from the merchant portal")
 	}
 	strong := func(name string, s Secret, required bool) {
 		switch {

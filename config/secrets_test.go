@@ -80,3 +80,25 @@ func TestLiveWarnsForeignLatipayHost(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveShortLatipayKeyWarns: Latipay does not publish its keys' length,
+// so a short but irregular key starts with a warning naming the setting
+// instead of refusing a key that may be real; 7 characters are refused.
+func TestLiveShortLatipayKeyWarns(t *testing.T) {
+	env := map[string]string{
+		"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": "3f9c1e7a5b2d8064f1a9c3e7d5b1f093",
+		"HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd0e4a8c2f6b1d93", "LATIPAY_API_KEY": "7e3a91c5d2f8",
+		"LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
+	}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("12-character key refused: %v", err)
+	}
+	if w := strings.Join(c.Warnings, "\n"); !strings.Contains(w, "LATIPAY_API_KEY: shorter than 16") {
+		t.Errorf("12-character key: warnings %q, want one naming LATIPAY_API_KEY", c.Warnings)
+	}
+	env["LATIPAY_API_KEY"] = "7e3a91c"
+	if _, err := Load(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "LATIPAY_API_KEY") {
+		t.Errorf("7-character key: err %v, want a refusal naming LATIPAY_API_KEY", err)
+	}
+}
