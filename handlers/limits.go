@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -54,8 +55,28 @@ func newLimits(l Limits, now func() time.Time) *limits {
 // keyFunc names the budget a request draws from.
 type keyFunc func(c *gin.Context) string
 
-func byIP(c *gin.Context) string      { return "ip:" + c.ClientIP() }
+// byIP keys on the client's address; IPv6 clients on their /64, the
+// smallest block a site is usually given, so one host cannot take a
+// fresh budget from each of its 2^64 addresses.
+func byIP(c *gin.Context) string { return "ip:" + clientBlock(c.ClientIP()) }
+
+// clientBlock is ip itself for IPv4 and the /64 holding it for IPv6.
+func clientBlock(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
 func byPayment(c *gin.Context) string { return "payment:" + c.Param("id") }
+
+// byPaymentClient keys on the payment and the client's address together,
+// so whoever else holds a checkout URL cannot spend the shopper's budget.
+func byPaymentClient(c *gin.Context) string {
+	return "payment:" + c.Param("id") + "|" + clientBlock(c.ClientIP())
+}
 
 // byAPIKey keys on a hash of the bearer key, so the limiter never holds a
 // secret.
@@ -103,7 +124,12 @@ func (s *Server) allowBadCallback(c *gin.Context) bool {
 }
 
 // socketCaps refuses a socket handshake, before the upgrade, when the
-// client address or the payment already has its maximum of open sockets.
+// client address, the payment from that address, or the payment as a whole
+// already has its maximum of open sockets. Counting per payment and
+// client means a third party holding the checkout URL cannot take the
+// shopper's sockets; the payment's total (ten times the per-client cap)
+// only bounds fan-out. A refused page falls back to polling, which is
+// also budgeted per payment and client.
 // The handler serves the socket inside c.Next, so the slot is held for
 // the socket's life.
 func (s *Server) socketCaps() gin.HandlerFunc {
@@ -117,11 +143,17 @@ func (s *Server) socketCaps() gin.HandlerFunc {
 			return
 		}
 		defer s.limits.open.Release(ip)
-		if !s.limits.open.Acquire(pay, s.limits.socketsPerPayment) {
+		if !s.limits.open.Acquire(pay, 10*s.limits.socketsPerPayment) {
 			s.tooMany(c, 5*time.Second)
 			return
 		}
 		defer s.limits.open.Release(pay)
+		payClient := byPaymentClient(c)
+		if !s.limits.open.Acquire(payClient, s.limits.socketsPerPayment) {
+			s.tooMany(c, 5*time.Second)
+			return
+		}
+		defer s.limits.open.Release(payClient)
 		c.Next()
 	}
 }

@@ -61,16 +61,32 @@ func TestRateLimits(t *testing.T) {
 		}
 		want429(t, "4th link", a.do(from(http.MethodGet, "/pay?"+signedLink().Encode(), "198.51.100.3")))
 	})
-	t.Run("status per payment", func(t *testing.T) {
+	t.Run("status per payment and address", func(t *testing.T) {
 		q := a.newPayment(t)
-		for i := range 3 {
-			if w := a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100."+strconv.Itoa(10+i))); w.Code != http.StatusOK {
+		for range 3 {
+			if w := a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100.10")); w.Code != http.StatusOK {
 				t.Fatalf("status = %d", w.Code)
 			}
 		}
-		want429(t, "4th poll of one payment, new address", a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100.20")))
-		if w := a.do(from(http.MethodGet, CheckoutPath(p.ID)+"/status", "198.51.100.20")); w.Code != http.StatusOK {
+		want429(t, "4th poll of one payment from one address", a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100.10")))
+		// Whoever else holds the checkout URL spent their own budget,
+		// not the shopper's.
+		if w := a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100.20")); w.Code != http.StatusOK {
+			t.Fatalf("the shopper's poll after a third party's = %d, want 200", w.Code)
+		}
+		if w := a.do(from(http.MethodGet, CheckoutPath(p.ID)+"/status", "198.51.100.10")); w.Code != http.StatusOK {
 			t.Fatalf("another payment = %d, want 200", w.Code)
+		}
+	})
+	t.Run("IPv6 per /64", func(t *testing.T) {
+		for i := range 3 {
+			if w := a.do(from(http.MethodGet, CheckoutPath(p.ID), "[2001:db8:1:2::"+strconv.Itoa(i+1)+"]")); w.Code != http.StatusOK {
+				t.Fatalf("page = %d", w.Code)
+			}
+		}
+		want429(t, "4th page load from another address of the /64", a.do(from(http.MethodGet, CheckoutPath(p.ID), "[2001:db8:1:2:ffff::9]")))
+		if w := a.do(from(http.MethodGet, CheckoutPath(p.ID), "[2001:db8:1:3::1]")); w.Code != http.StatusOK {
+			t.Fatalf("another /64 = %d, want 200", w.Code)
 		}
 	})
 	t.Run("api per key", func(t *testing.T) {

@@ -1,13 +1,14 @@
 // Package ratelimit is the request limits' library: token-bucket rates,
-// the server's table of limits with its defaults, an in-memory Limiter,
-// and a counter of open things (sockets) per key. It knows nothing about
-// HTTP: handlers/limits.go keys requests (by client address, payment or
-// API key), answers 429 and installs the limits on routes; a shared store
-// (payments/postgres) implements Limiter so several instances share one
-// budget, and run chooses it.
+// the server's table of limits with its defaults, an in-memory Limiter
+// with a bounded number of keys, and a counter of open things (sockets)
+// per key. It knows nothing about HTTP: handlers/limits.go keys requests
+// (by client address or its IPv6 /64, payment or API key), answers 429
+// and installs the limits on routes; a shared store (payments/postgres)
+// implements Limiter so several instances share one budget, and run
+// chooses it.
 //
 // It imports only the standard library. Change a default in Defaults, the
-// bucket arithmetic in memoryLimiter.
+// bucket arithmetic and the bound on keys in memoryLimiter.
 package ratelimit
 
 import (
@@ -24,13 +25,13 @@ type Rate struct {
 	Burst int           // bucket size; 0 means Limit
 }
 
-// Limits are the request limits of the server (e2e/README.md,
-// Security: the limits table). A zero field takes its default from Defaults (WithDefaults); Off turns
+// Limits are the request limits of the server (e2e/README.md, Security:
+// the limits table). A zero field takes its default from Defaults (WithDefaults); Off turns
 // every limit off (load tests of other parts only).
 type Limits struct {
 	Off               bool
 	Pages             Rate // page loads and the signed link, per client address
-	Status            Rate // status polling, per payment
+	Status            Rate // status polling, per payment and client address
 	StatusPerIP       Rate // status polling, per client address
 	API               Rate // merchant API, per key
 	APIPerIP          Rate // merchant API, per client address
@@ -38,7 +39,7 @@ type Limits struct {
 	BadCallbacks      Rate // callbacks with a bad signature, per client address
 	CSPReports        Rate // CSP violation reports, per client address
 	SocketsPerIP      int  // open sockets per client address
-	SocketsPerPayment int  // open sockets per payment
+	SocketsPerPayment int  // open sockets per payment and client address (ten times that per payment)
 	// NewLimiter builds the limiter for one rate; nil means an in-memory
 	// token bucket. A shared store (PostgreSQL) can stand in here so that
 	// several instances share one budget.
@@ -68,20 +69,31 @@ type Limiter interface {
 	Allow(key string, now time.Time) (ok bool, retryAfter time.Duration)
 }
 
+// maxBuckets bounds the keys one memoryLimiter remembers. Each costs about
+// 100 bytes, so a limiter holds at most a few MB however many addresses
+// call; 65,536 is over a thousand distinct clients a second for a minute.
+const maxBuckets = 1 << 16
+
 // memoryLimiter is a token bucket per key, kept in memory. Full buckets
-// are forgotten from time to time so the map stays small.
+// are forgotten from time to time so the map stays small, and at most
+// max keys are kept: when a new key finds the map full, refilled buckets
+// go first and then arbitrary ones (a forgotten key starts again with a
+// full bucket, which is what a client with a fresh address gets anyway).
+// Go maps do not shrink, so the map is rebuilt when it has emptied.
 type memoryLimiter struct {
 	rate  float64 // tokens per second
 	burst float64
+	max   int // most keys kept; > 0
 
 	mu      sync.Mutex
-	buckets map[string]*bucket // guarded by mu
-	swept   time.Time          // guarded by mu
+	buckets map[string]bucket // guarded by mu; at most max entries
+	peak    int               // guarded by mu; most entries since the map was made
+	swept   time.Time         // guarded by mu
 }
 
 type bucket struct {
 	tokens float64
-	at     time.Time
+	at     int64 // Unix nanoseconds of the last refill
 }
 
 // NewMemory returns an in-memory token-bucket Limiter for r.
@@ -90,7 +102,8 @@ func NewMemory(r Rate) Limiter {
 	if burst <= 0 {
 		burst = r.Limit
 	}
-	return &memoryLimiter{rate: float64(r.Limit) / r.Per.Seconds(), burst: float64(burst), buckets: map[string]*bucket{}}
+	return &memoryLimiter{rate: float64(r.Limit) / r.Per.Seconds(), burst: float64(burst), max: maxBuckets,
+		buckets: map[string]bucket{}}
 }
 
 // Allow takes one token from key's bucket.
@@ -98,21 +111,28 @@ func (l *memoryLimiter) Allow(key string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
-	b := l.buckets[key]
-	if b == nil {
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
+	t := now.UnixNano()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) >= l.max {
+			l.shed(t)
+		}
+		b = bucket{tokens: l.burst, at: t}
 	}
-	if d := now.Sub(b.at).Seconds(); d > 0 {
+	if d := float64(t-b.at) / 1e9; d > 0 {
 		b.tokens = math.Min(l.burst, b.tokens+d*l.rate)
-		b.at = now
+		b.at = t
 	}
-	if b.tokens >= 1 {
+	allowed := b.tokens >= 1
+	if allowed {
 		b.tokens--
+	}
+	l.buckets[key] = b
+	l.peak = max(l.peak, len(l.buckets))
+	if allowed {
 		return true, 0
 	}
-	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	return false, wait
+	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
 // sweep drops buckets that have refilled, at most once a minute. Expects
@@ -122,11 +142,44 @@ func (l *memoryLimiter) sweep(now time.Time) {
 		return
 	}
 	l.swept = now
+	l.dropFull(now.UnixNano())
+	l.compact()
+}
+
+// shed makes room for a new key in a full map: refilled buckets first,
+// then arbitrary ones (map order), down to three quarters of max. Expects
+// l.mu held.
+func (l *memoryLimiter) shed(t int64) {
+	l.dropFull(t)
+	for k := range l.buckets {
+		if len(l.buckets) <= l.max*3/4 {
+			break
+		}
+		delete(l.buckets, k)
+	}
+	l.compact()
+}
+
+// dropFull forgets the buckets that have refilled. Expects l.mu held.
+func (l *memoryLimiter) dropFull(t int64) {
 	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
+		if b.tokens+float64(t-b.at)/1e9*l.rate >= l.burst {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+// compact rebuilds the map once it holds under half its peak, so the
+// memory of a past flood is given back. Expects l.mu held.
+func (l *memoryLimiter) compact() {
+	if len(l.buckets) >= l.peak/2 {
+		return
+	}
+	m := make(map[string]bucket, len(l.buckets))
+	for k, b := range l.buckets {
+		m[k] = b
+	}
+	l.buckets, l.peak = m, len(m)
 }
 
 // WithDefaults returns l with every zero or invalid field taken from

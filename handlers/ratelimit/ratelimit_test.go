@@ -1,6 +1,8 @@
 package ratelimit
 
 import (
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -77,5 +79,41 @@ func TestCounter(t *testing.T) {
 	c.Release("a")
 	if !c.Acquire("a", 2) {
 		t.Fatal("released slot not free again")
+	}
+}
+
+// TestMemoryLimiterBounded: 300,000 distinct addresses (42 MB to 186 MB of
+// buckets, never given back, before the bound) leave at most maxBuckets
+// keys, and the map is rebuilt small once they have refilled.
+func TestMemoryLimiterBounded(t *testing.T) {
+	l := NewMemory(Rate{Limit: 60, Per: time.Minute, Burst: 120}).(*memoryLimiter)
+	t0 := time.Unix(1_700_000_000, 0)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range 300_000 {
+		key := "ip:10." + strconv.Itoa(i>>16) + "." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255)
+		if ok, _ := l.Allow(key, t0); !ok {
+			t.Fatalf("first request of %s refused", key)
+		}
+	}
+	// The address that keeps calling keeps its bucket while others come.
+	l.mu.Lock()
+	n := len(l.buckets)
+	l.mu.Unlock()
+	if n > maxBuckets {
+		t.Errorf("%d buckets after 300,000 addresses, want at most %d", n, maxBuckets)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	t.Logf("heap grew by %.1f MB for 300,000 addresses", float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
+	// Two minutes on every bucket has refilled: the next call sweeps them
+	// and the map is rebuilt.
+	l.Allow("ip:192.0.2.1", t0.Add(2*time.Minute))
+	l.mu.Lock()
+	n, peak := len(l.buckets), l.peak
+	l.mu.Unlock()
+	if n != 1 || peak != 1 {
+		t.Errorf("after refilling: %d buckets, peak %d; want 1 and 1", n, peak)
 	}
 }
