@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -179,7 +180,8 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		vm.QR = &views.QR{ImageURL: CheckoutPath(p.ID) + "/qr.png?ref=" + a.Reference, Method: string(a.Method), Reference: a.Reference,
 			Mark: s.markPath(a.Method)}
 		if n, scale, err := qrGeometry(a.QRCodeURL); err == nil {
-			vm.QR.Modules, vm.QR.Size = n, n*scale
+			vm.QR.Modules, vm.QR.Size, vm.QR.Box = n, n*scale, qrBox
+			vm.QR.SrcSet = fmt.Sprintf("%[1]s&scale=%[2]d 2x, %[1]s&scale=%[3]d 3x", vm.QR.ImageURL, 2*scale, 3*scale)
 		}
 		if s.opts.Sandbox != nil {
 			vm.QR.SimulateURL, vm.QR.ReturnTo = SandboxPath+"/simulate", CheckoutPath(p.ID)

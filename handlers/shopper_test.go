@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -160,6 +161,27 @@ func TestQRImageGeometry(t *testing.T) {
 	}
 	if first != 4*scale {
 		t.Errorf("first dark pixel on the diagonal at %d, want the quiet zone's end %d (4 modules of %d px)", first, 4*scale, scale)
+	}
+	// The page's script asks for k device pixels per module to fill the
+	// QR's box on the screen it has; srcset offers 2x and 3x the same way.
+	if ss, _ := img.Attr("srcset"); ss != fmt.Sprintf("%[1]s&scale=%[2]d 2x, %[1]s&scale=%[3]d 3x", src, 2*scale, 3*scale) {
+		t.Errorf("srcset = %q, want the 2x and 3x drawings", ss)
+	}
+	for _, k := range []int{1, 3 * scale, 29} {
+		w := app.do(t, "GET", fmt.Sprintf("%s&scale=%d", src, k), nil, nil)
+		im, err := png.Decode(bytes.NewReader(w.Body.Bytes()))
+		if err != nil {
+			t.Fatalf("qr.png at scale %d: %d %v", k, w.Code, err)
+		}
+		if b := im.Bounds(); b.Dx() != n*k || b.Dy() != n*k {
+			t.Errorf("scale=%d: image %dx%d, want %d modules of %d px = %d", k, b.Dx(), b.Dy(), n, k, n*k)
+		}
+	}
+	for _, bad := range []string{"0", "-3", "2.5", "x", "100000"} {
+		w := app.do(t, "GET", src+"&scale="+bad, nil, nil)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "whole number of pixels per module") {
+			t.Errorf("scale=%s: %d %q, want 400 saying what scale takes", bad, w.Code, w.Body.String())
+		}
 	}
 }
 

@@ -113,8 +113,13 @@ type QR struct {
 	Mark      string // the wallet's brand mark (SVG URL); "" for none
 	// Size is the image's width and height in CSS pixels, exactly as
 	// drawn: Modules (quiet zone included) times whole pixels per module.
+	// SrcSet offers the same size drawn for 2x and 3x screens; Box is the
+	// widest the page's script may refit it to (CSS pixels), asking
+	// ImageURL for a whole number of device pixels per module.
 	Size    int
 	Modules int
+	SrcSet  string
+	Box     int
 	// Refresh: when the script asks for a fresh QR (RFC 3339; "" = never,
 	// because the payment window ends first) and where.
 	RefreshAt  string
