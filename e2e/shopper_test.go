@@ -47,7 +47,8 @@ func bottomOf(id string) string {
 // button and the countdown on the first screen; on a desktop the order
 // sits beside the payment and the QR is drawn at a whole number of device
 // pixels per module; "Cancel and return" cancels and lands on the shop's
-// cancel_url; an unknown path says the page does not exist.
+// cancel_url; an unknown path says the page does not exist; a partly
+// refunded payment's page says how much was refunded.
 func TestBrowserShopperTrust(t *testing.T) {
 	axe, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
@@ -180,6 +181,24 @@ func TestBrowserShopperTrust(t *testing.T) {
 			t.Errorf("paid page in %s: time paid reads %q, want 2006-01-02 15:04 UTC", lang, got)
 		}
 		check("paid", lang)
+	}
+
+	// Partly refunded through the merchant API: the page says how much.
+	req, _ := http.NewRequest(http.MethodPost, app.URL+"/api/v1/payments/"+paid.ID+"/refunds", strings.NewReader(`{"amount":"2.50"}`))
+	req.Header.Set("Authorization", "Bearer "+browserAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	app.do(t, req, http.StatusCreated, nil)
+	app.waitPayment(t, paid.ID, "partially_refunded", 10*time.Second)
+	wantRefunded := map[string]string{"en": "Refunded so far: NZ$ 2.50", "zh-Hans": "已退款：NZ$ 2.50", "zh-Hant": "已退款：NZ$ 2.50"}
+	for _, lang := range a11yLangs {
+		b.do(t, 15*time.Second, chromedp.Navigate(paid.CheckoutURL+"?lang="+lang), chromedp.WaitVisible(testid("refunded")))
+		if got := strings.TrimSpace(b.text(t, fmt.Sprintf(sel, "refunded"))); got != wantRefunded[lang] {
+			t.Errorf("partly refunded page in %s says %q, want %q", lang, got, wantRefunded[lang])
+		}
+		if strings.TrimSpace(b.text(t, fmt.Sprintf(sel, "receipt-amount"))) == "" {
+			t.Errorf("partly refunded page in %s: no receipt amount", lang)
+		}
+		check("refunded", lang)
 	}
 }
 
