@@ -19,6 +19,7 @@ type checkoutReader interface {
 	Get(ctx context.Context, id string) (payments.Payment, error)
 	CurrentQR(ctx context.Context, p payments.Payment) (payments.Attempt, bool)
 	Methods() []payments.Method
+	CanceledBy(ctx context.Context, id string) (payments.Canceler, error)
 }
 
 // checkoutStarter also starts attempts.
@@ -157,6 +158,11 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		s.log.Error("checkout: a status has no screen", "status", string(p.Status), "payment_id", p.ID)
 	}
 	vm.Screen = screen
+	if screen == views.ScreenCanceled {
+		// Unknown (or unreadable) stays "": the page says only that it was canceled.
+		by, _ := svc.CanceledBy(c.Request.Context(), p.ID)
+		vm.CanceledBy = string(by)
+	}
 	if screen == views.ScreenPaid || screen == views.ScreenRefunded {
 		vm.Receipt = views.Receipt{Method: string(p.Method), OrderID: p.LatipayOrderID}
 		if !p.PaidAt.IsZero() {
@@ -231,16 +237,17 @@ func money(minor int64, c payments.Currency) views.Money {
 }
 
 // handleCheckoutCancel serves POST /checkout/:id/cancel: the shopper gave
-// up. The payment is canceled (its live Latipay attempt is canceled at
-// Latipay by the reconciler, see payments.Service.Cancel) and the shopper
+// up. The payment is canceled as the shopper's cancel (its live Latipay
+// attempt is canceled at Latipay by the reconciler, see
+// payments.Service.Cancel) and the shopper
 // goes to the merchant's cancel_url through the signed back redirect. A
 // payment paid meanwhile is not canceled: the page shows it paid.
 func (s *Server) handleCheckoutCancel(svc interface {
-	Cancel(ctx context.Context, id string) (payments.Payment, error)
+	CancelByShopper(ctx context.Context, id string) (payments.Payment, error)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.Param("id")
-		p, err := svc.Cancel(c.Request.Context(), id)
+		p, err := svc.CancelByShopper(c.Request.Context(), id)
 		switch {
 		case errors.Is(err, payments.ErrNotCancelable):
 			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, CheckoutPath(id))))

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"net/http"
@@ -55,6 +56,15 @@ func TestCheckoutCancelLink(t *testing.T) {
 	if got := testid(doc, "screen-text").Text(); !strings.Contains(got, "canceled") || strings.Contains(got, "run out") {
 		t.Errorf("canceled page says %q, want that it was canceled", got)
 	}
+	// Canceled from the link is the shopper's cancel, in the event log and
+	// on the page in the three languages; the API's cancel the merchant's.
+	app.mustCancelSaid(t, p.ID, "canceled by the shopper", map[string]string{"en": "You canceled this payment.",
+		"zh-Hans": "您已取消此订单", "zh-Hant": "您已取消此訂單"})
+	if w := app.api(t, "POST", "/api/v1/payments/"+plain.ID+"/cancel", "", nil); w.Code != http.StatusOK {
+		t.Fatalf("API cancel = %d %s", w.Code, w.Body)
+	}
+	app.mustCancelSaid(t, plain.ID, "canceled by the merchant", map[string]string{"en": "The shop canceled this payment.",
+		"zh-Hans": "商家已取消此订单", "zh-Hant": "商家已取消此訂單"})
 	if testid(doc, "cancel").Length() != 0 {
 		t.Error("a canceled payment still offers to cancel")
 	}
@@ -76,6 +86,35 @@ func TestCheckoutCancelLink(t *testing.T) {
 	app.WaitStatus(t, f.ID, payments.StatusFailed)
 	if testid(app.page(t, f.ID), "cancel").Length() != 1 {
 		t.Error("the failed screen has no cancel link")
+	}
+}
+
+// mustCancelSaid checks who a canceled payment's event log says canceled
+// it (detail) and what its page says in each language (want's values
+// begin the screen text).
+func (a *testApp) mustCancelSaid(t *testing.T, id, detail string, want map[string]string) {
+	t.Helper()
+	w := a.api(t, "GET", "/api/v1/payments/"+id+"/events", "", nil)
+	var evs struct {
+		Data []struct{ Type, Detail string }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &evs); err != nil {
+		t.Fatalf("events: %d %s", w.Code, w.Body)
+	}
+	said := ""
+	for _, e := range evs.Data {
+		if e.Type == "payment.canceled" {
+			said = e.Detail
+		}
+	}
+	if said != detail {
+		t.Errorf("payment.canceled event says %q, want %q", said, detail)
+	}
+	for lang, text := range want {
+		w := a.do(t, "GET", "/checkout/"+id+"?lang="+lang, nil, nil)
+		if got := strings.TrimSpace(testid(mustDoc(t, w), "screen-text").Text()); !strings.HasPrefix(got, text) {
+			t.Errorf("canceled page in %s says %q, want it to begin %q", lang, got, text)
+		}
 	}
 }
 

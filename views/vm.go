@@ -67,8 +67,11 @@ type Checkout struct {
 	Refunded    Money   // refunded so far; Minor 0 when nothing was
 	// CancelURL is the form action that cancels the payment and returns
 	// the shopper to the merchant's cancel_url; "" when it has none.
-	CancelURL   string
-	PaidLate    bool
+	CancelURL string
+	PaidLate  bool
+	// CanceledBy is who canceled a canceled payment: "shopper",
+	// "merchant", or "" when not known; the page words it accordingly.
+	CanceledBy  string
 	Methods     []Method
 	StartURL    string // form action for choosing a method
 	ChooseURL   string // link back to the method chooser from a QR
