@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +31,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/handlers/listen"
 	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/hub"
@@ -78,7 +80,11 @@ func init() {
 		{name: "serve", summary: "serve the payment pages and API (the default; configured by the environment, see README.md)"},
 		{name: "healthcheck", summary: "ask this host's own /healthz on HPP_ADDR's port (the container's HEALTHCHECK)",
 			run: func(ctx context.Context, e env, _ []string) error {
-				return selfcheck.HealthCheck(ctx, e.getenv("HPP_ADDR"))
+				cfg, err := config.Load(e.getenv) // the port, and whether it speaks TLS
+				if err != nil {
+					return err
+				}
+				return selfcheck.HealthCheck(ctx, cfg.Addr, cfg.TLS.Mode != config.TLSOff)
 			}},
 		{name: "selfcheck", args: "URL [baseline.json]", minArgs: 1, maxArgs: 2,
 			summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)",
@@ -131,7 +137,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer st.Close()
 	var app http.Handler // set below; the sandbox simulator calls back into it in-process
-	sim, latipayHTTP, err := sandbox(cfg, log, func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })
+	if cfg.Sandbox {
+		if err := keepSandboxSecrets(ctx, st, &cfg); err != nil {
+			return err
+		}
+	}
+	sim, latipayHTTP, err := sandbox(cfg, st, log, func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })
 	if err != nil {
 		return err
 	}
@@ -181,9 +192,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if m != nil { // the sandbox's callbacks come through app too
 		app = m.Callbacks(handlers.CallbackPath, app)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	srv, err := listen.Start(ctx, listenOptions(cfg, log), failpoint.WrapApp(getenv, app, handlers.CallbackPath)) // failpoints: test builds only
 	if err != nil {
-		return fmt.Errorf("HPP_ADDR: %w", err)
+		return err
 	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
@@ -191,13 +202,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go wh.Run(bg)
 	var mln net.Listener
 	if m != nil {
-		if mln, err = metrics.Listen(cfg.MetricsAddr, ln.Addr().String()); err != nil {
-			ln.Close()
+		if mln, err = metrics.Listen(cfg.MetricsAddr, srv.Addr().String()); err != nil {
+			_ = srv.Shutdown(context.Background())
 			return err
 		}
 	}
 	st.startBroker(bg)
-	announce(stdout, cfg, ln.Addr())
+	announce(stdout, cfg, srv.Addr())
 	if m != nil {
 		go func() {
 			if err := m.Serve(bg, mln); err != nil {
@@ -206,7 +217,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}()
 		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
 	}
-	return serve(ctx, ln, failpoint.WrapApp(getenv, app, handlers.CallbackPath), h, log, stopBG) // failpoints: test builds only
+	return serve(ctx, srv, h, log, stopBG)
+}
+
+// listenOptions are the listeners' and certificate's settings.
+func listenOptions(cfg config.Config, log *slog.Logger) listen.Options {
+	t := cfg.TLS
+	return listen.Options{Mode: listen.Mode(t.Mode), Addr: cfg.Addr, HTTPAddr: t.HTTPAddr, PublicURL: cfg.PublicURL,
+		ACMEEmail: t.ACMEEmail, ACMEDirectory: t.ACMEDirectory, ACMECARoot: t.ACMECARoot, ACMEStorage: t.ACMEStorage,
+		ACMECheck: t.ACMECheck, CertFile: t.CertFile, KeyFile: t.KeyFile, Log: log}
 }
 
 // gateway is Latipay (or, in the sandbox, the simulator through
@@ -338,6 +357,24 @@ func printVersion(w io.Writer) error {
 	return err
 }
 
+// keepSandboxSecrets makes the demo API key and link secret that sandbox
+// mode generated on the database's first start the ones of every later
+// start, so the printed key and links keep working. Only generated values
+// are kept (never one that was configured); live mode keeps none.
+func keepSandboxSecrets(ctx context.Context, db store, cfg *config.Config) error {
+	for name, s := range map[string]*config.Secret{"HPP_API_KEY": &cfg.APIKey, "HPP_LINK_SECRET": &cfg.LinkSecret} {
+		if !slices.Contains(cfg.Generated, name) {
+			continue
+		}
+		v, err := db.SandboxSetting(ctx, name, s.Reveal())
+		if err != nil {
+			return err
+		}
+		*s = config.Secret(v)
+	}
+	return nil
+}
+
 // backupCommand is `hpp backup FILE` (a consistent copy of the SQLite
 // database, taken while the server runs) and `hpp restore FILE` (with the
 // server stopped). PostgreSQL has pg_dump.
@@ -396,8 +433,10 @@ func accessLogLevel(sandbox bool) slog.Level {
 // store is what run needs of a storage engine.
 type store interface {
 	payments.Store
+	latipaysim.Journal // the sandbox simulator's ledger
 	Ping(ctx context.Context) error
 	Close() error
+	SandboxSetting(ctx context.Context, name, value string) (string, error)
 }
 
 // storage is the store with what goes with it on its engine: the broker
@@ -415,13 +454,13 @@ func openStorage(ctx context.Context, database string, h *hub.Hub, log *slog.Log
 	if !strings.HasPrefix(database, "postgres://") && !strings.HasPrefix(database, "postgresql://") {
 		db, err := sqlite.Open(ctx, database, time.Now)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("HPP_DATABASE %q (SQLite file): %w", database, err)
 		}
 		return &storage{db, nil, nil}, nil
 	}
 	db, err := postgres.Open(ctx, database, time.Now)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("HPP_DATABASE (PostgreSQL): %w", err)
 	}
 	st := &storage{db, nil, sharedLimits(db, log)}
 	connect, err := pgbroker.Connector(database)
@@ -469,12 +508,14 @@ func sharedLimits(db *postgres.DB, log *slog.Logger) func(handlers.Rate) handler
 
 // sandbox builds the Latipay simulator when no Latipay key is configured,
 // and the HTTP client that reaches it in-process; callback delivers the
-// simulator's callbacks to the app. Outside the sandbox both are nil.
-func sandbox(cfg config.Config, log *slog.Logger, callback http.HandlerFunc) (*latipaysim.Simulator, *http.Client, error) {
+// simulator's callbacks to the app. Outside the sandbox both are nil. The
+// simulator's ledger is kept in the app's database (journal).
+func sandbox(cfg config.Config, journal latipaysim.Journal, log *slog.Logger, callback http.HandlerFunc) (*latipaysim.Simulator, *http.Client, error) {
 	if !cfg.Sandbox {
 		return nil, nil, nil
 	}
 	sim, err := latipaysim.New(latipaysim.Options{
+		Journal:          journal,
 		BaseURL:          cfg.LatipayURL,
 		Merchants:        []latipaysim.Merchant{{UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), Wallets: cfg.WalletCurrencies()}},
 		CallbackInterval: cfg.SandboxCallbacks,
@@ -487,19 +528,16 @@ func sandbox(cfg config.Config, log *slog.Logger, callback http.HandlerFunc) (*l
 	return sim, &http.Client{Transport: latipaysim.NewTransport(sim)}, nil
 }
 
-// serve answers on ln until ctx ends, then shuts down: background work
-// stops (stopBG), sockets are told "going away" so that pages reconnect
-// elsewhere, and requests in flight finish.
-func serve(ctx context.Context, ln net.Listener, app http.Handler, h *hub.Hub, log *slog.Logger, stopBG func()) error {
-	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+// serve answers through srv until ctx ends, then shuts down: background
+// work stops (stopBG), sockets are told "going away" so that pages
+// reconnect elsewhere, and requests in flight finish.
+func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, log *slog.Logger, stopBG func()) error {
 	select {
-	case err := <-errc:
+	case err := <-srv.Err():
 		return err
 	case <-ctx.Done():
 	}
+	log.Info("stopping", "cause", context.Cause(ctx).Error()) // e.g. "terminated signal received"
 	stopBG()
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -507,10 +545,7 @@ func serve(ctx context.Context, ln net.Listener, app http.Handler, h *hub.Hub, l
 	wait, stopWait := context.WithTimeout(shut, 3*time.Second)
 	_ = h.Wait(wait) // let each socket write its close frame before the process ends
 	stopWait()
-	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return srv.Shutdown(shut)
 }
 
 // announce prints where to go, and in sandbox mode how to try it.
