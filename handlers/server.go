@@ -20,6 +20,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/static"
 	"github.com/latipay-hpp/hpp/views"
@@ -59,6 +60,8 @@ type Options struct {
 	// Webhooks redelivers events on request; nil means none configured.
 	Webhooks Webhooks
 	Limits   Limits // rate limits and socket caps; zero fields take defaults
+	// Accounts signs people in to the back office; nil serves none.
+	Accounts *accounts.Service
 }
 
 // Server holds what the handlers share.

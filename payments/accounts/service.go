@@ -412,3 +412,26 @@ func (s *Service) Record(ctx context.Context, who Actor, action, target, before,
 		Address: who.Address, Device: who.Device, Action: action, Target: target, Before: before, After: after})
 	return err
 }
+
+// DemoOwner makes the sandbox's demo owner, or gives it a new random
+// password if it exists, and returns the password to print: the sandbox
+// moves no money, and a fresh password each start means an old printout
+// never signs in.
+func (s *Service) DemoOwner(ctx context.Context, email string, who Actor) (string, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return "", ErrInvalid
+	}
+	if _, err := s.store.AccountByEmail(ctx, e); err == nil {
+		return s.ResetPassword(ctx, e, who)
+	} else if !errors.Is(err, ErrNotFound) {
+		return "", err
+	}
+	b, err := s.random(15)
+	if err != nil {
+		return "", err
+	}
+	pw := base64.RawURLEncoding.EncodeToString(b)
+	_, err = s.CreateAccount(ctx, e, "Demo owner", pw, Owner, who)
+	return pw, err
+}
