@@ -60,8 +60,11 @@ type Options struct {
 	// Webhooks redelivers events on request; nil means none configured.
 	Webhooks Webhooks
 	Limits   Limits // rate limits and socket caps; zero fields take defaults
-	// Accounts signs people in to the back office; nil serves none.
-	Accounts *accounts.Service
+	// Accounts signs people in to the back office, whose cookie
+	// AdminSessions keeps (NewAdminSessionStore); nil Accounts serves no
+	// back office.
+	Accounts      *accounts.Service
+	AdminSessions sessions.Store
 }
 
 // Server holds what the handlers share.
@@ -96,6 +99,9 @@ type Server struct {
 // NewServer builds the gin engine with its middleware and routes, wrapped
 // in cross-origin request protection.
 func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sessions.Store, h *hub.Hub, assets *static.Assets) (http.Handler, error) {
+	if opts.Accounts != nil && opts.AdminSessions == nil {
+		return nil, errors.New("handlers: NewServer: the back office needs AdminSessions")
+	}
 	if log == nil || svc == nil || store == nil || h == nil || assets == nil || opts.PublicURL == nil || opts.Now == nil || len(opts.TokenKey) < 16 {
 		return nil, errors.New("handlers: NewServer: missing dependency")
 	}
@@ -141,7 +147,14 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	// Browsers post violation reports from the violating page's origin,
 	// or with none; the endpoint only logs.
 	csrf.AddInsecureBypassPattern("POST " + CSPReportPath)
-	return csrf.Handler(e), nil
+	return &app{Handler: csrf.Handler(e), engine: e}, nil
+}
+
+// app is the server as NewServer returns it: the engine behind the
+// cross-origin protection. Tests list its routes (export_test.go).
+type app struct {
+	http.Handler
+	engine *gin.Engine
 }
 
 // requestLog gives every request an id and logs one line when it ends.

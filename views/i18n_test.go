@@ -183,6 +183,25 @@ func pages() map[string]templ.Component {
 		out["error-"+id] = ErrorPage(Error{Page: page, Status: 404, MessageID: id, BackURL: "https://shop.example.com"})
 	}
 	out["error-internal"] = ErrorPage(Error{Page: page, Status: 500, MessageID: "error.internal", Arg: "abc123"})
+	admin := Admin{Page: page, Email: "owner@shop.example", Role: "owner", SignOutURL: "/admin/signout",
+		Nav: []NavLink{{URL: "/admin/", LabelID: "admin.home.title"}, {URL: "/admin/payments", LabelID: "admin.payments.title", Current: true}}}
+	out["admin-signin"] = SignInPage(SignIn{Page: page, Action: "/admin/signin", Next: "/admin/"})
+	for _, id := range []string{"admin.signin.bad", "admin.signin.locked", "admin.signin.busy", "admin.signin.ended"} {
+		out["admin-signin-"+id] = SignInPage(SignIn{Page: page, Action: "/admin/signin", ErrorID: id})
+	}
+	out["admin-setup"] = SetupPage(Setup{Page: page, Action: "/admin/setup", Token: "t"})
+	for _, id := range []string{"admin.setup.badtoken", "admin.setup.expired", "admin.setup.bademail", "admin.setup.badpassword", "admin.setup.done"} {
+		out["admin-setup-"+id] = SetupPage(Setup{Page: page, Action: "/admin/setup", ErrorID: id})
+	}
+	out["admin-home-owner"] = AdminHomePage(AdminHome{Admin: admin, PaymentsURL: "/admin/payments"})
+	cashier := admin
+	cashier.Role = "cashier"
+	out["admin-home-cashier"] = AdminHomePage(AdminHome{Admin: cashier})
+	rows := []PaymentRow{{ID: "pay_1", Time: "2026-03-01 10:00 UTC", Amount: "12.50", Currency: "NZD", Status: "paid", Method: "wechat",
+		Reference: "ORDER-1", OrderID: "2026030100001", Refunded: "0.00"}}
+	out["admin-payments"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, Status: "paid", Rows: rows, NextURL: "/admin/payments?cursor=x"})
+	out["admin-payments-empty"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, ErrorID: "admin.filter.bad"})
+	out["error-forbidden"] = ErrorPage(Error{Page: page, Status: 403, MessageID: "error.forbidden"})
 	return out
 }
 
