@@ -26,14 +26,19 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/term"
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/handlers/listen"
+	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/metrics"
+	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
@@ -75,12 +80,16 @@ func init() {
 		{name: "serve", summary: "serve the payment pages and API (the default; configured by the environment, see README.md)"},
 		{name: "healthcheck", summary: "ask this host's own /healthz on HPP_ADDR's port (the container's HEALTHCHECK)",
 			run: func(ctx context.Context, e env, _ []string) error {
-				return handlers.HealthCheck(ctx, e.getenv("HPP_ADDR"))
+				cfg, err := config.Load(e.getenv) // the port, and whether it speaks TLS
+				if err != nil {
+					return err
+				}
+				return selfcheck.HealthCheck(ctx, cfg.Addr, cfg.TLS.Mode != config.TLSOff)
 			}},
 		{name: "selfcheck", args: "URL [baseline.json]", minArgs: 1, maxArgs: 2,
 			summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)",
 			run: func(ctx context.Context, e env, args []string) error {
-				return handlers.SelfCheckCommand(ctx, args, e.stdout)
+				return selfcheck.Command(ctx, args, e.stdout)
 			}},
 		{name: "simulator", summary: "run the Latipay simulator on its own (HPP_SIM_ADDR), for load tests",
 			run: func(ctx context.Context, e env, _ []string) error {
@@ -89,6 +98,18 @@ func init() {
 		{name: "admin", args: "reset-password EMAIL", minArgs: 2, maxArgs: 2,
 			summary: "give a back-office account a new random password, unlock it and end its sessions (on SQLite, stop the server first)",
 			run:     adminCommand},
+		{name: "check-config", summary: "print the effective configuration, secrets masked, and every problem; exit 1 if the app would refuse to start",
+			run: func(_ context.Context, e env, _ []string) error { return config.Check(e.getenv, e.stdout) }},
+		{name: "backup", args: "FILE", minArgs: 1, maxArgs: 1,
+			summary: "copy the SQLite database (HPP_DATABASE) to FILE, consistently, while the server runs",
+			run: func(ctx context.Context, e env, args []string) error {
+				return backupCommand(ctx, "backup", args, e.getenv, e.stdout)
+			}},
+		{name: "restore", args: "FILE", minArgs: 1, maxArgs: 1,
+			summary: "put a backup back in place of the SQLite database (HPP_DATABASE), with the server stopped",
+			run: func(ctx context.Context, e env, args []string) error {
+				return backupCommand(ctx, "restore", args, e.getenv, e.stdout)
+			}},
 		{name: "version", summary: "print the module version and the VCS revision it was built from",
 			run: func(_ context.Context, e env, _ []string) error { return printVersion(e.stdout) }},
 		{name: "help", args: "[command]", maxArgs: 1, summary: "print this help, or one command's",
@@ -106,7 +127,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(stderr, cfg.LogLevel)
 	for _, w := range cfg.Warnings {
 		log.Warn("config: " + w)
 	}
@@ -135,18 +156,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	public := cfg.PublicURL.String()
-	svc, err := payments.NewService(st, gw, h, log, time.Now, rand.Reader, payments.Options{
+	var ps payments.Store = st // wrapped for the metrics when they are on
+	var pg payments.Gateway = gw
+	var m *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		m = metrics.New(time.Now, h.Count)
+		ps, pg = m.Store(st.store), m.Gateway(gw)
+	}
+	svc, err := payments.NewService(failpoint.WrapStore(getenv, ps), pg, h, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
 		DefaultExpiry:  cfg.PaymentWindow, Methods: methods(cfg.Methods), MerchantOrigins: cfg.MerchantOrigins,
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
-		Failpoint: payments.FailpointsFromEnv(getenv), // nil unless built with -tags failpoints
 	})
 	if err != nil {
 		return err
 	}
-	wh, err := webhook.New(st, webhook.Options{URL: cfg.WebhookURL, Secrets: config.Reveal(cfg.WebhookSecrets), Now: time.Now, Rand: rand.Reader, Log: log.With("component", "webhook")})
+	wh, err := webhook.New(ps, webhook.Options{URL: cfg.WebhookURL, Secrets: config.Reveal(cfg.WebhookSecrets), Now: time.Now, Rand: rand.Reader, Log: log.With("component", "webhook")})
 	if err != nil {
 		return err
 	}
@@ -156,6 +183,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opts := serverOptions(cfg, st, wh)
 	opts.Accounts, opts.AdminSessions = acc, handlers.NewAdminSessionStore(cfg.Keys().SessionHash, cfg.Keys().SessionBlock, cfg.PublicURL.Scheme == "https")
+	opts.AccessLogLevel = accessLogLevel(cfg.Sandbox)
 	if sim != nil {
 		opts.Sandbox = sim
 	}
@@ -164,17 +192,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	if m != nil { // the sandbox's callbacks come through app too
+		app = m.Callbacks(handlers.CallbackPath, app)
+	}
+	srv, err := listen.Start(ctx, listenOptions(cfg, log), failpoint.WrapApp(getenv, app, handlers.CallbackPath)) // failpoints: test builds only
 	if err != nil {
-		return fmt.Errorf("HPP_ADDR: %w", err)
+		return err
 	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go svc.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
 	go wh.Run(bg)
+	var mln net.Listener
+	if m != nil {
+		if mln, err = metrics.Listen(cfg.MetricsAddr, srv.Addr().String()); err != nil {
+			_ = srv.Shutdown(context.Background())
+			return err
+		}
+	}
 	st.startBroker(bg)
-	announce(stdout, cfg, ln.Addr(), notes)
-	return serve(ctx, ln, app, h, log, stopBG)
+	announce(stdout, cfg, srv.Addr(), notes)
+	if m != nil {
+		go func() {
+			if err := m.Serve(bg, mln); err != nil {
+				log.Error("metrics", "err", err)
+			}
+		}()
+		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
+	}
+	return serve(ctx, srv, h, stopBG)
+}
+
+// listenOptions are the listeners' and certificate's settings.
+func listenOptions(cfg config.Config, log *slog.Logger) listen.Options {
+	t := cfg.TLS
+	return listen.Options{Mode: listen.Mode(t.Mode), Addr: cfg.Addr, HTTPAddr: t.HTTPAddr, PublicURL: cfg.PublicURL,
+		ACMEEmail: t.ACMEEmail, ACMEDirectory: t.ACMEDirectory, ACMECARoot: t.ACMECARoot, ACMEStorage: t.ACMEStorage,
+		ACMECheck: t.ACMECheck, CertFile: t.CertFile, KeyFile: t.KeyFile, Log: log}
 }
 
 // demoOwner is the sandbox's back-office owner.
@@ -371,6 +425,61 @@ func printVersion(w io.Writer) error {
 	return err
 }
 
+// backupCommand is `hpp backup FILE` (a consistent copy of the SQLite
+// database, taken while the server runs) and `hpp restore FILE` (with the
+// server stopped). PostgreSQL has pg_dump.
+func backupCommand(ctx context.Context, cmd string, args []string, getenv func(string) string, stdout io.Writer) error {
+	database, _, err := config.Database(getenv)
+	if err != nil {
+		return err
+	}
+	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
+		return fmt.Errorf("%s: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see the README)", cmd)
+	}
+	if cmd == "backup" {
+		if err := sqlite.Backup(ctx, database, args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "hpp: backed up %s to %s\n", database, args[0])
+		return nil
+	}
+	kept, err := sqlite.Restore(ctx, database, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "hpp: restored %s from %s\n", database, args[0])
+	if kept != "" {
+		fmt.Fprintf(stdout, "hpp: the database it replaced is kept as %s\n", kept)
+	}
+	return nil
+}
+
+// newLogger writes JSON lines (one object each, for a container's log
+// collector) unless w is a terminal: there, short readable lines, the
+// time of day only.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level,
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				if len(groups) == 0 && a.Key == slog.TimeKey {
+					return slog.String(slog.TimeKey, a.Value.Time().Format(time.TimeOnly))
+				}
+				return a
+			}}))
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// accessLogLevel: in sandbox mode one line per request would push the
+// start-up lines (URL, API key, demo link) off a newcomer's screen, so
+// those lines are debug there (HPP_LOG_LEVEL=debug shows them).
+func accessLogLevel(sandbox bool) slog.Level {
+	if sandbox {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
 // store is what run needs of a storage engine.
 type store interface {
 	payments.Store
@@ -466,16 +575,12 @@ func sandbox(cfg config.Config, log *slog.Logger, callback http.HandlerFunc) (*l
 	return sim, &http.Client{Transport: latipaysim.NewTransport(sim)}, nil
 }
 
-// serve answers on ln until ctx ends, then shuts down: background work
-// stops (stopBG), sockets are told "going away" so that pages reconnect
-// elsewhere, and requests in flight finish.
-func serve(ctx context.Context, ln net.Listener, app http.Handler, h *hub.Hub, log *slog.Logger, stopBG func()) error {
-	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+// serve answers through srv until ctx ends, then shuts down: background
+// work stops (stopBG), sockets are told "going away" so that pages
+// reconnect elsewhere, and requests in flight finish.
+func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, stopBG func()) error {
 	select {
-	case err := <-errc:
+	case err := <-srv.Err():
 		return err
 	case <-ctx.Done():
 	}
@@ -486,10 +591,7 @@ func serve(ctx context.Context, ln net.Listener, app http.Handler, h *hub.Hub, l
 	wait, stopWait := context.WithTimeout(shut, 3*time.Second)
 	_ = h.Wait(wait) // let each socket write its close frame before the process ends
 	stopWait()
-	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return srv.Shutdown(shut)
 }
 
 // announce prints where to go, and in sandbox mode how to try it.
@@ -507,6 +609,7 @@ func announce(w io.Writer, cfg config.Config, addr net.Addr, notes []string) {
 	q.Set("sig", payments.SignLink(cfg.LinkSecret.Reveal(), q))
 	fmt.Fprintf(w, "hpp: SANDBOX MODE: no real money moves; Latipay is simulated at %s/sandbox/latipay\n", public)
 	fmt.Fprintf(w, "hpp: demo merchant API key: %s\n", cfg.APIKey.Reveal())
+	fmt.Fprintf(w, "hpp: sandbox link secret (HPP_LINK_SECRET, signs /pay links): %s\n", cfg.LinkSecret.Reveal())
 	fmt.Fprintf(w, "hpp: ready-made checkout link: %s/pay?%s\n", public, q.Encode())
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -333,5 +334,155 @@ func TestFirstRun(t *testing.T) {
 	}
 	if _, _, err := acc.SignIn(t.Context(), "owner@shop.example", "a long enough owner password", accounts.Actor{}); !errors.Is(err, accounts.ErrBadCredential) {
 		t.Errorf("the password before the reset still signs in: %v", err)
+	}
+}
+
+// TestRunMetricsAddrInUse: a metrics address another process holds is a
+// start-up error naming HPP_METRICS_ADDR, and so is the public address.
+func TestRunMetricsAddrInUse(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for _, tc := range []struct{ addr, metrics string }{
+		{"127.0.0.1:0", held.Addr().String()},        // in use
+		{held.Addr().String(), held.Addr().String()}, // the public address itself
+	} {
+		err := run(ctx, []string{"hpp"}, fakeEnv(map[string]string{
+			"HPP_ADDR":         tc.addr,
+			"HPP_PUBLIC_URL":   "http://127.0.0.1:8999",
+			"HPP_DATABASE":     filepath.Join(t.TempDir(), "hpp.db"),
+			"HPP_METRICS_ADDR": tc.metrics,
+			"HPP_LOG_LEVEL":    "warn",
+		}), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "HPP_METRICS_ADDR") {
+			t.Errorf("run with HPP_ADDR=%s HPP_METRICS_ADDR=%s = %v, want an error naming HPP_METRICS_ADDR", tc.addr, tc.metrics, err)
+		}
+	}
+}
+
+// TestRunBackupRestore: `hpp backup` copies the database while the server
+// serves it; `hpp restore` refuses while it runs, and once it is stopped
+// puts the copy back, so the payment made before the backup is served
+// again and the one made after it is not. A PostgreSQL HPP_DATABASE is
+// pointed at pg_dump.
+func TestRunBackupRestore(t *testing.T) {
+	dir := t.TempDir()
+	key := strings.Repeat("b", 32)
+	env := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE": filepath.Join(dir, "hpp.db"), "HPP_API_KEY": key, "HPP_LOG_LEVEL": "warn"}
+	cmd := func(args ...string) (string, error) {
+		var out strings.Builder
+		err := run(t.Context(), append([]string{"hpp"}, args...), fakeEnv(env), &out, io.Discard)
+		return out.String(), err
+	}
+	serve := func() (string, context.CancelFunc, <-chan error) {
+		first, stop, errc := startRun(t, env)
+		_, rest, _ := strings.Cut(first, "listening on ")
+		addr, _, _ := strings.Cut(rest, ",")
+		return "http://" + addr, stop, errc
+	}
+	api := func(base, method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	create := func(base, ref string) string {
+		code, body := api(base, "POST", "/api/v1/payments", `{"amount":"12.50","currency":"NZD","reference":"`+ref+`","description":"x","return_url":"http://127.0.0.1:8999/"}`)
+		_, rest, _ := strings.Cut(body, `"id":"`)
+		id, _, _ := strings.Cut(rest, `"`)
+		if code != http.StatusCreated || id == "" {
+			t.Fatalf("create %s = %d %s", ref, code, body)
+		}
+		return id
+	}
+
+	base, stop, errc := serve()
+	before := create(base, "BEFORE-BACKUP")
+	backup := filepath.Join(dir, "backup.db")
+	if out, err := cmd("backup", backup); err != nil || !strings.Contains(out, backup) {
+		t.Fatalf("hpp backup while serving = %q, %v", out, err)
+	}
+	after := create(base, "AFTER-BACKUP")
+	if _, err := cmd("restore", backup); err == nil || !strings.Contains(err.Error(), "stop the server") {
+		t.Errorf("hpp restore while serving = %v, want a refusal", err)
+	}
+	if _, err := cmd("backup", filepath.Join(env["HPP_DATABASE"], "x.db")); err == nil || !strings.Contains(err.Error(), "cannot write") {
+		t.Errorf("hpp backup to a path that cannot be written = %v, want a clear error", err)
+	}
+	stop()
+	<-errc
+
+	if out, err := cmd("restore", backup); err != nil || !strings.Contains(out, "kept as") {
+		t.Fatalf("hpp restore = %q, %v", out, err)
+	}
+	base, stop, errc = serve()
+	if code, body := api(base, "GET", "/api/v1/payments/"+before, ""); code != http.StatusOK {
+		t.Errorf("payment made before the backup, after restore = %d %s", code, body)
+	}
+	if code, _ := api(base, "GET", "/api/v1/payments/"+after, ""); code != http.StatusNotFound {
+		t.Errorf("payment made after the backup, after restore = %d, want 404", code)
+	}
+	stop()
+	<-errc
+
+	env["HPP_DATABASE"] = "postgres://hpp@127.0.0.1:1/hpp"
+	if _, err := cmd("backup", backup+"2"); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Errorf("hpp backup on PostgreSQL = %v, want a pointer to pg_dump", err)
+	}
+}
+
+// TestRunCheckConfig: check-config prints the effective settings with
+// every secret masked, lists every problem at once and fails when live
+// start-up would refuse; a sound configuration passes.
+func TestRunCheckConfig(t *testing.T) {
+	strong := "CANARY-" + strings.Repeat("c", 32)
+	live := map[string]string{"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": strong,
+		"LATIPAY_API_KEY": strong, "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
+		"HPP_DATABASE": "postgres://hpp:CANARY-PASSWORD@db:5432/hpp?sslmode=disable", "HPP_WEBHOOK_SECRET": strong}
+	check := func(env map[string]string) (string, error) {
+		var out strings.Builder
+		err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard)
+		return out.String(), err
+	}
+	out, err := check(live)
+	if err != nil || !strings.Contains(out, "live") || !strings.Contains(out, "HPP_API_KEY") || !strings.Contains(out, "postgres://hpp:xxxxx@db:5432/hpp") {
+		t.Errorf("check-config of a sound live configuration = %v:\n%s", err, out)
+	}
+	if strings.Contains(out, "CANARY") {
+		t.Errorf("check-config prints a secret:\n%s", out)
+	}
+
+	broken := map[string]string{}
+	for k, v := range live {
+		broken[k] = v
+	}
+	broken["HPP_PUBLIC_URL"] = "http://pay.example.com"
+	broken["HPP_SESSION_KEY"] = "CANARY-short"
+	broken["HPP_METRICS_ADDR"] = "nonsense"
+	out, err = check(broken)
+	if err == nil {
+		t.Fatalf("check-config of a configuration live start-up refuses = nil:\n%s", out)
+	}
+	for _, name := range []string{"HPP_PUBLIC_URL", "HPP_SESSION_KEY", "HPP_METRICS_ADDR"} {
+		if !strings.Contains(out, "problem: config: "+name) && !strings.Contains(out, "problem: "+name) {
+			t.Errorf("check-config does not report %s:\n%s", name, out)
+		}
+	}
+	if !strings.Contains(out, "HPP_MERCHANT_NAME") || strings.Contains(out, "CANARY") {
+		t.Errorf("check-config with problems: want the settings still listed, no secret:\n%s", out)
+	}
+	if err := run(t.Context(), []string{"hpp"}, fakeEnv(broken), io.Discard, io.Discard); err == nil {
+		t.Error("run started with the configuration check-config refused")
 	}
 }

@@ -45,18 +45,20 @@ type Config struct {
 	SandboxSettings
 	Limits
 	Admin
+	TLS TLS // HPP_TLS and the settings beside it (tls.go); not embedded: its names are its own
 
-	Warnings []string // problems tolerated in sandbox mode only; run logs them
+	Warnings []string // problems tolerated (secret files others may read); run logs them
 }
 
 // Server is where and how the process serves.
 type Server struct {
 	Addr           string     // HPP_ADDR
 	PublicURL      *url.URL   // HPP_PUBLIC_URL, no trailing slash
-	Database       string     // HPP_DATABASE: SQLite path (or postgres:// URL)
+	Database       string     // HPP_DATABASE or HPP_DATABASE_FILE: SQLite path (or postgres:// URL, password included)
 	SessionKey     Secret     // HPP_SESSION_KEY: cookies and socket tokens
 	LogLevel       slog.Level // HPP_LOG_LEVEL
 	TrustedProxies []string   // HPP_TRUSTED_PROXIES
+	MetricsAddr    string     // HPP_METRICS_ADDR: Prometheus metrics listener; "" for none
 }
 
 // Merchant is the shop the pages are for: its look, its keys, its
@@ -118,10 +120,24 @@ var weak = map[string]bool{"111222333": true, "changeme": true, "secret": true, 
 // Load reads and validates every setting, section by section, reporting
 // all problems at once.
 func Load(getenv func(string) string) (Config, error) {
+	c, errs := load(getenv)
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+// load reads every setting it can and returns every problem with them:
+// Load and Check share it.
+func load(getenv func(string) string) (Config, []error) {
 	r := &reader{getenv: getenv}
 	var c Config
 	c.Latipay = r.latipay() // first: whether this is the sandbox decides what the others accept
 	c.Server = r.server(c.Sandbox)
+	c.TLS = r.tls(c.PublicURL, c.Database)
+	if c.TLS.Mode != TLSOff && r.str("HPP_ADDR", "") == "" {
+		c.Addr = ":443"
+	}
 	c.Merchant = r.merchant(c.Sandbox)
 	c.Limits = r.limits(c.PublicURL)
 	c.Admin = r.admin()
@@ -137,19 +153,8 @@ func Load(getenv func(string) string) (Config, error) {
 	} else {
 		r.live(&c)
 	}
-	// A secret others on the host can read is not a secret. Sandbox mode
-	// moves no money, so there it is only a warning.
-	for _, e := range r.exposed {
-		if c.Sandbox {
-			c.Warnings = append(c.Warnings, e)
-		} else {
-			r.errs = append(r.errs, errors.New(e))
-		}
-	}
-	if len(r.errs) > 0 {
-		return Config{}, fmt.Errorf("config: %w", errors.Join(r.errs...))
-	}
-	return c, nil
+	c.Warnings = r.warnings
+	return c, r.errs
 }
 
 // admin reads the first owner's settings: both or neither.
@@ -171,9 +176,9 @@ func (r *reader) admin() Admin {
 // reader reads typed settings from the environment and collects every
 // problem instead of stopping at the first.
 type reader struct {
-	getenv  func(string) string
-	errs    []error
-	exposed []string // *_FILE settings naming a file that group or others may read
+	getenv   func(string) string
+	errs     []error
+	warnings []string // secretfile.go: *_FILE files that group or others may read
 }
 
 // bad records a problem with setting name.
@@ -196,15 +201,15 @@ func (r *reader) secret(name string) Secret {
 		r.bad(name, "set either %s or %s_FILE, not both", name, name)
 	}
 	if f != "" {
-		b, err := os.ReadFile(f)
+		fv, warning, err := readSecretFile(name+"_FILE", f)
 		if err != nil {
-			r.bad(name+"_FILE", "cannot read the file")
+			r.errs = append(r.errs, err)
 			return ""
 		}
-		if fi, err := os.Stat(f); err == nil && fi.Mode().Perm()&0o077 != 0 {
-			r.exposed = append(r.exposed, fmt.Sprintf("%s_FILE: the file is readable by group or others (mode %04o); chmod 600 it, or give the container secret mode 0400", name, fi.Mode().Perm()))
+		if warning != "" {
+			r.warnings = append(r.warnings, warning)
 		}
-		v = string(b)
+		v = fv
 	}
 	return Secret(strings.TrimSpace(v))
 }
@@ -261,8 +266,12 @@ func (r *reader) latipay() Latipay {
 func (r *reader) server(sandbox bool) Server {
 	s := Server{
 		Addr:       r.str("HPP_ADDR", ":8080"),
-		Database:   r.str("HPP_DATABASE", "hpp.db"),
 		SessionKey: r.secret("HPP_SESSION_KEY"),
+	}
+	if db, warning, err := Database(r.getenv); err != nil {
+		r.errs = append(r.errs, err)
+	} else if s.Database = db; warning != "" {
+		r.warnings = append(r.warnings, warning)
 	}
 	// Unset, the public URL is this machine on the port listened on, so
 	// that the sandbox's printed links work with any HPP_ADDR.
@@ -292,6 +301,7 @@ func (r *reader) server(sandbox bool) Server {
 	if v := r.str("HPP_TRUSTED_PROXIES", ""); v != "" {
 		s.TrustedProxies = splitList(v)
 	}
+	s.MetricsAddr = parseMetricsAddr(r.str("HPP_METRICS_ADDR", ""), s.Addr, r.bad)
 	return s
 }
 
@@ -378,6 +388,27 @@ func (r *reader) live(c *Config) {
 	strong("HPP_LINK_SECRET", c.LinkSecret, false)
 }
 
+// Database returns HPP_DATABASE, or the content of HPP_DATABASE_FILE (a
+// PostgreSQL URL with its password, mounted as a secret), and a warning
+// about that file's mode if any. It is what the backup and restore
+// commands need of the configuration.
+func Database(getenv func(string) string) (database, warning string, err error) {
+	v, f := strings.TrimSpace(getenv("HPP_DATABASE")), getenv("HPP_DATABASE_FILE")
+	switch {
+	case v != "" && f != "":
+		return "", "", errors.New("HPP_DATABASE: set either HPP_DATABASE or HPP_DATABASE_FILE, not both")
+	case f != "":
+		v, warning, err = readSecretFile("HPP_DATABASE_FILE", f)
+		if err == nil && v == "" {
+			err = fmt.Errorf("HPP_DATABASE_FILE: %s is empty", f)
+		}
+		return v, warning, err
+	case v == "":
+		v = "hpp.db"
+	}
+	return v, "", nil
+}
+
 // Currencies returns the currencies that have a wallet.
 func (c Config) Currencies() []string {
 	var out []string
@@ -440,6 +471,26 @@ func splitHostPort(addr string) (string, int, error) {
 		return "", 0, errors.New("bad port")
 	}
 	return addr[:i], p, nil
+}
+
+// parseMetricsAddr checks the metrics listener: host:port, and never the
+// public listener (the numbers are for the operator, not the internet).
+func parseMetricsAddr(v, public string, bad func(string, string, ...any)) string {
+	if v == "" {
+		return ""
+	}
+	if _, _, err := splitHostPort(v); err != nil {
+		bad("HPP_METRICS_ADDR", "must be host:port or :port, such as 127.0.0.1:9090")
+		return ""
+	}
+	host, port, _ := splitHostPort(v)
+	phost, pport, _ := splitHostPort(public)
+	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "[::]" }
+	if port != 0 && port == pport && (host == phost || wild(host) || wild(phost)) {
+		bad("HPP_METRICS_ADDR", "must not be the public address (HPP_ADDR %s); give the metrics a port of their own", public)
+		return ""
+	}
+	return v
 }
 
 func isLocal(host string) bool {

@@ -8,81 +8,153 @@ import (
 	"testing"
 )
 
-// TestSecretFilePermissions is test 105's last clause: in live mode
-// start-up refuses a *_FILE secret that group or others may read, naming
-// the setting and never the secret; owner-only files are accepted; in
-// sandbox mode the same file is only a warning.
+// liveEnv is a complete live configuration with over's changes.
+func liveEnv(over map[string]string) func(string) string {
+	strong := strings.Repeat("k", 32)
+	base := map[string]string{
+		"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": strong,
+		"LATIPAY_API_KEY": "CANARY-LATIPAY-" + strong, "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
+	}
+	return func(k string) string {
+		if v, ok := over[k]; ok {
+			return v
+		}
+		return base[k]
+	}
+}
+
+// writeSecret writes a secret file with exactly mode (chmod is not
+// subject to the umask).
+func writeSecret(t *testing.T, path, content string, mode os.FileMode) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestSecretFilePermissions: secret files are accepted as Kubernetes
+// (0644) and Swarm (0444) mount them, with a warning naming the setting
+// and the file; owner-only files give no warning; files that group or
+// others may write are refused in live and sandbox mode alike. No message
+// carries the secret.
 func TestSecretFilePermissions(t *testing.T) {
 	strong := strings.Repeat("k", 32)
 	dir := t.TempDir()
-	file := func(name string, mode os.FileMode) string {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte("CANARY-FILE-"+strong+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, mode); err != nil { // not subject to the umask
-			t.Fatal(err)
-		}
-		return p
-	}
-	live := func(over map[string]string) func(string) string {
-		base := map[string]string{
-			"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": strong,
-			"LATIPAY_API_KEY": "CANARY-LATIPAY-" + strong, "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
-		}
-		return func(k string) string {
-			if v, ok := over[k]; ok {
-				return v
-			}
-			return base[k]
-		}
-	}
 	for _, tc := range []struct {
 		setting string
 		mode    os.FileMode
+		warned  bool
 		refused bool
 	}{
-		{"HPP_API_KEY", 0o600, false},
-		{"HPP_API_KEY", 0o400, false},
-		{"HPP_API_KEY", 0o640, true},
-		{"HPP_API_KEY", 0o604, true},
-		{"HPP_API_KEY", 0o644, true},
-		{"HPP_SESSION_KEY", 0o440, true},
-		{"LATIPAY_API_KEY", 0o644, true},
-		{"HPP_LINK_SECRET", 0o660, true},
+		{"HPP_API_KEY", 0o600, false, false},
+		{"HPP_API_KEY", 0o400, false, false},
+		{"HPP_API_KEY", 0o640, true, false},
+		{"HPP_API_KEY", 0o644, true, false},     // Kubernetes' default
+		{"HPP_SESSION_KEY", 0o444, true, false}, // Swarm's default
+		{"LATIPAY_API_KEY", 0o604, true, false},
+		{"HPP_LINK_SECRET", 0o666, false, true}, // world-writable
+		{"HPP_API_KEY", 0o602, false, true},
+		{"HPP_SESSION_KEY", 0o620, false, true}, // group-writable
 	} {
 		name := fmt.Sprintf("%s_%04o", tc.setting, tc.mode)
 		t.Run(name, func(t *testing.T) {
-			p := file(name, tc.mode)
-			_, err := Load(live(map[string]string{tc.setting: "", tc.setting + "_FILE": p}))
-			if !tc.refused {
-				if err != nil {
-					t.Fatalf("owner-only %s_FILE (%04o) refused: %v", tc.setting, tc.mode, err)
+			p := writeSecret(t, filepath.Join(dir, name), "CANARY-FILE-"+strong, tc.mode)
+			setting := tc.setting + "_FILE"
+			c, err := Load(liveEnv(map[string]string{tc.setting: "", setting: p}))
+			if tc.refused {
+				if err == nil || !strings.Contains(err.Error(), setting) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "written") {
+					t.Fatalf("Load with %s mode %04o = %v, want a refusal naming %s and the file", setting, tc.mode, err, setting)
+				}
+				if strings.Contains(err.Error(), "CANARY") {
+					t.Errorf("the error echoes the secret: %v", err)
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.setting+"_FILE") {
-				t.Fatalf("Load with %s_FILE mode %04o = %v, want an error naming %s_FILE", tc.setting, tc.mode, err, tc.setting)
+			if err != nil {
+				t.Fatalf("Load with %s mode %04o: %v", setting, tc.mode, err)
 			}
-			if strings.Contains(err.Error(), "CANARY") {
-				t.Errorf("the error echoes the secret: %v", err)
+			warned := strings.Join(c.Warnings, "\n")
+			if tc.warned != (strings.Contains(warned, setting) && strings.Contains(warned, p)) || len(c.Warnings) > 1 {
+				t.Errorf("warnings = %q, want a warning naming %s and the file: %v", c.Warnings, setting, tc.warned)
+			}
+			if strings.Contains(warned, "CANARY") {
+				t.Errorf("a warning echoes the secret: %q", warned)
 			}
 		})
 	}
-
-	// Sandbox (no LATIPAY_API_KEY): a warning, not a refusal.
-	p := file("sandbox-api-key", 0o644)
+	// Sandbox (no LATIPAY_API_KEY): the same rules.
+	p := writeSecret(t, filepath.Join(dir, "sandbox-api-key"), "CANARY-"+strong, 0o644)
 	c, err := Load(func(k string) string {
 		if k == "HPP_API_KEY_FILE" {
 			return p
 		}
 		return ""
 	})
-	if err != nil {
-		t.Fatalf("sandbox with a 0644 secret file refused: %v", err)
+	if err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "HPP_API_KEY_FILE") || c.APIKey.Reveal() != "CANARY-"+strong {
+		t.Errorf("sandbox with a 0644 secret file = %q, %v; want it read with one warning naming HPP_API_KEY_FILE", c.Warnings, err)
 	}
-	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "HPP_API_KEY_FILE") || strings.Contains(c.Warnings[0], "CANARY") {
-		t.Errorf("sandbox warnings = %q, want one naming HPP_API_KEY_FILE without the secret", c.Warnings)
+}
+
+// TestSecretFileSymlinks builds a Kubernetes secret volume as the kubelet
+// does (key -> ..data/key, ..data -> ..2025_01_01_00_00_00.1/) and checks
+// that it is read, while a symlink out of the mount directory, a dangling
+// link and a directory are refused with the setting and path named.
+func TestSecretFileSymlinks(t *testing.T) {
+	strong := strings.Repeat("s", 32)
+	mount := filepath.Join(t.TempDir(), "secrets")
+	stamp := filepath.Join(mount, "..2025_01_01_00_00_00.1")
+	if err := os.MkdirAll(stamp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeSecret(t, filepath.Join(stamp, "api-key"), "K8S-"+strong, 0o644)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Symlink("..2025_01_01_00_00_00.1", filepath.Join(mount, "..data")))
+	must(os.Symlink("..data/api-key", filepath.Join(mount, "api-key")))
+	outside := writeSecret(t, filepath.Join(t.TempDir(), "elsewhere"), "OUTSIDE-"+strong, 0o600)
+	must(os.Symlink(outside, filepath.Join(mount, "escape")))
+	must(os.Symlink("missing", filepath.Join(mount, "dangling")))
+
+	c, err := Load(liveEnv(map[string]string{"HPP_API_KEY": "", "HPP_API_KEY_FILE": filepath.Join(mount, "api-key")}))
+	if err != nil || c.APIKey.Reveal() != "K8S-"+strong {
+		t.Fatalf("Kubernetes-style secret: %v (key read: %v)", err, c.APIKey.Reveal() == "K8S-"+strong)
+	}
+	for _, name := range []string{"escape", "dangling", "..2025_01_01_00_00_00.1"} {
+		p := filepath.Join(mount, name)
+		_, err := Load(liveEnv(map[string]string{"HPP_API_KEY": "", "HPP_API_KEY_FILE": p}))
+		if err == nil || !strings.Contains(err.Error(), "HPP_API_KEY_FILE") || !strings.Contains(err.Error(), p) {
+			t.Errorf("HPP_API_KEY_FILE=%s: %v, want a refusal naming the setting and the file", name, err)
+		} else if strings.Contains(err.Error(), strong) {
+			t.Errorf("the error echoes the secret: %v", err)
+		}
+	}
+}
+
+// TestDatabaseFile: HPP_DATABASE_FILE supplies the PostgreSQL URL (its
+// password with it) from a mounted secret; setting both is refused.
+func TestDatabaseFile(t *testing.T) {
+	url := "postgres://hpp:CANARY-PW@db:5432/hpp?sslmode=disable"
+	p := writeSecret(t, filepath.Join(t.TempDir(), "database"), url, 0o444)
+	c, err := Load(liveEnv(map[string]string{"HPP_DATABASE_FILE": p}))
+	if err != nil || c.Database != url {
+		t.Fatalf("HPP_DATABASE_FILE: Database = %q, %v", c.Database, err)
+	}
+	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "HPP_DATABASE_FILE") || strings.Contains(c.Warnings[0], "CANARY") {
+		t.Errorf("warnings = %q, want one naming HPP_DATABASE_FILE without the password", c.Warnings)
+	}
+	_, err = Load(liveEnv(map[string]string{"HPP_DATABASE_FILE": p, "HPP_DATABASE": "hpp.db"}))
+	if err == nil || !strings.Contains(err.Error(), "HPP_DATABASE_FILE") {
+		t.Errorf("both HPP_DATABASE and HPP_DATABASE_FILE = %v, want a refusal", err)
+	}
+	if db, _, err := Database(func(string) string { return "" }); err != nil || db != "hpp.db" {
+		t.Errorf("Database() with nothing set = %q, %v; want hpp.db", db, err)
 	}
 }

@@ -102,7 +102,7 @@ func TestBrowserDesktopWeChatPaidLive(t *testing.T) {
 	b := browserNew(t, app)
 	b.chooseWeChatQR(t, p.CheckoutURL)
 
-	if got, want := b.text(t, fmt.Sprintf(sel, "amount")), "NZD 12.50"; got != want {
+	if got, want := b.text(t, fmt.Sprintf(sel, "amount")), "NZ$ 12.50"; got != want {
 		t.Errorf("amount = %q, want %q", got, want)
 	}
 	if got := b.text(t, fmt.Sprintf(sel, "amount-cny")); !strings.Contains(got, "¥") || !strings.Contains(got, "CNY") {

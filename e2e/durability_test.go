@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/latipay-hpp/hpp/payments/paymentstest/needs"
 )
 
 // TestDurability is test 57, "sent implies durable", without LazyFS: the
@@ -93,10 +95,7 @@ func durStrace(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("strace")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("strace not found (CI=true): .ci/run installs it")
-		}
-		t.Skip("strace not found: install it (apt-get install -y strace) to run test 57")
+		needs.Missing(t, "strace (TestDurability)", "apt-get install -y strace")
 	}
 	return p
 }

@@ -17,13 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 )
 
 // fpWebhookSecret signs the webhooks of the failpoint tests.
 const fpWebhookSecret = "CANARY-WEBHOOK-failpoint-5e4d3c2b1a09f8e7d6c5"
 
-// fpBuild builds the binary with the failpoints tag (payments/failpoint_on.go)
+// fpBuild builds the binary with the failpoints tag (payments/paymentstest/failpoint)
 // into dir: the same code as TestMain's build, plus hooks that exit with
 // status 137 at the step named by HPP_FAILPOINT.
 func fpBuild(t testing.TB, dir string) string {
@@ -107,11 +107,11 @@ func TestFailpointCrashMatrix(t *testing.T) {
 	}
 	bin := fpBuild(t, t.TempDir())
 	points := []string{
-		payments.FailpointNotifyVerified,
-		payments.FailpointNotifyBeforeCommit,
-		payments.FailpointNotifyCommitted,
-		payments.FailpointNotifyBeforeSent,
-		payments.FailpointNotifyAfterSent,
+		failpoint.NotifyVerified,
+		failpoint.NotifyBeforeCommit,
+		failpoint.NotifyCommitted,
+		failpoint.NotifyBeforeSent,
+		failpoint.NotifyAfterSent,
 	}
 	for _, point := range points {
 		t.Run(point, func(t *testing.T) {

@@ -94,7 +94,7 @@ func TestFlowPaidOverSocket(t *testing.T) {
 	path := strings.TrimPrefix(p.CheckoutURL, a.URL)
 
 	doc := a.page(t, path)
-	if got := strings.Join(strings.Fields(byTestID(doc, "amount").Text()), " "); got != "NZD 12.50" {
+	if got := strings.Join(strings.Fields(byTestID(doc, "amount").Text()), " "); got != "NZ$ 12.50" {
 		t.Errorf("amount = %q, want NZD 12.50", got)
 	}
 	if byTestID(doc, "method-wechat").Length() != 1 || byTestID(doc, "method-alipay").Length() != 1 {
@@ -171,7 +171,7 @@ func TestFlowDemoLink(t *testing.T) {
 		t.Fatalf("demo link redirected to %q, want a checkout page", loc)
 	}
 	doc := a.page(t, loc)
-	if got := strings.Join(strings.Fields(byTestID(doc, "amount").Text()), " "); got != "NZD 12.50" {
+	if got := strings.Join(strings.Fields(byTestID(doc, "amount").Text()), " "); got != "NZ$ 12.50" {
 		t.Errorf("amount = %q, want NZD 12.50", got)
 	}
 	if byTestID(doc, "sandbox-banner").Length() != 1 {

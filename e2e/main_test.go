@@ -80,8 +80,16 @@ func startApp(t testing.TB, env map[string]string) *app {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	a := &app{URL: "http://" + addr, DB: filepath.Join(t.TempDir(), "hpp.db"), done: make(chan struct{}),
-		client: &http.Client{Timeout: 10 * time.Second,
+	return startAppAt(t, addr, "http://"+addr, nil, env)
+}
+
+// startAppAt is startApp listening on addr with url as its public URL,
+// reached through transport (nil for the default one): the TLS tests
+// serve https with a certificate of their own CA.
+func startAppAt(t testing.TB, addr, url string, transport http.RoundTripper, env map[string]string) *app {
+	t.Helper()
+	a := &app{URL: url, DB: filepath.Join(t.TempDir(), "hpp.db"), done: make(chan struct{}),
+		client: &http.Client{Timeout: 10 * time.Second, Transport: transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	vars := map[string]string{
 		"PATH":                          os.Getenv("PATH"),

@@ -28,6 +28,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/latipay-hpp/hpp/payments/latipay"
+	"github.com/latipay-hpp/hpp/payments/paymentstest/needs"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
 )
 
@@ -43,7 +44,7 @@ import (
 // as it would serve a real domain with a public certificate. A change to
 // the recipe in the README is a change to what these tests run.
 
-// recipeSection is the README section holding the recipe.
+// recipeSection is the section of e2e/README.md holding the recipe.
 const recipeSection = "## Running several instances"
 
 // recipeShopper is the loopback address the test's "shopper" and
@@ -82,7 +83,7 @@ type recipe struct {
 // and parses it.
 func recipeRead(t *testing.T) recipe {
 	t.Helper()
-	b, err := os.ReadFile("../README.md")
+	b, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -337,11 +338,7 @@ func recipePoll(t *testing.T, within time.Duration, what string, get func() (*ht
 func TestRecipeCompose(t *testing.T) {
 	caddy, err := exec.LookPath("caddy")
 	if err != nil {
-		msg := "caddy not found: install it (apt-get install -y caddy) to run the README's multi-instance recipe"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		needs.Missing(t, "caddy (the README's multi-instance recipe)", "apt-get install -y caddy")
 	}
 	db := pgtest.Database(t)
 	r := recipeRead(t)
@@ -390,7 +387,16 @@ func TestRecipeCompose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testDB.RawQuery = dbURL // the compose file's parameters, such as sslmode
+	params, err := url.ParseQuery(dbURL) // the compose file's parameters, such as sslmode
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range testDB.Query() { // and the test server's that it leaves unset (a socket's host)
+		if _, set := params[k]; !set {
+			params[k] = v
+		}
+	}
+	testDB.RawQuery = params.Encode()
 	if got := appEnv["HPP_PUBLIC_URL"]; got != public {
 		t.Fatalf("HPP_PUBLIC_URL = %q, want %q (https://${HPP_DOMAIN})", got, public)
 	}

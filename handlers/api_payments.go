@@ -85,7 +85,10 @@ type refundResponse struct {
 	CreatedAt   string `json:"created_at"`
 }
 
-// handleRefundCreate serves POST /api/v1/payments/:id/refunds.
+// handleRefundCreate serves POST /api/v1/payments/:id/refunds: 201 with
+// the refund when Latipay made it, 202 with it pending when Latipay's
+// answer was lost (a webhook tells the outcome), or an error; a refusal
+// names the refused refund's id.
 func (s *Server) handleRefundCreate(svc interface {
 	Refund(ctx context.Context, in payments.RefundInput) (payments.Refund, bool, error)
 }) gin.HandlerFunc {
@@ -116,7 +119,11 @@ func (s *Server) handleRefundCreate(svc interface {
 		if replayed {
 			c.Header("Idempotent-Replayed", "true")
 		}
-		c.JSON(http.StatusCreated, refundResponse{ID: r.ID, PaymentID: r.PaymentID,
+		status := http.StatusCreated
+		if r.Status == payments.RefundPending {
+			status = http.StatusAccepted // Latipay's answer was lost; the reconciler finishes it
+		}
+		c.JSON(status, refundResponse{ID: r.ID, PaymentID: r.PaymentID,
 			Amount: payments.FormatAmount(r.Amount, r.Currency), Currency: string(r.Currency),
 			Status: string(r.Status), Reason: r.Reason, LatipayCode: r.GatewayCode,
 			CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339)})

@@ -21,7 +21,6 @@ const maxCallbackBody = 16 << 10
 // Latipay retries.
 func (s *Server) handleNotificationReceive(svc interface {
 	HandleNotification(ctx context.Context, form url.Values) error
-	Failpoint(name string) // test builds only (payments/failpoint.go)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
@@ -37,11 +36,9 @@ func (s *Server) handleNotificationReceive(svc interface {
 		err := svc.HandleNotification(c.Request.Context(), c.Request.PostForm)
 		switch {
 		case err == nil:
-			svc.Failpoint(payments.FailpointNotifyBeforeSent)
 			c.Header("Content-Type", "text/plain; charset=utf-8")
 			c.String(http.StatusOK, "sent")
 			c.Writer.Flush()
-			svc.Failpoint(payments.FailpointNotifyAfterSent)
 		case errors.Is(err, payments.ErrBadSignature):
 			if !s.allowBadCallback(c) {
 				return // 429: rejections from this address are limited, and so is their logging

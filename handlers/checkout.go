@@ -108,7 +108,8 @@ func (s *Server) handleStatusShow(svc checkoutReader) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, err := svc.Get(c.Request.Context(), c.Param("id"))
 		if err != nil {
-			c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": gin.H{"code": "not_found", "message": "No payment with that id."}})
+			c.Set("api", true) // the page reads JSON here, errors included
+			s.respondError(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, statusJSON(p))
@@ -142,7 +143,7 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 	base := CheckoutPath(p.ID)
 	vm := views.Checkout{
 		Page: s.page(title, true),
-		ID:   p.ID, Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency),
+		ID:   p.ID, Amount: money(p.Amount, p.Currency),
 		AmountCNY: p.AmountCNY, Rate: p.CurrencyRate, Description: p.Description, Reference: p.Reference,
 		Status: string(p.Status), Version: p.Version, PaidLate: p.PaidLate, Error: msg,
 		StartURL: base + "/start", ChooseURL: base + "?choose=1",
@@ -150,16 +151,36 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		StatusURL: base + "/status", PanelURL: base + "/panel",
 		SocketURL: s.socketURL(base, p.ID),
 	}
+	screen, ok := screenFor(p.Status)
+	if !ok {
+		s.log.Error("checkout: a status has no screen", "status", string(p.Status), "payment_id", p.ID)
+	}
+	vm.Screen = screen
+	if screen == views.ScreenPaid || screen == views.ScreenRefunded {
+		vm.Receipt = views.Receipt{Method: string(p.Method), OrderID: p.LatipayOrderID}
+		if !p.PaidAt.IsZero() {
+			vm.Receipt.PaidAt = p.PaidAt.UTC().Format(time.RFC3339)
+			vm.Receipt.PaidAtText = p.PaidAt.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		vm.Refunded = money(p.Refunded, p.Currency)
+	}
+	if p.CancelURL != "" && (screen == views.ScreenOpen || screen == views.ScreenFailed) {
+		vm.CancelURL = base + "/cancel"
+	}
 	// BackURL is set by embedCheckout.
 	device := deviceOf(c.Request.UserAgent())
 	offered := payments.MethodsFor(device, svc.Methods())
 	vm.Methods = make([]views.Method, 0, len(offered))
 	for _, m := range offered {
 		f, _ := payments.FlowFor(device, m)
-		vm.Methods = append(vm.Methods, views.Method{Value: string(m), Hosted: f.Hosted})
+		vm.Methods = append(vm.Methods, views.Method{Value: string(m), Hosted: f.Hosted, Mark: s.markPath(m)})
 	}
 	if a, ok := svc.CurrentQR(c.Request.Context(), p); ok && c.Query("choose") == "" {
-		vm.QR = &views.QR{ImageURL: CheckoutPath(p.ID) + "/qr.png?ref=" + a.Reference, Method: string(a.Method), Reference: a.Reference}
+		vm.QR = &views.QR{ImageURL: CheckoutPath(p.ID) + "/qr.png?ref=" + a.Reference, Method: string(a.Method), Reference: a.Reference,
+			Mark: s.markPath(a.Method)}
+		if n, scale, err := qrGeometry(a.QRCodeURL); err == nil {
+			vm.QR.Modules, vm.QR.Size = n, n*scale
+		}
 		if s.opts.Sandbox != nil {
 			vm.QR.SimulateURL, vm.QR.ReturnTo = SandboxPath+"/simulate", CheckoutPath(p.ID)
 		}
@@ -168,6 +189,67 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 	s.localizeCheckout(c, &vm, svc.Methods())
 	s.embedCheckout(c, &vm, p)
 	return vm
+}
+
+// screenFor is the checkout screen of a status. The switch names every
+// status (TestScreenForEveryStatus walks payments.Statuses), so a status
+// added to the domain without a screen fails that test; at run time it
+// falls back to the open screen and is logged.
+func screenFor(st payments.Status) (views.Screen, bool) {
+	switch st {
+	case payments.StatusCreated, payments.StatusPending:
+		return views.ScreenOpen, true
+	case payments.StatusFailed:
+		return views.ScreenFailed, true
+	case payments.StatusPaid:
+		return views.ScreenPaid, true
+	case payments.StatusRefunded, payments.StatusPartiallyRefunded:
+		return views.ScreenRefunded, true
+	case payments.StatusExpired:
+		return views.ScreenExpired, true
+	case payments.StatusCanceled:
+		return views.ScreenCanceled, true
+	}
+	return views.ScreenOpen, false
+}
+
+// markPath is the vendored brand mark of a wallet (static/img/brand,
+// from simple-icons); "" for a method without one.
+func (s *Server) markPath(m payments.Method) string {
+	switch m {
+	case payments.MethodWeChat, payments.MethodAlipay:
+		return s.assets.Path("img/brand/" + string(m) + ".svg")
+	}
+	return ""
+}
+
+// money is an amount for the views, which format it per language.
+func money(minor int64, c payments.Currency) views.Money {
+	return views.Money{Minor: minor, Currency: string(c), Exponent: c.Exponent()}
+}
+
+// handleCheckoutCancel serves POST /checkout/:id/cancel: the shopper gave
+// up. The payment is canceled (its live Latipay attempt is canceled at
+// Latipay by the reconciler, see payments.Service.Cancel) and the shopper
+// goes to the merchant's cancel_url through the signed back redirect. A
+// payment paid meanwhile is not canceled: the page shows it paid.
+func (s *Server) handleCheckoutCancel(svc interface {
+	Cancel(ctx context.Context, id string) (payments.Payment, error)
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.Param("id")
+		p, err := svc.Cancel(c.Request.Context(), id)
+		switch {
+		case errors.Is(err, payments.ErrNotCancelable):
+			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, CheckoutPath(id))))
+		case err != nil:
+			s.respondError(c, err)
+		case p.CancelURL == "":
+			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, CheckoutPath(id))))
+		default:
+			c.Redirect(http.StatusSeeOther, BackPath(p.ID))
+		}
+	}
 }
 
 // socketURL is the page's websocket path, base + "/ws?t=<token>", built in

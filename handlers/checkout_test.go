@@ -37,8 +37,8 @@ func TestCheckoutPage(t *testing.T) {
 		t.Errorf("Cache-Control = %q, want no-store", got)
 	}
 	doc := mustDoc(t, w)
-	if got := strings.Join(strings.Fields(testid(doc, "amount").Text()), " "); got != "NZD 12.50" {
-		t.Errorf("amount = %q, want %q", got, "NZD 12.50")
+	if got := strings.Join(strings.Fields(testid(doc, "amount").Text()), " "); got != "NZ$ 12.50" {
+		t.Errorf("amount = %q, want %q", got, "NZ$ 12.50")
 	}
 	for _, id := range []string{"method-wechat", "method-alipay", "sandbox-banner"} {
 		if testid(doc, id).Length() != 1 {
@@ -178,8 +178,8 @@ func TestSignedLink(t *testing.T) {
 		t.Errorf("second visit went to %q, want the same payment %q", got, loc)
 	}
 	doc := app.page(t, strings.TrimPrefix(loc, "/checkout/"))
-	if got := strings.Join(strings.Fields(testid(doc, "amount").Text()), " "); got != "NZD 20.00" {
-		t.Errorf("amount = %q, want NZD 20.00", got)
+	if got := strings.Join(strings.Fields(testid(doc, "amount").Text()), " "); got != "NZ$ 20.00" {
+		t.Errorf("amount = %q, want NZ$ 20.00", got)
 	}
 
 	tampered := linkQuery("LINK-2", "20.00")
@@ -297,5 +297,20 @@ func TestReturnShowsServerTruth(t *testing.T) {
 	}
 	if st, _ := testid(mustDoc(t, w), "status").Attr("data-status"); st != "pending" {
 		t.Errorf("forged return shows %q, want pending", st)
+	}
+}
+
+// TestStatusDatabaseOutage: when the database cannot answer, the status
+// endpoint says so (a 5xx through the error funnel, with a request id)
+// instead of "no such payment", which would tell the page to give up.
+func TestStatusDatabaseOutage(t *testing.T) {
+	app := newTestApp(t)
+	if err := app.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w := app.do(t, "GET", "/checkout/pay_00000000000000000000000000/status", nil, nil)
+	got := mustJSON[map[string]map[string]any](t, w)
+	if w.Code < 500 || got["error"]["code"] == "not_found" || got["error"]["request_id"] == nil {
+		t.Errorf("status with the database closed = %d %v, want a 5xx error with a request id, not not_found", w.Code, got)
 	}
 }

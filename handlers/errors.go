@@ -18,6 +18,7 @@ var (
 	errRateLimited  = errors.New("handlers: rate limited")
 	errWebhooksOff  = errors.New("handlers: webhooks are not configured")
 	errNoDelivery   = errors.New("handlers: no such webhook delivery")
+	errNoPage       = errors.New("handlers: no such page")
 )
 
 // failure is how one kind of error looks to people and programs.
@@ -46,6 +47,7 @@ var failures = []struct {
 	{payments.ErrNotCancelable, failure{http.StatusConflict, "not_cancelable", "Only an unpaid payment can be canceled; refund a paid one.", "error.invalid"}},
 	{payments.ErrRefundRejected, failure{http.StatusUnprocessableEntity, "refund_rejected", "Latipay refused the refund.", "error.invalid"}},
 	{errWebhooksOff, failure{http.StatusConflict, "webhooks_disabled", "No webhook endpoint is configured (HPP_WEBHOOK_URL).", "error.invalid"}},
+	{errNoPage, failure{http.StatusNotFound, "not_found", "No such path; the API is under /api/v1.", "error.nopage"}},
 	{errNoDelivery, failure{http.StatusNotFound, "not_found", "No webhook delivery with that id.", "error.notfound"}},
 	{payments.ErrGatewayRejected, failure{http.StatusBadGateway, "gateway_rejected", "Latipay refused the request.", "error.unavailable"}},
 	{payments.ErrGatewayUnavailable, failure{http.StatusServiceUnavailable, "gateway_unavailable", "Latipay is not answering; try again shortly.", "error.unavailable"}},
@@ -92,6 +94,9 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		var re *payments.RefundError
 		if errors.As(err, &re) {
 			body["message"], body["latipay_code"] = "Latipay refused the refund: "+re.Message+".", re.Code
+			if re.RefundID != "" {
+				body["refund_id"] = re.RefundID
+			}
 		}
 		if !known {
 			body["request_id"] = requestID(c)
@@ -103,11 +108,20 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	if !known {
 		e.Arg = requestID(c)
 	}
+	if errors.Is(err, errNoPage) {
+		e.TitleID = "error.nopage.title"
+	}
+	// A way back: the merchant's site, when its origin is configured.
+	if len(s.opts.MerchantOrigins) > 0 {
+		e.BackURL = s.opts.MerchantOrigins[0] + "/"
+	}
 	s.render(c, f.status, views.ErrorPage(e))
 	c.Abort()
 }
 
+// joinProblems lists every problem. Each starts with the field's name as
+// the API spells it ("return_url", never "Return_url"), so the first
+// letter is left as it is.
 func joinProblems(p []string) string {
-	msg := strings.Join(p, "; ") + "."
-	return strings.ToUpper(msg[:1]) + msg[1:]
+	return strings.Join(p, "; ") + "."
 }

@@ -82,6 +82,10 @@ func (s *countingStore) ClaimDueAttempts(ctx context.Context, now time.Time, lea
 	s.calls.Add(1)
 	return s.inner.ClaimDueAttempts(ctx, now, lease, limit)
 }
+func (s *countingStore) ClaimDueRefunds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]payments.Refund, error) {
+	s.calls.Add(1)
+	return s.inner.ClaimDueRefunds(ctx, now, lease, limit)
+}
 func (s *countingStore) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	s.calls.Add(1)
 	return s.inner.ExpiredPayments(ctx, now, limit)

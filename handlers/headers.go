@@ -70,7 +70,10 @@ func (s *Server) pageHeaders(embeddable bool) gin.HandlerFunc {
 	if s.opts.PublicURL.Scheme == "https" {
 		ws = "wss://" + s.opts.PublicURL.Host
 	}
-	formAction := strings.TrimSpace("'self' " + strings.Join(s.opts.FormActionHosts, " "))
+	// The shopper's cancel form ends, through our 303s, on the merchant's
+	// cancel_url, which is on one of its origins; form-action covers
+	// every hop of a redirect chain.
+	formAction := strings.TrimSpace("'self' " + strings.Join(append(append([]string(nil), s.opts.FormActionHosts...), s.opts.MerchantOrigins...), " "))
 	// Violations are reported with report-uri alone: with a report-to
 	// beside it, Chromium drops report-uri and sends no report at all
 	// for a refused frame-ancestors (checked in e2e/embed_test.go).

@@ -54,6 +54,9 @@ func routeCases() map[string]routeCase {
 		"POST /checkout/:id/start": {"page-start", func(_ *secApp, p payments.Payment) *http.Request {
 			return form(CheckoutPath(p.ID)+"/start", "method=wechat")
 		}},
+		"POST /checkout/:id/cancel": {"page-cancel", func(_ *secApp, p payments.Payment) *http.Request {
+			return form(CheckoutPath(p.ID)+"/cancel", "")
+		}},
 		"GET /checkout/:id/return": {"page-return", func(_ *secApp, p payments.Payment) *http.Request { return get(ReturnPath(p.ID)) }},
 		"GET /checkout/:id/status": {"data-status", func(_ *secApp, p payments.Payment) *http.Request {
 			return get(CheckoutPath(p.ID) + "/status")

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 )
 
 // inventoryFile is the checked-in script inventory (PCI DSS 6.4.3): every
@@ -32,13 +34,13 @@ type inventoryEntry struct {
 // justification of any new entry.
 func TestScriptInventory(t *testing.T) {
 	a := newSecApp(t, func(o *Options) { o.Sandbox = a2sandbox(o) })
-	seen := map[string]PageScript{}
+	seen := map[string]selfcheck.PageScript{}
 	pages := []string{"/"}
 	for _, id := range []string{a.newPayment(t).ID, func() string { p := a.newPayment(t); a.startWeChat(t, p.ID); return p.ID }()} {
 		pages = append(pages, CheckoutPath(id), CheckoutPath(id)+"?choose=1", ReturnPath(id), CheckoutPath(id)+"/panel")
 	}
 	for _, path := range pages {
-		b, problems, err := observe(context.Background(), a.ts.Client(), a.url+path)
+		b, problems, err := selfcheck.Observe(context.Background(), a.ts.Client(), a.url+path)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -130,22 +132,22 @@ func tamperProxy(t *testing.T, target string, stripCSP, inject bool) *httptest.S
 }
 
 // TestSelfCheck is test 89: the self-check passes against its own
-// baseline, and fails with ErrDrift when a proxy strips the CSP header
+// baseline, and fails with selfcheck.ErrDrift when a proxy strips the CSP header
 // or injects a script tag, or when a served script changes.
 func TestSelfCheck(t *testing.T) {
 	a := newSecApp(t, nil)
 	p := a.newPayment(t)
 	a.startWeChat(t, p.ID)
 	var baseline strings.Builder
-	if err := SelfCheck(context.Background(), a.url+CheckoutPath(p.ID), nil, nil, &baseline); err != nil {
+	if err := selfcheck.Check(context.Background(), a.url+CheckoutPath(p.ID), nil, nil, &baseline); err != nil {
 		t.Fatal(err)
 	}
-	var b Baseline
+	var b selfcheck.Baseline
 	if err := json.Unmarshal([]byte(baseline.String()), &b); err != nil || len(b.Scripts) == 0 || b.Headers["Content-Security-Policy"] == "" {
 		t.Fatalf("baseline %s, %v: want headers and scripts", baseline.String(), err)
 	}
 	var out strings.Builder
-	if err := SelfCheck(context.Background(), a.url+CheckoutPath(p.ID), []byte(baseline.String()), nil, &out); err != nil {
+	if err := selfcheck.Check(context.Background(), a.url+CheckoutPath(p.ID), []byte(baseline.String()), nil, &out); err != nil {
 		t.Fatalf("unchanged page: %v\n%s", err, out.String())
 	}
 	for name, tc := range map[string]struct {
@@ -157,15 +159,15 @@ func TestSelfCheck(t *testing.T) {
 	} {
 		proxy := tamperProxy(t, a.url, tc.strip, tc.inject)
 		out.Reset()
-		err := SelfCheck(context.Background(), proxy.URL+CheckoutPath(p.ID), []byte(baseline.String()), nil, &out)
-		if !errors.Is(err, ErrDrift) || !strings.Contains(out.String(), tc.want) {
-			t.Errorf("%s: err %v, output %q; want ErrDrift mentioning %q", name, err, out.String(), tc.want)
+		err := selfcheck.Check(context.Background(), proxy.URL+CheckoutPath(p.ID), []byte(baseline.String()), nil, &out)
+		if !errors.Is(err, selfcheck.ErrDrift) || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%s: err %v, output %q; want selfcheck.ErrDrift mentioning %q", name, err, out.String(), tc.want)
 		}
 	}
 	b.Scripts[0].SHA256 = "sha256-changed"
 	changed, _ := json.Marshal(b)
 	out.Reset()
-	if err := SelfCheck(context.Background(), a.url+CheckoutPath(p.ID), changed, nil, &out); !errors.Is(err, ErrDrift) {
-		t.Errorf("changed script hash: err %v, want ErrDrift", err)
+	if err := selfcheck.Check(context.Background(), a.url+CheckoutPath(p.ID), changed, nil, &out); !errors.Is(err, selfcheck.ErrDrift) {
+		t.Errorf("changed script hash: err %v, want selfcheck.ErrDrift", err)
 	}
 }

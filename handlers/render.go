@@ -60,7 +60,7 @@ func (s *Server) localizer(c *gin.Context) views.Localizer {
 // page fills the layout's view model.
 func (s *Server) page(title string, withScript bool) views.Page {
 	p := views.Page{Title: title, MerchantName: s.opts.MerchantName, Sandbox: s.opts.Sandbox != nil,
-		CSS: s.cssPath}
+		CSS: s.cssPath, Favicon: s.faviconPath}
 	if withScript {
 		p.JS = s.jsPath
 	}

@@ -20,6 +20,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 	page.GET("/checkout/:id/panel", s.handleCheckoutPanel(s.svc))
 	page.POST("/checkout/:id/start", s.handleCheckoutStart(s.svc))
 	page.GET("/checkout/:id/return", s.handleCheckoutReturn(s.svc))
+	page.POST("/checkout/:id/cancel", s.handleCheckoutCancel(s.svc))
 	e.GET("/checkout/:id/back", s.pageHeaders(false), s.handleCheckoutBack(s.svc))
 
 	live := e.Group("", s.dataHeaders())

@@ -374,14 +374,21 @@ func TestCallbackBodyHygiene(t *testing.T) {
 		"missing fields":    send("application/x-www-form-urlencoded", "", "merchant_reference="+ref),
 		"duplicate key":     send("application/x-www-form-urlencoded", "", dup),
 		"fields only in qs": send("application/x-www-form-urlencoded", "?"+good.Encode(), ""),
+		// Correctly signed, hostile where the signature does not reach.
+		"nul in order_id":          send("application/x-www-form-urlencoded", "", good.Encode()+"&order_id=2026%0012"),
+		"invalid utf-8 pay_time":   send("application/x-www-form-urlencoded", "", good.Encode()+"&pay_time=%ff%fe"),
+		"5,000-char order_id":      send("application/x-www-form-urlencoded", "", good.Encode()+"&order_id="+strings.Repeat("9", 5000)),
+		"empty key":                send("application/x-www-form-urlencoded", "", good.Encode()+"&=x"),
+		"redirect-only status":     send("application/x-www-form-urlencoded", "", signedNotification(secLatipayKey, ref, "wechat", "cancel_or_fail", "NZD", "12.50").Encode()),
+		"order_id outside grammar": send("application/x-www-form-urlencoded", "", good.Encode()+"&order_id=1%20OR%201"),
 	}
 	for name, w := range cases {
 		if w.Code < 400 || w.Code >= 500 || w.Body.String() == "sent" {
 			t.Errorf("%s: = %d %q, want 4xx, never sent", name, w.Code, w.Body.String())
 		}
 	}
-	if got := a.status(t, p.ID); got == payments.StatusPaid {
-		t.Fatalf("a malformed callback marked the payment paid")
+	if got := a.status(t, p.ID); got == payments.StatusPaid || got == payments.StatusFailed {
+		t.Fatalf("a malformed callback moved the payment to %s", got)
 	}
 }
 

@@ -65,6 +65,10 @@ type Options struct {
 	// back office.
 	Accounts      *accounts.Service
 	AdminSessions sessions.Store
+	// AccessLogLevel is the level of the one line logged per request:
+	// Info (the zero value) live; run sets Debug in sandbox mode, so that
+	// a newcomer's terminal keeps the start-up lines in view.
+	AccessLogLevel slog.Level
 }
 
 // Server holds what the handlers share.
@@ -91,6 +95,7 @@ type Server struct {
 	tokens     *tokenSigners // socket tokens under opts.TokenKey
 	// cssPath and jsPath are the hashed asset URLs every page links.
 	cssPath, jsPath string
+	faviconPath     string
 	// checkoutTitles is the checkout page's title in each language: it
 	// only depends on the merchant's name.
 	checkoutTitles map[string]string
@@ -114,6 +119,7 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	s.i18n, s.langs = cat, langMatcher()
 	s.tokens = newTokenSigners(opts.TokenKey)
 	s.cssPath, s.jsPath = assets.Path("css/app.css"), assets.Path("js/checkout.js")
+	s.faviconPath = assets.Path("img/favicon.svg")
 	s.checkoutTitles = make(map[string]string, len(views.Languages()))
 	for _, l := range views.Languages() {
 		s.checkoutTitles[l] = cat.Localizer(l).T("checkout.title", opts.MerchantName)
@@ -138,7 +144,7 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	e.Use(s.requestLog(), gin.CustomRecovery(func(c *gin.Context, _ any) {
 		s.respondError(c, errors.New("handlers: panic"))
 	}))
-	e.NoRoute(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, payments.ErrNotFound) })
+	e.NoRoute(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, errNoPage) })
 	e.NoMethod(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, errMethod) })
 	s.engine = e
 	addRoutes(s, e)
@@ -171,7 +177,7 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		c.Next()
 		end := time.Now()
 		ctx, h := context.Background(), s.log.Handler()
-		if !h.Enabled(ctx, slog.LevelInfo) {
+		if !h.Enabled(ctx, s.opts.AccessLogLevel) {
 			return
 		}
 		path := c.FullPath() // the route pattern: capability ids stay out of logs
@@ -183,7 +189,7 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		// for the caller's pc, which only a handler with AddSource reads
 		// (run's has none, and here it would always name this line):
 		// 1.2 -> 0.95 µs a line with the JSON handler.
-		r := slog.NewRecord(end, slog.LevelInfo, "request", 0)
+		r := slog.NewRecord(end, s.opts.AccessLogLevel, "request", 0)
 		r.AddAttrs(slog.String("request_id", id),
 			slog.String("method", c.Request.Method), slog.String("path", path), slog.Int("status", c.Writer.Status()),
 			slog.Int64("duration_ms", end.Sub(start).Milliseconds()), slog.String("client", c.ClientIP()))

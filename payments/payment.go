@@ -42,7 +42,9 @@ type Payment struct {
 	CancelURL   string
 
 	// Attempt bookkeeping: the current attempt's merchant_reference at
-	// Latipay and Latipay's order id once known.
+	// Latipay and Latipay's order id once Latipay itself has given it
+	// (signed QR data, or the answer to our query; never a callback,
+	// whose signature does not cover it). Refunds are sent for it.
 	LatipayReference string
 	LatipayOrderID   string
 	Attempts         int

@@ -16,7 +16,12 @@ type Gateway interface {
 	Query(ctx context.Context, reference string) (GatewayResult, error)
 	// Cancel cancels an unpaid transaction.
 	Cancel(ctx context.Context, reference string) error
-	// Refund returns money of a paid transaction.
+	// Refund returns money of a paid transaction: orderID is Latipay's own
+	// id for it, confirmed by Latipay (never taken from a notification).
+	// note is the refund's own id, unique per refund: nil means Latipay has
+	// made this refund, now or on an earlier try with the same note; a
+	// *RefundError means Latipay refused it and nothing was refunded; any
+	// other error means the outcome is unknown.
 	Refund(ctx context.Context, orderID string, amount int64, c Currency, note string) error
 	// VerifyNotification checks a callback form (the POST body only).
 	VerifyNotification(form url.Values) (GatewayResult, error)
@@ -50,7 +55,11 @@ type StartResult struct {
 
 // GatewayResult is a verified statement from Latipay about one attempt.
 // Only Reference, Method, Status, Currency and Amount are covered by the
-// signature; the rest is informative and never decides anything.
+// signature; the rest is informative and never decides anything. OrderID
+// is kept only from a Query, which is our own request answered by Latipay
+// over our own connection; in a notification or a return redirect it is
+// whatever the sender chose (a shopper can replay the redirect's signature
+// with an order id of their choice) and is ignored.
 type GatewayResult struct {
 	Reference string
 	Method    string
@@ -104,6 +113,10 @@ type Store interface {
 	// ExpiredPayments returns ids of payments still open (created, pending,
 	// failed) whose window ended before now.
 	ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// ClaimDueRefunds returns up to limit pending refunds whose NextCheckAt
+	// is due and moves their NextCheckAt to now+lease, so that no other
+	// worker claims them meanwhile.
+	ClaimDueRefunds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Refund, error)
 	// Outbox: listing payments, the webhook outbox and the delivery log.
 	Outbox
 }
@@ -125,20 +138,62 @@ type Notification struct {
 }
 
 // Tx is the unit of work Store.Update hands to the service: the locked
-// payment and its attempts, plus what to append.
+// payment, its attempts and its refunds, plus what to append. Every
+// decision about refunds is taken here, under the payment's lock, so
+// parallel refunds of one payment are serialized by the store.
 type Tx struct {
 	Payment  Payment
 	Attempts []Attempt // oldest first
+	// Refunds are the payment's refunds, oldest first. Stores load them
+	// when the payment is settled (only a settled payment has or gets
+	// refunds) and may leave them nil otherwise.
+	Refunds []Refund
 
 	changed       bool
 	dirtyAttempts map[string]bool
+	dirtyRefunds  map[string]bool
 	events        []Event
 	notes         []Notification
 }
 
 // NewTx is for Store implementations.
-func NewTx(p Payment, attempts []Attempt) *Tx {
-	return &Tx{Payment: p, Attempts: attempts, dirtyAttempts: map[string]bool{}}
+func NewTx(p Payment, attempts []Attempt, refunds []Refund) *Tx {
+	return &Tx{Payment: p, Attempts: attempts, Refunds: refunds,
+		dirtyAttempts: map[string]bool{}, dirtyRefunds: map[string]bool{}}
+}
+
+// NeedsRefunds reports whether a Store must load the refunds of a payment
+// with status st into its Tx.
+func NeedsRefunds(st Status) bool { return st.Settled() }
+
+// DirtyRefunds returns the refunds to insert or update.
+func (t *Tx) DirtyRefunds() []Refund {
+	var out []Refund
+	for _, r := range t.Refunds {
+		if t.dirtyRefunds[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (t *Tx) refund(match func(Refund) bool) *Refund {
+	for i := range t.Refunds {
+		if match(t.Refunds[i]) {
+			return &t.Refunds[i]
+		}
+	}
+	return nil
+}
+
+func (t *Tx) putRefund(r Refund) {
+	if p := t.refund(func(x Refund) bool { return x.ID == r.ID }); p != nil {
+		*p = r
+	} else {
+		t.Refunds = append(t.Refunds, r)
+	}
+	t.dirtyRefunds[r.ID] = true
+	t.changed = true
 }
 
 // Changed reports whether the store must write anything.

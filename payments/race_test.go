@@ -18,6 +18,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
+	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 )
 
@@ -125,11 +126,10 @@ func newRaceEnv(t testing.TB) *raceEnv {
 		t.Fatal(err)
 	}
 	app := "http://127.0.0.1:1"
-	e.svc, err = payments.NewService(db, raceGateway{Gateway: gw, env: e}, e.hub, slog.New(slog.DiscardHandler), e.clock.Now, rand.Reader,
+	e.svc, err = payments.NewService(failpoint.Store{Store: db, Hook: e.failpoint}, raceGateway{Gateway: gw, env: e}, e.hub, slog.New(slog.DiscardHandler), e.clock.Now, rand.Reader,
 		payments.Options{CallbackURL: app + "/latipay/callback",
 			ReturnURLFor:   func(id string) string { return app + "/checkout/" + id + "/return" },
-			CheckoutURLFor: func(id string) string { return app + "/checkout/" + id },
-			Failpoint:      e.failpoint})
+			CheckoutURLFor: func(id string) string { return app + "/checkout/" + id }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,9 +262,9 @@ func TestNotificationReconcileRace(t *testing.T) {
 	for i := range iterations {
 		p, ref := e.newAttempt(t, i)
 		sub := e.hub.Subscribe(p.ID)
-		pause := payments.FailpointNotifyVerified
+		pause := failpoint.NotifyVerified
 		if i%2 == 1 {
-			pause = payments.FailpointNotifyBeforeCommit // holds the write transaction
+			pause = failpoint.NotifyBeforeCommit // holds the write transaction
 		}
 		r := newRound(ref, map[string]string{actorReconcile: "paid"})
 		e.setRound(r, pause)
@@ -336,7 +336,7 @@ func TestThreeWayRace(t *testing.T) {
 		p, ref := e.newAttempt(t, i)
 		sub := e.hub.Subscribe(p.ID)
 		r := newRound(ref, map[string]string{actorReturn: pl.returnAnswer, actorReconcile: pl.reconcileAnswr})
-		e.setRound(r, payments.FailpointNotifyVerified)
+		e.setRound(r, failpoint.NotifyVerified)
 		done := map[string]chan error{actorNotify: make(chan error, 1), actorReturn: make(chan error, 1), actorReconcile: make(chan error, 1)}
 		go func() {
 			n, err := e.svc.ReconcileDue(context.WithValue(ctx, actorKey{}, actorReconcile), 10)

@@ -145,8 +145,8 @@ const DefaultReconcileRate = 20
 
 // Run drives reconciliation and expiry until ctx ends; run starts it.
 // Every tick it queries due attempts, at most perSecond a second (0 means
-// DefaultReconcileRate) and at most a tick's worth, then expires what is
-// due, so that a long reconciliation backlog never holds expiry up.
+// DefaultReconcileRate) and at most a tick's worth, then asks Latipay
+// about pending refunds whose answer was lost, then expires what is due, so that a long reconciliation backlog never holds expiry up.
 func (s *Service) Run(ctx context.Context, every time.Duration, perSecond int) {
 	if perSecond <= 0 {
 		perSecond = DefaultReconcileRate
@@ -173,6 +173,9 @@ func (s *Service) Run(ctx context.Context, every time.Duration, perSecond int) {
 			if n < batch || err != nil {
 				break
 			}
+		}
+		if _, err := s.ReconcileRefunds(ctx, batch); err != nil && ctx.Err() == nil {
+			s.log.Error("reconcile refunds", "err", err)
 		}
 		if _, err := s.ExpireDue(ctx, 100); err != nil && ctx.Err() == nil {
 			s.log.Error("expire", "err", err)

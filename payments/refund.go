@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -18,7 +17,8 @@ type RefundStatus string
 
 // Refund statuses. A pending refund was sent to Latipay (or is about to
 // be) and its outcome is not known yet; its amount is already counted in
-// Payment.Refunded, so no other refund can spend it.
+// Payment.Refunded, so no other refund can spend it, and the reconciler
+// asks Latipay about it until it is succeeded or failed.
 const (
 	RefundPending   RefundStatus = "pending"
 	RefundSucceeded RefundStatus = "succeeded"
@@ -33,9 +33,9 @@ type RefundInput struct {
 	Key       string // Idempotency-Key; "" for none
 }
 
-// Refund is one refund of a payment. Its ID is also the reference sent
-// to Latipay, which refuses a repeat of the same order, reference and
-// amount (code 562): so a retried refund never pays out twice.
+// Refund is one refund of a payment. Its ID is also the note sent to
+// Latipay with it, so Latipay can tell a repeat of this refund from a new
+// one: a repeat never pays out twice.
 type Refund struct {
 	ID          string // "rf_" + 26 characters
 	PaymentID   string
@@ -43,18 +43,29 @@ type Refund struct {
 	Currency    Currency
 	Status      RefundStatus
 	Reason      string
-	GatewayCode int // Latipay's code when failed
-	CreatedAt   time.Time
+	KeyHash     string // sha256 of the Idempotency-Key; "" for none
+	RequestHash string // sha256 of the request, with KeyHash
+	GatewayCode int    // Latipay's code when failed; 0 when it never reached Latipay
+	// GatewayMessage says why it failed, in words a merchant can act on.
+	GatewayMessage string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	// NextCheckAt is when the reconciler asks Latipay about a pending
+	// refund; zero once the refund is final.
+	NextCheckAt time.Time
+	Checks      int // how many times the reconciler asked
 }
 
-// ErrRefundRejected is Latipay refusing a refund (its codes 550 to 562).
+// ErrRefundRejected is Latipay refusing a refund.
 var ErrRefundRejected = errors.New("payments: gateway refused the refund")
 
 // RefundError is Latipay's refusal of a refund, in words a merchant can
-// act on. It matches ErrRefundRejected.
+// act on: the Gateway builds it from Latipay's code. It matches
+// ErrRefundRejected. Nothing was refunded.
 type RefundError struct {
-	Code    int
-	Message string
+	RefundID string // the refused refund; "" when the Gateway builds it
+	Code     int
+	Message  string // e.g. "code 556: Latipay could not create the refund: ..."
 }
 
 func (e *RefundError) Error() string { return "payments: gateway refused the refund: " + e.Message }
@@ -62,43 +73,48 @@ func (e *RefundError) Error() string { return "payments: gateway refused the ref
 // Is makes errors.Is(err, ErrRefundRejected) true.
 func (e *RefundError) Is(target error) bool { return target == ErrRefundRejected }
 
-// refundCodeText explains Latipay's refund codes (latipay-v2.md §9).
-var refundCodeText = map[int]string{
-	550: "the refund's parameters are wrong",
-	551: "Latipay has no such order",
-	556: "Latipay could not create the refund: the order is not paid there, or the amount exceeds what is left to refund",
-	558: "the refund order does not exist at Latipay",
-	559: "the Latipay wallet holds too little to pay this refund",
-	562: "Latipay has already done this refund",
-}
-
-func refundError(code int, msg string) *RefundError {
-	if t, ok := refundCodeText[code]; ok {
-		msg = t
-	} else if msg == "" {
-		msg = "no reason given"
-	}
-	return &RefundError{Code: code, Message: "code " + strconv.Itoa(code) + ": " + msg}
-}
-
 // refundData is what refund events carry in Event.Data.
 type refundData struct {
 	ID     string `json:"id"`
 	Amount int64  `json:"amount"`
 	Reason string `json:"reason,omitempty"`
-	Key    string `json:"key,omitempty"`  // sha256 of the Idempotency-Key
-	Hash   string `json:"hash,omitempty"` // sha256 of the request
 	Code   int    `json:"code,omitempty"` // Latipay's code, on failure
 }
 
 // maxReasonLen caps a refund's reason.
 const maxReasonLen = 200
 
+// refundTimeout bounds one refund call to Latipay.
+const refundTimeout = 35 * time.Second
+
+// refundRecheck is how long a new pending refund waits before the
+// reconciler asks about it (in case this process stops before it has
+// Latipay's answer): longer than a refund call may take, so a request
+// still waiting for Latipay's answer is not repeated under its feet.
+const refundRecheck = 2 * refundTimeout
+
+// refundRetry is how long a pending refund whose answer was lost waits
+// before the reconciler asks again, after n checks: 10 s, doubling, at
+// most 15 minutes. It never gives up: the amount stays reserved until
+// Latipay answers.
+func refundRetry(n int) time.Duration {
+	if n >= 7 {
+		return 15 * time.Minute
+	}
+	return min(10*time.Second<<n, 15*time.Minute)
+}
+
 // Refund returns money of a paid payment through Latipay, in full or in
-// part, never more than was paid and not yet refunded. With a key it is
-// idempotent: a repeat returns the first refund (replayed true), and a
-// repeat of a refund whose outcome was unknown asks Latipay again under
-// the same reference. A refund Latipay refused returns a *RefundError.
+// part, never more than was paid and not yet refunded. Parallel refunds
+// of one payment reserve their amounts one at a time under the payment's
+// lock, so each answer is the truth: succeeded (Latipay made it), a
+// *RefundError (Latipay refused it; its amount is free again),
+// ErrRefundTooLarge, ErrGatewayUnavailable when nothing was sent, or a
+// refund still pending with a nil error when Latipay's answer was lost:
+// its amount stays reserved and the reconciler completes or releases it.
+// With a key it is idempotent: a repeat returns the same refund (replayed
+// true), and a repeat of a pending refund asks Latipay again under the
+// same note.
 func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replayed bool, err error) {
 	if _, err := s.Get(ctx, in.PaymentID); err != nil {
 		return Refund{}, false, err
@@ -112,15 +128,14 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replaye
 	if err != nil {
 		return Refund{}, false, err
 	}
-	var resume bool
-	p, err := s.updateWithEvents(ctx, in.PaymentID, func(tx *Tx, evs []Event) error {
-		r, replayed, resume = Refund{}, false, false
+	_, err = s.update(ctx, in.PaymentID, func(tx *Tx) error {
+		r, replayed = Refund{}, false
 		if keyHash != "" {
-			if old, d, ok := findRefund(evs, func(d refundData) bool { return d.Key == keyHash }); ok {
-				if d.Hash != reqHash {
+			if old := tx.refund(func(x Refund) bool { return x.KeyHash == keyHash }); old != nil {
+				if old.RequestHash != reqHash {
 					return ErrIdempotencyReuse
 				}
-				r, replayed, resume = old, true, old.Status == RefundPending
+				r, replayed = *old, true
 				return nil
 			}
 		}
@@ -130,30 +145,52 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replaye
 		}
 		now := s.now().UTC()
 		r = Refund{ID: id, PaymentID: tx.Payment.ID, Amount: amount, Currency: tx.Payment.Currency,
-			Status: RefundPending, Reason: reason, CreatedAt: now}
+			Status: RefundPending, Reason: reason, KeyHash: keyHash, RequestHash: reqHash,
+			CreatedAt: now, UpdatedAt: now, NextCheckAt: now.Add(refundRecheck)}
 		tx.Payment.Refunded += amount
 		tx.Payment.UpdatedAt = now
-		tx.event(refundEvent("refund.requested", tx.Payment, r, refundData{ID: id, Amount: amount,
-			Reason: reason, Key: keyHash, Hash: reqHash}, now))
+		tx.putRefund(r)
+		tx.event(refundEvent("refund.requested", tx.Payment, r, refundData{ID: id, Amount: amount, Reason: reason}, now))
 		return nil
 	})
 	if err != nil {
 		return Refund{}, false, err
 	}
-	switch {
-	case replayed && r.Status == RefundFailed:
-		return r, true, refundError(r.GatewayCode, "")
-	case replayed && !resume:
-		return r, true, nil
+	switch r.Status {
+	case RefundFailed:
+		return r, replayed, refusal(r)
+	case RefundSucceeded:
+		return r, replayed, nil
 	}
-	r, err = s.sendRefund(ctx, p, r, resume)
+	r, err = s.sendRefund(ctx, r, replayed)
 	return r, replayed, err
+}
+
+// Why a refund failed before it reached Latipay (GatewayCode 0).
+const (
+	msgNoOrderID    = "Latipay could not be asked for the order to refund; nothing was refunded"
+	msgNotPaidThere = "Latipay does not report this payment as paid; nothing was refunded"
+)
+
+// refusal is the error a failed refund is answered with.
+func refusal(r Refund) error {
+	switch {
+	case r.GatewayCode == 0 && r.GatewayMessage == msgNotPaidThere:
+		return fmt.Errorf("%w: refund %s was not sent: %s", ErrNotRefundable, r.ID, r.GatewayMessage)
+	case r.GatewayCode == 0:
+		return fmt.Errorf("%w: refund %s was not sent: %s", ErrGatewayUnavailable, r.ID, r.GatewayMessage)
+	}
+	msg := r.GatewayMessage
+	if msg == "" {
+		msg = fmt.Sprintf("code %d", r.GatewayCode)
+	}
+	return &RefundError{RefundID: r.ID, Code: r.GatewayCode, Message: msg}
 }
 
 // refundAmount parses text ("" for all that is left) and checks it
 // against what p has left to refund.
 func refundAmount(p Payment, text string) (int64, error) {
-	if !p.Status.Settled() || p.LatipayOrderID == "" {
+	if !p.Status.Settled() || p.LatipayReference == "" {
 		return 0, ErrNotRefundable
 	}
 	left := p.Amount - p.Refunded
@@ -173,50 +210,162 @@ func refundAmount(p Payment, text string) (int64, error) {
 	return amount, nil
 }
 
-// sendRefund asks Latipay for the refund and records the outcome once. An
-// unknown outcome (timeout, unreadable answer) leaves it pending.
-func (s *Service) sendRefund(ctx context.Context, p Payment, r Refund, resumed bool) (Refund, error) {
-	gctx, cancel := context.WithTimeout(ctx, 35*time.Second)
-	err := s.gw.Refund(gctx, p.LatipayOrderID, r.Amount, r.Currency, r.ID)
-	cancel()
-	var ge *GatewayError
-	rejected := errors.As(err, &ge)
-	if err != nil && !rejected {
-		s.log.Warn("refund outcome unknown; it stays pending", "payment_id", p.ID, "refund_id", r.ID, "err", err)
-		return r, fmt.Errorf("%w: refund %s: outcome unknown, repeat the request with the same Idempotency-Key: %w",
-			ErrGatewayUnavailable, r.ID, err)
+// sendRefund asks Latipay for the pending refund r and records the
+// outcome once. maybeSent says an earlier try may have reached Latipay.
+// An unknown outcome (timeout, unreadable answer) leaves r pending for the
+// reconciler.
+func (s *Service) sendRefund(ctx context.Context, r Refund, maybeSent bool) (Refund, error) {
+	orderID, err := s.confirmedOrderID(ctx, r.PaymentID)
+	if err != nil {
+		if maybeSent || !errors.Is(err, ErrNotRefundable) && !errors.Is(err, ErrGatewayUnavailable) {
+			return s.stillPending(ctx, r, err)
+		}
+		// Nothing reached Latipay: free the amount and say so.
+		msg := msgNoOrderID
+		if errors.Is(err, ErrNotRefundable) {
+			msg = msgNotPaidThere
+		}
+		s.log.Warn("refund not sent: the order id could not be confirmed", "payment_id", r.PaymentID, "refund_id", r.ID, "err", err)
+		return s.finishRefund(ctx, r, false, 0, msg)
 	}
-	// 562 answers a repeat of a refund Latipay already made: ours, when
-	// an earlier try's answer was lost.
-	done := err == nil || (resumed && ge.Code == 562)
-	_, err = s.updateWithEvents(ctx, p.ID, func(tx *Tx, evs []Event) error {
-		if cur, _, ok := findRefund(evs, func(d refundData) bool { return d.ID == r.ID }); !ok || cur.Status != RefundPending {
-			return nil // another request recorded the outcome first
+	gctx, cancel := context.WithTimeout(ctx, refundTimeout)
+	err = s.gw.Refund(gctx, orderID, r.Amount, r.Currency, r.ID)
+	cancel()
+	var re *RefundError
+	switch {
+	case err == nil:
+		return s.finishRefund(ctx, r, true, 0, "")
+	case errors.As(err, &re):
+		return s.finishRefund(ctx, r, false, re.Code, re.Message)
+	}
+	return s.stillPending(ctx, r, err)
+}
+
+// stillPending answers a refund whose outcome is unknown with the refund,
+// pending and no error: that is the truth. It stays pending, so its
+// amount stays reserved, and the reconciler asks Latipay again from
+// NextCheckAt on.
+func (s *Service) stillPending(ctx context.Context, r Refund, cause error) (Refund, error) {
+	s.log.Warn("refund outcome unknown; it stays pending until the reconciler resolves it",
+		"payment_id", r.PaymentID, "refund_id", r.ID, "err", cause)
+	_, err := s.update(ctx, r.PaymentID, func(tx *Tx) error {
+		cur := tx.refund(func(x Refund) bool { return x.ID == r.ID })
+		if cur == nil || cur.Status != RefundPending {
+			return nil
 		}
 		now := s.now().UTC()
+		cur.NextCheckAt, cur.UpdatedAt = now.Add(refundRetry(cur.Checks)), now
+		cur.Checks++
+		tx.putRefund(*cur)
+		return nil
+	})
+	if err != nil {
+		s.log.Error("refund: could not reschedule the check", "refund_id", r.ID, "err", err)
+	}
+	return r, nil
+}
+
+// finishRefund records the final outcome of r once: succeeded, or failed
+// with its amount released. Whoever records first wins; later callers
+// get what was recorded.
+func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code int, msg string) (Refund, error) {
+	var out Refund
+	_, err := s.update(ctx, r.PaymentID, func(tx *Tx) error {
+		cur := tx.refund(func(x Refund) bool { return x.ID == r.ID })
+		if cur == nil {
+			return fmt.Errorf("payments: refund %s vanished", r.ID)
+		}
+		out = *cur
+		if cur.Status != RefundPending {
+			return nil // recorded first by another request or the reconciler
+		}
+		now := s.now().UTC()
+		out.UpdatedAt, out.NextCheckAt = now, time.Time{}
 		if done {
-			tx.event(refundEvent("refund.succeeded", tx.Payment, r, refundData{ID: r.ID, Amount: r.Amount}, now))
+			out.Status = RefundSucceeded
+			tx.putRefund(out)
+			tx.event(refundEvent("refund.succeeded", tx.Payment, out, refundData{ID: out.ID, Amount: out.Amount}, now))
 			to := StatusPartiallyRefunded
 			if tx.Payment.Refunded >= tx.Payment.Amount {
 				to = StatusRefunded
 			}
-			s.transition(tx, to, fmt.Sprintf("%s %s %s", r.ID, FormatAmount(r.Amount, r.Currency), r.Currency))
+			s.transition(tx, to, fmt.Sprintf("%s %s %s", out.ID, FormatAmount(out.Amount, out.Currency), out.Currency))
 			return nil
 		}
-		tx.Payment.Refunded -= r.Amount
+		out.Status, out.GatewayCode, out.GatewayMessage = RefundFailed, code, msg
+		tx.putRefund(out)
+		tx.Payment.Refunded -= out.Amount
 		tx.Payment.UpdatedAt = now
-		tx.event(refundEvent("refund.failed", tx.Payment, r, refundData{ID: r.ID, Amount: r.Amount, Code: ge.Code}, now))
+		tx.event(refundEvent("refund.failed", tx.Payment, out, refundData{ID: out.ID, Amount: out.Amount, Code: code}, now))
 		return nil
 	})
 	if err != nil {
 		return r, err
 	}
-	if done {
-		r.Status = RefundSucceeded
-		return r, nil
+	switch out.Status {
+	case RefundFailed:
+		return out, refusal(out)
+	case RefundPending: // cannot happen: finishRefund only moves it on
+		return out, fmt.Errorf("%w: refund %s is still pending", ErrGatewayUnavailable, out.ID)
 	}
-	r.Status, r.GatewayCode = RefundFailed, ge.Code
-	return r, refundError(ge.Code, ge.Message)
+	return out, nil
+}
+
+// confirmedOrderID returns Latipay's order id for the paid attempt of
+// payment id, as Latipay itself gave it: from the signed QR data of a
+// merchant-hosted attempt, or else from asking Latipay now (the answer to
+// our own query), which is then stored. It never comes from a
+// notification or a redirect, whose senders choose it freely.
+func (s *Service) confirmedOrderID(ctx context.Context, id string) (string, error) {
+	p, err := s.store.Payment(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	if p.LatipayOrderID != "" {
+		return p.LatipayOrderID, nil
+	}
+	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	res, err := s.gw.Query(qctx, p.LatipayReference)
+	cancel()
+	if err != nil {
+		return "", fmt.Errorf("%w: confirm the order id: %w", ErrGatewayUnavailable, err)
+	}
+	if res.Reference != p.LatipayReference || res.Status != "paid" || res.OrderID == "" {
+		return "", fmt.Errorf("%w: Latipay says %s is %s", ErrNotRefundable, p.LatipayReference, res.Status)
+	}
+	p, err = s.update(ctx, id, func(tx *Tx) error {
+		s.apply(tx, res, "query", nil)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if p.LatipayOrderID == "" {
+		return "", fmt.Errorf("%w: no order id for %s", ErrNotRefundable, p.LatipayReference)
+	}
+	return p.LatipayOrderID, nil
+}
+
+// ReconcileRefunds asks Latipay about every pending refund whose check is
+// due, by sending it again under the same note: Latipay makes it if the
+// first try never arrived, answers that it is already done if it did, or
+// refuses it, and the outcome is recorded. It returns how many refunds it
+// looked at. It is safe to run on several instances at once: refunds are
+// claimed.
+func (s *Service) ReconcileRefunds(ctx context.Context, limit int) (int, error) {
+	due, err := s.store.ClaimDueRefunds(ctx, s.now().UTC(), refundRecheck, limit)
+	if err != nil {
+		return 0, fmt.Errorf("payments: reconcile refunds: %w", err)
+	}
+	for _, r := range due {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		if _, err := s.sendRefund(ctx, r, true); err != nil && !errors.Is(err, ErrRefundRejected) {
+			s.log.Error("reconcile: refund", "refund_id", r.ID, "err", err)
+		}
+	}
+	return len(due), nil
 }
 
 func refundEvent(typ string, p Payment, r Refund, d refundData, now time.Time) Event {
@@ -226,62 +375,6 @@ func refundEvent(typ string, p Payment, r Refund, d refundData, now time.Time) E
 		detail += fmt.Sprintf(" (Latipay code %d)", d.Code)
 	}
 	return Event{Type: typ, From: p.Status, To: p.Status, Detail: detail, Data: string(b), CreatedAt: now}
-}
-
-// findRefund finds the refund whose request matches, with its status
-// from the later events.
-func findRefund(evs []Event, match func(refundData) bool) (Refund, refundData, bool) {
-	var r Refund
-	var req refundData
-	found := false
-	for _, e := range evs {
-		var d refundData
-		if e.Data == "" || json.Unmarshal([]byte(e.Data), &d) != nil {
-			continue
-		}
-		switch {
-		case e.Type == "refund.requested" && !found && match(d):
-			found, req = true, d
-			r = Refund{ID: d.ID, PaymentID: e.PaymentID, Amount: d.Amount, Status: RefundPending,
-				Reason: d.Reason, CreatedAt: e.CreatedAt}
-		case found && d.ID == r.ID && e.Type == "refund.succeeded":
-			r.Status = RefundSucceeded
-		case found && d.ID == r.ID && e.Type == "refund.failed":
-			r.Status, r.GatewayCode = RefundFailed, d.Code
-		}
-	}
-	return r, req, found
-}
-
-// errStale means the payment changed between reading its events and
-// locking it.
-var errStale = errors.New("payments: payment changed meanwhile")
-
-// updateWithEvents is update for decisions that depend on the event log,
-// which the Tx does not hold: it reads the log, then applies fn only if
-// the payment has not moved since (every change bumps Version), retrying
-// a few times otherwise.
-func (s *Service) updateWithEvents(ctx context.Context, id string, fn func(tx *Tx, evs []Event) error) (Payment, error) {
-	for range 5 {
-		p, err := s.store.Payment(ctx, id)
-		if err != nil {
-			return Payment{}, err
-		}
-		evs, err := s.store.Events(ctx, id)
-		if err != nil {
-			return Payment{}, err
-		}
-		out, err := s.update(ctx, id, func(tx *Tx) error {
-			if tx.Payment.Version != p.Version {
-				return errStale
-			}
-			return fn(tx, evs)
-		})
-		if !errors.Is(err, errStale) {
-			return out, err
-		}
-	}
-	return Payment{}, ErrConflict
 }
 
 // newRefundID makes a refund id: "rf_" and 128 random bits.

@@ -30,10 +30,6 @@ type Options struct {
 	// AllowLocalhost also accepts http://localhost and 127.0.0.1 URLs
 	// (sandbox mode only).
 	AllowLocalhost bool
-	// Failpoint, when set, is called at each named step of the
-	// notification path (failpoint.go). Only tests and the failpoints
-	// build set it; nil does nothing.
-	Failpoint func(name string)
 }
 
 // Service is the state machine of payments and everything that drives it:
@@ -95,8 +91,10 @@ func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (P
 		problems = append(problems, "currency "+string(v.currency)+" has no Latipay wallet here; use "+strings.Join(s.opts.Currencies, " or "))
 	}
 	for _, f := range []struct{ name, url string }{{"return_url", in.ReturnURL}, {"cancel_url", in.CancelURL}} {
-		if f.url != "" && checkURL(f.name, f.url, false) == nil && !s.allowedURL(f.url) {
-			problems = append(problems, f.name+" must be an https URL on one of the merchant's registered origins")
+		if f.url != "" && checkURL(f.name, f.url, false) == nil {
+			if p := s.urlProblem(f.name, f.url); p != "" {
+				problems = append(problems, p)
+			}
 		}
 	}
 	if len(problems) > 0 {
@@ -132,27 +130,32 @@ func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (P
 	return s.store.CreatePayment(ctx, p, ev, idem)
 }
 
-// allowedURL applies the merchant-origin policy to a return or cancel URL.
-func (s *Service) allowedURL(raw string) bool {
+// urlProblem applies the merchant-origin policy to a return or cancel URL
+// and says what is wrong, naming only what applies; "" when allowed.
+func (s *Service) urlProblem(name, raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return false
+		return name + " must be an absolute https URL"
 	}
 	host := u.Hostname()
-	local := host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1"
+	local := host == "localhost" || host == "127.0.0.1" || host == "::1"
 	if u.Scheme == "http" && !(local && s.opts.AllowLocalhost) {
-		return false
+		if local {
+			return name + " must use https (http is accepted for localhost in sandbox mode only)"
+		}
+		return name + " must use https"
 	}
 	if len(s.opts.MerchantOrigins) == 0 || (local && s.opts.AllowLocalhost) {
-		return true
+		return ""
 	}
 	origin := u.Scheme + "://" + strings.ToLower(u.Host)
 	for _, o := range s.opts.MerchantOrigins {
 		if origin == o {
-			return true
+			return ""
 		}
 	}
-	return false
+	return name + " is on " + origin + ", which is not one of the merchant's origins (" +
+		strings.Join(s.opts.MerchantOrigins, ", ") + "); add it to HPP_MERCHANT_ORIGINS to allow it"
 }
 
 // Get returns a payment, first marking it expired if its window has ended.
@@ -191,12 +194,6 @@ func open(st Status) bool {
 // update runs fn in a store transaction and publishes the result when the
 // payment's version moved. Publishing happens only after the commit.
 func (s *Service) update(ctx context.Context, id string, fn func(tx *Tx) error) (Payment, error) {
-	return s.updateAt(ctx, id, "", fn)
-}
-
-// updateAt is update with the failpoint committed (if not "") between
-// the commit and the publish.
-func (s *Service) updateAt(ctx context.Context, id, committed string, fn func(tx *Tx) error) (Payment, error) {
 	var before int64 = -1
 	p, err := s.store.Update(ctx, id, func(tx *Tx) error {
 		before = tx.Payment.Version
@@ -204,9 +201,6 @@ func (s *Service) updateAt(ctx context.Context, id, committed string, fn func(tx
 	})
 	if err != nil {
 		return p, err
-	}
-	if committed != "" {
-		s.Failpoint(committed)
 	}
 	if p.Version != before {
 		s.pub.Publish(Update{PaymentID: p.ID, Status: p.Status, Version: p.Version})

@@ -21,3 +21,7 @@ func (t *Tx) AddNotification(n Notification) { t.note(n) }
 // Touch marks the Tx changed, so the store writes tx.Payment (with Version
 // bumped) even when nothing else was recorded.
 func (t *Tx) Touch() { t.touch() }
+
+// PutRefund inserts r (or replaces the refund with the same ID) and marks
+// it for writing.
+func (t *Tx) PutRefund(r Refund) { t.putRefund(r) }

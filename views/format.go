@@ -1,6 +1,68 @@
 package views
 
-import "strconv"
+import (
+	"context"
+	"strconv"
+
+	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/number"
+)
 
 func itoa(n int) string     { return strconv.Itoa(n) }
 func i64toa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Money and rates are formatted per language by golang.org/x/text (CLDR
+// data), not by hand: grouping separators, and the currency's symbol in
+// the form that language's readers tell apart from other dollars and yen
+// ("NZ$ 1,234,567.89", "A$" in English, "AU$" in Chinese, "CN¥" or "￥").
+//
+// The printer takes a float64. That is exact enough for display: amounts
+// are capped at 10^12 minor units (payments.ParseAmount), below 2^53, so
+// the float nearest minor/100 rounds back to the same two decimals. No
+// arithmetic is ever done on the float.
+
+// printer is the message printer of the page's language.
+func printer(ctx context.Context) *message.Printer {
+	tag, err := language.Parse(lang(ctx))
+	if err != nil {
+		tag = language.English
+	}
+	return message.NewPrinter(tag)
+}
+
+// formatMoney writes m in the page's language: "NZ$ 1,234,567.89".
+func formatMoney(ctx context.Context, m Money) string {
+	p := printer(ctx)
+	v := float64(m.Minor)
+	for range m.Exponent {
+		v /= 10
+	}
+	unit, err := currency.ParseISO(m.Currency)
+	if err != nil { // not an ISO code: the number and the text as given
+		return p.Sprint(number.Decimal(v, number.Scale(m.Exponent))) + " " + m.Currency
+	}
+	return p.Sprint(currency.Symbol(unit.Amount(v)))
+}
+
+// formatDecimal writes Latipay's decimal text s (a rate) with the
+// language's grouping and at most maxFrac decimals: the rate "4.832151"
+// reads "4.8322". Text that is not a number is shown as sent.
+func formatDecimal(ctx context.Context, s string, maxFrac int) string {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	return printer(ctx).Sprint(number.Decimal(v, number.MaxFractionDigits(maxFrac)))
+}
+
+// formatYuan writes Latipay's yuan text with grouping and exactly two
+// decimals: "12345.6" reads "12,345.60".
+func formatYuan(ctx context.Context, s string) string {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	return printer(ctx).Sprint(number.Decimal(v, number.Scale(2)))
+}

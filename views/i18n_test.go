@@ -145,22 +145,29 @@ func TestEveryUsedIDExists(t *testing.T) {
 
 var allStatuses = []string{"created", "pending", "paid", "failed", "expired", "canceled", "refunded", "partially_refunded"}
 
+// screenOf is the screen handlers give each status (handlers' screenFor).
+var screenOf = map[string]Screen{"created": ScreenOpen, "pending": ScreenOpen, "paid": ScreenPaid, "failed": ScreenFailed,
+	"expired": ScreenExpired, "canceled": ScreenCanceled, "refunded": ScreenRefunded, "partially_refunded": ScreenRefunded}
+
 // pages is every page the shopper can see, in every state.
 func pages() map[string]templ.Component {
 	page := Page{Title: "Pay Kiwi Shop", MerchantName: "Kiwi Shop", Sandbox: true, CSS: "/static/x/css/app.css",
 		JS: "/static/x/js/checkout.js", LogoURL: "/brand/logo"}
-	base := Checkout{Page: page, ID: "pay_x", Amount: "12.50", Currency: "NZD", AmountCNY: "58.06", Rate: "4.64490",
+	base := Checkout{Page: page, ID: "pay_x", Amount: Money{Minor: 1250, Currency: "NZD", Exponent: 2}, AmountCNY: "58.06", Rate: "4.64490",
 		Description: "Two coffees", Reference: "ORDER-1", Version: 3, StartURL: "/checkout/pay_x/start",
 		ChooseURL: "/checkout/pay_x?choose=1", ExpiresAt: "2026-03-01T01:15:00Z", ExpiresText: "01:15",
 		BackURL: "https://shop.example.com/done", StatusURL: "/s", PanelURL: "/p", SocketURL: "/w",
-		Methods: []Method{{Value: "wechat"}, {Value: "alipay", Hosted: true}, {Value: "upi_upop", Hosted: true}}}
+		Methods:   []Method{{Value: "wechat", Mark: "/w.svg"}, {Value: "alipay", Hosted: true, Mark: "/a.svg"}, {Value: "upi_upop", Hosted: true}},
+		CancelURL: "/checkout/pay_x/cancel", Refunded: Money{Minor: 500, Currency: "NZD", Exponent: 2},
+		Receipt: Receipt{Method: "wechat", PaidAt: "2026-03-01T01:05:00Z", PaidAtText: "2026-03-01 01:05 UTC", OrderID: "2026030100001"}}
 	with := func(f func(c *Checkout)) Checkout {
 		c := base
 		f(&c)
+		c.Screen = screenOf[c.Status]
 		return c
 	}
 	qr := func(samePhone bool) *QR {
-		return &QR{ImageURL: "/checkout/pay_x/qr.png", Method: "wechat", Reference: "REF", SimulateURL: "/sim", ReturnTo: "/checkout/pay_x",
+		return &QR{ImageURL: "/checkout/pay_x/qr.png", Method: "wechat", Reference: "REF", Mark: "/w.svg", Size: 259, Modules: 37, SimulateURL: "/sim", ReturnTo: "/checkout/pay_x",
 			RefreshAt: "2026-03-01T01:04:30Z", RefreshURL: "/checkout/pay_x/refresh", SamePhone: samePhone,
 			DownloadURL: "/checkout/pay_x/qr.png", OpenURL: "https://pay.example.com/checkout/pay_x",
 			StepImages: [3]string{"/a.svg", "/b.svg", "/c.svg"}}
@@ -182,6 +189,7 @@ func pages() map[string]templ.Component {
 		"error.notpayable", "error.invalid", "error.toomany", "error.ratelimited"} {
 		out["error-"+id] = ErrorPage(Error{Page: page, Status: 404, MessageID: id, BackURL: "https://shop.example.com"})
 	}
+	out["error-nopage"] = ErrorPage(Error{Page: page, Status: 404, TitleID: "error.nopage.title", MessageID: "error.nopage", BackURL: "https://shop.example.com/"})
 	out["error-internal"] = ErrorPage(Error{Page: page, Status: 500, MessageID: "error.internal", Arg: "abc123"})
 	admin := Admin{Page: page, Email: "owner@shop.example", Role: "owner", SignOutURL: "/admin/signout",
 		Nav: []NavLink{{URL: "/admin/", LabelID: "admin.home.title"}, {URL: "/admin/payments", LabelID: "admin.payments.title", Current: true}}}

@@ -11,6 +11,7 @@ type Page struct {
 	Langs        []LangLink
 	LogoURL      string // merchant logo served by us; "" for none
 	ThemeCSS     string // stylesheet with the merchant's accent colour; "" for none
+	Favicon      string // hashed favicon URL
 }
 
 // LangLink is one entry of the language switch: this page in another
@@ -22,18 +23,51 @@ type LangLink struct {
 	Current bool
 }
 
+// Screen is what the checkout's panel shows. Handlers derive it from the
+// payment's status in one exhaustive switch (handlers' screenFor, whose
+// test walks every payments.Status), and the templates switch on it, never
+// on status strings: a new status without a screen fails that test instead
+// of falling silently into a default branch.
+type Screen string
+
+// The checkout's screens.
+const (
+	ScreenOpen     Screen = "open"     // choosing a method, or its QR
+	ScreenFailed   Screen = "failed"   // the last attempt failed; choose again
+	ScreenPaid     Screen = "paid"     // the receipt
+	ScreenRefunded Screen = "refunded" // the receipt and the refunded amount
+	ScreenExpired  Screen = "expired"  // the time ran out, nothing charged
+	ScreenCanceled Screen = "canceled" // canceled by the shop or the shopper
+)
+
+// Screens lists every screen; the templates' switch has a case for each.
+var Screens = []Screen{ScreenOpen, ScreenFailed, ScreenPaid, ScreenRefunded, ScreenExpired, ScreenCanceled}
+
+// Money is an amount in minor units of an ISO 4217 currency; the page
+// formats it in the shopper's language (see formatMoney).
+type Money struct {
+	Minor    int64
+	Currency string // "NZD"
+	Exponent int    // minor-unit digits, 2 for every currency Latipay holds
+}
+
 // Checkout is the checkout page and its live panel.
 type Checkout struct {
 	Page
 	ID          string
-	Amount      string // "12.50"
-	Currency    string
-	AmountCNY   string // "" when Latipay gave none
-	Rate        string
+	Amount      Money
+	AmountCNY   string // Latipay's yuan figure as it sent it, "60.41"; "" when none
+	Rate        string // Latipay's rate as it sent it, "4.832151"
 	Description string
 	Reference   string
-	Status      string // payments.Status
+	Screen      Screen
+	Status      string // payments.Status, for data-status and the heading
 	Version     int64
+	Receipt     Receipt // filled on the paid and refunded screens
+	Refunded    Money   // refunded so far; Minor 0 when nothing was
+	// CancelURL is the form action that cancels the payment and returns
+	// the shopper to the merchant's cancel_url; "" when it has none.
+	CancelURL   string
 	PaidLate    bool
 	Methods     []Method
 	StartURL    string // form action for choosing a method
@@ -56,10 +90,19 @@ type Checkout struct {
 	EmbedOrigin string
 }
 
+// Receipt is what the success page states beside the amount.
+type Receipt struct {
+	Method     string // "wechat"; "" when unknown
+	PaidAt     string // RFC 3339, for <time datetime>
+	PaidAtText string // "2026-12-03 09:15 UTC"
+	OrderID    string // Latipay's order id; "" when Latipay gave none
+}
+
 // Method is one payment method button.
 type Method struct {
 	Value  string // "wechat"
 	Hosted bool   // leaves our page: the button targets the top window
+	Mark   string // the wallet's brand mark (SVG URL); "" for none
 }
 
 // QR is a merchant-hosted QR code on our own page.
@@ -67,6 +110,11 @@ type QR struct {
 	ImageURL  string
 	Method    string
 	Reference string
+	Mark      string // the wallet's brand mark (SVG URL); "" for none
+	// Size is the image's width and height in CSS pixels, exactly as
+	// drawn: Modules (quiet zone included) times whole pixels per module.
+	Size    int
+	Modules int
 	// Refresh: when the script asks for a fresh QR (RFC 3339; "" = never,
 	// because the payment window ends first) and where.
 	RefreshAt  string
@@ -87,6 +135,7 @@ type QR struct {
 type Error struct {
 	Page
 	Status    int
+	TitleID   string // heading message id; "" for error.title
 	MessageID string
 	Arg       string
 	BackURL   string

@@ -29,12 +29,14 @@ func FuzzVerifyNotification(f *testing.F) {
 			msg := form.Get("merchant_reference") + form.Get("payment_method") + form.Get("status") + form.Get("currency") + form.Get("amount")
 			form.Set("signature", testMAC("111222333", msg))
 		}
-		single := true
-		for _, vs := range form {
-			single = single && len(vs) == 1
+		single := len(form) <= maxFields
+		for k, vs := range form {
+			single = single && len(vs) == 1 && k != "" && len(k) <= maxKeyLen && cleanText(k) &&
+				len(vs[0]) <= maxValueLen && cleanText(vs[0])
 		}
 		g := func(k string) string { return form.Get(k) }
-		canonical := checkResult(g("merchant_reference"), g("payment_method"), g("status"), g("currency"), g("amount")) == ""
+		canonical := checkResult(g("merchant_reference"), g("payment_method"), g("status"), g("currency"), g("amount")) == "" &&
+			g("status") != "cancel_or_fail" && (g("order_id") == "" || orderIDRE.MatchString(g("order_id")))
 		r, err := c.VerifyNotification(form)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrBadSignature) {

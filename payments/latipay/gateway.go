@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -84,9 +85,51 @@ func (g *Gateway) Cancel(ctx context.Context, reference string) error {
 	return domainError(g.c.Cancel(ctx, reference))
 }
 
-// Refund returns part or all of a paid attempt.
+// Refund returns part or all of a paid attempt. note is the refund's own
+// id, sent as the refund's reference: Latipay answers a repeat of the same
+// order, reference and amount with code 562 "refund request already done",
+// which for a note used by one refund only means this refund was made on
+// an earlier try whose answer was lost, so it is success. Any other code
+// is Latipay refusing the refund: a *payments.RefundError, with the code
+// explained in words a merchant can act on.
 func (g *Gateway) Refund(ctx context.Context, orderID string, amount int64, c payments.Currency, note string) error {
-	return domainError(g.c.Refund(ctx, orderID, payments.FormatAmount(amount, c), note))
+	err := g.c.Refund(ctx, orderID, payments.FormatAmount(amount, c), note)
+	var api *APIError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &api) && api.Code == 562:
+		return nil
+	case errors.As(err, &api):
+		return refundError(api.Code, api.Message)
+	}
+	return domainError(err)
+}
+
+// refundCodeText explains Latipay's refund codes (§8, §9) to a merchant.
+var refundCodeText = map[int]string{
+	550: "the refund's parameters are wrong",
+	551: "Latipay has no such order",
+	556: "Latipay could not create the refund: the order is not paid there, or the amount exceeds what is left to refund",
+	558: "the refund order does not exist at Latipay",
+	559: "the Latipay wallet holds too little to pay this refund",
+	562: "Latipay has already done this refund",
+}
+
+// refundError is Latipay's refusal of a refund as the domain shows it:
+// "code 556: Latipay could not create the refund: ...". Codes outside the
+// refund list keep Latipay's own (sanitised) message or its documented
+// text.
+func refundError(code int, msg string) *payments.RefundError {
+	if t, ok := refundCodeText[code]; ok {
+		msg = t
+	} else if msg == "" {
+		msg = CodeText(code)
+	}
+	if msg == "" {
+		msg = "no reason given"
+	}
+	return &payments.RefundError{Code: code, Message: "code " + strconv.Itoa(code) + ": " + msg}
 }
 
 // VerifyNotification checks a callback's POST form.

@@ -32,8 +32,12 @@ var (
 
 // VerifyNotification verifies an asynchronous notification (§6). Pass the
 // POST body only (r.PostForm after http.MaxBytesReader), never r.Form,
-// which merges the query string. A key sent more than once, a missing or
-// empty signed field, or a field outside the grammar yields ErrMalformed;
+// which merges the query string. A key sent more than once, an empty key,
+// a key or value with a NUL or other control character or invalid UTF-8,
+// a key over 64 or a value over 256 bytes, more than 32 fields, an
+// order_id outside its grammar, the redirect-only status cancel_or_fail,
+// a missing or empty signed field, or a field outside the grammar yields
+// ErrMalformed;
 // a wrong signature yields ErrBadSignature. A nil error means the five
 // signed fields are authentic; whether the status and amount make sense
 // for the order is the caller's decision.
@@ -42,18 +46,46 @@ func (c *Client) VerifyNotification(form url.Values) (Result, error) {
 }
 
 // VerifyReturn verifies the query of the browser's return redirect (§12),
-// whose status may also be cancel_or_fail. The redirect passes through the
+// whose status may also be cancel_or_fail; the field rules are those of
+// VerifyNotification otherwise. The redirect passes through the
 // shopper's browser, so even a verified result may be a replay: use it
 // only to trigger a Query, never to mark a payment paid.
 func (c *Client) VerifyReturn(q url.Values) (Result, error) {
 	return c.verifyValues("return", q)
 }
 
+// Limits on a notification's or redirect's fields. Latipay's longest
+// documented value is a 64-character reference; the caps leave room for
+// undocumented extras while refusing what no Latipay message holds.
+const (
+	maxKeyLen   = 64
+	maxValueLen = 256
+	maxFields   = 32
+)
+
 func (c *Client) verifyValues(op string, v url.Values) (Result, error) {
+	if len(v) > maxFields {
+		return Result{}, errorf(op, ErrMalformed, "too many fields")
+	}
 	for k, vs := range v {
-		if len(vs) != 1 {
+		switch {
+		case k == "":
+			return Result{}, errorf(op, ErrMalformed, "empty key")
+		case len(vs) != 1:
 			return Result{}, errorf(op, ErrMalformed, "duplicate or empty key "+quoteKey(k))
+		case len(k) > maxKeyLen || !cleanText(k):
+			return Result{}, errorf(op, ErrMalformed, "key "+quoteKey(k))
+		case len(vs[0]) > maxValueLen || !cleanText(vs[0]):
+			return Result{}, errorf(op, ErrMalformed, "value of "+quoteKey(k))
 		}
+	}
+	if op == "notification" && v.Get("status") == "cancel_or_fail" {
+		// Only the browser's return redirect carries this status (§9): in
+		// a callback it is a shopper replaying the redirect's signature.
+		return Result{}, errorf(op, ErrMalformed, "status cancel_or_fail is for return redirects only")
+	}
+	if id := v.Get("order_id"); id != "" && !orderIDRE.MatchString(id) {
+		return Result{}, errorf(op, ErrMalformed, "order_id")
 	}
 	get := func(k string) string { return v.Get(k) }
 	r := Result{

@@ -51,3 +51,25 @@ func (db *DB) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]
 		string(payments.StatusPending), string(payments.StatusFailed), ts(now), limit)
 	return ids, wrap("expired payments", err)
 }
+
+// claimDueRefunds is claimDue for pending refunds.
+const claimDueRefunds = `UPDATE refunds SET next_check_at = $1
+	WHERE id IN (
+		SELECT id FROM refunds
+		WHERE status = $4 AND next_check_at IS NOT NULL AND next_check_at <= $2
+		ORDER BY next_check_at, id
+		LIMIT $3
+		FOR UPDATE SKIP LOCKED)
+	RETURNING ` + refundCols
+
+// ClaimDueRefunds returns up to limit pending refunds whose NextCheckAt
+// is at or before now and moves their NextCheckAt to now+lease, which the
+// returned refunds carry.
+func (db *DB) ClaimDueRefunds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]payments.Refund, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rs, err := queryAll(ctx, db.pool, scanRefund, claimDueRefunds, ts(now.Add(lease)), ts(now), limit,
+		string(payments.RefundPending))
+	return rs, wrap("claim due refunds", err)
+}

@@ -146,3 +146,25 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 	}
 	return out, rows.Err()
 }
+
+// refundCols lists the refunds columns in the order of refundArgs.
+const refundCols = `id, payment_id, amount, currency, status, reason, key_hash, request_hash,
+	gateway_code, gateway_message, created_at, updated_at, next_check_at, checks`
+
+func refundArgs(r payments.Refund) []any {
+	return []any{r.ID, r.PaymentID, r.Amount, string(r.Currency), string(r.Status), r.Reason,
+		r.KeyHash, r.RequestHash, int64(r.GatewayCode), r.GatewayMessage,
+		ts(r.CreatedAt), ts(r.UpdatedAt), ts(r.NextCheckAt), int64(r.Checks)}
+}
+
+func scanRefund(s scanner) (payments.Refund, error) {
+	var r payments.Refund
+	var currency, status string
+	var code, checks int64
+	err := s.Scan(&r.ID, &r.PaymentID, &r.Amount, &currency, &status, &r.Reason,
+		&r.KeyHash, &r.RequestHash, &code, &r.GatewayMessage,
+		timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, timeCol{&r.NextCheckAt}, &checks)
+	r.Currency, r.Status = payments.Currency(currency), payments.RefundStatus(status)
+	r.GatewayCode, r.Checks = int(code), int(checks)
+	return r, err
+}

@@ -157,3 +157,16 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	}, sql, args...)
 	return ds, wrap("deliveries", err)
 }
+
+// WebhookBacklog counts the events of q.Types created at or after q.Since
+// that are neither delivered nor given up: the outbox backlog, for the
+// metrics (payments/metrics).
+func (db *DB) WebhookBacklog(ctx context.Context, q payments.OutboxQuery) (int, error) {
+	if len(q.Types) == 0 {
+		return 0, nil
+	}
+	var n int64
+	err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM events e WHERE `+undelivered+
+		` AND e.type = ANY($1) AND ($2::timestamptz IS NULL OR e.created_at >= $2)`, q.Types, ts(q.Since)).Scan(&n)
+	return int(n), wrap("webhook backlog", err)
+}

@@ -126,7 +126,14 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		if err != nil {
 			return fmt.Errorf("load attempts: %w", err)
 		}
-		t := payments.NewTx(p, as)
+		var rs []payments.Refund
+		if payments.NeedsRefunds(p.Status) {
+			if rs, err = queryAll(ctx, tx, scanRefund, `SELECT `+refundCols+` FROM refunds
+				WHERE payment_id = $1 ORDER BY created_at, seq`, id); err != nil {
+				return fmt.Errorf("load refunds: %w", err)
+			}
+		}
+		t := payments.NewTx(p, as, rs)
 		if fnErr = fn(t); fnErr != nil {
 			return fnErr
 		}
@@ -149,6 +156,15 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 	return w, nil
 }
 
+// upsertRefund writes a refund; a refund never moves to another payment.
+const upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
+	($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+	gateway_code = excluded.gateway_code, gateway_message = excluded.gateway_message,
+	updated_at = excluded.updated_at, next_check_at = excluded.next_check_at,
+	checks = excluded.checks
+	WHERE refunds.payment_id = excluded.payment_id`
+
 // write stores the payment w and what t recorded, inside tx, and rings the
 // doorbell.
 func write(ctx context.Context, tx pgx.Tx, w payments.Payment, t *payments.Tx) error {
@@ -163,6 +179,16 @@ func write(ctx context.Context, tx pgx.Tx, w payments.Payment, t *payments.Tx) e
 		}
 		if tag.RowsAffected() != 1 {
 			return fmt.Errorf("attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
+		}
+	}
+	for _, r := range t.DirtyRefunds() {
+		r.PaymentID = w.ID
+		tag, err := tx.Exec(ctx, upsertRefund, refundArgs(r)...)
+		if err != nil {
+			return fmt.Errorf("refund: %w", err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("refund %s belongs to another payment: %w", r.ID, payments.ErrConflict)
 		}
 	}
 	var seq int64

@@ -135,3 +135,21 @@ func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, erro
 	}
 	return out, rows.Err()
 }
+
+// refundCols lists the refunds columns in the order of refundArgs.
+const refundCols = `id, payment_id, amount, currency, status, reason, key_hash, request_hash,
+	gateway_code, gateway_message, created_at, updated_at, next_check_at, checks`
+
+func refundArgs(r payments.Refund) []any {
+	return []any{r.ID, r.PaymentID, r.Amount, string(r.Currency), string(r.Status), r.Reason,
+		r.KeyHash, r.RequestHash, r.GatewayCode, r.GatewayMessage,
+		nanos(r.CreatedAt), nanos(r.UpdatedAt), nanos(r.NextCheckAt), r.Checks}
+}
+
+func scanRefund(s scanner) (payments.Refund, error) {
+	var r payments.Refund
+	err := s.Scan(&r.ID, &r.PaymentID, &r.Amount, &r.Currency, &r.Status, &r.Reason,
+		&r.KeyHash, &r.RequestHash, &r.GatewayCode, &r.GatewayMessage,
+		timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, timeCol{&r.NextCheckAt}, &r.Checks)
+	return r, err
+}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -142,6 +143,85 @@ func TestMigrateLastSeq(t *testing.T) {
 			if e.Seq != int64(i+1) {
 				t.Errorf("payment %d: event %d has seq %d", n, i, e.Seq)
 			}
+		}
+	}
+}
+
+// TestMigrateRefunds: migration 005 carries the refunds of the event log
+// into the refunds table with their outcome (a pending one due for the
+// reconciler at once), and forgets the order ids of hosted attempts,
+// which came from callbacks, keeping those from merchant-hosted QR data.
+func TestMigrateRefunds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpp.db")
+	old := migratedTo(t, path, "001_init.sql", "002_webhooks.sql", "003_notifications_key.sql", "004_last_seq.sql")
+	hosted, qr := benchPayment(0), benchPayment(1)
+	hosted.Status, hosted.LatipayReference, hosted.LatipayOrderID = payments.StatusPartiallyRefunded, "HOSTEDREF", "FORGED-BY-CALLBACK"
+	qr.Status, qr.LatipayReference, qr.LatipayOrderID = payments.StatusPaid, "QRREF", "FROM-QR-DATA"
+	for _, p := range []payments.Payment{hosted, qr} {
+		args := paymentArgs(p)
+		if _, err := old.Exec(`INSERT INTO payments (`+paymentCols+`) VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []payments.Attempt{
+		{Reference: "HOSTEDREF", PaymentID: hosted.ID, Hosted: true, Status: payments.AttemptPaid, OrderID: "FORGED-BY-CALLBACK", CreatedAt: testNow()},
+		{Reference: "QRREF", PaymentID: qr.ID, Status: payments.AttemptPaid, OrderID: "FROM-QR-DATA", CreatedAt: testNow()},
+	} {
+		if _, err := old.Exec(`INSERT INTO attempts (`+attemptCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, attemptArgs(a)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := testNow().UnixNano()
+	for seq, e := range []struct{ typ, data string }{
+		{"refund.requested", `{"id":"rf_a","amount":100,"reason":"cold","key":"k1","hash":"h1"}`},
+		{"refund.succeeded", `{"id":"rf_a","amount":100}`},
+		{"refund.requested", `{"id":"rf_b","amount":200}`},
+		{"refund.failed", `{"id":"rf_b","amount":200,"code":556}`},
+		{"refund.requested", `{"id":"rf_c","amount":300}`},
+	} {
+		if _, err := old.Exec(`INSERT INTO events (payment_id, seq, type, created_at, data) VALUES (?, ?, ?, ?, ?)`,
+			hosted.ID, seq+1, e.typ, at, e.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+
+	db := mustOpen(t, path) // applies 005
+	var got []payments.Refund
+	if _, err := db.Update(t.Context(), hosted.ID, func(tx *payments.Tx) error { got = tx.Refunds; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]payments.Refund{
+		"rf_a": {Amount: 100, Status: payments.RefundSucceeded, Reason: "cold", KeyHash: "k1", RequestHash: "h1"},
+		"rf_b": {Amount: 200, Status: payments.RefundFailed, GatewayCode: 556},
+		"rf_c": {Amount: 300, Status: payments.RefundPending},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("refunds after 005 = %+v, want %d", got, len(want))
+	}
+	for _, r := range got {
+		w := want[r.ID]
+		if r.Amount != w.Amount || r.Status != w.Status || r.Reason != w.Reason || r.KeyHash != w.KeyHash ||
+			r.RequestHash != w.RequestHash || r.GatewayCode != w.GatewayCode || r.Currency != hosted.Currency {
+			t.Errorf("refund %s = %+v, want %+v", r.ID, r, w)
+		}
+		if (r.Status == payments.RefundPending) != !r.NextCheckAt.IsZero() {
+			t.Errorf("refund %s %s: next check %v", r.ID, r.Status, r.NextCheckAt)
+		}
+	}
+	if due, err := db.ClaimDueRefunds(t.Context(), testNow(), time.Minute, 10); err != nil || len(due) != 1 || due[0].ID != "rf_c" {
+		t.Errorf("ClaimDueRefunds = %+v, %v; want rf_c", due, err)
+	}
+	for id, want := range map[string]string{hosted.ID: "", qr.ID: "FROM-QR-DATA"} {
+		p, err := db.Payment(t.Context(), id)
+		if err != nil || p.LatipayOrderID != want {
+			t.Errorf("payment %s order id %q, %v; want %q", id, p.LatipayOrderID, err, want)
+		}
+	}
+	for ref, want := range map[string]string{"HOSTEDREF": "", "QRREF": "FROM-QR-DATA"} {
+		a, err := db.Attempt(t.Context(), ref)
+		if err != nil || a.OrderID != want {
+			t.Errorf("attempt %s order id %q, %v; want %q", ref, a.OrderID, err, want)
 		}
 	}
 }

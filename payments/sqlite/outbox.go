@@ -137,3 +137,22 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	}, q, append(args, max(f.Limit, 0))...)
 	return ds, wrap("deliveries", err)
 }
+
+// WebhookBacklog counts the events of q.Types created at or after q.Since
+// that are neither delivered nor given up: the outbox backlog, for the
+// metrics (payments/metrics).
+func (db *DB) WebhookBacklog(ctx context.Context, q payments.OutboxQuery) (int, error) {
+	if len(q.Types) == 0 {
+		return 0, nil
+	}
+	in := make([]string, len(q.Types))
+	args := []any{q.Since.UnixNano()}
+	for i, t := range q.Types {
+		in[i] = "?" + strconv.Itoa(i+2)
+		args = append(args, t)
+	}
+	var n int
+	err := db.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM events e WHERE `+strings.ReplaceAll(undelivered, "%[1]s", "e")+
+		` AND e.type IN (`+strings.Join(in, ", ")+`) AND e.created_at >= ?1`, args...).Scan(&n)
+	return n, wrap("webhook backlog", err)
+}

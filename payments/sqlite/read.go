@@ -74,6 +74,7 @@ func loadAttempts(ctx context.Context, q querier, paymentID string) ([]payments.
 const (
 	selectPayment  = `SELECT ` + paymentCols + ` FROM payments WHERE id = ?`
 	selectAttempts = `SELECT ` + attemptCols + ` FROM attempts WHERE payment_id = ? ORDER BY created_at, rowid`
+	selectRefunds  = `SELECT ` + refundCols + ` FROM refunds WHERE payment_id = ? ORDER BY created_at, rowid`
 	// selectAttemptPayment is the callback's first lookup.
 	selectAttemptPayment = `SELECT payment_id FROM attempts WHERE reference = ?`
 	// selectPaymentForUpdate also reads the number of the payment's last
@@ -88,7 +89,7 @@ const (
 // txQueries are prepared on the write connection at Open, for use inside
 // write transactions.
 func txQueries() []string {
-	return []string{selectPayment, selectPaymentForUpdate, selectAttempts, insertPayment, updatePayment,
+	return []string{selectPayment, selectPaymentForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
 		updatePaymentState, upsertAttempt, upsertAttemptState, insertEvent, insertNotification, insertIdempotency,
 		"SAVEPOINT b", "ROLLBACK TO b",
 		`SELECT hash, payment_id FROM idempotency WHERE key = ?`}

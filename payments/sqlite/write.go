@@ -59,6 +59,14 @@ const (
 		qr_code_url = excluded.qr_code_url, amount_cny = excluded.amount_cny,
 		rate = excluded.rate, next_check_at = excluded.next_check_at, checks = excluded.checks
 		WHERE attempts.payment_id = excluded.payment_id`
+	// upsertRefund writes a refund; a refund never moves to another payment.
+	upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
+		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+		ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+		gateway_code = excluded.gateway_code, gateway_message = excluded.gateway_message,
+		updated_at = excluded.updated_at, next_check_at = excluded.next_check_at,
+		checks = excluded.checks
+		WHERE refunds.payment_id = excluded.payment_id`
 	insertEvent       = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	insertIdempotency = `INSERT INTO idempotency (key, hash, payment_id, created_at) VALUES (?, ?, ?, ?)`
 	// insertNotification ignores a digest already recorded: Latipay repeats
@@ -133,8 +141,15 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 			stored = payments.Payment{}
 			return wrap("update: load attempts", err)
 		}
+		var rs []payments.Refund
+		if payments.NeedsRefunds(p.Status) {
+			if rs, err = queryAll(ctx, q, scanRefund, selectRefunds, id); err != nil {
+				stored = payments.Payment{}
+				return wrap("update: load refunds", err)
+			}
+		}
 		// fn may change the attempts in place; write compares with a copy.
-		t := payments.NewTx(p, slices.Clone(as))
+		t := payments.NewTx(p, slices.Clone(as), rs)
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -195,6 +210,16 @@ func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Att
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return fmt.Errorf("sqlite: update: attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
+		}
+	}
+	for _, r := range t.DirtyRefunds() {
+		r.PaymentID = w.ID
+		res, err := tx.ExecContext(ctx, upsertRefund, refundArgs(r)...)
+		if err != nil {
+			return wrap("update: refund", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("sqlite: update: refund %s belongs to another payment: %w", r.ID, payments.ErrConflict)
 		}
 	}
 	seq := lastSeq

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -50,6 +51,22 @@ func addWebhookEvents(t testing.TB, s payments.Store, id string, at time.Time) {
 	})
 }
 
+// checkBacklog checks the store's count of undelivered webhook events
+// (the metrics' outbox backlog): every store offers it.
+func checkBacklog(t testing.TB, s payments.Store, what string, want int) {
+	t.Helper()
+	bc, ok := s.(interface {
+		WebhookBacklog(ctx context.Context, q payments.OutboxQuery) (int, error)
+	})
+	if !ok {
+		t.Fatalf("%T has no WebhookBacklog", s)
+	}
+	n, err := bc.WebhookBacklog(t.Context(), payments.OutboxQuery{Types: webhookTypes, Since: base().Add(-time.Hour)})
+	if err != nil || n != want {
+		t.Errorf("WebhookBacklog %s = %d, %v; want %d", what, n, err, want)
+	}
+}
+
 func record(t testing.TB, s payments.Store, id string, seq int64, attempt int, st payments.DeliveryState, at, next time.Time) payments.Delivery {
 	t.Helper()
 	d := payments.Delivery{ID: fmt.Sprintf("whd_%019d_%s_%d", at.UnixNano(), id[4:], seq), PaymentID: id, Seq: seq,
@@ -76,6 +93,7 @@ func testOutboxOrder(t *testing.T, s payments.Store) {
 	addWebhookEvents(t, s, p.ID, base())
 	addWebhookEvents(t, s, q.ID, base().Add(time.Millisecond))
 	now := base().Add(time.Minute)
+	checkBacklog(t, s, "before any claim", 4)
 
 	diff(t, "first claim", mustClaimEvents(t, s, now, 10), []string{claimed(p.ID, 2, 0), claimed(q.ID, 2, 0)})
 	diff(t, "claim within the lease", mustClaimEvents(t, s, now.Add(59*time.Second), 10), []string{})
@@ -84,14 +102,17 @@ func testOutboxOrder(t *testing.T, s payments.Store) {
 	now = now.Add(2 * time.Minute)
 	record(t, s, p.ID, 2, 1, payments.DeliveryDelivered, now, time.Time{})
 	record(t, s, q.ID, 2, 1, payments.DeliveryRetrying, now, now.Add(10*time.Second))
+	checkBacklog(t, s, "after p's delivery and q's retry", 3)
 	diff(t, "claim after p's delivery", mustClaimEvents(t, s, now, 10), []string{claimed(p.ID, 4, 0)})
 	diff(t, "claim when q's retry is due", mustClaimEvents(t, s, now.Add(10*time.Second), 10), []string{claimed(q.ID, 2, 1)})
 
 	now = now.Add(time.Hour)
 	record(t, s, q.ID, 2, 2, payments.DeliveryFailed, now, time.Time{})
 	record(t, s, p.ID, 4, 1, payments.DeliveryDelivered, now, time.Time{})
+	checkBacklog(t, s, "after q's failure", 1)
 	diff(t, "claim after q's failure", mustClaimEvents(t, s, now, 10), []string{claimed(q.ID, 4, 0)})
 	record(t, s, q.ID, 4, 1, payments.DeliveryDelivered, now, time.Time{})
+	checkBacklog(t, s, "when all are done", 0)
 	diff(t, "claim when all are done", mustClaimEvents(t, s, now.Add(time.Hour), 10), []string{})
 
 	// The event log is unchanged by the outbox, data included.

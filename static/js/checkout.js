@@ -111,7 +111,7 @@
 
   // Countdown: the server renders the deadline; this keeps it ticking.
   function tick() {
-    var el = panel.querySelector('time[datetime]');
+    var el = panel.querySelector('.countdown time[datetime]');
     if (!el) { return; }
     var left = Math.max(0, Math.floor((Date.parse(el.getAttribute('datetime')) - Date.now()) / 1000));
     var m = Math.floor(left / 60), s = left % 60;

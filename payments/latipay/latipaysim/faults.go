@@ -32,6 +32,14 @@ type Faults struct {
 	// RefundCode, when non-zero, is answered by the refund endpoint instead
 	// of processing the refund.
 	RefundCode int
+	// RefuseRefundsEvery, when n > 0, refuses every nth valid refund
+	// request with code 556, as Latipay does for an order it cannot refund
+	// now. A repeat of a refund already made is still answered 562.
+	RefuseRefundsEvery int
+	// LoseRefundAnswersEvery, when n > 0, makes every nth refund that is
+	// made (counting from the first refund made under this switch) but cuts
+	// its answer short, as a connection lost after Latipay committed would.
+	LoseRefundAnswersEvery int
 }
 
 // faultsJSON is the wire form of Faults used by GET and POST /faults; Delay
@@ -44,13 +52,16 @@ type faultsJSON struct {
 	DropCallbacks      bool   `json:"drop_callbacks"`
 	DuplicateCallbacks bool   `json:"duplicate_callbacks"`
 	RefundCode         int    `json:"refund_code"`
+	RefuseRefundsEvery int    `json:"refuse_refunds_every,omitempty"`
+	LoseRefundAnswers  int    `json:"lose_refund_answers_every,omitempty"`
 }
 
 // MarshalJSON encodes f with snake_case names and Delay as a duration string.
 func (f Faults) MarshalJSON() ([]byte, error) {
 	j := faultsJSON{ServerError: f.ServerError, MalformedJSON: f.MalformedJSON,
 		WrongSignature: f.WrongSignature, DropCallbacks: f.DropCallbacks,
-		DuplicateCallbacks: f.DuplicateCallbacks, RefundCode: f.RefundCode}
+		DuplicateCallbacks: f.DuplicateCallbacks, RefundCode: f.RefundCode,
+		RefuseRefundsEvery: f.RefuseRefundsEvery, LoseRefundAnswers: f.LoseRefundAnswersEvery}
 	if f.Delay != 0 {
 		j.Delay = f.Delay.String()
 	}
@@ -72,7 +83,11 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 	}
 	*f = Faults{Delay: d, ServerError: j.ServerError, MalformedJSON: j.MalformedJSON,
 		WrongSignature: j.WrongSignature, DropCallbacks: j.DropCallbacks,
-		DuplicateCallbacks: j.DuplicateCallbacks, RefundCode: j.RefundCode}
+		DuplicateCallbacks: j.DuplicateCallbacks, RefundCode: j.RefundCode,
+		RefuseRefundsEvery: j.RefuseRefundsEvery, LoseRefundAnswersEvery: j.LoseRefundAnswers}
+	if f.RefuseRefundsEvery < 0 || f.LoseRefundAnswersEvery < 0 {
+		return fmt.Errorf("latipaysim: refund fault counts must not be negative")
+	}
 	return nil
 }
 
@@ -82,6 +97,7 @@ func (s *Simulator) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
+	s.refundsSeen, s.refundsMade = 0, 0
 }
 
 // Faults returns the current faults.

@@ -51,10 +51,13 @@ func TestHostedPage(t *testing.T) {
 				t.Errorf("page lacks %q", want)
 			}
 		}
-		for _, bad := range []string{"<script", "<style", "style=", "onclick"} {
+		for _, bad := range []string{"<script", "style=", "onclick"} {
 			if strings.Contains(body, bad) {
 				t.Errorf("page contains %q, which a strict CSP blocks", bad)
 			}
+		}
+		if strings.Count(body, "<style>") != 1 || !strings.Contains(h.Get("Content-Security-Policy"), "style-src 'sha256-") {
+			t.Errorf("want one inline stylesheet allowed by its hash in the CSP (%q)", h.Get("Content-Security-Policy"))
 		}
 	}
 }
@@ -167,6 +170,35 @@ func TestRoutingErrors(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != tt.want {
 			t.Errorf("%s %s: HTTP %d, want %d", tt.method, tt.path, resp.StatusCode, tt.want)
+		}
+	}
+}
+
+// TestHostedPageLanguages: the page speaks the shopper's language from
+// Accept-Language, in the checkout's three, and each has every text.
+func TestHostedPageLanguages(t *testing.T) {
+	_, srv := newTestSim(t, nil)
+	m := mustCreate(t, srv, "page-lang", "alipay", nil)
+	pageURL := m["host_url"].(string) + "/" + m["nonce"].(string)
+	for accept, want := range map[string][2]string{"zh-CN,zh;q=0.9": {"zh-Hans", "付款失败"},
+		"zh-TW": {"zh-Hant", "付款失敗"}, "zh-HK": {"zh-Hant", "付款失敗"}, "fr-FR": {"en", ">Fail<"}, "": {"en", ">Pay<"}} {
+		req, _ := http.NewRequest(http.MethodGet, pageURL, nil)
+		req.Header.Set("Accept-Language", accept)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), `<html lang="`+want[0]+`">`) || !strings.Contains(string(b), want[1]) {
+			t.Errorf("Accept-Language %q: want lang %s and %q in the page", accept, want[0], want[1])
+		}
+	}
+	for tag, p := range pageTexts {
+		for i, s := range []string{p.Lang, p.Title, p.Note, p.NotFound, p.Product, p.Reference, p.Method, p.Status, p.Pay, p.Fail, p.Return} {
+			if s == "" {
+				t.Errorf("%s: text %d is empty", tag, i)
+			}
 		}
 	}
 }

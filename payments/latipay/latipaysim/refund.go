@@ -1,6 +1,7 @@
 package latipaysim
 
 import (
+	"io"
 	"net/http"
 )
 
@@ -16,8 +17,10 @@ import (
 //	556 the order is not paid, or the refund exceeds paid minus refunded
 //	Faults.RefundCode, when set, instead of all of the above
 //
-// Success is {"code":0,"message":""}; the amount adds to Refunded. The
-// order's status stays paid.
+// Success is {"code":0,"message":""}; the amount adds to Refunded and the
+// refund is listed in the transaction's Refunds. The order's status stays
+// paid. The RefuseRefundsEvery and LoseRefundAnswersEvery faults refuse
+// (556) or lose the answer of every nth refund.
 func (s *Simulator) handleRefund(w http.ResponseWriter, r *http.Request) {
 	if code := s.Faults().RefundCode; code != 0 {
 		writeCode(w, code, "")
@@ -42,30 +45,44 @@ func (s *Simulator) handleRefund(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, 206, "")
 		return
 	}
-	code := s.refund(m, p["order_id"], p["reference"], p["refund_amount"], cents)
+	code, lose := s.refund(m, p["order_id"], p["reference"], p["refund_amount"], cents)
 	if code != 0 {
 		writeCode(w, code, "")
+		return
+	}
+	if lose {
+		// Made, but the answer is cut short: the caller cannot know.
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"code":0,"mess`)
 		return
 	}
 	writeJSON(w, http.StatusOK, apiError{})
 }
 
-// refund records a refund and returns 0, or the code refusing it.
-func (s *Simulator) refund(m *Merchant, orderID, reference, amount string, cents int64) int {
+// refund records a refund and returns 0, or the code refusing it. lose
+// is set when the LoseRefundAnswersEvery fault hits this refund.
+func (s *Simulator) refund(m *Merchant, orderID, reference, amount string, cents int64) (code int, lose bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.st.byOrder[orderID]
 	if !ok || t.UserID != m.UserID {
-		return 551
+		return 551, false
 	}
 	key := orderID + "\x00" + reference + "\x00" + amount
-	switch {
-	case t.refunds[key]:
-		return 562
-	case t.Status != statusPaid, cents > t.cents-t.refunded:
-		return 556
+	if t.refunds[key] {
+		return 562, false
+	}
+	s.refundsSeen++
+	if n := s.faults.RefuseRefundsEvery; n > 0 && s.refundsSeen%n == 0 {
+		return 556, false
+	}
+	if t.Status != statusPaid || cents > t.cents-t.refunded {
+		return 556, false
 	}
 	t.refunds[key] = true
 	t.refunded += cents
-	return 0
+	t.Refunds = append(t.Refunds, Refund{Reference: reference, Amount: amount})
+	s.refundsMade++
+	n := s.faults.LoseRefundAnswersEvery
+	return 0, n > 0 && s.refundsMade%n == 0
 }

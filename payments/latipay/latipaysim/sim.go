@@ -115,6 +115,10 @@ type Simulator struct {
 	closed bool // guarded by mu; no new callback goroutines once set
 	faults Faults
 	st     store
+	// refundsSeen and refundsMade count valid refund requests and refunds
+	// made since the faults were last set, for the every-nth refund
+	// faults. Guarded by mu.
+	refundsSeen, refundsMade int
 }
 
 // New validates opts and returns a ready Simulator.

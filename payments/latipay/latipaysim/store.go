@@ -35,10 +35,17 @@ type Transaction struct {
 	ReturnURL         string    `json:"return_url"`
 	CallbackURL       string    `json:"callback_url"`
 	Refunded          string    `json:"refunded"` // total refunded, 2 dp
+	Refunds           []Refund  `json:"refunds"`  // each refund made, oldest first
 	CreatedAt         time.Time `json:"created_at"`
 	PaidAt            time.Time `json:"paid_at,omitzero"` // zero unless paid
 	CallbacksAcked    bool      `json:"callbacks_acked"`
 	CallbackAttempts  int       `json:"callback_attempts"`
+}
+
+// Refund is one refund Latipay made of a transaction.
+type Refund struct {
+	Reference string `json:"reference"` // the merchant's note sent with it
+	Amount    string `json:"amount"`    // 2 dp
 }
 
 // txn is the mutable ledger entry; all fields are guarded by Simulator.mu.
@@ -82,6 +89,7 @@ func (st *store) add(t *txn) {
 func (t *txn) snapshot() Transaction {
 	c := t.Transaction
 	c.Refunded = formatCents(t.refunded)
+	c.Refunds = append([]Refund(nil), t.Refunds...)
 	return c
 }
 

@@ -1,39 +1,50 @@
-// Package pgtest gives tests their own PostgreSQL schema or database on
-// the server named by HPP_TEST_POSTGRES, and removes it afterwards.
+// Package pgtest gives tests their own PostgreSQL schema or database, and
+// removes it afterwards.
 //
-// Without HPP_TEST_POSTGRES a test is skipped with a how-to message, except
-// under CI=true, where it fails: CI must run these tests. .ci/postgres
-// starts a server and sets the variable.
+// The server is the one HPP_TEST_POSTGRES names (.ci/postgres starts one
+// and sets it). Without it, when PostgreSQL's server programs are
+// installed (Debian: /usr/lib/postgresql/*/bin/initdb and pg_ctl, from the
+// postgresql package), pgtest starts a throwaway cluster itself: initdb
+// into a temporary folder, listening on a unix socket in that folder only,
+// shared by the test binaries of one `go test` run, stopped and removed
+// when that run ends. As root the cluster runs as the postgres user.
+// Only when neither is there is a test skipped (failed under CI=true),
+// through package needs.
 package pgtest
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/url"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/latipay-hpp/hpp/payments/paymentstest/needs"
 )
 
 // EnvVar names the variable holding the admin URL of the test server. Its
 // role must be able to create schemas in its database and create databases.
 const EnvVar = "HPP_TEST_POSTGRES"
 
-// URL returns the server URL from HPP_TEST_POSTGRES, or skips t (fails it
-// under CI=true) when it is unset.
+// URL returns the admin URL of the test server: HPP_TEST_POSTGRES, else a
+// throwaway cluster's. It skips t (fails it under CI=true) when there is
+// neither, and fails it when the cluster cannot start.
 func URL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv(EnvVar)
-	if u == "" {
-		msg := EnvVar + " is not set: start PostgreSQL and export it, e.g. `source .ci/postgres` " +
-			"(as root; it starts PostgreSQL 15 and exports " + EnvVar + "=postgres://hpp_test:...@127.0.0.1:5432/hpp_test)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+	if u := os.Getenv(EnvVar); u != "" {
+		return u
+	}
+	u, err := throwaway()
+	if errors.Is(err, errNotInstalled) {
+		needs.Missing(t, "PostgreSQL", "apt-get install -y postgresql (its server programs; pgtest starts a throwaway cluster), or set "+EnvVar+" to a server's admin URL")
+	}
+	if err != nil {
+		t.Fatalf("pgtest: a throwaway PostgreSQL cluster: %v", err)
 	}
 	return u
 }

@@ -1,4 +1,10 @@
-package handlers
+// Package selfcheck holds the checks run against a live server from the
+// command line, outside the request path: hpp healthcheck (the
+// container's HEALTHCHECK: this host's own /healthz) and hpp selfcheck
+// (the payment page's scripts and security headers against a saved
+// baseline, PCI DSS 11.6.1). It talks HTTP to the server like any client
+// and imports nothing of this module; main's command table calls it.
+package selfcheck
 
 import (
 	"bytes"
@@ -21,7 +27,7 @@ import (
 // ErrDrift means a payment page as a browser receives it differs from
 // the baseline: a security header changed or went missing, or a script
 // was added, removed or changed (PCI DSS 11.6.1).
-var ErrDrift = errors.New("handlers: payment page drifted from its baseline")
+var ErrDrift = errors.New("selfcheck: payment page drifted from its baseline")
 
 // checkedHeaders are the security-impacting headers the self-check
 // compares. A nonce is masked as {N} before comparing.
@@ -49,17 +55,17 @@ var (
 	staticPathRE = regexp.MustCompile(`^/static/[0-9a-f]+/`)
 )
 
-// SelfCheck fetches the payment page at pageURL as a browser would,
+// Check fetches the payment page at pageURL as a browser would,
 // fetches every script it loads, and compares headers and script hashes
 // with baseline (JSON of a Baseline). With an empty baseline it writes
 // the page's current Baseline to out, to be saved and reviewed. On drift
 // it writes each difference to out and returns ErrDrift; operators run
 // it on a schedule (`hpp selfcheck URL baseline.json`).
-func SelfCheck(ctx context.Context, pageURL string, baseline []byte, client *http.Client, out io.Writer) error {
+func Check(ctx context.Context, pageURL string, baseline []byte, client *http.Client, out io.Writer) error {
 	if client == nil {
 		client = http.DefaultClient
 	}
-	got, problems, err := observe(ctx, client, pageURL)
+	got, problems, err := Observe(ctx, client, pageURL)
 	if err != nil {
 		return err
 	}
@@ -83,9 +89,9 @@ func SelfCheck(ctx context.Context, pageURL string, baseline []byte, client *htt
 	return ErrDrift
 }
 
-// observe fetches the page and its scripts. problems are findings that
+// Observe fetches the page and its scripts. problems are findings that
 // need no baseline, such as a script the CSP nonce does not cover.
-func observe(ctx context.Context, client *http.Client, pageURL string) (Baseline, []string, error) {
+func Observe(ctx context.Context, client *http.Client, pageURL string) (Baseline, []string, error) {
 	base, err := url.Parse(pageURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") {
 		return Baseline{}, nil, fmt.Errorf("selfcheck: %q is not an http(s) URL", pageURL)

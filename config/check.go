@@ -1,0 +1,132 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// Check is `hpp check-config`: it prints the effective configuration
+// (defaults applied, secrets masked) and then every problem at once, and
+// returns an error when start-up would refuse this configuration, so that
+// a deploy script or an init container can stop before the app does.
+// Warnings (secret files others may read) do not fail the check.
+func Check(getenv func(string) string, w io.Writer) error {
+	c, errs := load(getenv)
+	mode := "live (LATIPAY_API_KEY is set: real payments)"
+	if c.Sandbox {
+		mode = "sandbox (LATIPAY_API_KEY is unset: no real money moves)"
+	}
+	fmt.Fprintf(w, "hpp check-config: %s mode\n\n", mode)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, kv := range c.Effective() {
+		fmt.Fprintf(tw, "%s\t%s\n", kv[0], kv[1])
+	}
+	tw.Flush()
+	if len(c.Warnings) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, warning := range c.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
+	if len(errs) == 0 {
+		fmt.Fprintln(w, "\nok: the app would start with this configuration")
+		return nil
+	}
+	fmt.Fprintln(w)
+	for _, err := range errs {
+		fmt.Fprintf(w, "problem: %s\n", err)
+	}
+	return fmt.Errorf("check-config: %d problem(s); the app would refuse to start", len(errs))
+}
+
+// Effective lists each setting's effective value as (name, value), in the
+// README's order, secrets masked: a secret shows only whether it is set
+// and how long it is, a database URL only without its password.
+func (c Config) Effective() [][2]string {
+	secret := func(name string, s Secret) [2]string {
+		switch {
+		case slices.Contains(c.Generated, name):
+			return [2]string{name, "(generated for this run)"}
+		case s == "":
+			return [2]string{name, "(not set)"}
+		}
+		return [2]string{name, fmt.Sprintf("(set, %d characters)", len(s))}
+	}
+	or := func(v, none string) string {
+		if v == "" {
+			return none
+		}
+		return v
+	}
+	list := func(v []string) string { return or(strings.Join(v, ","), "(none)") }
+	public := ""
+	if c.PublicURL != nil {
+		public = c.PublicURL.String()
+	}
+	var webhookSecrets []string
+	for _, s := range c.WebhookSecrets {
+		webhookSecrets = append(webhookSecrets, fmt.Sprintf("(set, %d characters)", len(s)))
+	}
+	rateLimits := "on"
+	if c.RateLimitsOff {
+		rateLimits = "off"
+	}
+	out := [][2]string{
+		{"HPP_ADDR", c.Addr},
+		{"HPP_PUBLIC_URL", public},
+		{"HPP_DATABASE", maskDatabase(c.Database)},
+	}
+	out = append(out, c.TLS.effective()...)
+	out = append(out, [][2]string{
+		secret("HPP_API_KEY", c.APIKey),
+		secret("HPP_LINK_SECRET", c.LinkSecret),
+		secret("HPP_SESSION_KEY", c.SessionKey),
+		{"HPP_MERCHANT_NAME", c.MerchantName},
+		{"HPP_MERCHANT_LOGO", or(c.MerchantLogoType, "(none)")},
+		{"HPP_ACCENT_COLOR", or(c.AccentColor, "(default)")},
+		{"HPP_MERCHANT_ORIGINS", list(c.MerchantOrigins)},
+		{"HPP_METHODS", list(c.Methods)},
+		{"HPP_PAYMENT_WINDOW", c.PaymentWindow.String()},
+		{"HPP_RECONCILE_INTERVAL", c.ReconcileEvery.String()},
+		{"HPP_RECONCILE_RATE", strconv.Itoa(c.ReconcileRate)},
+		{"HPP_LOG_LEVEL", strings.ToLower(c.LogLevel.String())},
+		{"HPP_METRICS_ADDR", or(c.MetricsAddr, "(off)")},
+		{"HPP_WEBHOOK_URL", or(c.WebhookURL, "(none)")},
+		{"HPP_WEBHOOK_SECRET", list(webhookSecrets)},
+		{"HPP_TRUSTED_PROXIES", list(c.TrustedProxies)},
+		{"HPP_RATE_LIMITS", rateLimits},
+		{"LATIPAY_API_URL", c.LatipayURL},
+		{"LATIPAY_USER_ID", or(c.LatipayUserID, "(none)")},
+		secret("LATIPAY_API_KEY", c.LatipayKey),
+	}...)
+	if c.Sandbox {
+		out[len(out)-1][1] = "(unset: sandbox)"
+		out = append(out, [2]string{"HPP_SANDBOX_CALLBACK_INTERVAL", c.SandboxCallbacks.String()})
+	}
+	for _, cur := range []string{"NZD", "AUD", "CNY"} {
+		out = append(out, [2]string{"LATIPAY_WALLET_" + cur, or(c.Wallets[cur], "(none)")})
+	}
+	return out
+}
+
+// maskDatabase shows a PostgreSQL URL without its password (and without
+// a password given as a query parameter); a SQLite path as it is.
+func maskDatabase(db string) string {
+	if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "(a PostgreSQL URL that does not parse)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
