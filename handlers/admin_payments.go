@@ -60,6 +60,13 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
+		q := url.Values{}
+		for _, k := range []string{"status", "q"} {
+			if x := c.Query(k); x != "" {
+				q.Set(k, x)
+			}
+		}
+		v.ExportCSV, v.ExportJSON = PaymentsPath+"/export.csv?"+q.Encode(), PaymentsPath+"/export.json?"+q.Encode()
 		for _, p := range page.Payments {
 			v.Rows = append(v.Rows, views.PaymentRow{ID: p.ID, Time: p.CreatedAt.UTC().Format("2006-01-02 15:04 MST"),
 				Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency), Status: string(p.Status),

@@ -2,6 +2,9 @@ package handlers_test
 
 import (
 	"crypto/rand"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/handlers"
@@ -91,13 +95,15 @@ func withCookie(c *http.Cookie, h http.Header) http.Header {
 // adminAccess is which roles each signed-in back-office route answers.
 // Public routes (sign-in, sign-out, setup) are listed with no roles.
 var adminAccess = map[string][]accounts.Role{
-	"GET /admin/signin":   nil,
-	"POST /admin/signin":  nil,
-	"POST /admin/signout": nil,
-	"GET /admin/setup":    nil,
-	"POST /admin/setup":   nil,
-	"GET /admin/":         {accounts.Owner, accounts.Cashier},
-	"GET /admin/payments": {accounts.Owner},
+	"GET /admin/signin":               nil,
+	"POST /admin/signin":              nil,
+	"POST /admin/signout":             nil,
+	"GET /admin/setup":                nil,
+	"POST /admin/setup":               nil,
+	"GET /admin/":                     {accounts.Owner, accounts.Cashier},
+	"GET /admin/payments":             {accounts.Owner},
+	"GET /admin/payments/export.csv":  {accounts.Owner},
+	"GET /admin/payments/export.json": {accounts.Owner},
 }
 
 // TestAdminRouteRoleMatrix walks every /admin route of the real router
@@ -245,4 +251,80 @@ func mustAccounts(t *testing.T, a *adminApp) []accounts.Account {
 		t.Fatal(err)
 	}
 	return as
+}
+
+// TestAdminExportMatchesList: the CSV and JSON exports hold exactly the
+// rows the list shows for the same filter, in its order; the CSV starts
+// with a byte-order mark and a cell that a spreadsheet would run as a
+// formula is neutralized; a cashier gets 403 and no file.
+func TestAdminExportMatchesList(t *testing.T) {
+	a := newAdminApp(t)
+	refs := []string{`=HYPERLINK("http://evil.example","x")`, "-2+3", "@SUM(A1)", "茶叶 order 1", "+tea"}
+	for i, ref := range refs {
+		body := fmt.Sprintf(`{"amount":"%d.50","currency":"NZD","reference":%q,"return_url":"https://shop.example/r"}`, i+1, ref)
+		if w := a.api(t, http.MethodPost, "/api/v1/payments", body, nil); w.Code != http.StatusCreated {
+			t.Fatalf("create %q = %d %s", ref, w.Code, w.Body)
+		}
+	}
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
+	for _, filter := range []string{"", "?status=created", "?q=" + url.QueryEscape("reference:+tea"), "?status=paid"} {
+		doc := mustDoc(t, a.do(t, http.MethodGet, "/admin/payments"+filter, nil, withCookie(owner, nil)))
+		var listed [][]string
+		doc.Find(`[data-testid="payment-row"]`).Each(func(_ int, s *goquery.Selection) {
+			id, _ := s.Attr("data-id")
+			cells := s.Find("td")
+			listed = append(listed, []string{id, strings.TrimSpace(cells.Eq(4).Text()), strings.TrimSpace(cells.Eq(1).Text())})
+		})
+		q := strings.TrimPrefix(filter, "?")
+		w := a.do(t, http.MethodGet, "/admin/payments/export.csv?"+q, nil, withCookie(owner, nil))
+		if w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), "\ufeff") {
+			t.Fatalf("export.csv%s = %d, BOM %v", filter, w.Code, strings.HasPrefix(w.Body.String(), "\ufeff"))
+		}
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(w.Body.String(), "\ufeff"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exported [][]string
+		for _, r := range recs[1:] {
+			ref := r[5]
+			if strings.HasPrefix(ref, "'") {
+				ref = ref[1:]
+			} else if ref != "" && strings.ContainsRune("=+-@", rune(ref[0])) {
+				t.Errorf("export.csv%s: cell %q is not neutralized", filter, r[5])
+			}
+			exported = append(exported, []string{r[8], ref, r[2] + " " + r[1]})
+		}
+		if fmt.Sprint(exported) != fmt.Sprint(listed) {
+			t.Errorf("export.csv%s rows\n%v\nlist shows\n%v", filter, exported, listed)
+		}
+		w = a.do(t, http.MethodGet, "/admin/payments/export.json?"+q, nil, withCookie(owner, nil))
+		var js []map[string]string
+		if err := json.Unmarshal(w.Body.Bytes(), &js); err != nil {
+			t.Fatalf("export.json%s: %v", filter, err)
+		}
+		var jrows [][]string
+		for _, r := range js {
+			jrows = append(jrows, []string{r["id"], r["reference"], r["currency"] + " " + r["amount"]})
+		}
+		if fmt.Sprint(jrows) != fmt.Sprint(listed) {
+			t.Errorf("export.json%s rows\n%v\nlist shows\n%v", filter, jrows, listed)
+		}
+	}
+	if w := a.do(t, http.MethodGet, "/admin/payments/export.csv", nil, withCookie(cashier, nil)); w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), "HYPERLINK") {
+		t.Errorf("cashier export = %d", w.Code)
+	}
+	log, err := a.Store.Audit(t.Context(), accounts.AuditFilter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exports := 0
+	for _, e := range log {
+		if strings.HasPrefix(e.Action, "export.") && e.Email == "owner@shop.example" {
+			exports++
+		}
+	}
+	if exports != 8 {
+		t.Errorf("audit holds %d exports by the owner, want 8", exports)
+	}
 }

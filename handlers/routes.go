@@ -57,6 +57,8 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.POST("/setup", s.limit(s.limits.signIns, byIP), s.handleSetup())
 		adm.GET("/", s.requireRole(accounts.Owner, accounts.Cashier), s.handleAdminHome())
 		adm.GET("/payments", s.requireRole(accounts.Owner), s.handlePaymentsList())
+		adm.GET("/payments/export.csv", s.requireRole(accounts.Owner), s.handlePaymentsExport("csv"))
+		adm.GET("/payments/export.json", s.requireRole(accounts.Owner), s.handlePaymentsExport("json"))
 	}
 
 	if s.opts.Sandbox != nil {

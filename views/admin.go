@@ -52,6 +52,8 @@ type PaymentList struct {
 	Rows     []PaymentRow
 	NextURL  string // "" on the last page
 	ErrorID  string
+	// ExportCSV and ExportJSON download every row the filters select.
+	ExportCSV, ExportJSON string
 }
 
 // PaymentRow is one payment as the list shows it.

@@ -207,7 +207,8 @@ func pages() map[string]templ.Component {
 	out["admin-home-cashier"] = AdminHomePage(AdminHome{Admin: cashier})
 	rows := []PaymentRow{{ID: "pay_1", Time: "2026-03-01 10:00 UTC", Amount: "12.50", Currency: "NZD", Status: "paid", Method: "wechat",
 		Reference: "ORDER-1", OrderID: "2026030100001", Refunded: "0.00"}}
-	out["admin-payments"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, Status: "paid", Rows: rows, NextURL: "/admin/payments?cursor=x"})
+	out["admin-payments"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, Status: "paid", Rows: rows, NextURL: "/admin/payments?cursor=x",
+		ExportCSV: "/admin/payments/export.csv?status=paid", ExportJSON: "/admin/payments/export.json?status=paid"})
 	out["admin-payments-empty"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, ErrorID: "admin.filter.bad"})
 	out["error-forbidden"] = ErrorPage(Error{Page: page, Status: 403, MessageID: "error.forbidden"})
 	return out
