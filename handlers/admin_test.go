@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gin-gonic/gin"
@@ -104,6 +105,9 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/payments":             {accounts.Owner},
 	"GET /admin/payments/export.csv":  {accounts.Owner},
 	"GET /admin/payments/export.json": {accounts.Owner},
+	"GET /admin/payments/:id":         {accounts.Owner},
+	"POST /admin/payments/:id/refund": {accounts.Owner},
+	"POST /admin/payments/:id/cancel": {accounts.Owner},
 }
 
 // TestAdminRouteRoleMatrix walks every /admin route of the real router
@@ -134,18 +138,34 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 	if owner == nil || cashier == nil {
 		t.Fatal("sign-in gave no cookie")
 	}
+	w := a.api(t, http.MethodPost, "/api/v1/payments", `{"amount":"3.00","currency":"NZD","reference":"M-1","return_url":"https://shop.example/r"}`, nil)
+	pay := mustJSON[apiPayment](t, w)
 	who := map[string]*http.Cookie{"anonymous": nil, "cashier": cashier, "owner": owner}
 	for r, roles := range adminAccess {
 		if roles == nil {
 			continue
 		}
 		method, path, _ := strings.Cut(r, " ")
-		for name, cookie := range who {
-			w := a.do(t, method, path, nil, withCookie(cookie, nil))
+		path = strings.Replace(path, ":id", pay.ID, 1)
+		for _, name := range []string{"anonymous", "cashier", "owner"} {
+			cookie := who[name]
+			before, err := a.Store.Payment(t.Context(), pay.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+			w := a.do(t, method, path, strings.NewReader("key=k&amount=1.00&password="+adminPW), withCookie(cookie, form))
 			allowed := slices.Contains(roles, accounts.Role(name))
+			if !allowed {
+				if p, err := a.Store.Payment(t.Context(), pay.ID); err != nil || p.Version != before.Version {
+					t.Fatalf("%s as %s changed the payment: %s -> %s, %v", r, name, before.Status, p.Status, err)
+				}
+			}
 			switch {
-			case allowed && w.Code != http.StatusOK:
+			case allowed && method == http.MethodGet && w.Code != http.StatusOK:
 				t.Errorf("%s as %s = %d, want 200", r, name, w.Code)
+			case allowed && (w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden):
+				t.Errorf("%s as %s = %d, want it served", r, name, w.Code)
 			case !allowed && name == "anonymous" && method == http.MethodGet:
 				if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/admin/signin?next=") {
 					t.Errorf("%s anonymous = %d to %q, want 303 to sign in", r, w.Code, w.Header().Get("Location"))
@@ -326,5 +346,50 @@ func TestAdminExportMatchesList(t *testing.T) {
 	}
 	if exports != 8 {
 		t.Errorf("audit holds %d exports by the owner, want 8", exports)
+	}
+}
+
+// TestAdminRefund: through the payments service, a partial refund then a
+// full one; a double click (the same form key) refunds once; a third is
+// refused clearly; more than is left is refused; after ten minutes the
+// password is asked again, and a wrong one refunds nothing.
+func TestAdminRefund(t *testing.T) {
+	a := newAdminApp(t)
+	p := a.mustPaid(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	refund := func(form url.Values) *httptest.ResponseRecorder {
+		return a.do(t, http.MethodPost, "/admin/payments/"+p.ID+"/refund", strings.NewReader(form.Encode()),
+			withCookie(owner, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}))
+	}
+	refunded := func() int64 { return a.MustGet(t, p.ID).Refunded }
+	doc := mustDoc(t, a.do(t, http.MethodGet, "/admin/payments/"+p.ID, nil, withCookie(owner, nil)))
+	if v, _ := doc.Find("#amount").Attr("value"); v != "12.50" {
+		t.Fatalf("the refund form offers %q, want the full 12.50", v)
+	}
+	if doc.Find("#password").Length() != 0 {
+		t.Error("the password is asked again right after sign-in")
+	}
+	if w := refund(url.Values{"key": {"k1"}, "amount": {"20.00"}}); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "more than is left") || refunded() != 0 {
+		t.Fatalf("refund above the amount = %d, refunded %d", w.Code, refunded())
+	}
+	for range 2 { // a double click: the same key
+		if w := refund(url.Values{"key": {"k2"}, "amount": {"5.00"}, "reason": {"broken box"}}); w.Code != http.StatusSeeOther {
+			t.Fatalf("partial refund = %d %s", w.Code, w.Body)
+		}
+	}
+	if got := refunded(); got != 500 {
+		t.Fatalf("after a double-clicked 5.00 refund, refunded = %d, want 500", got)
+	}
+	a.Clock.Advance(11 * time.Minute)
+	if w := refund(url.Values{"key": {"k3"}, "amount": {"7.50"}, "password": {"wrong password here"}}); w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "nothing was refunded") || refunded() != 500 {
+		t.Fatalf("refund with a wrong password = %d, refunded %d", w.Code, refunded())
+	}
+	if w := refund(url.Values{"key": {"k3"}, "amount": {"7.50"}, "password": {adminPW}}); w.Code != http.StatusSeeOther || refunded() != 1250 {
+		t.Fatalf("full refund = %d, refunded %d", w.Code, refunded())
+	}
+	w := refund(url.Values{"key": {"k4"}, "amount": {"1.00"}})
+	if msg := mustDoc(t, w).Find(`[data-testid="form-error"]`).Text(); w.Code < 400 || w.Code >= 500 || refunded() != 1250 ||
+		!(strings.Contains(msg, "more than is left") || strings.Contains(msg, "cannot be refunded")) {
+		t.Fatalf("third refund = %d %q, refunded %d", w.Code, msg, refunded())
 	}
 }

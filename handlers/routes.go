@@ -59,6 +59,9 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.GET("/payments", s.requireRole(accounts.Owner), s.handlePaymentsList())
 		adm.GET("/payments/export.csv", s.requireRole(accounts.Owner), s.handlePaymentsExport("csv"))
 		adm.GET("/payments/export.json", s.requireRole(accounts.Owner), s.handlePaymentsExport("json"))
+		adm.GET("/payments/:id", s.requireRole(accounts.Owner), s.handlePaymentDetail())
+		adm.POST("/payments/:id/refund", s.requireRole(accounts.Owner), s.handleAdminRefund())
+		adm.POST("/payments/:id/cancel", s.requireRole(accounts.Owner), s.handleAdminCancel())
 	}
 
 	if s.opts.Sandbox != nil {

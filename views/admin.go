@@ -68,3 +68,25 @@ type PaymentRow struct {
 	OrderID   string // Latipay's order id
 	Refunded  string // "0.00" when none
 }
+
+// PaymentDetail is one payment with its timeline and actions.
+type PaymentDetail struct {
+	Admin
+	Row        PaymentRow
+	Timeline   []TimelineItem
+	RefundURL  string // "" when it cannot be refunded
+	Refundable string // the most a refund may be, e.g. "12.50"
+	NeedPW     bool   // the password must be confirmed again
+	IdemKey    string // makes a double click refund once
+	CancelURL  string // "" when it cannot be canceled
+	ErrorID    string
+	ErrorArg   string // Latipay's own words, when it refused
+	NoticeID   string
+}
+
+// TimelineItem is one event in a payment's life.
+type TimelineItem struct {
+	Time   string
+	Type   string
+	Detail string
+}

@@ -210,6 +210,17 @@ func pages() map[string]templ.Component {
 	out["admin-payments"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, Status: "paid", Rows: rows, NextURL: "/admin/payments?cursor=x",
 		ExportCSV: "/admin/payments/export.csv?status=paid", ExportJSON: "/admin/payments/export.json?status=paid"})
 	out["admin-payments-empty"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, ErrorID: "admin.filter.bad"})
+	detail := PaymentDetail{Admin: admin, Row: rows[0], Timeline: []TimelineItem{{Time: "2026-03-01 10:00:00 UTC", Type: "payment.paid", Detail: "paid"}},
+		RefundURL: "/admin/payments/pay_1/refund", Refundable: "12.50", NeedPW: true, IdemKey: "k", NoticeID: "admin.refund.done"}
+	out["admin-detail"] = PaymentDetailPage(detail)
+	for _, id := range []string{"admin.refund.toolarge", "admin.refund.bad", "admin.refund.notrefundable", "admin.refund.unavailable", "admin.refund.pw", "admin.cancel.not", "admin.cancel.done"} {
+		d := detail
+		d.ErrorID, d.NoticeID, d.RefundURL, d.CancelURL = id, "", "", "/admin/payments/pay_1/cancel"
+		out["admin-detail-"+id] = PaymentDetailPage(d)
+	}
+	rejected := detail
+	rejected.ErrorID, rejected.ErrorArg = "admin.refund.rejected", "code 556"
+	out["admin-detail-rejected"] = PaymentDetailPage(rejected)
 	out["error-forbidden"] = ErrorPage(Error{Page: page, Status: 403, MessageID: "error.forbidden"})
 	return out
 }
