@@ -34,6 +34,7 @@ type Limits struct {
 	SocketOpens       Rate // socket handshakes, per client address
 	BadCallbacks      Rate // callbacks with a bad signature, per client address
 	CSPReports        Rate // CSP violation reports, per client address
+	SignIns           Rate // back-office sign-in and setup attempts, per client address
 	SocketsPerIP      int  // open sockets per client address
 	SocketsPerPayment int  // open sockets per payment and client address (ten times that per payment)
 	// NewLimiter builds the limiter for one rate; nil means an in-memory
@@ -53,6 +54,7 @@ func DefaultLimits() Limits {
 		SocketOpens:       Rate{Limit: 30, Per: time.Minute, Burst: 30},
 		BadCallbacks:      Rate{Limit: 10, Per: time.Minute, Burst: 10},
 		CSPReports:        Rate{Limit: 30, Per: time.Minute, Burst: 60},
+		SignIns:           Rate{Limit: 10, Per: time.Minute, Burst: 10},
 		SocketsPerIP:      50,
 		SocketsPerPayment: 5,
 	}
@@ -183,7 +185,7 @@ type limits struct {
 	off                                                            bool
 	now                                                            func() time.Time
 	pages, status, statusIP, api, apiIP, socketOpens, badCallbacks Limiter
-	cspReports                                                     Limiter
+	cspReports, signIns                                            Limiter
 	socketsPerIP, socketsPerPayment                                int
 	open                                                           *counter
 }
@@ -216,6 +218,7 @@ func newLimits(l Limits, now func() time.Time) *limits {
 		socketOpens:       mk(pick(l.SocketOpens, d.SocketOpens)),
 		badCallbacks:      mk(pick(l.BadCallbacks, d.BadCallbacks)),
 		cspReports:        mk(pick(l.CSPReports, d.CSPReports)),
+		signIns:           mk(pick(l.SignIns, d.SignIns)),
 		socketsPerIP:      orInt(l.SocketsPerIP, d.SocketsPerIP),
 		socketsPerPayment: orInt(l.SocketsPerPayment, d.SocketsPerPayment),
 		open:              &counter{n: map[string]int{}},
