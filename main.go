@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -244,8 +245,8 @@ const demoOwner = "owner@demo.test"
 // the owner: HPP_ADMIN_EMAIL's account, the sandbox's demo owner, or else
 // a one-time setup link. notes are printed with the start-up lines; the
 // link's token is in them and nowhere else (the store keeps its hash).
-func backOffice(ctx context.Context, cfg config.Config, st accounts.Store) (acc *accounts.Service, notes []string, err error) {
-	if acc, err = accounts.NewService(st, accounts.NewHasher(2), time.Now, rand.Reader); err != nil {
+func backOffice(ctx context.Context, cfg config.Config, db store) (acc *accounts.Service, notes []string, err error) {
+	if acc, err = accounts.NewService(db, accounts.NewHasher(2), time.Now, rand.Reader); err != nil {
 		return nil, nil, err
 	}
 	sys, admin := accounts.Actor{Email: "(start-up)"}, cfg.PublicURL.String()+handlers.AdminPath
@@ -255,11 +256,21 @@ func backOffice(ctx context.Context, cfg config.Config, st accounts.Store) (acc 
 		}
 	}
 	if cfg.Sandbox && !cfg.NoDemoOwner {
-		pw, err := acc.DemoOwner(ctx, demoOwner, sys)
+		// The demo password is generated on the database's first start and
+		// kept with the sandbox's other generated values, so the printed
+		// sign-in works after a restart.
+		b := make([]byte, 15)
+		if _, err := rand.Read(b); err != nil {
+			return nil, nil, err
+		}
+		pw, err := db.SandboxSetting(ctx, "HPP_DEMO_OWNER_PASSWORD", base64.RawURLEncoding.EncodeToString(b))
 		if err != nil {
 			return nil, nil, err
 		}
-		notes = append(notes, fmt.Sprintf("back office: %s sign in as %s with password %s (new at every start)", admin, demoOwner, pw))
+		if err := acc.DemoOwner(ctx, demoOwner, pw, sys); err != nil {
+			return nil, nil, err
+		}
+		notes = append(notes, fmt.Sprintf("back office: %s sign in as %s with password %s", admin, demoOwner, pw))
 	}
 	if ok, err := acc.HasOwner(ctx); err != nil || ok {
 		return acc, notes, err

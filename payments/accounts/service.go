@@ -413,25 +413,36 @@ func (s *Service) Record(ctx context.Context, who Actor, action, target, before,
 	return err
 }
 
-// DemoOwner makes the sandbox's demo owner, or gives it a new random
-// password if it exists, and returns the password to print: the sandbox
-// moves no money, and a fresh password each start means an old printout
-// never signs in.
-func (s *Service) DemoOwner(ctx context.Context, email string, who Actor) (string, error) {
+// DemoOwner makes the sandbox's demo owner sign in with password: it
+// creates the account, or gives an existing one that password (unlocked)
+// when it has another. The caller keeps the password stable per database,
+// so the printed sign-in works across restarts; an unchanged account is
+// left as it is (no hash written, no audit row).
+func (s *Service) DemoOwner(ctx context.Context, email, password string, who Actor) error {
 	e, err := NormalizeEmail(email)
 	if err != nil {
-		return "", ErrInvalid
+		return ErrInvalid
 	}
-	if _, err := s.store.AccountByEmail(ctx, e); err == nil {
-		return s.ResetPassword(ctx, e, who)
-	} else if !errors.Is(err, ErrNotFound) {
-		return "", err
+	a, err := s.store.AccountByEmail(ctx, e)
+	if errors.Is(err, ErrNotFound) {
+		_, err = s.CreateAccount(ctx, e, "Demo owner", password, Owner, who)
+		return err
 	}
-	b, err := s.random(15)
 	if err != nil {
-		return "", err
+		return err
 	}
-	pw := base64.RawURLEncoding.EncodeToString(b)
-	_, err = s.CreateAccount(ctx, e, "Demo owner", pw, Owner, who)
-	return pw, err
+	if ok, err := s.hash.Verify(ctx, a.PasswordHash, password); err != nil || ok {
+		return err
+	}
+	h, err := s.hash.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
+		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, s.now().UTC()
+		return nil
+	}); err != nil {
+		return err
+	}
+	return s.Record(ctx, who, "account.reset_password", a.ID, "", "demo owner")
 }
