@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,6 +36,7 @@ import (
 	"github.com/latipay-hpp/hpp/handlers/ratelimit"
 	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
@@ -96,6 +98,9 @@ func init() {
 			run: func(ctx context.Context, e env, _ []string) error {
 				return latipaysim.RunFromEnv(ctx, e.getenv, e.stdout, e.stderr)
 			}},
+		{name: "admin", args: "reset-password EMAIL", minArgs: 2, maxArgs: 2,
+			summary: "give a back-office account a new random password, unlock it and end its sessions (on SQLite, stop the server first)",
+			run:     adminCommand},
 		{name: "check-config", summary: "print the effective configuration, secrets masked, and every problem; exit 1 if the app would refuse to start",
 			run: func(_ context.Context, e env, _ []string) error { return config.Check(e.getenv, e.stdout) }},
 		{name: "backup", args: "FILE", minArgs: 1, maxArgs: 1,
@@ -137,6 +142,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer st.Close()
+	acc, notes, err := backOffice(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
 	var app http.Handler // set below; the sandbox simulator calls back into it in-process
 	if cfg.Sandbox {
 		if err := keepSandboxSecrets(ctx, st, &cfg); err != nil {
@@ -181,6 +190,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	opts := serverOptions(cfg, st, wh)
+	opts.Accounts, opts.AdminSessions = acc, handlers.NewAdminSessionStore(cfg.Keys().SessionHash, cfg.Keys().SessionBlock, cfg.PublicURL.Scheme == "https")
 	opts.AccessLogLevel = accessLogLevel(cfg.Sandbox)
 	if sim != nil {
 		opts.Sandbox = sim
@@ -209,7 +219,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}
 	st.startBroker(bg)
-	announce(stdout, cfg, srv.Addr())
+	announce(stdout, cfg, srv.Addr(), notes)
 	if m != nil {
 		go func() {
 			if err := m.Serve(bg, mln); err != nil {
@@ -227,6 +237,81 @@ func listenOptions(cfg config.Config, log *slog.Logger) listen.Options {
 	return listen.Options{Mode: listen.Mode(t.Mode), Addr: cfg.Addr, HTTPAddr: t.HTTPAddr, PublicURL: cfg.PublicURL,
 		ACMEEmail: t.ACMEEmail, ACMEDirectory: t.ACMEDirectory, ACMECARoot: t.ACMECARoot, ACMEStorage: t.ACMEStorage,
 		ACMECheck: t.ACMECheck, CertFile: t.CertFile, KeyFile: t.KeyFile, Log: log}
+}
+
+// demoOwner is the sandbox's back-office owner.
+const demoOwner = "owner@demo.test"
+
+// backOffice builds the accounts service and makes sure someone can become
+// the owner: HPP_ADMIN_EMAIL's account, the sandbox's demo owner, or else
+// a one-time setup link. notes are printed with the start-up lines; the
+// link's token is in them and nowhere else (the store keeps its hash).
+func backOffice(ctx context.Context, cfg config.Config, db store) (acc *accounts.Service, notes []string, err error) {
+	if acc, err = accounts.NewService(db, accounts.NewHasher(2), time.Now, rand.Reader); err != nil {
+		return nil, nil, err
+	}
+	sys, admin := accounts.Actor{Email: "(start-up)"}, cfg.PublicURL.String()+handlers.AdminPath
+	if cfg.AdminEmail != "" {
+		if _, err := acc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword.Reveal(), sys); err != nil {
+			return nil, nil, fmt.Errorf("HPP_ADMIN_EMAIL: %w", err)
+		}
+	}
+	if cfg.Sandbox && !cfg.NoDemoOwner {
+		// The demo password is generated on the database's first start and
+		// kept with the sandbox's other generated values, so the printed
+		// sign-in works after a restart.
+		b := make([]byte, 15)
+		if _, err := rand.Read(b); err != nil {
+			return nil, nil, err
+		}
+		pw, err := db.SandboxSetting(ctx, "HPP_DEMO_OWNER_PASSWORD", base64.RawURLEncoding.EncodeToString(b))
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := acc.DemoOwner(ctx, demoOwner, pw, sys); err != nil {
+			return nil, nil, err
+		}
+		notes = append(notes, fmt.Sprintf("back office: %s sign in as %s with password %s", admin, demoOwner, pw))
+	}
+	if ok, err := acc.HasOwner(ctx); err != nil || ok {
+		return acc, notes, err
+	}
+	tok, err := acc.NewSetupToken(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return acc, append(notes, fmt.Sprintf("first run: create the owner account at %s?token=%s (works once, for 24 hours)", cfg.PublicURL.String()+handlers.SetupPath, tok)), nil
+}
+
+// adminCommand is `hpp admin reset-password EMAIL`.
+func adminCommand(ctx context.Context, e env, args []string) error {
+	if args[0] != "reset-password" {
+		return usageError{fmt.Sprintf("admin: unknown action %q (want reset-password)", args[0])}
+	}
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return err
+	}
+	h := hub.New()
+	defer h.Close()
+	st, err := openStorage(ctx, cfg.Database, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	acc, err := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	if err != nil {
+		return err
+	}
+	pw, err := acc.ResetPassword(ctx, args[1], accounts.Actor{Email: "(hpp admin reset-password)"})
+	if errors.Is(err, accounts.ErrNotFound) || errors.Is(err, accounts.ErrInvalid) {
+		return fmt.Errorf("admin: no account with email %q", args[1])
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "New password for %s: %s\nIt is unlocked and signed out everywhere; sign in and change it.\n", args[1], pw)
+	return err
 }
 
 // gateway is Latipay (or, in the sandbox, the simulator through
@@ -434,6 +519,7 @@ func accessLogLevel(sandbox bool) slog.Level {
 // store is what run needs of a storage engine.
 type store interface {
 	payments.Store
+	accounts.Store
 	latipaysim.Journal // the sandbox simulator's ledger
 	Ping(ctx context.Context) error
 	Close() error
@@ -550,9 +636,12 @@ func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, log *slog.Logger
 }
 
 // announce prints where to go, and in sandbox mode how to try it.
-func announce(w io.Writer, cfg config.Config, addr net.Addr) {
+func announce(w io.Writer, cfg config.Config, addr net.Addr, notes []string) {
 	public := cfg.PublicURL.String()
 	fmt.Fprintf(w, "hpp: listening on %s, open %s\n", addr, public)
+	for _, n := range notes {
+		fmt.Fprintln(w, "hpp: "+n)
+	}
 	if !cfg.Sandbox {
 		return
 	}

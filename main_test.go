@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"io"
@@ -16,6 +17,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/sqlite"
 )
 
 // TestMain runs the real main when HPP_TEST_AS_HPP=1, so that tests can
@@ -35,11 +39,20 @@ func TestMain(m *testing.M) {
 // stops it, and the test fails on the status.
 func hpp(t *testing.T, args ...string) (stdout, stderr string, status int) {
 	t.Helper()
+	return hppEnv(t, nil, args...)
+}
+
+// hppEnv is hpp with env added to (and overriding) its environment.
+func hppEnv(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "HPP_TEST_AS_HPP=1", "HPP_ADDR=127.0.0.1:0",
 		"HPP_DATABASE="+filepath.Join(t.TempDir(), "hpp.db"), "HPP_LOG_LEVEL=error")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -221,6 +234,113 @@ func TestTuneGC(t *testing.T) {
 	})
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("with GOGC set: GC percent %d, want it left alone (100)", got)
+	}
+}
+
+// startLines runs the sandbox with env until it has printed its start-up
+// lines (up to "SANDBOX MODE", which follows the back office's), then
+// stops it, and returns the lines.
+func startLines(t *testing.T, env map[string]string) []string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	ec := make(chan error, 1)
+	go func() {
+		ec <- run(ctx, []string{"hpp"}, fakeEnv(env), pw, io.Discard)
+		pw.Close()
+	}()
+	var lines []string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), "SANDBOX MODE") {
+			break
+		}
+	}
+	cancel()
+	go io.Copy(io.Discard, pr)
+	if err := <-ec; err != nil {
+		t.Fatalf("run: %v (printed %q)", err, lines)
+	}
+	return lines
+}
+
+// TestFirstRun: with no owner the start-up lines carry a one-time setup
+// link whose token the database keeps only as a hash; once an owner
+// exists (here from HPP_ADMIN_EMAIL) no link is printed. The sandbox's
+// demo owner is printed with a password that signs in, and
+// `hpp admin reset-password` replaces it.
+func TestFirstRun(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hpp.db")
+	env := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE": db, "HPP_LOG_LEVEL": "error", "HPP_SANDBOX_DEMO_OWNER": "off"}
+	lines := startLines(t, env)
+	_, tok, ok := strings.Cut(lines[1], "/admin/setup?token=")
+	tok, _, _ = strings.Cut(tok, " ")
+	if !ok || len(tok) != 22 { // 128 bits in base64url
+		t.Fatalf("start-up lines %q: want a setup link with a 128-bit token", lines)
+	}
+	raw, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte(tok)) {
+		t.Error("the setup token is in the database file in clear")
+	}
+
+	pwFile := filepath.Join(dir, "owner-password")
+	if err := os.WriteFile(pwFile, []byte("a long enough owner password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env["HPP_ADMIN_EMAIL"], env["HPP_ADMIN_PASSWORD_FILE"] = "Owner@Shop.example", pwFile
+	lines = startLines(t, env)
+	for _, l := range lines {
+		if strings.Contains(l, "token=") {
+			t.Errorf("with an owner a setup link is still printed: %q", l)
+		}
+	}
+
+	delete(env, "HPP_SANDBOX_DEMO_OWNER")
+	lines = startLines(t, env)
+	demo := strings.Join(lines, "\n")
+	_, pw, ok := strings.Cut(demo, "sign in as "+demoOwner+" with password ")
+	if f := strings.Fields(pw); len(f) > 0 {
+		pw = f[0]
+	}
+	if !ok || len(pw) < 12 {
+		t.Fatalf("sandbox start-up lines %q: want the demo owner's sign-in", lines)
+	}
+	// The demo sign-in is the database's: a restart prints the same one.
+	if again := strings.Join(startLines(t, env), "\n"); !strings.Contains(again, "with password "+pw+"\n") && !strings.HasSuffix(again, "with password "+pw) {
+		t.Errorf("after a restart the demo owner's sign-in changed: %q, want password %s", again, pw)
+	}
+
+	out, errOut, status := hppEnv(t, map[string]string{"HPP_DATABASE": db}, "admin", "reset-password", "owner@shop.example")
+	_, newPW, ok := strings.Cut(out, "New password for owner@shop.example: ")
+	newPW, _, _ = strings.Cut(newPW, "\n")
+	if status != 0 || !ok || len(newPW) < 12 {
+		t.Fatalf("hpp admin reset-password = %d, %q, %q", status, out, errOut)
+	}
+	_, errOut, status = hppEnv(t, map[string]string{"HPP_DATABASE": db}, "admin", "reset-password", "nobody@shop.example")
+	if status != 1 || !strings.Contains(errOut, "no account") {
+		t.Errorf("reset-password of an unknown email = %d, %q", status, errOut)
+	}
+
+	st, err := sqlite.Open(t.Context(), db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	acc, _ := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	for _, c := range []struct{ email, pw string }{{demoOwner, pw}, {"owner@shop.example", newPW}} {
+		if _, _, err := acc.SignIn(t.Context(), c.email, c.pw, accounts.Actor{}); err != nil {
+			t.Errorf("sign in as %s with the printed password: %v", c.email, err)
+		}
+	}
+	if _, _, err := acc.SignIn(t.Context(), "owner@shop.example", "a long enough owner password", accounts.Actor{}); !errors.Is(err, accounts.ErrBadCredential) {
+		t.Errorf("the password before the reset still signs in: %v", err)
 	}
 }
 

@@ -53,6 +53,7 @@ type Config struct {
 	Latipay
 	SandboxSettings
 	Limits
+	Admin
 	TLS TLS // HPP_TLS and the settings beside it (tls.go); not embedded: its names are its own
 
 	Warnings []string // problems tolerated (secret files others may read); run logs them
@@ -100,7 +101,19 @@ type Latipay struct {
 // is whether it is on).
 type SandboxSettings struct {
 	SandboxCallbacks time.Duration // HPP_SANDBOX_CALLBACK_INTERVAL
-	Generated        []string      // names of settings generated because unset
+	// NoDemoOwner (HPP_SANDBOX_DEMO_OWNER=off) leaves out the sandbox's
+	// demo owner, so the sandbox starts like a first run: with a setup link.
+	NoDemoOwner bool
+	Generated   []string // names of settings generated because unset
+}
+
+// Admin is the back office's first owner, for automated installs.
+type Admin struct {
+	// AdminEmail (HPP_ADMIN_EMAIL) with AdminPassword
+	// (HPP_ADMIN_PASSWORD_FILE, or HPP_ADMIN_PASSWORD) creates the owner
+	// account at start-up unless an account with that email exists.
+	AdminEmail    string
+	AdminPassword Secret
 }
 
 // Limits are the request limits' settings.
@@ -136,7 +149,14 @@ func load(getenv func(string) string) (Config, []error) {
 	}
 	c.Merchant = r.merchant(c.Sandbox)
 	c.Limits = r.limits(c.PublicURL)
+	c.Admin = r.admin()
 	c.SandboxCallbacks = r.duration("HPP_SANDBOX_CALLBACK_INTERVAL", 30*time.Second, 100*time.Millisecond)
+	switch v := r.str("HPP_SANDBOX_DEMO_OWNER", "on"); v {
+	case "on", "off":
+		c.NoDemoOwner = v == "off"
+	default:
+		r.bad("HPP_SANDBOX_DEMO_OWNER", "must be on or off")
+	}
 	if c.Sandbox {
 		c.Generated = sandbox(&c)
 	} else {
@@ -144,6 +164,22 @@ func load(getenv func(string) string) (Config, []error) {
 	}
 	c.Warnings = r.warnings
 	return c, r.errs
+}
+
+// admin reads the first owner's settings: both or neither.
+func (r *reader) admin() Admin {
+	a := Admin{AdminEmail: r.str("HPP_ADMIN_EMAIL", ""), AdminPassword: r.secret("HPP_ADMIN_PASSWORD")}
+	switch {
+	case a.AdminEmail == "" && a.AdminPassword != "":
+		r.bad("HPP_ADMIN_EMAIL", "is needed with HPP_ADMIN_PASSWORD_FILE")
+	case a.AdminEmail != "" && a.AdminPassword == "":
+		r.bad("HPP_ADMIN_PASSWORD_FILE", "is needed with HPP_ADMIN_EMAIL: a file holding the owner's password")
+	case a.AdminEmail != "" && (len([]rune(a.AdminPassword)) < 12 || weak[strings.ToLower(string(a.AdminPassword))]):
+		r.bad("HPP_ADMIN_PASSWORD_FILE", "the owner's password must be at least 12 characters")
+	case a.AdminEmail != "" && !strings.Contains(a.AdminEmail, "@"):
+		r.bad("HPP_ADMIN_EMAIL", "must be an email address")
+	}
+	return a
 }
 
 // reader reads typed settings from the environment and collects every

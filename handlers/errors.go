@@ -55,6 +55,8 @@ var failures = []struct {
 	{payments.ErrMalformed, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be read.", "error.unavailable"}},
 	{payments.ErrStoreBusy, failure{http.StatusServiceUnavailable, "busy", "The service is busy; try again shortly.", "error.unavailable"}},
 	{errUnauthorized, failure{http.StatusUnauthorized, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.", "error.invalid"}},
+	{errSessionEnded, failure{http.StatusUnauthorized, "session_ended", "Sign in again.", "admin.signin.ended"}},
+	{errForbidden, failure{http.StatusForbidden, "forbidden", "This account may not do that.", "error.forbidden"}},
 	{errBadRequest, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
 	{errMethod, failure{http.StatusMethodNotAllowed, "method_not_allowed", "That method is not allowed here.", "error.invalid"}},
 	{errRateLimited, failure{http.StatusTooManyRequests, "rate_limited", "Too many requests; retry after the time in Retry-After.", "error.ratelimited"}},

@@ -28,7 +28,7 @@ type limits struct {
 	off                                                            bool
 	now                                                            func() time.Time
 	pages, status, statusIP, api, apiIP, socketOpens, badCallbacks ratelimit.Limiter
-	cspReports                                                     ratelimit.Limiter
+	cspReports, signIns                                            ratelimit.Limiter
 	socketsPerIP, socketsPerPayment                                int
 	open                                                           *ratelimit.Counter
 }
@@ -46,6 +46,7 @@ func newLimits(l Limits, now func() time.Time) *limits {
 		socketOpens:       mk(l.SocketOpens),
 		badCallbacks:      mk(l.BadCallbacks),
 		cspReports:        mk(l.CSPReports),
+		signIns:           mk(l.SignIns),
 		socketsPerIP:      l.SocketsPerIP,
 		socketsPerPayment: l.SocketsPerPayment,
 		open:              ratelimit.NewCounter(),

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments/accounts"
 )
 
 // addRoutes lists every route of the app. Nothing else registers one.
@@ -42,6 +44,25 @@ func addRoutes(s *Server, e *gin.Engine) {
 	api.GET("/webhook-deliveries", s.handleDeliveryList(s.svc))
 	api.POST("/webhook-deliveries/:id/redeliver", s.handleDeliveryRedeliver(s.opts.Webhooks))
 	e.GET("/api/v1/openapi.json", s.apiHeaders(), s.compress(), s.handleOpenAPI())
+
+	if s.opts.Accounts != nil {
+		// The back office. Every route names the roles it answers; the
+		// route x role test walks them all. Sign-in and setup draw on a
+		// per-address budget besides the account's own lockout.
+		adm := e.Group("/admin", s.pageHeaders(false))
+		adm.GET("/signin", s.handleSignInShow())
+		adm.POST("/signin", s.limit(s.limits.signIns, byIP), s.handleSignIn())
+		adm.POST("/signout", s.handleSignOut())
+		adm.GET("/setup", s.handleSetupShow())
+		adm.POST("/setup", s.limit(s.limits.signIns, byIP), s.handleSetup())
+		adm.GET("/", s.requireRole(accounts.Owner, accounts.Cashier), s.handleAdminHome())
+		adm.GET("/payments", s.requireRole(accounts.Owner), s.handlePaymentsList())
+		adm.GET("/payments/export.csv", s.requireRole(accounts.Owner), s.handlePaymentsExport("csv"))
+		adm.GET("/payments/export.json", s.requireRole(accounts.Owner), s.handlePaymentsExport("json"))
+		adm.GET("/payments/:id", s.requireRole(accounts.Owner), s.handlePaymentDetail())
+		adm.POST("/payments/:id/refund", s.requireRole(accounts.Owner), s.handleAdminRefund())
+		adm.POST("/payments/:id/cancel", s.requireRole(accounts.Owner), s.handleAdminCancel())
+	}
 
 	if s.opts.Sandbox != nil {
 		sb := e.Group("/sandbox", s.pageHeaders(false))

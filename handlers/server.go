@@ -35,6 +35,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/static"
 	"github.com/latipay-hpp/hpp/views"
@@ -74,6 +75,11 @@ type Options struct {
 	// Webhooks redelivers events on request; nil means none configured.
 	Webhooks Webhooks
 	Limits   Limits // rate limits and socket caps; zero fields take defaults
+	// Accounts signs people in to the back office, whose cookie
+	// AdminSessions keeps (NewAdminSessionStore); nil Accounts serves no
+	// back office.
+	Accounts      *accounts.Service
+	AdminSessions sessions.Store
 	// AccessLogLevel is the level of the one line logged per request:
 	// Info (the zero value) live; run sets Debug in sandbox mode, so that
 	// a newcomer's terminal keeps the start-up lines in view.
@@ -114,6 +120,9 @@ type Server struct {
 // NewServer builds the gin engine with its middleware and routes, wrapped
 // in cross-origin request protection.
 func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sessions.Store, h *hub.Hub, assets *static.Assets) (http.Handler, error) {
+	if opts.Accounts != nil && opts.AdminSessions == nil {
+		return nil, errors.New("handlers: NewServer: the back office needs AdminSessions")
+	}
 	if log == nil || svc == nil || store == nil || h == nil || assets == nil || opts.PublicURL == nil || opts.Now == nil || len(opts.TokenKey) < 16 {
 		return nil, errors.New("handlers: NewServer: missing dependency")
 	}
@@ -160,7 +169,14 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	// Browsers post violation reports from the violating page's origin,
 	// or with none; the endpoint only logs.
 	csrf.AddInsecureBypassPattern("POST " + CSPReportPath)
-	return csrf.Handler(headAsGet(e)), nil
+	return &app{Handler: csrf.Handler(headAsGet(e)), engine: e}, nil
+}
+
+// app is the server as NewServer returns it: the engine behind the
+// cross-origin protection. Tests list its routes (export_test.go).
+type app struct {
+	http.Handler
+	engine *gin.Engine
 }
 
 // headAsGet answers HEAD on every GET route as GET without the body (RFC

@@ -191,6 +191,37 @@ func pages() map[string]templ.Component {
 	}
 	out["error-nopage"] = ErrorPage(Error{Page: page, Status: 404, TitleID: "error.nopage.title", MessageID: "error.nopage", BackURL: "https://shop.example.com/"})
 	out["error-internal"] = ErrorPage(Error{Page: page, Status: 500, MessageID: "error.internal", Arg: "abc123"})
+	admin := Admin{Page: page, Email: "owner@shop.example", Role: "owner", SignOutURL: "/admin/signout",
+		Nav: []NavLink{{URL: "/admin/", LabelID: "admin.home.title"}, {URL: "/admin/payments", LabelID: "admin.payments.title", Current: true}}}
+	out["admin-signin"] = SignInPage(SignIn{Page: page, Action: "/admin/signin", Next: "/admin/"})
+	for _, id := range []string{"admin.signin.bad", "admin.signin.locked", "admin.signin.busy", "admin.signin.ended"} {
+		out["admin-signin-"+id] = SignInPage(SignIn{Page: page, Action: "/admin/signin", ErrorID: id})
+	}
+	out["admin-setup"] = SetupPage(Setup{Page: page, Action: "/admin/setup", Token: "t"})
+	for _, id := range []string{"admin.setup.badtoken", "admin.setup.expired", "admin.setup.bademail", "admin.setup.badpassword", "admin.setup.done"} {
+		out["admin-setup-"+id] = SetupPage(Setup{Page: page, Action: "/admin/setup", ErrorID: id})
+	}
+	out["admin-home-owner"] = AdminHomePage(AdminHome{Admin: admin, PaymentsURL: "/admin/payments"})
+	cashier := admin
+	cashier.Role = "cashier"
+	out["admin-home-cashier"] = AdminHomePage(AdminHome{Admin: cashier})
+	rows := []PaymentRow{{ID: "pay_1", Time: "2026-03-01 10:00 UTC", Amount: "12.50", Currency: "NZD", Status: "paid", Method: "wechat",
+		Reference: "ORDER-1", OrderID: "2026030100001", Refunded: "0.00"}}
+	out["admin-payments"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, Status: "paid", Rows: rows, NextURL: "/admin/payments?cursor=x",
+		ExportCSV: "/admin/payments/export.csv?status=paid", ExportJSON: "/admin/payments/export.json?status=paid"})
+	out["admin-payments-empty"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, ErrorID: "admin.filter.bad"})
+	detail := PaymentDetail{Admin: admin, Row: rows[0], Timeline: []TimelineItem{{Time: "2026-03-01 10:00:00 UTC", Type: "payment.paid", Detail: "paid"}},
+		RefundURL: "/admin/payments/pay_1/refund", Refundable: "12.50", NeedPW: true, IdemKey: "k", NoticeID: "admin.refund.done"}
+	out["admin-detail"] = PaymentDetailPage(detail)
+	for _, id := range []string{"admin.refund.toolarge", "admin.refund.bad", "admin.refund.notrefundable", "admin.refund.unavailable", "admin.refund.pw", "admin.cancel.not", "admin.cancel.done"} {
+		d := detail
+		d.ErrorID, d.NoticeID, d.RefundURL, d.CancelURL = id, "", "", "/admin/payments/pay_1/cancel"
+		out["admin-detail-"+id] = PaymentDetailPage(d)
+	}
+	rejected := detail
+	rejected.ErrorID, rejected.ErrorArg = "admin.refund.rejected", "code 556"
+	out["admin-detail-rejected"] = PaymentDetailPage(rejected)
+	out["error-forbidden"] = ErrorPage(Error{Page: page, Status: 403, MessageID: "error.forbidden"})
 	return out
 }
 

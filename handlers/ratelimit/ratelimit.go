@@ -38,6 +38,7 @@ type Limits struct {
 	SocketOpens       Rate // socket handshakes, per client address
 	BadCallbacks      Rate // callbacks with a bad signature, per client address
 	CSPReports        Rate // CSP violation reports, per client address
+	SignIns           Rate // back-office sign-in and setup attempts, per client address
 	SocketsPerIP      int  // open sockets per client address
 	SocketsPerPayment int  // open sockets per payment and client address (ten times that per payment)
 	// NewLimiter builds the limiter for one rate; nil means an in-memory
@@ -57,6 +58,7 @@ func Defaults() Limits {
 		SocketOpens:       Rate{Limit: 30, Per: time.Minute, Burst: 30},
 		BadCallbacks:      Rate{Limit: 10, Per: time.Minute, Burst: 10},
 		CSPReports:        Rate{Limit: 30, Per: time.Minute, Burst: 60},
+		SignIns:           Rate{Limit: 10, Per: time.Minute, Burst: 10},
 		SocketsPerIP:      50,
 		SocketsPerPayment: 5,
 	}
@@ -199,6 +201,7 @@ func (l Limits) WithDefaults() Limits {
 	pick(&l.SocketOpens, d.SocketOpens)
 	pick(&l.BadCallbacks, d.BadCallbacks)
 	pick(&l.CSPReports, d.CSPReports)
+	pick(&l.SignIns, d.SignIns)
 	if l.SocketsPerIP <= 0 {
 		l.SocketsPerIP = d.SocketsPerIP
 	}

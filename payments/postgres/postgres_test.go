@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
 	"github.com/latipay-hpp/hpp/payments/storetest"
 )
@@ -73,5 +75,25 @@ func TestOpenBadURL(t *testing.T) {
 	}
 	if got := err.Error(); strings.Contains(got, "s3cret") {
 		t.Errorf("Open(bad url) error %q reveals the password", got)
+	}
+}
+
+// TestAccountStore runs the accounts contract, each test in its own schema.
+func TestAccountStore(t *testing.T) {
+	pgtest.URL(t)
+	accountstest.Run(t, func(t *testing.T) accounts.Store { return mustOpen(t, pgtest.Schema(t)) })
+}
+
+// TestAuditAppendOnly: the schema itself refuses to change or remove an
+// audit entry, whatever code runs against the database.
+func TestAuditAppendOnly(t *testing.T) {
+	db := mustOpen(t, pgtest.Schema(t))
+	if _, err := db.AppendAudit(t.Context(), accounts.AuditEntry{At: testNow(), Action: "refund", Target: "pay_1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE audit_log SET action = 'nothing'`, `DELETE FROM audit_log`, `TRUNCATE audit_log`} {
+		if _, err := db.pool.Exec(t.Context(), q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s = %v, want refused as append-only", q, err)
+		}
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
 	"github.com/latipay-hpp/hpp/payments/storetest"
 )
 
@@ -276,5 +278,23 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 	ps, err := db.ListPayments(t.Context(), payments.PaymentFilter{Reference: "r2", Limit: 10})
 	if err != nil || len(ps) != 1 {
 		t.Errorf("ListPayments(reference r2) = %d payments, %v; want 1 (the index follows the column)", len(ps), err)
+	}
+}
+
+func TestAccountStore(t *testing.T) {
+	accountstest.Run(t, func(t *testing.T) accounts.Store { return newTestDB(t) })
+}
+
+// TestAuditAppendOnly: the schema itself refuses to change or remove an
+// audit entry, whatever code runs against the file.
+func TestAuditAppendOnly(t *testing.T) {
+	db := newTestDB(t)
+	if _, err := db.AppendAudit(t.Context(), accounts.AuditEntry{At: testNow(), Action: "refund", Target: "pay_1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE audit_log SET action = 'nothing'`, `DELETE FROM audit_log`} {
+		if _, err := db.writer.ExecContext(t.Context(), q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s = %v, want refused as append-only", q, err)
+		}
 	}
 }

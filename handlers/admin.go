@@ -1,0 +1,286 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/sessions"
+
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// The back office's paths. Every one of its routes is in routes.go.
+const (
+	AdminPath    = "/admin/"
+	SetupPath    = "/admin/setup"
+	SignInPath   = "/admin/signin"
+	SignOutPath  = "/admin/signout"
+	PaymentsPath = "/admin/payments"
+)
+
+var (
+	errForbidden    = errors.New("handlers: forbidden for this account's role")
+	errSessionEnded = errors.New("handlers: no live back-office session")
+)
+
+// adminKey is the gin key of the signed-in account (requireRole).
+const adminKey = "hpp.admin"
+
+// signedIn is who is signed in to this request.
+type signedIn struct {
+	session accounts.Session
+	account accounts.Account
+	sid     string
+}
+
+// NewAdminSessionStore builds the back office's cookie store through
+// gorilla/sessions. The cookie carries only the session id (signed and
+// encrypted besides); the session itself is a row in the database, so it
+// can be listed and revoked. HttpOnly, SameSite=Strict, Secure on https,
+// and it lives no longer than a session's absolute limit.
+func NewAdminSessionStore(hashKey, blockKey []byte, https bool) sessions.Store {
+	st := sessions.NewCookieStore(hashKey, blockKey)
+	st.Options = &sessions.Options{Path: "/", MaxAge: int(accounts.AbsoluteTimeout.Seconds()), HttpOnly: true,
+		Secure: https, SameSite: http.SameSiteStrictMode}
+	return st
+}
+
+// adminCookie is the back office's cookie name: __Host- on https, which
+// browsers accept only Secure, with Path=/ and no Domain.
+func (s *Server) adminCookie() string {
+	if s.opts.PublicURL.Scheme == "https" {
+		return "__Host-hpp-admin"
+	}
+	return "hpp-admin"
+}
+
+// actor is who makes this request, for the audit log.
+func actor(c *gin.Context) accounts.Actor {
+	a := accounts.Actor{Address: c.ClientIP(), Device: c.Request.UserAgent()}
+	if v, ok := c.Get(adminKey); ok {
+		si := v.(*signedIn)
+		a.AccountID, a.Email = si.account.ID, si.account.Email
+	}
+	return a
+}
+
+// sessionID is the session id the request's cookie carries, if any.
+func (s *Server) sessionID(c *gin.Context) string {
+	if _, err := c.Request.Cookie(s.adminCookie()); err != nil {
+		return ""
+	}
+	sess, err := s.opts.AdminSessions.Get(c.Request, s.adminCookie())
+	if err != nil {
+		return ""
+	}
+	id, _ := sess.Values["sid"].(string)
+	return id
+}
+
+// setSessionID puts id in the cookie; "" removes the cookie.
+func (s *Server) setSessionID(c *gin.Context, id string) error {
+	sess, _ := s.opts.AdminSessions.New(c.Request, s.adminCookie())
+	if sess == nil {
+		return errors.New("handlers: admin session")
+	}
+	sess.Values = map[any]any{}
+	if id == "" {
+		sess.Options.MaxAge = -1
+	} else {
+		sess.Values["sid"] = id
+	}
+	return sess.Save(c.Request, c.Writer)
+}
+
+// requireRole lets the request through only with a live session of an
+// account holding one of roles. Without one, a page is sent to sign in
+// (and back here afterwards) and anything else is refused with 401;
+// with the wrong role it is 403, and nothing runs.
+func (s *Server) requireRole(roles ...accounts.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		sid := s.sessionID(c)
+		sess, a, err := s.opts.Accounts.Authenticate(c.Request.Context(), sid)
+		if errors.Is(err, accounts.ErrSessionEnded) {
+			if c.Request.Method == http.MethodGet {
+				q := url.Values{"next": {c.Request.URL.RequestURI()}}
+				if sid != "" {
+					q.Set("ended", "1")
+				}
+				c.Redirect(http.StatusSeeOther, SignInPath+"?"+q.Encode())
+				c.Abort()
+				return
+			}
+			s.respondError(c, errSessionEnded)
+			return
+		}
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		for _, r := range roles {
+			if a.Role == r {
+				c.Set(adminKey, &signedIn{session: sess, account: a, sid: sid})
+				c.Next()
+				return
+			}
+		}
+		s.respondError(c, errForbidden)
+	}
+}
+
+// who is the signed-in account of a request that passed requireRole.
+func who(c *gin.Context) *signedIn {
+	v, _ := c.Get(adminKey)
+	return v.(*signedIn)
+}
+
+// adminPage fills the back office's layout for a signed-in page.
+func (s *Server) adminPage(c *gin.Context, titleID, current string) views.Admin {
+	si := who(c)
+	a := views.Admin{Page: s.page(s.localizer(c).T(titleID), false), Email: si.account.Email, Role: string(si.account.Role),
+		SignOutURL: SignOutPath}
+	a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, AdminPath), LabelID: "admin.home.title", Current: current == AdminPath})
+	if si.account.Role == accounts.Owner {
+		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, PaymentsPath), LabelID: "admin.payments.title", Current: current == PaymentsPath})
+	}
+	return a
+}
+
+// safeNext is where to go after signing in: a back-office path only, so
+// the form cannot be used to send someone elsewhere.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, AdminPath) || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return AdminPath
+	}
+	return next
+}
+
+// handleSignInShow serves GET /admin/signin.
+func (s *Server) handleSignInShow() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath),
+			Next: safeNext(c.Query("next"))}
+		if c.Query("ended") != "" {
+			v.ErrorID = "admin.signin.ended"
+		}
+		s.render(c, http.StatusOK, views.SignInPage(v))
+	}
+}
+
+// handleSignIn serves POST /admin/signin: a new session id at every
+// sign-in, so an id planted earlier is worth nothing.
+func (s *Server) handleSignIn() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		email, next := c.PostForm("email"), safeNext(c.PostForm("next"))
+		_, sid, err := s.opts.Accounts.SignIn(c.Request.Context(), email, c.PostForm("password"), actor(c))
+		if err == nil {
+			if old := s.sessionID(c); old != "" {
+				_ = s.opts.Accounts.SignOut(c.Request.Context(), old, actor(c))
+			}
+			if err = s.setSessionID(c, sid); err == nil {
+				c.Redirect(http.StatusSeeOther, next)
+				return
+			}
+		}
+		v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath),
+			Email: email, Next: next}
+		status := http.StatusUnauthorized
+		switch {
+		case errors.Is(err, accounts.ErrBadCredential):
+			v.ErrorID = "admin.signin.bad"
+		case errors.Is(err, accounts.ErrLocked):
+			v.ErrorID, status = "admin.signin.locked", http.StatusTooManyRequests
+		case errors.Is(err, accounts.ErrBusy):
+			v.ErrorID, status = "admin.signin.busy", http.StatusServiceUnavailable
+		default:
+			s.respondError(c, err)
+			return
+		}
+		s.render(c, status, views.SignInPage(v))
+	}
+}
+
+// handleSignOut serves POST /admin/signout.
+func (s *Server) handleSignOut() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if sid := s.sessionID(c); sid != "" {
+			if err := s.opts.Accounts.SignOut(c.Request.Context(), sid, actor(c)); err != nil {
+				s.respondError(c, err)
+				return
+			}
+		}
+		_ = s.setSessionID(c, "")
+		c.Redirect(http.StatusSeeOther, s.langPath(c, SignInPath))
+	}
+}
+
+// handleSetupShow serves GET /admin/setup?token=: the first run's form.
+func (s *Server) handleSetupShow() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v := views.Setup{Page: s.page(s.localizer(c).T("admin.setup.title"), false), Action: s.langPath(c, SetupPath),
+			Token: c.Query("token")}
+		status := http.StatusOK
+		if ok, err := s.opts.Accounts.HasOwner(c.Request.Context()); err != nil {
+			s.respondError(c, err)
+			return
+		} else if ok {
+			v.ErrorID, status = "admin.setup.done", http.StatusConflict
+		}
+		s.render(c, status, views.SetupPage(v))
+	}
+}
+
+// handleSetup serves POST /admin/setup: spends the token on the owner and
+// signs them in.
+func (s *Server) handleSetup() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, email := c.Request.Context(), c.PostForm("email")
+		a, err := s.opts.Accounts.CompleteSetup(ctx, c.PostForm("token"), email, "", c.PostForm("password"), actor(c))
+		if err == nil {
+			var sid string
+			if _, sid, err = s.opts.Accounts.SignIn(ctx, a.Email, c.PostForm("password"), actor(c)); err == nil {
+				if err = s.setSessionID(c, sid); err == nil {
+					c.Redirect(http.StatusSeeOther, s.langPath(c, AdminPath))
+					return
+				}
+			}
+			s.respondError(c, err)
+			return
+		}
+		v := views.Setup{Page: s.page(s.localizer(c).T("admin.setup.title"), false), Action: s.langPath(c, SetupPath),
+			Token: c.PostForm("token"), Email: email}
+		status := http.StatusBadRequest
+		var ie *accounts.InputError
+		switch {
+		case errors.As(err, &ie) && ie.Field == "email":
+			v.ErrorID = "admin.setup.bademail"
+		case errors.As(err, &ie):
+			v.ErrorID = "admin.setup.badpassword"
+		case errors.Is(err, accounts.ErrNotFound):
+			v.ErrorID, status = "admin.setup.badtoken", http.StatusForbidden
+		case errors.Is(err, accounts.ErrTokenExpired):
+			v.ErrorID, status = "admin.setup.expired", http.StatusGone
+		case errors.Is(err, accounts.ErrOwnerExists):
+			v.ErrorID, status = "admin.setup.done", http.StatusConflict
+		default:
+			s.respondError(c, err)
+			return
+		}
+		s.render(c, status, views.SetupPage(v))
+	}
+}
+
+// handleAdminHome serves GET /admin/.
+func (s *Server) handleAdminHome() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		v := views.AdminHome{Admin: s.adminPage(c, "admin.home.title", AdminPath)}
+		if who(c).account.Role == accounts.Owner {
+			v.PaymentsURL = s.langPath(c, PaymentsPath)
+		}
+		s.render(c, http.StatusOK, views.AdminHomePage(v))
+	}
+}

@@ -1,0 +1,395 @@
+package handlers_test
+
+import (
+	"crypto/rand"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/latipay"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
+	"github.com/latipay-hpp/hpp/static"
+)
+
+const adminPW = "correct horse battery staple"
+
+// adminApp is the real router with the back office over the real SQLite
+// store, an owner and a cashier.
+type adminApp struct {
+	*testApp
+	acc *accounts.Service
+}
+
+func newAdminApp(t *testing.T) *adminApp {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
+	pub, _ := url.Parse(env.AppURL)
+	assets, err := static.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := accounts.NewService(env.Store, accounts.NewHasher(2), env.Clock.Now, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []struct {
+		email string
+		role  accounts.Role
+	}{{"owner@shop.example", accounts.Owner}, {"cashier@shop.example", accounts.Cashier}} {
+		if _, err := acc.CreateAccount(t.Context(), a.email, "", adminPW, a.role, accounts.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
+		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
+		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
+		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
+		Accounts:      acc,
+		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
+	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
+	if err != nil {
+		t.Fatalf("NewServer: %v", err)
+	}
+	env.SetApp(h)
+	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc}
+}
+
+// signIn signs in through the form and returns the session cookie.
+func (a *adminApp) signIn(t *testing.T, email, password string) (*httptest.ResponseRecorder, *http.Cookie) {
+	t.Helper()
+	form := url.Values{"email": {email}, "password": {password}, "next": {"/admin/payments"}}
+	w := a.do(t, http.MethodPost, "/admin/signin", strings.NewReader(form.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "hpp-admin" && c.Value != "" {
+			return w, c
+		}
+	}
+	return w, nil
+}
+
+func withCookie(c *http.Cookie, h http.Header) http.Header {
+	if h == nil {
+		h = http.Header{}
+	}
+	if c != nil {
+		h.Set("Cookie", c.Name+"="+c.Value)
+	}
+	return h
+}
+
+// adminAccess is which roles each signed-in back-office route answers.
+// Public routes (sign-in, sign-out, setup) are listed with no roles.
+var adminAccess = map[string][]accounts.Role{
+	"GET /admin/signin":               nil,
+	"POST /admin/signin":              nil,
+	"POST /admin/signout":             nil,
+	"GET /admin/setup":                nil,
+	"POST /admin/setup":               nil,
+	"GET /admin/":                     {accounts.Owner, accounts.Cashier},
+	"GET /admin/payments":             {accounts.Owner},
+	"GET /admin/payments/export.csv":  {accounts.Owner},
+	"GET /admin/payments/export.json": {accounts.Owner},
+	"GET /admin/payments/:id":         {accounts.Owner},
+	"POST /admin/payments/:id/refund": {accounts.Owner},
+	"POST /admin/payments/:id/cancel": {accounts.Owner},
+}
+
+// TestAdminRouteRoleMatrix walks every /admin route of the real router
+// for anonymous, cashier and owner: a route a role may not use answers
+// 403 (401 or a redirect to sign in when anonymous) and never its page;
+// one it may use answers 200. A route missing from adminAccess fails, so
+// a new route cannot ship without its row.
+func TestAdminRouteRoleMatrix(t *testing.T) {
+	a := newAdminApp(t)
+	var routes []string
+	for _, r := range handlers.Routes(a.h) {
+		if strings.HasPrefix(r.Path, "/admin") {
+			routes = append(routes, r.Method+" "+r.Path)
+		}
+	}
+	for _, r := range routes {
+		if _, ok := adminAccess[r]; !ok {
+			t.Errorf("route %s has no row in adminAccess", r)
+		}
+	}
+	for r := range adminAccess {
+		if !slices.Contains(routes, r) {
+			t.Errorf("adminAccess lists %s, which the router lacks", r)
+		}
+	}
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
+	if owner == nil || cashier == nil {
+		t.Fatal("sign-in gave no cookie")
+	}
+	w := a.api(t, http.MethodPost, "/api/v1/payments", `{"amount":"3.00","currency":"NZD","reference":"M-1","return_url":"https://shop.example/r"}`, nil)
+	pay := mustJSON[apiPayment](t, w)
+	who := map[string]*http.Cookie{"anonymous": nil, "cashier": cashier, "owner": owner}
+	for r, roles := range adminAccess {
+		if roles == nil {
+			continue
+		}
+		method, path, _ := strings.Cut(r, " ")
+		path = strings.Replace(path, ":id", pay.ID, 1)
+		for _, name := range []string{"anonymous", "cashier", "owner"} {
+			cookie := who[name]
+			before, err := a.Store.Payment(t.Context(), pay.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+			w := a.do(t, method, path, strings.NewReader("key=k&amount=1.00&password="+adminPW), withCookie(cookie, form))
+			allowed := slices.Contains(roles, accounts.Role(name))
+			if !allowed {
+				if p, err := a.Store.Payment(t.Context(), pay.ID); err != nil || p.Version != before.Version {
+					t.Fatalf("%s as %s changed the payment: %s -> %s, %v", r, name, before.Status, p.Status, err)
+				}
+			}
+			switch {
+			case allowed && method == http.MethodGet && w.Code != http.StatusOK:
+				t.Errorf("%s as %s = %d, want 200", r, name, w.Code)
+			case allowed && (w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden):
+				t.Errorf("%s as %s = %d, want it served", r, name, w.Code)
+			case !allowed && name == "anonymous" && method == http.MethodGet:
+				if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/admin/signin?next=") {
+					t.Errorf("%s anonymous = %d to %q, want 303 to sign in", r, w.Code, w.Header().Get("Location"))
+				}
+			case !allowed && name == "anonymous" && w.Code != http.StatusUnauthorized:
+				t.Errorf("%s anonymous = %d, want 401", r, w.Code)
+			case !allowed && name != "anonymous" && w.Code != http.StatusForbidden:
+				t.Errorf("%s as %s = %d, want 403", r, name, w.Code)
+			}
+			if !allowed && strings.Contains(w.Body.String(), `data-testid="payments"`) {
+				t.Errorf("%s as %s shows the payments list", r, name)
+			}
+		}
+	}
+}
+
+// TestAdminSignIn: a wrong password is a clear message and no cookie;
+// the right one is a new session cookie (HttpOnly, SameSite=Strict) and
+// the page asked for; a forged cross-site sign-out changes nothing; a
+// real sign-out ends the session server-side, so the old cookie is stale
+// and sends its holder to sign in again with a message.
+func TestAdminSignIn(t *testing.T) {
+	a := newAdminApp(t)
+	w, c := a.signIn(t, "owner@shop.example", "not the password")
+	if w.Code != http.StatusUnauthorized || c != nil || !strings.Contains(w.Body.String(), "Wrong email or password.") {
+		t.Fatalf("wrong password = %d, cookie %v, body without the message", w.Code, c)
+	}
+	w, c = a.signIn(t, "owner@shop.example", adminPW)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin/payments" || c == nil {
+		t.Fatalf("sign-in = %d to %q, cookie %v", w.Code, w.Header().Get("Location"), c)
+	}
+	if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" {
+		t.Errorf("cookie %+v: want HttpOnly, SameSite=Strict, Path=/", c)
+	}
+	_, c2 := a.signIn(t, "owner@shop.example", adminPW)
+	if c2 == nil || c2.Value == c.Value {
+		t.Error("a second sign-in did not get a new cookie")
+	}
+	forged := a.do(t, http.MethodPost, "/admin/signout", nil, withCookie(c, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}))
+	if forged.Code != http.StatusForbidden {
+		t.Errorf("cross-site sign-out = %d, want 403", forged.Code)
+	}
+	if w := a.do(t, http.MethodGet, "/admin/payments", nil, withCookie(c, nil)); w.Code != http.StatusOK {
+		t.Fatalf("after a forged sign-out the session is gone: %d", w.Code)
+	}
+	if w := a.do(t, http.MethodPost, "/admin/signout", nil, withCookie(c, nil)); w.Code != http.StatusSeeOther {
+		t.Fatalf("sign-out = %d", w.Code)
+	}
+	w = a.do(t, http.MethodGet, "/admin/payments", nil, withCookie(c, nil))
+	if w.Code != http.StatusSeeOther || !strings.Contains(w.Header().Get("Location"), "ended=1") {
+		t.Fatalf("stale cookie = %d to %q, want 303 to sign in with ended=1", w.Code, w.Header().Get("Location"))
+	}
+	page := a.do(t, http.MethodGet, w.Header().Get("Location"), nil, nil)
+	if !strings.Contains(page.Body.String(), "Your session ended") {
+		t.Error("the sign-in page after a stale session does not say it ended")
+	}
+}
+
+// TestAdminSetup: the setup form with a wrong token is refused clearly
+// and creates nothing; with the right one it creates the owner, signs
+// them in, and the token does not work twice.
+func TestAdminSetup(t *testing.T) {
+	a := newAdminApp(t)
+	// A fresh store has an owner already (newAdminApp); setup on an
+	// empty one needs a store without accounts.
+	for _, acct := range mustAccounts(t, a) {
+		if err := a.Store.DeleteAccount(t.Context(), acct.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tok, err := a.acc.NewSetupToken(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(token string) *httptest.ResponseRecorder {
+		form := url.Values{"token": {token}, "email": {"boss@shop.example"}, "password": {adminPW}}
+		return a.do(t, http.MethodPost, "/admin/setup", strings.NewReader(form.Encode()),
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	}
+	if w := post("wrong" + tok); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "not valid or was already used") {
+		t.Fatalf("wrong token = %d", w.Code)
+	}
+	if n := len(mustAccounts(t, a)); n != 0 {
+		t.Fatalf("a wrong token created %d accounts", n)
+	}
+	w := post(tok)
+	if w.Code != http.StatusSeeOther || len(w.Result().Cookies()) == 0 {
+		t.Fatalf("setup = %d, cookies %v", w.Code, w.Result().Cookies())
+	}
+	if w := post(tok); w.Code != http.StatusForbidden {
+		t.Fatalf("second use of the token = %d, want 403", w.Code)
+	}
+	as := mustAccounts(t, a)
+	if len(as) != 1 || as[0].Role != accounts.Owner || as[0].Email != "boss@shop.example" {
+		t.Fatalf("accounts after setup = %+v", as)
+	}
+}
+
+func mustAccounts(t *testing.T, a *adminApp) []accounts.Account {
+	t.Helper()
+	as, err := a.Store.Accounts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return as
+}
+
+// TestAdminExportMatchesList: the CSV and JSON exports hold exactly the
+// rows the list shows for the same filter, in its order; the CSV starts
+// with a byte-order mark and a cell that a spreadsheet would run as a
+// formula is neutralized; a cashier gets 403 and no file.
+func TestAdminExportMatchesList(t *testing.T) {
+	a := newAdminApp(t)
+	refs := []string{`=HYPERLINK("http://evil.example","x")`, "-2+3", "@SUM(A1)", "茶叶 order 1", "+tea"}
+	for i, ref := range refs {
+		body := fmt.Sprintf(`{"amount":"%d.50","currency":"NZD","reference":%q,"return_url":"https://shop.example/r"}`, i+1, ref)
+		if w := a.api(t, http.MethodPost, "/api/v1/payments", body, nil); w.Code != http.StatusCreated {
+			t.Fatalf("create %q = %d %s", ref, w.Code, w.Body)
+		}
+	}
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
+	for _, filter := range []string{"", "?status=created", "?q=" + url.QueryEscape("reference:+tea"), "?status=paid"} {
+		doc := mustDoc(t, a.do(t, http.MethodGet, "/admin/payments"+filter, nil, withCookie(owner, nil)))
+		var listed [][]string
+		doc.Find(`[data-testid="payment-row"]`).Each(func(_ int, s *goquery.Selection) {
+			id, _ := s.Attr("data-id")
+			cells := s.Find("td")
+			listed = append(listed, []string{id, strings.TrimSpace(cells.Eq(4).Text()), strings.TrimSpace(cells.Eq(1).Text())})
+		})
+		q := strings.TrimPrefix(filter, "?")
+		w := a.do(t, http.MethodGet, "/admin/payments/export.csv?"+q, nil, withCookie(owner, nil))
+		if w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), "\ufeff") {
+			t.Fatalf("export.csv%s = %d, BOM %v", filter, w.Code, strings.HasPrefix(w.Body.String(), "\ufeff"))
+		}
+		recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(w.Body.String(), "\ufeff"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exported [][]string
+		for _, r := range recs[1:] {
+			ref := r[5]
+			if strings.HasPrefix(ref, "'") {
+				ref = ref[1:]
+			} else if ref != "" && strings.ContainsRune("=+-@", rune(ref[0])) {
+				t.Errorf("export.csv%s: cell %q is not neutralized", filter, r[5])
+			}
+			exported = append(exported, []string{r[8], ref, r[2] + " " + r[1]})
+		}
+		if fmt.Sprint(exported) != fmt.Sprint(listed) {
+			t.Errorf("export.csv%s rows\n%v\nlist shows\n%v", filter, exported, listed)
+		}
+		w = a.do(t, http.MethodGet, "/admin/payments/export.json?"+q, nil, withCookie(owner, nil))
+		var js []map[string]string
+		if err := json.Unmarshal(w.Body.Bytes(), &js); err != nil {
+			t.Fatalf("export.json%s: %v", filter, err)
+		}
+		var jrows [][]string
+		for _, r := range js {
+			jrows = append(jrows, []string{r["id"], r["reference"], r["currency"] + " " + r["amount"]})
+		}
+		if fmt.Sprint(jrows) != fmt.Sprint(listed) {
+			t.Errorf("export.json%s rows\n%v\nlist shows\n%v", filter, jrows, listed)
+		}
+	}
+	if w := a.do(t, http.MethodGet, "/admin/payments/export.csv", nil, withCookie(cashier, nil)); w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), "HYPERLINK") {
+		t.Errorf("cashier export = %d", w.Code)
+	}
+	log, err := a.Store.Audit(t.Context(), accounts.AuditFilter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exports := 0
+	for _, e := range log {
+		if strings.HasPrefix(e.Action, "export.") && e.Email == "owner@shop.example" {
+			exports++
+		}
+	}
+	if exports != 8 {
+		t.Errorf("audit holds %d exports by the owner, want 8", exports)
+	}
+}
+
+// TestAdminRefund: through the payments service, a partial refund then a
+// full one; a double click (the same form key) refunds once; a third is
+// refused clearly; more than is left is refused; after ten minutes the
+// password is asked again, and a wrong one refunds nothing.
+func TestAdminRefund(t *testing.T) {
+	a := newAdminApp(t)
+	p := a.mustPaid(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	refund := func(form url.Values) *httptest.ResponseRecorder {
+		return a.do(t, http.MethodPost, "/admin/payments/"+p.ID+"/refund", strings.NewReader(form.Encode()),
+			withCookie(owner, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}))
+	}
+	refunded := func() int64 { return a.MustGet(t, p.ID).Refunded }
+	doc := mustDoc(t, a.do(t, http.MethodGet, "/admin/payments/"+p.ID, nil, withCookie(owner, nil)))
+	if v, _ := doc.Find("#amount").Attr("value"); v != "12.50" {
+		t.Fatalf("the refund form offers %q, want the full 12.50", v)
+	}
+	if doc.Find("#password").Length() != 0 {
+		t.Error("the password is asked again right after sign-in")
+	}
+	if w := refund(url.Values{"key": {"k1"}, "amount": {"20.00"}}); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "more than is left") || refunded() != 0 {
+		t.Fatalf("refund above the amount = %d, refunded %d", w.Code, refunded())
+	}
+	for range 2 { // a double click: the same key
+		if w := refund(url.Values{"key": {"k2"}, "amount": {"5.00"}, "reason": {"broken box"}}); w.Code != http.StatusSeeOther {
+			t.Fatalf("partial refund = %d %s", w.Code, w.Body)
+		}
+	}
+	if got := refunded(); got != 500 {
+		t.Fatalf("after a double-clicked 5.00 refund, refunded = %d, want 500", got)
+	}
+	a.Clock.Advance(11 * time.Minute)
+	if w := refund(url.Values{"key": {"k3"}, "amount": {"7.50"}, "password": {"wrong password here"}}); w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), "nothing was refunded") || refunded() != 500 {
+		t.Fatalf("refund with a wrong password = %d, refunded %d", w.Code, refunded())
+	}
+	if w := refund(url.Values{"key": {"k3"}, "amount": {"7.50"}, "password": {adminPW}}); w.Code != http.StatusSeeOther || refunded() != 1250 {
+		t.Fatalf("full refund = %d, refunded %d", w.Code, refunded())
+	}
+	w := refund(url.Values{"key": {"k4"}, "amount": {"1.00"}})
+	if msg := mustDoc(t, w).Find(`[data-testid="form-error"]`).Text(); w.Code < 400 || w.Code >= 500 || refunded() != 1250 ||
+		!(strings.Contains(msg, "more than is left") || strings.Contains(msg, "cannot be refunded")) {
+		t.Fatalf("third refund = %d %q, refunded %d", w.Code, msg, refunded())
+	}
+}

@@ -1,0 +1,150 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Errors of the accounts domain. Handlers map them to messages.
+var (
+	ErrNotFound      = errors.New("accounts: not found")
+	ErrEmailTaken    = errors.New("accounts: an account with this email exists")
+	ErrBadCredential = errors.New("accounts: wrong email or password")
+	ErrLocked        = errors.New("accounts: account locked after too many failed sign-ins")
+	ErrTokenExpired  = errors.New("accounts: setup link expired")
+	ErrOwnerExists   = errors.New("accounts: an owner already exists")
+	ErrSessionEnded  = errors.New("accounts: session ended")
+	ErrBusy          = errors.New("accounts: too many sign-ins at once")
+	ErrInvalid       = errors.New("accounts: invalid input")
+)
+
+// Role is what an account may do. Owners do everything; cashiers take
+// payments at the counter and see their own sales, but never refund,
+// export or change settings.
+type Role string
+
+// The roles.
+const (
+	Owner   Role = "owner"
+	Cashier Role = "cashier"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == Owner || r == Cashier }
+
+// Account is one person who signs in to the back office.
+type Account struct {
+	ID           string // "acc_" + 26 base32 characters
+	Email        string // lower case, unique
+	Name         string
+	Role         Role
+	PasswordHash string // argon2id in PHC form; never the password
+	// TOTPSecret is the sealed TOTP key; "" when two-step sign-in is off.
+	TOTPSecret   string
+	TOTPLastStep int64    // the last 30 s step whose code was accepted
+	Recovery     []string // SHA-256 of unused recovery codes
+	// FailedSignIns counts failures since the last success; at
+	// MaxFailures the account is locked until LockedUntil.
+	FailedSignIns int
+	LockedUntil   time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Session is a signed-in browser. Its id is only ever in the browser's
+// cookie; the store keeps IDHash.
+type Session struct {
+	IDHash    string // hex SHA-256 of the session id
+	AccountID string
+	Address   string // client address at sign-in
+	Device    string // User-Agent at sign-in, trimmed
+	CreatedAt time.Time
+	SeenAt    time.Time // last request
+	// ReauthAt is when the password was last confirmed in this session
+	// (sign-in counts); refunds need it within ReauthWindow.
+	ReauthAt time.Time
+}
+
+// SetupToken is the first run's one-time link, kept as its hash.
+type SetupToken struct {
+	Hash      string // hex SHA-256 of the token
+	ExpiresAt time.Time
+}
+
+// AuditEntry is one line of the append-only audit log.
+type AuditEntry struct {
+	Seq       int64 // assigned by the store, increasing
+	At        time.Time
+	AccountID string // "" for the system or an unknown person
+	Email     string // who, as known at the time
+	Address   string
+	Device    string
+	Action    string // e.g. "signin", "signin.failed", "refund", "account.create"
+	Target    string // what it was done on, e.g. a payment or account id
+	Before    string // JSON or text of the state before, where it applies
+	After     string
+}
+
+// AuditFilter selects audit entries, newest first.
+type AuditFilter struct {
+	Target string // "" for all
+	Before int64  // only Seq < Before; 0 for the newest
+	Limit  int    // > 0
+}
+
+// Store keeps accounts, sessions, setup tokens and the audit log. Each
+// method is one transaction. payments/sqlite and payments/postgres
+// implement it and pass accountstest.Run.
+type Store interface {
+	// CreateAccount inserts a; ErrEmailTaken if the email is in use.
+	CreateAccount(ctx context.Context, a Account) error
+	// Account and AccountByEmail return one account or ErrNotFound.
+	Account(ctx context.Context, id string) (Account, error)
+	AccountByEmail(ctx context.Context, email string) (Account, error)
+	// Accounts lists every account, oldest first.
+	Accounts(ctx context.Context) ([]Account, error)
+	// UpdateAccount locks the account, lets fn change it and writes it
+	// when fn returns nil. It returns the account as written, or fn's
+	// error with nothing written.
+	UpdateAccount(ctx context.Context, id string, fn func(a *Account) error) (Account, error)
+	// DeleteAccount removes an account and its sessions.
+	DeleteAccount(ctx context.Context, id string) error
+
+	// PutSetupToken replaces any setup token with t.
+	PutSetupToken(ctx context.Context, t SetupToken) error
+	// TakeSetupToken deletes the token with that hash and returns it:
+	// a token can be taken once. ErrNotFound if there is none.
+	TakeSetupToken(ctx context.Context, hash string) (SetupToken, error)
+
+	// CreateSession inserts s.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session with that hash or ErrNotFound.
+	Session(ctx context.Context, idHash string) (Session, error)
+	// TouchSession sets SeenAt (and ReauthAt when not zero).
+	TouchSession(ctx context.Context, idHash string, seen, reauth time.Time) error
+	// DeleteSession removes one session; a missing one is no error.
+	DeleteSession(ctx context.Context, idHash string) error
+	// Sessions lists an account's sessions ("" for all), newest first.
+	Sessions(ctx context.Context, accountID string) ([]Session, error)
+	// DeleteSessions removes every session of an account.
+	DeleteSessions(ctx context.Context, accountID string) error
+
+	// AppendAudit appends e and returns it with its Seq. Entries are never
+	// changed or deleted.
+	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
+	// Audit lists entries matching f, newest first.
+	Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
+
+// NormalizeEmail trims and lower-cases an address and checks its form.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 {
+		return "", ErrInvalid
+	}
+	return s, nil
+}

@@ -1,0 +1,353 @@
+// Package accountstest is the contract every accounts.Store must pass, so
+// the SQLite and PostgreSQL stores behave alike:
+//
+//	func TestAccountStore(t *testing.T) {
+//		accountstest.Run(t, func(t *testing.T) accounts.Store { return newTestDB(t) })
+//	}
+package accountstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/latipay-hpp/hpp/payments/accounts"
+)
+
+// Run runs the contract against stores made by newStore, which must return
+// a new, empty store for every call and clean it up through t.
+func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s accounts.Store)
+	}{
+		{"Account/RoundTrip", testAccountRoundTrip},
+		{"Account/EmailTaken", testEmailTaken},
+		{"Account/NotFound", testNotFound},
+		{"Account/Update", testUpdate},
+		{"Account/UpdateConcurrent", testUpdateConcurrent},
+		{"Account/Delete", testDelete},
+		{"SetupToken/Once", testSetupTokenOnce},
+		{"SetupToken/Concurrent", testSetupTokenConcurrent},
+		{"Session/Lifecycle", testSessions},
+		{"Audit/AppendList", testAudit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
+	}
+}
+
+// base is the suite's fixed instant: millisecond precision in a zone other
+// than UTC (stores return UTC).
+func base() time.Time {
+	return time.Date(2025, 3, 14, 9, 26, 53, 589_000_000, time.FixedZone("NZDT", 13*60*60))
+}
+
+func account(n int, role accounts.Role) accounts.Account {
+	t := base()
+	return accounts.Account{
+		ID: fmt.Sprintf("acc_%026d", n), Email: fmt.Sprintf("person%d@shop.example", n), Name: "王小明 'x' \"y\"",
+		Role: role, PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$a2V5",
+		TOTPSecret: "sealed-secret", TOTPLastStep: 58392011, Recovery: []string{"aa11", "bb22"},
+		FailedSignIns: 3, LockedUntil: t.Add(5 * time.Minute),
+		CreatedAt: t, UpdatedAt: t.Add(time.Second),
+	}
+}
+
+func utc(a accounts.Account) accounts.Account {
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	if !a.LockedUntil.IsZero() {
+		a.LockedUntil = a.LockedUntil.UTC()
+	}
+	return a
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testAccountRoundTrip(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
+	b.TOTPSecret, b.TOTPLastStep, b.Recovery, b.FailedSignIns, b.LockedUntil = "", 0, nil, 0, time.Time{}
+	b.CreatedAt = a.CreatedAt.Add(time.Minute)
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.CreateAccount(ctx, b))
+	for _, want := range []accounts.Account{a, b} {
+		got, err := s.Account(ctx, want.ID)
+		must(t, err)
+		if d := cmp.Diff(utc(want), got); d != "" {
+			t.Errorf("Account(%s) (-want +got):\n%s", want.ID, d)
+		}
+		got, err = s.AccountByEmail(ctx, want.Email)
+		must(t, err)
+		if d := cmp.Diff(utc(want), got); d != "" {
+			t.Errorf("AccountByEmail(%s) (-want +got):\n%s", want.Email, d)
+		}
+	}
+	all, err := s.Accounts(ctx)
+	must(t, err)
+	if d := cmp.Diff([]accounts.Account{utc(a), utc(b)}, all); d != "" {
+		t.Errorf("Accounts (-want +got):\n%s", d)
+	}
+}
+
+func testEmailTaken(t *testing.T, s accounts.Store) {
+	a := account(1, accounts.Owner)
+	must(t, s.CreateAccount(t.Context(), a))
+	b := account(2, accounts.Cashier)
+	b.Email = a.Email
+	if err := s.CreateAccount(t.Context(), b); !errors.Is(err, accounts.ErrEmailTaken) {
+		t.Fatalf("CreateAccount with a taken email = %v, want ErrEmailTaken", err)
+	}
+	if _, err := s.Account(t.Context(), b.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("the refused account exists: %v", err)
+	}
+}
+
+func testNotFound(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	checks := map[string]error{}
+	_, checks["Account"] = s.Account(ctx, "acc_nobody")
+	_, checks["AccountByEmail"] = s.AccountByEmail(ctx, "nobody@shop.example")
+	_, checks["UpdateAccount"] = s.UpdateAccount(ctx, "acc_nobody", func(*accounts.Account) error { return nil })
+	_, checks["Session"] = s.Session(ctx, "nohash")
+	_, checks["TakeSetupToken"] = s.TakeSetupToken(ctx, "nohash")
+	for name, err := range checks {
+		if !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("%s of nothing = %v, want ErrNotFound", name, err)
+		}
+	}
+	as, err := s.Accounts(ctx)
+	if err != nil || len(as) != 0 {
+		t.Errorf("Accounts of an empty store = %v, %v", as, err)
+	}
+}
+
+func testUpdate(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a := account(1, accounts.Owner)
+	must(t, s.CreateAccount(ctx, a))
+	boom := errors.New("boom")
+	if _, err := s.UpdateAccount(ctx, a.ID, func(a *accounts.Account) error {
+		a.Name = "changed"
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("UpdateAccount with a failing fn = %v, want its error", err)
+	}
+	got, err := s.Account(ctx, a.ID)
+	must(t, err)
+	if got.Name != a.Name {
+		t.Fatalf("a failed update wrote: name %q", got.Name)
+	}
+	out, err := s.UpdateAccount(ctx, a.ID, func(x *accounts.Account) error {
+		x.Name, x.Role, x.PasswordHash = "新名字", accounts.Cashier, "$argon2id$other"
+		x.FailedSignIns, x.LockedUntil, x.Recovery, x.TOTPSecret = 0, time.Time{}, nil, ""
+		return nil
+	})
+	must(t, err)
+	got, err = s.Account(ctx, a.ID)
+	must(t, err)
+	if d := cmp.Diff(out, got); d != "" {
+		t.Errorf("UpdateAccount returned what it did not write (-returned +stored):\n%s", d)
+	}
+	if got.Name != "新名字" || got.Role != accounts.Cashier || !got.LockedUntil.IsZero() || got.Recovery != nil || got.TOTPSecret != "" {
+		t.Errorf("update not kept: %+v", got)
+	}
+}
+
+// testUpdateConcurrent: UpdateAccount is a locked read-modify-write, so
+// concurrent failure counts are never lost (the lockout depends on it).
+func testUpdateConcurrent(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a := account(1, accounts.Owner)
+	a.FailedSignIns = 0
+	must(t, s.CreateAccount(ctx, a))
+	const n = 10
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if _, err := s.UpdateAccount(ctx, a.ID, func(a *accounts.Account) error { a.FailedSignIns++; return nil }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.Account(ctx, a.ID)
+	must(t, err)
+	if got.FailedSignIns != n {
+		t.Fatalf("after %d concurrent increments FailedSignIns = %d", n, got.FailedSignIns)
+	}
+}
+
+func testDelete(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.CreateAccount(ctx, b))
+	must(t, s.CreateSession(ctx, session("s1", b.ID, 0)))
+	must(t, s.CreateSession(ctx, session("s2", a.ID, 0)))
+	must(t, s.DeleteAccount(ctx, b.ID))
+	if _, err := s.Account(ctx, b.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("deleted account still there: %v", err)
+	}
+	if _, err := s.Session(ctx, "s1"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("deleted account's session still there: %v", err)
+	}
+	if _, err := s.Session(ctx, "s2"); err != nil {
+		t.Fatalf("another account's session went too: %v", err)
+	}
+}
+
+func testSetupTokenOnce(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	exp := base().Add(24 * time.Hour)
+	must(t, s.PutSetupToken(ctx, accounts.SetupToken{Hash: "old", ExpiresAt: exp}))
+	must(t, s.PutSetupToken(ctx, accounts.SetupToken{Hash: "new", ExpiresAt: exp}))
+	if _, err := s.TakeSetupToken(ctx, "old"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("a replaced token was taken: %v", err)
+	}
+	got, err := s.TakeSetupToken(ctx, "new")
+	must(t, err)
+	if d := cmp.Diff(accounts.SetupToken{Hash: "new", ExpiresAt: exp.UTC()}, got); d != "" {
+		t.Errorf("TakeSetupToken (-want +got):\n%s", d)
+	}
+	if _, err := s.TakeSetupToken(ctx, "new"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("a token was taken twice: %v", err)
+	}
+}
+
+func testSetupTokenConcurrent(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	must(t, s.PutSetupToken(ctx, accounts.SetupToken{Hash: "tok", ExpiresAt: base().Add(time.Hour)}))
+	const n = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range n {
+		wg.Go(func() {
+			_, err := s.TakeSetupToken(ctx, "tok")
+			if err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			} else if !errors.Is(err, accounts.ErrNotFound) {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Fatalf("%d of %d concurrent takes of one token succeeded, want 1", won, n)
+	}
+}
+
+func session(hash, accountID string, minutes int) accounts.Session {
+	t := base().Add(time.Duration(minutes) * time.Minute)
+	return accounts.Session{IDHash: hash, AccountID: accountID, Address: "203.0.113.9", Device: "Mozilla/5.0 (iPhone) 浏览器",
+		CreatedAt: t, SeenAt: t, ReauthAt: t}
+}
+
+func sessUTC(s accounts.Session) accounts.Session {
+	s.CreatedAt, s.SeenAt, s.ReauthAt = s.CreatedAt.UTC(), s.SeenAt.UTC(), s.ReauthAt.UTC()
+	return s
+}
+
+func testSessions(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.CreateAccount(ctx, b))
+	s1, s2, s3 := session("h1", a.ID, 0), session("h2", a.ID, 5), session("h3", b.ID, 1)
+	for _, x := range []accounts.Session{s1, s2, s3} {
+		must(t, s.CreateSession(ctx, x))
+	}
+	got, err := s.Session(ctx, "h1")
+	must(t, err)
+	if d := cmp.Diff(sessUTC(s1), got); d != "" {
+		t.Errorf("Session (-want +got):\n%s", d)
+	}
+	list, err := s.Sessions(ctx, a.ID)
+	must(t, err)
+	if d := cmp.Diff([]accounts.Session{sessUTC(s2), sessUTC(s1)}, list); d != "" {
+		t.Errorf("Sessions(a) newest first (-want +got):\n%s", d)
+	}
+	all, err := s.Sessions(ctx, "")
+	must(t, err)
+	if len(all) != 3 || all[0].IDHash != "h2" || all[1].IDHash != "h3" {
+		t.Errorf("Sessions(all) = %v", all)
+	}
+	seen := base().Add(20 * time.Minute)
+	must(t, s.TouchSession(ctx, "h1", seen, time.Time{}))
+	got, _ = s.Session(ctx, "h1")
+	if !got.SeenAt.Equal(seen) || !got.ReauthAt.Equal(s1.ReauthAt) {
+		t.Errorf("touch without reauth: seen %v reauth %v", got.SeenAt, got.ReauthAt)
+	}
+	must(t, s.TouchSession(ctx, "h1", seen, seen))
+	got, _ = s.Session(ctx, "h1")
+	if !got.ReauthAt.Equal(seen) {
+		t.Errorf("touch with reauth: reauth %v", got.ReauthAt)
+	}
+	must(t, s.DeleteSession(ctx, "h1"))
+	must(t, s.DeleteSession(ctx, "h1")) // a missing one is no error
+	if _, err := s.Session(ctx, "h1"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("deleted session: %v", err)
+	}
+	must(t, s.DeleteSessions(ctx, a.ID))
+	all, _ = s.Sessions(ctx, "")
+	if len(all) != 1 || all[0].IDHash != "h3" {
+		t.Fatalf("after DeleteSessions(a) sessions = %v, want only b's", all)
+	}
+}
+
+func testAudit(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	var want []accounts.AuditEntry
+	for i := range 5 {
+		target := "pay_1"
+		if i%2 == 1 {
+			target = "pay_2"
+		}
+		e := accounts.AuditEntry{At: base().Add(time.Duration(i) * time.Second), AccountID: "acc_1", Email: "o@shop.example",
+			Address: "198.51.100.7", Device: "Firefox", Action: "refund", Target: target,
+			Before: `{"refunded":0}`, After: fmt.Sprintf(`{"refunded":%d,"note":"退款 'x'"}`, i)}
+		got, err := s.AppendAudit(ctx, e)
+		must(t, err)
+		if got.Seq <= 0 || (len(want) > 0 && got.Seq <= want[len(want)-1].Seq) {
+			t.Fatalf("Seq %d does not increase", got.Seq)
+		}
+		e.Seq, e.At = got.Seq, e.At.UTC()
+		want = append(want, e)
+	}
+	all, err := s.Audit(ctx, accounts.AuditFilter{Limit: 10})
+	must(t, err)
+	rev := func(es []accounts.AuditEntry) []accounts.AuditEntry {
+		out := make([]accounts.AuditEntry, 0, len(es))
+		for i := len(es) - 1; i >= 0; i-- {
+			out = append(out, es[i])
+		}
+		return out
+	}
+	if d := cmp.Diff(rev(want), all); d != "" {
+		t.Errorf("Audit newest first (-want +got):\n%s", d)
+	}
+	page, err := s.Audit(ctx, accounts.AuditFilter{Before: want[3].Seq, Limit: 2})
+	must(t, err)
+	if d := cmp.Diff([]accounts.AuditEntry{want[2], want[1]}, page); d != "" {
+		t.Errorf("Audit page before %d (-want +got):\n%s", want[3].Seq, d)
+	}
+	p2, err := s.Audit(ctx, accounts.AuditFilter{Target: "pay_2", Limit: 10})
+	must(t, err)
+	if d := cmp.Diff([]accounts.AuditEntry{want[3], want[1]}, p2); d != "" {
+		t.Errorf("Audit of pay_2 (-want +got):\n%s", d)
+	}
+	_ = context.Background
+}

@@ -1,0 +1,7 @@
+package accounts
+
+// HoldForTest takes one hashing slot until the returned func is called.
+func (h *Hasher) HoldForTest() func() {
+	h.slots <- struct{}{}
+	return h.release
+}

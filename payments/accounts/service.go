@@ -1,0 +1,448 @@
+package accounts
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+)
+
+// The rules of signing in.
+const (
+	MaxFailures     = 5                // failed sign-ins in a row that lock an account
+	LockFor         = 5 * time.Minute  // how long a locked account stays locked
+	SetupTokenTTL   = 24 * time.Hour   // the first run's setup link
+	IdleTimeout     = 30 * time.Minute // a session unused this long ends
+	AbsoluteTimeout = 12 * time.Hour   // a session this old ends however used
+	ReauthWindow    = 10 * time.Minute // refunds need the password confirmed this recently
+	// touchEvery spares a write per request: SeenAt moves at most this
+	// often, so a session may end up to this much after IdleTimeout.
+	touchEvery = time.Minute
+)
+
+// Actor is who does something, for the audit log.
+type Actor struct {
+	AccountID, Email, Address, Device string
+}
+
+// Service holds the rules of accounts over a Store.
+type Service struct {
+	store Store
+	hash  *Hasher
+	now   func() time.Time
+	rand  io.Reader
+}
+
+// NewService returns the accounts service.
+func NewService(st Store, h *Hasher, now func() time.Time, rnd io.Reader) (*Service, error) {
+	if st == nil || h == nil || now == nil || rnd == nil {
+		return nil, errors.New("accounts: NewService: missing dependency")
+	}
+	return &Service{store: st, hash: h, now: now, rand: rnd}, nil
+}
+
+// Store returns the service's store (for listing pages).
+func (s *Service) Store() Store { return s.store }
+
+func (s *Service) random(n int) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return nil, fmt.Errorf("accounts: random: %w", err)
+	}
+	return b, nil
+}
+
+// digest is the hex SHA-256 under which tokens and session ids are kept.
+func digest(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func (s *Service) newID() (string, error) {
+	b, err := s.random(16)
+	if err != nil {
+		return "", err
+	}
+	return "acc_" + idEncoding.EncodeToString(b)[:26], nil
+}
+
+// HasOwner reports whether any owner account exists.
+func (s *Service) HasOwner(ctx context.Context) (bool, error) {
+	as, err := s.store.Accounts(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range as {
+		if a.Role == Owner {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// NewSetupToken makes the first run's one-time token (128 random bits),
+// valid SetupTokenTTL, replacing any earlier one. Only its hash is stored.
+func (s *Service) NewSetupToken(ctx context.Context) (string, error) {
+	if ok, err := s.HasOwner(ctx); err != nil {
+		return "", err
+	} else if ok {
+		return "", ErrOwnerExists
+	}
+	b, err := s.random(16)
+	if err != nil {
+		return "", err
+	}
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	if err := s.store.PutSetupToken(ctx, SetupToken{Hash: digest(tok), ExpiresAt: s.now().Add(SetupTokenTTL)}); err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// CompleteSetup spends the setup token on the first owner. The input is
+// checked before the token is spent, so a typo does not burn the link.
+func (s *Service) CompleteSetup(ctx context.Context, token, email, name, password string, who Actor) (Account, error) {
+	email, err := s.checkNew(email, password)
+	if err != nil {
+		return Account{}, err
+	}
+	t, err := s.store.TakeSetupToken(ctx, digest(token))
+	if err != nil {
+		return Account{}, err
+	}
+	if !s.now().Before(t.ExpiresAt) {
+		return Account{}, ErrTokenExpired
+	}
+	if ok, err := s.HasOwner(ctx); err != nil {
+		return Account{}, err
+	} else if ok {
+		return Account{}, ErrOwnerExists
+	}
+	a, err := s.create(ctx, email, name, password, Owner)
+	if err != nil {
+		return Account{}, err
+	}
+	who.AccountID, who.Email = a.ID, a.Email
+	return a, s.Record(ctx, who, "setup", a.ID, "", string(a.Role))
+}
+
+// CreateAccount adds an account; who is recorded in the audit log.
+func (s *Service) CreateAccount(ctx context.Context, email, name, password string, role Role, who Actor) (Account, error) {
+	email, err := s.checkNew(email, password)
+	if err != nil {
+		return Account{}, err
+	}
+	if !role.Valid() {
+		return Account{}, ErrInvalid
+	}
+	a, err := s.create(ctx, email, name, password, role)
+	if err != nil {
+		return Account{}, err
+	}
+	return a, s.Record(ctx, who, "account.create", a.ID, "", a.Email+" "+string(a.Role))
+}
+
+// EnsureOwner creates an owner with email and password unless an account
+// with that email exists (HPP_ADMIN_EMAIL at start-up, the sandbox's demo
+// owner). It reports whether it created one.
+func (s *Service) EnsureOwner(ctx context.Context, email, password string, who Actor) (bool, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return false, fmt.Errorf("accounts: owner email %q: %w", email, ErrInvalid)
+	}
+	if _, err := s.store.AccountByEmail(ctx, e); err == nil {
+		return false, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	_, err = s.CreateAccount(ctx, e, "", password, Owner, who)
+	return err == nil, err
+}
+
+func (s *Service) checkNew(email, password string) (string, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return "", &InputError{Field: "email"}
+	}
+	if len([]rune(password)) < MinPasswordLength || len(password) > 1024 {
+		return "", &InputError{Field: "password"}
+	}
+	return e, nil
+}
+
+// InputError names the field that is wrong. It matches ErrInvalid.
+type InputError struct{ Field string }
+
+func (e *InputError) Error() string { return "accounts: invalid " + e.Field }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *InputError) Is(target error) bool { return target == ErrInvalid }
+
+func (s *Service) create(ctx context.Context, email, name, password string, role Role) (Account, error) {
+	id, err := s.newID()
+	if err != nil {
+		return Account{}, err
+	}
+	h, err := s.hash.Hash(ctx, password)
+	if err != nil {
+		return Account{}, err
+	}
+	now := s.now().UTC()
+	a := Account{ID: id, Email: email, Name: name, Role: role, PasswordHash: h, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateAccount(ctx, a); err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// ResetPassword gives the account with that email a new random password,
+// unlocks it and ends its sessions (`hpp admin reset-password`).
+func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (string, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return "", ErrInvalid
+	}
+	a, err := s.store.AccountByEmail(ctx, e)
+	if err != nil {
+		return "", err
+	}
+	b, err := s.random(15)
+	if err != nil {
+		return "", err
+	}
+	pw := base64.RawURLEncoding.EncodeToString(b) // 20 characters, 120 bits
+	h, err := s.hash.Hash(ctx, pw)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
+		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, s.now().UTC()
+		return nil
+	}); err != nil {
+		return "", err
+	}
+	if err := s.store.DeleteSessions(ctx, a.ID); err != nil {
+		return "", err
+	}
+	return pw, s.Record(ctx, who, "account.reset_password", a.ID, "", "")
+}
+
+// SignIn checks email and password and opens a session. It returns the
+// session id for the browser's cookie (never stored). Five failures in a
+// row lock the account for LockFor; an unknown email costs the same
+// argon2id hash as a known one.
+func (s *Service) SignIn(ctx context.Context, email, password string, who Actor) (Account, string, error) {
+	e, _ := NormalizeEmail(email)
+	who.Email = e
+	a, err := s.store.AccountByEmail(ctx, e)
+	if errors.Is(err, ErrNotFound) || e == "" {
+		if _, err := s.hash.Verify(ctx, "", password); err != nil {
+			return Account{}, "", err
+		}
+		return Account{}, "", s.fail(ctx, who, "", ErrBadCredential)
+	}
+	if err != nil {
+		return Account{}, "", err
+	}
+	who.AccountID = a.ID
+	now := s.now()
+	if now.Before(a.LockedUntil) {
+		return Account{}, "", s.fail(ctx, who, "locked", ErrLocked)
+	}
+	ok, err := s.hash.Verify(ctx, a.PasswordHash, password)
+	if err != nil {
+		return Account{}, "", err
+	}
+	if !ok {
+		locked := false
+		if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
+			a.FailedSignIns++
+			if a.FailedSignIns >= MaxFailures {
+				a.FailedSignIns, a.LockedUntil, locked = 0, now.Add(LockFor).UTC(), true
+			}
+			return nil
+		}); err != nil {
+			return Account{}, "", err
+		}
+		if locked {
+			return Account{}, "", s.fail(ctx, who, "locked now", ErrLocked)
+		}
+		return Account{}, "", s.fail(ctx, who, "", ErrBadCredential)
+	}
+	if a.FailedSignIns != 0 || !a.LockedUntil.IsZero() {
+		if a, err = s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
+			a.FailedSignIns, a.LockedUntil = 0, time.Time{}
+			return nil
+		}); err != nil {
+			return Account{}, "", err
+		}
+	}
+	id, err := s.openSession(ctx, a, who)
+	if err != nil {
+		return Account{}, "", err
+	}
+	return a, id, s.Record(ctx, who, "signin", a.ID, "", "")
+}
+
+func (s *Service) fail(ctx context.Context, who Actor, why string, out error) error {
+	if err := s.Record(ctx, who, "signin.failed", who.AccountID, "", why); err != nil {
+		return err
+	}
+	return out
+}
+
+// openSession makes a new session id (256 random bits): a new one at
+// every sign-in, so an id planted before sign-in is worth nothing.
+func (s *Service) openSession(ctx context.Context, a Account, who Actor) (string, error) {
+	b, err := s.random(32)
+	if err != nil {
+		return "", err
+	}
+	id := base64.RawURLEncoding.EncodeToString(b)
+	now := s.now().UTC()
+	dev := who.Device
+	if len(dev) > 200 {
+		dev = dev[:200]
+	}
+	return id, s.store.CreateSession(ctx, Session{IDHash: digest(id), AccountID: a.ID, Address: who.Address,
+		Device: dev, CreatedAt: now, SeenAt: now, ReauthAt: now})
+}
+
+// Authenticate returns the session and account of a session id, and
+// notes the use. A session idle for IdleTimeout, older than
+// AbsoluteTimeout, revoked, or of a removed account is ErrSessionEnded.
+func (s *Service) Authenticate(ctx context.Context, sessionID string) (Session, Account, error) {
+	if sessionID == "" {
+		return Session{}, Account{}, ErrSessionEnded
+	}
+	h := digest(sessionID)
+	sess, err := s.store.Session(ctx, h)
+	if errors.Is(err, ErrNotFound) {
+		return Session{}, Account{}, ErrSessionEnded
+	}
+	if err != nil {
+		return Session{}, Account{}, err
+	}
+	now := s.now()
+	if now.Sub(sess.SeenAt) >= IdleTimeout || now.Sub(sess.CreatedAt) >= AbsoluteTimeout {
+		_ = s.store.DeleteSession(ctx, h)
+		return Session{}, Account{}, ErrSessionEnded
+	}
+	a, err := s.store.Account(ctx, sess.AccountID)
+	if errors.Is(err, ErrNotFound) {
+		_ = s.store.DeleteSession(ctx, h)
+		return Session{}, Account{}, ErrSessionEnded
+	}
+	if err != nil {
+		return Session{}, Account{}, err
+	}
+	if now.Sub(sess.SeenAt) >= touchEvery {
+		sess.SeenAt = now.UTC()
+		if err := s.store.TouchSession(ctx, h, sess.SeenAt, time.Time{}); err != nil {
+			return Session{}, Account{}, err
+		}
+	}
+	return sess, a, nil
+}
+
+// SignOut ends the session with that id.
+func (s *Service) SignOut(ctx context.Context, sessionID string, who Actor) error {
+	if err := s.store.DeleteSession(ctx, digest(sessionID)); err != nil {
+		return err
+	}
+	return s.Record(ctx, who, "signout", who.AccountID, "", "")
+}
+
+// Revoke ends another session by its hash (the sessions page).
+func (s *Service) Revoke(ctx context.Context, idHash string, who Actor) error {
+	if err := s.store.DeleteSession(ctx, idHash); err != nil {
+		return err
+	}
+	return s.Record(ctx, who, "session.revoke", idHash[:min(12, len(idHash))], "", "")
+}
+
+// Reauthenticate confirms the password of the session's account again,
+// which refunds need within ReauthWindow. Failures count towards the
+// lock like a failed sign-in.
+func (s *Service) Reauthenticate(ctx context.Context, sessionID, password string, who Actor) error {
+	sess, a, err := s.Authenticate(ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	who.AccountID, who.Email = a.ID, a.Email
+	if s.now().Before(a.LockedUntil) {
+		return s.fail(ctx, who, "locked", ErrLocked)
+	}
+	ok, err := s.hash.Verify(ctx, a.PasswordHash, password)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
+			a.FailedSignIns++
+			if a.FailedSignIns >= MaxFailures {
+				a.FailedSignIns, a.LockedUntil = 0, s.now().Add(LockFor).UTC()
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return s.fail(ctx, who, "reauth", ErrBadCredential)
+	}
+	now := s.now().UTC()
+	return s.store.TouchSession(ctx, sess.IDHash, now, now)
+}
+
+// Fresh reports whether the session confirmed its password within
+// ReauthWindow.
+func (s *Service) Fresh(sess Session) bool {
+	return !sess.ReauthAt.IsZero() && s.now().Sub(sess.ReauthAt) < ReauthWindow
+}
+
+// Record appends one line to the audit log.
+func (s *Service) Record(ctx context.Context, who Actor, action, target, before, after string) error {
+	_, err := s.store.AppendAudit(ctx, AuditEntry{At: s.now().UTC(), AccountID: who.AccountID, Email: who.Email,
+		Address: who.Address, Device: who.Device, Action: action, Target: target, Before: before, After: after})
+	return err
+}
+
+// DemoOwner makes the sandbox's demo owner sign in with password: it
+// creates the account, or gives an existing one that password (unlocked)
+// when it has another. The caller keeps the password stable per database,
+// so the printed sign-in works across restarts; an unchanged account is
+// left as it is (no hash written, no audit row).
+func (s *Service) DemoOwner(ctx context.Context, email, password string, who Actor) error {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return ErrInvalid
+	}
+	a, err := s.store.AccountByEmail(ctx, e)
+	if errors.Is(err, ErrNotFound) {
+		_, err = s.CreateAccount(ctx, e, "Demo owner", password, Owner, who)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if ok, err := s.hash.Verify(ctx, a.PasswordHash, password); err != nil || ok {
+		return err
+	}
+	h, err := s.hash.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
+		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, s.now().UTC()
+		return nil
+	}); err != nil {
+		return err
+	}
+	return s.Record(ctx, who, "account.reset_password", a.ID, "", "demo owner")
+}

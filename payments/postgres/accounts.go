@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/latipay-hpp/hpp/payments/accounts"
+)
+
+// The back office's accounts, sessions, setup token and audit log
+// (accounts.Store). UpdateAccount locks the row (SELECT ... FOR UPDATE),
+// so failure counts from several instances add up; TakeSetupToken is one
+// DELETE ... RETURNING, so a token is taken once across instances.
+
+var _ accounts.Store = (*DB)(nil)
+
+const accountCols = `id, email, name, role, password_hash, totp_secret, totp_last_step, recovery,
+	failed_signins, locked_until, created_at, updated_at`
+
+func accountArgs(a accounts.Account) []any {
+	rec := a.Recovery
+	if rec == nil {
+		rec = []string{}
+	}
+	return []any{a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.TOTPSecret, a.TOTPLastStep,
+		rec, a.FailedSignIns, ts(a.LockedUntil), ts(a.CreatedAt), ts(a.UpdatedAt)}
+}
+
+func scanAccount(s scanner) (accounts.Account, error) {
+	var a accounts.Account
+	var role string
+	err := s.Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.TOTPSecret, &a.TOTPLastStep, &a.Recovery,
+		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+	a.Role = accounts.Role(role)
+	if len(a.Recovery) == 0 {
+		a.Recovery = nil
+	}
+	return a, err
+}
+
+// accWrap is wrap for the accounts store: no rows is accounts.ErrNotFound.
+func accWrap(op string, err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return accounts.ErrNotFound
+	}
+	return wrap(op, err)
+}
+
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// CreateAccount implements accounts.Store.
+func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`, accountArgs(a)...)
+	if isUnique(err) {
+		return accounts.ErrEmailTaken
+	}
+	return accWrap("create account", err)
+}
+
+// Account implements accounts.Store.
+func (db *DB) Account(ctx context.Context, id string) (accounts.Account, error) {
+	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1`, id))
+	return a, accWrap("account", err)
+}
+
+// AccountByEmail implements accounts.Store.
+func (db *DB) AccountByEmail(ctx context.Context, email string) (accounts.Account, error) {
+	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE email = $1`, email))
+	return a, accWrap("account by email", err)
+}
+
+// Accounts implements accounts.Store.
+func (db *DB) Accounts(ctx context.Context) ([]accounts.Account, error) {
+	as, err := queryAll(ctx, db.pool, scanAccount, `SELECT `+accountCols+` FROM accounts ORDER BY created_at, id`)
+	return as, accWrap("accounts", err)
+}
+
+// UpdateAccount implements accounts.Store.
+func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(a *accounts.Account) error) (accounts.Account, error) {
+	var out accounts.Account
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		a, err := scanAccount(tx.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return accWrap("update account", err)
+		}
+		if err := fn(&a); err != nil {
+			return err
+		}
+		a.ID = id
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET email = $2, name = $3, role = $4, password_hash = $5,
+			totp_secret = $6, totp_last_step = $7, recovery = $8, failed_signins = $9, locked_until = $10,
+			created_at = $11, updated_at = $12 WHERE id = $1`, accountArgs(a)...); err != nil {
+			if isUnique(err) {
+				return accounts.ErrEmailTaken
+			}
+			return wrap("update account", err)
+		}
+		out, err = scanAccount(tx.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1`, id))
+		return accWrap("update account", err)
+	})
+	return out, err
+}
+
+// DeleteAccount implements accounts.Store; its sessions go with it.
+func (db *DB) DeleteAccount(ctx context.Context, id string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM accounts WHERE id = $1`, id)
+	return accWrap("delete account", err)
+}
+
+// PutSetupToken implements accounts.Store.
+func (db *DB) PutSetupToken(ctx context.Context, t accounts.SetupToken) error {
+	return accWrap("put setup token", db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM setup_tokens`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO setup_tokens (hash, expires_at) VALUES ($1, $2)`, t.Hash, ts(t.ExpiresAt))
+		return err
+	}))
+}
+
+// TakeSetupToken implements accounts.Store.
+func (db *DB) TakeSetupToken(ctx context.Context, hash string) (accounts.SetupToken, error) {
+	t := accounts.SetupToken{Hash: hash}
+	if err := db.pool.QueryRow(ctx, `DELETE FROM setup_tokens WHERE hash = $1 RETURNING expires_at`, hash).Scan(timeCol{&t.ExpiresAt}); err != nil {
+		return accounts.SetupToken{}, accWrap("take setup token", err)
+	}
+	return t, nil
+}
+
+const sessionCols = `id_hash, account_id, address, device, created_at, seen_at, reauth_at`
+
+func scanSession(s scanner) (accounts.Session, error) {
+	var x accounts.Session
+	err := s.Scan(&x.IDHash, &x.AccountID, &x.Address, &x.Device, timeCol{&x.CreatedAt}, timeCol{&x.SeenAt}, timeCol{&x.ReauthAt})
+	return x, err
+}
+
+// CreateSession implements accounts.Store.
+func (db *DB) CreateSession(ctx context.Context, s accounts.Session) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO admin_sessions (`+sessionCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+		s.IDHash, s.AccountID, s.Address, s.Device, ts(s.CreatedAt), ts(s.SeenAt), ts(s.ReauthAt))
+	return accWrap("create session", err)
+}
+
+// Session implements accounts.Store.
+func (db *DB) Session(ctx context.Context, idHash string) (accounts.Session, error) {
+	s, err := scanSession(db.pool.QueryRow(ctx, `SELECT `+sessionCols+` FROM admin_sessions WHERE id_hash = $1`, idHash))
+	return s, accWrap("session", err)
+}
+
+// TouchSession implements accounts.Store.
+func (db *DB) TouchSession(ctx context.Context, idHash string, seen, reauth time.Time) error {
+	_, err := db.pool.Exec(ctx, `UPDATE admin_sessions SET seen_at = $2, reauth_at = COALESCE($3, reauth_at) WHERE id_hash = $1`,
+		idHash, ts(seen), ts(reauth))
+	return accWrap("touch session", err)
+}
+
+// DeleteSession implements accounts.Store.
+func (db *DB) DeleteSession(ctx context.Context, idHash string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM admin_sessions WHERE id_hash = $1`, idHash)
+	return accWrap("delete session", err)
+}
+
+// Sessions implements accounts.Store.
+func (db *DB) Sessions(ctx context.Context, accountID string) ([]accounts.Session, error) {
+	ss, err := queryAll(ctx, db.pool, scanSession, `SELECT `+sessionCols+` FROM admin_sessions
+		WHERE $1::text = '' OR account_id = $1 ORDER BY created_at DESC, id_hash`, accountID)
+	return ss, accWrap("sessions", err)
+}
+
+// DeleteSessions implements accounts.Store.
+func (db *DB) DeleteSessions(ctx context.Context, accountID string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM admin_sessions WHERE account_id = $1`, accountID)
+	return accWrap("delete sessions", err)
+}
+
+const auditCols = `seq, at, account_id, email, address, device, action, target, before_state, after_state`
+
+func scanAudit(s scanner) (accounts.AuditEntry, error) {
+	var e accounts.AuditEntry
+	err := s.Scan(&e.Seq, timeCol{&e.At}, &e.AccountID, &e.Email, &e.Address, &e.Device, &e.Action, &e.Target, &e.Before, &e.After)
+	return e, err
+}
+
+// AppendAudit implements accounts.Store.
+func (db *DB) AppendAudit(ctx context.Context, e accounts.AuditEntry) (accounts.AuditEntry, error) {
+	err := db.pool.QueryRow(ctx, `INSERT INTO audit_log (at, account_id, email, address, device, action, target,
+		before_state, after_state) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING seq`,
+		ts(e.At), e.AccountID, e.Email, e.Address, e.Device, e.Action, e.Target, e.Before, e.After).Scan(&e.Seq)
+	if err != nil {
+		return accounts.AuditEntry{}, wrap("append audit", err)
+	}
+	e.At = trunc(e.At)
+	return e, nil
+}
+
+// Audit implements accounts.Store.
+func (db *DB) Audit(ctx context.Context, f accounts.AuditFilter) ([]accounts.AuditEntry, error) {
+	if f.Limit <= 0 {
+		return nil, fmt.Errorf("postgres: audit: limit %d", f.Limit)
+	}
+	before := f.Before
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	es, err := queryAll(ctx, db.pool, scanAudit, `SELECT `+auditCols+` FROM audit_log
+		WHERE seq < $1 AND ($2::text = '' OR target = $2) ORDER BY seq DESC LIMIT $3`, before, f.Target, f.Limit)
+	return es, accWrap("audit", err)
+}

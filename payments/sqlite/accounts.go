@@ -1,0 +1,230 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/latipay-hpp/hpp/payments/accounts"
+)
+
+// The back office's accounts, sessions, setup token and audit log
+// (accounts.Store). They are few and written rarely, so they bypass the
+// payment batcher: each write is its own IMMEDIATE transaction on the
+// writer connection, and reads use the read pool.
+
+var _ accounts.Store = (*DB)(nil)
+
+const accountCols = `id, email, name, role, password_hash, totp_secret, totp_last_step, recovery,
+	failed_signins, locked_until, created_at, updated_at`
+
+func accountArgs(a accounts.Account) []any {
+	return []any{a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.TOTPSecret, a.TOTPLastStep,
+		strings.Join(a.Recovery, " "), a.FailedSignIns, nanos(a.LockedUntil), nanos(a.CreatedAt), nanos(a.UpdatedAt)}
+}
+
+func scanAccount(s scanner) (accounts.Account, error) {
+	var a accounts.Account
+	var role, recovery string
+	err := s.Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.TOTPSecret, &a.TOTPLastStep, &recovery,
+		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+	a.Role = accounts.Role(role)
+	if recovery != "" {
+		a.Recovery = strings.Fields(recovery)
+	}
+	return a, err
+}
+
+// accWrap is wrap for the accounts store: no rows is accounts.ErrNotFound.
+func accWrap(op string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return accounts.ErrNotFound
+	}
+	return wrap(op, err)
+}
+
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+// writeTx runs fn in one IMMEDIATE transaction on the writer.
+func (db *DB) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return wrap(op, tx.Commit())
+}
+
+// CreateAccount implements accounts.Store.
+func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
+	if isUnique(err) {
+		return accounts.ErrEmailTaken
+	}
+	return accWrap("create account", err)
+}
+
+// Account implements accounts.Store.
+func (db *DB) Account(ctx context.Context, id string) (accounts.Account, error) {
+	a, err := scanAccount(db.reader.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id))
+	return a, accWrap("account", err)
+}
+
+// AccountByEmail implements accounts.Store.
+func (db *DB) AccountByEmail(ctx context.Context, email string) (accounts.Account, error) {
+	a, err := scanAccount(db.reader.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE email = ?`, email))
+	return a, accWrap("account by email", err)
+}
+
+// Accounts implements accounts.Store.
+func (db *DB) Accounts(ctx context.Context) ([]accounts.Account, error) {
+	as, err := queryAll(ctx, db.reader, scanAccount, `SELECT `+accountCols+` FROM accounts ORDER BY created_at, id`)
+	return as, accWrap("accounts", err)
+}
+
+// UpdateAccount implements accounts.Store.
+func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(a *accounts.Account) error) (accounts.Account, error) {
+	var out accounts.Account
+	err := db.writeTx(ctx, "update account", func(tx *sql.Tx) error {
+		a, err := scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id))
+		if err != nil {
+			return accWrap("update account", err)
+		}
+		if err := fn(&a); err != nil {
+			return err
+		}
+		a.ID = id
+		args := accountArgs(a)
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET email = ?, name = ?, role = ?, password_hash = ?,
+			totp_secret = ?, totp_last_step = ?, recovery = ?, failed_signins = ?, locked_until = ?,
+			created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], id)...); err != nil {
+			if isUnique(err) {
+				return accounts.ErrEmailTaken
+			}
+			return wrap("update account", err)
+		}
+		out, err = scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id))
+		return accWrap("update account", err)
+	})
+	return out, err
+}
+
+// DeleteAccount implements accounts.Store; its sessions go with it.
+func (db *DB) DeleteAccount(ctx context.Context, id string) error {
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+	return accWrap("delete account", err)
+}
+
+// PutSetupToken implements accounts.Store.
+func (db *DB) PutSetupToken(ctx context.Context, t accounts.SetupToken) error {
+	return db.writeTx(ctx, "put setup token", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens`); err != nil {
+			return wrap("put setup token", err)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO setup_tokens (hash, expires_at) VALUES (?, ?)`, t.Hash, nanos(t.ExpiresAt))
+		return wrap("put setup token", err)
+	})
+}
+
+// TakeSetupToken implements accounts.Store.
+func (db *DB) TakeSetupToken(ctx context.Context, hash string) (accounts.SetupToken, error) {
+	t := accounts.SetupToken{Hash: hash}
+	err := db.writer.QueryRowContext(ctx, `DELETE FROM setup_tokens WHERE hash = ? RETURNING expires_at`, hash).Scan(timeCol{&t.ExpiresAt})
+	if err != nil {
+		return accounts.SetupToken{}, accWrap("take setup token", err)
+	}
+	return t, nil
+}
+
+const sessionCols = `id_hash, account_id, address, device, created_at, seen_at, reauth_at`
+
+func scanSession(s scanner) (accounts.Session, error) {
+	var x accounts.Session
+	err := s.Scan(&x.IDHash, &x.AccountID, &x.Address, &x.Device, timeCol{&x.CreatedAt}, timeCol{&x.SeenAt}, timeCol{&x.ReauthAt})
+	return x, err
+}
+
+// CreateSession implements accounts.Store.
+func (db *DB) CreateSession(ctx context.Context, s accounts.Session) error {
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO admin_sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?)`,
+		s.IDHash, s.AccountID, s.Address, s.Device, nanos(s.CreatedAt), nanos(s.SeenAt), nanos(s.ReauthAt))
+	return accWrap("create session", err)
+}
+
+// Session implements accounts.Store.
+func (db *DB) Session(ctx context.Context, idHash string) (accounts.Session, error) {
+	s, err := scanSession(db.reader.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM admin_sessions WHERE id_hash = ?`, idHash))
+	return s, accWrap("session", err)
+}
+
+// TouchSession implements accounts.Store.
+func (db *DB) TouchSession(ctx context.Context, idHash string, seen, reauth time.Time) error {
+	_, err := db.writer.ExecContext(ctx, `UPDATE admin_sessions SET seen_at = ?, reauth_at = COALESCE(?, reauth_at) WHERE id_hash = ?`,
+		nanos(seen), nanos(reauth), idHash)
+	return accWrap("touch session", err)
+}
+
+// DeleteSession implements accounts.Store.
+func (db *DB) DeleteSession(ctx context.Context, idHash string) error {
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM admin_sessions WHERE id_hash = ?`, idHash)
+	return accWrap("delete session", err)
+}
+
+// Sessions implements accounts.Store.
+func (db *DB) Sessions(ctx context.Context, accountID string) ([]accounts.Session, error) {
+	ss, err := queryAll(ctx, db.reader, scanSession, `SELECT `+sessionCols+` FROM admin_sessions
+		WHERE ? = '' OR account_id = ? ORDER BY created_at DESC, id_hash`, accountID, accountID)
+	return ss, accWrap("sessions", err)
+}
+
+// DeleteSessions implements accounts.Store.
+func (db *DB) DeleteSessions(ctx context.Context, accountID string) error {
+	_, err := db.writer.ExecContext(ctx, `DELETE FROM admin_sessions WHERE account_id = ?`, accountID)
+	return accWrap("delete sessions", err)
+}
+
+const auditCols = `seq, at, account_id, email, address, device, action, target, before_state, after_state`
+
+func scanAudit(s scanner) (accounts.AuditEntry, error) {
+	var e accounts.AuditEntry
+	err := s.Scan(&e.Seq, timeCol{&e.At}, &e.AccountID, &e.Email, &e.Address, &e.Device, &e.Action, &e.Target, &e.Before, &e.After)
+	return e, err
+}
+
+// AppendAudit implements accounts.Store.
+func (db *DB) AppendAudit(ctx context.Context, e accounts.AuditEntry) (accounts.AuditEntry, error) {
+	err := db.writer.QueryRowContext(ctx, `INSERT INTO audit_log (at, account_id, email, address, device, action, target,
+		before_state, after_state) VALUES (?,?,?,?,?,?,?,?,?) RETURNING seq`,
+		nanos(e.At), e.AccountID, e.Email, e.Address, e.Device, e.Action, e.Target, e.Before, e.After).Scan(&e.Seq)
+	if err != nil {
+		return accounts.AuditEntry{}, wrap("append audit", err)
+	}
+	e.At = e.At.UTC()
+	return e, nil
+}
+
+// Audit implements accounts.Store.
+func (db *DB) Audit(ctx context.Context, f accounts.AuditFilter) ([]accounts.AuditEntry, error) {
+	if f.Limit <= 0 {
+		return nil, fmt.Errorf("sqlite: audit: limit %d", f.Limit)
+	}
+	before := f.Before
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	es, err := queryAll(ctx, db.reader, scanAudit, `SELECT `+auditCols+` FROM audit_log
+		WHERE seq < ? AND (? = '' OR target = ?) ORDER BY seq DESC LIMIT ?`, before, f.Target, f.Target, f.Limit)
+	return es, accWrap("audit", err)
+}
