@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"regexp"
@@ -205,14 +204,7 @@ func TestCheckoutGzipWeight(t *testing.T) {
 	p := app.createPayment(t, nil)
 	get := func(u, ua string) []byte {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, u, nil)
-		req.Header.Set("User-Agent", ua)
-		resp, err := app.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
+		resp, body := get(t, app.client, u, ua)
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s = %d", u, resp.StatusCode)
 		}

@@ -49,16 +49,6 @@ func browserChromium(t testing.TB) string {
 	return ""
 }
 
-// browserBinary is the app binary TestMain built (or HPP_E2E_BINARY named).
-func browserBinary(t testing.TB) string {
-	t.Helper()
-	bin := os.Getenv("HPP_E2E_BINARY")
-	if bin == "" {
-		t.Fatal("HPP_E2E_BINARY is not set: TestMain builds the binary and sets it")
-	}
-	return bin
-}
-
 // browserApp is one running instance of the binary (started by startApp,
 // which TestMain's build feeds), with the merchant calls the browser tests
 // make around the shopper's page.

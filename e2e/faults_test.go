@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -48,14 +47,7 @@ func neverPaid(t *testing.T, app *secProc, id string, d time.Duration) {
 
 func (p *secProc) page(t *testing.T, path string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, p.URL+path, nil)
-	req.Header.Set("User-Agent", secDesktopUA)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := get(t, p.client, p.URL+path, secDesktopUA)
 	return resp.StatusCode, string(b)
 }
 

@@ -347,14 +347,7 @@ func TestBadCallbackRejected(t *testing.T) {
 	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
 	ref := st.Attempt.Reference
 	good := paymentstest.Notification(ref, "wechat", "paid", "NZD", "12.50")
-	mutate := func(k, v string) url.Values {
-		f := url.Values{}
-		for kk, vv := range good {
-			f[kk] = append([]string(nil), vv...)
-		}
-		f.Set(k, v)
-		return f
-	}
+	mutate := func(k, v string) url.Values { return paymentstest.WithField(good, k, v) }
 	tests := map[string]url.Values{
 		"no signature":    mutate("signature", ""),
 		"other key":       mutate("signature", strings.Repeat("ab", 32)),
