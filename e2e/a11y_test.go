@@ -137,9 +137,7 @@ func TestA11yEveryPageEveryLanguage(t *testing.T) {
 // TestA11yKeyboardAndAnnounce: the methods are reachable with Tab, and the
 // paid status is announced once through the aria-live region.
 func TestA11yKeyboardAndAnnounce(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	app, p, b := browserPaying(t)
 	b.do(t, 15*time.Second, a11yIdentity(a11yDesktop, "zh-CN"), chromedp.Navigate(p.CheckoutURL),
 		chromedp.WaitVisible(testid("method-wechat")))
 	reached := false
@@ -163,9 +161,7 @@ func TestA11yKeyboardAndAnnounce(t *testing.T) {
 // Accept-Language zh-CN completes the flow in Simplified Chinese; WeChat's
 // browser offers only WeChat Pay.
 func TestBrowserZhCNPhoneFlow(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	app, p, b := browserPaying(t)
 	b.do(t, 20*time.Second, a11yIdentity(a11yPhoneUA, "zh-CN,zh"),
 		chromedp.Navigate(p.CheckoutURL),
 		chromedp.WaitVisible(testid("method-alipay")))

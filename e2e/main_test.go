@@ -131,6 +131,13 @@ func noRedirects() *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
+// apiGet is a GET of the merchant API at base+path with key.
+func apiGet(base, key, path string) *http.Request {
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	return req
+}
+
 // get sends GET u with User-Agent ua through c and returns the response
 // with its body read (and closed).
 func get(t testing.TB, c *http.Client, u, ua string) (*http.Response, []byte) {

@@ -287,10 +287,8 @@ func (a *multiApp) pay(t *testing.T) multiPayment {
 
 func (a *multiApp) payment(t *testing.T, id string) multiPayment {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, a.URL+"/api/v1/payments/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+multiAPIKey)
 	var p multiPayment
-	a.do(t, req, http.StatusOK, &p)
+	a.do(t, apiGet(a.URL, multiAPIKey, "/api/v1/payments/"+id), http.StatusOK, &p)
 	return p
 }
 

@@ -81,17 +81,7 @@ type recipe struct {
 // and parses it.
 func recipeRead(t *testing.T) recipe {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, sec, ok := strings.Cut(string(b), "\n"+recipeSection+"\n")
-	if !ok {
-		t.Fatalf("README.md has no %q section", recipeSection)
-	}
-	if i := strings.Index(sec, "\n## "); i >= 0 {
-		sec = sec[:i]
-	}
+	sec := readmeSection(t, "README.md", recipeSection, "\n## ")
 	_, block, ok := strings.Cut(sec, "\n```yaml\n")
 	if !ok {
 		t.Fatalf("README.md %q has no ```yaml block", recipeSection)

@@ -175,6 +175,14 @@ func (a *testApp) mustStartQR(t testing.TB, id string) string {
 	return p.LatipayReference
 }
 
+// mustStartedQR creates the createBody payment and starts a WeChat QR
+// attempt on it, returning the payment and the attempt's reference.
+func (a *testApp) mustStartedQR(t testing.TB) (apiPayment, string) {
+	t.Helper()
+	p := a.mustCreate(t, createBody)
+	return p, a.mustStartQR(t, p.ID)
+}
+
 func TestAPIAuth(t *testing.T) {
 	app := newTestApp(t)
 	for name, auth := range map[string]string{
