@@ -30,6 +30,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/handlers/listen"
 	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/hub"
@@ -78,7 +79,11 @@ func init() {
 		{name: "serve", summary: "serve the payment pages and API (the default; configured by the environment, see README.md)"},
 		{name: "healthcheck", summary: "ask this host's own /healthz on HPP_ADDR's port (the container's HEALTHCHECK)",
 			run: func(ctx context.Context, e env, _ []string) error {
-				return selfcheck.HealthCheck(ctx, e.getenv("HPP_ADDR"))
+				cfg, err := config.Load(e.getenv) // the port, and whether it speaks TLS
+				if err != nil {
+					return err
+				}
+				return selfcheck.HealthCheck(ctx, cfg.Addr, cfg.TLS.Mode != config.TLSOff)
 			}},
 		{name: "selfcheck", args: "URL [baseline.json]", minArgs: 1, maxArgs: 2,
 			summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)",
@@ -181,9 +186,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if m != nil { // the sandbox's callbacks come through app too
 		app = m.Callbacks(handlers.CallbackPath, app)
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+	srv, err := listen.Start(ctx, listenOptions(cfg, log), failpoint.WrapApp(getenv, app, handlers.CallbackPath)) // failpoints: test builds only
 	if err != nil {
-		return fmt.Errorf("HPP_ADDR: %w", err)
+		return err
 	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
@@ -191,13 +196,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go wh.Run(bg)
 	var mln net.Listener
 	if m != nil {
-		if mln, err = metrics.Listen(cfg.MetricsAddr, ln.Addr().String()); err != nil {
-			ln.Close()
+		if mln, err = metrics.Listen(cfg.MetricsAddr, srv.Addr().String()); err != nil {
+			_ = srv.Shutdown(context.Background())
 			return err
 		}
 	}
 	st.startBroker(bg)
-	announce(stdout, cfg, ln.Addr())
+	announce(stdout, cfg, srv.Addr())
 	if m != nil {
 		go func() {
 			if err := m.Serve(bg, mln); err != nil {
@@ -206,7 +211,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}()
 		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
 	}
-	return serve(ctx, ln, failpoint.WrapApp(getenv, app, handlers.CallbackPath), h, log, stopBG) // failpoints: test builds only
+	return serve(ctx, srv, h, stopBG)
+}
+
+// listenOptions are the listeners' and certificate's settings.
+func listenOptions(cfg config.Config, log *slog.Logger) listen.Options {
+	t := cfg.TLS
+	return listen.Options{Mode: listen.Mode(t.Mode), Addr: cfg.Addr, HTTPAddr: t.HTTPAddr, PublicURL: cfg.PublicURL,
+		ACMEEmail: t.ACMEEmail, ACMEDirectory: t.ACMEDirectory, ACMECARoot: t.ACMECARoot, ACMEStorage: t.ACMEStorage,
+		ACMECheck: t.ACMECheck, CertFile: t.CertFile, KeyFile: t.KeyFile, Log: log}
 }
 
 // gateway is Latipay (or, in the sandbox, the simulator through
@@ -487,16 +500,12 @@ func sandbox(cfg config.Config, log *slog.Logger, callback http.HandlerFunc) (*l
 	return sim, &http.Client{Transport: latipaysim.NewTransport(sim)}, nil
 }
 
-// serve answers on ln until ctx ends, then shuts down: background work
-// stops (stopBG), sockets are told "going away" so that pages reconnect
-// elsewhere, and requests in flight finish.
-func serve(ctx context.Context, ln net.Listener, app http.Handler, h *hub.Hub, log *slog.Logger, stopBG func()) error {
-	srv := &http.Server{Handler: app, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+// serve answers through srv until ctx ends, then shuts down: background
+// work stops (stopBG), sockets are told "going away" so that pages
+// reconnect elsewhere, and requests in flight finish.
+func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, stopBG func()) error {
 	select {
-	case err := <-errc:
+	case err := <-srv.Err():
 		return err
 	case <-ctx.Done():
 	}
@@ -507,10 +516,7 @@ func serve(ctx context.Context, ln net.Listener, app http.Handler, h *hub.Hub, l
 	wait, stopWait := context.WithTimeout(shut, 3*time.Second)
 	_ = h.Wait(wait) // let each socket write its close frame before the process ends
 	stopWait()
-	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return srv.Shutdown(shut)
 }
 
 // announce prints where to go, and in sandbox mode how to try it.

@@ -80,6 +80,9 @@ func (c Config) Effective() [][2]string {
 		{"HPP_ADDR", c.Addr},
 		{"HPP_PUBLIC_URL", public},
 		{"HPP_DATABASE", maskDatabase(c.Database)},
+	}
+	out = append(out, c.TLS.effective()...)
+	out = append(out, [][2]string{
 		secret("HPP_API_KEY", c.APIKey),
 		secret("HPP_LINK_SECRET", c.LinkSecret),
 		secret("HPP_SESSION_KEY", c.SessionKey),
@@ -100,7 +103,7 @@ func (c Config) Effective() [][2]string {
 		{"LATIPAY_API_URL", c.LatipayURL},
 		{"LATIPAY_USER_ID", or(c.LatipayUserID, "(none)")},
 		secret("LATIPAY_API_KEY", c.LatipayKey),
-	}
+	}...)
 	if c.Sandbox {
 		out[len(out)-1][1] = "(unset: sandbox)"
 		out = append(out, [2]string{"HPP_SANDBOX_CALLBACK_INTERVAL", c.SandboxCallbacks.String()})

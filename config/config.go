@@ -44,6 +44,7 @@ type Config struct {
 	Latipay
 	SandboxSettings
 	Limits
+	TLS TLS // HPP_TLS and the settings beside it (tls.go); not embedded: its names are its own
 
 	Warnings []string // problems tolerated (secret files others may read); run logs them
 }
@@ -120,6 +121,10 @@ func load(getenv func(string) string) (Config, []error) {
 	var c Config
 	c.Latipay = r.latipay() // first: whether this is the sandbox decides what the others accept
 	c.Server = r.server(c.Sandbox)
+	c.TLS = r.tls(c.PublicURL, c.Database)
+	if c.TLS.Mode != TLSOff && r.str("HPP_ADDR", "") == "" {
+		c.Addr = ":443"
+	}
 	c.Merchant = r.merchant(c.Sandbox)
 	c.Limits = r.limits(c.PublicURL)
 	c.SandboxCallbacks = r.duration("HPP_SANDBOX_CALLBACK_INTERVAL", 30*time.Second, 100*time.Millisecond)

@@ -33,7 +33,9 @@ import (
 const (
 	browserAPIKey     = "e2e-browser-api-key-0123456789abcdef"
 	browserLinkSecret = "e2e-browser-link-secret-0123456789abcdef"
-	browserMaxWeight  = 60 << 10 // the checkout page's HTML, CSS and JS
+	// browserMaxWeight is the budget for the checkout page's HTML, CSS
+	// and JS as transferred, headers included.
+	browserMaxWeight = 30 << 10
 )
 
 // browserChromium finds the browser, or skips the test with how to install
@@ -188,6 +190,7 @@ type browserRecorder struct {
 	open      map[network.RequestID]bool // websockets whose handshake succeeded, not yet closed
 	problems  []string                   // console errors, exceptions, error log entries
 	documents []*network.Response
+	accept    map[network.RequestID]string // the Accept-Encoding each request was sent with
 }
 
 // browserRequest is one request the page made.
@@ -196,6 +199,8 @@ type browserRequest struct {
 	Type     network.ResourceType
 	Status   int64
 	Encoded  float64 // bytes on the wire, headers included
+	Accept   string  // the Accept-Encoding Chromium sent (filled in by checkoutParts)
+	Coding   string  // the response's Content-Encoding
 	Failed   string  // errorText of loadingFailed
 	Canceled bool
 }
@@ -216,9 +221,14 @@ func (r *browserRecorder) listen(ev any) {
 	case *network.EventRequestWillBeSent:
 		q := req(ev.RequestID)
 		q.URL, q.Type = ev.Request.URL, ev.Type
+	case *network.EventRequestWillBeSentExtraInfo:
+		// The headers as sent, with those the network stack adds; they
+		// may come first, and for requests the checks do not follow.
+		r.accept[ev.RequestID] = headerValue(ev.Headers, "Accept-Encoding")
 	case *network.EventResponseReceived:
 		q := req(ev.RequestID)
 		q.Status, q.Type = ev.Response.Status, ev.Type
+		q.Coding = headerValue(ev.Response.Headers, "Content-Encoding")
 		if ev.Type == network.ResourceTypeDocument {
 			r.documents = append(r.documents, ev.Response)
 		}
@@ -325,10 +335,31 @@ func sameOrigin(raw, origin string) bool {
 	return err == nil && u.Scheme == o.Scheme && u.Host == o.Host
 }
 
+// headerValue reads a header from the DevTools protocol's map, whatever
+// the case of its name.
+func headerValue(h network.Headers, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			s, _ := v.(string)
+			return s
+		}
+	}
+	return ""
+}
+
 // checkoutWeight is the bytes on the wire of the checkout page's HTML, CSS
 // and JS, the largest load of each URL counted once (a later load may come
 // from the cache); images, such as the QR, are left out.
 func (r *browserRecorder) checkoutWeight() (wire int64, ok bool) {
+	parts := r.checkoutParts()
+	for _, q := range parts {
+		wire += int64(q.Encoded)
+	}
+	return wire, len(parts) > 0 && parts[0].Type == network.ResourceTypeDocument
+}
+
+// checkoutParts are the requests checkoutWeight counts, the page first.
+func (r *browserRecorder) checkoutParts() []browserRequest {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	seen := map[string]*browserRequest{}
@@ -338,6 +369,7 @@ func (r *browserRecorder) checkoutWeight() (wire int64, ok bool) {
 		if err != nil || q.Status != http.StatusOK {
 			continue
 		}
+		q.Accept = r.accept[id]
 		switch {
 		case q.Type == network.ResourceTypeDocument && strings.HasPrefix(u.Path, "/checkout/"):
 			// one page: the largest document counts.
@@ -350,10 +382,16 @@ func (r *browserRecorder) checkoutWeight() (wire int64, ok bool) {
 			}
 		}
 	}
-	for _, q := range seen {
-		wire += int64(q.Encoded)
+	var out []browserRequest
+	if d := seen["doc"]; d != nil {
+		out = append(out, *d)
 	}
-	return wire, seen["doc"] != nil
+	for k, q := range seen {
+		if k != "doc" {
+			out = append(out, *q)
+		}
+	}
+	return out
 }
 
 // socketCount is how many websockets the page created.
@@ -413,7 +451,7 @@ func browserNew(t *testing.T, app *browserApp) *browserSession {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	rec := &browserRecorder{requests: map[network.RequestID]*browserRequest{},
-		socketNav: map[network.RequestID]int{}, open: map[network.RequestID]bool{}}
+		socketNav: map[network.RequestID]int{}, open: map[network.RequestID]bool{}, accept: map[network.RequestID]string{}}
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.listen))
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	start, stop := context.WithTimeout(context.Background(), 30*time.Second)

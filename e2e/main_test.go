@@ -48,7 +48,7 @@ func testMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	buildDir = dir
 	if os.Getenv("HPP_E2E_BINARY") == "" {
-		bin, err := goBuild("")
+		bin, err := goBuild(".", "")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return 1
@@ -60,23 +60,28 @@ func testMain(m *testing.M) int {
 
 var (
 	buildMu sync.Mutex
-	builds  = map[string]string{} // build tags -> binary; guarded by buildMu
+	builds  = map[string]string{} // package and tags -> binary; guarded by buildMu
 )
 
-// goBuild builds the module's main package with tags (comma-separated,
-// "" for none) into buildDir, statically as the Dockerfile does.
-func goBuild(tags string) (string, error) {
-	bin := filepath.Join(buildDir, "hpp")
-	args := []string{"build", "-o", bin}
-	if tags != "" {
-		bin += "-" + strings.ReplaceAll(tags, ",", "-")
-		args = []string{"build", "-tags", tags, "-o", bin}
+// goBuild builds package pkg of the module ("." for the binary) with
+// tags (comma-separated, "" for none) into buildDir, statically as the
+// Dockerfile does.
+func goBuild(pkg, tags string) (string, error) {
+	name := "hpp"
+	if pkg != "." {
+		name = filepath.Base(pkg)
 	}
-	cmd := exec.Command("go", append(args, ".")...)
+	args := []string{"build"}
+	if tags != "" {
+		name += "-" + strings.ReplaceAll(tags, ",", "-")
+		args = append(args, "-tags", tags)
+	}
+	bin := filepath.Join(buildDir, name)
+	cmd := exec.Command("go", append(args, "-o", bin, pkg)...)
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build -tags %q: %v\n%s", tags, err, out)
+		return "", fmt.Errorf("go build -tags %q %s: %v\n%s", tags, pkg, err, out)
 	}
 	return bin, nil
 }
@@ -92,16 +97,23 @@ func mainBinary(t testing.TB, tags string) string {
 		}
 		return bin
 	}
+	return buildOnce(t, ".", tags)
+}
+
+// buildOnce is goBuild, once per package and tags per test binary.
+func buildOnce(t testing.TB, pkg, tags string) string {
+	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	if bin, ok := builds[tags]; ok {
+	key := pkg + " " + tags
+	if bin, ok := builds[key]; ok {
 		return bin
 	}
-	bin, err := goBuild(tags)
+	bin, err := goBuild(pkg, tags)
 	if err != nil {
 		t.Fatal(err)
 	}
-	builds[tags] = bin
+	builds[key] = bin
 	return bin
 }
 
@@ -167,6 +179,8 @@ type proc struct {
 	env   []string // exactly the environment; nothing is inherited
 	ready string   // URL that answers 200 once the process serves; "" for none
 	group bool     // run in its own process group and signal the whole group
+	// readyVia is the transport for the readiness check (nil: the default).
+	readyVia http.RoundTripper
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -214,7 +228,7 @@ func (p *proc) start() {
 	if p.ready == "" {
 		return
 	}
-	c := &http.Client{Timeout: 10 * time.Second}
+	c := &http.Client{Timeout: 10 * time.Second, Transport: p.readyVia}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		resp, err := c.Get(p.ready)
@@ -313,7 +327,16 @@ type app struct {
 func startApp(t testing.TB, env map[string]string) *app {
 	t.Helper()
 	addr := freeAddr(t)
-	a := &app{URL: "http://" + addr, DB: filepath.Join(t.TempDir(), "hpp.db"), client: noRedirects()}
+	return startAppAt(t, addr, "http://"+addr, nil, env)
+}
+
+// startAppAt is startApp listening on addr with url as its public URL,
+// reached through transport (nil for the default one): the TLS tests
+// serve https with a certificate of their own CA.
+func startAppAt(t testing.TB, addr, url string, transport http.RoundTripper, env map[string]string) *app {
+	t.Helper()
+	a := &app{URL: url, DB: filepath.Join(t.TempDir(), "hpp.db"), client: noRedirects()}
+	a.client.Transport = transport
 	vars := map[string]string{
 		"PATH":                          os.Getenv("PATH"),
 		"HOME":                          os.Getenv("HOME"),
@@ -324,7 +347,7 @@ func startApp(t testing.TB, env map[string]string) *app {
 		"HPP_RECONCILE_INTERVAL":        "500ms",
 	}
 	maps.Copy(vars, env)
-	a.proc = runMain(t, &proc{name: "app", bin: mainBinary(t, ""), env: envList(vars), ready: a.URL + "/healthz"})
+	a.proc = runMain(t, &proc{name: "app", bin: mainBinary(t, ""), env: envList(vars), ready: a.URL + "/healthz", readyVia: transport})
 	t.Cleanup(func() { a.Stop(t) }) // runs before runMain's: a slow stop is an error
 	a.APIKey = a.printed(t, "demo merchant API key: ", env["HPP_API_KEY"])
 	a.DemoLink = a.printed(t, "ready-made checkout link: ", "")

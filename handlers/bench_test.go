@@ -58,6 +58,30 @@ func BenchmarkCheckoutShow(b *testing.B) {
 	benchGet(b, h, env.AppURL+handlers.CheckoutPath(p.ID))
 }
 
+// BenchmarkCheckoutShowGzip is BenchmarkCheckoutShow asked for with a
+// browser's Accept-Encoding: the difference is the cost of gzipping the
+// page per response.
+func BenchmarkCheckoutShowGzip(b *testing.B) {
+	env, h := newBenchApp(b)
+	p := env.MustCreate(b, paymentstest.Input("bench-1"))
+	env.MustStart(b, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	target := env.AppURL + handlers.CheckoutPath(p.ID)
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.Header.Set("User-Agent", desktopUA)
+		r.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK || w.Header().Get("Content-Encoding") != "gzip" {
+			b.Fatalf("GET %s: %d, Content-Encoding %q", target, w.Code, w.Header().Get("Content-Encoding"))
+		}
+		size = w.Body.Len()
+	}
+	b.ReportMetric(float64(size), "body-bytes")
+}
+
 // BenchmarkCheckoutShowChooser renders GET /checkout/:id before a method
 // is chosen (what the load harness's render scenario fetches).
 func BenchmarkCheckoutShowChooser(b *testing.B) {

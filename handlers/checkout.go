@@ -253,10 +253,10 @@ func (s *Server) handleCheckoutCancel(svc interface {
 }
 
 // socketURL is the page's websocket path, base + "/ws?t=<token>", built in
-// one buffer.
+// one buffer, with the token masked for this response (token.go).
 func (s *Server) socketURL(base, id string) string {
 	const q = "/ws?t="
-	b := make([]byte, 0, len(base)+len(q)+64)
+	b := make([]byte, 0, len(base)+len(q)+100)
 	b = append(append(b, base...), q...)
-	return string(s.tokens.appendToken(b, id, s.opts.Now()))
+	return string(s.tokens.appendMaskedToken(b, id, s.opts.Now()))
 }

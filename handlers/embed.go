@@ -1,7 +1,7 @@
 package handlers
 
 import (
-	"net/http"
+	"errors"
 	"net/url"
 	"slices"
 	"strings"
@@ -20,16 +20,16 @@ const EmbedScriptPath = "/embed.js"
 // and merchant pages on any origin may load it.
 func (s *Server) handleEmbedScript() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		b, err := s.assets.File("embed.js")
-		if err != nil {
-			s.respondError(c, err)
+		a, ok := s.assets.Lookup("embed.js")
+		if !ok {
+			s.respondError(c, errors.New("handlers: embed.js is not embedded"))
 			return
 		}
 		s.common.apply(c.Writer.Header())
 		h := c.Writer.Header()
 		h.Set("Cache-Control", "public, max-age=300")
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-		c.Data(http.StatusOK, "text/javascript; charset=utf-8", b)
+		serveAsset(c, a)
 	}
 }
 

@@ -14,7 +14,9 @@ import (
 // button that makes a demo payment.
 func (s *Server) handleHome() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		h := views.Home{Page: s.page(s.localizer(c).T("home.title"), false)}
+		l := s.localizer(c)
+		h := views.Home{Page: s.page(l.T("home.title"), false)}
+		h.Description = l.T("home.description", s.opts.MerchantName)
 		if s.opts.Sandbox != nil {
 			h.DemoURL = s.langPath(c, "/sandbox/demo")
 		}

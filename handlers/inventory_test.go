@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/latipay-hpp/hpp/handlers/selfcheck"
@@ -39,8 +40,9 @@ func TestScriptInventory(t *testing.T) {
 	for _, id := range []string{a.newPayment(t).ID, func() string { p := a.newPayment(t); a.startWeChat(t, p.ID); return p.ID }()} {
 		pages = append(pages, CheckoutPath(id), CheckoutPath(id)+"?choose=1", ReturnPath(id), CheckoutPath(id)+"/panel")
 	}
+	client, codings := encodingClient(&http.Client{Transport: &http.Transport{}}) // as httptest.Server.Client
 	for _, path := range pages {
-		b, problems, err := selfcheck.Observe(context.Background(), http.DefaultClient, a.url+path)
+		b, problems, err := selfcheck.Observe(context.Background(), client, a.url+path)
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
@@ -50,6 +52,13 @@ func TestScriptInventory(t *testing.T) {
 		for _, s := range b.Scripts {
 			seen[s.Src+" "+s.SHA256] = s
 		}
+	}
+	// Read as browsers get them: compressed.
+	if c := codings[pages[1]]; c != "gzip" {
+		t.Errorf("the checkout page came with Content-Encoding %q, want gzip", c)
+	}
+	if c := codings[staticPath(a, "js/checkout.js")]; c != "br" {
+		t.Errorf("checkout.js came with Content-Encoding %q, want br", c)
 	}
 	var got []inventoryEntry
 	for _, s := range seen {
@@ -100,6 +109,29 @@ func TestScriptInventory(t *testing.T) {
 	}
 }
 
+// encodingClient wraps client's transport to note the Content-Encoding
+// of each response by URL path.
+func encodingClient(client *http.Client) (*http.Client, map[string]string) {
+	seen := map[string]string{}
+	var mu sync.Mutex
+	rt := client.Transport
+	c := *client
+	c.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		resp, err := rt.RoundTrip(r)
+		if err == nil {
+			mu.Lock()
+			seen[r.URL.Path] = resp.Header.Get("Content-Encoding")
+			mu.Unlock()
+		}
+		return resp, err
+	})
+	return &c, seen
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // tamperProxy serves the app through a proxy that can strip a header or
 // inject a script tag into HTML, as a compromised CDN or proxy would.
 func tamperProxy(t *testing.T, target string, stripCSP, inject bool) *httptest.Server {
@@ -107,6 +139,7 @@ func tamperProxy(t *testing.T, target string, stripCSP, inject bool) *httptest.S
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, _ := http.NewRequestWithContext(r.Context(), r.Method, target+r.URL.RequestURI(), nil)
 		req.Header = r.Header.Clone()
+		req.Header.Del("Accept-Encoding") // to read and rewrite the page, as a tampering proxy would
 		resp, err := http.DefaultTransport.RoundTrip(req)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)

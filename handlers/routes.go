@@ -8,10 +8,10 @@ import (
 func addRoutes(s *Server, e *gin.Engine) {
 	e.GET("/healthz", s.dataHeaders(), handleHealth())
 	e.GET("/readyz", s.dataHeaders(), handleReady(s.opts.Ready))
-	e.GET("/static/*path", s.staticHeaders(), gin.WrapH(s.assets))
+	e.GET("/static/*path", s.staticHeaders(), s.handleAssetShow())
 	e.GET(EmbedScriptPath, s.handleEmbedScript())
 
-	page := e.Group("", s.pageHeaders(true))
+	page := e.Group("", s.pageHeaders(true), s.compress())
 	page.GET("/", s.handleHome())
 	page.GET("/pay", s.limit(s.limits.pages, byIP), s.handleLinkOpen(s.svc))
 	page.GET("/checkout/:id", s.limit(s.limits.pages, byIP), s.handleCheckoutShow(s.svc))
@@ -19,12 +19,12 @@ func addRoutes(s *Server, e *gin.Engine) {
 	page.POST("/checkout/:id/start", s.handleCheckoutStart(s.svc))
 	page.GET("/checkout/:id/return", s.handleCheckoutReturn(s.svc))
 	page.POST("/checkout/:id/cancel", s.handleCheckoutCancel(s.svc))
-	e.GET("/checkout/:id/back", s.pageHeaders(false), s.handleCheckoutBack(s.svc))
+	e.GET("/checkout/:id/back", s.pageHeaders(false), s.compress(), s.handleCheckoutBack(s.svc))
 
 	live := e.Group("", s.dataHeaders())
-	live.GET("/checkout/:id/status", s.limit(s.limits.statusIP, byIP), s.limit(s.limits.status, byPayment), s.handleStatusShow(s.svc))
+	live.GET("/checkout/:id/status", s.compress(), s.limit(s.limits.statusIP, byIP), s.limit(s.limits.status, byPayment), s.handleStatusShow(s.svc))
 	live.GET("/checkout/:id/qr.png", s.handleQRShow(s.svc))
-	live.POST("/checkout/:id/refresh", s.limit(s.limits.status, byPayment), s.handleQRRefresh(s.svc))
+	live.POST("/checkout/:id/refresh", s.compress(), s.limit(s.limits.status, byPayment), s.handleQRRefresh(s.svc))
 	live.GET(LogoPath, s.handleLogoShow())
 	live.GET(ThemePath, s.handleThemeShow())
 	live.GET("/checkout/:id/ws", s.limit(s.limits.socketOpens, byIP), s.socketCaps(), s.handleSocket(s.svc))
@@ -32,7 +32,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 	e.POST(CallbackPath, s.callbackHeaders(), s.handleNotificationReceive(s.svc))
 	e.POST(CSPReportPath, s.callbackHeaders(), s.limit(s.limits.cspReports, byIP), s.handleCSPReport())
 
-	api := e.Group("/api/v1", s.apiHeaders(), s.limit(s.limits.apiIP, byIP), s.requireAPIKey(), s.limit(s.limits.api, byAPIKey))
+	api := e.Group("/api/v1", s.apiHeaders(), s.compress(), s.limit(s.limits.apiIP, byIP), s.requireAPIKey(), s.limit(s.limits.api, byAPIKey))
 	api.POST("/payments", s.handlePaymentCreate(s.svc))
 	api.GET("/payments/:id", s.handlePaymentShow(s.svc))
 	api.GET("/payments", s.handlePaymentList(s.svc))
@@ -41,7 +41,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 	api.GET("/payments/:id/events", s.handleEventList(s.svc))
 	api.GET("/webhook-deliveries", s.handleDeliveryList(s.svc))
 	api.POST("/webhook-deliveries/:id/redeliver", s.handleDeliveryRedeliver(s.opts.Webhooks))
-	e.GET("/api/v1/openapi.json", s.apiHeaders(), s.handleOpenAPI())
+	e.GET("/api/v1/openapi.json", s.apiHeaders(), s.compress(), s.handleOpenAPI())
 
 	if s.opts.Sandbox != nil {
 		sb := e.Group("/sandbox", s.pageHeaders(false))

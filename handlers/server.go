@@ -82,6 +82,7 @@ type Server struct {
 	// themeVersion cache-busts the theme stylesheet's URL.
 	themeVersion string
 	pageBufs     sync.Pool // *bytes.Buffer for rendering pages (render.go)
+	gzips        gzipPool  // gzip writers for compress (compress.go)
 	common       headers   // what every response but a page carries (headers.go)
 	htmlHeaders  headers   // the content headers of a page (render.go)
 	// langValues holds the Content-Language value of each language.
@@ -135,8 +136,8 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	e.Use(s.requestLog(), gin.CustomRecovery(func(c *gin.Context, _ any) {
 		s.respondError(c, errors.New("handlers: panic"))
 	}))
-	e.NoRoute(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, errNoPage) })
-	e.NoMethod(s.pageHeaders(false), func(c *gin.Context) { s.respondError(c, errMethod) })
+	e.NoRoute(s.pageHeaders(false), s.compress(), func(c *gin.Context) { s.respondError(c, errNoPage) })
+	e.NoMethod(s.pageHeaders(false), s.compress(), func(c *gin.Context) { s.respondError(c, errMethod) })
 	s.engine = e
 	addRoutes(s, e)
 	csrf := http.NewCrossOriginProtection()

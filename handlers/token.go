@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"hash"
@@ -22,7 +23,8 @@ func socketToken(key []byte, paymentID string, now time.Time) string {
 }
 
 // checkSocketToken reports whether tok was issued for paymentID and has
-// not expired.
+// not expired. The MAC may come masked (maskedToken), as pages carry it,
+// or plain.
 func checkSocketToken(key []byte, paymentID, tok string, now time.Time) bool {
 	exp, mac, ok := strings.Cut(tok, ".")
 	if !ok {
@@ -32,11 +34,51 @@ func checkSocketToken(key []byte, paymentID, tok string, now time.Time) bool {
 	if err != nil || now.Unix() >= e {
 		return false
 	}
-	return hmac.Equal([]byte(mac), []byte(tokenMAC(key, paymentID, exp)))
+	got, err := base64.RawURLEncoding.DecodeString(mac)
+	if err != nil {
+		return false
+	}
+	switch len(got) {
+	case sha256.Size:
+	case 2 * sha256.Size: // pad, then MAC XOR pad
+		pad, x := got[:sha256.Size], got[sha256.Size:]
+		for i := range x {
+			x[i] ^= pad[i]
+		}
+		got = x
+	default:
+		return false
+	}
+	t := newTokenSigner(key)
+	return hmac.Equal(got, t.sumMAC(paymentID, []byte(exp)))
 }
 
-func tokenMAC(key []byte, paymentID, exp string) string {
-	return string(newTokenSigner(key).appendMAC(nil, paymentID, []byte(exp)))
+// BREACH. The checkout page is gzipped, and it reflects text of the
+// requester's choosing (every query parameter comes back in its language
+// links). Were the token's MAC the same on every load, an attacker who
+// can make a shopper's browser load the page with chosen parameters and
+// watch the lengths on the wire could find it a character at a time: a
+// guess that repeats the MAC compresses shorter. So the page carries the
+// MAC masked with a fresh random pad per response, as Django and
+// gorilla/csrf do with CSRF tokens: "<expiry>.<base64url(pad | MAC^pad)>".
+// No two responses share the bytes, so no guess can match them. The
+// expiry is no secret and stays readable.
+
+// appendMaskedToken appends the page's token for paymentID: its MAC
+// masked with a fresh random pad.
+func (ts *tokenSigners) appendMaskedToken(dst []byte, paymentID string, now time.Time) []byte {
+	t := ts.pool.Get().(*tokenSigner)
+	defer ts.pool.Put(t)
+	exp := strconv.AppendInt(nil, now.Add(tokenTTL).Unix(), 10)
+	dst = append(append(dst, exp...), '.')
+	var b [2 * sha256.Size]byte
+	pad, x := b[:sha256.Size], b[sha256.Size:]
+	_, _ = rand.Read(pad) // never fails (crypto/rand)
+	mac := t.sumMAC(paymentID, exp)
+	for i := range x {
+		x[i] = mac[i] ^ pad[i]
+	}
+	return base64.RawURLEncoding.AppendEncode(dst, b[:])
 }
 
 // tokenSigner computes socket tokens under one key. It is not safe for
@@ -64,10 +106,16 @@ func (t *tokenSigner) appendToken(dst []byte, paymentID string, now time.Time) [
 
 // appendMAC appends base64url(HMAC(key, "ws|" + paymentID + "|" + exp)).
 func (t *tokenSigner) appendMAC(dst []byte, paymentID string, exp []byte) []byte {
+	return base64.RawURLEncoding.AppendEncode(dst, t.sumMAC(paymentID, exp))
+}
+
+// sumMAC is HMAC(key, "ws|" + paymentID + "|" + exp), valid until the
+// signer's next use.
+func (t *tokenSigner) sumMAC(paymentID string, exp []byte) []byte {
 	t.mac.Reset()
 	t.msg = append(append(append(append(t.msg[:0], "ws|"...), paymentID...), '|'), exp...)
 	t.mac.Write(t.msg)
-	return base64.RawURLEncoding.AppendEncode(dst, t.mac.Sum(t.sum[:0]))
+	return t.mac.Sum(t.sum[:0])
 }
 
 // tokenSigners pools the signers of one key: a page's token from a pooled

@@ -3,6 +3,7 @@ package views
 // Page is what every page's layout needs.
 type Page struct {
 	Title        string
+	Description  string // the meta description, for search results; "" for none
 	MerchantName string
 	Sandbox      bool
 	CSS          string // hashed stylesheet URL

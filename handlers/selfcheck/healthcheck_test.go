@@ -18,7 +18,7 @@ func TestHealthCheck(t *testing.T) {
 	}))
 	defer ok.Close()
 	_, port, _ := net.SplitHostPort(ok.Listener.Addr().String())
-	if err := HealthCheck(context.Background(), ":"+port); err != nil {
+	if err := HealthCheck(context.Background(), ":"+port, false); err != nil {
 		t.Errorf("HealthCheck(up) = %v, want nil", err)
 	}
 
@@ -26,14 +26,14 @@ func TestHealthCheck(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	_, port, _ = net.SplitHostPort(down.Listener.Addr().String())
-	if err := HealthCheck(context.Background(), ":"+port); err == nil {
+	if err := HealthCheck(context.Background(), ":"+port, false); err == nil {
 		t.Error("HealthCheck(503) = nil, want an error")
 	}
 	down.Close()
-	if err := HealthCheck(context.Background(), ":"+port); err == nil {
+	if err := HealthCheck(context.Background(), ":"+port, false); err == nil {
 		t.Error("HealthCheck(closed port) = nil, want an error")
 	}
-	if err := HealthCheck(context.Background(), "no-port"); err == nil {
+	if err := HealthCheck(context.Background(), "no-port", false); err == nil {
 		t.Error("HealthCheck(bad addr) = nil, want an error")
 	}
 }

@@ -8,6 +8,7 @@ package selfcheck
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -21,6 +22,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/andybalholm/brotli"
 	"golang.org/x/net/html"
 )
 
@@ -191,6 +193,9 @@ func fetch(ctx context.Context, client *http.Client, u, accept string) ([]byte, 
 		return nil, nil, fmt.Errorf("selfcheck: %w", err)
 	}
 	req.Header.Set("Accept", accept)
+	// Compressed as a browser gets it: the check reads the bytes a
+	// shopper's browser would decode, Brotli forms included.
+	req.Header.Set("Accept-Encoding", "br, gzip")
 	req.Header.Set("Sec-Fetch-Site", "none")
 	req.Header.Set("User-Agent", "hpp-selfcheck (like Mozilla/5.0)")
 	resp, err := client.Do(req)
@@ -198,7 +203,19 @@ func fetch(ctx context.Context, client *http.Client, u, accept string) ([]byte, 
 		return nil, nil, fmt.Errorf("selfcheck: fetch %s: %w", req.URL.Redacted(), err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	var r io.Reader = resp.Body
+	switch ce := resp.Header.Get("Content-Encoding"); ce {
+	case "":
+	case "gzip":
+		if r, err = gzip.NewReader(resp.Body); err != nil {
+			return nil, nil, fmt.Errorf("selfcheck: read %s: %w", req.URL.Redacted(), err)
+		}
+	case "br":
+		r = brotli.NewReader(resp.Body)
+	default:
+		return nil, nil, fmt.Errorf("selfcheck: %s came with Content-Encoding %q, which was not asked for", req.URL.Redacted(), ce)
+	}
+	body, err := io.ReadAll(io.LimitReader(r, 4<<20))
 	if err != nil {
 		return nil, nil, fmt.Errorf("selfcheck: read %s: %w", req.URL.Redacted(), err)
 	}

@@ -1,0 +1,122 @@
+package config
+
+import (
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// TLS modes (HPP_TLS).
+const (
+	TLSOff   = "off"   // plain HTTP; a proxy in front terminates TLS
+	TLSACME  = "acme"  // a certificate from an ACME CA, obtained and renewed by the app
+	TLSFiles = "files" // the operator's certificate and key files, reloaded when they change
+)
+
+// LetsEncrypt is the default ACME directory.
+const LetsEncrypt = "https://acme-v02.api.letsencrypt.org/directory"
+
+// TLS is how the app serves HTTPS itself. See the README's configuration
+// table; handlers/listen does the work.
+type TLS struct {
+	Mode          string        // HPP_TLS: TLSOff, TLSACME or TLSFiles
+	HTTPAddr      string        // HPP_HTTP_ADDR: plain-HTTP listener (redirect, HTTP-01); "" for none
+	ACMEEmail     string        // HPP_ACME_EMAIL
+	ACMEDirectory string        // HPP_ACME_DIRECTORY
+	ACMECARoot    string        // HPP_ACME_CA_ROOT: PEM file trusted for the directory's own TLS; "" for the system's
+	ACMEStorage   string        // HPP_ACME_STORAGE: where account, keys and certificates live
+	ACMECheck     time.Duration // HPP_ACME_CHECK_INTERVAL: how often renewal is considered
+	CertFile      string        // HPP_TLS_CERT_FILE
+	KeyFile       string        // HPP_TLS_KEY_FILE
+}
+
+// tls reads the HPP_TLS settings. The mode defaults to files when a
+// certificate file is named, to acme when HPP_PUBLIC_URL is https and
+// HPP_ACME_EMAIL is set, and to off otherwise (a proxy terminates TLS).
+func (r *reader) tls(public *url.URL, database string) TLS {
+	t := TLS{
+		ACMEEmail:     r.str("HPP_ACME_EMAIL", ""),
+		ACMEDirectory: r.str("HPP_ACME_DIRECTORY", LetsEncrypt),
+		ACMECARoot:    r.str("HPP_ACME_CA_ROOT", ""),
+		CertFile:      r.str("HPP_TLS_CERT_FILE", ""),
+		KeyFile:       r.str("HPP_TLS_KEY_FILE", ""),
+	}
+	https := public != nil && public.Scheme == "https"
+	def := TLSOff
+	switch {
+	case t.CertFile != "" || t.KeyFile != "":
+		def = TLSFiles
+	case https && t.ACMEEmail != "":
+		def = TLSACME
+	}
+	t.Mode = strings.ToLower(r.str("HPP_TLS", def))
+	switch t.Mode {
+	case TLSOff:
+		return TLS{Mode: TLSOff}
+	case TLSACME, TLSFiles:
+	default:
+		r.bad("HPP_TLS", "must be off, acme or files")
+		return TLS{Mode: TLSOff}
+	}
+	if !https {
+		r.bad("HPP_PUBLIC_URL", "must be an https URL when HPP_TLS is %s (the certificate is for its host name)", t.Mode)
+	}
+	t.HTTPAddr = r.str("HPP_HTTP_ADDR", ":80")
+	if t.HTTPAddr == "off" {
+		t.HTTPAddr = ""
+	} else if _, _, err := splitHostPort(t.HTTPAddr); err != nil {
+		r.bad("HPP_HTTP_ADDR", "must be host:port, :port or off, such as :80")
+	}
+	if t.Mode == TLSFiles {
+		if t.CertFile == "" || t.KeyFile == "" {
+			r.bad("HPP_TLS_CERT_FILE", "and HPP_TLS_KEY_FILE are both required when HPP_TLS is files")
+		}
+		return TLS{Mode: t.Mode, HTTPAddr: t.HTTPAddr, CertFile: t.CertFile, KeyFile: t.KeyFile}
+	}
+	if t.CertFile != "" || t.KeyFile != "" {
+		r.bad("HPP_TLS_CERT_FILE", "is for HPP_TLS=files; with acme the certificate comes from the CA")
+	}
+	if u, err := url.Parse(t.ACMEDirectory); err != nil || u.Scheme != "https" || u.Host == "" {
+		r.bad("HPP_ACME_DIRECTORY", "must be an https URL such as %s", LetsEncrypt)
+	}
+	if t.ACMEEmail != "" && !strings.Contains(t.ACMEEmail, "@") {
+		r.bad("HPP_ACME_EMAIL", "must be an email address")
+	}
+	// Beside the SQLite file, the data volume; in the working directory
+	// with PostgreSQL.
+	storage := "acme"
+	if !strings.Contains(database, "://") {
+		storage = filepath.Join(filepath.Dir(database), "acme")
+	}
+	t.ACMEStorage = r.str("HPP_ACME_STORAGE", storage)
+	t.ACMECheck = r.duration("HPP_ACME_CHECK_INTERVAL", 10*time.Minute, time.Second)
+	return t
+}
+
+// effective lists the TLS settings that apply to the mode, for
+// check-config (none of them is secret: the key is a file path).
+func (t TLS) effective() [][2]string {
+	out := [][2]string{{"HPP_TLS", t.Mode}}
+	if t.Mode == TLSOff {
+		return out
+	}
+	httpAddr := t.HTTPAddr
+	if httpAddr == "" {
+		httpAddr = "off"
+	}
+	out = append(out, [2]string{"HPP_HTTP_ADDR", httpAddr})
+	if t.Mode == TLSFiles {
+		return append(out, [2]string{"HPP_TLS_CERT_FILE", t.CertFile}, [2]string{"HPP_TLS_KEY_FILE", t.KeyFile})
+	}
+	email, root := t.ACMEEmail, t.ACMECARoot
+	if email == "" {
+		email = "(none)"
+	}
+	if root == "" {
+		root = "(system roots)"
+	}
+	return append(out, [2]string{"HPP_ACME_EMAIL", email}, [2]string{"HPP_ACME_DIRECTORY", t.ACMEDirectory},
+		[2]string{"HPP_ACME_CA_ROOT", root}, [2]string{"HPP_ACME_STORAGE", t.ACMEStorage},
+		[2]string{"HPP_ACME_CHECK_INTERVAL", t.ACMECheck.String()})
+}
