@@ -161,13 +161,7 @@ func TestPaymentCacheLateWriterAfterFailedWrite(t *testing.T) {
 	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
 		t.Fatal(err)
 	}
-	held, release := make(chan struct{}), make(chan struct{})
-	db.hooks.returned = func(w payments.Payment) {
-		if w.Version == 2 {
-			close(held)
-			<-release
-		}
-	}
+	held, release := holdVersion2(db)
 	late := make(chan error, 1)
 	go func() {
 		_, err := db.Update(ctx, p.ID, note("version 2", nil))
@@ -327,13 +321,7 @@ func TestAttemptCacheLateWriterAfterFailedWrite(t *testing.T) {
 		return payments.Attempt{Reference: ref, PaymentID: p.ID, Method: payments.MethodWeChat,
 			Status: payments.AttemptPending, CreatedAt: testNow()}
 	}
-	held, release := make(chan struct{}), make(chan struct{})
-	db.hooks.returned = func(w payments.Payment) {
-		if w.Version == 2 {
-			close(held)
-			<-release
-		}
-	}
+	held, release := holdVersion2(db)
 	late := make(chan error, 1)
 	go func() {
 		_, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(attempt("REF-LATE-1")); return nil })
@@ -413,4 +401,17 @@ func TestAttemptCache(t *testing.T) {
 	if id, err := db.AttemptPayment(ctx, a.Reference); err != nil || id != p.ID {
 		t.Errorf("AttemptPayment: %q, %v; want %q", id, err, p.ID)
 	}
+}
+
+// holdVersion2 makes the write that returns version 2 wait, once it has
+// written, until release is closed; held is closed when it gets there.
+func holdVersion2(db *DB) (held, release chan struct{}) {
+	held, release = make(chan struct{}), make(chan struct{})
+	db.hooks.returned = func(w payments.Payment) {
+		if w.Version == 2 {
+			close(held)
+			<-release
+		}
+	}
+	return held, release
 }
