@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -136,7 +137,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer st.Close()
 	var app http.Handler // set below; the sandbox simulator calls back into it in-process
-	sim, latipayHTTP, err := sandbox(cfg, log, func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })
+	if cfg.Sandbox {
+		if err := keepSandboxSecrets(ctx, st, &cfg); err != nil {
+			return err
+		}
+	}
+	sim, latipayHTTP, err := sandbox(cfg, st, log, func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })
 	if err != nil {
 		return err
 	}
@@ -211,7 +217,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}()
 		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
 	}
-	return serve(ctx, srv, h, stopBG)
+	return serve(ctx, srv, h, log, stopBG)
 }
 
 // listenOptions are the listeners' and certificate's settings.
@@ -351,6 +357,24 @@ func printVersion(w io.Writer) error {
 	return err
 }
 
+// keepSandboxSecrets makes the demo API key and link secret that sandbox
+// mode generated on the database's first start the ones of every later
+// start, so the printed key and links keep working. Only generated values
+// are kept (never one that was configured); live mode keeps none.
+func keepSandboxSecrets(ctx context.Context, db store, cfg *config.Config) error {
+	for name, s := range map[string]*config.Secret{"HPP_API_KEY": &cfg.APIKey, "HPP_LINK_SECRET": &cfg.LinkSecret} {
+		if !slices.Contains(cfg.Generated, name) {
+			continue
+		}
+		v, err := db.SandboxSetting(ctx, name, s.Reveal())
+		if err != nil {
+			return err
+		}
+		*s = config.Secret(v)
+	}
+	return nil
+}
+
 // backupCommand is `hpp backup FILE` (a consistent copy of the SQLite
 // database, taken while the server runs) and `hpp restore FILE` (with the
 // server stopped). PostgreSQL has pg_dump.
@@ -409,8 +433,10 @@ func accessLogLevel(sandbox bool) slog.Level {
 // store is what run needs of a storage engine.
 type store interface {
 	payments.Store
+	latipaysim.Journal // the sandbox simulator's ledger
 	Ping(ctx context.Context) error
 	Close() error
+	SandboxSetting(ctx context.Context, name, value string) (string, error)
 }
 
 // storage is the store with what goes with it on its engine: the broker
@@ -428,13 +454,13 @@ func openStorage(ctx context.Context, database string, h *hub.Hub, log *slog.Log
 	if !strings.HasPrefix(database, "postgres://") && !strings.HasPrefix(database, "postgresql://") {
 		db, err := sqlite.Open(ctx, database, time.Now)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("HPP_DATABASE %q (SQLite file): %w", database, err)
 		}
 		return &storage{db, nil, nil}, nil
 	}
 	db, err := postgres.Open(ctx, database, time.Now)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("HPP_DATABASE (PostgreSQL): %w", err)
 	}
 	st := &storage{db, nil, sharedLimits(db, log)}
 	connect, err := pgbroker.Connector(database)
@@ -482,12 +508,14 @@ func sharedLimits(db *postgres.DB, log *slog.Logger) func(handlers.Rate) handler
 
 // sandbox builds the Latipay simulator when no Latipay key is configured,
 // and the HTTP client that reaches it in-process; callback delivers the
-// simulator's callbacks to the app. Outside the sandbox both are nil.
-func sandbox(cfg config.Config, log *slog.Logger, callback http.HandlerFunc) (*latipaysim.Simulator, *http.Client, error) {
+// simulator's callbacks to the app. Outside the sandbox both are nil. The
+// simulator's ledger is kept in the app's database (journal).
+func sandbox(cfg config.Config, journal latipaysim.Journal, log *slog.Logger, callback http.HandlerFunc) (*latipaysim.Simulator, *http.Client, error) {
 	if !cfg.Sandbox {
 		return nil, nil, nil
 	}
 	sim, err := latipaysim.New(latipaysim.Options{
+		Journal:          journal,
 		BaseURL:          cfg.LatipayURL,
 		Merchants:        []latipaysim.Merchant{{UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), Wallets: cfg.WalletCurrencies()}},
 		CallbackInterval: cfg.SandboxCallbacks,
@@ -503,12 +531,13 @@ func sandbox(cfg config.Config, log *slog.Logger, callback http.HandlerFunc) (*l
 // serve answers through srv until ctx ends, then shuts down: background
 // work stops (stopBG), sockets are told "going away" so that pages
 // reconnect elsewhere, and requests in flight finish.
-func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, stopBG func()) error {
+func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, log *slog.Logger, stopBG func()) error {
 	select {
 	case err := <-srv.Err():
 		return err
 	case <-ctx.Done():
 	}
+	log.Info("stopping", "cause", context.Cause(ctx).Error()) // e.g. "terminated signal received"
 	stopBG()
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"net"
@@ -223,6 +224,37 @@ func TestTuneGC(t *testing.T) {
 	}
 }
 
+// TestRunDatabaseErrors: a database that cannot be used stops start-up
+// with an error naming HPP_DATABASE and the path (it said only "unable to
+// open database file (14)"), and another program's SQLite file is refused
+// instead of receiving our tables.
+func TestRunDatabaseErrors(t *testing.T) {
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "crm.db")
+	other, err := sql.Open("sqlite", foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Exec("CREATE TABLE contacts (id INTEGER PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	for path, want := range map[string]string{
+		filepath.Join(dir, "missing", "hpp.db"): "no such file or directory",
+		foreign:                                 "another program's tables (contacts)",
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		err := run(ctx, []string{"hpp"}, fakeEnv(map[string]string{
+			"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": path,
+		}), io.Discard, io.Discard)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "HPP_DATABASE") || !strings.Contains(err.Error(), path) ||
+			!strings.Contains(err.Error(), want) {
+			t.Errorf("run with HPP_DATABASE=%s = %v, want an error naming HPP_DATABASE, the path and %q", path, err, want)
+		}
+	}
+}
+
 // TestRunMetricsAddrInUse: a metrics address another process holds is a
 // start-up error naming HPP_METRICS_ADDR, and so is the public address.
 func TestRunMetricsAddrInUse(t *testing.T) {
@@ -332,10 +364,10 @@ func TestRunBackupRestore(t *testing.T) {
 // every secret masked, lists every problem at once and fails when live
 // start-up would refuse; a sound configuration passes.
 func TestRunCheckConfig(t *testing.T) {
-	strong := "CANARY-" + strings.Repeat("c", 32)
-	live := map[string]string{"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": strong,
-		"LATIPAY_API_KEY": strong, "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
-		"HPP_DATABASE": "postgres://hpp:CANARY-PASSWORD@db:5432/hpp?sslmode=disable", "HPP_WEBHOOK_SECRET": strong}
+	live := map[string]string{"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": "CANARY-api-3f9c1e7a5b2d8064f1a9c3e7",
+		"HPP_SESSION_KEY": "CANARY-session-8d2b6f0a4c9e1357bd", "LATIPAY_API_KEY": "CANARY-latipay-7e3a91c5d2f8",
+		"LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
+		"HPP_DATABASE": "postgres://hpp:CANARY-PASSWORD@db:5432/hpp?sslmode=disable", "HPP_WEBHOOK_SECRET": "CANARY-webhook-5c0e8a2f7d1b9e4a6c"}
 	check := func(env map[string]string) (string, error) {
 		var out strings.Builder
 		err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -336,20 +337,79 @@ func (r *reader) live(c *Config) {
 	if len(c.Wallets) == 0 {
 		r.bad("LATIPAY_WALLET_NZD", "at least one of LATIPAY_WALLET_NZD, LATIPAY_WALLET_AUD or LATIPAY_WALLET_CNY is required")
 	}
-	if weak[c.LatipayKey.Reveal()] {
+	if lu, err := url.Parse(c.LatipayURL); err == nil && lu.Scheme == "https" && !latipayHost(lu.Hostname()) {
+		r.warnings = append(r.warnings, fmt.Sprintf("LATIPAY_API_URL: %s is not a Latipay host (*.latipay.net); payments and refunds will be sent there, signed with LATIPAY_API_KEY", lu.Hostname()))
+	}
+	switch k := c.LatipayKey.Reveal(); {
+	case weak[k]:
 		r.bad("LATIPAY_API_KEY", "is an example value from the documentation")
+	case len(k) < 8 || guessBits(k) < 20:
+		r.bad("LATIPAY_API_KEY", "is too short or too regular to be a Latipay API key (copy it from the merchant portal)")
+	case len(k) < 16:
+		// Latipay does not publish its keys' length; a short one is
+		// suspicious but may be real, so it warns instead of refusing.
+		r.warnings = append(r.warnings, "LATIPAY_API_KEY: shorter than 16 characters; check that it was copied whole from the merchant portal")
 	}
 	strong := func(name string, s Secret, required bool) {
 		switch {
 		case s == "" && required:
 			r.bad(name, "is required when taking real payments (at least 32 random characters)")
-		case s != "" && (len(s) < 32 || weak[s.Reveal()]):
-			r.bad(name, "must be at least 32 random characters")
+		case s != "" && (len(s) < 32 || weak[s.Reveal()] || guessBits(s.Reveal()) < 64):
+			r.bad(name, "must be at least 32 random characters (this one is short or too regular: use openssl rand -hex 32)")
 		}
 	}
 	strong("HPP_API_KEY", c.APIKey, true)
 	strong("HPP_SESSION_KEY", c.SessionKey, true)
 	strong("HPP_LINK_SECRET", c.LinkSecret, false)
+	type named struct {
+		name string
+		s    Secret
+	}
+	keys := []named{{"LATIPAY_API_KEY", c.LatipayKey}, {"HPP_API_KEY", c.APIKey}, {"HPP_SESSION_KEY", c.SessionKey}, {"HPP_LINK_SECRET", c.LinkSecret}}
+	for _, w := range c.WebhookSecrets {
+		keys = append(keys, named{"HPP_WEBHOOK_SECRET", w})
+	}
+	for i, a := range keys {
+		for _, b := range keys[i+1:] {
+			if a.s != "" && a.s == b.s {
+				r.bad(b.name, "has the same value as %s: each key needs its own value", a.name)
+			}
+		}
+	}
+}
+
+// latipayHost reports whether host is Latipay's.
+func latipayHost(host string) bool {
+	return host == "latipay.net" || strings.HasSuffix(host, ".latipay.net") || isLocal(host)
+}
+
+// guessBits estimates the entropy of a key in bits as its length times
+// the Shannon entropy of its characters, less what repeating a shorter
+// block saves: "aaaa..." is 0, 32 random hex digits at least about 90, a
+// 32-character repetition of "abcd" 8. It judges how a key was made, not
+// how it could be guessed, so it only refuses the obviously weak.
+func guessBits(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	for p := 1; p <= len(s)/2; p++ { // a repeated block carries only the block's bits
+		if len(s)%p == 0 && strings.Repeat(s[:p], len(s)/p) == s {
+			s = s[:p]
+			break
+		}
+	}
+	counts := map[rune]int{}
+	n := 0
+	for _, r := range s {
+		counts[r]++
+		n++
+	}
+	h := 0.0
+	for _, c := range counts {
+		p := float64(c) / float64(n)
+		h -= p * math.Log2(p)
+	}
+	return h * float64(n)
 }
 
 // Database returns HPP_DATABASE, or the content of HPP_DATABASE_FILE (a
@@ -525,7 +585,7 @@ func parseAccent(v string, bad func(string, string, ...any)) string {
 func parseWebhook(raw string, secrets Secret, sandbox bool, bad func(string, string, ...any)) (string, []Secret) {
 	var out []Secret
 	for _, s := range splitList(secrets.Reveal()) {
-		if !sandbox && (len(s) < 32 || weak[s]) {
+		if !sandbox && (len(s) < 32 || weak[s] || guessBits(s) < 64) {
 			bad("HPP_WEBHOOK_SECRET", "each secret must be at least 32 random characters")
 		}
 		out = append(out, Secret(s))

@@ -10,9 +10,9 @@ import (
 
 // liveEnv is a complete live configuration with over's changes.
 func liveEnv(over map[string]string) func(string) string {
-	strong := strings.Repeat("k", 32)
+	strong := "3f9c1e7a5b2d8064f1a9c3e7d5b1f093"
 	base := map[string]string{
-		"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": strong,
+		"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd0e4a8c2f6b1d93",
 		"LATIPAY_API_KEY": "CANARY-LATIPAY-" + strong, "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
 	}
 	return func(k string) string {
@@ -42,7 +42,7 @@ func writeSecret(t *testing.T, path, content string, mode os.FileMode) string {
 // others may write are refused in live and sandbox mode alike. No message
 // carries the secret.
 func TestSecretFilePermissions(t *testing.T) {
-	strong := strings.Repeat("k", 32)
+	strong := "3f9c1e7a5b2d8064f1a9c3e7d5b1f093"
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		setting string
@@ -104,7 +104,7 @@ func TestSecretFilePermissions(t *testing.T) {
 // that it is read, while a symlink out of the mount directory, a dangling
 // link and a directory are refused with the setting and path named.
 func TestSecretFileSymlinks(t *testing.T) {
-	strong := strings.Repeat("s", 32)
+	strong := "5c0e8a2f7d1b9e4a6c3f0d8b2e7a1c95"
 	mount := filepath.Join(t.TempDir(), "secrets")
 	stamp := filepath.Join(mount, "..2025_01_01_00_00_00.1")
 	if err := os.MkdirAll(stamp, 0o755); err != nil {

@@ -7,7 +7,7 @@ import (
 )
 
 func TestParseWebhook(t *testing.T) {
-	long := strings.Repeat("a", 32)
+	long := "5c0e8a2f7d1b9e4a6c3f0d8b2e7a1c95"
 	tests := []struct {
 		url, secrets string
 		sandbox      bool

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -54,14 +53,8 @@ func (s *Server) handlePaymentCreate(svc interface {
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req createRequest
-		dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			s.respondError(c, &payments.ValidationError{Problems: []string{"the body must be a JSON object with the documented fields (" + jsonProblem(err) + ")"}})
-			return
-		}
-		if err := dec.Decode(&struct{}{}); err != io.EOF {
-			s.respondError(c, &payments.ValidationError{Problems: []string{"the body must be one JSON object with nothing after it"}})
+		if err := decodeAPIBody(c, &req); err != nil {
+			s.respondError(c, err)
 			return
 		}
 		var amount string

@@ -95,10 +95,8 @@ func (s *Server) handleRefundCreate(svc interface {
 	return func(c *gin.Context) {
 		var req refundRequest
 		var amount string
-		dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			s.respondError(c, &payments.ValidationError{Problems: []string{"the body must be a JSON object with the documented fields (" + jsonProblem(err) + ")"}})
+		if err := decodeAPIBody(c, &req); err != nil {
+			s.respondError(c, err)
 			return
 		}
 		if len(req.Amount) > 0 && (req.Amount[0] != '"' || json.Unmarshal(req.Amount, &amount) != nil) {

@@ -1,8 +1,15 @@
 package handlers
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -51,3 +58,110 @@ func paymentJSON(p payments.Payment, checkoutURL string) paymentResponse {
 }
 
 func asErr[T any](err error, target *T) bool { return errors.As(err, target) }
+
+// decodeAPIBody reads one JSON object of at most maxAPIBody bytes from the
+// request into v. It refuses, with a message for the merchant, anything
+// but a single object: another JSON value ("[]", a string), a key given
+// twice (encoding/json would keep the last, so "amount":"1.00" followed by
+// "amount":"99.00" would charge 99.00), an unknown field, or anything
+// after the object.
+func decodeAPIBody(c *gin.Context, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
+	if err != nil {
+		return &payments.ValidationError{Problems: []string{"the body could not be read (at most 64 KiB of JSON)"}}
+	}
+	if problem := jsonObjectProblem(body); problem != "" {
+		return &payments.ValidationError{Problems: []string{problem}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &payments.ValidationError{Problems: []string{"the body must be a JSON object with the documented fields (" + jsonProblem(err) + ")"}}
+	}
+	return nil
+}
+
+// jsonObjectProblem describes what keeps body from being exactly one JSON
+// object whose keys, at every level, appear once; "" when nothing does.
+func jsonObjectProblem(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		if err == io.EOF {
+			return "the body is empty: send a JSON object"
+		}
+		return "the body is not valid JSON"
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return "the body must be a JSON object ({...}), not " + jsonKind(tok)
+	}
+	if p := jsonObjectKeys(dec); p != "" {
+		return p
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return "the body must be one JSON object with nothing after it"
+	}
+	return ""
+}
+
+// jsonObjectKeys reads the rest of an object whose '{' was just read,
+// and of every object inside it, and reports a repeated key.
+func jsonObjectKeys(dec *json.Decoder) string {
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "the body is not valid JSON"
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return fmt.Sprintf("the field %q appears more than once", k)
+		}
+		seen[k] = true
+		if p := jsonSkipValue(dec); p != "" {
+			return p
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing '}'
+		return "the body is not valid JSON"
+	}
+	return ""
+}
+
+// jsonSkipValue reads one value, checking the keys of objects inside it.
+func jsonSkipValue(dec *json.Decoder) string {
+	tok, err := dec.Token()
+	if err != nil {
+		return "the body is not valid JSON"
+	}
+	switch tok {
+	case json.Delim('{'):
+		return jsonObjectKeys(dec)
+	case json.Delim('['):
+		for dec.More() {
+			if p := jsonSkipValue(dec); p != "" {
+				return p
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return "the body is not valid JSON"
+		}
+	}
+	return ""
+}
+
+// jsonKind names the JSON value tok starts, for messages.
+func jsonKind(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		return "an array"
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "true or false"
+	}
+	return "null"
+}

@@ -191,9 +191,15 @@ func TestCompressionLeftOut(t *testing.T) {
 		t.Errorf("status JSON (%d bytes, never compressed): Vary %q", w.Body.Len(), w.Header().Values("Vary"))
 	}
 	q := a.newPayment(t)
+	// HEAD is answered as GET without a body (issue 13): the same status
+	// and headers, Content-Encoding included.
 	for _, path := range []string{staticPath(a, "css/app.css"), "/", EmbedScriptPath} {
-		w := a.do(gz(httptest.NewRequest(http.MethodHead, path, nil)))
-		plain("HEAD "+path, w, http.StatusMethodNotAllowed)
+		get := a.do(gz(httptest.NewRequest(http.MethodGet, path, nil)))
+		head := a.do(gz(httptest.NewRequest(http.MethodHead, path, nil)))
+		if head.Code != get.Code || head.Body.Len() != 0 || head.Header().Get("Content-Encoding") != get.Header().Get("Content-Encoding") {
+			t.Errorf("HEAD %s: %d, %d body bytes, Content-Encoding %q; GET: %d, %q", path, head.Code, head.Body.Len(),
+				head.Header().Get("Content-Encoding"), get.Code, get.Header().Get("Content-Encoding"))
+		}
 	}
 
 	// The websocket handshake asks for gzip and still upgrades.

@@ -11,11 +11,15 @@ func handleHealth() gin.HandlerFunc {
 	return func(c *gin.Context) { c.String(http.StatusOK, "ok") }
 }
 
-// handleReady serves GET /readyz: the database answers.
-func handleReady(ready func(*http.Request) error) gin.HandlerFunc {
+// handleReady serves GET /readyz: the database can be read and written.
+// The reason it cannot (for a damaged file: restore the latest backup)
+// goes to the log, not to the prober.
+func (s *Server) handleReady() gin.HandlerFunc {
+	ready := s.opts.Ready
 	return func(c *gin.Context) {
 		if ready != nil {
 			if err := ready(c.Request); err != nil {
+				s.log.Error("not ready", "err", err)
 				c.String(http.StatusServiceUnavailable, "not ready")
 				return
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -26,7 +27,7 @@ type Rate struct {
 type Limits struct {
 	Off               bool
 	Pages             Rate // page loads and the signed link, per client address
-	Status            Rate // status polling, per payment
+	Status            Rate // status polling, per payment and client address
 	StatusPerIP       Rate // status polling, per client address
 	API               Rate // merchant API, per key
 	APIPerIP          Rate // merchant API, per client address
@@ -34,7 +35,7 @@ type Limits struct {
 	BadCallbacks      Rate // callbacks with a bad signature, per client address
 	CSPReports        Rate // CSP violation reports, per client address
 	SocketsPerIP      int  // open sockets per client address
-	SocketsPerPayment int  // open sockets per payment
+	SocketsPerPayment int  // open sockets per payment and client address (ten times that per payment)
 	// NewLimiter builds the limiter for one rate; nil means an in-memory
 	// token bucket. A shared store (PostgreSQL) can stand in here so that
 	// several instances share one budget.
@@ -64,20 +65,31 @@ type Limiter interface {
 	Allow(key string, now time.Time) (ok bool, retryAfter time.Duration)
 }
 
+// maxBuckets bounds the keys one memoryLimiter remembers. Each costs about
+// 100 bytes, so a limiter holds at most a few MB however many addresses
+// call; 65,536 is over a thousand distinct clients a second for a minute.
+const maxBuckets = 1 << 16
+
 // memoryLimiter is a token bucket per key, kept in memory. Full buckets
-// are forgotten from time to time so the map stays small.
+// are forgotten from time to time so the map stays small, and at most
+// max keys are kept: when a new key finds the map full, refilled buckets
+// go first and then arbitrary ones (a forgotten key starts again with a
+// full bucket, which is what a client with a fresh address gets anyway).
+// Go maps do not shrink, so the map is rebuilt when it has emptied.
 type memoryLimiter struct {
 	rate  float64 // tokens per second
 	burst float64
+	max   int // most keys kept; > 0
 
 	mu      sync.Mutex
-	buckets map[string]*bucket // guarded by mu
-	swept   time.Time          // guarded by mu
+	buckets map[string]bucket // guarded by mu; at most max entries
+	peak    int               // guarded by mu; most entries since the map was made
+	swept   time.Time         // guarded by mu
 }
 
 type bucket struct {
 	tokens float64
-	at     time.Time
+	at     int64 // Unix nanoseconds of the last refill
 }
 
 // NewMemoryLimiter returns an in-memory token-bucket Limiter for r.
@@ -86,7 +98,8 @@ func NewMemoryLimiter(r Rate) Limiter {
 	if burst <= 0 {
 		burst = r.Limit
 	}
-	return &memoryLimiter{rate: float64(r.Limit) / r.Per.Seconds(), burst: float64(burst), buckets: map[string]*bucket{}}
+	return &memoryLimiter{rate: float64(r.Limit) / r.Per.Seconds(), burst: float64(burst), max: maxBuckets,
+		buckets: map[string]bucket{}}
 }
 
 // Allow takes one token from key's bucket.
@@ -94,21 +107,28 @@ func (l *memoryLimiter) Allow(key string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
-	b := l.buckets[key]
-	if b == nil {
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
+	t := now.UnixNano()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) >= l.max {
+			l.shed(t)
+		}
+		b = bucket{tokens: l.burst, at: t}
 	}
-	if d := now.Sub(b.at).Seconds(); d > 0 {
+	if d := float64(t-b.at) / 1e9; d > 0 {
 		b.tokens = math.Min(l.burst, b.tokens+d*l.rate)
-		b.at = now
+		b.at = t
 	}
-	if b.tokens >= 1 {
+	allowed := b.tokens >= 1
+	if allowed {
 		b.tokens--
+	}
+	l.buckets[key] = b
+	l.peak = max(l.peak, len(l.buckets))
+	if allowed {
 		return true, 0
 	}
-	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	return false, wait
+	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
 // sweep drops buckets that have refilled, at most once a minute. Expects
@@ -118,11 +138,44 @@ func (l *memoryLimiter) sweep(now time.Time) {
 		return
 	}
 	l.swept = now
+	l.dropFull(now.UnixNano())
+	l.compact()
+}
+
+// shed makes room for a new key in a full map: refilled buckets first,
+// then arbitrary ones (map order), down to three quarters of max. Expects
+// l.mu held.
+func (l *memoryLimiter) shed(t int64) {
+	l.dropFull(t)
+	for k := range l.buckets {
+		if len(l.buckets) <= l.max*3/4 {
+			break
+		}
+		delete(l.buckets, k)
+	}
+	l.compact()
+}
+
+// dropFull forgets the buckets that have refilled. Expects l.mu held.
+func (l *memoryLimiter) dropFull(t int64) {
 	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
+		if b.tokens+float64(t-b.at)/1e9*l.rate >= l.burst {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+// compact rebuilds the map once it holds under half its peak, so the
+// memory of a past flood is given back. Expects l.mu held.
+func (l *memoryLimiter) compact() {
+	if len(l.buckets) >= l.peak/2 {
+		return
+	}
+	m := make(map[string]bucket, len(l.buckets))
+	for k, b := range l.buckets {
+		m[k] = b
+	}
+	l.buckets, l.peak = m, len(m)
 }
 
 // limits holds the server's limiters, built once by newLimits.
@@ -172,8 +225,28 @@ func newLimits(l Limits, now func() time.Time) *limits {
 // keyFunc names the budget a request draws from.
 type keyFunc func(c *gin.Context) string
 
-func byIP(c *gin.Context) string      { return "ip:" + c.ClientIP() }
+// byIP keys on the client's address; IPv6 clients on their /64, the
+// smallest block a site is usually given, so one host cannot take a
+// fresh budget from each of its 2^64 addresses.
+func byIP(c *gin.Context) string { return "ip:" + clientBlock(c.ClientIP()) }
+
+// clientBlock is ip itself for IPv4 and the /64 holding it for IPv6.
+func clientBlock(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return ip
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
 func byPayment(c *gin.Context) string { return "payment:" + c.Param("id") }
+
+// byPaymentClient keys on the payment and the client's address together,
+// so whoever else holds a checkout URL cannot spend the shopper's budget.
+func byPaymentClient(c *gin.Context) string {
+	return "payment:" + c.Param("id") + "|" + clientBlock(c.ClientIP())
+}
 
 // byAPIKey keys on a hash of the bearer key, so the limiter never holds a
 // secret.
@@ -220,7 +293,12 @@ func (s *Server) allowBadCallback(c *gin.Context) bool {
 }
 
 // socketCaps refuses a socket handshake, before the upgrade, when the
-// client address or the payment already has its maximum of open sockets.
+// client address, the payment from that address, or the payment as a whole
+// already has its maximum of open sockets. Counting per payment and
+// client means a third party holding the checkout URL cannot take the
+// shopper's sockets; the payment's total (ten times the per-client cap)
+// only bounds fan-out. A refused page falls back to polling, which is
+// also budgeted per payment and client.
 // The handler serves the socket inside c.Next, so the slot is held for
 // the socket's life.
 func (s *Server) socketCaps() gin.HandlerFunc {
@@ -234,11 +312,17 @@ func (s *Server) socketCaps() gin.HandlerFunc {
 			return
 		}
 		defer s.limits.open.release(ip)
-		if !s.limits.open.acquire(pay, s.limits.socketsPerPayment) {
+		if !s.limits.open.acquire(pay, 10*s.limits.socketsPerPayment) {
 			s.tooMany(c, 5*time.Second)
 			return
 		}
 		defer s.limits.open.release(pay)
+		payClient := byPaymentClient(c)
+		if !s.limits.open.acquire(payClient, s.limits.socketsPerPayment) {
+			s.tooMany(c, 5*time.Second)
+			return
+		}
+		defer s.limits.open.release(payClient)
 		c.Next()
 	}
 }

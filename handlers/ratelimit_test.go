@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,16 +95,32 @@ func TestRateLimits(t *testing.T) {
 		}
 		want429(t, "4th link", a.do(from(http.MethodGet, "/pay?"+signedLink().Encode(), "198.51.100.3")))
 	})
-	t.Run("status per payment", func(t *testing.T) {
+	t.Run("status per payment and address", func(t *testing.T) {
 		q := a.newPayment(t)
-		for i := range 3 {
-			if w := a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100."+strconv.Itoa(10+i))); w.Code != http.StatusOK {
+		for range 3 {
+			if w := a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100.10")); w.Code != http.StatusOK {
 				t.Fatalf("status = %d", w.Code)
 			}
 		}
-		want429(t, "4th poll of one payment, new address", a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100.20")))
-		if w := a.do(from(http.MethodGet, CheckoutPath(p.ID)+"/status", "198.51.100.20")); w.Code != http.StatusOK {
+		want429(t, "4th poll of one payment from one address", a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100.10")))
+		// Whoever else holds the checkout URL spent their own budget,
+		// not the shopper's.
+		if w := a.do(from(http.MethodGet, CheckoutPath(q.ID)+"/status", "198.51.100.20")); w.Code != http.StatusOK {
+			t.Fatalf("the shopper's poll after a third party's = %d, want 200", w.Code)
+		}
+		if w := a.do(from(http.MethodGet, CheckoutPath(p.ID)+"/status", "198.51.100.10")); w.Code != http.StatusOK {
 			t.Fatalf("another payment = %d, want 200", w.Code)
+		}
+	})
+	t.Run("IPv6 per /64", func(t *testing.T) {
+		for i := range 3 {
+			if w := a.do(from(http.MethodGet, CheckoutPath(p.ID), "[2001:db8:1:2::"+strconv.Itoa(i+1)+"]")); w.Code != http.StatusOK {
+				t.Fatalf("page = %d", w.Code)
+			}
+		}
+		want429(t, "4th page load from another address of the /64", a.do(from(http.MethodGet, CheckoutPath(p.ID), "[2001:db8:1:2:ffff::9]")))
+		if w := a.do(from(http.MethodGet, CheckoutPath(p.ID), "[2001:db8:1:3::1]")); w.Code != http.StatusOK {
+			t.Fatalf("another /64 = %d, want 200", w.Code)
 		}
 	})
 	t.Run("api per key", func(t *testing.T) {
@@ -187,5 +204,41 @@ func TestDefaultSocketCaps(t *testing.T) {
 	_, resp, err := websocket.DefaultDialer.Dial(u, http.Header{"Origin": {a.url}})
 	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("6th socket on one payment: %v %v, want 429", resp, err)
+	}
+}
+
+// TestMemoryLimiterBounded: 300,000 distinct addresses (42 MB to 186 MB of
+// buckets, never given back, before the bound) leave at most maxBuckets
+// keys, and the map is rebuilt small once they have refilled.
+func TestMemoryLimiterBounded(t *testing.T) {
+	l := NewMemoryLimiter(Rate{Limit: 60, Per: time.Minute, Burst: 120}).(*memoryLimiter)
+	t0 := time.Unix(1_700_000_000, 0)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range 300_000 {
+		key := "ip:10." + strconv.Itoa(i>>16) + "." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255)
+		if ok, _ := l.Allow(key, t0); !ok {
+			t.Fatalf("first request of %s refused", key)
+		}
+	}
+	// The address that keeps calling keeps its bucket while others come.
+	l.mu.Lock()
+	n := len(l.buckets)
+	l.mu.Unlock()
+	if n > maxBuckets {
+		t.Errorf("%d buckets after 300,000 addresses, want at most %d", n, maxBuckets)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	t.Logf("heap grew by %.1f MB for 300,000 addresses", float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
+	// Two minutes on every bucket has refilled: the next call sweeps them
+	// and the map is rebuilt.
+	l.Allow("ip:192.0.2.1", t0.Add(2*time.Minute))
+	l.mu.Lock()
+	n, peak := len(l.buckets), l.peak
+	l.mu.Unlock()
+	if n != 1 || peak != 1 {
+		t.Errorf("after refilling: %d buckets, peak %d; want 1 and 1", n, peak)
 	}
 }

@@ -7,7 +7,7 @@ import (
 // addRoutes lists every route of the app. Nothing else registers one.
 func addRoutes(s *Server, e *gin.Engine) {
 	e.GET("/healthz", s.dataHeaders(), handleHealth())
-	e.GET("/readyz", s.dataHeaders(), handleReady(s.opts.Ready))
+	e.GET("/readyz", s.dataHeaders(), s.handleReady())
 	e.GET("/static/*path", s.staticHeaders(), s.handleAssetShow())
 	e.GET(EmbedScriptPath, s.handleEmbedScript())
 
@@ -22,9 +22,9 @@ func addRoutes(s *Server, e *gin.Engine) {
 	e.GET("/checkout/:id/back", s.pageHeaders(false), s.compress(), s.handleCheckoutBack(s.svc))
 
 	live := e.Group("", s.dataHeaders())
-	live.GET("/checkout/:id/status", s.compress(), s.limit(s.limits.statusIP, byIP), s.limit(s.limits.status, byPayment), s.handleStatusShow(s.svc))
+	live.GET("/checkout/:id/status", s.compress(), s.limit(s.limits.statusIP, byIP), s.limit(s.limits.status, byPaymentClient), s.handleStatusShow(s.svc))
 	live.GET("/checkout/:id/qr.png", s.handleQRShow(s.svc))
-	live.POST("/checkout/:id/refresh", s.compress(), s.limit(s.limits.status, byPayment), s.handleQRRefresh(s.svc))
+	live.POST("/checkout/:id/refresh", s.compress(), s.limit(s.limits.status, byPaymentClient), s.handleQRRefresh(s.svc))
 	live.GET(LogoPath, s.handleLogoShow())
 	live.GET(ThemePath, s.handleThemeShow())
 	live.GET("/checkout/:id/ws", s.limit(s.limits.socketOpens, byIP), s.socketCaps(), s.handleSocket(s.svc))
@@ -46,6 +46,6 @@ func addRoutes(s *Server, e *gin.Engine) {
 	if s.opts.Sandbox != nil {
 		sb := e.Group("/sandbox", s.pageHeaders(false))
 		sb.POST("/demo", s.handleDemoCreate(s.svc))
-		sb.Any("/latipay/*path", gin.WrapH(s.opts.Sandbox))
+		sb.Any("/latipay/*path", s.sandboxControls(), gin.WrapH(s.opts.Sandbox))
 	}
 }

@@ -145,8 +145,33 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	// Browsers post violation reports from the violating page's origin,
 	// or with none; the endpoint only logs.
 	csrf.AddInsecureBypassPattern("POST " + CSPReportPath)
-	return csrf.Handler(e), nil
+	return csrf.Handler(headAsGet(e)), nil
 }
+
+// headAsGet answers HEAD on every GET route as GET without the body (RFC
+// 9110, section 9.3.2), so monitors and link checkers probing /healthz or a
+// page get its status and headers instead of 405. Routes that take no GET
+// still answer 405.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		g := r.Clone(r.Context())
+		g.Method = http.MethodGet
+		next.ServeHTTP(headWriter{w}, g)
+	})
+}
+
+// headWriter drops the body of a HEAD answer; the status and headers go
+// through.
+type headWriter struct{ http.ResponseWriter }
+
+func (h headWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+// Flush lets a streaming handler flush (there is nothing to send).
+func (h headWriter) Flush() {}
 
 // requestLog gives every request an id and logs one line when it ends.
 // Query strings are never logged: they carry socket tokens and link

@@ -23,8 +23,41 @@ var linkFields = map[string]bool{"amount": true, "currency": true, "reference": 
 	"return_url": true, "cancel_url": true, "method": true, "exp": true}
 
 // LinkMessage is the text a payment link signs: every parameter but sig,
-// sorted by name, as name=value joined with "&", values not URL-encoded.
+// sorted by name, as name=value joined with "&", where every byte of each
+// name and value other than the RFC 3986 unreserved characters A-Z a-z
+// 0-9 - . _ ~ is written as %XX (upper-case hex). No "&" or "=" survives
+// inside a name or value, so the message splits back into exactly one set
+// of parameters: moving "&exp=..." into description changes the message.
+// (Python's urllib.parse.quote(s, safe="") and JavaScript's
+// encodeURIComponent with !'()* also encoded produce the same escaping.)
+// Links signed over the earlier unescaped form are refused: that form
+// cannot tell a link that carries exp from one whose description ends in
+// "&exp=...", so no old signature can be accepted safely.
 func LinkMessage(q url.Values) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if k != "sig" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		escapeUnreserved(&b, k)
+		b.WriteByte('=')
+		escapeUnreserved(&b, q.Get(k))
+	}
+	return b.String()
+}
+
+// RedirectMessage is the text the redirect back to the shop signs: every
+// parameter but sig, sorted by name, as name=value joined with "&",
+// values not URL-encoded. Merchants verify it with their own code, so it
+// keeps its published form; every value in it is ours or the merchant's.
+func RedirectMessage(q url.Values) string {
 	keys := make([]string, 0, len(q))
 	for k := range q {
 		if k != "sig" {
@@ -37,6 +70,22 @@ func LinkMessage(q url.Values) string {
 		parts = append(parts, k+"="+q.Get(k))
 	}
 	return strings.Join(parts, "&")
+}
+
+// escapeUnreserved writes s to b with every byte but A-Z a-z 0-9 - . _ ~
+// percent-encoded.
+func escapeUnreserved(b *strings.Builder, s string) {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexDigits[c>>4])
+		b.WriteByte(hexDigits[c&15])
+	}
 }
 
 // SignLink returns the sig parameter for a payment link's query.

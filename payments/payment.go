@@ -81,6 +81,11 @@ type Attempt struct {
 	CreatedAt   time.Time
 	NextCheckAt time.Time // reconciliation schedule, persisted
 	Checks      int       // how many times the reconciler queried it
+	// Client names who started it: a hash of the shopper's address (""
+	// for attempts stored before it was kept). Start counts attempts per
+	// client, so someone else holding the checkout URL cannot use up the
+	// shopper's.
+	Client string
 }
 
 // AttemptStatus tracks one Latipay transaction.
@@ -204,27 +209,43 @@ func checkURL(name, raw string, required bool) error {
 	return nil
 }
 
-// printable reports whether s is valid UTF-8 without control characters.
+// printable reports whether s is valid UTF-8 without control or
+// invisible characters.
 func printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) || r == '\u202e' || r == '\u202d' {
+		if invisible(r) {
 			return false
 		}
 	}
 	return true
 }
 
-// cleanText strips control and bidi-override characters and caps the length
+// invisible reports whether r is a control character, a format character
+// (Unicode category Cf: every bidirectional control such as U+061C,
+// U+200E-F, U+202A-E and U+2066-9, the zero-width characters U+200B-D and
+// U+2060, the byte order mark U+FEFF, the soft hyphen, tag characters), a
+// line or paragraph separator, or one of the blank fillers that render as
+// nothing (U+034F, U+115F, U+1160, U+3164, U+FFA0). Such characters make
+// two references look alike or reorder the text around them.
+func invisible(r rune) bool {
+	switch r {
+	case '\u034f', '\u115f', '\u1160', '\u3164', '\uffa0':
+		return true
+	}
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
+}
+
+// cleanText strips control and invisible characters (see invisible) and caps the length
 // in runes, so display strings are safe to sign and to render.
 func cleanText(s string, max int) string {
 	s = strings.ToValidUTF8(s, "")
 	var b strings.Builder
 	n := 0
 	for _, r := range s {
-		if unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') {
+		if invisible(r) {
 			continue
 		}
 		if n == max {

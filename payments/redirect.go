@@ -16,8 +16,8 @@ var ErrRedirectSignature = errors.New("payments: redirect signature is not valid
 // SignedRedirect returns target (the merchant's stored return or cancel
 // URL) with the payment's outcome appended: payment_id, reference,
 // status, amount, currency and ts (Unix seconds), and, when secret is not
-// empty, sig: the hex HMAC-SHA256 with secret of LinkMessage of the
-// final query, that is every parameter but sig, sorted by name, as
+// empty, sig: the hex HMAC-SHA256 with secret of RedirectMessage of
+// the final query, that is every parameter but sig, sorted by name, as
 // name=value joined with "&", values not URL-encoded. The merchant's own
 // parameters are covered too; ours replace any of the same name.
 func SignedRedirect(target string, p Payment, secret string, now time.Time) string {
@@ -34,7 +34,9 @@ func SignedRedirect(target string, p Payment, secret string, now time.Time) stri
 	q.Set("currency", string(p.Currency))
 	q.Set("ts", strconv.FormatInt(now.Unix(), 10))
 	if secret != "" {
-		q.Set("sig", SignLink(secret, q))
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write([]byte(RedirectMessage(q)))
+		q.Set("sig", hex.EncodeToString(m.Sum(nil)))
 	}
 	u.RawQuery = q.Encode()
 	return u.String()
@@ -51,7 +53,7 @@ func VerifyRedirect(q url.Values, secrets []string, now time.Time, tolerance tim
 	ok := false
 	for _, s := range secrets {
 		m := hmac.New(sha256.New, []byte(s))
-		m.Write([]byte(LinkMessage(q)))
+		m.Write([]byte(RedirectMessage(q)))
 		if s != "" && hmac.Equal(got, m.Sum(nil)) {
 			ok = true
 		}

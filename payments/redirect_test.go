@@ -2,6 +2,9 @@ package payments_test
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/url"
 	"strings"
@@ -117,11 +120,13 @@ func TestSignedRedirect(t *testing.T) {
 	}
 	// The documented message: every parameter but sig, sorted, unencoded.
 	msg := "amount=12.50&cart=9&currency=NZD&payment_id=" + p.ID + "&reference=ORDER 7&x&status=paid&ts=1760000000"
-	if got := payments.LinkMessage(q); got != msg {
+	if got := payments.RedirectMessage(q); got != msg {
 		t.Errorf("message = %q, want %q", got, msg)
 	}
 	// printf '%s' "$msg" | openssl dgst -sha256 -hmac s3cret, as the README's snippet does
-	if q.Get("sig") != payments.SignLink("s3cret", q) {
+	mac := hmac.New(sha256.New, []byte("s3cret"))
+	mac.Write([]byte(msg))
+	if q.Get("sig") != hex.EncodeToString(mac.Sum(nil)) {
 		t.Errorf("sig = %q, want HMAC of the message", q.Get("sig"))
 	}
 	id, st, err := payments.VerifyRedirect(q, []string{"other", "s3cret"}, now.Add(time.Minute), 5*time.Minute)

@@ -2,6 +2,8 @@ package payments
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -57,13 +59,14 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 		return Started{}, err
 	}
 	now := s.now().UTC()
-	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Hosted: flow.Hosted,
+	client := clientOf(in.ClientIP)
+	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Hosted: flow.Hosted, Client: client,
 		Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(firstCheck)}
 	p, err = s.update(ctx, p.ID, func(tx *Tx) error {
 		if !open(tx.Payment.Status) {
 			return ErrNotPayable
 		}
-		if tx.Payment.Attempts >= s.opts.MaxAttempts {
+		if tx.Payment.Attempts >= maxClientsPerPayment*s.opts.MaxAttempts || attemptsBy(tx.Attempts, client) >= s.opts.MaxAttempts {
 			return ErrTooManyAttempts
 		}
 		tx.Payment.Attempts++
@@ -128,6 +131,28 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 		return Started{Payment: p}, err
 	}
 	return Started{Payment: p, Attempt: at, RedirectURL: res.RedirectURL}, nil
+}
+
+// maxClientsPerPayment bounds a payment's attempts at this many times
+// MaxAttempts whoever makes them, so Latipay is not sent orders without end.
+const maxClientsPerPayment = 5
+
+// clientOf is the Attempt.Client of a shopper's address: the first 8
+// bytes of its SHA-256, so the address itself is not stored.
+func clientOf(ip string) string {
+	h := sha256.Sum256([]byte(ip))
+	return hex.EncodeToString(h[:8])
+}
+
+// attemptsBy counts the attempts that client started.
+func attemptsBy(as []Attempt, client string) int {
+	n := 0
+	for _, a := range as {
+		if a.Client == client {
+			n++
+		}
+	}
+	return n
 }
 
 // reusableQR finds the current attempt's QR when it is for the same method,

@@ -81,8 +81,9 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 		o.Mode = Off
 	}
 	s := &Server{errc: make(chan error, 2), stop: func() {}}
+	// Request headers are capped at 64 KiB (net/http answers 431 beyond).
 	s.app = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
-		ErrorLog: errorLog(o.Log)}
+		MaxHeaderBytes: 64 << 10, ErrorLog: errorLog(o.Log)}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("HPP_ADDR: %w", err)
@@ -144,7 +145,7 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 	go s.serve(s.app, tls.NewListener(ln, tc))
 	if pl != nil {
 		s.plain = &http.Server{Handler: redirect, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
-			ErrorLog: s.app.ErrorLog}
+			MaxHeaderBytes: 64 << 10, ErrorLog: s.app.ErrorLog}
 		go s.serve(s.plain, pl)
 	}
 	if m != nil {

@@ -92,12 +92,12 @@ func stored(p payments.Payment) payments.Payment {
 
 // attemptCols lists the attempts columns in the order of attemptArgs.
 const attemptCols = `reference, payment_id, method, hosted, status, order_id,
-	qr_code_url, amount_cny, rate, created_at, next_check_at, checks`
+	qr_code_url, amount_cny, rate, created_at, next_check_at, checks, client`
 
 func attemptArgs(a payments.Attempt) []any {
 	return []any{a.Reference, a.PaymentID, string(a.Method), a.Hosted, string(a.Status),
 		a.OrderID, a.QRCodeURL, a.AmountCNY, a.Rate,
-		ts(a.CreatedAt), ts(a.NextCheckAt), int64(a.Checks)}
+		ts(a.CreatedAt), ts(a.NextCheckAt), int64(a.Checks), a.Client}
 }
 
 func scanAttempt(s scanner) (payments.Attempt, error) {
@@ -106,7 +106,7 @@ func scanAttempt(s scanner) (payments.Attempt, error) {
 	var checks int64
 	err := s.Scan(&a.Reference, &a.PaymentID, &method, &a.Hosted, &status,
 		&a.OrderID, &a.QRCodeURL, &a.AmountCNY, &a.Rate,
-		timeCol{&a.CreatedAt}, timeCol{&a.NextCheckAt}, &checks)
+		timeCol{&a.CreatedAt}, timeCol{&a.NextCheckAt}, &checks, &a.Client)
 	a.Method, a.Status, a.Checks = payments.Method(method), payments.AttemptStatus(status), int(checks)
 	return a, err
 }

@@ -115,6 +115,7 @@ func (db *DB) writeLoop() {
 func (db *DB) commitBatch(batch []job) []error {
 	errs := make([]error, len(batch))
 	fail := func(err error) []error {
+		db.noteDamage(err)
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = err

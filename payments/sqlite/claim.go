@@ -28,7 +28,7 @@ func (db *DB) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Du
 	}
 	as, err := queryAll(ctx, db.writer, scanAttempt, claimDue, now.Add(lease).UnixNano(),
 		now.UnixNano(), limit, string(payments.AttemptInitiated), string(payments.AttemptPending))
-	return as, wrap("claim due attempts", err)
+	return as, wrap("claim due attempts", db.noteDamage(err))
 }
 
 // ExpiredPayments returns the ids of up to limit payments still open
@@ -46,7 +46,7 @@ func (db *DB) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]
 		WHERE status IN (?, ?, ?) AND (expires_at IS NULL OR expires_at <= ?)
 		ORDER BY expires_at, id LIMIT ?`, string(payments.StatusCreated),
 		string(payments.StatusPending), string(payments.StatusFailed), now.UnixNano(), limit)
-	return ids, wrap("expired payments", err)
+	return ids, wrap("expired payments", db.noteDamage(err))
 }
 
 // claimDueRefunds is claimDue for pending refunds.

@@ -31,7 +31,7 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	}
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	ps, err := queryAll(ctx, db.reader, scanPayment, q, append(args, max(f.Limit, 0))...)
-	return ps, wrap("list payments", err)
+	return ps, wrap("list payments", db.noteDamage(err))
 }
 
 // undelivered is the outbox condition on an events row aliased e.

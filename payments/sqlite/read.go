@@ -33,7 +33,7 @@ func (db *DB) Payment(ctx context.Context, id string) (payments.Payment, error) 
 // readPayment reads one payment from the read pool.
 func (db *DB) readPayment(ctx context.Context, id string) (payments.Payment, error) {
 	p, err := scanPayment(cached{c: db.rs}.QueryRowContext(ctx, selectPayment, id))
-	return p, wrap("payment", err)
+	return p, wrap("payment", db.noteDamage(err))
 }
 
 // Attempt returns the attempt with that Latipay reference or

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -51,11 +52,20 @@ type DB struct {
 	refs   *attemptCache
 	hooks  hooks    // tests only (cache.go)
 	lock   *os.File // held for one process (lock_unix.go); nil where unsupported
+	// damaged is set once SQLite reported the file corrupt, damagedErr
+	// with the background check's finding; checking while that check
+	// runs (health.go).
+	damaged    atomic.Bool
+	damagedErr atomic.Pointer[error]
+	checking   atomic.Bool
 	// closeLock releases lock once: Close may be called more than once.
 	closeLock sync.Once
 }
 
 var _ payments.Store = (*DB)(nil)
+
+// errNoRows is database/sql's "no rows" error.
+var errNoRows = sql.ErrNoRows
 
 // Open opens (creating if needed) the database at path and applies any
 // pending migrations. now stamps rows the service gives no time for.
@@ -70,7 +80,10 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	writer, err := openPool(ctx, dsn(path, true), 1)
 	if err != nil {
 		unlock(lock)
-		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+		if damaged(err) {
+			return nil, fmt.Errorf("%w: %v", ErrDamaged, err)
+		}
+		return nil, fmt.Errorf("sqlite: open writer (does the directory exist, and may this user write to it?): %w", err)
 	}
 	// The writer has switched the file to WAL before any reader connects.
 	reader, err := openPool(ctx, dsn(path, false), readerConns)
@@ -82,6 +95,14 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	db := &DB{writer: writer, reader: reader, now: now, rs: newStmtCache(reader), ws: newStmtCache(writer),
 		batch: newBatcher(), cache: newPaymentCache(), refs: newAttemptCache(), lock: lock}
 	go db.writeLoop() // Close stops it
+	var size int64
+	if fi, err := os.Stat(path); err == nil {
+		size = fi.Size()
+	}
+	if err := db.checkFile(ctx, size); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -137,16 +158,6 @@ func unlock(f *os.File) {
 	}
 }
 
-// Ping checks that the database answers a query, for /readyz. It uses the
-// read pool so that a long write queue does not make the instance unready.
-func (db *DB) Ping(ctx context.Context) error {
-	var one int
-	if err := db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
-	}
-	return nil
-}
-
 // wrap gives err the package prefix and the operation. sql.ErrNoRows
 // becomes payments.ErrNotFound. SQLITE_BUSY (the write lock was held past
 // the busy timeout) is named, so logs say why the request got a 503.
@@ -160,6 +171,9 @@ func wrap(op string, err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY {
 		return fmt.Errorf("sqlite: %s: database busy: %w: %w", op, payments.ErrStoreBusy, err)
+	}
+	if damaged(err) {
+		return fmt.Errorf("sqlite: %s: %w: %w", op, ErrDamaged, err)
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }

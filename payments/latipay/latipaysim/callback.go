@@ -89,6 +89,7 @@ func (s *Simulator) attempt(cb callback) bool {
 	if t := s.st.byRef[cb.ref]; t != nil {
 		t.CallbackAttempts += n
 		t.CallbacksAcked = t.CallbacksAcked || acked
+		s.persist(t)
 	}
 	s.mu.Unlock()
 	return acked

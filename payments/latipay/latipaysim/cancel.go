@@ -56,6 +56,7 @@ func (s *Simulator) cancelTxn(m *Merchant, ref string) int {
 		return 901
 	case t.Status == statusPending:
 		t.setStatus(statusCanceled, s.now())
+		s.persist(t)
 	}
 	return 0
 }

@@ -47,6 +47,7 @@ func (s *Simulator) complete(ref, status string) error {
 		return fmt.Errorf("%w: %q is %s", ErrNotPending, ref, t.Status)
 	}
 	t.setStatus(status, s.now())
+	s.persist(t)
 	s.startCallback(t)
 	return nil
 }

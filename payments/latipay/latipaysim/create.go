@@ -132,6 +132,7 @@ func (s *Simulator) insert(t *txn) (int, string) {
 	t.CreatedAt = now
 	t.OrderID = s.newOrderID(now)
 	s.st.add(t)
+	s.persist(t)
 	return 0, ""
 }
 

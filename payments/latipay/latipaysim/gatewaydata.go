@@ -64,6 +64,9 @@ func (s *Simulator) handleGatewayData(w http.ResponseWriter, r *http.Request) {
 	var qrURL string
 	if ok {
 		used, t.dataUsed = t.dataUsed, true
+		if !used {
+			s.persist(t)
+		}
 		snap, cents, qrURL = t.snapshot(), t.cents, t.qrURL
 	}
 	s.mu.Unlock()

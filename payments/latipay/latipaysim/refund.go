@@ -83,6 +83,7 @@ func (s *Simulator) refund(m *Merchant, orderID, reference, amount string, cents
 	t.refunded += cents
 	t.Refunds = append(t.Refunds, Refund{Reference: reference, Amount: amount})
 	s.refundsMade++
+	s.persist(t)
 	n := s.faults.LoseRefundAnswersEvery
 	return 0, n > 0 && s.refundsMade%n == 0
 }

@@ -77,6 +77,8 @@ type Options struct {
 	// CNYRate is the NZD/AUD to CNY rate used for amount_cny and
 	// currency_rate, e.g. "4.64490"; default "4.50000".
 	CNYRate string
+	// Journal, when set, keeps the ledger across restarts (see Journal).
+	Journal Journal
 }
 
 // Merchant is one Latipay merchant account.
@@ -115,6 +117,8 @@ type Simulator struct {
 	closed bool // guarded by mu; no new callback goroutines once set
 	faults Faults
 	st     store
+	// journal keeps the ledger across restarts; nil keeps it in memory.
+	journal Journal
 	// refundsSeen and refundsMade count valid refund requests and refunds
 	// made since the faults were last set, for the every-nth refund
 	// faults. Guarded by mu.
@@ -143,6 +147,7 @@ func New(opts Options) (*Simulator, error) {
 		rand:      opts.Rand,
 		log:       opts.Logger,
 		st:        newStore(),
+		journal:   opts.Journal,
 	}
 	for i := range opts.Merchants {
 		m, err := checkMerchant(opts.Merchants[i])
@@ -178,6 +183,9 @@ func New(opts Options) (*Simulator, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux = s.routes()
 	if err := s.seedOrderIDs(); err != nil {
+		return nil, err
+	}
+	if err := s.restore(); err != nil {
 		return nil, err
 	}
 	return s, nil
