@@ -87,7 +87,7 @@ func NewTestApp(t testing.TB, o TestAppOptions) *TestApp {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	sessions := NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), pub.Scheme == "https")
+	sessions := NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), opts.PublicURL.Scheme == "https")
 	h, err := NewServer(log, opts, env.Svc, sessions, env.Hub, assets)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
