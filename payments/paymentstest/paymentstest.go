@@ -248,6 +248,14 @@ func (e *Env) MustStart(t testing.TB, id string, m payments.Method, d payments.D
 	return st
 }
 
+// MustStartQR creates a payment from Input(reference) and starts a
+// WeChat QR attempt on it from a desktop, or fails the test.
+func (e *Env) MustStartQR(t testing.TB, reference string) (payments.Payment, payments.Started) {
+	t.Helper()
+	p := e.MustCreate(t, Input(reference))
+	return p, e.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+}
+
 // MustGet reads a payment or fails the test.
 func (e *Env) MustGet(t testing.TB, id string) payments.Payment {
 	t.Helper()
