@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -46,7 +47,8 @@ func bottomOf(id string) string {
 // button and the countdown on the first screen; on a desktop the order
 // sits beside the payment and the QR is drawn at a whole number of device
 // pixels per module; "Cancel and return" cancels and lands on the shop's
-// cancel_url; an unknown path says the page does not exist.
+// cancel_url; an unknown path says the page does not exist; a partly
+// refunded payment's page says how much was refunded.
 func TestBrowserShopperTrust(t *testing.T) {
 	axe, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
@@ -83,6 +85,38 @@ func TestBrowserShopperTrust(t *testing.T) {
 	same := app.createPayment(t, nil)
 	b.do(t, 20*time.Second, shopperPhone(), chromedp.Navigate(same.CheckoutURL),
 		chromedp.Click(testid("method-wechat")), chromedp.WaitVisible(testid("samephone-helper")))
+	// The QR fills its box on the phone (at least 85% of its container's
+	// content width) and, there as on the desktop, is drawn at exactly the
+	// device pixels it is shown at, a whole number of them per module.
+	qrFits := func(where string, fill float64) {
+		t.Helper()
+		// The image's own pixels, read from a fresh Image: naturalWidth of
+		// an <img> that once had a srcset is divided by its density.
+		const fitted = `(() => { const i = document.querySelector('[data-testid="qr"]');
+			if (!i || !i.complete || !i.naturalWidth || !i.currentSrc.endsWith('scale=' + i.getAttribute('data-scale'))) { return false; }
+			if (window.qrSrc !== i.currentSrc) { window.qrSrc = i.currentSrc; window.qrPx = null;
+				const m = new Image(); m.onload = () => { window.qrPx = [m.naturalWidth, m.naturalHeight]; }; m.src = i.currentSrc; }
+			return !!window.qrPx; })()`
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fitted, chromedp.WithPollingInterval(25*time.Millisecond))); err != nil {
+			t.Fatalf("%s: the QR was not fitted to its box: %v", where, err)
+		}
+		const geometry = `(() => { const i = document.querySelector('[data-testid="qr"]'), r = i.getBoundingClientRect(),
+			p = i.parentElement, cs = getComputedStyle(p);
+			return [r.width, r.height, window.qrPx[0], window.qrPx[1], +i.getAttribute('data-modules'), devicePixelRatio,
+				p.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)]; })()`
+		g := browserEval[[]float64](t, b, geometry)
+		w, h, nat, natH, mods, dpr, box := g[0], g[1], g[2], g[3], g[4], g[5], g[6]
+		if mods == 0 || nat != natH || math.Abs(w*dpr-nat) > 0.1 || math.Abs(h*dpr-nat) > 0.1 || math.Mod(nat, mods) != 0 {
+			t.Errorf("%s: QR shown %vx%v CSS px at DPR %v, drawn %v px for %v modules: want drawn at the device pixels shown, whole pixels per module",
+				where, w, h, dpr, nat, mods)
+		}
+		if w < fill*box {
+			t.Errorf("%s: QR %v CSS px wide in a %v px box (%.0f%%), want at least %.0f%%", where, w, box, 100*w/box, 100*fill)
+		}
+	}
+	qrFits("phone", 0.85)
 	inner := browserEval[float64](t, b, `innerHeight`)
 	for _, id := range []string{"qr", "save-qr", "countdown"} {
 		if bottom := browserEval[float64](t, b, bottomOf(id)); bottom > inner {
@@ -94,13 +128,7 @@ func TestBrowserShopperTrust(t *testing.T) {
 	withCancel := app.createPayment(t, map[string]any{"cancel_url": app.URL + "/shop/cart"})
 	b.do(t, 15*time.Second, chromedp.EmulateReset(), chromedp.EmulateViewport(1280, 900))
 	b.chooseWeChatQR(t, withCancel.CheckoutURL)
-	const geometry = `(() => { const i = document.querySelector('[data-testid="qr"]'); const r = i.getBoundingClientRect();
-		return [r.width, r.height, i.naturalWidth, +i.getAttribute('data-modules'), devicePixelRatio]; })()`
-	g := browserEval[[]float64](t, b, geometry)
-	if w, h, nat, mods, dpr := g[0], g[1], g[2], g[3], g[4]; w != nat || h != nat || mods == 0 ||
-		w/mods != float64(int(w/mods)) || w*dpr/mods != float64(int(w*dpr/mods)) {
-		t.Errorf("QR shown %vx%v CSS px, drawn %v px, %v modules at DPR %v: want drawn at the size shown, whole pixels per module", w, h, nat, mods, dpr)
-	}
+	qrFits("desktop", 0)
 	const columns = `(() => { const o = document.querySelector('.order').getBoundingClientRect(),
 		p = document.getElementById('panel').getBoundingClientRect(); return p.left >= o.right && p.top < o.bottom; })()`
 	if !browserEval[bool](t, b, columns) {
@@ -125,7 +153,8 @@ func TestBrowserShopperTrust(t *testing.T) {
 	if got := app.payment(t, withCancel.ID).Status; got != "canceled" {
 		t.Errorf("after cancel the payment is %q, want canceled", got)
 	}
-	want := map[string]string{"en": "canceled", "zh-Hans": "已取消", "zh-Hant": "已取消"}
+	// The shopper canceled: the page says so, not that the shop did.
+	want := map[string]string{"en": "You canceled this payment.", "zh-Hans": "您已取消此订单", "zh-Hant": "您已取消此訂單"}
 	for _, lang := range a11yLangs {
 		b.do(t, 15*time.Second, chromedp.Navigate(withCancel.CheckoutURL+"?lang="+lang), chromedp.WaitVisible(testid("screen-text")))
 		if got := b.text(t, fmt.Sprintf(sel, "screen-text")); !strings.Contains(got, want[lang]) {
@@ -153,6 +182,24 @@ func TestBrowserShopperTrust(t *testing.T) {
 			t.Errorf("paid page in %s: time paid reads %q, want 2006-01-02 15:04 UTC", lang, got)
 		}
 		check("paid", lang)
+	}
+
+	// Partly refunded through the merchant API: the page says how much.
+	req, _ := http.NewRequest(http.MethodPost, app.URL+"/api/v1/payments/"+paid.ID+"/refunds", strings.NewReader(`{"amount":"2.50"}`))
+	req.Header.Set("Authorization", "Bearer "+browserAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	app.do(t, req, http.StatusCreated, nil)
+	app.waitPayment(t, paid.ID, "partially_refunded", 10*time.Second)
+	wantRefunded := map[string]string{"en": "Refunded so far: NZ$ 2.50", "zh-Hans": "已退款：NZ$ 2.50", "zh-Hant": "已退款：NZ$ 2.50"}
+	for _, lang := range a11yLangs {
+		b.do(t, 15*time.Second, chromedp.Navigate(paid.CheckoutURL+"?lang="+lang), chromedp.WaitVisible(testid("refunded")))
+		if got := strings.TrimSpace(b.text(t, fmt.Sprintf(sel, "refunded"))); got != wantRefunded[lang] {
+			t.Errorf("partly refunded page in %s says %q, want %q", lang, got, wantRefunded[lang])
+		}
+		if strings.TrimSpace(b.text(t, fmt.Sprintf(sel, "receipt-amount"))) == "" {
+			t.Errorf("partly refunded page in %s: no receipt amount", lang)
+		}
+		check("refunded", lang)
 	}
 }
 

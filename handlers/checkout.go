@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -18,6 +19,7 @@ type checkoutReader interface {
 	Get(ctx context.Context, id string) (payments.Payment, error)
 	CurrentQR(ctx context.Context, p payments.Payment) (payments.Attempt, bool)
 	Methods() []payments.Method
+	CanceledBy(ctx context.Context, id string) (payments.Canceler, error)
 }
 
 // checkoutStarter also starts attempts.
@@ -156,6 +158,11 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		s.log.Error("checkout: a status has no screen", "status", string(p.Status), "payment_id", p.ID)
 	}
 	vm.Screen = screen
+	if screen == views.ScreenCanceled {
+		// Unknown (or unreadable) stays "": the page says only that it was canceled.
+		by, _ := svc.CanceledBy(c.Request.Context(), p.ID)
+		vm.CanceledBy = string(by)
+	}
 	if screen == views.ScreenPaid || screen == views.ScreenRefunded {
 		vm.Receipt = views.Receipt{Method: string(p.Method), OrderID: p.LatipayOrderID}
 		if !p.PaidAt.IsZero() {
@@ -179,7 +186,8 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		vm.QR = &views.QR{ImageURL: CheckoutPath(p.ID) + "/qr.png?ref=" + a.Reference, Method: string(a.Method), Reference: a.Reference,
 			Mark: s.markPath(a.Method)}
 		if n, scale, err := qrGeometry(a.QRCodeURL); err == nil {
-			vm.QR.Modules, vm.QR.Size = n, n*scale
+			vm.QR.Modules, vm.QR.Size, vm.QR.Box = n, n*scale, qrBox
+			vm.QR.SrcSet = fmt.Sprintf("%[1]s&scale=%[2]d 2x, %[1]s&scale=%[3]d 3x", vm.QR.ImageURL, 2*scale, 3*scale)
 		}
 		if s.opts.Sandbox != nil {
 			vm.QR.SimulateURL, vm.QR.ReturnTo = SandboxPath+"/simulate", CheckoutPath(p.ID)
@@ -229,16 +237,17 @@ func money(minor int64, c payments.Currency) views.Money {
 }
 
 // handleCheckoutCancel serves POST /checkout/:id/cancel: the shopper gave
-// up. The payment is canceled (its live Latipay attempt is canceled at
-// Latipay by the reconciler, see payments.Service.Cancel) and the shopper
+// up. The payment is canceled as the shopper's cancel (its live Latipay
+// attempt is canceled at Latipay by the reconciler, see
+// payments.Service.Cancel) and the shopper
 // goes to the merchant's cancel_url through the signed back redirect. A
 // payment paid meanwhile is not canceled: the page shows it paid.
 func (s *Server) handleCheckoutCancel(svc interface {
-	Cancel(ctx context.Context, id string) (payments.Payment, error)
+	CancelByShopper(ctx context.Context, id string) (payments.Payment, error)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.Param("id")
-		p, err := svc.Cancel(c.Request.Context(), id)
+		p, err := svc.CancelByShopper(c.Request.Context(), id)
 		switch {
 		case errors.Is(err, payments.ErrNotCancelable):
 			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, CheckoutPath(id))))

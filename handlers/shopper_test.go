@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -54,6 +56,15 @@ func TestCheckoutCancelLink(t *testing.T) {
 	if got := testid(doc, "screen-text").Text(); !strings.Contains(got, "canceled") || strings.Contains(got, "run out") {
 		t.Errorf("canceled page says %q, want that it was canceled", got)
 	}
+	// Canceled from the link is the shopper's cancel, in the event log and
+	// on the page in the three languages; the API's cancel the merchant's.
+	app.mustCancelSaid(t, p.ID, "canceled by the shopper", map[string]string{"en": "You canceled this payment.",
+		"zh-Hans": "您已取消此订单", "zh-Hant": "您已取消此訂單"})
+	if w := app.api(t, "POST", "/api/v1/payments/"+plain.ID+"/cancel", "", nil); w.Code != http.StatusOK {
+		t.Fatalf("API cancel = %d %s", w.Code, w.Body)
+	}
+	app.mustCancelSaid(t, plain.ID, "canceled by the merchant", map[string]string{"en": "The shop canceled this payment.",
+		"zh-Hans": "商家已取消此订单", "zh-Hant": "商家已取消此訂單"})
 	if testid(doc, "cancel").Length() != 0 {
 		t.Error("a canceled payment still offers to cancel")
 	}
@@ -75,6 +86,35 @@ func TestCheckoutCancelLink(t *testing.T) {
 	app.WaitStatus(t, f.ID, payments.StatusFailed)
 	if testid(app.page(t, f.ID), "cancel").Length() != 1 {
 		t.Error("the failed screen has no cancel link")
+	}
+}
+
+// mustCancelSaid checks who a canceled payment's event log says canceled
+// it (detail) and what its page says in each language (want's values
+// begin the screen text).
+func (a *testApp) mustCancelSaid(t *testing.T, id, detail string, want map[string]string) {
+	t.Helper()
+	w := a.api(t, "GET", "/api/v1/payments/"+id+"/events", "", nil)
+	var evs struct {
+		Data []struct{ Type, Detail string }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &evs); err != nil {
+		t.Fatalf("events: %d %s", w.Code, w.Body)
+	}
+	said := ""
+	for _, e := range evs.Data {
+		if e.Type == "payment.canceled" {
+			said = e.Detail
+		}
+	}
+	if said != detail {
+		t.Errorf("payment.canceled event says %q, want %q", said, detail)
+	}
+	for lang, text := range want {
+		w := a.do(t, "GET", "/checkout/"+id+"?lang="+lang, nil, nil)
+		if got := strings.TrimSpace(testid(mustDoc(t, w), "screen-text").Text()); !strings.HasPrefix(got, text) {
+			t.Errorf("canceled page in %s says %q, want it to begin %q", lang, got, text)
+		}
 	}
 }
 
@@ -160,6 +200,27 @@ func TestQRImageGeometry(t *testing.T) {
 	}
 	if first != 4*scale {
 		t.Errorf("first dark pixel on the diagonal at %d, want the quiet zone's end %d (4 modules of %d px)", first, 4*scale, scale)
+	}
+	// The page's script asks for k device pixels per module to fill the
+	// QR's box on the screen it has; srcset offers 2x and 3x the same way.
+	if ss, _ := img.Attr("srcset"); ss != fmt.Sprintf("%[1]s&scale=%[2]d 2x, %[1]s&scale=%[3]d 3x", src, 2*scale, 3*scale) {
+		t.Errorf("srcset = %q, want the 2x and 3x drawings", ss)
+	}
+	for _, k := range []int{1, 3 * scale, 29} {
+		w := app.do(t, "GET", fmt.Sprintf("%s&scale=%d", src, k), nil, nil)
+		im, err := png.Decode(bytes.NewReader(w.Body.Bytes()))
+		if err != nil {
+			t.Fatalf("qr.png at scale %d: %d %v", k, w.Code, err)
+		}
+		if b := im.Bounds(); b.Dx() != n*k || b.Dy() != n*k {
+			t.Errorf("scale=%d: image %dx%d, want %d modules of %d px = %d", k, b.Dx(), b.Dy(), n, k, n*k)
+		}
+	}
+	for _, bad := range []string{"0", "-3", "2.5", "x", "100000"} {
+		w := app.do(t, "GET", src+"&scale="+bad, nil, nil)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "whole number of pixels per module") {
+			t.Errorf("scale=%s: %d %q, want 400 saying what scale takes", bad, w.Code, w.Body.String())
+		}
 	}
 }
 

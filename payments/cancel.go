@@ -2,6 +2,7 @@ package payments
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 )
 
@@ -9,13 +10,43 @@ import (
 // final; a paid payment is refunded instead.
 var ErrNotCancelable = errors.New("payments: payment cannot be canceled")
 
+// Canceler is who canceled a payment: the merchant through the API, or
+// the shopper from the checkout's "Cancel and return" link. The payment's
+// payment.canceled event records it, in Detail for people and in Data
+// ({"by":"shopper"}) for CanceledBy.
+type Canceler string
+
+const (
+	CanceledByMerchant Canceler = "merchant"
+	CanceledByShopper  Canceler = "shopper"
+)
+
 // Cancel closes an unpaid payment at the merchant's request. Canceling a
 // canceled payment is a no-op. As on expiry, Latipay is not called here:
 // live attempts are made due at once and the reconciler cancels them at
 // Latipay; a late payment Latipay still confirms is kept, flagged paid
 // late.
 func (s *Service) Cancel(ctx context.Context, id string) (Payment, error) {
+	return s.cancel(ctx, id, CanceledByMerchant)
+}
+
+// CancelByShopper is Cancel at the shopper's request: the same closing,
+// recorded as the shopper's.
+func (s *Service) CancelByShopper(ctx context.Context, id string) (Payment, error) {
+	return s.cancel(ctx, id, CanceledByShopper)
+}
+
+// cancelData is a payment.canceled event's Data.
+type cancelData struct {
+	By Canceler `json:"by"`
+}
+
+func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, error) {
 	if _, err := s.Get(ctx, id); err != nil {
+		return Payment{}, err
+	}
+	data, err := json.Marshal(cancelData{By: by})
+	if err != nil {
 		return Payment{}, err
 	}
 	return s.update(ctx, id, func(tx *Tx) error {
@@ -25,7 +56,9 @@ func (s *Service) Cancel(ctx context.Context, id string) (Payment, error) {
 		if !open(tx.Payment.Status) {
 			return ErrNotCancelable
 		}
-		s.transition(tx, StatusCanceled, "canceled by the merchant")
+		if s.transition(tx, StatusCanceled, "canceled by the "+string(by)) {
+			tx.events[len(tx.events)-1].Data = string(data)
+		}
 		now := s.now().UTC()
 		for i := range tx.Attempts {
 			if tx.Attempts[i].Status.Live() {
@@ -35,4 +68,24 @@ func (s *Service) Cancel(ctx context.Context, id string) (Payment, error) {
 		}
 		return nil
 	})
+}
+
+// CanceledBy is who canceled a canceled payment, from its event log; ""
+// when the log does not say (a payment canceled before it was recorded).
+func (s *Service) CanceledBy(ctx context.Context, id string) (Canceler, error) {
+	evs, err := s.Events(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type != "payment."+string(StatusCanceled) {
+			continue
+		}
+		var d cancelData
+		if json.Unmarshal([]byte(evs[i].Data), &d) == nil && (d.By == CanceledByMerchant || d.By == CanceledByShopper) {
+			return d.By, nil
+		}
+		return "", nil
+	}
+	return "", nil
 }

@@ -195,6 +195,24 @@ func TestCancel(t *testing.T) {
 	if err != nil || again.Version != got.Version {
 		t.Errorf("second Cancel = v%d, %v; want a no-op", again.Version, err)
 	}
+	if by, err := env.Svc.CanceledBy(context.Background(), p.ID); err != nil || by != payments.CanceledByMerchant {
+		t.Errorf("CanceledBy after Cancel = %q, %v; want the merchant", by, err)
+	}
+	// The shopper's cancel says so; a second cancel by anyone keeps the first.
+	s := env.MustCreate(t, paymentstest.Input("ORDER-CANCEL-2"))
+	if _, err := env.Svc.CancelByShopper(context.Background(), s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Svc.Cancel(context.Background(), s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if by, err := env.Svc.CanceledBy(context.Background(), s.ID); err != nil || by != payments.CanceledByShopper {
+		t.Errorf("CanceledBy after CancelByShopper = %q, %v; want the shopper", by, err)
+	}
+	open := env.MustCreate(t, paymentstest.Input("ORDER-OPEN"))
+	if by, err := env.Svc.CanceledBy(context.Background(), open.ID); err != nil || by != "" {
+		t.Errorf("CanceledBy(open payment) = %q, %v; want none", by, err)
+	}
 	env2, q := newPaid(t)
 	if _, err := env2.Svc.Cancel(context.Background(), q.ID); !errors.Is(err, payments.ErrNotCancelable) {
 		t.Errorf("Cancel(paid) = %v, want ErrNotCancelable", err)

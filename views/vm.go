@@ -68,8 +68,11 @@ type Checkout struct {
 	Refunded    Money   // refunded so far; Minor 0 when nothing was
 	// CancelURL is the form action that cancels the payment and returns
 	// the shopper to the merchant's cancel_url; "" when it has none.
-	CancelURL   string
-	PaidLate    bool
+	CancelURL string
+	PaidLate  bool
+	// CanceledBy is who canceled a canceled payment: "shopper",
+	// "merchant", or "" when not known; the page words it accordingly.
+	CanceledBy  string
 	Methods     []Method
 	StartURL    string // form action for choosing a method
 	ChooseURL   string // link back to the method chooser from a QR
@@ -114,8 +117,13 @@ type QR struct {
 	Mark      string // the wallet's brand mark (SVG URL); "" for none
 	// Size is the image's width and height in CSS pixels, exactly as
 	// drawn: Modules (quiet zone included) times whole pixels per module.
+	// SrcSet offers the same size drawn for 2x and 3x screens; Box is the
+	// widest the page's script may refit it to (CSS pixels), asking
+	// ImageURL for a whole number of device pixels per module.
 	Size    int
 	Modules int
+	SrcSet  string
+	Box     int
 	// Refresh: when the script asks for a fresh QR (RFC 3339; "" = never,
 	// because the payment window ends first) and where.
 	RefreshAt  string

@@ -134,8 +134,36 @@
       });
     });
     wireHelper();
+    fitQR();
     tick();
   }
+
+  // The QR fills its box: the largest whole number of device pixels per
+  // module that fits the box (the image's container, at most data-box CSS
+  // px), drawn by the server at exactly that size (qr.png?scale=) and shown
+  // at that many device pixels, so no screen resamples it. Without this
+  // script the server's size with its 2x/3x srcset stays.
+  function fitQR() {
+    Array.prototype.forEach.call(panel.querySelectorAll('img[data-modules][data-src]'), function (img) {
+      var n = Number(img.getAttribute('data-modules')), cap = Number(img.getAttribute('data-box'));
+      var box = img.parentElement, cs = getComputedStyle(box);
+      var width = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      if (cap > 0) { width = Math.min(width, cap); }
+      var dpr = window.devicePixelRatio || 1;
+      var k = Math.floor(width * dpr / n + 1e-6);
+      if (!n || k < 1 || img.getAttribute('data-scale') === String(k)) { return; }
+      img.setAttribute('data-scale', String(k));
+      img.style.width = img.style.height = (n * k / dpr) + 'px';
+      img.removeAttribute('srcset');
+      img.src = img.getAttribute('data-src') + '&scale=' + k;
+    });
+  }
+  var fitting = false;
+  window.addEventListener('resize', function () {
+    if (fitting) { return; }
+    fitting = true;
+    requestAnimationFrame(function () { fitting = false; fitQR(); });
+  });
 
   // Same-phone helper: copy the payment link (the input stays selectable
   // without script); and the QR refresh shortly before the code runs out.
