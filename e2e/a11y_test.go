@@ -130,9 +130,7 @@ func TestA11yEveryPageEveryLanguage(t *testing.T) {
 // TestA11yKeyboardAndAnnounce: the methods are reachable with Tab, and the
 // paid status is announced once through the aria-live region.
 func TestA11yKeyboardAndAnnounce(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	app, p, b := browserPaying(t)
 	b.do(t, 15*time.Second, a11yIdentity(a11yDesktop, "zh-CN"), chromedp.Navigate(p.CheckoutURL),
 		chromedp.WaitVisible(testid("method-wechat")))
 	reached := false
@@ -156,9 +154,7 @@ func TestA11yKeyboardAndAnnounce(t *testing.T) {
 // Accept-Language zh-CN completes the flow in Simplified Chinese; WeChat's
 // browser offers only WeChat Pay.
 func TestBrowserZhCNPhoneFlow(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	app, p, b := browserPaying(t)
 	b.do(t, 20*time.Second, a11yIdentity(a11yPhoneUA, "zh-CN,zh"),
 		chromedp.Navigate(p.CheckoutURL),
 		chromedp.WaitVisible(testid("method-alipay")))
@@ -197,9 +193,7 @@ func TestBrowserZhCNPhoneFlow(t *testing.T) {
 // Chromium sent. Each must come compressed; the total is the README's
 // figure and must stay under browserMaxWeight.
 func TestBrowserCheckoutWeight(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	_, p, b := browserPaying(t)
 	b.do(t, 20*time.Second, a11yIdentity(a11yPhoneUA, "zh-CN,zh"), chromedp.Navigate(p.CheckoutURL+"?lang=zh-Hans"),
 		chromedp.Click(testid("method-wechat")), chromedp.WaitVisible(testid("samephone-helper")))
 	parts := b.rec.checkoutParts()

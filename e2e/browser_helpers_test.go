@@ -51,16 +51,6 @@ func browserChromium(t testing.TB) string {
 	return ""
 }
 
-// browserBinary is the app binary TestMain built (or HPP_E2E_BINARY named).
-func browserBinary(t testing.TB) string {
-	t.Helper()
-	bin := os.Getenv("HPP_E2E_BINARY")
-	if bin == "" {
-		t.Fatal("HPP_E2E_BINARY is not set: TestMain builds the binary and sets it")
-	}
-	return bin
-}
-
 // browserApp is one running instance of the binary (started by startApp,
 // which TestMain's build feeds), with the merchant calls the browser tests
 // make around the shopper's page.
@@ -87,6 +77,15 @@ func browserStartApp(t testing.TB, env ...string) *browserApp {
 	}
 	a := startApp(t, vars)
 	return &browserApp{URL: a.URL, app: a}
+}
+
+// browserPaying starts an app (browserStartApp), creates a payment with
+// the defaults and opens a browser: the start of most browser scenarios.
+func browserPaying(t *testing.T) (*browserApp, browserPayment, *browserSession) {
+	t.Helper()
+	app := browserStartApp(t)
+	p := app.createPayment(t, nil)
+	return app, p, browserNew(t, app)
 }
 
 // browserPayment is the part of the merchant API's payment the tests read.
@@ -120,10 +119,8 @@ func (a *browserApp) createPayment(t testing.TB, fields map[string]any) browserP
 // payment reads a payment through the merchant API.
 func (a *browserApp) payment(t testing.TB, id string) browserPayment {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, a.URL+"/api/v1/payments/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+browserAPIKey)
 	var p browserPayment
-	a.do(t, req, http.StatusOK, &p)
+	a.do(t, apiGet(a.URL, browserAPIKey, "/api/v1/payments/"+id), http.StatusOK, &p)
 	return p
 }
 

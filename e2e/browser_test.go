@@ -97,9 +97,7 @@ func userAgent(ua string) chromedp.Action[chromedp.Void] {
 
 // Scenario 1: desktop, WeChat Pay, paid by the live push without a reload.
 func TestBrowserDesktopWeChatPaidLive(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	app, p, b := browserPaying(t)
 	b.chooseWeChatQR(t, p.CheckoutURL)
 
 	if got, want := b.text(t, fmt.Sprintf(sel, "amount")), "NZ$ 12.50"; got != want {
@@ -129,9 +127,7 @@ func TestBrowserDesktopWeChatPaidLive(t *testing.T) {
 // Scenario 2: a phone, Alipay through the simulator's hosted page, back to
 // our result page which shows paid.
 func TestBrowserPhoneAlipayHosted(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	app, p, b := browserPaying(t)
 	b.do(t, 20*time.Second,
 		chromedp.Emulate(device.IPhone14),
 		chromedp.Navigate(p.CheckoutURL),
@@ -165,9 +161,7 @@ func TestBrowserPhoneAlipayHosted(t *testing.T) {
 // Scenario 3: inside WeChat's browser only WeChat Pay can work, and it goes
 // through Latipay's page.
 func TestBrowserWeChatBrowserOffersWeChatOnly(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	_, p, b := browserPaying(t)
 	b.do(t, 15*time.Second,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch),
 		userAgent(wechatUA),
@@ -192,9 +186,7 @@ func TestBrowserWeChatBrowserOffersWeChatOnly(t *testing.T) {
 // Scenario 4: a failed payment shows the failure, and trying again makes a
 // fresh attempt.
 func TestBrowserFailedThenRetry(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	app, p, b := browserPaying(t)
 	b.chooseWeChatQR(t, p.CheckoutURL)
 	first := b.qrReference(t)
 	b.waitSocket(t)
@@ -271,9 +263,7 @@ func TestBrowserExpiryThenLateCallback(t *testing.T) {
 // Scenario 6: the page is offline, and its socket gone, while the payment
 // completes; back online it shows paid within five seconds.
 func TestBrowserSocketCutThenPaid(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	app, p, b := browserPaying(t)
 	b.do(t, 5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: socketCutter})
 		return err
@@ -345,9 +335,7 @@ func browserOffline(offline bool) chromedp.Action[chromedp.Void] {
 // Scenario 7: with JavaScript off the page still reaches paid, by its
 // refresh fallback.
 func TestBrowserNoScriptRefresh(t *testing.T) {
-	app := browserStartApp(t)
-	p := app.createPayment(t, nil)
-	b := browserNew(t, app)
+	app, p, b := browserPaying(t)
 	b.do(t, 5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 		return err

@@ -1,17 +1,14 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -73,112 +70,52 @@ func paymentOf(tx latipaysim.Transaction) string {
 }
 
 // secProc runs the real binary in live mode against a simulator, on a
-// fixed port and database so it can be killed and restarted.
+// fixed port and database so it can be killed and restarted (start).
 type secProc struct {
-	t      testing.TB
-	bin    string
-	env    []string
+	*proc
 	URL    string
 	client *http.Client
-
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	out  *bytes.Buffer // stdout and stderr of every run, guarded by mu
-}
-
-func secFreePort(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // secStart starts the binary against sim with its own database in dir.
 func secStart(t testing.TB, sim *secSim, dir string, env ...string) *secProc {
 	t.Helper()
-	addr := secFreePort(t)
-	p := &secProc{t: t, bin: browserBinary(t), URL: "http://" + addr, out: &bytes.Buffer{},
-		client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	p.env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, "HPP_ADDR=" + addr, "HPP_PUBLIC_URL=" + p.URL,
-		"HPP_DATABASE=" + filepath.Join(dir, "hpp.db"), "HPP_API_KEY=" + secAPIKey, "HPP_SESSION_KEY=" + secSessionKey,
-		"HPP_LINK_SECRET=" + secLinkSecret, "HPP_RECONCILE_INTERVAL=500ms", "HPP_LOG_LEVEL=debug",
-		"LATIPAY_API_URL=" + sim.URL, "LATIPAY_API_KEY=" + secLatipayKey, "LATIPAY_USER_ID=" + secUserID,
-		"LATIPAY_WALLET_NZD=" + secWallet}, env...)
-	p.start()
-	t.Cleanup(func() { p.kill(syscall.SIGTERM) })
+	return secStartBin(t, mainBinary(t, ""), sim, dir, env...)
+}
+
+// secStartBin is secStart with another binary.
+func secStartBin(t testing.TB, bin string, sim *secSim, dir string, env ...string) *secProc {
+	t.Helper()
+	addr := freeAddr(t)
+	p := &secProc{URL: "http://" + addr, client: noRedirects()}
+	p.proc = runMain(t, &proc{name: "hpp", bin: bin, ready: p.URL + "/healthz",
+		env: append([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, "HPP_ADDR=" + addr, "HPP_PUBLIC_URL=" + p.URL,
+			"HPP_DATABASE=" + filepath.Join(dir, "hpp.db"), "HPP_API_KEY=" + secAPIKey, "HPP_SESSION_KEY=" + secSessionKey,
+			"HPP_LINK_SECRET=" + secLinkSecret, "HPP_RECONCILE_INTERVAL=500ms", "HPP_LOG_LEVEL=debug",
+			"LATIPAY_API_URL=" + sim.URL, "LATIPAY_API_KEY=" + secLatipayKey, "LATIPAY_USER_ID=" + secUserID,
+			"LATIPAY_WALLET_NZD=" + secWallet}, env...)})
 	return p
 }
 
-func (p *secProc) start() {
-	p.t.Helper()
-	cmd := exec.Command(p.bin)
-	cmd.Env = p.env
-	w := &lockedWriter{mu: &p.mu, w: p.out}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		p.t.Fatal(err)
+// createQR creates a payment with reference ref through the API and
+// starts a WeChat QR attempt on it; it returns the payment and the
+// attempt's merchant reference in sim's ledger.
+func (p *secProc) createQR(t testing.TB, ctx context.Context, sim *secSim, ref string) (secPayment, string) {
+	t.Helper()
+	sp, err := p.create(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	p.mu.Lock()
-	p.cmd, p.done = cmd, done
-	p.mu.Unlock()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := p.client.Get(p.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-done:
-			p.t.Fatalf("hpp exited at start:\n%s", p.output())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("hpp not healthy within 15s:\n%s", p.output())
+	if code, body, err := p.startQR(ctx, sp.ID); err != nil || code >= 400 {
+		t.Fatalf("start: %d %v\n%s", code, err, body)
+	}
+	for _, tx := range sim.Ledger() {
+		if paymentOf(tx) == sp.ID {
+			return sp, tx.MerchantReference
 		}
 	}
-}
-
-// kill sends sig and waits for the process to end.
-func (p *secProc) kill(sig syscall.Signal) {
-	p.mu.Lock()
-	cmd, done := p.cmd, p.done
-	p.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	_ = cmd.Process.Signal(sig)
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-	}
-}
-
-func (p *secProc) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
-
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
+	t.Fatalf("no Latipay transaction for payment %s", sp.ID)
+	return sp, ""
 }
 
 // secPayment is the merchant API's view of a payment.

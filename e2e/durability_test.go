@@ -59,7 +59,7 @@ func TestDurability(t *testing.T) {
 	}
 	strace := durStrace(t)
 	t.Run("full", func(t *testing.T) {
-		r := durRun(t, strace, browserBinary(t), 30, map[int]bool{9: true, 19: true})
+		r := durRun(t, strace, mainBinary(t, ""), 30, map[int]bool{9: true, 19: true})
 		if len(r.sents) < r.acked {
 			t.Errorf("the trace shows %d \"sent\" responses, want at least %d (one per acknowledged callback)", len(r.sents), r.acked)
 		}
@@ -70,7 +70,7 @@ func TestDurability(t *testing.T) {
 			r.acked, len(r.sents), r.traces, r.walWrites, r.walSyncs, len(r.violations))
 	})
 	t.Run("normal_control", func(t *testing.T) {
-		r := durRun(t, strace, durBuild(t, t.TempDir()), 8, nil)
+		r := durRun(t, strace, durBuild(t), 8, nil)
 		if len(r.sents) < r.acked {
 			t.Errorf("the trace shows %d \"sent\" responses, want at least %d", len(r.sents), r.acked)
 		}
@@ -100,19 +100,9 @@ func durStrace(t *testing.T) string {
 	return p
 }
 
-// durBuild builds the binary with the durabilitytest tag into dir:
+// durBuild is the binary built with the durabilitytest tag:
 // synchronous=NORMAL, for the negative control only.
-func durBuild(t testing.TB, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "hpp-durabilitytest")
-	cmd := exec.Command("go", "build", "-tags", "durabilitytest", "-o", bin, ".")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build -tags durabilitytest: %v\n%s", err, out)
-	}
-	return bin
-}
+func durBuild(t testing.TB) string { return mainBinary(t, "durabilitytest") }
 
 // durResult is what one run saw.
 type durResult struct {
@@ -155,22 +145,7 @@ func durRun(t *testing.T, strace, bin string, n int, killAfter map[int]bool) dur
 
 	var refs []string
 	for i := range n {
-		sp, err := app.create(ctx, fmt.Sprintf("DUR-%03d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if code, body, err := app.startQR(ctx, sp.ID); err != nil || code >= 400 {
-			t.Fatalf("start: %d %v\n%s", code, err, body)
-		}
-		ref := ""
-		for _, tx := range sim.Ledger() {
-			if paymentOf(tx) == sp.ID {
-				ref = tx.MerchantReference
-			}
-		}
-		if ref == "" {
-			t.Fatalf("no Latipay transaction for payment %s", sp.ID)
-		}
+		_, ref := app.createQR(t, ctx, sim, fmt.Sprintf("DUR-%03d", i))
 		refs = append(refs, ref)
 	}
 	ids := map[string]string{} // merchant reference -> payment id

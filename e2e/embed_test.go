@@ -76,6 +76,17 @@ func newEmbedShop(t *testing.T) *embedShop {
 	return s
 }
 
+// embedRegistered starts a shop page and an app that lists the shop's
+// origin (HPP_MERCHANT_ORIGINS) and whose embed.js the page loads, and a
+// browser; it returns the shop's origin.
+func embedRegistered(t *testing.T) (string, *browserApp, *browserSession) {
+	t.Helper()
+	s := newEmbedShop(t)
+	app := browserStartApp(t, "HPP_MERCHANT_ORIGINS="+s.Origin)
+	s.embeds(app.URL)
+	return s.Origin, app, browserNew(t, app)
+}
+
 // embeds sets the app whose embed.js the page loads.
 func (s *embedShop) embeds(app string) { s.app.Store(&app) }
 
@@ -188,11 +199,7 @@ type embedMessage struct {
 // simulator paid from outside); the shop gets the paid event from the
 // checkout's origin, in the documented shape, and nothing else.
 func TestBrowserEmbedRegistered(t *testing.T) {
-	s := newEmbedShop(t)
-	shop := s.Origin
-	app := browserStartApp(t, "HPP_MERCHANT_ORIGINS="+shop)
-	s.embeds(app.URL)
-	b := browserNew(t, app)
+	shop, app, b := embedRegistered(t)
 
 	for _, mode := range []string{"inline", "modal"} {
 		t.Run(mode, func(t *testing.T) {

@@ -24,11 +24,7 @@ import (
 // is the app's own). The top window reaches the simulator's hosted page,
 // and the payment completes there.
 func TestBrowserEmbedTopNavigation(t *testing.T) {
-	s := newEmbedShop(t)
-	shop := s.Origin
-	app := browserStartApp(t, "HPP_MERCHANT_ORIGINS="+shop)
-	s.embeds(app.URL)
-	b := browserNew(t, app)
+	shop, app, b := embedRegistered(t)
 	p := app.createPayment(t, map[string]any{"return_url": shop + "/thanks"})
 	shopURL := embedShopURL(shop, "inline", p.CheckoutURL)
 

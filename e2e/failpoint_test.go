@@ -1,19 +1,14 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,35 +18,15 @@ import (
 // fpWebhookSecret signs the webhooks of the failpoint tests.
 const fpWebhookSecret = "CANARY-WEBHOOK-failpoint-5e4d3c2b1a09f8e7d6c5"
 
-// fpBuild builds the binary with the failpoints tag (payments/paymentstest/failpoint)
-// into dir: the same code as TestMain's build, plus hooks that exit with
-// status 137 at the step named by HPP_FAILPOINT.
-func fpBuild(t testing.TB, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "hpp-failpoints")
-	cmd := exec.Command("go", "build", "-tags", "failpoints", "-o", bin, ".")
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build -tags failpoints: %v\n%s", err, out)
-	}
-	return bin
-}
+// fpBuild is the binary built with the failpoints tag
+// (payments/paymentstest/failpoint): the same code as TestMain's build,
+// plus hooks that exit with status 137 at the step named by HPP_FAILPOINT.
+func fpBuild(t testing.TB) string { return mainBinary(t, "failpoints") }
 
 // fpStart is secStart (crash_test.go) with another binary.
 func fpStart(t testing.TB, bin string, sim *secSim, dir string, env ...string) *secProc {
 	t.Helper()
-	addr := secFreePort(t)
-	p := &secProc{t: t, bin: bin, URL: "http://" + addr, out: &bytes.Buffer{},
-		client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	p.env = append([]string{"PATH=/usr/bin:/bin", "HOME=" + dir, "HPP_ADDR=" + addr, "HPP_PUBLIC_URL=" + p.URL,
-		"HPP_DATABASE=" + filepath.Join(dir, "hpp.db"), "HPP_API_KEY=" + secAPIKey, "HPP_SESSION_KEY=" + secSessionKey,
-		"HPP_LINK_SECRET=" + secLinkSecret, "HPP_RECONCILE_INTERVAL=500ms", "HPP_LOG_LEVEL=debug",
-		"LATIPAY_API_URL=" + sim.URL, "LATIPAY_API_KEY=" + secLatipayKey, "LATIPAY_USER_ID=" + secUserID,
-		"LATIPAY_WALLET_NZD=" + secWallet}, env...)
-	p.start()
-	t.Cleanup(func() { p.kill(syscall.SIGTERM) })
-	return p
+	return secStartBin(t, bin, sim, dir, env...)
 }
 
 // fpWebhooks records the merchant webhooks received, by event id.
@@ -105,7 +80,7 @@ func TestFailpointCrashMatrix(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a second binary: skipped with -short")
 	}
-	bin := fpBuild(t, t.TempDir())
+	bin := fpBuild(t)
 	points := []string{
 		failpoint.NotifyVerified,
 		failpoint.NotifyBeforeCommit,
@@ -125,22 +100,7 @@ func TestFailpointCrashMatrix(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 
-			sp, err := app.create(ctx, "FP-"+point)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if code, body, err := app.startQR(ctx, sp.ID); err != nil || code >= 400 {
-				t.Fatalf("start: %d %v\n%s", code, err, body)
-			}
-			ref := ""
-			for _, tx := range sim.Ledger() {
-				if paymentOf(tx) == sp.ID {
-					ref = tx.MerchantReference
-				}
-			}
-			if ref == "" {
-				t.Fatalf("no Latipay transaction for payment %s", sp.ID)
-			}
+			sp, ref := app.createQR(t, ctx, sim, "FP-"+point)
 			if err := sim.Pay(ref); err != nil {
 				t.Fatal(err)
 			}

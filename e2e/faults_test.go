@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -48,14 +47,7 @@ func neverPaid(t *testing.T, app *secProc, id string, d time.Duration) {
 
 func (p *secProc) page(t *testing.T, path string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, p.URL+path, nil)
-	req.Header.Set("User-Agent", secDesktopUA)
-	resp, err := p.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	resp, b := get(t, p.client, p.URL+path, secDesktopUA)
 	return resp.StatusCode, string(b)
 }
 
@@ -103,16 +95,34 @@ func TestUpstreamFaults(t *testing.T) {
 			}
 		}
 	}
-
-	t.Run("server error", func(t *testing.T) {
-		id := newPayment(t, "FAULT-5XX")
-		sim.SetFaults(latipaysim.Faults{ServerError: true})
+	// startUnder starts a QR attempt on id while Latipay answers with
+	// fault f, and wants a clear message for the shopper.
+	startUnder := func(t *testing.T, id string, f latipaysim.Faults) {
+		t.Helper()
+		sim.SetFaults(f)
 		code, body, err := app.startQR(ctx, id)
 		sim.SetFaults(latipaysim.Faults{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		clearMessage(t, code, body)
+	}
+
+	// startedUnder creates a payment with reference ref, starts a QR
+	// attempt on it and sets fault f until the subtest ends; it returns
+	// the payment and the attempt's reference.
+	startedUnder := func(t *testing.T, ref string, f latipaysim.Faults) (string, string) {
+		t.Helper()
+		id := newPayment(t, ref)
+		ref = wantStarted(t, id)
+		sim.SetFaults(f)
+		t.Cleanup(func() { sim.SetFaults(latipaysim.Faults{}) })
+		return id, ref
+	}
+
+	t.Run("server error", func(t *testing.T) {
+		id := newPayment(t, "FAULT-5XX")
+		startUnder(t, id, latipaysim.Faults{ServerError: true})
 		ref := wantStarted(t, id)
 		if err := sim.Pay(ref); err != nil {
 			t.Fatal(err)
@@ -121,13 +131,7 @@ func TestUpstreamFaults(t *testing.T) {
 	})
 	t.Run("malformed json", func(t *testing.T) {
 		id := newPayment(t, "FAULT-TRUNC")
-		sim.SetFaults(latipaysim.Faults{MalformedJSON: true})
-		code, body, err := app.startQR(ctx, id)
-		sim.SetFaults(latipaysim.Faults{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		clearMessage(t, code, body)
+		startUnder(t, id, latipaysim.Faults{MalformedJSON: true})
 		// Latipay did create the transaction; if the shopper pays it
 		// anyway (e.g. a QR shown before the cut), we must end paid.
 		ref := refOf(sim, id)
@@ -141,13 +145,7 @@ func TestUpstreamFaults(t *testing.T) {
 	})
 	t.Run("wrong signature", func(t *testing.T) {
 		id := newPayment(t, "FAULT-SIG")
-		sim.SetFaults(latipaysim.Faults{WrongSignature: true})
-		code, body, err := app.startQR(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		clearMessage(t, code, body) // a create answer signed with the wrong key is refused
-		sim.SetFaults(latipaysim.Faults{})
+		startUnder(t, id, latipaysim.Faults{WrongSignature: true}) // a create answer signed with the wrong key is refused
 		ref := wantStarted(t, id)
 		sim.SetFaults(latipaysim.Faults{WrongSignature: true})
 		if err := sim.Pay(ref); err != nil {
@@ -159,10 +157,7 @@ func TestUpstreamFaults(t *testing.T) {
 		wantPaid(t, id) // the next correctly signed retry is applied
 	})
 	t.Run("dropped callbacks", func(t *testing.T) {
-		id := newPayment(t, "FAULT-DROP")
-		ref := wantStarted(t, id)
-		sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
-		defer sim.SetFaults(latipaysim.Faults{})
+		id, ref := startedUnder(t, "FAULT-DROP", latipaysim.Faults{DropCallbacks: true})
 		if err := sim.Pay(ref); err != nil {
 			t.Fatal(err)
 		}
@@ -174,10 +169,7 @@ func TestUpstreamFaults(t *testing.T) {
 		wantPaid(t, id)
 	})
 	t.Run("duplicated callbacks", func(t *testing.T) {
-		id := newPayment(t, "FAULT-DUP")
-		ref := wantStarted(t, id)
-		sim.SetFaults(latipaysim.Faults{DuplicateCallbacks: true})
-		defer sim.SetFaults(latipaysim.Faults{})
+		id, ref := startedUnder(t, "FAULT-DUP", latipaysim.Faults{DuplicateCallbacks: true})
 		if err := sim.Pay(ref); err != nil {
 			t.Fatal(err)
 		}

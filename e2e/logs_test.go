@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -64,27 +61,10 @@ func TestLogsOnATerminal(t *testing.T) {
 		t.Fatalf("script(1) from util-linux is needed: %v", err)
 	}
 	addr := freeAddr(t)
-	cmd := exec.Command(script, "-q", "-e", "-c", os.Getenv("HPP_E2E_BINARY"), "/dev/null")
-	cmd.Env = append(os.Environ(), "HPP_ADDR="+addr, "HPP_PUBLIC_URL=http://"+addr, "HPP_LOG_LEVEL=debug",
-		"HPP_DATABASE="+filepath.Join(t.TempDir(), "hpp.db"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var mu sync.Mutex
-	var out bytes.Buffer
-	cmd.Stdout = writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) })
-	output := func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	defer func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		}
-	}()
+	p := runMain(t, &proc{name: "script", bin: script, args: []string{"-q", "-e", "-c", mainBinary(t, ""), "/dev/null"}, group: true,
+		env: append(os.Environ(), "HPP_ADDR="+addr, "HPP_PUBLIC_URL=http://"+addr, "HPP_LOG_LEVEL=debug",
+			"HPP_DATABASE="+filepath.Join(t.TempDir(), "hpp.db"))})
+	output := p.output
 	c := &http.Client{Timeout: 5 * time.Second}
 	for end := time.Now().Add(20 * time.Second); !strings.Contains(output(), "msg=request"); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(end) { // a hang guard

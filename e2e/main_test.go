@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -22,28 +21,36 @@ import (
 // The e2e tests are black-box: they run the built binary on a free
 // loopback port and talk to it over HTTP and websockets only.
 //
-// TestMain builds the binary once into a temporary directory and exports
-// its path as HPP_E2E_BINARY, which every helper here (startApp, and the
-// browser and multi-instance helpers) runs. A binary named by
-// HPP_E2E_BINARY beforehand is used as is.
+// This file is the one place that builds, starts, waits for and stops
+// processes: mainBinary builds the binary once per test binary (and once
+// per build tag set), runMain starts a process with exactly the
+// environment it is given, waits until it answers 200 on its readiness
+// URL, captures its output and stops it when the test ends. Every other
+// helper (startApp here, secStart, fpStart, multiStart, recipeRun) only
+// chooses the environment.
+//
+// TestMain exports the default binary's path as HPP_E2E_BINARY; a binary
+// named by HPP_E2E_BINARY beforehand is used as is.
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
+	os.Exit(testMain(m))
 }
 
-func runMain(m *testing.M) int {
+// buildDir holds the binaries built for this test binary; removed when
+// the tests end.
+var buildDir string
+
+func testMain(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "hpp-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	buildDir = dir
 	if os.Getenv("HPP_E2E_BINARY") == "" {
-		dir, err := os.MkdirTemp("", "hpp-e2e-")
+		bin, err := goBuild(".", "")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		bin := filepath.Join(dir, "hpp")
-		cmd := exec.Command("go", "build", "-o", bin, ".")
-		cmd.Dir = ".."
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: go build: %v\n%s", err, out)
 			return 1
 		}
 		os.Setenv("HPP_E2E_BINARY", bin)
@@ -51,20 +58,265 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
-// app is one running instance of the binary.
+var (
+	buildMu sync.Mutex
+	builds  = map[string]string{} // package and tags -> binary; guarded by buildMu
+)
+
+// goBuild builds package pkg of the module ("." for the binary) with
+// tags (comma-separated, "" for none) into buildDir, statically as the
+// Dockerfile does.
+func goBuild(pkg, tags string) (string, error) {
+	name := "hpp"
+	if pkg != "." {
+		name = filepath.Base(pkg)
+	}
+	args := []string{"build"}
+	if tags != "" {
+		name += "-" + strings.ReplaceAll(tags, ",", "-")
+		args = append(args, "-tags", tags)
+	}
+	bin := filepath.Join(buildDir, name)
+	cmd := exec.Command("go", append(args, "-o", bin, pkg)...)
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build -tags %q %s: %v\n%s", tags, pkg, err, out)
+	}
+	return bin, nil
+}
+
+// mainBinary returns the binary built with tags ("" for the default one,
+// which TestMain built), building it on first use.
+func mainBinary(t testing.TB, tags string) string {
+	t.Helper()
+	if tags == "" {
+		bin := os.Getenv("HPP_E2E_BINARY")
+		if bin == "" {
+			t.Fatal("HPP_E2E_BINARY is not set: TestMain builds the binary and sets it")
+		}
+		return bin
+	}
+	return buildOnce(t, ".", tags)
+}
+
+// buildOnce is goBuild, once per package and tags per test binary.
+func buildOnce(t testing.TB, pkg, tags string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	key := pkg + " " + tags
+	if bin, ok := builds[key]; ok {
+		return bin
+	}
+	bin, err := goBuild(pkg, tags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	builds[key] = bin
+	return bin
+}
+
+// freeAddr returns a free loopback address (host:port).
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// envList turns vars into NAME=value entries, sorted by name.
+func envList(vars map[string]string) []string {
+	var env []string
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		env = append(env, k+"="+vars[k])
+	}
+	return env
+}
+
+// noRedirects is an HTTP client that does not follow redirects.
+func noRedirects() *http.Client {
+	return &http.Client{Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// apiGet is a GET of the merchant API at base+path with key.
+func apiGet(base, key, path string) *http.Request {
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	return req
+}
+
+// get sends GET u with User-Agent ua through c and returns the response
+// with its body read (and closed).
+func get(t testing.TB, c *http.Client, u, ua string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("User-Agent", ua)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}
+
+// proc is one process a test started: what to run, and its output over
+// every run. start may be called again after the process has ended (a
+// crash test restarts the binary on the same database).
+type proc struct {
+	t     testing.TB
+	name  string
+	bin   string
+	args  []string
+	env   []string // exactly the environment; nothing is inherited
+	ready string   // URL that answers 200 once the process serves; "" for none
+	group bool     // run in its own process group and signal the whole group
+	// readyVia is the transport for the readiness check (nil: the default).
+	readyVia http.RoundTripper
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	done   chan struct{} // closed when the current run has ended
+	stdout bytes.Buffer  // guarded by mu
+	stderr bytes.Buffer  // guarded by mu
+	out    bytes.Buffer  // stdout and stderr interleaved; guarded by mu
+}
+
+// runMain starts p (see start) and stops it when the test ends (SIGTERM,
+// then SIGKILL), logging its output if the test failed.
+func runMain(t testing.TB, p *proc) *proc {
+	t.Helper()
+	p.t = t
+	if p.name == "" {
+		p.name = filepath.Base(p.bin)
+	}
+	t.Cleanup(func() {
+		p.kill(syscall.SIGTERM)
+		if t.Failed() {
+			t.Logf("%s output:\n%s", p.name, p.output())
+		}
+	})
+	p.start()
+	return p
+}
+
+// start runs the process and waits until p.ready answers 200, failing
+// the test if it exits first or is not ready within 15 s.
+func (p *proc) start() {
+	p.t.Helper()
+	cmd := exec.Command(p.bin, p.args...)
+	cmd.Env = p.env
+	cmd.Stdout = p.writer(&p.stdout)
+	cmd.Stderr = p.writer(&p.stderr)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: p.group}
+	if err := cmd.Start(); err != nil {
+		p.t.Fatalf("start %s: %v", p.name, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	p.mu.Lock()
+	p.cmd, p.done = cmd, done
+	p.mu.Unlock()
+	if p.ready == "" {
+		return
+	}
+	c := &http.Client{Timeout: 10 * time.Second, Transport: p.readyVia}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := c.Get(p.ready)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-done:
+			p.t.Fatalf("%s exited before it was ready:\n%s", p.name, p.output())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("%s not ready after 15s: %v\n%s", p.name, err, p.output())
+		}
+	}
+}
+
+func (p *proc) writer(own *bytes.Buffer) io.Writer {
+	return writerFunc(func(b []byte) (int, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.out.Write(b)
+		return own.Write(b)
+	})
+}
+
+// exited reports whether the current run has ended, and its exit code.
+func (p *proc) exited() (bool, int) {
+	p.mu.Lock()
+	cmd, done := p.cmd, p.done
+	p.mu.Unlock()
+	select {
+	case <-done:
+		return true, cmd.ProcessState.ExitCode()
+	default:
+		return false, 0
+	}
+}
+
+// kill sends sig and waits for the process to end, killing it after
+// 15 s. It does nothing when the process has already ended.
+func (p *proc) kill(sig syscall.Signal) {
+	p.mu.Lock()
+	cmd, done := p.cmd, p.done
+	p.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	select {
+	case <-done:
+		return
+	default:
+	}
+	pid := cmd.Process.Pid
+	if p.group {
+		pid = -pid
+	}
+	_ = syscall.Kill(pid, sig)
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+		<-done
+	}
+}
+
+// stop ends the process gracefully (SIGTERM) and waits for it.
+func (p *proc) stop() { p.kill(syscall.SIGTERM) }
+
+// output returns everything the process printed, stdout and stderr.
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// app is one running instance of the binary in sandbox mode.
 type app struct {
+	*proc
 	URL      string // public URL, http://127.0.0.1:port
 	APIKey   string // the merchant API key printed at start-up
 	DemoLink string // the ready-made checkout link printed in sandbox mode
 	DB       string // the SQLite file
 
-	cmd    *exec.Cmd
-	done   chan struct{} // closed when the process has exited
-	client *http.Client  // does not follow redirects
-
-	mu     sync.Mutex
-	stdout []string     // guarded by mu
-	logs   bytes.Buffer // stderr; guarded by mu
+	client *http.Client // does not follow redirects
 }
 
 // startApp starts the binary in sandbox mode on a free loopback port with
@@ -74,12 +326,7 @@ type app struct {
 // and HOME. The app is stopped (SIGTERM, then SIGKILL) when t ends.
 func startApp(t testing.TB, env map[string]string) *app {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	return startAppAt(t, addr, "http://"+addr, nil, env)
 }
 
@@ -88,9 +335,8 @@ func startApp(t testing.TB, env map[string]string) *app {
 // serve https with a certificate of their own CA.
 func startAppAt(t testing.TB, addr, url string, transport http.RoundTripper, env map[string]string) *app {
 	t.Helper()
-	a := &app{URL: url, DB: filepath.Join(t.TempDir(), "hpp.db"), done: make(chan struct{}),
-		client: &http.Client{Timeout: 10 * time.Second, Transport: transport,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	a := &app{URL: url, DB: filepath.Join(t.TempDir(), "hpp.db"), client: noRedirects()}
+	a.client.Transport = transport
 	vars := map[string]string{
 		"PATH":                          os.Getenv("PATH"),
 		"HOME":                          os.Getenv("HOME"),
@@ -101,44 +347,8 @@ func startAppAt(t testing.TB, addr, url string, transport http.RoundTripper, env
 		"HPP_RECONCILE_INTERVAL":        "500ms",
 	}
 	maps.Copy(vars, env)
-	a.cmd = exec.Command(os.Getenv("HPP_E2E_BINARY"))
-	for _, k := range slices.Sorted(maps.Keys(vars)) {
-		a.cmd.Env = append(a.cmd.Env, k+"="+vars[k])
-	}
-	out, err := a.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.cmd.Stderr = writerFunc(func(p []byte) (int, error) {
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		return a.logs.Write(p)
-	})
-	if err := a.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", a.cmd.Path, err)
-	}
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			a.mu.Lock()
-			a.stdout = append(a.stdout, sc.Text())
-			a.mu.Unlock()
-		}
-	}()
-	go func() {
-		<-read // Wait closes the pipe, so read it to the end first
-		_ = a.cmd.Wait()
-		close(a.done)
-	}()
-	t.Cleanup(func() {
-		a.Stop(t)
-		if t.Failed() {
-			t.Logf("app stdout:\n%s\napp stderr:\n%s", strings.Join(a.Stdout(), "\n"), a.Logs())
-		}
-	})
-	a.waitHealthy(t)
+	a.proc = runMain(t, &proc{name: "app", bin: mainBinary(t, ""), env: envList(vars), ready: a.URL + "/healthz", readyVia: transport})
+	t.Cleanup(func() { a.Stop(t) }) // runs before runMain's: a slow stop is an error
 	a.APIKey = a.printed(t, "demo merchant API key: ", env["HPP_API_KEY"])
 	a.DemoLink = a.printed(t, "ready-made checkout link: ", "")
 	return a
@@ -148,31 +358,6 @@ func startAppAt(t testing.TB, addr, url string, transport http.RoundTripper, env
 type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
-
-var _ io.Writer = writerFunc(nil)
-
-// waitHealthy polls /healthz until it answers 200.
-func (a *app) waitHealthy(t testing.TB) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := a.client.Get(a.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-a.done:
-			t.Fatalf("app exited before it was healthy:\n%s", a.Logs())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("app not healthy after 15s: %v\n%s", err, a.Logs())
-		}
-	}
-}
 
 // printed returns the rest of the stdout line after prefix, waiting for it
 // briefly (the lines are printed before serving starts). def is returned
@@ -200,28 +385,35 @@ func (a *app) printed(t testing.TB, prefix, def string) string {
 func (a *app) Stdout() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return slices.Clone(a.stdout)
+	s := strings.TrimSuffix(a.stdout.String(), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }
 
 // Logs returns the JSON log lines (stderr) so far.
 func (a *app) Logs() string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.logs.String()
+	return a.stderr.String()
 }
 
 // Stop ends the app gracefully (SIGTERM), killing it after 10 s. It is
 // safe to call more than once.
 func (a *app) Stop(t testing.TB) {
 	t.Helper()
+	a.mu.Lock()
+	cmd, done := a.cmd, a.done
+	a.mu.Unlock()
 	select {
-	case <-a.done:
+	case <-done:
 		return
 	default:
 	}
-	_ = a.cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-a.done:
+	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Errorf("app did not stop within 10s of SIGTERM; killing it")
 		a.Kill()
@@ -229,17 +421,7 @@ func (a *app) Stop(t testing.TB) {
 }
 
 // Kill ends the app at once (SIGKILL) and waits for it.
-func (a *app) Kill() {
-	_ = a.cmd.Process.Kill()
-	<-a.done
-}
+func (a *app) Kill() { a.kill(syscall.SIGKILL) }
 
 // Exited reports whether the process has ended, and its exit code.
-func (a *app) Exited() (bool, int) {
-	select {
-	case <-a.done:
-		return true, a.cmd.ProcessState.ExitCode()
-	default:
-		return false, 0
-	}
-}
+func (a *app) Exited() (bool, int) { return a.exited() }

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -42,16 +41,6 @@ func scrape(t *testing.T, addr string) (map[string]float64, string) {
 		out[line[:i]] = v
 	}
 	return out, string(b)
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // TestMetricsMoveWithAPayment scrapes HPP_METRICS_ADDR before and after

@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"syscall"
@@ -201,11 +199,9 @@ func (h *multiHooks) paidEvents(id string) (events, posts int) {
 
 // multiApp is one running instance of the binary.
 type multiApp struct {
+	*proc
 	name   string
 	URL    string
-	cmd    *exec.Cmd
-	done   chan struct{}
-	logs   *bytes.Buffer
 	client *http.Client
 }
 
@@ -214,17 +210,9 @@ type multiApp struct {
 // when t ends.
 func multiStart(t *testing.T, bin, name, db, latipayURL string, env ...string) *multiApp {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	a := &multiApp{name: name, URL: "http://" + addr, done: make(chan struct{}), logs: new(bytes.Buffer),
-		client: &http.Client{Timeout: 10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	a.cmd = exec.Command(bin)
-	a.cmd.Env = append([]string{
+	addr := freeAddr(t)
+	a := &multiApp{name: name, URL: "http://" + addr, client: noRedirects()}
+	a.proc = runMain(t, &proc{name: "instance " + name, bin: bin, ready: a.URL + "/readyz", env: append([]string{
 		"PATH=" + os.Getenv("PATH"),
 		"HPP_ADDR=" + addr,
 		"HPP_PUBLIC_URL=" + a.URL,
@@ -238,51 +226,14 @@ func multiStart(t *testing.T, bin, name, db, latipayURL string, env ...string) *
 		"LATIPAY_WALLET_NZD=" + multiWallet,
 		"HPP_RECONCILE_INTERVAL=200ms",
 		"HPP_LOG_LEVEL=warn",
-	}, env...)
-	a.cmd.Stdout, a.cmd.Stderr = a.logs, a.logs
-	if err := a.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = a.cmd.Wait(); close(a.done) }()
-	t.Cleanup(func() {
-		_ = a.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-a.done:
-		case <-time.After(10 * time.Second):
-			_ = a.cmd.Process.Kill()
-			<-a.done
-		}
-		if t.Failed() {
-			t.Logf("instance %s output:\n%s", name, a.logs)
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := a.client.Get(a.URL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return a
-			}
-		}
-		select {
-		case <-a.done:
-			t.Fatalf("instance %s exited before it was ready:\n%s", name, a.logs)
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("instance %s not ready after 15s: %v\n%s", name, err, a.logs)
-		}
-	}
+	}, env...)})
+	return a
 }
 
 // kill ends the instance with SIGKILL: no shutdown, no cleanup.
 func (a *multiApp) kill(t *testing.T) {
 	t.Helper()
-	if err := a.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	<-a.done
+	a.proc.kill(syscall.SIGKILL)
 }
 
 func (a *multiApp) do(t *testing.T, req *http.Request, want int, into any) {
@@ -336,10 +287,8 @@ func (a *multiApp) pay(t *testing.T) multiPayment {
 
 func (a *multiApp) payment(t *testing.T, id string) multiPayment {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, a.URL+"/api/v1/payments/"+id, nil)
-	req.Header.Set("Authorization", "Bearer "+multiAPIKey)
 	var p multiPayment
-	a.do(t, req, http.StatusOK, &p)
+	a.do(t, apiGet(a.URL, multiAPIKey, "/api/v1/payments/"+id), http.StatusOK, &p)
 	return p
 }
 
@@ -347,14 +296,8 @@ func (a *multiApp) payment(t *testing.T, id string) multiPayment {
 // token from the page a rendered.
 func (a *multiApp) socket(t *testing.T, id string) *websocket.Conn {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, a.URL+"/checkout/"+id, nil)
-	req.Header.Set("User-Agent", multiDesktopUA)
-	resp, err := a.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	doc, err := goquery.NewDocumentFromReader(resp.Body)
+	_, body := get(t, a.client, a.URL+"/checkout/"+id, multiDesktopUA)
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,7 +340,7 @@ func multiWaitStatus(t *testing.T, c *websocket.Conn, want string) multiMessage 
 func multiPair(t *testing.T, env ...string) (db string, sim *multiSim, a, b *multiApp) {
 	t.Helper()
 	db = pgtest.Database(t)
-	bin := multiBinary(t)
+	bin := mainBinary(t, "")
 	sim = multiNewSim(t, "A", "B")
 	a = multiStart(t, bin, "A", db, sim.urls["A"], env...)
 	b = multiStart(t, bin, "B", db, sim.urls["B"], env...)
@@ -525,7 +468,7 @@ func TestMultiDuplicateCallbacks(t *testing.T) {
 func TestMultiKilledDuringReconcile(t *testing.T) {
 	const n = 12
 	db := pgtest.Database(t)
-	bin := multiBinary(t)
+	bin := mainBinary(t, "")
 	sim := multiNewSim(t, "A", "B")
 	hooks := multiNewHooks(t, 300*time.Millisecond)
 	a := multiStart(t, bin, "A", db, sim.urls["A"], hooks.env()...)
@@ -619,16 +562,6 @@ func TestMultiListenerDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	multiWaitStatus(t, ws2, "paid")
-}
-
-// multiBinary is the app binary TestMain built (HPP_E2E_BINARY).
-func multiBinary(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv("HPP_E2E_BINARY")
-	if bin == "" {
-		t.Fatal("HPP_E2E_BINARY is not set: TestMain builds the binary and sets it")
-	}
-	return bin
 }
 
 // multiWait polls cond until it holds or within passes.

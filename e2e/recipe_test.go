@@ -18,8 +18,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -83,17 +81,7 @@ type recipe struct {
 // and parses it.
 func recipeRead(t *testing.T) recipe {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, sec, ok := strings.Cut(string(b), "\n"+recipeSection+"\n")
-	if !ok {
-		t.Fatalf("README.md has no %q section", recipeSection)
-	}
-	if i := strings.Index(sec, "\n## "); i >= 0 {
-		sec = sec[:i]
-	}
+	sec := readmeSection(t, "README.md", recipeSection, "\n## ")
 	_, block, ok := strings.Cut(sec, "\n```yaml\n")
 	if !ok {
 		t.Fatalf("README.md %q has no ```yaml block", recipeSection)
@@ -220,60 +208,14 @@ func TestRecipeReadme(t *testing.T) {
 }
 
 // recipeProc is a process the recipe test started, with its output.
-type recipeProc struct {
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-
-	mu  sync.Mutex
-	out bytes.Buffer // stdout and stderr; guarded by mu
-}
+type recipeProc = proc
 
 // recipeRun starts bin with exactly env (plus PATH), and stops it with
 // SIGTERM (then SIGKILL) when t ends.
 func recipeRun(t *testing.T, name string, env map[string]string, bin string, args ...string) *recipeProc {
 	t.Helper()
-	p := &recipeProc{name: name, done: make(chan struct{})}
-	p.cmd = exec.Command(bin, args...)
-	p.cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		p.cmd.Env = append(p.cmd.Env, k+"="+env[k])
-	}
-	w := writerFunc(func(b []byte) (int, error) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		return p.out.Write(b)
-	})
-	p.cmd.Stdout, p.cmd.Stderr = w, w
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.done:
-		case <-time.After(10 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, p.output())
-		}
-	})
-	return p
-}
-
-// stop sends SIGTERM and waits for the process to exit.
-func (p *recipeProc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	<-p.done
-}
-
-func (p *recipeProc) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
+	return runMain(t, &proc{name: name, bin: bin, args: args,
+		env: append([]string{"PATH=" + os.Getenv("PATH")}, envList(env)...)})
 }
 
 // recipeLogLine is one request as an instance logs it.
@@ -295,17 +237,6 @@ func (p *recipeProc) requests() []recipeLogLine {
 		}
 	}
 	return out
-}
-
-// recipeFreeAddr returns a free loopback address.
-func recipeFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // recipePoll calls get until it answers 200 or within passes, failing
@@ -342,8 +273,8 @@ func TestRecipeCompose(t *testing.T) {
 	}
 	db := pgtest.Database(t)
 	r := recipeRead(t)
-	bin := multiBinary(t)
-	proxyAddr := recipeFreeAddr(t)
+	bin := mainBinary(t, "")
+	proxyAddr := freeAddr(t)
 	public := "https://" + proxyAddr
 
 	// The .env file. HPP_DOMAIN is the proxy's loopback address: Caddy
@@ -407,7 +338,7 @@ func TestRecipeCompose(t *testing.T) {
 	_, port, _ := net.SplitHostPort(dockerAddr(t))
 	apps, addrs := map[string]*recipeProc{}, map[string]string{}
 	for _, name := range r.apps {
-		addr := recipeFreeAddr(t)
+		addr := freeAddr(t)
 		addrs[name] = addr
 		env := r.env(t, name, dotenv)
 		env["HPP_ADDR"] = addr                      // the Dockerfile's ENV HPP_ADDR=:8080

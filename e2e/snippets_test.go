@@ -12,21 +12,29 @@ import (
 	"github.com/goccy/go-yaml"
 )
 
-// readmeYAML returns the ```yaml blocks of the e2e/README.md section that
-// starts with heading.
-func readmeYAML(t *testing.T, heading string) []string {
+// readmeSection returns the part of the Markdown file path after the
+// line heading, up to the next occurrence of end.
+func readmeSection(t *testing.T, path, heading, end string) string {
 	t.Helper()
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, sec, ok := strings.Cut(string(b), "\n"+heading+"\n")
 	if !ok {
-		t.Fatalf("README.md has no %q section", heading)
+		t.Fatalf("%s has no %q section", path, heading)
 	}
-	if i := strings.Index(sec, "\n#"); i >= 0 {
+	if i := strings.Index(sec, end); i >= 0 {
 		sec = sec[:i]
 	}
+	return sec
+}
+
+// readmeYAML returns the ```yaml blocks of the e2e/README.md section that
+// starts with heading.
+func readmeYAML(t *testing.T, heading string) []string {
+	t.Helper()
+	sec := readmeSection(t, "README.md", heading, "\n#")
 	var blocks []string
 	for {
 		_, rest, ok := strings.Cut(sec, "```yaml\n")

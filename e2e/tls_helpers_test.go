@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -20,7 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -29,17 +28,6 @@ import (
 // validation authority looks it up in pebble-challtestsrv's DNS, which
 // answers 127.0.0.1 for every name; the tests' clients dial 127.0.0.1.
 const tlsHost = "pay.hpp.test"
-
-// tlsFreeAddr returns a free loopback address.
-func tlsFreeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
 
 func tlsPort(addr string) string {
 	_, p, _ := net.SplitHostPort(addr)
@@ -142,68 +130,28 @@ func tlsWrite(t testing.TB, path string, b []byte) {
 	}
 }
 
-// tlsTool builds one of go.mod's tools (Pebble's commands) into a
-// temporary directory and returns its path.
-func tlsTool(t testing.TB, pkg string) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), filepath.Base(pkg))
-	cmd := exec.Command("go", "build", "-o", bin, pkg)
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-	}
-	return bin
-}
+// tlsTool builds one of go.mod's tools (Pebble's commands), once per
+// test binary, and returns its path.
+func tlsTool(t testing.TB, pkg string) string { return buildOnce(t, pkg, "") }
 
 // tlsProc is a helper process (Pebble, its DNS) whose output is kept.
-type tlsProc struct {
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  bytes.Buffer // guarded by mu
-	done chan struct{}
-}
-
-func (p *tlsProc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.Write(b)
-}
+type tlsProc struct{ *proc }
 
 // Output is what the process printed so far.
-func (p *tlsProc) Output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
+func (p tlsProc) Output() string { return p.output() }
 
 // Stop kills the process and waits for it; safe to call twice.
-func (p *tlsProc) Stop() {
-	_ = p.cmd.Process.Kill()
-	<-p.done
-}
+func (p tlsProc) Stop() { p.kill(syscall.SIGKILL) }
 
-func startTLSProc(t testing.TB, name string, env []string, bin string, args ...string) *tlsProc {
+func startTLSProc(t testing.TB, name string, env []string, bin string, args ...string) tlsProc {
 	t.Helper()
-	p := &tlsProc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
-	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
-	p.cmd.Stdout, p.cmd.Stderr = p, p
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.Stop()
-		if t.Failed() {
-			t.Logf("%s output:\n%s", name, tail(p.Output(), 6000))
-		}
-	})
-	return p
+	return tlsProc{runMain(t, &proc{name: name, bin: bin, args: args,
+		env: append([]string{"PATH=" + os.Getenv("PATH")}, env...)})}
 }
 
 // pebble is a Pebble ACME server on loopback with its own DNS server.
 type pebble struct {
-	*tlsProc
+	tlsProc
 	Directory string         // the ACME directory URL
 	CAFile    string         // trusts Pebble's own https listener (HPP_ACME_CA_ROOT)
 	Roots     *x509.CertPool // Pebble's issuing root: trusts the certificates it issues
@@ -224,11 +172,11 @@ func startPebble(t testing.TB, httpPort, tlsPort string, validity time.Duration)
 			t.Fatal(err)
 		}
 	}
-	dns := tlsFreeAddr(t)
+	dns := freeAddr(t)
 	startTLSProc(t, "pebble-challtestsrv", nil, tlsTool(t, "github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv"),
-		"-dnsserver", dns, "-management", tlsFreeAddr(t), "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
+		"-dnsserver", dns, "-management", freeAddr(t), "-defaultIPv4", "127.0.0.1", "-defaultIPv6", "",
 		"-http01", "", "-https01", "", "-tlsalpn01", "", "-doh", "")
-	listen, mgmt := tlsFreeAddr(t), tlsFreeAddr(t)
+	listen, mgmt := freeAddr(t), freeAddr(t)
 	var cfg struct {
 		Pebble map[string]any `json:"pebble"`
 	}

@@ -18,7 +18,7 @@ import (
 // the port-80 redirect, `hpp healthcheck` over TLS, and a renewal of the
 // 60-second certificate before it expires.
 func TestTLSACMEPebble(t *testing.T) {
-	appAddr, httpAddr := tlsFreeAddr(t), tlsFreeAddr(t)
+	appAddr, httpAddr := freeAddr(t), freeAddr(t)
 	ca := startPebble(t, tlsPort(httpAddr), "1", 60*time.Second)
 	public := "https://" + tlsHost + ":" + tlsPort(appAddr)
 	env := ca.acmeEnv(httpAddr, filepath.Join(t.TempDir(), "acme"))
@@ -97,7 +97,7 @@ func TestTLSACMEPebble(t *testing.T) {
 // interval makes it, and fails); with empty storage it refuses to start
 // and names HPP_ACME_DIRECTORY.
 func TestTLSACMEUnreachableDirectory(t *testing.T) {
-	appAddr := tlsFreeAddr(t)
+	appAddr := freeAddr(t)
 	ca := startPebble(t, "1", tlsPort(appAddr), time.Hour) // nothing listens on port 1: HTTP-01 cannot pass
 	public := "https://" + tlsHost + ":" + tlsPort(appAddr)
 	storage := filepath.Join(t.TempDir(), "acme")
@@ -148,10 +148,10 @@ func TestTLSOwnCertificateReload(t *testing.T) {
 	c1, k1 := ca.issue(t, 101, tlsHost)
 	tlsWrite(t, certFile, c1)
 	tlsWrite(t, keyFile, k1)
-	appAddr := tlsFreeAddr(t)
+	appAddr := freeAddr(t)
 	public := "https://" + tlsHost + ":" + tlsPort(appAddr)
 	a := startAppAt(t, appAddr, public, tlsTransport(ca.Pool), map[string]string{
-		"HPP_TLS_CERT_FILE": certFile, "HPP_TLS_KEY_FILE": keyFile, "HPP_HTTP_ADDR": tlsFreeAddr(t)})
+		"HPP_TLS_CERT_FILE": certFile, "HPP_TLS_KEY_FILE": keyFile, "HPP_HTTP_ADDR": freeAddr(t)})
 	resp := a.send(t, "GET", "/healthz", nil, nil, http.StatusOK)
 	if got := resp.TLS.PeerCertificates[0].SerialNumber.Int64(); got != 101 || resp.Proto != "HTTP/2.0" {
 		t.Fatalf("serving serial %d over %s, want 101 over HTTP/2.0", got, resp.Proto)
@@ -198,14 +198,14 @@ func TestTLSStartupErrors(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	tlsWrite(t, certFile, c)
 	tlsWrite(t, keyFile, k)
-	busy := tlsFreeAddr(t)
+	busy := freeAddr(t)
 	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", busy)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
 	base := func(extra map[string]string) map[string]string {
-		addr := tlsFreeAddr(t)
+		addr := freeAddr(t)
 		env := map[string]string{"HPP_ADDR": addr, "HPP_PUBLIC_URL": "https://" + tlsHost + ":" + tlsPort(addr),
 			"HPP_DATABASE": filepath.Join(t.TempDir(), "hpp.db"), "HPP_HTTP_ADDR": "off",
 			"HPP_TLS_CERT_FILE": certFile, "HPP_TLS_KEY_FILE": keyFile}

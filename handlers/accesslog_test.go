@@ -6,44 +6,22 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/latipay-hpp/hpp/handlers"
-	"github.com/latipay-hpp/hpp/payments"
-	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
-	"github.com/latipay-hpp/hpp/static"
 )
 
 // newLoggedApp is the real router with its access log written as JSON at
-// level to the returned buffer.
+// level to the returned buffer; Latipay's callbacks do not go through it.
 func newLoggedApp(t *testing.T, level slog.Level) (*paymentstest.Env, http.Handler, *bytes.Buffer) {
 	t.Helper()
-	gin.SetMode(gin.TestMode)
-	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
-	pub, err := url.Parse(env.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var buf bytes.Buffer
-	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: level}))
-	h, err := handlers.NewServer(log, handlers.Options{
-		PublicURL: pub, MerchantName: "Log Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
-		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
-		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Now: env.Clock.Now,
-	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return env, h, &buf
+	app := handlers.NewTestApp(t, handlers.TestAppOptions{Detached: true,
+		Log:  slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: level})),
+		Edit: func(_ *paymentstest.Env, o *handlers.Options) { o.MerchantName, o.Sandbox = "Log Shop", nil }})
+	return app.Env, app.H, &buf
 }
 
 // TestAccessLog: one JSON line per request with the route pattern (never

@@ -12,15 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
-	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/payments/webhook"
-	"github.com/latipay-hpp/hpp/static"
 )
 
 const (
@@ -33,35 +29,18 @@ const (
 // mode alone (the route-listing test runs in debug mode).
 func newEmbedApp(t testing.TB, edit func(env *paymentstest.Env, o *handlers.Options), keepMode bool) *testApp {
 	t.Helper()
-	if !keepMode {
-		gin.SetMode(gin.TestMode)
+	o := handlers.TestAppOptions{Env: paymentstest.Options{Service: payments.Options{MerchantOrigins: []string{shopOrigin}}},
+		Edit: func(env *paymentstest.Env, o *handlers.Options) {
+			o.MerchantOrigins, o.RedirectSecret = []string{shopOrigin}, webhookSecret
+			if edit != nil {
+				edit(env, o)
+			}
+		}}
+	if keepMode {
+		o.GinMode = "keep"
 	}
-	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true,
-		MerchantOrigins: []string{shopOrigin}}})
-	pub, err := url.Parse(env.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.New()
-	if err != nil {
-		t.Fatalf("static.New: %v", err)
-	}
-	o := handlers.Options{
-		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
-		MerchantOrigins: []string{shopOrigin}, RedirectSecret: webhookSecret,
-		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
-		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
-	}
-	if edit != nil {
-		edit(env, &o)
-	}
-	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), o, env.Svc,
-		handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
-	if err != nil {
-		t.Fatalf("NewServer: %v", err)
-	}
-	env.SetApp(h)
-	return &testApp{Env: env, h: h}
+	app := handlers.NewTestApp(t, o)
+	return &testApp{Env: app.Env, h: app.H}
 }
 
 // mustPaid creates a 12.50 NZD payment over the API and pays it through

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -14,9 +13,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
-	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
-	"github.com/latipay-hpp/hpp/static"
 )
 
 // newBenchApp is the real router over the real store and simulator, with
@@ -30,27 +27,11 @@ func newBenchApp(b *testing.B) (*paymentstest.Env, http.Handler) {
 // newBenchAppLog is newBenchApp with the given access log.
 func newBenchAppLog(b *testing.B, log *slog.Logger) (*paymentstest.Env, http.Handler) {
 	b.Helper()
-	gin.SetMode(gin.ReleaseMode)
-	env := paymentstest.NewEnv(b, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
-	pub, err := url.Parse(env.AppURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	assets, err := static.New()
-	if err != nil {
-		b.Fatal(err)
-	}
-	h, err := handlers.NewServer(log, handlers.Options{
-		PublicURL: pub, MerchantName: "Bench Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
-		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
-		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Now: env.Clock.Now,
-		Limits: handlers.Limits{Off: true},
-	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
-	if err != nil {
-		b.Fatal(err)
-	}
-	env.SetApp(h)
-	return env, h
+	app := handlers.NewTestApp(b, handlers.TestAppOptions{Log: log, GinMode: gin.ReleaseMode,
+		Edit: func(_ *paymentstest.Env, o *handlers.Options) {
+			o.MerchantName, o.Sandbox, o.Limits = "Bench Shop", nil, handlers.Limits{Off: true}
+		}})
+	return app.Env, app.H
 }
 
 // benchGet serves GET path through h in a loop and checks the status.

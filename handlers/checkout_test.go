@@ -113,8 +113,7 @@ func TestCheckoutStartPhoneRedirects(t *testing.T) {
 
 func TestCheckoutSimulateThroughSandbox(t *testing.T) {
 	app := newTestApp(t)
-	p := app.mustCreate(t, createBody)
-	ref := app.mustStartQR(t, p.ID)
+	p, ref := app.mustStartedQR(t)
 	w := app.do(t, "POST", "/sandbox/latipay/simulate",
 		strings.NewReader(url.Values{"merchant_reference": {ref}, "status": {"paid"}, "redirect": {"/checkout/" + p.ID}}.Encode()),
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {app.AppURL}})
@@ -232,8 +231,7 @@ const formType = "application/x-www-form-urlencoded"
 
 func TestCallback(t *testing.T) {
 	app := newTestApp(t)
-	p := app.mustCreate(t, createBody)
-	ref := app.mustStartQR(t, p.ID)
+	p, ref := app.mustStartedQR(t)
 	good := paymentstest.Notification(ref, "wechat", "paid", "NZD", "12.50")
 	bad := paymentstest.Notification(ref, "wechat", "paid", "NZD", "12.50")
 	bad.Set("signature", strings.Repeat("0", 64))
@@ -287,8 +285,7 @@ func TestCallback(t *testing.T) {
 
 func TestReturnShowsServerTruth(t *testing.T) {
 	app := newTestApp(t)
-	p := app.mustCreate(t, createBody)
-	ref := app.mustStartQR(t, p.ID)
+	p, ref := app.mustStartedQR(t)
 	q := url.Values{"merchant_reference": {ref}, "payment_method": {"wechat"}, "status": {"paid"},
 		"currency": {"NZD"}, "amount": {"12.50"}, "signature": {strings.Repeat("a", 64)}}
 	w := app.do(t, "GET", "/checkout/"+p.ID+"/return?"+q.Encode(), nil, nil)

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -9,9 +8,7 @@ import (
 	"testing"
 
 	"github.com/latipay-hpp/hpp/handlers"
-	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
-	"github.com/latipay-hpp/hpp/static"
 )
 
 // TestAPIJSONStrict: the merchant API takes exactly one JSON object whose
@@ -71,19 +68,10 @@ func TestSandboxControlsLoopbackOnly(t *testing.T) {
 	if w := local.do(t, "GET", "/sandbox/latipay/ledger", nil, nil); w.Code != http.StatusOK {
 		t.Errorf("GET ledger on loopback = %d, want 200", w.Code)
 	}
-	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
 	pub, _ := url.Parse("https://pay.example.com")
-	assets, err := static.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
-		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
-		TokenKey: []byte("socket-token-key-0123456789abcdef"), Sandbox: env.Sim, Now: env.Clock.Now,
-	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), true), env.Hub, assets)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := handlers.NewTestApp(t, handlers.TestAppOptions{Detached: true, Edit: func(_ *paymentstest.Env, o *handlers.Options) {
+		o.PublicURL, o.FormActionHosts = pub, nil
+	}}).H
 	for _, r := range []*http.Request{
 		httptest.NewRequest("GET", "https://pay.example.com/sandbox/latipay/ledger", nil),
 		httptest.NewRequest("GET", "https://pay.example.com/sandbox/latipay/faults", nil),

@@ -2,12 +2,10 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -15,14 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
-
 	"github.com/latipay-hpp/hpp/payments"
-	"github.com/latipay-hpp/hpp/payments/hub"
-	"github.com/latipay-hpp/hpp/payments/latipay"
-	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
-	"github.com/latipay-hpp/hpp/payments/sqlite"
-	"github.com/latipay-hpp/hpp/static"
 )
 
 // Tests 65 and 68 through the real router, the real SQLite store
@@ -117,60 +108,13 @@ type floodApp struct {
 // the limits given (zero fields take the shipped defaults).
 func newFloodApp(t testing.TB, lim Limits) *floodApp {
 	t.Helper()
-	gin.SetMode(gin.ReleaseMode)
-	ts := httptest.NewUnstartedServer(nil)
-	public := "http://" + ts.Listener.Addr().String()
-	pu, _ := url.Parse(public)
-	logBuf := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	sim, err := latipaysim.New(latipaysim.Options{BaseURL: "http://latipay.test", CallbackInterval: time.Hour,
-		Merchants: []latipaysim.Merchant{{UserID: secUserID, APIKey: secLatipayKey, Wallets: map[string]string{secWallet: "NZD"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	client, err := latipay.New(latipay.Config{BaseURL: "http://latipay.test", UserID: secUserID, APIKey: secLatipayKey,
-		HTTPClient: &http.Client{Transport: latipaysim.NewTransport(sim)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := latipay.NewGateway(client, map[string]string{"NZD": secWallet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(context.Background(), t.TempDir()+"/hpp.db", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	cs := &countingStore{inner: db}
-	h := hub.New()
-	t.Cleanup(h.Close)
-	svc, err := payments.NewService(cs, gw, h, log, time.Now, rand.Reader, payments.Options{
-		CallbackURL:    public + CallbackPath,
-		ReturnURLFor:   func(id string) string { return public + ReturnPath(id) },
-		CheckoutURLFor: func(id string) string { return public + CheckoutPath(id) },
-		AllowLocalhost: true,
+	var cs *countingStore
+	wrap := func(s payments.Store) payments.Store { cs = &countingStore{inner: s}; return cs }
+	a := newSecAppEnv(t, slog.LevelInfo, time.Hour, wrap, func(o *Options) {
+		o.MerchantName = "Flood Shop"
+		o.Limits = lim
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := Options{PublicURL: pu, MerchantName: "Flood Shop", APIKey: secAPIKey, LinkSecret: secLinkSecret,
-		TokenKey: []byte("sec-token-key-0123456789abcdef01"), FormActionHosts: latipay.FormActionOrigins("http://latipay.test"),
-		Now: time.Now, Limits: lim}
-	key := []byte("sec-session-key-0123456789abcdef")
-	app, err := NewServer(log, opts, svc, NewSessionStore(key, key, false), h, assets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = app
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return &floodApp{secApp: &secApp{h: app, ts: ts, url: public, sim: sim, svc: svc, db: db, logBuf: logBuf}, store: cs}
+	return &floodApp{secApp: a, store: cs}
 }
 
 // newAttempts creates n payments with a WeChat attempt each, several at a

@@ -40,7 +40,7 @@ func TestScriptInventory(t *testing.T) {
 	for _, id := range []string{a.newPayment(t).ID, func() string { p := a.newPayment(t); a.startWeChat(t, p.ID); return p.ID }()} {
 		pages = append(pages, CheckoutPath(id), CheckoutPath(id)+"?choose=1", ReturnPath(id), CheckoutPath(id)+"/panel")
 	}
-	client, codings := encodingClient(a.ts.Client())
+	client, codings := encodingClient(&http.Client{Transport: &http.Transport{}}) // as httptest.Server.Client
 	for _, path := range pages {
 		b, problems, err := selfcheck.Observe(context.Background(), client, a.url+path)
 		if err != nil {

@@ -21,29 +21,29 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/latipay-hpp/hpp/payments"
-	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
-	"github.com/latipay-hpp/hpp/static"
 )
 
-// Fixed secrets of the security harness. secLatipayKey is also the
-// simulator merchant's key, so callbacks it signs verify.
+// Fixed secrets of the security harness. secLatipayKey is the
+// simulator merchant's key (paymentstest's), so callbacks it signs verify.
 const (
-	secLatipayKey = "sec-latipay-key-0123456789abcdef"
+	secLatipayKey = paymentstest.APIKey
 	secAPIKey     = "sec-api-key-0123456789abcdef0123456789"
 	secLinkSecret = "sec-link-secret-0123456789abcdef0123"
-	secUserID     = "U000000001"
-	secWallet     = "W000000001"
+	secUserID     = paymentstest.UserID
+	secWallet     = paymentstest.WalletNZD
 	secDesktopUA  = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
 )
 
-// secApp is the app under test, served over loopback so sockets and the
-// simulator's callbacks travel over real HTTP.
+// secApp is the app under test (NewTestApp), served over loopback so
+// sockets and the simulator's callbacks travel over real HTTP, on the
+// wall clock.
 type secApp struct {
+	*TestApp
 	h      http.Handler
-	ts     *httptest.Server
 	url    string // public URL, e.g. http://127.0.0.1:PORT
 	sim    *latipaysim.Simulator
 	svc    *payments.Service
@@ -69,70 +69,37 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
-// newSecApp builds the real server (real SQLite store, real Latipay
-// client talking to the simulator in-process). mod may change the
-// handler options; limits are off unless mod turns them on.
+// newSecApp builds the real server with the security harness's secrets.
+// mod may change the handler options; limits are off unless mod turns
+// them on.
 func newSecApp(t testing.TB, mod func(*Options)) *secApp {
 	t.Helper()
-	gin.SetMode(gin.ReleaseMode) // quiet route listing; every test wants the same
-	ts := httptest.NewUnstartedServer(nil)
-	public := "http://" + ts.Listener.Addr().String()
-	pu, _ := url.Parse(public)
-	logBuf := &syncBuffer{}
-	log := slog.New(slog.NewJSONHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	sim, err := latipaysim.New(latipaysim.Options{
-		BaseURL:          "http://latipay.test",
-		Merchants:        []latipaysim.Merchant{{UserID: secUserID, APIKey: secLatipayKey, Wallets: map[string]string{secWallet: "NZD"}}},
-		CallbackInterval: 200 * time.Millisecond,
+	return newSecAppEnv(t, slog.LevelDebug, 200*time.Millisecond, nil, func(o *Options) {
+		o.MerchantName = "Sec Shop"
+		o.Limits = Limits{Off: true}
+		if mod != nil {
+			mod(o)
+		}
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sim.Close)
-	client, err := latipay.New(latipay.Config{BaseURL: "http://latipay.test", UserID: secUserID, APIKey: secLatipayKey,
-		HTTPClient: &http.Client{Transport: latipaysim.NewTransport(sim)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gw, err := latipay.NewGateway(client, map[string]string{"NZD": secWallet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(context.Background(), t.TempDir()+"/hpp.db", time.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	h := hub.New()
-	t.Cleanup(h.Close)
-	svc, err := payments.NewService(db, gw, h, log, time.Now, rand.Reader, payments.Options{
-		CallbackURL:    public + CallbackPath,
-		ReturnURLFor:   func(id string) string { return public + ReturnPath(id) },
-		CheckoutURLFor: func(id string) string { return public + CheckoutPath(id) },
-		AllowLocalhost: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := Options{PublicURL: pu, MerchantName: "Sec Shop", APIKey: secAPIKey, LinkSecret: secLinkSecret,
-		TokenKey: []byte("sec-token-key-0123456789abcdef01"), FormActionHosts: latipay.FormActionOrigins("http://latipay.test"),
-		Now: time.Now, Limits: Limits{Off: true}}
-	if mod != nil {
-		mod(&opts)
-	}
-	key := []byte("sec-session-key-0123456789abcdef")
-	app, err := NewServer(log, opts, svc, NewSessionStore(key, key, pu.Scheme == "https"), h, assets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = app
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return &secApp{h: app, ts: ts, url: public, sim: sim, svc: svc, db: db, logBuf: logBuf}
+}
+
+// newSecAppEnv is newSecApp's wiring: logs at level, Latipay's callbacks
+// retried every interval, the service's store wrapped by wrap (if not
+// nil) and the options changed by mod.
+func newSecAppEnv(t testing.TB, level slog.Level, interval time.Duration, wrap func(payments.Store) payments.Store, mod func(*Options)) *secApp {
+	t.Helper()
+	log, logBuf := jsonLog(level)
+	env := realTime(log, interval)
+	env.WrapStore = wrap
+	app := NewTestApp(t, TestAppOptions{Env: env, Log: log, GinMode: gin.ReleaseMode, // quiet route listing
+		Edit: func(_ *paymentstest.Env, o *Options) {
+			o.APIKey, o.LinkSecret, o.TokenKey = secAPIKey, secLinkSecret, []byte("sec-token-key-0123456789abcdef01")
+			// A fixed form-action host keeps the header goldens free of
+			// the simulator's port.
+			o.FormActionHosts = latipay.FormActionOrigins("http://latipay.test")
+			mod(o)
+		}})
+	return &secApp{TestApp: app, h: app.H, url: app.AppURL, sim: app.Sim, svc: app.Svc, db: app.Store, logBuf: logBuf}
 }
 
 // do sends r through the router and returns the recorded response.
@@ -251,14 +218,7 @@ func TestForgedCallbacks(t *testing.T) {
 	p := a.newPayment(t)
 	ref := a.startWeChat(t, p.ID)
 	good := signedNotification(secLatipayKey, ref, "wechat", "paid", "NZD", "12.50")
-	mutate := func(k, v string) url.Values {
-		f := url.Values{}
-		for kk, vv := range good {
-			f[kk] = append([]string(nil), vv...)
-		}
-		f.Set(k, v)
-		return f
-	}
+	mutate := func(k, v string) url.Values { return paymentstest.WithField(good, k, v) }
 	forged := map[string]url.Values{
 		"no signature":        mutate("signature", ""),
 		"truncated signature": mutate("signature", good.Get("signature")[:40]),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,19 +11,16 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
-	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
-	"github.com/latipay-hpp/hpp/static"
 )
 
 // Test secrets are canaries: they must never appear in a response.
 const (
-	testAPIKey     = "CANARY-handlers-api-key-0123456789"
-	testLinkSecret = "CANARY-handlers-link-secret-0123"
+	testAPIKey     = handlers.TestAPIKey
+	testLinkSecret = handlers.TestLinkSecret
 )
 
 // desktopUA is a desktop browser's User-Agent.
@@ -39,30 +35,12 @@ type testApp struct {
 	h http.Handler
 }
 
-// newTestApp builds handlers.NewServer in sandbox mode and serves it at
+// newTestApp is handlers.NewTestApp in sandbox mode, served at
 // env.AppURL, so the simulator's callbacks go through the router too.
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
-	gin.SetMode(gin.TestMode)
-	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
-	pub, err := url.Parse(env.AppURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assets, err := static.New()
-	if err != nil {
-		t.Fatalf("static.New: %v", err)
-	}
-	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
-		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
-		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
-		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
-	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
-	if err != nil {
-		t.Fatalf("NewServer: %v", err)
-	}
-	env.SetApp(h)
-	return &testApp{Env: env, h: h}
+	app := handlers.NewTestApp(t, handlers.TestAppOptions{})
+	return &testApp{Env: app.Env, h: app.H}
 }
 
 // do serves one request through the router. Paths are relative to the
@@ -195,6 +173,14 @@ func (a *testApp) mustStartQR(t testing.TB, id string) string {
 		t.Fatalf("payment after start: %+v, %v", p, err)
 	}
 	return p.LatipayReference
+}
+
+// mustStartedQR creates the createBody payment and starts a WeChat QR
+// attempt on it, returning the payment and the attempt's reference.
+func (a *testApp) mustStartedQR(t testing.TB) (apiPayment, string) {
+	t.Helper()
+	p := a.mustCreate(t, createBody)
+	return p, a.mustStartQR(t, p.ID)
 }
 
 func TestAPIAuth(t *testing.T) {

@@ -71,8 +71,7 @@ func mustRead(t testing.TB, conn *websocket.Conn) socketMessage {
 
 func TestSocketPushesPaid(t *testing.T) {
 	app := newTestApp(t)
-	p := app.mustCreate(t, createBody)
-	ref := app.mustStartQR(t, p.ID)
+	p, ref := app.mustStartedQR(t)
 	conn := app.mustDial(t, app.socketPath(t, p.ID))
 	defer conn.Close()
 
@@ -98,8 +97,7 @@ func TestSocketPushesPaid(t *testing.T) {
 
 func TestSocketSnapshotWhenAlreadyPaid(t *testing.T) {
 	app := newTestApp(t)
-	p := app.mustCreate(t, createBody)
-	ref := app.mustStartQR(t, p.ID)
+	p, ref := app.mustStartedQR(t)
 	path := app.socketPath(t, p.ID)
 	if err := app.Svc.HandleNotification(context.Background(), paymentstest.Notification(ref, "wechat", "paid", "NZD", "12.50")); err != nil {
 		t.Fatal(err)
@@ -150,8 +148,7 @@ func TestSocketRefused(t *testing.T) {
 
 func TestSocketNoGoroutineLeak(t *testing.T) {
 	app := newTestApp(t)
-	p := app.mustCreate(t, createBody)
-	ref := app.mustStartQR(t, p.ID)
+	p, ref := app.mustStartedQR(t)
 	path := app.socketPath(t, p.ID)
 	http.DefaultClient.CloseIdleConnections()
 	before := runtime.NumGoroutine()

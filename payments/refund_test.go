@@ -17,8 +17,7 @@ import (
 func newPaid(t *testing.T) (*paymentstest.Env, payments.Payment) {
 	t.Helper()
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
-	p := env.MustCreate(t, paymentstest.Input("ORDER-REFUND"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-REFUND")
 	if err := env.Sim.Pay(st.Attempt.Reference); err != nil {
 		t.Fatalf("Pay: %v", err)
 	}
@@ -184,8 +183,7 @@ func TestRefund562IsDone(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
-	p := env.MustCreate(t, paymentstest.Input("ORDER-CANCEL"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-CANCEL")
 	got, err := env.Svc.Cancel(context.Background(), p.ID)
 	if err != nil || got.Status != payments.StatusCanceled {
 		t.Fatalf("Cancel = %s, %v; want canceled", got.Status, err)

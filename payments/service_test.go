@@ -129,8 +129,7 @@ func TestCreateIdempotency(t *testing.T) {
 
 func TestStartDesktopWeChatShowsQR(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
-	p := env.MustCreate(t, paymentstest.Input("ORDER-QR"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-QR")
 	if st.RedirectURL != "" {
 		t.Errorf("RedirectURL = %q, want none for our own QR", st.RedirectURL)
 	}
@@ -189,8 +188,7 @@ func waitUpdate(t *testing.T, ch <-chan payments.Update) payments.Update {
 
 func TestPaidCallbackPublishes(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
-	p := env.MustCreate(t, paymentstest.Input("ORDER-PAY"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-PAY")
 	sub := env.Hub.Subscribe(p.ID)
 	defer sub.Cancel()
 
@@ -213,8 +211,7 @@ func TestPaidCallbackPublishes(t *testing.T) {
 
 func TestDuplicateCallbacksOneTransition(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
-	p := env.MustCreate(t, paymentstest.Input("ORDER-DUP"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-DUP")
 	form := paymentstest.Notification(st.Attempt.Reference, "wechat", "paid", "NZD", "12.50")
 
 	const n = 100
@@ -261,8 +258,7 @@ func (c *updateCounter) Update(ctx context.Context, id string, fn func(tx *payme
 // pending after paid: an anomaly, recorded once).
 func TestRepeatedCallbackIsReadOnly(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
-	p := env.MustCreate(t, paymentstest.Input("ORDER-REPEAT"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-REPEAT")
 	store := &updateCounter{Store: env.Store}
 	svc, err := payments.NewService(store, env.Gateway, env.Hub, env.Log, env.Clock.Now, rand.Reader, payments.Options{
 		CallbackURL:    env.AppURL + paymentstest.CallbackPath,
@@ -298,8 +294,7 @@ func TestMismatchedCallbackIsAnomaly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := paymentstest.NewEnv(t, paymentstest.Options{})
-			p := env.MustCreate(t, paymentstest.Input("ORDER-MISMATCH"))
-			st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+			p, st := env.MustStartQR(t, "ORDER-MISMATCH")
 			form := paymentstest.Notification(st.Attempt.Reference, "wechat", "paid", tt.currency, tt.amount)
 			if err := env.Svc.HandleNotification(context.Background(), form); err != nil {
 				t.Fatalf("HandleNotification = %v, want nil so Latipay is told sent", err)
@@ -317,8 +312,7 @@ func TestMismatchedCallbackIsAnomaly(t *testing.T) {
 
 func TestOutOfOrderStaysPaid(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
-	p := env.MustCreate(t, paymentstest.Input("ORDER-ORDER"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-ORDER")
 	ref := st.Attempt.Reference
 	for _, status := range []string{"paid", "pending", "failed", "canceled"} {
 		if err := env.Svc.HandleNotification(context.Background(), paymentstest.Notification(ref, "wechat", status, "NZD", "12.50")); err != nil {
@@ -343,18 +337,10 @@ func TestOutOfOrderStaysPaid(t *testing.T) {
 
 func TestBadCallbackRejected(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
-	p := env.MustCreate(t, paymentstest.Input("ORDER-FORGE"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-FORGE")
 	ref := st.Attempt.Reference
 	good := paymentstest.Notification(ref, "wechat", "paid", "NZD", "12.50")
-	mutate := func(k, v string) url.Values {
-		f := url.Values{}
-		for kk, vv := range good {
-			f[kk] = append([]string(nil), vv...)
-		}
-		f.Set(k, v)
-		return f
-	}
+	mutate := func(k, v string) url.Values { return paymentstest.WithField(good, k, v) }
 	tests := map[string]url.Values{
 		"no signature":    mutate("signature", ""),
 		"other key":       mutate("signature", strings.Repeat("ab", 32)),
@@ -381,8 +367,7 @@ func TestBadCallbackRejected(t *testing.T) {
 func TestDroppedCallbackReconciled(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
 	ctx := context.Background()
-	p := env.MustCreate(t, paymentstest.Input("ORDER-DROP"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-DROP")
 	sub := env.Hub.Subscribe(p.ID)
 	defer sub.Cancel()
 	env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
@@ -418,8 +403,7 @@ func TestDroppedCallbackReconciled(t *testing.T) {
 func TestReconcileKeepsPendingOnSchedule(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
 	ctx := context.Background()
-	p := env.MustCreate(t, paymentstest.Input("ORDER-SCHED"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	_, st := env.MustStartQR(t, "ORDER-SCHED")
 	env.Clock.Advance(31 * time.Second)
 	if n, err := env.Svc.ReconcileDue(ctx, 10); err != nil || n != 1 {
 		t.Fatalf("ReconcileDue = %d, %v; want 1, nil", n, err)
@@ -509,8 +493,7 @@ func TestExpiryOnRead(t *testing.T) {
 func TestLatePaymentAfterExpiry(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
 	ctx := context.Background()
-	p := env.MustCreate(t, paymentstest.Input("ORDER-LATE"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-LATE")
 	// Latipay does not answer the cancel, and the shopper pays anyway.
 	env.Sim.SetFaults(latipaysim.Faults{ServerError: true})
 	env.Clock.Advance(16 * time.Minute)
@@ -529,8 +512,7 @@ func TestLatePaymentAfterExpiry(t *testing.T) {
 
 func TestLatePaymentAfterFailure(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
-	p := env.MustCreate(t, paymentstest.Input("ORDER-FAILPAID"))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, "ORDER-FAILPAID")
 	ref := st.Attempt.Reference
 	ctx := context.Background()
 	if err := env.Svc.HandleNotification(ctx, paymentstest.Notification(ref, "wechat", "failed", "NZD", "12.50")); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"testing"
+
+	"github.com/a-h/templ"
 )
 
 // benchCheckout is a checkout page showing a WeChat QR, the heaviest
@@ -26,31 +28,25 @@ func benchCheckout() Checkout {
 
 // BenchmarkCheckoutPage renders the whole checkout page in English.
 func BenchmarkCheckoutPage(b *testing.B) {
-	c, err := NewCatalog()
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := WithLocalizer(context.Background(), c.Localizer(LangEnglish))
-	vm := benchCheckout()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := CheckoutPage(vm).Render(ctx, io.Discard); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRender(b, CheckoutPage(benchCheckout()))
 }
 
 // BenchmarkCheckoutPanel renders the live panel the script swaps in.
 func BenchmarkCheckoutPanel(b *testing.B) {
-	c, err := NewCatalog()
+	benchRender(b, CheckoutPanel(benchCheckout()))
+}
+
+// benchRender renders c in English in a loop.
+func benchRender(b *testing.B, c templ.Component) {
+	b.Helper()
+	cat, err := NewCatalog()
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := WithLocalizer(context.Background(), c.Localizer(LangEnglish))
-	vm := benchCheckout()
+	ctx := WithLocalizer(context.Background(), cat.Localizer(LangEnglish))
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := CheckoutPanel(vm).Render(ctx, io.Discard); err != nil {
+		if err := c.Render(ctx, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}

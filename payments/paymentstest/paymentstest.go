@@ -84,6 +84,14 @@ type Options struct {
 	CallbackInterval time.Duration
 	// Start is the clock's first reading; default 2026-03-01 01:00 UTC.
 	Start time.Time
+	// Now, when set, is the time the store and the service read instead
+	// of Clock (time.Now for tests of real-time windows).
+	Now func() time.Time
+	// Log receives the service's log; default discarded.
+	Log *slog.Logger
+	// WrapStore, when set, wraps the store the service uses (to count or
+	// fail its calls); Env.Store stays the SQLite store underneath.
+	WrapStore func(payments.Store) payments.Store
 }
 
 // Env is one wired payment flow.
@@ -105,16 +113,23 @@ type Env struct {
 // NewEnv builds and starts everything; t.Cleanup stops it.
 func NewEnv(t testing.TB, o Options) *Env {
 	t.Helper()
-	e := &Env{Log: slog.New(slog.DiscardHandler)}
+	e := &Env{Log: o.Log}
+	if e.Log == nil {
+		e.Log = slog.New(slog.DiscardHandler)
+	}
 	if o.Start.IsZero() {
 		o.Start = time.Date(2026, 3, 1, 1, 0, 0, 0, time.UTC)
 	}
 	e.Clock = NewClock(o.Start)
+	now := o.Now
+	if now == nil {
+		now = e.Clock.Now
+	}
 	if o.CallbackInterval == 0 {
 		o.CallbackInterval = 20 * time.Millisecond
 	}
 
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hpp.db"), e.Clock.Now)
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "hpp.db"), now)
 	if err != nil {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
@@ -175,7 +190,11 @@ func NewEnv(t testing.TB, o Options) *Env {
 	if so.CheckoutURLFor == nil {
 		so.CheckoutURLFor = func(id string) string { return e.AppURL + "/checkout/" + id }
 	}
-	e.Svc, err = payments.NewService(db, e.Gateway, e.Hub, e.Log, e.Clock.Now, rand.Reader, so)
+	var store payments.Store = db
+	if o.WrapStore != nil {
+		store = o.WrapStore(db)
+	}
+	e.Svc, err = payments.NewService(store, e.Gateway, e.Hub, e.Log, now, rand.Reader, so)
 	if err != nil {
 		t.Fatalf("payments.NewService: %v", err)
 	}
@@ -231,6 +250,14 @@ func (e *Env) MustStart(t testing.TB, id string, m payments.Method, d payments.D
 		t.Fatalf("Start(%s, %s, %s): %v", id, m, d, err)
 	}
 	return st
+}
+
+// MustStartQR creates a payment from Input(reference) and starts a
+// WeChat QR attempt on it from a desktop, or fails the test.
+func (e *Env) MustStartQR(t testing.TB, reference string) (payments.Payment, payments.Started) {
+	t.Helper()
+	p := e.MustCreate(t, Input(reference))
+	return p, e.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
 }
 
 // MustGet reads a payment or fails the test.
@@ -300,4 +327,15 @@ func Notification(ref, method, status, currency, amount string) url.Values {
 		"pay_time":  {"2026-03-01 09:00:00"},
 		"signature": {latipay.SignResult(APIKey, ref, method, status, currency, amount)},
 	}
+}
+
+// WithField returns a copy of form with field k set to v: a callback
+// altered after it was signed.
+func WithField(form url.Values, k, v string) url.Values {
+	f := url.Values{}
+	for kk, vv := range form {
+		f[kk] = append([]string(nil), vv...)
+	}
+	f.Set(k, v)
+	return f
 }

@@ -41,11 +41,7 @@ func BenchmarkCreatePayment(b *testing.B) {
 // it: load the payment and its attempt, update the attempt, append an
 // event and a notification, write the payment, commit.
 func BenchmarkUpdate(b *testing.B) {
-	db := newTestDB(b)
-	p := benchPayment(1)
-	if _, _, err := db.CreatePayment(b.Context(), p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
-		b.Fatal(err)
-	}
+	db, p := newTestDBWithPayment(b)
 	a := payments.Attempt{Reference: "A1", PaymentID: p.ID, Method: payments.MethodWeChat,
 		Status: payments.AttemptPending, CreatedAt: testNow(), NextCheckAt: testNow().Add(30 * time.Second)}
 	n := 0
@@ -72,11 +68,7 @@ func BenchmarkUpdate(b *testing.B) {
 // from the cache of recent payments (cache.go), and from the read pool,
 // as on a miss.
 func BenchmarkPayment(b *testing.B) {
-	db := newTestDB(b)
-	p := benchPayment(1)
-	if _, _, err := db.CreatePayment(b.Context(), p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
-		b.Fatal(err)
-	}
+	db, p := newTestDBWithPayment(b)
 	for _, bb := range []struct {
 		name string
 		read func(ctx context.Context, id string) (payments.Payment, error)

@@ -155,19 +155,9 @@ func note(text string, fail error) func(tx *payments.Tx) error {
 // commits and is read, and a failed write on the same payment drops its
 // entry. Version 2 arriving late must not replace what readers have seen.
 func TestPaymentCacheLateWriterAfterFailedWrite(t *testing.T) {
-	db := newTestDB(t)
+	db, p := newTestDBWithPayment(t)
 	ctx := t.Context()
-	p := benchPayment(1)
-	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
-		t.Fatal(err)
-	}
-	held, release := make(chan struct{}), make(chan struct{})
-	db.hooks.returned = func(w payments.Payment) {
-		if w.Version == 2 {
-			close(held)
-			<-release
-		}
-	}
+	held, release := holdVersion2(db)
 	late := make(chan error, 1)
 	go func() {
 		_, err := db.Update(ctx, p.ID, note("version 2", nil))
@@ -317,23 +307,13 @@ func readDuringCommit(t *testing.T, drop func(db *DB, y payments.Payment)) {
 // same payment is undone. The committed reference is found throughout;
 // the refused one never is.
 func TestAttemptCacheLateWriterAfterFailedWrite(t *testing.T) {
-	db := newTestDB(t)
+	db, p := newTestDBWithPayment(t)
 	ctx := t.Context()
-	p := benchPayment(1)
-	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
-		t.Fatal(err)
-	}
 	attempt := func(ref string) payments.Attempt {
 		return payments.Attempt{Reference: ref, PaymentID: p.ID, Method: payments.MethodWeChat,
 			Status: payments.AttemptPending, CreatedAt: testNow()}
 	}
-	held, release := make(chan struct{}), make(chan struct{})
-	db.hooks.returned = func(w payments.Payment) {
-		if w.Version == 2 {
-			close(held)
-			<-release
-		}
-	}
+	held, release := holdVersion2(db)
 	late := make(chan error, 1)
 	go func() {
 		_, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(attempt("REF-LATE-1")); return nil })
@@ -385,12 +365,8 @@ func TestOneProcessPerFile(t *testing.T) {
 // attempt is (the callback then needs no read), and a write that failed
 // leaves nothing behind.
 func TestAttemptCache(t *testing.T) {
-	db := newTestDB(t)
+	db, p := newTestDBWithPayment(t)
 	ctx := t.Context()
-	p := benchPayment(1)
-	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
-		t.Fatal(err)
-	}
 	a := payments.Attempt{Reference: "REF-CACHE-1", PaymentID: p.ID, Method: payments.MethodWeChat,
 		Status: payments.AttemptPending, CreatedAt: testNow()}
 	if _, err := db.AttemptPayment(ctx, a.Reference); !errors.Is(err, payments.ErrNotFound) {
@@ -413,4 +389,28 @@ func TestAttemptCache(t *testing.T) {
 	if id, err := db.AttemptPayment(ctx, a.Reference); err != nil || id != p.ID {
 		t.Errorf("AttemptPayment: %q, %v; want %q", id, err, p.ID)
 	}
+}
+
+// holdVersion2 makes the write that returns version 2 wait, once it has
+// written, until release is closed; held is closed when it gets there.
+func holdVersion2(db *DB) (held, release chan struct{}) {
+	held, release = make(chan struct{}), make(chan struct{})
+	db.hooks.returned = func(w payments.Payment) {
+		if w.Version == 2 {
+			close(held)
+			<-release
+		}
+	}
+	return held, release
+}
+
+// newTestDBWithPayment is newTestDB holding one payment, benchPayment(1).
+func newTestDBWithPayment(tb testing.TB) (*DB, payments.Payment) {
+	tb.Helper()
+	db := newTestDB(tb)
+	p := benchPayment(1)
+	if _, _, err := db.CreatePayment(tb.Context(), p, payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{}); err != nil {
+		tb.Fatal(err)
+	}
+	return db, p
 }

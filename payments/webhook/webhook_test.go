@@ -92,8 +92,7 @@ func newWorker(t *testing.T, env *paymentstest.Env, url string, secrets ...strin
 // simulator: two webhook events.
 func paid(t *testing.T, env *paymentstest.Env, ref string) payments.Payment {
 	t.Helper()
-	p := env.MustCreate(t, paymentstest.Input(ref))
-	st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	p, st := env.MustStartQR(t, ref)
 	if err := env.Sim.Pay(st.Attempt.Reference); err != nil {
 		t.Fatalf("Pay: %v", err)
 	}
