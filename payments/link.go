@@ -124,6 +124,6 @@ func VerifyLink(secret string, q url.Values, now time.Time) (CreateInput, error)
 	return CreateInput{
 		Amount: q.Get("amount"), Currency: q.Get("currency"), Reference: q.Get("reference"),
 		Description: q.Get("description"), ReturnURL: q.Get("return_url"),
-		CancelURL: q.Get("cancel_url"), Method: q.Get("method"), Source: "link",
+		CancelURL: q.Get("cancel_url"), Method: q.Get("method"), Source: SourceLink,
 	}, nil
 }

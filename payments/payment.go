@@ -28,6 +28,21 @@ func ParseMethod(s string) (Method, error) {
 	return "", fmt.Errorf("%w: payment_method must be wechat, alipay or upi_upop", ErrInvalid)
 }
 
+// The channels a payment comes through, kept in Payment.Source and shown,
+// filtered and exported by the back office. The stored spelling is the
+// constant's value; "api" is the online checkout started by the merchant's
+// server, "link" a signed or stored payment link.
+const (
+	SourceOnline      = "api"          // online checkout created through the API
+	SourceLink        = "link"         // a payment link (/pay)
+	SourceCounterQR   = "counter_qr"   // the counter showed a QR to the shopper
+	SourceCounterScan = "counter_scan" // the counter scanned the shopper's pay code
+	SourceStaticQR    = "static_qr"    // the shop's printed QR, amount typed by the shopper
+)
+
+// Sources lists every channel in display order.
+var Sources = []string{SourceOnline, SourceLink, SourceCounterQR, SourceCounterScan, SourceStaticQR}
+
 // Payment is one thing a shopper pays for, possibly over several attempts.
 type Payment struct {
 	ID          string // public capability id, "pay_" + 26 base32 characters
@@ -37,7 +52,7 @@ type Payment struct {
 	Description string
 	Method      Method // preselected or last chosen method; empty until chosen
 	Status      Status
-	Source      string // "api" or "link"
+	Source      string // the channel it came through: one of the Source* constants
 	ReturnURL   string
 	CancelURL   string
 
@@ -130,7 +145,7 @@ type CreateInput struct {
 	CancelURL   string
 	Method      string        // optional preselection
 	ExpiresIn   time.Duration // zero => the service default
-	Source      string        // "api" or "link"
+	Source      string        // one of the Source* constants; "" means SourceOnline
 }
 
 // Limits on merchant-supplied text.

@@ -111,7 +111,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (P
 	}
 	source := in.Source
 	if source == "" {
-		source = "api"
+		source = SourceOnline
 	}
 	p := Payment{
 		ID: id, Reference: in.Reference, Amount: v.amount, Currency: v.currency,
