@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,6 +75,22 @@ const (
 
 const catalogueDir, catalogueExt = "locales", ".toml"
 
+// catalogueFiles names the files of one language's catalogue: locales/<tag>.toml
+// (the checkout and shared texts) and any locales/<area>.<tag>.toml (one per
+// area, such as admin.en.toml), so each part of the app keeps its own texts.
+// A message id may be defined in only one of them.
+func catalogueFiles(tag string) []string {
+	entries, _ := catalogues.ReadDir(catalogueDir) // embedded: cannot fail
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if n == tag+catalogueExt || strings.HasSuffix(n, "."+tag+catalogueExt) {
+			names = append(names, catalogueDir+"/"+n)
+		}
+	}
+	return names
+}
+
 // Languages lists the supported languages, English first.
 func Languages() []string {
 	return []string{LangEnglish, LangSimplifiedChinese, LangTraditionalChinese}
@@ -106,7 +123,7 @@ type Catalog struct {
 	locs map[string]Localizer
 }
 
-// NewCatalog parses the embedded catalogues (views/locales/<tag>.toml).
+// NewCatalog parses the embedded catalogues (see catalogueFiles).
 func NewCatalog() (*Catalog, error) { return newCatalog(true) }
 
 // newCatalog is NewCatalog; memo works out every argument-less message
@@ -117,15 +134,20 @@ func newCatalog(memo bool) (*Catalog, error) {
 	c := &Catalog{bundle: b, ids: map[string][]string{}}
 	sources := map[string]map[string]string{} // language -> id -> message text
 	for _, tag := range Languages() {
-		f, err := b.LoadMessageFileFS(catalogues, catalogueDir+"/"+tag+catalogueExt)
-		if err != nil {
-			return nil, fmt.Errorf("views: catalogue %s: %w", tag, err)
-		}
-		ids := make([]string, 0, len(f.Messages))
-		sources[tag] = make(map[string]string, len(f.Messages))
-		for _, m := range f.Messages {
-			ids = append(ids, m.ID)
-			sources[tag][m.ID] = m.Other
+		sources[tag] = map[string]string{}
+		var ids []string
+		for _, name := range catalogueFiles(tag) {
+			f, err := b.LoadMessageFileFS(catalogues, name)
+			if err != nil {
+				return nil, fmt.Errorf("views: catalogue %s: %w", name, err)
+			}
+			for _, m := range f.Messages {
+				if _, dup := sources[tag][m.ID]; dup {
+					return nil, fmt.Errorf("views: catalogue %s: message %q is defined twice", name, m.ID)
+				}
+				ids = append(ids, m.ID)
+				sources[tag][m.ID] = m.Other
+			}
 		}
 		sort.Strings(ids)
 		c.ids[tag] = ids
@@ -301,13 +323,17 @@ func (English) T(id string, args ...any) string {
 // mustMessages parses one embedded catalogue; the files are part of the
 // binary, so a parse error is a build defect that the tests catch.
 func mustMessages(tag string) []*i18n.Message {
-	buf, err := catalogues.ReadFile(catalogueDir + "/" + tag + catalogueExt)
-	if err != nil {
-		return nil
+	var all []*i18n.Message
+	for _, name := range catalogueFiles(tag) {
+		buf, err := catalogues.ReadFile(name)
+		if err != nil {
+			return nil
+		}
+		msgs, err := i18n.ParseMessageFileBytes(buf, path.Base(name), map[string]i18n.UnmarshalFunc{"toml": toml.Unmarshal})
+		if err != nil {
+			return nil
+		}
+		all = append(all, msgs.Messages...)
 	}
-	msgs, err := i18n.ParseMessageFileBytes(buf, tag+catalogueExt, map[string]i18n.UnmarshalFunc{"toml": toml.Unmarshal})
-	if err != nil {
-		return nil
-	}
-	return msgs.Messages
+	return all
 }

@@ -281,3 +281,31 @@ func TestFallbackEnglish(t *testing.T) {
 		t.Errorf("fallback page = %s", buf.String())
 	}
 }
+
+// TestAreaCataloguesLoad guards the split catalogues: an area's own file
+// (admin.<tag>.toml) is read for its language only, beside <tag>.toml.
+func TestAreaCataloguesLoad(t *testing.T) {
+	for _, tag := range Languages() {
+		files := catalogueFiles(tag)
+		want := map[string]bool{"locales/" + tag + ".toml": false, "locales/admin." + tag + ".toml": false}
+		for _, f := range files {
+			if _, ok := want[f]; ok {
+				want[f] = true
+			} else if !strings.HasSuffix(f, "."+tag+".toml") {
+				t.Errorf("%s: catalogue of another language read: %s", tag, f)
+			}
+		}
+		for f, seen := range want {
+			if !seen {
+				t.Errorf("%s: %s not read (got %v)", tag, f, files)
+			}
+		}
+	}
+	c, err := NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Localizer(LangSimplifiedChinese).T("admin.nav"); got != "后台" {
+		t.Errorf("admin.nav in zh-Hans = %q, want 后台", got)
+	}
+}
