@@ -19,6 +19,16 @@ var (
 	ErrSessionEnded  = errors.New("accounts: session ended")
 	ErrBusy          = errors.New("accounts: too many sign-ins at once")
 	ErrInvalid       = errors.New("accounts: invalid input")
+	// ErrCodeRequired: the password was right and the account has
+	// two-step sign-in on; a code from the app (or a recovery code) is next.
+	ErrCodeRequired = errors.New("accounts: a two-step code is required")
+	ErrBadCode      = errors.New("accounts: wrong two-step code")
+	// ErrCodeUsed: the code was right but already used (codes work once).
+	ErrCodeUsed  = errors.New("accounts: two-step code already used")
+	ErrTOTPOn    = errors.New("accounts: two-step sign-in is already on")
+	ErrTOTPOff   = errors.New("accounts: two-step sign-in is off")
+	ErrLastOwner = errors.New("accounts: the shop's last owner cannot be removed or made a cashier")
+	ErrNotYours  = errors.New("accounts: not this account's to change")
 )
 
 // Role is what an account may do. Owners do everything; cashiers take
@@ -45,6 +55,9 @@ type Account struct {
 	// TOTPSecret is the sealed TOTP key; "" when two-step sign-in is off.
 	TOTPSecret   string
 	TOTPLastStep int64    // the last 30 s step whose code was accepted
+	// TOTPPending is the sealed key being enrolled, until a code from it
+	// confirms it and it becomes TOTPSecret; "" otherwise.
+	TOTPPending string
 	Recovery     []string // SHA-256 of unused recovery codes
 	// FailedSignIns counts failures since the last success; at
 	// MaxFailures the account is locked until LockedUntil.
@@ -74,6 +87,34 @@ type SetupToken struct {
 	ExpiresAt time.Time
 }
 
+// Invited reports whether the account has no password yet: its
+// invitation (or a reset of its access) is waiting to be used.
+func (a Account) Invited() bool { return a.PasswordHash == "" }
+
+// TOTPOn reports whether the account signs in with a second step.
+func (a Account) TOTPOn() bool { return a.TOTPSecret != "" }
+
+// Purpose is what an account's one-time link is for.
+type Purpose string
+
+// The purposes of account links.
+const (
+	// PurposeInvite lets a person choose a password: an invitation, or a
+	// reset of their access.
+	PurposeInvite Purpose = "invite"
+	// PurposeSignIn is the second step of a sign-in: the password was
+	// right, the code is next.
+	PurposeSignIn Purpose = "signin"
+)
+
+// AccountToken is a one-time link of one account, kept as its hash.
+type AccountToken struct {
+	Hash      string // hex SHA-256 of the token
+	AccountID string
+	Purpose   Purpose
+	ExpiresAt time.Time
+}
+
 // AuditEntry is one line of the append-only audit log.
 type AuditEntry struct {
 	Seq       int64 // assigned by the store, increasing
@@ -90,7 +131,9 @@ type AuditEntry struct {
 
 // AuditFilter selects audit entries, newest first.
 type AuditFilter struct {
-	Target string // "" for all
+	Target    string // "" for all
+	Action    string // "" for all
+	AccountID string // who did it; "" for all
 	Before int64  // only Seq < Before; 0 for the newest
 	Limit  int    // > 0
 }
@@ -131,6 +174,15 @@ type Store interface {
 	Sessions(ctx context.Context, accountID string) ([]Session, error)
 	// DeleteSessions removes every session of an account.
 	DeleteSessions(ctx context.Context, accountID string) error
+
+	// PutAccountToken stores t, replacing the account's earlier token of
+	// the same purpose.
+	PutAccountToken(ctx context.Context, t AccountToken) error
+	// AccountToken returns the token with that hash or ErrNotFound.
+	AccountToken(ctx context.Context, hash string) (AccountToken, error)
+	// TakeAccountToken deletes the token with that hash and returns it: a
+	// token can be taken once. ErrNotFound if there is none.
+	TakeAccountToken(ctx context.Context, hash string) (AccountToken, error)
 
 	// AppendAudit appends e and returns it with its Seq. Entries are never
 	// changed or deleted.

@@ -20,7 +20,7 @@ import (
 var _ accounts.Store = (*DB)(nil)
 
 const accountCols = `id, email, name, role, password_hash, totp_secret, totp_last_step, recovery,
-	failed_signins, locked_until, created_at, updated_at`
+	failed_signins, locked_until, created_at, updated_at, totp_pending`
 
 func accountArgs(a accounts.Account) []any {
 	rec := a.Recovery
@@ -28,14 +28,14 @@ func accountArgs(a accounts.Account) []any {
 		rec = []string{}
 	}
 	return []any{a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.TOTPSecret, a.TOTPLastStep,
-		rec, a.FailedSignIns, ts(a.LockedUntil), ts(a.CreatedAt), ts(a.UpdatedAt)}
+		rec, a.FailedSignIns, ts(a.LockedUntil), ts(a.CreatedAt), ts(a.UpdatedAt), a.TOTPPending}
 }
 
 func scanAccount(s scanner) (accounts.Account, error) {
 	var a accounts.Account
 	var role string
 	err := s.Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.TOTPSecret, &a.TOTPLastStep, &a.Recovery,
-		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.TOTPPending)
 	a.Role = accounts.Role(role)
 	if len(a.Recovery) == 0 {
 		a.Recovery = nil
@@ -58,7 +58,7 @@ func isUnique(err error) bool {
 
 // CreateAccount implements accounts.Store.
 func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
-	_, err := db.pool.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`, accountArgs(a)...)
+	_, err := db.pool.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, accountArgs(a)...)
 	if isUnique(err) {
 		return accounts.ErrEmailTaken
 	}
@@ -97,7 +97,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(a *accounts.
 		a.ID = id
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET email = $2, name = $3, role = $4, password_hash = $5,
 			totp_secret = $6, totp_last_step = $7, recovery = $8, failed_signins = $9, locked_until = $10,
-			created_at = $11, updated_at = $12 WHERE id = $1`, accountArgs(a)...); err != nil {
+			created_at = $11, updated_at = $12, totp_pending = $13 WHERE id = $1`, accountArgs(a)...); err != nil {
 			if isUnique(err) {
 				return accounts.ErrEmailTaken
 			}
@@ -182,6 +182,38 @@ func (db *DB) DeleteSessions(ctx context.Context, accountID string) error {
 	return accWrap("delete sessions", err)
 }
 
+// PutAccountToken implements accounts.Store.
+func (db *DB) PutAccountToken(ctx context.Context, t accounts.AccountToken) error {
+	return accWrap("put account token", db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM account_tokens WHERE account_id = $1 AND purpose = $2`, t.AccountID, string(t.Purpose)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO account_tokens (hash, account_id, purpose, expires_at) VALUES ($1, $2, $3, $4)`,
+			t.Hash, t.AccountID, string(t.Purpose), ts(t.ExpiresAt))
+		return err
+	}))
+}
+
+func scanAccountToken(s scanner) (accounts.AccountToken, error) {
+	var t accounts.AccountToken
+	var purpose string
+	err := s.Scan(&t.Hash, &t.AccountID, &purpose, timeCol{&t.ExpiresAt})
+	t.Purpose = accounts.Purpose(purpose)
+	return t, err
+}
+
+// AccountToken implements accounts.Store.
+func (db *DB) AccountToken(ctx context.Context, hash string) (accounts.AccountToken, error) {
+	t, err := scanAccountToken(db.pool.QueryRow(ctx, `SELECT hash, account_id, purpose, expires_at FROM account_tokens WHERE hash = $1`, hash))
+	return t, accWrap("account token", err)
+}
+
+// TakeAccountToken implements accounts.Store.
+func (db *DB) TakeAccountToken(ctx context.Context, hash string) (accounts.AccountToken, error) {
+	t, err := scanAccountToken(db.pool.QueryRow(ctx, `DELETE FROM account_tokens WHERE hash = $1 RETURNING hash, account_id, purpose, expires_at`, hash))
+	return t, accWrap("take account token", err)
+}
+
 const auditCols = `seq, at, account_id, email, address, device, action, target, before_state, after_state`
 
 func scanAudit(s scanner) (accounts.AuditEntry, error) {
@@ -212,6 +244,7 @@ func (db *DB) Audit(ctx context.Context, f accounts.AuditFilter) ([]accounts.Aud
 		before = 1<<63 - 1
 	}
 	es, err := queryAll(ctx, db.pool, scanAudit, `SELECT `+auditCols+` FROM audit_log
-		WHERE seq < $1 AND ($2::text = '' OR target = $2) ORDER BY seq DESC LIMIT $3`, before, f.Target, f.Limit)
+		WHERE seq < $1 AND ($2::text = '' OR target = $2) AND ($3::text = '' OR action = $3)
+		AND ($4::text = '' OR account_id = $4) ORDER BY seq DESC LIMIT $5`, before, f.Target, f.Action, f.AccountID, f.Limit)
 	return es, accWrap("audit", err)
 }

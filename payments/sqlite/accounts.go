@@ -22,18 +22,18 @@ import (
 var _ accounts.Store = (*DB)(nil)
 
 const accountCols = `id, email, name, role, password_hash, totp_secret, totp_last_step, recovery,
-	failed_signins, locked_until, created_at, updated_at`
+	failed_signins, locked_until, created_at, updated_at, totp_pending`
 
 func accountArgs(a accounts.Account) []any {
 	return []any{a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.TOTPSecret, a.TOTPLastStep,
-		strings.Join(a.Recovery, " "), a.FailedSignIns, nanos(a.LockedUntil), nanos(a.CreatedAt), nanos(a.UpdatedAt)}
+		strings.Join(a.Recovery, " "), a.FailedSignIns, nanos(a.LockedUntil), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.TOTPPending}
 }
 
 func scanAccount(s scanner) (accounts.Account, error) {
 	var a accounts.Account
 	var role, recovery string
 	err := s.Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.TOTPSecret, &a.TOTPLastStep, &recovery,
-		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt})
+		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.TOTPPending)
 	a.Role = accounts.Role(role)
 	if recovery != "" {
 		a.Recovery = strings.Fields(recovery)
@@ -69,7 +69,7 @@ func (db *DB) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 
 // CreateAccount implements accounts.Store.
 func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
 	if isUnique(err) {
 		return accounts.ErrEmailTaken
 	}
@@ -109,7 +109,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(a *accounts.
 		args := accountArgs(a)
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET email = ?, name = ?, role = ?, password_hash = ?,
 			totp_secret = ?, totp_last_step = ?, recovery = ?, failed_signins = ?, locked_until = ?,
-			created_at = ?, updated_at = ? WHERE id = ?`, append(args[1:], id)...); err != nil {
+			created_at = ?, updated_at = ?, totp_pending = ? WHERE id = ?`, append(args[1:], id)...); err != nil {
 			if isUnique(err) {
 				return accounts.ErrEmailTaken
 			}
@@ -146,6 +146,38 @@ func (db *DB) TakeSetupToken(ctx context.Context, hash string) (accounts.SetupTo
 		return accounts.SetupToken{}, accWrap("take setup token", err)
 	}
 	return t, nil
+}
+
+// PutAccountToken implements accounts.Store.
+func (db *DB) PutAccountToken(ctx context.Context, t accounts.AccountToken) error {
+	return db.writeTx(ctx, "put account token", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM account_tokens WHERE account_id = ? AND purpose = ?`, t.AccountID, string(t.Purpose)); err != nil {
+			return wrap("put account token", err)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO account_tokens (hash, account_id, purpose, expires_at) VALUES (?, ?, ?, ?)`,
+			t.Hash, t.AccountID, string(t.Purpose), nanos(t.ExpiresAt))
+		return wrap("put account token", err)
+	})
+}
+
+func scanAccountToken(s scanner) (accounts.AccountToken, error) {
+	var t accounts.AccountToken
+	var purpose string
+	err := s.Scan(&t.Hash, &t.AccountID, &purpose, timeCol{&t.ExpiresAt})
+	t.Purpose = accounts.Purpose(purpose)
+	return t, err
+}
+
+// AccountToken implements accounts.Store.
+func (db *DB) AccountToken(ctx context.Context, hash string) (accounts.AccountToken, error) {
+	t, err := scanAccountToken(db.reader.QueryRowContext(ctx, `SELECT hash, account_id, purpose, expires_at FROM account_tokens WHERE hash = ?`, hash))
+	return t, accWrap("account token", err)
+}
+
+// TakeAccountToken implements accounts.Store.
+func (db *DB) TakeAccountToken(ctx context.Context, hash string) (accounts.AccountToken, error) {
+	t, err := scanAccountToken(db.writer.QueryRowContext(ctx, `DELETE FROM account_tokens WHERE hash = ? RETURNING hash, account_id, purpose, expires_at`, hash))
+	return t, accWrap("take account token", err)
 }
 
 const sessionCols = `id_hash, account_id, address, device, created_at, seen_at, reauth_at`
@@ -225,6 +257,7 @@ func (db *DB) Audit(ctx context.Context, f accounts.AuditFilter) ([]accounts.Aud
 		before = 1<<63 - 1
 	}
 	es, err := queryAll(ctx, db.reader, scanAudit, `SELECT `+auditCols+` FROM audit_log
-		WHERE seq < ? AND (? = '' OR target = ?) ORDER BY seq DESC LIMIT ?`, before, f.Target, f.Target, f.Limit)
+		WHERE seq < ? AND (? = '' OR target = ?) AND (? = '' OR action = ?) AND (? = '' OR account_id = ?)
+		ORDER BY seq DESC LIMIT ?`, before, f.Target, f.Target, f.Action, f.Action, f.AccountID, f.AccountID, f.Limit)
 	return es, accWrap("audit", err)
 }

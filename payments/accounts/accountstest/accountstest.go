@@ -36,6 +36,9 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"SetupToken/Concurrent", testSetupTokenConcurrent},
 		{"Session/Lifecycle", testSessions},
 		{"Audit/AppendList", testAudit},
+		{"Audit/Filter", testAuditFilter},
+		{"AccountToken/Once", testAccountTokenOnce},
+		{"AccountToken/Concurrent", testAccountTokenConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -53,7 +56,7 @@ func account(n int, role accounts.Role) accounts.Account {
 	return accounts.Account{
 		ID: fmt.Sprintf("acc_%026d", n), Email: fmt.Sprintf("person%d@shop.example", n), Name: "王小明 'x' \"y\"",
 		Role: role, PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$a2V5",
-		TOTPSecret: "sealed-secret", TOTPLastStep: 58392011, Recovery: []string{"aa11", "bb22"},
+		TOTPSecret: "sealed-secret", TOTPLastStep: 58392011, Recovery: []string{"aa11", "bb22"}, TOTPPending: "sealed-pending",
 		FailedSignIns: 3, LockedUntil: t.Add(5 * time.Minute),
 		CreatedAt: t, UpdatedAt: t.Add(time.Second),
 	}
@@ -77,7 +80,7 @@ func must(t *testing.T, err error) {
 func testAccountRoundTrip(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
 	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
-	b.TOTPSecret, b.TOTPLastStep, b.Recovery, b.FailedSignIns, b.LockedUntil = "", 0, nil, 0, time.Time{}
+	b.TOTPSecret, b.TOTPLastStep, b.Recovery, b.FailedSignIns, b.LockedUntil, b.TOTPPending = "", 0, nil, 0, time.Time{}, ""
 	b.CreatedAt = a.CreatedAt.Add(time.Minute)
 	must(t, s.CreateAccount(ctx, a))
 	must(t, s.CreateAccount(ctx, b))
@@ -121,6 +124,8 @@ func testNotFound(t *testing.T, s accounts.Store) {
 	_, checks["UpdateAccount"] = s.UpdateAccount(ctx, "acc_nobody", func(*accounts.Account) error { return nil })
 	_, checks["Session"] = s.Session(ctx, "nohash")
 	_, checks["TakeSetupToken"] = s.TakeSetupToken(ctx, "nohash")
+	_, checks["AccountToken"] = s.AccountToken(ctx, "nohash")
+	_, checks["TakeAccountToken"] = s.TakeAccountToken(ctx, "nohash")
 	for name, err := range checks {
 		if !errors.Is(err, accounts.ErrNotFound) {
 			t.Errorf("%s of nothing = %v, want ErrNotFound", name, err)
@@ -151,6 +156,7 @@ func testUpdate(t *testing.T, s accounts.Store) {
 	out, err := s.UpdateAccount(ctx, a.ID, func(x *accounts.Account) error {
 		x.Name, x.Role, x.PasswordHash = "新名字", accounts.Cashier, "$argon2id$other"
 		x.FailedSignIns, x.LockedUntil, x.Recovery, x.TOTPSecret = 0, time.Time{}, nil, ""
+		x.TOTPPending, x.TOTPLastStep = "", 58392099
 		return nil
 	})
 	must(t, err)
@@ -159,7 +165,8 @@ func testUpdate(t *testing.T, s accounts.Store) {
 	if d := cmp.Diff(out, got); d != "" {
 		t.Errorf("UpdateAccount returned what it did not write (-returned +stored):\n%s", d)
 	}
-	if got.Name != "新名字" || got.Role != accounts.Cashier || !got.LockedUntil.IsZero() || got.Recovery != nil || got.TOTPSecret != "" {
+	if got.Name != "新名字" || got.Role != accounts.Cashier || !got.LockedUntil.IsZero() || got.Recovery != nil || got.TOTPSecret != "" ||
+		got.TOTPPending != "" || got.TOTPLastStep != 58392099 {
 		t.Errorf("update not kept: %+v", got)
 	}
 }
@@ -350,4 +357,114 @@ func testAudit(t *testing.T, s accounts.Store) {
 		t.Errorf("Audit of pay_2 (-want +got):\n%s", d)
 	}
 	_ = context.Background
+}
+
+// testAuditFilter: the audit page filters by action and by who did it,
+// together with keyset paging.
+func testAuditFilter(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	var seqs []int64
+	for i, x := range []struct{ who, action string }{
+		{"acc_1", "signin"}, {"acc_2", "signin"}, {"acc_1", "refund"}, {"acc_1", "signin"}, {"acc_2", "account.invite"},
+	} {
+		e, err := s.AppendAudit(ctx, accounts.AuditEntry{At: base().Add(time.Duration(i) * time.Second), AccountID: x.who,
+			Action: x.action, Target: "t"})
+		must(t, err)
+		seqs = append(seqs, e.Seq)
+	}
+	list := func(f accounts.AuditFilter) []int64 {
+		t.Helper()
+		f.Limit = 10
+		es, err := s.Audit(ctx, f)
+		must(t, err)
+		var out []int64
+		for _, e := range es {
+			out = append(out, e.Seq)
+		}
+		return out
+	}
+	for name, c := range map[string]struct {
+		f    accounts.AuditFilter
+		want []int64
+	}{
+		"action":            {accounts.AuditFilter{Action: "signin"}, []int64{seqs[3], seqs[1], seqs[0]}},
+		"account":           {accounts.AuditFilter{AccountID: "acc_1"}, []int64{seqs[3], seqs[2], seqs[0]}},
+		"both":              {accounts.AuditFilter{Action: "signin", AccountID: "acc_1"}, []int64{seqs[3], seqs[0]}},
+		"both, next page":   {accounts.AuditFilter{Action: "signin", AccountID: "acc_1", Before: seqs[3]}, []int64{seqs[0]}},
+		"no match":          {accounts.AuditFilter{Action: "export.csv"}, nil},
+		"target and action": {accounts.AuditFilter{Target: "t", Action: "account.invite"}, []int64{seqs[4]}},
+	} {
+		if d := cmp.Diff(c.want, list(c.f)); d != "" {
+			t.Errorf("%s: Audit(%+v) seqs (-want +got):\n%s", name, c.f, d)
+		}
+	}
+}
+
+// testAccountTokenOnce: a token reads back as stored, can be taken once,
+// replaces the account's earlier token of the same purpose (not another
+// purpose's), and goes with its account.
+func testAccountTokenOnce(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.CreateAccount(ctx, b))
+	exp := base().Add(24 * time.Hour)
+	inv := accounts.AccountToken{Hash: "inv1", AccountID: b.ID, Purpose: accounts.PurposeInvite, ExpiresAt: exp}
+	must(t, s.PutAccountToken(ctx, inv))
+	must(t, s.PutAccountToken(ctx, accounts.AccountToken{Hash: "sig1", AccountID: b.ID, Purpose: accounts.PurposeSignIn, ExpiresAt: exp}))
+	got, err := s.AccountToken(ctx, "inv1")
+	must(t, err)
+	want := inv
+	want.ExpiresAt = exp.UTC()
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("AccountToken (-want +got):\n%s", d)
+	}
+	must(t, s.PutAccountToken(ctx, accounts.AccountToken{Hash: "inv2", AccountID: b.ID, Purpose: accounts.PurposeInvite, ExpiresAt: exp}))
+	if _, err := s.AccountToken(ctx, "inv1"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("a replaced invitation is still there: %v", err)
+	}
+	if _, err := s.AccountToken(ctx, "sig1"); err != nil {
+		t.Fatalf("a new invitation removed the sign-in token: %v", err)
+	}
+	got, err = s.TakeAccountToken(ctx, "inv2")
+	must(t, err)
+	if got.AccountID != b.ID || got.Purpose != accounts.PurposeInvite {
+		t.Errorf("TakeAccountToken = %+v", got)
+	}
+	if _, err := s.TakeAccountToken(ctx, "inv2"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("a token was taken twice: %v", err)
+	}
+	must(t, s.DeleteAccount(ctx, b.ID))
+	if _, err := s.AccountToken(ctx, "sig1"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("a removed account's token is still there: %v", err)
+	}
+}
+
+// testAccountTokenConcurrent: of many concurrent takes of one link, one
+// wins (an invitation accepted twice at once makes one password).
+func testAccountTokenConcurrent(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a := account(1, accounts.Cashier)
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.PutAccountToken(ctx, accounts.AccountToken{Hash: "tok", AccountID: a.ID, Purpose: accounts.PurposeInvite, ExpiresAt: base().Add(time.Hour)}))
+	const n = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range n {
+		wg.Go(func() {
+			_, err := s.TakeAccountToken(ctx, "tok")
+			if err == nil {
+				mu.Lock()
+				won++
+				mu.Unlock()
+			} else if !errors.Is(err, accounts.ErrNotFound) {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if won != 1 {
+		t.Fatalf("%d of %d concurrent takes of one link succeeded, want 1", won, n)
+	}
 }
