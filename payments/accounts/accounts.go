@@ -54,11 +54,11 @@ type Account struct {
 	PasswordHash string // argon2id in PHC form; never the password
 	// TOTPSecret is the sealed TOTP key; "" when two-step sign-in is off.
 	TOTPSecret   string
-	TOTPLastStep int64    // the last 30 s step whose code was accepted
+	TOTPLastStep int64 // the last 30 s step whose code was accepted
 	// TOTPPending is the sealed key being enrolled, until a code from it
 	// confirms it and it becomes TOTPSecret; "" otherwise.
 	TOTPPending string
-	Recovery     []string // SHA-256 of unused recovery codes
+	Recovery    []string // SHA-256 of unused recovery codes
 	// FailedSignIns counts failures since the last success; at
 	// MaxFailures the account is locked until LockedUntil.
 	FailedSignIns int
@@ -134,8 +134,8 @@ type AuditFilter struct {
 	Target    string // "" for all
 	Action    string // "" for all
 	AccountID string // who did it; "" for all
-	Before int64  // only Seq < Before; 0 for the newest
-	Limit  int    // > 0
+	Before    int64  // only Seq < Before; 0 for the newest
+	Limit     int    // > 0
 }
 
 // Store keeps accounts, sessions, setup tokens and the audit log. Each
