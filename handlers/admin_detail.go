@@ -77,7 +77,7 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, si := c.Request.Context(), who(c)
 		if !s.opts.Accounts.Fresh(si.session) {
-			if err := s.opts.Accounts.Reauthenticate(ctx, si.sid, c.PostForm("password"), actor(c)); err != nil {
+			if err := s.opts.Accounts.Reauthenticate(ctx, si.sid, c.PostForm("password"), c.PostForm("code"), actor(c)); err != nil {
 				if errors.Is(err, accounts.ErrBadCredential) || errors.Is(err, accounts.ErrLocked) {
 					s.showPaymentDetail(c, http.StatusUnauthorized, "admin.refund.pw", "", "")
 					return

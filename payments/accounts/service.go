@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -36,6 +38,8 @@ type Service struct {
 	hash  *Hasher
 	now   func() time.Time
 	rand  io.Reader
+	// aead seals two-step keys (SetSealKey); nil refuses enrolment.
+	aead cipher.AEAD
 }
 
 // NewService returns the accounts service.
@@ -235,7 +239,10 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 }
 
 // SignIn checks email and password and opens a session. It returns the
-// session id for the browser's cookie (never stored). Five failures in a
+// session id for the browser's cookie (never stored). When the account
+// has two-step sign-in on, no session is opened yet: it returns
+// ErrCodeRequired with a challenge in place of the session id, which
+// SignInCode takes with the code within SignInCodeTTL. Five failures in a
 // row lock the account for LockFor; an unknown email costs the same
 // argon2id hash as a known one.
 func (s *Service) SignIn(ctx context.Context, email, password string, who Actor) (Account, string, error) {
@@ -275,6 +282,15 @@ func (s *Service) SignIn(ctx context.Context, email, password string, who Actor)
 			return Account{}, "", s.fail(ctx, who, "locked now", ErrLocked)
 		}
 		return Account{}, "", s.fail(ctx, who, "", ErrBadCredential)
+	}
+	if a.TOTPOn() {
+		// The failure count is reset only when the code is right too, so
+		// that a known password does not buy unlimited guesses at codes.
+		challenge, err := s.newLink(ctx, a.ID, PurposeSignIn, SignInCodeTTL)
+		if err != nil {
+			return Account{}, "", err
+		}
+		return a, challenge, ErrCodeRequired
 	}
 	if a.FailedSignIns != 0 || !a.LockedUntil.IsZero() {
 		if a, err = s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
@@ -368,33 +384,50 @@ func (s *Service) Revoke(ctx context.Context, idHash string, who Actor) error {
 	return s.Record(ctx, who, "session.revoke", idHash[:min(12, len(idHash))], "", "")
 }
 
-// Reauthenticate confirms the password of the session's account again,
-// which refunds need within ReauthWindow. Failures count towards the
-// lock like a failed sign-in.
-func (s *Service) Reauthenticate(ctx context.Context, sessionID, password string, who Actor) error {
+// Reauthenticate confirms the password of the session's account again
+// (and, when two-step sign-in is on, a code or recovery code), which
+// refunds and credential changes need within ReauthWindow. Failures count
+// towards the lock like a failed sign-in; a locked account is ErrLocked
+// whatever it sends; a missing code is ErrCodeRequired.
+func (s *Service) Reauthenticate(ctx context.Context, sessionID, password, code string, who Actor) error {
 	sess, a, err := s.Authenticate(ctx, sessionID)
 	if err != nil {
 		return err
 	}
 	who.AccountID, who.Email = a.ID, a.Email
 	if s.now().Before(a.LockedUntil) {
-		return s.fail(ctx, who, "locked", ErrLocked)
+		return s.fail(ctx, who, "reauth: locked", ErrLocked)
 	}
 	ok, err := s.hash.Verify(ctx, a.PasswordHash, password)
 	if err != nil {
 		return err
 	}
 	if !ok {
+		locked := false
 		if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
 			a.FailedSignIns++
 			if a.FailedSignIns >= MaxFailures {
-				a.FailedSignIns, a.LockedUntil = 0, s.now().Add(LockFor).UTC()
+				a.FailedSignIns, a.LockedUntil, locked = 0, s.now().Add(LockFor).UTC(), true
 			}
 			return nil
 		}); err != nil {
 			return err
 		}
+		if locked {
+			return s.fail(ctx, who, "reauth: locked now", ErrLocked)
+		}
 		return s.fail(ctx, who, "reauth", ErrBadCredential)
+	}
+	if a.TOTPOn() {
+		if strings.TrimSpace(code) == "" {
+			return ErrCodeRequired
+		}
+		if _, _, err := s.secondStep(ctx, a.ID, code); err != nil {
+			if errors.Is(err, ErrBadCode) || errors.Is(err, ErrCodeUsed) || errors.Is(err, ErrLocked) {
+				return s.fail(ctx, who, "reauth: two-step: "+err.Error(), err)
+			}
+			return err
+		}
 	}
 	now := s.now().UTC()
 	return s.store.TouchSession(ctx, sess.IDHash, now, now)
@@ -445,4 +478,17 @@ func (s *Service) DemoOwner(ctx context.Context, email, password string, who Act
 		return err
 	}
 	return s.Record(ctx, who, "account.reset_password", a.ID, "", "demo owner")
+}
+
+// newLink stores a new one-time link of the account (128 random bits,
+// kept as its hash) valid for ttl, replacing its earlier one of that
+// purpose, and returns the token.
+func (s *Service) newLink(ctx context.Context, accountID string, p Purpose, ttl time.Duration) (string, error) {
+	b, err := s.random(16)
+	if err != nil {
+		return "", err
+	}
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	return tok, s.store.PutAccountToken(ctx, AccountToken{Hash: digest(tok), AccountID: accountID, Purpose: p,
+		ExpiresAt: s.now().Add(ttl).UTC()})
 }

@@ -1,0 +1,209 @@
+package accounts
+
+import (
+	"context"
+	"time"
+)
+
+// InviteTTL is how long an invitation (or a reset of access) stays valid.
+const InviteTTL = 24 * time.Hour
+
+// Invite adds an account with no password and returns its one-time link
+// token: the owner hands the link over, and the person chooses their
+// password with it (AcceptInvite) within InviteTTL. Only its hash is kept.
+func (s *Service) Invite(ctx context.Context, email, name string, role Role, who Actor) (Account, string, error) {
+	e, err := NormalizeEmail(email)
+	if err != nil {
+		return Account{}, "", &InputError{Field: "email"}
+	}
+	if !role.Valid() {
+		return Account{}, "", &InputError{Field: "role"}
+	}
+	if len(name) > 100 {
+		return Account{}, "", &InputError{Field: "name"}
+	}
+	id, err := s.newID()
+	if err != nil {
+		return Account{}, "", err
+	}
+	now := s.now().UTC()
+	a := Account{ID: id, Email: e, Name: name, Role: role, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateAccount(ctx, a); err != nil {
+		return Account{}, "", err
+	}
+	tok, err := s.newLink(ctx, a.ID, PurposeInvite, InviteTTL)
+	if err != nil {
+		return Account{}, "", err
+	}
+	return a, tok, s.Record(ctx, who, "account.invite", a.ID, "", a.Email+" "+string(a.Role))
+}
+
+// Invitation returns the account an invitation link is for, to greet
+// the person; ErrNotFound when the link is unknown or used, and
+// ErrTokenExpired when it is too old.
+func (s *Service) Invitation(ctx context.Context, token string) (Account, error) {
+	t, err := s.store.AccountToken(ctx, digest(token))
+	if err == nil && t.Purpose != PurposeInvite {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	if !s.now().Before(t.ExpiresAt) {
+		return Account{}, ErrTokenExpired
+	}
+	return s.store.Account(ctx, t.AccountID)
+}
+
+// AcceptInvite spends an invitation link on the password the person
+// chose. The password is checked before the link is spent, so a typo
+// does not burn it.
+func (s *Service) AcceptInvite(ctx context.Context, token, password string, who Actor) (Account, error) {
+	if len([]rune(password)) < MinPasswordLength || len(password) > 1024 {
+		return Account{}, &InputError{Field: "password"}
+	}
+	if _, err := s.Invitation(ctx, token); err != nil {
+		return Account{}, err
+	}
+	t, err := s.store.TakeAccountToken(ctx, digest(token))
+	if err != nil {
+		return Account{}, err
+	}
+	h, err := s.hash.Hash(ctx, password)
+	if err != nil {
+		return Account{}, err
+	}
+	a, err := s.store.UpdateAccount(ctx, t.AccountID, func(a *Account) error {
+		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, s.now().UTC()
+		return nil
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	who.AccountID, who.Email = a.ID, a.Email
+	return a, s.Record(ctx, who, "account.accept", a.ID, "invited", "password set")
+}
+
+// ResetAccess is what an owner does for a person who lost their password
+// or phone: the password and two-step sign-in are removed, every session
+// ends, and a new one-time link (InviteTTL) lets them choose a password.
+func (s *Service) ResetAccess(ctx context.Context, accountID string, who Actor) (string, error) {
+	var before string
+	a, err := s.store.UpdateAccount(ctx, accountID, func(a *Account) error {
+		before = accessState(*a)
+		a.PasswordHash, a.TOTPSecret, a.TOTPPending, a.Recovery = "", "", "", nil
+		a.FailedSignIns, a.LockedUntil, a.UpdatedAt = 0, time.Time{}, s.now().UTC()
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.DeleteSessions(ctx, a.ID); err != nil {
+		return "", err
+	}
+	tok, err := s.newLink(ctx, a.ID, PurposeInvite, InviteTTL)
+	if err != nil {
+		return "", err
+	}
+	return tok, s.Record(ctx, who, "account.reset_access", a.ID, before, accessState(a)+", sessions ended")
+}
+
+// accessState says how an account signs in, for the audit log.
+func accessState(a Account) string {
+	switch {
+	case a.Invited():
+		return "invited"
+	case a.TOTPOn():
+		return "password and two-step"
+	}
+	return "password"
+}
+
+// lastOwner reports whether id is the only owner.
+func (s *Service) lastOwner(ctx context.Context, id string) (bool, error) {
+	as, err := s.store.Accounts(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, is := 0, false
+	for _, a := range as {
+		if a.Role == Owner {
+			n++
+			is = is || a.ID == id
+		}
+	}
+	return is && n == 1, nil
+}
+
+// RemoveAccount removes an account, its sessions and links. The shop's
+// last owner cannot be removed (ErrLastOwner).
+func (s *Service) RemoveAccount(ctx context.Context, id string, who Actor) error {
+	a, err := s.store.Account(ctx, id)
+	if err != nil {
+		return err
+	}
+	if last, err := s.lastOwner(ctx, id); err != nil {
+		return err
+	} else if last {
+		return ErrLastOwner
+	}
+	if err := s.store.DeleteAccount(ctx, id); err != nil {
+		return err
+	}
+	return s.Record(ctx, who, "account.remove", id, a.Email+" "+string(a.Role), "")
+}
+
+// SetRole changes an account's role; it takes effect on its next
+// request. The last owner cannot become a cashier (ErrLastOwner).
+func (s *Service) SetRole(ctx context.Context, id string, role Role, who Actor) error {
+	if !role.Valid() {
+		return &InputError{Field: "role"}
+	}
+	if role != Owner {
+		if last, err := s.lastOwner(ctx, id); err != nil {
+			return err
+		} else if last {
+			return ErrLastOwner
+		}
+	}
+	var before Role
+	a, err := s.store.UpdateAccount(ctx, id, func(a *Account) error {
+		before, a.Role, a.UpdatedAt = a.Role, role, s.now().UTC()
+		return nil
+	})
+	if err != nil || before == role {
+		return err
+	}
+	return s.Record(ctx, who, "account.role", a.ID, string(before), string(role))
+}
+
+// RevokeSession ends the session with that hash on behalf of by: an
+// owner may end anyone's, anyone else only their own (ErrNotYours).
+func (s *Service) RevokeSession(ctx context.Context, by Account, idHash string, who Actor) error {
+	sess, err := s.store.Session(ctx, idHash)
+	if err != nil {
+		return err
+	}
+	if by.Role != Owner && sess.AccountID != by.ID {
+		return ErrNotYours
+	}
+	if err := s.store.DeleteSession(ctx, idHash); err != nil {
+		return err
+	}
+	return s.Record(ctx, who, "session.revoke", sess.AccountID, sess.Address+" "+sess.Device, "")
+}
+
+// RevokeSessions ends every session of accountID on behalf of by, with
+// the same rule as RevokeSession.
+func (s *Service) RevokeSessions(ctx context.Context, by Account, accountID string, who Actor) error {
+	if by.Role != Owner && accountID != by.ID {
+		return ErrNotYours
+	}
+	if _, err := s.store.Account(ctx, accountID); err != nil {
+		return err
+	}
+	if err := s.store.DeleteSessions(ctx, accountID); err != nil {
+		return err
+	}
+	return s.Record(ctx, who, "session.revoke_all", accountID, "", "")
+}
