@@ -250,6 +250,9 @@ func backOffice(ctx context.Context, cfg config.Config, db store) (acc *accounts
 	if acc, err = accounts.NewService(db, accounts.NewHasher(2), time.Now, rand.Reader); err != nil {
 		return nil, nil, err
 	}
+	if err := acc.SetSealKey(cfg.Keys().TOTPSeal); err != nil {
+		return nil, nil, err
+	}
 	sys, admin := accounts.Actor{Email: "(start-up)"}, cfg.PublicURL.String()+handlers.AdminPath
 	if cfg.AdminEmail != "" {
 		if _, err := acc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword.Reveal(), sys); err != nil {

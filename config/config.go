@@ -663,6 +663,7 @@ type Keys struct {
 	SocketToken  []byte // signs the checkout page's socket tokens
 	SessionHash  []byte // authenticates the session cookie
 	SessionBlock []byte // encrypts the session cookie (AES-256)
+	TOTPSeal     []byte // seals back-office two-step keys at rest (AES-256)
 }
 
 // Keys derives each key as HMAC-SHA256(HPP_SESSION_KEY, label).
@@ -672,7 +673,8 @@ func (c Config) Keys() Keys {
 		m.Write([]byte(label))
 		return m.Sum(nil)
 	}
-	return Keys{SocketToken: key("socket-token"), SessionHash: key("session-hash"), SessionBlock: key("session-block")[:32]}
+	return Keys{SocketToken: key("socket-token"), SessionHash: key("session-hash"), SessionBlock: key("session-block")[:32],
+		TOTPSeal: key("totp-seal")}
 }
 
 // WalletCurrencies maps each wallet id to its currency: the other way

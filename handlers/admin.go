@@ -147,6 +147,7 @@ func (s *Server) adminPage(c *gin.Context, titleID, current string) views.Admin 
 	if si.account.Role == accounts.Owner {
 		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, PaymentsPath), LabelID: "admin.payments.title", Current: current == PaymentsPath})
 	}
+	a.Nav = append(a.Nav, s.peopleNav(c, si.account.Role, current)...)
 	return a
 }
 
@@ -177,6 +178,12 @@ func (s *Server) handleSignIn() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		email, next := c.PostForm("email"), safeNext(c.PostForm("next"))
 		_, sid, err := s.opts.Accounts.SignIn(c.Request.Context(), email, c.PostForm("password"), actor(c))
+		if errors.Is(err, accounts.ErrCodeRequired) { // two-step: sid is the challenge
+			if err = s.setChallenge(c, sid); err == nil {
+				c.Redirect(http.StatusSeeOther, s.langPath(c, SignInCodePath+"?"+url.Values{"next": {next}}.Encode()))
+				return
+			}
+		}
 		if err == nil {
 			if old := s.sessionID(c); old != "" {
 				_ = s.opts.Accounts.SignOut(c.Request.Context(), old, actor(c))

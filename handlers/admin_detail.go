@@ -45,6 +45,7 @@ func (s *Server) showPaymentDetail(c *gin.Context, status int, errorID, arg, not
 		v.RefundURL = PaymentsPath + "/" + p.ID + "/refund"
 		v.Refundable = payments.FormatAmount(p.Amount-p.Refunded, p.Currency)
 		v.NeedPW = !s.opts.Accounts.Fresh(who(c).session)
+		v.NeedCode = v.NeedPW && who(c).account.TOTPOn()
 		b := make([]byte, 16)
 		_, _ = rand.Read(b)
 		v.IdemKey = base64.RawURLEncoding.EncodeToString(b)
@@ -78,11 +79,15 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 		ctx, si := c.Request.Context(), who(c)
 		if !s.opts.Accounts.Fresh(si.session) {
 			if err := s.opts.Accounts.Reauthenticate(ctx, si.sid, c.PostForm("password"), c.PostForm("code"), actor(c)); err != nil {
-				if errors.Is(err, accounts.ErrBadCredential) || errors.Is(err, accounts.ErrLocked) {
-					s.showPaymentDetail(c, http.StatusUnauthorized, "admin.refund.pw", "", "")
+				id, status, ok := codeErrorID(err)
+				if !ok {
+					s.respondError(c, err)
 					return
 				}
-				s.respondError(c, err)
+				if errors.Is(err, accounts.ErrBadCredential) {
+					id = "admin.refund.pw"
+				}
+				s.showPaymentDetail(c, status, id, "", "")
 				return
 			}
 		}

@@ -47,6 +47,9 @@ func newAdminApp(t *testing.T) *adminApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := acc.SetSealKey([]byte("totp-seal-key-0123456789abcdefgh")); err != nil {
+		t.Fatal(err)
+	}
 	for _, a := range []struct {
 		email string
 		role  accounts.Role
@@ -108,6 +111,25 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/payments/:id":         {accounts.Owner},
 	"POST /admin/payments/:id/refund": {accounts.Owner},
 	"POST /admin/payments/:id/cancel": {accounts.Owner},
+	"GET /admin/signin/code":          nil,
+	"POST /admin/signin/code":         nil,
+	"GET /admin/invite":               nil,
+	"POST /admin/invite":              nil,
+	"POST /admin/reauth":              {accounts.Owner, accounts.Cashier},
+	"GET /admin/totp":                 {accounts.Owner},
+	"POST /admin/totp":                {accounts.Owner},
+	"POST /admin/totp/off":            {accounts.Owner},
+	"GET /admin/accounts":             {accounts.Owner},
+	"POST /admin/accounts":            {accounts.Owner},
+	"POST /admin/accounts/:id/reset":  {accounts.Owner},
+	"POST /admin/accounts/:id/role":   {accounts.Owner},
+	"POST /admin/accounts/:id/remove": {accounts.Owner},
+	"GET /admin/sessions":             {accounts.Owner, accounts.Cashier},
+	"POST /admin/sessions/revoke":     {accounts.Owner, accounts.Cashier},
+	"POST /admin/sessions/revoke-all": {accounts.Owner, accounts.Cashier},
+	"GET /admin/audit":                {accounts.Owner},
+	"GET /admin/audit/export.csv":     {accounts.Owner},
+	"GET /admin/audit/export.json":    {accounts.Owner},
 }
 
 // TestAdminRouteRoleMatrix walks every /admin route of the real router

@@ -62,6 +62,28 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.GET("/payments/:id", s.requireRole(accounts.Owner), s.handlePaymentDetail())
 		adm.POST("/payments/:id/refund", s.requireRole(accounts.Owner), s.handleAdminRefund())
 		adm.POST("/payments/:id/cancel", s.requireRole(accounts.Owner), s.handleAdminCancel())
+		// Sign-in's second step, invitations, two-step settings, people,
+		// sessions and the audit log (admin_auth.go, admin_accounts.go,
+		// admin_sessions.go, admin_audit.go).
+		adm.GET("/signin/code", s.handleSignInCodeShow())
+		adm.POST("/signin/code", s.limit(s.limits.signIns, byIP), s.handleSignInCode())
+		adm.GET("/invite", s.handleInviteShow())
+		adm.POST("/invite", s.limit(s.limits.signIns, byIP), s.handleInviteAccept())
+		adm.POST("/reauth", s.requireRole(accounts.Owner, accounts.Cashier), s.limit(s.limits.signIns, byIP), s.handleReauth())
+		adm.GET("/totp", s.requireRole(accounts.Owner), s.handleTOTPShow())
+		adm.POST("/totp", s.requireRole(accounts.Owner), s.handleTOTPConfirm())
+		adm.POST("/totp/off", s.requireRole(accounts.Owner), s.limit(s.limits.signIns, byIP), s.handleTOTPOff())
+		adm.GET("/accounts", s.requireRole(accounts.Owner), s.handleAccountsShow())
+		adm.POST("/accounts", s.requireRole(accounts.Owner), s.handleAccountInvite())
+		adm.POST("/accounts/:id/reset", s.requireRole(accounts.Owner), s.handleAccountReset())
+		adm.POST("/accounts/:id/role", s.requireRole(accounts.Owner), s.handleAccountRole())
+		adm.POST("/accounts/:id/remove", s.requireRole(accounts.Owner), s.handleAccountRemove())
+		adm.GET("/sessions", s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionsShow())
+		adm.POST("/sessions/revoke", s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionRevoke(false))
+		adm.POST("/sessions/revoke-all", s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionRevoke(true))
+		adm.GET("/audit", s.requireRole(accounts.Owner), s.handleAuditShow())
+		adm.GET("/audit/export.csv", s.requireRole(accounts.Owner), s.handleAuditExport("csv"))
+		adm.GET("/audit/export.json", s.requireRole(accounts.Owner), s.handleAuditExport("json"))
 	}
 
 	if s.opts.Sandbox != nil {

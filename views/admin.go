@@ -77,6 +77,7 @@ type PaymentDetail struct {
 	RefundURL  string // "" when it cannot be refunded
 	Refundable string // the most a refund may be, e.g. "12.50"
 	NeedPW     bool   // the password must be confirmed again
+	NeedCode   bool   // and a two-step code with it
 	IdemKey    string // makes a double click refund once
 	CancelURL  string // "" when it cannot be canceled
 	ErrorID    string

@@ -196,11 +196,11 @@ func (s *Service) RevokeSession(ctx context.Context, by Account, idHash string, 
 // RevokeSessions ends every session of accountID on behalf of by, with
 // the same rule as RevokeSession.
 func (s *Service) RevokeSessions(ctx context.Context, by Account, accountID string, who Actor) error {
-	if by.Role != Owner && accountID != by.ID {
-		return ErrNotYours
-	}
 	if _, err := s.store.Account(ctx, accountID); err != nil {
 		return err
+	}
+	if by.Role != Owner && accountID != by.ID {
+		return ErrNotYours
 	}
 	if err := s.store.DeleteSessions(ctx, accountID); err != nil {
 		return err
