@@ -162,25 +162,39 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 	}
 	w := a.api(t, http.MethodPost, "/api/v1/payments", `{"amount":"3.00","currency":"NZD","reference":"M-1","return_url":"https://shop.example/r"}`, nil)
 	pay := mustJSON[apiPayment](t, w)
+	// The account the /admin/accounts/:id routes act on: a refused role
+	// must leave it as it is.
+	target, err := a.acc.CreateAccount(t.Context(), "target@shop.example", "", adminPW, accounts.Cashier, accounts.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	who := map[string]*http.Cookie{"anonymous": nil, "cashier": cashier, "owner": owner}
 	for r, roles := range adminAccess {
 		if roles == nil {
 			continue
 		}
 		method, path, _ := strings.Cut(r, " ")
-		path = strings.Replace(path, ":id", pay.ID, 1)
+		if strings.HasPrefix(path, "/admin/accounts/") {
+			path = strings.Replace(path, ":id", target.ID, 1)
+		} else {
+			path = strings.Replace(path, ":id", pay.ID, 1)
+		}
 		for _, name := range []string{"anonymous", "cashier", "owner"} {
 			cookie := who[name]
 			before, err := a.Store.Payment(t.Context(), pay.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
+			accsBefore := fmt.Sprint(mustAccounts(t, a))
 			form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 			w := a.do(t, method, path, strings.NewReader("key=k&amount=1.00&password="+adminPW), withCookie(cookie, form))
 			allowed := slices.Contains(roles, accounts.Role(name))
 			if !allowed {
 				if p, err := a.Store.Payment(t.Context(), pay.ID); err != nil || p.Version != before.Version {
 					t.Fatalf("%s as %s changed the payment: %s -> %s, %v", r, name, before.Status, p.Status, err)
+				}
+				if after := fmt.Sprint(mustAccounts(t, a)); after != accsBefore {
+					t.Fatalf("%s as %s changed the accounts:\n%s\n->\n%s", r, name, accsBefore, after)
 				}
 			}
 			switch {
