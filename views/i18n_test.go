@@ -221,6 +221,7 @@ func pages() map[string]templ.Component {
 	rejected := detail
 	rejected.ErrorID, rejected.ErrorArg = "admin.refund.rejected", "code 556"
 	out["admin-detail-rejected"] = PaymentDetailPage(rejected)
+	authPages(out, page, admin)
 	out["error-forbidden"] = ErrorPage(Error{Page: page, Status: 403, MessageID: "error.forbidden"})
 	return out
 }
