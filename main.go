@@ -99,7 +99,7 @@ func init() {
 				return latipaysim.RunFromEnv(ctx, e.getenv, e.stdout, e.stderr)
 			}},
 		{name: "admin", args: "reset-password EMAIL", minArgs: 2, maxArgs: 2,
-			summary: "give a back-office account a new random password, unlock it and end its sessions (on SQLite, stop the server first)",
+			summary: "give a back-office account a new random password, unlock it, turn two-step sign-in off and end its sessions (on SQLite, stop the server first)",
 			run:     adminCommand},
 		{name: "check-config", summary: "print the effective configuration, secrets masked, and every problem; exit 1 if the app would refuse to start",
 			run: func(_ context.Context, e env, _ []string) error { return config.Check(e.getenv, e.stdout) }},
@@ -313,7 +313,7 @@ func adminCommand(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(e.stdout, "New password for %s: %s\nIt is unlocked and signed out everywhere; sign in and change it.\n", args[1], pw)
+	_, err = fmt.Fprintf(e.stdout, "New password for %s: %s\nIt is unlocked, two-step sign-in is off, and it is signed out everywhere; sign in and change it.\n", args[1], pw)
 	return err
 }
 

@@ -207,7 +207,8 @@ func (s *Service) create(ctx context.Context, email, name, password string, role
 }
 
 // ResetPassword gives the account with that email a new random password,
-// unlocks it and ends its sessions (`hpp admin reset-password`).
+// unlocks it, turns two-step sign-in off and ends its sessions (`hpp
+// admin reset-password`, for an owner locked out or without their phone).
 func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (string, error) {
 	e, err := NormalizeEmail(email)
 	if err != nil {
@@ -228,6 +229,9 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 	}
 	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
 		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, s.now().UTC()
+		// Whoever runs the command on the server is trusted with the
+		// account: a lost phone must not keep them out.
+		a.TOTPSecret, a.TOTPPending, a.Recovery = "", "", nil
 		return nil
 	}); err != nil {
 		return "", err
@@ -235,7 +239,7 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 	if err := s.store.DeleteSessions(ctx, a.ID); err != nil {
 		return "", err
 	}
-	return pw, s.Record(ctx, who, "account.reset_password", a.ID, "", "")
+	return pw, s.Record(ctx, who, "account.reset_password", a.ID, accessState(a), "password, two-step off")
 }
 
 // SignIn checks email and password and opens a session. It returns the

@@ -234,3 +234,19 @@ func TestPeople(t *testing.T) {
 		}
 	}
 }
+
+// TestResetPasswordTurnsTOTPOff: `hpp admin reset-password` lets in an
+// owner who lost their phone and recovery codes: the new password alone
+// signs in.
+func TestResetPasswordTurnsTOTPOff(t *testing.T) {
+	s, _, c := newService(t)
+	_ = s.SetSealKey([]byte("0123456789abcdef0123456789abcdef"))
+	newTOTPOwner(t, s, c)
+	npw, err := s.ResetPassword(t.Context(), "owner@shop.example", accounts.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, sid, err := s.SignIn(t.Context(), "owner@shop.example", npw, accounts.Actor{}); err != nil || sid == "" {
+		t.Fatalf("sign-in after reset-password = %v, want a session without a code", err)
+	}
+}
