@@ -384,3 +384,26 @@ func TestAdminAuditPage(t *testing.T) {
 		t.Errorf("%d audit exports in the log, want 2", exports)
 	}
 }
+
+// TestAdminTOTPOff: turning two-step sign-in off needs the password and a
+// code now; a wrong code leaves it on; afterwards the password alone
+// signs in.
+func TestAdminTOTPOff(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	secret, _ := a.enrolTOTP(t, owner)
+	if w := a.post(t, "/admin/totp/off", url.Values{"password": {adminPW}, "code": {"000000"}}, owner); w.Code != http.StatusUnauthorized ||
+		!strings.Contains(w.Body.String(), "That code is not right") {
+		t.Fatalf("turn off with a wrong code = %d", w.Code)
+	}
+	if w := a.post(t, "/admin/totp/off", url.Values{"password": {"wrong password!"}, "code": {a.code(t, secret)}}, owner); w.Code != http.StatusUnauthorized {
+		t.Fatalf("turn off with a wrong password = %d", w.Code)
+	}
+	a.passwordStep(t) // still on
+	if w := a.post(t, "/admin/totp/off", url.Values{"password": {adminPW}, "code": {a.code(t, secret)}}, owner); w.Code != http.StatusSeeOther {
+		t.Fatalf("turn off = %d", w.Code)
+	}
+	if w, c := a.signIn(t, "owner@shop.example", adminPW); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin/payments" || c == nil {
+		t.Fatalf("sign-in with two-step off = %d to %q", w.Code, w.Header().Get("Location"))
+	}
+}
