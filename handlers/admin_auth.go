@@ -131,7 +131,7 @@ func (s *Server) handleReauth() gin.HandlerFunc {
 		next := safeNext(c.PostForm("next"))
 		err := s.opts.Accounts.Reauthenticate(c.Request.Context(), who(c).sid, c.PostForm("password"), c.PostForm("code"), actor(c))
 		if err == nil {
-			c.Redirect(http.StatusSeeOther, s.langPath(c, withQuery(next, "done", "reauth")))
+			c.Redirect(http.StatusSeeOther, s.langPath(c, withQuery(next, "done", "admin.reauth.done")))
 			return
 		}
 		id, _, ok := codeErrorID(err)

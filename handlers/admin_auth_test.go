@@ -247,8 +247,18 @@ func TestAdminAccounts(t *testing.T) {
 	if n := len(mustAccounts(t, a)); n != 4 {
 		t.Fatalf("%d accounts, want 4 (nothing removed)", n)
 	}
-	if w := a.post(t, "/admin/reauth", url.Values{"password": {adminPW}, "next": {"/admin/accounts"}}, owner); w.Code != http.StatusSeeOther {
-		t.Fatalf("reauth = %d", w.Code)
+	follow := func(w *httptest.ResponseRecorder) string {
+		t.Helper()
+		if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/admin/accounts?") {
+			t.Fatalf("reauth = %d to %q", w.Code, w.Header().Get("Location"))
+		}
+		return mustDoc(t, a.do(t, http.MethodGet, w.Header().Get("Location"), nil, withCookie(owner, nil))).Find("main").Text()
+	}
+	if msg := follow(a.post(t, "/admin/reauth", url.Values{"password": {"wrong password!"}, "next": {"/admin/accounts"}}, owner)); !strings.Contains(msg, "The password is not right; nothing was changed") {
+		t.Fatalf("reauth with a wrong password shows %q", msg)
+	}
+	if msg := follow(a.post(t, "/admin/reauth", url.Values{"password": {adminPW}, "next": {"/admin/accounts"}}, owner)); !strings.Contains(msg, "Confirmed.") {
+		t.Fatalf("reauth shows %q", msg)
 	}
 	if w := a.post(t, "/admin/accounts/"+id["late@shop.example"]+"/remove", nil, owner); w.Code != http.StatusSeeOther || len(mustAccounts(t, a)) != 3 {
 		t.Fatalf("remove = %d", w.Code)
