@@ -179,6 +179,9 @@ func (s *Server) handleSignIn() gin.HandlerFunc {
 		email, next := c.PostForm("email"), safeNext(c.PostForm("next"))
 		_, sid, err := s.opts.Accounts.SignIn(c.Request.Context(), email, c.PostForm("password"), actor(c))
 		if errors.Is(err, accounts.ErrCodeRequired) { // two-step: sid is the challenge
+			if old := s.sessionID(c); old != "" { // the cookie is about to hold the challenge alone
+				_ = s.opts.Accounts.SignOut(c.Request.Context(), old, actor(c))
+			}
 			if err = s.setChallenge(c, sid); err == nil {
 				c.Redirect(http.StatusSeeOther, s.langPath(c, SignInCodePath+"?"+url.Values{"next": {next}}.Encode()))
 				return

@@ -15,4 +15,16 @@
 // hashes (OWASP's parameters: 19 MiB, 2 passes, 1 lane), and session ids
 // and setup tokens as their SHA-256, so a copy of the database signs no
 // one in.
+//
+// Two-step sign-in (TOTP, see totp.go) is optional per account: the key
+// is sealed with AES-256-GCM under a key derived from HPP_SESSION_KEY
+// (SetSealKey), each code works once (the last accepted 30-second step is
+// kept), wrong codes count towards the same lockout as wrong passwords,
+// and ten recovery codes are kept as SHA-256. Invitations and resets of
+// access are one-time links valid 24 hours (people.go), kept as hashes in
+// the same table as the 5-minute challenge between a sign-in's password
+// and its code. Refunds, two-step changes and people changes need the
+// password (and code) confirmed within ReauthWindow. The shop always
+// keeps an owner: the last one can be neither removed nor made a
+// cashier. Every change is in the audit log with its before and after.
 package accounts
