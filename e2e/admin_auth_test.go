@@ -81,6 +81,18 @@ func TestAdminTOTPBrowser(t *testing.T) {
 	axeAll("accounts", app.URL+"/admin/accounts")
 	axeAll("sessions", app.URL+"/admin/sessions")
 	axeAll("audit", app.URL+"/admin/audit")
+	// On a phone no page is wider than the screen: the tables scroll
+	// inside their own regions.
+	b.do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	for _, page := range []string{"totp", "accounts", "sessions", "audit", "payments"} {
+		b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/admin/"+page+"?lang=zh-Hans"), chromedp.WaitReady(chromedp.CSS("main")))
+		if w := browserEval[float64](t, b, `document.documentElement.scrollWidth`); w > 390 {
+			t.Errorf("/admin/%s is %v px wide, more than a 390 px phone: %s", page, w, browserEval[string](t, b,
+				`[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 392).slice(0, 4).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width)).join('; ')`))
+		}
+		b.screenshot(t, "admin-"+page+"-phone", false)
+	}
+	b.do(t, 10*time.Second, chromedp.EmulateReset(), chromedp.EmulateViewport(1280, 900))
 
 	b.do(t, 15*time.Second, chromedp.Click(testid("signout")), chromedp.WaitVisible(testid("signin-form")))
 	signIn()
