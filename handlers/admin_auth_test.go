@@ -348,8 +348,12 @@ func TestAdminAuditPage(t *testing.T) {
 	if len(ids) != 60 {
 		t.Fatalf("paged through %d failed sign-ins, want 60", len(ids))
 	}
-	as := mustAccounts(t, a)
-	ownerID := as[0].ID
+	var ownerID string
+	for _, x := range mustAccounts(t, a) {
+		if x.Email == "owner@shop.example" {
+			ownerID = x.ID
+		}
+	}
 	doc := mustDoc(t, a.do(t, http.MethodGet, "/admin/audit?account="+ownerID, nil, withCookie(owner, nil)))
 	if n := doc.Find(`[data-testid="audit-row"]`).Length(); n < 1 || strings.Contains(doc.Find(`[data-testid="audit"] tbody`).Text(), "cashier@") {
 		t.Fatalf("account filter: %d rows", n)
