@@ -155,6 +155,14 @@ type Store interface {
 	UpdateAccount(ctx context.Context, id string, fn func(a *Account) error) (Account, error)
 	// DeleteAccount removes an account and its sessions.
 	DeleteAccount(ctx context.Context, id string) error
+	// RemoveKeepingOwner removes an account and its sessions unless it is
+	// the only owner (ErrLastOwner). The check and the removal are one
+	// transaction holding the owners locked, so two owners removing each
+	// other at once leave one.
+	RemoveKeepingOwner(ctx context.Context, id string) (Account, error)
+	// SetRoleKeepingOwner sets an account's role (and UpdatedAt to at)
+	// under the same rule and lock, and returns the account as it was.
+	SetRoleKeepingOwner(ctx context.Context, id string, role Role, at time.Time) (Account, error)
 
 	// PutSetupToken replaces any setup token with t.
 	PutSetupToken(ctx context.Context, t SetupToken) error

@@ -119,35 +119,12 @@ func accessState(a Account) string {
 	return "password"
 }
 
-// lastOwner reports whether id is the only owner.
-func (s *Service) lastOwner(ctx context.Context, id string) (bool, error) {
-	as, err := s.store.Accounts(ctx)
-	if err != nil {
-		return false, err
-	}
-	n, is := 0, false
-	for _, a := range as {
-		if a.Role == Owner {
-			n++
-			is = is || a.ID == id
-		}
-	}
-	return is && n == 1, nil
-}
-
 // RemoveAccount removes an account, its sessions and links. The shop's
-// last owner cannot be removed (ErrLastOwner).
+// last owner cannot be removed (ErrLastOwner); the store checks it in the
+// same transaction as the removal.
 func (s *Service) RemoveAccount(ctx context.Context, id string, who Actor) error {
-	a, err := s.store.Account(ctx, id)
+	a, err := s.store.RemoveKeepingOwner(ctx, id)
 	if err != nil {
-		return err
-	}
-	if last, err := s.lastOwner(ctx, id); err != nil {
-		return err
-	} else if last {
-		return ErrLastOwner
-	}
-	if err := s.store.DeleteAccount(ctx, id); err != nil {
 		return err
 	}
 	return s.Record(ctx, who, "account.remove", id, a.Email+" "+string(a.Role), "")
@@ -159,22 +136,11 @@ func (s *Service) SetRole(ctx context.Context, id string, role Role, who Actor) 
 	if !role.Valid() {
 		return &InputError{Field: "role"}
 	}
-	if role != Owner {
-		if last, err := s.lastOwner(ctx, id); err != nil {
-			return err
-		} else if last {
-			return ErrLastOwner
-		}
-	}
-	var before Role
-	a, err := s.store.UpdateAccount(ctx, id, func(a *Account) error {
-		before, a.Role, a.UpdatedAt = a.Role, role, s.now().UTC()
-		return nil
-	})
-	if err != nil || before == role {
+	before, err := s.store.SetRoleKeepingOwner(ctx, id, role, s.now().UTC())
+	if err != nil || before.Role == role {
 		return err
 	}
-	return s.Record(ctx, who, "account.role", a.ID, string(before), string(role))
+	return s.Record(ctx, who, "account.role", id, string(before.Role), string(role))
 }
 
 // RevokeSession ends the session with that hash on behalf of by: an

@@ -115,6 +115,57 @@ func (db *DB) DeleteAccount(ctx context.Context, id string) error {
 	return accWrap("delete account", err)
 }
 
+// keepOwner locks every owner row until the transaction ends, then reads
+// the account id (locked too) and fails with ErrLastOwner when it is the
+// only owner. A second transaction doing the same waits for the first and
+// then sees its outcome.
+func keepOwner(ctx context.Context, tx pgx.Tx, id string) (accounts.Account, error) {
+	rows, err := tx.Query(ctx, `SELECT id FROM accounts WHERE role = 'owner' ORDER BY id FOR UPDATE`)
+	if err != nil {
+		return accounts.Account{}, wrap("keep owner", err)
+	}
+	owners, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return accounts.Account{}, wrap("keep owner", err)
+	}
+	a, err := scanAccount(tx.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1 FOR UPDATE`, id))
+	if err != nil {
+		return accounts.Account{}, accWrap("keep owner", err)
+	}
+	if a.Role == accounts.Owner && len(owners) == 1 && owners[0] == a.ID {
+		return a, accounts.ErrLastOwner
+	}
+	return a, nil
+}
+
+// RemoveKeepingOwner implements accounts.Store.
+func (db *DB) RemoveKeepingOwner(ctx context.Context, id string) (accounts.Account, error) {
+	var a accounts.Account
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if a, err = keepOwner(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM accounts WHERE id = $1`, id)
+		return wrap("remove account", err)
+	})
+	return a, err
+}
+
+// SetRoleKeepingOwner implements accounts.Store.
+func (db *DB) SetRoleKeepingOwner(ctx context.Context, id string, role accounts.Role, at time.Time) (accounts.Account, error) {
+	var a accounts.Account
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if a, err = keepOwner(ctx, tx, id); err != nil && (role != accounts.Owner || !errors.Is(err, accounts.ErrLastOwner)) {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE accounts SET role = $2, updated_at = $3 WHERE id = $1`, id, string(role), ts(at))
+		return wrap("set role", err)
+	})
+	return a, err
+}
+
 // PutSetupToken implements accounts.Store.
 func (db *DB) PutSetupToken(ctx context.Context, t accounts.SetupToken) error {
 	return accWrap("put setup token", db.inTx(ctx, func(tx pgx.Tx) error {

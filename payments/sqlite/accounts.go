@@ -127,6 +127,58 @@ func (db *DB) DeleteAccount(ctx context.Context, id string) error {
 	return accWrap("delete account", err)
 }
 
+// keepOwner fails with ErrLastOwner when a is the only owner; the
+// caller holds the writer's transaction, so no other write interleaves.
+func keepOwner(ctx context.Context, tx *sql.Tx, a accounts.Account) error {
+	if a.Role != accounts.Owner {
+		return nil
+	}
+	var others int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE role = 'owner' AND id <> ?`, a.ID).Scan(&others); err != nil {
+		return wrap("keep owner", err)
+	}
+	if others == 0 {
+		return accounts.ErrLastOwner
+	}
+	return nil
+}
+
+// RemoveKeepingOwner implements accounts.Store.
+func (db *DB) RemoveKeepingOwner(ctx context.Context, id string) (accounts.Account, error) {
+	var a accounts.Account
+	err := db.writeTx(ctx, "remove account", func(tx *sql.Tx) error {
+		var err error
+		if a, err = scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id)); err != nil {
+			return accWrap("remove account", err)
+		}
+		if err := keepOwner(ctx, tx, a); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+		return wrap("remove account", err)
+	})
+	return a, err
+}
+
+// SetRoleKeepingOwner implements accounts.Store.
+func (db *DB) SetRoleKeepingOwner(ctx context.Context, id string, role accounts.Role, at time.Time) (accounts.Account, error) {
+	var a accounts.Account
+	err := db.writeTx(ctx, "set role", func(tx *sql.Tx) error {
+		var err error
+		if a, err = scanAccount(tx.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id)); err != nil {
+			return accWrap("set role", err)
+		}
+		if role != accounts.Owner {
+			if err := keepOwner(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET role = ?, updated_at = ? WHERE id = ?`, string(role), nanos(at), id)
+		return wrap("set role", err)
+	})
+	return a, err
+}
+
 // PutSetupToken implements accounts.Store.
 func (db *DB) PutSetupToken(ctx context.Context, t accounts.SetupToken) error {
 	return db.writeTx(ctx, "put setup token", func(tx *sql.Tx) error {

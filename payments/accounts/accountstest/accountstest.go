@@ -32,6 +32,8 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"Account/Update", testUpdate},
 		{"Account/UpdateConcurrent", testUpdateConcurrent},
 		{"Account/Delete", testDelete},
+		{"Account/KeepOwner", testKeepOwner},
+		{"Account/KeepOwnerConcurrent", testKeepOwnerConcurrent},
 		{"SetupToken/Once", testSetupTokenOnce},
 		{"SetupToken/Concurrent", testSetupTokenConcurrent},
 		{"Session/Lifecycle", testSessions},
@@ -466,5 +468,69 @@ func testAccountTokenConcurrent(t *testing.T, s accounts.Store) {
 	wg.Wait()
 	if won != 1 {
 		t.Fatalf("%d of %d concurrent takes of one link succeeded, want 1", won, n)
+	}
+}
+
+// testKeepOwner: the last owner can be neither removed nor made a
+// cashier; another account can, and an owner among two can.
+func testKeepOwner(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	o, c := account(1, accounts.Owner), account(2, accounts.Cashier)
+	must(t, s.CreateAccount(ctx, o))
+	must(t, s.CreateAccount(ctx, c))
+	if _, err := s.RemoveKeepingOwner(ctx, o.ID); !errors.Is(err, accounts.ErrLastOwner) {
+		t.Fatalf("removing the last owner = %v, want ErrLastOwner", err)
+	}
+	if _, err := s.SetRoleKeepingOwner(ctx, o.ID, accounts.Cashier, base()); !errors.Is(err, accounts.ErrLastOwner) {
+		t.Fatalf("demoting the last owner = %v, want ErrLastOwner", err)
+	}
+	if got, _ := s.Account(ctx, o.ID); got.Role != accounts.Owner {
+		t.Fatalf("the refused demotion wrote role %q", got.Role)
+	}
+	at := base().Add(time.Hour)
+	before, err := s.SetRoleKeepingOwner(ctx, c.ID, accounts.Owner, at)
+	must(t, err)
+	if before.Role != accounts.Cashier {
+		t.Errorf("SetRoleKeepingOwner returned role %q before, want cashier", before.Role)
+	}
+	if got, _ := s.Account(ctx, c.ID); got.Role != accounts.Owner || !got.UpdatedAt.Equal(at) {
+		t.Errorf("after promotion: %q at %v", got.Role, got.UpdatedAt)
+	}
+	removed, err := s.RemoveKeepingOwner(ctx, o.ID)
+	must(t, err)
+	if removed.Email != o.Email {
+		t.Errorf("RemoveKeepingOwner returned %q", removed.Email)
+	}
+	if _, err := s.RemoveKeepingOwner(ctx, o.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("removing a removed account = %v, want ErrNotFound", err)
+	}
+}
+
+// testKeepOwnerConcurrent: two owners removing each other at the same
+// moment leave exactly one owner, however the race goes.
+func testKeepOwnerConcurrent(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	for round := range 20 {
+		a, b := account(10*round+1, accounts.Owner), account(10*round+2, accounts.Owner)
+		must(t, s.CreateAccount(ctx, a))
+		must(t, s.CreateAccount(ctx, b))
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for _, id := range []string{a.ID, b.ID} {
+			wg.Go(func() {
+				<-start
+				if _, err := s.RemoveKeepingOwner(ctx, id); err != nil && !errors.Is(err, accounts.ErrLastOwner) {
+					t.Error(err)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		as, err := s.Accounts(ctx)
+		must(t, err)
+		if len(as) != 1 || as[0].Role != accounts.Owner {
+			t.Fatalf("round %d: after two owners removed each other at once, accounts = %d", round, len(as))
+		}
+		must(t, s.DeleteAccount(ctx, as[0].ID))
 	}
 }
