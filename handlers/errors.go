@@ -57,6 +57,12 @@ var failures = []struct {
 	{payments.ErrStoreBusy, failure{http.StatusServiceUnavailable, "busy", "The service is busy; try again shortly.", "error.unavailable"}},
 	{errUnauthorized, failure{http.StatusUnauthorized, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.", "error.invalid"}},
 	{accounts.ErrNotFound, failure{http.StatusNotFound, "not_found", "No such account or session.", "error.notfound"}},
+	// A confirmation a page did not handle itself still reads clearly.
+	{accounts.ErrCodeRequired, failure{http.StatusUnauthorized, "code_required", "Enter the code from your authenticator app too.", "admin.reauth.code"}},
+	{accounts.ErrBadCode, failure{http.StatusUnauthorized, "bad_code", "That code is not right.", "admin.code.bad"}},
+	{accounts.ErrCodeUsed, failure{http.StatusUnauthorized, "code_used", "That code was already used.", "admin.code.used"}},
+	{accounts.ErrLocked, failure{http.StatusTooManyRequests, "locked", "This account is locked for 5 minutes.", "admin.reauth.locked"}},
+	{accounts.ErrBadCredential, failure{http.StatusUnauthorized, "bad_password", "The password is not right.", "admin.reauth.bad"}},
 	{errSessionEnded, failure{http.StatusUnauthorized, "session_ended", "Sign in again.", "admin.signin.ended"}},
 	{errForbidden, failure{http.StatusForbidden, "forbidden", "This account may not do that.", "error.forbidden"}},
 	{errBadRequest, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
