@@ -16,8 +16,8 @@ import (
 // draws) and confirming a code, gets the recovery codes, signs out, and
 // signs in with the password then a code; the same code a second time is
 // refused with a clear message. axe-core runs on the two-step, code,
-// accounts, sessions and audit pages in English, Simplified and
-// Traditional Chinese.
+// accounts, invitation, sessions and audit pages in English, Simplified
+// and Traditional Chinese, and none of them is wider than a phone.
 func TestAdminTOTPBrowser(t *testing.T) {
 	axe, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
@@ -79,6 +79,14 @@ func TestAdminTOTPBrowser(t *testing.T) {
 	}
 	axeAll("two-step on", app.URL+"/admin/totp")
 	axeAll("accounts", app.URL+"/admin/accounts")
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/accounts?lang=en"),
+		chromedp.SendKeys(chromedp.CSS("#invite-email"), "till@demo.test"), chromedp.Click(testid("invite")),
+		chromedp.WaitVisible(testid("invite-link")))
+	invite := strings.TrimSpace(b.text(t, fmt.Sprintf(sel, "invite-link")+" code"))
+	if !strings.HasPrefix(invite, app.URL+"/admin/invite?token=") {
+		t.Fatalf("the invitation link reads %q", invite)
+	}
+	axeAll("invitation", invite)
 	axeAll("sessions", app.URL+"/admin/sessions")
 	axeAll("audit", app.URL+"/admin/audit")
 	// On a phone no page is wider than the screen: the tables scroll
