@@ -21,6 +21,22 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	if f.Reference != "" {
 		where, args = append(where, "reference = ?"), append(args, f.Reference)
 	}
+	for _, eq := range []struct{ col, v string }{{"method", string(f.Method)}, {"source", f.Source},
+		{"currency", string(f.Currency)}, {"latipay_order_id", f.OrderID}} {
+		if eq.v != "" {
+			where, args = append(where, eq.col+" = ?"), append(args, eq.v)
+		}
+	}
+	if f.Text != "" { // LIKE ignores ASCII case in SQLite
+		like := "%" + likeEscaper.Replace(f.Text) + "%"
+		where, args = append(where, `(reference LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`), append(args, like, like)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, f.From.UnixNano())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, f.To.UnixNano())
+	}
 	if f.BeforeID != "" {
 		at := f.BeforeTime.UnixNano()
 		where, args = append(where, "(created_at < ? OR (created_at = ? AND id < ?))"), append(args, at, at, f.BeforeID)
@@ -33,6 +49,9 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	ps, err := queryAll(ctx, db.reader, scanPayment, q, append(args, max(f.Limit, 0))...)
 	return ps, wrap("list payments", db.noteDamage(err))
 }
+
+// likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // undelivered is the outbox condition on an events row aliased e.
 const undelivered = `(%[1]s.webhook_state IS NULL OR %[1]s.webhook_state = 'retrying')`
@@ -118,6 +137,12 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	}
 	if f.PaymentID != "" {
 		where, args = append(where, "payment_id = ?"), append(args, f.PaymentID)
+	}
+	if f.Seq != 0 {
+		where, args = append(where, "seq = ?"), append(args, f.Seq)
+	}
+	if f.State != "" {
+		where, args = append(where, "state = ?"), append(args, string(f.State))
 	}
 	if f.Before != "" {
 		where, args = append(where, "id < ?"), append(args, f.Before)
