@@ -381,12 +381,14 @@ func TestAdminPaymentTimelineAndActions(t *testing.T) {
 	if w.Code != http.StatusSeeOther || rcv.hits.Load() != hits+1 {
 		t.Fatalf("redeliver = %d, endpoint hit %d times more", w.Code, rcv.hits.Load()-hits)
 	}
-	detail := page(w.Header().Get("Location"))
+	loc := w.Header().Get("Location")
+	newID := strings.TrimPrefix(strings.Split(loc, "?")[0], "/admin/webhooks/")
+	detail := page(loc)
 	if n := detail.Find(`[data-testid="try-row"]`).Length(); n < 2 {
 		t.Errorf("the delivery page lists %d tries, want the failed one and the new one", n)
 	}
-	if got := detail.Find(`[data-testid="try-row"]`).First().Find(`[data-testid="try-response"]`).Text(); !strings.Contains(got, "HTTP 204") {
-		t.Errorf("the newest try reads %q, want HTTP 204", got)
+	if got := detail.Find(`[data-testid="try-row"][data-id="` + newID + `"] [data-testid="try-response"]`).Text(); !strings.Contains(got, "HTTP 204") {
+		t.Errorf("the new try %s reads %q, want HTTP 204", newID, got)
 	}
 	if page("/admin/webhooks?state=delivered").Find(`[data-testid="delivery-row"]`).Length() != 1 {
 		t.Error("the successful redelivery is not listed as delivered")
