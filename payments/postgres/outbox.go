@@ -37,6 +37,9 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 			where = append(where, eq.col+" = "+arg(eq.v))
 		}
 	}
+	if f.OrderID != "" { // lets the partial index on order ids serve it
+		where = append(where, "latipay_order_id <> ''")
+	}
 	if f.Text != "" { // ILIKE: the same matches as SQLite's LIKE for ASCII
 		like := arg("%" + likeEscaper.Replace(f.Text) + "%")
 		where = append(where, "(reference ILIKE "+like+` ESCAPE '\' OR description ILIKE `+like+` ESCAPE '\')`)

@@ -27,6 +27,9 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 			where, args = append(where, eq.col+" = ?"), append(args, eq.v)
 		}
 	}
+	if f.OrderID != "" { // lets the partial index on order ids serve it
+		where = append(where, "latipay_order_id <> ''")
+	}
 	if f.Text != "" { // LIKE ignores ASCII case in SQLite
 		like := "%" + likeEscaper.Replace(f.Text) + "%"
 		where, args = append(where, `(reference LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`), append(args, like, like)
