@@ -42,7 +42,7 @@ type adminAppOptions struct {
 	webhooks func(env *paymentstest.Env) handlers.Webhooks
 }
 
-func newAdminApp(t *testing.T, opts ...adminAppOptions) *adminApp {
+func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	var o adminAppOptions
@@ -89,7 +89,7 @@ func newAdminApp(t *testing.T, opts ...adminAppOptions) *adminApp {
 }
 
 // signIn signs in through the form and returns the session cookie.
-func (a *adminApp) signIn(t *testing.T, email, password string) (*httptest.ResponseRecorder, *http.Cookie) {
+func (a *adminApp) signIn(t testing.TB, email, password string) (*httptest.ResponseRecorder, *http.Cookie) {
 	t.Helper()
 	form := url.Values{"email": {email}, "password": {password}, "next": {"/admin/payments"}}
 	w := a.do(t, http.MethodPost, "/admin/signin", strings.NewReader(form.Encode()),
