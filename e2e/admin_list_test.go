@@ -63,9 +63,16 @@ func TestAdminListExportRefundBrowser(t *testing.T) {
 		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("admin-nav")))
 	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/payments?lang=en"), chromedp.WaitVisible(testid("filters")),
 		chromedp.SetValue(chromedp.CSS("#status"), "paid"), chromedp.SendKeys(chromedp.CSS("#q"), "leaf-"),
-		chromedp.Click(testid("filter")), chromedp.WaitVisible(testid("payments")))
-	if loc := browserEval[string](t, b, `location.search`); !strings.Contains(loc, "status=paid") || !strings.Contains(loc, "q=leaf-") {
-		t.Errorf("the filter is not kept in the URL: %q", loc)
+		chromedp.Click(testid("filter")))
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		loc := browserEval[string](t, b, `document.readyState === "complete" ? location.search : ""`)
+		if strings.Contains(loc, "status=paid") && strings.Contains(loc, "q=leaf-") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the filter is not kept in the URL: %q", loc)
+		}
+		time.Sleep(50 * time.Millisecond) // the form's GET is on its way
 	}
 	shown := browserEval[[][]string](t, b, `[...document.querySelectorAll('[data-testid="payment-row"]')].map(r => [r.dataset.id,
 		r.querySelector('[data-col="reference"]').textContent.trim(), r.querySelector('[data-col="status"]').dataset.status])`)

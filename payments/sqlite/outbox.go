@@ -42,7 +42,11 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	}
 	if f.BeforeID != "" {
 		at := f.BeforeTime.UnixNano()
-		where, args = append(where, "(created_at < ? OR (created_at = ? AND id < ?))"), append(args, at, at, f.BeforeID)
+		// The same rows as (created_at, id) < (at, BeforeID), written so
+		// that created_at <= ? bounds the index range: with the OR alone
+		// SQLite walks a filtered index from its newest row down to the
+		// cursor (a page deep in "paid" at 1,000,000 payments took 0.4 s).
+		where, args = append(where, "created_at <= ? AND (created_at < ? OR id < ?)"), append(args, at, at, f.BeforeID)
 	}
 	q := `SELECT ` + paymentCols + ` FROM payments`
 	if len(where) > 0 {
