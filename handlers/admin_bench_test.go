@@ -20,7 +20,7 @@ type countingWriter struct {
 	bytes, lines int64
 }
 
-func (w *countingWriter) Header() http.Header { return w.h }
+func (w *countingWriter) Header() http.Header  { return w.h }
 func (w *countingWriter) WriteHeader(code int) { w.code = code }
 func (w *countingWriter) Flush()               {}
 func (w *countingWriter) Write(p []byte) (int, error) {
