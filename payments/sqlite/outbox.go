@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -30,7 +31,17 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	if f.OrderID != "" { // lets the partial index on order ids serve it
 		where = append(where, "latipay_order_id <> ''")
 	}
-	if f.Text != "" { // LIKE ignores ASCII case in SQLite
+	rare, err := db.rareText(ctx, f.Text)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case rare:
+		// The trigram index (migration 007): a phrase of the text's
+		// trigrams is the text as a substring of a column, ignoring case.
+		where, args = append(where, `rowid IN (SELECT rowid FROM payments_text WHERE payments_text MATCH ?)`),
+			append(args, ftsPhrase(f.Text))
+	case f.Text != "": // short or common: LIKE (ignoring ASCII case) along the newest-first walk
 		like := "%" + likeEscaper.Replace(f.Text) + "%"
 		where, args = append(where, `(reference LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`), append(args, like, like)
 	}
@@ -55,6 +66,28 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
 	ps, err := queryAll(ctx, db.reader, scanPayment, q, append(args, max(f.Limit, 0))...)
 	return ps, wrap("list payments", db.noteDamage(err))
+}
+
+// ftsPhrase is text as one FTS5 phrase: its characters taken literally.
+func ftsPhrase(text string) string { return `"` + strings.ReplaceAll(text, `"`, `""`) + `"` }
+
+// commonText is how many matches make a search text common.
+const commonText = 2000
+
+// rareText reports whether the trigram index should answer a search for
+// text: it has three characters at least (trigrams) and matches fewer
+// than commonText payments. The index finds a rare text at once however
+// many payments there are, but hands back every match to be sorted; a
+// common one ("flat white") is found sooner by the list's own
+// newest-first walk, which stops at the page's last row.
+func (db *DB) rareText(ctx context.Context, text string) (bool, error) {
+	if utf8.RuneCountInString(text) < 3 {
+		return false, nil
+	}
+	var n int
+	err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM payments_text WHERE payments_text MATCH ? LIMIT ?)`,
+		ftsPhrase(text), commonText).Scan(&n)
+	return n < commonText, wrap("list payments: text", db.noteDamage(err))
 }
 
 // likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
