@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -31,7 +32,8 @@ const adminPW = "correct horse battery staple"
 // store, an owner and a cashier.
 type adminApp struct {
 	*testApp
-	acc *accounts.Service
+	acc   *accounts.Service
+	links *payments.Links
 }
 
 func newAdminApp(t *testing.T) *adminApp {
@@ -55,7 +57,13 @@ func newAdminApp(t *testing.T) *adminApp {
 			t.Fatal(err)
 		}
 	}
+	links, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return env.AppURL + handlers.LinkPath(id) })
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
+		Links: links, Settings: [][2]string{{"HPP_MERCHANT_NAME", "Test Shop"}, {"LATIPAY_API_KEY", "(set, 40 characters)"}},
+		CheckWallets: env.Gateway.CheckWallets,
 		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
@@ -66,7 +74,7 @@ func newAdminApp(t *testing.T) *adminApp {
 		t.Fatalf("NewServer: %v", err)
 	}
 	env.SetApp(h)
-	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc}
+	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links}
 }
 
 // signIn signs in through the form and returns the session cookie.
@@ -108,6 +116,15 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/payments/:id":         {accounts.Owner},
 	"POST /admin/payments/:id/refund": {accounts.Owner},
 	"POST /admin/payments/:id/cancel": {accounts.Owner},
+	"GET /admin/settings":             {accounts.Owner},
+	"POST /admin/settings/check":      {accounts.Owner},
+	"GET /admin/links":                {accounts.Owner},
+	"POST /admin/links":               {accounts.Owner},
+	"GET /admin/links/:link":          {accounts.Owner},
+	"POST /admin/links/:link/active":  {accounts.Owner},
+	"GET /admin/links/:link/qr.png":   {accounts.Owner},
+	"GET /admin/links/:link/qr.svg":   {accounts.Owner},
+	"GET /admin/links/:link/poster":   {accounts.Owner},
 }
 
 // TestAdminRouteRoleMatrix walks every /admin route of the real router
@@ -140,16 +157,24 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 	}
 	w := a.api(t, http.MethodPost, "/api/v1/payments", `{"amount":"3.00","currency":"NZD","reference":"M-1","return_url":"https://shop.example/r"}`, nil)
 	pay := mustJSON[apiPayment](t, w)
+	link, err := a.links.Create(t.Context(), payments.LinkInput{Currency: "NZD", Amount: "2.00"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	who := map[string]*http.Cookie{"anonymous": nil, "cashier": cashier, "owner": owner}
 	for r, roles := range adminAccess {
 		if roles == nil {
 			continue
 		}
 		method, path, _ := strings.Cut(r, " ")
-		path = strings.Replace(path, ":id", pay.ID, 1)
+		path = strings.Replace(strings.Replace(path, ":id", pay.ID, 1), ":link", link.ID, 1)
 		for _, name := range []string{"anonymous", "cashier", "owner"} {
 			cookie := who[name]
 			before, err := a.Store.Payment(t.Context(), pay.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			linksBefore, err := a.links.List(t.Context(), "", 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,6 +184,9 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 			if !allowed {
 				if p, err := a.Store.Payment(t.Context(), pay.ID); err != nil || p.Version != before.Version {
 					t.Fatalf("%s as %s changed the payment: %s -> %s, %v", r, name, before.Status, p.Status, err)
+				}
+				if ls, err := a.links.List(t.Context(), "", 100); err != nil || !reflect.DeepEqual(ls, linksBefore) {
+					t.Fatalf("%s as %s changed the links, %v", r, name, err)
 				}
 			}
 			switch {
