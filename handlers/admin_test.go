@@ -64,7 +64,7 @@ func newAdminApp(t *testing.T) *adminApp {
 	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
 		Links: links, Settings: [][2]string{{"HPP_MERCHANT_NAME", "Test Shop"}, {"LATIPAY_API_KEY", "(set, 40 characters)"}},
 		CheckWallets: env.Gateway.CheckWallets,
-		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
+		PublicURL:    pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
 		Accounts:      acc,

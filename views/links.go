@@ -71,7 +71,7 @@ type Poster struct {
 // one; or, when the link cannot take a payment, why (StateID).
 type LinkPay struct {
 	Page
-	Static      bool   // the shop's counter QR: the shop's name shown large
+	Static      bool // the shop's counter QR: the shop's name shown large
 	Description string
 	Amount      string // fixed amount, formatted; "" for an open amount
 	Currency    string
