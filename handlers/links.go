@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"net/http"
 
@@ -36,6 +38,11 @@ func (s *Server) linkPayVM(c *gin.Context, l payments.Link) views.LinkPay {
 	if !l.OpenAmount() {
 		v.Amount = payments.FormatAmount(l.Amount, l.Currency)
 	}
+	// The form's one-time key: submitting it twice (a double tap, a
+	// reload) makes one payment and counts one use.
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	v.Key = base64.RawURLEncoding.EncodeToString(b)
 	return v
 }
 
@@ -66,7 +73,7 @@ func (s *Server) handleLinkPay() gin.HandlerFunc {
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 8<<10)
 		ctx, id := c.Request.Context(), c.Param("link")
 		typed := c.PostForm("amount")
-		p, err := s.opts.Links.Pay(ctx, id, typed, s.chooseLang(c))
+		p, err := s.opts.Links.Pay(ctx, id, typed, s.chooseLang(c), c.PostForm("key"))
 		if err == nil {
 			c.Redirect(http.StatusSeeOther, s.langPath(c, CheckoutPath(p.ID)))
 			return

@@ -205,3 +205,34 @@ func TestAdminSettings(t *testing.T) {
 func auditFilter(target string) accounts.AuditFilter {
 	return accounts.AuditFilter{Target: target, Limit: 10}
 }
+
+// TestLinkShopperDoubleSubmit: the shopper's form posted twice with its
+// key goes to the same checkout both times and counts one use of a
+// one-use link.
+func TestLinkShopperDoubleSubmit(t *testing.T) {
+	a := newAdminApp(t)
+	l, err := a.links.Create(t.Context(), payments.LinkInput{Currency: "NZD", Amount: "4.00", MaxUses: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := a.do(t, http.MethodGet, "/l/"+l.ID, nil, nil)
+	doc, _ := goquery.NewDocumentFromReader(w.Body)
+	key := doc.Find(`input[name="key"]`).AttrOr("value", "")
+	if len(key) < 16 {
+		t.Fatalf("the form's key is %q", key)
+	}
+	var to []string
+	for i := 0; i < 2; i++ {
+		w := a.do(t, http.MethodPost, "/l/"+l.ID, strings.NewReader(url.Values{"key": {key}}.Encode()), formHeader.Clone())
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("submission %d = %d: %.200s", i+1, w.Code, w.Body)
+		}
+		to = append(to, w.Header().Get("Location"))
+	}
+	if to[0] != to[1] || !strings.HasPrefix(to[0], "/checkout/pay_") {
+		t.Errorf("two submissions went to %q and %q, want the same checkout", to[0], to[1])
+	}
+	if got, _ := a.links.Get(t.Context(), l.ID); got.Uses != 1 {
+		t.Errorf("uses = %d, want 1", got.Uses)
+	}
+}

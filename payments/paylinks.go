@@ -3,7 +3,6 @@ package payments
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"regexp"
 	"strconv"
@@ -98,14 +97,16 @@ type LinkStore interface {
 	// SetLinkActive switches a link on or off and returns it, or
 	// ErrNotFound.
 	SetLinkActive(ctx context.Context, id string, active bool, now time.Time) (Link, error)
-	// UseLink counts one use in one atomic step: only when the link is
-	// active, not expired at now and below its MaxUses (0: no limit). It
-	// returns the link as stored afterwards and whether the use was
-	// counted; ErrNotFound when there is no such link.
-	UseLink(ctx context.Context, id string, now time.Time) (Link, bool, error)
-	// ReleaseLink gives back one use counted by UseLink whose payment
-	// could not be made.
-	ReleaseLink(ctx context.Context, id string) error
+	// UseLink counts one use for key (the shopper's submission) in one
+	// atomic step: only when the link is active, not expired at now and
+	// below its MaxUses (0: no limit). A key already counted for the link
+	// is a replay: nothing more is counted and replay is true. It returns
+	// the link as stored afterwards; ErrNotFound when there is no such
+	// link.
+	UseLink(ctx context.Context, id, key string, now time.Time) (l Link, used, replay bool, err error)
+	// ReleaseLink gives back the use counted for key, whose payment could
+	// not be made; nothing when key holds none.
+	ReleaseLink(ctx context.Context, id, key string) error
 }
 
 // LinkInput is the owner's form for a new link, as typed.
@@ -313,28 +314,40 @@ func (s *Links) Amount(l Link, typed string) (int64, error) {
 	return n, nil
 }
 
+// linkKeyPattern is the grammar of a submission key: what a page's
+// random form key looks like (base64url), short enough for a reference.
+var linkKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,40}$`)
+
 // Pay makes a payment through link id for the amount the shopper typed
-// (ignored for a fixed amount), described in lang. The use is counted
-// before the payment is made and given back if it cannot be, so the
-// maximum holds under concurrent opens. A link that cannot take a payment
-// answers ErrLinkInactive, ErrLinkExpired or ErrLinkUsedUp and makes none.
-func (s *Links) Pay(ctx context.Context, id, typed, lang string) (Payment, error) {
+// (ignored for a fixed amount), described in lang. key names this
+// submission of the shopper's form: the same key and amount again (a
+// double tap, a reload) answers the same payment and counts no second
+// use; "" or a malformed key gets a fresh one. The use is counted before
+// the payment is made and given back if it cannot be, so the maximum
+// holds under concurrent opens. A link that cannot take a payment answers
+// ErrLinkInactive, ErrLinkExpired or ErrLinkUsedUp and makes none.
+func (s *Links) Pay(ctx context.Context, id, typed, lang, key string) (Payment, error) {
 	l, err := s.Get(ctx, id)
 	if err != nil {
-		return Payment{}, err
-	}
-	if err := l.State(s.svc.now()); err != nil {
 		return Payment{}, err
 	}
 	amount, err := s.Amount(l, typed)
 	if err != nil {
 		return Payment{}, err
 	}
-	l, used, err := s.store.UseLink(ctx, id, s.svc.now().UTC())
+	if !linkKeyPattern.MatchString(key) {
+		if key, err = random16(s.svc.rand); err != nil {
+			return Payment{}, err
+		}
+	}
+	// The amount is part of the use's key: the shopper who goes back and
+	// types another amount makes another payment.
+	useKey := key + ":" + strconv.FormatInt(amount, 10)
+	l, used, replay, err := s.store.UseLink(ctx, id, useKey, s.svc.now().UTC())
 	if err != nil {
 		return Payment{}, err
 	}
-	if !used {
+	if !used && !replay {
 		if err := l.State(s.svc.now()); err != nil {
 			return Payment{}, err
 		}
@@ -342,14 +355,13 @@ func (s *Links) Pay(ctx context.Context, id, typed, lang string) (Payment, error
 	}
 	p, _, err := s.svc.create(ctx, CreateInput{
 		Amount: FormatAmount(amount, l.Currency), Currency: string(l.Currency),
-		Reference:   fmt.Sprintf("L-%s-%d", l.ID[:10], l.Uses),
+		Reference:   "L-" + l.ID[:10] + "-" + key,
 		Description: l.Description(lang), ReturnURL: s.urlOf(l.ID), Source: l.Source,
-	}, "", true)
-	if err != nil {
-		if rerr := s.store.ReleaseLink(context.WithoutCancel(ctx), id); rerr != nil {
+	}, "link:"+l.ID+":"+useKey, true)
+	if err != nil && used {
+		if rerr := s.store.ReleaseLink(context.WithoutCancel(ctx), id, useKey); rerr != nil {
 			s.svc.log.Error("payment link: use not given back", "link", id, "err", rerr)
 		}
-		return Payment{}, err
 	}
-	return p, nil
+	return p, err
 }

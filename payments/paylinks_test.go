@@ -79,23 +79,23 @@ func TestLinkPayOpenAmount(t *testing.T) {
 		"4.99": payments.LinkAmountBelow, "200.01": payments.LinkAmountAbove, "0": payments.LinkAmountNotNumber,
 		"abc": payments.LinkAmountNotNumber, "": payments.LinkAmountNotNumber, "-5": payments.LinkAmountNotNumber,
 	} {
-		_, err := ls.Pay(ctx, l.ID, typed, "en")
+		_, err := ls.Pay(ctx, l.ID, typed, "en", "")
 		var le *payments.LinkError
 		if !errors.As(err, &le) || !le.Has(want) {
 			t.Errorf("Pay(%q) = %v, want problem %s", typed, err, want)
 		}
 	}
-	p, err := ls.Pay(ctx, l.ID, "12.5", "zh-Hans")
+	p, err := ls.Pay(ctx, l.ID, "12.5", "zh-Hans", "")
 	if err != nil {
 		t.Fatalf("Pay(12.5): %v", err)
 	}
 	if p.Amount != 1250 || p.Currency != payments.NZD || p.Source != payments.SourceLink || p.Description != "订金" {
 		t.Errorf("payment = %d %s source %q description %q; want 1250 NZD link 订金", p.Amount, p.Currency, p.Source, p.Description)
 	}
-	if p2, err := ls.Pay(ctx, l.ID, "200", "zh-Hant"); err != nil || p2.Description != "Deposit" {
+	if p2, err := ls.Pay(ctx, l.ID, "200", "zh-Hant", ""); err != nil || p2.Description != "Deposit" {
 		t.Errorf("second payment: %v, description %q (zh-Hant missing: falls back to en)", err, p2.Description)
 	}
-	if _, err := ls.Pay(ctx, l.ID, "10", "en"); !errors.Is(err, payments.ErrLinkUsedUp) {
+	if _, err := ls.Pay(ctx, l.ID, "10", "en", ""); !errors.Is(err, payments.ErrLinkUsedUp) {
 		t.Errorf("third payment of a 2-use link = %v, want ErrLinkUsedUp", err)
 	}
 	got, _ := ls.Get(ctx, l.ID)
@@ -112,31 +112,31 @@ func TestLinkPayStates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ls.Pay(ctx, fixed.ID, "1000", "en") // the typed amount is ignored
+	p, err := ls.Pay(ctx, fixed.ID, "1000", "en", "") // the typed amount is ignored
 	if err != nil || p.Amount != 990 || p.Currency != payments.AUD {
 		t.Fatalf("fixed link payment = %d %s, %v; want 990 AUD", p.Amount, p.Currency, err)
 	}
 	if _, err := ls.SetActive(ctx, fixed.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ls.Pay(ctx, fixed.ID, "", "en"); !errors.Is(err, payments.ErrLinkInactive) {
+	if _, err := ls.Pay(ctx, fixed.ID, "", "en", ""); !errors.Is(err, payments.ErrLinkInactive) {
 		t.Errorf("deactivated: %v, want ErrLinkInactive", err)
 	}
 	if _, err := ls.SetActive(ctx, fixed.ID, true); err != nil {
 		t.Fatal(err)
 	}
 	env.Clock.Advance(time.Hour)
-	if _, err := ls.Pay(ctx, fixed.ID, "", "en"); !errors.Is(err, payments.ErrLinkExpired) {
+	if _, err := ls.Pay(ctx, fixed.ID, "", "en", ""); !errors.Is(err, payments.ErrLinkExpired) {
 		t.Errorf("expired: %v, want ErrLinkExpired", err)
 	}
-	if _, err := ls.Pay(ctx, "00000000000000000000000000", "", "en"); !errors.Is(err, payments.ErrNotFound) {
+	if _, err := ls.Pay(ctx, "00000000000000000000000000", "", "en", ""); !errors.Is(err, payments.ErrNotFound) {
 		t.Errorf("unknown link: %v, want ErrNotFound", err)
 	}
 	st, err := ls.Create(ctx, payments.LinkInput{Source: payments.SourceStaticQR, Currency: "NZD", MinAmount: "0.01", MaxAmount: "5000"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, err := ls.Pay(ctx, st.ID, "3.20", "en"); err != nil || p.Source != payments.SourceStaticQR {
+	if p, err := ls.Pay(ctx, st.ID, "3.20", "en", ""); err != nil || p.Source != payments.SourceStaticQR {
 		t.Errorf("static QR payment: source %q, %v; want static_qr", p.Source, err)
 	}
 }
@@ -157,7 +157,7 @@ func TestLinkPayConcurrent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := ls.Pay(ctx, l.ID, "", "en")
+			_, err := ls.Pay(ctx, l.ID, "", "en", "")
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -173,5 +173,32 @@ func TestLinkPayConcurrent(t *testing.T) {
 	wg.Wait()
 	if made != 3 || usedUp != 9 {
 		t.Errorf("12 concurrent payments of a 3-use link: %d made, %d used up; want 3 and 9", made, usedUp)
+	}
+}
+
+// TestLinkPayReplay: the same form submitted twice (a double tap) answers
+// the same payment and counts one use, even on a one-use link; the same
+// key with another amount is another payment.
+func TestLinkPayReplay(t *testing.T) {
+	ls, _ := newLinks(t)
+	ctx := t.Context()
+	l, err := ls.Create(ctx, payments.LinkInput{Currency: "NZD", MinAmount: "1", MaxAmount: "50", MaxUses: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "form-key-0123456789"
+	p1, err := ls.Pay(ctx, l.ID, "7.00", "en", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := ls.Pay(ctx, l.ID, "7.00", "en", key)
+	if err != nil || p2.ID != p1.ID {
+		t.Errorf("the same submission again = %s, %v; want the first payment %s", p2.ID, err, p1.ID)
+	}
+	if got, _ := ls.Get(ctx, l.ID); got.Uses != 1 {
+		t.Errorf("uses after a double submission = %d, want 1", got.Uses)
+	}
+	if _, err := ls.Pay(ctx, l.ID, "8.00", "en", key); !errors.Is(err, payments.ErrLinkUsedUp) {
+		t.Errorf("another amount on the used-up link = %v, want ErrLinkUsedUp", err)
 	}
 }

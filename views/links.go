@@ -78,6 +78,7 @@ type LinkPay struct {
 	Min, Max    string // open amount bounds, formatted
 	Typed       string
 	Action      string
+	Key         string // the form's one-time key
 	ErrorID     string // what is wrong with the typed amount
 	StateID     string // the link cannot take a payment: message id of why
 }

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.LinkStore) {
 		{"UseLimits", testUseLimits},
 		{"UseConcurrentAtLimit", testUseConcurrent},
 		{"Release", testRelease},
+		{"Replay", testReplay},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -93,7 +94,7 @@ func testNotFound(t *testing.T, s payments.LinkStore) {
 	if _, err := s.Link(ctx, link(9).ID); !errors.Is(err, payments.ErrNotFound) {
 		t.Errorf("Link(missing) = %v, want ErrNotFound", err)
 	}
-	if _, _, err := s.UseLink(ctx, link(9).ID, base()); !errors.Is(err, payments.ErrNotFound) {
+	if _, _, _, err := s.UseLink(ctx, link(9).ID, "k", base()); !errors.Is(err, payments.ErrNotFound) {
 		t.Errorf("UseLink(missing) = %v, want ErrNotFound", err)
 	}
 	if _, err := s.SetLinkActive(ctx, link(9).ID, false, base()); !errors.Is(err, payments.ErrNotFound) {
@@ -139,12 +140,12 @@ func testDeactivate(t *testing.T, s payments.LinkStore) {
 	if got.Active || !got.UpdatedAt.Equal(later) {
 		t.Errorf("after deactivating: active %v, updated %v; want false, %v", got.Active, got.UpdatedAt, later)
 	}
-	if _, used, err := s.UseLink(ctx, l.ID, later); err != nil || used {
+	if _, used, _, err := s.UseLink(ctx, l.ID, "k1", later); err != nil || used {
 		t.Errorf("UseLink(deactivated) = used %v, %v; want not used", used, err)
 	}
 	got, err = s.SetLinkActive(ctx, l.ID, true, later)
 	must(t, err)
-	if _, used, err := s.UseLink(ctx, l.ID, later); err != nil || !used || !got.Active {
+	if _, used, _, err := s.UseLink(ctx, l.ID, "k2", later); err != nil || !used || !got.Active {
 		t.Errorf("UseLink(reactivated) = used %v, %v; want used", used, err)
 	}
 }
@@ -155,12 +156,12 @@ func testUseLimits(t *testing.T, s payments.LinkStore) {
 	must(t, s.CreateLink(ctx, l))
 	now := base().Add(time.Minute)
 	for i := 1; i <= 3; i++ {
-		got, used, err := s.UseLink(ctx, l.ID, now)
+		got, used, _, err := s.UseLink(ctx, l.ID, fmt.Sprint("use", i), now)
 		if err != nil || !used || got.Uses != i {
 			t.Fatalf("use %d: uses %d, used %v, %v", i, got.Uses, used, err)
 		}
 	}
-	got, used, err := s.UseLink(ctx, l.ID, now)
+	got, used, _, err := s.UseLink(ctx, l.ID, "use4", now)
 	if err != nil || used || got.Uses != 3 {
 		t.Errorf("use beyond the maximum: uses %d, used %v, %v; want 3, false", got.Uses, used, err)
 	}
@@ -168,10 +169,10 @@ func testUseLimits(t *testing.T, s payments.LinkStore) {
 	e := link(2) // expires at CreatedAt+24h
 	e.MaxUses = 0
 	must(t, s.CreateLink(ctx, e))
-	if _, used, err := s.UseLink(ctx, e.ID, e.ExpiresAt.Add(-time.Microsecond)); err != nil || !used {
+	if _, used, _, err := s.UseLink(ctx, e.ID, "before", e.ExpiresAt.Add(-time.Microsecond)); err != nil || !used {
 		t.Errorf("use just before expiry: used %v, %v; want used", used, err)
 	}
-	got, used, err = s.UseLink(ctx, e.ID, e.ExpiresAt)
+	got, used, _, err = s.UseLink(ctx, e.ID, "at", e.ExpiresAt)
 	if err != nil || used || got.Uses != 1 {
 		t.Errorf("use at expiry: uses %d, used %v, %v; want 1, false", got.Uses, used, err)
 	}
@@ -180,7 +181,7 @@ func testUseLimits(t *testing.T, s payments.LinkStore) {
 	u.MaxUses, u.ExpiresAt = 0, time.Time{}
 	must(t, s.CreateLink(ctx, u))
 	for i := 0; i < 5; i++ {
-		if _, used, err := s.UseLink(ctx, u.ID, now.Add(1000*time.Hour)); err != nil || !used {
+		if _, used, _, err := s.UseLink(ctx, u.ID, fmt.Sprint("u", i), now.Add(1000*time.Hour)); err != nil || !used {
 			t.Fatalf("unlimited link, use %d: used %v, %v", i+1, used, err)
 		}
 	}
@@ -204,7 +205,7 @@ func testUseConcurrent(t *testing.T, s payments.LinkStore) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, used, err := s.UseLink(ctx, l.ID, base())
+			_, used, _, err := s.UseLink(ctx, l.ID, fmt.Sprint("shopper", i), base())
 			if err != nil {
 				errs <- err
 				return
@@ -234,18 +235,62 @@ func testRelease(t *testing.T, s payments.LinkStore) {
 	l := link(1)
 	l.MaxUses = 1
 	must(t, s.CreateLink(ctx, l))
-	if _, used, err := s.UseLink(ctx, l.ID, base()); err != nil || !used {
+	if _, used, _, err := s.UseLink(ctx, l.ID, "a", base()); err != nil || !used {
 		t.Fatalf("first use: %v %v", used, err)
 	}
-	must(t, s.ReleaseLink(ctx, l.ID))
-	if _, used, err := s.UseLink(ctx, l.ID, base()); err != nil || !used {
-		t.Errorf("use after release: used %v, %v; want used", used, err)
+	must(t, s.ReleaseLink(ctx, l.ID, "a"))
+	if _, used, replay, err := s.UseLink(ctx, l.ID, "a", base()); err != nil || !used || replay {
+		t.Errorf("the released key again: used %v, replay %v, %v; want a new use", used, replay, err)
 	}
-	must(t, s.ReleaseLink(ctx, l.ID))
-	must(t, s.ReleaseLink(ctx, l.ID)) // never below zero
+	must(t, s.ReleaseLink(ctx, l.ID, "a"))
+	must(t, s.ReleaseLink(ctx, l.ID, "a"))     // the key holds no use any more
+	must(t, s.ReleaseLink(ctx, l.ID, "never")) // nor does a key never used
 	got, err := s.Link(ctx, l.ID)
 	must(t, err)
 	if got.Uses != 0 {
 		t.Errorf("uses after releasing more than used = %d, want 0", got.Uses)
+	}
+}
+
+// testReplay: the same key again counts nothing and says replay, even
+// when the link is used up meanwhile; concurrent submissions of one key
+// count one use.
+func testReplay(t *testing.T, s payments.LinkStore) {
+	ctx := t.Context()
+	l := link(1)
+	l.MaxUses = 2
+	must(t, s.CreateLink(ctx, l))
+	const n = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	used, replays := 0, 0
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, u, r, err := s.UseLink(ctx, l.ID, "same-key", base())
+			if err != nil {
+				t.Errorf("UseLink: %v", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if u {
+				used++
+			}
+			if r {
+				replays++
+			}
+		}()
+	}
+	wg.Wait()
+	if used != 1 || replays != n-1 {
+		t.Errorf("%d submissions of one key: %d used, %d replays; want 1 and %d", n, used, replays, n-1)
+	}
+	if _, u, _, err := s.UseLink(ctx, l.ID, "other", base()); err != nil || !u {
+		t.Fatalf("second key: used %v, %v", u, err)
+	}
+	got, u, r, err := s.UseLink(ctx, l.ID, "same-key", base())
+	if err != nil || u || !r || got.Uses != 2 {
+		t.Errorf("the first key on a used-up link: uses %d, used %v, replay %v, %v; want 2, false, true", got.Uses, u, r, err)
 	}
 }

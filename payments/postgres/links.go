@@ -65,20 +65,51 @@ func (db *DB) SetLinkActive(ctx context.Context, id string, active bool, now tim
 	return l, wrap("set link active", err)
 }
 
-// UseLink implements payments.LinkStore.
-func (db *DB) UseLink(ctx context.Context, id string, now time.Time) (payments.Link, bool, error) {
-	l, err := scanLink(db.pool.QueryRow(ctx, `UPDATE payment_links SET uses = uses + 1, updated_at = $1
-		WHERE id = $2 AND active AND (expires_at IS NULL OR expires_at > $1) AND (max_uses = 0 OR uses < max_uses)
-		RETURNING `+linkCols, ts(now), id))
-	if errors.Is(err, pgx.ErrNoRows) {
+// errNotUsed rolls back a use that the link's limits refused.
+var errNotUsed = errors.New("postgres: link not used")
+
+// UseLink implements payments.LinkStore: the key's row and the count go
+// in one transaction, or neither does. A second transaction inserting the
+// same key waits for the first and then finds it (a replay), or inserts
+// it if the first rolled back.
+func (db *DB) UseLink(ctx context.Context, id, key string, now time.Time) (l payments.Link, used, replay bool, err error) {
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `INSERT INTO payment_link_uses (link_id, key, at)
+			SELECT id, $1, $2 FROM payment_links WHERE id = $3 ON CONFLICT DO NOTHING`, key, ts(now), id)
+		if err != nil {
+			return wrap("use link", err)
+		}
+		if tag.RowsAffected() == 0 {
+			// No such link, or this key was counted before.
+			if l, err = scanLink(tx.QueryRow(ctx, `SELECT `+linkCols+` FROM payment_links WHERE id = $1`, id)); err != nil {
+				return wrap("use link", err)
+			}
+			replay = true
+			return nil
+		}
+		l, err = scanLink(tx.QueryRow(ctx, `UPDATE payment_links SET uses = uses + 1, updated_at = $1
+			WHERE id = $2 AND active AND (expires_at IS NULL OR expires_at > $1) AND (max_uses = 0 OR uses < max_uses)
+			RETURNING `+linkCols, ts(now), id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNotUsed
+		}
+		used = err == nil
+		return wrap("use link", err)
+	})
+	if errors.Is(err, errNotUsed) {
 		l, err = db.Link(ctx, id)
-		return l, false, err
 	}
-	return l, err == nil, wrap("use link", err)
+	return l, used, replay, err
 }
 
 // ReleaseLink implements payments.LinkStore.
-func (db *DB) ReleaseLink(ctx context.Context, id string) error {
-	_, err := db.pool.Exec(ctx, `UPDATE payment_links SET uses = uses - 1 WHERE id = $1 AND uses > 0`, id)
-	return wrap("release link", err)
+func (db *DB) ReleaseLink(ctx context.Context, id, key string) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM payment_link_uses WHERE link_id = $1 AND key = $2`, id, key)
+		if err != nil || tag.RowsAffected() == 0 {
+			return wrap("release link", err)
+		}
+		_, err = tx.Exec(ctx, `UPDATE payment_links SET uses = uses - 1 WHERE id = $1 AND uses > 0`, id)
+		return wrap("release link", err)
+	})
 }

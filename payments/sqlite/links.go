@@ -71,20 +71,52 @@ func (db *DB) SetLinkActive(ctx context.Context, id string, active bool, now tim
 	return l, wrap("set link active", err)
 }
 
-// UseLink implements payments.LinkStore.
-func (db *DB) UseLink(ctx context.Context, id string, now time.Time) (payments.Link, bool, error) {
-	l, err := scanLink(db.writer.QueryRowContext(ctx, `UPDATE payment_links SET uses = uses + 1, updated_at = ?1
-		WHERE id = ?2 AND active AND (expires_at IS NULL OR expires_at > ?1) AND (max_uses = 0 OR uses < max_uses)
-		RETURNING `+linkCols, nanos(now), id))
-	if errors.Is(err, sql.ErrNoRows) {
+// errNotUsed rolls back a use that the link's limits refused.
+var errNotUsed = errors.New("sqlite: link not used")
+
+// UseLink implements payments.LinkStore: the key's row and the count go
+// in one IMMEDIATE transaction, or neither does.
+func (db *DB) UseLink(ctx context.Context, id, key string, now time.Time) (l payments.Link, used, replay bool, err error) {
+	err = db.writeTx(ctx, "use link", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO payment_link_uses (link_id, key, at)
+			SELECT id, ?, ? FROM payment_links WHERE id = ? ON CONFLICT DO NOTHING`, key, nanos(now), id)
+		if err != nil {
+			return wrap("use link", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			// No such link, or this key was counted before.
+			if l, err = scanLink(tx.QueryRowContext(ctx, `SELECT `+linkCols+` FROM payment_links WHERE id = ?`, id)); err != nil {
+				return wrap("use link", err)
+			}
+			replay = true
+			return nil
+		}
+		l, err = scanLink(tx.QueryRowContext(ctx, `UPDATE payment_links SET uses = uses + 1, updated_at = ?1
+			WHERE id = ?2 AND active AND (expires_at IS NULL OR expires_at > ?1) AND (max_uses = 0 OR uses < max_uses)
+			RETURNING `+linkCols, nanos(now), id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotUsed
+		}
+		used = err == nil
+		return wrap("use link", err)
+	})
+	if errors.Is(err, errNotUsed) {
 		l, err = db.Link(ctx, id)
-		return l, false, err
 	}
-	return l, err == nil, wrap("use link", err)
+	return l, used, replay, err
 }
 
 // ReleaseLink implements payments.LinkStore.
-func (db *DB) ReleaseLink(ctx context.Context, id string) error {
-	_, err := db.writer.ExecContext(ctx, `UPDATE payment_links SET uses = uses - 1 WHERE id = ? AND uses > 0`, id)
-	return wrap("release link", err)
+func (db *DB) ReleaseLink(ctx context.Context, id, key string) error {
+	return db.writeTx(ctx, "release link", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM payment_link_uses WHERE link_id = ? AND key = ?`, id, key)
+		if err != nil {
+			return wrap("release link", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE payment_links SET uses = uses - 1 WHERE id = ? AND uses > 0`, id)
+		return wrap("release link", err)
+	})
 }

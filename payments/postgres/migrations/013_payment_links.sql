@@ -19,3 +19,12 @@ CREATE TABLE payment_links (
 	updated_at   timestamptz NOT NULL
 );
 CREATE INDEX payment_links_newest ON payment_links (created_at DESC, id DESC);
+
+-- One row per counted use, keyed by the shopper's form key, so a
+-- repeated submission of the same form (a double tap) counts once.
+CREATE TABLE payment_link_uses (
+	link_id text        NOT NULL REFERENCES payment_links (id),
+	key     text        NOT NULL,
+	at      timestamptz NOT NULL,
+	PRIMARY KEY (link_id, key)
+);
