@@ -22,8 +22,10 @@ import (
 // amount out of range (a clear message), then a good one, and pays through
 // the sandbox; the payment is in the back office's list. The A5 poster,
 // with print media emulated, hides its tools and prints as exactly one
-// A5 page. axe-core runs on the links list, a link's page, the shopper's
-// link page, the poster and the settings page in all three languages.
+// A5 page. The settings page's credentials check lists the sandbox
+// wallet's methods. axe-core runs on the links list, a link's page, the
+// shopper's link page, the poster and the settings page in all three
+// languages.
 func TestLinksBrowser(t *testing.T) {
 	axe, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
@@ -65,6 +67,15 @@ func TestLinksBrowser(t *testing.T) {
 	axeAll("links", app.URL+"/admin/links")
 	axeAll("link detail", app.URL+detail)
 	axeAll("settings", app.URL+"/admin/settings")
+	// The credentials check asks the sandbox's Latipay for each wallet.
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/settings?lang=en"), chromedp.Click(testid("settings-check")),
+		chromedp.WaitVisible(testid("wallet-results")))
+	if got := b.text(t, fmt.Sprintf(sel, "wallet-results")); !strings.Contains(got, "Latipay accepted the credentials. Methods enabled: Wechat, Alipay") {
+		t.Errorf("the credentials check says %q", got)
+	}
+	for _, v := range a11yAxe(t, b, string(axe)) {
+		t.Errorf("settings with the check's answer: axe: %s", v)
+	}
 	axeAll("poster", app.URL+detail+"/poster?size=A4")
 	axeAll("link page", linkURL)
 
