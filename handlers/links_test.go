@@ -160,7 +160,7 @@ func TestLinkQRAndPoster(t *testing.T) {
 		doc.Find(`[data-testid="accepted-en"]`).Text() != "WeChat Pay / Alipay accepted" ||
 		doc.Find(`[data-testid="accepted-zh"]`).Text() != "支援微信支付 / 支付寶" ||
 		!strings.HasSuffix(doc.Find(`link[rel=stylesheet]`).AttrOr("href", ""), "css/poster.css") ||
-		doc.Find(`[data-testid="poster-shop"]`).Text() != "Test Shop" {
+		doc.Find(`[data-testid="poster-shop"]`).Text() != "Test Shop" || doc.Find(`[data-testid="poster-static"]`).Text() != "掃碼，輸入金額，付款" {
 		t.Errorf("poster = %d: %s", w.Code, doc.Find("main").Text())
 	}
 	if w := a.do(t, http.MethodGet, "/admin/links/"+l.ID+"/poster?size=A3", nil, withCookie(owner, nil)); w.Code != http.StatusBadRequest {
