@@ -57,7 +57,7 @@ func newAdminApp(t *testing.T) *adminApp {
 			t.Fatal(err)
 		}
 	}
-	links, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return env.AppURL + handlers.LinkPath(id) })
+	links, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return env.AppURL + handlers.LinkPath(id) }, env.AppURL+"/")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,6 +102,11 @@ func TestLinkShopperBadInput(t *testing.T) {
 	if err != nil || p.Amount != 1250 || p.Source != payments.SourceLink || p.Description != "订金" {
 		t.Fatalf("payment = %d %q %q, %v", p.Amount, p.Source, p.Description, err)
 	}
+	// "Back to the shop" must not lead to the link's page, which says
+	// "nothing was charged" once the link is used up.
+	if p.ReturnURL != a.AppURL+"/" {
+		t.Errorf("the link payment returns to %q, want the shop's home %q", p.ReturnURL, a.AppURL+"/")
+	}
 
 	states := func(want string) {
 		t.Helper()

@@ -184,15 +184,20 @@ type Links struct {
 	store LinkStore
 	svc   *Service
 	urlOf func(id string) string // absolute URL of a link's page
+	back  string                 // where the checkout's "back to the shop" goes
 }
 
 // NewLinks wires the links service: urlOf gives the absolute URL of a
-// link's page (/l/<id>), where the checkout's "back to shop" returns.
-func NewLinks(store LinkStore, svc *Service, urlOf func(id string) string) (*Links, error) {
-	if store == nil || svc == nil || urlOf == nil {
+// link's page (/l/<id>); back is the absolute URL the checkout's "back to
+// the shop" leads to from a link's payment (the shop's website, or this
+// app's home page). It is not the link's own page, which, once the link
+// is used up, would tell a shopper who has just paid that it cannot be
+// used.
+func NewLinks(store LinkStore, svc *Service, urlOf func(id string) string, back string) (*Links, error) {
+	if store == nil || svc == nil || urlOf == nil || back == "" {
 		return nil, errors.New("payments: NewLinks: missing dependency")
 	}
-	return &Links{store: store, svc: svc, urlOf: urlOf}, nil
+	return &Links{store: store, svc: svc, urlOf: urlOf, back: back}, nil
 }
 
 // URL is the absolute URL of a link's page.
@@ -356,7 +361,7 @@ func (s *Links) Pay(ctx context.Context, id, typed, lang, key string) (Payment, 
 	p, _, err := s.svc.create(ctx, CreateInput{
 		Amount: FormatAmount(amount, l.Currency), Currency: string(l.Currency),
 		Reference:   "L-" + l.ID[:10] + "-" + key,
-		Description: l.Description(lang), ReturnURL: s.urlOf(l.ID), Source: l.Source,
+		Description: l.Description(lang), ReturnURL: s.back, Source: l.Source,
 	}, "link:"+l.ID+":"+useKey, true)
 	if err != nil && used {
 		if rerr := s.store.ReleaseLink(context.WithoutCancel(ctx), id, useKey); rerr != nil {

@@ -13,13 +13,13 @@ import (
 )
 
 // newLinks wires the links service over the test env's SQLite store.
-// MerchantOrigins is set so that a link's own return URL (this app's
-// /l/<id>, not a merchant origin) must be let through.
+// MerchantOrigins is set so that a link's return URL (this app's home
+// page, not a merchant origin) must be let through.
 func newLinks(t *testing.T) (*payments.Links, *paymentstest.Env) {
 	t.Helper()
 	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{
 		MerchantOrigins: []string{"https://shop.example"}, Currencies: []string{"NZD", "AUD"}}})
-	ls, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return "https://pay.example/l/" + id })
+	ls, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return "https://pay.example/l/" + id }, "https://pay.example/")
 	if err != nil {
 		t.Fatal(err)
 	}
