@@ -218,11 +218,14 @@ func TestStartBarcodePassword(t *testing.T) {
 }
 
 // TestBarcodeLateSuccessReconciled: the shopper's success arrives after
-// the counter's 45 s of asking every 4 s; the reconciler goes on at its
-// usual cadence and still ends the payment paid (not paid late: nothing
-// closed it meanwhile).
+// the counter's 45 s of asking every 4 s (the simulator pays ...14 at 60
+// s); the reconciler goes on at its usual cadence and still ends the
+// payment paid, not paid late: nothing closed it meanwhile.
 func TestBarcodeLateSuccessReconciled(t *testing.T) {
-	e, p := newScanEnv(t)
+	e := paymentstest.NewEnv(t, paymentstest.Options{SimOnClock: true})
+	in := paymentstest.Input("counter-late")
+	in.Source = payments.SourceCounterScan
+	p := e.MustCreate(t, in)
 	st, err := e.Svc.StartBarcode(context.Background(), p.ID, codeLate)
 	if err != nil {
 		t.Fatalf("StartBarcode: %v", err)
@@ -239,10 +242,10 @@ func TestBarcodeLateSuccessReconciled(t *testing.T) {
 	if err != nil || a.Status != payments.AttemptPending || a.NextCheckAt.IsZero() {
 		t.Fatalf("after the counter stopped asking: %+v, %v; want pending with a next check", a, err)
 	}
-	if err := e.Sim.Pay(st.Attempt.Reference); err != nil { // the late success
-		t.Fatal(err)
+	if got := e.MustGet(t, p.ID); got.Status != payments.StatusPending {
+		t.Fatalf("after 48 s: %s, want pending (the success comes at 60 s)", got.Status)
 	}
-	if n := reconcileAfter(t, e, 30*time.Second); n != 1 {
+	if n := reconcileAfter(t, e, 26*time.Second); n != 1 { // 74 s: the usual 30 s after the last fast check
 		t.Fatalf("at the usual cadence: asked about %d attempts, want 1", n)
 	}
 	got := e.MustGet(t, p.ID)
