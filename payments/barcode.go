@@ -27,6 +27,12 @@ const (
 	barcodeFastChecks = 11 // 11 checks 4 s apart: about 45 s
 )
 
+// ErrPayCodePending is a new pay code scanned for a sale whose last code
+// may still be paid (Latipay has not answered, or the shopper is typing a
+// password): charging it could take the money twice. It matches
+// ErrConflict.
+var ErrPayCodePending = fmt.Errorf("%w: the shopper's last pay code is still being checked; wait for its result or cancel the sale", ErrConflict)
+
 // checkAfter is how long the reconciler waits before its next query of a
 // live attempt it has asked about n times; ok is false when it has asked
 // long enough and the attempt needs a person.
@@ -50,7 +56,7 @@ func checkAfter(a Attempt, n int) (wait time.Duration, ok bool) {
 //
 // It is idempotent: the same code scanned again for the same payment
 // returns the attempt it started, without calling Latipay again, whatever
-// that attempt's state. A different code is refused with ErrConflict while
+// that attempt's state. A different code is refused with ErrPayCodePending while
 // an earlier one may still be paid (Latipay has not answered it, or the
 // shopper is typing a password): charging the second could take the money
 // twice. A code Latipay refused leaves the payment open for another scan.
@@ -59,8 +65,9 @@ func checkAfter(a Attempt, n int) (wait time.Duration, ok bool) {
 // was lost: then the attempt stays AttemptInitiated and the reconciler
 // asks Latipay what became of it, so an unknown outcome never turns into
 // failed by itself. Started.Attempt.Status tells the two apart. A refused
-// code returns a *GatewayError in Latipay's words; a malformed code, a
-// wallet not offered or a payment not made for scanning, ErrInvalid.
+// code returns a *GatewayError in Latipay's words; a malformed code a
+// *PayCodeError; a wallet not offered or a payment not made for scanning
+// a *ValidationError (all three match ErrInvalid).
 func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started, error) {
 	p, err := s.Get(ctx, id)
 	if err != nil {
@@ -71,10 +78,10 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 		return Started{Payment: p}, err
 	}
 	if p.Source != SourceCounterScan {
-		return Started{Payment: p}, fmt.Errorf("%w: this payment was not made for scanning a pay code", ErrInvalid)
+		return Started{Payment: p}, &ValidationError{Problems: []string{"this payment was not made for scanning a pay code"}}
 	}
 	if !s.offered(m) {
-		return Started{Payment: p}, fmt.Errorf("%w: %s is not offered here", ErrInvalid, methodName(m))
+		return Started{Payment: p}, &ValidationError{Problems: []string{methodName(m) + " is not offered here"}}
 	}
 	code := CleanPayCode(payCode)
 	hash := payCodeHash(p.ID, code)
@@ -99,7 +106,7 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 		}
 		for _, at := range tx.Attempts {
 			if at.Status.Live() {
-				return fmt.Errorf("%w: the shopper's last pay code is still being checked; wait for its result or cancel the sale", ErrConflict)
+				return ErrPayCodePending
 			}
 		}
 		if tx.Payment.Attempts >= s.opts.MaxAttempts {

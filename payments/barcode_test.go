@@ -64,6 +64,27 @@ func TestParsePayCode(t *testing.T) {
 	}
 }
 
+// TestPayCodeError: the error of a bad code carries what a page needs to
+// say it in any language, and reaches the HTTP error funnel as a
+// validation problem in English.
+func TestPayCodeError(t *testing.T) {
+	_, err := payments.ParsePayCode("2512345")
+	var pe *payments.PayCodeError
+	if !errors.As(err, &pe) || *pe != (payments.PayCodeError{Problem: payments.PayCodeWrongLength,
+		Wallet: payments.MethodAlipay, Prefix: "25", Digits: 7}) {
+		t.Errorf("ParsePayCode(2512345) = %#v, want a wrong-length Alipay PayCodeError of 7 digits", err)
+	}
+	var ve *payments.ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || !strings.Contains(ve.Problems[0], "Alipay code") ||
+		strings.HasPrefix(ve.Problems[0], "payments:") {
+		t.Errorf("as a ValidationError: %#v, want the one problem in words", ve)
+	}
+	_, err = payments.ParsePayCode("13458855851458506x")
+	if !errors.As(err, &pe) || pe.Problem != payments.PayCodeNotDigits || pe.Char != 'x' {
+		t.Errorf("ParsePayCode(...x) = %#v, want not-digits naming x", err)
+	}
+}
+
 // newScanEnv is the real flow (SQLite, the client over HTTP to the
 // simulator) with a payment made for the counter's scanner.
 func newScanEnv(t *testing.T) (*paymentstest.Env, payments.Payment) {
@@ -159,8 +180,8 @@ func TestStartBarcodeRepeatedScan(t *testing.T) {
 	if n := barcodeTransactions(e.Sim); n != 1 {
 		t.Errorf("the simulator saw %d barcode calls, want 1", n)
 	}
-	if _, err := e.Svc.StartBarcode(ctx, p.ID, codePaid); !errors.Is(err, payments.ErrConflict) {
-		t.Errorf("another code while the first is pending: %v, want ErrConflict", err)
+	if _, err := e.Svc.StartBarcode(ctx, p.ID, codePaid); !errors.Is(err, payments.ErrPayCodePending) || !errors.Is(err, payments.ErrConflict) {
+		t.Errorf("another code while the first is pending: %v, want ErrPayCodePending (ErrConflict)", err)
 	}
 	if err := e.Sim.Pay(refs[0]); err != nil {
 		t.Fatal(err)
@@ -309,8 +330,9 @@ func TestStartBarcodeBadInput(t *testing.T) {
 		t.Errorf("short code: %v, want ErrInvalid naming WeChat Pay", err)
 	}
 	online := e.MustCreate(t, paymentstest.Input("online-1"))
-	if _, err := e.Svc.StartBarcode(ctx, online.ID, codePaid); !errors.Is(err, payments.ErrInvalid) {
-		t.Errorf("online payment: %v, want ErrInvalid", err)
+	var ve *payments.ValidationError
+	if _, err := e.Svc.StartBarcode(ctx, online.ID, codePaid); !errors.As(err, &ve) || !strings.Contains(ve.Problems[0], "not made for scanning") {
+		t.Errorf("online payment: %v, want a ValidationError saying it was not made for scanning", err)
 	}
 	if _, err := e.Svc.StartBarcode(ctx, "pay_00000000000000000000000000", codePaid); !errors.Is(err, payments.ErrNotFound) {
 		t.Errorf("unknown payment: %v, want ErrNotFound", err)
