@@ -133,10 +133,24 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 	if gwErr != nil && !refused {
 		s.log.Info("barcode: outcome unknown; the reconciler will ask Latipay", "payment_id", p.ID, "reference", ref, "err", gwErr)
 	}
-	// Record Latipay's answer even when the counter's request has been
-	// cancelled meanwhile: the order may exist at Latipay now.
+	p, recorded, err := s.recordBarcode(context.WithoutCancel(ctx), p.ID, ref, orderID, gwErr, refused)
+	if err != nil {
+		return Started{Payment: p}, err
+	}
+	if refused {
+		return Started{Payment: p, Attempt: recorded}, gwErr
+	}
+	return Started{Payment: p, Attempt: recorded}, nil
+}
+
+// recordBarcode writes Latipay's answer to the barcode call of attempt
+// ref (orderID, or gwErr, which refused says is a refusal) and returns the
+// payment and the attempt as committed. The caller passes a context that
+// is not cancelled with the counter's request: the order may exist at
+// Latipay now, whatever became of the request.
+func (s *Service) recordBarcode(ctx context.Context, id, ref, orderID string, gwErr error, refused bool) (Payment, Attempt, error) {
 	var recorded Attempt
-	p, err = s.update(context.WithoutCancel(ctx), p.ID, func(tx *Tx) error {
+	p, err := s.update(ctx, id, func(tx *Tx) error {
 		at := tx.attempt(ref)
 		if at == nil {
 			return nil
@@ -154,7 +168,7 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 				Detail: fmt.Sprintf("%s: pay code refused: %v", ref, gwErr), CreatedAt: now})
 		case gwErr != nil: // unknown: the attempt stays initiated and is queried
 			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
-				Detail: fmt.Sprintf("%s: Latipay's answer was lost; asking Latipay", ref), CreatedAt: now})
+				Detail: fmt.Sprintf("%s: no answer from Latipay; asking it what became of the order", ref), CreatedAt: now})
 			s.transition(tx, StatusPending, ref)
 		default:
 			at.Status, at.OrderID = AttemptPending, orderID
@@ -164,13 +178,7 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 		recorded = *at
 		return nil
 	})
-	if err != nil {
-		return Started{Payment: p}, err
-	}
-	if refused {
-		return Started{Payment: p, Attempt: recorded}, gwErr
-	}
-	return Started{Payment: p, Attempt: recorded}, nil
+	return p, recorded, err
 }
 
 // payCodeHash names a pay code scanned for one payment without keeping
