@@ -21,7 +21,9 @@ import (
 // about 45 seconds. The reconciler does exactly that for barcode attempts
 // (barcodePoll, barcodeFastChecks) and then goes on at its usual cadence,
 // so a success that arrives after the counter stopped waiting still ends
-// the payment right.
+// the payment right. The reconciler runs on a tick (Run's every, 5 s by
+// default), so with the default a due check is made at the next tick:
+// every 5 s.
 const (
 	barcodePoll       = 4 * time.Second
 	barcodeFastChecks = 11 // 11 checks 4 s apart: about 45 s
