@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	qrcode "github.com/skip2/go-qrcode"
 )
 
 // counterSale is the sale the counter's script keeps in localStorage.
@@ -84,6 +86,7 @@ func TestCounterBrowser(t *testing.T) {
 		chromedp.Click(testid("unlock")), chromedp.WaitVisible(testid("keypad")))
 	axeAll("keypad", "/counter")
 	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter?lang=en"), chromedp.WaitVisible(testid("keypad")))
+	counterDecodes(t, b)
 	for _, k := range []string{"1", "2", "5", "0"} {
 		b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
 	}
@@ -147,6 +150,37 @@ func TestCounterBrowser(t *testing.T) {
 	}
 	axeAll("today's sales", "/counter/sales")
 	b.finish(t, browserChecks{offline: "net::ERR_INTERNET_DISCONNECTED"})
+}
+
+// counterDecodes has the keypad page read a WeChat Pay code off a QR image
+// with the vendored barcode-detector polyfill, as its camera button does
+// where the browser has no BarcodeDetector (Chromium on Linux has none):
+// the polyfill and its zxing reader come from the app, and the page's
+// CSP lets the browser compile the reader.
+func counterDecodes(t *testing.T, b *browserSession) {
+	t.Helper()
+	const payCode = "134588558514585062"
+	png, err := qrcode.Encode(payCode, qrcode.Medium, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expr := `(async () => {
+	  const root = document.getElementById('counter');
+	  await new Promise((ok, fail) => { const s = document.createElement('script'); s.src = root.dataset.polyfill; s.onload = ok; s.onerror = fail; document.head.appendChild(s); });
+	  const api = window.BarcodeDetectionAPI;
+	  api.setZXingModuleOverrides({ locateFile: (path, prefix) => path.endsWith('.wasm') ? root.dataset.wasm : prefix + path });
+	  const img = new Image();
+	  img.src = 'data:image/png;base64,` + base64.StdEncoding.EncodeToString(png) + `';
+	  await img.decode();
+	  const codes = await new api.BarcodeDetector({ formats: ['qr_code', 'code_128'] }).detect(img);
+	  return codes.map(c => c.rawValue).join(',');
+	})()`
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil || got != payCode {
+		t.Errorf("the vendored decoder read %q (%v), want %s", got, err, payCode)
+	}
 }
 
 // counterStored reads the sale the counter's script keeps.
