@@ -62,6 +62,10 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.GET("/payments/:id", s.requireRole(accounts.Owner), s.handlePaymentDetail())
 		adm.POST("/payments/:id/refund", s.requireRole(accounts.Owner), s.handleAdminRefund())
 		adm.POST("/payments/:id/cancel", s.requireRole(accounts.Owner), s.handleAdminCancel())
+		adm.POST("/payments/:id/requery", s.requireRole(accounts.Owner), s.handleAdminRequery())
+		adm.GET("/webhooks", s.requireRole(accounts.Owner), s.handleWebhookList())
+		adm.GET("/webhooks/:id", s.requireRole(accounts.Owner), s.handleWebhookDetail())
+		adm.POST("/webhooks/:id/redeliver", s.requireRole(accounts.Owner), s.handleWebhookRedeliver())
 		if s.opts.Counter != nil {
 			adm.GET("/counter", s.requireRole(accounts.Owner), s.handleAdminCounterShow())
 			adm.POST("/counter/pair", s.requireRole(accounts.Owner), s.handleAdminCounterPair())

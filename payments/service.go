@@ -186,6 +186,24 @@ func (s *Service) Events(ctx context.Context, id string) ([]Event, error) {
 	return s.store.Events(ctx, id)
 }
 
+// Notifications lists the verified Latipay callbacks recorded for every
+// attempt of payment id, attempt by attempt, each oldest first.
+func (s *Service) Notifications(ctx context.Context, id string) ([]Notification, error) {
+	as, err := s.store.Attempts(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Notification
+	for _, a := range as {
+		ns, err := s.store.Notifications(ctx, a.Reference)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ns...)
+	}
+	return out, nil
+}
+
 // open reports whether the shopper may still pay.
 func open(st Status) bool {
 	return st == StatusCreated || st == StatusPending || st == StatusFailed
