@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -32,8 +33,9 @@ const adminPW = "correct horse battery staple"
 // store, an owner and a cashier.
 type adminApp struct {
 	*testApp
-	acc *accounts.Service
-	ctr *counter.Service
+	acc   *accounts.Service
+	links *payments.Links
+	ctr   *counter.Service
 }
 
 // adminAppOptions change newAdminApp's wiring for one test.
@@ -76,13 +78,19 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 			t.Fatal(err)
 		}
 	}
+	links, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return env.AppURL + handlers.LinkPath(id) }, env.AppURL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctr, err := counter.NewService(env.Store, accounts.NewHasher(2), env.Store, env.Svc, env.Clock.Now, rand.Reader,
 		counter.Options{Currency: "NZD"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h, err := handlers.NewServer(o.log, handlers.Options{
-		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret, Webhooks: hooks,
+		Links: links, Settings: [][2]string{{"HPP_MERCHANT_NAME", "Test Shop"}, {"LATIPAY_API_KEY", "(set, 40 characters)"}},
+		CheckWallets: env.Gateway.CheckWallets,
+		PublicURL:    pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret, Webhooks: hooks,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
 		Accounts:      acc,
@@ -93,7 +101,7 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 		t.Fatalf("NewServer: %v", err)
 	}
 	env.SetApp(h)
-	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, ctr: ctr}
+	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links, ctr: ctr}
 }
 
 // signIn signs in through the form and returns the session cookie.
@@ -139,6 +147,15 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/webhooks":                    {accounts.Owner},
 	"GET /admin/webhooks/:id":                {accounts.Owner},
 	"POST /admin/webhooks/:id/redeliver":     {accounts.Owner},
+	"GET /admin/settings":                    {accounts.Owner},
+	"POST /admin/settings/check":             {accounts.Owner},
+	"GET /admin/links":                       {accounts.Owner},
+	"POST /admin/links":                      {accounts.Owner},
+	"GET /admin/links/:link":                 {accounts.Owner},
+	"POST /admin/links/:link/active":         {accounts.Owner},
+	"GET /admin/links/:link/qr.png":          {accounts.Owner},
+	"GET /admin/links/:link/qr.svg":          {accounts.Owner},
+	"GET /admin/links/:link/poster":          {accounts.Owner},
 	"GET /admin/counter":                     {accounts.Owner},
 	"POST /admin/counter/pair":               {accounts.Owner},
 	"POST /admin/counter/pins":               {accounts.Owner},
@@ -182,6 +199,10 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 	if err := a.Store.RecordDelivery(t.Context(), delivery); err != nil {
 		t.Fatal(err)
 	}
+	link, err := a.links.Create(t.Context(), payments.LinkInput{Currency: "NZD", Amount: "2.00"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	who := map[string]*http.Cookie{"anonymous": nil, "cashier": cashier, "owner": owner}
 	for r, roles := range adminAccess {
 		if roles == nil {
@@ -191,10 +212,14 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 		if strings.HasPrefix(path, "/admin/webhooks/") {
 			path = strings.Replace(path, ":id", delivery.ID, 1)
 		}
-		path = strings.Replace(path, ":id", pay.ID, 1)
+		path = strings.Replace(strings.Replace(path, ":id", pay.ID, 1), ":link", link.ID, 1)
 		for _, name := range []string{"anonymous", "cashier", "owner"} {
 			cookie := who[name]
 			before, err := a.Store.Payment(t.Context(), pay.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			linksBefore, err := a.links.List(t.Context(), "", 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -204,6 +229,9 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 			if !allowed {
 				if p, err := a.Store.Payment(t.Context(), pay.ID); err != nil || p.Version != before.Version {
 					t.Fatalf("%s as %s changed the payment: %s -> %s, %v", r, name, before.Status, p.Status, err)
+				}
+				if ls, err := a.links.List(t.Context(), "", 100); err != nil || !reflect.DeepEqual(ls, linksBefore) {
+					t.Fatalf("%s as %s changed the links, %v", r, name, err)
 				}
 			}
 			switch {
