@@ -139,7 +139,7 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 		t.Fatal("sign-in gave no cookie")
 	}
 	w := a.api(t, http.MethodPost, "/api/v1/payments", `{"amount":"3.00","currency":"NZD","reference":"M-1","return_url":"https://shop.example/r"}`, nil)
-	pay := mustJSON[apiPayment](t, w)
+	pay := mustJSON[paymentstest.APIPayment](t, w)
 	who := map[string]*http.Cookie{"anonymous": nil, "cashier": cashier, "owner": owner}
 	for r, roles := range adminAccess {
 		if roles == nil {
