@@ -127,7 +127,7 @@ func sharedLimits(db *postgres.DB, log *slog.Logger) func(ratelimit.Rate) rateli
 // the server may run on it (sqlite.Backup). PostgreSQL has pg_dump.
 func Backup(ctx context.Context, database, file string) error {
 	if IsPostgres(database) {
-		return fmt.Errorf("backup: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see the README)")
+		return fmt.Errorf("backup: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see payments/sqlite/README.md)")
 	}
 	return sqlite.Backup(ctx, database, file)
 }
@@ -137,7 +137,7 @@ func Backup(ctx context.Context, database, file string) error {
 // (sqlite.Restore). PostgreSQL has pg_restore.
 func Restore(ctx context.Context, database, file string) (kept string, err error) {
 	if IsPostgres(database) {
-		return "", fmt.Errorf("restore: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see the README)")
+		return "", fmt.Errorf("restore: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see payments/sqlite/README.md)")
 	}
 	return sqlite.Restore(ctx, database, file)
 }
