@@ -79,23 +79,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer st.Close()
-	acc, notes, err := backOffice(ctx, cfg, st)
-	if err != nil {
+	p := parts{store: st, hub: h}
+	var notes []string // start-up lines of the back office
+	if p.accounts, notes, err = backOffice(ctx, cfg, st); err != nil {
 		return err
 	}
 	var app http.Handler // set below; the sandbox simulator calls back into it in-process
-	sim, latipayHTTP, err := sandbox(ctx, &cfg, st, log, func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })
+	latipayHTTP, err := sandbox(ctx, &cfg, &p, log, func(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) })
 	if err != nil {
 		return err
 	}
-	if sim != nil {
-		defer sim.Close()
+	if p.sim != nil {
+		defer p.sim.Close()
 	}
-	svc, wh, m, err := services(cfg, st, h, latipayHTTP, log, getenv)
-	if err != nil {
+	if err := services(cfg, &p, latipayHTTP, log, getenv); err != nil {
 		return err
 	}
-	if app, err = server(cfg, st, svc, wh, acc, h, sim, m, log); err != nil {
+	if app, err = server(cfg, p, log); err != nil {
 		return err
 	}
 	srv, err := listen.Start(ctx, listenOptions(cfg, log), failpoint.WrapApp(getenv, app, handlers.CallbackPath)) // failpoints: test builds only
@@ -104,9 +104,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
-	go svc.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
-	go wh.Run(bg)
-	metricsAddr, err := serveMetrics(bg, m, cfg.MetricsAddr, srv.Addr(), log)
+	go p.payments.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
+	go p.webhooks.Run(bg)
+	metricsAddr, err := serveMetrics(bg, p.metrics, cfg.MetricsAddr, srv.Addr(), log)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())
 		return err
@@ -116,24 +116,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return serve(ctx, srv, h, log, stopBG)
 }
 
-// services builds the domain's services over the store: the payment
-// service (its gateway is Latipay, or in the sandbox the simulator through
-// latipayHTTP) with its reconciler, and the webhook worker. With
-// HPP_METRICS_ADDR the metrics (else nil) wrap the store and the gateway.
-func services(cfg config.Config, st *storage.Storage, h *hub.Hub, latipayHTTP *http.Client, log *slog.Logger, getenv func(string) string) (*payments.Service, *webhook.Worker, *metrics.Metrics, error) {
-	gw, err := gateway(cfg, latipayHTTP)
-	if err != nil {
-		return nil, nil, nil, err
+// parts are what run builds before the HTTP app, which gets them all.
+// To wire a new service: a field here, built in services (or its own
+// function called from run), handed to the handlers in server.
+type parts struct {
+	store    *storage.Storage
+	hub      *hub.Hub
+	accounts *accounts.Service
+	sim      *latipaysim.Simulator // the sandbox's Latipay; nil live
+	gateway  *latipay.Gateway
+	payments *payments.Service
+	webhooks *webhook.Worker
+	metrics  *metrics.Metrics // nil without HPP_METRICS_ADDR
+}
+
+// services builds the domain's services over the store: the gateway
+// (Latipay, or in the sandbox the simulator through latipayHTTP), the
+// payment service with its reconciler, and the webhook worker. With
+// HPP_METRICS_ADDR the metrics wrap the store and the gateway.
+func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.Logger, getenv func(string) string) (err error) {
+	if p.gateway, err = gateway(cfg, latipayHTTP); err != nil {
+		return err
 	}
-	var ps payments.Store = st
-	var pg payments.Gateway = gw
-	var m *metrics.Metrics
+	var ps payments.Store = p.store
+	var pg payments.Gateway = p.gateway
 	if cfg.MetricsAddr != "" {
-		m = metrics.New(time.Now, h.Count)
-		ps, pg = m.Store(st.Store), m.Gateway(gw)
+		p.metrics = metrics.New(time.Now, p.hub.Count)
+		ps, pg = p.metrics.Store(p.store.Store), p.metrics.Gateway(p.gateway)
 	}
 	public := cfg.PublicURL.String()
-	svc, err := payments.NewService(failpoint.WrapStore(getenv, ps), pg, h, log, time.Now, rand.Reader, payments.Options{
+	p.payments, err = payments.NewService(failpoint.WrapStore(getenv, ps), pg, p.hub, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
@@ -141,13 +153,10 @@ func services(cfg config.Config, st *storage.Storage, h *hub.Hub, latipayHTTP *h
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return err
 	}
-	wh, err := webhook.New(ps, webhook.Options{URL: cfg.WebhookURL, Secrets: config.Reveal(cfg.WebhookSecrets), Now: time.Now, Rand: rand.Reader, Log: log.With("component", "webhook")})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return svc, wh, m, nil
+	p.webhooks, err = webhook.New(ps, webhook.Options{URL: cfg.WebhookURL, Secrets: config.Reveal(cfg.WebhookSecrets), Now: time.Now, Rand: rand.Reader, Log: log.With("component", "webhook")})
+	return err
 }
 
 // gateway is Latipay (or, in the sandbox, the simulator through
@@ -162,8 +171,7 @@ func gateway(cfg config.Config, latipayHTTP *http.Client) (*latipay.Gateway, err
 
 // server is the HTTP app: every page, the API, the sockets and, in the
 // sandbox, the simulator; with metrics on, the callbacks are counted.
-func server(cfg config.Config, st *storage.Storage, svc *payments.Service, wh *webhook.Worker, acc *accounts.Service,
-	h *hub.Hub, sim *latipaysim.Simulator, m *metrics.Metrics, log *slog.Logger) (http.Handler, error) {
+func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) {
 	assets, err := static.New()
 	if err != nil {
 		return nil, err
@@ -173,20 +181,20 @@ func server(cfg config.Config, st *storage.Storage, svc *payments.Service, wh *w
 		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
 		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
 		TokenKey: keys.SocketToken, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
-		Ready: func(r *http.Request) error { return st.Ping(r.Context()) }, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: st.Limiter},
-		Webhooks: wh, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)),
-		Accounts: acc, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure)}
-	if sim != nil {
-		opts.Sandbox = sim
+		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
+		Webhooks: p.webhooks, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)),
+		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure)}
+	if p.sim != nil {
+		opts.Sandbox = p.sim
 		// One access-log line per request would push the sandbox's
 		// start-up lines off a newcomer's screen: they are debug there.
 		opts.AccessLogLevel = slog.LevelDebug
 	}
-	app, err := handlers.NewServer(log, opts, svc, handlers.NewSessionStore(keys.SessionHash, keys.SessionBlock, secure), h, assets)
-	if err != nil || m == nil {
+	app, err := handlers.NewServer(log, opts, p.payments, handlers.NewSessionStore(keys.SessionHash, keys.SessionBlock, secure), p.hub, assets)
+	if err != nil || p.metrics == nil {
 		return app, err
 	}
-	return m.Callbacks(handlers.CallbackPath, app), nil // the sandbox's callbacks come through app too
+	return p.metrics.Callbacks(handlers.CallbackPath, app), nil // the sandbox's callbacks come through app too
 }
 
 // listenOptions are the listeners' and certificate's settings.
@@ -241,30 +249,30 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 	return acc, append(notes, fmt.Sprintf("first run: create the owner account at %s?token=%s (works once, for 24 hours)", cfg.PublicURL.String()+handlers.SetupPath, tok)), nil
 }
 
-// sandbox, when no Latipay key is configured, builds the Latipay simulator
-// and the HTTP client that reaches it in-process; callback delivers the
-// simulator's callbacks to the app, and the simulator's ledger is kept in
-// the app's database. It also makes the demo API key and link secret that
+// sandbox, when no Latipay key is configured, builds the Latipay
+// simulator (p.sim) and returns the HTTP client that reaches it
+// in-process; callback delivers the simulator's callbacks to the app, and
+// the simulator's ledger is kept in the app's database. It also makes the demo API key and link secret that
 // the sandbox generated on the database's first start the ones of every
 // later start, so the printed key and links keep working (only generated
 // values: never one that was configured). Outside the sandbox it does
-// nothing and returns nils.
-func sandbox(ctx context.Context, cfg *config.Config, db storage.Store, log *slog.Logger, callback http.HandlerFunc) (*latipaysim.Simulator, *http.Client, error) {
+// nothing and returns nil.
+func sandbox(ctx context.Context, cfg *config.Config, p *parts, log *slog.Logger, callback http.HandlerFunc) (*http.Client, error) {
 	if !cfg.Sandbox {
-		return nil, nil, nil
+		return nil, nil
 	}
 	for name, s := range map[string]*config.Secret{"HPP_API_KEY": &cfg.APIKey, "HPP_LINK_SECRET": &cfg.LinkSecret} {
 		if !slices.Contains(cfg.Generated, name) {
 			continue
 		}
-		v, err := db.SandboxSetting(ctx, name, s.Reveal())
+		v, err := p.store.SandboxSetting(ctx, name, s.Reveal())
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		*s = config.Secret(v)
 	}
 	sim, err := latipaysim.New(latipaysim.Options{
-		Journal:          db,
+		Journal:          p.store,
 		BaseURL:          cfg.LatipayURL,
 		Merchants:        []latipaysim.Merchant{{UserID: cfg.LatipayUserID, APIKey: cfg.LatipayKey.Reveal(), Wallets: cfg.WalletCurrencies()}},
 		CallbackInterval: cfg.SandboxCallbacks,
@@ -272,9 +280,10 @@ func sandbox(ctx context.Context, cfg *config.Config, db storage.Store, log *slo
 		Logger:           log.With("component", "latipaysim"),
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return sim, &http.Client{Transport: latipaysim.NewTransport(sim)}, nil
+	p.sim = sim
+	return &http.Client{Transport: latipaysim.NewTransport(sim)}, nil
 }
 
 // serveMetrics, with metrics on, serves them on their own listener until
