@@ -184,6 +184,12 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
 		Webhooks: p.webhooks, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)),
 		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure)}
+	public := cfg.PublicURL.String()
+	shop := first(append(slices.Clone(cfg.MerchantOrigins), public)) // "back to the shop" from a link's payment
+	if opts.Links, err = payments.NewLinks(p.store, p.payments, func(id string) string { return public + handlers.LinkPath(id) }, shop+"/"); err != nil {
+		return nil, err
+	}
+	opts.Currencies, opts.Settings, opts.CheckWallets = cfg.Currencies(), cfg.Effective(), p.gateway.CheckWallets
 	if p.sim != nil {
 		opts.Sandbox = p.sim
 		// One access-log line per request would push the sandbox's

@@ -35,6 +35,7 @@ import (
 // simulator) and the sandbox's generated settings.
 type Store interface {
 	payments.Store
+	payments.LinkStore // the back office's payment links
 	accounts.Store
 	SaveSandboxEntry(ctx context.Context, key string, body []byte) error
 	SandboxEntries(ctx context.Context) ([][]byte, error)
