@@ -35,6 +35,7 @@ import (
 	"github.com/latipay-hpp/hpp/handlers/ratelimit"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
@@ -126,14 +127,17 @@ type parts struct {
 	sim      *latipaysim.Simulator // the sandbox's Latipay; nil live
 	gateway  *latipay.Gateway
 	payments *payments.Service
+	counter  *counter.Service
 	webhooks *webhook.Worker
 	metrics  *metrics.Metrics // nil without HPP_METRICS_ADDR
 }
 
 // services builds the domain's services over the store: the gateway
 // (Latipay, or in the sandbox the simulator through latipayHTTP), the
-// payment service with its reconciler, and the webhook worker. With
-// HPP_METRICS_ADDR the metrics wrap the store and the gateway.
+// payment service with its reconciler, the shop counter's and the webhook
+// worker. With HPP_METRICS_ADDR the metrics wrap the store and the
+// gateway. The counter's sales are in the first currency with a wallet,
+// and its day starts at midnight in the process's time zone (TZ).
 func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.Logger, getenv func(string) string) (err error) {
 	if p.gateway, err = gateway(cfg, latipayHTTP); err != nil {
 		return err
@@ -152,6 +156,11 @@ func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.L
 		DefaultExpiry:  cfg.PaymentWindow, Methods: methods(cfg.Methods), MerchantOrigins: cfg.MerchantOrigins,
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
 	})
+	if err != nil {
+		return err
+	}
+	p.counter, err = counter.NewService(p.store, accounts.NewHasher(1), p.store, p.payments, time.Now, rand.Reader,
+		counter.Options{Currency: first(cfg.Currencies()), Location: time.Local})
 	if err != nil {
 		return err
 	}
@@ -190,6 +199,7 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		return nil, err
 	}
 	opts.Currencies, opts.Settings, opts.CheckWallets = cfg.Currencies(), cfg.Effective(), p.gateway.CheckWallets
+	opts.Counter = p.counter
 	if p.sim != nil {
 		opts.Sandbox = p.sim
 		// One access-log line per request would push the sandbox's

@@ -24,6 +24,7 @@ import (
 	"github.com/latipay-hpp/hpp/handlers/ratelimit"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
@@ -37,6 +38,7 @@ type Store interface {
 	payments.Store
 	payments.LinkStore // the back office's payment links
 	accounts.Store
+	counter.Store // the shop counter's devices and sales
 	SaveSandboxEntry(ctx context.Context, key string, body []byte) error
 	SandboxEntries(ctx context.Context) ([][]byte, error)
 	SandboxSetting(ctx context.Context, name, value string) (string, error)
