@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -32,10 +31,7 @@ type counterSale struct {
 // to the keypad after the owner's delay. axe-core passes on every counter
 // page in English, Simplified and Traditional Chinese.
 func TestCounterBrowser(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t)
 	signin := app.app.printed(t, "sign in as owner@demo.test with password ", "")
 	b := browserNew(t, app)
