@@ -214,7 +214,7 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 		t.Fatal("sign-in gave no cookie")
 	}
 	w := a.api(t, http.MethodPost, "/api/v1/payments", `{"amount":"3.00","currency":"NZD","reference":"M-1","return_url":"https://shop.example/r"}`, nil)
-	pay := mustJSON[apiPayment](t, w)
+	pay := mustJSON[paymentstest.APIPayment](t, w)
 	// The account the /admin/accounts/:id routes act on: a refused role
 	// must leave it as it is.
 	target, err := a.acc.CreateAccount(t.Context(), "target@shop.example", "", adminPW, accounts.Cashier, accounts.Actor{})

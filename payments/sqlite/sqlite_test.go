@@ -38,6 +38,19 @@ func mustOpen(t testing.TB, path string) *DB {
 	return db
 }
 
+// openRefused opens path, which must be refused, and returns Open's
+// error; an Open that succeeds is closed and fails the test (what names
+// the case).
+func openRefused(t testing.TB, path, what string) error {
+	t.Helper()
+	db, err := Open(t.Context(), path, testNow)
+	if err == nil {
+		db.Close()
+		t.Fatalf("Open(%s) = nil error, want a refusal", what)
+	}
+	return err
+}
+
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) payments.Store { return newTestDB(t) })
 }
@@ -153,10 +166,7 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if db, err := Open(t.Context(), path, testNow); err == nil {
-		db.Close()
-		t.Error("Open of a database with a newer schema succeeded; want an error")
-	}
+	openRefused(t, path, "a database with a newer schema")
 }
 
 // TestReopen checks that committed data survives Close and Open, and that
