@@ -15,6 +15,10 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
+	"github.com/latipay-hpp/hpp/payments/displays"
+	"github.com/latipay-hpp/hpp/payments/displays/displaystest"
+	"github.com/latipay-hpp/hpp/payments/receipts"
+	"github.com/latipay-hpp/hpp/payments/receipts/receiptstest"
 	"github.com/latipay-hpp/hpp/payments/storetest"
 )
 
@@ -283,6 +287,14 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 
 func TestAccountStore(t *testing.T) {
 	accountstest.Run(t, func(t *testing.T) accounts.Store { return newTestDB(t) })
+}
+
+func TestReceiptStore(t *testing.T) {
+	receiptstest.Run(t, func(t *testing.T) receipts.Store { return newTestDB(t) })
+}
+
+func TestDisplayStore(t *testing.T) {
+	displaystest.Run(t, func(t *testing.T) displays.Store { return newTestDB(t) })
 }
 
 // TestAuditAppendOnly: the schema itself refuses to change or remove an
