@@ -37,6 +37,7 @@ import (
 	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
@@ -44,6 +45,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
+	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 	"github.com/latipay-hpp/hpp/payments/webhook"
 	"github.com/latipay-hpp/hpp/static"
@@ -190,6 +192,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	opts := serverOptions(cfg, st, wh)
+	if err := counterOptions(&opts, cfg, st); err != nil {
+		return err
+	}
 	opts.Accounts, opts.AdminSessions = acc, handlers.NewAdminSessionStore(cfg.Keys().SessionHash, cfg.Keys().SessionBlock, cfg.PublicURL.Scheme == "https")
 	opts.AccessLogLevel = accessLogLevel(cfg.Sandbox)
 	if sim != nil {
@@ -516,10 +521,19 @@ func accessLogLevel(sandbox bool) slog.Level {
 	return slog.LevelInfo
 }
 
+// counterOptions builds what the counter's receipts and displays need.
+func counterOptions(opts *handlers.Options, cfg config.Config, st store) (err error) {
+	opts.TaxNumber = cfg.MerchantTaxNo
+	opts.Receipts, err = receipts.New(st, cfg.Keys().ReceiptToken, time.Now)
+	return err
+}
+
 // store is what run needs of a storage engine.
 type store interface {
 	payments.Store
 	accounts.Store
+	receipts.Store
+	displays.Store
 	latipaysim.Journal // the sandbox simulator's ledger
 	Ping(ctx context.Context) error
 	Close() error

@@ -40,6 +40,9 @@ func (s *Server) showPaymentDetail(c *gin.Context, status int, errorID, arg, not
 	for _, e := range evs {
 		v.Timeline = append(v.Timeline, views.TimelineItem{Time: e.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST"), Type: e.Type, Detail: e.Detail})
 	}
+	if hasReceipt(p) {
+		v.ReceiptURL = s.langPath(c, PaymentsPath+"/"+p.ID+"/receipt")
+	}
 	switch p.Status {
 	case payments.StatusPaid, payments.StatusPartiallyRefunded:
 		v.RefundURL = PaymentsPath + "/" + p.ID + "/refund"

@@ -22,6 +22,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
+	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/static"
 )
 
@@ -31,7 +32,8 @@ const adminPW = "correct horse battery staple"
 // store, an owner and a cashier.
 type adminApp struct {
 	*testApp
-	acc *accounts.Service
+	acc      *accounts.Service
+	receipts *receipts.Service
 }
 
 func newAdminApp(t *testing.T) *adminApp {
@@ -55,18 +57,22 @@ func newAdminApp(t *testing.T) *adminApp {
 			t.Fatal(err)
 		}
 	}
+	rc, err := receipts.New(env.Store, []byte("receipt-token-key-0123456789abcdef"), env.Clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
 		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
-		Accounts:      acc,
+		Accounts: acc, Receipts: rc, TaxNumber: "GST 123-456-789",
 		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
 	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
 	env.SetApp(h)
-	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc}
+	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, receipts: rc}
 }
 
 // signIn signs in through the form and returns the session cookie.
@@ -108,6 +114,7 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/payments/:id":         {accounts.Owner},
 	"POST /admin/payments/:id/refund": {accounts.Owner},
 	"POST /admin/payments/:id/cancel": {accounts.Owner},
+	"GET /admin/payments/:id/receipt": {accounts.Owner},
 }
 
 // TestAdminRouteRoleMatrix walks every /admin route of the real router

@@ -21,6 +21,9 @@ func addRoutes(s *Server, e *gin.Engine) {
 	page.POST("/checkout/:id/start", s.handleCheckoutStart(s.svc))
 	page.GET("/checkout/:id/return", s.handleCheckoutReturn(s.svc))
 	page.POST("/checkout/:id/cancel", s.handleCheckoutCancel(s.svc))
+	if s.opts.Receipts != nil {
+		page.GET("/receipt/:token", s.limit(s.limits.pages, byIP), s.handleEReceiptShow(s.svc))
+	}
 	e.GET("/checkout/:id/back", s.pageHeaders(false), s.compress(), s.handleCheckoutBack(s.svc))
 
 	live := e.Group("", s.dataHeaders())
@@ -62,6 +65,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.GET("/payments/:id", s.requireRole(accounts.Owner), s.handlePaymentDetail())
 		adm.POST("/payments/:id/refund", s.requireRole(accounts.Owner), s.handleAdminRefund())
 		adm.POST("/payments/:id/cancel", s.requireRole(accounts.Owner), s.handleAdminCancel())
+		adm.GET("/payments/:id/receipt", s.requireRole(accounts.Owner), s.handleReceiptPrint())
 	}
 
 	if s.opts.Sandbox != nil {

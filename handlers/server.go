@@ -37,6 +37,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/hub"
+	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/static"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -80,6 +81,11 @@ type Options struct {
 	// back office.
 	Accounts      *accounts.Service
 	AdminSessions sessions.Store
+	// TaxNumber is the shop's tax number, printed on receipts; "" for none.
+	TaxNumber string
+	// Receipts issues the e-receipt links printed on receipts; nil prints
+	// none and serves no /receipt/ page.
+	Receipts *receipts.Service
 	// AccessLogLevel is the level of the one line logged per request:
 	// Info (the zero value) live; run sets Debug in sandbox mode, so that
 	// a newcomer's terminal keeps the start-up lines in view.

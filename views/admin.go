@@ -79,6 +79,7 @@ type PaymentDetail struct {
 	NeedPW     bool   // the password must be confirmed again
 	IdemKey    string // makes a double click refund once
 	CancelURL  string // "" when it cannot be canceled
+	ReceiptURL string // the receipt for printing; "" before it is paid
 	ErrorID    string
 	ErrorArg   string // Latipay's own words, when it refused
 	NoticeID   string
