@@ -95,7 +95,8 @@ func (s *Server) renderReceiptPrint(c *gin.Context, p payments.Payment, cashier,
 			s.respondError(c, err)
 			return
 		}
-		png, err := qrPNG(s.origin+ReceiptPath(tok), receiptQRScale)
+		v.EReceiptURL = s.origin + ReceiptPath(tok)
+		png, err := qrPNG(v.EReceiptURL, receiptQRScale)
 		if err != nil {
 			s.respondError(c, err)
 			return

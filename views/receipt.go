@@ -21,11 +21,12 @@ type ReceiptLines struct {
 // ReceiptPrint is the print page: one receipt sized for a roll of paper.
 type ReceiptPrint struct {
 	Page
-	Width   int // paper width in mm: 58 or 80
-	Lines   ReceiptLines
-	QR      string // data: URL of the e-receipt link's QR; "" prints none
-	Widths  []ReceiptWidth
-	BackURL string // where the screen-only link goes back to
+	Width       int // paper width in mm: 58 or 80
+	Lines       ReceiptLines
+	QR          string // data: URL of the e-receipt link's QR; "" prints none
+	EReceiptURL string // the link the QR holds, offered on screen; "" for none
+	Widths      []ReceiptWidth
+	BackURL     string // where the screen-only link goes back to
 }
 
 // ReceiptWidth is a link to the same receipt for another paper width.
