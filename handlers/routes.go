@@ -68,6 +68,15 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.GET("/payments/:id/receipt", s.requireRole(accounts.Owner), s.handleReceiptPrint())
 	}
 
+	if s.opts.Counter != nil && s.opts.Displays != nil {
+		// The display facing the shopper: its pairing form takes a code,
+		// so it draws on the sign-in budget per address.
+		disp := e.Group("", s.pageHeaders(false), s.compress())
+		disp.GET(DisplayPath, s.handleDisplayShow())
+		disp.POST(DisplayPath, s.limit(s.limits.signIns, byIP), s.handleDisplayPair())
+		live.GET(DisplaySocketPath, s.limit(s.limits.socketOpens, byIP), s.socketCap(), s.handleDisplaySocket())
+	}
+
 	if s.opts.Sandbox != nil {
 		sb := e.Group("/sandbox", s.pageHeaders(false))
 		sb.POST("/demo", s.handleDemoCreate(s.svc))

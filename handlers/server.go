@@ -36,6 +36,8 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/static"
@@ -86,6 +88,11 @@ type Options struct {
 	// Receipts issues the e-receipt links printed on receipts; nil prints
 	// none and serves no /receipt/ page.
 	Receipts *receipts.Service
+	// Counter is the shop counter (devices and their sales) and Displays
+	// the screens paired with its devices; the display is served only
+	// with both.
+	Counter  *counter.Service
+	Displays *displays.Service
 	// AccessLogLevel is the level of the one line logged per request:
 	// Info (the zero value) live; run sets Debug in sandbox mode, so that
 	// a newcomer's terminal keeps the start-up lines in view.
