@@ -37,6 +37,7 @@ import (
 	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
@@ -197,6 +198,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opts.Accounts, opts.AdminSessions = acc, handlers.NewAdminSessionStore(cfg.Keys().SessionHash, cfg.Keys().SessionBlock, cfg.PublicURL.Scheme == "https")
 	opts.AccessLogLevel = accessLogLevel(cfg.Sandbox)
+	if opts.Counter, err = counterService(cfg, st, svc); err != nil {
+		return err
+	}
 	if sim != nil {
 		opts.Sandbox = sim
 	}
@@ -234,6 +238,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
 	}
 	return serve(ctx, srv, h, log, stopBG)
+}
+
+// counterService is the shop counter's: its sales are in the first
+// currency with a wallet, and its day starts at midnight in the process's
+// time zone (TZ).
+func counterService(cfg config.Config, st store, svc *payments.Service) (*counter.Service, error) {
+	return counter.NewService(st, accounts.NewHasher(1), st, svc, time.Now, rand.Reader,
+		counter.Options{Currency: first(cfg.Currencies()), Location: time.Local})
 }
 
 // listenOptions are the listeners' and certificate's settings.
@@ -534,6 +546,7 @@ type store interface {
 	accounts.Store
 	receipts.Store
 	displays.Store
+	counter.Store
 	latipaysim.Journal // the sandbox simulator's ledger
 	Ping(ctx context.Context) error
 	Close() error

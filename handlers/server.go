@@ -88,10 +88,11 @@ type Options struct {
 	// Receipts issues the e-receipt links printed on receipts; nil prints
 	// none and serves no /receipt/ page.
 	Receipts *receipts.Service
-	// Counter is the shop counter (devices and their sales) and Displays
-	// the screens paired with its devices; the display is served only
-	// with both.
-	Counter  *counter.Service
+	// Counter runs the shop counter's devices and sales (/counter and
+	// /admin/counter); nil serves no counter. It needs Accounts.
+	Counter *counter.Service
+	// Displays are the screens facing the shopper paired with counter
+	// devices; served only with Counter.
 	Displays *displays.Service
 	// AccessLogLevel is the level of the one line logged per request:
 	// Info (the zero value) live; run sets Debug in sandbox mode, so that
@@ -135,6 +136,9 @@ type Server struct {
 func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sessions.Store, h *hub.Hub, assets *static.Assets) (http.Handler, error) {
 	if opts.Accounts != nil && opts.AdminSessions == nil {
 		return nil, errors.New("handlers: NewServer: the back office needs AdminSessions")
+	}
+	if opts.Counter != nil && opts.Accounts == nil {
+		return nil, errors.New("handlers: NewServer: the counter needs the back office (Accounts)")
 	}
 	if log == nil || svc == nil || store == nil || h == nil || assets == nil || opts.PublicURL == nil || opts.Now == nil || len(opts.TokenKey) < 16 {
 		return nil, errors.New("handlers: NewServer: missing dependency")

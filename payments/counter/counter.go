@@ -20,6 +20,8 @@ var (
 	ErrNotYourSale  = errors.New("counter: sale made by someone else")
 	ErrKeyConflict  = errors.New("counter: idempotency key already used for another sale")
 	ErrDuplicateKey = errors.New("counter: a sale with this key exists") // store level
+	ErrAmountZero   = errors.New("counter: the amount is zero")
+	ErrAmountLimit  = errors.New("counter: the amount is above the counter's limit")
 )
 
 // Device is a paired tablet or phone at the counter.

@@ -54,6 +54,9 @@ func (s *Service) sale(ctx context.Context, in ChargeInput) (payments.Payment, e
 	if !ValidKey(in.Key) {
 		return payments.Payment{}, &InputError{Field: "key"}
 	}
+	if err := s.checkAmount(in.Amount); err != nil {
+		return payments.Payment{}, err
+	}
 	if sale, err := s.store.SaleByKey(ctx, in.Device.ID, in.Key); err == nil {
 		return s.pay.Get(ctx, sale.PaymentID)
 	} else if !errors.Is(err, ErrNotFound) {
@@ -207,4 +210,23 @@ func (t Today) LastRate() string {
 		}
 	}
 	return ""
+}
+
+// checkAmount says what is wrong with a typed amount: not a decimal,
+// zero, or above the counter's limit.
+func (s *Service) checkAmount(amount string) error {
+	n, err := payments.ParseAmount(amount, s.Currency())
+	if err != nil {
+		if strings.Trim(strings.Replace(amount, ".", "", 1), "0") == "" && amount != "" {
+			return ErrAmountZero
+		}
+		if strings.Trim(strings.Replace(amount, ".", "", 1), "0123456789") == "" && len(amount) > 13 {
+			return ErrAmountLimit
+		}
+		return &InputError{Field: "amount"}
+	}
+	if n > s.opts.MaxAmount {
+		return ErrAmountLimit
+	}
+	return nil
 }

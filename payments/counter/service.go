@@ -59,7 +59,14 @@ type Payments interface {
 type Options struct {
 	Currency string         // the shop's currency, e.g. "NZD"
 	Location *time.Location // the shop's time zone: where "today" starts; nil for UTC
+	// MaxAmount is the largest sale in minor units; 0 for DefaultMaxAmount.
+	MaxAmount int64
 }
+
+// DefaultMaxAmount is the largest counter sale unless configured:
+// 50,000.00, a typing slip's worth below WeChat Pay's and Alipay's own
+// per-payment limits for most shoppers.
+const DefaultMaxAmount = 5_000_000
 
 // Service holds the counter's rules over a Store.
 type Service struct {
@@ -83,11 +90,17 @@ func NewService(st Store, h Hasher, people People, pay Payments, now func() time
 	if opts.Location == nil {
 		opts.Location = time.UTC
 	}
+	if opts.MaxAmount <= 0 {
+		opts.MaxAmount = DefaultMaxAmount
+	}
 	return &Service{store: st, hash: h, people: people, pay: pay, now: now, rand: rnd, opts: opts}, nil
 }
 
 // Currency is the shop's currency at the counter.
 func (s *Service) Currency() payments.Currency { return payments.Currency(s.opts.Currency) }
+
+// MaxAmount is the largest sale, in minor units of Currency.
+func (s *Service) MaxAmount() int64 { return s.opts.MaxAmount }
 
 // Store returns the service's store (for listing pages).
 func (s *Service) Store() Store { return s.store }
