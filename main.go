@@ -536,7 +536,10 @@ func accessLogLevel(sandbox bool) slog.Level {
 // counterOptions builds what the counter's receipts and displays need.
 func counterOptions(opts *handlers.Options, cfg config.Config, st store) (err error) {
 	opts.TaxNumber = cfg.MerchantTaxNo
-	opts.Receipts, err = receipts.New(st, cfg.Keys().ReceiptToken, time.Now)
+	if opts.Receipts, err = receipts.New(st, cfg.Keys().ReceiptToken, time.Now); err != nil {
+		return err
+	}
+	opts.Displays, err = displays.New(st, time.Now, rand.Reader)
 	return err
 }
 

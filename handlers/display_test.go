@@ -75,7 +75,8 @@ func newDisplayApp(t *testing.T) *displayApp {
 		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
-		Counter: ctr, Displays: dsp,
+		Counter: ctr, Displays: dsp, Accounts: acc,
+		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
 	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)

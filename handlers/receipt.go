@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -121,7 +122,13 @@ func (s *Server) handleReceiptPrint() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		s.renderReceiptPrint(c, p, "", PaymentsPath+"/"+p.ID+"/receipt", PaymentsPath+"/"+p.ID)
+		cashier := ""
+		if s.opts.Counter != nil {
+			if sale, err := s.opts.Counter.Store().Sale(c.Request.Context(), p.ID); err == nil {
+				cashier = s.receiptCashier(c.Request.Context(), sale.AccountID)
+			}
+		}
+		s.renderReceiptPrint(c, p, cashier, PaymentsPath+"/"+p.ID+"/receipt", PaymentsPath+"/"+p.ID)
 	}
 }
 
@@ -158,4 +165,33 @@ func (s *Server) handleEReceiptShow(svc interface {
 		v := views.EReceipt{Page: s.page(s.localizer(c).T("receipt.title"), false), Paid: true, Lines: s.receiptLines(p, "")}
 		s.render(c, http.StatusOK, views.EReceiptPage(v))
 	}
+}
+
+// handleCounterReceipt serves GET /counter/sales/:id/receipt[?width=]:
+// the counter device prints or reprints one of its own paid sales, with
+// the cashier who made it. Another device's sale is an unknown page.
+func (s *Server) handleCounterReceipt() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		p, sale, err := s.opts.Counter.CheckSale(ctx, device(c), c.Param("id"))
+		if errors.Is(err, counter.ErrNotFound) {
+			s.respondError(c, errNoPage)
+			return
+		}
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		s.renderReceiptPrint(c, p, s.receiptCashier(ctx, sale.AccountID), CounterSalePath(p.ID)+"/receipt", CounterSalesPath)
+	}
+}
+
+// receiptCashier is how a receipt names the cashier of a counter sale:
+// their name as the owner entered it, never their email; "" when none.
+func (s *Server) receiptCashier(ctx context.Context, accountID string) string {
+	a, err := s.opts.Accounts.Store().Account(ctx, accountID)
+	if err != nil {
+		return ""
+	}
+	return a.Name
 }

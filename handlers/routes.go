@@ -88,6 +88,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 		ctr.POST(CounterLockPath, s.requireDevice(false, false), s.handleCounterLock())
 		ctr.GET(CounterSalesPath, s.compress(), s.requireDevice(true, false), s.handleCounterSalesShow())
 		ctr.POST(CounterSalesPath+"/:id/cancel", s.requireDevice(true, false), s.handleCounterSaleCancel())
+		ctr.GET(CounterSalesPath+"/:id/receipt", s.requireDevice(true, false), s.handleCounterReceipt())
 		data := e.Group("", s.dataHeaders(), s.requireDevice(true, true))
 		data.POST(CounterChargePath, s.handleCounterCharge())
 		data.GET(CounterSalesPath+"/:id", s.handleCounterSaleShow())
@@ -99,6 +100,9 @@ func addRoutes(s *Server, e *gin.Engine) {
 		disp := e.Group("", s.pageHeaders(false), s.compress())
 		disp.GET(DisplayPath, s.handleDisplayShow())
 		disp.POST(DisplayPath, s.limit(s.limits.signIns, byIP), s.handleDisplayPair())
+		disp.GET(CounterDisplaysPath, s.requireDevice(true, false), s.handleCounterDisplaysShow())
+		disp.POST(CounterDisplaysPath+"/code", s.requireDevice(true, false), s.handleCounterDisplayCode())
+		disp.POST(CounterDisplaysPath+"/:id/revoke", s.requireDevice(true, false), s.handleCounterDisplayRevoke())
 		live.GET(DisplaySocketPath, s.limit(s.limits.socketOpens, byIP), s.socketCap(), s.handleDisplaySocket())
 	}
 

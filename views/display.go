@@ -50,3 +50,26 @@ type DisplayResult struct {
 // T returns message id in the language of ctx (handlers use it for the
 // spoken announcement, which is text, not markup).
 func T(ctx context.Context, id string, args ...any) string { return t(ctx, id, args...) }
+
+// CounterDisplays is the counter device's page of its displays: the
+// pairing code to type on a new one, and the ones paired.
+type CounterDisplays struct {
+	Page
+	CounterCSS string
+	DeviceName string
+	Cashier    string
+	BackURL    string
+	CodeURL    string // form action that shows a new code
+	Code       string // "1234 5678" after CodeURL; "" before
+	QR         string // data: URL of the QR of DisplayURL?code=
+	DisplayURL string // the address the display opens
+	Seconds    int    // how long the code works
+	Displays   []CounterDisplay
+	NoticeID   string
+}
+
+// CounterDisplay is one paired display.
+type CounterDisplay struct {
+	Paired    string // when it was paired, in the shop's time zone
+	RevokeURL string
+}
