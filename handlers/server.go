@@ -2,7 +2,8 @@
 // error funnel, security headers, the websocket and the QR images.
 // Handlers parse, call the payments service, fill a view model and render.
 //
-// It imports payments (the domain), payments/hub and payments/webhook (for
+// It imports payments (the domain) and its sibling domains (accounts,
+// counter, receipts, displays), payments/hub and payments/webhook (for
 // their types), views and static; never a storage package, the Latipay
 // client or the simulator, which run wires in. Every route is in
 // routes.go; the error funnel (domain error to status and message) is
