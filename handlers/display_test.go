@@ -30,6 +30,8 @@ type displayApp struct {
 	counter  *counter.Service
 	displays *displays.Service
 	device   counter.Device
+	// deviceCookie is the device's credential, as its browser sends it.
+	deviceCookie *http.Cookie
 }
 
 func newDisplayApp(t *testing.T) *displayApp {
@@ -61,7 +63,7 @@ func newDisplayApp(t *testing.T) *displayApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dev, _, err := ctr.Pair(t.Context(), code)
+	dev, devToken, err := ctr.Pair(t.Context(), code)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,8 @@ func newDisplayApp(t *testing.T) *displayApp {
 		t.Fatalf("NewServer: %v", err)
 	}
 	env.SetApp(h)
-	return &displayApp{testApp: &testApp{Env: env, h: h}, counter: ctr, displays: dsp, device: dev}
+	return &displayApp{testApp: &testApp{Env: env, h: h}, counter: ctr, displays: dsp, device: dev,
+		deviceCookie: &http.Cookie{Name: "hpp-counter", Value: devToken}}
 }
 
 // pair pairs a display through the form and returns its cookie.
@@ -227,5 +230,69 @@ func TestDisplayFollowsSale(t *testing.T) {
 	doc = mustDoc(t, a.do(t, http.MethodGet, handlers.DisplayPath+"?lang=en", nil, withCookie(cookie, nil)))
 	if !strings.Contains(doc.Find(`[data-testid="form-error"]`).Text(), "unpaired") {
 		t.Errorf("an unpaired display's page says %q", doc.Find("main").Text())
+	}
+}
+
+// TestCounterReceiptAndDisplays: the device reprints its own paid sale's
+// receipt with the cashier's name; another device's sale is an unknown
+// page and an unpaid one has no receipt. The device's displays page shows
+// a code that pairs a display, and unpairs only its own displays.
+func TestCounterReceiptAndDisplays(t *testing.T) {
+	a := newDisplayApp(t)
+	dev := withCookie(a.deviceCookie, nil)
+	st, err := a.counter.ChargeQR(t.Context(), counter.ChargeInput{Device: a.device, Key: "sale-key-0000000003", Amount: "12.50",
+		Method: payments.MethodWeChat, ClientIP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt := handlers.CounterSalePath(st.Payment.ID) + "/receipt"
+	if doc := mustDoc(t, a.do(t, http.MethodGet, receipt, nil, dev)); doc.Find(`[data-testid="receipt-unpaid"]`).Length() != 1 {
+		t.Error("an unpaid sale's receipt does not say there is none")
+	}
+	if err := a.Sim.Pay(st.Attempt.Reference); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, st.Payment.ID, payments.StatusPaid)
+	w := a.do(t, http.MethodGet, receipt+"?width=58", nil, dev)
+	doc := mustDoc(t, w)
+	if w.Code != http.StatusOK || doc.Find(`[data-testid="receipt-cashier"]`).Text() != "Mei" || doc.Find(`[data-testid="receipt-amount"]`).Length() != 1 {
+		t.Fatalf("the device's receipt = %d, cashier %q", w.Code, doc.Find(`[data-testid="receipt-cashier"]`).Text())
+	}
+	if strings.Contains(w.Body.String(), "mei@shop.example") {
+		t.Error("the receipt prints the cashier's email")
+	}
+	code, _, _ := a.counter.NewPairing(t.Context(), "Back till")
+	other, otherToken, err := a.counter.Pair(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, _ = a.counter.Unlock(t.Context(), other.ID, a.device.CashierID, "2468")
+	otherDev := withCookie(&http.Cookie{Name: "hpp-counter", Value: otherToken}, nil)
+	if w := a.do(t, http.MethodGet, receipt, nil, otherDev); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "12.50") {
+		t.Errorf("another device's receipt of the sale = %d, want 404", w.Code)
+	}
+
+	form := withCookie(a.deviceCookie, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	doc = mustDoc(t, a.do(t, http.MethodPost, handlers.CounterDisplaysPath+"/code", nil, form))
+	shown := strings.ReplaceAll(doc.Find(`[data-testid="display-code"]`).Text(), " ", "")
+	if len(shown) != displays.CodeDigits {
+		t.Fatalf("the displays page shows the code %q", shown)
+	}
+	if w := a.do(t, http.MethodPost, handlers.DisplayPath, strings.NewReader("code="+shown), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("pairing with the shown code = %d", w.Code)
+	}
+	ds, _ := a.displays.List(t.Context(), a.device.ID)
+	if len(ds) != 1 {
+		t.Fatalf("%d displays after pairing, want 1", len(ds))
+	}
+	otherForm := withCookie(&http.Cookie{Name: "hpp-counter", Value: otherToken}, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	if w := a.do(t, http.MethodPost, handlers.CounterDisplaysPath+"/"+ds[0].ID+"/revoke", nil, otherForm); w.Code != http.StatusNotFound {
+		t.Errorf("another device unpairing this display = %d, want 404", w.Code)
+	}
+	if w := a.do(t, http.MethodPost, handlers.CounterDisplaysPath+"/"+ds[0].ID+"/revoke", nil, form); w.Code != http.StatusSeeOther {
+		t.Errorf("unpairing its own display = %d, want 303", w.Code)
+	}
+	if ds, _ := a.displays.List(t.Context(), a.device.ID); len(ds) != 0 {
+		t.Errorf("%d displays after unpairing, want 0", len(ds))
 	}
 }
