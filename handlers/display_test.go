@@ -231,6 +231,26 @@ func TestDisplayFollowsSale(t *testing.T) {
 	if !strings.Contains(doc.Find(`[data-testid="form-error"]`).Text(), "unpaired") {
 		t.Errorf("an unpaired display's page says %q", doc.Find("main").Text())
 	}
+	// The credential is bound to its device: revoking the device in the
+	// back office ends its displays too.
+	cookie = a.pair(t)
+	if _, _, err := a.dial(t, cookie, a.AppURL); err != nil {
+		t.Fatalf("a newly paired display's socket: %v", err)
+	}
+	if _, err := a.counter.Revoke(t.Context(), a.device.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, err := a.dial(t, cookie, a.AppURL); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("socket of a display whose device was revoked: %v, want 401", err)
+	}
+	// A code the device issued before it was revoked pairs nothing.
+	code, _, err = a.displays.NewCode(t.Context(), a.device.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := a.do(t, http.MethodPost, handlers.DisplayPath, strings.NewReader("code="+code), form); w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("pairing with a revoked device's code = %d, want 422", w.Code)
+	}
 }
 
 // TestCounterReceiptAndDisplays: the device reprints its own paid sale's
