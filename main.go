@@ -201,6 +201,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if opts.Counter, err = counterService(cfg, st, svc); err != nil {
 		return err
 	}
+	shop := first(append(slices.Clone(cfg.MerchantOrigins), public)) // "back to the shop" from a link's payment
+	if opts.Links, err = payments.NewLinks(st, svc, func(id string) string { return public + handlers.LinkPath(id) }, shop+"/"); err != nil {
+		return err
+	}
+	opts.Currencies, opts.Settings, opts.CheckWallets = cfg.Currencies(), cfg.Effective(), gw.CheckWallets
 	if sim != nil {
 		opts.Sandbox = sim
 	}
@@ -546,6 +551,7 @@ func counterOptions(opts *handlers.Options, cfg config.Config, st store) (err er
 // store is what run needs of a storage engine.
 type store interface {
 	payments.Store
+	payments.LinkStore
 	accounts.Store
 	receipts.Store
 	displays.Store

@@ -146,6 +146,11 @@ func (s *Server) adminPage(c *gin.Context, titleID, current string) views.Admin 
 	a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, AdminPath), LabelID: "admin.home.title", Current: current == AdminPath})
 	if si.account.Role == accounts.Owner {
 		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, PaymentsPath), LabelID: "admin.payments.title", Current: current == PaymentsPath})
+		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, WebhooksPath), LabelID: "adminlist.webhooks.title", Current: current == WebhooksPath})
+		if s.opts.Links != nil {
+			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, LinksPath), LabelID: "links.admin.title", Current: current == LinksPath})
+		}
+		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, SettingsPath), LabelID: "settings.title", Current: current == SettingsPath})
 		if s.opts.Counter != nil {
 			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, AdminCounterPath), LabelID: "admin.counter.title", Current: current == AdminCounterPath})
 		}

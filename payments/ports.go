@@ -269,7 +269,17 @@ type Update struct {
 // fields do not filter.
 type PaymentFilter struct {
 	Status    Status
-	Reference string
+	Reference string   // exact merchant reference
+	Method    Method   // the method chosen
+	Source    string   // the channel: one of the Source* constants
+	Currency  Currency // the payment's currency
+	OrderID   string   // exact Latipay order id
+	// Text finds payments whose reference or description contains it,
+	// ignoring ASCII case; the stores treat % and _ as plain characters.
+	Text string
+	// From and To bound CreatedAt: From <= CreatedAt < To. Zero does not
+	// bound.
+	From, To time.Time
 	// Before is the cursor: only payments strictly older than
 	// (BeforeTime, BeforeID) in (CreatedAt, ID) order.
 	BeforeTime time.Time
@@ -325,8 +335,10 @@ type Delivery struct {
 type DeliveryFilter struct {
 	ID        string
 	PaymentID string
-	Before    string // cursor: only deliveries with a smaller ID
-	Limit     int    // > 0
+	Seq       int64         // one event of PaymentID; 0 for all
+	State     DeliveryState // the event's state after the try
+	Before    string        // cursor: only deliveries with a smaller ID
+	Limit     int           // > 0
 }
 
 // Outbox is what the merchant API and the webhook worker need from the

@@ -189,3 +189,23 @@ func (s *Service) Run(ctx context.Context, every time.Duration, perSecond int) {
 		}
 	}
 }
+
+// Requery asks Latipay now about every live attempt of payment id, as the
+// reconciler would when their check falls due, applies the answers and
+// returns the payment as it then stands. A payment with no live attempt
+// is returned unchanged: Latipay has nothing more to tell about it.
+func (s *Service) Requery(ctx context.Context, id string) (Payment, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return Payment{}, err
+	}
+	as, err := s.store.Attempts(ctx, id)
+	if err != nil {
+		return Payment{}, err
+	}
+	for _, a := range as {
+		if a.Status.Live() {
+			s.reconcile(ctx, a)
+		}
+	}
+	return s.Get(ctx, id)
+}

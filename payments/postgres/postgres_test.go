@@ -11,6 +11,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
 	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/displays/displaystest"
+	"github.com/latipay-hpp/hpp/payments/linkstest"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
 	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/payments/receipts/receiptstest"
@@ -98,6 +99,12 @@ func TestReceiptStore(t *testing.T) {
 func TestDisplayStore(t *testing.T) {
 	pgtest.URL(t)
 	displaystest.Run(t, func(t *testing.T) displays.Store { return mustOpen(t, pgtest.Schema(t)) })
+}
+
+// TestLinkStore runs the payment links contract, each test in its own schema.
+func TestLinkStore(t *testing.T) {
+	pgtest.URL(t)
+	linkstest.Run(t, func(t *testing.T) payments.LinkStore { return mustOpen(t, pgtest.Schema(t)) })
 }
 
 // TestAuditAppendOnly: the schema itself refuses to change or remove an

@@ -17,6 +17,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
 	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/displays/displaystest"
+	"github.com/latipay-hpp/hpp/payments/linkstest"
 	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/payments/receipts/receiptstest"
 	"github.com/latipay-hpp/hpp/payments/storetest"
@@ -295,6 +296,10 @@ func TestReceiptStore(t *testing.T) {
 
 func TestDisplayStore(t *testing.T) {
 	displaystest.Run(t, func(t *testing.T) displays.Store { return newTestDB(t) })
+}
+
+func TestLinkStore(t *testing.T) {
+	linkstest.Run(t, func(t *testing.T) payments.LinkStore { return newTestDB(t) })
 }
 
 // TestAuditAppendOnly: the schema itself refuses to change or remove an

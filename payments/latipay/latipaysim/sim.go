@@ -201,6 +201,7 @@ func (s *Simulator) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v2/merchanthosted/gatewaydata/{nonce}", s.api(s.handleGatewayData))
 	mux.HandleFunc("POST /refund", s.api(s.handleRefund))
 	mux.HandleFunc("POST /cancel", s.api(s.handleCancel))
+	mux.HandleFunc("GET /v2/detail/{wallet_id}", s.api(s.handleWallet))
 	mux.HandleFunc("GET /pay/{nonce}", s.handlePayPage)
 	mux.HandleFunc("POST /pay/{nonce}", s.handlePayAction)
 	mux.HandleFunc("POST /simulate", s.handleSimulate)
