@@ -198,14 +198,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opts.Accounts, opts.AdminSessions = acc, handlers.NewAdminSessionStore(cfg.Keys().SessionHash, cfg.Keys().SessionBlock, cfg.PublicURL.Scheme == "https")
 	opts.AccessLogLevel = accessLogLevel(cfg.Sandbox)
-	if opts.Counter, err = counterService(cfg, st, svc); err != nil {
-		return err
-	}
 	shop := first(append(slices.Clone(cfg.MerchantOrigins), public)) // "back to the shop" from a link's payment
 	if opts.Links, err = payments.NewLinks(st, svc, func(id string) string { return public + handlers.LinkPath(id) }, shop+"/"); err != nil {
 		return err
 	}
 	opts.Currencies, opts.Settings, opts.CheckWallets = cfg.Currencies(), cfg.Effective(), gw.CheckWallets
+	if opts.Counter, err = counterService(cfg, st, svc); err != nil {
+		return err
+	}
 	if sim != nil {
 		opts.Sandbox = sim
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/payments/receipts"
@@ -35,6 +36,7 @@ type adminApp struct {
 	*testApp
 	acc      *accounts.Service
 	links    *payments.Links
+	ctr      *counter.Service
 	receipts *receipts.Service
 }
 
@@ -86,20 +88,25 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctr, err := counter.NewService(env.Store, accounts.NewHasher(2), env.Store, env.Svc, env.Clock.Now, rand.Reader,
+		counter.Options{Currency: "NZD"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := handlers.NewServer(o.log, handlers.Options{
 		Links: links, Settings: [][2]string{{"HPP_MERCHANT_NAME", "Test Shop"}, {"LATIPAY_API_KEY", "(set, 40 characters)"}},
 		CheckWallets: env.Gateway.CheckWallets,
 		PublicURL:    pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret, Webhooks: hooks,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
-		Accounts: acc, Receipts: rc, TaxNumber: "GST 123-456-789",
+		Accounts: acc, Counter: ctr, Receipts: rc, TaxNumber: "GST 123-456-789",
 		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
 	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
 	env.SetApp(h)
-	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links, receipts: rc}
+	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links, ctr: ctr, receipts: rc}
 }
 
 // signIn signs in through the form and returns the session cookie.
@@ -129,32 +136,37 @@ func withCookie(c *http.Cookie, h http.Header) http.Header {
 // adminAccess is which roles each signed-in back-office route answers.
 // Public routes (sign-in, sign-out, setup) are listed with no roles.
 var adminAccess = map[string][]accounts.Role{
-	"GET /admin/signin":                  nil,
-	"POST /admin/signin":                 nil,
-	"POST /admin/signout":                nil,
-	"GET /admin/setup":                   nil,
-	"POST /admin/setup":                  nil,
-	"GET /admin/":                        {accounts.Owner, accounts.Cashier},
-	"GET /admin/payments":                {accounts.Owner},
-	"GET /admin/payments/export.csv":     {accounts.Owner},
-	"GET /admin/payments/export.json":    {accounts.Owner},
-	"GET /admin/payments/:id":            {accounts.Owner},
-	"POST /admin/payments/:id/refund":    {accounts.Owner},
-	"POST /admin/payments/:id/cancel":    {accounts.Owner},
-	"POST /admin/payments/:id/requery":   {accounts.Owner},
-	"GET /admin/webhooks":                {accounts.Owner},
-	"GET /admin/webhooks/:id":            {accounts.Owner},
-	"POST /admin/webhooks/:id/redeliver": {accounts.Owner},
-	"GET /admin/settings":                {accounts.Owner},
-	"POST /admin/settings/check":         {accounts.Owner},
-	"GET /admin/links":                   {accounts.Owner},
-	"POST /admin/links":                  {accounts.Owner},
-	"GET /admin/links/:link":             {accounts.Owner},
-	"POST /admin/links/:link/active":     {accounts.Owner},
-	"GET /admin/links/:link/qr.png":      {accounts.Owner},
-	"GET /admin/links/:link/qr.svg":      {accounts.Owner},
-	"GET /admin/links/:link/poster":      {accounts.Owner},
-	"GET /admin/payments/:id/receipt":    {accounts.Owner},
+	"GET /admin/signin":                      nil,
+	"POST /admin/signin":                     nil,
+	"POST /admin/signout":                    nil,
+	"GET /admin/setup":                       nil,
+	"POST /admin/setup":                      nil,
+	"GET /admin/":                            {accounts.Owner, accounts.Cashier},
+	"GET /admin/payments":                    {accounts.Owner},
+	"GET /admin/payments/export.csv":         {accounts.Owner},
+	"GET /admin/payments/export.json":        {accounts.Owner},
+	"GET /admin/payments/:id":                {accounts.Owner},
+	"POST /admin/payments/:id/refund":        {accounts.Owner},
+	"POST /admin/payments/:id/cancel":        {accounts.Owner},
+	"POST /admin/payments/:id/requery":       {accounts.Owner},
+	"GET /admin/webhooks":                    {accounts.Owner},
+	"GET /admin/webhooks/:id":                {accounts.Owner},
+	"POST /admin/webhooks/:id/redeliver":     {accounts.Owner},
+	"GET /admin/settings":                    {accounts.Owner},
+	"POST /admin/settings/check":             {accounts.Owner},
+	"GET /admin/links":                       {accounts.Owner},
+	"POST /admin/links":                      {accounts.Owner},
+	"GET /admin/links/:link":                 {accounts.Owner},
+	"POST /admin/links/:link/active":         {accounts.Owner},
+	"GET /admin/links/:link/qr.png":          {accounts.Owner},
+	"GET /admin/links/:link/qr.svg":          {accounts.Owner},
+	"GET /admin/links/:link/poster":          {accounts.Owner},
+	"GET /admin/counter":                     {accounts.Owner},
+	"POST /admin/counter/pair":               {accounts.Owner},
+	"POST /admin/counter/pins":               {accounts.Owner},
+	"POST /admin/counter/devices/:id/revoke": {accounts.Owner},
+	"POST /admin/counter/devices/:id/delay":  {accounts.Owner},
+	"GET /admin/payments/:id/receipt":        {accounts.Owner},
 }
 
 // TestAdminRouteRoleMatrix walks every /admin route of the real router

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -107,6 +108,20 @@ func device(c *gin.Context) counter.Device {
 	return v.(counter.Device)
 }
 
+// counterPageHeaders loosens two of pageHeaders' headers for the keypad
+// page alone, after pageHeaders: its camera button may use the camera
+// (Permissions-Policy camera=(self)), and its vendored barcode reader is
+// WebAssembly, which the browser compiles only with 'wasm-unsafe-eval'
+// (no JavaScript eval is allowed by it). The checkout keeps both off.
+func (s *Server) counterPageHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h["Content-Security-Policy"] = []string{strings.Replace(h.Get("Content-Security-Policy"),
+			"script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", 1)}
+		h["Permissions-Policy"] = []string{"camera=(self), microphone=(), geolocation=(), usb=(), payment=()"}
+	}
+}
+
 // handleCounterShow serves GET /counter: the pairing form on a browser
 // that is not a device (or whose device was revoked), the unlock screen
 // on a locked device, else the keypad.
@@ -157,7 +172,8 @@ func (s *Server) counterKeypad(c *gin.Context, d counter.Device, cashier account
 		Currency: string(s.opts.Counter.Currency()), Rate: today.LastRate(), ResultSeconds: d.ResultSeconds,
 		ChargeURL: CounterChargePath, ScanURL: CounterScanPath, SalesURL: s.langPath(c, CounterSalesPath),
 		SaleURL: CounterSalesPath + "/", LockURL: CounterLockPath, SocketBase: "/checkout/",
-		MaxAmount: s.opts.Counter.MaxAmount(), CounterCSS: s.assets.Path("css/counter.css")}
+		MaxAmount: s.opts.Counter.MaxAmount(), CounterCSS: s.assets.Path("css/counter.css"),
+		Polyfill: s.assets.Path("vendor/barcode-detector/ponyfill.js"), ZXingWasm: s.assets.Path("vendor/barcode-detector/zxing_reader.wasm")}
 	for _, m := range s.svc.Methods() {
 		if m == "wechat" || m == "alipay" {
 			v.Methods = append(v.Methods, string(m))

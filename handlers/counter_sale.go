@@ -34,7 +34,7 @@ func (s *Server) saleJSON(c *gin.Context, p payments.Payment, qr bool) counterSa
 		AmountText: views.MoneyIn(s.chooseLang(c), views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()}),
 		ExpiresIn:  max(0, int(p.ExpiresAt.Sub(s.opts.Now()).Seconds())),
 		Token:      string(s.tokens.appendToken(nil, p.ID, s.opts.Now()))}
-	if qr && p.Status == payments.StatusPending {
+	if qr && p.Source == payments.SourceCounterQR && p.Status == payments.StatusPending {
 		out.QR = "/checkout/" + p.ID + "/qr.png"
 	}
 	return out

@@ -100,7 +100,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 		// sign-in budget per address besides the PIN's own lock. The
 		// cashier never reaches a refund: no route here makes one.
 		ctr := e.Group("", s.pageHeaders(false))
-		ctr.GET(CounterPath, s.compress(), s.handleCounterShow())
+		ctr.GET(CounterPath, s.counterPageHeaders(), s.compress(), s.handleCounterShow())
 		ctr.GET(CounterPairPath, s.handleCounterPairShow())
 		ctr.POST(CounterPairPath, s.limit(s.limits.signIns, byIP), s.handleCounterPair())
 		ctr.POST(CounterUnlockPath, s.limit(s.limits.signIns, byIP), s.requireDevice(false, false), s.handleCounterUnlock())

@@ -48,6 +48,9 @@ type Counter struct {
 	DisplaysURL   string // the displays facing the shopper; "" when none can pair
 	LockURL       string
 	SocketBase    string // prefix of the sale's websocket: SocketBase + id + "/ws"
+	// Polyfill and ZXingWasm are the vendored barcode reader, for browsers
+	// without BarcodeDetector.
+	Polyfill, ZXingWasm string
 }
 
 // CounterSales is today's sales on a device with the shift summary.

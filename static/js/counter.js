@@ -398,13 +398,25 @@
     }).catch(function () { error($('scan-error'), d.tCameraNone); });
   }
   // detector is the browser's BarcodeDetector, else the vendored
-  // polyfill (static/vendor/barcode-detector) served by the app.
+  // polyfill (static/vendor/barcode-detector) with its zxing reader, both
+  // served by the app: nothing comes from a CDN.
+  var nonce = document.currentScript ? document.currentScript.nonce : '';
   function detector() {
-    var formats = ['qr_code', 'code_128', 'ean_13'];
+    var formats = ['code_128', 'qr_code'];
     if ('BarcodeDetector' in window) { return Promise.resolve(new window.BarcodeDetector({ formats: formats })); }
-    var src = d.polyfill;
-    if (!src) { return Promise.reject(new Error('no detector')); }
-    return import(src).then(function (mod) { return new mod.BarcodeDetector({ formats: formats }); });
+    return new Promise(function (resolve, reject) {
+      if (window.BarcodeDetectionAPI) { resolve(); return; }
+      var s = document.createElement('script');
+      s.src = d.polyfill;
+      s.nonce = nonce;
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    }).then(function () {
+      var api = window.BarcodeDetectionAPI;
+      api.setZXingModuleOverrides({ locateFile: function (path, prefix) { return /\.wasm$/.test(path) ? d.wasm : prefix + path; } });
+      return new api.BarcodeDetector({ formats: formats });
+    });
   }
   function scanLoop(det, video) {
     if (root.getAttribute('data-screen') !== 'scan' || !stream) { stopCamera(); return; }
