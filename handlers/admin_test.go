@@ -22,6 +22,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/payments/receipts"
@@ -84,6 +85,10 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dsp, err := displays.New(env.Store, env.Clock.Now, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	links, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return env.AppURL + handlers.LinkPath(id) }, env.AppURL+"/")
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +104,7 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 		PublicURL:    pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret, Webhooks: hooks,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
-		Accounts: acc, Counter: ctr, Receipts: rc, TaxNumber: "GST 123-456-789",
+		Accounts: acc, Counter: ctr, Receipts: rc, TaxNumber: "GST 123-456-789", Displays: dsp,
 		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
 	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
 	if err != nil {
