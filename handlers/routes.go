@@ -110,6 +110,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 		ctr.GET(CounterSalesPath+"/:id/receipt", s.requireDevice(true, false), s.handleCounterReceipt())
 		data := e.Group("", s.dataHeaders(), s.requireDevice(true, true))
 		data.POST(CounterChargePath, s.handleCounterCharge())
+		data.POST(CounterScanPath, s.handleCounterScan())
 		data.GET(CounterSalesPath+"/:id", s.handleCounterSaleShow())
 	}
 
