@@ -36,11 +36,13 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/metrics"
 	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
+	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/payments/storage"
 	"github.com/latipay-hpp/hpp/payments/webhook"
 	"github.com/latipay-hpp/hpp/static"
@@ -200,6 +202,9 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 	}
 	opts.Currencies, opts.Settings, opts.CheckWallets = cfg.Currencies(), cfg.Effective(), p.gateway.CheckWallets
 	opts.Counter = p.counter
+	if err := counterOptions(&opts, cfg, p.store); err != nil {
+		return nil, err
+	}
 	if p.sim != nil {
 		opts.Sandbox = p.sim
 		// One access-log line per request would push the sandbox's
@@ -211,6 +216,16 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		return app, err
 	}
 	return p.metrics.Callbacks(handlers.CallbackPath, app), nil // the sandbox's callbacks come through app too
+}
+
+// counterOptions builds what the counter's receipts and displays need.
+func counterOptions(opts *handlers.Options, cfg config.Config, st storage.Store) (err error) {
+	opts.TaxNumber = cfg.MerchantTaxNo
+	if opts.Receipts, err = receipts.New(st, cfg.Keys().ReceiptToken, time.Now); err != nil {
+		return err
+	}
+	opts.Displays, err = displays.New(st, time.Now, rand.Reader)
+	return err
 }
 
 // listenOptions are the listeners' and certificate's settings.

@@ -15,7 +15,11 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
+	"github.com/latipay-hpp/hpp/payments/displays"
+	"github.com/latipay-hpp/hpp/payments/displays/displaystest"
 	"github.com/latipay-hpp/hpp/payments/linkstest"
+	"github.com/latipay-hpp/hpp/payments/receipts"
+	"github.com/latipay-hpp/hpp/payments/receipts/receiptstest"
 	"github.com/latipay-hpp/hpp/payments/storetest"
 )
 
@@ -294,6 +298,14 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 
 func TestAccountStore(t *testing.T) {
 	accountstest.Run(t, func(t *testing.T) accounts.Store { return newTestDB(t) })
+}
+
+func TestReceiptStore(t *testing.T) {
+	receiptstest.Run(t, func(t *testing.T) receipts.Store { return newTestDB(t) })
+}
+
+func TestDisplayStore(t *testing.T) {
+	displaystest.Run(t, func(t *testing.T) displays.Store { return newTestDB(t) })
 }
 
 func TestLinkStore(t *testing.T) {

@@ -25,8 +25,10 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
+	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 )
 
@@ -38,7 +40,9 @@ type Store interface {
 	payments.Store
 	payments.LinkStore // the back office's payment links
 	accounts.Store
-	counter.Store // the shop counter's devices and sales
+	counter.Store  // the shop counter's devices and sales
+	receipts.Store // e-receipt tokens
+	displays.Store // displays facing the shopper, paired with a counter
 	SaveSandboxEntry(ctx context.Context, key string, body []byte) error
 	SandboxEntries(ctx context.Context) ([][]byte, error)
 	SandboxSetting(ctx context.Context, name, value string) (string, error)
