@@ -51,7 +51,7 @@ func (b *browserSession) qrReference(t testing.TB) string {
 // Pay, and waits for the QR to be drawn.
 func (b *browserSession) chooseWeChatQR(t testing.TB, checkoutURL string) {
 	t.Helper()
-	b.do(t, 15*time.Second,
+	b.do(t, 30*time.Second, // a hang guard: a loaded machine takes its time
 		chromedp.Navigate(checkoutURL),
 		chromedp.WaitVisible(testid("method-wechat")),
 		chromedp.Click(testid("method-wechat")),
@@ -225,7 +225,9 @@ func TestBrowserFailedThenRetry(t *testing.T) {
 // merchant does not know about.
 func TestBrowserExpiryThenLateCallback(t *testing.T) {
 	app := browserStartApp(t)
-	p := app.createPayment(t, map[string]any{"expires_in": 10})
+	// The window leaves room to open the page and show the QR before it
+	// ends, even on a machine shared by several test runs.
+	p := app.createPayment(t, map[string]any{"expires_in": 20})
 	b := browserNew(t, app)
 	b.chooseWeChatQR(t, p.CheckoutURL)
 	ref := b.qrReference(t)
@@ -234,7 +236,7 @@ func TestBrowserExpiryThenLateCallback(t *testing.T) {
 	// cancel the attempt there and the shopper can still pay it, late.
 	app.faults(t, `{"server_error": true}`)
 	browserEval[string](t, b, noReload)
-	b.waitStatus(t, "expired", 15*time.Second)
+	b.waitStatus(t, "expired", 30*time.Second)
 	if !browserEval[bool](t, b, hasMarker) {
 		t.Error("the page reloaded to show expiry; want it shown in place")
 	}
