@@ -14,7 +14,11 @@ import (
 )
 
 // migrations holds the schema changes, named NNN_what.sql and applied in
-// numeric order. Never edit a released file; add the next one.
+// numeric order. Never edit a released file; add a new one. Numbers may
+// leave gaps (parallel branches reserve their own), and a file numbered
+// below one already applied is still applied when it is missing, as the
+// SQLite store does: a database upgraded from a release that stopped at
+// 010 still gets a later-landed 006.
 //
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -25,8 +29,9 @@ const migrateLock int64 = 0x6870706d69677200
 
 // migrate applies every migration not yet recorded in schema_migrations,
 // all in one transaction that first takes an advisory transaction lock: an
-// instance starting at the same time waits, then finds the work done (test
-// plan 62). PostgreSQL DDL is transactional, so a crash leaves none of it.
+// instance starting at the same time waits, then finds the work done
+// (TestMigrateTogether). PostgreSQL DDL is transactional, so a crash leaves
+// none of it.
 func (db *DB) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
@@ -64,8 +69,25 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("database schema version %d is newer than this program's %d",
 				newest, order[len(order)-1])
 		}
+		applied := map[int]bool{}
+		rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return err
+			}
+			applied[v] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for _, v := range order {
-			if v <= newest {
+			if applied[v] {
 				continue
 			}
 			body, err := migrations.ReadFile(versions[v])

@@ -71,6 +71,23 @@ func TestMigrateTogether(t *testing.T) {
 	}
 }
 
+// TestMigrateFillsGap: a migration numbered below the newest applied one
+// but missing from schema_migrations (a database upgraded from a release
+// that stopped at 010 before 006 landed) is applied at the next Open.
+func TestMigrateFillsGap(t *testing.T) {
+	url := pgtest.Schema(t)
+	mustOpen(t, url)
+	pgtest.Exec(t, url, `DROP INDEX payments_list, payments_status_list, payments_source_list, payments_method_list, payments_order_id;
+		DROP INDEX IF EXISTS payments_text; DELETE FROM schema_migrations WHERE version = 6`)
+	mustOpen(t, url)
+	if got := pgtest.QueryInt64(t, url, `SELECT count(*) FROM schema_migrations WHERE version = 6`); got != 1 {
+		t.Errorf("migration 006 recorded %d times after Open, want 1", got)
+	}
+	if got := pgtest.QueryInt64(t, url, `SELECT count(*) FROM pg_indexes WHERE indexname = 'payments_list' AND schemaname = current_schema()`); got != 1 {
+		t.Errorf("index payments_list of migration 006 exists %d times, want 1", got)
+	}
+}
+
 // TestOpenBadURL: a malformed URL is refused without echoing it (it may
 // hold a password).
 func TestOpenBadURL(t *testing.T) {
