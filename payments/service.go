@@ -127,7 +127,13 @@ func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (P
 	}
 	ev := Event{PaymentID: id, Type: "payment.created", To: StatusCreated, CreatedAt: now,
 		Detail: fmt.Sprintf("%s %s", FormatAmount(v.amount, v.currency), v.currency)}
-	return s.store.CreatePayment(ctx, p, ev, idem)
+	stored, created, err := s.store.CreatePayment(ctx, p, ev, idem)
+	if err == nil && created {
+		// After the commit, as every publish: shop-wide listeners (the
+		// back office's live feed) hear of the new payment.
+		s.pub.Publish(Update{PaymentID: stored.ID, Status: stored.Status, Version: stored.Version})
+	}
+	return stored, created, err
 }
 
 // urlProblem applies the merchant-origin policy to a return or cancel URL

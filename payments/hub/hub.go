@@ -17,10 +17,15 @@ import (
 // behind is dropped rather than allowed to block the publisher.
 const buffer = 16
 
+// allBuffer is a shop-wide subscription's queue: it hears every payment,
+// so a busy minute must not drop it.
+const allBuffer = 256
+
 // Hub is a mutex-guarded map from payment id to subscriptions.
 type Hub struct {
 	mu     sync.Mutex
 	subs   map[string]map[*Subscription]struct{} // guarded by mu
+	all    map[*Subscription]struct{}            // shop-wide subscriptions; guarded by mu
 	closed bool                                  // guarded by mu
 	once   sync.Once
 	active sync.WaitGroup // one per subscription not yet canceled
@@ -31,7 +36,8 @@ type Hub struct {
 type Subscription struct {
 	C         <-chan payments.Update
 	c         chan payments.Update
-	paymentID string
+	paymentID string // "" for a shop-wide subscription
+	all       bool   // shop-wide: every payment's updates
 	hub       *Hub
 	once      sync.Once // closes c
 	canceled  sync.Once // counts the subscription out of hub.active
@@ -42,7 +48,7 @@ var _ payments.Publisher = (*Hub)(nil)
 
 // New returns an empty hub.
 func New() *Hub {
-	return &Hub{subs: map[string]map[*Subscription]struct{}{}}
+	return &Hub{subs: map[string]map[*Subscription]struct{}{}, all: map[*Subscription]struct{}{}}
 }
 
 // Subscribe registers interest in one payment. After Close it returns a
@@ -66,6 +72,35 @@ func (h *Hub) Subscribe(paymentID string) *Subscription {
 	return s
 }
 
+// SubscribeAll registers interest in every payment of the shop: the back
+// office's live feed, or any other page that follows the whole shop. It
+// receives the same updates as the payments' own subscribers, under the
+// same rules (a full buffer drops it). After Close its channel is
+// already closed.
+func (h *Hub) SubscribeAll() *Subscription {
+	c := make(chan payments.Update, allBuffer)
+	s := &Subscription{C: c, c: c, all: true, hub: h}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		close(c)
+		s.once.Do(func() {})
+		return s
+	}
+	h.active.Add(1)
+	s.counted = true
+	h.all[s] = struct{}{}
+	return s
+}
+
+// WatchingAll reports whether anyone follows every payment, so a broker
+// passes on every change and not only those of watched payments.
+func (h *Hub) WatchingAll() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.all) > 0
+}
+
 // Cancel ends the subscription. It is safe to call more than once.
 func (s *Subscription) Cancel() {
 	s.hub.mu.Lock()
@@ -80,7 +115,9 @@ func (s *Subscription) Cancel() {
 
 // removeLocked drops s and closes its channel once. Expects h.mu held.
 func (h *Hub) removeLocked(s *Subscription) {
-	if m := h.subs[s.paymentID]; m != nil {
+	if s.all {
+		delete(h.all, s)
+	} else if m := h.subs[s.paymentID]; m != nil {
 		delete(m, s)
 		if len(m) == 0 {
 			delete(h.subs, s.paymentID)
@@ -89,15 +126,18 @@ func (h *Hub) removeLocked(s *Subscription) {
 	s.once.Do(func() { close(s.c) })
 }
 
-// Publish delivers u to every subscriber of its payment without blocking.
+// Publish delivers u to every subscriber of its payment, and to every
+// shop-wide subscriber, without blocking.
 func (h *Hub) Publish(u payments.Update) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for s := range h.subs[u.PaymentID] {
-		select {
-		case s.c <- u:
-		default:
-			h.removeLocked(s) // too slow: it will reconnect and get a snapshot
+	for _, set := range []map[*Subscription]struct{}{h.subs[u.PaymentID], h.all} {
+		for s := range set {
+			select {
+			case s.c <- u:
+			default:
+				h.removeLocked(s) // too slow: it will reconnect and get a snapshot
+			}
 		}
 	}
 }
@@ -118,7 +158,7 @@ func (h *Hub) Watched() []string {
 func (h *Hub) Count() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	n := 0
+	n := len(h.all)
 	for _, m := range h.subs {
 		n += len(m)
 	}
@@ -152,6 +192,9 @@ func (h *Hub) Close() {
 			for s := range m {
 				h.removeLocked(s)
 			}
+		}
+		for s := range h.all {
+			h.removeLocked(s)
 		}
 	})
 }

@@ -104,3 +104,52 @@ func TestWaitForHolders(t *testing.T) {
 		t.Fatalf("Wait after Cancel = %v, want nil", err)
 	}
 }
+
+// TestSubscribeAll: a shop-wide subscription hears every payment's
+// updates beside the payments' own subscribers; it counts, shows in
+// WatchingAll, and ends with Cancel and Close like any other.
+func TestSubscribeAll(t *testing.T) {
+	h := New()
+	one, all := h.Subscribe("pay_a"), h.SubscribeAll()
+	if !h.WatchingAll() || h.Count() != 2 {
+		t.Fatalf("WatchingAll() = %v, Count() = %d; want true, 2", h.WatchingAll(), h.Count())
+	}
+	h.Publish(payments.Update{PaymentID: "pay_a", Status: payments.StatusPaid, Version: 2})
+	h.Publish(payments.Update{PaymentID: "pay_b", Status: payments.StatusPending, Version: 1})
+	// Publish queues synchronously: what was sent is there to read now.
+	next := func(s *Subscription) string {
+		select {
+		case u := <-s.C:
+			return u.PaymentID
+		default:
+			return "nothing"
+		}
+	}
+	if got := next(one); got != "pay_a" {
+		t.Errorf("pay_a's subscriber got %s", got)
+	}
+	for _, want := range []string{"pay_a", "pay_b"} {
+		if got := next(all); got != want {
+			t.Errorf("shop-wide got %s, want %s", got, want)
+		}
+	}
+	all.Cancel()
+	if _, ok := <-all.C; ok || h.WatchingAll() || h.Count() != 1 {
+		t.Errorf("after Cancel: open %v, WatchingAll %v, Count %d; want closed, false, 1", ok, h.WatchingAll(), h.Count())
+	}
+	again := h.SubscribeAll()
+	h.Close()
+	if _, ok := <-again.C; ok {
+		t.Error("shop-wide channel open after Close")
+	}
+	if _, ok := <-h.SubscribeAll().C; ok {
+		t.Error("SubscribeAll after Close returned an open channel")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	one.Cancel()
+	again.Cancel()
+	if err := h.Wait(ctx); err != nil {
+		t.Errorf("Wait: %v", err)
+	}
+}

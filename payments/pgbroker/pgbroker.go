@@ -53,6 +53,10 @@ type Hub interface {
 	Publish(u payments.Update)
 	// Watched returns the ids of payments that have local subscribers.
 	Watched() []string
+	// WatchingAll reports whether a local subscriber follows every
+	// payment (the back office's live feed): then every doorbell is
+	// passed on.
+	WatchingAll() bool
 }
 
 // Broker listens on postgres.Channel and republishes into a Hub.
@@ -163,8 +167,12 @@ func (b *Broker) session(ctx context.Context) error {
 	}
 }
 
-// watched reports whether id has local subscribers.
+// watched reports whether id has local subscribers, or someone follows
+// every payment.
 func (b *Broker) watched(id string) bool {
+	if b.hub.WatchingAll() {
+		return true
+	}
 	for _, w := range b.hub.Watched() {
 		if w == id {
 			return true

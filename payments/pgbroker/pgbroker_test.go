@@ -155,6 +155,23 @@ func TestFanOut(t *testing.T) {
 	}
 }
 
+// TestFanOutShopWide: with a shop-wide subscriber (the back office's live
+// feed) on instance B, a payment nobody on B watches reaches it when
+// created and when changed through A.
+func TestFanOutShopWide(t *testing.T) {
+	e := newEnv(t, nil)
+	all := e.hub.SubscribeAll()
+	defer all.Cancel()
+	p := e.create(t, 2)
+	if got := receive(t, all, 1); got.PaymentID != p.ID || got.Status != payments.StatusCreated {
+		t.Errorf("after create: %+v, want %s created", got, p.ID)
+	}
+	want := e.setStatus(t, p.ID, payments.StatusPaid)
+	if got := receive(t, all, want.Version, payments.StatusCreated); got.PaymentID != p.ID || got.Status != payments.StatusPaid {
+		t.Errorf("after pay: %+v, want %s paid v%d", got, p.ID, want.Version)
+	}
+}
+
 // TestReconnectResync is the broker side of e2e TestMultiListenerDropped: the listening connection is
 // terminated, the payment is paid while the broker is away (so its
 // notification is lost), and after reconnecting the broker re-reads the
