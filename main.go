@@ -190,6 +190,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	opts := serverOptions(cfg, st, wh)
+	if opts.Reports, err = payments.NewReports(st, time.Now, cfg.ShopTimezone); err != nil {
+		return err
+	}
 	opts.Accounts, opts.AdminSessions = acc, handlers.NewAdminSessionStore(cfg.Keys().SessionHash, cfg.Keys().SessionBlock, cfg.PublicURL.Scheme == "https")
 	opts.AccessLogLevel = accessLogLevel(cfg.Sandbox)
 	if sim != nil {
@@ -331,7 +334,7 @@ func serverOptions(cfg config.Config, st *storage, wh *webhook.Worker) handlers.
 		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
 		TokenKey: cfg.Keys().SocketToken, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
 		Ready: func(r *http.Request) error { return st.Ping(r.Context()) }, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: st.limiter},
-		Webhooks: wh, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets))}
+		Webhooks: wh, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)), Location: cfg.ShopTimezone}
 }
 
 // usageError is a command line that was not understood: main exits with
@@ -519,6 +522,7 @@ func accessLogLevel(sandbox bool) slog.Level {
 // store is what run needs of a storage engine.
 type store interface {
 	payments.Store
+	payments.ReportStore // the back office's figures
 	accounts.Store
 	latipaysim.Journal // the sandbox simulator's ledger
 	Ping(ctx context.Context) error

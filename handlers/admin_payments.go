@@ -40,7 +40,7 @@ func parseSearch(q string) (reference string, ok bool) {
 // however deep.
 func (s *Server) handlePaymentsList() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		v := views.PaymentList{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Action: PaymentsPath,
+		v := views.PaymentList{Admin: s.withFeed(s.adminPage(c, "admin.payments.title", PaymentsPath)), Action: PaymentsPath,
 			Status: c.Query("status"), Query: c.Query("q"), Statuses: listStatuses}
 		ref, ok := parseSearch(v.Query)
 		status := http.StatusOK
