@@ -63,4 +63,3 @@ func NewChart(id, currency string, days []string, values []int64, format func(in
 	}
 	return c
 }
-

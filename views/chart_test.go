@@ -10,7 +10,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 )
 
-func cents(v int64) string { return strconv.FormatInt(v/100, 10) + "." + strconv.FormatInt(v%100/10, 10) + strconv.FormatInt(v%10, 10) }
+func cents(v int64) string {
+	return strconv.FormatInt(v/100, 10) + "." + strconv.FormatInt(v%100/10, 10) + strconv.FormatInt(v%10, 10)
+}
 
 // TestChartBars: each day is one bar standing on the base line, heights
 // proportional to the values with the largest reaching the top, a zero
