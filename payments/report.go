@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -13,7 +14,7 @@ import (
 //
 // A payment counts on the day it was paid (PaidAt), in its own currency,
 // method and channel (Source): Count and Gross. A refund counts on the
-// day it was made, once Latipay has accepted it (RefundSucceeded),
+// day Latipay accepted it (RefundSucceeded, at its UpdatedAt),
 // under the currency, method and channel of its payment. Net is Gross
 // minus Refunds of the same day. Days are midnight to midnight in the
 // shop's zone, so a day is 23 or 25 hours long when the clocks change;
@@ -81,6 +82,77 @@ type Reports struct {
 	store ReportStore
 	now   func() time.Time
 	loc   *time.Location
+
+	mu   sync.Mutex
+	done map[[2]int64][]TotalsRow // finished periods' rows (Period 0), by [start, end) in unix ns; guarded by mu
+}
+
+// A period that ended more than settleMargin ago never changes again: a
+// payment counts at the instant it was marked paid and a refund at the
+// instant it succeeded, both stamped in the transaction that commits
+// them. Reports keeps such periods' totals (at most maxDone of them), so
+// the home page reads only today from the store after its first view,
+// however many payments the shop has.
+const (
+	settleMargin = 10 * time.Minute
+	maxDone      = 2048
+)
+
+// totals answers the periods of bounds as the store would, reading from
+// the store only the periods not known to be finished and kept.
+func (r *Reports) totals(ctx context.Context, bounds []time.Time) ([]TotalsRow, error) {
+	settled := r.now().Add(-settleMargin)
+	key := func(i int) [2]int64 { return [2]int64{bounds[i].UnixNano(), bounds[i+1].UnixNano()} }
+	var out []TotalsRow
+	r.mu.Lock()
+	missing := make([]bool, len(bounds)-1)
+	for i := range missing {
+		rows, ok := r.done[key(i)]
+		missing[i] = !ok
+		for _, row := range rows {
+			row.Period = i
+			out = append(out, row)
+		}
+	}
+	r.mu.Unlock()
+	for i := 0; i < len(missing); {
+		if !missing[i] {
+			i++
+			continue
+		}
+		j := i
+		for j < len(missing) && missing[j] {
+			j++
+		}
+		rows, err := r.store.Totals(ctx, TotalsQuery{Bounds: bounds[i : j+1]})
+		if err != nil {
+			return nil, err
+		}
+		found := make(map[int][]TotalsRow, j-i)
+		for _, row := range rows {
+			if row.Period < 0 || row.Period >= j-i {
+				continue
+			}
+			p := row.Period
+			row.Period = 0
+			found[p] = append(found[p], row)
+			row.Period = i + p
+			out = append(out, row)
+		}
+		r.mu.Lock()
+		for p := i; p < j; p++ {
+			if bounds[p+1].After(settled) {
+				continue
+			}
+			if len(r.done) >= maxDone {
+				clear(r.done)
+			}
+			r.done[key(p)] = append([]TotalsRow{}, found[p-i]...)
+		}
+		r.mu.Unlock()
+		i = j
+	}
+	return out, nil
 }
 
 // Figures of the home page and limits of a report.
@@ -101,7 +173,7 @@ func NewReports(store ReportStore, now func() time.Time, loc *time.Location) (*R
 	if store == nil || now == nil || loc == nil {
 		return nil, errors.New("payments: NewReports: store, clock and zone are required")
 	}
-	return &Reports{store: store, now: now, loc: loc}, nil
+	return &Reports{store: store, now: now, loc: loc, done: map[[2]int64][]TotalsRow{}}, nil
 }
 
 // Location is the shop's time zone.
@@ -158,7 +230,7 @@ func (r *Reports) Home(ctx context.Context) (Home, error) {
 	today := r.dayOf(now)
 	first := today.AddDate(0, 0, -(ChartDays - 1))
 	bounds := r.dayBounds(first, ChartDays)
-	rows, err := r.store.Totals(ctx, TotalsQuery{Bounds: bounds})
+	rows, err := r.totals(ctx, bounds)
 	if err != nil {
 		return Home{}, fmt.Errorf("payments: home totals: %w", err)
 	}
@@ -247,7 +319,7 @@ func (r *Reports) Report(ctx context.Context, first, last time.Time) ([]ReportRo
 		return nil, &ValidationError{Problems: []string{fmt.Sprintf("a report covers at most %d days", MaxReportDays)}}
 	}
 	bounds := r.dayBounds(first, n)
-	rows, err := r.store.Totals(ctx, TotalsQuery{Bounds: bounds})
+	rows, err := r.totals(ctx, bounds)
 	if err != nil {
 		return nil, fmt.Errorf("payments: report: %w", err)
 	}

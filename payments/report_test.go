@@ -98,3 +98,54 @@ func TestHomeTodayAndWeek(t *testing.T) {
 		t.Errorf("Days = %d, day -8 = %+v", len(h.Days), h.Days[payments.ChartDays-8].Totals)
 	}
 }
+
+// dayStore answers one row per period whose start it has figures for,
+// and counts the periods it is asked.
+type dayStore struct {
+	byStart map[int64]payments.TotalsRow
+	asked   []int // periods asked, per call
+}
+
+func (d *dayStore) Totals(_ context.Context, q payments.TotalsQuery) ([]payments.TotalsRow, error) {
+	d.asked = append(d.asked, len(q.Bounds)-1)
+	var out []payments.TotalsRow
+	for i := 0; i+1 < len(q.Bounds); i++ {
+		if row, ok := d.byStart[q.Bounds[i].Unix()]; ok {
+			row.Period = i
+			out = append(out, row)
+		}
+	}
+	return out, nil
+}
+
+func (d *dayStore) Attention(context.Context, payments.AttentionQuery) ([]payments.AttentionItem, error) {
+	return nil, nil
+}
+
+// TestReportsKeepFinishedDays: days that ended are read from the store
+// once; later views read only today, and still show the earlier days.
+func TestReportsKeepFinishedDays(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	yesterday := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	today := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	st := &dayStore{byStart: map[int64]payments.TotalsRow{
+		yesterday.Unix(): {Currency: payments.NZD, Count: 3, Gross: 300},
+		today.Unix():     {Currency: payments.NZD, Count: 1, Gross: 100},
+	}}
+	r, _ := payments.NewReports(st, func() time.Time { return now }, time.UTC)
+	for range 2 {
+		h, err := r.Home(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.Days[payments.ChartDays-2].Totals[payments.NZD].Count; got != 3 {
+			t.Errorf("yesterday's count = %d, want 3", got)
+		}
+		if len(h.Today) != 1 || h.Today[0].Count != 1 {
+			t.Errorf("Today = %+v", h.Today)
+		}
+	}
+	if len(st.asked) != 2 || st.asked[0] != payments.ChartDays || st.asked[1] != 1 {
+		t.Errorf("periods asked per view = %v, want [%d 1]: the finished days once, then today alone", st.asked, payments.ChartDays)
+	}
+}

@@ -23,7 +23,7 @@ SELECT (i - 1)::bigint, currency, method, source, SUM(n)::bigint, SUM(gross)::bi
 	GROUP BY b.i, p.currency, p.method, p.source
 	UNION ALL
 	SELECT b.i, p.currency, p.method, p.source, 0, 0, SUM(r.amount)
-	FROM b JOIN refunds r ON r.status = 'succeeded' AND r.created_at >= b.lo AND r.created_at < b.hi
+	FROM b JOIN refunds r ON r.status = 'succeeded' AND r.updated_at >= b.lo AND r.updated_at < b.hi
 	JOIN payments p ON p.id = r.payment_id
 	GROUP BY b.i, p.currency, p.method, p.source
 ) t

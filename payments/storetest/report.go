@@ -45,11 +45,12 @@ func paidAt(t *testing.T, s payments.Store, n int, amount int64, c payments.Curr
 	})
 }
 
-// refundAt records refund n of p for amount, made at at, in state st.
+// refundAt records refund n of p for amount, in state st since at (its
+// UpdatedAt; made a minute before).
 func refundAt(t *testing.T, s payments.Store, p payments.Payment, n int, amount int64, st payments.RefundStatus, at time.Time) {
 	t.Helper()
-	r := newRefund(p.ID, n, at)
-	r.Amount, r.Currency, r.Status, r.NextCheckAt = amount, p.Currency, st, time.Time{}
+	r := newRefund(p.ID, n, at.Add(-time.Minute))
+	r.Amount, r.Currency, r.Status, r.NextCheckAt, r.UpdatedAt = amount, p.Currency, st, time.Time{}, at
 	mustUpdate(t, s, p.ID, func(tx *payments.Tx) {
 		tx.PutRefund(r)
 		if st == payments.RefundSucceeded {
@@ -61,7 +62,8 @@ func refundAt(t *testing.T, s payments.Store, p payments.Payment, n int, amount 
 // testTotalsPeriods: a payment counts in the period it was paid in
 // (periods are half-open: paid exactly at a bound counts in the later
 // one), grouped by currency, method and channel; a succeeded refund
-// counts in the period it was made, under its payment's group; pending
+// counts in the period it succeeded in (UpdatedAt), under its payment's
+// group, even when requested in the period before; pending
 // and failed refunds, unpaid payments and anything outside the periods
 // count nowhere.
 func testTotalsPeriods(t *testing.T, s ReportingStore) {
@@ -82,8 +84,8 @@ func testTotalsPeriods(t *testing.T, s ReportingStore) {
 	open.CreatedAt = in0
 	mustCreate(t, s, open) // never paid
 
-	refundAt(t, s, a, 1, 300, payments.RefundSucceeded, in1)                  // a paid on day 0, refunded on day 1
-	refundAt(t, s, a, 2, 100, payments.RefundSucceeded, in0.Add(time.Minute)) // and on day 0
+	refundAt(t, s, a, 1, 300, payments.RefundSucceeded, bounds[1].Add(30*time.Second)) // requested on day 0, succeeded on day 1
+	refundAt(t, s, a, 2, 100, payments.RefundSucceeded, in0.Add(time.Minute))          // and on day 0
 	refundAt(t, s, a, 3, 50, payments.RefundPending, in1)
 	refundAt(t, s, a, 4, 60, payments.RefundFailed, in1)
 

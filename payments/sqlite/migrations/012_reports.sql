@@ -6,8 +6,8 @@
 CREATE INDEX payments_paid ON payments (paid_at, currency, method, source, amount)
 	WHERE paid_at IS NOT NULL;
 
--- Totals: refunds Latipay accepted, by the instant they were made.
-CREATE INDEX refunds_succeeded ON refunds (created_at) WHERE status = 'succeeded';
+-- Totals: refunds Latipay accepted, by the instant they succeeded.
+CREATE INDEX refunds_succeeded ON refunds (updated_at) WHERE status = 'succeeded';
 
 -- Attention: payments paid late or with an anomaly, by their last change.
 CREATE INDEX payments_flagged ON payments (updated_at) WHERE paid_late <> 0 OR needs_review <> 0;
