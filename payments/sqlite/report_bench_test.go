@@ -46,31 +46,35 @@ func BenchmarkReports(b *testing.B) {
 	}
 	// The first view reads every day from the store and keeps the finished
 	// ones (payments.Reports); cold-ms is that view, ns/op the later ones.
-	cold := func(b *testing.B, f func() error) {
+	// (b.Loop resets the timer, which drops metrics reported before it.)
+	cold := func(b *testing.B, f func() error) (report func()) {
 		start := time.Now()
 		if err := f(); err != nil {
 			b.Fatal(err)
 		}
-		b.ReportMetric(float64(time.Since(start).Milliseconds()), "cold-ms")
+		ms := float64(time.Since(start).Milliseconds())
+		return func() { b.ReportMetric(ms, "cold-ms") }
 	}
 	b.Run("Home", func(b *testing.B) {
 		fresh(b)
-		cold(b, func() error { _, err := r.Home(b.Context()); return err })
+		report := cold(b, func() error { _, err := r.Home(b.Context()); return err })
 		for b.Loop() {
 			if _, err := r.Home(b.Context()); err != nil {
 				b.Fatal(err)
 			}
 		}
+		report()
 	})
 	b.Run("Report366Days", func(b *testing.B) {
 		fresh(b)
 		last := r.Today()
-		cold(b, func() error { _, err := r.Report(b.Context(), last.AddDate(0, 0, -365), last); return err })
+		report := cold(b, func() error { _, err := r.Report(b.Context(), last.AddDate(0, 0, -365), last); return err })
 		for b.Loop() {
 			if _, err := r.Report(b.Context(), last.AddDate(0, 0, -365), last); err != nil {
 				b.Fatal(err)
 			}
 		}
+		report()
 	})
 	b.Run("Attention", func(b *testing.B) {
 		now := testNow()
