@@ -123,28 +123,31 @@ func TestAdminHomeAttention(t *testing.T) {
 }
 
 // TestAdminReports: the report lists each shop day x currency x method x
-// channel in the range with count, gross, refunds and net; a bad range is
-// a clear message; the CSV has a byte-order mark, the same rows, and is
-// written to the audit log.
+// channel in the range with count, gross, refunds and net (a refund on
+// the day it was made, so that day's net is negative); a bad range is a
+// clear message; the CSV has a byte-order mark, the same rows with the
+// negative cell neutralized, and is written to the audit log.
 func TestAdminReports(t *testing.T) {
 	a := newAdminApp(t, inHonolulu(t))
-	p := a.mustPaid(t)
+	p := a.mustPaid(t) // 28 February, 15:00 in Honolulu
+	a.Clock.Advance(24 * time.Hour)
 	if _, _, err := a.Svc.Refund(t.Context(), payments.RefundInput{PaymentID: p.ID, Amount: "12.50", Key: "r1"}); err != nil {
 		t.Fatalf("Refund: %v", err)
 	}
 	_, owner := a.signIn(t, "owner@shop.example", adminPW)
-	doc := a.ownerDoc(t, owner, "/admin/reports?from=2026-02-27&to=2026-02-28", http.StatusOK)
-	rows := doc.Find(`[data-testid="report-row"]`)
-	if rows.Length() != 1 {
-		t.Fatalf("report has %d rows, want 1: %s", rows.Length(), doc.Find("main").Text())
+	doc := a.ownerDoc(t, owner, "/admin/reports?from=2026-02-27&to=2026-03-01", http.StatusOK)
+	var got []string
+	doc.Find(`[data-testid="report-row"]`).Each(func(_ int, row *goquery.Selection) {
+		var cells []string
+		row.Find("td").Each(func(_ int, s *goquery.Selection) { cells = append(cells, strings.TrimSpace(s.Text())) })
+		got = append(got, strings.Join(cells, "|"))
+	})
+	want := []string{"2026-02-28|NZD|WeChat Pay|Online|1|12.50|0.00|12.50", "2026-03-01|NZD|WeChat Pay|Online|0|0.00|12.50|-12.50"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("report rows =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	var cells []string
-	rows.Find("td").Each(func(_ int, s *goquery.Selection) { cells = append(cells, strings.TrimSpace(s.Text())) })
-	if got := strings.Join(cells, "|"); got != "2026-02-28|NZD|WeChat Pay|Online|1|12.50|12.50|0.00" {
-		t.Errorf("report row = %s", got)
-	}
-	if n := a.ownerDoc(t, owner, "/admin/reports?from=2026-03-01&to=2026-03-01", http.StatusOK).Find(`[data-testid="report-row"]`).Length(); n != 0 {
-		t.Errorf("1 March (Honolulu) has %d rows, want none: the payment was on 28 February there", n)
+	if n := a.ownerDoc(t, owner, "/admin/reports?from=2026-03-02&to=2026-03-02", http.StatusOK).Find(`[data-testid="report-row"]`).Length(); n != 0 {
+		t.Errorf("2 March (Honolulu) has %d rows, want none", n)
 	}
 	for _, q := range []string{"from=2026-03-02&to=2026-03-01", "from=yesterday", "from=2024-01-01&to=2026-01-01"} {
 		bad := a.ownerDoc(t, owner, "/admin/reports?"+q, http.StatusBadRequest)
@@ -162,8 +165,9 @@ func TestAdminReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 2 || strings.Join(recs[1], "|") != "2026-02-28|NZD|wechat|api|1|12.50|12.50|0.00" {
-		t.Errorf("CSV = %v", recs)
+	if len(recs) != 3 || strings.Join(recs[1], "|") != "2026-02-28|NZD|wechat|api|1|12.50|0.00|12.50" ||
+		strings.Join(recs[2], "|") != "2026-03-01|NZD|wechat|api|0|0.00|12.50|'-12.50" {
+		t.Errorf("CSV = %v, want the two days, the negative net neutralized", recs)
 	}
 	log, err := a.Store.Audit(t.Context(), accounts.AuditFilter{Limit: 10})
 	if err != nil {
