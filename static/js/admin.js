@@ -11,13 +11,20 @@
   var script = document.currentScript;
   var path = script && script.getAttribute('data-feed');
   if (!path || !window.WebSocket) { return; }
-  var backoff = 1000, refreshTimer = null, refreshing = false, again = false;
+  var backoff = 1000, refreshTimer = null, refreshing = false, again = false, opened = false;
 
   function connect() {
     var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path +
       '?lang=' + encodeURIComponent(document.documentElement.lang || 'en');
     var ws = new WebSocket(url);
-    ws.onopen = function () { backoff = 1000; document.documentElement.setAttribute('data-live', 'on'); };
+    ws.onopen = function () {
+      backoff = 1000;
+      document.documentElement.setAttribute('data-live', 'on');
+      // Changes made while the socket was down were not pushed: fetch
+      // the page's live parts once on every reconnect.
+      if (opened) { scheduleRefresh(); }
+      opened = true;
+    };
     ws.onmessage = function (ev) {
       var m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
