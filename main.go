@@ -195,6 +195,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opts.Accounts, opts.AdminSessions = acc, handlers.NewAdminSessionStore(cfg.Keys().SessionHash, cfg.Keys().SessionBlock, cfg.PublicURL.Scheme == "https")
 	opts.AccessLogLevel = accessLogLevel(cfg.Sandbox)
+	shop := first(append(slices.Clone(cfg.MerchantOrigins), public)) // "back to the shop" from a link's payment
+	if opts.Links, err = payments.NewLinks(st, svc, func(id string) string { return public + handlers.LinkPath(id) }, shop+"/"); err != nil {
+		return err
+	}
+	opts.Currencies, opts.Settings, opts.CheckWallets = cfg.Currencies(), cfg.Effective(), gw.CheckWallets
 	if sim != nil {
 		opts.Sandbox = sim
 	}
@@ -523,6 +528,7 @@ func accessLogLevel(sandbox bool) slog.Level {
 type store interface {
 	payments.Store
 	payments.ReportStore // the back office's figures
+	payments.LinkStore
 	accounts.Store
 	latipaysim.Journal // the sandbox simulator's ledger
 	Ping(ctx context.Context) error

@@ -149,6 +149,11 @@ func (s *Server) adminPage(c *gin.Context, titleID, current string) views.Admin 
 		if s.opts.Reports != nil {
 			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, ReportsPath), LabelID: "admin.reports.title", Current: current == ReportsPath})
 		}
+		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, WebhooksPath), LabelID: "adminlist.webhooks.title", Current: current == WebhooksPath})
+		if s.opts.Links != nil {
+			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, LinksPath), LabelID: "links.admin.title", Current: current == LinksPath})
+		}
+		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, SettingsPath), LabelID: "settings.title", Current: current == SettingsPath})
 	}
 	return a
 }

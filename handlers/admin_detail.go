@@ -4,7 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -13,12 +17,112 @@ import (
 	"github.com/latipay-hpp/hpp/views"
 )
 
-// paymentRow is one payment as the back office shows it.
-func paymentRow(p payments.Payment) views.PaymentRow {
-	return views.PaymentRow{ID: p.ID, Time: p.CreatedAt.UTC().Format("2006-01-02 15:04 MST"),
-		Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency), Status: string(p.Status),
-		Method: string(p.Method), Reference: p.Reference, OrderID: p.LatipayOrderID,
-		Refunded: payments.FormatAmount(p.Refunded, p.Currency)}
+// timelineLimit caps each source of a payment's timeline (deliveries,
+// audit entries): a payment has a handful of each.
+const timelineLimit = 100
+
+// refundCodes are Latipay's refund refusals the detail page explains in
+// the shop's words (message adminlist.refund.code.N); any other code
+// shows Latipay's own text.
+var refundCodes = map[int]bool{550: true, 551: true, 556: true, 558: true, 559: true, 562: true}
+
+// timeline gathers everything that happened to payment p, oldest first:
+// its attempts, Latipay's callbacks, the queries whose answers changed
+// it, its events (refunds among them), its webhook deliveries and what
+// people did to it in the back office (the audit log), each with who
+// and when.
+func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineItem, error) {
+	ctx, zone := c.Request.Context(), s.shopZone()
+	type item struct {
+		at time.Time
+		views.TimelineItem
+	}
+	var items []item
+	add := func(at time.Time, it views.TimelineItem) {
+		it.Time = at.In(zone).Format("2006-01-02 15:04:05 MST")
+		items = append(items, item{at, it})
+	}
+	evs, err := s.svc.Events(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range evs {
+		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: e.Detail}
+		switch {
+		case strings.HasPrefix(e.Type, "refund."):
+			it.Kind = "refund"
+		case strings.HasPrefix(e.Type, "attempt."):
+			it.Kind = "attempt"
+		case strings.Contains(e.Detail, " via query"):
+			it.Kind, it.WhoID = "query", "adminlist.who.latipay"
+		case strings.Contains(e.Detail, " via "):
+			it.Kind, it.WhoID = "callback", "adminlist.who.latipay"
+		}
+		add(e.CreatedAt, it)
+	}
+	as, err := s.svc.Attempts(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		detail := fmt.Sprintf("%s %s → %s", a.Reference, a.Method, a.Status)
+		if a.Checks > 0 {
+			detail += fmt.Sprintf(" (Latipay queried %d×)", a.Checks)
+		}
+		add(a.CreatedAt, views.TimelineItem{Kind: "attempt", WhoID: "adminlist.who.shopper", What: "attempt", Detail: detail})
+	}
+	ns, err := s.svc.Notifications(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range ns {
+		add(n.At, views.TimelineItem{Kind: "callback", WhoID: "adminlist.who.latipay", What: "notification",
+			Detail: n.Reference + " " + n.Status + " (" + n.Result + ")"})
+	}
+	ds, err := s.svc.DeliveryLog(ctx, payments.DeliveryFilter{PaymentID: p.ID, Limit: timelineLimit})
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		it := views.TimelineItem{Kind: "webhook", WhoID: "adminlist.who.endpoint", What: d.EventType,
+			Detail: deliveryText(d)}
+		if s.webhooksOn() {
+			it.RedeliverURL = s.langPath(c, WebhooksPath+"/"+d.ID+"/redeliver")
+		}
+		add(d.At, it)
+	}
+	audit, err := s.opts.Accounts.Store().Audit(ctx, accounts.AuditFilter{Target: p.ID, Limit: timelineLimit})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range audit {
+		who := e.Email
+		if e.Address != "" {
+			who += " (" + e.Address + ")"
+		}
+		add(e.At, views.TimelineItem{Kind: "admin", Who: who, What: e.Action, Detail: strings.TrimSpace(e.Before + " → " + e.After)})
+	}
+	sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
+	out := make([]views.TimelineItem, len(items))
+	for i, it := range items {
+		out[i] = it.TimelineItem
+	}
+	return out, nil
+}
+
+// deliveryText sums up one webhook try: the endpoint's answer and the
+// event's state after it.
+func deliveryText(d payments.Delivery) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "#%d ", d.Attempt)
+	if d.StatusCode != 0 {
+		fmt.Fprintf(&b, "HTTP %d ", d.StatusCode)
+	}
+	if d.Error != "" {
+		b.WriteString(d.Error + " ")
+	}
+	b.WriteString("→ " + string(d.State))
+	return b.String()
 }
 
 // showPaymentDetail renders one payment with its timeline and the actions
@@ -30,26 +134,25 @@ func (s *Server) showPaymentDetail(c *gin.Context, status int, errorID, arg, not
 		s.respondError(c, err)
 		return
 	}
-	evs, err := s.svc.Events(ctx, id)
+	tl, err := s.timeline(c, p)
 	if err != nil {
 		s.respondError(c, err)
 		return
 	}
-	v := views.PaymentDetail{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Row: paymentRow(p),
-		ErrorID: errorID, ErrorArg: arg, NoticeID: noticeID}
-	for _, e := range evs {
-		v.Timeline = append(v.Timeline, views.TimelineItem{Time: e.CreatedAt.UTC().Format("2006-01-02 15:04:05 MST"), Type: e.Type, Detail: e.Detail})
-	}
+	base := PaymentsPath + "/" + p.ID
+	v := views.PaymentDetail{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Row: s.listRow(p),
+		Description: p.Description, Timeline: tl, ErrorID: errorID, ErrorArg: arg, NoticeID: noticeID,
+		RequeryURL: s.langPath(c, base+"/requery"), WebhooksOn: s.webhooksOn()}
 	switch p.Status {
 	case payments.StatusPaid, payments.StatusPartiallyRefunded:
-		v.RefundURL = PaymentsPath + "/" + p.ID + "/refund"
+		v.RefundURL = s.langPath(c, base+"/refund")
 		v.Refundable = payments.FormatAmount(p.Amount-p.Refunded, p.Currency)
 		v.NeedPW = !s.opts.Accounts.Fresh(who(c).session)
 		b := make([]byte, 16)
 		_, _ = rand.Read(b)
 		v.IdemKey = base64.RawURLEncoding.EncodeToString(b)
 	case payments.StatusCreated, payments.StatusPending, payments.StatusFailed:
-		v.CancelURL = PaymentsPath + "/" + p.ID + "/cancel"
+		v.CancelURL = s.langPath(c, base+"/cancel")
 	}
 	s.render(c, status, views.PaymentDetailPage(v))
 }
@@ -63,6 +166,10 @@ func (s *Server) handlePaymentDetail() gin.HandlerFunc {
 			notice = "admin.refund.done"
 		case "cancel":
 			notice = "admin.cancel.done"
+		case "requery":
+			notice = "adminlist.requery.done"
+		case "redeliver":
+			notice = "adminlist.webhook.redelivered"
 		}
 		s.showPaymentDetail(c, http.StatusOK, "", "", notice)
 	}
@@ -72,7 +179,8 @@ func (s *Server) handlePaymentDetail() gin.HandlerFunc {
 // payments service's own refund path. The password must have been
 // confirmed within accounts.ReauthWindow (or with this form). The form's
 // one-time key is the service's idempotency key, so a double click
-// refunds once.
+// refunds once. Latipay's refusals (codes 550-562) are explained in the
+// shop's words; nothing was refunded then.
 func (s *Server) handleAdminRefund() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, si := c.Request.Context(), who(c)
@@ -102,6 +210,8 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 					"refunded "+payments.FormatAmount(before.Refunded, before.Currency), "refund "+r.ID)
 			}
 			c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+c.Param("id")+"?done=refund"))
+		case errors.As(err, &re) && refundCodes[re.Code]:
+			s.showPaymentDetail(c, http.StatusUnprocessableEntity, fmt.Sprintf("adminlist.refund.code.%d", re.Code), "", "")
 		case errors.As(err, &re):
 			s.showPaymentDetail(c, http.StatusUnprocessableEntity, "admin.refund.rejected", re.Message, "")
 		case errors.Is(err, payments.ErrRefundTooLarge):
@@ -133,5 +243,26 @@ func (s *Server) handleAdminCancel() gin.HandlerFunc {
 		}
 		_ = s.opts.Accounts.Record(ctx, actor(c), "cancel", p.ID, "", string(p.Status))
 		c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+p.ID+"?done=cancel"))
+	}
+}
+
+// handleAdminRequery serves POST /admin/payments/:id/requery: asks
+// Latipay now about the payment's live attempts (the reconciler's own
+// path), records who asked and what it found, and shows the payment.
+func (s *Server) handleAdminRequery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		before, err := s.svc.Get(ctx, c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		p, err := s.svc.Requery(ctx, before.ID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		_ = s.opts.Accounts.Record(ctx, actor(c), "requery", p.ID, string(before.Status), string(p.Status))
+		c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+p.ID+"?done=requery"))
 	}
 }

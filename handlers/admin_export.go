@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -8,15 +9,23 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/views"
 )
 
 // exportPage is how many payments the export reads at a time: the rows
 // go out page by page, so memory stays flat however many there are.
 const exportPage = 100
 
-// exportColumns are the list's columns, in its order.
-var exportColumns = []string{"time", "amount", "currency", "status", "method", "reference", "latipay_order_id", "refunded", "id"}
+// exportColumns are the list's columns, in its order, then the id.
+var exportColumns = []string{"time", "amount", "currency", "amount_cny", "status", "method", "channel", "reference",
+	"latipay_order_id", "refunded", "id"}
+
+// exportRow is one payment as the exports write it: the list's row with
+// its codes (status, method, channel) rather than their translations.
+func exportRow(r views.PaymentRow) []string {
+	return []string{r.Time, r.Amount, r.Currency, r.AmountCNY, r.Status, r.Method, r.Channel, r.Reference,
+		r.OrderID, r.Refunded, r.ID}
+}
 
 // csvCell neutralizes a cell a spreadsheet would read as a formula (one
 // starting with = + - @, or a tab or carriage return that hides one) by
@@ -28,72 +37,119 @@ func csvCell(s string) string {
 	return s
 }
 
+// exportWriter writes an export's rows so that only a complete file is
+// well formed. CSV: every line but the last ends in a newline, and the
+// last one's newline is written only once every row is out. JSON: the
+// closing bracket comes last. A file cut short by a failure therefore
+// ends without its final newline (CSV) or without "]" (JSON).
+type exportWriter struct {
+	w     gin.ResponseWriter
+	csv   bool
+	buf   bytes.Buffer
+	cw    *csv.Writer
+	count int
+}
+
+func newExportWriter(w gin.ResponseWriter, isCSV bool) *exportWriter {
+	e := &exportWriter{w: w, csv: isCSV}
+	e.cw = csv.NewWriter(&e.buf)
+	if isCSV {
+		_, _ = w.WriteString("\ufeff")
+		e.line(exportColumns)
+	} else {
+		_, _ = w.WriteString("[")
+	}
+	return e
+}
+
+// line writes one CSV record, its newline held back until the next.
+func (e *exportWriter) line(rec []string) {
+	e.buf.Reset()
+	if e.count > 0 {
+		e.buf.WriteByte('\n')
+	}
+	_ = e.cw.Write(rec)
+	e.cw.Flush()
+	out := bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))
+	_, _ = e.w.Write(out)
+	e.count++
+}
+
+func (e *exportWriter) row(r views.PaymentRow) {
+	rec := exportRow(r)
+	if e.csv {
+		for i := range rec {
+			rec[i] = csvCell(rec[i])
+		}
+		e.line(rec)
+		return
+	}
+	obj := make(map[string]string, len(rec))
+	for i, k := range exportColumns {
+		obj[k] = rec[i]
+	}
+	b, _ := json.Marshal(obj)
+	if e.count > 0 {
+		_, _ = e.w.WriteString(",")
+	}
+	e.count++
+	_, _ = e.w.Write(b)
+}
+
+// end completes the file.
+func (e *exportWriter) end() {
+	if e.csv {
+		_, _ = e.w.WriteString("\n")
+	} else {
+		_, _ = e.w.WriteString("]\n")
+	}
+}
+
 // handlePaymentsExport serves GET /admin/payments/export.csv and
-// export.json: exactly the rows the list shows for the same status and
-// search (every page of them), streamed. CSV starts with a UTF-8
-// byte-order mark so that Excel reads Chinese right.
+// export.json: exactly the rows the list shows for the same filter (every
+// page of them, the list's own query), streamed page by page in constant
+// memory, and audited. CSV starts with a UTF-8 byte-order mark so that
+// Excel reads Chinese right.
+//
+// A bad filter is answered before anything is sent. A failure once rows
+// are going out cannot change the status line any more: it is logged,
+// the file stays visibly incomplete (exportWriter) and, over HTTP/1.1,
+// the connection is cut before the chunked body's end, so the browser
+// reports the download as failed rather than saving a short file as if
+// it were whole.
 func (s *Server) handlePaymentsExport(format string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ref, ok := parseSearch(c.Query("q"))
-		if !ok {
+		in, bad := readListFilter(c).input(s.shopZone())
+		if bad != "" {
 			s.respondError(c, errBadRequest)
 			return
 		}
-		in := payments.ListInput{Status: c.Query("status"), Reference: ref, Limit: exportPage}
+		in.Limit = exportPage
 		ctx := c.Request.Context()
 		page, err := s.svc.List(ctx, in)
-		if err != nil { // a bad filter is answered before anything is sent
+		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		a := actor(c)
-		if err := s.opts.Accounts.Record(ctx, a, "export."+format, "payments", "", c.Request.URL.RawQuery); err != nil {
+		if err := s.opts.Accounts.Record(ctx, actor(c), "export."+format, "payments", "", c.Request.URL.RawQuery); err != nil {
 			s.respondError(c, err)
 			return
 		}
 		h := c.Writer.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
-		var cw *csv.Writer
 		if format == "csv" {
 			h.Set("Content-Type", "text/csv; charset=utf-8")
 			h.Set("Content-Disposition", `attachment; filename="payments.csv"`)
-			c.Status(http.StatusOK)
-			_, _ = c.Writer.WriteString("\ufeff")
-			cw = csv.NewWriter(c.Writer)
-			_ = cw.Write(exportColumns)
 		} else {
 			h.Set("Content-Type", "application/json; charset=utf-8")
 			h.Set("Content-Disposition", `attachment; filename="payments.json"`)
-			c.Status(http.StatusOK)
-			_, _ = c.Writer.WriteString("[")
 		}
-		first := true
+		c.Status(http.StatusOK)
+		out := newExportWriter(c.Writer, format == "csv")
 		for {
 			for _, p := range page.Payments {
-				row := []string{p.CreatedAt.UTC().Format("2006-01-02 15:04 MST"), payments.FormatAmount(p.Amount, p.Currency),
-					string(p.Currency), string(p.Status), string(p.Method), p.Reference, p.LatipayOrderID,
-					payments.FormatAmount(p.Refunded, p.Currency), p.ID}
-				if cw != nil {
-					for i := range row {
-						row[i] = csvCell(row[i])
-					}
-					_ = cw.Write(row)
-					continue
-				}
-				obj := make(map[string]string, len(row))
-				for i, k := range exportColumns {
-					obj[k] = row[i]
-				}
-				b, _ := json.Marshal(obj)
-				if !first {
-					_, _ = c.Writer.WriteString(",")
-				}
-				first = false
-				_, _ = c.Writer.Write(b)
-			}
-			if cw != nil {
-				cw.Flush()
+				out.row(s.listRow(p))
 			}
 			c.Writer.Flush()
 			if page.Next == "" {
@@ -101,14 +157,33 @@ func (s *Server) handlePaymentsExport(format string) gin.HandlerFunc {
 			}
 			in.Cursor = page.Next
 			if page, err = s.svc.List(ctx, in); err != nil {
-				// The status line is sent: end the body short, and say so
-				// in the log; the file is visibly cut.
-				s.log.Error("export", "request_id", requestID(c), "err", err)
+				s.log.Error("export cut short", "request_id", requestID(c), "format", format, "rows", out.count, "err", err)
+				cutConnection(c.Writer)
 				return
 			}
 		}
-		if cw == nil {
-			_, _ = c.Writer.WriteString("]\n")
+		out.end()
+	}
+}
+
+// cutConnection closes the connection under a response whose body is
+// already on its way, so that the client sees it end early instead of a
+// well-formed end. Only HTTP/1.1 connections can be cut so; elsewhere the
+// response ends normally and the content alone shows it is incomplete.
+func cutConnection(w http.ResponseWriter) {
+	var rw http.ResponseWriter = w
+	for {
+		u, ok := rw.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
 		}
+		rw = u.Unwrap()
+	}
+	hj, ok := rw.(http.Hijacker)
+	if !ok {
+		return
+	}
+	if conn, _, err := hj.Hijack(); err == nil {
+		_ = conn.Close()
 	}
 }

@@ -25,7 +25,10 @@ const (
 // feedSize is how many of the latest payments the home's feed starts with.
 const feedSize = 10
 
-// shopZone is the shop's time zone: Options.Location, else UTC.
+// shopZone is the time zone of the shop's calendar (Options.Location,
+// else UTC): the list's times and date range, the home's days and the
+// reports are all read in it. One function, so that the whole back
+// office agrees.
 func (s *Server) shopZone() *time.Location {
 	if s.opts.Location != nil {
 		return s.opts.Location

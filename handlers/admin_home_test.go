@@ -19,13 +19,13 @@ import (
 // inHonolulu makes the shop's zone Pacific/Honolulu: ten hours behind
 // UTC, so the test clock's 2026-03-01 01:00 UTC is still 28 February
 // there, and a day counted in UTC would show up as the wrong date.
-func inHonolulu(t *testing.T) func(*handlers.Options) {
+func inHonolulu(t *testing.T) adminAppOptions {
 	t.Helper()
 	loc, err := time.LoadLocation("Pacific/Honolulu")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(o *handlers.Options) { o.Location = loc }
+	return adminAppOptions{location: loc}
 }
 
 // ownerDoc gets path as the owner and parses it.

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,71 +20,145 @@ const adminPageSize = 50
 // listStatuses are the statuses the list filters by, in lifecycle order.
 var listStatuses = []string{"created", "pending", "paid", "failed", "expired", "canceled", "partially_refunded", "refunded"}
 
-// parseSearch reads the list's search box: "reference:X" or plain text
-// finds the merchant reference X. ok is false for a form the list cannot
-// search yet (latipay:).
-func parseSearch(q string) (reference string, ok bool) {
-	q = strings.TrimSpace(q)
-	switch {
-	case q == "":
-		return "", true
-	case strings.HasPrefix(q, "reference:"):
-		return strings.TrimSpace(strings.TrimPrefix(q, "reference:")), true
-	case strings.HasPrefix(q, "latipay:"):
-		return "", false
+// listMethods and listCurrencies are the other closed filters, in the
+// order the form offers them.
+var (
+	listMethods    = []string{string(payments.MethodWeChat), string(payments.MethodAlipay), string(payments.MethodUnionPay)}
+	listCurrencies = []string{string(payments.NZD), string(payments.AUD), string(payments.CNY)}
+)
+
+// listKeys are the query parameters that make up the list's filter: the
+// list, its next page and its exports carry exactly these.
+var listKeys = []string{"status", "method", "channel", "currency", "from", "to", "q"}
+
+// dateLayout is how the date range is written in the URL (an <input
+// type=date> sends it so).
+const dateLayout = "2006-01-02"
+
+// listFilter is the list's filter as it stands in the URL.
+type listFilter struct {
+	Status, Method, Channel, Currency, From, To, Q string
+}
+
+func readListFilter(c *gin.Context) listFilter {
+	return listFilter{Status: c.Query("status"), Method: c.Query("method"), Channel: c.Query("channel"),
+		Currency: c.Query("currency"), From: c.Query("from"), To: c.Query("to"), Q: strings.TrimSpace(c.Query("q"))}
+}
+
+// values is the filter as a query, without empty fields.
+func (f listFilter) values() url.Values {
+	q := url.Values{}
+	for k, v := range map[string]string{"status": f.Status, "method": f.Method, "channel": f.Channel,
+		"currency": f.Currency, "from": f.From, "to": f.To, "q": f.Q} {
+		if v != "" {
+			q.Set(k, v)
+		}
 	}
-	return q, true
+	return q
+}
+
+// input turns the filter into the service's query, or names what is
+// wrong with it as a message id: the one message the page shows.
+//
+// The search box takes "reference:X" (that exact reference),
+// "latipay:X" (that exact Latipay order id) or any other text (the
+// reference or the description contains it). The date range is whole
+// days of the shop's calendar, both ends included.
+func (f listFilter) input(zone *time.Location) (payments.ListInput, string) {
+	in := payments.ListInput{Status: f.Status, Method: f.Method, Source: f.Channel, Currency: f.Currency}
+	closed := func(v string, allowed []string) bool { return v == "" || slices.Contains(allowed, v) }
+	switch {
+	case !closed(f.Status, listStatuses):
+		return in, "adminlist.bad.status"
+	case !closed(f.Method, listMethods):
+		return in, "adminlist.bad.method"
+	case !closed(f.Channel, payments.Sources):
+		return in, "adminlist.bad.channel"
+	case !closed(f.Currency, listCurrencies):
+		return in, "adminlist.bad.currency"
+	}
+	for _, d := range []struct {
+		text string
+		at   *time.Time
+		add  int
+	}{{f.From, &in.From, 0}, {f.To, &in.To, 1}} {
+		if d.text == "" {
+			continue
+		}
+		day, err := time.ParseInLocation(dateLayout, d.text, zone)
+		if err != nil {
+			return in, "adminlist.bad.date"
+		}
+		*d.at = day.AddDate(0, 0, d.add)
+	}
+	if !in.From.IsZero() && !in.To.IsZero() && !in.From.Before(in.To) {
+		return in, "adminlist.bad.range"
+	}
+	kind, text, ok := strings.Cut(f.Q, ":")
+	switch {
+	case ok && kind == "reference":
+		in.Reference = strings.TrimSpace(text)
+	case ok && kind == "latipay":
+		in.OrderID = strings.TrimSpace(text)
+	default:
+		in.Text = f.Q
+	}
+	if ok && (kind == "reference" || kind == "latipay") && strings.TrimSpace(text) == "" {
+		return in, "adminlist.bad.search"
+	}
+	return in, ""
+}
+
+// listRow is one payment as the list, the detail page and the exports
+// show it: times in the shop's zone.
+func (s *Server) listRow(p payments.Payment) views.PaymentRow {
+	return views.PaymentRow{ID: p.ID, Time: p.CreatedAt.In(s.shopZone()).Format("2006-01-02 15:04 MST"),
+		Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency), AmountCNY: p.AmountCNY,
+		Status: string(p.Status), Method: string(p.Method), Channel: p.Source, Reference: p.Reference,
+		OrderID: p.LatipayOrderID, Refunded: payments.FormatAmount(p.Refunded, p.Currency)}
 }
 
 // handlePaymentsList serves GET /admin/payments: newest first, filtered
-// by status and the search box, all kept in the URL, and paged by a
-// keyset cursor (the last row's time and id), so a page costs the same
-// however deep.
+// by status, method, channel, currency, a date range and the search box,
+// all kept in the URL, and paged by a keyset cursor (the last row's time
+// and id), so a page costs the same however deep. A filter it cannot read
+// is answered 400 with the page, the form as typed and one clear message.
 func (s *Server) handlePaymentsList() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		f := readListFilter(c)
 		v := views.PaymentList{Admin: s.withFeed(s.adminPage(c, "admin.payments.title", PaymentsPath)), Action: PaymentsPath,
-			Status: c.Query("status"), Query: c.Query("q"), Statuses: listStatuses}
-		ref, ok := parseSearch(v.Query)
-		status := http.StatusOK
-		if !ok {
-			v.ErrorID, status = "admin.filter.bad", http.StatusBadRequest
-			s.render(c, status, views.PaymentListPage(v))
+			Status: f.Status, Method: f.Method, Channel: f.Channel, Currency: f.Currency, From: f.From, To: f.To,
+			Query: f.Q, Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies,
+			Zone: s.shopZone().String()}
+		in, bad := f.input(s.shopZone())
+		if bad != "" {
+			v.ErrorID = bad
+			s.render(c, http.StatusBadRequest, views.PaymentListPage(v))
 			return
 		}
-		page, err := s.svc.List(c.Request.Context(), payments.ListInput{Status: v.Status, Reference: ref,
-			Cursor: c.Query("cursor"), Limit: adminPageSize})
+		in.Cursor, in.Limit = c.Query("cursor"), adminPageSize
+		page, err := s.svc.List(c.Request.Context(), in)
 		if errors.Is(err, payments.ErrInvalid) {
-			v.ErrorID, status = "admin.filter.bad", http.StatusBadRequest
-			s.render(c, status, views.PaymentListPage(v))
+			v.ErrorID = "admin.filter.bad"
+			s.render(c, http.StatusBadRequest, views.PaymentListPage(v))
 			return
 		}
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		q := url.Values{}
-		for _, k := range []string{"status", "q"} {
-			if x := c.Query(k); x != "" {
-				q.Set(k, x)
-			}
-		}
+		q := f.values()
 		v.ExportCSV, v.ExportJSON = PaymentsPath+"/export.csv?"+q.Encode(), PaymentsPath+"/export.json?"+q.Encode()
 		for _, p := range page.Payments {
-			v.Rows = append(v.Rows, views.PaymentRow{ID: p.ID, Time: p.CreatedAt.UTC().Format("2006-01-02 15:04 MST"),
-				Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency), Status: string(p.Status),
-				Method: string(p.Method), Reference: p.Reference, OrderID: p.LatipayOrderID,
-				Refunded: payments.FormatAmount(p.Refunded, p.Currency)})
+			v.Rows = append(v.Rows, s.listRow(p))
 		}
 		if page.Next != "" {
-			q := url.Values{}
-			for _, k := range []string{"status", "q", "lang"} {
-				if x := c.Query(k); x != "" {
-					q.Set(k, x)
-				}
+			if l := c.Query("lang"); l != "" {
+				q.Set("lang", l)
 			}
 			q.Set("cursor", page.Next)
 			v.NextURL = PaymentsPath + "?" + q.Encode()
 		}
-		s.render(c, status, views.PaymentListPage(v))
+		s.render(c, http.StatusOK, views.PaymentListPage(v))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -31,13 +32,34 @@ const adminPW = "correct horse battery staple"
 // store, an owner and a cashier.
 type adminApp struct {
 	*testApp
-	acc *accounts.Service
+	acc   *accounts.Service
+	links *payments.Links
 }
 
-func newAdminApp(t *testing.T, with ...func(*handlers.Options)) *adminApp {
+// adminAppOptions change newAdminApp's wiring for one test.
+type adminAppOptions struct {
+	wrapStore func(payments.Store) payments.Store // see paymentstest.Options
+	log       *slog.Logger                        // the server's log; default discarded
+	// webhooks, when set, makes the webhook worker from the env's store.
+	webhooks func(env *paymentstest.Env) handlers.Webhooks
+	location *time.Location // the shop's time zone; default UTC
+}
+
+func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
-	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
+	var o adminAppOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}, WrapStore: o.wrapStore})
+	var hooks handlers.Webhooks
+	if o.webhooks != nil {
+		hooks = o.webhooks(env)
+	}
 	pub, _ := url.Parse(env.AppURL)
 	assets, err := static.New()
 	if err != nil {
@@ -55,32 +77,35 @@ func newAdminApp(t *testing.T, with ...func(*handlers.Options)) *adminApp {
 			t.Fatal(err)
 		}
 	}
-	opts := handlers.Options{
-		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
+	links, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return env.AppURL + handlers.LinkPath(id) }, env.AppURL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.location == nil {
+		o.location = time.UTC
+	}
+	reports, err := payments.NewReports(env.Store, env.Clock.Now, o.location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := handlers.NewServer(o.log, handlers.Options{
+		Links: links, Settings: [][2]string{{"HPP_MERCHANT_NAME", "Test Shop"}, {"LATIPAY_API_KEY", "(set, 40 characters)"}},
+		CheckWallets: env.Gateway.CheckWallets, Reports: reports, Location: o.location,
+		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret, Webhooks: hooks,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
 		Accounts:      acc,
 		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
-		Location:      time.UTC,
-	}
-	for _, f := range with {
-		f(&opts)
-	}
-	reports, err := payments.NewReports(env.Store, env.Clock.Now, opts.Location)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.Reports = reports
-	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), opts, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
+	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
 	env.SetApp(h)
-	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc}
+	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links}
 }
 
 // signIn signs in through the form and returns the session cookie.
-func (a *adminApp) signIn(t *testing.T, email, password string) (*httptest.ResponseRecorder, *http.Cookie) {
+func (a *adminApp) signIn(t testing.TB, email, password string) (*httptest.ResponseRecorder, *http.Cookie) {
 	t.Helper()
 	form := url.Values{"email": {email}, "password": {password}, "next": {"/admin/payments"}}
 	w := a.do(t, http.MethodPost, "/admin/signin", strings.NewReader(form.Encode()),
@@ -106,21 +131,34 @@ func withCookie(c *http.Cookie, h http.Header) http.Header {
 // adminAccess is which roles each signed-in back-office route answers.
 // Public routes (sign-in, sign-out, setup) are listed with no roles.
 var adminAccess = map[string][]accounts.Role{
-	"GET /admin/signin":               nil,
-	"POST /admin/signin":              nil,
-	"POST /admin/signout":             nil,
-	"GET /admin/setup":                nil,
-	"POST /admin/setup":               nil,
-	"GET /admin/":                     {accounts.Owner, accounts.Cashier},
-	"GET /admin/payments":             {accounts.Owner},
-	"GET /admin/payments/export.csv":  {accounts.Owner},
-	"GET /admin/payments/export.json": {accounts.Owner},
-	"GET /admin/payments/:id":         {accounts.Owner},
-	"POST /admin/payments/:id/refund": {accounts.Owner},
-	"POST /admin/payments/:id/cancel": {accounts.Owner},
-	"GET /admin/feed":                 {accounts.Owner},
-	"GET /admin/reports":              {accounts.Owner},
-	"GET /admin/reports/export.csv":   {accounts.Owner},
+	"GET /admin/signin":                  nil,
+	"POST /admin/signin":                 nil,
+	"POST /admin/signout":                nil,
+	"GET /admin/setup":                   nil,
+	"POST /admin/setup":                  nil,
+	"GET /admin/":                        {accounts.Owner, accounts.Cashier},
+	"GET /admin/payments":                {accounts.Owner},
+	"GET /admin/payments/export.csv":     {accounts.Owner},
+	"GET /admin/payments/export.json":    {accounts.Owner},
+	"GET /admin/payments/:id":            {accounts.Owner},
+	"POST /admin/payments/:id/refund":    {accounts.Owner},
+	"POST /admin/payments/:id/cancel":    {accounts.Owner},
+	"POST /admin/payments/:id/requery":   {accounts.Owner},
+	"GET /admin/webhooks":                {accounts.Owner},
+	"GET /admin/webhooks/:id":            {accounts.Owner},
+	"POST /admin/webhooks/:id/redeliver": {accounts.Owner},
+	"GET /admin/settings":                {accounts.Owner},
+	"POST /admin/settings/check":         {accounts.Owner},
+	"GET /admin/links":                   {accounts.Owner},
+	"POST /admin/links":                  {accounts.Owner},
+	"GET /admin/links/:link":             {accounts.Owner},
+	"POST /admin/links/:link/active":     {accounts.Owner},
+	"GET /admin/links/:link/qr.png":      {accounts.Owner},
+	"GET /admin/links/:link/qr.svg":      {accounts.Owner},
+	"GET /admin/links/:link/poster":      {accounts.Owner},
+	"GET /admin/feed":                    {accounts.Owner},
+	"GET /admin/reports":                 {accounts.Owner},
+	"GET /admin/reports/export.csv":      {accounts.Owner},
 }
 
 // adminSockets are the websocket routes among adminAccess: to a plain
@@ -158,16 +196,33 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 	}
 	w := a.api(t, http.MethodPost, "/api/v1/payments", `{"amount":"3.00","currency":"NZD","reference":"M-1","return_url":"https://shop.example/r"}`, nil)
 	pay := mustJSON[apiPayment](t, w)
+	// A delivery of the payment's first event, for the webhook routes.
+	delivery := payments.Delivery{ID: "whd_00000000000000000001", PaymentID: pay.ID, Seq: 1, EventType: "payment.created",
+		Attempt: 1, StatusCode: 500, At: a.Clock.Now(), State: payments.DeliveryFailed}
+	if err := a.Store.RecordDelivery(t.Context(), delivery); err != nil {
+		t.Fatal(err)
+	}
+	link, err := a.links.Create(t.Context(), payments.LinkInput{Currency: "NZD", Amount: "2.00"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	who := map[string]*http.Cookie{"anonymous": nil, "cashier": cashier, "owner": owner}
 	for r, roles := range adminAccess {
 		if roles == nil {
 			continue
 		}
 		method, path, _ := strings.Cut(r, " ")
-		path = strings.Replace(path, ":id", pay.ID, 1)
+		if strings.HasPrefix(path, "/admin/webhooks/") {
+			path = strings.Replace(path, ":id", delivery.ID, 1)
+		}
+		path = strings.Replace(strings.Replace(path, ":id", pay.ID, 1), ":link", link.ID, 1)
 		for _, name := range []string{"anonymous", "cashier", "owner"} {
 			cookie := who[name]
 			before, err := a.Store.Payment(t.Context(), pay.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			linksBefore, err := a.links.List(t.Context(), "", 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,6 +232,9 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 			if !allowed {
 				if p, err := a.Store.Payment(t.Context(), pay.ID); err != nil || p.Version != before.Version {
 					t.Fatalf("%s as %s changed the payment: %s -> %s, %v", r, name, before.Status, p.Status, err)
+				}
+				if ls, err := a.links.List(t.Context(), "", 100); err != nil || !reflect.DeepEqual(ls, linksBefore) {
+					t.Fatalf("%s as %s changed the links, %v", r, name, err)
 				}
 			}
 			switch {
@@ -315,8 +373,8 @@ func TestAdminExportMatchesList(t *testing.T) {
 		var listed [][]string
 		doc.Find(`[data-testid="payment-row"]`).Each(func(_ int, s *goquery.Selection) {
 			id, _ := s.Attr("data-id")
-			cells := s.Find("td")
-			listed = append(listed, []string{id, strings.TrimSpace(cells.Eq(4).Text()), strings.TrimSpace(cells.Eq(1).Text())})
+			listed = append(listed, []string{id, strings.TrimSpace(s.Find(`[data-col="reference"]`).Text()),
+				strings.TrimSpace(s.Find(`[data-col="amount"]`).Text())})
 		})
 		q := strings.TrimPrefix(filter, "?")
 		w := a.do(t, http.MethodGet, "/admin/payments/export.csv?"+q, nil, withCookie(owner, nil))
@@ -327,15 +385,19 @@ func TestAdminExportMatchesList(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		col := map[string]int{}
+		for i, name := range recs[0] {
+			col[name] = i
+		}
 		var exported [][]string
 		for _, r := range recs[1:] {
-			ref := r[5]
+			ref := r[col["reference"]]
 			if strings.HasPrefix(ref, "'") {
 				ref = ref[1:]
 			} else if ref != "" && strings.ContainsRune("=+-@", rune(ref[0])) {
-				t.Errorf("export.csv%s: cell %q is not neutralized", filter, r[5])
+				t.Errorf("export.csv%s: cell %q is not neutralized", filter, ref)
 			}
-			exported = append(exported, []string{r[8], ref, r[2] + " " + r[1]})
+			exported = append(exported, []string{r[col["id"]], ref, r[col["currency"]] + " " + r[col["amount"]]})
 		}
 		if fmt.Sprint(exported) != fmt.Sprint(listed) {
 			t.Errorf("export.csv%s rows\n%v\nlist shows\n%v", filter, exported, listed)

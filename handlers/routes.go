@@ -16,6 +16,10 @@ func addRoutes(s *Server, e *gin.Engine) {
 	page := e.Group("", s.pageHeaders(true), s.compress())
 	page.GET("/", s.handleHome())
 	page.GET("/pay", s.limit(s.limits.pages, byIP), s.handleLinkOpen(s.svc))
+	if s.opts.Links != nil {
+		page.GET("/l/:link", s.limit(s.limits.pages, byIP), s.handleLinkShow())
+		page.POST("/l/:link", s.limit(s.limits.pages, byIP), s.handleLinkPay())
+	}
 	page.GET("/checkout/:id", s.limit(s.limits.pages, byIP), s.handleCheckoutShow(s.svc))
 	page.GET("/checkout/:id/panel", s.handleCheckoutPanel(s.svc))
 	page.POST("/checkout/:id/start", s.handleCheckoutStart(s.svc))
@@ -66,6 +70,21 @@ func addRoutes(s *Server, e *gin.Engine) {
 		if s.opts.Reports != nil {
 			adm.GET("/reports", s.requireRole(accounts.Owner), s.handleReportsShow())
 			adm.GET("/reports/export.csv", s.requireRole(accounts.Owner), s.handleReportsExport())
+		}
+		adm.POST("/payments/:id/requery", s.requireRole(accounts.Owner), s.handleAdminRequery())
+		adm.GET("/webhooks", s.requireRole(accounts.Owner), s.handleWebhookList())
+		adm.GET("/webhooks/:id", s.requireRole(accounts.Owner), s.handleWebhookDetail())
+		adm.POST("/webhooks/:id/redeliver", s.requireRole(accounts.Owner), s.handleWebhookRedeliver())
+		adm.GET("/settings", s.requireRole(accounts.Owner), s.handleSettingsShow())
+		adm.POST("/settings/check", s.requireRole(accounts.Owner), s.handleSettingsCheck())
+		if s.opts.Links != nil {
+			adm.GET("/links", s.requireRole(accounts.Owner), s.handleLinksList())
+			adm.POST("/links", s.requireRole(accounts.Owner), s.handleLinkCreate())
+			adm.GET("/links/:link", s.requireRole(accounts.Owner), s.handleLinkDetail())
+			adm.POST("/links/:link/active", s.requireRole(accounts.Owner), s.handleLinkActiveSet())
+			adm.GET("/links/:link/qr.png", s.requireRole(accounts.Owner), s.handleLinkQRPNG())
+			adm.GET("/links/:link/qr.svg", s.requireRole(accounts.Owner), s.handleLinkQRSVG())
+			adm.GET("/links/:link/poster", s.requireRole(accounts.Owner), s.handleLinkPoster())
 		}
 	}
 

@@ -86,6 +86,16 @@ type Options struct {
 	// Location is the shop's time zone (HPP_SHOP_TIMEZONE): every
 	// back-office time and day is in it. nil means UTC.
 	Location *time.Location
+	// Links are the stored payment links (/l/<id>) and the shop's static
+	// QR; nil serves none. Currencies are those offered in its form
+	// (empty: all).
+	Links      *payments.Links
+	Currencies []string
+	// Settings is the configuration the settings page shows, secrets
+	// already masked (config's Effective); CheckWallets asks Latipay about
+	// each wallet (nil: no check button).
+	Settings     [][2]string
+	CheckWallets func(ctx context.Context) []payments.WalletCheck
 	// AccessLogLevel is the level of the one line logged per request:
 	// Info (the zero value) live; run sets Debug in sandbox mode, so that
 	// a newcomer's terminal keeps the start-up lines in view.

@@ -10,7 +10,9 @@
 // and return redirects end in the one idempotent apply (apply.go); creating
 // and reading payments is service.go, starting an attempt at Latipay
 // start.go (and a new QR refresh.go), the reconciler reconcile.go, refunds
-// refund.go, cancels cancel.go, which device pays how flow.go; money is
+// refund.go, cancels cancel.go, which device pays how flow.go; the
+// counter's scanned pay codes paycode.go (their shape) and barcode.go
+// (charging one, and the reconciler's 4-second cadence for them); money is
 // money.go,
 // errors.go holds the sentinels the HTTP error funnel maps; ports.go
 // declares Store, Gateway and Publisher. A change to a port is a change to

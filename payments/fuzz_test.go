@@ -98,3 +98,33 @@ func FuzzVerifyLink(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePayCode: no panic; an error is ErrInvalid; an accepted code is,
+// once the whitespace around it is trimmed, ASCII digits only, and WeChat
+// Pay's (18 digits starting 10-15) or Alipay's (16-24 digits starting
+// 25-30), as the method returned says.
+func FuzzParsePayCode(f *testing.F) {
+	for _, s := range []string{"134588558514585062", "2812345678901234567", " 134588558514585062\r\n", "",
+		"１３４５８８５５８５１４５８５０６２", "13458855851458506\u200b2", "301234567890123456789012", "1", "0x12"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := payments.ParsePayCode(s)
+		if err != nil {
+			if !errors.Is(err, payments.ErrInvalid) || m != "" {
+				t.Fatalf("ParsePayCode(%q) = %q, %v; want ErrInvalid and no method", s, m, err)
+			}
+			return
+		}
+		code := payments.CleanPayCode(s)
+		if strings.Trim(code, "0123456789") != "" {
+			t.Fatalf("ParsePayCode accepted %q, which is not digits only", s)
+		}
+		p := code[:2]
+		wechat := len(code) == 18 && p >= "10" && p <= "15"
+		alipay := len(code) >= 16 && len(code) <= 24 && p >= "25" && p <= "30"
+		if (m == payments.MethodWeChat) != wechat || (m == payments.MethodAlipay) != alipay {
+			t.Fatalf("ParsePayCode(%q) = %q, want WeChat Pay %v, Alipay %v", s, m, wechat, alipay)
+		}
+	})
+}

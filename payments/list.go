@@ -4,18 +4,35 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// ListInput is a merchant's query over their payments.
+// ListInput is a merchant's query over their payments. Every filter is
+// text as typed (an API query or the back office's URL), checked here so
+// that the API and the back office refuse the same things in the same
+// words; "" does not filter.
 type ListInput struct {
-	Status    string // "" for all
-	Reference string // "" for all
-	Cursor    string // from a previous page's Next; "" for the first page
-	Limit     int    // 1..100; 0 means 20
+	Status    string
+	Reference string // exact merchant reference
+	Method    string // wechat, alipay, upi_upop
+	Source    string // the channel: one of Sources
+	Currency  string // NZD, AUD, CNY
+	OrderID   string // exact Latipay order id
+	Text      string // reference or description contains it
+	// From and To bound the creation time, From <= created < To; the
+	// caller turns the shop's calendar days into instants. Zero does not
+	// bound.
+	From, To time.Time
+	Cursor   string // from a previous page's Next; "" for the first page
+	Limit    int    // 1..100; 0 means 20
 }
+
+// maxSearchLen caps the search text: longer than any reference or order id
+// and short enough that a contains-search stays cheap.
+const maxSearchLen = 100
 
 // PaymentPage is one page of payments, newest first.
 type PaymentPage struct {
@@ -31,11 +48,7 @@ const (
 
 // List returns one page of payments matching in, newest first.
 func (s *Service) List(ctx context.Context, in ListInput) (PaymentPage, error) {
-	f := PaymentFilter{Status: Status(in.Status), Reference: in.Reference, Limit: in.Limit}
-	var problems []string
-	if in.Status != "" && !f.Status.Valid() {
-		problems = append(problems, "status must be one of created, pending, paid, failed, expired, canceled, refunded, partially_refunded")
-	}
+	f, problems := in.filter()
 	if f.Limit == 0 {
 		f.Limit = defaultPageSize
 	}
@@ -66,6 +79,42 @@ func (s *Service) List(ctx context.Context, in ListInput) (PaymentPage, error) {
 	return page, nil
 }
 
+// filter checks in and turns it into a store filter (without paging).
+func (in ListInput) filter() (PaymentFilter, []string) {
+	f := PaymentFilter{Status: Status(in.Status), Reference: in.Reference, Source: in.Source, OrderID: in.OrderID,
+		Text: in.Text, From: in.From, To: in.To, Limit: in.Limit}
+	var problems []string
+	if in.Status != "" && !f.Status.Valid() {
+		problems = append(problems, "status must be one of created, pending, paid, failed, expired, canceled, refunded, partially_refunded")
+	}
+	if in.Method != "" {
+		m, err := ParseMethod(in.Method)
+		if err != nil || string(m) != in.Method {
+			problems = append(problems, "method must be wechat, alipay or upi_upop")
+		}
+		f.Method = m
+	}
+	if in.Source != "" && !contains(Sources, in.Source) {
+		problems = append(problems, "channel must be one of "+strings.Join(Sources, ", "))
+	}
+	if in.Currency != "" {
+		c, err := ParseCurrency(in.Currency)
+		if err != nil {
+			problems = append(problems, "currency must be one of NZD, AUD or CNY")
+		}
+		f.Currency = c
+	}
+	for _, t := range []struct{ name, v string }{{"reference", in.Reference}, {"Latipay order id", in.OrderID}, {"search text", in.Text}} {
+		if len(t.v) > maxSearchLen || !printable(t.v) {
+			problems = append(problems, fmt.Sprintf("%s must be printable and at most %d characters", t.name, maxSearchLen))
+		}
+	}
+	if !in.From.IsZero() && !in.To.IsZero() && !in.From.Before(in.To) {
+		problems = append(problems, "the date range must end after it starts")
+	}
+	return f, problems
+}
+
 // A cursor is opaque to merchants: base64url("<unix nanos>.<payment id>").
 func encodeCursor(t time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixNano(), 10) + "." + id))
@@ -94,4 +143,27 @@ func (s *Service) Deliveries(ctx context.Context, paymentID, before string, limi
 		return nil, &ValidationError{Problems: []string{fmt.Sprintf("limit must be between 1 and %d", maxPageSize)}}
 	}
 	return s.store.Deliveries(ctx, DeliveryFilter{PaymentID: paymentID, Before: before, Limit: limit})
+}
+
+// DeliveryStates lists the states a delivery may leave its event in.
+var DeliveryStates = []DeliveryState{DeliveryDelivered, DeliveryRetrying, DeliveryFailed}
+
+// DeliveryLog lists the delivery log matching f, newest first: the back
+// office's view, with the state filter the API does not have. f.Limit is
+// 1..100 (0 means 20); an unknown state is refused.
+func (s *Service) DeliveryLog(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
+	if f.Limit == 0 {
+		f.Limit = defaultPageSize
+	}
+	var problems []string
+	if f.Limit < 1 || f.Limit > maxPageSize {
+		problems = append(problems, fmt.Sprintf("limit must be between 1 and %d", maxPageSize))
+	}
+	if f.State != "" && !slices.Contains(DeliveryStates, f.State) {
+		problems = append(problems, "state must be delivered, retrying or failed")
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	return s.store.Deliveries(ctx, f)
 }

@@ -101,7 +101,23 @@ type Attempt struct {
 	// client, so someone else holding the checkout URL cannot use up the
 	// shopper's.
 	Client string
+	// Kind is how the shopper pays it: online (our QR or Latipay's page,
+	// Hosted tells which) or by a pay code scanned at the counter.
+	Kind AttemptKind
+	// PayCodeHash is, for a barcode attempt, a hash of the shopper's pay
+	// code (never the code itself), so a repeated scan of the same code
+	// is recognised and makes no second charge.
+	PayCodeHash string
 }
+
+// AttemptKind is how the shopper pays an attempt.
+type AttemptKind string
+
+// Attempt kinds. The stored spelling is the constant's value.
+const (
+	KindOnline  AttemptKind = ""        // our QR or Latipay's page (see Attempt.Hosted)
+	KindBarcode AttemptKind = "barcode" // the counter scanned the shopper's pay code
+)
 
 // AttemptStatus tracks one Latipay transaction.
 type AttemptStatus string

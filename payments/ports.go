@@ -14,8 +14,16 @@ type Gateway interface {
 	Start(ctx context.Context, req StartRequest) (StartResult, error)
 	// Query asks Latipay for the verified state of one attempt.
 	Query(ctx context.Context, reference string) (GatewayResult, error)
-	// Cancel cancels an unpaid transaction.
+	// Cancel cancels an unpaid transaction, a barcode one included.
 	Cancel(ctx context.Context, reference string) error
+	// Barcode charges the pay code a shopper shows at the counter, as a
+	// new transaction with req.Reference. A nil error means Latipay took
+	// the order; orderID is Latipay's id for it, from Latipay's own answer.
+	// The result (paid, or still waiting for the shopper's password) comes
+	// only from Query. A *GatewayError (ErrGatewayRejected) means Latipay
+	// refused the code and nothing was charged; any other error means the
+	// outcome is unknown.
+	Barcode(ctx context.Context, req BarcodeRequest) (orderID string, err error)
 	// Refund returns money of a paid transaction: orderID is Latipay's own
 	// id for it, confirmed by Latipay (never taken from a notification).
 	// note is the refund's own id, unique per refund: nil means Latipay has
@@ -269,7 +277,17 @@ type Update struct {
 // fields do not filter.
 type PaymentFilter struct {
 	Status    Status
-	Reference string
+	Reference string   // exact merchant reference
+	Method    Method   // the method chosen
+	Source    string   // the channel: one of the Source* constants
+	Currency  Currency // the payment's currency
+	OrderID   string   // exact Latipay order id
+	// Text finds payments whose reference or description contains it,
+	// ignoring ASCII case; the stores treat % and _ as plain characters.
+	Text string
+	// From and To bound CreatedAt: From <= CreatedAt < To. Zero does not
+	// bound.
+	From, To time.Time
 	// Before is the cursor: only payments strictly older than
 	// (BeforeTime, BeforeID) in (CreatedAt, ID) order.
 	BeforeTime time.Time
@@ -325,8 +343,10 @@ type Delivery struct {
 type DeliveryFilter struct {
 	ID        string
 	PaymentID string
-	Before    string // cursor: only deliveries with a smaller ID
-	Limit     int    // > 0
+	Seq       int64         // one event of PaymentID; 0 for all
+	State     DeliveryState // the event's state after the try
+	Before    string        // cursor: only deliveries with a smaller ID
+	Limit     int           // > 0
 }
 
 // Outbox is what the merchant API and the webhook worker need from the
@@ -346,4 +366,13 @@ type Outbox interface {
 	RecordDelivery(ctx context.Context, d Delivery) error
 	// Deliveries lists the delivery log matching f, newest first.
 	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
+}
+
+// BarcodeRequest is one charge of a shopper's pay code (Gateway.Barcode).
+type BarcodeRequest struct {
+	Reference string // fresh merchant_reference for this attempt
+	Method    Method // the wallet the pay code belongs to (ParsePayCode)
+	Amount    int64  // minor units
+	Currency  Currency
+	PayCode   string // the digits scanned; never stored or logged
 }

@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// schedule is how long to wait before the next query of a live attempt,
-// after n queries: every 30 s for 5 minutes, every 2 minutes to 30
-// minutes, every 15 minutes to a day, then daily to a week (P0 49 in e2e/README.md;
+// schedule is how long to wait before the next query of a live online
+// attempt (barcode attempts: checkAfter), after n queries: every 30 s for
+// 5 minutes, every 2 minutes to 30 minutes, every 15 minutes to a day,
+// then daily to a week (P0 49 in e2e/README.md;
 // TestDroppedCallbackReconciled).
 // ok is false when the attempt has been asked about long enough and needs
 // a person.
@@ -85,7 +86,7 @@ func (s *Service) reconcile(ctx context.Context, a Attempt) {
 		at = tx.attempt(a.Reference)
 		if !at.Status.Live() {
 			at.NextCheckAt = time.Time{}
-		} else if wait, ok := schedule(at.Checks + 1); ok {
+		} else if wait, ok := checkAfter(*at, at.Checks+1); ok {
 			at.NextCheckAt = now.Add(wait)
 		} else {
 			at.NextCheckAt = time.Time{}
@@ -188,4 +189,24 @@ func (s *Service) Run(ctx context.Context, every time.Duration, perSecond int) {
 		case <-t.C:
 		}
 	}
+}
+
+// Requery asks Latipay now about every live attempt of payment id, as the
+// reconciler would when their check falls due, applies the answers and
+// returns the payment as it then stands. A payment with no live attempt
+// is returned unchanged: Latipay has nothing more to tell about it.
+func (s *Service) Requery(ctx context.Context, id string) (Payment, error) {
+	if _, err := s.Get(ctx, id); err != nil {
+		return Payment{}, err
+	}
+	as, err := s.store.Attempts(ctx, id)
+	if err != nil {
+		return Payment{}, err
+	}
+	for _, a := range as {
+		if a.Status.Live() {
+			s.reconcile(ctx, a)
+		}
+	}
+	return s.Get(ctx, id)
 }

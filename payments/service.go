@@ -77,6 +77,12 @@ func (s *Service) CheckoutURL(id string) string { return s.opts.CheckoutURLFor(i
 // Create makes a payment from a merchant's input. With an idempotency key
 // a repeated identical request returns the first payment (created false).
 func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (Payment, bool, error) {
+	return s.create(ctx, in, idemKey, false)
+}
+
+// create is Create; own says the return and cancel URLs are this app's own
+// pages (a stored link's), which the merchant-origin policy does not cover.
+func (s *Service) create(ctx context.Context, in CreateInput, idemKey string, own bool) (Payment, bool, error) {
 	// Every problem is reported at once: the field checks, then the
 	// wallet and origin policies, in a fixed order.
 	v, err := in.validate(s.opts.MaxExpiry)
@@ -91,7 +97,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (P
 		problems = append(problems, "currency "+string(v.currency)+" has no Latipay wallet here; use "+strings.Join(s.opts.Currencies, " or "))
 	}
 	for _, f := range []struct{ name, url string }{{"return_url", in.ReturnURL}, {"cancel_url", in.CancelURL}} {
-		if f.url != "" && checkURL(f.name, f.url, false) == nil {
+		if f.url != "" && !own && checkURL(f.name, f.url, false) == nil {
 			if p := s.urlProblem(f.name, f.url); p != "" {
 				problems = append(problems, p)
 			}
@@ -190,6 +196,24 @@ func (s *Service) Events(ctx context.Context, id string) ([]Event, error) {
 		return nil, err
 	}
 	return s.store.Events(ctx, id)
+}
+
+// Notifications lists the verified Latipay callbacks recorded for every
+// attempt of payment id, attempt by attempt, each oldest first.
+func (s *Service) Notifications(ctx context.Context, id string) ([]Notification, error) {
+	as, err := s.store.Attempts(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var out []Notification
+	for _, a := range as {
+		ns, err := s.store.Notifications(ctx, a.Reference)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ns...)
+	}
+	return out, nil
 }
 
 // open reports whether the shopper may still pay.

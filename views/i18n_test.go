@@ -136,6 +136,22 @@ func TestEveryUsedIDExists(t *testing.T) {
 		dynamic = append(dynamic, "method."+m)
 	}
 	dynamic = append(dynamic, "qr.scan.wechat", "qr.scan.alipay")
+	// The back office's lists (admin_payments.templ, handlers/admin_*.go).
+	for _, ch := range []string{"api", "link", "counter_qr", "counter_scan", "static_qr"} {
+		dynamic = append(dynamic, "adminlist.channel."+ch)
+	}
+	for _, c := range []string{"NZD", "AUD", "CNY"} {
+		dynamic = append(dynamic, "adminlist.currency."+c)
+	}
+	for _, k := range []string{"event", "refund", "attempt", "query", "callback", "webhook", "admin"} {
+		dynamic = append(dynamic, "adminlist.kind."+k)
+	}
+	for _, st := range []string{"delivered", "retrying", "failed"} {
+		dynamic = append(dynamic, "adminlist.state."+st)
+	}
+	for _, code := range []string{"550", "551", "556", "558", "559", "562"} {
+		dynamic = append(dynamic, "adminlist.refund.code."+code)
+	}
 	for _, id := range dynamic {
 		if !slices.Contains(en, id) {
 			t.Errorf("en.toml lacks %q, which pages build at run time", id)
@@ -209,13 +225,49 @@ func pages() map[string]templ.Component {
 	out["admin-home-empty"] = AdminHomePage(AdminHome{Admin: admin, PaymentsURL: "/admin/payments", Figures: &HomeFigures{Zone: "UTC", TodayText: "2026-03-01"}})
 	out["admin-reports"] = AdminReportsPage(reportsSample(admin, ""))
 	out["admin-reports-bad"] = AdminReportsPage(reportsSample(admin, "report.bad"))
-	rows := []PaymentRow{{ID: "pay_1", Time: "2026-03-01 10:00 UTC", Amount: "12.50", Currency: "NZD", Status: "paid", Method: "wechat",
-		Reference: "ORDER-1", OrderID: "2026030100001", Refunded: "0.00"}}
-	out["admin-payments"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, Status: "paid", Rows: rows, NextURL: "/admin/payments?cursor=x",
-		ExportCSV: "/admin/payments/export.csv?status=paid", ExportJSON: "/admin/payments/export.json?status=paid"})
-	out["admin-payments-empty"] = PaymentListPage(PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, ErrorID: "admin.filter.bad"})
-	detail := PaymentDetail{Admin: admin, Row: rows[0], Timeline: []TimelineItem{{Time: "2026-03-01 10:00:00 UTC", Type: "payment.paid", Detail: "paid"}},
+	rows := []PaymentRow{{ID: "pay_1", Time: "2026-03-01 10:00 UTC", Amount: "12.50", Currency: "NZD", AmountCNY: "58.42", Status: "paid", Method: "wechat",
+		Channel: "counter_qr", Reference: "ORDER-1", OrderID: "2026030100001", Refunded: "0.00"}}
+	list := PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, Methods: []string{"wechat", "alipay", "upi_upop"},
+		Channels: []string{"api", "link", "counter_qr", "counter_scan", "static_qr"}, Currencies: []string{"NZD", "AUD", "CNY"}, Zone: "UTC"}
+	full := list
+	full.Status, full.Method, full.Channel, full.Currency, full.From, full.To, full.Query = "paid", "wechat", "link", "NZD", "2026-03-01", "2026-03-02", "tea"
+	full.Rows, full.NextURL = rows, "/admin/payments?cursor=x"
+	full.ExportCSV, full.ExportJSON = "/admin/payments/export.csv?status=paid", "/admin/payments/export.json?status=paid"
+	out["admin-payments"] = PaymentListPage(full)
+	for _, id := range []string{"admin.filter.bad", "adminlist.bad.status", "adminlist.bad.method", "adminlist.bad.channel", "adminlist.bad.currency",
+		"adminlist.bad.date", "adminlist.bad.range", "adminlist.bad.search"} {
+		bad := list
+		bad.ErrorID = id
+		out["admin-payments-"+id] = PaymentListPage(bad)
+	}
+	var tl []TimelineItem
+	for _, k := range []string{"event", "refund", "attempt", "query", "callback", "webhook", "admin"} {
+		tl = append(tl, TimelineItem{Time: "2026-03-01 10:00:00 UTC", Kind: k, WhoID: "adminlist.who.latipay", What: "payment.paid", Detail: "paid"})
+	}
+	tl = append(tl, TimelineItem{Kind: "webhook", WhoID: "adminlist.who.endpoint", What: "payment.paid", RedeliverURL: "/r"},
+		TimelineItem{Kind: "admin", Who: "owner@shop.example", What: "refund"}, TimelineItem{Kind: "event", WhoID: "adminlist.who.system"},
+		TimelineItem{Kind: "attempt", WhoID: "adminlist.who.shopper"})
+	detail := PaymentDetail{Admin: admin, Row: rows[0], Description: "Two coffees", Timeline: tl, RequeryURL: "/admin/payments/pay_1/requery",
 		RefundURL: "/admin/payments/pay_1/refund", Refundable: "12.50", NeedPW: true, IdemKey: "k", NoticeID: "admin.refund.done"}
+	for _, id := range []string{"adminlist.requery.done", "adminlist.webhook.redelivered"} {
+		d := detail
+		d.NoticeID = id
+		out["admin-detail-"+id] = PaymentDetailPage(d)
+	}
+	for _, code := range []string{"550", "551", "556", "558", "559", "562"} {
+		d := detail
+		d.ErrorID, d.NoticeID = "adminlist.refund.code."+code, ""
+		out["admin-detail-refund-"+code] = PaymentDetailPage(d)
+	}
+	drow := DeliveryRow{ID: "whd_1", Time: "2026-03-01 10:00:00 UTC", PaymentID: "pay_1", PaymentURL: "/admin/payments/pay_1", EventType: "payment.paid",
+		Attempt: 2, Redelivery: true, StatusCode: 500, Error: "timeout", Duration: "1.2s", State: "retrying", NextAt: "2026-03-01 10:01:00 UTC", URL: "/admin/webhooks/whd_1"}
+	states := []string{"delivered", "retrying", "failed"}
+	out["admin-webhooks"] = WebhookListPage(WebhookList{Admin: admin, Action: "/admin/webhooks", State: "retrying", States: states, Rows: []DeliveryRow{drow},
+		NextURL: "/admin/webhooks?cursor=x", Enabled: true})
+	out["admin-webhooks-off"] = WebhookListPage(WebhookList{Admin: admin, Action: "/admin/webhooks", States: states, ErrorID: "adminlist.bad.state"})
+	out["admin-webhook"] = WebhookDetailPage(WebhookDetail{Admin: admin, Delivery: drow, Tries: []DeliveryRow{drow}, RedeliverURL: "/r",
+		NoticeID: "adminlist.webhook.redelivered"})
+	out["admin-webhook-off"] = WebhookDetailPage(WebhookDetail{Admin: admin, Delivery: drow, ErrorID: "adminlist.webhooks.off"})
 	out["admin-detail"] = PaymentDetailPage(detail)
 	for _, id := range []string{"admin.refund.toolarge", "admin.refund.bad", "admin.refund.notrefundable", "admin.refund.unavailable", "admin.refund.pw", "admin.cancel.not", "admin.cancel.done"} {
 		d := detail

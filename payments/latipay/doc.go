@@ -1,6 +1,7 @@
 // Package latipay is a thin client for the Latipay v2 merchant API: it
 // creates transactions, fetches merchant-hosted QR data, queries, refunds
-// and cancels, and verifies notifications and return redirects. Gateway
+// and cancels, charges a shopper's pay code at the counter (barcode), and
+// verifies notifications and return redirects. Gateway
 // adapts the Client to payments.Gateway and turns Latipay's answers,
 // refund codes included, into finished domain errors.
 //
@@ -11,7 +12,7 @@
 // in sign.go, a field grammar in grammar.go, the code texts in errors.go,
 // the mapping to domain errors in gateway.go, and one endpoint in the file
 // named after it (create.go, gatewaydata.go, query.go, refund.go,
-// verify.go).
+// barcode.go, verify.go).
 //
 // Every response is verified before it is returned: signatures are
 // checked with hmac.Equal, and the delimiter-free result signature is
@@ -38,6 +39,7 @@
 //	GET  {base}/v2/transaction/{ref}           query; is_block=1 long-polls up to 180 s
 //	POST {base}/refund                         refund (not under /v2)
 //	POST {base}/cancel                         cancel an unpaid transaction (not under /v2)
+//	POST {base}/barcode                        charge a shopper's pay code (not under /v2)
 //	POST {callback_url}                        notification, Latipay to us
 //	GET  {return_url}?...                      return redirect, browser to us
 //
@@ -60,6 +62,22 @@
 // WeChat's own browser). Latipay's page needs top-level navigation, never
 // an iframe. payments.FlowFor applies these rules.
 //
+// Barcode (in store: the shopper shows the pay code of their WeChat Pay or
+// Alipay app and the cashier scans it) sends user_id, wallet_id, amount
+// (two decimals), merchant_reference (fresh per attempt) and pay_code, the
+// digits scanned: WeChat Pay's are 18 digits starting 10 to 15, Alipay's
+// 16 to 24 digits starting 25 to 30 (payments.ParsePayCode checks them
+// before anything is sent). The answer, unsigned, is
+// {"code":0,"message":"SUCCESS","order_id":"2018071000000033"}: Latipay
+// took the order. The result comes only from the query (and a callback
+// where the merchant's account has one configured; the request carries no
+// callback_url). There is no reverse call: an unpaid barcode order is
+// canceled with the cancel call. WeChat asks to query every 3 to 5 seconds
+// for about 45 seconds; above 3,000 yuan, or after several payments in a
+// day, the shopper must type a password first, so a barcode order may stay
+// pending for a while. Gateway gives the barcode codes a cashier-facing
+// text (barcodeCodeText).
+//
 // Refund sends user_id, order_id (Latipay's id, never our reference),
 // refund_amount (two decimals, at most what was paid) and an optional
 // reference note. Cancel sends user_id and merchant_reference.
@@ -71,7 +89,7 @@
 // upper-case hex verifies too.
 //
 //   - Sorted-parameters signature (SignParams), on every request we send
-//     (create, query, refund, cancel): take every parameter except
+//     (create, query, refund, cancel, barcode): take every parameter except
 //     "signature", drop empty values, sort keys in byte order, join raw
 //     (not URL-encoded) key=value pairs with "&", append the API key, MAC.
 //   - Create-response signature (SignCreateResponse): MAC over
@@ -158,6 +176,12 @@
 //   - Cancel signature: the rule says sorted, the documented example is
 //     unsorted (V10); the client sorts, the simulator accepts both orders.
 //   - Refund path: /refund (older pages say /finance/refund or /v2/refund).
+//   - Barcode signature: the worked example (V7) signs amount, pay_code,
+//     user_id and wallet_id without merchant_reference, which the field
+//     table requires; the client sends merchant_reference and signs it with
+//     the rest (TestBarcodeSignsV7 checks both forms).
+//   - Barcode refusals: Latipay documents no codes of its own for them; the
+//     simulator answers 207 for a refused pay code.
 //   - Reusing a merchant_reference has no documented code; the client makes
 //     a fresh reference per attempt and the simulator answers 207.
 //   - The lifetime of a WeChat or Alipay QR code is not documented; expiry

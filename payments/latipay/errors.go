@@ -38,7 +38,7 @@ var (
 // APIError is a well-formed Latipay answer whose code is not 0.
 // Latipay answers HTTP 200 for these, so they are not transport failures.
 type APIError struct {
-	Op      string // "create", "query", "gateway data", "refund" or "cancel"
+	Op      string // "create", "query", "gateway data", "refund", "cancel" or "barcode"
 	Code    int    // Latipay's code, never 0
 	Message string // Latipay's message, sanitised and capped; may be empty
 }

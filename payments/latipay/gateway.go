@@ -201,3 +201,47 @@ func FormActionOrigins(baseURL string) []string {
 	}
 	return out
 }
+
+// Barcode charges a shopper's pay code: Latipay's barcode call, in the
+// wallet of the payment's currency. Latipay's refusals become a
+// *payments.GatewayError whose message says in plain words what happened
+// and what the cashier can do (barcodeCodeText).
+func (g *Gateway) Barcode(ctx context.Context, req payments.BarcodeRequest) (string, error) {
+	wallet, ok := g.wallets[req.Currency]
+	if !ok {
+		return "", &payments.GatewayError{Message: "no Latipay wallet is configured for " + string(req.Currency)}
+	}
+	orderID, err := g.c.Barcode(ctx, BarcodeRequest{WalletID: wallet,
+		Amount: payments.FormatAmount(req.Amount, req.Currency), MerchantReference: req.Reference,
+		PayCode: req.PayCode})
+	var api *APIError
+	if errors.As(err, &api) {
+		return "", barcodeError(api.Code, api.Message)
+	}
+	return orderID, domainError(err)
+}
+
+// barcodeCodeText explains the codes Latipay may answer a barcode call
+// with, for the cashier.
+var barcodeCodeText = map[int]string{
+	1:   "Latipay could not charge the pay code; ask the shopper for a fresh one",
+	207: "Latipay refused the pay code (it has expired or was used already); ask the shopper to refresh it",
+	303: "this wallet cannot be charged by a pay code",
+	304: "the Latipay wallet does not take this payment method",
+	454: "the amount is over the merchant's single-payment limit at Latipay",
+}
+
+// barcodeError is Latipay's refusal of a barcode call as the domain shows
+// it: "code 207: Latipay refused the pay code (...)". Other codes keep
+// Latipay's own (sanitised) message or its documented text.
+func barcodeError(code int, msg string) *payments.GatewayError {
+	if t, ok := barcodeCodeText[code]; ok {
+		msg = t
+	} else if msg == "" {
+		msg = CodeText(code)
+	}
+	if msg == "" {
+		msg = "no reason given"
+	}
+	return &payments.GatewayError{Code: code, Message: "code " + strconv.Itoa(code) + ": " + msg}
+}

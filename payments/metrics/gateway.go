@@ -54,3 +54,13 @@ func (g *gateway) Refund(ctx context.Context, orderID string, amount int64, c pa
 	g.observe("refund", began, err)
 	return err
 }
+
+func (g *gateway) Barcode(ctx context.Context, req payments.BarcodeRequest) (string, error) {
+	began := time.Now()
+	id, err := g.Gateway.Barcode(ctx, req)
+	g.observe("barcode", began, err)
+	if err == nil {
+		g.m.payments.WithLabelValues("started", method(string(req.Method)), currency(string(req.Currency))).Inc()
+	}
+	return id, err
+}

@@ -19,6 +19,10 @@ func (fakeGateway) Start(context.Context, payments.StartRequest) (payments.Start
 	return payments.StartResult{OrderID: "ORDER-SECRET-1"}, nil
 }
 
+func (fakeGateway) Barcode(context.Context, payments.BarcodeRequest) (string, error) {
+	return "ORDER-SECRET-3", nil
+}
+
 func (fakeGateway) Query(context.Context, string) (payments.GatewayResult, error) {
 	return payments.GatewayResult{}, errors.New("down")
 }
@@ -32,6 +36,10 @@ func TestLabelsStayBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = gw.Query(t.Context(), "REF-SECRET-2")
+	if _, err := gw.Barcode(t.Context(), payments.BarcodeRequest{Reference: "REF-SECRET-3", Method: payments.MethodAlipay,
+		Currency: payments.NZD, PayCode: "2812345678901234567"}); err != nil {
+		t.Fatal(err)
+	}
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -39,13 +47,15 @@ func TestLabelsStayBounded(t *testing.T) {
 		`hpp_payments_total{currency="other",event="started",method="other"} 1`,
 		`hpp_latipay_requests_total{endpoint="start",outcome="ok"} 1`,
 		`hpp_latipay_requests_total{endpoint="query",outcome="error"} 1`,
+		`hpp_latipay_requests_total{endpoint="barcode",outcome="ok"} 1`,
+		`hpp_payments_total{currency="NZD",event="started",method="alipay"} 1`,
 		`hpp_open_sockets 3`,
 	} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("exposition lacks %s", want)
 		}
 	}
-	for _, leak := range []string{"SECRET", "bitcoin", "ZZZ"} {
+	for _, leak := range []string{"SECRET", "bitcoin", "ZZZ", "2812345678901234567"} {
 		if strings.Contains(string(body), leak) {
 			t.Errorf("exposition carries %q", leak)
 		}

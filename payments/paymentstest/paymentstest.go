@@ -92,6 +92,10 @@ type Options struct {
 	// WrapStore, when set, wraps the store the service uses (to count or
 	// fail its calls); Env.Store stays the SQLite store underneath.
 	WrapStore func(payments.Store) payments.Store
+	// SimOnClock makes the simulator read Clock too, so what it times
+	// (a barcode shopper's password, a late success) follows Advance.
+	// By default it reads the real time.
+	SimOnClock bool
 }
 
 // Env is one wired payment flow.
@@ -152,12 +156,17 @@ func NewEnv(t testing.TB, o Options) *Env {
 	// same simulator also answers when an app router mounts it there.
 	simSrv := httptest.NewUnstartedServer(nil)
 	e.SimURL = "http://" + simSrv.Listener.Addr().String() + SandboxPath
+	var simNow func() time.Time // nil: the real time
+	if o.SimOnClock {
+		simNow = e.Clock.Now
+	}
 	sim, err := latipaysim.New(latipaysim.Options{
 		BaseURL: e.SimURL,
 		Merchants: []latipaysim.Merchant{{UserID: UserID, APIKey: APIKey,
 			Wallets: map[string]string{WalletNZD: "NZD", WalletAUD: "AUD", WalletCNY: "CNY"}}},
 		CallbackInterval: o.CallbackInterval,
 		CNYRate:          "4.64490",
+		Now:              simNow,
 	})
 	if err != nil {
 		t.Fatalf("latipaysim.New: %v", err)

@@ -92,22 +92,23 @@ func stored(p payments.Payment) payments.Payment {
 
 // attemptCols lists the attempts columns in the order of attemptArgs.
 const attemptCols = `reference, payment_id, method, hosted, status, order_id,
-	qr_code_url, amount_cny, rate, created_at, next_check_at, checks, client`
+	qr_code_url, amount_cny, rate, created_at, next_check_at, checks, client, kind, pay_code_hash`
 
 func attemptArgs(a payments.Attempt) []any {
 	return []any{a.Reference, a.PaymentID, string(a.Method), a.Hosted, string(a.Status),
 		a.OrderID, a.QRCodeURL, a.AmountCNY, a.Rate,
-		ts(a.CreatedAt), ts(a.NextCheckAt), int64(a.Checks), a.Client}
+		ts(a.CreatedAt), ts(a.NextCheckAt), int64(a.Checks), a.Client, string(a.Kind), a.PayCodeHash}
 }
 
 func scanAttempt(s scanner) (payments.Attempt, error) {
 	var a payments.Attempt
-	var method, status string
+	var method, status, kind string
 	var checks int64
 	err := s.Scan(&a.Reference, &a.PaymentID, &method, &a.Hosted, &status,
 		&a.OrderID, &a.QRCodeURL, &a.AmountCNY, &a.Rate,
-		timeCol{&a.CreatedAt}, timeCol{&a.NextCheckAt}, &checks, &a.Client)
+		timeCol{&a.CreatedAt}, timeCol{&a.NextCheckAt}, &checks, &a.Client, &kind, &a.PayCodeHash)
 	a.Method, a.Status, a.Checks = payments.Method(method), payments.AttemptStatus(status), int(checks)
+	a.Kind = payments.AttemptKind(kind)
 	return a, err
 }
 

@@ -31,6 +31,25 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	if f.Reference != "" {
 		where = append(where, "reference = "+arg(f.Reference))
 	}
+	for _, eq := range []struct{ col, v string }{{"method", string(f.Method)}, {"source", f.Source},
+		{"currency", string(f.Currency)}, {"latipay_order_id", f.OrderID}} {
+		if eq.v != "" {
+			where = append(where, eq.col+" = "+arg(eq.v))
+		}
+	}
+	if f.OrderID != "" { // lets the partial index on order ids serve it
+		where = append(where, "latipay_order_id <> ''")
+	}
+	if f.Text != "" { // ILIKE: the same matches as SQLite's LIKE for ASCII
+		like := arg("%" + likeEscaper.Replace(f.Text) + "%")
+		where = append(where, "(reference ILIKE "+like+` ESCAPE '\' OR description ILIKE `+like+` ESCAPE '\')`)
+	}
+	if !f.From.IsZero() {
+		where = append(where, "created_at >= "+arg(ts(f.From)))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "created_at < "+arg(ts(f.To)))
+	}
 	if f.BeforeID != "" {
 		where = append(where, "(created_at, id) < ("+arg(ts(f.BeforeTime))+", "+arg(f.BeforeID)+")")
 	}
@@ -42,6 +61,9 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	ps, err := queryAll(ctx, db.pool, scanPayment, sql, args...)
 	return ps, wrap("list payments", err)
 }
+
+// likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // undelivered is the outbox condition on an events row aliased e.
 const undelivered = `(e.webhook_state IS NULL OR e.webhook_state = 'retrying')`
@@ -136,6 +158,12 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	}
 	if f.PaymentID != "" {
 		where = append(where, "payment_id = "+arg(f.PaymentID))
+	}
+	if f.Seq != 0 {
+		where = append(where, "seq = "+arg(f.Seq))
+	}
+	if f.State != "" {
+		where = append(where, "state = "+arg(string(f.State)))
 	}
 	if f.Before != "" {
 		where = append(where, "id < "+arg(f.Before))

@@ -9,6 +9,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
+	"github.com/latipay-hpp/hpp/payments/linkstest"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
 	"github.com/latipay-hpp/hpp/payments/storetest"
 )
@@ -89,6 +90,12 @@ func TestOpenBadURL(t *testing.T) {
 func TestAccountStore(t *testing.T) {
 	pgtest.URL(t)
 	accountstest.Run(t, func(t *testing.T) accounts.Store { return mustOpen(t, pgtest.Schema(t)) })
+}
+
+// TestLinkStore runs the payment links contract, each test in its own schema.
+func TestLinkStore(t *testing.T) {
+	pgtest.URL(t)
+	linkstest.Run(t, func(t *testing.T) payments.LinkStore { return mustOpen(t, pgtest.Schema(t)) })
 }
 
 // TestAuditAppendOnly: the schema itself refuses to change or remove an

@@ -86,19 +86,19 @@ func utc(p payments.Payment) payments.Payment {
 
 // attemptCols lists the attempts columns in the order of attemptArgs.
 const attemptCols = `reference, payment_id, method, hosted, status, order_id,
-	qr_code_url, amount_cny, rate, created_at, next_check_at, checks, client`
+	qr_code_url, amount_cny, rate, created_at, next_check_at, checks, client, kind, pay_code_hash`
 
 func attemptArgs(a payments.Attempt) []any {
 	return []any{a.Reference, a.PaymentID, string(a.Method), a.Hosted, string(a.Status),
 		a.OrderID, a.QRCodeURL, a.AmountCNY, a.Rate,
-		nanos(a.CreatedAt), nanos(a.NextCheckAt), a.Checks, a.Client}
+		nanos(a.CreatedAt), nanos(a.NextCheckAt), a.Checks, a.Client, string(a.Kind), a.PayCodeHash}
 }
 
 func scanAttempt(s scanner) (payments.Attempt, error) {
 	var a payments.Attempt
 	err := s.Scan(&a.Reference, &a.PaymentID, &a.Method, &a.Hosted, &a.Status,
 		&a.OrderID, &a.QRCodeURL, &a.AmountCNY, &a.Rate,
-		timeCol{&a.CreatedAt}, timeCol{&a.NextCheckAt}, &a.Checks, &a.Client)
+		timeCol{&a.CreatedAt}, timeCol{&a.NextCheckAt}, &a.Checks, &a.Client, &a.Kind, &a.PayCodeHash)
 	return a, err
 }
 

@@ -127,6 +127,10 @@ func (db *DB) checkTables(ctx context.Context) error {
 
 var createTable = regexp.MustCompile(`(?i)CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)`)
 
+// createFTS finds a full-text table, which SQLite keeps in shadow tables
+// named after it.
+var createFTS = regexp.MustCompile(`(?i)CREATE\s+VIRTUAL\s+TABLE\s+"?(\w+)"?\s+USING\s+fts5`)
+
 // ourTables names every table the migrations create, and the migrations'
 // own record.
 func ourTables() (map[string]bool, error) {
@@ -142,6 +146,11 @@ func ourTables() (map[string]bool, error) {
 		}
 		for _, m := range createTable.FindAllStringSubmatch(string(b), -1) {
 			known[strings.ToLower(m[1])] = true
+		}
+		for _, m := range createFTS.FindAllStringSubmatch(string(b), -1) {
+			for _, shadow := range []string{"", "_data", "_idx", "_content", "_docsize", "_config"} {
+				known[strings.ToLower(m[1])+shadow] = true
+			}
 		}
 	}
 	return known, nil

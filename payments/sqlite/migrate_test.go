@@ -167,8 +167,9 @@ func TestMigrateRefunds(t *testing.T) {
 		{Reference: "HOSTEDREF", PaymentID: hosted.ID, Hosted: true, Status: payments.AttemptPaid, OrderID: "FORGED-BY-CALLBACK", CreatedAt: testNow()},
 		{Reference: "QRREF", PaymentID: qr.ID, Status: payments.AttemptPaid, OrderID: "FROM-QR-DATA", CreatedAt: testNow()},
 	} {
-		// The columns of schema version 4 (client came with 006).
-		cols := strings.TrimSuffix(attemptCols, ", client")
+		// The columns of schema version 4 (client came with 006, kind
+		// and pay_code_hash with 014).
+		cols := strings.TrimSuffix(attemptCols, ", client, kind, pay_code_hash")
 		if _, err := old.Exec(`INSERT INTO attempts (`+cols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, attemptArgs(a)[:12]...); err != nil {
 			t.Fatal(err)
 		}

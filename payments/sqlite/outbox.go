@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -21,9 +22,42 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	if f.Reference != "" {
 		where, args = append(where, "reference = ?"), append(args, f.Reference)
 	}
+	for _, eq := range []struct{ col, v string }{{"method", string(f.Method)}, {"source", f.Source},
+		{"currency", string(f.Currency)}, {"latipay_order_id", f.OrderID}} {
+		if eq.v != "" {
+			where, args = append(where, eq.col+" = ?"), append(args, eq.v)
+		}
+	}
+	if f.OrderID != "" { // lets the partial index on order ids serve it
+		where = append(where, "latipay_order_id <> ''")
+	}
+	rare, err := db.rareText(ctx, f.Text)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case rare:
+		// The trigram index (migration 007): a phrase of the text's
+		// trigrams is the text as a substring of a column, ignoring case.
+		where, args = append(where, `rowid IN (SELECT rowid FROM payments_text WHERE payments_text MATCH ?)`),
+			append(args, ftsPhrase(f.Text))
+	case f.Text != "": // short or common: LIKE (ignoring ASCII case) along the newest-first walk
+		like := "%" + likeEscaper.Replace(f.Text) + "%"
+		where, args = append(where, `(reference LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`), append(args, like, like)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, f.From.UnixNano())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at < ?"), append(args, f.To.UnixNano())
+	}
 	if f.BeforeID != "" {
 		at := f.BeforeTime.UnixNano()
-		where, args = append(where, "(created_at < ? OR (created_at = ? AND id < ?))"), append(args, at, at, f.BeforeID)
+		// The same rows as (created_at, id) < (at, BeforeID), written so
+		// that created_at <= ? bounds the index range: with the OR alone
+		// SQLite walks a filtered index from its newest row down to the
+		// cursor (a page deep in "paid" at 1,000,000 payments took 0.4 s).
+		where, args = append(where, "created_at <= ? AND (created_at < ? OR id < ?)"), append(args, at, at, f.BeforeID)
 	}
 	q := `SELECT ` + paymentCols + ` FROM payments`
 	if len(where) > 0 {
@@ -33,6 +67,31 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	ps, err := queryAll(ctx, db.reader, scanPayment, q, append(args, max(f.Limit, 0))...)
 	return ps, wrap("list payments", db.noteDamage(err))
 }
+
+// ftsPhrase is text as one FTS5 phrase: its characters taken literally.
+func ftsPhrase(text string) string { return `"` + strings.ReplaceAll(text, `"`, `""`) + `"` }
+
+// commonText is how many matches make a search text common.
+const commonText = 2000
+
+// rareText reports whether the trigram index should answer a search for
+// text: it has three characters at least (trigrams) and matches fewer
+// than commonText payments. The index finds a rare text at once however
+// many payments there are, but hands back every match to be sorted; a
+// common one ("flat white") is found sooner by the list's own
+// newest-first walk, which stops at the page's last row.
+func (db *DB) rareText(ctx context.Context, text string) (bool, error) {
+	if utf8.RuneCountInString(text) < 3 {
+		return false, nil
+	}
+	var n int
+	err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM payments_text WHERE payments_text MATCH ? LIMIT ?)`,
+		ftsPhrase(text), commonText).Scan(&n)
+	return n < commonText, wrap("list payments: text", db.noteDamage(err))
+}
+
+// likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // undelivered is the outbox condition on an events row aliased e.
 const undelivered = `(%[1]s.webhook_state IS NULL OR %[1]s.webhook_state = 'retrying')`
@@ -118,6 +177,12 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	}
 	if f.PaymentID != "" {
 		where, args = append(where, "payment_id = ?"), append(args, f.PaymentID)
+	}
+	if f.Seq != 0 {
+		where, args = append(where, "seq = ?"), append(args, f.Seq)
+	}
+	if f.State != "" {
+		where, args = append(where, "state = ?"), append(args, string(f.State))
 	}
 	if f.Before != "" {
 		where, args = append(where, "id < ?"), append(args, f.Before)

@@ -15,6 +15,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
+	"github.com/latipay-hpp/hpp/payments/linkstest"
 	"github.com/latipay-hpp/hpp/payments/storetest"
 )
 
@@ -287,6 +288,10 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 
 func TestAccountStore(t *testing.T) {
 	accountstest.Run(t, func(t *testing.T) accounts.Store { return newTestDB(t) })
+}
+
+func TestLinkStore(t *testing.T) {
+	linkstest.Run(t, func(t *testing.T) payments.LinkStore { return newTestDB(t) })
 }
 
 // TestAuditAppendOnly: the schema itself refuses to change or remove an

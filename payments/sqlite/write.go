@@ -42,7 +42,7 @@ const (
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
-		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
 		ON CONFLICT (reference) DO UPDATE SET method = excluded.method,
 		hosted = excluded.hosted, status = excluded.status, order_id = excluded.order_id,
 		qr_code_url = excluded.qr_code_url, amount_cny = excluded.amount_cny,
@@ -53,7 +53,7 @@ const (
 	// with the same creation time: leaving created_at out of the update
 	// spares the attempts_payment index (see updatePaymentState).
 	upsertAttemptState = `INSERT INTO attempts (` + attemptCols + `) VALUES
-		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
 		ON CONFLICT (reference) DO UPDATE SET method = excluded.method,
 		hosted = excluded.hosted, status = excluded.status, order_id = excluded.order_id,
 		qr_code_url = excluded.qr_code_url, amount_cny = excluded.amount_cny,

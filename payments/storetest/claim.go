@@ -48,6 +48,7 @@ func testClaimDue(t *testing.T, s payments.Store) {
 		return a
 	}
 	initiated := at(1, payments.AttemptInitiated, now.Add(-time.Minute))
+	initiated.Kind, initiated.PayCodeHash = payments.KindBarcode, "5f0c2b1e9a7d4c3b8e6f1a2d0c9b8a7e" // a claim returns them too
 	pending := at(2, payments.AttemptPending, now)
 	future := at(3, payments.AttemptPending, now.Add(time.Millisecond))
 	unscheduled := at(4, payments.AttemptPending, time.Time{})

@@ -197,6 +197,12 @@ func testDeliveries(t *testing.T, s payments.Store) {
 	diff(t, "by payment", list(payments.DeliveryFilter{PaymentID: p.ID}), []payments.Delivery{d3, d1})
 	diff(t, "by id", list(payments.DeliveryFilter{ID: d2.ID}), []payments.Delivery{d2})
 	diff(t, "before", list(payments.DeliveryFilter{Before: d3.ID}), []payments.Delivery{d2, d1})
+	diff(t, "by state", list(payments.DeliveryFilter{State: payments.DeliveryDelivered}), []payments.Delivery{d3, d2})
+	diff(t, "by state retrying", list(payments.DeliveryFilter{State: payments.DeliveryRetrying}), []payments.Delivery{d1})
+	diff(t, "by event", list(payments.DeliveryFilter{PaymentID: p.ID, Seq: 2}), []payments.Delivery{d3, d1})
+	if ds := list(payments.DeliveryFilter{PaymentID: p.ID, Seq: 1}); len(ds) != 0 {
+		t.Errorf("by an event never tried: %+v, want none", ds)
+	}
 	if ds, err := s.Deliveries(t.Context(), payments.DeliveryFilter{Limit: 1}); err != nil || len(ds) != 1 {
 		t.Errorf("Deliveries(limit 1) = %d, %v; want 1", len(ds), err)
 	}
@@ -263,4 +269,75 @@ func testListPayments(t *testing.T, s payments.Store) {
 	}
 	diff(t, "paged", got, id(7, 6, 5, 4, 3, 2, 1))
 	diff(t, "whole payment", mustPayment(t, s, paymentID(1)), all[0])
+}
+
+// testListFilters: every filter of the back office's list (method,
+// channel, currency, Latipay order id, contained text, creation time
+// range) selects exactly its payments, alone and together, newest first,
+// and pages with them.
+func testListFilters(t *testing.T, s payments.Store) {
+	type row struct {
+		method   payments.Method
+		source   string
+		currency payments.Currency
+		order    string
+		ref      string
+		desc     string
+	}
+	rows := []row{
+		1: {payments.MethodWeChat, payments.SourceOnline, payments.NZD, "2025000000000001", "INV-100", "Flat white"},
+		2: {payments.MethodAlipay, payments.SourceLink, payments.AUD, "2025000000000002", "inv-101", "Long black 咖啡"},
+		3: {payments.MethodAlipay, payments.SourceCounterQR, payments.NZD, "", "shop_1", "100% cotton"},
+		4: {payments.MethodUnionPay, payments.SourceCounterScan, payments.CNY, "2025000000000004", "shopx1", "Tea"},
+		5: {"", payments.SourceStaticQR, payments.NZD, "", "S-5", "Flat WHITE to go"},
+	}
+	for i := 1; i < len(rows); i++ {
+		r := rows[i]
+		p := newPayment(i)
+		p.CreatedAt = base().Add(time.Duration(i) * time.Hour)
+		p.Method, p.Source, p.Currency, p.LatipayOrderID, p.Reference, p.Description = r.method, r.source, r.currency, r.order, r.ref, r.desc
+		mustCreate(t, s, p)
+	}
+	list := func(f payments.PaymentFilter) []string {
+		t.Helper()
+		if f.Limit == 0 {
+			f.Limit = 100
+		}
+		ps, err := s.ListPayments(t.Context(), f)
+		if err != nil {
+			t.Fatalf("ListPayments(%+v): %v", f, err)
+		}
+		ids := []string{}
+		for _, p := range ps {
+			ids = append(ids, p.ID)
+		}
+		return ids
+	}
+	id := func(ns ...int) []string {
+		out := []string{}
+		for _, n := range ns {
+			out = append(out, paymentID(n))
+		}
+		return out
+	}
+	diff(t, "method", list(payments.PaymentFilter{Method: payments.MethodAlipay}), id(3, 2))
+	diff(t, "channel", list(payments.PaymentFilter{Source: payments.SourceCounterScan}), id(4))
+	diff(t, "currency", list(payments.PaymentFilter{Currency: payments.NZD}), id(5, 3, 1))
+	diff(t, "order id", list(payments.PaymentFilter{OrderID: "2025000000000002"}), id(2))
+	diff(t, "order id is exact", list(payments.PaymentFilter{OrderID: "202500000000000"}), id())
+	diff(t, "text in reference, any ASCII case", list(payments.PaymentFilter{Text: "INV-1"}), id(2, 1))
+	diff(t, "text in description", list(payments.PaymentFilter{Text: "flat white"}), id(5, 1))
+	diff(t, "text in Chinese", list(payments.PaymentFilter{Text: "咖啡"}), id(2))
+	diff(t, "% is a plain character", list(payments.PaymentFilter{Text: "100%"}), id(3))
+	diff(t, "_ is a plain character", list(payments.PaymentFilter{Text: "p_1"}), id(3))
+	diff(t, "from (inclusive)", list(payments.PaymentFilter{From: base().Add(4 * time.Hour)}), id(5, 4))
+	diff(t, "to (exclusive)", list(payments.PaymentFilter{To: base().Add(2 * time.Hour)}), id(1))
+	diff(t, "range", list(payments.PaymentFilter{From: base().Add(2 * time.Hour), To: base().Add(4 * time.Hour)}), id(3, 2))
+	diff(t, "together", list(payments.PaymentFilter{Currency: payments.NZD, Text: "flat", From: base().Add(2 * time.Hour)}), id(5))
+	diff(t, "none", list(payments.PaymentFilter{Method: payments.MethodWeChat, Currency: payments.AUD}), id())
+	first := list(payments.PaymentFilter{Currency: payments.NZD, Limit: 2})
+	diff(t, "filtered first page", first, id(5, 3))
+	next := list(payments.PaymentFilter{Currency: payments.NZD, Limit: 2,
+		BeforeTime: base().Add(3 * time.Hour), BeforeID: paymentID(3)})
+	diff(t, "filtered next page", next, id(1))
 }

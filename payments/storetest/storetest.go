@@ -52,6 +52,7 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"Refunds/Serialized", testRefundsSerialized},
 		{"ClaimDueRefunds", testClaimDueRefunds},
 		{"ListPayments", testListPayments},
+		{"ListPayments/Filters", testListFilters},
 		{"Outbox/Order", testOutboxOrder},
 		{"Outbox/Since", testOutboxSince},
 		{"Outbox/Concurrent", testOutboxConcurrent},

@@ -102,6 +102,7 @@ func testUpdateAttempts(t *testing.T, s payments.Store) {
 	a1 := newAttempt(p.ID, 1, base())
 	a2 := newAttempt(p.ID, 2, base().Add(time.Minute))
 	a2.Hosted, a2.Method, a2.Status, a2.NextCheckAt = false, payments.MethodWeChat, payments.AttemptInitiated, time.Time{}
+	a2.Kind, a2.PayCodeHash = payments.KindBarcode, "5f0c2b1e9a7d4c3b8e6f1a2d0c9b8a7e" // a scanned pay code
 	a3 := newAttempt(p.ID, 3, base().Add(time.Minute))
 	a3.OrderID, a3.QRCodeURL, a3.AmountCNY, a3.Rate, a3.Checks = "", "", "", "", 0
 	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.PutAttempt(a1) })

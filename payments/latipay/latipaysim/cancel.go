@@ -47,6 +47,9 @@ func (s *Simulator) cancelTxn(m *Merchant, ref string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.st.byRef[ref]
+	if ok {
+		s.settleDue(t)
+	}
 	switch {
 	case !ok || t.UserID != m.UserID:
 		return 201

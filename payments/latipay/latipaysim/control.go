@@ -43,6 +43,7 @@ func (s *Simulator) complete(ref, status string) error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrNotFound, ref)
 	}
+	s.settleDue(t)
 	if t.Status != statusPending {
 		return fmt.Errorf("%w: %q is %s", ErrNotPending, ref, t.Status)
 	}

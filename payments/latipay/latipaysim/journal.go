@@ -29,6 +29,8 @@ type entry struct {
 	QRURL       string    `json:"qr_url"`
 	CompletedAt time.Time `json:"completed_at,omitzero"`
 	RefundKeys  []string  `json:"refund_keys,omitempty"`
+	SettleAt    time.Time `json:"settle_at,omitzero"`
+	SettleTo    string    `json:"settle_to,omitempty"`
 }
 
 // persist writes t to the journal, if there is one. The caller holds mu.
@@ -38,7 +40,8 @@ func (s *Simulator) persist(t *txn) {
 		return
 	}
 	e := entry{Transaction: t.Transaction, Cents: t.cents, RefundedC: t.refunded, Nonce: t.nonce,
-		HostType: t.hostType, DataUsed: t.dataUsed, QRURL: t.qrURL, CompletedAt: t.completedAt}
+		HostType: t.hostType, DataUsed: t.dataUsed, QRURL: t.qrURL, CompletedAt: t.completedAt,
+		SettleAt: t.settleAt, SettleTo: t.settleTo}
 	for k := range t.refunds {
 		e.RefundKeys = append(e.RefundKeys, k)
 	}
@@ -72,6 +75,7 @@ func (s *Simulator) restore() error {
 		}
 		t := &txn{Transaction: e.Transaction, merchant: m, cents: e.Cents, refunded: e.RefundedC, nonce: e.Nonce,
 			hostType: e.HostType, dataUsed: e.DataUsed, qrURL: e.QRURL, completedAt: e.CompletedAt,
+			settleAt: e.SettleAt, settleTo: e.SettleTo,
 			changed: make(chan struct{}), refunds: map[string]bool{}}
 		for _, k := range e.RefundKeys {
 			t.refunds[k] = true

@@ -71,6 +71,12 @@ func (s *Simulator) cnyRate(currency string) string {
 	return "1"
 }
 
+// cnyCents converts minor units of currency to fen, rounding half up.
+func (s *Simulator) cnyCents(cents int64, currency string) int64 {
+	n, _ := parseAmount(s.amountCNY(cents, currency))
+	return n
+}
+
 // amountCNY converts minor units of currency to CNY, rounding half up, and
 // formats the result with 2 dp.
 func (s *Simulator) amountCNY(cents int64, currency string) string {

@@ -66,6 +66,13 @@ func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.st.byRef[ref]
 	ok = ok && t.UserID == m.UserID
 	var wait <-chan struct{}
+	hold := blockTimeout
+	if ok {
+		s.settleDue(t)
+		if d := s.settleWait(t); d > 0 {
+			hold = min(hold, d) // wake when the shopper's answer is due
+		}
+	}
 	if ok && t.Status == statusPending && params["is_block"] == "1" {
 		wait = t.changed
 	}
@@ -75,7 +82,7 @@ func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if wait != nil {
-		timer := time.NewTimer(blockTimeout)
+		timer := time.NewTimer(hold)
 		select {
 		case <-wait:
 		case <-timer.C:
@@ -87,6 +94,7 @@ func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
 		timer.Stop()
 	}
 	s.mu.Lock()
+	s.settleDue(t)
 	snap, cents, completed := t.snapshot(), t.cents, t.completedAt
 	s.mu.Unlock()
 	payTime := completed

@@ -4,7 +4,8 @@
 // it under httptest.NewServer, sandbox mode mounts it inside the app (at any
 // path prefix), and load tests run it as a separate process. It speaks the
 // endpoints a hosted payment page needs (create, hosted page, merchant-hosted
-// QR data, query with is_block, refund, cancel), keeps its own ledger, sends
+// QR data, query with is_block, refund, cancel) and the counter's barcode
+// call, keeps its own ledger, sends
 // signed callbacks with Latipay's retry rule, and exposes explicit controls
 // (Pay, Fail, Simulate, SetFaults) plus black-box control endpoints
 // (/simulate, /ledger, /faults).
@@ -22,6 +23,7 @@
 //	GET  /v2/transaction/{merchant_reference}     query, optional is_block=1
 //	POST /refund                                  refund
 //	POST /cancel                                  cancel
+//	POST /barcode                                 charge a shopper's pay code (barcode.go)
 //	POST /simulate                                control: complete a transaction
 //	GET  /ledger                                  control: ledger snapshot
 //	GET  /faults, POST /faults                    control: read or replace faults
@@ -40,10 +42,15 @@
 //   - host_type=1 is offered for wechat and alipay only (the only methods
 //     Latipay documents a QR for); other methods get 303.
 //   - payment_method is stored, signed and reported in lower case.
-//   - Callbacks are sent for paid and failed; cancel sends none.
+//   - Callbacks are sent for paid and failed; cancel sends none, and
+//     barcode transactions (which have no callback_url) get none.
+//   - What a barcode payment does is chosen by the pay code's last two
+//     digits or a large amount: paid at once, a password first, refused, or
+//     a late success (barcode.go has the list).
 package latipaysim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,6 +88,12 @@ type Options struct {
 	CNYRate string
 	// Journal, when set, keeps the ledger across restarts (see Journal).
 	Journal Journal
+	// BarcodePasswordDelay is how long a shopper asked for a password
+	// takes to answer (barcode.go); default 10s.
+	BarcodePasswordDelay time.Duration
+	// BarcodeLateDelay is how long a late barcode success takes; default
+	// 60s, longer than a counter waits.
+	BarcodeLateDelay time.Duration
 }
 
 // Merchant is one Latipay merchant account.
@@ -107,8 +120,10 @@ type Simulator struct {
 	rand      io.Reader // guarded by mu
 	log       *slog.Logger
 	rate      rate
-	mux       *http.ServeMux
-	zlibs     sync.Pool // *zlib.Writer at BestSpeed, reused for QR PNGs (gatewaydata.go)
+	// passwordDelay and lateDelay time the barcode behaviours (barcode.go).
+	passwordDelay, lateDelay time.Duration
+	mux                      *http.ServeMux
+	zlibs                    sync.Pool // *zlib.Writer at BestSpeed, reused for QR PNGs (gatewaydata.go)
 
 	ctx    context.Context // cancelled by Close; parent of callback requests
 	cancel context.CancelFunc
@@ -150,6 +165,12 @@ func New(opts Options) (*Simulator, error) {
 		log:       opts.Logger,
 		st:        newStore(),
 		journal:   opts.Journal,
+
+		passwordDelay: cmp.Or(opts.BarcodePasswordDelay, defaultPasswordDelay),
+		lateDelay:     cmp.Or(opts.BarcodeLateDelay, defaultLateDelay),
+	}
+	if s.passwordDelay < 0 || s.lateDelay < 0 {
+		return nil, errors.New("latipaysim: barcode delays must not be negative")
 	}
 	for i := range opts.Merchants {
 		m, err := checkMerchant(opts.Merchants[i])
@@ -201,6 +222,8 @@ func (s *Simulator) routes() *http.ServeMux {
 	mux.HandleFunc("GET /v2/merchanthosted/gatewaydata/{nonce}", s.api(s.handleGatewayData))
 	mux.HandleFunc("POST /refund", s.api(s.handleRefund))
 	mux.HandleFunc("POST /cancel", s.api(s.handleCancel))
+	mux.HandleFunc("GET /v2/detail/{wallet_id}", s.api(s.handleWallet))
+	mux.HandleFunc("POST /barcode", s.api(s.handleBarcode))
 	mux.HandleFunc("GET /pay/{nonce}", s.handlePayPage)
 	mux.HandleFunc("POST /pay/{nonce}", s.handlePayAction)
 	mux.HandleFunc("POST /simulate", s.handleSimulate)

@@ -40,6 +40,7 @@ type Transaction struct {
 	PaidAt            time.Time `json:"paid_at,omitzero"` // zero unless paid
 	CallbacksAcked    bool      `json:"callbacks_acked"`
 	CallbackAttempts  int       `json:"callback_attempts"`
+	Barcode           bool      `json:"barcode,omitempty"` // a pay code charged at the counter
 }
 
 // Refund is one refund Latipay made of a transaction.
@@ -63,6 +64,10 @@ type txn struct {
 	// queries wait on it.
 	changed chan struct{}
 	refunds map[string]bool // order_id|reference|amount of accepted refunds
+	// settleAt and settleTo are a pending barcode transaction's scheduled
+	// outcome (barcode.go); zero when it has none.
+	settleAt time.Time
+	settleTo string
 }
 
 // store indexes the ledger. Guarded by Simulator.mu.
@@ -110,6 +115,7 @@ func (s *Simulator) Ledger() []Transaction {
 	defer s.mu.Unlock()
 	out := make([]Transaction, len(s.st.list))
 	for i, t := range s.st.list {
+		s.settleDue(t)
 		out[i] = t.snapshot()
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
@@ -124,6 +130,7 @@ func (s *Simulator) Transaction(ref string) (Transaction, bool) {
 	if !ok {
 		return Transaction{}, false
 	}
+	s.settleDue(t)
 	return t.snapshot(), true
 }
 

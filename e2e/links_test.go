@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// TestLinksBrowser is a stored payment link in Chromium: the sandbox's
+// demo owner creates an open-amount link in the back office; a shopper
+// opens it in Simplified Chinese, sees the Chinese description, types an
+// amount out of range (a clear message), then a good one, and pays through
+// the sandbox; the payment is in the back office's list. The A5 poster,
+// with print media emulated, hides its tools and prints as exactly one
+// A5 page. The settings page's credentials check lists the sandbox
+// wallet's methods. axe-core runs on the links list, a link's page, the
+// shopper's link page, the poster and the settings page in all three
+// languages.
+func TestLinksBrowser(t *testing.T) {
+	axe, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := browserStartApp(t)
+	line := app.printed(t, "back office: ", "")
+	_, pw, ok := strings.Cut(line, " with password ")
+	if !ok {
+		t.Fatalf("the demo owner's line %q has no password", line)
+	}
+	b := browserNew(t, app)
+	axeAll := func(name, page string) {
+		t.Helper()
+		for _, lang := range a11yLangs {
+			sep := "?"
+			if strings.Contains(page, "?") {
+				sep = "&"
+			}
+			b.do(t, 15*time.Second, chromedp.Navigate(page+sep+"lang="+lang), chromedp.WaitReady(chromedp.CSS("main")))
+			for _, v := range a11yAxe(t, b, string(axe)) {
+				t.Errorf("%s in %s: axe: %s", name, lang, v)
+			}
+		}
+	}
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en&next=/admin/links"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "owner@demo.test"), chromedp.SendKeys(chromedp.CSS("#password"), strings.TrimSpace(pw)),
+		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("link-create")))
+	b.do(t, 20*time.Second,
+		chromedp.SendKeys(chromedp.CSS("#min"), "5"), chromedp.SendKeys(chromedp.CSS("#max"), "200"),
+		chromedp.SendKeys(chromedp.CSS("#desc-en"), "Tea tasting deposit"), chromedp.SendKeys(chromedp.CSS("#desc-zh-hans"), "品茶订金"),
+		chromedp.SendKeys(chromedp.CSS("#max-uses"), "3"),
+		chromedp.Click(testid("link-create-button")), chromedp.WaitVisible(testid("link-url")))
+	linkURL := b.text(t, fmt.Sprintf(sel, "link-url"))
+	if !regexp.MustCompile(`^` + regexp.QuoteMeta(app.URL) + `/l/[0-9a-z]{26}$`).MatchString(linkURL) {
+		t.Fatalf("the link's URL is %q", linkURL)
+	}
+	detail := browserEval[string](t, b, `location.pathname`)
+	axeAll("links", app.URL+"/admin/links")
+	axeAll("link detail", app.URL+detail)
+	axeAll("settings", app.URL+"/admin/settings")
+	// The credentials check asks the sandbox's Latipay for each wallet.
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/settings?lang=en"), chromedp.Click(testid("settings-check")),
+		chromedp.WaitVisible(testid("wallet-results")))
+	if got := b.text(t, fmt.Sprintf(sel, "wallet-results")); !strings.Contains(got, "Latipay accepted the credentials. Methods enabled: Wechat, Alipay") {
+		t.Errorf("the credentials check says %q", got)
+	}
+	for _, v := range a11yAxe(t, b, string(axe)) {
+		t.Errorf("settings with the check's answer: axe: %s", v)
+	}
+	axeAll("poster", app.URL+detail+"/poster?size=A4")
+	axeAll("link page", linkURL)
+
+	// The shopper, in Simplified Chinese.
+	b.do(t, 15*time.Second, chromedp.Navigate(linkURL+"?lang=zh-Hans"), chromedp.WaitVisible(testid("link-form")))
+	if got := b.text(t, fmt.Sprintf(sel, "link-description")); got != "品茶订金" {
+		t.Errorf("the zh-Hans shopper reads %q", got)
+	}
+	b.do(t, 15*time.Second, chromedp.SendKeys(chromedp.CSS("#amount"), "500"), chromedp.Click(testid("link-pay")),
+		chromedp.WaitVisible(testid("form-error")))
+	if got := b.text(t, fmt.Sprintf(sel, "form-error")); !strings.Contains(got, "金额不能超过 200.00") {
+		t.Errorf("an amount above the maximum says %q", got)
+	}
+	b.do(t, 15*time.Second, chromedp.SetValue(chromedp.CSS("#amount"), "12.80"), chromedp.Click(testid("link-pay")),
+		chromedp.WaitVisible(testid("method-wechat")))
+	checkout := browserEval[string](t, b, `location.href`)
+	id := regexp.MustCompile(`pay_[0-9a-z]{26}`).FindString(checkout)
+	if id == "" || browserEval[string](t, b, `document.documentElement.lang`) != "zh-Hans" {
+		t.Fatalf("after paying the shopper is at %q", checkout)
+	}
+	b.chooseWeChatQR(t, checkout)
+	app.simulate(t, b.qrReference(t), "paid")
+	app.waitPayment(t, id, "paid", 10*time.Second)
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/admin/payments?lang=en"), chromedp.WaitReady(testid("payments")))
+	row := fmt.Sprintf(`[data-testid="payment-row"][data-id="%s"]`, id)
+	if got := b.text(t, row); !strings.Contains(got, "NZD 12.80") {
+		t.Errorf("the list's row of the link's payment reads %q", got)
+	}
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+detail+"?lang=en"), chromedp.WaitVisible(testid("link-uses")))
+	if got := b.text(t, fmt.Sprintf(sel, "link-uses")); got != "1 / 3" {
+		t.Errorf("the link's uses read %q, want 1 / 3", got)
+	}
+
+	// The poster prints: tools hidden, one A5 page.
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+detail+"/poster?size=A5&lang=en"), chromedp.WaitVisible(testid("poster-qr")),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+			return err
+		}))
+	if d := browserEval[string](t, b, `getComputedStyle(document.querySelector('[data-testid="poster-tools"]')).display`); d != "none" {
+		t.Errorf("in print the poster's tools are display %q, want none", d)
+	}
+	if pg := browserEval[string](t, b, `getComputedStyle(document.querySelector('[data-testid="poster"]')).page`); pg != "a5" {
+		t.Errorf("in print the poster is on page %q, want a5", pg)
+	}
+	var pdf []byte
+	b.do(t, 30*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		yes := true
+		res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes, PrintBackground: &yes})
+		pdf = res.Data
+		return err
+	}))
+	pages := regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1)
+	box := regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]`).FindSubmatch(pdf)
+	if len(pages) != 1 || box == nil {
+		t.Fatalf("the A5 poster printed %d pages, media box %q", len(pages), box)
+	}
+	w, _ := strconv.ParseFloat(string(box[1]), 64)
+	h, _ := strconv.ParseFloat(string(box[2]), 64)
+	if w < 418 || w > 421 || h < 594 || h > 597 { // A5 is 148 x 210 mm: 419.5 x 595.3 points
+		t.Errorf("the A5 poster printed on %.1f x %.1f points, want about 419.5 x 595.3", w, h)
+	}
+}

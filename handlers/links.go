@@ -1,0 +1,100 @@
+package handlers
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// LinkPath is the shopper's short URL of a stored payment link.
+func LinkPath(id string) string { return "/l/" + id }
+
+// linkStateID is the shopper's message for a link that cannot take a
+// payment; "" for any other error.
+func linkStateID(err error) string {
+	switch {
+	case errors.Is(err, payments.ErrLinkInactive):
+		return "links.state.msg.inactive"
+	case errors.Is(err, payments.ErrLinkExpired):
+		return "links.state.msg.expired"
+	case errors.Is(err, payments.ErrLinkUsedUp):
+		return "links.state.msg.usedup"
+	}
+	return ""
+}
+
+// linkPayVM shapes a link for the shopper's page.
+func (s *Server) linkPayVM(c *gin.Context, l payments.Link) views.LinkPay {
+	v := views.LinkPay{Page: s.page(s.localizer(c).T("links.pay.title", s.opts.MerchantName), false),
+		Static: l.Source == payments.SourceStaticQR, Description: l.Description(s.chooseLang(c)),
+		Currency: string(l.Currency), Action: s.langPath(c, LinkPath(l.ID)),
+		Min: payments.FormatAmount(l.MinAmount, l.Currency), Max: payments.FormatAmount(l.MaxAmount, l.Currency)}
+	if !l.OpenAmount() {
+		v.Amount = payments.FormatAmount(l.Amount, l.Currency)
+	}
+	// The form's one-time key: submitting it twice (a double tap, a
+	// reload) makes one payment and counts one use.
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	v.Key = base64.RawURLEncoding.EncodeToString(b)
+	return v
+}
+
+// handleLinkShow serves GET /l/:link, a stored payment link: the amount
+// to pay, or a field for it; a link that cannot take a payment says why
+// (410) and offers nothing to pay. Opening the page makes no payment, so
+// a chat app's preview of the URL uses nothing up.
+func (s *Server) handleLinkShow() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		l, err := s.opts.Links.Get(c.Request.Context(), c.Param("link"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		v := s.linkPayVM(c, l)
+		status := http.StatusOK
+		if err := l.State(s.opts.Links.Now()); err != nil {
+			v.StateID, status = linkStateID(err), http.StatusGone
+		}
+		s.render(c, status, views.LinkPayPage(v))
+	}
+}
+
+// handleLinkPay serves POST /l/:link: makes the payment (counting one use
+// of the link) and sends the shopper to its checkout.
+func (s *Server) handleLinkPay() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 8<<10)
+		ctx, id := c.Request.Context(), c.Param("link")
+		typed := c.PostForm("amount")
+		p, err := s.opts.Links.Pay(ctx, id, typed, s.chooseLang(c), c.PostForm("key"))
+		if err == nil {
+			c.Redirect(http.StatusSeeOther, s.langPath(c, CheckoutPath(p.ID)))
+			return
+		}
+		l, gerr := s.opts.Links.Get(ctx, id)
+		if gerr != nil {
+			s.respondError(c, gerr)
+			return
+		}
+		v := s.linkPayVM(c, l)
+		v.Typed = typed
+		var le *payments.LinkError
+		switch {
+		case linkStateID(err) != "":
+			v.StateID = linkStateID(err)
+			s.render(c, http.StatusGone, views.LinkPayPage(v))
+		case errors.As(err, &le) && len(le.Problems) > 0:
+			v.ErrorID = "links.err." + string(le.Problems[0])
+			s.render(c, http.StatusUnprocessableEntity, views.LinkPayPage(v))
+		default:
+			s.respondError(c, err)
+		}
+	}
+}

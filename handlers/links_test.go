@@ -1,0 +1,243 @@
+package handlers_test
+
+import (
+	"bytes"
+	"image/png"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+)
+
+var formHeader = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+
+// TestAdminLinkCreateBadInput: each refused form answers 422 with its
+// problem in words, and stores no link; a good form stores one link and
+// records it in the audit log.
+func TestAdminLinkCreateBadInput(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	tests := []struct {
+		name string
+		form url.Values
+		want string
+	}{
+		{"min above max", url.Values{"kind": {"link"}, "currency": {"NZD"}, "min": {"50"}, "max": {"10"}}, "The minimum is more than the maximum."},
+		{"zero amount", url.Values{"kind": {"link"}, "currency": {"NZD"}, "amount": {"0"}}, "The fixed amount must be a number above zero"},
+		{"no bounds", url.Values{"kind": {"link"}, "currency": {"NZD"}}, "The minimum must be a number above zero"},
+		{"past expiry", url.Values{"kind": {"link"}, "currency": {"NZD"}, "amount": {"1"}, "expires": {"2020-01-01"}}, "The expiry must be today or later."},
+		{"bad date", url.Values{"kind": {"link"}, "currency": {"NZD"}, "amount": {"1"}, "expires": {"tomorrow"}}, "The expiry must be today or later."},
+		{"negative uses", url.Values{"kind": {"link"}, "currency": {"NZD"}, "amount": {"1"}, "max_uses": {"-2"}}, "must be a whole number, 0 or more"},
+		{"static with amount", url.Values{"kind": {"static_qr"}, "currency": {"NZD"}, "amount": {"1"}}, "A static counter QR has no fixed amount"},
+	}
+	for _, tt := range tests {
+		w := a.do(t, http.MethodPost, "/admin/links", strings.NewReader(tt.form.Encode()), withCookie(owner, formHeader.Clone()))
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), tt.want) {
+			t.Errorf("%s: %d, body without %q", tt.name, w.Code, tt.want)
+		}
+	}
+	if ls, _ := a.links.List(t.Context(), "", 10); len(ls) != 0 {
+		t.Fatalf("refused forms stored %d links", len(ls))
+	}
+	form := url.Values{"kind": {"link"}, "currency": {"NZD"}, "min": {"5"}, "max": {"200"}, "desc_en": {"Deposit"},
+		"desc_zh_hans": {"订金"}, "max_uses": {"2"}, "expires": {"2099-12-31"}}
+	w := a.do(t, http.MethodPost, "/admin/links", strings.NewReader(form.Encode()), withCookie(owner, formHeader.Clone()))
+	ls, _ := a.links.List(t.Context(), "", 10)
+	if w.Code != http.StatusSeeOther || len(ls) != 1 || !strings.HasPrefix(w.Header().Get("Location"), "/admin/links/"+ls[0].ID) {
+		t.Fatalf("good form = %d to %q with %d links", w.Code, w.Header().Get("Location"), len(ls))
+	}
+	if l := ls[0]; l.MinAmount != 500 || l.MaxAmount != 20000 || l.MaxUses != 2 || !l.ExpiresAt.Equal(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("stored link = %+v", l)
+	}
+	audit, err := a.acc.Store().Audit(t.Context(), auditFilter(ls[0].ID))
+	if err != nil || len(audit) != 1 || audit[0].Action != "link.create" || audit[0].Email != "owner@shop.example" {
+		t.Errorf("audit of the new link = %+v, %v; want one link.create by the owner", audit, err)
+	}
+}
+
+// TestLinkShopperBadInput: the shopper's typed amount is checked against
+// the link (too low, too high, zero, not a number: 422 with the reason,
+// no payment); a good amount makes a payment with Source link and goes to
+// its checkout; a link switched off, expired or used up answers 410 with
+// the reason in the shopper's language and makes no payment.
+func TestLinkShopperBadInput(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	l, err := a.links.Create(ctx, payments.LinkInput{Currency: "NZD", MinAmount: "5.00", MaxAmount: "200.00", MaxUses: "1",
+		Descriptions: map[string]string{"en": "Deposit", "zh-Hans": "订金"}, ExpiresAt: a.Clock.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := func(amount, lang string) *http.Response {
+		return a.do(t, http.MethodPost, "/l/"+l.ID+"?lang="+lang, strings.NewReader(url.Values{"amount": {amount}}.Encode()), formHeader.Clone()).Result()
+	}
+	body := func(r *http.Response) string { b := new(bytes.Buffer); b.ReadFrom(r.Body); return b.String() }
+	for amount, want := range map[string]string{
+		"4.99": "The amount must be at least 5.00.", "200.01": "The amount must be at most 200.00.",
+		"0": "Enter the amount as a number", "12,50": "Enter the amount as a number",
+	} {
+		r := pay(amount, "en")
+		if b := body(r); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, want) {
+			t.Errorf("amount %q = %d, body without %q", amount, r.StatusCode, want)
+		}
+	}
+	if r := pay("4", "zh-Hans"); !strings.Contains(body(r), "金额不能少于 5.00。") {
+		t.Errorf("a low amount in zh-Hans is not explained in Chinese")
+	}
+	if got, _ := a.links.Get(ctx, l.ID); got.Uses != 0 {
+		t.Fatalf("refused amounts used the link %d times", got.Uses)
+	}
+	r := pay("12.50", "zh-Hans")
+	loc := r.Header.Get("Location")
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/checkout/pay_") {
+		t.Fatalf("good amount = %d to %q", r.StatusCode, loc)
+	}
+	p, err := a.Svc.Get(ctx, strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/checkout/"))
+	if err != nil || p.Amount != 1250 || p.Source != payments.SourceLink || p.Description != "订金" {
+		t.Fatalf("payment = %d %q %q, %v", p.Amount, p.Source, p.Description, err)
+	}
+	// "Back to the shop" must not lead to the link's page, which says
+	// "nothing was charged" once the link is used up.
+	if p.ReturnURL != a.AppURL+"/" {
+		t.Errorf("the link payment returns to %q, want the shop's home %q", p.ReturnURL, a.AppURL+"/")
+	}
+
+	states := func(want string) {
+		t.Helper()
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			w := a.do(t, method, "/l/"+l.ID+"?lang=en", strings.NewReader("amount=10"), formHeader.Clone())
+			doc, _ := goquery.NewDocumentFromReader(w.Body)
+			if w.Code != http.StatusGone || !strings.Contains(doc.Find(`[data-testid="link-state"]`).Text(), want) || doc.Find("form[data-testid=link-form]").Length() != 0 {
+				t.Errorf("%s %s = %d, state %q; want 410 saying %q and no form", method, want, w.Code, doc.Find(`[data-testid="link-state"]`).Text(), want)
+			}
+		}
+	}
+	states("as many times as the shop allows") // the one use is spent
+	l2, _ := a.links.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "3.00", ExpiresAt: a.Clock.Now().Add(time.Hour)})
+	l = l2
+	if _, err := a.links.SetActive(ctx, l.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	states("switched this payment link off")
+	if _, err := a.links.SetActive(ctx, l.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	a.Clock.Advance(time.Hour)
+	states("has expired")
+	if got, _ := a.links.Get(ctx, l.ID); got.Uses != 0 {
+		t.Errorf("an unavailable link was used %d times", got.Uses)
+	}
+	if w := a.do(t, http.MethodGet, "/l/notalinkid", nil, nil); w.Code != http.StatusNotFound {
+		t.Errorf("unknown link = %d, want 404", w.Code)
+	}
+}
+
+// TestLinkQRAndPoster: the PNG decodes, the SVG is drawn from the same
+// module matrix, the poster links its print stylesheet and both wallets
+// in English and Chinese, an unknown paper size is refused, and the
+// static QR's shopper page shows the shop's name large.
+func TestLinkQRAndPoster(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	l, err := a.links.Create(t.Context(), payments.LinkInput{Source: payments.SourceStaticQR, Currency: "NZD", MinAmount: "0.01", MaxAmount: "5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := a.do(t, http.MethodGet, "/admin/links/"+l.ID+"/qr.png", nil, withCookie(owner, nil))
+	img, err := png.Decode(w.Body)
+	if err != nil || img.Bounds().Dx() < 200 {
+		t.Errorf("qr.png: %v, %v", err, img)
+	}
+	w = a.do(t, http.MethodGet, "/admin/links/"+l.ID+"/qr.svg", nil, withCookie(owner, nil))
+	svg := w.Body.String()
+	if w.Header().Get("Content-Type") != "image/svg+xml" || !strings.HasPrefix(svg, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 `) || strings.Count(svg, "h1v1h-1z") < 100 {
+		t.Errorf("qr.svg = %s %.120s", w.Header().Get("Content-Type"), svg)
+	}
+	w = a.do(t, http.MethodGet, "/admin/links/"+l.ID+"/poster?size=A6&lang=zh-Hant", nil, withCookie(owner, nil))
+	doc, _ := goquery.NewDocumentFromReader(w.Body)
+	if w.Code != http.StatusOK || doc.Find(`[data-testid="poster"]`).AttrOr("data-size", "") != "A6" ||
+		doc.Find(`[data-testid="accepted-en"]`).Text() != "WeChat Pay / Alipay accepted" ||
+		doc.Find(`[data-testid="accepted-zh"]`).Text() != "支援微信支付 / 支付寶" ||
+		!strings.HasSuffix(doc.Find(`link[rel=stylesheet]`).AttrOr("href", ""), "css/poster.css") ||
+		doc.Find(`[data-testid="poster-shop"]`).Text() != "Test Shop" || doc.Find(`[data-testid="poster-static"]`).Text() != "掃碼，輸入金額，付款" {
+		t.Errorf("poster = %d: %s", w.Code, doc.Find("main").Text())
+	}
+	if w := a.do(t, http.MethodGet, "/admin/links/"+l.ID+"/poster?size=A3", nil, withCookie(owner, nil)); w.Code != http.StatusBadRequest {
+		t.Errorf("poster A3 = %d, want 400", w.Code)
+	}
+	w = a.do(t, http.MethodGet, "/l/"+l.ID, nil, nil)
+	doc, _ = goquery.NewDocumentFromReader(w.Body)
+	if w.Code != http.StatusOK || doc.Find(`[data-testid="shop-name"]`).Text() != "Test Shop" || doc.Find("input#amount").Length() != 1 {
+		t.Errorf("static QR page = %d, shop name %q", w.Code, doc.Find(`[data-testid="shop-name"]`).Text())
+	}
+	r := a.do(t, http.MethodPost, "/l/"+l.ID, strings.NewReader("amount=3.20"), formHeader.Clone())
+	p, err := a.Svc.Get(t.Context(), strings.TrimPrefix(r.Header().Get("Location"), "/checkout/"))
+	if err != nil || p.Source != payments.SourceStaticQR || p.Amount != 320 {
+		t.Errorf("static QR payment = %q %d, %v", p.Source, p.Amount, err)
+	}
+}
+
+// TestAdminSettings: the page lists the configuration as given (masked
+// upstream) and the check asks the simulator's wallet detail endpoint,
+// listing the methods, and is audited.
+func TestAdminSettings(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	w := a.do(t, http.MethodGet, "/admin/settings", nil, withCookie(owner, nil))
+	doc, _ := goquery.NewDocumentFromReader(w.Body)
+	if got := doc.Find(`[data-name="LATIPAY_API_KEY"] td`).Text(); got != "(set, 40 characters)" {
+		t.Errorf("LATIPAY_API_KEY shows %q", got)
+	}
+	w = a.do(t, http.MethodPost, "/admin/settings/check", nil, withCookie(owner, nil))
+	doc, _ = goquery.NewDocumentFromReader(w.Body)
+	res := doc.Find(`[data-testid="wallet-result"]`)
+	if w.Code != http.StatusOK || res.Length() != 3 || res.First().AttrOr("data-ok", "") != "true" ||
+		!strings.Contains(res.First().Text(), "Methods enabled: Wechat, Alipay, UnionPay.") {
+		t.Errorf("check = %d, %d wallets: %s", w.Code, res.Length(), res.Text())
+	}
+	audit, err := a.acc.Store().Audit(t.Context(), auditFilter("latipay"))
+	if err != nil || len(audit) != 1 || audit[0].Action != "settings.check" {
+		t.Errorf("audit of the check = %+v, %v", audit, err)
+	}
+}
+
+func auditFilter(target string) accounts.AuditFilter {
+	return accounts.AuditFilter{Target: target, Limit: 10}
+}
+
+// TestLinkShopperDoubleSubmit: the shopper's form posted twice with its
+// key goes to the same checkout both times and counts one use of a
+// one-use link.
+func TestLinkShopperDoubleSubmit(t *testing.T) {
+	a := newAdminApp(t)
+	l, err := a.links.Create(t.Context(), payments.LinkInput{Currency: "NZD", Amount: "4.00", MaxUses: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := a.do(t, http.MethodGet, "/l/"+l.ID, nil, nil)
+	doc, _ := goquery.NewDocumentFromReader(w.Body)
+	key := doc.Find(`input[name="key"]`).AttrOr("value", "")
+	if len(key) < 16 {
+		t.Fatalf("the form's key is %q", key)
+	}
+	var to []string
+	for i := 0; i < 2; i++ {
+		w := a.do(t, http.MethodPost, "/l/"+l.ID, strings.NewReader(url.Values{"key": {key}}.Encode()), formHeader.Clone())
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("submission %d = %d: %.200s", i+1, w.Code, w.Body)
+		}
+		to = append(to, w.Header().Get("Location"))
+	}
+	if to[0] != to[1] || !strings.HasPrefix(to[0], "/checkout/pay_") {
+		t.Errorf("two submissions went to %q and %q, want the same checkout", to[0], to[1])
+	}
+	if got, _ := a.links.Get(t.Context(), l.ID); got.Uses != 1 {
+		t.Errorf("uses = %d, want 1", got.Uses)
+	}
+}

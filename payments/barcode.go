@@ -1,0 +1,205 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Barcode payments: at the counter the shopper shows the pay code of their
+// WeChat Pay or Alipay app, the cashier scans it and we ask Latipay to
+// charge it (package latipay doc, Endpoints). Latipay's answer only says it
+// took the order; whether the shopper paid comes from queries. Above
+// about 3,000 yuan, or after several payments in a day, the shopper must
+// first type a password in their app, so a barcode attempt may stay
+// pending for a while: that is normal, never an error.
+//
+// WeChat's rule for scanned codes is to ask every 3 to 5 seconds for
+// about 45 seconds. The reconciler does exactly that for barcode attempts
+// (barcodePoll, barcodeFastChecks) and then goes on at its usual cadence,
+// so a success that arrives after the counter stopped waiting still ends
+// the payment right. The reconciler runs on a tick (Run's every, 5 s by
+// default), so with the default a due check is made at the next tick:
+// every 5 s.
+const (
+	barcodePoll       = 4 * time.Second
+	barcodeFastChecks = 11 // 11 checks 4 s apart: about 45 s
+)
+
+// ErrPayCodePending is a new pay code scanned for a sale whose last code
+// may still be paid (Latipay has not answered, or the shopper is typing a
+// password): charging it could take the money twice. It matches
+// ErrConflict.
+var ErrPayCodePending = fmt.Errorf("%w: the shopper's last pay code is still being checked; wait for its result or cancel the sale", ErrConflict)
+
+// checkAfter is how long the reconciler waits before its next query of a
+// live attempt it has asked about n times; ok is false when it has asked
+// long enough and the attempt needs a person.
+func checkAfter(a Attempt, n int) (wait time.Duration, ok bool) {
+	if a.Kind != KindBarcode {
+		return schedule(n)
+	}
+	if n < barcodeFastChecks {
+		return barcodePoll, true
+	}
+	return schedule(n - barcodeFastChecks)
+}
+
+// StartBarcode charges the pay code the cashier scanned for payment id,
+// an unpaid payment made for the counter's scanner (Source
+// SourceCounterScan). It checks the code's shape (ParsePayCode), stores a
+// fresh barcode attempt, asks Latipay to charge the code and records
+// Latipay's order id from its answer. The result arrives later, through
+// the reconciler's queries (checkAfter) or a callback, and is pushed like
+// any other change.
+//
+// It is idempotent: the same code scanned again for the same payment
+// returns the attempt it started, without calling Latipay again, whatever
+// that attempt's state. A different code is refused with ErrPayCodePending while
+// an earlier one may still be paid (Latipay has not answered it, or the
+// shopper is typing a password): charging the second could take the money
+// twice. A code Latipay refused leaves the payment open for another scan.
+//
+// The error is nil when Latipay took the order and also when its answer
+// was lost: then the attempt stays AttemptInitiated and the reconciler
+// asks Latipay what became of it, so an unknown outcome never turns into
+// failed by itself. Started.Attempt.Status tells the two apart. A refused
+// code returns a *GatewayError in Latipay's words; a malformed code a
+// *PayCodeError; a wallet not offered or a payment not made for scanning
+// a *ValidationError (all three match ErrInvalid).
+func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started, error) {
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return Started{}, err
+	}
+	m, err := ParsePayCode(payCode)
+	if err != nil {
+		return Started{Payment: p}, err
+	}
+	if p.Source != SourceCounterScan {
+		return Started{Payment: p}, &ValidationError{Problems: []string{"this payment was not made for scanning a pay code"}}
+	}
+	if !s.offered(m) {
+		return Started{Payment: p}, &ValidationError{Problems: []string{methodName(m) + " is not offered here"}}
+	}
+	code := CleanPayCode(payCode)
+	hash := payCodeHash(p.ID, code)
+	ref, err := newReference(s.rand)
+	if err != nil {
+		return Started{}, err
+	}
+	now := s.now().UTC()
+	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Kind: KindBarcode, PayCodeHash: hash,
+		Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(barcodePoll)}
+	var seen *Attempt // the attempt this code already started
+	p, err = s.update(ctx, p.ID, func(tx *Tx) error {
+		seen = nil
+		for i := range tx.Attempts {
+			if at := tx.Attempts[i]; at.Kind == KindBarcode && at.PayCodeHash == hash {
+				seen = &at
+				return nil
+			}
+		}
+		if !open(tx.Payment.Status) {
+			return ErrNotPayable
+		}
+		for _, at := range tx.Attempts {
+			if at.Status.Live() {
+				return ErrPayCodePending
+			}
+		}
+		if tx.Payment.Attempts >= s.opts.MaxAttempts {
+			return ErrTooManyAttempts
+		}
+		tx.Payment.Attempts++
+		tx.Payment.Method = m
+		tx.Payment.LatipayReference = ref
+		tx.Payment.UpdatedAt = now
+		tx.putAttempt(a)
+		tx.event(Event{Type: "attempt.started", From: tx.Payment.Status, To: tx.Payment.Status,
+			Detail: fmt.Sprintf("%s %s (pay code scanned)", m, ref), CreatedAt: now})
+		return nil
+	})
+	if err != nil {
+		return Started{Payment: p}, err
+	}
+	if seen != nil {
+		return Started{Payment: p, Attempt: *seen}, nil
+	}
+	orderID, gwErr := s.gw.Barcode(ctx, BarcodeRequest{Reference: ref, Method: m,
+		Amount: p.Amount, Currency: p.Currency, PayCode: code})
+	refused := errors.Is(gwErr, ErrGatewayRejected) || errors.Is(gwErr, ErrInvalid)
+	if gwErr != nil && !refused {
+		s.log.Info("barcode: outcome unknown; the reconciler will ask Latipay", "payment_id", p.ID, "reference", ref, "err", gwErr)
+	}
+	p, recorded, err := s.recordBarcode(context.WithoutCancel(ctx), p.ID, ref, orderID, gwErr, refused)
+	if err != nil {
+		return Started{Payment: p}, err
+	}
+	if refused {
+		return Started{Payment: p, Attempt: recorded}, gwErr
+	}
+	return Started{Payment: p, Attempt: recorded}, nil
+}
+
+// recordBarcode writes Latipay's answer to the barcode call of attempt
+// ref (orderID, or gwErr, which refused says is a refusal) and returns the
+// payment and the attempt as committed. The caller passes a context that
+// is not cancelled with the counter's request: the order may exist at
+// Latipay now, whatever became of the request.
+func (s *Service) recordBarcode(ctx context.Context, id, ref, orderID string, gwErr error, refused bool) (Payment, Attempt, error) {
+	var recorded Attempt
+	p, err := s.update(ctx, id, func(tx *Tx) error {
+		at := tx.attempt(ref)
+		if at == nil {
+			return nil
+		}
+		recorded = *at
+		if at.Status != AttemptInitiated {
+			return nil // a query or a callback got there first
+		}
+		now := s.now().UTC()
+		switch {
+		case refused: // nothing was charged: the sale stays open for another code
+			at.Status, at.NextCheckAt = AttemptError, time.Time{}
+			tx.dirtyAttempts[ref] = true
+			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
+				Detail: fmt.Sprintf("%s: pay code refused: %v", ref, gwErr), CreatedAt: now})
+		case gwErr != nil: // unknown: the attempt stays initiated and is queried
+			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
+				Detail: fmt.Sprintf("%s: no answer from Latipay; asking it what became of the order", ref), CreatedAt: now})
+			s.transition(tx, StatusPending, ref)
+		default:
+			at.Status, at.OrderID = AttemptPending, orderID
+			tx.putAttempt(*at)
+			s.transition(tx, StatusPending, ref)
+		}
+		recorded = *at
+		return nil
+	})
+	return p, recorded, err
+}
+
+// payCodeHash names a pay code scanned for one payment without keeping
+// the code: the first 16 bytes of a SHA-256 over the payment id and the
+// code.
+func payCodeHash(paymentID, code string) string {
+	h := sha256.Sum256([]byte("paycode\x00" + paymentID + "\x00" + code))
+	return hex.EncodeToString(h[:16])
+}
+
+// methodName is a method's name in messages to people.
+func methodName(m Method) string {
+	switch m {
+	case MethodWeChat:
+		return "WeChat Pay"
+	case MethodAlipay:
+		return "Alipay"
+	case MethodUnionPay:
+		return "UnionPay"
+	}
+	return string(m)
+}

@@ -1,0 +1,372 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Stored payment links. The owner makes a link in the back office; its
+// short URL (/l/<id>) opens a page where the shopper pays a fixed amount,
+// or types an amount between a minimum and a maximum. Each payment made
+// through it counts one use, and the count is taken in the store with one
+// conditional update, so concurrent opens never pass the maximum.
+//
+// The shop's static counter QR is the same thing with Source
+// SourceStaticQR: always an open amount, no expiry and no use limit,
+// printed once and stuck on the counter.
+//
+// These complement the signed /pay links (link.go), which need no storage
+// and keep working unchanged.
+
+// Errors of stored links, besides ErrNotFound and ErrLinkExpired.
+var (
+	ErrLinkInactive = errors.New("payments: payment link was deactivated")
+	ErrLinkUsedUp   = errors.New("payments: payment link has been used its maximum number of times")
+)
+
+// LinkLanguages are the languages a link's description may be written in,
+// in the order the back office asks for them.
+var LinkLanguages = []string{"en", "zh-Hans", "zh-Hant"}
+
+// Link is a stored payment link.
+type Link struct {
+	ID     string // 26 lower-case base32 characters (128 random bits): the URL /l/<ID>
+	Source string // SourceLink or SourceStaticQR: the channel its payments carry
+	// Amount is the fixed amount in minor units; 0 means the shopper types
+	// one between MinAmount and MaxAmount (inclusive).
+	Amount    int64
+	MinAmount int64
+	MaxAmount int64
+	Currency  Currency
+	// Descriptions by language (LinkLanguages); the shopper sees theirs,
+	// else the first one written.
+	Descriptions map[string]string
+	ExpiresAt    time.Time // zero: never
+	MaxUses      int       // 0: no limit
+	Uses         int       // payments made through it
+	Active       bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// OpenAmount reports whether the link takes any amount the shopper types.
+func (l Link) OpenAmount() bool { return l.Amount == 0 }
+
+// Description is the link's text in lang, else in the first language
+// that has one.
+func (l Link) Description(lang string) string {
+	if d := l.Descriptions[lang]; d != "" {
+		return d
+	}
+	for _, g := range LinkLanguages {
+		if d := l.Descriptions[g]; d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+// State is why the link cannot take a payment at now (ErrLinkInactive,
+// ErrLinkExpired, ErrLinkUsedUp), or nil when it can.
+func (l Link) State(now time.Time) error {
+	switch {
+	case !l.Active:
+		return ErrLinkInactive
+	case !l.ExpiresAt.IsZero() && !now.Before(l.ExpiresAt):
+		return ErrLinkExpired
+	case l.MaxUses > 0 && l.Uses >= l.MaxUses:
+		return ErrLinkUsedUp
+	}
+	return nil
+}
+
+// LinkStore keeps links. payments/sqlite and payments/postgres implement
+// it and pass linkstest.Run.
+type LinkStore interface {
+	// CreateLink inserts l (its ID is new).
+	CreateLink(ctx context.Context, l Link) error
+	// Link returns one link or ErrNotFound.
+	Link(ctx context.Context, id string) (Link, error)
+	// Links lists links of source ("" for all), newest first.
+	Links(ctx context.Context, source string, limit int) ([]Link, error)
+	// SetLinkActive switches a link on or off and returns it, or
+	// ErrNotFound.
+	SetLinkActive(ctx context.Context, id string, active bool, now time.Time) (Link, error)
+	// UseLink counts one use for key (the shopper's submission) in one
+	// atomic step: only when the link is active, not expired at now and
+	// below its MaxUses (0: no limit). A key already counted for the link
+	// is a replay: nothing more is counted and replay is true. It returns
+	// the link as stored afterwards; ErrNotFound when there is no such
+	// link.
+	UseLink(ctx context.Context, id, key string, now time.Time) (l Link, used, replay bool, err error)
+	// ReleaseLink gives back the use counted for key, whose payment could
+	// not be made; nothing when key holds none.
+	ReleaseLink(ctx context.Context, id, key string) error
+}
+
+// LinkInput is the owner's form for a new link, as typed.
+type LinkInput struct {
+	Source       string // SourceLink (default) or SourceStaticQR
+	Currency     string
+	Amount       string // fixed amount; "" for an open amount
+	MinAmount    string // open amount: the least the shopper may pay
+	MaxAmount    string // open amount: the most
+	Descriptions map[string]string
+	ExpiresAt    time.Time // zero: never
+	MaxUses      string    // "" or "0": no limit
+}
+
+// LinkProblem names one thing wrong with a LinkInput or with a typed
+// amount, so pages can say it in the shopper's or owner's language.
+type LinkProblem string
+
+// The problems a LinkError may carry.
+const (
+	LinkBadCurrency   LinkProblem = "currency"      // not a currency with a wallet here
+	LinkBadAmount     LinkProblem = "amount"        // fixed amount is not a positive decimal
+	LinkBadMin        LinkProblem = "min"           // minimum is not a positive decimal
+	LinkBadMax        LinkProblem = "max"           // maximum is not a positive decimal
+	LinkMinAboveMax   LinkProblem = "min_above_max" // minimum is more than the maximum
+	LinkBadExpiry     LinkProblem = "expiry"        // expiry is not in the future
+	LinkBadUses       LinkProblem = "uses"          // maximum uses is not a whole number >= 0
+	LinkBadSource     LinkProblem = "source"        // neither a link nor a static QR
+	LinkStaticLimited LinkProblem = "static"        // a static QR with a fixed amount, expiry or use limit
+	// Typed by the shopper.
+	LinkAmountNotNumber LinkProblem = "typed" // not a positive decimal such as 12.50
+	LinkAmountBelow     LinkProblem = "below" // below the link's minimum
+	LinkAmountAbove     LinkProblem = "above" // above the link's maximum
+)
+
+// linkMaxUses is the most a link's MaxUses may say.
+const linkMaxUses = 1_000_000_000
+
+// LinkError lists what is wrong, for the owner's form or the shopper's
+// amount. It matches ErrInvalid.
+type LinkError struct {
+	Problems []LinkProblem
+}
+
+func (e *LinkError) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = string(p)
+	}
+	return "payments: invalid link input: " + strings.Join(parts, ", ")
+}
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *LinkError) Is(target error) bool { return target == ErrInvalid }
+
+// Has reports whether p is among the problems.
+func (e *LinkError) Has(p LinkProblem) bool {
+	for _, x := range e.Problems {
+		if x == p {
+			return true
+		}
+	}
+	return false
+}
+
+var linkIDPattern = regexp.MustCompile(`^[0-9a-hjkmnp-tv-z]{26}$`)
+
+// ValidLinkID reports whether s has the grammar of a link id, so handlers
+// can answer 404 without touching the database.
+func ValidLinkID(s string) bool { return linkIDPattern.MatchString(s) }
+
+// Links is the service of stored payment links. It makes payments through
+// the payment Service, so every rule of a payment applies to them.
+type Links struct {
+	store LinkStore
+	svc   *Service
+	urlOf func(id string) string // absolute URL of a link's page
+	back  string                 // where the checkout's "back to the shop" goes
+}
+
+// NewLinks wires the links service: urlOf gives the absolute URL of a
+// link's page (/l/<id>); back is the absolute URL the checkout's "back to
+// the shop" leads to from a link's payment (the shop's website, or this
+// app's home page). It is not the link's own page, which, once the link
+// is used up, would tell a shopper who has just paid that it cannot be
+// used.
+func NewLinks(store LinkStore, svc *Service, urlOf func(id string) string, back string) (*Links, error) {
+	if store == nil || svc == nil || urlOf == nil || back == "" {
+		return nil, errors.New("payments: NewLinks: missing dependency")
+	}
+	return &Links{store: store, svc: svc, urlOf: urlOf, back: back}, nil
+}
+
+// URL is the absolute URL of a link's page.
+func (s *Links) URL(id string) string { return s.urlOf(id) }
+
+// Create validates the owner's input, reporting every problem at once, and
+// stores the new link.
+func (s *Links) Create(ctx context.Context, in LinkInput) (Link, error) {
+	now := s.svc.now().UTC()
+	l := Link{Source: in.Source, Active: true, CreatedAt: now, UpdatedAt: now, Descriptions: map[string]string{}}
+	if l.Source == "" {
+		l.Source = SourceLink
+	}
+	var bad []LinkProblem
+	if l.Source != SourceLink && l.Source != SourceStaticQR {
+		bad = append(bad, LinkBadSource)
+	}
+	c, err := ParseCurrency(in.Currency)
+	if err != nil || len(s.svc.opts.Currencies) > 0 && !contains(s.svc.opts.Currencies, string(c)) {
+		bad = append(bad, LinkBadCurrency)
+		c = NZD // keep checking the amounts' grammar
+	}
+	l.Currency = c
+	amount := strings.TrimSpace(in.Amount)
+	if amount != "" {
+		if l.Amount, err = ParseAmount(amount, c); err != nil {
+			bad = append(bad, LinkBadAmount)
+		}
+	} else {
+		minOK, maxOK := true, true
+		if l.MinAmount, err = ParseAmount(strings.TrimSpace(in.MinAmount), c); err != nil {
+			bad, minOK = append(bad, LinkBadMin), false
+		}
+		if l.MaxAmount, err = ParseAmount(strings.TrimSpace(in.MaxAmount), c); err != nil {
+			bad, maxOK = append(bad, LinkBadMax), false
+		}
+		if minOK && maxOK && l.MinAmount > l.MaxAmount {
+			bad = append(bad, LinkMinAboveMax)
+		}
+	}
+	for _, g := range LinkLanguages {
+		if d := cleanText(in.Descriptions[g], maxDescriptionLen); d != "" {
+			l.Descriptions[g] = d
+		}
+	}
+	if !in.ExpiresAt.IsZero() {
+		if !now.Before(in.ExpiresAt) {
+			bad = append(bad, LinkBadExpiry)
+		}
+		l.ExpiresAt = in.ExpiresAt.UTC()
+	}
+	if u := strings.TrimSpace(in.MaxUses); u != "" {
+		n, err := strconv.Atoi(u)
+		if err != nil || n < 0 || n > linkMaxUses {
+			bad = append(bad, LinkBadUses)
+		}
+		l.MaxUses = n
+	}
+	if l.Source == SourceStaticQR && (l.Amount != 0 || !l.ExpiresAt.IsZero() || l.MaxUses != 0) {
+		bad = append(bad, LinkStaticLimited)
+	}
+	if len(bad) > 0 {
+		return Link{}, &LinkError{Problems: bad}
+	}
+	if l.ID, err = newLinkID(s.svc.rand); err != nil {
+		return Link{}, err
+	}
+	if err := s.store.CreateLink(ctx, l); err != nil {
+		return Link{}, err
+	}
+	return l, nil
+}
+
+// newLinkID makes a link id: 128 random bits as 26 lower-case characters.
+func newLinkID(r io.Reader) (string, error) {
+	s, err := random16(r)
+	return strings.ToLower(s), err
+}
+
+// Get returns one link or ErrNotFound.
+func (s *Links) Get(ctx context.Context, id string) (Link, error) {
+	if !ValidLinkID(id) {
+		return Link{}, ErrNotFound
+	}
+	return s.store.Link(ctx, id)
+}
+
+// List returns the newest links of source ("" for all).
+func (s *Links) List(ctx context.Context, source string, limit int) ([]Link, error) {
+	return s.store.Links(ctx, source, limit)
+}
+
+// SetActive switches a link on or off.
+func (s *Links) SetActive(ctx context.Context, id string, active bool) (Link, error) {
+	if !ValidLinkID(id) {
+		return Link{}, ErrNotFound
+	}
+	return s.store.SetLinkActive(ctx, id, active, s.svc.now().UTC())
+}
+
+// Now is the service's clock.
+func (s *Links) Now() time.Time { return s.svc.now() }
+
+// Amount checks what the shopper typed against the link: a fixed link
+// takes its own amount whatever is typed.
+func (s *Links) Amount(l Link, typed string) (int64, error) {
+	if !l.OpenAmount() {
+		return l.Amount, nil
+	}
+	n, err := ParseAmount(strings.TrimSpace(typed), l.Currency)
+	switch {
+	case err != nil:
+		return 0, &LinkError{Problems: []LinkProblem{LinkAmountNotNumber}}
+	case n < l.MinAmount:
+		return 0, &LinkError{Problems: []LinkProblem{LinkAmountBelow}}
+	case n > l.MaxAmount:
+		return 0, &LinkError{Problems: []LinkProblem{LinkAmountAbove}}
+	}
+	return n, nil
+}
+
+// linkKeyPattern is the grammar of a submission key: what a page's
+// random form key looks like (base64url), short enough for a reference.
+var linkKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,40}$`)
+
+// Pay makes a payment through link id for the amount the shopper typed
+// (ignored for a fixed amount), described in lang. key names this
+// submission of the shopper's form: the same key and amount again (a
+// double tap, a reload) answers the same payment and counts no second
+// use; "" or a malformed key gets a fresh one. The use is counted before
+// the payment is made and given back if it cannot be, so the maximum
+// holds under concurrent opens. A link that cannot take a payment answers
+// ErrLinkInactive, ErrLinkExpired or ErrLinkUsedUp and makes none.
+func (s *Links) Pay(ctx context.Context, id, typed, lang, key string) (Payment, error) {
+	l, err := s.Get(ctx, id)
+	if err != nil {
+		return Payment{}, err
+	}
+	amount, err := s.Amount(l, typed)
+	if err != nil {
+		return Payment{}, err
+	}
+	if !linkKeyPattern.MatchString(key) {
+		if key, err = random16(s.svc.rand); err != nil {
+			return Payment{}, err
+		}
+	}
+	// The amount is part of the use's key: the shopper who goes back and
+	// types another amount makes another payment.
+	useKey := key + ":" + strconv.FormatInt(amount, 10)
+	l, used, replay, err := s.store.UseLink(ctx, id, useKey, s.svc.now().UTC())
+	if err != nil {
+		return Payment{}, err
+	}
+	if !used && !replay {
+		if err := l.State(s.svc.now()); err != nil {
+			return Payment{}, err
+		}
+		return Payment{}, ErrLinkUsedUp
+	}
+	p, _, err := s.svc.create(ctx, CreateInput{
+		Amount: FormatAmount(amount, l.Currency), Currency: string(l.Currency),
+		Reference:   "L-" + l.ID[:10] + "-" + key,
+		Description: l.Description(lang), ReturnURL: s.back, Source: l.Source,
+	}, "link:"+l.ID+":"+useKey, true)
+	if err != nil && used {
+		if rerr := s.store.ReleaseLink(context.WithoutCancel(ctx), id, useKey); rerr != nil {
+			s.svc.log.Error("payment link: use not given back", "link", id, "err", rerr)
+		}
+	}
+	return p, err
+}

@@ -1,0 +1,105 @@
+package views
+
+// The back office's payments pages: the list, one payment, and the
+// webhook delivery log (admin_payments.templ).
+
+// PaymentList is one page of the payments list with its filters.
+type PaymentList struct {
+	Admin
+	Action string // the list's own URL, for the filter form
+	// The filter as typed, kept in the URL.
+	Status, Method, Channel, Currency, From, To, Query string
+	// The choices of the closed filters, in the form's order.
+	Statuses, Methods, Channels, Currencies []string
+	Zone                                    string // the shop's time zone, e.g. "Pacific/Auckland"
+	Rows                                    []PaymentRow
+	NextURL                                 string // "" on the last page
+	ErrorID                                 string // what is wrong with the filter
+	// ExportCSV and ExportJSON download every row the filters select.
+	ExportCSV, ExportJSON string
+}
+
+// PaymentRow is one payment as the list shows it.
+type PaymentRow struct {
+	ID        string
+	Time      string // in the shop's time zone
+	Amount    string // "12.50"
+	Currency  string
+	AmountCNY string // Latipay's estimate in yuan, e.g. "58.42"; "" if none
+	Status    string
+	Method    string // "" before one was chosen
+	Channel   string // payments.Source*; "" for none recorded
+	Reference string
+	OrderID   string // Latipay's order id
+	Refunded  string // "0.00" when none
+}
+
+// PaymentDetail is one payment with its timeline and actions.
+type PaymentDetail struct {
+	Admin
+	Row         PaymentRow
+	Description string
+	Timeline    []TimelineItem
+	RefundURL   string // "" when it cannot be refunded
+	Refundable  string // the most a refund may be, e.g. "12.50"
+	NeedPW      bool   // the password must be confirmed again
+	IdemKey     string // makes a double click refund once
+	CancelURL   string // "" when it cannot be canceled
+	RequeryURL  string // asks Latipay about it now
+	ErrorID     string
+	ErrorArg    string // Latipay's own words, when it refused
+	NoticeID    string
+	WebhooksOn  bool // a webhook endpoint is configured
+}
+
+// TimelineItem is one thing that happened to a payment: Kind says what
+// (attempt, callback, query, refund, webhook, admin, event), Who by whom.
+type TimelineItem struct {
+	Time   string
+	Kind   string
+	Who    string // an email, "Latipay", "shopper", "system", or ""
+	WhoID  string // message id for Who when it is a role, not a name
+	What   string // the event type or action
+	Detail string
+	// RedeliverURL is set on a webhook delivery that may be sent again.
+	RedeliverURL string
+}
+
+// WebhookList is one page of the webhook delivery log.
+type WebhookList struct {
+	Admin
+	Action  string
+	State   string
+	States  []string
+	Rows    []DeliveryRow
+	NextURL string
+	ErrorID string
+	Enabled bool // a webhook endpoint is configured
+}
+
+// DeliveryRow is one try at sending one event to the merchant.
+type DeliveryRow struct {
+	ID         string
+	Time       string
+	PaymentID  string
+	PaymentURL string
+	EventType  string
+	Attempt    int
+	Redelivery bool
+	StatusCode int // 0 when the endpoint gave none
+	Error      string
+	Duration   string
+	State      string
+	NextAt     string
+	URL        string // its page
+}
+
+// WebhookDetail is one event's deliveries, every try.
+type WebhookDetail struct {
+	Admin
+	Delivery     DeliveryRow // the one asked for
+	Tries        []DeliveryRow
+	RedeliverURL string // "" when webhooks are off
+	ErrorID      string
+	NoticeID     string
+}
