@@ -37,6 +37,7 @@ import (
 	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
@@ -200,6 +201,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	opts.Currencies, opts.Settings, opts.CheckWallets = cfg.Currencies(), cfg.Effective(), gw.CheckWallets
+	if opts.Counter, err = counterService(cfg, st, svc); err != nil {
+		return err
+	}
 	if sim != nil {
 		opts.Sandbox = sim
 	}
@@ -237,6 +241,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "hpp: metrics on http://%s/metrics\n", mln.Addr())
 	}
 	return serve(ctx, srv, h, log, stopBG)
+}
+
+// counterService is the shop counter's: its sales are in the first
+// currency with a wallet, and its day starts at midnight in the process's
+// time zone (TZ).
+func counterService(cfg config.Config, st store, svc *payments.Service) (*counter.Service, error) {
+	return counter.NewService(st, accounts.NewHasher(1), st, svc, time.Now, rand.Reader,
+		counter.Options{Currency: first(cfg.Currencies()), Location: time.Local})
 }
 
 // listenOptions are the listeners' and certificate's settings.
@@ -530,6 +542,7 @@ type store interface {
 	payments.ReportStore // the back office's figures
 	payments.LinkStore
 	accounts.Store
+	counter.Store
 	latipaysim.Journal // the sandbox simulator's ledger
 	Ping(ctx context.Context) error
 	Close() error

@@ -154,6 +154,9 @@ func (s *Server) adminPage(c *gin.Context, titleID, current string) views.Admin 
 			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, LinksPath), LabelID: "links.admin.title", Current: current == LinksPath})
 		}
 		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, SettingsPath), LabelID: "settings.title", Current: current == SettingsPath})
+		if s.opts.Counter != nil {
+			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, AdminCounterPath), LabelID: "admin.counter.title", Current: current == AdminCounterPath})
+		}
 	}
 	return a
 }

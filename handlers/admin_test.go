@@ -21,6 +21,7 @@ import (
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/static"
@@ -34,6 +35,7 @@ type adminApp struct {
 	*testApp
 	acc   *accounts.Service
 	links *payments.Links
+	ctr   *counter.Service
 }
 
 // adminAppOptions change newAdminApp's wiring for one test.
@@ -81,6 +83,11 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctr, err := counter.NewService(env.Store, accounts.NewHasher(2), env.Store, env.Svc, env.Clock.Now, rand.Reader,
+		counter.Options{Currency: "NZD"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if o.location == nil {
 		o.location = time.UTC
 	}
@@ -95,13 +102,14 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
 		Accounts:      acc,
+		Counter:       ctr,
 		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
 	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
 	env.SetApp(h)
-	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links}
+	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links, ctr: ctr}
 }
 
 // signIn signs in through the form and returns the session cookie.
@@ -131,34 +139,39 @@ func withCookie(c *http.Cookie, h http.Header) http.Header {
 // adminAccess is which roles each signed-in back-office route answers.
 // Public routes (sign-in, sign-out, setup) are listed with no roles.
 var adminAccess = map[string][]accounts.Role{
-	"GET /admin/signin":                  nil,
-	"POST /admin/signin":                 nil,
-	"POST /admin/signout":                nil,
-	"GET /admin/setup":                   nil,
-	"POST /admin/setup":                  nil,
-	"GET /admin/":                        {accounts.Owner, accounts.Cashier},
-	"GET /admin/payments":                {accounts.Owner},
-	"GET /admin/payments/export.csv":     {accounts.Owner},
-	"GET /admin/payments/export.json":    {accounts.Owner},
-	"GET /admin/payments/:id":            {accounts.Owner},
-	"POST /admin/payments/:id/refund":    {accounts.Owner},
-	"POST /admin/payments/:id/cancel":    {accounts.Owner},
-	"POST /admin/payments/:id/requery":   {accounts.Owner},
-	"GET /admin/webhooks":                {accounts.Owner},
-	"GET /admin/webhooks/:id":            {accounts.Owner},
-	"POST /admin/webhooks/:id/redeliver": {accounts.Owner},
-	"GET /admin/settings":                {accounts.Owner},
-	"POST /admin/settings/check":         {accounts.Owner},
-	"GET /admin/links":                   {accounts.Owner},
-	"POST /admin/links":                  {accounts.Owner},
-	"GET /admin/links/:link":             {accounts.Owner},
-	"POST /admin/links/:link/active":     {accounts.Owner},
-	"GET /admin/links/:link/qr.png":      {accounts.Owner},
-	"GET /admin/links/:link/qr.svg":      {accounts.Owner},
-	"GET /admin/links/:link/poster":      {accounts.Owner},
-	"GET /admin/feed":                    {accounts.Owner},
-	"GET /admin/reports":                 {accounts.Owner},
-	"GET /admin/reports/export.csv":      {accounts.Owner},
+	"GET /admin/signin":                      nil,
+	"POST /admin/signin":                     nil,
+	"POST /admin/signout":                    nil,
+	"GET /admin/setup":                       nil,
+	"POST /admin/setup":                      nil,
+	"GET /admin/":                            {accounts.Owner, accounts.Cashier},
+	"GET /admin/payments":                    {accounts.Owner},
+	"GET /admin/payments/export.csv":         {accounts.Owner},
+	"GET /admin/payments/export.json":        {accounts.Owner},
+	"GET /admin/payments/:id":                {accounts.Owner},
+	"POST /admin/payments/:id/refund":        {accounts.Owner},
+	"POST /admin/payments/:id/cancel":        {accounts.Owner},
+	"POST /admin/payments/:id/requery":       {accounts.Owner},
+	"GET /admin/webhooks":                    {accounts.Owner},
+	"GET /admin/webhooks/:id":                {accounts.Owner},
+	"POST /admin/webhooks/:id/redeliver":     {accounts.Owner},
+	"GET /admin/settings":                    {accounts.Owner},
+	"POST /admin/settings/check":             {accounts.Owner},
+	"GET /admin/links":                       {accounts.Owner},
+	"POST /admin/links":                      {accounts.Owner},
+	"GET /admin/links/:link":                 {accounts.Owner},
+	"POST /admin/links/:link/active":         {accounts.Owner},
+	"GET /admin/links/:link/qr.png":          {accounts.Owner},
+	"GET /admin/links/:link/qr.svg":          {accounts.Owner},
+	"GET /admin/links/:link/poster":          {accounts.Owner},
+	"GET /admin/counter":                     {accounts.Owner},
+	"POST /admin/counter/pair":               {accounts.Owner},
+	"POST /admin/counter/pins":               {accounts.Owner},
+	"POST /admin/counter/devices/:id/revoke": {accounts.Owner},
+	"POST /admin/counter/devices/:id/delay":  {accounts.Owner},
+	"GET /admin/feed":                        {accounts.Owner},
+	"GET /admin/reports":                     {accounts.Owner},
+	"GET /admin/reports/export.csv":          {accounts.Owner},
 }
 
 // adminSockets are the websocket routes among adminAccess: to a plain

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -34,6 +35,16 @@ var failures = []struct {
 	err error
 	f   failure
 }{
+	{counter.ErrNotFound, failure{http.StatusNotFound, "not_found", "No sale with that id on this device.", "error.notfound"}},
+	{errNoDevice, failure{http.StatusUnauthorized, "device_unknown", "This browser is not a paired counter device.", "counter.error.nodevice"}},
+	{errDeviceRevoked, failure{http.StatusForbidden, "device_revoked", "This counter device was revoked in the back office.", "counter.error.revoked"}},
+	{errCounterLocked, failure{http.StatusUnauthorized, "counter_locked", "The counter is locked: a cashier must unlock it with their PIN.", "counter.error.locked"}},
+	{counter.ErrLocked, failure{http.StatusUnauthorized, "counter_locked", "The counter is locked: a cashier must unlock it with their PIN.", "counter.error.locked"}},
+	{counter.ErrAmountZero, failure{http.StatusBadRequest, "amount_zero", "The amount must be more than zero.", "counter.error.zero"}},
+	{counter.ErrAmountLimit, failure{http.StatusBadRequest, "amount_too_large", "The amount is above the counter's limit.", "counter.error.limit"}},
+	{counter.ErrKeyConflict, failure{http.StatusConflict, "sale_key_reused", "This sale was already charged with other details; start a new sale.", "counter.error.conflict"}},
+	{counter.ErrNotYourSale, failure{http.StatusForbidden, "forbidden", "Only the cashier who made a sale may cancel it.", "counter.error.notyours"}},
+	{counter.ErrInvalid, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "counter.error.invalid"}},
 	{payments.ErrNotFound, failure{http.StatusNotFound, "not_found", "No payment with that id.", "error.notfound"}},
 	{payments.ErrIdempotencyReuse, failure{http.StatusUnprocessableEntity, "idempotency_key_reused", "This Idempotency-Key was used with a different request.", "error.conflict"}},
 	{payments.ErrConflict, failure{http.StatusConflict, "conflict", "A request with this Idempotency-Key is still being processed.", "error.conflict"}},
@@ -79,6 +90,16 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	f, known := classify(err)
 	if !known {
 		s.log.Error("request failed", "request_id", requestID(c), "err", err)
+	}
+	if c.GetBool(counterJSONKey) {
+		// The counter's script shows the message as it comes, in the
+		// cashier's language.
+		body := gin.H{"code": f.code, "message": s.localizer(c).T(f.messageID)}
+		if !known {
+			body["request_id"] = requestID(c)
+		}
+		c.AbortWithStatusJSON(f.status, gin.H{"error": body})
+		return
 	}
 	if c.GetBool("api") {
 		msg := f.message

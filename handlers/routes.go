@@ -86,6 +86,31 @@ func addRoutes(s *Server, e *gin.Engine) {
 			adm.GET("/links/:link/qr.svg", s.requireRole(accounts.Owner), s.handleLinkQRSVG())
 			adm.GET("/links/:link/poster", s.requireRole(accounts.Owner), s.handleLinkPoster())
 		}
+		if s.opts.Counter != nil {
+			adm.GET("/counter", s.requireRole(accounts.Owner), s.handleAdminCounterShow())
+			adm.POST("/counter/pair", s.requireRole(accounts.Owner), s.handleAdminCounterPair())
+			adm.POST("/counter/pins", s.requireRole(accounts.Owner), s.handleAdminPINSet())
+			adm.POST("/counter/devices/:id/revoke", s.requireRole(accounts.Owner), s.handleAdminDeviceRevoke())
+			adm.POST("/counter/devices/:id/delay", s.requireRole(accounts.Owner), s.handleAdminDeviceDelay())
+		}
+	}
+
+	if s.opts.Counter != nil {
+		// The counter: a paired device (its credential cookie), and for
+		// selling a cashier's PIN. Pairing and unlocking draw on the
+		// sign-in budget per address besides the PIN's own lock. The
+		// cashier never reaches a refund: no route here makes one.
+		ctr := e.Group("", s.pageHeaders(false))
+		ctr.GET(CounterPath, s.counterPageHeaders(), s.compress(), s.handleCounterShow())
+		ctr.GET(CounterPairPath, s.handleCounterPairShow())
+		ctr.POST(CounterPairPath, s.limit(s.limits.signIns, byIP), s.handleCounterPair())
+		ctr.POST(CounterUnlockPath, s.limit(s.limits.signIns, byIP), s.requireDevice(false, false), s.handleCounterUnlock())
+		ctr.POST(CounterLockPath, s.requireDevice(false, false), s.handleCounterLock())
+		ctr.GET(CounterSalesPath, s.compress(), s.requireDevice(true, false), s.handleCounterSalesShow())
+		ctr.POST(CounterSalesPath+"/:id/cancel", s.requireDevice(true, false), s.handleCounterSaleCancel())
+		data := e.Group("", s.dataHeaders(), s.requireDevice(true, true))
+		data.POST(CounterChargePath, s.handleCounterCharge())
+		data.GET(CounterSalesPath+"/:id", s.handleCounterSaleShow())
 	}
 
 	if s.opts.Sandbox != nil {

@@ -36,6 +36,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/static"
 	"github.com/latipay-hpp/hpp/views"
@@ -96,6 +97,9 @@ type Options struct {
 	// each wallet (nil: no check button).
 	Settings     [][2]string
 	CheckWallets func(ctx context.Context) []payments.WalletCheck
+	// Counter runs the shop counter's devices and sales (/counter and
+	// /admin/counter); nil serves no counter. It needs Accounts.
+	Counter *counter.Service
 	// AccessLogLevel is the level of the one line logged per request:
 	// Info (the zero value) live; run sets Debug in sandbox mode, so that
 	// a newcomer's terminal keeps the start-up lines in view.
@@ -139,6 +143,9 @@ type Server struct {
 func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sessions.Store, h *hub.Hub, assets *static.Assets) (http.Handler, error) {
 	if opts.Accounts != nil && opts.AdminSessions == nil {
 		return nil, errors.New("handlers: NewServer: the back office needs AdminSessions")
+	}
+	if opts.Counter != nil && opts.Accounts == nil {
+		return nil, errors.New("handlers: NewServer: the counter needs the back office (Accounts)")
 	}
 	if log == nil || svc == nil || store == nil || h == nil || assets == nil || opts.PublicURL == nil || opts.Now == nil || len(opts.TokenKey) < 16 {
 		return nil, errors.New("handlers: NewServer: missing dependency")

@@ -40,6 +40,11 @@ const (
 	SourceStaticQR    = "static_qr"    // the shop's printed QR, amount typed by the shopper
 )
 
+// atCounter reports whether source is a sale made at the shop's counter.
+func atCounter(source string) bool {
+	return source == SourceCounterQR || source == SourceCounterScan || source == SourceStaticQR
+}
+
 // Sources lists every channel in display order.
 var Sources = []string{SourceOnline, SourceLink, SourceCounterQR, SourceCounterScan, SourceStaticQR}
 
@@ -208,7 +213,9 @@ func (in CreateInput) validate(maxExpiry time.Duration) (validated, error) {
 			add(err)
 		}
 	}
-	if err := checkURL("return_url", in.ReturnURL, true); err != nil {
+	// A sale at the counter has no shop page to return to: the shopper
+	// pays from their own wallet app and the counter shows the result.
+	if err := checkURL("return_url", in.ReturnURL, !atCounter(in.Source)); err != nil {
 		add(err)
 	}
 	if err := checkURL("cancel_url", in.CancelURL, false); err != nil {

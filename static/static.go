@@ -4,8 +4,10 @@
 //
 // It imports the standard library and brotli only. CSS is in css/, scripts
 // in js/ (each listed with its reason in
-// handlers/testdata/script-inventory.json), images in img/, and embed.js
-// is the merchant's embedding script; handlers/assets.go serves them.
+// handlers/testdata/script-inventory.json), images in img/, third-party
+// files the app serves itself in vendor/ (each folder's README says where
+// from), and embed.js is the merchant's embedding script;
+// handlers/assets.go serves them.
 package static
 
 import (
@@ -21,7 +23,7 @@ import (
 	"github.com/andybalholm/brotli"
 )
 
-//go:embed css js img embed.js
+//go:embed css js img vendor embed.js
 var files embed.FS
 
 // Asset is one embedded file and its precompressed forms.
@@ -58,7 +60,9 @@ func New() (*Assets, error) {
 		h.Write([]byte(p))
 		h.Write(b)
 		x := &Asset{Type: contentType(p), Body: b}
-		x.Gzip, x.Brotli = gzipped(b), brotlied(b)
+		if !strings.HasPrefix(p, "vendor/") { // vendor/ is served as it is: see its README
+			x.Gzip, x.Brotli = gzipped(b), brotlied(b)
+		}
 		a.byName[p] = x
 		return nil
 	})
@@ -98,6 +102,8 @@ func contentType(name string) string {
 		return "text/javascript; charset=utf-8"
 	case ".svg":
 		return "image/svg+xml"
+	case ".wasm":
+		return "application/wasm"
 	}
 	return "application/octet-stream"
 }

@@ -34,7 +34,19 @@ func printer(ctx context.Context) *message.Printer {
 
 // formatMoney writes m in the page's language: "NZ$ 1,234,567.89".
 func formatMoney(ctx context.Context, m Money) string {
-	p := printer(ctx)
+	return moneyWith(printer(ctx), m)
+}
+
+// MoneyIn is formatMoney in language tag, for text sent as JSON.
+func MoneyIn(tag string, m Money) string {
+	t, err := language.Parse(tag)
+	if err != nil {
+		t = language.English
+	}
+	return moneyWith(message.NewPrinter(t), m)
+}
+
+func moneyWith(p *message.Printer, m Money) string {
 	v := float64(m.Minor)
 	for range m.Exponent {
 		v /= 10

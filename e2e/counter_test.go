@@ -1,0 +1,205 @@
+package e2e
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// counterSale is the sale the counter's script keeps in localStorage.
+type counterSale struct {
+	Key, ID, Method string
+}
+
+// TestCounterBrowser is the shop counter in Chromium against the built
+// binary in sandbox mode: the owner sets a PIN and pairs a device from
+// the back office with the printed code; the device unlocks with the PIN;
+// 1 2 5 0 on the keypad reads 12.50; a double tap on WeChat Pay QR makes
+// one payment; a reload shows the same sale's QR again; with the page
+// offline and its socket cut the sandbox settles the sale paid, and back
+// online the page shows the green result without a reload, then returns
+// to the keypad after the owner's delay. axe-core passes on every counter
+// page in English, Simplified and Traditional Chinese.
+func TestCounterBrowser(t *testing.T) {
+	axe, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := browserStartApp(t)
+	signin := app.app.printed(t, "sign in as owner@demo.test with password ", "")
+	b := browserNew(t, app)
+	b.do(t, 5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: socketCutter})
+		return err
+	}))
+	axeAll := func(name, path string) {
+		t.Helper()
+		for _, lang := range a11yLangs {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			b.do(t, 15*time.Second, chromedp.Navigate(app.URL+path+sep+"lang="+lang), chromedp.WaitReady(chromedp.CSS("main")))
+			if got := browserEval[string](t, b, `document.documentElement.lang`); got != lang {
+				t.Errorf("%s in %s: <html lang=%q>", name, lang, got)
+			}
+			for _, v := range a11yAxe(t, b, string(axe)) {
+				t.Errorf("%s in %s: axe: %s", name, lang, v)
+			}
+		}
+	}
+
+	// The owner signs in, sets their own counter PIN and pairs a device.
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "owner@demo.test"), chromedp.SendKeys(chromedp.CSS("#password"), signin),
+		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("admin-nav")))
+	axeAll("admin counter", "/admin/counter")
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/admin/counter?lang=en"),
+		chromedp.SendKeys(testid("pin-input"), "135790"), chromedp.Click(testid("pin-save")), chromedp.WaitVisible(testid("notice")))
+	axeAll("pairing form", "/counter")
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/admin/counter?lang=en"), chromedp.Click(testid("pair-start")),
+		chromedp.WaitVisible(testid("pairing-code")))
+	code := b.text(t, fmt.Sprintf(sel, "pairing-code"))
+	if len(strings.ReplaceAll(code, " ", "")) != 8 {
+		t.Fatalf("pairing code %q, want eight digits", code)
+	}
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter?lang=en"), chromedp.SendKeys(testid("pair-code"), code),
+		chromedp.Click(testid("pair")), chromedp.WaitVisible(testid("unlock-form")))
+	axeAll("unlock", "/counter")
+	// The result shows for 2 seconds on this device.
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/admin/counter?lang=en"), chromedp.WaitVisible(testid("device-row")),
+		chromedp.SetValue(chromedp.CSS(`input[name="seconds"]`), "2"),
+		chromedp.Submit(chromedp.CSS(`input[name="seconds"]`)), chromedp.WaitVisible(testid("notice")))
+
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/counter?lang=en"), chromedp.SendKeys(testid("unlock-pin"), "135790"),
+		chromedp.Click(testid("unlock")), chromedp.WaitVisible(testid("keypad")))
+	axeAll("keypad", "/counter")
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter?lang=en"), chromedp.WaitVisible(testid("keypad")))
+	counterDecodes(t, b)
+	for _, k := range []string{"1", "2", "5", "0"} {
+		b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
+	}
+	if got := b.text(t, fmt.Sprintf(sel, "amount")); !strings.Contains(got, "12.50") {
+		t.Fatalf("after 1 2 5 0 the amount reads %q, want 12.50", got)
+	}
+	// A double tap: two clicks in one task, before any answer.
+	browserEval[bool](t, b, `(() => { const c = document.querySelector('[data-testid="charge-wechat"]'); c.click(); c.click(); return true })()`)
+	b.do(t, 15*time.Second, chromedp.WaitVisible(testid("qr-screen")), chromedp.WaitVisible(chromedp.CSS(`#qr-img[src]`)))
+	sale := counterStored(t, b)
+	if n := app.countPayments(t); n != 1 {
+		t.Fatalf("a double tap made %d payments, want 1", n)
+	}
+	if got := b.text(t, fmt.Sprintf(sel, "qr-amount")); !strings.Contains(got, "12.50") {
+		t.Errorf("the shopper's QR screen shows %q, want 12.50", got)
+	}
+
+	// A reload mid-sale finds the same sale: the QR again, nothing new.
+	b.do(t, 15*time.Second, chromedp.Reload(), chromedp.WaitVisible(testid("qr-screen")))
+	if again := counterStored(t, b); again.ID != sale.ID || again.Key != sale.Key {
+		t.Errorf("after a reload the sale is %+v, want %+v", again, sale)
+	}
+	if n := app.countPayments(t); n != 1 {
+		t.Errorf("a reload made %d payments, want 1", n)
+	}
+	b.waitSocket(t)
+	browserEval[string](t, b, noReload)
+
+	// The connection drops; the sale is paid meanwhile; back online the
+	// page resyncs to the server's answer.
+	b.do(t, 5*time.Second, browserOffline(true))
+	if n := browserEval[int](t, b, `window.__hppCutSockets()`); n < 1 {
+		t.Fatalf("cut %d sockets, want the sale's socket cut", n)
+	}
+	ref := app.payment(t, sale.ID).LatipayReference
+	app.simulate(t, ref, "paid")
+	app.waitPayment(t, sale.ID, "paid", 10*time.Second)
+	if browserEval[bool](t, b, `document.querySelector('[data-testid="qr-screen"]').hidden`) {
+		t.Fatal("the offline page left the QR before the server could say paid")
+	}
+	b.do(t, 5*time.Second, browserOffline(false))
+	b.do(t, 15*time.Second, chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="paid"]`)))
+	if got := b.text(t, fmt.Sprintf(sel, "result")); !strings.Contains(got, "Paid") || !strings.Contains(got, "12.50") || !strings.Contains(got, "WeChat Pay") {
+		t.Errorf("the result reads %q, want Paid NZ$12.50 WeChat Pay", got)
+	}
+	if !browserEval[bool](t, b, hasMarker) {
+		t.Error("the page reloaded; want the result in place")
+	}
+	// Back to the keypad after the owner's 2 seconds, for the next sale.
+	b.do(t, 15*time.Second, chromedp.WaitVisible(testid("keypad")))
+	if got := b.text(t, fmt.Sprintf(sel, "amount")); !strings.Contains(got, "0.00") {
+		t.Errorf("the next sale starts at %q, want 0.00", got)
+	}
+	if got := browserEval[string](t, b, `localStorage.getItem('hpp-counter-sale') || ''`); got != "" {
+		t.Errorf("the finished sale's key is still kept: %s", got)
+	}
+
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter/sales?lang=en"), chromedp.WaitVisible(testid("summary")))
+	if got := b.text(t, fmt.Sprintf(sel, "summary")); !strings.Contains(got, "WeChat Pay") || !strings.Contains(got, "12.50") {
+		t.Errorf("the shift summary reads %q", got)
+	}
+	axeAll("today's sales", "/counter/sales")
+	b.finish(t, browserChecks{offline: "net::ERR_INTERNET_DISCONNECTED"})
+}
+
+// counterDecodes has the keypad page read a WeChat Pay code off a QR image
+// with the vendored barcode-detector polyfill, as its camera button does
+// where the browser has no BarcodeDetector (Chromium on Linux has none):
+// the polyfill and its zxing reader come from the app, and the page's
+// CSP lets the browser compile the reader.
+func counterDecodes(t *testing.T, b *browserSession) {
+	t.Helper()
+	const payCode = "134588558514585062"
+	png, err := qrcode.Encode(payCode, qrcode.Medium, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expr := `(async () => {
+	  const root = document.getElementById('counter');
+	  await new Promise((ok, fail) => { const s = document.createElement('script'); s.src = root.dataset.polyfill; s.onload = ok; s.onerror = fail; document.head.appendChild(s); });
+	  const api = window.BarcodeDetectionAPI;
+	  api.setZXingModuleOverrides({ locateFile: (path, prefix) => path.endsWith('.wasm') ? root.dataset.wasm : prefix + path });
+	  const img = new Image();
+	  img.src = 'data:image/png;base64,` + base64.StdEncoding.EncodeToString(png) + `';
+	  await img.decode();
+	  const codes = await new api.BarcodeDetector({ formats: ['qr_code', 'code_128'] }).detect(img);
+	  return codes.map(c => c.rawValue).join(',');
+	})()`
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr, chromedp.EvalAwaitPromise))
+	if err != nil || got != payCode {
+		t.Errorf("the vendored decoder read %q (%v), want %s", got, err, payCode)
+	}
+}
+
+// counterStored reads the sale the counter's script keeps.
+func counterStored(t *testing.T, b *browserSession) counterSale {
+	t.Helper()
+	raw := browserEval[string](t, b, `localStorage.getItem('hpp-counter-sale') || ''`)
+	var s counterSale
+	if err := json.Unmarshal([]byte(raw), &s); err != nil || s.ID == "" || s.Key == "" {
+		t.Fatalf("stored sale %q: %v", raw, err)
+	}
+	return s
+}
+
+// countPayments counts the payments the merchant API lists.
+func (a *browserApp) countPayments(t *testing.T) int {
+	t.Helper()
+	var list struct {
+		Data []json.RawMessage `json:"data"`
+	}
+	a.do(t, apiGet(a.URL, browserAPIKey, "/api/v1/payments?limit=100"), http.StatusOK, &list)
+	return len(list.Data)
+}

@@ -1,0 +1,166 @@
+package handlers
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// AdminCounterPath is the owner's counter page: devices, pairing, PINs.
+const AdminCounterPath = "/admin/counter"
+
+// handleAdminCounterShow serves GET /admin/counter.
+func (s *Server) handleAdminCounterShow() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		s.renderAdminCounter(c, http.StatusOK, c.Query("notice"), "")
+	}
+}
+
+// adminCounterNotices are the notices a redirect back may name.
+var adminCounterNotices = map[string]string{
+	"revoked": "admin.counter.notice.revoked", "pin": "admin.counter.notice.pin", "delay": "admin.counter.notice.delay",
+}
+
+func (s *Server) renderAdminCounter(c *gin.Context, status int, notice, errorID string) {
+	ctx := c.Request.Context()
+	devices, err := s.opts.Counter.Store().Devices(ctx)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	people, err := s.opts.Accounts.Store().Accounts(ctx)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	pins, err := s.opts.Counter.Store().PINs(ctx)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
+	v := views.AdminCounter{Admin: s.adminPage(c, "admin.counter.title", AdminCounterPath),
+		PairAction: s.langPath(c, AdminCounterPath+"/pair"), PINAction: s.langPath(c, AdminCounterPath+"/pins"),
+		NoticeID: adminCounterNotices[notice], ErrorID: errorID}
+	names := map[string]string{}
+	for _, a := range people {
+		names[a.ID] = personName(a.Name, a.Email)
+	}
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format("2006-01-02 15:04")
+	}
+	for _, d := range devices {
+		v.Devices = append(v.Devices, views.AdminDevice{ID: d.ID, Name: d.Name, Paired: when(d.CreatedAt), Seen: when(d.SeenAt),
+			Cashier: names[d.CashierID], Revoked: d.Revoked(), ResultSeconds: d.ResultSeconds,
+			RevokeAction: s.langPath(c, AdminCounterPath+"/devices/"+d.ID+"/revoke"),
+			DelayAction:  s.langPath(c, AdminCounterPath+"/devices/"+d.ID+"/delay")})
+	}
+	state := map[string]counter.PIN{}
+	for _, p := range pins {
+		state[p.AccountID] = p
+	}
+	for _, a := range people {
+		p, ok := state[a.ID]
+		v.People = append(v.People, views.AdminPINRow{ID: a.ID, Name: personName(a.Name, a.Email), Role: string(a.Role),
+			HasPIN: ok, Locked: p.Locked})
+	}
+	s.render(c, status, views.AdminCounterPage(v))
+}
+
+// handleAdminCounterPair serves POST /admin/counter/pair: a pairing code
+// for a new device, and its QR, valid 60 seconds.
+func (s *Server) handleAdminCounterPair() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		name := c.PostForm("name")
+		code, _, err := s.opts.Counter.NewPairing(c.Request.Context(), name)
+		if errors.Is(err, counter.ErrInvalid) {
+			s.renderAdminCounter(c, http.StatusBadRequest, "", "admin.counter.error.name")
+			return
+		}
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "counter.pairing", "", "", name)
+		pairURL := s.origin + CounterPairPath + "?" + url.Values{"code": {code}}.Encode()
+		png, err := qrPNG(pairURL, 6)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		s.render(c, http.StatusOK, views.AdminCounterPairingPage(views.CounterPairing{
+			Admin: s.adminPage(c, "admin.counter.pair", AdminCounterPath), Code: code[:4] + " " + code[4:],
+			QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png), PairURL: pairURL,
+			Seconds: int(counter.PairingTTL.Seconds()), BackURL: s.langPath(c, AdminCounterPath), DeviceName: name}))
+	}
+}
+
+// handleAdminDeviceRevoke serves POST /admin/counter/devices/:id/revoke:
+// the device's next request is refused.
+func (s *Server) handleAdminDeviceRevoke() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		d, err := s.opts.Counter.Revoke(c.Request.Context(), c.Param("id"))
+		if errors.Is(err, counter.ErrNotFound) {
+			s.respondError(c, errNoPage)
+			return
+		}
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "counter.revoke", d.ID, "", d.Name)
+		c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?notice=revoked"))
+	}
+}
+
+// handleAdminDeviceDelay serves POST /admin/counter/devices/:id/delay:
+// how long the device shows a result before the keypad returns.
+func (s *Server) handleAdminDeviceDelay() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		secs, err := strconv.Atoi(c.PostForm("seconds"))
+		if err != nil {
+			secs = -1
+		}
+		_, err = s.opts.Counter.SetResultSeconds(c.Request.Context(), c.Param("id"), secs)
+		switch {
+		case errors.Is(err, counter.ErrInvalid):
+			s.renderAdminCounter(c, http.StatusBadRequest, "", "admin.counter.error.delay")
+		case errors.Is(err, counter.ErrNotFound):
+			s.respondError(c, errNoPage)
+		case err != nil:
+			s.respondError(c, err)
+		default:
+			c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?notice=delay"))
+		}
+	}
+}
+
+// handleAdminPINSet serves POST /admin/counter/pins: the owner sets a
+// person's counter PIN (which also unlocks a locked one).
+func (s *Server) handleAdminPINSet() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.PostForm("account")
+		err := s.opts.Counter.SetPIN(c.Request.Context(), id, c.PostForm("pin"))
+		switch {
+		case errors.Is(err, counter.ErrInvalid), errors.Is(err, accounts.ErrNotFound):
+			s.renderAdminCounter(c, http.StatusBadRequest, "", "admin.counter.error.pin")
+		case err != nil:
+			s.respondError(c, err)
+		default:
+			_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "counter.pin.set", id, "", "")
+			c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?notice=pin"))
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package handlers
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// counterSale is a sale's state as the counter's script reads it, from
+// a charge's answer and from GET /counter/sales/:id when it resyncs.
+type counterSale struct {
+	ID         string `json:"id"`
+	Status     string `json:"status"`
+	Version    int64  `json:"version"`
+	Amount     string `json:"amount"` // "12.50"
+	Currency   string `json:"currency"`
+	AmountText string `json:"amount_text"` // in the page's language, "NZ$12.50"
+	Method     string `json:"method,omitempty"`
+	AmountCNY  string `json:"amount_cny,omitempty"` // Latipay's estimate
+	QR         string `json:"qr,omitempty"`         // our QR image of the current attempt
+	ExpiresIn  int    `json:"expires_in"`           // seconds left to pay
+	Token      string `json:"token"`                // the sale's websocket token
+}
+
+// saleJSON fills counterSale for payment p.
+func (s *Server) saleJSON(c *gin.Context, p payments.Payment, qr bool) counterSale {
+	out := counterSale{ID: p.ID, Status: string(p.Status), Version: p.Version, Amount: payments.FormatAmount(p.Amount, p.Currency),
+		Currency: string(p.Currency), Method: string(p.Method), AmountCNY: p.AmountCNY,
+		AmountText: views.MoneyIn(s.chooseLang(c), views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()}),
+		ExpiresIn:  max(0, int(p.ExpiresAt.Sub(s.opts.Now()).Seconds())),
+		Token:      string(s.tokens.appendToken(nil, p.ID, s.opts.Now()))}
+	if qr && p.Source == payments.SourceCounterQR && p.Status == payments.StatusPending {
+		out.QR = "/checkout/" + p.ID + "/qr.png"
+	}
+	return out
+}
+
+// handleCounterCharge serves POST /counter/charge: the keypad's WeChat
+// Pay QR and Alipay QR buttons. The same key again (a double tap, a
+// reload, a retry after a lost answer) answers the same sale; with another
+// method it switches the wallet.
+func (s *Server) handleCounterCharge() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		st, err := s.opts.Counter.ChargeQR(c.Request.Context(), counter.ChargeInput{Device: device(c),
+			Key: c.PostForm("key"), Amount: c.PostForm("amount"), Note: c.PostForm("note"),
+			Method: payments.Method(c.PostForm("method")), ClientIP: c.ClientIP(), Lang: s.chooseLang(c)})
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, s.saleJSON(c, st.Payment, true))
+	}
+}
+
+// handleCounterSaleShow serves GET /counter/sales/:id: a sale of this
+// device, for the script to resync after a reload or a lost connection.
+func (s *Server) handleCounterSaleShow() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, _, err := s.opts.Counter.CheckSale(c.Request.Context(), device(c), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, s.saleJSON(c, p, true))
+	}
+}
+
+// handleCounterSaleCancel serves POST /counter/sales/:id/cancel: the
+// cashier cancels their own unpaid sale. The script asks for JSON; the
+// sales page's form is sent back to the list.
+func (s *Server) handleCounterSaleCancel() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := s.opts.Counter.CancelSale(c.Request.Context(), device(c), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		if c.GetHeader("Accept") == "application/json" {
+			c.JSON(http.StatusOK, s.saleJSON(c, p, false))
+			return
+		}
+		c.Redirect(http.StatusSeeOther, s.langPath(c, CounterSalesPath))
+	}
+}
+
+// handleCounterSalesShow serves GET /counter/sales: today's sales on this
+// device and the shift's totals per currency and method.
+func (s *Server) handleCounterSalesShow() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		d := device(c)
+		cashier, err := s.opts.Counter.Cashier(c.Request.Context(), d)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		today, err := s.opts.Counter.Today(c.Request.Context(), d)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		v := views.CounterSales{Page: s.counterPageVM(c, "counter.sales.title"), DeviceName: d.Name, Cashier: personName(cashier.Name, cashier.Email),
+			BackURL: s.langPath(c, CounterPath), Paid: today.Paid}
+		v.JS, v.CounterCSS = "", s.assets.Path("css/counter.css")
+		names := map[string]string{cashier.ID: personName(cashier.Name, cashier.Email)}
+		for _, r := range today.Sales {
+			p := r.Payment
+			row := views.CounterSaleRow{ID: p.ID, Time: p.CreatedAt.In(today.Since.Location()).Format(time.TimeOnly[:5]),
+				Amount: views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()},
+				Method: string(p.Method), Status: string(p.Status), Cashier: s.cashierName(c, names, r.Sale.AccountID)}
+			if r.Sale.AccountID == d.CashierID && (p.Status == payments.StatusCreated || p.Status == payments.StatusPending || p.Status == payments.StatusFailed) {
+				row.CancelURL = CounterSalePath(p.ID) + "/cancel"
+			}
+			v.Rows = append(v.Rows, row)
+		}
+		for _, t := range today.Totals {
+			v.Totals = append(v.Totals, views.CounterTotal{Method: string(t.Method), Count: t.Count,
+				Amount: views.Money{Minor: t.Amount, Currency: string(t.Currency), Exponent: t.Currency.Exponent()}})
+		}
+		s.render(c, http.StatusOK, views.CounterSalesPage(v))
+	}
+}
+
+// cashierName names an account for the sales list, remembering names.
+func (s *Server) cashierName(c *gin.Context, names map[string]string, id string) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	n := ""
+	if a, err := s.opts.Accounts.Store().Account(c.Request.Context(), id); err == nil {
+		n = personName(a.Name, a.Email)
+	}
+	names[id] = n
+	return n
+}
+
+// personName is how the counter names a person: their name, else email.
+func personName(name, email string) string {
+	if name != "" {
+		return name
+	}
+	return email
+}

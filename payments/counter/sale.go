@@ -1,0 +1,232 @@
+package counter
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// counterExpiry is a counter sale's payment window: the shopper is at the
+// till, so a QR that nobody paid within it is no longer wanted.
+const counterExpiry = 5 * time.Minute
+
+// maxNoteLen bounds the cashier's optional note (the payment's
+// description).
+const maxNoteLen = 100
+
+// ValidKey reports whether k has the form of a device's idempotency key:
+// 16 to 64 characters of A-Z, a-z, 0-9, '-' and '_'.
+func ValidKey(k string) bool {
+	if len(k) < 16 || len(k) > 64 {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ChargeInput is a cashier's charge from the keypad.
+type ChargeInput struct {
+	Device   Device
+	Key      string // the device's idempotency key for this sale
+	Amount   string // decimal text in the shop's currency, e.g. "12.50"
+	Note     string
+	Source   string          // payments.SourceCounterQR or payments.SourceCounterScan
+	Method   payments.Method // the wallet of a QR sale
+	ClientIP string
+	Lang     string
+}
+
+// Sale finds or makes the payment of a charge: the same device and key
+// always give the same payment, whoever of two racing requests got there
+// first. The cashier is the one unlocked on the device.
+func (s *Service) sale(ctx context.Context, in ChargeInput) (payments.Payment, error) {
+	if in.Device.CashierID == "" {
+		return payments.Payment{}, ErrLocked
+	}
+	if !ValidKey(in.Key) {
+		return payments.Payment{}, &InputError{Field: "key"}
+	}
+	if err := s.checkAmount(in.Amount); err != nil {
+		return payments.Payment{}, err
+	}
+	if sale, err := s.store.SaleByKey(ctx, in.Device.ID, in.Key); err == nil {
+		return s.pay.Get(ctx, sale.PaymentID)
+	} else if !errors.Is(err, ErrNotFound) {
+		return payments.Payment{}, err
+	}
+	note := strings.TrimSpace(in.Note)
+	if r := []rune(note); len(r) > maxNoteLen {
+		note = string(r[:maxNoteLen])
+	}
+	p, _, err := s.pay.Create(ctx, payments.CreateInput{
+		Amount: in.Amount, Currency: s.opts.Currency, Reference: "CTR-" + in.Key,
+		Description: note, Source: in.Source, ExpiresIn: counterExpiry,
+	}, "counter/"+in.Device.ID+"/"+in.Key)
+	if errors.Is(err, payments.ErrIdempotencyReuse) {
+		return payments.Payment{}, ErrKeyConflict
+	}
+	if err != nil {
+		return payments.Payment{}, err
+	}
+	sale, err := s.store.AddSale(ctx, Sale{PaymentID: p.ID, DeviceID: in.Device.ID, AccountID: in.Device.CashierID,
+		Key: in.Key, CreatedAt: s.now().UTC()})
+	if errors.Is(err, ErrDuplicateKey) && sale.PaymentID != p.ID {
+		return s.pay.Get(ctx, sale.PaymentID)
+	}
+	if err != nil && !errors.Is(err, ErrDuplicateKey) {
+		return payments.Payment{}, err
+	}
+	return p, nil
+}
+
+// ChargeQR makes (or finds, for a repeated key) the sale and shows the
+// shopper our own QR for in.Method: the payment is started merchant-hosted,
+// as on a desktop checkout. Asking again with another method switches the
+// wallet on the same payment.
+func (s *Service) ChargeQR(ctx context.Context, in ChargeInput) (payments.Started, error) {
+	if in.Method != payments.MethodWeChat && in.Method != payments.MethodAlipay {
+		return payments.Started{}, &InputError{Field: "method"}
+	}
+	in.Source = payments.SourceCounterQR
+	p, err := s.sale(ctx, in)
+	if err != nil {
+		return payments.Started{}, err
+	}
+	if p.Status != payments.StatusCreated && p.Status != payments.StatusPending && p.Status != payments.StatusFailed {
+		return payments.Started{Payment: p}, nil // already settled: the page shows the result
+	}
+	return s.pay.Start(ctx, payments.StartInput{PaymentID: p.ID, Method: string(in.Method),
+		Device: payments.DeviceDesktop, ClientIP: in.ClientIP, Lang: in.Lang})
+}
+
+// CheckSale returns a sale's payment when it was made on device d.
+func (s *Service) CheckSale(ctx context.Context, d Device, paymentID string) (payments.Payment, Sale, error) {
+	sale, err := s.store.Sale(ctx, paymentID)
+	if errors.Is(err, ErrNotFound) || err == nil && sale.DeviceID != d.ID {
+		return payments.Payment{}, Sale{}, ErrNotFound
+	}
+	if err != nil {
+		return payments.Payment{}, Sale{}, err
+	}
+	p, err := s.pay.Get(ctx, paymentID)
+	return p, sale, err
+}
+
+// CancelSale cancels the unlocked cashier's own unpaid sale on device d.
+// Another cashier's sale is ErrNotYourSale; a paid one cannot be canceled
+// (payments.ErrNotCancelable): the counter never refunds.
+func (s *Service) CancelSale(ctx context.Context, d Device, paymentID string) (payments.Payment, error) {
+	if d.CashierID == "" {
+		return payments.Payment{}, ErrLocked
+	}
+	_, sale, err := s.CheckSale(ctx, d, paymentID)
+	if err != nil {
+		return payments.Payment{}, err
+	}
+	if sale.AccountID != d.CashierID {
+		return payments.Payment{}, ErrNotYourSale
+	}
+	return s.pay.Cancel(ctx, paymentID)
+}
+
+// SaleRow is one of today's sales on a device.
+type SaleRow struct {
+	Payment payments.Payment
+	Sale    Sale
+}
+
+// Total is the paid sales of one currency and method.
+type Total struct {
+	Currency payments.Currency
+	Method   payments.Method
+	Count    int
+	Amount   int64 // minor units
+}
+
+// Today is a device's sales since the start of the shop's day, newest
+// first, and the totals of the paid ones by currency and method.
+type Today struct {
+	Since  time.Time
+	Sales  []SaleRow
+	Totals []Total
+	Paid   int // how many sales are paid
+}
+
+// maxToday bounds the sales listed for one day on one device.
+const maxToday = 500
+
+// Today lists device d's sales of the shop's day so far with its totals.
+func (s *Service) Today(ctx context.Context, d Device) (Today, error) {
+	now := s.now().In(s.opts.Location)
+	since := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.opts.Location)
+	sales, err := s.store.Sales(ctx, d.ID, since, maxToday)
+	if err != nil {
+		return Today{}, err
+	}
+	t := Today{Since: since}
+	sums := map[[2]string]*Total{}
+	for _, sale := range sales {
+		p, err := s.pay.Get(ctx, sale.PaymentID)
+		if err != nil {
+			return Today{}, err
+		}
+		t.Sales = append(t.Sales, SaleRow{Payment: p, Sale: sale})
+		if p.Status != payments.StatusPaid && p.Status != payments.StatusPartiallyRefunded && p.Status != payments.StatusRefunded {
+			continue
+		}
+		t.Paid++
+		k := [2]string{string(p.Currency), string(p.Method)}
+		if sums[k] == nil {
+			sums[k] = &Total{Currency: p.Currency, Method: p.Method}
+		}
+		sums[k].Count++
+		sums[k].Amount += p.Amount
+	}
+	for _, v := range sums {
+		t.Totals = append(t.Totals, *v)
+	}
+	sort.Slice(t.Totals, func(i, j int) bool {
+		a, b := t.Totals[i], t.Totals[j]
+		return a.Currency < b.Currency || a.Currency == b.Currency && a.Method < b.Method
+	})
+	return t, nil
+}
+
+// LastRate is Latipay's most recent CNY rate for the shop's currency seen
+// on this device's sales today ("" when none): the keypad's ~CNY estimate
+// before a sale has its own.
+func (t Today) LastRate() string {
+	for _, r := range t.Sales {
+		if r.Payment.CurrencyRate != "" {
+			return r.Payment.CurrencyRate
+		}
+	}
+	return ""
+}
+
+// checkAmount says what is wrong with a typed amount: not a decimal,
+// zero, or above the counter's limit.
+func (s *Service) checkAmount(amount string) error {
+	n, err := payments.ParseAmount(amount, s.Currency())
+	if err != nil {
+		if strings.Trim(strings.Replace(amount, ".", "", 1), "0") == "" && amount != "" {
+			return ErrAmountZero
+		}
+		if strings.Trim(strings.Replace(amount, ".", "", 1), "0123456789") == "" && len(amount) > 13 {
+			return ErrAmountLimit
+		}
+		return &InputError{Field: "amount"}
+	}
+	if n > s.opts.MaxAmount {
+		return ErrAmountLimit
+	}
+	return nil
+}

@@ -1,0 +1,390 @@
+package counter
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+)
+
+// The rules of the counter.
+const (
+	PairingTTL     = 60 * time.Second // a pairing code's life
+	PairingDigits  = 8                // digits of a pairing code
+	MaxPINFailures = 5                // wrong PINs in a row that lock a PIN
+	MinPINLength   = 4
+	MaxPINLength   = 8
+	UnlockFor      = 12 * time.Hour // an unlocked device locks itself after a shift
+	// DefaultResultSeconds is how long a result stays on screen unless the
+	// owner sets another figure (MinResultSeconds to MaxResultSeconds).
+	DefaultResultSeconds = 6
+	MinResultSeconds     = 2
+	MaxResultSeconds     = 60
+	maxNameLen           = 40
+	touchEvery           = time.Minute
+)
+
+// Hasher hashes and checks PINs (accounts.Hasher: argon2id, bounded
+// concurrency).
+type Hasher interface {
+	Hash(ctx context.Context, secret string) (string, error)
+	Verify(ctx context.Context, encoded, secret string) (bool, error)
+}
+
+// People finds the accounts that unlock devices.
+type People interface {
+	Account(ctx context.Context, id string) (accounts.Account, error)
+	Accounts(ctx context.Context) ([]accounts.Account, error)
+}
+
+// Payments is what a sale needs of payments.Service.
+type Payments interface {
+	Create(ctx context.Context, in payments.CreateInput, idemKey string) (payments.Payment, bool, error)
+	Start(ctx context.Context, in payments.StartInput) (payments.Started, error)
+	Get(ctx context.Context, id string) (payments.Payment, error)
+	Cancel(ctx context.Context, id string) (payments.Payment, error)
+}
+
+// Options are the counter's settings.
+type Options struct {
+	Currency string         // the shop's currency, e.g. "NZD"
+	Location *time.Location // the shop's time zone: where "today" starts; nil for UTC
+	// MaxAmount is the largest sale in minor units; 0 for DefaultMaxAmount.
+	MaxAmount int64
+}
+
+// DefaultMaxAmount is the largest counter sale unless configured:
+// 50,000.00, a typing slip's worth below WeChat Pay's and Alipay's own
+// per-payment limits for most shoppers.
+const DefaultMaxAmount = 5_000_000
+
+// Service holds the counter's rules over a Store.
+type Service struct {
+	store  Store
+	hash   Hasher
+	people People
+	pay    Payments
+	now    func() time.Time
+	rand   io.Reader
+	opts   Options
+}
+
+// NewService returns the counter service. Every dependency is required.
+func NewService(st Store, h Hasher, people People, pay Payments, now func() time.Time, rnd io.Reader, opts Options) (*Service, error) {
+	if st == nil || h == nil || people == nil || pay == nil || now == nil || rnd == nil {
+		return nil, errors.New("counter: NewService: missing dependency")
+	}
+	if _, err := payments.ParseCurrency(opts.Currency); err != nil {
+		return nil, fmt.Errorf("counter: NewService: currency: %w", err)
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.MaxAmount <= 0 {
+		opts.MaxAmount = DefaultMaxAmount
+	}
+	return &Service{store: st, hash: h, people: people, pay: pay, now: now, rand: rnd, opts: opts}, nil
+}
+
+// Currency is the shop's currency at the counter.
+func (s *Service) Currency() payments.Currency { return payments.Currency(s.opts.Currency) }
+
+// MaxAmount is the largest sale, in minor units of Currency.
+func (s *Service) MaxAmount() int64 { return s.opts.MaxAmount }
+
+// Store returns the service's store (for listing pages).
+func (s *Service) Store() Store { return s.store }
+
+func digest(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+var idEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func (s *Service) random(n int) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand, b); err != nil {
+		return nil, fmt.Errorf("counter: random: %w", err)
+	}
+	return b, nil
+}
+
+// cleanName trims a device name to printable text of maxNameLen runes.
+func cleanName(name string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range strings.TrimSpace(name) {
+		if r < ' ' || r == 0x7f || n == maxNameLen {
+			continue
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// NewPairing makes a pairing code for a device to be called name: eight
+// random digits, valid PairingTTL, taken once. Only its hash is stored.
+func (s *Service) NewPairing(ctx context.Context, name string) (code string, expires time.Time, err error) {
+	name = cleanName(name)
+	if name == "" {
+		return "", time.Time{}, &InputError{Field: "name"}
+	}
+	b, err := s.random(16)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	n := new(big.Int).Mod(new(big.Int).SetBytes(b), big.NewInt(100_000_000))
+	code = fmt.Sprintf("%0*d", PairingDigits, n.Int64())
+	expires = s.now().Add(PairingTTL).UTC()
+	if err := s.store.PutPairing(ctx, Pairing{Hash: digest(code), Name: name, ExpiresAt: expires}); err != nil {
+		return "", time.Time{}, err
+	}
+	return code, expires, nil
+}
+
+// Pair spends a pairing code on a new device and returns the device and
+// its credential (for the device's cookie; never stored). Spaces in the
+// code are ignored, as the back office shows it in two groups.
+func (s *Service) Pair(ctx context.Context, code string) (Device, string, error) {
+	code = strings.Join(strings.Fields(code), "")
+	if len(code) != PairingDigits || strings.Trim(code, "0123456789") != "" {
+		return Device{}, "", ErrPairingCode
+	}
+	p, err := s.store.TakePairing(ctx, digest(code))
+	if errors.Is(err, ErrNotFound) {
+		return Device{}, "", ErrPairingCode
+	}
+	if err != nil {
+		return Device{}, "", err
+	}
+	if !s.now().Before(p.ExpiresAt) {
+		return Device{}, "", ErrPairingCode
+	}
+	idb, err := s.random(16)
+	if err != nil {
+		return Device{}, "", err
+	}
+	tb, err := s.random(32)
+	if err != nil {
+		return Device{}, "", err
+	}
+	token := base64.RawURLEncoding.EncodeToString(tb)
+	now := s.now().UTC()
+	d := Device{ID: "dev_" + idEncoding.EncodeToString(idb)[:26], Name: p.Name, TokenHash: digest(token),
+		CreatedAt: now, SeenAt: now, ResultSeconds: DefaultResultSeconds}
+	if err := s.store.CreateDevice(ctx, d); err != nil {
+		return Device{}, "", err
+	}
+	return d, token, nil
+}
+
+// Authenticate returns the device of a credential and notes the use. An
+// unknown credential is ErrUnknown, a revoked device ErrRevoked. A device
+// unlocked longer than UnlockFor comes back locked.
+func (s *Service) Authenticate(ctx context.Context, token string) (Device, error) {
+	if token == "" {
+		return Device{}, ErrUnknown
+	}
+	d, err := s.store.DeviceByToken(ctx, digest(token))
+	if errors.Is(err, ErrNotFound) {
+		return Device{}, ErrUnknown
+	}
+	if err != nil {
+		return Device{}, err
+	}
+	if d.Revoked() {
+		return Device{}, ErrRevoked
+	}
+	now := s.now()
+	expired := d.CashierID != "" && now.Sub(d.UnlockedAt) >= UnlockFor
+	if expired || now.Sub(d.SeenAt) >= touchEvery {
+		return s.store.UpdateDevice(ctx, d.ID, func(d *Device) error {
+			if d.Revoked() {
+				return ErrRevoked
+			}
+			d.SeenAt = now.UTC()
+			if d.CashierID != "" && now.Sub(d.UnlockedAt) >= UnlockFor {
+				d.CashierID, d.UnlockedAt = "", time.Time{}
+			}
+			return nil
+		})
+	}
+	return d, nil
+}
+
+// Revoke stops a device: its next request is refused.
+func (s *Service) Revoke(ctx context.Context, id string) (Device, error) {
+	return s.store.UpdateDevice(ctx, id, func(d *Device) error {
+		if !d.Revoked() {
+			d.RevokedAt = s.now().UTC()
+		}
+		d.CashierID, d.UnlockedAt = "", time.Time{}
+		return nil
+	})
+}
+
+// SetResultSeconds sets how long a device shows a result.
+func (s *Service) SetResultSeconds(ctx context.Context, id string, secs int) (Device, error) {
+	if secs < MinResultSeconds || secs > MaxResultSeconds {
+		return Device{}, &InputError{Field: "result_seconds"}
+	}
+	return s.store.UpdateDevice(ctx, id, func(d *Device) error {
+		d.ResultSeconds = secs
+		return nil
+	})
+}
+
+// InputError names the field that is wrong. It matches ErrInvalid.
+type InputError struct{ Field string }
+
+func (e *InputError) Error() string { return "counter: invalid " + e.Field }
+
+// Is makes errors.Is(err, ErrInvalid) true.
+func (e *InputError) Is(target error) bool { return target == ErrInvalid }
+
+// ValidPIN reports whether pin has the form of a PIN: 4 to 8 ASCII digits.
+func ValidPIN(pin string) bool {
+	return len(pin) >= MinPINLength && len(pin) <= MaxPINLength && strings.Trim(pin, "0123456789") == ""
+}
+
+// SetPIN gives an account a new PIN (unlocked, no failures).
+func (s *Service) SetPIN(ctx context.Context, accountID, pin string) error {
+	if !ValidPIN(pin) {
+		return &InputError{Field: "pin"}
+	}
+	if _, err := s.people.Account(ctx, accountID); err != nil {
+		return err
+	}
+	h, err := s.hash.Hash(ctx, pin)
+	if err != nil {
+		return err
+	}
+	return s.store.PutPIN(ctx, PIN{AccountID: accountID, Hash: h, UpdatedAt: s.now().UTC()})
+}
+
+// Person is someone who can unlock a device.
+type Person struct {
+	Account accounts.Account
+	Locked  bool // their PIN is locked
+}
+
+// People lists the accounts with a PIN, in account order.
+func (s *Service) People(ctx context.Context) ([]Person, error) {
+	pins, err := s.store.PINs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]PIN, len(pins))
+	for _, p := range pins {
+		byID[p.AccountID] = p
+	}
+	as, err := s.people.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Person
+	for _, a := range as {
+		if p, ok := byID[a.ID]; ok {
+			out = append(out, Person{Account: a, Locked: p.Locked})
+		}
+	}
+	return out, nil
+}
+
+// Unlock checks accountID's PIN and unlocks the device for them. Wrong
+// PINs count; the MaxPINFailures-th locks the PIN (ErrPINLocked) until the
+// owner sets a new one. A locked PIN is refused without being checked.
+func (s *Service) Unlock(ctx context.Context, deviceID, accountID, pin string) (Device, accounts.Account, error) {
+	a, err := s.people.Account(ctx, accountID)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return Device{}, accounts.Account{}, ErrNoPIN
+	}
+	if err != nil {
+		return Device{}, accounts.Account{}, err
+	}
+	p, err := s.store.PIN(ctx, accountID)
+	if errors.Is(err, ErrNotFound) {
+		return Device{}, accounts.Account{}, ErrNoPIN
+	}
+	if err != nil {
+		return Device{}, accounts.Account{}, err
+	}
+	if p.Locked {
+		return Device{}, accounts.Account{}, ErrPINLocked
+	}
+	ok := false
+	if ValidPIN(pin) {
+		if ok, err = s.hash.Verify(ctx, p.Hash, pin); err != nil {
+			return Device{}, accounts.Account{}, err
+		}
+	}
+	if !ok {
+		p, err := s.store.UpdatePIN(ctx, accountID, func(p *PIN) error {
+			if !p.Locked {
+				p.Failures++
+				p.Locked = p.Failures >= MaxPINFailures
+			}
+			return nil
+		})
+		if err != nil {
+			return Device{}, accounts.Account{}, err
+		}
+		if p.Locked {
+			return Device{}, accounts.Account{}, ErrPINLocked
+		}
+		return Device{}, accounts.Account{}, ErrBadPIN
+	}
+	if p.Failures != 0 {
+		if _, err := s.store.UpdatePIN(ctx, accountID, func(p *PIN) error {
+			if p.Locked {
+				return ErrPINLocked // locked by a racing wrong PIN
+			}
+			p.Failures = 0
+			return nil
+		}); err != nil {
+			return Device{}, accounts.Account{}, err
+		}
+	}
+	now := s.now().UTC()
+	d, err := s.store.UpdateDevice(ctx, deviceID, func(d *Device) error {
+		if d.Revoked() {
+			return ErrRevoked
+		}
+		d.CashierID, d.UnlockedAt, d.SeenAt = accountID, now, now
+		return nil
+	})
+	return d, a, err
+}
+
+// Lock ends the cashier's turn on the device.
+func (s *Service) Lock(ctx context.Context, deviceID string) error {
+	_, err := s.store.UpdateDevice(ctx, deviceID, func(d *Device) error {
+		d.CashierID, d.UnlockedAt = "", time.Time{}
+		return nil
+	})
+	return err
+}
+
+// Cashier returns the account unlocked on d, or ErrLocked.
+func (s *Service) Cashier(ctx context.Context, d Device) (accounts.Account, error) {
+	if d.CashierID == "" {
+		return accounts.Account{}, ErrLocked
+	}
+	a, err := s.people.Account(ctx, d.CashierID)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return accounts.Account{}, ErrLocked
+	}
+	return a, err
+}

@@ -1,0 +1,158 @@
+package counter_test
+
+import (
+	"crypto/rand"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
+)
+
+// newCounter is the counter service over the real SQLite store, the
+// payments service and the simulator over HTTP, on a fake clock.
+func newCounter(t *testing.T) (*counter.Service, *paymentstest.Env) {
+	t.Helper()
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	c, err := counter.NewService(env.Store, accounts.NewHasher(1), env.Store, env.Svc, env.Clock.Now, rand.Reader,
+		counter.Options{Currency: "NZD", Location: time.FixedZone("NZDT", 13*3600)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, env
+}
+
+// TestPairingCode: a code pairs once, only within its 60 seconds, and the
+// store keeps neither the code nor the device credential in clear.
+func TestPairingCode(t *testing.T) {
+	c, env := newCounter(t)
+	ctx := t.Context()
+	code, _, err := c.NewPairing(ctx, "Till 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Clock.Advance(counter.PairingTTL + time.Second)
+	if _, _, err := c.Pair(ctx, code); !errors.Is(err, counter.ErrPairingCode) {
+		t.Fatalf("a code after 61 s = %v, want ErrPairingCode", err)
+	}
+	code, _, err = c.NewPairing(ctx, "Till 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Clock.Advance(counter.PairingTTL - time.Second)
+	d, token, err := c.Pair(ctx, code)
+	if err != nil {
+		t.Fatalf("a code at 59 s = %v, want it to pair", err)
+	}
+	if _, _, err := c.Pair(ctx, code); !errors.Is(err, counter.ErrPairingCode) {
+		t.Errorf("a used code = %v, want ErrPairingCode", err)
+	}
+	if len(token) < 40 || d.TokenHash == token {
+		t.Errorf("credential %q, stored %q: want a long random token stored only hashed", token, d.TokenHash)
+	}
+	if _, err := env.Store.DeviceByToken(ctx, token); !errors.Is(err, counter.ErrNotFound) {
+		t.Errorf("the store finds the device by its clear credential: %v", err)
+	}
+	got, err := c.Authenticate(ctx, token)
+	if err != nil || got.ID != d.ID || got.Name != "Till 1" {
+		t.Errorf("Authenticate = %+v, %v", got, err)
+	}
+	if _, err := c.Authenticate(ctx, token+"x"); !errors.Is(err, counter.ErrUnknown) {
+		t.Errorf("a wrong credential = %v, want ErrUnknown", err)
+	}
+}
+
+// TestUnlockLasts: an unlocked device locks itself after a shift.
+func TestUnlockLasts(t *testing.T) {
+	c, env := newCounter(t)
+	ctx := t.Context()
+	a := mustCashier(t, env)
+	d, token := mustDevice(t, c)
+	if err := c.SetPIN(ctx, a.ID, "2580"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Unlock(ctx, d.ID, a.ID, "2580"); err != nil {
+		t.Fatal(err)
+	}
+	env.Clock.Advance(counter.UnlockFor - time.Minute)
+	if d, _ := c.Authenticate(ctx, token); d.CashierID != a.ID {
+		t.Errorf("before %v the device is locked", counter.UnlockFor)
+	}
+	env.Clock.Advance(time.Minute)
+	if d, _ := c.Authenticate(ctx, token); d.CashierID != "" {
+		t.Errorf("after %v the device is still unlocked by %s", counter.UnlockFor, d.CashierID)
+	}
+}
+
+// TestToday: the shift summary counts and totals the paid sales of the
+// shop's day by currency and method, and lists the unpaid ones too.
+func TestToday(t *testing.T) {
+	c, env := newCounter(t)
+	ctx := t.Context()
+	a := mustCashier(t, env)
+	d, _ := mustDevice(t, c)
+	if err := c.SetPIN(ctx, a.ID, "2580"); err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := c.Unlock(ctx, d.ID, a.ID, "2580")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sell := func(key, amount string, m payments.Method, pay bool) {
+		t.Helper()
+		st, err := c.ChargeQR(ctx, counter.ChargeInput{Device: d, Key: key, Amount: amount, Method: m, ClientIP: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pay {
+			if err := env.Sim.Pay(st.Attempt.Reference); err != nil {
+				t.Fatal(err)
+			}
+			env.WaitStatus(t, st.Payment.ID, payments.StatusPaid)
+		}
+	}
+	sell("today-key-000000000001", "12.50", payments.MethodWeChat, true)
+	sell("today-key-000000000002", "7.50", payments.MethodWeChat, true)
+	sell("today-key-000000000003", "3.00", payments.MethodAlipay, true)
+	sell("today-key-000000000004", "99.00", payments.MethodAlipay, false)
+	today, err := c.Today(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []counter.Total{{Currency: "NZD", Method: "alipay", Count: 1, Amount: 300}, {Currency: "NZD", Method: "wechat", Count: 2, Amount: 2000}}
+	if len(today.Sales) != 4 || today.Paid != 3 || len(today.Totals) != 2 || today.Totals[0] != want[0] || today.Totals[1] != want[1] {
+		t.Errorf("today = %d sales, %d paid, totals %+v; want 4, 3, %+v", len(today.Sales), today.Paid, today.Totals, want)
+	}
+	if today.LastRate() == "" {
+		t.Error("no Latipay rate known after four QR sales")
+	}
+}
+
+func mustCashier(t *testing.T, env *paymentstest.Env) accounts.Account {
+	t.Helper()
+	acc, err := accounts.NewService(env.Store, accounts.NewHasher(1), env.Clock.Now, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := acc.CreateAccount(t.Context(), "till@shop.example", "Mei", "a long enough password", accounts.Cashier, accounts.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func mustDevice(t *testing.T, c *counter.Service) (counter.Device, string) {
+	t.Helper()
+	code, _, err := c.NewPairing(t.Context(), "Till")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, token, err := c.Pair(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, token
+}

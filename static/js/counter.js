@@ -1,0 +1,463 @@
+// The shop counter's keypad, served by the app like the checkout's script
+// (same origin, hashed path, the page's CSP nonce; no third-party code).
+// It switches between the keypad, the QR for the shopper, the scan field
+// and the result without a reload. The result is only ever what the
+// server says: the sale's websocket pushes each change, and after a
+// reload or a lost connection the page asks the server again (resync).
+//
+// Each sale carries an idempotency key kept in localStorage until the
+// sale ends, so a double tap, a reload or a retry after a lost answer
+// finds the same payment instead of charging twice.
+(function () {
+  'use strict';
+  var root = document.getElementById('counter');
+  if (!root) { return; }
+  var d = root.dataset;
+  var lang = d.lang || 'en', currency = d.currency || 'NZD';
+  var rate = parseFloat(d.rate) || 0, max = Number(d.max) || 0;
+  var resultMs = (Number(d.resultSeconds) || 6) * 1000;
+  var storeKey = 'hpp-counter-sale';
+  var finals = ['paid', 'expired', 'canceled', 'refunded', 'partially_refunded'];
+  var digits = '';
+  var sale = null;     // {key, amount, note, method, source, id}
+  var current = null;  // the server's last answer for the sale
+  var busy = false, ws = null, backoff = 1000, reconnectTimer = null, pollTimer = null;
+  var countdownTimer = null, returnTimer = null, lastCode = '', lastClear = 0, longPress = null, longPressed = false;
+
+  function $(id) { return document.getElementById(id); }
+  function q(sel) { return root.querySelector(sel); }
+
+  var money = null, yuan = null;
+  try { money = new Intl.NumberFormat(lang, { style: 'currency', currency: currency }); } catch (e) { money = null; }
+  try { yuan = new Intl.NumberFormat(lang, { style: 'currency', currency: 'CNY' }); } catch (e) { yuan = null; }
+
+  function minor() { return Number(digits || '0'); }
+  function decimal(m) {
+    var s = String(m);
+    while (s.length < 3) { s = '0' + s; }
+    return s.slice(0, -2) + '.' + s.slice(-2);
+  }
+  function moneyText(m) { return money ? money.format(m / 100) : decimal(m) + ' ' + currency; }
+  function yuanText(v) { return yuan ? yuan.format(v) : '¥' + v.toFixed(2); }
+  function methodName(m) { return d['t' + m.charAt(0).toUpperCase() + m.slice(1)] || m; }
+
+  // --- screens --------------------------------------------------------
+  function show(id) {
+    ['keypad', 'qr', 'scan', 'result'].forEach(function (s) { $(s).hidden = s !== id; });
+    root.setAttribute('data-screen', id);
+  }
+  function error(el, text) {
+    el.textContent = text || '';
+    el.hidden = !text;
+  }
+
+  // --- the keypad -----------------------------------------------------
+  function renderAmount() {
+    var m = minor();
+    $('amount').textContent = moneyText(m);
+    var cny = $('cny');
+    if (rate > 0 && m > 0) {
+      $('cny-value').textContent = '≈ ' + yuanText(m / 100 * rate);
+      cny.hidden = false;
+    } else {
+      cny.hidden = true;
+    }
+    error($('counter-error'), '');
+  }
+  function press(k) {
+    if (k === 'C') {
+      var now = Date.now();
+      if (now - lastClear < 400) { digits = ''; } else { digits = digits.slice(0, -1); }
+      lastClear = now;
+    } else if ((digits + k).length <= 10) {
+      digits = String(Number(digits + k)); // digits fill from the right
+      if (digits === '0') { digits = ''; }
+    }
+    renderAmount();
+  }
+  root.querySelectorAll('[data-key]').forEach(function (b) {
+    var k = b.getAttribute('data-key');
+    b.addEventListener('click', function () {
+      if (longPressed) { longPressed = false; return; }
+      press(k);
+    });
+    if (k === 'C') {
+      b.addEventListener('pointerdown', function () {
+        longPressed = false;
+        longPress = setTimeout(function () { longPressed = true; digits = ''; renderAmount(); }, 600);
+      });
+      ['pointerup', 'pointerleave', 'pointercancel'].forEach(function (ev) {
+        b.addEventListener(ev, function () { clearTimeout(longPress); });
+      });
+    }
+  });
+  // A hardware keyboard works too: digits, Backspace, Escape.
+  document.addEventListener('keydown', function (e) {
+    if (root.getAttribute('data-screen') !== 'keypad' || e.target === $('note')) { return; }
+    if (e.key >= '0' && e.key <= '9') { press(e.key); e.preventDefault(); }
+    if (e.key === 'Backspace') { digits = digits.slice(0, -1); renderAmount(); e.preventDefault(); }
+    if (e.key === 'Escape') { digits = ''; renderAmount(); }
+  });
+
+  // checkAmount says what is wrong with the typed amount, or ''.
+  function checkAmount() {
+    var m = minor();
+    if (m <= 0) { return d.tZero; }
+    if (max > 0 && m > max) { return d.tLimit; }
+    return '';
+  }
+
+  // --- the sale and its key -------------------------------------------
+  function save() {
+    try { if (sale) { localStorage.setItem(storeKey, JSON.stringify(sale)); } else { localStorage.removeItem(storeKey); } } catch (e) { /* private mode: the key lives in memory */ }
+  }
+  function load() {
+    try { return JSON.parse(localStorage.getItem(storeKey) || 'null'); } catch (e) { return null; }
+  }
+  function newKey() {
+    var b = new Uint8Array(18);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return ('0' + x.toString(16)).slice(-2); }).join('');
+  }
+  // saleFor is the sale for the amount on the keypad: the one in progress
+  // when it is for the same amount, else a new one with a new key.
+  function saleFor(source) {
+    var amount = decimal(minor());
+    if (!sale || sale.amount !== amount || sale.source !== source) {
+      sale = { key: newKey(), amount: amount, note: $('note').value, source: source };
+    }
+    return sale;
+  }
+
+  function post(url, form) {
+    return fetch(url, {
+      method: 'POST', credentials: 'same-origin', cache: 'no-store',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Accept': 'application/json' },
+      body: new URLSearchParams(form).toString()
+    }).then(answer);
+  }
+  function answer(r) {
+    return r.json().catch(function () { return {}; }).then(function (j) {
+      if (!r.ok) {
+        var e = new Error((j.error && j.error.message) || r.statusText);
+        e.status = r.status;
+        e.code = j.error && j.error.code;
+        throw e;
+      }
+      return j;
+    });
+  }
+  function endSale() {
+    sale = null; current = null; lastCode = '';
+    save();
+    closeSocket();
+    clearInterval(countdownTimer);
+    clearTimeout(returnTimer);
+  }
+  // failed handles a refused or lost request: a refusal (4xx) ends the
+  // sale, whose key was never charged; a lost answer keeps the key, so
+  // trying again finds the same payment.
+  function failed(el, e) {
+    busy = false;
+    setBusy(false);
+    if (e.status && e.status >= 400 && e.status < 500 && e.code !== 'counter_locked' && e.code !== 'device_revoked') {
+      if (!current) { sale = null; save(); }
+      error(el, e.message);
+      return;
+    }
+    if (e.code === 'counter_locked' || e.code === 'device_revoked' || e.code === 'device_unknown') {
+      location.reload();
+      return;
+    }
+    error(el, d.tOffline);
+  }
+  function setBusy(b) {
+    root.querySelectorAll('[data-charge], #to-scan, [data-action="switch"]').forEach(function (x) { x.disabled = b; });
+    root.setAttribute('aria-busy', b ? 'true' : 'false');
+  }
+
+  function charge(method) {
+    if (busy) { return; } // a double tap sends one request
+    var problem = checkAmount();
+    if (problem && !(current && sale && sale.id)) { error($('counter-error'), problem); return; }
+    busy = true;
+    setBusy(true);
+    var s = sale && sale.id ? sale : saleFor('qr');
+    s.method = method;
+    save();
+    post(d.chargeUrl, { key: s.key, amount: s.amount, note: s.note || '', method: method }).then(function (j) {
+      busy = false;
+      setBusy(false);
+      s.id = j.id;
+      save();
+      showSale(j);
+    }, function (e) { failed(root.getAttribute('data-screen') === 'qr' ? q('[data-testid="qr-state"]') : $('counter-error'), e); });
+  }
+  root.querySelectorAll('[data-charge]').forEach(function (b) {
+    b.addEventListener('click', function () { charge(b.getAttribute('data-charge')); });
+  });
+
+  // --- what the server says -------------------------------------------
+  function showSale(j) {
+    if (current && current.id === j.id && j.version < current.version) { return; } // an older answer
+    current = j;
+    if (j.status === 'paid' || j.status === 'partially_refunded' || j.status === 'refunded') {
+      result('paid', d.tPaid, j.amount_text, methodName(j.method || ''));
+    } else if (j.status === 'failed' || j.status === 'expired' || j.status === 'canceled') {
+      var title = { failed: d.tFailed, expired: d.tExpired, canceled: d.tCanceled }[j.status];
+      result('failed', title, j.amount_text, j.method ? methodName(j.method) : '');
+    } else if (j.qr) {
+      showQR(j);
+    } else {
+      result('pending', d.tPending, j.amount_text, j.method ? methodName(j.method) : '');
+    }
+    if (finals.indexOf(j.status) < 0) { connect(j); } else { closeSocket(); }
+  }
+
+  function showQR(j) {
+    var img = $('qr-img');
+    var src = j.qr;
+    if (img.getAttribute('src') !== src) { img.setAttribute('src', src); }
+    q('[data-testid="qr-amount"]').textContent = j.amount_text;
+    q('[data-testid="qr-cny"]').textContent = j.amount_cny ? '≈ ' + yuanText(Number(j.amount_cny)) : '';
+    q('[data-testid="qr-method"]').textContent = methodName(j.method);
+    error(q('[data-testid="qr-state"]'), '');
+    q('[data-testid="qr-state"]').hidden = false;
+    var deadline = Date.now() + j.expires_in * 1000;
+    clearInterval(countdownTimer);
+    var tick = function () {
+      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      q('[data-testid="qr-countdown"]').textContent = d.tExpires + ' ' + Math.floor(left / 60) + ':' + ('0' + left % 60).slice(-2);
+      if (left === 0) { clearInterval(countdownTimer); resync(); }
+    };
+    tick();
+    countdownTimer = setInterval(tick, 1000);
+    var other = j.method === 'wechat' ? 'alipay' : 'wechat';
+    var sw = q('[data-action="switch"]');
+    sw.hidden = !q('[data-charge="' + other + '"]');
+    sw.setAttribute('data-method', other);
+    show('qr');
+  }
+
+  function result(kind, title, amount, detail) {
+    clearInterval(countdownTimer);
+    clearTimeout(returnTimer);
+    var r = $('result');
+    r.className = 'screen result result-' + kind;
+    r.setAttribute('data-result', kind);
+    q('[data-testid="result-title"]').textContent = title;
+    q('[data-testid="result-amount"]').textContent = amount || '';
+    q('[data-testid="result-detail"]').textContent = detail || '';
+    // Still checking: never turns into failed by itself, and the sale
+    // may still be canceled; the keypad does not come back on its own.
+    q('[data-testid="result-cancel"]').hidden = kind !== 'pending';
+    q('[data-testid="result-done"]').hidden = kind === 'pending';
+    show('result');
+    if (kind !== 'pending') {
+      returnTimer = setTimeout(nextSale, resultMs);
+    }
+  }
+
+  function nextSale() {
+    endSale();
+    digits = '';
+    $('note').value = '';
+    renderAmount();
+    show('keypad');
+  }
+
+  function resync() {
+    if (!sale || !sale.id) { return; }
+    var id = sale.id;
+    fetch(d.saleUrl + id, { credentials: 'same-origin', cache: 'no-store', headers: { 'Accept': 'application/json' } })
+      .then(answer)
+      .then(function (j) { if (sale && sale.id === id) { showSale(j); } })
+      .catch(function (e) {
+        if (e.status === 404) { nextSale(); return; }
+        if (e.status === 401 || e.status === 403) { location.reload(); }
+      });
+  }
+
+  // --- the live connection --------------------------------------------
+  function connect(j) {
+    if (ws && ws.saleId === j.id) { return; }
+    closeSocket();
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + d.socketBase + j.id + '/ws?t=' + encodeURIComponent(j.token);
+    var sock;
+    try { sock = new WebSocket(url); } catch (e) { lost(); return; }
+    sock.saleId = j.id;
+    ws = sock;
+    sock.onopen = function () { backoff = 1000; stopPolling(); };
+    sock.onmessage = function (ev) {
+      var m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (current && m.version > current.version) { resync(); }
+    };
+    sock.onclose = function () {
+      if (ws !== sock) { return; }
+      ws = null;
+      if (current && finals.indexOf(current.status) < 0) { lost(); }
+    };
+  }
+  function closeSocket() {
+    stopPolling();
+    clearTimeout(reconnectTimer);
+    if (ws) { var s = ws; ws = null; try { s.close(); } catch (e) { /* already closed */ } }
+  }
+  // lost: ask over HTTP every few seconds and reconnect with backoff.
+  function lost() {
+    resync();
+    if (!pollTimer) { pollTimer = setInterval(resync, 3000); }
+    clearTimeout(reconnectTimer);
+    reconnectTimer = setTimeout(function () { if (current) { connect(current); } }, backoff);
+    backoff = Math.min(backoff * 2, 15000);
+  }
+  function stopPolling() { clearInterval(pollTimer); pollTimer = null; }
+  window.addEventListener('online', resync);
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'visible') { resync(); keepAwake(); }
+  });
+
+  // --- QR and result buttons ------------------------------------------
+  function cancelSale() {
+    if (!sale || !sale.id) { nextSale(); return; }
+    post(d.saleUrl + sale.id + '/cancel', {}).then(showSale, function (e) {
+      if (e.status === 409) { resync(); return; } // paid meanwhile: show it
+      error(q('[data-testid="qr-state"]'), e.message || d.tOffline);
+    });
+  }
+  root.querySelectorAll('[data-action]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      switch (b.getAttribute('data-action')) {
+      case 'cancel': cancelSale(); break;
+      case 'switch': charge(b.getAttribute('data-method')); break;
+      case 'done': nextSale(); break;
+      case 'back': lastCode = ''; show('keypad'); break;
+      case 'camera': camera(); break;
+      }
+    });
+  });
+
+  // --- scan the shopper's pay code ------------------------------------
+  // walletOf names the wallet a pay code belongs to, or '' when it has
+  // neither wallet's form: WeChat 18 digits starting 10-15, Alipay 16-24
+  // digits starting 25-30.
+  function walletOf(code) {
+    if (!/^[0-9]+$/.test(code)) { return ''; }
+    var p = Number(code.slice(0, 2));
+    if (code.length === 18 && p >= 10 && p <= 15) { return 'wechat'; }
+    if (code.length >= 16 && code.length <= 24 && p >= 25 && p <= 30) { return 'alipay'; }
+    return '';
+  }
+  $('to-scan').addEventListener('click', function () {
+    var problem = checkAmount();
+    if (problem) { error($('counter-error'), problem); return; }
+    q('[data-testid="scan-amount"]').textContent = moneyText(minor());
+    error($('scan-error'), '');
+    show('scan');
+    $('paycode').value = '';
+    $('paycode').focus();
+  });
+  $('scan-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    submitCode($('paycode').value.replace(/\s+/g, ''));
+  });
+  function submitCode(code) {
+    if (busy || code === lastCode) { return; } // a repeated scan does nothing
+    if (!walletOf(code)) {
+      error($('scan-error'), q('#scan-hint').textContent);
+      $('paycode').select();
+      return;
+    }
+    lastCode = code;
+    busy = true;
+    setBusy(true);
+    var s = sale && sale.id && sale.source === 'scan' ? sale : saleFor('scan');
+    s.method = walletOf(code);
+    save();
+    post(d.scanUrl, { key: s.key, amount: s.amount, note: s.note || '', code: code }).then(function (j) {
+      busy = false;
+      setBusy(false);
+      s.id = j.id;
+      save();
+      showSale(j);
+    }, function (e) { lastCode = ''; failed($('scan-error'), e); });
+  }
+
+  var stream = null;
+  function camera() {
+    var video = $('camera');
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { error($('scan-error'), d.tCameraNone); return; }
+    detector().then(function (det) {
+      return navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).then(function (s) {
+        stream = s;
+        video.srcObject = s;
+        video.hidden = false;
+        return video.play().then(function () { scanLoop(det, video); });
+      });
+    }).catch(function () { error($('scan-error'), d.tCameraNone); });
+  }
+  // detector is the browser's BarcodeDetector, else the vendored
+  // polyfill (static/vendor/barcode-detector) with its zxing reader, both
+  // served by the app: nothing comes from a CDN.
+  var nonce = document.currentScript ? document.currentScript.nonce : '';
+  function detector() {
+    var formats = ['code_128', 'qr_code'];
+    if ('BarcodeDetector' in window) { return Promise.resolve(new window.BarcodeDetector({ formats: formats })); }
+    return new Promise(function (resolve, reject) {
+      if (window.BarcodeDetectionAPI) { resolve(); return; }
+      var s = document.createElement('script');
+      s.src = d.polyfill;
+      s.nonce = nonce;
+      s.onload = resolve;
+      s.onerror = reject;
+      document.head.appendChild(s);
+    }).then(function () {
+      var api = window.BarcodeDetectionAPI;
+      api.setZXingModuleOverrides({ locateFile: function (path, prefix) { return /\.wasm$/.test(path) ? d.wasm : prefix + path; } });
+      return new api.BarcodeDetector({ formats: formats });
+    });
+  }
+  function scanLoop(det, video) {
+    if (root.getAttribute('data-screen') !== 'scan' || !stream) { stopCamera(); return; }
+    det.detect(video).then(function (codes) {
+      for (var i = 0; i < codes.length; i++) {
+        var v = String(codes[i].rawValue || '').replace(/\s+/g, '');
+        if (walletOf(v)) { stopCamera(); $('paycode').value = v; submitCode(v); return; }
+      }
+      setTimeout(function () { scanLoop(det, video); }, 250);
+    }, function () { setTimeout(function () { scanLoop(det, video); }, 500); });
+  }
+  function stopCamera() {
+    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); stream = null; }
+    $('camera').hidden = true;
+  }
+
+  // --- the screen stays awake -----------------------------------------
+  var wakeLock = null;
+  function keepAwake() {
+    if (!('wakeLock' in navigator) || wakeLock) { return; }
+    navigator.wakeLock.request('screen').then(function (l) {
+      wakeLock = l;
+      l.addEventListener('release', function () { wakeLock = null; });
+    }).catch(function () { /* not allowed now: try again when visible */ });
+  }
+  keepAwake();
+
+  // --- start: resume a sale a reload interrupted ----------------------
+  renderAmount();
+  show('keypad');
+  sale = load();
+  if (sale && sale.id) {
+    resync();
+  } else if (sale && sale.method && sale.source === 'qr') {
+    // The page was reloaded while a charge was on its way: ask again with
+    // the same key, which finds that charge if it was made.
+    digits = String(Math.round(Number(sale.amount) * 100));
+    renderAmount();
+    charge(sale.method);
+  } else {
+    sale = null;
+    save();
+  }
+})();

@@ -1,0 +1,124 @@
+package views
+
+// The counter's view models: the pages a cashier's tablet shows
+// (counter.templ) and the owner's counter page in the back office.
+
+// CounterPair is the pairing form of a browser that is not a device yet.
+type CounterPair struct {
+	Page
+	CounterCSS string // the counter's own stylesheet
+	Action     string
+	Code       string // filled in from the back office's QR
+	ErrorID    string
+}
+
+// CounterUnlock is a locked device's screen: who unlocks it, and the PIN.
+type CounterUnlock struct {
+	Page
+	CounterCSS string // the counter's own stylesheet
+	DeviceName string
+	Action     string
+	People     []CounterPerson
+	Chosen     string // the account chosen last
+	ErrorID    string
+}
+
+// CounterPerson is someone with a PIN.
+type CounterPerson struct {
+	ID, Name string
+	Locked   bool
+}
+
+// Counter is the keypad and the screens the script switches between: the
+// QR for the shopper, the scan field and the result.
+type Counter struct {
+	Page
+	CounterCSS    string // the counter's own stylesheet
+	DeviceName    string
+	Cashier       string
+	Currency      string // "NZD"
+	Rate          string // Latipay's last CNY rate, "" when none yet
+	MaxAmount     int64  // minor units
+	ResultSeconds int
+	Methods       []string // "wechat", "alipay" as offered
+	ChargeURL     string
+	ScanURL       string
+	SaleURL       string // prefix of a sale's JSON state: SaleURL + id
+	SalesURL      string // today's sales page
+	LockURL       string
+	SocketBase    string // prefix of the sale's websocket: SocketBase + id + "/ws"
+	// Polyfill and ZXingWasm are the vendored barcode reader, for browsers
+	// without BarcodeDetector.
+	Polyfill, ZXingWasm string
+}
+
+// CounterSales is today's sales on a device with the shift summary.
+type CounterSales struct {
+	Page
+	CounterCSS string // the counter's own stylesheet
+	DeviceName string
+	Cashier    string
+	BackURL    string
+	Rows       []CounterSaleRow
+	Totals     []CounterTotal
+	Paid       int
+}
+
+// CounterSaleRow is one sale in the list.
+type CounterSaleRow struct {
+	ID        string
+	Time      string // in the shop's time zone, "14:05"
+	Amount    Money
+	Method    string
+	Status    string
+	Cashier   string
+	CancelURL string // "" unless the cashier may cancel it
+}
+
+// CounterTotal is the paid sales of one currency and method.
+type CounterTotal struct {
+	Amount Money
+	Method string
+	Count  int
+}
+
+// AdminCounter is the owner's counter page: devices, pairing and PINs.
+type AdminCounter struct {
+	Admin
+	PairAction string
+	PINAction  string
+	Devices    []AdminDevice
+	People     []AdminPINRow
+	NoticeID   string
+	ErrorID    string
+}
+
+// AdminDevice is one paired device.
+type AdminDevice struct {
+	ID            string
+	Name          string
+	Paired        string // time, in the shop's time zone
+	Seen          string
+	Cashier       string // "" when locked
+	Revoked       bool
+	ResultSeconds int
+	RevokeAction  string
+	DelayAction   string
+}
+
+// AdminPINRow is an account and its PIN's state.
+type AdminPINRow struct {
+	ID, Name, Role string
+	HasPIN, Locked bool
+}
+
+// CounterPairing is the owner's fresh pairing code and its QR.
+type CounterPairing struct {
+	Admin
+	Code       string // "1234 5678"
+	QR         string // data: URL of the QR of PairURL
+	PairURL    string
+	Seconds    int // how long it stays valid
+	BackURL    string
+	DeviceName string
+}
