@@ -30,7 +30,9 @@ type counterSale struct {
 // offline and its socket cut the sandbox settles the sale paid, and back
 // online the page shows the green result without a reload, then returns
 // to the keypad after the owner's delay. axe-core passes on every counter
-// page in English, Simplified and Traditional Chinese.
+// page in English, Simplified and Traditional Chinese. Then a pay code
+// typed with Enter, whose shopper must type a password, keeps the counter
+// amber until the server says paid.
 func TestCounterBrowser(t *testing.T) {
 	axe, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
@@ -144,8 +146,39 @@ func TestCounterBrowser(t *testing.T) {
 		t.Errorf("the finished sale's key is still kept: %s", got)
 	}
 
+	// Scan: a keyboard-wedge scanner types the shopper's pay code and
+	// Enter. A code of neither wallet is refused on the spot; the
+	// sandbox's shopper with code ...11 must type a password, so the
+	// counter stays amber until the server knows, then turns green.
+	for _, k := range []string{"8", "0", "0"} {
+		b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
+	}
+	b.do(t, 10*time.Second, chromedp.Click(testid("to-scan")), chromedp.WaitVisible(testid("paycode")))
+	b.do(t, 10*time.Second, chromedp.SendKeys(testid("paycode"), "994588558514585011\r"), chromedp.WaitVisible(testid("scan-error")))
+	if got := b.text(t, fmt.Sprintf(sel, "scan-error")); !strings.Contains(got, "18 digits starting 10 to 15") {
+		t.Errorf("a code of neither wallet says %q, want the wallets' rules", got)
+	}
+	browserEval[bool](t, b, `(document.getElementById('paycode').value = '', true)`)
+	b.do(t, 15*time.Second, chromedp.SendKeys(testid("paycode"), "134588558514585011\r"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="pending"]`)))
+	if got := b.text(t, fmt.Sprintf(sel, "result")); !strings.Contains(got, "do not charge again") {
+		t.Errorf("the pending scan reads %q, want still checking", got)
+	}
+	scanned := counterStored(t, b)
+	if p := app.payment(t, scanned.ID); p.Status != "pending" {
+		t.Errorf("while amber the payment is %s, want pending", p.Status)
+	}
+	b.do(t, 60*time.Second, chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="paid"]`)))
+	if got := b.text(t, fmt.Sprintf(sel, "result")); !strings.Contains(got, "8.00") || !strings.Contains(got, "WeChat Pay") {
+		t.Errorf("the scan's result reads %q, want Paid NZ$8.00 WeChat Pay", got)
+	}
+	if n := app.countPayments(t); n != 2 {
+		t.Errorf("%d payments after two sales, want 2", n)
+	}
+	b.do(t, 15*time.Second, chromedp.WaitVisible(testid("keypad")))
+
 	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter/sales?lang=en"), chromedp.WaitVisible(testid("summary")))
-	if got := b.text(t, fmt.Sprintf(sel, "summary")); !strings.Contains(got, "WeChat Pay") || !strings.Contains(got, "12.50") {
+	if got := b.text(t, fmt.Sprintf(sel, "summary")); !strings.Contains(got, "WeChat Pay") || !strings.Contains(got, "20.50") {
 		t.Errorf("the shift summary reads %q", got)
 	}
 	axeAll("today's sales", "/counter/sales")

@@ -145,3 +145,20 @@ func personName(name, email string) string {
 	}
 	return email
 }
+
+// handleCounterScan serves POST /counter/scan: the pay code the cashier
+// scanned (a keyboard-wedge scanner types its digits and Enter, or the
+// camera reads it). The answer is usually pending: the result comes from
+// Latipay's queries, pushed over the sale's socket.
+func (s *Server) handleCounterScan() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		st, err := s.opts.Counter.ChargeScan(c.Request.Context(), counter.ChargeInput{Device: device(c),
+			Key: c.PostForm("key"), Amount: c.PostForm("amount"), Note: c.PostForm("note"),
+			ClientIP: c.ClientIP(), Lang: s.chooseLang(c)}, c.PostForm("code"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, s.saleJSON(c, st.Payment, false))
+	}
+}

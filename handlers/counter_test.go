@@ -236,6 +236,7 @@ var counterNeeds = map[string]string{
 	"GET /counter/sales":             "unlocked",
 	"POST /counter/sales/:id/cancel": "unlocked",
 	"POST /counter/charge":           "unlocked",
+	"POST /counter/scan":             "unlocked",
 	"GET /counter/sales/:id":         "unlocked",
 }
 
@@ -377,5 +378,55 @@ func (a *adminApp) simulatePaid(t *testing.T, ref string) {
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.AppURL}})
 	if w.Code != http.StatusOK && w.Code != http.StatusSeeOther {
 		t.Fatalf("simulate = %d %s", w.Code, w.Body)
+	}
+}
+
+func (a *adminApp) scan(t *testing.T, dev *http.Cookie, key, amount, code string) *httptest.ResponseRecorder {
+	t.Helper()
+	body, h := form(url.Values{"key": {key}, "amount": {amount}, "code": {code}})
+	return a.do(t, http.MethodPost, handlers.CounterScanPath, body, withCookie(dev, h))
+}
+
+// TestCounterScan: a code of neither wallet is refused before any sale is
+// made, with a message naming both wallets' rules; a WeChat Pay code
+// whose shopper must type a password is a pending counter_scan sale, and
+// the same code scanned again is the same sale; a code Latipay refuses
+// says so and leaves nothing charged.
+func TestCounterScan(t *testing.T) {
+	a := newAdminApp(t)
+	dev := a.readyDevice(t)
+	for _, code := range []string{"12345", "99458855851458501", "1345885585145850", "13458855851458506x"} {
+		w := a.scan(t, dev, "scan-key-bad-0000000001", "8.00", code)
+		e := mustJSON[counterErrJSON](t, w)
+		if w.Code != http.StatusBadRequest || e.Error.Code != "bad_pay_code" ||
+			!strings.Contains(e.Error.Message, "WeChat Pay codes have 18 digits starting 10 to 15") ||
+			!strings.Contains(e.Error.Message, "Alipay codes have 16 to 24 digits starting 25 to 30") {
+			t.Errorf("code %q = %d %+v, want 400 bad_pay_code naming the rules", code, w.Code, e)
+		}
+	}
+	if all, _ := a.Store.ListPayments(t.Context(), payments.PaymentFilter{Limit: 10}); len(all) != 0 {
+		t.Fatalf("bad codes made %d payments", len(all))
+	}
+	const password = "134588558514585011" // the sandbox's shopper must type a password
+	w := a.scan(t, dev, "scan-key-0000000000001", "8.00", password)
+	if w.Code != http.StatusOK {
+		t.Fatalf("scan = %d %s", w.Code, w.Body)
+	}
+	first := mustJSON[counterSaleJSON](t, w)
+	if first.Status != "pending" || first.Method != "wechat" || first.QR != "" {
+		t.Errorf("scan answered %+v, want a pending WeChat Pay sale without a QR", first)
+	}
+	again := mustJSON[counterSaleJSON](t, a.scan(t, dev, "scan-key-0000000000001", "8.00", password))
+	if again.ID != first.ID {
+		t.Errorf("the same scan again made payment %s after %s", again.ID, first.ID)
+	}
+	p, err := a.Store.Payment(t.Context(), first.ID)
+	if err != nil || p.Source != payments.SourceCounterScan || p.Attempts != 1 {
+		t.Errorf("payment %+v, %v: want one attempt through counter_scan", p, err)
+	}
+	w = a.scan(t, dev, "scan-key-0000000000002", "8.00", "134588558514585013") // refused by the sandbox
+	e := mustJSON[counterErrJSON](t, w)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(e.Error.Message, "refused this pay code") {
+		t.Errorf("a refused code = %d %+v, want 422 saying Latipay refused it", w.Code, e)
 	}
 }

@@ -44,6 +44,8 @@ var failures = []struct {
 	{counter.ErrAmountLimit, failure{http.StatusBadRequest, "amount_too_large", "The amount is above the counter's limit.", "counter.error.limit"}},
 	{counter.ErrKeyConflict, failure{http.StatusConflict, "sale_key_reused", "This sale was already charged with other details; start a new sale.", "counter.error.conflict"}},
 	{counter.ErrNotYourSale, failure{http.StatusForbidden, "forbidden", "Only the cashier who made a sale may cancel it.", "counter.error.notyours"}},
+	{counter.ErrPayCode, failure{http.StatusBadRequest, "bad_pay_code", "Not a WeChat Pay or Alipay pay code: WeChat Pay codes have 18 digits starting 10 to 15, Alipay codes 16 to 24 digits starting 25 to 30.", "counter.error.paycode"}},
+	{payments.ErrPayCodePending, failure{http.StatusConflict, "pay_code_pending", "The code scanned before may still be paid; wait for its result.", "counter.error.paycodepending"}},
 	{counter.ErrInvalid, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "counter.error.invalid"}},
 	{payments.ErrNotFound, failure{http.StatusNotFound, "not_found", "No payment with that id.", "error.notfound"}},
 	{payments.ErrIdempotencyReuse, failure{http.StatusUnprocessableEntity, "idempotency_key_reused", "This Idempotency-Key was used with a different request.", "error.conflict"}},
@@ -93,7 +95,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	}
 	if c.GetBool(counterJSONKey) {
 		// The counter's script shows the message as it comes, in the
-		// cashier's language.
+		// cashier's language. Latipay refusing a scanned code is the
+		// shopper's code, not an outage.
+		if errors.Is(err, payments.ErrGatewayRejected) {
+			f.status, f.code, f.messageID = http.StatusUnprocessableEntity, "pay_code_refused", "counter.error.refused"
+		}
 		body := gin.H{"code": f.code, "message": s.localizer(c).T(f.messageID)}
 		if !known {
 			body["request_id"] = requestID(c)

@@ -110,6 +110,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 		ctr.POST(CounterSalesPath+"/:id/cancel", s.requireDevice(true, false), s.handleCounterSaleCancel())
 		data := e.Group("", s.dataHeaders(), s.requireDevice(true, true))
 		data.POST(CounterChargePath, s.handleCounterCharge())
+		data.POST(CounterScanPath, s.handleCounterScan())
 		data.GET(CounterSalesPath+"/:id", s.handleCounterSaleShow())
 	}
 

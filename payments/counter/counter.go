@@ -22,6 +22,7 @@ var (
 	ErrDuplicateKey = errors.New("counter: a sale with this key exists") // store level
 	ErrAmountZero   = errors.New("counter: the amount is zero")
 	ErrAmountLimit  = errors.New("counter: the amount is above the counter's limit")
+	ErrPayCode      = errors.New("counter: not a WeChat Pay or Alipay pay code")
 )
 
 // Device is a paired tablet or phone at the counter.

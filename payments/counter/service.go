@@ -53,6 +53,7 @@ type Payments interface {
 	Start(ctx context.Context, in payments.StartInput) (payments.Started, error)
 	Get(ctx context.Context, id string) (payments.Payment, error)
 	Cancel(ctx context.Context, id string) (payments.Payment, error)
+	StartBarcode(ctx context.Context, id, payCode string) (payments.Started, error)
 }
 
 // Options are the counter's settings.
