@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latipay-hpp/hpp/config/cli"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 )
@@ -78,9 +79,9 @@ func TestHelp(t *testing.T) {
 		if status != 0 {
 			t.Errorf("hpp %q: exit status %d, want 0", args, status)
 		}
-		for _, c := range commands {
-			if !strings.Contains(out, "  "+c.name+" ") {
-				t.Errorf("hpp %q does not list %s:\n%s", args, c.name, out)
+		for _, c := range cli.Commands() {
+			if !strings.Contains(out, "  "+c.Name+" ") {
+				t.Errorf("hpp %q does not list %s:\n%s", args, c.Name, out)
 			}
 		}
 	}
@@ -90,11 +91,11 @@ func TestHelp(t *testing.T) {
 // "hpp help NAME") with its own usage and exit status 0, and none of them
 // starts the server.
 func TestCommandHelp(t *testing.T) {
-	for _, c := range commands {
-		for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
+	for _, c := range cli.Commands() {
+		for _, args := range [][]string{{c.Name, "--help"}, {c.Name, "-h"}, {"help", c.Name}} {
 			out, errOut, status := hpp(t, args...)
-			if status != 0 || !strings.HasPrefix(out, "Usage: hpp "+c.name+" ") || !strings.Contains(out, c.summary) {
-				t.Errorf("hpp %q = status %d, stdout %q, stderr %q; want 0 and the usage of %s", args, status, out, errOut, c.name)
+			if status != 0 || !strings.HasPrefix(out, "Usage: hpp "+c.Name+" ") || !strings.Contains(out, c.Summary) {
+				t.Errorf("hpp %q = status %d, stdout %q, stderr %q; want 0 and the usage of %s", args, status, out, errOut, c.Name)
 			}
 		}
 	}
@@ -214,26 +215,6 @@ func TestRunConfigError(t *testing.T) {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("run error %q does not name %s", err, name)
 		}
-	}
-}
-
-// TestTuneGC: without GOGC the collector's target is defaultGCPercent; a
-// GOGC in the environment is left as Go applied it.
-func TestTuneGC(t *testing.T) {
-	old := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(old)
-	tuneGC(func(string) string { return "" })
-	if got := debug.SetGCPercent(100); got != defaultGCPercent {
-		t.Errorf("without GOGC: GC percent %d, want %d", got, defaultGCPercent)
-	}
-	tuneGC(func(k string) string {
-		if k == "GOGC" {
-			return "50"
-		}
-		return ""
-	})
-	if got := debug.SetGCPercent(100); got != 100 {
-		t.Errorf("with GOGC set: GC percent %d, want it left alone (100)", got)
 	}
 }
 

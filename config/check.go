@@ -88,6 +88,7 @@ func (c Config) Effective() [][2]string {
 		secret("HPP_SESSION_KEY", c.SessionKey),
 		{"HPP_MERCHANT_NAME", c.MerchantName},
 		{"HPP_MERCHANT_LOGO", or(c.MerchantLogoType, "(none)")},
+		{"HPP_MERCHANT_TAX_NUMBER", or(c.MerchantTaxNo, "(none)")},
 		{"HPP_ACCENT_COLOR", or(c.AccentColor, "(default)")},
 		{"HPP_MERCHANT_ORIGINS", list(c.MerchantOrigins)},
 		{"HPP_METHODS", list(c.Methods)},

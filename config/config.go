@@ -26,6 +26,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // HPP_SHOP_TIMEZONE works without the system's zone files
+	"unicode"
+	"unicode/utf8"
 )
 
 // Secret is a string that never prints: fmt and slog show it redacted.
@@ -75,6 +77,7 @@ type Server struct {
 // payments' settings and its webhook.
 type Merchant struct {
 	MerchantName     string        // HPP_MERCHANT_NAME
+	MerchantTaxNo    string        // HPP_MERCHANT_TAX_NUMBER: printed on receipts; "" for none
 	MerchantLogo     []byte        // HPP_MERCHANT_LOGO: the image file's content, read at start-up
 	MerchantLogoType string        // its media type (image/png, image/jpeg, image/webp, image/svg+xml)
 	AccentColor      string        // HPP_ACCENT_COLOR: #rrggbb, lower case; "" for the default
@@ -346,6 +349,7 @@ func (r *reader) merchant(sandbox bool) Merchant {
 	}
 	m.MerchantLogo, m.MerchantLogoType = readLogo(r.str("HPP_MERCHANT_LOGO", ""), r.bad)
 	m.AccentColor = parseAccent(r.str("HPP_ACCENT_COLOR", ""), r.bad)
+	m.MerchantTaxNo = parseTaxNumber(r.str("HPP_MERCHANT_TAX_NUMBER", ""), r.bad)
 	m.MerchantOrigins = parseOrigins(r.str("HPP_MERCHANT_ORIGINS", ""), sandbox, r.bad)
 	m.Methods = parseMethods(r.str("HPP_METHODS", "wechat,alipay"), r.bad)
 	m.WebhookURL, m.WebhookSecrets = parseWebhook(r.str("HPP_WEBHOOK_URL", ""), r.secret("HPP_WEBHOOK_SECRET"), sandbox, r.bad)
@@ -685,6 +689,7 @@ type Keys struct {
 	SocketToken  []byte // signs the checkout page's socket tokens
 	SessionHash  []byte // authenticates the session cookie
 	SessionBlock []byte // encrypts the session cookie (AES-256)
+	ReceiptToken []byte // keys the e-receipt links' tokens (package receipts)
 }
 
 // Keys derives each key as HMAC-SHA256(HPP_SESSION_KEY, label).
@@ -694,7 +699,8 @@ func (c Config) Keys() Keys {
 		m.Write([]byte(label))
 		return m.Sum(nil)
 	}
-	return Keys{SocketToken: key("socket-token"), SessionHash: key("session-hash"), SessionBlock: key("session-block")[:32]}
+	return Keys{SocketToken: key("socket-token"), SessionHash: key("session-hash"), SessionBlock: key("session-block")[:32],
+		ReceiptToken: key("e-receipt-token")}
 }
 
 // WalletCurrencies maps each wallet id to its currency: the other way
@@ -705,4 +711,19 @@ func (c Config) WalletCurrencies() map[string]string {
 		out[id] = cur
 	}
 	return out
+}
+
+// parseTaxNumber checks the shop's tax number (GST, ABN, ...), printed on
+// receipts as given: at most 40 printable characters.
+func parseTaxNumber(v string, bad func(string, string, ...any)) string {
+	v = strings.TrimSpace(v)
+	ok := utf8.ValidString(v) && utf8.RuneCountInString(v) <= 40
+	for _, r := range v {
+		ok = ok && unicode.IsPrint(r)
+	}
+	if !ok {
+		bad("HPP_MERCHANT_TAX_NUMBER", "must be at most 40 printable characters, such as 123-456-789")
+		return ""
+	}
+	return v
 }

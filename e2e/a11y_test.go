@@ -60,10 +60,7 @@ func a11yAxe(t testing.TB, b *browserSession, axe string) []string {
 // in each state and device flow, and the error pages, in English,
 // Simplified and Traditional Chinese.
 func TestA11yEveryPageEveryLanguage(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t, "HPP_ACCENT_COLOR=#ffcc00")
 	expiring := app.createPayment(t, map[string]any{"expires_in": 10})
 	b := browserNew(t, app)
@@ -214,4 +211,15 @@ func TestBrowserCheckoutWeight(t *testing.T) {
 		t.Errorf("checkout page is %.0f bytes transferred, want < %d", wire, browserMaxWeight)
 	}
 	b.finish(t, browserChecks{})
+}
+
+// axeScript is axe-core's source (testdata/axe.min.js), for the
+// browser tests' accessibility checks (one read, one failure message).
+func axeScript(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile("testdata/axe.min.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -27,10 +27,7 @@ import (
 // refunds nothing. axe-core runs on the list, a payment's page and the
 // webhook delivery pages in English, Simplified and Traditional Chinese.
 func TestAdminListExportRefundBrowser(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable) // every delivery fails: the log has rows
 	}))

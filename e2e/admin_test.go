@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +18,7 @@ import (
 // message; a used setup link is refused. axe-core runs on every back-
 // office page in English, Simplified and Traditional Chinese.
 func TestAdminFirstRunBrowser(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t, "HPP_SANDBOX_DEMO_OWNER=off")
 	link := app.printed(t, "first run: create the owner account at ", "")
 	link, _, _ = strings.Cut(link, " ")

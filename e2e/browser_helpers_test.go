@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/payments/paymentstest/needs"
 )
 
@@ -81,26 +82,16 @@ func browserStartApp(t testing.TB, env ...string) *browserApp {
 
 // browserPaying starts an app (browserStartApp), creates a payment with
 // the defaults and opens a browser: the start of most browser scenarios.
-func browserPaying(t *testing.T) (*browserApp, browserPayment, *browserSession) {
+func browserPaying(t *testing.T) (*browserApp, paymentstest.APIPayment, *browserSession) {
 	t.Helper()
 	app := browserStartApp(t)
 	p := app.createPayment(t, nil)
 	return app, p, browserNew(t, app)
 }
 
-// browserPayment is the part of the merchant API's payment the tests read.
-type browserPayment struct {
-	ID               string `json:"id"`
-	Status           string `json:"status"`
-	CheckoutURL      string `json:"checkout_url"`
-	ReturnURL        string `json:"return_url"`
-	LatipayReference string `json:"latipay_reference"`
-	PaidLate         bool   `json:"paid_late"`
-}
-
 // createPayment creates a payment through the merchant API; fields are
 // merged over a default NZD 12.50 order returning to the app's /shop page.
-func (a *browserApp) createPayment(t testing.TB, fields map[string]any) browserPayment {
+func (a *browserApp) createPayment(t testing.TB, fields map[string]any) paymentstest.APIPayment {
 	t.Helper()
 	body := map[string]any{"amount": "12.50", "currency": "NZD", "reference": fmt.Sprintf("B-%d", time.Now().UnixNano()),
 		"description": "Two boxes of green tea", "return_url": a.URL + "/shop/thanks"}
@@ -111,15 +102,15 @@ func (a *browserApp) createPayment(t testing.TB, fields map[string]any) browserP
 	req, _ := http.NewRequest(http.MethodPost, a.URL+"/api/v1/payments", bytes.NewReader(b))
 	req.Header.Set("Authorization", "Bearer "+browserAPIKey)
 	req.Header.Set("Content-Type", "application/json")
-	var p browserPayment
+	var p paymentstest.APIPayment
 	a.do(t, req, http.StatusCreated, &p)
 	return p
 }
 
 // payment reads a payment through the merchant API.
-func (a *browserApp) payment(t testing.TB, id string) browserPayment {
+func (a *browserApp) payment(t testing.TB, id string) paymentstest.APIPayment {
 	t.Helper()
-	var p browserPayment
+	var p paymentstest.APIPayment
 	a.do(t, apiGet(a.URL, browserAPIKey, "/api/v1/payments/"+id), http.StatusOK, &p)
 	return p
 }
@@ -135,7 +126,7 @@ func (a *browserApp) simulate(t testing.TB, reference, status string) {
 }
 
 // waitPayment polls the merchant API until the payment has status want.
-func (a *browserApp) waitPayment(t testing.TB, id, want string, within time.Duration) browserPayment {
+func (a *browserApp) waitPayment(t testing.TB, id, want string, within time.Duration) paymentstest.APIPayment {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {

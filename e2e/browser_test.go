@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp/device"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
 // The browser suite: each scenario of issue 3 is one test that drives a
@@ -50,7 +51,7 @@ func (b *browserSession) qrReference(t testing.TB) string {
 // Pay, and waits for the QR to be drawn.
 func (b *browserSession) chooseWeChatQR(t testing.TB, checkoutURL string) {
 	t.Helper()
-	b.do(t, 15*time.Second,
+	b.do(t, 30*time.Second, // a hang guard: a loaded machine takes its time
 		chromedp.Navigate(checkoutURL),
 		chromedp.WaitVisible(testid("method-wechat")),
 		chromedp.Click(testid("method-wechat")),
@@ -62,6 +63,20 @@ func (b *browserSession) chooseWeChatQR(t testing.TB, checkoutURL string) {
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](loaded, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		t.Fatalf("the QR image did not load: %v", err)
 	}
+}
+
+// finishPaid ends a scenario whose payment was paid: the way back leads
+// to the shop, the merchant API agrees it is paid, the page is kept as
+// the screenshot shot (readme: the committed copy too, see screenshot),
+// and the session's checks run (browserChecks).
+func (b *browserSession) finishPaid(t *testing.T, app *browserApp, p paymentstest.APIPayment, shot string, readme bool) {
+	t.Helper()
+	b.checkBackToShop(t, p.ReturnURL)
+	if got := app.payment(t, p.ID).Status; got != "paid" {
+		t.Errorf("merchant API status = %q, want paid", got)
+	}
+	b.screenshot(t, shot, readme)
+	b.finish(t, browserChecks{})
 }
 
 // checkBackToShop checks that the back-to-shop link leads to the merchant's
@@ -116,12 +131,7 @@ func TestBrowserDesktopWeChatPaidLive(t *testing.T) {
 	if !browserEval[bool](t, b, hasMarker) {
 		t.Error("the page reloaded; want the live push to swap the status in place")
 	}
-	b.checkBackToShop(t, p.ReturnURL)
-	if got := app.payment(t, p.ID).Status; got != "paid" {
-		t.Errorf("merchant API status = %q, want paid", got)
-	}
-	b.screenshot(t, "desktop-paid", false)
-	b.finish(t, browserChecks{})
+	b.finishPaid(t, app, p, "desktop-paid", false)
 }
 
 // Scenario 2: a phone, Alipay through the simulator's hosted page, back to
@@ -150,12 +160,7 @@ func TestBrowserPhoneAlipayHosted(t *testing.T) {
 	if got, want := browserEval[string](t, b, `location.pathname`), "/checkout/"+p.ID+"/return"; got != want {
 		t.Errorf("result page path = %q, want %q", got, want)
 	}
-	b.checkBackToShop(t, p.ReturnURL)
-	if got := app.payment(t, p.ID).Status; got != "paid" {
-		t.Errorf("merchant API status = %q, want paid", got)
-	}
-	b.screenshot(t, "phone-result", true)
-	b.finish(t, browserChecks{})
+	b.finishPaid(t, app, p, "phone-result", true)
 }
 
 // Scenario 3: inside WeChat's browser only WeChat Pay can work, and it goes
@@ -220,7 +225,9 @@ func TestBrowserFailedThenRetry(t *testing.T) {
 // merchant does not know about.
 func TestBrowserExpiryThenLateCallback(t *testing.T) {
 	app := browserStartApp(t)
-	p := app.createPayment(t, map[string]any{"expires_in": 10})
+	// The window leaves room to open the page and show the QR before it
+	// ends, even on a machine shared by several test runs.
+	p := app.createPayment(t, map[string]any{"expires_in": 20})
 	b := browserNew(t, app)
 	b.chooseWeChatQR(t, p.CheckoutURL)
 	ref := b.qrReference(t)
@@ -229,7 +236,7 @@ func TestBrowserExpiryThenLateCallback(t *testing.T) {
 	// cancel the attempt there and the shopper can still pay it, late.
 	app.faults(t, `{"server_error": true}`)
 	browserEval[string](t, b, noReload)
-	b.waitStatus(t, "expired", 15*time.Second)
+	b.waitStatus(t, "expired", 30*time.Second)
 	if !browserEval[bool](t, b, hasMarker) {
 		t.Error("the page reloaded to show expiry; want it shown in place")
 	}

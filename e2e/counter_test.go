@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -34,10 +33,7 @@ type counterSale struct {
 // typed with Enter, whose shopper must type a password, keeps the counter
 // amber until the server says paid.
 func TestCounterBrowser(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t)
 	signin := app.app.printed(t, "sign in as owner@demo.test with password ", "")
 	b := browserNew(t, app)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
 // Secrets of the live-mode (non-sandbox) harness. Each is a unique canary
@@ -100,7 +101,7 @@ func secStartBin(t testing.TB, bin string, sim *secSim, dir string, env ...strin
 // createQR creates a payment with reference ref through the API and
 // starts a WeChat QR attempt on it; it returns the payment and the
 // attempt's merchant reference in sim's ledger.
-func (p *secProc) createQR(t testing.TB, ctx context.Context, sim *secSim, ref string) (secPayment, string) {
+func (p *secProc) createQR(t testing.TB, ctx context.Context, sim *secSim, ref string) (paymentstest.APIPayment, string) {
 	t.Helper()
 	sp, err := p.create(ctx, ref)
 	if err != nil {
@@ -116,13 +117,6 @@ func (p *secProc) createQR(t testing.TB, ctx context.Context, sim *secSim, ref s
 	}
 	t.Fatalf("no Latipay transaction for payment %s", sp.ID)
 	return sp, ""
-}
-
-// secPayment is the merchant API's view of a payment.
-type secPayment struct {
-	ID      string `json:"id"`
-	Status  string `json:"status"`
-	Version int64  `json:"version"`
 }
 
 // api calls the merchant API; body may be "".
@@ -147,20 +141,20 @@ func (p *secProc) api(ctx context.Context, method, path, body, idem string) (int
 
 // create makes a payment, retrying through restarts with one
 // idempotency key.
-func (p *secProc) create(ctx context.Context, ref string) (secPayment, error) {
+func (p *secProc) create(ctx context.Context, ref string) (paymentstest.APIPayment, error) {
 	body := fmt.Sprintf(`{"amount":"%d.%02d","currency":"NZD","reference":%q,"return_url":"https://shop.example/done"}`, 1+rand.IntN(90), rand.IntN(100), ref)
 	for ctx.Err() == nil {
 		code, b, err := p.api(ctx, http.MethodPost, "/api/v1/payments", body, "idem-"+ref)
 		if err == nil && code == http.StatusCreated {
-			var sp secPayment
+			var sp paymentstest.APIPayment
 			return sp, json.Unmarshal(b, &sp)
 		}
 		if err == nil && code >= 400 && code < 500 && code != http.StatusTooManyRequests {
-			return secPayment{}, fmt.Errorf("create: %d %s", code, b)
+			return paymentstest.APIPayment{}, fmt.Errorf("create: %d %s", code, b)
 		}
 		time.Sleep(100 * time.Millisecond) // the app is restarting; retry
 	}
-	return secPayment{}, ctx.Err()
+	return paymentstest.APIPayment{}, ctx.Err()
 }
 
 // startQR asks for a WeChat QR as the shopper's browser does.
@@ -178,15 +172,15 @@ func (p *secProc) startQR(ctx context.Context, id string) (int, string, error) {
 	return resp.StatusCode, string(b), nil
 }
 
-func (p *secProc) get(ctx context.Context, id string) (secPayment, error) {
+func (p *secProc) get(ctx context.Context, id string) (paymentstest.APIPayment, error) {
 	code, b, err := p.api(ctx, http.MethodGet, "/api/v1/payments/"+id, "", "")
 	if err != nil {
-		return secPayment{}, err
+		return paymentstest.APIPayment{}, err
 	}
 	if code != http.StatusOK {
-		return secPayment{}, fmt.Errorf("GET payment: %d", code)
+		return paymentstest.APIPayment{}, fmt.Errorf("GET payment: %d", code)
 	}
-	var sp secPayment
+	var sp paymentstest.APIPayment
 	return sp, json.Unmarshal(b, &sp)
 }
 
@@ -194,11 +188,11 @@ func (p *secProc) get(ctx context.Context, id string) (secPayment, error) {
 // on any step backwards: a lower version, or leaving paid.
 type history struct {
 	mu   sync.Mutex
-	seen map[string][]secPayment // guarded by mu
-	errs []string                // guarded by mu
+	seen map[string][]paymentstest.APIPayment // guarded by mu
+	errs []string                             // guarded by mu
 }
 
-func (h *history) add(sp secPayment) {
+func (h *history) add(sp paymentstest.APIPayment) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	prev := h.seen[sp.ID]
@@ -229,7 +223,7 @@ func TestCrashRestart(t *testing.T) {
 
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	hist := &history{seen: map[string][]secPayment{}}
+	hist := &history{seen: map[string][]paymentstest.APIPayment{}}
 	var mu sync.Mutex
 	var ids []string // guarded by mu
 	var wg sync.WaitGroup

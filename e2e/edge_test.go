@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
 // TestServerEdges runs the built binary: HEAD /healthz is answered like
@@ -49,7 +51,7 @@ func TestServerEdges(t *testing.T) {
 // start still work.
 func TestSandboxLedgerSurvivesKill(t *testing.T) {
 	a := startApp(t, nil)
-	var p flowPayment
+	var p paymentstest.APIPayment
 	a.api(t, "POST", "/api/v1/payments", `{"amount":"12.50","currency":"NZD","reference":"KILL-1",`+
 		`"return_url":"`+a.URL+`/"}`, http.StatusCreated, &p)
 	path := strings.TrimPrefix(p.CheckoutURL, a.URL)
@@ -61,7 +63,7 @@ func TestSandboxLedgerSurvivesKill(t *testing.T) {
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, http.StatusOK)
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		var got flowPayment
+		var got paymentstest.APIPayment
 		a.api(t, "GET", "/api/v1/payments/"+p.ID, "", http.StatusOK, &got)
 		if got.Status == "paid" {
 			break

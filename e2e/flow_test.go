@@ -11,22 +11,12 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/gorilla/websocket"
+
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
 // flowUA is a desktop browser, which gets our own QR code.
 const flowUA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
-
-// flowPayment is the part of the merchant API's payment the flow reads.
-type flowPayment struct {
-	ID               string  `json:"id"`
-	Status           string  `json:"status"`
-	Amount           string  `json:"amount"`
-	Currency         string  `json:"currency"`
-	CheckoutURL      string  `json:"checkout_url"`
-	PaymentMethod    string  `json:"payment_method"`
-	LatipayReference string  `json:"latipay_reference"`
-	PaidAt           *string `json:"paid_at"`
-}
 
 // send makes one request to the app and checks its status.
 func (a *app) send(t testing.TB, method, path string, body io.Reader, header http.Header, want int) *http.Response {
@@ -85,7 +75,7 @@ func byTestID(doc *goquery.Document, id string) *goquery.Selection {
 func TestFlowPaidOverSocket(t *testing.T) {
 	a := startApp(t, nil)
 
-	var p flowPayment
+	var p paymentstest.APIPayment
 	a.api(t, "POST", "/api/v1/payments", `{"amount":"12.50","currency":"NZD","reference":"E2E-1",`+
 		`"description":"Flat white","return_url":"`+a.URL+`/"}`, http.StatusCreated, &p)
 	if p.Status != "created" || p.CheckoutURL != a.URL+"/checkout/"+p.ID {
@@ -146,7 +136,7 @@ func TestFlowPaidOverSocket(t *testing.T) {
 		t.Fatalf("push = %v, want paid", m)
 	}
 
-	var got flowPayment
+	var got paymentstest.APIPayment
 	a.api(t, "GET", "/api/v1/payments/"+p.ID, "", http.StatusOK, &got)
 	if got.Status != "paid" || got.PaidAt == nil || got.LatipayReference != ref || got.PaymentMethod != "wechat" {
 		t.Errorf("API after payment = %+v, want paid via wechat with paid_at", got)

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,10 +26,7 @@ import (
 // shopper's link page, the poster and the settings page in all three
 // languages.
 func TestLinksBrowser(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t)
 	line := app.printed(t, "back office: ", "")
 	_, pw, ok := strings.Cut(line, " with password ")

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
 // scrape reads the metrics listener and returns each sample line's value
@@ -56,7 +58,7 @@ func TestMetricsMoveWithAPayment(t *testing.T) {
 		"HPP_WEBHOOK_SECRET": strings.Repeat("w", 32)})
 
 	before, _ := scrape(t, maddr)
-	var p flowPayment
+	var p paymentstest.APIPayment
 	a.api(t, "POST", "/api/v1/payments", `{"amount":"12.50","currency":"NZD","reference":"METRICS-1",`+
 		`"description":"Flat white","return_url":"`+a.URL+`/"}`, http.StatusCreated, &p)
 	path := strings.TrimPrefix(p.CheckoutURL, a.URL)
@@ -72,7 +74,7 @@ func TestMetricsMoveWithAPayment(t *testing.T) {
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, http.StatusOK)
 	// The simulator's callback arrives on its own: wait for its effect (a
 	// hang guard, not a timing assertion).
-	var got flowPayment
+	var got paymentstest.APIPayment
 	for end := time.Now().Add(15 * time.Second); got.Status != "paid"; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(end) {
 			t.Fatalf("payment status = %q, want paid", got.Status)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
 )
@@ -47,22 +48,17 @@ const (
 // instance, so that queries can be told apart by instance.
 type multiSim struct {
 	sim  *latipaysim.Simulator
-	urls map[string]string // instance name -> base URL
-
-	mu       sync.Mutex
-	queries  map[string]map[string]int // instance -> reference -> queries answered
-	inflight map[string]int            // reference -> queries running now
-	overlap  []string                  // references queried twice at once
+	urls map[string]string      // instance name -> base URL
+	log  *paymentstest.QueryLog // each instance's queries, by its name
 }
 
 func multiNewSim(t *testing.T, names ...string) *multiSim {
 	t.Helper()
-	s := &multiSim{urls: map[string]string{}, queries: map[string]map[string]int{}, inflight: map[string]int{}}
+	s := &multiSim{urls: map[string]string{}, log: paymentstest.NewQueryLog()}
 	var srvs []*httptest.Server
 	for _, n := range names {
 		srv := httptest.NewUnstartedServer(nil)
 		s.urls[n] = "http://" + srv.Listener.Addr().String()
-		s.queries[n] = map[string]int{}
 		srvs = append(srvs, srv)
 	}
 	sim, err := latipaysim.New(latipaysim.Options{
@@ -75,7 +71,7 @@ func multiNewSim(t *testing.T, names ...string) *multiSim {
 	}
 	s.sim = sim
 	for i, srv := range srvs {
-		srv.Config.Handler = s.count(names[i], sim)
+		srv.Config.Handler = s.log.Wrap(names[i], sim)
 		srv.Start()
 	}
 	t.Cleanup(func() {
@@ -85,38 +81,6 @@ func multiNewSim(t *testing.T, names ...string) *multiSim {
 		}
 	})
 	return s
-}
-
-// count wraps the simulator to record the queries each instance makes.
-func (s *multiSim) count(name string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ref, isQuery := strings.CutPrefix(r.URL.Path, "/v2/transaction/")
-		if !isQuery || r.Method != http.MethodGet {
-			h.ServeHTTP(w, r)
-			return
-		}
-		s.mu.Lock()
-		s.inflight[ref]++
-		if s.inflight[ref] > 1 {
-			s.overlap = append(s.overlap, ref)
-		}
-		s.mu.Unlock()
-		h.ServeHTTP(w, r)
-		s.mu.Lock()
-		s.inflight[ref]--
-		s.queries[name][ref]++
-		s.mu.Unlock()
-	})
-}
-
-func (s *multiSim) queryCount(name string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, c := range s.queries[name] {
-		n += c
-	}
-	return n
 }
 
 // multiHooks is the merchant's webhook endpoint: it records each
@@ -490,10 +454,10 @@ func TestMultiKilledDuringReconcile(t *testing.T) {
 	pgtest.Exec(t, db, `UPDATE attempts SET next_check_at = now() WHERE status IN ('initiated', 'pending')`)
 	// Kill A while it is both querying Latipay and sending a webhook.
 	multiWait(t, 15*time.Second, "A to query Latipay and send a webhook", func() bool {
-		return sim.queryCount("A") >= 2 && hooks.busy()
+		return sim.log.Total("A") >= 2 && hooks.busy()
 	})
 	a.kill(t)
-	doneByA := sim.queryCount("A")
+	doneByA := sim.log.Total("A")
 	t.Logf("A killed after %d queries", doneByA)
 
 	b := multiStart(t, bin, "B", db, sim.urls["B"], hooks.env()...)
@@ -524,12 +488,10 @@ func TestMultiKilledDuringReconcile(t *testing.T) {
 		redelivered += posts - events
 	}
 	t.Logf("webhooks: %d payment.paid events arrived, %d of them again after A died mid-send", n, redelivered)
-	sim.mu.Lock()
-	defer sim.mu.Unlock()
-	if len(sim.overlap) > 0 {
-		t.Errorf("attempts queried by two workers at once: %v", sim.overlap)
+	if o := sim.log.Overlaps(); len(o) > 0 {
+		t.Errorf("attempts queried by two workers at once: %v", o)
 	}
-	t.Logf("queries: A %d, B %d", doneByA, len(sim.queries["B"]))
+	t.Logf("queries: A %d, B %d", doneByA, sim.log.Total("B"))
 }
 
 // TestMultiListenerDropped is pgbroker.TestReconnectResync end to end: B's LISTEN

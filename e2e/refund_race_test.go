@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
 // refundAnswer is one merchant's answer from POST .../refunds.
@@ -88,7 +89,7 @@ func TestRefundsAgreeWithLatipay(t *testing.T) {
 			if err != nil || code != http.StatusCreated {
 				t.Fatalf("create: %d %s %v", code, b, err)
 			}
-			var sp secPayment
+			var sp paymentstest.APIPayment
 			if err := json.Unmarshal(b, &sp); err != nil {
 				t.Fatal(err)
 			}

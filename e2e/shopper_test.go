@@ -50,10 +50,7 @@ func bottomOf(id string) string {
 // cancel_url; an unknown path says the page does not exist; a partly
 // refunded payment's page says how much was refunded.
 func TestBrowserShopperTrust(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t)
 	b := browserNew(t, app)
 	check := func(name, lang string) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
 // TestTLSACMEPebble runs the binary with HPP_ACME_EMAIL and an https
@@ -29,7 +31,7 @@ func TestTLSACMEPebble(t *testing.T) {
 		t.Errorf("pebble did not validate HTTP-01 on %s:\n%s", httpAddr, tail(out, 3000))
 	}
 
-	var p flowPayment
+	var p paymentstest.APIPayment
 	a.api(t, "POST", "/api/v1/payments", `{"amount":"12.50","currency":"NZD","reference":"TLS-1","return_url":"`+public+`/"}`, http.StatusCreated, &p)
 	if p.CheckoutURL != public+"/checkout/"+p.ID {
 		t.Fatalf("checkout_url = %q, want it on %s", p.CheckoutURL, public)

@@ -143,6 +143,9 @@ func (s *Server) showPaymentDetail(c *gin.Context, status int, errorID, arg, not
 	v := views.PaymentDetail{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Row: s.listRow(p),
 		Description: p.Description, Timeline: tl, ErrorID: errorID, ErrorArg: arg, NoticeID: noticeID,
 		RequeryURL: s.langPath(c, base+"/requery"), WebhooksOn: s.webhooksOn()}
+	if hasReceipt(p) {
+		v.ReceiptURL = s.langPath(c, base+"/receipt")
+	}
 	switch p.Status {
 	case payments.StatusPaid, payments.StatusPartiallyRefunded:
 		v.RefundURL = s.langPath(c, base+"/refund")

@@ -36,12 +36,14 @@ func (s *Server) shopZone() *time.Location {
 	return time.UTC
 }
 
-// shopTime writes t in the shop's time zone, as every back-office page does.
-func (s *Server) shopTime(t time.Time) string {
+// shopTimeText writes t in the shop's time zone as every back-office
+// page does (shopTime); "" for the zero time.
+func (s *Server) shopTimeText(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(s.shopZone()).Format("2006-01-02 15:04 MST")
+	_, text := s.shopTime(t)
+	return text
 }
 
 // withCurrency writes an amount with its currency, "NZD 12.50".
@@ -88,7 +90,7 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 	}
 	for _, a := range h.Attention {
 		f.Attention = append(f.Attention, views.AttentionRow{Kind: a.Kind, URL: PaymentsPath + "/" + a.PaymentID,
-			Reference: a.Reference, Amount: withCurrency(a.Amount, a.Currency), Status: string(a.Status), Time: s.shopTime(a.At),
+			Reference: a.Reference, Amount: withCurrency(a.Amount, a.Currency), Status: string(a.Status), Time: s.shopTimeText(a.At),
 			EventType: a.EventType})
 	}
 	page, err := s.svc.List(ctx, payments.ListInput{Limit: feedSize})
@@ -103,7 +105,7 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 
 // feedItem is one payment as the live feed shows it.
 func (s *Server) feedItem(p payments.Payment) views.FeedItem {
-	return views.FeedItem{ID: p.ID, URL: PaymentsPath + "/" + p.ID, Time: s.shopTime(p.UpdatedAt),
+	return views.FeedItem{ID: p.ID, URL: PaymentsPath + "/" + p.ID, Time: s.shopTimeText(p.UpdatedAt),
 		Amount: withCurrency(p.Amount, p.Currency), Status: string(p.Status), Method: string(p.Method), Reference: p.Reference}
 }
 

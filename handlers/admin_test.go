@@ -22,8 +22,10 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
+	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/static"
 )
 
@@ -33,9 +35,10 @@ const adminPW = "correct horse battery staple"
 // store, an owner and a cashier.
 type adminApp struct {
 	*testApp
-	acc   *accounts.Service
-	links *payments.Links
-	ctr   *counter.Service
+	acc      *accounts.Service
+	links    *payments.Links
+	ctr      *counter.Service
+	receipts *receipts.Service
 }
 
 // adminAppOptions change newAdminApp's wiring for one test.
@@ -79,6 +82,14 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 			t.Fatal(err)
 		}
 	}
+	rc, err := receipts.New(env.Store, []byte("receipt-token-key-0123456789abcdef"), env.Clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsp, err := displays.New(env.Store, env.Clock.Now, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	links, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return env.AppURL + handlers.LinkPath(id) }, env.AppURL+"/")
 	if err != nil {
 		t.Fatal(err)
@@ -101,15 +112,14 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret, Webhooks: hooks,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
-		Accounts:      acc,
-		Counter:       ctr,
+		Accounts: acc, Counter: ctr, Receipts: rc, TaxNumber: "GST 123-456-789", Displays: dsp,
 		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
 	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
 	env.SetApp(h)
-	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links, ctr: ctr}
+	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links, ctr: ctr, receipts: rc}
 }
 
 // signIn signs in through the form and returns the session cookie.
@@ -172,6 +182,7 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/feed":                        {accounts.Owner},
 	"GET /admin/reports":                     {accounts.Owner},
 	"GET /admin/reports/export.csv":          {accounts.Owner},
+	"GET /admin/payments/:id/receipt":        {accounts.Owner},
 }
 
 // adminSockets are the websocket routes among adminAccess: to a plain
@@ -208,7 +219,7 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 		t.Fatal("sign-in gave no cookie")
 	}
 	w := a.api(t, http.MethodPost, "/api/v1/payments", `{"amount":"3.00","currency":"NZD","reference":"M-1","return_url":"https://shop.example/r"}`, nil)
-	pay := mustJSON[apiPayment](t, w)
+	pay := mustJSON[paymentstest.APIPayment](t, w)
 	// A delivery of the payment's first event, for the webhook routes.
 	delivery := payments.Delivery{ID: "whd_00000000000000000001", PaymentID: pay.ID, Seq: 1, EventType: "payment.created",
 		Attempt: 1, StatusCode: 500, At: a.Clock.Now(), State: payments.DeliveryFailed}

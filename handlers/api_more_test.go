@@ -45,7 +45,7 @@ func newEmbedApp(t testing.TB, edit func(env *paymentstest.Env, o *handlers.Opti
 
 // mustPaid creates a 12.50 NZD payment over the API and pays it through
 // the simulator.
-func (a *testApp) mustPaid(t testing.TB) apiPayment {
+func (a *testApp) mustPaid(t testing.TB) paymentstest.APIPayment {
 	t.Helper()
 	p := a.mustCreate(t, createBody)
 	st := a.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
@@ -70,22 +70,22 @@ func TestAPIPaymentList(t *testing.T) {
 	}
 	checkAgainst(t, doc, "PaymentList", w.Body.Bytes())
 	page := mustJSON[struct {
-		Data       []apiPayment `json:"data"`
-		NextCursor string       `json:"next_cursor"`
+		Data       []paymentstest.APIPayment `json:"data"`
+		NextCursor string                    `json:"next_cursor"`
 	}](t, w)
 	if len(page.Data) != 2 || page.Data[0].ID != ids[0] || page.NextCursor == "" {
 		t.Fatalf("first page = %+v, want %v first and a cursor", page, ids[:2])
 	}
 	w = a.api(t, "GET", "/api/v1/payments?limit=2&cursor="+url.QueryEscape(page.NextCursor), "", nil)
 	page2 := mustJSON[struct {
-		Data       []apiPayment `json:"data"`
-		NextCursor string       `json:"next_cursor"`
+		Data       []paymentstest.APIPayment `json:"data"`
+		NextCursor string                    `json:"next_cursor"`
 	}](t, w)
 	if len(page2.Data) != 1 || page2.Data[0].ID != ids[2] || page2.NextCursor != "" {
 		t.Errorf("second page = %+v, want %s and no cursor", page2, ids[2])
 	}
 	w = a.api(t, "GET", "/api/v1/payments?reference=ORDER-L1&status=created", "", nil)
-	if got := mustJSON[struct{ Data []apiPayment }](t, w); len(got.Data) != 1 || got.Data[0].ID != ids[1] {
+	if got := mustJSON[struct{ Data []paymentstest.APIPayment }](t, w); len(got.Data) != 1 || got.Data[0].ID != ids[1] {
 		t.Errorf("filtered = %+v, want only %s", got, ids[1])
 	}
 	for _, q := range []string{"status=nope", "limit=1000", "limit=x", "cursor=%25%25"} {
@@ -101,7 +101,7 @@ func TestAPICancel(t *testing.T) {
 	a := newEmbedApp(t, nil, false)
 	p := a.mustCreate(t, createBody)
 	w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/cancel", "", nil)
-	if got := mustJSON[apiPayment](t, w); w.Code != http.StatusOK || got.Status != "canceled" {
+	if got := mustJSON[paymentstest.APIPayment](t, w); w.Code != http.StatusOK || got.Status != "canceled" {
 		t.Fatalf("cancel = %d %s, want 200 canceled", w.Code, w.Body)
 	}
 	checkAgainst(t, loadOpenAPI(t), "Payment", w.Body.Bytes())
@@ -176,7 +176,7 @@ func TestAPIRefunds(t *testing.T) {
 	if got := mustJSON[map[string]any](t, w); w.Code != http.StatusCreated || got["amount"] != "7.50" {
 		t.Errorf("refund the rest = %d %s, want 7.50", w.Code, w.Body)
 	}
-	if got := mustJSON[apiPayment](t, a.api(t, "GET", "/api/v1/payments/"+p.ID, "", nil)); got.Status != "refunded" {
+	if got := mustJSON[paymentstest.APIPayment](t, a.api(t, "GET", "/api/v1/payments/"+p.ID, "", nil)); got.Status != "refunded" {
 		t.Errorf("status after full refund = %s, want refunded", got.Status)
 	}
 	unpaid := a.mustCreate(t, createBody)

@@ -132,7 +132,7 @@ func TestCheckoutSimulateThroughSandbox(t *testing.T) {
 	if href != "https://shop.example.com/done" && !strings.HasPrefix(href, "https://shop.example.com/done?") {
 		t.Errorf("back-to-shop leads to %q, want the return_url", href)
 	}
-	api := mustJSON[apiPayment](t, app.api(t, "GET", "/api/v1/payments/"+p.ID, "", nil))
+	api := mustJSON[paymentstest.APIPayment](t, app.api(t, "GET", "/api/v1/payments/"+p.ID, "", nil))
 	if api.Status != "paid" || api.PaidAt == nil || api.LatipayReference != ref || api.PaymentMethod != "wechat" || api.LatipayOrderID == "" {
 		t.Errorf("API = %+v, want paid with paid_at, reference, method and order id", api)
 	}

@@ -179,6 +179,9 @@ func (s *Server) counterKeypad(c *gin.Context, d counter.Device, cashier account
 			v.Methods = append(v.Methods, string(m))
 		}
 	}
+	if s.opts.Displays != nil {
+		v.DisplaysURL = s.langPath(c, CounterDisplaysPath)
+	}
 	return v
 }
 

@@ -112,6 +112,9 @@ func (s *Server) handleCounterSalesShow() gin.HandlerFunc {
 			row := views.CounterSaleRow{ID: p.ID, Time: p.CreatedAt.In(today.Since.Location()).Format(time.TimeOnly[:5]),
 				Amount: views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()},
 				Method: string(p.Method), Status: string(p.Status), Cashier: s.cashierName(c, names, r.Sale.AccountID)}
+			if hasReceipt(p) {
+				row.ReceiptURL = s.langPath(c, CounterSalePath(p.ID)+"/receipt")
+			}
 			if r.Sale.AccountID == d.CashierID && (p.Status == payments.StatusCreated || p.Status == payments.StatusPending || p.Status == payments.StatusFailed) {
 				row.CancelURL = CounterSalePath(p.ID) + "/cancel"
 			}

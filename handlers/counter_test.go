@@ -238,6 +238,16 @@ var counterNeeds = map[string]string{
 	"POST /counter/charge":           "unlocked",
 	"POST /counter/scan":             "unlocked",
 	"GET /counter/sales/:id":         "unlocked",
+	"GET /counter/sales/:id/receipt": "unlocked",
+	// The displays facing the shopper: the display's own pages and socket
+	// take the display's credential, not the device's; the device's page
+	// of its displays needs an unlocked device.
+	"GET /counter/display":              "",
+	"POST /counter/display":             "",
+	"GET /counter/display/ws":           "",
+	"GET /counter/displays":             "unlocked",
+	"POST /counter/displays/code":       "unlocked",
+	"POST /counter/displays/:id/revoke": "unlocked",
 }
 
 // TestCounterRouteMatrix walks every /counter route of the real router

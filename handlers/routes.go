@@ -25,6 +25,9 @@ func addRoutes(s *Server, e *gin.Engine) {
 	page.POST("/checkout/:id/start", s.handleCheckoutStart(s.svc))
 	page.GET("/checkout/:id/return", s.handleCheckoutReturn(s.svc))
 	page.POST("/checkout/:id/cancel", s.handleCheckoutCancel(s.svc))
+	if s.opts.Receipts != nil {
+		page.GET("/receipt/:token", s.limit(s.limits.pages, byIP), s.handleEReceiptShow(s.svc))
+	}
 	e.GET("/checkout/:id/back", s.pageHeaders(false), s.compress(), s.handleCheckoutBack(s.svc))
 
 	live := e.Group("", s.dataHeaders())
@@ -71,6 +74,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 			adm.GET("/reports", s.requireRole(accounts.Owner), s.handleReportsShow())
 			adm.GET("/reports/export.csv", s.requireRole(accounts.Owner), s.handleReportsExport())
 		}
+		adm.GET("/payments/:id/receipt", s.requireRole(accounts.Owner), s.handleReceiptPrint())
 		adm.POST("/payments/:id/requery", s.requireRole(accounts.Owner), s.handleAdminRequery())
 		adm.GET("/webhooks", s.requireRole(accounts.Owner), s.handleWebhookList())
 		adm.GET("/webhooks/:id", s.requireRole(accounts.Owner), s.handleWebhookDetail())
@@ -108,10 +112,23 @@ func addRoutes(s *Server, e *gin.Engine) {
 		ctr.POST(CounterLockPath, s.requireDevice(false, false), s.handleCounterLock())
 		ctr.GET(CounterSalesPath, s.compress(), s.requireDevice(true, false), s.handleCounterSalesShow())
 		ctr.POST(CounterSalesPath+"/:id/cancel", s.requireDevice(true, false), s.handleCounterSaleCancel())
+		ctr.GET(CounterSalesPath+"/:id/receipt", s.requireDevice(true, false), s.handleCounterReceipt())
 		data := e.Group("", s.dataHeaders(), s.requireDevice(true, true))
 		data.POST(CounterChargePath, s.handleCounterCharge())
 		data.POST(CounterScanPath, s.handleCounterScan())
 		data.GET(CounterSalesPath+"/:id", s.handleCounterSaleShow())
+	}
+
+	if s.opts.Counter != nil && s.opts.Displays != nil {
+		// The display facing the shopper: its pairing form takes a code,
+		// so it draws on the sign-in budget per address.
+		disp := e.Group("", s.pageHeaders(false), s.compress())
+		disp.GET(DisplayPath, s.handleDisplayShow())
+		disp.POST(DisplayPath, s.limit(s.limits.signIns, byIP), s.handleDisplayPair())
+		disp.GET(CounterDisplaysPath, s.requireDevice(true, false), s.handleCounterDisplaysShow())
+		disp.POST(CounterDisplaysPath+"/code", s.requireDevice(true, false), s.handleCounterDisplayCode())
+		disp.POST(CounterDisplaysPath+"/:id/revoke", s.requireDevice(true, false), s.handleCounterDisplayRevoke())
+		live.GET(DisplaySocketPath, s.limit(s.limits.socketOpens, byIP), s.socketCap(), s.handleDisplaySocket())
 	}
 
 	if s.opts.Sandbox != nil {

@@ -2,7 +2,8 @@
 // error funnel, security headers, the websocket and the QR images.
 // Handlers parse, call the payments service, fill a view model and render.
 //
-// It imports payments (the domain), payments/hub and payments/webhook (for
+// It imports payments (the domain) and its sibling domains (accounts,
+// counter, receipts, displays), payments/hub and payments/webhook (for
 // their types), views and static; never a storage package, the Latipay
 // client or the simulator, which run wires in. Every route is in
 // routes.go; the error funnel (domain error to status and message) is
@@ -37,7 +38,9 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/hub"
+	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/static"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -87,6 +90,17 @@ type Options struct {
 	// Location is the shop's time zone (HPP_SHOP_TIMEZONE): every
 	// back-office time and day is in it. nil means UTC.
 	Location *time.Location
+	// TaxNumber is the shop's tax number, printed on receipts; "" for none.
+	TaxNumber string
+	// Receipts issues the e-receipt links printed on receipts; nil prints
+	// none and serves no /receipt/ page.
+	Receipts *receipts.Service
+	// Counter runs the shop counter's devices and sales (/counter and
+	// /admin/counter); nil serves no counter. It needs Accounts.
+	Counter *counter.Service
+	// Displays are the screens facing the shopper paired with counter
+	// devices; served only with Counter.
+	Displays *displays.Service
 	// Links are the stored payment links (/l/<id>) and the shop's static
 	// QR; nil serves none. Currencies are those offered in its form
 	// (empty: all).
@@ -97,9 +111,6 @@ type Options struct {
 	// each wallet (nil: no check button).
 	Settings     [][2]string
 	CheckWallets func(ctx context.Context) []payments.WalletCheck
-	// Counter runs the shop counter's devices and sales (/counter and
-	// /admin/counter); nil serves no counter. It needs Accounts.
-	Counter *counter.Service
 	// AccessLogLevel is the level of the one line logged per request:
 	// Info (the zero value) live; run sets Debug in sandbox mode, so that
 	// a newcomer's terminal keeps the start-up lines in view.

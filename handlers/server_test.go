@@ -73,19 +73,6 @@ func (a *testApp) api(t testing.TB, method, path, body string, header http.Heade
 	return a.do(t, method, path, rd, h)
 }
 
-// apiPayment is the part of the API's payment JSON the tests read.
-type apiPayment struct {
-	ID               string  `json:"id"`
-	Status           string  `json:"status"`
-	Amount           string  `json:"amount"`
-	Currency         string  `json:"currency"`
-	CheckoutURL      string  `json:"checkout_url"`
-	PaymentMethod    string  `json:"payment_method"`
-	LatipayReference string  `json:"latipay_reference"`
-	LatipayOrderID   string  `json:"latipay_order_id"`
-	PaidAt           *string `json:"paid_at"`
-}
-
 // apiError is the API's error shape.
 type apiError struct {
 	Error struct {
@@ -123,13 +110,13 @@ func checkErrorShape(t testing.TB, w *httptest.ResponseRecorder, code string) {
 const createBody = `{"amount":"12.50","currency":"NZD","reference":"ORDER-1","description":"Two coffees","return_url":"https://shop.example.com/done"}`
 
 // mustCreate creates a payment over the API.
-func (a *testApp) mustCreate(t testing.TB, body string) apiPayment {
+func (a *testApp) mustCreate(t testing.TB, body string) paymentstest.APIPayment {
 	t.Helper()
 	w := a.api(t, "POST", "/api/v1/payments", body, nil)
 	if w.Code != http.StatusCreated {
 		t.Fatalf("POST /api/v1/payments = %d %s, want 201", w.Code, w.Body)
 	}
-	return mustJSON[apiPayment](t, w)
+	return mustJSON[paymentstest.APIPayment](t, w)
 }
 
 // mustDoc parses an HTML response.
@@ -177,7 +164,7 @@ func (a *testApp) mustStartQR(t testing.TB, id string) string {
 
 // mustStartedQR creates the createBody payment and starts a WeChat QR
 // attempt on it, returning the payment and the attempt's reference.
-func (a *testApp) mustStartedQR(t testing.TB) (apiPayment, string) {
+func (a *testApp) mustStartedQR(t testing.TB) (paymentstest.APIPayment, string) {
 	t.Helper()
 	p := a.mustCreate(t, createBody)
 	return p, a.mustStartQR(t, p.ID)
@@ -217,7 +204,7 @@ func TestAPICreateAndShow(t *testing.T) {
 	if got := w.Header().Get("Cache-Control"); got != "no-store" {
 		t.Errorf("Cache-Control = %q, want no-store", got)
 	}
-	p := mustJSON[apiPayment](t, w)
+	p := mustJSON[paymentstest.APIPayment](t, w)
 	if !payments.ValidPaymentID(p.ID) || p.Status != "created" || p.Amount != "12.50" || p.Currency != "NZD" ||
 		p.CheckoutURL != app.AppURL+"/checkout/"+p.ID || p.PaidAt != nil {
 		t.Errorf("created = %+v", p)
@@ -227,7 +214,7 @@ func TestAPICreateAndShow(t *testing.T) {
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET = %d, want 200", w.Code)
 	}
-	if got := mustJSON[apiPayment](t, w); got.ID != p.ID || got.Status != "created" {
+	if got := mustJSON[paymentstest.APIPayment](t, w); got.ID != p.ID || got.Status != "created" {
 		t.Errorf("GET = %+v, want %s created", got, p.ID)
 	}
 	for _, id := range []string{"pay_00000000000000000000000000", "nope", "pay_" + strings.Repeat("z", 26)} {
@@ -285,7 +272,7 @@ func TestAPIIdempotency(t *testing.T) {
 	if w1.Header().Get("Idempotent-Replayed") != "" || w2.Header().Get("Idempotent-Replayed") != "true" {
 		t.Errorf("Idempotent-Replayed = %q, %q; want \"\", \"true\"", w1.Header().Get("Idempotent-Replayed"), w2.Header().Get("Idempotent-Replayed"))
 	}
-	if p1, p2 := mustJSON[apiPayment](t, w1), mustJSON[apiPayment](t, w2); p1.ID != p2.ID {
+	if p1, p2 := mustJSON[paymentstest.APIPayment](t, w1), mustJSON[paymentstest.APIPayment](t, w2); p1.ID != p2.ID {
 		t.Errorf("replay id %s, want %s", p2.ID, p1.ID)
 	}
 	w3 := app.api(t, "POST", "/api/v1/payments", strings.Replace(createBody, "12.50", "13.00", 1), key)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -120,6 +121,99 @@ func serveSocket(conn *websocket.Conn, sub *hub.Subscription, first statusMessag
 		}
 	}
 }
+
+// handleDisplaySocket serves GET /counter/display/ws: the shopper-facing
+// display's live feed. The display's credential (its cookie) must still
+// work and the Origin must be ours. It follows the shop-wide hub feed:
+// on every update of one of its device's sales it reads the device's
+// latest sale back and sends what the display should show (displayNow),
+// when that changed. Every ping it checks that the display and its device
+// are still paired; when not it closes with 4001, and the page goes back
+// to the pairing form.
+func (s *Server) handleDisplaySocket() gin.HandlerFunc {
+	up := websocket.Upgrader{
+		ReadBufferSize: 512, WriteBufferSize: 4096,
+		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == s.origin },
+	}
+	return func(c *gin.Context) {
+		ctx, tok := c.Request.Context(), s.displayToken(c)
+		_, dev, err := s.displayOf(ctx, tok)
+		if err != nil {
+			c.String(http.StatusUnauthorized, "pair this display again")
+			return
+		}
+		conn, err := up.Upgrade(c.Writer, c.Request, nil)
+		if err != nil {
+			return // the upgrader already answered
+		}
+		defer conn.Close()
+		sub := s.hub.SubscribeAll() // before reading: no change falls between
+		defer sub.Cancel()
+		ctx = views.WithLocalizer(ctx, s.localizer(c))
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			conn.SetReadLimit(maxMessageSize)
+			_ = conn.SetReadDeadline(time.Now().Add(pongWait))
+			conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+			for {
+				if _, _, err := conn.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}()
+		closeWith := func(code int, text string) {
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(writeWait))
+		}
+		var last displayMessage
+		send := func() bool {
+			m, err := s.displayNow(ctx, dev)
+			if err != nil {
+				s.log.Error("display", "request_id", requestID(c), "err", err)
+				closeWith(websocket.CloseInternalServerErr, "retry")
+				return false
+			}
+			if m.same(last) && last.Screen != "" {
+				return true
+			}
+			last = m
+			_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
+			return conn.WriteJSON(m) == nil
+		}
+		if !send() {
+			return
+		}
+		mine := &displaySales{s: s, device: dev.ID, mine: map[string]bool{}}
+		ping := time.NewTicker(pingPeriod)
+		defer ping.Stop()
+		for {
+			select {
+			case u, ok := <-sub.C:
+				if !ok {
+					closeWith(websocket.CloseGoingAway, "reconnect")
+					return
+				}
+				if mine.has(ctx, u.PaymentID) && !send() {
+					return
+				}
+			case <-ping.C:
+				if _, _, err := s.displayOf(ctx, tok); errors.Is(err, displays.ErrNotFound) {
+					closeWith(displayRevoked, "revoked")
+					return
+				}
+				if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
+					return
+				}
+			case <-done:
+				return
+			}
+		}
+	}
+}
+
+// displayRevoked is the close code that sends a display back to pairing
+// (4000-4999 are the application's own).
+const displayRevoked = 4001
 
 // feedMessage is one payment change on the back office's live feed: its
 // state, and the feed's entry for it rendered in the page's language

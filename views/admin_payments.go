@@ -46,6 +46,7 @@ type PaymentDetail struct {
 	IdemKey     string // makes a double click refund once
 	CancelURL   string // "" when it cannot be canceled
 	RequeryURL  string // asks Latipay about it now
+	ReceiptURL  string // the receipt for printing; "" before it is paid
 	ErrorID     string
 	ErrorArg    string // Latipay's own words, when it refused
 	NoticeID    string

@@ -45,6 +45,7 @@ type Counter struct {
 	ScanURL       string
 	SaleURL       string // prefix of a sale's JSON state: SaleURL + id
 	SalesURL      string // today's sales page
+	DisplaysURL   string // the displays facing the shopper; "" when none can pair
 	LockURL       string
 	SocketBase    string // prefix of the sale's websocket: SocketBase + id + "/ws"
 	// Polyfill and ZXingWasm are the vendored barcode reader, for browsers
@@ -73,6 +74,9 @@ type CounterSaleRow struct {
 	Status    string
 	Cashier   string
 	CancelURL string // "" unless the cashier may cancel it
+	// ReceiptURL prints (or reprints) a paid sale's receipt; "" before
+	// it is paid.
+	ReceiptURL string
 }
 
 // CounterTotal is the paid sales of one currency and method.

@@ -4,8 +4,8 @@
 // per key. It knows nothing about HTTP: handlers/limits.go keys requests
 // (by client address or its IPv6 /64, payment or API key), answers 429
 // and installs the limits on routes; a shared store (payments/postgres)
-// implements Limiter so several instances share one budget, and run
-// chooses it.
+// implements Limiter so several instances share one budget, and
+// payments/storage chooses it.
 //
 // It imports only the standard library. Change a default in Defaults, the
 // bucket arithmetic and the bound on keys in memoryLimiter.

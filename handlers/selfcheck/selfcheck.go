@@ -3,7 +3,7 @@
 // container's HEALTHCHECK: this host's own /healthz) and hpp selfcheck
 // (the payment page's scripts and security headers against a saved
 // baseline, PCI DSS 11.6.1). It talks HTTP to the server like any client
-// and imports nothing of this module; main's command table calls it.
+// and imports nothing of this module; config/cli's command table calls it.
 package selfcheck
 
 import (

@@ -9,8 +9,12 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
+	"github.com/latipay-hpp/hpp/payments/displays"
+	"github.com/latipay-hpp/hpp/payments/displays/displaystest"
 	"github.com/latipay-hpp/hpp/payments/linkstest"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
+	"github.com/latipay-hpp/hpp/payments/receipts"
+	"github.com/latipay-hpp/hpp/payments/receipts/receiptstest"
 	"github.com/latipay-hpp/hpp/payments/storetest"
 )
 
@@ -90,6 +94,18 @@ func TestOpenBadURL(t *testing.T) {
 func TestAccountStore(t *testing.T) {
 	pgtest.URL(t)
 	accountstest.Run(t, func(t *testing.T) accounts.Store { return mustOpen(t, pgtest.Schema(t)) })
+}
+
+// TestReceiptStore runs the e-receipt token contract.
+func TestReceiptStore(t *testing.T) {
+	pgtest.URL(t)
+	receiptstest.Run(t, func(t *testing.T) receipts.Store { return mustOpen(t, pgtest.Schema(t)) })
+}
+
+// TestDisplayStore runs the displays contract.
+func TestDisplayStore(t *testing.T) {
+	pgtest.URL(t)
+	displaystest.Run(t, func(t *testing.T) displays.Store { return mustOpen(t, pgtest.Schema(t)) })
 }
 
 // TestLinkStore runs the payment links contract, each test in its own schema.

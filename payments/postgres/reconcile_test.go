@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,35 +18,6 @@ import (
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
 )
-
-// queryCounter counts the simulator's query calls per reference and notes
-// any reference queried by two callers at once.
-type queryCounter struct {
-	h        http.Handler
-	mu       sync.Mutex
-	count    map[string]int
-	inflight map[string]int
-	overlap  []string
-}
-
-func (q *queryCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ref, ok := strings.CutPrefix(r.URL.Path, "/v2/transaction/")
-	if !ok || r.Method != http.MethodGet {
-		q.h.ServeHTTP(w, r)
-		return
-	}
-	q.mu.Lock()
-	q.inflight[ref]++
-	if q.inflight[ref] > 1 {
-		q.overlap = append(q.overlap, ref)
-	}
-	q.mu.Unlock()
-	q.h.ServeHTTP(w, r)
-	q.mu.Lock()
-	q.inflight[ref]--
-	q.count[ref]++
-	q.mu.Unlock()
-}
 
 // TestReconcileTwoInstances is P0 34's store side (e2e/README.md) on
 // PostgreSQL: two services, as two instances, on one database race
@@ -69,8 +38,8 @@ func TestReconcileTwoInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.SetFaults(latipaysim.Faults{DropCallbacks: true, Delay: 5 * time.Millisecond})
-	qc := &queryCounter{h: sim, count: map[string]int{}, inflight: map[string]int{}}
-	srv.Config.Handler = qc
+	qc := paymentstest.NewQueryLog()
+	srv.Config.Handler = qc.Wrap("", sim)
 	srv.Start()
 	t.Cleanup(func() { sim.Close(); srv.Close() })
 	client, err := latipay.New(latipay.Config{BaseURL: base, UserID: paymentstest.UserID, APIKey: paymentstest.APIKey})
@@ -152,20 +121,18 @@ func TestReconcileTwoInstances(t *testing.T) {
 		if total[0]+total[1] != live {
 			t.Errorf("tick %d: the two instances reconciled %d + %d attempts, want %d in all", tick, total[0], total[1], live)
 		}
-		qc.mu.Lock()
 		for i, ref := range refs {
 			want := min(tick, 1)
 			if i%2 != 0 {
 				want = tick
 			}
-			if qc.count[ref] != want {
-				t.Errorf("tick %d: attempt %s queried %d times, want %d", tick, ref, qc.count[ref], want)
+			if got := qc.Count("", ref); got != want {
+				t.Errorf("tick %d: attempt %s queried %d times, want %d", tick, ref, got, want)
 			}
 		}
-		qc.mu.Unlock()
 	}
-	if len(qc.overlap) > 0 {
-		t.Errorf("attempts queried by both instances at once: %v", qc.overlap)
+	if o := qc.Overlaps(); len(o) > 0 {
+		t.Errorf("attempts queried by both instances at once: %v", o)
 	}
 	for i, ref := range refs {
 		evs, err := svcs[1].Events(ctx, ids[ref])

@@ -68,12 +68,7 @@ func TestOpenRefusesDamagedFile(t *testing.T) {
 	mustSeed(t, db, 200)
 	db.Close()
 	damageFile(t, path)
-	db2, err := Open(t.Context(), path, testNow)
-	if err == nil {
-		db2.Close()
-		t.Fatal("Open(damaged file) = nil error, want ErrDamaged")
-	}
-	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "restore the latest backup") {
+	if err := openRefused(t, path, "damaged file"); !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "restore the latest backup") {
 		t.Errorf("Open(damaged file) = %v, want ErrDamaged saying to restore the backup", err)
 	}
 }
@@ -113,12 +108,7 @@ func TestOpenRefusesForeignFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	other.Close()
-	db, err := Open(t.Context(), path, testNow)
-	if err == nil {
-		db.Close()
-		t.Fatal("Open(another program's file) = nil error, want ErrForeign")
-	}
-	if !errors.Is(err, ErrForeign) || !strings.Contains(err.Error(), "customers") {
+	if err := openRefused(t, path, "another program's file"); !errors.Is(err, ErrForeign) || !strings.Contains(err.Error(), "customers") {
 		t.Errorf("Open(another program's file) = %v, want ErrForeign naming customers", err)
 	}
 	other, _ = sql.Open("sqlite", path)

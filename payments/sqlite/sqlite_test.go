@@ -15,7 +15,11 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/accounts/accountstest"
+	"github.com/latipay-hpp/hpp/payments/displays"
+	"github.com/latipay-hpp/hpp/payments/displays/displaystest"
 	"github.com/latipay-hpp/hpp/payments/linkstest"
+	"github.com/latipay-hpp/hpp/payments/receipts"
+	"github.com/latipay-hpp/hpp/payments/receipts/receiptstest"
 	"github.com/latipay-hpp/hpp/payments/storetest"
 )
 
@@ -36,6 +40,19 @@ func mustOpen(t testing.TB, path string) *DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// openRefused opens path, which must be refused, and returns Open's
+// error; an Open that succeeds is closed and fails the test (what names
+// the case).
+func openRefused(t testing.TB, path, what string) error {
+	t.Helper()
+	db, err := Open(t.Context(), path, testNow)
+	if err == nil {
+		db.Close()
+		t.Fatalf("Open(%s) = nil error, want a refusal", what)
+	}
+	return err
 }
 
 func TestStore(t *testing.T) {
@@ -157,10 +174,7 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if db, err := Open(t.Context(), path, testNow); err == nil {
-		db.Close()
-		t.Error("Open of a database with a newer schema succeeded; want an error")
-	}
+	openRefused(t, path, "a database with a newer schema")
 }
 
 // TestReopen checks that committed data survives Close and Open, and that
@@ -288,6 +302,14 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 
 func TestAccountStore(t *testing.T) {
 	accountstest.Run(t, func(t *testing.T) accounts.Store { return newTestDB(t) })
+}
+
+func TestReceiptStore(t *testing.T) {
+	receiptstest.Run(t, func(t *testing.T) receipts.Store { return newTestDB(t) })
+}
+
+func TestDisplayStore(t *testing.T) {
+	displaystest.Run(t, func(t *testing.T) displays.Store { return newTestDB(t) })
 }
 
 func TestLinkStore(t *testing.T) {

@@ -75,6 +75,17 @@ func (r *receiver) accepted() []string {
 	return out
 }
 
+// mustCanceled creates a payment for reference and cancels it, which puts
+// its payment.canceled event in the outbox.
+func mustCanceled(t *testing.T, env *paymentstest.Env, reference string) payments.Payment {
+	t.Helper()
+	p := env.MustCreate(t, paymentstest.Input(reference))
+	if _, err := env.Svc.Cancel(context.Background(), p.ID); err != nil {
+		t.Fatalf("Cancel %s: %v", reference, err)
+	}
+	return p
+}
+
 func newWorker(t *testing.T, env *paymentstest.Env, url string, secrets ...string) *webhook.Worker {
 	t.Helper()
 	if len(secrets) == 0 {
@@ -239,10 +250,7 @@ func TestStatusPolicy(t *testing.T) {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
 			rcv := newReceiver(t, func(int) int { return tt.status })
 			w := newWorker(t, env, rcv.srv.URL)
-			p := env.MustCreate(t, paymentstest.Input("ORDER-STATUS"))
-			if _, err := env.Svc.Cancel(context.Background(), p.ID); err != nil {
-				t.Fatalf("Cancel: %v", err)
-			}
+			p := mustCanceled(t, env, "ORDER-STATUS")
 			if n, err := w.Flush(context.Background()); n != 1 || err != nil {
 				t.Fatalf("Flush = %d, %v; want 1 sent", n, err)
 			}
@@ -271,10 +279,7 @@ func TestStatusPolicy(t *testing.T) {
 		rcv := newReceiver(t, func(int) int { return 200 })
 		rcv.srv.Close()
 		w := newWorker(t, env, rcv.srv.URL)
-		p := env.MustCreate(t, paymentstest.Input("ORDER-NET"))
-		if _, err := env.Svc.Cancel(context.Background(), p.ID); err != nil {
-			t.Fatalf("Cancel: %v", err)
-		}
+		p := mustCanceled(t, env, "ORDER-NET")
 		_, _ = w.Flush(context.Background())
 		ds, err := env.Store.Deliveries(context.Background(), payments.DeliveryFilter{PaymentID: p.ID, Limit: 10})
 		if err != nil || len(ds) != 1 || ds[0].State != payments.DeliveryRetrying || ds[0].StatusCode != 0 || ds[0].Error == "" {
@@ -294,10 +299,7 @@ func TestGivesUpAfterMaxAge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := env.MustCreate(t, paymentstest.Input("ORDER-DEAD"))
-	if _, err := env.Svc.Cancel(context.Background(), p.ID); err != nil {
-		t.Fatalf("Cancel: %v", err)
-	}
+	p := mustCanceled(t, env, "ORDER-DEAD")
 	for range 50 { // jump to each next try
 		_, _ = w.Flush(context.Background())
 		ds, _ := env.Store.Deliveries(context.Background(), payments.DeliveryFilter{PaymentID: p.ID, Limit: 1})
@@ -324,10 +326,7 @@ func TestRedeliver(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
 	rcv := newReceiver(t, func(int) int { return http.StatusOK })
 	w := newWorker(t, env, rcv.srv.URL)
-	p := env.MustCreate(t, paymentstest.Input("ORDER-AGAIN"))
-	if _, err := env.Svc.Cancel(context.Background(), p.ID); err != nil {
-		t.Fatalf("Cancel: %v", err)
-	}
+	p := mustCanceled(t, env, "ORDER-AGAIN")
 	_, _ = w.Flush(context.Background())
 	ds, _ := env.Store.Deliveries(context.Background(), payments.DeliveryFilter{PaymentID: p.ID, Limit: 10})
 	if len(ds) != 1 {

@@ -30,9 +30,7 @@ func TestCallbackDelivered(t *testing.T) {
 }
 
 func TestCallbackFailedStatus(t *testing.T) {
-	rc := newReceiver(t, nil)
-	sim, srv := newTestSim(t, nil)
-	mustCreate(t, srv, "cb-f", "wechat", func(p map[string]string) { p["callback_url"] = rc.srv.URL })
+	sim, _, rc := callbackSim(t, nil, Faults{}, "cb-f", "wechat")
 	if err := sim.Simulate("cb-f", "failed"); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +41,7 @@ func TestCallbackFailedStatus(t *testing.T) {
 }
 
 func TestCallbackRetriedUntilSent(t *testing.T) {
-	rc := newReceiver(t, func(n int) (int, string) {
+	answer := func(n int) (int, string) {
 		switch n {
 		case 1, 2:
 			return http.StatusInternalServerError, "sent"
@@ -53,9 +51,8 @@ func TestCallbackRetriedUntilSent(t *testing.T) {
 			return http.StatusOK, "sent\n" // not exactly sent
 		}
 		return http.StatusOK, "sent"
-	})
-	sim, srv := newTestSim(t, nil)
-	mustCreate(t, srv, "cb-retry", "alipay", func(p map[string]string) { p["callback_url"] = rc.srv.URL })
+	}
+	sim, _, rc := callbackSim(t, answer, Faults{}, "cb-retry", "alipay")
 	if err := sim.Pay("cb-retry"); err != nil {
 		t.Fatal(err)
 	}
@@ -95,10 +92,7 @@ func TestCloseStopsRetries(t *testing.T) {
 }
 
 func TestDropCallbacks(t *testing.T) {
-	rc := newReceiver(t, nil)
-	sim, srv := newTestSim(t, nil)
-	sim.SetFaults(Faults{DropCallbacks: true})
-	mustCreate(t, srv, "cb-drop", "alipay", func(p map[string]string) { p["callback_url"] = rc.srv.URL })
+	sim, srv, rc := callbackSim(t, nil, Faults{DropCallbacks: true}, "cb-drop", "alipay")
 	if err := sim.Pay("cb-drop"); err != nil {
 		t.Fatal(err)
 	}
@@ -118,10 +112,7 @@ func TestDropCallbacks(t *testing.T) {
 }
 
 func TestDuplicateCallbacks(t *testing.T) {
-	rc := newReceiver(t, nil)
-	sim, srv := newTestSim(t, nil)
-	sim.SetFaults(Faults{DuplicateCallbacks: true})
-	mustCreate(t, srv, "cb-dup", "alipay", func(p map[string]string) { p["callback_url"] = rc.srv.URL })
+	sim, _, rc := callbackSim(t, nil, Faults{DuplicateCallbacks: true}, "cb-dup", "alipay")
 	if err := sim.Pay("cb-dup"); err != nil {
 		t.Fatal(err)
 	}

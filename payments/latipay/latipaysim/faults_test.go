@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -16,12 +15,7 @@ func TestServerErrorFault(t *testing.T) {
 	sim, srv := newTestSim(t, nil)
 	sim.SetFaults(Faults{ServerError: true})
 	b, _ := json.Marshal(createParams("f-500", "alipay", nil))
-	resp, err := srv.Client().Post(srv.URL+"/v2/transaction", "application/json", strings.NewReader(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body := postRaw(t, srv, b)
 	if resp.StatusCode != 500 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
 		!strings.Contains(string(body), "<html>") {
 		t.Errorf("got HTTP %d %q %q, want 500 with HTML", resp.StatusCode, resp.Header.Get("Content-Type"), body)
@@ -39,12 +33,7 @@ func TestMalformedJSONFault(t *testing.T) {
 	sim, srv := newTestSim(t, nil)
 	sim.SetFaults(Faults{MalformedJSON: true})
 	b, _ := json.Marshal(createParams("f-trunc", "alipay", nil))
-	resp, err := srv.Client().Post(srv.URL+"/v2/transaction", "application/json", strings.NewReader(string(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	resp, body := postRaw(t, srv, b)
 	var v any
 	if resp.StatusCode != 200 || json.Unmarshal(body, &v) == nil || !strings.HasPrefix(string(body), `{"code":0`) {
 		t.Errorf("got HTTP %d %q, want 200 with truncated JSON", resp.StatusCode, body)

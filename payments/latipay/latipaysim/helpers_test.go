@@ -120,6 +120,22 @@ func postJSON(t testing.TB, c *http.Client, u string, v any) (int, map[string]an
 	return decodeResp(t, resp)
 }
 
+// postRaw posts body to the create endpoint and returns the answer as it
+// came, for the faults that break its JSON.
+func postRaw(t testing.TB, srv *httptest.Server, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := srv.Client().Post(srv.URL+"/v2/transaction", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
 // getJSON GETs u and decodes the JSON answer.
 func getJSON(t testing.TB, c *http.Client, u string) (int, map[string]any) {
 	t.Helper()
@@ -156,6 +172,17 @@ func mustCreate(t testing.TB, srv *httptest.Server, ref, method string, edit fun
 		t.Fatalf("create %s: %v", ref, m)
 	}
 	return m
+}
+
+// callbackSim is a simulator with faults whose transaction ref (paid by
+// method) calls back to a receiver answering with answer (nil: "sent").
+func callbackSim(t testing.TB, answer func(n int) (int, string), faults Faults, ref, method string) (*Simulator, *httptest.Server, *receiver) {
+	t.Helper()
+	rc := newReceiver(t, answer)
+	sim, srv := newTestSim(t, nil)
+	sim.SetFaults(faults)
+	mustCreate(t, srv, ref, method, func(p map[string]string) { p["callback_url"] = rc.srv.URL })
+	return sim, srv, rc
 }
 
 // noRedirect is a client that returns redirects instead of following them.

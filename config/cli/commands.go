@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/latipay-hpp/hpp/config"
+	"github.com/latipay-hpp/hpp/handlers/selfcheck"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/hub"
+	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/storage"
+)
+
+// healthcheck is `hpp healthcheck`: the container's HEALTHCHECK asks the
+// server on this host, on HPP_ADDR's port, over TLS when it speaks TLS.
+func healthcheck(ctx context.Context, e Env, _ []string) error {
+	cfg, err := config.Load(e.Getenv)
+	if err != nil {
+		return err
+	}
+	return selfcheck.HealthCheck(ctx, cfg.Addr, cfg.TLS.Mode != config.TLSOff)
+}
+
+// selfcheckCommand is `hpp selfcheck URL [baseline.json]`.
+func selfcheckCommand(ctx context.Context, e Env, args []string) error {
+	return selfcheck.Command(ctx, args, e.Stdout)
+}
+
+// simulator is `hpp simulator`: the Latipay simulator on its own.
+func simulator(ctx context.Context, e Env, _ []string) error {
+	return latipaysim.RunFromEnv(ctx, e.Getenv, e.Stdout, e.Stderr)
+}
+
+// checkConfig is `hpp check-config`.
+func checkConfig(_ context.Context, e Env, _ []string) error {
+	return config.Check(e.Getenv, e.Stdout)
+}
+
+// admin is `hpp admin reset-password EMAIL`.
+func admin(ctx context.Context, e Env, args []string) error {
+	if args[0] != "reset-password" {
+		return UsageError{fmt.Sprintf("admin: unknown action %q (want reset-password)", args[0])}
+	}
+	cfg, err := config.Load(e.Getenv)
+	if err != nil {
+		return err
+	}
+	h := hub.New()
+	defer h.Close()
+	st, err := storage.Open(ctx, cfg.Database, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	acc, err := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	if err != nil {
+		return err
+	}
+	pw, err := acc.ResetPassword(ctx, args[1], accounts.Actor{Email: "(hpp admin reset-password)"})
+	if errors.Is(err, accounts.ErrNotFound) || errors.Is(err, accounts.ErrInvalid) {
+		return fmt.Errorf("admin: no account with email %q", args[1])
+	}
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.Stdout, "New password for %s: %s\nIt is unlocked and signed out everywhere; sign in and change it.\n", args[1], pw)
+	return err
+}
+
+// backup is `hpp backup FILE`: a consistent copy of the SQLite database,
+// taken while the server runs.
+func backup(ctx context.Context, e Env, args []string) error {
+	database, _, err := config.Database(e.Getenv)
+	if err != nil {
+		return err
+	}
+	if err := storage.Backup(ctx, database, args[0]); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.Stdout, "hpp: backed up %s to %s\n", database, args[0])
+	return err
+}
+
+// restore is `hpp restore FILE`, with the server stopped.
+func restore(ctx context.Context, e Env, args []string) error {
+	database, _, err := config.Database(e.Getenv)
+	if err != nil {
+		return err
+	}
+	kept, err := storage.Restore(ctx, database, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.Stdout, "hpp: restored %s from %s\n", database, args[0])
+	if kept != "" {
+		fmt.Fprintf(e.Stdout, "hpp: the database it replaced is kept as %s\n", kept)
+	}
+	return nil
+}
+
+// Version prints the module version and the VCS revision recorded in the
+// build info (go build in a git checkout records them).
+func Version(w io.Writer) error {
+	version, revision, modified := "(unknown)", "unknown", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		version = bi.Main.Version
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision":
+				revision = s.Value
+			case s.Key == "vcs.modified" && s.Value == "true":
+				modified = " (modified)"
+			}
+		}
+	}
+	_, err := fmt.Fprintf(w, "hpp %s revision %s%s\n", version, revision, modified)
+	return err
+}

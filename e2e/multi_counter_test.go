@@ -1,0 +1,188 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gorilla/websocket"
+
+	"github.com/latipay-hpp/hpp/payments/latipay"
+	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+)
+
+// multiCounterOwner is the back office's owner of the counter test.
+const multiCounterOwner, multiCounterPassword = "owner@shop.example", "counter owner password 1"
+
+// multiBrowser is one browser's cookies, good on both instances (cookies
+// do not tell ports apart).
+type multiBrowser struct {
+	t      *testing.T
+	client *http.Client
+}
+
+func newMultiBrowser(t *testing.T) *multiBrowser {
+	jar, _ := cookiejar.New(nil)
+	return &multiBrowser{t: t, client: &http.Client{Jar: jar, Timeout: 20 * time.Second}}
+}
+
+// post sends a form and returns the page it ends on (redirects followed).
+func (b *multiBrowser) post(u string, form url.Values, want int) *goquery.Document {
+	b.t.Helper()
+	resp, err := b.client.PostForm(u, form)
+	if err != nil {
+		b.t.Fatalf("POST %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		b.t.Fatalf("POST %s = %d, want %d: %.300s", u, resp.StatusCode, want, body)
+	}
+	doc, _ := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	return doc
+}
+
+// cookie is the Cookie header this browser sends to base.
+func (b *multiBrowser) cookie(base string) string {
+	u, _ := url.Parse(base)
+	var parts []string
+	for _, c := range b.client.Jar.Cookies(u) {
+		parts = append(parts, c.Name+"="+c.Value)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// dial opens a socket on a with this browser's cookies.
+func (b *multiBrowser) dial(a *multiApp, path string) *websocket.Conn {
+	b.t.Helper()
+	c, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.URL, "http")+path,
+		http.Header{"Origin": {a.URL}, "Cookie": {b.cookie(a.URL)}, "Accept-Language": {"zh-CN"}})
+	if err != nil {
+		status := 0
+		if resp != nil {
+			status = resp.StatusCode
+		}
+		b.t.Fatalf("%s: dial %s: %v (%d)", a.name, path, err, status)
+	}
+	b.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// multiDisplayWait reads a display socket until it shows screen with
+// html containing want, within multiBound.
+func multiDisplayWait(t *testing.T, name string, c *websocket.Conn, screen, want string) (say string) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(multiBound))
+	for {
+		var m struct{ Screen, HTML, Say string }
+		if err := c.ReadJSON(&m); err != nil {
+			t.Fatalf("display on %s: waiting for %s %q: %v", name, screen, want, err)
+		}
+		if m.Screen == screen && strings.Contains(m.HTML, want) {
+			return m.Say
+		}
+	}
+}
+
+// TestMultiCounterDisplay is the counter's proof on two instances sharing
+// PostgreSQL: a device paired and unlocked on A starts a WeChat QR sale
+// on A; displays paired with it hold their sockets on A and on B, and the
+// counter's own sale socket is open on both. Every one of them shows the
+// sale (the displays its amount and QR), then Latipay's signed callback
+// lands on B only, and every one of them shows it paid: the displays
+// with the tick and "微信收款 12.50 纽币".
+func TestMultiCounterDisplay(t *testing.T) {
+	pwFile := filepath.Join(t.TempDir(), "owner-password")
+	if err := os.WriteFile(pwFile, []byte(multiCounterPassword), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, sim, a, b := multiPair(t, "HPP_ADMIN_EMAIL="+multiCounterOwner, "HPP_ADMIN_PASSWORD_FILE="+pwFile)
+
+	// The owner sets their PIN and pairs the counter on A.
+	till := newMultiBrowser(t)
+	doc := till.post(a.URL+"/admin/signin", url.Values{"email": {multiCounterOwner}, "password": {multiCounterPassword}, "next": {"/admin/counter"}}, 200)
+	owner, ok := doc.Find(`[data-testid="pin-row"] input[name="account"]`).Attr("value")
+	if !ok {
+		t.Fatal("the counter's back-office page lists nobody to give a PIN")
+	}
+	till.post(a.URL+"/admin/counter/pins", url.Values{"account": {owner}, "pin": {"2468"}}, 200)
+	code := till.post(a.URL+"/admin/counter/pair", url.Values{"name": {"Front till"}}, 200).Find(`[data-testid="pairing-code"]`).Text()
+	till.post(a.URL+"/counter/pair", url.Values{"code": {code}}, 200)
+	till.post(a.URL+"/counter/unlock", url.Values{"account": {owner}, "pin": {"2468"}}, 200)
+
+	// Two displays: one paired through A, one through B.
+	var screens []*websocket.Conn
+	for _, at := range []*multiApp{a, b} {
+		code := till.post(a.URL+"/counter/displays/code", nil, 200).Find(`[data-testid="display-code"]`).Text()
+		if code == "" {
+			t.Fatal("the counter shows no display code")
+		}
+		screen := newMultiBrowser(t)
+		screen.post(at.URL+"/counter/display", url.Values{"code": {code}}, 200)
+		ws := screen.dial(at, "/counter/display/ws")
+		multiDisplayWait(t, at.name, ws, "idle", "")
+		screens = append(screens, ws)
+	}
+
+	// The sale starts on A.
+	resp, err := till.client.PostForm(a.URL+"/counter/charge", url.Values{"key": {"multi-sale-000000001"}, "amount": {"12.50"}, "method": {"wechat"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sale struct{ ID, Token, Status string }
+	err = json.NewDecoder(resp.Body).Decode(&sale)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || sale.Status != "pending" {
+		t.Fatalf("charge on A = %d %+v, %v", resp.StatusCode, sale, err)
+	}
+	var counters []*websocket.Conn
+	for _, at := range []*multiApp{a, b} {
+		ws := till.dial(at, "/checkout/"+sale.ID+"/ws?t="+url.QueryEscape(sale.Token))
+		multiWaitStatus(t, ws, "pending")
+		counters = append(counters, ws)
+	}
+	for i, ws := range screens {
+		multiDisplayWait(t, []string{"A", "B"}[i], ws, "sale", `data-testid="display-qr"`)
+	}
+
+	// Latipay's callback lands on B alone.
+	ref := a.payment(t, sale.ID).LatipayReference
+	sim.sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
+	if err := sim.sim.Pay(ref); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{
+		"merchant_reference": {ref}, "payment_method": {"wechat"}, "status": {"paid"},
+		"currency": {"NZD"}, "amount": {"12.50"}, "order_id": {"20260301000009"}, "pay_time": {"2026-03-01 09:00:00"},
+		"signature": {latipay.SignResult(multiLatipayKey, ref, "wechat", "paid", "NZD", "12.50")},
+	}
+	start := time.Now()
+	cb, err := http.PostForm(b.URL+"/latipay/callback", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(cb.Body)
+	cb.Body.Close()
+	if string(reply) != "sent" {
+		t.Fatalf("callback on B answered %d %q", cb.StatusCode, reply)
+	}
+	for i, ws := range counters {
+		multiWaitStatus(t, ws, "paid")
+		t.Logf("callback on B -> counter socket on %s: paid after %v", []string{"A", "B"}[i], time.Since(start))
+	}
+	for i, ws := range screens {
+		if say := multiDisplayWait(t, []string{"A", "B"}[i], ws, "result", `data-testid="display-paid"`); say != "微信收款 12.50 纽币" {
+			t.Errorf("display on %s announces %q", []string{"A", "B"}[i], say)
+		}
+		t.Logf("callback on B -> display on %s: tick after %v", []string{"A", "B"}[i], time.Since(start))
+	}
+}

@@ -1,0 +1,318 @@
+package handlers_test
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/websocket"
+
+	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/displays"
+	"github.com/latipay-hpp/hpp/payments/latipay"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
+	"github.com/latipay-hpp/hpp/static"
+)
+
+// displayApp is the real router with the counter and its displays over
+// the real SQLite store, one paired device unlocked by a cashier.
+type displayApp struct {
+	*testApp
+	counter  *counter.Service
+	displays *displays.Service
+	device   counter.Device
+	// deviceCookie is the device's credential, as its browser sends it.
+	deviceCookie *http.Cookie
+}
+
+func newDisplayApp(t *testing.T) *displayApp {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
+	pub, _ := url.Parse(env.AppURL)
+	assets, err := static.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := accounts.NewService(env.Store, accounts.NewHasher(1), env.Clock.Now, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cashier, err := acc.CreateAccount(t.Context(), "mei@shop.example", "Mei", adminPW, accounts.Cashier, accounts.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctr, err := counter.NewService(env.Store, accounts.NewHasher(1), env.Store, env.Svc, env.Clock.Now, rand.Reader, counter.Options{Currency: "NZD"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsp, err := displays.New(env.Store, env.Clock.Now, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, err := ctr.NewPairing(t.Context(), "Front till")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, devToken, err := ctr.Pair(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ctr.SetPIN(t.Context(), cashier.ID, "2468"); err != nil {
+		t.Fatal(err)
+	}
+	if dev, _, err = ctr.Unlock(t.Context(), dev.ID, cashier.ID, "2468"); err != nil {
+		t.Fatal(err)
+	}
+	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
+		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
+		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
+		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
+		Counter: ctr, Displays: dsp, Accounts: acc,
+		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
+	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
+	if err != nil {
+		t.Fatalf("NewServer: %v", err)
+	}
+	env.SetApp(h)
+	return &displayApp{testApp: &testApp{Env: env, h: h}, counter: ctr, displays: dsp, device: dev,
+		deviceCookie: &http.Cookie{Name: "hpp-counter", Value: devToken}}
+}
+
+// pair pairs a display through the form and returns its cookie.
+func (a *displayApp) pair(t *testing.T) *http.Cookie {
+	t.Helper()
+	code, _, err := a.displays.NewCode(t.Context(), a.device.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := a.do(t, http.MethodPost, handlers.DisplayPath, strings.NewReader(url.Values{"code": {code[:4] + " " + code[4:]}}.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("pair = %d %s", w.Code, w.Body)
+	}
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "hpp-display" && c.Value != "" {
+			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+				t.Errorf("display cookie %+v: want HttpOnly and SameSite=Strict", c)
+			}
+			return c
+		}
+	}
+	t.Fatal("pairing set no display cookie")
+	return nil
+}
+
+// dial opens the display's socket with cookie and origin.
+func (a *displayApp) dial(t *testing.T, cookie *http.Cookie, origin string) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	h := http.Header{"Origin": {origin}, "Accept-Language": {"zh-CN"}}
+	if cookie != nil {
+		h.Set("Cookie", cookie.Name+"="+cookie.Value)
+	}
+	c, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.AppURL, "http")+handlers.DisplaySocketPath, h)
+	if err == nil {
+		t.Cleanup(func() { c.Close() })
+	}
+	return c, resp, err
+}
+
+type displayMsg struct {
+	Screen, HTML, Say, Sale, Live string
+	Hold                          int
+}
+
+func readDisplay(t *testing.T, c *websocket.Conn) displayMsg {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var m displayMsg
+	_, b, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("display socket: %v", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("display message %s: %v", b, err)
+	}
+	return m
+}
+
+// TestDisplayFollowsSale: a paired display's socket starts idle, then
+// shows the amount and the WeChat QR of the device's sale, then the tick
+// with the spoken announcement in the display's language, each pushed as
+// it happens; another device's sale is not shown. A wrong code pairs
+// nothing; a socket without the credential or from another origin is
+// refused; unpairing sends the display back to the pairing form.
+func TestDisplayFollowsSale(t *testing.T) {
+	a := newDisplayApp(t)
+	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	if w := a.do(t, http.MethodPost, handlers.DisplayPath, strings.NewReader("code=12345678"), form); w.Code != http.StatusUnprocessableEntity ||
+		mustDoc(t, w).Find(`[data-testid="form-error"]`).Length() != 1 {
+		t.Errorf("a wrong code = %d, want 422 with the message", w.Code)
+	}
+	if doc := mustDoc(t, a.do(t, http.MethodGet, handlers.DisplayPath, nil, nil)); doc.Find(`[data-testid="display-pair-form"]`).Length() != 1 {
+		t.Error("an unpaired browser does not get the pairing form")
+	}
+	cookie := a.pair(t)
+	doc := mustDoc(t, a.do(t, http.MethodGet, handlers.DisplayPath, nil, withCookie(cookie, nil)))
+	if doc.Find(`[data-testid="display-idle"]`).Length() != 1 || !strings.Contains(doc.Text(), "我們接受微信支付和支付寶") {
+		t.Fatal("the paired display is not the idle screen in three languages")
+	}
+	if _, resp, err := a.dial(t, nil, a.AppURL); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("socket without the credential: %v, want 401", err)
+	}
+	if _, resp, err := a.dial(t, cookie, "https://evil.example"); err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("socket from another origin: %v, want 403", err)
+	}
+	ws, _, err := a.dial(t, cookie, a.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := readDisplay(t, ws); m.Screen != "idle" {
+		t.Fatalf("first message %+v, want idle", m)
+	}
+	st, err := a.counter.ChargeQR(t.Context(), counter.ChargeInput{Device: a.device, Key: "sale-key-0000000001", Amount: "12.50",
+		Method: payments.MethodWeChat, ClientIP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := readDisplay(t, ws)
+	for m.Screen == "sale" && !strings.Contains(m.HTML, `data-testid="display-qr"`) { // created, then started
+		m = readDisplay(t, ws)
+	}
+	if m.Screen != "sale" || !strings.Contains(m.HTML, "12.50") || !strings.Contains(m.HTML, "data:image/png;base64,") ||
+		!strings.Contains(m.HTML, "微信") || strings.Contains(m.HTML, st.Payment.ID) {
+		t.Fatalf("during the sale the display shows %+v", m)
+	}
+	if err := a.Sim.Pay(st.Attempt.Reference); err != nil {
+		t.Fatal(err)
+	}
+	m = readDisplay(t, ws)
+	if m.Screen != "result" || !strings.Contains(m.HTML, `data-testid="display-paid"`) || m.Say != "微信收款 12.50 纽币" || m.Hold <= 0 || m.Sale == "" {
+		t.Fatalf("after the payment the display shows %+v", m)
+	}
+	if strings.Contains(m.Sale, st.Payment.ID) {
+		t.Error("the display learns the payment's id")
+	}
+	// Another device's sale is not this display's business.
+	code, _, _ := a.counter.NewPairing(t.Context(), "Back till")
+	other, _, err := a.counter.Pair(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, _ = a.counter.Unlock(t.Context(), other.ID, a.device.CashierID, "2468")
+	if _, err := a.counter.ChargeQR(t.Context(), counter.ChargeInput{Device: other, Key: "sale-key-0000000002", Amount: "3.00",
+		Method: payments.MethodAlipay, ClientIP: "127.0.0.1"}); err != nil {
+		t.Fatal(err)
+	}
+	_ = ws.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, b, err := ws.ReadMessage(); err == nil {
+		t.Errorf("another device's sale reached the display: %s", b)
+	}
+	ds, _ := a.displays.List(t.Context(), a.device.ID)
+	if len(ds) != 1 {
+		t.Fatalf("device has %d displays, want 1", len(ds))
+	}
+	if err := a.displays.Revoke(t.Context(), a.device.ID, ds[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, err := a.dial(t, cookie, a.AppURL); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("socket of an unpaired display: %v, want 401", err)
+	}
+	doc = mustDoc(t, a.do(t, http.MethodGet, handlers.DisplayPath+"?lang=en", nil, withCookie(cookie, nil)))
+	if !strings.Contains(doc.Find(`[data-testid="form-error"]`).Text(), "unpaired") {
+		t.Errorf("an unpaired display's page says %q", doc.Find("main").Text())
+	}
+	// The credential is bound to its device: revoking the device in the
+	// back office ends its displays too.
+	cookie = a.pair(t)
+	if _, _, err := a.dial(t, cookie, a.AppURL); err != nil {
+		t.Fatalf("a newly paired display's socket: %v", err)
+	}
+	if _, err := a.counter.Revoke(t.Context(), a.device.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, err := a.dial(t, cookie, a.AppURL); err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("socket of a display whose device was revoked: %v, want 401", err)
+	}
+	// A code the device issued before it was revoked pairs nothing.
+	code, _, err = a.displays.NewCode(t.Context(), a.device.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := a.do(t, http.MethodPost, handlers.DisplayPath, strings.NewReader("code="+code), form); w.Code != http.StatusUnprocessableEntity {
+		t.Errorf("pairing with a revoked device's code = %d, want 422", w.Code)
+	}
+}
+
+// TestCounterReceiptAndDisplays: the device reprints its own paid sale's
+// receipt with the cashier's name; another device's sale is an unknown
+// page and an unpaid one has no receipt. The device's displays page shows
+// a code that pairs a display, and unpairs only its own displays.
+func TestCounterReceiptAndDisplays(t *testing.T) {
+	a := newDisplayApp(t)
+	dev := withCookie(a.deviceCookie, nil)
+	st, err := a.counter.ChargeQR(t.Context(), counter.ChargeInput{Device: a.device, Key: "sale-key-0000000003", Amount: "12.50",
+		Method: payments.MethodWeChat, ClientIP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipt := handlers.CounterSalePath(st.Payment.ID) + "/receipt"
+	if doc := mustDoc(t, a.do(t, http.MethodGet, receipt, nil, dev)); doc.Find(`[data-testid="receipt-unpaid"]`).Length() != 1 {
+		t.Error("an unpaid sale's receipt does not say there is none")
+	}
+	if err := a.Sim.Pay(st.Attempt.Reference); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, st.Payment.ID, payments.StatusPaid)
+	w := a.do(t, http.MethodGet, receipt+"?width=58", nil, dev)
+	doc := mustDoc(t, w)
+	if w.Code != http.StatusOK || doc.Find(`[data-testid="receipt-cashier"]`).Text() != "Mei" || doc.Find(`[data-testid="receipt-amount"]`).Length() != 1 {
+		t.Fatalf("the device's receipt = %d, cashier %q", w.Code, doc.Find(`[data-testid="receipt-cashier"]`).Text())
+	}
+	if strings.Contains(w.Body.String(), "mei@shop.example") {
+		t.Error("the receipt prints the cashier's email")
+	}
+	code, _, _ := a.counter.NewPairing(t.Context(), "Back till")
+	other, otherToken, err := a.counter.Pair(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, _ = a.counter.Unlock(t.Context(), other.ID, a.device.CashierID, "2468")
+	otherDev := withCookie(&http.Cookie{Name: "hpp-counter", Value: otherToken}, nil)
+	if w := a.do(t, http.MethodGet, receipt, nil, otherDev); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "12.50") {
+		t.Errorf("another device's receipt of the sale = %d, want 404", w.Code)
+	}
+
+	form := withCookie(a.deviceCookie, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	doc = mustDoc(t, a.do(t, http.MethodPost, handlers.CounterDisplaysPath+"/code", nil, form))
+	shown := strings.ReplaceAll(doc.Find(`[data-testid="display-code"]`).Text(), " ", "")
+	if len(shown) != displays.CodeDigits {
+		t.Fatalf("the displays page shows the code %q", shown)
+	}
+	if w := a.do(t, http.MethodPost, handlers.DisplayPath, strings.NewReader("code="+shown), http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("pairing with the shown code = %d", w.Code)
+	}
+	ds, _ := a.displays.List(t.Context(), a.device.ID)
+	if len(ds) != 1 {
+		t.Fatalf("%d displays after pairing, want 1", len(ds))
+	}
+	otherForm := withCookie(&http.Cookie{Name: "hpp-counter", Value: otherToken}, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+	if w := a.do(t, http.MethodPost, handlers.CounterDisplaysPath+"/"+ds[0].ID+"/revoke", nil, otherForm); w.Code != http.StatusNotFound {
+		t.Errorf("another device unpairing this display = %d, want 404", w.Code)
+	}
+	if w := a.do(t, http.MethodPost, handlers.CounterDisplaysPath+"/"+ds[0].ID+"/revoke", nil, form); w.Code != http.StatusSeeOther {
+		t.Errorf("unpairing its own display = %d, want 303", w.Code)
+	}
+	if ds, _ := a.displays.List(t.Context(), a.device.ID); len(ds) != 0 {
+		t.Errorf("%d displays after unpairing, want 0", len(ds))
+	}
+}

@@ -1,0 +1,196 @@
+package handlers
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/receipts"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// Receipts: the print page for 58 and 80 mm receipt printers, and the
+// e-receipt page its QR opens (/receipt/<token>, package receipts). A
+// receipt states only what the shopper may see: the shop, its tax number,
+// the amount with Latipay's yuan figure and rate, the wallet, Latipay's
+// order id, the cashier when known and the time; never our payment id.
+
+// ReceiptPath is the e-receipt page of token.
+func ReceiptPath(token string) string { return "/receipt/" + token }
+
+// receiptWidths are the receipt printers' paper widths, in mm; the first
+// is the default.
+var receiptWidths = []int{80, 58}
+
+// receiptQRScale is the QR's pixels per module on paper: the print
+// stylesheet sets its size in mm, and a printer's 203 dpi resolves about
+// 8 dots a millimetre, so 4 pixels a module stay sharp when scaled.
+const receiptQRScale = 4
+
+// hasReceipt reports whether p was paid, so that it has a receipt (a
+// refunded one too: the receipt then says how much came back).
+func hasReceipt(p payments.Payment) bool {
+	switch p.Status {
+	case payments.StatusPaid, payments.StatusPartiallyRefunded, payments.StatusRefunded:
+		return true
+	}
+	return false
+}
+
+// shopTime is a time as the shop's receipts and lists state it, in the
+// shop's time zone (shopZone): this is the one place that decides.
+func (s *Server) shopTime(t time.Time) (iso, text string) {
+	u := t.In(s.shopZone())
+	return u.Format(time.RFC3339), u.Format("2006-01-02 15:04 MST")
+}
+
+// receiptLines are p's facts as a receipt states them.
+func (s *Server) receiptLines(p payments.Payment, cashier string) views.ReceiptLines {
+	r := views.ReceiptLines{TaxNumber: s.opts.TaxNumber, Amount: money(p.Amount, p.Currency), AmountCNY: p.AmountCNY,
+		Rate: p.CurrencyRate, Method: string(p.Method), OrderID: p.LatipayOrderID, Cashier: cashier,
+		Refunded: money(p.Refunded, p.Currency)}
+	if !p.PaidAt.IsZero() {
+		r.Time, r.TimeText = s.shopTime(p.PaidAt)
+	}
+	return r
+}
+
+// renderReceiptPrint renders p's receipt for printing on the width the
+// request asks for (?width=58 or 80), with the QR of its e-receipt link;
+// base is the print page's own path, back the screen-only way back.
+func (s *Server) renderReceiptPrint(c *gin.Context, p payments.Payment, cashier, base, back string) {
+	if !hasReceipt(p) {
+		s.renderNoReceipt(c)
+		return
+	}
+	width := receiptWidths[0]
+	if w := c.Query("width"); w != "" {
+		width = 0
+		for _, x := range receiptWidths {
+			if w == strconv.Itoa(x) {
+				width = x
+			}
+		}
+		if width == 0 {
+			s.respondError(c, errBadRequest)
+			return
+		}
+	}
+	v := views.ReceiptPrint{Page: s.page(s.localizer(c).T("receipt.print.title"), false), Width: width,
+		Lines: s.receiptLines(p, cashier), BackURL: s.langPath(c, back)}
+	v.CSS, v.JS = s.assets.Path("css/receipt.css"), s.assets.Path("js/receipt.js")
+	for _, x := range receiptWidths {
+		v.Widths = append(v.Widths, views.ReceiptWidth{MM: x, URL: s.langPath(c, base+"?width="+strconv.Itoa(x)), Current: x == width})
+	}
+	if s.opts.Receipts != nil {
+		tok, err := s.opts.Receipts.Token(c.Request.Context(), p.ID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		v.EReceiptURL = s.origin + ReceiptPath(tok)
+		png, err := qrPNG(v.EReceiptURL, receiptQRScale)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		v.QR = "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)
+	}
+	s.render(c, http.StatusOK, views.ReceiptPrintPage(v))
+}
+
+// renderNoReceipt says that the payment has no receipt because it is not
+// paid: the request was fine, so the page is a 200 that says so.
+func (s *Server) renderNoReceipt(c *gin.Context) {
+	s.render(c, http.StatusOK, views.EReceiptPage(views.EReceipt{Page: s.page(s.localizer(c).T("receipt.none.title"), false)}))
+}
+
+// handleReceiptPrint serves GET /admin/payments/:id/receipt[?width=58|80]:
+// an owner prints (or reprints) a paid payment's receipt.
+func (s *Server) handleReceiptPrint() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p, err := s.svc.Get(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		cashier := ""
+		if s.opts.Counter != nil {
+			if sale, err := s.opts.Counter.Store().Sale(c.Request.Context(), p.ID); err == nil {
+				cashier = s.receiptCashier(c.Request.Context(), sale.AccountID)
+			}
+		}
+		s.renderReceiptPrint(c, p, cashier, PaymentsPath+"/"+p.ID+"/receipt", PaymentsPath+"/"+p.ID)
+	}
+}
+
+// handleEReceiptShow serves GET /receipt/:token: the shopper's e-receipt,
+// in their language. A token that was never issued is an unknown page;
+// the token resolves to its own payment and to nothing else.
+func (s *Server) handleEReceiptShow(svc interface {
+	Get(ctx context.Context, id string) (payments.Payment, error)
+}) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Header("X-Robots-Tag", "noindex, nofollow")
+		id, err := s.opts.Receipts.Payment(c.Request.Context(), c.Param("token"))
+		if errors.Is(err, receipts.ErrNotFound) {
+			s.respondError(c, errNoPage)
+			return
+		}
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		p, err := svc.Get(c.Request.Context(), id)
+		if errors.Is(err, payments.ErrNotFound) {
+			s.respondError(c, errNoPage)
+			return
+		}
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		if !hasReceipt(p) {
+			s.renderNoReceipt(c)
+			return
+		}
+		v := views.EReceipt{Page: s.page(s.localizer(c).T("receipt.title"), false), Paid: true, Lines: s.receiptLines(p, "")}
+		s.render(c, http.StatusOK, views.EReceiptPage(v))
+	}
+}
+
+// handleCounterReceipt serves GET /counter/sales/:id/receipt[?width=]:
+// the counter device prints or reprints one of its own paid sales, with
+// the cashier who made it. Another device's sale is an unknown page.
+func (s *Server) handleCounterReceipt() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		p, sale, err := s.opts.Counter.CheckSale(ctx, device(c), c.Param("id"))
+		if errors.Is(err, counter.ErrNotFound) {
+			s.respondError(c, errNoPage)
+			return
+		}
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		s.renderReceiptPrint(c, p, s.receiptCashier(ctx, sale.AccountID), CounterSalePath(p.ID)+"/receipt", CounterSalesPath)
+	}
+}
+
+// receiptCashier is how a receipt names the cashier of a counter sale:
+// their name as the owner entered it, never their email; "" when none.
+func (s *Server) receiptCashier(ctx context.Context, accountID string) string {
+	a, err := s.opts.Accounts.Store().Account(ctx, accountID)
+	if err != nil {
+		return ""
+	}
+	return a.Name
+}

@@ -1,0 +1,151 @@
+// Package storage chooses the storage engine from HPP_DATABASE and opens
+// everything that goes with it: the store (payments/sqlite for a file
+// path, payments/postgres for a postgres:// or postgresql:// URL), on
+// PostgreSQL the broker that feeds the hub with other instances' changes
+// (payments/pgbroker) and the request limits shared through the database,
+// all behind one Close. It also takes and restores a SQLite backup (hpp
+// backup and hpp restore), and points PostgreSQL users to pg_dump.
+//
+// It owns the choice only: SQL lives in the engines' packages, the limits'
+// arithmetic in handlers/ratelimit (standard library only, which this
+// package imports for its Rate and Limiter). run (main.go) and the admin
+// subcommand (config/cli) call Open. To add an engine: recognise its URL
+// beside IsPostgres, open it in Open, say in Backup and Restore which
+// tools it has, and make its store satisfy Store.
+package storage
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/latipay-hpp/hpp/handlers/ratelimit"
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/displays"
+	"github.com/latipay-hpp/hpp/payments/pgbroker"
+	"github.com/latipay-hpp/hpp/payments/postgres"
+	"github.com/latipay-hpp/hpp/payments/receipts"
+	"github.com/latipay-hpp/hpp/payments/sqlite"
+)
+
+// Store is what the app needs of a storage engine: the payments and the
+// back-office accounts, the sandbox simulator's ledger (latipaysim.Journal,
+// spelled out here so that production storage does not import the
+// simulator) and the sandbox's generated settings.
+type Store interface {
+	payments.Store
+	payments.LinkStore   // the back office's payment links
+	payments.ReportStore // the back office's figures (home, reports)
+	accounts.Store
+	counter.Store  // the shop counter's devices and sales
+	receipts.Store // e-receipt tokens
+	displays.Store // displays facing the shopper, paired with a counter
+	SaveSandboxEntry(ctx context.Context, key string, body []byte) error
+	SandboxEntries(ctx context.Context) ([][]byte, error)
+	SandboxSetting(ctx context.Context, name, value string) (string, error)
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Storage is the open store with what goes with it on its engine.
+type Storage struct {
+	Store
+	broker *pgbroker.Broker // nil on SQLite: one instance, the hub sees every change
+	// Limiter makes the request limiter of one rate; nil means in-memory
+	// buckets (SQLite, or PostgreSQL that could not hold the limits).
+	Limiter func(ratelimit.Rate) ratelimit.Limiter
+}
+
+// Hub is where the broker publishes what other instances commit
+// (payments/hub.Hub).
+type Hub = pgbroker.Hub
+
+// IsPostgres reports whether database names a PostgreSQL database rather
+// than a SQLite file.
+func IsPostgres(database string) bool {
+	return strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://")
+}
+
+// Open opens PostgreSQL for a postgres:// or postgresql:// URL (several
+// instances may share it: the broker and the request limits go through
+// the database) and a SQLite file for anything else. Errors name
+// HPP_DATABASE (and the path for SQLite, never the URL's password).
+func Open(ctx context.Context, database string, h Hub, log *slog.Logger) (*Storage, error) {
+	if !IsPostgres(database) {
+		db, err := sqlite.Open(ctx, database, time.Now)
+		if err != nil {
+			return nil, fmt.Errorf("HPP_DATABASE %q (SQLite file): %w", database, err)
+		}
+		return &Storage{Store: db}, nil
+	}
+	db, err := postgres.Open(ctx, database, time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("HPP_DATABASE (PostgreSQL): %w", err)
+	}
+	st := &Storage{Store: db, Limiter: sharedLimits(db, log)}
+	connect, err := pgbroker.Connector(database)
+	if err == nil {
+		st.broker, err = pgbroker.New(connect, db, h, log.With("component", "pgbroker"), nil)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// StartBroker, on PostgreSQL, feeds the hub with the changes other
+// instances commit (LISTEN/NOTIFY) until ctx ends; on SQLite it does
+// nothing.
+func (s *Storage) StartBroker(ctx context.Context) {
+	if s.broker != nil {
+		go s.broker.Run(ctx)
+	}
+}
+
+// sharedLimits keeps the request limits in PostgreSQL so that all
+// instances share one budget per client. The n-th rate is named by its
+// place and its figures, the same on every instance of one build. Where
+// the database cannot hold a limit, that limit falls back to in-memory
+// buckets (one budget per instance), and says so in the log.
+func sharedLimits(db *postgres.DB, log *slog.Logger) func(ratelimit.Rate) ratelimit.Limiter {
+	rl, err := postgres.NewRateLimits(db, log.With("component", "ratelimit"))
+	if err != nil {
+		log.Warn("ratelimit: request limits fall back to per-instance memory", "err", err)
+		return nil
+	}
+	n := 0
+	return func(r ratelimit.Rate) ratelimit.Limiter {
+		n++
+		name := fmt.Sprintf("%d/%d/%s/%d", n, r.Limit, r.Per, r.Burst)
+		l, err := rl.Limiter(name, r.Limit, r.Per, r.Burst)
+		if err != nil {
+			log.Warn("ratelimit: limit falls back to per-instance memory", "limit", name, "err", err)
+			return ratelimit.NewMemory(r)
+		}
+		return l
+	}
+}
+
+// Backup writes a consistent copy of the SQLite database to file while
+// the server may run on it (sqlite.Backup). PostgreSQL has pg_dump.
+func Backup(ctx context.Context, database, file string) error {
+	if IsPostgres(database) {
+		return fmt.Errorf("backup: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see payments/sqlite/README.md)")
+	}
+	return sqlite.Backup(ctx, database, file)
+}
+
+// Restore puts the backup file in place of the SQLite database, with the
+// server stopped, and returns where the replaced database is kept
+// (sqlite.Restore). PostgreSQL has pg_restore.
+func Restore(ctx context.Context, database, file string) (kept string, err error) {
+	if IsPostgres(database) {
+		return "", fmt.Errorf("restore: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see payments/sqlite/README.md)")
+	}
+	return sqlite.Restore(ctx, database, file)
+}

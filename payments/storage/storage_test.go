@@ -1,0 +1,88 @@
+package storage_test
+
+import (
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/handlers/ratelimit"
+	"github.com/latipay-hpp/hpp/payments/hub"
+	"github.com/latipay-hpp/hpp/payments/postgres"
+	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
+	"github.com/latipay-hpp/hpp/payments/sqlite"
+	"github.com/latipay-hpp/hpp/payments/storage"
+)
+
+// TestOpenChoosesTheEngine: a file path opens SQLite with in-memory
+// request limits; a postgres:// URL opens PostgreSQL with the limits kept
+// in the database, shared by every instance.
+func TestOpenChoosesTheEngine(t *testing.T) {
+	h := hub.New()
+	defer h.Close()
+	log := slog.New(slog.DiscardHandler)
+
+	lite, err := storage.Open(t.Context(), filepath.Join(t.TempDir(), "hpp.db"), h, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	if _, ok := lite.Store.(*sqlite.DB); !ok || lite.Limiter != nil {
+		t.Errorf("Open(file) = %T with a shared limiter %v; want *sqlite.DB with in-memory limits", lite.Store, lite.Limiter != nil)
+	}
+	lite.StartBroker(t.Context()) // nothing to start on SQLite
+
+	pg, err := storage.Open(t.Context(), pgtest.Schema(t), h, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	if _, ok := pg.Store.(*postgres.DB); !ok || pg.Limiter == nil {
+		t.Fatalf("Open(postgres://) = %T with a shared limiter %v; want *postgres.DB with shared limits", pg.Store, pg.Limiter != nil)
+	}
+	l := pg.Limiter(ratelimit.Rate{Limit: 1, Per: time.Minute, Burst: 1})
+	now := time.Now()
+	if ok, _ := l.Allow("203.0.113.7", now); !ok {
+		t.Error("the first request of a fresh shared bucket was refused")
+	}
+	if ok, _ := l.Allow("203.0.113.7", now); ok {
+		t.Error("a second request within the burst of 1 was allowed")
+	}
+}
+
+// TestOpenErrorsNameTheSetting: a SQLite path that cannot be opened is an
+// error naming HPP_DATABASE and the path; a PostgreSQL one names
+// HPP_DATABASE and never prints the URL's password.
+func TestOpenErrorsNameTheSetting(t *testing.T) {
+	h := hub.New()
+	defer h.Close()
+	log := slog.New(slog.DiscardHandler)
+	missing := filepath.Join(t.TempDir(), "missing", "hpp.db")
+	if _, err := storage.Open(t.Context(), missing, h, log); err == nil || !strings.Contains(err.Error(), "HPP_DATABASE") || !strings.Contains(err.Error(), missing) {
+		t.Errorf("Open(%s) = %v, want an error naming HPP_DATABASE and the path", missing, err)
+	}
+	_, err := storage.Open(t.Context(), "postgres://hpp:CANARY-pw@127.0.0.1:1/hpp?connect_timeout=2", h, log)
+	if err == nil || !strings.Contains(err.Error(), "HPP_DATABASE") || strings.Contains(err.Error(), "CANARY") {
+		t.Errorf("Open(unreachable PostgreSQL) = %v, want an error naming HPP_DATABASE without the password", err)
+	}
+}
+
+// TestBackupOnPostgreSQL: backup and restore are SQLite's; on PostgreSQL
+// they point to pg_dump and touch nothing.
+func TestBackupOnPostgreSQL(t *testing.T) {
+	for _, url := range []string{"postgres://hpp@db/hpp", "postgresql://hpp@db/hpp"} {
+		if !storage.IsPostgres(url) {
+			t.Errorf("IsPostgres(%q) = false", url)
+		}
+		if err := storage.Backup(t.Context(), url, filepath.Join(t.TempDir(), "b.db")); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Errorf("Backup(%s) = %v, want a pointer to pg_dump", url, err)
+		}
+		if _, err := storage.Restore(t.Context(), url, "b.db"); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Errorf("Restore(%s) = %v, want a pointer to pg_dump", url, err)
+		}
+	}
+	if storage.IsPostgres("hpp.db") || storage.IsPostgres("/data/postgres.db") {
+		t.Error("a SQLite path taken for PostgreSQL")
+	}
+}
