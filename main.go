@@ -194,7 +194,11 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		TokenKey: keys.SocketToken, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
 		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
 		Webhooks: p.webhooks, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)),
-		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure)}
+		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure),
+		Location: cfg.ShopTimezone}
+	if opts.Reports, err = payments.NewReports(p.store, time.Now, cfg.ShopTimezone); err != nil {
+		return nil, err
+	}
 	public := cfg.PublicURL.String()
 	shop := first(append(slices.Clone(cfg.MerchantOrigins), public)) // "back to the shop" from a link's payment
 	if opts.Links, err = payments.NewLinks(p.store, p.payments, func(id string) string { return public + handlers.LinkPath(id) }, shop+"/"); err != nil {

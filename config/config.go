@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // HPP_SHOP_TIMEZONE works without the system's zone files
 	"unicode"
 	"unicode/utf8"
 )
@@ -117,6 +118,11 @@ type Admin struct {
 	// account at start-up unless an account with that email exists.
 	AdminEmail    string
 	AdminPassword Secret
+	// ShopTimezone (HPP_SHOP_TIMEZONE, an IANA name such as
+	// Pacific/Auckland) is the zone of every back-office time and of the
+	// days that "today", the reports and the charts count in; unset, the
+	// machine's local zone. Never nil after Load.
+	ShopTimezone *time.Location
 }
 
 // Limits are the request limits' settings.
@@ -171,7 +177,8 @@ func load(getenv func(string) string) (Config, []error) {
 
 // admin reads the first owner's settings: both or neither.
 func (r *reader) admin() Admin {
-	a := Admin{AdminEmail: r.str("HPP_ADMIN_EMAIL", ""), AdminPassword: r.secret("HPP_ADMIN_PASSWORD")}
+	a := Admin{AdminEmail: r.str("HPP_ADMIN_EMAIL", ""), AdminPassword: r.secret("HPP_ADMIN_PASSWORD"),
+		ShopTimezone: parseZone(r.str("HPP_SHOP_TIMEZONE", ""), r.bad)}
 	switch {
 	case a.AdminEmail == "" && a.AdminPassword != "":
 		r.bad("HPP_ADMIN_EMAIL", "is needed with HPP_ADMIN_PASSWORD_FILE")
@@ -183,6 +190,21 @@ func (r *reader) admin() Admin {
 		r.bad("HPP_ADMIN_EMAIL", "must be an email address")
 	}
 	return a
+}
+
+// parseZone reads HPP_SHOP_TIMEZONE: an IANA zone name, "" for the
+// machine's local zone. The zone database is compiled in (time/tzdata),
+// so a name works the same in a minimal container.
+func parseZone(name string, bad func(string, string, ...any)) *time.Location {
+	if name == "" {
+		return time.Local
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "Local" {
+		bad("HPP_SHOP_TIMEZONE", "must be an IANA time zone name such as Pacific/Auckland or Asia/Shanghai")
+		return time.UTC
+	}
+	return loc
 }
 
 // reader reads typed settings from the environment and collects every

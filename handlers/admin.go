@@ -146,6 +146,9 @@ func (s *Server) adminPage(c *gin.Context, titleID, current string) views.Admin 
 	a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, AdminPath), LabelID: "admin.home.title", Current: current == AdminPath})
 	if si.account.Role == accounts.Owner {
 		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, PaymentsPath), LabelID: "admin.payments.title", Current: current == PaymentsPath})
+		if s.opts.Reports != nil {
+			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, ReportsPath), LabelID: "admin.reports.title", Current: current == ReportsPath})
+		}
 		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, WebhooksPath), LabelID: "adminlist.webhooks.title", Current: current == WebhooksPath})
 		if s.opts.Links != nil {
 			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, LinksPath), LabelID: "links.admin.title", Current: current == LinksPath})
@@ -298,6 +301,14 @@ func (s *Server) handleAdminHome() gin.HandlerFunc {
 		v := views.AdminHome{Admin: s.adminPage(c, "admin.home.title", AdminPath)}
 		if who(c).account.Role == accounts.Owner {
 			v.PaymentsURL = s.langPath(c, PaymentsPath)
+			if s.opts.Reports != nil {
+				f, err := s.homeFigures(c.Request.Context())
+				if err != nil {
+					s.respondError(c, err)
+					return
+				}
+				v.Figures, v.Admin = f, s.withFeed(v.Admin)
+			}
 		}
 		s.render(c, http.StatusOK, views.AdminHomePage(v))
 	}

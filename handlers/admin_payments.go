@@ -35,11 +35,6 @@ var listKeys = []string{"status", "method", "channel", "currency", "from", "to",
 // type=date> sends it so).
 const dateLayout = "2006-01-02"
 
-// shopZone is the time zone of the shop's calendar: the list's times and
-// its date range are read in it. One function, so that the whole back
-// office agrees.
-func (s *Server) shopZone() *time.Location { return time.UTC }
-
 // listFilter is the list's filter as it stands in the URL.
 type listFilter struct {
 	Status, Method, Channel, Currency, From, To, Q string
@@ -131,7 +126,7 @@ func (s *Server) listRow(p payments.Payment) views.PaymentRow {
 func (s *Server) handlePaymentsList() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f := readListFilter(c)
-		v := views.PaymentList{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Action: PaymentsPath,
+		v := views.PaymentList{Admin: s.withFeed(s.adminPage(c, "admin.payments.title", PaymentsPath)), Action: PaymentsPath,
 			Status: f.Status, Method: f.Method, Channel: f.Channel, Currency: f.Currency, From: f.From, To: f.To,
 			Query: f.Q, Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies,
 			Zone: s.shopZone().String()}

@@ -47,6 +47,7 @@ type adminAppOptions struct {
 	log       *slog.Logger                        // the server's log; default discarded
 	// webhooks, when set, makes the webhook worker from the env's store.
 	webhooks func(env *paymentstest.Env) handlers.Webhooks
+	location *time.Location // the shop's time zone; default UTC
 }
 
 func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
@@ -101,10 +102,17 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o.location == nil {
+		o.location = time.UTC
+	}
+	reports, err := payments.NewReports(env.Store, env.Clock.Now, o.location)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := handlers.NewServer(o.log, handlers.Options{
 		Links: links, Settings: [][2]string{{"HPP_MERCHANT_NAME", "Test Shop"}, {"LATIPAY_API_KEY", "(set, 40 characters)"}},
-		CheckWallets: env.Gateway.CheckWallets,
-		PublicURL:    pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret, Webhooks: hooks,
+		CheckWallets: env.Gateway.CheckWallets, Reports: reports, Location: o.location,
+		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret, Webhooks: hooks,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
 		Accounts: acc, Counter: ctr, Receipts: rc, TaxNumber: "GST 123-456-789", Displays: dsp,
@@ -174,6 +182,9 @@ var adminAccess = map[string][]accounts.Role{
 	"POST /admin/counter/pins":               {accounts.Owner},
 	"POST /admin/counter/devices/:id/revoke": {accounts.Owner},
 	"POST /admin/counter/devices/:id/delay":  {accounts.Owner},
+	"GET /admin/feed":                        {accounts.Owner},
+	"GET /admin/reports":                     {accounts.Owner},
+	"GET /admin/reports/export.csv":          {accounts.Owner},
 	"GET /admin/payments/:id/receipt":        {accounts.Owner},
 	"GET /admin/signin/code":                 nil,
 	"POST /admin/signin/code":                nil,
@@ -195,6 +206,11 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/audit/export.csv":            {accounts.Owner},
 	"GET /admin/audit/export.json":           {accounts.Owner},
 }
+
+// adminSockets are the websocket routes among adminAccess: to a plain
+// GET from a role they serve, they answer 400 (not a websocket
+// handshake) rather than a page.
+var adminSockets = map[string]bool{"GET /admin/feed": true}
 
 // TestAdminRouteRoleMatrix walks every /admin route of the real router
 // for anonymous, cashier and owner: a route a role may not use answers
@@ -281,6 +297,10 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 				}
 			}
 			switch {
+			case allowed && adminSockets[r]:
+				if w.Code != http.StatusBadRequest {
+					t.Errorf("%s as %s = %d, want 400 (no websocket handshake)", r, name, w.Code)
+				}
 			case allowed && method == http.MethodGet && w.Code != http.StatusOK:
 				t.Errorf("%s as %s = %d, want 200", r, name, w.Code)
 			case allowed && (w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden):

@@ -44,11 +44,10 @@ func hasReceipt(p payments.Payment) bool {
 	return false
 }
 
-// shopTime is a time as the shop's receipts and lists state it. The shop's
-// time zone is not configurable yet: this is the one place that decides,
-// and it says UTC.
+// shopTime is a time as the shop's receipts and lists state it, in the
+// shop's time zone (shopZone): this is the one place that decides.
 func (s *Server) shopTime(t time.Time) (iso, text string) {
-	u := t.UTC()
+	u := t.In(s.shopZone())
 	return u.Format(time.RFC3339), u.Format("2006-01-02 15:04 MST")
 }
 

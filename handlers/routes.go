@@ -69,6 +69,11 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.GET("/payments/:id", s.requireRole(accounts.Owner), s.handlePaymentDetail())
 		adm.POST("/payments/:id/refund", s.requireRole(accounts.Owner), s.handleAdminRefund())
 		adm.POST("/payments/:id/cancel", s.requireRole(accounts.Owner), s.handleAdminCancel())
+		adm.GET("/feed", s.requireRole(accounts.Owner), s.limit(s.limits.socketOpens, byIP), s.handleAdminFeed())
+		if s.opts.Reports != nil {
+			adm.GET("/reports", s.requireRole(accounts.Owner), s.handleReportsShow())
+			adm.GET("/reports/export.csv", s.requireRole(accounts.Owner), s.handleReportsExport())
+		}
 		adm.GET("/payments/:id/receipt", s.requireRole(accounts.Owner), s.handleReceiptPrint())
 		adm.POST("/payments/:id/requery", s.requireRole(accounts.Owner), s.handleAdminRequery())
 		adm.GET("/webhooks", s.requireRole(accounts.Owner), s.handleWebhookList())

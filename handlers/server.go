@@ -84,6 +84,12 @@ type Options struct {
 	// back office.
 	Accounts      *accounts.Service
 	AdminSessions sessions.Store
+	// Reports computes the back office's figures (home, reports); nil
+	// serves the home without figures and no reports.
+	Reports *payments.Reports
+	// Location is the shop's time zone (HPP_SHOP_TIMEZONE): every
+	// back-office time and day is in it. nil means UTC.
+	Location *time.Location
 	// TaxNumber is the shop's tax number, printed on receipts; "" for none.
 	TaxNumber string
 	// Receipts issues the e-receipt links printed on receipts; nil prints
@@ -136,6 +142,7 @@ type Server struct {
 	tokens     *tokenSigners // socket tokens under opts.TokenKey
 	// cssPath and jsPath are the hashed asset URLs every page links.
 	cssPath, jsPath string
+	adminJS         string // the back office's script (static/js/admin.js)
 	faviconPath     string
 	// checkoutTitles is the checkout page's title in each language: it
 	// only depends on the merchant's name.
@@ -163,6 +170,7 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	s.i18n, s.langs = cat, langMatcher()
 	s.tokens = newTokenSigners(opts.TokenKey)
 	s.cssPath, s.jsPath = assets.Path("css/app.css"), assets.Path("js/checkout.js")
+	s.adminJS = assets.Path("js/admin.js")
 	s.faviconPath = assets.Path("img/favicon.svg")
 	s.checkoutTitles = make(map[string]string, len(views.Languages()))
 	for _, l := range views.Languages() {

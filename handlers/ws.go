@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/views"
@@ -212,3 +214,114 @@ func (s *Server) handleDisplaySocket() gin.HandlerFunc {
 // displayRevoked is the close code that sends a display back to pairing
 // (4000-4999 are the application's own).
 const displayRevoked = 4001
+
+// feedMessage is one payment change on the back office's live feed: its
+// state, and the feed's entry for it rendered in the page's language
+// (views.FeedEntry), which admin.js puts at the top of the feed.
+type feedMessage struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Version int64  `json:"version"`
+	HTML    string `json:"html"`
+}
+
+// feedSeen bounds the versions the feed remembers to skip repeats (the
+// broker's copy of a change this instance published itself).
+const feedSeen = 1024
+
+// handleAdminFeed serves GET /admin/feed: the back office's live feed of
+// every payment of the shop, for an owner's session (requireRole) and
+// from a page of this origin only (a missing Origin is refused too: only
+// a browser has the session cookie's business here). Order: upgrade,
+// subscribe shop-wide, then send each change. Every pingPeriod it checks
+// that the session is still live, without counting that as a use, and
+// closes when it is not; it also ends on a slow reader and at shutdown.
+func (s *Server) handleAdminFeed() gin.HandlerFunc {
+	up := websocket.Upgrader{
+		ReadBufferSize: 512, WriteBufferSize: 4096,
+		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == s.origin },
+	}
+	return func(c *gin.Context) {
+		sid := who(c).sid
+		conn, err := up.Upgrade(c.Writer, c.Request, nil)
+		if err != nil {
+			return // the upgrader already answered
+		}
+		sub := s.hub.SubscribeAll()
+		defer sub.Cancel()
+		ctx := views.WithLocalizer(c.Request.Context(), s.localizer(c))
+		seen := map[string]int64{}
+		next := func(u payments.Update) (feedMessage, bool) {
+			if u.Version <= seen[u.PaymentID] {
+				return feedMessage{}, false
+			}
+			p, err := s.svc.Get(ctx, u.PaymentID)
+			if err != nil {
+				return feedMessage{}, false
+			}
+			if len(seen) >= feedSeen {
+				clear(seen)
+			}
+			seen[p.ID] = p.Version
+			var b bytes.Buffer
+			if err := views.FeedEntry(s.feedItem(p)).Render(ctx, &b); err != nil {
+				return feedMessage{}, false
+			}
+			return feedMessage{ID: p.ID, Status: string(p.Status), Version: p.Version, HTML: b.String()}, true
+		}
+		live := func() bool {
+			return !errors.Is(s.opts.Accounts.Live(ctx, sid), accounts.ErrSessionEnded)
+		}
+		serveFeed(conn, sub, next, live)
+	}
+}
+
+// serveFeed runs one feed connection: a reader that discards input and
+// notices the close, and this writer loop.
+func serveFeed(conn *websocket.Conn, sub *hub.Subscription, next func(payments.Update) (feedMessage, bool), live func() bool) {
+	defer conn.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		conn.SetReadLimit(maxMessageSize)
+		_ = conn.SetReadDeadline(time.Now().Add(pongWait))
+		conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	closeWith := func(code int, text string) {
+		_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(writeWait))
+	}
+	ping := time.NewTicker(pingPeriod)
+	defer ping.Stop()
+	for {
+		select {
+		case u, ok := <-sub.C:
+			if !ok {
+				closeWith(websocket.CloseGoingAway, "reconnect")
+				return
+			}
+			m, ok := next(u)
+			if !ok {
+				continue
+			}
+			_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
+			if conn.WriteJSON(m) != nil {
+				return
+			}
+		case <-ping.C:
+			if !live() {
+				closeWith(websocket.ClosePolicyViolation, "session ended")
+				return
+			}
+			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
+				return
+			}
+		case <-done:
+			return
+		}
+	}
+}

@@ -9,6 +9,9 @@ type Admin struct {
 	Role       string // "owner" or "cashier"
 	SignOutURL string
 	Nav        []NavLink
+	// Feed is the live feed's socket path; with Page.JS set, the page
+	// follows the shop's payments as they happen (static/js/admin.js).
+	Feed string
 }
 
 // NavLink is one entry of the back office's navigation.
@@ -39,5 +42,6 @@ type Setup struct {
 // AdminHome is the back office's first page.
 type AdminHome struct {
 	Admin
-	PaymentsURL string // "" for a cashier
+	PaymentsURL string       // "" for a cashier
+	Figures     *HomeFigures // an owner's figures; nil for none
 }

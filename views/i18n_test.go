@@ -221,6 +221,10 @@ func pages() map[string]templ.Component {
 	cashier := admin
 	cashier.Role = "cashier"
 	out["admin-home-cashier"] = AdminHomePage(AdminHome{Admin: cashier})
+	out["admin-home-figures"] = AdminHomePage(AdminHome{Admin: admin, PaymentsURL: "/admin/payments", Figures: homeFiguresSample()})
+	out["admin-home-empty"] = AdminHomePage(AdminHome{Admin: admin, PaymentsURL: "/admin/payments", Figures: &HomeFigures{Zone: "UTC", TodayText: "2026-03-01"}})
+	out["admin-reports"] = AdminReportsPage(reportsSample(admin, ""))
+	out["admin-reports-bad"] = AdminReportsPage(reportsSample(admin, "report.bad"))
 	rows := []PaymentRow{{ID: "pay_1", Time: "2026-03-01 10:00 UTC", Amount: "12.50", Currency: "NZD", AmountCNY: "58.42", Status: "paid", Method: "wechat",
 		Channel: "counter_qr", Reference: "ORDER-1", OrderID: "2026030100001", Refunded: "0.00"}}
 	list := PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, Methods: []string{"wechat", "alipay", "upi_upop"},

@@ -37,6 +37,13 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) payments.Store { return mustOpen(t, pgtest.Schema(t)) })
 }
 
+// TestReports runs the back office's figures' contract, each test in its
+// own schema.
+func TestReports(t *testing.T) {
+	pgtest.URL(t)
+	storetest.RunReports(t, func(t *testing.T) storetest.ReportingStore { return mustOpen(t, pgtest.Schema(t)) })
+}
+
 // TestMigrateTogether is TestMigrateTwice's twin on PostgreSQL: five instances opening
 // one empty schema at once all succeed and the migrations run once; opening
 // again is a no-op; a schema newer than the program is refused.

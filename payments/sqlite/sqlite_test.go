@@ -59,6 +59,10 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) payments.Store { return newTestDB(t) })
 }
 
+func TestReports(t *testing.T) {
+	storetest.RunReports(t, func(t *testing.T) storetest.ReportingStore { return newTestDB(t) })
+}
+
 // TestPragmas is P0 58 (e2e/README.md): every pooled connection, not only the first,
 // runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout.
 func TestPragmas(t *testing.T) {

@@ -38,7 +38,8 @@ import (
 // simulator) and the sandbox's generated settings.
 type Store interface {
 	payments.Store
-	payments.LinkStore // the back office's payment links
+	payments.LinkStore   // the back office's payment links
+	payments.ReportStore // the back office's figures (home, reports)
 	accounts.Store
 	counter.Store  // the shop counter's devices and sales
 	receipts.Store // e-receipt tokens

@@ -1,0 +1,155 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// The back office's home figures and live feed. The figures come from
+// payments.Reports (Options.Reports), in the shop's time zone
+// (Options.Location); the feed's socket is in ws.go.
+
+// Back-office paths of this file's pages.
+const (
+	ReportsPath   = "/admin/reports"
+	AdminFeedPath = "/admin/feed"
+)
+
+// feedSize is how many of the latest payments the home's feed starts with.
+const feedSize = 10
+
+// shopZone is the time zone of the shop's calendar (Options.Location,
+// else UTC): the list's times and date range, the home's days and the
+// reports are all read in it. One function, so that the whole back
+// office agrees.
+func (s *Server) shopZone() *time.Location {
+	if s.opts.Location != nil {
+		return s.opts.Location
+	}
+	return time.UTC
+}
+
+// shopTimeText writes t in the shop's time zone as every back-office
+// page does (shopTime); "" for the zero time.
+func (s *Server) shopTimeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	_, text := s.shopTime(t)
+	return text
+}
+
+// withCurrency writes an amount with its currency, "NZD 12.50".
+func withCurrency(minor int64, c payments.Currency) string {
+	return string(c) + " " + payments.FormatAmount(minor, c)
+}
+
+// withFeed makes an admin page follow the shop's payments live
+// (static/js/admin.js over AdminFeedPath).
+func (s *Server) withFeed(a views.Admin) views.Admin {
+	a.JS, a.Feed = s.adminJS, AdminFeedPath
+	return a
+}
+
+// homeFigures fills an owner's home: totals, attention, the chart and
+// the feed's first items.
+func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
+	h, err := s.opts.Reports.Home(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f := &views.HomeFigures{Today: totalsViews(h.Today), Week: totalsViews(h.Week), Zone: s.shopZone().String(),
+		TodayText: h.Days[len(h.Days)-1].Day.Format(time.DateOnly)}
+	var currencies []payments.Currency
+	for _, d := range h.Days {
+		for c := range d.Totals {
+			if !slices.Contains(currencies, c) {
+				currencies = append(currencies, c)
+			}
+		}
+	}
+	slices.Sort(currencies)
+	for _, c := range currencies {
+		days, values := make([]string, len(h.Days)), make([]int64, len(h.Days))
+		for i, d := range h.Days {
+			days[i], values[i] = d.Day.Format(time.DateOnly), d.Totals[c].Gross
+			if t, ok := d.Totals[c]; ok {
+				f.ChartDays = append(f.ChartDays, views.ChartDay{Day: days[i], Currency: string(c), Count: t.Count,
+					Gross: payments.FormatAmount(t.Gross, c), Net: payments.FormatAmount(t.Net(), c)})
+			}
+		}
+		f.Charts = append(f.Charts, views.NewChart("chart-"+string(c), string(c), days, values,
+			func(v int64) string { return payments.FormatAmount(v, c) }))
+	}
+	for _, a := range h.Attention {
+		f.Attention = append(f.Attention, views.AttentionRow{Kind: a.Kind, URL: PaymentsPath + "/" + a.PaymentID,
+			Reference: a.Reference, Amount: withCurrency(a.Amount, a.Currency), Status: string(a.Status), Time: s.shopTimeText(a.At),
+			EventType: a.EventType})
+	}
+	page, err := s.svc.List(ctx, payments.ListInput{Limit: feedSize})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range page.Payments {
+		f.Feed = append(f.Feed, s.feedItem(p))
+	}
+	return f, nil
+}
+
+// feedItem is one payment as the live feed shows it.
+func (s *Server) feedItem(p payments.Payment) views.FeedItem {
+	return views.FeedItem{ID: p.ID, URL: PaymentsPath + "/" + p.ID, Time: s.shopTimeText(p.UpdatedAt),
+		Amount: withCurrency(p.Amount, p.Currency), Status: string(p.Status), Method: string(p.Method), Reference: p.Reference}
+}
+
+func totalsViews(ts []payments.Totals) []views.TotalsView {
+	out := make([]views.TotalsView, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, views.TotalsView{Currency: string(t.Currency), Count: t.Count,
+			Gross: payments.FormatAmount(t.Gross, t.Currency), Refunds: payments.FormatAmount(t.Refunds, t.Currency),
+			Net: payments.FormatAmount(t.Net(), t.Currency)})
+	}
+	return out
+}
+
+// channelID is the message suffix of a payment's channel: one of
+// payments.Sources, or "other" for one this version does not know.
+func channelID(source string) string {
+	if slices.Contains(payments.Sources, source) {
+		return source
+	}
+	return "other"
+}
+
+// reportRange reads the reports' from and to (YYYY-MM-DD, shop days);
+// absent, the last 7 days.
+func (s *Server) reportRange(c *gin.Context) (from, to time.Time, err error) {
+	r := s.opts.Reports
+	to, from = r.Today(), r.Today().AddDate(0, 0, -(payments.WeekDays-1))
+	if q := c.Query("from"); q != "" {
+		if from, err = r.ParseDay(q); err != nil {
+			return from, to, err
+		}
+	}
+	if q := c.Query("to"); q != "" {
+		to, err = r.ParseDay(q)
+	}
+	return from, to, err
+}
+
+// reportCSVHeader is the report's CSV columns.
+var reportCSVHeader = []string{"day", "currency", "method", "channel", "count", "gross", "refunds", "net"}
+
+// reportCSVRow is one report row as CSV cells (before neutralizing).
+func reportCSVRow(r payments.ReportRow) []string {
+	return []string{r.Day.Format(time.DateOnly), string(r.Currency), string(r.Method), r.Source,
+		strconv.FormatInt(r.Count, 10), payments.FormatAmount(r.Gross, r.Currency),
+		payments.FormatAmount(r.Refunds, r.Currency), payments.FormatAmount(r.Net(), r.Currency)}
+}

@@ -1,0 +1,85 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+var _ payments.ReportStore = (*DB)(nil)
+
+// totalsQuery sums paid payments and accepted refunds over the periods
+// given as a JSON array of [start, end) pairs in unix nanoseconds. Each
+// period is a range scan of payments_paid or refunds_succeeded
+// (migration 012).
+const totalsQuery = `
+WITH b (i, lo, hi) AS (
+	SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)
+)
+SELECT i, currency, method, source, SUM(n), SUM(gross), SUM(refunds) FROM (
+	SELECT b.i, p.currency, p.method, p.source, COUNT(*) AS n, SUM(p.amount) AS gross, 0 AS refunds
+	FROM b JOIN payments p ON p.paid_at >= b.lo AND p.paid_at < b.hi AND p.paid_at IS NOT NULL
+	GROUP BY b.i, p.currency, p.method, p.source
+	UNION ALL
+	SELECT b.i, p.currency, p.method, p.source, 0, 0, SUM(r.amount)
+	FROM b JOIN refunds r ON r.status = 'succeeded' AND r.updated_at >= b.lo AND r.updated_at < b.hi
+	JOIN payments p ON p.id = r.payment_id
+	GROUP BY b.i, p.currency, p.method, p.source
+)
+GROUP BY i, currency, method, source
+ORDER BY i, currency, method, source`
+
+// Totals sums payments paid and refunds made in each period of q.
+func (db *DB) Totals(ctx context.Context, q payments.TotalsQuery) ([]payments.TotalsRow, error) {
+	if len(q.Bounds) < 2 {
+		return nil, wrap("totals", errors.New("at least two bounds are needed"))
+	}
+	periods := make([][2]int64, len(q.Bounds)-1)
+	for i := range periods {
+		periods[i] = [2]int64{q.Bounds[i].UnixNano(), q.Bounds[i+1].UnixNano()}
+	}
+	arg, err := json.Marshal(periods)
+	if err != nil {
+		return nil, wrap("totals", err)
+	}
+	rows, err := queryAll(ctx, db.reader, func(s scanner) (payments.TotalsRow, error) {
+		var r payments.TotalsRow
+		err := s.Scan(&r.Period, &r.Currency, &r.Method, &r.Source, &r.Count, &r.Gross, &r.Refunds)
+		return r, err
+	}, totalsQuery, string(arg))
+	return rows, wrap("totals", db.noteDamage(err))
+}
+
+// attentionQuery lists each kind of trouble, newest first, at most ?3 of
+// each: flagged payments (payments_flagged), payments pending past their
+// window (payments_status_expires) and events whose webhook is refused
+// (events_webhook_trouble).
+const attentionQuery = `
+SELECT * FROM (SELECT 'paid_late', id, reference, amount, currency, status, updated_at, ''
+	FROM payments WHERE (paid_late <> 0 OR needs_review <> 0) AND paid_late <> 0 AND updated_at >= ?1
+	ORDER BY updated_at DESC LIMIT ?3)
+UNION ALL
+SELECT * FROM (SELECT 'needs_review', id, reference, amount, currency, status, updated_at, ''
+	FROM payments WHERE (paid_late <> 0 OR needs_review <> 0) AND needs_review <> 0 AND updated_at >= ?1
+	ORDER BY updated_at DESC LIMIT ?3)
+UNION ALL
+SELECT * FROM (SELECT 'stuck', id, reference, amount, currency, status, updated_at, ''
+	FROM payments WHERE status = 'pending' AND expires_at < ?2
+	ORDER BY expires_at DESC LIMIT ?3)
+UNION ALL
+SELECT * FROM (SELECT 'webhook', p.id, p.reference, p.amount, p.currency, p.status, e.created_at, e.type
+	FROM events e JOIN payments p ON p.id = e.payment_id
+	WHERE e.webhook_state IN ('retrying', 'failed') AND e.created_at >= ?1
+	ORDER BY e.created_at DESC LIMIT ?3)`
+
+// Attention lists what needs a person's attention (payments.AttentionQuery).
+func (db *DB) Attention(ctx context.Context, q payments.AttentionQuery) ([]payments.AttentionItem, error) {
+	items, err := queryAll(ctx, db.reader, func(s scanner) (payments.AttentionItem, error) {
+		var a payments.AttentionItem
+		err := s.Scan(&a.Kind, &a.PaymentID, &a.Reference, &a.Amount, &a.Currency, &a.Status, timeCol{&a.At}, &a.EventType)
+		return a, err
+	}, attentionQuery, q.Since.UnixNano(), q.StuckBefore.UnixNano(), max(q.Limit, 0))
+	return items, wrap("attention", db.noteDamage(err))
+}

@@ -1,0 +1,222 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// ReportingStore is a Store that also answers the back office's figures.
+type ReportingStore interface {
+	payments.Store
+	payments.ReportStore
+}
+
+// RunReports runs the contract of payments.ReportStore against stores
+// made by newStore (new and empty for every call).
+func RunReports(t *testing.T, newStore func(t *testing.T) ReportingStore) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s ReportingStore)
+	}{
+		{"Totals/Periods", testTotalsPeriods},
+		{"Totals/Empty", testTotalsEmpty},
+		{"Attention", testAttention},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
+	}
+}
+
+// paidAt creates payment n (amount, currency, method, source as given),
+// paid at at, with no refunds and no flags.
+func paidAt(t *testing.T, s payments.Store, n int, amount int64, c payments.Currency, m payments.Method, src string, at time.Time) payments.Payment {
+	t.Helper()
+	p := newPayment(n)
+	p.Amount, p.Currency, p.Method, p.Source = amount, c, m, src
+	p.Refunded, p.PaidLate, p.NeedsReview, p.PaidAt = 0, false, false, time.Time{}
+	p.CreatedAt, p.UpdatedAt, p.ExpiresAt = at.Add(-time.Minute), at.Add(-time.Minute), at.Add(time.Hour)
+	p = mustCreate(t, s, p)
+	return mustUpdate(t, s, p.ID, func(tx *payments.Tx) {
+		tx.Payment.Status, tx.Payment.PaidAt, tx.Payment.UpdatedAt = payments.StatusPaid, at, at
+		tx.Touch()
+	})
+}
+
+// refundAt records refund n of p for amount, in state st since at (its
+// UpdatedAt; made a minute before).
+func refundAt(t *testing.T, s payments.Store, p payments.Payment, n int, amount int64, st payments.RefundStatus, at time.Time) {
+	t.Helper()
+	r := newRefund(p.ID, n, at.Add(-time.Minute))
+	r.Amount, r.Currency, r.Status, r.NextCheckAt, r.UpdatedAt = amount, p.Currency, st, time.Time{}, at
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) {
+		tx.PutRefund(r)
+		if st == payments.RefundSucceeded {
+			tx.Payment.Refunded += amount
+		}
+	})
+}
+
+// testTotalsPeriods: a payment counts in the period it was paid in
+// (periods are half-open: paid exactly at a bound counts in the later
+// one), grouped by currency, method and channel; a succeeded refund
+// counts in the period it succeeded in (UpdatedAt), under its payment's
+// group, even when requested in the period before; pending
+// and failed refunds, unpaid payments and anything outside the periods
+// count nowhere.
+func testTotalsPeriods(t *testing.T, s ReportingStore) {
+	b0 := time.Date(2025, 3, 13, 11, 0, 0, 0, time.UTC)                       // a day starting at midnight NZDT
+	bounds := []time.Time{b0, b0.Add(24 * time.Hour), b0.Add(47 * time.Hour)} // the second day is 23 hours
+	in0, in1 := b0.Add(3*time.Hour+123*time.Millisecond), b0.Add(30*time.Hour)
+
+	a := paidAt(t, s, 1, 1000, payments.NZD, payments.MethodWeChat, payments.SourceOnline, in0)
+	paidAt(t, s, 2, 250, payments.NZD, payments.MethodWeChat, payments.SourceOnline, in0.Add(time.Hour))
+	paidAt(t, s, 3, 700, payments.NZD, payments.MethodAlipay, payments.SourceCounterQR, in0)
+	paidAt(t, s, 4, 900, payments.AUD, payments.MethodWeChat, payments.SourceOnline, in0)
+	paidAt(t, s, 5, 500, payments.NZD, payments.MethodWeChat, payments.SourceOnline, bounds[1]) // on the bound: day 1
+	paidAt(t, s, 6, 400, payments.NZD, payments.MethodWeChat, payments.SourceLink, in1)
+	paidAt(t, s, 7, 9999, payments.NZD, payments.MethodWeChat, payments.SourceOnline, b0.Add(-time.Nanosecond)) // before
+	paidAt(t, s, 8, 9999, payments.NZD, payments.MethodWeChat, payments.SourceOnline, bounds[2])                // after
+	open := newPayment(9)
+	open.PaidAt, open.Status, open.PaidLate, open.NeedsReview = time.Time{}, payments.StatusPending, false, false
+	open.CreatedAt = in0
+	mustCreate(t, s, open) // never paid
+
+	refundAt(t, s, a, 1, 300, payments.RefundSucceeded, bounds[1].Add(30*time.Second)) // requested on day 0, succeeded on day 1
+	refundAt(t, s, a, 2, 100, payments.RefundSucceeded, in0.Add(time.Minute))          // and on day 0
+	refundAt(t, s, a, 3, 50, payments.RefundPending, in1)
+	refundAt(t, s, a, 4, 60, payments.RefundFailed, in1)
+
+	got, err := s.Totals(t.Context(), payments.TotalsQuery{Bounds: bounds})
+	if err != nil {
+		t.Fatalf("Totals: %v", err)
+	}
+	want := []payments.TotalsRow{
+		{Period: 0, Currency: payments.AUD, Method: payments.MethodWeChat, Source: payments.SourceOnline, Count: 1, Gross: 900},
+		{Period: 0, Currency: payments.NZD, Method: payments.MethodAlipay, Source: payments.SourceCounterQR, Count: 1, Gross: 700},
+		{Period: 0, Currency: payments.NZD, Method: payments.MethodWeChat, Source: payments.SourceOnline, Count: 2, Gross: 1250, Refunds: 100},
+		{Period: 1, Currency: payments.NZD, Method: payments.MethodWeChat, Source: payments.SourceOnline, Count: 1, Gross: 500, Refunds: 300},
+		{Period: 1, Currency: payments.NZD, Method: payments.MethodWeChat, Source: payments.SourceLink, Count: 1, Gross: 400},
+	}
+	diff(t, "Totals", sortTotals(got), sortTotals(want))
+
+	// One period alone sees only its own.
+	got, err = s.Totals(t.Context(), payments.TotalsQuery{Bounds: bounds[1:]})
+	if err != nil {
+		t.Fatalf("Totals(day 1): %v", err)
+	}
+	diff(t, "Totals(day 1)", sortTotals(got), sortTotals([]payments.TotalsRow{
+		{Period: 0, Currency: payments.NZD, Method: payments.MethodWeChat, Source: payments.SourceOnline, Count: 1, Gross: 500, Refunds: 300},
+		{Period: 0, Currency: payments.NZD, Method: payments.MethodWeChat, Source: payments.SourceLink, Count: 1, Gross: 400},
+	}))
+}
+
+// sortTotals orders rows by period, currency, method, source, so that the
+// comparison does not depend on the store's order.
+func sortTotals(rows []payments.TotalsRow) []payments.TotalsRow {
+	out := append([]payments.TotalsRow(nil), rows...)
+	key := func(r payments.TotalsRow) string {
+		return fmt.Sprintf("%06d|%s|%s|%s", r.Period, r.Currency, r.Method, r.Source)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && key(out[j]) < key(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// testTotalsEmpty: no payments, no rows; fewer than two bounds is an
+// error, not a panic.
+func testTotalsEmpty(t *testing.T, s ReportingStore) {
+	got, err := s.Totals(t.Context(), payments.TotalsQuery{Bounds: []time.Time{base(), base().Add(time.Hour)}})
+	if err != nil || len(got) != 0 {
+		t.Errorf("Totals(empty store) = %v, %v; want none, nil", got, err)
+	}
+	if _, err := s.Totals(t.Context(), payments.TotalsQuery{Bounds: []time.Time{base()}}); err == nil {
+		t.Error("Totals(one bound) = nil error, want one")
+	}
+}
+
+// testAttention: payments paid late or under review since Since, pending
+// payments whose window ended before StuckBefore, and events whose
+// webhook is retrying or failed since Since are listed, newest first and
+// at most Limit of each kind; healthy, older and merely pending ones are
+// not.
+func testAttention(t *testing.T, s ReportingStore) {
+	since := base()
+	mk := func(n int, st payments.Status, late, review bool, updated, expires time.Time) payments.Payment {
+		p := newPayment(n)
+		p.Status, p.PaidLate, p.NeedsReview, p.Refunded = payments.StatusCreated, false, false, 0
+		p.CreatedAt, p.UpdatedAt, p.ExpiresAt = updated.Add(-time.Hour), updated.Add(-time.Hour), expires
+		p = mustCreate(t, s, p)
+		return mustUpdate(t, s, p.ID, func(tx *payments.Tx) {
+			tx.Payment.Status, tx.Payment.PaidLate, tx.Payment.NeedsReview, tx.Payment.UpdatedAt = st, late, review, updated
+			tx.Touch()
+		})
+	}
+	far := since.Add(48 * time.Hour)
+	late1 := mk(1, payments.StatusPaid, true, false, since.Add(time.Minute), far)
+	late2 := mk(2, payments.StatusPaid, true, true, since.Add(2*time.Minute), far)
+	late3 := mk(3, payments.StatusPaid, true, false, since.Add(3*time.Minute), far)
+	mk(4, payments.StatusPaid, true, true, since.Add(-time.Second), far) // before Since
+	mk(5, payments.StatusPaid, false, false, since.Add(time.Minute), far)
+	stuckBefore := since.Add(time.Hour)
+	stuck := mk(6, payments.StatusPending, false, false, since, stuckBefore.Add(-time.Second))
+	mk(7, payments.StatusPending, false, false, since, stuckBefore)               // window ends on the line: not yet
+	mk(8, payments.StatusPaid, false, false, since, stuckBefore.Add(-time.Hour))  // paid: fine
+	hook := mk(9, payments.StatusPaid, false, false, since.Add(2*time.Hour), far) // its events from since+1h
+	ok := mk(10, payments.StatusPaid, false, false, since.Add(time.Minute), far)
+	for _, x := range []struct {
+		p  payments.Payment
+		st payments.DeliveryState
+	}{{hook, payments.DeliveryRetrying}, {ok, payments.DeliveryDelivered}} {
+		d := payments.Delivery{ID: fmt.Sprintf("whd_%019d_%s_1", since.UnixNano(), x.p.ID[4:]), PaymentID: x.p.ID, Seq: 1,
+			EventType: "payment.created", Attempt: 1, StatusCode: 503, At: since.UTC(), State: x.st}
+		if x.st == payments.DeliveryRetrying {
+			d.NextAt = since.Add(time.Minute).UTC()
+		}
+		if err := s.RecordDelivery(t.Context(), d); err != nil {
+			t.Fatalf("RecordDelivery: %v", err)
+		}
+	}
+
+	got, err := s.Attention(t.Context(), payments.AttentionQuery{Since: since, StuckBefore: stuckBefore, Limit: 2})
+	if err != nil {
+		t.Fatalf("Attention: %v", err)
+	}
+	item := func(kind string, p payments.Payment, at time.Time, ev string) payments.AttentionItem {
+		return payments.AttentionItem{Kind: kind, PaymentID: p.ID, Reference: p.Reference, Amount: p.Amount,
+			Currency: p.Currency, Status: p.Status, At: at.UTC(), EventType: ev}
+	}
+	want := []payments.AttentionItem{
+		item(payments.AttentionPaidLate, late3, late3.UpdatedAt, ""),
+		item(payments.AttentionPaidLate, late2, late2.UpdatedAt, ""), // late1 is past the limit
+		item(payments.AttentionNeedsReview, late2, late2.UpdatedAt, ""),
+		item(payments.AttentionStuck, stuck, stuck.UpdatedAt, ""),
+		item(payments.AttentionWebhook, hook, hook.CreatedAt, "payment.created"),
+	}
+	_ = late1
+	diff(t, "Attention", sortAttention(got), want)
+}
+
+// sortAttention orders items by kind (as listed in want) then newest
+// first, so that the comparison does not depend on the store's order.
+func sortAttention(items []payments.AttentionItem) []payments.AttentionItem {
+	rank := map[string]int{payments.AttentionPaidLate: 0, payments.AttentionNeedsReview: 1, payments.AttentionStuck: 2, payments.AttentionWebhook: 3}
+	out := append([]payments.AttentionItem(nil), items...)
+	less := func(a, b payments.AttentionItem) bool {
+		if rank[a.Kind] != rank[b.Kind] {
+			return rank[a.Kind] < rank[b.Kind]
+		}
+		return a.At.After(b.At)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && less(out[j], out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}

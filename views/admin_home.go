@@ -1,0 +1,80 @@
+package views
+
+// The back office's home figures, live feed and reports (admin_home.templ).
+
+// HomeFigures is what an owner's home page shows besides the layout.
+type HomeFigures struct {
+	Today     []TotalsView // per currency; empty when nothing was paid
+	Week      []TotalsView // the last 7 days, today included
+	Charts    []Chart      // the last 30 days, one chart per currency
+	ChartDays []ChartDay   // the same days as a table, per currency
+	Attention []AttentionRow
+	Feed      []FeedItem // the latest payments; the socket adds to it
+	TodayText string     // today's date in the shop's zone, e.g. "2026-12-03"
+	Zone      string     // the shop's zone, e.g. "Pacific/Auckland"
+}
+
+// TotalsView is one currency's totals, formatted.
+type TotalsView struct {
+	Currency string
+	Count    int64
+	Gross    string // "12.50"
+	Refunds  string
+	Net      string
+}
+
+// ChartDay is one day x currency of the chart's data table.
+type ChartDay struct {
+	Day      string // "2026-12-03"
+	Currency string
+	Count    int64
+	Gross    string
+	Net      string
+}
+
+// AttentionRow is one payment that needs attention.
+type AttentionRow struct {
+	Kind      string // payments.Attention*: the message "home.attention.<kind>"
+	URL       string // its detail page
+	Reference string
+	Amount    string // "NZD 12.50"
+	Status    string
+	Time      string // shop time
+	EventType string // for a webhook: the event refused
+}
+
+// FeedItem is one payment in the live feed.
+type FeedItem struct {
+	ID        string
+	URL       string
+	Time      string // shop time of its last change
+	Amount    string // "NZD 12.50"
+	Status    string
+	Method    string // "" before one was chosen
+	Reference string
+}
+
+// AdminReports is the reports page: a date range and its rows.
+type AdminReports struct {
+	Admin
+	Action    string // the page's own URL, for the range form
+	From, To  string // YYYY-MM-DD
+	Zone      string
+	Rows      []ReportRowView
+	Totals    []TotalsView // the whole range per currency
+	ExportCSV string       // "" when the range is not valid
+	ErrorID   string
+	MaxDays   int
+}
+
+// ReportRowView is one day x currency x method x channel of a report.
+type ReportRowView struct {
+	Day      string
+	Currency string
+	Method   string // "" for none chosen
+	Source   string // payments.Source*: the message "report.channel.<source>"
+	Count    int64
+	Gross    string
+	Refunds  string
+	Net      string
+}
