@@ -299,6 +299,9 @@ func (s *Server) handleSetup() gin.HandlerFunc {
 func (s *Server) handleAdminHome() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.AdminHome{Admin: s.adminPage(c, "admin.home.title", AdminPath)}
+		if s.opts.Counter != nil {
+			v.CounterURL = s.langPath(c, CounterPath)
+		}
 		if who(c).account.Role == accounts.Owner {
 			v.PaymentsURL = s.langPath(c, PaymentsPath)
 			if s.opts.Reports != nil {

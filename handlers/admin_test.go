@@ -536,3 +536,21 @@ func TestAdminRefund(t *testing.T) {
 		t.Fatalf("third refund = %d %q, refunded %d", w.Code, msg, refunded())
 	}
 }
+
+// TestAdminCashierHomeLeadsToCounter: a cashier's back-office home points
+// to the counter they sell at, and not to the owner's payments.
+func TestAdminCashierHomeLeadsToCounter(t *testing.T) {
+	a := newAdminApp(t)
+	_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
+	if cashier == nil {
+		t.Fatal("cashier sign-in gave no cookie")
+	}
+	w := a.do(t, http.MethodGet, "/admin/", nil, withCookie(cashier, nil))
+	body := w.Body.String()
+	if w.Code != http.StatusOK || !strings.Contains(body, `data-testid="to-counter"`) || !strings.Contains(body, `href="/counter"`) {
+		t.Errorf("cashier home = %d without a link to /counter:\n%.600s", w.Code, body)
+	}
+	if strings.Contains(body, `data-testid="to-payments"`) {
+		t.Error("cashier home links to the owner's payments")
+	}
+}

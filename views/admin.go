@@ -43,5 +43,6 @@ type Setup struct {
 type AdminHome struct {
 	Admin
 	PaymentsURL string       // "" for a cashier
+	CounterURL  string       // the counter a cashier sells at; "" when the app runs none
 	Figures     *HomeFigures // an owner's figures; nil for none
 }
