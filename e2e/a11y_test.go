@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -222,4 +223,38 @@ func axeScript(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// axeInLanguages opens page in each language (its lang= parameter set), checks
+// that <html lang> names it, and reports every axe-core violation.
+func axeInLanguages(t *testing.T, b *browserSession, axe []byte, name, page string) {
+	t.Helper()
+	u, err := url.Parse(page)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for _, lang := range a11yLangs {
+		q := u.Query() // a link taken from a page already names its language
+		q.Set("lang", lang)
+		u.RawQuery = q.Encode()
+		b.do(t, 15*time.Second, chromedp.Navigate(u.String()), chromedp.WaitReady(chromedp.CSS("main")))
+		if got := browserEval[string](t, b, `document.documentElement.lang`); got != lang {
+			t.Errorf("%s in %s: <html lang=%q>", name, lang, got)
+		}
+		for _, v := range a11yAxe(t, b, string(axe)) {
+			t.Errorf("%s in %s: axe: %s", name, lang, v)
+		}
+	}
+}
+
+// demoOwnerPassword is the sandbox demo owner's password, as start-up
+// prints it ("back office: … sign in as owner@demo.test with password …").
+func demoOwnerPassword(t testing.TB, app *browserApp) string {
+	t.Helper()
+	line := app.printed(t, "back office: ", "")
+	_, pw, ok := strings.Cut(line, " with password ")
+	if !ok || strings.TrimSpace(pw) == "" {
+		t.Fatalf("the demo owner's line %q has no password", line)
+	}
+	return strings.Fields(pw)[0]
 }

@@ -24,30 +24,10 @@ func TestAdminTOTPBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := browserStartApp(t)
-	line := app.printed(t, "back office: ", "")
-	_, pw, ok := strings.Cut(line, " with password ")
-	if !ok {
-		t.Fatalf("printed demo sign-in %q has no password", line)
-	}
-	pw = strings.Fields(pw)[0]
+	pw := demoOwnerPassword(t, app)
 	const email = "owner@demo.test"
 	b := browserNew(t, app)
-	axeAll := func(name, page string) {
-		t.Helper()
-		for _, lang := range a11yLangs {
-			sep := "?"
-			if strings.Contains(page, "?") {
-				sep = "&"
-			}
-			b.do(t, 15*time.Second, chromedp.Navigate(page+sep+"lang="+lang), chromedp.WaitReady(chromedp.CSS("main")))
-			if got := browserEval[string](t, b, `document.documentElement.lang`); got != lang {
-				t.Errorf("%s in %s: <html lang=%q>", name, lang, got)
-			}
-			for _, v := range a11yAxe(t, b, string(axe)) {
-				t.Errorf("%s in %s: axe: %s", name, lang, v)
-			}
-		}
-	}
+	axeAll := func(name, page string) { t.Helper(); axeInLanguages(t, b, axe, name, page) }
 	signIn := func() {
 		t.Helper()
 		b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en"),

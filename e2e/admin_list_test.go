@@ -109,19 +109,7 @@ func TestAdminListExportRefundBrowser(t *testing.T) {
 	if fmt.Sprint(exported) != fmt.Sprint(shown) {
 		t.Errorf("the CSV export holds\n%v\nthe list shows\n%v", exported, shown)
 	}
-	axeAll := func(name, page string) {
-		t.Helper()
-		for _, lang := range a11yLangs {
-			sep := "?"
-			if strings.Contains(page, "?") {
-				sep = "&"
-			}
-			b.do(t, 15*time.Second, chromedp.Navigate(page+sep+"lang="+lang), chromedp.WaitReady(chromedp.CSS("main")))
-			for _, v := range a11yAxe(t, b, string(axe)) {
-				t.Errorf("%s in %s: axe: %s", name, lang, v)
-			}
-		}
-	}
+	axeAll := func(name, page string) { t.Helper(); axeInLanguages(t, b, axe, name, page) }
 	axeAll("filtered payments", app.URL+"/admin/payments?status=paid&q=leaf-")
 	axeAll("bad filter", app.URL+"/admin/payments?from=2026-13-40")
 

@@ -27,22 +27,7 @@ func TestAdminFirstRunBrowser(t *testing.T) {
 		t.Fatalf("printed setup link %q has no token", link)
 	}
 	b := browserNew(t, app)
-	axeAll := func(name, page string) {
-		t.Helper()
-		for _, lang := range a11yLangs {
-			sep := "?"
-			if strings.Contains(page, "?") {
-				sep = "&"
-			}
-			b.do(t, 15*time.Second, chromedp.Navigate(page+sep+"lang="+lang), chromedp.WaitReady(chromedp.CSS("main")))
-			if got := browserEval[string](t, b, `document.documentElement.lang`); got != lang {
-				t.Errorf("%s in %s: <html lang=%q>", name, lang, got)
-			}
-			for _, v := range a11yAxe(t, b, string(axe)) {
-				t.Errorf("%s in %s: axe: %s", name, lang, v)
-			}
-		}
-	}
+	axeAll := func(name, page string) { t.Helper(); axeInLanguages(t, b, axe, name, page) }
 	axeAll("setup", link)
 
 	const email, password = "owner@kiwitea.example", "green tea every morning"

@@ -17,12 +17,7 @@ import (
 // role check's and not the cross-origin protection's.
 func TestCashierRefusedBrowser(t *testing.T) {
 	app := browserStartApp(t)
-	line := app.printed(t, "back office: ", "")
-	_, pw, ok := strings.Cut(line, " with password ")
-	if !ok {
-		t.Fatalf("printed demo sign-in %q has no password", line)
-	}
-	pw = strings.Fields(pw)[0]
+	pw := demoOwnerPassword(t, app)
 
 	// A paid payment for the refund to aim at.
 	owner := browserNew(t, app)

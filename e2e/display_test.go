@@ -29,11 +29,7 @@ func counterTab(t *testing.T, b *browserSession) *browserSession {
 // unlocks it: the tab ends on the keypad.
 func counterSetUp(t *testing.T, app *browserApp, b *browserSession) {
 	t.Helper()
-	line := app.printed(t, "back office: ", "")
-	_, pw, ok := strings.Cut(line, " with password ")
-	if !ok {
-		t.Fatalf("no demo owner password in %q", line)
-	}
+	pw := demoOwnerPassword(t, app)
 	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "owner@demo.test"), chromedp.SendKeys(chromedp.CSS("#password"), strings.TrimSpace(pw)),
 		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("admin-nav")),

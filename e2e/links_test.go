@@ -28,25 +28,9 @@ import (
 func TestLinksBrowser(t *testing.T) {
 	axe := axeScript(t)
 	app := browserStartApp(t)
-	line := app.printed(t, "back office: ", "")
-	_, pw, ok := strings.Cut(line, " with password ")
-	if !ok {
-		t.Fatalf("the demo owner's line %q has no password", line)
-	}
+	pw := demoOwnerPassword(t, app)
 	b := browserNew(t, app)
-	axeAll := func(name, page string) {
-		t.Helper()
-		for _, lang := range a11yLangs {
-			sep := "?"
-			if strings.Contains(page, "?") {
-				sep = "&"
-			}
-			b.do(t, 15*time.Second, chromedp.Navigate(page+sep+"lang="+lang), chromedp.WaitReady(chromedp.CSS("main")))
-			for _, v := range a11yAxe(t, b, string(axe)) {
-				t.Errorf("%s in %s: axe: %s", name, lang, v)
-			}
-		}
-	}
+	axeAll := func(name, page string) { t.Helper(); axeInLanguages(t, b, axe, name, page) }
 	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en&next=/admin/links"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "owner@demo.test"), chromedp.SendKeys(chromedp.CSS("#password"), strings.TrimSpace(pw)),
 		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("link-create")))

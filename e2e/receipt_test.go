@@ -52,11 +52,7 @@ func TestReceiptBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	app := browserStartApp(t, "HPP_MERCHANT_TAX_NUMBER=GST 123-456-789")
-	line := app.printed(t, "back office: ", "")
-	_, pw, ok := strings.Cut(line, " with password ")
-	if !ok {
-		t.Fatalf("no demo owner password in %q", line)
-	}
+	pw := demoOwnerPassword(t, app)
 	paid := app.createPayment(t, nil)
 	b := browserNew(t, app)
 	b.chooseWeChatQR(t, paid.CheckoutURL)
