@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,12 +36,20 @@ func (h *harness) pg2(ctx context.Context, stderr io.Writer) ([]row, error) {
 		return nil, err
 	}
 	defer drop()
-	a, _, _, err := h.startApp(ctx, "pg2-a", dbURL, nil)
+	appURL := dbURL
+	if v := os.Getenv("HPP_LOAD_PG_POOL"); v != "" { // for comparing pool sizes: pgx's pool_max_conns
+		sep := "?"
+		if strings.Contains(appURL, "?") {
+			sep = "&"
+		}
+		appURL += sep + "pool_max_conns=" + v
+	}
+	a, _, _, err := h.startApp(ctx, "pg2-a", appURL, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer a.stop()
-	b, _, _, err := h.startApp(ctx, "pg2-b", dbURL, nil)
+	b, _, _, err := h.startApp(ctx, "pg2-b", appURL, nil)
 	if err != nil {
 		return nil, err
 	}
