@@ -15,6 +15,11 @@
 //
 //	go run ./e2e/load -runs 3 -json load.json
 //
+// Two more, growth and pg2, run only when named in -only (growth.go,
+// pg2.go; e2e/load/README.md, "Growth and two instances"):
+//
+//	go run ./e2e/load -only growth,pg2 -runs 3
+//
 // Every scenario is bounded by -duration and the harness always stops by
 // itself. It uses loopback only. The app runs with HPP_RATE_LIMITS=off
 // (allowed on loopback only), since the harness is one client address

@@ -11,6 +11,12 @@
 // claim the same attempt. Migrations are embedded and applied under an
 // advisory lock, so instances that start together migrate once.
 //
+// A write is four round trips whatever it changes: BEGIN, the reads as one
+// pipelined batch (the payment locked first), the writes and the doorbell
+// as another, COMMIT. The pool holds 16 connections (pgx's default would be
+// 4 on a small machine; see defaultMaxConns); pool_max_conns=N in the
+// postgres:// URL (HPP_DATABASE) sets another size.
+//
 // It imports payments and pgx only. All SQL for PostgreSQL lives here,
 // file by file as in payments/sqlite, plus ratelimit.go, the rate-limit
 // buckets shared by all instances. Throwaway test databases come from
