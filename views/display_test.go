@@ -1,10 +1,7 @@
 package views
 
 import (
-	"bytes"
 	"context"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -26,33 +23,16 @@ func TestDisplayPagesInEveryLanguage(t *testing.T) {
 		"paid":      DisplayResultFragment(DisplayResult{Paid: true, Amount: amount, Method: "wechat"}),
 		"failed":    DisplayResultFragment(DisplayResult{Amount: amount, Method: "alipay"}),
 	}
-	han := regexp.MustCompile(`\p{Han}`)
+	ids := c.IDs(LangEnglish)
 	for name, comp := range comps {
 		for _, tag := range Languages() {
-			var buf bytes.Buffer
-			if err := comp.Render(WithLocalizer(context.Background(), c.Localizer(tag)), &buf); err != nil {
-				t.Fatal(err)
-			}
-			doc, err := goquery.NewDocumentFromReader(&buf)
-			if err != nil {
-				t.Fatal(err)
-			}
+			doc := renderDoc(t, WithLocalizer(context.Background(), c.Localizer(tag)), name, comp)
 			text := doc.Text()
 			doc.Find("[alt],[aria-label]").Each(func(_ int, s *goquery.Selection) {
 				v, _ := s.Attr("alt")
 				text += " " + v
 			})
-			for _, id := range c.IDs(LangEnglish) {
-				if (strings.HasPrefix(id, "display.") || strings.HasPrefix(id, "say.")) && strings.Contains(text, id) {
-					t.Errorf("%s/%s: raw message id %q", name, tag, id)
-				}
-			}
-			if strings.Contains(text, "{{") || strings.Contains(text, "<no value>") {
-				t.Errorf("%s/%s: a placeholder leaked", name, tag)
-			}
-			if tag != LangEnglish && !han.MatchString(text) {
-				t.Errorf("%s/%s: no Chinese in %q", name, tag, text)
-			}
+			checkLocalised(t, name+"/"+tag, tag, text, text, ids, "display.", "say.")
 		}
 	}
 }

@@ -3,7 +3,6 @@ package views
 import (
 	"bytes"
 	"context"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -29,32 +28,13 @@ func TestReceiptPagesInEveryLanguage(t *testing.T) {
 		"unpaid":   EReceiptPage(EReceipt{Page: page}),
 	}
 	ids := c.IDs(LangEnglish)
-	han := regexp.MustCompile(`\p{Han}`)
 	for name, comp := range pages {
 		for _, tag := range Languages() {
-			var buf bytes.Buffer
-			if err := comp.Render(WithLocalizer(context.Background(), c.Localizer(tag)), &buf); err != nil {
-				t.Fatal(err)
-			}
-			doc, err := goquery.NewDocumentFromReader(&buf)
-			if err != nil {
-				t.Fatal(err)
-			}
+			doc := renderDoc(t, WithLocalizer(context.Background(), c.Localizer(tag)), name, comp)
 			if got, _ := doc.Find("html").Attr("lang"); got != tag {
 				t.Errorf("%s/%s: lang %q", name, tag, got)
 			}
-			text := doc.Text()
-			for _, id := range ids {
-				if strings.HasPrefix(id, "receipt.") && strings.Contains(text, id) {
-					t.Errorf("%s/%s: raw message id %q", name, tag, id)
-				}
-			}
-			if strings.Contains(text, "{{") || strings.Contains(text, "<no value>") {
-				t.Errorf("%s/%s: a placeholder leaked", name, tag)
-			}
-			if tag != LangEnglish && !han.MatchString(doc.Find("main").Text()) {
-				t.Errorf("%s/%s: no Chinese in %q", name, tag, doc.Find("main").Text())
-			}
+			checkLocalised(t, name+"/"+tag, tag, doc.Text(), doc.Find("main").Text(), ids, "receipt.")
 		}
 	}
 	var buf bytes.Buffer
