@@ -35,22 +35,31 @@ func newDisplayApp(t *testing.T) *displayApp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, _, err := a.ctr.NewPairing(t.Context(), "Front till")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, devToken, err := a.ctr.Pair(t.Context(), code)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := a.ctr.SetPIN(t.Context(), cashier.ID, "2468"); err != nil {
 		t.Fatal(err)
 	}
-	if dev, _, err = a.ctr.Unlock(t.Context(), dev.ID, cashier.ID, "2468"); err != nil {
-		t.Fatal(err)
-	}
+	dev, devToken := pairUnlocked(t, a.ctr, "Front till", cashier.ID)
 	return &displayApp{testApp: a.testApp, counter: a.ctr, displays: a.displays, device: dev,
 		deviceCookie: &http.Cookie{Name: "hpp-counter", Value: devToken}}
+}
+
+// pairUnlocked pairs a new device called name and unlocks it for the
+// cashier with that id (PIN 2468); it returns the device and its
+// credential.
+func pairUnlocked(t *testing.T, ctr *counter.Service, name, cashierID string) (counter.Device, string) {
+	t.Helper()
+	code, _, err := ctr.NewPairing(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, token, err := ctr.Pair(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dev, _, err = ctr.Unlock(t.Context(), dev.ID, cashierID, "2468"); err != nil {
+		t.Fatal(err)
+	}
+	return dev, token
 }
 
 // pair pairs a display through the form and returns its cookie.
@@ -155,12 +164,7 @@ func TestDisplayFollowsSale(t *testing.T) {
 		t.Error("the display learns the payment's id")
 	}
 	// Another device's sale is not this display's business.
-	code, _, _ := a.counter.NewPairing(t.Context(), "Back till")
-	other, _, err := a.counter.Pair(t.Context(), code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, _, _ = a.counter.Unlock(t.Context(), other.ID, a.device.CashierID, "2468")
+	other, _ := pairUnlocked(t, a.counter, "Back till", a.device.CashierID)
 	if _, err := a.counter.ChargeQR(t.Context(), counter.ChargeInput{Device: other, Key: "sale-key-0000000002", Amount: "3.00",
 		Method: payments.MethodAlipay, ClientIP: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
@@ -196,7 +200,7 @@ func TestDisplayFollowsSale(t *testing.T) {
 		t.Errorf("socket of a display whose device was revoked: %v, want 401", err)
 	}
 	// A code the device issued before it was revoked pairs nothing.
-	code, _, err = a.displays.NewCode(t.Context(), a.device.ID)
+	code, _, err := a.displays.NewCode(t.Context(), a.device.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,12 +237,7 @@ func TestCounterReceiptAndDisplays(t *testing.T) {
 	if strings.Contains(w.Body.String(), "mei@shop.example") {
 		t.Error("the receipt prints the cashier's email")
 	}
-	code, _, _ := a.counter.NewPairing(t.Context(), "Back till")
-	other, otherToken, err := a.counter.Pair(t.Context(), code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, _, _ = a.counter.Unlock(t.Context(), other.ID, a.device.CashierID, "2468")
+	_, otherToken := pairUnlocked(t, a.counter, "Back till", a.device.CashierID)
 	otherDev := withCookie(&http.Cookie{Name: "hpp-counter", Value: otherToken}, nil)
 	if w := a.do(t, http.MethodGet, receipt, nil, otherDev); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "12.50") {
 		t.Errorf("another device's receipt of the sale = %d, want 404", w.Code)
