@@ -95,6 +95,17 @@ func newScanEnv(t *testing.T) (*paymentstest.Env, payments.Payment) {
 	return e, e.MustCreate(t, in)
 }
 
+// mustScan starts the barcode attempt of payment id with code, failing t
+// on an error.
+func mustScan(t *testing.T, e *paymentstest.Env, id, code string) payments.Started {
+	t.Helper()
+	st, err := e.Svc.StartBarcode(t.Context(), id, code)
+	if err != nil {
+		t.Fatalf("StartBarcode: %v", err)
+	}
+	return st
+}
+
 // wantBarcodeCalls fails t unless exactly want barcode calls reached the
 // simulator in all.
 func wantBarcodeCalls(t *testing.T, sim *latipaysim.Simulator, want int) {
@@ -205,10 +216,7 @@ func TestStartBarcodeRepeatedScan(t *testing.T) {
 func TestStartBarcodePassword(t *testing.T) {
 	e, p := newScanEnv(t)
 	ctx := context.Background()
-	st, err := e.Svc.StartBarcode(ctx, p.ID, codeGivesUp)
-	if err != nil {
-		t.Fatalf("StartBarcode: %v", err)
-	}
+	st := mustScan(t, e, p.ID, codeGivesUp)
 	for i := range 5 {
 		if n := reconcileAfter(t, e, 4*time.Second); n != 1 {
 			t.Fatalf("check %d: reconciler asked about %d attempts, want 1", i+1, n)
@@ -345,10 +353,7 @@ func TestStartBarcodeBadInput(t *testing.T) {
 func TestCancelBarcode(t *testing.T) {
 	e, p := newScanEnv(t)
 	ctx := context.Background()
-	st, err := e.Svc.StartBarcode(ctx, p.ID, codePassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustScan(t, e, p.ID, codePassword)
 	if got, err := e.Svc.Cancel(ctx, p.ID); err != nil || got.Status != payments.StatusCanceled {
 		t.Fatalf("Cancel = %s, %v; want canceled", got.Status, err)
 	}
