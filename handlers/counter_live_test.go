@@ -250,3 +250,26 @@ func wantEnded(t *testing.T, conn *websocket.Conn, what string) {
 		t.Errorf("%s: read %+v, %v; want the socket closed with 4001 and nothing sent", what, m, err)
 	}
 }
+
+// TestCounterRateBeforeFirstSale: the keypad's ~CNY estimate has a rate
+// before the device's first sale of the day, from Latipay's latest rate
+// on any of the shop's payments (here an online one of yesterday); a
+// sale's answer carries its rate, which the keypad's script then uses.
+func TestCounterRateBeforeFirstSale(t *testing.T) {
+	a := newAdminApp(t)
+	online := a.mustCreate(t, createBody)
+	st := a.MustStart(t, online.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	if st.Payment.CurrencyRate == "" {
+		t.Fatal("the simulator gave the online payment no rate")
+	}
+	a.Clock.Advance(30 * time.Hour)
+	dev := a.readyDevice(t)
+	doc := mustDoc(t, a.do(t, http.MethodGet, handlers.CounterPath, nil, withCookie(dev, nil)))
+	if got := doc.Find("#counter").AttrOr("data-rate", ""); got != st.Payment.CurrencyRate {
+		t.Errorf("the keypad's rate before the first sale = %q, want yesterday's %q", got, st.Payment.CurrencyRate)
+	}
+	sale := mustJSON[struct{ Rate string }](t, a.charge(t, dev, "sale-key-rate-0000000001", "10.00", "alipay"))
+	if sale.Rate == "" {
+		t.Error("the sale's answer carries no rate for the keypad")
+	}
+}

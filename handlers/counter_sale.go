@@ -21,6 +21,7 @@ type counterSale struct {
 	AmountText string `json:"amount_text"` // in the page's language, "NZ$12.50"
 	Method     string `json:"method,omitempty"`
 	AmountCNY  string `json:"amount_cny,omitempty"` // Latipay's estimate
+	Rate       string `json:"rate,omitempty"`       // Latipay's CNY rate: the keypad's next estimate
 	QR         string `json:"qr,omitempty"`         // our QR image of the current attempt
 	ExpiresIn  int    `json:"expires_in"`           // seconds left to pay
 	Token      string `json:"token"`                // the sale's websocket token
@@ -29,7 +30,7 @@ type counterSale struct {
 // saleJSON fills counterSale for payment p.
 func (s *Server) saleJSON(c *gin.Context, p payments.Payment, qr bool) counterSale {
 	out := counterSale{ID: p.ID, Status: string(p.Status), Version: p.Version, Amount: payments.FormatAmount(p.Amount, p.Currency),
-		Currency: string(p.Currency), Method: string(p.Method), AmountCNY: p.AmountCNY,
+		Currency: string(p.Currency), Method: string(p.Method), AmountCNY: p.AmountCNY, Rate: p.CurrencyRate,
 		AmountText: views.MoneyIn(s.chooseLang(c), views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()}),
 		ExpiresIn:  max(0, int(p.ExpiresAt.Sub(s.opts.Now()).Seconds())),
 		Token:      string(s.tokens.appendToken(nil, p.ID, s.opts.Now()))}

@@ -278,6 +278,33 @@ func (t Today) LastRate() string {
 	return ""
 }
 
+// rateScan is how many of the shop's latest payments Rate looks through
+// for one that Latipay gave a rate.
+const rateScan = 50
+
+// Rate is the CNY rate the keypad estimates with before a sale has its
+// own: the latest of today's sales on the device (t), else the latest
+// Latipay gave any of the shop's recent payments in its currency, on any
+// day and through any channel; "" when Latipay has never given one (a
+// new shop: the first sale brings it). Before, the keypad knew only the
+// device's sales of the day, so the ~CNY line stayed hidden until the
+// first sale of every day.
+func (s *Service) Rate(ctx context.Context, t Today) (string, error) {
+	if r := t.LastRate(); r != "" {
+		return r, nil
+	}
+	page, err := s.pay.List(ctx, payments.ListInput{Currency: s.opts.Currency, Limit: rateScan})
+	if err != nil {
+		return "", err
+	}
+	for _, p := range page.Payments {
+		if p.CurrencyRate != "" {
+			return p.CurrencyRate, nil
+		}
+	}
+	return "", nil
+}
+
 // checkAmount says what is wrong with a typed amount: not a decimal,
 // zero, or above the counter's limit.
 func (s *Service) checkAmount(amount string) error {

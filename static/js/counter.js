@@ -201,6 +201,7 @@
   function showSale(j) {
     if (current && current.id === j.id && j.version < current.version) { return; } // an older answer
     current = j;
+    if (Number(j.rate) > 0) { rate = Number(j.rate); } // the next amount's ~CNY, without a reload
     if (j.status === 'paid' || j.status === 'partially_refunded' || j.status === 'refunded') {
       result('paid', d.tPaid, j.amount_text, methodName(j.method || ''));
     } else if (j.status === 'failed' || j.status === 'expired' || j.status === 'canceled') {
