@@ -160,6 +160,13 @@
   function failed(el, e) {
     busy = false;
     setBusy(false);
+    if (e.code === 'latipay_unreachable') {
+      // The call never left: the sale failed and nothing was charged;
+      // the next scan is a new sale.
+      sale = null; current = null; lastCode = ''; save();
+      error(el, e.message);
+      return;
+    }
     if (e.status && e.status >= 400 && e.status < 500 && e.code !== 'counter_locked' && e.code !== 'device_revoked') {
       if (!current) { sale = null; save(); }
       error(el, e.message);
