@@ -155,6 +155,7 @@ type Server struct {
 	// checkoutTitles is the checkout page's title in each language: it
 	// only depends on the merchant's name.
 	checkoutTitles map[string]string
+	devices        liveDevices // the counter sockets open here (counter_live.go)
 }
 
 // NewServer builds the gin engine with its middleware and routes, wrapped
