@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -42,7 +43,16 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	}
 	if f.Text != "" { // ILIKE: the same matches as SQLite's LIKE for ASCII
 		like := arg("%" + likeEscaper.Replace(f.Text) + "%")
-		where = append(where, "(reference ILIKE "+like+` ESCAPE '\' OR description ILIKE `+like+` ESCAPE '\')`)
+		contains := "(reference ILIKE " + like + ` ESCAPE '\' OR description ILIKE ` + like + ` ESCAPE '\')`
+		if words := wholeWords(f.Text); len(words) > 0 {
+			// The word index (migration 018) finds the candidates; IS
+			// TRUE keeps the planner from also intersecting them with
+			// the trigram index, whose common trigrams cost more than
+			// the few candidates left to check.
+			where = append(where, textWords+" @> "+arg(words)+"::text[]", contains+" IS TRUE")
+		} else {
+			where = append(where, contains)
+		}
 	}
 	if !f.From.IsZero() {
 		where = append(where, "created_at >= "+arg(ts(f.From)))
@@ -60,6 +70,45 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	sql += ` ORDER BY created_at DESC NULLS LAST, id DESC LIMIT ` + arg(f.Limit)
 	ps, err := queryAll(ctx, db.pool, scanPayment, sql, args...)
 	return ps, wrap("list payments", err)
+}
+
+// textWords is the expression migration 018 indexes: a payment's words,
+// lower-cased runs of ASCII letters and digits of its reference and
+// description.
+const textWords = `regexp_split_to_array(lower(reference || ' ' || description), '[^a-z0-9]+')`
+
+// wholeWords returns the words of a search text that any payment
+// containing the text holds whole: the runs of ASCII letters and digits
+// with another character on both sides inside the text ("order 123457:"
+// gives 123457; "order" may end a longer word, "reorder"). Each is a
+// whole word of the payment's reference or description, so the word
+// index narrows a search to its candidates, and the text itself decides.
+// A text with a character outside ASCII gives none: ILIKE's case folding
+// beyond ASCII is the server's locale's, which the words need not follow.
+func wholeWords(text string) []string {
+	for i := 0; i < len(text); i++ {
+		if text[i] >= utf8.RuneSelf {
+			return nil
+		}
+	}
+	isWord := func(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+	lower := strings.ToLower(text)
+	var words []string
+	for i := 0; i < len(lower); {
+		if !isWord(lower[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lower) && isWord(lower[j]) {
+			j++
+		}
+		if i > 0 && j < len(lower) && !slices.Contains(words, lower[i:j]) {
+			words = append(words, lower[i:j])
+		}
+		i = j
+	}
+	return words
 }
 
 // likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
