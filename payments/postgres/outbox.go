@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,7 +43,7 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	if f.Text != "" { // ILIKE: the same matches as SQLite's LIKE for ASCII
 		like := arg("%" + likeEscaper.Replace(f.Text) + "%")
 		contains := "(reference ILIKE " + like + ` ESCAPE '\' OR description ILIKE ` + like + ` ESCAPE '\')`
-		if words := wholeWords(f.Text); len(words) > 0 {
+		if words := payments.SearchWords(f.Text); len(words) > 0 {
 			// The word index (migration 018) finds the candidates; IS
 			// TRUE keeps the planner from also intersecting them with
 			// the trigram index, whose common trigrams cost more than
@@ -76,40 +75,6 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 // lower-cased runs of ASCII letters and digits of its reference and
 // description.
 const textWords = `regexp_split_to_array(lower(reference || ' ' || description), '[^a-z0-9]+')`
-
-// wholeWords returns the words of a search text that any payment
-// containing the text holds whole: the runs of ASCII letters and digits
-// with another character on both sides inside the text ("order 123457:"
-// gives 123457; "order" may end a longer word, "reorder"). Each is a
-// whole word of the payment's reference or description, so the word
-// index narrows a search to its candidates, and the text itself decides.
-// A text with a character outside ASCII gives none: ILIKE's case folding
-// beyond ASCII is the server's locale's, which the words need not follow.
-func wholeWords(text string) []string {
-	for i := 0; i < len(text); i++ {
-		if text[i] >= utf8.RuneSelf {
-			return nil
-		}
-	}
-	isWord := func(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
-	lower := strings.ToLower(text)
-	var words []string
-	for i := 0; i < len(lower); {
-		if !isWord(lower[i]) {
-			i++
-			continue
-		}
-		j := i
-		for j < len(lower) && isWord(lower[j]) {
-			j++
-		}
-		if i > 0 && j < len(lower) && !slices.Contains(words, lower[i:j]) {
-			words = append(words, lower[i:j])
-		}
-		i = j
-	}
-	return words
-}
 
 // likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
