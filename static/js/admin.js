@@ -128,7 +128,9 @@
   function refresh() {
     refreshTimer = null;
     refreshing = true;
-    fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+    // X-HPP-Background: not the person's doing, so the session's idle
+    // limit is not pushed back (handlers.BackgroundHeader).
+    fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html', 'X-HPP-Background': '1' } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (html) { swap(new DOMParser().parseFromString(html, 'text/html')); }
