@@ -91,7 +91,6 @@ const (
 func txQueries() []string {
 	return []string{selectPayment, selectPaymentForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
 		updatePaymentState, upsertAttempt, upsertAttemptState, insertEvent, insertNotification, insertIdempotency,
-		"SAVEPOINT b", "ROLLBACK TO b",
 		`SELECT hash, payment_id FROM idempotency WHERE key = ?`}
 }
 
