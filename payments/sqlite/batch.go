@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -60,6 +61,7 @@ type batcher struct {
 	quit    chan struct{} // closed by stop
 	stopped chan struct{} // closed when the writer goroutine has returned
 	once    sync.Once
+	waiting atomic.Int32 // writes handed to inTx and not yet taken by the writer goroutine
 	written []payments.Payment // the writer goroutine's: the payments of the batch being committed
 }
 
@@ -79,11 +81,15 @@ func (b *batcher) stop() {
 // commit has returned, the payment cache keeps it (before inTx returns).
 func (db *DB) inTx(ctx context.Context, out *payments.Payment, fn func(ctx context.Context, tx cached) error) error {
 	j := job{ctx: ctx, fn: fn, out: out, done: make(chan error, 1)}
+	db.batch.waiting.Add(1)
 	select {
 	case db.batch.jobs <- j:
+		db.batch.waiting.Add(-1)
 	case <-db.batch.quit:
+		db.batch.waiting.Add(-1)
 		return errClosed
 	case <-ctx.Done():
+		db.batch.waiting.Add(-1)
 		return ctx.Err()
 	}
 	return <-j.done
@@ -187,6 +193,12 @@ func (db *DB) commitBatch(batch []job) []error {
 	}
 	db.batch.written = written
 	db.cache.committing(written)
+	if h := db.hooks.beforeCommit; h != nil {
+		if err := h(ok); err != nil { // as if the commit failed: the deferred rollback undoes the batch
+			db.cache.failed(written)
+			return fail(wrap("commit", err))
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		db.cache.failed(written)
 		return fail(wrap("commit", err))
