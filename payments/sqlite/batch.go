@@ -61,7 +61,7 @@ type batcher struct {
 	quit    chan struct{} // closed by stop
 	stopped chan struct{} // closed when the writer goroutine has returned
 	once    sync.Once
-	waiting atomic.Int32 // writes handed to inTx and not yet taken by the writer goroutine
+	waiting atomic.Int32       // writes handed to inTx and not yet taken by the writer goroutine
 	written []payments.Payment // the writer goroutine's: the payments of the batch being committed
 }
 
