@@ -248,7 +248,8 @@ func TestAttemptStaysWithItsPayment(t *testing.T) {
 
 // TestUpdateWritesEveryColumn: Update leaves unchanged indexed columns out
 // of its UPDATE when it can (write.go: updatePaymentState,
-// upsertAttemptState), yet a change to any of them is still stored.
+// updatePaymentStatus, upsertAttemptState), yet a change to any of them
+// is still stored (read from the file, past the payment cache).
 func TestUpdateWritesEveryColumn(t *testing.T) {
 	db := newTestDB(t)
 	now := testNow()
@@ -273,13 +274,24 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 			a.CreatedAt = now.Add(2 * time.Second)
 			tx.PutAttempt(a)
 		}},
+		{"status, paid time", func(tx *payments.Tx) {
+			tx.Payment.Status, tx.Payment.PaidAt, tx.Payment.LatipayReference = payments.StatusPaid, now, "A1"
+			tx.Touch()
+		}},
+		{"amount", func(tx *payments.Tx) { tx.Payment.Amount = 2; tx.Touch() }},
+		{"currency", func(tx *payments.Tx) { tx.Payment.Currency = payments.AUD; tx.Touch() }},
+		{"description", func(tx *payments.Tx) { tx.Payment.Description = "Long black"; tx.Touch() }},
+		{"method", func(tx *payments.Tx) { tx.Payment.Method = payments.MethodAlipay; tx.Touch() }},
+		{"source", func(tx *payments.Tx) { tx.Payment.Source = "counter"; tx.Touch() }},
+		{"return URL", func(tx *payments.Tx) { tx.Payment.ReturnURL = "https://shop.example/r"; tx.Touch() }},
+		{"cancel URL", func(tx *payments.Tx) { tx.Payment.CancelURL = "https://shop.example/c"; tx.Touch() }},
 	}
 	for _, s := range steps {
 		want, err := db.Update(t.Context(), "pay_1", func(tx *payments.Tx) error { s.fn(tx); return nil })
 		if err != nil {
 			t.Fatalf("%s: Update: %v", s.name, err)
 		}
-		got, err := db.Payment(t.Context(), "pay_1")
+		got, err := scanPayment(db.writer.QueryRowContext(t.Context(), selectPayment, "pay_1"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,6 +309,12 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 	ps, err := db.ListPayments(t.Context(), payments.PaymentFilter{Reference: "r2", Limit: 10})
 	if err != nil || len(ps) != 1 {
 		t.Errorf("ListPayments(reference r2) = %d payments, %v; want 1 (the index follows the column)", len(ps), err)
+	}
+	for _, f := range []payments.PaymentFilter{{Text: "Long black"}, {Method: payments.MethodAlipay}, {Source: "counter"}} {
+		f.Limit = 10
+		if ps, err := db.ListPayments(t.Context(), f); err != nil || len(ps) != 1 {
+			t.Errorf("ListPayments(%+v) = %d payments, %v; want 1 (the index follows the column)", f, len(ps), err)
+		}
 	}
 }
 
