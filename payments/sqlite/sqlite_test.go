@@ -64,7 +64,8 @@ func TestReports(t *testing.T) {
 }
 
 // TestPragmas is P0 58 (e2e/README.md): every pooled connection, not only the first,
-// runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout.
+// runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout;
+// the writer checkpoints every walCheckpointPages pages.
 func TestPragmas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hpp.db")
 	db := mustOpen(t, path)
@@ -76,6 +77,10 @@ func TestPragmas(t *testing.T) {
 	checkPool(t, "20-connection pool with the reader's settings", wide, 20)
 	checkPool(t, "reader", db.reader, readerConns)
 	checkPool(t, "writer", db.writer, 1)
+	var pages int
+	if err := db.writer.QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != walCheckpointPages {
+		t.Errorf("writer: wal_autocheckpoint = %d, %v; want %d", pages, err, walCheckpointPages)
+	}
 }
 
 // checkPool takes n connections from pool at once, so each is a distinct
