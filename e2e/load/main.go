@@ -75,6 +75,9 @@ type config struct {
 	growthOps   int
 	// pg2: signed callbacks prepared for the two-instance callback row.
 	pg2Callbacks int
+	// perfDir, when set: perf record the app over each timed callback run
+	// (perf.go).
+	perfDir string
 }
 
 // scenarios in the order they run.
@@ -99,6 +102,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	sizes := fs.String("growth-sizes", "10k,100k,1M", "payments in the database for the growth rows, ascending")
 	fs.IntVar(&c.growthOps, "growth-ops", 10000, "at most this many operations of each kind per growth size")
 	fs.IntVar(&c.pg2Callbacks, "pg2-callbacks", 40000, "started payments the pg2 callback row may pay")
+	fs.StringVar(&c.perfDir, "perf", "", "record the app with perf record -g over the timed part of the callback scenario into this directory (the binary is built with its symbols)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -169,7 +173,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bin := cfg.bin
 	if bin == "" {
 		fmt.Fprintln(stderr, "load: building the binary (CGO_ENABLED=0)")
-		if bin, err = build(ctx, root, dir); err != nil {
+		if bin, err = build(ctx, root, dir, cfg.perfDir == ""); err != nil {
 			return err
 		}
 	}

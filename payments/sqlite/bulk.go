@@ -15,14 +15,16 @@ var _ payments.BulkCreator = (*DB)(nil)
 // for seeding (payments.BulkCreator). A payment whose id is taken fails
 // the whole call.
 //
-// It does not go through the group commit (batch.go): a batch holds a
-// savepoint open, and with one open every statement's own savepoint is
-// released by truncating the in-memory sub-journal, which modernc.org/sqlite
-// walks from its start, so a transaction of n rows cost O(n²) (a profile
-// of 20,000 rows in chunks of 5,000: 55% of the CPU in memjrnlTruncate).
-// Taking the one write connection for itself orders it with the batches;
-// the payment cache needs nothing, as these payments are new: a read
-// before the commit finds nothing to cache, one after it reads them.
+// It takes the one write connection for a transaction of its own, which
+// orders it with the group commit's batches, rather than being a job of
+// one (batch.go): it needs no record of its thousands of statements for a
+// replay, since a failure rolls the whole call back. (As a job it was
+// also O(n²) while batches held a savepoint open: each statement's
+// savepoint was released by truncating the in-memory sub-journal, which
+// modernc.org/sqlite walks from its start; a profile of 20,000 rows in
+// chunks of 5,000 had 55% of the CPU in memjrnlTruncate.) The payment
+// cache needs nothing: these payments are new, so a read before the
+// commit finds nothing to cache, and one after it reads them.
 func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) error {
 	if len(ps) == 0 {
 		return nil
