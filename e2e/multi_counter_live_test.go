@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,9 +10,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/latipay-hpp/hpp/payments/latipay"
-	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 )
 
 // TestMultiCounterStaticQR: on two instances sharing PostgreSQL, a
@@ -64,25 +59,7 @@ func TestMultiCounterStaticQR(t *testing.T) {
 	}
 	shopper.post(a.URL+"/checkout/"+id+"/start", url.Values{"method": {"wechat"}}, 200)
 	ref := a.payment(t, id).LatipayReference
-	sim.sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
-	if err := sim.sim.Pay(ref); err != nil {
-		t.Fatal(err)
-	}
-	form := url.Values{
-		"merchant_reference": {ref}, "payment_method": {"wechat"}, "status": {"paid"},
-		"currency": {"NZD"}, "amount": {"12.50"}, "order_id": {"20260301000019"}, "pay_time": {"2026-03-01 09:00:00"},
-		"signature": {latipay.SignResult(multiLatipayKey, ref, "wechat", "paid", "NZD", "12.50")},
-	}
-	start := time.Now()
-	cb, err := http.PostForm(b.URL+"/latipay/callback", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, _ := io.ReadAll(cb.Body)
-	cb.Body.Close()
-	if string(reply) != "sent" {
-		t.Fatalf("callback on B answered %d %q", cb.StatusCode, reply)
-	}
+	start := multiPaidOnB(t, sim, b, ref, "20260301000019")
 	for i, ws := range counters {
 		_ = ws.SetReadDeadline(time.Now().Add(multiBound))
 		var m struct{ ID, Status, Amount, Notice string }

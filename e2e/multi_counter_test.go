@@ -156,13 +156,32 @@ func TestMultiCounterDisplay(t *testing.T) {
 
 	// Latipay's callback lands on B alone.
 	ref := a.payment(t, sale.ID).LatipayReference
+	start := multiPaidOnB(t, sim, b, ref, "20260301000009")
+	for i, ws := range counters {
+		multiWaitStatus(t, ws, "paid")
+		t.Logf("callback on B -> counter socket on %s: paid after %v", []string{"A", "B"}[i], time.Since(start))
+	}
+	for i, ws := range screens {
+		if say := multiDisplayWait(t, []string{"A", "B"}[i], ws, "result", `data-testid="display-paid"`); say != "微信收款 12.50 纽币" {
+			t.Errorf("display on %s announces %q", []string{"A", "B"}[i], say)
+		}
+		t.Logf("callback on B -> display on %s: tick after %v", []string{"A", "B"}[i], time.Since(start))
+	}
+}
+
+// multiPaidOnB has the simulator take ref's money without calling back,
+// then posts Latipay's signed paid callback (NZD 12.50 by WeChat Pay,
+// Latipay order orderID) to instance b alone, which must answer "sent".
+// It returns when the callback was sent, for the latency the test logs.
+func multiPaidOnB(t *testing.T, sim *multiSim, b *multiApp, ref, orderID string) time.Time {
+	t.Helper()
 	sim.sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
 	if err := sim.sim.Pay(ref); err != nil {
 		t.Fatal(err)
 	}
 	form := url.Values{
 		"merchant_reference": {ref}, "payment_method": {"wechat"}, "status": {"paid"},
-		"currency": {"NZD"}, "amount": {"12.50"}, "order_id": {"20260301000009"}, "pay_time": {"2026-03-01 09:00:00"},
+		"currency": {"NZD"}, "amount": {"12.50"}, "order_id": {orderID}, "pay_time": {"2026-03-01 09:00:00"},
 		"signature": {latipay.SignResult(multiLatipayKey, ref, "wechat", "paid", "NZD", "12.50")},
 	}
 	start := time.Now()
@@ -175,14 +194,5 @@ func TestMultiCounterDisplay(t *testing.T) {
 	if string(reply) != "sent" {
 		t.Fatalf("callback on B answered %d %q", cb.StatusCode, reply)
 	}
-	for i, ws := range counters {
-		multiWaitStatus(t, ws, "paid")
-		t.Logf("callback on B -> counter socket on %s: paid after %v", []string{"A", "B"}[i], time.Since(start))
-	}
-	for i, ws := range screens {
-		if say := multiDisplayWait(t, []string{"A", "B"}[i], ws, "result", `data-testid="display-paid"`); say != "微信收款 12.50 纽币" {
-			t.Errorf("display on %s announces %q", []string{"A", "B"}[i], say)
-		}
-		t.Logf("callback on B -> display on %s: tick after %v", []string{"A", "B"}[i], time.Since(start))
-	}
+	return start
 }
