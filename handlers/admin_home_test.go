@@ -202,6 +202,32 @@ type feedMessage struct {
 	Version          int64
 }
 
+// socketRefusal is a socket handshake that must be refused: the cookie and
+// Origin it is made with and the HTTP status it must get.
+type socketRefusal struct {
+	cookie *http.Cookie
+	origin string
+	want   int
+}
+
+// wantSocketsRefused dials the socket what names with each case's cookie
+// and origin and fails t for each that opens or gets another status.
+func wantSocketsRefused(t *testing.T, what string, cases map[string]socketRefusal,
+	dial func(t *testing.T, c *http.Cookie, origin string) (*websocket.Conn, *http.Response, error)) {
+	t.Helper()
+	for name, c := range cases {
+		conn, resp, err := dial(t, c.cookie, c.origin)
+		if err == nil {
+			conn.Close()
+			t.Errorf("%s: %s opened", name, what)
+			continue
+		}
+		if resp == nil || resp.StatusCode != c.want {
+			t.Errorf("%s: handshake = %v, want HTTP %d", name, resp, c.want)
+		}
+	}
+}
+
 // TestAdminFeed: the owner's feed pushes every payment of the shop as it
 // is created and as it changes, each with its entry rendered in the
 // page's language; a page of another origin, a missing Origin, no
@@ -210,26 +236,12 @@ func TestAdminFeed(t *testing.T) {
 	a := newAdminApp(t)
 	_, owner := a.signIn(t, "owner@shop.example", adminPW)
 	_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
-	for name, c := range map[string]struct {
-		cookie *http.Cookie
-		origin string
-		want   int
-	}{
+	wantSocketsRefused(t, "the feed", map[string]socketRefusal{
 		"other origin": {owner, "https://evil.example", http.StatusForbidden},
 		"no origin":    {owner, "", http.StatusForbidden},
 		"no session":   {nil, a.AppURL, http.StatusSeeOther},
 		"cashier":      {cashier, a.AppURL, http.StatusForbidden},
-	} {
-		conn, resp, err := a.dialFeed(t, c.cookie, c.origin)
-		if err == nil {
-			conn.Close()
-			t.Errorf("%s: the feed opened", name)
-			continue
-		}
-		if resp == nil || resp.StatusCode != c.want {
-			t.Errorf("%s: handshake = %v, want HTTP %d", name, resp, c.want)
-		}
-	}
+	}, a.dialFeed)
 
 	conn, resp, err := a.dialFeed(t, owner, a.AppURL)
 	if err != nil {

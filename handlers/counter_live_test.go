@@ -95,27 +95,15 @@ func TestCounterStaticQRSocket(t *testing.T) {
 	if _, err := a.ctr.Revoke(ctx, deviceID(revoked)); err != nil {
 		t.Fatal(err)
 	}
-	for name, c := range map[string]struct {
-		cookie *http.Cookie
-		origin string
-		want   int
-	}{
+	wantSocketsRefused(t, "the counter socket", map[string]socketRefusal{
 		"other origin": {dev1, "https://evil.example", http.StatusForbidden},
 		"no origin":    {dev1, "", http.StatusForbidden},
 		"no device":    {nil, a.AppURL, http.StatusUnauthorized},
 		"locked":       {locked, a.AppURL, http.StatusUnauthorized},
 		"revoked":      {revoked, a.AppURL, http.StatusForbidden},
-	} {
-		conn, resp, err := a.dialCounter(t, c.cookie, c.origin, "en")
-		if err == nil {
-			conn.Close()
-			t.Errorf("%s: the counter socket opened", name)
-			continue
-		}
-		if resp == nil || resp.StatusCode != c.want {
-			t.Errorf("%s: handshake = %v, want HTTP %d", name, resp, c.want)
-		}
-	}
+	}, func(t *testing.T, c *http.Cookie, origin string) (*websocket.Conn, *http.Response, error) {
+		return a.dialCounter(t, c, origin, "en")
+	})
 
 	conn1, _, err := a.dialCounter(t, dev1, a.AppURL, "en")
 	if err != nil {
