@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,22 +17,7 @@ import (
 // payment (the broker passes shop-wide changes on while a counter
 // follows the whole shop).
 func TestMultiCounterStaticQR(t *testing.T) {
-	pwFile := filepath.Join(t.TempDir(), "owner-password")
-	if err := os.WriteFile(pwFile, []byte(multiCounterPassword), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, sim, a, b := multiPair(t, "HPP_ADMIN_EMAIL="+multiCounterOwner, "HPP_ADMIN_PASSWORD_FILE="+pwFile)
-
-	till := newMultiBrowser(t)
-	doc := till.post(a.URL+"/admin/signin", url.Values{"email": {multiCounterOwner}, "password": {multiCounterPassword}, "next": {"/admin/counter"}}, 200)
-	owner, ok := doc.Find(`[data-testid="pin-row"] input[name="account"]`).Attr("value")
-	if !ok {
-		t.Fatal("the counter's back-office page lists nobody to give a PIN")
-	}
-	till.post(a.URL+"/admin/counter/pins", url.Values{"account": {owner}, "pin": {"2468"}}, 200)
-	code := till.post(a.URL+"/admin/counter/pair", url.Values{"name": {"Front till"}}, 200).Find(`[data-testid="pairing-code"]`).Text()
-	till.post(a.URL+"/counter/pair", url.Values{"code": {code}}, 200)
-	till.post(a.URL+"/counter/unlock", url.Values{"account": {owner}, "pin": {"2468"}}, 200)
+	sim, a, b, till := multiCounterTill(t)
 	linkURL := till.post(a.URL+"/admin/links", url.Values{"kind": {"static_qr"}, "currency": {"NZD"}, "min": {"1"}, "max": {"500"}}, 200).
 		Find(`[data-testid="link-url"]`).Text()
 	if linkURL == "" {

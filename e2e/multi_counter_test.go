@@ -93,22 +93,17 @@ func multiDisplayWait(t *testing.T, name string, c *websocket.Conn, screen, want
 	}
 }
 
-// TestMultiCounterDisplay is the counter's proof on two instances sharing
-// PostgreSQL: a device paired and unlocked on A starts a WeChat QR sale
-// on A; displays paired with it hold their sockets on A and on B, and the
-// counter's own sale socket is open on both. Every one of them shows the
-// sale (the displays its amount and QR), then Latipay's signed callback
-// lands on B only, and every one of them shows it paid: the displays
-// with the tick and "微信收款 12.50 纽币".
-func TestMultiCounterDisplay(t *testing.T) {
+// multiCounterTill starts two instances sharing PostgreSQL with an owner
+// configured, and a till on A: the owner signs in there, sets their PIN,
+// pairs the counter and unlocks it.
+func multiCounterTill(t *testing.T) (sim *multiSim, a, b *multiApp, till *multiBrowser) {
+	t.Helper()
 	pwFile := filepath.Join(t.TempDir(), "owner-password")
 	if err := os.WriteFile(pwFile, []byte(multiCounterPassword), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, sim, a, b := multiPair(t, "HPP_ADMIN_EMAIL="+multiCounterOwner, "HPP_ADMIN_PASSWORD_FILE="+pwFile)
-
-	// The owner sets their PIN and pairs the counter on A.
-	till := newMultiBrowser(t)
+	_, sim, a, b = multiPair(t, "HPP_ADMIN_EMAIL="+multiCounterOwner, "HPP_ADMIN_PASSWORD_FILE="+pwFile)
+	till = newMultiBrowser(t)
 	doc := till.post(a.URL+"/admin/signin", url.Values{"email": {multiCounterOwner}, "password": {multiCounterPassword}, "next": {"/admin/counter"}}, 200)
 	owner, ok := doc.Find(`[data-testid="pin-row"] input[name="account"]`).Attr("value")
 	if !ok {
@@ -118,6 +113,19 @@ func TestMultiCounterDisplay(t *testing.T) {
 	code := till.post(a.URL+"/admin/counter/pair", url.Values{"name": {"Front till"}}, 200).Find(`[data-testid="pairing-code"]`).Text()
 	till.post(a.URL+"/counter/pair", url.Values{"code": {code}}, 200)
 	till.post(a.URL+"/counter/unlock", url.Values{"account": {owner}, "pin": {"2468"}}, 200)
+	return sim, a, b, till
+}
+
+// TestMultiCounterDisplay is the counter's proof on two instances sharing
+// PostgreSQL: a device paired and unlocked on A starts a WeChat QR sale
+// on A; displays paired with it hold their sockets on A and on B, and the
+// counter's own sale socket is open on both. Every one of them shows the
+// sale (the displays its amount and QR), then Latipay's signed callback
+// lands on B only, and every one of them shows it paid: the displays
+// with the tick and "微信收款 12.50 纽币".
+func TestMultiCounterDisplay(t *testing.T) {
+	// The owner sets their PIN and pairs the counter on A.
+	sim, a, b, till := multiCounterTill(t)
 
 	// Two displays: one paired through A, one through B.
 	var screens []*websocket.Conn
