@@ -188,8 +188,9 @@ func TestBrowserZhCNPhoneFlow(t *testing.T) {
 // WeChat Pay (the same-phone helper makes the largest checkout page),
 // and the DevTools network log gives the bytes transferred for the page,
 // its CSS and its JS, headers included, with the Accept-Encoding
-// Chromium sent. Each must come compressed; the total is the README's
-// figure and must stay under browserMaxWeight.
+// Chromium sent. Each must come compressed; the total is the figure
+// e2e/README.md gives (Languages and devices, Light) and must stay under
+// browserMaxWeight.
 func TestBrowserCheckoutWeight(t *testing.T) {
 	_, p, b := browserPaying(t)
 	b.do(t, 20*time.Second, a11yIdentity(a11yPhoneUA, "zh-CN,zh"), chromedp.Navigate(p.CheckoutURL+"?lang=zh-Hans"),

@@ -537,7 +537,7 @@ func (b *browserSession) waitSocket(t testing.TB) {
 
 // screenshot writes the page to e2e/screenshots/<name>.png (git ignores the
 // folder). With HPP_UPDATE_SCREENSHOTS=1 and readme set it also refreshes
-// the committed copy in testdata/screenshots that the README shows.
+// the committed copy in testdata/screenshots that e2e/README.md shows.
 func (b *browserSession) screenshot(t testing.TB, name string, readme bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)

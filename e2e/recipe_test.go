@@ -30,8 +30,8 @@ import (
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
 )
 
-// The recipe tests run the README's "Running several instances" recipe as
-// written, without Docker: they read the compose file from README.md and
+// The recipe tests run e2e/README.md's "Running several instances" recipe
+// as written, without Docker: they read the compose file from it and
 // run what it describes on loopback. Two processes of the built binary get
 // exactly the compose file's environment, with only the addresses mapped
 // (service hostnames and the Docker network to loopback, PostgreSQL to
@@ -40,7 +40,7 @@ import (
 // runs the compose file's Caddyfile with only its upstreams changed, and
 // serves HPP_DOMAIN (127.0.0.1:<port>) over HTTPS with its own local CA,
 // as it would serve a real domain with a public certificate. A change to
-// the recipe in the README is a change to what these tests run.
+// the recipe in e2e/README.md is a change to what these tests run.
 
 // recipeSection is the section of e2e/README.md holding the recipe.
 const recipeSection = "## Running several instances"
@@ -69,7 +69,7 @@ type recipeCompose struct {
 	} `yaml:"networks"`
 }
 
-// recipe is the README's compose file, parsed.
+// recipe is e2e/README.md's compose file, parsed.
 type recipe struct {
 	text    string        // the fenced block, as written
 	compose recipeCompose // parsed, before interpolation
@@ -260,7 +260,7 @@ func recipePoll(t *testing.T, within time.Duration, what string, get func() (*ht
 	})
 }
 
-// TestRecipeCompose runs the README's multi-instance recipe: PostgreSQL,
+// TestRecipeCompose runs e2e/README.md's multi-instance recipe: PostgreSQL,
 // two instances and Caddy, and checks through the proxy that the checkout
 // page loads, /healthz and /readyz answer, the websocket upgrades, a
 // signed callback landing on one instance reaches a socket held by the
@@ -269,7 +269,7 @@ func recipePoll(t *testing.T, within time.Duration, what string, get func() (*ht
 func TestRecipeCompose(t *testing.T) {
 	caddy, err := exec.LookPath("caddy")
 	if err != nil {
-		needs.Missing(t, "caddy (the README's multi-instance recipe)", "apt-get install -y caddy")
+		needs.Missing(t, "caddy (e2e/README.md's multi-instance recipe)", "apt-get install -y caddy")
 	}
 	db := pgtest.Database(t)
 	r := recipeRead(t)

@@ -60,7 +60,7 @@ func checkConfig(t *testing.T, env map[string]string) (string, error) {
 	return string(out), err
 }
 
-// TestReadmeSecretSnippets: the README's Kubernetes and Compose snippets
+// TestReadmeSecretSnippets: e2e/README.md's Kubernetes and Compose snippets
 // configure the app as written. The test mounts the Kubernetes Secret's
 // keys as the kubelet does (a timestamped directory, a ..data link to
 // it, one key -> ..data/key link per key, defaultMode), and the Compose
@@ -135,7 +135,7 @@ func TestReadmeSecretSnippets(t *testing.T) {
 		}
 		out, err := checkConfig(t, env)
 		if err != nil || !strings.Contains(out, "live") || !strings.Contains(out, "postgres://hpp:xxxxx@postgres:5432/hpp") {
-			t.Fatalf("check-config with the README's Kubernetes snippet: %v\n%s", err, out)
+			t.Fatalf("check-config with e2e/README.md's Kubernetes snippet: %v\n%s", err, out)
 		}
 		if strings.Contains(out, "CHANGE-ME@") || strings.Contains(out, "warning:") != (mode&0o044 != 0) {
 			t.Errorf("check-config output (secret mode %04o):\n%s", mode, out)
@@ -185,7 +185,7 @@ func TestReadmeSecretSnippets(t *testing.T) {
 		env["HPP_DATABASE"] = filepath.Join(t.TempDir(), "hpp.db") // the volume
 		out, err := checkConfig(t, env)
 		if err != nil || !strings.Contains(out, "live") || strings.Contains(out, "warning:") {
-			t.Fatalf("check-config with the README's Compose snippet: %v\n%s", err, out)
+			t.Fatalf("check-config with e2e/README.md's Compose snippet: %v\n%s", err, out)
 		}
 	})
 }

@@ -29,12 +29,34 @@ func exportRow(r views.PaymentRow) []string {
 
 // csvCell neutralizes a cell a spreadsheet would read as a formula (one
 // starting with = + - @, or a tab or carriage return that hides one) by
-// putting an apostrophe first.
+// putting an apostrophe first. A plain negative amount ("-12.50": a
+// minus, digits, at most one point and digits) is a number, not a
+// formula, and stays one so a spreadsheet can add it up.
 func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && !isNegativeDecimal(s) {
 		return "'" + s
 	}
 	return s
+}
+
+// isNegativeDecimal reports whether s is "-" then digits, optionally
+// followed by "." and digits, and nothing else.
+func isNegativeDecimal(s string) bool {
+	if len(s) < 2 || s[0] != '-' {
+		return false
+	}
+	digits, point := 0, false
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !point && digits > 0 && i < len(s)-1:
+			point = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
 }
 
 // exportWriter writes an export's rows so that only a complete file is

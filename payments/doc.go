@@ -2,11 +2,28 @@
 // attempts at Latipay, the forward-only state machine, and the small
 // interfaces the domain consumes (Store, Gateway, Publisher).
 //
+// # The status graph
+//
+// A payment only moves forward: created -> pending -> paid, failed,
+// expired or canceled; paid -> partially refunded -> refunded. Two
+// backward-looking edges are deliberate. failed -> pending: the shopper
+// retries with a fresh attempt while the payment window is open. failed,
+// expired or canceled ->
+// paid: Latipay confirmed the money with a valid signature after we had
+// given up; money is never ignored, so the payment becomes paid and is
+// flagged paid late for the merchant to see. The table is transitions in
+// status.go (CanTransition); notifications and return redirects go
+// through it in the one idempotent apply (apply.go).
+//
+// # Imports
+//
 // It imports nothing from this module. Adapters (the Latipay client, the
 // SQLite and PostgreSQL stores, the event hub) live in subpackages and
 // import this package for its types.
 //
-// Where to change what: the transition table is status.go; notifications
+// # Where to change what
+//
+// The transition table is status.go; notifications
 // and return redirects end in the one idempotent apply (apply.go); creating
 // and reading payments is service.go, starting an attempt at Latipay
 // start.go (and a new QR refresh.go), the reconciler reconcile.go, refunds

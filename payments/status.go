@@ -19,12 +19,13 @@ const (
 var Statuses = []Status{StatusCreated, StatusPending, StatusPaid, StatusFailed,
 	StatusExpired, StatusCanceled, StatusRefunded, StatusPartiallyRefunded}
 
-// transitions is the whole state graph. Every edge moves forward, with two
-// deliberate exceptions documented in the README: failed -> pending is the
-// shopper retrying with a fresh attempt inside the payment window, and
-// failed/expired/canceled -> paid is a late success that Latipay confirmed
-// with a valid signature (money is never ignored; the payment is flagged
-// paid late, as GOV.UK Pay corrects to match the gateway).
+// transitions is the whole state graph. Every edge moves forward, with the
+// two deliberate exceptions the package doc names (The status graph):
+// failed -> pending is the shopper retrying with a fresh attempt inside the
+// payment window, and failed/expired/canceled -> paid is a late success
+// that Latipay confirmed with a valid signature (money is never ignored;
+// the payment is flagged paid late, as GOV.UK Pay corrects to match the
+// gateway). TestCanTransition pins every edge.
 var transitions = map[Status][]Status{
 	StatusCreated:           {StatusPending, StatusPaid, StatusFailed, StatusExpired, StatusCanceled},
 	StatusPending:           {StatusPaid, StatusFailed, StatusExpired, StatusCanceled},

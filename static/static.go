@@ -8,6 +8,14 @@
 // files the app serves itself in vendor/ (each folder's README says where
 // from), and embed.js is the merchant's embedding script;
 // handlers/assets.go serves them.
+//
+// Why Brotli as well as gzip: against gzip -9, Brotli at quality 11 makes
+// app.css 3,564 -> 3,036 bytes, checkout.js 3,222 -> 2,701 and embed.js
+// 1,899 -> 1,551 (measured on 3 December 2026: gzipped and brotlied on
+// each file, as New does), 1,049 bytes (15%) less on a checkout, which
+// most shoppers load once, so the one-year cache rarely saves them. It is
+// not used per response: at a quality that beats gzip on the checkout
+// page (5) it costs several times gzip's CPU.
 package static
 
 import (
