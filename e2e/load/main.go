@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +40,14 @@ func main() {
 	if os.Getenv(helperEnv) == "http-ceiling" {
 		if err := serveHTTPCeiling(os.Getenv("HPP_ADDR")); err != nil {
 			fmt.Fprintln(os.Stderr, "ceiling:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if os.Getenv(helperEnv) == "sockets" {
+		conns, _ := strconv.Atoi(os.Getenv("HPP_LOAD_CONNS"))
+		if err := serveSockets(os.Stdin, os.Stdout, os.Getenv("HPP_LOAD_SRC"), max(1, conns)); err != nil {
+			fmt.Fprintln(os.Stderr, "sockets:", err)
 			os.Exit(1)
 		}
 		return
@@ -79,7 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.runs, "runs", 3, "runs; the table shows the median of each figure")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&only, "only", "", "comma-separated scenarios to run: "+strings.Join(scenarioNames, ","))
-	fs.IntVar(&c.sockets, "sockets", 10000, "open sockets in the push scenario")
+	fs.IntVar(&c.sockets, "sockets", 19000, "open sockets in the push scenario (the app's open-files limit here is 20,000)")
 	fs.IntVar(&c.perPay, "sockets-per-payment", 5, "sockets per payment in the push scenario (the app's default cap is 5)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the working directory (logs, databases)")
 	fs.StringVar(&c.bin, "bin", "", "use this hpp binary instead of building one")

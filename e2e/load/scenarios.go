@@ -36,6 +36,7 @@ type harness struct {
 	keys     map[string]string // the app's secrets, shared by every instance
 	sim      *proc
 	app      *proc
+	appDB    string // the app's SQLite file
 	client   *http.Client
 
 	httpCeiling float64  // this run's HTTP ceiling, once measured
@@ -105,7 +106,8 @@ func runOnce(ctx context.Context, cfg config, dir, bin string, stderr io.Writer)
 	}
 	if cfg.want("render") || cfg.want("render-rate") || cfg.want("create") || cfg.want("start") || cfg.want("start-rate") ||
 		cfg.want("callback") || cfg.want("push") {
-		app, _, _, err := h.startApp(ctx, "app", filepath.Join(dir, fmt.Sprintf("app-%d.db", time.Now().UnixNano())), nil)
+		h.appDB = filepath.Join(dir, fmt.Sprintf("app-%d.db", time.Now().UnixNano()))
+		app, _, _, err := h.startApp(ctx, "app", h.appDB, nil)
 		if err != nil {
 			return rows, err
 		}
