@@ -69,14 +69,17 @@ type config struct {
 	only     map[string]bool
 	sockets  int
 	perPay   int
-	keep     bool
-	bin      string
+	// memoryBase is the payments in the database at the memory
+	// scenario's first phase.
+	memoryBase int
+	keep       bool
+	bin        string
 	// Offered rates of the fixed-rate scenarios (0: the default).
 	renderRate, startRate float64
 }
 
 // scenarios in the order they run.
-var scenarioNames = []string{"startup", "ceiling-http", "ceiling-durability", "render", "render-rate", "create", "start", "start-rate", "callback", "push", "postgres"}
+var scenarioNames = []string{"startup", "ceiling-http", "ceiling-durability", "render", "render-rate", "create", "start", "start-rate", "callback", "push", "memory", "postgres"}
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -90,6 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&only, "only", "", "comma-separated scenarios to run: "+strings.Join(scenarioNames, ","))
 	fs.IntVar(&c.sockets, "sockets", 19000, "open sockets in the push scenario (the app's open-files limit here is 20,000)")
 	fs.IntVar(&c.perPay, "sockets-per-payment", 5, "sockets per payment in the push scenario (the app's default cap is 5)")
+	fs.IntVar(&c.memoryBase, "memory-base", 5000, "payments in the database at the memory scenario's first phase (it doubles three times)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the working directory (logs, databases)")
 	fs.StringVar(&c.bin, "bin", "", "use this hpp binary instead of building one")
 	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
@@ -97,8 +101,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 || c.renderRate < 0 || c.startRate < 0 {
-		return c, fmt.Errorf("-conns, -runs, -duration, -sockets and -sockets-per-payment must be positive")
+	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 || c.memoryBase < 1 || c.renderRate < 0 || c.startRate < 0 {
+		return c, fmt.Errorf("-conns, -runs, -duration, -sockets, -sockets-per-payment and -memory-base must be positive")
 	}
 	if only != "" {
 		c.only = map[string]bool{}

@@ -124,6 +124,9 @@ func runOnce(ctx context.Context, cfg config, dir, bin string, stderr io.Writer)
 		}
 		app.stop()
 	}
+	if err := add("memory", h.memory); err != nil {
+		return rows, err
+	}
 	if err := add("postgres", h.postgres); err != nil {
 		return rows, err
 	}
