@@ -69,6 +69,9 @@ type config struct {
 	only     map[string]bool
 	sockets  int
 	perPay   int
+	pin      string // -pin: auto, on or off (pin.go)
+	// clientCPUs and serverCPUs are pinPlan's answer.
+	clientCPUs, serverCPUs string
 	// memoryBase is the payments in the database at the memory
 	// scenario's first phase.
 	memoryBase int
@@ -94,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.sockets, "sockets", 19000, "open sockets in the push scenario (the app's open-files limit here is 20,000)")
 	fs.IntVar(&c.perPay, "sockets-per-payment", 5, "sockets per payment in the push scenario (the app's default cap is 5)")
 	fs.IntVar(&c.memoryBase, "memory-base", 5000, "payments in the database at the memory scenario's first phase (it doubles three times)")
+	fs.StringVar(&c.pin, "pin", "auto", "pin the client and the servers to different CPUs: auto (on 4 CPUs or more), on, off")
 	fs.BoolVar(&c.keep, "keep", false, "keep the working directory (logs, databases)")
 	fs.StringVar(&c.bin, "bin", "", "use this hpp binary instead of building one")
 	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
@@ -103,6 +107,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 || c.memoryBase < 1 || c.renderRate < 0 || c.startRate < 0 {
 		return c, fmt.Errorf("-conns, -runs, -duration, -sockets, -sockets-per-payment and -memory-base must be positive")
+	}
+	var err error
+	if c.clientCPUs, c.serverCPUs, err = pinPlan(c.pin, runtime.NumCPU()); err != nil {
+		return c, err
 	}
 	if only != "" {
 		c.only = map[string]bool{}
@@ -132,17 +140,26 @@ type report struct {
 }
 
 type machine struct {
-	CPUs      int    `json:"cpus"`
-	CPU       string `json:"cpu"`
-	Go        string `json:"go"`
-	LoadStart string `json:"loadavg_start"`
-	LoadEnd   string `json:"loadavg_end"`
+	CPUs int `json:"cpus"`
+	// ClientCPUs and ServerCPUs are the pinning (-pin); "" when unpinned.
+	ClientCPUs string `json:"client_cpus,omitempty"`
+	ServerCPUs string `json:"server_cpus,omitempty"`
+	CPU        string `json:"cpu"`
+	Go         string `json:"go"`
+	LoadStart  string `json:"loadavg_start"`
+	LoadEnd    string `json:"loadavg_end"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if err := pinSelf(cfg.clientCPUs); err != nil {
+		return err
+	}
+	if cfg.clientCPUs != "" {
+		fmt.Fprintf(stderr, "load: client on CPUs %s, servers on CPUs %s\n", cfg.clientCPUs, cfg.serverCPUs)
 	}
 	raiseFDLimit(stderr)
 	root, err := moduleRoot()
@@ -166,7 +183,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	rep := report{Command: "go run ./e2e/load " + strings.Join(args, " "),
-		Machine: machine{CPUs: runtime.NumCPU(), CPU: cpuModel(), Go: runtime.Version(), LoadStart: loadavg()}}
+		Machine: machine{CPUs: runtime.NumCPU(), ClientCPUs: cfg.clientCPUs, ServerCPUs: cfg.serverCPUs, CPU: cpuModel(), Go: runtime.Version(), LoadStart: loadavg()}}
 	for r := range cfg.runs {
 		fmt.Fprintf(stderr, "load: run %d of %d (load average %s)\n", r+1, cfg.runs, loadavg())
 		rows, err := runOnce(ctx, cfg, dir, bin, stderr)

@@ -40,8 +40,8 @@ func start(dir, name, bin string, args []string, env map[string]string, lines ch
 }
 
 // startWithStdin is start with a pipe to the child's standard input.
-func startWithStdin(dir, name, bin string, env map[string]string, lines chan<- string) (*proc, io.WriteCloser, error) {
-	return startCmd(dir, name, bin, nil, env, lines, true)
+func startWithStdin(dir, name, bin string, args []string, env map[string]string, lines chan<- string) (*proc, io.WriteCloser, error) {
+	return startCmd(dir, name, bin, args, env, lines, true)
 }
 
 func startCmd(dir, name, bin string, args []string, env map[string]string, lines chan<- string, withStdin bool) (*proc, io.WriteCloser, error) {

@@ -140,7 +140,8 @@ func (h *harness) startSim(ctx context.Context) (*proc, error) {
 	for _, k := range []string{"LATIPAY_API_KEY", "LATIPAY_USER_ID", "LATIPAY_WALLET_NZD"} {
 		env[k] = h.keys[k]
 	}
-	p, err := start(h.dir, "simulator", h.bin, []string{"simulator"}, env, lines)
+	bin, args := pinned(h.serverCPUs, h.bin, []string{"simulator"})
+	p, err := start(h.dir, "simulator", bin, args, env, lines)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +180,8 @@ func (h *harness) startApp(ctx context.Context, name, database string, extra map
 		env[k] = v
 	}
 	t0 := time.Now()
-	p, err := start(h.dir, name, h.bin, nil, env, nil)
+	bin, args := pinned(h.serverCPUs, h.bin, nil)
+	p, err := start(h.dir, name, bin, args, env, nil)
 	if err != nil {
 		return nil, "", 0, err
 	}

@@ -166,7 +166,8 @@ func (h *harness) openSockets(ctx context.Context, urls []string, first, base in
 	for j, n := range splitSockets(len(urls), socketsPerHelper) {
 		i := first + j
 		lines := make(chan string, n+16)
-		p, stdin, err := startWithStdin(h.dir, fmt.Sprintf("sockets-%d", i), self, map[string]string{
+		bin, args := pinned(h.clientCPUs, self, nil)
+		p, stdin, err := startWithStdin(h.dir, fmt.Sprintf("sockets-%d", i), bin, args, map[string]string{
 			helperEnv: "sockets", "HPP_LOAD_SRC": srcAddr(i), "HPP_LOAD_CONNS": strconv.Itoa(h.conns)}, lines)
 		if err != nil {
 			return helpers, 0, 0, "", err
