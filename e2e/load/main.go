@@ -108,9 +108,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 || c.memoryBase < 1 || c.renderRate < 0 || c.startRate < 0 {
 		return c, fmt.Errorf("-conns, -runs, -duration, -sockets, -sockets-per-payment and -memory-base must be positive")
 	}
-	var err error
-	if c.clientCPUs, c.serverCPUs, err = pinPlan(c.pin, runtime.NumCPU()); err != nil {
-		return c, err
+	// Re-executed under taskset (pinSelf), the harness sees only the
+	// client's CPUs: the plan comes from the first process.
+	if v := os.Getenv(pinEnv); v != "" {
+		c.clientCPUs, c.serverCPUs, _ = strings.Cut(v, "|")
+	} else {
+		var err error
+		if c.clientCPUs, c.serverCPUs, err = pinPlan(c.pin, runtime.NumCPU()); err != nil {
+			return c, err
+		}
 	}
 	if only != "" {
 		c.only = map[string]bool{}
@@ -155,7 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := pinSelf(cfg.clientCPUs); err != nil {
+	if err := pinSelf(cfg.clientCPUs, cfg.serverCPUs); err != nil {
 		return err
 	}
 	if cfg.clientCPUs != "" {

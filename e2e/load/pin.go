@@ -24,7 +24,8 @@ import (
 // CPU per operation beside the app's (`client_cpu_us_per_op`), so the
 // share of the two cores the client took is in the table either way.
 
-// pinEnv marks the harness as already re-executed under taskset.
+// pinEnv marks the harness as already re-executed under taskset, and
+// carries the plan: "<client CPUs>|<server CPUs>".
 const pinEnv = "HPP_LOAD_PINNED"
 
 // pinPlan returns the CPU lists (taskset -c syntax) for the client and
@@ -65,7 +66,7 @@ func pinned(cpus, bin string, args []string) (string, []string) {
 
 // pinSelf re-executes the harness under taskset on the client's CPUs,
 // once; it returns only when there is nothing to do or it failed.
-func pinSelf(client string) error {
+func pinSelf(client, servers string) error {
 	if client == "" || os.Getenv(pinEnv) != "" {
 		return nil
 	}
@@ -77,5 +78,5 @@ func pinSelf(client string) error {
 	if err != nil {
 		return err
 	}
-	return syscall.Exec(ts, append([]string{"taskset", "-c", client, self}, os.Args[1:]...), append(os.Environ(), pinEnv+"=1"))
+	return syscall.Exec(ts, append([]string{"taskset", "-c", client, self}, os.Args[1:]...), append(os.Environ(), pinEnv+"="+client+"|"+servers))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"slices"
 	"testing"
 )
@@ -33,5 +34,16 @@ func TestPinPlan(t *testing.T) {
 	}
 	if bin, args := pinned("", "/bin/hpp", nil); bin != "/bin/hpp" || len(args) != 0 {
 		t.Errorf("unpinned = %s %v", bin, args)
+	}
+}
+
+// TestPinnedChildKeepsPlan: re-executed under taskset the harness sees
+// only the client's CPUs; it must take the first process's plan, not
+// work one out again (with one CPU visible, -pin on would refuse).
+func TestPinnedChildKeepsPlan(t *testing.T) {
+	t.Setenv(pinEnv, "3|4-5")
+	c, err := parseFlags([]string{"-pin", "on"}, io.Discard)
+	if err != nil || c.clientCPUs != "3" || c.serverCPUs != "4-5" {
+		t.Fatalf("parseFlags in the pinned child = %q, %q, %v; want 3, 4-5", c.clientCPUs, c.serverCPUs, err)
 	}
 }
