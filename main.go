@@ -162,7 +162,7 @@ func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.L
 		return err
 	}
 	p.counter, err = counter.NewService(p.store, accounts.NewHasher(1), p.store, p.payments, time.Now, rand.Reader,
-		counter.Options{Currency: first(cfg.Currencies()), Location: time.Local})
+		counter.Options{Currency: first(cfg.Currencies()), Location: cfg.ShopTimezone})
 	if err != nil {
 		return err
 	}

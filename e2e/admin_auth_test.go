@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +18,7 @@ import (
 // accounts, invitation, sessions and audit pages in English, Simplified
 // and Traditional Chinese, and none of them is wider than a phone.
 func TestAdminTOTPBrowser(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t)
 	pw := demoOwnerPassword(t, app)
 	const email = "owner@demo.test"

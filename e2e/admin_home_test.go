@@ -69,10 +69,7 @@ func adminPayInOtherTab(t *testing.T, app *browserApp, b *browserSession, refere
 // feed entry and today's totals. axe-core passes on the home and the
 // reports in English, Simplified and Traditional Chinese.
 func TestAdminLiveBrowser(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t)
 	b := browserNew(t, app)
 	adminDemoSignIn(t, app, b)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -21,11 +24,15 @@ import (
 // Chromium: the list's filter form (status and a search) keeps the
 // filter in the URL and shows exactly the matching payments; the CSV
 // export fetched through the page's own link holds exactly the rows the
-// list shows; on a payment's page a partial refund then a refund of the
-// rest go through the simulator (the payment ends refunded), and a third
-// refund from a tab opened before is refused with a clear message and
-// refunds nothing. axe-core runs on the list, a payment's page and the
-// webhook delivery pages in English, Simplified and Traditional Chinese.
+// list shows; on a payment's page a partial refund through the refund
+// dialog (focus into it and back, Escape closes it, the amount restated,
+// a second submit dropped) then a refund of the rest through the plain
+// form of a tab with JavaScript off go through the simulator (its ledger
+// and the page agree; the payment ends refunded), and a third refund from
+// the dialog of a tab opened before is refused with a clear message and
+// refunds nothing. axe-core runs on the list, a payment's page with and
+// without the dialog open and the webhook delivery pages in English,
+// Simplified and Traditional Chinese.
 func TestAdminListExportRefundBrowser(t *testing.T) {
 	axe := axeScript(t)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -44,10 +51,15 @@ func TestAdminListExportRefundBrowser(t *testing.T) {
 	// Two paid LEAF payments, an open LEAF one and a paid one of another
 	// kind: the filter status=paid with the text "leaf-" keeps two.
 	var paid []string
+	var leaf1 string // LEAF-1's attempt: Latipay's merchant reference for it
 	for i, ref := range []string{"LEAF-1", "LEAF-2", "ROOT-1"} {
 		p := app.createPayment(t, map[string]any{"reference": ref, "amount": fmt.Sprintf("1%d.50", i+1)})
 		b.chooseWeChatQR(t, p.CheckoutURL)
-		app.simulate(t, b.qrReference(t), "paid")
+		attempt := b.qrReference(t)
+		if ref == "LEAF-1" {
+			leaf1 = attempt
+		}
+		app.simulate(t, attempt, "paid")
 		app.waitPayment(t, p.ID, "paid", 10*time.Second)
 		if strings.HasPrefix(ref, "LEAF") {
 			paid = append(paid, p.ID)
@@ -113,15 +125,85 @@ func TestAdminListExportRefundBrowser(t *testing.T) {
 	axeAll("filtered payments", app.URL+"/admin/payments?status=paid&q=leaf-")
 	axeAll("bad filter", app.URL+"/admin/payments?from=2026-13-40")
 
-	// Refunds of LEAF-1 (NZD 11.50): 5.00, then the rest; a tab opened
-	// after the first still offers the form, and its refund is refused.
+	// Refunds of LEAF-1 (NZD 11.50): 5.00 through the dialog, then the
+	// rest through the form of a tab with JavaScript off; the dialog of a
+	// tab opened before then refuses a third refund.
 	detail := app.URL + "/admin/payments/" + paid[0]
-	b.do(t, 20*time.Second, chromedp.Navigate(detail+"?lang=en"), chromedp.WaitVisible(testid("refund-form")),
-		chromedp.SetValue(chromedp.CSS("#amount"), "5.00"), chromedp.SendKeys(chromedp.CSS("#reason"), "one box broken"),
-		chromedp.Click(testid("refund")), chromedp.WaitVisible(testid("notice")))
+	b.do(t, 20*time.Second, chromedp.Navigate(detail+"?lang=en"), chromedp.WaitVisible(testid("refund-open")))
+	if !browserEval[bool](t, b, `document.querySelector('[data-testid="refund-dialog"] form[data-testid="refund-form"]') !== null
+		&& !document.querySelector('[data-testid="refund-dialog"]').open`) {
+		t.Fatal("with script the refund form is not in a closed dialog")
+	}
+	dialogOpen := func() bool {
+		return browserEval[bool](t, b, `document.querySelector('[data-testid="refund-dialog"]').open`)
+	}
+	focused := func() string {
+		return browserEval[string](t, b, `document.activeElement.id || document.activeElement.dataset.testid || ''`)
+	}
+	b.do(t, 10*time.Second, chromedp.Click(testid("refund-open")), chromedp.WaitVisible(chromedp.CSS("#amount")))
+	if !dialogOpen() || focused() != "amount" {
+		t.Fatalf("the dialog: open %v, focus on %q; want open with focus on the amount", dialogOpen(), focused())
+	}
+	b.do(t, 10*time.Second, chromedp.KeyEvent("\x1b"), chromedp.WaitNotVisible(chromedp.CSS("#amount")))
+	if dialogOpen() || focused() != "refund-open" {
+		t.Fatalf("after Escape: open %v, focus on %q; want closed with focus back on its button", dialogOpen(), focused())
+	}
+	// axe-core with the dialog open, in each language.
+	for _, lang := range a11yLangs {
+		b.do(t, 15*time.Second, chromedp.Navigate(detail+"?lang="+lang), chromedp.Click(testid("refund-open")),
+			chromedp.WaitVisible(chromedp.CSS("#amount")))
+		for _, v := range a11yAxe(t, b, string(axe)) {
+			t.Errorf("refund dialog in %s: axe: %s", lang, v)
+		}
+	}
+	b.do(t, 20*time.Second, chromedp.Navigate(detail+"?lang=en"), chromedp.Click(testid("refund-open")),
+		chromedp.WaitVisible(chromedp.CSS("#amount")), chromedp.SetValue(chromedp.CSS("#amount"), "5"),
+		chromedp.SendKeys(chromedp.CSS("#amount"), ".00"), chromedp.SendKeys(chromedp.CSS("#reason"), "one box broken"))
+	if got := b.text(t, fmt.Sprintf(sel, "refund-restate")); got != "NZD 5.00" {
+		t.Errorf("the dialog restates %q, want NZD 5.00", got)
+	}
+	// Sent twice in a row (a double click, then Enter): the button is
+	// disabled at once and the second submit goes nowhere.
+	sent := browserEval[[]bool](t, b, `(() => {
+		const f = document.querySelector('[data-testid="refund-form"]'), s = f.querySelector('[data-testid="refund"]');
+		const evs = [];
+		f.addEventListener('submit', e => evs.push(e));
+		s.click(); s.click(); f.requestSubmit();
+		return [s.disabled, evs.length === 2, evs.length > 1 && evs[1].defaultPrevented];
+	})()`)
+	if !slices.Equal(sent, []bool{true, true, true}) {
+		t.Errorf("refund sent twice: [button disabled, two submits seen, the second dropped] = %v, want all true", sent)
+	}
+	b.do(t, 20*time.Second, chromedp.WaitVisible(testid("notice")))
 	if st := b.attr(t, fmt.Sprintf(sel, "detail-status"), "data-status"); st != "partially_refunded" {
 		t.Fatalf("after 5.00 of 11.50 the status is %q", st)
 	}
+	ledgerRefunded := func() string {
+		t.Helper()
+		resp, err := http.Get(app.URL + "/sandbox/latipay/ledger")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var ledger []struct {
+			MerchantReference string `json:"merchant_reference"`
+			Refunded          string `json:"refunded"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&ledger); err != nil {
+			t.Fatalf("the simulator's ledger: %v", err)
+		}
+		for _, e := range ledger {
+			if e.MerchantReference == leaf1 {
+				return e.Refunded
+			}
+		}
+		t.Fatalf("the simulator's ledger has no %s: %+v", leaf1, ledger)
+		return ""
+	}
+	if got, page := ledgerRefunded(), b.text(t, fmt.Sprintf(sel, "detail-refunded")); got != "5.00" || page != "NZD 5.00" {
+		t.Errorf("after one refund of 5.00 Latipay's ledger says %q refunded and the page %q", got, page)
+	}
+	// The tab that will try a third refund, opened now.
 	stale, closeStale := chromedp.NewContext(b.ctx)
 	defer closeStale()
 	if err := chromedp.Do(stale); err != nil { // opens the tab, bound to stale (no deadline)
@@ -135,27 +217,35 @@ func TestAdminListExportRefundBrowser(t *testing.T) {
 			t.Fatalf("second tab: %v", err)
 		}
 	}
-	staleDo(chromedp.Navigate(detail+"?lang=en"), chromedp.WaitVisible(testid("refund-form")))
+	staleDo(chromedp.Navigate(detail+"?lang=en"), chromedp.WaitVisible(testid("refund-open")))
+	scripts := func(off bool) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+			return err
+		})
+	}
+	b.do(t, 20*time.Second, scripts(true), chromedp.Navigate(detail+"?lang=en"), chromedp.WaitVisible(testid("refund-form")))
 	if v := b.attr(t, "#amount", "value"); v != "6.50" {
-		t.Errorf("the form offers %q after the partial refund, want the 6.50 left", v)
+		t.Errorf("without JavaScript the form offers %q, want the 6.50 left", v)
 	}
 	b.do(t, 20*time.Second, chromedp.Click(testid("refund")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="detail-status"][data-status="refunded"]`)))
-	if st := b.attr(t, fmt.Sprintf(sel, "detail-status"), "data-status"); st != "refunded" {
-		t.Fatalf("after refunding the rest the status is %q", st)
-	}
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="detail-status"][data-status="refunded"]`)), scripts(false))
 	if got := app.payment(t, paid[0]).Status; got != "refunded" {
 		t.Errorf("the API says %q after both refunds", got)
 	}
-	staleDo(chromedp.SetValue(chromedp.CSS("#amount"), "1.00"), chromedp.Click(testid("refund")), chromedp.WaitVisible(testid("form-error")))
+	staleDo(chromedp.Click(testid("refund-open")), chromedp.WaitVisible(chromedp.CSS("#amount")),
+		chromedp.SetValue(chromedp.CSS("#amount"), "1.00"), chromedp.Click(testid("refund")), chromedp.WaitVisible(testid("form-error")))
 	ctx, cancel := context.WithTimeout(stale, 10*time.Second)
 	msg, err := chromedp.Run(ctx, chromedp.Text(testid("form-error")))
 	cancel()
 	if err != nil || !(strings.Contains(msg, "cannot be refunded") || strings.Contains(msg, "more than is left")) {
 		t.Errorf("a third refund says %q (%v), want it refused clearly", msg, err)
 	}
-	if got := b.text(t, fmt.Sprintf(sel, "detail-refunded")); !strings.Contains(got, "11.50") {
-		t.Errorf("refunded reads %q after the refused third refund", got)
+	ctx, cancel = context.WithTimeout(stale, 10*time.Second)
+	page, err := chromedp.Run(ctx, chromedp.Text(testid("detail-refunded")))
+	cancel()
+	if got := ledgerRefunded(); err != nil || got != "11.50" || !strings.Contains(page, "11.50") || !strings.Contains(page, "11.50") {
+		t.Errorf("after the refused third refund Latipay's ledger says %q refunded and the page %q (%v); want 11.50", got, page, err)
 	}
 	b.do(t, 15*time.Second, chromedp.Navigate(detail+"?lang=en"), chromedp.WaitVisible(testid("timeline")))
 	kinds := browserEval[[]string](t, b, `[...document.querySelectorAll('[data-testid="timeline-item"]')].map(e => e.dataset.kind)`)

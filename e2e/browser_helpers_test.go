@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -461,6 +462,15 @@ func browserNew(t *testing.T, app *browserApp) *browserSession {
 }
 
 // do runs actions with a deadline.
+// devtools is one DevTools command with params on the tab's target, as
+// an action for do (its answer dropped).
+func devtools[P, R any](c cdp.Command[P, R], params P) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, c, params)
+		return err
+	})
+}
+
 func (b *browserSession) do(t testing.TB, d time.Duration, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, d)

@@ -104,10 +104,7 @@ func (b *browserSession) checkBackToShop(t testing.TB, returnURL string) {
 
 // userAgent overrides the tab's User-Agent.
 func userAgent(ua string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua})
-		return err
-	})
+	return devtools(emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua})
 }
 
 // Scenario 1: desktop, WeChat Pay, paid by the live push without a reload.
@@ -271,10 +268,7 @@ func TestBrowserExpiryThenLateCallback(t *testing.T) {
 // completes; back online it shows paid within five seconds.
 func TestBrowserSocketCutThenPaid(t *testing.T) {
 	app, p, b := browserPaying(t)
-	b.do(t, 5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: socketCutter})
-		return err
-	}))
+	b.do(t, 5*time.Second, devtools(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: socketCutter}))
 	b.chooseWeChatQR(t, p.CheckoutURL)
 	ref := b.qrReference(t)
 	b.waitSocket(t)
@@ -343,10 +337,7 @@ func browserOffline(offline bool) chromedp.Action[chromedp.Void] {
 // refresh fallback.
 func TestBrowserNoScriptRefresh(t *testing.T) {
 	app, p, b := browserPaying(t)
-	b.do(t, 5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-		return err
-	}))
+	b.do(t, 5*time.Second, devtools(emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}))
 	b.chooseWeChatQR(t, p.CheckoutURL)
 	ref := b.qrReference(t)
 	app.simulate(t, ref, "paid")

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	qrcode "github.com/skip2/go-qrcode"
@@ -37,10 +36,7 @@ func TestCounterBrowser(t *testing.T) {
 	app := browserStartApp(t)
 	signin := app.app.printed(t, "sign in as owner@demo.test with password ", "")
 	b := browserNew(t, app)
-	b.do(t, 5*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: socketCutter})
-		return err
-	}))
+	b.do(t, 5*time.Second, devtools(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: socketCutter}))
 	axeAll := func(name, path string) {
 		t.Helper()
 		for _, lang := range a11yLangs {

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -52,10 +51,7 @@ func counterSetUp(t *testing.T, app *browserApp, b *browserSession) {
 // and the counter's displays page in the three languages, and on the sale
 // and result screens.
 func TestDisplayBrowser(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t)
 	ctr := browserNew(t, app)
 	counterSetUp(t, app, ctr)

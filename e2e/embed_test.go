@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
@@ -100,10 +99,7 @@ func embedShopURL(shop, mode, checkoutURL string) string {
 // restriction for the tab (as WebKit does by default); it holds from the
 // next navigation on.
 func blockThirdPartyCookies() chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, network.SetCookieControls, network.SetCookieControlsParams{EnableThirdPartyCookieRestriction: true})
-		return err
-	})
+	return devtools(network.SetCookieControls, network.SetCookieControlsParams{EnableThirdPartyCookieRestriction: true})
 }
 
 // embedFrame waits for the checkout's cross-site iframe, which Chromium

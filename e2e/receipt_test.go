@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -47,10 +46,7 @@ func receiptPDF(t *testing.T, b *browserSession) (widthMM float64, pages int) {
 // e-receipt link opens the shopper's receipt. axe-core finds no serious
 // problem on the print page and the e-receipt in the three languages.
 func TestReceiptBrowser(t *testing.T) {
-	axe, err := os.ReadFile("testdata/axe.min.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	axe := axeScript(t)
 	app := browserStartApp(t, "HPP_MERCHANT_TAX_NUMBER=GST 123-456-789")
 	pw := demoOwnerPassword(t, app)
 	paid := app.createPayment(t, nil)

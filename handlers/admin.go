@@ -96,6 +96,13 @@ func (s *Server) setSessionID(c *gin.Context, id string) error {
 	return sess.Save(c.Request, c.Writer)
 }
 
+// BackgroundHeader marks a GET the page made by itself, not its person:
+// static/js/admin.js sends it when a payment change makes it fetch the
+// page's live parts again. Such a request does not count as activity
+// for the session's idle limit (accounts.IdleTimeout); it can only make
+// its own session end sooner.
+const BackgroundHeader = "X-HPP-Background"
+
 // requireRole lets the request through only with a live session of an
 // account holding one of roles. Without one, a page is sent to sign in
 // (and back here afterwards) and anything else is refused with 401;
@@ -103,7 +110,11 @@ func (s *Server) setSessionID(c *gin.Context, id string) error {
 func (s *Server) requireRole(roles ...accounts.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		sid := s.sessionID(c)
-		sess, a, err := s.opts.Accounts.Authenticate(c.Request.Context(), sid)
+		auth := s.opts.Accounts.Authenticate
+		if c.Request.Method == http.MethodGet && c.GetHeader(BackgroundHeader) != "" {
+			auth = s.opts.Accounts.AuthenticateQuietly // not the person: the idle clock stays
+		}
+		sess, a, err := auth(c.Request.Context(), sid)
 		if errors.Is(err, accounts.ErrSessionEnded) {
 			if c.Request.Method == http.MethodGet {
 				q := url.Values{"next": {c.Request.URL.RequestURI()}}

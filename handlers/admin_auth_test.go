@@ -13,6 +13,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 )
 
@@ -419,5 +420,45 @@ func TestAdminTOTPOff(t *testing.T) {
 	}
 	if w, c := a.signIn(t, "owner@shop.example", adminPW); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/admin/payments" || c == nil {
 		t.Fatalf("sign-in with two-step off = %d to %q", w.Code, w.Header().Get("Location"))
+	}
+}
+
+// TestAdminBackgroundFetchIsNotActivity: the list fetching itself again
+// (admin.js's refresh, marked with handlers.BackgroundHeader) is answered
+// but does not push the idle limit back: 20 minutes after the person's
+// last request plus 11 more of background fetches the session has ended,
+// where the same fetch made by the person keeps it alive; admin.js sends
+// the header with its refresh.
+func TestAdminBackgroundFetchIsNotActivity(t *testing.T) {
+	a := newAdminApp(t)
+	_, quiet := a.signIn(t, "owner@shop.example", adminPW)
+	_, active := a.signIn(t, "owner@shop.example", adminPW)
+	get := func(cookie *http.Cookie, background bool) *httptest.ResponseRecorder {
+		h := withCookie(cookie, nil)
+		if background {
+			h.Set(handlers.BackgroundHeader, "1")
+		}
+		return a.do(t, http.MethodGet, "/admin/payments", nil, h)
+	}
+	a.Clock.Advance(20 * time.Minute)
+	if w := get(quiet, true); w.Code != http.StatusOK {
+		t.Fatalf("a background fetch 20 minutes in = %d, want the page", w.Code)
+	}
+	if w := get(active, false); w.Code != http.StatusOK {
+		t.Fatalf("the person's fetch 20 minutes in = %d, want the page", w.Code)
+	}
+	a.Clock.Advance(accounts.IdleTimeout - 20*time.Minute + time.Minute)
+	if w := get(quiet, true); w.Code != http.StatusSeeOther || !strings.Contains(w.Header().Get("Location"), "ended=1") {
+		t.Errorf("31 minutes after the person's last request, with background fetches between = %d %q; want ended",
+			w.Code, w.Header().Get("Location"))
+	}
+	w := get(active, false)
+	if w.Code != http.StatusOK {
+		t.Fatalf("11 minutes after the person's last request = %d, want the page", w.Code)
+	}
+	// The page's script marks its own fetches so.
+	src, _ := mustDoc(t, w).Find("script[data-feed]").Attr("src")
+	if js := a.do(t, http.MethodGet, src, nil, nil); js.Code != http.StatusOK || !strings.Contains(js.Body.String(), "'"+handlers.BackgroundHeader+"': '1'") {
+		t.Errorf("admin.js (%s, %d) does not send %s with its refresh", src, js.Code, handlers.BackgroundHeader)
 	}
 }

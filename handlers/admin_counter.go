@@ -120,6 +120,7 @@ func (s *Server) handleAdminDeviceRevoke() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
+		s.devices.kick(d.ID)
 		_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "counter.revoke", d.ID, "", d.Name)
 		c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?notice=revoked"))
 	}

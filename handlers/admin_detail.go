@@ -149,6 +149,7 @@ func (s *Server) showPaymentDetail(c *gin.Context, status int, errorID, arg, not
 	switch p.Status {
 	case payments.StatusPaid, payments.StatusPartiallyRefunded:
 		v.RefundURL = s.langPath(c, base+"/refund")
+		v.Admin.JS = s.adminJS // the refund dialog (no live feed here)
 		v.Refundable = payments.FormatAmount(p.Amount-p.Refunded, p.Currency)
 		v.NeedPW = !s.opts.Accounts.Fresh(who(c).session)
 		v.NeedCode = v.NeedPW && who(c).account.TOTPOn()

@@ -3,7 +3,9 @@ package handlers_test
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +262,44 @@ func TestAdminFeed(t *testing.T) {
 	}
 	if !strings.Contains(last.HTML, "ORDER-1") || !strings.Contains(last.HTML, "NZD 12.50") || !strings.Contains(last.HTML, "微信支付") {
 		t.Errorf("paid entry = %s, want the reference, amount and method in Simplified Chinese", last.HTML)
+	}
+}
+
+// TestAdminFeedClosesOnRevoke: when the owner ends a session from the
+// sessions page, that session's open feed is closed ("session ended",
+// policy violation) well before the socket's first keep-alive ping (25 s)
+// would have looked; the owner's other session keeps its page.
+func TestAdminFeedClosesOnRevoke(t *testing.T) {
+	a := newAdminApp(t)
+	_, feedSession := a.signIn(t, "owner@shop.example", adminPW)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	conn, resp, err := a.dialFeed(t, feedSession, a.AppURL)
+	if err != nil {
+		t.Fatalf("dial: %v (%v)", err, resp)
+	}
+	defer conn.Close()
+	doc := mustDoc(t, a.do(t, http.MethodGet, "/admin/sessions", nil, withCookie(owner, nil)))
+	var other string
+	doc.Find(`[data-testid="session-row"]`).Each(func(_ int, s *goquery.Selection) {
+		if s.Find(`[data-testid="this-session"]`).Length() == 0 {
+			other, _ = s.Find(`input[name="session"]`).Attr("value")
+		}
+	})
+	if other == "" {
+		t.Fatal("the sessions page lists no other session to end")
+	}
+	if w := a.post(t, "/admin/sessions/revoke", url.Values{"session": {other}}, owner); w.Code != http.StatusSeeOther {
+		t.Fatalf("revoke = %d", w.Code)
+	}
+	// A deadline well short of the 25 s ping keeps a broken close from
+	// passing; the check itself runs every second.
+	_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+	_, _, err = conn.ReadMessage()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.ClosePolicyViolation || ce.Text != "session ended" {
+		t.Fatalf("after the revoke the feed read %v, want closed with 1008 \"session ended\"", err)
+	}
+	if w := a.do(t, http.MethodGet, "/admin/payments", nil, withCookie(owner, nil)); w.Code != http.StatusOK {
+		t.Errorf("the owner's other session = %d, want its page", w.Code)
 	}
 }

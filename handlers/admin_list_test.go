@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -179,24 +178,6 @@ func TestAdminListFilters(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log sink safe for the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // failingPages is a store whose ListPayments, once on, fails for any page
 // but the first: a database lost in the middle of an export.
 type failingPages struct {
@@ -221,8 +202,7 @@ func (f *failingPages) ListPayments(ctx context.Context, pf payments.PaymentFilt
 // without the failure is whole.
 func TestAdminExportCutShort(t *testing.T) {
 	var fp *failingPages
-	buf := &lockedBuffer{}
-	log := slog.New(slog.NewJSONHandler(buf, nil))
+	log, buf := handlers.JSONLog(slog.LevelInfo)
 	a := newAdminApp(t, adminAppOptions{log: log, wrapStore: func(s payments.Store) payments.Store {
 		fp = &failingPages{Store: s}
 		return fp

@@ -39,6 +39,7 @@ type adminApp struct {
 	links    *payments.Links
 	ctr      *counter.Service
 	receipts *receipts.Service
+	displays *displays.Service
 }
 
 // adminAppOptions change newAdminApp's wiring for one test.
@@ -122,7 +123,7 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 		t.Fatalf("NewServer: %v", err)
 	}
 	env.SetApp(h)
-	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links, ctr: ctr, receipts: rc}
+	return &adminApp{testApp: &testApp{Env: env, h: h}, acc: acc, links: links, ctr: ctr, receipts: rc, displays: dsp}
 }
 
 // signIn signs in through the form and returns the session cookie.
@@ -212,6 +213,30 @@ var adminAccess = map[string][]accounts.Role{
 // handshake) rather than a page.
 var adminSockets = map[string]bool{"GET /admin/feed": true}
 
+// checkRouteRows fails t for each route ("METHOD /path") of the real
+// router under prefix that has no row in table (called name in the
+// message) and for each row the router lacks: a test's route table must
+// list every route, so a new one cannot ship untested.
+func checkRouteRows[V any](t *testing.T, a *adminApp, prefix, name string, table map[string]V) {
+	t.Helper()
+	var routes []string
+	for _, r := range handlers.Routes(a.h) {
+		if strings.HasPrefix(r.Path, prefix) {
+			routes = append(routes, r.Method+" "+r.Path)
+		}
+	}
+	for _, r := range routes {
+		if _, ok := table[r]; !ok {
+			t.Errorf("route %s has no row in %s", r, name)
+		}
+	}
+	for r := range table {
+		if !slices.Contains(routes, r) {
+			t.Errorf("%s lists %s, which the router lacks", name, r)
+		}
+	}
+}
+
 // TestAdminRouteRoleMatrix walks every /admin route of the real router
 // for anonymous, cashier and owner: a route a role may not use answers
 // 403 (401 or a redirect to sign in when anonymous) and never its page;
@@ -219,22 +244,7 @@ var adminSockets = map[string]bool{"GET /admin/feed": true}
 // a new route cannot ship without its row.
 func TestAdminRouteRoleMatrix(t *testing.T) {
 	a := newAdminApp(t)
-	var routes []string
-	for _, r := range handlers.Routes(a.h) {
-		if strings.HasPrefix(r.Path, "/admin") {
-			routes = append(routes, r.Method+" "+r.Path)
-		}
-	}
-	for _, r := range routes {
-		if _, ok := adminAccess[r]; !ok {
-			t.Errorf("route %s has no row in adminAccess", r)
-		}
-	}
-	for r := range adminAccess {
-		if !slices.Contains(routes, r) {
-			t.Errorf("adminAccess lists %s, which the router lacks", r)
-		}
-	}
+	checkRouteRows(t, a, "/admin", "adminAccess", adminAccess)
 	_, owner := a.signIn(t, "owner@shop.example", adminPW)
 	_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
 	if owner == nil || cashier == nil {

@@ -158,20 +158,25 @@ func (s *Server) handleCounterShow() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		s.render(c, http.StatusOK, views.CounterPage(s.counterKeypad(c, d, cashier, today)))
+		rate, err := s.opts.Counter.Rate(c.Request.Context(), today)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		s.render(c, http.StatusOK, views.CounterPage(s.counterKeypad(c, d, cashier, rate)))
 	}
 }
 
 // counterKeypad fills the keypad's view model.
-func (s *Server) counterKeypad(c *gin.Context, d counter.Device, cashier accounts.Account, today counter.Today) views.Counter {
+func (s *Server) counterKeypad(c *gin.Context, d counter.Device, cashier accounts.Account, rate string) views.Counter {
 	name := cashier.Name
 	if name == "" {
 		name = cashier.Email
 	}
 	v := views.Counter{Page: s.counterPageVM(c, "counter.title"), DeviceName: d.Name, Cashier: name,
-		Currency: string(s.opts.Counter.Currency()), Rate: today.LastRate(), ResultSeconds: d.ResultSeconds,
+		Currency: string(s.opts.Counter.Currency()), Rate: rate, ResultSeconds: d.ResultSeconds,
 		ChargeURL: CounterChargePath, ScanURL: CounterScanPath, SalesURL: s.langPath(c, CounterSalesPath),
-		SaleURL: CounterSalesPath + "/", LockURL: CounterLockPath, SocketBase: "/checkout/",
+		SaleURL: CounterSalesPath + "/", LockURL: CounterLockPath, SocketBase: "/checkout/", LiveURL: CounterSocketPath,
 		MaxAmount: s.opts.Counter.MaxAmount(), CounterCSS: s.assets.Path("css/counter.css"),
 		Polyfill: s.assets.Path("vendor/barcode-detector/ponyfill.js"), ZXingWasm: s.assets.Path("vendor/barcode-detector/zxing_reader.wasm")}
 	for _, m := range s.svc.Methods() {
@@ -281,6 +286,7 @@ func (s *Server) handleCounterLock() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
+		s.devices.kick(device(c).ID)
 		c.Redirect(http.StatusSeeOther, s.langPath(c, CounterPath))
 	}
 }

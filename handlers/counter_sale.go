@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -22,6 +21,7 @@ type counterSale struct {
 	AmountText string `json:"amount_text"` // in the page's language, "NZ$12.50"
 	Method     string `json:"method,omitempty"`
 	AmountCNY  string `json:"amount_cny,omitempty"` // Latipay's estimate
+	Rate       string `json:"rate,omitempty"`       // Latipay's CNY rate: the keypad's next estimate
 	QR         string `json:"qr,omitempty"`         // our QR image of the current attempt
 	ExpiresIn  int    `json:"expires_in"`           // seconds left to pay
 	Token      string `json:"token"`                // the sale's websocket token
@@ -30,7 +30,7 @@ type counterSale struct {
 // saleJSON fills counterSale for payment p.
 func (s *Server) saleJSON(c *gin.Context, p payments.Payment, qr bool) counterSale {
 	out := counterSale{ID: p.ID, Status: string(p.Status), Version: p.Version, Amount: payments.FormatAmount(p.Amount, p.Currency),
-		Currency: string(p.Currency), Method: string(p.Method), AmountCNY: p.AmountCNY,
+		Currency: string(p.Currency), Method: string(p.Method), AmountCNY: p.AmountCNY, Rate: p.CurrencyRate,
 		AmountText: views.MoneyIn(s.chooseLang(c), views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()}),
 		ExpiresIn:  max(0, int(p.ExpiresAt.Sub(s.opts.Now()).Seconds())),
 		Token:      string(s.tokens.appendToken(nil, p.ID, s.opts.Now()))}
@@ -89,7 +89,10 @@ func (s *Server) handleCounterSaleCancel() gin.HandlerFunc {
 }
 
 // handleCounterSalesShow serves GET /counter/sales: today's sales on this
-// device and the shift's totals per currency and method.
+// device with the shop's paid static-QR payments of the day (marked, no
+// cancel), and the shift's totals per currency and method of the
+// device's own sales. The counter's script adds static-QR payments as
+// they are paid (counter_live.go).
 func (s *Server) handleCounterSalesShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		d := device(c)
@@ -104,21 +107,11 @@ func (s *Server) handleCounterSalesShow() gin.HandlerFunc {
 			return
 		}
 		v := views.CounterSales{Page: s.counterPageVM(c, "counter.sales.title"), DeviceName: d.Name, Cashier: personName(cashier.Name, cashier.Email),
-			BackURL: s.langPath(c, CounterPath), Paid: today.Paid}
-		v.JS, v.CounterCSS = "", s.assets.Path("css/counter.css")
+			BackURL: s.langPath(c, CounterPath), Paid: today.Paid, LiveURL: CounterSocketPath}
+		v.CounterCSS = s.assets.Path("css/counter.css")
 		names := map[string]string{cashier.ID: personName(cashier.Name, cashier.Email)}
 		for _, r := range today.Sales {
-			p := r.Payment
-			row := views.CounterSaleRow{ID: p.ID, Time: p.CreatedAt.In(today.Since.Location()).Format(time.TimeOnly[:5]),
-				Amount: views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()},
-				Method: string(p.Method), Status: string(p.Status), Cashier: s.cashierName(c, names, r.Sale.AccountID)}
-			if hasReceipt(p) {
-				row.ReceiptURL = s.langPath(c, CounterSalePath(p.ID)+"/receipt")
-			}
-			if r.Sale.AccountID == d.CashierID && (p.Status == payments.StatusCreated || p.Status == payments.StatusPending || p.Status == payments.StatusFailed) {
-				row.CancelURL = CounterSalePath(p.ID) + "/cancel"
-			}
-			v.Rows = append(v.Rows, row)
+			v.Rows = append(v.Rows, s.counterSaleRow(c, d, names, r))
 		}
 		for _, t := range today.Totals {
 			v.Totals = append(v.Totals, views.CounterTotal{Method: string(t.Method), Count: t.Count,

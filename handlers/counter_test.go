@@ -46,19 +46,25 @@ func (a *adminApp) pair(t *testing.T) *http.Cookie {
 		t.Fatal(err)
 	}
 	body, h := form(url.Values{"code": {code[:4] + " " + code[4:]}})
-	w := a.do(t, http.MethodPost, handlers.CounterPairPath, body, h)
+	return pairedCookie(t, a.do(t, http.MethodPost, handlers.CounterPairPath, body, h), "hpp-counter")
+}
+
+// pairedCookie is the credential cookie name that a pairing form's answer
+// w sets with its redirect; it must be HttpOnly and SameSite=Strict.
+func pairedCookie(t *testing.T, w *httptest.ResponseRecorder, name string) *http.Cookie {
+	t.Helper()
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("pair = %d: %s", w.Code, w.Body)
 	}
 	for _, c := range w.Result().Cookies() {
-		if c.Name == "hpp-counter" && c.Value != "" {
+		if c.Name == name && c.Value != "" {
 			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
-				t.Errorf("device cookie %+v: want HttpOnly, SameSite=Strict", c)
+				t.Errorf("cookie %+v: want HttpOnly, SameSite=Strict", c)
 			}
 			return c
 		}
 	}
-	t.Fatal("pairing set no device cookie")
+	t.Fatalf("pairing set no %s cookie", name)
 	return nil
 }
 
@@ -248,6 +254,7 @@ var counterNeeds = map[string]string{
 	"GET /counter/displays":             "unlocked",
 	"POST /counter/displays/code":       "unlocked",
 	"POST /counter/displays/:id/revoke": "unlocked",
+	"GET /counter/ws":                   "unlocked",
 }
 
 // TestCounterRouteMatrix walks every /counter route of the real router
@@ -257,22 +264,7 @@ var counterNeeds = map[string]string{
 // route missing from counterNeeds fails.
 func TestCounterRouteMatrix(t *testing.T) {
 	a := newAdminApp(t)
-	var routes []string
-	for _, r := range handlers.Routes(a.h) {
-		if strings.HasPrefix(r.Path, "/counter") {
-			routes = append(routes, r.Method+" "+r.Path)
-		}
-	}
-	for _, r := range routes {
-		if _, ok := counterNeeds[r]; !ok {
-			t.Errorf("route %s has no row in counterNeeds", r)
-		}
-	}
-	for r := range counterNeeds {
-		if !slices.Contains(routes, r) {
-			t.Errorf("counterNeeds lists %s, which the router lacks", r)
-		}
-	}
+	checkRouteRows(t, a, "/counter", "counterNeeds", counterNeeds)
 	unlocked := a.readyDevice(t)
 	sale := mustJSON[counterSaleJSON](t, a.charge(t, unlocked, "sale-key-matrix-000001", "3.00", "wechat"))
 	locked := a.pair(t)

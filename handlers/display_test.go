@@ -1,16 +1,13 @@
 package handlers_test
 
 import (
-	"crypto/rand"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"github.com/gorilla/websocket"
 
 	"github.com/latipay-hpp/hpp/handlers"
@@ -18,9 +15,6 @@ import (
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/displays"
-	"github.com/latipay-hpp/hpp/payments/latipay"
-	"github.com/latipay-hpp/hpp/payments/paymentstest"
-	"github.com/latipay-hpp/hpp/static"
 )
 
 // displayApp is the real router with the counter and its displays over
@@ -36,56 +30,36 @@ type displayApp struct {
 
 func newDisplayApp(t *testing.T) *displayApp {
 	t.Helper()
-	gin.SetMode(gin.TestMode)
-	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}})
-	pub, _ := url.Parse(env.AppURL)
-	assets, err := static.New()
+	a := newAdminApp(t)
+	cashier, err := a.acc.CreateAccount(t.Context(), "mei@shop.example", "Mei", adminPW, accounts.Cashier, accounts.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := accounts.NewService(env.Store, accounts.NewHasher(1), env.Clock.Now, rand.Reader)
-	if err != nil {
+	if err := a.ctr.SetPIN(t.Context(), cashier.ID, "2468"); err != nil {
 		t.Fatal(err)
 	}
-	cashier, err := acc.CreateAccount(t.Context(), "mei@shop.example", "Mei", adminPW, accounts.Cashier, accounts.Actor{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctr, err := counter.NewService(env.Store, accounts.NewHasher(1), env.Store, env.Svc, env.Clock.Now, rand.Reader, counter.Options{Currency: "NZD"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dsp, err := displays.New(env.Store, env.Clock.Now, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _, err := ctr.NewPairing(t.Context(), "Front till")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, devToken, err := ctr.Pair(t.Context(), code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ctr.SetPIN(t.Context(), cashier.ID, "2468"); err != nil {
-		t.Fatal(err)
-	}
-	if dev, _, err = ctr.Unlock(t.Context(), dev.ID, cashier.ID, "2468"); err != nil {
-		t.Fatal(err)
-	}
-	h, err := handlers.NewServer(slog.New(slog.DiscardHandler), handlers.Options{
-		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret,
-		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
-		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
-		Counter: ctr, Displays: dsp, Accounts: acc,
-		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
-	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
-	if err != nil {
-		t.Fatalf("NewServer: %v", err)
-	}
-	env.SetApp(h)
-	return &displayApp{testApp: &testApp{Env: env, h: h}, counter: ctr, displays: dsp, device: dev,
+	dev, devToken := pairUnlocked(t, a.ctr, "Front till", cashier.ID)
+	return &displayApp{testApp: a.testApp, counter: a.ctr, displays: a.displays, device: dev,
 		deviceCookie: &http.Cookie{Name: "hpp-counter", Value: devToken}}
+}
+
+// pairUnlocked pairs a new device called name and unlocks it for the
+// cashier with that id (PIN 2468); it returns the device and its
+// credential.
+func pairUnlocked(t *testing.T, ctr *counter.Service, name, cashierID string) (counter.Device, string) {
+	t.Helper()
+	code, _, err := ctr.NewPairing(t.Context(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, token, err := ctr.Pair(t.Context(), code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dev, _, err = ctr.Unlock(t.Context(), dev.ID, cashierID, "2468"); err != nil {
+		t.Fatal(err)
+	}
+	return dev, token
 }
 
 // pair pairs a display through the form and returns its cookie.
@@ -95,21 +69,8 @@ func (a *displayApp) pair(t *testing.T) *http.Cookie {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := a.do(t, http.MethodPost, handlers.DisplayPath, strings.NewReader(url.Values{"code": {code[:4] + " " + code[4:]}}.Encode()),
-		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
-	if w.Code != http.StatusSeeOther {
-		t.Fatalf("pair = %d %s", w.Code, w.Body)
-	}
-	for _, c := range w.Result().Cookies() {
-		if c.Name == "hpp-display" && c.Value != "" {
-			if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
-				t.Errorf("display cookie %+v: want HttpOnly and SameSite=Strict", c)
-			}
-			return c
-		}
-	}
-	t.Fatal("pairing set no display cookie")
-	return nil
+	body, h := form(url.Values{"code": {code[:4] + " " + code[4:]}})
+	return pairedCookie(t, a.do(t, http.MethodPost, handlers.DisplayPath, body, h), "hpp-display")
 }
 
 // dial opens the display's socket with cookie and origin.
@@ -203,12 +164,7 @@ func TestDisplayFollowsSale(t *testing.T) {
 		t.Error("the display learns the payment's id")
 	}
 	// Another device's sale is not this display's business.
-	code, _, _ := a.counter.NewPairing(t.Context(), "Back till")
-	other, _, err := a.counter.Pair(t.Context(), code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, _, _ = a.counter.Unlock(t.Context(), other.ID, a.device.CashierID, "2468")
+	other, _ := pairUnlocked(t, a.counter, "Back till", a.device.CashierID)
 	if _, err := a.counter.ChargeQR(t.Context(), counter.ChargeInput{Device: other, Key: "sale-key-0000000002", Amount: "3.00",
 		Method: payments.MethodAlipay, ClientIP: "127.0.0.1"}); err != nil {
 		t.Fatal(err)
@@ -244,7 +200,7 @@ func TestDisplayFollowsSale(t *testing.T) {
 		t.Errorf("socket of a display whose device was revoked: %v, want 401", err)
 	}
 	// A code the device issued before it was revoked pairs nothing.
-	code, _, err = a.displays.NewCode(t.Context(), a.device.ID)
+	code, _, err := a.displays.NewCode(t.Context(), a.device.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,12 +237,7 @@ func TestCounterReceiptAndDisplays(t *testing.T) {
 	if strings.Contains(w.Body.String(), "mei@shop.example") {
 		t.Error("the receipt prints the cashier's email")
 	}
-	code, _, _ := a.counter.NewPairing(t.Context(), "Back till")
-	other, otherToken, err := a.counter.Pair(t.Context(), code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, _, _ = a.counter.Unlock(t.Context(), other.ID, a.device.CashierID, "2468")
+	_, otherToken := pairUnlocked(t, a.counter, "Back till", a.device.CashierID)
 	otherDev := withCookie(&http.Cookie{Name: "hpp-counter", Value: otherToken}, nil)
 	if w := a.do(t, http.MethodGet, receipt, nil, otherDev); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "12.50") {
 		t.Errorf("another device's receipt of the sale = %d, want 404", w.Code)

@@ -64,6 +64,7 @@ var failures = []struct {
 	{errNoPage, failure{http.StatusNotFound, "not_found", "No such path; the API is under /api/v1.", "error.nopage"}},
 	{errNoDelivery, failure{http.StatusNotFound, "not_found", "No webhook delivery with that id.", "error.notfound"}},
 	{payments.ErrGatewayRejected, failure{http.StatusBadGateway, "gateway_rejected", "Latipay refused the request.", "error.unavailable"}},
+	{payments.ErrGatewayNotReached, failure{http.StatusServiceUnavailable, "latipay_unreachable", "Latipay could not be reached, so nothing was charged. Check the internet connection and scan again.", "counterlive.error.unreached"}},
 	{payments.ErrGatewayUnavailable, failure{http.StatusServiceUnavailable, "gateway_unavailable", "Latipay is not answering; try again shortly.", "error.unavailable"}},
 	{payments.ErrBadSignature, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be verified.", "error.unavailable"}},
 	{payments.ErrMalformed, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be read.", "error.unavailable"}},

@@ -168,11 +168,16 @@ func (s *Server) handleEReceiptShow(svc interface {
 
 // handleCounterReceipt serves GET /counter/sales/:id/receipt[?width=]:
 // the counter device prints or reprints one of its own paid sales, with
-// the cashier who made it. Another device's sale is an unknown page.
+// the cashier who made it, or a paid static-QR payment of today (the
+// shopper who paid at the poster may want a receipt too; no cashier is
+// named). Another device's sale, or anything else, is an unknown page.
 func (s *Server) handleCounterReceipt() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
 		p, sale, err := s.opts.Counter.CheckSale(ctx, device(c), c.Param("id"))
+		if errors.Is(err, counter.ErrNotFound) {
+			p, err = s.opts.Counter.StaticQRPayment(ctx, c.Param("id"))
+		}
 		if errors.Is(err, counter.ErrNotFound) {
 			s.respondError(c, errNoPage)
 			return

@@ -139,6 +139,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 		data.POST(CounterChargePath, s.handleCounterCharge())
 		data.POST(CounterScanPath, s.handleCounterScan())
 		data.GET(CounterSalesPath+"/:id", s.handleCounterSaleShow())
+		live.GET(CounterSocketPath, s.limit(s.limits.socketOpens, byIP), s.socketCap(), s.handleCounterSocket())
 	}
 
 	if s.opts.Counter != nil && s.opts.Displays != nil {

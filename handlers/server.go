@@ -4,13 +4,21 @@
 //
 // It imports payments (the domain) and its sibling domains (accounts,
 // counter, receipts, displays), payments/hub and payments/webhook (for
-// their types), views and static; never a storage package, the Latipay
-// client or the simulator, which run wires in. Every route is in
-// routes.go; the error funnel (domain error to status and message) is
-// errors.go; headers by route class are headers.go; sessions are
-// session.go; the socket is ws.go; request limits are installed by
-// limits.go from package ratelimit. One area of the site is one file
-// (checkout.go, callback.go, api_*.go, embed.go, redirect.go).
+// their types), handlers/ratelimit, views and static; never a storage
+// package, the Latipay client or the simulator, which run wires in.
+//
+// Where to change what: every route is in routes.go; the error funnel
+// (domain error to status and message) is errors.go; headers by route
+// class are headers.go; sessions are session.go; the socket and its
+// tokens are ws.go and token.go; request limits are installed by
+// limits.go from package ratelimit; compression is compress.go and the
+// static files assets.go. One area of the site is one file or one prefix:
+// the shopper's checkout.go (with refresh.go, qr.go, device.go, lang.go),
+// callback.go, redirect.go, embed.go, link.go (signed /pay links) and
+// links.go (stored /l/ links); the merchant API api*.go; the back office
+// admin*.go, a file a page; the counter counter*.go, its display
+// display.go and receipts receipt.go. What each page does, in detail, is
+// handlers/README.md.
 //
 // Every handler has one shape: a method maker on *Server,
 // handleNounVerb(deps) gin.HandlerFunc, whose comment names its route;
@@ -147,7 +155,8 @@ type Server struct {
 	// checkoutTitles is the checkout page's title in each language: it
 	// only depends on the merchant's name.
 	checkoutTitles map[string]string
-	pages          *pageCache // rendered checkout pages (pagecache.go)
+	pages          *pageCache  // rendered checkout pages (pagecache.go)
+	devices        liveDevices // the counter sockets open here (counter_live.go)
 }
 
 // NewServer builds the gin engine with its middleware and routes, wrapped

@@ -21,9 +21,14 @@ import (
 // Socket timings and limits (the socket caps are listed in
 // e2e/README.md, Security).
 const (
-	writeWait      = 10 * time.Second
-	pongWait       = 60 * time.Second
-	pingPeriod     = 25 * time.Second
+	writeWait  = 10 * time.Second
+	pongWait   = 60 * time.Second
+	pingPeriod = 25 * time.Second
+	// feedLiveEvery is how often a back-office feed checks its session
+	// (two indexed reads): a session signed out, revoked or timed out on
+	// any instance closes its socket within about this long, not at the
+	// next ping.
+	feedLiveEvery  = time.Second
 	maxMessageSize = 512
 )
 
@@ -316,8 +321,15 @@ func serveFeed(conn *websocket.Conn, sub *hub.Subscription, next func(payments.U
 	}
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
+	check := time.NewTicker(feedLiveEvery)
+	defer check.Stop()
 	for {
 		select {
+		case <-check.C:
+			if !live() {
+				closeWith(websocket.ClosePolicyViolation, "session ended")
+				return
+			}
 		case u, ok := <-sub.C:
 			if !ok {
 				closeWith(websocket.CloseGoingAway, "reconnect")
@@ -332,10 +344,6 @@ func serveFeed(conn *websocket.Conn, sub *hub.Subscription, next func(payments.U
 				return
 			}
 		case <-ping.C:
-			if !live() {
-				closeWith(websocket.ClosePolicyViolation, "session ended")
-				return
-			}
 			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {
 				return
 			}

@@ -66,7 +66,9 @@ func checkAfter(a Attempt, n int) (wait time.Duration, ok bool) {
 // The error is nil when Latipay took the order and also when its answer
 // was lost: then the attempt stays AttemptInitiated and the reconciler
 // asks Latipay what became of it, so an unknown outcome never turns into
-// failed by itself. Started.Attempt.Status tells the two apart. A refused
+// failed by itself. Only a call that provably never left (the connection
+// was never made: ErrGatewayNotReached) fails the payment at once and
+// returns that error; the counter scans the code again as a new sale. Started.Attempt.Status tells the two apart. A refused
 // code returns a *GatewayError in Latipay's words; a malformed code a
 // *PayCodeError; a wallet not offered or a payment not made for scanning
 // a *ValidationError (all three match ErrInvalid).
@@ -132,14 +134,16 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 	orderID, gwErr := s.gw.Barcode(ctx, BarcodeRequest{Reference: ref, Method: m,
 		Amount: p.Amount, Currency: p.Currency, PayCode: code})
 	refused := errors.Is(gwErr, ErrGatewayRejected) || errors.Is(gwErr, ErrInvalid)
-	if gwErr != nil && !refused {
+	if errors.Is(gwErr, ErrGatewayNotReached) {
+		s.log.Info("barcode: Latipay never reached; the sale failed, nothing charged", "payment_id", p.ID, "reference", ref, "err", gwErr)
+	} else if gwErr != nil && !refused {
 		s.log.Info("barcode: outcome unknown; the reconciler will ask Latipay", "payment_id", p.ID, "reference", ref, "err", gwErr)
 	}
 	p, recorded, err := s.recordBarcode(context.WithoutCancel(ctx), p.ID, ref, orderID, gwErr, refused)
 	if err != nil {
 		return Started{Payment: p}, err
 	}
-	if refused {
+	if refused || errors.Is(gwErr, ErrGatewayNotReached) {
 		return Started{Payment: p, Attempt: recorded}, gwErr
 	}
 	return Started{Payment: p, Attempt: recorded}, nil
@@ -168,6 +172,14 @@ func (s *Service) recordBarcode(ctx context.Context, id, ref, orderID string, gw
 			tx.dirtyAttempts[ref] = true
 			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
 				Detail: fmt.Sprintf("%s: pay code refused: %v", ref, gwErr), CreatedAt: now})
+		case errors.Is(gwErr, ErrGatewayNotReached): // provably never sent: nothing can be charged
+			// The sale ends failed at once; the counter starts a new sale
+			// (a new payment) for the next scan of the code.
+			at.Status, at.NextCheckAt = AttemptError, time.Time{}
+			tx.dirtyAttempts[ref] = true
+			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
+				Detail: fmt.Sprintf("%s: Latipay was never reached (the connection failed before the request was sent); nothing was charged", ref), CreatedAt: now})
+			s.transition(tx, StatusFailed, ref)
 		case gwErr != nil: // unknown: the attempt stays initiated and is queried
 			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
 				Detail: fmt.Sprintf("%s: no answer from Latipay; asking it what became of the order", ref), CreatedAt: now})

@@ -95,15 +95,30 @@ func newScanEnv(t *testing.T) (*paymentstest.Env, payments.Payment) {
 	return e, e.MustCreate(t, in)
 }
 
-// barcodeTransactions counts the barcode calls that reached the simulator.
-func barcodeTransactions(sim *latipaysim.Simulator) int {
+// mustScan starts the barcode attempt of payment id with code, failing t
+// on an error.
+func mustScan(t *testing.T, e *paymentstest.Env, id, code string) payments.Started {
+	t.Helper()
+	st, err := e.Svc.StartBarcode(t.Context(), id, code)
+	if err != nil {
+		t.Fatalf("StartBarcode: %v", err)
+	}
+	return st
+}
+
+// wantBarcodeCalls fails t unless exactly want barcode calls reached the
+// simulator in all.
+func wantBarcodeCalls(t *testing.T, sim *latipaysim.Simulator, want int) {
+	t.Helper()
 	n := 0
 	for _, tx := range sim.Ledger() {
 		if tx.Barcode {
 			n++
 		}
 	}
-	return n
+	if n != want {
+		t.Errorf("the simulator saw %d barcode calls in all, want %d", n, want)
+	}
 }
 
 // reconcileAfter moves the clock by d and runs the reconciler once.
@@ -177,9 +192,7 @@ func TestStartBarcodeRepeatedScan(t *testing.T) {
 			t.Errorf("scan %d: attempt %q, %v; want attempt %q, nil", i, refs[i], errs[i], refs[0])
 		}
 	}
-	if n := barcodeTransactions(e.Sim); n != 1 {
-		t.Errorf("the simulator saw %d barcode calls, want 1", n)
-	}
+	wantBarcodeCalls(t, e.Sim, 1)
 	if _, err := e.Svc.StartBarcode(ctx, p.ID, codePaid); !errors.Is(err, payments.ErrPayCodePending) || !errors.Is(err, payments.ErrConflict) {
 		t.Errorf("another code while the first is pending: %v, want ErrPayCodePending (ErrConflict)", err)
 	}
@@ -194,9 +207,7 @@ func TestStartBarcodeRepeatedScan(t *testing.T) {
 	if _, err := e.Svc.StartBarcode(ctx, p.ID, codePaid); !errors.Is(err, payments.ErrNotPayable) {
 		t.Errorf("a new code after paid: %v, want ErrNotPayable", err)
 	}
-	if n := barcodeTransactions(e.Sim); n != 1 {
-		t.Errorf("the simulator saw %d barcode calls in all, want 1", n)
-	}
+	wantBarcodeCalls(t, e.Sim, 1)
 }
 
 // TestStartBarcodePassword: while the shopper types a password the
@@ -205,10 +216,7 @@ func TestStartBarcodeRepeatedScan(t *testing.T) {
 func TestStartBarcodePassword(t *testing.T) {
 	e, p := newScanEnv(t)
 	ctx := context.Background()
-	st, err := e.Svc.StartBarcode(ctx, p.ID, codeGivesUp)
-	if err != nil {
-		t.Fatalf("StartBarcode: %v", err)
-	}
+	st := mustScan(t, e, p.ID, codeGivesUp)
 	for i := range 5 {
 		if n := reconcileAfter(t, e, 4*time.Second); n != 1 {
 			t.Fatalf("check %d: reconciler asked about %d attempts, want 1", i+1, n)
@@ -337,9 +345,7 @@ func TestStartBarcodeBadInput(t *testing.T) {
 	if _, err := e.Svc.StartBarcode(ctx, "pay_00000000000000000000000000", codePaid); !errors.Is(err, payments.ErrNotFound) {
 		t.Errorf("unknown payment: %v, want ErrNotFound", err)
 	}
-	if n := barcodeTransactions(e.Sim); n != 0 {
-		t.Errorf("the simulator saw %d barcode calls, want none", n)
-	}
+	wantBarcodeCalls(t, e.Sim, 0)
 }
 
 // TestCancelBarcode: canceling a sale whose shopper is still typing a
@@ -347,10 +353,7 @@ func TestStartBarcodeBadInput(t *testing.T) {
 func TestCancelBarcode(t *testing.T) {
 	e, p := newScanEnv(t)
 	ctx := context.Background()
-	st, err := e.Svc.StartBarcode(ctx, p.ID, codePassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := mustScan(t, e, p.ID, codePassword)
 	if got, err := e.Svc.Cancel(ctx, p.ID); err != nil || got.Status != payments.StatusCanceled {
 		t.Fatalf("Cancel = %s, %v; want canceled", got.Status, err)
 	}

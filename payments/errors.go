@@ -18,9 +18,13 @@ var (
 	ErrMalformed          = errors.New("payments: malformed gateway message")
 	ErrGatewayRejected    = errors.New("payments: gateway refused the request")
 	ErrGatewayUnavailable = errors.New("payments: gateway unavailable")
-	ErrStoreBusy          = errors.New("payments: database busy") // try again shortly: 503
-	ErrRefundTooLarge     = errors.New("payments: refund exceeds the amount paid")
-	ErrNotRefundable      = errors.New("payments: payment is not refundable")
+	// ErrGatewayNotReached is a call that provably never reached the
+	// gateway (the connection was never made): nothing can have happened
+	// there. It comes with ErrGatewayUnavailable.
+	ErrGatewayNotReached = errors.New("payments: gateway never reached")
+	ErrStoreBusy         = errors.New("payments: database busy") // try again shortly: 503
+	ErrRefundTooLarge    = errors.New("payments: refund exceeds the amount paid")
+	ErrNotRefundable     = errors.New("payments: payment is not refundable")
 )
 
 // ValidationError lists every problem with a merchant's input, in words a

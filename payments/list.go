@@ -21,7 +21,7 @@ type ListInput struct {
 	Source    string // the channel: one of Sources
 	Currency  string // NZD, AUD, CNY
 	OrderID   string // exact Latipay order id
-	Text      string // reference or description contains it
+	Text      string // reference or description contains it (ASCII case ignored); see SearchWords
 	// From and To bound the creation time, From <= created < To; the
 	// caller turns the shop's calendar days into instants. Zero does not
 	// bound.
@@ -166,4 +166,40 @@ func (s *Service) DeliveryLog(ctx context.Context, f DeliveryFilter) ([]Delivery
 		return nil, &ValidationError{Problems: problems}
 	}
 	return s.store.Deliveries(ctx, f)
+}
+
+// SearchWords returns the words of a search text that every payment
+// containing the text holds whole: the runs of ASCII letters and digits,
+// lower-cased, with another character on both sides inside the text
+// ("order 123457:" gives 123457; "order" may end a longer word, as in
+// "reorder"). A store may narrow a search to the payments holding them
+// through an index of words, which answers at once where a trigram index
+// would intersect the long lists of common trigrams ("ord" is in every
+// "Order …"), and then check the text itself on each. A text with a
+// character outside ASCII gives none: case folding beyond ASCII is the
+// store's, which the words need not follow.
+func SearchWords(text string) []string {
+	for i := 0; i < len(text); i++ {
+		if text[i] >= 0x80 {
+			return nil
+		}
+	}
+	isWord := func(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+	lower := strings.ToLower(text)
+	var words []string
+	for i := 0; i < len(lower); {
+		if !isWord(lower[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lower) && isWord(lower[j]) {
+			j++
+		}
+		if i > 0 && j < len(lower) && !slices.Contains(words, lower[i:j]) {
+			words = append(words, lower[i:j])
+		}
+		i = j
+	}
+	return words
 }

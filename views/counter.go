@@ -48,6 +48,9 @@ type Counter struct {
 	DisplaysURL   string // the displays facing the shopper; "" when none can pair
 	LockURL       string
 	SocketBase    string // prefix of the sale's websocket: SocketBase + id + "/ws"
+	// LiveURL is the counter's own socket (the shop's static-QR payments as
+	// they are paid); "" for none.
+	LiveURL string
 	// Polyfill and ZXingWasm are the vendored barcode reader, for browsers
 	// without BarcodeDetector.
 	Polyfill, ZXingWasm string
@@ -63,6 +66,7 @@ type CounterSales struct {
 	Rows       []CounterSaleRow
 	Totals     []CounterTotal
 	Paid       int
+	LiveURL    string // as Counter's: new static-QR payments join Rows live
 }
 
 // CounterSaleRow is one sale in the list.
@@ -77,6 +81,17 @@ type CounterSaleRow struct {
 	// ReceiptURL prints (or reprints) a paid sale's receipt; "" before
 	// it is paid.
 	ReceiptURL string
+	// StaticQR marks a payment through the shop's printed QR: no device
+	// made it, no cashier, never canceled from the counter.
+	StaticQR bool
+}
+
+// CounterNotice is what the counter's socket sends when a payment through
+// the shop's static QR is paid: the notice's text and the sales list's
+// row, both in the page's language.
+type CounterNotice struct {
+	Text   string // "Static QR: NZ$12.50 paid with Alipay"
+	Detail string // "14:03 · Ref. 4F2A9C"
 }
 
 // CounterTotal is the paid sales of one currency and method.

@@ -79,6 +79,9 @@ type config struct {
 	bin        string
 	// Offered rates of the fixed-rate scenarios (0: the default).
 	renderRate, startRate float64
+	// perfDir, when set: perf record the app over each timed callback run
+	// (perf.go).
+	perfDir string
 }
 
 // scenarios in the order they run.
@@ -102,6 +105,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.bin, "bin", "", "use this hpp binary instead of building one")
 	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
 	fs.Float64Var(&c.startRate, "start-rate", 1000, "starts a second offered in start-rate")
+	fs.StringVar(&c.perfDir, "perf", "", "record the app with perf record -g over the timed part of the callback scenario into this directory (the binary is built with its symbols)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -184,7 +188,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	bin := cfg.bin
 	if bin == "" {
 		fmt.Fprintln(stderr, "load: building the binary (CGO_ENABLED=0)")
-		if bin, err = build(ctx, root, dir); err != nil {
+		if bin, err = build(ctx, root, dir, cfg.perfDir == ""); err != nil {
 			return err
 		}
 	}

@@ -181,10 +181,15 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// build compiles the app with CGO_ENABLED=0 into dir and returns its path.
-func build(ctx context.Context, root, dir string) (string, error) {
+// build compiles the app with CGO_ENABLED=0 into dir and returns its path;
+// strip drops the symbols, as the Dockerfile does (perf needs them).
+func build(ctx context.Context, root, dir string, strip bool) (string, error) {
 	bin := filepath.Join(dir, "hpp")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
+	ldflags := "-ldflags=-s -w"
+	if !strip {
+		ldflags = "-ldflags="
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", ldflags, "-o", bin, ".")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

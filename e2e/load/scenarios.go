@@ -628,12 +628,14 @@ func (h *harness) callback(ctx context.Context) (row, error) {
 	var s sample
 	r, err := h.bracketed(ctx, func() row {
 		m := meterCPU(h.procs())
+		stop := h.perfRecord("callback")
 		s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 			if i >= len(forms) {
 				return errNoWork
 			}
 			return h.postCallback(ctx, h.app.url, forms[i])
 		})
+		stop()
 		r := h.withMem(fromSample("", s), "durability")
 		m.perOp(&r, s.N)
 		return r

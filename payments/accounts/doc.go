@@ -27,4 +27,23 @@
 // password (and code) confirmed within ReauthWindow. The shop always
 // keeps an owner: the last one can be neither removed nor made a
 // cashier. Every change is in the audit log with its before and after.
+//
+// # Imports
+//
+// The standard library, golang.org/x/crypto/argon2 and
+// github.com/pquerna/otp; nothing of this module (not even payments).
+//
+// # Where to change what
+//
+// Roles, Account, the audit entry, the errors the handlers map and the
+// Store port: accounts.go. Signing in, sessions, lock-out, the setup
+// token, the demo owner and the rules' figures (MaxFailures, the idle and
+// absolute session limits, ReauthWindow): service.go; whether a session
+// still holds, for the sockets that outlive a request: live.go;
+// invitations, resets of access and removal: people.go; the password hash
+// and its parameters: password.go; two-step sign-in and recovery codes:
+// totp.go. The SQL: payments/sqlite/accounts.go and
+// payments/postgres/accounts.go, held to accountstest.Run. The pages:
+// handlers/admin_auth.go (sign-in, setup, two-step), admin_accounts.go,
+// admin_sessions.go and admin_audit.go.
 package accounts

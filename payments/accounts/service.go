@@ -339,6 +339,19 @@ func (s *Service) openSession(ctx context.Context, a Account, who Actor) (string
 // notes the use. A session idle for IdleTimeout, older than
 // AbsoluteTimeout, revoked, or of a removed account is ErrSessionEnded.
 func (s *Service) Authenticate(ctx context.Context, sessionID string) (Session, Account, error) {
+	return s.authenticate(ctx, sessionID, true)
+}
+
+// AuthenticateQuietly is Authenticate for a request the person did not
+// make (a page fetching itself again because a payment changed): the
+// same checks, but the session's idle clock does not move, so a page
+// left open on a busy shop's list still ends IdleTimeout after its
+// person's last request.
+func (s *Service) AuthenticateQuietly(ctx context.Context, sessionID string) (Session, Account, error) {
+	return s.authenticate(ctx, sessionID, false)
+}
+
+func (s *Service) authenticate(ctx context.Context, sessionID string, touch bool) (Session, Account, error) {
 	if sessionID == "" {
 		return Session{}, Account{}, ErrSessionEnded
 	}
@@ -363,7 +376,7 @@ func (s *Service) Authenticate(ctx context.Context, sessionID string) (Session, 
 	if err != nil {
 		return Session{}, Account{}, err
 	}
-	if now.Sub(sess.SeenAt) >= touchEvery {
+	if touch && now.Sub(sess.SeenAt) >= touchEvery {
 		sess.SeenAt = now.UTC()
 		if err := s.store.TouchSession(ctx, h, sess.SeenAt, time.Time{}); err != nil {
 			return Session{}, Account{}, err

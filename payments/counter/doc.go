@@ -39,4 +39,21 @@
 // instead of making a second one; the sale record ties it to the device
 // and the cashier. The store's (device, key) uniqueness is the one place
 // that decides which of two racing requests made the sale.
+//
+// # Imports
+//
+// The standard library, payments (a sale is a payment) and
+// payments/accounts (a cashier is an account); no adapter.
+//
+// # Where to change what
+//
+// Device, Pairing, PIN, Sale, the errors the handlers map and the Store
+// port: counter.go. Pairing, PINs, unlocking, revoking and the rules'
+// figures (PairingTTL, MaxPINFailures, UnlockFor): service.go; a sale
+// shown as a QR, checking and canceling one: sale.go; a sale charged from
+// the shopper's scanned pay code: scan.go (the pay code's rules are
+// payments/paycode.go). The SQL: payments/sqlite/counter.go and
+// payments/postgres/counter.go, held to countertest.Run. The pages:
+// handlers/counter.go, counter_sale.go, device.go and, in the back
+// office, admin_counter.go.
 package counter

@@ -137,10 +137,12 @@ func (s *Service) CancelSale(ctx context.Context, d Device, paymentID string) (p
 	return s.pay.Cancel(ctx, paymentID)
 }
 
-// SaleRow is one of today's sales on a device.
+// SaleRow is one of today's sales on a device: a sale made on it, or a
+// payment through the shop's static QR (StaticQR, with a zero Sale).
 type SaleRow struct {
-	Payment payments.Payment
-	Sale    Sale
+	Payment  payments.Payment
+	Sale     Sale
+	StaticQR bool
 }
 
 // Total is the paid sales of one currency and method.
@@ -151,22 +153,37 @@ type Total struct {
 	Amount   int64 // minor units
 }
 
-// Today is a device's sales since the start of the shop's day, newest
-// first, and the totals of the paid ones by currency and method.
+// Today is what a device lists for the shop's day so far, newest first:
+// its own sales and the paid payments of the shop's static QR. Totals and
+// Paid count the device's own paid sales only: a static-QR payment is the
+// whole shop's, shown on every counter, and would be counted once per
+// till.
 type Today struct {
 	Since  time.Time
 	Sales  []SaleRow
 	Totals []Total
-	Paid   int // how many sales are paid
+	Paid   int // how many of the device's own sales are paid
 }
 
-// maxToday bounds the sales listed for one day on one device.
+// maxToday bounds the sales listed for one day on one device, and
+// separately the static-QR payments listed with them.
 const maxToday = 500
 
-// Today lists device d's sales of the shop's day so far with its totals.
-func (s *Service) Today(ctx context.Context, d Device) (Today, error) {
+// paidLike reports whether p was paid (and perhaps refunded since).
+func paidLike(p payments.Payment) bool {
+	return p.Status == payments.StatusPaid || p.Status == payments.StatusPartiallyRefunded || p.Status == payments.StatusRefunded
+}
+
+// startOfDay is the start of the shop's day around s.now.
+func (s *Service) startOfDay() time.Time {
 	now := s.now().In(s.opts.Location)
-	since := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.opts.Location)
+	return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.opts.Location)
+}
+
+// Today lists device d's sales of the shop's day so far, with the shop's
+// paid static-QR payments of the day, and the device's totals.
+func (s *Service) Today(ctx context.Context, d Device) (Today, error) {
+	since := s.startOfDay()
 	sales, err := s.store.Sales(ctx, d.ID, since, maxToday)
 	if err != nil {
 		return Today{}, err
@@ -179,7 +196,7 @@ func (s *Service) Today(ctx context.Context, d Device) (Today, error) {
 			return Today{}, err
 		}
 		t.Sales = append(t.Sales, SaleRow{Payment: p, Sale: sale})
-		if p.Status != payments.StatusPaid && p.Status != payments.StatusPartiallyRefunded && p.Status != payments.StatusRefunded {
+		if !paidLike(p) {
 			continue
 		}
 		t.Paid++
@@ -190,6 +207,14 @@ func (s *Service) Today(ctx context.Context, d Device) (Today, error) {
 		sums[k].Count++
 		sums[k].Amount += p.Amount
 	}
+	static, err := s.staticQRSince(ctx, since)
+	if err != nil {
+		return Today{}, err
+	}
+	for _, p := range static {
+		t.Sales = append(t.Sales, SaleRow{Payment: p, StaticQR: true})
+	}
+	sort.SliceStable(t.Sales, func(i, j int) bool { return t.Sales[i].Payment.CreatedAt.After(t.Sales[j].Payment.CreatedAt) })
 	for _, v := range sums {
 		t.Totals = append(t.Totals, *v)
 	}
@@ -198,6 +223,47 @@ func (s *Service) Today(ctx context.Context, d Device) (Today, error) {
 		return a.Currency < b.Currency || a.Currency == b.Currency && a.Method < b.Method
 	})
 	return t, nil
+}
+
+// staticQRSince lists the paid payments of the shop's static QR created
+// at or after since, newest first, at most maxToday.
+func (s *Service) staticQRSince(ctx context.Context, since time.Time) ([]payments.Payment, error) {
+	var out []payments.Payment
+	in := payments.ListInput{Source: payments.SourceStaticQR, From: since, Limit: 100}
+	for scanned := 0; scanned < maxToday; {
+		page, err := s.pay.List(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range page.Payments {
+			if paidLike(p) {
+				out = append(out, p)
+			}
+		}
+		scanned += len(page.Payments)
+		if page.Next == "" {
+			break
+		}
+		in.Cursor = page.Next
+	}
+	return out, nil
+}
+
+// StaticQRPayment returns a payment a counter device may see although no
+// device made it: one of the shop's static QR, paid, created today (the
+// shop's day), as today's sales list it. Anything else is ErrNotFound.
+func (s *Service) StaticQRPayment(ctx context.Context, paymentID string) (payments.Payment, error) {
+	p, err := s.pay.Get(ctx, paymentID)
+	if errors.Is(err, payments.ErrNotFound) {
+		return payments.Payment{}, ErrNotFound
+	}
+	if err != nil {
+		return payments.Payment{}, err
+	}
+	if p.Source != payments.SourceStaticQR || !paidLike(p) || p.CreatedAt.Before(s.startOfDay()) {
+		return payments.Payment{}, ErrNotFound
+	}
+	return p, nil
 }
 
 // LastRate is Latipay's most recent CNY rate for the shop's currency seen
@@ -210,6 +276,33 @@ func (t Today) LastRate() string {
 		}
 	}
 	return ""
+}
+
+// rateScan is how many of the shop's latest payments Rate looks through
+// for one that Latipay gave a rate.
+const rateScan = 50
+
+// Rate is the CNY rate the keypad estimates with before a sale has its
+// own: the latest of today's sales on the device (t), else the latest
+// Latipay gave any of the shop's recent payments in its currency, on any
+// day and through any channel; "" when Latipay has never given one (a
+// new shop: the first sale brings it). Before, the keypad knew only the
+// device's sales of the day, so the ~CNY line stayed hidden until the
+// first sale of every day.
+func (s *Service) Rate(ctx context.Context, t Today) (string, error) {
+	if r := t.LastRate(); r != "" {
+		return r, nil
+	}
+	page, err := s.pay.List(ctx, payments.ListInput{Currency: s.opts.Currency, Limit: rateScan})
+	if err != nil {
+		return "", err
+	}
+	for _, p := range page.Payments {
+		if p.CurrencyRate != "" {
+			return p.CurrencyRate, nil
+		}
+	}
+	return "", nil
 }
 
 // checkAmount says what is wrong with a typed amount: not a decimal,

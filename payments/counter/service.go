@@ -54,6 +54,7 @@ type Payments interface {
 	Get(ctx context.Context, id string) (payments.Payment, error)
 	Cancel(ctx context.Context, id string) (payments.Payment, error)
 	StartBarcode(ctx context.Context, id, payCode string) (payments.Started, error)
+	List(ctx context.Context, in payments.ListInput) (payments.PaymentPage, error)
 }
 
 // Options are the counter's settings.

@@ -156,3 +156,53 @@ func mustDevice(t *testing.T, c *counter.Service) (counter.Device, string) {
 	}
 	return d, token
 }
+
+// TestTodayStaticQR: today's sales on a device include the shop's paid
+// static-QR payments of the shop's day (its time zone: NZDT here), marked
+// and outside the device's totals; yesterday's, and unpaid ones, are
+// not listed, and StaticQRPayment finds only today's paid ones.
+func TestTodayStaticQR(t *testing.T) {
+	c, env := newCounter(t) // 2026-03-01 01:00 UTC is 14:00 NZDT
+	ctx := t.Context()
+	d, _ := mustDevice(t, c)
+	links, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return env.AppURL + "/l/" + id }, env.AppURL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := links.Create(ctx, payments.LinkInput{Source: payments.SourceStaticQR, Currency: "NZD", MinAmount: "0.01", MaxAmount: "5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := func(amount string, settle bool) payments.Payment {
+		t.Helper()
+		p, err := links.Pay(ctx, l.ID, amount, "en", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := env.MustStart(t, p.ID, payments.MethodAlipay, payments.DeviceDesktop)
+		if settle {
+			if err := env.Sim.Pay(st.Attempt.Reference); err != nil {
+				t.Fatal(err)
+			}
+			return env.WaitStatus(t, p.ID, payments.StatusPaid)
+		}
+		return p
+	}
+	yesterday := pay("5.00", true)
+	env.Clock.Advance(10*time.Hour + time.Minute) // 00:01 NZDT the next day
+	today := pay("12.50", true)
+	pay("8.00", false)
+	got, err := c.Today(ctx, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Sales) != 1 || got.Sales[0].Payment.ID != today.ID || !got.Sales[0].StaticQR || got.Paid != 0 || len(got.Totals) != 0 {
+		t.Errorf("today = %+v; want only today's paid static-QR payment, marked, outside the totals", got)
+	}
+	if _, err := c.StaticQRPayment(ctx, today.ID); err != nil {
+		t.Errorf("StaticQRPayment(today's) = %v", err)
+	}
+	if _, err := c.StaticQRPayment(ctx, yesterday.ID); !errors.Is(err, counter.ErrNotFound) {
+		t.Errorf("StaticQRPayment(yesterday's) = %v, want ErrNotFound", err)
+	}
+}

@@ -13,6 +13,13 @@
 // needs to know which screen showed it. It imports nothing of this module;
 // payments/sqlite and payments/postgres implement its Store and pass
 // displaystest.Run.
+//
+// Where to change what: pairing codes, credentials, revocation and the
+// Store port are this file; the SQL is receipts.go in payments/sqlite and
+// payments/postgres (beside the e-receipt tokens); the screen and
+// its socket are handlers/display.go and views/display.templ, and the
+// counter's side (showing the code, following a sale)
+// handlers/counter_display.go.
 package displays
 
 import (

@@ -21,6 +21,11 @@ var (
 	// cancelled context, non-200 HTTP status, an over-long body or a body
 	// that is not JSON. The outcome of the call is unknown.
 	ErrUnavailable = errors.New("latipay: service unavailable")
+	// ErrNotSent reports a transport failure that provably happened before
+	// any byte of the request was written: the connection was never made
+	// (refused, no route, the name did not resolve). It also matches
+	// ErrUnavailable. Latipay cannot have acted on such a request.
+	ErrNotSent = errors.New("latipay: request never sent")
 	// ErrInvalidRequest reports a request the client refused to send
 	// because an argument fails validation. Nothing reached Latipay.
 	ErrInvalidRequest = errors.New("latipay: invalid request")

@@ -177,6 +177,9 @@ func domainError(err error) error {
 	case errors.Is(err, ErrInvalidRequest):
 		return fmt.Errorf("%w: %w", payments.ErrInvalid, err)
 	}
+	if errors.Is(err, ErrNotSent) {
+		return fmt.Errorf("%w: %w: %w", payments.ErrGatewayUnavailable, payments.ErrGatewayNotReached, err)
+	}
 	return fmt.Errorf("%w: %w", payments.ErrGatewayUnavailable, err)
 }
 

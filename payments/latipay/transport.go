@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -67,7 +69,20 @@ func transportError(op string, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
+	if neverSent(err) {
+		err = fmt.Errorf("%w: %w", ErrNotSent, err)
+	}
 	return &opError{op: op, sentinel: ErrUnavailable, detail: err.Error(), cause: err}
+}
+
+// neverSent reports whether err is a failure to open the connection: a
+// dial error (refused, unreachable, a name that did not resolve), which
+// net/http returns before it writes any of the request. A failure on a
+// connection that was open (a reset, a timeout, a closed keep-alive
+// connection) may come after the request reached Latipay, so it is not.
+func neverSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 // parseResponse decodes a Latipay JSON body and turns a non-zero code into

@@ -14,6 +14,10 @@
 // The instance's own service still publishes to its hub directly; the
 // duplicate that arrives through the broker carries a version the socket
 // has already sent, and the socket ignores it.
+//
+// It imports payments (the event), payments/postgres (the pool and the
+// channel) and pgx; payments/storage starts one broker per instance on
+// PostgreSQL. The whole of it is this file.
 package pgbroker
 
 import (

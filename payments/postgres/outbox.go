@@ -42,7 +42,16 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	}
 	if f.Text != "" { // ILIKE: the same matches as SQLite's LIKE for ASCII
 		like := arg("%" + likeEscaper.Replace(f.Text) + "%")
-		where = append(where, "(reference ILIKE "+like+` ESCAPE '\' OR description ILIKE `+like+` ESCAPE '\')`)
+		contains := "(reference ILIKE " + like + ` ESCAPE '\' OR description ILIKE ` + like + ` ESCAPE '\')`
+		if words := payments.SearchWords(f.Text); len(words) > 0 {
+			// The word index (migration 018) finds the candidates; IS
+			// TRUE keeps the planner from also intersecting them with
+			// the trigram index, whose common trigrams cost more than
+			// the few candidates left to check.
+			where = append(where, textWords+" @> "+arg(words)+"::text[]", contains+" IS TRUE")
+		} else {
+			where = append(where, contains)
+		}
 	}
 	if !f.From.IsZero() {
 		where = append(where, "created_at >= "+arg(ts(f.From)))
@@ -61,6 +70,11 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	ps, err := queryAll(ctx, db.pool, scanPayment, sql, args...)
 	return ps, wrap("list payments", err)
 }
+
+// textWords is the expression migration 018 indexes: a payment's words,
+// lower-cased runs of ASCII letters and digits of its reference and
+// description.
+const textWords = `regexp_split_to_array(lower(reference || ' ' || description), '[^a-z0-9]+')`
 
 // likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

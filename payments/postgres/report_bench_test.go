@@ -4,15 +4,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
+	"github.com/latipay-hpp/hpp/payments/storetest"
 )
 
 // BenchmarkReports is payments/sqlite's BenchmarkReports on PostgreSQL:
-// 1,000,000 payments paid across the year before testNow, seeded by one
-// INSERT ... SELECT; the home, a 366-day report and the attention list,
-// cold (cold-ms: a fresh payments.Reports reads every day) and then warm
-// (ns/op). Run with -bench Reports -benchtime 10x.
+// storetest.BenchReports over 1,000,000 payments paid across the year
+// before testNow, seeded by one INSERT ... SELECT. Run with
+// -bench Reports -benchtime 10x.
 func BenchmarkReports(b *testing.B) {
 	db := mustOpen(b, pgtest.Schema(b))
 	const n = 1_000_000
@@ -36,51 +35,5 @@ func BenchmarkReports(b *testing.B) {
 			b.Fatalf("seed: %v", err)
 		}
 	}
-	loc, _ := time.LoadLocation("Pacific/Auckland")
-	var r *payments.Reports
-	fresh := func(b *testing.B) {
-		var err error
-		if r, err = payments.NewReports(db, testNow, loc); err != nil {
-			b.Fatal(err)
-		}
-	}
-	// (b.Loop resets the timer, which drops metrics reported before it.)
-	cold := func(b *testing.B, f func() error) (report func()) {
-		start := time.Now()
-		if err := f(); err != nil {
-			b.Fatal(err)
-		}
-		ms := float64(time.Since(start).Milliseconds())
-		return func() { b.ReportMetric(ms, "cold-ms") }
-	}
-	b.Run("Home", func(b *testing.B) {
-		fresh(b)
-		report := cold(b, func() error { _, err := r.Home(b.Context()); return err })
-		for b.Loop() {
-			if _, err := r.Home(b.Context()); err != nil {
-				b.Fatal(err)
-			}
-		}
-		report()
-	})
-	b.Run("Report366Days", func(b *testing.B) {
-		fresh(b)
-		last := r.Today()
-		report := cold(b, func() error { _, err := r.Report(b.Context(), last.AddDate(0, 0, -365), last); return err })
-		for b.Loop() {
-			if _, err := r.Report(b.Context(), last.AddDate(0, 0, -365), last); err != nil {
-				b.Fatal(err)
-			}
-		}
-		report()
-	})
-	b.Run("Attention", func(b *testing.B) {
-		now := testNow()
-		for b.Loop() {
-			if _, err := db.Attention(b.Context(), payments.AttentionQuery{Since: now.Add(-30 * 24 * time.Hour),
-				StuckBefore: now.Add(-payments.StuckAfter), Limit: 10}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	storetest.BenchReports(b, db, testNow)
 }

@@ -16,6 +16,11 @@
 // the payment state machine never needs to know that a receipt was
 // printed. It imports nothing of this module; its store is implemented by
 // payments/sqlite and payments/postgres, which pass receiptstest.Run.
+//
+// Where to change what: the token, its key and the Store port are this
+// file; the SQL is receipts.go in payments/sqlite and payments/postgres;
+// the printed and e-receipt pages are handlers/receipt.go and
+// views/receipt.templ.
 package receipts
 
 import (

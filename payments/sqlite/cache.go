@@ -210,4 +210,8 @@ type hooks struct {
 	beforeFill func(p payments.Payment) // Payment: after the database read, before fill
 	committed  func(p payments.Payment) // writer goroutine: a write committed; the cache has not learnt it yet
 	returned   func(p payments.Payment) // Update: the write succeeded; just before it returns
+	// beforeCommit: writer goroutine, a batch of n successful writes is
+	// about to commit; an error makes the batch fail as a failed commit
+	// does (batch.go).
+	beforeCommit func(n int) error
 }

@@ -31,11 +31,23 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	if f.OrderID != "" { // lets the partial index on order ids serve it
 		where = append(where, "latipay_order_id <> ''")
 	}
-	rare, err := db.rareText(ctx, f.Text)
+	words, err := db.rareWords(ctx, f.Text)
 	if err != nil {
 		return nil, err
 	}
+	rare := false
+	if words == "" {
+		if rare, err = db.rareText(ctx, f.Text); err != nil {
+			return nil, err
+		}
+	}
 	switch {
+	case words != "":
+		// The word index (migration 018) gives the few payments holding
+		// the text's whole words; LIKE checks the text on each.
+		like := "%" + likeEscaper.Replace(f.Text) + "%"
+		where, args = append(where, `rowid IN (SELECT rowid FROM payments_words WHERE payments_words MATCH ?)`,
+			`(reference LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`), append(args, words, like, like)
 	case rare:
 		// The trigram index (migration 007): a phrase of the text's
 		// trigrams is the text as a substring of a column, ignoring case.
@@ -88,6 +100,29 @@ func (db *DB) rareText(ctx context.Context, text string) (bool, error) {
 	err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM payments_text WHERE payments_text MATCH ? LIMIT ?)`,
 		ftsPhrase(text), commonText).Scan(&n)
 	return n < commonText, wrap("list payments: text", db.noteDamage(err))
+}
+
+// rareWords returns the word index's query for the whole words of text
+// (payments.SearchWords) when they are held by fewer than commonText
+// payments, else "": a common word ("white") is found sooner along the
+// newest-first walk or through the trigram index.
+func (db *DB) rareWords(ctx context.Context, text string) (string, error) {
+	words := payments.SearchWords(text)
+	if len(words) == 0 {
+		return "", nil
+	}
+	phrases := make([]string, len(words))
+	for i, w := range words {
+		phrases[i] = ftsPhrase(w)
+	}
+	match := strings.Join(phrases, " AND ")
+	var n int
+	err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM payments_words WHERE payments_words MATCH ? LIMIT ?)`,
+		match, commonText).Scan(&n)
+	if err != nil || n >= commonText {
+		return "", wrap("list payments: words", db.noteDamage(err))
+	}
+	return match, nil
 }
 
 // likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.

@@ -90,8 +90,7 @@ const (
 // write transactions.
 func txQueries() []string {
 	return []string{selectPayment, selectPaymentForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
-		updatePaymentState, upsertAttempt, upsertAttemptState, insertEvent, insertNotification, insertIdempotency,
-		"SAVEPOINT b", "ROLLBACK TO b",
+		updatePaymentState, updatePaymentStatus, upsertAttempt, upsertAttemptState, insertEvent, insertNotification, insertIdempotency,
 		`SELECT hash, payment_id FROM idempotency WHERE key = ?`}
 }
 

@@ -4,17 +4,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/storetest"
 )
 
-// BenchmarkReports measures the back office's figures over 1,000,000
-// payments paid across the year before testNow (some 2,740 a day, one in
-// a hundred refunded, one in a thousand flagged): the home's 30 days of
-// totals, a 366-day report, and the attention list. The rows are seeded
-// by one INSERT ... SELECT, not through the store, so the seed takes
-// seconds; run with -bench Reports -benchtime 20x.
-// Each sub-benchmark starts with a fresh Reports, so its first view is
-// cold.
+// BenchmarkReports is storetest.BenchReports over 1,000,000 payments paid
+// across the year before testNow (some 2,740 a day, one in a hundred
+// refunded, one in a thousand flagged), seeded by one INSERT ... SELECT,
+// not through the store, so the seed takes seconds; run with
+// -bench Reports -benchtime 20x.
 func BenchmarkReports(b *testing.B) {
 	db := newTestDB(b)
 	const n = 1_000_000
@@ -36,53 +33,5 @@ func BenchmarkReports(b *testing.B) {
 			b.Fatalf("seed: %v", err)
 		}
 	}
-	loc, _ := time.LoadLocation("Pacific/Auckland")
-	var r *payments.Reports
-	fresh := func(b *testing.B) {
-		var err error
-		if r, err = payments.NewReports(db, testNow, loc); err != nil {
-			b.Fatal(err)
-		}
-	}
-	// The first view reads every day from the store and keeps the finished
-	// ones (payments.Reports); cold-ms is that view, ns/op the later ones.
-	// (b.Loop resets the timer, which drops metrics reported before it.)
-	cold := func(b *testing.B, f func() error) (report func()) {
-		start := time.Now()
-		if err := f(); err != nil {
-			b.Fatal(err)
-		}
-		ms := float64(time.Since(start).Milliseconds())
-		return func() { b.ReportMetric(ms, "cold-ms") }
-	}
-	b.Run("Home", func(b *testing.B) {
-		fresh(b)
-		report := cold(b, func() error { _, err := r.Home(b.Context()); return err })
-		for b.Loop() {
-			if _, err := r.Home(b.Context()); err != nil {
-				b.Fatal(err)
-			}
-		}
-		report()
-	})
-	b.Run("Report366Days", func(b *testing.B) {
-		fresh(b)
-		last := r.Today()
-		report := cold(b, func() error { _, err := r.Report(b.Context(), last.AddDate(0, 0, -365), last); return err })
-		for b.Loop() {
-			if _, err := r.Report(b.Context(), last.AddDate(0, 0, -365), last); err != nil {
-				b.Fatal(err)
-			}
-		}
-		report()
-	})
-	b.Run("Attention", func(b *testing.B) {
-		now := testNow()
-		for b.Loop() {
-			if _, err := db.Attention(b.Context(), payments.AttentionQuery{Since: now.Add(-30 * 24 * time.Hour),
-				StuckBefore: now.Add(-payments.StuckAfter), Limit: 10}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	storetest.BenchReports(b, db, testNow)
 }

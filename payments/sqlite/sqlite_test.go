@@ -64,7 +64,8 @@ func TestReports(t *testing.T) {
 }
 
 // TestPragmas is P0 58 (e2e/README.md): every pooled connection, not only the first,
-// runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout.
+// runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout;
+// the writer checkpoints every walCheckpointPages pages.
 func TestPragmas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hpp.db")
 	db := mustOpen(t, path)
@@ -76,6 +77,10 @@ func TestPragmas(t *testing.T) {
 	checkPool(t, "20-connection pool with the reader's settings", wide, 20)
 	checkPool(t, "reader", db.reader, readerConns)
 	checkPool(t, "writer", db.writer, 1)
+	var pages int
+	if err := db.writer.QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != walCheckpointPages {
+		t.Errorf("writer: wal_autocheckpoint = %d, %v; want %d", pages, err, walCheckpointPages)
+	}
 }
 
 // checkPool takes n connections from pool at once, so each is a distinct
@@ -248,7 +253,8 @@ func TestAttemptStaysWithItsPayment(t *testing.T) {
 
 // TestUpdateWritesEveryColumn: Update leaves unchanged indexed columns out
 // of its UPDATE when it can (write.go: updatePaymentState,
-// upsertAttemptState), yet a change to any of them is still stored.
+// updatePaymentStatus, upsertAttemptState), yet a change to any of them
+// is still stored (read from the file, past the payment cache).
 func TestUpdateWritesEveryColumn(t *testing.T) {
 	db := newTestDB(t)
 	now := testNow()
@@ -273,13 +279,24 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 			a.CreatedAt = now.Add(2 * time.Second)
 			tx.PutAttempt(a)
 		}},
+		{"status, paid time", func(tx *payments.Tx) {
+			tx.Payment.Status, tx.Payment.PaidAt, tx.Payment.LatipayReference = payments.StatusPaid, now, "A1"
+			tx.Touch()
+		}},
+		{"amount", func(tx *payments.Tx) { tx.Payment.Amount = 2; tx.Touch() }},
+		{"currency", func(tx *payments.Tx) { tx.Payment.Currency = payments.AUD; tx.Touch() }},
+		{"description", func(tx *payments.Tx) { tx.Payment.Description = "Long black"; tx.Touch() }},
+		{"method", func(tx *payments.Tx) { tx.Payment.Method = payments.MethodAlipay; tx.Touch() }},
+		{"source", func(tx *payments.Tx) { tx.Payment.Source = "counter"; tx.Touch() }},
+		{"return URL", func(tx *payments.Tx) { tx.Payment.ReturnURL = "https://shop.example/r"; tx.Touch() }},
+		{"cancel URL", func(tx *payments.Tx) { tx.Payment.CancelURL = "https://shop.example/c"; tx.Touch() }},
 	}
 	for _, s := range steps {
 		want, err := db.Update(t.Context(), "pay_1", func(tx *payments.Tx) error { s.fn(tx); return nil })
 		if err != nil {
 			t.Fatalf("%s: Update: %v", s.name, err)
 		}
-		got, err := db.Payment(t.Context(), "pay_1")
+		got, err := scanPayment(db.writer.QueryRowContext(t.Context(), selectPayment, "pay_1"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,6 +314,12 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 	ps, err := db.ListPayments(t.Context(), payments.PaymentFilter{Reference: "r2", Limit: 10})
 	if err != nil || len(ps) != 1 {
 		t.Errorf("ListPayments(reference r2) = %d payments, %v; want 1 (the index follows the column)", len(ps), err)
+	}
+	for _, f := range []payments.PaymentFilter{{Text: "Long black"}, {Method: payments.MethodAlipay}, {Source: "counter"}} {
+		f.Limit = 10
+		if ps, err := db.ListPayments(t.Context(), f); err != nil || len(ps) != 1 {
+			t.Errorf("ListPayments(%+v) = %d payments, %v; want 1 (the index follows the column)", f, len(ps), err)
+		}
 	}
 }
 

@@ -39,6 +39,18 @@ const (
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, updated_at = ?21,
 		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
+	// updatePaymentStatus is updatePaymentState for the usual case of a
+	// state change (a callback's paid transition, a failure, an expiry):
+	// what the merchant asked for (amount, currency, description, method,
+	// source, URLs) is unchanged too, so it is left out, and with it the
+	// rewrites of payments_source_created and payments_method_created and
+	// the full-text trigger (UPDATE OF reference, description). Fewer
+	// index writes also mean fewer dirty pages for the commit to write.
+	// It takes the same arguments; ?2 to ?6, ?8 to ?10 and ?20 go unused.
+	updatePaymentStatus = `UPDATE payments SET status = ?7, latipay_reference = ?11,
+		latipay_order_id = ?12, attempts = ?13, amount_cny = ?14, currency_rate = ?15,
+		refunded = ?16, paid_late = ?17, needs_review = ?18, version = ?19, updated_at = ?21,
+		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -190,6 +202,10 @@ func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Att
 	update := updatePayment
 	if w.Reference == p.Reference && w.CreatedAt.Equal(p.CreatedAt) {
 		update = updatePaymentState
+		if w.Amount == p.Amount && w.Currency == p.Currency && w.Description == p.Description &&
+			w.Method == p.Method && w.Source == p.Source && w.ReturnURL == p.ReturnURL && w.CancelURL == p.CancelURL {
+			update = updatePaymentStatus
+		}
 	}
 	events := t.NewEvents()
 	if _, err := tx.ExecContext(ctx, update, append(paymentArgs(w), lastSeq+int64(len(events)))...); err != nil {

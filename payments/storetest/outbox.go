@@ -341,3 +341,73 @@ func testListFilters(t *testing.T, s payments.Store) {
 		BeforeTime: base().Add(3 * time.Hour), BeforeID: paymentID(3)})
 	diff(t, "filtered next page", next, id(1))
 }
+
+// testListText: the search box's free text is a substring of the
+// reference or of the description (never of the two joined), ASCII case
+// ignored, every character taken literally, newest first. A word of the
+// text with something else on both sides ("100" in "order 100:") must be
+// a whole word of the payment, but one at either end may be part of a
+// longer word ("reorder"); the cases keep a store that narrows by words
+// from narrowing wrongly.
+func testListText(t *testing.T, s payments.Store) {
+	rows := [][2]string{ // reference, description
+		1: {"INV-100", "Order 100: flat white x2"},
+		2: {"inv-1001", "Order 1001: long black x1"},
+		3: {"R-3", "Reorder 100: tea"},
+		4: {"R-4", "Order 100:tea"},
+		5: {"ORDER 100: X", "café 100 été"},
+		6: {"R-6", "order  100 : two spaces"},
+		7: {"R-7", `a\b "quoted" 50% off_now`},
+	}
+	for i := 1; i < len(rows); i++ {
+		p := newPayment(i)
+		p.CreatedAt = base().Add(time.Duration(i) * time.Hour)
+		p.Reference, p.Description = rows[i][0], rows[i][1]
+		mustCreate(t, s, p)
+	}
+	id := func(ns ...int) []string {
+		out := []string{}
+		for _, n := range ns {
+			out = append(out, paymentID(n))
+		}
+		return out
+	}
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"order 100:", id(5, 4, 3, 1)}, // a whole word inside, any case, and "reorder"
+		{"ORDER 100: ", id(5, 3, 1)},   // the space after the colon
+		{"r 100: t", id(3)},            // both ends part of longer words
+		{" 100 ", id(6, 5)},            // a whole word, spaces around it
+		{"100:", id(5, 4, 3, 1)},       // a word at the start may end a longer one
+		{": 100", id()},                // no payment has it
+		{"x 100", id()},                // nor this
+		{"order 1001:", id(2)},         // 100 inside 1001 is not the word 100
+		{"inv-100", id(2, 1)},          // the end word may begin a longer one
+		{"100: x café", id()},          // never across the reference and the description
+		{"x2", id(1)},                  // a word at both ends
+		{"order  100 :", id(6)},        // two spaces are two spaces
+		{"café 100", id(5)},            // beyond ASCII, exactly as written
+		{"1", id(6, 5, 4, 3, 2, 1)},    // one character
+		{`a\b "quoted"`, id(7)},        // a backslash and quotes are literal
+		{"50% off_", id(7)},            // and so are % and _
+		{"0% off_n", id(7)},            //
+		{"50%_off", id()},              // which match only themselves
+	} {
+		ps, err := s.ListPayments(t.Context(), payments.PaymentFilter{Text: c.text, Limit: 100})
+		if err != nil {
+			t.Fatalf("ListPayments(text %q): %v", c.text, err)
+		}
+		got := []string{}
+		for _, p := range ps {
+			got = append(got, p.ID)
+		}
+		diff(t, fmt.Sprintf("text %q", c.text), got, c.want)
+	}
+}
+
+// ListText runs the free-text search contract on s alone, for a store
+// tested in a variant the whole suite need not repeat (PostgreSQL without
+// its trigram index).
+func ListText(t *testing.T, s payments.Store) { testListText(t, s) }

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"ClaimDueRefunds", testClaimDueRefunds},
 		{"ListPayments", testListPayments},
 		{"ListPayments/Filters", testListFilters},
+		{"ListPayments/Text", testListText},
 		{"Outbox/Order", testOutboxOrder},
 		{"Outbox/Since", testOutboxSince},
 		{"Outbox/Concurrent", testOutboxConcurrent},

@@ -6,6 +6,66 @@
 // this same URL and swapped in place, so rows change and new payments
 // appear with the page's own filters applied by the server. Reconnects
 // with backoff; nothing here builds HTML from data.
+//
+// The payment page's refund: the server renders the form on the page,
+// which works without script. Here it moves into a modal <dialog> opened
+// by a button: focus goes to the amount, Escape or "Go back" closes it
+// and focus returns to the button; the amount with its currency is
+// restated as it is typed; once sent, the submit button is disabled and
+// a second submit is dropped (the server's idempotency key is the
+// guarantee; this is the courtesy).
+(function () {
+  'use strict';
+  var form = document.querySelector('form[data-refund-form]');
+  if (!form) { return; }
+  var submit = form.querySelector('[data-refund-submit]');
+  var dialog = document.querySelector('dialog[data-refund-dialog]');
+  var opener = document.querySelector('[data-refund-open]');
+  var busy = false;
+  form.addEventListener('submit', function (ev) {
+    if (busy) { ev.preventDefault(); return; }
+    busy = true;
+    if (submit) {
+      submit.disabled = true;
+      submit.setAttribute('aria-disabled', 'true');
+      var label = submit.getAttribute('data-busy');
+      if (label) { submit.textContent = label; }
+    }
+  });
+  // A page restored from the back/forward cache sends again.
+  window.addEventListener('pageshow', function (ev) {
+    if (!ev.persisted || !submit) { return; }
+    busy = false;
+    submit.disabled = false;
+    submit.removeAttribute('aria-disabled');
+  });
+  if (!dialog || !opener || typeof dialog.showModal !== 'function') { return; }
+  var amount = form.querySelector('input[name="amount"]');
+  var restate = form.querySelector('[data-refund-restate]');
+  var line = form.querySelector('[data-refund-restate-line]');
+  var closer = form.querySelector('[data-refund-close]');
+  dialog.appendChild(form);
+  opener.hidden = false;
+  if (line) { line.hidden = false; }
+  if (closer) { closer.hidden = false; }
+  function update() {
+    if (restate && amount) {
+      restate.textContent = (restate.getAttribute('data-currency') || '') + ' ' + (amount.value.trim() || '0');
+    }
+  }
+  if (amount) { amount.addEventListener('input', update); }
+  opener.addEventListener('click', function () {
+    update();
+    dialog.showModal();
+    if (amount) { amount.focus(); }
+  });
+  if (closer) { closer.addEventListener('click', function () { dialog.close(); }); }
+  dialog.addEventListener('cancel', function (ev) {
+    if (busy) { ev.preventDefault(); } // the refund is on its way: stay and show it
+  });
+  dialog.addEventListener('close', function () { opener.focus(); });
+}());
+
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -68,7 +128,9 @@
   function refresh() {
     refreshTimer = null;
     refreshing = true;
-    fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+    // X-HPP-Background: not the person's doing, so the session's idle
+    // limit is not pushed back (handlers.BackgroundHeader).
+    fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html', 'X-HPP-Background': '1' } })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) {
         if (html) { swap(new DOMParser().parseFromString(html, 'text/html')); }

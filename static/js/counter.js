@@ -160,6 +160,13 @@
   function failed(el, e) {
     busy = false;
     setBusy(false);
+    if (e.code === 'latipay_unreachable') {
+      // The call never left: the sale failed and nothing was charged;
+      // the next scan is a new sale.
+      sale = null; current = null; lastCode = ''; save();
+      error(el, e.message);
+      return;
+    }
     if (e.status && e.status >= 400 && e.status < 500 && e.code !== 'counter_locked' && e.code !== 'device_revoked') {
       if (!current) { sale = null; save(); }
       error(el, e.message);
@@ -201,6 +208,7 @@
   function showSale(j) {
     if (current && current.id === j.id && j.version < current.version) { return; } // an older answer
     current = j;
+    if (Number(j.rate) > 0) { rate = Number(j.rate); } // the next amount's ~CNY, without a reload
     if (j.status === 'paid' || j.status === 'partially_refunded' || j.status === 'refunded') {
       result('paid', d.tPaid, j.amount_text, methodName(j.method || ''));
     } else if (j.status === 'failed' || j.status === 'expired' || j.status === 'canceled') {
@@ -461,3 +469,103 @@
     save();
   }
 })();
+
+// The shop's static-QR payments, live, on the keypad and on today's
+// sales (GET /counter/ws, the device's credential): a shopper who paid
+// through the printed QR appears as a notice the cashier can dismiss
+// (in a polite live region) and, on the sales page, as a row at the top
+// of today's sales. The server renders both in the page's language;
+// nothing here builds HTML from data. A revoked or locked device's
+// socket closes with 4001 and the page reloads into the pairing form or
+// the unlock screen; any other close reconnects with backoff, and the
+// sales page then fetches its list again for what it missed.
+(function () {
+  'use strict';
+  var box = document.getElementById('counter-live');
+  if (!box || !window.WebSocket) { return; }
+  var path = box.getAttribute('data-live-url');
+  var backoff = 1000, opened = false, maxNotices = 5;
+
+  function connect() {
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path +
+      '?lang=' + encodeURIComponent(document.documentElement.lang || 'en');
+    var ws;
+    try { ws = new WebSocket(url); } catch (e) { retry(); return; }
+    ws.onopen = function () {
+      backoff = 1000;
+      box.setAttribute('data-live', 'on');
+      if (opened) { refreshSales(); }
+      opened = true;
+    };
+    ws.onmessage = function (ev) {
+      var m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (!m || !m.id) { return; }
+      notice(m);
+      addRow(m);
+    };
+    ws.onclose = function (ev) {
+      box.setAttribute('data-live', 'off');
+      if (ev.code === 4001) { location.reload(); return; }
+      retry();
+    };
+  }
+  function retry() {
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 15000);
+  }
+  function element(html) {
+    var tpl = document.createElement('template');
+    tpl.innerHTML = String(html || '').trim();
+    return tpl.content.firstElementChild;
+  }
+
+  function notice(m) {
+    var n = element(m.notice);
+    if (!n) { return; }
+    n.setAttribute('data-id', m.id);
+    box.insertBefore(n, box.firstChild);
+    while (box.children.length > maxNotices) { box.removeChild(box.lastElementChild); }
+  }
+  box.addEventListener('click', function (e) {
+    var b = e.target.closest('[data-dismiss]');
+    if (!b) { return; }
+    var n = b.closest('.counter-notice');
+    if (n) { n.remove(); }
+  });
+
+  // addRow puts the payment's row at the top of today's sales, once.
+  function addRow(m) {
+    var table = document.querySelector('[data-testid="sales"]');
+    if (!table || table.querySelector('tr[data-id="' + m.id + '"]')) { return; }
+    var row = element('<table><tbody>' + m.row + '</tbody></table>');
+    row = row && row.querySelector('tr');
+    if (!row) { return; }
+    var body = table.tBodies[0];
+    body.insertBefore(row, body.firstChild);
+    table.hidden = false;
+    var none = document.querySelector('[data-testid="sales-none"]');
+    if (none) { none.hidden = true; }
+  }
+
+  // refreshSales fetches the sales page again after a reconnect, for the
+  // payments paid while the socket was down.
+  function refreshSales() {
+    var table = document.querySelector('[data-testid="sales"]');
+    if (!table) { return; }
+    fetch(location.href, { credentials: 'same-origin', cache: 'no-store', headers: { 'Accept': 'text/html' } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var doc = new DOMParser().parseFromString(html, 'text/html');
+        ['sales', 'sales-none'].forEach(function (id) {
+          var old = document.querySelector('[data-testid="' + id + '"]');
+          var fresh = doc.querySelector('[data-testid="' + id + '"]');
+          if (old && fresh) { old.replaceWith(document.importNode(fresh, true)); }
+        });
+      })
+      .catch(function () { /* the next reconnect tries again */ });
+  }
+
+  connect();
+}());

@@ -1,0 +1,222 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/latipay"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
+	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
+	"github.com/latipay-hpp/hpp/payments/sqlite"
+)
+
+// TestConcurrentCallbacksGroupCommitted sends n signed paid callbacks for
+// n distinct payments at once, over HTTP to the service's callback
+// endpoint, with the store group-committing them (batch.go).
+//
+// First every commit fails, with the first write held in its transaction
+// until the other n-1 wait for the writer, so that they share the next
+// batch: every callback of both batches is answered an error (503), never
+// "sent", and nothing of them is kept. Then the same n callbacks again,
+// committed: each is answered "sent" and each payment has exactly one
+// paid transition, one notification recorded ("applied") and one
+// payment.paid event in the webhook outbox. A third round of repeats
+// changes nothing.
+func TestConcurrentCallbacksGroupCommitted(t *testing.T) {
+	const n = 24
+	var (
+		holdFirst atomic.Bool   // phase 1: hold the first write in its transaction
+		held      chan struct{} // closed when the first write is held
+		release   chan struct{} // closed to let it go on
+	)
+	env := paymentstest.NewEnv(t, paymentstest.Options{WrapStore: func(s payments.Store) payments.Store {
+		return failpoint.Store{Store: s, Hook: func(step string) {
+			if step == failpoint.NotifyBeforeCommit && holdFirst.CompareAndSwap(true, false) {
+				close(held)
+				<-release
+			}
+		}}
+	}})
+	errCommit := errors.New("injected commit failure")
+	var failCommits atomic.Bool
+	var mu sync.Mutex
+	var failedBatches []int // sizes of the batches whose commit failed
+	sqlite.SetBeforeCommit(env.Store, func(size int) error {
+		if !failCommits.Load() {
+			return nil
+		}
+		mu.Lock()
+		failedBatches = append(failedBatches, size)
+		mu.Unlock()
+		return errCommit
+	})
+
+	ids, refs, forms := make([]string, n), make([]string, n), make([]string, n)
+	for i := range n {
+		ids[i], refs[i], forms[i] = startedPayment(t, env, i)
+	}
+	since := env.Clock.Now().Add(-time.Hour)
+
+	// Phase 1: every commit fails.
+	failCommits.Store(true)
+	held, release = make(chan struct{}), make(chan struct{})
+	holdFirst.Store(true)
+	answers := make(chan string, n)
+	var wg sync.WaitGroup
+	post := func(i int) { wg.Go(func() { answers <- postCallback(t, env, forms[i]) }) }
+	post(0)
+	<-held
+	for i := 1; i < n; i++ {
+		post(i)
+	}
+	for sqlite.Waiting(env.Store) < n-1 {
+		time.Sleep(time.Millisecond) // polling, not timing: waits for the n-1 to queue
+	}
+	close(release)
+	wg.Wait()
+	close(answers)
+	for a := range answers {
+		if a != "503 retry later" {
+			t.Errorf("callback in a batch whose commit failed answered %q, want 503 and never \"sent\"", a)
+		}
+	}
+	mu.Lock()
+	sizes := failedBatches
+	mu.Unlock()
+	if total := sum(sizes); total != n || len(sizes) != 2 || sizes[1] != n-1 {
+		t.Errorf("failed batches of %v writes, want [1 %d]: the held write alone, then the other %d together", sizes, n-1, n-1)
+	}
+	for i := range n {
+		checkCallbackEffect(t, env, ids[i], refs[i], 0)
+	}
+	if got := backlog(t, env, since); got != 0 {
+		t.Errorf("after failed commits the webhook outbox holds %d payment.paid events, want 0", got)
+	}
+
+	// Phase 2: the same callbacks, committed; phase 3: repeats of them.
+	failCommits.Store(false)
+	for round := range 2 {
+		answers := make(chan string, n)
+		for i := range n {
+			wg.Go(func() { answers <- postCallback(t, env, forms[i]) })
+		}
+		wg.Wait()
+		close(answers)
+		for a := range answers {
+			if a != "200 sent" {
+				t.Errorf("round %d: callback answered %q, want 200 sent", round, a)
+			}
+		}
+		for i := range n {
+			checkCallbackEffect(t, env, ids[i], refs[i], 1)
+		}
+		if got := backlog(t, env, since); got != n {
+			t.Errorf("round %d: the webhook outbox holds %d payment.paid events, want %d", round, got, n)
+		}
+	}
+}
+
+// startedPayment creates payment i with a pending WeChat attempt, as a
+// start leaves it, and returns its id, the attempt's reference and the
+// signed paid notification for it.
+func startedPayment(t *testing.T, env *paymentstest.Env, i int) (id, ref, form string) {
+	t.Helper()
+	p, _, err := env.Svc.Create(t.Context(), paymentstest.Input(fmt.Sprintf("cb-%d", i)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref = fmt.Sprintf("CBREF%019d", i)
+	now := env.Clock.Now()
+	a := payments.Attempt{Reference: ref, PaymentID: p.ID, Method: payments.MethodWeChat,
+		Status: payments.AttemptPending, CreatedAt: now, NextCheckAt: now.Add(30 * time.Second)}
+	if _, err := env.Store.Update(t.Context(), p.ID, func(tx *payments.Tx) error {
+		tx.Payment.Status, tx.Payment.LatipayReference, tx.Payment.Attempts = payments.StatusPending, ref, 1
+		tx.PutAttempt(a)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	form = url.Values{"merchant_reference": {ref}, "order_id": {"2026030100000001"}, "currency": {"NZD"},
+		"amount": {"12.50"}, "payment_method": {"wechat"}, "status": {"paid"}, "pay_time": {"2026-03-01 01:00:05"},
+		"signature": {latipay.SignResult(paymentstest.APIKey, ref, "wechat", "paid", "NZD", "12.50")}}.Encode()
+	return p.ID, ref, form
+}
+
+// postCallback posts form to the callback endpoint and returns the
+// answer as "status body".
+func postCallback(t *testing.T, env *paymentstest.Env, form string) string {
+	resp, err := http.Post(env.AppURL+paymentstest.CallbackPath, "application/x-www-form-urlencoded", strings.NewReader(form))
+	if err != nil {
+		t.Error(err)
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(b)))
+}
+
+// checkCallbackEffect checks that the payment id has paid transitions
+// paid events, notifications recorded for ref, and the status to match
+// (paid once, or still pending when 0), read from the database.
+func checkCallbackEffect(t *testing.T, env *paymentstest.Env, id, ref string, paid int) {
+	t.Helper()
+	ctx := context.Background()
+	evs, err := env.Store.Events(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, e := range evs {
+		if e.Type == "payment.paid" {
+			got++
+		}
+	}
+	ns, err := env.Store.Notifications(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := env.Store.Payment(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := payments.StatusPending
+	if paid > 0 {
+		want = payments.StatusPaid
+	}
+	if got != paid || len(ns) != paid || p.Status != want {
+		t.Errorf("payment %s: %d paid transitions, %d notifications, status %s; want %d, %d, %s", id, got, len(ns), p.Status, paid, paid, want)
+	}
+	for _, nt := range ns {
+		if nt.Result != "applied" {
+			t.Errorf("payment %s: notification recorded as %q, want applied", id, nt.Result)
+		}
+	}
+}
+
+// backlog counts the payment.paid events waiting in the webhook outbox.
+func backlog(t *testing.T, env *paymentstest.Env, since time.Time) int {
+	t.Helper()
+	got, err := env.Store.WebhookBacklog(context.Background(), payments.OutboxQuery{Types: []string{"payment.paid"}, Since: since})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func sum(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
