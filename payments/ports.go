@@ -129,6 +129,25 @@ type Store interface {
 	Outbox
 }
 
+// NewPayment is one payment for BulkCreator: the payment, its
+// "payment.created" event and the attempts it already has (a payment
+// that was started or settled before it was imported).
+type NewPayment struct {
+	Payment  Payment
+	Event    Event
+	Attempts []Attempt
+}
+
+// BulkCreator is a store that writes many new payments in one
+// transaction, with the statements CreatePayment and Update use for each
+// row: seeding a database with a year of a shop's payments (the load
+// harness's growth rows, the list benchmarks) in minutes rather than
+// hours. Either every payment is stored or none is. Idempotency keys do
+// not apply. Both stores implement it; the service does not use it.
+type BulkCreator interface {
+	CreatePayments(ctx context.Context, ps []NewPayment) error
+}
+
 // Idempotency scopes a create request. Key empty means none.
 type Idempotency struct {
 	Key  string // e.g. "api:<Idempotency-Key>" or "link:<reference>"

@@ -15,6 +15,11 @@
 //
 //	go run ./e2e/load -runs 3 -json load.json
 //
+// Two more, growth and pg2, run only when named in -only (growth.go,
+// pg2.go; e2e/load/README.md, "Growth and two instances"):
+//
+//	go run ./e2e/load -only growth,pg2 -runs 3
+//
 // Every scenario is bounded by -duration and the harness always stops by
 // itself. It uses loopback only. The app runs with HPP_RATE_LIMITS=off
 // (allowed on loopback only), since the harness is one client address
@@ -79,13 +84,19 @@ type config struct {
 	bin        string
 	// Offered rates of the fixed-rate scenarios (0: the default).
 	renderRate, startRate float64
+	// The growth rows: database sizes, and the most operations of each
+	// kind measured at a size.
+	growthSizes []int
+	growthOps   int
+	// pg2: signed callbacks prepared for the two-instance callback row.
+	pg2Callbacks int
 	// perfDir, when set: perf record the app over each timed callback run
 	// (perf.go).
 	perfDir string
 }
 
 // scenarios in the order they run.
-var scenarioNames = []string{"startup", "ceiling-http", "ceiling-durability", "render", "render-rate", "create", "start", "start-rate", "callback", "push", "memory", "postgres"}
+var scenarioNames = []string{"startup", "ceiling-http", "ceiling-durability", "render", "render-rate", "create", "start", "start-rate", "callback", "push", "memory", "postgres", "pg2", "growth"}
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -105,9 +116,19 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.bin, "bin", "", "use this hpp binary instead of building one")
 	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
 	fs.Float64Var(&c.startRate, "start-rate", 1000, "starts a second offered in start-rate")
+	sizes := fs.String("growth-sizes", "10k,100k,1M", "payments in the database for the growth rows, ascending")
+	fs.IntVar(&c.growthOps, "growth-ops", 10000, "at most this many operations of each kind per growth size")
+	fs.IntVar(&c.pg2Callbacks, "pg2-callbacks", 40000, "started payments the pg2 callback row may pay")
 	fs.StringVar(&c.perfDir, "perf", "", "record the app with perf record -g over the timed part of the callback scenario into this directory (the binary is built with its symbols)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	var err error
+	if c.growthSizes, err = parseSizes(*sizes); err != nil {
+		return c, err
+	}
+	if c.growthOps < 1 || c.pg2Callbacks < 1 {
+		return c, fmt.Errorf("-growth-ops and -pg2-callbacks must be positive")
 	}
 	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 || c.memoryBase < 1 || c.renderRate < 0 || c.startRate < 0 {
 		return c, fmt.Errorf("-conns, -runs, -duration, -sockets, -sockets-per-payment and -memory-base must be positive")
@@ -116,11 +137,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	// client's CPUs: the plan comes from the first process.
 	if v := os.Getenv(pinEnv); v != "" {
 		c.clientCPUs, c.serverCPUs, _ = strings.Cut(v, "|")
-	} else {
-		var err error
-		if c.clientCPUs, c.serverCPUs, err = pinPlan(c.pin, runtime.NumCPU()); err != nil {
-			return c, err
-		}
+	} else if c.clientCPUs, c.serverCPUs, err = pinPlan(c.pin, runtime.NumCPU()); err != nil {
+		return c, err
 	}
 	if only != "" {
 		c.only = map[string]bool{}

@@ -86,6 +86,22 @@ func medians(runs [][]row) []row {
 // judge sets the target text of r and reports whether r meets it.
 func judge(r *row) bool {
 	x := r.Extra
+	switch {
+	case strings.HasPrefix(r.Scenario, "growth ") && r.Ceiling == "growth" && strings.Contains(r.Scenario, " memory "):
+		r.Target = "RSS <= 1.2x the smallest size's"
+		return r.Skipped == "" && r.Ratio > 0 && r.Ratio <= 1.2
+	case strings.HasPrefix(r.Scenario, "growth ") && r.Ceiling == "growth":
+		r.Target = ">= 0.8x the rate at the smallest size"
+		return r.Skipped == "" && r.Errors == 0 && r.Ratio >= 0.8
+	case strings.HasPrefix(r.Scenario, "growth "):
+		return r.Skipped == "" // the smallest size: the baseline
+	case r.Scenario == "pg2 callback":
+		r.Target = ">= 2000/s through either instance; one transition each"
+		return r.Skipped == "" && r.PerSecond >= 2000 && x["transitions"] == x["paid"] && x["paid"] >= float64(r.N) && x["extra_transitions"] == 0
+	case r.Scenario == "pg2 push":
+		r.Target = "callback on A to push on B: p99 < 100 ms"
+		return r.Skipped == "" && x["delivered"] == x["sockets"] && r.P99ms < 100
+	}
 	switch r.Scenario {
 	case "render":
 		r.Target = ">= 25% of HTTP ceiling (p99: render-rate)"

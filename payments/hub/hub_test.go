@@ -153,3 +153,22 @@ func TestSubscribeAll(t *testing.T) {
 		t.Errorf("Wait: %v", err)
 	}
 }
+
+// TestWatching: a payment is watched while it has a subscriber, and only
+// that payment.
+func TestWatching(t *testing.T) {
+	h := New()
+	a := h.Subscribe("pay_a")
+	a2 := h.Subscribe("pay_a")
+	if !h.Watching("pay_a") || h.Watching("pay_b") {
+		t.Fatalf("Watching(pay_a) = %v, Watching(pay_b) = %v; want true, false", h.Watching("pay_a"), h.Watching("pay_b"))
+	}
+	a.Cancel()
+	if !h.Watching("pay_a") {
+		t.Fatal("Watching(pay_a) = false with one subscriber left")
+	}
+	a2.Cancel()
+	if h.Watching("pay_a") {
+		t.Fatal("Watching(pay_a) = true after every subscriber left")
+	}
+}

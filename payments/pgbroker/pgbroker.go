@@ -56,7 +56,9 @@ type PaymentReader interface {
 type Hub interface {
 	Publish(u payments.Update)
 	// Watched returns the ids of payments that have local subscribers.
+	// Watching reports whether one payment has.
 	Watched() []string
+	Watching(id string) bool
 	// WatchingAll reports whether a local subscriber follows every
 	// payment (the back office's live feed): then every doorbell is
 	// passed on.
@@ -174,15 +176,7 @@ func (b *Broker) session(ctx context.Context) error {
 // watched reports whether id has local subscribers, or someone follows
 // every payment.
 func (b *Broker) watched(id string) bool {
-	if b.hub.WatchingAll() {
-		return true
-	}
-	for _, w := range b.hub.Watched() {
-		if w == id {
-			return true
-		}
-	}
-	return false
+	return b.hub.WatchingAll() || b.hub.Watching(id)
 }
 
 // refresh reads one payment and publishes its state. A payment that does

@@ -11,6 +11,12 @@
 // claim the same attempt. Migrations are embedded and applied under an
 // advisory lock, so instances that start together migrate once.
 //
+// A write is four round trips whatever it changes: BEGIN, the reads as one
+// pipelined batch (the payment locked first), the writes and the doorbell
+// as another, COMMIT. The pool holds 16 connections (pgx's default would be
+// 4 on a small machine; see defaultMaxConns); pool_max_conns=N in the
+// postgres:// URL (HPP_DATABASE) sets another size.
+//
 // It imports payments and pgx only. All SQL for PostgreSQL lives here,
 // file by file as in payments/sqlite, plus ratelimit.go, the rate-limit
 // buckets shared by all instances. Throwaway test databases come from
@@ -21,6 +27,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,6 +50,17 @@ type DB struct {
 
 var _ payments.Store = (*DB)(nil)
 
+// defaultMaxConns is the pool's size unless the URL sets pool_max_conns.
+// pgx's own default, the larger of 4 and the number of CPUs, is 4 on a
+// small machine, and a write holds its connection while PostgreSQL
+// flushes its commit to the WAL: with 4 connections an instance has at
+// most 4 commits in flight, however many callbacks are waiting, so no
+// more than 4 share each WAL flush. With 16, commits arriving during a
+// flush share the next one. Two instances then hold up to 32 of the
+// server's max_connections (100 by default), plus one listening
+// connection each (pgbroker).
+const defaultMaxConns = 16
+
 // Open connects to the database at url (postgres://...), checks that it
 // answers and applies any pending migrations. now stamps rows the service
 // gives no time for. A search_path parameter in url selects the schema.
@@ -54,6 +72,9 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 	if err != nil {
 		// pgx's message may quote the URL, password included.
 		return nil, errors.New("postgres: open: HPP_DATABASE is not a valid postgres:// URL")
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
 	}
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "hpp"

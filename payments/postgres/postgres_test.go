@@ -145,6 +145,22 @@ func TestAuditAppendOnly(t *testing.T) {
 	}
 }
 
+// TestPoolSize: the pool holds defaultMaxConns connections unless the URL
+// says otherwise (pool_max_conns, pgx's parameter).
+func TestPoolSize(t *testing.T) {
+	u := pgtest.Schema(t)
+	if got := mustOpen(t, u).pool.Config().MaxConns; got != defaultMaxConns {
+		t.Errorf("MaxConns = %d, want %d", got, defaultMaxConns)
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	if got := mustOpen(t, u+sep+"pool_max_conns=3").pool.Config().MaxConns; got != 3 {
+		t.Errorf("MaxConns with pool_max_conns=3 = %d, want 3", got)
+	}
+}
+
 // TestTextSearchWithoutTrigrams: where pg_trgm cannot be installed
 // migration 006 makes no trigram index and the free-text search reads
 // the table (or the word index of migration 018); it answers exactly as

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -110,6 +111,15 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 // that holds the payment row locked (FOR UPDATE), and writes what fn
 // recorded together with a pg_notify. See payments.Store. When fn fails,
 // its error is returned as is, with the payment as stored.
+//
+// Round trips are what a write costs here (each is a send and a receive
+// in the app and in PostgreSQL's backend, and syscalls are dear on a
+// virtual machine): the reads go to the server as one pipelined batch
+// (the payment, locked first, then its attempts, refunds and last event
+// number, read after the lock is held, so they are the latest committed)
+// and the writes as another, so a callback's write is four round trips
+// (BEGIN, reads, writes, COMMIT) where it was ten or more, one per
+// statement.
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var (
 		p     payments.Payment
@@ -117,21 +127,45 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		fnErr error
 	)
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
-		var err error
-		p, err = scanPayment(tx.QueryRow(ctx, `SELECT `+paymentCols+` FROM payments WHERE id = $1 FOR UPDATE`, id))
-		if err != nil {
-			return fmt.Errorf("load: %w", err)
-		}
-		as, err := loadAttempts(ctx, tx, id)
-		if err != nil {
-			return fmt.Errorf("load attempts: %w", err)
-		}
-		var rs []payments.Refund
-		if payments.NeedsRefunds(p.Status) {
-			if rs, err = queryAll(ctx, tx, scanRefund, `SELECT `+refundCols+` FROM refunds
-				WHERE payment_id = $1 ORDER BY created_at, seq`, id); err != nil {
+		var (
+			as      []payments.Attempt
+			rs      []payments.Refund
+			lastSeq int64
+			err     error
+		)
+		b := &pgx.Batch{}
+		b.Queue(`SELECT `+paymentCols+` FROM payments WHERE id = $1 FOR UPDATE`, id).QueryRow(func(r pgx.Row) error {
+			p, err = scanPayment(r)
+			if err != nil {
+				return fmt.Errorf("load: %w", err)
+			}
+			return nil
+		})
+		b.Queue(`SELECT `+attemptCols+` FROM attempts WHERE payment_id = $1 ORDER BY created_at, seq`, id).Query(func(rows pgx.Rows) error {
+			as, err = scanRows(rows, scanAttempt)
+			if err != nil {
+				return fmt.Errorf("load attempts: %w", err)
+			}
+			return nil
+		})
+		b.Queue(`SELECT `+refundCols+` FROM refunds WHERE payment_id = $1 ORDER BY created_at, seq`, id).Query(func(rows pgx.Rows) error {
+			rs, err = scanRows(rows, scanRefund)
+			if err != nil {
 				return fmt.Errorf("load refunds: %w", err)
 			}
+			return nil
+		})
+		b.Queue(`SELECT COALESCE(MAX(seq), 0) FROM events WHERE payment_id = $1`, id).QueryRow(func(r pgx.Row) error {
+			if err := r.Scan(&lastSeq); err != nil {
+				return fmt.Errorf("event seq: %w", err)
+			}
+			return nil
+		})
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		if !payments.NeedsRefunds(p.Status) {
+			rs = nil
 		}
 		t := payments.NewTx(p, as, rs)
 		if fnErr = fn(t); fnErr != nil {
@@ -143,7 +177,7 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		}
 		w = stored(t.Payment)
 		w.ID, w.Version = id, p.Version+1
-		return write(ctx, tx, w, t)
+		return write(ctx, tx, w, t, lastSeq)
 	})
 	switch {
 	case fnErr != nil:
@@ -156,6 +190,20 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 	return w, nil
 }
 
+// scanRows scans every row of rows with scan and closes rows.
+func scanRows[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // upsertRefund writes a refund; a refund never moves to another payment.
 const upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 	($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -166,51 +214,40 @@ const upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 	WHERE refunds.payment_id = excluded.payment_id`
 
 // write stores the payment w and what t recorded, inside tx, and rings the
-// doorbell.
-func write(ctx context.Context, tx pgx.Tx, w payments.Payment, t *payments.Tx) error {
-	if _, err := tx.Exec(ctx, updatePayment, paymentArgs(w)...); err != nil {
-		return fmt.Errorf("payment: %w", err)
-	}
+// doorbell, all in one pipelined batch. lastSeq is the number of the
+// payment's last event, read under the row lock.
+func write(ctx context.Context, tx pgx.Tx, w payments.Payment, t *payments.Tx, lastSeq int64) error {
+	b := &pgx.Batch{}
+	b.Queue(updatePayment, paymentArgs(w)...).Exec(func(pgconn.CommandTag) error { return nil })
 	for _, a := range t.DirtyAttempts() {
 		a.PaymentID = w.ID
-		tag, err := tx.Exec(ctx, upsertAttempt, attemptArgs(a)...)
-		if err != nil {
-			return fmt.Errorf("attempt: %w", err)
-		}
-		if tag.RowsAffected() != 1 {
-			return fmt.Errorf("attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
-		}
+		b.Queue(upsertAttempt, attemptArgs(a)...).Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != 1 {
+				return fmt.Errorf("attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
+			}
+			return nil
+		})
 	}
 	for _, r := range t.DirtyRefunds() {
 		r.PaymentID = w.ID
-		tag, err := tx.Exec(ctx, upsertRefund, refundArgs(r)...)
-		if err != nil {
-			return fmt.Errorf("refund: %w", err)
-		}
-		if tag.RowsAffected() != 1 {
-			return fmt.Errorf("refund %s belongs to another payment: %w", r.ID, payments.ErrConflict)
-		}
+		b.Queue(upsertRefund, refundArgs(r)...).Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != 1 {
+				return fmt.Errorf("refund %s belongs to another payment: %w", r.ID, payments.ErrConflict)
+			}
+			return nil
+		})
 	}
-	var seq int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events WHERE payment_id = $1`,
-		w.ID).Scan(&seq); err != nil {
-		return fmt.Errorf("event seq: %w", err)
-	}
+	seq := lastSeq
 	for _, e := range t.NewEvents() {
 		seq++
-		if _, err := tx.Exec(ctx, insertEvent, w.ID, seq, e.Type, string(e.From),
-			string(e.To), e.Detail, ts(e.CreatedAt), e.Data); err != nil {
-			return fmt.Errorf("event: %w", err)
-		}
+		b.Queue(insertEvent, w.ID, seq, e.Type, string(e.From), string(e.To), e.Detail, ts(e.CreatedAt), e.Data)
 	}
 	for _, n := range t.NewNotifications() {
-		if _, err := tx.Exec(ctx, insertNotification, n.Reference, n.Digest, n.Status,
-			n.Body, n.Result, ts(n.At), w.ID); err != nil {
-			return fmt.Errorf("notification: %w", err)
-		}
+		b.Queue(insertNotification, n.Reference, n.Digest, n.Status, n.Body, n.Result, ts(n.At), w.ID)
 	}
-	if _, err := tx.Exec(ctx, notify, w.ID+":"+strconv.FormatInt(w.Version, 10)); err != nil {
-		return fmt.Errorf("notify: %w", err)
+	b.Queue(notify, w.ID+":"+strconv.FormatInt(w.Version, 10))
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("write: %w", err)
 	}
 	return nil
 }

@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"CreatePayment/Idempotent", testCreateIdempotent},
 		{"CreatePayment/DuplicateID", testCreateDuplicateID},
 		{"CreatePayment/Concurrent", testCreateConcurrent},
+		{"CreatePayments/Bulk", testCreatePayments},
 		{"NotFound", testNotFound},
 		{"Update/FnError", testUpdateFnError},
 		{"Update/NoChange", testUpdateNoChange},

@@ -1,0 +1,455 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/postgres"
+	"github.com/latipay-hpp/hpp/payments/sqlite"
+	"github.com/latipay-hpp/hpp/payments/storetest"
+)
+
+// The growth rows: the same operations measured with 10,000, 100,000 and
+// 1,000,000 payments in the database (-growth-sizes), on SQLite and on
+// PostgreSQL. Between sizes the app is stopped and the harness grows the
+// database through the store's own bulk path (payments.BulkCreator:
+// CreatePayment's and Update's statements, thousands of rows per
+// transaction; storetest.GrowthRow makes a year of a shop's settled
+// payments), so one run seeds the largest size once per store. Each
+// operation is measured for -duration or -growth-ops operations, whichever
+// ends first, so that measuring does not itself grow the database much:
+// the page and the API list first (reads, at the size exactly), then
+// creation, checkout start on the payments just created and callbacks on
+// those started. Every row is compared with the same operation at the
+// smallest size (the ratio column); the target is a ratio of at least 0.8.
+// A memory row per size holds the app's RSS after the operations.
+
+// growthOps names the measured operations, in the order they run.
+var growthOps = []string{"page", "list", "create", "start", "callback"}
+
+// growthName is the scenario name of one growth row.
+func growthName(store, op string, size int) string {
+	return fmt.Sprintf("growth %s %s %s", store, op, sizeLabel(size))
+}
+
+// sizeLabel writes 10000 as 10k and 1000000 as 1M.
+func sizeLabel(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return strconv.Itoa(n/1_000_000) + "M"
+	case n >= 1000 && n%1000 == 0:
+		return strconv.Itoa(n/1000) + "k"
+	}
+	return strconv.Itoa(n)
+}
+
+// parseSizes reads -growth-sizes: ascending positive counts.
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		mult := 1
+		switch {
+		case strings.HasSuffix(f, "M"):
+			f, mult = strings.TrimSuffix(f, "M"), 1_000_000
+		case strings.HasSuffix(f, "k"):
+			f, mult = strings.TrimSuffix(f, "k"), 1000
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("-growth-sizes: %q is not a positive count", f)
+		}
+		n *= mult
+		if len(out) > 0 && n <= out[len(out)-1] {
+			return nil, fmt.Errorf("-growth-sizes: sizes must ascend (%d after %d)", n, out[len(out)-1])
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// seedPlan is what to seed before measuring each size: the database
+// already holds the earlier sizes' seeded rows and the payments the
+// harness created while measuring them (added), so each step seeds only
+// the difference, never less than nothing.
+func seedPlan(sizes []int, added []int) [][2]int {
+	var out [][2]int
+	seeded := 0
+	for i, size := range sizes {
+		extra := 0
+		for _, a := range added[:min(i, len(added))] {
+			extra += a
+		}
+		want := max(seeded, size-extra)
+		out = append(out, [2]int{seeded, want})
+		seeded = want
+	}
+	return out
+}
+
+// withBaseline compares each growth row with the same operation's row at
+// the first size: ratio = rate / first rate (for memory rows, RSS / first
+// RSS).
+func withBaseline(rows []row, store string, sizes []int) {
+	base := map[string]row{}
+	for i := range rows {
+		r := &rows[i]
+		for _, op := range append(growthOps, "memory") {
+			for j, size := range sizes {
+				if r.Scenario != growthName(store, op, size) {
+					continue
+				}
+				if j == 0 {
+					base[op] = *r
+					continue
+				}
+				b, ok := base[op]
+				if !ok {
+					continue
+				}
+				r.Ceiling = "growth"
+				if op == "memory" {
+					if b.RSSMB > 0 {
+						r.CeilingRate, r.Ratio = b.RSSMB, r.RSSMB/b.RSSMB
+					}
+				} else if b.PerSecond > 0 {
+					r.CeilingRate, r.Ratio = b.PerSecond, r.PerSecond/b.PerSecond
+				}
+			}
+		}
+	}
+}
+
+// growthStore is one store the growth rows run on.
+type growthStore struct {
+	name     string
+	database string // HPP_DATABASE of the app
+	open     func(ctx context.Context) (payments.BulkCreator, func() error, error)
+	workers  int // seeding transactions in flight
+	drop     func()
+	// analyze, if set, runs after seeding: what PostgreSQL's autovacuum
+	// does for a table that grew over a year (planner statistics), which
+	// a table that grew in a minute has not had yet.
+	analyze func(ctx context.Context) error
+}
+
+func (h *harness) growthStores(ctx context.Context) ([]growthStore, []row, error) {
+	path := filepath.Join(h.dir, fmt.Sprintf("growth-%d.db", time.Now().UnixNano()))
+	stores := []growthStore{{name: "sqlite", database: path, workers: 1, drop: func() { os.Remove(path) },
+		open: func(ctx context.Context) (payments.BulkCreator, func() error, error) {
+			db, err := sqlite.Open(ctx, path, time.Now)
+			if err != nil {
+				return nil, nil, err
+			}
+			return db, db.Close, nil
+		}}}
+	var skipped []row
+	admin := os.Getenv("HPP_TEST_POSTGRES")
+	if admin == "" {
+		skipped = append(skipped, row{Scenario: "growth postgres", Skipped: "no PostgreSQL (set HPP_TEST_POSTGRES, e.g. `source .ci/postgres`)"})
+		return stores, skipped, nil
+	}
+	dbURL, drop, err := createDatabase(ctx, admin)
+	if err != nil {
+		return nil, nil, err
+	}
+	stores = append(stores, growthStore{name: "postgres", database: dbURL, workers: 4, drop: drop,
+		analyze: func(ctx context.Context) error {
+			c, err := pgx.Connect(ctx, dbURL)
+			if err != nil {
+				return err
+			}
+			defer c.Close(ctx)
+			_, err = c.Exec(ctx, "ANALYZE")
+			return err
+		},
+		open: func(ctx context.Context) (payments.BulkCreator, func() error, error) {
+			db, err := postgres.Open(ctx, dbURL, time.Now)
+			if err != nil {
+				return nil, nil, err
+			}
+			return db, db.Close, nil
+		}})
+	return stores, skipped, nil
+}
+
+// growth runs the growth rows on every store.
+func (h *harness) growth(ctx context.Context, stderr io.Writer) ([]row, error) {
+	stores, rows, err := h.growthStores(ctx)
+	if err != nil {
+		return nil, err
+	}
+	saved, savedIDs := h.app, h.renderIDs
+	defer func() { h.app, h.renderIDs = saved, savedIDs }()
+	end := time.Now()
+	for _, st := range stores {
+		rs, err := h.growStore(ctx, st, end, stderr)
+		st.drop()
+		if err != nil {
+			return rows, fmt.Errorf("%s: %w", st.name, err)
+		}
+		withBaseline(rs, st.name, h.growthSizes)
+		rows = append(rows, rs...)
+	}
+	return rows, nil
+}
+
+// growStore seeds st up to each size in turn and measures it there.
+func (h *harness) growStore(ctx context.Context, st growthStore, end time.Time, stderr io.Writer) ([]row, error) {
+	var rows []row
+	var added []int
+	seeded := 0
+	for i, size := range h.growthSizes {
+		from, to := seedPlan(h.growthSizes, added)[i][0], seedPlan(h.growthSizes, added)[i][1]
+		if from != seeded {
+			return rows, fmt.Errorf("seed plan starts at %d, have %d", from, seeded)
+		}
+		fmt.Fprintf(stderr, "load:   growth %s: seeding payments %d to %d\n", st.name, from+1, to)
+		t0 := time.Now()
+		if err := seedStore(ctx, st, from, to, end); err != nil {
+			return rows, err
+		}
+		seedSecs := time.Since(t0).Seconds()
+		seeded = to
+		before := 0
+		for _, a := range added {
+			before += a
+		}
+		fmt.Fprintf(stderr, "load:   growth %s %s: measuring (%d payments)\n", st.name, sizeLabel(size), seeded+before)
+		rs, n, err := h.measureGrowth(ctx, st, size)
+		if err != nil {
+			return rows, fmt.Errorf("%s: %w", sizeLabel(size), err)
+		}
+		for j := range rs {
+			rs[j].Extra["payments"] = float64(seeded + before)
+			if j == 0 && seedSecs > 0 && to > from {
+				rs[j].Extra["seeded_per_second"] = float64(to-from) / seedSecs
+			}
+		}
+		added = append(added, n)
+		rows = append(rows, rs...)
+	}
+	return rows, nil
+}
+
+// seedStore adds GrowthRow payments from+1..to to st, chunks of 5,000 a
+// transaction, st.workers transactions at a time.
+func seedStore(ctx context.Context, st growthStore, from, to int, end time.Time) error {
+	if to <= from {
+		return nil
+	}
+	s, closeStore, err := st.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	w := max(1, st.workers)
+	span := (to - from + w - 1) / w
+	var wg sync.WaitGroup
+	errs := make([]error, w)
+	for k := range w {
+		lo, hi := from+k*span, min(to, from+(k+1)*span)
+		if lo >= hi {
+			continue
+		}
+		wg.Go(func() { _, errs[k] = storetest.Grow(ctx, s, lo, hi, 5000, end) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+	}
+	if st.analyze != nil {
+		if err := st.analyze(ctx); err != nil {
+			return fmt.Errorf("analyze: %w", err)
+		}
+	}
+	return nil
+}
+
+// measureGrowth starts the app on st's database, measures each operation
+// and the memory, stops the app, and returns the rows and how many
+// payments it created.
+func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) ([]row, int, error) {
+	app, _, _, err := h.startApp(ctx, "growth-"+st.name+"-"+sizeLabel(size), st.database, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer app.stop()
+	// A large SQLite file is integrity-checked in the background after
+	// start-up (payments/sqlite/health.go), reading every page: measure
+	// once it is done and the app says it is ready.
+	if err := waitReady(ctx, app, 10*time.Minute); err != nil {
+		return nil, 0, err
+	}
+	h.app, h.renderIDs = app, nil
+	idle := app.mem()
+	created := 0
+	var rows []row
+	addRow := func(op string, r row) {
+		r.Scenario = growthName(st.name, op, size)
+		if r.Extra == nil {
+			r.Extra = map[string]float64{}
+		}
+		rows = append(rows, r)
+	}
+	// page: the render scenario's 256 payments, closed loop.
+	ids, err := h.renderPayments(ctx)
+	if err != nil {
+		return nil, created, err
+	}
+	created += len(ids)
+	m := meterCPU(h.procs())
+	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
+		if i >= h.growthOps {
+			return errNoWork
+		}
+		return h.getPage(ctx, ids[i%len(ids)])
+	})
+	r := h.withMem(fromSample("", s), "")
+	m.perOp(&r, s.N)
+	addRow("page", r)
+
+	// list: GET /api/v1/payments, 50 a page: the first page, the next
+	// one (its cursor), paid ones, refunded ones (1% of payments).
+	next, err := h.listPage(ctx, "limit=50")
+	if err != nil {
+		return nil, created, err
+	}
+	queries := []string{"limit=50", "limit=50&cursor=" + url.QueryEscape(next), "limit=50&status=paid", "limit=50&status=refunded"}
+	m = meterCPU(h.procs())
+	s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
+		if i >= h.growthOps {
+			return errNoWork
+		}
+		_, err := h.listPage(ctx, queries[i%len(queries)])
+		return err
+	})
+	r = h.withMem(fromSample("", s), "")
+	m.perOp(&r, s.N)
+	addRow("list", r)
+
+	// create, then start the payments created, then pay the started ones.
+	var mu sync.Mutex
+	var fresh []string
+	m = meterCPU(h.procs())
+	s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
+		if i >= h.growthOps {
+			return errNoWork
+		}
+		id, err := h.createPayment(ctx, app.url, 2_000_000_000+size+i)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		fresh = append(fresh, id)
+		mu.Unlock()
+		return nil
+	})
+	created += len(fresh)
+	r = h.withMem(fromSample("", s), "")
+	m.perOp(&r, s.N)
+	addRow("create", r)
+
+	done := make([]bool, len(fresh))
+	m = meterCPU(h.procs())
+	s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
+		if i >= len(fresh) {
+			return errNoWork
+		}
+		if err := h.startPayment(ctx, app.url, fresh[i]); err != nil {
+			return err
+		}
+		done[i] = true
+		return nil
+	})
+	r = h.withMem(fromSample("", s), "")
+	m.perOp(&r, s.N)
+	addRow("start", r)
+
+	led, err := h.ledger(ctx)
+	if err != nil {
+		return nil, created, err
+	}
+	var forms []string
+	for i, id := range fresh {
+		if t, ok := led[id]; ok && done[i] {
+			forms = append(forms, h.paidForm(t))
+		}
+	}
+	m = meterCPU(h.procs())
+	s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
+		if i >= len(forms) {
+			return errNoWork
+		}
+		return h.postCallback(ctx, app.url, forms[i])
+	})
+	r = h.withMem(fromSample("", s), "")
+	m.perOp(&r, s.N)
+	addRow("callback", r)
+
+	mem := app.mem()
+	addRow("memory", row{RSSMB: mb(mem.RSS), HWMMB: mb(mem.HWM), Extra: map[string]float64{"idle_rss_mb": mb(idle.RSS)}})
+	return rows, created, nil
+}
+
+// listPage gets one page of GET /api/v1/payments?query and returns its
+// next_cursor.
+func (h *harness) listPage(ctx context.Context, query string) (string, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.app.url+"/api/v1/payments?"+query, nil)
+	req.Header.Set("Authorization", "Bearer "+h.apiKey)
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if err := statusErr("list", resp.StatusCode, http.StatusOK); err != nil {
+		return "", err
+	}
+	var out struct {
+		Data       []json.RawMessage `json:"data"`
+		NextCursor string            `json:"next_cursor"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil || len(out.Data) == 0 {
+		return "", fmt.Errorf("list %s: %d payments, %v", query, len(out.Data), err)
+	}
+	return out.NextCursor, nil
+}
+
+// waitReady polls /readyz until it answers 200.
+func waitReady(ctx context.Context, p *proc, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/readyz", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: /readyz not 200 after %s", p.name, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}

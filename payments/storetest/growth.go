@@ -1,0 +1,79 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+)
+
+// GrowthRow is seeded payment i (from 1) of a shop's last year, ending at
+// end, with its creation event and its attempt: the load harness's
+// growth rows. Unlike the list benchmark's rows, a row does not depend on
+// how many are seeded, so a database can be grown in steps (10,000, then
+// 90,000 more, then 900,000 more) and every prefix is a year of payments:
+// row i's time is the fractional part of i times the golden ratio, a
+// low-discrepancy spread over the year. Nothing in it is due: payments are
+// settled, expired or canceled (70% paid; 23% expired, 5% of them after a
+// failed attempt; 4% canceled; 2% partly and 1% fully refunded; a failed
+// payment is still open until its window ends), their attempts finished
+// with no check scheduled, so the reconciler and the expiry sweep find
+// nothing to do in the seeded rows, as in a shop's real history. Channels,
+// methods and currencies are mixed as in benchRow.
+func GrowthRow(i int, end time.Time) payments.NewPayment {
+	_, frac := math.Modf(float64(i) * 0.6180339887498949)
+	at := end.UTC().Add(-benchSpan + time.Duration(frac*float64(benchSpan))).Truncate(time.Millisecond)
+	p := benchRow(i, 1)
+	p.ID = fmt.Sprintf("pay_seed%022d", i)
+	p.Reference = fmt.Sprintf("SEED-%08d", i)
+	p.CreatedAt, p.UpdatedAt, p.ExpiresAt = at, at, at.Add(15*time.Minute)
+	p.PaidAt, p.Refunded, p.LatipayOrderID = time.Time{}, 0, ""
+	a := payments.Attempt{Reference: fmt.Sprintf("SEED%022d", i), PaymentID: p.ID, Method: p.Method,
+		Hosted: p.Method == payments.MethodUnionPay, CreatedAt: at.Add(20 * time.Second), Kind: payments.KindOnline}
+	switch b := i * 37 % 100; { // every 100 rows hold the mix, spread through them
+	case b < 70:
+		p.Status, a.Status = payments.StatusPaid, payments.AttemptPaid
+	case b < 88:
+		p.Status, a.Status = payments.StatusExpired, payments.AttemptPending // the shopper never paid
+	case b < 93:
+		p.Status, a.Status = payments.StatusExpired, payments.AttemptFailed // failed, then its window ended
+	case b < 97:
+		p.Status, a.Status = payments.StatusCanceled, payments.AttemptCanceled
+	case b < 99:
+		p.Status, a.Status, p.Refunded = payments.StatusPartiallyRefunded, payments.AttemptPaid, 100
+	default:
+		p.Status, a.Status, p.Refunded = payments.StatusRefunded, payments.AttemptPaid, p.Amount
+	}
+	if a.Status == payments.AttemptPaid {
+		a.OrderID = fmt.Sprintf("2025%012d", i)
+		p.LatipayOrderID, p.PaidAt = a.OrderID, at.Add(time.Minute)
+	}
+	p.LatipayReference, p.Attempts, p.Version = a.Reference, 1, 2
+	if p.Status != payments.StatusPaid {
+		p.UpdatedAt = at.Add(16 * time.Minute)
+	}
+	ev := payments.Event{PaymentID: p.ID, Seq: 1, Type: "payment.created", To: payments.StatusCreated, CreatedAt: at}
+	return payments.NewPayment{Payment: p, Event: ev, Attempts: []payments.Attempt{a}}
+}
+
+// Grow adds GrowthRow payments have+1 .. want to s, chunk at a time (each
+// chunk one transaction), and returns how many it added.
+func Grow(ctx context.Context, s payments.BulkCreator, have, want, chunk int, end time.Time) (int, error) {
+	if chunk < 1 {
+		chunk = 1
+	}
+	added := 0
+	for i := have + 1; i <= want; i += chunk {
+		rows := make([]payments.NewPayment, 0, chunk)
+		for j := i; j <= want && j < i+chunk; j++ {
+			rows = append(rows, GrowthRow(j, end))
+		}
+		if err := s.CreatePayments(ctx, rows); err != nil {
+			return added, fmt.Errorf("payments %d to %d: %w", i, i+len(rows)-1, err)
+		}
+		added += len(rows)
+	}
+	return added, nil
+}
