@@ -18,7 +18,8 @@ import (
 // reload the keypad shows "Static QR: NZ$ 12.50 paid with WeChat Pay" in
 // a polite live region, which the cashier dismisses; axe-core passes on
 // the keypad with the notice shown in English, Simplified and
-// Traditional Chinese (a payment each). Today's sales list the static-QR
+// Traditional Chinese (a payment each). The keypad's ~CNY line shows
+// before the device's first sale. Today's sales list the static-QR
 // payments on load, marked, and a new one joins the list as a row without
 // a reload.
 func TestCounterStaticQRBrowser(t *testing.T) {
@@ -75,6 +76,16 @@ func TestCounterStaticQRBrowser(t *testing.T) {
 	}
 	ctr.do(t, 10*time.Second, chromedp.Click(testid("notice-dismiss")),
 		chromedp.WaitNotPresent(testid("static-notice")))
+
+	// The device has made no sale, yet the keypad's ~CNY line shows: the
+	// rate Latipay gave the shop's static-QR payment (the handlers' and
+	// the counter's tests cover the rate of an earlier day).
+	open("/counter", "en")
+	ctr.do(t, 10*time.Second, chromedp.Click(testid("key-5")), chromedp.WaitVisible(testid("cny")))
+	if got := browserEval[string](t, ctr, `document.getElementById('cny-value').textContent`); !strings.Contains(got, "≈") {
+		t.Errorf("the ~CNY line before the device's first sale reads %q", got)
+	}
+	ctr.do(t, 5*time.Second, chromedp.Click(testid("key-C")))
 
 	for i, lang := range []string{"zh-Hans", "zh-Hant"} {
 		open("/counter", lang)
