@@ -43,10 +43,15 @@ func newBenchAppLog(b *testing.B, log *slog.Logger) (*paymentstest.Env, http.Han
 	return app.Env, app.H
 }
 
-// benchGet serves GET path through h in a loop and checks the status.
+// benchGet serves GET path through h in a loop and checks the status. It
+// also reports the process's CPU time per request (benchCPU, user and
+// system, from getrusage): on a shared machine the wall time per request
+// moves with other tenants' load, the CPU it costs much less.
 func benchGet(b *testing.B, h http.Handler, target string) {
 	b.Helper()
 	b.ReportAllocs()
+	stop := benchCPU(b)
+	defer stop()
 	for b.Loop() {
 		r := httptest.NewRequest(http.MethodGet, target, nil)
 		r.Header.Set("User-Agent", desktopUA)

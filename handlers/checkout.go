@@ -43,6 +43,9 @@ func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 				return
 			}
 		}
+		if s.renderCheckoutCached(c, svc, p) {
+			return
+		}
 		s.renderCheckout(c, svc, p, "", http.StatusOK)
 	}
 }

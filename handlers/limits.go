@@ -131,8 +131,8 @@ func (s *Server) allowBadCallback(c *gin.Context) bool {
 // shopper's sockets; the payment's total (ten times the per-client cap)
 // only bounds fan-out. A refused page falls back to polling, which is
 // also budgeted per payment and client.
-// The handler serves the socket inside c.Next, so the slot is held for
-// the socket's life.
+// The slot is held for the socket's life: the socket, which outlives
+// its handler, gives it back when it closes (reqState.release).
 func (s *Server) socketCaps() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if s.limits.off {
@@ -143,18 +143,33 @@ func (s *Server) socketCaps() gin.HandlerFunc {
 			s.tooMany(c, 5*time.Second)
 			return
 		}
-		defer s.limits.open.Release(ip)
 		if !s.limits.open.Acquire(pay, 10*s.limits.socketsPerPayment) {
+			s.limits.open.Release(ip)
 			s.tooMany(c, 5*time.Second)
 			return
 		}
-		defer s.limits.open.Release(pay)
 		payClient := byPaymentClient(c)
 		if !s.limits.open.Acquire(payClient, s.limits.socketsPerPayment) {
+			s.limits.open.Release(pay)
+			s.limits.open.Release(ip)
 			s.tooMany(c, 5*time.Second)
 			return
 		}
-		defer s.limits.open.Release(payClient)
+		// The socket outlives the handler (ws.go): it takes release from
+		// the request's state and calls it when it closes; otherwise it
+		// is called here.
+		st := state(c)
+		st.release = func() {
+			s.limits.open.Release(payClient)
+			s.limits.open.Release(pay)
+			s.limits.open.Release(ip)
+		}
+		defer func() {
+			if st.release != nil {
+				st.release()
+				st.release = nil
+			}
+		}()
 		c.Next()
 	}
 }

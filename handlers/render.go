@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"strconv"
 
 	"github.com/a-h/templ"
@@ -20,6 +21,19 @@ import (
 // app's CPU in a perf profile of the load harness's render scenario.
 func (s *Server) render(c *gin.Context, status int, comp templ.Component) {
 	s.rememberLang(c)
+	s.htmlHead(c)
+	buf := s.getPageBuf()
+	defer s.putPageBuf(buf)
+	if err := comp.Render(s.pageContext(c, state(c).nonce), buf); err != nil {
+		s.log.Error("render", "request_id", requestID(c), "err", err)
+	}
+	c.Writer.Header()["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	c.Status(status)
+	_, _ = c.Writer.Write(buf.Bytes())
+}
+
+// htmlHead sets a page's content headers: type, Vary and language.
+func (s *Server) htmlHead(c *gin.Context) {
 	h := c.Writer.Header()
 	s.htmlHeaders.apply(h)
 	lang := s.chooseLang(c)
@@ -28,28 +42,34 @@ func (s *Server) render(c *gin.Context, status int, comp templ.Component) {
 	} else {
 		h["Content-Language"] = []string{lang}
 	}
+}
+
+// pageContext is the context a page renders with: the request's, with
+// the CSP nonce (none when ""), the shopper's localizer and the language
+// switch's links.
+func (s *Server) pageContext(c *gin.Context, nonce string) context.Context {
 	ctx := c.Request.Context()
-	if nonce := state(c).nonce; nonce != "" {
+	if nonce != "" {
 		ctx = templ.WithNonce(ctx, nonce)
 	}
 	ctx = views.WithLocalizer(ctx, s.localizer(c))
-	ctx = views.WithLangLinks(ctx, s.langLinks(c))
-	buf, _ := s.pageBufs.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = bytes.NewBuffer(make([]byte, 0, 8<<10))
+	return views.WithLangLinks(ctx, s.langLinks(c))
+}
+
+// getPageBuf takes a page-sized buffer from the pool; putPageBuf gives it
+// back.
+func (s *Server) getPageBuf() *bytes.Buffer {
+	if buf, _ := s.pageBufs.Get().(*bytes.Buffer); buf != nil {
+		return buf
 	}
-	defer func() {
-		if buf.Cap() <= 64<<10 { // keep the pool's buffers page-sized
-			buf.Reset()
-			s.pageBufs.Put(buf)
-		}
-	}()
-	if err := comp.Render(ctx, buf); err != nil {
-		s.log.Error("render", "request_id", requestID(c), "err", err)
+	return bytes.NewBuffer(make([]byte, 0, 8<<10))
+}
+
+func (s *Server) putPageBuf(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 { // keep the pool's buffers page-sized
+		buf.Reset()
+		s.pageBufs.Put(buf)
 	}
-	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
-	c.Status(status)
-	_, _ = c.Writer.Write(buf.Bytes())
 }
 
 // localizer is the shopper's language (see chooseLang).

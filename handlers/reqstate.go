@@ -11,6 +11,9 @@ type reqState struct {
 	nonce    string // the page's CSP nonce; "" outside pageHeaders
 	lang     string // resolveLang's answer; "" until it is asked
 	explicit bool   // lang is the shopper's explicit choice
+	// release gives back what socketCaps counted for an open socket; a
+	// socket that outlives its handler takes it (ws.go).
+	release func()
 }
 
 const stateKey = "hpp_state"

@@ -155,6 +155,7 @@ type Server struct {
 	// checkoutTitles is the checkout page's title in each language: it
 	// only depends on the merchant's name.
 	checkoutTitles map[string]string
+	pages          *pageCache  // rendered checkout pages (pagecache.go)
 	devices        liveDevices // the counter sockets open here (counter_live.go)
 }
 
@@ -178,6 +179,7 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	}
 	s.i18n, s.langs = cat, langMatcher()
 	s.tokens = newTokenSigners(opts.TokenKey)
+	s.pages = newPageCache()
 	s.cssPath, s.jsPath = assets.Path("css/app.css"), assets.Path("js/checkout.js")
 	s.adminJS = assets.Path("js/admin.js")
 	s.faviconPath = assets.Path("img/favicon.svg")

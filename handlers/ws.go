@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -37,8 +38,11 @@ const (
 func (s *Server) handleSocket(svc interface {
 	Get(ctx context.Context, id string) (payments.Payment, error)
 }) gin.HandlerFunc {
+	// Small buffers: a shopper sends nothing but control frames, and a
+	// status message is some 40 bytes; the write buffer is taken from a
+	// pool only while a message is written, not held per socket.
 	up := websocket.Upgrader{
-		ReadBufferSize: 512, WriteBufferSize: 1024,
+		ReadBufferSize: 256, WriteBufferSize: 512, WriteBufferPool: &sync.Pool{},
 		CheckOrigin: func(r *http.Request) bool {
 			o := r.Header.Get("Origin")
 			return o == s.origin || o == "" // no Origin: not a browser; the token still applies
@@ -55,14 +59,29 @@ func (s *Server) handleSocket(svc interface {
 			return // the upgrader already answered
 		}
 		sub := s.hub.Subscribe(id)
-		defer sub.Cancel()
 		p, err := svc.Get(c.Request.Context(), id)
 		if err != nil {
+			sub.Cancel()
 			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "unknown payment"), time.Now().Add(writeWait))
 			conn.Close()
 			return
 		}
-		serveSocket(conn, sub, statusJSON(p), p.Status.Final())
+		// The socket goes on in goroutines of its own and the handler
+		// returns: the HTTP server's goroutine, its deep stack and the
+		// connection's 4 KB read buffer, the request and gin's context
+		// are let go for the socket's life (about 19,000 sockets open
+		// at once on one instance; e2e/load). socketCaps' slots go with
+		// the socket.
+		st := state(c)
+		release := st.release
+		st.release = nil
+		go func() {
+			defer sub.Cancel()
+			if release != nil {
+				defer release()
+			}
+			serveSocket(conn, sub, statusJSON(p), p.Status.Final())
+		}()
 	}
 }
 

@@ -43,7 +43,8 @@ func httpCeiling(ctx context.Context, h *harness) (sample, map[string]float64, e
 	if err != nil {
 		return sample{}, nil, err
 	}
-	p, err := start(h.dir, "ceiling", self, nil, map[string]string{helperEnv: "http-ceiling", "HPP_ADDR": addr}, nil)
+	bin, args := pinned(h.serverCPUs, self, nil)
+	p, err := start(h.dir, "ceiling", bin, args, map[string]string{helperEnv: "http-ceiling", "HPP_ADDR": addr}, nil)
 	if err != nil {
 		return sample{}, nil, err
 	}

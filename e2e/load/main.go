@@ -35,6 +35,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +45,14 @@ func main() {
 	if os.Getenv(helperEnv) == "http-ceiling" {
 		if err := serveHTTPCeiling(os.Getenv("HPP_ADDR")); err != nil {
 			fmt.Fprintln(os.Stderr, "ceiling:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if os.Getenv(helperEnv) == "sockets" {
+		conns, _ := strconv.Atoi(os.Getenv("HPP_LOAD_CONNS"))
+		if err := serveSockets(os.Stdin, os.Stdout, os.Getenv("HPP_LOAD_SRC"), max(1, conns)); err != nil {
+			fmt.Fprintln(os.Stderr, "sockets:", err)
 			os.Exit(1)
 		}
 		return
@@ -65,8 +74,14 @@ type config struct {
 	only     map[string]bool
 	sockets  int
 	perPay   int
-	keep     bool
-	bin      string
+	pin      string // -pin: auto, on or off (pin.go)
+	// clientCPUs and serverCPUs are pinPlan's answer.
+	clientCPUs, serverCPUs string
+	// memoryBase is the payments in the database at the memory
+	// scenario's first phase.
+	memoryBase int
+	keep       bool
+	bin        string
 	// Offered rates of the fixed-rate scenarios (0: the default).
 	renderRate, startRate float64
 	// The growth rows: database sizes, and the most operations of each
@@ -81,7 +96,7 @@ type config struct {
 }
 
 // scenarios in the order they run.
-var scenarioNames = []string{"startup", "ceiling-http", "ceiling-durability", "render", "render-rate", "create", "start", "start-rate", "callback", "push", "postgres", "pg2", "growth"}
+var scenarioNames = []string{"startup", "ceiling-http", "ceiling-durability", "render", "render-rate", "create", "start", "start-rate", "callback", "push", "memory", "postgres", "pg2", "growth"}
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
@@ -93,8 +108,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.runs, "runs", 3, "runs; the table shows the median of each figure")
 	fs.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&only, "only", "", "comma-separated scenarios to run: "+strings.Join(scenarioNames, ","))
-	fs.IntVar(&c.sockets, "sockets", 10000, "open sockets in the push scenario")
+	fs.IntVar(&c.sockets, "sockets", 19000, "open sockets in the push scenario (the app's open-files limit here is 20,000)")
 	fs.IntVar(&c.perPay, "sockets-per-payment", 5, "sockets per payment in the push scenario (the app's default cap is 5)")
+	fs.IntVar(&c.memoryBase, "memory-base", 5000, "payments in the database at the memory scenario's first phase (it doubles three times)")
+	fs.StringVar(&c.pin, "pin", "auto", "pin the client and the servers to different CPUs: auto (on 4 CPUs or more), on, off")
 	fs.BoolVar(&c.keep, "keep", false, "keep the working directory (logs, databases)")
 	fs.StringVar(&c.bin, "bin", "", "use this hpp binary instead of building one")
 	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
@@ -113,8 +130,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.growthOps < 1 || c.pg2Callbacks < 1 {
 		return c, fmt.Errorf("-growth-ops and -pg2-callbacks must be positive")
 	}
-	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 || c.renderRate < 0 || c.startRate < 0 {
-		return c, fmt.Errorf("-conns, -runs, -duration, -sockets and -sockets-per-payment must be positive")
+	if c.conns < 1 || c.runs < 1 || c.duration <= 0 || c.sockets < 1 || c.perPay < 1 || c.memoryBase < 1 || c.renderRate < 0 || c.startRate < 0 {
+		return c, fmt.Errorf("-conns, -runs, -duration, -sockets, -sockets-per-payment and -memory-base must be positive")
+	}
+	// Re-executed under taskset (pinSelf), the harness sees only the
+	// client's CPUs: the plan comes from the first process.
+	if v := os.Getenv(pinEnv); v != "" {
+		c.clientCPUs, c.serverCPUs, _ = strings.Cut(v, "|")
+	} else if c.clientCPUs, c.serverCPUs, err = pinPlan(c.pin, runtime.NumCPU()); err != nil {
+		return c, err
 	}
 	if only != "" {
 		c.only = map[string]bool{}
@@ -144,17 +168,26 @@ type report struct {
 }
 
 type machine struct {
-	CPUs      int    `json:"cpus"`
-	CPU       string `json:"cpu"`
-	Go        string `json:"go"`
-	LoadStart string `json:"loadavg_start"`
-	LoadEnd   string `json:"loadavg_end"`
+	CPUs int `json:"cpus"`
+	// ClientCPUs and ServerCPUs are the pinning (-pin); "" when unpinned.
+	ClientCPUs string `json:"client_cpus,omitempty"`
+	ServerCPUs string `json:"server_cpus,omitempty"`
+	CPU        string `json:"cpu"`
+	Go         string `json:"go"`
+	LoadStart  string `json:"loadavg_start"`
+	LoadEnd    string `json:"loadavg_end"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if err := pinSelf(cfg.clientCPUs, cfg.serverCPUs); err != nil {
+		return err
+	}
+	if cfg.clientCPUs != "" {
+		fmt.Fprintf(stderr, "load: client on CPUs %s, servers on CPUs %s\n", cfg.clientCPUs, cfg.serverCPUs)
 	}
 	raiseFDLimit(stderr)
 	root, err := moduleRoot()
@@ -178,7 +211,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	rep := report{Command: "go run ./e2e/load " + strings.Join(args, " "),
-		Machine: machine{CPUs: runtime.NumCPU(), CPU: cpuModel(), Go: runtime.Version(), LoadStart: loadavg()}}
+		Machine: machine{CPUs: runtime.NumCPU(), ClientCPUs: cfg.clientCPUs, ServerCPUs: cfg.serverCPUs, CPU: cpuModel(), Go: runtime.Version(), LoadStart: loadavg()}}
 	for r := range cfg.runs {
 		fmt.Fprintf(stderr, "load: run %d of %d (load average %s)\n", r+1, cfg.runs, loadavg())
 		rows, err := runOnce(ctx, cfg, dir, bin, stderr)

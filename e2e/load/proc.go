@@ -35,6 +35,16 @@ type proc struct {
 // closed by the reader; pass nil to ignore them. The child is killed if
 // the harness dies (Pdeathsig).
 func start(dir, name, bin string, args []string, env map[string]string, lines chan<- string) (*proc, error) {
+	p, _, err := startCmd(dir, name, bin, args, env, lines, false)
+	return p, err
+}
+
+// startWithStdin is start with a pipe to the child's standard input.
+func startWithStdin(dir, name, bin string, args []string, env map[string]string, lines chan<- string) (*proc, io.WriteCloser, error) {
+	return startCmd(dir, name, bin, args, env, lines, true)
+}
+
+func startCmd(dir, name, bin string, args []string, env map[string]string, lines chan<- string, withStdin bool) (*proc, io.WriteCloser, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for k, v := range env {
@@ -43,15 +53,21 @@ func start(dir, name, bin string, args []string, env map[string]string, lines ch
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	errf, err := os.Create(filepath.Join(dir, name+".stderr"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cmd.Stderr = errf
+	var stdin io.WriteCloser
+	if withStdin {
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			return nil, nil, err
+		}
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
+		return nil, nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &proc{name: name, cmd: cmd, done: make(chan struct{})}
 	go func() {
@@ -75,7 +91,7 @@ func start(dir, name, bin string, args []string, env map[string]string, lines ch
 		errf.Close()
 		close(p.done)
 	}()
-	return p, nil
+	return p, stdin, nil
 }
 
 // stop ends the process: SIGTERM, then SIGKILL after 5 s.

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -18,15 +15,10 @@ type live struct {
 	sockets, delivered int
 	lat                []time.Duration // callback answered -> paid on the socket
 	before, after      mem             // pushing instance, before and after opening the sockets
+	half               mem             // ... and after opening the first half
+	halfOpen           int             // sockets open at half
 	errors             int
 	firstErr           string
-}
-
-// socket is one open shopper socket and when it saw "paid".
-type socket struct {
-	conn *websocket.Conn
-	pay  int // index of its payment
-	paid atomic.Int64
 }
 
 // measureLive opens perPay sockets per payment on the instance push, then
@@ -57,59 +49,30 @@ func (h *harness) measureLive(ctx context.Context, pay, push *proc, ids []string
 		return out, fmt.Errorf("pages: %d errors, first: %s", s.Errors, s.FirstErr)
 	}
 	out.before = push.mem()
-	socks := make([]*socket, len(ids)*perPay)
-	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 512, WriteBufferSize: 512}
-	s = drive(ctx, h.conns, 5*time.Minute, func(ctx context.Context, i int) error {
-		if i >= len(socks) {
-			return errNoWork
-		}
-		conn, resp, err := d.DialContext(ctx, urls[i/perPay], nil)
-		if err != nil {
-			if resp != nil {
-				return fmt.Errorf("dial: HTTP %d: %w", resp.StatusCode, err)
-			}
-			return fmt.Errorf("dial: %w", err)
-		}
-		// The first message is the current state; it must not be paid yet.
-		var m struct{ Status string }
-		if err := conn.ReadJSON(&m); err != nil || m.Status == "paid" {
-			conn.Close()
-			return fmt.Errorf("first message %q: %v", m.Status, err)
-		}
-		socks[i] = &socket{conn: conn, pay: i / perPay}
-		return nil
-	})
-	var wg sync.WaitGroup
-	var got atomic.Int64
-	for _, sk := range socks {
-		if sk == nil {
-			continue
-		}
-		out.sockets++
-		wg.Go(func() {
-			for {
-				var m struct{ Status string }
-				if err := sk.conn.ReadJSON(&m); err != nil {
-					return
-				}
-				if m.Status == "paid" {
-					sk.paid.Store(time.Now().UnixNano())
-					got.Add(1)
-					return
-				}
-			}
-		})
+	// Socket i is on payment i/perPay; the helper processes open them
+	// (sockets.go).
+	sockURLs := make([]string, len(ids)*perPay)
+	for i := range sockURLs {
+		sockURLs[i] = urls[i/perPay]
 	}
-	defer func() {
-		for _, sk := range socks {
-			if sk != nil {
-				sk.conn.Close()
-			}
-		}
-		wg.Wait()
-	}()
-	if s.Errors > 0 {
-		out.errors, out.firstErr = s.Errors, s.FirstErr
+	// In two halves, with the memory read after each: the second half's
+	// growth is the cost of a socket once the heap the instance freed
+	// before (start-up work, page renders) is used up.
+	half := len(sockURLs) / 2
+	helpers, open, dialErrs, firstErr, err := h.openSockets(ctx, sockURLs[:half], 0, 0)
+	defer func() { stopSockets(helpers) }()
+	if err != nil {
+		return out, err
+	}
+	out.half, out.halfOpen = push.mem(), open
+	more, open2, dialErrs2, firstErr2, err := h.openSockets(ctx, sockURLs[half:], len(helpers), half)
+	helpers = append(helpers, more...)
+	if err != nil {
+		return out, err
+	}
+	out.sockets = open + open2
+	if dialErrs+dialErrs2 > 0 {
+		out.errors, out.firstErr = dialErrs+dialErrs2, firstErr+firstErr2
 	}
 	out.after = push.mem()
 	answered := make([]int64, len(ids))
@@ -127,18 +90,15 @@ func (h *harness) measureLive(ctx context.Context, pay, push *proc, ids []string
 	if out.firstErr == "" {
 		out.firstErr = s.FirstErr
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for got.Load() < int64(out.sockets) && time.Now().Before(deadline) && ctx.Err() == nil {
-		time.Sleep(10 * time.Millisecond) // polling with a deadline: the harness waits for stragglers
-	}
-	for _, sk := range socks {
-		if sk == nil || answered[sk.pay] == 0 {
+	// The harness waits at most 30 s for stragglers.
+	paid := make([]int64, len(sockURLs))
+	collectPaid(helpers, paid, out.sockets, time.Now().Add(30*time.Second))
+	for i, at := range paid {
+		if at == 0 || answered[i/perPay] == 0 {
 			continue
 		}
-		if at := sk.paid.Load(); at != 0 {
-			out.delivered++
-			out.lat = append(out.lat, time.Duration(max(0, at-answered[sk.pay])))
-		}
+		out.delivered++
+		out.lat = append(out.lat, time.Duration(max(0, at-answered[i/perPay])))
 	}
 	return out, nil
 }
@@ -150,7 +110,18 @@ func (h *harness) push(ctx context.Context) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	l, err := h.measureLive(ctx, h.app, h.app, ids, h.perPay)
+	// The sockets go to a fresh instance on the same database, so that
+	// the memory per socket is not measured against a heap full of the
+	// earlier scenarios' garbage. (One process per SQLite file: the
+	// first instance stops first.)
+	h.app.stop()
+	fresh, _, _, err := h.startApp(ctx, "push", h.appDB, nil)
+	if err != nil {
+		return row{}, err
+	}
+	defer fresh.stop()
+	h.app = fresh
+	l, err := h.measureLive(ctx, fresh, fresh, ids, h.perPay)
 	if err != nil {
 		return row{}, err
 	}
@@ -163,6 +134,9 @@ func liveRow(l live) row {
 			"sockets": float64(l.sockets), "delivered": float64(l.delivered), "rss_before_mb": mb(l.before.RSS)}}
 	if l.sockets > 0 {
 		r.Extra["kb_per_socket"] = float64(l.after.RSS-l.before.RSS) / 1024 / float64(l.sockets)
+	}
+	if n := l.sockets - l.halfOpen; n > 0 {
+		r.Extra["kb_per_socket_second_half"] = float64(l.after.RSS-l.half.RSS) / 1024 / float64(n)
 	}
 	return r
 }

@@ -122,8 +122,11 @@ func judge(r *row) bool {
 		r.Target = ">= 80% of durability ceiling"
 		return r.Ratio >= 0.80
 	case "push":
-		r.Target = "all sockets get paid; p99 < 50 ms; < 40 KB per socket"
-		return x["delivered"] == x["sockets"] && r.P99ms < 50 && x["kb_per_socket"] < 40
+		r.Target = "all sockets get paid; p99 < 50 ms; <= 30 KB per socket (whole and second half)"
+		return x["delivered"] == x["sockets"] && r.P99ms < 50 && x["kb_per_socket"] <= 30 && x["kb_per_socket_second_half"] <= 30
+	case "memory":
+		r.Target = "RSS at 8x the payments in the database <= 1.25x RSS at 1x"
+		return x["growth"] > 0 && x["growth"] <= 1.25
 	case "startup":
 		r.Target = "ready < 300 ms; idle < 40 MB; static binary < 40 MB"
 		return x["ready_ms"] < 300 && x["idle_rss_mb"] < 40 && x["binary_mb"] < 40 && x["static"] == 1

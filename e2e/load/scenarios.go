@@ -36,6 +36,7 @@ type harness struct {
 	keys     map[string]string // the app's secrets, shared by every instance
 	sim      *proc
 	app      *proc
+	appDB    string // the app's SQLite file
 	client   *http.Client
 
 	httpCeiling float64  // this run's HTTP ceiling, once measured
@@ -105,7 +106,8 @@ func runOnce(ctx context.Context, cfg config, dir, bin string, stderr io.Writer)
 	}
 	if cfg.want("render") || cfg.want("render-rate") || cfg.want("create") || cfg.want("start") || cfg.want("start-rate") ||
 		cfg.want("callback") || cfg.want("push") {
-		app, _, _, err := h.startApp(ctx, "app", filepath.Join(dir, fmt.Sprintf("app-%d.db", time.Now().UnixNano())), nil)
+		h.appDB = filepath.Join(dir, fmt.Sprintf("app-%d.db", time.Now().UnixNano()))
+		app, _, _, err := h.startApp(ctx, "app", h.appDB, nil)
 		if err != nil {
 			return rows, err
 		}
@@ -121,6 +123,9 @@ func runOnce(ctx context.Context, cfg config, dir, bin string, stderr io.Writer)
 			}
 		}
 		app.stop()
+	}
+	if err := add("memory", h.memory); err != nil {
+		return rows, err
 	}
 	if err := add("postgres", h.postgres); err != nil {
 		return rows, err
@@ -152,7 +157,8 @@ func (h *harness) startSim(ctx context.Context) (*proc, error) {
 	for _, k := range []string{"LATIPAY_API_KEY", "LATIPAY_USER_ID", "LATIPAY_WALLET_NZD"} {
 		env[k] = h.keys[k]
 	}
-	p, err := start(h.dir, "simulator", h.bin, []string{"simulator"}, env, lines)
+	bin, args := pinned(h.serverCPUs, h.bin, []string{"simulator"})
+	p, err := start(h.dir, "simulator", bin, args, env, lines)
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +197,8 @@ func (h *harness) startApp(ctx context.Context, name, database string, extra map
 		env[k] = v
 	}
 	t0 := time.Now()
-	p, err := start(h.dir, name, h.bin, nil, env, nil)
+	bin, args := pinned(h.serverCPUs, h.bin, nil)
+	p, err := start(h.dir, name, bin, args, env, nil)
 	if err != nil {
 		return nil, "", 0, err
 	}
