@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -179,6 +180,38 @@ func TestSetup(t *testing.T) {
 		t.Fatalf("expired token = %v, want ErrTokenExpired", err)
 	}
 	_ = c
+}
+
+// TestUnknownEmailCostsAHash: the hash an unknown email is checked
+// against has the parameters of a real one (so the check costs the same
+// time and memory) and a fresh salt per process, its check takes a
+// hashing slot like a real one, and no password matches it.
+func TestUnknownEmailCostsAHash(t *testing.T) {
+	h, h2 := accounts.NewHasher(1), accounts.NewHasher(1)
+	real, err := h.Hash(t.Context(), pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := strings.Split(h.DummyForTest(), "$")
+	r := strings.Split(real, "$")
+	if len(d) != 6 || d[1] != r[1] || d[2] != r[2] || d[3] != r[3] || len(d[4]) != len(r[4]) || len(d[5]) != len(r[5]) {
+		t.Fatalf("dummy %q does not have the shape of a real hash %q", h.DummyForTest(), real)
+	}
+	if h.DummyForTest() == h2.DummyForTest() {
+		t.Error("two hashers share one dummy hash")
+	}
+	for _, p := range []string{pw, "", "not a password: equalizes the time of unknown emails"} {
+		if ok, err := h.Verify(t.Context(), "", p); ok || err != nil {
+			t.Errorf("Verify(unknown, %q) = %v, %v; want false, nil", p, ok, err)
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	release := h.HoldForTest()
+	defer release()
+	if _, err := h.Verify(ctx, "", pw); !errors.Is(err, accounts.ErrBusy) {
+		t.Fatalf("an unknown email's check with every slot taken = %v, want ErrBusy (it must hash)", err)
+	}
 }
 
 // TestHasherBounded: with one slot taken, a hash whose context ends
