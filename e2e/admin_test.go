@@ -70,7 +70,9 @@ func TestAdminFirstRunBrowser(t *testing.T) {
 	}
 	axeAll("payments", list+"?status=paid")
 	axeAll("payment detail", app.URL+"/admin/payments/"+paid.ID)
+	// The refund form opens in a dialog (admin.js; TestAdminListExportRefundBrowser tests it).
 	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/payments/"+paid.ID+"?lang=en"),
+		chromedp.Click(testid("refund-open")), chromedp.WaitVisible(chromedp.CSS("#amount")),
 		chromedp.SetValue(chromedp.CSS("#amount"), "5.00"), chromedp.Click(testid("refund")), chromedp.WaitVisible(testid("notice")))
 	if got := b.text(t, fmt.Sprintf(sel, "detail-refunded")); !strings.Contains(got, "5.00") {
 		t.Errorf("after a 5.00 refund the page says refunded %q", got)

@@ -411,7 +411,7 @@ func TestRecipeCompose(t *testing.T) {
 	}
 	t.Logf("callback through Caddy -> both sockets paid after %v", time.Since(start))
 	wsPath := "/checkout/:id/ws"
-	wsLogged := func(name string) int { // a socket's request is logged when it ends
+	wsLogged := func(name string) int { // a socket's request is logged once its handshake is answered
 		n := 0
 		for _, l := range apps[name].requests() {
 			if l.Path == wsPath {
@@ -500,7 +500,9 @@ func TestRecipeCompose(t *testing.T) {
 	s.callback(p2)
 	multiWaitStatus(t, again, "paid")
 	multiWait(t, 5*time.Second, "the sockets' requests to be logged", func() bool {
-		return wsLogged(live) == liveSockets+2 // its socket of p2, and the reconnected one
+		// At least the new socket of p2 (the live instance's earlier
+		// sockets were logged when they opened; a reconnect may add one).
+		return wsLogged(live) >= liveSockets+1
 	})
 
 	// Client addresses: every request but Caddy's health checks came from
