@@ -367,15 +367,13 @@ func TestRecipeCompose(t *testing.T) {
 	proxyEnv["HOME"], proxyEnv["XDG_DATA_HOME"], proxyEnv["XDG_CONFIG_HOME"] = dir, dir, dir
 	proxy := recipeRun(t, "caddy", proxyEnv, caddy, "run", "--adapter", "caddyfile", "--config", filepath.Join(dir, "Caddyfile"))
 	rootCA := filepath.Join(dir, "data", "pki", "authorities", "local", "root.crt")
-	multiWait(t, 15*time.Second, "Caddy's local CA", func() bool { _, err := os.Stat(rootCA); return err == nil })
-	pem, err := os.ReadFile(rootCA)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Caddy creates the file before it has written it: wait for a
+	// certificate in it, not for the file.
 	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		t.Fatalf("%s: no certificate", rootCA)
-	}
+	multiWait(t, 15*time.Second, "Caddy's local CA", func() bool {
+		pem, err := os.ReadFile(rootCA)
+		return err == nil && pool.AppendCertsFromPEM(pem)
+	})
 
 	// The shopper (and Latipay) connect from 127.0.0.2 and trust Caddy's CA.
 	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(recipeShopper)}, Timeout: 5 * time.Second}

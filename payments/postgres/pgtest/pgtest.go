@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/latipay-hpp/hpp/payments/paymentstest/needs"
 )
@@ -75,13 +76,35 @@ func Database(t testing.TB) string {
 	base := URL(t)
 	name := "hpp_t_" + randomHex(t)
 	admin(t, base, "CREATE DATABASE "+name)
-	t.Cleanup(func() { admin(t, base, "DROP DATABASE "+name+" WITH (FORCE)") })
+	t.Cleanup(func() { dropDatabase(t, base, name) })
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("%s: %v", EnvVar, err)
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// dropDatabase drops the database and ends its connections. An
+// autovacuum worker that happens to be in it cannot be ended by a role
+// that is not a superuser (PostgreSQL before 18: SQLSTATE 42501), so
+// that refusal is retried for a while: the worker is done in moments.
+func dropDatabase(t testing.TB, base, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		err := adminErr(ctx, base, "DROP DATABASE "+name+" WITH (FORCE)")
+		var pgErr *pgconn.PgError
+		if err == nil {
+			return
+		}
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" || ctx.Err() != nil {
+			t.Errorf("pgtest: drop database %s: %v", name, err)
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // Exec runs one statement on the database at u, for tests that reach
@@ -129,4 +152,15 @@ func randomHex(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// adminErr runs one statement on the database at u and returns its error.
+func adminErr(ctx context.Context, u, sql string) error {
+	c, err := pgx.Connect(ctx, u)
+	if err != nil {
+		return err
+	}
+	defer c.Close(ctx)
+	_, err = c.Exec(ctx, sql)
+	return err
 }
