@@ -110,7 +110,6 @@ func TestAdminTOTPBrowser(t *testing.T) {
 // role check's and not the cross-origin protection's.
 func TestCashierRefusedBrowser(t *testing.T) {
 	app := browserStartApp(t)
-	pw := demoOwnerPassword(t, app)
 
 	// A paid payment for the refund to aim at.
 	owner := browserNew(t, app)
@@ -120,9 +119,7 @@ func TestCashierRefusedBrowser(t *testing.T) {
 	app.waitPayment(t, p.ID, "paid", 30*time.Second)
 
 	// The owner invites a cashier.
-	owner.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "owner@demo.test"), chromedp.SendKeys(chromedp.CSS("#password"), pw),
-		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("admin-nav")))
+	adminDemoSignIn(t, app, owner)
 	owner.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/accounts?lang=en"), chromedp.WaitVisible(testid("invite-form")),
 		chromedp.SendKeys(chromedp.CSS("#invite-email"), "cashier@demo.test"),
 		chromedp.SendKeys(chromedp.CSS("#invite-name"), "Cashier"),

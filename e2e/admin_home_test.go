@@ -30,20 +30,6 @@ func adminWaitJS(t *testing.T, b *browserSession, what, cond string, within time
 	}
 }
 
-// adminDemoSignIn signs the browser in as the sandbox's demo owner, whose
-// password start-up prints.
-func adminDemoSignIn(t *testing.T, app *browserApp, b *browserSession) {
-	t.Helper()
-	line := app.printed(t, "sign in as ", "")
-	email, pw, ok := strings.Cut(line, " with password ")
-	if !ok {
-		t.Fatalf("demo owner line %q", line)
-	}
-	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en"),
-		chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), strings.TrimSpace(pw)),
-		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("admin-nav")))
-}
-
 // adminPayInOtherTab pays a new payment through the sandbox in a second
 // tab, as a shopper elsewhere would, and returns its id.
 func adminPayInOtherTab(t *testing.T, app *browserApp, b *browserSession, reference string) string {

@@ -474,6 +474,20 @@ func devtools[P, R any](c cdp.Command[P, R], params P) chromedp.Action[chromedp.
 	})
 }
 
+// adminDemoSignIn signs the browser in as the sandbox's demo owner, whose
+// password start-up prints.
+func adminDemoSignIn(t *testing.T, app *browserApp, b *browserSession) {
+	t.Helper()
+	line := app.printed(t, "sign in as ", "")
+	email, pw, ok := strings.Cut(line, " with password ")
+	if !ok {
+		t.Fatalf("demo owner line %q", line)
+	}
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en"),
+		chromedp.SendKeys(chromedp.CSS("#email"), email), chromedp.SendKeys(chromedp.CSS("#password"), strings.TrimSpace(pw)),
+		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("admin-nav")))
+}
+
 // printMedia switches the tab's CSS media to print (on) or back to the
 // screen, as Chromium's print preview does.
 func printMedia(on bool) chromedp.Action[chromedp.Void] {

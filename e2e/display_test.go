@@ -28,11 +28,8 @@ func counterTab(t *testing.T, b *browserSession) *browserSession {
 // unlocks it: the tab ends on the keypad.
 func counterSetUp(t *testing.T, app *browserApp, b *browserSession) {
 	t.Helper()
-	pw := demoOwnerPassword(t, app)
-	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "owner@demo.test"), chromedp.SendKeys(chromedp.CSS("#password"), strings.TrimSpace(pw)),
-		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("admin-nav")),
-		chromedp.Navigate(app.URL+"/admin/counter?lang=en"), chromedp.SendKeys(testid("pin-input"), "2468"),
+	adminDemoSignIn(t, app, b)
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/counter?lang=en"), chromedp.SendKeys(testid("pin-input"), "2468"),
 		chromedp.Click(testid("pin-save")), chromedp.WaitVisible(testid("notice")),
 		chromedp.Click(testid("pair-start")), chromedp.WaitVisible(testid("pairing-code")))
 	code := b.text(t, fmt.Sprintf(sel, "pairing-code"))

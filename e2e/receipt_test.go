@@ -18,15 +18,12 @@ import (
 func TestReceiptBrowser(t *testing.T) {
 	axe := axeScript(t)
 	app := browserStartApp(t, "HPP_MERCHANT_TAX_NUMBER=GST 123-456-789")
-	pw := demoOwnerPassword(t, app)
 	paid := app.createPayment(t, nil)
 	b := browserNew(t, app)
 	b.chooseWeChatQR(t, paid.CheckoutURL)
 	app.simulate(t, b.qrReference(t), "paid")
 	app.waitPayment(t, paid.ID, "paid", 10*time.Second)
-	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "owner@demo.test"), chromedp.SendKeys(chromedp.CSS("#password"), strings.TrimSpace(pw)),
-		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("admin-nav")))
+	adminDemoSignIn(t, app, b)
 	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/admin/payments/"+paid.ID+"?lang=en"), chromedp.Click(testid("receipt-link")),
 		chromedp.WaitVisible(testid("paper")))
 	if got := b.text(t, fmt.Sprintf(sel, "receipt-tax")); !strings.Contains(got, "GST 123-456-789") {
