@@ -23,12 +23,10 @@ import (
 func TestLinksBrowser(t *testing.T) {
 	axe := axeScript(t)
 	app := browserStartApp(t)
-	pw := demoOwnerPassword(t, app)
 	b := browserNew(t, app)
 	axeAll := func(name, page string) { t.Helper(); axeInLanguages(t, b, axe, name, page) }
-	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/signin?lang=en&next=/admin/links"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "owner@demo.test"), chromedp.SendKeys(chromedp.CSS("#password"), strings.TrimSpace(pw)),
-		chromedp.Click(testid("signin")), chromedp.WaitVisible(testid("link-create")))
+	adminDemoSignIn(t, app, b)
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/links?lang=en"), chromedp.WaitVisible(testid("link-create")))
 	b.do(t, 20*time.Second,
 		chromedp.SendKeys(chromedp.CSS("#min"), "5"), chromedp.SendKeys(chromedp.CSS("#max"), "200"),
 		chromedp.SendKeys(chromedp.CSS("#desc-en"), "Tea tasting deposit"), chromedp.SendKeys(chromedp.CSS("#desc-zh-hans"), "品茶订金"),
