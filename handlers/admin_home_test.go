@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"encoding/csv"
 	"errors"
 	"net/http"
@@ -187,13 +186,7 @@ func TestAdminReports(t *testing.T) {
 // dialFeed opens the back office's feed with the owner's cookie.
 func (a *adminApp) dialFeed(t *testing.T, cookie *http.Cookie, origin string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
-	h := withCookie(cookie, nil)
-	if origin != "" {
-		h.Set("Origin", origin)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return websocket.DefaultDialer.DialContext(ctx, "ws"+strings.TrimPrefix(a.AppURL, "http")+handlers.AdminFeedPath+"?lang=zh-Hans", h)
+	return a.dialWith(t, handlers.AdminFeedPath+"?lang=zh-Hans", socketHeader(cookie, origin))
 }
 
 // feedMessage is what the back office's feed sends.

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -18,13 +17,7 @@ import (
 // dialCounter opens the counter's socket with a device's cookie.
 func (a *adminApp) dialCounter(t *testing.T, dev *http.Cookie, origin, lang string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
-	h := withCookie(dev, nil)
-	if origin != "" {
-		h.Set("Origin", origin)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return websocket.DefaultDialer.DialContext(ctx, "ws"+strings.TrimPrefix(a.AppURL, "http")+handlers.CounterSocketPath+"?lang="+lang, h)
+	return a.dialWith(t, handlers.CounterSocketPath+"?lang="+lang, socketHeader(dev, origin))
 }
 
 // counterLiveMsg is what the counter's socket sends.

@@ -76,11 +76,9 @@ func (a *displayApp) pair(t *testing.T) *http.Cookie {
 // dial opens the display's socket with cookie and origin.
 func (a *displayApp) dial(t *testing.T, cookie *http.Cookie, origin string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
-	h := http.Header{"Origin": {origin}, "Accept-Language": {"zh-CN"}}
-	if cookie != nil {
-		h.Set("Cookie", cookie.Name+"="+cookie.Value)
-	}
-	c, resp, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(a.AppURL, "http")+handlers.DisplaySocketPath, h)
+	h := socketHeader(cookie, origin)
+	h.Set("Accept-Language", "zh-CN")
+	c, resp, err := a.dialWith(t, handlers.DisplaySocketPath, h)
 	if err == nil {
 		t.Cleanup(func() { c.Close() })
 	}

@@ -28,13 +28,28 @@ func (a *testApp) socketPath(t testing.TB, id string) string {
 // dial opens a socket with the given Origin ("" for none).
 func (a *testApp) dial(t testing.TB, path, origin string) (*websocket.Conn, *http.Response, error) {
 	t.Helper()
-	h := http.Header{}
-	if origin != "" {
-		h.Set("Origin", origin)
-	}
+	return a.dialWith(t, path, socketHeader(nil, origin))
+}
+
+// dialWith opens the socket at path (and query) with the handshake's
+// header h, giving up after 5 seconds. Every socket test dials through
+// it: the checkout's, the back office's feed, the counter's and the
+// display's.
+func (a *testApp) dialWith(t testing.TB, path string, h http.Header) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return websocket.DefaultDialer.DialContext(ctx, "ws"+strings.TrimPrefix(a.AppURL, "http")+path, h)
+}
+
+// socketHeader is a handshake's header with cookie c (nil for none) and
+// Origin origin ("" for none).
+func socketHeader(c *http.Cookie, origin string) http.Header {
+	h := withCookie(c, nil)
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	return h
 }
 
 // mustDial opens a socket from our own origin.
