@@ -11,15 +11,19 @@ import (
 	"github.com/andybalholm/brotli"
 )
 
-// TestCompressedForms is the drift check of the committed forms
-// (precompress.go): every embedded file outside vendor/ has a gzip and a
-// Brotli form, each decodes to the file as it is now (a file edited
-// without `go generate ./static` fails here), no form is left without its
-// file, and New serves the forms as the file's Gzip and Brotli.
+// TestCompressedForms is the drift check of precompress.go's output:
+// every embedded file outside vendor/ has a gzip and a Brotli form, each
+// decodes to the file as it is now (a file edited without `go generate
+// ./static` fails here), no form is left without its file, version.txt is
+// the hash of the files as they are, and New serves the forms as the
+// file's Gzip and Brotli.
 func TestCompressedForms(t *testing.T) {
 	a, err := New()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, v, err := Sources(files); err != nil || a.Path("x") != "/static/"+v+"/x" {
+		t.Errorf("version.txt is stale (want %s; %v): run go generate ./static", v, err)
 	}
 	err = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -58,15 +62,15 @@ func TestCompressedForms(t *testing.T) {
 		if isForm(name) {
 			t.Errorf("%s is served as a file of its own", name)
 		}
-		if x.Brotli == nil || x.Gzip == nil {
+		if x.Brotli() == nil || x.Gzip() == nil {
 			continue
 		}
 		n++
 		for _, f := range []struct {
 			form   []byte
 			decode func([]byte) ([]byte, error)
-		}{{x.Gzip, gunzip}, {x.Brotli, unbrotli}} {
-			if got, err := f.decode(f.form); err != nil || !bytes.Equal(got, x.Body) {
+		}{{x.Gzip(), gunzip}, {x.Brotli(), unbrotli}} {
+			if got, err := f.decode(f.form); err != nil || !bytes.Equal(got, x.Body()) {
 				t.Errorf("%s: a served form does not decode to the file (%v)", name, err)
 			}
 		}

@@ -1,60 +1,50 @@
 //go:build ignore
 
 // precompress writes the gzip (.gz) and Brotli (.br) forms of every file
-// the app compresses (all but vendor/, which is served as it is) next to
-// the file, at the best level each format has. Run by `go generate
-// ./static` from the repository; the forms are committed and embedded.
-// The output depends only on the inputs and the encoders' versions, so
-// CI regenerates and fails on any difference, and TestCompressedForms
-// fails when a form does not decode to its file.
+// the app compresses (static.Compressed: all but vendor/, which is served
+// as it is) next to the file, at the best level each format has, and
+// version.txt, the content hash of every embedded file (static.Sources).
+// Run by `go generate ./static`; its output is committed and embedded.
+// It depends only on the inputs and the encoders' versions, so CI
+// regenerates and fails on any difference, and TestCompressedForms fails
+// when a form does not decode to its file or version.txt is stale.
 package main
 
 import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/latipay-hpp/hpp/static"
 )
 
 func main() {
+	names, version, err := static.Sources(os.DirFS("."))
+	if err == nil {
+		err = os.WriteFile("version.txt", []byte(version+"\n"), 0o644)
+	}
 	n := 0
-	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	for _, p := range names {
+		if err != nil || !static.Compressed(p) {
+			continue
 		}
-		p = filepath.ToSlash(p)
-		if !compressed(p) {
-			return nil
+		var b []byte
+		if b, err = os.ReadFile(p); err != nil {
+			break
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		if err = os.WriteFile(p+".gz", gzipped(b), 0o644); err == nil {
+			err = os.WriteFile(p+".br", brotlied(b), 0o644)
 		}
 		n++
-		if err := os.WriteFile(p+".gz", gzipped(b), 0o644); err != nil {
-			return err
-		}
-		return os.WriteFile(p+".br", brotlied(b), 0o644)
-	})
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "precompress:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("precompress: %d files\n", n)
-}
-
-// compressed reports whether p is one of the embedded files New serves
-// compressed; it mirrors static.go's embed list and its vendor/ rule.
-func compressed(p string) bool {
-	if strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br") || strings.HasPrefix(p, "vendor/") {
-		return false
-	}
-	return p == "embed.js" || strings.HasPrefix(p, "css/") || strings.HasPrefix(p, "js/") || strings.HasPrefix(p, "img/")
+	fmt.Printf("precompress: %d files compressed, version %s\n", n, version)
 }
 
 // gzipped is b at gzip's best compression.

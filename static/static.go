@@ -35,6 +35,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:generate go run precompress.go
@@ -42,48 +43,72 @@ import (
 //go:embed css js img vendor embed.js embed.js.gz embed.js.br
 var files embed.FS
 
-// Asset is one embedded file and its precompressed forms.
+// version is the content hash of every embedded file (Sources), written
+// by precompress.go so that start-up reads none of them.
+//
+//go:embed version.txt
+var version string
+
+// Asset is one embedded file and its precompressed forms, read from the
+// binary's embedded data on first use: start-up touches none of them
+// (the barcode reader's WebAssembly alone is 1 MB, which only the
+// counter's scanner loads).
 type Asset struct {
 	Type string // Content-Type
-	Body []byte
-	// Gzip and Brotli are Body compressed at the best level each has;
-	// nil where compressing does not make the file smaller (never for
-	// our text files, which shrink to a third).
-	Gzip, Brotli []byte
+	name string
+	zip  bool // has forms (all but vendor/)
+	once sync.Once
+	body []byte
+	// gz and br are body compressed at the best level each has; nil
+	// where compressing does not make the file smaller (never for our
+	// text files, which shrink to a third).
+	gz, br []byte
+}
+
+// Body is the file.
+func (x *Asset) Body() []byte { x.load(); return x.body }
+
+// Gzip is the file gzipped, or nil (see Asset).
+func (x *Asset) Gzip() []byte { x.load(); return x.gz }
+
+// Brotli is the file in Brotli, or nil (see Asset).
+func (x *Asset) Brotli() []byte { x.load(); return x.br }
+
+func (x *Asset) load() {
+	x.once.Do(func() {
+		// New saw the file and its forms: reading embedded data cannot fail.
+		x.body, _ = files.ReadFile(x.name)
+		if x.zip {
+			gz, _ := files.ReadFile(x.name + ".gz")
+			br, _ := files.ReadFile(x.name + ".br")
+			x.gz, x.br = smaller(gz, x.body), smaller(br, x.body)
+		}
+	})
 }
 
 // Assets serves the embedded files under /static/<hash>/<name>, where the
 // hash covers every file, so a new release never meets a stale cache.
 type Assets struct {
-	prefix  string            // "/static/<hash>/"
-	byName  map[string]*Asset // by file name, e.g. "css/app.css"; read-only after New
-	version string
+	prefix string            // "/static/<hash>/"
+	byName map[string]*Asset // by file name, e.g. "css/app.css"; read-only after New
 }
 
-// New hashes the embedded files and attaches each one's committed gzip
-// and Brotli forms (precompress.go). A file outside vendor/ without its
-// forms is an error: the build missed `go generate ./static`.
+// New lists the embedded files, each with its committed gzip and Brotli
+// forms (precompress.go), and reads none of them. A file outside vendor/
+// without its forms is an error: the build missed `go generate ./static`.
 func New() (*Assets, error) {
-	h := sha256.New()
-	a := &Assets{byName: map[string]*Asset{}}
+	a := &Assets{byName: map[string]*Asset{}, prefix: "/static/" + strings.TrimSpace(version) + "/"}
 	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || isForm(p) {
 			return err
 		}
-		b, err := files.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		h.Write([]byte(p))
-		h.Write(b)
-		x := &Asset{Type: contentType(p), Body: b}
-		if !strings.HasPrefix(p, "vendor/") { // vendor/ is served as it is: see its README
-			gz, err1 := files.ReadFile(p + ".gz")
-			br, err2 := files.ReadFile(p + ".br")
+		x := &Asset{Type: contentType(p), name: p, zip: Compressed(p)}
+		if x.zip {
+			_, err1 := fs.Stat(files, p+".gz")
+			_, err2 := fs.Stat(files, p+".br")
 			if err1 != nil || err2 != nil {
 				return fmt.Errorf("static: %s has no compressed forms: run go generate ./static", p)
 			}
-			x.Gzip, x.Brotli = smaller(gz, b), smaller(br, b)
 		}
 		a.byName[p] = x
 		return nil
@@ -91,10 +116,42 @@ func New() (*Assets, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.version = hex.EncodeToString(h.Sum(nil))[:12]
-	a.prefix = "/static/" + a.version + "/"
 	return a, nil
 }
+
+// Sources lists the files of fsys that New serves (the embedded set,
+// without the compressed forms) and returns the content hash of them all,
+// which names the URL prefix. precompress.go calls it on the source
+// folder and writes version.txt; TestCompressedForms on the embedded
+// files, so a file changed without `go generate ./static` fails it.
+func Sources(fsys fs.FS) (names []string, version string, err error) {
+	h := sha256.New()
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || isForm(p) || !embedded(p) {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(p))
+		h.Write(b)
+		names = append(names, p)
+		return nil
+	})
+	return names, hex.EncodeToString(h.Sum(nil))[:12], err
+}
+
+// embedded reports whether p is in the go:embed list above.
+func embedded(p string) bool {
+	top, _, _ := strings.Cut(p, "/")
+	return p == "embed.js" || (top != p && (top == "css" || top == "js" || top == "img" || top == "vendor"))
+}
+
+// Compressed reports whether the embedded file p is served compressed,
+// from forms made by precompress.go: all but vendor/'s, which are served
+// as they are (see its README).
+func Compressed(p string) bool { return !strings.HasPrefix(p, "vendor/") }
 
 // isForm reports whether p is a compressed form of another file.
 func isForm(p string) bool { return strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br") }
