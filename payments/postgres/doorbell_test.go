@@ -1,0 +1,159 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
+	"github.com/latipay-hpp/hpp/payments/storetest"
+)
+
+// TestPayloads: entries are joined with commas into payloads under the
+// limit, none lost or split, and ParseDoorbell reads the ids back (the
+// single "<id>:<version>" of older instances too).
+func TestPayloads(t *testing.T) {
+	var entries []string
+	for i := range 500 {
+		entries = append(entries, "pay_"+strconv.Itoa(i)+":"+strconv.Itoa(i%7+1))
+	}
+	ps := payloads(entries, 100)
+	if len(ps) < 2 {
+		t.Fatalf("%d payloads for 500 entries under 100 bytes", len(ps))
+	}
+	var got []string
+	for _, p := range ps {
+		if len(p) > 100 {
+			t.Errorf("payload of %d bytes, limit 100", len(p))
+		}
+		got = append(got, strings.Split(p, ",")...)
+	}
+	if strings.Join(got, ",") != strings.Join(entries, ",") {
+		t.Errorf("entries changed on the way: %d in, %d out", len(entries), len(got))
+	}
+	ids := ParseDoorbell(strings.Join(entries[:3], ","))
+	if strings.Join(ids, " ") != "pay_0 pay_1 pay_2" {
+		t.Errorf("ParseDoorbell = %q", ids)
+	}
+	if ids := ParseDoorbell("pay_X:12"); len(ids) != 1 || ids[0] != "pay_X" {
+		t.Errorf("ParseDoorbell(one entry) = %q", ids)
+	}
+	if payloads(nil, 100) != nil {
+		t.Error("payloads of nothing is not nothing")
+	}
+}
+
+// TestDoorbellAfterCommit: every change committed through the store,
+// creations and updates from many goroutines at once, rings the doorbell
+// with its id and version, once it is committed (a listener that reads
+// the row on hearing it finds that version or a later one), several to a
+// notification when they queue up; and Close sends what is still queued.
+func TestDoorbellAfterCommit(t *testing.T) {
+	url := pgtest.Database(t)
+	db := mustOpen(t, url)
+	ctx := t.Context()
+	lc, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close(context.WithoutCancel(ctx))
+	if _, err := lc.Exec(ctx, "LISTEN "+Channel); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close(context.WithoutCancel(ctx))
+
+	const n = 200
+	end := time.Now()
+	if _, err := storetest.Grow(ctx, db, 0, n, n, end); err != nil { // bulk: no doorbell
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id := storetest.GrowthRow(i+1, end).Payment.ID
+			p, err := db.Update(ctx, id, func(tx *payments.Tx) error { tx.Touch(); return nil })
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			want[id+":"+strconv.FormatInt(p.Version, 10)] = true
+			mu.Unlock()
+		})
+	}
+	created := payments.Payment{ID: "pay_DOORBELL000000000000000000", Reference: "r", Amount: 100,
+		Currency: payments.NZD, Status: payments.StatusCreated, Version: 1, CreatedAt: testNow()}
+	wg.Go(func() {
+		if _, _, err := db.CreatePayment(ctx, created, payments.Event{Type: "payment.created"}, payments.Idempotency{}); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		want[created.ID+":1"] = true
+		mu.Unlock()
+	})
+	// An update that changes nothing rings nothing.
+	if _, err := db.Update(ctx, storetest.GrowthRow(1, end).Payment.ID, func(*payments.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+
+	heard, notes := map[string]bool{}, 0
+	for len(heard) < len(want) {
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		note, err := lc.WaitForNotification(wctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("heard %d of %d changes in %d notifications: %v", len(heard), len(want), notes, err)
+		}
+		notes++
+		for e := range strings.SplitSeq(note.Payload, ",") {
+			id, v, _ := strings.Cut(e, ":")
+			if !want[e] {
+				t.Errorf("doorbell %q: no such committed change", e)
+				continue
+			}
+			heard[e] = true
+			var stored int64
+			if err := rc.QueryRow(ctx, `SELECT version FROM payments WHERE id = $1`, id).Scan(&stored); err != nil {
+				t.Fatal(err)
+			}
+			if version, _ := strconv.ParseInt(v, 10, 64); stored < version {
+				t.Errorf("doorbell %q heard before its commit: stored version %d", e, stored)
+			}
+		}
+	}
+	t.Logf("%d changes in %d notifications", len(heard), notes)
+
+	// Close sends what is queued.
+	db2, err := Open(ctx, url, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := storetest.GrowthRow(2, end).Payment.ID
+	p, err := db2.Update(ctx, id, func(tx *payments.Tx) error { tx.Touch(); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	db2.Close()
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	note, err := lc.WaitForNotification(wctx)
+	if err != nil {
+		t.Fatalf("no doorbell after Close: %v", err)
+	}
+	if wantLast := id + ":" + strconv.FormatInt(p.Version, 10); note.Payload != wantLast {
+		t.Errorf("after Close heard %q, want %q", note.Payload, wantLast)
+	}
+}
