@@ -7,8 +7,8 @@
 // one notification per batch of commits, sent after they committed and
 // outside their transactions (a NOTIFY inside them serialized the
 // commits: see payments/postgres/doorbell.go). A notification is a
-// doorbell, not the message: for each watched id in it the broker re-reads
-// the payment and publishes its state, so what the sockets see always
+// doorbell, not the message: the broker re-reads the status and version
+// of the watched payments it names (one query) and publishes them, so what the sockets see always
 // comes from the table.
 //
 // Doorbells can be lost: while the listening connection is down, or when
@@ -63,7 +63,6 @@ const ApplicationName = "hpp-listener"
 
 // PaymentReader is what the broker needs from the store.
 type PaymentReader interface {
-	Payment(ctx context.Context, id string) (payments.Payment, error)
 	// Updates returns the status and version of those of ids that exist.
 	Updates(ctx context.Context, ids []string) ([]payments.Update, error)
 }
@@ -183,13 +182,14 @@ func (b *Broker) session(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("wait: %w", err)
 		default:
+			var ids []string
 			for _, id := range postgres.ParseDoorbell(n.Payload) {
-				if !b.watched(id) {
-					continue
+				if b.watched(id) {
+					ids = append(ids, id)
 				}
-				if err := b.refresh(ctx, id); err != nil {
-					b.log.Warn("pgbroker: re-read failed", "payment_id", id, "err", err)
-				}
+			}
+			if err := b.refresh(ctx, ids); err != nil {
+				b.log.Warn("pgbroker: re-read failed", "payments", len(ids), "err", err)
 			}
 		}
 		if time.Now().Before(next) {
@@ -235,19 +235,22 @@ func (b *Broker) watched(id string) bool {
 	return b.hub.WatchingAll() || b.hub.Watching(id)
 }
 
-// refresh reads one payment and publishes its state. A payment that does
-// not exist (a notification from another schema, say) is ignored.
-func (b *Broker) refresh(ctx context.Context, id string) error {
-	rctx, cancel := context.WithTimeout(ctx, readWait)
-	defer cancel()
-	p, err := b.store.Payment(rctx, id)
-	if errors.Is(err, payments.ErrNotFound) {
+// refresh reads the status and version of the payments ids (one query
+// for a doorbell's batch) and publishes each. A payment that does not
+// exist (a notification from another schema, say) is ignored.
+func (b *Broker) refresh(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
 		return nil
 	}
+	rctx, cancel := context.WithTimeout(ctx, readWait)
+	defer cancel()
+	us, err := b.store.Updates(rctx, ids)
 	if err != nil {
-		return fmt.Errorf("re-read %s: %w", id, err)
+		return fmt.Errorf("re-read: %w", err)
 	}
-	b.hub.Publish(payments.Update{PaymentID: p.ID, Status: p.Status, Version: p.Version})
-	b.published[p.ID] = max(b.published[p.ID], p.Version)
+	for _, u := range us {
+		b.hub.Publish(u)
+		b.published[u.PaymentID] = max(b.published[u.PaymentID], u.Version)
+	}
 	return nil
 }

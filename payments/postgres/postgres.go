@@ -95,7 +95,7 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	db.bell = newDoorbell(pool)
+	db.bell = newDoorbell(cfg.ConnConfig)
 	return db, nil
 }
 
