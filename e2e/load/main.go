@@ -117,7 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
 	fs.Float64Var(&c.startRate, "start-rate", 1000, "starts a second offered in start-rate")
 	sizes := fs.String("growth-sizes", "10k,100k,1M", "payments in the database for the growth rows, ascending")
-	fs.IntVar(&c.growthOps, "growth-ops", 10000, "at most this many operations of each kind per growth size")
+	fs.IntVar(&c.growthOps, "growth-ops", 5000, "at most this many operations of each kind per growth size and measurement")
 	fs.IntVar(&c.pg2Callbacks, "pg2-callbacks", 40000, "started payments the pg2 callback row may pay")
 	fs.StringVar(&c.perfDir, "perf", "", "record the app with perf record -g over the timed part of the callback scenario into this directory (the binary is built with its symbols)")
 	if err := fs.Parse(args); err != nil {

@@ -23,8 +23,8 @@ import (
 // "Lock: object" (2,744 of some 3,200 samples).
 //
 // So each write, once committed, adds "<id>:<version>" to a queue, and
-// one goroutine per store sends what has queued as one pg_notify per
-// batch, entries separated by commas, in its own short transaction with
+// the queue is sent as one pg_notify per batch (by the writer itself when
+// no one else is sending, else by whoever is), entries separated by commas, in its own short transaction with
 // synchronous_commit off (the doorbell carries no money state: the rows
 // are the truth, and the broker re-reads them), on a connection of its
 // own: through the pool it would queue behind the writes waiting for a
@@ -39,10 +39,13 @@ import (
 // instance's own sockets do not depend on the doorbell (the service
 // publishes to its hub directly).
 type doorbell struct {
-	cfg     *pgx.ConnConfig // the store's, for the doorbell's own connection
-	conn    *pgx.Conn       // nil until dialled, and after a failure; only run uses it
+	cfg *pgx.ConnConfig // the store's, for the doorbell's own connection
+	// token is held by whoever sends: conn is used only by its holder.
+	token   chan struct{}
+	conn    *pgx.Conn // nil until dialled, and after a failure
 	mu      sync.Mutex
 	pending []string // "<id>:<version>", guarded by mu
+	closed  bool     // guarded by mu
 	wake    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
@@ -63,52 +66,86 @@ const DoorbellApplicationName = "hpp-doorbell"
 func newDoorbell(cfg *pgx.ConnConfig) *doorbell {
 	cfg = cfg.Copy()
 	cfg.RuntimeParams["application_name"] = DoorbellApplicationName
-	d := &doorbell{cfg: cfg, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	d := &doorbell{cfg: cfg, token: make(chan struct{}, 1), wake: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{})}
 	go d.run()
 	return d
 }
 
 // ring queues a committed change of payment id, now at version, for the
-// doorbell. It never blocks on the database.
+// doorbell.
 func (db *DB) ring(id string, version int64) {
 	if db.bell != nil {
 		db.bell.ring(id, version)
 	}
 }
 
+// ring queues the entry. If no one is sending, the caller sends what is
+// queued itself, once (one round trip, the commit not waited for): the
+// doorbell then leaves before the write returns, as it did from inside
+// the transaction, without waiting for a busy process to schedule another
+// goroutine. If someone is sending, the entry waits for the next batch
+// and ring returns at once; what is queued when the caller has sent is
+// handed to the store's goroutine.
 func (d *doorbell) ring(id string, version int64) {
 	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		return
+	}
 	d.pending = append(d.pending, id+":"+strconv.FormatInt(version, 10))
 	d.mu.Unlock()
+	select {
+	case d.token <- struct{}{}:
+	default:
+		return // the sender will see it
+	}
+	d.sendPending()
+	<-d.token
+	d.mu.Lock()
+	more := len(d.pending) > 0
+	d.mu.Unlock()
+	if more {
+		d.poke()
+	}
+}
+
+func (d *doorbell) poke() {
 	select {
 	case d.wake <- struct{}{}:
 	default:
 	}
 }
 
+// run sends what ring left queued, until close.
 func (d *doorbell) run() {
 	defer close(d.done)
 	for {
+		stopping := false
 		select {
 		case <-d.wake:
 		case <-d.stop:
+			stopping = true
 		}
-		d.flush() // on stop too: close sends what is queued
-		select {
-		case <-d.stop:
-			if d.conn != nil {
-				d.conn.Close(context.Background())
-			}
+		d.token <- struct{}{}
+		for d.sendPending() {
+		}
+		if stopping && d.conn != nil {
+			d.conn.Close(context.Background())
+			d.conn = nil
+		}
+		<-d.token
+		if stopping {
 			return
-		default:
 		}
 	}
 }
 
-// flush sends everything queued, in payloads of at most maxPayload bytes.
-// A payload that fails is tried once more on a new connection, then
-// dropped: the brokers' resync covers it.
-func (d *doorbell) flush() {
+// sendPending sends everything queued, in payloads of at most maxPayload
+// bytes, and reports whether there was anything. The caller holds the
+// token. A payload that fails is tried once more on a new connection,
+// then dropped: the brokers' resync covers it.
+func (d *doorbell) sendPending() bool {
 	d.mu.Lock()
 	batch := d.pending
 	d.pending = nil
@@ -120,6 +157,7 @@ func (d *doorbell) flush() {
 			}
 		}
 	}
+	return len(batch) > 0
 }
 
 // send sends one payload, dialling first if need be; after an error the
@@ -142,8 +180,12 @@ func (d *doorbell) send(payload string) error {
 	return nil
 }
 
-// close sends what is queued and stops the goroutine.
+// close sends what is queued, stops the goroutine and refuses later
+// entries.
 func (d *doorbell) close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
 	d.once.Do(func() { close(d.stop) })
 	<-d.done
 }

@@ -53,7 +53,8 @@ func TestPayloads(t *testing.T) {
 // creations and updates from many goroutines at once, rings the doorbell
 // with its id and version, once it is committed (a listener that reads
 // the row on hearing it finds that version or a later one), several to a
-// notification when they queue up; and Close sends what is still queued.
+// notification when they queue up; and a write's doorbell has left when
+// the store's Close returns.
 func TestDoorbellAfterCommit(t *testing.T) {
 	url := pgtest.Database(t)
 	db := mustOpen(t, url)
@@ -136,7 +137,7 @@ func TestDoorbellAfterCommit(t *testing.T) {
 	}
 	t.Logf("%d changes in %d notifications", len(heard), notes)
 
-	// Close sends what is queued.
+	// After Close, the doorbell of a write just before it has been sent.
 	db2, err := Open(ctx, url, testNow)
 	if err != nil {
 		t.Fatal(err)

@@ -5,7 +5,7 @@
 // payment row (SELECT ... FOR UPDATE), so changes to one payment queue
 // behind each other whichever instance makes them. After a change commits
 // (never inside its transaction: see doorbell.go for why) the store
-// queues '<id>:<version>', and one goroutine sends what has queued as
+// queues '<id>:<version>', and what has queued is sent as
 // pg_notify('hpp_payments', '<id>:<version>,<id>:<version>,...'), which
 // is what payments/pgbroker listens for. ClaimDueAttempts
 // takes its attempts with FOR UPDATE SKIP LOCKED, so two reconcilers never
