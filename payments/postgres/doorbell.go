@@ -22,15 +22,18 @@ import (
 // pg_stat_activity showed most of the store's busy connections waiting on
 // "Lock: object" (2,744 of some 3,200 samples).
 //
-// So each write, once committed, adds "<id>:<version>" to a queue, and
-// the queue is sent as one pg_notify per batch (by the writer itself when
-// no one else is sending, else by whoever is), entries separated by commas, in its own short transaction with
-// synchronous_commit off (the doorbell carries no money state: the rows
-// are the truth, and the broker re-reads them), on a connection of its
-// own: through the pool it would queue behind the writes waiting for a
-// connection, and the push to other instances would wait with them (the
-// harness's pg2 push p50 went from 2 to 77 ms that way). While one batch
-// is being sent the next one gathers, as commits share a flush.
+// So each write, once committed, adds "<id>:<version>" to a batch and
+// waits until the batch has been sent: one pg_notify, entries separated by
+// commas, sent by the first writer to find no one else sending (writers
+// arriving meanwhile join the next batch, as commits share a flush), in
+// its own short transaction with synchronous_commit off (the doorbell
+// carries no money state: the rows are the truth, and the broker re-reads
+// them), on a connection of its own (through the pool it would queue
+// behind the writes waiting for a connection). Sending from the writers
+// rather than from a goroutine of the store's keeps the doorbell ahead of
+// the write's return, as it was inside the transaction: a goroutine of
+// its own waited to be scheduled on a busy instance, and the harness's
+// pg2 push p50 went from 2 to 70 ms and more that way.
 //
 // What is lost if the process dies between a commit and its doorbell, or
 // if sending fails: the other instances' brokers re-read every payment
@@ -41,16 +44,21 @@ import (
 type doorbell struct {
 	cfg *pgx.ConnConfig // the store's, for the doorbell's own connection
 	// token is held by whoever sends: conn is used only by its holder.
-	token   chan struct{}
-	conn    *pgx.Conn // nil until dialled, and after a failure
-	mu      sync.Mutex
-	pending []string // "<id>:<version>", guarded by mu
-	closed  bool     // guarded by mu
-	wake    chan struct{}
-	stop    chan struct{}
-	done    chan struct{}
-	once    sync.Once
+	token  chan struct{}
+	conn   *pgx.Conn // nil until dialled, and after a failure
+	mu     sync.Mutex
+	cur    *bellBatch // the entries waiting for a sender, guarded by mu
+	closed bool       // guarded by mu
 }
+
+// bellBatch is the entries one pg_notify (or a few, past maxPayload)
+// carries; done is closed once they have been sent or dropped.
+type bellBatch struct {
+	entries []string // "<id>:<version>"
+	done    chan struct{}
+}
+
+func newBatch() *bellBatch { return &bellBatch{done: make(chan struct{})} }
 
 // maxPayload keeps a batch under PostgreSQL's 8,000-byte payload limit.
 const maxPayload = 7000
@@ -66,98 +74,65 @@ const DoorbellApplicationName = "hpp-doorbell"
 func newDoorbell(cfg *pgx.ConnConfig) *doorbell {
 	cfg = cfg.Copy()
 	cfg.RuntimeParams["application_name"] = DoorbellApplicationName
-	d := &doorbell{cfg: cfg, token: make(chan struct{}, 1), wake: make(chan struct{}, 1),
-		stop: make(chan struct{}), done: make(chan struct{})}
-	go d.run()
-	return d
+	return &doorbell{cfg: cfg, token: make(chan struct{}, 1), cur: newBatch()}
 }
 
-// ring queues a committed change of payment id, now at version, for the
-// doorbell.
+// ring sends the doorbell for a committed change of payment id, now at
+// version, and returns once it has been sent.
 func (db *DB) ring(id string, version int64) {
 	if db.bell != nil {
 		db.bell.ring(id, version)
 	}
 }
 
-// ring queues the entry. If no one is sending, the caller sends what is
-// queued itself, once (one round trip, the commit not waited for): the
-// doorbell then leaves before the write returns, as it did from inside
-// the transaction, without waiting for a busy process to schedule another
-// goroutine. If someone is sending, the entry waits for the next batch
-// and ring returns at once; what is queued when the caller has sent is
-// handed to the store's goroutine.
+// ring adds the entry to the waiting batch and returns once that batch
+// has been sent, as group commit does: the first writer to find no one
+// sending takes the batch and sends it (one round trip, its commit not
+// waited for); writers arriving meanwhile join the next batch, which the
+// first of them to get the token sends. So the doorbell has left before
+// the write returns, as it had when it was part of the transaction, and
+// no other goroutine needs to be scheduled on a busy process for it.
 func (d *doorbell) ring(id string, version int64) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
 		return
 	}
-	d.pending = append(d.pending, id+":"+strconv.FormatInt(version, 10))
+	my := d.cur
+	my.entries = append(my.entries, id+":"+strconv.FormatInt(version, 10))
 	d.mu.Unlock()
-	select {
-	case d.token <- struct{}{}:
-	default:
-		return // the sender will see it
-	}
-	d.sendPending()
-	<-d.token
-	d.mu.Lock()
-	more := len(d.pending) > 0
-	d.mu.Unlock()
-	if more {
-		d.poke()
-	}
-}
-
-func (d *doorbell) poke() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
-
-// run sends what ring left queued, until close.
-func (d *doorbell) run() {
-	defer close(d.done)
 	for {
-		stopping := false
 		select {
-		case <-d.wake:
-		case <-d.stop:
-			stopping = true
-		}
-		d.token <- struct{}{}
-		for d.sendPending() {
-		}
-		if stopping && d.conn != nil {
-			d.conn.Close(context.Background())
-			d.conn = nil
-		}
-		<-d.token
-		if stopping {
+		case <-my.done:
 			return
+		case d.token <- struct{}{}:
+			d.sendWaiting()
+			<-d.token
 		}
 	}
 }
 
-// sendPending sends everything queued, in payloads of at most maxPayload
-// bytes, and reports whether there was anything. The caller holds the
-// token. A payload that fails is tried once more on a new connection,
-// then dropped: the brokers' resync covers it.
-func (d *doorbell) sendPending() bool {
+// sendWaiting sends the waiting batch. The caller holds the token.
+func (d *doorbell) sendWaiting() {
 	d.mu.Lock()
-	batch := d.pending
-	d.pending = nil
+	b := d.cur
+	d.cur = newBatch()
 	d.mu.Unlock()
-	for _, payload := range payloads(batch, maxPayload) {
+	d.sendEntries(b.entries)
+	close(b.done)
+}
+
+// sendEntries sends entries in payloads of at most maxPayload bytes. A
+// payload that fails is tried once more on a new connection, then
+// dropped: the brokers' resync covers it.
+func (d *doorbell) sendEntries(entries []string) {
+	for _, payload := range payloads(entries, maxPayload) {
 		for range 2 {
 			if d.send(payload) == nil {
 				break
 			}
 		}
 	}
-	return len(batch) > 0
 }
 
 // send sends one payload, dialling first if need be; after an error the
@@ -180,14 +155,19 @@ func (d *doorbell) send(payload string) error {
 	return nil
 }
 
-// close sends what is queued, stops the goroutine and refuses later
-// entries.
+// close sends what is waiting, refuses later entries and closes the
+// connection.
 func (d *doorbell) close() {
 	d.mu.Lock()
 	d.closed = true
 	d.mu.Unlock()
-	d.once.Do(func() { close(d.stop) })
-	<-d.done
+	d.token <- struct{}{}
+	d.sendWaiting()
+	if d.conn != nil {
+		d.conn.Close(context.Background())
+		d.conn = nil
+	}
+	<-d.token
 }
 
 // payloads joins entries with commas into strings of at most limit bytes

@@ -158,3 +158,48 @@ func TestDoorbellAfterCommit(t *testing.T) {
 		t.Errorf("after Close heard %q, want %q", note.Payload, wantLast)
 	}
 }
+
+// TestDoorbellWaitsForSender: a write whose doorbell another writer is
+// busy sending does not return before its own has been sent (it joins the
+// next batch and the first waiting writer sends it), so the doorbell has
+// left before the write returns.
+func TestDoorbellWaitsForSender(t *testing.T) {
+	url := pgtest.Database(t)
+	db := mustOpen(t, url)
+	ctx := t.Context()
+	lc, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close(context.WithoutCancel(ctx))
+	if _, err := lc.Exec(ctx, "LISTEN "+Channel); err != nil {
+		t.Fatal(err)
+	}
+	db.bell.token <- struct{}{} // another writer is sending
+	held := true
+	t.Cleanup(func() { // before db.Close, which needs the token
+		if held {
+			<-db.bell.token
+		}
+	})
+	returned := make(chan struct{})
+	go func() { db.ring("pay_WAITS", 7); close(returned) }()
+	select {
+	case <-returned:
+		t.Fatal("ring returned while its doorbell was still waiting for the sender")
+	case <-time.After(200 * time.Millisecond):
+	}
+	<-db.bell.token // that sender is done
+	held = false
+	select {
+	case <-returned:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ring did not return after the sender finished")
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	note, err := lc.WaitForNotification(wctx)
+	if err != nil || note.Payload != "pay_WAITS:7" {
+		t.Fatalf("heard %v, %v; want pay_WAITS:7", note, err)
+	}
+}
