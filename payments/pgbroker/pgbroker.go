@@ -3,13 +3,13 @@
 // instance's in-process hub.
 //
 // payments/postgres rings the doorbell after every committed payment
-// change: pg_notify('hpp_payments', '<id>:<version>,<id>:<version>,...'),
-// one notification per batch of commits, sent after they committed and
+// change: pg_notify('hpp_payments', '<id>:<version>:<status>,...'), one
+// notification per batch of commits, sent after they committed and
 // outside their transactions (a NOTIFY inside them serialized the
-// commits: see payments/postgres/doorbell.go). A notification is a
-// doorbell, not the message: the broker re-reads the status and version
-// of the watched payments it names (one query) and publishes them, so what the sockets see always
-// comes from the table.
+// commits: see payments/postgres/doorbell.go). Each entry is the row its
+// writer committed; the broker publishes the entries of watched payments
+// as they are, and re-reads (one query) those of older instances, which
+// carry no status, so what the sockets see always comes from the table.
 //
 // Doorbells can be lost: while the listening connection is down, or when
 // the instance that committed dies (or fails to send) between its commit
@@ -182,10 +182,14 @@ func (b *Broker) session(ctx context.Context) error {
 		case err != nil:
 			return fmt.Errorf("wait: %w", err)
 		default:
-			var ids []string
-			for _, id := range postgres.ParseDoorbell(n.Payload) {
-				if b.watched(id) {
-					ids = append(ids, id)
+			var ids []string // entries without their state: re-read
+			for _, u := range postgres.ParseDoorbell(n.Payload) {
+				switch {
+				case !b.watched(u.PaymentID):
+				case u.Status == "":
+					ids = append(ids, u.PaymentID)
+				default:
+					b.publish(u)
 				}
 			}
 			if err := b.refresh(ctx, ids); err != nil {
@@ -249,8 +253,13 @@ func (b *Broker) refresh(ctx context.Context, ids []string) error {
 		return fmt.Errorf("re-read: %w", err)
 	}
 	for _, u := range us {
-		b.hub.Publish(u)
-		b.published[u.PaymentID] = max(b.published[u.PaymentID], u.Version)
+		b.publish(u)
 	}
 	return nil
+}
+
+// publish passes u to the hub and remembers its version for the resync.
+func (b *Broker) publish(u payments.Update) {
+	b.hub.Publish(u)
+	b.published[u.PaymentID] = max(b.published[u.PaymentID], u.Version)
 }

@@ -263,3 +263,18 @@ func TestResyncLostDoorbell(t *testing.T) {
 	default:
 	}
 }
+
+// TestOlderDoorbell: an entry without its status ("<id>:<version>", as an
+// instance of an older version rings it) makes the broker re-read the
+// payment and publish what the table holds, well before a resync.
+func TestOlderDoorbell(t *testing.T) {
+	e := newEnv(t, nil) // resync every 10 s: longer than deliveryBound
+	p := e.create(t, 4)
+	sub := e.hub.Subscribe(p.ID)
+	defer sub.Cancel()
+	pgtest.Exec(t, e.url, `UPDATE payments SET status = 'paid', version = version + 1 WHERE id = $1`, p.ID)
+	pgtest.Exec(t, e.url, `SELECT pg_notify('`+postgres.Channel+`', $1)`, p.ID+":2")
+	if got := receive(t, sub, 2, payments.StatusCreated); got != (payments.Update{PaymentID: p.ID, Status: payments.StatusPaid, Version: 2}) {
+		t.Errorf("update = %+v, want paid v2 read from the table", got)
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/latipay-hpp/hpp/payments"
 )
 
 // The doorbell tells payments/pgbroker on every instance that payments
@@ -22,18 +24,20 @@ import (
 // pg_stat_activity showed most of the store's busy connections waiting on
 // "Lock: object" (2,744 of some 3,200 samples).
 //
-// So each write, once committed, adds "<id>:<version>" to a batch and
-// waits until the batch has been sent: one pg_notify, entries separated by
-// commas, sent by the first writer to find no one else sending (writers
-// arriving meanwhile join the next batch, as commits share a flush), in
-// its own short transaction with synchronous_commit off (the doorbell
-// carries no money state: the rows are the truth, and the broker re-reads
-// them), on a connection of its own (through the pool it would queue
-// behind the writes waiting for a connection). Sending from the writers
-// rather than from a goroutine of the store's keeps the doorbell ahead of
-// the write's return, as it was inside the transaction: a goroutine of
-// its own waited to be scheduled on a busy instance, and the harness's
-// pg2 push p50 went from 2 to 70 ms and more that way.
+// So each write, once committed, adds "<id>:<version>:<status>" (the row
+// it committed) to a batch and waits until the batch has been sent: one
+// pg_notify, entries separated by commas, sent by the first writer to find
+// no one else sending (writers arriving meanwhile join the next batch, as
+// commits share a flush), in its own short transaction with
+// synchronous_commit off (the doorbell carries no money state: the rows
+// are the truth), on a connection of its own (through the pool it would
+// queue behind the writes waiting for a connection). Sending from the
+// writers rather than from a goroutine of the store's keeps the doorbell
+// ahead of the write's return: a goroutine of its own waited to be
+// scheduled on a busy instance. The entry carries the committed status so
+// that a broker can publish it without reading the row again (one round
+// trip and two wake-ups fewer before a socket elsewhere hears it);
+// entries of older instances, "<id>:<version>", are re-read.
 //
 // What is lost if the process dies between a commit and its doorbell, or
 // if sending fails: the other instances' brokers re-read every payment
@@ -54,7 +58,7 @@ type doorbell struct {
 // bellBatch is the entries one pg_notify (or a few, past maxPayload)
 // carries; done is closed once they have been sent or dropped.
 type bellBatch struct {
-	entries []string // "<id>:<version>"
+	entries []string // "<id>:<version>:<status>"
 	done    chan struct{}
 }
 
@@ -77,11 +81,11 @@ func newDoorbell(cfg *pgx.ConnConfig) *doorbell {
 	return &doorbell{cfg: cfg, token: make(chan struct{}, 1), cur: newBatch()}
 }
 
-// ring sends the doorbell for a committed change of payment id, now at
-// version, and returns once it has been sent.
-func (db *DB) ring(id string, version int64) {
+// ring sends the doorbell for the committed payment p, and returns once
+// it has been sent.
+func (db *DB) ring(p payments.Payment) {
 	if db.bell != nil {
-		db.bell.ring(id, version)
+		db.bell.ring(p.ID + ":" + strconv.FormatInt(p.Version, 10) + ":" + string(p.Status))
 	}
 }
 
@@ -92,14 +96,14 @@ func (db *DB) ring(id string, version int64) {
 // first of them to get the token sends. So the doorbell has left before
 // the write returns, as it had when it was part of the transaction, and
 // no other goroutine needs to be scheduled on a busy process for it.
-func (d *doorbell) ring(id string, version int64) {
+func (d *doorbell) ring(entry string) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
 		return
 	}
 	my := d.cur
-	my.entries = append(my.entries, id+":"+strconv.FormatInt(version, 10))
+	my.entries = append(my.entries, entry)
 	d.mu.Unlock()
 	for {
 		select {
@@ -191,14 +195,23 @@ func payloads(entries []string, limit int) []string {
 	return out
 }
 
-// ParseDoorbell splits a notification's payload into its "<id>:<version>"
-// entries' payment ids, in order.
-func ParseDoorbell(payload string) []string {
-	var ids []string
+// ParseDoorbell reads a notification's payload: each entry
+// "<id>:<version>:<status>" as that update, and an entry of an older
+// instance, "<id>:<version>", or one it cannot read, as the id alone
+// (Version 0, Status ""), to be re-read.
+func ParseDoorbell(payload string) []payments.Update {
+	var out []payments.Update
 	for e := range strings.SplitSeq(payload, ",") {
-		if id, _, _ := strings.Cut(e, ":"); id != "" {
-			ids = append(ids, id)
+		id, rest, _ := strings.Cut(e, ":")
+		if id == "" {
+			continue
 		}
+		u := payments.Update{PaymentID: id}
+		v, st, _ := strings.Cut(rest, ":")
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 && payments.Status(st).Valid() {
+			u.Version, u.Status = n, payments.Status(st)
+		}
+		out = append(out, u)
 	}
-	return ids
+	return out
 }

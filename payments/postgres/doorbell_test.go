@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,12 +17,13 @@ import (
 )
 
 // TestPayloads: entries are joined with commas into payloads under the
-// limit, none lost or split, and ParseDoorbell reads the ids back (the
-// single "<id>:<version>" of older instances too).
+// limit, none lost or split, and ParseDoorbell reads them back: an entry
+// "<id>:<version>:<status>" as that update, an older instance's
+// "<id>:<version>" or an unreadable one as the id alone, to be re-read.
 func TestPayloads(t *testing.T) {
 	var entries []string
 	for i := range 500 {
-		entries = append(entries, "pay_"+strconv.Itoa(i)+":"+strconv.Itoa(i%7+1))
+		entries = append(entries, "pay_"+strconv.Itoa(i)+":"+strconv.Itoa(i%7+1)+":paid")
 	}
 	ps := payloads(entries, 100)
 	if len(ps) < 2 {
@@ -37,12 +39,13 @@ func TestPayloads(t *testing.T) {
 	if strings.Join(got, ",") != strings.Join(entries, ",") {
 		t.Errorf("entries changed on the way: %d in, %d out", len(entries), len(got))
 	}
-	ids := ParseDoorbell(strings.Join(entries[:3], ","))
-	if strings.Join(ids, " ") != "pay_0 pay_1 pay_2" {
-		t.Errorf("ParseDoorbell = %q", ids)
-	}
-	if ids := ParseDoorbell("pay_X:12"); len(ids) != 1 || ids[0] != "pay_X" {
-		t.Errorf("ParseDoorbell(one entry) = %q", ids)
+	us := ParseDoorbell(strings.Join(entries[:2], ",") + ",pay_X:12,pay_Y:x:paid,pay_Z:3:bogus,,pay_W:4:pending")
+	want := []payments.Update{{PaymentID: "pay_0", Version: 1, Status: payments.StatusPaid},
+		{PaymentID: "pay_1", Version: 2, Status: payments.StatusPaid},
+		{PaymentID: "pay_X"}, {PaymentID: "pay_Y"}, {PaymentID: "pay_Z"},
+		{PaymentID: "pay_W", Version: 4, Status: payments.StatusPending}}
+	if !slices.Equal(us, want) {
+		t.Errorf("ParseDoorbell = %+v, want %+v", us, want)
 	}
 	if payloads(nil, 100) != nil {
 		t.Error("payloads of nothing is not nothing")
@@ -90,7 +93,7 @@ func TestDoorbellAfterCommit(t *testing.T) {
 				return
 			}
 			mu.Lock()
-			want[id+":"+strconv.FormatInt(p.Version, 10)] = true
+			want[id+":"+strconv.FormatInt(p.Version, 10)+":"+string(p.Status)] = true
 			mu.Unlock()
 		})
 	}
@@ -101,7 +104,7 @@ func TestDoorbellAfterCommit(t *testing.T) {
 			t.Error(err)
 		}
 		mu.Lock()
-		want[created.ID+":1"] = true
+		want[created.ID+":1:created"] = true
 		mu.Unlock()
 	})
 	// An update that changes nothing rings nothing.
@@ -120,7 +123,8 @@ func TestDoorbellAfterCommit(t *testing.T) {
 		}
 		notes++
 		for e := range strings.SplitSeq(note.Payload, ",") {
-			id, v, _ := strings.Cut(e, ":")
+			id, rest, _ := strings.Cut(e, ":")
+			v, _, _ := strings.Cut(rest, ":")
 			if !want[e] {
 				t.Errorf("doorbell %q: no such committed change", e)
 				continue
@@ -154,7 +158,7 @@ func TestDoorbellAfterCommit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("no doorbell after Close: %v", err)
 	}
-	if wantLast := id + ":" + strconv.FormatInt(p.Version, 10); note.Payload != wantLast {
+	if wantLast := id + ":" + strconv.FormatInt(p.Version, 10) + ":" + string(p.Status); note.Payload != wantLast {
 		t.Errorf("after Close heard %q, want %q", note.Payload, wantLast)
 	}
 }
@@ -183,7 +187,10 @@ func TestDoorbellWaitsForSender(t *testing.T) {
 		}
 	})
 	returned := make(chan struct{})
-	go func() { db.ring("pay_WAITS", 7); close(returned) }()
+	go func() {
+		db.ring(payments.Payment{ID: "pay_WAITS", Version: 7, Status: payments.StatusPaid})
+		close(returned)
+	}()
 	select {
 	case <-returned:
 		t.Fatal("ring returned while its doorbell was still waiting for the sender")
@@ -199,7 +206,7 @@ func TestDoorbellWaitsForSender(t *testing.T) {
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	note, err := lc.WaitForNotification(wctx)
-	if err != nil || note.Payload != "pay_WAITS:7" {
-		t.Fatalf("heard %v, %v; want pay_WAITS:7", note, err)
+	if err != nil || note.Payload != "pay_WAITS:7:paid" {
+		t.Fatalf("heard %v, %v; want pay_WAITS:7:paid", note, err)
 	}
 }

@@ -5,9 +5,9 @@
 // payment row (SELECT ... FOR UPDATE), so changes to one payment queue
 // behind each other whichever instance makes them. After a change commits
 // (never inside its transaction: see doorbell.go for why) the store
-// queues '<id>:<version>', and what has queued is sent as
-// pg_notify('hpp_payments', '<id>:<version>,<id>:<version>,...'), which
-// is what payments/pgbroker listens for. ClaimDueAttempts
+// queues '<id>:<version>:<status>', and what has queued is sent as
+// pg_notify('hpp_payments', '<id>:<version>:<status>,...'), which is what
+// payments/pgbroker listens for. ClaimDueAttempts
 // takes its attempts with FOR UPDATE SKIP LOCKED, so two reconcilers never
 // claim the same attempt. Migrations are embedded and applied under an
 // advisory lock, so instances that start together migrate once.
@@ -38,9 +38,9 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 )
 
-// Channel is the LISTEN/NOTIFY channel that carries "<payment id>:<version>"
-// entries, separated by commas, after committed payment changes
-// (ParseDoorbell reads them).
+// Channel is the LISTEN/NOTIFY channel that carries
+// "<payment id>:<version>:<status>" entries, separated by commas, after
+// committed payment changes (ParseDoorbell reads them).
 const Channel = "hpp_payments"
 
 // DB is a payments.Store backed by a PostgreSQL database. It is safe for

@@ -97,7 +97,7 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 		case replay != nil:
 			return *replay, false, nil
 		}
-		db.ring(p.ID, p.Version)
+		db.ring(p)
 		return p, true, nil
 	}
 	return payments.Payment{}, false, fmt.Errorf("postgres: create payment: %w", payments.ErrConflict)
@@ -184,7 +184,7 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		return p, wrap("update", err)
 	}
 	if w.Version != p.Version {
-		db.ring(w.ID, w.Version)
+		db.ring(w)
 	}
 	return w, nil
 }
