@@ -174,23 +174,3 @@ func TestTextSearchWithoutTrigrams(t *testing.T) {
 	}
 	storetest.ListText(t, db)
 }
-
-// TestGINPendingList: the payments' GIN indexes take writes into a small
-// pending list (migration 021): with fastupdate off every status change
-// descended some 30 posting trees, seven times the buffers of a write
-// without them at 1,000,000 payments.
-func TestGINPendingList(t *testing.T) {
-	url := pgtest.Schema(t)
-	mustOpen(t, url)
-	for _, ix := range []string{"payments_words", "payments_text"} {
-		if pgtest.QueryInt64(t, url, `SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)`, ix) == 0 {
-			t.Logf("%s: not present (no pg_trgm)", ix)
-			continue
-		}
-		got := pgtest.QueryInt64(t, url, `SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)
-			AND reloptions @> ARRAY['fastupdate=on', 'gin_pending_list_limit=64']`, ix)
-		if got != 1 {
-			t.Errorf("%s: options are not fastupdate=on, gin_pending_list_limit=64", ix)
-		}
-	}
-}
