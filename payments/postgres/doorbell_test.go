@@ -52,6 +52,23 @@ func TestPayloads(t *testing.T) {
 	}
 }
 
+// listenDoorbell opens a connection of its own to url that LISTENs on the
+// doorbell's channel, as another instance's broker does; it is closed
+// when the test ends.
+func listenDoorbell(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	ctx := t.Context()
+	lc, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lc.Close(context.WithoutCancel(ctx)) })
+	if _, err := lc.Exec(ctx, "LISTEN "+Channel); err != nil {
+		t.Fatal(err)
+	}
+	return lc
+}
+
 // TestDoorbellAfterCommit: every change committed through the store,
 // creations and updates from many goroutines at once, rings the doorbell
 // with its id and version, once it is committed (a listener that reads
@@ -62,14 +79,7 @@ func TestDoorbellAfterCommit(t *testing.T) {
 	url := pgtest.Database(t)
 	db := mustOpen(t, url)
 	ctx := t.Context()
-	lc, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close(context.WithoutCancel(ctx))
-	if _, err := lc.Exec(ctx, "LISTEN "+Channel); err != nil {
-		t.Fatal(err)
-	}
+	lc := listenDoorbell(t, url)
 	rc, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatal(err)
@@ -171,14 +181,7 @@ func TestDoorbellWaitsForSender(t *testing.T) {
 	url := pgtest.Database(t)
 	db := mustOpen(t, url)
 	ctx := t.Context()
-	lc, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close(context.WithoutCancel(ctx))
-	if _, err := lc.Exec(ctx, "LISTEN "+Channel); err != nil {
-		t.Fatal(err)
-	}
+	lc := listenDoorbell(t, url)
 	db.bell.token <- struct{}{} // another writer is sending
 	held := true
 	t.Cleanup(func() { // before db.Close, which needs the token
