@@ -253,7 +253,7 @@ func TestAttemptStaysWithItsPayment(t *testing.T) {
 
 // TestUpdateWritesEveryColumn: Update leaves unchanged indexed columns out
 // of its UPDATE when it can (write.go: updatePaymentState,
-// updatePaymentStatus, upsertAttemptState), yet a change to any of them
+// updatePaymentStatus, updateAttemptState), yet a change to any of them
 // is still stored (read from the file, past the payment cache).
 func TestUpdateWritesEveryColumn(t *testing.T) {
 	db := newTestDB(t)
@@ -272,6 +272,11 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 		{"state only", func(tx *payments.Tx) {
 			tx.Payment.Status = payments.StatusPending
 			a.Status = payments.AttemptPaid
+			tx.PutAttempt(a)
+		}},
+		{"every attempt column kept by its update", func(tx *payments.Tx) {
+			a.Method, a.Hosted, a.OrderID, a.QRCodeURL = payments.MethodAlipay, true, "2026030100000001", "weixin://x"
+			a.AmountCNY, a.Rate, a.NextCheckAt, a.Checks = "58.20", "4.656", now.Add(time.Minute), 3
 			tx.PutAttempt(a)
 		}},
 		{"reference, creation times", func(tx *payments.Tx) {

@@ -61,16 +61,16 @@ const (
 		rate = excluded.rate, created_at = excluded.created_at,
 		next_check_at = excluded.next_check_at, checks = excluded.checks
 		WHERE attempts.payment_id = excluded.payment_id`
-	// upsertAttemptState is upsertAttempt for an attempt already stored
-	// with the same creation time: leaving created_at out of the update
-	// spares the attempts_payment index (see updatePaymentState).
-	upsertAttemptState = `INSERT INTO attempts (` + attemptCols + `) VALUES
-		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-		ON CONFLICT (reference) DO UPDATE SET method = excluded.method,
-		hosted = excluded.hosted, status = excluded.status, order_id = excluded.order_id,
-		qr_code_url = excluded.qr_code_url, amount_cny = excluded.amount_cny,
-		rate = excluded.rate, next_check_at = excluded.next_check_at, checks = excluded.checks
-		WHERE attempts.payment_id = excluded.payment_id`
+	// updateAttemptState is upsertAttempt for an attempt already stored on
+	// this payment with the same creation time (Update loaded it): a plain
+	// UPDATE by key, without the upsert's attempted insert into the
+	// reference index, its conflict handling and the foreign key check of
+	// the payment, and with created_at left out (see updatePaymentState).
+	// It takes attemptArgs' first 12 values; ?10 goes unused. A row count
+	// other than 1 is refused as upsertAttempt's conflict is.
+	updateAttemptState = `UPDATE attempts SET method = ?3, hosted = ?4, status = ?5,
+		order_id = ?6, qr_code_url = ?7, amount_cny = ?8, rate = ?9,
+		next_check_at = ?11, checks = ?12 WHERE reference = ?1 AND payment_id = ?2`
 	// upsertRefund writes a refund; a refund never moves to another payment.
 	upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -213,14 +213,14 @@ func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Att
 	}
 	for _, a := range t.DirtyAttempts() {
 		a.PaymentID = w.ID
-		upsert := upsertAttempt
+		upsert, args := upsertAttempt, attemptArgs(a)
 		for _, old := range as {
 			if old.Reference == a.Reference && old.PaymentID == a.PaymentID && old.CreatedAt.Equal(a.CreatedAt) {
-				upsert = upsertAttemptState
+				upsert, args = updateAttemptState, args[:12]
 				break
 			}
 		}
-		res, err := tx.ExecContext(ctx, upsert, attemptArgs(a)...)
+		res, err := tx.ExecContext(ctx, upsert, args...)
 		if err != nil {
 			return wrap("update: attempt", err)
 		}
