@@ -29,6 +29,7 @@ func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) erro
 	if len(ps) == 0 {
 		return nil
 	}
+	defer db.wc.outsideWrite()() // new payments only, but not through the writer goroutine
 	sqlTx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("create payments: begin", db.noteDamage(err))

@@ -68,8 +68,9 @@ type DB struct {
 	batch  *batcher   // group commit of CreatePayment and Update (batch.go)
 	cache  *paymentCache
 	refs   *attemptCache
-	hooks  hooks    // tests only (cache.go)
-	lock   *os.File // held for one process (lock_unix.go); nil where unsupported
+	wc     *writerCache // Update's reads, kept by the writer goroutine (wcache.go)
+	hooks  hooks        // tests only (cache.go)
+	lock   *os.File     // held for one process (lock_unix.go); nil where unsupported
 	// damaged is set once SQLite reported the file corrupt, damagedErr
 	// with the background check's finding; checking while that check
 	// runs (health.go).
@@ -111,7 +112,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open reader: %w", err)
 	}
 	db := &DB{writer: writer, reader: reader, now: now, rs: newStmtCache(reader), ws: newStmtCache(writer),
-		batch: newBatcher(), cache: newPaymentCache(), refs: newAttemptCache(), lock: lock}
+		batch: newBatcher(), cache: newPaymentCache(), refs: newAttemptCache(), wc: newWriterCache(), lock: lock}
 	go db.writeLoop() // Close stops it
 	var size int64
 	if fi, err := os.Stat(path); err == nil {

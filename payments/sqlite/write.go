@@ -124,6 +124,7 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 			}
 		}
 		out, created = p, true
+		db.wc.stage(p.ID, wentry{p: p, lastSeq: 1})
 		return nil
 	})
 	if err != nil {
@@ -143,17 +144,24 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		written = written[:0]
 		var p payments.Payment
 		var lastSeq int64
-		err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&p, &lastSeq)...)
-		if err != nil {
-			return wrap("update: load", err)
-		}
-		stored, out = p, p
-		as, err := loadAttempts(ctx, q, id)
-		if err != nil {
-			stored = payments.Payment{}
-			return wrap("update: load attempts", err)
+		var as []payments.Attempt
+		e, hit := db.wc.get(id) // the state this goroutine last wrote or read (wcache.go)
+		if hit {
+			p, lastSeq, as = e.p, e.lastSeq, e.as
+			stored, out = p, p
+		} else {
+			err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&p, &lastSeq)...)
+			if err != nil {
+				return wrap("update: load", err)
+			}
+			stored, out = p, p
+			if as, err = loadAttempts(ctx, q, id); err != nil {
+				stored = payments.Payment{}
+				return wrap("update: load attempts", err)
+			}
 		}
 		var rs []payments.Refund
+		var err error
 		if payments.NeedsRefunds(p.Status) {
 			if rs, err = queryAll(ctx, q, scanRefund, selectRefunds, id); err != nil {
 				stored = payments.Payment{}
@@ -166,6 +174,9 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 			return err
 		}
 		if !t.Changed() {
+			if !hit {
+				db.wc.stage(id, wentry{p: p, lastSeq: lastSeq, as: as})
+			}
 			return nil // nothing written
 		}
 		w := utc(t.Payment)
@@ -173,8 +184,14 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		if err := write(ctx, q, p, as, lastSeq, w, t); err != nil {
 			return err
 		}
-		for _, a := range t.DirtyAttempts() {
+		dirty := t.DirtyAttempts()
+		for _, a := range dirty {
 			written = append(written, a.Reference)
+		}
+		if after, ok := attemptsAfter(id, as, dirty); ok {
+			db.wc.stage(id, wentry{p: w, lastSeq: lastSeq + int64(len(t.NewEvents())), as: after})
+		} else {
+			db.wc.forget(id)
 		}
 		out = w
 		return nil
