@@ -123,8 +123,7 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 				return wrap("create payment: idempotency", err)
 			}
 		}
-		out, created = p, true
-		db.wc.stage(p.ID, wentry{p: p, lastSeq: 1})
+		out, created = p, true // not kept by the writer's cache: see writerCacheSize
 		return nil
 	})
 	if err != nil {
