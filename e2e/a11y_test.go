@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
@@ -29,12 +28,8 @@ var a11yLangs = []string{"en", "zh-Hans", "zh-Hant"}
 
 // a11yIdentity sets the tab's User-Agent and Accept-Language.
 func a11yIdentity(ua, acceptLanguage string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		// Chromium builds the header from the list, adding q-values.
-		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride,
-			emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: acceptLanguage})
-		return err
-	})
+	// Chromium builds the header from the list, adding q-values.
+	return devtools(emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: acceptLanguage})
 }
 
 // a11yAxe loads axe into the current page through the DevTools protocol

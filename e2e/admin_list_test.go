@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -218,18 +216,12 @@ func TestAdminListExportRefundBrowser(t *testing.T) {
 		}
 	}
 	staleDo(chromedp.Navigate(detail+"?lang=en"), chromedp.WaitVisible(testid("refund-open")))
-	scripts := func(off bool) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
-			return err
-		})
-	}
-	b.do(t, 20*time.Second, scripts(true), chromedp.Navigate(detail+"?lang=en"), chromedp.WaitVisible(testid("refund-form")))
+	b.do(t, 20*time.Second, scriptsOff(true), chromedp.Navigate(detail+"?lang=en"), chromedp.WaitVisible(testid("refund-form")))
 	if v := b.attr(t, "#amount", "value"); v != "6.50" {
 		t.Errorf("without JavaScript the form offers %q, want the 6.50 left", v)
 	}
 	b.do(t, 20*time.Second, chromedp.Click(testid("refund")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="detail-status"][data-status="refunded"]`)), scripts(false))
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="detail-status"][data-status="refunded"]`)), scriptsOff(false))
 	if got := app.payment(t, paid[0]).Status; got != "refunded" {
 		t.Errorf("the API says %q after both refunds", got)
 	}

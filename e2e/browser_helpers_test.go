@@ -12,12 +12,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
@@ -469,6 +472,49 @@ func devtools[P, R any](c cdp.Command[P, R], params P) chromedp.Action[chromedp.
 		_, err := cdp.Call(ctx, tg, c, params)
 		return err
 	})
+}
+
+// printMedia switches the tab's CSS media to print (on) or back to the
+// screen, as Chromium's print preview does.
+func printMedia(on bool) chromedp.Action[chromedp.Void] {
+	media := ""
+	if on {
+		media = "print"
+	}
+	return devtools(emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media})
+}
+
+// scriptsOff turns the tab's JavaScript off (true) or back on: the page
+// as a browser without scripts sees it.
+func scriptsOff(off bool) chromedp.Action[chromedp.Void] {
+	return devtools(emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+}
+
+var (
+	pdfPage     = regexp.MustCompile(`/Type\s*/Page[^s]`)
+	pdfMediaBox = regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]`)
+)
+
+// printPDF prints the current page to PDF as Chromium's print dialog
+// would, with the page's own @page size and its backgrounds, and returns
+// the first page's width and height in points (1 mm = 72/25.4 pt) and
+// the number of pages.
+func (b *browserSession) printPDF(t *testing.T) (widthPt, heightPt float64, pages int) {
+	t.Helper()
+	var pdf []byte
+	yes := true
+	b.do(t, 30*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		r, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes, PrintBackground: &yes})
+		pdf = r.Data
+		return err
+	}))
+	box := pdfMediaBox.FindSubmatch(pdf)
+	if box == nil {
+		t.Fatalf("the printed PDF (%d bytes) has no MediaBox", len(pdf))
+	}
+	widthPt, _ = strconv.ParseFloat(string(box[1]), 64)
+	heightPt, _ = strconv.ParseFloat(string(box[2]), 64)
+	return widthPt, heightPt, len(pdfPage.FindAll(pdf, -1))
 }
 
 func (b *browserSession) do(t testing.TB, d time.Duration, actions ...chromedp.Action[chromedp.Void]) {

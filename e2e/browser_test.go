@@ -337,7 +337,7 @@ func browserOffline(offline bool) chromedp.Action[chromedp.Void] {
 // refresh fallback.
 func TestBrowserNoScriptRefresh(t *testing.T) {
 	app, p, b := browserPaying(t)
-	b.do(t, 5*time.Second, devtools(emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}))
+	b.do(t, 5*time.Second, scriptsOff(true))
 	b.chooseWeChatQR(t, p.CheckoutURL)
 	ref := b.qrReference(t)
 	app.simulate(t, ref, "paid")

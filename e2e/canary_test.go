@@ -3,8 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"io"
@@ -18,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 )
 
@@ -94,10 +93,8 @@ func TestCanarySecrets(t *testing.T) {
 			resp.Body.Close()
 		}
 	}
-	m := hmac.New(sha256.New, []byte("not-the-key"))
-	m.Write([]byte(ref + "wechatpaidNZD1.00"))
 	forged := url.Values{"merchant_reference": {ref}, "payment_method": {"wechat"}, "status": {"paid"}, "currency": {"NZD"},
-		"amount": {"1.00"}, "signature": {hex.EncodeToString(m.Sum(nil))}}
+		"amount": {"1.00"}, "signature": {latipay.SignResult("not-the-key", ref, "wechat", "paid", "NZD", "1.00")}}
 	for range 15 { // past the bad-callback limit too
 		post("/latipay/callback", "application/x-www-form-urlencoded", forged.Encode(), nil)
 	}

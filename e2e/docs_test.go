@@ -121,3 +121,40 @@ func TestMarkdownLinks(t *testing.T) {
 		t.Fatal("no relative links found: the walk or the pattern is broken")
 	}
 }
+
+// TestREADMECodeMap: the README's code map names every Go package of the
+// module, as `its/path/` or, in a row that groups helpers, by its own
+// name in backticks (`failpoint`), so a package added without a row is
+// caught here rather than by a newcomer who cannot find it.
+func TestREADMECodeMap(t *testing.T) {
+	codeMap := readmeSection(t, "../README.md", "### Code map", "\n## ")
+	var missing []string
+	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && p != ".." || d.Name() == "testdata" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || filepath.Dir(p) == ".." {
+			return nil
+		}
+		dir := filepath.ToSlash(strings.TrimPrefix(filepath.Dir(p), "../"))
+		if strings.Contains(codeMap, "`"+dir+"/`") || strings.Contains(codeMap, "`"+filepath.Base(dir)+"`") {
+			return nil
+		}
+		if len(missing) == 0 || missing[len(missing)-1] != dir {
+			missing = append(missing, dir)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range missing {
+		t.Errorf("README.md's code map has no row naming %s/", dir)
+	}
+	if !strings.Contains(codeMap, "`main.go`") {
+		t.Error("README.md's code map has no row for main.go")
+	}
+}

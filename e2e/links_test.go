@@ -1,17 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -91,30 +86,17 @@ func TestLinksBrowser(t *testing.T) {
 
 	// The poster prints: tools hidden, one A5 page.
 	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+detail+"/poster?size=A5&lang=en"), chromedp.WaitVisible(testid("poster-qr")),
-		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
-			return err
-		}))
+		printMedia(true))
 	if d := browserEval[string](t, b, `getComputedStyle(document.querySelector('[data-testid="poster-tools"]')).display`); d != "none" {
 		t.Errorf("in print the poster's tools are display %q, want none", d)
 	}
 	if pg := browserEval[string](t, b, `getComputedStyle(document.querySelector('[data-testid="poster"]')).page`); pg != "a5" {
 		t.Errorf("in print the poster is on page %q, want a5", pg)
 	}
-	var pdf []byte
-	b.do(t, 30*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		yes := true
-		res, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes, PrintBackground: &yes})
-		pdf = res.Data
-		return err
-	}))
-	pages := regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1)
-	box := regexp.MustCompile(`/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]`).FindSubmatch(pdf)
-	if len(pages) != 1 || box == nil {
-		t.Fatalf("the A5 poster printed %d pages, media box %q", len(pages), box)
+	w, h, pages := b.printPDF(t)
+	if pages != 1 {
+		t.Fatalf("the A5 poster printed %d pages, want 1", pages)
 	}
-	w, _ := strconv.ParseFloat(string(box[1]), 64)
-	h, _ := strconv.ParseFloat(string(box[2]), 64)
 	if w < 418 || w > 421 || h < 594 || h > 597 { // A5 is 148 x 210 mm: 419.5 x 595.3 points
 		t.Errorf("the A5 poster printed on %.1f x %.1f points, want about 419.5 x 595.3", w, h)
 	}

@@ -1,43 +1,13 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/emulation"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
-
-// receiptMediaBox finds the first page's width in the PDF Chromium
-// printed, in points (1 mm = 72/25.4 pt).
-var receiptMediaBox = regexp.MustCompile(`/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]`)
-
-// receiptPDF prints the current page to PDF as Chromium's print dialog
-// would with the page's own @page size, and returns the first page's
-// width in mm and the number of pages.
-func receiptPDF(t *testing.T, b *browserSession) (widthMM float64, pages int) {
-	t.Helper()
-	var pdf []byte
-	yes := true
-	b.do(t, 30*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		r, err := cdp.Call(ctx, tg, page.PrintToPDF, page.PrintToPDFParams{PreferCSSPageSize: &yes})
-		pdf = r.Data
-		return err
-	}))
-	m := receiptMediaBox.FindSubmatch(pdf)
-	if m == nil {
-		t.Fatalf("the printed PDF (%d bytes) has no MediaBox", len(pdf))
-	}
-	w, _ := strconv.ParseFloat(string(m[1]), 64)
-	return w * 25.4 / 72, strings.Count(string(pdf), "/Type /Page\n") + strings.Count(string(pdf), "/Type /Page/") + strings.Count(string(pdf), "/Type /Page ")
-}
 
 // TestReceiptBrowser: the owner prints a paid payment's receipt. Printed
 // by Chromium with the page's own @page size, the 58 mm receipt is a 58 mm
@@ -65,14 +35,11 @@ func TestReceiptBrowser(t *testing.T) {
 	receipt := app.URL + "/admin/payments/" + paid.ID + "/receipt"
 	for _, mm := range []int{58, 80} {
 		b.do(t, 15*time.Second, chromedp.Navigate(fmt.Sprintf("%s?width=%d&lang=en", receipt, mm)), chromedp.WaitVisible(testid("paper")))
-		w, n := receiptPDF(t, b)
-		if w < float64(mm)-0.5 || w > float64(mm)+0.5 || n != 1 {
-			t.Errorf("%d mm receipt printed %.1f mm wide on %d page(s), want %d mm on one", mm, w, n, mm)
+		wPt, _, n := b.printPDF(t)
+		if w := wPt * 25.4 / 72; w < float64(mm)-0.5 || w > float64(mm)+0.5 || n != 1 {
+			t.Errorf("%d mm receipt printed %.1f mm wide on %d page(s), want %d mm on one", mm, wPt*25.4/72, n, mm)
 		}
-		b.do(t, 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
-			return err
-		}))
+		b.do(t, 10*time.Second, printMedia(true))
 		if shown := browserEval[bool](t, b, `getComputedStyle(document.querySelector('.receipt-tools')).display !== 'none'`); shown {
 			t.Errorf("%d mm: the screen-only tools show in print media", mm)
 		}
@@ -83,10 +50,7 @@ func TestReceiptBrowser(t *testing.T) {
 		if len(over) > 0 {
 			t.Errorf("%d mm: wider than the paper: %q", mm, over)
 		}
-		b.do(t, 10*time.Second, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
-			return err
-		}))
+		b.do(t, 10*time.Second, printMedia(false))
 	}
 	ereceipt := b.attr(t, fmt.Sprintf(sel, "ereceipt-link"), "href")
 	if !strings.HasPrefix(ereceipt, app.URL+"/receipt/") || strings.Contains(ereceipt, paid.ID) {

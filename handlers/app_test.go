@@ -100,8 +100,8 @@ func NewTestApp(t testing.TB, o TestAppOptions) *TestApp {
 
 // jsonLog is a JSON logger at level writing to a new buffer safe for
 // concurrent use.
-func jsonLog(level slog.Level) (*slog.Logger, *syncBuffer) {
-	buf := &syncBuffer{}
+func jsonLog(level slog.Level) (*slog.Logger, *paymentstest.SyncBuffer) {
+	buf := &paymentstest.SyncBuffer{}
 	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: level})), buf
 }
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/latipay-hpp/hpp/handlers/ratelimit"
+	"github.com/latipay-hpp/hpp/payments/ratelimit"
 )
 
 // Limits and Rate are the request limits of Options, defined in package

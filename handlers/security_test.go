@@ -13,7 +13,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,25 +47,7 @@ type secApp struct {
 	sim    *latipaysim.Simulator
 	svc    *payments.Service
 	db     *sqlite.DB
-	logBuf *syncBuffer
-}
-
-// syncBuffer is an io.Writer safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	logBuf *paymentstest.SyncBuffer
 }
 
 // newSecApp builds the real server with the security harness's secrets.

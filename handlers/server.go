@@ -4,7 +4,7 @@
 //
 // It imports payments (the domain) and its sibling domains (accounts,
 // counter, receipts, displays), payments/hub and payments/webhook (for
-// their types), handlers/ratelimit, views and static; never a storage
+// their types), payments/ratelimit, views and static; never a storage
 // package, the Latipay client or the simulator, which run wires in.
 //
 // Where to change what: every route is in routes.go; the error funnel

@@ -19,7 +19,8 @@
 //
 // It imports nothing from this module. Adapters (the Latipay client, the
 // SQLite and PostgreSQL stores, the event hub) live in subpackages and
-// import this package for its types.
+// import this package for its types; so do libraries that storage and
+// handlers share, such as ratelimit (request limits, no HTTP).
 //
 // # Where to change what
 //

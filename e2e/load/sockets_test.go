@@ -1,17 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
 // TestSplitSockets: every socket is dealt, no helper holds more than its
@@ -57,7 +57,7 @@ func TestServeSockets(t *testing.T) {
 	ws := "ws" + strings.TrimPrefix(srv.URL, "http")
 	in := strings.NewReader(ws + "/?pay=no\n" + ws + "/?pay=yes\n" + ws + "/?pay=yes\n.\n")
 	pr, pw := io.Pipe()
-	out := &syncBuf{}
+	out := &paymentstest.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- serveSockets(io.MultiReader(in, pr), out, srcAddr(3), 2) }()
 	waitLine(t, out, "open 3 0")
@@ -76,23 +76,6 @@ func TestServeSockets(t *testing.T) {
 	if strings.Contains(out.String(), "paid 0 ") {
 		t.Errorf("socket 0 reported paid:\n%s", out)
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // waitLine waits for a line starting with prefix (a broken helper never

@@ -7,6 +7,11 @@
 //
 // Its heart is UseLink at the limit: many opens of one link at once count
 // exactly MaxUses uses, never one more.
+//
+// It owns the stored links' behaviour in any engine; the rules of a link
+// (amounts, expiry, signing) are tested in payments itself. It imports
+// payments only, never an engine. A new LinkStore method gets its check in
+// Run first, then both stores implement it.
 package linkstest
 
 import (

@@ -9,20 +9,33 @@
 // error); handler tests swap in the whole router with SetApp, so callbacks,
 // pages and sockets share one public URL.
 //
-// Only tests import it. Shared fakes and wiring for tests belong here,
-// next to the failpoint decorators (failpoint) and the skip rules for
-// missing outside programs (needs).
+// Only tests import it. It may import the domain, the hub, the Latipay
+// client and simulator and the SQLite store, never handlers, views or
+// config: the handler tests build their router
+// on top of an Env (handlers/app_test.go's NewTestApp).
+//
+// Where to change what: the Env, its clock, the merchant account and the
+// Must* and Wait* helpers are paymentstest.go; a signed callback form is
+// Notification; a payment as the API's client reads it, apipayment.go;
+// counting the Latipay queries per caller (the reconciler's claim),
+// querylog.go; a log buffer safe for concurrent writers, syncbuffer.go.
+// Shared fakes and wiring for tests belong here, next to the failpoint
+// decorators (failpoint) and the skip rules for missing outside programs
+// (needs).
 package paymentstest
 
 import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -336,6 +349,42 @@ func Notification(ref, method, status, currency, amount string) url.Values {
 		"pay_time":  {"2026-03-01 09:00:00"},
 		"signature": {latipay.SignResult(APIKey, ref, method, status, currency, amount)},
 	}
+}
+
+// MustPending brings a new payment (Input(reference)) to the state a
+// WeChat start leaves it in, an attempt ref pending at Latipay, writing
+// through the store rather than the simulator so that a test can make
+// many quickly. It returns the payment's id and the paid notification
+// Latipay would send for the attempt (Notification).
+func (e *Env) MustPending(t testing.TB, reference, ref string) (id string, paid url.Values) {
+	t.Helper()
+	p := e.MustCreate(t, Input(reference))
+	now := e.Clock.Now()
+	a := payments.Attempt{Reference: ref, PaymentID: p.ID, Method: payments.MethodWeChat,
+		Status: payments.AttemptPending, CreatedAt: now, NextCheckAt: now.Add(30 * time.Second)}
+	if _, err := e.Store.Update(context.Background(), p.ID, func(tx *payments.Tx) error {
+		tx.Payment.Status, tx.Payment.LatipayReference, tx.Payment.Attempts = payments.StatusPending, ref, 1
+		tx.PutAttempt(a)
+		return nil
+	}); err != nil {
+		t.Fatalf("pending %s: %v", p.ID, err)
+	}
+	return p.ID, Notification(ref, "wechat", "paid", "NZD", "12.50")
+}
+
+// PostCallback posts form to the app's callback endpoint, as Latipay does,
+// and returns the answer as "status body" ("200 sent"). A failed request
+// is reported with t.Error and returned as its error's text, so that it
+// may be called from other goroutines.
+func (e *Env) PostCallback(t testing.TB, form url.Values) string {
+	resp, err := http.PostForm(e.AppURL+CallbackPath, form)
+	if err != nil {
+		t.Error(err)
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(b)))
 }
 
 // WithField returns a copy of form with field k set to v: a callback

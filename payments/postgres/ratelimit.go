@@ -44,7 +44,7 @@ func NewRateLimits(db *DB, log *slog.Logger) (*RateLimits, error) {
 
 // Limiter is one rate: limit requests per period on average, in bursts of
 // at most burst, per key. Its Allow method has the shape of
-// ratelimit.Limiter (handlers/ratelimit).
+// ratelimit.Limiter (payments/ratelimit).
 //
 // It runs the generic cell rate algorithm, which is a token bucket kept as
 // one integer per key, the bucket's "theoretical arrival time" (tat): each

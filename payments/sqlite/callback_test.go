@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
-	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
@@ -61,9 +57,10 @@ func TestConcurrentCallbacksGroupCommitted(t *testing.T) {
 		return errCommit
 	})
 
-	ids, refs, forms := make([]string, n), make([]string, n), make([]string, n)
+	ids, refs, forms := make([]string, n), make([]string, n), make([]url.Values, n)
 	for i := range n {
-		ids[i], refs[i], forms[i] = startedPayment(t, env, i)
+		refs[i] = fmt.Sprintf("CBREF%019d", i)
+		ids[i], forms[i] = env.MustPending(t, fmt.Sprintf("cb-%d", i), refs[i])
 	}
 	since := env.Clock.Now().Add(-time.Hour)
 
@@ -73,7 +70,7 @@ func TestConcurrentCallbacksGroupCommitted(t *testing.T) {
 	holdFirst.Store(true)
 	answers := make(chan string, n)
 	var wg sync.WaitGroup
-	post := func(i int) { wg.Go(func() { answers <- postCallback(t, env, forms[i]) }) }
+	post := func(i int) { wg.Go(func() { answers <- env.PostCallback(t, forms[i]) }) }
 	post(0)
 	<-held
 	for i := 1; i < n; i++ {
@@ -108,7 +105,7 @@ func TestConcurrentCallbacksGroupCommitted(t *testing.T) {
 	for round := range 2 {
 		answers := make(chan string, n)
 		for i := range n {
-			wg.Go(func() { answers <- postCallback(t, env, forms[i]) })
+			wg.Go(func() { answers <- env.PostCallback(t, forms[i]) })
 		}
 		wg.Wait()
 		close(answers)
@@ -124,45 +121,6 @@ func TestConcurrentCallbacksGroupCommitted(t *testing.T) {
 			t.Errorf("round %d: the webhook outbox holds %d payment.paid events, want %d", round, got, n)
 		}
 	}
-}
-
-// startedPayment creates payment i with a pending WeChat attempt, as a
-// start leaves it, and returns its id, the attempt's reference and the
-// signed paid notification for it.
-func startedPayment(t *testing.T, env *paymentstest.Env, i int) (id, ref, form string) {
-	t.Helper()
-	p, _, err := env.Svc.Create(t.Context(), paymentstest.Input(fmt.Sprintf("cb-%d", i)), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref = fmt.Sprintf("CBREF%019d", i)
-	now := env.Clock.Now()
-	a := payments.Attempt{Reference: ref, PaymentID: p.ID, Method: payments.MethodWeChat,
-		Status: payments.AttemptPending, CreatedAt: now, NextCheckAt: now.Add(30 * time.Second)}
-	if _, err := env.Store.Update(t.Context(), p.ID, func(tx *payments.Tx) error {
-		tx.Payment.Status, tx.Payment.LatipayReference, tx.Payment.Attempts = payments.StatusPending, ref, 1
-		tx.PutAttempt(a)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	form = url.Values{"merchant_reference": {ref}, "order_id": {"2026030100000001"}, "currency": {"NZD"},
-		"amount": {"12.50"}, "payment_method": {"wechat"}, "status": {"paid"}, "pay_time": {"2026-03-01 01:00:05"},
-		"signature": {latipay.SignResult(paymentstest.APIKey, ref, "wechat", "paid", "NZD", "12.50")}}.Encode()
-	return p.ID, ref, form
-}
-
-// postCallback posts form to the callback endpoint and returns the
-// answer as "status body".
-func postCallback(t *testing.T, env *paymentstest.Env, form string) string {
-	resp, err := http.Post(env.AppURL+paymentstest.CallbackPath, "application/x-www-form-urlencoded", strings.NewReader(form))
-	if err != nil {
-		t.Error(err)
-		return err.Error()
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return fmt.Sprintf("%d %s", resp.StatusCode, strings.TrimSpace(string(b)))
 }
 
 // checkCallbackEffect checks that the payment id has paid transitions

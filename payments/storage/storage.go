@@ -7,7 +7,7 @@
 // backup and hpp restore), and points PostgreSQL users to pg_dump.
 //
 // It owns the choice only: SQL lives in the engines' packages, the limits'
-// arithmetic in handlers/ratelimit (standard library only, which this
+// arithmetic in payments/ratelimit (standard library only, which this
 // package imports for its Rate and Limiter). run (main.go) and the admin
 // subcommand (config/cli) call Open. To add an engine: recognise its URL
 // beside IsPostgres, open it in Open, say in Backup and Restore which
@@ -21,13 +21,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/latipay-hpp/hpp/handlers/ratelimit"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/payments/pgbroker"
 	"github.com/latipay-hpp/hpp/payments/postgres"
+	"github.com/latipay-hpp/hpp/payments/ratelimit"
 	"github.com/latipay-hpp/hpp/payments/receipts"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 )

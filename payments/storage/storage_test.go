@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/latipay-hpp/hpp/handlers/ratelimit"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
+	"github.com/latipay-hpp/hpp/payments/ratelimit"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 	"github.com/latipay-hpp/hpp/payments/storage"
 )

@@ -10,8 +10,20 @@
 // only when the store also has a Notifications(ctx, reference) method; the
 // other checks never depend on it.
 //
-// It imports payments and go-cmp only. A new Store method gets its checks
-// here first; then both stores implement it.
+// It owns the behaviour both engines promise, and the fixtures that
+// measure them: the benchmarks' seeding and bodies (bench.go: BenchList,
+// BenchReports, run by each engine's *_bench_test.go) and the growth
+// rows the load harness seeds (growth.go, used by e2e/load).
+//
+// It imports payments, go-cmp and the standard library only, never an
+// engine: the engines' tests import it. Where to change what:
+// the list of checks is Run's table (storetest.go) and the back office's
+// figures RunReports (report.go); a check lives in the file of its
+// concern: create.go, update.go, claim.go (the reconciler's due
+// attempts), notify.go, expired.go, refund.go, outbox.go (the webhook
+// outbox and ListPayments, ListText), bulk.go; shared fixtures and
+// must-helpers are storetest.go and must.go. A new Store method gets its
+// checks here first; then both stores implement it.
 package storetest
 
 import (

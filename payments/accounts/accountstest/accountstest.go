@@ -4,6 +4,13 @@
 //	func TestAccountStore(t *testing.T) {
 //		accountstest.Run(t, func(t *testing.T) accounts.Store { return newTestDB(t) })
 //	}
+//
+// It owns what the back office's accounts (the last owner kept), one-time
+// setup and account tokens, sessions and audit trail must do in any
+// engine. It imports payments/accounts
+// (and go-cmp) only, never an engine: the engines' tests import it. A new
+// accounts.Store method gets its check in Run first, then both stores
+// implement it; the service's own rules are tested in payments/accounts.
 package accountstest
 
 import (

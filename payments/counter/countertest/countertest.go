@@ -4,6 +4,13 @@
 //	func TestCounterStore(t *testing.T) {
 //		countertest.Run(t, func(t *testing.T) countertest.Store { return newTestDB(t) })
 //	}
+//
+// It owns what the shop counter's pairing, devices, PINs and sales must
+// do in any engine; Store adds account creation because a PIN belongs to
+// an account. It imports payments/counter and payments/accounts (and
+// go-cmp) only, never an engine. A new counter.Store method gets its check in Run
+// first, then both stores implement it; the counter's rules themselves
+// are tested in payments/counter.
 package countertest
 
 import (

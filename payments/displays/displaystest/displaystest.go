@@ -4,6 +4,12 @@
 //	func TestDisplayStore(t *testing.T) {
 //		displaystest.Run(t, func(t *testing.T) displays.Store { return newTestDB(t) })
 //	}
+//
+// It owns what pairing a shopper-facing display with a counter must do in
+// any engine (a pairing code works once and expires; a display's life
+// from paired to forgotten). It imports payments/displays only, never an
+// engine. A new displays.Store method gets its subtest in Run first, then
+// both stores implement it.
 package displaystest
 
 import (

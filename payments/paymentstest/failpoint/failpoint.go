@@ -8,7 +8,10 @@
 // nothing.
 //
 // It may import payments and the standard library only, not testing: the
-// failpoints build links it into the binary.
+// failpoints build links it into the binary. Where to change what: the
+// step names, and where each fires (Store's methods, Handler), are
+// failpoint.go; what the binary installs with and without the tag,
+// failpoint_on.go and failpoint_off.go.
 package failpoint
 
 import (

@@ -3,7 +3,11 @@
 // one plain line naming what was skipped and how to get it. Under CI=true
 // it fails the test instead: CI must run everything (.ci/run installs it).
 //
-// It imports nothing of this module; pgtest and the e2e tests use it.
+// It owns the skip-or-fail rule and the closing line; what is missing and
+// how to install it is each caller's words. It imports nothing of this
+// module (standard library only); pgtest, the e2e tests and any test
+// needing an outside program use it. A new outside program: call Missing
+// where the test finds it absent, and add its install step to .ci/run.
 package needs
 
 import (

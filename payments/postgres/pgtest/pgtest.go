@@ -10,6 +10,13 @@
 // when that run ends. As root the cluster runs as the postgres user.
 // Only when neither is there is a test skipped (failed under CI=true),
 // through package needs.
+//
+// It owns finding or starting the server and the per-test schema or
+// database; it imports package needs and the pgx driver only, never the
+// PostgreSQL store (whose tests import it). Where to change what: the
+// server's URL, Schema, Database and the small SQL helpers are pgtest.go;
+// the throwaway cluster (initdb, pg_ctl, its socket folder and who stops
+// it) is cluster.go.
 package pgtest
 
 import (

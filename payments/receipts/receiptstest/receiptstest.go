@@ -4,6 +4,10 @@
 //	func TestReceiptStore(t *testing.T) {
 //		receiptstest.Run(t, func(t *testing.T) receipts.Store { return newTestDB(t) })
 //	}
+//
+// It owns what the e-receipt tokens must do in any engine. It imports
+// payments/receipts only, never an engine. A new receipts.Store method
+// gets its subtest in Run first, then both stores implement it.
 package receiptstest
 
 import (

@@ -7,8 +7,12 @@
 // implements Limiter so several instances share one budget, and
 // payments/storage chooses it.
 //
-// It imports only the standard library. Change a default in Defaults, the
-// bucket arithmetic and the bound on keys in memoryLimiter.
+// It lives under payments, beside the storage it is shared through, so
+// that imports point down: handlers and payments/storage both import it,
+// and it imports only the standard library (never handlers, gin or a
+// store). Change a default in Defaults, the bucket arithmetic and the
+// bound on keys in memoryLimiter; how a request is keyed and answered is
+// handlers/limits.go.
 package ratelimit
 
 import (

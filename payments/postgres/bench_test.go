@@ -1,0 +1,143 @@
+package postgres
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
+	"github.com/latipay-hpp/hpp/payments/storetest"
+)
+
+// BenchmarkReports is payments/sqlite's BenchmarkReports on PostgreSQL:
+// storetest.BenchReports over 1,000,000 payments paid across the year
+// before testNow, seeded by one INSERT ... SELECT. Run with
+// -bench Reports -benchtime 10x.
+func BenchmarkReports(b *testing.B) {
+	db := mustOpen(b, pgtest.Schema(b))
+	const n = 1_000_000
+	end, span := testNow(), 365*24*time.Hour
+	seed := []string{`INSERT INTO payments (id, reference, amount, currency, method, status, source, version, paid_late,
+			needs_review, refunded, created_at, updated_at, expires_at, paid_at)
+		SELECT 'pay_' || lpad(i::text, 26, '0'), 'order-' || i, 100 + i % 5000, CASE i % 3 WHEN 0 THEN 'AUD' ELSE 'NZD' END,
+			CASE i % 2 WHEN 0 THEN 'wechat' ELSE 'alipay' END, 'paid', CASE i % 4 WHEN 0 THEN 'link' ELSE 'api' END, 2,
+			i % 1000 = 0, false, 0, t, t, t + interval '15 minutes', t
+		FROM generate_series(1, $1::int) AS i, LATERAL (SELECT $2::timestamptz - i * ($3::bigint / $1::int) * interval '1 microsecond' AS t) x`,
+		`INSERT INTO refunds (id, payment_id, amount, currency, status, created_at, updated_at)
+		SELECT 'rf_' || substr(id, 5), id, amount, currency, 'succeeded', paid_at + interval '1 hour', paid_at + interval '1 hour'
+		FROM payments WHERE substr(id, 5)::bigint % 100 = 0`,
+		`ANALYZE`}
+	for i, q := range seed {
+		args := []any{n, end, span.Microseconds()}
+		if i > 0 {
+			args = nil
+		}
+		if _, err := db.pool.Exec(b.Context(), q, args...); err != nil {
+			b.Fatalf("seed: %v", err)
+		}
+	}
+	storetest.BenchReports(b, db, testNow)
+}
+
+// BenchmarkUpdateParallel is the store's half of a callback from 32
+// goroutines: each Update locks a payment, reads it with its attempts,
+// and writes the attempt, an event and a notification (and the
+// doorbell), as a paid notification does. The test database commits
+// with synchronous_commit off (.ci/postgres), so this is the CPU and the
+// round trips of a write, not the WAL flush.
+func BenchmarkUpdateParallel(b *testing.B) {
+	db := mustOpen(b, pgtest.Schema(b))
+	end := time.Now()
+	const n = 256
+	if _, err := storetest.Grow(b.Context(), db, 0, n, n, end); err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	b.SetParallelism(16) // 32 goroutines on 2 CPUs
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1)
+			row := storetest.GrowthRow(int(i%n)+1, end)
+			_, err := db.Update(b.Context(), row.Payment.ID, func(tx *payments.Tx) error {
+				a := tx.Attempts[0]
+				a.Checks++
+				tx.PutAttempt(a)
+				tx.AddEvent(payments.Event{Type: "payment.checked", From: tx.Payment.Status, To: tx.Payment.Status, CreatedAt: end})
+				tx.AddNotification(payments.Notification{Reference: a.Reference, Digest: fmt.Sprintf("d%d", i),
+					Status: "paid", Body: "status=paid", Result: "sent", At: end})
+				tx.Touch()
+				return nil
+			})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkList is the back office's list over HPP_BENCH_PAYMENTS payments
+// (default 10,000) seeded through CreatePayment into a fresh schema: each
+// query's p50 and p99 (e2e/load/README.md has the 1,000,000-payment
+// figures and the command). The seeding connections commit without
+// waiting for the WAL flush (synchronous_commit=off, a session setting):
+// the rows are the same, only written faster.
+//
+// HPP_BENCH_PG_SCHEMA names a schema to keep the seeded payments in and
+// reuse, as HPP_BENCH_DB does for SQLite: it is created when missing, seeded
+// when it holds no payment, and never dropped (DROP SCHEMA name CASCADE
+// removes it). Opening it runs any newer migration, so a kept schema
+// measures the indexes of the code under test.
+func BenchmarkList(b *testing.B) {
+	n := storetest.BenchPayments(10_000)
+	var raw string
+	if name := os.Getenv("HPP_BENCH_PG_SCHEMA"); name != "" {
+		raw = keptSchema(b, name)
+	} else {
+		raw = pgtest.Schema(b)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("synchronous_commit", "off")
+	u.RawQuery = q.Encode()
+	seed := mustOpen(b, u.String())
+	have := pgtest.QueryInt64(b, u.String(), "SELECT count(*) FROM payments")
+	switch {
+	case have == 0:
+		storetest.SeedList(b, seed, n, 16)
+		pgtest.Exec(b, u.String(), "ANALYZE payments")
+	case have != int64(n):
+		b.Fatalf("schema %s holds %d payments, not HPP_BENCH_PAYMENTS=%d: drop it or pick another name", os.Getenv("HPP_BENCH_PG_SCHEMA"), have, n)
+	default:
+		b.Logf("reusing %d seeded payments", have)
+	}
+	storetest.BenchList(b, seed, n)
+}
+
+// keptSchema creates schema name on the test server if it is missing and
+// returns a URL selecting it; the schema outlives the benchmark.
+func keptSchema(b *testing.B, name string) string {
+	b.Helper()
+	if !regexp.MustCompile(`^[a-z_][a-z0-9_]{0,40}$`).MatchString(name) {
+		b.Fatalf("HPP_BENCH_PG_SCHEMA=%q: use lower-case letters, digits and _", name)
+	}
+	base := pgtest.URL(b)
+	pgtest.Exec(b, base, "CREATE SCHEMA IF NOT EXISTS "+name)
+	u, err := url.Parse(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
