@@ -11,8 +11,10 @@
 // separate pool and never wait for a writer.
 //
 // It imports payments and the driver only. All SQL for SQLite lives here:
-// reads in read.go, writes in write.go, migrations in migrations/ applied
-// by migrate.go, the outbox in outbox.go, online backup in backup.go. Any
+// reads in read.go, writes in write.go (group-committed by batch.go; the
+// caches in front of them in cache.go and wcache.go), migrations in
+// migrations/ applied by migrate.go, the outbox in outbox.go, online
+// backup in backup.go. Any
 // change in behaviour must pass the shared contract in payments/storetest.
 package sqlite
 
