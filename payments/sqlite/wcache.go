@@ -30,8 +30,9 @@ import (
 //     cache: the next write of each payment reads the file.
 //   - The few writes to payments or attempts outside the writer goroutine
 //     (ClaimDueAttempts moves attempts' next checks; CreatePayments
-//     seeds) run between outside() and its release: meanwhile nothing is
-//     answered or kept, and the release empties the cache.
+//     seeds) run between outsideWrite and its release: meanwhile nothing
+//     is answered or kept, and the release forgets the payments they
+//     changed (all of them if that is not known).
 //   - Attempts are kept in the order the file gives them (created_at,
 //     then rowid): an attempt inserted after the others with a creation
 //     time not before theirs goes last; any other shape (an attempt whose
@@ -86,12 +87,16 @@ func (c *writerCache) get(id string) (wentry, bool) {
 }
 
 // stage records the state a successful write of the current batch left
-// (or read). Writer goroutine only.
+// (or read). Writer goroutine only. During an outside write it keeps
+// nothing and forgets the payment instead: the batch's outcome is not
+// merged then.
 func (c *writerCache) stage(id string, e wentry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.outside == 0 {
 		c.pending[id] = e
+	} else {
+		delete(c.m, id)
 	}
 }
 
@@ -102,6 +107,8 @@ func (c *writerCache) forget(id string) {
 	defer c.mu.Unlock()
 	if c.outside == 0 {
 		c.pending[id] = wentry{gone: true}
+	} else {
+		delete(c.m, id)
 	}
 }
 
@@ -146,19 +153,33 @@ func (c *writerCache) dropPending() {
 }
 
 // outsideWrite marks a write to payments or attempts that does not go
-// through the writer goroutine; call the returned func once it has ended
-// (committed or not).
-func (c *writerCache) outsideWrite() (done func()) {
+// through the writer goroutine; call the returned func once it has ended,
+// with the payments it changed, or unknown when it cannot tell (it
+// failed: a failed commit may or may not have written). Meanwhile nothing
+// is answered, the states the current batch staged are dropped with the
+// entries they would have replaced, and later writes forget their
+// payments instead of staging them. Only the payments it changed are
+// forgotten after it (the reconciler claims due attempts every few
+// seconds; emptying the whole cache each time would keep it cold).
+func (c *writerCache) outsideWrite() (done func(changed []string, unknown bool)) {
 	c.mu.Lock()
 	c.outside++
+	for id := range c.pending {
+		delete(c.m, id)
+	}
 	clear(c.pending)
 	c.mu.Unlock()
-	return func() {
+	return func(changed []string, unknown bool) {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.outside--
-		clear(c.pending)
-		clear(c.m)
+		if unknown {
+			clear(c.m)
+			return
+		}
+		for _, id := range changed {
+			delete(c.m, id)
+		}
 	}
 }
 

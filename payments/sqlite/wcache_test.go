@@ -154,12 +154,26 @@ func TestWriterCacheClaim(t *testing.T) {
 	if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(a); return nil }); err != nil {
 		t.Fatal(err)
 	}
+	// Another payment, not due: the claim leaves it, and its entry.
+	other := benchPayment(2)
+	if _, _, err := db.CreatePayment(ctx, other, payments.Event{Type: "payment.created", CreatedAt: now}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Update(ctx, other.ID, func(tx *payments.Tx) error {
+		tx.PutAttempt(payments.Attempt{Reference: "B1", Status: payments.AttemptPending, CreatedAt: now, NextCheckAt: now.Add(time.Hour)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if _, ok := db.wc.get(p.ID); !ok {
 		t.Fatal("the write left nothing in the writer's cache: the test would prove nothing")
 	}
 	claimed, err := db.ClaimDueAttempts(ctx, now.Add(time.Minute), time.Hour, 10)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("ClaimDueAttempts = %v, %v; want A1", claimed, err)
+	}
+	if _, ok := db.wc.get(other.ID); !ok {
+		t.Error("the claim emptied the writer's cache: only the payments it changed must go")
 	}
 	if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error {
 		a := tx.Attempts[0]
@@ -356,6 +370,36 @@ func TestWriterCacheConcurrent(t *testing.T) {
 			if e.Seq != int64(k+1) {
 				t.Fatalf("payment %d: event %d has seq %d", i, k, e.Seq)
 			}
+		}
+	}
+}
+
+// TestWriterCacheOutsideWriteDuringBatch: an outside write (a claim) may
+// begin while a batch is being written and end after its commit, or a
+// batch may write while an outside write runs. Either way the batch's
+// outcome is not merged, so the entries it would have replaced must go
+// too, or the next write would be answered with the state before the
+// batch.
+func TestWriterCacheOutsideWriteDuringBatch(t *testing.T) {
+	v := func(n int64) wentry { return wentry{p: payments.Payment{ID: "X", Version: n}, lastSeq: n} }
+	for _, order := range []string{"staged, then the outside write began", "the outside write began, then staged"} {
+		c := newWriterCache()
+		c.m["X"] = v(1)
+		var done func([]string, bool)
+		if order == "staged, then the outside write began" {
+			c.stage("X", v(2))
+			done = c.outsideWrite()
+		} else {
+			done = c.outsideWrite()
+			c.stage("X", v(2))
+		}
+		if _, ok := c.get("X"); ok {
+			t.Errorf("%s: answered during the outside write", order)
+		}
+		c.committed() // the file now holds version 2
+		done(nil, false)
+		if e, ok := c.get("X"); ok && e.p.Version != 2 {
+			t.Errorf("%s: the cache answers version %d after the batch wrote 2", order, e.p.Version)
 		}
 	}
 }
