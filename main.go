@@ -116,6 +116,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	st.StartBroker(bg)
 	announce(stdout, cfg, srv.Addr(), metricsAddr, notes)
+	go cli.ReleaseStartupMemory()
 	return serve(ctx, srv, h, log, stopBG)
 }
 

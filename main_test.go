@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -196,6 +197,30 @@ func TestRunSmoke(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not return within 15s of cancel")
+	}
+}
+
+// TestRunReleasesStartupMemory: once listening, run collects start-up's
+// garbage and returns it to the OS (cli.ReleaseStartupMemory), which
+// shows as a forced collection.
+func TestRunReleasesStartupMemory(t *testing.T) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	forced := m.NumForcedGC
+	_, stop, errc := startRun(t, map[string]string{
+		"HPP_ADDR":       "127.0.0.1:0",
+		"HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE":   filepath.Join(t.TempDir(), "hpp.db"),
+		"HPP_LOG_LEVEL":  "warn",
+	})
+	defer func() { stop(); <-errc }()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		if runtime.ReadMemStats(&m); m.NumForcedGC > forced {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no forced collection within a minute of start-up")
+		}
 	}
 }
 

@@ -63,18 +63,21 @@ var (
 	builds  = map[string]string{} // package and tags -> binary; guarded by buildMu
 )
 
+// shipTags are the Dockerfile's build tags (TestShippedBuildTags).
+const shipTags = "nomsgpack"
+
 // goBuild builds package pkg of the module ("." for the binary) with
-// tags (comma-separated, "" for none) into buildDir, statically as the
-// Dockerfile does.
+// tags (comma-separated, "" for none) and shipTags into buildDir,
+// statically as the Dockerfile does.
 func goBuild(pkg, tags string) (string, error) {
 	name := "hpp"
 	if pkg != "." {
 		name = filepath.Base(pkg)
 	}
-	args := []string{"build"}
+	args := []string{"build", "-tags", shipTags}
 	if tags != "" {
 		name += "-" + strings.ReplaceAll(tags, ",", "-")
-		args = append(args, "-tags", tags)
+		args[2] += "," + tags
 	}
 	bin := filepath.Join(buildDir, name)
 	cmd := exec.Command("go", append(args, "-o", bin, pkg)...)

@@ -30,21 +30,22 @@ func (s *Server) handleAssetShow() gin.HandlerFunc {
 // apart.
 func serveAsset(c *gin.Context, a *static.Asset) {
 	var offers []string
-	if a.Brotli != nil {
+	br, gz := a.Brotli(), a.Gzip()
+	if br != nil {
 		offers = append(offers, codingBrotli)
 	}
-	if a.Gzip != nil {
+	if gz != nil {
 		offers = append(offers, codingGzip)
 	}
 	h := c.Writer.Header()
-	body := a.Body
+	body := a.Body()
 	if len(offers) > 0 {
 		addVary(h)
 		switch negotiate(c.Request.Header.Get("Accept-Encoding"), offers...) {
 		case codingBrotli:
-			body, h["Content-Encoding"] = a.Brotli, []string{codingBrotli}
+			body, h["Content-Encoding"] = br, []string{codingBrotli}
 		case codingGzip:
-			body, h["Content-Encoding"] = a.Gzip, []string{codingGzip}
+			body, h["Content-Encoding"] = gz, []string{codingGzip}
 		}
 	}
 	h["Content-Type"] = []string{a.Type}

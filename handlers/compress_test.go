@@ -155,7 +155,7 @@ func TestCompressionNegotiated(t *testing.T) {
 				}
 			}
 		}
-		if f, ok := assets.Lookup("js/checkout.js"); !ok || !bytes.Equal(plain[js], f.Body) {
+		if f, ok := assets.Lookup("js/checkout.js"); !ok || !bytes.Equal(plain[js], f.Body()) {
 			t.Errorf("%s: checkout.js decodes to %d bytes, not the file", tc.accept, len(plain[js]))
 		}
 		if !bytes.Contains(plain[CheckoutPath(p.ID)], []byte(`data-testid="qr-block"`)) {

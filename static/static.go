@@ -1,79 +1,114 @@
 // Package static holds the CSS, JavaScript and images of the pages,
-// embedded in the binary, each with its gzip and Brotli forms made once at
-// start-up, under content-hashed paths. The handlers package serves them.
+// embedded in the binary under content-hashed paths, each with its gzip
+// and Brotli forms. The handlers package serves them.
 //
-// It imports the standard library and brotli only. CSS is in css/, scripts
-// in js/ (each listed with its reason in
-// handlers/testdata/script-inventory.json), images in img/, third-party
-// files the app serves itself in vendor/ (each folder's README says where
-// from), and embed.js is the merchant's embedding script;
-// handlers/assets.go serves them.
+// It imports the standard library only. CSS is in css/, scripts in js/
+// (each listed with its reason in handlers/testdata/script-inventory.json),
+// images in img/, third-party files the app serves itself in vendor/ (each
+// folder's README says where from), and embed.js is the merchant's
+// embedding script; handlers/assets.go serves them.
+//
+// The compressed forms are made at build time, not at start-up: `go
+// generate ./static` (precompress.go) writes name.gz and name.br next to
+// each file but vendor/'s, and they are committed and embedded. After
+// editing a file here, run it and commit the forms: TestCompressedForms
+// fails when a form does not decode to its file or is missing, and CI
+// regenerates them and fails on any difference, as it does for templ.
+// Built once by the developer, the forms are the same on every start and
+// every machine, and start-up neither spends the CPU nor holds the memory:
+// Brotli at quality 11 took about 0.2 s of CPU for these 84 KB, 58% of
+// start-up's CPU samples, and left its buffers in the idle process's heap.
 //
 // Why Brotli as well as gzip: against gzip -9, Brotli at quality 11 makes
 // app.css 3,738 -> 3,190 bytes, checkout.js 3,222 -> 2,701 and embed.js
-// 1,899 -> 1,552 (measured on 3 December 2026: gzipped and brotlied on
-// each file, as New does), 1,069 bytes (15%) less on a checkout, which
-// most shoppers load once, so the one-year cache rarely saves them. It is
-// not used per response: at a quality that beats gzip on the checkout
-// page (5) it costs several times gzip's CPU.
+// 1,899 -> 1,552 (measured on 3 December 2026), 1,069 bytes (15%) less on
+// a checkout, which most shoppers load once, so the one-year cache rarely
+// saves them. It is not used per response: at a quality that beats gzip
+// on the checkout page (5) it costs several times gzip's CPU.
 package static
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"path"
-	"runtime"
 	"strings"
 	"sync"
-
-	"github.com/andybalholm/brotli"
 )
 
-//go:embed css js img vendor embed.js
+//go:generate go run precompress.go
+
+//go:embed css js img vendor embed.js embed.js.gz embed.js.br
 var files embed.FS
 
-// Asset is one embedded file and its precompressed forms.
+// version is the content hash of every embedded file (Sources), written
+// by precompress.go so that start-up reads none of them.
+//
+//go:embed version.txt
+var version string
+
+// Asset is one embedded file and its precompressed forms, read from the
+// binary's embedded data on first use: start-up touches none of them
+// (the barcode reader's WebAssembly alone is 1 MB, which only the
+// counter's scanner loads).
 type Asset struct {
 	Type string // Content-Type
-	Body []byte
-	// Gzip and Brotli are Body compressed at the best level each has;
-	// nil where compressing does not make the file smaller (never for
-	// our text files, which shrink to a third).
-	Gzip, Brotli []byte
+	name string
+	zip  bool // has forms (all but vendor/)
+	once sync.Once
+	body []byte
+	// gz and br are body compressed at the best level each has; nil
+	// where compressing does not make the file smaller (never for our
+	// text files, which shrink to a third).
+	gz, br []byte
+}
+
+// Body is the file.
+func (x *Asset) Body() []byte { x.load(); return x.body }
+
+// Gzip is the file gzipped, or nil (see Asset).
+func (x *Asset) Gzip() []byte { x.load(); return x.gz }
+
+// Brotli is the file in Brotli, or nil (see Asset).
+func (x *Asset) Brotli() []byte { x.load(); return x.br }
+
+func (x *Asset) load() {
+	x.once.Do(func() {
+		// New saw the file and its forms: reading embedded data cannot fail.
+		x.body, _ = files.ReadFile(x.name)
+		if x.zip {
+			gz, _ := files.ReadFile(x.name + ".gz")
+			br, _ := files.ReadFile(x.name + ".br")
+			x.gz, x.br = smaller(gz, x.body), smaller(br, x.body)
+		}
+	})
 }
 
 // Assets serves the embedded files under /static/<hash>/<name>, where the
 // hash covers every file, so a new release never meets a stale cache.
 type Assets struct {
-	prefix  string            // "/static/<hash>/"
-	byName  map[string]*Asset // by file name, e.g. "css/app.css"; read-only after New
-	version string
+	prefix string            // "/static/<hash>/"
+	byName map[string]*Asset // by file name, e.g. "css/app.css"; read-only after New
 }
 
-// New hashes and compresses the embedded files. Brotli at quality 11 is
-// slow (about 0.2 s of CPU for the 84 KB here), which is why it happens
-// once, and on every processor at once: start-up waits for it.
+// New lists the embedded files, each with its committed gzip and Brotli
+// forms (precompress.go), and reads none of them. A file outside vendor/
+// without its forms is an error: the build missed `go generate ./static`.
 func New() (*Assets, error) {
-	h := sha256.New()
-	a := &Assets{byName: map[string]*Asset{}}
-	var todo []*Asset
+	a := &Assets{byName: map[string]*Asset{}, prefix: "/static/" + strings.TrimSpace(version) + "/"}
 	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || isForm(p) {
 			return err
 		}
-		b, err := files.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		h.Write([]byte(p))
-		h.Write(b)
-		x := &Asset{Type: contentType(p), Body: b}
-		if !strings.HasPrefix(p, "vendor/") { // vendor/ is served as it is: see its README
-			todo = append(todo, x)
+		x := &Asset{Type: contentType(p), name: p, zip: Compressed(p)}
+		if x.zip {
+			_, err1 := fs.Stat(files, p+".gz")
+			_, err2 := fs.Stat(files, p+".br")
+			if err1 != nil || err2 != nil {
+				return fmt.Errorf("static: %s has no compressed forms: run go generate ./static", p)
+			}
 		}
 		a.byName[p] = x
 		return nil
@@ -81,20 +116,45 @@ func New() (*Assets, error) {
 	if err != nil {
 		return nil, err
 	}
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, x := range todo {
-		wg.Go(func() {
-			slots <- struct{}{}
-			x.Gzip, x.Brotli = gzipped(x.Body), brotlied(x.Body)
-			<-slots
-		})
-	}
-	wg.Wait()
-	a.version = hex.EncodeToString(h.Sum(nil))[:12]
-	a.prefix = "/static/" + a.version + "/"
 	return a, nil
 }
+
+// Sources lists the files of fsys that New serves (the embedded set,
+// without the compressed forms) and returns the content hash of them all,
+// which names the URL prefix. precompress.go calls it on the source
+// folder and writes version.txt; TestCompressedForms on the embedded
+// files, so a file changed without `go generate ./static` fails it.
+func Sources(fsys fs.FS) (names []string, version string, err error) {
+	h := sha256.New()
+	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || isForm(p) || !embedded(p) {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(p))
+		h.Write(b)
+		names = append(names, p)
+		return nil
+	})
+	return names, hex.EncodeToString(h.Sum(nil))[:12], err
+}
+
+// embedded reports whether p is in the go:embed list above.
+func embedded(p string) bool {
+	top, _, _ := strings.Cut(p, "/")
+	return p == "embed.js" || (top != p && (top == "css" || top == "js" || top == "img" || top == "vendor"))
+}
+
+// Compressed reports whether the embedded file p is served compressed,
+// from forms made by precompress.go: all but vendor/'s, which are served
+// as they are (see its README).
+func Compressed(p string) bool { return !strings.HasPrefix(p, "vendor/") }
+
+// isForm reports whether p is a compressed form of another file.
+func isForm(p string) bool { return strings.HasSuffix(p, ".gz") || strings.HasSuffix(p, ".br") }
 
 // Path returns the URL path of an embedded file, e.g. Path("css/app.css").
 func (a *Assets) Path(name string) string { return a.prefix + name }
@@ -130,39 +190,8 @@ func contentType(name string) string {
 	return "application/octet-stream"
 }
 
-// gzipped is b at gzip's best compression, or nil if that is no smaller.
-func gzipped(b []byte) []byte {
-	var buf bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // a valid level: no error
-	_, _ = w.Write(b)                                       // a bytes.Buffer does not fail
-	_ = w.Close()
-	return smaller(buf.Bytes(), b)
-}
-
-// brotlied is b at Brotli's best quality, or nil if that is no smaller.
-// The window is the smallest that holds the whole file: a window larger
-// than the input compresses no better, and at quality 11 the encoder's
-// memory follows the window (the default 4 MB window allocated some
-// 35 MB per file, 649 MB for the 19 files here, which a collector target
-// of 400 then kept as the idle process's memory).
-func brotlied(b []byte) []byte {
-	var buf bytes.Buffer
-	w := brotli.NewWriterOptions(&buf, brotli.WriterOptions{Quality: brotli.BestCompression, LGWin: brotliWindow(len(b))})
-	_, _ = w.Write(b)
-	_ = w.Close()
-	return smaller(buf.Bytes(), b)
-}
-
-// brotliWindow is the base-2 logarithm of the smallest Brotli window
-// (10 to 24) that holds n bytes.
-func brotliWindow(n int) int {
-	w := 10
-	for w < 24 && 1<<w-16 < n { // a window holds 2^w - 16 bytes
-		w++
-	}
-	return w
-}
-
+// smaller is enc, or nil if it is no smaller than plain (a tiny file
+// can grow by its format's header).
 func smaller(enc, plain []byte) []byte {
 	if len(enc) >= len(plain) {
 		return nil

@@ -36,6 +36,14 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 // instead of 33 MB; idle memory is the same (25.6 MB).
 const DefaultGCPercent = 400
 
+// ReleaseStartupMemory collects what start-up left behind (the
+// migrations' statements, parsed catalogues and templates) and returns the
+// freed pages to the operating system. At DefaultGCPercent no collection
+// would come for a while yet, and the idle process would keep that garbage
+// resident: 35 MB idle against 31.6 MB in e2e/load's startup row. run
+// calls it once, in the background, after the server is listening.
+func ReleaseStartupMemory() { debug.FreeOSMemory() }
+
 // TuneGC sets DefaultGCPercent unless GOGC is set, which Go has applied.
 func TuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {

@@ -181,15 +181,16 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// build compiles the app with CGO_ENABLED=0 into dir and returns its path;
-// strip drops the symbols, as the Dockerfile does (perf needs them).
+// build compiles the app with CGO_ENABLED=0 and the Dockerfile's tags
+// into dir and returns its path; strip drops the symbols, as the
+// Dockerfile does (perf needs them).
 func build(ctx context.Context, root, dir string, strip bool) (string, error) {
 	bin := filepath.Join(dir, "hpp")
 	ldflags := "-ldflags=-s -w"
 	if !strip {
 		ldflags = "-ldflags="
 	}
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", ldflags, "-o", bin, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "nomsgpack", ldflags, "-o", bin, ".")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {

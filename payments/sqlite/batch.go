@@ -66,6 +66,7 @@ type batcher struct {
 	once    sync.Once
 	waiting atomic.Int32       // writes handed to inTx and not yet taken by the writer goroutine
 	written []payments.Payment // the writer goroutine's: the payments of the batch being committed
+	created bool               // the writer goroutine's: a job of the batch inserted a payment (text.go)
 }
 
 func newBatcher() *batcher {
@@ -189,6 +190,14 @@ func (db *DB) commitBatch(batch []job) []error {
 	if ok == 0 {
 		db.wc.dropPending()
 		return errs // the deferred rollback ends a transaction that keeps nothing
+	}
+	if db.batch.created {
+		// After every job, as the last statements: see text.go. A failure
+		// here fails the batch, as a failed commit would.
+		db.batch.created = false
+		if err := indexText(bg, cached{c: db.ws, tx: tx}); err != nil {
+			return fail(err)
+		}
 	}
 	written := db.batch.written[:0]
 	for i, j := range batch {

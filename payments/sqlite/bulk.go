@@ -59,7 +59,7 @@ func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) erro
 				}
 			}
 		}
-		return nil
+		return indexText(ctx, tx)
 	}()
 	if err != nil {
 		return err

@@ -91,7 +91,7 @@ const (
 func txQueries() []string {
 	return []string{selectPayment, selectPaymentForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
 		updatePaymentState, updatePaymentStatus, upsertAttempt, updateAttemptState, insertEvent, insertNotification, insertIdempotency,
-		`SELECT hash, payment_id FROM idempotency WHERE key = ?`}
+		`SELECT hash, payment_id FROM idempotency WHERE key = ?`, indexTextTrigrams, indexTextWords, clearUnindexed}
 }
 
 // Events lists a payment's events in sequence order.

@@ -111,6 +111,7 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 			}
 		}
 		p = utc(p)
+		db.batch.created = true // fn runs on the writer goroutine
 		if _, err := tx.ExecContext(ctx, insertPayment, paymentArgs(p)...); err != nil {
 			return wrap("create payment", err)
 		}
