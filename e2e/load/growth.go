@@ -28,14 +28,22 @@ import (
 // database through the store's own bulk path (payments.BulkCreator:
 // CreatePayment's and Update's statements, thousands of rows per
 // transaction; storetest.GrowthRow makes a year of a shop's settled
-// payments), so one run seeds the largest size once per store. Each
-// operation is measured for -duration or -growth-ops operations, whichever
-// ends first, so that measuring does not itself grow the database much:
-// the page and the API list first (reads, at the size exactly), then
-// creation, checkout start on the payments just created and callbacks on
-// those started. Every row is compared with the same operation at the
-// smallest size (the ratio column); the target is a ratio of at least 0.8.
-// A memory row per size holds the app's RSS after the operations.
+// payments), so one run seeds the largest size once per store. Each size
+// is seeded once and measured -runs times there, each time with a freshly
+// started app (growRuns: the k-th measurement of every size goes into the
+// k-th run's rows, so the table's median of -runs is the median of those
+// measurements, and -runs 3 seeds 1,000,000 payments per store once, not
+// three times). Each operation is measured for -duration or -growth-ops
+// operations, whichever ends first, so that measuring does not itself grow
+// the database much: the page and the API list first (reads, at the size
+// exactly), then creation, checkout start on the payments just created and
+// callbacks on those started. A measurement adds at most -growth-ops + 256
+// payments, so the k-th of a size's measurements runs with up to k times
+// that many more than the size (the "payments" figure of each row says how
+// many). Every row is compared with the same operation at the smallest
+// size in the same measurement (the ratio column; the table shows the
+// median of the ratios); the target is a ratio of at least 0.8. A memory
+// row per size holds the app's RSS after the operations.
 
 // growthOps names the measured operations, in the order they run.
 var growthOps = []string{"page", "list", "create", "start", "callback"}
@@ -186,61 +194,87 @@ func (h *harness) growthStores(ctx context.Context) ([]growthStore, []row, error
 	return stores, skipped, nil
 }
 
-// growth runs the growth rows on every store.
-func (h *harness) growth(ctx context.Context, stderr io.Writer) ([]row, error) {
-	stores, rows, err := h.growthStores(ctx)
+// growth runs the growth rows on every store: reps measurements of every
+// size, the k-th measurement's rows in out[k].
+func (h *harness) growth(ctx context.Context, stderr io.Writer, reps int) (out [][]row, err error) {
+	stores, skipped, err := h.growthStores(ctx)
+	out = make([][]row, reps)
+	for k := range out {
+		out[k] = append(out[k], skipped...)
+	}
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	saved, savedIDs := h.app, h.renderIDs
 	defer func() { h.app, h.renderIDs = saved, savedIDs }()
 	end := time.Now()
 	for _, st := range stores {
-		rs, err := h.growStore(ctx, st, end, stderr)
-		st.drop()
-		if err != nil {
-			return rows, fmt.Errorf("%s: %w", st.name, err)
+		seed := func(from, to int) error {
+			fmt.Fprintf(stderr, "load:   growth %s: seeding payments %d to %d\n", st.name, from+1, to)
+			return seedStore(ctx, st, from, to, end)
 		}
-		withBaseline(rs, st.name, h.growthSizes)
-		rows = append(rows, rs...)
+		measure := func(size, rep, payments int) ([]row, int, error) {
+			fmt.Fprintf(stderr, "load:   growth %s %s: measurement %d of %d (%d payments)\n", st.name, sizeLabel(size), rep+1, reps, payments)
+			return h.measureGrowth(ctx, st, size)
+		}
+		rs, err := growRuns(h.growthSizes, reps, seed, measure)
+		st.drop()
+		for k := range rs {
+			withBaseline(rs[k], st.name, h.growthSizes)
+			out[k] = append(out[k], rs[k]...)
+		}
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", st.name, err)
+		}
 	}
-	return rows, nil
+	return out, nil
 }
 
-// growStore seeds st up to each size in turn and measures it there.
-func (h *harness) growStore(ctx context.Context, st growthStore, end time.Time, stderr io.Writer) ([]row, error) {
-	var rows []row
-	var added []int
+// growRuns seeds each size once (seed(from, to) adds payments from+1..to)
+// and measures it reps times (measure returns the rows and how many
+// payments measuring created; payments is how many the database holds
+// then). The k-th measurement of every size is in rows[k]. Each row gets
+// "payments", and the first row of each measurement of a size the size's
+// seeding rate as "seeded_per_second".
+func growRuns(sizes []int, reps int, seed func(from, to int) error, measure func(size, rep, payments int) ([]row, int, error)) ([][]row, error) {
+	rows := make([][]row, reps)
+	var added []int // payments created while measuring each size, all its measurements
 	seeded := 0
-	for i, size := range h.growthSizes {
-		from, to := seedPlan(h.growthSizes, added)[i][0], seedPlan(h.growthSizes, added)[i][1]
-		if from != seeded {
-			return rows, fmt.Errorf("seed plan starts at %d, have %d", from, seeded)
+	for i, size := range sizes {
+		step := seedPlan(sizes, added)[i]
+		if step[0] != seeded {
+			return rows, fmt.Errorf("seed plan starts at %d, have %d", step[0], seeded)
 		}
-		fmt.Fprintf(stderr, "load:   growth %s: seeding payments %d to %d\n", st.name, from+1, to)
 		t0 := time.Now()
-		if err := seedStore(ctx, st, from, to, end); err != nil {
+		if err := seed(step[0], step[1]); err != nil {
 			return rows, err
 		}
 		seedSecs := time.Since(t0).Seconds()
-		seeded = to
-		before := 0
+		seeded = step[1]
+		have := seeded
 		for _, a := range added {
-			before += a
+			have += a
 		}
-		fmt.Fprintf(stderr, "load:   growth %s %s: measuring (%d payments)\n", st.name, sizeLabel(size), seeded+before)
-		rs, n, err := h.measureGrowth(ctx, st, size)
-		if err != nil {
-			return rows, fmt.Errorf("%s: %w", sizeLabel(size), err)
-		}
-		for j := range rs {
-			rs[j].Extra["payments"] = float64(seeded + before)
-			if j == 0 && seedSecs > 0 && to > from {
-				rs[j].Extra["seeded_per_second"] = float64(to-from) / seedSecs
+		createdHere := 0
+		for k := range reps {
+			rs, n, err := measure(size, k, have)
+			if err != nil {
+				return rows, fmt.Errorf("%s: %w", sizeLabel(size), err)
 			}
+			for j := range rs {
+				if rs[j].Extra == nil {
+					rs[j].Extra = map[string]float64{}
+				}
+				rs[j].Extra["payments"] = float64(have)
+				if j == 0 && seedSecs > 0 && step[1] > step[0] {
+					rs[j].Extra["seeded_per_second"] = float64(step[1]-step[0]) / seedSecs
+				}
+			}
+			rows[k] = append(rows[k], rs...)
+			have += n
+			createdHere += n
 		}
-		added = append(added, n)
-		rows = append(rows, rs...)
+		added = append(added, createdHere)
 	}
 	return rows, nil
 }

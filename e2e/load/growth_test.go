@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -89,6 +90,63 @@ func TestPG2Judge(t *testing.T) {
 		c.edit(&r)
 		if got := judge(&r); got != c.met {
 			t.Errorf("%s: met %v, want %v", c.name, got, c.met)
+		}
+	}
+}
+
+// TestGrowRuns: with -runs 3 each size is seeded once and measured three
+// times there; the seeding counts every measurement's payments; the k-th
+// measurement of every size goes to the k-th run; and run 1's harness
+// hands runs 2 and 3 their rows (withLater).
+func TestGrowRuns(t *testing.T) {
+	sizes := []int{1000, 2000, 5000}
+	var seeds [][2]int
+	var measured []string
+	seed := func(from, to int) error { seeds = append(seeds, [2]int{from, to}); return nil }
+	measure := func(size, rep, payments int) ([]row, int, error) {
+		measured = append(measured, fmt.Sprintf("%d#%d@%d", size, rep, payments))
+		return []row{{Scenario: growthName("sqlite", "page", size), PerSecond: float64(100 * (rep + 1))}}, 300, nil
+	}
+	runs, err := growRuns(sizes, 3, seed, measure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := [][2]int{{0, 1000}, {1000, 1100}, {1100, 3200}}; !reflect.DeepEqual(seeds, want) {
+		t.Errorf("seeded %v, want %v (each size once, counting the 900 payments each size's measurements made)", seeds, want)
+	}
+	want := []string{"1000#0@1000", "1000#1@1300", "1000#2@1600", "2000#0@2000", "2000#1@2300", "2000#2@2600",
+		"5000#0@5000", "5000#1@5300", "5000#2@5600"}
+	if !reflect.DeepEqual(measured, want) {
+		t.Errorf("measured %v, want %v", measured, want)
+	}
+	if len(runs) != 3 {
+		t.Fatalf("%d runs of rows, want 3", len(runs))
+	}
+	for k, rs := range runs {
+		if len(rs) != len(sizes) {
+			t.Fatalf("run %d: %d rows, want one per size", k, len(rs))
+		}
+		for i, r := range rs {
+			if r.PerSecond != float64(100*(k+1)) || r.Scenario != growthName("sqlite", "page", sizes[i]) {
+				t.Errorf("run %d row %d = %s %v: not measurement %d of that size", k, i, r.Scenario, r.PerSecond, k+1)
+			}
+			if r.Extra["payments"] != float64(sizes[i]+300*k) {
+				t.Errorf("run %d %s: payments %v", k, r.Scenario, r.Extra["payments"])
+			}
+		}
+	}
+	base := []row{{Scenario: "render"}}
+	if got := withLater(base, runs[1:], 0); len(got) != 1 {
+		t.Errorf("run 1 got %d rows from later, want its own only", len(got))
+	}
+	if got := withLater(base, runs[1:], 2); len(got) != 4 || got[1].PerSecond != 300 {
+		t.Errorf("run 3 got %v, want its own row and the third measurements", got)
+	}
+	// The medians of the three runs are the median measurement per size.
+	all := [][]row{append([]row{}, runs[0]...), withLater(nil, runs[1:], 1), withLater(nil, runs[1:], 2)}
+	for _, m := range medians(all) {
+		if m.PerSecond != 200 {
+			t.Errorf("%s: median %v, want 200", m.Scenario, m.PerSecond)
 		}
 	}
 }

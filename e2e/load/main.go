@@ -117,7 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
 	fs.Float64Var(&c.startRate, "start-rate", 1000, "starts a second offered in start-rate")
 	sizes := fs.String("growth-sizes", "10k,100k,1M", "payments in the database for the growth rows, ascending")
-	fs.IntVar(&c.growthOps, "growth-ops", 10000, "at most this many operations of each kind per growth size")
+	fs.IntVar(&c.growthOps, "growth-ops", 5000, "at most this many operations of each kind per growth size and measurement")
 	fs.IntVar(&c.pg2Callbacks, "pg2-callbacks", 40000, "started payments the pg2 callback row may pay")
 	fs.StringVar(&c.perfDir, "perf", "", "record the app with perf record -g over the timed part of the callback scenario into this directory (the binary is built with its symbols)")
 	if err := fs.Parse(args); err != nil {
@@ -212,13 +212,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	rep := report{Command: "go run ./e2e/load " + strings.Join(args, " "),
 		Machine: machine{CPUs: runtime.NumCPU(), ClientCPUs: cfg.clientCPUs, ServerCPUs: cfg.serverCPUs, CPU: cpuModel(), Go: runtime.Version(), LoadStart: loadavg()}}
+	var later [][]row // growth's measurements for runs 2..n, taken in run 1
 	for r := range cfg.runs {
 		fmt.Fprintf(stderr, "load: run %d of %d (load average %s)\n", r+1, cfg.runs, loadavg())
-		rows, err := runOnce(ctx, cfg, dir, bin, stderr)
+		reps := 0
+		if r == 0 {
+			reps = cfg.runs
+		}
+		rows, more, err := runOnce(ctx, cfg, dir, bin, stderr, reps)
 		if err != nil {
 			return fmt.Errorf("run %d: %w", r+1, err)
 		}
-		rep.Runs = append(rep.Runs, rows)
+		if r == 0 {
+			later = more
+		}
+		rep.Runs = append(rep.Runs, withLater(rows, later, r))
 	}
 	rep.Machine.LoadEnd = loadavg()
 	rep.Median = medians(rep.Runs)
@@ -230,6 +238,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// withLater adds to run r's rows the growth rows measured for it in the
+// first run (later[r-1]).
+func withLater(rows []row, later [][]row, r int) []row {
+	if r >= 1 && r-1 < len(later) {
+		return append(rows, later[r-1]...)
+	}
+	return rows
 }
 
 // raiseFDLimit lifts the soft open-files limit to the hard one; the app

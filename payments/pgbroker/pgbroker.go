@@ -2,14 +2,24 @@
 // that share one PostgreSQL database, over LISTEN/NOTIFY, into each
 // instance's in-process hub.
 //
-// payments/postgres calls pg_notify('hpp_payments', '<id>:<version>') in
-// the transaction of every committed payment change. A notification is a
-// doorbell, not the message: on each one the broker re-reads the payment
-// and publishes its state, so what the sockets see always comes from the
-// table. Notifications sent while the listening connection is down are
-// lost, so after every (re)connect the broker re-reads every payment the
-// hub has subscribers for (TestReconnectResync;
-// e2e TestMultiListenerDropped).
+// payments/postgres rings the doorbell after every committed payment
+// change: pg_notify('hpp_payments', '<id>:<version>:<status>,...'), one
+// notification per batch of commits, sent after they committed and
+// outside their transactions (a NOTIFY inside them serialized the
+// commits: see payments/postgres/doorbell.go). Each entry is the row its
+// writer committed; the broker publishes the entries of watched payments
+// as they are, and re-reads (one query) those of older instances, which
+// carry no status, so what the sockets see always comes from the table.
+//
+// Doorbells can be lost: while the listening connection is down, or when
+// the instance that committed dies (or fails to send) between its commit
+// and its pg_notify. So after every (re)connect, and every resyncEvery
+// (10 s) while connected, the broker reads the status and version of
+// every payment the hub has subscribers for, in batches of 1,000 ids, and
+// publishes those newer than it last published (TestReconnectResync,
+// TestResyncLostDoorbell; e2e TestMultiListenerDropped). A change whose
+// doorbell was lost reaches sockets on other instances within one resync
+// period. The back office's shop-wide feed hears only doorbells.
 //
 // The instance's own service still publishes to its hub directly; the
 // duplicate that arrives through the broker carries a version the socket
@@ -26,7 +36,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -40,8 +49,13 @@ import (
 const (
 	minBackoff = 100 * time.Millisecond
 	maxBackoff = 5 * time.Second
-	idleCheck  = 30 * time.Second
 	readWait   = 5 * time.Second
+	// resyncEvery is how often a connected broker re-reads the watched
+	// payments, for doorbells lost between another instance's commit and
+	// its pg_notify. It also checks that the quiet connection is alive.
+	resyncEvery = 10 * time.Second
+	// resyncBatch is how many ids one resync query asks for.
+	resyncBatch = 1000
 )
 
 // ApplicationName marks the listening connection in pg_stat_activity.
@@ -49,7 +63,8 @@ const ApplicationName = "hpp-listener"
 
 // PaymentReader is what the broker needs from the store.
 type PaymentReader interface {
-	Payment(ctx context.Context, id string) (payments.Payment, error)
+	// Updates returns the status and version of those of ids that exist.
+	Updates(ctx context.Context, ids []string) ([]payments.Update, error)
 }
 
 // Hub is what the broker needs from the in-process hub.
@@ -74,6 +89,11 @@ type Broker struct {
 	// listening, when set, is called after every successful LISTEN and
 	// resync; tests use it to know the broker is connected.
 	listening func()
+	// resync is resyncEvery; tests shorten it.
+	resync time.Duration
+	// published is the version last published per watched payment, so a
+	// resync publishes only what changed. Only the Run goroutine uses it.
+	published map[string]int64
 }
 
 // Connector returns a connect function for New that dials url (the same
@@ -95,7 +115,8 @@ func New(connect func(ctx context.Context) (*pgx.Conn, error), store PaymentRead
 	if connect == nil || store == nil || hub == nil || log == nil {
 		return nil, errors.New("pgbroker: connect, store, hub and logger are required")
 	}
-	return &Broker{connect: connect, store: store, hub: hub, log: log, listening: listening}, nil
+	return &Broker{connect: connect, store: store, hub: hub, log: log, listening: listening,
+		resync: resyncEvery, published: map[string]int64{}}, nil
 }
 
 // Run listens until ctx ends, reconnecting with capped, jittered backoff
@@ -135,42 +156,81 @@ func (b *Broker) session(ctx context.Context) error {
 	}
 	// Listening first, then re-reading: a change that commits after the
 	// re-read rings the bell, so nothing falls between the two.
-	for _, id := range b.hub.Watched() {
-		if err := b.refresh(ctx, id); err != nil {
-			return err
-		}
+	if err := b.resyncWatched(ctx); err != nil {
+		return err
 	}
 	b.log.Info("pgbroker: listening", "channel", postgres.Channel)
 	if b.listening != nil {
 		b.listening()
 	}
+	next := time.Now().Add(b.resync)
 	for {
-		wctx, cancel := context.WithTimeout(ctx, idleCheck)
+		wctx, cancel := context.WithDeadline(ctx, next)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded) && !conn.IsClosed():
-			// Quiet for a while: make sure the connection is still alive.
+			// Quiet until the resync: make sure the connection is alive.
 			pctx, cancel := context.WithTimeout(ctx, readWait)
 			err = conn.Ping(pctx)
 			cancel()
 			if err != nil {
 				return fmt.Errorf("ping: %w", err)
 			}
-			continue
 		case err != nil:
 			return fmt.Errorf("wait: %w", err)
+		default:
+			var ids []string // entries without their state: re-read
+			for _, u := range postgres.ParseDoorbell(n.Payload) {
+				switch {
+				case !b.watched(u.PaymentID):
+				case u.Status == "":
+					ids = append(ids, u.PaymentID)
+				default:
+					b.publish(u)
+				}
+			}
+			if err := b.refresh(ctx, ids); err != nil {
+				b.log.Warn("pgbroker: re-read failed", "payments", len(ids), "err", err)
+			}
 		}
-		id, _, _ := strings.Cut(n.Payload, ":")
-		if !b.watched(id) {
+		if time.Now().Before(next) {
 			continue
 		}
-		if err := b.refresh(ctx, id); err != nil {
-			b.log.Warn("pgbroker: re-read failed", "payment_id", id, "err", err)
+		if err := b.resyncWatched(ctx); err != nil {
+			b.log.Warn("pgbroker: resync failed", "err", err)
+		}
+		next = time.Now().Add(b.resync)
+	}
+}
+
+// resyncWatched reads every watched payment's status and version and
+// publishes those newer than the broker last published: what doorbells
+// that never came would have pushed. It forgets payments no longer
+// watched.
+func (b *Broker) resyncWatched(ctx context.Context) error {
+	ids := b.hub.Watched()
+	keep := make(map[string]int64, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(resyncBatch, len(ids))]
+		ids = ids[len(chunk):]
+		rctx, cancel := context.WithTimeout(ctx, readWait)
+		us, err := b.store.Updates(rctx, chunk)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("resync: %w", err)
+		}
+		for _, u := range us {
+			if u.Version > b.published[u.PaymentID] {
+				b.hub.Publish(u)
+			}
+			keep[u.PaymentID] = max(u.Version, b.published[u.PaymentID])
 		}
 	}
+	b.published = keep
+	return nil
 }
 
 // watched reports whether id has local subscribers, or someone follows
@@ -179,18 +239,27 @@ func (b *Broker) watched(id string) bool {
 	return b.hub.WatchingAll() || b.hub.Watching(id)
 }
 
-// refresh reads one payment and publishes its state. A payment that does
-// not exist (a notification from another schema, say) is ignored.
-func (b *Broker) refresh(ctx context.Context, id string) error {
-	rctx, cancel := context.WithTimeout(ctx, readWait)
-	defer cancel()
-	p, err := b.store.Payment(rctx, id)
-	if errors.Is(err, payments.ErrNotFound) {
+// refresh reads the status and version of the payments ids (one query
+// for a doorbell's batch) and publishes each. A payment that does not
+// exist (a notification from another schema, say) is ignored.
+func (b *Broker) refresh(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
 		return nil
 	}
+	rctx, cancel := context.WithTimeout(ctx, readWait)
+	defer cancel()
+	us, err := b.store.Updates(rctx, ids)
 	if err != nil {
-		return fmt.Errorf("re-read %s: %w", id, err)
+		return fmt.Errorf("re-read: %w", err)
 	}
-	b.hub.Publish(payments.Update{PaymentID: p.ID, Status: p.Status, Version: p.Version})
+	for _, u := range us {
+		b.publish(u)
+	}
 	return nil
+}
+
+// publish passes u to the hub and remembers its version for the resync.
+func (b *Broker) publish(u payments.Update) {
+	b.hub.Publish(u)
+	b.published[u.PaymentID] = max(b.published[u.PaymentID], u.Version)
 }

@@ -38,6 +38,13 @@ type connectFunc = func(context.Context) (*pgx.Conn, error)
 // connect function.
 func newEnv(t *testing.T, gate func(connectFunc) connectFunc) *env {
 	t.Helper()
+	return newEnvResync(t, gate, 0)
+}
+
+// newEnvResync is newEnv with the broker's resync period set to resync
+// (0: the default).
+func newEnvResync(t *testing.T, gate func(connectFunc) connectFunc, resync time.Duration) *env {
+	t.Helper()
 	url := pgtest.Database(t)
 	e := &env{url: url, hub: hub.New(), listening: make(chan struct{}, 8)}
 	for _, s := range []**postgres.DB{&e.a, &e.b} {
@@ -59,6 +66,9 @@ func newEnv(t *testing.T, gate func(connectFunc) connectFunc) *env {
 		func() { e.listening <- struct{}{} })
 	if err != nil {
 		t.Fatal(err)
+	}
+	if resync > 0 {
+		br.resync = resync
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -224,5 +234,47 @@ func TestReconnectResync(t *testing.T) {
 	later := e.setStatus(t, p.ID, payments.StatusPaid)
 	if got := receive(t, sub, later.Version, payments.StatusCreated, payments.StatusPending, payments.StatusPaid); got.Version != later.Version {
 		t.Errorf("update after the resync = %+v, want v%d through LISTEN again", got, later.Version)
+	}
+}
+
+// TestResyncLostDoorbell: a change committed without its doorbell (the
+// instance that made it died between its commit and its pg_notify) still
+// reaches a socket on another instance, through the broker's periodic
+// re-read of the watched payments; a payment nobody watches is not read,
+// and a version already published is not published again.
+func TestResyncLostDoorbell(t *testing.T) {
+	e := newEnvResync(t, nil, 200*time.Millisecond)
+	p := e.create(t, 3)
+	sub := e.hub.Subscribe(p.ID)
+	defer sub.Cancel()
+	// Committed straight to the table: no doorbell rings.
+	pgtest.Exec(t, e.url, `UPDATE payments SET status = 'paid', version = version + 1 WHERE id = $1`, p.ID)
+	start := time.Now()
+	got := receive(t, sub, 2, payments.StatusCreated)
+	if got != (payments.Update{PaymentID: p.ID, Status: payments.StatusPaid, Version: 2}) {
+		t.Fatalf("update = %+v, want paid v2 from the resync", got)
+	}
+	t.Logf("lost doorbell covered %v after the commit (resync every 200ms)", time.Since(start))
+	// Several resyncs later, nothing new was published.
+	time.Sleep(time.Second)
+	select {
+	case u := <-sub.C:
+		t.Errorf("resync published %+v again", u)
+	default:
+	}
+}
+
+// TestOlderDoorbell: an entry without its status ("<id>:<version>", as an
+// instance of an older version rings it) makes the broker re-read the
+// payment and publish what the table holds, well before a resync.
+func TestOlderDoorbell(t *testing.T) {
+	e := newEnv(t, nil) // resync every 10 s: longer than deliveryBound
+	p := e.create(t, 4)
+	sub := e.hub.Subscribe(p.ID)
+	defer sub.Cancel()
+	pgtest.Exec(t, e.url, `UPDATE payments SET status = 'paid', version = version + 1 WHERE id = $1`, p.ID)
+	pgtest.Exec(t, e.url, `SELECT pg_notify('`+postgres.Channel+`', $1)`, p.ID+":2")
+	if got := receive(t, sub, 2, payments.StatusCreated); got != (payments.Update{PaymentID: p.ID, Status: payments.StatusPaid, Version: 2}) {
+		t.Errorf("update = %+v, want paid v2 read from the table", got)
 	}
 }

@@ -3,17 +3,18 @@
 //
 // Every Store method is one transaction at READ COMMITTED. Update locks the
 // payment row (SELECT ... FOR UPDATE), so changes to one payment queue
-// behind each other whichever instance makes them, and in the same
-// transaction it calls pg_notify('hpp_payments', '<id>:<version>'):
-// PostgreSQL delivers the notification only if and when the transaction
-// commits, which is what payments/pgbroker listens for. ClaimDueAttempts
+// behind each other whichever instance makes them. After a change commits
+// (never inside its transaction: see doorbell.go for why) the store
+// queues '<id>:<version>:<status>', and what has queued is sent as
+// pg_notify('hpp_payments', '<id>:<version>:<status>,...'), which is what
+// payments/pgbroker listens for. ClaimDueAttempts
 // takes its attempts with FOR UPDATE SKIP LOCKED, so two reconcilers never
 // claim the same attempt. Migrations are embedded and applied under an
 // advisory lock, so instances that start together migrate once.
 //
 // A write is four round trips whatever it changes: BEGIN, the reads as one
-// pipelined batch (the payment locked first), the writes and the doorbell
-// as another, COMMIT. The pool holds 16 connections (pgx's default would be
+// pipelined batch (the payment locked first), the writes as another,
+// COMMIT. The pool holds 16 connections (pgx's default would be
 // 4 on a small machine; see defaultMaxConns); pool_max_conns=N in the
 // postgres:// URL (HPP_DATABASE) sets another size.
 //
@@ -37,8 +38,9 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 )
 
-// Channel is the LISTEN/NOTIFY channel that carries "<payment id>:<version>"
-// after every committed payment change.
+// Channel is the LISTEN/NOTIFY channel that carries
+// "<payment id>:<version>:<status>" entries, separated by commas, after
+// committed payment changes (ParseDoorbell reads them).
 const Channel = "hpp_payments"
 
 // DB is a payments.Store backed by a PostgreSQL database. It is safe for
@@ -46,6 +48,7 @@ const Channel = "hpp_payments"
 type DB struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
+	bell *doorbell // rings pgbroker's doorbell after each committed change
 }
 
 var _ payments.Store = (*DB)(nil)
@@ -92,11 +95,16 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
+	db.bell = newDoorbell(cfg.ConnConfig)
 	return db, nil
 }
 
-// Close closes the pool, waiting for connections in use to be returned.
+// Close sends the doorbells still queued and closes the pool, waiting for
+// connections in use to be returned.
 func (db *DB) Close() error {
+	if db.bell != nil {
+		db.bell.close()
+	}
 	db.pool.Close()
 	return nil
 }

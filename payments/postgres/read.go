@@ -65,3 +65,24 @@ func (db *DB) AttemptPayment(ctx context.Context, reference string) (string, err
 	err := db.pool.QueryRow(ctx, `SELECT payment_id FROM attempts WHERE reference = $1`, reference).Scan(&id)
 	return id, wrap("attempt payment", err)
 }
+
+// Updates returns the status and version of each of the payments ids that
+// exists, in no particular order: what payments/pgbroker's resync pushes.
+func (db *DB) Updates(ctx context.Context, ids []string) ([]payments.Update, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, status, version FROM payments WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, wrap("updates", err)
+	}
+	defer rows.Close()
+	var out []payments.Update
+	for rows.Next() {
+		var u payments.Update
+		var st string
+		if err := rows.Scan(&u.PaymentID, &st, &u.Version); err != nil {
+			return nil, wrap("updates", err)
+		}
+		u.Status = payments.Status(st)
+		out = append(out, u)
+	}
+	return out, wrap("updates", rows.Err())
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -36,9 +35,6 @@ const (
 	// notifications, and a repeat is not an error.
 	insertNotification = `INSERT INTO notifications (` + notificationCols + `, payment_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (digest) DO NOTHING`
-	// notify rings the doorbell for payments/pgbroker. It is delivered only
-	// if the transaction commits.
-	notify = `SELECT pg_notify('` + Channel + `', $1)`
 )
 
 // errRace means a concurrent create took the idempotency key first; the
@@ -89,8 +85,7 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 					return errRace
 				}
 			}
-			_, err := tx.Exec(ctx, notify, p.ID+":"+strconv.FormatInt(p.Version, 10))
-			return err
+			return nil
 		})
 		switch {
 		case errors.Is(err, errRace):
@@ -102,14 +97,15 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 		case replay != nil:
 			return *replay, false, nil
 		}
+		db.ring(p)
 		return p, true, nil
 	}
 	return payments.Payment{}, false, fmt.Errorf("postgres: create payment: %w", payments.ErrConflict)
 }
 
 // Update runs fn on the payment and its attempts inside one transaction
-// that holds the payment row locked (FOR UPDATE), and writes what fn
-// recorded together with a pg_notify. See payments.Store. When fn fails,
+// that holds the payment row locked (FOR UPDATE), writes what fn
+// recorded and, once committed, rings the doorbell. See payments.Store. When fn fails,
 // its error is returned as is, with the payment as stored.
 //
 // Round trips are what a write costs here (each is a send and a receive
@@ -187,6 +183,9 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 	case err != nil:
 		return p, wrap("update", err)
 	}
+	if w.Version != p.Version {
+		db.ring(w)
+	}
 	return w, nil
 }
 
@@ -213,8 +212,8 @@ const upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 	checks = excluded.checks
 	WHERE refunds.payment_id = excluded.payment_id`
 
-// write stores the payment w and what t recorded, inside tx, and rings the
-// doorbell, all in one pipelined batch. lastSeq is the number of the
+// write stores the payment w and what t recorded, inside tx, in one
+// pipelined batch. lastSeq is the number of the
 // payment's last event, read under the row lock.
 func write(ctx context.Context, tx pgx.Tx, w payments.Payment, t *payments.Tx, lastSeq int64) error {
 	b := &pgx.Batch{}
@@ -245,7 +244,6 @@ func write(ctx context.Context, tx pgx.Tx, w payments.Payment, t *payments.Tx, l
 	for _, n := range t.NewNotifications() {
 		b.Queue(insertNotification, n.Reference, n.Digest, n.Status, n.Body, n.Result, ts(n.At), w.ID)
 	}
-	b.Queue(notify, w.ID+":"+strconv.FormatInt(w.Version, 10))
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
