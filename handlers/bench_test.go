@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -229,7 +230,8 @@ func benchStarted(b *testing.B, env *paymentstest.Env, reference string) string 
 // until the returned func is called and reports it per operation as
 // cpu-µs/op: with 64 goroutines waiting on group commits, ns/op is a
 // wall time shared by all of them, while the harness judges the app by
-// CPU per callback. With HPP_BENCH_CPUPROFILE set it also writes a CPU
+// CPU per callback; syscr/op and syscw/op are its read and write system
+// calls (pread, pwrite) per operation. With HPP_BENCH_CPUPROFILE set it also writes a CPU
 // profile of the same span to that file (go test's -cpuprofile covers
 // the untimed preparation too).
 func benchCPU(b *testing.B) (stop func()) {
@@ -251,7 +253,7 @@ func benchCPU(b *testing.B) (stop func()) {
 		}
 		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
-	start := cpu()
+	start, r0, w0 := cpu(), procIO("syscr"), procIO("syscw")
 	return func() {
 		used := cpu() - start
 		if prof != nil {
@@ -259,5 +261,28 @@ func benchCPU(b *testing.B) (stop func()) {
 			prof.Close()
 		}
 		b.ReportMetric(float64(used.Microseconds())/float64(b.N), "cpu-µs/op")
+		if r0 >= 0 && w0 >= 0 {
+			b.ReportMetric(float64(procIO("syscr")-r0)/float64(b.N), "syscr/op")
+			b.ReportMetric(float64(procIO("syscw")-w0)/float64(b.N), "syscw/op")
+		}
 	}
+}
+
+// procIO returns a counter of /proc/self/io (Linux): syscr and syscw
+// count the process's read and write system calls (pread and pwrite
+// included), which cost dearly on a virtual machine; -1 elsewhere.
+func procIO(name string) int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, name+": "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }

@@ -253,7 +253,7 @@ func TestAttemptStaysWithItsPayment(t *testing.T) {
 
 // TestUpdateWritesEveryColumn: Update leaves unchanged indexed columns out
 // of its UPDATE when it can (write.go: updatePaymentState,
-// updatePaymentStatus, upsertAttemptState), yet a change to any of them
+// updatePaymentStatus, updateAttemptState), yet a change to any of them
 // is still stored (read from the file, past the payment cache).
 func TestUpdateWritesEveryColumn(t *testing.T) {
 	db := newTestDB(t)
@@ -272,6 +272,11 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 		{"state only", func(tx *payments.Tx) {
 			tx.Payment.Status = payments.StatusPending
 			a.Status = payments.AttemptPaid
+			tx.PutAttempt(a)
+		}},
+		{"every attempt column kept by its update", func(tx *payments.Tx) {
+			a.Method, a.Hosted, a.OrderID, a.QRCodeURL = payments.MethodAlipay, true, "2026030100000001", "weixin://x"
+			a.AmountCNY, a.Rate, a.NextCheckAt, a.Checks = "58.20", "4.656", now.Add(time.Minute), 3
 			tx.PutAttempt(a)
 		}},
 		{"reference, creation times", func(tx *payments.Tx) {
@@ -350,5 +355,53 @@ func TestAuditAppendOnly(t *testing.T) {
 		if _, err := db.writer.ExecContext(t.Context(), q); err == nil || !strings.Contains(err.Error(), "append-only") {
 			t.Errorf("%s = %v, want refused as append-only", q, err)
 		}
+	}
+}
+
+// TestClaimDueIndex: attempts_due holds only attempts with a check
+// scheduled (migration 020), so that a paid transition, which clears the
+// next check, deletes its entry and inserts none; ClaimDueAttempts still
+// finds the due attempts through it, and the settled ones are not in it.
+func TestClaimDueIndex(t *testing.T) {
+	db := newTestDB(t)
+	ctx := t.Context()
+	now := testNow()
+	p := benchPayment(1)
+	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: now}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error {
+		tx.PutAttempt(payments.Attempt{Reference: "LIVE", Status: payments.AttemptPending, CreatedAt: now, NextCheckAt: now})
+		tx.PutAttempt(payments.Attempt{Reference: "PAID", Status: payments.AttemptPaid, CreatedAt: now})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.writer.QueryContext(ctx, "EXPLAIN QUERY PLAN "+claimDue, now.UnixNano(), now.UnixNano(), 10,
+		string(payments.AttemptInitiated), string(payments.AttemptPending))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	rows.Close()
+	if !strings.Contains(strings.Join(plan, "\n"), "USING INDEX attempts_due") {
+		t.Errorf("ClaimDueAttempts' plan does not use attempts_due:\n%s", strings.Join(plan, "\n"))
+	}
+	var partial bool
+	if err := db.reader.QueryRowContext(ctx, `SELECT partial FROM pragma_index_list('attempts')
+		WHERE name = 'attempts_due'`).Scan(&partial); err != nil || !partial {
+		t.Errorf("attempts_due partial: %v, %v; want a partial index", partial, err)
+	}
+	as, err := db.ClaimDueAttempts(ctx, now, time.Minute, 10)
+	if err != nil || len(as) != 1 || as[0].Reference != "LIVE" {
+		t.Errorf("ClaimDueAttempts = %+v, %v; want LIVE", as, err)
 	}
 }

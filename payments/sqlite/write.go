@@ -61,16 +61,16 @@ const (
 		rate = excluded.rate, created_at = excluded.created_at,
 		next_check_at = excluded.next_check_at, checks = excluded.checks
 		WHERE attempts.payment_id = excluded.payment_id`
-	// upsertAttemptState is upsertAttempt for an attempt already stored
-	// with the same creation time: leaving created_at out of the update
-	// spares the attempts_payment index (see updatePaymentState).
-	upsertAttemptState = `INSERT INTO attempts (` + attemptCols + `) VALUES
-		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-		ON CONFLICT (reference) DO UPDATE SET method = excluded.method,
-		hosted = excluded.hosted, status = excluded.status, order_id = excluded.order_id,
-		qr_code_url = excluded.qr_code_url, amount_cny = excluded.amount_cny,
-		rate = excluded.rate, next_check_at = excluded.next_check_at, checks = excluded.checks
-		WHERE attempts.payment_id = excluded.payment_id`
+	// updateAttemptState is upsertAttempt for an attempt already stored on
+	// this payment with the same creation time (Update loaded it): a plain
+	// UPDATE by key, without the upsert's attempted insert into the
+	// reference index, its conflict handling and the foreign key check of
+	// the payment, and with created_at left out (see updatePaymentState).
+	// It takes attemptArgs' first 12 values; ?10 goes unused. A row count
+	// other than 1 is refused as upsertAttempt's conflict is.
+	updateAttemptState = `UPDATE attempts SET method = ?3, hosted = ?4, status = ?5,
+		order_id = ?6, qr_code_url = ?7, amount_cny = ?8, rate = ?9,
+		next_check_at = ?11, checks = ?12 WHERE reference = ?1 AND payment_id = ?2`
 	// upsertRefund writes a refund; a refund never moves to another payment.
 	upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -124,7 +124,7 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 				return wrap("create payment: idempotency", err)
 			}
 		}
-		out, created = p, true
+		out, created = p, true // not kept by the writer's cache: see writerCacheSize
 		return nil
 	})
 	if err != nil {
@@ -144,17 +144,24 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		written = written[:0]
 		var p payments.Payment
 		var lastSeq int64
-		err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&p, &lastSeq)...)
-		if err != nil {
-			return wrap("update: load", err)
-		}
-		stored, out = p, p
-		as, err := loadAttempts(ctx, q, id)
-		if err != nil {
-			stored = payments.Payment{}
-			return wrap("update: load attempts", err)
+		var as []payments.Attempt
+		e, hit := db.wc.get(id) // the state this goroutine last wrote or read (wcache.go)
+		if hit {
+			p, lastSeq, as = e.p, e.lastSeq, e.as
+			stored, out = p, p
+		} else {
+			err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&p, &lastSeq)...)
+			if err != nil {
+				return wrap("update: load", err)
+			}
+			stored, out = p, p
+			if as, err = loadAttempts(ctx, q, id); err != nil {
+				stored = payments.Payment{}
+				return wrap("update: load attempts", err)
+			}
 		}
 		var rs []payments.Refund
+		var err error
 		if payments.NeedsRefunds(p.Status) {
 			if rs, err = queryAll(ctx, q, scanRefund, selectRefunds, id); err != nil {
 				stored = payments.Payment{}
@@ -167,6 +174,9 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 			return err
 		}
 		if !t.Changed() {
+			if !hit {
+				db.wc.stage(id, wentry{p: p, lastSeq: lastSeq, as: as})
+			}
 			return nil // nothing written
 		}
 		w := utc(t.Payment)
@@ -174,8 +184,14 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		if err := write(ctx, q, p, as, lastSeq, w, t); err != nil {
 			return err
 		}
-		for _, a := range t.DirtyAttempts() {
+		dirty := t.DirtyAttempts()
+		for _, a := range dirty {
 			written = append(written, a.Reference)
+		}
+		if after, ok := attemptsAfter(id, as, dirty); ok {
+			db.wc.stage(id, wentry{p: w, lastSeq: lastSeq + int64(len(t.NewEvents())), as: after})
+		} else {
+			db.wc.forget(id)
 		}
 		out = w
 		return nil
@@ -214,14 +230,14 @@ func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Att
 	}
 	for _, a := range t.DirtyAttempts() {
 		a.PaymentID = w.ID
-		upsert := upsertAttempt
+		upsert, args := upsertAttempt, attemptArgs(a)
 		for _, old := range as {
 			if old.Reference == a.Reference && old.PaymentID == a.PaymentID && old.CreatedAt.Equal(a.CreatedAt) {
-				upsert = upsertAttemptState
+				upsert, args = updateAttemptState, args[:12]
 				break
 			}
 		}
-		res, err := tx.ExecContext(ctx, upsert, attemptArgs(a)...)
+		res, err := tx.ExecContext(ctx, upsert, args...)
 		if err != nil {
 			return wrap("update: attempt", err)
 		}
