@@ -363,13 +363,9 @@ func TestAuditAppendOnly(t *testing.T) {
 // next check, deletes its entry and inserts none; ClaimDueAttempts still
 // finds the due attempts through it, and the settled ones are not in it.
 func TestClaimDueIndex(t *testing.T) {
-	db := newTestDB(t)
+	db, p := newTestDBWithPayment(t)
 	ctx := t.Context()
 	now := testNow()
-	p := benchPayment(1)
-	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: now}, payments.Idempotency{}); err != nil {
-		t.Fatal(err)
-	}
 	if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error {
 		tx.PutAttempt(payments.Attempt{Reference: "LIVE", Status: payments.AttemptPending, CreatedAt: now, NextCheckAt: now})
 		tx.PutAttempt(payments.Attempt{Reference: "PAID", Status: payments.AttemptPaid, CreatedAt: now})

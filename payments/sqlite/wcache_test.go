@@ -49,13 +49,9 @@ func checkWriterCache(t *testing.T, db *DB, step string) int {
 // writer's cache holds is what the file holds, and the writes that follow
 // a cached state store what they would have stored after reading.
 func TestWriterCacheMatchesFile(t *testing.T) {
-	db := newTestDB(t)
+	db, p := newTestDBWithPayment(t)
 	ctx := t.Context()
 	now := testNow()
-	p := benchPayment(1)
-	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: now}, payments.Idempotency{}); err != nil {
-		t.Fatal(err)
-	}
 	if n := checkWriterCache(t, db, "create"); n != 0 {
 		t.Fatalf("after the create the writer's cache holds %d payments, want none", n)
 	}
@@ -142,13 +138,9 @@ func TestWriterCacheMatchesFile(t *testing.T) {
 // next write with the attempt as it was before: that write would store
 // the old next check back and the claim's lease would be lost.
 func TestWriterCacheClaim(t *testing.T) {
-	db := newTestDB(t)
+	db, p := newTestDBWithPayment(t)
 	ctx := t.Context()
 	now := testNow()
-	p := benchPayment(1)
-	if _, _, err := db.CreatePayment(ctx, p, payments.Event{Type: "payment.created", CreatedAt: now}, payments.Idempotency{}); err != nil {
-		t.Fatal(err)
-	}
 	a := payments.Attempt{Reference: "A1", PaymentID: p.ID, Status: payments.AttemptPending,
 		CreatedAt: now, NextCheckAt: now.Add(time.Second)}
 	if _, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error { tx.PutAttempt(a); return nil }); err != nil {
