@@ -40,9 +40,6 @@ import (
 // (cache.go) about writes: it marks the payments a batch wrote before the
 // commit, keeps them after it (or drops them if it failed), and only then
 // answers the callers. That orders the cache's versions as the commits.
-// It keeps the writer's cache (wcache.go) the same way: staged by each
-// write that succeeded, kept once the commit returned, emptied when it
-// failed.
 
 // maxBatch bounds the writes that share one commit.
 const maxBatch = 128
@@ -132,7 +129,6 @@ func (db *DB) commitBatch(batch []job) []error {
 	errs := make([]error, len(batch))
 	fail := func(err error) []error {
 		db.noteDamage(err)
-		db.wc.failed() // the file may or may not hold the batch: read it next time
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = err
@@ -188,7 +184,6 @@ func (db *DB) commitBatch(batch []job) []error {
 		}
 	}
 	if ok == 0 {
-		db.wc.dropPending()
 		return errs // the deferred rollback ends a transaction that keeps nothing
 	}
 	if db.batch.created {
@@ -223,7 +218,6 @@ func (db *DB) commitBatch(batch []job) []error {
 		}
 	}
 	db.cache.committed(written)
-	db.wc.committed()
 	return errs
 }
 

@@ -29,9 +29,6 @@ func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) erro
 	if len(ps) == 0 {
 		return nil
 	}
-	// New payments only, but not through the writer goroutine: seeding is
-	// rare, so the writer's cache is simply emptied after it.
-	defer db.wc.outsideWrite()(nil, true)
 	sqlTx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("create payments: begin", db.noteDamage(err))

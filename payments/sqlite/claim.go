@@ -26,14 +26,8 @@ func (db *DB) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Du
 	if limit <= 0 {
 		return nil, nil
 	}
-	done := db.wc.outsideWrite() // it changes attempts the writer's cache may hold
 	as, err := queryAll(ctx, db.writer, scanAttempt, claimDue, now.Add(lease).UnixNano(),
 		now.UnixNano(), limit, string(payments.AttemptInitiated), string(payments.AttemptPending))
-	changed := make([]string, len(as))
-	for i, a := range as {
-		changed[i] = a.PaymentID
-	}
-	done(changed, err != nil)
 	return as, wrap("claim due attempts", db.noteDamage(err))
 }
 

@@ -12,7 +12,7 @@
 //
 // It imports payments and the driver only. All SQL for SQLite lives here:
 // reads in read.go, writes in write.go (group-committed by batch.go; the
-// caches in front of them in cache.go and wcache.go), migrations in
+// caches in front of them in cache.go), migrations in
 // migrations/ applied by migrate.go, the outbox in outbox.go, online
 // backup in backup.go. Any
 // change in behaviour must pass the shared contract in payments/storetest.
@@ -70,9 +70,8 @@ type DB struct {
 	batch  *batcher   // group commit of CreatePayment and Update (batch.go)
 	cache  *paymentCache
 	refs   *attemptCache
-	wc     *writerCache // Update's reads, kept by the writer goroutine (wcache.go)
-	hooks  hooks        // tests only (cache.go)
-	lock   *os.File     // held for one process (lock_unix.go); nil where unsupported
+	hooks  hooks    // tests only (cache.go)
+	lock   *os.File // held for one process (lock_unix.go); nil where unsupported
 	// damaged is set once SQLite reported the file corrupt, damagedErr
 	// with the background check's finding; checking while that check
 	// runs (health.go).
@@ -114,7 +113,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open reader: %w", err)
 	}
 	db := &DB{writer: writer, reader: reader, now: now, rs: newStmtCache(reader), ws: newStmtCache(writer),
-		batch: newBatcher(), cache: newPaymentCache(), refs: newAttemptCache(), wc: newWriterCache(), lock: lock}
+		batch: newBatcher(), cache: newPaymentCache(), refs: newAttemptCache(), lock: lock}
 	go db.writeLoop() // Close stops it
 	var size int64
 	if fi, err := os.Stat(path); err == nil {

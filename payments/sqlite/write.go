@@ -124,7 +124,7 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 				return wrap("create payment: idempotency", err)
 			}
 		}
-		out, created = p, true // not kept by the writer's cache: see writerCacheSize
+		out, created = p, true
 		return nil
 	})
 	if err != nil {
@@ -144,24 +144,17 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		written = written[:0]
 		var p payments.Payment
 		var lastSeq int64
-		var as []payments.Attempt
-		e, hit := db.wc.get(id) // the state this goroutine last wrote or read (wcache.go)
-		if hit {
-			p, lastSeq, as = e.p, e.lastSeq, e.as
-			stored, out = p, p
-		} else {
-			err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&p, &lastSeq)...)
-			if err != nil {
-				return wrap("update: load", err)
-			}
-			stored, out = p, p
-			if as, err = loadAttempts(ctx, q, id); err != nil {
-				stored = payments.Payment{}
-				return wrap("update: load attempts", err)
-			}
+		err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&p, &lastSeq)...)
+		if err != nil {
+			return wrap("update: load", err)
+		}
+		stored, out = p, p
+		as, err := loadAttempts(ctx, q, id)
+		if err != nil {
+			stored = payments.Payment{}
+			return wrap("update: load attempts", err)
 		}
 		var rs []payments.Refund
-		var err error
 		if payments.NeedsRefunds(p.Status) {
 			if rs, err = queryAll(ctx, q, scanRefund, selectRefunds, id); err != nil {
 				stored = payments.Payment{}
@@ -174,9 +167,6 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 			return err
 		}
 		if !t.Changed() {
-			if !hit {
-				db.wc.stage(id, wentry{p: p, lastSeq: lastSeq, as: as})
-			}
 			return nil // nothing written
 		}
 		w := utc(t.Payment)
@@ -184,14 +174,8 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		if err := write(ctx, q, p, as, lastSeq, w, t); err != nil {
 			return err
 		}
-		dirty := t.DirtyAttempts()
-		for _, a := range dirty {
+		for _, a := range t.DirtyAttempts() {
 			written = append(written, a.Reference)
-		}
-		if after, ok := attemptsAfter(id, as, dirty); ok {
-			db.wc.stage(id, wentry{p: w, lastSeq: lastSeq + int64(len(t.NewEvents())), as: after})
-		} else {
-			db.wc.forget(id)
 		}
 		out = w
 		return nil
