@@ -29,7 +29,19 @@ func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) erro
 	if len(ps) == 0 {
 		return nil
 	}
-	sqlTx, err := db.writer.BeginTx(ctx, nil)
+	// Its transaction holds thousands of rows' pages: let SQLite spill
+	// them to the WAL as the page cache fills, as by default, rather than
+	// hold them all (writerPragmas turns spilling off for the batches).
+	conn, err := db.writer.Conn(ctx)
+	if err != nil {
+		return wrap("create payments: connection", db.noteDamage(err))
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_spill = ON"); err != nil {
+		return wrap("create payments: cache spill", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_spill = OFF")
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("create payments: begin", db.noteDamage(err))
 	}

@@ -47,6 +47,26 @@ import (
 // and 353 with 1,000.
 const walCheckpointPages = 8000
 
+// writerPragmas are the write connection's own. cache_spill(0): SQLite
+// writes a transaction's dirty pages to the WAL before its commit (a
+// "spill") once they fill the page cache (cache_size, 2,000 KiB by
+// default), and a spilled page that is read again comes back with a pread
+// and a decode. At 1,000,000 payments a group-committed batch of
+// creations or checkout starts dirties a leaf at a random place in each
+// of several indexes per write (payment ids are random), so a batch
+// filled the cache, spilled, and then read its own pages and the indexes'
+// interior pages back: some 45 reads per write against 2 to 7 at 10,000
+// (BenchmarkGrowth, 5,000 operations over 1,123,042 payments, alternating:
+// create 47.7 → 12.9 reads and 422 → 291 µs of CPU, start 53.3 → 9.0 and
+// 438 → 281 µs, RSS 45 MB either way). Without spilling, the cache holds a
+// transaction's dirty pages beyond cache_size until it commits; a batch is
+// at most maxBatch writes (batch.go), so that is bounded, some hundreds of
+// pages. CreatePayments, whose transactions hold thousands of rows, turns
+// spilling back on for its own (bulk.go). A bigger cache_size was not the
+// answer: 64 MB cut the reads as much but cost 110 MB of RSS
+// (e2e/load/README.md).
+const writerPragmas = "&_pragma=cache_spill(0)"
+
 // readerConns is the size of the read pool. WAL readers do not block each
 // other or the writer.
 const readerConns = 4
@@ -139,7 +159,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 func dsn(path string, write bool) string {
 	mode := "&_query_only=1" // the read pool can never write by mistake
 	if write {
-		mode = "&_txlock=immediate&_pragma=wal_autocheckpoint(" + strconv.Itoa(walCheckpointPages) + ")"
+		mode = "&_txlock=immediate&_pragma=wal_autocheckpoint(" + strconv.Itoa(walCheckpointPages) + ")" + writerPragmas
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas + mode
 }

@@ -401,3 +401,27 @@ func TestClaimDueIndex(t *testing.T) {
 		t.Errorf("ClaimDueAttempts = %+v, %v; want LIVE", as, err)
 	}
 }
+
+// TestWriterCacheSpill: the write connection does not spill a
+// transaction's dirty pages before its commit (writerPragmas), also after
+// CreatePayments, which spills for its own transaction only.
+func TestWriterCacheSpill(t *testing.T) {
+	db := newTestDB(t)
+	spill := func() int {
+		t.Helper()
+		var n int
+		if err := db.writer.QueryRowContext(t.Context(), "PRAGMA cache_spill").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := spill(); n != 0 {
+		t.Fatalf("writer cache_spill = %d at open, want 0 (off)", n)
+	}
+	if _, err := storetest.Grow(t.Context(), db, 0, 20, 10, testNow()); err != nil {
+		t.Fatal(err)
+	}
+	if n := spill(); n != 0 {
+		t.Fatalf("writer cache_spill = %d after CreatePayments, want 0 (off)", n)
+	}
+}
