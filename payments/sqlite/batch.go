@@ -212,6 +212,7 @@ func (db *DB) commitBatch(batch []job) []error {
 		db.cache.failed(written)
 		return fail(wrap("commit", err))
 	}
+	db.ckpt.poke()
 	if h := db.hooks.committed; h != nil {
 		for _, p := range written {
 			h(p)

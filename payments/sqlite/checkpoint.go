@@ -1,0 +1,153 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// Checkpoints off the writer. In WAL mode a commit appends pages to the
+// -wal file; a checkpoint copies them back into the database file and
+// fsyncs it, after which SQLite may start the WAL again from its
+// beginning. SQLite's own wal_autocheckpoint runs that checkpoint inside
+// the commit that takes the WAL past the mark, on the one write
+// connection: every write queued behind it (a checkout start's, a
+// callback's) waited for the copy and the fsync. Measured in the load
+// harness (e2e/load, checkout starts offered 1,000/s, 16 WAL pages a
+// start): a checkpoint every half second, 19-28 ms each on a quiet
+// machine and more on a loaded one, and every start slower than 50 ms was
+// due within 22 ms of one of them (28 of 28 in one run; the client had
+// sent each within 3 ms of its due time).
+//
+// So the writer's own mark is only a backstop (walBackstopPages), and a
+// checkpointer goroutine with its own connection does the work: the
+// writer nudges it after each commit, it reads how many WAL frames are
+// not yet in the database file from the wal-index header (the -shm file:
+// mxFrame at byte 16, nBackfill at byte 96, native byte order;
+// https://www.sqlite.org/walformat.html), and once that reaches
+// walCheckpointPages it runs PRAGMA wal_checkpoint(PASSIVE), which never
+// blocks the writer or a reader. Frames committed while it copies are
+// caught up by running it again (at most catchUpRounds times) so that it
+// ends with nothing left: the writer's next transaction can then start
+// the WAL over, as it did after an in-commit checkpoint, instead of
+// letting it grow.
+//
+// Durability does not change. A write is durable when its commit's frames
+// are fsynced in the WAL (synchronous=FULL), which still happens inside
+// the commit before any caller is answered (batch.go). A checkpoint only
+// copies frames that are already durable there, and SQLite fsyncs the
+// database file before it records them as copied; a WAL frame is
+// overwritten only after that, so a crash during a checkpoint finds every
+// committed page in the WAL or the fsynced database file (e2e
+// TestDurability states the rule it checks with strace).
+
+// walCheckpointPages is the checkpointer's mark: it checkpoints once the
+// WAL holds this many frames not yet copied back (32 MB at 4 KB pages).
+// SQLite's default 1,000 made every callback pay for its pages twice at
+// short intervals: the pages callbacks dirty over and over (index
+// interiors, the tails of the events and notifications tables) were
+// copied back once per 1,000 frames. Three alternating pairs of
+// handlers.BenchmarkCallback (8,000 callbacks): 298, 308 and 308 µs of CPU
+// per callback against 336, 359 and 353 with 1,000.
+const walCheckpointPages = 8000
+
+// walBackstopPages is the writer's wal_autocheckpoint: reached only if
+// the checkpointer cannot keep up (or cannot read the -shm file).
+const walBackstopPages = 4 * walCheckpointPages
+
+// catchUpRounds bounds the checkpoints run in a row for one nudge.
+const catchUpRounds = 4
+
+// checkpointer runs WAL checkpoints on its own connection.
+type checkpointer struct {
+	conn    *sql.DB // one connection, the writer's pragmas
+	shm     string  // the wal-index file
+	mark    atomic.Int32 // frames not yet copied back that start a checkpoint
+	nudge   chan struct{}
+	quit    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
+	rounds  atomic.Int64 // checkpoints run, for tests
+	f       *os.File     // the -shm file, opened on first use
+}
+
+func newCheckpointer(conn *sql.DB, path string) *checkpointer {
+	c := &checkpointer{conn: conn, shm: path + "-shm",
+		nudge: make(chan struct{}, 1), quit: make(chan struct{}), stopped: make(chan struct{})}
+	c.mark.Store(walCheckpointPages)
+	return c
+}
+
+// poke tells the checkpointer that a commit appended to the WAL. It never
+// blocks.
+func (c *checkpointer) poke() {
+	select {
+	case c.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// stop ends the checkpointer after its current checkpoint.
+func (c *checkpointer) stop() {
+	c.once.Do(func() { close(c.quit) })
+	<-c.stopped
+}
+
+// run is the checkpointer goroutine, started by Open and ended by Close.
+func (c *checkpointer) run() {
+	defer close(c.stopped)
+	defer func() {
+		if c.f != nil {
+			c.f.Close()
+		}
+	}()
+	for {
+		select {
+		case <-c.quit:
+			return
+		case <-c.nudge:
+		}
+		if c.pending() < int(c.mark.Load()) {
+			continue
+		}
+		for range catchUpRounds {
+			var busy, log, done int
+			if err := c.conn.QueryRowContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done); err != nil {
+				break // the writer's backstop still bounds the WAL
+			}
+			c.rounds.Add(1)
+			if done >= log {
+				break
+			}
+			select {
+			case <-c.quit:
+				return
+			default:
+			}
+		}
+	}
+}
+
+// pending returns the WAL frames not yet copied back into the database
+// file, from the wal-index header; 0 if it cannot be read.
+func (c *checkpointer) pending() int {
+	if c.f == nil {
+		f, err := os.Open(c.shm)
+		if err != nil {
+			return 0
+		}
+		c.f = f
+	}
+	var b [100]byte
+	if _, err := c.f.ReadAt(b[:], 0); err != nil {
+		return 0
+	}
+	mx, backfill := binary.NativeEndian.Uint32(b[16:]), binary.NativeEndian.Uint32(b[96:])
+	if mx < backfill {
+		return 0 // read while the header changed: the next nudge reads it again
+	}
+	return int(mx - backfill)
+}
