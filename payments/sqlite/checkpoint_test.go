@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"testing"
@@ -12,8 +13,9 @@ import (
 // TestCheckpointerCopiesTheWALBack: with the writer's own checkpoint out
 // of the way (TestPragmas: it is only the backstop), the checkpointer
 // goroutine must notice that the WAL passed its mark and copy the frames
-// back into the database file, on its own connection, leaving fewer than
-// the mark behind. Without it the WAL would only be checkpointed at the
+// back into the database file, on its own connection, and the writer must
+// then start the WAL over instead of letting it grow by a mark a round.
+// Without the checkpointer the WAL would only be checkpointed at the
 // backstop, inside a commit, which is what made checkout starts wait.
 func TestCheckpointerCopiesTheWALBack(t *testing.T) {
 	path := t.TempDir() + "/hpp.db"
@@ -46,10 +48,25 @@ func TestCheckpointerCopiesTheWALBack(t *testing.T) {
 	if after := fileSize(); after <= before {
 		t.Errorf("database file %d bytes before the writes and %d after a checkpoint: nothing was copied back", before, after)
 	}
+	// 60 creations write some 1,400 frames: with the WAL started over
+	// after each checkpoint, the last of them sits near the front.
+	if mx := walFrames(t, path); mx > 4*mark {
+		t.Errorf("the WAL holds %d frames after checkpoints every %d: it was never started over", mx, mark)
+	}
 	// Everything committed is still there, read through the store.
 	for i := range 60 {
 		if _, err := db.Payment(t.Context(), benchPayment(i+1).ID); err != nil {
 			t.Errorf("payment %d after the checkpoint: %v", i+1, err)
 		}
 	}
+}
+
+// walFrames reads mxFrame, the frames in the WAL, from the wal-index
+// header at the start of the -shm file (native byte order).
+func walFrames(t *testing.T, path string) uint32 {
+	b, err := os.ReadFile(path + "-shm")
+	if err != nil || len(b) < 20 {
+		t.Fatalf("read the wal-index: %v (%d bytes)", err, len(b))
+	}
+	return binary.NativeEndian.Uint32(b[16:])
 }
