@@ -19,8 +19,8 @@ import (
 // harness (e2e/load, checkout starts offered 1,000/s, 16 WAL pages a
 // start): a checkpoint every half second, 19-28 ms each on a quiet
 // machine and more on a loaded one, and every start slower than 50 ms was
-// due within 22 ms of one of them (28 of 28 in one run; the client had
-// sent each within 3 ms of its due time).
+// due in the 22 ms before one of them or during it (28 of 28 in one run;
+// the client had sent each within 3 ms of its due time).
 //
 // So a checkpointer goroutine with its own connection does the copying:
 // the writer nudges it after each commit, it reads how many WAL frames are

@@ -49,7 +49,9 @@ func BenchmarkCreateTail(b *testing.B) {
 	wg.Wait()
 	b.StopTimer()
 	slices.Sort(lat)
-	at := func(p float64) float64 { return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))].Microseconds()) / 1000 }
+	at := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))].Microseconds()) / 1000
+	}
 	b.ReportMetric(at(0.99), "p99-ms")
 	b.ReportMetric(at(0.999), "p99.9-ms")
 	b.ReportMetric(float64(lat[len(lat)-1].Microseconds())/1000, "max-ms")
