@@ -12,7 +12,8 @@
 //
 // It imports payments and the driver only. All SQL for SQLite lives here:
 // reads in read.go, writes in write.go (group-committed by batch.go; the
-// caches in front of them in cache.go), migrations in
+// caches in front of them in cache.go; WAL checkpoints off the writer in
+// checkpoint.go), migrations in
 // migrations/ applied by migrate.go, the outbox in outbox.go, online
 // backup in backup.go. Any
 // change in behaviour must pass the shared contract in payments/storetest.
