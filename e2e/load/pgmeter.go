@@ -16,7 +16,8 @@ import (
 // pgMeter measures, over pg2's timed part, what the PostgreSQL server
 // spends and waits on: the CPU of the server processes that serve the
 // run's database (every backend of both instances: pools, listeners,
-// doorbells) and of the WAL writer, checkpointer and background writer,
+// doorbells) and of the server's own processes (WAL writer,
+// checkpointer, background writer, autovacuum launcher),
 // read from /proc as the app's is; and pg_stat_activity sampled every
 // 100 ms, counting each busy backend of the database by its wait event
 // ("CPU" when it waits on none). The server is shared with nothing else
@@ -35,9 +36,11 @@ type pgMeter struct {
 
 // pgServerProcs is the processes the meter counts: the database's
 // backends and the server's own writers.
-const pgServerProcs = `SELECT pid, CASE WHEN datname = $1 THEN application_name ELSE backend_type END
-	FROM pg_stat_activity WHERE datname = $1
-	OR backend_type IN ('walwriter', 'checkpointer', 'background writer')`
+// A role without pg_read_all_stats sees the server's own processes
+// without their type: they are the rows with no database.
+const pgServerProcs = `SELECT pid, CASE WHEN datname = $1 THEN application_name
+	ELSE COALESCE(backend_type, 'server') END
+	FROM pg_stat_activity WHERE datname = $1 OR datname IS NULL`
 
 // meterPG starts a meter on the database named db, through a connection
 // of its own to the admin URL (its own backend is not counted).
