@@ -29,13 +29,25 @@ type rtProxy struct {
 	z      atomic.Int64
 }
 
-func newRTProxy(t *testing.T, target string) *rtProxy {
+// newRTProxy starts a proxy to the server of the URL u and returns it
+// with u rewritten to go through it with one pool connection, so every
+// statement of the store goes through the proxy on one connection whose
+// statements are already prepared after their first use.
+func newRTProxy(t *testing.T, u string) (*rtProxy, string) {
 	t.Helper()
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &rtProxy{ln: ln, target: target}
+	p := &rtProxy{ln: ln, target: pu.Host}
+	pu.Host = ln.Addr().String()
+	q := pu.Query()
+	q.Set("pool_max_conns", "1")
+	pu.RawQuery = q.Encode()
 	var wg sync.WaitGroup
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	wg.Go(func() {
@@ -47,7 +59,7 @@ func newRTProxy(t *testing.T, target string) *rtProxy {
 			wg.Go(func() { p.serve(c) })
 		}
 	})
-	return p
+	return p, pu.String()
 }
 
 func (p *rtProxy) serve(c net.Conn) {
@@ -91,24 +103,6 @@ func (p *rtProxy) serve(c net.Conn) {
 	}
 }
 
-// via returns u with its host replaced by the proxy's and one pool
-// connection, so every statement of the store goes through the proxy on
-// one connection whose statements are already prepared after the first
-// use.
-func (p *rtProxy) via(t *testing.T, u string) string {
-	t.Helper()
-	pu, err := url.Parse(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.target = pu.Host
-	pu.Host = p.ln.Addr().String()
-	q := pu.Query()
-	q.Set("pool_max_conns", "1")
-	pu.RawQuery = q.Encode()
-	return pu.String()
-}
-
 // TestUpdateRoundTrips: a callback's write (the payment, a loaded
 // attempt, an event and a notification) is two round trips, BEGIN with
 // the reads and the writes with COMMIT; a write with an attempt that was
@@ -117,8 +111,8 @@ func (p *rtProxy) via(t *testing.T, u string) string {
 // are prepared on the connection.
 func TestUpdateRoundTrips(t *testing.T) {
 	u := pgtest.Schema(t)
-	p := newRTProxy(t, "")
-	db := mustOpen(t, p.via(t, u))
+	p, pu := newRTProxy(t, u)
+	db := mustOpen(t, pu)
 	ctx := t.Context()
 	now := testNow()
 	count := func(name string, want int64, id string, fn func(tx *payments.Tx)) {
@@ -167,8 +161,8 @@ func TestUpdateRoundTrips(t *testing.T) {
 // serves the next Update.
 func TestUpdateFailedBatchRollsBack(t *testing.T) {
 	u := pgtest.Schema(t)
-	p := newRTProxy(t, "")
-	db := mustOpen(t, p.via(t, u))
+	_, pu := newRTProxy(t, u)
+	db := mustOpen(t, pu)
 	ctx := t.Context()
 	now := testNow()
 	id := "pay_RB0000000000000000000001"
