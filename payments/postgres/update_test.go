@@ -207,3 +207,39 @@ func TestUpdateFailedBatchRollsBack(t *testing.T) {
 		t.Errorf("after a failed write: version %d amount %d, want %d and 100", got.Version, got.Amount, before.Version)
 	}
 }
+
+// TestNotificationTarget: one statement answers what NotificationSeen and
+// AttemptPayment answer: a recorded digest is seen; an unrecorded one
+// names the attempt's payment; an unknown reference names none.
+func TestNotificationTarget(t *testing.T) {
+	db := mustOpen(t, pgtest.Schema(t))
+	ctx := t.Context()
+	now := testNow()
+	id, ref := "pay_NT0000000000000000000001", strings.Repeat("C", 26)
+	pay := payments.Payment{ID: id, Reference: "r", Amount: 100, Currency: payments.NZD,
+		Status: payments.StatusCreated, Version: 1, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if _, _, err := db.CreatePayment(ctx, pay, payments.Event{Type: "payment.created", CreatedAt: now}, payments.Idempotency{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Update(ctx, id, func(tx *payments.Tx) error {
+		tx.PutAttempt(payments.Attempt{Reference: ref, Method: payments.MethodWeChat, Status: payments.AttemptPending, CreatedAt: now})
+		tx.AddNotification(payments.Notification{Reference: ref, Digest: "seen-digest", Status: "pending", At: now})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		ref, digest string
+		seen        bool
+		id          string
+	}{
+		{ref, "seen-digest", true, id},
+		{ref, "new-digest", false, id},
+		{strings.Repeat("D", 26), "seen-digest", false, ""},
+	} {
+		seen, got, err := db.NotificationTarget(ctx, c.ref, c.digest)
+		if err != nil || seen != c.seen || (!seen && got != c.id) {
+			t.Errorf("NotificationTarget(%s, %s) = %v, %q, %v; want %v, %q", c.ref, c.digest, seen, got, err, c.seen, c.id)
+		}
+	}
+}
