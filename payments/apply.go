@@ -28,10 +28,10 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	// a write: Latipay retries until "sent", and 1,000 copies must cost
 	// reads, not transactions. (A repeat racing its first copy is still
 	// made harmless by the state machine inside Update.)
-	if seen, err := s.store.NotificationSeen(ctx, res.Reference, n.Digest); err == nil && seen {
+	paymentID, seen, err := s.notificationTarget(ctx, res.Reference, n.Digest)
+	if seen {
 		return nil
 	}
-	paymentID, err := s.store.AttemptPayment(ctx, res.Reference)
 	if errors.Is(err, ErrNotFound) {
 		n.Result = "orphan"
 		s.log.Warn("latipay notification for an unknown reference", "reference", res.Reference, "status", res.Status)
@@ -45,6 +45,26 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 		return nil
 	})
 	return err
+}
+
+// notificationTarget answers a callback's duplicate check and finds its
+// payment: in one read when the store offers it (NotificationTargeter),
+// else in two, where a failed duplicate check is not fatal (the state
+// machine inside Update makes a repeat harmless). A failed read of the
+// payment is: the callback is not answered "sent", and Latipay retries.
+func (s *Service) notificationTarget(ctx context.Context, reference, digest string) (paymentID string, seen bool, err error) {
+	if nt, ok := s.store.(NotificationTargeter); ok {
+		seen, paymentID, err = nt.NotificationTarget(ctx, reference, digest)
+		if err == nil && !seen && paymentID == "" {
+			err = ErrNotFound
+		}
+		return paymentID, seen && err == nil, err
+	}
+	if seen, err := s.store.NotificationSeen(ctx, reference, digest); err == nil && seen {
+		return "", true, nil
+	}
+	paymentID, err = s.store.AttemptPayment(ctx, reference)
+	return paymentID, false, err
 }
 
 // HandleReturn is the shopper landing back from Latipay. The redirect's

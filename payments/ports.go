@@ -390,6 +390,17 @@ type Outbox interface {
 	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
 }
 
+// NotificationTargeter is what a Store may add to answer a callback's two
+// first questions in one read: whether a notification with digest is
+// recorded for reference (seen, as NotificationSeen answers) and, if not,
+// which payment the attempt reference belongs to ("" when none, where
+// AttemptPayment says ErrNotFound). A store whose every read is a round
+// trip to a server (payments/postgres) saves one per callback; the
+// service uses it when the store has it.
+type NotificationTargeter interface {
+	NotificationTarget(ctx context.Context, reference, digest string) (seen bool, paymentID string, err error)
+}
+
 // BarcodeRequest is one charge of a shopper's pay code (Gateway.Barcode).
 type BarcodeRequest struct {
 	Reference string // fresh merchant_reference for this attempt

@@ -753,3 +753,61 @@ func TestAttemptsCountedPerClient(t *testing.T) {
 		t.Errorf("stored attempts = %d, %v; want 10, each with a hashed client", len(as), err)
 	}
 }
+
+// targetStore offers NotificationTarget (answered from the two reads
+// underneath) and counts which of the callback's reads the service asks.
+type targetStore struct {
+	payments.Store
+	target, seen, attempt atomic.Int64
+}
+
+func (s *targetStore) NotificationTarget(ctx context.Context, ref, digest string) (bool, string, error) {
+	s.target.Add(1)
+	if seen, err := s.Store.NotificationSeen(ctx, ref, digest); err != nil || seen {
+		return seen, "", err
+	}
+	id, err := s.Store.AttemptPayment(ctx, ref)
+	if errors.Is(err, payments.ErrNotFound) {
+		return false, "", nil
+	}
+	return false, id, err
+}
+
+func (s *targetStore) NotificationSeen(ctx context.Context, ref, digest string) (bool, error) {
+	s.seen.Add(1)
+	return s.Store.NotificationSeen(ctx, ref, digest)
+}
+
+func (s *targetStore) AttemptPayment(ctx context.Context, ref string) (string, error) {
+	s.attempt.Add(1)
+	return s.Store.AttemptPayment(ctx, ref)
+}
+
+// TestCallbackAsksNotificationTarget: with a store that answers the
+// duplicate check and the attempt's payment in one read, a callback asks
+// only that: a first paid callback is applied, its repeat acknowledged
+// without a write, and one for an unknown reference kept as an orphan.
+func TestCallbackAsksNotificationTarget(t *testing.T) {
+	var store *targetStore
+	env := paymentstest.NewEnv(t, paymentstest.Options{WrapStore: func(s payments.Store) payments.Store {
+		store = &targetStore{Store: s}
+		return store
+	}})
+	p, st := env.MustStartQR(t, "ORDER-TARGET")
+	paid := paymentstest.Notification(st.Attempt.Reference, "wechat", "paid", "NZD", "12.50")
+	orphan := paymentstest.Notification(strings.Repeat("Z", len(st.Attempt.Reference)), "wechat", "paid", "NZD", "12.50")
+	for i, form := range []url.Values{paid, paid, orphan} {
+		if err := env.Svc.HandleNotification(t.Context(), form); err != nil {
+			t.Fatalf("HandleNotification #%d = %v, want nil", i, err)
+		}
+	}
+	if got := env.MustGet(t, p.ID); got.Status != payments.StatusPaid || got.Version != st.Payment.Version+1 {
+		t.Errorf("payment %s version %d, want paid at version %d", got.Status, got.Version, st.Payment.Version+1)
+	}
+	if ns, err := env.Store.Notifications(t.Context(), orphan.Get("merchant_reference")); err != nil || len(ns) != 1 || ns[0].Result != "orphan" {
+		t.Errorf("orphan's notifications = %+v, %v; want one orphan", ns, err)
+	}
+	if n, s, a := store.target.Load(), store.seen.Load(), store.attempt.Load(); n != 3 || s != 0 || a != 0 {
+		t.Errorf("NotificationTarget %d, NotificationSeen %d, AttemptPayment %d calls; want 3, 0, 0", n, s, a)
+	}
+}

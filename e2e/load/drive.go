@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/latipay-hpp/hpp/handlers/listen"
 )
 
 // errNoWork ends a worker early: the scenario's prepared items ran out.
@@ -92,11 +94,25 @@ func drive(ctx context.Context, conns int, d time.Duration, op func(ctx context.
 	return out
 }
 
+// clientIdle is how long the harness keeps an idle connection: half the
+// app's listen.IdleTimeout. At a full minute, equal to the app's, a
+// connection left idle about a minute (pg2's A instance while B's payments
+// were prepared) was taken from the pool just as the app closed it, and
+// its callback failed with EOF or a reset: the request was never read
+// (the app logged no request for it), so nothing was applied, but the
+// harness counted an error. Go's transport retries such a request on a
+// new connection only when it is idempotent (GET, HEAD, or one with an
+// Idempotency-Key), which a callback's POST is not; retiring the
+// connection first avoids the race instead. Latipay's sender meets the
+// same race if it keeps connections idle that long, and retries: a
+// notification not answered "sent" is sent again.
+const clientIdle = listen.IdleTimeout / 2
+
 // newClient is the harness's HTTP client: one keep-alive connection per
 // worker, no redirects followed, no compression.
 func newClient(conns int) *http.Client {
 	tr := &http.Transport{
-		MaxIdleConns: 4 * conns, MaxIdleConnsPerHost: 4 * conns, IdleConnTimeout: time.Minute,
+		MaxIdleConns: 4 * conns, MaxIdleConnsPerHost: 4 * conns, IdleConnTimeout: clientIdle,
 		DisableCompression: true, ResponseHeaderTimeout: 10 * time.Second,
 	}
 	return &http.Client{Transport: tr, Timeout: 15 * time.Second,

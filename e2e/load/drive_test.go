@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/latipay-hpp/hpp/handlers/listen"
 )
 
 // TestDriveRateCountsStalls: one stall of every worker must show in the
@@ -49,5 +52,19 @@ func TestDriveRateAllBusy(t *testing.T) {
 	// Operations 2..~40 were due during the 200 ms both workers slept.
 	if late < 20 {
 		t.Fatalf("%d operations counted late, want the ones due during the stall (about 40)", late)
+	}
+}
+
+// TestClientRetiresIdleFirst: the harness's client must drop an idle
+// connection before the app's server may close it (listen.IdleTimeout),
+// or a POST reusing it races the close and fails with EOF (see
+// clientIdle).
+func TestClientRetiresIdleFirst(t *testing.T) {
+	tr, ok := newClient(4).Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("transport %T", newClient(4).Transport)
+	}
+	if tr.IdleConnTimeout <= 0 || tr.IdleConnTimeout >= listen.IdleTimeout {
+		t.Fatalf("client keeps idle connections %v, want > 0 and < the app's %v", tr.IdleConnTimeout, listen.IdleTimeout)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -82,7 +83,15 @@ func (h *harness) pg2(ctx context.Context, stderr io.Writer) ([]row, error) {
 	}
 	inst := [2]*proc{a, b}
 	answered := make([]bool, len(forms))
-	m := meterCPU(map[string]*proc{"app-a": a, "app-b": b})
+	m := meterCPU(map[string]*proc{"app-a": a, "app-b": b, "simulator": h.sim})
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	pm, err := meterPG(ctx, admin, strings.TrimPrefix(u.Path, "/"))
+	if err != nil {
+		return nil, err
+	}
 	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		if i >= len(forms) {
 			return errNoWork
@@ -95,6 +104,7 @@ func (h *harness) pg2(ctx context.Context, stderr io.Writer) ([]row, error) {
 	})
 	cb := fromSample("pg2 callback", s)
 	m.perOp(&cb, s.N)
+	fmt.Fprintf(stderr, "load:   pg2: PostgreSQL server: %s\n", pm.finish(ctx, &cb, s.N))
 	cb.RSSMB, cb.HWMMB = mb(a.mem().RSS), mb(a.mem().HWM)
 	if len(forms) <= s.N+s.Errors {
 		cb.FirstError = fmt.Sprintf("(ran out of the %d started payments: give more with -pg2-callbacks) %s", len(forms), cb.FirstError)

@@ -62,6 +62,14 @@ type Options struct {
 // a stat and two small reads.
 const reloadEvery = 2 * time.Second
 
+// IdleTimeout is how long a keep-alive connection may wait for its next
+// request before the server closes it. A client that reuses a connection
+// idle for about as long races that close: its request is written as the
+// server closes the connection unread, and the client gets EOF or a reset
+// (the app never saw the request, so nothing was applied). A client should
+// retire idle connections sooner; the load harness does (e2e/load).
+const IdleTimeout = 60 * time.Second
+
 // obtainTimeout bounds getting the first certificate at start-up.
 const obtainTimeout = 3 * time.Minute
 
@@ -82,7 +90,7 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 	}
 	s := &Server{errc: make(chan error, 2), stop: func() {}}
 	// Request headers are capped at 64 KiB (net/http answers 431 beyond).
-	s.app = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
+	s.app = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: IdleTimeout,
 		MaxHeaderBytes: 64 << 10, ErrorLog: errorLog(o.Log)}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
@@ -144,7 +152,7 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 	})
 	go s.serve(s.app, tls.NewListener(ln, tc))
 	if pl != nil {
-		s.plain = &http.Server{Handler: redirect, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second,
+		s.plain = &http.Server{Handler: redirect, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: IdleTimeout,
 			MaxHeaderBytes: 64 << 10, ErrorLog: s.app.ErrorLog}
 		go s.serve(s.plain, pl)
 	}

@@ -230,3 +230,48 @@ func serverCPU(pids []int) time.Duration {
 	}
 	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
+
+// BenchmarkCallbackReads: a callback's reads before its write, the
+// duplicate check and the attempt's payment, as two statements
+// (NotificationSeen, AttemptPayment: two round trips) and as one
+// (NotificationTarget), 32 goroutines over 256 seeded payments.
+func BenchmarkCallbackReads(b *testing.B) {
+	db := mustOpen(b, pgtest.Schema(b))
+	end := time.Now()
+	const n = 256
+	if _, err := storetest.Grow(b.Context(), db, 0, n, n, end); err != nil {
+		b.Fatal(err)
+	}
+	refs := make([]string, n)
+	for i := range refs {
+		refs[i] = storetest.GrowthRow(i+1, end).Attempts[0].Reference
+	}
+	run := func(b *testing.B, read func(ref string) error) {
+		var next atomic.Int64
+		b.SetParallelism(16)
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := read(refs[next.Add(1)%n]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	b.Run("two", func(b *testing.B) {
+		run(b, func(ref string) error {
+			if _, err := db.NotificationSeen(b.Context(), ref, "d"); err != nil {
+				return err
+			}
+			_, err := db.AttemptPayment(b.Context(), ref)
+			return err
+		})
+	})
+	b.Run("one", func(b *testing.B) {
+		run(b, func(ref string) error {
+			_, _, err := db.NotificationTarget(b.Context(), ref, "d")
+			return err
+		})
+	})
+}

@@ -12,9 +12,9 @@
 // claim the same attempt. Migrations are embedded and applied under an
 // advisory lock, so instances that start together migrate once.
 //
-// A write is four round trips whatever it changes: BEGIN, the reads as one
-// pipelined batch (the payment locked first), the writes as another,
-// COMMIT. The pool holds 16 connections (pgx's default would be
+// Update is two round trips: BEGIN and the reads as one pipelined batch
+// (the payment locked first), the writes and COMMIT as another (a third
+// when it writes an attempt or refund it did not load: see Update). The pool holds 16 connections (pgx's default would be
 // 4 on a small machine; see defaultMaxConns); pool_max_conns=N in the
 // postgres:// URL (HPP_DATABASE) sets another size.
 //

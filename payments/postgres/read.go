@@ -59,6 +59,19 @@ func (db *DB) NotificationSeen(ctx context.Context, reference, digest string) (b
 	return seen, wrap("notification seen", err)
 }
 
+// NotificationTarget answers NotificationSeen and AttemptPayment in one
+// statement, one round trip (see payments.NotificationTargeter).
+func (db *DB) NotificationTarget(ctx context.Context, reference, digest string) (bool, string, error) {
+	var seen bool
+	var id string
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications
+		WHERE digest = $1 AND reference = $2),
+		COALESCE((SELECT payment_id FROM attempts WHERE reference = $2), '')`, digest, reference).Scan(&seen, &id)
+	return seen, id, wrap("notification target", err)
+}
+
+var _ payments.NotificationTargeter = (*DB)(nil)
+
 // AttemptPayment returns the id of the payment an attempt belongs to.
 func (db *DB) AttemptPayment(ctx context.Context, reference string) (string, error) {
 	var id string

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -110,19 +112,24 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 //
 // Round trips are what a write costs here (each is a send and a receive
 // in the app and in PostgreSQL's backend, and syscalls are dear on a
-// virtual machine): the reads go to the server as one pipelined batch
-// (the payment, locked first, then its attempts, refunds and last event
-// number, read after the lock is held, so they are the latest committed)
-// and the writes as another, so a callback's write is four round trips
-// (BEGIN, reads, writes, COMMIT) where it was ten or more, one per
-// statement.
+// virtual machine), so a write is two: BEGIN and the reads go to the
+// server as one pipelined batch (the payment, locked first, then its
+// attempts, refunds and last event number, read after the lock is held,
+// so they are the latest committed), and the writes and COMMIT as
+// another. COMMIT rides with the writes only when nothing in them needs
+// a look before it: an attempt or refund that was not loaded with the
+// payment may belong to another payment (its upsert then changes no row,
+// which must refuse the write), so a write with one commits in a round
+// trip of its own, after that check. A statement that fails makes the
+// server skip the rest of its batch, COMMIT included; the transaction is
+// then rolled back before the connection goes back to the pool.
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var (
 		p     payments.Payment
 		w     payments.Payment
 		fnErr error
 	)
-	err := db.inTx(ctx, func(tx pgx.Tx) error {
+	err := db.inPipelinedTx(ctx, func(c *pgxpool.Conn) error {
 		var (
 			as      []payments.Attempt
 			rs      []payments.Refund
@@ -130,6 +137,7 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 			err     error
 		)
 		b := &pgx.Batch{}
+		b.Queue(beginReadCommitted)
 		b.Queue(`SELECT `+paymentCols+` FROM payments WHERE id = $1 FOR UPDATE`, id).QueryRow(func(r pgx.Row) error {
 			p, err = scanPayment(r)
 			if err != nil {
@@ -157,7 +165,7 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 			}
 			return nil
 		})
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		if err := c.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
 		if !payments.NeedsRefunds(p.Status) {
@@ -169,11 +177,33 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		}
 		if !t.Changed() {
 			w = p
-			return nil // commits a transaction that wrote nothing
+			_, err := c.Exec(ctx, "COMMIT") // a transaction that wrote nothing
+			return err
 		}
 		w = stored(t.Payment)
 		w.ID, w.Version = id, p.Version+1
-		return write(ctx, tx, w, t, lastSeq)
+		loaded := make(map[string]bool, len(as)+len(rs))
+		for _, a := range as {
+			loaded["a:"+a.Reference] = true
+		}
+		for _, r := range rs {
+			loaded["r:"+r.ID] = true
+		}
+		commitWith := true
+		for _, a := range t.DirtyAttempts() {
+			commitWith = commitWith && loaded["a:"+a.Reference]
+		}
+		for _, r := range t.DirtyRefunds() {
+			commitWith = commitWith && loaded["r:"+r.ID]
+		}
+		if err := write(ctx, c, w, t, lastSeq, commitWith); err != nil {
+			return err
+		}
+		if !commitWith {
+			_, err := c.Exec(ctx, "COMMIT")
+			return err
+		}
+		return nil
 	})
 	switch {
 	case fnErr != nil:
@@ -187,6 +217,34 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		db.ring(w)
 	}
 	return w, nil
+}
+
+// beginReadCommitted opens Update's transaction as the first statement of
+// its reads' batch.
+const beginReadCommitted = "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+// inPipelinedTx runs fn on a connection of the pool; fn opens and
+// commits the transaction itself, inside its batches. Whatever fn
+// leaves open (an error in a batch, fn's own error) is rolled back here:
+// PostgreSQL reports the connection's transaction state with every
+// batch's end, and a connection that cannot roll back is closed, which
+// ends its transaction too.
+func (db *DB) inPipelinedTx(ctx context.Context, fn func(c *pgxpool.Conn) error) error {
+	c, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if pc := c.Conn().PgConn(); !pc.IsClosed() && pc.TxStatus() != 'I' {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			if _, err := c.Exec(rctx, "ROLLBACK"); err != nil {
+				_ = pc.Close(rctx)
+			}
+			cancel()
+		}
+		c.Release()
+	}()
+	return fn(c)
 }
 
 // scanRows scans every row of rows with scan and closes rows.
@@ -212,10 +270,11 @@ const upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 	checks = excluded.checks
 	WHERE refunds.payment_id = excluded.payment_id`
 
-// write stores the payment w and what t recorded, inside tx, in one
-// pipelined batch. lastSeq is the number of the
-// payment's last event, read under the row lock.
-func write(ctx context.Context, tx pgx.Tx, w payments.Payment, t *payments.Tx, lastSeq int64) error {
+// write stores the payment w and what t recorded, inside the open
+// transaction on c, in one pipelined batch, ended by COMMIT when commit is
+// true. lastSeq is the number of the payment's last event, read under the
+// row lock.
+func write(ctx context.Context, c *pgxpool.Conn, w payments.Payment, t *payments.Tx, lastSeq int64, commit bool) error {
 	b := &pgx.Batch{}
 	b.Queue(updatePayment, paymentArgs(w)...).Exec(func(pgconn.CommandTag) error { return nil })
 	for _, a := range t.DirtyAttempts() {
@@ -244,7 +303,10 @@ func write(ctx context.Context, tx pgx.Tx, w payments.Payment, t *payments.Tx, l
 	for _, n := range t.NewNotifications() {
 		b.Queue(insertNotification, n.Reference, n.Digest, n.Status, n.Body, n.Result, ts(n.At), w.ID)
 	}
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+	if commit {
+		b.Queue("COMMIT")
+	}
+	if err := c.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
 	return nil
