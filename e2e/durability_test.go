@@ -42,6 +42,15 @@ import (
 // time and the reconciler is slowed to an hour so that no other
 // transaction's writes fall between a commit and its "sent".
 //
+// The main database file is written only by WAL checkpoints, which run on
+// a goroutine and connection of their own (payments/sqlite/checkpoint.go)
+// once 8,000 frames wait: this test's few payments stay far below that, so
+// the rule above holds for that file too. A checkpoint in flight when a
+// "sent" leaves would not weaken durability: it copies frames whose commit
+// was already fsynced in the WAL (the rule checked here), and SQLite
+// fsyncs the database file before it records them as copied and before
+// any WAL frame is written over.
+//
 // The "normal_control" subtest runs a binary built with the durabilitytest
 // tag (payments/sqlite/durability_normal.go: synchronous=NORMAL) through
 // the same steps, and the checker must report the unsynced WAL writes:

@@ -145,6 +145,12 @@ func (db *DB) commitBatch(batch []job) []error {
 		return fail(wrap("begin", err))
 	}
 	defer conn.Close()
+	if db.ckpt.finish.CompareAndSwap(true, false) {
+		// The checkpointer copied the WAL back up to where it began; copy
+		// the frames committed since, so that this transaction starts the
+		// WAL over (checkpoint.go). A failure leaves it to the next round.
+		_ = checkpoint(bg, conn)
+	}
 	tx, err := conn.BeginTx(bg, nil)
 	if err != nil {
 		return fail(wrap("begin", err))
@@ -212,6 +218,7 @@ func (db *DB) commitBatch(batch []job) []error {
 		db.cache.failed(written)
 		return fail(wrap("commit", err))
 	}
+	db.ckpt.poke()
 	if h := db.hooks.committed; h != nil {
 		for _, p := range written {
 			h(p)

@@ -12,7 +12,8 @@
 //
 // It imports payments and the driver only. All SQL for SQLite lives here:
 // reads in read.go, writes in write.go (group-committed by batch.go; the
-// caches in front of them in cache.go), migrations in
+// caches in front of them in cache.go; WAL checkpoints off the writer in
+// checkpoint.go), migrations in
 // migrations/ applied by migrate.go, the outbox in outbox.go, online
 // backup in backup.go. Any
 // change in behaviour must pass the shared contract in payments/storetest.
@@ -35,18 +36,6 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// walCheckpointPages is the writer's wal_autocheckpoint: the commit that
-// takes the WAL past this many pages (32 MB at 4 KB) copies them back
-// into the database file, on the writer, before it returns (so a "sent"
-// still follows every write it depends on, e2e TestDurability). SQLite's
-// 1,000 made every callback pay for its pages twice at short intervals:
-// the pages callbacks dirty over and over (index interiors, the tails of
-// the events and notifications tables) were copied back once per 1,000
-// frames. Three alternating pairs of handlers.BenchmarkCallback (8,000
-// callbacks): 298, 308 and 308 µs of CPU per callback against 336, 359
-// and 353 with 1,000.
-const walCheckpointPages = 8000
-
 // readerConns is the size of the read pool. WAL readers do not block each
 // other or the writer.
 const readerConns = 4
@@ -63,8 +52,9 @@ const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 // DB is a payments.Store backed by one SQLite file. It is safe for
 // concurrent use.
 type DB struct {
-	writer *sql.DB // one connection; transactions BEGIN IMMEDIATE
-	reader *sql.DB // readerConns connections; single statements only
+	writer *sql.DB       // one connection; transactions BEGIN IMMEDIATE
+	ckpt   *checkpointer // WAL checkpoints off the writer (checkpoint.go)
+	reader *sql.DB       // readerConns connections; single statements only
 	now    func() time.Time
 	rs, ws *stmtCache // prepared statements of reader and writer
 	batch  *batcher   // group commit of CreatePayment and Update (batch.go)
@@ -112,9 +102,18 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		unlock(lock)
 		return nil, fmt.Errorf("sqlite: open reader: %w", err)
 	}
+	ckconn, err := openPool(ctx, dsn(path, true), 1)
+	if err != nil {
+		reader.Close()
+		writer.Close()
+		unlock(lock)
+		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
+	}
 	db := &DB{writer: writer, reader: reader, now: now, rs: newStmtCache(reader), ws: newStmtCache(writer),
-		batch: newBatcher(), cache: newPaymentCache(), refs: newAttemptCache(), lock: lock}
+		batch: newBatcher(), cache: newPaymentCache(), refs: newAttemptCache(), lock: lock,
+		ckpt: newCheckpointer(ckconn, path)}
 	go db.writeLoop() // Close stops it
+	go db.ckpt.run()  // Close stops it
 	var size int64
 	if fi, err := os.Stat(path); err == nil {
 		size = fi.Size()
@@ -139,7 +138,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 func dsn(path string, write bool) string {
 	mode := "&_query_only=1" // the read pool can never write by mistake
 	if write {
-		mode = "&_txlock=immediate&_pragma=wal_autocheckpoint(" + strconv.Itoa(walCheckpointPages) + ")"
+		mode = "&_txlock=immediate&_pragma=wal_autocheckpoint(" + strconv.Itoa(walBackstopPages) + ")"
 	}
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas + mode
 }
@@ -160,13 +159,14 @@ func openPool(ctx context.Context, dsn string, n int) (*sql.DB, error) {
 	return db, nil
 }
 
-// Close stops the group-commit writer after its current batch and closes
-// both pools.
+// Close stops the group-commit writer after its current batch and the
+// checkpointer after its current checkpoint, and closes the pools.
 func (db *DB) Close() error {
 	db.batch.stop()
+	db.ckpt.stop()
 	db.cache.clear()
 	db.refs.clear()
-	err := errors.Join(db.rs.close(), db.ws.close(), db.reader.Close(), db.writer.Close())
+	err := errors.Join(db.rs.close(), db.ws.close(), db.reader.Close(), db.ckpt.conn.Close(), db.writer.Close())
 	db.closeLock.Do(func() { unlock(db.lock) }) // after the pools: no connection is left
 	return err
 }

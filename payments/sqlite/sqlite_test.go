@@ -65,7 +65,8 @@ func TestReports(t *testing.T) {
 
 // TestPragmas is P0 58 (e2e/README.md): every pooled connection, not only the first,
 // runs in WAL mode with synchronous=FULL, foreign keys and a busy timeout;
-// the writer checkpoints every walCheckpointPages pages.
+// the writer's own checkpoint is only the backstop (walBackstopPages), the
+// checkpointer's connection has the writer's settings.
 func TestPragmas(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hpp.db")
 	db := mustOpen(t, path)
@@ -77,9 +78,10 @@ func TestPragmas(t *testing.T) {
 	checkPool(t, "20-connection pool with the reader's settings", wide, 20)
 	checkPool(t, "reader", db.reader, readerConns)
 	checkPool(t, "writer", db.writer, 1)
+	checkPool(t, "checkpointer", db.ckpt.conn, 1)
 	var pages int
-	if err := db.writer.QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != walCheckpointPages {
-		t.Errorf("writer: wal_autocheckpoint = %d, %v; want %d", pages, err, walCheckpointPages)
+	if err := db.writer.QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil || pages != walBackstopPages {
+		t.Errorf("writer: wal_autocheckpoint = %d, %v; want %d", pages, err, walBackstopPages)
 	}
 }
 
