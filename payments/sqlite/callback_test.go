@@ -12,7 +12,6 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
-	"github.com/latipay-hpp/hpp/payments/paymentstest/failpoint"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 )
 
@@ -35,19 +34,19 @@ func TestConcurrentCallbacksGroupCommitted(t *testing.T) {
 		held      chan struct{} // closed when the first write is held
 		release   chan struct{} // closed to let it go on
 	)
-	env := paymentstest.NewEnv(t, paymentstest.Options{WrapStore: func(s payments.Store) payments.Store {
-		return failpoint.Store{Store: s, Hook: func(step string) {
-			if step == failpoint.NotifyBeforeCommit && holdFirst.CompareAndSwap(true, false) {
-				close(held)
-				<-release
-			}
-		}}
-	}})
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
 	errCommit := errors.New("injected commit failure")
 	var failCommits atomic.Bool
 	var mu sync.Mutex
 	var failedBatches []int // sizes of the batches whose commit failed
+	// The first write is held in its transaction, just before its commit,
+	// on the writer goroutine: Update runs fn on the caller's goroutine
+	// (write.go), so only the writer's own hook holds the writer.
 	sqlite.SetBeforeCommit(env.Store, func(size int) error {
+		if holdFirst.CompareAndSwap(true, false) {
+			close(held)
+			<-release
+		}
 		if !failCommits.Load() {
 			return nil
 		}

@@ -122,9 +122,11 @@ func checkPool(t *testing.T, name string, pool *sql.DB, n int) {
 	wg.Wait()
 }
 
-// TestWriteLockHeldFromBegin shows that Update begins IMMEDIATE: while fn
-// runs, before anything is written, another writer cannot start, and its
-// SQLITE_BUSY is reported as such.
+// TestWriteLockHeldFromBegin shows that the writer's transactions begin
+// IMMEDIATE: while a write runs in one (Update's locked path, batch.go),
+// before anything is written, another writer cannot start, and its
+// SQLITE_BUSY is reported as such. (Update's optimistic path runs fn
+// outside any transaction: write.go.)
 func TestWriteLockHeldFromBegin(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hpp.db")
 	db := mustOpen(t, path)
@@ -138,7 +140,7 @@ func TestWriteLockHeldFromBegin(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	_, err = db.Update(t.Context(), p.ID, func(*payments.Tx) error {
+	err = db.inTx(t.Context(), nil, func(context.Context, cached) error {
 		tx, err := other.BeginTx(t.Context(), nil)
 		if err == nil {
 			tx.Rollback()
@@ -151,7 +153,7 @@ func TestWriteLockHeldFromBegin(t *testing.T) {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("Update: %v", err)
+		t.Fatalf("inTx: %v", err)
 	}
 }
 

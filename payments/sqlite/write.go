@@ -19,14 +19,16 @@ const (
 	// last_seq = 1 (migration 004).
 	insertPayment = `INSERT INTO payments (` + paymentCols + `, last_seq) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, 1)`
-	// The updates take paymentArgs and, as ?24, the number of the
-	// payment's last event once this write's events are added.
+	// The updates take paymentArgs, as ?24 the number of the payment's
+	// last event once this write's events are added, and as ?25 the
+	// version the write was computed from: the precondition of Update's
+	// optimistic path (no row changed: another write came first).
 	updatePayment = `UPDATE payments SET reference = ?2, amount = ?3, currency = ?4,
 		description = ?5, method = ?6, status = ?7, source = ?8, return_url = ?9,
 		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, created_at = ?20, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1 AND version = ?25`
 	// updatePaymentState is updatePayment for the usual case where the
 	// merchant reference and creation time are unchanged: SQLite rewrites
 	// the entries of every index holding a column in SET, so leaving them
@@ -38,7 +40,7 @@ const (
 		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1 AND version = ?25`
 	// updatePaymentStatus is updatePaymentState for the usual case of a
 	// state change (a callback's paid transition, a failure, an expiry):
 	// what the merchant asked for (amount, currency, description, method,
@@ -50,7 +52,7 @@ const (
 	updatePaymentStatus = `UPDATE payments SET status = ?7, latipay_reference = ?11,
 		latipay_order_id = ?12, attempts = ?13, amount_cny = ?14, currency_rate = ?15,
 		refunded = ?16, paid_late = ?17, needs_review = ?18, version = ?19, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1 AND version = ?25`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -66,11 +68,14 @@ const (
 	// UPDATE by key, without the upsert's attempted insert into the
 	// reference index, its conflict handling and the foreign key check of
 	// the payment, and with created_at left out (see updatePaymentState).
-	// It takes attemptArgs' first 12 values; ?10 goes unused. A row count
-	// other than 1 is refused as upsertAttempt's conflict is.
+	// It takes attemptArgs' first 12 values (?10 goes unused) and, as ?13,
+	// the next check as loaded: ClaimDueAttempts moves it without a new
+	// payment version, so it is this write's precondition on the attempt
+	// (no row changed: the write is retried from a fresh read).
 	updateAttemptState = `UPDATE attempts SET method = ?3, hosted = ?4, status = ?5,
 		order_id = ?6, qr_code_url = ?7, amount_cny = ?8, rate = ?9,
-		next_check_at = ?11, checks = ?12 WHERE reference = ?1 AND payment_id = ?2`
+		next_check_at = ?11, checks = ?12
+		WHERE reference = ?1 AND payment_id = ?2 AND next_check_at IS ?13`
 	// upsertRefund writes a refund; a refund never moves to another payment.
 	upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -79,6 +84,12 @@ const (
 		updated_at = excluded.updated_at, next_check_at = excluded.next_check_at,
 		checks = excluded.checks
 		WHERE refunds.payment_id = excluded.payment_id`
+	// updateRefundState is upsertRefund for a refund Update loaded: the
+	// same columns, by key, with the next check as loaded as ?15, for the
+	// reason given at updateAttemptState (ClaimDueRefunds moves it).
+	updateRefundState = `UPDATE refunds SET status = ?5, gateway_code = ?9,
+		gateway_message = ?10, updated_at = ?12, next_check_at = ?13, checks = ?14
+		WHERE id = ?1 AND payment_id = ?2 AND next_check_at IS ?15`
 	insertEvent       = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	insertIdempotency = `INSERT INTO idempotency (key, hash, payment_id, created_at) VALUES (?, ?, ?, ?)`
 	// insertNotification ignores a digest already recorded: Latipay repeats
@@ -133,36 +144,129 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 	return out, created, nil // the cache has it (batch.go)
 }
 
-// Update runs fn on the payment and its attempts inside one write
-// transaction and writes what fn recorded. See payments.Store. When fn
-// fails, its error is returned as is, with the payment as stored. It
-// returns once the write is committed (batch.go: group commit).
+// Update runs fn on the payment and its attempts and writes what fn
+// recorded, in one write transaction. See payments.Store. When fn fails,
+// its error is returned as is, with the payment as stored. It returns
+// once the write is committed (batch.go: group commit).
+//
+// Optimistic first: the payment (with the number of its last event), its
+// attempts and, when fn may need them, its refunds are read from the read
+// pool on the caller's goroutine, fn runs there too, and the one writer
+// goroutine only executes the statements, the payment's UPDATE first with
+// the version read as its precondition (WHERE id = ? AND version = ?).
+// Every write of a payment goes through Update or CreatePayment and
+// advances its version, so the version stands for the payment, its
+// attempts, refunds and events as read; the only other writes, the
+// reconciler's claims, move an attempt's or refund's next check, which
+// the updates of a loaded attempt or refund check as loaded. When a
+// precondition fails (another write of the payment came first, maybe in
+// the same batch), nothing of this write is kept and Update reads again
+// once that batch has committed, and runs fn again on the fresh Tx. So fn
+// may run more than once; only the run that is written counts. After
+// optimisticTries stale tries, the write reads and runs fn on the writer
+// goroutine itself, where no other write can come between (updateLocked).
+//
+// Why: the writer goroutine is the ceiling of callbacks (each one's
+// statements and the commit run there, one callback after another), and
+// the reads and fn were a sixth of its work in a profile of
+// handlers.BenchmarkCallback; on the caller's goroutine they run beside
+// it, on the other core.
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
+	for range optimisticTries {
+		p, err := db.updateOptimistic(ctx, id, fn)
+		if !errors.Is(err, errStale) {
+			return p, err
+		}
+	}
+	return db.updateLocked(ctx, id, fn)
+}
+
+// optimisticTries bounds Update's optimistic tries. Each stale try means
+// another write of the payment committed, so they are rare outside tests
+// racing many writes on one payment.
+const optimisticTries = 4
+
+// errStale is a failed precondition of Update's optimistic path: the
+// payment, or an attempt or refund it wrote, changed since it was read.
+var errStale = errors.New("sqlite: update: the payment changed since it was read")
+
+// loaded is a payment as Update read it, with what write needs.
+type loaded struct {
+	p       payments.Payment
+	lastSeq int64 // the number of the payment's last event
+	as      []payments.Attempt
+	rs      []payments.Refund
+}
+
+// load reads the payment, its attempts and, when fn may need them, its
+// refunds through q.
+func load(ctx context.Context, q cached, id string) (loaded, error) {
+	var l loaded
+	if err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&l.p, &l.lastSeq)...); err != nil {
+		return loaded{}, wrap("update: load", err)
+	}
+	var err error
+	if l.as, err = loadAttempts(ctx, q, id); err != nil {
+		return loaded{}, wrap("update: load attempts", err)
+	}
+	if payments.NeedsRefunds(l.p.Status) {
+		if l.rs, err = queryAll(ctx, q, scanRefund, selectRefunds, id); err != nil {
+			return loaded{}, wrap("update: load refunds", err)
+		}
+	}
+	return l, nil
+}
+
+// updateOptimistic is one optimistic try of Update: errStale means try
+// again.
+func (db *DB) updateOptimistic(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
+	l, err := load(ctx, cached{c: db.rs}, id)
+	if err != nil {
+		db.noteDamage(err)
+		return payments.Payment{}, err
+	}
+	// fn may change the attempts and refunds in place; write compares
+	// with copies.
+	t := payments.NewTx(l.p, slices.Clone(l.as), slices.Clone(l.rs))
+	if err := fn(t); err != nil {
+		return l.p, err
+	}
+	if !t.Changed() {
+		return l.p, nil // nothing to write: what was read is committed
+	}
+	w := utc(t.Payment)
+	w.ID, w.Version = id, l.p.Version+1
+	var out payments.Payment
+	err = db.inTx(ctx, &out, func(ctx context.Context, q cached) error {
+		if err := write(ctx, q, l, w, t); err != nil {
+			return err
+		}
+		out = w
+		return nil
+	})
+	if err != nil {
+		// A failed commit may have written everything, and the writer
+		// goroutine dropped the cached payment.
+		return l.p, err
+	}
+	db.written(out, t)
+	return out, nil
+}
+
+// updateLocked is Update with the reads and fn on the writer goroutine,
+// inside the write transaction: no other write can change the payment
+// in between, so its preconditions hold.
+func (db *DB) updateLocked(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var stored, out payments.Payment
-	var written []string // references of the attempts written
+	var t *payments.Tx
 	err := db.inTx(ctx, &out, func(ctx context.Context, q cached) error {
-		written = written[:0]
-		var p payments.Payment
-		var lastSeq int64
-		err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&p, &lastSeq)...)
+		l, err := load(ctx, q, id)
 		if err != nil {
-			return wrap("update: load", err)
+			stored, t = payments.Payment{}, nil
+			return err
 		}
-		stored, out = p, p
-		as, err := loadAttempts(ctx, q, id)
-		if err != nil {
-			stored = payments.Payment{}
-			return wrap("update: load attempts", err)
-		}
-		var rs []payments.Refund
-		if payments.NeedsRefunds(p.Status) {
-			if rs, err = queryAll(ctx, q, scanRefund, selectRefunds, id); err != nil {
-				stored = payments.Payment{}
-				return wrap("update: load refunds", err)
-			}
-		}
-		// fn may change the attempts in place; write compares with a copy.
-		t := payments.NewTx(p, slices.Clone(as), rs)
+		stored, out = l.p, l.p
+		t = payments.NewTx(l.p, slices.Clone(l.as), slices.Clone(l.rs))
 		if err := fn(t); err != nil {
 			return err
 		}
@@ -170,12 +274,9 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 			return nil // nothing written
 		}
 		w := utc(t.Payment)
-		w.ID, w.Version = id, p.Version+1
-		if err := write(ctx, q, p, as, lastSeq, w, t); err != nil {
+		w.ID, w.Version = id, l.p.Version+1
+		if err := write(ctx, q, l, w, t); err != nil {
 			return err
-		}
-		for _, a := range t.DirtyAttempts() {
-			written = append(written, a.Reference)
 		}
 		out = w
 		return nil
@@ -185,21 +286,30 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		// everything, and the writer goroutine dropped the cached payment.
 		return stored, err
 	}
-	// The writer goroutine has given out to the payment cache (batch.go).
-	if h := db.hooks.returned; h != nil {
-		h(out)
-	}
-	for _, ref := range written {
-		db.refs.put(ref, id)
+	if t != nil && t.Changed() {
+		db.written(out, t)
 	}
 	return out, nil
 }
 
-// write stores the payment w and what t recorded, inside tx. p, as and
-// lastSeq are the payment, its attempts and its last event's number as
-// loaded: columns they show unchanged are left out of the updates where
+// written tells the test hook and the reference cache about a committed
+// write (the writer goroutine has given out to the payment cache,
+// batch.go).
+func (db *DB) written(out payments.Payment, t *payments.Tx) {
+	if h := db.hooks.returned; h != nil {
+		h(out)
+	}
+	for _, a := range t.DirtyAttempts() {
+		db.refs.put(a.Reference, out.ID)
+	}
+}
+
+// write stores the payment w and what t recorded, inside tx, if the
+// payment is still at the version l read (errStale, with nothing changed,
+// if not). Columns l shows unchanged are left out of the updates where
 // that spares index writes.
-func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Attempt, lastSeq int64, w payments.Payment, t *payments.Tx) error {
+func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *payments.Tx) error {
+	p := l.p
 	update := updatePayment
 	if w.Reference == p.Reference && w.CreatedAt.Equal(p.CreatedAt) {
 		update = updatePaymentState
@@ -209,15 +319,23 @@ func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Att
 		}
 	}
 	events := t.NewEvents()
-	if _, err := tx.ExecContext(ctx, update, append(paymentArgs(w), lastSeq+int64(len(events)))...); err != nil {
+	res, err := tx.ExecContext(ctx, update, append(paymentArgs(w), l.lastSeq+int64(len(events)), p.Version)...)
+	if err != nil {
 		return wrap("update: payment", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("update: payment", err)
+	} else if n != 1 {
+		tx.unrecord() // it changed nothing: the batch need not undo this write
+		return errStale
 	}
 	for _, a := range t.DirtyAttempts() {
 		a.PaymentID = w.ID
 		upsert, args := upsertAttempt, attemptArgs(a)
-		for _, old := range as {
+		stale := false
+		for _, old := range l.as {
 			if old.Reference == a.Reference && old.PaymentID == a.PaymentID && old.CreatedAt.Equal(a.CreatedAt) {
-				upsert, args = updateAttemptState, args[:12]
+				upsert, args, stale = updateAttemptState, append(args[:12:12], nanos(old.NextCheckAt)), true
 				break
 			}
 		}
@@ -226,20 +344,34 @@ func write(ctx context.Context, tx cached, p payments.Payment, as []payments.Att
 			return wrap("update: attempt", err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			if stale && err == nil {
+				return errStale // its next check moved (a claim)
+			}
 			return fmt.Errorf("sqlite: update: attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
 		}
 	}
 	for _, r := range t.DirtyRefunds() {
 		r.PaymentID = w.ID
-		res, err := tx.ExecContext(ctx, upsertRefund, refundArgs(r)...)
+		upsert, args := upsertRefund, refundArgs(r)
+		stale := false
+		for _, old := range l.rs {
+			if old.ID == r.ID && old.PaymentID == r.PaymentID {
+				upsert, args, stale = updateRefundState, append(args, nanos(old.NextCheckAt)), true
+				break
+			}
+		}
+		res, err := tx.ExecContext(ctx, upsert, args...)
 		if err != nil {
 			return wrap("update: refund", err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			if stale && err == nil {
+				return errStale // its next check moved (a claim)
+			}
 			return fmt.Errorf("sqlite: update: refund %s belongs to another payment: %w", r.ID, payments.ErrConflict)
 		}
 	}
-	seq := lastSeq
+	seq := l.lastSeq
 	for _, e := range events {
 		seq++
 		if _, err := tx.ExecContext(ctx, insertEvent, w.ID, seq, e.Type, string(e.From),
