@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -30,17 +31,12 @@ func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) erro
 		return nil
 	}
 	// Its transaction holds thousands of rows' pages: let SQLite spill
-	// them to the WAL as the page cache fills, as by default, rather than
-	// hold them all (writerPragmas turns spilling off for the batches).
-	conn, err := db.writer.Conn(ctx)
+	// them to the WAL as the page cache fills (spilling).
+	conn, done, err := db.spilling(ctx)
 	if err != nil {
 		return wrap("create payments: connection", db.noteDamage(err))
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA cache_spill = ON"); err != nil {
-		return wrap("create payments: cache spill", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_spill = OFF")
+	defer done()
 	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("create payments: begin", db.noteDamage(err))
@@ -74,4 +70,26 @@ func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) erro
 		return err
 	}
 	return wrap("create payments: commit", db.noteDamage(sqlTx.Commit()))
+}
+
+// spilling pins the write connection with SQLite's cache spilling back
+// on, as by default, for a transaction of unbounded size: the bulk insert
+// and the migrations (one may rewrite or index every payment). The
+// batches turn it off (writerPragmas), which holds a transaction's dirty
+// pages in memory until its commit: fine for a batch of at most maxBatch
+// writes, not for a million rows. done turns it off again and releases
+// the connection.
+func (db *DB) spilling(ctx context.Context) (conn *sql.Conn, done func(), err error) {
+	conn, err = db.writer.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_spill = ON"); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, func() {
+		conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_spill = OFF")
+		conn.Close()
+	}, nil
 }

@@ -69,7 +69,12 @@ func (db *DB) apply(ctx context.Context, version int, name string) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate %s: %w", name, err)
 	}
-	tx, err := db.writer.BeginTx(ctx, nil)
+	conn, done, err := db.spilling(ctx) // a migration may touch every row
+	if err != nil {
+		return wrap("migrate "+name, err)
+	}
+	defer done()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("migrate "+name, err)
 	}

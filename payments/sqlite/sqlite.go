@@ -51,8 +51,9 @@ import (
 // pages beyond cache_size until it commits; a batch is at most maxBatch
 // writes (batch.go), so that is bounded, some hundreds to a few thousand
 // pages: the benchmark's RSS after the callbacks was 52 MB against 41 to
-// 44 MB with spilling, the same after creations and starts. CreatePayments, whose transactions hold thousands of rows, turns
-// spilling back on for its own (bulk.go). A bigger cache_size was not the
+// 44 MB with spilling, the same after creations and starts. CreatePayments and the
+// migrations, whose transactions may hold every row, turn spilling back on
+// for their own (spilling, bulk.go). A bigger cache_size was not the
 // answer: 64 MB cut the reads as much but cost 110 MB of RSS
 // (e2e/load/README.md).
 const writerPragmas = "&_pragma=cache_spill(0)"

@@ -428,4 +428,17 @@ func TestWriterCacheSpill(t *testing.T) {
 	if n := spill(); n != 0 {
 		t.Fatalf("writer cache_spill = %d after CreatePayments, want 0 (off)", n)
 	}
+	// The migrations and the bulk insert run on a connection that spills.
+	conn, done, err := db.spilling(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := conn.QueryRowContext(t.Context(), "PRAGMA cache_spill").Scan(&n); err != nil || n == 0 {
+		t.Fatalf("cache_spill inside spilling = %d, %v; want on", n, err)
+	}
+	done()
+	if n := spill(); n != 0 {
+		t.Fatalf("writer cache_spill = %d after spilling, want 0 (off)", n)
+	}
 }
