@@ -187,7 +187,8 @@ func TestNotificationIngestion(t *testing.T) {
 		ref      string
 		tries    int
 		sent     bool
-		verified bool // a committed row was there when "sent" arrived
+		verified bool   // a committed row was there when "sent" arrived
+		saw      string // what the check found, when it failed
 	}
 	var mu sync.Mutex
 	var log []logEntry // the sender's log; guarded by mu
@@ -216,6 +217,10 @@ func TestNotificationIngestion(t *testing.T) {
 				p, err3 = a.db.Payment(context.Background(), att.PaymentID)
 			}
 			e.verified = err1 == nil && err2 == nil && err3 == nil && hasNotification(ns, "paid") && p.Status == payments.StatusPaid
+			if !e.verified {
+				e.saw = fmt.Sprintf("notifications %+v (%v); attempt %s %s (%v); payment %s v%d (%v)",
+					ns, err1, att.PaymentID, att.Status, err2, p.Status, p.Version, err3)
+			}
 		}
 		mu.Lock()
 		log = append(log, e)
@@ -251,7 +256,7 @@ func TestNotificationIngestion(t *testing.T) {
 		}
 		if e.sent && !e.verified {
 			unverified++
-			t.Errorf(`%s: "sent" without a committed inbox row and a paid payment`, e.ref)
+			t.Errorf(`%s: "sent" without a committed inbox row and a paid payment: %s`, e.ref, e.saw)
 		}
 	}
 	if want := len(refs) + len(refs)/10; len(log) != want {

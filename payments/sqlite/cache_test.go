@@ -221,6 +221,49 @@ func TestPaymentCacheReadDuringCommitEviction(t *testing.T) {
 	})
 }
 
+// TestPaymentCacheHitDuringCommit: once a read of the database has seen
+// a committed write, a read of the payment must not return the older
+// cached version, even before the writer goroutine has given the cache
+// the new one. This is the repeated callback that finds its notification
+// recorded, answers "sent", and must then find the payment paid.
+func TestPaymentCacheHitDuringCommit(t *testing.T) {
+	db, p := newTestDBWithPayment(t)
+	ctx := t.Context()
+	if got, err := db.Payment(ctx, p.ID); err != nil || got.Version != 1 {
+		t.Fatalf("Payment: version %d, %v; want 1", got.Version, err)
+	}
+	if _, ok := db.cache.get(p.ID); !ok {
+		t.Fatal("version 1 is not cached")
+	}
+	held, release := make(chan struct{}), make(chan struct{})
+	db.hooks.committed = func(w payments.Payment) {
+		if w.ID == p.ID && w.Version == 2 {
+			close(held)
+			<-release
+		}
+	}
+	write := make(chan error, 1)
+	go func() { _, err := db.Update(ctx, p.ID, note("version 2", nil)); write <- err }()
+	<-held // version 2 is committed; the cache has not learnt it
+	stored, err := db.readPayment(ctx, p.ID)
+	if err != nil || stored.Version != 2 {
+		t.Fatalf("database read during the commit: version %d, %v; want 2", stored.Version, err)
+	}
+	if got, err := db.Payment(ctx, p.ID); err != nil || got.Version != 2 {
+		t.Errorf("the database showed version 2, then Payment returned version %d (%v)", got.Version, err)
+	}
+	close(release)
+	if err := <-write; err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.Payment(ctx, p.ID); err != nil || got.Version != 2 {
+		t.Errorf("after the write returned: version %d, %v; want 2", got.Version, err)
+	}
+	if got, ok := db.cache.get(p.ID); !ok || got.Version != 2 {
+		t.Errorf("after the write returned: cached %v version %d, want version 2", ok, got.Version)
+	}
+}
+
 // readDuringCommit runs the interleaving with drop between the second
 // reader's start and the first reader's.
 func readDuringCommit(t *testing.T, drop func(db *DB, y payments.Payment)) {
