@@ -249,6 +249,46 @@ func (s *Service) staticQRSince(ctx context.Context, since time.Time) ([]payment
 	return out, nil
 }
 
+// replayWindow bounds how far back StaticQRPaidSince looks: a counter
+// whose socket was down longer has the day's static-QR payments in its
+// sales list, and a notice an hour old would only confuse the cashier.
+// replayCreated is how long before that a payment it returns may have
+// been created (a payment is paid within its expiry, 15 minutes by
+// default, or late, within hours).
+const (
+	replayWindow  = time.Hour
+	replayCreated = 6 * time.Hour
+)
+
+// Now is the counter's clock: the page stamps its socket's URL with it,
+// and the socket replays what was paid after the stamp (StaticQRPaidSince).
+func (s *Service) Now() time.Time { return s.now() }
+
+// StaticQRPaidSince returns the shop's static-QR payments that are paid
+// and were paid after since, oldest first: what a counter whose socket was
+// down (or not yet open) missed. Times are compared in whole microseconds,
+// what the page's stamp and the socket's messages carry, so a payment the
+// counter was sent is not sent again. since is moved up to replayWindow
+// ago if older. A payment refunded meanwhile is left out, as the live
+// feed sends only payments that became paid.
+func (s *Service) StaticQRPaidSince(ctx context.Context, since time.Time) ([]payments.Payment, error) {
+	if floor := s.now().Add(-replayWindow); since.Before(floor) {
+		since = floor
+	}
+	static, err := s.staticQRSince(ctx, since.Add(-replayCreated))
+	if err != nil {
+		return nil, err
+	}
+	var out []payments.Payment
+	for _, p := range static {
+		if p.Status == payments.StatusPaid && p.PaidAt.UnixMicro() > since.UnixMicro() {
+			out = append(out, p)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].PaidAt.Before(out[j].PaidAt) })
+	return out, nil
+}
+
 // StaticQRPayment returns a payment a counter device may see although no
 // device made it: one of the shop's static QR, paid, created today (the
 // shop's day), as today's sales list it. Anything else is ErrNotFound.
