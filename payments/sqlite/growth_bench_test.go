@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
@@ -75,7 +76,11 @@ func BenchmarkGrowth(b *testing.B) {
 		for i := range ps {
 			k := made.Add(1)
 			p := benchPayment(int(k))
-			p.ID = newID(tag + p.ID)
+			id, err := payments.NewPaymentID(rand.Reader, time.Now())
+			if err != nil {
+				panic(err)
+			}
+			p.ID = id
 			p.Reference = fmt.Sprintf("g-%s-%d", tag, k)
 			ps[i] = p
 		}
@@ -207,14 +212,6 @@ func BenchmarkGrowth(b *testing.B) {
 
 // crockford is the alphabet of payment ids and references.
 var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
-
-// newID is a payment id for the benchmark's new payments, made from seed:
-// "pay_" and 128 bits that look random, as payments made them before
-// their ids began with the time.
-func newID(seed string) string {
-	h := sha256.Sum256([]byte(seed))
-	return "pay_" + strings.ToLower(crockford.EncodeToString(h[:16]))
-}
 
 // growthMeter reports the process's CPU (user and system) and its read
 // and write system calls (/proc/self/io's syscr and syscw) per operation
