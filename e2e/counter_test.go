@@ -241,7 +241,8 @@ func (a *browserApp) countPayments(t *testing.T) int {
 // Traditional Chinese (a payment each). The keypad's ~CNY line shows
 // before the device's first sale. Today's sales list the static-QR
 // payments on load, marked, and a new one joins the list as a row without
-// a reload.
+// a reload. One paid while the keypad's socket is down shows once it is
+// back.
 func TestCounterStaticQRBrowser(t *testing.T) {
 	axe := axeScript(t)
 	app := browserStartApp(t)
@@ -336,5 +337,24 @@ func TestCounterStaticQRBrowser(t *testing.T) {
 	}
 	for _, v := range a11yAxe(t, ctr, string(axe)) {
 		t.Errorf("today's sales with a live row and notice: axe: %s", v)
+	}
+
+	// The keypad's socket is down (offline, cut) while a shopper pays at
+	// the static QR; back online, the reopened socket sends what was paid
+	// meanwhile and the notice shows, without a reload.
+	ctr.do(t, 5*time.Second, devtools(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: socketCutter}))
+	open("/counter", "en")
+	ctr.do(t, 5*time.Second, browserOffline(true))
+	if n := browserEval[int](t, ctr, `window.__hppCutSockets()`); n < 1 {
+		t.Fatalf("cut %d sockets, want the keypad's live socket cut", n)
+	}
+	ctr.do(t, 10*time.Second, chromedp.WaitReady(chromedp.CSS(`#counter-live[data-live="off"]`)))
+	missed := pay("6.40")
+	ctr.do(t, 5*time.Second, browserOffline(false))
+	notice := fmt.Sprintf(`#counter-live [data-id="%s"]`, missed)
+	ctr.do(t, 30*time.Second, chromedp.WaitVisible(chromedp.CSS(notice)))
+	stillHere("the notice paid while the socket was down")
+	if got := ctr.text(t, notice); !strings.Contains(got, "6.40") {
+		t.Errorf("the notice paid while the socket was down reads %q", got)
 	}
 }

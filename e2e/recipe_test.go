@@ -418,9 +418,19 @@ func TestRecipeCompose(t *testing.T) {
 		}
 		return n
 	}
+	callbackLogged := func() bool { // logged once answered: maybe after the sockets heard paid
+		for _, a := range apps {
+			for _, l := range a.requests() {
+				if l.RequestID == callbackID {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	// The server closes a socket after a final state.
-	multiWait(t, 5*time.Second, "the sockets' requests to be logged", func() bool {
-		return wsLogged(r.apps[0])+wsLogged(r.apps[1]) == 2
+	multiWait(t, 5*time.Second, "the sockets' and the callback's requests to be logged", func() bool {
+		return wsLogged(r.apps[0])+wsLogged(r.apps[1]) == 2 && callbackLogged()
 	})
 	callbackOn, socketsOn := "", map[string]int{}
 	for name, a := range apps {

@@ -176,7 +176,7 @@ func (s *Server) counterKeypad(c *gin.Context, d counter.Device, cashier account
 	v := views.Counter{Page: s.counterPageVM(c, "counter.title"), DeviceName: d.Name, Cashier: name,
 		Currency: string(s.opts.Counter.Currency()), Rate: rate, ResultSeconds: d.ResultSeconds,
 		ChargeURL: CounterChargePath, ScanURL: CounterScanPath, SalesURL: s.langPath(c, CounterSalesPath),
-		SaleURL: CounterSalesPath + "/", LockURL: CounterLockPath, SocketBase: "/checkout/", LiveURL: CounterSocketPath,
+		SaleURL: CounterSalesPath + "/", LockURL: CounterLockPath, SocketBase: "/checkout/", LiveURL: s.counterLiveURL(),
 		MaxAmount: s.opts.Counter.MaxAmount(), CounterCSS: s.assets.Path("css/counter.css"),
 		Polyfill: s.assets.Path("vendor/barcode-detector/ponyfill.js"), ZXingWasm: s.assets.Path("vendor/barcode-detector/zxing_reader.wasm")}
 	for _, m := range s.svc.Methods() {

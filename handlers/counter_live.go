@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,6 +31,14 @@ import (
 // amount, currency, wallet, time and a short reference. Never another
 // device's sale, never a description, email or anything else of the back
 // office.
+//
+// A socket down for a while (the shop's Wi-Fi, a sleeping tablet) misses
+// what was paid meanwhile, so the page says from when it wants payments:
+// its URL carries since=<Unix microseconds>, stamped by the server when it
+// rendered the page and moved on by the page to the paid_at of each
+// message. On opening, the socket first sends the static-QR payments paid
+// after that (counter.StaticQRPaidSince: within the last hour), oldest
+// first, then the live ones.
 //
 // The socket lives only while the device may: its credential is checked
 // before every message, every counterCheckEvery, and a revoke or a lock
@@ -68,6 +77,9 @@ type counterLiveMessage struct {
 	Reference  string `json:"reference"` // short: the end of Latipay's order id
 	Notice     string `json:"notice"`    // HTML
 	Row        string `json:"row"`       // HTML
+	// PaidAt is when it was paid, in Unix microseconds: the page asks
+	// for what was paid after the last one it got when it reconnects.
+	PaidAt int64 `json:"paid_at"`
 }
 
 // liveDevices holds the open counter sockets of this instance by device,
@@ -156,7 +168,7 @@ func (s *Server) counterLive(ctx context.Context, c *gin.Context, loc views.Loca
 	}
 	m := counterLiveMessage{ID: p.ID, Status: string(p.Status), Amount: payments.FormatAmount(p.Amount, p.Currency),
 		Currency: string(p.Currency), Method: string(p.Method), Time: paid.In(s.shopZone()).Format(time.TimeOnly[:5]),
-		Reference:  shortReference(p),
+		Reference: shortReference(p), PaidAt: paid.UnixMicro(),
 		AmountText: views.MoneyIn(loc.Lang(), views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()})}
 	n := views.CounterNotice{Text: loc.T("counterlive.notice", m.AmountText, loc.T("method."+m.Method)),
 		Detail: loc.T("counterlive.detail", m.Time, m.Reference)}
@@ -239,17 +251,32 @@ func (s *Server) handleCounterSocket() gin.HandlerFunc {
 			}
 			return m, true, nil
 		}
-		serveCounterLive(conn, sub, kicked, next, func() error { _, err := allowed(ctx); return err })
+		// What was paid since the page's stamp, after subscribing: a
+		// payment paid in between is in both, and seen sends it once.
+		var replay []counterLiveMessage
+		if us, err := strconv.ParseInt(c.Query("since"), 10, 64); err == nil && us > 0 {
+			missed, err := s.opts.Counter.StaticQRPaidSince(ctx, time.UnixMicro(us))
+			if err != nil {
+				s.log.Error("counter socket: replay", "request_id", requestID(c), "err", err)
+			}
+			for _, p := range missed {
+				seen[p.ID] = true
+				if m, err := s.counterLive(ctx, c, loc, d, p); err == nil {
+					replay = append(replay, m)
+				}
+			}
+		}
+		serveCounterLive(conn, sub, kicked, replay, next, func() error { _, err := allowed(ctx); return err })
 	}
 }
 
 // serveCounterLive runs one counter socket: a reader that discards input
-// and notices the close, and this writer loop. check says whether the
+// and notices the close, and this writer loop, which sends replay first. check says whether the
 // device may still listen (before each message, in next, and every
 // counterCheckEvery); kicked closes when it was revoked or locked on this
 // instance. A device that may no longer listen closes the socket with
 // counterEnded; any other trouble with "retry", and the page reconnects.
-func serveCounterLive(conn *websocket.Conn, sub *hub.Subscription, kicked <-chan struct{},
+func serveCounterLive(conn *websocket.Conn, sub *hub.Subscription, kicked <-chan struct{}, replay []counterLiveMessage,
 	next func(payments.Update) (counterLiveMessage, bool, error), check func() error) {
 	defer conn.Close()
 	done := make(chan struct{})
@@ -273,6 +300,12 @@ func serveCounterLive(conn *websocket.Conn, sub *hub.Subscription, kicked <-chan
 			return
 		}
 		closeWith(websocket.CloseInternalServerErr, "retry")
+	}
+	for _, m := range replay {
+		_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
+		if conn.WriteJSON(m) != nil {
+			return
+		}
 	}
 	ping := time.NewTicker(pingPeriod)
 	defer ping.Stop()
@@ -313,4 +346,11 @@ func serveCounterLive(conn *websocket.Conn, sub *hub.Subscription, kicked <-chan
 			return
 		}
 	}
+}
+
+// counterLiveURL is the counter's socket as a page links it: stamped with
+// the counter's clock, so that the socket also sends what is paid between
+// the page's rendering and the socket's opening.
+func (s *Server) counterLiveURL() string {
+	return CounterSocketPath + "?since=" + strconv.FormatInt(s.opts.Counter.Now().UnixMicro(), 10)
 }

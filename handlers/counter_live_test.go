@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +26,7 @@ func (a *adminApp) dialCounter(t *testing.T, dev *http.Cookie, origin, lang stri
 type counterLiveMsg struct {
 	ID, Status, Amount, Currency, Method, Time, Reference, Notice, Row string
 	AmountText                                                         string `json:"amount_text"`
+	PaidAt                                                             int64  `json:"paid_at"`
 }
 
 // readCounterLive reads the socket's next message; a close comes back as
@@ -177,7 +180,7 @@ func TestCounterStaticQRSocket(t *testing.T) {
 	if doc.Find(`[data-testid="summary-none"]`).Length() != 1 {
 		t.Error("device 2's shift totals count the shop's static-QR payment")
 	}
-	if doc.Find(`#counter-live[data-live-url="`+handlers.CounterSocketPath+`"]`).Length() != 1 {
+	if doc.Find(`#counter-live[data-live-url^="`+handlers.CounterSocketPath+`?since="]`).Length() != 1 {
 		t.Error("the sales page has no live region on the counter's socket")
 	}
 	rc := a.do(t, http.MethodGet, handlers.CounterSalePath(paid.ID)+"/receipt", nil, withCookie(dev2, nil))
@@ -219,6 +222,71 @@ func TestCounterStaticQRSocket(t *testing.T) {
 	}
 	a.payStaticQR(t, l.ID, "7.00")
 	wantEnded(t, conn3, "device revoked elsewhere")
+}
+
+// TestCounterSocketReplay: a counter page's socket URL carries the
+// counter's clock when the page was rendered; a socket opened with that
+// stamp first sends the static-QR payments paid after it, oldest first,
+// each once and with its paid_at, then the live ones; opened again from
+// the last paid_at it sends only what came after; without a stamp it
+// replays nothing.
+func TestCounterSocketReplay(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	dev := a.readyDevice(t)
+	l, err := a.links.Create(ctx, payments.LinkInput{Source: payments.SourceStaticQR, Currency: "NZD", MinAmount: "0.01", MaxAmount: "5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := func(amount string) payments.Payment {
+		t.Helper()
+		a.Clock.Advance(time.Minute)
+		p := a.payStaticQR(t, l.ID, amount)
+		return a.WaitStatus(t, p.ID, payments.StatusPaid)
+	}
+	dial := func(query string) *websocket.Conn {
+		t.Helper()
+		conn, _, err := a.dialWith(t, handlers.CounterSocketPath+"?lang=en"+query, socketHeader(dev, a.AppURL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn
+	}
+	want := func(conn *websocket.Conn, what string, p payments.Payment) counterLiveMsg {
+		t.Helper()
+		m, err := readCounterLive(t, conn)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if m.ID != p.ID || m.PaidAt != p.PaidAt.UnixMicro() || !strings.Contains(m.Notice, "Static QR") {
+			t.Errorf("%s: got %s (paid_at %d), want %s paid at %d", what, m.ID, m.PaidAt, p.ID, p.PaidAt.UnixMicro())
+		}
+		return m
+	}
+
+	pay("1.00") // paid before the page's stamp: never replayed
+	a.Clock.Advance(time.Minute)
+	doc := mustDoc(t, a.do(t, http.MethodGet, handlers.CounterPath, nil, withCookie(dev, nil)))
+	live, _ := doc.Find("#counter-live").Attr("data-live-url")
+	u, err := url.Parse(live)
+	if err != nil || u.Path != handlers.CounterSocketPath || u.Query().Get("since") != strconv.FormatInt(a.Clock.Now().UnixMicro(), 10) {
+		t.Fatalf("the keypad's socket URL is %q, want %s stamped with the counter's clock", live, handlers.CounterSocketPath)
+	}
+	missed1, missed2 := pay("2.00"), pay("3.00")
+
+	conn := dial("&since=" + u.Query().Get("since"))
+	want(conn, "first replayed", missed1)
+	last := want(conn, "second replayed", missed2)
+	now := pay("4.00")
+	want(conn, "live after the replay", now)
+
+	again := dial("&since=" + strconv.FormatInt(last.PaidAt, 10))
+	want(again, "reopened from the last paid_at", now)
+
+	bare := dial("")
+	next := pay("5.00")
+	want(bare, "without a stamp: the live one only", next)
 }
 
 // wantEnded reads from conn and wants the close that sends the page back

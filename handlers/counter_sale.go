@@ -107,7 +107,7 @@ func (s *Server) handleCounterSalesShow() gin.HandlerFunc {
 			return
 		}
 		v := views.CounterSales{Page: s.counterPageVM(c, "counter.sales.title"), DeviceName: d.Name, Cashier: personName(cashier.Name, cashier.Email),
-			BackURL: s.langPath(c, CounterPath), Paid: today.Paid, LiveURL: CounterSocketPath}
+			BackURL: s.langPath(c, CounterPath), Paid: today.Paid, LiveURL: s.counterLiveURL()}
 		v.CounterCSS = s.assets.Path("css/counter.css")
 		names := map[string]string{cashier.ID: personName(cashier.Name, cashier.Email)}
 		for _, r := range today.Sales {

@@ -393,7 +393,8 @@ func (a *adminApp) scan(t *testing.T, dev *http.Cookie, key, amount, code string
 // made, with a message naming both wallets' rules; a WeChat Pay code
 // whose shopper must type a password is a pending counter_scan sale, and
 // the same code scanned again is the same sale; a code Latipay refuses
-// says so and leaves nothing charged.
+// says so and leaves nothing charged; with Latipay unreachable the answer
+// is 503 latipay_unreachable and the sale is failed.
 func TestCounterScan(t *testing.T) {
 	a := newAdminApp(t)
 	dev := a.readyDevice(t)
@@ -430,5 +431,28 @@ func TestCounterScan(t *testing.T) {
 	e := mustJSON[counterErrJSON](t, w)
 	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(e.Error.Message, "refused this pay code") {
 		t.Errorf("a refused code = %d %+v, want 422 saying Latipay refused it", w.Code, e)
+	}
+
+	// The shop's internet is down: the call to Latipay is refused at the
+	// dial, so nothing can have been charged. The cashier reads that, the
+	// sale is failed (not left pending), and scanning again is safe.
+	a.StopSim()
+	w = a.scan(t, dev, "scan-key-0000000000003", "8.00", "134588558514585019")
+	e = mustJSON[counterErrJSON](t, w)
+	if w.Code != http.StatusServiceUnavailable || e.Error.Code != "latipay_unreachable" || !strings.Contains(e.Error.Message, "nothing was charged") {
+		t.Errorf("a scan with Latipay unreachable = %d %+v, want 503 latipay_unreachable saying nothing was charged", w.Code, e)
+	}
+	all, err := a.Store.ListPayments(t.Context(), payments.PaymentFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unreached []payments.Payment
+	for _, p := range all {
+		if p.Reference == "CTR-scan-key-0000000000003" {
+			unreached = append(unreached, p)
+		}
+	}
+	if len(unreached) != 1 || unreached[0].Status != payments.StatusFailed {
+		t.Errorf("the sale Latipay never received: %+v, want one, failed", unreached)
 	}
 }

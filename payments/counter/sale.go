@@ -154,7 +154,7 @@ type Total struct {
 }
 
 // Today is what a device lists for the shop's day so far, newest first:
-// its own sales and the paid payments of the shop's static QR. Totals and
+// its own sales and the payments of the shop's static QR paid today. Totals and
 // Paid count the device's own paid sales only: a static-QR payment is the
 // whole shop's, shown on every counter, and would be counted once per
 // till.
@@ -207,12 +207,16 @@ func (s *Service) Today(ctx context.Context, d Device) (Today, error) {
 		sums[k].Count++
 		sums[k].Amount += p.Amount
 	}
-	static, err := s.staticQRSince(ctx, since)
+	// Paid today, wherever it began: a shopper who typed the amount just
+	// before midnight and paid just after paid today.
+	static, err := s.staticQRSince(ctx, since.Add(-replayCreated))
 	if err != nil {
 		return Today{}, err
 	}
 	for _, p := range static {
-		t.Sales = append(t.Sales, SaleRow{Payment: p, StaticQR: true})
+		if !p.PaidAt.Before(since) {
+			t.Sales = append(t.Sales, SaleRow{Payment: p, StaticQR: true})
+		}
 	}
 	sort.SliceStable(t.Sales, func(i, j int) bool { return t.Sales[i].Payment.CreatedAt.After(t.Sales[j].Payment.CreatedAt) })
 	for _, v := range sums {
@@ -249,9 +253,50 @@ func (s *Service) staticQRSince(ctx context.Context, since time.Time) ([]payment
 	return out, nil
 }
 
+// replayWindow bounds how far back StaticQRPaidSince looks: a counter
+// whose socket was down longer has the day's static-QR payments in its
+// sales list, and a notice an hour old would only confuse the cashier.
+// replayCreated is how long before a moment (a replay's since, the
+// start of the shop's day) a static-QR payment paid after it may have
+// been created: a payment is paid within its expiry, 15 minutes by
+// default, or late, within hours.
+const (
+	replayWindow  = time.Hour
+	replayCreated = 6 * time.Hour
+)
+
+// Now is the counter's clock: the page stamps its socket's URL with it,
+// and the socket replays what was paid after the stamp (StaticQRPaidSince).
+func (s *Service) Now() time.Time { return s.now() }
+
+// StaticQRPaidSince returns the shop's static-QR payments that are paid
+// and were paid after since, oldest first: what a counter whose socket was
+// down (or not yet open) missed. Times are compared in whole microseconds,
+// what the page's stamp and the socket's messages carry, so a payment the
+// counter was sent is not sent again. since is moved up to replayWindow
+// ago if older. A payment refunded meanwhile is left out, as the live
+// feed sends only payments that became paid.
+func (s *Service) StaticQRPaidSince(ctx context.Context, since time.Time) ([]payments.Payment, error) {
+	if floor := s.now().Add(-replayWindow); since.Before(floor) {
+		since = floor
+	}
+	static, err := s.staticQRSince(ctx, since.Add(-replayCreated))
+	if err != nil {
+		return nil, err
+	}
+	var out []payments.Payment
+	for _, p := range static {
+		if p.Status == payments.StatusPaid && p.PaidAt.UnixMicro() > since.UnixMicro() {
+			out = append(out, p)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].PaidAt.Before(out[j].PaidAt) })
+	return out, nil
+}
+
 // StaticQRPayment returns a payment a counter device may see although no
-// device made it: one of the shop's static QR, paid, created today (the
-// shop's day), as today's sales list it. Anything else is ErrNotFound.
+// device made it: one of the shop's static QR, paid today (the shop's
+// day), as today's sales list it. Anything else is ErrNotFound.
 func (s *Service) StaticQRPayment(ctx context.Context, paymentID string) (payments.Payment, error) {
 	p, err := s.pay.Get(ctx, paymentID)
 	if errors.Is(err, payments.ErrNotFound) {
@@ -260,7 +305,7 @@ func (s *Service) StaticQRPayment(ctx context.Context, paymentID string) (paymen
 	if err != nil {
 		return payments.Payment{}, err
 	}
-	if p.Source != payments.SourceStaticQR || !paidLike(p) || p.CreatedAt.Before(s.startOfDay()) {
+	if p.Source != payments.SourceStaticQR || !paidLike(p) || p.PaidAt.Before(s.startOfDay()) {
 		return payments.Payment{}, ErrNotFound
 	}
 	return p, nil

@@ -3,6 +3,7 @@ package counter_test
 import (
 	"crypto/rand"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -159,8 +160,9 @@ func mustDevice(t *testing.T, c *counter.Service) (counter.Device, string) {
 
 // TestTodayStaticQR: today's sales on a device include the shop's paid
 // static-QR payments of the shop's day (its time zone: NZDT here), marked
-// and outside the device's totals; yesterday's, and unpaid ones, are
-// not listed, and StaticQRPayment finds only today's paid ones.
+// and outside the device's totals, also one typed before midnight and
+// paid after it; yesterday's, and unpaid ones, are not listed, and
+// StaticQRPayment finds only those paid today.
 func TestTodayStaticQR(t *testing.T) {
 	c, env := newCounter(t) // 2026-03-01 01:00 UTC is 14:00 NZDT
 	ctx := t.Context()
@@ -189,20 +191,103 @@ func TestTodayStaticQR(t *testing.T) {
 		return p
 	}
 	yesterday := pay("5.00", true)
-	env.Clock.Advance(10*time.Hour + time.Minute) // 00:01 NZDT the next day
+	env.Clock.Advance(10*time.Hour - 2*time.Minute) // 23:58 NZDT
+	p, err := links.Pay(ctx, l.ID, "7.00", "en", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := env.MustStart(t, p.ID, payments.MethodAlipay, payments.DeviceDesktop)
+	env.Clock.Advance(3 * time.Minute) // 00:01 NZDT the next day
+	if err := env.Sim.Pay(st.Attempt.Reference); err != nil {
+		t.Fatal(err)
+	}
+	overnight := env.WaitStatus(t, p.ID, payments.StatusPaid) // typed before midnight, paid after
 	today := pay("12.50", true)
 	pay("8.00", false)
 	got, err := c.Today(ctx, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Sales) != 1 || got.Sales[0].Payment.ID != today.ID || !got.Sales[0].StaticQR || got.Paid != 0 || len(got.Totals) != 0 {
-		t.Errorf("today = %+v; want only today's paid static-QR payment, marked, outside the totals", got)
+	if len(got.Sales) != 2 || got.Sales[0].Payment.ID != today.ID || got.Sales[1].Payment.ID != overnight.ID ||
+		!got.Sales[0].StaticQR || !got.Sales[1].StaticQR || got.Paid != 0 || len(got.Totals) != 0 {
+		t.Errorf("today = %+v; want only the static-QR payments paid today (one begun before midnight), marked, outside the totals", got)
 	}
-	if _, err := c.StaticQRPayment(ctx, today.ID); err != nil {
-		t.Errorf("StaticQRPayment(today's) = %v", err)
+	for _, p := range []payments.Payment{today, overnight} {
+		if _, err := c.StaticQRPayment(ctx, p.ID); err != nil {
+			t.Errorf("StaticQRPayment(%s, paid today) = %v", p.Reference, err)
+		}
 	}
 	if _, err := c.StaticQRPayment(ctx, yesterday.ID); !errors.Is(err, counter.ErrNotFound) {
 		t.Errorf("StaticQRPayment(yesterday's) = %v, want ErrNotFound", err)
+	}
+}
+
+// TestStaticQRPaidSince: what a counter's socket replays when it opens,
+// the shop's static-QR payments paid after the page's stamp, oldest
+// first: not those paid before it, not unpaid ones, and nothing older than
+// an hour however old the stamp.
+func TestStaticQRPaidSince(t *testing.T) {
+	c, env := newCounter(t)
+	ctx := t.Context()
+	links, err := payments.NewLinks(env.Store, env.Svc, func(id string) string { return env.AppURL + "/l/" + id }, env.AppURL+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := links.Create(ctx, payments.LinkInput{Source: payments.SourceStaticQR, Currency: "NZD", MinAmount: "0.01", MaxAmount: "5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := func(amount string, settle bool) payments.Payment {
+		t.Helper()
+		p, err := links.Pay(ctx, l.ID, amount, "en", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := env.MustStart(t, p.ID, payments.MethodAlipay, payments.DeviceDesktop)
+		if !settle {
+			return p
+		}
+		if err := env.Sim.Pay(st.Attempt.Reference); err != nil {
+			t.Fatal(err)
+		}
+		return env.WaitStatus(t, p.ID, payments.StatusPaid)
+	}
+	ids := func(ps []payments.Payment) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	before := pay("1.00", true)
+	env.Clock.Advance(time.Minute)
+	stamp := c.Now()
+	env.Clock.Advance(time.Minute)
+	first := pay("2.00", true)
+	pay("3.00", false)
+	env.Clock.Advance(time.Minute)
+	second := pay("4.00", true)
+
+	got, err := c.StaticQRPaidSince(ctx, stamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{first.ID, second.ID}; !slices.Equal(ids(got), want) {
+		t.Errorf("paid since the stamp: %v, want %v (oldest first; not %s, paid before)", ids(got), want, before.ID)
+	}
+	got, err = c.StaticQRPaidSince(ctx, stamp.Add(-24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{before.ID, first.ID, second.ID}; !slices.Equal(ids(got), want) {
+		t.Errorf("since a day before: %v, want %v", ids(got), want)
+	}
+	env.Clock.Advance(59 * time.Minute) // the first was paid 60 minutes ago, the second 59
+	got, err = c.StaticQRPaidSince(ctx, stamp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{second.ID}; !slices.Equal(ids(got), want) {
+		t.Errorf("an hour on: %v, want only the one paid within the hour, %v", ids(got), want)
 	}
 }

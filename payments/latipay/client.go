@@ -117,6 +117,11 @@ func New(cfg Config) (*Client, error) {
 	}, nil
 }
 
+// CloseIdleConnections closes the kept-alive connections to Latipay that
+// are idle now, so that the next call dials afresh (a test taking the
+// simulator down: paymentstest.Env.StopSim).
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
+
 // defaultHTTPClient bounds connection set-up but not the whole exchange:
 // deadlines come from the context, because a long-poll query legitimately
 // waits up to 180 s for its response headers. Redirects are not followed:

@@ -124,6 +124,8 @@ type Env struct {
 	AppURL  string // the public URL of the app server (callbacks land here)
 	Log     *slog.Logger
 
+	simSrv *httptest.Server
+
 	app atomic.Pointer[http.Handler]
 }
 
@@ -191,7 +193,7 @@ func NewEnv(t testing.TB, o Options) *Env {
 		sim.Close()
 		simSrv.Close()
 	})
-	e.Sim = sim
+	e.Sim, e.simSrv = sim, simSrv
 
 	e.Client, err = latipay.New(latipay.Config{BaseURL: e.SimURL, UserID: UserID, APIKey: APIKey})
 	if err != nil {
@@ -396,4 +398,12 @@ func WithField(form url.Values, k, v string) url.Values {
 	}
 	f.Set(k, v)
 	return f
+}
+
+// StopSim closes the simulator's listener for good: every later call to
+// Latipay is refused at the dial, as when the shop's internet is down.
+func (e *Env) StopSim() {
+	e.simSrv.Listener.Close()
+	e.simSrv.CloseClientConnections()
+	e.Client.CloseIdleConnections() // else the next call may go out on a dead one: an unknown outcome, not a refusal
 }

@@ -478,17 +478,22 @@
 // nothing here builds HTML from data. A revoked or locked device's
 // socket closes with 4001 and the page reloads into the pairing form or
 // the unlock screen; any other close reconnects with backoff, and the
-// sales page then fetches its list again for what it missed.
+// sales page then fetches its list again for what it missed. The socket's
+// URL carries since (Unix microseconds, stamped when the server rendered
+// the page); each message moves it on to its paid_at, so that a socket
+// opened again first sends the payments paid while it was down.
 (function () {
   'use strict';
   var box = document.getElementById('counter-live');
   if (!box || !window.WebSocket) { return; }
-  var path = box.getAttribute('data-live-url');
+  var live = new URL(box.getAttribute('data-live-url'), location.href);
+  var since = Number(live.searchParams.get('since')) || 0;
   var backoff = 1000, opened = false, maxNotices = 5;
 
   function connect() {
-    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + path +
-      '?lang=' + encodeURIComponent(document.documentElement.lang || 'en');
+    live.searchParams.set('lang', document.documentElement.lang || 'en');
+    if (since) { live.searchParams.set('since', String(since)); }
+    var url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + live.pathname + live.search;
     var ws;
     try { ws = new WebSocket(url); } catch (e) { retry(); return; }
     ws.onopen = function () {
@@ -501,6 +506,7 @@
       var m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
       if (!m || !m.id) { return; }
+      if (m.paid_at > since) { since = m.paid_at; }
       notice(m);
       addRow(m);
     };
