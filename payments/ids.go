@@ -40,7 +40,8 @@ func random16(r io.Reader) (string, error) {
 // payments those leaves are not in any page cache, so every create and
 // checkout start read them from the file (e2e/load/README.md, "SQLite at
 // 1,000,000"). Ids that begin with the time sort in creation order, so
-// new rows go to the same few leaves at the end of the ids made so far.
+// each new row goes to the leaf the ids made just before it filled (old
+// random ids sort around that run, not into it).
 //
 // What it costs: whoever holds the id learns when the payment was
 // created, to the second. The id is a capability, secret only in its
