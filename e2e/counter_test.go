@@ -262,7 +262,7 @@ func TestCounterStaticQRBrowser(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#amount"), amount), chromedp.Click(testid("link-pay")),
 			chromedp.WaitVisible(testid("method-wechat")))
 		checkout := browserEval[string](t, shopper, `location.href`)
-		id := regexp.MustCompile(`pay_[0-9a-z]{26}`).FindString(checkout)
+		id := regexp.MustCompile(`pay_(?:[0-9a-z]{7})?[0-9a-z]{26}`).FindString(checkout)
 		shopper.chooseWeChatQR(t, checkout)
 		app.simulate(t, shopper.qrReference(t), "paid")
 		app.waitPayment(t, id, "paid", 15*time.Second)

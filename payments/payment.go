@@ -50,7 +50,7 @@ var Sources = []string{SourceOnline, SourceLink, SourceCounterQR, SourceCounterS
 
 // Payment is one thing a shopper pays for, possibly over several attempts.
 type Payment struct {
-	ID          string // public capability id, "pay_" + 26 base32 characters
+	ID          string // public capability id: "pay_", 7 characters of creation time, 26 random (NewPaymentID)
 	Reference   string // the merchant's own order reference
 	Amount      int64  // minor units, > 0
 	Currency    Currency

@@ -106,11 +106,11 @@ func (s *Service) create(ctx context.Context, in CreateInput, idemKey string, ow
 	if len(problems) > 0 {
 		return Payment{}, false, &ValidationError{Problems: problems}
 	}
-	id, err := newPaymentID(s.rand)
+	now := s.now().UTC()
+	id, err := NewPaymentID(s.rand, now)
 	if err != nil {
 		return Payment{}, false, err
 	}
-	now := s.now().UTC()
 	expiry := in.ExpiresIn
 	if expiry == 0 {
 		expiry = s.opts.DefaultExpiry

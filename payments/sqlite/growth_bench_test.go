@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,8 +64,8 @@ func BenchmarkGrowth(b *testing.B) {
 	for db.checking.Load() { // a large file's start-up check reads every page (health.go)
 		time.Sleep(50 * time.Millisecond)
 	}
-	var seeded int // GrowthRow ids, pay_seed followed by digits
-	if err := db.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM payments WHERE id > 'pay_seed' AND id < 'pay_seee'`).Scan(&seeded); err != nil {
+	var seeded int // GrowthRow's merchant references, SEED- followed by digits
+	if err := db.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM payments WHERE reference > 'SEED-' AND reference < 'SEED.'`).Scan(&seeded); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("%d payments (%d seeded) in %s", have, seeded, path)
@@ -74,7 +76,11 @@ func BenchmarkGrowth(b *testing.B) {
 		for i := range ps {
 			k := made.Add(1)
 			p := benchPayment(int(k))
-			p.ID = fmt.Sprintf("pay_%x", sha256.Sum256([]byte(tag+p.ID)))[:30] // random order, as real ids
+			id, err := payments.NewPaymentID(rand.Reader, time.Now())
+			if err != nil {
+				panic(err)
+			}
+			p.ID = id
 			p.Reference = fmt.Sprintf("g-%s-%d", tag, k)
 			ps[i] = p
 		}
@@ -96,7 +102,10 @@ func BenchmarkGrowth(b *testing.B) {
 		_, _, err := db.CreatePayment(ctx, ps[i], payments.Event{Type: "payment.created", To: payments.StatusCreated, CreatedAt: testNow()}, payments.Idempotency{})
 		return err
 	}
-	ref := func(p payments.Payment) string { return fmt.Sprintf("%x", sha256.Sum256([]byte(p.ID)))[:24] }
+	ref := func(p payments.Payment) string { // random, as the service's references
+		h := sha256.Sum256([]byte(p.ID))
+		return crockford.EncodeToString(h[:16])
+	}
 	start := func(p payments.Payment) error {
 		a := payments.Attempt{Reference: ref(p), PaymentID: p.ID, Method: payments.MethodWeChat,
 			Status: payments.AttemptPending, CreatedAt: testNow(), NextCheckAt: testNow().Add(30 * time.Second)}
@@ -175,9 +184,13 @@ func BenchmarkGrowth(b *testing.B) {
 		parallel(b, func(i int) error { _, err := db.readPayment(ctx, ps[i%len(ps)].ID); return err })
 	})
 	b.Run("readseed", func(b *testing.B) {
+		ids := make([]string, b.N)
+		for i := range ids {
+			ids[i] = storetest.GrowthID(1 + (i*7919)%seeded)
+		}
 		defer growthMeter(b)()
 		parallel(b, func(i int) error {
-			_, err := db.readPayment(ctx, fmt.Sprintf("pay_seed%022d", 1+(i*7919)%seeded))
+			_, err := db.readPayment(ctx, ids[i])
 			return err
 		})
 	})
@@ -196,6 +209,9 @@ func BenchmarkGrowth(b *testing.B) {
 		})
 	})
 }
+
+// crockford is the alphabet of payment ids and references.
+var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
 
 // growthMeter reports the process's CPU (user and system) and its read
 // and write system calls (/proc/self/io's syscr and syscw) per operation

@@ -2,8 +2,13 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -21,16 +26,20 @@ import (
 // payment is still open until its window ends), their attempts finished
 // with no check scheduled, so the reconciler and the expiry sweep find
 // nothing to do in the seeded rows, as in a shop's real history. Channels,
-// methods and currencies are mixed as in benchRow.
+// methods and currencies are mixed as in benchRow. Its payment id and its
+// attempt's reference have the grammar and the randomness of the ids
+// made before ids began with their time (GrowthID, GrowthReference): a
+// year's history of random keys, spread over every index they key, as a
+// real shop's database holds them.
 func GrowthRow(i int, end time.Time) payments.NewPayment {
 	_, frac := math.Modf(float64(i) * 0.6180339887498949)
 	at := end.UTC().Add(-benchSpan + time.Duration(frac*float64(benchSpan))).Truncate(time.Millisecond)
 	p := benchRow(i, 1)
-	p.ID = fmt.Sprintf("pay_seed%022d", i)
+	p.ID = GrowthID(i)
 	p.Reference = fmt.Sprintf("SEED-%08d", i)
 	p.CreatedAt, p.UpdatedAt, p.ExpiresAt = at, at, at.Add(15*time.Minute)
 	p.PaidAt, p.Refunded, p.LatipayOrderID = time.Time{}, 0, ""
-	a := payments.Attempt{Reference: fmt.Sprintf("SEED%022d", i), PaymentID: p.ID, Method: p.Method,
+	a := payments.Attempt{Reference: GrowthReference(i), PaymentID: p.ID, Method: p.Method,
 		Hosted: p.Method == payments.MethodUnionPay, CreatedAt: at.Add(20 * time.Second), Kind: payments.KindOnline}
 	switch b := i * 37 % 100; { // every 100 rows hold the mix, spread through them
 	case b < 70:
@@ -70,10 +79,32 @@ func Grow(ctx context.Context, s payments.BulkCreator, have, want, chunk int, en
 		for j := i; j <= want && j < i+chunk; j++ {
 			rows = append(rows, GrowthRow(j, end))
 		}
+		// In id order: the chunk's keys visit each index's leaves once,
+		// in file order, rather than at random (its ids are random).
+		slices.SortFunc(rows, func(a, b payments.NewPayment) int { return strings.Compare(a.Payment.ID, b.Payment.ID) })
 		if err := s.CreatePayments(ctx, rows); err != nil {
 			return added, fmt.Errorf("payments %d to %d: %w", i, i+len(rows)-1, err)
 		}
 		added += len(rows)
 	}
 	return added, nil
+}
+
+// crockford is payments' id alphabet (Crockford's base32, upper case).
+var crockford = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+// GrowthID is GrowthRow i's payment id: "pay_" and 26 characters of 128
+// bits that look random (a hash of i), the grammar of the payment ids
+// made before they began with their creation time.
+func GrowthID(i int) string {
+	h := sha256.Sum256([]byte("growth-id-" + strconv.Itoa(i)))
+	return "pay_" + strings.ToLower(crockford.EncodeToString(h[:16]))
+}
+
+// GrowthReference is GrowthRow i's attempt reference: 26 upper-case
+// characters of 128 bits that look random, as the references the service
+// makes.
+func GrowthReference(i int) string {
+	h := sha256.Sum256([]byte("growth-reference-" + strconv.Itoa(i)))
+	return crockford.EncodeToString(h[:16])
 }
