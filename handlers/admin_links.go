@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -48,15 +49,31 @@ func (s *Server) linkRow(c *gin.Context, l payments.Link) views.LinkRow {
 	return r
 }
 
-// showLinks renders the list with the form as typed and its problems.
+// linksPage is how many links the list shows at once; "Older links"
+// pages on (?before=<the last link's id>).
+const linksPage = 100
+
+// showLinks renders the list (a page of it: before, from GET's query)
+// with the form as typed and its problems.
 func (s *Server) showLinks(c *gin.Context, status int, form views.LinkForm, problems []string) {
-	ls, err := s.opts.Links.List(c.Request.Context(), "", 200)
+	before := ""
+	if c.Request.Method == http.MethodGet {
+		before = c.Query("before")
+	}
+	ls, err := s.opts.Links.List(c.Request.Context(), "", before, linksPage+1)
 	if err != nil {
 		s.respondError(c, err)
 		return
 	}
 	v := views.LinkList{Admin: s.adminPage(c, "links.admin.title", LinksPath), Action: s.langPath(c, LinksPath),
 		Form: form, ErrorIDs: problems, Currencies: s.opts.Currencies}
+	if len(ls) > linksPage {
+		ls = ls[:linksPage]
+		v.OlderURL = s.langPath(c, LinksPath+"?before="+url.QueryEscape(ls[len(ls)-1].ID))
+	}
+	if before != "" {
+		v.NewestURL = s.langPath(c, LinksPath)
+	}
 	if len(v.Currencies) == 0 {
 		for _, cur := range payments.Currencies {
 			v.Currencies = append(v.Currencies, string(cur))

@@ -287,7 +287,7 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			linksBefore, err := a.links.List(t.Context(), "", 100)
+			linksBefore, err := a.links.List(t.Context(), "", "", 100)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -299,7 +299,7 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 				if p, err := a.Store.Payment(t.Context(), pay.ID); err != nil || p.Version != before.Version {
 					t.Fatalf("%s as %s changed the payment: %s -> %s, %v", r, name, before.Status, p.Status, err)
 				}
-				if ls, err := a.links.List(t.Context(), "", 100); err != nil || !reflect.DeepEqual(ls, linksBefore) {
+				if ls, err := a.links.List(t.Context(), "", "", 100); err != nil || !reflect.DeepEqual(ls, linksBefore) {
 					t.Fatalf("%s as %s changed the links, %v", r, name, err)
 				}
 				if after := fmt.Sprint(mustAccounts(t, a)); after != accsBefore {

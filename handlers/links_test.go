@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"net/http"
 	"net/url"
@@ -42,13 +43,13 @@ func TestAdminLinkCreateBadInput(t *testing.T) {
 			t.Errorf("%s: %d, body without %q", tt.name, w.Code, tt.want)
 		}
 	}
-	if ls, _ := a.links.List(t.Context(), "", 10); len(ls) != 0 {
+	if ls, _ := a.links.List(t.Context(), "", "", 10); len(ls) != 0 {
 		t.Fatalf("refused forms stored %d links", len(ls))
 	}
 	form := url.Values{"kind": {"link"}, "currency": {"NZD"}, "min": {"5"}, "max": {"200"}, "desc_en": {"Deposit"},
 		"desc_zh_hans": {"订金"}, "max_uses": {"2"}, "expires": {"2099-12-31"}}
 	w := a.do(t, http.MethodPost, "/admin/links", strings.NewReader(form.Encode()), withCookie(owner, formHeader.Clone()))
-	ls, _ := a.links.List(t.Context(), "", 10)
+	ls, _ := a.links.List(t.Context(), "", "", 10)
 	if w.Code != http.StatusSeeOther || len(ls) != 1 || !strings.HasPrefix(w.Header().Get("Location"), "/admin/links/"+ls[0].ID) {
 		t.Fatalf("good form = %d to %q with %d links", w.Code, w.Header().Get("Location"), len(ls))
 	}
@@ -239,5 +240,67 @@ func TestLinkShopperDoubleSubmit(t *testing.T) {
 	}
 	if got, _ := a.links.Get(t.Context(), l.ID); got.Uses != 1 {
 		t.Errorf("uses = %d, want 1", got.Uses)
+	}
+}
+
+// TestAdminLinksPages: the back office lists links a page at a time,
+// newest first; "Older links" pages on, in the language the page is in,
+// with no link missed or shown twice, and the last page links back to
+// the newest.
+func TestAdminLinksPages(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	const n = 103
+	for i := range n {
+		if _, err := a.links.Create(t.Context(), payments.LinkInput{Currency: "NZD", Amount: fmt.Sprintf("%d.00", i+1)}); err != nil {
+			t.Fatal(err)
+		}
+		a.Clock.Advance(time.Second)
+	}
+	page := func(path string) *goquery.Document {
+		t.Helper()
+		w := a.do(t, http.MethodGet, path, nil, withCookie(owner, nil))
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, w.Code)
+		}
+		return mustDoc(t, w)
+	}
+	seen := map[string]bool{}
+	rows := func(doc *goquery.Document) int {
+		n := 0
+		doc.Find(`[data-testid="link-row"]`).Each(func(_ int, r *goquery.Selection) {
+			id, _ := r.Attr("data-id")
+			if seen[id] {
+				t.Errorf("link %s listed twice", id)
+			}
+			seen[id] = true
+			n++
+		})
+		return n
+	}
+	first := page("/admin/links?lang=zh-Hans")
+	if got := rows(first); got != 100 {
+		t.Errorf("the first page lists %d links, want 100", got)
+	}
+	if amount := first.Find(`[data-testid="link-row"] td.num`).First().Text(); !strings.Contains(amount, "103.00") {
+		t.Errorf("the first row's amount is %q, want the newest link's 103.00", amount)
+	}
+	older := first.Find(`[data-testid="links-older"]`)
+	href, _ := older.Attr("href")
+	if older.Text() != "更早的付款链接" || !strings.Contains(href, "lang=zh-Hans") || first.Find(`[data-testid="links-newest"]`).Length() != 0 {
+		t.Fatalf("the first page's pager: older %q to %q, newest %d", older.Text(), href, first.Find(`[data-testid="links-newest"]`).Length())
+	}
+	last := page(href)
+	if got := rows(last); got != 3 {
+		t.Errorf("the last page lists %d links, want 3", got)
+	}
+	if last.Find(`[data-testid="links-older"]`).Length() != 0 || last.Find(`[data-testid="links-newest"]`).Length() != 1 {
+		t.Error("the last page should link to the newest links and no older page")
+	}
+	if len(seen) != n {
+		t.Errorf("the pages listed %d distinct links, want %d", len(seen), n)
+	}
+	if w := a.do(t, http.MethodGet, "/admin/links?before=nonsense", nil, withCookie(owner, nil)); w.Code != http.StatusNotFound {
+		t.Errorf("a page after no link = %d, want 404", w.Code)
 	}
 }

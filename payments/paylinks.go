@@ -92,8 +92,10 @@ type LinkStore interface {
 	CreateLink(ctx context.Context, l Link) error
 	// Link returns one link or ErrNotFound.
 	Link(ctx context.Context, id string) (Link, error)
-	// Links lists links of source ("" for all), newest first.
-	Links(ctx context.Context, source string, limit int) ([]Link, error)
+	// Links lists links of source ("" for all), newest first (by
+	// creation, then id), after the link before when it is not "" (the
+	// next page; none if it does not exist).
+	Links(ctx context.Context, source, before string, limit int) ([]Link, error)
 	// SetLinkActive switches a link on or off and returns it, or
 	// ErrNotFound.
 	SetLinkActive(ctx context.Context, id string, active bool, now time.Time) (Link, error)
@@ -285,9 +287,13 @@ func (s *Links) Get(ctx context.Context, id string) (Link, error) {
 	return s.store.Link(ctx, id)
 }
 
-// List returns the newest links of source ("" for all).
-func (s *Links) List(ctx context.Context, source string, limit int) ([]Link, error) {
-	return s.store.Links(ctx, source, limit)
+// List returns the newest links of source ("" for all), older than the
+// link before when it is not "" (ErrNotFound if it is not a link id).
+func (s *Links) List(ctx context.Context, source, before string, limit int) ([]Link, error) {
+	if before != "" && !ValidLinkID(before) {
+		return nil, ErrNotFound
+	}
+	return s.store.Links(ctx, source, before, limit)
 }
 
 // SetActive switches a link on or off.

@@ -58,7 +58,7 @@ func TestLinkCreateProblems(t *testing.T) {
 			}
 		})
 	}
-	all, err := ls.List(t.Context(), "", 10)
+	all, err := ls.List(t.Context(), "", "", 10)
 	if err != nil || len(all) != 0 {
 		t.Errorf("after refused input the store holds %d links, %v; want none", len(all), err)
 	}

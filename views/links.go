@@ -31,6 +31,8 @@ type LinkList struct {
 	Form       LinkForm
 	ErrorIDs   []string // one message id per problem with the form
 	Rows       []LinkRow
+	OlderURL   string // the next page of older links; "" on the last
+	NewestURL  string // the first page; "" on it
 }
 
 // PosterSize is one paper size a poster prints on.

@@ -123,15 +123,31 @@ func testList(t *testing.T, s payments.LinkStore) {
 		}
 		return out
 	}
-	all, err := s.Links(ctx, "", 3)
+	all, err := s.Links(ctx, "", "", 3)
 	must(t, err)
 	if d := cmp.Diff([]string{link(4).ID, link(3).ID, link(2).ID}, ids(all)); d != "" {
 		t.Errorf("Links(all, 3) newest first (-want +got):\n%s", d)
 	}
-	static, err := s.Links(ctx, payments.SourceStaticQR, 10)
+	static, err := s.Links(ctx, payments.SourceStaticQR, "", 10)
 	must(t, err)
 	if d := cmp.Diff([]string{link(4).ID, link(2).ID}, ids(static)); d != "" {
 		t.Errorf("Links(static_qr) (-want +got):\n%s", d)
+	}
+	// The next page starts after the last link of the one before.
+	next, err := s.Links(ctx, "", link(2).ID, 3)
+	must(t, err)
+	if d := cmp.Diff([]string{link(1).ID}, ids(next)); d != "" {
+		t.Errorf("Links(all, after link 2) (-want +got):\n%s", d)
+	}
+	next, err = s.Links(ctx, payments.SourceStaticQR, link(4).ID, 10)
+	must(t, err)
+	if d := cmp.Diff([]string{link(2).ID}, ids(next)); d != "" {
+		t.Errorf("Links(static_qr, after link 4) (-want +got):\n%s", d)
+	}
+	none, err := s.Links(ctx, "", link(99).ID, 10)
+	must(t, err)
+	if len(none) != 0 {
+		t.Errorf("Links after a link that does not exist = %v, want none", ids(none))
 	}
 }
 

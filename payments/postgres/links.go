@@ -52,9 +52,11 @@ func (db *DB) Link(ctx context.Context, id string) (payments.Link, error) {
 }
 
 // Links implements payments.LinkStore.
-func (db *DB) Links(ctx context.Context, source string, limit int) ([]payments.Link, error) {
+func (db *DB) Links(ctx context.Context, source, before string, limit int) ([]payments.Link, error) {
 	ls, err := queryAll(ctx, db.pool, scanLink, `SELECT `+linkCols+` FROM payment_links
-		WHERE $1 = '' OR source = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, source, limit)
+		WHERE ($1 = '' OR source = $1)
+		AND ($3 = '' OR (created_at, id) < (SELECT created_at, id FROM payment_links WHERE id = $3))
+		ORDER BY created_at DESC, id DESC LIMIT $2`, source, limit, before)
 	return ls, wrap("links", err)
 }
 
