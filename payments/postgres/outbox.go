@@ -41,17 +41,19 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 		where = append(where, "latipay_order_id <> ''")
 	}
 	if f.Text != "" { // ILIKE: the same matches as SQLite's LIKE for ASCII
+		// The text and its indexes are in payment_text (migration 021),
+		// so that a payment's state changes add no entry to them.
 		like := arg("%" + likeEscaper.Replace(f.Text) + "%")
-		contains := "(reference ILIKE " + like + ` ESCAPE '\' OR description ILIKE ` + like + ` ESCAPE '\')`
+		contains := "(t.reference ILIKE " + like + ` ESCAPE '\' OR t.description ILIKE ` + like + ` ESCAPE '\')`
+		text := contains
 		if words := payments.SearchWords(f.Text); len(words) > 0 {
-			// The word index (migration 018) finds the candidates; IS
-			// TRUE keeps the planner from also intersecting them with
-			// the trigram index, whose common trigrams cost more than
-			// the few candidates left to check.
-			where = append(where, textWords+" @> "+arg(words)+"::text[]", contains+" IS TRUE")
-		} else {
-			where = append(where, contains)
+			// The word index finds the candidates; IS TRUE keeps the
+			// planner from also intersecting them with the trigram
+			// index, whose common trigrams cost more than the few
+			// candidates left to check.
+			text = textWords + " @> " + arg(words) + "::text[] AND " + contains + " IS TRUE"
 		}
+		where = append(where, "id IN (SELECT t.payment_id FROM payment_text t WHERE "+text+")")
 	}
 	if !f.From.IsZero() {
 		where = append(where, "created_at >= "+arg(ts(f.From)))
@@ -71,10 +73,10 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	return ps, wrap("list payments", err)
 }
 
-// textWords is the expression migration 018 indexes: a payment's words,
-// lower-cased runs of ASCII letters and digits of its reference and
-// description.
-const textWords = `regexp_split_to_array(lower(reference || ' ' || description), '[^a-z0-9]+')`
+// textWords is the expression migration 021 indexes (018 did on
+// payments): a payment's words, lower-cased runs of ASCII letters and
+// digits of its reference and description, in payment_text aliased t.
+const textWords = `regexp_split_to_array(lower(t.reference || ' ' || t.description), '[^a-z0-9]+')`
 
 // likeEscaper makes text match itself in a LIKE pattern with ESCAPE '\'.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -18,6 +18,11 @@
 // 4 on a small machine; see defaultMaxConns); pool_max_conns=N in the
 // postgres:// URL (HPP_DATABASE) sets another size.
 //
+// The search box's text and its GIN indexes are in payment_text, kept by
+// triggers on payments (migration 021), so that a payment's state
+// changes, never HOT updates, add no text index entries; ListPayments
+// joins it.
+//
 // It imports payments and pgx only. All SQL for PostgreSQL lives here,
 // file by file as in payments/sqlite, plus ratelimit.go, the rate-limit
 // buckets shared by all instances. Throwaway test databases come from
