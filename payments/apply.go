@@ -82,8 +82,13 @@ func (s *Service) HandleReturn(ctx context.Context, id string, q url.Values) (Pa
 		return p, nil
 	}
 	a, err := s.store.Attempt(ctx, ref)
-	if err != nil || a.PaymentID != p.ID || !a.Status.Live() {
+	if err != nil || a.PaymentID != p.ID {
 		return p, nil
+	}
+	if !a.Status.Live() {
+		// Settled, maybe by a callback that committed after p was read:
+		// the payment as it is now, not the pending one read before.
+		return s.Get(ctx, id)
 	}
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
