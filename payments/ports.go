@@ -99,10 +99,8 @@ type Store interface {
 	// Update locks the payment, passes fn a Tx holding it and its attempts,
 	// and, when fn returns nil and changed something, writes the payment
 	// (Version+1), the attempts, events and notifications fn recorded, in one
-	// durable transaction. It returns the payment as committed. fn may run
-	// more than once, each time on a fresh Tx (a store may run it on a
-	// snapshot and retry when the payment changed before its write): only
-	// the run that is written counts, so fn must not act outside tx.
+	// durable transaction. It returns the payment as committed. fn must not
+	// act outside tx: what it records is written only if the write commits.
 	Update(ctx context.Context, paymentID string, fn func(tx *Tx) error) (Payment, error)
 	// Notifications lists the verified notifications recorded for a
 	// reference, oldest first.

@@ -40,8 +40,7 @@ func TestConcurrentCallbacksGroupCommitted(t *testing.T) {
 	var mu sync.Mutex
 	var failedBatches []int // sizes of the batches whose commit failed
 	// The first write is held in its transaction, just before its commit,
-	// on the writer goroutine: Update runs fn on the caller's goroutine
-	// (write.go), so only the writer's own hook holds the writer.
+	// on the writer goroutine.
 	sqlite.SetBeforeCommit(env.Store, func(size int) error {
 		if holdFirst.CompareAndSwap(true, false) {
 			close(held)

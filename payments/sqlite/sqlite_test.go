@@ -123,10 +123,9 @@ func checkPool(t *testing.T, name string, pool *sql.DB, n int) {
 }
 
 // TestWriteLockHeldFromBegin shows that the writer's transactions begin
-// IMMEDIATE: while a write runs in one (Update's locked path, batch.go),
-// before anything is written, another writer cannot start, and its
-// SQLITE_BUSY is reported as such. (Update's optimistic path runs fn
-// outside any transaction: write.go.)
+// IMMEDIATE: while a write runs in one (an Update's fn, batch.go), before
+// anything is written, another writer cannot start, and its SQLITE_BUSY
+// is reported as such.
 func TestWriteLockHeldFromBegin(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hpp.db")
 	db := mustOpen(t, path)

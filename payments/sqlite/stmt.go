@@ -96,15 +96,6 @@ func (q cached) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
-// unrecord forgets the statement ExecContext recorded last: one that
-// changed nothing (an UPDATE whose WHERE matched no row), so that the
-// batch need not undo the write that ran it (batch.go).
-func (q cached) unrecord() {
-	if q.rec != nil && len(*q.rec) > 0 {
-		*q.rec = (*q.rec)[:len(*q.rec)-1]
-	}
-}
-
 // QueryContext runs query as a prepared statement.
 func (q cached) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := q.stmt(ctx, query); st != nil {

@@ -19,16 +19,14 @@ const (
 	// last_seq = 1 (migration 004).
 	insertPayment = `INSERT INTO payments (` + paymentCols + `, last_seq) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, 1)`
-	// The updates take paymentArgs, as ?24 the number of the payment's
-	// last event once this write's events are added, and as ?25 the
-	// version the write was computed from: the precondition of Update's
-	// optimistic path (no row changed: another write came first).
+	// The updates take paymentArgs and, as ?24, the number of the
+	// payment's last event once this write's events are added.
 	updatePayment = `UPDATE payments SET reference = ?2, amount = ?3, currency = ?4,
 		description = ?5, method = ?6, status = ?7, source = ?8, return_url = ?9,
 		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, created_at = ?20, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1 AND version = ?25`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
 	// updatePaymentState is updatePayment for the usual case where the
 	// merchant reference and creation time are unchanged: SQLite rewrites
 	// the entries of every index holding a column in SET, so leaving them
@@ -40,7 +38,7 @@ const (
 		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1 AND version = ?25`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
 	// updatePaymentStatus is updatePaymentState for the usual case of a
 	// state change (a callback's paid transition, a failure, an expiry):
 	// what the merchant asked for (amount, currency, description, method,
@@ -52,7 +50,7 @@ const (
 	updatePaymentStatus = `UPDATE payments SET status = ?7, latipay_reference = ?11,
 		latipay_order_id = ?12, attempts = ?13, amount_cny = ?14, currency_rate = ?15,
 		refunded = ?16, paid_late = ?17, needs_review = ?18, version = ?19, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1 AND version = ?25`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -68,14 +66,11 @@ const (
 	// UPDATE by key, without the upsert's attempted insert into the
 	// reference index, its conflict handling and the foreign key check of
 	// the payment, and with created_at left out (see updatePaymentState).
-	// It takes attemptArgs' first 12 values (?10 goes unused) and, as ?13,
-	// the next check as loaded: ClaimDueAttempts moves it without a new
-	// payment version, so it is this write's precondition on the attempt
-	// (no row changed: the write is retried from a fresh read).
+	// It takes attemptArgs' first 12 values; ?10 goes unused. A row count
+	// other than 1 is refused as upsertAttempt's conflict is.
 	updateAttemptState = `UPDATE attempts SET method = ?3, hosted = ?4, status = ?5,
 		order_id = ?6, qr_code_url = ?7, amount_cny = ?8, rate = ?9,
-		next_check_at = ?11, checks = ?12
-		WHERE reference = ?1 AND payment_id = ?2 AND next_check_at IS ?13`
+		next_check_at = ?11, checks = ?12 WHERE reference = ?1 AND payment_id = ?2`
 	// upsertRefund writes a refund; a refund never moves to another payment.
 	upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -85,11 +80,10 @@ const (
 		checks = excluded.checks
 		WHERE refunds.payment_id = excluded.payment_id`
 	// updateRefundState is upsertRefund for a refund Update loaded: the
-	// same columns, by key, with the next check as loaded as ?15, for the
-	// reason given at updateAttemptState (ClaimDueRefunds moves it).
+	// same columns, by key (see updateAttemptState). It takes refundArgs.
 	updateRefundState = `UPDATE refunds SET status = ?5, gateway_code = ?9,
 		gateway_message = ?10, updated_at = ?12, next_check_at = ?13, checks = ?14
-		WHERE id = ?1 AND payment_id = ?2 AND next_check_at IS ?15`
+		WHERE id = ?1 AND payment_id = ?2`
 	insertEvent       = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	insertIdempotency = `INSERT INTO idempotency (key, hash, payment_id, created_at) VALUES (?, ?, ?, ?)`
 	// insertNotification ignores a digest already recorded: Latipay repeats
@@ -144,51 +138,57 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 	return out, created, nil // the cache has it (batch.go)
 }
 
-// Update runs fn on the payment and its attempts and writes what fn
-// recorded, in one write transaction. See payments.Store. When fn fails,
-// its error is returned as is, with the payment as stored. It returns
-// once the write is committed (batch.go: group commit).
+// Update runs fn on the payment and its attempts inside one write
+// transaction and writes what fn recorded. See payments.Store. When fn
+// fails, its error is returned as is, with the payment as stored. It
+// returns once the write is committed (batch.go: group commit).
 //
-// Optimistic first: the payment (with the number of its last event), its
-// attempts and, when fn may need them, its refunds are read from the read
-// pool on the caller's goroutine, fn runs there too, and the one writer
-// goroutine only executes the statements, the payment's UPDATE first with
-// the version read as its precondition (WHERE id = ? AND version = ?).
-// Every write of a payment goes through Update or CreatePayment and
-// advances its version, so the version stands for the payment, its
-// attempts, refunds and events as read; the only other writes, the
-// reconciler's claims, move an attempt's or refund's next check, which
-// the updates of a loaded attempt or refund check as loaded. When a
-// precondition fails (another write of the payment came first, maybe in
-// the same batch), nothing of this write is kept and Update reads again
-// once that batch has committed, and runs fn again on the fresh Tx. So fn
-// may run more than once; only the run that is written counts. After
-// optimisticTries stale tries, the write reads and runs fn on the writer
-// goroutine itself, where no other write can come between (updateLocked).
-//
-// Why: the writer goroutine is the ceiling of callbacks (each one's
-// statements and the commit run there, one callback after another), and
-// the reads and fn were a sixth of its work in a profile of
-// handlers.BenchmarkCallback; on the caller's goroutine they run beside
-// it, on the other core.
+// The reads and fn run on the writer goroutine, inside the batch's
+// transaction (batch.go), so no other write, the reconciler's claims
+// included (they wait for the one write connection), can come between
+// the read and the write. An earlier version read and ran fn on the
+// caller's goroutine and wrote with the version read as a precondition,
+// retrying when it was stale: it moved work off the writer, but in the
+// load harness it cost more CPU per callback than it saved (see
+// e2e/load/README.md, "Callbacks: group commit and CPU"), so it was taken
+// out.
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
-	for range optimisticTries {
-		p, err := db.updateOptimistic(ctx, id, fn)
-		if !errors.Is(err, errStale) {
-			return p, err
+	var stored, out payments.Payment
+	var t *payments.Tx
+	err := db.inTx(ctx, &out, func(ctx context.Context, q cached) error {
+		l, err := load(ctx, q, id)
+		if err != nil {
+			stored, t = payments.Payment{}, nil
+			return err
 		}
+		stored, out = l.p, l.p
+		// fn may change the attempts and refunds in place; write compares
+		// with copies.
+		t = payments.NewTx(l.p, slices.Clone(l.as), slices.Clone(l.rs))
+		if err := fn(t); err != nil {
+			return err
+		}
+		if !t.Changed() {
+			return nil // nothing written
+		}
+		w := utc(t.Payment)
+		w.ID, w.Version = id, l.p.Version+1
+		if err := write(ctx, q, l, w, t); err != nil {
+			return err
+		}
+		out = w
+		return nil
+	})
+	if err != nil {
+		// fn's own refusal wrote nothing; a failed commit may have written
+		// everything, and the writer goroutine dropped the cached payment.
+		return stored, err
 	}
-	return db.updateLocked(ctx, id, fn)
+	if t != nil && t.Changed() {
+		db.written(out, t)
+	}
+	return out, nil
 }
-
-// optimisticTries bounds Update's optimistic tries. Each stale try means
-// another write of the payment committed, so they are rare outside tests
-// racing many writes on one payment.
-const optimisticTries = 4
-
-// errStale is a failed precondition of Update's optimistic path: the
-// payment, or an attempt or refund it wrote, changed since it was read.
-var errStale = errors.New("sqlite: update: the payment changed since it was read")
 
 // loaded is a payment as Update read it, with what write needs.
 type loaded struct {
@@ -217,81 +217,6 @@ func load(ctx context.Context, q cached, id string) (loaded, error) {
 	return l, nil
 }
 
-// updateOptimistic is one optimistic try of Update: errStale means try
-// again.
-func (db *DB) updateOptimistic(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
-	l, err := load(ctx, cached{c: db.rs}, id)
-	if err != nil {
-		db.noteDamage(err)
-		return payments.Payment{}, err
-	}
-	// fn may change the attempts and refunds in place; write compares
-	// with copies.
-	t := payments.NewTx(l.p, slices.Clone(l.as), slices.Clone(l.rs))
-	if err := fn(t); err != nil {
-		return l.p, err
-	}
-	if !t.Changed() {
-		return l.p, nil // nothing to write: what was read is committed
-	}
-	w := utc(t.Payment)
-	w.ID, w.Version = id, l.p.Version+1
-	var out payments.Payment
-	err = db.inTx(ctx, &out, func(ctx context.Context, q cached) error {
-		if err := write(ctx, q, l, w, t); err != nil {
-			return err
-		}
-		out = w
-		return nil
-	})
-	if err != nil {
-		// A failed commit may have written everything, and the writer
-		// goroutine dropped the cached payment.
-		return l.p, err
-	}
-	db.written(out, t)
-	return out, nil
-}
-
-// updateLocked is Update with the reads and fn on the writer goroutine,
-// inside the write transaction: no other write can change the payment
-// in between, so its preconditions hold.
-func (db *DB) updateLocked(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
-	var stored, out payments.Payment
-	var t *payments.Tx
-	err := db.inTx(ctx, &out, func(ctx context.Context, q cached) error {
-		l, err := load(ctx, q, id)
-		if err != nil {
-			stored, t = payments.Payment{}, nil
-			return err
-		}
-		stored, out = l.p, l.p
-		t = payments.NewTx(l.p, slices.Clone(l.as), slices.Clone(l.rs))
-		if err := fn(t); err != nil {
-			return err
-		}
-		if !t.Changed() {
-			return nil // nothing written
-		}
-		w := utc(t.Payment)
-		w.ID, w.Version = id, l.p.Version+1
-		if err := write(ctx, q, l, w, t); err != nil {
-			return err
-		}
-		out = w
-		return nil
-	})
-	if err != nil {
-		// fn's own refusal wrote nothing; a failed commit may have written
-		// everything, and the writer goroutine dropped the cached payment.
-		return stored, err
-	}
-	if t != nil && t.Changed() {
-		db.written(out, t)
-	}
-	return out, nil
-}
-
 // written tells the test hook and the reference cache about a committed
 // write (the writer goroutine has given out to the payment cache,
 // batch.go).
@@ -304,10 +229,9 @@ func (db *DB) written(out payments.Payment, t *payments.Tx) {
 	}
 }
 
-// write stores the payment w and what t recorded, inside tx, if the
-// payment is still at the version l read (errStale, with nothing changed,
-// if not). Columns l shows unchanged are left out of the updates where
-// that spares index writes.
+// write stores the payment w and what t recorded, inside tx, where l was
+// read. Columns l shows unchanged are left out of the updates where that
+// spares index writes.
 func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *payments.Tx) error {
 	p := l.p
 	update := updatePayment
@@ -319,23 +243,15 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 		}
 	}
 	events := t.NewEvents()
-	res, err := tx.ExecContext(ctx, update, append(paymentArgs(w), l.lastSeq+int64(len(events)), p.Version)...)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, update, append(paymentArgs(w), l.lastSeq+int64(len(events)))...); err != nil {
 		return wrap("update: payment", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("update: payment", err)
-	} else if n != 1 {
-		tx.unrecord() // it changed nothing: the batch need not undo this write
-		return errStale
 	}
 	for _, a := range t.DirtyAttempts() {
 		a.PaymentID = w.ID
 		upsert, args := upsertAttempt, attemptArgs(a)
-		stale := false
 		for _, old := range l.as {
 			if old.Reference == a.Reference && old.PaymentID == a.PaymentID && old.CreatedAt.Equal(a.CreatedAt) {
-				upsert, args, stale = updateAttemptState, append(args[:12:12], nanos(old.NextCheckAt)), true
+				upsert, args = updateAttemptState, args[:12]
 				break
 			}
 		}
@@ -344,30 +260,23 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 			return wrap("update: attempt", err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			if stale && err == nil {
-				return errStale // its next check moved (a claim)
-			}
 			return fmt.Errorf("sqlite: update: attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
 		}
 	}
 	for _, r := range t.DirtyRefunds() {
 		r.PaymentID = w.ID
-		upsert, args := upsertRefund, refundArgs(r)
-		stale := false
+		upsert := upsertRefund
 		for _, old := range l.rs {
 			if old.ID == r.ID && old.PaymentID == r.PaymentID {
-				upsert, args, stale = updateRefundState, append(args, nanos(old.NextCheckAt)), true
+				upsert = updateRefundState
 				break
 			}
 		}
-		res, err := tx.ExecContext(ctx, upsert, args...)
+		res, err := tx.ExecContext(ctx, upsert, refundArgs(r)...)
 		if err != nil {
 			return wrap("update: refund", err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			if stale && err == nil {
-				return errStale // its next check moved (a claim)
-			}
 			return fmt.Errorf("sqlite: update: refund %s belongs to another payment: %w", r.ID, payments.ErrConflict)
 		}
 	}

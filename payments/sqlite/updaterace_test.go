@@ -10,14 +10,14 @@ import (
 
 // TestUpdateRacesOnOnePayment races n Updates on one payment, each
 // reserving one more cent of a refund (Refunded++) and appending an
-// event, as concurrent callbacks and refunds of one payment do. Update
-// reads and runs fn outside the writer (write.go), so the first write is
-// held just before its commit until the other n-1 have read the same
-// version, run fn and queued for the writer: all of them are stale. Each
-// must still be applied exactly once: Refunded ends at n, the version at
-// 1+n, and the events are numbered 1..n+1 with no gap. Without the
-// version precondition the n-1 would all write Refunded = 1 (or collide
-// on an event number and fail).
+// event, as concurrent callbacks and refunds of one payment do. The first
+// write is held just before its commit until the other n-1 have queued
+// for the writer; they then run in one batch, each reading what the one
+// before it wrote in the same transaction (write.go). Each must be
+// applied exactly once: Refunded ends at n, the version at 1+n, and the
+// events are numbered 1..n+1 with no gap. An Update that read before the
+// held commit (from the read pool or the payment cache) would write
+// Refunded = 1 (or collide on an event number and fail).
 func TestUpdateRacesOnOnePayment(t *testing.T) {
 	const n = 16
 	db, p := newTestDBWithPayment(t)
@@ -75,11 +75,12 @@ func TestUpdateRacesOnOnePayment(t *testing.T) {
 }
 
 // TestUpdateKeepsAClaimMadeMeanwhile: the reconciler's claim moves an
-// attempt's next check without a new payment version. An Update that
-// read the attempt before the claim and then writes it (here: pending)
-// must not put the old next check back: the attempt's update carries the
-// next check as read as its precondition, and the write is retried from
-// a fresh read that holds the claim's lease.
+// attempt's next check without a new payment version. An Update reads the
+// attempt and writes it (here: pending) with nothing able to come between
+// (write.go): a claim made while fn runs waits for the one write
+// connection, and then sees the Update's write. Were fn run on a read made
+// outside the write transaction, the claim would finish while fn runs and
+// the write would put the old next check back over the claim's lease.
 func TestUpdateKeepsAClaimMadeMeanwhile(t *testing.T) {
 	db, p := newTestDBWithPayment(t)
 	ctx := t.Context()
@@ -90,12 +91,25 @@ func TestUpdateKeepsAClaimMadeMeanwhile(t *testing.T) {
 		t.Fatal(err)
 	}
 	const lease = time.Minute
-	runs := 0
+	type claimed struct {
+		as  []payments.Attempt
+		err error
+	}
+	claims := make(chan claimed, 1)
 	_, err := db.Update(ctx, p.ID, func(tx *payments.Tx) error {
-		runs++
-		if runs == 1 { // between this Update's read and its write
-			if got, err := db.ClaimDueAttempts(ctx, now, lease, 10); err != nil || len(got) != 1 {
-				t.Fatalf("claim: %v, %v", got, err)
+		waits := db.writer.Stats().WaitCount
+		go func() {
+			as, err := db.ClaimDueAttempts(ctx, now, lease, 10)
+			claims <- claimed{as, err}
+		}()
+		for db.writer.Stats().WaitCount == waits { // polling, not timing: waits for the claim to queue
+			select {
+			case c := <-claims:
+				claims <- c
+				t.Errorf("the claim finished while Update's fn ran (%d claimed, %v): Update read outside its write", len(c.as), c.err)
+				return nil
+			default:
+				time.Sleep(time.Millisecond)
 			}
 		}
 		at := tx.Attempts[0]
@@ -106,12 +120,16 @@ func TestUpdateKeepsAClaimMadeMeanwhile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := <-claims
+	if c.err != nil || len(c.as) != 1 || c.as[0].Status != payments.AttemptPending {
+		t.Fatalf("claim after the Update: %v, %v; want the pending attempt", c.as, c.err)
+	}
 	got, err := db.Attempt(ctx, a.Reference)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Status != payments.AttemptPending || !got.NextCheckAt.Equal(now.Add(lease)) {
-		t.Errorf("attempt %s, next check %v; want pending with the claim's lease %v (fn ran %d times)",
-			got.Status, got.NextCheckAt, now.Add(lease), runs)
+		t.Errorf("attempt %s, next check %v; want pending with the claim's lease %v",
+			got.Status, got.NextCheckAt, now.Add(lease))
 	}
 }
