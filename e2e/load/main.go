@@ -88,6 +88,8 @@ type config struct {
 	// kind measured at a size.
 	growthSizes []int
 	growthOps   int
+	// growthOn names the stores the growth rows run on.
+	growthOn map[string]bool
 	// pg2: signed callbacks prepared for the two-instance callback row.
 	pg2Callbacks int
 	// perfDir, when set: perf record the app over each timed callback run
@@ -117,6 +119,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
 	fs.Float64Var(&c.startRate, "start-rate", 1000, "starts a second offered in start-rate")
 	sizes := fs.String("growth-sizes", "10k,100k,1M", "payments in the database for the growth rows, ascending")
+	stores := fs.String("growth-stores", "sqlite,postgres", "stores for the growth rows (postgres needs HPP_TEST_POSTGRES)")
 	fs.IntVar(&c.growthOps, "growth-ops", 5000, "at most this many operations of each kind per growth size and measurement")
 	fs.IntVar(&c.pg2Callbacks, "pg2-callbacks", 40000, "started payments the pg2 callback row may pay")
 	fs.StringVar(&c.perfDir, "perf", "", "record the app with perf record -g over the timed part of the callback scenario into this directory (the binary is built with its symbols)")
@@ -126,6 +129,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var err error
 	if c.growthSizes, err = parseSizes(*sizes); err != nil {
 		return c, err
+	}
+	c.growthOn = map[string]bool{}
+	for _, st := range strings.Split(*stores, ",") {
+		if st != "sqlite" && st != "postgres" {
+			return c, fmt.Errorf("-growth-stores: %q is not a store (sqlite, postgres)", st)
+		}
+		c.growthOn[st] = true
 	}
 	if c.growthOps < 1 || c.pg2Callbacks < 1 {
 		return c, fmt.Errorf("-growth-ops and -pg2-callbacks must be positive")
