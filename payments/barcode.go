@@ -89,11 +89,11 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 	}
 	code := CleanPayCode(payCode)
 	hash := payCodeHash(p.ID, code)
-	ref, err := newReference(s.rand)
+	now := s.now().UTC()
+	ref, err := newReference(s.rand, now)
 	if err != nil {
 		return Started{}, err
 	}
-	now := s.now().UTC()
 	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Kind: KindBarcode, PayCodeHash: hash,
 		Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(barcodePoll)}
 	var seen *Attempt // the attempt this code already started

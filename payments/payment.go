@@ -89,7 +89,7 @@ func (p Payment) Expired(now time.Time) bool { return !now.Before(p.ExpiresAt) }
 // Attempt is one Latipay transaction for a payment. Its Reference is the
 // merchant_reference sent to Latipay, fresh for every attempt.
 type Attempt struct {
-	Reference   string // 26 upper-case Crockford base32 characters
+	Reference   string // upper-case Crockford base32: 7 characters of time, 26 random (newReference); 26 random alone before
 	PaymentID   string
 	Method      Method
 	Hosted      bool          // Latipay-hosted page (true) or our own QR (false)

@@ -54,11 +54,11 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 			return Started{Payment: p, Attempt: a}, nil
 		}
 	}
-	ref, err := newReference(s.rand)
+	now := s.now().UTC()
+	ref, err := newReference(s.rand, now)
 	if err != nil {
 		return Started{}, err
 	}
-	now := s.now().UTC()
 	client := clientOf(in.ClientIP)
 	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Hosted: flow.Hosted, Client: client,
 		Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(firstCheck)}
