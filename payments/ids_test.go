@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
@@ -79,5 +80,97 @@ func TestPaymentIDsOldGrammar(t *testing.T) {
 	env.MustStart(t, old.ID, payments.MethodWeChat, payments.DeviceDesktop)
 	if got := env.MustGet(t, old.ID); got.Status != payments.StatusPending {
 		t.Errorf("started payment with an old id: status %s, want pending", got.Status)
+	}
+}
+
+// Attempt references begin with the time too, so they sort in the order
+// the attempts were started (new rows append to the attempts' reference
+// index and the notifications' key), and keep 128 random bits.
+func TestReferencesSortByCreation(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	var refs []string
+	for i := range 12 {
+		_, st := env.MustStartQR(t, "ORDER-REF-"+string(rune('A'+i)))
+		ref := st.Attempt.Reference
+		if !payments.ValidReference(ref) || len(ref) != 7+26 {
+			t.Fatalf("reference %q: want 7 characters of time and 26 random", ref)
+		}
+		if a, err := env.Store.Attempt(t.Context(), ref); err != nil || a.Reference != ref {
+			t.Fatalf("Attempt(%s) = %+v, %v", ref, a, err)
+		}
+		refs = append(refs, ref)
+		env.Clock.Advance(time.Second)
+	}
+	if !slices.IsSorted(refs) {
+		t.Errorf("references started a second apart are not in creation order: %q", refs)
+	}
+	// Two attempts of the same second share the time and differ after it.
+	_, a := env.MustStartQR(t, "ORDER-REF-SAME-1")
+	_, b := env.MustStartQR(t, "ORDER-REF-SAME-2")
+	if x, y := a.Attempt.Reference, b.Attempt.Reference; x[:7] != y[:7] || x == y || x[:7] <= refs[len(refs)-1][:7] {
+		t.Errorf("references %q and %q of one second, after %q: want the same, later time and different random parts", x, y, refs[len(refs)-1])
+	}
+}
+
+// References made before they began with the time (26 random characters)
+// stay valid: a callback for such an attempt pays its payment, and a
+// return naming one asks Latipay about it, even when a newer attempt is
+// the payment's latest.
+func TestReferencesOldGrammar(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"0123456789ABCDEFGHJKMNPQRS":         true,  // 26: made before the time prefix
+		"1KTV3M20123456789ABCDEFGHJKMNPQRS":  true,  // 7 of time, then 26
+		"0123456789ABCDEFGHJKMNPQRS0":        false, // 27
+		"0123456789ABCDEFGHJKMNPQRS012345":   false, // 32
+		"0123456789ABCDEFGHJKMNPQRS0123456":  true,
+		"0123456789ABCDEFGHJKMNPQRS01234567": false, // 34
+		"0123456789ABCDEFGHJKMNPQRI":         false,
+		"0123456789abcdefghjkmnpqrs":         false,
+	} {
+		if got := payments.ValidReference(ref); got != want {
+			t.Errorf("ValidReference(%q) = %v, want %v", ref, got, want)
+		}
+	}
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+
+	// A callback for an old attempt.
+	id, paid := env.MustPending(t, "ORDER-OLD-REF-1", "0123456789ABCDEFGHJKMNPQRS")
+	if got := env.PostCallback(t, paid); got != "200 sent" {
+		t.Fatalf("callback for an old reference = %q, want 200 sent", got)
+	}
+	if got := env.MustGet(t, id); got.Status != payments.StatusPaid {
+		t.Errorf("payment paid by an old reference's callback: %s, want paid", got.Status)
+	}
+
+	// A return from an old attempt, made at Latipay before the upgrade,
+	// after the shopper started a new one.
+	const old = "ABCDEFGHJKMNPQRS0123456789"
+	p := env.MustCreate(t, paymentstest.Input("ORDER-OLD-REF-2"))
+	res, err := env.Gateway.Start(t.Context(), payments.StartRequest{Reference: old, Method: payments.MethodAlipay,
+		Amount: p.Amount, Currency: p.Currency, Description: p.Description,
+		ReturnURL: env.AppURL + "/checkout/" + p.ID + "/return", CallbackURL: env.AppURL + paymentstest.CallbackPath,
+		BackURL: env.AppURL + "/checkout/" + p.ID, ClientIP: "203.0.113.7", Hosted: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := env.Clock.Now()
+	if _, err := env.Store.Update(t.Context(), p.ID, func(tx *payments.Tx) error {
+		tx.Payment.Status, tx.Payment.LatipayReference, tx.Payment.Attempts = payments.StatusPending, old, 1
+		tx.PutAttempt(payments.Attempt{Reference: old, PaymentID: p.ID, Method: payments.MethodAlipay, Hosted: true,
+			OrderID: res.OrderID, Status: payments.AttemptPending, CreatedAt: now, NextCheckAt: now.Add(30 * time.Second)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop); len(st.Attempt.Reference) != 33 {
+		t.Fatalf("new attempt %q", st.Attempt.Reference)
+	}
+	env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
+	if err := env.Sim.Pay(old); err != nil {
+		t.Fatal(err)
+	}
+	got, err := env.Svc.HandleReturn(t.Context(), p.ID, paymentstest.Notification(old, "alipay", "paid", "NZD", "12.50"))
+	if err != nil || got.Status != payments.StatusPaid {
+		t.Errorf("HandleReturn naming the old reference = %s, %v; want paid (from its query)", got.Status, err)
 	}
 }
