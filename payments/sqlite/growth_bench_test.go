@@ -102,9 +102,9 @@ func BenchmarkGrowth(b *testing.B) {
 		_, _, err := db.CreatePayment(ctx, ps[i], payments.Event{Type: "payment.created", To: payments.StatusCreated, CreatedAt: testNow()}, payments.Idempotency{})
 		return err
 	}
-	ref := func(p payments.Payment) string { // random, as the service's references
+	ref := func(p payments.Payment) string { // as the service's: the time (the id's), then random
 		h := sha256.Sum256([]byte(p.ID))
-		return crockford.EncodeToString(h[:16])
+		return strings.ToUpper(p.ID[len("pay_"):len("pay_")+7]) + crockford.EncodeToString(h[:16])
 	}
 	start := func(p payments.Payment) error {
 		a := payments.Attempt{Reference: ref(p), PaymentID: p.ID, Method: payments.MethodWeChat,
