@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,9 +26,10 @@ import (
 // doorbell's own connection (application_name hpp-doorbell) is not
 // counted.
 type rtProxy struct {
-	ln     net.Listener
-	target string
-	z      atomic.Int64
+	ln      net.Listener
+	network string // "tcp", or "unix" for a server reached by its socket
+	target  string
+	z       atomic.Int64
 }
 
 // newRTProxy starts a proxy to the server of the URL u and returns it
@@ -43,9 +46,21 @@ func newRTProxy(t *testing.T, u string) (*rtProxy, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &rtProxy{ln: ln, target: pu.Host}
-	pu.Host = ln.Addr().String()
+	p := &rtProxy{ln: ln, network: "tcp", target: pu.Host}
 	q := pu.Query()
+	// A host in the query (pgtest's throwaway cluster gives its socket
+	// directory so) overrides the URL's: the proxy dials it instead.
+	if h := q.Get("host"); h != "" {
+		port := cmp.Or(q.Get("port"), pu.Port(), "5432")
+		if strings.HasPrefix(h, "/") {
+			p.network, p.target = "unix", filepath.Join(h, ".s.PGSQL."+port)
+		} else {
+			p.target = net.JoinHostPort(h, port)
+		}
+		q.Del("host")
+		q.Del("port")
+	}
+	pu.Host = ln.Addr().String()
 	q.Set("pool_max_conns", "1")
 	pu.RawQuery = q.Encode()
 	var wg sync.WaitGroup
@@ -64,7 +79,7 @@ func newRTProxy(t *testing.T, u string) (*rtProxy, string) {
 
 func (p *rtProxy) serve(c net.Conn) {
 	defer c.Close()
-	s, err := net.Dial("tcp", p.target)
+	s, err := net.Dial(p.network, p.target)
 	if err != nil {
 		return
 	}
