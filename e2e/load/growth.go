@@ -145,9 +145,13 @@ func withBaseline(rows []row, store string, sizes []int) {
 type growthStore struct {
 	name     string
 	database string // HPP_DATABASE of the app
-	open     func(ctx context.Context) (payments.BulkCreator, func() error, error)
-	workers  int // seeding transactions in flight
-	drop     func()
+	// admin, for PostgreSQL, is the server's admin URL and dbName the
+	// database's name: each operation's row then also has the server's
+	// CPU, WAL and reads per operation (pgMeter).
+	admin, dbName string
+	open          func(ctx context.Context) (payments.BulkCreator, func() error, error)
+	workers       int // seeding transactions in flight
+	drop          func()
 	// settle, if set, runs after seeding: what PostgreSQL's autovacuum
 	// and checkpointer have done for tables that grew over a year
 	// (planner statistics, the visibility map, the seed's dirty pages
@@ -186,7 +190,13 @@ func (h *harness) growthStores(ctx context.Context) ([]growthStore, []row, error
 	if err != nil {
 		return nil, nil, err
 	}
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		drop()
+		return nil, nil, err
+	}
 	stores = append(stores, growthStore{name: "postgres", database: dbURL, workers: 4, drop: drop,
+		admin: admin, dbName: strings.TrimPrefix(u.Path, "/"),
 		settle: func(ctx context.Context) error {
 			c, err := pgx.Connect(ctx, dbURL)
 			if err != nil {
@@ -232,7 +242,7 @@ func (h *harness) growth(ctx context.Context, stderr io.Writer, reps int) (out [
 		}
 		measure := func(size, rep, payments int) ([]row, int, error) {
 			fmt.Fprintf(stderr, "load:   growth %s %s: measurement %d of %d (%d payments)\n", st.name, sizeLabel(size), rep+1, reps, payments)
-			return h.measureGrowth(ctx, st, size)
+			return h.measureGrowth(ctx, stderr, st, size)
 		}
 		rs, err := growRuns(h.growthSizes, reps, seed, measure)
 		st.drop()
@@ -335,7 +345,7 @@ func seedStore(ctx context.Context, st growthStore, from, to int, end time.Time)
 // measureGrowth starts the app on st's database, measures each operation
 // and the memory, stops the app, and returns the rows and how many
 // payments it created.
-func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) ([]row, int, error) {
+func (h *harness) measureGrowth(ctx context.Context, stderr io.Writer, st growthStore, size int) ([]row, int, error) {
 	app, _, _, err := h.startApp(ctx, "growth-"+st.name+"-"+sizeLabel(size), st.database, nil)
 	if err != nil {
 		return nil, 0, err
@@ -351,6 +361,22 @@ func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) (
 	idle := app.mem()
 	created := 0
 	var rows []row
+	// meter starts measuring the processes' CPU (and the server's, for
+	// PostgreSQL); its result adds them per operation to a row.
+	meter := func(op string) (func(r *row, n int), error) {
+		m := meterCPU(h.procs())
+		if st.admin == "" {
+			return func(r *row, n int) { m.perOp(r, n) }, nil
+		}
+		pm, err := meterPG(ctx, st.admin, st.dbName)
+		if err != nil {
+			return nil, err
+		}
+		return func(r *row, n int) {
+			m.perOp(r, n)
+			fmt.Fprintf(stderr, "load:     %s: PostgreSQL server: %s\n", op, pm.finish(ctx, r, n))
+		}, nil
+	}
 	addRow := func(op string, r row) {
 		r.Scenario = growthName(st.name, op, size)
 		if r.Extra == nil {
@@ -364,7 +390,10 @@ func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) (
 		return nil, created, err
 	}
 	created += len(ids)
-	m := meterCPU(h.procs())
+	count, err := meter("page")
+	if err != nil {
+		return nil, created, err
+	}
 	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		if i >= h.growthOps {
 			return errNoWork
@@ -372,7 +401,7 @@ func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) (
 		return h.getPage(ctx, ids[i%len(ids)])
 	})
 	r := h.withMem(fromSample("", s), "")
-	m.perOp(&r, s.N)
+	count(&r, s.N)
 	addRow("page", r)
 
 	// list: GET /api/v1/payments, 50 a page: the first page, the next
@@ -382,7 +411,10 @@ func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) (
 		return nil, created, err
 	}
 	queries := []string{"limit=50", "limit=50&cursor=" + url.QueryEscape(next), "limit=50&status=paid", "limit=50&status=refunded"}
-	m = meterCPU(h.procs())
+	count, err = meter("list")
+	if err != nil {
+		return nil, created, err
+	}
 	s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		if i >= h.growthOps {
 			return errNoWork
@@ -391,13 +423,16 @@ func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) (
 		return err
 	})
 	r = h.withMem(fromSample("", s), "")
-	m.perOp(&r, s.N)
+	count(&r, s.N)
 	addRow("list", r)
 
 	// create, then start the payments created, then pay the started ones.
 	var mu sync.Mutex
 	var fresh []string
-	m = meterCPU(h.procs())
+	count, err = meter("create")
+	if err != nil {
+		return nil, created, err
+	}
 	s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		if i >= h.growthOps {
 			return errNoWork
@@ -413,11 +448,14 @@ func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) (
 	})
 	created += len(fresh)
 	r = h.withMem(fromSample("", s), "")
-	m.perOp(&r, s.N)
+	count(&r, s.N)
 	addRow("create", r)
 
 	done := make([]bool, len(fresh))
-	m = meterCPU(h.procs())
+	count, err = meter("start")
+	if err != nil {
+		return nil, created, err
+	}
 	s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		if i >= len(fresh) {
 			return errNoWork
@@ -429,7 +467,7 @@ func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) (
 		return nil
 	})
 	r = h.withMem(fromSample("", s), "")
-	m.perOp(&r, s.N)
+	count(&r, s.N)
 	addRow("start", r)
 
 	led, err := h.ledger(ctx)
@@ -442,7 +480,10 @@ func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) (
 			forms = append(forms, h.paidForm(t))
 		}
 	}
-	m = meterCPU(h.procs())
+	count, err = meter("callback")
+	if err != nil {
+		return nil, created, err
+	}
 	s = drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		if i >= len(forms) {
 			return errNoWork
@@ -450,7 +491,7 @@ func (h *harness) measureGrowth(ctx context.Context, st growthStore, size int) (
 		return h.postCallback(ctx, app.url, forms[i])
 	})
 	r = h.withMem(fromSample("", s), "")
-	m.perOp(&r, s.N)
+	count(&r, s.N)
 	addRow("callback", r)
 
 	mem := app.mem()

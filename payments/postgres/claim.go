@@ -34,6 +34,28 @@ func (db *DB) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Du
 	return as, wrap("claim due attempts", err)
 }
 
+// expiredPayments is ExpiredPayments' query. The two branches are each
+// one range of payments_status_expires (status, expires_at) per open
+// status, so the sweep reads only the payments that are due. Written as
+// one condition, "expires_at IS NULL OR expires_at <= $4", PostgreSQL can
+// uses the index for the status alone once its statistics say open
+// payments are few (a settled history), and filters every open payment
+// and every dead index entry of one until vacuum: in a table of 1,000,000
+// with 10,000 open, none due, 10,018 buffers and 70 ms a sweep against 18
+// buffers and 0.1 ms; the load harness's growth run, with thousands open,
+// saw 240 to 430 ms. The reconciler sweeps every 5 seconds on every
+// instance (TestExpiredPaymentsReadsOnlyDue).
+// SQLite plans the single condition as two ranges itself (MULTI-INDEX OR).
+const expiredPayments = `SELECT id FROM (
+	(SELECT id, expires_at FROM payments
+		WHERE status IN ($1, $2, $3) AND expires_at IS NULL
+		ORDER BY id LIMIT $5)
+	UNION ALL
+	(SELECT id, expires_at FROM payments
+		WHERE status IN ($1, $2, $3) AND expires_at <= $4
+		ORDER BY expires_at, id LIMIT $5)
+	) due ORDER BY expires_at NULLS FIRST, id LIMIT $5`
+
 // ExpiredPayments returns the ids of up to limit payments still open
 // (created, pending or failed) whose ExpiresAt is at or before now, the
 // earliest first. A payment with no expiry counts as expired, as in
@@ -45,9 +67,7 @@ func (db *DB) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]
 	ids, err := queryAll(ctx, db.pool, func(s scanner) (string, error) {
 		var id string
 		return id, s.Scan(&id)
-	}, `SELECT id FROM payments
-		WHERE status IN ($1, $2, $3) AND (expires_at IS NULL OR expires_at <= $4)
-		ORDER BY expires_at NULLS FIRST, id LIMIT $5`, string(payments.StatusCreated),
+	}, expiredPayments, string(payments.StatusCreated),
 		string(payments.StatusPending), string(payments.StatusFailed), ts(now), limit)
 	return ids, wrap("expired payments", err)
 }

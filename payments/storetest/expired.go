@@ -20,6 +20,8 @@ func testExpired(t *testing.T, s payments.Store) {
 		return mustCreate(t, s, p).ID
 	}
 	want := []string{
+		// No expiry counts as expired (payments.Payment.Expired).
+		create(payments.StatusCreated, time.Time{}),
 		create(payments.StatusCreated, now.Add(-time.Hour)),
 		create(payments.StatusPending, now),
 		create(payments.StatusFailed, now.Add(-time.Millisecond)),
@@ -44,9 +46,16 @@ func testExpired(t *testing.T, s payments.Store) {
 	if len(got) != 2 || !slices.Contains(want, got[0]) || !slices.Contains(want, got[1]) || got[0] == got[1] {
 		t.Errorf("ExpiredPayments(limit 2) = %v, want two of %v", got, want)
 	}
-	// Before any window has ended there is nothing to expire.
-	got, err = s.ExpiredPayments(t.Context(), now.Add(-2*time.Hour), 10)
-	if err != nil || len(got) != 0 {
-		t.Errorf("ExpiredPayments(two hours earlier) = %v, %v; want none", got, err)
+	// Earliest first, the one with no expiry before any.
+	got, err = s.ExpiredPayments(t.Context(), now, 3)
+	if err != nil {
+		t.Fatalf("ExpiredPayments(limit 3): %v", err)
 	}
+	diff(t, "ExpiredPayments(limit 3)", got, []string{want[0], want[1], want[3]})
+	// Before any window has ended only the one with no expiry is due.
+	got, err = s.ExpiredPayments(t.Context(), now.Add(-2*time.Hour), 10)
+	if err != nil {
+		t.Fatalf("ExpiredPayments(two hours earlier): %v", err)
+	}
+	diff(t, "ExpiredPayments(two hours earlier)", got, want[:1])
 }
