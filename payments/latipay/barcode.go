@@ -83,6 +83,6 @@ func (c *Client) barcodeParams(r BarcodeRequest) (map[string]string, error) {
 		"merchant_reference": r.MerchantReference,
 		"pay_code":           r.PayCode,
 	}
-	p["signature"] = SignParams(c.key.s, p)
+	p["signature"] = c.key.signParams(p)
 	return p, nil
 }

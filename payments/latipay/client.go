@@ -71,8 +71,6 @@ type Client struct {
 	timeout timeouts
 }
 
-type apiKey struct{ s string }
-
 // timeouts are the per-operation defaults; tests shorten them.
 type timeouts struct {
 	create, query, longPoll, refund, cancel, data time.Duration
@@ -107,7 +105,7 @@ func New(cfg Config) (*Client, error) {
 		base:    u,
 		baseStr: u.String(),
 		userID:  cfg.UserID,
-		key:     &apiKey{cfg.APIKey},
+		key:     &apiKey{s: cfg.APIKey},
 		http:    hc,
 		allowed: allowed,
 		timeout: timeouts{

@@ -94,7 +94,7 @@ func (c *Client) createParams(r CreateRequest) (map[string]string, error) {
 			delete(p, k) // omitted from JSON as well as from the signature
 		}
 	}
-	p["signature"] = SignParams(c.key.s, p)
+	p["signature"] = c.key.signParams(p)
 	return p, nil
 }
 
@@ -120,7 +120,7 @@ func (c *Client) decodeCreateResponse(b []byte) (CreateResponse, error) {
 	if err := c.checkCreateResponse(op, r); err != nil {
 		return CreateResponse{}, err
 	}
-	if err := verifyMAC(c.key.s, r.Nonce+r.HostURL, f[2]); err != nil {
+	if err := c.key.verify(f[2], r.Nonce, r.HostURL); err != nil {
 		return CreateResponse{}, errorf(op, ErrBadSignature, "create response")
 	}
 	return r, nil

@@ -66,7 +66,7 @@ func (c *Client) decodeGatewayData(b []byte, nonce string) (QRData, error) {
 		}
 		params[k] = v
 	}
-	if err := verifyMAC(c.key.s, signedParams(c.key.s, params), params["signature"]); err != nil {
+	if err := c.key.verifyParams(params, params["signature"]); err != nil {
 		return QRData{}, errorf(op, ErrBadSignature, "qr data")
 	}
 	q := QRData{
@@ -87,13 +87,6 @@ func (c *Client) decodeGatewayData(b []byte, nonce string) (QRData, error) {
 		return QRData{}, errorf(op, ErrMalformed, "data fields")
 	}
 	return q, nil
-}
-
-// signedParams returns the sorted-parameters message (without hashing) for params; it
-// mirrors SignParams so the data signature can be verified with
-// hmac.Equal on decoded bytes.
-func signedParams(apiKey string, params map[string]string) string {
-	return sortedMessage(params) + apiKey
 }
 
 func validQRURL(s string) bool {

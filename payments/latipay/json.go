@@ -48,7 +48,7 @@ func decodeObject(b []byte) (object, error) {
 			i = skipSpace(b, i+1)
 		}
 		end := stringEnd(b, i)
-		key, err := unquote(b[i:end])
+		key, err := objectKey(b[i:end])
 		if err != nil {
 			return nil, err
 		}
@@ -107,6 +107,28 @@ func valueEnd(b []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// responseKeys are the keys of Latipay's responses, each its own string:
+// decodeObject returns these rather than a new copy of every key of every
+// response.
+var responseKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"code", "message", "messageCN", "host_url", "nonce", "signature", "data",
+		"order_id", "payment_method", "amount", "amount_cny", "currency", "currency_rate", "product_name",
+		"qr_code", "qr_code_url", "merchant_reference", "status", "pay_time", "rate",
+		"user_id", "wallet_id", "wallet_name"} {
+		m[k] = k
+	}
+	return m
+}()
+
+// objectKey is unquote for an object's key (a raw JSON string).
+func objectKey(raw []byte) (string, error) {
+	if k, ok := responseKeys[string(raw[1:len(raw)-1])]; ok { // escapes never match
+		return k, nil
+	}
+	return unquote(raw)
 }
 
 // unquote decodes a JSON string as encoding/json does: without escapes

@@ -30,7 +30,7 @@ func (c *Client) Query(ctx context.Context, merchantReference string, block bool
 	}
 	q := url.Values{}
 	q.Set("user_id", c.userID)
-	q.Set("signature", SignParams(c.key.s, params))
+	q.Set("signature", c.key.signParams(params))
 	if block {
 		q.Set("is_block", "1")
 	}

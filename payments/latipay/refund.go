@@ -47,7 +47,7 @@ func (c *Client) Cancel(ctx context.Context, merchantReference string) error {
 // post signs p, sends it and requires an explicit code 0: these answers
 // are unsigned, so a body without a code proves nothing.
 func (c *Client) post(ctx context.Context, op string, d time.Duration, path string, p map[string]string) error {
-	p["signature"] = SignParams(c.key.s, p)
+	p["signature"] = c.key.signParams(p)
 	b, err := c.call(ctx, op, d, http.MethodPost, c.endpoint(path), p)
 	if err != nil {
 		return err

@@ -137,3 +137,67 @@ func TestVerifyResultRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestAPIKeyAgrees: a Client's pooled signer signs and verifies exactly as
+// SignParams, SignResult and VerifyResult do, on first use and on reuse of
+// a pooled state, and refuses every signature VerifyResult refuses.
+func TestAPIKeyAgrees(t *testing.T) {
+	k := &apiKey{s: "111222333"}
+	for range 3 { // the second and third rounds reuse pooled states
+		for _, v := range mustVectors(t) {
+			switch v.Kind {
+			case "params", "unsorted":
+				want := SignParams(v.Key, v.Params)
+				vk := &apiKey{s: v.Key}
+				if got := vk.signParams(v.Params); got != want {
+					t.Errorf("%s: signParams = %s, want %s", v.Name, got, want)
+				}
+				if err := vk.verifyParams(v.Params, want); err != nil {
+					t.Errorf("%s: verifyParams = %v, want nil", v.Name, err)
+				}
+				if err := vk.verifyParams(v.Params, strings.ToUpper(want)); err != nil {
+					t.Errorf("%s: verifyParams(upper-case) = %v, want nil", v.Name, err)
+				}
+				if err := (&apiKey{s: v.Key + "x"}).verifyParams(v.Params, want); !errors.Is(err, ErrBadSignature) {
+					t.Errorf("%s: verifyParams(other key) = %v, want ErrBadSignature", v.Name, err)
+				}
+			case "result":
+				r := v.Result
+				vk := &apiKey{s: v.Key}
+				if err := vk.verify(v.Signature, r[0], r[1], r[2], r[3], r[4]); err != nil {
+					t.Errorf("%s: verify = %v, want nil", v.Name, err)
+				}
+				if err := vk.verify(strings.ToUpper(v.Signature), r[0], r[1], r[2], r[3], r[4]); err != nil {
+					t.Errorf("%s: verify(upper-case) = %v, want nil", v.Name, err)
+				}
+			}
+		}
+		valid := "840151e0dc39496e22b410b83058b4ddd633b786936c505ae978fae029a1e0f1"
+		if err := k.verify(valid, "dsi39ej430sks03", "alipay", "paid", "NZD", "120.00"); err != nil {
+			t.Errorf("verify(documented example) = %v, want nil", err)
+		}
+		for _, sig := range []string{"", valid[:63], valid[:62], valid + "0", valid + "00", "z" + valid[1:],
+			valid[:10] + "g" + valid[11:], " " + valid, valid + "\n",
+			"850151e0dc39496e22b410b83058b4ddd633b786936c505ae978fae029a1e0f1"} {
+			if err := k.verify(sig, "dsi39ej430sks03", "alipay", "paid", "NZD", "120.00"); !errors.Is(err, ErrBadSignature) {
+				t.Errorf("verify(%q) = %v, want ErrBadSignature", sig, err)
+			}
+		}
+	}
+}
+
+// TestAPIKeyBufferForgetsKey: the message buffer a pooled state keeps
+// holds the parameters signed, never the key appended to them.
+func TestAPIKeyBufferForgetsKey(t *testing.T) {
+	const secret = "s3cr3t-api-key-for-the-buffer-test"
+	k := &apiKey{s: secret}
+	m := k.mac()
+	m.msg = appendSorted(m.msg, map[string]string{"a": "1", "b": "2"})
+	k.sum(m, true)
+	if b := m.msg[:cap(m.msg)]; strings.Contains(string(b), secret) {
+		t.Fatalf("message buffer holds the key: %q", b)
+	}
+	if got, want := string(m.msg), "a=1&b=2"+strings.Repeat("\x00", len(secret)); got != want {
+		t.Fatalf("message buffer = %q, want %q", got, want)
+	}
+}

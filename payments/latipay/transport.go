@@ -51,7 +51,7 @@ func (c *Client) call(ctx context.Context, op string, d time.Duration, method, e
 	if resp.StatusCode != http.StatusOK {
 		return nil, errorf(op, ErrUnavailable, "http status "+strconv.Itoa(resp.StatusCode))
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
+	b, err := readBody(resp.Body, resp.ContentLength)
 	if err != nil {
 		return nil, transportError(op, err)
 	}
@@ -59,6 +59,32 @@ func (c *Client) call(ctx context.Context, op string, d time.Duration, method, e
 		return nil, errorf(op, ErrUnavailable, "response larger than 1 MiB")
 	}
 	return b, nil
+}
+
+// readBody reads up to maxResponse+1 bytes of body. A declared length
+// within the cap sizes the buffer at once: io.ReadAll starts at 512 bytes
+// and grows by copying, which for the merchant-hosted QR data (a base64
+// PNG) allocated about twice the body. A body longer than it declared
+// still grows the buffer, up to the cap.
+func readBody(body io.Reader, declared int64) ([]byte, error) {
+	r := io.LimitReader(body, maxResponse+1)
+	if declared < 0 || declared > maxResponse {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, declared+1) // +1: room for the read that meets EOF
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // transportError wraps a network or context error as ErrUnavailable. The

@@ -118,7 +118,7 @@ func (c *Client) verifyResult(op string, r Result, signature string) error {
 	if f := checkResult(r.MerchantReference, r.PaymentMethod, r.Status, r.Currency, r.Amount); f != "" {
 		return errorf(op, ErrMalformed, f)
 	}
-	if err := VerifyResult(c.key.s, r.MerchantReference, r.PaymentMethod, r.Status, r.Currency, r.Amount, signature); err != nil {
+	if err := c.key.verify(signature, r.MerchantReference, r.PaymentMethod, r.Status, r.Currency, r.Amount); err != nil {
 		return errorf(op, ErrBadSignature, "result")
 	}
 	return nil

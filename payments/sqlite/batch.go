@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -156,7 +157,7 @@ func (db *DB) commitBatch(batch []job) []error {
 		return fail(wrap("begin", err))
 	}
 	defer func() { tx.Rollback() }() // the last transaction begun; a no-op once committed
-	q := cached{c: db.ws, tx: tx}
+	q := cached{c: db.ws, tx: tx, bound: bindings(batch)}
 	var kept []execRecord // the statements of the jobs that succeeded so far
 	ok := 0
 	for i, j := range batch {
@@ -184,7 +185,7 @@ func (db *DB) commitBatch(batch []job) []error {
 		if tx, err = conn.BeginTx(bg, nil); err != nil {
 			return fail(wrap("begin", err))
 		}
-		q = cached{c: db.ws, tx: tx}
+		q = cached{c: db.ws, tx: tx, bound: bindings(batch)} // the statements bound to the old tx are closed
 		if err := replay(bg, q, kept); err != nil {
 			return fail(err)
 		}
@@ -226,6 +227,16 @@ func (db *DB) commitBatch(batch []job) []error {
 	}
 	db.cache.committed(written)
 	return errs
+}
+
+// bindings returns the map a batch's transaction keeps its bound
+// statements in (cached.bound), or nil for a batch of one write, whose
+// statements each run once.
+func bindings(batch []job) map[string]*sql.Stmt {
+	if len(batch) < 2 {
+		return nil
+	}
+	return map[string]*sql.Stmt{}
 }
 
 // execRecord is one statement a job executed, kept so that it can be

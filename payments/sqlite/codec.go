@@ -51,12 +51,17 @@ const paymentCols = `id, reference, amount, currency, description, method, statu
 	currency_rate, refunded, paid_late, needs_review, version,
 	created_at, updated_at, expires_at, paid_at`
 
-func paymentArgs(p payments.Payment) []any {
-	return []any{p.ID, p.Reference, p.Amount, string(p.Currency), p.Description,
+// paymentArgs are the values of paymentCols in p, followed by extra for
+// any parameters a statement takes after them (in one slice: appending
+// to a full one would copy it).
+func paymentArgs(p payments.Payment, extra ...any) []any {
+	a := make([]any, 0, 23+len(extra))
+	a = append(a, p.ID, p.Reference, p.Amount, string(p.Currency), p.Description,
 		string(p.Method), string(p.Status), p.Source, p.ReturnURL, p.CancelURL,
 		p.LatipayReference, p.LatipayOrderID, p.Attempts, p.AmountCNY,
 		p.CurrencyRate, p.Refunded, p.PaidLate, p.NeedsReview, p.Version,
-		nanos(p.CreatedAt), nanos(p.UpdatedAt), nanos(p.ExpiresAt), nanos(p.PaidAt)}
+		nanos(p.CreatedAt), nanos(p.UpdatedAt), nanos(p.ExpiresAt), nanos(p.PaidAt))
+	return append(a, extra...)
 }
 
 func scanPayment(s scanner) (payments.Payment, error) {

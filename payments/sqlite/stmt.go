@@ -78,16 +78,29 @@ type cached struct {
 	c   *stmtCache
 	tx  *sql.Tx       // nil: run on the pool
 	rec *[]execRecord // not nil: ExecContext appends what it runs (batch.go)
+	// bound, if not nil, keeps the statements bound to tx by query, so
+	// that the writes of a batch bind each once rather than once per use
+	// (sql.Tx.StmtContext allocates a statement and registers it with
+	// the transaction every time).
+	bound map[string]*sql.Stmt
 }
 
 var _ querier = cached{}
 
 func (q cached) stmt(ctx context.Context, query string) *sql.Stmt {
 	if q.tx != nil {
-		if st := q.c.lookup(query); st != nil {
-			return q.tx.StmtContext(ctx, st) // reuses the connection's prepared statement
+		if st := q.bound[query]; st != nil {
+			return st
 		}
-		return nil
+		st := q.c.lookup(query)
+		if st == nil {
+			return nil
+		}
+		st = q.tx.StmtContext(ctx, st) // reuses the connection's prepared statement
+		if q.bound != nil {
+			q.bound[query] = st
+		}
+		return st
 	}
 	st, err := q.c.get(ctx, query)
 	if err != nil {

@@ -243,7 +243,7 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 		}
 	}
 	events := t.NewEvents()
-	if _, err := tx.ExecContext(ctx, update, append(paymentArgs(w), l.lastSeq+int64(len(events)))...); err != nil {
+	if _, err := tx.ExecContext(ctx, update, paymentArgs(w, l.lastSeq+int64(len(events)))...); err != nil {
 		return wrap("update: payment", err)
 	}
 	for _, a := range t.DirtyAttempts() {
