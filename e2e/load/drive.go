@@ -108,14 +108,13 @@ func drive(ctx context.Context, conns int, d time.Duration, op func(ctx context.
 // notification not answered "sent" is sent again.
 const clientIdle = listen.IdleTimeout / 2
 
-// newClient is the harness's HTTP client: one keep-alive connection per
-// worker, no redirects followed, no compression.
+// newClient is the harness's HTTP client: rawTransport, one keep-alive
+// connection per worker, no redirects followed, no compression. Each
+// request is bounded by 15 s (and by its context's deadline) in the
+// transport, not by http.Client.Timeout, which would add a context and a
+// timer to every request.
 func newClient(conns int) *http.Client {
-	tr := &http.Transport{
-		MaxIdleConns: 4 * conns, MaxIdleConnsPerHost: 4 * conns, IdleConnTimeout: clientIdle,
-		DisableCompression: true, ResponseHeaderTimeout: 10 * time.Second,
-	}
-	return &http.Client{Transport: tr, Timeout: 15 * time.Second,
+	return &http.Client{Transport: &rawTransport{maxIdle: 4 * conns, idleFor: clientIdle, timeout: 15 * time.Second},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 

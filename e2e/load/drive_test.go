@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -60,11 +59,11 @@ func TestDriveRateAllBusy(t *testing.T) {
 // or a POST reusing it races the close and fails with EOF (see
 // clientIdle).
 func TestClientRetiresIdleFirst(t *testing.T) {
-	tr, ok := newClient(4).Transport.(*http.Transport)
+	tr, ok := newClient(4).Transport.(*rawTransport)
 	if !ok {
 		t.Fatalf("transport %T", newClient(4).Transport)
 	}
-	if tr.IdleConnTimeout <= 0 || tr.IdleConnTimeout >= listen.IdleTimeout {
-		t.Fatalf("client keeps idle connections %v, want > 0 and < the app's %v", tr.IdleConnTimeout, listen.IdleTimeout)
+	if tr.idleFor <= 0 || tr.idleFor >= listen.IdleTimeout {
+		t.Fatalf("client keeps idle connections %v, want > 0 and < the app's %v", tr.idleFor, listen.IdleTimeout)
 	}
 }
