@@ -95,6 +95,31 @@ func TestMigrateFillsGap(t *testing.T) {
 	}
 }
 
+// TestMigrateDropsPaymentsCreated: migration 022 removes payments_created
+// from a new schema and from one upgraded from before it, and leaves
+// payments_list, which serves the list's created_at order.
+func TestMigrateDropsPaymentsCreated(t *testing.T) {
+	url := pgtest.Schema(t)
+	index := func(name string) int64 {
+		return pgtest.QueryInt64(t, url, `SELECT count(*) FROM pg_indexes WHERE indexname = $1 AND schemaname = current_schema()`, name)
+	}
+	check := func(when string) {
+		t.Helper()
+		if got := index("payments_created"); got != 0 {
+			t.Errorf("%s: index payments_created exists %d times, want 0", when, got)
+		}
+		if got := index("payments_list"); got != 1 {
+			t.Errorf("%s: index payments_list exists %d times, want 1", when, got)
+		}
+	}
+	mustOpen(t, url)
+	check("new schema")
+	pgtest.Exec(t, url, `CREATE INDEX IF NOT EXISTS payments_created ON payments (created_at, id);
+		DELETE FROM schema_migrations WHERE version = 22`)
+	mustOpen(t, url)
+	check("upgraded schema")
+}
+
 // TestOpenBadURL: a malformed URL is refused without echoing it (it may
 // hold a password).
 func TestOpenBadURL(t *testing.T) {

@@ -1,0 +1,20 @@
+-- 022_drop_payments_created: 002's payments_created (created_at, id)
+-- goes; no statement reads it since 006.
+--
+-- Every statement on payments that filters or orders by created_at is
+-- ListPayments, which orders by created_at DESC NULLS LAST, id DESC:
+-- 006's payments_list holds that order (its first page, its cursor
+-- (created_at, id) < (...) and its From/To range are scans of it), and
+-- the filtered lists have 006's status, source and method indexes and
+-- 002's payments_reference. No statement orders by created_at ascending,
+-- the one order payments_created could give that payments_list cannot
+-- (a backward scan of payments_list is ASC NULLS FIRST). The plans of
+-- these statements over 100,000 payments are the same with and without
+-- it, and the PostgreSQL tests never scanned it.
+--
+-- A paid callback changes indexed columns (status, paid_at, updated_at),
+-- so it is never a HOT update: each one, and each creation, added an
+-- entry to this index too.
+--
+-- IF EXISTS: an operator may have dropped it by hand already.
+DROP INDEX IF EXISTS payments_created;
