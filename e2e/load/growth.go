@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -24,26 +26,33 @@ import (
 
 // The growth rows: the same operations measured with 10,000, 100,000 and
 // 1,000,000 payments in the database (-growth-sizes), on SQLite and on
-// PostgreSQL. Between sizes the app is stopped and the harness grows the
-// database through the store's own bulk path (payments.BulkCreator:
-// CreatePayment's and Update's statements, thousands of rows per
-// transaction; storetest.GrowthRow makes a year of a shop's settled
-// payments), so one run seeds the largest size once per store. Each size
-// is seeded once and measured -runs times there, each time with a freshly
-// started app (growRuns: the k-th measurement of every size goes into the
-// k-th run's rows, so the table's median of -runs is the median of those
-// measurements, and -runs 3 seeds 1,000,000 payments per store once, not
-// three times). Each operation is measured for -duration or -growth-ops
-// operations, whichever ends first, so that measuring does not itself grow
-// the database much: the page and the API list first (reads, at the size
-// exactly), then creation, checkout start on the payments just created and
-// callbacks on those started. A measurement adds at most -growth-ops + 256
-// payments, so the k-th of a size's measurements runs with up to k times
-// that many more than the size (the "payments" figure of each row says how
-// many). Every row is compared with the same operation at the smallest
-// size in the same measurement (the ratio column; the table shows the
-// median of the ratios); the target is a ratio of at least 0.8. A memory
-// row per size holds the app's RSS after the operations.
+// PostgreSQL. The harness grows one database in steps through the store's
+// own bulk path (payments.BulkCreator: CreatePayment's and Update's
+// statements, thousands of rows per transaction; storetest.GrowthRow
+// makes a year of a shop's settled payments), so one run seeds the
+// largest size once per store, and keeps a copy of it at each smaller
+// size (a file copy for SQLite, CREATE DATABASE ... TEMPLATE for
+// PostgreSQL). Only then does it measure, every size -runs times, each
+// time with a freshly started app, the sizes interleaved (growRuns: the
+// k-th measurement visits the sizes smallest first when k is even and
+// largest first when it is odd), so that a size is compared with the
+// smallest in neighbouring minutes: on a shared machine the minute moves
+// a rate as much as a hundredfold growth of the database does, and
+// measuring each size's three times in a row, one size after the other,
+// put that drift into the ratio. The k-th measurement of every size goes
+// into the k-th run's rows, so the table's median of -runs is the median
+// of those measurements. Each operation is measured for -duration or
+// -growth-ops operations, whichever ends first, so that measuring does
+// not itself grow the database much: the page and the API list first
+// (reads, at the size exactly), then creation, checkout start on the
+// payments just created and callbacks on those started. A measurement
+// adds at most -growth-ops + 256 payments to its size's copy, so the
+// k-th of a size's measurements runs with up to k times that many more
+// than the size (the "payments" figure of each row says how many). Every
+// row is compared with the same operation at the smallest size in the
+// same measurement (the ratio column; the table shows the median of the
+// ratios); the target is a ratio of at least 0.8. A memory row per size
+// holds the app's RSS after the operations.
 
 // growthOps names the measured operations, in the order they run.
 var growthOps = []string{"page", "list", "create", "start", "callback"}
@@ -87,25 +96,6 @@ func parseSizes(s string) ([]int, error) {
 		out = append(out, n)
 	}
 	return out, nil
-}
-
-// seedPlan is what to seed before measuring each size: the database
-// already holds the earlier sizes' seeded rows and the payments the
-// harness created while measuring them (added), so each step seeds only
-// the difference, never less than nothing.
-func seedPlan(sizes []int, added []int) [][2]int {
-	var out [][2]int
-	seeded := 0
-	for i, size := range sizes {
-		extra := 0
-		for _, a := range added[:min(i, len(added))] {
-			extra += a
-		}
-		want := max(seeded, size-extra)
-		out = append(out, [2]int{seeded, want})
-		seeded = want
-	}
-	return out
 }
 
 // withBaseline compares each growth row with the same operation's row at
@@ -152,6 +142,10 @@ type growthStore struct {
 	open          func(ctx context.Context) (payments.BulkCreator, func() error, error)
 	workers       int // seeding transactions in flight
 	drop          func()
+	// snapshot copies the database as seeded so far into a new one, which
+	// is then measured as that size while this one grows on; drop
+	// removes the copy.
+	snapshot func(ctx context.Context, label string) (database, dbName string, drop func(), err error)
 	// settle, if set, runs after seeding: what PostgreSQL's autovacuum
 	// and checkpointer have done for tables that grew over a year
 	// (planner statistics, the visibility map, the seed's dirty pages
@@ -169,6 +163,19 @@ func (h *harness) growthStores(ctx context.Context) ([]growthStore, []row, error
 	var stores []growthStore
 	if h.growthOn["sqlite"] {
 		stores = append(stores, growthStore{name: "sqlite", database: path, workers: 1, drop: func() { os.Remove(path) },
+			snapshot: func(ctx context.Context, label string) (string, string, func(), error) {
+				dst := strings.TrimSuffix(path, ".db") + "-" + label + ".db"
+				drop := func() {
+					for _, suffix := range []string{"", "-wal", "-shm", ".lock"} {
+						os.Remove(dst + suffix)
+					}
+				}
+				if err := copyDB(path, dst); err != nil {
+					drop()
+					return "", "", nil, err
+				}
+				return dst, "", drop, nil
+			},
 			open: func(ctx context.Context) (payments.BulkCreator, func() error, error) {
 				db, err := sqlite.Open(ctx, path, time.Now)
 				if err != nil {
@@ -186,7 +193,7 @@ func (h *harness) growthStores(ctx context.Context) ([]growthStore, []row, error
 		skipped = append(skipped, row{Scenario: "growth postgres", Skipped: "no PostgreSQL (set HPP_TEST_POSTGRES, e.g. `source .ci/postgres`)"})
 		return stores, skipped, nil
 	}
-	dbURL, drop, err := createDatabase(ctx, admin)
+	dbURL, drop, err := createDatabase(ctx, admin, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -195,8 +202,21 @@ func (h *harness) growthStores(ctx context.Context) ([]growthStore, []row, error
 		drop()
 		return nil, nil, err
 	}
+	name := strings.TrimPrefix(u.Path, "/")
 	stores = append(stores, growthStore{name: "postgres", database: dbURL, workers: 4, drop: drop,
-		admin: admin, dbName: strings.TrimPrefix(u.Path, "/"),
+		admin: admin, dbName: name,
+		snapshot: func(ctx context.Context, _ string) (string, string, func(), error) {
+			copyURL, drop, err := createDatabase(ctx, admin, name)
+			if err != nil {
+				return "", "", nil, err
+			}
+			u, err := url.Parse(copyURL)
+			if err != nil {
+				drop()
+				return "", "", nil, err
+			}
+			return copyURL, strings.TrimPrefix(u.Path, "/"), drop, nil
+		},
 		settle: func(ctx context.Context) error {
 			c, err := pgx.Connect(ctx, dbURL)
 			if err != nil {
@@ -236,15 +256,37 @@ func (h *harness) growth(ctx context.Context, stderr io.Writer, reps int) (out [
 	defer func() { h.app, h.renderIDs = saved, savedIDs }()
 	end := time.Now()
 	for _, st := range stores {
+		// copies[i] is the database measured as sizes[i]; the largest is
+		// the grown one itself.
+		copies := make([]growthStore, len(h.growthSizes))
 		seed := func(from, to int) error {
 			fmt.Fprintf(stderr, "load:   growth %s: seeding payments %d to %d\n", st.name, from+1, to)
 			return seedStore(ctx, st, from, to, end)
 		}
-		measure := func(size, rep, payments int) ([]row, int, error) {
-			fmt.Fprintf(stderr, "load:   growth %s %s: measurement %d of %d (%d payments)\n", st.name, sizeLabel(size), rep+1, reps, payments)
-			return h.measureGrowth(ctx, stderr, st, size)
+		snapshot := func(i int) error {
+			c := st
+			if i < len(h.growthSizes)-1 {
+				fmt.Fprintf(stderr, "load:   growth %s: copying the database at %s\n", st.name, sizeLabel(h.growthSizes[i]))
+				database, dbName, drop, err := st.snapshot(ctx, sizeLabel(h.growthSizes[i]))
+				if err != nil {
+					return fmt.Errorf("copy at %s: %w", sizeLabel(h.growthSizes[i]), err)
+				}
+				c.database, c.dbName, c.drop = database, dbName, drop
+			}
+			copies[i] = c
+			return nil
 		}
-		rs, err := growRuns(h.growthSizes, reps, seed, measure)
+		measure := func(i, rep, payments int) ([]row, int, error) {
+			size := h.growthSizes[i]
+			fmt.Fprintf(stderr, "load:   growth %s %s: measurement %d of %d (%d payments)\n", st.name, sizeLabel(size), rep+1, reps, payments)
+			return h.measureGrowth(ctx, stderr, copies[i], size)
+		}
+		rs, err := growRuns(h.growthSizes, reps, seed, snapshot, measure)
+		for i, c := range copies {
+			if c.drop != nil && i < len(copies)-1 {
+				c.drop()
+			}
+		}
 		st.drop()
 		for k := range rs {
 			withBaseline(rs[k], st.name, h.growthSizes)
@@ -257,51 +299,61 @@ func (h *harness) growth(ctx context.Context, stderr io.Writer, reps int) (out [
 	return out, nil
 }
 
-// growRuns seeds each size once (seed(from, to) adds payments from+1..to)
-// and measures it reps times (measure returns the rows and how many
-// payments measuring created; payments is how many the database holds
-// then). The k-th measurement of every size is in rows[k]. Each row gets
-// "payments", and the first row of each measurement of a size the size's
-// seeding rate as "seeded_per_second".
-func growRuns(sizes []int, reps int, seed func(from, to int) error, measure func(size, rep, payments int) ([]row, int, error)) ([][]row, error) {
+// growRuns grows one database through every size in turn (seed(from, to)
+// adds payments from+1..to) and has snapshot(i) keep it as sizes[i] once
+// it holds that many; then it measures every size reps times
+// (measure(i, rep, payments) returns the rows and how many payments
+// measuring created; payments is how many that size's database holds
+// then), interleaved: measurement k visits the sizes in ascending order
+// when k is even and in descending order when k is odd, so over three
+// measurements each size sits as often before as after the others. The
+// k-th measurement of every size is in rows[k], smallest size first. Each
+// row gets "payments", and the first row of each size's first
+// measurement the size's seeding rate as "seeded_per_second".
+func growRuns(sizes []int, reps int, seed func(from, to int) error, snapshot func(i int) error, measure func(i, rep, payments int) ([]row, int, error)) ([][]row, error) {
 	rows := make([][]row, reps)
-	var added []int // payments created while measuring each size, all its measurements
+	have := make([]int, len(sizes))
+	seedRate := make([]float64, len(sizes))
 	seeded := 0
 	for i, size := range sizes {
-		step := seedPlan(sizes, added)[i]
-		if step[0] != seeded {
-			return rows, fmt.Errorf("seed plan starts at %d, have %d", step[0], seeded)
-		}
 		t0 := time.Now()
-		if err := seed(step[0], step[1]); err != nil {
+		if err := seed(seeded, size); err != nil {
 			return rows, err
 		}
-		seedSecs := time.Since(t0).Seconds()
-		seeded = step[1]
-		have := seeded
-		for _, a := range added {
-			have += a
+		if secs := time.Since(t0).Seconds(); secs > 0 && size > seeded {
+			seedRate[i] = float64(size-seeded) / secs
 		}
-		createdHere := 0
-		for k := range reps {
-			rs, n, err := measure(size, k, have)
+		seeded, have[i] = size, size
+		if err := snapshot(i); err != nil {
+			return rows, err
+		}
+	}
+	for k := range reps {
+		got := make([][]row, len(sizes))
+		for j := range sizes {
+			i := j
+			if k%2 == 1 {
+				i = len(sizes) - 1 - j
+			}
+			rs, n, err := measure(i, k, have[i])
 			if err != nil {
-				return rows, fmt.Errorf("%s: %w", sizeLabel(size), err)
+				return rows, fmt.Errorf("%s: %w", sizeLabel(sizes[i]), err)
 			}
-			for j := range rs {
-				if rs[j].Extra == nil {
-					rs[j].Extra = map[string]float64{}
+			for r := range rs {
+				if rs[r].Extra == nil {
+					rs[r].Extra = map[string]float64{}
 				}
-				rs[j].Extra["payments"] = float64(have)
-				if j == 0 && seedSecs > 0 && step[1] > step[0] {
-					rs[j].Extra["seeded_per_second"] = float64(step[1]-step[0]) / seedSecs
+				rs[r].Extra["payments"] = float64(have[i])
+				if r == 0 && k == 0 && seedRate[i] > 0 {
+					rs[r].Extra["seeded_per_second"] = seedRate[i]
 				}
 			}
-			rows[k] = append(rows[k], rs...)
-			have += n
-			createdHere += n
+			got[i] = rs
+			have[i] += n
 		}
-		added = append(added, createdHere)
+		for _, rs := range got {
+			rows[k] = append(rows[k], rs...)
+		}
 	}
 	return rows, nil
 }
@@ -544,4 +596,36 @@ func waitReady(ctx context.Context, p *proc, limit time.Duration) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// copyDB copies a closed SQLite database (its file, and its WAL if one was
+// left) to dst and flushes the copy to the disk, so that its writeback
+// does not fall into a measurement.
+func copyDB(src, dst string) error {
+	for _, suffix := range []string{"", "-wal"} {
+		in, err := os.Open(src + suffix)
+		if errors.Is(err, fs.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		out, err := os.OpenFile(dst+suffix, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			in.Close()
+			return err
+		}
+		_, err = io.Copy(out, in)
+		in.Close()
+		if err == nil {
+			err = out.Sync()
+		}
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -18,22 +20,6 @@ func TestParseSizes(t *testing.T) {
 	}
 	if l := sizeLabel(1_000_000) + " " + sizeLabel(100_000) + " " + sizeLabel(1500); l != "1M 100k 1500" {
 		t.Errorf("labels %q", l)
-	}
-}
-
-// TestSeedPlan: each size seeds only what the database lacks, counting
-// the payments measuring the earlier sizes created, and never un-seeds.
-func TestSeedPlan(t *testing.T) {
-	sizes := []int{10_000, 100_000, 1_000_000}
-	got := seedPlan(sizes, []int{3_000, 5_000})
-	want := [][2]int{{0, 10_000}, {10_000, 97_000}, {97_000, 992_000}}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("seedPlan = %v, want %v", got, want)
-	}
-	// Measuring created more than the next step needs: nothing to seed.
-	got = seedPlan([]int{1000, 2000}, []int{1500})
-	if want := [][2]int{{0, 1000}, {1000, 1000}}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("seedPlan = %v, want %v", got, want)
 	}
 }
 
@@ -94,30 +80,32 @@ func TestPG2Judge(t *testing.T) {
 	}
 }
 
-// TestGrowRuns: with -runs 3 each size is seeded once and measured three
-// times there; the seeding counts every measurement's payments; the k-th
-// measurement of every size goes to the k-th run; and run 1's harness
-// hands runs 2 and 3 their rows (withLater).
+// TestGrowRuns: with -runs 3 the database is seeded once, in steps, and
+// copied at each size but the largest before anything is measured; then
+// the sizes are measured interleaved, smallest first in the first and
+// third measurements and largest first in the second; each size's count
+// of payments grows by what its own earlier measurements created; the
+// k-th measurement of every size goes to the k-th run, smallest size
+// first; and run 1's harness hands runs 2 and 3 their rows (withLater).
 func TestGrowRuns(t *testing.T) {
 	sizes := []int{1000, 2000, 5000}
-	var seeds [][2]int
-	var measured []string
-	seed := func(from, to int) error { seeds = append(seeds, [2]int{from, to}); return nil }
-	measure := func(size, rep, payments int) ([]row, int, error) {
-		measured = append(measured, fmt.Sprintf("%d#%d@%d", size, rep, payments))
-		return []row{{Scenario: growthName("sqlite", "page", size), PerSecond: float64(100 * (rep + 1))}}, 300, nil
+	var steps []string
+	seed := func(from, to int) error { steps = append(steps, fmt.Sprintf("seed %d-%d", from, to)); return nil }
+	snapshot := func(i int) error { steps = append(steps, fmt.Sprintf("keep %d", sizes[i])); return nil }
+	measure := func(i, rep, payments int) ([]row, int, error) {
+		steps = append(steps, fmt.Sprintf("%d#%d@%d", sizes[i], rep, payments))
+		return []row{{Scenario: growthName("sqlite", "page", sizes[i]), PerSecond: float64(100 * (rep + 1))}}, 300, nil
 	}
-	runs, err := growRuns(sizes, 3, seed, measure)
+	runs, err := growRuns(sizes, 3, seed, snapshot, measure)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := [][2]int{{0, 1000}, {1000, 1100}, {1100, 3200}}; !reflect.DeepEqual(seeds, want) {
-		t.Errorf("seeded %v, want %v (each size once, counting the 900 payments each size's measurements made)", seeds, want)
-	}
-	want := []string{"1000#0@1000", "1000#1@1300", "1000#2@1600", "2000#0@2000", "2000#1@2300", "2000#2@2600",
-		"5000#0@5000", "5000#1@5300", "5000#2@5600"}
-	if !reflect.DeepEqual(measured, want) {
-		t.Errorf("measured %v, want %v", measured, want)
+	want := []string{"seed 0-1000", "keep 1000", "seed 1000-2000", "keep 2000", "seed 2000-5000", "keep 5000",
+		"1000#0@1000", "2000#0@2000", "5000#0@5000",
+		"5000#1@5300", "2000#1@2300", "1000#1@1300",
+		"1000#2@1600", "2000#2@2600", "5000#2@5600"}
+	if !reflect.DeepEqual(steps, want) {
+		t.Errorf("steps %v,\nwant %v", steps, want)
 	}
 	if len(runs) != 3 {
 		t.Fatalf("%d runs of rows, want 3", len(runs))
@@ -132,6 +120,9 @@ func TestGrowRuns(t *testing.T) {
 			}
 			if r.Extra["payments"] != float64(sizes[i]+300*k) {
 				t.Errorf("run %d %s: payments %v", k, r.Scenario, r.Extra["payments"])
+			}
+			if _, ok := r.Extra["seeded_per_second"]; ok != (k == 0) {
+				t.Errorf("run %d %s: seeded_per_second present %v, want it in the first measurement only", k, r.Scenario, ok)
 			}
 		}
 	}
@@ -148,5 +139,54 @@ func TestGrowRuns(t *testing.T) {
 		if m.PerSecond != 200 {
 			t.Errorf("%s: median %v, want 200", m.Scenario, m.PerSecond)
 		}
+	}
+}
+
+// TestGrowRunsStopsAtAFailedCopy: a size that could not be kept is not
+// measured, and nothing after it is seeded.
+func TestGrowRunsStopsAtAFailedCopy(t *testing.T) {
+	var steps []string
+	seed := func(from, to int) error { steps = append(steps, fmt.Sprintf("seed %d-%d", from, to)); return nil }
+	snapshot := func(i int) error {
+		if i == 0 {
+			return fmt.Errorf("disk full")
+		}
+		return nil
+	}
+	measure := func(i, rep, payments int) ([]row, int, error) {
+		steps = append(steps, "measure")
+		return nil, 0, nil
+	}
+	if _, err := growRuns([]int{1000, 2000}, 1, seed, snapshot, measure); err == nil {
+		t.Fatal("growRuns = nil error, want the copy's")
+	}
+	if want := []string{"seed 0-1000"}; !reflect.DeepEqual(steps, want) {
+		t.Errorf("steps %v, want %v", steps, want)
+	}
+}
+
+// TestCopyDB: the copy of a closed SQLite file (and of a WAL left beside
+// it) has the same bytes; an existing copy is not overwritten.
+func TestCopyDB(t *testing.T) {
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+	if err := os.WriteFile(src, []byte("main file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src+"-wal", []byte("wal"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := copyDB(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		a, _ := os.ReadFile(src + suffix)
+		b, err := os.ReadFile(dst + suffix)
+		if err != nil || string(a) != string(b) {
+			t.Errorf("copy%s = %q, %v; want %q", suffix, b, err, a)
+		}
+	}
+	if err := copyDB(src, dst); err == nil {
+		t.Error("copying over an existing copy: nil error")
 	}
 }

@@ -33,7 +33,7 @@ func (h *harness) pg2(ctx context.Context, stderr io.Writer) ([]row, error) {
 		why := "no PostgreSQL (set HPP_TEST_POSTGRES, e.g. `source .ci/postgres`)"
 		return []row{{Scenario: "pg2 callback", Skipped: why}, {Scenario: "pg2 push", Skipped: why}}, nil
 	}
-	dbURL, drop, err := createDatabase(ctx, admin)
+	dbURL, drop, err := createDatabase(ctx, admin, "")
 	if err != nil {
 		return nil, err
 	}

@@ -148,7 +148,7 @@ func (h *harness) postgres(ctx context.Context) (row, error) {
 	if admin == "" {
 		return row{Skipped: "no PostgreSQL (set HPP_TEST_POSTGRES, e.g. `source .ci/postgres`)"}, nil
 	}
-	dbURL, drop, err := createDatabase(ctx, admin)
+	dbURL, drop, err := createDatabase(ctx, admin, "")
 	if err != nil {
 		return row{}, err
 	}
@@ -175,16 +175,24 @@ func (h *harness) postgres(ctx context.Context) (row, error) {
 	return liveRow(l), nil
 }
 
-// createDatabase makes a fresh database on the server at admin and returns
-// its URL and a function that drops it.
-func createDatabase(ctx context.Context, admin string) (string, func(), error) {
+// createDatabase makes a fresh database on the server at admin, or a copy
+// of the database named template when that is not empty, and returns its
+// URL and a function that drops it.
+func createDatabase(ctx context.Context, admin, template string) (string, func(), error) {
 	c, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		return "", nil, fmt.Errorf("postgres: %w", err)
 	}
 	defer c.Close(ctx)
 	name := "hpp_load_" + randomHex(6)
-	if _, err := c.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+	create := "CREATE DATABASE " + name
+	if template != "" {
+		// A copy, file by file, of a database no session is connected
+		// to; FILE_COPY checkpoints before and after, so the copy's
+		// pages are on the disk, not waiting in the server's buffers.
+		create += " TEMPLATE " + template + " STRATEGY FILE_COPY"
+	}
+	if _, err := c.Exec(ctx, create); err != nil {
 		return "", nil, fmt.Errorf("postgres: create database: %w", err)
 	}
 	u, err := url.Parse(admin)
