@@ -20,6 +20,9 @@
 //
 //	go run ./e2e/load -only growth,pg2 -runs 3
 //
+// The PostgreSQL rows each make a database of their own and drop it;
+// pgdb.go also drops those an earlier run was stopped before dropping.
+//
 // Every scenario is bounded by -duration and the harness always stops by
 // itself. It uses loopback only. The app runs with HPP_RATE_LIMITS=off
 // (allowed on loopback only), since the harness is one client address

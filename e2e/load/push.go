@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // live is what one push measurement found.
@@ -173,40 +170,4 @@ func (h *harness) postgres(ctx context.Context) (row, error) {
 		return row{}, err
 	}
 	return liveRow(l), nil
-}
-
-// createDatabase makes a fresh database on the server at admin, or a copy
-// of the database named template when that is not empty, and returns its
-// URL and a function that drops it.
-func createDatabase(ctx context.Context, admin, template string) (string, func(), error) {
-	c, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return "", nil, fmt.Errorf("postgres: %w", err)
-	}
-	defer c.Close(ctx)
-	name := "hpp_load_" + randomHex(6)
-	create := "CREATE DATABASE " + name
-	if template != "" {
-		// A copy, file by file, of a database no session is connected
-		// to; FILE_COPY checkpoints before and after, so the copy's
-		// pages are on the disk, not waiting in the server's buffers.
-		create += " TEMPLATE " + template + " STRATEGY FILE_COPY"
-	}
-	if _, err := c.Exec(ctx, create); err != nil {
-		return "", nil, fmt.Errorf("postgres: create database: %w", err)
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		return "", nil, err
-	}
-	u.Path = "/" + name
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if c, err := pgx.Connect(ctx, admin); err == nil {
-			_, _ = c.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)")
-			c.Close(ctx)
-		}
-	}
-	return u.String(), drop, nil
 }
