@@ -62,12 +62,16 @@ const writerPragmas = "&_pragma=cache_spill(0)"
 // other or the writer.
 const readerConns = 4
 
-// pragmas are run by the driver on every new connection, in order, so no
-// pooled connection can miss one. busy_timeout goes first so that the
-// switch to WAL waits for the lock instead of failing. synchronousMode is
-// FULL (durability_full.go); only a test binary built with the
-// durabilitytest tag has NORMAL, as the negative control of e2e
-// TestDurability.
+// pragmas are run by the driver on every new connection, so no pooled
+// connection can miss one. modernc.org/sqlite runs busy_timeout first, so
+// that the switch to WAL waits for the lock instead of failing, and the
+// other _pragma values in lexicographic order, not in the order written
+// here: none of them may depend on another having run (a pragma that
+// must come first on a new file, such as page_size, cannot be set this
+// way; it would run after journal_mode has created the file's first
+// page). synchronousMode is FULL (durability_full.go); only a test binary
+// built with the durabilitytest tag has NORMAL, as the negative control
+// of e2e TestDurability.
 const pragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 	"&_pragma=synchronous(" + synchronousMode + ")&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
 
