@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -370,6 +371,39 @@ func TestAdminSignIn(t *testing.T) {
 	page := a.do(t, http.MethodGet, w.Header().Get("Location"), nil, nil)
 	if !strings.Contains(page.Body.String(), "Your session ended") {
 		t.Error("the sign-in page after a stale session does not say it ended")
+	}
+}
+
+// TestAdminSignInNextStaysInTheBackOffice: the page a sign-in returns to
+// comes from the request (a link someone else may have written), so only
+// a path of the back office is followed; anything else, another host
+// above all, lands on the back office's home. The sign-in page's hidden
+// field carries the same cleaned value.
+func TestAdminSignInNextStaysInTheBackOffice(t *testing.T) {
+	a := newAdminApp(t)
+	for next, want := range map[string]string{
+		"/admin/payments?status=paid": "/admin/payments?status=paid",
+		"/admin/links":                "/admin/links",
+		"":                            "/admin/",
+		"https://evil.example/admin/": "/admin/",
+		"//evil.example/admin/":       "/admin/",
+		"/\\evil.example/admin/":      "/admin/",
+		"/admin/\\evil.example":       "/admin/",
+		"/admin/\r\nSet-Cookie: x=1":  "/admin/",
+		"/checkout/pay_x":             "/admin/",
+		"admin/payments":              "/admin/",
+	} {
+		form := url.Values{"email": {"owner@shop.example"}, "password": {adminPW}, "next": {next}}
+		w := a.do(t, http.MethodPost, "/admin/signin", strings.NewReader(form.Encode()),
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != want {
+			t.Errorf("sign-in with next %q = %d to %q, want 303 to %q", next, w.Code, w.Header().Get("Location"), want)
+		}
+		page := a.do(t, http.MethodGet, "/admin/signin?"+url.Values{"next": {next}}.Encode(), nil, nil)
+		field := `name="next" value="` + html.EscapeString(want) + `"`
+		if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), field) {
+			t.Errorf("the sign-in page for next %q = %d, without %s", next, page.Code, field)
+		}
 	}
 }
 
