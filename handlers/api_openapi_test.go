@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,8 +12,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
 )
 
 // openAPIDoc is the part of an OpenAPI 3.1 document the tests read.
@@ -155,6 +159,85 @@ func checkAgainst(t testing.TB, doc openAPIDoc, schema string, body []byte) {
 	}
 	for _, p := range doc.validate(&jsonSchema{Ref: "#/components/schemas/" + schema}, v, schema) {
 		t.Errorf("response does not match the OpenAPI schema: %s", p)
+	}
+}
+
+// TestOpenAPIIDsAreTheCurrentForm: the document's patterns for payment
+// and refund ids accept what the app accepts, and its examples show ids
+// as the app makes them now (a payment id and a merchant reference begin
+// with their time: payments.NewPaymentID), so an integrator who copies
+// an example copies today's form, and one who validates with the
+// published pattern refuses nothing the app would give them.
+func TestOpenAPIIDsAreTheCurrentForm(t *testing.T) {
+	doc := loadOpenAPI(t)
+	idPattern := regexp.MustCompile(doc.Components.Schemas["Payment"].Properties["id"].Pattern)
+	now, err := payments.NewPaymentID(rand.Reader, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{now, "pay_0b3v1d8mxkq9s2r4t6w8y0z1a3", "pay_0b3v1d8mxkq9s2r4t6w8y0z1al",
+		"pay_0B3V1D8MXKQ9S2R4T6W8Y0Z1A3", "pay_1mt73wg0b3v1d8mxkq9s2r4t6w8y0z1a", "pay_", now + "0"} {
+		if got, want := idPattern.MatchString(id), payments.ValidPaymentID(id); got != want {
+			t.Errorf("the document's id pattern says %v for %q, the app %v", got, id, want)
+		}
+	}
+	rf := regexp.MustCompile(doc.Components.Schemas["Refund"].Properties["id"].Pattern)
+	if !rf.MatchString("rf_4k2m8q1v9x7s3d5f0h6j2n4p8r") || rf.MatchString("rf_4k2m8q1v9x7s3d5f0h6j2n4p8u") {
+		t.Errorf("the refund id pattern %s does not follow Crockford's base32", rf)
+	}
+
+	n := 0
+	var walk func(at, key string, v any)
+	walk = func(at, key string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				walk(at+"."+k, k, x)
+			}
+		case []any:
+			for i, x := range v {
+				walk(fmt.Sprintf("%s[%d]", at, i), key, x)
+			}
+		case string:
+			var id string
+			switch {
+			case strings.HasPrefix(v, "pay_"):
+				id = v
+			case key == "checkout_url":
+				id = v[strings.LastIndex(v, "/")+1:]
+			case strings.HasPrefix(v, "evt_"):
+				id = "pay_" + v[len("evt_"):strings.LastIndex(v, "_")]
+			case key == "latipay_reference" && v != "":
+				n++
+				if len(v) != 33 || !payments.ValidReference(v) {
+					t.Errorf("%s: %q is not a merchant reference as the app makes them now (33 characters)", at, v)
+				}
+				return
+			default:
+				return
+			}
+			n++
+			if len(id) != 37 || !payments.ValidPaymentID(id) {
+				t.Errorf("%s: %q holds %q, not a payment id as the app makes them now (37 characters)", at, v, id)
+			}
+		}
+	}
+	for _, ops := range []map[string]map[string]openAPIOperation{doc.Paths, doc.Webhooks} {
+		for path, methods := range ops {
+			for method, op := range methods {
+				for code, r := range op.Responses {
+					for ct, m := range r.Content {
+						var v any
+						if len(m.Example) > 0 && json.Unmarshal(m.Example, &v) == nil {
+							walk(method+" "+path+" "+code+" "+ct, "", v)
+						}
+					}
+				}
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d ids found in the examples", n)
 	}
 }
 
