@@ -229,3 +229,59 @@ func TestDisplayCatchUp(t *testing.T) {
 	a.Hub.CatchUp()
 	wantNothing(t, msgs, "a second catch-up")
 }
+
+// TestCounterSocketCatchUpOverlap: a static-QR payment stamped paid on
+// another instance a moment before one this socket already got live, but
+// whose doorbell was lost, still reaches the counter at the next
+// catch-up: the catch-up reads from a minute before the last payment it
+// sent, and skips what it sent.
+func TestCounterSocketCatchUpOverlap(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	dev := a.readyDevice(t)
+	l, err := a.links.Create(ctx, payments.LinkInput{Source: payments.SourceStaticQR, Currency: "NZD", MinAmount: "0.01", MaxAmount: "5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(amount string) (payments.Payment, payments.Started) {
+		t.Helper()
+		p, err := a.links.Pay(ctx, l.ID, amount, "en", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p, a.MustStart(t, p.ID, payments.MethodAlipay, payments.DeviceDesktop)
+	}
+	lost, lostStart := start("3.00")
+	live, liveStart := start("4.00")
+	since := strconv.FormatInt(a.ctr.Now().UnixMicro(), 10)
+	conn, _, err := a.dialWith(t, handlers.CounterSocketPath+"?lang=en&since="+since, socketHeader(dev, a.AppURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	msgs := socketMessages(conn)
+	a.waitShopWide(t)
+
+	a.Clock.Advance(time.Minute)
+	if err := a.otherInstance(t).HandleNotification(ctx, paymentstest.Notification(lostStart.Attempt.Reference, "alipay", "paid", "NZD", "3.00")); err != nil {
+		t.Fatal(err)
+	}
+	a.Clock.Advance(30 * time.Second) // paid after the lost one, and heard
+	if err := a.Svc.HandleNotification(ctx, paymentstest.Notification(liveStart.Attempt.Reference, "alipay", "paid", "NZD", "4.00")); err != nil {
+		t.Fatal(err)
+	}
+	var m counterLiveMsg
+	nextJSON(t, msgs, &m)
+	if m.ID != live.ID {
+		t.Fatalf("live message = %+v, want %s", m, live.ID)
+	}
+	wantNothing(t, msgs, "the lost payment, before a catch-up")
+
+	a.Hub.CatchUp()
+	nextJSON(t, msgs, &m)
+	if m.ID != lost.ID || m.Amount != "3.00" {
+		t.Errorf("catch-up message = %+v, want the lost payment %s", m, lost.ID)
+	}
+	a.Hub.CatchUp()
+	wantNothing(t, msgs, "a second catch-up (the live payment is not sent again)")
+}

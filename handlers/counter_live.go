@@ -43,10 +43,13 @@ import (
 // With several instances on PostgreSQL, a doorbell can be lost between
 // them; the broker's resync then asks shop-wide subscribers to catch up
 // (the hub's Stale signal, every 10 s while connected). The socket then
-// reads StaticQRPaidSince again from the paid_at of the last static-QR
-// payment it sent (else the page's since, else when it opened) and sends
-// those it has not sent, oldest first, under the same checks as a live
-// message.
+// reads StaticQRPaidSince again from catchUpOverlap before the paid_at
+// of the last static-QR payment it sent (but never before the page's
+// since, or its opening without one) and sends those it has not sent,
+// oldest first, under the same checks as a live message. The overlap is
+// for two instances' commits: a payment stamped paid a moment before
+// one this socket already sent can commit, and lose its doorbell, after
+// it.
 //
 // The socket lives only while the device may: its credential is checked
 // before every message, every counterCheckEvery, and a revoke or a lock
@@ -66,6 +69,12 @@ const counterCheckEvery = 5 * time.Second
 // counterEnded is the close code that sends the counter's page back to
 // the pairing form or the unlock screen (4000-4999 are the application's).
 const counterEnded = 4001
+
+// catchUpOverlap is how far before the last payment it sent a counter
+// socket's catch-up reads again (seen skips what it already sent): a
+// payment stamped paid on one instance just before one committed on
+// another may commit after it.
+const catchUpOverlap = time.Minute
 
 // counterSeen bounds the payments a counter socket remembers having sent,
 // to skip repeats (the broker's copy of a change this instance published).
@@ -232,10 +241,12 @@ func (s *Server) handleCounterSocket() gin.HandlerFunc {
 		}
 		kicked, leave := s.devices.add(d.ID)
 		defer leave()
-		// after is where a catch-up reads from, in Unix microseconds:
-		// the paid_at of the last static-QR payment sent, else the
-		// page's stamp, else the socket's opening.
+		// after is the paid_at of the last static-QR payment sent, in
+		// Unix microseconds, else the page's stamp, else the socket's
+		// opening; start is the stamp or the opening. A catch-up reads
+		// from catchUpOverlap before after, never before start.
 		after := s.opts.Counter.Now().UnixMicro()
+		start := after
 		sub := s.hub.SubscribeAll()
 		defer sub.Cancel()
 		loc := s.localizer(c)
@@ -273,7 +284,8 @@ func (s *Server) handleCounterSocket() gin.HandlerFunc {
 		// doorbells lost between instances, and makes the messages of
 		// those not sent yet, oldest first.
 		catchUp := func() ([]counterLiveMessage, error) {
-			missed, err := s.opts.Counter.StaticQRPaidSince(ctx, time.UnixMicro(after))
+			from := max(start, after-catchUpOverlap.Microseconds())
+			missed, err := s.opts.Counter.StaticQRPaidSince(ctx, time.UnixMicro(from))
 			if err != nil {
 				s.log.Error("counter socket: catch-up", "request_id", requestID(c), "err", err)
 				return nil, nil // the next catch-up tries again
@@ -297,7 +309,7 @@ func (s *Server) handleCounterSocket() gin.HandlerFunc {
 		// payment paid in between is in both, and seen sends it once.
 		var replay []counterLiveMessage
 		if us, err := strconv.ParseInt(c.Query("since"), 10, 64); err == nil && us > 0 {
-			after = us
+			after, start = us, us
 			missed, err := s.opts.Counter.StaticQRPaidSince(ctx, time.UnixMicro(us))
 			if err != nil {
 				s.log.Error("counter socket: replay", "request_id", requestID(c), "err", err)
