@@ -40,6 +40,17 @@ import (
 // after that (counter.StaticQRPaidSince: within the last hour), oldest
 // first, then the live ones.
 //
+// With several instances on PostgreSQL, a doorbell can be lost between
+// them; the broker's resync then asks shop-wide subscribers to catch up
+// (the hub's Stale signal, every 10 s while connected). The socket then
+// reads StaticQRPaidSince again from catchUpOverlap before the paid_at
+// of the last static-QR payment it sent (but never before the page's
+// since, or its opening without one) and sends those it has not sent,
+// oldest first, under the same checks as a live message. The overlap is
+// for two instances' commits: a payment stamped paid a moment before
+// one this socket already sent can commit, and lose its doorbell, after
+// it.
+//
 // The socket lives only while the device may: its credential is checked
 // before every message, every counterCheckEvery, and a revoke or a lock
 // made on this instance closes it at once (liveDevices). It then closes
@@ -58,6 +69,12 @@ const counterCheckEvery = 5 * time.Second
 // counterEnded is the close code that sends the counter's page back to
 // the pairing form or the unlock screen (4000-4999 are the application's).
 const counterEnded = 4001
+
+// catchUpOverlap is how far before the last payment it sent a counter
+// socket's catch-up reads again (seen skips what it already sent): a
+// payment stamped paid on one instance just before one committed on
+// another may commit after it.
+const catchUpOverlap = time.Minute
 
 // counterSeen bounds the payments a counter socket remembers having sent,
 // to skip repeats (the broker's copy of a change this instance published).
@@ -224,19 +241,20 @@ func (s *Server) handleCounterSocket() gin.HandlerFunc {
 		}
 		kicked, leave := s.devices.add(d.ID)
 		defer leave()
+		// after is the paid_at of the last static-QR payment sent, in
+		// Unix microseconds, else the page's stamp, else the socket's
+		// opening; start is the stamp or the opening. A catch-up reads
+		// from catchUpOverlap before after, never before start.
+		after := s.opts.Counter.Now().UnixMicro()
+		start := after
 		sub := s.hub.SubscribeAll()
 		defer sub.Cancel()
 		loc := s.localizer(c)
 		ctx := views.WithLocalizer(c.Request.Context(), loc)
 		seen := map[string]bool{}
-		next := func(u payments.Update) (counterLiveMessage, bool, error) {
-			if u.Status != payments.StatusPaid || seen[u.PaymentID] {
-				return counterLiveMessage{}, false, nil // the cheap filter: no read
-			}
-			p, err := s.svc.Get(ctx, u.PaymentID)
-			if err != nil || p.Source != payments.SourceStaticQR || p.Status != payments.StatusPaid {
-				return counterLiveMessage{}, false, nil
-			}
+		// message makes p's message if the device may still listen, and
+		// marks p sent.
+		message := func(p payments.Payment) (counterLiveMessage, bool, error) {
 			if _, err := allowed(ctx); err != nil {
 				return counterLiveMessage{}, false, err
 			}
@@ -249,12 +267,49 @@ func (s *Server) handleCounterSocket() gin.HandlerFunc {
 				s.log.Error("counter socket", "request_id", requestID(c), "err", err)
 				return m, false, nil
 			}
+			after = max(after, m.PaidAt)
 			return m, true, nil
+		}
+		next := func(u payments.Update) (counterLiveMessage, bool, error) {
+			if u.Status != payments.StatusPaid || seen[u.PaymentID] {
+				return counterLiveMessage{}, false, nil // the cheap filter: no read
+			}
+			p, err := s.svc.Get(ctx, u.PaymentID)
+			if err != nil || p.Source != payments.SourceStaticQR || p.Status != payments.StatusPaid {
+				return counterLiveMessage{}, false, nil
+			}
+			return message(p)
+		}
+		// catchUp reads what was paid after the last one sent, for
+		// doorbells lost between instances, and makes the messages of
+		// those not sent yet, oldest first.
+		catchUp := func() ([]counterLiveMessage, error) {
+			from := max(start, after-catchUpOverlap.Microseconds())
+			missed, err := s.opts.Counter.StaticQRPaidSince(ctx, time.UnixMicro(from))
+			if err != nil {
+				s.log.Error("counter socket: catch-up", "request_id", requestID(c), "err", err)
+				return nil, nil // the next catch-up tries again
+			}
+			var out []counterLiveMessage
+			for _, p := range missed {
+				if seen[p.ID] {
+					continue
+				}
+				m, ok, err := message(p)
+				if err != nil {
+					return out, err
+				}
+				if ok {
+					out = append(out, m)
+				}
+			}
+			return out, nil
 		}
 		// What was paid since the page's stamp, after subscribing: a
 		// payment paid in between is in both, and seen sends it once.
 		var replay []counterLiveMessage
 		if us, err := strconv.ParseInt(c.Query("since"), 10, 64); err == nil && us > 0 {
+			after, start = us, us
 			missed, err := s.opts.Counter.StaticQRPaidSince(ctx, time.UnixMicro(us))
 			if err != nil {
 				s.log.Error("counter socket: replay", "request_id", requestID(c), "err", err)
@@ -263,21 +318,24 @@ func (s *Server) handleCounterSocket() gin.HandlerFunc {
 				seen[p.ID] = true
 				if m, err := s.counterLive(ctx, c, loc, d, p); err == nil {
 					replay = append(replay, m)
+					after = max(after, m.PaidAt)
 				}
 			}
 		}
-		serveCounterLive(conn, sub, kicked, replay, next, func() error { _, err := allowed(ctx); return err })
+		serveCounterLive(conn, sub, kicked, replay, next, catchUp, func() error { _, err := allowed(ctx); return err })
 	}
 }
 
 // serveCounterLive runs one counter socket: a reader that discards input
-// and notices the close, and this writer loop, which sends replay first. check says whether the
-// device may still listen (before each message, in next, and every
+// and notices the close, and this writer loop, which sends replay first,
+// then what next makes of each hub update and what catchUp returns when
+// the hub asks to catch up (sub.Stale). check says whether the device may
+// still listen (before each message, in next and catchUp, and every
 // counterCheckEvery); kicked closes when it was revoked or locked on this
 // instance. A device that may no longer listen closes the socket with
 // counterEnded; any other trouble with "retry", and the page reconnects.
 func serveCounterLive(conn *websocket.Conn, sub *hub.Subscription, kicked <-chan struct{}, replay []counterLiveMessage,
-	next func(payments.Update) (counterLiveMessage, bool, error), check func() error) {
+	next func(payments.Update) (counterLiveMessage, bool, error), catchUp func() ([]counterLiveMessage, error), check func() error) {
 	defer conn.Close()
 	done := make(chan struct{})
 	go func() {
@@ -328,6 +386,18 @@ func serveCounterLive(conn *websocket.Conn, sub *hub.Subscription, kicked <-chan
 			}
 			_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
 			if conn.WriteJSON(m) != nil {
+				return
+			}
+		case <-sub.Stale:
+			ms, err := catchUp()
+			for _, m := range ms {
+				_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
+				if conn.WriteJSON(m) != nil {
+					return
+				}
+			}
+			if err != nil {
+				end(err)
 				return
 			}
 		case <-kicked:

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -151,9 +152,11 @@ func serveSocket(conn *websocket.Conn, sub *hub.Subscription, first statusMessag
 // work and the Origin must be ours. It follows the shop-wide hub feed:
 // on every update of one of its device's sales it reads the device's
 // latest sale back and sends what the display should show (displayNow),
-// when that changed. Every ping it checks that the display and its device
-// are still paired; when not it closes with 4001, and the page goes back
-// to the pairing form.
+// when that changed. When the hub asks shop-wide subscribers to catch up
+// (sub.Stale: the broker's resync, for doorbells lost between instances)
+// it does the same read, and sends only if the screen changed. Every ping
+// it checks that the display and its device are still paired; when not
+// it closes with 4001, and the page goes back to the pairing form.
 func (s *Server) handleDisplaySocket() gin.HandlerFunc {
 	up := websocket.Upgrader{
 		ReadBufferSize: 512, WriteBufferSize: 4096,
@@ -220,6 +223,10 @@ func (s *Server) handleDisplaySocket() gin.HandlerFunc {
 				if mine.has(ctx, u.PaymentID) && !send() {
 					return
 				}
+			case <-sub.Stale:
+				if !send() { // one indexed read; sends only a changed screen
+					return
+				}
 			case <-ping.C:
 				if _, _, err := s.displayOf(ctx, tok); errors.Is(err, displays.ErrNotFound) {
 					closeWith(displayRevoked, "revoked")
@@ -253,6 +260,14 @@ type feedMessage struct {
 // broker's copy of a change this instance published itself).
 const feedSeen = 1024
 
+// feedCatchUp is how many of the newest payments a feed re-reads when the
+// hub asks it to catch up (and reads once at opening, to know what the
+// page already shows). The page shows at most 20 entries (admin.js) and
+// starts with feedSize; 50 covers those and the payments created since,
+// in one indexed page read per socket per catch-up (every resync, 10 s,
+// with several instances on PostgreSQL).
+const feedCatchUp = 50
+
 // handleAdminFeed serves GET /admin/feed: the back office's live feed of
 // every payment of the shop, for an owner's session (requireRole) and
 // from a page of this origin only (a missing Origin is refused too: only
@@ -260,6 +275,15 @@ const feedSeen = 1024
 // subscribe shop-wide, then send each change. Every pingPeriod it checks
 // that the session is still live, without counting that as a use, and
 // closes when it is not; it also ends on a slow reader and at shutdown.
+//
+// Doorbells between instances can be lost; the broker's resync then asks
+// the feed to catch up (sub.Stale). The feed re-reads the newest
+// feedCatchUp payments and sends, oldest first, those newer than what it
+// has sent, or than what they were when the socket opened: it reads them
+// once at opening (after subscribing) so that a catch-up does not resend
+// the entries the page rendered (admin.js would move each to the top). An
+// older payment that changed while its doorbell was lost shows on the
+// next page load.
 func (s *Server) handleAdminFeed() gin.HandlerFunc {
 	up := websocket.Upgrader{
 		ReadBufferSize: 512, WriteBufferSize: 4096,
@@ -275,6 +299,24 @@ func (s *Server) handleAdminFeed() gin.HandlerFunc {
 		defer sub.Cancel()
 		ctx := views.WithLocalizer(c.Request.Context(), s.localizer(c))
 		seen := map[string]int64{}
+		// window is the newest payments' versions as the socket has
+		// them, from the last read of them on: unlike seen it is never
+		// cleared, so a catch-up never resends what the page shows.
+		window := map[string]int64{}
+		entry := func(p payments.Payment) (feedMessage, bool) {
+			if len(seen) >= feedSeen {
+				clear(seen)
+			}
+			seen[p.ID] = p.Version
+			if _, ok := window[p.ID]; ok { // only those read: it stays small
+				window[p.ID] = max(window[p.ID], p.Version)
+			}
+			var b bytes.Buffer
+			if err := views.FeedEntry(s.feedItem(p)).Render(ctx, &b); err != nil {
+				return feedMessage{}, false
+			}
+			return feedMessage{ID: p.ID, Status: string(p.Status), Version: p.Version, HTML: b.String()}, true
+		}
 		next := func(u payments.Update) (feedMessage, bool) {
 			if u.Version <= seen[u.PaymentID] {
 				return feedMessage{}, false
@@ -283,26 +325,56 @@ func (s *Server) handleAdminFeed() gin.HandlerFunc {
 			if err != nil {
 				return feedMessage{}, false
 			}
-			if len(seen) >= feedSeen {
-				clear(seen)
+			return entry(p)
+		}
+		newest := func() ([]payments.Payment, bool) {
+			page, err := s.svc.List(ctx, payments.ListInput{Limit: feedCatchUp})
+			if err != nil {
+				s.log.Warn("feed: catch-up read", "request_id", requestID(c), "err", err)
+				return nil, false
 			}
-			seen[p.ID] = p.Version
-			var b bytes.Buffer
-			if err := views.FeedEntry(s.feedItem(p)).Render(ctx, &b); err != nil {
-				return feedMessage{}, false
+			return page.Payments, true
+		}
+		if ps, ok := newest(); ok { // after subscribing: what the page shows, or newer
+			for _, p := range ps {
+				window[p.ID] = p.Version
 			}
-			return feedMessage{ID: p.ID, Status: string(p.Status), Version: p.Version, HTML: b.String()}, true
+		}
+		catchUp := func() []feedMessage {
+			ps, ok := newest()
+			if !ok {
+				return nil // the next catch-up tries again
+			}
+			var send []payments.Payment
+			had := window
+			window = make(map[string]int64, len(ps))
+			for _, p := range ps {
+				if p.Version > max(had[p.ID], seen[p.ID]) {
+					send = append(send, p)
+				}
+				window[p.ID] = max(had[p.ID], p.Version)
+			}
+			var out []feedMessage
+			for _, p := range slices.Backward(send) { // oldest first: each goes to the top
+				if m, ok := entry(p); ok {
+					out = append(out, m)
+				}
+			}
+			return out
 		}
 		live := func() bool {
 			return !errors.Is(s.opts.Accounts.Live(ctx, sid), accounts.ErrSessionEnded)
 		}
-		serveFeed(conn, sub, next, live)
+		serveFeed(conn, sub, next, catchUp, live)
 	}
 }
 
 // serveFeed runs one feed connection: a reader that discards input and
-// notices the close, and this writer loop.
-func serveFeed(conn *websocket.Conn, sub *hub.Subscription, next func(payments.Update) (feedMessage, bool), live func() bool) {
+// notices the close, and this writer loop. next turns a hub update into
+// its message, if it is to be sent; catchUp returns what to send when the
+// hub asks the feed to catch up from the store.
+func serveFeed(conn *websocket.Conn, sub *hub.Subscription, next func(payments.Update) (feedMessage, bool),
+	catchUp func() []feedMessage, live func() bool) {
 	defer conn.Close()
 	done := make(chan struct{})
 	go func() {
@@ -342,6 +414,13 @@ func serveFeed(conn *websocket.Conn, sub *hub.Subscription, next func(payments.U
 			_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
 			if conn.WriteJSON(m) != nil {
 				return
+			}
+		case <-sub.Stale:
+			for _, m := range catchUp() {
+				_ = conn.SetWriteDeadline(time.Now().Add(writeWait))
+				if conn.WriteJSON(m) != nil {
+					return
+				}
 			}
 		case <-ping.C:
 			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)) != nil {

@@ -2,6 +2,17 @@
 // inside one process. It knows nothing about websockets; the cross-instance
 // broker feeds it too.
 //
+// A shop-wide subscription (SubscribeAll) also has a Stale channel: CatchUp
+// signals it to say "you may have missed changes: read what you need from
+// the store again". The broker on PostgreSQL calls CatchUp after each of
+// its resyncs, for changes whose doorbell another instance never rang: it
+// re-reads and publishes those of the payments watched by id, but cannot
+// name the payments a shop-wide subscriber follows. A signal is a hint,
+// not an update: it carries nothing, never blocks, and signals that
+// arrive before the subscriber reads coalesce into one. A per-payment
+// subscription's Stale is nil: the broker re-reads and publishes its
+// payment itself.
+//
 // It imports payments only, for the event type. run creates one Hub; the
 // service publishes to it after a commit, handlers/ws.go subscribes.
 package hub
@@ -33,11 +44,16 @@ type Hub struct {
 
 // Subscription receives the updates of one payment on C. C is closed when
 // the subscription ends: by Cancel, by Hub.Close, or because it was slow.
+// Stale, for a shop-wide subscription only (nil otherwise, so a select on
+// it never fires), receives when Hub.CatchUp asks the subscriber to catch
+// up from the store; it is never closed.
 type Subscription struct {
 	C         <-chan payments.Update
 	c         chan payments.Update
-	paymentID string // "" for a shop-wide subscription
-	all       bool   // shop-wide: every payment's updates
+	Stale     <-chan struct{}
+	stale     chan struct{} // buffer 1: signals coalesce
+	paymentID string        // "" for a shop-wide subscription
+	all       bool          // shop-wide: every payment's updates
 	hub       *Hub
 	once      sync.Once // closes c
 	canceled  sync.Once // counts the subscription out of hub.active
@@ -75,11 +91,12 @@ func (h *Hub) Subscribe(paymentID string) *Subscription {
 // SubscribeAll registers interest in every payment of the shop: the back
 // office's live feed, or any other page that follows the whole shop. It
 // receives the same updates as the payments' own subscribers, under the
-// same rules (a full buffer drops it). After Close its channel is
-// already closed.
+// same rules (a full buffer drops it), and its Stale channel hears
+// CatchUp. After Close its channel is already closed.
 func (h *Hub) SubscribeAll() *Subscription {
 	c := make(chan payments.Update, allBuffer)
-	s := &Subscription{C: c, c: c, all: true, hub: h}
+	stale := make(chan struct{}, 1)
+	s := &Subscription{C: c, c: c, Stale: stale, stale: stale, all: true, hub: h}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -148,6 +165,22 @@ func (h *Hub) Publish(u payments.Update) {
 			default:
 				h.removeLocked(s) // too slow: it will reconnect and get a snapshot
 			}
+		}
+	}
+}
+
+// CatchUp tells every current shop-wide subscription that it may have
+// missed changes (doorbells lost between instances) and should read what
+// it shows from the store again. It never blocks: a subscription already
+// signaled and not yet caught up keeps its one pending signal.
+// Per-payment subscriptions are not told.
+func (h *Hub) CatchUp() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.all {
+		select {
+		case s.stale <- struct{}{}:
+		default: // one is pending already
 		}
 	}
 }

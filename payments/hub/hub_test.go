@@ -172,3 +172,65 @@ func TestWatching(t *testing.T) {
 		t.Fatal("Watching(pay_a) = true after every subscriber left")
 	}
 }
+
+// TestCatchUp: CatchUp signals every shop-wide subscription's Stale and
+// no per-payment subscription; it never blocks, however often it is
+// called before anyone reads, and those signals coalesce into one; a
+// canceled subscription is no longer signaled.
+func TestCatchUp(t *testing.T) {
+	h := New()
+	one, all1, all2 := h.Subscribe("pay_a"), h.SubscribeAll(), h.SubscribeAll()
+	if one.Stale != nil {
+		t.Error("a per-payment subscription has a Stale channel")
+	}
+	stale := func(s *Subscription) bool {
+		select {
+		case <-s.Stale:
+			return true
+		default:
+			return false
+		}
+	}
+	if stale(all1) || stale(all2) {
+		t.Fatal("Stale fired before any CatchUp")
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 3 * allBuffer {
+			h.CatchUp() // nobody reads: a blocking send would hang here
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second): // a bound against hanging, not a speed check
+		t.Fatal("CatchUp blocked on subscribers that do not read")
+	}
+	for i, s := range []*Subscription{all1, all2} {
+		if !stale(s) {
+			t.Errorf("shop-wide subscription %d: Stale did not fire", i+1)
+		}
+		if stale(s) {
+			t.Errorf("shop-wide subscription %d: Stale fired twice; signals must coalesce", i+1)
+		}
+	}
+	select {
+	case u := <-one.C:
+		t.Errorf("per-payment subscriber got %+v from CatchUp", u)
+	case <-all1.C:
+		t.Error("CatchUp queued an update on a shop-wide subscription")
+	default:
+	}
+	all2.Cancel()
+	h.CatchUp()
+	if !stale(all1) || stale(all2) {
+		t.Error("after all2.Cancel, CatchUp must signal all1 and not all2")
+	}
+	h.Close()
+	h.CatchUp() // after Close: nothing to signal, and no panic
+	if stale(all1) {
+		t.Error("CatchUp after Close signaled a closed subscription")
+	}
+	one.Cancel()
+	all1.Cancel()
+}

@@ -19,7 +19,16 @@
 // publishes those newer than it last published (TestReconnectResync,
 // TestResyncLostDoorbell; e2e TestMultiListenerDropped). A change whose
 // doorbell was lost reaches sockets on other instances within one resync
-// period. The back office's shop-wide feed hears only doorbells.
+// period.
+//
+// Shop-wide subscribers (the back office's feed, the counter's socket, the
+// shopper-facing display) follow payments the hub does not know by id, so
+// the resync cannot re-read theirs. Instead, after every successful resync
+// (the one after each (re)connect and the periodic one), while anyone
+// follows the whole shop, the broker calls the hub's CatchUp: each of them
+// reads what it shows back from the store (TestResyncCatchUp). A change
+// whose doorbell was lost thus reaches them too within one resync period
+// (10 s) while the listener is connected, or right after it reconnects.
 //
 // The instance's own service still publishes to its hub directly; the
 // duplicate that arrives through the broker carries a version the socket
@@ -78,6 +87,9 @@ type Hub interface {
 	// payment (the back office's live feed): then every doorbell is
 	// passed on.
 	WatchingAll() bool
+	// CatchUp tells the shop-wide subscribers to re-read from the store
+	// what doorbells may not have brought them.
+	CatchUp()
 }
 
 // Broker listens on postgres.Channel and republishes into a Hub.
@@ -209,7 +221,9 @@ func (b *Broker) session(ctx context.Context) error {
 // resyncWatched reads every watched payment's status and version and
 // publishes those newer than the broker last published: what doorbells
 // that never came would have pushed. It forgets payments no longer
-// watched.
+// watched. Then, while anyone follows the whole shop, it asks them to
+// catch up from the store (Hub.CatchUp), which is all it can do for
+// payments nobody watches by id.
 func (b *Broker) resyncWatched(ctx context.Context) error {
 	ids := b.hub.Watched()
 	keep := make(map[string]int64, len(ids))
@@ -230,6 +244,9 @@ func (b *Broker) resyncWatched(ctx context.Context) error {
 		}
 	}
 	b.published = keep
+	if b.hub.WatchingAll() {
+		b.hub.CatchUp()
+	}
 	return nil
 }
 

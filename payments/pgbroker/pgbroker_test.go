@@ -30,6 +30,18 @@ type env struct {
 	a, b      *postgres.DB
 	hub       *hub.Hub
 	listening chan struct{} // receives each time the broker is ready
+	catchUps  atomic.Int32  // the broker's calls of the hub's CatchUp
+}
+
+// countingHub is the hub as the broker sees it, counting CatchUp calls.
+type countingHub struct {
+	*hub.Hub
+	n *atomic.Int32
+}
+
+func (h countingHub) CatchUp() {
+	h.n.Add(1)
+	h.Hub.CatchUp()
 }
 
 type connectFunc = func(context.Context) (*pgx.Conn, error)
@@ -62,7 +74,7 @@ func newEnvResync(t *testing.T, gate func(connectFunc) connectFunc, resync time.
 	if gate != nil {
 		connect = gate(connect)
 	}
-	br, err := New(connect, e.b, e.hub, slog.New(slog.NewTextHandler(io.Discard, nil)),
+	br, err := New(connect, e.b, countingHub{e.hub, &e.catchUps}, slog.New(slog.NewTextHandler(io.Discard, nil)),
 		func() { e.listening <- struct{}{} })
 	if err != nil {
 		t.Fatal(err)
@@ -276,5 +288,80 @@ func TestOlderDoorbell(t *testing.T) {
 	pgtest.Exec(t, e.url, `SELECT pg_notify('`+postgres.Channel+`', $1)`, p.ID+":2")
 	if got := receive(t, sub, 2, payments.StatusCreated); got != (payments.Update{PaymentID: p.ID, Status: payments.StatusPaid, Version: 2}) {
 		t.Errorf("update = %+v, want paid v2 read from the table", got)
+	}
+}
+
+// TestResyncCatchUp: the resync tells the hub's shop-wide subscribers to
+// catch up from the store, since a lost doorbell of a payment nobody
+// watches by id cannot be re-read for them. With no shop-wide subscriber
+// the broker never calls CatchUp (neither at connect nor on later
+// resyncs); with one, a change committed without its doorbell brings no
+// update but a Stale signal, from the periodic resync and from the one
+// after a reconnect.
+func TestResyncCatchUp(t *testing.T) {
+	e := newEnvResync(t, nil, 200*time.Millisecond)
+	p := e.create(t, 5)
+	sub := e.hub.Subscribe(p.ID)
+	defer sub.Cancel()
+	// Two lost doorbells, each brought by a resync: when the second
+	// arrives, the resync that brought the first has returned.
+	for v := int64(2); v <= 3; v++ {
+		pgtest.Exec(t, e.url, `UPDATE payments SET version = version + 1 WHERE id = $1`, p.ID)
+		receive(t, sub, v, payments.StatusCreated)
+	}
+	if n := e.catchUps.Load(); n != 0 {
+		t.Fatalf("with no shop-wide subscriber the broker called CatchUp %d times, want 0", n)
+	}
+
+	all := e.hub.SubscribeAll()
+	defer all.Cancel()
+	other := e.create(t, 6) // rings its doorbell: drained below
+	if got := receive(t, all, 1); got.PaymentID != other.ID {
+		t.Fatalf("shop-wide got %+v, want %s created", got, other.ID)
+	}
+	drainStale(all)
+	pgtest.Exec(t, e.url, `UPDATE payments SET status = 'paid', version = version + 1 WHERE id = $1`, other.ID)
+	select {
+	case <-all.Stale:
+	case <-time.After(deliveryBound):
+		t.Fatalf("no catch-up signal within %v of a lost doorbell (resync every 200ms)", deliveryBound)
+	}
+	select {
+	case u := <-all.C:
+		if u.PaymentID == other.ID {
+			t.Errorf("shop-wide subscriber got %+v: the doorbell was not lost, the test proves nothing", u)
+		}
+	default:
+	}
+	if e.catchUps.Load() == 0 {
+		t.Error("Stale fired but the broker never called CatchUp")
+	}
+}
+
+// TestReconnectCatchUp: the resync after a reconnect tells the shop-wide
+// subscribers to catch up before the broker reports it is listening again
+// (the periodic resync, every 10 s, does not come into it).
+func TestReconnectCatchUp(t *testing.T) {
+	e := newEnv(t, nil)
+	all := e.hub.SubscribeAll()
+	defer all.Cancel()
+	drainStale(all)
+	if n := pgtest.QueryInt64(t, e.url, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = $1 AND datname = current_database()`, ApplicationName); n != 1 {
+		t.Fatalf("terminated %d listener connections, want 1", n)
+	}
+	e.waitListening(t)
+	select {
+	case <-all.Stale:
+	default:
+		t.Fatal("the broker reconnected without telling the shop-wide subscriber to catch up")
+	}
+}
+
+// drainStale takes a pending catch-up signal off s, if any.
+func drainStale(s *hub.Subscription) {
+	select {
+	case <-s.Stale:
+	default:
 	}
 }
