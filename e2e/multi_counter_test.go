@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -82,14 +83,24 @@ func (b *multiBrowser) dial(a *multiApp, path string) *websocket.Conn {
 // html containing want, within multiBound.
 func multiDisplayWait(t *testing.T, name string, c *websocket.Conn, screen, want string) (say string) {
 	t.Helper()
-	_ = c.SetReadDeadline(time.Now().Add(multiBound))
+	say, err := multiDisplayRead(c, screen, want, time.Now().Add(multiBound))
+	if err != nil {
+		t.Fatalf("display on %s: %v", name, err)
+	}
+	return say
+}
+
+// multiDisplayRead is multiDisplayWait until deadline, returning the
+// failure rather than ending the test (for waits run side by side).
+func multiDisplayRead(c *websocket.Conn, screen, want string, deadline time.Time) (say string, err error) {
+	_ = c.SetReadDeadline(deadline)
 	for {
 		var m struct{ Screen, HTML, Say string }
 		if err := c.ReadJSON(&m); err != nil {
-			t.Fatalf("display on %s: waiting for %s %q: %v", name, screen, want, err)
+			return "", fmt.Errorf("waiting for %s %q: %w", screen, want, err)
 		}
 		if m.Screen == screen && strings.Contains(m.HTML, want) {
-			return m.Say
+			return m.Say, nil
 		}
 	}
 }
@@ -97,13 +108,13 @@ func multiDisplayWait(t *testing.T, name string, c *websocket.Conn, screen, want
 // multiCounterTill starts two instances sharing PostgreSQL with an owner
 // configured, and a till on A: the owner signs in there, sets their PIN,
 // pairs the counter and unlocks it.
-func multiCounterTill(t *testing.T) (sim *multiSim, a, b *multiApp, till *multiBrowser) {
+func multiCounterTill(t *testing.T) (db string, sim *multiSim, a, b *multiApp, till *multiBrowser) {
 	t.Helper()
 	pwFile := filepath.Join(t.TempDir(), "owner-password")
 	if err := os.WriteFile(pwFile, []byte(multiCounterPassword), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	_, sim, a, b = multiPair(t, "HPP_ADMIN_EMAIL="+multiCounterOwner, "HPP_ADMIN_PASSWORD_FILE="+pwFile)
+	db, sim, a, b = multiPair(t, "HPP_ADMIN_EMAIL="+multiCounterOwner, "HPP_ADMIN_PASSWORD_FILE="+pwFile)
 	till = newMultiBrowser(t)
 	doc := till.post(a.URL+"/admin/signin", url.Values{"email": {multiCounterOwner}, "password": {multiCounterPassword}, "next": {"/admin/counter"}}, 200)
 	owner, ok := doc.Find(`[data-testid="pin-row"] input[name="account"]`).Attr("value")
@@ -114,7 +125,7 @@ func multiCounterTill(t *testing.T) (sim *multiSim, a, b *multiApp, till *multiB
 	code := till.post(a.URL+"/admin/counter/pair", url.Values{"name": {"Front till"}}, 200).Find(`[data-testid="pairing-code"]`).Text()
 	till.post(a.URL+"/counter/pair", url.Values{"code": {code}}, 200)
 	till.post(a.URL+"/counter/unlock", url.Values{"account": {owner}, "pin": {"2468"}}, 200)
-	return sim, a, b, till
+	return db, sim, a, b, till
 }
 
 // TestMultiCounterDisplay is the counter's proof on two instances sharing
@@ -126,7 +137,7 @@ func multiCounterTill(t *testing.T) (sim *multiSim, a, b *multiApp, till *multiB
 // with the tick and "微信收款 12.50 纽币".
 func TestMultiCounterDisplay(t *testing.T) {
 	// The owner sets their PIN and pairs the counter on A.
-	sim, a, b, till := multiCounterTill(t)
+	_, sim, a, b, till := multiCounterTill(t)
 
 	// Two displays: one paired through A, one through B.
 	var screens []*websocket.Conn
@@ -143,16 +154,7 @@ func TestMultiCounterDisplay(t *testing.T) {
 	}
 
 	// The sale starts on A.
-	resp, err := till.client.PostForm(a.URL+"/counter/charge", url.Values{"key": {"multi-sale-000000001"}, "amount": {"12.50"}, "method": {"wechat"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sale struct{ ID, Token, Status string }
-	err = json.NewDecoder(resp.Body).Decode(&sale)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != 200 || sale.Status != "pending" {
-		t.Fatalf("charge on A = %d %+v, %v", resp.StatusCode, sale, err)
-	}
+	sale := till.charge(a, "multi-sale-000000001")
 	var counters []*websocket.Conn
 	for _, at := range []*multiApp{a, b} {
 		ws := till.dial(at, "/checkout/"+sale.ID+"/ws?t="+url.QueryEscape(sale.Token))
@@ -165,7 +167,7 @@ func TestMultiCounterDisplay(t *testing.T) {
 
 	// Latipay's callback lands on B alone.
 	ref := a.payment(t, sale.ID).LatipayReference
-	start := multiPaidOnB(t, sim, b, ref, "20260301000009")
+	start := multiPaidOn(t, sim, b, ref, "20260301000009")
 	for i, ws := range counters {
 		multiWaitStatus(t, ws, "paid")
 		t.Logf("callback on B -> counter socket on %s: paid after %v", []string{"A", "B"}[i], time.Since(start))
@@ -178,11 +180,12 @@ func TestMultiCounterDisplay(t *testing.T) {
 	}
 }
 
-// multiPaidOnB has the simulator take ref's money without calling back,
+// multiPaidOn has the simulator take ref's money without calling back,
 // then posts Latipay's signed paid callback (NZD 12.50 by WeChat Pay,
-// Latipay order orderID) to instance b alone, which must answer "sent".
-// It returns when the callback was sent, for the latency the test logs.
-func multiPaidOnB(t *testing.T, sim *multiSim, b *multiApp, ref, orderID string) time.Time {
+// Latipay order orderID) to instance at alone, which must answer "sent"
+// (it has rung the doorbell by then). It returns when the callback was
+// sent, for the latency the test logs.
+func multiPaidOn(t *testing.T, sim *multiSim, at *multiApp, ref, orderID string) time.Time {
 	t.Helper()
 	sim.sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
 	if err := sim.sim.Pay(ref); err != nil {
@@ -194,14 +197,14 @@ func multiPaidOnB(t *testing.T, sim *multiSim, b *multiApp, ref, orderID string)
 		"signature": {latipay.SignResult(multiLatipayKey, ref, "wechat", "paid", "NZD", "12.50")},
 	}
 	start := time.Now()
-	cb, err := http.PostForm(b.URL+"/latipay/callback", form)
+	cb, err := http.PostForm(at.URL+"/latipay/callback", form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	reply, _ := io.ReadAll(cb.Body)
 	cb.Body.Close()
 	if string(reply) != "sent" {
-		t.Fatalf("callback on B answered %d %q", cb.StatusCode, reply)
+		t.Fatalf("callback on %s answered %d %q", at.name, cb.StatusCode, reply)
 	}
 	return start
 }
@@ -213,7 +216,7 @@ func multiPaidOnB(t *testing.T, sim *multiSim, b *multiApp, ref, orderID string)
 // payment (the broker passes shop-wide changes on while a counter
 // follows the whole shop).
 func TestMultiCounterStaticQR(t *testing.T) {
-	sim, a, b, till := multiCounterTill(t)
+	_, sim, a, b, till := multiCounterTill(t)
 	linkURL := till.post(a.URL+"/admin/links", url.Values{"kind": {"static_qr"}, "currency": {"NZD"}, "min": {"1"}, "max": {"500"}}, 200).
 		Find(`[data-testid="link-url"]`).Text()
 	if linkURL == "" {
@@ -226,19 +229,8 @@ func TestMultiCounterStaticQR(t *testing.T) {
 
 	// The shopper types 12.50 at the static QR's page on A and chooses
 	// WeChat Pay; the callback lands on B alone.
-	shopper := newMultiBrowser(t)
-	resp, err := shopper.client.PostForm(a.URL+strings.TrimPrefix(linkURL, a.URL), url.Values{"amount": {"12.50"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	id := regexp.MustCompile(`pay_(?:[0-9a-z]{7})?[0-9a-z]{26}`).FindString(resp.Request.URL.Path)
-	if id == "" {
-		t.Fatalf("paying at the static QR ended at %s (%d)", resp.Request.URL, resp.StatusCode)
-	}
-	shopper.post(a.URL+"/checkout/"+id+"/start", url.Values{"method": {"wechat"}}, 200)
-	ref := a.payment(t, id).LatipayReference
-	start := multiPaidOnB(t, sim, b, ref, "20260301000019")
+	id, ref := multiStaticQRStart(t, a, linkURL)
+	start := multiPaidOn(t, sim, b, ref, "20260301000019")
 	for i, ws := range counters {
 		_ = ws.SetReadDeadline(time.Now().Add(multiBound))
 		var m struct{ ID, Status, Amount, Notice string }
@@ -250,4 +242,39 @@ func TestMultiCounterStaticQR(t *testing.T) {
 		}
 		t.Logf("callback on B -> counter socket on %s: static-QR notice after %v", []string{"A", "B"}[i], time.Since(start))
 	}
+}
+
+// charge starts a NZD 12.50 WeChat Pay sale on at from this (paired and
+// unlocked) counter, with idempotency key key, and returns it pending.
+func (b *multiBrowser) charge(at *multiApp, key string) (sale struct{ ID, Token, Status string }) {
+	b.t.Helper()
+	resp, err := b.client.PostForm(at.URL+"/counter/charge", url.Values{"key": {key}, "amount": {"12.50"}, "method": {"wechat"}})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&sale)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 || sale.Status != "pending" {
+		b.t.Fatalf("charge on %s = %d %+v, %v", at.name, resp.StatusCode, sale, err)
+	}
+	return sale
+}
+
+// multiStaticQRStart is a shopper typing 12.50 at the static QR linkURL's
+// page on at and choosing WeChat Pay. It returns the payment and its
+// attempt's Latipay reference.
+func multiStaticQRStart(t *testing.T, at *multiApp, linkURL string) (id, ref string) {
+	t.Helper()
+	shopper := newMultiBrowser(t)
+	resp, err := shopper.client.PostForm(at.URL+strings.TrimPrefix(linkURL, at.URL), url.Values{"amount": {"12.50"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	id = regexp.MustCompile(`pay_(?:[0-9a-z]{7})?[0-9a-z]{26}`).FindString(resp.Request.URL.Path)
+	if id == "" {
+		t.Fatalf("paying at the static QR ended at %s (%d)", resp.Request.URL, resp.StatusCode)
+	}
+	shopper.post(at.URL+"/checkout/"+id+"/start", url.Values{"method": {"wechat"}}, 200)
+	return id, at.payment(t, id).LatipayReference
 }
