@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // Check is `hpp check-config`: it prints the effective configuration
@@ -72,6 +73,10 @@ func (c Config) Effective() [][2]string {
 	for _, s := range c.WebhookSecrets {
 		webhookSecrets = append(webhookSecrets, fmt.Sprintf("(set, %d characters)", len(s)))
 	}
+	zone := "(the machine's zone)"
+	if c.ShopTimezone != nil && c.ShopTimezone != time.Local {
+		zone = c.ShopTimezone.String()
+	}
 	rateLimits := "on"
 	if c.RateLimitsOff {
 		rateLimits = "off"
@@ -99,6 +104,7 @@ func (c Config) Effective() [][2]string {
 		{"HPP_METRICS_ADDR", or(c.MetricsAddr, "(off)")},
 		{"HPP_WEBHOOK_URL", or(c.WebhookURL, "(none)")},
 		{"HPP_WEBHOOK_SECRET", list(webhookSecrets)},
+		{"HPP_SHOP_TIMEZONE", zone},
 		{"HPP_TRUSTED_PROXIES", list(c.TrustedProxies)},
 		{"HPP_RATE_LIMITS", rateLimits},
 		{"LATIPAY_API_URL", c.LatipayURL},

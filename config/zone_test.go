@@ -28,3 +28,25 @@ func TestShopTimezone(t *testing.T) {
 		}
 	}
 }
+
+// TestShopTimezoneListed: check-config and the back office's settings
+// page (Effective) list HPP_SHOP_TIMEZONE with its zone, or say that the
+// machine's zone is used.
+func TestShopTimezoneListed(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for zone, want := range map[string]string{"Pacific/Auckland": "Pacific/Auckland", "": "(the machine's zone)"} {
+		c, err := Load(env(map[string]string{"HPP_SHOP_TIMEZONE": zone}))
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		got, found := "", false
+		for _, kv := range c.Effective() {
+			if kv[0] == "HPP_SHOP_TIMEZONE" {
+				got, found = kv[1], true
+			}
+		}
+		if !found || got != want {
+			t.Errorf("HPP_SHOP_TIMEZONE=%q: listed %v as %q, want %q", zone, found, got, want)
+		}
+	}
+}

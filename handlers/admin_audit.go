@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -84,7 +85,7 @@ func (s *Server) handleAuditShow() gin.HandlerFunc {
 			v.Accounts = append(v.Accounts, views.Option{Value: a.ID, Label: a.Email})
 		}
 		for _, e := range es {
-			v.Rows = append(v.Rows, auditRow(e))
+			v.Rows = append(v.Rows, auditRow(e, s.shopZone()))
 		}
 		if len(es) == auditPage {
 			q.Set("before", strconv.FormatInt(es[len(es)-1].Seq, 10))
@@ -94,8 +95,8 @@ func (s *Server) handleAuditShow() gin.HandlerFunc {
 	}
 }
 
-func auditRow(e accounts.AuditEntry) views.AuditRow {
-	return views.AuditRow{Time: e.At.UTC().Format("2006-01-02 15:04:05 MST"), Email: e.Email, Address: e.Address, Device: e.Device,
+func auditRow(e accounts.AuditEntry, zone *time.Location) views.AuditRow {
+	return views.AuditRow{Time: e.At.In(zone).Format("2006-01-02 15:04:05 MST"), Email: e.Email, Address: e.Address, Device: e.Device,
 		Action: e.Action, Target: e.Target, Before: e.Before, After: e.After}
 }
 

@@ -58,7 +58,7 @@ func (s *Server) renderAdminCounter(c *gin.Context, status int, notice, errorID 
 		if t.IsZero() {
 			return ""
 		}
-		return t.Local().Format("2006-01-02 15:04")
+		return t.In(s.shopZone()).Format(adminTime)
 	}
 	for _, d := range devices {
 		v.Devices = append(v.Devices, views.AdminDevice{ID: d.ID, Name: d.Name, Paired: when(d.CreatedAt), Seen: when(d.SeenAt),

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -36,6 +38,31 @@ func (s *Server) shopZone() *time.Location {
 	return time.UTC
 }
 
+// shopZoneName names the shop's time zone as the pages state it: the
+// IANA name of HPP_SHOP_TIMEZONE, or, when it is unset and the machine's
+// zone is used, that zone's abbreviation and offset now (Go knows the
+// machine's zone only as "Local", which says nothing to a reader).
+func (s *Server) shopZoneName() string {
+	return zoneName(s.shopZone(), time.Now())
+}
+
+// zoneName is shopZoneName for loc at the instant now.
+func zoneName(loc *time.Location, now time.Time) string {
+	if loc != time.Local && loc.String() != "Local" {
+		return loc.String()
+	}
+	abbr, off := now.In(loc).Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	utc := fmt.Sprintf("UTC%s%02d:%02d", sign, off/3600, off%3600/60)
+	if abbr == "" || abbr == "UTC" || strings.HasPrefix(abbr, "+") || strings.HasPrefix(abbr, "-") {
+		return utc
+	}
+	return abbr + " (" + utc + ")"
+}
+
 // shopTimeText writes t in the shop's time zone as every back-office
 // page does (shopTime); "" for the zero time.
 func (s *Server) shopTimeText(t time.Time) string {
@@ -65,7 +92,7 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &views.HomeFigures{Today: totalsViews(h.Today), Week: totalsViews(h.Week), Zone: s.shopZone().String(),
+	f := &views.HomeFigures{Today: totalsViews(h.Today), Week: totalsViews(h.Week), Zone: s.shopZoneName(),
 		TodayText: h.Days[len(h.Days)-1].Day.Format(time.DateOnly)}
 	var currencies []payments.Currency
 	for _, d := range h.Days {

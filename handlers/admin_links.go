@@ -36,7 +36,7 @@ func (s *Server) linkRow(c *gin.Context, l payments.Link) views.LinkRow {
 		r.Uses = fmt.Sprintf("%d / %d", l.Uses, l.MaxUses)
 	}
 	if !l.ExpiresAt.IsZero() {
-		r.Expires = l.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
+		r.Expires = l.ExpiresAt.In(s.shopZone()).Format(adminTime)
 	}
 	switch l.State(s.opts.Links.Now()) {
 	case payments.ErrLinkInactive:
@@ -102,11 +102,13 @@ func (s *Server) handleLinkCreate() gin.HandlerFunc {
 			Descriptions: map[string]string{"en": f.DescEN, "zh-Hans": f.DescHans, "zh-Hant": f.DescHant}, MaxUses: f.MaxUses}
 		var problems []string
 		if e := strings.TrimSpace(f.Expires); e != "" {
-			day, err := time.Parse("2006-01-02", e)
+			// The day is the shop's (HPP_SHOP_TIMEZONE): the link works
+			// until the next day begins there.
+			day, err := time.ParseInLocation(time.DateOnly, e, s.shopZone())
 			if err != nil {
-				problems = append(problems, "links.problem.expiry")
+				problems = append(problems, "links.problem.expiry_format")
 			} else {
-				in.ExpiresAt = day.Add(24 * time.Hour) // valid through that day, UTC
+				in.ExpiresAt = day.AddDate(0, 0, 1)
 			}
 		}
 		var l payments.Link

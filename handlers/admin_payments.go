@@ -129,7 +129,7 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 		v := views.PaymentList{Admin: s.withFeed(s.adminPage(c, "admin.payments.title", PaymentsPath)), Action: PaymentsPath,
 			Status: f.Status, Method: f.Method, Channel: f.Channel, Currency: f.Currency, From: f.From, To: f.To,
 			Query: f.Q, Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies,
-			Zone: s.shopZone().String()}
+			Zone: s.shopZoneName()}
 		in, bad := f.input(s.shopZone())
 		if bad != "" {
 			v.ErrorID = bad

@@ -46,7 +46,7 @@ func (s *Server) showSessions(c *gin.Context, status int, errorID string) {
 	}
 	for _, x := range ss {
 		v.Rows = append(v.Rows, views.SessionRow{Hash: x.IDHash, AccountID: x.AccountID, Email: emails[x.AccountID],
-			Address: x.Address, Device: x.Device, Started: x.CreatedAt.UTC().Format(adminTime), Seen: x.SeenAt.UTC().Format(adminTime),
+			Address: x.Address, Device: x.Device, Started: x.CreatedAt.In(s.shopZone()).Format(adminTime), Seen: x.SeenAt.In(s.shopZone()).Format(adminTime),
 			This: x.IDHash == si.session.IDHash, RevokeURL: s.langPath(c, SessionsPath+"/revoke"), AllURL: s.langPath(c, SessionsPath+"/revoke-all")})
 	}
 	s.render(c, status, views.SessionsPageView(v))

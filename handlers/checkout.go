@@ -169,8 +169,8 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 	if screen == views.ScreenPaid || screen == views.ScreenRefunded {
 		vm.Receipt = views.Receipt{Method: string(p.Method), OrderID: p.LatipayOrderID}
 		if !p.PaidAt.IsZero() {
-			vm.Receipt.PaidAt = p.PaidAt.UTC().Format(time.RFC3339)
-			vm.Receipt.PaidAtText = p.PaidAt.UTC().Format("2006-01-02 15:04 UTC")
+			// The shop's time, as its receipt states it.
+			vm.Receipt.PaidAt, vm.Receipt.PaidAtText = s.shopTime(p.PaidAt)
 		}
 		vm.Refunded = money(p.Refunded, p.Currency)
 	}

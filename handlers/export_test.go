@@ -14,3 +14,6 @@ func Routes(h http.Handler) gin.RoutesInfo { return h.(*app).engine.Routes() }
 // JSONLog is a JSON logger at level and the buffer, safe for the
 // server's goroutines, that it writes to.
 func JSONLog(level slog.Level) (*slog.Logger, fmt.Stringer) { return jsonLog(level) }
+
+// ZoneName is zoneName.
+var ZoneName = zoneName

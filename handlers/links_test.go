@@ -33,7 +33,7 @@ func TestAdminLinkCreateBadInput(t *testing.T) {
 		{"zero amount", url.Values{"kind": {"link"}, "currency": {"NZD"}, "amount": {"0"}}, "The fixed amount must be a number above zero"},
 		{"no bounds", url.Values{"kind": {"link"}, "currency": {"NZD"}}, "The minimum must be a number above zero"},
 		{"past expiry", url.Values{"kind": {"link"}, "currency": {"NZD"}, "amount": {"1"}, "expires": {"2020-01-01"}}, "The expiry must be today or later."},
-		{"bad date", url.Values{"kind": {"link"}, "currency": {"NZD"}, "amount": {"1"}, "expires": {"tomorrow"}}, "The expiry must be today or later."},
+		{"bad date", url.Values{"kind": {"link"}, "currency": {"NZD"}, "amount": {"1"}, "expires": {"tomorrow"}}, "The expiry must be a date such as 2026-12-31."},
 		{"negative uses", url.Values{"kind": {"link"}, "currency": {"NZD"}, "amount": {"1"}, "max_uses": {"-2"}}, "must be a whole number, 0 or more"},
 		{"static with amount", url.Values{"kind": {"static_qr"}, "currency": {"NZD"}, "amount": {"1"}}, "A static counter QR has no fixed amount"},
 	}
