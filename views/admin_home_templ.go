@@ -152,7 +152,7 @@ func homeFigures(f HomeFigures) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = tr("status."+a.Status).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = tr("state."+a.Status).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1020,7 +1020,7 @@ func FeedEntry(it FeedItem) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = tr("status."+it.Status).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = tr("state."+it.Status).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -272,7 +272,7 @@ func PaymentListPage(v PaymentList) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = filterSelect("status", "admin.filter.status", "status.", v.Status, v.Statuses).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = filterSelect("status", "admin.filter.status", "state.", v.Status, v.Statuses).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -554,7 +554,7 @@ func PaymentListPage(v PaymentList) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = tr("status."+r.Status).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = tr("state."+r.Status).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -789,7 +789,7 @@ func PaymentDetailPage(v PaymentDetail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = tr("status."+v.Row.Status).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = tr("state."+v.Row.Status).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -1685,7 +1685,7 @@ func CounterSaleRowView(r CounterSaleRow) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = tr("status."+r.Status).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = tr("state."+r.Status).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -169,7 +169,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 	}
 	var dynamic []string
 	for _, s := range allStatuses {
-		dynamic = append(dynamic, "status."+s)
+		dynamic = append(dynamic, "status."+s, "state."+s)
 	}
 	for _, m := range []string{"wechat", "alipay", "upi_upop"} {
 		dynamic = append(dynamic, "method."+m)
