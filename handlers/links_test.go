@@ -195,6 +195,11 @@ func TestAdminSettings(t *testing.T) {
 	if got := doc.Find(`[data-name="LATIPAY_API_KEY"] td`).Text(); got != "(set, 40 characters)" {
 		t.Errorf("LATIPAY_API_KEY shows %q", got)
 	}
+	w = a.do(t, http.MethodGet, "/admin/settings?lang=zh-Hans", nil, withCookie(owner, nil))
+	doc, _ = goquery.NewDocumentFromReader(w.Body)
+	if got := doc.Find(`[data-name="LATIPAY_API_KEY"] td`).Text(); got != "（已设置，40 个字符）" {
+		t.Errorf("LATIPAY_API_KEY shows %q in Simplified Chinese", got)
+	}
 	w = a.do(t, http.MethodPost, "/admin/settings/check", nil, withCookie(owner, nil))
 	doc, _ = goquery.NewDocumentFromReader(w.Body)
 	res := doc.Find(`[data-testid="wallet-result"]`)
