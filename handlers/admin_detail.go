@@ -146,6 +146,17 @@ func (s *Server) showPaymentDetail(c *gin.Context, status int, errorID, arg, not
 	if hasReceipt(p) {
 		v.ReceiptURL = s.langPath(c, base+"/receipt")
 	}
+	if p.NeedsReview && p.Status.Settled() {
+		as, err := s.svc.Attempts(ctx, p.ID)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		for _, a := range payments.PaidTwice(p, as) {
+			v.PaidTwice = append(v.PaidTwice, views.SecondCharge{OrderID: a.OrderID, Reference: a.Reference,
+				Amount: withCurrency(p.Amount, p.Currency)})
+		}
+	}
 	switch p.Status {
 	case payments.StatusPaid, payments.StatusPartiallyRefunded:
 		v.RefundURL = s.langPath(c, base+"/refund")

@@ -150,17 +150,31 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 		tx.putAttempt(*a)
 		record("applied")
 		if p.Status.Settled() {
-			s.anomaly(tx, fmt.Sprintf("%s paid, but the payment was already paid by %s: refund one", a.Reference, p.LatipayReference))
+			// Paid twice (PaidTwice): the payment counts its first
+			// attempt; this one's money must go back through Latipay.
+			s.anomaly(tx, fmt.Sprintf("%s paid, but the payment was already paid by %s: paid twice, refund %s in Latipay's merchant portal",
+				a.Reference, p.LatipayReference, a.Reference))
 			return
 		}
-		// Late: after the window closed or the payment failed here, or for
-		// an attempt the shopper had already replaced (an old QR paid after
-		// a refresh). status.go: corrected to match the gateway, flagged.
-		late := p.Status == StatusExpired || p.Status == StatusCanceled || p.Status == StatusFailed ||
-			a.Reference != p.LatipayReference
+		// Late (doc.go, Paid late): after the window closed or the payment
+		// failed or was canceled here; status.go: corrected to match the
+		// gateway, flagged. An attempt the shopper had replaced (another
+		// wallet chosen, a QR refreshed) paid while the payment was still
+		// open is paid on time: the shopper paid within the window.
+		late := p.Status == StatusExpired || p.Status == StatusCanceled || p.Status == StatusFailed
 		p.LatipayReference, p.LatipayOrderID, p.Method = a.Reference, a.OrderID, a.Method
 		p.PaidLate = p.PaidLate || late
 		s.transition(tx, StatusPaid, fmt.Sprintf("%s via %s", a.Reference, source))
+		// The other live attempts must not be paid too: make them due now,
+		// and the reconciler (whichever instance claims each) cancels them
+		// at Latipay, the payment being closed, and asks about them.
+		now := s.now().UTC()
+		for i := range tx.Attempts {
+			if o := &tx.Attempts[i]; o.Reference != a.Reference && o.Status.Live() && o.NextCheckAt.After(now) {
+				o.NextCheckAt = now
+				tx.dirtyAttempts[o.Reference] = true
+			}
+		}
 	case "failed", "rejected", "cancel_or_fail", "canceled":
 		if a.Status == AttemptPaid {
 			s.anomaly(tx, fmt.Sprintf("%s: %s says %s after paid; kept paid", a.Reference, source, res.Status))
@@ -199,4 +213,23 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 func digest(r GatewayResult) string {
 	h := sha256.Sum256([]byte(r.Reference + "\x00" + r.Method + "\x00" + r.Status + "\x00" + r.Currency + "\x00" + r.Amount))
 	return hex.EncodeToString(h[:])
+}
+
+// PaidTwice returns the attempts of payment p that Latipay confirmed paid
+// besides the one p counts (p.LatipayReference), oldest first. Each is a
+// second charge of the shopper (a wallet switched, or a QR replaced, in
+// the instant it was paid: Start cancels the replaced attempts at once,
+// and a paid payment's other attempts are canceled by the reconciler). It
+// is recorded as an anomaly, counted in no total, and hpp cannot refund
+// it (a refund goes to p's own order): the shop refunds it in Latipay's
+// merchant portal, by its order id (Attempt.OrderID) or, when Latipay has
+// not given one, its merchant reference.
+func PaidTwice(p Payment, as []Attempt) []Attempt {
+	var out []Attempt
+	for _, a := range as {
+		if a.Status == AttemptPaid && a.Reference != p.LatipayReference && p.Status.Settled() {
+			out = append(out, a)
+		}
+	}
+	return out
 }

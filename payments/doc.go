@@ -15,6 +15,29 @@
 // status.go (CanTransition); notifications and return redirects go
 // through it in the one idempotent apply (apply.go).
 //
+// # Paid late
+//
+// A payment is flagged paid late (Payment.PaidLate) when Latipay confirms
+// it after the payment had closed or failed here: its window had ended
+// (expired), it had been canceled, or its current attempt had failed.
+// Which attempt was paid does not matter: an attempt the shopper had
+// replaced (another wallet chosen, a QR refreshed) that is paid while the
+// payment is still open is paid on time, like any other.
+//
+// # One payment, one charge
+//
+// A payment may have several attempts at Latipay, but only one may be
+// paid. When an attempt starts (Start: another wallet chosen, a QR
+// refreshed, a counter sale switched from a pay code to a QR), the
+// payment's other live attempts are canceled at Latipay and checked at
+// once; when a payment becomes paid, its other live attempts are made
+// due, and the reconciler cancels them at Latipay and asks about them. A
+// refused cancel is not repeated before Latipay's wait (cancelRetryWait).
+// A shopper can still pay a replaced attempt in the instant before its
+// cancel: that second charge is applied as an anomaly (NeedsReview), and
+// PaidTwice names it for the back office, which tells the shop to refund
+// it in Latipay's merchant portal.
+//
 // # Imports
 //
 // It imports nothing from this module. Adapters (the Latipay client, the

@@ -53,13 +53,22 @@ func (s *Service) ReconcileDue(ctx context.Context, limit int) (int, error) {
 	return len(due), nil
 }
 
+// cancelRetryWait is how long after Latipay refused a cancel (code 1,
+// "fail": Latipay asks for at least 15 minutes before a retry; package
+// latipay, Client.Cancel) the reconciler waits before it checks the
+// attempt again, and so before it cancels it again.
+const cancelRetryWait = 15 * time.Minute
+
 func (s *Service) reconcile(ctx context.Context, a Attempt) {
+	refused := false // Latipay refused the cancel: no new one for cancelRetryWait
 	if p, err := s.store.Payment(ctx, a.PaymentID); err == nil && !open(p.Status) {
-		// The window closed with this attempt live: cancel it at Latipay
+		// The payment closed (window ended, canceled, or paid through
+		// another attempt) with this attempt live: cancel it at Latipay
 		// first (harmless if already canceled; "already paid" is fine too:
-		// the query below then applies the late payment).
+		// the query below then applies the payment, late or twice).
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		if err := s.gw.Cancel(cctx, a.Reference); err != nil && !errors.Is(err, ErrCompletedAtGateway) {
+			refused = errors.Is(err, ErrGatewayRejected)
 			s.log.Info("reconcile: cancel failed", "reference", a.Reference, "err", err)
 		}
 		cancel()
@@ -87,6 +96,9 @@ func (s *Service) reconcile(ctx context.Context, a Attempt) {
 		if !at.Status.Live() {
 			at.NextCheckAt = time.Time{}
 		} else if wait, ok := checkAfter(*at, at.Checks+1); ok {
+			if refused {
+				wait = max(wait, cancelRetryWait)
+			}
 			at.NextCheckAt = now.Add(wait)
 		} else {
 			at.NextCheckAt = time.Time{}

@@ -2,8 +2,6 @@ package payments
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -39,9 +37,10 @@ type RefreshInput struct {
 
 // RefreshQR replaces the payment's current QR with a fresh Latipay
 // transaction (a new merchant_reference) when it is due (see QRRefreshAt),
-// and cancels the old one through Latipay's cancel. The old attempt stays
-// under reconciliation, so a late callback for it is still matched to the
-// payment and, being no longer current, flagged paid late by apply. A
+// and cancels the old one through Latipay's cancel (Start does, as for any
+// new attempt). The old attempt stays under reconciliation, so a callback
+// for it (the shopper scanned it just before) is still matched to the
+// payment: paid, on time if the window was still open (apply). A
 // request for a QR that is not current or not yet due changes nothing and
 // returns the current state, so two tabs never refresh twice.
 func (s *Service) RefreshQR(ctx context.Context, in RefreshInput) (Started, error) {
@@ -60,36 +59,10 @@ func (s *Service) RefreshQR(ctx context.Context, in RefreshInput) (Started, erro
 	if f, fok := FlowFor(in.Device, old.Method); !ok || !fok || f.Hosted || s.now().Before(due) {
 		return Started{Payment: p, Attempt: old}, nil
 	}
-	st, err := s.Start(ctx, StartInput{PaymentID: p.ID, Method: string(old.Method), Device: in.Device,
-		ClientIP: in.ClientIP, Fresh: true, Lang: in.Lang})
-	if err != nil {
-		return st, err
-	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	cerr := s.gw.Cancel(cctx, old.Reference)
-	cancel()
-	if cerr != nil && !errors.Is(cerr, ErrCompletedAtGateway) {
-		s.log.Info("refresh: cancel of the old QR failed; reconciliation continues", "reference", old.Reference, "err", cerr)
-	}
-	// Ask Latipay about the old attempt at once: it is canceled, or (when
-	// the shopper paid it meanwhile) paid late.
-	p, err = s.update(context.WithoutCancel(ctx), p.ID, func(tx *Tx) error {
-		at := tx.attempt(old.Reference)
-		if at == nil || !at.Status.Live() {
-			return nil
-		}
-		now := s.now().UTC()
-		at.NextCheckAt = now
-		tx.dirtyAttempts[at.Reference] = true
-		tx.event(Event{Type: "attempt.replaced", From: tx.Payment.Status, To: tx.Payment.Status,
-			Detail: fmt.Sprintf("%s replaced by %s (QR refresh)", old.Reference, st.Attempt.Reference), CreatedAt: now})
-		return nil
-	})
-	if err != nil {
-		return st, err
-	}
-	st.Payment = p
-	return st, nil
+	// Start cancels the old QR at Latipay and has it checked at once
+	// (replaceOthers).
+	return s.Start(ctx, StartInput{PaymentID: p.ID, Method: string(old.Method), Device: in.Device,
+		ClientIP: in.ClientIP, Fresh: true, Lang: in.Lang, refresh: true})
 }
 
 // withLang adds the shopper's page language to our own return URL, so the

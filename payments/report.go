@@ -42,6 +42,7 @@ type TotalsRow struct {
 const (
 	AttentionPaidLate    = "paid_late"    // paid after it had expired, failed or been canceled
 	AttentionNeedsReview = "needs_review" // an amount or currency anomaly was recorded
+	AttentionPaidTwice   = "paid_twice"   // under review because two attempts were paid (PaidTwice)
 	AttentionStuck       = "stuck"        // still pending long after its window ended
 	AttentionWebhook     = "webhook"      // the merchant's endpoint refuses its event
 )
@@ -257,7 +258,46 @@ func (r *Reports) Home(ctx context.Context) (Home, error) {
 	if err != nil {
 		return Home{}, fmt.Errorf("payments: attention: %w", err)
 	}
+	if err := r.namePaidTwice(ctx, h.Attention); err != nil {
+		return Home{}, fmt.Errorf("payments: attention: %w", err)
+	}
 	return h, nil
+}
+
+// attemptLister is the part of a Store that tells a payment paid twice
+// from other anomalies; both stores have it.
+type attemptLister interface {
+	Attempts(ctx context.Context, paymentID string) ([]Attempt, error)
+}
+
+// namePaidTwice turns the needs-review items of payments with more than
+// one paid attempt into AttentionPaidTwice, so the list says what the
+// shop must do (refund the second charge at Latipay) rather than a
+// mismatch. It reads the attempts of at most attentionLimit payments.
+func (r *Reports) namePaidTwice(ctx context.Context, items []AttentionItem) error {
+	al, ok := r.store.(attemptLister)
+	if !ok {
+		return nil
+	}
+	for i := range items {
+		if items[i].Kind != AttentionNeedsReview || !items[i].Status.Settled() {
+			continue
+		}
+		as, err := al.Attempts(ctx, items[i].PaymentID)
+		if err != nil {
+			return err
+		}
+		paid := 0
+		for _, a := range as {
+			if a.Status == AttemptPaid {
+				paid++
+			}
+		}
+		if paid > 1 {
+			items[i].Kind = AttentionPaidTwice
+		}
+	}
+	return nil
 }
 
 func add(m map[Currency]Totals, row TotalsRow) {

@@ -17,6 +17,8 @@ type StartInput struct {
 	ClientIP  string
 	Fresh     bool   // never reuse the current QR (the shopper asked for a new one)
 	Lang      string // the shopper's page language, carried in the return URL
+
+	refresh bool // RefreshQR's fresh QR: named so in the replaced attempts' events
 }
 
 // Started tells the checkout page what to show next.
@@ -33,6 +35,13 @@ const firstCheck = 30 * time.Second
 // Start begins (or, for an unexpired QR of the same method, resumes) a
 // Latipay transaction for the payment. The attempt is stored before Latipay
 // is called, so a crash in between is still reconciled.
+//
+// Once Latipay has taken the new transaction, the payment's other live
+// attempts (the QR of the wallet the shopper switched from, a pay code
+// the counter scanned, a QR being refreshed) are canceled at Latipay and
+// checked at once (replaceOthers): the shopper must not be able to pay
+// both. A transaction paid in the instant before its cancel is still
+// applied, and the payment is then marked paid twice (apply, PaidTwice).
 func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	p, err := s.Get(ctx, in.PaymentID)
 	if err != nil {
@@ -123,6 +132,15 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	if gwErr != nil {
 		return Started{Payment: p}, gwErr
 	}
+	why := "new " + string(m) + " attempt"
+	if in.refresh {
+		why = "QR refresh"
+	}
+	if q, err := s.replaceOthers(ctx, p, ref, why); err != nil {
+		s.log.Error("start: scheduling the replaced attempts failed; reconciliation continues", "payment_id", p.ID, "err", err)
+	} else {
+		p = q
+	}
 	if recorded.Reference == ref {
 		return Started{Payment: p, Attempt: recorded, RedirectURL: res.RedirectURL}, nil
 	}
@@ -131,6 +149,56 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 		return Started{Payment: p}, err
 	}
 	return Started{Payment: p, Attempt: at, RedirectURL: res.RedirectURL}, nil
+}
+
+// replaceOthers cancels at Latipay the live attempts of payment p other
+// than keep (just started) and p's current one (a concurrent Start's, which
+// cancels keep in its turn), and makes each due at once with an
+// attempt.replaced event, so the reconciler asks Latipay about it now: it
+// is canceled, or (when the shopper paid it in the meantime: Latipay's
+// cancel answers ErrCompletedAtGateway) paid, which apply records. After a
+// cancel Latipay refused or never answered, the attempt stays live and
+// under reconciliation, and the reconciler cancels it when the payment
+// closes (paid through another attempt, expired or canceled), respecting
+// Latipay's wait after a refused cancel. It returns the payment as it
+// then stands.
+func (s *Service) replaceOthers(ctx context.Context, p Payment, keep, why string) (Payment, error) {
+	ctx = context.WithoutCancel(ctx) // the new attempt exists at Latipay now
+	as, err := s.store.Attempts(ctx, p.ID)
+	if err != nil {
+		return p, err
+	}
+	var old []string
+	for _, a := range as {
+		if a.Status.Live() && a.Reference != keep && a.Reference != p.LatipayReference {
+			old = append(old, a.Reference)
+		}
+	}
+	if len(old) == 0 {
+		return p, nil
+	}
+	for _, ref := range old {
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		cerr := s.gw.Cancel(cctx, ref)
+		cancel()
+		if cerr != nil && !errors.Is(cerr, ErrCompletedAtGateway) {
+			s.log.Info("start: cancel of the replaced attempt failed; reconciliation continues", "reference", ref, "err", cerr)
+		}
+	}
+	return s.update(ctx, p.ID, func(tx *Tx) error {
+		now := s.now().UTC()
+		for _, ref := range old {
+			at := tx.attempt(ref)
+			if at == nil || !at.Status.Live() {
+				continue
+			}
+			at.NextCheckAt = now
+			tx.dirtyAttempts[ref] = true
+			tx.event(Event{Type: "attempt.replaced", From: tx.Payment.Status, To: tx.Payment.Status,
+				Detail: fmt.Sprintf("%s replaced by %s (%s)", ref, keep, why), CreatedAt: now})
+		}
+		return nil
+	})
 }
 
 // maxClientsPerPayment bounds a payment's attempts at this many times

@@ -25,7 +25,9 @@ var Statuses = []Status{StatusCreated, StatusPending, StatusPaid, StatusFailed,
 // payment window, and failed/expired/canceled -> paid is a late success
 // that Latipay confirmed with a valid signature (money is never ignored;
 // the payment is flagged paid late, as GOV.UK Pay corrects to match the
-// gateway). TestCanTransition pins every edge.
+// gateway). A pending payment paid through any of its attempts, a replaced
+// one included, is paid on time (package doc, Paid late).
+// TestCanTransition pins every edge.
 var transitions = map[Status][]Status{
 	StatusCreated:           {StatusPending, StatusPaid, StatusFailed, StatusExpired, StatusCanceled},
 	StatusPending:           {StatusPaid, StatusFailed, StatusExpired, StatusCanceled},

@@ -52,6 +52,17 @@ type PaymentDetail struct {
 	ErrorArg    string // Latipay's own words, when it refused
 	NoticeID    string
 	WebhooksOn  bool // a webhook endpoint is configured
+	// PaidTwice are the second charges of a payment paid twice
+	// (payments.PaidTwice), each shown as a banner.
+	PaidTwice []SecondCharge
+}
+
+// SecondCharge is a Latipay transaction that was paid besides the one the
+// payment counts: the shop refunds it in Latipay's merchant portal.
+type SecondCharge struct {
+	OrderID   string // Latipay's order id; "" when Latipay has not given it
+	Reference string // our merchant reference at Latipay
+	Amount    string // with its currency, e.g. "NZ$ 12.50"
 }
 
 // TimelineItem is one thing that happened to a payment: Kind says what

@@ -90,7 +90,9 @@ func (s *Service) sale(ctx context.Context, in ChargeInput) (payments.Payment, e
 // ChargeQR makes (or finds, for a repeated key) the sale and shows the
 // shopper our own QR for in.Method: the payment is started merchant-hosted,
 // as on a desktop checkout. Asking again with another method switches the
-// wallet on the same payment.
+// wallet on the same payment; the earlier QR, or a scanned pay code still
+// waiting for the shopper's password, is canceled at Latipay then
+// (payments.Service.Start), so the shopper cannot pay both.
 func (s *Service) ChargeQR(ctx context.Context, in ChargeInput) (payments.Started, error) {
 	if in.Method != payments.MethodWeChat && in.Method != payments.MethodAlipay {
 		return payments.Started{}, &InputError{Field: "method"}

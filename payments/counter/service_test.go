@@ -291,3 +291,69 @@ func TestStaticQRPaidSince(t *testing.T) {
 		t.Errorf("an hour on: %v, want only the one paid within the hour, %v", ids(got), want)
 	}
 }
+
+// TestSwitchWalletAtCounter: the counter's "Switch wallet" (the same key
+// charged again with the other wallet) and a QR shown after a scanned pay
+// code that is still waiting for the shopper's password both cancel the
+// earlier transaction at Latipay, so the shopper cannot pay twice.
+func TestSwitchWalletAtCounter(t *testing.T) {
+	c, env := newCounter(t)
+	ctx := t.Context()
+	a := mustCashier(t, env)
+	d, _ := mustDevice(t, c)
+	if err := c.SetPIN(ctx, a.ID, "2580"); err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := c.Unlock(ctx, d.ID, a.ID, "2580")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func(ref string) string {
+		t.Helper()
+		tx, ok := env.Sim.Transaction(ref)
+		if !ok {
+			t.Fatalf("Latipay has no transaction %s", ref)
+		}
+		return tx.Status
+	}
+	in := counter.ChargeInput{Device: d, Key: "switch-key-00000000001", Amount: "12.50", Method: payments.MethodWeChat, ClientIP: "192.0.2.1"}
+	wechat, err := c.ChargeQR(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Method = payments.MethodAlipay
+	alipay, err := c.ChargeQR(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if alipay.Payment.ID != wechat.Payment.ID || alipay.Attempt.Reference == wechat.Attempt.Reference {
+		t.Fatalf("switch wallet: payment %s attempt %s, want payment %s with a new attempt", alipay.Payment.ID, alipay.Attempt.Reference, wechat.Payment.ID)
+	}
+	if got := status(wechat.Attempt.Reference); got != "canceled" {
+		t.Errorf("after Switch wallet the WeChat QR at Latipay is %q, want canceled", got)
+	}
+
+	// A pay code that waits for the shopper's password, then a QR instead.
+	scan := counter.ChargeInput{Device: d, Key: "switch-key-00000000002", Amount: "12.50", ClientIP: "192.0.2.1"}
+	code, err := c.ChargeScan(ctx, scan, "134567890123456711")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code.Attempt.Kind != payments.KindBarcode || status(code.Attempt.Reference) != "pending" {
+		t.Fatalf("pay code attempt %+v, want a barcode attempt pending at Latipay", code.Attempt)
+	}
+	scan.Method = payments.MethodAlipay
+	qr, err := c.ChargeQR(ctx, scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if qr.Payment.ID != code.Payment.ID {
+		t.Fatalf("the QR is for payment %s, want the scanned sale's %s", qr.Payment.ID, code.Payment.ID)
+	}
+	if got := status(code.Attempt.Reference); got != "canceled" {
+		t.Errorf("after showing a QR the pay code's transaction at Latipay is %q, want canceled", got)
+	}
+	if err := env.Sim.Pay(code.Attempt.Reference); err == nil {
+		t.Error("the shopper could still pay by the pay code after the QR was shown")
+	}
+}
