@@ -30,7 +30,10 @@ import (
 // the dialog of a tab opened before is refused with a clear message and
 // refunds nothing. axe-core runs on the list, a payment's page with and
 // without the dialog open and the webhook delivery pages in English,
-// Simplified and Traditional Chinese.
+// Simplified and Traditional Chinese. On a 390 px phone, in each language,
+// the partly refunded payment's page (its timeline's codes apart from
+// their details), with and without its refund dialog open, and the webhook
+// delivery pages are no wider than the screen.
 func TestAdminListExportRefundBrowser(t *testing.T) {
 	axe := axeScript(t)
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -201,6 +204,29 @@ func TestAdminListExportRefundBrowser(t *testing.T) {
 	if got, page := ledgerRefunded(), b.text(t, fmt.Sprintf(sel, "detail-refunded")); got != "5.00" || page != "NZD 5.00" {
 		t.Errorf("after one refund of 5.00 Latipay's ledger says %q refunded and the page %q", got, page)
 	}
+	// On a phone the refunded payment's page fits the screen, with and
+	// without the refund dialog open (so its backdrop, the size of the
+	// screen, covers the whole page's width); each timeline item's code
+	// stands apart from its detail.
+	b.do(t, 10*time.Second, phoneOn(true))
+	for _, lang := range a11yLangs {
+		b.do(t, 15*time.Second, chromedp.Navigate(detail+"?lang="+lang), chromedp.WaitVisible(testid("refund-open")))
+		phoneFits(t, b, "the payment's page in "+lang)
+		b.screenshot(t, "phone-payment-detail-"+lang, false)
+		if run := browserEval[[]string](t, b, `[...document.querySelectorAll('[data-testid="timeline-item"] code')].filter(c => {
+			const r = document.createRange();
+			r.setStartAfter(c);
+			r.setEnd(c.parentNode, c.parentNode.childNodes.length);
+			const after = r.toString();
+			return after.trim() !== '' && !/^\s/.test(after);
+		}).map(c => c.closest('li').innerText)`); len(run) > 0 {
+			t.Errorf("in %s the timeline runs code and detail together: %q", lang, run)
+		}
+		b.do(t, 10*time.Second, chromedp.Click(testid("refund-open")), chromedp.WaitVisible(chromedp.CSS("#amount")))
+		phoneFits(t, b, "the refund dialog in "+lang)
+		b.screenshot(t, "phone-refund-dialog-"+lang, false)
+	}
+	b.do(t, 10*time.Second, phoneOn(false))
 	// The tab that will try a third refund, opened now.
 	stale, closeStale := chromedp.NewContext(b.ctx)
 	defer closeStale()
@@ -263,4 +289,6 @@ func TestAdminListExportRefundBrowser(t *testing.T) {
 	one := b.attr(t, `[data-testid="delivery-link"]`, "href")
 	axeAll("webhook deliveries", app.URL+"/admin/webhooks")
 	axeAll("webhook delivery", app.URL+one)
+	phoneFitsInLanguages(t, b, "webhook deliveries", app.URL+"/admin/webhooks")
+	phoneFitsInLanguages(t, b, "webhook delivery", app.URL+one)
 }

@@ -23,7 +23,9 @@ type counterSale struct {
 
 // TestCounterBrowser is the shop counter in Chromium against the built
 // binary in sandbox mode: the owner sets a PIN and pairs a device from
-// the back office with the printed code; the device unlocks with the PIN;
+// the back office with the printed code (the back office's counter page,
+// its devices table in a scrolling region, fits a 390 px phone and passes
+// axe-core); the device unlocks with the PIN;
 // 1 2 5 0 on the keypad reads 12.50; a double tap on WeChat Pay QR makes
 // one payment; a reload shows the same sale's QR again; with the page
 // offline and its socket cut the sandbox settles the sale paid, and back
@@ -76,6 +78,8 @@ func TestCounterBrowser(t *testing.T) {
 	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/admin/counter?lang=en"), chromedp.WaitVisible(testid("device-row")),
 		chromedp.SetValue(chromedp.CSS(`input[name="seconds"]`), "2"),
 		chromedp.Submit(chromedp.CSS(`input[name="seconds"]`)), chromedp.WaitVisible(testid("notice")))
+	phoneFitsInLanguages(t, b, "admin counter with a paired device", app.URL+"/admin/counter")
+	axeAll("admin counter with a paired device", "/admin/counter")
 
 	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/counter?lang=en"), chromedp.SendKeys(testid("unlock-pin"), "135790"),
 		chromedp.Click(testid("unlock")), chromedp.WaitVisible(testid("keypad")))

@@ -19,7 +19,7 @@ import (
 // A5 page. The settings page's credentials check lists the sandbox
 // wallet's methods. axe-core runs on the links list, a link's page, the
 // shopper's link page, the poster and the settings page in all three
-// languages.
+// languages; the link's page, its long URL included, fits a 390 px phone.
 func TestLinksBrowser(t *testing.T) {
 	axe := axeScript(t)
 	app := browserStartApp(t)
@@ -39,6 +39,7 @@ func TestLinksBrowser(t *testing.T) {
 	detail := browserEval[string](t, b, `location.pathname`)
 	axeAll("links", app.URL+"/admin/links")
 	axeAll("link detail", app.URL+detail)
+	phoneFitsInLanguages(t, b, "link detail", app.URL+detail)
 	axeAll("settings", app.URL+"/admin/settings")
 	// The credentials check asks the sandbox's Latipay for each wallet.
 	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/settings?lang=en"), chromedp.Click(testid("settings-check")),
