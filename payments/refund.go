@@ -18,7 +18,10 @@ type RefundStatus string
 // Refund statuses. A pending refund was sent to Latipay (or is about to
 // be) and its outcome is not known yet; its amount is already counted in
 // Payment.Refunded, so no other refund can spend it, and the reconciler
-// asks Latipay about it until it is succeeded or failed.
+// asks Latipay about it until it is succeeded or failed. The payment's
+// status follows its succeeded refunds only (followRefunds): partially
+// refunded once one succeeded, refunded once they add up to the amount
+// paid.
 const (
 	RefundPending   RefundStatus = "pending"
 	RefundSucceeded RefundStatus = "succeeded"
@@ -281,15 +284,12 @@ func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code in
 		}
 		now := s.now().UTC()
 		out.UpdatedAt, out.NextCheckAt = now, time.Time{}
+		detail := fmt.Sprintf("%s %s %s", out.ID, FormatAmount(out.Amount, out.Currency), out.Currency)
 		if done {
 			out.Status = RefundSucceeded
 			tx.putRefund(out)
 			tx.event(refundEvent("refund.succeeded", tx.Payment, out, refundData{ID: out.ID, Amount: out.Amount}, now))
-			to := StatusPartiallyRefunded
-			if tx.Payment.Refunded >= tx.Payment.Amount {
-				to = StatusRefunded
-			}
-			s.transition(tx, to, fmt.Sprintf("%s %s %s", out.ID, FormatAmount(out.Amount, out.Currency), out.Currency))
+			s.followRefunds(tx, detail, true)
 			return nil
 		}
 		out.Status, out.GatewayCode, out.GatewayMessage = RefundFailed, code, msg
@@ -297,6 +297,7 @@ func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code in
 		tx.Payment.Refunded -= out.Amount
 		tx.Payment.UpdatedAt = now
 		tx.event(refundEvent("refund.failed", tx.Payment, out, refundData{ID: out.ID, Amount: out.Amount, Code: code}, now))
+		s.followRefunds(tx, detail+" failed", false)
 		return nil
 	})
 	if err != nil {
@@ -309,6 +310,64 @@ func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code in
 		return out, fmt.Errorf("%w: refund %s is still pending", ErrGatewayUnavailable, out.ID)
 	}
 	return out, nil
+}
+
+// succeededRefunds is what the succeeded refunds of tx's payment add up
+// to, in minor units. Pending ones are not in it: they are reserved in
+// Payment.Refunded, but no money has left yet.
+func succeededRefunds(tx *Tx) int64 {
+	var n int64
+	for _, r := range tx.Refunds {
+		if r.Status == RefundSucceeded {
+			n += r.Amount
+		}
+	}
+	return n
+}
+
+// refundedStatus is the status a settled payment of amount has when its
+// succeeded refunds add up to done: paid, partially refunded or refunded.
+func refundedStatus(amount, done int64) Status {
+	switch {
+	case done <= 0:
+		return StatusPaid
+	case done < amount:
+		return StatusPartiallyRefunded
+	}
+	return StatusRefunded
+}
+
+// followRefunds sets the status of tx's settled payment to what its
+// succeeded refunds say, whatever is still pending: a refund moves the
+// status only once Latipay made it, so a refund that then fails never
+// leaves a status behind that no money backs. success says a refund has
+// just succeeded: every partial refund that succeeds is its own
+// payment.partially_refunded event, as before. A status ahead of the
+// succeeded refunds (recorded while the status still counted pending
+// refunds) is put back when a refund it counted fails, with the event of
+// the status it returns to, so webhooks hear the correction.
+func (s *Service) followRefunds(tx *Tx, detail string, success bool) {
+	from := tx.Payment.Status
+	if !from.Settled() {
+		return
+	}
+	to := refundedStatus(tx.Payment.Amount, succeededRefunds(tx))
+	if to == from && !(success && to == StatusPartiallyRefunded) {
+		return
+	}
+	if s.transition(tx, to, detail) {
+		return
+	}
+	if to == from {
+		return
+	}
+	// Back, the one way the graph does not go forward: the status had
+	// counted a refund that has now failed.
+	now := s.now().UTC()
+	tx.Payment.Status, tx.Payment.UpdatedAt = to, now
+	tx.event(Event{Type: "payment." + string(to), From: from, To: to,
+		Detail: "corrected to the succeeded refunds: " + detail, CreatedAt: now})
+	s.log.Warn("payment status corrected to its succeeded refunds", "payment_id", tx.Payment.ID, "from", from, "to", to)
 }
 
 // confirmedOrderID returns Latipay's order id for the paid attempt of
