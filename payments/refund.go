@@ -76,6 +76,29 @@ func (e *RefundError) Error() string { return "payments: gateway refused the ref
 // Is makes errors.Is(err, ErrRefundRejected) true.
 func (e *RefundError) Is(target error) bool { return target == ErrRefundRejected }
 
+// RefundTooLargeError is a refund of more than can still be refunded,
+// saying how much can: Left is what was paid less what was refunded and
+// what refunds waiting for Latipay's answer hold (Pending). It matches
+// ErrRefundTooLarge.
+type RefundTooLargeError struct {
+	Left     int64 // minor units that can still be refunded; 0 for none
+	Pending  int64 // minor units held by refunds still pending
+	Currency Currency
+}
+
+func (e *RefundTooLargeError) Error() string {
+	switch {
+	case e.Left > 0:
+		return fmt.Sprintf("%v: only %s %s can still be refunded", ErrRefundTooLarge, FormatAmount(e.Left, e.Currency), e.Currency)
+	case e.Pending > 0:
+		return fmt.Sprintf("%v: %s %s left is held by refunds still pending", ErrRefundTooLarge, FormatAmount(e.Pending, e.Currency), e.Currency)
+	}
+	return fmt.Sprintf("%v: already fully refunded", ErrRefundTooLarge)
+}
+
+// Is makes errors.Is(err, ErrRefundTooLarge) true.
+func (e *RefundTooLargeError) Is(target error) bool { return target == ErrRefundTooLarge }
+
 // refundData is what refund events carry in Event.Data.
 type refundData struct {
 	ID     string `json:"id"`
@@ -112,7 +135,8 @@ func refundRetry(n int) time.Duration {
 // of one payment reserve their amounts one at a time under the payment's
 // lock, so each answer is the truth: succeeded (Latipay made it), a
 // *RefundError (Latipay refused it; its amount is free again),
-// ErrRefundTooLarge, ErrGatewayUnavailable when nothing was sent, or a
+// a *RefundTooLargeError (ErrRefundTooLarge) saying how much is left,
+// ErrGatewayUnavailable when nothing was sent, or a
 // refund still pending with a nil error when Latipay's answer was lost:
 // its amount stays reserved and the reconciler completes or releases it.
 // With a key it is idempotent: a repeat returns the same refund (replayed
@@ -142,7 +166,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replaye
 				return nil
 			}
 		}
-		amount, err := refundAmount(tx.Payment, in.Amount)
+		amount, err := refundAmount(tx, in.Amount)
 		if err != nil {
 			return err
 		}
@@ -191,15 +215,26 @@ func refusal(r Refund) error {
 }
 
 // refundAmount parses text ("" for all that is left) and checks it
-// against what p has left to refund.
-func refundAmount(p Payment, text string) (int64, error) {
+// against what tx's payment has left to refund: a *RefundTooLargeError
+// says how much that is.
+func refundAmount(tx *Tx, text string) (int64, error) {
+	p := tx.Payment
 	if !p.Status.Settled() || p.LatipayReference == "" {
 		return 0, ErrNotRefundable
 	}
-	left := p.Amount - p.Refunded
+	left := max(p.Amount-p.Refunded, 0)
+	tooLarge := func() error {
+		var pending int64
+		for _, r := range tx.Refunds {
+			if r.Status == RefundPending {
+				pending += r.Amount
+			}
+		}
+		return &RefundTooLargeError{Left: left, Pending: pending, Currency: p.Currency}
+	}
 	if text == "" {
 		if left <= 0 {
-			return 0, ErrRefundTooLarge
+			return 0, tooLarge()
 		}
 		return left, nil
 	}
@@ -208,7 +243,7 @@ func refundAmount(p Payment, text string) (int64, error) {
 		return 0, &ValidationError{Problems: []string{strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")}}
 	}
 	if amount > left {
-		return 0, ErrRefundTooLarge
+		return 0, tooLarge()
 	}
 	return amount, nil
 }

@@ -69,8 +69,10 @@ func statusEvents(evs []payments.Event) []string {
 func TestRefundStatusFollowsSucceededRefunds(t *testing.T) {
 	env, p := newPaid(t)
 	pending := leavePending(t, env, p.ID, "5.00")
-	if _, _, err := refund(env, p.ID, "7.51", ""); !errors.Is(err, payments.ErrRefundTooLarge) {
-		t.Fatalf("Refund(7.51) while 5.00 is pending = %v; the pending amount must stay reserved", err)
+	var tl *payments.RefundTooLargeError
+	if _, _, err := refund(env, p.ID, "7.51", ""); !errors.Is(err, payments.ErrRefundTooLarge) ||
+		!errors.As(err, &tl) || tl.Left != 750 || tl.Pending != 500 || tl.Currency != payments.NZD {
+		t.Fatalf("Refund(7.51) while 5.00 is pending = %v; the pending amount must stay reserved, 7.50 left", err)
 	}
 	if r, _, err := refund(env, p.ID, "7.50", ""); err != nil || r.Status != payments.RefundSucceeded {
 		t.Fatalf("Refund(7.50) = %+v, %v; want succeeded", r, err)

@@ -52,6 +52,9 @@ type PaymentDetail struct {
 	ErrorArg    string // Latipay's own words, when it refused
 	NoticeID    string
 	WebhooksOn  bool // a webhook endpoint is configured
+	// Amount and Reason fill the refund form: what the owner typed when a
+	// refund did not go through, else all that is left and no reason.
+	Amount, Reason string
 }
 
 // TimelineItem is one thing that happened to a payment: Kind says what
