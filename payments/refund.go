@@ -405,6 +405,25 @@ func (s *Service) followRefunds(tx *Tx, detail string, success bool) {
 	s.log.Warn("payment status corrected to its succeeded refunds", "payment_id", tx.Payment.ID, "from", from, "to", to)
 }
 
+// SucceededRefunds is what the succeeded refunds of payment id add up
+// to, in minor units: Payment.Refunded less what refunds still pending
+// hold, the refunds the back office's reports count. It reads the
+// payment's events, so callers ask only about payments with Refunded > 0.
+func (s *Service) SucceededRefunds(ctx context.Context, id string) (int64, error) {
+	evs, err := s.Events(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, e := range evs {
+		var d refundData
+		if e.Type == "refund.succeeded" && json.Unmarshal([]byte(e.Data), &d) == nil {
+			n += d.Amount
+		}
+	}
+	return n, nil
+}
+
 // confirmedOrderID returns Latipay's order id for the paid attempt of
 // payment id, as Latipay itself gave it: from the signed QR data of a
 // merchant-hosted attempt, or else from asking Latipay now (the answer to
