@@ -127,7 +127,22 @@ func deliveryText(d payments.Delivery) string {
 
 // showPaymentDetail renders one payment with its timeline and the actions
 // its state allows; errorID/arg and noticeID say how the last action went.
+// The refund form offers all that is left.
 func (s *Server) showPaymentDetail(c *gin.Context, status int, errorID, arg, noticeID string) {
+	s.paymentDetail(c, status, errorID, arg, noticeID, false)
+}
+
+// showRefundError renders the payment after a refund that did not go
+// through, with errorID/arg saying why and the form holding what the
+// owner typed, so sending it again asks for the same refund, never for
+// all that is left.
+func (s *Server) showRefundError(c *gin.Context, status int, errorID, arg string) {
+	s.paymentDetail(c, status, errorID, arg, "", true)
+}
+
+// paymentDetail is showPaymentDetail; typed fills the refund form with
+// the amount and reason posted.
+func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeID string, typed bool) {
 	ctx, id := c.Request.Context(), c.Param("id")
 	p, err := s.svc.Get(ctx, id)
 	if err != nil {
@@ -162,6 +177,10 @@ func (s *Server) showPaymentDetail(c *gin.Context, status int, errorID, arg, not
 		v.RefundURL = s.langPath(c, base+"/refund")
 		v.Admin.JS = s.adminJS // the refund dialog (no live feed here)
 		v.Refundable = payments.FormatAmount(p.Amount-p.Refunded, p.Currency)
+		v.Amount = v.Refundable
+		if typed {
+			v.Amount, v.Reason = c.PostForm("amount"), c.PostForm("reason")
+		}
 		v.NeedPW = !s.opts.Accounts.Fresh(who(c).session)
 		v.NeedCode = v.NeedPW && who(c).account.TOTPOn()
 		b := make([]byte, 16)
@@ -200,6 +219,12 @@ func (s *Server) handlePaymentDetail() gin.HandlerFunc {
 func (s *Server) handleAdminRefund() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, si := c.Request.Context(), who(c)
+		// The form always names the amount: an empty one would be the
+		// service's "everything left", which the owner may not have meant.
+		if strings.TrimSpace(c.PostForm("amount")) == "" {
+			s.showRefundError(c, http.StatusBadRequest, "admin.refund.amountneeded", "")
+			return
+		}
 		if !s.opts.Accounts.Fresh(si.session) {
 			if err := s.opts.Accounts.Reauthenticate(ctx, si.sid, c.PostForm("password"), c.PostForm("code"), actor(c)); err != nil {
 				id, status, ok := codeErrorID(err)
@@ -210,19 +235,20 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 				if errors.Is(err, accounts.ErrBadCredential) {
 					id = "admin.refund.pw"
 				}
-				s.showPaymentDetail(c, status, id, "", "")
+				s.showRefundError(c, status, id, "")
 				return
 			}
 		}
 		key := c.PostForm("key")
 		if key == "" || len(key) > 64 {
-			s.showPaymentDetail(c, http.StatusBadRequest, "admin.refund.bad", "", "")
+			s.showRefundError(c, http.StatusBadRequest, "admin.refund.bad", "")
 			return
 		}
 		before, _ := s.svc.Get(ctx, c.Param("id"))
 		r, replayed, err := s.svc.Refund(ctx, payments.RefundInput{PaymentID: c.Param("id"), Amount: c.PostForm("amount"),
 			Reason: c.PostForm("reason"), Key: "admin:" + si.account.ID + ":" + key})
 		var re *payments.RefundError
+		var tl *payments.RefundTooLargeError
 		switch {
 		case err == nil:
 			if !replayed {
@@ -231,21 +257,53 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			}
 			c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+c.Param("id")+"?done=refund"))
 		case errors.As(err, &re) && refundCodes[re.Code]:
-			s.showPaymentDetail(c, http.StatusUnprocessableEntity, fmt.Sprintf("adminlist.refund.code.%d", re.Code), "", "")
+			s.showRefundError(c, http.StatusUnprocessableEntity, fmt.Sprintf("adminlist.refund.code.%d", re.Code), "")
 		case errors.As(err, &re):
-			s.showPaymentDetail(c, http.StatusUnprocessableEntity, "admin.refund.rejected", re.Message, "")
+			s.showRefundError(c, http.StatusUnprocessableEntity, "admin.refund.rejected", re.Message)
+		case errors.As(err, &tl):
+			id, arg := refundLeft(s.localizer(c).Lang(), tl)
+			s.showRefundError(c, http.StatusUnprocessableEntity, id, arg)
 		case errors.Is(err, payments.ErrRefundTooLarge):
-			s.showPaymentDetail(c, http.StatusUnprocessableEntity, "admin.refund.toolarge", "", "")
+			s.showRefundError(c, http.StatusUnprocessableEntity, "admin.refund.toolarge", "")
 		case errors.Is(err, payments.ErrNotRefundable):
-			s.showPaymentDetail(c, http.StatusConflict, "admin.refund.notrefundable", "", "")
+			s.showRefundError(c, http.StatusConflict, "admin.refund.notrefundable", "")
 		case errors.Is(err, payments.ErrInvalid):
-			s.showPaymentDetail(c, http.StatusBadRequest, "admin.refund.bad", "", "")
+			s.showRefundError(c, http.StatusBadRequest, "admin.refund.bad", "")
 		case errors.Is(err, payments.ErrGatewayUnavailable):
-			s.showPaymentDetail(c, http.StatusServiceUnavailable, "admin.refund.unavailable", "", "")
+			s.showRefundError(c, http.StatusServiceUnavailable, "admin.refund.unavailable", "")
 		default:
 			s.respondError(c, err)
 		}
 	}
+}
+
+// refundLeft says, in the page's language tag, how much of a payment can
+// still be refunded when a refund asked for more: a message id and its
+// argument.
+func refundLeft(tag string, e *payments.RefundTooLargeError) (id, arg string) {
+	switch {
+	case e.Left > 0:
+		return "admin.refund.left", views.MoneyIn(tag, refundMoney(e.Left, e.Currency))
+	case e.Pending > 0:
+		return "admin.refund.held", views.MoneyIn(tag, refundMoney(e.Pending, e.Currency))
+	}
+	return "admin.refund.full", ""
+}
+
+// refundLeftText is refundLeft in English, for the API's error message.
+func refundLeftText(e *payments.RefundTooLargeError) string {
+	switch {
+	case e.Left > 0:
+		return "Only " + views.MoneyIn("en", refundMoney(e.Left, e.Currency)) + " can still be refunded."
+	case e.Pending > 0:
+		return "Nothing more can be refunded now: " + views.MoneyIn("en", refundMoney(e.Pending, e.Currency)) +
+			" is held by refunds still waiting for Latipay's answer."
+	}
+	return "This payment is already fully refunded."
+}
+
+func refundMoney(minor int64, c payments.Currency) views.Money {
+	return views.Money{Minor: minor, Currency: string(c), Exponent: c.Exponent()}
 }
 
 // handleAdminCancel serves POST /admin/payments/:id/cancel.

@@ -114,8 +114,11 @@ func (s *Server) handleCounterSalesShow() gin.HandlerFunc {
 			v.Rows = append(v.Rows, s.counterSaleRow(c, d, names, r))
 		}
 		for _, t := range today.Totals {
+			money := func(minor int64) views.Money {
+				return views.Money{Minor: minor, Currency: string(t.Currency), Exponent: t.Currency.Exponent()}
+			}
 			v.Totals = append(v.Totals, views.CounterTotal{Method: string(t.Method), Count: t.Count,
-				Amount: views.Money{Minor: t.Amount, Currency: string(t.Currency), Exponent: t.Currency.Exponent()}})
+				Amount: money(t.Amount), Refunds: money(t.Refunds), Net: money(t.Net())})
 		}
 		s.render(c, http.StatusOK, views.CounterSalesPage(v))
 	}

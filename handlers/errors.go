@@ -127,6 +127,10 @@ func (s *Server) respondError(c *gin.Context, err error) {
 			msg = "Latipay refused the request: " + ge.Message
 		}
 		body := gin.H{"code": f.code, "message": msg}
+		var tl *payments.RefundTooLargeError
+		if errors.As(err, &tl) {
+			body["message"] = refundLeftText(tl)
+		}
 		var re *payments.RefundError
 		if errors.As(err, &re) {
 			body["message"], body["latipay_code"] = "Latipay refused the refund: "+re.Message+".", re.Code

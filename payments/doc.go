@@ -11,7 +11,12 @@
 // expired or canceled ->
 // paid: Latipay confirmed the money with a valid signature after we had
 // given up; money is never ignored, so the payment becomes paid and is
-// flagged paid late for the merchant to see. The table is transitions in
+// flagged paid late for the merchant to see. Refunds move the status only
+// once Latipay made them: partially refunded, then refunded when the
+// succeeded refunds add up to the amount paid; a pending refund holds its
+// amount but not the status. A status that counted a refund which then
+// failed (recorded before this rule) is put back to what the succeeded
+// refunds say, with its own event. The table is transitions in
 // status.go (CanTransition); notifications and return redirects go
 // through it in the one idempotent apply (apply.go).
 //

@@ -18,7 +18,10 @@ type RefundStatus string
 // Refund statuses. A pending refund was sent to Latipay (or is about to
 // be) and its outcome is not known yet; its amount is already counted in
 // Payment.Refunded, so no other refund can spend it, and the reconciler
-// asks Latipay about it until it is succeeded or failed.
+// asks Latipay about it until it is succeeded or failed. The payment's
+// status follows its succeeded refunds only (followRefunds): partially
+// refunded once one succeeded, refunded once they add up to the amount
+// paid.
 const (
 	RefundPending   RefundStatus = "pending"
 	RefundSucceeded RefundStatus = "succeeded"
@@ -73,6 +76,29 @@ func (e *RefundError) Error() string { return "payments: gateway refused the ref
 // Is makes errors.Is(err, ErrRefundRejected) true.
 func (e *RefundError) Is(target error) bool { return target == ErrRefundRejected }
 
+// RefundTooLargeError is a refund of more than can still be refunded,
+// saying how much can: Left is what was paid less what was refunded and
+// what refunds waiting for Latipay's answer hold (Pending). It matches
+// ErrRefundTooLarge.
+type RefundTooLargeError struct {
+	Left     int64 // minor units that can still be refunded; 0 for none
+	Pending  int64 // minor units held by refunds still pending
+	Currency Currency
+}
+
+func (e *RefundTooLargeError) Error() string {
+	switch {
+	case e.Left > 0:
+		return fmt.Sprintf("%v: only %s %s can still be refunded", ErrRefundTooLarge, FormatAmount(e.Left, e.Currency), e.Currency)
+	case e.Pending > 0:
+		return fmt.Sprintf("%v: %s %s left is held by refunds still pending", ErrRefundTooLarge, FormatAmount(e.Pending, e.Currency), e.Currency)
+	}
+	return fmt.Sprintf("%v: already fully refunded", ErrRefundTooLarge)
+}
+
+// Is makes errors.Is(err, ErrRefundTooLarge) true.
+func (e *RefundTooLargeError) Is(target error) bool { return target == ErrRefundTooLarge }
+
 // refundData is what refund events carry in Event.Data.
 type refundData struct {
 	ID     string `json:"id"`
@@ -109,7 +135,8 @@ func refundRetry(n int) time.Duration {
 // of one payment reserve their amounts one at a time under the payment's
 // lock, so each answer is the truth: succeeded (Latipay made it), a
 // *RefundError (Latipay refused it; its amount is free again),
-// ErrRefundTooLarge, ErrGatewayUnavailable when nothing was sent, or a
+// a *RefundTooLargeError (ErrRefundTooLarge) saying how much is left,
+// ErrGatewayUnavailable when nothing was sent, or a
 // refund still pending with a nil error when Latipay's answer was lost:
 // its amount stays reserved and the reconciler completes or releases it.
 // With a key it is idempotent: a repeat returns the same refund (replayed
@@ -139,7 +166,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replaye
 				return nil
 			}
 		}
-		amount, err := refundAmount(tx.Payment, in.Amount)
+		amount, err := refundAmount(tx, in.Amount)
 		if err != nil {
 			return err
 		}
@@ -188,15 +215,26 @@ func refusal(r Refund) error {
 }
 
 // refundAmount parses text ("" for all that is left) and checks it
-// against what p has left to refund.
-func refundAmount(p Payment, text string) (int64, error) {
+// against what tx's payment has left to refund: a *RefundTooLargeError
+// says how much that is.
+func refundAmount(tx *Tx, text string) (int64, error) {
+	p := tx.Payment
 	if !p.Status.Settled() || p.LatipayReference == "" {
 		return 0, ErrNotRefundable
 	}
-	left := p.Amount - p.Refunded
+	left := max(p.Amount-p.Refunded, 0)
+	tooLarge := func() error {
+		var pending int64
+		for _, r := range tx.Refunds {
+			if r.Status == RefundPending {
+				pending += r.Amount
+			}
+		}
+		return &RefundTooLargeError{Left: left, Pending: pending, Currency: p.Currency}
+	}
 	if text == "" {
 		if left <= 0 {
-			return 0, ErrRefundTooLarge
+			return 0, tooLarge()
 		}
 		return left, nil
 	}
@@ -205,7 +243,7 @@ func refundAmount(p Payment, text string) (int64, error) {
 		return 0, &ValidationError{Problems: []string{strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")}}
 	}
 	if amount > left {
-		return 0, ErrRefundTooLarge
+		return 0, tooLarge()
 	}
 	return amount, nil
 }
@@ -281,15 +319,12 @@ func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code in
 		}
 		now := s.now().UTC()
 		out.UpdatedAt, out.NextCheckAt = now, time.Time{}
+		detail := fmt.Sprintf("%s %s %s", out.ID, FormatAmount(out.Amount, out.Currency), out.Currency)
 		if done {
 			out.Status = RefundSucceeded
 			tx.putRefund(out)
 			tx.event(refundEvent("refund.succeeded", tx.Payment, out, refundData{ID: out.ID, Amount: out.Amount}, now))
-			to := StatusPartiallyRefunded
-			if tx.Payment.Refunded >= tx.Payment.Amount {
-				to = StatusRefunded
-			}
-			s.transition(tx, to, fmt.Sprintf("%s %s %s", out.ID, FormatAmount(out.Amount, out.Currency), out.Currency))
+			s.followRefunds(tx, detail, true)
 			return nil
 		}
 		out.Status, out.GatewayCode, out.GatewayMessage = RefundFailed, code, msg
@@ -297,6 +332,7 @@ func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code in
 		tx.Payment.Refunded -= out.Amount
 		tx.Payment.UpdatedAt = now
 		tx.event(refundEvent("refund.failed", tx.Payment, out, refundData{ID: out.ID, Amount: out.Amount, Code: code}, now))
+		s.followRefunds(tx, detail+" failed", false)
 		return nil
 	})
 	if err != nil {
@@ -309,6 +345,83 @@ func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code in
 		return out, fmt.Errorf("%w: refund %s is still pending", ErrGatewayUnavailable, out.ID)
 	}
 	return out, nil
+}
+
+// succeededRefunds is what the succeeded refunds of tx's payment add up
+// to, in minor units. Pending ones are not in it: they are reserved in
+// Payment.Refunded, but no money has left yet.
+func succeededRefunds(tx *Tx) int64 {
+	var n int64
+	for _, r := range tx.Refunds {
+		if r.Status == RefundSucceeded {
+			n += r.Amount
+		}
+	}
+	return n
+}
+
+// refundedStatus is the status a settled payment of amount has when its
+// succeeded refunds add up to done: paid, partially refunded or refunded.
+func refundedStatus(amount, done int64) Status {
+	switch {
+	case done <= 0:
+		return StatusPaid
+	case done < amount:
+		return StatusPartiallyRefunded
+	}
+	return StatusRefunded
+}
+
+// followRefunds sets the status of tx's settled payment to what its
+// succeeded refunds say, whatever is still pending: a refund moves the
+// status only once Latipay made it, so a refund that then fails never
+// leaves a status behind that no money backs. success says a refund has
+// just succeeded: every partial refund that succeeds is its own
+// payment.partially_refunded event, as before. A status ahead of the
+// succeeded refunds (recorded while the status still counted pending
+// refunds) is put back when a refund it counted fails, with the event of
+// the status it returns to, so webhooks hear the correction.
+func (s *Service) followRefunds(tx *Tx, detail string, success bool) {
+	from := tx.Payment.Status
+	if !from.Settled() {
+		return
+	}
+	to := refundedStatus(tx.Payment.Amount, succeededRefunds(tx))
+	if to == from && !(success && to == StatusPartiallyRefunded) {
+		return
+	}
+	if s.transition(tx, to, detail) {
+		return
+	}
+	if to == from {
+		return
+	}
+	// Back, the one way the graph does not go forward: the status had
+	// counted a refund that has now failed.
+	now := s.now().UTC()
+	tx.Payment.Status, tx.Payment.UpdatedAt = to, now
+	tx.event(Event{Type: "payment." + string(to), From: from, To: to,
+		Detail: "corrected to the succeeded refunds: " + detail, CreatedAt: now})
+	s.log.Warn("payment status corrected to its succeeded refunds", "payment_id", tx.Payment.ID, "from", from, "to", to)
+}
+
+// SucceededRefunds is what the succeeded refunds of payment id add up
+// to, in minor units: Payment.Refunded less what refunds still pending
+// hold, the refunds the back office's reports count. It reads the
+// payment's events, so callers ask only about payments with Refunded > 0.
+func (s *Service) SucceededRefunds(ctx context.Context, id string) (int64, error) {
+	evs, err := s.Events(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, e := range evs {
+		var d refundData
+		if e.Type == "refund.succeeded" && json.Unmarshal([]byte(e.Data), &d) == nil {
+			n += d.Amount
+		}
+	}
+	return n, nil
 }
 
 // confirmedOrderID returns Latipay's order id for the paid attempt of

@@ -3,7 +3,9 @@ package payments
 // Status is where a payment stands.
 type Status string
 
-// The payment statuses. Only Transition moves a payment between them.
+// The payment statuses. Only Transition moves a payment between them,
+// save one correction: a refund status ahead of the succeeded refunds is
+// put back to what they say (followRefunds in refund.go).
 const (
 	StatusCreated           Status = "created"
 	StatusPending           Status = "pending"

@@ -55,6 +55,9 @@ type PaymentDetail struct {
 	// PaidTwice are the second charges of a payment paid twice
 	// (payments.PaidTwice), each shown as a banner.
 	PaidTwice []SecondCharge
+	// Amount and Reason fill the refund form: what the owner typed when a
+	// refund did not go through, else all that is left and no reason.
+	Amount, Reason string
 }
 
 // SecondCharge is a Latipay transaction that was paid besides the one the

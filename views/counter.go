@@ -94,11 +94,14 @@ type CounterNotice struct {
 	Detail string // "14:03 · Ref. 4F2A9C"
 }
 
-// CounterTotal is the paid sales of one currency and method.
+// CounterTotal is the paid sales of one currency and method: what they
+// took, what was refunded of them and what stays (Amount - Refunds).
 type CounterTotal struct {
-	Amount Money
-	Method string
-	Count  int
+	Amount  Money
+	Refunds Money
+	Net     Money
+	Method  string
+	Count   int
 }
 
 // AdminCounter is the owner's counter page: devices, pairing and PINs.

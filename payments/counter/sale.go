@@ -147,17 +147,26 @@ type SaleRow struct {
 	StaticQR bool
 }
 
-// Total is the paid sales of one currency and method.
+// Total is the paid sales of one currency and method, and what was
+// refunded of them, as the back office's reports count it: Amount is what
+// the sales took (gross), Refunds what Latipay has given back of them
+// (succeeded refunds; one still pending is not counted until it
+// succeeds), Net what stays with the shop.
 type Total struct {
 	Currency payments.Currency
 	Method   payments.Method
 	Count    int
-	Amount   int64 // minor units
+	Amount   int64 // minor units, gross
+	Refunds  int64 // minor units
 }
+
+// Net is Amount minus Refunds.
+func (t Total) Net() int64 { return t.Amount - t.Refunds }
 
 // Today is what a device lists for the shop's day so far, newest first:
 // its own sales and the payments of the shop's static QR paid today. Totals and
-// Paid count the device's own paid sales only: a static-QR payment is the
+// Paid count the device's own paid sales only (refunded since or not;
+// Totals say what was refunded of them): a static-QR payment is the
 // whole shop's, shown on every counter, and would be counted once per
 // till.
 type Today struct {
@@ -208,6 +217,13 @@ func (s *Service) Today(ctx context.Context, d Device) (Today, error) {
 		}
 		sums[k].Count++
 		sums[k].Amount += p.Amount
+		if p.Refunded > 0 {
+			done, err := s.pay.SucceededRefunds(ctx, p.ID)
+			if err != nil {
+				return Today{}, err
+			}
+			sums[k].Refunds += done
+		}
 	}
 	// Paid today, wherever it began: a shopper who typed the amount just
 	// before midnight and paid just after paid today.

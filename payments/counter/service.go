@@ -55,6 +55,7 @@ type Payments interface {
 	Cancel(ctx context.Context, id string) (payments.Payment, error)
 	StartBarcode(ctx context.Context, id, payCode string) (payments.Started, error)
 	List(ctx context.Context, in payments.ListInput) (payments.PaymentPage, error)
+	SucceededRefunds(ctx context.Context, id string) (int64, error)
 }
 
 // Options are the counter's settings.
