@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -227,6 +228,8 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			s.showPaymentDetail(c, http.StatusUnprocessableEntity, "admin.refund.toolarge", "", "")
 		case errors.Is(err, payments.ErrNotRefundable):
 			s.showPaymentDetail(c, http.StatusConflict, "admin.refund.notrefundable", "", "")
+		case errors.Is(err, payments.ErrInvalid) && utf8.RuneCountInString(c.PostForm("reason")) > payments.MaxReasonLen:
+			s.showPaymentDetail(c, http.StatusBadRequest, "admin.refund.reasonlong", "", "")
 		case errors.Is(err, payments.ErrInvalid):
 			s.showPaymentDetail(c, http.StatusBadRequest, "admin.refund.bad", "", "")
 		case errors.Is(err, payments.ErrGatewayUnavailable):
