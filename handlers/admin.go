@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -174,12 +175,26 @@ func (s *Server) adminPage(c *gin.Context, titleID, current string) views.Admin 
 }
 
 // safeNext is where to go after signing in: a back-office path only, so
-// the form cannot be used to send someone elsewhere.
+// the form cannot be used to send someone elsewhere. Dot segments, plain
+// or percent-encoded (browsers resolve %2e%2e as ..), are resolved first:
+// /admin/../../evil is refused, /admin/x/../links is /admin/links.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, AdminPath) || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
 		return AdminPath
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return AdminPath
+	}
+	clean := path.Clean(u.Path)
+	if !strings.HasPrefix(clean+"/", AdminPath) {
+		return AdminPath
+	}
+	if clean == strings.TrimSuffix(AdminPath, "/") || strings.HasSuffix(u.Path, "/") {
+		clean += "/"
+	}
+	u.Path, u.RawPath = clean, ""
+	return u.String()
 }
 
 // handleSignInShow serves GET /admin/signin.
@@ -219,7 +234,7 @@ func (s *Server) handleSignIn() gin.HandlerFunc {
 			}
 		}
 		v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath),
-			Email: email, Next: next}
+			Email: echo(email), Next: next}
 		status := http.StatusUnauthorized
 		switch {
 		case errors.Is(err, accounts.ErrBadCredential):
@@ -284,7 +299,7 @@ func (s *Server) handleSetup() gin.HandlerFunc {
 			return
 		}
 		v := views.Setup{Page: s.page(s.localizer(c).T("admin.setup.title"), false), Action: s.langPath(c, SetupPath),
-			Token: c.PostForm("token"), Email: email}
+			Token: echo(c.PostForm("token")), Email: echo(email)}
 		status := http.StatusBadRequest
 		var ie *accounts.InputError
 		switch {

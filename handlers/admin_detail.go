@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -267,6 +268,8 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			s.showRefundError(c, http.StatusUnprocessableEntity, "admin.refund.toolarge", "")
 		case errors.Is(err, payments.ErrNotRefundable):
 			s.showRefundError(c, http.StatusConflict, "admin.refund.notrefundable", "")
+		case errors.Is(err, payments.ErrInvalid) && utf8.RuneCountInString(c.PostForm("reason")) > payments.MaxReasonLen:
+			s.showRefundError(c, http.StatusBadRequest, "admin.refund.reasonlong", "")
 		case errors.Is(err, payments.ErrInvalid):
 			s.showRefundError(c, http.StatusBadRequest, "admin.refund.bad", "")
 		case errors.Is(err, payments.ErrGatewayUnavailable):

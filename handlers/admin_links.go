@@ -56,6 +56,10 @@ const linksPage = 100
 // showLinks renders the list (a page of it: before, from GET's query)
 // with the form as typed and its problems.
 func (s *Server) showLinks(c *gin.Context, status int, form views.LinkForm, problems []string) {
+	for _, f := range []*string{&form.Kind, &form.Currency, &form.Amount, &form.Min, &form.Max,
+		&form.DescEN, &form.DescHans, &form.DescHant, &form.Expires, &form.MaxUses} {
+		*f = echo(*f)
+	}
 	before := ""
 	if c.Request.Method == http.MethodGet {
 		before = c.Query("before")

@@ -127,8 +127,8 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f := readListFilter(c)
 		v := views.PaymentList{Admin: s.withFeed(s.adminPage(c, "admin.payments.title", PaymentsPath)), Action: PaymentsPath,
-			Status: f.Status, Method: f.Method, Channel: f.Channel, Currency: f.Currency, From: f.From, To: f.To,
-			Query: f.Q, Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies,
+			Status: echo(f.Status), Method: echo(f.Method), Channel: echo(f.Channel), Currency: echo(f.Currency), From: echo(f.From), To: echo(f.To),
+			Query: echo(f.Q), Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies,
 			Zone: s.shopZoneName()}
 		in, bad := f.input(s.shopZone())
 		if bad != "" {

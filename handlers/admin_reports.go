@@ -19,7 +19,7 @@ import (
 func (s *Server) handleReportsShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.AdminReports{Admin: s.adminPage(c, "admin.reports.title", ReportsPath), Action: ReportsPath,
-			Zone: s.shopZoneName(), MaxDays: payments.MaxReportDays, From: c.Query("from"), To: c.Query("to")}
+			Zone: s.shopZoneName(), MaxDays: payments.MaxReportDays, From: echo(c.Query("from")), To: echo(c.Query("to"))}
 		from, to, err := s.reportRange(c)
 		var rows []payments.ReportRow
 		if err == nil {

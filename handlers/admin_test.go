@@ -392,7 +392,19 @@ func TestAdminSignInNextStaysInTheBackOffice(t *testing.T) {
 		"/admin/\r\nSet-Cookie: x=1":  "/admin/",
 		"/checkout/pay_x":             "/admin/",
 		"admin/payments":              "/admin/",
+		"/admin/../../evil":           "/admin/",
+		"/admin/../evil":              "/admin/",
+		"/admin/%2e%2e/%2e%2e/evil":   "/admin/",
+		"/admin/%2E%2E/evil":          "/admin/",
+		"/admin/.%2e/evil":            "/admin/",
+		"/admin/..%2fevil":            "/admin/",
+		"/admin/links/../../../evil":  "/admin/",
+		"/admin/./../administrator":   "/admin/",
+		"/admin/x/../links":           "/admin/links",
+		"/admin/x/%2e%2e/links?a=1":   "/admin/links?a=1",
+		"/admin/..":                   "/admin/",
 	} {
+		a.Clock.Advance(6 * time.Second) // within the sign-in budget of 10 a minute
 		form := url.Values{"email": {"owner@shop.example"}, "password": {adminPW}, "next": {next}}
 		w := a.do(t, http.MethodPost, "/admin/signin", strings.NewReader(form.Encode()),
 			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})

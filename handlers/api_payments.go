@@ -18,14 +18,16 @@ type listResponse[T any] struct {
 	NextCursor string `json:"next_cursor"` // "" on the last page
 }
 
-// queryLimit reads ?limit=; 0 when absent, -1 when not a number.
+// queryLimit reads ?limit=; 0 when absent (the default page size), -1
+// when not a whole number of at least 1: the API documents limit as 1..100,
+// so an explicit 0 is refused rather than read as the default.
 func queryLimit(c *gin.Context) int {
 	v := c.Query("limit")
 	if v == "" {
 		return 0
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil {
+	if err != nil || n < 1 {
 		return -1
 	}
 	return n

@@ -200,7 +200,7 @@ func (s *Server) counterPageVM(c *gin.Context, titleID string) views.Page {
 // renderPair shows the pairing form.
 func (s *Server) renderPair(c *gin.Context, status int, errorID, code string) {
 	v := views.CounterPair{Page: s.counterPageVM(c, "counter.pair.title"), Action: s.langPath(c, CounterPairPath),
-		Code: code, ErrorID: errorID}
+		Code: echo(code), ErrorID: errorID}
 	v.JS, v.CounterCSS = "", s.assets.Path("css/counter.css")
 	s.render(c, status, views.CounterPairPage(v))
 }

@@ -118,7 +118,7 @@ func (s *Server) renderDisplayPair(c *gin.Context, status int, errorID string) {
 		code = ""
 	}
 	s.render(c, status, views.DisplayPairPage(views.DisplayPair{Page: s.page(s.localizer(c).T("display.pair.title"), false),
-		Action: s.langPath(c, DisplayPath), Code: code, ErrorID: errorID}))
+		Action: s.langPath(c, DisplayPath), Code: echo(code), ErrorID: errorID}))
 }
 
 // handleDisplayPair serves POST /counter/display: the code shown on the

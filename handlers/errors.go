@@ -21,6 +21,7 @@ var (
 	errWebhooksOff  = errors.New("handlers: webhooks are not configured")
 	errNoDelivery   = errors.New("handlers: no such webhook delivery")
 	errNoPage       = errors.New("handlers: no such page")
+	errNoEndpoint   = errors.New("handlers: no such API endpoint")
 )
 
 // failure is how one kind of error looks to people and programs.
@@ -42,6 +43,7 @@ var failures = []struct {
 	{errCounterLocked, failure{http.StatusUnauthorized, "counter_locked", "The counter is locked: a cashier must unlock it with their PIN.", "counter.error.locked"}},
 	{counter.ErrLocked, failure{http.StatusUnauthorized, "counter_locked", "The counter is locked: a cashier must unlock it with their PIN.", "counter.error.locked"}},
 	{counter.ErrAmountZero, failure{http.StatusBadRequest, "amount_zero", "The amount must be more than zero.", "counter.error.zero"}},
+	{counter.ErrNoteTooLong, failure{http.StatusBadRequest, "note_too_long", "The note can have at most 100 characters.", "counter.error.note"}},
 	{counter.ErrAmountLimit, failure{http.StatusBadRequest, "amount_too_large", "The amount is above the counter's limit.", "counter.error.limit"}},
 	{counter.ErrKeyConflict, failure{http.StatusConflict, "sale_key_reused", "This sale was already charged with other details; start a new sale.", "counter.error.conflict"}},
 	{counter.ErrNotYourSale, failure{http.StatusForbidden, "forbidden", "Only the cashier who made a sale may cancel it.", "counter.error.notyours"}},
@@ -62,6 +64,7 @@ var failures = []struct {
 	{payments.ErrRefundRejected, failure{http.StatusUnprocessableEntity, "refund_rejected", "Latipay refused the refund.", "error.invalid"}},
 	{errWebhooksOff, failure{http.StatusConflict, "webhooks_disabled", "No webhook endpoint is configured (HPP_WEBHOOK_URL).", "error.invalid"}},
 	{errNoPage, failure{http.StatusNotFound, "not_found", "No such path; the API is under /api/v1.", "error.nopage"}},
+	{errNoEndpoint, failure{http.StatusNotFound, "not_found", "No such endpoint; the API's paths are listed in /api/v1/openapi.json.", "error.nopage"}},
 	{errNoDelivery, failure{http.StatusNotFound, "not_found", "No webhook delivery with that id.", "error.notfound"}},
 	{payments.ErrGatewayRejected, failure{http.StatusBadGateway, "gateway_rejected", "Latipay refused the request.", "error.unavailable"}},
 	{payments.ErrGatewayNotReached, failure{http.StatusServiceUnavailable, "latipay_unreachable", "Latipay could not be reached, so nothing was charged. Check the internet connection and scan again.", "counterlive.error.unreached"}},

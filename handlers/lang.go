@@ -151,17 +151,18 @@ func (s *Server) langPath(c *gin.Context, rawURL string) string {
 }
 
 // langLinks is the language switch for the current page: the same GET URL
-// in each language. A form post (a failed start) links to its checkout.
+// in each language. A form post that shows a page again (a failed start, a
+// refused refund) links to the GET page showing the same thing (postPage).
 func (s *Server) langLinks(c *gin.Context) []views.LangLink {
 	cur := s.chooseLang(c)
 	base := c.Request.URL.Path
 	if c.Request.Method != "GET" {
-		base = "/"
-		if id := c.Param("id"); id != "" {
-			base = CheckoutPath(id)
-		}
-	} else if c.Request.URL.RawQuery != "" {
-		if enc := c.Request.URL.Query().Encode(); enc != "" {
+		base = s.postPage(c)
+	}
+	if c.Request.URL.RawQuery != "" {
+		q := c.Request.URL.Query()
+		q.Del(langParam)
+		if enc := q.Encode(); enc != "" {
 			base += "?" + enc
 		}
 	}
@@ -170,6 +171,61 @@ func (s *Server) langLinks(c *gin.Context) []views.LangLink {
 		links = append(links, views.LangLink{Tag: l, Name: views.LanguageName(l), URL: withLang(base, l), Current: l == cur})
 	}
 	return links
+}
+
+// postPages names the GET page of a form post where walking up its path
+// (postPage) would land on something that is not a page.
+var postPages = map[string]string{
+	CounterSalesPath + "/:id/cancel": CounterSalesPath, // GET /counter/sales/:id is the script's JSON
+}
+
+// postPage is the GET page for a form post in the same area: the route's
+// own path when a GET serves it (/admin/signin), else the nearest parent
+// that does (/admin/payments/:id/refund shows /admin/payments/:id;
+// /admin/accounts/:id/role shows /admin/accounts), with the request's
+// parameters filled in. Never another area's page: the walk stops at the
+// area's root (/admin/, /counter, /).
+func (s *Server) postPage(c *gin.Context) string {
+	route := c.FullPath()
+	if p, ok := postPages[route]; ok {
+		route = p
+	}
+	for route != "" && route != "/" {
+		for _, r := range []string{route, route + "/"} {
+			if s.getRoutes[r] {
+				return fillParams(r, c.Params)
+			}
+		}
+		i := strings.LastIndexByte(route, '/')
+		if i < 0 {
+			break
+		}
+		route = route[:i]
+	}
+	// No route (a 404 or 405): the root of the area the path is in.
+	p := c.Request.URL.Path
+	switch {
+	case p == "/admin" || strings.HasPrefix(p, "/admin/"):
+		return AdminPath
+	case p == CounterPath || strings.HasPrefix(p, CounterPath+"/"):
+		return CounterPath
+	}
+	return "/"
+}
+
+// fillParams puts a request's parameters into a route's path.
+func fillParams(route string, ps gin.Params) string {
+	if !strings.Contains(route, ":") {
+		return route
+	}
+	segs := strings.Split(route, "/")
+	for i, seg := range segs {
+		if name, ok := strings.CutPrefix(seg, ":"); ok {
+			v, _ := ps.Get(name)
+			segs[i] = url.PathEscape(v)
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 // acceptLanguages parses Accept-Language. A header that does not parse

@@ -84,7 +84,7 @@ func (s *Server) handleLinkPay() gin.HandlerFunc {
 			return
 		}
 		v := s.linkPayVM(c, l)
-		v.Typed = typed
+		v.Typed = echo(typed)
 		var le *payments.LinkError
 		switch {
 		case linkStateID(err) != "":

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
@@ -91,4 +93,20 @@ func (s *Server) page(title string, withScript bool) views.Page {
 		p.ThemeCSS = ThemePath + "?v=" + s.themeVersion
 	}
 	return p
+}
+
+// echo is text a person typed, made safe to show back in a form: invalid
+// UTF-8 and control characters (a NUL, an escape, a line break in a
+// one-line field) are dropped. Templ escapes markup; these it would keep.
+func echo(s string) string {
+	s = strings.ToValidUTF8(s, "")
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }

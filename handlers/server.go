@@ -36,6 +36,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -157,6 +158,9 @@ type Server struct {
 	checkoutTitles map[string]string
 	pages          *pageCache  // rendered checkout pages (pagecache.go)
 	devices        liveDevices // the counter sockets open here (counter_live.go)
+	// getRoutes holds the path of every GET route, for the language
+	// switch of a page a form post shows (postPage, lang.go).
+	getRoutes map[string]bool
 }
 
 // NewServer builds the gin engine with its middleware and routes, wrapped
@@ -207,10 +211,25 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	e.Use(s.requestLog(), gin.CustomRecovery(func(c *gin.Context, _ any) {
 		s.respondError(c, errors.New("handlers: panic"))
 	}))
-	e.NoRoute(s.pageHeaders(false), s.compress(), func(c *gin.Context) { s.respondError(c, errNoPage) })
-	e.NoMethod(s.pageHeaders(false), s.compress(), func(c *gin.Context) { s.respondError(c, errMethod) })
+	// Under the API's prefix an unknown path or method answers the API's
+	// JSON error (gin has set Allow on a 405); elsewhere, the page.
+	fallback := s.byArea(s.apiHeaders(), s.pageHeaders(false))
+	e.NoRoute(fallback, s.compress(), func(c *gin.Context) {
+		if c.GetBool("api") {
+			s.respondError(c, errNoEndpoint)
+			return
+		}
+		s.respondError(c, errNoPage)
+	})
+	e.NoMethod(fallback, s.compress(), func(c *gin.Context) { s.respondError(c, errMethod) })
 	s.engine = e
 	addRoutes(s, e)
+	s.getRoutes = map[string]bool{}
+	for _, r := range e.Routes() {
+		if r.Method == http.MethodGet && !strings.Contains(r.Path, "*") {
+			s.getRoutes[r.Path] = true
+		}
+	}
 	csrf := http.NewCrossOriginProtection()
 	csrf.AddInsecureBypassPattern("POST " + CallbackPath)
 	// Browsers post violation reports from the violating page's origin,
@@ -282,5 +301,20 @@ func (s *Server) requestLog() gin.HandlerFunc {
 			slog.String("method", c.Request.Method), slog.String("path", path), slog.Int("status", c.Writer.Status()),
 			slog.Int64("duration_ms", end.Sub(start).Milliseconds()), slog.String("client", c.ClientIP()))
 		_ = h.Handle(ctx, r)
+	}
+}
+
+// apiPrefix is where the merchant API lives: every path under it answers
+// JSON, even one no route serves.
+const apiPrefix = "/api/v1"
+
+// byArea runs api for a request under apiPrefix and page for any other.
+func (s *Server) byArea(api, page gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if p := c.Request.URL.Path; p == apiPrefix || strings.HasPrefix(p, apiPrefix+"/") {
+			api(c)
+			return
+		}
+		page(c)
 	}
 }

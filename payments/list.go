@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ListInput is a merchant's query over their payments. Every filter is
@@ -104,9 +105,13 @@ func (in ListInput) filter() (PaymentFilter, []string) {
 		}
 		f.Currency = c
 	}
-	for _, t := range []struct{ name, v string }{{"reference", in.Reference}, {"Latipay order id", in.OrderID}, {"search text", in.Text}} {
-		if len(t.v) > maxSearchLen || !printable(t.v) {
-			problems = append(problems, fmt.Sprintf("%s must be printable and at most %d characters", t.name, maxSearchLen))
+	// A reference filter has create's limit: a longer one matches nothing.
+	for _, t := range []struct {
+		name, v string
+		max     int
+	}{{"reference", in.Reference, maxReferenceLen}, {"Latipay order id", in.OrderID, maxSearchLen}, {"search text", in.Text, maxSearchLen}} {
+		if utf8.RuneCountInString(t.v) > t.max || !printable(t.v) {
+			problems = append(problems, fmt.Sprintf("%s must be printable and at most %d characters", t.name, t.max))
 		}
 	}
 	if !in.From.IsZero() && !in.To.IsZero() && !in.From.Before(in.To) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Stored payment links. The owner makes a link in the back office; its
@@ -138,6 +139,7 @@ const (
 	LinkBadUses       LinkProblem = "uses"          // maximum uses is not a whole number >= 0
 	LinkBadSource     LinkProblem = "source"        // neither a link nor a static QR
 	LinkStaticLimited LinkProblem = "static"        // a static QR with a fixed amount, expiry or use limit
+	LinkLongDesc      LinkProblem = "description"   // a description over 200 characters
 	// Typed by the shopper.
 	LinkAmountNotNumber LinkProblem = "typed" // not a positive decimal such as 12.50
 	LinkAmountBelow     LinkProblem = "below" // below the link's minimum
@@ -240,10 +242,16 @@ func (s *Links) Create(ctx context.Context, in LinkInput) (Link, error) {
 			bad = append(bad, LinkMinAboveMax)
 		}
 	}
+	long := false
 	for _, g := range LinkLanguages {
-		if d := cleanText(in.Descriptions[g], maxDescriptionLen); d != "" {
+		if utf8.RuneCountInString(in.Descriptions[g]) > maxDescriptionLen {
+			long = true
+		} else if d := cleanText(in.Descriptions[g]); d != "" {
 			l.Descriptions[g] = d
 		}
+	}
+	if long {
+		bad = append(bad, LinkLongDesc)
 	}
 	if !in.ExpiresAt.IsZero() {
 		if !now.Before(in.ExpiresAt) {

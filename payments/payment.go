@@ -169,7 +169,9 @@ type CreateInput struct {
 	Source      string        // one of the Source* constants; "" means SourceOnline
 }
 
-// Limits on merchant-supplied text.
+// Limits on merchant-supplied text, in characters (Unicode code points,
+// as the OpenAPI document's maxLength counts them). Longer text is
+// refused, never cut.
 const (
 	maxReferenceLen   = 64
 	maxDescriptionLen = 200
@@ -204,10 +206,18 @@ func (in CreateInput) validate(maxExpiry time.Duration) (validated, error) {
 	if v.amount, err = ParseAmount(in.Amount, amountIn); err != nil {
 		add(err)
 	}
-	if in.Reference == "" || len(in.Reference) > maxReferenceLen || !printable(in.Reference) {
-		problems = append(problems, fmt.Sprintf("reference is required, printable and at most %d characters", maxReferenceLen))
+	switch {
+	case in.Reference == "":
+		problems = append(problems, "reference is required")
+	case !printable(in.Reference):
+		problems = append(problems, "reference must be printable: no control or invisible characters")
+	case utf8.RuneCountInString(in.Reference) > maxReferenceLen:
+		problems = append(problems, tooLong("reference", maxReferenceLen))
 	}
-	v.desc = cleanText(in.Description, maxDescriptionLen)
+	if utf8.RuneCountInString(in.Description) > maxDescriptionLen {
+		problems = append(problems, tooLong("description", maxDescriptionLen))
+	}
+	v.desc = cleanText(in.Description)
 	if in.Method != "" {
 		if v.method, err = ParseMethod(in.Method); err != nil {
 			add(err)
@@ -276,21 +286,21 @@ func invisible(r rune) bool {
 	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
-// cleanText strips control and invisible characters (see invisible) and caps the length
-// in runes, so display strings are safe to sign and to render.
-func cleanText(s string, max int) string {
+// tooLong is the problem of a text field longer than max characters.
+func tooLong(field string, max int) string {
+	return fmt.Sprintf("%s must be at most %d characters", field, max)
+}
+
+// cleanText strips invalid UTF-8 and control and invisible characters (see
+// invisible), so display strings are safe to sign and to render. Callers
+// refuse text over its limit first: nothing is cut here.
+func cleanText(s string) string {
 	s = strings.ToValidUTF8(s, "")
 	var b strings.Builder
-	n := 0
 	for _, r := range s {
-		if invisible(r) {
-			continue
+		if !invisible(r) {
+			b.WriteRune(r)
 		}
-		if n == max {
-			break
-		}
-		b.WriteRune(r)
-		n++
 	}
 	return strings.TrimSpace(b.String())
 }

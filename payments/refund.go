@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // RefundStatus is where one refund stands.
@@ -107,8 +108,9 @@ type refundData struct {
 	Code   int    `json:"code,omitempty"` // Latipay's code, on failure
 }
 
-// maxReasonLen caps a refund's reason.
-const maxReasonLen = 200
+// MaxReasonLen is the most characters (runes) a refund's reason may have;
+// a longer one is refused, not cut.
+const MaxReasonLen = 200
 
 // refundTimeout bounds one refund call to Latipay.
 const refundTimeout = 35 * time.Second
@@ -150,7 +152,10 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replaye
 	if in.Key != "" {
 		keyHash, reqHash = sum(in.Key), sum(in.Amount+"\x00"+in.Reason)
 	}
-	reason := cleanText(in.Reason, maxReasonLen)
+	if utf8.RuneCountInString(in.Reason) > MaxReasonLen {
+		return Refund{}, false, &ValidationError{Problems: []string{tooLong("reason", MaxReasonLen)}}
+	}
+	reason := cleanText(in.Reason)
 	id, err := newRefundID(s.rand)
 	if err != nil {
 		return Refund{}, false, err

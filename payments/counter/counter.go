@@ -23,6 +23,7 @@ var (
 	ErrAmountZero   = errors.New("counter: the amount is zero")
 	ErrAmountLimit  = errors.New("counter: the amount is above the counter's limit")
 	ErrPayCode      = errors.New("counter: not a WeChat Pay or Alipay pay code")
+	ErrNoteTooLong  = errors.New("counter: the note is longer than 100 characters")
 )
 
 // Device is a paired tablet or phone at the counter.

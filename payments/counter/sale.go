@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -14,8 +15,8 @@ import (
 // till, so a QR that nobody paid within it is no longer wanted.
 const counterExpiry = 5 * time.Minute
 
-// maxNoteLen bounds the cashier's optional note (the payment's
-// description).
+// maxNoteLen is the most characters the cashier's optional note (the
+// payment's description) may have; a longer one is refused, not cut.
 const maxNoteLen = 100
 
 // ValidKey reports whether k has the form of a device's idempotency key:
@@ -57,15 +58,15 @@ func (s *Service) sale(ctx context.Context, in ChargeInput) (payments.Payment, e
 	if err := s.checkAmount(in.Amount); err != nil {
 		return payments.Payment{}, err
 	}
+	if utf8.RuneCountInString(strings.TrimSpace(in.Note)) > maxNoteLen {
+		return payments.Payment{}, ErrNoteTooLong
+	}
 	if sale, err := s.store.SaleByKey(ctx, in.Device.ID, in.Key); err == nil {
 		return s.pay.Get(ctx, sale.PaymentID)
 	} else if !errors.Is(err, ErrNotFound) {
 		return payments.Payment{}, err
 	}
 	note := strings.TrimSpace(in.Note)
-	if r := []rune(note); len(r) > maxNoteLen {
-		note = string(r[:maxNoteLen])
-	}
 	p, _, err := s.pay.Create(ctx, payments.CreateInput{
 		Amount: in.Amount, Currency: s.opts.Currency, Reference: "CTR-" + in.Key,
 		Description: note, Source: in.Source, ExpiresIn: counterExpiry,
