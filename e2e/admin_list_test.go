@@ -163,6 +163,9 @@ func TestAdminListExportRefundBrowser(t *testing.T) {
 	if got := b.text(t, fmt.Sprintf(sel, "refund-restate")); got != "NZD 5.00" {
 		t.Errorf("the dialog restates %q, want NZD 5.00", got)
 	}
+	if got := browserEval[string](t, b, `document.querySelector('[data-refund-restate-line]').textContent.replace(/\s+/g, ' ').trim()`); got != "You are about to refund NZD 5.00" {
+		t.Errorf("the dialog's restating line reads %q, want the words and the amount apart", got)
+	}
 	// Sent twice in a row (a double click, then Enter): the button is
 	// disabled at once and the second submit goes nowhere.
 	sent := browserEval[[]bool](t, b, `(() => {

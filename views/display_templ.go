@@ -351,7 +351,7 @@ func DisplaySaleFragment(v DisplaySale) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if v.AmountCNY != "" {
+		if v.AmountCNY != "" && v.Amount.Currency != "CNY" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<p class=\"display-cny\" data-testid=\"display-cny\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

@@ -52,7 +52,7 @@ func receiptLines(r ReceiptLines) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if r.AmountCNY != "" {
+		if r.AmountCNY != "" && r.Amount.Currency != "CNY" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<div><dt>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
