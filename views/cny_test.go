@@ -18,7 +18,7 @@ func TestNoYuanConversionForYuan(t *testing.T) {
 		m := Money{Minor: 1250, Currency: tc.currency}
 		doc := renderDoc(t, ctx, "receipt", receiptLines(ReceiptLines{Amount: m, AmountCNY: "60.41", Rate: "4.832151", Method: "wechat"}))
 		for _, id := range []string{"receipt-cny", "receipt-rate"} {
-			if got := doc.Find(`[data-testid="` + id + `"]`).Length() == 1; got != tc.shown {
+			if got := doc.Find(`[data-testid="`+id+`"]`).Length() == 1; got != tc.shown {
 				t.Errorf("%s receipt: %s shown %v, want %v", tc.currency, id, got, tc.shown)
 			}
 		}
