@@ -41,7 +41,7 @@ type TotalsRow struct {
 // Attention kinds: why a payment is on the home page's list.
 const (
 	AttentionPaidLate    = "paid_late"    // paid after it had expired, failed or been canceled
-	AttentionNeedsReview = "needs_review" // an amount or currency anomaly was recorded
+	AttentionNeedsReview = "needs_review" // an anomaly was recorded: amount, currency, or a status after paid
 	AttentionPaidTwice   = "paid_twice"   // under review because two attempts were paid (PaidTwice)
 	AttentionStuck       = "stuck"        // still pending long after its window ended
 	AttentionWebhook     = "webhook"      // the merchant's endpoint refuses its event
