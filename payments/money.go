@@ -41,7 +41,13 @@ const maxMinor = 1_000_000_000_000
 func ParseAmount(s string, c Currency) (int64, error) {
 	bad := fmt.Errorf("%w: amount %q must be a decimal such as \"12.50\"", ErrInvalid, clip(s))
 	whole, frac, hasPoint := strings.Cut(s, ".")
-	if whole == "" || len(whole) > 13 || (hasPoint && (frac == "" || len(frac) > c.Exponent())) {
+	if whole == "" || (hasPoint && (frac == "" || len(frac) > c.Exponent())) {
+		return 0, bad
+	}
+	if len(whole) > 13 { // more digits than the cap has: say so, if it is a number
+		if strings.Trim(whole+frac, "0123456789") == "" && whole[0] != '0' {
+			return 0, fmt.Errorf("%w: amount is too large", ErrInvalid)
+		}
 		return 0, bad
 	}
 	if len(whole) > 1 && whole[0] == '0' {

@@ -48,6 +48,19 @@ func TestParseAmount(t *testing.T) {
 		{"NaN", 0},
 		{"10000000000.01", 0}, // above the cap
 	}
+	// A number with more digits than the cap is "too large", not "not a
+	// decimal"; something else that long is still not a decimal.
+	for in, want := range map[string]string{
+		"99999999999999999999":    "amount is too large",
+		"99999999999999999999.50": "amount is too large",
+		"10000000000.01":          "amount is too large",
+		"9999999999999999999x":    "must be a decimal",
+		"00000000000000000001":    "must be a decimal",
+	} {
+		if _, err := payments.ParseAmount(in, payments.NZD); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseAmount(%q) = %v, want %q", in, err, want)
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := payments.ParseAmount(tt.in, payments.NZD)
