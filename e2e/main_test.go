@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -120,15 +121,57 @@ func buildOnce(t testing.TB, pkg, tags string) string {
 	return bin
 }
 
-// freeAddr returns a free loopback address (host:port).
+// freeAddr returns a free loopback address (host:port) for a process the
+// test starts, which binds it a moment later. It picks below the
+// kernel's ephemeral range: a port from ":0" is an ephemeral one, and
+// between its release here and the bind, any outgoing connection on the
+// machine (the browser's, a client's) may take it as its local port
+// ("address already in use", seen under load). Below the range only an
+// explicit bind takes a port, and handedOut keeps this process from
+// giving one out twice. Where the range starts too low, it falls back
+// to ":0".
 func freeAddr(t testing.TB) string {
 	t.Helper()
+	if lo := ephemeralLow(); lo > freeAddrFloor+1000 {
+		for range 200 {
+			port := freeAddrFloor + rand.IntN(lo-freeAddrFloor)
+			if _, dup := handedOut.LoadOrStore(port, true); dup {
+				continue
+			}
+			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+			if err != nil {
+				continue
+			}
+			ln.Close()
+			return ln.Addr().String()
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// freeAddrFloor is the lowest port freeAddr picks.
+const freeAddrFloor = 20000
+
+// handedOut holds the ports freeAddr has given out in this process.
+var handedOut sync.Map
+
+// ephemeralLow is the first port of the kernel's ephemeral range
+// (Linux's ip_local_port_range), or 0 when it cannot be read.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	var lo, hi int
+	if _, err := fmt.Sscan(string(b), &lo, &hi); err != nil {
+		return 0
+	}
+	return lo
 }
 
 // envList turns vars into NAME=value entries, sorted by name.
