@@ -65,10 +65,19 @@ func asErr[T any](err error, target *T) bool { return errors.As(err, target) }
 // twice (encoding/json would keep the last, so "amount":"1.00" followed by
 // "amount":"99.00" would charge 99.00), an unknown field, or anything
 // after the object.
+//
+// A body whose Content-Length says it is too large is refused before any
+// of it is read: a client that sent "Expect: 100-continue" then gets the
+// answer instead of a "100 Continue", a few KiB of its upload, and a
+// reset connection in place of the error.
 func decodeAPIBody(c *gin.Context, v any) error {
+	tooLarge := &payments.ValidationError{Problems: []string{"the body could not be read (at most 64 KiB of JSON)"}}
+	if c.Request.ContentLength > maxAPIBody {
+		return tooLarge
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
 	if err != nil {
-		return &payments.ValidationError{Problems: []string{"the body could not be read (at most 64 KiB of JSON)"}}
+		return tooLarge
 	}
 	if problem := jsonObjectProblem(body); problem != "" {
 		return &payments.ValidationError{Problems: []string{problem}}
