@@ -255,7 +255,7 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 	if err := acc.SetSealKey(cfg.Keys().TOTPSeal); err != nil {
 		return nil, nil, err
 	}
-	sys, admin := accounts.Actor{Email: "(start-up)"}, cfg.PublicURL.String()+handlers.AdminPath
+	sys, admin := accounts.Actor{Email: accounts.StartUpEmail}, cfg.PublicURL.String()+handlers.AdminPath
 	if cfg.AdminEmail != "" {
 		if _, err := acc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword.Reveal(), sys); err != nil {
 			return nil, nil, fmt.Errorf("HPP_ADMIN_EMAIL: %w", err)

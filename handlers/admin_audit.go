@@ -96,8 +96,12 @@ func (s *Server) handleAuditShow() gin.HandlerFunc {
 }
 
 func auditRow(e accounts.AuditEntry, zone *time.Location) views.AuditRow {
+	startUp := e.Email == accounts.StartUpEmail
+	if startUp {
+		e.Email = ""
+	}
 	return views.AuditRow{Time: e.At.In(zone).Format("2006-01-02 15:04:05 MST"), Email: e.Email, Address: e.Address, Device: e.Device,
-		Action: e.Action, Target: e.Target, Before: e.Before, After: e.After}
+		Action: e.Action, Target: e.Target, Before: e.Before, After: e.After, StartUp: startUp}
 }
 
 // handleAuditExport serves GET /admin/audit/export.csv and export.json:

@@ -32,6 +32,11 @@ type Actor struct {
 	AccountID, Email, Address, Device string
 }
 
+// StartUpEmail is the audit log's Email for what the app itself does at
+// start-up (the owner made from HPP_ADMIN_EMAIL, the setup link): no one
+// signed in did it. Pages name it in their own language.
+const StartUpEmail = "(start-up)"
+
 // Service holds the rules of accounts over a Store.
 type Service struct {
 	store Store
