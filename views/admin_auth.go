@@ -111,5 +111,6 @@ type Option struct{ Value, Label string }
 // AuditRow is one line of the audit log.
 type AuditRow struct {
 	Time, Email, Address, Device, Action, Target, Before, After string
-	StartUp bool // done by the app at start-up, not by an account (Email is "")
+	// StartUp: done by the app at start-up, not by an account (Email is "").
+	StartUp bool
 }
