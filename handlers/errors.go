@@ -154,8 +154,16 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	if errors.Is(err, errNoPage) {
 		e.TitleID = "error.nopage.title"
 	}
-	// A way back: the merchant's site, when its origin is configured.
-	if len(s.opts.MerchantOrigins) > 0 {
+	// A way back: for the back office and the counter, their own home,
+	// with words for staff where the shopper's would mislead ("ask the
+	// shop for a new link"); for a shopper, the merchant's site, when its
+	// origin is configured.
+	if home, backID, ok := staffArea(c.Request.URL.Path); ok {
+		e.BackURL, e.BackID = s.langPath(c, home), backID
+		if id, ok := staffMessages[e.MessageID]; ok {
+			e.MessageID = id
+		}
+	} else if len(s.opts.MerchantOrigins) > 0 {
 		e.BackURL = s.opts.MerchantOrigins[0] + "/"
 	}
 	s.render(c, f.status, views.ErrorPage(e))
@@ -167,4 +175,25 @@ func (s *Server) respondError(c *gin.Context, err error) {
 // letter is left as it is.
 func joinProblems(p []string) string {
 	return strings.Join(p, "; ") + "."
+}
+
+// staffArea reports whether path is in the back office or at the
+// counter, with that area's home and the message of the way back to it.
+func staffArea(path string) (home, backID string, ok bool) {
+	switch {
+	case path == strings.TrimSuffix(AdminPath, "/") || strings.HasPrefix(path, AdminPath):
+		return AdminPath, "error.back.admin", true
+	case path == CounterPath || strings.HasPrefix(path, CounterPath+"/"):
+		return CounterPath, "error.back.counter", true
+	}
+	return "", "", false
+}
+
+// staffMessages are the error messages that speak to a shopper ("ask the
+// shop for a new one") and their words for the shop's own staff.
+var staffMessages = map[string]string{
+	"error.notfound": "error.notfound.staff",
+	"error.conflict": "error.conflict.staff",
+	"error.badlink":  "error.badlink.staff",
+	"error.toomany":  "error.toomany.staff",
 }

@@ -148,6 +148,9 @@ type Error struct {
 	MessageID string
 	Arg       string
 	BackURL   string
+	// BackID is the way back's message: "" for "Back to <the shop>" (the
+	// merchant's site), else one without arguments ("error.back.admin").
+	BackID string
 }
 
 // Home is the landing page.
