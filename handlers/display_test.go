@@ -235,6 +235,9 @@ func TestCounterReceiptAndDisplays(t *testing.T) {
 	if strings.Contains(w.Body.String(), "mei@shop.example") {
 		t.Error("the receipt prints the cashier's email")
 	}
+	if back := doc.Find(`[data-testid="receipt-back"]`); back.Text() != "Back to today's sales" || back.AttrOr("href", "") != handlers.CounterSalesPath {
+		t.Errorf("the device's receipt leads back with %q to %q, want today's sales", back.Text(), back.AttrOr("href", ""))
+	}
 	_, otherToken := pairUnlocked(t, a.counter, "Back till", a.device.CashierID)
 	otherDev := withCookie(&http.Cookie{Name: "hpp-counter", Value: otherToken}, nil)
 	if w := a.do(t, http.MethodGet, receipt, nil, otherDev); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "12.50") {

@@ -64,8 +64,9 @@ func (s *Server) receiptLines(p payments.Payment, cashier string) views.ReceiptL
 
 // renderReceiptPrint renders p's receipt for printing on the width the
 // request asks for (?width=58 or 80), with the QR of its e-receipt link;
-// base is the print page's own path, back the screen-only way back.
-func (s *Server) renderReceiptPrint(c *gin.Context, p payments.Payment, cashier, base, back string) {
+// base is the print page's own path, back the screen-only way back and
+// backID its words ("" for "Back to the payment").
+func (s *Server) renderReceiptPrint(c *gin.Context, p payments.Payment, cashier, base, back, backID string) {
 	if !hasReceipt(p) {
 		s.renderNoReceipt(c)
 		return
@@ -84,7 +85,7 @@ func (s *Server) renderReceiptPrint(c *gin.Context, p payments.Payment, cashier,
 		}
 	}
 	v := views.ReceiptPrint{Page: s.page(s.localizer(c).T("receipt.print.title"), false), Width: width,
-		Lines: s.receiptLines(p, cashier), BackURL: s.langPath(c, back)}
+		Lines: s.receiptLines(p, cashier), BackURL: s.langPath(c, back), BackID: backID}
 	v.CSS, v.JS = s.assets.Path("css/receipt.css"), s.assets.Path("js/receipt.js")
 	for _, x := range receiptWidths {
 		v.Widths = append(v.Widths, views.ReceiptWidth{MM: x, URL: s.langPath(c, base+"?width="+strconv.Itoa(x)), Current: x == width})
@@ -127,7 +128,7 @@ func (s *Server) handleReceiptPrint() gin.HandlerFunc {
 				cashier = s.receiptCashier(c.Request.Context(), sale.AccountID)
 			}
 		}
-		s.renderReceiptPrint(c, p, cashier, PaymentsPath+"/"+p.ID+"/receipt", PaymentsPath+"/"+p.ID)
+		s.renderReceiptPrint(c, p, cashier, PaymentsPath+"/"+p.ID+"/receipt", PaymentsPath+"/"+p.ID, "")
 	}
 }
 
@@ -186,7 +187,7 @@ func (s *Server) handleCounterReceipt() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		s.renderReceiptPrint(c, p, s.receiptCashier(ctx, sale.AccountID), CounterSalePath(p.ID)+"/receipt", CounterSalesPath)
+		s.renderReceiptPrint(c, p, s.receiptCashier(ctx, sale.AccountID), CounterSalePath(p.ID)+"/receipt", CounterSalesPath, "receipt.back.sales")
 	}
 }
 

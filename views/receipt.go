@@ -27,6 +27,7 @@ type ReceiptPrint struct {
 	EReceiptURL string // the link the QR holds, offered on screen; "" for none
 	Widths      []ReceiptWidth
 	BackURL     string // where the screen-only link goes back to
+	BackID      string // its words: "" for "Back to the payment"
 }
 
 // ReceiptWidth is a link to the same receipt for another paper width.
