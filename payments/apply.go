@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/url"
 	"time"
 )
@@ -124,8 +123,8 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 	amount, err := ParseAmount(res.Amount, p.Currency)
 	if res.Currency != string(p.Currency) || err != nil || amount != p.Amount {
 		if res.Status == "paid" {
-			s.anomaly(tx, fmt.Sprintf("%s: %s says paid %s %s but the payment is %s %s",
-				a.Reference, source, res.Amount, res.Currency, FormatAmount(p.Amount, p.Currency), p.Currency))
+			s.anomaly(tx, Message{Code: MsgAmountMismatch, Reference: a.Reference, Source: source,
+				Said: res.Amount, SaidCurrency: res.Currency, Amount: p.Amount, Currency: p.Currency})
 			record("anomaly")
 		}
 		return
@@ -152,8 +151,7 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 		if p.Status.Settled() {
 			// Paid twice (PaidTwice): the payment counts its first
 			// attempt; this one's money must go back through Latipay.
-			s.anomaly(tx, fmt.Sprintf("%s paid, but the payment was already paid by %s: paid twice, refund %s in Latipay's merchant portal",
-				a.Reference, p.LatipayReference, a.Reference))
+			s.anomaly(tx, Message{Code: MsgPaidTwice, Reference: a.Reference, Other: p.LatipayReference})
 			return
 		}
 		// Late (doc.go, Paid late): after the window closed or the payment
@@ -164,7 +162,7 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 		late := p.Status == StatusExpired || p.Status == StatusCanceled || p.Status == StatusFailed
 		p.LatipayReference, p.LatipayOrderID, p.Method = a.Reference, a.OrderID, a.Method
 		p.PaidLate = p.PaidLate || late
-		s.transition(tx, StatusPaid, fmt.Sprintf("%s via %s", a.Reference, source))
+		s.transition(tx, StatusPaid, Message{Code: MsgPaid, Reference: a.Reference, Source: source})
 		// The other live attempts must not be paid too: make them due now,
 		// and the reconciler (whichever instance claims each) cancels them
 		// at Latipay, the payment being closed, and asks about them.
@@ -177,7 +175,7 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 		}
 	case "failed", "rejected", "cancel_or_fail", "canceled":
 		if a.Status == AttemptPaid {
-			s.anomaly(tx, fmt.Sprintf("%s: %s says %s after paid; kept paid", a.Reference, source, res.Status))
+			s.anomaly(tx, Message{Code: MsgStatusAfterPaid, Reference: a.Reference, Source: source, Status: res.Status})
 			record("anomaly")
 			return
 		}
@@ -191,14 +189,14 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 		tx.putAttempt(*a)
 		record("applied")
 		if a.Reference == p.LatipayReference && (p.Status == StatusPending || p.Status == StatusCreated) {
-			s.transition(tx, StatusFailed, fmt.Sprintf("%s %s via %s", a.Reference, res.Status, source))
+			s.transition(tx, StatusFailed, Message{Code: MsgFailed, Reference: a.Reference, Status: res.Status, Source: source})
 		}
 	case "pending":
 		if a.Status == AttemptPaid && source == "query" {
 			return // a query answered before the callback committed: stale, not a contradiction
 		}
 		if a.Status == AttemptPaid {
-			s.anomaly(tx, fmt.Sprintf("%s: %s says pending after paid; kept paid", a.Reference, source))
+			s.anomaly(tx, Message{Code: MsgStatusAfterPaid, Reference: a.Reference, Source: source, Status: "pending"})
 			record("anomaly")
 			return
 		}

@@ -121,8 +121,7 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 		tx.Payment.LatipayReference = ref
 		tx.Payment.UpdatedAt = now
 		tx.putAttempt(a)
-		tx.event(Event{Type: "attempt.started", From: tx.Payment.Status, To: tx.Payment.Status,
-			Detail: fmt.Sprintf("%s %s (pay code scanned)", m, ref), CreatedAt: now})
+		tx.event(Message{Code: MsgAttemptStartedPayCode, Method: m, Reference: ref}.Event("attempt.started", tx.Payment.Status, now))
 		return nil
 	})
 	if err != nil {
@@ -170,24 +169,21 @@ func (s *Service) recordBarcode(ctx context.Context, id, ref, orderID string, gw
 		case refused: // nothing was charged: the sale stays open for another code
 			at.Status, at.NextCheckAt = AttemptError, time.Time{}
 			tx.dirtyAttempts[ref] = true
-			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
-				Detail: fmt.Sprintf("%s: pay code refused: %v", ref, gwErr), CreatedAt: now})
+			tx.event(Message{Code: MsgAttemptPayCodeRefused, Reference: ref, Error: gwErr.Error()}.Event("attempt.error", tx.Payment.Status, now))
 		case errors.Is(gwErr, ErrGatewayNotReached): // provably never sent: nothing can be charged
 			// The sale ends failed at once; the counter starts a new sale
 			// (a new payment) for the next scan of the code.
 			at.Status, at.NextCheckAt = AttemptError, time.Time{}
 			tx.dirtyAttempts[ref] = true
-			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
-				Detail: fmt.Sprintf("%s: Latipay was never reached (the connection failed before the request was sent); nothing was charged", ref), CreatedAt: now})
-			s.transition(tx, StatusFailed, ref)
+			tx.event(Message{Code: MsgAttemptNotReached, Reference: ref}.Event("attempt.error", tx.Payment.Status, now))
+			s.transition(tx, StatusFailed, Message{Code: MsgFailedNotReached, Reference: ref})
 		case gwErr != nil: // unknown: the attempt stays initiated and is queried
-			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
-				Detail: fmt.Sprintf("%s: no answer from Latipay; asking it what became of the order", ref), CreatedAt: now})
-			s.transition(tx, StatusPending, ref)
+			tx.event(Message{Code: MsgAttemptNoAnswer, Reference: ref}.Event("attempt.error", tx.Payment.Status, now))
+			s.transition(tx, StatusPending, Message{Code: MsgPending, Reference: ref})
 		default:
 			at.Status, at.OrderID = AttemptPending, orderID
 			tx.putAttempt(*at)
-			s.transition(tx, StatusPending, ref)
+			s.transition(tx, StatusPending, Message{Code: MsgPending, Reference: ref})
 		}
 		recorded = *at
 		return nil

@@ -38,14 +38,19 @@ func (s *Service) CancelByShopper(ctx context.Context, id string) (Payment, erro
 
 // cancelData is a payment.canceled event's Data.
 type cancelData struct {
-	By Canceler `json:"by"`
+	By  Canceler `json:"by"`
+	Msg *Message `json:"msg,omitempty"`
 }
 
 func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, error) {
 	if _, err := s.Get(ctx, id); err != nil {
 		return Payment{}, err
 	}
-	data, err := json.Marshal(cancelData{By: by})
+	m := Message{Code: MsgCanceledByMerchant}
+	if by == CanceledByShopper {
+		m.Code = MsgCanceledByShopper
+	}
+	data, err := json.Marshal(cancelData{By: by, Msg: &m})
 	if err != nil {
 		return Payment{}, err
 	}
@@ -56,7 +61,7 @@ func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, 
 		if !open(tx.Payment.Status) {
 			return ErrNotCancelable
 		}
-		if s.transition(tx, StatusCanceled, "canceled by the "+string(by)) {
+		if s.transition(tx, StatusCanceled, m) {
 			tx.events[len(tx.events)-1].Data = string(data)
 		}
 		now := s.now().UTC()

@@ -58,7 +58,9 @@
 // start.go (and a new QR refresh.go), the reconciler reconcile.go, refunds
 // refund.go, cancels cancel.go, which device pays how flow.go; the
 // counter's scanned pay codes paycode.go (their shape) and barcode.go
-// (charging one, and the reconciler's 4-second cadence for them); money is
+// (charging one, and the reconciler's 4-second cadence for them); what
+// each event says, as a code and its parameters for the back office to
+// word in its reader's language, message.go (its Msg* codes); money is
 // money.go,
 // errors.go holds the sentinels the HTTP error funnel maps; ports.go
 // declares Store, Gateway and Publisher. A change to a port is a change to

@@ -149,9 +149,11 @@ type Event struct {
 	Seq       int64  // per payment, from 1
 	Type      string // e.g. "payment.paid", "attempt.started", "anomaly"
 	From, To  Status // status change, if any
-	Detail    string // short human text; never secrets
-	// Data is machine-readable detail as JSON, or "": a refund's id,
-	// amount and idempotency hashes. Never secrets, never shown raw.
+	Detail    string // short human text in English; never secrets
+	// Data is machine-readable detail as JSON, or "": what the event
+	// says as a code and its parameters (under "msg": Message,
+	// EventMessage), a refund's id and amount, who canceled. Never
+	// secrets, never shown raw.
 	Data      string
 	CreatedAt time.Time
 }

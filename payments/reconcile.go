@@ -87,8 +87,7 @@ func (s *Service) reconcile(ctx context.Context, a Attempt) {
 			s.apply(tx, res, "query", nil)
 		case errors.Is(qerr, ErrUnknownAtGateway) && now.Sub(at.CreatedAt) > unknownGrace:
 			at.Status = AttemptError
-			tx.event(Event{Type: "attempt.unknown", From: tx.Payment.Status, To: tx.Payment.Status,
-				Detail: a.Reference + " never reached Latipay", CreatedAt: now})
+			tx.event(Message{Code: MsgAttemptUnknown, Reference: a.Reference}.Event("attempt.unknown", tx.Payment.Status, now))
 		case qerr != nil:
 			s.log.Info("reconcile: query failed", "reference", a.Reference, "err", qerr)
 		}
@@ -102,7 +101,7 @@ func (s *Service) reconcile(ctx context.Context, a Attempt) {
 			at.NextCheckAt = now.Add(wait)
 		} else {
 			at.NextCheckAt = time.Time{}
-			s.anomaly(tx, a.Reference+": Latipay never gave a final answer")
+			s.anomaly(tx, Message{Code: MsgNoFinalAnswer, Reference: a.Reference})
 		}
 		at.Checks++
 		tx.dirtyAttempts[a.Reference] = true
@@ -138,7 +137,7 @@ func (s *Service) expire(ctx context.Context, id string) (Payment, error) {
 		if !open(tx.Payment.Status) || !tx.Payment.Expired(s.now()) {
 			return nil
 		}
-		s.transition(tx, StatusExpired, "payment window ended")
+		s.transition(tx, StatusExpired, Message{Code: MsgExpired})
 		now := s.now().UTC()
 		for i := range tx.Attempts {
 			if tx.Attempts[i].Status.Live() {

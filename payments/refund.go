@@ -102,10 +102,11 @@ func (e *RefundTooLargeError) Is(target error) bool { return target == ErrRefund
 
 // refundData is what refund events carry in Event.Data.
 type refundData struct {
-	ID     string `json:"id"`
-	Amount int64  `json:"amount"`
-	Reason string `json:"reason,omitempty"`
-	Code   int    `json:"code,omitempty"` // Latipay's code, on failure
+	ID     string   `json:"id"`
+	Amount int64    `json:"amount"`
+	Reason string   `json:"reason,omitempty"`
+	Code   int      `json:"code,omitempty"` // Latipay's code, on failure
+	Msg    *Message `json:"msg,omitempty"`
 }
 
 // MaxReasonLen is the most characters (runes) a refund's reason may have;
@@ -311,7 +312,7 @@ func (s *Service) stillPending(ctx context.Context, r Refund, cause error) (Refu
 // finishRefund records the final outcome of r once: succeeded, or failed
 // with its amount released. Whoever records first wins; later callers
 // get what was recorded.
-func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code int, msg string) (Refund, error) {
+func (s *Service) finishRefund(ctx context.Context, r Refund, succeeded bool, code int, msg string) (Refund, error) {
 	var out Refund
 	_, err := s.update(ctx, r.PaymentID, func(tx *Tx) error {
 		cur := tx.refund(func(x Refund) bool { return x.ID == r.ID })
@@ -324,12 +325,12 @@ func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code in
 		}
 		now := s.now().UTC()
 		out.UpdatedAt, out.NextCheckAt = now, time.Time{}
-		detail := fmt.Sprintf("%s %s %s", out.ID, FormatAmount(out.Amount, out.Currency), out.Currency)
-		if done {
+		which := Message{Refund: out.ID, Amount: out.Amount, Currency: out.Currency}
+		if succeeded {
 			out.Status = RefundSucceeded
 			tx.putRefund(out)
 			tx.event(refundEvent("refund.succeeded", tx.Payment, out, refundData{ID: out.ID, Amount: out.Amount}, now))
-			s.followRefunds(tx, detail, true)
+			s.followRefunds(tx, which, true)
 			return nil
 		}
 		out.Status, out.GatewayCode, out.GatewayMessage = RefundFailed, code, msg
@@ -337,7 +338,7 @@ func (s *Service) finishRefund(ctx context.Context, r Refund, done bool, code in
 		tx.Payment.Refunded -= out.Amount
 		tx.Payment.UpdatedAt = now
 		tx.event(refundEvent("refund.failed", tx.Payment, out, refundData{ID: out.ID, Amount: out.Amount, Code: code}, now))
-		s.followRefunds(tx, detail+" failed", false)
+		s.followRefunds(tx, which, false)
 		return nil
 	})
 	if err != nil {
@@ -385,8 +386,9 @@ func refundedStatus(amount, done int64) Status {
 // payment.partially_refunded event, as before. A status ahead of the
 // succeeded refunds (recorded while the status still counted pending
 // refunds) is put back when a refund it counted fails, with the event of
-// the status it returns to, so webhooks hear the correction.
-func (s *Service) followRefunds(tx *Tx, detail string, success bool) {
+// the status it returns to, so webhooks hear the correction. m names the
+// refund (its id and amount); the code is chosen here.
+func (s *Service) followRefunds(tx *Tx, m Message, success bool) {
 	from := tx.Payment.Status
 	if !from.Settled() {
 		return
@@ -395,7 +397,11 @@ func (s *Service) followRefunds(tx *Tx, detail string, success bool) {
 	if to == from && !(success && to == StatusPartiallyRefunded) {
 		return
 	}
-	if s.transition(tx, to, detail) {
+	m.Code = MsgRefundMoved
+	if !success {
+		m.Code = MsgRefundFailedMoved
+	}
+	if s.transition(tx, to, m) {
 		return
 	}
 	if to == from {
@@ -405,8 +411,11 @@ func (s *Service) followRefunds(tx *Tx, detail string, success bool) {
 	// counted a refund that has now failed.
 	now := s.now().UTC()
 	tx.Payment.Status, tx.Payment.UpdatedAt = to, now
-	tx.event(Event{Type: "payment." + string(to), From: from, To: to,
-		Detail: "corrected to the succeeded refunds: " + detail, CreatedAt: now})
+	m.Code = MsgCorrectedSucceeded
+	if !success {
+		m.Code = MsgCorrectedRefundFails
+	}
+	tx.event(Event{Type: "payment." + string(to), From: from, To: to, Detail: m.English(), Data: m.data(), CreatedAt: now})
 	s.log.Warn("payment status corrected to its succeeded refunds", "payment_id", tx.Payment.ID, "from", from, "to", to)
 }
 
@@ -486,13 +495,12 @@ func (s *Service) ReconcileRefunds(ctx context.Context, limit int) (int, error) 
 	return len(due), nil
 }
 
+// refundEvent is the event typ (refund.requested, refund.succeeded or
+// refund.failed, which are also their message codes) of refund r.
 func refundEvent(typ string, p Payment, r Refund, d refundData, now time.Time) Event {
+	d.Msg = &Message{Code: typ, Refund: r.ID, Amount: r.Amount, Currency: r.Currency, GatewayCode: d.Code}
 	b, _ := json.Marshal(d)
-	detail := fmt.Sprintf("%s %s %s", r.ID, FormatAmount(r.Amount, r.Currency), r.Currency)
-	if d.Code != 0 {
-		detail += fmt.Sprintf(" (Latipay code %d)", d.Code)
-	}
-	return Event{Type: typ, From: p.Status, To: p.Status, Detail: detail, Data: string(b), CreatedAt: now}
+	return Event{Type: typ, From: p.Status, To: p.Status, Detail: d.Msg.English(), Data: string(b), CreatedAt: now}
 }
 
 // newRefundID makes a refund id: "rf_" and 128 random bits.

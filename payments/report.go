@@ -68,6 +68,10 @@ type AttentionItem struct {
 	Status    Status
 	At        time.Time // when it last changed (the event, for a webhook)
 	EventType string    // AttentionWebhook: the event the endpoint refuses
+	// Anomaly is, for AttentionNeedsReview, the code (a Msg* constant)
+	// of the payment's latest anomaly; "" when that was recorded without
+	// one.
+	Anomaly string
 }
 
 // ReportStore is what the back office's figures need from storage. Both
@@ -258,7 +262,7 @@ func (r *Reports) Home(ctx context.Context) (Home, error) {
 	if err != nil {
 		return Home{}, fmt.Errorf("payments: attention: %w", err)
 	}
-	if err := r.namePaidTwice(ctx, h.Attention); err != nil {
+	if err := r.nameAnomalies(ctx, h.Attention); err != nil {
 		return Home{}, fmt.Errorf("payments: attention: %w", err)
 	}
 	return h, nil
@@ -270,11 +274,37 @@ type attemptLister interface {
 	Attempts(ctx context.Context, paymentID string) ([]Attempt, error)
 }
 
-// namePaidTwice turns the needs-review items of payments with more than
-// one paid attempt into AttentionPaidTwice, so the list says what the
-// shop must do (refund the second charge at Latipay) rather than a
-// mismatch. It reads the attempts of at most attentionLimit payments.
-func (r *Reports) namePaidTwice(ctx context.Context, items []AttentionItem) error {
+// eventLister is the part of a Store that names the anomaly of a payment
+// under review; both stores have it.
+type eventLister interface {
+	Events(ctx context.Context, paymentID string) ([]Event, error)
+}
+
+// nameAnomalies says what each needs-review item's anomaly is, so the
+// list tells the shop what to do rather than one sentence for all: its
+// latest anomaly's code (AttentionItem.Anomaly), and the items of
+// payments with more than one paid attempt become AttentionPaidTwice
+// (refund the second charge at Latipay). It reads the events and the
+// attempts of at most attentionLimit payments.
+func (r *Reports) nameAnomalies(ctx context.Context, items []AttentionItem) error {
+	if el, ok := r.store.(eventLister); ok {
+		for i := range items {
+			if items[i].Kind != AttentionNeedsReview {
+				continue
+			}
+			evs, err := el.Events(ctx, items[i].PaymentID)
+			if err != nil {
+				return err
+			}
+			for j := len(evs) - 1; j >= 0; j-- {
+				if evs[j].Type == "anomaly" {
+					m, _ := EventMessage(evs[j])
+					items[i].Anomaly = m.Code
+					break
+				}
+			}
+		}
+	}
 	al, ok := r.store.(attemptLister)
 	if !ok {
 		return nil

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -131,8 +130,8 @@ func (s *Service) create(ctx context.Context, in CreateInput, idemKey string, ow
 			in.Description, in.ReturnURL, in.CancelURL, in.Method, in.ExpiresIn.String()}, "\x00")))
 		idem = Idempotency{Key: idemKey, Hash: hex.EncodeToString(h[:])}
 	}
-	ev := Event{PaymentID: id, Type: "payment.created", To: StatusCreated, CreatedAt: now,
-		Detail: fmt.Sprintf("%s %s", FormatAmount(v.amount, v.currency), v.currency)}
+	m := Message{Code: MsgCreated, Amount: v.amount, Currency: v.currency}
+	ev := Event{PaymentID: id, Type: "payment.created", To: StatusCreated, CreatedAt: now, Detail: m.English(), Data: m.data()}
 	stored, created, err := s.store.CreatePayment(ctx, p, ev, idem)
 	if err == nil && created {
 		// After the commit, as every publish: shop-wide listeners (the
@@ -238,9 +237,10 @@ func (s *Service) update(ctx context.Context, id string, fn func(tx *Tx) error) 
 	return p, nil
 }
 
-// transition moves the payment along the graph, appending the event. It
-// reports false (and changes nothing) when the graph has no such edge.
-func (s *Service) transition(tx *Tx, to Status, detail string) bool {
+// transition moves the payment along the graph, appending the event that
+// says m. It reports false (and changes nothing) when the graph has no
+// such edge.
+func (s *Service) transition(tx *Tx, to Status, m Message) bool {
 	from := tx.Payment.Status
 	if from == to && to != StatusPartiallyRefunded || !CanTransition(from, to) {
 		return false
@@ -251,16 +251,16 @@ func (s *Service) transition(tx *Tx, to Status, detail string) bool {
 	if to == StatusPaid {
 		tx.Payment.PaidAt = now
 	}
-	tx.event(Event{Type: "payment." + string(to), From: from, To: to, Detail: detail, CreatedAt: now})
+	tx.event(Event{Type: "payment." + string(to), From: from, To: to, Detail: m.English(), Data: m.data(), CreatedAt: now})
 	return true
 }
 
 // anomaly records something that needs a person to look at it.
-func (s *Service) anomaly(tx *Tx, detail string) {
+func (s *Service) anomaly(tx *Tx, m Message) {
 	tx.Payment.NeedsReview = true
 	tx.Payment.UpdatedAt = s.now().UTC()
-	tx.event(Event{Type: "anomaly", From: tx.Payment.Status, To: tx.Payment.Status, Detail: detail, CreatedAt: s.now().UTC()})
-	s.log.Warn("payment anomaly", "payment_id", tx.Payment.ID, "detail", detail)
+	tx.event(m.Event("anomaly", tx.Payment.Status, s.now().UTC()))
+	s.log.Warn("payment anomaly", "payment_id", tx.Payment.ID, "code", m.Code, "detail", m.English())
 }
 
 func contains(list []string, s string) bool {

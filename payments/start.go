@@ -83,8 +83,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 		tx.Payment.LatipayReference = ref
 		tx.Payment.UpdatedAt = now
 		tx.putAttempt(a)
-		tx.event(Event{Type: "attempt.started", From: tx.Payment.Status, To: tx.Payment.Status,
-			Detail: fmt.Sprintf("%s %s", m, ref), CreatedAt: now})
+		tx.event(Message{Code: MsgAttemptStarted, Method: m, Reference: ref}.Event("attempt.started", tx.Payment.Status, now))
 		return nil
 	})
 	if err != nil {
@@ -111,8 +110,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 				at.NextCheckAt = time.Time{}
 			}
 			tx.dirtyAttempts[ref] = true
-			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
-				Detail: fmt.Sprintf("%s: %v", ref, gwErr), CreatedAt: s.now().UTC()})
+			tx.event(Message{Code: MsgAttemptError, Reference: ref, Error: gwErr.Error()}.Event("attempt.error", tx.Payment.Status, s.now().UTC()))
 			return nil
 		}
 		at.Status = AttemptPending
@@ -122,7 +120,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 		if res.AmountCNY != "" {
 			tx.Payment.AmountCNY, tx.Payment.CurrencyRate = res.AmountCNY, res.CurrencyRate
 		}
-		s.transition(tx, StatusPending, ref)
+		s.transition(tx, StatusPending, Message{Code: MsgPending, Reference: ref})
 		recorded = *at
 		return nil
 	})
@@ -132,9 +130,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	if gwErr != nil {
 		return Started{Payment: p}, gwErr
 	}
-	why := "new " + string(m) + " attempt"
+	why := Message{Code: MsgAttemptReplaced, Method: m}
 	if in.refresh {
-		why = "QR refresh"
+		why = Message{Code: MsgAttemptReplacedQR}
 	}
 	if q, err := s.replaceOthers(ctx, p, ref, why); err != nil {
 		s.log.Error("start: scheduling the replaced attempts failed; reconciliation continues", "payment_id", p.ID, "err", err)
@@ -162,7 +160,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 // closes (paid through another attempt, expired or canceled), respecting
 // Latipay's wait after a refused cancel. It returns the payment as it
 // then stands.
-func (s *Service) replaceOthers(ctx context.Context, p Payment, keep, why string) (Payment, error) {
+func (s *Service) replaceOthers(ctx context.Context, p Payment, keep string, why Message) (Payment, error) {
 	ctx = context.WithoutCancel(ctx) // the new attempt exists at Latipay now
 	as, err := s.store.Attempts(ctx, p.ID)
 	if err != nil {
@@ -194,8 +192,9 @@ func (s *Service) replaceOthers(ctx context.Context, p Payment, keep, why string
 			}
 			at.NextCheckAt = now
 			tx.dirtyAttempts[ref] = true
-			tx.event(Event{Type: "attempt.replaced", From: tx.Payment.Status, To: tx.Payment.Status,
-				Detail: fmt.Sprintf("%s replaced by %s (%s)", ref, keep, why), CreatedAt: now})
+			m := why
+			m.Reference, m.Other = ref, keep
+			tx.event(m.Event("attempt.replaced", tx.Payment.Status, now))
 		}
 		return nil
 	})
