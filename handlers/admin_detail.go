@@ -33,7 +33,7 @@ var refundCodes = map[int]bool{550: true, 551: true, 556: true, 558: true, 559: 
 // people did to it in the back office (the audit log), each with who
 // and when.
 func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineItem, error) {
-	ctx, zone := c.Request.Context(), s.shopZone()
+	ctx, zone, loc := c.Request.Context(), s.shopZone(), s.localizer(c)
 	type item struct {
 		at time.Time
 		views.TimelineItem
@@ -48,7 +48,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		return nil, err
 	}
 	for _, e := range evs {
-		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: e.Detail}
+		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: eventText(loc, e)}
 		switch {
 		case strings.HasPrefix(e.Type, "refund."):
 			it.Kind = "refund"
@@ -66,11 +66,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		return nil, err
 	}
 	for _, a := range as {
-		detail := fmt.Sprintf("%s %s → %s", a.Reference, a.Method, a.Status)
-		if a.Checks > 0 {
-			detail += fmt.Sprintf(" (Latipay queried %d×)", a.Checks)
-		}
-		add(a.CreatedAt, views.TimelineItem{Kind: "attempt", WhoID: "adminlist.who.shopper", What: "attempt", Detail: detail})
+		add(a.CreatedAt, views.TimelineItem{Kind: "attempt", WhoID: "adminlist.who.shopper", What: "attempt", Detail: attemptText(loc, a)})
 	}
 	ns, err := s.svc.Notifications(ctx, p.ID)
 	if err != nil {
@@ -78,7 +74,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	}
 	for _, n := range ns {
 		add(n.At, views.TimelineItem{Kind: "callback", WhoID: "adminlist.who.latipay", What: "notification",
-			Detail: n.Reference + " " + n.Status + " (" + n.Result + ")"})
+			Detail: notificationText(loc, n)})
 	}
 	ds, err := s.svc.DeliveryLog(ctx, payments.DeliveryFilter{PaymentID: p.ID, Limit: timelineLimit})
 	if err != nil {
@@ -86,7 +82,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	}
 	for _, d := range ds {
 		it := views.TimelineItem{Kind: "webhook", WhoID: "adminlist.who.endpoint", What: d.EventType,
-			Detail: deliveryText(d)}
+			Detail: deliveryText(loc, d)}
 		if s.webhooksOn() {
 			it.RedeliverURL = s.langPath(c, WebhooksPath+"/"+d.ID+"/redeliver")
 		}
@@ -111,9 +107,9 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	return out, nil
 }
 
-// deliveryText sums up one webhook try: the endpoint's answer and the
-// event's state after it.
-func deliveryText(d payments.Delivery) string {
+// deliveryText sums up one webhook try: the endpoint's answer (its
+// error as it came) and the event's state after it, in loc's language.
+func deliveryText(loc views.Localizer, d payments.Delivery) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#%d ", d.Attempt)
 	if d.StatusCode != 0 {
@@ -122,7 +118,7 @@ func deliveryText(d payments.Delivery) string {
 	if d.Error != "" {
 		b.WriteString(d.Error + " ")
 	}
-	b.WriteString("→ " + string(d.State))
+	b.WriteString("→ " + loc.T("adminlist.state."+string(d.State)))
 	return b.String()
 }
 

@@ -116,9 +116,13 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 			func(v int64) string { return payments.FormatAmount(v, c) }))
 	}
 	for _, a := range h.Attention {
-		f.Attention = append(f.Attention, views.AttentionRow{Kind: a.Kind, URL: PaymentsPath + "/" + a.PaymentID,
+		row := views.AttentionRow{Kind: a.Kind, URL: PaymentsPath + "/" + a.PaymentID,
 			Reference: a.Reference, Amount: withCurrency(a.Amount, a.Currency), Status: string(a.Status), Time: s.shopTimeText(a.At),
-			EventType: a.EventType})
+			EventType: a.EventType}
+		if a.Kind == payments.AttentionNeedsReview && anomalyHomeIDs[a.Anomaly] {
+			row.MessageID = "home.attention." + a.Anomaly
+		}
+		f.Attention = append(f.Attention, row)
 	}
 	page, err := s.svc.List(ctx, payments.ListInput{Limit: feedSize})
 	if err != nil {

@@ -17,3 +17,6 @@ func JSONLog(level slog.Level) (*slog.Logger, fmt.Stringer) { return jsonLog(lev
 
 // ZoneName is zoneName.
 var ZoneName = zoneName
+
+// AnomalyHomeIDs is anomalyHomeIDs.
+var AnomalyHomeIDs = anomalyHomeIDs

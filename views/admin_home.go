@@ -41,6 +41,9 @@ type AttentionRow struct {
 	Status    string
 	Time      string // shop time
 	EventType string // for a webhook: the event refused
+	// MessageID says what it is when its kind's message is too general:
+	// the anomaly of a payment under review; "" for "home.attention.<kind>".
+	MessageID string
 }
 
 // FeedItem is one payment in the live feed.
