@@ -2,7 +2,10 @@ package views
 
 import (
 	"context"
+	"strings"
 	"testing"
+
+	"github.com/a-h/templ"
 )
 
 // TestNoYuanConversionForYuan: the printed receipt and the display facing
@@ -25,6 +28,38 @@ func TestNoYuanConversionForYuan(t *testing.T) {
 		doc = renderDoc(t, ctx, "display", DisplaySaleFragment(DisplaySale{Amount: m, AmountCNY: "60.41", Rate: "4.832151", Method: "wechat"}))
 		if got := doc.Find(`[data-testid="display-cny"]`).Length() == 1; got != tc.shown {
 			t.Errorf("%s display: yuan line shown %v, want %v", tc.currency, got, tc.shown)
+		}
+	}
+}
+
+// TestRateNamedAlike: the yuan rate reads the same on the checkout, the
+// paid page's receipt, the printed receipt and the display facing the
+// shopper, in each language: the order's currency and the yuan both by
+// their codes, as the amounts beside them are ("1 NZD = 4.8322 CNY"),
+// never the yuan's code on one page and its Chinese name on another.
+func TestRateNamedAlike(t *testing.T) {
+	c := mustCatalog(t)
+	m := Money{Minor: 1250, Currency: "NZD", Exponent: 2}
+	const want = "1 NZD = 4.8322 CNY"
+	for _, tag := range Languages() {
+		ctx := WithLocalizer(context.Background(), c.Localizer(tag))
+		open := Checkout{Amount: m, AmountCNY: "60.41", Rate: "4.832151", Status: "pending", Screen: ScreenOpen}
+		paid := open
+		paid.Status, paid.Screen = "paid", ScreenPaid
+		paid.Receipt = Receipt{Method: "wechat", PaidAtText: "2026-03-01 01:05 UTC"}
+		for _, tc := range []struct {
+			where, id string
+			comp      templ.Component
+		}{
+			{"checkout", "amount-cny", CheckoutPage(open)},
+			{"paid page", "receipt-rate", CheckoutPage(paid)},
+			{"receipt", "receipt-rate", receiptLines(ReceiptLines{Amount: m, AmountCNY: "60.41", Rate: "4.832151", Method: "wechat"})},
+			{"display", "display-cny", DisplaySaleFragment(DisplaySale{Amount: m, AmountCNY: "60.41", Rate: "4.832151", Method: "wechat"})},
+		} {
+			got := renderDoc(t, ctx, tc.where, tc.comp).Find(`[data-testid="` + tc.id + `"]`).Text()
+			if !strings.Contains(got, want) || strings.Contains(got, "人民") {
+				t.Errorf("%s %s: rate %q, want it written %q", tag, tc.where, got, want)
+			}
 		}
 	}
 }

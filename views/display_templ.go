@@ -356,7 +356,7 @@ func DisplaySaleFragment(v DisplaySale) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = tr("checkout.cny", formatYuan(ctx, v.AmountCNY), formatDecimal(ctx, v.Rate, 4), v.Amount.Currency).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = tr("checkout.cny", formatYuan(ctx, v.AmountCNY), rateText(ctx, v.Amount.Currency, v.Rate)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -69,6 +69,15 @@ func formatDecimal(ctx context.Context, s string, maxFrac int) string {
 	return printer(ctx).Sprint(number.Decimal(v, number.MaxFractionDigits(maxFrac)))
 }
 
+// rateText is Latipay's rate of one unit of the order's currency cur in
+// yuan, written the one way the checkout, the display and the receipts
+// give it: "1 NZD = 4.8322 CNY". Beside the order's currency code the
+// yuan is named by its code too, in every language (the amount itself
+// shows ¥).
+func rateText(ctx context.Context, cur, rate string) string {
+	return "1 " + cur + " = " + formatDecimal(ctx, rate, 4) + " CNY"
+}
+
 // formatYuan writes Latipay's yuan text with grouping and exactly two
 // decimals: "12345.6" reads "12,345.60".
 func formatYuan(ctx context.Context, s string) string {

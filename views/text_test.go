@@ -31,7 +31,7 @@ func TestTextAndTr(t *testing.T) {
 	for _, tc := range []struct {
 		id   string
 		args []any
-	}{{"checkout.amount", nil}, {"back", []any{"A & B <Shop>"}}, {"checkout.cny", []any{"56.25", "4.5", "NZD"}}, {"no.such.id", nil}} {
+	}{{"checkout.amount", nil}, {"back", []any{"A & B <Shop>"}}, {"checkout.cny", []any{"56.25", "1 NZD = 4.5 CNY"}}, {"no.such.id", nil}} {
 		want := templ.EscapeString(localizer(ctx).T(tc.id, tc.args...))
 		if got := render(tr(tc.id, tc.args...)); got != want {
 			t.Errorf("tr(%q, %v) wrote %q, want %q", tc.id, tc.args, got, want)
