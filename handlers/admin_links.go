@@ -26,14 +26,19 @@ var posterSizes = []string{"A4", "A5", "A6"}
 // linkRow is one link as the back office shows it.
 func (s *Server) linkRow(c *gin.Context, l payments.Link) views.LinkRow {
 	r := views.LinkRow{ID: l.ID, URL: s.opts.Links.URL(l.ID), DetailURL: s.langPath(c, LinksPath+"/"+l.ID), Kind: l.Source,
-		Description: l.Description(s.chooseLang(c)), Uses: fmt.Sprint(l.Uses), State: "active"}
+		Description: l.Description(s.chooseLang(c)), Paid: fmt.Sprint(l.Paid), Open: fmt.Sprint(l.Open()), State: "active"}
 	if l.OpenAmount() {
 		r.Amount = fmt.Sprintf("%s %s - %s", l.Currency, payments.FormatAmount(l.MinAmount, l.Currency), payments.FormatAmount(l.MaxAmount, l.Currency))
 	} else {
 		r.Amount = fmt.Sprintf("%s %s", l.Currency, payments.FormatAmount(l.Amount, l.Currency))
 	}
 	if l.MaxUses > 0 {
-		r.Uses = fmt.Sprintf("%d / %d", l.Uses, l.MaxUses)
+		// Paid of the maximum; more than it when a payment came after its
+		// checkout had closed, which is said, not hidden.
+		r.Paid = fmt.Sprintf("%d / %d", l.Paid, l.MaxUses)
+		if n := l.OverPaid(); n > 0 {
+			r.Over = fmt.Sprint(n)
+		}
 	}
 	if !l.ExpiresAt.IsZero() {
 		r.Expires = l.ExpiresAt.In(s.shopZone()).Format(adminTime)
@@ -137,7 +142,7 @@ func (s *Server) handleLinkCreate() gin.HandlerFunc {
 		}
 		r := s.linkRow(c, l)
 		_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "link.create", l.ID, "",
-			fmt.Sprintf("%s %s, uses %s, expires %q", l.Source, r.Amount, r.Uses, r.Expires))
+			fmt.Sprintf("%s %s, uses %s, expires %q", l.Source, r.Amount, r.Paid, r.Expires))
 		c.Redirect(http.StatusSeeOther, s.langPath(c, LinksPath+"/"+l.ID+"?done=created"))
 	}
 }

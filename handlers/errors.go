@@ -55,6 +55,8 @@ var failures = []struct {
 	{payments.ErrConflict, failure{http.StatusConflict, "conflict", "A request with this Idempotency-Key is still being processed.", "error.conflict"}},
 	{payments.ErrLinkExpired, failure{http.StatusGone, "link_expired", "This payment link has expired.", "error.expiredlink"}},
 	{payments.ErrLinkSignature, failure{http.StatusForbidden, "bad_link", "This payment link is not valid.", "error.badlink"}},
+	// A failed payment of a stored link started again when every place is taken.
+	{payments.ErrLinkUsedUp, failure{http.StatusGone, "link_used_up", "This payment link has already been used as many times as the shop allows.", "links.state.msg.usedup"}},
 	{payments.ErrInvalid, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
 	{payments.ErrNotPayable, failure{http.StatusConflict, "not_payable", "This payment can no longer be paid.", "error.notpayable"}},
 	{payments.ErrTooManyAttempts, failure{http.StatusTooManyRequests, "too_many_attempts", "Too many attempts for this payment.", "error.toomany"}},

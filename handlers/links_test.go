@@ -309,3 +309,137 @@ func TestAdminLinksPages(t *testing.T) {
 		t.Errorf("a page after no link = %d, want 404", w.Code)
 	}
 }
+
+// openLink is a shopper opening a stored link's page and paying from it:
+// the id of the payment its checkout shows.
+func (a *adminApp) openLink(t *testing.T, linkID string) string {
+	t.Helper()
+	doc := mustDoc(t, a.do(t, http.MethodGet, "/l/"+linkID, nil, nil))
+	key := doc.Find(`input[name="key"]`).AttrOr("value", "")
+	w := a.do(t, http.MethodPost, "/l/"+linkID, strings.NewReader(url.Values{"key": {key}}.Encode()), formHeader.Clone())
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/checkout/pay_") {
+		t.Fatalf("paying from the link = %d to %q: %.300s", w.Code, loc, w.Body)
+	}
+	return strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/checkout/")
+}
+
+// TestLinkUseGivenBackOnExpiry: a 1-use link's checkout holds its place
+// only while it is open. Shopper A opens it and starts paying, and leaves;
+// the payment expires and shopper B can then pay through the link. A pays
+// late (Latipay confirms A's QR after the expiry): the money counts too,
+// and the back office says 2 of 1 paid, one beyond the maximum, in each
+// language, with no checkout open. The link is used up for a third
+// shopper.
+func TestLinkUseGivenBackOnExpiry(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	l, err := a.links.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "12.50", MaxUses: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	detail := func(lang string) *goquery.Document {
+		return a.ownerDoc(t, owner, "/admin/links/"+l.ID+"?lang="+lang, http.StatusOK)
+	}
+
+	first := a.openLink(t, l.ID)
+	refA := a.mustStartQR(t, first)
+	doc := detail("en")
+	if paid, open := doc.Find(`[data-testid="link-uses"]`).Text(), doc.Find(`[data-testid="link-open"]`).Text(); paid != "0 / 1" || open != "1" {
+		t.Errorf("with A's checkout open the link shows %q paid, %q open; want 0 / 1 and 1", paid, open)
+	}
+	if w := a.do(t, http.MethodGet, "/l/"+l.ID+"?lang=en", nil, nil); w.Code != http.StatusGone ||
+		!strings.Contains(w.Body.String(), "as many times as the shop allows") {
+		t.Errorf("the link while A's checkout is open = %d, want 410 used up", w.Code)
+	}
+
+	a.Clock.Advance(16 * time.Minute)
+	a.page(t, first) // A comes back to the checkout: it has expired
+	if p := a.MustGet(t, first); p.Status != payments.StatusExpired {
+		t.Fatalf("A's payment after its window = %s, want expired", p.Status)
+	}
+	second := a.openLink(t, l.ID)
+	refB := a.mustStartQR(t, second)
+	if err := a.Sim.Pay(refB); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, second, payments.StatusPaid)
+	if err := a.Sim.Pay(refA); err != nil {
+		t.Fatal(err)
+	}
+	if p := a.WaitStatus(t, first, payments.StatusPaid); !p.PaidLate {
+		t.Errorf("A's payment after its expiry is paid, late %v; want paid late", p.PaidLate)
+	}
+
+	got, err := a.links.Get(ctx, l.ID)
+	if err != nil || got.Paid != 2 || got.Open() != 0 {
+		t.Errorf("link after both paid: paid %d, open %d, %v; want 2, 0", got.Paid, got.Open(), err)
+	}
+	for lang, over := range map[string]string{"en": "1 more than the maximum", "zh-Hans": "超出上限 1 笔", "zh-Hant": "超出上限 1 筆"} {
+		doc := detail(lang)
+		paid, open := doc.Find(`[data-testid="link-uses"]`).Text(), doc.Find(`[data-testid="link-open"]`).Text()
+		if note := doc.Find(`[data-testid="link-over"]`).Text(); paid != "2 / 1" || open != "0" || !strings.Contains(note, over) {
+			t.Errorf("%s: the link shows %q paid, %q open, note %q; want 2 / 1, 0 and %q", lang, paid, open, note, over)
+		}
+	}
+	row := a.ownerDoc(t, owner, "/admin/links?lang=en", http.StatusOK).Find(`[data-testid="link-row"] td.num`)
+	if row.Eq(1).Text() != "2 / 1" || row.Eq(2).Text() != "0" {
+		t.Errorf("the list's row shows %q paid, %q open; want 2 / 1 and 0", row.Eq(1).Text(), row.Eq(2).Text())
+	}
+	if w := a.do(t, http.MethodPost, "/l/"+l.ID+"?lang=en", strings.NewReader("key=third-shopper-key"), formHeader.Clone()); w.Code != http.StatusGone ||
+		!strings.Contains(w.Body.String(), "as many times as the shop allows") {
+		t.Errorf("a third shopper = %d, want 410 used up", w.Code)
+	}
+}
+
+// TestLinkFailedRestart: a failed payment gives its link's place back.
+// When another shopper has taken it, starting the failed payment again is
+// refused with the link's "used up" message and asks nothing of Latipay;
+// once that shopper's payment has failed too, the first starts again and
+// holds the place.
+func TestLinkFailedRestart(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	l, err := a.links.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "12.50", MaxUses: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := a.openLink(t, l.ID)
+	if err := a.Sim.Fail(a.mustStartQR(t, first)); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, first, payments.StatusFailed)
+	a.Clock.Advance(time.Minute)
+	second := a.openLink(t, l.ID)
+	refB := a.mustStartQR(t, second)
+	ledger := len(a.Sim.Ledger())
+	w := a.start(t, first, "wechat", desktopUA)
+	if w.Code != http.StatusGone || !strings.Contains(w.Body.String(), "as many times as the shop allows") {
+		t.Errorf("starting the failed payment again with the place taken = %d, want 410 used up: %.300s", w.Code, w.Body)
+	}
+	if n := len(a.Sim.Ledger()); n != ledger {
+		t.Errorf("the refused start made %d transactions at Latipay, want none", n-ledger)
+	}
+	if p := a.MustGet(t, first); p.Status != payments.StatusFailed {
+		t.Errorf("after the refused start the payment is %s, want failed", p.Status)
+	}
+	if err := a.Sim.Fail(refB); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, second, payments.StatusFailed)
+	refA := a.mustStartQR(t, first)
+	if got, _ := a.links.Get(ctx, l.ID); got.Uses != 1 || got.Open() != 1 {
+		t.Errorf("link with the first payment started again: uses %d, open %d; want 1, 1", got.Uses, got.Open())
+	}
+	if w := a.start(t, second, "wechat", desktopUA); w.Code != http.StatusGone {
+		t.Errorf("the second failed payment started again = %d, want 410 used up", w.Code)
+	}
+	if err := a.Sim.Pay(refA); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, first, payments.StatusPaid)
+	if got, _ := a.links.Get(ctx, l.ID); got.Uses != 1 || got.Paid != 1 {
+		t.Errorf("link after the first paid: uses %d, paid %d; want 1, 1", got.Uses, got.Paid)
+	}
+}

@@ -13,9 +13,16 @@ import (
 
 // Stored payment links. The owner makes a link in the back office; its
 // short URL (/l/<id>) opens a page where the shopper pays a fixed amount,
-// or types an amount between a minimum and a maximum. Each payment made
-// through it counts one use, and the count is taken in the store with one
-// conditional update, so concurrent opens never pass the maximum.
+// or types an amount between a minimum and a maximum. Its maximum number
+// of payments counts paid payments: a checkout opened from it holds a
+// place while it is open (created, pending), so shoppers paying at once
+// cannot pass the maximum; the place is taken in the store with one
+// conditional update. A payment that ends unpaid (expired, failed,
+// canceled) gives its place back in the transaction of that transition
+// (Tx.LinkUse), and a failed one the shopper starts again takes a place
+// again, or is refused with ErrLinkUsedUp when none is free. A payment
+// paid late, after its place was given back, still counts: money is never
+// refused, so a link may show more paid payments than its maximum.
 //
 // The shop's static counter QR is the same thing with Source
 // SourceStaticQR: always an open amount, no expiry and no use limit,
@@ -49,10 +56,29 @@ type Link struct {
 	Descriptions map[string]string
 	ExpiresAt    time.Time // zero: never
 	MaxUses      int       // 0: no limit
-	Uses         int       // payments made through it
-	Active       bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Uses is the places taken: checkouts open (Open) and payments paid
+	// (Paid). A new checkout needs Uses below MaxUses. A payment paid late
+	// takes its place again whatever the count, so Uses, and Paid, may be
+	// above MaxUses.
+	Uses      int
+	Paid      int // payments paid through it (refunded ones included)
+	Active    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Open is how many checkouts made through the link are open and hold a
+// place.
+func (l Link) Open() int { return max(0, l.Uses-l.Paid) }
+
+// OverPaid is how many more payments were paid through the link than its
+// maximum allows (0 without a maximum): payments paid after their
+// checkout had closed and given its place to another shopper.
+func (l Link) OverPaid() int {
+	if l.MaxUses == 0 {
+		return 0
+	}
+	return max(0, l.Paid-l.MaxUses)
 }
 
 // OpenAmount reports whether the link takes any amount the shopper types.
@@ -102,15 +128,88 @@ type LinkStore interface {
 	SetLinkActive(ctx context.Context, id string, active bool, now time.Time) (Link, error)
 	// UseLink counts one use for key (the shopper's submission) in one
 	// atomic step: only when the link is active, not expired at now and
-	// below its MaxUses (0: no limit). A key already counted for the link
-	// is a replay: nothing more is counted and replay is true. It returns
-	// the link as stored afterwards; ErrNotFound when there is no such
-	// link.
+	// its Uses are below its MaxUses (0: no limit). The use holds a place
+	// (Uses) until its payment is paid or ends unpaid. A key already
+	// counted for the link is a replay: nothing more is counted and replay
+	// is true, whatever became of its payment. It returns the link as
+	// stored afterwards; ErrNotFound when there is no such link.
+	//
+	// The payment made for the use is tied to it when the Store creates
+	// it (Idempotency.Link); from then on the payment's transitions move
+	// the use (Tx.LinkUse), in the Store's Update.
 	UseLink(ctx context.Context, id, key string, now time.Time) (l Link, used, replay bool, err error)
 	// ReleaseLink gives back the use counted for key, whose payment could
-	// not be made; nothing when key holds none.
+	// not be made, and forgets the key; nothing when key holds none.
 	ReleaseLink(ctx context.Context, id, key string) error
 }
+
+// LinkUseChange is what a payment's transition does to the use of a
+// stored link it was made under (Tx.LinkUse). The Store applies it in the
+// transaction of the transition, and does nothing for a payment that
+// holds no use (one not made through a stored link).
+type LinkUseChange string
+
+// The changes, as the Store applies them to the use's state (held, paid
+// or released; a new use is held) and to its link's Uses and Paid.
+const (
+	// LinkUseKeep changes nothing.
+	LinkUseKeep LinkUseChange = ""
+	// LinkUseRelease: the payment ended unpaid (expired, failed,
+	// canceled). A held use is released and its place given back; a paid
+	// or released one stays.
+	LinkUseRelease LinkUseChange = "release"
+	// LinkUsePaid: the payment was paid. The use is paid and counts in
+	// Paid; a released one takes its place again even above MaxUses (the
+	// money is received: paid late).
+	LinkUsePaid LinkUseChange = "paid"
+	// LinkUseRetake: a failed payment starts again. A released use takes a
+	// place again only if the link's Uses are below its MaxUses; else the
+	// Store's Update fails with ErrLinkUsedUp and writes nothing. A held
+	// or paid use stays.
+	LinkUseRetake LinkUseChange = "retake"
+)
+
+// UseState is where one use of a stored link stands, as stored.
+type UseState string
+
+// The states of a use.
+const (
+	UseHeld     UseState = "held"     // its payment is open: it holds a place
+	UsePaid     UseState = "paid"     // its payment was paid: it counts in Paid
+	UseReleased UseState = "released" // its payment ended unpaid: its place was given back
+)
+
+// Step is what c does to a use in state from whose link has uses places
+// taken of maxUses (0: no limit): the use's new state and what the link's
+// Uses and Paid gain (negative: lose). It answers ErrLinkUsedUp for a
+// retake with no place free; the Store then writes nothing.
+func (c LinkUseChange) Step(from UseState, uses, maxUses int) (to UseState, dUses, dPaid int, err error) {
+	switch {
+	case c == LinkUseRelease && from == UseHeld:
+		return UseReleased, -1, 0, nil
+	case c == LinkUsePaid && from == UseHeld:
+		return UsePaid, 0, 1, nil
+	case c == LinkUsePaid && from == UseReleased:
+		return UsePaid, 1, 1, nil // paid late: money is never refused
+	case c == LinkUseRetake && from == UseReleased:
+		if maxUses > 0 && uses >= maxUses {
+			return from, 0, 0, ErrLinkUsedUp
+		}
+		return UseHeld, 1, 0, nil
+	}
+	return from, 0, 0, nil
+}
+
+// LinkUse names one use of a stored link: the link and the key UseLink
+// counted it for.
+type LinkUse struct {
+	LinkID string
+	Key    string
+}
+
+// linked reports whether a payment of source may hold the use of a
+// stored link.
+func linked(source string) bool { return source == SourceLink || source == SourceStaticQR }
 
 // LinkInput is the owner's form for a new link, as typed.
 type LinkInput struct {
@@ -343,7 +442,8 @@ var linkKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,40}$`)
 // double tap, a reload) answers the same payment and counts no second
 // use; "" or a malformed key gets a fresh one. The use is counted before
 // the payment is made and given back if it cannot be, so the maximum
-// holds under concurrent opens. A link that cannot take a payment answers
+// holds under concurrent opens; the payment's end gives it back too, unless
+// it was paid (Tx.LinkUse). A link that cannot take a payment answers
 // ErrLinkInactive, ErrLinkExpired or ErrLinkUsedUp and makes none.
 func (s *Links) Pay(ctx context.Context, id, typed, lang, key string) (Payment, error) {
 	l, err := s.Get(ctx, id)
@@ -376,7 +476,7 @@ func (s *Links) Pay(ctx context.Context, id, typed, lang, key string) (Payment, 
 		Amount: FormatAmount(amount, l.Currency), Currency: string(l.Currency),
 		Reference:   "L-" + l.ID[:10] + "-" + key,
 		Description: l.Description(lang), ReturnURL: s.back, Source: l.Source,
-	}, "link:"+l.ID+":"+useKey, true)
+	}, Idempotency{Key: "link:" + l.ID + ":" + useKey, Link: LinkUse{LinkID: l.ID, Key: useKey}}, true)
 	if err != nil && used {
 		if rerr := s.store.ReleaseLink(context.WithoutCancel(ctx), id, useKey); rerr != nil {
 			s.svc.log.Error("payment link: use not given back", "link", id, "err", rerr)

@@ -153,6 +153,11 @@ type BulkCreator interface {
 type Idempotency struct {
 	Key  string // e.g. "api:<Idempotency-Key>" or "link:<reference>"
 	Hash string // hash of the canonical request
+	// Link, when its LinkID is set, is the stored link's use the payment
+	// is made under (LinkStore.UseLink): CreatePayment ties the use to the
+	// new payment in its transaction, so that Update can move the use
+	// with the payment (Tx.LinkUse). A replay ties nothing.
+	Link LinkUse
 }
 
 // Notification is a verified message from Latipay kept for audit.
@@ -178,6 +183,7 @@ type Tx struct {
 	Refunds []Refund
 
 	changed       bool
+	linkUse       LinkUseChange
 	dirtyAttempts map[string]bool
 	dirtyRefunds  map[string]bool
 	events        []Event
@@ -226,6 +232,11 @@ func (t *Tx) putRefund(r Refund) {
 
 // Changed reports whether the store must write anything.
 func (t *Tx) Changed() bool { return t.changed }
+
+// LinkUse is what the store must do, in the same transaction, to the use
+// of a stored link the payment holds (Idempotency.Link), if it holds one.
+// Only a Tx that Changed sets it.
+func (t *Tx) LinkUse() LinkUseChange { return t.linkUse }
 
 // DirtyAttempts returns the attempts to insert or update.
 func (t *Tx) DirtyAttempts() []Attempt {

@@ -76,12 +76,15 @@ func (s *Service) CheckoutURL(id string) string { return s.opts.CheckoutURLFor(i
 // Create makes a payment from a merchant's input. With an idempotency key
 // a repeated identical request returns the first payment (created false).
 func (s *Service) Create(ctx context.Context, in CreateInput, idemKey string) (Payment, bool, error) {
-	return s.create(ctx, in, idemKey, false)
+	return s.create(ctx, in, Idempotency{Key: idemKey}, false)
 }
 
 // create is Create; own says the return and cancel URLs are this app's own
 // pages (a stored link's), which the merchant-origin policy does not cover.
-func (s *Service) create(ctx context.Context, in CreateInput, idemKey string, own bool) (Payment, bool, error) {
+// idem's Key scopes the request (none when empty) and its Link names the
+// stored link's use the payment is made under, if any; create fills in
+// the Hash.
+func (s *Service) create(ctx context.Context, in CreateInput, idem Idempotency, own bool) (Payment, bool, error) {
 	// Every problem is reported at once: the field checks, then the
 	// wallet and origin policies, in a fixed order.
 	v, err := in.validate(s.opts.MaxExpiry)
@@ -124,11 +127,10 @@ func (s *Service) create(ctx context.Context, in CreateInput, idemKey string, ow
 		ReturnURL: in.ReturnURL, CancelURL: in.CancelURL, Version: 1,
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(expiry),
 	}
-	var idem Idempotency
-	if idemKey != "" {
+	if idem.Key != "" {
 		h := sha256.Sum256([]byte(strings.Join([]string{in.Amount, in.Currency, in.Reference,
 			in.Description, in.ReturnURL, in.CancelURL, in.Method, in.ExpiresIn.String()}, "\x00")))
-		idem = Idempotency{Key: idemKey, Hash: hex.EncodeToString(h[:])}
+		idem.Hash = hex.EncodeToString(h[:])
 	}
 	m := Message{Code: MsgCreated, Amount: v.amount, Currency: v.currency}
 	ev := Event{PaymentID: id, Type: "payment.created", To: StatusCreated, CreatedAt: now, Detail: m.English(), Data: m.data()}
@@ -250,6 +252,16 @@ func (s *Service) transition(tx *Tx, to Status, m Message) bool {
 	tx.Payment.UpdatedAt = now
 	if to == StatusPaid {
 		tx.Payment.PaidAt = now
+	}
+	if linked(tx.Payment.Source) {
+		// A stored link counts paid payments: an open checkout holds a
+		// place, which its unpaid end gives back (paylinks.go).
+		switch to {
+		case StatusPaid:
+			tx.linkUse = LinkUsePaid
+		case StatusExpired, StatusFailed, StatusCanceled:
+			tx.linkUse = LinkUseRelease
+		}
 	}
 	tx.event(Event{Type: "payment." + string(to), From: from, To: to, Detail: m.English(), Data: m.data(), CreatedAt: now})
 	return true

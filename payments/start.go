@@ -42,6 +42,10 @@ const firstCheck = 30 * time.Second
 // checked at once (replaceOthers): the shopper must not be able to pay
 // both. A transaction paid in the instant before its cancel is still
 // applied, and the payment is then marked paid twice (apply, PaidTwice).
+//
+// A failed payment of a stored link gave its place back (paylinks.go):
+// starting it again takes a place, or answers ErrLinkUsedUp, before
+// Latipay is asked, when the link has none free.
 func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	p, err := s.Get(ctx, in.PaymentID)
 	if err != nil {
@@ -77,6 +81,12 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 		}
 		if tx.Payment.Attempts >= maxClientsPerPayment*s.opts.MaxAttempts || attemptsBy(tx.Attempts, client) >= s.opts.MaxAttempts {
 			return ErrTooManyAttempts
+		}
+		if tx.Payment.Status == StatusFailed && linked(tx.Payment.Source) {
+			// Its failure gave the stored link's place back; starting
+			// again takes one, or the store refuses with ErrLinkUsedUp
+			// before Latipay is asked.
+			tx.linkUse = LinkUseRetake
 		}
 		tx.Payment.Attempts++
 		tx.Payment.Method = m

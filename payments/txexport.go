@@ -25,3 +25,10 @@ func (t *Tx) Touch() { t.touch() }
 // PutRefund inserts r (or replaces the refund with the same ID) and marks
 // it for writing.
 func (t *Tx) PutRefund(r Refund) { t.putRefund(r) }
+
+// SetLinkUse records what the store must do to the stored link's use the
+// payment holds (Tx.LinkUse), and marks the Tx changed.
+func (t *Tx) SetLinkUse(c LinkUseChange) {
+	t.linkUse = c
+	t.touch()
+}

@@ -11,9 +11,14 @@ type LinkRow struct {
 	Kind        string // "link" or "static_qr"
 	Amount      string // "NZD 12.50" or "NZD 5.00 - 200.00"
 	Description string
-	Uses        string // "2" or "2 / 5"
-	Expires     string // "" for never
-	State       string // active, inactive, expired, usedup
+	Paid        string // payments paid: "2", or "2 / 5" of the maximum
+	Open        string // checkouts open, each holding a place: "1"
+	// Over is how many payments were paid beyond the maximum (paid after
+	// their checkout had closed and given its place away): "1"; "" when
+	// none.
+	Over    string
+	Expires string // "" for never
+	State   string // active, inactive, expired, usedup
 }
 
 // LinkForm is the create form as typed, kept when it is refused.

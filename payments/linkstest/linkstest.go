@@ -2,11 +2,14 @@
 // the SQLite and PostgreSQL stores keep payment links alike:
 //
 //	func TestLinkStore(t *testing.T) {
-//		linkstest.Run(t, func(t *testing.T) payments.LinkStore { return newTestDB(t) })
+//		linkstest.Run(t, func(t *testing.T) linkstest.Store { return newTestDB(t) })
 //	}
 //
 // Its heart is UseLink at the limit: many opens of one link at once count
-// exactly MaxUses uses, never one more.
+// exactly MaxUses uses, never one more. A use then follows its payment:
+// the Store's Update applies the Tx's LinkUse in the payment's own
+// transaction (released, paid, paid late, taken again), so the suite
+// needs a store that keeps payments too.
 //
 // It owns the stored links' behaviour in any engine; the rules of a link
 // (amounts, expiry, signing) are tested in payments itself. It imports
@@ -26,12 +29,19 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 )
 
+// Store is what the suite runs against: the links and the payments made
+// through them, in one database.
+type Store interface {
+	payments.LinkStore
+	payments.Store
+}
+
 // Run runs the contract against stores made by newStore, which must return
 // a new, empty store for every call and clean it up through t.
-func Run(t *testing.T, newStore func(t *testing.T) payments.LinkStore) {
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s payments.LinkStore)
+		fn   func(t *testing.T, s Store)
 	}{
 		{"RoundTrip", testRoundTrip},
 		{"NotFound", testNotFound},
@@ -41,6 +51,11 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.LinkStore) {
 		{"UseConcurrentAtLimit", testUseConcurrent},
 		{"Release", testRelease},
 		{"Replay", testReplay},
+		{"PaymentEndsUnpaid", testPaymentEndsUnpaid},
+		{"PaidLate", testPaidLate},
+		{"Retake", testRetake},
+		{"RetakeConcurrentAtLimit", testRetakeConcurrent},
+		{"NoLinkUse", testNoLinkUse},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -78,12 +93,13 @@ func must(t *testing.T, err error) {
 	}
 }
 
-func testRoundTrip(t *testing.T, s payments.LinkStore) {
+func testRoundTrip(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := link(1)
 	b := link(2)
 	b.Source, b.MinAmount, b.MaxAmount, b.Amount = payments.SourceStaticQR, 0, 0, 1250
 	b.Descriptions, b.ExpiresAt, b.MaxUses = map[string]string{"zh-Hant": "只有繁體"}, time.Time{}, 0
+	a.Uses, a.Paid = 3, 2
 	for _, l := range []payments.Link{a, b} {
 		must(t, s.CreateLink(ctx, l))
 		got, err := s.Link(ctx, l.ID)
@@ -94,7 +110,7 @@ func testRoundTrip(t *testing.T, s payments.LinkStore) {
 	}
 }
 
-func testNotFound(t *testing.T, s payments.LinkStore) {
+func testNotFound(t *testing.T, s Store) {
 	ctx := t.Context()
 	if _, err := s.Link(ctx, link(9).ID); !errors.Is(err, payments.ErrNotFound) {
 		t.Errorf("Link(missing) = %v, want ErrNotFound", err)
@@ -107,7 +123,7 @@ func testNotFound(t *testing.T, s payments.LinkStore) {
 	}
 }
 
-func testList(t *testing.T, s payments.LinkStore) {
+func testList(t *testing.T, s Store) {
 	ctx := t.Context()
 	for i := 1; i <= 4; i++ {
 		l := link(i)
@@ -151,7 +167,7 @@ func testList(t *testing.T, s payments.LinkStore) {
 	}
 }
 
-func testDeactivate(t *testing.T, s payments.LinkStore) {
+func testDeactivate(t *testing.T, s Store) {
 	ctx := t.Context()
 	l := link(1)
 	must(t, s.CreateLink(ctx, l))
@@ -171,7 +187,7 @@ func testDeactivate(t *testing.T, s payments.LinkStore) {
 	}
 }
 
-func testUseLimits(t *testing.T, s payments.LinkStore) {
+func testUseLimits(t *testing.T, s Store) {
 	ctx := t.Context()
 	l := link(1) // MaxUses 3
 	must(t, s.CreateLink(ctx, l))
@@ -210,7 +226,7 @@ func testUseLimits(t *testing.T, s payments.LinkStore) {
 
 // testUseConcurrent opens one link with MaxUses 5 from 24 goroutines at
 // once: exactly 5 uses are counted and the stored count is 5.
-func testUseConcurrent(t *testing.T, s payments.LinkStore) {
+func testUseConcurrent(t *testing.T, s Store) {
 	ctx := t.Context()
 	l := link(1)
 	l.MaxUses = 5
@@ -251,7 +267,7 @@ func testUseConcurrent(t *testing.T, s payments.LinkStore) {
 	}
 }
 
-func testRelease(t *testing.T, s payments.LinkStore) {
+func testRelease(t *testing.T, s Store) {
 	ctx := t.Context()
 	l := link(1)
 	l.MaxUses = 1
@@ -276,7 +292,7 @@ func testRelease(t *testing.T, s payments.LinkStore) {
 // testReplay: the same key again counts nothing and says replay, even
 // when the link is used up meanwhile; concurrent submissions of one key
 // count one use.
-func testReplay(t *testing.T, s payments.LinkStore) {
+func testReplay(t *testing.T, s Store) {
 	ctx := t.Context()
 	l := link(1)
 	l.MaxUses = 2
@@ -314,4 +330,216 @@ func testReplay(t *testing.T, s payments.LinkStore) {
 	if err != nil || u || !r || got.Uses != 2 {
 		t.Errorf("the first key on a used-up link: uses %d, used %v, replay %v, %v; want 2, false, true", got.Uses, u, r, err)
 	}
+}
+
+// payFor stores a payment made through link l for the use counted for
+// key, as Links.Pay does: the use is tied to it in its creation.
+func payFor(t *testing.T, s Store, l payments.Link, n int, key string) payments.Payment {
+	t.Helper()
+	at := base().Add(time.Duration(n) * time.Minute).UTC()
+	p := payments.Payment{
+		ID: fmt.Sprintf("pay_%026d", n), Reference: fmt.Sprintf("L-%s-%s", l.ID[:10], key), Amount: 1250,
+		Currency: payments.NZD, Status: payments.StatusCreated, Source: l.Source, Version: 1,
+		CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(15 * time.Minute),
+	}
+	ev := payments.Event{PaymentID: p.ID, Type: "payment.created", To: payments.StatusCreated, CreatedAt: at}
+	got, created, err := s.CreatePayment(t.Context(), p, ev, payments.Idempotency{
+		Key: "link:" + l.ID + ":" + key, Hash: "h", Link: payments.LinkUse{LinkID: l.ID, Key: key}})
+	if err != nil || !created {
+		t.Fatalf("CreatePayment for use %s: created %v, %v", key, created, err)
+	}
+	return got
+}
+
+// move runs the payment's transition to st with change c through Update.
+func move(t *testing.T, s Store, id string, st payments.Status, c payments.LinkUseChange) (payments.Payment, error) {
+	t.Helper()
+	return s.Update(t.Context(), id, func(tx *payments.Tx) error {
+		tx.Payment.Status = st
+		tx.SetLinkUse(c)
+		return nil
+	})
+}
+
+func mustMove(t *testing.T, s Store, id string, st payments.Status, c payments.LinkUseChange) {
+	t.Helper()
+	if _, err := move(t, s, id, st, c); err != nil {
+		t.Fatalf("Update(%s to %s, %s): %v", id, st, c, err)
+	}
+}
+
+// counts checks the link's places taken and paid payments.
+func counts(t *testing.T, s Store, id string, uses, paid int, when string) {
+	t.Helper()
+	got, err := s.Link(t.Context(), id)
+	must(t, err)
+	if got.Uses != uses || got.Paid != paid {
+		t.Errorf("%s: uses %d, paid %d; want %d, %d", when, got.Uses, got.Paid, uses, paid)
+	}
+}
+
+func mustUse(t *testing.T, s Store, id, key string, want bool) {
+	t.Helper()
+	if _, used, _, err := s.UseLink(t.Context(), id, key, base()); err != nil || used != want {
+		t.Fatalf("UseLink(%s) = used %v, %v; want %v", key, used, err, want)
+	}
+}
+
+// testPaymentEndsUnpaid: a 1-use link's checkout holds its place; when
+// the payment expires (or fails, or is canceled) the place is given back
+// and another shopper can use the link; the first shopper's key is still
+// a replay, and the given-back use is not given back twice, nor by
+// ReleaseLink, which is for a use whose payment was never made.
+func testPaymentEndsUnpaid(t *testing.T, s Store) {
+	ctx := t.Context()
+	for i, end := range []payments.Status{payments.StatusExpired, payments.StatusFailed, payments.StatusCanceled} {
+		l := link(i + 1)
+		l.MaxUses = 1
+		must(t, s.CreateLink(ctx, l))
+		mustUse(t, s, l.ID, "a", true)
+		a := payFor(t, s, l, 10*i+1, "a")
+		mustUse(t, s, l.ID, "b", false)
+		counts(t, s, l.ID, 1, 0, "a checkout open")
+		mustMove(t, s, a.ID, end, payments.LinkUseRelease)
+		counts(t, s, l.ID, 0, 0, "its payment "+string(end))
+		mustMove(t, s, a.ID, end, payments.LinkUseRelease)
+		must(t, s.ReleaseLink(ctx, l.ID, "a"))
+		counts(t, s, l.ID, 0, 0, "released again")
+		if _, used, replay, err := s.UseLink(ctx, l.ID, "a", base()); err != nil || used || !replay {
+			t.Errorf("the first shopper's key again: used %v, replay %v, %v; want a replay", used, replay, err)
+		}
+		mustUse(t, s, l.ID, "b", true)
+		b := payFor(t, s, l, 10*i+2, "b")
+		mustMove(t, s, b.ID, payments.StatusPaid, payments.LinkUsePaid)
+		counts(t, s, l.ID, 1, 1, "the second shopper paid")
+		mustUse(t, s, l.ID, "c", false)
+	}
+}
+
+// testPaidLate: a payment paid after its place was given back, and taken
+// by another shopper who paid too, counts as well: the link shows more
+// paid payments than its maximum rather than losing one. Paid twice
+// counts once.
+func testPaidLate(t *testing.T, s Store) {
+	ctx := t.Context()
+	l := link(1)
+	l.MaxUses = 1
+	must(t, s.CreateLink(ctx, l))
+	mustUse(t, s, l.ID, "a", true)
+	a := payFor(t, s, l, 1, "a")
+	mustMove(t, s, a.ID, payments.StatusExpired, payments.LinkUseRelease)
+	mustUse(t, s, l.ID, "b", true)
+	b := payFor(t, s, l, 2, "b")
+	mustMove(t, s, b.ID, payments.StatusPaid, payments.LinkUsePaid)
+	mustMove(t, s, a.ID, payments.StatusPaid, payments.LinkUsePaid)
+	counts(t, s, l.ID, 2, 2, "the first shopper paid late")
+	mustMove(t, s, a.ID, payments.StatusPaid, payments.LinkUsePaid)
+	mustMove(t, s, b.ID, payments.StatusRefunded, payments.LinkUseRelease)
+	counts(t, s, l.ID, 2, 2, "paid again, and a paid one released")
+	mustUse(t, s, l.ID, "c", false)
+}
+
+// testRetake: a failed payment the shopper starts again takes a place
+// again when one is free; when none is, Update fails with ErrLinkUsedUp
+// and writes nothing. A use that holds its place keeps it.
+func testRetake(t *testing.T, s Store) {
+	ctx := t.Context()
+	l := link(1)
+	l.MaxUses = 1
+	must(t, s.CreateLink(ctx, l))
+	mustUse(t, s, l.ID, "a", true)
+	a := payFor(t, s, l, 1, "a")
+	mustMove(t, s, a.ID, payments.StatusPending, payments.LinkUseRetake)
+	counts(t, s, l.ID, 1, 0, "a held use taken again")
+	mustMove(t, s, a.ID, payments.StatusFailed, payments.LinkUseRelease)
+	mustMove(t, s, a.ID, payments.StatusPending, payments.LinkUseRetake)
+	counts(t, s, l.ID, 1, 0, "a failed payment started again")
+	mustMove(t, s, a.ID, payments.StatusFailed, payments.LinkUseRelease)
+	mustUse(t, s, l.ID, "b", true)
+	before, err := s.Payment(ctx, a.ID)
+	must(t, err)
+	if _, err := move(t, s, a.ID, payments.StatusPending, payments.LinkUseRetake); !errors.Is(err, payments.ErrLinkUsedUp) {
+		t.Errorf("starting again with no place free = %v, want ErrLinkUsedUp", err)
+	}
+	after, err := s.Payment(ctx, a.ID)
+	must(t, err)
+	if after.Status != payments.StatusFailed || after.Version != before.Version {
+		t.Errorf("the refused start wrote the payment: %s v%d, want %s v%d", after.Status, after.Version, before.Status, before.Version)
+	}
+	counts(t, s, l.ID, 1, 0, "a refused start")
+	// Paid anyway (a transaction of the failed attempt): it counts.
+	mustMove(t, s, a.ID, payments.StatusPaid, payments.LinkUsePaid)
+	counts(t, s, l.ID, 2, 1, "the failed payment paid")
+}
+
+// testRetakeConcurrent: five released payments start again while 24
+// shoppers open a 5-use link, all at once: exactly 5 places are taken.
+func testRetakeConcurrent(t *testing.T, s Store) {
+	ctx := t.Context()
+	l := link(1)
+	l.MaxUses = 5
+	must(t, s.CreateLink(ctx, l))
+	var failed []string
+	for i := range 5 {
+		key := fmt.Sprint("first", i)
+		mustUse(t, s, l.ID, key, true)
+		p := payFor(t, s, l, i+1, key)
+		mustMove(t, s, p.ID, payments.StatusFailed, payments.LinkUseRelease)
+		failed = append(failed, p.ID)
+	}
+	counts(t, s, l.ID, 0, 0, "five failed payments")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	taken := 0
+	start := make(chan struct{})
+	took := func(ok bool, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && !errors.Is(err, payments.ErrLinkUsedUp) {
+			t.Errorf("concurrent use: %v", err)
+		}
+		if ok && err == nil {
+			taken++
+		}
+	}
+	for _, id := range failed {
+		wg.Go(func() {
+			<-start
+			_, err := move(t, s, id, payments.StatusPending, payments.LinkUseRetake)
+			took(true, err)
+		})
+	}
+	for i := range 24 {
+		wg.Go(func() {
+			<-start
+			_, used, _, err := s.UseLink(ctx, l.ID, fmt.Sprint("shopper", i), base())
+			took(used, err)
+		})
+	}
+	close(start)
+	wg.Wait()
+	got, err := s.Link(ctx, l.ID)
+	must(t, err)
+	if taken != 5 || got.Uses != 5 {
+		t.Errorf("5 restarts and 24 opens of a 5-use link took %d places, stored %d; want 5 and 5", taken, got.Uses)
+	}
+}
+
+// testNoLinkUse: a payment not made through a stored link moves with a
+// link change and touches no link.
+func testNoLinkUse(t *testing.T, s Store) {
+	ctx := t.Context()
+	l := link(1)
+	must(t, s.CreateLink(ctx, l))
+	mustUse(t, s, l.ID, "a", true)
+	at := base().UTC()
+	p := payments.Payment{ID: fmt.Sprintf("pay_%026d", 7), Reference: "order-7", Amount: 100, Currency: payments.NZD,
+		Status: payments.StatusCreated, Source: payments.SourceLink, Version: 1, CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(time.Hour)}
+	if _, _, err := s.CreatePayment(ctx, p, payments.Event{PaymentID: p.ID, Type: "payment.created", To: payments.StatusCreated, CreatedAt: at},
+		payments.Idempotency{Key: "link:order-7", Hash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	mustMove(t, s, p.ID, payments.StatusExpired, payments.LinkUseRelease)
+	mustMove(t, s, p.ID, payments.StatusPaid, payments.LinkUsePaid)
+	counts(t, s, l.ID, 1, 0, "another payment moved")
 }

@@ -153,7 +153,7 @@ func TestDisplayStore(t *testing.T) {
 // TestLinkStore runs the payment links contract, each test in its own schema.
 func TestLinkStore(t *testing.T) {
 	pgtest.URL(t)
-	linkstest.Run(t, func(t *testing.T) payments.LinkStore { return mustOpen(t, pgtest.Schema(t)) })
+	linkstest.Run(t, func(t *testing.T) linkstest.Store { return mustOpen(t, pgtest.Schema(t)) })
 }
 
 // TestAuditAppendOnly: the schema itself refuses to change or remove an

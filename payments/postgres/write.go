@@ -87,6 +87,11 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 					return errRace
 				}
 			}
+			if idem.Link.LinkID != "" {
+				if _, err := tx.Exec(ctx, tieLinkUse, p.ID, idem.Link.LinkID, idem.Link.Key); err != nil {
+					return fmt.Errorf("link use: %w", err)
+				}
+			}
 			return nil
 		})
 		switch {
@@ -179,6 +184,16 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 			w = p
 			_, err := c.Exec(ctx, "COMMIT") // a transaction that wrote nothing
 			return err
+		}
+		if lc := t.LinkUse(); lc != payments.LinkUseKeep {
+			// A round trip of its own, only for a link's payment changing
+			// status: its step depends on what it reads.
+			if err := linkUse(ctx, c, id, lc); errors.Is(err, payments.ErrLinkUsedUp) {
+				fnErr = err // as fn's own refusal: nothing is written
+				return err
+			} else if err != nil {
+				return err
+			}
 		}
 		w = stored(t.Payment)
 		w.ID, w.Version = id, p.Version+1

@@ -13,18 +13,20 @@ import (
 // few and written rarely, so they bypass the payment batcher: each write
 // is one statement on the writer connection. A use is counted by one
 // conditional UPDATE ... RETURNING, which SQLite runs under its single
-// write lock, so concurrent opens cannot pass max_uses.
+// write lock, so concurrent opens cannot pass max_uses. A use's payment
+// moves it in the payment's own write (linkUse, from Update), in the
+// batcher's transaction.
 
 var _ payments.LinkStore = (*DB)(nil)
 
 const linkCols = `id, source, amount, min_amount, max_amount, currency, desc_en, desc_zh_hans,
-	desc_zh_hant, expires_at, max_uses, uses, active, created_at, updated_at`
+	desc_zh_hant, expires_at, max_uses, uses, paid_uses, active, created_at, updated_at`
 
 func scanLink(s scanner) (payments.Link, error) {
 	var l payments.Link
 	var cur, en, hans, hant string
 	err := s.Scan(&l.ID, &l.Source, &l.Amount, &l.MinAmount, &l.MaxAmount, &cur, &en, &hans, &hant,
-		timeCol{&l.ExpiresAt}, &l.MaxUses, &l.Uses, &l.Active, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt})
+		timeCol{&l.ExpiresAt}, &l.MaxUses, &l.Uses, &l.Paid, &l.Active, timeCol{&l.CreatedAt}, timeCol{&l.UpdatedAt})
 	l.Currency = payments.Currency(cur)
 	l.Descriptions = linkDescriptions(en, hans, hant)
 	return l, err
@@ -45,9 +47,9 @@ func linkDescriptions(texts ...string) map[string]string {
 func (db *DB) CreateLink(ctx context.Context, l payments.Link) error {
 	d := l.Descriptions
 	_, err := db.writer.ExecContext(ctx, `INSERT INTO payment_links (`+linkCols+`)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		l.ID, l.Source, l.Amount, l.MinAmount, l.MaxAmount, string(l.Currency), d["en"], d["zh-Hans"], d["zh-Hant"],
-		nanos(l.ExpiresAt), l.MaxUses, l.Uses, l.Active, nanos(l.CreatedAt), nanos(l.UpdatedAt))
+		nanos(l.ExpiresAt), l.MaxUses, l.Uses, l.Paid, l.Active, nanos(l.CreatedAt), nanos(l.UpdatedAt))
 	return wrap("create link", err)
 }
 
@@ -108,10 +110,13 @@ func (db *DB) UseLink(ctx context.Context, id, key string, now time.Time) (l pay
 	return l, used, replay, err
 }
 
-// ReleaseLink implements payments.LinkStore.
+// ReleaseLink implements payments.LinkStore. A use whose payment was
+// made after all (a commit that failed late) stays: that payment's end
+// gives it back.
 func (db *DB) ReleaseLink(ctx context.Context, id, key string) error {
 	return db.writeTx(ctx, "release link", func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM payment_link_uses WHERE link_id = ? AND key = ?`, id, key)
+		res, err := tx.ExecContext(ctx, `DELETE FROM payment_link_uses
+			WHERE link_id = ? AND key = ? AND payment_id IS NULL AND state = 'held'`, id, key)
 		if err != nil {
 			return wrap("release link", err)
 		}
@@ -121,4 +126,40 @@ func (db *DB) ReleaseLink(ctx context.Context, id, key string) error {
 		_, err = tx.ExecContext(ctx, `UPDATE payment_links SET uses = uses - 1 WHERE id = ? AND uses > 0`, id)
 		return wrap("release link", err)
 	})
+}
+
+// Statements of a use's payment (CreatePayment, Update).
+const (
+	tieLinkUse = `UPDATE payment_link_uses SET payment_id = ?1
+		WHERE link_id = ?2 AND key = ?3 AND payment_id IS NULL`
+	selectLinkUse = `SELECT u.link_id, u.key, u.state, l.uses, l.max_uses
+		FROM payment_link_uses u JOIN payment_links l ON l.id = u.link_id WHERE u.payment_id = ?`
+	setLinkUse   = `UPDATE payment_link_uses SET state = ?3 WHERE link_id = ?1 AND key = ?2`
+	countLinkUse = `UPDATE payment_links SET uses = max(uses + ?2, 0), paid_uses = max(paid_uses + ?3, 0) WHERE id = ?1`
+)
+
+// linkUse applies c to the use payment id holds, if it holds one, in the
+// write transaction q: the domain's step (payments.LinkUseChange.Step)
+// from the use's state and its link's count, read under the write lock.
+// Its writes go through ExecContext, so a batch that begins again replays
+// them (batch.go).
+func linkUse(ctx context.Context, q cached, id string, c payments.LinkUseChange) error {
+	var linkID, key, state string
+	var uses, maxUses int
+	err := q.QueryRowContext(ctx, selectLinkUse, id).Scan(&linkID, &key, &state, &uses, &maxUses)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // not made through a stored link
+	}
+	if err != nil {
+		return wrap("update: link use", err)
+	}
+	to, dUses, dPaid, err := c.Step(payments.UseState(state), uses, maxUses)
+	if err != nil || to == payments.UseState(state) {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, setLinkUse, linkID, key, string(to)); err != nil {
+		return wrap("update: link use", err)
+	}
+	_, err = q.ExecContext(ctx, countLinkUse, linkID, dUses, dPaid)
+	return wrap("update: link use", err)
 }

@@ -2,7 +2,11 @@ package sqlite
 
 import (
 	"database/sql"
+	"fmt"
+	"io/fs"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +230,81 @@ func TestMigrateRefunds(t *testing.T) {
 		if err != nil || a.OrderID != want {
 			t.Errorf("attempt %s order id %q, %v; want %q", ref, a.OrderID, err, want)
 		}
+	}
+}
+
+// TestMigrateLinkUses: a database made by migrations 001 to 020 holds a
+// 3-use link that counted every checkout: one whose payment expired, one
+// paid, one still open, and one whose payment was never made, two days
+// ago. 021 ties each use to its payment, gives back the places of the
+// expired payment and of the one never made, and counts the paid one: the
+// link has a place free again, and the open payment's expiry gives its
+// place back too.
+func TestMigrateLinkUses(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hpp.db")
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before []string
+	for _, n := range names {
+		if n = path.Base(n); n < "021" {
+			before = append(before, n)
+		}
+	}
+	old := migratedTo(t, file, before...)
+	const link = "0000000000000000000000link"
+	now := testNow().UnixNano()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := old.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`DELETE FROM schema_migrations`) // migratedTo numbers them in turn; the files skip some
+	for _, n := range before {
+		v, err := strconv.Atoi(n[:3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, v, n)
+	}
+	exec(`INSERT INTO payment_links (id, source, amount, min_amount, max_amount, currency, desc_en, desc_zh_hans,
+		desc_zh_hant, expires_at, max_uses, uses, active, created_at, updated_at)
+		VALUES (?, 'link', 1250, 0, 0, 'NZD', 'Deposit', '', '', NULL, 3, 4, 1, ?, ?)`, link, now, now)
+	for i, st := range []payments.Status{payments.StatusExpired, payments.StatusPaid, payments.StatusPending, ""} {
+		key := fmt.Sprintf("key%d:1250", i)
+		at := now
+		if st == "" { // never made: counted two days ago
+			exec(`INSERT INTO payment_link_uses (link_id, key, at) VALUES (?, ?, ?)`, link, key, testNow().Add(-48*time.Hour).UnixNano())
+			continue
+		}
+		p := benchPayment(i)
+		p.Status, p.Source = st, payments.SourceLink
+		args := paymentArgs(p)
+		exec(`INSERT INTO payments (`+paymentCols+`) VALUES (`+strings.Repeat("?, ", len(args)-1)+`?)`, args...)
+		exec(`INSERT INTO idempotency (key, hash, payment_id, created_at) VALUES (?, 'h', ?, ?)`, "link:"+link+":"+key, p.ID, at)
+		exec(`INSERT INTO payment_link_uses (link_id, key, at) VALUES (?, ?, ?)`, link, key, at)
+	}
+	old.Close()
+
+	db := mustOpen(t, file) // applies 021
+	ctx := t.Context()
+	l, err := db.Link(ctx, link)
+	if err != nil || l.Uses != 2 || l.Paid != 1 {
+		t.Fatalf("link after 021: uses %d, paid %d, %v; want 2 (paid and open), 1", l.Uses, l.Paid, err)
+	}
+	if _, used, _, err := db.UseLink(ctx, link, "new:1250", testNow()); err != nil || !used {
+		t.Errorf("a new shopper after 021: used %v, %v; want the free place", used, err)
+	}
+	if _, err := db.Update(ctx, benchPayment(2).ID, func(tx *payments.Tx) error {
+		tx.Payment.Status = payments.StatusExpired
+		tx.SetLinkUse(payments.LinkUseRelease)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := db.Link(ctx, link); err != nil || l.Uses != 2 || l.Paid != 1 {
+		t.Errorf("link after the open payment expired: uses %d, paid %d, %v; want 2, 1", l.Uses, l.Paid, err)
 	}
 }

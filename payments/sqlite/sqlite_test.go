@@ -344,7 +344,7 @@ func TestDisplayStore(t *testing.T) {
 }
 
 func TestLinkStore(t *testing.T) {
-	linkstest.Run(t, func(t *testing.T) payments.LinkStore { return newTestDB(t) })
+	linkstest.Run(t, func(t *testing.T) linkstest.Store { return newTestDB(t) })
 }
 
 // TestAuditAppendOnly: the schema itself refuses to change or remove an

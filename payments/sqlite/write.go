@@ -129,6 +129,11 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 				return wrap("create payment: idempotency", err)
 			}
 		}
+		if idem.Link.LinkID != "" {
+			if _, err := tx.ExecContext(ctx, tieLinkUse, p.ID, idem.Link.LinkID, idem.Link.Key); err != nil {
+				return wrap("create payment: link use", err)
+			}
+		}
 		out, created = p, true
 		return nil
 	})
@@ -234,6 +239,13 @@ func (db *DB) written(out payments.Payment, t *payments.Tx) {
 // spares index writes.
 func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *payments.Tx) error {
 	p := l.p
+	if c := t.LinkUse(); c != payments.LinkUseKeep {
+		// First: a retake the link refuses fails the write before it
+		// has changed anything.
+		if err := linkUse(ctx, tx, w.ID, c); err != nil {
+			return err
+		}
+	}
 	update := updatePayment
 	if w.Reference == p.Reference && w.CreatedAt.Equal(p.CreatedAt) {
 		update = updatePaymentState
