@@ -445,6 +445,42 @@ func (s *Service) RefundTotals(ctx context.Context, p Payment) (RefundTotals, er
 	return SumRefunds(p, evs), nil
 }
 
+// CorrectRefundStatuses puts back, once, every status an earlier version
+// recorded by counting pending refunds (refunded while only a part had
+// succeeded, partially refunded with none succeeded) and that no refund
+// still pending will correct: each to what its succeeded refunds say,
+// with the event followRefunds writes, so webhooks hear it. It returns
+// how many it corrected; Run calls it as it starts. Correct statuses cost
+// one query; it is safe on several instances at once.
+func (s *Service) CorrectRefundStatuses(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ids, err := s.store.MisstatedRefunds(ctx, 100)
+		if err != nil {
+			return n, fmt.Errorf("payments: correct refund statuses: %w", err)
+		}
+		fixed := 0
+		for _, id := range ids {
+			_, err := s.update(ctx, id, func(tx *Tx) error {
+				from := tx.Payment.Status
+				s.followRefunds(tx, "recorded by an earlier version", false)
+				if tx.Payment.Status != from {
+					fixed++
+				}
+				return nil
+			})
+			if err != nil {
+				return n, fmt.Errorf("payments: correct refund status of %s: %w", id, err)
+			}
+		}
+		n += fixed
+		// A pass that moved none would only come back with the same ids.
+		if len(ids) < 100 || fixed == 0 {
+			return n, nil
+		}
+	}
+}
+
 // SucceededRefunds is what the succeeded refunds of payment id add up
 // to, in minor units: Payment.Refunded less what refunds still pending
 // hold, the refunds the back office's reports count. It reads the
