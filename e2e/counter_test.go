@@ -174,12 +174,47 @@ func TestCounterBrowser(t *testing.T) {
 	}
 	b.do(t, 15*time.Second, chromedp.WaitVisible(testid("keypad")))
 
+	// Latipay refuses a pay code (the sandbox's ...13): the cashier reads
+	// why and that nothing was charged, and goes on with the same sale:
+	// a QR instead, which they then cancel. A second refused sale left
+	// with Back is canceled, not left open.
+	refusedSale := func(amount []string) counterSale {
+		t.Helper()
+		for _, k := range amount {
+			b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
+		}
+		b.do(t, 10*time.Second, chromedp.Click(testid("to-scan")), chromedp.WaitVisible(testid("paycode")))
+		b.do(t, 15*time.Second, chromedp.SendKeys(testid("paycode"), "134588558514585013\r"), chromedp.WaitVisible(testid("scan-refused")))
+		if got := b.text(t, fmt.Sprintf(sel, "scan-error")); !strings.Contains(got, "Latipay refused the pay code") || !strings.Contains(got, "Nothing was charged") {
+			t.Errorf("the refused code says %q, want Latipay's reason and nothing charged", got)
+		}
+		s := counterStored(t, b)
+		if p := app.payment(t, s.ID); p.Status != "created" {
+			t.Errorf("the refused sale is %s, want still open (created)", p.Status)
+		}
+		return s
+	}
+	refused := refusedSale([]string{"5", "0", "0"})
+	for _, v := range a11yAxe(t, b, string(axe)) {
+		t.Errorf("scan screen after a refused code: axe: %s", v)
+	}
+	b.do(t, 15*time.Second, chromedp.Click(testid("scan-charge-wechat")), chromedp.WaitVisible(testid("qr-screen")), chromedp.WaitVisible(chromedp.CSS(`#qr-img[src]`)))
+	if again := counterStored(t, b); again.ID != refused.ID {
+		t.Errorf("the QR after the refusal is sale %s, want the same sale %s", again.ID, refused.ID)
+	}
+	b.do(t, 15*time.Second, chromedp.Click(testid("qr-cancel")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="failed"]`)))
+	app.waitPayment(t, refused.ID, "canceled", 10*time.Second)
+	b.do(t, 15*time.Second, chromedp.WaitVisible(testid("keypad")))
+	left := refusedSale([]string{"3", "0", "0"})
+	b.do(t, 10*time.Second, chromedp.Click(testid("scan-back")), chromedp.WaitVisible(testid("keypad")))
+	app.waitPayment(t, left.ID, "canceled", 10*time.Second)
+
 	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter/sales?lang=en"), chromedp.WaitVisible(testid("summary")))
 	if got := b.text(t, fmt.Sprintf(sel, "summary")); !strings.Contains(got, "WeChat Pay") || !strings.Contains(got, "20.50") {
 		t.Errorf("the shift summary reads %q", got)
 	}
 	axeAll("today's sales", "/counter/sales")
-	b.finish(t, browserChecks{offline: "net::ERR_INTERNET_DISCONNECTED"})
+	b.finish(t, browserChecks{offline: "net::ERR_INTERNET_DISCONNECTED", fetched: map[string]int64{"/counter/scan": http.StatusUnprocessableEntity}})
 }
 
 // counterDecodes has the keypad page read a WeChat Pay code off a QR image

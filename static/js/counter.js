@@ -142,6 +142,7 @@
         var e = new Error((j.error && j.error.message) || r.statusText);
         e.status = r.status;
         e.code = j.error && j.error.code;
+        e.sale = j.error && j.error.sale;
         throw e;
       }
       return j;
@@ -198,7 +199,13 @@
       s.id = j.id;
       save();
       showSale(j);
-    }, function (e) { failed(root.getAttribute('data-screen') === 'qr' ? q('[data-testid="qr-state"]') : $('counter-error'), e); });
+    }, function (e) { failed(screenError(), e); });
+  }
+  // screenError is where the screen shown says what went wrong.
+  function screenError() {
+    var at = root.getAttribute('data-screen');
+    if (at === 'qr') { return q('[data-testid="qr-state"]'); }
+    return at === 'scan' ? $('scan-error') : $('counter-error');
   }
   root.querySelectorAll('[data-charge]').forEach(function (b) {
     b.addEventListener('click', function () { charge(b.getAttribute('data-charge')); });
@@ -216,6 +223,8 @@
       result('failed', title, j.amount_text, j.method ? methodName(j.method) : '');
     } else if (j.qr) {
       showQR(j);
+    } else if (j.pay_code_refused) {
+      showRefused(j, d.tRefused);
     } else {
       result('pending', d.tPending, j.amount_text, j.method ? methodName(j.method) : '');
     }
@@ -331,7 +340,7 @@
     if (!sale || !sale.id) { nextSale(); return; }
     post(d.saleUrl + sale.id + '/cancel', {}).then(showSale, function (e) {
       if (e.status === 409) { resync(); return; } // paid meanwhile: show it
-      error(q('[data-testid="qr-state"]'), e.message || d.tOffline);
+      error(screenError(), e.message || d.tOffline);
     });
   }
   root.querySelectorAll('[data-action]').forEach(function (b) {
@@ -340,11 +349,37 @@
       case 'cancel': cancelSale(); break;
       case 'switch': charge(b.getAttribute('data-method')); break;
       case 'done': nextSale(); break;
-      case 'back': lastCode = ''; show('keypad'); break;
+      case 'back': back(); break;
       case 'camera': camera(); break;
       }
     });
   });
+
+  // back leaves the scan screen for the keypad. A sale whose pay code
+  // Latipay refused (nothing charged, nothing live) is canceled then, so
+  // it does not stay open in today's sales until it expires.
+  function back() {
+    lastCode = '';
+    if (current && current.pay_code_refused && sale && sale.id === current.id) {
+      post(d.saleUrl + sale.id + '/cancel', {}).catch(function () { /* it expires, shown as refused */ });
+      endSale();
+    }
+    $('scan-refused').hidden = true;
+    show('keypad');
+  }
+
+  // showRefused shows the scan screen for sale j after Latipay refused its
+  // pay code: why (text), and the same sale's ways on: another code, a
+  // QR, or a cancel.
+  function showRefused(j, text) {
+    clearTimeout(returnTimer);
+    q('[data-testid="scan-amount"]').textContent = j.amount_text;
+    error($('scan-error'), text);
+    $('scan-refused').hidden = false;
+    show('scan');
+    $('paycode').value = '';
+    $('paycode').focus();
+  }
 
   // --- scan the shopper's pay code ------------------------------------
   // walletOf names the wallet a pay code belongs to, or '' when it has
@@ -362,6 +397,7 @@
     if (problem) { error($('counter-error'), problem); return; }
     q('[data-testid="scan-amount"]').textContent = moneyText(minor());
     error($('scan-error'), '');
+    $('scan-refused').hidden = true;
     show('scan');
     $('paycode').value = '';
     $('paycode').focus();
@@ -389,7 +425,21 @@
       s.id = j.id;
       save();
       showSale(j);
-    }, function (e) { lastCode = ''; failed($('scan-error'), e); });
+    }, function (e) {
+      lastCode = '';
+      if (e.code === 'pay_code_refused' && e.sale && e.sale.id) {
+        // Nothing was charged and the sale stays open: the next code, a
+        // QR or a cancel goes on it.
+        busy = false;
+        setBusy(false);
+        s.id = e.sale.id;
+        save();
+        current = e.sale;
+        showRefused(e.sale, e.message);
+        return;
+      }
+      failed($('scan-error'), e);
+    });
   }
 
   var stream = null;
