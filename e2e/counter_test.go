@@ -89,8 +89,11 @@ func TestCounterBrowser(t *testing.T) {
 	for _, k := range []string{"1", "2", "5", "0"} {
 		b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
 	}
-	if got := b.text(t, fmt.Sprintf(sel, "amount")); !strings.Contains(got, "12.50") {
-		t.Fatalf("after 1 2 5 0 the amount reads %q, want 12.50", got)
+	// The keypad writes money as every other page does (the server's
+	// formatter), not as the browser's Intl would ("NZ$12.50").
+	keypadAmount := b.text(t, fmt.Sprintf(sel, "amount"))
+	if keypadAmount != "NZ$ 12.50" {
+		t.Fatalf("after 1 2 5 0 the amount reads %q, want NZ$ 12.50", keypadAmount)
 	}
 	// A double tap: two clicks in one task, before any answer.
 	browserEval[bool](t, b, `(() => { const c = document.querySelector('[data-testid="charge-wechat"]'); c.click(); c.click(); return true })()`)
@@ -99,8 +102,8 @@ func TestCounterBrowser(t *testing.T) {
 	if n := app.countPayments(t); n != 1 {
 		t.Fatalf("a double tap made %d payments, want 1", n)
 	}
-	if got := b.text(t, fmt.Sprintf(sel, "qr-amount")); !strings.Contains(got, "12.50") {
-		t.Errorf("the shopper's QR screen shows %q, want 12.50", got)
+	if got := b.text(t, fmt.Sprintf(sel, "qr-amount")); got != keypadAmount {
+		t.Errorf("the shopper's QR screen shows %q, the keypad %q: want the same text", got, keypadAmount)
 	}
 
 	// A reload mid-sale finds the same sale: the QR again, nothing new.
@@ -129,7 +132,7 @@ func TestCounterBrowser(t *testing.T) {
 	b.do(t, 5*time.Second, browserOffline(false))
 	b.do(t, 15*time.Second, chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="paid"]`)))
 	if got := b.text(t, fmt.Sprintf(sel, "result")); !strings.Contains(got, "Paid") || !strings.Contains(got, "12.50") || !strings.Contains(got, "WeChat Pay") {
-		t.Errorf("the result reads %q, want Paid NZ$12.50 WeChat Pay", got)
+		t.Errorf("the result reads %q, want Paid NZ$ 12.50 WeChat Pay", got)
 	}
 	if !browserEval[bool](t, b, hasMarker) {
 		t.Error("the page reloaded; want the result in place")
@@ -167,7 +170,7 @@ func TestCounterBrowser(t *testing.T) {
 	}
 	b.do(t, 60*time.Second, chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="paid"]`)))
 	if got := b.text(t, fmt.Sprintf(sel, "result")); !strings.Contains(got, "8.00") || !strings.Contains(got, "WeChat Pay") {
-		t.Errorf("the scan's result reads %q, want Paid NZ$8.00 WeChat Pay", got)
+		t.Errorf("the scan's result reads %q, want Paid NZ$ 8.00 WeChat Pay", got)
 	}
 	if n := app.countPayments(t); n != 2 {
 		t.Errorf("%d payments after two sales, want 2", n)

@@ -27,9 +27,15 @@
   function $(id) { return document.getElementById(id); }
   function q(sel) { return root.querySelector(sel); }
 
-  var money = null, yuan = null;
-  try { money = new Intl.NumberFormat(lang, { style: 'currency', currency: currency }); } catch (e) { money = null; }
+  var yuan = null;
   try { yuan = new Intl.NumberFormat(lang, { style: 'currency', currency: 'CNY' }); } catch (e) { yuan = null; }
+  // The sale's money is written as the server writes it everywhere else
+  // (views.formatMoney: "NZ$ 1,234.50"), not as the browser's Intl would
+  // ("NZ$1,234.50"): the page gives 1234567.89 so written, and moneyText
+  // puts each amount in its place, with the same symbol, spacing and
+  // separators.
+  var sample = d.moneySample || '';
+  var sampleAt = sample.indexOf('1'), sampleEnd = sample.lastIndexOf('9');
 
   function minor() { return Number(digits || '0'); }
   function decimal(m) {
@@ -37,7 +43,15 @@
     while (s.length < 3) { s = '0' + s; }
     return s.slice(0, -2) + '.' + s.slice(-2);
   }
-  function moneyText(m) { return money ? money.format(m / 100) : decimal(m) + ' ' + currency; }
+  function moneyText(m) {
+    if (sampleAt < 0 || sampleEnd < sampleAt) { return decimal(m) + ' ' + currency; }
+    var body = sample.slice(sampleAt, sampleEnd + 1); // "1,234,567.89"
+    var group = /[0-9]/.test(body.charAt(1)) ? '' : body.charAt(1);
+    var point = body.charAt(body.length - 3);
+    var s = decimal(m);
+    var whole = s.slice(0, -3).replace(/\B(?=([0-9]{3})+(?![0-9]))/g, group);
+    return sample.slice(0, sampleAt) + whole + point + s.slice(-2) + sample.slice(sampleEnd + 1);
+  }
   function yuanText(v) { return yuan ? yuan.format(v) : '¥' + v.toFixed(2); }
   function methodName(m) { return d['t' + m.charAt(0).toUpperCase() + m.slice(1)] || m; }
 
