@@ -275,6 +275,9 @@ type browserChecks struct {
 	documentStatus map[int64]bool
 	// offline is a network error the test caused on purpose.
 	offline string
+	// fetched is the status a script's request to a path may be answered
+	// with on purpose (a pay code Latipay refuses is a 422).
+	fetched map[string]int64
 }
 
 // check asserts the rules every browser test shares: every request goes to
@@ -296,6 +299,7 @@ func (r *browserRecorder) check(t testing.TB, origin string, c browserChecks) {
 		case q.Failed == c.offline && c.offline != "":
 		case q.Failed != "" && !q.Canceled:
 			t.Errorf("request failed: %s %s: %s", q.Type, q.URL, q.Failed)
+		case q.Status >= 400 && q.Type == network.ResourceTypeFetch && c.fetched[urlPath(q.URL)] == q.Status:
 		case q.Status >= 400 && !(q.Type == network.ResourceTypeDocument && c.documentStatus[q.Status]):
 			t.Errorf("request answered %d: %s %s", q.Status, q.Type, q.URL)
 		}
@@ -309,6 +313,7 @@ func (r *browserRecorder) check(t testing.TB, origin string, c browserChecks) {
 		switch {
 		case c.offline != "" && strings.Contains(p, c.offline):
 		case strings.HasPrefix(p, "log network: Failed to load resource: the server responded with a status of ") && documentStatusIn(p, c.documentStatus):
+		case strings.HasPrefix(p, "log network: Failed to load resource: the server responded with a status of ") && fetchedIn(p, c.fetched):
 		default:
 			t.Errorf("page problem: %s", p)
 		}
@@ -322,6 +327,25 @@ func documentStatusIn(msg string, ok map[int64]bool) bool {
 		}
 	}
 	return false
+}
+
+// fetchedIn reports whether msg names a status browserChecks.fetched
+// allows.
+func fetchedIn(msg string, ok map[string]int64) bool {
+	for _, s := range ok {
+		if strings.Contains(msg, fmt.Sprintf("status of %d ", s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func urlPath(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Path
 }
 
 func sameOrigin(raw, origin string) bool {

@@ -89,8 +89,11 @@ func TestCounterBrowser(t *testing.T) {
 	for _, k := range []string{"1", "2", "5", "0"} {
 		b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
 	}
-	if got := b.text(t, fmt.Sprintf(sel, "amount")); !strings.Contains(got, "12.50") {
-		t.Fatalf("after 1 2 5 0 the amount reads %q, want 12.50", got)
+	// The keypad writes money as every other page does (the server's
+	// formatter), not as the browser's Intl would ("NZ$12.50").
+	keypadAmount := b.text(t, fmt.Sprintf(sel, "amount"))
+	if keypadAmount != "NZ$ 12.50" {
+		t.Fatalf("after 1 2 5 0 the amount reads %q, want NZ$ 12.50", keypadAmount)
 	}
 	// A double tap: two clicks in one task, before any answer.
 	browserEval[bool](t, b, `(() => { const c = document.querySelector('[data-testid="charge-wechat"]'); c.click(); c.click(); return true })()`)
@@ -99,8 +102,8 @@ func TestCounterBrowser(t *testing.T) {
 	if n := app.countPayments(t); n != 1 {
 		t.Fatalf("a double tap made %d payments, want 1", n)
 	}
-	if got := b.text(t, fmt.Sprintf(sel, "qr-amount")); !strings.Contains(got, "12.50") {
-		t.Errorf("the shopper's QR screen shows %q, want 12.50", got)
+	if got := b.text(t, fmt.Sprintf(sel, "qr-amount")); got != keypadAmount {
+		t.Errorf("the shopper's QR screen shows %q, the keypad %q: want the same text", got, keypadAmount)
 	}
 
 	// A reload mid-sale finds the same sale: the QR again, nothing new.
@@ -129,7 +132,7 @@ func TestCounterBrowser(t *testing.T) {
 	b.do(t, 5*time.Second, browserOffline(false))
 	b.do(t, 15*time.Second, chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="paid"]`)))
 	if got := b.text(t, fmt.Sprintf(sel, "result")); !strings.Contains(got, "Paid") || !strings.Contains(got, "12.50") || !strings.Contains(got, "WeChat Pay") {
-		t.Errorf("the result reads %q, want Paid NZ$12.50 WeChat Pay", got)
+		t.Errorf("the result reads %q, want Paid NZ$ 12.50 WeChat Pay", got)
 	}
 	if !browserEval[bool](t, b, hasMarker) {
 		t.Error("the page reloaded; want the result in place")
@@ -167,19 +170,54 @@ func TestCounterBrowser(t *testing.T) {
 	}
 	b.do(t, 60*time.Second, chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="paid"]`)))
 	if got := b.text(t, fmt.Sprintf(sel, "result")); !strings.Contains(got, "8.00") || !strings.Contains(got, "WeChat Pay") {
-		t.Errorf("the scan's result reads %q, want Paid NZ$8.00 WeChat Pay", got)
+		t.Errorf("the scan's result reads %q, want Paid NZ$ 8.00 WeChat Pay", got)
 	}
 	if n := app.countPayments(t); n != 2 {
 		t.Errorf("%d payments after two sales, want 2", n)
 	}
 	b.do(t, 15*time.Second, chromedp.WaitVisible(testid("keypad")))
 
+	// Latipay refuses a pay code (the sandbox's ...13): the cashier reads
+	// why and that nothing was charged, and goes on with the same sale:
+	// a QR instead, which they then cancel. A second refused sale left
+	// with Back is canceled, not left open.
+	refusedSale := func(amount []string) counterSale {
+		t.Helper()
+		for _, k := range amount {
+			b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
+		}
+		b.do(t, 10*time.Second, chromedp.Click(testid("to-scan")), chromedp.WaitVisible(testid("paycode")))
+		b.do(t, 15*time.Second, chromedp.SendKeys(testid("paycode"), "134588558514585013\r"), chromedp.WaitVisible(testid("scan-refused")))
+		if got := b.text(t, fmt.Sprintf(sel, "scan-error")); !strings.Contains(got, "Latipay refused the pay code") || !strings.Contains(got, "Nothing was charged") {
+			t.Errorf("the refused code says %q, want Latipay's reason and nothing charged", got)
+		}
+		s := counterStored(t, b)
+		if p := app.payment(t, s.ID); p.Status != "created" {
+			t.Errorf("the refused sale is %s, want still open (created)", p.Status)
+		}
+		return s
+	}
+	refused := refusedSale([]string{"5", "0", "0"})
+	for _, v := range a11yAxe(t, b, string(axe)) {
+		t.Errorf("scan screen after a refused code: axe: %s", v)
+	}
+	b.do(t, 15*time.Second, chromedp.Click(testid("scan-charge-wechat")), chromedp.WaitVisible(testid("qr-screen")), chromedp.WaitVisible(chromedp.CSS(`#qr-img[src]`)))
+	if again := counterStored(t, b); again.ID != refused.ID {
+		t.Errorf("the QR after the refusal is sale %s, want the same sale %s", again.ID, refused.ID)
+	}
+	b.do(t, 15*time.Second, chromedp.Click(testid("qr-cancel")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="failed"]`)))
+	app.waitPayment(t, refused.ID, "canceled", 10*time.Second)
+	b.do(t, 15*time.Second, chromedp.WaitVisible(testid("keypad")))
+	left := refusedSale([]string{"3", "0", "0"})
+	b.do(t, 10*time.Second, chromedp.Click(testid("scan-back")), chromedp.WaitVisible(testid("keypad")))
+	app.waitPayment(t, left.ID, "canceled", 10*time.Second)
+
 	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter/sales?lang=en"), chromedp.WaitVisible(testid("summary")))
 	if got := b.text(t, fmt.Sprintf(sel, "summary")); !strings.Contains(got, "WeChat Pay") || !strings.Contains(got, "20.50") {
 		t.Errorf("the shift summary reads %q", got)
 	}
 	axeAll("today's sales", "/counter/sales")
-	b.finish(t, browserChecks{offline: "net::ERR_INTERNET_DISCONNECTED"})
+	b.finish(t, browserChecks{offline: "net::ERR_INTERNET_DISCONNECTED", fetched: map[string]int64{"/counter/scan": http.StatusUnprocessableEntity}})
 }
 
 // counterDecodes has the keypad page read a WeChat Pay code off a QR image

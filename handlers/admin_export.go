@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -16,15 +17,23 @@ import (
 // go out page by page, so memory stays flat however many there are.
 const exportPage = 100
 
-// exportColumns are the list's columns, in its order, then the id.
+// exportColumns are the list's columns, in its order, then the id, then
+// what refunds still waiting for Latipay hold (refunded counts only the
+// refunds that succeeded) and the channel's name: new columns come last
+// so the earlier ones keep their places.
 var exportColumns = []string{"time", "amount", "currency", "amount_cny", "status", "method", "channel", "reference",
-	"latipay_order_id", "refunded", "id"}
+	"latipay_order_id", "refunded", "id", "refund_pending", "channel_name"}
 
 // exportRow is one payment as the exports write it: the list's row with
-// its codes (status, method, channel) rather than their translations.
-func exportRow(r views.PaymentRow) []string {
+// its codes (status, method, channel) rather than their translations,
+// and the channel's name as the pages show it in English (channelName).
+func (s *Server) exportRow(r views.PaymentRow) []string {
+	pending := r.RefundPending
+	if pending == "" {
+		pending = payments.FormatAmount(0, payments.Currency(r.Currency))
+	}
 	return []string{r.Time, r.Amount, r.Currency, r.AmountCNY, r.Status, r.Method, r.Channel, r.Reference,
-		r.OrderID, r.Refunded, r.ID}
+		r.OrderID, r.Refunded, r.ID, pending, s.channelName(r.Channel)}
 }
 
 // csvCell neutralizes a cell a spreadsheet would read as a formula (one
@@ -70,10 +79,11 @@ type exportWriter struct {
 	buf   bytes.Buffer
 	cw    *csv.Writer
 	count int
+	cells func(views.PaymentRow) []string // exportRow
 }
 
-func newExportWriter(w gin.ResponseWriter, isCSV bool) *exportWriter {
-	e := &exportWriter{w: w, csv: isCSV}
+func newExportWriter(w gin.ResponseWriter, isCSV bool, row func(views.PaymentRow) []string) *exportWriter {
+	e := &exportWriter{w: w, csv: isCSV, cells: row}
 	e.cw = csv.NewWriter(&e.buf)
 	if isCSV {
 		_, _ = w.WriteString("\ufeff")
@@ -98,7 +108,7 @@ func (e *exportWriter) line(rec []string) {
 }
 
 func (e *exportWriter) row(r views.PaymentRow) {
-	rec := exportRow(r)
+	rec := e.cells(r)
 	if e.csv {
 		for i := range rec {
 			rec[i] = csvCell(rec[i])
@@ -168,10 +178,16 @@ func (s *Server) handlePaymentsExport(format string) gin.HandlerFunc {
 			h.Set("Content-Disposition", `attachment; filename="payments.json"`)
 		}
 		c.Status(http.StatusOK)
-		out := newExportWriter(c.Writer, format == "csv")
+		out := newExportWriter(c.Writer, format == "csv", s.exportRow)
 		for {
 			for _, p := range page.Payments {
-				out.row(s.listRow(p))
+				row, err := s.listRow(ctx, p)
+				if err != nil {
+					s.log.Error("export cut short", "request_id", requestID(c), "format", format, "rows", out.count, "err", err)
+					cutConnection(c.Writer)
+					return
+				}
+				out.row(row)
 			}
 			c.Writer.Flush()
 			if page.Next == "" {

@@ -175,12 +175,22 @@ func (s *Server) reportRange(c *gin.Context) (from, to time.Time, err error) {
 	return from, to, err
 }
 
-// reportCSVHeader is the report's CSV columns.
-var reportCSVHeader = []string{"day", "currency", "method", "channel", "count", "gross", "refunds", "net"}
+// reportCSVHeader is the report's CSV columns: channel is the code (api,
+// link, ...), channel_name, last so the others keep their places, its
+// name as the pages show it in English.
+var reportCSVHeader = []string{"day", "currency", "method", "channel", "count", "gross", "refunds", "net", "channel_name"}
 
 // reportCSVRow is one report row as CSV cells (before neutralizing).
-func reportCSVRow(r payments.ReportRow) []string {
+func (s *Server) reportCSVRow(r payments.ReportRow) []string {
 	return []string{r.Day.Format(time.DateOnly), string(r.Currency), string(r.Method), r.Source,
 		strconv.FormatInt(r.Count, 10), payments.FormatAmount(r.Gross, r.Currency),
-		payments.FormatAmount(r.Refunds, r.Currency), payments.FormatAmount(r.Net(), r.Currency)}
+		payments.FormatAmount(r.Refunds, r.Currency), payments.FormatAmount(r.Net(), r.Currency), s.channelName(r.Source)}
+}
+
+// channelName is a channel's name as the back office's pages show it,
+// in English: the exports' channel_name beside the code, so an
+// accountant reads "Online" where the reports say so, and the file is
+// the same whoever downloads it, in whatever language.
+func (s *Server) channelName(source string) string {
+	return s.i18n.Localizer("en").T("report.channel." + channelID(source))
 }

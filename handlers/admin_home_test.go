@@ -166,8 +166,8 @@ func TestAdminReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 3 || strings.Join(recs[1], "|") != "2026-02-28|NZD|wechat|api|1|12.50|0.00|12.50" ||
-		strings.Join(recs[2], "|") != "2026-03-01|NZD|wechat|api|0|0.00|12.50|-12.50" {
+	if len(recs) != 3 || strings.Join(recs[1], "|") != "2026-02-28|NZD|wechat|api|1|12.50|0.00|12.50|Online" ||
+		strings.Join(recs[2], "|") != "2026-03-01|NZD|wechat|api|0|0.00|12.50|-12.50|Online" {
 		t.Errorf("CSV = %v, want the two days, the negative net a number", recs)
 	}
 	log, err := a.Store.Audit(t.Context(), accounts.AuditFilter{Limit: 10})

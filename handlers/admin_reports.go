@@ -84,7 +84,7 @@ func (s *Server) handleReportsExport() gin.HandlerFunc {
 		cw := csv.NewWriter(c.Writer)
 		_ = cw.Write(reportCSVHeader)
 		for _, r := range rows {
-			cells := reportCSVRow(r)
+			cells := s.reportCSVRow(r)
 			for i := range cells {
 				cells[i] = csvCell(cells[i])
 			}

@@ -170,6 +170,11 @@ func (s *Server) counterSaleRow(c *gin.Context, d counter.Device, names map[stri
 		return row
 	}
 	row.Cashier = s.cashierName(c, names, r.Sale.AccountID)
+	if p.Source == payments.SourceCounterScan && p.Status == payments.StatusCreated {
+		if as, err := s.svc.Attempts(c.Request.Context(), p.ID); err == nil {
+			row.Refused = payments.PayCodeRefused(p, as)
+		}
+	}
 	if r.Sale.AccountID == d.CashierID && (p.Status == payments.StatusCreated || p.Status == payments.StatusPending || p.Status == payments.StatusFailed) {
 		row.CancelURL = CounterSalePath(p.ID) + "/cancel"
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -25,16 +26,36 @@ type counterSale struct {
 	QR         string `json:"qr,omitempty"`         // our QR image of the current attempt
 	ExpiresIn  int    `json:"expires_in"`           // seconds left to pay
 	Token      string `json:"token"`                // the sale's websocket token
+	// PayCodeRefused: Latipay refused the last pay code scanned and the
+	// sale is still open, nothing charged: another code, a QR or a
+	// cancel goes on it (payments.PayCodeRefused).
+	PayCodeRefused bool `json:"pay_code_refused,omitempty"`
 }
 
-// saleJSON fills counterSale for payment p.
+// saleJSON fills counterSale for payment p. A sale begun by pay code
+// shows a QR once it was switched to one.
 func (s *Server) saleJSON(c *gin.Context, p payments.Payment, qr bool) counterSale {
 	out := counterSale{ID: p.ID, Status: string(p.Status), Version: p.Version, Amount: payments.FormatAmount(p.Amount, p.Currency),
 		Currency: string(p.Currency), Method: string(p.Method), AmountCNY: p.AmountCNY, Rate: p.CurrencyRate,
 		AmountText: views.MoneyIn(s.chooseLang(c), views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()}),
 		ExpiresIn:  max(0, int(p.ExpiresAt.Sub(s.opts.Now()).Seconds())),
 		Token:      string(s.tokens.appendToken(nil, p.ID, s.opts.Now()))}
-	if qr && p.Source == payments.SourceCounterQR && p.Status == payments.StatusPending {
+	current := payments.Attempt{Kind: payments.KindOnline}
+	if p.Source == payments.SourceCounterScan && (p.Status == payments.StatusCreated || p.Status == payments.StatusPending) {
+		as, err := s.svc.Attempts(c.Request.Context(), p.ID)
+		if err != nil {
+			as = nil // unread: no QR, not said refused; the next push reads it again
+			current.Kind = payments.KindBarcode
+		}
+		for _, a := range as {
+			if a.Reference == p.LatipayReference {
+				current = a
+			}
+		}
+		out.PayCodeRefused = payments.PayCodeRefused(p, as)
+	}
+	if qr && p.Status == payments.StatusPending && current.Kind == payments.KindOnline &&
+		(p.Source == payments.SourceCounterQR || p.Source == payments.SourceCounterScan) {
 		out.QR = "/checkout/" + p.ID + "/qr.png"
 	}
 	return out
@@ -154,6 +175,19 @@ func (s *Server) handleCounterScan() gin.HandlerFunc {
 		st, err := s.opts.Counter.ChargeScan(c.Request.Context(), counter.ChargeInput{Device: device(c),
 			Key: c.PostForm("key"), Amount: c.PostForm("amount"), Note: c.PostForm("note"),
 			ClientIP: c.ClientIP(), Lang: s.chooseLang(c)}, c.PostForm("code"))
+		if errors.Is(err, payments.ErrGatewayRejected) && st.Payment.ID != "" {
+			// Latipay refused the shopper's code: nothing was charged and
+			// the sale stays open for another code, a QR or a cancel.
+			// The cashier reads Latipay's reason; the script keeps the sale.
+			msg := s.localizer(c).T("counter.error.refusednext")
+			var ge *payments.GatewayError
+			if errors.As(err, &ge) && ge.Message != "" {
+				msg = s.localizer(c).T("counter.error.refusedwhy", ge.Message)
+			}
+			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": "pay_code_refused",
+				"message": msg, "sale": s.saleJSON(c, st.Payment, false)}})
+			return
+		}
 		if err != nil {
 			s.respondError(c, err)
 			return

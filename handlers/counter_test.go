@@ -429,7 +429,7 @@ func TestCounterScan(t *testing.T) {
 	}
 	w = a.scan(t, dev, "scan-key-0000000000002", "8.00", "134588558514585013") // refused by the sandbox
 	e := mustJSON[counterErrJSON](t, w)
-	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(e.Error.Message, "refused this pay code") {
+	if w.Code != http.StatusUnprocessableEntity || e.Error.Code != "pay_code_refused" || !strings.Contains(e.Error.Message, "refused the pay code") {
 		t.Errorf("a refused code = %d %+v, want 422 saying Latipay refused it", w.Code, e)
 	}
 

@@ -77,6 +77,10 @@ func (s *countingStore) ClaimDueRefunds(ctx context.Context, now time.Time, leas
 	s.calls.Add(1)
 	return s.inner.ClaimDueRefunds(ctx, now, lease, limit)
 }
+func (s *countingStore) MisstatedRefunds(ctx context.Context, limit int) ([]string, error) {
+	s.calls.Add(1)
+	return s.inner.MisstatedRefunds(ctx, limit)
+}
 func (s *countingStore) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	s.calls.Add(1)
 	return s.inner.ExpiredPayments(ctx, now, limit)

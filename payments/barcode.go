@@ -211,3 +211,19 @@ func methodName(m Method) string {
 	}
 	return string(m)
 }
+
+// PayCodeRefused reports whether p, a counter sale by pay code, is still
+// open after Latipay refused its last code: as are p's attempts. Nothing
+// was charged and nothing is live, so the sale takes another code, a QR
+// (Start) or a cancel; the counter says so rather than "waiting".
+func PayCodeRefused(p Payment, as []Attempt) bool {
+	if p.Source != SourceCounterScan || p.Status != StatusCreated {
+		return false
+	}
+	for _, a := range as {
+		if a.Reference == p.LatipayReference {
+			return a.Kind == KindBarcode && a.Status == AttemptError
+		}
+	}
+	return false
+}

@@ -16,7 +16,9 @@
 // succeeded refunds add up to the amount paid; a pending refund holds its
 // amount but not the status. A status that counted a refund which then
 // failed (recorded before this rule) is put back to what the succeeded
-// refunds say, with its own event. The table is transitions in
+// refunds say, with its own event; one that no pending refund will
+// correct any more is put back so when the reconciler starts
+// (CorrectRefundStatuses). The table is transitions in
 // status.go (CanTransition); notifications and return redirects go
 // through it in the one idempotent apply (apply.go).
 //

@@ -126,6 +126,11 @@ type Store interface {
 	// is due and moves their NextCheckAt to now+lease, so that no other
 	// worker claims them meanwhile.
 	ClaimDueRefunds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Refund, error)
+	// MisstatedRefunds returns up to limit ids of payments whose status is
+	// partially refunded or refunded while what their succeeded refunds
+	// add up to says another (refundedStatus): statuses an earlier version
+	// recorded by counting pending refunds too.
+	MisstatedRefunds(ctx context.Context, limit int) ([]string, error)
 	// Outbox: listing payments, the webhook outbox and the delivery log.
 	Outbox
 }

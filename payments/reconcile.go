@@ -161,9 +161,16 @@ const DefaultReconcileRate = 20
 // Every tick it queries due attempts, at most perSecond a second (0 means
 // DefaultReconcileRate) and at most a tick's worth, then asks Latipay
 // about pending refunds whose answer was lost, then expires what is due, so that a long reconciliation backlog never holds expiry up.
+// First, once, it corrects refund statuses an earlier version recorded
+// (CorrectRefundStatuses).
 func (s *Service) Run(ctx context.Context, every time.Duration, perSecond int) {
 	if perSecond <= 0 {
 		perSecond = DefaultReconcileRate
+	}
+	if n, err := s.CorrectRefundStatuses(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("correct refund statuses", "err", err)
+	} else if n > 0 {
+		s.log.Info("refund statuses corrected to the succeeded refunds", "payments", n)
 	}
 	batch := min(50, perSecond)
 	budget := max(batch, int(float64(perSecond)*every.Seconds()))

@@ -200,3 +200,35 @@ func TestOverlappingRefundsOneRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestRefundStatusCorrectedAtStart: a payment left refunded by an earlier
+// version while only 5.00 of 12.50 succeeded, with no refund pending to
+// correct it, is put back to partially refunded when the reconciler
+// starts, with the correction event a webhook carries.
+func TestRefundStatusCorrectedAtStart(t *testing.T) {
+	env, p := newPaid(t)
+	if r, _, err := refund(env, p.ID, "5.00", ""); err != nil || r.Status != payments.RefundSucceeded {
+		t.Fatalf("Refund(5.00) = %+v, %v", r, err)
+	}
+	if _, err := env.Store.Update(context.Background(), p.ID, func(tx *payments.Tx) error {
+		tx.Payment.Status = payments.StatusRefunded // as the earlier rule left it
+		tx.Touch()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { env.Svc.Run(ctx, time.Hour, 0); close(done) }()
+	got := env.WaitStatus(t, p.ID, payments.StatusPartiallyRefunded)
+	stop()
+	<-done
+	if got.Refunded != 500 {
+		t.Errorf("refunded %d after the correction, want 500", got.Refunded)
+	}
+	evs := env.MustEvents(t, p.ID)
+	if last := evs[len(evs)-1]; last.Type != "payment.partially_refunded" || last.From != payments.StatusRefunded ||
+		last.Detail != "corrected to the succeeded refunds: recorded by an earlier version" {
+		t.Errorf("last event %s %s->%s %q; want the correction to partially_refunded", last.Type, last.From, last.To, last.Detail)
+	}
+}

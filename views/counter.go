@@ -71,11 +71,14 @@ type CounterSales struct {
 
 // CounterSaleRow is one sale in the list.
 type CounterSaleRow struct {
-	ID        string
-	Time      string // in the shop's time zone, "14:05"
-	Amount    Money
-	Method    string
-	Status    string
+	ID     string
+	Time   string // in the shop's time zone, "14:05"
+	Amount Money
+	Method string
+	Status string
+	// Refused: still open after Latipay refused its pay code, nothing
+	// charged; said so rather than "waiting for payment".
+	Refused   bool
 	Cashier   string
 	CancelURL string // "" unless the cashier may cancel it
 	// ReceiptURL prints (or reprints) a paid sale's receipt; "" before

@@ -83,3 +83,28 @@ func (db *DB) Attention(ctx context.Context, q payments.AttentionQuery) ([]payme
 	}, attentionQuery, q.Since.UnixNano(), q.StuckBefore.UnixNano(), max(q.Limit, 0))
 	return items, wrap("attention", db.noteDamage(err))
 }
+
+// misstatedRefundsQuery lists payments partially refunded or refunded
+// whose succeeded refunds say another status: none succeeded (paid),
+// some (partially refunded) or all of the amount (refunded), as
+// payments.refundedStatus decides. payments_status_expires finds the
+// statuses, refunds_payment each payment's refunds.
+const misstatedRefundsQuery = `
+SELECT id FROM (
+	SELECT p.id, p.status, p.amount, COALESCE((SELECT SUM(r.amount) FROM refunds r
+		WHERE r.payment_id = p.id AND r.status = 'succeeded'), 0) AS done
+	FROM payments p WHERE p.status IN ('partially_refunded', 'refunded')
+) t
+WHERE status <> CASE WHEN done <= 0 THEN 'paid' WHEN done < amount THEN 'partially_refunded' ELSE 'refunded' END
+ORDER BY id LIMIT ?1`
+
+// MisstatedRefunds returns up to limit ids of payments whose refund
+// status disagrees with their succeeded refunds.
+func (db *DB) MisstatedRefunds(ctx context.Context, limit int) ([]string, error) {
+	ids, err := queryAll(ctx, db.reader, func(s scanner) (string, error) {
+		var id string
+		err := s.Scan(&id)
+		return id, err
+	}, misstatedRefundsQuery, limit)
+	return ids, wrap("misstated refunds", db.noteDamage(err))
+}

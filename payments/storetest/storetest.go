@@ -64,6 +64,8 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"Refunds/RoundTrip", testRefundsRoundTrip},
 		{"Refunds/Serialized", testRefundsSerialized},
 		{"ClaimDueRefunds", testClaimDueRefunds},
+		{"Refunds/Misstated", testMisstatedRefunds},
+		{"Refunds/CorrectStatuses", testCorrectRefundStatuses},
 		{"ListPayments", testListPayments},
 		{"ListPayments/Filters", testListFilters},
 		{"ListPayments/Text", testListText},

@@ -27,9 +27,15 @@
   function $(id) { return document.getElementById(id); }
   function q(sel) { return root.querySelector(sel); }
 
-  var money = null, yuan = null;
-  try { money = new Intl.NumberFormat(lang, { style: 'currency', currency: currency }); } catch (e) { money = null; }
+  var yuan = null;
   try { yuan = new Intl.NumberFormat(lang, { style: 'currency', currency: 'CNY' }); } catch (e) { yuan = null; }
+  // The sale's money is written as the server writes it everywhere else
+  // (views.formatMoney: "NZ$ 1,234.50"), not as the browser's Intl would
+  // ("NZ$1,234.50"): the page gives 1234567.89 so written, and moneyText
+  // puts each amount in its place, with the same symbol, spacing and
+  // separators.
+  var sample = d.moneySample || '';
+  var sampleAt = sample.indexOf('1'), sampleEnd = sample.lastIndexOf('9');
 
   function minor() { return Number(digits || '0'); }
   function decimal(m) {
@@ -37,7 +43,15 @@
     while (s.length < 3) { s = '0' + s; }
     return s.slice(0, -2) + '.' + s.slice(-2);
   }
-  function moneyText(m) { return money ? money.format(m / 100) : decimal(m) + ' ' + currency; }
+  function moneyText(m) {
+    if (sampleAt < 0 || sampleEnd < sampleAt) { return decimal(m) + ' ' + currency; }
+    var body = sample.slice(sampleAt, sampleEnd + 1); // "1,234,567.89"
+    var group = /[0-9]/.test(body.charAt(1)) ? '' : body.charAt(1);
+    var point = body.charAt(body.length - 3);
+    var s = decimal(m);
+    var whole = s.slice(0, -3).replace(/\B(?=([0-9]{3})+(?![0-9]))/g, group);
+    return sample.slice(0, sampleAt) + whole + point + s.slice(-2) + sample.slice(sampleEnd + 1);
+  }
   function yuanText(v) { return yuan ? yuan.format(v) : '¥' + v.toFixed(2); }
   function methodName(m) { return d['t' + m.charAt(0).toUpperCase() + m.slice(1)] || m; }
 
@@ -142,6 +156,7 @@
         var e = new Error((j.error && j.error.message) || r.statusText);
         e.status = r.status;
         e.code = j.error && j.error.code;
+        e.sale = j.error && j.error.sale;
         throw e;
       }
       return j;
@@ -198,7 +213,13 @@
       s.id = j.id;
       save();
       showSale(j);
-    }, function (e) { failed(root.getAttribute('data-screen') === 'qr' ? q('[data-testid="qr-state"]') : $('counter-error'), e); });
+    }, function (e) { failed(screenError(), e); });
+  }
+  // screenError is where the screen shown says what went wrong.
+  function screenError() {
+    var at = root.getAttribute('data-screen');
+    if (at === 'qr') { return q('[data-testid="qr-state"]'); }
+    return at === 'scan' ? $('scan-error') : $('counter-error');
   }
   root.querySelectorAll('[data-charge]').forEach(function (b) {
     b.addEventListener('click', function () { charge(b.getAttribute('data-charge')); });
@@ -216,6 +237,8 @@
       result('failed', title, j.amount_text, j.method ? methodName(j.method) : '');
     } else if (j.qr) {
       showQR(j);
+    } else if (j.pay_code_refused) {
+      showRefused(j, d.tRefused);
     } else {
       result('pending', d.tPending, j.amount_text, j.method ? methodName(j.method) : '');
     }
@@ -331,7 +354,7 @@
     if (!sale || !sale.id) { nextSale(); return; }
     post(d.saleUrl + sale.id + '/cancel', {}).then(showSale, function (e) {
       if (e.status === 409) { resync(); return; } // paid meanwhile: show it
-      error(q('[data-testid="qr-state"]'), e.message || d.tOffline);
+      error(screenError(), e.message || d.tOffline);
     });
   }
   root.querySelectorAll('[data-action]').forEach(function (b) {
@@ -340,11 +363,37 @@
       case 'cancel': cancelSale(); break;
       case 'switch': charge(b.getAttribute('data-method')); break;
       case 'done': nextSale(); break;
-      case 'back': lastCode = ''; show('keypad'); break;
+      case 'back': back(); break;
       case 'camera': camera(); break;
       }
     });
   });
+
+  // back leaves the scan screen for the keypad. A sale whose pay code
+  // Latipay refused (nothing charged, nothing live) is canceled then, so
+  // it does not stay open in today's sales until it expires.
+  function back() {
+    lastCode = '';
+    if (current && current.pay_code_refused && sale && sale.id === current.id) {
+      post(d.saleUrl + sale.id + '/cancel', {}).catch(function () { /* it expires, shown as refused */ });
+      endSale();
+    }
+    $('scan-refused').hidden = true;
+    show('keypad');
+  }
+
+  // showRefused shows the scan screen for sale j after Latipay refused its
+  // pay code: why (text), and the same sale's ways on: another code, a
+  // QR, or a cancel.
+  function showRefused(j, text) {
+    clearTimeout(returnTimer);
+    q('[data-testid="scan-amount"]').textContent = j.amount_text;
+    error($('scan-error'), text);
+    $('scan-refused').hidden = false;
+    show('scan');
+    $('paycode').value = '';
+    $('paycode').focus();
+  }
 
   // --- scan the shopper's pay code ------------------------------------
   // walletOf names the wallet a pay code belongs to, or '' when it has
@@ -362,6 +411,7 @@
     if (problem) { error($('counter-error'), problem); return; }
     q('[data-testid="scan-amount"]').textContent = moneyText(minor());
     error($('scan-error'), '');
+    $('scan-refused').hidden = true;
     show('scan');
     $('paycode').value = '';
     $('paycode').focus();
@@ -389,7 +439,21 @@
       s.id = j.id;
       save();
       showSale(j);
-    }, function (e) { lastCode = ''; failed($('scan-error'), e); });
+    }, function (e) {
+      lastCode = '';
+      if (e.code === 'pay_code_refused' && e.sale && e.sale.id) {
+        // Nothing was charged and the sale stays open: the next code, a
+        // QR or a cancel goes on it.
+        busy = false;
+        setBusy(false);
+        s.id = e.sale.id;
+        save();
+        current = e.sale;
+        showRefused(e.sale, e.message);
+        return;
+      }
+      failed($('scan-error'), e);
+    });
   }
 
   var stream = null;
