@@ -56,6 +56,7 @@ func timelineEvents() []timelineEvent {
 		{"payment.paid", payments.Message{Code: payments.MsgRefundFailedMoved, Refund: "rf_test17", Amount: 117, Currency: nzd}, []string{"NZD 1.17"}},
 		{"payment.paid", payments.Message{Code: payments.MsgCorrectedSucceeded, Refund: "rf_test18", Amount: 118, Currency: nzd}, []string{"NZD 1.18"}},
 		{"payment.paid", payments.Message{Code: payments.MsgCorrectedRefundFails, Refund: "rf_test19", Amount: 119, Currency: nzd}, []string{"NZD 1.19"}},
+		{"payment.paid", payments.Message{Code: payments.MsgCorrectedEarlier}, nil},
 		{"refund.requested", payments.Message{Code: payments.MsgRefundRequested, Refund: "rf_test20", Amount: 120, Currency: nzd}, []string{"NZD 1.20"}},
 		{"refund.succeeded", payments.Message{Code: payments.MsgRefundSucceeded, Refund: "rf_test21", Amount: 121, Currency: nzd}, []string{"NZD 1.21"}},
 		{"refund.failed", payments.Message{Code: payments.MsgRefundFailed, Refund: "rf_test22", Amount: 122, Currency: nzd, GatewayCode: 556}, []string{"NZD 1.22", "556"}},

@@ -39,6 +39,7 @@ const (
 	MsgRefundFailedMoved    = "payment.refund_failed"              // Refund, Amount, Currency
 	MsgCorrectedSucceeded   = "payment.corrected.refund_succeeded" // Refund, Amount, Currency: put back to the succeeded refunds
 	MsgCorrectedRefundFails = "payment.corrected.refund_failed"    // Refund, Amount, Currency
+	MsgCorrectedEarlier     = "payment.corrected.earlier_version"  // nothing: a status an earlier version's rule set, corrected at start-up
 
 	MsgRefundRequested = "refund.requested" // Refund, Amount, Currency
 	MsgRefundSucceeded = "refund.succeeded" // Refund, Amount, Currency
@@ -57,7 +58,7 @@ var MessageCodes = []string{
 	MsgAttemptStarted, MsgAttemptStartedPayCode, MsgAttemptError, MsgAttemptPayCodeRefused,
 	MsgAttemptNotReached, MsgAttemptNoAnswer, MsgAttemptReplaced, MsgAttemptReplacedQR, MsgAttemptUnknown,
 	MsgPending, MsgPaid, MsgFailed, MsgFailedNotReached, MsgExpired, MsgCanceledByMerchant, MsgCanceledByShopper,
-	MsgRefundMoved, MsgRefundFailedMoved, MsgCorrectedSucceeded, MsgCorrectedRefundFails,
+	MsgRefundMoved, MsgRefundFailedMoved, MsgCorrectedSucceeded, MsgCorrectedRefundFails, MsgCorrectedEarlier,
 	MsgRefundRequested, MsgRefundSucceeded, MsgRefundFailed,
 	MsgAmountMismatch, MsgPaidTwice, MsgStatusAfterPaid, MsgNoFinalAnswer,
 }
@@ -127,6 +128,8 @@ func (m Message) English() string {
 		return "corrected to the succeeded refunds: " + m.Refund + " " + amount()
 	case MsgCorrectedRefundFails:
 		return "corrected to the succeeded refunds: " + m.Refund + " " + amount() + " failed"
+	case MsgCorrectedEarlier:
+		return "corrected to the succeeded refunds: recorded by an earlier version"
 	case MsgRefundRequested, MsgRefundSucceeded:
 		return m.Refund + " " + amount()
 	case MsgRefundFailed:

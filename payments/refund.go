@@ -387,7 +387,8 @@ func refundedStatus(amount, done int64) Status {
 // succeeded refunds (recorded while the status still counted pending
 // refunds) is put back when a refund it counted fails, with the event of
 // the status it returns to, so webhooks hear the correction. m names the
-// refund (its id and amount); the code is chosen here.
+// refund (its id and amount); the code is chosen here, except for
+// MsgCorrectedEarlier, which says why on its own.
 func (s *Service) followRefunds(tx *Tx, m Message, success bool) {
 	from := tx.Payment.Status
 	if !from.Settled() {
@@ -397,9 +398,12 @@ func (s *Service) followRefunds(tx *Tx, m Message, success bool) {
 	if to == from && !(success && to == StatusPartiallyRefunded) {
 		return
 	}
-	m.Code = MsgRefundMoved
-	if !success {
-		m.Code = MsgRefundFailedMoved
+	earlier := m.Code == MsgCorrectedEarlier
+	if !earlier {
+		m.Code = MsgRefundMoved
+		if !success {
+			m.Code = MsgRefundFailedMoved
+		}
 	}
 	if s.transition(tx, to, m) {
 		return
@@ -411,9 +415,11 @@ func (s *Service) followRefunds(tx *Tx, m Message, success bool) {
 	// counted a refund that has now failed.
 	now := s.now().UTC()
 	tx.Payment.Status, tx.Payment.UpdatedAt = to, now
-	m.Code = MsgCorrectedSucceeded
-	if !success {
-		m.Code = MsgCorrectedRefundFails
+	if !earlier {
+		m.Code = MsgCorrectedSucceeded
+		if !success {
+			m.Code = MsgCorrectedRefundFails
+		}
 	}
 	tx.event(Event{Type: "payment." + string(to), From: from, To: to, Detail: m.English(), Data: m.data(), CreatedAt: now})
 	s.log.Warn("payment status corrected to its succeeded refunds", "payment_id", tx.Payment.ID, "from", from, "to", to)
@@ -472,7 +478,7 @@ func (s *Service) CorrectRefundStatuses(ctx context.Context) (int, error) {
 		for _, id := range ids {
 			_, err := s.update(ctx, id, func(tx *Tx) error {
 				from := tx.Payment.Status
-				s.followRefunds(tx, "recorded by an earlier version", false)
+				s.followRefunds(tx, Message{Code: MsgCorrectedEarlier}, false)
 				if tx.Payment.Status != from {
 					fixed++
 				}
