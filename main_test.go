@@ -530,3 +530,39 @@ func TestRunCheckConfig(t *testing.T) {
 		t.Error("run started with the configuration check-config refused")
 	}
 }
+
+// TestRunLiveRefusesSandboxDatabase: a database the sandbox has used
+// (here with every key configured and no demo owner, so only the
+// sandbox's own mark tells) is refused by live start-up and by live
+// check-config, both saying why and what to do; a fresh database passes
+// check-config, which neither creates nor changes it.
+func TestRunLiveRefusesSandboxDatabase(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hpp.db")
+	startLines(t, map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db,
+		"HPP_LOG_LEVEL": "error", "HPP_SANDBOX_DEMO_OWNER": "off", "HPP_API_KEY": strings.Repeat("a", 32),
+		"HPP_LINK_SECRET": strings.Repeat("l", 32), "HPP_SESSION_KEY": strings.Repeat("s", 32)})
+	live := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db,
+		"HPP_LOG_LEVEL": "error", "HPP_API_KEY": "3f9c1e7a5b2d8064f1a9c3e7d2b6f0a4", "HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd3f9c1e7a5b2d80",
+		"LATIPAY_API_KEY": "7e3a91c5d2f84b6a", "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001"}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"hpp"}, fakeEnv(live), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HPP_DATABASE holds sandbox data") || !strings.Contains(err.Error(), "fresh database") {
+		t.Errorf("live start-up on the sandbox's database = %v, want a refusal that says why and what to do", err)
+	}
+	var out strings.Builder
+	err = run(ctx, []string{"hpp", "check-config"}, fakeEnv(live), &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "problem: HPP_DATABASE holds sandbox data") {
+		t.Errorf("live check-config on the sandbox's database = %v:\n%s", err, out.String())
+	}
+
+	live["HPP_DATABASE"] = filepath.Join(dir, "live.db")
+	out.Reset()
+	if err := run(ctx, []string{"hpp", "check-config"}, fakeEnv(live), &out, io.Discard); err != nil {
+		t.Errorf("live check-config on a fresh database = %v:\n%s", err, out.String())
+	}
+	if _, err := os.Stat(live["HPP_DATABASE"]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("check-config created the database file: %v", err)
+	}
+}

@@ -16,8 +16,25 @@ import (
 // returns an error when start-up would refuse this configuration, so that
 // a deploy script or an init container can stop before the app does.
 // Warnings (secret files others may read) do not fail the check.
-func Check(getenv func(string) string, w io.Writer) error {
+//
+// probes are start-up's checks that need more than the environment (the
+// database's content: config/cli passes them); they run on a
+// configuration without problems. A probe's error is a problem; its
+// warning (say, a database it could not reach from here) is not.
+func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (warning string, err error)) error {
 	c, errs := load(getenv)
+	for _, probe := range probes {
+		if len(errs) > 0 {
+			break
+		}
+		warning, err := probe(c)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if warning != "" {
+			c.Warnings = append(c.Warnings, warning)
+		}
+	}
 	mode := "live (LATIPAY_API_KEY is set: real payments)"
 	if c.Sandbox {
 		mode = "sandbox (LATIPAY_API_KEY is unset: no real money moves)"
