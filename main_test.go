@@ -566,3 +566,18 @@ func TestRunLiveRefusesSandboxDatabase(t *testing.T) {
 		t.Errorf("check-config created the database file: %v", err)
 	}
 }
+
+// TestSimulatorNeedsMerchant: `hpp simulator` accepts one merchant, named
+// by the LATIPAY_ settings; its help says so, and without them it stops
+// naming them (it said only "merchant needs a UserID and an APIKey").
+func TestSimulatorNeedsMerchant(t *testing.T) {
+	var out strings.Builder
+	if err := run(t.Context(), []string{"hpp", "help", "simulator"}, fakeEnv(nil), &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "LATIPAY_USER_ID") || !strings.Contains(out.String(), "LATIPAY_API_KEY") {
+		t.Errorf("hpp help simulator = %v, %q; want the settings it needs", err, out.String())
+	}
+	err := run(t.Context(), []string{"hpp", "simulator"}, fakeEnv(map[string]string{"LATIPAY_WALLET_NZD": "W1"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "LATIPAY_USER_ID") || !strings.Contains(err.Error(), "LATIPAY_API_KEY") {
+		t.Errorf("hpp simulator without a merchant = %v, want an error naming LATIPAY_USER_ID and LATIPAY_API_KEY", err)
+	}
+}

@@ -237,6 +237,11 @@ func (r *reader) secret(name string) Secret {
 	}
 	if f != "" {
 		fv, warning, err := readSecretFile(name+"_FILE", f)
+		if err == nil && fv == "" {
+			// Empty is a mount gone wrong, never "unset": the sandbox
+			// would quietly generate a key, and live would blame name.
+			err = fmt.Errorf("%s_FILE: %s is empty", name, f)
+		}
 		if err != nil {
 			r.errs = append(r.errs, err)
 			return ""
@@ -455,6 +460,12 @@ func (r *reader) live(c *Config) {
 				r.bad(b.name, "has the same value as %s: each key needs its own value", a.name)
 			}
 		}
+	}
+	if len(c.WebhookSecrets) == 0 {
+		r.warnings = append(r.warnings, "HPP_WEBHOOK_SECRET: unset, so the Back-to-shop redirect carries no sig and the shop cannot tell it from a forged one; set it (at least 32 random characters) even without HPP_WEBHOOK_URL")
+	}
+	if len(c.MerchantOrigins) == 0 {
+		r.warnings = append(r.warnings, "HPP_MERCHANT_ORIGINS: unset, so return_url and cancel_url may be any https URL and no shop page may embed the checkout; set your shop's origins, such as https://shop.example.com")
 	}
 }
 
