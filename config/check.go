@@ -19,20 +19,22 @@ import (
 //
 // probes are start-up's checks that need more than the environment (the
 // database's content: config/cli passes them); they run on a
-// configuration without problems. A probe's error is a problem; its
-// warning (say, a database it could not reach from here) is not.
-func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (warning string, err error)) error {
+// configuration without problems. A probe's error is a problem; its note
+// (say, that the database could not be reached from here) is neither a
+// problem nor a warning about the configuration.
+func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (note string, err error)) error {
 	c, errs := load(getenv)
+	var notes []string
 	for _, probe := range probes {
 		if len(errs) > 0 {
 			break
 		}
-		warning, err := probe(c)
+		note, err := probe(c)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		if warning != "" {
-			c.Warnings = append(c.Warnings, warning)
+		if note != "" {
+			notes = append(notes, note)
 		}
 	}
 	mode := "live (LATIPAY_API_KEY is set: real payments)"
@@ -50,6 +52,12 @@ func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (warn
 	}
 	for _, warning := range c.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, note := range notes {
+		fmt.Fprintf(w, "note: %s\n", note)
 	}
 	if len(errs) == 0 {
 		fmt.Fprintln(w, "\nok: the app would start with this configuration")
