@@ -11,6 +11,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -291,19 +292,27 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 	return acc, append(notes, fmt.Sprintf("first run: create the owner account at %s?token=%s (works once, for 24 hours)", cfg.PublicURL.String()+handlers.SetupPath, tok)), nil
 }
 
-// sandboxMark keeps the sandbox's data out of live mode: the sandbox
-// marks its database at every start (a row of sandbox_settings, which
-// live mode never writes) before it writes anything else, and live
-// start-up refuses a database with any sandbox data (storage.ErrSandboxData).
+// sandboxMark keeps the sandbox's data and the live shop's apart: the
+// sandbox marks its database at every start (a row of sandbox_settings,
+// which live mode never writes) before it writes anything else, and live
+// start-up refuses a database with any sandbox data
+// (storage.ErrSandboxData). The sandbox refuses a live shop's database
+// (storage.ErrLiveData) rather than put its demo owner and mark in it.
 func sandboxMark(ctx context.Context, cfg config.Config, st storage.Store) error {
-	if cfg.Sandbox {
-		_, err := st.SandboxSetting(ctx, "HPP_SANDBOX_SINCE", time.Now().UTC().Format(time.RFC3339))
-		return err
-	}
 	used, err := st.HasSandboxData(ctx)
-	if err == nil && used {
-		err = storage.ErrSandboxData
+	switch {
+	case err != nil:
+		return err
+	case !cfg.Sandbox && used:
+		return storage.ErrSandboxData
+	case !cfg.Sandbox:
+		return nil
+	case !used:
+		if live, err := st.HasPaymentsOrAccounts(ctx); err != nil || live {
+			return cmp.Or(err, storage.ErrLiveData)
+		}
 	}
+	_, err = st.SandboxSetting(ctx, "HPP_SANDBOX_SINCE", time.Now().UTC().Format(time.RFC3339))
 	return err
 }
 

@@ -581,3 +581,35 @@ func TestSimulatorNeedsMerchant(t *testing.T) {
 		t.Errorf("hpp simulator without a merchant = %v, want an error naming LATIPAY_USER_ID and LATIPAY_API_KEY", err)
 	}
 }
+
+// TestRunSandboxRefusesLiveDatabase: started without LATIPAY_API_KEY on a
+// live shop's database (an owner, no sandbox data), the sandbox refuses
+// it, saying what to do, instead of adding its demo owner, who could
+// sign in to the shop's back office, and its mark, after which live
+// start-up would refuse the shop's own database. Nothing is written.
+func TestRunSandboxRefusesLiveDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hpp.db")
+	st, err := sqlite.Open(t.Context(), db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, _ := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	if _, err := acc.EnsureOwner(t.Context(), "owner@shop.example", "a long enough owner password", accounts.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	err = run(ctx, []string{"hpp"}, fakeEnv(map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE": db, "HPP_LOG_LEVEL": "error"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "LATIPAY_API_KEY is unset") || !strings.Contains(err.Error(), "a database of its own") {
+		t.Fatalf("sandbox start-up on a live shop's database = %v, want a refusal that says what to do", err)
+	}
+	if st, err = sqlite.Open(t.Context(), db, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if used, err := st.HasSandboxData(t.Context()); used || err != nil {
+		t.Errorf("after the refusal the database holds sandbox data: %v, %v", used, err)
+	}
+}

@@ -49,6 +49,14 @@ func (db *DB) SandboxSetting(ctx context.Context, name, value string) (string, e
 // Latipay's ledger. Live mode never writes either table.
 const sandboxDataQuery = `SELECT EXISTS (SELECT 1 FROM sandbox_settings) OR EXISTS (SELECT 1 FROM sandbox_ledger)`
 
+// HasPaymentsOrAccounts reports whether the database holds any payment
+// or back-office account: with no sandbox data, a live shop's.
+func (db *DB) HasPaymentsOrAccounts(ctx context.Context) (bool, error) {
+	var found bool
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payments) OR EXISTS (SELECT 1 FROM accounts)`).Scan(&found)
+	return found, wrap("payments or accounts", err)
+}
+
 // HasSandboxData reports whether the sandbox has used this database.
 func (db *DB) HasSandboxData(ctx context.Context) (bool, error) {
 	var used bool

@@ -49,6 +49,7 @@ type Store interface {
 	SandboxEntries(ctx context.Context) ([][]byte, error)
 	SandboxSetting(ctx context.Context, name, value string) (string, error)
 	HasSandboxData(ctx context.Context) (bool, error)
+	HasPaymentsOrAccounts(ctx context.Context) (bool, error)
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -157,6 +158,12 @@ func Restore(ctx context.Context, database, file string) (kept string, err error
 // printed password, its simulated takings would count in the reports, and
 // the reconciler would ask Latipay about its orders.
 var ErrSandboxData = errors.New("HPP_DATABASE holds sandbox data (the demo owner, the generated keys, simulated payments) and live mode (LATIPAY_API_KEY is set) refuses it: start live on a fresh database (another SQLite file, or an empty PostgreSQL database); keep the sandbox's for the sandbox")
+
+// ErrLiveData is the sandbox refusing a live shop's database (payments or
+// accounts and no sandbox data): it would add its demo owner, who could
+// sign in to the shop's back office, and its mark, after which live
+// start-up refuses the database.
+var ErrLiveData = errors.New("HPP_DATABASE holds payments or accounts the sandbox did not make, and LATIPAY_API_KEY is unset (sandbox mode): set LATIPAY_API_KEY to run live on it, or give the sandbox a database of its own")
 
 // CheckLive returns ErrSandboxData when the database at database holds
 // sandbox data, reading it without changing it (so that hpp check-config

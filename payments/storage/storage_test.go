@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
@@ -88,7 +90,8 @@ func TestBackupOnPostgreSQL(t *testing.T) {
 	}
 }
 
-// TestCheckLive: on both engines a database not created (or not migrated)
+// TestCheckLive: on both engines an owner is a live shop's data
+// (HasPaymentsOrAccounts); a database not created (or not migrated)
 // yet and a migrated one the sandbox never used are fresh; one row of
 // the sandbox's settings makes both the open store and the read-only
 // check (hpp check-config) say sandbox data, and the check changes
@@ -107,6 +110,16 @@ func TestCheckLive(t *testing.T) {
 		}
 		if err := storage.CheckLive(t.Context(), database); err != nil {
 			t.Errorf("%s: CheckLive of a migrated database = %v, want nil", name, err)
+		}
+		if found, err := st.HasPaymentsOrAccounts(t.Context()); found || err != nil {
+			t.Errorf("%s: HasPaymentsOrAccounts of a migrated database = %v, %v; want false", name, found, err)
+		}
+		acc, _ := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+		if _, err := acc.EnsureOwner(t.Context(), "owner@shop.example", "a long enough owner password", accounts.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if found, err := st.HasPaymentsOrAccounts(t.Context()); !found || err != nil {
+			t.Errorf("%s: HasPaymentsOrAccounts with an owner = %v, %v; want true", name, found, err)
 		}
 		if _, err := st.SandboxSetting(t.Context(), "HPP_SANDBOX_SINCE", "now"); err != nil {
 			t.Fatal(err)
