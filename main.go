@@ -11,6 +11,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -82,6 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer st.Close()
+	if err := sandboxMark(ctx, cfg, st); err != nil {
+		return err
+	}
 	p := parts{store: st, hub: h}
 	var notes []string // start-up lines of the back office
 	if p.accounts, notes, err = backOffice(ctx, cfg, st); err != nil {
@@ -286,6 +290,30 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 		return nil, nil, err
 	}
 	return acc, append(notes, fmt.Sprintf("first run: create the owner account at %s?token=%s (works once, for 24 hours)", cfg.PublicURL.String()+handlers.SetupPath, tok)), nil
+}
+
+// sandboxMark keeps the sandbox's data and the live shop's apart: the
+// sandbox marks its database at every start (a row of sandbox_settings,
+// which live mode never writes) before it writes anything else, and live
+// start-up refuses a database with any sandbox data
+// (storage.ErrSandboxData). The sandbox refuses a live shop's database
+// (storage.ErrLiveData) rather than put its demo owner and mark in it.
+func sandboxMark(ctx context.Context, cfg config.Config, st storage.Store) error {
+	used, err := st.HasSandboxData(ctx)
+	switch {
+	case err != nil:
+		return err
+	case !cfg.Sandbox && used:
+		return storage.ErrSandboxData
+	case !cfg.Sandbox:
+		return nil
+	case !used:
+		if live, err := st.HasPaymentsOrAccounts(ctx); err != nil || live {
+			return cmp.Or(err, storage.ErrLiveData)
+		}
+	}
+	_, err = st.SandboxSetting(ctx, "HPP_SANDBOX_SINCE", time.Now().UTC().Format(time.RFC3339))
+	return err
 }
 
 // sandbox, when no Latipay key is configured, builds the Latipay

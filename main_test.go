@@ -530,3 +530,86 @@ func TestRunCheckConfig(t *testing.T) {
 		t.Error("run started with the configuration check-config refused")
 	}
 }
+
+// TestRunLiveRefusesSandboxDatabase: a database the sandbox has used
+// (here with every key configured and no demo owner, so only the
+// sandbox's own mark tells) is refused by live start-up and by live
+// check-config, both saying why and what to do; a fresh database passes
+// check-config, which neither creates nor changes it.
+func TestRunLiveRefusesSandboxDatabase(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "hpp.db")
+	startLines(t, map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db,
+		"HPP_LOG_LEVEL": "error", "HPP_SANDBOX_DEMO_OWNER": "off", "HPP_API_KEY": strings.Repeat("a", 32),
+		"HPP_LINK_SECRET": strings.Repeat("l", 32), "HPP_SESSION_KEY": strings.Repeat("s", 32)})
+	live := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db,
+		"HPP_LOG_LEVEL": "error", "HPP_API_KEY": "3f9c1e7a5b2d8064f1a9c3e7d2b6f0a4", "HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd3f9c1e7a5b2d80",
+		"LATIPAY_API_KEY": "7e3a91c5d2f84b6a", "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001"}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"hpp"}, fakeEnv(live), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HPP_DATABASE holds sandbox data") || !strings.Contains(err.Error(), "fresh database") {
+		t.Errorf("live start-up on the sandbox's database = %v, want a refusal that says why and what to do", err)
+	}
+	var out strings.Builder
+	err = run(ctx, []string{"hpp", "check-config"}, fakeEnv(live), &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "problem: HPP_DATABASE holds sandbox data") {
+		t.Errorf("live check-config on the sandbox's database = %v:\n%s", err, out.String())
+	}
+
+	live["HPP_DATABASE"] = filepath.Join(dir, "live.db")
+	out.Reset()
+	if err := run(ctx, []string{"hpp", "check-config"}, fakeEnv(live), &out, io.Discard); err != nil {
+		t.Errorf("live check-config on a fresh database = %v:\n%s", err, out.String())
+	}
+	if _, err := os.Stat(live["HPP_DATABASE"]); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("check-config created the database file: %v", err)
+	}
+}
+
+// TestSimulatorNeedsMerchant: `hpp simulator` accepts one merchant, named
+// by the LATIPAY_ settings; its help says so, and without them it stops
+// naming them (it said only "merchant needs a UserID and an APIKey").
+func TestSimulatorNeedsMerchant(t *testing.T) {
+	var out strings.Builder
+	if err := run(t.Context(), []string{"hpp", "help", "simulator"}, fakeEnv(nil), &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "LATIPAY_USER_ID") || !strings.Contains(out.String(), "LATIPAY_API_KEY") {
+		t.Errorf("hpp help simulator = %v, %q; want the settings it needs", err, out.String())
+	}
+	err := run(t.Context(), []string{"hpp", "simulator"}, fakeEnv(map[string]string{"LATIPAY_WALLET_NZD": "W1"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "LATIPAY_USER_ID") || !strings.Contains(err.Error(), "LATIPAY_API_KEY") {
+		t.Errorf("hpp simulator without a merchant = %v, want an error naming LATIPAY_USER_ID and LATIPAY_API_KEY", err)
+	}
+}
+
+// TestRunSandboxRefusesLiveDatabase: started without LATIPAY_API_KEY on a
+// live shop's database (an owner, no sandbox data), the sandbox refuses
+// it, saying what to do, instead of adding its demo owner, who could
+// sign in to the shop's back office, and its mark, after which live
+// start-up would refuse the shop's own database. Nothing is written.
+func TestRunSandboxRefusesLiveDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hpp.db")
+	st, err := sqlite.Open(t.Context(), db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, _ := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	if _, err := acc.EnsureOwner(t.Context(), "owner@shop.example", "a long enough owner password", accounts.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	err = run(ctx, []string{"hpp"}, fakeEnv(map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE": db, "HPP_LOG_LEVEL": "error"}), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "LATIPAY_API_KEY is unset") || !strings.Contains(err.Error(), "a database of its own") {
+		t.Fatalf("sandbox start-up on a live shop's database = %v, want a refusal that says what to do", err)
+	}
+	if st, err = sqlite.Open(t.Context(), db, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if used, err := st.HasSandboxData(t.Context()); used || err != nil {
+		t.Errorf("after the refusal the database holds sandbox data: %v, %v", used, err)
+	}
+}

@@ -16,8 +16,27 @@ import (
 // returns an error when start-up would refuse this configuration, so that
 // a deploy script or an init container can stop before the app does.
 // Warnings (secret files others may read) do not fail the check.
-func Check(getenv func(string) string, w io.Writer) error {
+//
+// probes are start-up's checks that need more than the environment (the
+// database's content: config/cli passes them); they run on a
+// configuration without problems. A probe's error is a problem; its note
+// (say, that the database could not be reached from here) is neither a
+// problem nor a warning about the configuration.
+func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (note string, err error)) error {
 	c, errs := load(getenv)
+	var notes []string
+	for _, probe := range probes {
+		if len(errs) > 0 {
+			break
+		}
+		note, err := probe(c)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
+	}
 	mode := "live (LATIPAY_API_KEY is set: real payments)"
 	if c.Sandbox {
 		mode = "sandbox (LATIPAY_API_KEY is unset: no real money moves)"
@@ -33,6 +52,12 @@ func Check(getenv func(string) string, w io.Writer) error {
 	}
 	for _, warning := range c.Warnings {
 		fmt.Fprintf(w, "warning: %s\n", warning)
+	}
+	if len(notes) > 0 {
+		fmt.Fprintln(w)
+	}
+	for _, note := range notes {
+		fmt.Fprintf(w, "note: %s\n", note)
 	}
 	if len(errs) == 0 {
 		fmt.Fprintln(w, "\nok: the app would start with this configuration")
@@ -51,6 +76,9 @@ func Check(getenv func(string) string, w io.Writer) error {
 func (c Config) Effective() [][2]string {
 	secret := func(name string, s Secret) [2]string {
 		switch {
+		case slices.Contains(c.Generated, name) && name != "HPP_SESSION_KEY":
+			// main.go's sandbox keeps the first start's value in the database.
+			return [2]string{name, "(generated on the first sandbox start, kept in the database)"}
 		case slices.Contains(c.Generated, name):
 			return [2]string{name, "(generated for this run)"}
 		case s == "":

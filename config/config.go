@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -236,6 +237,11 @@ func (r *reader) secret(name string) Secret {
 	}
 	if f != "" {
 		fv, warning, err := readSecretFile(name+"_FILE", f)
+		if err == nil && fv == "" {
+			// Empty is a mount gone wrong, never "unset": the sandbox
+			// would quietly generate a key, and live would blame name.
+			err = fmt.Errorf("%s_FILE: %s is empty", name, f)
+		}
 		if err != nil {
 			r.errs = append(r.errs, err)
 			return ""
@@ -317,6 +323,10 @@ func (r *reader) server(sandbox bool) Server {
 	u, err := url.Parse(pub)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		r.bad("HPP_PUBLIC_URL", "must be an absolute http(s) URL such as https://pay.example.com")
+	} else if u.Path != "" {
+		// Pages and printed links are root-absolute (/static/…, /checkout/…):
+		// under a path they would all miss.
+		r.bad("HPP_PUBLIC_URL", "must have no path (%s): serve the app at the root of its own host name, such as https://pay.example.com", u.Path)
 	} else {
 		s.PublicURL = u
 		if !sandbox && u.Scheme != "https" && !isLocal(u.Hostname()) {
@@ -334,6 +344,11 @@ func (r *reader) server(sandbox bool) Server {
 	}
 	if v := r.str("HPP_TRUSTED_PROXIES", ""); v != "" {
 		s.TrustedProxies = splitList(v)
+		for _, p := range s.TrustedProxies {
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil { // as gin reads them
+				r.bad("HPP_TRUSTED_PROXIES", "%q is not an IP address or CIDR range such as 10.0.0.1 or 10.0.0.0/8", p)
+			}
+		}
 	}
 	s.MetricsAddr = parseMetricsAddr(r.str("HPP_METRICS_ADDR", ""), s.Addr, r.bad)
 	return s
@@ -446,6 +461,12 @@ func (r *reader) live(c *Config) {
 			}
 		}
 	}
+	if len(c.WebhookSecrets) == 0 {
+		r.warnings = append(r.warnings, "HPP_WEBHOOK_SECRET: unset, so the Back-to-shop redirect carries no sig and the shop cannot tell it from a forged one; set it (at least 32 random characters) even without HPP_WEBHOOK_URL")
+	}
+	if len(c.MerchantOrigins) == 0 {
+		r.warnings = append(r.warnings, "HPP_MERCHANT_ORIGINS: unset, so return_url and cancel_url may be any https URL and no shop page may embed the checkout; set your shop's origins, such as https://shop.example.com")
+	}
 }
 
 // latipayHost reports whether host is Latipay's.
@@ -500,8 +521,33 @@ func Database(getenv func(string) string) (database, warning string, err error) 
 	case v == "":
 		v = "hpp.db"
 	}
-	return v, "", nil
+	return v, "", databaseProblem(v)
 }
+
+// databaseProblem refuses what would otherwise become a SQLite file named
+// after a connection string: another engine's URL, or PostgreSQL's
+// keyword form (host=… password=…). The message never repeats the value,
+// which may hold a password.
+func databaseProblem(v string) error {
+	if i := strings.Index(v, "://"); i > 0 && !strings.ContainsAny(v[:i], `/\`) {
+		scheme := strings.ToLower(v[:i])
+		if scheme == "postgres" || scheme == "postgresql" {
+			return nil
+		}
+		return fmt.Errorf("HPP_DATABASE: %q URLs are not supported: give a SQLite file path (such as hpp.db) or a postgres:// URL", scheme)
+	}
+	for _, f := range strings.Fields(v) {
+		if k, _, ok := strings.Cut(f, "="); ok && postgresKeywords[strings.ToLower(k)] {
+			return errors.New("HPP_DATABASE: looks like a PostgreSQL keyword connection string (host=… dbname=…); write it as a URL: postgres://user:password@host:port/dbname")
+		}
+	}
+	return nil
+}
+
+// postgresKeywords are libpq's usual connection keywords: a SQLite path
+// holding "dbname=" is a connection string gone to the wrong setting.
+var postgresKeywords = map[string]bool{"host": true, "hostaddr": true, "port": true, "dbname": true, "user": true,
+	"password": true, "sslmode": true, "connect_timeout": true, "application_name": true, "search_path": true}
 
 // Currencies returns the currencies that have a wallet.
 func (c Config) Currencies() []string {

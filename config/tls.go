@@ -1,7 +1,11 @@
 package config
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -71,6 +75,8 @@ func (r *reader) tls(public *url.URL, database string) TLS {
 	if t.Mode == TLSFiles {
 		if t.CertFile == "" || t.KeyFile == "" {
 			r.bad("HPP_TLS_CERT_FILE", "and HPP_TLS_KEY_FILE are both required when HPP_TLS is files")
+		} else {
+			r.certFiles(t.CertFile, t.KeyFile, public)
 		}
 		return TLS{Mode: t.Mode, HTTPAddr: t.HTTPAddr, CertFile: t.CertFile, KeyFile: t.KeyFile}
 	}
@@ -119,4 +125,54 @@ func (t TLS) effective() [][2]string {
 	return append(out, [2]string{"HPP_ACME_EMAIL", email}, [2]string{"HPP_ACME_DIRECTORY", t.ACMEDirectory},
 		[2]string{"HPP_ACME_CA_ROOT", root}, [2]string{"HPP_ACME_STORAGE", t.ACMEStorage},
 		[2]string{"HPP_ACME_CHECK_INTERVAL", t.ACMECheck.String()})
+}
+
+// certFiles loads the certificate and key as start-up will
+// (handlers/listen), so that check-config refuses what start-up refuses,
+// in the same words; and warns of a certificate whose names do not cover
+// HPP_PUBLIC_URL's host (browsers and Latipay would refuse it) and of a
+// key file that group or others may read.
+func (r *reader) certFiles(certFile, keyFile string, public *url.URL) {
+	cb, err := os.ReadFile(certFile)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("HPP_TLS_CERT_FILE: cannot read the file: %w", reason(err)))
+		return
+	}
+	kb, err := os.ReadFile(keyFile)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("HPP_TLS_KEY_FILE: cannot read the file: %w", reason(err)))
+		return
+	}
+	if fi, err := os.Stat(keyFile); err == nil && fi.Mode().Perm()&0o066 != 0 {
+		r.warnings = append(r.warnings, fmt.Sprintf("HPP_TLS_KEY_FILE: %s may be read by group or others (mode %04o); chmod 600 it", keyFile, fi.Mode().Perm()))
+	}
+	pair, err := tls.X509KeyPair(cb, kb)
+	if err != nil {
+		// The parser's message names neither file, and never the key's bytes.
+		r.errs = append(r.errs, fmt.Errorf("HPP_TLS_CERT_FILE, HPP_TLS_KEY_FILE: not a PEM certificate and its matching private key: %w", err))
+		return
+	}
+	leaf := pair.Leaf
+	if leaf == nil {
+		if leaf, err = x509.ParseCertificate(pair.Certificate[0]); err != nil {
+			r.errs = append(r.errs, fmt.Errorf("HPP_TLS_CERT_FILE: %w", err))
+			return
+		}
+	}
+	if public != nil && leaf.VerifyHostname(public.Hostname()) != nil {
+		r.warnings = append(r.warnings, fmt.Sprintf("HPP_TLS_CERT_FILE: the certificate is for %s, not HPP_PUBLIC_URL's host %s; browsers and Latipay will refuse the connection",
+			certNames(leaf), public.Hostname()))
+	}
+}
+
+// certNames lists the names a certificate is for.
+func certNames(c *x509.Certificate) string {
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return "no host name"
+	}
+	return strings.Join(names, ", ")
 }

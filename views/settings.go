@@ -13,11 +13,12 @@ import (
 // language. A value not listed here is shown as it is: it is the
 // setting's own value (an address, a URL, a name).
 var settingWords = map[string]string{
-	"(default)":                              "settings.v.default",
-	"(none)":                                 "settings.v.none",
-	"(not set)":                              "settings.v.not_set",
-	"(off)":                                  "settings.v.off",
-	"(generated for this run)":               "settings.v.generated",
+	"(default)":                "settings.v.default",
+	"(none)":                   "settings.v.none",
+	"(not set)":                "settings.v.not_set",
+	"(off)":                    "settings.v.off",
+	"(generated for this run)": "settings.v.generated",
+	"(generated on the first sandbox start, kept in the database)": "settings.v.generated_kept",
 	"(system roots)":                         "settings.v.system_roots",
 	"(the machine's zone)":                   "settings.v.machine_zone",
 	"(unset: sandbox)":                       "settings.v.sandbox",

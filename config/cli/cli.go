@@ -48,7 +48,7 @@ func Commands() []Command {
 		{Name: "healthcheck", Summary: "ask this host's own /healthz on HPP_ADDR's port (the container's HEALTHCHECK)", Run: healthcheck},
 		{Name: "selfcheck", Args: "URL [baseline.json]", MinArgs: 1, MaxArgs: 2,
 			Summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)", Run: selfcheckCommand},
-		{Name: "simulator", Summary: "run the Latipay simulator on its own (HPP_SIM_ADDR), for load tests", Run: simulator},
+		{Name: "simulator", Summary: "run the Latipay simulator on its own, for load tests: the merchant it accepts is LATIPAY_USER_ID with LATIPAY_API_KEY (both required) and LATIPAY_WALLET_*; it listens on HPP_SIM_ADDR (default 127.0.0.1:0)", Run: simulator},
 		{Name: "admin", Args: "reset-password EMAIL", MinArgs: 2, MaxArgs: 2,
 			Summary: "give a back-office account a new random password, unlock it, turn two-step sign-in off and end its sessions (on SQLite, stop the server first)", Run: admin},
 		{Name: "check-config", Summary: "print the effective configuration, secrets masked, and every problem; exit 1 if the app would refuse to start", Run: checkConfig},

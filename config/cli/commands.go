@@ -38,9 +38,24 @@ func simulator(ctx context.Context, e Env, _ []string) error {
 	return latipaysim.RunFromEnv(ctx, e.Getenv, e.Stdout, e.Stderr)
 }
 
-// checkConfig is `hpp check-config`.
-func checkConfig(_ context.Context, e Env, _ []string) error {
-	return config.Check(e.Getenv, e.Stdout)
+// checkConfig is `hpp check-config`; live, it also reads the database
+// (without changing it) for the sandbox's data, which start-up refuses. A
+// database it cannot reach from here is a note: start-up will say.
+func checkConfig(ctx context.Context, e Env, _ []string) error {
+	return config.Check(e.Getenv, e.Stdout, func(c config.Config) (string, error) {
+		if c.Sandbox {
+			return "", nil
+		}
+		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		switch err := storage.CheckLive(probe, c.Database); {
+		case errors.Is(err, storage.ErrSandboxData):
+			return "", err
+		case err != nil:
+			return err.Error() + " (start-up checks it)", nil
+		}
+		return "", nil
+	})
 }
 
 // admin is `hpp admin reset-password EMAIL`.

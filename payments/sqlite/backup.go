@@ -117,6 +117,12 @@ func Restore(ctx context.Context, path, from string) (kept string, err error) {
 			if err := os.Rename(path+suffix, kept+suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return "", fmt.Errorf("restore: keep the old database: %w", err)
 			}
+			// Owner-only, as backups are: a database made before files
+			// were created 0600 would otherwise lie about, readable, with
+			// its accounts and sessions.
+			if err := os.Chmod(kept+suffix, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return "", fmt.Errorf("restore: %w", err)
+			}
 		}
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

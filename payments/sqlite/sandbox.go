@@ -1,6 +1,12 @@
 package sqlite
 
-import "context"
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
+	"os"
+)
 
 // SaveSandboxEntry stores one transaction of the sandbox simulator's
 // ledger (latipaysim.Journal), durably before it returns.
@@ -29,4 +35,45 @@ func (db *DB) SandboxSetting(ctx context.Context, name, value string) (string, e
 	var v string
 	err := db.writer.QueryRowContext(ctx, `SELECT value FROM sandbox_settings WHERE name = ?`, name).Scan(&v)
 	return v, wrap("sandbox setting", err)
+}
+
+// sandboxDataQuery is true when the database holds anything the sandbox
+// wrote: its mark, its generated keys and demo password, its simulated
+// Latipay's ledger. Live mode never writes either table.
+const sandboxDataQuery = `SELECT EXISTS (SELECT 1 FROM sandbox_settings) OR EXISTS (SELECT 1 FROM sandbox_ledger)`
+
+// HasPaymentsOrAccounts reports whether the database holds any payment
+// or back-office account: with no sandbox data, a live shop's.
+func (db *DB) HasPaymentsOrAccounts(ctx context.Context) (bool, error) {
+	var found bool
+	err := db.writer.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM payments) OR EXISTS (SELECT 1 FROM accounts)`).Scan(&found)
+	return found, wrap("payments or accounts", err)
+}
+
+// HasSandboxData reports whether the sandbox has used this database.
+func (db *DB) HasSandboxData(ctx context.Context) (bool, error) {
+	var used bool
+	err := db.writer.QueryRowContext(ctx, sandboxDataQuery).Scan(&used)
+	return used, wrap("sandbox data", err)
+}
+
+// HasSandboxData reports whether the database file at path holds sandbox
+// data, reading it without changing it: no file (or one never migrated)
+// is a fresh database. hpp check-config asks it while the server may run.
+func HasSandboxData(ctx context.Context, path string) (bool, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	db, err := sql.Open("sqlite", "file:"+escape(path)+"?mode=ro")
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	var tables int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('sandbox_settings', 'sandbox_ledger')`).Scan(&tables); err != nil || tables < 2 {
+		return false, wrap("sandbox data", err)
+	}
+	var used bool
+	err = db.QueryRowContext(ctx, sandboxDataQuery).Scan(&used)
+	return used, wrap("sandbox data", err)
 }

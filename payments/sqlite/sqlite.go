@@ -24,6 +24,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"strconv"
@@ -113,6 +114,10 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := createOwnerOnly(path); err != nil {
+		unlock(lock)
+		return nil, err
+	}
 	writer, err := openPool(ctx, dsn(path, true), 1)
 	if err != nil {
 		unlock(lock)
@@ -157,6 +162,22 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: prepare: %w", err)
 	}
 	return db, nil
+}
+
+// createOwnerOnly creates a new database file readable by its owner only:
+// it holds the back office's accounts and sessions (and in the sandbox its
+// keys), and SQLite would create it 0644 under the usual umask. SQLite's
+// unix VFS gives -wal and -shm the main file's mode. An existing file
+// keeps the mode its owner gave it.
+func createOwnerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: create: %w", err)
+	}
+	return f.Close()
 }
 
 // dsn builds a file: URI for the driver. The path is escaped so that '?'

@@ -16,6 +16,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -47,6 +48,8 @@ type Store interface {
 	SaveSandboxEntry(ctx context.Context, key string, body []byte) error
 	SandboxEntries(ctx context.Context) ([][]byte, error)
 	SandboxSetting(ctx context.Context, name, value string) (string, error)
+	HasSandboxData(ctx context.Context) (bool, error)
+	HasPaymentsOrAccounts(ctx context.Context) (bool, error)
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -148,4 +151,34 @@ func Restore(ctx context.Context, database, file string) (kept string, err error
 		return "", fmt.Errorf("restore: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see payments/sqlite/README.md)")
 	}
 	return sqlite.Restore(ctx, database, file)
+}
+
+// ErrSandboxData is live start-up refusing a database the sandbox has
+// used: its demo owner would sign in to the live back office with the
+// printed password, its simulated takings would count in the reports, and
+// the reconciler would ask Latipay about its orders.
+var ErrSandboxData = errors.New("HPP_DATABASE holds sandbox data (the demo owner, the generated keys, simulated payments) and live mode (LATIPAY_API_KEY is set) refuses it: start live on a fresh database (another SQLite file, or an empty PostgreSQL database); keep the sandbox's for the sandbox")
+
+// ErrLiveData is the sandbox refusing a live shop's database (payments or
+// accounts and no sandbox data): it would add its demo owner, who could
+// sign in to the shop's back office, and its mark, after which live
+// start-up refuses the database.
+var ErrLiveData = errors.New("HPP_DATABASE holds payments or accounts the sandbox did not make, and LATIPAY_API_KEY is unset (sandbox mode): set LATIPAY_API_KEY to run live on it, or give the sandbox a database of its own")
+
+// CheckLive returns ErrSandboxData when the database at database holds
+// sandbox data, reading it without changing it (so that hpp check-config
+// can ask while the server runs); a database not created yet is fresh.
+func CheckLive(ctx context.Context, database string) error {
+	check := sqlite.HasSandboxData
+	if IsPostgres(database) {
+		check = postgres.HasSandboxData
+	}
+	used, err := check(ctx, database)
+	if err != nil {
+		return fmt.Errorf("HPP_DATABASE: cannot tell whether it holds sandbox data: %w", err)
+	}
+	if used {
+		return ErrSandboxData
+	}
+	return nil
 }

@@ -1,12 +1,15 @@
 package storage_test
 
 import (
+	"crypto/rand"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/postgres"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
@@ -84,5 +87,49 @@ func TestBackupOnPostgreSQL(t *testing.T) {
 	}
 	if storage.IsPostgres("hpp.db") || storage.IsPostgres("/data/postgres.db") {
 		t.Error("a SQLite path taken for PostgreSQL")
+	}
+}
+
+// TestCheckLive: on both engines an owner is a live shop's data
+// (HasPaymentsOrAccounts); a database not created (or not migrated)
+// yet and a migrated one the sandbox never used are fresh; one row of
+// the sandbox's settings makes both the open store and the read-only
+// check (hpp check-config) say sandbox data, and the check changes
+// nothing.
+func TestCheckLive(t *testing.T) {
+	h := hub.New()
+	defer h.Close()
+	log := slog.New(slog.DiscardHandler)
+	for name, database := range map[string]string{"sqlite": filepath.Join(t.TempDir(), "hpp.db"), "postgres": pgtest.Schema(t)} {
+		if err := storage.CheckLive(t.Context(), database); err != nil {
+			t.Errorf("%s: CheckLive before the database exists = %v, want nil", name, err)
+		}
+		st, err := storage.Open(t.Context(), database, h, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := storage.CheckLive(t.Context(), database); err != nil {
+			t.Errorf("%s: CheckLive of a migrated database = %v, want nil", name, err)
+		}
+		if found, err := st.HasPaymentsOrAccounts(t.Context()); found || err != nil {
+			t.Errorf("%s: HasPaymentsOrAccounts of a migrated database = %v, %v; want false", name, found, err)
+		}
+		acc, _ := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+		if _, err := acc.EnsureOwner(t.Context(), "owner@shop.example", "a long enough owner password", accounts.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if found, err := st.HasPaymentsOrAccounts(t.Context()); !found || err != nil {
+			t.Errorf("%s: HasPaymentsOrAccounts with an owner = %v, %v; want true", name, found, err)
+		}
+		if _, err := st.SandboxSetting(t.Context(), "HPP_SANDBOX_SINCE", "now"); err != nil {
+			t.Fatal(err)
+		}
+		if used, err := st.HasSandboxData(t.Context()); !used || err != nil {
+			t.Errorf("%s: HasSandboxData after a sandbox setting = %v, %v; want true", name, used, err)
+		}
+		if err := storage.CheckLive(t.Context(), database); !errors.Is(err, storage.ErrSandboxData) {
+			t.Errorf("%s: CheckLive of the sandbox's database = %v, want ErrSandboxData", name, err)
+		}
+		st.Close()
 	}
 }

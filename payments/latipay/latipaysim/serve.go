@@ -67,6 +67,9 @@ func RunFromEnv(ctx context.Context, getenv func(string) string, stdout, stderr 
 			m.Wallets[w] = cur
 		}
 	}
+	if m.UserID == "" || m.APIKey == "" || len(m.Wallets) == 0 {
+		return errors.New("latipaysim: set LATIPAY_USER_ID, LATIPAY_API_KEY and at least one LATIPAY_WALLET_NZD, _AUD or _CNY: the merchant the simulator accepts")
+	}
 	opts := Options{Merchants: []Merchant{m}, Logger: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if v := getenv("HPP_SIM_CALLBACK_INTERVAL"); v != "" {
 		d, err := time.ParseDuration(v)
