@@ -96,6 +96,16 @@ func (s *Service) create(ctx context.Context, in CreateInput, idemKey string, ow
 	if v.currency != "" && len(s.opts.Currencies) > 0 && !contains(s.opts.Currencies, string(v.currency)) {
 		problems = append(problems, "currency "+string(v.currency)+" has no Latipay wallet here; use "+strings.Join(s.opts.Currencies, " or "))
 	}
+	// A method the checkout does not offer could never be paid: its page
+	// would refuse to start it.
+	if v.method != "" && !s.offered(v.method) {
+		names := make([]string, len(s.opts.Methods))
+		for i, m := range s.opts.Methods {
+			names[i] = string(m)
+		}
+		problems = append(problems, "payment_method "+string(v.method)+" is not enabled here (enabled: "+
+			strings.Join(names, ", ")+"); the shop enables it with HPP_METHODS")
+	}
 	for _, f := range []struct{ name, url string }{{"return_url", in.ReturnURL}, {"cancel_url", in.CancelURL}} {
 		if f.url != "" && !own && checkURL(f.name, f.url, false) == nil {
 			if p := s.urlProblem(f.name, f.url); p != "" {

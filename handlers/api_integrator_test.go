@@ -1,0 +1,59 @@
+package handlers_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
+)
+
+// TestMethodNotEnabledRefused: a payment for a method the checkout does
+// not offer (HPP_METHODS defaults to wechat,alipay) could never be paid,
+// so the API refuses it naming the method, the enabled ones and the
+// setting, and a signed link for it gets a page that says so in the
+// shopper's language instead of a bare "not valid".
+func TestMethodNotEnabledRefused(t *testing.T) {
+	app := newTestApp(t)
+	w := app.api(t, "POST", "/api/v1/payments", strings.Replace(createBody, `"currency"`, `"payment_method":"upi_upop","currency"`, 1), nil)
+	if w.Code != http.StatusBadRequest {
+		t.Fatalf("create upi_upop = %d %s, want 400", w.Code, w.Body)
+	}
+	checkErrorShape(t, w, "invalid_request")
+	msg := mustJSON[apiError](t, w).Error.Message
+	for _, want := range []string{"payment_method upi_upop", "wechat, alipay", "HPP_METHODS"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q does not say %q", msg, want)
+		}
+	}
+
+	q := linkQuery("LINK-UPI", "20.00")
+	q.Set("method", "upi_upop")
+	for lang, want := range map[string]string{
+		"en":    "payment method this shop does not offer",
+		"zh-CN": "付款方式本店不支持",
+		"zh-TW": "付款方式本店不支援",
+	} {
+		w := app.do(t, "GET", signedLink(q), nil, http.Header{"Accept-Language": {lang}})
+		if w.Code != http.StatusBadRequest {
+			t.Fatalf("%s: link for upi_upop = %d, want 400", lang, w.Code)
+		}
+		if got := testid(mustDoc(t, w), "error").Text(); !strings.Contains(got, want) {
+			t.Errorf("%s: error page says %q, want %q", lang, strings.Join(strings.Fields(got), " "), want)
+		}
+	}
+	if w := app.api(t, "GET", "/api/v1/payments?reference=LINK-UPI", "", nil); strings.Contains(w.Body.String(), "LINK-UPI") {
+		t.Errorf("the refused link made a payment: %s", w.Body)
+	}
+
+	// Enabled, the same request is taken.
+	on := handlers.NewTestApp(t, handlers.TestAppOptions{Env: paymentstest.Options{Service: payments.Options{
+		Methods: []payments.Method{payments.MethodWeChat, payments.MethodUnionPay}}}})
+	onApp := &testApp{Env: on.Env, h: on.H}
+	onApp.mustCreate(t, strings.Replace(createBody, `"currency"`, `"payment_method":"upi_upop","currency"`, 1))
+	if w := onApp.do(t, "GET", signedLink(q), nil, nil); w.Code != http.StatusSeeOther {
+		t.Errorf("link for an enabled upi_upop = %d, want 303", w.Code)
+	}
+}
