@@ -57,3 +57,20 @@ func TestMethodNotEnabledRefused(t *testing.T) {
 		t.Errorf("link for an enabled upi_upop = %d, want 303", w.Code)
 	}
 }
+
+// TestReturnURLOriginNormalised: a return_url with the scheme's default
+// port, or the host in another case, is on the same origin as the one
+// registered, as a browser sees it; another port is not.
+func TestReturnURLOriginNormalised(t *testing.T) {
+	a := newEmbedApp(t, nil, false)
+	for i, u := range []string{"https://shop.example.com:443/x", "https://SHOP.Example.com/x", "https://shop.example.com:443/"} {
+		body := strings.Replace(strings.Replace(createBody, "https://shop.example.com/done", u, 1), "ORDER-1", "ORDER-O"+string(rune('0'+i)), 1)
+		if w := a.api(t, "POST", "/api/v1/payments", body, nil); w.Code != http.StatusCreated {
+			t.Errorf("return_url %s = %d %s, want 201", u, w.Code, w.Body)
+		}
+	}
+	body := strings.Replace(createBody, "https://shop.example.com/done", "https://shop.example.com:8443/x", 1)
+	if w := a.api(t, "POST", "/api/v1/payments", body, nil); w.Code != http.StatusBadRequest {
+		t.Errorf("return_url on port 8443 = %d, want 400", w.Code)
+	}
+}
