@@ -74,3 +74,30 @@ func TestReturnURLOriginNormalised(t *testing.T) {
 		t.Errorf("return_url on port 8443 = %d, want 400", w.Code)
 	}
 }
+
+// TestBadCursorsAlike: a cursor the API never gave out is a 400 with the
+// same code and words on both lists, not an empty page on one of them;
+// a cursor it gave out still pages.
+func TestBadCursorsAlike(t *testing.T) {
+	a := newTestApp(t)
+	var msgs []string
+	for _, path := range []string{"/api/v1/payments?cursor=garbage", "/api/v1/webhook-deliveries?cursor=zzz",
+		"/api/v1/webhook-deliveries?cursor=whd_12", "/api/v1/webhook-deliveries?cursor=whd_1772326631123000000%2F"} {
+		w := a.api(t, "GET", path, "", nil)
+		if w.Code != http.StatusBadRequest {
+			t.Errorf("%s = %d %s, want 400", path, w.Code, w.Body)
+			continue
+		}
+		checkErrorShape(t, w, "invalid_request")
+		msgs = append(msgs, mustJSON[apiError](t, w).Error.Message)
+	}
+	for _, m := range msgs {
+		if m != msgs[0] {
+			t.Errorf("messages differ: %q", msgs)
+			break
+		}
+	}
+	if w := a.api(t, "GET", "/api/v1/webhook-deliveries?cursor=whd_17723266311230000009f3a1c2e", "", nil); w.Code != http.StatusOK {
+		t.Errorf("a delivery id as cursor = %d %s, want 200", w.Code, w.Body)
+	}
+}
