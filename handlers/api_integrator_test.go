@@ -101,3 +101,29 @@ func TestBadCursorsAlike(t *testing.T) {
 		t.Errorf("a delivery id as cursor = %d %s, want 200", w.Code, w.Body)
 	}
 }
+
+// TestInvalidUTF8Refused: a text field holding bytes that are not UTF-8
+// is refused naming the field, not stored with U+FFFD in their place.
+func TestInvalidUTF8Refused(t *testing.T) {
+	a := newTestApp(t)
+	for field, body := range map[string]string{
+		"reference":   strings.Replace(createBody, `"ORDER-1"`, "\"bad\xff\"", 1),
+		"description": strings.Replace(createBody, `"Two coffees"`, "\"caf\xc3\"", 1),
+		"field name":  strings.Replace(createBody, `"description"`, "\"descr\xffiption\"", 1),
+	} {
+		w := a.api(t, "POST", "/api/v1/payments", body, nil)
+		if w.Code != http.StatusBadRequest {
+			t.Errorf("%s with invalid UTF-8 = %d %s, want 400", field, w.Code, w.Body)
+			continue
+		}
+		checkErrorShape(t, w, "invalid_request")
+		if msg := mustJSON[apiError](t, w).Error.Message; !strings.Contains(msg, field) || !strings.Contains(msg, "UTF-8") {
+			t.Errorf("%s: message %q does not name the field and UTF-8", field, msg)
+		}
+	}
+	p := a.mustPaid(t)
+	w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/refunds", "{\"reason\":\"broken \xe2\x82\"}", nil)
+	if msg := mustJSON[apiError](t, w).Error.Message; w.Code != http.StatusBadRequest || !strings.Contains(msg, "reason") {
+		t.Errorf("refund reason with invalid UTF-8 = %d %q, want 400 naming reason", w.Code, msg)
+	}
+}

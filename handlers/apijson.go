@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -82,6 +83,11 @@ func decodeAPIBody(c *gin.Context, v any) error {
 	if problem := jsonObjectProblem(body); problem != "" {
 		return &payments.ValidationError{Problems: []string{problem}}
 	}
+	// encoding/json would quietly turn each invalid byte into U+FFFD, so
+	// "bad\xff" would be stored as another reference than the one sent.
+	if !utf8.Valid(body) {
+		return &payments.ValidationError{Problems: []string{invalidUTF8Field(body)}}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -112,6 +118,32 @@ func jsonObjectProblem(body []byte) string {
 		return "the body must be one JSON object with nothing after it"
 	}
 	return ""
+}
+
+// invalidUTF8Field names the top-level field of body, an object
+// jsonObjectProblem accepted, whose key or value holds invalid UTF-8.
+func invalidUTF8Field(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	_, _ = dec.Token() // '{'
+	for dec.More() {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if !utf8.Valid(body[start:dec.InputOffset()]) {
+			return "a field name must be valid UTF-8"
+		}
+		valueStart := dec.InputOffset()
+		if jsonSkipValue(dec) != "" {
+			break
+		}
+		if !utf8.Valid(body[valueStart:dec.InputOffset()]) {
+			k, _ := tok.(string)
+			return k + " must be valid UTF-8"
+		}
+	}
+	return "the body must be valid UTF-8"
 }
 
 // jsonObjectKeys reads the rest of an object whose '{' was just read,
