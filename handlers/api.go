@@ -15,8 +15,12 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 )
 
-// maxAPIBody caps merchant API request bodies.
-const maxAPIBody = 64 << 10
+// maxAPIBody caps merchant API request bodies; a larger one is read and
+// dropped up to maxAPIDrain, so its client can read the 400 (decodeAPIBody).
+const (
+	maxAPIBody  = 64 << 10
+	maxAPIDrain = 4 << 20
+)
 
 // requireAPIKey checks "Authorization: Bearer <key>" in constant time.
 // The scheme's name is case-insensitive (RFC 9110 section 11.1), so

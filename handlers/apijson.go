@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -68,16 +68,27 @@ func asErr[T any](err error, target *T) bool { return errors.As(err, target) }
 // after the object.
 //
 // A body whose Content-Length says it is too large is refused before any
-// of it is read: a client that sent "Expect: 100-continue" then gets the
-// answer instead of a "100 Continue", a few KiB of its upload, and a
+// of it is read when the client sent "Expect: 100-continue": it then gets
+// the answer instead of a "100 Continue". Any other too large body, up to
+// maxAPIDrain, is read to its end and dropped before the answer: net/http
+// closes a connection whose body was left unread, and a client that
+// writes all of its body before reading (Python's urllib) then gets a
 // reset connection in place of the error.
 func decodeAPIBody(c *gin.Context, v any) error {
 	tooLarge := &payments.ValidationError{Problems: []string{"the body could not be read (at most 64 KiB of JSON)"}}
-	if c.Request.ContentLength > maxAPIBody {
+	r := c.Request
+	if r.ContentLength > maxAPIBody {
+		if r.ContentLength <= maxAPIDrain && !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			_, _ = io.CopyN(io.Discard, r.Body, maxAPIDrain)
+		}
 		return tooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody+1))
 	if err != nil {
+		return tooLarge
+	}
+	if len(body) > maxAPIBody {
+		_, _ = io.CopyN(io.Discard, r.Body, maxAPIDrain)
 		return tooLarge
 	}
 	if problem := jsonObjectProblem(body); problem != "" {
