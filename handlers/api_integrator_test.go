@@ -127,3 +127,31 @@ func TestInvalidUTF8Refused(t *testing.T) {
 		t.Errorf("refund reason with invalid UTF-8 = %d %q, want 400 naming reason", w.Code, msg)
 	}
 }
+
+// TestRefundLatipayUnreachable: a refund whose call to Latipay was never
+// made (connection refused) is answered 503 gateway_unavailable, as the
+// OpenAPI document promises, and recorded failed with its amount free
+// again, not 202 pending.
+func TestRefundLatipayUnreachable(t *testing.T) {
+	a := newTestApp(t)
+	p := a.mustPaid(t)
+	a.StopSim()
+	w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/refunds", `{"amount":"5.00"}`, http.Header{"Idempotency-Key": {"rf-down"}})
+	if w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("refund with Latipay down = %d %s, want 503", w.Code, w.Body)
+	}
+	checkErrorShape(t, w, "gateway_unavailable")
+	if got := mustJSON[map[string]any](t, a.api(t, "GET", "/api/v1/payments/"+p.ID, "", nil)); got["amount_refunded"] != "0.00" {
+		t.Errorf("amount_refunded = %v, want 0.00: nothing was refunded", got["amount_refunded"])
+	}
+	var failed bool
+	for _, e := range a.MustEvents(t, p.ID) {
+		failed = failed || e.Type == "refund.failed"
+	}
+	if !failed {
+		t.Errorf("no refund.failed event: the refund is not recorded failed")
+	}
+	if w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/refunds", `{"amount":"5.00"}`, http.Header{"Idempotency-Key": {"rf-down"}}); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("the same refund again = %d, want the 503 again", w.Code)
+	}
+}
