@@ -171,7 +171,7 @@ func (s *Service) recordBarcode(ctx context.Context, id, ref, orderID string, gw
 			at.Status, at.NextCheckAt = AttemptError, time.Time{}
 			tx.dirtyAttempts[ref] = true
 			tx.event(Event{Type: "attempt.error", From: tx.Payment.Status, To: tx.Payment.Status,
-				Detail: fmt.Sprintf("%s: pay code refused: %v", ref, gwErr), CreatedAt: now})
+				Detail: ref + ": pay code refused; " + gatewayFailure(gwErr), CreatedAt: now})
 		case errors.Is(gwErr, ErrGatewayNotReached): // provably never sent: nothing can be charged
 			// The sale ends failed at once; the counter starts a new sale
 			// (a new payment) for the next scan of the code.
