@@ -570,7 +570,13 @@ func parseOrigins(v string, sandbox bool, bad func(string, string, ...any)) []st
 			bad("HPP_MERCHANT_ORIGINS", "%q is not an origin such as https://shop.example.com (no paths, no wildcards)", o)
 			continue
 		}
-		out = append(out, u.Scheme+"://"+strings.ToLower(u.Host))
+		// As a browser writes an origin (the frame-ancestors source, the
+		// embedding page's Origin): no default port, the host in lower case.
+		host := strings.ToLower(u.Host)
+		if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+			host = strings.TrimSuffix(host, ":"+p)
+		}
+		out = append(out, u.Scheme+"://"+host)
 	}
 	return out
 }

@@ -15,14 +15,20 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 )
 
-// maxAPIBody caps merchant API request bodies.
-const maxAPIBody = 64 << 10
+// maxAPIBody caps merchant API request bodies; a larger one is read and
+// dropped up to maxAPIDrain, so its client can read the 400 (decodeAPIBody).
+const (
+	maxAPIBody  = 64 << 10
+	maxAPIDrain = 4 << 20
+)
 
 // requireAPIKey checks "Authorization: Bearer <key>" in constant time.
+// The scheme's name is case-insensitive (RFC 9110 section 11.1), so
+// "bearer" and "BEARER" are as good as "Bearer".
 func (s *Server) requireAPIKey() gin.HandlerFunc {
 	want := sha256.Sum256([]byte(s.opts.APIKey))
 	return func(c *gin.Context) {
-		key, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		key, ok := bearerKey(c.GetHeader("Authorization"))
 		got := sha256.Sum256([]byte(key))
 		if !ok || s.opts.APIKey == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			c.Header("WWW-Authenticate", `Bearer realm="hpp"`)
@@ -31,6 +37,16 @@ func (s *Server) requireAPIKey() gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// bearerKey is the credential of an "Authorization: Bearer <key>" header
+// value, the scheme matched in any case.
+func bearerKey(h string) (string, bool) {
+	scheme, key, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return key, true
 }
 
 // createRequest is the body of POST /api/v1/payments. Amount must be a

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/ratelimit"
 )
 
 // openAPIDoc is the part of an OpenAPI 3.1 document the tests read.
@@ -33,7 +34,9 @@ type openAPIOperation struct {
 		Content map[string]openAPIMedia `json:"content"`
 	} `json:"requestBody"`
 	Responses map[string]struct {
-		Content map[string]openAPIMedia `json:"content"`
+		Description string                     `json:"description"`
+		Headers     map[string]json.RawMessage `json:"headers"`
+		Content     map[string]openAPIMedia    `json:"content"`
 	} `json:"responses"`
 }
 
@@ -325,6 +328,56 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	for _, d := range documented {
 		if !slices.Contains(routes, d) {
 			t.Errorf("openapi.json documents %s, which the router does not serve", d)
+		}
+	}
+}
+
+// TestOpenAPIDocumentsRateLimit: every call that takes the API key can
+// be answered 429, and the document says so on each, with Retry-After,
+// the error's code and the shipped limits; the README's API section says
+// the same.
+func TestOpenAPIDocumentsRateLimit(t *testing.T) {
+	d := ratelimit.Defaults()
+	limits := []string{
+		fmt.Sprintf("per API key more than %d a second (bursts of %d)", d.API.Limit, d.API.Burst),
+		fmt.Sprintf("per client address more than %d a second (bursts of %d)", d.APIPerIP.Limit, d.APIPerIP.Burst),
+	}
+	if d.API.Per != time.Second || d.APIPerIP.Per != time.Second {
+		t.Fatalf("API limits are not per second: %+v %+v", d.API, d.APIPerIP)
+	}
+	for path, ops := range loadOpenAPI(t).Paths {
+		if path == "/api/v1/openapi.json" {
+			continue
+		}
+		for m, op := range ops {
+			r, ok := op.Responses["429"]
+			if !ok {
+				t.Errorf("%s %s lists no 429", m, path)
+				continue
+			}
+			var ex apiError
+			_ = json.Unmarshal(r.Content["application/json"].Example, &ex)
+			if _, ok := r.Headers["Retry-After"]; !ok || ex.Error.Code != "rate_limited" {
+				t.Errorf("%s %s: 429 without Retry-After or the rate_limited example", m, path)
+			}
+			for _, l := range limits {
+				if !strings.Contains(r.Description, l) {
+					t.Errorf("%s %s: 429 does not say %q", m, path, l)
+				}
+			}
+		}
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, api, _ := strings.Cut(string(readme), "## Merchant API")
+	api, _, _ = strings.Cut(api, "\n## ")
+	for _, want := range []string{"429", "`rate_limited`", "Retry-After",
+		fmt.Sprintf("%d requests a second per key (bursts of %d)", d.API.Limit, d.API.Burst),
+		fmt.Sprintf("%d per client address (bursts of %d)", d.APIPerIP.Limit, d.APIPerIP.Burst)} {
+		if !strings.Contains(api, want) {
+			t.Errorf("the README's Merchant API section does not say %q", want)
 		}
 	}
 }

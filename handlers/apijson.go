@@ -7,8 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -82,20 +83,36 @@ func asErr[T any](err error, target *T) bool { return errors.As(err, target) }
 // after the object.
 //
 // A body whose Content-Length says it is too large is refused before any
-// of it is read: a client that sent "Expect: 100-continue" then gets the
-// answer instead of a "100 Continue", a few KiB of its upload, and a
+// of it is read when the client sent "Expect: 100-continue": it then gets
+// the answer instead of a "100 Continue". Any other too large body, up to
+// maxAPIDrain, is read to its end and dropped before the answer: net/http
+// closes a connection whose body was left unread, and a client that
+// writes all of its body before reading (Python's urllib) then gets a
 // reset connection in place of the error.
 func decodeAPIBody(c *gin.Context, v any) error {
 	tooLarge := &payments.ValidationError{Problems: []string{"the body could not be read (at most 64 KiB of JSON)"}}
-	if c.Request.ContentLength > maxAPIBody {
+	r := c.Request
+	if r.ContentLength > maxAPIBody {
+		if r.ContentLength <= maxAPIDrain && !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+			_, _ = io.CopyN(io.Discard, r.Body, maxAPIDrain)
+		}
 		return tooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody+1))
 	if err != nil {
+		return tooLarge
+	}
+	if len(body) > maxAPIBody {
+		_, _ = io.CopyN(io.Discard, r.Body, maxAPIDrain)
 		return tooLarge
 	}
 	if problem := jsonObjectProblem(body); problem != "" {
 		return &payments.ValidationError{Problems: []string{problem}}
+	}
+	// encoding/json would quietly turn each invalid byte into U+FFFD, so
+	// "bad\xff" would be stored as another reference than the one sent.
+	if !utf8.Valid(body) {
+		return &payments.ValidationError{Problems: []string{invalidUTF8Field(body)}}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -127,6 +144,32 @@ func jsonObjectProblem(body []byte) string {
 		return "the body must be one JSON object with nothing after it"
 	}
 	return ""
+}
+
+// invalidUTF8Field names the top-level field of body, an object
+// jsonObjectProblem accepted, whose key or value holds invalid UTF-8.
+func invalidUTF8Field(body []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	_, _ = dec.Token() // '{'
+	for dec.More() {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if !utf8.Valid(body[start:dec.InputOffset()]) {
+			return "a field name must be valid UTF-8"
+		}
+		valueStart := dec.InputOffset()
+		if jsonSkipValue(dec) != "" {
+			break
+		}
+		if !utf8.Valid(body[valueStart:dec.InputOffset()]) {
+			k, _ := tok.(string)
+			return k + " must be valid UTF-8"
+		}
+	}
+	return "the body must be valid UTF-8"
 }
 
 // jsonObjectKeys reads the rest of an object whose '{' was just read,

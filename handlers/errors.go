@@ -22,6 +22,7 @@ var (
 	errNoDelivery   = errors.New("handlers: no such webhook delivery")
 	errNoPage       = errors.New("handlers: no such page")
 	errNoEndpoint   = errors.New("handlers: no such API endpoint")
+	errMethodOff    = errors.New("handlers: the link's payment method is not offered")
 )
 
 // failure is how one kind of error looks to people and programs.
@@ -54,6 +55,7 @@ var failures = []struct {
 	{payments.ErrIdempotencyReuse, failure{http.StatusUnprocessableEntity, "idempotency_key_reused", "This Idempotency-Key was used with a different request.", "error.conflict"}},
 	{payments.ErrConflict, failure{http.StatusConflict, "conflict", "A request with this Idempotency-Key is still being processed.", "error.conflict"}},
 	{payments.ErrLinkExpired, failure{http.StatusGone, "link_expired", "This payment link has expired.", "error.expiredlink"}},
+	{errMethodOff, failure{http.StatusBadRequest, "method_not_enabled", "This payment link asks for a payment method this shop does not offer.", "error.methodoff"}},
 	{payments.ErrLinkSignature, failure{http.StatusForbidden, "bad_link", "This payment link is not valid.", "error.badlink"}},
 	// A failed payment of a stored link started again when every place is taken.
 	{payments.ErrLinkUsedUp, failure{http.StatusGone, "link_used_up", "This payment link has already been used as many times as the shop allows.", "links.state.msg.usedup"}},

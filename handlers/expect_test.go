@@ -38,3 +38,47 @@ func TestAPIOversizedBodyAnsweredBeforeUpload(t *testing.T) {
 		t.Errorf("answer = %d %s, want 400 saying at most 64 KiB", resp.StatusCode, body)
 	}
 }
+
+// TestAPIOversizedBodyAnsweredAfterUpload: a client that writes a whole
+// 3 MB body before reading anything (no Expect header, as Python's
+// urllib does) reads the API's JSON 400, every time, instead of a reset
+// connection: the server reads the rest of the body before it answers.
+// Once with Content-Length, once chunked.
+func TestAPIOversizedBodyAnsweredAfterUpload(t *testing.T) {
+	a := newTestApp(t)
+	u, _ := url.Parse(a.AppURL)
+	body := `{"description":"` + strings.Repeat("x", 3<<20) + `"}`
+	for i := range 2 {
+		chunked := i%2 == 1
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		// A small send buffer: the body cannot sit in the kernel's
+		// buffers while the server has already answered and closed.
+		_ = conn.(*net.TCPConn).SetWriteBuffer(4 << 10)
+		_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+		head := fmt.Sprintf("POST /api/v1/payments HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\n",
+			u.Host, testAPIKey)
+		var req string
+		if chunked {
+			req = head + "Transfer-Encoding: chunked\r\n\r\n" + fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(body), body)
+		} else {
+			req = head + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(body)) + body
+		}
+		if _, err := io.WriteString(conn, req); err != nil {
+			t.Fatalf("try %d (chunked %v): writing the body: %v", i, chunked, err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("try %d (chunked %v): no answer after the upload: %v", i, chunked, err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(got), `"invalid_request"`) ||
+			!strings.Contains(string(got), "at most 64 KiB") {
+			t.Errorf("try %d (chunked %v): answer = %d %s, want the JSON 400 saying at most 64 KiB", i, chunked, resp.StatusCode, got)
+		}
+	}
+}

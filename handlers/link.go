@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,6 +15,7 @@ import (
 // creates the payment; every later visit with the same reference finds it.
 func (s *Server) handleLinkOpen(svc interface {
 	Create(ctx context.Context, in payments.CreateInput, idemKey string) (payments.Payment, bool, error)
+	Methods() []payments.Method
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		q := c.Request.URL.Query()
@@ -21,6 +23,12 @@ func (s *Server) handleLinkOpen(svc interface {
 		in, err := payments.VerifyLink(s.opts.LinkSecret, q, s.opts.Now())
 		if err != nil {
 			s.respondError(c, err)
+			return
+		}
+		// A link signed for a method this shop does not offer can never be
+		// paid: the shopper is told so, not shown a bare "not valid".
+		if m, err := payments.ParseMethod(in.Method); in.Method != "" && err == nil && !slices.Contains(svc.Methods(), m) {
+			s.respondError(c, errMethodOff)
 			return
 		}
 		p, _, err := svc.Create(c.Request.Context(), in, "link:"+in.Reference)

@@ -195,6 +195,18 @@ func TestAPIAuth(t *testing.T) {
 	}
 }
 
+// TestAPIAuthSchemeAnyCase: the scheme's name is case-insensitive
+// (RFC 9110), so a client that writes "bearer" is let in.
+func TestAPIAuthSchemeAnyCase(t *testing.T) {
+	app := newTestApp(t)
+	for _, scheme := range []string{"bearer", "BEARER", "bEaReR"} {
+		w := app.api(t, "GET", "/api/v1/payments", "", http.Header{"Authorization": {scheme + " " + testAPIKey}})
+		if w.Code != http.StatusOK {
+			t.Errorf("%q scheme = %d %s, want 200", scheme, w.Code, w.Body)
+		}
+	}
+}
+
 func TestAPICreateAndShow(t *testing.T) {
 	app := newTestApp(t)
 	w := app.api(t, "POST", "/api/v1/payments", createBody, nil)

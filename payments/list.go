@@ -144,10 +144,34 @@ func (s *Service) Deliveries(ctx context.Context, paymentID, before string, limi
 	if limit == 0 {
 		limit = defaultPageSize
 	}
+	var problems []string
 	if limit < 1 || limit > maxPageSize {
-		return nil, &ValidationError{Problems: []string{fmt.Sprintf("limit must be between 1 and %d", maxPageSize)}}
+		problems = append(problems, fmt.Sprintf("limit must be between 1 and %d", maxPageSize))
+	}
+	// The cursor is the last delivery's id; anything else would read as
+	// "nothing before it", an empty page where a mistake should show.
+	if before != "" && !deliveryCursor(before) {
+		problems = append(problems, "cursor is not one this API gave out")
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
 	}
 	return s.store.Deliveries(ctx, DeliveryFilter{PaymentID: paymentID, Before: before, Limit: limit})
+}
+
+// deliveryCursor reports whether c has the shape of a delivery id:
+// "whd_", 19 digits of nanoseconds, then lower-case hex.
+func deliveryCursor(c string) bool {
+	rest, ok := strings.CutPrefix(c, "whd_")
+	if !ok || len(rest) <= 19 || len(rest) > 19+32 {
+		return false
+	}
+	for i, r := range rest {
+		if !('0' <= r && r <= '9' || i >= 19 && 'a' <= r && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // DeliveryStates lists the states a delivery may leave its event in.

@@ -139,7 +139,8 @@ func refundRetry(n int) time.Duration {
 // lock, so each answer is the truth: succeeded (Latipay made it), a
 // *RefundError (Latipay refused it; its amount is free again),
 // a *RefundTooLargeError (ErrRefundTooLarge) saying how much is left,
-// ErrGatewayUnavailable when nothing was sent, or a
+// ErrGatewayUnavailable when nothing was sent (the refund is recorded
+// failed), or a
 // refund still pending with a nil error when Latipay's answer was lost:
 // its amount stays reserved and the reconciler completes or releases it.
 // With a key it is idempotent: a repeat returns the same refund (replayed
@@ -203,6 +204,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replaye
 const (
 	msgNoOrderID    = "Latipay could not be asked for the order to refund; nothing was refunded"
 	msgNotPaidThere = "Latipay does not report this payment as paid; nothing was refunded"
+	msgNotReached   = "Latipay could not be reached; nothing was refunded"
 )
 
 // refusal is the error a failed refund is answered with.
@@ -281,6 +283,11 @@ func (s *Service) sendRefund(ctx context.Context, r Refund, maybeSent bool) (Ref
 		return s.finishRefund(ctx, r, true, 0, "")
 	case errors.As(err, &re):
 		return s.finishRefund(ctx, r, false, re.Code, re.Message)
+	case errors.Is(err, ErrGatewayNotReached) && !maybeSent:
+		// The connection was never made, and no earlier try may have
+		// reached Latipay: nothing can have been refunded there.
+		s.log.Warn("refund not sent: Latipay could not be reached", "payment_id", r.PaymentID, "refund_id", r.ID, "err", err)
+		return s.finishRefund(ctx, r, false, 0, msgNotReached)
 	}
 	return s.stillPending(ctx, r, err)
 }

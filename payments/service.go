@@ -98,6 +98,16 @@ func (s *Service) create(ctx context.Context, in CreateInput, idem Idempotency, 
 	if v.currency != "" && len(s.opts.Currencies) > 0 && !contains(s.opts.Currencies, string(v.currency)) {
 		problems = append(problems, "currency "+string(v.currency)+" has no Latipay wallet here; use "+strings.Join(s.opts.Currencies, " or "))
 	}
+	// A method the checkout does not offer could never be paid: its page
+	// would refuse to start it.
+	if v.method != "" && !s.offered(v.method) {
+		names := make([]string, len(s.opts.Methods))
+		for i, m := range s.opts.Methods {
+			names[i] = string(m)
+		}
+		problems = append(problems, "payment_method "+string(v.method)+" is not enabled here (enabled: "+
+			strings.Join(names, ", ")+"); the shop enables it with HPP_METHODS")
+	}
 	for _, f := range []struct{ name, url string }{{"return_url", in.ReturnURL}, {"cancel_url", in.CancelURL}} {
 		if f.url != "" && !own && checkURL(f.name, f.url, false) == nil {
 			if p := s.urlProblem(f.name, f.url); p != "" {
@@ -161,14 +171,31 @@ func (s *Service) urlProblem(name, raw string) string {
 	if len(s.opts.MerchantOrigins) == 0 || (local && s.opts.AllowLocalhost) {
 		return ""
 	}
-	origin := u.Scheme + "://" + strings.ToLower(u.Host)
+	origin := originOf(u)
 	for _, o := range s.opts.MerchantOrigins {
-		if origin == o {
+		if ou, err := url.Parse(o); err == nil && origin == originOf(ou) {
 			return ""
 		}
 	}
 	return name + " is on " + origin + ", which is not one of the merchant's origins (" +
 		strings.Join(s.opts.MerchantOrigins, ", ") + "); add it to HPP_MERCHANT_ORIGINS to allow it"
+}
+
+// originOf is u's origin as a browser writes it: the scheme, the host in
+// lower case, and the port only when it is not the scheme's default, so
+// https://Shop.example:443 is https://shop.example.
+func originOf(u *url.URL) string {
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return u.Scheme + "://" + host
 }
 
 // Get returns a payment, first marking it expired if its window has ended.

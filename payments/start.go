@@ -115,12 +115,15 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 			return nil // a callback got there first
 		}
 		if gwErr != nil {
-			if errors.Is(gwErr, ErrGatewayRejected) {
-				at.Status = AttemptError // Latipay refused: no transaction exists
+			if errors.Is(gwErr, ErrGatewayRejected) || errors.Is(gwErr, ErrGatewayNotReached) {
+				// Latipay refused, or the request never left: no
+				// transaction exists there, so there is nothing to ask
+				// it about.
+				at.Status = AttemptError
 				at.NextCheckAt = time.Time{}
 			}
 			tx.dirtyAttempts[ref] = true
-			tx.event(Message{Code: MsgAttemptError, Reference: ref, Error: gwErr.Error()}.Event("attempt.error", tx.Payment.Status, s.now().UTC()))
+			tx.event(Message{Code: MsgAttemptError, Reference: ref, Error: gatewayFailure(gwErr)}.Event("attempt.error", tx.Payment.Status, s.now().UTC()))
 			return nil
 		}
 		at.Status = AttemptPending
@@ -251,6 +254,28 @@ func (s *Service) CurrentQR(ctx context.Context, p Payment) (Attempt, bool) {
 		return Attempt{}, false
 	}
 	return s.reusableQR(ctx, p, p.Method)
+}
+
+// gatewayFailure says in plain words what became of a call to Latipay
+// that failed, for the event log a merchant reads: never the error chain,
+// which names internal addresses.
+func gatewayFailure(err error) string {
+	var ge *GatewayError
+	switch {
+	case errors.As(err, &ge):
+		return "Latipay refused it: " + ge.Message
+	case errors.Is(err, ErrGatewayNotReached):
+		return "Latipay could not be reached; nothing was sent"
+	case errors.Is(err, ErrBadSignature):
+		return "Latipay's answer could not be verified; asking it what became of the order"
+	case errors.Is(err, ErrMalformed):
+		return "Latipay's answer could not be read; asking it what became of the order"
+	case errors.Is(err, ErrGatewayRejected):
+		return "Latipay refused it"
+	case errors.Is(err, ErrInvalid):
+		return "the request was not one Latipay accepts; nothing was sent"
+	}
+	return "no answer from Latipay; asking it what became of the order"
 }
 
 func (s *Service) offered(m Method) bool {

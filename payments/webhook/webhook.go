@@ -16,15 +16,18 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -150,7 +153,8 @@ func (w *Worker) Flush(ctx context.Context) (int, error) {
 	errs := make([]error, len(evs))
 	for i, e := range evs {
 		wg.Go(func() {
-			d := w.send(ctx, e.Event, e.Attempts+1, false)
+			d, why := w.send(ctx, e.Event, e.Attempts+1, false)
+			w.logFailure(d, why)
 			errs[i] = w.store.RecordDelivery(ctx, d)
 		})
 	}
@@ -191,21 +195,24 @@ func (w *Worker) Redeliver(ctx context.Context, id string) (payments.Delivery, e
 		if e.Seq != orig.Seq {
 			continue
 		}
-		d := w.send(ctx, e, attempt+1, true)
+		d, why := w.send(ctx, e, attempt+1, true)
 		if d.State != payments.DeliveryDelivered {
 			d.State, d.NextAt = payments.DeliveryFailed, time.Time{}
 			if prev.State == payments.DeliveryRetrying {
 				d.State, d.NextAt = prev.State, prev.NextAt
 			}
 		}
+		w.logFailure(d, why)
 		return d, w.store.RecordDelivery(ctx, d)
 	}
 	return payments.Delivery{}, payments.ErrNotFound
 }
 
 // send makes one try and returns its log entry with the event's next
-// state.
-func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redelivery bool) payments.Delivery {
+// state and, when it failed, why in a few words for the error log: the
+// HTTP status or the kind of network error, never the endpoint's URL
+// (it may carry a token) nor the body.
+func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redelivery bool) (payments.Delivery, string) {
 	start := w.o.Now().UTC()
 	d := payments.Delivery{ID: w.deliveryID(start), PaymentID: e.PaymentID, Seq: e.Seq, EventType: e.Type,
 		Attempt: attempt, Redelivery: redelivery, At: start}
@@ -213,26 +220,26 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 	if err != nil {
 		// Without the payment there is no body; try again later.
 		d.Error = "could not read the payment"
-		return w.retry(d, e, 0)
+		return w.retry(d, e, 0), d.Error
 	}
 	var evs []payments.Event
 	if p.Refunded > 0 {
 		if evs, err = w.store.Events(ctx, e.PaymentID); err != nil {
 			d.Error = "could not read the payment's refunds"
-			return w.retry(d, e, 0)
+			return w.retry(d, e, 0), d.Error
 		}
 	}
 	body, err := Body(e, p, payments.SumRefunds(p, evs))
 	if err != nil {
 		d.Error, d.State = "could not encode the event", payments.DeliveryFailed
-		return d
+		return d, d.Error
 	}
 	rctx, cancel := context.WithTimeout(ctx, w.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, w.o.URL, bytes.NewReader(body))
 	if err != nil {
 		d.Error, d.State = "bad endpoint URL", payments.DeliveryFailed
-		return d
+		return d, d.Error
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "hpp-webhooks/1")
@@ -243,7 +250,7 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 	d.Duration = w.o.Now().Sub(start)
 	if err != nil {
 		d.Error = shorten("request failed: " + err.Error())
-		return w.retry(d, e, 0)
+		return w.retry(d, e, 0), networkFailure(err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
@@ -254,11 +261,54 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 	case c == http.StatusRequestTimeout || c == http.StatusTooManyRequests || c >= 500:
 		d.Error = "HTTP " + strconv.Itoa(c)
 		ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
-		return w.retry(d, e, time.Duration(ra)*time.Second)
+		return w.retry(d, e, time.Duration(ra)*time.Second), "HTTP " + strconv.Itoa(c)
 	default:
 		d.Error, d.State = "HTTP "+strconv.Itoa(c)+": not retried", payments.DeliveryFailed
+		return d, "HTTP " + strconv.Itoa(c) + ", which is not retried"
 	}
-	return d
+	return d, ""
+}
+
+// logFailure logs a try that did not deliver, once: a warning while the
+// event is retried, an error once it is given up on (not retried, or too
+// old), so an endpoint that is down shows in the log and not only in the
+// delivery log and the metrics.
+func (w *Worker) logFailure(d payments.Delivery, why string) {
+	if d.State == payments.DeliveryDelivered {
+		return
+	}
+	attrs := []any{"delivery_id", d.ID, "event_type", PublicType(d.EventType), "payment_id", d.PaymentID,
+		"attempt", d.Attempt, "redelivery", d.Redelivery, "reason", why}
+	if d.StatusCode != 0 {
+		attrs = append(attrs, "status", d.StatusCode)
+	}
+	if d.State == payments.DeliveryRetrying {
+		w.o.Log.Warn("webhook: delivery failed; retrying", append(attrs, "next_attempt_at", d.NextAt.UTC().Format(time.RFC3339))...)
+		return
+	}
+	w.o.Log.Error("webhook: delivery failed; given up", attrs...)
+}
+
+// networkFailure names the kind of a request's network error.
+func networkFailure(err error) string {
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return "timeout: no answer in time"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.As(err, &dns):
+		return "DNS lookup failed"
+	case errors.As(err, &cert):
+		return "TLS certificate not trusted"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed before an answer"
+	case errors.Is(err, context.Canceled):
+		return "canceled: the app is stopping"
+	}
+	return "network error"
 }
 
 // retry schedules the next try, or gives up when the event is older than
