@@ -31,7 +31,11 @@ func eventText(loc views.Localizer, e payments.Event) string {
 	case payments.MsgAttemptStarted, payments.MsgAttemptStartedPayCode:
 		return loc.T(id, methodWord(loc, m.Method), m.Reference)
 	case payments.MsgAttemptError, payments.MsgAttemptPayCodeRefused:
-		return loc.T(id, m.Reference, m.Error)
+		why := m.Error // recorded before kinds: as it came
+		if m.Failure != "" {
+			why = loc.T("event.failure."+m.Failure, m.Error)
+		}
+		return loc.T(id, m.Reference, why)
 	case payments.MsgAttemptNotReached, payments.MsgAttemptNoAnswer, payments.MsgAttemptUnknown,
 		payments.MsgPending, payments.MsgFailedNotReached, payments.MsgNoFinalAnswer:
 		return loc.T(id, m.Reference)

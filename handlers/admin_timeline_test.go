@@ -41,6 +41,13 @@ func timelineEvents() []timelineEvent {
 		{"attempt.error", payments.Message{Code: payments.MsgAttemptError, Reference: ref("03"), Error: "latipay: code 301: wallet closed"}, nil},
 		{"attempt.error", payments.Message{Code: payments.MsgAttemptPayCodeRefused, Reference: ref("04"), Error: "latipay: code 12: pay code expired"}, nil},
 		{"attempt.error", payments.Message{Code: payments.MsgAttemptNotReached, Reference: ref("05")}, nil},
+		{"attempt.error", payments.Message{Code: payments.MsgAttemptError, Reference: ref("31"), Failure: payments.FailureRefused, Error: "wallet closed"}, nil},
+		{"attempt.error", payments.Message{Code: payments.MsgAttemptPayCodeRefused, Reference: ref("32"), Failure: payments.FailureRejected}, nil},
+		{"attempt.error", payments.Message{Code: payments.MsgAttemptError, Reference: ref("33"), Failure: payments.FailureNotReached}, nil},
+		{"attempt.error", payments.Message{Code: payments.MsgAttemptError, Reference: ref("34"), Failure: payments.FailureUnverified}, nil},
+		{"attempt.error", payments.Message{Code: payments.MsgAttemptError, Reference: ref("35"), Failure: payments.FailureUnreadable}, nil},
+		{"attempt.error", payments.Message{Code: payments.MsgAttemptError, Reference: ref("36"), Failure: payments.FailureInvalid}, nil},
+		{"attempt.error", payments.Message{Code: payments.MsgAttemptPayCodeRefused, Reference: ref("37"), Failure: payments.FailureNoAnswer}, nil},
 		{"attempt.error", payments.Message{Code: payments.MsgAttemptNoAnswer, Reference: ref("06")}, nil},
 		{"attempt.replaced", payments.Message{Code: payments.MsgAttemptReplaced, Reference: ref("07"), Other: ref("08"), Method: payments.MethodAlipay}, nil},
 		{"attempt.replaced", payments.Message{Code: payments.MsgAttemptReplacedQR, Reference: ref("09"), Other: ref("10")}, nil},
@@ -104,6 +111,15 @@ func TestTimelineInReadersLanguage(t *testing.T) {
 			t.Errorf("code %s is not in this test's events", code)
 		}
 	}
+	failures := map[string]bool{}
+	for _, e := range evs {
+		failures[e.m.Failure] = true
+	}
+	for _, k := range payments.FailureKinds {
+		if !failures[k] {
+			t.Errorf("failure kind %s is not in this test's events", k)
+		}
+	}
 	const legacy, future = "legacy words, kept as they were", "a detail from a later build"
 	now := a.Clock.Now()
 	if _, err := a.Store.Update(ctx, p.ID, func(tx *payments.Tx) error {
@@ -146,6 +162,9 @@ func TestTimelineInReadersLanguage(t *testing.T) {
 					want = append(want, v)
 					shown = append(shown, v)
 				}
+			}
+			if e.m.Failure != "" { // what became of the call, in the reader's words
+				want = append(want, loc.T("event.failure."+e.m.Failure, e.m.Error))
 			}
 			if e.m.Method != "" {
 				want = append(want, loc.T("method."+string(e.m.Method)))

@@ -169,7 +169,7 @@ func (s *Service) recordBarcode(ctx context.Context, id, ref, orderID string, gw
 		case refused: // nothing was charged: the sale stays open for another code
 			at.Status, at.NextCheckAt = AttemptError, time.Time{}
 			tx.dirtyAttempts[ref] = true
-			tx.event(Message{Code: MsgAttemptPayCodeRefused, Reference: ref, Error: gatewayFailure(gwErr)}.Event("attempt.error", tx.Payment.Status, now))
+			tx.event(failureMessage(Message{Code: MsgAttemptPayCodeRefused, Reference: ref}, gwErr).Event("attempt.error", tx.Payment.Status, now))
 		case errors.Is(gwErr, ErrGatewayNotReached): // provably never sent: nothing can be charged
 			// The sale ends failed at once; the counter starts a new sale
 			// (a new payment) for the next scan of the code.

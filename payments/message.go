@@ -80,7 +80,45 @@ type Message struct {
 	SaidCurrency string   `json:"said_currency,omitempty"`
 	Refund       string   `json:"refund,omitempty"`       // a refund's id
 	GatewayCode  int      `json:"gateway_code,omitempty"` // Latipay's code for a refused refund
-	Error        string   `json:"error,omitempty"`        // the gateway's error, as it came
+	Error        string   `json:"error,omitempty"`        // Latipay's own message when it refused (FailureRefused); before kinds, the error as it came
+	Failure      string   `json:"failure,omitempty"`      // a Failure* kind: what became of the call (attempt.error*)
+}
+
+// Failure kinds: what became of a call to Latipay that failed, so the
+// back office can say it in the reader's language (Message.Failure).
+const (
+	FailureRefused    = "refused"     // Latipay refused it; Message.Error is its message
+	FailureRejected   = "rejected"    // Latipay refused it, giving no message
+	FailureNotReached = "not_reached" // never sent: nothing can be charged
+	FailureUnverified = "unverified"  // its answer's signature did not verify; it is asked what became of the order
+	FailureUnreadable = "unreadable"  // its answer could not be read; it is asked
+	FailureInvalid    = "invalid"     // the request was not one Latipay accepts; nothing was sent
+	FailureNoAnswer   = "no_answer"   // no answer; it is asked
+)
+
+// FailureKinds lists the kinds above, for the catalogue tests.
+var FailureKinds = []string{FailureRefused, FailureRejected, FailureNotReached, FailureUnverified,
+	FailureUnreadable, FailureInvalid, FailureNoAnswer}
+
+// failureEnglish is what a Failure kind says in English.
+func (m Message) failureEnglish() string {
+	switch m.Failure {
+	case "":
+		return m.Error
+	case FailureRefused:
+		return "Latipay refused it: " + m.Error
+	case FailureRejected:
+		return "Latipay refused it"
+	case FailureNotReached:
+		return "Latipay could not be reached; nothing was sent"
+	case FailureUnverified:
+		return "Latipay's answer could not be verified; asking it what became of the order"
+	case FailureUnreadable:
+		return "Latipay's answer could not be read; asking it what became of the order"
+	case FailureInvalid:
+		return "the request was not one Latipay accepts; nothing was sent"
+	}
+	return "no answer from Latipay; asking it what became of the order"
 }
 
 // English is the event's Detail: the sentence as the log, the API and
@@ -95,9 +133,9 @@ func (m Message) English() string {
 	case MsgAttemptStartedPayCode:
 		return fmt.Sprintf("%s %s (pay code scanned)", m.Method, m.Reference)
 	case MsgAttemptError:
-		return fmt.Sprintf("%s: %s", m.Reference, m.Error)
+		return fmt.Sprintf("%s: %s", m.Reference, m.failureEnglish())
 	case MsgAttemptPayCodeRefused:
-		return fmt.Sprintf("%s: pay code refused: %s", m.Reference, m.Error)
+		return fmt.Sprintf("%s: pay code refused: %s", m.Reference, m.failureEnglish())
 	case MsgAttemptNotReached:
 		return m.Reference + ": Latipay was never reached (the connection failed before the request was sent); nothing was charged"
 	case MsgAttemptNoAnswer:

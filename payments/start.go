@@ -123,7 +123,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 				at.NextCheckAt = time.Time{}
 			}
 			tx.dirtyAttempts[ref] = true
-			tx.event(Message{Code: MsgAttemptError, Reference: ref, Error: gatewayFailure(gwErr)}.Event("attempt.error", tx.Payment.Status, s.now().UTC()))
+			tx.event(failureMessage(Message{Code: MsgAttemptError, Reference: ref}, gwErr).Event("attempt.error", tx.Payment.Status, s.now().UTC()))
 			return nil
 		}
 		at.Status = AttemptPending
@@ -256,26 +256,33 @@ func (s *Service) CurrentQR(ctx context.Context, p Payment) (Attempt, bool) {
 	return s.reusableQR(ctx, p, p.Method)
 }
 
-// gatewayFailure says in plain words what became of a call to Latipay
-// that failed, for the event log a merchant reads: never the error chain,
-// which names internal addresses.
-func gatewayFailure(err error) string {
+// gatewayFailure says what became of a call to Latipay that failed, for
+// the event log a merchant reads: a Failure* kind and, when Latipay
+// refused it with a message, that message; never the error chain, which
+// names internal addresses.
+func gatewayFailure(err error) (kind, latipay string) {
 	var ge *GatewayError
 	switch {
-	case errors.As(err, &ge):
-		return "Latipay refused it: " + ge.Message
+	case errors.As(err, &ge) && ge.Message != "":
+		return FailureRefused, ge.Message
+	case errors.As(err, &ge), errors.Is(err, ErrGatewayRejected):
+		return FailureRejected, ""
 	case errors.Is(err, ErrGatewayNotReached):
-		return "Latipay could not be reached; nothing was sent"
+		return FailureNotReached, ""
 	case errors.Is(err, ErrBadSignature):
-		return "Latipay's answer could not be verified; asking it what became of the order"
+		return FailureUnverified, ""
 	case errors.Is(err, ErrMalformed):
-		return "Latipay's answer could not be read; asking it what became of the order"
-	case errors.Is(err, ErrGatewayRejected):
-		return "Latipay refused it"
+		return FailureUnreadable, ""
 	case errors.Is(err, ErrInvalid):
-		return "the request was not one Latipay accepts; nothing was sent"
+		return FailureInvalid, ""
 	}
-	return "no answer from Latipay; asking it what became of the order"
+	return FailureNoAnswer, ""
+}
+
+// failureMessage is m with what became of the call err.
+func failureMessage(m Message, err error) Message {
+	m.Failure, m.Error = gatewayFailure(err)
+	return m
 }
 
 func (s *Service) offered(m Method) bool {

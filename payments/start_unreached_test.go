@@ -43,10 +43,16 @@ func TestStartNeverReachedNotQueried(t *testing.T) {
 		t.Errorf("ReconcileDue = %d, %v; want nothing to ask Latipay about", n, err)
 	}
 	var detail string
+	var msg payments.Message
 	for _, ev := range e.MustEvents(t, p.ID) {
 		if ev.Type == "attempt.error" {
 			detail = ev.Detail
+			msg, _ = payments.EventMessage(ev)
 		}
+	}
+	// The back office says it in the reader's language from the kind.
+	if msg.Failure != payments.FailureNotReached || msg.Error != "" {
+		t.Errorf("attempt.error message = %+v, want the kind %q and no error text", msg, payments.FailureNotReached)
 	}
 	if !strings.Contains(detail, "Latipay could not be reached") {
 		t.Errorf("attempt.error detail = %q, want it to say Latipay could not be reached", detail)
