@@ -71,7 +71,8 @@ var failures = []struct {
 	{errNoEndpoint, failure{http.StatusNotFound, "not_found", "No such endpoint; the API's paths are listed in /api/v1/openapi.json.", "error.nopage"}},
 	{errNoDelivery, failure{http.StatusNotFound, "not_found", "No webhook delivery with that id.", "error.notfound"}},
 	{payments.ErrGatewayRejected, failure{http.StatusBadGateway, "gateway_rejected", "Latipay refused the request.", "error.unavailable"}},
-	{payments.ErrGatewayNotReached, failure{http.StatusServiceUnavailable, "latipay_unreachable", "Latipay could not be reached, so nothing was charged. Check the internet connection and scan again.", "counterlive.error.unreached"}},
+	// The counter's script says "scan again" instead (respondError).
+	{payments.ErrGatewayNotReached, failure{http.StatusServiceUnavailable, "latipay_unreachable", "Latipay could not be reached, so nothing was charged; try again shortly.", "error.unreached"}},
 	{payments.ErrGatewayUnavailable, failure{http.StatusServiceUnavailable, "gateway_unavailable", "Latipay is not answering; try again shortly.", "error.unavailable"}},
 	{payments.ErrBadSignature, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be verified.", "error.unavailable"}},
 	{payments.ErrMalformed, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be read.", "error.unavailable"}},
@@ -113,8 +114,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		// The counter's script shows the message as it comes, in the
 		// cashier's language. Latipay refusing a scanned code is the
 		// shopper's code, not an outage.
-		if errors.Is(err, payments.ErrGatewayRejected) {
+		switch {
+		case errors.Is(err, payments.ErrGatewayRejected):
 			f.status, f.code, f.messageID = http.StatusUnprocessableEntity, "pay_code_refused", "counter.error.refused"
+		case errors.Is(err, payments.ErrGatewayNotReached):
+			f.messageID = "counterlive.error.unreached"
 		}
 		body := gin.H{"code": f.code, "message": s.localizer(c).T(f.messageID)}
 		if !known {
