@@ -112,6 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go p.payments.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
+	go p.links.Run(bg)
 	go p.webhooks.Run(bg)
 	metricsAddr, err := serveMetrics(bg, p.metrics, cfg.MetricsAddr, srv.Addr(), log)
 	if err != nil {
@@ -134,6 +135,7 @@ type parts struct {
 	sim      *latipaysim.Simulator // the sandbox's Latipay; nil live
 	gateway  *latipay.Gateway
 	payments *payments.Service
+	links    *payments.Links
 	counter  *counter.Service
 	webhooks *webhook.Worker
 	metrics  *metrics.Metrics // nil without HPP_METRICS_ADDR
@@ -141,10 +143,11 @@ type parts struct {
 
 // services builds the domain's services over the store: the gateway
 // (Latipay, or in the sandbox the simulator through latipayHTTP), the
-// payment service with its reconciler, the shop counter's and the webhook
-// worker. With HPP_METRICS_ADDR the metrics wrap the store and the
-// gateway. The counter's sales are in the first currency with a wallet,
-// and its day starts at midnight in the process's time zone (TZ).
+// payment service with its reconciler, the stored links with their
+// sweep, the shop counter's and the webhook worker. With HPP_METRICS_ADDR
+// the metrics wrap the store and the gateway. The counter's sales are in
+// the first currency with a wallet, and its day starts at midnight in the
+// process's time zone (TZ).
 func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.Logger, getenv func(string) string) (err error) {
 	if p.gateway, err = gateway(cfg, latipayHTTP); err != nil {
 		return err
@@ -164,6 +167,10 @@ func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.L
 		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
 	})
 	if err != nil {
+		return err
+	}
+	shop := first(append(slices.Clone(cfg.MerchantOrigins), public)) // "back to the shop" from a link's payment
+	if p.links, err = payments.NewLinks(p.store, p.payments, func(id string) string { return public + handlers.LinkPath(id) }, shop+"/"); err != nil {
 		return err
 	}
 	p.counter, err = counter.NewService(p.store, accounts.NewHasher(1), p.store, p.payments, time.Now, rand.Reader,
@@ -204,11 +211,7 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 	if opts.Reports, err = payments.NewReports(p.store, time.Now, cfg.ShopTimezone); err != nil {
 		return nil, err
 	}
-	public := cfg.PublicURL.String()
-	shop := first(append(slices.Clone(cfg.MerchantOrigins), public)) // "back to the shop" from a link's payment
-	if opts.Links, err = payments.NewLinks(p.store, p.payments, func(id string) string { return public + handlers.LinkPath(id) }, shop+"/"); err != nil {
-		return nil, err
-	}
+	opts.Links = p.links
 	opts.Currencies, opts.Settings, opts.CheckWallets = cfg.Currencies(), cfg.Effective(), p.gateway.CheckWallets
 	opts.Counter = p.counter
 	if err := counterOptions(&opts, cfg, p.store); err != nil {

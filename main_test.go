@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/latipay-hpp/hpp/config/cli"
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 )
@@ -197,6 +198,52 @@ func TestRunSmoke(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("run did not return within 15s of cancel")
+	}
+}
+
+// TestRunSweepsLinkUses: run starts the links' sweep. A 1-use link whose
+// place an hour-old use holds with no payment (the process stopped
+// between counting it and making the payment) is free again soon after
+// start-up.
+func TestRunSweepsLinkUses(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hpp.db")
+	st, err := sqlite.Open(t.Context(), db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	l := payments.Link{ID: "0123456789abcdefghjkmnpqrs", Source: payments.SourceLink, Amount: 1000, Currency: payments.NZD,
+		MaxUses: 1, Active: true, CreatedAt: now.Add(-2 * time.Hour), UpdatedAt: now.Add(-2 * time.Hour)}
+	if err := st.CreateLink(t.Context(), l); err != nil {
+		t.Fatal(err)
+	}
+	if _, used, _, err := st.UseLink(t.Context(), l.ID, "form-key-0123456789:1000", now.Add(-time.Hour)); err != nil || !used {
+		t.Fatalf("UseLink = %v, %v", used, err)
+	}
+	if err := st.Close(); err != nil { // one instance per SQLite file
+		t.Fatal(err)
+	}
+	_, stop, errc := startRun(t, map[string]string{
+		"HPP_ADDR":       "127.0.0.1:0",
+		"HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE":   db,
+		"HPP_LOG_LEVEL":  "warn",
+	})
+	defer func() { stop(); <-errc }()
+	read, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer read.Close()
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		var uses int
+		err := read.QueryRowContext(t.Context(), `SELECT uses FROM payment_links WHERE id = ?`, l.ID).Scan(&uses)
+		if err == nil && uses == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a minute after start-up the link holds %d places (%v); want its orphaned place given back", uses, err)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package payments
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"regexp"
 	"strconv"
@@ -22,7 +23,11 @@ import (
 // (Tx.LinkUse), and a failed one the shopper starts again takes a place
 // again, or is refused with ErrLinkUsedUp when none is free. A payment
 // paid late, after its place was given back, still counts: money is never
-// refused, so a link may show more paid payments than its maximum.
+// refused, so a link may show more paid payments than its maximum. A
+// place that no payment will give back (the process stopped between
+// counting a use and making its payment, or an earlier version made the
+// payment without tying it to the use) is settled by a periodic sweep
+// (Links.Run).
 //
 // The shop's static counter QR is the same thing with Source
 // SourceStaticQR: always an open amount, no expiry and no use limit,
@@ -141,6 +146,41 @@ type LinkStore interface {
 	// ReleaseLink gives back the use counted for key, whose payment could
 	// not be made, and forgets the key; nothing when key holds none.
 	ReleaseLink(ctx context.Context, id, key string) error
+	// SweepLinkUses settles up to limit uses that hold a place with no
+	// payment tied to them and were counted before cutoff, oldest first,
+	// each in a transaction of its own (see Links.SweepUses):
+	//   - one whose payment was made under the idempotency key
+	//     "link:<link id>:<key>" but not tied to it (by an earlier version)
+	//     is tied to it and moved as LinkUseFor its status says; one whose
+	//     payment is still open (created, pending) is left as it is, and
+	//     not counted among the limit;
+	//   - one with no payment is given back and its key forgotten, as
+	//     ReleaseLink does.
+	// Like UseLink it is atomic with every other write of the use and its
+	// link, so several instances may sweep at once: each use is settled
+	// once. It must not read more than the uses it settles (an index of
+	// the untied held uses by time).
+	SweepLinkUses(ctx context.Context, cutoff time.Time, limit int) (LinkSweep, error)
+}
+
+// LinkSweep is what LinkStore.SweepLinkUses did.
+type LinkSweep struct {
+	Released int // places given back: uses with no payment, and uses tied to a payment that ended unpaid
+	Tied     int // uses tied to the payment made for them (those that ended unpaid counted in Released too)
+}
+
+// LinkUseFor is the change that brings a use in line with its payment's
+// status st, as the payment's transitions would have moved it: paid
+// (refunded since or not) counts, an unpaid end gives the place back, an
+// open payment keeps it.
+func LinkUseFor(st Status) LinkUseChange {
+	switch {
+	case st.Settled():
+		return LinkUsePaid
+	case st == StatusExpired || st == StatusFailed || st == StatusCanceled:
+		return LinkUseRelease
+	}
+	return LinkUseKeep
 }
 
 // LinkUseChange is what a payment's transition does to the use of a
@@ -462,6 +502,11 @@ func (s *Links) Pay(ctx context.Context, id, typed, lang, key string) (Payment, 
 	// The amount is part of the use's key: the shopper who goes back and
 	// types another amount makes another payment.
 	useKey := key + ":" + strconv.FormatInt(amount, 10)
+	// The payment is made within linkPayTimeout of counting its use, or
+	// not at all, so the sweep never gives back a place whose payment is
+	// still being made (linkUseOrphanAfter).
+	ctx, cancel := context.WithTimeout(ctx, linkPayTimeout)
+	defer cancel()
 	l, used, replay, err := s.store.UseLink(ctx, id, useKey, s.svc.now().UTC())
 	if err != nil {
 		return Payment{}, err
@@ -483,4 +528,64 @@ func (s *Links) Pay(ctx context.Context, id, typed, lang, key string) (Payment, 
 		}
 	}
 	return p, err
+}
+
+// linkPayTimeout bounds Pay from counting a use to making its payment: a
+// checkout is made in well under a second, and one that has not been made
+// by then fails (and gives its place back) rather than being made after
+// the sweep gave its place away.
+const linkPayTimeout = time.Minute
+
+// linkUseOrphanAfter is how long a use may hold a place with no payment
+// tied to it before the sweep settles it. A payment is made, in the
+// transaction that ties the use, within linkPayTimeout of the use being
+// counted; ten minutes leave nine more for a commit that outlives its
+// deadline (a stalled disk, a slow network to PostgreSQL) and for the
+// clocks of several instances to disagree.
+const linkUseOrphanAfter = 10 * time.Minute
+
+// linkSweepBatch is how many uses one sweep settles at most; the next
+// sweep goes on with the rest.
+const linkSweepBatch = 100
+
+// linkSweepEvery is how often Run sweeps. A use with no payment is rare
+// (a process stopped, or a store failed, between counting it and making
+// its payment) and waits linkUseOrphanAfter anyway.
+const linkSweepEvery = time.Minute
+
+// SweepUses settles uses that hold a place with no payment tied to them,
+// counted more than linkUseOrphanAfter ago (LinkStore.SweepLinkUses). No
+// payment's end would ever give those places back: one whose payment was
+// never made (the process stopped after UseLink, or the payment's
+// creation failed and ReleaseLink failed too) is given back; one whose
+// payment an earlier version made without tying it (PostgreSQL instances
+// of two versions side by side during an upgrade) is tied to it and
+// follows it: counted if paid, given back if it ended unpaid. It logs how
+// many were settled.
+func (s *Links) SweepUses(ctx context.Context) (LinkSweep, error) {
+	n, err := s.store.SweepLinkUses(ctx, s.svc.now().UTC().Add(-linkUseOrphanAfter), linkSweepBatch)
+	if n.Released > 0 || n.Tied > 0 {
+		s.svc.log.Info("payment links: places held with no payment settled", "released", n.Released, "tied", n.Tied)
+	}
+	if err != nil {
+		return n, fmt.Errorf("payments: sweep link uses: %w", err)
+	}
+	return n, nil
+}
+
+// Run sweeps link uses (SweepUses) every linkSweepEvery until ctx ends;
+// run starts it, on every instance.
+func (s *Links) Run(ctx context.Context) {
+	t := time.NewTicker(linkSweepEvery)
+	defer t.Stop()
+	for {
+		if _, err := s.SweepUses(ctx); err != nil && ctx.Err() == nil {
+			s.svc.log.Error("sweep link uses", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -1,8 +1,12 @@
 package payments_test
 
 import (
+	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -200,5 +204,140 @@ func TestLinkPayReplay(t *testing.T) {
 	}
 	if _, err := ls.Pay(ctx, l.ID, "8.00", "en", key); !errors.Is(err, payments.ErrLinkUsedUp) {
 		t.Errorf("another amount on the used-up link = %v, want ErrLinkUsedUp", err)
+	}
+}
+
+// failCreate fails CreatePayment while fail is set: the store lost
+// between counting a link's use and making its payment.
+type failCreate struct {
+	payments.Store
+	fail atomic.Bool
+}
+
+func (s *failCreate) CreatePayment(ctx context.Context, p payments.Payment, ev payments.Event, idem payments.Idempotency) (payments.Payment, bool, error) {
+	if s.fail.Load() {
+		return payments.Payment{}, false, errors.New("disk I/O error")
+	}
+	return s.Store.CreatePayment(ctx, p, ev, idem)
+}
+
+// noRelease fails ReleaseLink, so a use whose payment could not be made
+// keeps its place, as when the process stops before giving it back.
+type noRelease struct{ payments.LinkStore }
+
+func (noRelease) ReleaseLink(context.Context, string, string) error {
+	return errors.New("disk I/O error")
+}
+
+// TestLinkSweepGivesBackOrphanedPlace: a 1-use link's place taken by a
+// checkout whose payment was never made (its creation failed and so did
+// giving the place back) is held by nothing: the link refuses every
+// shopper until the sweep, once the use is older than any creation could
+// take, gives it back. A younger one is left alone.
+func TestLinkSweepGivesBackOrphanedPlace(t *testing.T) {
+	var logs paymentstest.SyncBuffer
+	var fc *failCreate
+	env := paymentstest.NewEnv(t, paymentstest.Options{
+		Log: slog.New(slog.NewTextHandler(&logs, nil)),
+		WrapStore: func(s payments.Store) payments.Store {
+			fc = &failCreate{Store: s}
+			return fc
+		},
+		Service: payments.Options{Currencies: []string{"NZD"}},
+	})
+	ls, err := payments.NewLinks(noRelease{env.Store}, env.Svc, func(id string) string { return "https://pay.example/l/" + id }, "https://pay.example/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	l, err := ls.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "25.00", MaxUses: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc.fail.Store(true)
+	if _, err := ls.Pay(ctx, l.ID, "", "en", "first-shopper-key"); err == nil {
+		t.Fatal("Pay with the store failing made a payment")
+	}
+	fc.fail.Store(false)
+	if _, err := ls.Pay(ctx, l.ID, "", "en", ""); !errors.Is(err, payments.ErrLinkUsedUp) {
+		t.Fatalf("Pay with the place held by no payment = %v, want ErrLinkUsedUp", err)
+	}
+
+	env.Clock.Advance(9 * time.Minute)
+	if n, err := ls.SweepUses(ctx); err != nil || n != (payments.LinkSweep{}) {
+		t.Errorf("sweep 9 minutes on = %+v, %v; want nothing settled", n, err)
+	}
+	if _, err := ls.Pay(ctx, l.ID, "", "en", ""); !errors.Is(err, payments.ErrLinkUsedUp) {
+		t.Errorf("Pay after the early sweep = %v, want ErrLinkUsedUp", err)
+	}
+
+	env.Clock.Advance(2 * time.Minute)
+	if n, err := ls.SweepUses(ctx); err != nil || n != (payments.LinkSweep{Released: 1}) {
+		t.Errorf("sweep 11 minutes on = %+v, %v; want 1 released", n, err)
+	}
+	if !strings.Contains(logs.String(), "level=INFO") || !strings.Contains(logs.String(), "released=1") {
+		t.Errorf("the sweep logged %q; want an INFO line with released=1", logs.String())
+	}
+	p, err := ls.Pay(ctx, l.ID, "", "en", "")
+	if err != nil || p.Amount != 2500 {
+		t.Fatalf("Pay after the sweep = %d, %v; want a 25.00 payment", p.Amount, err)
+	}
+	if got, _ := ls.Get(ctx, l.ID); got.Uses != 1 || got.Open() != 1 {
+		t.Errorf("uses %d, open %d; want 1 and 1", got.Uses, got.Open())
+	}
+}
+
+// TestLinkSweepFollowsUntiedPayment: a checkout an earlier version made
+// (PostgreSQL instances of two versions side by side) did not tie its
+// payment to its use, so the payment's expiry, here through the
+// reconciler's ExpireDue, gives nothing back. The sweep finds the payment
+// by its idempotency key, ties it and gives the place back; paid late
+// afterwards, it counts again.
+func TestLinkSweepFollowsUntiedPayment(t *testing.T) {
+	ls, env := newLinks(t)
+	ctx := t.Context()
+	l, err := ls.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "25.00", MaxUses: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := env.Clock.Now().UTC()
+	const key = "old-version-key:2500"
+	if _, used, _, err := env.Store.UseLink(ctx, l.ID, key, now); err != nil || !used {
+		t.Fatalf("UseLink = %v, %v", used, err)
+	}
+	p := payments.Payment{ID: "pay_01JNX0000000000000000000AA", Reference: "L-" + l.ID[:10] + "-old-version-key",
+		Amount: 2500, Currency: payments.NZD, Status: payments.StatusCreated, Source: payments.SourceLink, Version: 1,
+		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(15 * time.Minute)}
+	if _, _, err := env.Store.CreatePayment(ctx, p, payments.Event{PaymentID: p.ID, Type: "payment.created", To: payments.StatusCreated, CreatedAt: now},
+		payments.Idempotency{Key: "link:" + l.ID + ":" + key, Hash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+
+	env.Clock.Advance(11 * time.Minute)
+	if n, err := ls.SweepUses(ctx); err != nil || n != (payments.LinkSweep{}) {
+		t.Errorf("sweep while the payment is open = %+v, %v; want nothing settled", n, err)
+	}
+	env.Clock.Advance(5 * time.Minute)
+	if n, err := env.Svc.ExpireDue(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("ExpireDue = %d, %v; want 1", n, err)
+	}
+	if _, err := ls.Pay(ctx, l.ID, "", "en", ""); !errors.Is(err, payments.ErrLinkUsedUp) {
+		t.Fatalf("Pay with the place held by an expired untied payment = %v, want ErrLinkUsedUp", err)
+	}
+	if n, err := ls.SweepUses(ctx); err != nil || n != (payments.LinkSweep{Released: 1, Tied: 1}) {
+		t.Errorf("sweep after the expiry = %+v, %v; want 1 tied and released", n, err)
+	}
+	if got, _ := ls.Get(ctx, l.ID); got.Uses != 0 || got.Paid != 0 {
+		t.Errorf("after the sweep: uses %d, paid %d; want 0, 0", got.Uses, got.Paid)
+	}
+	if _, err := env.Store.Update(ctx, p.ID, func(tx *payments.Tx) error {
+		tx.Payment.Status = payments.StatusPaid
+		tx.SetLinkUse(payments.LinkUsePaid)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ls.Get(ctx, l.ID); got.Uses != 1 || got.Paid != 1 {
+		t.Errorf("paid late after the sweep tied it: uses %d, paid %d; want 1, 1", got.Uses, got.Paid)
 	}
 }

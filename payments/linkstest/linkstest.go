@@ -56,6 +56,10 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"Retake", testRetake},
 		{"RetakeConcurrentAtLimit", testRetakeConcurrent},
 		{"NoLinkUse", testNoLinkUse},
+		{"SweepOrphan", testSweepOrphan},
+		{"SweepYoung", testSweepYoung},
+		{"SweepUntied", testSweepUntied},
+		{"SweepConcurrent", testSweepConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -351,6 +355,24 @@ func payFor(t *testing.T, s Store, l payments.Link, n int, key string) payments.
 	return got
 }
 
+// payUntied stores a payment made for the use counted for key as an
+// earlier version did: under the idempotency key, not tied to the use.
+func payUntied(t *testing.T, s Store, l payments.Link, n int, key string) payments.Payment {
+	t.Helper()
+	at := base().Add(time.Duration(n) * time.Minute).UTC()
+	p := payments.Payment{
+		ID: fmt.Sprintf("pay_%026d", n), Reference: fmt.Sprintf("L-%s-%s", l.ID[:10], key), Amount: 1250,
+		Currency: payments.NZD, Status: payments.StatusCreated, Source: l.Source, Version: 1,
+		CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(15 * time.Minute),
+	}
+	ev := payments.Event{PaymentID: p.ID, Type: "payment.created", To: payments.StatusCreated, CreatedAt: at}
+	got, created, err := s.CreatePayment(t.Context(), p, ev, payments.Idempotency{Key: "link:" + l.ID + ":" + key, Hash: "h"})
+	if err != nil || !created {
+		t.Fatalf("CreatePayment for use %s: created %v, %v", key, created, err)
+	}
+	return got
+}
+
 // move runs the payment's transition to st with change c through Update.
 func move(t *testing.T, s Store, id string, st payments.Status, c payments.LinkUseChange) (payments.Payment, error) {
 	t.Helper()
@@ -542,4 +564,170 @@ func testNoLinkUse(t *testing.T, s Store) {
 	mustMove(t, s, p.ID, payments.StatusExpired, payments.LinkUseRelease)
 	mustMove(t, s, p.ID, payments.StatusPaid, payments.LinkUsePaid)
 	counts(t, s, l.ID, 1, 0, "another payment moved")
+}
+
+// useAt counts a use of link id for key at the given time.
+func useAt(t *testing.T, s Store, id, key string, at time.Time) {
+	t.Helper()
+	if _, used, _, err := s.UseLink(t.Context(), id, key, at); err != nil || !used {
+		t.Fatalf("UseLink(%s at %v) = used %v, %v; want used", key, at, used, err)
+	}
+}
+
+func sweep(t *testing.T, s Store, cutoff time.Time, limit int, want payments.LinkSweep, when string) {
+	t.Helper()
+	got, err := s.SweepLinkUses(t.Context(), cutoff, limit)
+	if err != nil || got != want {
+		t.Errorf("%s: SweepLinkUses = %+v, %v; want %+v", when, got, err, want)
+	}
+}
+
+// testSweepOrphan: a use counted before the cutoff that no payment was
+// made for (the process stopped in between) is given back and its key
+// forgotten; a use whose payment was made and tied stays, open or ended.
+func testSweepOrphan(t *testing.T, s Store) {
+	ctx := t.Context()
+	l := link(1)
+	l.MaxUses = 3
+	must(t, s.CreateLink(ctx, l))
+	useAt(t, s, l.ID, "orphan", base())
+	useAt(t, s, l.ID, "open", base())
+	payFor(t, s, l, 1, "open")
+	useAt(t, s, l.ID, "paid", base())
+	paid := payFor(t, s, l, 2, "paid")
+	mustMove(t, s, paid.ID, payments.StatusPaid, payments.LinkUsePaid)
+	counts(t, s, l.ID, 3, 1, "before the sweep")
+	mustUse(t, s, l.ID, "another", false)
+
+	cutoff := base().Add(time.Hour)
+	sweep(t, s, cutoff, 10, payments.LinkSweep{Released: 1}, "one orphan")
+	counts(t, s, l.ID, 2, 1, "after the sweep")
+	sweep(t, s, cutoff, 10, payments.LinkSweep{}, "swept again")
+	counts(t, s, l.ID, 2, 1, "after sweeping again")
+	if _, used, replay, err := s.UseLink(ctx, l.ID, "orphan", cutoff); err != nil || !used || replay {
+		t.Errorf("the orphan's key again: used %v, replay %v, %v; want a new use", used, replay, err)
+	}
+	counts(t, s, l.ID, 3, 1, "the orphan's key used again")
+}
+
+// testSweepYoung: a use counted at or after the cutoff may still be
+// getting its payment: it keeps its place.
+func testSweepYoung(t *testing.T, s Store) {
+	ctx := t.Context()
+	l := link(1)
+	l.MaxUses = 2
+	must(t, s.CreateLink(ctx, l))
+	cutoff := base().Add(10 * time.Minute)
+	useAt(t, s, l.ID, "at", cutoff)
+	useAt(t, s, l.ID, "after", cutoff.Add(time.Microsecond))
+	sweep(t, s, cutoff, 10, payments.LinkSweep{}, "uses not older than the cutoff")
+	counts(t, s, l.ID, 2, 0, "after the sweep")
+	sweep(t, s, cutoff.Add(time.Microsecond), 10, payments.LinkSweep{Released: 1}, "one older than a later cutoff")
+	counts(t, s, l.ID, 1, 0, "after the later sweep")
+}
+
+// testSweepUntied: uses whose payment was made under the use's
+// idempotency key but not tied to it (an earlier version) are tied and
+// follow the payment: an unpaid end gives the place back, a paid one
+// counts, an open one keeps its place and is left for a later sweep
+// without taking room in the batch. Once tied, the payment's transitions
+// move the use.
+func testSweepUntied(t *testing.T, s Store) {
+	ctx := t.Context()
+	l := link(1)
+	l.MaxUses = 3
+	must(t, s.CreateLink(ctx, l))
+	useAt(t, s, l.ID, "open", base()) // the oldest: first in the index
+	open := payUntied(t, s, l, 1, "open")
+	useAt(t, s, l.ID, "expired", base().Add(time.Second))
+	expired := payUntied(t, s, l, 2, "expired")
+	mustMove(t, s, expired.ID, payments.StatusExpired, payments.LinkUseRelease)
+	useAt(t, s, l.ID, "paid", base().Add(2*time.Second))
+	paid := payUntied(t, s, l, 3, "paid")
+	mustMove(t, s, paid.ID, payments.StatusPaid, payments.LinkUsePaid)
+	counts(t, s, l.ID, 3, 0, "the untied payments moved nothing")
+
+	cutoff := base().Add(time.Hour)
+	sweep(t, s, cutoff, 1, payments.LinkSweep{Released: 1, Tied: 1}, "the expired one (limit 1)")
+	counts(t, s, l.ID, 2, 0, "the expired payment's place given back")
+	sweep(t, s, cutoff, 1, payments.LinkSweep{Tied: 1}, "the paid one (limit 1)")
+	counts(t, s, l.ID, 2, 1, "the paid payment counted")
+	sweep(t, s, cutoff, 10, payments.LinkSweep{}, "only the open one is left")
+	counts(t, s, l.ID, 2, 1, "the open payment holds its place")
+
+	// Tied now: the expired payment paid late counts through Update.
+	mustMove(t, s, expired.ID, payments.StatusPaid, payments.LinkUsePaid)
+	counts(t, s, l.ID, 3, 2, "the expired payment paid late")
+	// The open one ends unpaid while untied: the next sweep gives its
+	// place back.
+	mustMove(t, s, open.ID, payments.StatusCanceled, payments.LinkUseRelease)
+	sweep(t, s, cutoff, 10, payments.LinkSweep{Released: 1, Tied: 1}, "the canceled one")
+	counts(t, s, l.ID, 2, 2, "the canceled payment's place given back")
+	sweep(t, s, cutoff, 10, payments.LinkSweep{}, "nothing left")
+}
+
+// testSweepConcurrent: four sweeps run at once (several instances) while
+// 24 shoppers open the link, full with five uses no payment will move:
+// three never got a payment, two got one an earlier version did not tie,
+// which expired. Each use is settled once, and every place the sweeps
+// give back is taken at most once: the link ends with exactly the places
+// the new shoppers were counted, never more than its maximum.
+func testSweepConcurrent(t *testing.T, s Store) {
+	ctx := t.Context()
+	l := link(1)
+	l.MaxUses = 5
+	must(t, s.CreateLink(ctx, l))
+	for i := range 5 {
+		key := fmt.Sprint("stale", i)
+		useAt(t, s, l.ID, key, base())
+		if i >= 3 {
+			p := payUntied(t, s, l, i+1, key)
+			mustMove(t, s, p.ID, payments.StatusExpired, payments.LinkUseRelease)
+		}
+	}
+	counts(t, s, l.ID, 5, 0, "full of stale uses")
+	cutoff, now := base().Add(time.Hour), base().Add(2*time.Hour)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var total payments.LinkSweep
+	counted := 0
+	start := make(chan struct{})
+	for range 4 {
+		wg.Go(func() {
+			<-start
+			n, err := s.SweepLinkUses(ctx, cutoff, 100)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Errorf("concurrent SweepLinkUses: %v", err)
+			}
+			total.Released += n.Released
+			total.Tied += n.Tied
+		})
+	}
+	for i := range 24 {
+		wg.Go(func() {
+			<-start
+			_, used, _, err := s.UseLink(ctx, l.ID, fmt.Sprint("shopper", i), now)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Errorf("concurrent UseLink: %v", err)
+			}
+			if used {
+				counted++
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if total != (payments.LinkSweep{Released: 5, Tied: 2}) {
+		t.Errorf("4 concurrent sweeps settled %+v; want 5 released, 2 tied, each once", total)
+	}
+	got, err := s.Link(ctx, l.ID)
+	must(t, err)
+	if counted > 5 || got.Uses != counted || got.Paid != 0 {
+		t.Errorf("24 opens during the sweeps counted %d uses, stored %d (paid %d); want the same, at most 5, paid 0", counted, got.Uses, got.Paid)
+	}
+	sweep(t, s, cutoff, 100, payments.LinkSweep{}, "after the concurrent sweeps")
 }

@@ -123,6 +123,111 @@ func (db *DB) ReleaseLink(ctx context.Context, id, key string) error {
 	})
 }
 
+// SweepLinkUses implements payments.LinkStore. The candidates come from
+// the partial index payment_link_uses_untied (migration 025), which holds
+// only held uses with no payment: those of checkouts being made this
+// instant, and the few the sweep is for. Uses whose payment, found by its
+// idempotency key, is still open are skipped in the query, so they never
+// fill the batch. Each use is then settled in a transaction of its own,
+// with the rows locked in the order Update locks them (the payment, then
+// the use and its link), so a sweep waits for a transition of the payment
+// and then reads its outcome, and sweeps of several instances settle a
+// use once.
+func (db *DB) SweepLinkUses(ctx context.Context, cutoff time.Time, limit int) (payments.LinkSweep, error) {
+	type untied struct{ linkID, key, paymentID string }
+	us, err := queryAll(ctx, db.pool, func(s scanner) (u untied, err error) {
+		var pid *string
+		err = s.Scan(&u.linkID, &u.key, &pid)
+		if pid != nil {
+			u.paymentID = *pid
+		}
+		return u, err
+	}, `SELECT u.link_id, u.key, p.id FROM payment_link_uses u
+		LEFT JOIN idempotency i ON i.key = 'link:' || u.link_id || ':' || u.key
+		LEFT JOIN payments p ON p.id = i.payment_id
+		WHERE u.payment_id IS NULL AND u.state = 'held' AND u.at < $1
+		AND (p.status IS NULL OR p.status NOT IN ('created', 'pending'))
+		ORDER BY u.at LIMIT $2`, ts(cutoff), limit)
+	var n payments.LinkSweep
+	if err != nil {
+		return n, wrap("sweep link uses", err)
+	}
+	for _, u := range us {
+		var one payments.LinkSweep // what this use's transaction did, once committed
+		err := db.inTx(ctx, func(tx pgx.Tx) error {
+			var err error
+			if u.paymentID == "" {
+				one, err = releaseUntied(ctx, tx, u.linkID, u.key, cutoff)
+			} else {
+				one, err = tieUntied(ctx, tx, u.linkID, u.key, u.paymentID)
+			}
+			return err
+		})
+		if err != nil {
+			return n, wrap("sweep link uses", err)
+		}
+		n.Released, n.Tied = n.Released+one.Released, n.Tied+one.Tied
+	}
+	return n, nil
+}
+
+// releaseUntied gives back a use that still holds a place with no
+// payment, as ReleaseLink does; nothing if a payment was made or tied
+// meanwhile (the DELETE waits for a transaction that holds the use's row
+// and then checks the row again).
+func releaseUntied(ctx context.Context, tx pgx.Tx, linkID, key string, cutoff time.Time) (payments.LinkSweep, error) {
+	tag, err := tx.Exec(ctx, `DELETE FROM payment_link_uses
+		WHERE link_id = $1 AND key = $2 AND payment_id IS NULL AND state = 'held' AND at < $3
+		AND NOT EXISTS (SELECT 1 FROM idempotency WHERE key = 'link:' || $1 || ':' || $2)`, linkID, key, ts(cutoff))
+	if err != nil || tag.RowsAffected() == 0 {
+		return payments.LinkSweep{}, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE payment_links SET uses = GREATEST(uses - 1, 0) WHERE id = $1`, linkID); err != nil {
+		return payments.LinkSweep{}, err
+	}
+	return payments.LinkSweep{Released: 1}, nil
+}
+
+// tieUntied ties a held use to the payment made for it and moves it as
+// the payment's status says (payments.LinkUseFor); nothing if the use was
+// settled meanwhile or its payment is open.
+func tieUntied(ctx context.Context, tx pgx.Tx, linkID, key, paymentID string) (payments.LinkSweep, error) {
+	var none payments.LinkSweep
+	var status string
+	if err := tx.QueryRow(ctx, `SELECT status FROM payments WHERE id = $1 FOR UPDATE`, paymentID).Scan(&status); err != nil {
+		return none, err
+	}
+	c := payments.LinkUseFor(payments.Status(status))
+	if c == payments.LinkUseKeep {
+		return none, nil
+	}
+	var uses, maxUses int
+	err := tx.QueryRow(ctx, `SELECT l.uses, l.max_uses
+		FROM payment_link_uses u JOIN payment_links l ON l.id = u.link_id
+		WHERE u.link_id = $1 AND u.key = $2 AND u.payment_id IS NULL AND u.state = 'held'
+		FOR UPDATE OF u, l`, linkID, key).Scan(&uses, &maxUses)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return none, nil
+	}
+	if err != nil {
+		return none, err
+	}
+	to, dUses, dPaid, err := c.Step(payments.UseHeld, uses, maxUses)
+	if err != nil {
+		return none, err
+	}
+	if _, err := tx.Exec(ctx, `WITH u AS (UPDATE payment_link_uses SET payment_id = $3, state = $4 WHERE link_id = $1 AND key = $2)
+		UPDATE payment_links SET uses = GREATEST(uses + $5, 0), paid_uses = GREATEST(paid_uses + $6, 0)
+		WHERE id = $1`, linkID, key, paymentID, string(to), dUses, dPaid); err != nil {
+		return none, err
+	}
+	one := payments.LinkSweep{Tied: 1}
+	if to == payments.UseReleased {
+		one.Released = 1
+	}
+	return one, nil
+}
+
 // tieLinkUse ties a use to the payment made for it (CreatePayment).
 const tieLinkUse = `UPDATE payment_link_uses SET payment_id = $1
 	WHERE link_id = $2 AND key = $3 AND payment_id IS NULL`

@@ -128,6 +128,108 @@ func (db *DB) ReleaseLink(ctx context.Context, id, key string) error {
 	})
 }
 
+// SweepLinkUses implements payments.LinkStore. The candidates come from
+// the partial index payment_link_uses_untied (migration 023), which holds
+// only held uses with no payment: those of checkouts being made this
+// instant, and the few the sweep is for. Uses whose payment, found by its
+// idempotency key, is still open are skipped in the query, so they never
+// fill the batch. Each use is then settled in a write transaction of its
+// own, which re-reads it: SQLite's single write lock orders it with
+// UseLink, CreatePayment's tie and the payment's transitions.
+func (db *DB) SweepLinkUses(ctx context.Context, cutoff time.Time, limit int) (payments.LinkSweep, error) {
+	type untied struct{ linkID, key, paymentID string }
+	us, err := queryAll(ctx, db.reader, func(s scanner) (u untied, err error) {
+		var pid sql.NullString
+		err = s.Scan(&u.linkID, &u.key, &pid)
+		u.paymentID = pid.String
+		return u, err
+	}, `SELECT u.link_id, u.key, p.id FROM payment_link_uses u
+		LEFT JOIN idempotency i ON i.key = 'link:' || u.link_id || ':' || u.key
+		LEFT JOIN payments p ON p.id = i.payment_id
+		WHERE u.payment_id IS NULL AND u.state = 'held' AND u.at < ?1
+		AND (p.status IS NULL OR p.status NOT IN ('created', 'pending'))
+		ORDER BY u.at LIMIT ?2`, nanos(cutoff), limit)
+	var n payments.LinkSweep
+	if err != nil {
+		return n, wrap("sweep link uses", err)
+	}
+	for _, u := range us {
+		var one payments.LinkSweep // what this use's transaction did, once committed
+		err := db.writeTx(ctx, "sweep link uses", func(tx *sql.Tx) error {
+			var err error
+			if u.paymentID == "" {
+				one, err = releaseUntied(ctx, tx, u.linkID, u.key, cutoff)
+			} else {
+				one, err = tieUntied(ctx, tx, u.linkID, u.key, u.paymentID)
+			}
+			return err
+		})
+		if err != nil {
+			return n, err
+		}
+		n.Released, n.Tied = n.Released+one.Released, n.Tied+one.Tied
+	}
+	return n, nil
+}
+
+// releaseUntied gives back a use that still holds a place with no
+// payment, as ReleaseLink does; nothing if a payment was made or tied
+// meanwhile.
+func releaseUntied(ctx context.Context, tx *sql.Tx, linkID, key string, cutoff time.Time) (payments.LinkSweep, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM payment_link_uses
+		WHERE link_id = ?1 AND key = ?2 AND payment_id IS NULL AND state = 'held' AND at < ?3
+		AND NOT EXISTS (SELECT 1 FROM idempotency WHERE key = 'link:' || ?1 || ':' || ?2)`, linkID, key, nanos(cutoff))
+	if err != nil {
+		return payments.LinkSweep{}, wrap("sweep link uses", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return payments.LinkSweep{}, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE payment_links SET uses = max(uses - 1, 0) WHERE id = ?`, linkID); err != nil {
+		return payments.LinkSweep{}, wrap("sweep link uses", err)
+	}
+	return payments.LinkSweep{Released: 1}, nil
+}
+
+// tieUntied ties a held use to the payment made for it and moves it as
+// the payment's status says (payments.LinkUseFor); nothing if the use was
+// settled meanwhile or its payment is open.
+func tieUntied(ctx context.Context, tx *sql.Tx, linkID, key, paymentID string) (payments.LinkSweep, error) {
+	var none payments.LinkSweep
+	var status string
+	var uses, maxUses int
+	err := tx.QueryRowContext(ctx, `SELECT p.status, l.uses, l.max_uses
+		FROM payment_link_uses u JOIN payment_links l ON l.id = u.link_id, payments p
+		WHERE u.link_id = ? AND u.key = ? AND u.payment_id IS NULL AND u.state = 'held' AND p.id = ?`,
+		linkID, key, paymentID).Scan(&status, &uses, &maxUses)
+	if errors.Is(err, sql.ErrNoRows) {
+		return none, nil
+	}
+	if err != nil {
+		return none, wrap("sweep link uses", err)
+	}
+	c := payments.LinkUseFor(payments.Status(status))
+	if c == payments.LinkUseKeep {
+		return none, nil
+	}
+	to, dUses, dPaid, err := c.Step(payments.UseHeld, uses, maxUses)
+	if err != nil {
+		return none, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE payment_link_uses SET payment_id = ?3, state = ?4
+		WHERE link_id = ?1 AND key = ?2`, linkID, key, paymentID, string(to)); err != nil {
+		return none, wrap("sweep link uses", err)
+	}
+	if _, err := tx.ExecContext(ctx, countLinkUse, linkID, dUses, dPaid); err != nil {
+		return none, wrap("sweep link uses", err)
+	}
+	one := payments.LinkSweep{Tied: 1}
+	if to == payments.UseReleased {
+		one.Released = 1
+	}
+	return one, nil
+}
+
 // Statements of a use's payment (CreatePayment, Update).
 const (
 	tieLinkUse = `UPDATE payment_link_uses SET payment_id = ?1
