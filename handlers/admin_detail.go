@@ -151,8 +151,13 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		s.respondError(c, err)
 		return
 	}
+	row, err := s.listRow(ctx, p)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
 	base := PaymentsPath + "/" + p.ID
-	v := views.PaymentDetail{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Row: s.listRow(p),
+	v := views.PaymentDetail{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Row: row,
 		Description: p.Description, Timeline: tl, ErrorID: errorID, ErrorArg: arg, NoticeID: noticeID,
 		RequeryURL: s.langPath(c, base+"/requery"), WebhooksOn: s.webhooksOn()}
 	if hasReceipt(p) {

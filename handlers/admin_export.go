@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -16,15 +17,22 @@ import (
 // go out page by page, so memory stays flat however many there are.
 const exportPage = 100
 
-// exportColumns are the list's columns, in its order, then the id.
+// exportColumns are the list's columns, in its order, then the id, then
+// what refunds still waiting for Latipay hold: refunded counts only the
+// refunds that succeeded, and refund_pending comes last so the earlier
+// columns keep their places.
 var exportColumns = []string{"time", "amount", "currency", "amount_cny", "status", "method", "channel", "reference",
-	"latipay_order_id", "refunded", "id"}
+	"latipay_order_id", "refunded", "id", "refund_pending"}
 
 // exportRow is one payment as the exports write it: the list's row with
 // its codes (status, method, channel) rather than their translations.
 func exportRow(r views.PaymentRow) []string {
+	pending := r.RefundPending
+	if pending == "" {
+		pending = payments.FormatAmount(0, payments.Currency(r.Currency))
+	}
 	return []string{r.Time, r.Amount, r.Currency, r.AmountCNY, r.Status, r.Method, r.Channel, r.Reference,
-		r.OrderID, r.Refunded, r.ID}
+		r.OrderID, r.Refunded, r.ID, pending}
 }
 
 // csvCell neutralizes a cell a spreadsheet would read as a formula (one
@@ -171,7 +179,13 @@ func (s *Server) handlePaymentsExport(format string) gin.HandlerFunc {
 		out := newExportWriter(c.Writer, format == "csv")
 		for {
 			for _, p := range page.Payments {
-				out.row(s.listRow(p))
+				row, err := s.listRow(ctx, p)
+				if err != nil {
+					s.log.Error("export cut short", "request_id", requestID(c), "format", format, "rows", out.count, "err", err)
+					cutConnection(c.Writer)
+					return
+				}
+				out.row(row)
 			}
 			c.Writer.Flush()
 			if page.Next == "" {

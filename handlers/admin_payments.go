@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -110,12 +111,21 @@ func (f listFilter) input(zone *time.Location) (payments.ListInput, string) {
 }
 
 // listRow is one payment as the list, the detail page and the exports
-// show it: times in the shop's zone.
-func (s *Server) listRow(p payments.Payment) views.PaymentRow {
-	return views.PaymentRow{ID: p.ID, Time: p.CreatedAt.In(s.shopZone()).Format("2006-01-02 15:04 MST"),
+// show it: times in the shop's zone; refunded is what its succeeded
+// refunds add up to, with what pending ones hold apart.
+func (s *Server) listRow(ctx context.Context, p payments.Payment) (views.PaymentRow, error) {
+	t, err := s.svc.RefundTotals(ctx, p)
+	if err != nil {
+		return views.PaymentRow{}, err
+	}
+	r := views.PaymentRow{ID: p.ID, Time: p.CreatedAt.In(s.shopZone()).Format("2006-01-02 15:04 MST"),
 		Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency), AmountCNY: p.AmountCNY,
 		Status: string(p.Status), Method: string(p.Method), Channel: p.Source, Reference: p.Reference,
-		OrderID: p.LatipayOrderID, Refunded: payments.FormatAmount(p.Refunded, p.Currency)}
+		OrderID: p.LatipayOrderID, Refunded: payments.FormatAmount(t.Succeeded, p.Currency)}
+	if t.Pending > 0 {
+		r.RefundPending = payments.FormatAmount(t.Pending, p.Currency)
+	}
+	return r, nil
 }
 
 // handlePaymentsList serves GET /admin/payments: newest first, filtered
@@ -150,7 +160,12 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 		q := f.values()
 		v.ExportCSV, v.ExportJSON = PaymentsPath+"/export.csv?"+q.Encode(), PaymentsPath+"/export.json?"+q.Encode()
 		for _, p := range page.Payments {
-			v.Rows = append(v.Rows, s.listRow(p))
+			row, err := s.listRow(c.Request.Context(), p)
+			if err != nil {
+				s.respondError(c, err)
+				return
+			}
+			v.Rows = append(v.Rows, row)
 		}
 		if page.Next != "" {
 			if l := c.Query("lang"); l != "" {

@@ -50,6 +50,7 @@ type createRequest struct {
 func (s *Server) handlePaymentCreate(svc interface {
 	Create(ctx context.Context, in payments.CreateInput, idemKey string) (payments.Payment, bool, error)
 	CheckoutURL(id string) string
+	refundTotaler
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req createRequest
@@ -85,7 +86,12 @@ func (s *Server) handlePaymentCreate(svc interface {
 		if !created {
 			c.Header("Idempotent-Replayed", "true")
 		}
-		c.JSON(http.StatusCreated, paymentJSON(p, svc.CheckoutURL(p.ID)))
+		body, err := paymentJSON(c.Request.Context(), svc, p, svc.CheckoutURL(p.ID))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, body)
 	}
 }
 
@@ -93,6 +99,7 @@ func (s *Server) handlePaymentCreate(svc interface {
 func (s *Server) handlePaymentShow(svc interface {
 	Get(ctx context.Context, id string) (payments.Payment, error)
 	CheckoutURL(id string) string
+	refundTotaler
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, err := svc.Get(c.Request.Context(), c.Param("id"))
@@ -100,7 +107,12 @@ func (s *Server) handlePaymentShow(svc interface {
 			s.respondError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, paymentJSON(p, svc.CheckoutURL(p.ID)))
+		body, err := paymentJSON(c.Request.Context(), svc, p, svc.CheckoutURL(p.ID))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, body)
 	}
 }
 

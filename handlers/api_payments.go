@@ -37,6 +37,7 @@ func queryLimit(c *gin.Context) int {
 func (s *Server) handlePaymentList(svc interface {
 	List(ctx context.Context, in payments.ListInput) (payments.PaymentPage, error)
 	CheckoutURL(id string) string
+	refundTotaler
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		page, err := svc.List(c.Request.Context(), payments.ListInput{Status: c.Query("status"),
@@ -47,7 +48,12 @@ func (s *Server) handlePaymentList(svc interface {
 		}
 		out := listResponse[paymentResponse]{Data: []paymentResponse{}, NextCursor: page.Next}
 		for _, p := range page.Payments {
-			out.Data = append(out.Data, paymentJSON(p, svc.CheckoutURL(p.ID)))
+			body, err := paymentJSON(c.Request.Context(), svc, p, svc.CheckoutURL(p.ID))
+			if err != nil {
+				s.respondError(c, err)
+				return
+			}
+			out.Data = append(out.Data, body)
 		}
 		c.JSON(http.StatusOK, out)
 	}
@@ -57,6 +63,7 @@ func (s *Server) handlePaymentList(svc interface {
 func (s *Server) handlePaymentCancel(svc interface {
 	Cancel(ctx context.Context, id string) (payments.Payment, error)
 	CheckoutURL(id string) string
+	refundTotaler
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, err := svc.Cancel(c.Request.Context(), c.Param("id"))
@@ -64,7 +71,12 @@ func (s *Server) handlePaymentCancel(svc interface {
 			s.respondError(c, err)
 			return
 		}
-		c.JSON(http.StatusOK, paymentJSON(p, svc.CheckoutURL(p.ID)))
+		body, err := paymentJSON(c.Request.Context(), svc, p, svc.CheckoutURL(p.ID))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, body)
 	}
 }
 

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,7 +31,8 @@ type paymentResponse struct {
 	LatipayOrderID   string  `json:"latipay_order_id"`
 	AmountCNY        string  `json:"amount_cny,omitempty"`
 	CurrencyRate     string  `json:"currency_rate,omitempty"`
-	Refunded         string  `json:"amount_refunded"`
+	Refunded         string  `json:"amount_refunded"`       // the refunds that succeeded
+	RefundPending    string  `json:"amount_refund_pending"` // refunds waiting for Latipay's answer
 	PaidLate         bool    `json:"paid_late"`
 	NeedsReview      bool    `json:"needs_review"`
 	Attempts         int     `json:"attempts"`
@@ -39,14 +41,27 @@ type paymentResponse struct {
 	PaidAt           *string `json:"paid_at"`
 }
 
-func paymentJSON(p payments.Payment, checkoutURL string) paymentResponse {
+// refundTotaler totals a payment's refunds (payments.Service).
+type refundTotaler interface {
+	RefundTotals(ctx context.Context, p payments.Payment) (payments.RefundTotals, error)
+}
+
+// paymentJSON is p as the API shows it: amount_refunded is what its
+// succeeded refunds add up to, the figure its status follows, and
+// amount_refund_pending what refunds still waiting for Latipay hold.
+func paymentJSON(ctx context.Context, svc refundTotaler, p payments.Payment, checkoutURL string) (paymentResponse, error) {
+	t, err := svc.RefundTotals(ctx, p)
+	if err != nil {
+		return paymentResponse{}, err
+	}
 	r := paymentResponse{
 		ID: p.ID, Status: string(p.Status), Amount: payments.FormatAmount(p.Amount, p.Currency),
 		Currency: string(p.Currency), Reference: p.Reference, Description: p.Description,
 		PaymentMethod: string(p.Method), CheckoutURL: checkoutURL, ReturnURL: p.ReturnURL,
 		CancelURL: p.CancelURL, LatipayReference: p.LatipayReference, LatipayOrderID: p.LatipayOrderID,
 		AmountCNY: p.AmountCNY, CurrencyRate: p.CurrencyRate,
-		Refunded: payments.FormatAmount(p.Refunded, p.Currency), PaidLate: p.PaidLate,
+		Refunded: payments.FormatAmount(t.Succeeded, p.Currency), RefundPending: payments.FormatAmount(t.Pending, p.Currency),
+		PaidLate:    p.PaidLate,
 		NeedsReview: p.NeedsReview, Attempts: p.Attempts,
 		CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339), ExpiresAt: p.ExpiresAt.UTC().Format(time.RFC3339),
 	}
@@ -54,7 +69,7 @@ func paymentJSON(p payments.Payment, checkoutURL string) paymentResponse {
 		t := p.PaidAt.UTC().Format(time.RFC3339)
 		r.PaidAt = &t
 	}
-	return r
+	return r, nil
 }
 
 func asErr[T any](err error, target *T) bool { return errors.As(err, target) }

@@ -20,6 +20,7 @@ type checkoutReader interface {
 	CurrentQR(ctx context.Context, p payments.Payment) (payments.Attempt, bool)
 	Methods() []payments.Method
 	CanceledBy(ctx context.Context, id string) (payments.Canceler, error)
+	refundTotaler
 }
 
 // checkoutStarter also starts attempts.
@@ -172,7 +173,11 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 			// The shop's time, as its receipt states it.
 			vm.Receipt.PaidAt, vm.Receipt.PaidAtText = s.shopTime(p.PaidAt)
 		}
-		vm.Refunded = money(p.Refunded, p.Currency)
+		// What has left (succeeded refunds); unreadable, the page just
+		// leaves the amount out.
+		if t, err := svc.RefundTotals(c.Request.Context(), p); err == nil {
+			vm.Refunded = money(t.Succeeded, p.Currency)
+		}
 	}
 	if p.CancelURL != "" && (screen == views.ScreenOpen || screen == views.ScreenFailed) {
 		vm.CancelURL = base + "/cancel"

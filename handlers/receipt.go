@@ -51,15 +51,20 @@ func (s *Server) shopTime(t time.Time) (iso, text string) {
 	return u.Format(time.RFC3339), u.Format("2006-01-02 15:04 MST")
 }
 
-// receiptLines are p's facts as a receipt states them.
-func (s *Server) receiptLines(p payments.Payment, cashier string) views.ReceiptLines {
+// receiptLines are p's facts as a receipt states them: refunded is what
+// its succeeded refunds returned.
+func (s *Server) receiptLines(ctx context.Context, p payments.Payment, cashier string) (views.ReceiptLines, error) {
+	t, err := s.svc.RefundTotals(ctx, p)
+	if err != nil {
+		return views.ReceiptLines{}, err
+	}
 	r := views.ReceiptLines{TaxNumber: s.opts.TaxNumber, Amount: money(p.Amount, p.Currency), AmountCNY: p.AmountCNY,
 		Rate: p.CurrencyRate, Method: string(p.Method), OrderID: p.LatipayOrderID, Cashier: cashier,
-		Refunded: money(p.Refunded, p.Currency)}
+		Refunded: money(t.Succeeded, p.Currency)}
 	if !p.PaidAt.IsZero() {
 		r.Time, r.TimeText = s.shopTime(p.PaidAt)
 	}
-	return r
+	return r, nil
 }
 
 // renderReceiptPrint renders p's receipt for printing on the width the
@@ -84,8 +89,13 @@ func (s *Server) renderReceiptPrint(c *gin.Context, p payments.Payment, cashier,
 			return
 		}
 	}
+	lines, err := s.receiptLines(c.Request.Context(), p, cashier)
+	if err != nil {
+		s.respondError(c, err)
+		return
+	}
 	v := views.ReceiptPrint{Page: s.page(s.localizer(c).T("receipt.print.title"), false), Width: width,
-		Lines: s.receiptLines(p, cashier), BackURL: s.langPath(c, back), BackID: backID}
+		Lines: lines, BackURL: s.langPath(c, back), BackID: backID}
 	v.CSS, v.JS = s.assets.Path("css/receipt.css"), s.assets.Path("js/receipt.js")
 	for _, x := range receiptWidths {
 		v.Widths = append(v.Widths, views.ReceiptWidth{MM: x, URL: s.langPath(c, base+"?width="+strconv.Itoa(x)), Current: x == width})
@@ -162,7 +172,12 @@ func (s *Server) handleEReceiptShow(svc interface {
 			s.renderNoReceipt(c)
 			return
 		}
-		v := views.EReceipt{Page: s.page(s.localizer(c).T("receipt.title"), false), Paid: true, Lines: s.receiptLines(p, "")}
+		lines, err := s.receiptLines(c.Request.Context(), p, "")
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		v := views.EReceipt{Page: s.page(s.localizer(c).T("receipt.title"), false), Paid: true, Lines: lines}
 		s.render(c, http.StatusOK, views.EReceiptPage(v))
 	}
 }

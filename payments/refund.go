@@ -419,6 +419,41 @@ func (s *Service) followRefunds(tx *Tx, m Message, success bool) {
 	s.log.Warn("payment status corrected to its succeeded refunds", "payment_id", tx.Payment.ID, "from", from, "to", to)
 }
 
+// RefundTotals splits what a payment's refunds hold (Payment.Refunded)
+// into the money Latipay has returned (Succeeded) and what refunds still
+// waiting for Latipay's answer reserve (Pending). Everything that tells
+// someone how much was refunded reports Succeeded, the figure the status
+// and the reports follow; Pending is only ever shown as pending.
+type RefundTotals struct {
+	Succeeded int64 // minor units
+	Pending   int64 // minor units
+}
+
+// SumRefunds totals the refunds of p from its event log evs: what the
+// refund.succeeded events add up to is Succeeded, the rest of
+// p.Refunded is Pending. Events read after p may already count a refund
+// that p does not: Succeeded never exceeds p.Refunded.
+func SumRefunds(p Payment, evs []Event) RefundTotals {
+	if p.Refunded <= 0 {
+		return RefundTotals{}
+	}
+	n := min(succeededIn(evs), p.Refunded)
+	return RefundTotals{Succeeded: n, Pending: p.Refunded - n}
+}
+
+// RefundTotals is SumRefunds for p, read from its event log; a payment
+// with nothing refunded costs no read.
+func (s *Service) RefundTotals(ctx context.Context, p Payment) (RefundTotals, error) {
+	if p.Refunded <= 0 {
+		return RefundTotals{}, nil
+	}
+	evs, err := s.store.Events(ctx, p.ID)
+	if err != nil {
+		return RefundTotals{}, err
+	}
+	return SumRefunds(p, evs), nil
+}
+
 // SucceededRefunds is what the succeeded refunds of payment id add up
 // to, in minor units: Payment.Refunded less what refunds still pending
 // hold, the refunds the back office's reports count. It reads the
@@ -428,6 +463,11 @@ func (s *Service) SucceededRefunds(ctx context.Context, id string) (int64, error
 	if err != nil {
 		return 0, err
 	}
+	return succeededIn(evs), nil
+}
+
+// succeededIn is what the refund.succeeded events among evs add up to.
+func succeededIn(evs []Event) int64 {
 	var n int64
 	for _, e := range evs {
 		var d refundData
@@ -435,7 +475,7 @@ func (s *Service) SucceededRefunds(ctx context.Context, id string) (int64, error
 			n += d.Amount
 		}
 	}
-	return n, nil
+	return n
 }
 
 // confirmedOrderID returns Latipay's order id for the paid attempt of

@@ -31,7 +31,10 @@ type PaymentRow struct {
 	Channel   string // payments.Source*; "" for none recorded
 	Reference string
 	OrderID   string // Latipay's order id
-	Refunded  string // "0.00" when none
+	Refunded  string // the refunds that succeeded; "0.00" when none
+	// RefundPending is what refunds still waiting for Latipay's answer
+	// hold, "" when none: not refunded yet, so shown apart.
+	RefundPending string
 }
 
 // PaymentDetail is one payment with its timeline and actions.

@@ -215,7 +215,14 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 		d.Error = "could not read the payment"
 		return w.retry(d, e, 0)
 	}
-	body, err := Body(e, p)
+	var evs []payments.Event
+	if p.Refunded > 0 {
+		if evs, err = w.store.Events(ctx, e.PaymentID); err != nil {
+			d.Error = "could not read the payment's refunds"
+			return w.retry(d, e, 0)
+		}
+	}
+	body, err := Body(e, p, payments.SumRefunds(p, evs))
 	if err != nil {
 		d.Error, d.State = "could not encode the event", payments.DeliveryFailed
 		return d

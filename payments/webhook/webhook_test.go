@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/payments/webhook"
 )
@@ -346,5 +347,40 @@ func TestRedeliver(t *testing.T) {
 	off := newWorker(t, env, "")
 	if _, err := off.Redeliver(context.Background(), ds[0].ID); !errors.Is(err, webhook.ErrDisabled) {
 		t.Errorf("Redeliver without an endpoint = %v, want ErrDisabled", err)
+	}
+}
+
+// TestRefundedMeansSucceeded: while a refund of 5.00 waits for Latipay's
+// answer, a refund of 2.50 succeeds. The payment.refunded event says
+// 2.50 refunded (what the partially_refunded status follows) and 5.00
+// pending, not 7.50 refunded.
+func TestRefundedMeansSucceeded(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	rcv := newReceiver(t, func(int) int { return http.StatusNoContent })
+	p := paid(t, env, "ORDER-REFUND-PENDING")
+	ctx := context.Background()
+	env.Sim.SetFaults(latipaysim.Faults{ServerError: true}) // the answer is lost: the refund stays pending
+	if r, _, err := env.Svc.Refund(ctx, payments.RefundInput{PaymentID: p.ID, Amount: "5.00"}); err != nil || r.Status != payments.RefundPending {
+		t.Fatalf("Refund(5.00) answered 500 = %+v, %v; want pending", r, err)
+	}
+	env.Sim.SetFaults(latipaysim.Faults{})
+	if r, _, err := env.Svc.Refund(ctx, payments.RefundInput{PaymentID: p.ID, Amount: "2.50"}); err != nil || r.Status != payments.RefundSucceeded {
+		t.Fatalf("Refund(2.50) = %+v, %v; want succeeded", r, err)
+	}
+	w := newWorker(t, env, rcv.srv.URL)
+	flushUntil(t, env, w, func() bool { return len(rcv.accepted()) == 3 })
+	got := rcv.requests()[2].event
+	if got.Type != "payment.refunded" || got.Status != "partially_refunded" {
+		t.Fatalf("third event %s (%s); want payment.refunded (partially_refunded)", got.Type, got.Status)
+	}
+	if got.Payment.AmountRefunded != "2.50" || got.Payment.AmountRefundPending != "5.00" {
+		t.Errorf("payload amount_refunded %q, amount_refund_pending %q; want 2.50 and 5.00",
+			got.Payment.AmountRefunded, got.Payment.AmountRefundPending)
+	}
+	var raw struct {
+		Payment map[string]any `json:"payment"`
+	}
+	if err := json.Unmarshal(rcv.requests()[2].body, &raw); err != nil || raw.Payment["amount_refund_pending"] != "5.00" {
+		t.Errorf("body's payment %v (%v); want amount_refund_pending \"5.00\"", raw.Payment, err)
 	}
 }
