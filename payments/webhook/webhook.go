@@ -57,6 +57,21 @@ func Types() []string {
 		"refund.succeeded", "refund.failed"}
 }
 
+// What Delivery.Error says, as the log keeps it; the back office words
+// each in the reader's language. A try the endpoint answered has the
+// status in Delivery.StatusCode, and its Error is "HTTP <status>",
+// followed by NotRetried when it is not tried again.
+const (
+	ErrorReadPayment = "could not read the payment"
+	ErrorReadRefunds = "could not read the payment's refunds"
+	ErrorReadRefund  = "could not read the refund"
+	ErrorEncode      = "could not encode the event"
+	ErrorBadURL      = "bad endpoint URL"
+	ErrorRequest     = "request failed: " // + the HTTP client's own words
+	NotRetried       = ": not retried"
+	GaveUpAfter      = "; gave up after " // + MaxAge, appended to the last try's error
+)
+
 // Options configure a Worker.
 type Options struct {
 	URL     string   // the merchant's endpoint; "" disables sending
@@ -220,33 +235,33 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 	p, err := w.store.Payment(ctx, e.PaymentID)
 	if err != nil {
 		// Without the payment there is no body; try again later.
-		d.Error = "could not read the payment"
+		d.Error = ErrorReadPayment
 		return w.retry(d, e, 0)
 	}
 	var evs []payments.Event
 	if p.Refunded > 0 {
 		if evs, err = w.store.Events(ctx, e.PaymentID); err != nil {
-			d.Error = "could not read the payment's refunds"
+			d.Error = ErrorReadRefunds
 			return w.retry(d, e, 0)
 		}
 	}
 	var r *payments.Refund
 	if strings.HasPrefix(e.Type, "refund.") {
 		if r, err = w.eventRefund(ctx, e); err != nil {
-			d.Error = "could not read the refund"
+			d.Error = ErrorReadRefund
 			return w.retry(d, e, 0)
 		}
 	}
 	body, err := Body(e, p, payments.SumRefunds(p, evs), r)
 	if err != nil {
-		d.Error, d.State = "could not encode the event", payments.DeliveryFailed
+		d.Error, d.State = ErrorEncode, payments.DeliveryFailed
 		return d
 	}
 	rctx, cancel := context.WithTimeout(ctx, w.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, w.o.URL, bytes.NewReader(body))
 	if err != nil {
-		d.Error, d.State = "bad endpoint URL", payments.DeliveryFailed
+		d.Error, d.State = ErrorBadURL, payments.DeliveryFailed
 		return d
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -257,7 +272,7 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 	resp, err := w.o.Client.Do(req)
 	d.Duration = w.o.Now().Sub(start)
 	if err != nil {
-		d.Error = shorten("request failed: " + err.Error())
+		d.Error = shorten(ErrorRequest + err.Error())
 		return w.retry(d, e, 0)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
@@ -271,7 +286,7 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 		ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
 		return w.retry(d, e, time.Duration(ra)*time.Second)
 	default:
-		d.Error, d.State = "HTTP "+strconv.Itoa(c)+": not retried", payments.DeliveryFailed
+		d.Error, d.State = "HTTP "+strconv.Itoa(c)+NotRetried, payments.DeliveryFailed
 	}
 	return d
 }
@@ -302,7 +317,7 @@ func (w *Worker) retry(d payments.Delivery, e payments.Event, after time.Duratio
 	next := d.At.Add(wait)
 	if !next.Before(e.CreatedAt.Add(w.o.MaxAge)) {
 		d.State = payments.DeliveryFailed
-		d.Error += "; gave up after " + w.o.MaxAge.String()
+		d.Error += GaveUpAfter + w.o.MaxAge.String()
 		return d
 	}
 	d.State, d.NextAt = payments.DeliveryRetrying, next
