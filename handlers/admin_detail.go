@@ -49,15 +49,13 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	}
 	for _, e := range evs {
 		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: eventText(loc, e)}
-		switch {
+		switch src := latipaySource(e); {
 		case strings.HasPrefix(e.Type, "refund."):
 			it.Kind = "refund"
 		case strings.HasPrefix(e.Type, "attempt."):
 			it.Kind = "attempt"
-		case strings.Contains(e.Detail, " via query"):
-			it.Kind, it.WhoID = "query", "adminlist.who.latipay"
-		case strings.Contains(e.Detail, " via "):
-			it.Kind, it.WhoID = "callback", "adminlist.who.latipay"
+		case src != "":
+			it.Kind, it.WhoID = src, "adminlist.who.latipay"
 		}
 		add(e.CreatedAt, it)
 	}
@@ -97,7 +95,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		if e.Address != "" {
 			who += " (" + e.Address + ")"
 		}
-		add(e.At, views.TimelineItem{Kind: "admin", Who: who, What: e.Action, Detail: strings.TrimSpace(e.Before + " → " + e.After)})
+		add(e.At, views.TimelineItem{Kind: "admin", Who: who, What: e.Action, Detail: auditText(loc, p, e)})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
 	out := make([]views.TimelineItem, len(items))
@@ -107,16 +105,16 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	return out, nil
 }
 
-// deliveryText sums up one webhook try: the endpoint's answer (its
-// error as it came) and the event's state after it, in loc's language.
+// deliveryText sums up one webhook try: the endpoint's answer and the
+// event's state after it, in loc's language.
 func deliveryText(loc views.Localizer, d payments.Delivery) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#%d ", d.Attempt)
 	if d.StatusCode != 0 {
 		fmt.Fprintf(&b, "HTTP %d ", d.StatusCode)
 	}
-	if d.Error != "" {
-		b.WriteString(d.Error + " ")
+	if e := deliveryError(loc, d); e != "" {
+		b.WriteString(e + " ")
 	}
 	b.WriteString("→ " + loc.T("adminlist.state."+string(d.State)))
 	return b.String()

@@ -2,8 +2,12 @@ package handlers
 
 import (
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/webhook"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -119,4 +123,102 @@ func notificationText(loc views.Localizer, n payments.Notification) string {
 		result = loc.T("event.result." + result)
 	}
 	return loc.T("event.notification", n.Reference, latipayState(loc, n.Status), result)
+}
+
+// latipaySource is "callback" or "query" when event e is a status Latipay
+// gave (paid, or failed), as its message records it; "" otherwise. An
+// event recorded before codes says it only in its English Detail.
+func latipaySource(e payments.Event) string {
+	m, ok := payments.EventMessage(e)
+	if !ok {
+		switch {
+		case strings.Contains(e.Detail, " via query"):
+			return "query"
+		case strings.Contains(e.Detail, " via "):
+			return "callback"
+		}
+		return ""
+	}
+	if (m.Code == payments.MsgPaid || m.Code == payments.MsgFailed) && (m.Source == "callback" || m.Source == "query") {
+		return m.Source
+	}
+	return ""
+}
+
+// auditText is what a back-office action on payment p says on its
+// timeline, in loc's language, from the action and the before and after
+// its handler records (handlers/admin_detail.go, admin_webhooks.go): the
+// catalogue's "timeline.audit." + action. An action or a record of
+// another shape shows as it was recorded.
+func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) string {
+	raw := strings.TrimSpace(e.Before + " → " + e.After)
+	status := func(s string) (string, bool) {
+		if payments.Status(s).Valid() {
+			return loc.T("state." + s), true
+		}
+		return "", false
+	}
+	id := "timeline.audit." + e.Action
+	switch e.Action {
+	case "refund": // "refunded 2.50" → "refund rf_…"
+		amount, ok1 := strings.CutPrefix(e.Before, "refunded ")
+		rf, ok2 := strings.CutPrefix(e.After, "refund ")
+		minor, err := payments.ParseAmount(amount, p.Currency)
+		if amount == payments.FormatAmount(0, p.Currency) { // ParseAmount refuses zero
+			minor, err = 0, nil
+		}
+		if ok1 && ok2 && err == nil {
+			return loc.T(id, rf, withCurrency(minor, p.Currency))
+		}
+	case "cancel": // → the status after
+		if after, ok := status(e.After); ok && e.Before == "" {
+			return loc.T(id, after)
+		}
+	case "requery": // status → status
+		before, ok1 := status(e.Before)
+		after, ok2 := status(e.After)
+		if ok1 && ok2 {
+			return loc.T(id, before, after)
+		}
+	case "webhook.redeliver": // the delivery sent again → "whd_… state"
+		d, state, ok := strings.Cut(e.After, " ")
+		switch payments.DeliveryState(state) {
+		case payments.DeliveryDelivered, payments.DeliveryRetrying, payments.DeliveryFailed:
+			if ok && e.Before != "" {
+				return loc.T(id, e.Before, d, loc.T("adminlist.state."+state))
+			}
+		}
+	}
+	return raw
+}
+
+// deliveryError is what went wrong with webhook try d, in loc's
+// language, without the HTTP status (shown beside it); "" when nothing
+// did. What the HTTP client itself said stays as it came, as does an
+// error this build does not know.
+func deliveryError(loc views.Localizer, d payments.Delivery) string {
+	msg, gaveUp, _ := strings.Cut(d.Error, webhook.GaveUpAfter)
+	status := "HTTP " + strconv.Itoa(d.StatusCode)
+	switch {
+	case d.StatusCode != 0 && msg == status:
+		msg = ""
+	case d.StatusCode != 0 && msg == status+webhook.NotRetried:
+		msg = loc.T("timeline.delivery.not_retried")
+	case strings.HasPrefix(msg, webhook.ErrorRequest):
+		msg = loc.T("timeline.delivery.request_failed", strings.TrimPrefix(msg, webhook.ErrorRequest))
+	default:
+		key := map[string]string{webhook.ErrorReadPayment: "read_payment", webhook.ErrorReadRefunds: "read_refunds",
+			webhook.ErrorReadRefund: "read_refund", webhook.ErrorEncode: "encode", webhook.ErrorBadURL: "bad_url"}[msg]
+		if key != "" {
+			msg = loc.T("timeline.delivery." + key)
+		}
+	}
+	if gaveUp != "" {
+		after := gaveUp
+		if d, err := time.ParseDuration(gaveUp); err == nil {
+			after = loc.T("timeline.delivery.hours", strconv.FormatFloat(d.Hours(), 'f', -1, 64))
+		}
+		msg = strings.TrimSpace(msg + " " + loc.T("timeline.delivery.gave_up", after))
+	}
+	return msg
 }

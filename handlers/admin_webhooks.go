@@ -27,7 +27,7 @@ func (s *Server) deliveryRow(c *gin.Context, d payments.Delivery) views.Delivery
 	zone := s.shopZone()
 	r := views.DeliveryRow{ID: d.ID, Time: d.At.In(zone).Format("2006-01-02 15:04:05 MST"), PaymentID: d.PaymentID,
 		PaymentURL: s.langPath(c, PaymentsPath+"/"+d.PaymentID), EventType: d.EventType, Attempt: d.Attempt,
-		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: d.Error, Duration: d.Duration.Round(time.Millisecond).String(),
+		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: deliveryError(s.localizer(c), d), Duration: d.Duration.Round(time.Millisecond).String(),
 		State: string(d.State), URL: s.langPath(c, WebhooksPath+"/"+d.ID)}
 	if !d.NextAt.IsZero() {
 		r.NextAt = d.NextAt.In(zone).Format("2006-01-02 15:04:05 MST")

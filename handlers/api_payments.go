@@ -96,12 +96,69 @@ type refundResponse struct {
 	Status      string `json:"status"`
 	Reason      string `json:"reason"`
 	LatipayCode int    `json:"latipay_code,omitempty"`
-	CreatedAt   string `json:"created_at"`
+	// FailureMessage says why a failed refund failed, in words.
+	FailureMessage string `json:"failure_message,omitempty"`
+	CreatedAt      string `json:"created_at"`
+	UpdatedAt      string `json:"updated_at"`
+}
+
+// refundJSON is r as the API shows it.
+func refundJSON(r payments.Refund) refundResponse {
+	out := refundResponse{ID: r.ID, PaymentID: r.PaymentID,
+		Amount: payments.FormatAmount(r.Amount, r.Currency), Currency: string(r.Currency),
+		Status: string(r.Status), Reason: r.Reason,
+		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: r.UpdatedAt.UTC().Format(time.RFC3339)}
+	if r.Status == payments.RefundFailed {
+		out.LatipayCode, out.FailureMessage = r.GatewayCode, r.GatewayMessage
+	}
+	return out
+}
+
+// refundLister lists a payment's refunds (payments.Service).
+type refundLister interface {
+	Refunds(ctx context.Context, id string) ([]payments.Refund, error)
+}
+
+// handleRefundList serves GET /api/v1/payments/:id/refunds: every refund
+// of the payment, oldest first, each with its status.
+func (s *Server) handleRefundList(svc refundLister) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		rs, err := svc.Refunds(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		out := listResponse[refundResponse]{Data: []refundResponse{}}
+		for _, r := range rs {
+			out.Data = append(out.Data, refundJSON(r))
+		}
+		c.JSON(http.StatusOK, out)
+	}
+}
+
+// handleRefundShow serves GET /api/v1/payments/:id/refunds/:refund_id:
+// what a merchant polls for the outcome of a refund answered 202.
+func (s *Server) handleRefundShow(svc refundLister) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		rs, err := svc.Refunds(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		for _, r := range rs {
+			if r.ID == c.Param("refund_id") {
+				c.JSON(http.StatusOK, refundJSON(r))
+				return
+			}
+		}
+		s.respondError(c, payments.ErrNotFound)
+	}
 }
 
 // handleRefundCreate serves POST /api/v1/payments/:id/refunds: 201 with
 // the refund when Latipay made it, 202 with it pending when Latipay's
-// answer was lost (a webhook tells the outcome), or an error; a refusal
+// answer was lost (a refund.succeeded or refund.failed webhook tells the
+// outcome, and GET .../refunds/:refund_id shows it), or an error; a refusal
 // names the refused refund's id.
 func (s *Server) handleRefundCreate(svc interface {
 	Refund(ctx context.Context, in payments.RefundInput) (payments.Refund, bool, error)
@@ -135,10 +192,7 @@ func (s *Server) handleRefundCreate(svc interface {
 		if r.Status == payments.RefundPending {
 			status = http.StatusAccepted // Latipay's answer was lost; the reconciler finishes it
 		}
-		c.JSON(status, refundResponse{ID: r.ID, PaymentID: r.PaymentID,
-			Amount: payments.FormatAmount(r.Amount, r.Currency), Currency: string(r.Currency),
-			Status: string(r.Status), Reason: r.Reason, LatipayCode: r.GatewayCode,
-			CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339)})
+		c.JSON(status, refundJSON(r))
 	}
 }
 

@@ -49,6 +49,10 @@ func (s *countingStore) Events(ctx context.Context, id string) ([]payments.Event
 	s.calls.Add(1)
 	return s.inner.Events(ctx, id)
 }
+func (s *countingStore) Refunds(ctx context.Context, id string) ([]payments.Refund, error) {
+	s.calls.Add(1)
+	return s.inner.Refunds(ctx, id)
+}
 func (s *countingStore) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	s.calls.Add(1)
 	return s.inner.Update(ctx, id, fn)

@@ -98,6 +98,12 @@ func routeCases() map[string]routeCase {
 		"POST /api/v1/payments/:id/refunds": {"api-refund", func(_ *secApp, p payments.Payment) *http.Request {
 			return apiRequest(http.MethodPost, "/api/v1/payments/"+p.ID+"/refunds", `{"amount":"1.00"}`)
 		}},
+		"GET /api/v1/payments/:id/refunds": {"api-refunds", func(_ *secApp, p payments.Payment) *http.Request {
+			return apiRequest(http.MethodGet, "/api/v1/payments/"+p.ID+"/refunds", "")
+		}},
+		"GET /api/v1/payments/:id/refunds/:refund_id": {"api-refund-show", func(_ *secApp, p payments.Payment) *http.Request {
+			return apiRequest(http.MethodGet, "/api/v1/payments/"+p.ID+"/refunds/rf_00000000000000000000000000", "")
+		}},
 		"GET /api/v1/payments/:id/events": {"api-events", func(_ *secApp, p payments.Payment) *http.Request {
 			return apiRequest(http.MethodGet, "/api/v1/payments/"+p.ID+"/events", "")
 		}},

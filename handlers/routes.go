@@ -47,6 +47,8 @@ func addRoutes(s *Server, e *gin.Engine) {
 	api.GET("/payments", s.handlePaymentList(s.svc))
 	api.POST("/payments/:id/cancel", s.handlePaymentCancel(s.svc))
 	api.POST("/payments/:id/refunds", s.handleRefundCreate(s.svc))
+	api.GET("/payments/:id/refunds", s.handleRefundList(s.svc))
+	api.GET("/payments/:id/refunds/:refund_id", s.handleRefundShow(s.svc))
 	api.GET("/payments/:id/events", s.handleEventList(s.svc))
 	api.GET("/webhook-deliveries", s.handleDeliveryList(s.svc))
 	api.POST("/webhook-deliveries/:id/redeliver", s.handleDeliveryRedeliver(s.opts.Webhooks))

@@ -96,6 +96,9 @@ type Store interface {
 	Attempts(ctx context.Context, paymentID string) ([]Attempt, error)
 	// Events lists a payment's events in sequence order.
 	Events(ctx context.Context, paymentID string) ([]Event, error)
+	// Refunds lists a payment's refunds, oldest first (none for an
+	// unknown payment).
+	Refunds(ctx context.Context, paymentID string) ([]Refund, error)
 	// Update locks the payment, passes fn a Tx holding it and its attempts,
 	// and, when fn returns nil and changed something, writes the payment
 	// (Version+1), the attempts, events and notifications fn recorded, in one

@@ -432,6 +432,18 @@ func (s *Service) followRefunds(tx *Tx, m Message, success bool) {
 	s.log.Warn("payment status corrected to its succeeded refunds", "payment_id", tx.Payment.ID, "from", from, "to", to)
 }
 
+// Refunds lists the refunds of payment id, oldest first, or ErrNotFound:
+// what a merchant polls for a refund's outcome.
+func (s *Service) Refunds(ctx context.Context, id string) ([]Refund, error) {
+	if !ValidPaymentID(id) {
+		return nil, ErrNotFound
+	}
+	if _, err := s.store.Payment(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.Refunds(ctx, id)
+}
+
 // RefundTotals splits what a payment's refunds hold (Payment.Refunded)
 // into the money Latipay has returned (Succeeded) and what refunds still
 // waiting for Latipay's answer reserve (Pending). Everything that tells

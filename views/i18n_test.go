@@ -191,6 +191,13 @@ func TestEveryUsedIDExists(t *testing.T) {
 	for _, code := range []string{"550", "551", "556", "558", "559", "562"} {
 		dynamic = append(dynamic, "adminlist.refund.code."+code)
 	}
+	// A payment's timeline (handlers' auditText and deliveryError).
+	for _, a := range []string{"refund", "cancel", "requery", "webhook.redeliver"} {
+		dynamic = append(dynamic, "timeline.audit."+a)
+	}
+	for _, k := range []string{"read_payment", "read_refunds", "read_refund", "encode", "bad_url"} {
+		dynamic = append(dynamic, "timeline.delivery."+k)
+	}
 	for _, id := range dynamic {
 		if !slices.Contains(en, id) {
 			t.Errorf("en.toml lacks %q, which pages build at run time", id)

@@ -34,6 +34,13 @@ func loadAttempts(ctx context.Context, q querier, paymentID string) ([]payments.
 		WHERE payment_id = $1 ORDER BY created_at, seq`, paymentID)
 }
 
+// Refunds lists a payment's refunds, oldest first.
+func (db *DB) Refunds(ctx context.Context, paymentID string) ([]payments.Refund, error) {
+	rs, err := queryAll(ctx, db.pool, scanRefund, `SELECT `+refundCols+` FROM refunds
+		WHERE payment_id = $1 ORDER BY created_at, seq`, paymentID)
+	return rs, wrap("refunds", err)
+}
+
 // Events lists a payment's events in sequence order.
 func (db *DB) Events(ctx context.Context, paymentID string) ([]payments.Event, error) {
 	es, err := queryAll(ctx, db.pool, scanEvent, `SELECT `+eventCols+` FROM events

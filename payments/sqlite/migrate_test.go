@@ -308,3 +308,56 @@ func TestMigrateLinkUses(t *testing.T) {
 		t.Errorf("link after the open payment expired: uses %d, paid %d, %v; want 2, 1", l.Uses, l.Paid, err)
 	}
 }
+
+// TestMigrateRefundWebhooks: refund outcomes recorded before refund
+// webhooks existed are not sent on upgrade (022 marks them skipped), the
+// payment's other undelivered events still are, and a refund outcome
+// recorded after the upgrade is sent.
+func TestMigrateRefundWebhooks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpp.db")
+	db := mustOpen(t, path)
+	p, _, err := db.CreatePayment(t.Context(), benchPayment(1), payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addEvents := func(types ...string) {
+		t.Helper()
+		if _, err := db.Update(t.Context(), p.ID, func(tx *payments.Tx) error {
+			for _, typ := range types {
+				tx.AddEvent(payments.Event{Type: typ, From: payments.StatusPaid, To: payments.StatusPaid, CreatedAt: testNow()})
+			}
+			tx.Payment.Version++ // something changed: the write happens
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addEvents("refund.failed", "payment.paid", "refund.succeeded")
+	// As a database of the version before 022 was: 022 not yet applied.
+	if _, err := db.writer.Exec(`DELETE FROM schema_migrations WHERE name = '022_refund_webhooks.sql'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = mustOpen(t, path)
+	addEvents("refund.failed")
+	q := payments.OutboxQuery{Types: []string{"payment.paid", "refund.succeeded", "refund.failed"},
+		Since: testNow().Add(-time.Hour), Now: testNow(), Lease: time.Minute, Limit: 10}
+	var got []string
+	for range 4 {
+		evs, err := db.ClaimWebhookEvents(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			got = append(got, e.Type)
+			if err := db.RecordDelivery(t.Context(), payments.Delivery{ID: "whd_" + e.Type + strings.Repeat("x", int(e.Seq)),
+				PaymentID: e.PaymentID, Seq: e.Seq, EventType: e.Type, Attempt: 1, At: testNow(),
+				State: payments.DeliveryDelivered}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if want := []string{"payment.paid", "refund.failed"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("sent after the upgrade: %v; want %v (the refund outcomes from before it skipped)", got, want)
+	}
+}

@@ -66,6 +66,12 @@ func (db *DB) Attempts(ctx context.Context, paymentID string) ([]payments.Attemp
 	return as, wrap("attempts", err)
 }
 
+// Refunds lists a payment's refunds, oldest first.
+func (db *DB) Refunds(ctx context.Context, paymentID string) ([]payments.Refund, error) {
+	rs, err := queryAll(ctx, cached{c: db.rs}, scanRefund, selectRefunds, paymentID)
+	return rs, wrap("refunds", db.noteDamage(err))
+}
+
 func loadAttempts(ctx context.Context, q querier, paymentID string) ([]payments.Attempt, error) {
 	return queryAll(ctx, q, scanAttempt, selectAttempts, paymentID)
 }

@@ -47,6 +47,14 @@ func testRefundsRoundTrip(t *testing.T, s payments.Store) {
 	mustUpdate(t, s, p.ID, func(tx *payments.Tx) {
 		diff(t, "tx.Refunds after update", tx.Refunds, []payments.Refund{r1, r2})
 	})
+	rs, err := s.Refunds(t.Context(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "Refunds", rs, []payments.Refund{r1, r2})
+	if rs, err := s.Refunds(t.Context(), "pay_none"); err != nil || len(rs) != 0 {
+		t.Errorf("Refunds of an unknown payment = %v, %v; want none", rs, err)
+	}
 }
 
 // testRefundsSerialized: parallel Updates that each reserve 1.00 against

@@ -18,6 +18,25 @@ type Event struct {
 	Status         string  `json:"status"`          // the status this event reports
 	PreviousStatus string  `json:"previous_status"` // the status before it
 	Payment        Payment `json:"payment"`         // the payment as it is when sent
+	// Refund is the refund a refund.succeeded or refund.failed event
+	// reports; absent from payment.* events.
+	Refund *Refund `json:"refund,omitempty"`
+}
+
+// Refund is the refund inside a refund event.
+type Refund struct {
+	ID        string `json:"id"`
+	PaymentID string `json:"payment_id"`
+	Amount    string `json:"amount"`
+	Currency  string `json:"currency"`
+	Status    string `json:"status"` // succeeded or failed: the outcome the event reports
+	Reason    string `json:"reason"` // the reason given when it was asked for
+	// FailureMessage says why a failed refund failed, in words a merchant
+	// can act on, with Latipay's code when Latipay refused it.
+	FailureMessage string `json:"failure_message,omitempty"`
+	LatipayCode    int    `json:"latipay_code,omitempty"`
+	CreatedAt      string `json:"created_at"`
+	UpdatedAt      string `json:"updated_at"`
 }
 
 // Payment is the payment inside an event.
@@ -48,6 +67,7 @@ func EventID(e payments.Event) string {
 
 // PublicType is the type merchants see: a partial refund is a
 // payment.refunded event whose payment has amount_refunded < amount.
+// refund.succeeded and refund.failed keep their names.
 func PublicType(t string) string {
 	if t == "payment.partially_refunded" {
 		return "payment.refunded"
@@ -55,8 +75,46 @@ func PublicType(t string) string {
 	return t
 }
 
-// Body encodes event e of payment p, whose refunds add up to t.
-func Body(e payments.Event, p payments.Payment, t payments.RefundTotals) ([]byte, error) {
+// refundID is the id of the refund event e is about: its message names
+// it, and so does the refund data every refund event has carried.
+func refundID(e payments.Event) string {
+	if m, ok := payments.EventMessage(e); ok && m.Refund != "" {
+		return m.Refund
+	}
+	var d struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal([]byte(e.Data), &d)
+	return d.ID
+}
+
+// refundJSON is refund r as refund event e reports it: its status is the
+// event's outcome. Without r (a store that lost it), the event's own data
+// says what it can.
+func refundJSON(e payments.Event, p payments.Payment, r *payments.Refund) *Refund {
+	status := strings.TrimPrefix(e.Type, "refund.")
+	if r == nil {
+		var d struct {
+			Amount int64 `json:"amount"`
+			Code   int   `json:"code"`
+		}
+		_ = json.Unmarshal([]byte(e.Data), &d)
+		at := e.CreatedAt.UTC().Format(time.RFC3339)
+		return &Refund{ID: refundID(e), PaymentID: p.ID, Amount: payments.FormatAmount(d.Amount, p.Currency),
+			Currency: string(p.Currency), Status: status, LatipayCode: d.Code, CreatedAt: at, UpdatedAt: at}
+	}
+	out := &Refund{ID: r.ID, PaymentID: r.PaymentID, Amount: payments.FormatAmount(r.Amount, r.Currency),
+		Currency: string(r.Currency), Status: status, Reason: r.Reason,
+		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: r.UpdatedAt.UTC().Format(time.RFC3339)}
+	if status == string(payments.RefundFailed) {
+		out.FailureMessage, out.LatipayCode = r.GatewayMessage, r.GatewayCode
+	}
+	return out
+}
+
+// Body encodes event e of payment p, whose refunds add up to t; r is the
+// refund a refund event reports (nil for payment events).
+func Body(e payments.Event, p payments.Payment, t payments.RefundTotals, r *payments.Refund) ([]byte, error) {
 	out := Event{ID: EventID(e), Type: PublicType(e.Type), Sequence: e.Seq,
 		CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339Nano), Status: string(e.To), PreviousStatus: string(e.From),
 		Payment: Payment{ID: p.ID, Reference: p.Reference, Status: string(p.Status),
@@ -68,6 +126,9 @@ func Body(e payments.Event, p payments.Payment, t payments.RefundTotals) ([]byte
 	if !p.PaidAt.IsZero() {
 		s := p.PaidAt.UTC().Format(time.RFC3339)
 		out.Payment.PaidAt = &s
+	}
+	if strings.HasPrefix(e.Type, "refund.") {
+		out.Refund = refundJSON(e, p, r)
 	}
 	return json.Marshal(out)
 }

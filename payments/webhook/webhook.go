@@ -26,6 +26,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -37,6 +38,7 @@ import (
 type Store interface {
 	Payment(ctx context.Context, id string) (payments.Payment, error)
 	Events(ctx context.Context, paymentID string) ([]payments.Event, error)
+	Refunds(ctx context.Context, paymentID string) ([]payments.Refund, error)
 	ClaimWebhookEvents(ctx context.Context, q payments.OutboxQuery) ([]payments.OutboxEvent, error)
 	RecordDelivery(ctx context.Context, d payments.Delivery) error
 	Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error)
@@ -45,12 +47,33 @@ type Store interface {
 // ErrDisabled is a redelivery asked for with no endpoint configured.
 var ErrDisabled = errors.New("webhook: no endpoint is configured (HPP_WEBHOOK_URL)")
 
-// Types returns the event types sent to merchants. payment.created and
-// internal events (attempt.*, refund.*, anomaly) are not sent.
+// Types returns the event types sent to merchants: a payment's status
+// changes and each refund's outcome. payment.created, refund.requested
+// (its answer, 201 or 202, already told the merchant) and internal events
+// (attempt.*, anomaly) are not sent. The outbox selects by type when it
+// sends, so a type added here would also send the events of it already
+// recorded: the stores' migrations mark those skipped (refund.* in
+// sqlite's 022 and postgres's 024).
 func Types() []string {
 	return []string{"payment.pending", "payment.paid", "payment.failed", "payment.expired",
-		"payment.canceled", "payment.refunded", "payment.partially_refunded"}
+		"payment.canceled", "payment.refunded", "payment.partially_refunded",
+		"refund.succeeded", "refund.failed"}
 }
+
+// What Delivery.Error says, as the log keeps it; the back office words
+// each in the reader's language. A try the endpoint answered has the
+// status in Delivery.StatusCode, and its Error is "HTTP <status>",
+// followed by NotRetried when it is not tried again.
+const (
+	ErrorReadPayment = "could not read the payment"
+	ErrorReadRefunds = "could not read the payment's refunds"
+	ErrorReadRefund  = "could not read the refund"
+	ErrorEncode      = "could not encode the event"
+	ErrorBadURL      = "bad endpoint URL"
+	ErrorRequest     = "request failed: " // + the HTTP client's own words
+	NotRetried       = ": not retried"
+	GaveUpAfter      = "; gave up after " // + MaxAge, appended to the last try's error
+)
 
 // Options configure a Worker.
 type Options struct {
@@ -219,26 +242,33 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 	p, err := w.store.Payment(ctx, e.PaymentID)
 	if err != nil {
 		// Without the payment there is no body; try again later.
-		d.Error = "could not read the payment"
+		d.Error = ErrorReadPayment
 		return w.retry(d, e, 0), d.Error
 	}
 	var evs []payments.Event
 	if p.Refunded > 0 {
 		if evs, err = w.store.Events(ctx, e.PaymentID); err != nil {
-			d.Error = "could not read the payment's refunds"
+			d.Error = ErrorReadRefunds
 			return w.retry(d, e, 0), d.Error
 		}
 	}
-	body, err := Body(e, p, payments.SumRefunds(p, evs))
+	var r *payments.Refund
+	if strings.HasPrefix(e.Type, "refund.") {
+		if r, err = w.eventRefund(ctx, e); err != nil {
+			d.Error = ErrorReadRefund
+			return w.retry(d, e, 0), d.Error
+		}
+	}
+	body, err := Body(e, p, payments.SumRefunds(p, evs), r)
 	if err != nil {
-		d.Error, d.State = "could not encode the event", payments.DeliveryFailed
+		d.Error, d.State = ErrorEncode, payments.DeliveryFailed
 		return d, d.Error
 	}
 	rctx, cancel := context.WithTimeout(ctx, w.o.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(rctx, http.MethodPost, w.o.URL, bytes.NewReader(body))
 	if err != nil {
-		d.Error, d.State = "bad endpoint URL", payments.DeliveryFailed
+		d.Error, d.State = ErrorBadURL, payments.DeliveryFailed
 		return d, d.Error
 	}
 	req.Header.Set("Content-Type", "application/json")
@@ -249,7 +279,7 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 	resp, err := w.o.Client.Do(req)
 	d.Duration = w.o.Now().Sub(start)
 	if err != nil {
-		d.Error = shorten("request failed: " + err.Error())
+		d.Error = shorten(ErrorRequest + err.Error())
 		return w.retry(d, e, 0), networkFailure(err)
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
@@ -263,7 +293,7 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 		ra, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
 		return w.retry(d, e, time.Duration(ra)*time.Second), "HTTP " + strconv.Itoa(c)
 	default:
-		d.Error, d.State = "HTTP "+strconv.Itoa(c)+": not retried", payments.DeliveryFailed
+		d.Error, d.State = "HTTP "+strconv.Itoa(c)+NotRetried, payments.DeliveryFailed
 		return d, "HTTP " + strconv.Itoa(c) + ", which is not retried"
 	}
 	return d, ""
@@ -311,6 +341,22 @@ func networkFailure(err error) string {
 	return "network error"
 }
 
+// eventRefund is the refund refund event e reports, as it is now; nil
+// when the store has no such refund.
+func (w *Worker) eventRefund(ctx context.Context, e payments.Event) (*payments.Refund, error) {
+	id := refundID(e)
+	rs, err := w.store.Refunds(ctx, e.PaymentID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		if r.ID == id {
+			return &r, nil
+		}
+	}
+	return nil, nil
+}
+
 // retry schedules the next try, or gives up when the event is older than
 // MaxAge. after is the receiver's Retry-After, if any.
 func (w *Worker) retry(d payments.Delivery, e payments.Event, after time.Duration) payments.Delivery {
@@ -321,7 +367,7 @@ func (w *Worker) retry(d payments.Delivery, e payments.Event, after time.Duratio
 	next := d.At.Add(wait)
 	if !next.Before(e.CreatedAt.Add(w.o.MaxAge)) {
 		d.State = payments.DeliveryFailed
-		d.Error += "; gave up after " + w.o.MaxAge.String()
+		d.Error += GaveUpAfter + w.o.MaxAge.String()
 		return d
 	}
 	d.State, d.NextAt = payments.DeliveryRetrying, next

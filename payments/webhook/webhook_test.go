@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -368,10 +369,11 @@ func TestRefundedMeansSucceeded(t *testing.T) {
 		t.Fatalf("Refund(2.50) = %+v, %v; want succeeded", r, err)
 	}
 	w := newWorker(t, env, rcv.srv.URL)
-	flushUntil(t, env, w, func() bool { return len(rcv.accepted()) == 3 })
-	got := rcv.requests()[2].event
+	flushUntil(t, env, w, func() bool { return len(rcv.accepted()) == 4 })
+	// pending, paid, refund.succeeded, then the status it gives.
+	got := rcv.requests()[3].event
 	if got.Type != "payment.refunded" || got.Status != "partially_refunded" {
-		t.Fatalf("third event %s (%s); want payment.refunded (partially_refunded)", got.Type, got.Status)
+		t.Fatalf("fourth event %s (%s); want payment.refunded (partially_refunded)", got.Type, got.Status)
 	}
 	if got.Payment.AmountRefunded != "2.50" || got.Payment.AmountRefundPending != "5.00" {
 		t.Errorf("payload amount_refunded %q, amount_refund_pending %q; want 2.50 and 5.00",
@@ -380,7 +382,65 @@ func TestRefundedMeansSucceeded(t *testing.T) {
 	var raw struct {
 		Payment map[string]any `json:"payment"`
 	}
-	if err := json.Unmarshal(rcv.requests()[2].body, &raw); err != nil || raw.Payment["amount_refund_pending"] != "5.00" {
+	if err := json.Unmarshal(rcv.requests()[3].body, &raw); err != nil || raw.Payment["amount_refund_pending"] != "5.00" {
 		t.Errorf("body's payment %v (%v); want amount_refund_pending \"5.00\"", raw.Payment, err)
+	}
+}
+
+// TestRefundOutcomes: each refund's outcome reaches the merchant. A 2.00
+// refund Latipay makes at once is a refund.succeeded event; a 5.00 one
+// whose answer was lost (202 pending) and that Latipay then refuses with
+// code 559 is a refund.failed event, in words, though the payment's
+// status never moved for it. Each names the refund and carries the
+// payment's totals as they are; refund.requested is not sent.
+func TestRefundOutcomes(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	rcv := newReceiver(t, func(int) int { return http.StatusNoContent })
+	p := paid(t, env, "ORDER-REFUND-OUTCOMES")
+	ctx := context.Background()
+	env.Sim.SetFaults(latipaysim.Faults{ServerError: true})
+	lost, _, err := env.Svc.Refund(ctx, payments.RefundInput{PaymentID: p.ID, Amount: "5.00", Reason: "corked"})
+	if err != nil || lost.Status != payments.RefundPending {
+		t.Fatalf("Refund(5.00) answered 500 = %+v, %v; want pending", lost, err)
+	}
+	env.Sim.SetFaults(latipaysim.Faults{})
+	made, _, err := env.Svc.Refund(ctx, payments.RefundInput{PaymentID: p.ID, Amount: "2.00"})
+	if err != nil || made.Status != payments.RefundSucceeded {
+		t.Fatalf("Refund(2.00) = %+v, %v; want succeeded", made, err)
+	}
+	env.Sim.SetFaults(latipaysim.Faults{RefundCode: 559})
+	env.Clock.Advance(5 * time.Minute) // the pending refund's check is due
+	if n, err := env.Svc.ReconcileRefunds(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("ReconcileRefunds = %d, %v; want the pending refund", n, err)
+	}
+	if got := env.MustGet(t, p.ID); got.Status != payments.StatusPartiallyRefunded {
+		t.Fatalf("status %s; want partially_refunded (the failed refund moves nothing)", got.Status)
+	}
+	w := newWorker(t, env, rcv.srv.URL)
+	flushUntil(t, env, w, func() bool { return len(rcv.accepted()) == 5 })
+	var types []string
+	for _, q := range rcv.requests() {
+		types = append(types, q.event.Type)
+	}
+	want := []string{"payment.pending", "payment.paid", "refund.succeeded", "payment.refunded", "refund.failed"}
+	if strings.Join(types, " ") != strings.Join(want, " ") {
+		t.Fatalf("sent %v; want %v", types, want)
+	}
+	ok, failed := rcv.requests()[2].event, rcv.requests()[4].event
+	if r := ok.Refund; r == nil || r.ID != made.ID || r.Amount != "2.00" || r.Currency != "NZD" || r.Status != "succeeded" ||
+		r.FailureMessage != "" || r.LatipayCode != 0 {
+		t.Errorf("refund.succeeded's refund = %+v; want %s, 2.00 NZD, succeeded", r, made.ID)
+	}
+	if r := failed.Refund; r == nil || r.ID != lost.ID || r.PaymentID != p.ID || r.Amount != "5.00" || r.Status != "failed" ||
+		r.Reason != "corked" || r.LatipayCode != 559 || !strings.Contains(r.FailureMessage, "too little") {
+		t.Errorf("refund.failed's refund = %+v; want %s, 5.00, failed, code 559 in words", r, lost.ID)
+	}
+	if failed.Status != "partially_refunded" || failed.Payment.AmountRefunded != "2.00" || failed.Payment.AmountRefundPending != "0.00" {
+		t.Errorf("refund.failed's payment: %s, refunded %s, pending %s; want partially_refunded, 2.00, 0.00",
+			failed.Status, failed.Payment.AmountRefunded, failed.Payment.AmountRefundPending)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(rcv.requests()[1].body, &raw); err != nil || raw["refund"] != nil {
+		t.Errorf("payment.paid's body has a refund: %v (%v)", raw["refund"], err)
 	}
 }
