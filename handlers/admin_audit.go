@@ -21,12 +21,6 @@ const AuditPath = "/admin/audit"
 // auditPage is how many entries a page shows and an export reads at once.
 const auditPage = 50
 
-// auditActions are the actions the filter offers; any other recorded
-// action can still be filtered on through the URL.
-var auditActions = []string{"signin", "signin.failed", "signout", "setup", "refund", "cancel", "export.csv", "export.json",
-	"export.audit.csv", "export.audit.json", "account.create", "account.invite", "account.accept", "account.reset_access",
-	"account.reset_password", "account.role", "account.remove", "session.revoke", "session.revoke_all", "totp.enable", "totp.disable"}
-
 var auditColumns = []string{"seq", "time", "email", "account_id", "address", "device", "action", "target", "before", "after"}
 
 // auditFilter reads the page's filters; ok is false for a malformed one.
@@ -75,17 +69,24 @@ func (s *Server) handleAuditShow() gin.HandlerFunc {
 			return
 		}
 		q := auditQuery(f)
+		loc := s.localizer(c)
 		v := views.AuditPage{Admin: s.adminPage(c, "admin.audit.title", AuditPath), Action: s.langPath(c, AuditPath),
-			Filter: f.Action, Account: f.AccountID, Actions: auditActions,
+			Filter: f.Action, Account: f.AccountID,
 			ExportCSV: AuditPath + "/export.csv?" + q.Encode(), ExportJSON: AuditPath + "/export.json?" + q.Encode()}
-		if f.Action != "" && !slices.Contains(v.Actions, f.Action) {
-			v.Actions = append(slices.Clone(v.Actions), f.Action)
+		// The filter offers every action the app records; any other
+		// recorded action can still be filtered on through the URL.
+		actions := auditActions
+		if f.Action != "" && !slices.Contains(actions, f.Action) {
+			actions = append(slices.Clone(actions), f.Action)
+		}
+		for _, a := range actions {
+			v.Actions = append(v.Actions, views.Option{Value: a, Label: auditLabel(loc, a)})
 		}
 		for _, a := range as {
 			v.Accounts = append(v.Accounts, views.Option{Value: a.ID, Label: a.Email})
 		}
 		for _, e := range es {
-			v.Rows = append(v.Rows, auditRow(e, s.shopZone()))
+			v.Rows = append(v.Rows, auditRow(loc, e, s.shopZone()))
 		}
 		if len(es) == auditPage {
 			q.Set("before", strconv.FormatInt(es[len(es)-1].Seq, 10))
@@ -95,13 +96,13 @@ func (s *Server) handleAuditShow() gin.HandlerFunc {
 	}
 }
 
-func auditRow(e accounts.AuditEntry, zone *time.Location) views.AuditRow {
+func auditRow(loc views.Localizer, e accounts.AuditEntry, zone *time.Location) views.AuditRow {
 	startUp := e.Email == accounts.StartUpEmail
 	if startUp {
 		e.Email = ""
 	}
 	return views.AuditRow{Time: e.At.In(zone).Format("2006-01-02 15:04:05 MST"), Email: e.Email, Address: e.Address, Device: e.Device,
-		Action: e.Action, Target: e.Target, Before: e.Before, After: e.After, StartUp: startUp}
+		Action: e.Action, Label: auditLabel(loc, e.Action), Target: e.Target, Detail: auditDetail(loc, e), StartUp: startUp}
 }
 
 // handleAuditExport serves GET /admin/audit/export.csv and export.json:

@@ -245,6 +245,7 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			return
 		}
 		before, _ := s.svc.Get(ctx, c.Param("id"))
+		totals, _ := s.svc.RefundTotals(ctx, before)
 		r, replayed, err := s.svc.Refund(ctx, payments.RefundInput{PaymentID: c.Param("id"), Amount: c.PostForm("amount"),
 			Reason: c.PostForm("reason"), Key: "admin:" + si.account.ID + ":" + key})
 		var re *payments.RefundError
@@ -252,8 +253,7 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 		switch {
 		case err == nil:
 			if !replayed {
-				_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"),
-					"refunded "+payments.FormatAmount(before.Refunded, before.Currency), "refund "+r.ID)
+				_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency), "refund "+r.ID)
 			}
 			c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+c.Param("id")+"?done=refund"))
 		case errors.As(err, &re) && refundCodes[re.Code]:
@@ -345,4 +345,16 @@ func (s *Server) handleAdminRequery() gin.HandlerFunc {
 		_ = s.opts.Accounts.Record(ctx, actor(c), "requery", p.ID, string(before.Status), string(p.Status))
 		c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+p.ID+"?done=requery"))
 	}
+}
+
+// refundBefore is what a refund's audit entry records as before it: what
+// the pages call refunded (succeeded) and, when any, what refunds still
+// waiting for Latipay hold. Entries from before they were apart say
+// "refunded" and the two together (auditText reads both).
+func refundBefore(t payments.RefundTotals, c payments.Currency) string {
+	s := "succeeded " + payments.FormatAmount(t.Succeeded, c)
+	if t.Pending > 0 {
+		s += ", pending " + payments.FormatAmount(t.Pending, c)
+	}
+	return s
 }

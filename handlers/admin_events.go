@@ -160,15 +160,39 @@ func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) s
 	}
 	id := "timeline.audit." + e.Action
 	switch e.Action {
-	case "refund": // "refunded 2.50" → "refund rf_…"
-		amount, ok1 := strings.CutPrefix(e.Before, "refunded ")
-		rf, ok2 := strings.CutPrefix(e.After, "refund ")
-		minor, err := payments.ParseAmount(amount, p.Currency)
-		if amount == payments.FormatAmount(0, p.Currency) { // ParseAmount refuses zero
-			minor, err = 0, nil
+	case "refund": // "succeeded 2.50[, pending 1.00]" → "refund rf_…"; before
+		// succeeded and pending were apart, "refunded 2.50" held both.
+		rf, ok := strings.CutPrefix(e.After, "refund ")
+		if !ok {
+			break
 		}
-		if ok1 && ok2 && err == nil {
-			return loc.T(id, rf, withCurrency(minor, p.Currency))
+		amount := func(s string) (string, bool) {
+			if p.Currency == "" { // the audit log reads no payment
+				return s, s != "" && strings.Trim(s, "0123456789.") == ""
+			}
+			minor, err := payments.ParseAmount(s, p.Currency)
+			if s == payments.FormatAmount(0, p.Currency) { // ParseAmount refuses zero
+				minor, err = 0, nil
+			}
+			return withCurrency(minor, p.Currency), err == nil
+		}
+		if old, ok := strings.CutPrefix(e.Before, "refunded "); ok {
+			if a, ok := amount(old); ok {
+				return loc.T(id, rf, a)
+			}
+			break
+		}
+		s, ok := strings.CutPrefix(e.Before, "succeeded ")
+		s, pending, hasPending := strings.Cut(s, ", pending ")
+		a, ok1 := amount(s)
+		if !ok || !ok1 {
+			break
+		}
+		if !hasPending {
+			return loc.T(id+".succeeded", rf, a)
+		}
+		if b, ok := amount(pending); ok {
+			return loc.T(id+".pending", rf, a, b)
 		}
 	case "cancel": // → the status after
 		if after, ok := status(e.After); ok && e.Before == "" {

@@ -94,10 +94,10 @@ type SessionRow struct {
 // AuditPage is one page of the audit log with its filters.
 type AuditPage struct {
 	Admin
-	Action     string // the page's own URL, for the filter form
-	Filter     string // the action filtered on
-	Account    string // the account id filtered on
-	Actions    []string
+	Action     string   // the page's own URL, for the filter form
+	Filter     string   // the action filtered on
+	Account    string   // the account id filtered on
+	Actions    []Option // every action the filter offers, by its name
 	Accounts   []Option
 	Rows       []AuditRow
 	NextURL    string
@@ -110,7 +110,10 @@ type Option struct{ Value, Label string }
 
 // AuditRow is one line of the audit log.
 type AuditRow struct {
-	Time, Email, Address, Device, Action, Target, Before, After string
+	Time, Email, Address, Device, Target string
+	Action                               string // the recorded code
+	Label                                string // the action's name in the page's language
+	Detail                               string // what was recorded before and after, in the page's language
 	// StartUp: done by the app at start-up, not by an account (Email is "").
 	StartUp bool
 }

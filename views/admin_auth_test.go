@@ -52,11 +52,11 @@ func authPages(out map[string]templ.Component, page Page, admin Admin) {
 	out["admin-sessions"] = SessionsPageView(SessionsPage{Admin: admin, Rows: sessions, All: true, NoticeID: "admin.sessions.revoked"})
 	out["admin-sessions-own"] = SessionsPageView(SessionsPage{Admin: admin, Rows: sessions[:1], ErrorID: "admin.sessions.notyours"})
 	audit := []AuditRow{{Time: "2026-03-01 10:00:00 UTC", Email: "owner@shop.example", Address: "203.0.113.5", Device: "Firefox",
-		Action: "account.role", Target: "acc_2", Before: "cashier", After: "owner"}}
+		Action: "account.role", Label: "Changed a role", Target: "acc_2", Detail: "cashier → owner"}}
 	out["admin-audit"] = AuditPageView(AuditPage{Admin: admin, Action: "/admin/audit", Filter: "account.role", Account: "acc_1",
-		Actions: []string{"signin", "account.role"}, Accounts: []Option{{Value: "acc_1", Label: "owner@shop.example"}}, Rows: audit,
+		Actions: []Option{{Value: "signin", Label: "Signed in"}, {Value: "account.role", Label: "Changed a role"}}, Accounts: []Option{{Value: "acc_1", Label: "owner@shop.example"}}, Rows: audit,
 		NextURL: "/admin/audit?before=5", ExportCSV: "/admin/audit/export.csv", ExportJSON: "/admin/audit/export.json"})
-	out["admin-audit-empty"] = AuditPageView(AuditPage{Admin: admin, Action: "/admin/audit", Actions: []string{"signin"},
+	out["admin-audit-empty"] = AuditPageView(AuditPage{Admin: admin, Action: "/admin/audit", Actions: []Option{{Value: "signin", Label: "Signed in"}},
 		ExportCSV: "/admin/audit/export.csv", ExportJSON: "/admin/audit/export.json"})
 	detail := PaymentDetail{Admin: admin, Row: PaymentRow{ID: "pay_1", Amount: "12.50", Currency: "NZD", Status: "paid", Reference: "R", Refunded: "0.00"},
 		RefundURL: "/admin/payments/pay_1/refund", Refundable: "12.50", NeedPW: true, NeedCode: true, IdemKey: "k"}

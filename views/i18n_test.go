@@ -192,8 +192,12 @@ func TestEveryUsedIDExists(t *testing.T) {
 		dynamic = append(dynamic, "adminlist.refund.code."+code)
 	}
 	// A payment's timeline (handlers' auditText and deliveryError).
-	for _, a := range []string{"refund", "cancel", "requery", "webhook.redeliver"} {
+	for _, a := range []string{"refund", "refund.succeeded", "refund.pending", "cancel", "requery", "webhook.redeliver"} {
 		dynamic = append(dynamic, "timeline.audit."+a)
+	}
+	// The audit log (handlers' auditLabel and auditDetail).
+	for _, p := range []string{"unreachable", "bad_key", "unknown_user", "not_users", "other"} {
+		dynamic = append(dynamic, "audit.wallet."+p)
 	}
 	for _, k := range []string{"read_payment", "read_refunds", "read_refund", "encode", "bad_url"} {
 		dynamic = append(dynamic, "timeline.delivery."+k)

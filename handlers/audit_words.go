@@ -1,0 +1,155 @@
+package handlers
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// The actions the app records in the audit log, one place: the back
+// office (handlers), the accounts service (payments/accounts) and the
+// counter devices. Each has its name in the catalogue as "audit.action."
+// + the action.
+var auditActions = []string{
+	"setup", "signin", "signin.failed", "signout",
+	"account.create", "account.invite", "account.accept", "account.reset_access", "account.reset_password",
+	"account.role", "account.remove", "session.revoke", "session.revoke_all", "totp.enable", "totp.disable",
+	"refund", "cancel", "requery", "webhook.redeliver",
+	"export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json",
+	"settings.check", "link.create", "link.active",
+	"counter.pairing", "counter.pair", "counter.revoke", "counter.pin.set", "counter.unlock", "counter.unlock.failed",
+}
+
+// auditLabel is action's name in loc's language; an action this build
+// does not know shows as its code.
+func auditLabel(loc views.Localizer, action string) string {
+	id := "audit.action." + action
+	if s := loc.T(id); s != id {
+		return s
+	}
+	return action
+}
+
+// auditPhrases are the fixed words the accounts service and the counter
+// record as an entry's before or after.
+var auditPhrases = map[string]string{
+	"invited": "audit.invited", "password": "audit.password", "password and two-step": "audit.password_totp",
+	"password set": "audit.password_set", "password, two-step off": "audit.password_new", "demo owner": "audit.demo_owner",
+	"two-step on": "audit.totp_on", "two-step off": "audit.totp_off",
+	"two-step code": "audit.used_code", "two-step recovery code": "audit.used_recovery",
+	"pin locked": "audit.pin_locked", "active=true": "audit.link_on", "active=false": "audit.link_off",
+}
+
+// signInRefusals are why a sign-in was refused, as the accounts service
+// records it.
+var signInRefusals = map[string]string{
+	"": "audit.wrong_password", "locked": "audit.locked", "locked now": "audit.locked_now",
+	"two-step: " + accounts.ErrBadCode.Error(): "audit.bad_code", "two-step: " + accounts.ErrCodeUsed.Error(): "audit.code_used",
+	"two-step: " + accounts.ErrLocked.Error(): "audit.locked",
+}
+
+// linkCreated is how link.create records the link (handlers/admin_links.go).
+var linkCreated = regexp.MustCompile(`^(\S+) (.+), uses (.+), expires "(.*)"$`)
+
+// auditDetail is what entry e recorded before and after, in loc's
+// language; a part of a shape this build does not know shows as it was
+// recorded. Addresses, devices, emails, names and ids stay as they are.
+func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
+	switch e.Action {
+	case "refund", "cancel", "requery", "webhook.redeliver":
+		// As on the payment's timeline; the page reads no payment, so a
+		// refund's amounts show without their currency.
+		return auditText(loc, payments.Payment{}, e)
+	case "signin.failed":
+		why, reauth := e.After, false
+		if why == "reauth" {
+			why, reauth = "", true
+		} else if w, ok := strings.CutPrefix(why, "reauth: "); ok {
+			why, reauth = w, true
+		}
+		id, ok := signInRefusals[why]
+		if !ok {
+			break
+		}
+		if reauth {
+			return loc.T("audit.reauth", loc.T(id))
+		}
+		return loc.T(id)
+	case "export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json":
+		if e.Before == "" && e.After != "" {
+			return loc.T("audit.filters", e.After)
+		}
+	case "settings.check":
+		if e.Before != "" {
+			break
+		}
+		var out []string
+		for _, w := range strings.Split(e.After, "; ") {
+			cur, res, ok := strings.Cut(w, ": ")
+			if !ok {
+				return auditChange(e.Before, e.After)
+			}
+			if methods, ok := strings.CutPrefix(res, "ok "); ok {
+				out = append(out, loc.T("audit.wallet_ok", cur, methods))
+				continue
+			}
+			id := "audit.wallet." + res
+			if loc.T(id) == id {
+				return auditChange(e.Before, e.After)
+			}
+			out = append(out, loc.T("audit.wallet_problem", cur, loc.T(id)))
+		}
+		return strings.Join(out, "; ")
+	case "link.create":
+		m := linkCreated.FindStringSubmatch(e.After)
+		if e.Before != "" || m == nil || loc.T("links.kind."+m[1]) == "links.kind."+m[1] {
+			break
+		}
+		kind := "links.kind." + m[1]
+		s := loc.T("audit.link", loc.T(kind), m[2], m[3])
+		if m[4] != "" {
+			s = loc.T("audit.link_expires", s, m[4])
+		}
+		return s
+	}
+	return auditChange(auditPart(loc, e.Action, e.Before), auditPart(loc, e.Action, e.After))
+}
+
+// auditPart is one side of an entry in loc's language: a fixed phrase,
+// a role, "email role", or what the access was before its sessions
+// ended; anything else as recorded.
+func auditPart(loc views.Localizer, action, s string) string {
+	if id, ok := auditPhrases[s]; ok {
+		return loc.T(id)
+	}
+	if r := accounts.Role(s); (action == "setup" || action == "account.role") && r.Valid() {
+		return loc.T("role." + s)
+	}
+	switch action {
+	case "account.create", "account.invite", "account.remove":
+		if email, r, ok := strings.Cut(s, " "); ok && accounts.Role(r).Valid() {
+			return loc.T("audit.as", email, loc.T("role."+r))
+		}
+	case "account.reset_access":
+		if access, ok := strings.CutSuffix(s, ", sessions ended"); ok {
+			if id, ok := auditPhrases[access]; ok {
+				return loc.T("audit.sessions_ended", loc.T(id))
+			}
+		}
+	}
+	return s
+}
+
+// auditChange is "before → after", or the one side recorded.
+func auditChange(before, after string) string {
+	switch {
+	case before == "":
+		return after
+	case after == "":
+		return before
+	}
+	return before + " → " + after
+}
