@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -658,5 +659,85 @@ func TestRunSandboxRefusesLiveDatabase(t *testing.T) {
 	defer st.Close()
 	if used, err := st.HasSandboxData(t.Context()); used || err != nil {
 		t.Errorf("after the refusal the database holds sandbox data: %v, %v", used, err)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer that run's logger and the test may use
+// at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRunWarnsDatabaseOthersMayRead: a SQLite file an earlier version
+// made 0644 (new ones are 0600) is named, with its mode and "chmod 600",
+// once in start-up's log and in check-config; a new file is not.
+func TestRunWarnsDatabaseOthersMayRead(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.db")
+	if err := os.WriteFile(old, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": old, "HPP_LOG_LEVEL": "warn"}
+	said := func(out string) int {
+		n := 0
+		for l := range strings.Lines(out) {
+			if strings.Contains(l, "HPP_DATABASE: "+old) && strings.Contains(l, "mode 0644") && strings.Contains(l, "chmod 600") {
+				n++
+			}
+		}
+		return n
+	}
+
+	var out strings.Builder
+	if err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard); err != nil {
+		t.Fatalf("check-config = %v:\n%s", err, out.String())
+	}
+	if n := said(out.String()); n != 1 || !strings.Contains(out.String(), "warning: HPP_DATABASE: ") {
+		t.Errorf("check-config warns %d times about the 0644 database, want once:\n%s", n, out.String())
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var logged lockedBuffer
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"hpp"}, fakeEnv(env), pw, &logged)
+		pw.Close()
+	}()
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	// The first line on stdout comes after start-up's log.
+	first := make([]byte, 1)
+	if _, err := pr.Read(first); err != nil {
+		t.Fatalf("run printed nothing: %v", err)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatalf("run = %v\n%s", err, logged.String())
+	}
+	if n := said(logged.String()); n != 1 {
+		t.Errorf("start-up warns %d times about the 0644 database, want once:\n%s", n, logged.String())
+	}
+
+	out.Reset()
+	env["HPP_DATABASE"] = filepath.Join(dir, "new.db")
+	if err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard); err != nil || strings.Contains(out.String(), "warning: HPP_DATABASE") {
+		t.Errorf("check-config of a new database = %v, want no warning about it:\n%s", err, out.String())
 	}
 }

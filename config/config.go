@@ -313,6 +313,15 @@ func (r *reader) server(sandbox bool) Server {
 	} else if s.Database = db; warning != "" {
 		r.warnings = append(r.warnings, warning)
 	}
+	// New SQLite files are made 0600 (payments/sqlite); one an earlier
+	// version made keeps the mode it was given, and holds the back
+	// office's accounts and sessions.
+	if pg := strings.HasPrefix(s.Database, "postgres://") || strings.HasPrefix(s.Database, "postgresql://"); !pg && s.Database != "" {
+		if fi, err := os.Stat(s.Database); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o066 != 0 {
+			r.warnings = append(r.warnings, fmt.Sprintf("HPP_DATABASE: %s may be read by group or others (mode %04o): it holds the back office's accounts and sessions; chmod 600 it (and its -wal and -shm files)",
+				s.Database, fi.Mode().Perm()))
+		}
+	}
 	// Unset, the public URL is this machine on the port listened on, so
 	// that the sandbox's printed links work with any HPP_ADDR.
 	defaultPublic := "http://localhost:8080"
