@@ -526,28 +526,31 @@ func Database(getenv func(string) string) (database, warning string, err error) 
 		if err == nil && v == "" {
 			err = fmt.Errorf("HPP_DATABASE_FILE: %s is empty", f)
 		}
+		if err == nil {
+			err = databaseProblem("HPP_DATABASE_FILE", v)
+		}
 		return v, warning, err
 	case v == "":
 		v = "hpp.db"
 	}
-	return v, "", databaseProblem(v)
+	return v, "", databaseProblem("HPP_DATABASE", v)
 }
 
 // databaseProblem refuses what would otherwise become a SQLite file named
 // after a connection string: another engine's URL, or PostgreSQL's
-// keyword form (host=… password=…). The message never repeats the value,
-// which may hold a password.
-func databaseProblem(v string) error {
+// keyword form (host=… password=…). The message names the setting the
+// value came from and never repeats the value, which may hold a password.
+func databaseProblem(name, v string) error {
 	if i := strings.Index(v, "://"); i > 0 && !strings.ContainsAny(v[:i], `/\`) {
 		scheme := strings.ToLower(v[:i])
 		if scheme == "postgres" || scheme == "postgresql" {
 			return nil
 		}
-		return fmt.Errorf("HPP_DATABASE: %q URLs are not supported: give a SQLite file path (such as hpp.db) or a postgres:// URL", scheme)
+		return fmt.Errorf("%s: %q URLs are not supported: give a SQLite file path (such as hpp.db) or a postgres:// URL", name, scheme)
 	}
 	for _, f := range strings.Fields(v) {
 		if k, _, ok := strings.Cut(f, "="); ok && postgresKeywords[strings.ToLower(k)] {
-			return errors.New("HPP_DATABASE: looks like a PostgreSQL keyword connection string (host=… dbname=…); write it as a URL: postgres://user:password@host:port/dbname")
+			return fmt.Errorf("%s: looks like a PostgreSQL keyword connection string (host=… dbname=…); write it as a URL: postgres://user:password@host:port/dbname", name)
 		}
 	}
 	return nil

@@ -2,6 +2,8 @@ package config
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -26,6 +28,35 @@ func TestDatabaseSetting(t *testing.T) {
 		env := map[string]string{"HPP_DATABASE": v}
 		if _, err := Load(func(k string) string { return env[k] }); err != nil {
 			t.Errorf("HPP_DATABASE=%q: %v", v, err)
+		}
+	}
+}
+
+// TestDatabaseFileSetting: HPP_DATABASE_FILE's content gets HPP_DATABASE's
+// checks (it became a SQLite file named after the connection string),
+// refused naming HPP_DATABASE_FILE, the content never repeated.
+func TestDatabaseFileSetting(t *testing.T) {
+	dir := t.TempDir()
+	for i, v := range []string{"host=db dbname=hpp password=CANARY-pw", "mysql://u:CANARY-pw@h/db", "postgres://hpp:CANARY-pw@db/hpp", "/data/hpp.db"} {
+		f := filepath.Join(dir, strings.Repeat("f", i+1))
+		if err := os.WriteFile(f, []byte(v+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"HPP_DATABASE_FILE": f}
+		_, err := Load(func(k string) string { return env[k] })
+		var out bytes.Buffer
+		checkErr := Check(func(k string) string { return env[k] }, &out)
+		if i >= 2 {
+			if err != nil {
+				t.Errorf("HPP_DATABASE_FILE holding %q: %v", v, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "HPP_DATABASE_FILE: ") || strings.Contains(err.Error(), "CANARY") {
+			t.Errorf("HPP_DATABASE_FILE holding %q: Load = %v, want a refusal naming HPP_DATABASE_FILE, no password", v, err)
+		}
+		if checkErr == nil || !strings.Contains(out.String(), "problem: HPP_DATABASE_FILE: ") || strings.Contains(out.String(), "CANARY") {
+			t.Errorf("HPP_DATABASE_FILE holding %q: check-config = %v:\n%s", v, checkErr, out.String())
 		}
 	}
 }
