@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer st.Close()
-	if err := sandboxMark(ctx, cfg, st); err != nil {
+	if err := markMode(ctx, cfg, st); err != nil {
 		return err
 	}
 	p := parts{store: st, hub: h}
@@ -295,13 +295,15 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 	return acc, append(notes, fmt.Sprintf("first run: create the owner account at %s?token=%s (works once, for 24 hours)", cfg.PublicURL.String()+handlers.SetupPath, tok)), nil
 }
 
-// sandboxMark keeps the sandbox's data and the live shop's apart: the
-// sandbox marks its database at every start (a row of sandbox_settings,
-// which live mode never writes) before it writes anything else, and live
-// start-up refuses a database with any sandbox data
-// (storage.ErrSandboxData). The sandbox refuses a live shop's database
-// (storage.ErrLiveData) rather than put its demo owner and mark in it.
-func sandboxMark(ctx context.Context, cfg config.Config, st storage.Store) error {
+// markMode keeps the sandbox's data and the live shop's apart: each mode
+// marks its database at every start (a row of sandbox_settings, or of
+// live_settings, which the other mode never writes) before it writes
+// anything else. Live start-up refuses a database with any sandbox data
+// (storage.ErrSandboxData); the sandbox refuses one a live start has used
+// (storage.ErrLiveData), even one only awaiting its owner's setup, rather
+// than put its demo owner and mark in it. hpp check-config asks the same
+// (storage.CheckMode).
+func markMode(ctx context.Context, cfg config.Config, st storage.Store) error {
 	used, err := st.HasSandboxData(ctx)
 	switch {
 	case err != nil:
@@ -309,9 +311,9 @@ func sandboxMark(ctx context.Context, cfg config.Config, st storage.Store) error
 	case !cfg.Sandbox && used:
 		return storage.ErrSandboxData
 	case !cfg.Sandbox:
-		return nil
+		return st.MarkLive(ctx, time.Now().UTC().Format(time.RFC3339))
 	case !used:
-		if live, err := st.HasPaymentsOrAccounts(ctx); err != nil || live {
+		if live, err := st.HasLiveData(ctx); err != nil || live {
 			return cmp.Or(err, storage.ErrLiveData)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
+	"github.com/latipay-hpp/hpp/payments/storage"
 )
 
 // TestMain runs the real main when HPP_TEST_AS_HPP=1, so that tests can
@@ -659,6 +661,70 @@ func TestRunSandboxRefusesLiveDatabase(t *testing.T) {
 	defer st.Close()
 	if used, err := st.HasSandboxData(t.Context()); used || err != nil {
 		t.Errorf("after the refusal the database holds sandbox data: %v, %v", used, err)
+	}
+}
+
+// TestRunSandboxRefusesLiveStart: a database live start-up has used, with
+// an owner from HPP_ADMIN_EMAIL or only its printed setup link (no
+// account, no payment), is refused by sandbox start-up and by sandbox
+// check-config alike (check-config said ok, and the sandbox wrote its
+// demo owner and keys into the one awaiting setup, after which live
+// refused it); the refusals write nothing, and live still starts on it.
+func TestRunSandboxRefusesLiveStart(t *testing.T) {
+	dir := t.TempDir()
+	pwFile := filepath.Join(dir, "admin-password")
+	if err := os.WriteFile(pwFile, []byte("a long enough owner password"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, admin := range map[string]map[string]string{
+		"owner":      {"HPP_ADMIN_EMAIL": "owner@shop.example", "HPP_ADMIN_PASSWORD_FILE": pwFile},
+		"setup link": {},
+	} {
+		db := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".db")
+		live := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db,
+			"HPP_LOG_LEVEL": "error", "HPP_API_KEY": "3f9c1e7a5b2d8064f1a9c3e7d2b6f0a4", "HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd3f9c1e7a5b2d80",
+			"LATIPAY_API_KEY": "7e3a91c5d2f84b6a", "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001"}
+		maps.Copy(live, admin)
+		startLive := func() {
+			first, stop, errc := startRun(t, live)
+			if stop(); !strings.Contains(first, "listening") {
+				t.Fatalf("%s: live start-up printed %q", name, first)
+			}
+			if err := <-errc; err != nil {
+				t.Fatalf("%s: live run: %v", name, err)
+			}
+		}
+		startLive()
+		read, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(5000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var since string
+		if err := read.QueryRow(`SELECT value FROM live_settings WHERE name = 'HPP_LIVE_SINCE'`).Scan(&since); err != nil {
+			t.Errorf("%s: live start-up's mark: %v", name, err)
+		}
+		read.Close()
+		sandbox := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db, "HPP_LOG_LEVEL": "error"}
+		var out strings.Builder
+		err = run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(sandbox), &out, io.Discard)
+		if err == nil || !strings.Contains(out.String(), "problem: HPP_DATABASE is a live shop's") {
+			t.Errorf("%s: sandbox check-config on a live database = %v:\n%s", name, err, out.String())
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+		err = run(ctx, []string{"hpp"}, fakeEnv(sandbox), io.Discard, io.Discard)
+		cancel()
+		if !errors.Is(err, storage.ErrLiveData) {
+			t.Errorf("%s: sandbox start-up on a live database = %v, want ErrLiveData", name, err)
+		}
+		st, err := sqlite.Open(t.Context(), db, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if used, err := st.HasSandboxData(t.Context()); used || err != nil {
+			t.Errorf("%s: after the refusals the database holds sandbox data: %v, %v", name, used, err)
+		}
+		st.Close()
+		startLive()
 	}
 }
 

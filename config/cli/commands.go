@@ -38,18 +38,16 @@ func simulator(ctx context.Context, e Env, _ []string) error {
 	return latipaysim.RunFromEnv(ctx, e.Getenv, e.Stdout, e.Stderr)
 }
 
-// checkConfig is `hpp check-config`; live, it also reads the database
-// (without changing it) for the sandbox's data, which start-up refuses. A
-// database it cannot reach from here is a note: start-up will say.
+// checkConfig is `hpp check-config`; it also reads the database (without
+// changing it) for the other mode's data, which start-up refuses: live,
+// the sandbox's; in the sandbox, a live shop's. A database it cannot reach
+// from here is a note: start-up will say.
 func checkConfig(ctx context.Context, e Env, _ []string) error {
 	return config.Check(e.Getenv, e.Stdout, func(c config.Config) (string, error) {
-		if c.Sandbox {
-			return "", nil
-		}
 		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		switch err := storage.CheckLive(probe, c.Database); {
-		case errors.Is(err, storage.ErrSandboxData):
+		switch err := storage.CheckMode(probe, c.Database, c.Sandbox); {
+		case errors.Is(err, storage.ErrSandboxData), errors.Is(err, storage.ErrLiveData):
 			return "", err
 		case err != nil:
 			return err.Error() + " (start-up checks it)", nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -49,12 +51,26 @@ func (db *DB) SandboxSetting(ctx context.Context, name, value string) (string, e
 // Latipay's ledger. Live mode never writes either table.
 const sandboxDataQuery = `SELECT EXISTS (SELECT 1 FROM sandbox_settings) OR EXISTS (SELECT 1 FROM sandbox_ledger)`
 
-// HasPaymentsOrAccounts reports whether the database holds any payment
-// or back-office account: with no sandbox data, a live shop's.
-func (db *DB) HasPaymentsOrAccounts(ctx context.Context) (bool, error) {
+// liveDataQuery is true when, with no sandbox data, a live start has used
+// the schema: its mark, or (from before the mark) a payment, an account
+// or the pending owner setup link.
+const liveDataQuery = `SELECT EXISTS (SELECT 1 FROM live_settings) OR EXISTS (SELECT 1 FROM payments)
+	OR EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM setup_tokens)`
+
+// MarkLive marks the schema as a live shop's (HPP_LIVE_SINCE, kept from
+// the first live start); the sandbox never writes live_settings.
+func (db *DB) MarkLive(ctx context.Context, since string) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO live_settings (name, value) VALUES ('HPP_LIVE_SINCE', $1)
+		ON CONFLICT (name) DO NOTHING`, since)
+	return wrap("mark live", err)
+}
+
+// HasLiveData reports whether a live start has used the schema: with no
+// sandbox data, liveDataQuery.
+func (db *DB) HasLiveData(ctx context.Context) (bool, error) {
 	var found bool
-	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM payments) OR EXISTS (SELECT 1 FROM accounts)`).Scan(&found)
-	return found, wrap("payments or accounts", err)
+	err := db.pool.QueryRow(ctx, liveDataQuery).Scan(&found)
+	return found, wrap("live data", err)
 }
 
 // HasSandboxData reports whether the sandbox has used this database.
@@ -64,25 +80,49 @@ func (db *DB) HasSandboxData(ctx context.Context) (bool, error) {
 	return used, wrap("sandbox data", err)
 }
 
-// HasSandboxData reports whether the database at url holds sandbox data,
-// over one connection that changes nothing (hpp check-config).
-func HasSandboxData(ctx context.Context, url string) (bool, error) {
+// Used reports whether the sandbox, and whether a live start, has used
+// the database at url (HasSandboxData, HasLiveData), over one connection
+// that changes nothing (hpp check-config): a table an older or
+// unmigrated schema lacks is empty.
+func Used(ctx context.Context, url string) (sandbox, live bool, err error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		// pgx's message may quote the URL, password included.
-		return false, errors.New("postgres: HPP_DATABASE is not a valid postgres:// URL")
+		return false, false, errors.New("postgres: HPP_DATABASE is not a valid postgres:// URL")
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
-		return false, fmt.Errorf("postgres: connect: %w", err)
+		return false, false, fmt.Errorf("postgres: connect: %w", err)
 	}
 	defer conn.Close(context.Background())
-	var used bool
-	// A schema not yet migrated has neither table (and names are resolved
-	// before anything runs, so ask first).
-	if err := conn.QueryRow(ctx, `SELECT to_regclass('sandbox_settings') IS NOT NULL AND to_regclass('sandbox_ledger') IS NOT NULL`).Scan(&used); err != nil || !used {
-		return false, wrap("sandbox data", err)
+	// Names are resolved before anything runs, so ask which tables exist
+	// first.
+	tables := []string{"sandbox_settings", "sandbox_ledger", "live_settings", "payments", "accounts", "setup_tokens"}
+	rows, err := conn.Query(ctx, `SELECT t FROM unnest($1::text[]) t WHERE to_regclass(t) IS NOT NULL`, tables)
+	if err != nil {
+		return false, false, wrap("database use", err)
 	}
-	err = conn.QueryRow(ctx, sandboxDataQuery).Scan(&used)
-	return used, wrap("sandbox data", err)
+	have, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return false, false, wrap("database use", err)
+	}
+	holds := func(tables ...string) (bool, error) {
+		var q []string
+		for _, t := range tables {
+			if slices.Contains(have, t) {
+				q = append(q, "EXISTS (SELECT 1 FROM "+t+")")
+			}
+		}
+		if len(q) == 0 {
+			return false, nil
+		}
+		var found bool
+		err := conn.QueryRow(ctx, "SELECT "+strings.Join(q, " OR ")).Scan(&found)
+		return found, wrap("database use", err)
+	}
+	if sandbox, err = holds(tables[:2]...); err != nil {
+		return false, false, err
+	}
+	live, err = holds(tables[2:]...)
+	return sandbox, live, err
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
 )
 
 // SaveSandboxEntry stores one transaction of the sandbox simulator's
@@ -42,12 +43,26 @@ func (db *DB) SandboxSetting(ctx context.Context, name, value string) (string, e
 // Latipay's ledger. Live mode never writes either table.
 const sandboxDataQuery = `SELECT EXISTS (SELECT 1 FROM sandbox_settings) OR EXISTS (SELECT 1 FROM sandbox_ledger)`
 
-// HasPaymentsOrAccounts reports whether the database holds any payment
-// or back-office account: with no sandbox data, a live shop's.
-func (db *DB) HasPaymentsOrAccounts(ctx context.Context) (bool, error) {
+// liveDataQuery is true when, with no sandbox data, a live start has used
+// the database: its mark, or (from before the mark) a payment, an account
+// or the pending owner setup link.
+const liveDataQuery = `SELECT EXISTS (SELECT 1 FROM live_settings) OR EXISTS (SELECT 1 FROM payments)
+	OR EXISTS (SELECT 1 FROM accounts) OR EXISTS (SELECT 1 FROM setup_tokens)`
+
+// MarkLive marks the database as a live shop's (HPP_LIVE_SINCE, kept from
+// the first live start); the sandbox never writes live_settings.
+func (db *DB) MarkLive(ctx context.Context, since string) error {
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO live_settings (name, value) VALUES ('HPP_LIVE_SINCE', ?)
+		ON CONFLICT (name) DO NOTHING`, since)
+	return wrap("mark live", err)
+}
+
+// HasLiveData reports whether a live start has used the database: with no
+// sandbox data, liveDataQuery.
+func (db *DB) HasLiveData(ctx context.Context) (bool, error) {
 	var found bool
-	err := db.writer.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM payments) OR EXISTS (SELECT 1 FROM accounts)`).Scan(&found)
-	return found, wrap("payments or accounts", err)
+	err := db.writer.QueryRowContext(ctx, liveDataQuery).Scan(&found)
+	return found, wrap("live data", err)
 }
 
 // HasSandboxData reports whether the sandbox has used this database.
@@ -57,23 +72,56 @@ func (db *DB) HasSandboxData(ctx context.Context) (bool, error) {
 	return used, wrap("sandbox data", err)
 }
 
-// HasSandboxData reports whether the database file at path holds sandbox
-// data, reading it without changing it: no file (or one never migrated)
-// is a fresh database. hpp check-config asks it while the server may run.
-func HasSandboxData(ctx context.Context, path string) (bool, error) {
+// Used reports whether the sandbox, and whether a live start, has used
+// the database file at path (HasSandboxData, HasLiveData), reading it
+// without changing it: no file is a fresh database, and a table an older
+// schema lacks is empty. hpp check-config asks it while the server may
+// run.
+func Used(ctx context.Context, path string) (sandbox, live bool, err error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+		return false, false, nil
 	}
-	db, err := sql.Open("sqlite", "file:"+escape(path)+"?mode=ro")
+	// The busy timeout rides out a lock held a moment (a server closing
+	// the file checkpoints it) rather than call a busy file unreadable.
+	db, err := sql.Open("sqlite", "file:"+escape(path)+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer db.Close()
-	var tables int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('sandbox_settings', 'sandbox_ledger')`).Scan(&tables); err != nil || tables < 2 {
-		return false, wrap("sandbox data", err)
+	have := map[string]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		return false, false, wrap("database use", err)
 	}
-	var used bool
-	err = db.QueryRowContext(ctx, sandboxDataQuery).Scan(&used)
-	return used, wrap("sandbox data", err)
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return false, false, wrap("database use", err)
+		}
+		have[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, false, wrap("database use", err)
+	}
+	holds := func(tables ...string) (bool, error) {
+		var q []string
+		for _, t := range tables {
+			if have[t] {
+				q = append(q, "EXISTS (SELECT 1 FROM "+t+")")
+			}
+		}
+		if len(q) == 0 {
+			return false, nil
+		}
+		var found bool
+		err := db.QueryRowContext(ctx, "SELECT "+strings.Join(q, " OR ")).Scan(&found)
+		return found, wrap("database use", err)
+	}
+	if sandbox, err = holds("sandbox_settings", "sandbox_ledger"); err != nil {
+		return false, false, err
+	}
+	live, err = holds("live_settings", "payments", "accounts", "setup_tokens")
+	return sandbox, live, err
 }

@@ -49,7 +49,8 @@ type Store interface {
 	SandboxEntries(ctx context.Context) ([][]byte, error)
 	SandboxSetting(ctx context.Context, name, value string) (string, error)
 	HasSandboxData(ctx context.Context) (bool, error)
-	HasPaymentsOrAccounts(ctx context.Context) (bool, error)
+	MarkLive(ctx context.Context, since string) error
+	HasLiveData(ctx context.Context) (bool, error)
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -159,26 +160,31 @@ func Restore(ctx context.Context, database, file string) (kept string, err error
 // the reconciler would ask Latipay about its orders.
 var ErrSandboxData = errors.New("HPP_DATABASE holds sandbox data (the demo owner, the generated keys, simulated payments) and live mode (LATIPAY_API_KEY is set) refuses it: start live on a fresh database (another SQLite file, or an empty PostgreSQL database); keep the sandbox's for the sandbox")
 
-// ErrLiveData is the sandbox refusing a live shop's database (payments or
-// accounts and no sandbox data): it would add its demo owner, who could
-// sign in to the shop's back office, and its mark, after which live
-// start-up refuses the database.
-var ErrLiveData = errors.New("HPP_DATABASE holds payments or accounts the sandbox did not make, and LATIPAY_API_KEY is unset (sandbox mode): set LATIPAY_API_KEY to run live on it, or give the sandbox a database of its own")
+// ErrLiveData is the sandbox refusing a live shop's database (live
+// start-up's mark, payments, accounts or a pending owner setup, and no
+// sandbox data): it would add its demo owner, who could sign in to the
+// shop's back office, and its mark, after which live start-up refuses the
+// database.
+var ErrLiveData = errors.New("HPP_DATABASE is a live shop's (live start-up has used it: its mark, payments, accounts or pending owner setup), and LATIPAY_API_KEY is unset (sandbox mode): set LATIPAY_API_KEY to run live on it, or give the sandbox a database of its own")
 
-// CheckLive returns ErrSandboxData when the database at database holds
-// sandbox data, reading it without changing it (so that hpp check-config
-// can ask while the server runs); a database not created yet is fresh.
-func CheckLive(ctx context.Context, database string) error {
-	check := sqlite.HasSandboxData
+// CheckMode is start-up's check of the database for the mode it would
+// run in (sandbox or live), reading it without changing it (so that hpp
+// check-config can ask while the server runs): live, ErrSandboxData when
+// the sandbox has used it; in the sandbox, ErrLiveData when a live start
+// has and the sandbox has not. A database not created yet is fresh.
+func CheckMode(ctx context.Context, database string, sandbox bool) error {
+	used := sqlite.Used
 	if IsPostgres(database) {
-		check = postgres.HasSandboxData
+		used = postgres.Used
 	}
-	used, err := check(ctx, database)
-	if err != nil {
-		return fmt.Errorf("HPP_DATABASE: cannot tell whether it holds sandbox data: %w", err)
-	}
-	if used {
+	bySandbox, byLive, err := used(ctx, database)
+	switch {
+	case err != nil:
+		return fmt.Errorf("HPP_DATABASE: cannot tell whether the sandbox or a live start has used it: %w", err)
+	case !sandbox && bySandbox:
 		return ErrSandboxData
+	case sandbox && !bySandbox && byLive:
+		return ErrLiveData
 	}
 	return nil
 }

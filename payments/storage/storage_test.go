@@ -90,46 +90,72 @@ func TestBackupOnPostgreSQL(t *testing.T) {
 	}
 }
 
-// TestCheckLive: on both engines an owner is a live shop's data
-// (HasPaymentsOrAccounts); a database not created (or not migrated)
-// yet and a migrated one the sandbox never used are fresh; one row of
-// the sandbox's settings makes both the open store and the read-only
-// check (hpp check-config) say sandbox data, and the check changes
-// nothing.
-func TestCheckLive(t *testing.T) {
+// TestCheckMode: on both engines, a database not created (or not
+// migrated) yet and a migrated one no mode has used are fresh to either
+// mode. Live start-up's mark, or from before it an owner or a pending
+// owner setup link, is a live shop's data: the sandbox refuses it (the
+// open store's HasLiveData and the read-only check, hpp check-config's),
+// live takes it. One row of the sandbox's settings is the sandbox's data,
+// refused live, taken by the sandbox even with an owner. The check
+// changes nothing.
+func TestCheckMode(t *testing.T) {
 	h := hub.New()
 	defer h.Close()
 	log := slog.New(slog.DiscardHandler)
-	for name, database := range map[string]string{"sqlite": filepath.Join(t.TempDir(), "hpp.db"), "postgres": pgtest.Schema(t)} {
-		if err := storage.CheckLive(t.Context(), database); err != nil {
-			t.Errorf("%s: CheckLive before the database exists = %v, want nil", name, err)
-		}
-		st, err := storage.Open(t.Context(), database, h, log)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := storage.CheckLive(t.Context(), database); err != nil {
-			t.Errorf("%s: CheckLive of a migrated database = %v, want nil", name, err)
-		}
-		if found, err := st.HasPaymentsOrAccounts(t.Context()); found || err != nil {
-			t.Errorf("%s: HasPaymentsOrAccounts of a migrated database = %v, %v; want false", name, found, err)
-		}
+	databases := map[string]func() string{
+		"sqlite":   func() string { return filepath.Join(t.TempDir(), "hpp.db") },
+		"postgres": func() string { return pgtest.Schema(t) },
+	}
+	owner := func(st storage.Store) error {
 		acc, _ := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
-		if _, err := acc.EnsureOwner(t.Context(), "owner@shop.example", "a long enough owner password", accounts.Actor{}); err != nil {
-			t.Fatal(err)
+		_, err := acc.EnsureOwner(t.Context(), "owner@shop.example", "a long enough owner password", accounts.Actor{})
+		return err
+	}
+	for _, tc := range []struct {
+		name          string
+		use           func(st storage.Store) error
+		live, sandbox error // CheckMode's answer for each mode
+	}{
+		{"migrated", func(storage.Store) error { return nil }, nil, nil},
+		{"live mark", func(st storage.Store) error { return st.MarkLive(t.Context(), "now") }, nil, storage.ErrLiveData},
+		{"owner", owner, nil, storage.ErrLiveData},
+		{"setup link", func(st storage.Store) error {
+			acc, _ := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+			_, err := acc.NewSetupToken(t.Context())
+			return err
+		}, nil, storage.ErrLiveData},
+		{"sandbox mark and owner", func(st storage.Store) error {
+			if _, err := st.SandboxSetting(t.Context(), "HPP_SANDBOX_SINCE", "now"); err != nil {
+				return err
+			}
+			return owner(st)
+		}, storage.ErrSandboxData, nil},
+	} {
+		for engine, database := range databases {
+			database := database()
+			for _, sandbox := range []bool{false, true} {
+				if err := storage.CheckMode(t.Context(), database, sandbox); err != nil {
+					t.Errorf("%s: CheckMode(sandbox %v) before the database exists = %v, want nil", engine, sandbox, err)
+				}
+			}
+			st, err := storage.Open(t.Context(), database, h, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.use(st); err != nil {
+				t.Fatal(err)
+			}
+			for sandbox, want := range map[bool]error{false: tc.live, true: tc.sandbox} {
+				if err := storage.CheckMode(t.Context(), database, sandbox); !errors.Is(err, want) || (want == nil && err != nil) {
+					t.Errorf("%s, %s: CheckMode(sandbox %v) = %v, want %v", engine, tc.name, sandbox, err, want)
+				}
+			}
+			used, err1 := st.HasSandboxData(t.Context())
+			live, err2 := st.HasLiveData(t.Context())
+			if err := errors.Join(err1, err2); err != nil || used != (tc.live != nil) || (!used && live != (tc.sandbox != nil)) {
+				t.Errorf("%s, %s: HasSandboxData, HasLiveData = %v, %v, %v", engine, tc.name, used, live, err)
+			}
+			st.Close()
 		}
-		if found, err := st.HasPaymentsOrAccounts(t.Context()); !found || err != nil {
-			t.Errorf("%s: HasPaymentsOrAccounts with an owner = %v, %v; want true", name, found, err)
-		}
-		if _, err := st.SandboxSetting(t.Context(), "HPP_SANDBOX_SINCE", "now"); err != nil {
-			t.Fatal(err)
-		}
-		if used, err := st.HasSandboxData(t.Context()); !used || err != nil {
-			t.Errorf("%s: HasSandboxData after a sandbox setting = %v, %v; want true", name, used, err)
-		}
-		if err := storage.CheckLive(t.Context(), database); !errors.Is(err, storage.ErrSandboxData) {
-			t.Errorf("%s: CheckLive of the sandbox's database = %v, want ErrSandboxData", name, err)
-		}
-		st.Close()
 	}
 }
