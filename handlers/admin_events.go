@@ -37,7 +37,7 @@ func eventText(loc views.Localizer, e payments.Event) string {
 	case payments.MsgAttemptError, payments.MsgAttemptPayCodeRefused:
 		why := m.Error // recorded before kinds: as it came
 		if m.Failure != "" {
-			why = loc.T("event.failure."+m.Failure, m.Error)
+			why = loc.T("event.failure."+m.Failure, refusalText(loc, m.GatewayCode, m.Reason, m.Error))
 		}
 		return loc.T(id, m.Reference, why)
 	case payments.MsgAttemptNotReached, payments.MsgAttemptNoAnswer, payments.MsgAttemptUnknown,
@@ -67,6 +67,21 @@ func eventText(loc views.Localizer, e payments.Event) string {
 		return loc.T(id, m.Reference, source(), latipayState(loc, m.Status))
 	}
 	return e.Detail
+}
+
+// refusalText is why Latipay refused a call in loc's language: its code
+// and the reason's words (gateway.reason.*) when the refusal has a reason
+// this build knows, else text (Latipay's, in English) as it is.
+func refusalText(loc views.Localizer, code int, reason, text string) string {
+	if reason == "" {
+		return text
+	}
+	id := "gateway.reason." + reason
+	words := loc.T(id)
+	if words == id {
+		return text
+	}
+	return loc.T("gateway.refusal", strconv.Itoa(code), words)
 }
 
 // methodWord names a payment method in loc's language; one this build

@@ -279,9 +279,14 @@ func gatewayFailure(err error) (kind, latipay string) {
 	return FailureNoAnswer, ""
 }
 
-// failureMessage is m with what became of the call err.
+// failureMessage is m with what became of the call err, and Latipay's
+// code and reason when its refusal has a known one.
 func failureMessage(m Message, err error) Message {
 	m.Failure, m.Error = gatewayFailure(err)
+	var ge *GatewayError
+	if m.Failure == FailureRefused && errors.As(err, &ge) && ge.Reason != "" {
+		m.Reason, m.GatewayCode = ge.Reason, ge.Code
+	}
 	return m
 }
 
