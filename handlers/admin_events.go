@@ -35,11 +35,7 @@ func eventText(loc views.Localizer, e payments.Event) string {
 	case payments.MsgAttemptStarted, payments.MsgAttemptStartedPayCode:
 		return loc.T(id, methodWord(loc, m.Method), m.Reference)
 	case payments.MsgAttemptError, payments.MsgAttemptPayCodeRefused:
-		why := m.Error // recorded before kinds: as it came
-		if m.Failure != "" {
-			why = loc.T("event.failure."+m.Failure, refusalText(loc, m.GatewayCode, m.Reason, m.Error))
-		}
-		return loc.T(id, m.Reference, why)
+		return loc.T(id, m.Reference, failureText(loc, m))
 	case payments.MsgAttemptNotReached, payments.MsgAttemptNoAnswer, payments.MsgAttemptUnknown,
 		payments.MsgPending, payments.MsgFailedNotReached, payments.MsgNoFinalAnswer:
 		return loc.T(id, m.Reference)
@@ -67,6 +63,15 @@ func eventText(loc views.Localizer, e payments.Event) string {
 		return loc.T(id, m.Reference, source(), latipayState(loc, m.Status))
 	}
 	return e.Detail
+}
+
+// failureText is what became of the call of an attempt.error message m
+// in loc's language; recorded before kinds, its error as it came.
+func failureText(loc views.Localizer, m payments.Message) string {
+	if m.Failure == "" {
+		return m.Error
+	}
+	return loc.T("event.failure."+m.Failure, refusalText(loc, m.GatewayCode, m.Reason, m.Error))
 }
 
 // refusalText is why Latipay refused a call in loc's language: its code

@@ -54,6 +54,11 @@ func TestCounterRefusedPayCode(t *testing.T) {
 
 	// Another code on the same sale.
 	first := refuse("refused-key-00000000001")
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	doc := a.ownerDoc(t, owner, "/admin/payments/"+first.Error.Sale.ID+"?lang=en", http.StatusOK)
+	if got := doc.Find(`[data-testid="detail-refusal"]`).Text(); !strings.Contains(got, "code 207: Latipay refused the pay code") {
+		t.Errorf("the back office says %q beside the refused sale's status; want Latipay's refusal", got)
+	}
 	w := a.do(t, http.MethodGet, handlers.CounterSalePath(first.Error.Sale.ID), nil, withCookie(dev, http.Header{"Accept": {"application/json"}}))
 	if got := mustJSON[map[string]any](t, w); got["pay_code_refused"] != true {
 		t.Errorf("the refused sale read again = %v; want pay_code_refused", got)
@@ -69,6 +74,10 @@ func TestCounterRefusedPayCode(t *testing.T) {
 	}
 	if p := a.MustGet(t, first.Error.Sale.ID); p.Attempts != 2 {
 		t.Errorf("the sale has %d attempts, want the refused code and the new one", p.Attempts)
+	}
+	doc = a.ownerDoc(t, owner, "/admin/payments/"+first.Error.Sale.ID+"?lang=en", http.StatusOK)
+	if n := doc.Find(`[data-testid="detail-refusal"]`).Length(); n != 0 {
+		t.Errorf("the sale paying by a new code still says the refusal beside its status")
 	}
 
 	// A QR on the same sale.
@@ -111,6 +120,16 @@ func TestCounterRefusedPayCodeInChinese(t *testing.T) {
 			t.Errorf("%s: English %q in the counter's message %q", lang, w, e.Error.Message)
 		}
 		doc := a.ownerDoc(t, owner, "/admin/payments/"+e.Error.Sale.ID+"?lang="+lang, http.StatusOK)
+		// The status alone says it waits for a method: the refusal is
+		// said beside it, as the counter said it.
+		if got := doc.Find(`[data-testid="detail-status"] [data-testid="detail-refusal"]`).Text(); !strings.Contains(got, reason) {
+			t.Errorf("%s: the sale's status says %q beside it; want the refusal %q", lang, got, reason)
+		}
+		// A counter sale's reference has no space to break at: the
+		// heading breaks anywhere rather than widen a phone's page.
+		if h := doc.Find(`h1[data-testid="detail-title"]`); !h.HasClass("break-any") || !strings.Contains(h.Text(), "CTR-") {
+			t.Errorf("%s: the heading %q has class %q; want the sale's reference and break-any", lang, h.Text(), h.AttrOr("class", ""))
+		}
 		found := false
 		doc.Find(`[data-testid="timeline-item"] .detail`).Each(func(_ int, s *goquery.Selection) {
 			l := strings.TrimSpace(s.Text())
