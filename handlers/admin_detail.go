@@ -172,6 +172,10 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 				Amount: withCurrency(p.Amount, p.Currency)})
 		}
 	}
+	if v.Refusal, err = s.payCodeRefusal(c, p); err != nil {
+		s.respondError(c, err)
+		return
+	}
 	switch p.Status {
 	case payments.StatusPaid, payments.StatusPartiallyRefunded:
 		v.RefundURL = s.langPath(c, base+"/refund")
@@ -190,6 +194,36 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		v.CancelURL = s.langPath(c, base+"/cancel")
 	}
 	s.render(c, status, views.PaymentDetailPage(v))
+}
+
+// payCodeRefusal is why a counter sale still open was refused its last
+// pay code (payments.PayCodeRefused), in the reader's language, for
+// beside its status, which alone says it waits for a method; "" for any
+// other payment.
+func (s *Server) payCodeRefusal(c *gin.Context, p payments.Payment) (string, error) {
+	if p.Source != payments.SourceCounterScan || p.Status != payments.StatusCreated {
+		return "", nil
+	}
+	ctx := c.Request.Context()
+	as, err := s.svc.Attempts(ctx, p.ID)
+	if err != nil || !payments.PayCodeRefused(p, as) {
+		return "", err
+	}
+	evs, err := s.svc.Events(ctx, p.ID)
+	if err != nil {
+		return "", err
+	}
+	loc := s.localizer(c)
+	for i := len(evs) - 1; i >= 0; i-- {
+		if m, ok := payments.EventMessage(evs[i]); ok && m.Code == payments.MsgAttemptPayCodeRefused && m.Reference == p.LatipayReference {
+			why := failureText(loc, m)
+			if m.Failure == payments.FailureRefused { // said once: "refused" is in the sentence
+				why = refusalText(loc, m.GatewayCode, m.Reason, m.Error)
+			}
+			return loc.T("admin.detail.refused", why), nil
+		}
+	}
+	return loc.T("admin.detail.refused", loc.T("event.failure."+payments.FailureRejected)), nil
 }
 
 // handlePaymentDetail serves GET /admin/payments/:id.

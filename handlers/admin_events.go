@@ -35,11 +35,7 @@ func eventText(loc views.Localizer, e payments.Event) string {
 	case payments.MsgAttemptStarted, payments.MsgAttemptStartedPayCode:
 		return loc.T(id, methodWord(loc, m.Method), m.Reference)
 	case payments.MsgAttemptError, payments.MsgAttemptPayCodeRefused:
-		why := m.Error // recorded before kinds: as it came
-		if m.Failure != "" {
-			why = loc.T("event.failure."+m.Failure, m.Error)
-		}
-		return loc.T(id, m.Reference, why)
+		return loc.T(id, m.Reference, failureText(loc, m))
 	case payments.MsgAttemptNotReached, payments.MsgAttemptNoAnswer, payments.MsgAttemptUnknown,
 		payments.MsgPending, payments.MsgFailedNotReached, payments.MsgNoFinalAnswer:
 		return loc.T(id, m.Reference)
@@ -67,6 +63,30 @@ func eventText(loc views.Localizer, e payments.Event) string {
 		return loc.T(id, m.Reference, source(), latipayState(loc, m.Status))
 	}
 	return e.Detail
+}
+
+// failureText is what became of the call of an attempt.error message m
+// in loc's language; recorded before kinds, its error as it came.
+func failureText(loc views.Localizer, m payments.Message) string {
+	if m.Failure == "" {
+		return m.Error
+	}
+	return loc.T("event.failure."+m.Failure, refusalText(loc, m.GatewayCode, m.Reason, m.Error))
+}
+
+// refusalText is why Latipay refused a call in loc's language: its code
+// and the reason's words (gateway.reason.*) when the refusal has a reason
+// this build knows, else text (Latipay's, in English) as it is.
+func refusalText(loc views.Localizer, code int, reason, text string) string {
+	if reason == "" {
+		return text
+	}
+	id := "gateway.reason." + reason
+	words := loc.T(id)
+	if words == id {
+		return text
+	}
+	return loc.T("gateway.refusal", strconv.Itoa(code), words)
 }
 
 // methodWord names a payment method in loc's language; one this build

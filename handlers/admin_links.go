@@ -50,6 +50,8 @@ func (s *Server) linkRow(c *gin.Context, l payments.Link) views.LinkRow {
 		r.State = "expired"
 	case payments.ErrLinkUsedUp:
 		r.State = "usedup"
+	case payments.ErrLinkBusy:
+		r.State = "busy"
 	}
 	return r
 }

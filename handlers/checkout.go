@@ -84,6 +84,13 @@ func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 		c.Redirect(http.StatusSeeOther, st.RedirectURL)
 	case err == nil || errors.Is(err, payments.ErrNotPayable):
 		c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, CheckoutPath(id))))
+	case st.Payment.ID != "" && errors.Is(err, payments.ErrLinkTaken):
+		// The failed payment's place went to another checkout: trying
+		// again here would be refused the same way, so no method is offered.
+		f, _ := classify(err)
+		vm := s.checkoutVM(c, svc, st.Payment, s.localizer(c).T(f.messageID))
+		vm.LinkTaken = true
+		s.render(c, f.status, views.CheckoutPage(vm))
 	case st.Payment.ID != "":
 		f, _ := classify(err)
 		s.renderCheckout(c, svc, st.Payment, s.localizer(c).T(f.messageID), f.status)

@@ -182,7 +182,8 @@ func (s *Server) handleCounterScan() gin.HandlerFunc {
 			msg := s.localizer(c).T("counter.error.refusednext")
 			var ge *payments.GatewayError
 			if errors.As(err, &ge) && ge.Message != "" {
-				msg = s.localizer(c).T("counter.error.refusedwhy", ge.Message)
+				loc := s.localizer(c)
+				msg = loc.T("counter.error.refusedwhy", refusalText(loc, ge.Code, ge.Reason, ge.Message))
 			}
 			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": "pay_code_refused",
 				"message": msg, "sale": s.saleJSON(c, st.Payment, false)}})

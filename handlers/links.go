@@ -23,10 +23,22 @@ func linkStateID(err error) string {
 		return "links.state.msg.inactive"
 	case errors.Is(err, payments.ErrLinkExpired):
 		return "links.state.msg.expired"
+	case errors.Is(err, payments.ErrLinkBusy):
+		return "links.state.msg.busy"
 	case errors.Is(err, payments.ErrLinkUsedUp):
 		return "links.state.msg.usedup"
 	}
 	return ""
+}
+
+// linkStateStatus is the status of a page saying why the link cannot
+// take a payment: 409 while open checkouts hold its places (one may come
+// back), else 410.
+func linkStateStatus(err error) int {
+	if errors.Is(err, payments.ErrLinkBusy) {
+		return http.StatusConflict
+	}
+	return http.StatusGone
 }
 
 // linkPayVM shapes a link for the shopper's page.
@@ -48,7 +60,8 @@ func (s *Server) linkPayVM(c *gin.Context, l payments.Link) views.LinkPay {
 
 // handleLinkShow serves GET /l/:link, a stored payment link: the amount
 // to pay, or a field for it; a link that cannot take a payment says why
-// (410) and offers nothing to pay. Opening the page makes no payment, so
+// (410, or 409 while open checkouts hold its places) and offers nothing
+// to pay. Opening the page makes no payment, so
 // a chat app's preview of the URL uses nothing up.
 func (s *Server) handleLinkShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -60,7 +73,7 @@ func (s *Server) handleLinkShow() gin.HandlerFunc {
 		v := s.linkPayVM(c, l)
 		status := http.StatusOK
 		if err := l.State(s.opts.Links.Now()); err != nil {
-			v.StateID, status = linkStateID(err), http.StatusGone
+			v.StateID, status = linkStateID(err), linkStateStatus(err)
 		}
 		s.render(c, status, views.LinkPayPage(v))
 	}
@@ -89,7 +102,7 @@ func (s *Server) handleLinkPay() gin.HandlerFunc {
 		switch {
 		case linkStateID(err) != "":
 			v.StateID = linkStateID(err)
-			s.render(c, http.StatusGone, views.LinkPayPage(v))
+			s.render(c, linkStateStatus(err), views.LinkPayPage(v))
 		case errors.As(err, &le) && len(le.Problems) > 0:
 			v.ErrorID = "links.err." + string(le.Problems[0])
 			s.render(c, http.StatusUnprocessableEntity, views.LinkPayPage(v))

@@ -109,17 +109,19 @@ func TestLinkShopperBadInput(t *testing.T) {
 		t.Errorf("the link payment returns to %q, want the shop's home %q", p.ReturnURL, a.AppURL+"/")
 	}
 
-	states := func(want string) {
+	statesCode := func(code int, want string) {
 		t.Helper()
 		for _, method := range []string{http.MethodGet, http.MethodPost} {
 			w := a.do(t, method, "/l/"+l.ID+"?lang=en", strings.NewReader("amount=10"), formHeader.Clone())
 			doc, _ := goquery.NewDocumentFromReader(w.Body)
-			if w.Code != http.StatusGone || !strings.Contains(doc.Find(`[data-testid="link-state"]`).Text(), want) || doc.Find("form[data-testid=link-form]").Length() != 0 {
-				t.Errorf("%s %s = %d, state %q; want 410 saying %q and no form", method, want, w.Code, doc.Find(`[data-testid="link-state"]`).Text(), want)
+			if w.Code != code || !strings.Contains(doc.Find(`[data-testid="link-state"]`).Text(), want) || doc.Find("form[data-testid=link-form]").Length() != 0 {
+				t.Errorf("%s %s = %d, state %q; want %d saying %q and no form", method, want, w.Code, doc.Find(`[data-testid="link-state"]`).Text(), code, want)
 			}
 		}
 	}
-	states("as many times as the shop allows") // the one use is spent
+	states := func(want string) { t.Helper(); statesCode(http.StatusGone, want) }
+	// The one place is held by the open checkout: it may come back.
+	statesCode(http.StatusConflict, "Someone is paying with this payment link right now")
 	l2, _ := a.links.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "3.00", ExpiresAt: a.Clock.Now().Add(time.Hour)})
 	l = l2
 	if _, err := a.links.SetActive(ctx, l.ID, false); err != nil {
@@ -349,9 +351,27 @@ func TestLinkUseGivenBackOnExpiry(t *testing.T) {
 	if paid, open := doc.Find(`[data-testid="link-uses"]`).Text(), doc.Find(`[data-testid="link-open"]`).Text(); paid != "0 / 1" || open != "1" {
 		t.Errorf("with A's checkout open the link shows %q paid, %q open; want 0 / 1 and 1", paid, open)
 	}
-	if w := a.do(t, http.MethodGet, "/l/"+l.ID+"?lang=en", nil, nil); w.Code != http.StatusGone ||
-		!strings.Contains(w.Body.String(), "as many times as the shop allows") {
-		t.Errorf("the link while A's checkout is open = %d, want 410 used up", w.Code)
+	// A's open checkout holds the one place: another shopper reads that
+	// someone is paying and to come back, and the back office that the
+	// link is full of open checkouts, not used up.
+	for lang, want := range map[string][2]string{
+		"en":      {"Someone is paying with this payment link right now", "Full of open checkouts"},
+		"zh-Hans": {"此付款链接正有人在付款", "名额已被进行中的付款占满"},
+		"zh-Hant": {"此付款連結正有人在付款", "名額已被進行中的付款佔滿"},
+	} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			w := a.do(t, method, "/l/"+l.ID+"?lang="+lang, strings.NewReader("key=second-shopper-key-"+lang), formHeader.Clone())
+			if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), want[0]) {
+				t.Errorf("%s %s: the link while A's checkout is open = %d, want 409 saying %q", lang, method, w.Code, want[0])
+			}
+		}
+		st := detail(lang).Find(`[data-testid="link-state"]`)
+		if state, _ := st.Attr("data-state"); state != "busy" || !strings.Contains(st.Text(), want[1]) {
+			t.Errorf("%s: the link's state while A's checkout is open = %s %q; want busy %q", lang, state, st.Text(), want[1])
+		}
+	}
+	if got, _ := a.links.Get(ctx, l.ID); got.Uses != 1 {
+		t.Errorf("the refused shoppers took places: uses %d, want 1", got.Uses)
 	}
 
 	a.Clock.Advance(16 * time.Minute)
@@ -395,7 +415,8 @@ func TestLinkUseGivenBackOnExpiry(t *testing.T) {
 
 // TestLinkFailedRestart: a failed payment gives its link's place back.
 // When another shopper has taken it, starting the failed payment again is
-// refused with the link's "used up" message and asks nothing of Latipay;
+// refused, saying another checkout took the place, offers no method and
+// asks nothing of Latipay;
 // once that shopper's payment has failed too, the first starts again and
 // holds the place.
 func TestLinkFailedRestart(t *testing.T) {
@@ -415,8 +436,13 @@ func TestLinkFailedRestart(t *testing.T) {
 	refB := a.mustStartQR(t, second)
 	ledger := len(a.Sim.Ledger())
 	w := a.start(t, first, "wechat", desktopUA)
-	if w.Code != http.StatusGone || !strings.Contains(w.Body.String(), "as many times as the shop allows") {
-		t.Errorf("starting the failed payment again with the place taken = %d, want 410 used up: %.300s", w.Code, w.Body)
+	doc := mustDoc(t, w)
+	if w.Code != http.StatusConflict || !strings.Contains(doc.Find(`[data-testid="error-message"]`).Text(), "another checkout has taken this payment link's place") {
+		t.Errorf("starting the failed payment again with the place taken = %d %q, want 409 saying another checkout took the place",
+			w.Code, doc.Find(`[data-testid="error-message"]`).Text())
+	}
+	if n := doc.Find(`button[name="method"]`).Length(); n != 0 || strings.Contains(doc.Text(), "You can try again") {
+		t.Errorf("the refused start's page offers %d methods (or says to try again); want none", n)
 	}
 	if n := len(a.Sim.Ledger()); n != ledger {
 		t.Errorf("the refused start made %d transactions at Latipay, want none", n-ledger)
@@ -432,8 +458,8 @@ func TestLinkFailedRestart(t *testing.T) {
 	if got, _ := a.links.Get(ctx, l.ID); got.Uses != 1 || got.Open() != 1 {
 		t.Errorf("link with the first payment started again: uses %d, open %d; want 1, 1", got.Uses, got.Open())
 	}
-	if w := a.start(t, second, "wechat", desktopUA); w.Code != http.StatusGone {
-		t.Errorf("the second failed payment started again = %d, want 410 used up", w.Code)
+	if w := a.start(t, second, "wechat", desktopUA); w.Code != http.StatusConflict {
+		t.Errorf("the second failed payment started again = %d, want 409 taken", w.Code)
 	}
 	if err := a.Sim.Pay(refA); err != nil {
 		t.Fatal(err)

@@ -41,10 +41,13 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }
 
 // GatewayError carries the gateway's own code and message, for the merchant
-// API and the logs. It matches ErrGatewayRejected.
+// API and the logs, and for a code whose meaning is known its Reason (a
+// Reason* kind), which the pages word in the reader's language; Message
+// stays English. It matches ErrGatewayRejected.
 type GatewayError struct {
 	Code    int
 	Message string
+	Reason  string
 }
 
 func (e *GatewayError) Error() string {

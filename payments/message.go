@@ -82,6 +82,7 @@ type Message struct {
 	GatewayCode  int      `json:"gateway_code,omitempty"` // Latipay's code for a refused refund
 	Error        string   `json:"error,omitempty"`        // Latipay's own message when it refused (FailureRefused); before kinds, the error as it came
 	Failure      string   `json:"failure,omitempty"`      // a Failure* kind: what became of the call (attempt.error*)
+	Reason       string   `json:"reason,omitempty"`       // a Reason* kind when Latipay's refusal has one; GatewayCode is its code
 }
 
 // Failure kinds: what became of a call to Latipay that failed, so the
@@ -99,6 +100,20 @@ const (
 // FailureKinds lists the kinds above, for the catalogue tests.
 var FailureKinds = []string{FailureRefused, FailureRejected, FailureNotReached, FailureUnverified,
 	FailureUnreadable, FailureInvalid, FailureNoAnswer}
+
+// Refusal reasons: what Latipay's refusal means, for the codes whose
+// meaning is known (GatewayError.Reason, Message.Reason), so the pages
+// can say it in the reader's language. Other codes keep Latipay's text.
+const (
+	ReasonPayCodeUnusable = "pay_code_unusable" // it could not charge the pay code: ask for a fresh one
+	ReasonPayCodeUsed     = "pay_code_used"     // the pay code expired or was used already
+	ReasonNoPayCodes      = "no_pay_codes"      // the wallet cannot be charged by a pay code
+	ReasonMethodNotTaken  = "method_not_taken"  // the wallet does not take this payment method
+	ReasonOverLimit       = "over_limit"        // over the merchant's single-payment limit
+)
+
+// RefusalReasons lists the reasons above, for the catalogue tests.
+var RefusalReasons = []string{ReasonPayCodeUnusable, ReasonPayCodeUsed, ReasonNoPayCodes, ReasonMethodNotTaken, ReasonOverLimit}
 
 // failureEnglish is what a Failure kind says in English.
 func (m Message) failureEnglish() string {

@@ -40,7 +40,24 @@ import (
 var (
 	ErrLinkInactive = errors.New("payments: payment link was deactivated")
 	ErrLinkUsedUp   = errors.New("payments: payment link has been used its maximum number of times")
+	// ErrLinkBusy: no place is free, but not every one is paid: some are
+	// held by open checkouts and come back if those end unpaid. It
+	// matches ErrLinkUsedUp (no place is free).
+	ErrLinkBusy error = linkFull("payments: every free place of the payment link is held by an open checkout")
+	// ErrLinkTaken: a failed payment of the link cannot start again: its
+	// place went to another checkout or payment meanwhile. It matches
+	// ErrLinkUsedUp.
+	ErrLinkTaken error = linkFull("payments: the payment link's place was taken by another checkout")
 )
+
+// linkFull is a kind of ErrLinkUsedUp that says more about why no place
+// is free.
+type linkFull string
+
+func (e linkFull) Error() string { return string(e) }
+
+// Is makes errors.Is(err, ErrLinkUsedUp) true.
+func (e linkFull) Is(target error) bool { return target == ErrLinkUsedUp }
 
 // LinkLanguages are the languages a link's description may be written in,
 // in the order the back office asks for them.
@@ -104,15 +121,19 @@ func (l Link) Description(lang string) string {
 }
 
 // State is why the link cannot take a payment at now (ErrLinkInactive,
-// ErrLinkExpired, ErrLinkUsedUp), or nil when it can.
+// ErrLinkExpired, ErrLinkUsedUp when its paid payments reached the
+// maximum, ErrLinkBusy when open checkouts hold the places left), or nil
+// when it can.
 func (l Link) State(now time.Time) error {
 	switch {
 	case !l.Active:
 		return ErrLinkInactive
 	case !l.ExpiresAt.IsZero() && !now.Before(l.ExpiresAt):
 		return ErrLinkExpired
-	case l.MaxUses > 0 && l.Uses >= l.MaxUses:
+	case l.MaxUses > 0 && l.Paid >= l.MaxUses:
 		return ErrLinkUsedUp
+	case l.MaxUses > 0 && l.Uses >= l.MaxUses:
+		return ErrLinkBusy
 	}
 	return nil
 }
@@ -484,7 +505,8 @@ var linkKeyPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{8,40}$`)
 // the payment is made and given back if it cannot be, so the maximum
 // holds under concurrent opens; the payment's end gives it back too, unless
 // it was paid (Tx.LinkUse). A link that cannot take a payment answers
-// ErrLinkInactive, ErrLinkExpired or ErrLinkUsedUp and makes none.
+// ErrLinkInactive, ErrLinkExpired, ErrLinkUsedUp or ErrLinkBusy (Link.State)
+// and makes none.
 func (s *Links) Pay(ctx context.Context, id, typed, lang, key string) (Payment, error) {
 	l, err := s.Get(ctx, id)
 	if err != nil {

@@ -341,3 +341,23 @@ func TestLinkSweepFollowsUntiedPayment(t *testing.T) {
 		t.Errorf("paid late after the sweep tied it: uses %d, paid %d; want 1, 1", got.Uses, got.Paid)
 	}
 }
+
+// TestLinkStateBusyOrUsedUp: a link with every place taken is used up
+// only when its paid payments reached the maximum; while open checkouts
+// hold the places left it is busy, which still means no place is free.
+func TestLinkStateBusyOrUsedUp(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		uses, paid int
+		want       error
+	}{{1, 0, payments.ErrLinkBusy}, {2, 1, payments.ErrLinkBusy}, {2, 2, payments.ErrLinkUsedUp}, {3, 3, payments.ErrLinkUsedUp}, {1, 1, nil}} {
+		l := payments.Link{Active: true, MaxUses: 2, Uses: c.uses, Paid: c.paid}
+		if c.uses == 1 && c.paid == 0 {
+			l.MaxUses = 1
+		}
+		got := l.State(now)
+		if got != c.want || (got != nil && !errors.Is(got, payments.ErrLinkUsedUp)) {
+			t.Errorf("uses %d, paid %d of %d: State = %v, want %v (matching ErrLinkUsedUp)", c.uses, c.paid, l.MaxUses, got, c.want)
+		}
+	}
+}

@@ -44,8 +44,8 @@ const firstCheck = 30 * time.Second
 // applied, and the payment is then marked paid twice (apply, PaidTwice).
 //
 // A failed payment of a stored link gave its place back (paylinks.go):
-// starting it again takes a place, or answers ErrLinkUsedUp, before
-// Latipay is asked, when the link has none free.
+// starting it again takes a place, or answers ErrLinkTaken (which matches
+// ErrLinkUsedUp), before Latipay is asked, when the link has none free.
 func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	p, err := s.Get(ctx, in.PaymentID)
 	if err != nil {
@@ -75,7 +75,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	client := clientOf(in.ClientIP)
 	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Hosted: flow.Hosted, Client: client,
 		Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(firstCheck)}
+	retake := false
 	p, err = s.update(ctx, p.ID, func(tx *Tx) error {
+		retake = false
 		if !open(tx.Payment.Status) {
 			return ErrNotPayable
 		}
@@ -86,7 +88,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 			// Its failure gave the stored link's place back; starting
 			// again takes one, or the store refuses with ErrLinkUsedUp
 			// before Latipay is asked.
-			tx.linkUse = LinkUseRetake
+			tx.linkUse, retake = LinkUseRetake, true
 		}
 		tx.Payment.Attempts++
 		tx.Payment.Method = m
@@ -96,6 +98,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 		tx.event(Message{Code: MsgAttemptStarted, Method: m, Reference: ref}.Event("attempt.started", tx.Payment.Status, now))
 		return nil
 	})
+	if retake && errors.Is(err, ErrLinkUsedUp) {
+		err = ErrLinkTaken
+	}
 	if err != nil {
 		return Started{Payment: p}, err
 	}
@@ -279,9 +284,14 @@ func gatewayFailure(err error) (kind, latipay string) {
 	return FailureNoAnswer, ""
 }
 
-// failureMessage is m with what became of the call err.
+// failureMessage is m with what became of the call err, and Latipay's
+// code and reason when its refusal has a known one.
 func failureMessage(m Message, err error) Message {
 	m.Failure, m.Error = gatewayFailure(err)
+	var ge *GatewayError
+	if m.Failure == FailureRefused && errors.As(err, &ge) && ge.Reason != "" {
+		m.Reason, m.GatewayCode = ge.Reason, ge.Code
+	}
 	return m
 }
 

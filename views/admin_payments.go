@@ -55,6 +55,9 @@ type PaymentDetail struct {
 	ErrorArg    string // Latipay's own words, when it refused
 	NoticeID    string
 	WebhooksOn  bool // a webhook endpoint is configured
+	// Refusal says, next to the status, why a counter sale is still open:
+	// Latipay refused its last pay code (translated); "" otherwise.
+	Refusal string
 	// PaidTwice are the second charges of a payment paid twice
 	// (payments.PaidTwice), each shown as a banner.
 	PaidTwice []SecondCharge

@@ -39,7 +39,7 @@ func TestGatewayBarcodeAgainstSimulator(t *testing.T) {
 	_, err := e.Gateway.Barcode(ctx, payments.BarcodeRequest{Reference: "01JBARCODEREFUSED000000000",
 		Amount: 1250, Currency: payments.NZD, PayCode: "134588558514585013"})
 	var ge *payments.GatewayError
-	if !errors.As(err, &ge) || ge.Code != 207 || !strings.Contains(ge.Message, "ask the shopper to refresh it") {
+	if !errors.As(err, &ge) || ge.Code != 207 || !strings.Contains(ge.Message, "ask the shopper to refresh it") || ge.Reason != payments.ReasonPayCodeUsed {
 		t.Errorf("refused code: %v, want a GatewayError 207 telling the cashier what to do", err)
 	}
 	if !errors.Is(err, payments.ErrGatewayRejected) || strings.Contains(err.Error(), "134588558514585013") {

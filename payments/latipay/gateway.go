@@ -225,13 +225,22 @@ func (g *Gateway) Barcode(ctx context.Context, req payments.BarcodeRequest) (str
 }
 
 // barcodeCodeText explains the codes Latipay may answer a barcode call
-// with, for the cashier.
+// with, for the cashier; barcodeCodeReason is the same as a kind the
+// pages word in the reader's language.
 var barcodeCodeText = map[int]string{
 	1:   "Latipay could not charge the pay code; ask the shopper for a fresh one",
 	207: "Latipay refused the pay code (it has expired or was used already); ask the shopper to refresh it",
 	303: "this wallet cannot be charged by a pay code",
 	304: "the Latipay wallet does not take this payment method",
 	454: "the amount is over the merchant's single-payment limit at Latipay",
+}
+
+var barcodeCodeReason = map[int]string{
+	1:   payments.ReasonPayCodeUnusable,
+	207: payments.ReasonPayCodeUsed,
+	303: payments.ReasonNoPayCodes,
+	304: payments.ReasonMethodNotTaken,
+	454: payments.ReasonOverLimit,
 }
 
 // barcodeError is Latipay's refusal of a barcode call as the domain shows
@@ -246,5 +255,5 @@ func barcodeError(code int, msg string) *payments.GatewayError {
 	if msg == "" {
 		msg = "no reason given"
 	}
-	return &payments.GatewayError{Code: code, Message: "code " + strconv.Itoa(code) + ": " + msg}
+	return &payments.GatewayError{Code: code, Message: "code " + strconv.Itoa(code) + ": " + msg, Reason: barcodeCodeReason[code]}
 }
