@@ -240,7 +240,7 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			}
 		}
 		key := c.PostForm("key")
-		if key == "" || len(key) > 64 {
+		if key == "" || len(key) > 64 || !utf8.ValidString(key) {
 			s.showRefundError(c, http.StatusBadRequest, "admin.refund.bad", "")
 			return
 		}

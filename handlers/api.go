@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -49,6 +50,24 @@ func bearerKey(h string) (string, bool) {
 	return key, true
 }
 
+// maxIdempotencyKey bounds an Idempotency-Key in bytes.
+const maxIdempotencyKey = 255
+
+// idempotencyKey is the request's Idempotency-Key header ("" for none),
+// or a validation error: a key is stored (or hashed) as text, and
+// PostgreSQL refuses text that is not UTF-8, so such a key is the
+// client's mistake, answered before the store sees it.
+func idempotencyKey(c *gin.Context) (string, error) {
+	key := c.GetHeader("Idempotency-Key")
+	switch {
+	case len(key) > maxIdempotencyKey:
+		return "", &payments.ValidationError{Problems: []string{"Idempotency-Key must be at most 255 bytes"}}
+	case !utf8.ValidString(key):
+		return "", &payments.ValidationError{Problems: []string{"Idempotency-Key must be valid UTF-8"}}
+	}
+	return key, nil
+}
+
 // createRequest is the body of POST /api/v1/payments. Amount must be a
 // JSON string: numbers are refused so no float ever touches money.
 type createRequest struct {
@@ -82,9 +101,9 @@ func (s *Server) handlePaymentCreate(svc interface {
 		if req.ExpiresIn < 0 || req.ExpiresIn > 7*24*3600 {
 			req.ExpiresIn = -1
 		}
-		key := c.GetHeader("Idempotency-Key")
-		if len(key) > 255 {
-			s.respondError(c, &payments.ValidationError{Problems: []string{"Idempotency-Key must be at most 255 characters"}})
+		key, err := idempotencyKey(c)
+		if err != nil {
+			s.respondError(c, err)
 			return
 		}
 		if key != "" {
