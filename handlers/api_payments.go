@@ -151,7 +151,7 @@ func (s *Server) handleRefundShow(svc refundLister) gin.HandlerFunc {
 				return
 			}
 		}
-		s.respondError(c, payments.ErrNotFound)
+		s.respondError(c, errNoRefund)
 	}
 }
 

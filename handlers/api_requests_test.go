@@ -40,3 +40,28 @@ func TestIdempotencyKeyNotUTF8(t *testing.T) {
 		t.Errorf("refunded %d, want nothing", got)
 	}
 }
+
+// TestRefundShowNotFound: a refund that is not there, or is another
+// payment's, is a 404 that says the refund is missing, not the payment
+// it names (which is there).
+func TestRefundShowNotFound(t *testing.T) {
+	a := newEmbedApp(t, nil, false)
+	p, other := a.mustPaid(t), a.mustPaid(t)
+	w := a.api(t, "POST", "/api/v1/payments/"+other.ID+"/refunds", `{"amount":"1.00"}`, nil)
+	if w.Code != http.StatusCreated {
+		t.Fatalf("refund of the other payment = %d %s", w.Code, w.Body)
+	}
+	otherRefund := mustJSON[map[string]any](t, w)["id"].(string)
+	for _, id := range []string{"rf_nope", otherRefund} {
+		w := a.api(t, "GET", "/api/v1/payments/"+p.ID+"/refunds/"+id, "", nil)
+		checkErrorShape(t, w, "not_found")
+		if msg := mustJSON[map[string]map[string]string](t, w)["error"]["message"]; w.Code != http.StatusNotFound ||
+			msg != "No refund with that id on this payment." {
+			t.Errorf("GET refund %s of %s = %d %q, want 404 saying no refund with that id on this payment", id, p.ID, w.Code, msg)
+		}
+	}
+	if w := a.api(t, "GET", "/api/v1/payments/pay_nope/refunds/rf_nope", "", nil); w.Code != http.StatusNotFound ||
+		!strings.Contains(w.Body.String(), "No payment with that id.") {
+		t.Errorf("GET refund of a missing payment = %d %s, want 404 naming the payment", w.Code, w.Body)
+	}
+}
