@@ -199,6 +199,8 @@ func (s *Server) handlePaymentDetail() gin.HandlerFunc {
 		switch c.Query("done") {
 		case "refund":
 			notice = "admin.refund.done"
+		case "refund-pending":
+			notice = "admin.refund.pending"
 		case "cancel":
 			notice = "admin.cancel.done"
 		case "requery":
@@ -255,7 +257,13 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			if !replayed {
 				_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency), "refund "+r.ID)
 			}
-			c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+c.Param("id")+"?done=refund"))
+			// Latipay's answer was lost: the refund is not made until the
+			// reconciler hears it, so the notice must not say it was.
+			done := "refund"
+			if r.Status == payments.RefundPending {
+				done = "refund-pending"
+			}
+			c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+c.Param("id")+"?done="+done))
 		case errors.As(err, &re) && refundCodes[re.Code]:
 			s.showRefundError(c, http.StatusUnprocessableEntity, fmt.Sprintf("adminlist.refund.code.%d", re.Code), "")
 		case errors.As(err, &re):
