@@ -253,10 +253,16 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 		var re *payments.RefundError
 		var tl *payments.RefundTooLargeError
 		switch {
+		case err == nil && !replayed:
+			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency), "refund "+r.ID)
+		case errors.As(err, &re) && !replayed:
+			// A refusal is an owner's action on money too: the log
+			// keeps it, with Latipay's code and words (auditText).
+			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
+				fmt.Sprintf("refund %s%s%d: %s", re.RefundID, refundRefused, re.Code, re.Message))
+		}
+		switch {
 		case err == nil:
-			if !replayed {
-				_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency), "refund "+r.ID)
-			}
 			// Latipay's answer was lost: the refund is not made until the
 			// reconciler hears it, so the notice must not say it was.
 			done := "refund"
