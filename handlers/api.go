@@ -41,13 +41,14 @@ func (s *Server) requireAPIKey() gin.HandlerFunc {
 }
 
 // bearerKey is the credential of an "Authorization: Bearer <key>" header
-// value, the scheme matched in any case.
+// value, the scheme matched in any case and parted from the key by any
+// run of spaces (1*SP, RFC 9110 section 11.4).
 func bearerKey(h string) (string, bool) {
 	scheme, key, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false
 	}
-	return key, true
+	return strings.TrimLeft(key, " "), true
 }
 
 // maxIdempotencyKey bounds an Idempotency-Key in bytes.
