@@ -233,6 +233,8 @@ func (s *Server) handlePaymentDetail() gin.HandlerFunc {
 		switch c.Query("done") {
 		case "refund":
 			notice = "admin.refund.done"
+		case "refund-pending":
+			notice = "admin.refund.pending"
 		case "cancel":
 			notice = "admin.cancel.done"
 		case "requery":
@@ -274,7 +276,7 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			}
 		}
 		key := c.PostForm("key")
-		if key == "" || len(key) > 64 {
+		if key == "" || len(key) > 64 || !utf8.ValidString(key) {
 			s.showRefundError(c, http.StatusBadRequest, "admin.refund.bad", "")
 			return
 		}
@@ -285,11 +287,23 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 		var re *payments.RefundError
 		var tl *payments.RefundTooLargeError
 		switch {
+		case err == nil && !replayed:
+			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency), "refund "+r.ID)
+		case errors.As(err, &re) && !replayed:
+			// A refusal is an owner's action on money too: the log
+			// keeps it, with Latipay's code and words (auditText).
+			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
+				fmt.Sprintf("refund %s%s%d: %s", re.RefundID, refundRefused, re.Code, re.Message))
+		}
+		switch {
 		case err == nil:
-			if !replayed {
-				_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency), "refund "+r.ID)
+			// Latipay's answer was lost: the refund is not made until the
+			// reconciler hears it, so the notice must not say it was.
+			done := "refund"
+			if r.Status == payments.RefundPending {
+				done = "refund-pending"
 			}
-			c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+c.Param("id")+"?done=refund"))
+			c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+c.Param("id")+"?done="+done))
 		case errors.As(err, &re) && refundCodes[re.Code]:
 			s.showRefundError(c, http.StatusUnprocessableEntity, fmt.Sprintf("adminlist.refund.code.%d", re.Code), "")
 		case errors.As(err, &re):

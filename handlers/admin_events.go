@@ -165,6 +165,10 @@ func latipaySource(e payments.Event) string {
 	return ""
 }
 
+// refundRefused parts a refused refund's id from Latipay's code and words
+// in its audit entry's after.
+const refundRefused = " refused "
+
 // auditText is what a back-office action on payment p says on its
 // timeline, in loc's language, from the action and the before and after
 // its handler records (handlers/admin_detail.go, admin_webhooks.go): the
@@ -182,6 +186,22 @@ func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) s
 	switch e.Action {
 	case "refund": // "succeeded 2.50[, pending 1.00]" → "refund rf_…"; before
 		// succeeded and pending were apart, "refunded 2.50" held both.
+		// A refusal adds " refused <code>: <Latipay's words>".
+		if head, why, ok := strings.Cut(e.After, refundRefused); ok {
+			asked := e
+			asked.After = head
+			base := auditText(loc, p, asked)
+			code, msg, ok := strings.Cut(why, ": ")
+			n, err := strconv.Atoi(code)
+			if !ok || err != nil || base == strings.TrimSpace(asked.Before+" → "+asked.After) {
+				break
+			}
+			reason := loc.T("admin.refund.rejected", msg)
+			if refundCodes[n] {
+				reason = loc.T("adminlist.refund.code." + strconv.Itoa(n))
+			}
+			return loc.T(id+".refused", base, reason)
+		}
 		rf, ok := strings.CutPrefix(e.After, "refund ")
 		if !ok {
 			break

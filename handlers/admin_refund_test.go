@@ -156,3 +156,37 @@ func TestAPIRefundSaysWhatIsLeft(t *testing.T) {
 	tooLarge(`{}`, "This payment is already fully refunded.")
 	tooLarge(`{"amount":"0.01"}`, "This payment is already fully refunded.")
 }
+
+// TestAdminRefundPendingSaysSo: an owner's refund whose answer from
+// Latipay is lost is pending, and the notice after it says it waits for
+// Latipay's answer, never that the refund was made, in each language.
+func TestAdminRefundPendingSaysSo(t *testing.T) {
+	a := newAdminApp(t)
+	p := a.mustPaid(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	a.Sim.SetFaults(latipaysim.Faults{ServerError: true})
+	w := a.post(t, "/admin/payments/"+p.ID+"/refund", url.Values{"key": {"pending-1"}, "amount": {"2.00"}}, owner)
+	a.Sim.SetFaults(latipaysim.Faults{})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("refund, answer lost = %d", w.Code)
+	}
+	if got := mustJSON[map[string]any](t, a.api(t, http.MethodGet, "/api/v1/payments/"+p.ID, "", nil)); got["amount_refunded"] != "0.00" || got["amount_refund_pending"] != "2.00" {
+		t.Fatalf("refunded %v, pending %v; want 0.00 and 2.00", got["amount_refunded"], got["amount_refund_pending"])
+	}
+	loc, err := url.Parse(w.Header().Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, want, not string }{
+		{"en", "Latipay has not answered yet", "The refund was made."},
+		{"zh-Hans", "Latipay 尚未答复", "退款已完成。"},
+		{"zh-Hant", "Latipay 尚未回覆", "退款已完成。"},
+	} {
+		q := loc.Query()
+		q.Set("lang", tc.lang)
+		doc := mustDoc(t, a.do(t, http.MethodGet, loc.Path+"?"+q.Encode(), nil, withCookie(owner, nil)))
+		if got := doc.Find(`[data-testid="notice"]`).Text(); !strings.Contains(got, tc.want) || strings.Contains(got, tc.not) {
+			t.Errorf("%s: notice after a pending refund = %q; want it to say %q", tc.lang, got, tc.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -40,13 +41,32 @@ func (s *Server) requireAPIKey() gin.HandlerFunc {
 }
 
 // bearerKey is the credential of an "Authorization: Bearer <key>" header
-// value, the scheme matched in any case.
+// value, the scheme matched in any case and parted from the key by any
+// run of spaces (1*SP, RFC 9110 section 11.4).
 func bearerKey(h string) (string, bool) {
 	scheme, key, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false
 	}
-	return key, true
+	return strings.TrimLeft(key, " "), true
+}
+
+// maxIdempotencyKey bounds an Idempotency-Key in bytes.
+const maxIdempotencyKey = 255
+
+// idempotencyKey is the request's Idempotency-Key header ("" for none),
+// or a validation error: a key is stored (or hashed) as text, and
+// PostgreSQL refuses text that is not UTF-8, so such a key is the
+// client's mistake, answered before the store sees it.
+func idempotencyKey(c *gin.Context) (string, error) {
+	key := c.GetHeader("Idempotency-Key")
+	switch {
+	case len(key) > maxIdempotencyKey:
+		return "", &payments.ValidationError{Problems: []string{"Idempotency-Key must be at most 255 bytes"}}
+	case !utf8.ValidString(key):
+		return "", &payments.ValidationError{Problems: []string{"Idempotency-Key must be valid UTF-8"}}
+	}
+	return key, nil
 }
 
 // createRequest is the body of POST /api/v1/payments. Amount must be a
@@ -82,9 +102,9 @@ func (s *Server) handlePaymentCreate(svc interface {
 		if req.ExpiresIn < 0 || req.ExpiresIn > 7*24*3600 {
 			req.ExpiresIn = -1
 		}
-		key := c.GetHeader("Idempotency-Key")
-		if len(key) > 255 {
-			s.respondError(c, &payments.ValidationError{Problems: []string{"Idempotency-Key must be at most 255 characters"}})
+		key, err := idempotencyKey(c)
+		if err != nil {
+			s.respondError(c, err)
 			return
 		}
 		if key != "" {

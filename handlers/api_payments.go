@@ -151,7 +151,7 @@ func (s *Server) handleRefundShow(svc refundLister) gin.HandlerFunc {
 				return
 			}
 		}
-		s.respondError(c, payments.ErrNotFound)
+		s.respondError(c, errNoRefund)
 	}
 }
 
@@ -174,9 +174,9 @@ func (s *Server) handleRefundCreate(svc interface {
 			s.respondError(c, &payments.ValidationError{Problems: []string{`amount must be a string such as "5.00", not a number`}})
 			return
 		}
-		key := c.GetHeader("Idempotency-Key")
-		if len(key) > 255 {
-			s.respondError(c, &payments.ValidationError{Problems: []string{"Idempotency-Key must be at most 255 characters"}})
+		key, err := idempotencyKey(c)
+		if err != nil {
+			s.respondError(c, err)
 			return
 		}
 		r, replayed, err := svc.Refund(c.Request.Context(), payments.RefundInput{PaymentID: c.Param("id"),

@@ -228,3 +228,44 @@ func TestRefundAuditSaysSucceededAndPending(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedRefundAudited: an owner's refund Latipay refuses is in the
+// audit log and on the payment's timeline like one that went through,
+// saying why it was refused, in each language; a repeat of the same form
+// (a double click) is not a second entry.
+func TestRefusedRefundAudited(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	p := a.mustPaid(t)
+	a.Sim.SetFaults(latipaysim.Faults{RefundCode: 556})
+	for range 2 {
+		form := url.Values{"key": {"refused-1"}, "amount": {"3.00"}}
+		if w := a.post(t, "/admin/payments/"+p.ID+"/refund", form, owner); w.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("refund Latipay refuses = %d, want 422", w.Code)
+		}
+	}
+	a.Sim.SetFaults(latipaysim.Faults{})
+	es, err := a.acc.Store().Audit(t.Context(), accounts.AuditFilter{Action: "refund", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := a.Svc.Refunds(t.Context(), p.ID)
+	if err != nil || len(rs) != 1 || rs[0].Status != payments.RefundFailed {
+		t.Fatalf("refunds: %+v, %v; want the one refused", rs, err)
+	}
+	if len(es) != 1 || es[0].Target != p.ID || !strings.Contains(es[0].After, rs[0].ID) || !strings.Contains(es[0].After, "556") {
+		t.Fatalf("refund audit entries = %+v; want one naming %s and Latipay's code 556", es, rs[0].ID)
+	}
+	for _, lang := range []string{views.LangEnglish, views.LangSimplifiedChinese, views.LangTraditionalChinese} {
+		loc := a.localizer(t, lang)
+		detail := a.ownerDoc(t, owner, "/admin/payments/"+p.ID+"?lang="+lang, http.StatusOK).Text()
+		audit := a.ownerDoc(t, owner, "/admin/audit?action=refund&lang="+lang, http.StatusOK).Text()
+		why := loc.T("adminlist.refund.code.556")
+		if want := loc.T("timeline.audit.refund.refused", loc.T("timeline.audit.refund.succeeded", rs[0].ID, "NZD 0.00"), why); !strings.Contains(detail, want) {
+			t.Errorf("%s: the timeline does not say %q", lang, want)
+		}
+		if want := loc.T("timeline.audit.refund.refused", loc.T("timeline.audit.refund.succeeded", rs[0].ID, "0.00"), why); !strings.Contains(audit, want) {
+			t.Errorf("%s: the audit log does not say %q", lang, want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ var (
 	errRateLimited  = errors.New("handlers: rate limited")
 	errWebhooksOff  = errors.New("handlers: webhooks are not configured")
 	errNoDelivery   = errors.New("handlers: no such webhook delivery")
+	errNoRefund     = errors.New("handlers: no such refund on this payment")
 	errNoPage       = errors.New("handlers: no such page")
 	errNoEndpoint   = errors.New("handlers: no such API endpoint")
 	errMethodOff    = errors.New("handlers: the link's payment method is not offered")
@@ -73,6 +74,7 @@ var failures = []struct {
 	{errNoPage, failure{http.StatusNotFound, "not_found", "No such path; the API is under /api/v1.", "error.nopage"}},
 	{errNoEndpoint, failure{http.StatusNotFound, "not_found", "No such endpoint; the API's paths are listed in /api/v1/openapi.json.", "error.nopage"}},
 	{errNoDelivery, failure{http.StatusNotFound, "not_found", "No webhook delivery with that id.", "error.notfound"}},
+	{errNoRefund, failure{http.StatusNotFound, "not_found", "No refund with that id on this payment.", "error.notfound"}},
 	{payments.ErrGatewayRejected, failure{http.StatusBadGateway, "gateway_rejected", "Latipay refused the request.", "error.unavailable"}},
 	// The counter's script says "scan again" instead (respondError).
 	{payments.ErrGatewayNotReached, failure{http.StatusServiceUnavailable, "latipay_unreachable", "Latipay could not be reached, so nothing was charged; try again shortly.", "error.unreached"}},

@@ -207,6 +207,23 @@ func TestAPIAuthSchemeAnyCase(t *testing.T) {
 	}
 }
 
+// TestAPIAuthSpaces: RFC 9110 parts the scheme from the credential with
+// one or more spaces, so "Bearer  <key>" is let in; a key with nothing
+// after the spaces is not.
+func TestAPIAuthSpaces(t *testing.T) {
+	app := newTestApp(t)
+	for _, auth := range []string{"Bearer  " + testAPIKey, "Bearer     " + testAPIKey} {
+		if w := app.api(t, "GET", "/api/v1/payments", "", http.Header{"Authorization": {auth}}); w.Code != http.StatusOK {
+			t.Errorf("%q = %d %s, want 200", auth, w.Code, w.Body)
+		}
+	}
+	for _, auth := range []string{"Bearer   ", "Bearer  x" + testAPIKey} {
+		if w := app.api(t, "GET", "/api/v1/payments", "", http.Header{"Authorization": {auth}}); w.Code != http.StatusUnauthorized {
+			t.Errorf("%q = %d, want 401", auth, w.Code)
+		}
+	}
+}
+
 func TestAPICreateAndShow(t *testing.T) {
 	app := newTestApp(t)
 	w := app.api(t, "POST", "/api/v1/payments", createBody, nil)
