@@ -361,6 +361,11 @@ func (s *Server) handleAdminCancel() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
 		p, err := s.svc.Cancel(ctx, c.Param("id"))
+		if errors.Is(err, payments.ErrAlreadyPaid) {
+			// Latipay had the payment paid: it is recorded paid, not canceled.
+			s.showPaymentDetail(c, http.StatusConflict, "admin.cancel.paid", "", "")
+			return
+		}
 		if errors.Is(err, payments.ErrNotCancelable) {
 			s.showPaymentDetail(c, http.StatusConflict, "admin.cancel.not", "", "")
 			return

@@ -61,6 +61,8 @@ func eventText(loc views.Localizer, e payments.Event) string {
 		return loc.T(id, m.Reference, source(), m.SaidCurrency+" "+m.Said, amount)
 	case payments.MsgStatusAfterPaid:
 		return loc.T(id, m.Reference, source(), latipayState(loc, m.Status))
+	case payments.MsgPaidAfterCancel:
+		return loc.T(id, m.Reference, source())
 	}
 	return e.Detail
 }
@@ -116,7 +118,7 @@ func latipayState(loc views.Localizer, status string) string {
 // by their own message, "home.attention." + the code; any other is said by
 // home.attention.needs_review.
 var anomalyHomeIDs = map[string]bool{payments.MsgAmountMismatch: true, payments.MsgPaidTwice: true,
-	payments.MsgStatusAfterPaid: true, payments.MsgNoFinalAnswer: true}
+	payments.MsgStatusAfterPaid: true, payments.MsgNoFinalAnswer: true, payments.MsgPaidAfterCancel: true}
 
 // attemptText sums up one attempt on the timeline: its reference, method
 // and status, and how often Latipay was asked about it.

@@ -73,6 +73,7 @@ func timelineEvents() []timelineEvent {
 		{"anomaly", payments.Message{Code: payments.MsgPaidTwice, Reference: ref("25"), Other: ref("26")}, nil},
 		{"anomaly", payments.Message{Code: payments.MsgStatusAfterPaid, Reference: ref("27"), Source: "query", Status: "cancel_or_fail"}, nil},
 		{"anomaly", payments.Message{Code: payments.MsgNoFinalAnswer, Reference: ref("28")}, nil},
+		{"anomaly", payments.Message{Code: payments.MsgPaidAfterCancel, Reference: ref("29"), Source: "query"}, nil},
 	}
 }
 

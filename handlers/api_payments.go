@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -67,13 +68,21 @@ func (s *Server) handlePaymentCancel(svc interface {
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p, err := svc.Cancel(c.Request.Context(), c.Param("id"))
-		if err != nil {
+		refused := errors.Is(err, payments.ErrAlreadyPaid)
+		if err != nil && !refused {
 			s.respondError(c, err)
 			return
 		}
 		body, err := paymentJSON(c.Request.Context(), svc, p, svc.CheckoutURL(p.ID))
 		if err != nil {
 			s.respondError(c, err)
+			return
+		}
+		if refused {
+			// The shopper had paid (Latipay said so when asked): the error,
+			// with the payment as it now is, paid.
+			f, _ := classify(payments.ErrAlreadyPaid)
+			c.AbortWithStatusJSON(f.status, gin.H{"error": gin.H{"code": f.code, "message": f.message}, "payment": body})
 			return
 		}
 		c.JSON(http.StatusOK, body)

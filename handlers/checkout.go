@@ -252,11 +252,12 @@ func money(minor int64, c payments.Currency) views.Money {
 }
 
 // handleCheckoutCancel serves POST /checkout/:id/cancel: the shopper gave
-// up. The payment is canceled as the shopper's cancel (its live Latipay
-// attempt is canceled at Latipay by the reconciler, see
-// payments.Service.Cancel) and the shopper
-// goes to the merchant's cancel_url through the signed back redirect. A
-// payment paid meanwhile is not canceled: the page shows it paid.
+// up. The payment is canceled as the shopper's cancel (Latipay is asked
+// first and its live attempt canceled there, see payments.Service.Cancel)
+// and the shopper goes to the merchant's cancel_url through the signed
+// back redirect. A payment paid meanwhile, or that Latipay says the
+// shopper has paid (payments.ErrAlreadyPaid, its callbacks lost), is not
+// canceled: the page shows it paid.
 func (s *Server) handleCheckoutCancel(svc interface {
 	CancelByShopper(ctx context.Context, id string) (payments.Payment, error)
 }) gin.HandlerFunc {

@@ -68,6 +68,9 @@ var failures = []struct {
 	{payments.ErrTooManyAttempts, failure{http.StatusTooManyRequests, "too_many_attempts", "Too many attempts for this payment.", "error.toomany"}},
 	{payments.ErrRefundTooLarge, failure{http.StatusUnprocessableEntity, "refund_too_large", "The refund exceeds the amount paid.", "error.invalid"}},
 	{payments.ErrNotRefundable, failure{http.StatusConflict, "not_refundable", "This payment cannot be refunded.", "error.invalid"}},
+	// Before ErrNotCancelable, which it matches: the cancel found the
+	// shopper had paid (the cancel handlers show the payment too).
+	{payments.ErrAlreadyPaid, failure{http.StatusConflict, "already_paid", "The payment was already paid at Latipay, so it was not canceled; refund it instead.", "error.alreadypaid"}},
 	{payments.ErrNotCancelable, failure{http.StatusConflict, "not_cancelable", "Only an unpaid payment can be canceled; refund a paid one.", "error.invalid"}},
 	{payments.ErrRefundRejected, failure{http.StatusUnprocessableEntity, "refund_rejected", "Latipay refused the refund.", "error.invalid"}},
 	{errWebhooksOff, failure{http.StatusConflict, "webhooks_disabled", "No webhook endpoint is configured (HPP_WEBHOOK_URL).", "error.invalid"}},

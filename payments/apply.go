@@ -160,9 +160,16 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 		// wallet chosen, a QR refreshed) paid while the payment was still
 		// open is paid on time: the shopper paid within the window.
 		late := p.Status == StatusExpired || p.Status == StatusCanceled || p.Status == StatusFailed
+		canceled := p.Status == StatusCanceled
 		p.LatipayReference, p.LatipayOrderID, p.Method = a.Reference, a.OrderID, a.Method
 		p.PaidLate = p.PaidLate || late
 		s.transition(tx, StatusPaid, Message{Code: MsgPaid, Reference: a.Reference, Source: source})
+		if canceled {
+			// Someone (the merchant, or the shopper) had meant to stop
+			// this payment, and may have acted on it (stock released, the
+			// order closed): a person must look (doc.go, Paid late).
+			s.anomaly(tx, Message{Code: MsgPaidAfterCancel, Reference: a.Reference, Source: source})
+		}
 		// The other live attempts must not be paid too: make them due now,
 		// and the reconciler (whichever instance claims each) cancels them
 		// at Latipay, the payment being closed, and asks about them.

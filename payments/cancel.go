@@ -4,11 +4,26 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"time"
 )
 
 // ErrNotCancelable is a cancel of a payment that is paid or otherwise
 // final; a paid payment is refunded instead.
 var ErrNotCancelable = errors.New("payments: payment cannot be canceled")
+
+// ErrAlreadyPaid is a cancel refused because, when it was asked for, the
+// shopper had already paid: Latipay said so when the cancel asked it (its
+// callbacks had not arrived), or a callback was recorded while the cancel
+// was asking. The payment is paid (Cancel returns it so), never
+// canceled: it is refunded instead. It matches ErrNotCancelable.
+var ErrAlreadyPaid = fmt.Errorf("%w: the shopper had already paid", ErrNotCancelable)
+
+// cancelAskTimeout bounds how long a cancel waits for Latipay's word
+// about the payment's live attempts (cancel at Latipay, and a query when
+// that does not settle it) before it cancels here without it.
+const cancelAskTimeout = 5 * time.Second
 
 // Canceler is who canceled a payment: the merchant through the API, or
 // the shopper from the checkout's "Cancel and return" link. The payment's
@@ -22,10 +37,25 @@ const (
 )
 
 // Cancel closes an unpaid payment at the merchant's request. Canceling a
-// canceled payment is a no-op. As on expiry, Latipay is not called here:
-// live attempts are made due at once and the reconciler cancels them at
-// Latipay; a late payment Latipay still confirms is kept, flagged paid
-// late.
+// canceled payment is a no-op.
+//
+// A shopper may have paid at Latipay while its callbacks have not arrived
+// yet, so before closing anything Cancel asks Latipay about each live
+// attempt, within cancelAskTimeout: it cancels the attempt there, and
+// unless Latipay canceled it, or says it never had it or it had failed,
+// queries it. When Latipay says paid, the payment is recorded paid as a
+// callback would record it (the same transition, events and webhook) and
+// the cancel is refused with ErrAlreadyPaid. When Latipay cannot say (not
+// reached, or code 1: it refused the cancel for now), the payment is
+// canceled here all the same and the reconciler keeps asking; a payment
+// Latipay confirms afterwards is kept, flagged paid late and for review
+// (MsgPaidAfterCancel), since someone had meant to cancel it. Either way
+// the live attempts are made due, and the reconciler cancels them at
+// Latipay and asks until they are final.
+//
+// The closing itself is one Store.Update, which serializes it with
+// callbacks: a paid callback committed first makes the cancel
+// ErrAlreadyPaid; one committed after is paid late and needs review.
 func (s *Service) Cancel(ctx context.Context, id string) (Payment, error) {
 	return s.cancel(ctx, id, CanceledByMerchant)
 }
@@ -43,9 +73,64 @@ type cancelData struct {
 }
 
 func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, error) {
-	if _, err := s.Get(ctx, id); err != nil {
+	p, err := s.Get(ctx, id)
+	if err != nil {
 		return Payment{}, err
 	}
+	if !open(p.Status) {
+		// Canceled already (a no-op), or final: nothing to ask Latipay.
+		return s.closeCanceled(ctx, id, by, false, nil, nil)
+	}
+	paid, refused, err := s.askBeforeCancel(ctx, id)
+	if err != nil {
+		return Payment{}, err
+	}
+	return s.closeCanceled(ctx, id, by, true, paid, refused)
+}
+
+// askBeforeCancel asks Latipay about payment id's live attempts before a
+// cancel, within cancelAskTimeout: it returns what Latipay said of those
+// it says are paid, and the references of those whose cancel Latipay
+// refused for now (code 1: not again before cancelRetryWait). Latipay
+// not answering is not an error: the cancel goes ahead without its word.
+func (s *Service) askBeforeCancel(ctx context.Context, id string) (paid []GatewayResult, refused []string, err error) {
+	as, err := s.store.Attempts(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	actx, cancel := context.WithTimeout(ctx, cancelAskTimeout)
+	defer cancel()
+	for _, a := range as {
+		if !a.Status.Live() {
+			continue
+		}
+		cerr := s.gw.Cancel(actx, a.Reference)
+		switch {
+		case cerr == nil, errors.Is(cerr, ErrUnknownAtGateway), errors.Is(cerr, ErrFailedAtGateway):
+			continue // canceled there now, never there, or failed there: not paid
+		case !errors.Is(cerr, ErrCompletedAtGateway):
+			if errors.Is(cerr, ErrGatewayRejected) {
+				refused = append(refused, a.Reference)
+			}
+			s.log.Info("cancel: Latipay did not cancel the attempt; asking it", "payment_id", id, "reference", a.Reference, "err", cerr)
+		}
+		res, qerr := s.gw.Query(actx, a.Reference)
+		switch {
+		case qerr != nil:
+			s.log.Info("cancel: query failed; canceling without Latipay's word", "payment_id", id, "reference", a.Reference, "err", qerr)
+		case res.Reference == a.Reference && res.Status == "paid":
+			paid = append(paid, res)
+		}
+	}
+	return paid, refused, nil
+}
+
+// closeCanceled is the one transaction of a cancel: it records what
+// Latipay said was paid (paid), and then, unless the payment is paid,
+// cancels it and makes its live attempts due (those in refused after
+// cancelRetryWait). wasOpen says the payment was open when the cancel
+// began, so that finding it paid now is ErrAlreadyPaid.
+func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, wasOpen bool, paid []GatewayResult, refused []string) (Payment, error) {
 	m := Message{Code: MsgCanceledByMerchant}
 	if by == CanceledByShopper {
 		m.Code = MsgCanceledByShopper
@@ -54,11 +139,21 @@ func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, 
 	if err != nil {
 		return Payment{}, err
 	}
-	return s.update(ctx, id, func(tx *Tx) error {
+	alreadyPaid := false
+	p, err := s.update(ctx, id, func(tx *Tx) error {
+		for _, res := range paid {
+			if at := tx.attempt(res.Reference); at != nil && at.Status.Live() {
+				s.apply(tx, res, "query", nil)
+			}
+		}
 		if tx.Payment.Status == StatusCanceled {
 			return nil
 		}
 		if !open(tx.Payment.Status) {
+			if wasOpen && tx.Payment.Status.Settled() {
+				alreadyPaid = true
+				return nil // what Latipay said is kept
+			}
 			return ErrNotCancelable
 		}
 		if s.transition(tx, StatusCanceled, m) {
@@ -66,13 +161,20 @@ func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, 
 		}
 		now := s.now().UTC()
 		for i := range tx.Attempts {
-			if tx.Attempts[i].Status.Live() {
-				tx.Attempts[i].NextCheckAt = now
-				tx.dirtyAttempts[tx.Attempts[i].Reference] = true
+			if a := &tx.Attempts[i]; a.Status.Live() {
+				a.NextCheckAt = now
+				if slices.Contains(refused, a.Reference) {
+					a.NextCheckAt = now.Add(cancelRetryWait)
+				}
+				tx.dirtyAttempts[a.Reference] = true
 			}
 		}
 		return nil
 	})
+	if err == nil && alreadyPaid {
+		return p, ErrAlreadyPaid
+	}
+	return p, err
 }
 
 // CanceledBy is who canceled a canceled payment, from its event log; ""

@@ -31,6 +31,14 @@
 // replaced (another wallet chosen, a QR refreshed) that is paid while the
 // payment is still open is paid on time, like any other.
 //
+// Paid after a cancel is also an anomaly (NeedsReview,
+// MsgPaidAfterCancel): a person had meant to stop that payment and may
+// have acted on it. A cancel asks Latipay first (Cancel, cancel.go) and
+// is refused (ErrAlreadyPaid) when Latipay says paid, so this is left to
+// a payment Latipay could not answer for at that moment. Paid after the
+// window ended is not: expiry is nobody's decision, and the payment is
+// only flagged paid late.
+//
 // # One payment, one charge
 //
 // A payment may have several attempts at Latipay, but only one may be
@@ -58,8 +66,8 @@
 // and return redirects end in the one idempotent apply (apply.go); creating
 // and reading payments is service.go, starting an attempt at Latipay
 // start.go (and a new QR refresh.go), the reconciler reconcile.go, refunds
-// refund.go, cancels cancel.go, which device pays how flow.go; the
-// counter's scanned pay codes paycode.go (their shape) and barcode.go
+// refund.go, cancels cancel.go (which ask Latipay first), which device
+// pays how flow.go; the counter's scanned pay codes paycode.go (their shape) and barcode.go
 // (charging one, and the reconciler's 4-second cadence for them); what
 // each event says, as a code and its parameters for the back office to
 // word in its reader's language, message.go (its Msg* codes); money is

@@ -62,4 +62,8 @@ func (e *GatewayError) Is(target error) bool { return target == ErrGatewayReject
 var (
 	ErrUnknownAtGateway   = errors.New("payments: gateway does not know the transaction") // Latipay 201
 	ErrCompletedAtGateway = errors.New("payments: gateway already completed the payment") // Latipay 900
+	// ErrFailedAtGateway is a cancel Latipay refused because the
+	// transaction had already failed there (Latipay 901): nothing was
+	// paid. It comes with a *GatewayError.
+	ErrFailedAtGateway = errors.New("payments: gateway already failed the payment")
 )

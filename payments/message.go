@@ -49,6 +49,7 @@ const (
 	MsgPaidTwice       = "anomaly.paid_twice"        // Reference (the second charge), Other (the attempt the payment counts)
 	MsgStatusAfterPaid = "anomaly.status_after_paid" // Reference, Source, Status (Latipay's)
 	MsgNoFinalAnswer   = "anomaly.no_final_answer"   // Reference
+	MsgPaidAfterCancel = "anomaly.paid_after_cancel" // Reference, Source: paid at Latipay after it was canceled here
 )
 
 // MessageCodes lists every code above, for the catalogue tests of the
@@ -60,7 +61,7 @@ var MessageCodes = []string{
 	MsgPending, MsgPaid, MsgFailed, MsgFailedNotReached, MsgExpired, MsgCanceledByMerchant, MsgCanceledByShopper,
 	MsgRefundMoved, MsgRefundFailedMoved, MsgCorrectedSucceeded, MsgCorrectedRefundFails, MsgCorrectedEarlier,
 	MsgRefundRequested, MsgRefundSucceeded, MsgRefundFailed,
-	MsgAmountMismatch, MsgPaidTwice, MsgStatusAfterPaid, MsgNoFinalAnswer,
+	MsgAmountMismatch, MsgPaidTwice, MsgStatusAfterPaid, MsgNoFinalAnswer, MsgPaidAfterCancel,
 }
 
 // Message is what an event says: its code (a Msg* constant) and the
@@ -199,6 +200,8 @@ func (m Message) English() string {
 		return fmt.Sprintf("%s: %s says %s after paid; kept paid", m.Reference, m.Source, m.Status)
 	case MsgNoFinalAnswer:
 		return m.Reference + ": Latipay never gave a final answer"
+	case MsgPaidAfterCancel:
+		return fmt.Sprintf("%s paid via %s after the payment was canceled: check the order before fulfilling, or refund it", m.Reference, m.Source)
 	}
 	return m.Code
 }

@@ -247,21 +247,59 @@ func TestRefusedCancelWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Cancel(ctx, p.ID); err != nil { // closed: the reconciler cancels at Latipay
+	// The cancel's own ask is not answered: closed here, the reconciler
+	// cancels at Latipay.
+	cp.set(true, 0)
+	if _, err := svc.Cancel(ctx, p.ID); err != nil {
 		t.Fatal(err)
 	}
 	cp.set(true, 1)
 	if _, err := svc.ReconcileDue(ctx, 10); err != nil {
 		t.Fatal(err)
 	}
-	if n := cp.count(); n != 1 {
-		t.Fatalf("%d cancels sent, want 1", n)
+	if n := cp.count(); n != 2 {
+		t.Fatalf("%d cancels sent, want 2 (the cancel's, the reconciler's)", n)
 	}
 	for range 14 {
 		env.Clock.Advance(time.Minute)
 		if _, err := svc.ReconcileDue(ctx, 10); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if n := cp.count(); n != 2 {
+		t.Errorf("%d cancels sent within 15 minutes of a refusal, want 2", n)
+	}
+	cp.set(false, 0)
+	env.Clock.Advance(time.Minute + time.Second)
+	if _, err := svc.ReconcileDue(ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	if n, got := cp.count(), simStatus(t, env, st.Attempt.Reference); n != 3 || got != "canceled" {
+		t.Errorf("after 15 minutes: %d cancels sent, Latipay has %q; want 3, canceled", n, got)
+	}
+}
+
+// TestCancelRefusedAtLatipayWaits: Latipay refused the cancel's own ask
+// (code 1) and its query says pending: the payment is canceled here, and
+// the reconciler does not cancel the attempt again before Latipay's wait.
+func TestCancelRefusedAtLatipayWaits(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	ctx := t.Context()
+	svc, cp := serviceViaProxy(t, env)
+	p := env.MustCreate(t, paymentstest.Input("ORDER-CANCELWAIT2"))
+	st, err := svc.Start(ctx, payments.StartInput{PaymentID: p.ID, Method: "wechat", Device: payments.DeviceDesktop, ClientIP: "203.0.113.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp.set(true, 1)
+	if got, err := svc.Cancel(ctx, p.ID); err != nil || got.Status != payments.StatusCanceled {
+		t.Fatalf("Cancel = %s, %v; want canceled", got.Status, err)
+	}
+	for range 14 {
+		if _, err := svc.ReconcileDue(ctx, 10); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(time.Minute)
 	}
 	if n := cp.count(); n != 1 {
 		t.Errorf("%d cancels sent within 15 minutes of a refusal, want 1", n)

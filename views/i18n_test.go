@@ -319,7 +319,7 @@ func pages() map[string]templ.Component {
 		NoticeID: "adminlist.webhook.redelivered"})
 	out["admin-webhook-off"] = WebhookDetailPage(WebhookDetail{Admin: admin, Delivery: drow, ErrorID: "adminlist.webhooks.off"})
 	out["admin-detail"] = PaymentDetailPage(detail)
-	for _, id := range []string{"admin.refund.toolarge", "admin.refund.bad", "admin.refund.notrefundable", "admin.refund.unavailable", "admin.refund.pw", "admin.cancel.not", "admin.cancel.done"} {
+	for _, id := range []string{"admin.refund.toolarge", "admin.refund.bad", "admin.refund.notrefundable", "admin.refund.unavailable", "admin.refund.pw", "admin.cancel.not", "admin.cancel.paid", "admin.cancel.done"} {
 		d := detail
 		d.ErrorID, d.NoticeID, d.RefundURL, d.CancelURL = id, "", "", "/admin/payments/pay_1/cancel"
 		out["admin-detail-"+id] = PaymentDetailPage(d)

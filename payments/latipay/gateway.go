@@ -168,6 +168,8 @@ func domainError(err error) error {
 		return fmt.Errorf("%w: %w", payments.ErrUnknownAtGateway, err)
 	case errors.Is(err, ErrAlreadyPaid):
 		return fmt.Errorf("%w: %w", payments.ErrCompletedAtGateway, err)
+	case errors.Is(err, ErrAlreadyFailed) && errors.As(err, &api):
+		return fmt.Errorf("%w: %w", payments.ErrFailedAtGateway, &payments.GatewayError{Code: api.Code, Message: api.Message})
 	case errors.As(err, &api):
 		return &payments.GatewayError{Code: api.Code, Message: api.Message}
 	case errors.Is(err, ErrBadSignature):

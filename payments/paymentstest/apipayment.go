@@ -17,5 +17,6 @@ type APIPayment struct {
 	LatipayOrderID   string  `json:"latipay_order_id"`
 	PaidAt           *string `json:"paid_at"`
 	PaidLate         bool    `json:"paid_late"`
+	NeedsReview      bool    `json:"needs_review"`
 	Version          int64   `json:"version"`
 }

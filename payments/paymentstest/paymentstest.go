@@ -105,6 +105,10 @@ type Options struct {
 	// WrapStore, when set, wraps the store the service uses (to count or
 	// fail its calls); Env.Store stays the SQLite store underneath.
 	WrapStore func(payments.Store) payments.Store
+	// WrapGateway, when set, wraps the gateway the service uses (to
+	// change what Latipay answers, or when); Env.Gateway stays the real
+	// client underneath.
+	WrapGateway func(payments.Gateway) payments.Gateway
 	// SimOnClock makes the simulator read Clock too, so what it times
 	// (a barcode shopper's password, a late success) follows Advance.
 	// By default it reads the real time.
@@ -218,7 +222,11 @@ func NewEnv(t testing.TB, o Options) *Env {
 	if o.WrapStore != nil {
 		store = o.WrapStore(db)
 	}
-	e.Svc, err = payments.NewService(store, e.Gateway, e.Hub, e.Log, now, rand.Reader, so)
+	var gw payments.Gateway = e.Gateway
+	if o.WrapGateway != nil {
+		gw = o.WrapGateway(e.Gateway)
+	}
+	e.Svc, err = payments.NewService(store, gw, e.Hub, e.Log, now, rand.Reader, so)
 	if err != nil {
 		t.Fatalf("payments.NewService: %v", err)
 	}

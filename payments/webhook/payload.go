@@ -49,14 +49,18 @@ type Payment struct {
 	AmountRefunded string `json:"amount_refunded"` // what Latipay has returned
 	// AmountRefundPending is what refunds still waiting for Latipay's
 	// answer hold: not refunded yet, and not refundable again meanwhile.
-	AmountRefundPending string  `json:"amount_refund_pending"`
-	Description         string  `json:"description"`
-	PaymentMethod       string  `json:"payment_method"`
-	PaidLate            bool    `json:"paid_late"`
-	Version             int64   `json:"version"`
-	CreatedAt           string  `json:"created_at"`
-	UpdatedAt           string  `json:"updated_at"`
-	PaidAt              *string `json:"paid_at"`
+	AmountRefundPending string `json:"amount_refund_pending"`
+	Description         string `json:"description"`
+	PaymentMethod       string `json:"payment_method"`
+	PaidLate            bool   `json:"paid_late"`
+	// NeedsReview says a person must look before fulfilling: Latipay
+	// said something that does not fit (an amount unlike ours, paid
+	// twice, paid after the payment was canceled, ...).
+	NeedsReview bool    `json:"needs_review"`
+	Version     int64   `json:"version"`
+	CreatedAt   string  `json:"created_at"`
+	UpdatedAt   string  `json:"updated_at"`
+	PaidAt      *string `json:"paid_at"`
 }
 
 // EventID is the public id of an event: "evt_" + the payment id's random
@@ -121,7 +125,7 @@ func Body(e payments.Event, p payments.Payment, t payments.RefundTotals, r *paym
 			Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency),
 			AmountRefunded:      payments.FormatAmount(t.Succeeded, p.Currency),
 			AmountRefundPending: payments.FormatAmount(t.Pending, p.Currency), Description: p.Description,
-			PaymentMethod: string(p.Method), PaidLate: p.PaidLate, Version: p.Version,
+			PaymentMethod: string(p.Method), PaidLate: p.PaidLate, NeedsReview: p.NeedsReview, Version: p.Version,
 			CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: p.UpdatedAt.UTC().Format(time.RFC3339)}}
 	if !p.PaidAt.IsZero() {
 		s := p.PaidAt.UTC().Format(time.RFC3339)
