@@ -169,6 +169,11 @@ func latipaySource(e payments.Event) string {
 // in its audit entry's after.
 const refundRefused = " refused "
 
+// refundNotSent parts the id of a refund recorded failed without reaching
+// Latipay (nothing was sent, nothing refunded) from the service's words in
+// its audit entry's after.
+const refundNotSent = " not sent: "
+
 // auditText is what a back-office action on payment p says on its
 // timeline, in loc's language, from the action and the before and after
 // its handler records (handlers/admin_detail.go, admin_webhooks.go): the
@@ -201,6 +206,15 @@ func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) s
 				reason = loc.T("adminlist.refund.code." + strconv.Itoa(n))
 			}
 			return loc.T(id+".refused", base, reason)
+		}
+		// One never sent to Latipay adds " not sent: <the service's words>".
+		if head, _, ok := strings.Cut(e.After, refundNotSent); ok {
+			asked := e
+			asked.After = head
+			if base := auditText(loc, p, asked); base != strings.TrimSpace(asked.Before+" → "+asked.After) {
+				return loc.T(id+".notsent", base)
+			}
+			break
 		}
 		rf, ok := strings.CutPrefix(e.After, "refund ")
 		if !ok {
