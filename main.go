@@ -78,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	gin.SetMode(gin.ReleaseMode)
 	h := hub.New()
 	defer h.Close()
-	st, err := storage.Open(ctx, cfg.Database, h, log)
+	st, err := storage.Open(ctx, cfg.Database, cfg.DatabaseFrom, h, log)
 	if err != nil {
 		return err
 	}
@@ -309,12 +309,12 @@ func markMode(ctx context.Context, cfg config.Config, st storage.Store) error {
 	case err != nil:
 		return err
 	case !cfg.Sandbox && used:
-		return storage.ErrSandboxData
+		return storage.Refusal(cfg.DatabaseFrom, storage.ErrSandboxData)
 	case !cfg.Sandbox:
 		return st.MarkLive(ctx, time.Now().UTC().Format(time.RFC3339))
 	case !used:
 		if live, err := st.HasLiveData(ctx); err != nil || live {
-			return cmp.Or(err, storage.ErrLiveData)
+			return cmp.Or(err, storage.Refusal(cfg.DatabaseFrom, storage.ErrLiveData))
 		}
 	}
 	_, err = st.SandboxSetting(ctx, "HPP_SANDBOX_SINCE", time.Now().UTC().Format(time.RFC3339))

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"io"
+	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 	"github.com/latipay-hpp/hpp/config/cli"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 	"github.com/latipay-hpp/hpp/payments/storage"
 )
@@ -805,5 +807,103 @@ func TestRunWarnsDatabaseOthersMayRead(t *testing.T) {
 	env["HPP_DATABASE"] = filepath.Join(dir, "new.db")
 	if err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard); err != nil || strings.Contains(out.String(), "warning: HPP_DATABASE") {
 		t.Errorf("check-config of a new database = %v, want no warning about it:\n%s", err, out.String())
+	}
+}
+
+// TestDatabaseFileNamed: a database given by HPP_DATABASE_FILE is named
+// so in every message about it (start-up, check-config, backup), never
+// as HPP_DATABASE, which the operator did not set: a SQLite file that
+// cannot be opened, the sandbox's database refused live, a live
+// database refused by the sandbox, a file others may read, a
+// PostgreSQL database backed up.
+func TestDatabaseFileNamed(t *testing.T) {
+	dir := t.TempDir()
+	viaFile := func(name, database string) string {
+		t.Helper()
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(database+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	// Names HPP_DATABASE_FILE and nothing but it.
+	named := func(what, msg string) {
+		t.Helper()
+		if !strings.Contains(msg, "HPP_DATABASE_FILE") || strings.Contains(strings.ReplaceAll(msg, "HPP_DATABASE_FILE", ""), "HPP_DATABASE") {
+			t.Errorf("%s says %q; want HPP_DATABASE_FILE named, HPP_DATABASE not", what, msg)
+		}
+	}
+	sandboxDB := filepath.Join(dir, "sandbox.db")
+	st, err := storage.Open(t.Context(), sandboxDB, "HPP_DATABASE", hub.New(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SandboxSetting(t.Context(), "HPP_SANDBOX_SINCE", "2026-01-01T00:00:00Z"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	live := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE_FILE": viaFile("sandbox-db", sandboxDB),
+		"HPP_LOG_LEVEL": "error", "HPP_API_KEY": "3f9c1e7a5b2d8064f1a9c3e7d2b6f0a4", "HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd3f9c1e7a5b2d80",
+		"LATIPAY_API_KEY": "7e3a91c5d2f84b6a", "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001"}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	err = run(ctx, []string{"hpp"}, fakeEnv(live), io.Discard, io.Discard)
+	if !errors.Is(err, storage.ErrSandboxData) {
+		t.Fatalf("live start-up on the sandbox's database = %v, want ErrSandboxData", err)
+	}
+	named("live start-up on the sandbox's database", err.Error())
+	var out strings.Builder
+	_ = run(ctx, []string{"hpp", "check-config"}, fakeEnv(live), &out, io.Discard)
+	_, problem, ok := strings.Cut(out.String(), "problem: ")
+	problem, _, _ = strings.Cut(problem, "\n")
+	if !ok || !strings.Contains(problem, "holds sandbox data") {
+		t.Errorf("live check-config on the sandbox's database:\n%s", out.String())
+	}
+	named("live check-config on the sandbox's database", problem)
+
+	missing := filepath.Join(dir, "missing", "hpp.db")
+	sandbox := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE_FILE": viaFile("missing-db", missing), "HPP_LOG_LEVEL": "error"}
+	if err := run(ctx, []string{"hpp"}, fakeEnv(sandbox), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("start-up on a SQLite file that cannot be made = %v, want it named", err)
+	} else {
+		named("start-up on a SQLite file that cannot be made", err.Error())
+	}
+
+	liveDB := filepath.Join(dir, "live.db")
+	if st, err = storage.Open(t.Context(), liveDB, "HPP_DATABASE", hub.New(), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkLive(t.Context(), "2026-01-01T00:00:00Z"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := os.Chmod(liveDB, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sandbox["HPP_DATABASE_FILE"] = viaFile("live-db", liveDB)
+	out.Reset()
+	_ = run(ctx, []string{"hpp", "check-config"}, fakeEnv(sandbox), &out, io.Discard)
+	for l := range strings.Lines(out.String()) {
+		if strings.Contains(l, "is a live shop's") || strings.Contains(l, "chmod 600") {
+			named("sandbox check-config on a live database others may read", l)
+		}
+	}
+	if !strings.Contains(out.String(), "is a live shop's") || !strings.Contains(out.String(), "chmod 600") {
+		t.Errorf("sandbox check-config on a live database others may read:\n%s", out.String())
+	}
+	err = run(ctx, []string{"hpp"}, fakeEnv(sandbox), io.Discard, io.Discard)
+	if !errors.Is(err, storage.ErrLiveData) {
+		t.Fatalf("sandbox start-up on a live database = %v, want ErrLiveData", err)
+	}
+	named("sandbox start-up on a live database", err.Error())
+
+	pg := map[string]string{"HPP_DATABASE_FILE": viaFile("pg-db", "postgres://hpp@127.0.0.1:1/hpp")}
+	for _, cmd := range []string{"backup", "restore"} {
+		err := run(ctx, []string{"hpp", cmd, filepath.Join(dir, "b.db")}, fakeEnv(pg), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "pg_dump") {
+			t.Errorf("%s of PostgreSQL = %v, want pg_dump named", cmd, err)
+			continue
+		}
+		named(cmd+" of PostgreSQL", err.Error())
 	}
 }

@@ -68,6 +68,7 @@ type Server struct {
 	Addr           string     // HPP_ADDR
 	PublicURL      *url.URL   // HPP_PUBLIC_URL, no trailing slash
 	Database       string     // HPP_DATABASE or HPP_DATABASE_FILE: SQLite path (or postgres:// URL, password included)
+	DatabaseFrom   string     // the setting Database came from, for messages: HPP_DATABASE or HPP_DATABASE_FILE
 	SessionKey     Secret     // HPP_SESSION_KEY: cookies and socket tokens
 	LogLevel       slog.Level // HPP_LOG_LEVEL
 	TrustedProxies []string   // HPP_TRUSTED_PROXIES
@@ -308,6 +309,7 @@ func (r *reader) server(sandbox bool) Server {
 		Addr:       r.str("HPP_ADDR", ":8080"),
 		SessionKey: r.secret("HPP_SESSION_KEY"),
 	}
+	s.DatabaseFrom = DatabaseSetting(r.getenv)
 	if db, warning, err := Database(r.getenv); err != nil {
 		r.errs = append(r.errs, err)
 	} else if s.Database = db; warning != "" {
@@ -318,8 +320,8 @@ func (r *reader) server(sandbox bool) Server {
 	// office's accounts and sessions.
 	if pg := strings.HasPrefix(s.Database, "postgres://") || strings.HasPrefix(s.Database, "postgresql://"); !pg && s.Database != "" {
 		if fi, err := os.Stat(s.Database); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o066 != 0 {
-			r.warnings = append(r.warnings, fmt.Sprintf("HPP_DATABASE: %s may be read by group or others (mode %04o): it holds the back office's accounts and sessions; chmod 600 it (and its -wal and -shm files)",
-				s.Database, fi.Mode().Perm()))
+			r.warnings = append(r.warnings, fmt.Sprintf("%s: %s may be read by group or others (mode %04o): it holds the back office's accounts and sessions; chmod 600 it (and its -wal and -shm files)",
+				s.DatabaseFrom, s.Database, fi.Mode().Perm()))
 		}
 	}
 	// Unset, the public URL is this machine on the port listened on, so
@@ -534,6 +536,16 @@ func Database(getenv func(string) string) (database, warning string, err error) 
 		v = "hpp.db"
 	}
 	return v, "", databaseProblem("HPP_DATABASE", v)
+}
+
+// DatabaseSetting names the setting the database comes from, for
+// messages about it: HPP_DATABASE_FILE when only that is set, else
+// HPP_DATABASE (also when neither is: hpp.db is HPP_DATABASE's default).
+func DatabaseSetting(getenv func(string) string) string {
+	if strings.TrimSpace(getenv("HPP_DATABASE")) == "" && getenv("HPP_DATABASE_FILE") != "" {
+		return "HPP_DATABASE_FILE"
+	}
+	return "HPP_DATABASE"
 }
 
 // databaseProblem refuses what would otherwise become a SQLite file named

@@ -294,6 +294,11 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			// keeps it, with Latipay's code and words (auditText).
 			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
 				fmt.Sprintf("refund %s%s%d: %s", re.RefundID, refundRefused, re.Code, re.Message))
+		case errors.Is(err, payments.ErrGatewayUnavailable) && !replayed && r.ID != "" && r.Status == payments.RefundFailed:
+			// Recorded failed without reaching Latipay: asked for all the
+			// same, so the log keeps it, saying nothing was sent.
+			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
+				"refund "+r.ID+refundNotSent+r.GatewayMessage)
 		}
 		switch {
 		case err == nil:

@@ -171,6 +171,11 @@ func latipaySource(e payments.Event) string {
 // in its audit entry's after.
 const refundRefused = " refused "
 
+// refundNotSent parts the id of a refund recorded failed without reaching
+// Latipay (nothing was sent, nothing refunded) from the service's words in
+// its audit entry's after.
+const refundNotSent = " not sent: "
+
 // auditText is what a back-office action on payment p says on its
 // timeline, in loc's language, from the action and the before and after
 // its handler records (handlers/admin_detail.go, admin_webhooks.go): the
@@ -203,6 +208,15 @@ func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) s
 				reason = loc.T("adminlist.refund.code." + strconv.Itoa(n))
 			}
 			return loc.T(id+".refused", base, reason)
+		}
+		// One never sent to Latipay adds " not sent: <the service's words>".
+		if head, _, ok := strings.Cut(e.After, refundNotSent); ok {
+			asked := e
+			asked.After = head
+			if base := auditText(loc, p, asked); base != strings.TrimSpace(asked.Before+" → "+asked.After) {
+				return loc.T(id+".notsent", base)
+			}
+			break
 		}
 		rf, ok := strings.CutPrefix(e.After, "refund ")
 		if !ok {
@@ -258,12 +272,34 @@ func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) s
 	return raw
 }
 
+// deliveryReasons are the catalogue's words for why a webhook request got
+// no answer (webhook.Reason*), "timeline.delivery.reason." + the key.
+var deliveryReasons = map[string]string{
+	webhook.ReasonRefused: "refused", webhook.ReasonTimeout: "timeout", webhook.ReasonDNS: "dns", webhook.ReasonTLS: "tls",
+	webhook.ReasonClosed: "closed", webhook.ReasonCanceled: "canceled", webhook.ReasonNetwork: "network",
+}
+
+// deliveryReason is why, a webhook.Reason* (a timeout with its length),
+// in loc's language; one this build does not know as it came.
+func deliveryReason(loc views.Localizer, why string) string {
+	if after, ok := strings.CutPrefix(why, webhook.ReasonTimeout+webhook.TimeoutAfter); ok {
+		if d, err := time.ParseDuration(after); err == nil {
+			return loc.T("timeline.delivery.reason.timeout_after", strconv.FormatFloat(d.Seconds(), 'f', -1, 64))
+		}
+	}
+	if key, ok := deliveryReasons[why]; ok {
+		return loc.T("timeline.delivery.reason." + key)
+	}
+	return why
+}
+
 // deliveryError is what went wrong with webhook try d, in loc's
 // language, without the HTTP status (shown beside it); "" when nothing
-// did. What the HTTP client itself said stays as it came, as does an
-// error this build does not know.
+// did. A request that got no answer says why in plain words (never the
+// HTTP client's own, which quote the endpoint's URL: webhook.PlainError);
+// an error this build does not know stays as it came.
 func deliveryError(loc views.Localizer, d payments.Delivery) string {
-	msg, gaveUp, _ := strings.Cut(d.Error, webhook.GaveUpAfter)
+	msg, gaveUp, _ := strings.Cut(webhook.PlainError(d.Error), webhook.GaveUpAfter)
 	status := "HTTP " + strconv.Itoa(d.StatusCode)
 	switch {
 	case d.StatusCode != 0 && msg == status:
@@ -271,7 +307,7 @@ func deliveryError(loc views.Localizer, d payments.Delivery) string {
 	case d.StatusCode != 0 && msg == status+webhook.NotRetried:
 		msg = loc.T("timeline.delivery.not_retried")
 	case strings.HasPrefix(msg, webhook.ErrorRequest):
-		msg = loc.T("timeline.delivery.request_failed", strings.TrimPrefix(msg, webhook.ErrorRequest))
+		msg = loc.T("timeline.delivery.request_failed", deliveryReason(loc, strings.TrimPrefix(msg, webhook.ErrorRequest)))
 	default:
 		key := map[string]string{webhook.ErrorReadPayment: "read_payment", webhook.ErrorReadRefunds: "read_refunds",
 			webhook.ErrorReadRefund: "read_refund", webhook.ErrorEncode: "encode", webhook.ErrorBadURL: "bad_url"}[msg]

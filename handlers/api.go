@@ -25,7 +25,10 @@ const (
 
 // requireAPIKey checks "Authorization: Bearer <key>" in constant time.
 // The scheme's name is case-insensitive (RFC 9110 section 11.1), so
-// "bearer" and "BEARER" are as good as "Bearer".
+// "bearer" and "BEARER" are as good as "Bearer". A request refused 401
+// has its body drained first (drainUnread, bounded as for a body too
+// large), so a client that writes a large body before reading reads the
+// 401 rather than a reset connection.
 func (s *Server) requireAPIKey() gin.HandlerFunc {
 	want := sha256.Sum256([]byte(s.opts.APIKey))
 	return func(c *gin.Context) {
@@ -33,6 +36,7 @@ func (s *Server) requireAPIKey() gin.HandlerFunc {
 		got := sha256.Sum256([]byte(key))
 		if !ok || s.opts.APIKey == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			c.Header("WWW-Authenticate", `Bearer realm="hpp"`)
+			drainUnread(c.Request)
 			s.respondError(c, errUnauthorized)
 			return
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
@@ -151,7 +152,57 @@ func TestRefundLatipayUnreachable(t *testing.T) {
 	if !failed {
 		t.Errorf("no refund.failed event: the refund is not recorded failed")
 	}
-	if w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/refunds", `{"amount":"5.00"}`, http.Header{"Idempotency-Key": {"rf-down"}}); w.Code != http.StatusServiceUnavailable {
-		t.Errorf("the same refund again = %d, want the 503 again", w.Code)
+}
+
+// TestRefundUnreachedKeyReleased: nothing was sent when Latipay could
+// not be reached, so the refund's Idempotency-Key is released: the same
+// request with the same key, once Latipay is back, really tries again
+// and succeeds, and Latipay holds exactly one refund. A refund whose
+// outcome is unknown keeps its key: the same request replays it.
+func TestRefundUnreachedKeyReleased(t *testing.T) {
+	a := newTestApp(t)
+	p := a.mustPaid(t)
+	key := http.Header{"Idempotency-Key": {"rf-retry"}}
+	a.StopSim()
+	if w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/refunds", `{"amount":"5.00"}`, key); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("refund with Latipay unreachable = %d %s, want 503", w.Code, w.Body)
+	}
+	a.ResumeSim(t)
+	w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/refunds", `{"amount":"5.00"}`, key)
+	if w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "" {
+		t.Fatalf("the same refund, same key, Latipay back = %d %s (replayed %q), want 201, not replayed",
+			w.Code, w.Body, w.Header().Get("Idempotent-Replayed"))
+	}
+	made := mustJSON[map[string]any](t, w)
+	tx, ok := a.Sim.Transaction(a.MustGet(t, p.ID).LatipayReference)
+	if !ok || len(tx.Refunds) != 1 || tx.Refunded != "5.00" {
+		t.Errorf("Latipay holds refunds %+v (refunded %s), want exactly one of 5.00", tx.Refunds, tx.Refunded)
+	}
+	if w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/refunds", `{"amount":"5.00"}`, key); w.Code != http.StatusCreated ||
+		w.Header().Get("Idempotent-Replayed") != "true" || mustJSON[map[string]any](t, w)["id"] != made["id"] {
+		t.Errorf("the same request a third time = %d %s, want the refund made, replayed", w.Code, w.Body)
+	}
+	rs, err := a.Svc.Refunds(t.Context(), p.ID)
+	if err != nil || len(rs) != 2 || rs[0].Status != payments.RefundFailed || rs[1].Status != payments.RefundSucceeded {
+		t.Errorf("refunds: %+v, %v; want the one not sent, failed, then the one made", rs, err)
+	}
+
+	// An outcome unknown (Latipay's answer cut short after it made the
+	// refund) keeps the key: the same request replays, nothing more is
+	// sent.
+	a.Sim.SetFaults(latipaysim.Faults{MalformedJSON: true})
+	unknown := http.Header{"Idempotency-Key": {"rf-unknown"}}
+	w = a.api(t, "POST", "/api/v1/payments/"+p.ID+"/refunds", `{"amount":"1.00"}`, unknown)
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("refund whose answer is lost = %d %s, want 202 pending", w.Code, w.Body)
+	}
+	pending := mustJSON[map[string]any](t, w)["id"]
+	a.Sim.SetFaults(latipaysim.Faults{})
+	if w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/refunds", `{"amount":"1.00"}`, unknown); w.Header().Get("Idempotent-Replayed") != "true" ||
+		mustJSON[map[string]any](t, w)["id"] != pending {
+		t.Errorf("the same request after a lost answer = %d %s, want the pending refund replayed", w.Code, w.Body)
+	}
+	if rs, _ := a.Svc.Refunds(t.Context(), p.ID); len(rs) != 3 {
+		t.Errorf("%d refunds, want 3: a replay made another", len(rs))
 	}
 }

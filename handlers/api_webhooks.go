@@ -38,7 +38,7 @@ type deliveryResponse struct {
 func deliveryJSON(d payments.Delivery) deliveryResponse {
 	r := deliveryResponse{ID: d.ID, EventID: webhook.EventID(payments.Event{PaymentID: d.PaymentID, Seq: d.Seq}),
 		EventType: webhook.PublicType(d.EventType), PaymentID: d.PaymentID, Sequence: d.Seq, Attempt: d.Attempt,
-		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: d.Error, DurationMS: d.Duration.Milliseconds(),
+		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: webhook.PlainError(d.Error), DurationMS: d.Duration.Milliseconds(),
 		At: d.At.UTC().Format(time.RFC3339Nano), State: string(d.State)}
 	if !d.NextAt.IsZero() {
 		t := d.NextAt.UTC().Format(time.RFC3339)

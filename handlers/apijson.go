@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -75,6 +76,21 @@ func paymentJSON(ctx context.Context, svc refundTotaler, p payments.Payment, che
 
 func asErr[T any](err error, target *T) bool { return errors.As(err, target) }
 
+// drainUnread reads a body nothing has read yet to its end, up to
+// maxAPIDrain, and drops it, before an answer that does not need it (a
+// body too large, a missing API key): net/http closes a connection whose
+// body was left unread past a few hundred KiB, and a client that writes
+// all of its body before reading (Python's urllib) then gets a reset
+// connection in place of the answer. A client that sent "Expect:
+// 100-continue" is answered at once, before it uploads anything, and a
+// body announced larger than maxAPIDrain is left unread.
+func drainUnread(r *http.Request) {
+	if r.ContentLength > maxAPIDrain || strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, r.Body, maxAPIDrain)
+}
+
 // decodeAPIBody reads one JSON object of at most maxAPIBody bytes from the
 // request into v. It refuses, with a message for the merchant, anything
 // but a single object: another JSON value ("[]", a string), a key given
@@ -93,9 +109,7 @@ func decodeAPIBody(c *gin.Context, v any) error {
 	tooLarge := &payments.ValidationError{Problems: []string{"the body could not be read (at most 64 KiB of JSON)"}}
 	r := c.Request
 	if r.ContentLength > maxAPIBody {
-		if r.ContentLength <= maxAPIDrain && !strings.EqualFold(r.Header.Get("Expect"), "100-continue") {
-			_, _ = io.CopyN(io.Discard, r.Body, maxAPIDrain)
-		}
+		drainUnread(r)
 		return tooLarge
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody+1))

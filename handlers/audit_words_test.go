@@ -68,6 +68,7 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 		{"totp.enable", "acc_o", "two-step off", "two-step on"},
 		{"totp.disable", "acc_o", "two-step on", "two-step off"},
 		{"refund", p.ID, "refunded 1.00", "refund rf_old"}, // recorded before succeeded and pending were apart
+		{"refund", p.ID, "succeeded 2.00", "refund rf_down not sent: Latipay could not be reached; nothing was refunded"},
 		{"cancel", p.ID, "", "canceled"},
 		{"requery", p.ID, "pending", "paid"},
 		{"webhook.redeliver", p.ID, "whd_a1", "whd_b2 delivered"},
@@ -265,6 +266,43 @@ func TestRefusedRefundAudited(t *testing.T) {
 			t.Errorf("%s: the timeline does not say %q", lang, want)
 		}
 		if want := loc.T("timeline.audit.refund.refused", loc.T("timeline.audit.refund.succeeded", rs[0].ID, "0.00"), why); !strings.Contains(audit, want) {
+			t.Errorf("%s: the audit log does not say %q", lang, want)
+		}
+	}
+}
+
+// TestUnreachedRefundAudited: an owner's refund that never reached
+// Latipay (the connection refused: it is recorded failed, nothing sent)
+// is in the audit log and on the payment's timeline like one Latipay
+// refused, saying it was not sent, in each language.
+func TestUnreachedRefundAudited(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	p := a.mustPaid(t)
+	a.StopSim()
+	form := url.Values{"key": {"unreached-1"}, "amount": {"3.00"}}
+	if w := a.post(t, "/admin/payments/"+p.ID+"/refund", form, owner); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("refund with Latipay unreachable = %d, want 503", w.Code)
+	}
+	rs, err := a.Svc.Refunds(t.Context(), p.ID)
+	if err != nil || len(rs) != 1 || rs[0].Status != payments.RefundFailed || rs[0].GatewayCode != 0 {
+		t.Fatalf("refunds: %+v, %v; want the one not sent, failed", rs, err)
+	}
+	es, err := a.acc.Store().Audit(t.Context(), accounts.AuditFilter{Action: "refund", Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 1 || es[0].Target != p.ID || !strings.Contains(es[0].After, rs[0].ID) {
+		t.Fatalf("refund audit entries = %+v; want one naming %s", es, rs[0].ID)
+	}
+	for _, lang := range []string{views.LangEnglish, views.LangSimplifiedChinese, views.LangTraditionalChinese} {
+		loc := a.localizer(t, lang)
+		detail := a.ownerDoc(t, owner, "/admin/payments/"+p.ID+"?lang="+lang, http.StatusOK).Text()
+		audit := a.ownerDoc(t, owner, "/admin/audit?action=refund&lang="+lang, http.StatusOK).Text()
+		if want := loc.T("timeline.audit.refund.notsent", loc.T("timeline.audit.refund.succeeded", rs[0].ID, "NZD 0.00")); !strings.Contains(detail, want) {
+			t.Errorf("%s: the timeline does not say %q", lang, want)
+		}
+		if want := loc.T("timeline.audit.refund.notsent", loc.T("timeline.audit.refund.succeeded", rs[0].ID, "0.00")); !strings.Contains(audit, want) {
 			t.Errorf("%s: the audit log does not say %q", lang, want)
 		}
 	}

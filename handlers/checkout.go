@@ -84,9 +84,10 @@ func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 		c.Redirect(http.StatusSeeOther, st.RedirectURL)
 	case err == nil || errors.Is(err, payments.ErrNotPayable):
 		c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, CheckoutPath(id))))
-	case st.Payment.ID != "" && errors.Is(err, payments.ErrLinkTaken):
-		// The failed payment's place went to another checkout: trying
-		// again here would be refused the same way, so no method is offered.
+	case st.Payment.ID != "" && errors.Is(err, payments.ErrLinkUsedUp):
+		// The failed payment's place went to another checkout
+		// (ErrLinkTaken), or the link is used up: trying again here
+		// would be refused the same way, so no method is offered.
 		f, _ := classify(err)
 		vm := s.checkoutVM(c, svc, st.Payment, s.localizer(c).T(f.messageID))
 		vm.LinkTaken = true

@@ -58,8 +58,9 @@ var failures = []struct {
 	{payments.ErrLinkExpired, failure{http.StatusGone, "link_expired", "This payment link has expired.", "error.expiredlink"}},
 	{errMethodOff, failure{http.StatusBadRequest, "method_not_enabled", "This payment link asks for a payment method this shop does not offer.", "error.methodoff"}},
 	{payments.ErrLinkSignature, failure{http.StatusForbidden, "bad_link", "This payment link is not valid.", "error.badlink"}},
-	// A failed payment of a stored link started again when every place is
-	// taken (ErrLinkTaken); the others as the link's page says them.
+	// A failed payment of a stored link started again when open checkouts
+	// hold every place left (ErrLinkTaken; when the link is used up, it is
+	// ErrLinkUsedUp); the others as the link's page says them.
 	{payments.ErrLinkTaken, failure{http.StatusConflict, "link_taken", "Another checkout has taken this payment link's place since this payment did not go through.", "links.state.msg.taken"}},
 	{payments.ErrLinkBusy, failure{http.StatusConflict, "link_busy", "Someone is paying with this payment link right now; try again in a few minutes.", "links.state.msg.busy"}},
 	{payments.ErrLinkUsedUp, failure{http.StatusGone, "link_used_up", "This payment link has already been used as many times as the shop allows.", "links.state.msg.usedup"}},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/views"
 )
 
 var formHeader = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
@@ -467,5 +468,25 @@ func TestLinkFailedRestart(t *testing.T) {
 	a.WaitStatus(t, first, payments.StatusPaid)
 	if got, _ := a.links.Get(ctx, l.ID); got.Uses != 1 || got.Paid != 1 {
 		t.Errorf("link after the first paid: uses %d, paid %d; want 1, 1", got.Uses, got.Paid)
+	}
+	// Now the link is used up, not taken: the second payment started
+	// again says so, in the link page's words for a used-up link, and
+	// offers no method.
+	ledger = len(a.Sim.Ledger())
+	for _, lang := range []string{views.LangEnglish, views.LangSimplifiedChinese, views.LangTraditionalChinese} {
+		loc := a.localizer(t, lang)
+		w := a.do(t, "POST", "/checkout/"+second+"/start?lang="+lang, strings.NewReader(url.Values{"method": {"wechat"}}.Encode()),
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.AppURL}, "User-Agent": {desktopUA}})
+		doc := mustDoc(t, w)
+		msg := strings.TrimSpace(doc.Find(`[data-testid="error-message"]`).Text())
+		if want := loc.T("links.state.msg.usedup"); w.Code != http.StatusGone || msg != want {
+			t.Errorf("%s: the second failed payment started again on the used-up link = %d %q, want 410 %q", lang, w.Code, msg, want)
+		}
+		if n := doc.Find(`button[name="method"]`).Length(); n != 0 {
+			t.Errorf("%s: the used-up link's refused start offers %d methods, want none", lang, n)
+		}
+	}
+	if n := len(a.Sim.Ledger()); n != ledger {
+		t.Errorf("the refused starts made %d transactions at Latipay, want none", n-ledger)
 	}
 }

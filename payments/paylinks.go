@@ -45,8 +45,9 @@ var (
 	// matches ErrLinkUsedUp (no place is free).
 	ErrLinkBusy error = linkFull("payments: every free place of the payment link is held by an open checkout")
 	// ErrLinkTaken: a failed payment of the link cannot start again: its
-	// place went to another checkout or payment meanwhile. It matches
-	// ErrLinkUsedUp.
+	// place went to another checkout meanwhile, still open. It matches
+	// ErrLinkUsedUp. Once the link's paid payments reach its maximum, the
+	// refusal is ErrLinkUsedUp itself.
 	ErrLinkTaken error = linkFull("payments: the payment link's place was taken by another checkout")
 )
 
@@ -225,8 +226,10 @@ const (
 	LinkUsePaid LinkUseChange = "paid"
 	// LinkUseRetake: a failed payment starts again. A released use takes a
 	// place again only if the link's Uses are below its MaxUses; else the
-	// Store's Update fails with ErrLinkUsedUp and writes nothing. A held
-	// or paid use stays.
+	// Store's Update fails, writing nothing, with ErrLinkUsedUp when the
+	// link's paid payments reached MaxUses, or ErrLinkTaken (which matches
+	// it) when open checkouts hold the places left. A held or paid use
+	// stays.
 	LinkUseRetake LinkUseChange = "retake"
 )
 
@@ -241,10 +244,12 @@ const (
 )
 
 // Step is what c does to a use in state from whose link has uses places
-// taken of maxUses (0: no limit): the use's new state and what the link's
-// Uses and Paid gain (negative: lose). It answers ErrLinkUsedUp for a
-// retake with no place free; the Store then writes nothing.
-func (c LinkUseChange) Step(from UseState, uses, maxUses int) (to UseState, dUses, dPaid int, err error) {
+// taken, paid of them paid, of maxUses (0: no limit): the use's new state
+// and what the link's Uses and Paid gain (negative: lose). It answers a
+// retake with no place free ErrLinkUsedUp when paid reached maxUses (the
+// link is used up, as Link.State says), else ErrLinkTaken; the Store then
+// writes nothing.
+func (c LinkUseChange) Step(from UseState, uses, paid, maxUses int) (to UseState, dUses, dPaid int, err error) {
 	switch {
 	case c == LinkUseRelease && from == UseHeld:
 		return UseReleased, -1, 0, nil
@@ -253,8 +258,11 @@ func (c LinkUseChange) Step(from UseState, uses, maxUses int) (to UseState, dUse
 	case c == LinkUsePaid && from == UseReleased:
 		return UsePaid, 1, 1, nil // paid late: money is never refused
 	case c == LinkUseRetake && from == UseReleased:
-		if maxUses > 0 && uses >= maxUses {
+		switch {
+		case maxUses > 0 && paid >= maxUses:
 			return from, 0, 0, ErrLinkUsedUp
+		case maxUses > 0 && uses >= maxUses:
+			return from, 0, 0, ErrLinkTaken
 		}
 		return UseHeld, 1, 0, nil
 	}

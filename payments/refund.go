@@ -47,7 +47,7 @@ type Refund struct {
 	Currency    Currency
 	Status      RefundStatus
 	Reason      string
-	KeyHash     string // sha256 of the Idempotency-Key; "" for none
+	KeyHash     string // sha256 of the Idempotency-Key; "" for none, or once released (nothingSent)
 	RequestHash string // sha256 of the request, with KeyHash
 	GatewayCode int    // Latipay's code when failed; 0 when it never reached Latipay
 	// GatewayMessage says why it failed, in words a merchant can act on.
@@ -140,12 +140,13 @@ func refundRetry(n int) time.Duration {
 // *RefundError (Latipay refused it; its amount is free again),
 // a *RefundTooLargeError (ErrRefundTooLarge) saying how much is left,
 // ErrGatewayUnavailable when nothing was sent (the refund is recorded
-// failed), or a
+// failed and its key released: a retry with the same key tries again), or a
 // refund still pending with a nil error when Latipay's answer was lost:
 // its amount stays reserved and the reconciler completes or releases it.
 // With a key it is idempotent: a repeat returns the same refund (replayed
 // true), and a repeat of a pending refund asks Latipay again under the
-// same note.
+// same note; only a refund recorded failed before anything reached
+// Latipay releases its key (nothingSent), so a repeat really tries again.
 func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replayed bool, err error) {
 	if _, err := s.Get(ctx, in.PaymentID); err != nil {
 		return Refund{}, false, err
@@ -206,6 +207,16 @@ const (
 	msgNotPaidThere = "Latipay does not report this payment as paid; nothing was refunded"
 	msgNotReached   = "Latipay could not be reached; nothing was refunded"
 )
+
+// nothingSent reports whether a refund failed with code and msg never
+// reached Latipay's refund call (Latipay could not be reached, or asked
+// for the order first): no money can have moved, so its Idempotency-Key
+// is released (finishRefund) and a retry with the same key really tries
+// again. A refund Latipay refused, or one whose outcome is unknown,
+// keeps its key and replays.
+func nothingSent(code int, msg string) bool {
+	return code == 0 && (msg == msgNotReached || msg == msgNoOrderID)
+}
 
 // refusal is the error a failed refund is answered with.
 func refusal(r Refund) error {
@@ -317,8 +328,9 @@ func (s *Service) stillPending(ctx context.Context, r Refund, cause error) (Refu
 }
 
 // finishRefund records the final outcome of r once: succeeded, or failed
-// with its amount released. Whoever records first wins; later callers
-// get what was recorded.
+// with its amount released (and, when nothing was sent, its
+// Idempotency-Key: nothingSent). Whoever records first wins; later
+// callers get what was recorded.
 func (s *Service) finishRefund(ctx context.Context, r Refund, succeeded bool, code int, msg string) (Refund, error) {
 	var out Refund
 	_, err := s.update(ctx, r.PaymentID, func(tx *Tx) error {
@@ -341,6 +353,9 @@ func (s *Service) finishRefund(ctx context.Context, r Refund, succeeded bool, co
 			return nil
 		}
 		out.Status, out.GatewayCode, out.GatewayMessage = RefundFailed, code, msg
+		if nothingSent(code, msg) {
+			out.KeyHash, out.RequestHash = "", ""
+		}
 		tx.putRefund(out)
 		tx.Payment.Refunded -= out.Amount
 		tx.Payment.UpdatedAt = now

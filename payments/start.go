@@ -44,8 +44,10 @@ const firstCheck = 30 * time.Second
 // applied, and the payment is then marked paid twice (apply, PaidTwice).
 //
 // A failed payment of a stored link gave its place back (paylinks.go):
-// starting it again takes a place, or answers ErrLinkTaken (which matches
-// ErrLinkUsedUp), before Latipay is asked, when the link has none free.
+// starting it again takes a place or, before Latipay is asked, answers
+// ErrLinkUsedUp when the link's paid payments reached its maximum, or
+// ErrLinkTaken (which matches ErrLinkUsedUp) when open checkouts hold the
+// places left (LinkUseRetake).
 func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	p, err := s.Get(ctx, in.PaymentID)
 	if err != nil {
@@ -75,9 +77,7 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 	client := clientOf(in.ClientIP)
 	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Hosted: flow.Hosted, Client: client,
 		Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(firstCheck)}
-	retake := false
 	p, err = s.update(ctx, p.ID, func(tx *Tx) error {
-		retake = false
 		if !open(tx.Payment.Status) {
 			return ErrNotPayable
 		}
@@ -86,9 +86,9 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 		}
 		if tx.Payment.Status == StatusFailed && linked(tx.Payment.Source) {
 			// Its failure gave the stored link's place back; starting
-			// again takes one, or the store refuses with ErrLinkUsedUp
-			// before Latipay is asked.
-			tx.linkUse, retake = LinkUseRetake, true
+			// again takes one, or the store refuses (ErrLinkUsedUp or
+			// ErrLinkTaken) before Latipay is asked.
+			tx.linkUse = LinkUseRetake
 		}
 		tx.Payment.Attempts++
 		tx.Payment.Method = m
@@ -98,9 +98,6 @@ func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
 		tx.event(Message{Code: MsgAttemptStarted, Method: m, Reference: ref}.Event("attempt.started", tx.Payment.Status, now))
 		return nil
 	})
-	if retake && errors.Is(err, ErrLinkUsedUp) {
-		err = ErrLinkTaken
-	}
 	if err != nil {
 		return Started{Payment: p}, err
 	}

@@ -82,8 +82,8 @@ type Checkout struct {
 	BackURL     string // merchant's return (or cancel) URL; "" if none
 	Error       string // message for the shopper, already translated
 	// LinkTaken: the failed payment of a stored link cannot start again,
-	// its place having gone to another checkout; the failed screen offers
-	// no method (Error says why).
+	// its place having gone to another checkout or the link being used
+	// up; the failed screen offers no method (Error says why).
 	LinkTaken bool
 	// Live status wiring, used by the script.
 	StatusURL string

@@ -46,7 +46,7 @@ func checkConfig(ctx context.Context, e Env, _ []string) error {
 	return config.Check(e.Getenv, e.Stdout, func(c config.Config) (string, error) {
 		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		switch err := storage.CheckMode(probe, c.Database, c.Sandbox); {
+		switch err := storage.CheckMode(probe, c.Database, c.DatabaseFrom, c.Sandbox); {
 		case errors.Is(err, storage.ErrSandboxData), errors.Is(err, storage.ErrLiveData):
 			return "", err
 		case err != nil:
@@ -67,7 +67,7 @@ func admin(ctx context.Context, e Env, args []string) error {
 	}
 	h := hub.New()
 	defer h.Close()
-	st, err := storage.Open(ctx, cfg.Database, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	st, err := storage.Open(ctx, cfg.Database, cfg.DatabaseFrom, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ func backup(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := storage.Backup(ctx, database, args[0]); err != nil {
+	if err := storage.Backup(ctx, database, config.DatabaseSetting(e.Getenv), args[0]); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(e.Stdout, "hpp: backed up %s to %s\n", database, args[0])
@@ -107,7 +107,7 @@ func restore(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	kept, err := storage.Restore(ctx, database, args[0])
+	kept, err := storage.Restore(ctx, database, config.DatabaseSetting(e.Getenv), args[0])
 	if err != nil {
 		return err
 	}

@@ -462,8 +462,10 @@ func testPaidLate(t *testing.T, s Store) {
 }
 
 // testRetake: a failed payment the shopper starts again takes a place
-// again when one is free; when none is, Update fails with ErrLinkUsedUp
-// and writes nothing. A use that holds its place keeps it.
+// again when one is free; when none is, Update fails and writes nothing:
+// with ErrLinkTaken (matching ErrLinkUsedUp) while an open checkout holds
+// the place, with ErrLinkUsedUp itself once paid payments reached the
+// maximum. A use that holds its place keeps it.
 func testRetake(t *testing.T, s Store) {
 	ctx := t.Context()
 	l := link(1)
@@ -480,8 +482,8 @@ func testRetake(t *testing.T, s Store) {
 	mustUse(t, s, l.ID, "b", true)
 	before, err := s.Payment(ctx, a.ID)
 	must(t, err)
-	if _, err := move(t, s, a.ID, payments.StatusPending, payments.LinkUseRetake); !errors.Is(err, payments.ErrLinkUsedUp) {
-		t.Errorf("starting again with no place free = %v, want ErrLinkUsedUp", err)
+	if _, err := move(t, s, a.ID, payments.StatusPending, payments.LinkUseRetake); !errors.Is(err, payments.ErrLinkTaken) || !errors.Is(err, payments.ErrLinkUsedUp) {
+		t.Errorf("starting again with the place held by an open checkout = %v, want ErrLinkTaken", err)
 	}
 	after, err := s.Payment(ctx, a.ID)
 	must(t, err)
@@ -489,9 +491,17 @@ func testRetake(t *testing.T, s Store) {
 		t.Errorf("the refused start wrote the payment: %s v%d, want %s v%d", after.Status, after.Version, before.Status, before.Version)
 	}
 	counts(t, s, l.ID, 1, 0, "a refused start")
+	// The other shopper pays: the link is used up, and says so.
+	b := payFor(t, s, l, 2, "b")
+	mustMove(t, s, b.ID, payments.StatusPaid, payments.LinkUsePaid)
+	counts(t, s, l.ID, 1, 1, "the other shopper paid")
+	if _, err := move(t, s, a.ID, payments.StatusPending, payments.LinkUseRetake); !errors.Is(err, payments.ErrLinkUsedUp) || errors.Is(err, payments.ErrLinkTaken) {
+		t.Errorf("starting again with the link used up = %v, want ErrLinkUsedUp itself", err)
+	}
+	counts(t, s, l.ID, 1, 1, "a refused start on a used-up link")
 	// Paid anyway (a transaction of the failed attempt): it counts.
 	mustMove(t, s, a.ID, payments.StatusPaid, payments.LinkUsePaid)
-	counts(t, s, l.ID, 2, 1, "the failed payment paid")
+	counts(t, s, l.ID, 2, 2, "the failed payment paid")
 }
 
 // testRetakeConcurrent: five released payments start again while 24

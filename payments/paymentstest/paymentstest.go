@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -408,10 +409,24 @@ func WithField(form url.Values, k, v string) url.Values {
 	return f
 }
 
-// StopSim closes the simulator's listener for good: every later call to
-// Latipay is refused at the dial, as when the shop's internet is down.
+// StopSim closes the simulator's listener: every later call to Latipay
+// is refused at the dial, as when the shop's internet is down, until
+// ResumeSim.
 func (e *Env) StopSim() {
 	e.simSrv.Listener.Close()
 	e.simSrv.CloseClientConnections()
 	e.Client.CloseIdleConnections() // else the next call may go out on a dead one: an unknown outcome, not a refusal
+}
+
+// ResumeSim ends StopSim: the same simulator, with all it holds, listens
+// again on its address, as when the shop's internet comes back.
+func (e *Env) ResumeSim(t testing.TB) {
+	t.Helper()
+	ln, err := net.Listen("tcp", e.simSrv.Listener.Addr().String())
+	if err != nil {
+		t.Fatalf("the simulator's address again: %v", err)
+	}
+	srv := &http.Server{Handler: e.Sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
 }

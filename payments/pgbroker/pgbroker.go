@@ -114,7 +114,7 @@ type Broker struct {
 func Connector(url string) (func(ctx context.Context) (*pgx.Conn, error), error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, errors.New("pgbroker: HPP_DATABASE is not a valid postgres:// URL")
+		return nil, errors.New("pgbroker: not a valid postgres:// URL")
 	}
 	cfg.RuntimeParams["application_name"] = ApplicationName
 	return func(ctx context.Context) (*pgx.Conn, error) { return pgx.ConnectConfig(ctx, cfg.Copy()) }, nil

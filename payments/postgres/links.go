@@ -201,18 +201,18 @@ func tieUntied(ctx context.Context, tx pgx.Tx, linkID, key, paymentID string) (p
 	if c == payments.LinkUseKeep {
 		return none, nil
 	}
-	var uses, maxUses int
-	err := tx.QueryRow(ctx, `SELECT l.uses, l.max_uses
+	var uses, paid, maxUses int
+	err := tx.QueryRow(ctx, `SELECT l.uses, l.paid_uses, l.max_uses
 		FROM payment_link_uses u JOIN payment_links l ON l.id = u.link_id
 		WHERE u.link_id = $1 AND u.key = $2 AND u.payment_id IS NULL AND u.state = 'held'
-		FOR UPDATE OF u, l`, linkID, key).Scan(&uses, &maxUses)
+		FOR UPDATE OF u, l`, linkID, key).Scan(&uses, &paid, &maxUses)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return none, nil
 	}
 	if err != nil {
 		return none, err
 	}
-	to, dUses, dPaid, err := c.Step(payments.UseHeld, uses, maxUses)
+	to, dUses, dPaid, err := c.Step(payments.UseHeld, uses, paid, maxUses)
 	if err != nil {
 		return none, err
 	}
@@ -239,17 +239,17 @@ const tieLinkUse = `UPDATE payment_link_uses SET payment_id = $1
 // are decided one after the other.
 func linkUse(ctx context.Context, conn *pgxpool.Conn, id string, c payments.LinkUseChange) error {
 	var linkID, key, state string
-	var uses, maxUses int
-	err := conn.QueryRow(ctx, `SELECT u.link_id, u.key, u.state, l.uses, l.max_uses
+	var uses, paid, maxUses int
+	err := conn.QueryRow(ctx, `SELECT u.link_id, u.key, u.state, l.uses, l.paid_uses, l.max_uses
 		FROM payment_link_uses u JOIN payment_links l ON l.id = u.link_id
-		WHERE u.payment_id = $1 FOR UPDATE OF u, l`, id).Scan(&linkID, &key, &state, &uses, &maxUses)
+		WHERE u.payment_id = $1 FOR UPDATE OF u, l`, id).Scan(&linkID, &key, &state, &uses, &paid, &maxUses)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil // not made through a stored link
 	}
 	if err != nil {
 		return fmt.Errorf("link use: %w", err)
 	}
-	to, dUses, dPaid, err := c.Step(payments.UseState(state), uses, maxUses)
+	to, dUses, dPaid, err := c.Step(payments.UseState(state), uses, paid, maxUses)
 	if err != nil || to == payments.UseState(state) {
 		return err
 	}

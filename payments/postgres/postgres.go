@@ -79,7 +79,7 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's message may quote the URL, password included.
-		return nil, errors.New("postgres: open: HPP_DATABASE is not a valid postgres:// URL")
+		return nil, errors.New("postgres: open: not a valid postgres:// URL")
 	}
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = defaultMaxConns

@@ -280,6 +280,7 @@ func scanRows[T any](rows pgx.Rows, scan func(scanner) (T, error)) ([]T, error) 
 const upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 	($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 	ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+	key_hash = excluded.key_hash, request_hash = excluded.request_hash,
 	gateway_code = excluded.gateway_code, gateway_message = excluded.gateway_message,
 	updated_at = excluded.updated_at, next_check_at = excluded.next_check_at,
 	checks = excluded.checks

@@ -197,11 +197,11 @@ func releaseUntied(ctx context.Context, tx *sql.Tx, linkID, key string, cutoff t
 func tieUntied(ctx context.Context, tx *sql.Tx, linkID, key, paymentID string) (payments.LinkSweep, error) {
 	var none payments.LinkSweep
 	var status string
-	var uses, maxUses int
-	err := tx.QueryRowContext(ctx, `SELECT p.status, l.uses, l.max_uses
+	var uses, paid, maxUses int
+	err := tx.QueryRowContext(ctx, `SELECT p.status, l.uses, l.paid_uses, l.max_uses
 		FROM payment_link_uses u JOIN payment_links l ON l.id = u.link_id, payments p
 		WHERE u.link_id = ? AND u.key = ? AND u.payment_id IS NULL AND u.state = 'held' AND p.id = ?`,
-		linkID, key, paymentID).Scan(&status, &uses, &maxUses)
+		linkID, key, paymentID).Scan(&status, &uses, &paid, &maxUses)
 	if errors.Is(err, sql.ErrNoRows) {
 		return none, nil
 	}
@@ -212,7 +212,7 @@ func tieUntied(ctx context.Context, tx *sql.Tx, linkID, key, paymentID string) (
 	if c == payments.LinkUseKeep {
 		return none, nil
 	}
-	to, dUses, dPaid, err := c.Step(payments.UseHeld, uses, maxUses)
+	to, dUses, dPaid, err := c.Step(payments.UseHeld, uses, paid, maxUses)
 	if err != nil {
 		return none, err
 	}
@@ -234,7 +234,7 @@ func tieUntied(ctx context.Context, tx *sql.Tx, linkID, key, paymentID string) (
 const (
 	tieLinkUse = `UPDATE payment_link_uses SET payment_id = ?1
 		WHERE link_id = ?2 AND key = ?3 AND payment_id IS NULL`
-	selectLinkUse = `SELECT u.link_id, u.key, u.state, l.uses, l.max_uses
+	selectLinkUse = `SELECT u.link_id, u.key, u.state, l.uses, l.paid_uses, l.max_uses
 		FROM payment_link_uses u JOIN payment_links l ON l.id = u.link_id WHERE u.payment_id = ?`
 	setLinkUse   = `UPDATE payment_link_uses SET state = ?3 WHERE link_id = ?1 AND key = ?2`
 	countLinkUse = `UPDATE payment_links SET uses = max(uses + ?2, 0), paid_uses = max(paid_uses + ?3, 0) WHERE id = ?1`
@@ -247,15 +247,15 @@ const (
 // them (batch.go).
 func linkUse(ctx context.Context, q cached, id string, c payments.LinkUseChange) error {
 	var linkID, key, state string
-	var uses, maxUses int
-	err := q.QueryRowContext(ctx, selectLinkUse, id).Scan(&linkID, &key, &state, &uses, &maxUses)
+	var uses, paid, maxUses int
+	err := q.QueryRowContext(ctx, selectLinkUse, id).Scan(&linkID, &key, &state, &uses, &paid, &maxUses)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // not made through a stored link
 	}
 	if err != nil {
 		return wrap("update: link use", err)
 	}
-	to, dUses, dPaid, err := c.Step(payments.UseState(state), uses, maxUses)
+	to, dUses, dPaid, err := c.Step(payments.UseState(state), uses, paid, maxUses)
 	if err != nil || to == payments.UseState(state) {
 		return err
 	}

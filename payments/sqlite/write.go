@@ -75,13 +75,14 @@ const (
 	upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
 		ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+		key_hash = excluded.key_hash, request_hash = excluded.request_hash,
 		gateway_code = excluded.gateway_code, gateway_message = excluded.gateway_message,
 		updated_at = excluded.updated_at, next_check_at = excluded.next_check_at,
 		checks = excluded.checks
 		WHERE refunds.payment_id = excluded.payment_id`
 	// updateRefundState is upsertRefund for a refund Update loaded: the
 	// same columns, by key (see updateAttemptState). It takes refundArgs.
-	updateRefundState = `UPDATE refunds SET status = ?5, gateway_code = ?9,
+	updateRefundState = `UPDATE refunds SET status = ?5, key_hash = ?7, request_hash = ?8, gateway_code = ?9,
 		gateway_message = ?10, updated_at = ?12, next_check_at = ?13, checks = ?14
 		WHERE id = ?1 AND payment_id = ?2`
 	insertEvent       = `INSERT INTO events (` + eventCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`

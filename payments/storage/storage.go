@@ -77,18 +77,19 @@ func IsPostgres(database string) bool {
 // Open opens PostgreSQL for a postgres:// or postgresql:// URL (several
 // instances may share it: the broker and the request limits go through
 // the database) and a SQLite file for anything else. Errors name
-// HPP_DATABASE (and the path for SQLite, never the URL's password).
-func Open(ctx context.Context, database string, h Hub, log *slog.Logger) (*Storage, error) {
+// setting, the setting database came from (HPP_DATABASE or
+// HPP_DATABASE_FILE), and the path for SQLite, never the URL's password.
+func Open(ctx context.Context, database, setting string, h Hub, log *slog.Logger) (*Storage, error) {
 	if !IsPostgres(database) {
 		db, err := sqlite.Open(ctx, database, time.Now)
 		if err != nil {
-			return nil, fmt.Errorf("HPP_DATABASE %q (SQLite file): %w", database, err)
+			return nil, fmt.Errorf("%s %q (SQLite file): %w", setting, database, err)
 		}
 		return &Storage{Store: db}, nil
 	}
 	db, err := postgres.Open(ctx, database, time.Now)
 	if err != nil {
-		return nil, fmt.Errorf("HPP_DATABASE (PostgreSQL): %w", err)
+		return nil, fmt.Errorf("%s (PostgreSQL): %w", setting, err)
 	}
 	st := &Storage{Store: db, Limiter: sharedLimits(db, log)}
 	connect, err := pgbroker.Connector(database)
@@ -97,7 +98,7 @@ func Open(ctx context.Context, database string, h Hub, log *slog.Logger) (*Stora
 	}
 	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("%s (PostgreSQL): %w", setting, err)
 	}
 	return st, nil
 }
@@ -137,19 +138,21 @@ func sharedLimits(db *postgres.DB, log *slog.Logger) func(ratelimit.Rate) rateli
 
 // Backup writes a consistent copy of the SQLite database to file while
 // the server may run on it (sqlite.Backup). PostgreSQL has pg_dump.
-func Backup(ctx context.Context, database, file string) error {
+// setting is where database came from (HPP_DATABASE or HPP_DATABASE_FILE).
+func Backup(ctx context.Context, database, setting, file string) error {
 	if IsPostgres(database) {
-		return fmt.Errorf("backup: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see payments/sqlite/README.md)")
+		return fmt.Errorf("backup: %s is PostgreSQL: use pg_dump and pg_restore (see payments/sqlite/README.md)", setting)
 	}
 	return sqlite.Backup(ctx, database, file)
 }
 
 // Restore puts the backup file in place of the SQLite database, with the
 // server stopped, and returns where the replaced database is kept
-// (sqlite.Restore). PostgreSQL has pg_restore.
-func Restore(ctx context.Context, database, file string) (kept string, err error) {
+// (sqlite.Restore). PostgreSQL has pg_restore. setting is where database
+// came from (HPP_DATABASE or HPP_DATABASE_FILE).
+func Restore(ctx context.Context, database, setting, file string) (kept string, err error) {
 	if IsPostgres(database) {
-		return "", fmt.Errorf("restore: HPP_DATABASE is PostgreSQL: use pg_dump and pg_restore (see payments/sqlite/README.md)")
+		return "", fmt.Errorf("restore: %s is PostgreSQL: use pg_dump and pg_restore (see payments/sqlite/README.md)", setting)
 	}
 	return sqlite.Restore(ctx, database, file)
 }
@@ -157,22 +160,31 @@ func Restore(ctx context.Context, database, file string) (kept string, err error
 // ErrSandboxData is live start-up refusing a database the sandbox has
 // used: its demo owner would sign in to the live back office with the
 // printed password, its simulated takings would count in the reports, and
-// the reconciler would ask Latipay about its orders.
-var ErrSandboxData = errors.New("HPP_DATABASE holds sandbox data (the demo owner, the generated keys, simulated payments) and live mode (LATIPAY_API_KEY is set) refuses it: start live on a fresh database (another SQLite file, or an empty PostgreSQL database); keep the sandbox's for the sandbox")
+// the reconciler would ask Latipay about its orders. Its words follow the
+// name of the setting the database came from (Refusal).
+var ErrSandboxData = errors.New("holds sandbox data (the demo owner, the generated keys, simulated payments) and live mode (LATIPAY_API_KEY is set) refuses it: start live on a fresh database (another SQLite file, or an empty PostgreSQL database); keep the sandbox's for the sandbox")
 
 // ErrLiveData is the sandbox refusing a live shop's database (live
 // start-up's mark, payments, accounts or a pending owner setup, and no
 // sandbox data): it would add its demo owner, who could sign in to the
 // shop's back office, and its mark, after which live start-up refuses the
-// database.
-var ErrLiveData = errors.New("HPP_DATABASE is a live shop's (live start-up has used it: its mark, payments, accounts or pending owner setup), and LATIPAY_API_KEY is unset (sandbox mode): set LATIPAY_API_KEY to run live on it, or give the sandbox a database of its own")
+// database. Its words follow the name of the setting the database came
+// from (Refusal).
+var ErrLiveData = errors.New("is a live shop's (live start-up has used it: its mark, payments, accounts or pending owner setup), and LATIPAY_API_KEY is unset (sandbox mode): set LATIPAY_API_KEY to run live on it, or give the sandbox a database of its own")
+
+// Refusal is ErrSandboxData or ErrLiveData (err) said of the setting the
+// database came from: "HPP_DATABASE_FILE holds sandbox data …". It
+// matches err.
+func Refusal(setting string, err error) error { return fmt.Errorf("%s %w", setting, err) }
 
 // CheckMode is start-up's check of the database for the mode it would
 // run in (sandbox or live), reading it without changing it (so that hpp
 // check-config can ask while the server runs): live, ErrSandboxData when
 // the sandbox has used it; in the sandbox, ErrLiveData when a live start
 // has and the sandbox has not. A database not created yet is fresh.
-func CheckMode(ctx context.Context, database string, sandbox bool) error {
+// Errors name setting, where database came from (HPP_DATABASE or
+// HPP_DATABASE_FILE).
+func CheckMode(ctx context.Context, database, setting string, sandbox bool) error {
 	used := sqlite.Used
 	if IsPostgres(database) {
 		used = postgres.Used
@@ -180,11 +192,11 @@ func CheckMode(ctx context.Context, database string, sandbox bool) error {
 	bySandbox, byLive, err := used(ctx, database)
 	switch {
 	case err != nil:
-		return fmt.Errorf("HPP_DATABASE: cannot tell whether the sandbox or a live start has used it: %w", err)
+		return fmt.Errorf("%s: cannot tell whether the sandbox or a live start has used it: %w", setting, err)
 	case !sandbox && bySandbox:
-		return ErrSandboxData
+		return Refusal(setting, ErrSandboxData)
 	case sandbox && !bySandbox && byLive:
-		return ErrLiveData
+		return Refusal(setting, ErrLiveData)
 	}
 	return nil
 }

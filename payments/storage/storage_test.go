@@ -26,7 +26,7 @@ func TestOpenChoosesTheEngine(t *testing.T) {
 	defer h.Close()
 	log := slog.New(slog.DiscardHandler)
 
-	lite, err := storage.Open(t.Context(), filepath.Join(t.TempDir(), "hpp.db"), h, log)
+	lite, err := storage.Open(t.Context(), filepath.Join(t.TempDir(), "hpp.db"), "HPP_DATABASE", h, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestOpenChoosesTheEngine(t *testing.T) {
 	}
 	lite.StartBroker(t.Context()) // nothing to start on SQLite
 
-	pg, err := storage.Open(t.Context(), pgtest.Schema(t), h, log)
+	pg, err := storage.Open(t.Context(), pgtest.Schema(t), "HPP_DATABASE", h, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,10 +62,10 @@ func TestOpenErrorsNameTheSetting(t *testing.T) {
 	defer h.Close()
 	log := slog.New(slog.DiscardHandler)
 	missing := filepath.Join(t.TempDir(), "missing", "hpp.db")
-	if _, err := storage.Open(t.Context(), missing, h, log); err == nil || !strings.Contains(err.Error(), "HPP_DATABASE") || !strings.Contains(err.Error(), missing) {
+	if _, err := storage.Open(t.Context(), missing, "HPP_DATABASE", h, log); err == nil || !strings.Contains(err.Error(), "HPP_DATABASE") || !strings.Contains(err.Error(), missing) {
 		t.Errorf("Open(%s) = %v, want an error naming HPP_DATABASE and the path", missing, err)
 	}
-	_, err := storage.Open(t.Context(), "postgres://hpp:CANARY-pw@127.0.0.1:1/hpp?connect_timeout=2", h, log)
+	_, err := storage.Open(t.Context(), "postgres://hpp:CANARY-pw@127.0.0.1:1/hpp?connect_timeout=2", "HPP_DATABASE", h, log)
 	if err == nil || !strings.Contains(err.Error(), "HPP_DATABASE") || strings.Contains(err.Error(), "CANARY") {
 		t.Errorf("Open(unreachable PostgreSQL) = %v, want an error naming HPP_DATABASE without the password", err)
 	}
@@ -78,10 +78,10 @@ func TestBackupOnPostgreSQL(t *testing.T) {
 		if !storage.IsPostgres(url) {
 			t.Errorf("IsPostgres(%q) = false", url)
 		}
-		if err := storage.Backup(t.Context(), url, filepath.Join(t.TempDir(), "b.db")); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		if err := storage.Backup(t.Context(), url, "HPP_DATABASE", filepath.Join(t.TempDir(), "b.db")); err == nil || !strings.Contains(err.Error(), "pg_dump") {
 			t.Errorf("Backup(%s) = %v, want a pointer to pg_dump", url, err)
 		}
-		if _, err := storage.Restore(t.Context(), url, "b.db"); err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		if _, err := storage.Restore(t.Context(), url, "HPP_DATABASE", "b.db"); err == nil || !strings.Contains(err.Error(), "pg_dump") {
 			t.Errorf("Restore(%s) = %v, want a pointer to pg_dump", url, err)
 		}
 	}
@@ -134,11 +134,11 @@ func TestCheckMode(t *testing.T) {
 		for engine, database := range databases {
 			database := database()
 			for _, sandbox := range []bool{false, true} {
-				if err := storage.CheckMode(t.Context(), database, sandbox); err != nil {
+				if err := storage.CheckMode(t.Context(), database, "HPP_DATABASE", sandbox); err != nil {
 					t.Errorf("%s: CheckMode(sandbox %v) before the database exists = %v, want nil", engine, sandbox, err)
 				}
 			}
-			st, err := storage.Open(t.Context(), database, h, log)
+			st, err := storage.Open(t.Context(), database, "HPP_DATABASE", h, log)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -146,7 +146,7 @@ func TestCheckMode(t *testing.T) {
 				t.Fatal(err)
 			}
 			for sandbox, want := range map[bool]error{false: tc.live, true: tc.sandbox} {
-				if err := storage.CheckMode(t.Context(), database, sandbox); !errors.Is(err, want) || (want == nil && err != nil) {
+				if err := storage.CheckMode(t.Context(), database, "HPP_DATABASE", sandbox); !errors.Is(err, want) || (want == nil && err != nil) {
 					t.Errorf("%s, %s: CheckMode(sandbox %v) = %v, want %v", engine, tc.name, sandbox, err, want)
 				}
 			}

@@ -27,7 +27,9 @@ func mustPaid(t *testing.T, s payments.Store, n int) payments.Payment {
 }
 
 // testRefundsRoundTrip: a settled payment's Tx holds its refunds, oldest
-// first, every field round-trips, and updates replace by ID.
+// first, every field round-trips, and updates replace by ID, the
+// Idempotency-Key's hashes too: a refund that never reached Latipay
+// releases its key, which a new refund may then take.
 func testRefundsRoundTrip(t *testing.T, s payments.Store) {
 	p := mustPaid(t, s, 1)
 	r1 := newRefund(p.ID, 1, base())
@@ -40,6 +42,7 @@ func testRefundsRoundTrip(t *testing.T, s payments.Store) {
 	})
 	r1.Status, r1.GatewayCode, r1.GatewayMessage, r1.NextCheckAt, r1.Checks =
 		payments.RefundFailed, 556, "code 556: refused", time.Time{}, 7
+	r1.KeyHash, r1.RequestHash = "", "" // released
 	mustUpdate(t, s, p.ID, func(tx *payments.Tx) {
 		diff(t, "tx.Refunds", tx.Refunds, []payments.Refund{newRefund(p.ID, 1, base()), r2})
 		tx.PutRefund(r1)
@@ -52,6 +55,13 @@ func testRefundsRoundTrip(t *testing.T, s payments.Store) {
 		t.Fatal(err)
 	}
 	diff(t, "Refunds", rs, []payments.Refund{r1, r2})
+	r3 := newRefund(p.ID, 3, base().Add(2*time.Minute))
+	r3.KeyHash, r3.RequestHash = newRefund(p.ID, 1, base()).KeyHash, newRefund(p.ID, 1, base()).RequestHash
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.PutRefund(r3) })
+	if rs, err = s.Refunds(t.Context(), p.ID); err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "Refunds with the released key taken again", rs, []payments.Refund{r1, r2, r3})
 	if rs, err := s.Refunds(t.Context(), "pay_none"); err != nil || len(rs) != 0 {
 		t.Errorf("Refunds of an unknown payment = %v, %v; want none", rs, err)
 	}

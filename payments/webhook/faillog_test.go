@@ -20,7 +20,9 @@ import (
 // TestFailuresLogged: each failed try is logged once, at WARN while the
 // event is retried (with the HTTP status or the kind of network error
 // and the next try's time) and at ERROR once it is given up on; the log
-// never holds the body, the signing secret or the endpoint's URL.
+// never holds the body, the signing secret or the endpoint's URL. The
+// delivery log keeps the same plain reason, never the URL (whose query
+// may hold a token) nor the HTTP client's own words, which quote it.
 func TestFailuresLogged(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
 	answer := func(status int) string {
@@ -54,7 +56,7 @@ func TestFailuresLogged(t *testing.T) {
 		{"429", answer(429), 0, "WARN", "HTTP 429", 429},
 		{"400", answer(400), 0, "ERROR", "HTTP 400, which is not retried", 400},
 		{"down", down, 0, "WARN", "connection refused", 0},
-		{"hanging", hangSrv.URL, 0, "WARN", "timeout: no answer in time", 0},
+		{"hanging", hangSrv.URL, 0, "WARN", "timeout after 200ms", 0},
 		{"too old", answer(503), time.Second, "ERROR", "HTTP 503", 503}, // the next try would be past MaxAge
 	}
 	for _, tt := range tests {
@@ -98,6 +100,12 @@ func TestFailuresLogged(t *testing.T) {
 				if strings.Contains(log.String(), leak) {
 					t.Errorf("the log shows %q:\n%s", leak, log)
 				}
+				if len(ds) == 1 && strings.Contains(ds[0].Error, leak) {
+					t.Errorf("the delivery log's error shows %q: %q", leak, ds[0].Error)
+				}
+			}
+			if want := webhook.ErrorRequest + tt.reason; tt.status == 0 && (len(ds) != 1 || ds[0].Error != want) {
+				t.Errorf("the delivery log's error = %+v, want %q", ds, want)
 			}
 		})
 	}

@@ -70,9 +70,24 @@ const (
 	ErrorReadRefund  = "could not read the refund"
 	ErrorEncode      = "could not encode the event"
 	ErrorBadURL      = "bad endpoint URL"
-	ErrorRequest     = "request failed: " // + the HTTP client's own words
+	ErrorRequest     = "request failed: " // + one of the Reason* below
 	NotRetried       = ": not retried"
 	GaveUpAfter      = "; gave up after " // + MaxAge, appended to the last try's error
+)
+
+// Why a request got no answer, after ErrorRequest in Delivery.Error and
+// as the log's reason: plain words, never the HTTP client's own message,
+// which quotes the endpoint's URL (`Post "https://…?token=…": …`), and a
+// URL may carry a secret.
+const (
+	ReasonRefused  = "connection refused"
+	ReasonTimeout  = "timeout" // followed by TimeoutAfter and the per-request timeout ("timeout after 10s"), except in PlainError's
+	TimeoutAfter   = " after " // between ReasonTimeout and the timeout
+	ReasonDNS      = "DNS lookup failed"
+	ReasonTLS      = "TLS certificate not valid"
+	ReasonClosed   = "connection closed before an answer"
+	ReasonCanceled = "canceled: the app is stopping"
+	ReasonNetwork  = "network error" // any other
 )
 
 // Options configure a Worker.
@@ -279,8 +294,9 @@ func (w *Worker) send(ctx context.Context, e payments.Event, attempt int, redeli
 	resp, err := w.o.Client.Do(req)
 	d.Duration = w.o.Now().Sub(start)
 	if err != nil {
-		d.Error = shorten(ErrorRequest + err.Error())
-		return w.retry(d, e, 0), networkFailure(err)
+		why := networkFailure(err, w.o.Timeout)
+		d.Error = ErrorRequest + why
+		return w.retry(d, e, 0), why
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 	resp.Body.Close()
@@ -319,26 +335,68 @@ func (w *Worker) logFailure(d payments.Delivery, why string) {
 	w.o.Log.Error("webhook: delivery failed; given up", attrs...)
 }
 
-// networkFailure names the kind of a request's network error.
-func networkFailure(err error) string {
+// networkFailure names the kind of a request's network error (a Reason*),
+// a timeout with the per-request timeout.
+func networkFailure(err error, timeout time.Duration) string {
 	var dns *net.DNSError
 	var cert *tls.CertificateVerificationError
 	var ne net.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
-		return "timeout: no answer in time"
+		return ReasonTimeout + TimeoutAfter + timeout.String()
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "connection refused"
+		return ReasonRefused
 	case errors.As(err, &dns):
-		return "DNS lookup failed"
+		return ReasonDNS
 	case errors.As(err, &cert):
-		return "TLS certificate not trusted"
+		return ReasonTLS
 	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		return "connection closed before an answer"
+		return ReasonClosed
 	case errors.Is(err, context.Canceled):
-		return "canceled: the app is stopping"
+		return ReasonCanceled
 	}
-	return "network error"
+	return ReasonNetwork
+}
+
+// PlainError is a delivery's stored Error as it may be shown. An earlier
+// version stored the HTTP client's own words after ErrorRequest, which
+// quote the endpoint's URL (perhaps with a token in its query): such an
+// entry becomes the Reason* its words stand for (a timeout without its
+// length), never the URL. Anything else is as stored.
+func PlainError(stored string) string {
+	rest, ok := strings.CutPrefix(stored, ErrorRequest)
+	if !ok {
+		return stored
+	}
+	msg, gaveUp := rest, ""
+	if i := strings.LastIndex(rest, GaveUpAfter); i >= 0 {
+		msg, gaveUp = rest[:i], rest[i:]
+	}
+	switch msg {
+	case ReasonRefused, ReasonDNS, ReasonTLS, ReasonClosed, ReasonCanceled, ReasonNetwork, ReasonTimeout:
+		return stored
+	}
+	if d, ok := strings.CutPrefix(msg, ReasonTimeout+TimeoutAfter); ok {
+		if _, err := time.ParseDuration(d); err == nil {
+			return stored
+		}
+	}
+	why := ReasonNetwork
+	switch low := strings.ToLower(msg); {
+	case strings.Contains(low, "timeout") || strings.Contains(low, "deadline exceeded"):
+		why = ReasonTimeout
+	case strings.Contains(low, "connection refused"):
+		why = ReasonRefused
+	case strings.Contains(low, "no such host") || strings.Contains(low, "server misbehaving"):
+		why = ReasonDNS
+	case strings.Contains(low, "x509") || strings.Contains(low, "certificate"):
+		why = ReasonTLS
+	case strings.Contains(low, "eof") || strings.Contains(low, "connection reset"):
+		why = ReasonClosed
+	case strings.Contains(low, "context canceled"):
+		why = ReasonCanceled
+	}
+	return ErrorRequest + why + gaveUp
 }
 
 // eventRefund is the refund refund event e reports, as it is now; nil
@@ -391,11 +449,4 @@ func (w *Worker) deliveryID(t time.Time) string {
 	_, _ = io.ReadFull(w.o.Rand, b[:])
 	w.randMu.Unlock()
 	return fmt.Sprintf("whd_%019d%s", t.UnixNano(), hex.EncodeToString(b[:]))
-}
-
-func shorten(s string) string {
-	if len(s) > 200 {
-		return s[:200]
-	}
-	return s
 }
