@@ -324,7 +324,8 @@ func markMode(ctx context.Context, cfg config.Config, st storage.Store) error {
 // sandbox, when no Latipay key is configured, builds the Latipay
 // simulator (p.sim) and returns the HTTP client that reaches it
 // in-process; callback delivers the simulator's callbacks to the app, and
-// the simulator's ledger is kept in the app's database. It also makes the demo API key and link secret that
+// the simulator's ledger is the app's database's, so instances sharing a
+// PostgreSQL database share one simulated Latipay. It also makes the demo API key and link secret that
 // the sandbox generated on the database's first start the ones of every
 // later start, so the printed key and links keep working (only generated
 // values: never one that was configured). Outside the sandbox it does

@@ -10,12 +10,70 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// SaveSandboxEntry stores one transaction of the sandbox simulator's
-// ledger (latipaysim.Journal).
-func (db *DB) SaveSandboxEntry(ctx context.Context, key string, body []byte) error {
-	_, err := db.pool.Exec(ctx, `INSERT INTO sandbox_ledger (key, body) VALUES ($1, $2)
-		ON CONFLICT (key) DO UPDATE SET body = excluded.body`, key, body)
-	return wrap("save sandbox entry", err)
+// The sandbox simulator's ledger (latipaysim.Journal): one row of
+// sandbox_ledger per transaction, keyed by its merchant reference, with
+// its order id and nonce (each unique) and the simulator's JSON body.
+// Every instance sharing the database reads and changes the same rows:
+// a change is one transaction holding the row's lock (SELECT … FOR
+// UPDATE), so two instances refunding one transaction at once take turns.
+
+// sandboxColumn is the column SandboxEntry looks in for by.
+var sandboxColumn = map[string]string{"key": "key", "order_id": "order_id", "nonce": "nonce"}
+
+// AddSandboxEntry stores a new sandbox ledger entry; false when its key,
+// order id or nonce is already stored.
+func (db *DB) AddSandboxEntry(ctx context.Context, key, orderID, nonce string, body []byte) (bool, error) {
+	tag, err := db.pool.Exec(ctx, `INSERT INTO sandbox_ledger (key, order_id, nonce, body) VALUES ($1, $2, $3, $4)
+		ON CONFLICT DO NOTHING`, key, orderID, nonce, body)
+	if err != nil {
+		return false, wrap("add sandbox entry", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// SandboxEntry returns the body of the sandbox ledger entry whose key,
+// order id or nonce (by) is value, or nil.
+func (db *DB) SandboxEntry(ctx context.Context, by, value string) ([]byte, error) {
+	col, ok := sandboxColumn[by]
+	if !ok {
+		return nil, fmt.Errorf("postgres: sandbox entry: no column %q", by)
+	}
+	var b []byte
+	err := db.pool.QueryRow(ctx, `SELECT body FROM sandbox_ledger WHERE `+col+` = $1`, value).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	return b, wrap("sandbox entry", err)
+}
+
+// UpdateSandboxEntry replaces the body of key's sandbox ledger entry with
+// fn's answer, in one transaction that holds the row's lock from the read
+// to the commit; false when there is no such entry.
+func (db *DB) UpdateSandboxEntry(ctx context.Context, key string, fn func(body []byte) ([]byte, error)) (bool, error) {
+	found := false
+	var fnErr error
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var b []byte
+		err := tx.QueryRow(ctx, `SELECT body FROM sandbox_ledger WHERE key = $1 FOR UPDATE`, key).Scan(&b)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		nb, err := fn(b)
+		if err != nil || nb == nil {
+			fnErr = err
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE sandbox_ledger SET body = $2 WHERE key = $1`, key, nb)
+		return err
+	})
+	if fnErr != nil {
+		return found, fnErr
+	}
+	return found, wrap("update sandbox entry", err)
 }
 
 // SandboxEntries returns every stored sandbox ledger entry.

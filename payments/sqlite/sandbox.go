@@ -4,17 +4,77 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"strings"
 )
 
-// SaveSandboxEntry stores one transaction of the sandbox simulator's
-// ledger (latipaysim.Journal), durably before it returns.
-func (db *DB) SaveSandboxEntry(ctx context.Context, key string, body []byte) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO sandbox_ledger (key, body) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET body = excluded.body`, key, body)
-	return wrap("save sandbox entry", err)
+// The sandbox simulator's ledger (latipaysim.Journal): one row of
+// sandbox_ledger per transaction, keyed by its merchant reference, with
+// its order id and nonce (each unique) and the simulator's JSON body.
+// One process serves a file, and a change is one IMMEDIATE transaction
+// on the writer, so it reads and writes the row with no other write in
+// between; reads go to the reader pool, which sees every commit.
+
+// sandboxColumn is the column SandboxEntry looks in for by.
+var sandboxColumn = map[string]string{"key": "key", "order_id": "order_id", "nonce": "nonce"}
+
+// AddSandboxEntry stores a new sandbox ledger entry, durably before it
+// returns; false when its key, order id or nonce is already stored.
+func (db *DB) AddSandboxEntry(ctx context.Context, key, orderID, nonce string, body []byte) (bool, error) {
+	res, err := db.writer.ExecContext(ctx, `INSERT INTO sandbox_ledger (key, order_id, nonce, body) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, key, orderID, nonce, body)
+	if err != nil {
+		return false, wrap("add sandbox entry", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, wrap("add sandbox entry", err)
+}
+
+// SandboxEntry returns the body of the sandbox ledger entry whose key,
+// order id or nonce (by) is value, or nil.
+func (db *DB) SandboxEntry(ctx context.Context, by, value string) ([]byte, error) {
+	col, ok := sandboxColumn[by]
+	if !ok {
+		return nil, fmt.Errorf("sqlite: sandbox entry: no column %q", by)
+	}
+	var b []byte
+	err := db.reader.QueryRowContext(ctx, `SELECT body FROM sandbox_ledger WHERE `+col+` = ?`, value).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return b, wrap("sandbox entry", err)
+}
+
+// UpdateSandboxEntry replaces the body of key's sandbox ledger entry with
+// fn's answer in one IMMEDIATE transaction, durably before it returns;
+// false when there is no such entry.
+func (db *DB) UpdateSandboxEntry(ctx context.Context, key string, fn func(body []byte) ([]byte, error)) (bool, error) {
+	found := false
+	var fnErr error
+	err := db.writeTx(ctx, "update sandbox entry", func(tx *sql.Tx) error {
+		var b []byte
+		err := tx.QueryRowContext(ctx, `SELECT body FROM sandbox_ledger WHERE key = ?`, key).Scan(&b)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return wrap("update sandbox entry", err)
+		}
+		found = true
+		nb, err := fn(b)
+		if err != nil || nb == nil {
+			fnErr = err
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sandbox_ledger SET body = ? WHERE key = ?`, nb, key)
+		return wrap("update sandbox entry", err)
+	})
+	if fnErr != nil {
+		return found, fnErr
+	}
+	return found, err
 }
 
 // SandboxEntries returns every stored sandbox ledger entry.

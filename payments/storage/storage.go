@@ -45,7 +45,9 @@ type Store interface {
 	counter.Store  // the shop counter's devices and sales
 	receipts.Store // e-receipt tokens
 	displays.Store // displays facing the shopper, paired with a counter
-	SaveSandboxEntry(ctx context.Context, key string, body []byte) error
+	AddSandboxEntry(ctx context.Context, key, orderID, nonce string, body []byte) (bool, error)
+	SandboxEntry(ctx context.Context, by, value string) ([]byte, error)
+	UpdateSandboxEntry(ctx context.Context, key string, fn func(body []byte) ([]byte, error)) (bool, error)
 	SandboxEntries(ctx context.Context) ([][]byte, error)
 	SandboxSetting(ctx context.Context, name, value string) (string, error)
 	HasSandboxData(ctx context.Context) (bool, error)

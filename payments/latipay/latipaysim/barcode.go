@@ -1,6 +1,8 @@
 package latipaysim
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -107,11 +109,14 @@ func (s *Simulator) handleBarcode(w http.ResponseWriter, r *http.Request) {
 			Currency: currency, Amount: formatCents(cents), PaymentMethod: method,
 			Status: statusPending, Barcode: true,
 		},
-		merchant: m, cents: cents,
-		changed: make(chan struct{}), refunds: map[string]bool{},
+		merchant: m, cents: cents, refunds: map[string]bool{},
 	}
-	if code, msg := s.insertBarcode(t, s.barcodeOutcome(code, cents, currency)); code != 0 {
-		writeCode(w, code, msg)
+	switch err := s.insertBarcode(r.Context(), t, s.barcodeOutcome(code, cents, currency)); {
+	case errors.Is(err, errRefUsed):
+		writeCode(w, 207, "merchant_reference already used")
+		return
+	case err != nil:
+		s.ledgerFailed(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, barcodeResponse{Message: "SUCCESS", OrderID: t.OrderID})
@@ -138,43 +143,38 @@ func (s *Simulator) barcodeOutcome(code string, cents int64, currency string) ou
 	return outcome{statusPaid, 0}
 }
 
-// insertBarcode adds t to the ledger with its outcome, or returns the code
-// refusing it.
-func (s *Simulator) insertBarcode(t *txn, o outcome) (int, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.st.byRef[t.MerchantReference] != nil {
-		return 207, "merchant_reference already used"
-	}
-	var err error
-	if t.nonce, err = s.newNonce(); err != nil { // the ledger indexes every entry by nonce
-		return 1, ""
-	}
-	now := s.now()
-	t.CreatedAt = now
-	t.OrderID = s.newOrderID(now)
-	if o.after == 0 {
-		t.setStatus(o.status, now)
-	} else {
-		t.settleAt, t.settleTo = now.Add(o.after), o.status
-	}
-	s.st.add(t)
-	s.persist(t)
-	return 0, ""
+// insertBarcode adds t to the ledger with its outcome; errRefUsed means
+// the merchant reference is taken.
+func (s *Simulator) insertBarcode(ctx context.Context, t *txn, o outcome) error {
+	// The ledger finds every entry by nonce too, so a barcode one has one.
+	return s.add(ctx, t, func(t *txn, now time.Time) error {
+		if o.after == 0 {
+			t.setStatus(o.status, now)
+		} else {
+			t.settleAt, t.settleTo = now.Add(o.after), o.status
+		}
+		return nil
+	})
 }
 
-// settleDue completes a barcode transaction whose shopper has, by now,
-// typed the password (or given up, or paid late). The caller holds mu.
-func (s *Simulator) settleDue(t *txn) {
-	if !t.Barcode || t.Status != statusPending || t.settleAt.IsZero() || s.now().Before(t.settleAt) {
-		return
+// due reports whether t is a barcode transaction whose shopper has, by
+// now, typed the password (or given up, or paid late).
+func (s *Simulator) due(t *txn) bool {
+	return t.Barcode && t.Status == statusPending && !t.settleAt.IsZero() && !s.now().Before(t.settleAt)
+}
+
+// settleDue completes t if it is due and reports whether it did. Only
+// change calls it, so the outcome is written where t is stored.
+func (s *Simulator) settleDue(t *txn) bool {
+	if !s.due(t) {
+		return false
 	}
 	t.setStatus(t.settleTo, t.settleAt)
-	s.persist(t)
+	return true
 }
 
 // settleWait is how long from now a blocking query of t should wait for
-// its scheduled outcome, or 0 when it has none. The caller holds mu.
+// its scheduled outcome, or 0 when it has none.
 func (s *Simulator) settleWait(t *txn) time.Duration {
 	if !t.Barcode || t.Status != statusPending || t.settleAt.IsZero() {
 		return 0

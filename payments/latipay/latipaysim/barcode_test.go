@@ -1,7 +1,6 @@
 package latipaysim
 
 import (
-	"context"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -212,36 +211,6 @@ func TestBarcodeSurvivesRestart(t *testing.T) {
 	if got := queryStatus(t, srv2, "J-1"); got != "paid" {
 		t.Errorf("after restart and the password: %s, want paid", got)
 	}
-}
-
-// memJournal is a Journal in memory, as the app's database keeps it.
-type memJournal struct {
-	mu      sync.Mutex
-	entries map[string][]byte
-	order   []string
-}
-
-func (j *memJournal) SaveSandboxEntry(_ context.Context, key string, body []byte) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.entries == nil {
-		j.entries = map[string][]byte{}
-	}
-	if _, ok := j.entries[key]; !ok {
-		j.order = append(j.order, key)
-	}
-	j.entries[key] = append([]byte(nil), body...)
-	return nil
-}
-
-func (j *memJournal) SandboxEntries(context.Context) ([][]byte, error) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var out [][]byte
-	for _, k := range j.order {
-		out = append(out, j.entries[k])
-	}
-	return out, nil
 }
 
 // TestBarcodeBlockingQueryWakes: a long-poll query of a barcode order

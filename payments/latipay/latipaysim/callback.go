@@ -1,6 +1,7 @@
 package latipaysim
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,10 +19,11 @@ type callback struct {
 }
 
 // startCallback starts delivering t's notification in its own goroutine,
-// unless the simulator is closed. The caller holds mu.
+// unless the simulator is closed.
 func (s *Simulator) startCallback(t *txn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed || t.CallbackURL == "" { // a barcode transaction has none
-
 		return
 	}
 	payTime := t.completedAt
@@ -86,13 +88,15 @@ func (s *Simulator) attempt(cb callback) bool {
 	}
 	wg.Wait()
 	acked := acks[0] || acks[n-1]
-	s.mu.Lock()
-	if t := s.st.byRef[cb.ref]; t != nil {
+	// Counted on the stored transaction as it is now: another simulator
+	// sharing the journal may have refunded it since.
+	if _, err := s.change(context.Background(), cb.ref, func(t *txn) (bool, error) {
 		t.CallbackAttempts += n
 		t.CallbacksAcked = t.CallbacksAcked || acked
-		s.persist(t)
+		return true, nil
+	}); err != nil {
+		s.log.Error("latipaysim: record a callback attempt", "merchant_reference", cb.ref, "err", err)
 	}
-	s.mu.Unlock()
 	return acked
 }
 

@@ -1,6 +1,7 @@
 package latipaysim
 
 import (
+	"context"
 	"net/http"
 )
 
@@ -34,7 +35,12 @@ func (s *Simulator) handleCancel(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, 206, "")
 		return
 	}
-	if code := s.cancelTxn(m, p["merchant_reference"]); code != 0 {
+	code, err := s.cancelTxn(r.Context(), m, p["merchant_reference"])
+	if err != nil {
+		s.ledgerFailed(w, err)
+		return
+	}
+	if code != 0 {
 		writeCode(w, code, "")
 		return
 	}
@@ -43,25 +49,29 @@ func (s *Simulator) handleCancel(w http.ResponseWriter, r *http.Request) {
 
 // cancelTxn cancels a pending transaction and returns 0, or the code
 // refusing it.
-func (s *Simulator) cancelTxn(m *Merchant, ref string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.st.byRef[ref]
-	if ok {
-		s.settleDue(t)
+func (s *Simulator) cancelTxn(ctx context.Context, m *Merchant, ref string) (int, error) {
+	code := 201
+	t, err := s.change(ctx, ref, func(t *txn) (bool, error) {
+		switch {
+		case t.UserID != m.UserID:
+			code = 201
+		case t.Status == statusPaid:
+			code = 900
+		case t.Status == statusFailed:
+			code = 901
+		case t.Status == statusPending:
+			code = 0
+			t.setStatus(statusCanceled, s.now())
+			return true, nil
+		default:
+			code = 0
+		}
+		return false, nil
+	})
+	if err != nil || t == nil {
+		return 201, err
 	}
-	switch {
-	case !ok || t.UserID != m.UserID:
-		return 201
-	case t.Status == statusPaid:
-		return 900
-	case t.Status == statusFailed:
-		return 901
-	case t.Status == statusPending:
-		t.setStatus(statusCanceled, s.now())
-		s.persist(t)
-	}
-	return 0
+	return code, nil
 }
 
 // cancelDocMessage is the unsorted pre-image of the docs' cancel example

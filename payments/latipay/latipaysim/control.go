@@ -1,6 +1,7 @@
 package latipaysim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -37,18 +38,19 @@ func (s *Simulator) Simulate(ref, status string) error {
 
 // complete moves a pending transaction to status and starts its callback.
 func (s *Simulator) complete(ref, status string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.st.byRef[ref]
-	if !ok {
+	t, err := s.change(context.Background(), ref, func(t *txn) (bool, error) {
+		if t.Status != statusPending {
+			return false, fmt.Errorf("%w: %q is %s", ErrNotPending, ref, t.Status)
+		}
+		t.setStatus(status, s.now())
+		return true, nil
+	})
+	if err != nil {
+		return err
+	}
+	if t == nil {
 		return fmt.Errorf("%w: %q", ErrNotFound, ref)
 	}
-	s.settleDue(t)
-	if t.Status != statusPending {
-		return fmt.Errorf("%w: %q is %s", ErrNotPending, ref, t.Status)
-	}
-	t.setStatus(status, s.now())
-	s.persist(t)
 	s.startCallback(t)
 	return nil
 }
@@ -69,6 +71,9 @@ func (s *Simulator) handleSimulate(w http.ResponseWriter, r *http.Request) {
 	redirect := r.FormValue("redirect")
 	err := s.Simulate(ref, status)
 	switch {
+	case err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrBadStatus) && !errors.Is(err, ErrNotPending):
+		s.ledgerFailed(w, err)
+		return
 	case errors.Is(err, ErrNotFound):
 		writeJSON(w, http.StatusNotFound, controlResult{Code: 201, Message: "order not exist"})
 		return

@@ -1,10 +1,13 @@
 package latipaysim
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // createResponse is the success body of POST /v2/transaction.
@@ -85,12 +88,14 @@ func (s *Simulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 			Status: statusPending, ProductName: p["product_name"], ReturnURL: p["return_url"],
 			CallbackURL: p["callback_url"],
 		},
-		merchant: m, cents: cents, hostType: p["host_type"],
-		changed: make(chan struct{}), refunds: map[string]bool{},
+		merchant: m, cents: cents, hostType: p["host_type"], refunds: map[string]bool{},
 	}
-	code, msg := s.insert(t)
-	if code != 0 {
-		writeCode(w, code, msg)
+	switch err := s.insert(r.Context(), t); {
+	case errors.Is(err, errRefUsed):
+		writeCode(w, 207, "merchant_reference already used")
+		return
+	case err != nil:
+		s.ledgerFailed(w, err)
 		return
 	}
 	hostURL := s.base + "/pay"
@@ -103,37 +108,23 @@ func (s *Simulator) handleCreate(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// insert assigns ids to t and adds it to the ledger, or returns the Latipay
-// code that refuses it.
-func (s *Simulator) insert(t *txn) (int, string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.st.byRef[t.MerchantReference] != nil {
-		return 207, "merchant_reference already used"
-	}
-	var err error
-	if t.nonce, err = s.newNonce(); err != nil {
-		return 1, ""
-	}
-	switch t.PaymentMethod {
-	case "wechat":
-		var pr string
-		pr, err = s.randomText(7, alnum)
-		t.qrURL = "weixin://wxpay/bizpayurl?pr=" + pr
-	case "alipay":
-		var code string
-		code, err = s.randomText(20, "abcdefghijklmnopqrstuvwxyz0123456789")
-		t.qrURL = "https://qr.alipay.com/bax0" + code
-	}
-	if err != nil {
-		return 1, ""
-	}
-	now := s.now()
-	t.CreatedAt = now
-	t.OrderID = s.newOrderID(now)
-	s.st.add(t)
-	s.persist(t)
-	return 0, ""
+// insert assigns ids and a QR text to t and adds it to the ledger;
+// errRefUsed means the merchant reference is taken.
+func (s *Simulator) insert(ctx context.Context, t *txn) error {
+	return s.add(ctx, t, func(t *txn, _ time.Time) error {
+		var err error
+		switch t.PaymentMethod {
+		case "wechat":
+			var pr string
+			pr, err = s.randomText(7, alnum)
+			t.qrURL = "weixin://wxpay/bizpayurl?pr=" + pr
+		case "alipay":
+			var code string
+			code, err = s.randomText(20, "abcdefghijklmnopqrstuvwxyz0123456789")
+			t.qrURL = "https://qr.alipay.com/bax0" + code
+		}
+		return err
+	})
 }
 
 // legacyCreateMessage is the pre-image of the legacy create signature (package latipay, Signatures).

@@ -56,20 +56,25 @@ type gatewayResponse struct {
 // invalid", a second GET is 207 "nonce already used".
 func (s *Simulator) handleGatewayData(w http.ResponseWriter, r *http.Request) {
 	nonce := r.PathValue("nonce")
-	s.mu.Lock()
-	t, ok := s.st.byNonce[nonce]
 	var used bool
 	var snap Transaction
 	var cents int64
 	var qrURL string
+	t, err := s.load(r.Context(), byNonce, nonce)
+	if err == nil && t != nil {
+		t, err = s.change(r.Context(), t.MerchantReference, func(t *txn) (bool, error) {
+			used, t.dataUsed = t.dataUsed, true
+			return !used, nil
+		})
+	}
+	if err != nil {
+		s.ledgerFailed(w, err)
+		return
+	}
+	ok := t != nil
 	if ok {
-		used, t.dataUsed = t.dataUsed, true
-		if !used {
-			s.persist(t)
-		}
 		snap, cents, qrURL = t.snapshot(), t.cents, t.qrURL
 	}
-	s.mu.Unlock()
 	switch {
 	case !ok:
 		writeCode(w, 207, "nonce is invalid")

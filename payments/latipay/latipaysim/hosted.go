@@ -1,6 +1,7 @@
 package latipaysim
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"html/template"
@@ -112,12 +113,14 @@ func writePage(w http.ResponseWriter, r *http.Request, status int, d pageData) {
 	_ = payPage.Execute(w, d)
 }
 
-// lookupNonce returns a snapshot of the transaction with nonce n.
-func (s *Simulator) lookupNonce(n string) (Transaction, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.st.byNonce[n]
-	if !ok {
+// lookupNonce returns a snapshot of the transaction with nonce n. A
+// ledger that cannot be read is logged and answered as not found.
+func (s *Simulator) lookupNonce(ctx context.Context, n string) (Transaction, bool) {
+	t, err := s.load(ctx, byNonce, n)
+	if err != nil {
+		s.log.Error("latipaysim: read the ledger", "err", err)
+	}
+	if t == nil {
 		return Transaction{}, false
 	}
 	return t.snapshot(), true
@@ -127,7 +130,7 @@ func (s *Simulator) lookupNonce(n string) (Transaction, bool) {
 // reloaded; once the transaction is final it offers only the way back.
 func (s *Simulator) handlePayPage(w http.ResponseWriter, r *http.Request) {
 	nonce := r.PathValue("nonce")
-	t, ok := s.lookupNonce(nonce)
+	t, ok := s.lookupNonce(r.Context(), nonce)
 	if !ok {
 		writePage(w, r, http.StatusNotFound, pageData{NotFound: true})
 		return
@@ -142,7 +145,7 @@ func (s *Simulator) handlePayAction(w http.ResponseWriter, r *http.Request) {
 	nonce := r.PathValue("nonce")
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	action := r.PostFormValue("action")
-	t, ok := s.lookupNonce(nonce)
+	t, ok := s.lookupNonce(r.Context(), nonce)
 	if !ok {
 		writePage(w, r, http.StatusNotFound, pageData{NotFound: true})
 		return
@@ -156,7 +159,7 @@ func (s *Simulator) handlePayAction(w http.ResponseWriter, r *http.Request) {
 		// A transaction that is no longer pending is left as it is: the
 		// shopper is simply sent back with its final status.
 		_ = s.complete(t.MerchantReference, status)
-		t, _ = s.lookupNonce(nonce)
+		t, _ = s.lookupNonce(r.Context(), nonce)
 	case "return":
 	default:
 		http.Error(w, "action must be pay or fail", http.StatusBadRequest)

@@ -62,41 +62,62 @@ func (s *Simulator) handleQuery(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, 206, "")
 		return
 	}
-	s.mu.Lock()
-	t, ok := s.st.byRef[ref]
-	ok = ok && t.UserID == m.UserID
-	var wait <-chan struct{}
-	hold := blockTimeout
-	if ok {
-		s.settleDue(t)
-		if d := s.settleWait(t); d > 0 {
-			hold = min(hold, d) // wake when the shopper's answer is due
-		}
+	block := params["is_block"] == "1"
+	var w8 *waiter
+	if block { // watch before reading, so no change is missed in between
+		w8 = s.watch(ref)
+		defer func() { s.unwatch(ref, w8) }()
 	}
-	if ok && t.Status == statusPending && params["is_block"] == "1" {
-		wait = t.changed
+	t, err := s.load(r.Context(), byRef, ref)
+	if err != nil {
+		s.ledgerFailed(w, err)
+		return
 	}
-	s.mu.Unlock()
-	if !ok {
+	if t == nil || t.UserID != m.UserID {
 		writeCode(w, 201, "")
 		return
 	}
-	if wait != nil {
+	if block && t.Status == statusPending {
+		hold := blockTimeout
+		if d := s.settleWait(t); d > 0 {
+			hold = min(hold, d) // wake when the shopper's answer is due
+		}
 		timer := time.NewTimer(hold)
-		select {
-		case <-wait:
-		case <-timer.C:
-		case <-s.ctx.Done():
-		case <-r.Context().Done():
-			timer.Stop()
+		defer timer.Stop()
+		var poll <-chan time.Time
+		if s.journal != nil { // another simulator may change it
+			tick := time.NewTicker(pollInterval)
+			defer tick.Stop()
+			poll = tick.C
+		}
+	wait:
+		for t.Status == statusPending {
+			select {
+			case <-w8.ch:
+			case <-poll:
+			case <-timer.C:
+				break wait
+			case <-s.ctx.Done():
+				break wait
+			case <-r.Context().Done():
+				return
+			}
+			s.unwatch(ref, w8)
+			w8 = s.watch(ref)
+			if t, err = s.load(r.Context(), byRef, ref); err != nil || t == nil {
+				break wait
+			}
+		}
+		if t, err = s.load(r.Context(), byRef, ref); err != nil {
+			s.ledgerFailed(w, err)
 			return
 		}
-		timer.Stop()
+		if t == nil {
+			writeCode(w, 201, "")
+			return
+		}
 	}
-	s.mu.Lock()
-	s.settleDue(t)
 	snap, cents, completed := t.snapshot(), t.cents, t.completedAt
-	s.mu.Unlock()
 	payTime := completed
 	if payTime.IsZero() {
 		payTime = snap.CreatedAt // the captured pending response has pay_time set too

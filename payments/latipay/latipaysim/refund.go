@@ -1,6 +1,7 @@
 package latipaysim
 
 import (
+	"context"
 	"io"
 	"net/http"
 )
@@ -45,7 +46,11 @@ func (s *Simulator) handleRefund(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, 206, "")
 		return
 	}
-	code, lose := s.refund(m, p["order_id"], p["reference"], p["refund_amount"], cents)
+	code, lose, err := s.refund(r.Context(), m, p["order_id"], p["reference"], p["refund_amount"], cents)
+	if err != nil {
+		s.ledgerFailed(w, err)
+		return
+	}
 	if code != 0 {
 		writeCode(w, code, "")
 		return
@@ -60,30 +65,43 @@ func (s *Simulator) handleRefund(w http.ResponseWriter, r *http.Request) {
 }
 
 // refund records a refund and returns 0, or the code refusing it. lose
-// is set when the LoseRefundAnswersEvery fault hits this refund.
-func (s *Simulator) refund(m *Merchant, orderID, reference, amount string, cents int64) (code int, lose bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.st.byOrder[orderID]
-	if !ok || t.UserID != m.UserID {
-		return 551, false
+// is set when the LoseRefundAnswersEvery fault hits this refund. The
+// check against paid minus refunded and the refund itself are one change
+// of the stored transaction, so refunds made at once, through this
+// simulator or another sharing its journal, never exceed the amount.
+func (s *Simulator) refund(ctx context.Context, m *Merchant, orderID, reference, amount string, cents int64) (code int, lose bool, err error) {
+	t, err := s.load(ctx, byOrder, orderID)
+	if err != nil {
+		return 0, false, err
+	}
+	if t == nil || t.UserID != m.UserID {
+		return 551, false, nil
 	}
 	key := orderID + "\x00" + reference + "\x00" + amount
-	if t.refunds[key] {
-		return 562, false
-	}
-	s.refundsSeen++
-	if n := s.faults.RefuseRefundsEvery; n > 0 && s.refundsSeen%n == 0 {
-		return 556, false
-	}
-	if t.Status != statusPaid || cents > t.cents-t.refunded {
-		return 556, false
-	}
-	t.refunds[key] = true
-	t.refunded += cents
-	t.Refunds = append(t.Refunds, Refund{Reference: reference, Amount: amount})
-	s.refundsMade++
-	s.persist(t)
-	n := s.faults.LoseRefundAnswersEvery
-	return 0, n > 0 && s.refundsMade%n == 0
+	_, err = s.change(ctx, t.MerchantReference, func(t *txn) (bool, error) {
+		code, lose = 0, false
+		if t.refunds[key] {
+			code = 562
+			return false, nil
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.refundsSeen++
+		if n := s.faults.RefuseRefundsEvery; n > 0 && s.refundsSeen%n == 0 {
+			code = 556
+			return false, nil
+		}
+		if t.Status != statusPaid || cents > t.cents-t.refunded {
+			code = 556
+			return false, nil
+		}
+		t.refunds[key] = true
+		t.refunded += cents
+		t.Refunds = append(t.Refunds, Refund{Reference: reference, Amount: amount})
+		s.refundsMade++
+		n := s.faults.LoseRefundAnswersEvery
+		lose = n > 0 && s.refundsMade%n == 0
+		return true, nil
+	})
+	return code, lose, err
 }

@@ -5,7 +5,8 @@
 // path prefix), and load tests run it as a separate process. It speaks the
 // endpoints a hosted payment page needs (create, hosted page, merchant-hosted
 // QR data, query with is_block, refund, cancel) and the counter's barcode
-// call, keeps its own ledger, sends
+// call, keeps its ledger (in memory, or in a Journal that simulators in
+// several processes may share), sends
 // signed callbacks with Latipay's retry rule, and exposes explicit controls
 // (Pay, Fail, Simulate, SetFaults) plus black-box control endpoints
 // (/simulate, /ledger, /faults).
@@ -75,7 +76,7 @@ type Options struct {
 	CallbackInterval time.Duration
 	// CallbackClient posts callbacks; nil means a client with a 10s timeout.
 	CallbackClient *http.Client
-	// Now is the clock; nil means time.Now. It is called with the
+	// Now is the clock; nil means time.Now. It may be called with the
 	// simulator's lock held, so it must not call the simulator.
 	Now func() time.Time
 	// Rand is the source of nonces, order ids and QR texts; nil means crypto/rand.
@@ -86,7 +87,9 @@ type Options struct {
 	// CNYRate is the NZD/AUD to CNY rate used for amount_cny and
 	// currency_rate, e.g. "4.64490"; default "4.50000".
 	CNYRate string
-	// Journal, when set, keeps the ledger across restarts (see Journal).
+	// Journal, when set, is the ledger: it keeps it across restarts and
+	// shares it with every simulator given the same journal (see
+	// Journal). Nil keeps the ledger in this simulator's memory.
 	Journal Journal
 	// BarcodePasswordDelay is how long a shopper asked for a password
 	// takes to answer (barcode.go); default 10s.
@@ -133,9 +136,16 @@ type Simulator struct {
 	mu     sync.Mutex
 	closed bool // guarded by mu; no new callback goroutines once set
 	faults Faults
-	st     store
-	// journal keeps the ledger across restarts; nil keeps it in memory.
+	seq    int64 // last order id sequence number; guarded by mu
+	// ledger holds the transactions (ledger.go): the journal's, or
+	// memory's when there is none.
+	ledger ledger
+	// journal is Options.Journal; blocked queries poll it for changes
+	// made by other simulators.
 	journal Journal
+	// waiters are the blocked queries' channels by merchant reference;
+	// guarded by mu.
+	waiters map[string]*waiter
 	// refundsSeen and refundsMade count valid refund requests and refunds
 	// made since the faults were last set, for the every-nth refund
 	// faults. Guarded by mu.
@@ -163,8 +173,8 @@ func New(opts Options) (*Simulator, error) {
 		now:       opts.Now,
 		rand:      opts.Rand,
 		log:       opts.Logger,
-		st:        newStore(),
 		journal:   opts.Journal,
+		waiters:   map[string]*waiter{},
 
 		passwordDelay: cmp.Or(opts.BarcodePasswordDelay, defaultPasswordDelay),
 		lateDelay:     cmp.Or(opts.BarcodeLateDelay, defaultLateDelay),
@@ -208,8 +218,9 @@ func New(opts Options) (*Simulator, error) {
 	if err := s.seedOrderIDs(); err != nil {
 		return nil, err
 	}
-	if err := s.restore(); err != nil {
-		return nil, err
+	s.ledger = newMemLedger()
+	if s.journal != nil {
+		s.ledger = &journalLedger{j: s.journal, merchants: s.merchants}
 	}
 	return s, nil
 }

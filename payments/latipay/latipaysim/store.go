@@ -1,11 +1,14 @@
 package latipaysim
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 )
@@ -49,7 +52,8 @@ type Refund struct {
 	Amount    string `json:"amount"`    // 2 dp
 }
 
-// txn is the mutable ledger entry; all fields are guarded by Simulator.mu.
+// txn is one ledger entry as the simulator works on it: a copy, read
+// from the ledger (ledger.go) and written back whole by ledger.update.
 type txn struct {
 	Transaction
 	merchant    *Merchant
@@ -57,40 +61,28 @@ type txn struct {
 	refunded    int64 // minor units
 	nonce       string
 	hostType    string
-	dataUsed    bool      // gatewaydata nonce consumed
-	qrURL       string    // text of the QR code (host_type=1)
-	completedAt time.Time // when the status left pending
-	// changed is closed, and replaced, whenever Status changes; is_block
-	// queries wait on it.
-	changed chan struct{}
-	refunds map[string]bool // order_id|reference|amount of accepted refunds
+	dataUsed    bool            // gatewaydata nonce consumed
+	qrURL       string          // text of the QR code (host_type=1)
+	completedAt time.Time       // when the status left pending
+	refunds     map[string]bool // order_id|reference|amount of accepted refunds
 	// settleAt and settleTo are a pending barcode transaction's scheduled
 	// outcome (barcode.go); zero when it has none.
 	settleAt time.Time
 	settleTo string
 }
 
-// store indexes the ledger. Guarded by Simulator.mu.
-type store struct {
-	list    []*txn
-	byRef   map[string]*txn
-	byOrder map[string]*txn
-	byNonce map[string]*txn
-	seq     int64 // last order id sequence number
+// clone copies t deeply enough that changing the copy leaves t as it is.
+func (t *txn) clone() *txn {
+	c := *t
+	c.Refunds = slices.Clone(t.Refunds)
+	c.refunds = maps.Clone(t.refunds)
+	if c.refunds == nil {
+		c.refunds = map[string]bool{}
+	}
+	return &c
 }
 
-func newStore() store {
-	return store{byRef: map[string]*txn{}, byOrder: map[string]*txn{}, byNonce: map[string]*txn{}}
-}
-
-func (st *store) add(t *txn) {
-	st.list = append(st.list, t)
-	st.byRef[t.MerchantReference] = t
-	st.byOrder[t.OrderID] = t
-	st.byNonce[t.nonce] = t
-}
-
-// snapshot copies t. The caller holds mu.
+// snapshot copies t.
 func (t *txn) snapshot() Transaction {
 	c := t.Transaction
 	c.Refunded = formatCents(t.refunded)
@@ -98,39 +90,42 @@ func (t *txn) snapshot() Transaction {
 	return c
 }
 
-// setStatus moves t to status and wakes waiters. The caller holds mu.
+// setStatus moves t to status; ledger.update's caller wakes the waiters.
 func (t *txn) setStatus(status string, at time.Time) {
 	t.Status = status
 	t.completedAt = at
 	if status == statusPaid {
 		t.PaidAt = at
 	}
-	close(t.changed)
-	t.changed = make(chan struct{})
 }
 
-// Ledger returns a snapshot of every transaction, sorted by creation.
+// Ledger returns a snapshot of every transaction, sorted by creation. A
+// ledger that cannot be read is logged and answered as empty.
 func (s *Simulator) Ledger() []Transaction {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]Transaction, len(s.st.list))
-	for i, t := range s.st.list {
-		s.settleDue(t)
+	ts, err := s.ledgerAll(context.Background())
+	if err != nil {
+		s.log.Error("latipaysim: read the ledger", "err", err)
+		return nil
+	}
+	out := make([]Transaction, len(ts))
+	for i, t := range ts {
 		out[i] = t.snapshot()
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out
 }
 
-// Transaction returns a snapshot of the transaction with merchant reference ref.
+// Transaction returns a snapshot of the transaction with merchant
+// reference ref. A ledger that cannot be read is logged and answered as
+// not found.
 func (s *Simulator) Transaction(ref string) (Transaction, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.st.byRef[ref]
-	if !ok {
+	t, err := s.load(context.Background(), byRef, ref)
+	if err != nil {
+		s.log.Error("latipaysim: read the ledger", "merchant_reference", ref, "err", err)
+	}
+	if t == nil {
 		return Transaction{}, false
 	}
-	s.settleDue(t)
 	return t.snapshot(), true
 }
 
@@ -141,15 +136,15 @@ func (s *Simulator) seedOrderIDs() error {
 	if _, err := io.ReadFull(s.rand, b[:]); err != nil {
 		return fmt.Errorf("latipaysim: read randomness: %w", err)
 	}
-	s.st.seq = int64(binary.BigEndian.Uint64(b[:]) % 50_000_000)
+	s.seq = int64(binary.BigEndian.Uint64(b[:]) % 50_000_000)
 	return nil
 }
 
 // newOrderID returns YYYYMMDD (UTC+8) plus an 8-digit sequence, the format of
 // real order ids (package latipay, Currencies, amounts and times). The caller holds mu.
 func (s *Simulator) newOrderID(now time.Time) string {
-	s.st.seq = (s.st.seq + 1) % 100_000_000
-	return now.In(chinaTime).Format("20060102") + fmt.Sprintf("%08d", s.st.seq)
+	s.seq = (s.seq + 1) % 100_000_000
+	return now.In(chinaTime).Format("20060102") + fmt.Sprintf("%08d", s.seq)
 }
 
 // newNonce returns 64 hex characters. The caller holds mu.
