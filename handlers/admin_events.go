@@ -250,9 +250,21 @@ func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) s
 		if b, ok := amount(pending); ok {
 			return loc.T(id+".pending", rf, a, b)
 		}
-	case "cancel": // → the status after
+	case "cancel", "counter.cancel": // → the status after
 		if after, ok := status(e.After); ok && e.Before == "" {
 			return loc.T(id, after)
+		}
+	case "counter.switch": // wallet → wallet
+		wallet := func(m string) (string, bool) {
+			if m == string(payments.MethodWeChat) || m == string(payments.MethodAlipay) {
+				return loc.T("method." + m), true
+			}
+			return "", false
+		}
+		before, ok1 := wallet(e.Before)
+		after, ok2 := wallet(e.After)
+		if ok1 && ok2 {
+			return loc.T(id, before, after)
 		}
 	case "requery": // status → status
 		before, ok1 := status(e.Before)

@@ -50,6 +50,8 @@ type adminAppOptions struct {
 	// webhooks, when set, makes the webhook worker from the env's store.
 	webhooks func(env *paymentstest.Env) handlers.Webhooks
 	location *time.Location // the shop's time zone; default UTC
+	// wrapGateway changes Latipay's answers (see paymentstest.Options).
+	wrapGateway func(payments.Gateway) payments.Gateway
 }
 
 func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
@@ -62,7 +64,8 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
-	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}, WrapStore: o.wrapStore})
+	env := paymentstest.NewEnv(t, paymentstest.Options{Service: payments.Options{AllowLocalhost: true}, WrapStore: o.wrapStore,
+		WrapGateway: o.wrapGateway})
 	var hooks handlers.Webhooks
 	if o.webhooks != nil {
 		hooks = o.webhooks(env)

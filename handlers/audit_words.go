@@ -21,6 +21,7 @@ var auditActions = []string{
 	"export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json",
 	"settings.check", "link.create", "link.active",
 	"counter.pairing", "counter.pair", "counter.revoke", "counter.pin.set", "counter.unlock", "counter.unlock.failed",
+	"counter.cancel", "counter.switch",
 }
 
 // auditLabel is action's name in loc's language; an action this build
@@ -59,7 +60,7 @@ var linkCreated = regexp.MustCompile(`^(\S+) (.+), uses (.+), expires "(.*)"$`)
 // recorded. Addresses, devices, emails, names and ids stay as they are.
 func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 	switch e.Action {
-	case "refund", "cancel", "requery", "webhook.redeliver":
+	case "refund", "cancel", "requery", "webhook.redeliver", "counter.cancel", "counter.switch":
 		// As on the payment's timeline; the page reads no payment, so a
 		// refund's amounts show without their currency.
 		return auditText(loc, payments.Payment{}, e)

@@ -102,6 +102,19 @@ func (s *Server) requireDevice(unlocked, asJSON bool) gin.HandlerFunc {
 	}
 }
 
+// counterJSONAsked makes the errors of a counter route that serves both
+// the script and a plain form JSON, in the till's language, when the
+// script asks for JSON (Accept: application/json): the script shows the
+// message on the screen in view. Put it before requireDevice.
+func counterJSONAsked() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.GetHeader("Accept") == "application/json" {
+			c.Set(counterJSONKey, true)
+		}
+		c.Next()
+	}
+}
+
 // device is the counter device of a request that passed requireDevice.
 func device(c *gin.Context) counter.Device {
 	v, _ := c.Get(deviceKey)
@@ -188,6 +201,13 @@ func (s *Server) counterKeypad(c *gin.Context, d counter.Device, cashier account
 		v.DisplaysURL = s.langPath(c, CounterDisplaysPath)
 	}
 	return v
+}
+
+// counterLimit is the counter's largest sale written in lang, as the
+// keypad writes money: "NZ$ 50,000.00".
+func (s *Server) counterLimit(lang string) string {
+	cur := s.opts.Counter.Currency()
+	return views.MoneyIn(lang, views.Money{Minor: s.opts.Counter.MaxAmount(), Currency: string(cur), Exponent: cur.Exponent()})
 }
 
 // counterPageVM is the counter's layout model: the counter's own script.

@@ -175,7 +175,7 @@ func (s *Server) counterSaleRow(c *gin.Context, d counter.Device, names map[stri
 			row.Refused = payments.PayCodeRefused(p, as)
 		}
 	}
-	if r.Sale.AccountID == d.CashierID && (p.Status == payments.StatusCreated || p.Status == payments.StatusPending || p.Status == payments.StatusFailed) {
+	if p.Status == payments.StatusCreated || p.Status == payments.StatusPending || p.Status == payments.StatusFailed {
 		row.CancelURL = CounterSalePath(p.ID) + "/cancel"
 	}
 	return row

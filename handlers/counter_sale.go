@@ -3,10 +3,12 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -30,6 +32,15 @@ type counterSale struct {
 	// sale is still open, nothing charged: another code, a QR or a
 	// cancel goes on it (payments.PayCodeRefused).
 	PayCodeRefused bool `json:"pay_code_refused,omitempty"`
+	// AwaitingLatipay: the sale is closed here unpaid (canceled, expired,
+	// failed) but Latipay has not yet confirmed every attempt of it final,
+	// as when a cancel could not reach Latipay: the shopper may still
+	// pay it. The script keeps asking and says "do not charge again yet".
+	AwaitingLatipay bool `json:"awaiting_latipay,omitempty"`
+	// PaidAfterCancel: the sale was canceled, then paid at Latipay all
+	// the same (payments.MsgPaidAfterCancel): not to be charged again,
+	// refunded if the shopper paid twice.
+	PaidAfterCancel bool `json:"paid_after_cancel,omitempty"`
 }
 
 // saleJSON fills counterSale for payment p. A sale begun by pay code
@@ -54,6 +65,16 @@ func (s *Server) saleJSON(c *gin.Context, p payments.Payment, qr bool) counterSa
 		}
 		out.PayCodeRefused = payments.PayCodeRefused(p, as)
 	}
+	switch {
+	case p.Status == payments.StatusCanceled || p.Status == payments.StatusExpired || p.Status == payments.StatusFailed:
+		as, err := s.svc.Attempts(c.Request.Context(), p.ID)
+		// Unread: not confirmed, so the script asks again.
+		out.AwaitingLatipay = err != nil || slices.ContainsFunc(as, func(a payments.Attempt) bool { return a.Status.Live() })
+	case p.PaidLate && (p.Status == payments.StatusPaid || p.Status == payments.StatusPartiallyRefunded || p.Status == payments.StatusRefunded):
+		evs, err := s.svc.Events(c.Request.Context(), p.ID)
+		// Unread: said paid after a cancel, the louder of the two.
+		out.PaidAfterCancel = err != nil || slices.ContainsFunc(evs, func(e payments.Event) bool { return e.Type == "payment."+string(payments.StatusCanceled) })
+	}
 	if qr && p.Status == payments.StatusPending && current.Kind == payments.KindOnline &&
 		(p.Source == payments.SourceCounterQR || p.Source == payments.SourceCounterScan) {
 		out.QR = "/checkout/" + p.ID + "/qr.png"
@@ -67,12 +88,25 @@ func (s *Server) saleJSON(c *gin.Context, p payments.Payment, qr bool) counterSa
 // method it switches the wallet.
 func (s *Server) handleCounterCharge() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		st, err := s.opts.Counter.ChargeQR(c.Request.Context(), counter.ChargeInput{Device: device(c),
+		ctx, d := c.Request.Context(), device(c)
+		// The wallet the sale had before, if the key is a sale already:
+		// a switch is audited with who made it (any cashier unlocked on
+		// the device may switch a sale made on it).
+		var was payments.Method
+		if sale, err := s.opts.Counter.Store().SaleByKey(ctx, d.ID, c.PostForm("key")); err == nil {
+			if p, err := s.svc.Get(ctx, sale.PaymentID); err == nil {
+				was = p.Method
+			}
+		}
+		st, err := s.opts.Counter.ChargeQR(ctx, counter.ChargeInput{Device: d,
 			Key: c.PostForm("key"), Amount: c.PostForm("amount"), Note: c.PostForm("note"),
 			Method: payments.Method(c.PostForm("method")), ClientIP: c.ClientIP(), Lang: s.chooseLang(c)})
 		if err != nil {
 			s.respondError(c, err)
 			return
+		}
+		if was != "" && st.Payment.Method != was {
+			_ = s.opts.Accounts.Record(ctx, s.counterActor(c, d), "counter.switch", st.Payment.ID, string(was), string(st.Payment.Method))
 		}
 		c.JSON(http.StatusOK, s.saleJSON(c, st.Payment, true))
 	}
@@ -91,22 +125,37 @@ func (s *Server) handleCounterSaleShow() gin.HandlerFunc {
 	}
 }
 
-// handleCounterSaleCancel serves POST /counter/sales/:id/cancel: the
-// cashier cancels their own unpaid sale. The script asks for JSON; the
-// sales page's form is sent back to the list.
+// handleCounterSaleCancel serves POST /counter/sales/:id/cancel: a
+// cashier unlocked on the device cancels an unpaid sale made on it, theirs
+// or one a cashier before them left (a shared till), audited with who did
+// it. The script asks for JSON, and gets its errors as JSON in the till's
+// language (counterJSONAsked); the sales page's form is sent back to the
+// list.
 func (s *Server) handleCounterSaleCancel() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p, err := s.opts.Counter.CancelSale(c.Request.Context(), device(c), c.Param("id"))
+		d := device(c)
+		p, _, err := s.opts.Counter.CancelSale(c.Request.Context(), d, c.Param("id"))
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
+		_ = s.opts.Accounts.Record(c.Request.Context(), s.counterActor(c, d), "counter.cancel", p.ID, "", string(p.Status))
 		if c.GetHeader("Accept") == "application/json" {
 			c.JSON(http.StatusOK, s.saleJSON(c, p, false))
 			return
 		}
 		c.Redirect(http.StatusSeeOther, s.langPath(c, CounterSalesPath))
 	}
+}
+
+// counterActor is who acts at device d for the audit log: the cashier
+// unlocked on it, on that device, from the request's address.
+func (s *Server) counterActor(c *gin.Context, d counter.Device) accounts.Actor {
+	a := accounts.Actor{AccountID: d.CashierID, Address: c.ClientIP(), Device: d.Name}
+	if who, err := s.opts.Counter.Cashier(c.Request.Context(), d); err == nil {
+		a.Email = who.Email
+	}
+	return a
 }
 
 // handleCounterSalesShow serves GET /counter/sales: today's sales on this

@@ -48,7 +48,6 @@ var failures = []struct {
 	{counter.ErrNoteTooLong, failure{http.StatusBadRequest, "note_too_long", "The note can have at most 100 characters.", "counter.error.note"}},
 	{counter.ErrAmountLimit, failure{http.StatusBadRequest, "amount_too_large", "The amount is above the counter's limit.", "counter.error.limit"}},
 	{counter.ErrKeyConflict, failure{http.StatusConflict, "sale_key_reused", "This sale was already charged with other details; start a new sale.", "counter.error.conflict"}},
-	{counter.ErrNotYourSale, failure{http.StatusForbidden, "forbidden", "Only the cashier who made a sale may cancel it.", "counter.error.notyours"}},
 	{counter.ErrPayCode, failure{http.StatusBadRequest, "bad_pay_code", "Not a WeChat Pay or Alipay pay code: WeChat Pay codes have 18 digits starting 10 to 15, Alipay codes 16 to 24 digits starting 25 to 30.", "counter.error.paycode"}},
 	{payments.ErrPayCodePending, failure{http.StatusConflict, "pay_code_pending", "The code scanned before may still be paid; wait for its result.", "counter.error.paycodepending"}},
 	{counter.ErrInvalid, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "counter.error.invalid"}},
@@ -129,7 +128,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		case errors.Is(err, payments.ErrGatewayNotReached):
 			f.messageID = "counterlive.error.unreached"
 		}
-		body := gin.H{"code": f.code, "message": s.localizer(c).T(f.messageID)}
+		loc := s.localizer(c)
+		body := gin.H{"code": f.code, "message": loc.T(f.messageID)}
+		if errors.Is(err, counter.ErrAmountLimit) && s.opts.Counter != nil {
+			body["message"] = loc.T(f.messageID, s.counterLimit(loc.Lang()))
+		}
 		if !known {
 			body["request_id"] = requestID(c)
 		}

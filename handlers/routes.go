@@ -135,7 +135,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 		ctr.POST(CounterUnlockPath, s.limit(s.limits.signIns, byIP), s.requireDevice(false, false), s.handleCounterUnlock())
 		ctr.POST(CounterLockPath, s.requireDevice(false, false), s.handleCounterLock())
 		ctr.GET(CounterSalesPath, s.compress(), s.requireDevice(true, false), s.handleCounterSalesShow())
-		ctr.POST(CounterSalesPath+"/:id/cancel", s.requireDevice(true, false), s.handleCounterSaleCancel())
+		ctr.POST(CounterSalesPath+"/:id/cancel", counterJSONAsked(), s.requireDevice(true, false), s.handleCounterSaleCancel())
 		ctr.GET(CounterSalesPath+"/:id/receipt", s.requireDevice(true, false), s.handleCounterReceipt())
 		data := e.Group("", s.dataHeaders(), s.requireDevice(true, true))
 		data.POST(CounterChargePath, s.handleCounterCharge())

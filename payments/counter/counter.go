@@ -17,7 +17,6 @@ var (
 	ErrPINLocked    = errors.New("counter: PIN locked after too many wrong tries")
 	ErrNoPIN        = errors.New("counter: no PIN set for this person")
 	ErrInvalid      = errors.New("counter: invalid input")
-	ErrNotYourSale  = errors.New("counter: sale made by someone else")
 	ErrKeyConflict  = errors.New("counter: idempotency key already used for another sale")
 	ErrDuplicateKey = errors.New("counter: a sale with this key exists") // store level
 	ErrAmountZero   = errors.New("counter: the amount is zero")

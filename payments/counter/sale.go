@@ -123,21 +123,23 @@ func (s *Service) CheckSale(ctx context.Context, d Device, paymentID string) (pa
 	return p, sale, err
 }
 
-// CancelSale cancels the unlocked cashier's own unpaid sale on device d.
-// Another cashier's sale is ErrNotYourSale; a paid one cannot be canceled
-// (payments.ErrNotCancelable): the counter never refunds.
-func (s *Service) CancelSale(ctx context.Context, d Device, paymentID string) (payments.Payment, error) {
+// CancelSale cancels an unpaid sale made on device d, for whichever
+// cashier is unlocked on it now: a till is shared, and the cashier who
+// took over from one who locked it must be able to end the sale left on
+// screen, as they may switch its wallet (ChargeQR). The handlers audit who
+// did it. A sale of another device is ErrNotFound; a paid one cannot be
+// canceled (payments.ErrNotCancelable): the counter never refunds. It
+// returns the sale too, which names the cashier who made it.
+func (s *Service) CancelSale(ctx context.Context, d Device, paymentID string) (payments.Payment, Sale, error) {
 	if d.CashierID == "" {
-		return payments.Payment{}, ErrLocked
+		return payments.Payment{}, Sale{}, ErrLocked
 	}
 	_, sale, err := s.CheckSale(ctx, d, paymentID)
 	if err != nil {
-		return payments.Payment{}, err
+		return payments.Payment{}, Sale{}, err
 	}
-	if sale.AccountID != d.CashierID {
-		return payments.Payment{}, ErrNotYourSale
-	}
-	return s.pay.Cancel(ctx, paymentID)
+	p, err := s.pay.Cancel(ctx, paymentID)
+	return p, sale, err
 }
 
 // SaleRow is one of today's sales on a device: a sale made on it, or a

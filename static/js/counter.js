@@ -59,6 +59,7 @@
   function show(id) {
     ['keypad', 'qr', 'scan', 'result'].forEach(function (s) { $(s).hidden = s !== id; });
     root.setAttribute('data-screen', id);
+    if (id === 'keypad') { fitAmount(); }
   }
   function error(el, text) {
     el.textContent = text || '';
@@ -69,6 +70,7 @@
   function renderAmount() {
     var m = minor();
     $('amount').textContent = moneyText(m);
+    fitAmount();
     var cny = $('cny');
     if (rate > 0 && m > 0) {
       $('cny-value').textContent = '≈ ' + yuanText(m / 100 * rate);
@@ -78,14 +80,33 @@
     }
     error($('counter-error'), '');
   }
+  // fitAmount keeps the amount on one line: the stylesheet sizes it to
+  // the screen, and a long amount on a narrow one is made smaller still
+  // until it fits (nothing to measure while the keypad is hidden).
+  function fitAmount() {
+    var el = $('amount');
+    el.style.fontSize = '';
+    var size = parseFloat(getComputedStyle(el).fontSize) || 48;
+    while (el.scrollWidth > el.clientWidth && size > 14) {
+      size -= 2;
+      el.style.fontSize = size + 'px';
+    }
+  }
+  window.addEventListener('resize', function () { if (root.getAttribute('data-screen') === 'keypad') { fitAmount(); } });
+  // press types key k. A digit that would take the amount above the
+  // counter's limit is not taken: the keypad says the limit instead.
   function press(k) {
     if (k === 'C') {
       var now = Date.now();
       if (now - lastClear < 400) { digits = ''; } else { digits = digits.slice(0, -1); }
       lastClear = now;
-    } else if ((digits + k).length <= 10) {
-      digits = String(Number(digits + k)); // digits fill from the right
-      if (digits === '0') { digits = ''; }
+    } else {
+      var next = String(Number(digits + k)); // digits fill from the right
+      if ((digits + k).length > 10 || (max > 0 && Number(next) > max)) {
+        error($('counter-error'), d.tLimit);
+        return;
+      }
+      digits = next === '0' ? '' : next;
     }
     renderAmount();
   }
@@ -153,7 +174,7 @@
   function answer(r) {
     return r.json().catch(function () { return {}; }).then(function (j) {
       if (!r.ok) {
-        var e = new Error((j.error && j.error.message) || r.statusText);
+        var e = new Error((j.error && j.error.message) || ''); // the till's language, or the callers' own words
         e.status = r.status;
         e.code = j.error && j.error.code;
         e.sale = j.error && j.error.sale;
@@ -184,7 +205,7 @@
     }
     if (e.status && e.status >= 400 && e.status < 500 && e.code !== 'counter_locked' && e.code !== 'device_revoked') {
       if (!current) { sale = null; save(); }
-      error(el, e.message);
+      error(el, e.message || d.tInvalid);
       return;
     }
     if (e.code === 'counter_locked' || e.code === 'device_revoked' || e.code === 'device_unknown') {
@@ -219,6 +240,7 @@
   function screenError() {
     var at = root.getAttribute('data-screen');
     if (at === 'qr') { return q('[data-testid="qr-state"]'); }
+    if (at === 'result') { return $('result-error'); }
     return at === 'scan' ? $('scan-error') : $('counter-error');
   }
   root.querySelectorAll('[data-charge]').forEach(function (b) {
@@ -228,10 +250,20 @@
   // --- what the server says -------------------------------------------
   function showSale(j) {
     if (current && current.id === j.id && j.version < current.version) { return; } // an older answer
+    if (j.awaiting_latipay && current && current.id === j.id && current.awaiting_latipay &&
+        j.version === current.version && j.status === current.status) { return; } // still waiting: said already
     current = j;
     if (Number(j.rate) > 0) { rate = Number(j.rate); } // the next amount's ~CNY, without a reload
     if (j.status === 'paid' || j.status === 'partially_refunded' || j.status === 'refunded') {
-      result('paid', d.tPaid, j.amount_text, methodName(j.method || ''));
+      if (j.paid_after_cancel) {
+        result('paid-late', d.tPaidLate, j.amount_text, methodName(j.method || ''));
+      } else {
+        result('paid', d.tPaid, j.amount_text, methodName(j.method || ''));
+      }
+    } else if (j.status === 'canceled' && j.awaiting_latipay) {
+      // Canceled here, but Latipay has not confirmed it (not reached):
+      // the shopper may still pay. Not "not paid" until it says so.
+      result('waiting', d.tCancelWait, j.amount_text, j.method ? methodName(j.method) : '');
     } else if (j.status === 'failed' || j.status === 'expired' || j.status === 'canceled') {
       var title = { failed: d.tFailed, expired: d.tExpired, canceled: d.tCanceled }[j.status];
       result('failed', title, j.amount_text, j.method ? methodName(j.method) : '');
@@ -242,7 +274,16 @@
     } else {
       result('pending', d.tPending, j.amount_text, j.method ? methodName(j.method) : '');
     }
-    if (finals.indexOf(j.status) < 0) { connect(j); } else { closeSocket(); }
+    if (j.awaiting_latipay) { watch(); } else if (finals.indexOf(j.status) < 0) { connect(j); } else { closeSocket(); }
+  }
+
+  // watch keeps asking about a sale closed here that Latipay has not
+  // confirmed final (its socket ends with the sale's final status) until
+  // it has, or the cashier goes on to the next sale.
+  function watch() {
+    clearTimeout(reconnectTimer);
+    if (ws) { var s = ws; ws = null; try { s.close(); } catch (e) { /* already closed */ } }
+    if (!pollTimer) { pollTimer = setInterval(resync, 3000); }
   }
 
   function showQR(j) {
@@ -254,6 +295,7 @@
     q('[data-testid="qr-method"]').textContent = methodName(j.method);
     error(q('[data-testid="qr-state"]'), '');
     q('[data-testid="qr-state"]').hidden = false;
+    q('[data-testid="qr-keypad"]').hidden = true;
     var deadline = Date.now() + j.expires_in * 1000;
     clearInterval(countdownTimer);
     var tick = function () {
@@ -279,12 +321,15 @@
     q('[data-testid="result-title"]').textContent = title;
     q('[data-testid="result-amount"]').textContent = amount || '';
     q('[data-testid="result-detail"]').textContent = detail || '';
+    error($('result-error'), '');
     // Still checking: never turns into failed by itself, and the sale
     // may still be canceled; the keypad does not come back on its own.
+    // Nor does it after a cancel Latipay has not confirmed (waiting), or
+    // a payment after a cancel (paid-late): the cashier reads it first.
     q('[data-testid="result-cancel"]').hidden = kind !== 'pending';
     q('[data-testid="result-done"]').hidden = kind === 'pending';
     show('result');
-    if (kind !== 'pending') {
+    if (kind === 'paid' || kind === 'failed') {
       returnTimer = setTimeout(nextSale, resultMs);
     }
   }
@@ -352,9 +397,16 @@
   // --- QR and result buttons ------------------------------------------
   function cancelSale() {
     if (!sale || !sale.id) { nextSale(); return; }
+    var el = screenError();
     post(d.saleUrl + sale.id + '/cancel', {}).then(showSale, function (e) {
       if (e.status === 409) { resync(); return; } // paid meanwhile: show it
-      error(screenError(), e.message || d.tOffline);
+      if (e.code === 'counter_locked' || e.code === 'device_revoked' || e.code === 'device_unknown') { location.reload(); return; }
+      if (!e.status || e.status >= 500) { error(el, d.tOffline); return; }
+      // Refused: said where the cashier looks, with a way back to the
+      // keypad (the sale stays in today's sales).
+      error(el, e.message || d.tOffline);
+      q('[data-testid="qr-keypad"]').hidden = false;
+      q('[data-testid="result-done"]').hidden = false;
     });
   }
   root.querySelectorAll('[data-action]').forEach(function (b) {
