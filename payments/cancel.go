@@ -81,19 +81,21 @@ func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, 
 		// Canceled already (a no-op), or final: nothing to ask Latipay.
 		return s.closeCanceled(ctx, id, by, false, nil, nil)
 	}
-	paid, refused, err := s.askBeforeCancel(ctx, id)
+	said, refused, err := s.askBeforeCancel(ctx, id)
 	if err != nil {
 		return Payment{}, err
 	}
-	return s.closeCanceled(ctx, id, by, true, paid, refused)
+	return s.closeCanceled(ctx, id, by, true, said, refused)
 }
 
 // askBeforeCancel asks Latipay about payment id's live attempts before a
-// cancel, within cancelAskTimeout: it returns what Latipay said of those
-// it says are paid, and the references of those whose cancel Latipay
-// refused for now (code 1: not again before cancelRetryWait). Latipay
-// not answering is not an error: the cancel goes ahead without its word.
-func (s *Service) askBeforeCancel(ctx context.Context, id string) (paid []GatewayResult, refused []string, err error) {
+// cancel, within cancelAskTimeout: it returns what Latipay's signed query
+// said of those it says are paid, or final after Latipay canceled them
+// (so the attempt is closed by the cancel itself, not at the reconciler's
+// next pass), and the references of those whose cancel Latipay refused
+// for now (code 1: not again before cancelRetryWait). Latipay not
+// answering is not an error: the cancel goes ahead without its word.
+func (s *Service) askBeforeCancel(ctx context.Context, id string) (said []GatewayResult, refused []string, err error) {
 	as, err := s.store.Attempts(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -106,8 +108,11 @@ func (s *Service) askBeforeCancel(ctx context.Context, id string) (paid []Gatewa
 		}
 		cerr := s.gw.Cancel(actx, a.Reference)
 		switch {
-		case cerr == nil, errors.Is(cerr, ErrUnknownAtGateway), errors.Is(cerr, ErrFailedAtGateway):
-			continue // canceled there now, never there, or failed there: not paid
+		case errors.Is(cerr, ErrUnknownAtGateway), errors.Is(cerr, ErrFailedAtGateway):
+			continue // never there, or failed there: not paid
+		case cerr == nil:
+			// Canceled there now. Latipay's cancel answer is not signed:
+			// its signed query closes the attempt, or the reconciler's will.
 		case !errors.Is(cerr, ErrCompletedAtGateway):
 			if errors.Is(cerr, ErrGatewayRejected) {
 				refused = append(refused, a.Reference)
@@ -118,19 +123,29 @@ func (s *Service) askBeforeCancel(ctx context.Context, id string) (paid []Gatewa
 		switch {
 		case qerr != nil:
 			s.log.Info("cancel: query failed; canceling without Latipay's word", "payment_id", id, "reference", a.Reference, "err", qerr)
-		case res.Reference == a.Reference && res.Status == "paid":
-			paid = append(paid, res)
+		case res.Reference == a.Reference && (res.Status == "paid" || cerr == nil && final(res.Status)):
+			said = append(said, res)
 		}
 	}
-	return paid, refused, nil
+	return said, refused, nil
+}
+
+// final is a query status that ends an attempt unpaid.
+func final(status string) bool {
+	switch status {
+	case "failed", "rejected", "cancel_or_fail", "canceled":
+		return true
+	}
+	return false
 }
 
 // closeCanceled is the one transaction of a cancel: it records what
-// Latipay said was paid (paid), and then, unless the payment is paid,
-// cancels it and makes its live attempts due (those in refused after
-// cancelRetryWait). wasOpen says the payment was open when the cancel
-// began, so that finding it paid now is ErrAlreadyPaid.
-func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, wasOpen bool, paid []GatewayResult, refused []string) (Payment, error) {
+// Latipay said was paid (in said), and then, unless the payment is paid,
+// cancels it, records the attempts Latipay said are closed, and makes the
+// other live attempts due (those in refused after cancelRetryWait).
+// wasOpen says the payment was open when the cancel began, so that
+// finding it paid now is ErrAlreadyPaid.
+func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, wasOpen bool, said []GatewayResult, refused []string) (Payment, error) {
 	m := Message{Code: MsgCanceledByMerchant}
 	if by == CanceledByShopper {
 		m.Code = MsgCanceledByShopper
@@ -141,8 +156,8 @@ func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, was
 	}
 	alreadyPaid := false
 	p, err := s.update(ctx, id, func(tx *Tx) error {
-		for _, res := range paid {
-			if at := tx.attempt(res.Reference); at != nil && at.Status.Live() {
+		for _, res := range said {
+			if at := tx.attempt(res.Reference); at != nil && at.Status.Live() && res.Status == "paid" {
 				s.apply(tx, res, "query", nil)
 			}
 		}
@@ -158,6 +173,13 @@ func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, was
 		}
 		if s.transition(tx, StatusCanceled, m) {
 			tx.events[len(tx.events)-1].Data = string(data)
+		}
+		for _, res := range said {
+			// After the transition: an attempt's failure does not fail a
+			// canceled payment.
+			if at := tx.attempt(res.Reference); at != nil && at.Status.Live() && res.Status != "paid" {
+				s.apply(tx, res, "query", nil)
+			}
 		}
 		now := s.now().UTC()
 		for i := range tx.Attempts {

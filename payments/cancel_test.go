@@ -196,6 +196,11 @@ func TestCancelConfirmedAtLatipay(t *testing.T) {
 	if err := env.Sim.Pay(st.Attempt.Reference); err == nil {
 		t.Error("the shopper could still pay the canceled transaction at Latipay")
 	}
+	// Latipay's signed query confirmed it: the attempt is closed by the
+	// cancel itself, so a till need not wait for the reconciler's pass.
+	if a := attemptOf(t, env, p.ID, st.Attempt.Reference); a.Status.Live() || a.Status != payments.AttemptCanceled {
+		t.Errorf("attempt after a confirmed cancel = %s, want canceled (not live)", a.Status)
+	}
 }
 
 // A cancel waits for Latipay no longer than its bound: Latipay hanging
