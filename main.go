@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -264,7 +265,10 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 	}
 	sys, admin := accounts.Actor{Email: accounts.StartUpEmail}, cfg.PublicURL.String()+handlers.AdminPath
 	if cfg.AdminEmail != "" {
-		if _, err := acc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword.Reveal(), sys); err != nil {
+		// Instances started together on a fresh database race to create
+		// the owner: the one that loses finds the account made, as if it
+		// had been there at its start.
+		if _, err := acc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword.Reveal(), sys); err != nil && !errors.Is(err, accounts.ErrEmailTaken) {
 			return nil, nil, fmt.Errorf("HPP_ADMIN_EMAIL: %w", err)
 		}
 	}
@@ -280,7 +284,13 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := acc.DemoOwner(ctx, demoOwner, pw, sys); err != nil {
+		err = acc.DemoOwner(ctx, demoOwner, pw, sys)
+		if errors.Is(err, accounts.ErrEmailTaken) {
+			// Another instance created it in the meantime: check it as a
+			// later start does (same password, kept in the database).
+			err = acc.DemoOwner(ctx, demoOwner, pw, sys)
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 		notes = append(notes, fmt.Sprintf("back office: %s sign in as %s with password %s", admin, demoOwner, pw))

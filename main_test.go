@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"io"
+	"log/slog"
 	"maps"
 	"net"
 	"net/http"
@@ -16,14 +17,18 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/config/cli"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/hub"
+	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 	"github.com/latipay-hpp/hpp/payments/storage"
 )
@@ -805,5 +810,74 @@ func TestRunWarnsDatabaseOthersMayRead(t *testing.T) {
 	env["HPP_DATABASE"] = filepath.Join(dir, "new.db")
 	if err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard); err != nil || strings.Contains(out.String(), "warning: HPP_DATABASE") {
 		t.Errorf("check-config of a new database = %v, want no warning about it:\n%s", err, out.String())
+	}
+}
+
+// raceStore is an instance's store whose first AccountByEmail waits until
+// every instance has made its own, so that all of them find no account
+// and go on to create it, as instances started together on a fresh
+// database do.
+type raceStore struct {
+	storage.Store
+	once    sync.Once
+	arrived *sync.WaitGroup
+}
+
+func (s *raceStore) AccountByEmail(ctx context.Context, email string) (accounts.Account, error) {
+	a, err := s.Store.AccountByEmail(ctx, email)
+	s.once.Do(func() {
+		s.arrived.Done()
+		s.arrived.Wait()
+	})
+	return a, err
+}
+
+// TestBackOfficeStartedTogether: two instances started together on a
+// fresh PostgreSQL database both create the owner (HPP_ADMIN_EMAIL's, or
+// the sandbox's demo owner); the one whose insert loses finds the account
+// made and starts, as the README's "unless that email has an account"
+// says (it stopped with "an account with this email exists"). Both print
+// the same demo password.
+func TestBackOfficeStartedTogether(t *testing.T) {
+	pwFile := filepath.Join(t.TempDir(), "admin-password")
+	if err := os.WriteFile(pwFile, []byte("a long enough owner password"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, env := range map[string]map[string]string{
+		"HPP_ADMIN_EMAIL": {"HPP_SANDBOX_DEMO_OWNER": "off", "HPP_ADMIN_EMAIL": "owner@shop.example", "HPP_ADMIN_PASSWORD_FILE": pwFile},
+		"demo owner":      {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env["HPP_DATABASE"] = pgtest.Schema(t)
+			cfg, err := config.Load(fakeEnv(env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := hub.New()
+			defer h.Close()
+			var arrived sync.WaitGroup
+			arrived.Add(2)
+			notes, errs := make([][]string, 2), make([]error, 2)
+			var wg sync.WaitGroup
+			for i := range 2 {
+				st, err := storage.Open(t.Context(), cfg.Database, h, slog.New(slog.DiscardHandler))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				wg.Go(func() {
+					_, notes[i], errs[i] = backOffice(t.Context(), cfg, &raceStore{Store: st.Store, arrived: &arrived})
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("instance %d: back office start-up = %v, want the owner found made", i, err)
+				}
+			}
+			if name == "demo owner" && (len(notes[0]) != 1 || !slices.Equal(notes[0], notes[1])) {
+				t.Errorf("start-up lines = %q and %q, want the same demo owner line", notes[0], notes[1])
+			}
+		})
 	}
 }
