@@ -12,6 +12,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/config/cli"
@@ -545,17 +548,25 @@ func TestRunBackupRestore(t *testing.T) {
 // every secret masked, lists every problem at once and fails when live
 // start-up would refuse; a sound configuration passes.
 func TestRunCheckConfig(t *testing.T) {
+	db, err := url.Parse(pgtest.Schema(t)) // a database check-config can reach
+	if err != nil {
+		t.Fatal(err)
+	}
 	live := map[string]string{"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": "CANARY-api-3f9c1e7a5b2d8064f1a9c3e7",
 		"HPP_SESSION_KEY": "CANARY-session-8d2b6f0a4c9e1357bd", "LATIPAY_API_KEY": "CANARY-latipay-7e3a91c5d2f8",
 		"LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
-		"HPP_DATABASE": "postgres://hpp:CANARY-PASSWORD@db:5432/hpp?sslmode=disable", "HPP_WEBHOOK_SECRET": "CANARY-webhook-5c0e8a2f7d1b9e4a6c"}
+		"HPP_DATABASE": db.String(), "HPP_WEBHOOK_SECRET": "CANARY-webhook-5c0e8a2f7d1b9e4a6c"}
 	check := func(env map[string]string) (string, error) {
 		var out strings.Builder
 		err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard)
 		return out.String(), err
 	}
 	out, err := check(live)
-	if err != nil || !strings.Contains(out, "live") || !strings.Contains(out, "HPP_API_KEY") || !strings.Contains(out, "postgres://hpp:xxxxx@db:5432/hpp") {
+	masked := true // the database's password, when it has one, shows as xxxxx
+	if pw, ok := db.User.Password(); ok {
+		masked = !strings.Contains(out, ":"+pw+"@") && strings.Contains(out, "postgres://"+db.User.Username()+":xxxxx@")
+	}
+	if err != nil || !strings.Contains(out, "live") || !strings.Contains(out, "HPP_API_KEY") || !masked {
 		t.Errorf("check-config of a sound live configuration = %v:\n%s", err, out)
 	}
 	if strings.Contains(out, "CANARY") {
@@ -879,5 +890,54 @@ func TestBackOfficeStartedTogether(t *testing.T) {
 				t.Errorf("start-up lines = %q and %q, want the same demo owner line", notes[0], notes[1])
 			}
 		})
+	}
+}
+
+// TestRunCheckConfigDatabaseUnreachable: a PostgreSQL database that
+// cannot be reached, refuses the password or does not exist stops
+// start-up, and check-config says so too (it said ok and exited 0), as a
+// problem naming the setting the URL came from, without the password.
+func TestRunCheckConfigDatabaseUnreachable(t *testing.T) {
+	good, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongPassword, noDatabase := *good, *good
+	wrongPassword.User = url.UserPassword(good.User.Username(), "CANARY-wrong-password")
+	noDatabase.Path = "/hpp_no_such_database"
+	dbFile := filepath.Join(t.TempDir(), "database-url")
+	if err := os.WriteFile(dbFile, []byte("postgres://hpp:CANARY-password@127.0.0.1:1/hpp?sslmode=disable"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct{ env map[string]string }{
+		"wrong password": {map[string]string{"HPP_DATABASE": wrongPassword.String()}},
+		"no database":    {map[string]string{"HPP_DATABASE": noDatabase.String()}},
+		"no server":      {map[string]string{"HPP_DATABASE_FILE": dbFile}},
+	}
+	if conn, err := pgx.Connect(t.Context(), wrongPassword.String()); err == nil {
+		conn.Close(t.Context())
+		t.Log("this server takes any password (pgtest's own cluster trusts local connections): no wrong password to try")
+		delete(cases, "wrong password")
+	}
+	for name, tc := range cases {
+		setting := "HPP_DATABASE"
+		if tc.env["HPP_DATABASE_FILE"] != "" {
+			setting = "HPP_DATABASE_FILE"
+		}
+		var out strings.Builder
+		err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(tc.env), &out, io.Discard)
+		if err == nil || cli.ExitCode(err) != 1 || !strings.Contains(out.String(), "problem: "+setting+": ") || strings.Contains(out.String(), "ok:") {
+			t.Errorf("%s: check-config = %v, want a problem naming %s:\n%s", name, err, setting, out.String())
+		}
+		if strings.Contains(out.String(), "CANARY") || (err != nil && strings.Contains(err.Error(), "CANARY")) {
+			t.Errorf("%s: check-config prints the password:\n%s", name, out.String())
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+		env := maps.Clone(tc.env)
+		env["HPP_ADDR"] = "127.0.0.1:0"
+		if err := run(ctx, []string{"hpp"}, fakeEnv(env), io.Discard, io.Discard); err == nil {
+			t.Errorf("%s: start-up = nil, want it to stop", name)
+		}
+		cancel()
 	}
 }

@@ -19,9 +19,9 @@ import (
 //
 // probes are start-up's checks that need more than the environment (the
 // database's content: config/cli passes them); they run on a
-// configuration without problems. A probe's error is a problem; its note
-// (say, that the database could not be reached from here) is neither a
-// problem nor a warning about the configuration.
+// configuration without problems. A probe's error is a problem (a
+// database that cannot be reached is one, as at start-up); its note is
+// neither a problem nor a warning about the configuration.
 func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (note string, err error)) error {
 	c, errs := load(getenv)
 	var notes []string

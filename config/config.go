@@ -536,6 +536,15 @@ func Database(getenv func(string) string) (database, warning string, err error) 
 	return v, "", databaseProblem("HPP_DATABASE", v)
 }
 
+// DatabaseSetting is the name of the setting the database came from:
+// HPP_DATABASE_FILE when that is set, else HPP_DATABASE.
+func DatabaseSetting(getenv func(string) string) string {
+	if getenv("HPP_DATABASE_FILE") != "" {
+		return "HPP_DATABASE_FILE"
+	}
+	return "HPP_DATABASE"
+}
+
 // databaseProblem refuses what would otherwise become a SQLite file named
 // after a connection string: another engine's URL, or PostgreSQL's
 // keyword form (host=… password=…). The message names the setting the

@@ -94,7 +94,7 @@ func Used(ctx context.Context, url string) (sandbox, live bool, err error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		// pgx's message may quote the URL, password included.
-		return false, false, errors.New("postgres: HPP_DATABASE is not a valid postgres:// URL")
+		return false, false, errors.New("postgres: not a valid postgres:// URL")
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {

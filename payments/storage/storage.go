@@ -171,7 +171,9 @@ var ErrLiveData = errors.New("HPP_DATABASE is a live shop's (live start-up has u
 // run in (sandbox or live), reading it without changing it (so that hpp
 // check-config can ask while the server runs): live, ErrSandboxData when
 // the sandbox has used it; in the sandbox, ErrLiveData when a live start
-// has and the sandbox has not. A database not created yet is fresh.
+// has and the sandbox has not. A database not created yet is fresh; one
+// that cannot be reached or read is an error, which the caller prefixes
+// with the setting that named it (HPP_DATABASE or HPP_DATABASE_FILE).
 func CheckMode(ctx context.Context, database string, sandbox bool) error {
 	used := sqlite.Used
 	if IsPostgres(database) {
@@ -180,7 +182,7 @@ func CheckMode(ctx context.Context, database string, sandbox bool) error {
 	bySandbox, byLive, err := used(ctx, database)
 	switch {
 	case err != nil:
-		return fmt.Errorf("HPP_DATABASE: cannot tell whether the sandbox or a live start has used it: %w", err)
+		return fmt.Errorf("cannot read the database (start-up would stop too): %w", err)
 	case !sandbox && bySandbox:
 		return ErrSandboxData
 	case sandbox && !bySandbox && byLive:
