@@ -87,6 +87,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := markMode(ctx, cfg, st); err != nil {
 		return err
 	}
+	if err := sandboxKeys(ctx, &cfg, st); err != nil {
+		return err
+	}
 	p := parts{store: st, hub: h}
 	var notes []string // start-up lines of the back office
 	if p.accounts, notes, err = backOffice(ctx, cfg, st); err != nil {
@@ -331,27 +334,42 @@ func markMode(ctx context.Context, cfg config.Config, st storage.Store) error {
 	return err
 }
 
-// sandbox, when no Latipay key is configured, builds the Latipay
-// simulator (p.sim) and returns the HTTP client that reaches it
-// in-process; callback delivers the simulator's callbacks to the app, and
-// the simulator's ledger is kept in the app's database. It also makes the demo API key and link secret that
-// the sandbox generated on the database's first start the ones of every
-// later start, so the printed key and links keep working (only generated
-// values: never one that was configured). Outside the sandbox it does
-// nothing and returns nil.
-func sandbox(ctx context.Context, cfg *config.Config, p *parts, log *slog.Logger, callback http.HandlerFunc) (*http.Client, error) {
+// sandboxKeys, in the sandbox, makes the values it generated on the
+// database's first start those of every later start and of every other
+// instance on the database (kept in sandbox_settings, like the demo
+// owner's password): the demo API key and link secret, so the printed key
+// and links keep working; the session key, so a back-office sign-in, a
+// checkout's socket token and an e-receipt link hold on every instance
+// and across a restart; and the simulated Latipay account's key, which
+// signs the callbacks and the shopper's way back whichever instance they
+// reach. Only generated values: never one that was configured. Outside
+// the sandbox it does nothing.
+func sandboxKeys(ctx context.Context, cfg *config.Config, st storage.Store) error {
 	if !cfg.Sandbox {
-		return nil, nil
+		return nil
 	}
-	for name, s := range map[string]*config.Secret{"HPP_API_KEY": &cfg.APIKey, "HPP_LINK_SECRET": &cfg.LinkSecret} {
+	for name, s := range map[string]*config.Secret{"HPP_API_KEY": &cfg.APIKey, "HPP_LINK_SECRET": &cfg.LinkSecret,
+		"HPP_SESSION_KEY": &cfg.SessionKey, "LATIPAY_API_KEY": &cfg.LatipayKey} {
 		if !slices.Contains(cfg.Generated, name) {
 			continue
 		}
-		v, err := p.store.SandboxSetting(ctx, name, s.Reveal())
+		v, err := st.SandboxSetting(ctx, name, s.Reveal())
 		if err != nil {
-			return nil, err
+			return err
 		}
 		*s = config.Secret(v)
+	}
+	return nil
+}
+
+// sandbox, when no Latipay key is configured, builds the Latipay
+// simulator (p.sim) and returns the HTTP client that reaches it
+// in-process; callback delivers the simulator's callbacks to the app, and
+// the simulator's ledger is kept in the app's database. Outside the
+// sandbox it does nothing and returns nil.
+func sandbox(ctx context.Context, cfg *config.Config, p *parts, log *slog.Logger, callback http.HandlerFunc) (*http.Client, error) {
+	if !cfg.Sandbox {
+		return nil, nil
 	}
 	sim, err := latipaysim.New(latipaysim.Options{
 		Journal:          p.store,

@@ -941,3 +941,51 @@ func TestRunCheckConfigDatabaseUnreachable(t *testing.T) {
 		cancel()
 	}
 }
+
+// TestSandboxKeysShared: two sandbox instances on one PostgreSQL database
+// (or one restarted) use the keys the first start generated: the session
+// key, whose derived keys sign the back office's cookie, the checkout's
+// socket tokens and the e-receipt links (each process generated its own,
+// so a sign-in or a socket token from one instance failed on the other
+// and a restart signed everyone out), and the simulated Latipay key, which
+// signs the callbacks and the way back; the API key and link secret as
+// before. A configured key is kept as it is.
+func TestSandboxKeysShared(t *testing.T) {
+	database := pgtest.Schema(t)
+	h := hub.New()
+	defer h.Close()
+	instance := func(env map[string]string) config.Config {
+		env["HPP_DATABASE"] = database
+		cfg, err := config.Load(fakeEnv(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := storage.Open(t.Context(), cfg.Database, h, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := markMode(t.Context(), cfg, st); err != nil {
+			t.Fatal(err)
+		}
+		if err := sandboxKeys(t.Context(), &cfg, st); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	a, b := instance(map[string]string{}), instance(map[string]string{})
+	if a.SessionKey == "" || a.SessionKey != b.SessionKey || !bytes.Equal(a.Keys().SessionHash, b.Keys().SessionHash) ||
+		!bytes.Equal(a.Keys().SocketToken, b.Keys().SocketToken) {
+		t.Error("two sandbox instances on one database have different session keys")
+	}
+	if a.LatipayKey == "" || a.LatipayKey != b.LatipayKey {
+		t.Error("two sandbox instances on one database have different simulated Latipay keys")
+	}
+	if a.APIKey != b.APIKey || a.LinkSecret != b.LinkSecret {
+		t.Error("two sandbox instances on one database have different API keys or link secrets")
+	}
+	own := strings.Repeat("k", 32)
+	if c := instance(map[string]string{"HPP_SESSION_KEY": own}); c.SessionKey.Reveal() != own {
+		t.Error("a configured HPP_SESSION_KEY was replaced by the stored one")
+	}
+}

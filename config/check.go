@@ -76,11 +76,9 @@ func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (note
 func (c Config) Effective() [][2]string {
 	secret := func(name string, s Secret) [2]string {
 		switch {
-		case slices.Contains(c.Generated, name) && name != "HPP_SESSION_KEY":
-			// main.go's sandbox keeps the first start's value in the database.
-			return [2]string{name, "(generated on the first sandbox start, kept in the database)"}
 		case slices.Contains(c.Generated, name):
-			return [2]string{name, "(generated for this run)"}
+			// main.go's sandboxKeys keeps the first start's value in the database.
+			return [2]string{name, "(generated on the first sandbox start, kept in the database)"}
 		case s == "":
 			return [2]string{name, "(not set)"}
 		}

@@ -109,7 +109,10 @@ type SandboxSettings struct {
 	// NoDemoOwner (HPP_SANDBOX_DEMO_OWNER=off) leaves out the sandbox's
 	// demo owner, so the sandbox starts like a first run: with a setup link.
 	NoDemoOwner bool
-	Generated   []string // names of settings generated because unset
+	// Generated names the secrets generated because unset (and the
+	// simulated LATIPAY_API_KEY); main.go's sandboxKeys replaces each with
+	// the value the database's first sandbox start generated.
+	Generated []string
 }
 
 // Admin is the back office's first owner, for automated installs.
@@ -403,6 +406,7 @@ func sandbox(c *Config) (generated []string) {
 	c.LatipayUserID = "U000000001"
 	c.Wallets = map[string]string{"NZD": "W000000001", "AUD": "W000000002", "CNY": "W000000003"}
 	c.LatipayKey = Secret(randomHex(32))
+	generated = append(generated, "LATIPAY_API_KEY") // the simulated account's: main.go keeps the first start's
 	if c.PublicURL != nil {
 		c.LatipayURL = c.PublicURL.String() + "/sandbox/latipay"
 	}
