@@ -989,3 +989,27 @@ func TestSandboxKeysShared(t *testing.T) {
 		t.Error("a configured HPP_SESSION_KEY was replaced by the stored one")
 	}
 }
+
+// TestRunReportsEveryProblem: live settings with a short HPP_API_KEY on a
+// database the sandbox has used: start-up and check-config report both
+// problems at once (they reported only the key, and the database after
+// it was fixed), as the README says every problem is reported at once.
+func TestRunReportsEveryProblem(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hpp.db")
+	startLines(t, map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db,
+		"HPP_LOG_LEVEL": "error"})
+	live := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db,
+		"HPP_LOG_LEVEL": "error", "HPP_API_KEY": "short", "HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd3f9c1e7a5b2d80",
+		"LATIPAY_API_KEY": "7e3a91c5d2f84b6a", "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001"}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"hpp"}, fakeEnv(live), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HPP_API_KEY: must be at least 32") || !strings.Contains(err.Error(), "HPP_DATABASE holds sandbox data") {
+		t.Errorf("live start-up with a short key on the sandbox's database = %v, want both problems", err)
+	}
+	var out strings.Builder
+	err = run(ctx, []string{"hpp", "check-config"}, fakeEnv(live), &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "problem: HPP_API_KEY: must be at least 32") || !strings.Contains(out.String(), "problem: HPP_DATABASE holds sandbox data") {
+		t.Errorf("check-config with a short key on the sandbox's database = %v, want both problems:\n%s", err, out.String())
+	}
+}

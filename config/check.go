@@ -18,15 +18,16 @@ import (
 // Warnings (secret files others may read) do not fail the check.
 //
 // probes are start-up's checks that need more than the environment (the
-// database's content: config/cli passes them); they run on a
-// configuration without problems. A probe's error is a problem (a
-// database that cannot be reached is one, as at start-up); its note is
-// neither a problem nor a warning about the configuration.
-func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (note string, err error)) error {
+// database's content: config/cli passes them); they run whenever the
+// database's setting is sound, alongside the other problems, as every
+// problem is reported at once. A probe's error is a problem (a database
+// that cannot be reached is one, as at start-up); its note is neither a
+// problem nor a warning about the configuration.
+func Check(getenv func(string) string, w io.Writer, probes ...Probe) error {
 	c, errs := load(getenv)
 	var notes []string
 	for _, probe := range probes {
-		if len(errs) > 0 {
+		if c.Database == "" {
 			break
 		}
 		note, err := probe(c)

@@ -139,14 +139,41 @@ type Limits struct {
 // weak are values seen in documentation that must never guard real money.
 var weak = map[string]bool{"111222333": true, "changeme": true, "secret": true, "password": true}
 
+// Probe is one of start-up's checks that need more than the environment
+// (the database's content, read without changing it: config/cli makes
+// them). Its error is a problem; its note is neither a problem nor a
+// warning.
+type Probe func(Config) (note string, err error)
+
 // Load reads and validates every setting, section by section, reporting
-// all problems at once.
-func Load(getenv func(string) string) (Config, error) {
+// all problems at once. When there are problems, probes run too if the
+// database's setting is sound, so that a problem with the database (say,
+// live on a database the sandbox has used) is reported with the others
+// instead of after they are fixed. Without problems the caller opens the
+// database and checks it itself.
+func Load(getenv func(string) string, probes ...Probe) (Config, error) {
 	c, errs := load(getenv)
 	if len(errs) > 0 {
+		errs = append(errs, c.probe(probes)...)
 		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// probe runs probes, unless the database's setting has a problem (the
+// one it would check is then unknown), and returns their errors; it drops
+// their notes.
+func (c Config) probe(probes []Probe) []error {
+	var errs []error
+	for _, p := range probes {
+		if c.Database == "" {
+			break
+		}
+		if _, err := p(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 // load reads every setting it can and returns every problem with them:
