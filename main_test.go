@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -1011,5 +1012,38 @@ func TestRunReportsEveryProblem(t *testing.T) {
 	err = run(ctx, []string{"hpp", "check-config"}, fakeEnv(live), &out, io.Discard)
 	if err == nil || !strings.Contains(out.String(), "problem: HPP_API_KEY: must be at least 32") || !strings.Contains(out.String(), "problem: HPP_DATABASE holds sandbox data") {
 		t.Errorf("check-config with a short key on the sandbox's database = %v, want both problems:\n%s", err, out.String())
+	}
+}
+
+// TestPaymentWindowCapIsTheAPIs: HPP_PAYMENT_WINDOW's cap is the API's
+// longest expires_in (it was accepted up to any length while the API
+// refused more than 86400 s).
+func TestPaymentWindowCapIsTheAPIs(t *testing.T) {
+	if config.MaxPaymentWindow != payments.MaxExpiresIn || payments.MaxExpiresIn != 86400*time.Second {
+		t.Errorf("HPP_PAYMENT_WINDOW's cap %v, the API's %v; want both 86400 s", config.MaxPaymentWindow, payments.MaxExpiresIn)
+	}
+}
+
+// TestFatalErrorIsLogged: with stderr not a terminal (a container), the
+// error that stops start-up comes as JSON log lines at level ERROR, one
+// per problem, like every other line on stderr (it was plain text among
+// the JSON).
+func TestFatalErrorIsLogged(t *testing.T) {
+	_, errOut, status := hppEnv(t, map[string]string{"HPP_PUBLIC_URL": "ftp://pay.example.com", "HPP_METHODS": "wechat,wechat"})
+	if status != 1 {
+		t.Fatalf("exit status %d, want 1; stderr:\n%s", status, errOut)
+	}
+	named := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		var l struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil || l.Level != "ERROR" {
+			t.Fatalf("a line of the start-up error is not a JSON log line at ERROR: %q\n%s", line, errOut)
+		}
+		for _, name := range []string{"HPP_PUBLIC_URL", "HPP_METHODS"} {
+			named[name] = named[name] || strings.Contains(l.Msg, name+":")
+		}
+	}
+	if !named["HPP_PUBLIC_URL"] || !named["HPP_METHODS"] {
+		t.Errorf("the logged error does not name each bad setting:\n%s", errOut)
 	}
 }

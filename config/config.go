@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,6 +136,11 @@ type Limits struct {
 	// load tests only: it is refused unless HPP_PUBLIC_URL is on loopback.
 	RateLimitsOff bool
 }
+
+// MaxPaymentWindow is the longest HPP_PAYMENT_WINDOW: the API's longest
+// expires_in (payments.MaxExpiresIn; main_test checks they agree), so
+// that a payment made without one never outlives what a merchant may ask.
+const MaxPaymentWindow = 24 * time.Hour
 
 // weak are values seen in documentation that must never guard real money.
 var weak = map[string]bool{"111222333": true, "changeme": true, "secret": true, "password": true}
@@ -401,6 +407,11 @@ func (r *reader) merchant(sandbox bool) Merchant {
 		LinkSecret:    r.secret("HPP_LINK_SECRET"),
 		PaymentWindow: r.duration("HPP_PAYMENT_WINDOW", 15*time.Minute, 30*time.Second),
 	}
+	if m.PaymentWindow > MaxPaymentWindow {
+		r.bad("HPP_PAYMENT_WINDOW", "must be at most %s (%d seconds, the longest expires_in the API accepts), such as 15m",
+			"24h", int(MaxPaymentWindow.Seconds()))
+		m.PaymentWindow = 15 * time.Minute
+	}
 	m.MerchantLogo, m.MerchantLogoType = readLogo(r.str("HPP_MERCHANT_LOGO", ""), r.bad)
 	m.AccentColor = parseAccent(r.str("HPP_ACCENT_COLOR", ""), r.bad)
 	m.MerchantTaxNo = parseTaxNumber(r.str("HPP_MERCHANT_TAX_NUMBER", ""), r.bad)
@@ -636,8 +647,11 @@ func parseOrigins(v string, sandbox bool, bad func(string, string, ...any)) []st
 func parseMethods(v string, bad func(string, string, ...any)) []string {
 	var out []string
 	for _, m := range splitList(strings.ToLower(v)) {
-		switch m {
-		case "wechat", "alipay", "upi_upop":
+		switch {
+		case slices.Contains(out, m):
+			// The checkout would show its button twice.
+			bad("HPP_METHODS", "names %q twice: name each method once", m)
+		case m == "wechat", m == "alipay", m == "upi_upop":
 			out = append(out, m)
 		default:
 			bad("HPP_METHODS", "%q is not one of wechat, alipay, upi_upop", m)
