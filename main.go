@@ -204,13 +204,17 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		return nil, err
 	}
 	keys, secure := cfg.Keys(), cfg.PublicURL.Scheme == "https"
+	var oldPairs, oldTokenKeys [][]byte // while HPP_SESSION_KEY is rotated
+	for _, k := range cfg.OldKeys() {
+		oldPairs, oldTokenKeys = append(oldPairs, k.SessionHash, k.SessionBlock), append(oldTokenKeys, k.SocketToken)
+	}
 	opts := handlers.Options{PublicURL: cfg.PublicURL, MerchantName: cfg.MerchantName, MerchantOrigins: cfg.MerchantOrigins,
 		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
-		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
-		TokenKey: keys.SocketToken, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
+		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), OldAPIKeys: config.Reveal(cfg.OldAPIKeys),
+		LinkSecret: cfg.LinkSecret.Reveal(), TokenKey: keys.SocketToken, OldTokenKeys: oldTokenKeys, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
 		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
 		Webhooks: p.webhooks, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)),
-		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure),
+		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure, oldPairs...),
 		Location: cfg.ShopTimezone}
 	if opts.Reports, err = payments.NewReports(p.store, time.Now, cfg.ShopTimezone); err != nil {
 		return nil, err
@@ -227,7 +231,7 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		// start-up lines off a newcomer's screen: they are debug there.
 		opts.AccessLogLevel = slog.LevelDebug
 	}
-	app, err := handlers.NewServer(log, opts, p.payments, handlers.NewSessionStore(keys.SessionHash, keys.SessionBlock, secure), p.hub, assets)
+	app, err := handlers.NewServer(log, opts, p.payments, handlers.NewSessionStore(keys.SessionHash, keys.SessionBlock, secure, oldPairs...), p.hub, assets)
 	if err != nil || p.metrics == nil {
 		return app, err
 	}
@@ -263,7 +267,11 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 	if acc, err = accounts.NewService(db, accounts.NewHasher(2), time.Now, rand.Reader); err != nil {
 		return nil, nil, err
 	}
-	if err := acc.SetSealKey(cfg.Keys().TOTPSeal); err != nil {
+	var oldSeals [][]byte // while HPP_SESSION_KEY is rotated
+	for _, k := range cfg.OldKeys() {
+		oldSeals = append(oldSeals, k.TOTPSeal)
+	}
+	if err := acc.SetSealKey(cfg.Keys().TOTPSeal, oldSeals...); err != nil {
 		return nil, nil, err
 	}
 	sys, admin := accounts.Actor{Email: accounts.StartUpEmail}, cfg.PublicURL.String()+handlers.AdminPath

@@ -13,6 +13,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -25,10 +26,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/sessions"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/config/cli"
+	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/hub"
@@ -1045,5 +1048,101 @@ func TestFatalErrorIsLogged(t *testing.T) {
 	}
 	if !named["HPP_PUBLIC_URL"] || !named["HPP_METHODS"] {
 		t.Errorf("the logged error does not name each bad setting:\n%s", errOut)
+	}
+}
+
+// TestKeyRotation: HPP_API_KEY and HPP_SESSION_KEY take "new,old" (the
+// first is current), so a key changes without an outage: the API answers
+// 200 to both keys (any other is 401); a session cookie made under the
+// old key is still read, and saved again it is made under the new one.
+// Each key gets a live key's checks.
+func TestKeyRotation(t *testing.T) {
+	newAPI, oldAPI := "3f9c1e7a5b2d8064f1a9c3e7d2b6f0a4", "a4c9e1357bd3f9c1e7a5b2d808d2b6f0"
+	newSession, oldSession := "8d2b6f0a4c9e1357bd3f9c1e7a5b2d80", "5b2d8064f1a9c3e73f9c1e7ad2b6f0a4"
+	env := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE": filepath.Join(t.TempDir(), "hpp.db"), "HPP_LOG_LEVEL": "error",
+		"HPP_API_KEY": newAPI + "," + oldAPI, "HPP_SESSION_KEY": newSession + ", " + oldSession,
+		"LATIPAY_API_KEY": "7e3a91c5d2f84b6a", "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001"}
+	for name, bad := range map[string]string{"HPP_API_KEY": newAPI + ",short", "HPP_SESSION_KEY": newSession + "," + newSession} {
+		broken := maps.Clone(env)
+		broken[name] = bad
+		if _, err := config.Load(fakeEnv(broken)); err == nil || !strings.Contains(err.Error(), name+":") {
+			t.Errorf("%s (a short or repeated old key): Load = %v, want it refused", name, err)
+		}
+	}
+	first, _, _ := startRun(t, env)
+	_, rest, _ := strings.Cut(first, "listening on ")
+	addr, _, _ := strings.Cut(rest, ",")
+	base := "http://" + addr
+	for key, want := range map[string]int{newAPI: 200, oldAPI: 200, newSession: 401} {
+		req, _ := http.NewRequest("GET", base+"/api/v1/payments", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET /api/v1/payments with key %s… = %d, want %d", key[:4], resp.StatusCode, want)
+		}
+	}
+
+	store := func(keys ...string) sessions.Store { // the shopper's session store under these keys
+		e := maps.Clone(env)
+		e["HPP_SESSION_KEY"] = strings.Join(keys, ",")
+		cfg, err := config.Load(fakeEnv(e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return handlers.NewSessionStore(cfg.Keys().SessionHash, cfg.Keys().SessionBlock, false)
+	}
+	rec := httptest.NewRecorder()
+	sess, _ := store(oldSession).New(httptest.NewRequest("GET", "/", nil), "hpp")
+	sess.Values["lang"] = "zh-Hant"
+	if err := sess.Save(httptest.NewRequest("GET", "/", nil), rec); err != nil {
+		t.Fatal(err)
+	}
+	oldCookie := rec.Result().Cookies()[0]
+	get := func(path string) *http.Response {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.AddCookie(oldCookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := get("/")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `<html lang="zh-Hant"`) {
+		t.Errorf("GET / with a session cookie made under the old key: not in its language (zh-Hant):\n%.300s", b)
+	}
+	resp = get("/?lang=en")
+	resp.Body.Close()
+	var reissued *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "hpp" {
+			reissued = c
+		}
+	}
+	if reissued == nil {
+		t.Fatal("choosing a language did not save the session again")
+	}
+	read := func(st sessions.Store) string {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.AddCookie(reissued)
+		s, err := st.Get(req, "hpp")
+		if err != nil {
+			return "(" + err.Error() + ")"
+		}
+		v, _ := s.Values["lang"].(string)
+		return v
+	}
+	if got := read(store(newSession)); got != "en" {
+		t.Errorf("the saved cookie read under the new key alone = %q, want en", got)
+	}
+	if got := read(store(oldSession)); got == "en" {
+		t.Error("the saved cookie was made under the old key")
 	}
 }

@@ -85,6 +85,12 @@ func (c Config) Effective() [][2]string {
 		}
 		return [2]string{name, fmt.Sprintf("(set, %d characters)", len(s))}
 	}
+	rotated := func(kv [2]string, old []Secret) [2]string {
+		for _, s := range old {
+			kv[1] += fmt.Sprintf(", old (set, %d characters)", len(s))
+		}
+		return kv
+	}
 	or := func(v, none string) string {
 		if v == "" {
 			return none
@@ -115,9 +121,9 @@ func (c Config) Effective() [][2]string {
 	}
 	out = append(out, c.TLS.effective()...)
 	out = append(out, [][2]string{
-		secret("HPP_API_KEY", c.APIKey),
+		rotated(secret("HPP_API_KEY", c.APIKey), c.OldAPIKeys),
 		secret("HPP_LINK_SECRET", c.LinkSecret),
-		secret("HPP_SESSION_KEY", c.SessionKey),
+		rotated(secret("HPP_SESSION_KEY", c.SessionKey), c.OldSessionKeys),
 		{"HPP_MERCHANT_NAME", c.MerchantName},
 		{"HPP_MERCHANT_LOGO", or(c.MerchantLogoType, "(none)")},
 		{"HPP_MERCHANT_TAX_NUMBER", or(c.MerchantTaxNo, "(none)")},

@@ -69,7 +69,8 @@ type Server struct {
 	Addr           string     // HPP_ADDR
 	PublicURL      *url.URL   // HPP_PUBLIC_URL, no trailing slash
 	Database       string     // HPP_DATABASE or HPP_DATABASE_FILE: SQLite path (or postgres:// URL, password included)
-	SessionKey     Secret     // HPP_SESSION_KEY: cookies and socket tokens
+	SessionKey     Secret     // HPP_SESSION_KEY: cookies and socket tokens (its first, current key)
+	OldSessionKeys []Secret   // HPP_SESSION_KEY's other keys while rotating: what they made is still read
 	LogLevel       slog.Level // HPP_LOG_LEVEL
 	TrustedProxies []string   // HPP_TRUSTED_PROXIES
 	MetricsAddr    string     // HPP_METRICS_ADDR: Prometheus metrics listener; "" for none
@@ -86,7 +87,8 @@ type Merchant struct {
 	MerchantOrigins  []string      // HPP_MERCHANT_ORIGINS
 	Methods          []string      // HPP_METHODS
 	PaymentWindow    time.Duration // HPP_PAYMENT_WINDOW
-	APIKey           Secret        // HPP_API_KEY: merchant API bearer key
+	APIKey           Secret        // HPP_API_KEY: merchant API bearer key (its first, current key)
+	OldAPIKeys       []Secret      // HPP_API_KEY's other keys while rotating: still accepted
 	LinkSecret       Secret        // HPP_LINK_SECRET: signs /pay links
 	WebhookURL       string        // HPP_WEBHOOK_URL: merchant webhook endpoint; "" sends none
 	WebhookSecrets   []Secret      // HPP_WEBHOOK_SECRET: comma-separated, current first (rotation)
@@ -290,6 +292,19 @@ func (r *reader) secret(name string) Secret {
 	return Secret(strings.TrimSpace(v))
 }
 
+// keys reads a key that may be rotated: comma-separated, the current one
+// first, then those still accepted (as HPP_WEBHOOK_SECRET's).
+func (r *reader) keys(name string) (current Secret, old []Secret) {
+	for i, k := range splitList(r.secret(name).Reveal()) {
+		if i == 0 {
+			current = Secret(k)
+		} else {
+			old = append(old, Secret(k))
+		}
+	}
+	return current, old
+}
+
 // duration reads a duration of at least min.
 func (r *reader) duration(name string, def, min time.Duration) time.Duration {
 	v := r.str(name, "")
@@ -341,9 +356,9 @@ func (r *reader) latipay() Latipay {
 // server reads where and how to serve.
 func (r *reader) server(sandbox bool) Server {
 	s := Server{
-		Addr:       r.str("HPP_ADDR", ":8080"),
-		SessionKey: r.secret("HPP_SESSION_KEY"),
+		Addr: r.str("HPP_ADDR", ":8080"),
 	}
+	s.SessionKey, s.OldSessionKeys = r.keys("HPP_SESSION_KEY")
 	if db, warning, err := Database(r.getenv); err != nil {
 		r.errs = append(r.errs, err)
 	} else if s.Database = db; warning != "" {
@@ -403,7 +418,6 @@ func (r *reader) server(sandbox bool) Server {
 func (r *reader) merchant(sandbox bool) Merchant {
 	m := Merchant{
 		MerchantName:  r.str("HPP_MERCHANT_NAME", "Demo Shop"),
-		APIKey:        r.secret("HPP_API_KEY"),
 		LinkSecret:    r.secret("HPP_LINK_SECRET"),
 		PaymentWindow: r.duration("HPP_PAYMENT_WINDOW", 15*time.Minute, 30*time.Second),
 	}
@@ -412,6 +426,7 @@ func (r *reader) merchant(sandbox bool) Merchant {
 			"24h", int(MaxPaymentWindow.Seconds()))
 		m.PaymentWindow = 15 * time.Minute
 	}
+	m.APIKey, m.OldAPIKeys = r.keys("HPP_API_KEY")
 	m.MerchantLogo, m.MerchantLogoType = readLogo(r.str("HPP_MERCHANT_LOGO", ""), r.bad)
 	m.AccentColor = parseAccent(r.str("HPP_ACCENT_COLOR", ""), r.bad)
 	m.MerchantTaxNo = parseTaxNumber(r.str("HPP_MERCHANT_TAX_NUMBER", ""), r.bad)
@@ -497,17 +512,31 @@ func (r *reader) live(c *Config) {
 	strong("HPP_API_KEY", c.APIKey, true)
 	strong("HPP_SESSION_KEY", c.SessionKey, true)
 	strong("HPP_LINK_SECRET", c.LinkSecret, false)
+	for _, k := range c.OldAPIKeys { // each key of a rotation gets the same checks
+		strong("HPP_API_KEY", k, false)
+	}
+	for _, k := range c.OldSessionKeys {
+		strong("HPP_SESSION_KEY", k, false)
+	}
 	type named struct {
 		name string
 		s    Secret
 	}
 	keys := []named{{"LATIPAY_API_KEY", c.LatipayKey}, {"HPP_API_KEY", c.APIKey}, {"HPP_SESSION_KEY", c.SessionKey}, {"HPP_LINK_SECRET", c.LinkSecret}}
+	for _, k := range c.OldAPIKeys {
+		keys = append(keys, named{"HPP_API_KEY", k})
+	}
+	for _, k := range c.OldSessionKeys {
+		keys = append(keys, named{"HPP_SESSION_KEY", k})
+	}
 	for _, w := range c.WebhookSecrets {
 		keys = append(keys, named{"HPP_WEBHOOK_SECRET", w})
 	}
 	for i, a := range keys {
 		for _, b := range keys[i+1:] {
-			if a.s != "" && a.s == b.s {
+			if a.s != "" && a.s == b.s && a.name == b.name {
+				r.bad(b.name, "names one key twice: each key of a rotation needs its own value")
+			} else if a.s != "" && a.s == b.s {
 				r.bad(b.name, "has the same value as %s: each key needs its own value", a.name)
 			}
 		}
@@ -811,10 +840,24 @@ type Keys struct {
 	ReceiptToken []byte // keys the e-receipt links' tokens (package receipts)
 }
 
-// Keys derives each key as HMAC-SHA256(HPP_SESSION_KEY, label).
-func (c Config) Keys() Keys {
+// Keys derives each key as HMAC-SHA256(HPP_SESSION_KEY, label), from its
+// first (current) key.
+func (c Config) Keys() Keys { return derive(c.SessionKey) }
+
+// OldKeys are the keys derived from HPP_SESSION_KEY's other keys while it
+// is rotated: what they signed or sealed is still read, and made again
+// under Keys.
+func (c Config) OldKeys() []Keys {
+	out := make([]Keys, len(c.OldSessionKeys))
+	for i, k := range c.OldSessionKeys {
+		out[i] = derive(k)
+	}
+	return out
+}
+
+func derive(sessionKey Secret) Keys {
 	key := func(label string) []byte {
-		m := hmac.New(sha256.New, []byte(c.SessionKey.Reveal()))
+		m := hmac.New(sha256.New, []byte(sessionKey.Reveal()))
 		m.Write([]byte(label))
 		return m.Sum(nil)
 	}

@@ -23,15 +23,26 @@ const (
 	maxAPIDrain = 4 << 20
 )
 
-// requireAPIKey checks "Authorization: Bearer <key>" in constant time.
-// The scheme's name is case-insensitive (RFC 9110 section 11.1), so
-// "bearer" and "BEARER" are as good as "Bearer".
+// requireAPIKey checks "Authorization: Bearer <key>" in constant time,
+// against the current key and, while HPP_API_KEY is rotated, the earlier
+// ones (each compared, whichever matches). The scheme's name is
+// case-insensitive (RFC 9110 section 11.1), so "bearer" and "BEARER" are
+// as good as "Bearer".
 func (s *Server) requireAPIKey() gin.HandlerFunc {
-	want := sha256.Sum256([]byte(s.opts.APIKey))
+	var wants [][sha256.Size]byte
+	for _, k := range append([]string{s.opts.APIKey}, s.opts.OldAPIKeys...) {
+		if k != "" {
+			wants = append(wants, sha256.Sum256([]byte(k)))
+		}
+	}
 	return func(c *gin.Context) {
 		key, ok := bearerKey(c.GetHeader("Authorization"))
 		got := sha256.Sum256([]byte(key))
-		if !ok || s.opts.APIKey == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		match := 0
+		for _, want := range wants {
+			match |= subtle.ConstantTimeCompare(got[:], want[:])
+		}
+		if !ok || s.opts.APIKey == "" || match != 1 {
 			c.Header("WWW-Authenticate", `Bearer realm="hpp"`)
 			s.respondError(c, errUnauthorized)
 			return
