@@ -15,6 +15,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,7 +55,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "hpp:", err)
+		cli.Fatal(os.Stderr, err)
 		stop()
 		os.Exit(cli.ExitCode(err))
 	}
@@ -67,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if serve, err := cli.Dispatch(ctx, args, cli.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr}); !serve {
 		return err
 	}
-	cfg, err := config.Load(getenv)
+	cfg, err := config.Load(getenv, cli.DatabaseProbe(ctx, getenv)) // the database is checked here only with other problems
 	if err != nil {
 		return err
 	}
@@ -84,6 +85,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer st.Close()
 	if err := markMode(ctx, cfg, st); err != nil {
+		return err
+	}
+	if err := sandboxKeys(ctx, &cfg, st); err != nil {
 		return err
 	}
 	p := parts{store: st, hub: h}
@@ -200,13 +204,17 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		return nil, err
 	}
 	keys, secure := cfg.Keys(), cfg.PublicURL.Scheme == "https"
+	var oldPairs, oldTokenKeys [][]byte // while HPP_SESSION_KEY is rotated
+	for _, k := range cfg.OldKeys() {
+		oldPairs, oldTokenKeys = append(oldPairs, k.SessionHash, k.SessionBlock), append(oldTokenKeys, k.SocketToken)
+	}
 	opts := handlers.Options{PublicURL: cfg.PublicURL, MerchantName: cfg.MerchantName, MerchantOrigins: cfg.MerchantOrigins,
 		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
-		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), LinkSecret: cfg.LinkSecret.Reveal(),
-		TokenKey: keys.SocketToken, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
+		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), OldAPIKeys: config.Reveal(cfg.OldAPIKeys),
+		LinkSecret: cfg.LinkSecret.Reveal(), TokenKey: keys.SocketToken, OldTokenKeys: oldTokenKeys, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
 		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
 		Webhooks: p.webhooks, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)),
-		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure),
+		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure, oldPairs...),
 		Location: cfg.ShopTimezone}
 	if opts.Reports, err = payments.NewReports(p.store, time.Now, cfg.ShopTimezone); err != nil {
 		return nil, err
@@ -223,7 +231,7 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		// start-up lines off a newcomer's screen: they are debug there.
 		opts.AccessLogLevel = slog.LevelDebug
 	}
-	app, err := handlers.NewServer(log, opts, p.payments, handlers.NewSessionStore(keys.SessionHash, keys.SessionBlock, secure), p.hub, assets)
+	app, err := handlers.NewServer(log, opts, p.payments, handlers.NewSessionStore(keys.SessionHash, keys.SessionBlock, secure, oldPairs...), p.hub, assets)
 	if err != nil || p.metrics == nil {
 		return app, err
 	}
@@ -259,12 +267,19 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 	if acc, err = accounts.NewService(db, accounts.NewHasher(2), time.Now, rand.Reader); err != nil {
 		return nil, nil, err
 	}
-	if err := acc.SetSealKey(cfg.Keys().TOTPSeal); err != nil {
+	var oldSeals [][]byte // while HPP_SESSION_KEY is rotated
+	for _, k := range cfg.OldKeys() {
+		oldSeals = append(oldSeals, k.TOTPSeal)
+	}
+	if err := acc.SetSealKey(cfg.Keys().TOTPSeal, oldSeals...); err != nil {
 		return nil, nil, err
 	}
 	sys, admin := accounts.Actor{Email: accounts.StartUpEmail}, cfg.PublicURL.String()+handlers.AdminPath
 	if cfg.AdminEmail != "" {
-		if _, err := acc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword.Reveal(), sys); err != nil {
+		// Instances started together on a fresh database race to create
+		// the owner: the one that loses finds the account made, as if it
+		// had been there at its start.
+		if _, err := acc.EnsureOwner(ctx, cfg.AdminEmail, cfg.AdminPassword.Reveal(), sys); err != nil && !errors.Is(err, accounts.ErrEmailTaken) {
 			return nil, nil, fmt.Errorf("HPP_ADMIN_EMAIL: %w", err)
 		}
 	}
@@ -280,7 +295,13 @@ func backOffice(ctx context.Context, cfg config.Config, db storage.Store) (acc *
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := acc.DemoOwner(ctx, demoOwner, pw, sys); err != nil {
+		err = acc.DemoOwner(ctx, demoOwner, pw, sys)
+		if errors.Is(err, accounts.ErrEmailTaken) {
+			// Another instance created it in the meantime: check it as a
+			// later start does (same password, kept in the database).
+			err = acc.DemoOwner(ctx, demoOwner, pw, sys)
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 		notes = append(notes, fmt.Sprintf("back office: %s sign in as %s with password %s", admin, demoOwner, pw))
@@ -321,28 +342,43 @@ func markMode(ctx context.Context, cfg config.Config, st storage.Store) error {
 	return err
 }
 
+// sandboxKeys, in the sandbox, makes the values it generated on the
+// database's first start those of every later start and of every other
+// instance on the database (kept in sandbox_settings, like the demo
+// owner's password): the demo API key and link secret, so the printed key
+// and links keep working; the session key, so a back-office sign-in, a
+// checkout's socket token and an e-receipt link hold on every instance
+// and across a restart; and the simulated Latipay account's key, which
+// signs the callbacks and the shopper's way back whichever instance they
+// reach. Only generated values: never one that was configured. Outside
+// the sandbox it does nothing.
+func sandboxKeys(ctx context.Context, cfg *config.Config, st storage.Store) error {
+	if !cfg.Sandbox {
+		return nil
+	}
+	for name, s := range map[string]*config.Secret{"HPP_API_KEY": &cfg.APIKey, "HPP_LINK_SECRET": &cfg.LinkSecret,
+		"HPP_SESSION_KEY": &cfg.SessionKey, "LATIPAY_API_KEY": &cfg.LatipayKey} {
+		if !slices.Contains(cfg.Generated, name) {
+			continue
+		}
+		v, err := st.SandboxSetting(ctx, name, s.Reveal())
+		if err != nil {
+			return err
+		}
+		*s = config.Secret(v)
+	}
+	return nil
+}
+
 // sandbox, when no Latipay key is configured, builds the Latipay
 // simulator (p.sim) and returns the HTTP client that reaches it
 // in-process; callback delivers the simulator's callbacks to the app, and
 // the simulator's ledger is the app's database's, so instances sharing a
-// PostgreSQL database share one simulated Latipay. It also makes the demo API key and link secret that
-// the sandbox generated on the database's first start the ones of every
-// later start, so the printed key and links keep working (only generated
-// values: never one that was configured). Outside the sandbox it does
-// nothing and returns nil.
+// PostgreSQL database share one simulated Latipay. Outside the sandbox it
+// does nothing and returns nil.
 func sandbox(ctx context.Context, cfg *config.Config, p *parts, log *slog.Logger, callback http.HandlerFunc) (*http.Client, error) {
 	if !cfg.Sandbox {
 		return nil, nil
-	}
-	for name, s := range map[string]*config.Secret{"HPP_API_KEY": &cfg.APIKey, "HPP_LINK_SECRET": &cfg.LinkSecret} {
-		if !slices.Contains(cfg.Generated, name) {
-			continue
-		}
-		v, err := p.store.SandboxSetting(ctx, name, s.Reveal())
-		if err != nil {
-			return nil, err
-		}
-		*s = config.Secret(v)
 	}
 	sim, err := latipaysim.New(latipaysim.Options{
 		Journal:          p.store,

@@ -6,26 +6,36 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"maps"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gorilla/sessions"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/config/cli"
+	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/hub"
+	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
 	"github.com/latipay-hpp/hpp/payments/sqlite"
 	"github.com/latipay-hpp/hpp/payments/storage"
 )
@@ -542,17 +552,25 @@ func TestRunBackupRestore(t *testing.T) {
 // every secret masked, lists every problem at once and fails when live
 // start-up would refuse; a sound configuration passes.
 func TestRunCheckConfig(t *testing.T) {
+	db, err := url.Parse(pgtest.Schema(t)) // a database check-config can reach
+	if err != nil {
+		t.Fatal(err)
+	}
 	live := map[string]string{"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": "CANARY-api-3f9c1e7a5b2d8064f1a9c3e7",
 		"HPP_SESSION_KEY": "CANARY-session-8d2b6f0a4c9e1357bd", "LATIPAY_API_KEY": "CANARY-latipay-7e3a91c5d2f8",
 		"LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
-		"HPP_DATABASE": "postgres://hpp:CANARY-PASSWORD@db:5432/hpp?sslmode=disable", "HPP_WEBHOOK_SECRET": "CANARY-webhook-5c0e8a2f7d1b9e4a6c"}
+		"HPP_DATABASE": db.String(), "HPP_WEBHOOK_SECRET": "CANARY-webhook-5c0e8a2f7d1b9e4a6c"}
 	check := func(env map[string]string) (string, error) {
 		var out strings.Builder
 		err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard)
 		return out.String(), err
 	}
 	out, err := check(live)
-	if err != nil || !strings.Contains(out, "live") || !strings.Contains(out, "HPP_API_KEY") || !strings.Contains(out, "postgres://hpp:xxxxx@db:5432/hpp") {
+	masked := true // the database's password, when it has one, shows as xxxxx
+	if pw, ok := db.User.Password(); ok {
+		masked = !strings.Contains(out, ":"+pw+"@") && strings.Contains(out, "postgres://"+db.User.Username()+":xxxxx@")
+	}
+	if err != nil || !strings.Contains(out, "live") || !strings.Contains(out, "HPP_API_KEY") || !masked {
 		t.Errorf("check-config of a sound live configuration = %v:\n%s", err, out)
 	}
 	if strings.Contains(out, "CANARY") {
@@ -905,5 +923,324 @@ func TestDatabaseFileNamed(t *testing.T) {
 			continue
 		}
 		named(cmd+" of PostgreSQL", err.Error())
+	}
+}
+
+// raceStore is an instance's store whose first AccountByEmail waits until
+// every instance has made its own, so that all of them find no account
+// and go on to create it, as instances started together on a fresh
+// database do.
+type raceStore struct {
+	storage.Store
+	once    sync.Once
+	arrived *sync.WaitGroup
+}
+
+func (s *raceStore) AccountByEmail(ctx context.Context, email string) (accounts.Account, error) {
+	a, err := s.Store.AccountByEmail(ctx, email)
+	s.once.Do(func() {
+		s.arrived.Done()
+		s.arrived.Wait()
+	})
+	return a, err
+}
+
+// TestBackOfficeStartedTogether: two instances started together on a
+// fresh PostgreSQL database both create the owner (HPP_ADMIN_EMAIL's, or
+// the sandbox's demo owner); the one whose insert loses finds the account
+// made and starts, as the README's "unless that email has an account"
+// says (it stopped with "an account with this email exists"). Both print
+// the same demo password.
+func TestBackOfficeStartedTogether(t *testing.T) {
+	pwFile := filepath.Join(t.TempDir(), "admin-password")
+	if err := os.WriteFile(pwFile, []byte("a long enough owner password"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, env := range map[string]map[string]string{
+		"HPP_ADMIN_EMAIL": {"HPP_SANDBOX_DEMO_OWNER": "off", "HPP_ADMIN_EMAIL": "owner@shop.example", "HPP_ADMIN_PASSWORD_FILE": pwFile},
+		"demo owner":      {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env["HPP_DATABASE"] = pgtest.Schema(t)
+			cfg, err := config.Load(fakeEnv(env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := hub.New()
+			defer h.Close()
+			var arrived sync.WaitGroup
+			arrived.Add(2)
+			notes, errs := make([][]string, 2), make([]error, 2)
+			var wg sync.WaitGroup
+			for i := range 2 {
+				st, err := storage.Open(t.Context(), cfg.Database, "HPP_DATABASE", h, slog.New(slog.DiscardHandler))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				wg.Go(func() {
+					_, notes[i], errs[i] = backOffice(t.Context(), cfg, &raceStore{Store: st.Store, arrived: &arrived})
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Errorf("instance %d: back office start-up = %v, want the owner found made", i, err)
+				}
+			}
+			if name == "demo owner" && (len(notes[0]) != 1 || !slices.Equal(notes[0], notes[1])) {
+				t.Errorf("start-up lines = %q and %q, want the same demo owner line", notes[0], notes[1])
+			}
+		})
+	}
+}
+
+// TestRunCheckConfigDatabaseUnreachable: a PostgreSQL database that
+// cannot be reached, refuses the password or does not exist stops
+// start-up, and check-config says so too (it said ok and exited 0), as a
+// problem naming the setting the URL came from, without the password.
+func TestRunCheckConfigDatabaseUnreachable(t *testing.T) {
+	good, err := url.Parse(pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongPassword, noDatabase := *good, *good
+	wrongPassword.User = url.UserPassword(good.User.Username(), "CANARY-wrong-password")
+	noDatabase.Path = "/hpp_no_such_database"
+	dbFile := filepath.Join(t.TempDir(), "database-url")
+	if err := os.WriteFile(dbFile, []byte("postgres://hpp:CANARY-password@127.0.0.1:1/hpp?sslmode=disable"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct{ env map[string]string }{
+		"wrong password": {map[string]string{"HPP_DATABASE": wrongPassword.String()}},
+		"no database":    {map[string]string{"HPP_DATABASE": noDatabase.String()}},
+		"no server":      {map[string]string{"HPP_DATABASE_FILE": dbFile}},
+	}
+	if conn, err := pgx.Connect(t.Context(), wrongPassword.String()); err == nil {
+		conn.Close(t.Context())
+		t.Log("this server takes any password (pgtest's own cluster trusts local connections): no wrong password to try")
+		delete(cases, "wrong password")
+	}
+	for name, tc := range cases {
+		setting := "HPP_DATABASE"
+		if tc.env["HPP_DATABASE_FILE"] != "" {
+			setting = "HPP_DATABASE_FILE"
+		}
+		var out strings.Builder
+		err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(tc.env), &out, io.Discard)
+		if err == nil || cli.ExitCode(err) != 1 || !strings.Contains(out.String(), "problem: "+setting+": ") || strings.Contains(out.String(), "ok:") {
+			t.Errorf("%s: check-config = %v, want a problem naming %s:\n%s", name, err, setting, out.String())
+		}
+		if strings.Contains(out.String(), "CANARY") || (err != nil && strings.Contains(err.Error(), "CANARY")) {
+			t.Errorf("%s: check-config prints the password:\n%s", name, out.String())
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+		env := maps.Clone(tc.env)
+		env["HPP_ADDR"] = "127.0.0.1:0"
+		if err := run(ctx, []string{"hpp"}, fakeEnv(env), io.Discard, io.Discard); err == nil {
+			t.Errorf("%s: start-up = nil, want it to stop", name)
+		}
+		cancel()
+	}
+}
+
+// TestSandboxKeysShared: two sandbox instances on one PostgreSQL database
+// (or one restarted) use the keys the first start generated: the session
+// key, whose derived keys sign the back office's cookie, the checkout's
+// socket tokens and the e-receipt links (each process generated its own,
+// so a sign-in or a socket token from one instance failed on the other
+// and a restart signed everyone out), and the simulated Latipay key, which
+// signs the callbacks and the way back; the API key and link secret as
+// before. A configured key is kept as it is.
+func TestSandboxKeysShared(t *testing.T) {
+	database := pgtest.Schema(t)
+	h := hub.New()
+	defer h.Close()
+	instance := func(env map[string]string) config.Config {
+		env["HPP_DATABASE"] = database
+		cfg, err := config.Load(fakeEnv(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := storage.Open(t.Context(), cfg.Database, "HPP_DATABASE", h, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		if err := markMode(t.Context(), cfg, st); err != nil {
+			t.Fatal(err)
+		}
+		if err := sandboxKeys(t.Context(), &cfg, st); err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	a, b := instance(map[string]string{}), instance(map[string]string{})
+	if a.SessionKey == "" || a.SessionKey != b.SessionKey || !bytes.Equal(a.Keys().SessionHash, b.Keys().SessionHash) ||
+		!bytes.Equal(a.Keys().SocketToken, b.Keys().SocketToken) {
+		t.Error("two sandbox instances on one database have different session keys")
+	}
+	if a.LatipayKey == "" || a.LatipayKey != b.LatipayKey {
+		t.Error("two sandbox instances on one database have different simulated Latipay keys")
+	}
+	if a.APIKey != b.APIKey || a.LinkSecret != b.LinkSecret {
+		t.Error("two sandbox instances on one database have different API keys or link secrets")
+	}
+	own := strings.Repeat("k", 32)
+	if c := instance(map[string]string{"HPP_SESSION_KEY": own}); c.SessionKey.Reveal() != own {
+		t.Error("a configured HPP_SESSION_KEY was replaced by the stored one")
+	}
+}
+
+// TestRunReportsEveryProblem: live settings with a short HPP_API_KEY on a
+// database the sandbox has used: start-up and check-config report both
+// problems at once (they reported only the key, and the database after
+// it was fixed), as the README says every problem is reported at once.
+func TestRunReportsEveryProblem(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hpp.db")
+	startLines(t, map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db,
+		"HPP_LOG_LEVEL": "error"})
+	live := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_DATABASE": db,
+		"HPP_LOG_LEVEL": "error", "HPP_API_KEY": "short", "HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd3f9c1e7a5b2d80",
+		"LATIPAY_API_KEY": "7e3a91c5d2f84b6a", "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001"}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	err := run(ctx, []string{"hpp"}, fakeEnv(live), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HPP_API_KEY: must be at least 32") || !strings.Contains(err.Error(), "HPP_DATABASE holds sandbox data") {
+		t.Errorf("live start-up with a short key on the sandbox's database = %v, want both problems", err)
+	}
+	var out strings.Builder
+	err = run(ctx, []string{"hpp", "check-config"}, fakeEnv(live), &out, io.Discard)
+	if err == nil || !strings.Contains(out.String(), "problem: HPP_API_KEY: must be at least 32") || !strings.Contains(out.String(), "problem: HPP_DATABASE holds sandbox data") {
+		t.Errorf("check-config with a short key on the sandbox's database = %v, want both problems:\n%s", err, out.String())
+	}
+}
+
+// TestPaymentWindowCapIsTheAPIs: HPP_PAYMENT_WINDOW's cap is the API's
+// longest expires_in (it was accepted up to any length while the API
+// refused more than 86400 s).
+func TestPaymentWindowCapIsTheAPIs(t *testing.T) {
+	if config.MaxPaymentWindow != payments.MaxExpiresIn || payments.MaxExpiresIn != 86400*time.Second {
+		t.Errorf("HPP_PAYMENT_WINDOW's cap %v, the API's %v; want both 86400 s", config.MaxPaymentWindow, payments.MaxExpiresIn)
+	}
+}
+
+// TestFatalErrorIsLogged: with stderr not a terminal (a container), the
+// error that stops start-up comes as JSON log lines at level ERROR, one
+// per problem, like every other line on stderr (it was plain text among
+// the JSON).
+func TestFatalErrorIsLogged(t *testing.T) {
+	_, errOut, status := hppEnv(t, map[string]string{"HPP_PUBLIC_URL": "ftp://pay.example.com", "HPP_METHODS": "wechat,wechat"})
+	if status != 1 {
+		t.Fatalf("exit status %d, want 1; stderr:\n%s", status, errOut)
+	}
+	named := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		var l struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil || l.Level != "ERROR" {
+			t.Fatalf("a line of the start-up error is not a JSON log line at ERROR: %q\n%s", line, errOut)
+		}
+		for _, name := range []string{"HPP_PUBLIC_URL", "HPP_METHODS"} {
+			named[name] = named[name] || strings.Contains(l.Msg, name+":")
+		}
+	}
+	if !named["HPP_PUBLIC_URL"] || !named["HPP_METHODS"] {
+		t.Errorf("the logged error does not name each bad setting:\n%s", errOut)
+	}
+}
+
+// TestKeyRotation: HPP_API_KEY and HPP_SESSION_KEY take "new,old" (the
+// first is current), so a key changes without an outage: the API answers
+// 200 to both keys (any other is 401); a session cookie made under the
+// old key is still read, and saved again it is made under the new one.
+// Each key gets a live key's checks.
+func TestKeyRotation(t *testing.T) {
+	newAPI, oldAPI := "3f9c1e7a5b2d8064f1a9c3e7d2b6f0a4", "a4c9e1357bd3f9c1e7a5b2d808d2b6f0"
+	newSession, oldSession := "8d2b6f0a4c9e1357bd3f9c1e7a5b2d80", "5b2d8064f1a9c3e73f9c1e7ad2b6f0a4"
+	env := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE": filepath.Join(t.TempDir(), "hpp.db"), "HPP_LOG_LEVEL": "error",
+		"HPP_API_KEY": newAPI + "," + oldAPI, "HPP_SESSION_KEY": newSession + ", " + oldSession,
+		"LATIPAY_API_KEY": "7e3a91c5d2f84b6a", "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001"}
+	for name, bad := range map[string]string{"HPP_API_KEY": newAPI + ",short", "HPP_SESSION_KEY": newSession + "," + newSession} {
+		broken := maps.Clone(env)
+		broken[name] = bad
+		if _, err := config.Load(fakeEnv(broken)); err == nil || !strings.Contains(err.Error(), name+":") {
+			t.Errorf("%s (a short or repeated old key): Load = %v, want it refused", name, err)
+		}
+	}
+	first, _, _ := startRun(t, env)
+	_, rest, _ := strings.Cut(first, "listening on ")
+	addr, _, _ := strings.Cut(rest, ",")
+	base := "http://" + addr
+	for key, want := range map[string]int{newAPI: 200, oldAPI: 200, newSession: 401} {
+		req, _ := http.NewRequest("GET", base+"/api/v1/payments", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET /api/v1/payments with key %s… = %d, want %d", key[:4], resp.StatusCode, want)
+		}
+	}
+
+	store := func(keys ...string) sessions.Store { // the shopper's session store under these keys
+		e := maps.Clone(env)
+		e["HPP_SESSION_KEY"] = strings.Join(keys, ",")
+		cfg, err := config.Load(fakeEnv(e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return handlers.NewSessionStore(cfg.Keys().SessionHash, cfg.Keys().SessionBlock, false)
+	}
+	rec := httptest.NewRecorder()
+	sess, _ := store(oldSession).New(httptest.NewRequest("GET", "/", nil), "hpp")
+	sess.Values["lang"] = "zh-Hant"
+	if err := sess.Save(httptest.NewRequest("GET", "/", nil), rec); err != nil {
+		t.Fatal(err)
+	}
+	oldCookie := rec.Result().Cookies()[0]
+	get := func(path string) *http.Response {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.AddCookie(oldCookie)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := get("/")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `<html lang="zh-Hant"`) {
+		t.Errorf("GET / with a session cookie made under the old key: not in its language (zh-Hant):\n%.300s", b)
+	}
+	resp = get("/?lang=en")
+	resp.Body.Close()
+	var reissued *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "hpp" {
+			reissued = c
+		}
+	}
+	if reissued == nil {
+		t.Fatal("choosing a language did not save the session again")
+	}
+	read := func(st sessions.Store) string {
+		req := httptest.NewRequest("GET", "/", nil)
+		req.AddCookie(reissued)
+		s, err := st.Get(req, "hpp")
+		if err != nil {
+			return "(" + err.Error() + ")"
+		}
+		v, _ := s.Values["lang"].(string)
+		return v
+	}
+	if got := read(store(newSession)); got != "en" {
+		t.Errorf("the saved cookie read under the new key alone = %q, want en", got)
+	}
+	if got := read(store(oldSession)); got == "en" {
+		t.Error("the saved cookie was made under the old key")
 	}
 }

@@ -18,15 +18,16 @@ import (
 // Warnings (secret files others may read) do not fail the check.
 //
 // probes are start-up's checks that need more than the environment (the
-// database's content: config/cli passes them); they run on a
-// configuration without problems. A probe's error is a problem; its note
-// (say, that the database could not be reached from here) is neither a
+// database's content: config/cli passes them); they run whenever the
+// database's setting is sound, alongside the other problems, as every
+// problem is reported at once. A probe's error is a problem (a database
+// that cannot be reached is one, as at start-up); its note is neither a
 // problem nor a warning about the configuration.
-func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (note string, err error)) error {
+func Check(getenv func(string) string, w io.Writer, probes ...Probe) error {
 	c, errs := load(getenv)
 	var notes []string
 	for _, probe := range probes {
-		if len(errs) > 0 {
+		if c.Database == "" {
 			break
 		}
 		note, err := probe(c)
@@ -76,15 +77,19 @@ func Check(getenv func(string) string, w io.Writer, probes ...func(Config) (note
 func (c Config) Effective() [][2]string {
 	secret := func(name string, s Secret) [2]string {
 		switch {
-		case slices.Contains(c.Generated, name) && name != "HPP_SESSION_KEY":
-			// main.go's sandbox keeps the first start's value in the database.
-			return [2]string{name, "(generated on the first sandbox start, kept in the database)"}
 		case slices.Contains(c.Generated, name):
-			return [2]string{name, "(generated for this run)"}
+			// main.go's sandboxKeys keeps the first start's value in the database.
+			return [2]string{name, "(generated on the first sandbox start, kept in the database)"}
 		case s == "":
 			return [2]string{name, "(not set)"}
 		}
 		return [2]string{name, fmt.Sprintf("(set, %d characters)", len(s))}
+	}
+	rotated := func(kv [2]string, old []Secret) [2]string {
+		for _, s := range old {
+			kv[1] += fmt.Sprintf(", old (set, %d characters)", len(s))
+		}
+		return kv
 	}
 	or := func(v, none string) string {
 		if v == "" {
@@ -116,9 +121,9 @@ func (c Config) Effective() [][2]string {
 	}
 	out = append(out, c.TLS.effective()...)
 	out = append(out, [][2]string{
-		secret("HPP_API_KEY", c.APIKey),
+		rotated(secret("HPP_API_KEY", c.APIKey), c.OldAPIKeys),
 		secret("HPP_LINK_SECRET", c.LinkSecret),
-		secret("HPP_SESSION_KEY", c.SessionKey),
+		rotated(secret("HPP_SESSION_KEY", c.SessionKey), c.OldSessionKeys),
 		{"HPP_MERCHANT_NAME", c.MerchantName},
 		{"HPP_MERCHANT_LOGO", or(c.MerchantLogoType, "(none)")},
 		{"HPP_MERCHANT_TAX_NUMBER", or(c.MerchantTaxNo, "(none)")},

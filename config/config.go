@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -69,7 +70,8 @@ type Server struct {
 	PublicURL      *url.URL   // HPP_PUBLIC_URL, no trailing slash
 	Database       string     // HPP_DATABASE or HPP_DATABASE_FILE: SQLite path (or postgres:// URL, password included)
 	DatabaseFrom   string     // the setting Database came from, for messages: HPP_DATABASE or HPP_DATABASE_FILE
-	SessionKey     Secret     // HPP_SESSION_KEY: cookies and socket tokens
+	SessionKey     Secret     // HPP_SESSION_KEY: cookies and socket tokens (its first, current key)
+	OldSessionKeys []Secret   // HPP_SESSION_KEY's other keys while rotating: what they made is still read
 	LogLevel       slog.Level // HPP_LOG_LEVEL
 	TrustedProxies []string   // HPP_TRUSTED_PROXIES
 	MetricsAddr    string     // HPP_METRICS_ADDR: Prometheus metrics listener; "" for none
@@ -86,7 +88,8 @@ type Merchant struct {
 	MerchantOrigins  []string      // HPP_MERCHANT_ORIGINS
 	Methods          []string      // HPP_METHODS
 	PaymentWindow    time.Duration // HPP_PAYMENT_WINDOW
-	APIKey           Secret        // HPP_API_KEY: merchant API bearer key
+	APIKey           Secret        // HPP_API_KEY: merchant API bearer key (its first, current key)
+	OldAPIKeys       []Secret      // HPP_API_KEY's other keys while rotating: still accepted
 	LinkSecret       Secret        // HPP_LINK_SECRET: signs /pay links
 	WebhookURL       string        // HPP_WEBHOOK_URL: merchant webhook endpoint; "" sends none
 	WebhookSecrets   []Secret      // HPP_WEBHOOK_SECRET: comma-separated, current first (rotation)
@@ -110,7 +113,10 @@ type SandboxSettings struct {
 	// NoDemoOwner (HPP_SANDBOX_DEMO_OWNER=off) leaves out the sandbox's
 	// demo owner, so the sandbox starts like a first run: with a setup link.
 	NoDemoOwner bool
-	Generated   []string // names of settings generated because unset
+	// Generated names the secrets generated because unset (and the
+	// simulated LATIPAY_API_KEY); main.go's sandboxKeys replaces each with
+	// the value the database's first sandbox start generated.
+	Generated []string
 }
 
 // Admin is the back office's first owner, for automated installs.
@@ -134,17 +140,49 @@ type Limits struct {
 	RateLimitsOff bool
 }
 
+// MaxPaymentWindow is the longest HPP_PAYMENT_WINDOW: the API's longest
+// expires_in (payments.MaxExpiresIn; main_test checks they agree), so
+// that a payment made without one never outlives what a merchant may ask.
+const MaxPaymentWindow = 24 * time.Hour
+
 // weak are values seen in documentation that must never guard real money.
 var weak = map[string]bool{"111222333": true, "changeme": true, "secret": true, "password": true}
 
+// Probe is one of start-up's checks that need more than the environment
+// (the database's content, read without changing it: config/cli makes
+// them). Its error is a problem; its note is neither a problem nor a
+// warning.
+type Probe func(Config) (note string, err error)
+
 // Load reads and validates every setting, section by section, reporting
-// all problems at once.
-func Load(getenv func(string) string) (Config, error) {
+// all problems at once. When there are problems, probes run too if the
+// database's setting is sound, so that a problem with the database (say,
+// live on a database the sandbox has used) is reported with the others
+// instead of after they are fixed. Without problems the caller opens the
+// database and checks it itself.
+func Load(getenv func(string) string, probes ...Probe) (Config, error) {
 	c, errs := load(getenv)
 	if len(errs) > 0 {
+		errs = append(errs, c.probe(probes)...)
 		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// probe runs probes, unless the database's setting has a problem (the
+// one it would check is then unknown), and returns their errors; it drops
+// their notes.
+func (c Config) probe(probes []Probe) []error {
+	var errs []error
+	for _, p := range probes {
+		if c.Database == "" {
+			break
+		}
+		if _, err := p(c); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }
 
 // load reads every setting it can and returns every problem with them:
@@ -255,6 +293,19 @@ func (r *reader) secret(name string) Secret {
 	return Secret(strings.TrimSpace(v))
 }
 
+// keys reads a key that may be rotated: comma-separated, the current one
+// first, then those still accepted (as HPP_WEBHOOK_SECRET's).
+func (r *reader) keys(name string) (current Secret, old []Secret) {
+	for i, k := range splitList(r.secret(name).Reveal()) {
+		if i == 0 {
+			current = Secret(k)
+		} else {
+			old = append(old, Secret(k))
+		}
+	}
+	return current, old
+}
+
 // duration reads a duration of at least min.
 func (r *reader) duration(name string, def, min time.Duration) time.Duration {
 	v := r.str(name, "")
@@ -306,10 +357,10 @@ func (r *reader) latipay() Latipay {
 // server reads where and how to serve.
 func (r *reader) server(sandbox bool) Server {
 	s := Server{
-		Addr:       r.str("HPP_ADDR", ":8080"),
-		SessionKey: r.secret("HPP_SESSION_KEY"),
+		Addr: r.str("HPP_ADDR", ":8080"),
 	}
 	s.DatabaseFrom = DatabaseSetting(r.getenv)
+	s.SessionKey, s.OldSessionKeys = r.keys("HPP_SESSION_KEY")
 	if db, warning, err := Database(r.getenv); err != nil {
 		r.errs = append(r.errs, err)
 	} else if s.Database = db; warning != "" {
@@ -369,10 +420,15 @@ func (r *reader) server(sandbox bool) Server {
 func (r *reader) merchant(sandbox bool) Merchant {
 	m := Merchant{
 		MerchantName:  r.str("HPP_MERCHANT_NAME", "Demo Shop"),
-		APIKey:        r.secret("HPP_API_KEY"),
 		LinkSecret:    r.secret("HPP_LINK_SECRET"),
 		PaymentWindow: r.duration("HPP_PAYMENT_WINDOW", 15*time.Minute, 30*time.Second),
 	}
+	if m.PaymentWindow > MaxPaymentWindow {
+		r.bad("HPP_PAYMENT_WINDOW", "must be at most %s (%d seconds, the longest expires_in the API accepts), such as 15m",
+			"24h", int(MaxPaymentWindow.Seconds()))
+		m.PaymentWindow = 15 * time.Minute
+	}
+	m.APIKey, m.OldAPIKeys = r.keys("HPP_API_KEY")
 	m.MerchantLogo, m.MerchantLogoType = readLogo(r.str("HPP_MERCHANT_LOGO", ""), r.bad)
 	m.AccentColor = parseAccent(r.str("HPP_ACCENT_COLOR", ""), r.bad)
 	m.MerchantTaxNo = parseTaxNumber(r.str("HPP_MERCHANT_TAX_NUMBER", ""), r.bad)
@@ -405,6 +461,7 @@ func sandbox(c *Config) (generated []string) {
 	c.LatipayUserID = "U000000001"
 	c.Wallets = map[string]string{"NZD": "W000000001", "AUD": "W000000002", "CNY": "W000000003"}
 	c.LatipayKey = Secret(randomHex(32))
+	generated = append(generated, "LATIPAY_API_KEY") // the simulated account's: main.go keeps the first start's
 	if c.PublicURL != nil {
 		c.LatipayURL = c.PublicURL.String() + "/sandbox/latipay"
 	}
@@ -457,17 +514,31 @@ func (r *reader) live(c *Config) {
 	strong("HPP_API_KEY", c.APIKey, true)
 	strong("HPP_SESSION_KEY", c.SessionKey, true)
 	strong("HPP_LINK_SECRET", c.LinkSecret, false)
+	for _, k := range c.OldAPIKeys { // each key of a rotation gets the same checks
+		strong("HPP_API_KEY", k, false)
+	}
+	for _, k := range c.OldSessionKeys {
+		strong("HPP_SESSION_KEY", k, false)
+	}
 	type named struct {
 		name string
 		s    Secret
 	}
 	keys := []named{{"LATIPAY_API_KEY", c.LatipayKey}, {"HPP_API_KEY", c.APIKey}, {"HPP_SESSION_KEY", c.SessionKey}, {"HPP_LINK_SECRET", c.LinkSecret}}
+	for _, k := range c.OldAPIKeys {
+		keys = append(keys, named{"HPP_API_KEY", k})
+	}
+	for _, k := range c.OldSessionKeys {
+		keys = append(keys, named{"HPP_SESSION_KEY", k})
+	}
 	for _, w := range c.WebhookSecrets {
 		keys = append(keys, named{"HPP_WEBHOOK_SECRET", w})
 	}
 	for i, a := range keys {
 		for _, b := range keys[i+1:] {
-			if a.s != "" && a.s == b.s {
+			if a.s != "" && a.s == b.s && a.name == b.name {
+				r.bad(b.name, "names one key twice: each key of a rotation needs its own value")
+			} else if a.s != "" && a.s == b.s {
 				r.bad(b.name, "has the same value as %s: each key needs its own value", a.name)
 			}
 		}
@@ -608,8 +679,11 @@ func parseOrigins(v string, sandbox bool, bad func(string, string, ...any)) []st
 func parseMethods(v string, bad func(string, string, ...any)) []string {
 	var out []string
 	for _, m := range splitList(strings.ToLower(v)) {
-		switch m {
-		case "wechat", "alipay", "upi_upop":
+		switch {
+		case slices.Contains(out, m):
+			// The checkout would show its button twice.
+			bad("HPP_METHODS", "names %q twice: name each method once", m)
+		case m == "wechat", m == "alipay", m == "upi_upop":
 			out = append(out, m)
 		default:
 			bad("HPP_METHODS", "%q is not one of wechat, alipay, upi_upop", m)
@@ -769,10 +843,24 @@ type Keys struct {
 	ReceiptToken []byte // keys the e-receipt links' tokens (package receipts)
 }
 
-// Keys derives each key as HMAC-SHA256(HPP_SESSION_KEY, label).
-func (c Config) Keys() Keys {
+// Keys derives each key as HMAC-SHA256(HPP_SESSION_KEY, label), from its
+// first (current) key.
+func (c Config) Keys() Keys { return derive(c.SessionKey) }
+
+// OldKeys are the keys derived from HPP_SESSION_KEY's other keys while it
+// is rotated: what they signed or sealed is still read, and made again
+// under Keys.
+func (c Config) OldKeys() []Keys {
+	out := make([]Keys, len(c.OldSessionKeys))
+	for i, k := range c.OldSessionKeys {
+		out[i] = derive(k)
+	}
+	return out
+}
+
+func derive(sessionKey Secret) Keys {
 	key := func(label string) []byte {
-		m := hmac.New(sha256.New, []byte(c.SessionKey.Reveal()))
+		m := hmac.New(sha256.New, []byte(sessionKey.Reveal()))
 		m.Write([]byte(label))
 		return m.Sum(nil)
 	}

@@ -50,7 +50,7 @@ func TestCheckSaysWhereSandboxKeysAreKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{"HPP_API_KEY": "(generated on the first sandbox start, kept in the database)",
-		"HPP_LINK_SECRET": "(generated on the first sandbox start, kept in the database)", "HPP_SESSION_KEY": "(generated for this run)"} {
+		"HPP_LINK_SECRET": "(generated on the first sandbox start, kept in the database)", "HPP_SESSION_KEY": "(generated on the first sandbox start, kept in the database)"} {
 		if !regexp.MustCompile(`(?m)^` + name + ` +` + regexp.QuoteMeta(want) + `$`).MatchString(out.String()) {
 			t.Errorf("check-config in the sandbox: want %s %s:\n%s", name, want, out.String())
 		}

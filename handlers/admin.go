@@ -42,9 +42,11 @@ type signedIn struct {
 // gorilla/sessions. The cookie carries only the session id (signed and
 // encrypted besides); the session itself is a row in the database, so it
 // can be listed and revoked. HttpOnly, SameSite=Strict, Secure on https,
-// and it lives no longer than a session's absolute limit.
-func NewAdminSessionStore(hashKey, blockKey []byte, https bool) sessions.Store {
-	st := sessions.NewCookieStore(hashKey, blockKey)
+// and it lives no longer than a session's absolute limit. old are earlier
+// (hash, block) key pairs while HPP_SESSION_KEY is rotated: a cookie they
+// made is still read (new ones are made under the first pair).
+func NewAdminSessionStore(hashKey, blockKey []byte, https bool, old ...[]byte) sessions.Store {
+	st := sessions.NewCookieStore(append([][]byte{hashKey, blockKey}, old...)...)
 	st.Options = &sessions.Options{Path: "/", MaxAge: int(accounts.AbsoluteTimeout.Seconds()), HttpOnly: true,
 		Secure: https, SameSite: http.SameSiteStrictMode}
 	return st

@@ -23,18 +23,29 @@ const (
 	maxAPIDrain = 4 << 20
 )
 
-// requireAPIKey checks "Authorization: Bearer <key>" in constant time.
-// The scheme's name is case-insensitive (RFC 9110 section 11.1), so
-// "bearer" and "BEARER" are as good as "Bearer". A request refused 401
-// has its body drained first (drainUnread, bounded as for a body too
-// large), so a client that writes a large body before reading reads the
-// 401 rather than a reset connection.
+// requireAPIKey checks "Authorization: Bearer <key>" in constant time,
+// against the current key and, while HPP_API_KEY is rotated, the earlier
+// ones (each compared, whichever matches). The scheme's name is
+// case-insensitive (RFC 9110 section 11.1), so "bearer" and "BEARER" are
+// as good as "Bearer". A request refused 401 has its body drained first
+// (drainUnread, bounded as for a body too large), so a client that writes
+// a large body before reading reads the 401 rather than a reset
+// connection.
 func (s *Server) requireAPIKey() gin.HandlerFunc {
-	want := sha256.Sum256([]byte(s.opts.APIKey))
+	var wants [][sha256.Size]byte
+	for _, k := range append([]string{s.opts.APIKey}, s.opts.OldAPIKeys...) {
+		if k != "" {
+			wants = append(wants, sha256.Sum256([]byte(k)))
+		}
+	}
 	return func(c *gin.Context) {
 		key, ok := bearerKey(c.GetHeader("Authorization"))
 		got := sha256.Sum256([]byte(key))
-		if !ok || s.opts.APIKey == "" || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		match := 0
+		for _, want := range wants {
+			match |= subtle.ConstantTimeCompare(got[:], want[:])
+		}
+		if !ok || s.opts.APIKey == "" || match != 1 {
 			c.Header("WWW-Authenticate", `Bearer realm="hpp"`)
 			drainUnread(c.Request)
 			s.respondError(c, errUnauthorized)

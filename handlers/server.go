@@ -73,8 +73,10 @@ type Options struct {
 	MerchantOrigins []string // may frame the checkout
 	TrustedProxies  []string
 	APIKey          string   // merchant API bearer key
+	OldAPIKeys      []string // earlier bearer keys still accepted while HPP_API_KEY is rotated
 	LinkSecret      string   // signs /pay links
 	TokenKey        []byte   // signs socket tokens
+	OldTokenKeys    [][]byte // earlier token keys whose tokens still verify while HPP_SESSION_KEY is rotated
 	FormActionHosts []string // Latipay origins the checkout may post and redirect to
 	Sandbox         http.Handler
 	Ready           func(*http.Request) error // readiness check (database)

@@ -21,8 +21,11 @@ func (s *Server) sessionName() string {
 // NewSessionStore builds the cookie store for the convenience session:
 // signed and encrypted, Secure on https, SameSite=None and Partitioned so
 // that where a browser keeps it inside an iframe, it keeps it per site.
-func NewSessionStore(hashKey, blockKey []byte, https bool) sessions.Store {
-	st := sessions.NewCookieStore(hashKey, blockKey)
+// old are earlier (hash, block) key pairs while HPP_SESSION_KEY is
+// rotated: a cookie they made is still read, and saved again under the
+// first pair.
+func NewSessionStore(hashKey, blockKey []byte, https bool, old ...[]byte) sessions.Store {
+	st := sessions.NewCookieStore(append([][]byte{hashKey, blockKey}, old...)...)
 	st.Options = &sessions.Options{Path: "/", MaxAge: 1800, HttpOnly: true, Secure: https,
 		SameSite: http.SameSiteLaxMode}
 	if https {

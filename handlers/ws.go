@@ -51,7 +51,7 @@ func (s *Server) handleSocket(svc interface {
 	}
 	return func(c *gin.Context) {
 		id := c.Param("id")
-		if !payments.ValidPaymentID(id) || !checkSocketToken(s.opts.TokenKey, id, c.Query("t"), s.opts.Now()) {
+		if !payments.ValidPaymentID(id) || !s.socketTokenOK(id, c.Query("t")) {
 			c.String(http.StatusUnauthorized, "invalid or expired token")
 			return
 		}
@@ -430,4 +430,19 @@ func serveFeed(conn *websocket.Conn, sub *hub.Subscription, next func(payments.U
 			return
 		}
 	}
+}
+
+// socketTokenOK checks a socket token under the current key, or under an
+// earlier one while HPP_SESSION_KEY is rotated (a page opened before).
+func (s *Server) socketTokenOK(paymentID, tok string) bool {
+	now := s.opts.Now()
+	if checkSocketToken(s.opts.TokenKey, paymentID, tok, now) {
+		return true
+	}
+	for _, k := range s.opts.OldTokenKeys {
+		if checkSocketToken(k, paymentID, tok, now) {
+			return true
+		}
+	}
+	return false
 }

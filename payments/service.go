@@ -18,9 +18,9 @@ type Options struct {
 	ReturnURLFor   func(id string) string // absolute URL of our result page for a payment
 	CheckoutURLFor func(id string) string // absolute URL of the checkout page
 	DefaultExpiry  time.Duration          // payment window when the merchant gives none
-	MaxExpiry      time.Duration
-	MaxAttempts    int      // attempts per payment
-	Methods        []Method // offered methods, in display order
+	MaxExpiry      time.Duration          // the longest ExpiresIn; MaxExpiresIn when shorter than DefaultExpiry
+	MaxAttempts    int                    // attempts per payment
+	Methods        []Method               // offered methods, in display order
 	// MerchantOrigins are the origins return and cancel URLs may point at.
 	// Empty means any https origin.
 	MerchantOrigins []string
@@ -30,6 +30,11 @@ type Options struct {
 	// (sandbox mode only).
 	AllowLocalhost bool
 }
+
+// MaxExpiresIn is the longest payment window a merchant may ask for
+// (the API's expires_in, 86400 s); config caps HPP_PAYMENT_WINDOW, the
+// default window, at it too.
+const MaxExpiresIn = 24 * time.Hour
 
 // Service is the state machine of payments and everything that drives it:
 // merchant creation, shopper attempts, Latipay callbacks, returns,
@@ -56,7 +61,7 @@ func NewService(store Store, gw Gateway, pub Publisher, log *slog.Logger, now fu
 		opts.DefaultExpiry = 15 * time.Minute
 	}
 	if opts.MaxExpiry < opts.DefaultExpiry {
-		opts.MaxExpiry = max(24*time.Hour, opts.DefaultExpiry)
+		opts.MaxExpiry = max(MaxExpiresIn, opts.DefaultExpiry)
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 10

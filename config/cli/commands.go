@@ -38,22 +38,32 @@ func simulator(ctx context.Context, e Env, _ []string) error {
 	return latipaysim.RunFromEnv(ctx, e.Getenv, e.Stdout, e.Stderr)
 }
 
-// checkConfig is `hpp check-config`; it also reads the database (without
-// changing it) for the other mode's data, which start-up refuses: live,
-// the sandbox's; in the sandbox, a live shop's. A database it cannot reach
-// from here is a note: start-up will say.
+// checkConfig is `hpp check-config`; it also connects to the database
+// and reads it (without changing it) for the other mode's data, which
+// start-up refuses: live, the sandbox's; in the sandbox, a live shop's.
+// A database it cannot reach or read (no server, a wrong password, no
+// such database) is a problem, as it is at start-up, named by the setting
+// it came from (HPP_DATABASE or HPP_DATABASE_FILE) and never with its
+// password.
 func checkConfig(ctx context.Context, e Env, _ []string) error {
-	return config.Check(e.Getenv, e.Stdout, func(c config.Config) (string, error) {
+	return config.Check(e.Getenv, e.Stdout, DatabaseProbe(ctx, e.Getenv))
+}
+
+// DatabaseProbe is check-config's check of the database; start-up runs it
+// too when the configuration has other problems, so that they are all
+// reported at once (config.Load).
+func DatabaseProbe(ctx context.Context, getenv func(string) string) config.Probe {
+	return func(c config.Config) (string, error) {
 		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		switch err := storage.CheckMode(probe, c.Database, c.DatabaseFrom, c.Sandbox); {
 		case errors.Is(err, storage.ErrSandboxData), errors.Is(err, storage.ErrLiveData):
 			return "", err
 		case err != nil:
-			return err.Error() + " (start-up checks it)", nil
+			return "", fmt.Errorf("%s: %w", config.DatabaseSetting(getenv), err)
 		}
 		return "", nil
-	})
+	}
 }
 
 // admin is `hpp admin reset-password EMAIL`.

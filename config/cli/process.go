@@ -1,14 +1,32 @@
 package cli
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
 )
+
+// Fatal reports the error that stops the process (run's) on w, in the
+// log's format: on a terminal one short line, "hpp: " and the error;
+// elsewhere (a container) JSON log lines at level ERROR, one per line of
+// the error, so that each problem of a configuration is a record of its
+// own and a log collector reads them like the others.
+func Fatal(w io.Writer, err error) {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprintln(w, "hpp:", err)
+		return
+	}
+	log := NewLogger(w, slog.LevelError)
+	for _, line := range strings.Split(err.Error(), "\n") {
+		log.Error(line, "exit_status", ExitCode(err))
+	}
+}
 
 // NewLogger writes JSON lines (one object each, for a container's log
 // collector) unless w is a terminal: there, short readable lines, the

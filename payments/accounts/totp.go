@@ -26,9 +26,12 @@ import (
 // The key is sealed at rest with AES-256-GCM under a key the service is
 // given (derived from HPP_SESSION_KEY), with the account's id as
 // associated data, so a copy of the database holds no usable key and a
-// sealed key cannot be moved to another account. Changing HPP_SESSION_KEY
-// makes sealed keys unreadable: the owner then signs in with a recovery
-// code (kept as hashes, not sealed) and enrols again.
+// sealed key cannot be moved to another account. Rotating HPP_SESSION_KEY
+// ("new,old") gives the service the old key too: a key sealed under it
+// still opens, and is sealed again under the new one when it is next
+// used. Changing HPP_SESSION_KEY without keeping the old one makes sealed
+// keys unreadable: the owner then signs in with a recovery code (kept as
+// hashes, not sealed) and enrols again.
 const (
 	totpPeriod = 30
 	// RecoveryCodes is how many recovery codes an enrolment gives.
@@ -43,16 +46,67 @@ var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algo
 // SetSealKey gives the service the 32-byte key that seals TOTP keys.
 // Without one, enrolment is refused (and no key is ever stored in clear).
 // It is set once, at wiring, before the service serves.
-func (s *Service) SetSealKey(key []byte) error {
-	if len(key) != 32 {
-		return errors.New("accounts: seal key must be 32 bytes")
+// old are earlier keys while HPP_SESSION_KEY is rotated: what they sealed
+// still opens (and is sealed again under key when a code is checked).
+func (s *Service) SetSealKey(key []byte, old ...[]byte) error {
+	var r rotatingAEAD
+	for i, k := range append([][]byte{key}, old...) {
+		if len(k) != 32 {
+			return errors.New("accounts: seal key must be 32 bytes")
+		}
+		block, err := aes.NewCipher(k)
+		if err != nil {
+			return err
+		}
+		a, err := cipher.NewGCM(block)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			r.AEAD = a
+		} else {
+			r.old = append(r.old, a)
+		}
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return err
+	if len(r.old) == 0 {
+		s.aead = r.AEAD
+		return nil
 	}
-	s.aead, err = cipher.NewGCM(block)
-	return err
+	s.aead = &r
+	return nil
+}
+
+// rotatingAEAD seals under the current key and opens under it or any
+// earlier one (SetSealKey's old keys).
+type rotatingAEAD struct {
+	cipher.AEAD
+	old []cipher.AEAD
+}
+
+func (r *rotatingAEAD) Open(dst, nonce, ciphertext, ad []byte) ([]byte, error) {
+	plain, err := r.AEAD.Open(dst, nonce, ciphertext, ad)
+	for _, o := range r.old {
+		if err == nil {
+			break
+		}
+		plain, err = o.Open(dst, nonce, ciphertext, ad)
+	}
+	return plain, err
+}
+
+// sealedUnderOld reports whether sealed opens only under an earlier key.
+func (s *Service) sealedUnderOld(accountID, sealed string) bool {
+	r, ok := s.aead.(*rotatingAEAD)
+	if !ok {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimPrefix(sealed, "v1."))
+	n := r.NonceSize()
+	if err != nil || len(b) < n {
+		return false
+	}
+	_, err = r.AEAD.Open(nil, b[:n], b[n:], []byte(accountID))
+	return err != nil
 }
 
 var errNoSealKey = errors.New("accounts: no seal key for two-step keys")
@@ -247,6 +301,11 @@ func (s *Service) useSecondStep(a *Account, code string) (string, error) {
 	step, err := s.checkCode(secret, code, a.TOTPLastStep)
 	if err != nil {
 		return "", err
+	}
+	if s.sealedUnderOld(a.ID, a.TOTPSecret) { // HPP_SESSION_KEY rotated: seal it under the new key
+		if a.TOTPSecret, err = s.seal(a.ID, secret); err != nil {
+			return "", err
+		}
 	}
 	a.TOTPLastStep = step
 	return "code", nil

@@ -97,10 +97,16 @@ func (db *DB) SandboxEntries(ctx context.Context) ([][]byte, error) {
 // SandboxSetting returns the sandbox setting name, storing value first if
 // it has none: the first start's value wins for the database's life.
 func (db *DB) SandboxSetting(ctx context.Context, name, value string) (string, error) {
+	// Two statements: instances started together insert at once, and the
+	// one whose insert waited on the other's reads the row the other
+	// committed only in a statement begun after that commit (one statement
+	// with both sees its own snapshot, without that row, and finds none).
+	if _, err := db.pool.Exec(ctx, `INSERT INTO sandbox_settings (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
+		return "", wrap("sandbox setting", err)
+	}
 	var v string
-	err := db.pool.QueryRow(ctx, `WITH ins AS (
-			INSERT INTO sandbox_settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value)
-		SELECT value FROM ins UNION ALL SELECT value FROM sandbox_settings WHERE name = $1 LIMIT 1`, name, value).Scan(&v)
+	err := db.pool.QueryRow(ctx, `SELECT value FROM sandbox_settings WHERE name = $1`, name).Scan(&v)
 	return v, wrap("sandbox setting", err)
 }
 

@@ -183,9 +183,9 @@ func Refusal(setting string, err error) error { return fmt.Errorf("%s %w", setti
 // run in (sandbox or live), reading it without changing it (so that hpp
 // check-config can ask while the server runs): live, ErrSandboxData when
 // the sandbox has used it; in the sandbox, ErrLiveData when a live start
-// has and the sandbox has not. A database not created yet is fresh.
-// Errors name setting, where database came from (HPP_DATABASE or
-// HPP_DATABASE_FILE).
+// has and the sandbox has not. A database not created yet is fresh; one
+// that cannot be reached or read is an error. Errors name setting, where
+// database came from (HPP_DATABASE or HPP_DATABASE_FILE).
 func CheckMode(ctx context.Context, database, setting string, sandbox bool) error {
 	used := sqlite.Used
 	if IsPostgres(database) {
@@ -194,7 +194,7 @@ func CheckMode(ctx context.Context, database, setting string, sandbox bool) erro
 	bySandbox, byLive, err := used(ctx, database)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%s: cannot tell whether the sandbox or a live start has used it: %w", setting, err)
+		return fmt.Errorf("%s: cannot read the database (start-up would stop too): %w", setting, err)
 	case !sandbox && bySandbox:
 		return Refusal(setting, ErrSandboxData)
 	case sandbox && !bySandbox && byLive:
