@@ -122,7 +122,7 @@ func TestAdminListFilters(t *testing.T) {
 		}
 	}
 	row := mustDoc(t, get("q=reference:TEA-7")).Find(`[data-testid="payment-row"]`)
-	for col, want := range map[string]string{"time": "2026-03-02 02:00 UTC", "amount": "NZD 10.25 ≈ ¥47.12", "status": "Waiting for payment",
+	for col, want := range map[string]string{"time": "2026-03-02 02:00 UTC", "amount": "NZD 10.25 ≈ CN¥ 47.12", "status": "Waiting for payment",
 		"method": "WeChat Pay", "channel": "Counter QR", "refunded": "0.00"} {
 		if got := strings.Join(strings.Fields(row.Find(`[data-col="`+col+`"]`).Text()), " "); !strings.Contains(got, want) {
 			t.Errorf("TEA-7's %s cell reads %q, want %q", col, got, want)

@@ -20,13 +20,14 @@ type checkoutReader interface {
 	CurrentQR(ctx context.Context, p payments.Payment) (payments.Attempt, bool)
 	Methods() []payments.Method
 	CanceledBy(ctx context.Context, id string) (payments.Canceler, error)
+	PaidLateFrom(ctx context.Context, p payments.Payment) (payments.Status, error)
 	refundTotaler
 }
 
 // checkoutStarter also starts attempts.
 type checkoutStarter interface {
 	checkoutReader
-	Start(ctx context.Context, in payments.StartInput) (payments.Started, error)
+	StartByShopper(ctx context.Context, in payments.StartInput) (payments.Started, error)
 }
 
 // handleCheckoutShow serves GET /checkout/:id. A preselected method starts
@@ -38,7 +39,7 @@ func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		if p.Method != "" && p.Attempts == 0 && p.Status == payments.StatusCreated {
+		if p.Method != "" && p.Attempts == 0 && p.Status == payments.StatusCreated && !p.TillSale() {
 			if _, ok := payments.FlowFor(deviceOf(c.Request.UserAgent()), p.Method); ok {
 				s.start(c, svc, p.ID, string(p.Method))
 				return
@@ -73,9 +74,10 @@ func (s *Server) handleCheckoutStart(svc checkoutStarter) gin.HandlerFunc {
 	}
 }
 
-// start begins an attempt and sends the shopper where it leads.
+// start begins an attempt and sends the shopper where it leads. A counter
+// sale is refused (payments.ErrTillSale): its wallet is the cashier's.
 func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
-	st, err := svc.Start(c.Request.Context(), payments.StartInput{
+	st, err := svc.StartByShopper(c.Request.Context(), payments.StartInput{
 		PaymentID: id, Method: method, Device: deviceOf(c.Request.UserAgent()), ClientIP: c.ClientIP(),
 		Lang: s.carriedLang(c),
 	})
@@ -177,6 +179,11 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 	}
 	if screen == views.ScreenPaid || screen == views.ScreenRefunded {
 		vm.Receipt = views.Receipt{Method: string(p.Method), OrderID: p.LatipayOrderID}
+		if p.PaidLate {
+			// Unreadable, the note says only "after the time limit".
+			from, _ := svc.PaidLateFrom(c.Request.Context(), p)
+			vm.PaidLateAfter = string(from)
+		}
 		if !p.PaidAt.IsZero() {
 			// The shop's time, as its receipt states it.
 			vm.Receipt.PaidAt, vm.Receipt.PaidAtText = s.shopTime(p.PaidAt)
@@ -187,7 +194,7 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 			vm.Refunded = money(t.Succeeded, p.Currency)
 		}
 	}
-	if p.CancelURL != "" && (screen == views.ScreenOpen || screen == views.ScreenFailed) {
+	if p.CancelURL != "" && !p.TillSale() && (screen == views.ScreenOpen || screen == views.ScreenFailed) {
 		vm.CancelURL = base + "/cancel"
 	}
 	// BackURL is set by embedCheckout.
@@ -258,7 +265,9 @@ func money(minor int64, c payments.Currency) views.Money {
 // and the shopper goes to the merchant's cancel_url through the signed
 // back redirect. A payment paid meanwhile, or that Latipay says the
 // shopper has paid (payments.ErrAlreadyPaid, its callbacks lost), is not
-// canceled: the page shows it paid.
+// canceled: the page shows it paid. Without the merchant's cancel_url the
+// shopper may not cancel (payments.ErrShopperMayNotCancel), nor ever a
+// counter sale (payments.ErrTillSale): both are a 403 page saying so.
 func (s *Server) handleCheckoutCancel(svc interface {
 	CancelByShopper(ctx context.Context, id string) (payments.Payment, error)
 }) gin.HandlerFunc {
@@ -270,8 +279,6 @@ func (s *Server) handleCheckoutCancel(svc interface {
 			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, CheckoutPath(id))))
 		case err != nil:
 			s.respondError(c, err)
-		case p.CancelURL == "":
-			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, CheckoutPath(id))))
 		default:
 			c.Redirect(http.StatusSeeOther, BackPath(p.ID))
 		}

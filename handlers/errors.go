@@ -72,6 +72,8 @@ var failures = []struct {
 	// shopper had paid (the cancel handlers show the payment too).
 	{payments.ErrAlreadyPaid, failure{http.StatusConflict, "already_paid", "The payment was already paid at Latipay, so it was not canceled; refund it instead.", "error.alreadypaid"}},
 	{payments.ErrNotCancelable, failure{http.StatusConflict, "not_cancelable", "Only an unpaid payment can be canceled; refund a paid one.", "error.invalid"}},
+	{payments.ErrShopperMayNotCancel, failure{http.StatusForbidden, "cancel_not_allowed", "This shop did not let the shopper cancel this payment.", "error.nocancel"}},
+	{payments.ErrTillSale, failure{http.StatusForbidden, "counter_sale", "This payment is a sale at the shop's counter; only the cashier can change or cancel it.", "error.tillsale"}},
 	{payments.ErrRefundRejected, failure{http.StatusUnprocessableEntity, "refund_rejected", "Latipay refused the refund.", "error.invalid"}},
 	{errWebhooksOff, failure{http.StatusConflict, "webhooks_disabled", "No webhook endpoint is configured (HPP_WEBHOOK_URL).", "error.invalid"}},
 	{errNoPage, failure{http.StatusNotFound, "not_found", "No such path; the API is under /api/v1.", "error.nopage"}},

@@ -56,7 +56,14 @@ func routeCases() map[string]routeCase {
 		"POST /checkout/:id/start": {"page-start", func(_ *secApp, p payments.Payment) *http.Request {
 			return form(CheckoutPath(p.ID)+"/start", "method=wechat")
 		}},
-		"POST /checkout/:id/cancel": {"page-cancel", func(_ *secApp, p payments.Payment) *http.Request {
+		"POST /checkout/:id/cancel": {"page-cancel", func(a *secApp, _ payments.Payment) *http.Request {
+			// The shopper may cancel only with the merchant's cancel_url.
+			p, _, err := a.svc.Create(context.Background(), payments.CreateInput{Amount: "1.00", Currency: "NZD",
+				Reference: "CANCEL-" + strconv.FormatInt(time.Now().UnixNano(), 36), ReturnURL: a.url + "/",
+				CancelURL: a.url + "/cart", Source: "api"}, "")
+			if err != nil {
+				panic(err)
+			}
 			return form(CheckoutPath(p.ID)+"/cancel", "")
 		}},
 		"GET /checkout/:id/return": {"page-return", func(_ *secApp, p payments.Payment) *http.Request { return get(ReturnPath(p.ID)) }},

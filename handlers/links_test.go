@@ -82,7 +82,7 @@ func TestLinkShopperBadInput(t *testing.T) {
 	body := func(r *http.Response) string { b := new(bytes.Buffer); b.ReadFrom(r.Body); return b.String() }
 	for amount, want := range map[string]string{
 		"4.99": "The amount must be at least 5.00.", "200.01": "The amount must be at most 200.00.",
-		"0": "Enter the amount as a number", "12,50": "Enter the amount as a number",
+		"0": "Enter the amount as a number", "12,50": "a comma may only separate thousands",
 	} {
 		r := pay(amount, "en")
 		if b := body(r); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, want) {

@@ -64,6 +64,12 @@ func (s *Server) receiptLines(ctx context.Context, p payments.Payment, cashier s
 	if !p.PaidAt.IsZero() {
 		r.Time, r.TimeText = s.shopTime(p.PaidAt)
 	}
+	if p.PaidLate {
+		r.Late = "time"
+		if from, err := s.svc.PaidLateFrom(ctx, p); err == nil && from == payments.StatusCanceled {
+			r.Late = "canceled"
+		}
+	}
 	return r, nil
 }
 

@@ -140,12 +140,29 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 			p.LatipayOrderID = a.OrderID
 		}
 	}
+	// Likewise Latipay's yuan figure and rate, which only the QR data
+	// carries at the start: a hosted attempt (the wallet's page) has them
+	// from the query's answer alone.
+	if source == "query" && res.AmountCNY != "" && a.AmountCNY == "" {
+		a.AmountCNY, a.Rate = res.AmountCNY, res.Rate
+		tx.dirtyAttempts[a.Reference] = true
+		tx.touch()
+		if a.Reference == p.LatipayReference && p.Status.Settled() && p.AmountCNY == "" {
+			p.AmountCNY, p.CurrencyRate = a.AmountCNY, a.Rate
+		}
+	}
 	switch res.Status {
 	case "paid":
 		if a.Status == AttemptPaid {
 			return
 		}
 		a.Status, a.NextCheckAt = AttemptPaid, time.Time{}
+		if a.OrderID == "" && source != "query" {
+			// A callback (hosted flow: no signed QR data) leaves the
+			// order id unknown: the reconciler's next pass asks Latipay
+			// once (reconcile, paidOrderQuery), whose answer carries it.
+			a.NextCheckAt = s.now().UTC()
+		}
 		tx.putAttempt(*a)
 		record("applied")
 		if p.Status.Settled() {
@@ -162,6 +179,9 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 		late := p.Status == StatusExpired || p.Status == StatusCanceled || p.Status == StatusFailed
 		canceled := p.Status == StatusCanceled
 		p.LatipayReference, p.LatipayOrderID, p.Method = a.Reference, a.OrderID, a.Method
+		if p.AmountCNY == "" && a.AmountCNY != "" {
+			p.AmountCNY, p.CurrencyRate = a.AmountCNY, a.Rate
+		}
 		p.PaidLate = p.PaidLate || late
 		s.transition(tx, StatusPaid, Message{Code: MsgPaid, Reference: a.Reference, Source: source})
 		if canceled {

@@ -61,8 +61,21 @@ func (s *Service) Cancel(ctx context.Context, id string) (Payment, error) {
 }
 
 // CancelByShopper is Cancel at the shopper's request: the same closing,
-// recorded as the shopper's.
+// recorded as the shopper's. Only a merchant who gave a cancel_url lets
+// the shopper cancel (ErrShopperMayNotCancel otherwise), and never a
+// counter sale, which the cashier cancels (ErrTillSale); neither asks
+// Latipay anything.
 func (s *Service) CancelByShopper(ctx context.Context, id string) (Payment, error) {
+	p, err := s.Get(ctx, id)
+	if err != nil {
+		return Payment{}, err
+	}
+	switch {
+	case p.TillSale():
+		return p, ErrTillSale
+	case p.CancelURL == "":
+		return p, ErrShopperMayNotCancel
+	}
 	return s.cancel(ctx, id, CanceledByShopper)
 }
 
@@ -215,6 +228,26 @@ func (s *Service) CanceledBy(ctx context.Context, id string) (Canceler, error) {
 			return d.By, nil
 		}
 		return "", nil
+	}
+	return "", nil
+}
+
+// PaidLateFrom is the status a paid-late payment had when Latipay's paid
+// reached it (StatusCanceled, StatusExpired or StatusFailed), from its
+// event log, so that its pages can say why it was late; "" when p is not
+// paid late or the log does not say.
+func (s *Service) PaidLateFrom(ctx context.Context, p Payment) (Status, error) {
+	if !p.PaidLate {
+		return "", nil
+	}
+	evs, err := s.Events(ctx, p.ID)
+	if err != nil {
+		return "", err
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if evs[i].Type == "payment."+string(StatusPaid) {
+			return evs[i].From, nil
+		}
 	}
 	return "", nil
 }

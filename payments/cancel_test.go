@@ -83,7 +83,7 @@ func TestCancelRefusedWhenLatipayHasItPaid(t *testing.T) {
 	for _, by := range []string{"merchant", "shopper"} {
 		t.Run(by, func(t *testing.T) {
 			env, _ := newCancelEnv(t)
-			p, st := env.MustStartQR(t, "ORDER-CANCEL-PAID-"+by)
+			p, st := startCancelable(t, env, "ORDER-CANCEL-PAID-"+by)
 			env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
 			if err := env.Sim.Pay(st.Attempt.Reference); err != nil {
 				t.Fatal(err)
@@ -125,7 +125,7 @@ func TestCancelUnreachableThenPaidNeedsReview(t *testing.T) {
 		t.Run(by, func(t *testing.T) {
 			env, gw := newCancelEnv(t)
 			ctx := context.Background()
-			p, st := env.MustStartQR(t, "ORDER-CANCEL-DOWN-"+by)
+			p, st := startCancelable(t, env, "ORDER-CANCEL-DOWN-"+by)
 			gw.cancel, gw.query = unreachable, noAnswer
 			cancel := env.Svc.Cancel
 			if by == "shopper" {
@@ -252,4 +252,14 @@ func TestCancelOfFailedAtLatipay(t *testing.T) {
 	if len(answered) != 1 || !errors.Is(answered[0], payments.ErrFailedAtGateway) {
 		t.Errorf("Latipay's answers to the cancel: %v, want one, already failed (901)", answered)
 	}
+}
+
+// startCancelable starts a WeChat QR for a new payment whose merchant gave
+// a cancel_url, so that the shopper may cancel it too.
+func startCancelable(t *testing.T, env *paymentstest.Env, reference string) (payments.Payment, payments.Started) {
+	t.Helper()
+	in := paymentstest.Input(reference)
+	in.CancelURL = "https://shop.example.com/cart"
+	p := env.MustCreate(t, in)
+	return p, env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
 }

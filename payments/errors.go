@@ -25,6 +25,13 @@ var (
 	ErrStoreBusy         = errors.New("payments: database busy") // try again shortly: 503
 	ErrRefundTooLarge    = errors.New("payments: refund exceeds the amount paid")
 	ErrNotRefundable     = errors.New("payments: payment is not refundable")
+	// ErrShopperMayNotCancel is a shopper's cancel of a payment whose
+	// merchant gave no cancel_url: only the merchant may cancel it.
+	ErrShopperMayNotCancel = errors.New("payments: the shop did not let the shopper cancel this payment")
+	// ErrTillSale is a shopper's public checkout action (choosing a
+	// wallet, a fresh QR, a cancel) on a sale the counter made: the
+	// cashier alone starts, switches and cancels it, at the counter.
+	ErrTillSale = errors.New("payments: a counter sale is changed only at the counter")
 )
 
 // ValidationError lists every problem with a merchant's input, in words a

@@ -310,6 +310,7 @@ const (
 	LinkLongDesc      LinkProblem = "description"   // a description over 200 characters
 	// Typed by the shopper.
 	LinkAmountNotNumber LinkProblem = "typed" // not a positive decimal such as 12.50
+	LinkAmountComma     LinkProblem = "comma" // a comma that does not group thousands (1,50: a decimal comma?)
 	LinkAmountBelow     LinkProblem = "below" // below the link's minimum
 	LinkAmountAbove     LinkProblem = "above" // above the link's maximum
 )
@@ -489,7 +490,11 @@ func (s *Links) Amount(l Link, typed string) (int64, error) {
 	if !l.OpenAmount() {
 		return l.Amount, nil
 	}
-	n, err := ParseAmount(strings.TrimSpace(typed), l.Currency)
+	plain, problem := typedAmount(typed)
+	if problem != "" {
+		return 0, &LinkError{Problems: []LinkProblem{problem}}
+	}
+	n, err := ParseAmount(plain, l.Currency)
 	switch {
 	case err != nil:
 		return 0, &LinkError{Problems: []LinkProblem{LinkAmountNotNumber}}
@@ -499,6 +504,46 @@ func (s *Links) Amount(l Link, typed string) (int64, error) {
 		return 0, &LinkError{Problems: []LinkProblem{LinkAmountAbove}}
 	}
 	return n, nil
+}
+
+// typedAmount is the amount a shopper typed as ParseAmount reads it:
+// full-width digits and point (what a Chinese keyboard types, "１２．５０")
+// become ASCII, and commas that group thousands ("1,000", "１，２３４.５０")
+// are dropped. A comma anywhere else ("1,50", "12,5", "1,0000") may be a
+// decimal comma: that is refused (LinkAmountComma) rather than guessed.
+func typedAmount(typed string) (string, LinkProblem) {
+	s := strings.Map(func(r rune) rune {
+		switch {
+		case r >= '０' && r <= '９':
+			return '0' + (r - '０')
+		case r == '．':
+			return '.'
+		case r == '，':
+			return ','
+		case r == '\u3000': // the full-width space
+			return ' '
+		}
+		return r
+	}, typed)
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, ",") {
+		return s, ""
+	}
+	whole, frac, hasPoint := strings.Cut(s, ".")
+	groups := strings.Split(whole, ",")
+	if len(groups[0]) < 1 || len(groups[0]) > 3 || strings.Contains(frac, ",") {
+		return "", LinkAmountComma
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return "", LinkAmountComma
+		}
+	}
+	s = strings.Join(groups, "")
+	if hasPoint {
+		s += "." + frac
+	}
+	return s, ""
 }
 
 // linkKeyPattern is the grammar of a submission key: what a page's

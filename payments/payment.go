@@ -45,6 +45,14 @@ func atCounter(source string) bool {
 	return source == SourceCounterQR || source == SourceCounterScan || source == SourceStaticQR
 }
 
+// TillSale reports whether p is a sale the counter made (its QR or a
+// scanned pay code): the cashier owns it, so the public checkout's
+// actions (StartByShopper, RefreshQR, CancelByShopper) refuse it with
+// ErrTillSale. A static QR payment is the shopper's own checkout.
+func (p Payment) TillSale() bool {
+	return p.Source == SourceCounterQR || p.Source == SourceCounterScan
+}
+
 // Sources lists every channel in display order.
 var Sources = []string{SourceOnline, SourceLink, SourceCounterQR, SourceCounterScan, SourceStaticQR}
 

@@ -119,8 +119,9 @@ type Store interface {
 	// RecordOrphan keeps a verified notification that matches no attempt.
 	RecordOrphan(ctx context.Context, n Notification) error
 	// ClaimDueAttempts returns up to limit live attempts whose NextCheckAt
-	// is due and moves their NextCheckAt to now+lease, so that no other
-	// worker claims them meanwhile.
+	// is due, and paid ones without an OrderID whose NextCheckAt is due
+	// (their one query for it: apply), and moves their NextCheckAt to
+	// now+lease, so that no other worker claims them meanwhile.
 	ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Attempt, error)
 	// ExpiredPayments returns ids of payments still open (created, pending,
 	// failed) whose window ended before now.

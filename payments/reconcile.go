@@ -60,6 +60,10 @@ func (s *Service) ReconcileDue(ctx context.Context, limit int) (int, error) {
 const cancelRetryWait = 15 * time.Minute
 
 func (s *Service) reconcile(ctx context.Context, a Attempt) {
+	if a.Status == AttemptPaid {
+		s.paidOrderQuery(ctx, a)
+		return
+	}
 	refused := false // Latipay refused the cancel: no new one for cancelRetryWait
 	if p, err := s.store.Payment(ctx, a.PaymentID); err == nil && !open(p.Status) {
 		// The payment closed (window ended, canceled, or paid through
@@ -104,6 +108,37 @@ func (s *Service) reconcile(ctx context.Context, a Attempt) {
 			s.anomaly(tx, Message{Code: MsgNoFinalAnswer, Reference: a.Reference})
 		}
 		at.Checks++
+		tx.dirtyAttempts[a.Reference] = true
+		tx.touch()
+		return nil
+	})
+	if err != nil && ctx.Err() == nil {
+		s.log.Error("reconcile: update failed", "reference", a.Reference, "err", err)
+	}
+}
+
+// paidOrderQuery is the one query of an attempt paid without Latipay's
+// order id (a callback does not carry it trusted; apply makes the
+// attempt due once): Latipay's signed answer gives the order id and the
+// yuan figure, recorded on the attempt and its payment. Whatever the
+// answer, or none, the attempt is never due again: one query, not a loop.
+func (s *Service) paidOrderQuery(ctx context.Context, a Attempt) {
+	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	res, qerr := s.gw.Query(qctx, a.Reference)
+	cancel()
+	if qerr != nil {
+		s.log.Info("reconcile: order id query failed", "reference", a.Reference, "err", qerr)
+	}
+	_, err := s.update(ctx, a.PaymentID, func(tx *Tx) error {
+		at := tx.attempt(a.Reference)
+		if at == nil || at.Status != AttemptPaid || at.NextCheckAt.IsZero() {
+			return nil
+		}
+		if qerr == nil && res.Reference == at.Reference && res.Status == "paid" {
+			s.apply(tx, res, "query", nil)
+		}
+		at = tx.attempt(a.Reference)
+		at.NextCheckAt = time.Time{}
 		tx.dirtyAttempts[a.Reference] = true
 		tx.touch()
 		return nil

@@ -48,6 +48,9 @@ func (s *Service) RefreshQR(ctx context.Context, in RefreshInput) (Started, erro
 	if err != nil {
 		return Started{}, err
 	}
+	if p.TillSale() {
+		return Started{}, ErrTillSale // the counter's QR is the cashier's
+	}
 	if p.Status != StatusPending {
 		return Started{Payment: p}, nil
 	}
@@ -61,8 +64,8 @@ func (s *Service) RefreshQR(ctx context.Context, in RefreshInput) (Started, erro
 	}
 	// Start cancels the old QR at Latipay and has it checked at once
 	// (replaceOthers).
-	return s.Start(ctx, StartInput{PaymentID: p.ID, Method: string(old.Method), Device: in.Device,
-		ClientIP: in.ClientIP, Fresh: true, Lang: in.Lang, refresh: true})
+	return s.start(ctx, StartInput{PaymentID: p.ID, Method: string(old.Method), Device: in.Device,
+		ClientIP: in.ClientIP, Fresh: true, Lang: in.Lang, refresh: true}, true)
 }
 
 // withLang adds the shopper's page language to our own return URL, so the

@@ -199,7 +199,9 @@ func TestCancel(t *testing.T) {
 		t.Errorf("CanceledBy after Cancel = %q, %v; want the merchant", by, err)
 	}
 	// The shopper's cancel says so; a second cancel by anyone keeps the first.
-	s := env.MustCreate(t, paymentstest.Input("ORDER-CANCEL-2"))
+	in := paymentstest.Input("ORDER-CANCEL-2")
+	in.CancelURL = "https://shop.example.com/cart"
+	s := env.MustCreate(t, in)
 	if _, err := env.Svc.CancelByShopper(context.Background(), s.ID); err != nil {
 		t.Fatal(err)
 	}

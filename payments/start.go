@@ -49,9 +49,23 @@ const firstCheck = 30 * time.Second
 // ErrLinkTaken (which matches ErrLinkUsedUp) when open checkouts hold the
 // places left (LinkUseRetake).
 func (s *Service) Start(ctx context.Context, in StartInput) (Started, error) {
+	return s.start(ctx, in, false)
+}
+
+// StartByShopper is Start from the public checkout: the same, except that
+// a counter sale is refused with ErrTillSale before anything changes (its
+// wallet is the cashier's to choose or switch, at the counter).
+func (s *Service) StartByShopper(ctx context.Context, in StartInput) (Started, error) {
+	return s.start(ctx, in, true)
+}
+
+func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Started, error) {
 	p, err := s.Get(ctx, in.PaymentID)
 	if err != nil {
 		return Started{}, err
+	}
+	if byShopper && p.TillSale() {
+		return Started{}, ErrTillSale
 	}
 	m, err := ParseMethod(in.Method)
 	if err != nil || !s.offered(m) {

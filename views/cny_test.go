@@ -63,3 +63,42 @@ func TestRateNamedAlike(t *testing.T) {
 		}
 	}
 }
+
+// TestYuanWrittenOneWay: in each language a yuan figure is written one
+// way on every page: a yuan payment's amount, the yuan estimate beside an
+// NZD amount on the checkout, its paid page and printed receipt, the
+// display facing the shopper and the back office's list all read as
+// formatMoney writes yuan ("￥ 12,345.60" in Simplified Chinese, "CN¥
+// 12,345.60" in English and Traditional Chinese), never "¥12,345.60"
+// beside it.
+func TestYuanWrittenOneWay(t *testing.T) {
+	c := mustCatalog(t)
+	nzd := Money{Minor: 1250, Currency: "NZD", Exponent: 2}
+	yuan := Money{Minor: 1234560, Currency: "CNY", Exponent: 2}
+	const est = "12345.6"
+	for _, tag := range Languages() {
+		ctx := WithLocalizer(context.Background(), c.Localizer(tag))
+		want := formatMoney(ctx, yuan)
+		open := Checkout{Amount: nzd, AmountCNY: est, Rate: "4.832151", Status: "pending", Screen: ScreenOpen}
+		paid := open
+		paid.Status, paid.Screen = "paid", ScreenPaid
+		paid.Receipt = Receipt{Method: "wechat", PaidAtText: "2026-03-01 01:05 UTC"}
+		inYuan := Checkout{Amount: yuan, Status: "pending", Screen: ScreenOpen}
+		for _, tc := range []struct {
+			where, id string
+			comp      templ.Component
+		}{
+			{"yuan checkout", "amount", CheckoutPage(inYuan)},
+			{"checkout", "amount-cny", CheckoutPage(open)},
+			{"paid page", "receipt-cny", CheckoutPage(paid)},
+			{"receipt", "receipt-cny", receiptLines(ReceiptLines{Amount: nzd, AmountCNY: est, Rate: "4.832151", Method: "wechat"})},
+			{"display", "display-cny", DisplaySaleFragment(DisplaySale{Amount: nzd, AmountCNY: est, Rate: "4.832151", Method: "wechat"})},
+			{"back office list", "row-cny", amountCell(PaymentRow{Amount: "12.50", Currency: "NZD", AmountCNY: est})},
+		} {
+			got := renderDoc(t, ctx, tc.where, tc.comp).Find(`[data-testid="` + tc.id + `"]`).Text()
+			if !strings.Contains(got, want) || strings.Count(got, "12,345.60") != strings.Count(got, want) {
+				t.Errorf("%s %s: yuan written %q, want it as %q", tag, tc.where, got, want)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package views
 
 import (
 	"context"
+	"math"
 	"strconv"
 
 	"golang.org/x/text/currency"
@@ -78,12 +79,19 @@ func rateText(ctx context.Context, cur, rate string) string {
 	return "1 " + cur + " = " + formatDecimal(ctx, rate, 4) + " CNY"
 }
 
-// formatYuan writes Latipay's yuan text with grouping and exactly two
-// decimals: "12345.6" reads "12,345.60".
+// formatYuan writes Latipay's yuan text (the estimate beside an NZD or
+// AUD amount) exactly as formatMoney writes a yuan amount, symbol
+// included, so that a page never shows the yuan two ways: "CN¥ 12,345.60"
+// in English and Traditional Chinese, "￥ 12,345.60" in Simplified
+// Chinese. Text that is not a number is shown as sent.
 func formatYuan(ctx context.Context, s string) string {
+	return yuanWith(printer(ctx), s)
+}
+
+func yuanWith(p *message.Printer, s string) string {
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || math.Abs(v) > 1e13 {
 		return s
 	}
-	return printer(ctx).Sprint(number.Decimal(v, number.Scale(2)))
+	return moneyWith(p, Money{Minor: int64(math.Round(v * 100)), Currency: "CNY", Exponent: 2})
 }

@@ -129,7 +129,7 @@ func TestCommerceWords(t *testing.T) {
 			}
 		}
 	}
-	if got := c.Localizer(LangSimplifiedChinese).T("checkout.cny", "56.25", "1 NZD = 4.50 CNY"); got != "约 ¥56.25（汇率：1 NZD = 4.50 CNY）" {
+	if got := c.Localizer(LangSimplifiedChinese).T("checkout.cny", "￥ 56.25", "1 NZD = 4.50 CNY"); got != "约 ￥ 56.25（汇率：1 NZD = 4.50 CNY）" {
 		t.Errorf("zh-Hans checkout.cny = %q", got)
 	}
 	if got := c.Localizer(LangEnglish).T("checkout.title", "Kiwi Shop"); got != "Pay Kiwi Shop" {

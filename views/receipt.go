@@ -16,6 +16,9 @@ type ReceiptLines struct {
 	Time      string // RFC 3339, for <time datetime>
 	TimeText  string // "2026-12-03 09:15 UTC", in the shop's time zone
 	Refunded  Money  // Minor 0 when nothing was refunded
+	// Late is why the payment was paid late: "canceled" (paid after the
+	// order was canceled), "time" (after the time limit), or "" (on time).
+	Late string
 }
 
 // ReceiptPrint is the print page: one receipt sized for a roll of paper.
@@ -43,4 +46,13 @@ type EReceipt struct {
 	Page
 	Paid  bool
 	Lines ReceiptLines
+}
+
+// lateKey is the words of a late payment's note: after the order was
+// canceled, or (expired, failed, unknown) after the time limit.
+func lateKey(after string) string {
+	if after == "canceled" {
+		return "paid.late.canceled"
+	}
+	return "paid.late"
 }

@@ -76,7 +76,11 @@ func TestMoneyPerLanguage(t *testing.T) {
 			t.Errorf("rate %q = %q, want %q", in, got, want)
 		}
 	}
-	if got := formatYuan(ctx, "12345.6"); got != "12,345.60" {
-		t.Errorf("yuan 12345.6 = %q, want 12,345.60", got)
+	// Latipay's yuan text reads as a yuan amount does (TestYuanWrittenOneWay).
+	if got := formatYuan(ctx, "12345.6"); got != "￥ 12,345.60" {
+		t.Errorf("yuan 12345.6 = %q, want ￥ 12,345.60", got)
+	}
+	if got := formatYuan(ctx, "n/a"); got != "n/a" {
+		t.Errorf("yuan n/a = %q, want it as sent", got)
 	}
 }

@@ -14,20 +14,23 @@ import (
 const claimDue = `UPDATE attempts SET next_check_at = ?1
 	WHERE reference IN (
 		SELECT reference FROM attempts
-		WHERE status IN (?4, ?5) AND next_check_at IS NOT NULL AND next_check_at <= ?2
+		WHERE status IN (?4, ?5, ?6) AND next_check_at IS NOT NULL AND next_check_at <= ?2
+			AND (status <> ?6 OR order_id = '')
 		ORDER BY next_check_at, reference
 		LIMIT ?3)
 	RETURNING ` + attemptCols
 
-// ClaimDueAttempts returns up to limit live attempts whose NextCheckAt is
-// at or before now, the earliest due first chosen, and moves their
+// ClaimDueAttempts returns up to limit live attempts, and paid ones
+// without Latipay's order id (their one query for it), whose NextCheckAt
+// is at or before now, the earliest due first chosen, and moves their
 // NextCheckAt to now+lease, which the returned attempts carry.
 func (db *DB) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]payments.Attempt, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	as, err := queryAll(ctx, db.writer, scanAttempt, claimDue, now.Add(lease).UnixNano(),
-		now.UnixNano(), limit, string(payments.AttemptInitiated), string(payments.AttemptPending))
+		now.UnixNano(), limit, string(payments.AttemptInitiated), string(payments.AttemptPending),
+		string(payments.AttemptPaid))
 	return as, wrap("claim due attempts", db.noteDamage(err))
 }
 

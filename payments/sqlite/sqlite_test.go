@@ -377,7 +377,7 @@ func TestClaimDueIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := db.writer.QueryContext(ctx, "EXPLAIN QUERY PLAN "+claimDue, now.UnixNano(), now.UnixNano(), 10,
-		string(payments.AttemptInitiated), string(payments.AttemptPending))
+		string(payments.AttemptInitiated), string(payments.AttemptPending), string(payments.AttemptPaid))
 	if err != nil {
 		t.Fatal(err)
 	}

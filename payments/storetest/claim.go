@@ -38,7 +38,8 @@ func putAttempts(t testing.TB, s payments.Store, id string, as ...payments.Attem
 }
 
 // testClaimDue: only live attempts with a due, non-zero NextCheckAt are
-// claimed, and a claim holds them for the lease.
+// claimed, and paid ones without Latipay's order id (their one query for
+// it); a claim holds them for the lease.
 func testClaimDue(t *testing.T, s payments.Store) {
 	now := base().Add(time.Hour)
 	p := mustCreate(t, s, newPayment(1))
@@ -57,7 +58,13 @@ func testClaimDue(t *testing.T, s payments.Store) {
 		payments.AttemptCanceled, payments.AttemptError} {
 		final = append(final, at(5+i, st, now.Add(-time.Hour)))
 	}
-	putAttempts(t, s, p.ID, append([]payments.Attempt{initiated, pending, future, unscheduled}, final...)...)
+	// Paid by a callback, which does not vouch for the order id: due once.
+	paidNoOrder := at(9, payments.AttemptPaid, now.Add(-time.Second))
+	paidNoOrder.OrderID = ""
+	paidUnscheduled := at(10, payments.AttemptPaid, time.Time{})
+	paidUnscheduled.OrderID = ""
+	final = append(final, paidUnscheduled)
+	putAttempts(t, s, p.ID, append([]payments.Attempt{initiated, pending, future, unscheduled, paidNoOrder}, final...)...)
 
 	claimed := func(as ...payments.Attempt) []payments.Attempt {
 		var out []payments.Attempt
@@ -67,7 +74,7 @@ func testClaimDue(t *testing.T, s payments.Store) {
 		}
 		return out
 	}
-	diff(t, "first claim", mustClaim(t, s, now, 10), claimed(initiated, pending))
+	diff(t, "first claim", mustClaim(t, s, now, 10), claimed(initiated, pending, paidNoOrder))
 	diff(t, "Attempt after a claim", mustAttempt(t, s, pending.Reference), claimed(pending)[0])
 	for _, a := range append([]payments.Attempt{future, unscheduled}, final...) {
 		diff(t, "unclaimed Attempt", mustAttempt(t, s, a.Reference), a)
@@ -76,9 +83,9 @@ func testClaimDue(t *testing.T, s payments.Store) {
 		t.Errorf("second claim at the same time = %v, want none", got)
 	}
 	later := mustClaim(t, s, now.Add(lease), 10)
-	if len(later) != 3 || later[0].Reference != initiated.Reference ||
-		later[1].Reference != pending.Reference || later[2].Reference != future.Reference {
-		t.Errorf("claim after the lease = %v, want the two claimed before and the future one", later)
+	if len(later) != 4 || later[0].Reference != initiated.Reference ||
+		later[1].Reference != pending.Reference || later[2].Reference != future.Reference || later[3].Reference != paidNoOrder.Reference {
+		t.Errorf("claim after the lease = %v, want the three claimed before and the future one", later)
 	}
 }
 

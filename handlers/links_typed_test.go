@@ -1,0 +1,70 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// TestLinkAmountAsTyped: the link's amount form takes what a Chinese
+// keyboard types (full-width digits and point) and commas that group
+// thousands; a comma that may be a decimal comma is refused, saying how
+// to write the amount, in the shopper's language, and makes no payment.
+func TestLinkAmountAsTyped(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	l, err := a.links.Create(ctx, payments.LinkInput{Source: payments.SourceStaticQR, Currency: "NZD", MinAmount: "0.01", MaxAmount: "5000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := func(amount, lang string) *httptest.ResponseRecorder {
+		t.Helper()
+		return a.do(t, http.MethodPost, "/l/"+l.ID+"?lang="+lang, strings.NewReader(url.Values{"amount": {amount}}.Encode()), formHeader.Clone())
+	}
+	for typed, want := range map[string]int64{
+		"１２":             1200,
+		"１２．５":           1250,
+		"1,000":          100000,
+		"１，２３４．５０":       123450,
+		"1,234.56":       123456,
+		"\u3000１２\u3000": 1200,
+	} {
+		r := pay(typed, "zh-Hans")
+		loc := r.Header().Get("Location")
+		if r.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/checkout/pay_") {
+			t.Errorf("amount %q = %d to %q, want the checkout", typed, r.Code, loc)
+			continue
+		}
+		p, err := a.Svc.Get(ctx, strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/checkout/"))
+		if err != nil || p.Amount != want {
+			t.Errorf("amount %q made a payment of %d (%v), want %d", typed, p.Amount, err, want)
+		}
+	}
+	before, err := a.Store.ListPayments(ctx, payments.PaymentFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range views.Languages() {
+		loc := a.localizer(t, lang)
+		for typed, id := range map[string]string{
+			"1,50": "links.err.comma", "12,5": "links.err.comma", "１２，５": "links.err.comma", "1,0000": "links.err.comma",
+			"1,000,00": "links.err.comma", ",100": "links.err.comma", "12.5,0": "links.err.comma",
+			"１２ａ": "links.err.typed", "12 000": "links.err.typed",
+		} {
+			r := pay(typed, lang)
+			code := r.Code
+			got := strings.TrimSpace(testid(mustDoc(t, r), "form-error").Text())
+			if want := loc.T(id); code != http.StatusUnprocessableEntity || got != want {
+				t.Errorf("%s: amount %q = %d saying %q, want 422 %q", lang, typed, code, got, want)
+			}
+		}
+	}
+	if after, _ := a.Store.ListPayments(ctx, payments.PaymentFilter{Limit: 100}); len(after) != len(before) {
+		t.Errorf("refused amounts made %d payments", len(after)-len(before))
+	}
+}
