@@ -59,8 +59,8 @@ func (s *Service) Invitation(ctx context.Context, token string) (Account, error)
 // chose. The password is checked before the link is spent, so a typo
 // does not burn it.
 func (s *Service) AcceptInvite(ctx context.Context, token, password string, who Actor) (Account, error) {
-	if len([]rune(password)) < MinPasswordLength || len(password) > 1024 {
-		return Account{}, &InputError{Field: "password"}
+	if err := CheckPassword(password); err != nil {
+		return Account{}, err
 	}
 	if _, err := s.Invitation(ctx, token); err != nil {
 		return Account{}, err

@@ -180,16 +180,22 @@ func (s *Service) checkNew(email, password string) (string, error) {
 	if err != nil {
 		return "", &InputError{Field: "email"}
 	}
-	if len([]rune(password)) < MinPasswordLength || len(password) > 1024 {
-		return "", &InputError{Field: "password"}
+	if err := CheckPassword(password); err != nil {
+		return "", err
 	}
 	return e, nil
 }
 
-// InputError names the field that is wrong. It matches ErrInvalid.
-type InputError struct{ Field string }
+// InputError names the field that is wrong, and for a password which
+// rule it breaks (CheckPassword). It matches ErrInvalid.
+type InputError struct{ Field, Why string }
 
-func (e *InputError) Error() string { return "accounts: invalid " + e.Field }
+func (e *InputError) Error() string {
+	if w, ok := passwordRules[e.Why]; ok {
+		return "accounts: invalid " + e.Field + ": " + w
+	}
+	return "accounts: invalid " + e.Field
+}
 
 // Is makes errors.Is(err, ErrInvalid) true.
 func (e *InputError) Is(target error) bool { return target == ErrInvalid }
