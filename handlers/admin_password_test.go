@@ -1,10 +1,12 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latipay-hpp/hpp/payments/accounts"
 )
@@ -60,5 +62,29 @@ func TestAdminWeakPasswords(t *testing.T) {
 	}
 	if as := mustAccounts(t, a); len(as) != 0 {
 		t.Fatalf("weak passwords made accounts: %+v", as)
+	}
+}
+
+// TestAdminSignInLockoutSameForUnknownEmail: six wrong passwords answer
+// 401 ×4 then 429 "locked" with the same words whether or not the email
+// has an account.
+func TestAdminSignInLockoutSameForUnknownEmail(t *testing.T) {
+	a := newAdminApp(t)
+	run := func(email string) string {
+		var out []string
+		for range 6 {
+			w, _ := a.signIn(t, email, "wrong password!")
+			msg := strings.TrimSpace(mustDoc(t, w).Find(`[data-testid="form-error"]`).Text())
+			out = append(out, fmt.Sprintf("%d %s", w.Code, msg))
+		}
+		a.Clock.Advance(time.Minute) // a fresh sign-in budget for the address
+		return strings.Join(out, "\n")
+	}
+	known, unknown := run("owner@shop.example"), run("nobody@shop.example")
+	if known != unknown {
+		t.Fatalf("an existing email:\n%s\nan unknown one:\n%s", known, unknown)
+	}
+	if !strings.HasPrefix(known, "401 ") || !strings.Contains(known, "429 ") || !strings.Contains(known, "locked") {
+		t.Fatalf("six wrong passwords:\n%s\nwant 401 then 429 locked", known)
 	}
 }

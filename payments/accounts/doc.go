@@ -43,10 +43,12 @@
 // Roles, Account, the audit entry, the errors the handlers map and the
 // Store port: accounts.go. Signing in, sessions, lock-out, the setup
 // token, the demo owner and the rules' figures (MaxFailures, the idle and
-// absolute session limits, ReauthWindow): service.go; whether a session
-// still holds, for the sockets that outlive a request: live.go;
-// invitations, resets of access and removal: people.go; the password hash,
-// its parameters and the rules of a new password: password.go, common.go; two-step sign-in and recovery codes:
+// absolute session limits, ReauthWindow): service.go; the lock-out of
+// emails without an account, counted like an account's: unknown.go;
+// whether a session still holds, for the sockets that outlive a request:
+// live.go; invitations, resets of access and removal: people.go; the
+// password hash, its parameters and the rules of a new password:
+// password.go and common.go; two-step sign-in and recovery codes:
 // totp.go. The SQL: payments/sqlite/accounts.go and
 // payments/postgres/accounts.go, held to accountstest.Run. The pages:
 // handlers/admin_auth.go (sign-in, setup, two-step), admin_accounts.go,

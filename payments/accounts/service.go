@@ -45,6 +45,8 @@ type Service struct {
 	rand  io.Reader
 	// aead seals two-step keys (SetSealKey); nil refuses enrolment.
 	aead cipher.AEAD
+	// unknown counts the failed sign-ins of emails without an account.
+	unknown unknownEmails
 }
 
 // NewService returns the accounts service.
@@ -258,15 +260,25 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 // has two-step sign-in on, no session is opened yet: it returns
 // ErrCodeRequired with a challenge in place of the session id, which
 // SignInCode takes with the code within SignInCodeTTL. Five failures in a
-// row lock the account for LockFor; an unknown email costs the same
-// argon2id hash as a known one.
+// row lock the account for LockFor. An unknown email is answered
+// exactly as a known one with a wrong password: it costs the same
+// argon2id hash, and its failures are counted and lock it the same way
+// (unknown.go), so the answers never tell whether an email has an
+// account.
 func (s *Service) SignIn(ctx context.Context, email, password string, who Actor) (Account, string, error) {
 	e, _ := NormalizeEmail(email)
 	who.Email = e
 	a, err := s.store.AccountByEmail(ctx, e)
 	if errors.Is(err, ErrNotFound) || e == "" {
+		key, now := unknownKey(email, e), s.now()
+		if s.unknown.locked(key, now) {
+			return Account{}, "", s.fail(ctx, who, "locked", ErrLocked)
+		}
 		if _, err := s.hash.Verify(ctx, "", password); err != nil {
 			return Account{}, "", err
+		}
+		if s.unknown.fail(key, now) {
+			return Account{}, "", s.fail(ctx, who, "locked now", ErrLocked)
 		}
 		return Account{}, "", s.fail(ctx, who, "", ErrBadCredential)
 	}
