@@ -88,3 +88,88 @@ func TestAdminSignInLockoutSameForUnknownEmail(t *testing.T) {
 		t.Fatalf("six wrong passwords:\n%s\nwant 401 then 429 locked", known)
 	}
 }
+
+// TestAdminChangePassword: owners and cashiers find "Change password" in
+// the menu; the form needs the current password and the new one twice
+// under the same rules as everywhere, is refused from another site, and
+// says plainly what is wrong. A change keeps this session, ends the
+// person's others, is in the audit log by its person, and the new
+// password is the one that signs in.
+func TestAdminChangePassword(t *testing.T) {
+	a := newAdminApp(t)
+	_, here := a.signIn(t, "owner@shop.example", adminPW)
+	_, there := a.signIn(t, "owner@shop.example", adminPW)
+	_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
+	for name, c := range map[string]*http.Cookie{"owner": here, "cashier": cashier} {
+		doc := a.ownerDoc(t, c, "/admin/", http.StatusOK)
+		if doc.Find(`[data-testid="admin-nav"] a[href="/admin/password"]`).Length() != 1 {
+			t.Errorf("the %s's menu has no link to change the password", name)
+		}
+		if doc := a.ownerDoc(t, c, "/admin/password", http.StatusOK); doc.Find(`[data-testid="password-form"] input[type=password]`).Length() != 3 {
+			t.Errorf("the %s's change-password form does not ask the current password and the new one twice", name)
+		}
+	}
+	const newPW = "a new kettle for the shop"
+	change := func(c *http.Cookie, current, pw, confirm string) (int, string) {
+		t.Helper()
+		w := a.post(t, "/admin/password", url.Values{"current": {current}, "password": {pw}, "confirm": {confirm}}, c)
+		if w.Code == http.StatusSeeOther {
+			return w.Code, w.Header().Get("Location")
+		}
+		return w.Code, strings.TrimSpace(mustDoc(t, w).Find(`[data-testid="form-error"]`).Text())
+	}
+	forged := a.postFrom(t, "/admin/password", url.Values{"current": {adminPW}, "password": {newPW}, "confirm": {newPW}}, here, "https://evil.example")
+	if forged.Code != http.StatusForbidden {
+		t.Errorf("cross-site change = %d, want 403", forged.Code)
+	}
+	for _, c := range []struct {
+		current, pw, confirm string
+		code                 int
+		want                 string
+	}{
+		{adminPW, newPW, newPW + "x", http.StatusBadRequest, "not the same"},
+		{"wrong password!", newPW, newPW, http.StatusUnauthorized, "not right"},
+		{adminPW, "password1234", "password1234", http.StatusBadRequest, "most common passwords"},
+		{adminPW, strings.Repeat("x", 2000), strings.Repeat("x", 2000), http.StatusBadRequest, "at most 1024 bytes"},
+		{adminPW, adminPW, adminPW, http.StatusBadRequest, "same as the current one"},
+	} {
+		if code, msg := change(here, c.current, c.pw, c.confirm); code != c.code || !strings.Contains(msg, c.want) {
+			t.Errorf("change %.12q/%.12q = %d %q, want %d saying %q", c.current, c.pw, code, msg, c.code, c.want)
+		}
+	}
+	a.Clock.Advance(time.Minute) // a fresh sign-in budget for the address
+	code, loc := change(here, adminPW, newPW, newPW)
+	if code != http.StatusSeeOther || loc != "/admin/password?done=admin.password.done" {
+		t.Fatalf("change = %d to %q", code, loc)
+	}
+	if n := a.ownerDoc(t, here, loc, http.StatusOK).Find(`[data-testid="notice"]`).Text(); !strings.Contains(n, "Your password was changed") {
+		t.Errorf("after the change the page says %q", n)
+	}
+	if w := a.do(t, http.MethodGet, "/admin/", nil, withCookie(there, nil)); w.Code != http.StatusSeeOther ||
+		!strings.HasPrefix(w.Header().Get("Location"), "/admin/signin") {
+		t.Errorf("the owner's other session after the change = %d, want ended", w.Code)
+	}
+	if w := a.do(t, http.MethodGet, "/admin/", nil, withCookie(cashier, nil)); w.Code != http.StatusOK {
+		t.Errorf("another person's session after the change = %d, want kept", w.Code)
+	}
+	if w, _ := a.signIn(t, "owner@shop.example", adminPW); w.Code != http.StatusUnauthorized {
+		t.Errorf("the old password = %d, want 401", w.Code)
+	}
+	if _, c := a.signIn(t, "owner@shop.example", newPW); c == nil {
+		t.Error("the new password does not sign in")
+	}
+	log, err := a.acc.Store().Audit(t.Context(), accounts.AuditFilter{Action: "account.password", Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 1 || log[0].Email != "owner@shop.example" || log[0].AccountID == "" || !strings.Contains(log[0].After, "1 other sessions ended") {
+		t.Fatalf("audit = %+v", log)
+	}
+	if code, _ := change(cashier, adminPW, newPW, newPW); code != http.StatusSeeOther {
+		t.Errorf("the cashier's change = %d, want 303", code)
+	}
+	w := a.do(t, http.MethodGet, "/admin/password?lang=zh-Hans&done=admin.password.done", nil, withCookie(cashier, nil))
+	if n := mustDoc(t, w).Find(`[data-testid="notice"]`).Text(); !strings.Contains(n, "密码已修改") {
+		t.Errorf("the Chinese notice reads %q", n)
+	}
+}

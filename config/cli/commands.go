@@ -83,7 +83,7 @@ func admin(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(e.Stdout, "New password for %s: %s\nIt is unlocked, two-step sign-in is off, and it is signed out everywhere; sign in and change it.\n", args[1], pw)
+	_, err = fmt.Fprintf(e.Stdout, "New password for %s: %s\nIt is unlocked, two-step sign-in is off, and it is signed out everywhere; sign in and change it (Change password, /admin/password).\n", args[1], pw)
 	return err
 }
 

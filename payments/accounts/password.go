@@ -39,6 +39,7 @@ const (
 	PasswordBlank    = "blank"    // only spaces (or other white space)
 	PasswordRepeated = "repeated" // one character repeated
 	PasswordCommon   = "common"   // one of the common passwords (common.go)
+	PasswordSame     = "same"     // a change to the password it replaces
 )
 
 // passwordRules say each refusal in plain words, for logs and start-up
@@ -49,6 +50,7 @@ var passwordRules = map[string]string{
 	PasswordBlank:    "it cannot be only spaces",
 	PasswordRepeated: "it cannot be one character repeated",
 	PasswordCommon:   "it is one of the most common passwords",
+	PasswordSame:     "it is the same as the current one",
 }
 
 // CheckPassword applies the rules every password set in the back office

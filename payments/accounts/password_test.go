@@ -74,3 +74,40 @@ func TestPasswordRulesEverywhere(t *testing.T) {
 		t.Fatalf("the invitation after a refused password = %v", err)
 	}
 }
+
+// TestChangePassword: a wrong current password counts towards the lock
+// like a failed sign-in, and a locked account cannot change its password
+// even with the right one; a change ends the person's other sessions
+// and keeps this one.
+func TestChangePassword(t *testing.T) {
+	s, _, c := newService(t)
+	ctx := t.Context()
+	if _, err := s.CreateAccount(ctx, "owner@shop.example", "", pw, accounts.Owner, accounts.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	_, here, _ := s.SignIn(ctx, "owner@shop.example", pw, accounts.Actor{})
+	_, there, _ := s.SignIn(ctx, "owner@shop.example", pw, accounts.Actor{})
+	const next = "a new kettle for the shop"
+	for i := 1; i <= accounts.MaxFailures; i++ {
+		want := accounts.ErrBadCredential
+		if i == accounts.MaxFailures {
+			want = accounts.ErrLocked
+		}
+		if err := s.ChangePassword(ctx, here, "wrong password!", next, accounts.Actor{}); !errors.Is(err, want) {
+			t.Fatalf("wrong current password %d = %v, want %v", i, err, want)
+		}
+	}
+	if err := s.ChangePassword(ctx, here, pw, next, accounts.Actor{}); !errors.Is(err, accounts.ErrLocked) {
+		t.Fatalf("change while locked = %v, want ErrLocked", err)
+	}
+	c.add(accounts.LockFor)
+	if err := s.ChangePassword(ctx, here, pw, next, accounts.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Authenticate(ctx, here); err != nil {
+		t.Errorf("this session after the change = %v", err)
+	}
+	if _, _, err := s.Authenticate(ctx, there); !errors.Is(err, accounts.ErrSessionEnded) {
+		t.Errorf("the other session after the change = %v, want ended", err)
+	}
+}
