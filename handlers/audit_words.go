@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -21,6 +22,7 @@ var auditActions = []string{
 	"export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json",
 	"settings.check", "link.create", "link.active",
 	"counter.pairing", "counter.pair", "counter.revoke", "counter.pin.set", "counter.unlock", "counter.unlock.failed",
+	"counter.lock", "counter.delay", "display.pair", "display.revoke",
 }
 
 // auditLabel is action's name in loc's language; an action this build
@@ -89,6 +91,12 @@ func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 			return loc.T("audit.pwchange", loc.T(id))
 		}
 		return loc.T(id)
+	case "counter.delay": // seconds → seconds
+		b, err1 := strconv.Atoi(e.Before)
+		a, err2 := strconv.Atoi(e.After)
+		if err1 == nil && err2 == nil {
+			return auditChange(loc.T("audit.seconds", strconv.Itoa(b)), loc.T("audit.seconds", strconv.Itoa(a)))
+		}
 	case "account.password":
 		if m := passwordChanged.FindStringSubmatch(e.After); m != nil && e.Before == "" {
 			return loc.T("audit.password_changed", m[1])

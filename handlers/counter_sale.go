@@ -92,15 +92,22 @@ func (s *Server) handleCounterSaleShow() gin.HandlerFunc {
 }
 
 // handleCounterSaleCancel serves POST /counter/sales/:id/cancel: the
-// cashier cancels their own unpaid sale. The script asks for JSON; the
-// sales page's form is sent back to the list.
+// cashier cancels their own unpaid sale, recorded as theirs in the audit
+// log (and as the counter's on the payment). The script asks for JSON;
+// the sales page's form is sent back to the list.
 func (s *Server) handleCounterSaleCancel() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p, err := s.opts.Counter.CancelSale(c.Request.Context(), device(c), c.Param("id"))
+		ctx, d := c.Request.Context(), device(c)
+		p, err := s.opts.Counter.CancelSale(ctx, d, c.Param("id"))
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
+		a, _ := s.opts.Counter.Cashier(ctx, d)
+		if a.ID == "" {
+			a.ID = d.CashierID
+		}
+		_ = s.opts.Accounts.Record(ctx, counterActor(c, d, a), "cancel", p.ID, "", string(p.Status))
 		if c.GetHeader("Accept") == "application/json" {
 			c.JSON(http.StatusOK, s.saleJSON(c, p, false))
 			return

@@ -10,8 +10,9 @@ import (
 // final; a paid payment is refunded instead.
 var ErrNotCancelable = errors.New("payments: payment cannot be canceled")
 
-// Canceler is who canceled a payment: the merchant through the API, or
-// the shopper from the checkout's "Cancel and return" link. The payment's
+// Canceler is who canceled a payment: the merchant through the API or
+// the back office, a cashier at the shop's counter (the sale they made),
+// or the shopper from the checkout's "Cancel and return" link. The payment's
 // payment.canceled event records it, in Detail for people and in Data
 // ({"by":"shopper"}) for CanceledBy.
 type Canceler string
@@ -19,6 +20,7 @@ type Canceler string
 const (
 	CanceledByMerchant Canceler = "merchant"
 	CanceledByShopper  Canceler = "shopper"
+	CanceledAtCounter  Canceler = "counter"
 )
 
 // Cancel closes an unpaid payment at the merchant's request. Canceling a
@@ -36,6 +38,12 @@ func (s *Service) CancelByShopper(ctx context.Context, id string) (Payment, erro
 	return s.cancel(ctx, id, CanceledByShopper)
 }
 
+// CancelAtCounter is Cancel by a cashier at the counter: the same
+// closing, recorded as the counter's.
+func (s *Service) CancelAtCounter(ctx context.Context, id string) (Payment, error) {
+	return s.cancel(ctx, id, CanceledAtCounter)
+}
+
 // cancelData is a payment.canceled event's Data.
 type cancelData struct {
 	By  Canceler `json:"by"`
@@ -47,8 +55,11 @@ func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, 
 		return Payment{}, err
 	}
 	m := Message{Code: MsgCanceledByMerchant}
-	if by == CanceledByShopper {
+	switch by {
+	case CanceledByShopper:
 		m.Code = MsgCanceledByShopper
+	case CanceledAtCounter:
+		m.Code = MsgCanceledAtCounter
 	}
 	data, err := json.Marshal(cancelData{By: by, Msg: &m})
 	if err != nil {
@@ -87,7 +98,7 @@ func (s *Service) CanceledBy(ctx context.Context, id string) (Canceler, error) {
 			continue
 		}
 		var d cancelData
-		if json.Unmarshal([]byte(evs[i].Data), &d) == nil && (d.By == CanceledByMerchant || d.By == CanceledByShopper) {
+		if json.Unmarshal([]byte(evs[i].Data), &d) == nil && (d.By == CanceledByMerchant || d.By == CanceledByShopper || d.By == CanceledAtCounter) {
 			return d.By, nil
 		}
 		return "", nil

@@ -408,10 +408,24 @@ func (s *Service) authenticate(ctx context.Context, sessionID string, touch bool
 	return sess, a, nil
 }
 
-// SignOut ends the session with that id.
+// SignOut ends the session with that id, recorded as its account's (the
+// sign-out form is open to anyone, so who may name no one). A session
+// already ended is no error and records nothing.
 func (s *Service) SignOut(ctx context.Context, sessionID string, who Actor) error {
-	if err := s.store.DeleteSession(ctx, digest(sessionID)); err != nil {
+	h := digest(sessionID)
+	sess, err := s.store.Session(ctx, h)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
 		return err
+	}
+	if err := s.store.DeleteSession(ctx, h); err != nil {
+		return err
+	}
+	who.AccountID, who.Email = sess.AccountID, ""
+	if a, err := s.store.Account(ctx, sess.AccountID); err == nil {
+		who.Email = a.Email
 	}
 	return s.Record(ctx, who, "signout", who.AccountID, "", "")
 }

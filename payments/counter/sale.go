@@ -137,7 +137,7 @@ func (s *Service) CancelSale(ctx context.Context, d Device, paymentID string) (p
 	if sale.AccountID != d.CashierID {
 		return payments.Payment{}, ErrNotYourSale
 	}
-	return s.pay.Cancel(ctx, paymentID)
+	return s.pay.CancelAtCounter(ctx, paymentID)
 }
 
 // SaleRow is one of today's sales on a device: a sale made on it, or a
