@@ -17,7 +17,7 @@ import (
 var auditActions = []string{
 	"setup", "signin", "signin.failed", "signout",
 	"account.create", "account.invite", "account.accept", "account.reset_access", "account.reset_password",
-	"account.role", "account.remove", "account.password", "session.revoke", "session.revoke_all", "totp.enable", "totp.disable",
+	"account.role", "account.remove", "account.password", "session.revoke", "session.revoke_all", "session.end_all", "totp.enable", "totp.disable",
 	"refund", "cancel", "requery", "webhook.redeliver",
 	"export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json",
 	"settings.check", "link.create", "link.active",
@@ -56,6 +56,10 @@ var signInRefusals = map[string]string{
 // passwordChanged is how account.password records the change
 // (payments/accounts ChangePassword).
 var passwordChanged = regexp.MustCompile(`^password changed, (\d+) other sessions ended$`)
+
+// sessionsEnded is how session.end_all records what it ended (`hpp admin
+// end-sessions`, config/cli).
+var sessionsEnded = regexp.MustCompile(`^(\d+) sessions ended, (\d+) counters locked$`)
 
 // linkCreated is how link.create records the link (handlers/admin_links.go).
 var linkCreated = regexp.MustCompile(`^(\S+) (.+), uses (.+), expires "(.*)"$`)
@@ -96,6 +100,10 @@ func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 		a, err2 := strconv.Atoi(e.After)
 		if err1 == nil && err2 == nil {
 			return auditChange(loc.T("audit.seconds", strconv.Itoa(b)), loc.T("audit.seconds", strconv.Itoa(a)))
+		}
+	case "session.end_all":
+		if m := sessionsEnded.FindStringSubmatch(e.After); m != nil && e.Before == "" {
+			return loc.T("audit.ended_all", m[1], m[2])
 		}
 	case "account.password":
 		if m := passwordChanged.FindStringSubmatch(e.After); m != nil && e.Before == "" {

@@ -430,6 +430,24 @@ func (s *Service) SignOut(ctx context.Context, sessionID string, who Actor) erro
 	return s.Record(ctx, who, "signout", who.AccountID, "", "")
 }
 
+// EndAllSessions ends every back-office session of every account and
+// returns how many it ended: `hpp admin end-sessions`, after a backup is
+// restored, since the backup brings back the sessions it held, among
+// them those of people removed or signed out since. Everyone signs in
+// again.
+func (s *Service) EndAllSessions(ctx context.Context) (int, error) {
+	ss, err := s.store.Sessions(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	for _, x := range ss {
+		if err := s.store.DeleteSession(ctx, x.IDHash); err != nil {
+			return 0, err
+		}
+	}
+	return len(ss), nil
+}
+
 // Revoke ends another session by its hash (the sessions page).
 func (s *Service) Revoke(ctx context.Context, idHash string, who Actor) error {
 	if err := s.store.DeleteSession(ctx, idHash); err != nil {

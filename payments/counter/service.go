@@ -391,6 +391,31 @@ func (s *Service) Lock(ctx context.Context, deviceID string) (accounts.Account, 
 	return a, err
 }
 
+// LockAll ends every cashier's turn on every device of st and returns
+// how many devices it locked (`hpp admin end-sessions`, after a restore;
+// it needs only the store, so the command builds no Service): each
+// cashier enters their PIN again. The devices stay paired.
+func LockAll(ctx context.Context, st Store) (int, error) {
+	ds, err := st.Devices(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range ds {
+		if d.CashierID == "" {
+			continue
+		}
+		if _, err := st.UpdateDevice(ctx, d.ID, func(d *Device) error {
+			d.CashierID, d.UnlockedAt = "", time.Time{}
+			return nil
+		}); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // Cashier returns the account unlocked on d, or ErrLocked.
 func (s *Service) Cashier(ctx context.Context, d Device) (accounts.Account, error) {
 	if d.CashierID == "" {
