@@ -16,7 +16,7 @@ import (
 // draws) and confirming a code, gets the recovery codes, signs out, and
 // signs in with the password then a code; the same code a second time is
 // refused with a clear message. axe-core runs on the two-step, code,
-// accounts, invitation, sessions and audit pages in English, Simplified
+// accounts, invitation, sessions, change-password and audit pages in English, Simplified
 // and Traditional Chinese, and none of them is wider than a phone.
 func TestAdminTOTPBrowser(t *testing.T) {
 	axe := axeScript(t)
@@ -65,11 +65,12 @@ func TestAdminTOTPBrowser(t *testing.T) {
 	}
 	axeAll("invitation", invite)
 	axeAll("sessions", app.URL+"/admin/sessions")
+	axeAll("change password", app.URL+"/admin/password")
 	axeAll("audit", app.URL+"/admin/audit")
 	// On a phone no page is wider than the screen: the tables scroll
 	// inside their own regions.
 	b.do(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
-	for _, page := range []string{"totp", "accounts", "sessions", "audit", "payments"} {
+	for _, page := range []string{"totp", "accounts", "sessions", "password", "audit", "payments"} {
 		b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/admin/"+page+"?lang=zh-Hans"), chromedp.WaitReady(chromedp.CSS("main")))
 		if w := browserEval[float64](t, b, `document.documentElement.scrollWidth`); w > 390 {
 			t.Errorf("/admin/%s is %v px wide, more than a 390 px phone: %s", page, w, browserEval[string](t, b,

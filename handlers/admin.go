@@ -308,7 +308,7 @@ func (s *Server) handleSetup() gin.HandlerFunc {
 		case errors.As(err, &ie) && ie.Field == "email":
 			v.ErrorID = "admin.setup.bademail"
 		case errors.As(err, &ie):
-			v.ErrorID = "admin.setup.badpassword"
+			v.ErrorID = passwordErrorID(err)
 		case errors.Is(err, accounts.ErrNotFound):
 			v.ErrorID, status = "admin.setup.badtoken", http.StatusForbidden
 		case errors.Is(err, accounts.ErrTokenExpired):

@@ -187,6 +187,19 @@ func (s *Server) invitePage(c *gin.Context, token string) (views.InvitePage, int
 	}
 }
 
+// passwordErrorID is the message for a password CheckPassword refused:
+// which rule it breaks.
+func passwordErrorID(err error) string {
+	var ie *accounts.InputError
+	if errors.As(err, &ie) && ie.Field == "password" {
+		switch ie.Why {
+		case accounts.PasswordLong, accounts.PasswordBlank, accounts.PasswordRepeated, accounts.PasswordCommon:
+			return "admin.password." + ie.Why
+		}
+	}
+	return "admin.setup.badpassword"
+}
+
 // handleInviteShow serves GET /admin/invite?token=.
 func (s *Server) handleInviteShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -214,7 +227,7 @@ func (s *Server) handleInviteAccept() gin.HandlerFunc {
 		}
 		v, status := s.invitePage(c, tok)
 		if errors.Is(err, accounts.ErrInvalid) && v.Email != "" {
-			v.ErrorID, status = "admin.setup.badpassword", http.StatusBadRequest
+			v.ErrorID, status = passwordErrorID(err), http.StatusBadRequest
 		}
 		if v.ErrorID == "" {
 			s.respondError(c, err)

@@ -134,7 +134,7 @@ func (s *Server) handleAdminDeviceDelay() gin.HandlerFunc {
 		if err != nil {
 			secs = -1
 		}
-		_, err = s.opts.Counter.SetResultSeconds(c.Request.Context(), c.Param("id"), secs)
+		d, before, err := s.opts.Counter.SetResultSeconds(c.Request.Context(), c.Param("id"), secs)
 		switch {
 		case errors.Is(err, counter.ErrInvalid):
 			s.renderAdminCounter(c, http.StatusBadRequest, "", "admin.counter.error.delay")
@@ -143,6 +143,9 @@ func (s *Server) handleAdminDeviceDelay() gin.HandlerFunc {
 		case err != nil:
 			s.respondError(c, err)
 		default:
+			if before != d.ResultSeconds {
+				_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "counter.delay", d.ID, strconv.Itoa(before), strconv.Itoa(d.ResultSeconds))
+			}
 			c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?notice=delay"))
 		}
 	}

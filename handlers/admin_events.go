@@ -47,7 +47,8 @@ func eventText(loc views.Localizer, e payments.Event) string {
 		return loc.T(id, m.Reference, source())
 	case payments.MsgFailed:
 		return loc.T(id, m.Reference, latipayState(loc, m.Status), source())
-	case payments.MsgExpired, payments.MsgCanceledByMerchant, payments.MsgCanceledByShopper, payments.MsgCorrectedEarlier:
+	case payments.MsgExpired, payments.MsgCanceledByMerchant, payments.MsgCanceledByShopper, payments.MsgCanceledAtCounter,
+		payments.MsgCorrectedEarlier:
 		return loc.T(id)
 	case payments.MsgRefundMoved, payments.MsgRefundFailedMoved, payments.MsgCorrectedSucceeded, payments.MsgCorrectedRefundFails,
 		payments.MsgRefundRequested, payments.MsgRefundSucceeded:

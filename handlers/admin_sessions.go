@@ -90,6 +90,7 @@ func (s *Server) peopleNav(c *gin.Context, role accounts.Role, current string) [
 		add(AccountsPath, "admin.nav.accounts")
 	}
 	add(SessionsPath, "admin.nav.sessions")
+	add(PasswordPath, "admin.nav.password")
 	if role == accounts.Owner {
 		add(AuditPath, "admin.nav.audit")
 		add(TOTPPath, "admin.nav.totp")

@@ -196,6 +196,8 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/invite":                      nil,
 	"POST /admin/invite":                     nil,
 	"POST /admin/reauth":                     {accounts.Owner, accounts.Cashier},
+	"GET /admin/password":                    {accounts.Owner, accounts.Cashier},
+	"POST /admin/password":                   {accounts.Owner, accounts.Cashier},
 	"GET /admin/totp":                        {accounts.Owner},
 	"POST /admin/totp":                       {accounts.Owner},
 	"POST /admin/totp/off":                   {accounts.Owner},

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -16,12 +17,13 @@ import (
 var auditActions = []string{
 	"setup", "signin", "signin.failed", "signout",
 	"account.create", "account.invite", "account.accept", "account.reset_access", "account.reset_password",
-	"account.role", "account.remove", "session.revoke", "session.revoke_all", "totp.enable", "totp.disable",
+	"account.role", "account.remove", "account.password", "session.revoke", "session.revoke_all", "session.end_all", "totp.enable", "totp.disable",
 	"refund", "cancel", "requery", "webhook.redeliver",
 	"export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json",
 	"settings.check", "link.create", "link.active",
 	"counter.pairing", "counter.pair", "counter.revoke", "counter.pin.set", "counter.unlock", "counter.unlock.failed",
 	"counter.cancel", "counter.switch",
+	"counter.lock", "counter.delay", "display.pair", "display.revoke",
 }
 
 // auditLabel is action's name in loc's language; an action this build
@@ -52,6 +54,14 @@ var signInRefusals = map[string]string{
 	"two-step: " + accounts.ErrLocked.Error(): "audit.locked",
 }
 
+// passwordChanged is how account.password records the change
+// (payments/accounts ChangePassword).
+var passwordChanged = regexp.MustCompile(`^password changed, (\d+) other sessions ended$`)
+
+// sessionsEnded is how session.end_all records what it ended (`hpp admin
+// end-sessions`, config/cli).
+var sessionsEnded = regexp.MustCompile(`^(\d+) sessions ended, (\d+) counters locked$`)
+
 // linkCreated is how link.create records the link (handlers/admin_links.go).
 var linkCreated = regexp.MustCompile(`^(\S+) (.+), uses (.+), expires "(.*)"$`)
 
@@ -65,20 +75,41 @@ func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 		// refund's amounts show without their currency.
 		return auditText(loc, payments.Payment{}, e)
 	case "signin.failed":
-		why, reauth := e.After, false
-		if why == "reauth" {
-			why, reauth = "", true
-		} else if w, ok := strings.CutPrefix(why, "reauth: "); ok {
-			why, reauth = w, true
+		// A refusal while confirming the password again ("reauth") or
+		// changing it ("password"), or of a sign-in.
+		why, during := e.After, ""
+		for _, d := range []string{"reauth", "password"} {
+			if why == d {
+				why, during = "", d
+			} else if w, ok := strings.CutPrefix(why, d+": "); ok {
+				why, during = w, d
+			}
 		}
 		id, ok := signInRefusals[why]
 		if !ok {
 			break
 		}
-		if reauth {
+		switch during {
+		case "reauth":
 			return loc.T("audit.reauth", loc.T(id))
+		case "password":
+			return loc.T("audit.pwchange", loc.T(id))
 		}
 		return loc.T(id)
+	case "counter.delay": // seconds → seconds
+		b, err1 := strconv.Atoi(e.Before)
+		a, err2 := strconv.Atoi(e.After)
+		if err1 == nil && err2 == nil {
+			return auditChange(loc.T("audit.seconds", strconv.Itoa(b)), loc.T("audit.seconds", strconv.Itoa(a)))
+		}
+	case "session.end_all":
+		if m := sessionsEnded.FindStringSubmatch(e.After); m != nil && e.Before == "" {
+			return loc.T("audit.ended_all", m[1], m[2])
+		}
+	case "account.password":
+		if m := passwordChanged.FindStringSubmatch(e.After); m != nil && e.Before == "" {
+			return loc.T("audit.password_changed", m[1])
+		}
 	case "export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json":
 		if e.Before == "" && e.After != "" {
 			return loc.T("audit.filters", e.After)

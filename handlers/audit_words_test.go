@@ -54,7 +54,10 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 		{"signin.failed", "acc_o", "", "reauth"},
 		{"signin.failed", "acc_o", "", "reauth: locked now"},
 		{"signin.failed", "acc_o", "", "reauth: two-step: " + accounts.ErrLocked.Error()},
+		{"signin.failed", "acc_o", "", "password"},
+		{"signin.failed", "acc_o", "", "password: locked now"},
 		{"signout", "acc_o", "", ""},
+		{"account.password", "acc_o", "", "password changed, 2 other sessions ended"},
 		{"account.invite", "acc_n", "", "new@shop.example cashier"},
 		{"account.accept", "acc_n", "invited", "password set"},
 		{"account.reset_access", "acc_n", "password and two-step", "password, sessions ended"},
@@ -65,6 +68,7 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 		{"account.remove", "acc_g", "gone@shop.example cashier", ""},
 		{"session.revoke", "acc_n", "203.0.113.9 Firefox", ""},
 		{"session.revoke_all", "acc_n", "", ""},
+		{"session.end_all", "", "", "3 sessions ended, 1 counters locked"},
 		{"totp.enable", "acc_o", "two-step off", "two-step on"},
 		{"totp.disable", "acc_o", "two-step on", "two-step off"},
 		{"refund", p.ID, "refunded 1.00", "refund rf_old"}, // recorded before succeeded and pending were apart
@@ -88,6 +92,10 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 		{"counter.unlock.failed", "dev_1", "", ""},
 		{"counter.unlock.failed", "dev_1", "", "pin locked"},
 		{"counter.revoke", "dev_1", "", "Till one"},
+		{"counter.lock", "dev_1", "", "Till one"},
+		{"counter.delay", "dev_1", "5", "9"},
+		{"display.pair", "dsp_1", "", "Till one"},
+		{"display.revoke", "dsp_1", "", "Till one"},
 	} {
 		if err := a.acc.Record(ctx, who, e[0], e[1], e[2], e[3]); err != nil {
 			t.Fatal(err)
@@ -122,7 +130,14 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 			}
 		}
 		seen := map[string]bool{}
-		doc.Find(`[data-testid="audit-row"]`).Each(func(_ int, s *goquery.Selection) {
+		// Every page of the log (50 entries a page), through its next link.
+		rows := doc.Find(`[data-testid="audit-row"]`)
+		for next, page := doc.Find(`[data-testid="audit-next"]`).AttrOr("href", ""), 1; next != "" && page < 10; page++ {
+			d := a.ownerDoc(t, owner, next, http.StatusOK)
+			rows = rows.AddSelection(d.Find(`[data-testid="audit-row"]`))
+			next = d.Find(`[data-testid="audit-next"]`).AttrOr("href", "")
+		}
+		rows.Each(func(_ int, s *goquery.Selection) {
 			act, _ := s.Attr("data-action")
 			seen[act] = true
 			tds := s.Find("td")
@@ -142,7 +157,7 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 		}
 		// The filter still works by code, and names the action chosen.
 		doc = a.ownerDoc(t, owner, "/admin/audit?action=link.active&lang="+lang, http.StatusOK)
-		rows := doc.Find(`[data-testid="audit-row"]`)
+		rows = doc.Find(`[data-testid="audit-row"]`)
 		if act, _ := rows.Attr("data-action"); rows.Length() != 1 || act != "link.active" {
 			t.Errorf("%s: filtered on link.active: %d rows, the first %q", lang, rows.Length(), act)
 		}

@@ -275,6 +275,12 @@ func (s *Server) handleCounterPair() gin.HandlerFunc {
 	}
 }
 
+// counterActor is who does something at the counter, for the audit log:
+// the cashier unlocked on device d, from this address, on that device.
+func counterActor(c *gin.Context, d counter.Device, a accounts.Account) accounts.Actor {
+	return accounts.Actor{AccountID: a.ID, Email: a.Email, Address: c.ClientIP(), Device: d.Name}
+}
+
 // handleCounterUnlock serves POST /counter/unlock: a cashier's PIN.
 func (s *Server) handleCounterUnlock() gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -299,12 +305,18 @@ func (s *Server) handleCounterUnlock() gin.HandlerFunc {
 	}
 }
 
-// handleCounterLock serves POST /counter/lock: the cashier's turn ends.
+// handleCounterLock serves POST /counter/lock: the cashier's turn ends,
+// recorded as theirs.
 func (s *Server) handleCounterLock() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := s.opts.Counter.Lock(c.Request.Context(), device(c).ID); err != nil {
+		d := device(c)
+		a, err := s.opts.Counter.Lock(c.Request.Context(), d.ID)
+		if err != nil {
 			s.respondError(c, err)
 			return
+		}
+		if a.ID != "" {
+			_ = s.opts.Accounts.Record(c.Request.Context(), counterActor(c, d, a), "counter.lock", d.ID, "", d.Name)
 		}
 		s.devices.kick(device(c).ID)
 		c.Redirect(http.StatusSeeOther, s.langPath(c, CounterPath))

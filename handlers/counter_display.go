@@ -82,7 +82,8 @@ func (s *Server) handleCounterDisplayCode() gin.HandlerFunc {
 // can be unpaired here.
 func (s *Server) handleCounterDisplayRevoke() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		err := s.opts.Displays.Revoke(c.Request.Context(), device(c).ID, c.Param("id"))
+		ctx, d := c.Request.Context(), device(c)
+		err := s.opts.Displays.Revoke(ctx, d.ID, c.Param("id"))
 		if errors.Is(err, displays.ErrNotFound) {
 			s.respondError(c, errNoPage)
 			return
@@ -91,6 +92,11 @@ func (s *Server) handleCounterDisplayRevoke() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
+		a, _ := s.opts.Counter.Cashier(ctx, d)
+		if a.ID == "" {
+			a.ID = d.CashierID
+		}
+		_ = s.opts.Accounts.Record(ctx, counterActor(c, d, a), "display.revoke", c.Param("id"), "", d.Name)
 		c.Redirect(http.StatusSeeOther, s.langPath(c, CounterDisplaysPath+"?done=revoke"))
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/views"
@@ -129,8 +130,9 @@ func (s *Server) handleDisplayPair() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
 		d, tok, err := s.opts.Displays.Pair(ctx, c.PostForm("code"))
+		var dev counter.Device
 		if err == nil {
-			if _, _, err = s.displayOf(ctx, tok); errors.Is(err, displays.ErrNotFound) {
+			if _, dev, err = s.displayOf(ctx, tok); errors.Is(err, displays.ErrNotFound) {
 				_ = s.opts.Displays.Revoke(ctx, d.DeviceID, d.ID)
 				err = displays.ErrBadCode
 			}
@@ -143,6 +145,9 @@ func (s *Server) handleDisplayPair() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
+		// The display has no account: the audit log names the counter it
+		// follows, and the address it was paired from.
+		_ = s.opts.Accounts.Record(ctx, accounts.Actor{Address: c.ClientIP(), Device: dev.Name}, "display.pair", d.ID, "", dev.Name)
 		http.SetCookie(c.Writer, &http.Cookie{Name: s.displayCookie(), Value: tok, Path: "/", MaxAge: int(displayCookieAge.Seconds()),
 			HttpOnly: true, Secure: s.opts.PublicURL.Scheme == "https", SameSite: http.SameSiteStrictMode})
 		c.Redirect(http.StatusSeeOther, s.langPath(c, DisplayPath))

@@ -92,14 +92,17 @@ func addRoutes(s *Server, e *gin.Engine) {
 			adm.GET("/links/:link/qr.svg", s.requireRole(accounts.Owner), s.handleLinkQRSVG())
 			adm.GET("/links/:link/poster", s.requireRole(accounts.Owner), s.handleLinkPoster())
 		}
-		// Sign-in's second step, invitations, two-step settings, people,
-		// sessions and the audit log (admin_auth.go, admin_accounts.go,
-		// admin_sessions.go, admin_audit.go).
+		// Sign-in's second step, invitations, one's own password, two-step
+		// settings, people, sessions and the audit log (admin_auth.go,
+		// admin_accounts.go, admin_password.go, admin_sessions.go,
+		// admin_audit.go).
 		adm.GET("/signin/code", s.handleSignInCodeShow())
 		adm.POST("/signin/code", s.limit(s.limits.signIns, byIP), s.handleSignInCode())
 		adm.GET("/invite", s.handleInviteShow())
 		adm.POST("/invite", s.limit(s.limits.signIns, byIP), s.handleInviteAccept())
 		adm.POST("/reauth", s.requireRole(accounts.Owner, accounts.Cashier), s.limit(s.limits.signIns, byIP), s.handleReauth())
+		adm.GET("/password", s.requireRole(accounts.Owner, accounts.Cashier), s.handlePasswordShow())
+		adm.POST("/password", s.requireRole(accounts.Owner, accounts.Cashier), s.limit(s.limits.signIns, byIP), s.handlePasswordChange())
 		adm.GET("/totp", s.requireRole(accounts.Owner), s.handleTOTPShow())
 		adm.POST("/totp", s.requireRole(accounts.Owner), s.handleTOTPConfirm())
 		adm.POST("/totp/off", s.requireRole(accounts.Owner), s.limit(s.limits.signIns, byIP), s.handleTOTPOff())

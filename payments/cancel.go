@@ -25,8 +25,9 @@ var ErrAlreadyPaid = fmt.Errorf("%w: the shopper had already paid", ErrNotCancel
 // that does not settle it) before it cancels here without it.
 const cancelAskTimeout = 5 * time.Second
 
-// Canceler is who canceled a payment: the merchant through the API, or
-// the shopper from the checkout's "Cancel and return" link. The payment's
+// Canceler is who canceled a payment: the merchant through the API or
+// the back office, a cashier at the shop's counter (the sale they made),
+// or the shopper from the checkout's "Cancel and return" link. The payment's
 // payment.canceled event records it, in Detail for people and in Data
 // ({"by":"shopper"}) for CanceledBy.
 type Canceler string
@@ -34,6 +35,7 @@ type Canceler string
 const (
 	CanceledByMerchant Canceler = "merchant"
 	CanceledByShopper  Canceler = "shopper"
+	CanceledAtCounter  Canceler = "counter"
 )
 
 // Cancel closes an unpaid payment at the merchant's request. Canceling a
@@ -77,6 +79,12 @@ func (s *Service) CancelByShopper(ctx context.Context, id string) (Payment, erro
 		return p, ErrShopperMayNotCancel
 	}
 	return s.cancel(ctx, id, CanceledByShopper)
+}
+
+// CancelAtCounter is Cancel by a cashier at the counter: the same
+// closing, recorded as the counter's.
+func (s *Service) CancelAtCounter(ctx context.Context, id string) (Payment, error) {
+	return s.cancel(ctx, id, CanceledAtCounter)
 }
 
 // cancelData is a payment.canceled event's Data.
@@ -160,8 +168,11 @@ func final(status string) bool {
 // finding it paid now is ErrAlreadyPaid.
 func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, wasOpen bool, said []GatewayResult, refused []string) (Payment, error) {
 	m := Message{Code: MsgCanceledByMerchant}
-	if by == CanceledByShopper {
+	switch by {
+	case CanceledByShopper:
 		m.Code = MsgCanceledByShopper
+	case CanceledAtCounter:
+		m.Code = MsgCanceledAtCounter
 	}
 	data, err := json.Marshal(cancelData{By: by, Msg: &m})
 	if err != nil {
@@ -224,7 +235,7 @@ func (s *Service) CanceledBy(ctx context.Context, id string) (Canceler, error) {
 			continue
 		}
 		var d cancelData
-		if json.Unmarshal([]byte(evs[i].Data), &d) == nil && (d.By == CanceledByMerchant || d.By == CanceledByShopper) {
+		if json.Unmarshal([]byte(evs[i].Data), &d) == nil && (d.By == CanceledByMerchant || d.By == CanceledByShopper || d.By == CanceledAtCounter) {
 			return d.By, nil
 		}
 		return "", nil

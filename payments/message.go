@@ -35,6 +35,7 @@ const (
 	MsgExpired              = "payment.expired.window_ended"       // nothing
 	MsgCanceledByMerchant   = "payment.canceled.by_merchant"       // nothing
 	MsgCanceledByShopper    = "payment.canceled.by_shopper"        // nothing
+	MsgCanceledAtCounter    = "payment.canceled.at_counter"        // nothing
 	MsgRefundMoved          = "payment.refund_succeeded"           // Refund, Amount, Currency: the status the succeeded refunds give
 	MsgRefundFailedMoved    = "payment.refund_failed"              // Refund, Amount, Currency
 	MsgCorrectedSucceeded   = "payment.corrected.refund_succeeded" // Refund, Amount, Currency: put back to the succeeded refunds
@@ -58,7 +59,7 @@ var MessageCodes = []string{
 	MsgCreated,
 	MsgAttemptStarted, MsgAttemptStartedPayCode, MsgAttemptError, MsgAttemptPayCodeRefused,
 	MsgAttemptNotReached, MsgAttemptNoAnswer, MsgAttemptReplaced, MsgAttemptReplacedQR, MsgAttemptUnknown,
-	MsgPending, MsgPaid, MsgFailed, MsgFailedNotReached, MsgExpired, MsgCanceledByMerchant, MsgCanceledByShopper,
+	MsgPending, MsgPaid, MsgFailed, MsgFailedNotReached, MsgExpired, MsgCanceledByMerchant, MsgCanceledByShopper, MsgCanceledAtCounter,
 	MsgRefundMoved, MsgRefundFailedMoved, MsgCorrectedSucceeded, MsgCorrectedRefundFails, MsgCorrectedEarlier,
 	MsgRefundRequested, MsgRefundSucceeded, MsgRefundFailed,
 	MsgAmountMismatch, MsgPaidTwice, MsgStatusAfterPaid, MsgNoFinalAnswer, MsgPaidAfterCancel,
@@ -174,6 +175,8 @@ func (m Message) English() string {
 		return "canceled by the " + string(CanceledByMerchant)
 	case MsgCanceledByShopper:
 		return "canceled by the " + string(CanceledByShopper)
+	case MsgCanceledAtCounter:
+		return "canceled at the " + string(CanceledAtCounter)
 	case MsgRefundMoved:
 		return m.Refund + " " + amount()
 	case MsgRefundFailedMoved:

@@ -117,3 +117,11 @@ type AuditRow struct {
 	// StartUp: done by the app at start-up, not by an account (Email is "").
 	StartUp bool
 }
+
+// PasswordPage is where a signed-in person changes their own password.
+type PasswordPage struct {
+	Admin
+	Action   string
+	ErrorID  string
+	NoticeID string
+}

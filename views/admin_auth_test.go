@@ -2,7 +2,8 @@ package views
 
 import "github.com/a-h/templ"
 
-// authPages adds the sign-in second step, two-step settings, accounts,
+// authPages adds the sign-in second step, changing one's password,
+// two-step settings, accounts,
 // invitation, sessions and audit pages, in each of their states, to the
 // pages every language is checked on.
 func authPages(out map[string]templ.Component, page Page, admin Admin) {
@@ -11,6 +12,12 @@ func authPages(out map[string]templ.Component, page Page, admin Admin) {
 		out["admin-code-"+id] = SignInCodePage(SignInCode{Page: page, Action: "/admin/signin/code", Next: "/admin/", ErrorID: id})
 	}
 	out["admin-signin-admin.code.expired"] = SignInPage(SignIn{Page: page, Action: "/admin/signin", ErrorID: "admin.code.expired"})
+	out["admin-password"] = PasswordPageView(PasswordPage{Admin: admin, Action: "/admin/password"})
+	out["admin-password-done"] = PasswordPageView(PasswordPage{Admin: admin, Action: "/admin/password", NoticeID: "admin.password.done"})
+	for _, id := range []string{"admin.reauth.bad", "admin.signin.locked", "admin.signin.busy", "admin.password.mismatch", "admin.password.same",
+		"admin.setup.badpassword", "admin.password.long", "admin.password.blank", "admin.password.repeated", "admin.password.common"} {
+		out["admin-password-"+id] = PasswordPageView(PasswordPage{Admin: admin, Action: "/admin/password", ErrorID: id})
+	}
 	reauth := Reauth{Action: "/admin/reauth", Next: "/admin/totp", NeedCode: true}
 	out["admin-totp-reauth"] = TOTPPage(TOTPSettings{Admin: admin, Reauth: reauth, ErrorID: "admin.reauth.locked"})
 	out["admin-totp-enrol"] = TOTPPage(TOTPSettings{Admin: admin, Secret: "JBSWY3DPEHPK3PXP", QR: "data:image/png;base64,iVBORw0KGgo=",

@@ -423,7 +423,7 @@ func CheckoutPanel(c Checkout) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-			case "merchant":
+			case "merchant", "counter":
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<p data-testid=\"screen-text\" data-canceled-by=\"merchant\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

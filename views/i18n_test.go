@@ -264,7 +264,8 @@ func pages() map[string]templ.Component {
 		out["admin-signin-"+id] = SignInPage(SignIn{Page: page, Action: "/admin/signin", ErrorID: id})
 	}
 	out["admin-setup"] = SetupPage(Setup{Page: page, Action: "/admin/setup", Token: "t"})
-	for _, id := range []string{"admin.setup.badtoken", "admin.setup.expired", "admin.setup.bademail", "admin.setup.badpassword", "admin.setup.done"} {
+	for _, id := range []string{"admin.setup.badtoken", "admin.setup.expired", "admin.setup.bademail", "admin.setup.badpassword", "admin.setup.done",
+		"admin.password.long", "admin.password.blank", "admin.password.repeated", "admin.password.common"} {
 		out["admin-setup-"+id] = SetupPage(Setup{Page: page, Action: "/admin/setup", ErrorID: id})
 	}
 	out["admin-home-owner"] = AdminHomePage(AdminHome{Admin: admin, PaymentsURL: "/admin/payments"})

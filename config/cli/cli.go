@@ -6,7 +6,8 @@
 // The subcommands other than serve are small and live here (commands.go);
 // each calls the package that owns its work: config (check-config, the
 // settings), payments/storage (backup, restore, and the store for admin
-// reset-password), payments/accounts (reset-password),
+// reset-password and end-sessions), payments/accounts (reset-password,
+// end-sessions), payments/counter (end-sessions),
 // handlers/selfcheck (selfcheck, healthcheck) and latipaysim (simulator).
 // The server itself is wired by run in main.go: Dispatch only reports
 // that the command line asks for it.
@@ -49,8 +50,8 @@ func Commands() []Command {
 		{Name: "selfcheck", Args: "URL [baseline.json]", MinArgs: 1, MaxArgs: 2,
 			Summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)", Run: selfcheckCommand},
 		{Name: "simulator", Summary: "run the Latipay simulator on its own, for load tests: the merchant it accepts is LATIPAY_USER_ID with LATIPAY_API_KEY (both required) and LATIPAY_WALLET_*; it listens on HPP_SIM_ADDR (default 127.0.0.1:0)", Run: simulator},
-		{Name: "admin", Args: "reset-password EMAIL", MinArgs: 2, MaxArgs: 2,
-			Summary: "give a back-office account a new random password, unlock it, turn two-step sign-in off and end its sessions (on SQLite, stop the server first)", Run: admin},
+		{Name: "admin", Args: "reset-password EMAIL | end-sessions", MinArgs: 1, MaxArgs: 2,
+			Summary: "reset-password: give a back-office account a new random password, unlock it, turn two-step sign-in off and end its sessions; end-sessions: end every back-office session and lock every counter device (run it after a restore). On SQLite, stop the server first", Run: admin},
 		{Name: "check-config", Summary: "print the effective configuration, secrets masked, and every problem; exit 1 if the app would refuse to start", Run: checkConfig},
 		{Name: "backup", Args: "FILE", MinArgs: 1, MaxArgs: 1,
 			Summary: "copy the SQLite database (HPP_DATABASE) to FILE, consistently, while the server runs", Run: backup},

@@ -13,6 +13,7 @@ import (
 	"github.com/latipay-hpp/hpp/config"
 	"github.com/latipay-hpp/hpp/handlers/selfcheck"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/hub"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/storage"
@@ -66,10 +67,16 @@ func DatabaseProbe(ctx context.Context, getenv func(string) string) config.Probe
 	}
 }
 
-// admin is `hpp admin reset-password EMAIL`.
+// admin is `hpp admin reset-password EMAIL` and `hpp admin
+// end-sessions`. On SQLite the server must be stopped (the database is
+// locked while it runs); on PostgreSQL they work at any time.
 func admin(ctx context.Context, e Env, args []string) error {
-	if args[0] != "reset-password" {
-		return UsageError{fmt.Sprintf("admin: unknown action %q (want reset-password)", args[0])}
+	switch {
+	case args[0] == "reset-password" && len(args) == 2, args[0] == "end-sessions" && len(args) == 1:
+	case args[0] == "reset-password" || args[0] == "end-sessions":
+		return UsageError{fmt.Sprintf("admin %s: wrong number of arguments (hpp admin reset-password EMAIL, hpp admin end-sessions)", args[0])}
+	default:
+		return UsageError{fmt.Sprintf("admin: unknown action %q (want reset-password or end-sessions)", args[0])}
 	}
 	cfg, err := config.Load(e.Getenv)
 	if err != nil {
@@ -86,6 +93,9 @@ func admin(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if args[0] == "end-sessions" {
+		return endSessions(ctx, e, acc, st)
+	}
 	pw, err := acc.ResetPassword(ctx, args[1], accounts.Actor{Email: "(hpp admin reset-password)"})
 	if errors.Is(err, accounts.ErrNotFound) || errors.Is(err, accounts.ErrInvalid) {
 		return fmt.Errorf("admin: no account with email %q", args[1])
@@ -93,7 +103,29 @@ func admin(ctx context.Context, e Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(e.Stdout, "New password for %s: %s\nIt is unlocked, two-step sign-in is off, and it is signed out everywhere; sign in and change it.\n", args[1], pw)
+	_, err = fmt.Fprintf(e.Stdout, "New password for %s: %s\nIt is unlocked, two-step sign-in is off, and it is signed out everywhere; sign in and change it (Change password, /admin/password).\n", args[1], pw)
+	return err
+}
+
+// endSessions is `hpp admin end-sessions`: every back-office session
+// ends and every counter device is locked, so everyone signs in (or
+// enters their PIN) again. Run it after restoring a backup: the backup
+// brings back the sessions it held, among them those of people removed,
+// signed out or reset since it was taken.
+func endSessions(ctx context.Context, e Env, acc *accounts.Service, st counter.Store) error {
+	n, err := acc.EndAllSessions(ctx)
+	if err != nil {
+		return err
+	}
+	locked, err := counter.LockAll(ctx, st)
+	if err != nil {
+		return err
+	}
+	who := accounts.Actor{Email: "(hpp admin end-sessions)"}
+	if err := acc.Record(ctx, who, "session.end_all", "", "", fmt.Sprintf("%d sessions ended, %d counters locked", n, locked)); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.Stdout, "hpp: ended %d back-office sessions and locked %d counter devices; everyone signs in again (cashiers enter their PIN).\n", n, locked)
 	return err
 }
 
@@ -125,6 +157,8 @@ func restore(ctx context.Context, e Env, args []string) error {
 	if kept != "" {
 		fmt.Fprintf(e.Stdout, "hpp: the database it replaced is kept as %s\n", kept)
 	}
+	// The backup's sessions came back with it (payments/sqlite/README.md).
+	fmt.Fprintf(e.Stdout, "hpp: before starting the app, run hpp admin end-sessions: the backup brought back the sessions it held\n")
 	return nil
 }
 

@@ -16,6 +16,11 @@
 // and setup tokens as their SHA-256, so a copy of the database signs no
 // one in.
 //
+// Every password set (setup, an invitation or reset of access, a change)
+// follows CheckPassword: 12 characters to 1024 bytes, not blank, not one
+// character repeated, not one of a short list of common passwords
+// (common.go).
+//
 // Two-step sign-in (TOTP, see totp.go) is optional per account: the key
 // is sealed with AES-256-GCM under a key derived from HPP_SESSION_KEY
 // (SetSealKey), each code works once (the last accepted 30-second step is
@@ -38,10 +43,12 @@
 // Roles, Account, the audit entry, the errors the handlers map and the
 // Store port: accounts.go. Signing in, sessions, lock-out, the setup
 // token, the demo owner and the rules' figures (MaxFailures, the idle and
-// absolute session limits, ReauthWindow): service.go; whether a session
-// still holds, for the sockets that outlive a request: live.go;
-// invitations, resets of access and removal: people.go; the password hash
-// and its parameters: password.go; two-step sign-in and recovery codes:
+// absolute session limits, ReauthWindow): service.go; the lock-out of
+// emails without an account, counted like an account's: unknown.go;
+// whether a session still holds, for the sockets that outlive a request:
+// live.go; invitations, resets of access and removal: people.go; the
+// password hash, its parameters and the rules of a new password:
+// password.go and common.go; two-step sign-in and recovery codes:
 // totp.go. The SQL: payments/sqlite/accounts.go and
 // payments/postgres/accounts.go, held to accountstest.Run. The pages:
 // handlers/admin_auth.go (sign-in, setup, two-step), admin_accounts.go,

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -23,7 +24,60 @@ const (
 
 // MinPasswordLength is the shortest password accepted (NIST SP 800-63B
 // asks for at least 8; a back office that moves money asks for more).
-const MinPasswordLength = 12
+// MaxPasswordBytes is the longest, in bytes of UTF-8 (a Chinese character
+// is 3): argon2id hashes any length, the limit only bounds the work.
+const (
+	MinPasswordLength = 12
+	MaxPasswordBytes  = 1024
+)
+
+// Why CheckPassword refuses a password: PasswordError.Why, which handlers
+// turn into a message.
+const (
+	PasswordShort    = "short"    // fewer than MinPasswordLength characters
+	PasswordLong     = "long"     // more than MaxPasswordBytes bytes
+	PasswordBlank    = "blank"    // only spaces (or other white space)
+	PasswordRepeated = "repeated" // one character repeated
+	PasswordCommon   = "common"   // one of the common passwords (common.go)
+	PasswordSame     = "same"     // a change to the password it replaces
+)
+
+// passwordRules say each refusal in plain words, for logs and start-up
+// (HPP_ADMIN_PASSWORD_FILE); the pages say it in the person's language.
+var passwordRules = map[string]string{
+	PasswordShort:    "it must be at least 12 characters",
+	PasswordLong:     "it must be at most 1024 bytes",
+	PasswordBlank:    "it cannot be only spaces",
+	PasswordRepeated: "it cannot be one character repeated",
+	PasswordCommon:   "it is one of the most common passwords",
+	PasswordSame:     "it is the same as the current one",
+}
+
+// CheckPassword applies the rules every password set in the back office
+// follows (setup, an invitation or a reset of access, a change): at least
+// MinPasswordLength characters and at most MaxPasswordBytes bytes, not
+// only white space, not one character repeated, and not one of the
+// common passwords. A refusal is an *InputError for "password" whose Why
+// says which rule.
+func CheckPassword(password string) error {
+	why := ""
+	switch {
+	case len(password) > MaxPasswordBytes:
+		why = PasswordLong
+	case len([]rune(password)) < MinPasswordLength:
+		why = PasswordShort
+	case strings.TrimSpace(password) == "":
+		why = PasswordBlank
+	case strings.Trim(password, password[:utf8.RuneLen([]rune(password)[0])]) == "":
+		why = PasswordRepeated
+	case commonPasswords[strings.ToLower(password)]:
+		why = PasswordCommon
+	}
+	if why == "" {
+		return nil
+	}
+	return &InputError{Field: "password", Why: why}
+}
 
 // Hasher hashes and checks passwords with argon2id. At most n hashes run
 // at once (each holds 19 MiB), so a flood of sign-ins waits for a slot

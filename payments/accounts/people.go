@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -59,8 +60,8 @@ func (s *Service) Invitation(ctx context.Context, token string) (Account, error)
 // chose. The password is checked before the link is spent, so a typo
 // does not burn it.
 func (s *Service) AcceptInvite(ctx context.Context, token, password string, who Actor) (Account, error) {
-	if len([]rune(password)) < MinPasswordLength || len(password) > 1024 {
-		return Account{}, &InputError{Field: "password"}
+	if err := CheckPassword(password); err != nil {
+		return Account{}, err
 	}
 	if _, err := s.Invitation(ctx, token); err != nil {
 		return Account{}, err
@@ -172,4 +173,84 @@ func (s *Service) RevokeSessions(ctx context.Context, by Account, accountID stri
 		return err
 	}
 	return s.Record(ctx, who, "session.revoke_all", accountID, "", "")
+}
+
+// ChangePassword is a signed-in person changing their own password: the
+// current one (a wrong one counts towards the lock like a failed
+// sign-in; a locked account is ErrLocked whatever it sends), then the
+// new one, which follows CheckPassword and must differ from the current
+// one (an InputError whose Why is PasswordSame). Every other session of
+// the account ends; this one stays and counts as just confirmed.
+func (s *Service) ChangePassword(ctx context.Context, sessionID, current, password string, who Actor) error {
+	sess, a, err := s.Authenticate(ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	who.AccountID, who.Email = a.ID, a.Email
+	if s.now().Before(a.LockedUntil) {
+		return s.fail(ctx, who, "password: locked", ErrLocked)
+	}
+	ok, err := s.hash.Verify(ctx, a.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		locked, err := s.countFailure(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		if locked {
+			return s.fail(ctx, who, "password: locked now", ErrLocked)
+		}
+		return s.fail(ctx, who, "password", ErrBadCredential)
+	}
+	if err := CheckPassword(password); err != nil {
+		return err
+	}
+	if password == current {
+		return &InputError{Field: "password", Why: PasswordSame}
+	}
+	h, err := s.hash.Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
+		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, now
+		return nil
+	}); err != nil {
+		return err
+	}
+	ss, err := s.store.Sessions(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	ended := 0
+	for _, o := range ss {
+		if o.IDHash == sess.IDHash {
+			continue
+		}
+		if err := s.store.DeleteSession(ctx, o.IDHash); err != nil {
+			return err
+		}
+		ended++
+	}
+	if err := s.store.TouchSession(ctx, sess.IDHash, now, now); err != nil {
+		return err
+	}
+	return s.Record(ctx, who, "account.password", a.ID, "", fmt.Sprintf("password changed, %d other sessions ended", ended))
+}
+
+// countFailure counts a wrong password of the account and reports
+// whether it locks it (MaxFailures in a row lock it for LockFor).
+func (s *Service) countFailure(ctx context.Context, id string) (bool, error) {
+	locked := false
+	_, err := s.store.UpdateAccount(ctx, id, func(a *Account) error {
+		a.FailedSignIns++
+		if a.FailedSignIns >= MaxFailures {
+			a.FailedSignIns, a.LockedUntil, locked = 0, s.now().Add(LockFor).UTC(), true
+		}
+		return nil
+	})
+	return locked, err
 }

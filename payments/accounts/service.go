@@ -45,6 +45,8 @@ type Service struct {
 	rand  io.Reader
 	// aead seals two-step keys (SetSealKey); nil refuses enrolment.
 	aead cipher.AEAD
+	// unknown counts the failed sign-ins of emails without an account.
+	unknown unknownEmails
 }
 
 // NewService returns the accounts service.
@@ -180,16 +182,22 @@ func (s *Service) checkNew(email, password string) (string, error) {
 	if err != nil {
 		return "", &InputError{Field: "email"}
 	}
-	if len([]rune(password)) < MinPasswordLength || len(password) > 1024 {
-		return "", &InputError{Field: "password"}
+	if err := CheckPassword(password); err != nil {
+		return "", err
 	}
 	return e, nil
 }
 
-// InputError names the field that is wrong. It matches ErrInvalid.
-type InputError struct{ Field string }
+// InputError names the field that is wrong, and for a password which
+// rule it breaks (CheckPassword). It matches ErrInvalid.
+type InputError struct{ Field, Why string }
 
-func (e *InputError) Error() string { return "accounts: invalid " + e.Field }
+func (e *InputError) Error() string {
+	if w, ok := passwordRules[e.Why]; ok {
+		return "accounts: invalid " + e.Field + ": " + w
+	}
+	return "accounts: invalid " + e.Field
+}
 
 // Is makes errors.Is(err, ErrInvalid) true.
 func (e *InputError) Is(target error) bool { return target == ErrInvalid }
@@ -252,15 +260,25 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 // has two-step sign-in on, no session is opened yet: it returns
 // ErrCodeRequired with a challenge in place of the session id, which
 // SignInCode takes with the code within SignInCodeTTL. Five failures in a
-// row lock the account for LockFor; an unknown email costs the same
-// argon2id hash as a known one.
+// row lock the account for LockFor. An unknown email is answered
+// exactly as a known one with a wrong password: it costs the same
+// argon2id hash, and its failures are counted and lock it the same way
+// (unknown.go), so the answers never tell whether an email has an
+// account.
 func (s *Service) SignIn(ctx context.Context, email, password string, who Actor) (Account, string, error) {
 	e, _ := NormalizeEmail(email)
 	who.Email = e
 	a, err := s.store.AccountByEmail(ctx, e)
 	if errors.Is(err, ErrNotFound) || e == "" {
+		key, now := unknownKey(email, e), s.now()
+		if s.unknown.locked(key, now) {
+			return Account{}, "", s.fail(ctx, who, "locked", ErrLocked)
+		}
 		if _, err := s.hash.Verify(ctx, "", password); err != nil {
 			return Account{}, "", err
+		}
+		if s.unknown.fail(key, now) {
+			return Account{}, "", s.fail(ctx, who, "locked now", ErrLocked)
 		}
 		return Account{}, "", s.fail(ctx, who, "", ErrBadCredential)
 	}
@@ -390,12 +408,44 @@ func (s *Service) authenticate(ctx context.Context, sessionID string, touch bool
 	return sess, a, nil
 }
 
-// SignOut ends the session with that id.
+// SignOut ends the session with that id, recorded as its account's (the
+// sign-out form is open to anyone, so who may name no one). A session
+// already ended is no error and records nothing.
 func (s *Service) SignOut(ctx context.Context, sessionID string, who Actor) error {
-	if err := s.store.DeleteSession(ctx, digest(sessionID)); err != nil {
+	h := digest(sessionID)
+	sess, err := s.store.Session(ctx, h)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
+	if err := s.store.DeleteSession(ctx, h); err != nil {
+		return err
+	}
+	who.AccountID, who.Email = sess.AccountID, ""
+	if a, err := s.store.Account(ctx, sess.AccountID); err == nil {
+		who.Email = a.Email
+	}
 	return s.Record(ctx, who, "signout", who.AccountID, "", "")
+}
+
+// EndAllSessions ends every back-office session of every account and
+// returns how many it ended: `hpp admin end-sessions`, after a backup is
+// restored, since the backup brings back the sessions it held, among
+// them those of people removed or signed out since. Everyone signs in
+// again.
+func (s *Service) EndAllSessions(ctx context.Context) (int, error) {
+	ss, err := s.store.Sessions(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	for _, x := range ss {
+		if err := s.store.DeleteSession(ctx, x.IDHash); err != nil {
+			return 0, err
+		}
+	}
+	return len(ss), nil
 }
 
 // Revoke ends another session by its hash (the sessions page).

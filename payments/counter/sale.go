@@ -138,7 +138,7 @@ func (s *Service) CancelSale(ctx context.Context, d Device, paymentID string) (p
 	if err != nil {
 		return payments.Payment{}, Sale{}, err
 	}
-	p, err := s.pay.Cancel(ctx, paymentID)
+	p, err := s.pay.CancelAtCounter(ctx, paymentID)
 	return p, sale, err
 }
 

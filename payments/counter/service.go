@@ -52,7 +52,7 @@ type Payments interface {
 	Create(ctx context.Context, in payments.CreateInput, idemKey string) (payments.Payment, bool, error)
 	Start(ctx context.Context, in payments.StartInput) (payments.Started, error)
 	Get(ctx context.Context, id string) (payments.Payment, error)
-	Cancel(ctx context.Context, id string) (payments.Payment, error)
+	CancelAtCounter(ctx context.Context, id string) (payments.Payment, error)
 	StartBarcode(ctx context.Context, id, payCode string) (payments.Started, error)
 	List(ctx context.Context, in payments.ListInput) (payments.PaymentPage, error)
 	SucceededRefunds(ctx context.Context, id string) (int64, error)
@@ -238,15 +238,18 @@ func (s *Service) Revoke(ctx context.Context, id string) (Device, error) {
 	})
 }
 
-// SetResultSeconds sets how long a device shows a result.
-func (s *Service) SetResultSeconds(ctx context.Context, id string, secs int) (Device, error) {
+// SetResultSeconds sets how long a device shows a result. It returns
+// the device as written and how long it was before.
+func (s *Service) SetResultSeconds(ctx context.Context, id string, secs int) (Device, int, error) {
 	if secs < MinResultSeconds || secs > MaxResultSeconds {
-		return Device{}, &InputError{Field: "result_seconds"}
+		return Device{}, 0, &InputError{Field: "result_seconds"}
 	}
-	return s.store.UpdateDevice(ctx, id, func(d *Device) error {
-		d.ResultSeconds = secs
+	before := 0
+	d, err := s.store.UpdateDevice(ctx, id, func(d *Device) error {
+		before, d.ResultSeconds = d.ResultSeconds, secs
 		return nil
 	})
+	return d, before, err
 }
 
 // InputError names the field that is wrong. It matches ErrInvalid.
@@ -371,13 +374,46 @@ func (s *Service) Unlock(ctx context.Context, deviceID, accountID, pin string) (
 	return d, a, err
 }
 
-// Lock ends the cashier's turn on the device.
-func (s *Service) Lock(ctx context.Context, deviceID string) error {
-	_, err := s.store.UpdateDevice(ctx, deviceID, func(d *Device) error {
-		d.CashierID, d.UnlockedAt = "", time.Time{}
+// Lock ends the cashier's turn on the device. It returns the account
+// that was unlocked on it (its ID "" when none was).
+func (s *Service) Lock(ctx context.Context, deviceID string) (accounts.Account, error) {
+	var was string
+	if _, err := s.store.UpdateDevice(ctx, deviceID, func(d *Device) error {
+		was, d.CashierID, d.UnlockedAt = d.CashierID, "", time.Time{}
 		return nil
-	})
-	return err
+	}); err != nil || was == "" {
+		return accounts.Account{}, err
+	}
+	a, err := s.people.Account(ctx, was)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return accounts.Account{ID: was}, nil
+	}
+	return a, err
+}
+
+// LockAll ends every cashier's turn on every device of st and returns
+// how many devices it locked (`hpp admin end-sessions`, after a restore;
+// it needs only the store, so the command builds no Service): each
+// cashier enters their PIN again. The devices stay paired.
+func LockAll(ctx context.Context, st Store) (int, error) {
+	ds, err := st.Devices(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range ds {
+		if d.CashierID == "" {
+			continue
+		}
+		if _, err := st.UpdateDevice(ctx, d.ID, func(d *Device) error {
+			d.CashierID, d.UnlockedAt = "", time.Time{}
+			return nil
+		}); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Cashier returns the account unlocked on d, or ErrLocked.

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/postgres"
+	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
+	"github.com/latipay-hpp/hpp/payments/sqlite"
+)
+
+// sessionStore is what the end-sessions tests read and write directly.
+type sessionStore interface {
+	accounts.Store
+	counter.Store
+	Close() error
+}
+
+// seedSessions gives st an owner and a cashier, each signed in, and a
+// counter device the cashier is unlocked on; it returns the cashier's
+// session id and the device's id.
+func seedSessions(t *testing.T, st sessionStore) (acc *accounts.Service, cashierSID, deviceID string) {
+	t.Helper()
+	ctx := t.Context()
+	acc, err := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cashier accounts.Account
+	for _, a := range []struct {
+		email string
+		role  accounts.Role
+	}{{"owner@shop.example", accounts.Owner}, {"till@shop.example", accounts.Cashier}} {
+		x, err := acc.CreateAccount(ctx, a.email, "", "correct horse battery staple", a.role, accounts.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, sid, err := acc.SignIn(ctx, a.email, "correct horse battery staple", accounts.Actor{}); err != nil {
+			t.Fatal(err)
+		} else if a.role == accounts.Cashier {
+			cashier, cashierSID = x, sid
+		}
+	}
+	now := time.Now().UTC()
+	d := counter.Device{ID: "dev_ENDSESSIONS0000000000000000", Name: "Front till", TokenHash: strings.Repeat("ab", 32),
+		CreatedAt: now, SeenAt: now, CashierID: cashier.ID, UnlockedAt: now, ResultSeconds: 5}
+	if err := st.CreateDevice(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	return acc, cashierSID, d.ID
+}
+
+// checkEnded fails t unless st has no session left, the device is locked
+// (and still paired), and the audit log says what the command did.
+func checkEnded(t *testing.T, st sessionStore, acc *accounts.Service, cashierSID, deviceID string) {
+	t.Helper()
+	ctx := t.Context()
+	if _, _, err := acc.Authenticate(ctx, cashierSID); !errors.Is(err, accounts.ErrSessionEnded) {
+		t.Errorf("the cashier's session after end-sessions = %v, want ended", err)
+	}
+	if ss, err := st.Sessions(ctx, ""); err != nil || len(ss) != 0 {
+		t.Errorf("sessions left after end-sessions: %d, %v", len(ss), err)
+	}
+	if d, err := st.Device(ctx, deviceID); err != nil || d.CashierID != "" || d.Revoked() {
+		t.Errorf("the device after end-sessions = %+v, %v; want locked and still paired", d, err)
+	}
+	es, err := st.Audit(ctx, accounts.AuditFilter{Action: "session.end_all", Limit: 5})
+	if err != nil || len(es) != 1 || es[0].Email != "(hpp admin end-sessions)" || es[0].After != "2 sessions ended, 1 counters locked" {
+		t.Errorf("audit of end-sessions = %+v, %v", es, err)
+	}
+}
+
+// TestAdminEndSessionsAfterRestore: a removed cashier's session comes
+// back with a backup taken before the removal; `hpp admin end-sessions`
+// (SQLite, server stopped: refused while the database is held) ends it,
+// every other session, and the cashier's turn on the counter.
+func TestAdminEndSessionsAfterRestore(t *testing.T) {
+	dir := t.TempDir()
+	db, backup := filepath.Join(dir, "hpp.db"), filepath.Join(dir, "backup.db")
+	env := map[string]string{"HPP_DATABASE": db}
+	open := func() *sqlite.DB {
+		t.Helper()
+		st, err := sqlite.Open(t.Context(), db, time.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st := open()
+	acc, sid, dev := seedSessions(t, st)
+	st.Close()
+	if out, errOut, status := hppEnv(t, env, "backup", backup); status != 0 {
+		t.Fatalf("hpp backup = %d: %s %s", status, out, errOut)
+	}
+	st = open()
+	acc, _ = accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	cashier, err := st.AccountByEmail(t.Context(), "till@shop.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.RemoveAccount(t.Context(), cashier.ID, accounts.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if out, errOut, status := hppEnv(t, env, "restore", backup); status != 0 || !strings.Contains(out, "run hpp admin end-sessions") {
+		t.Fatalf("hpp restore = %d: %q %q; want it to say to end the sessions", status, out, errOut)
+	}
+	st = open()
+	acc, _ = accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	if _, _, err := acc.Authenticate(t.Context(), sid); err != nil {
+		t.Fatalf("the removed cashier's session after the restore = %v; the test expects the backup to bring it back", err)
+	}
+	// While something holds the database (a server), the command refuses
+	// and changes nothing.
+	if _, errOut, status := hppEnv(t, env, "admin", "end-sessions"); status == 0 {
+		t.Errorf("end-sessions while the database is held = 0, want refused (%s)", errOut)
+	}
+	st.Close()
+	out, errOut, status := hppEnv(t, env, "admin", "end-sessions")
+	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and locked 1 counter devices") {
+		t.Fatalf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
+	}
+	st = open()
+	defer st.Close()
+	acc, _ = accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	checkEnded(t, st, acc, sid, dev)
+	if _, errOut, status := hppEnv(t, env, "admin", "end-sessions", "extra"); status != 2 || !strings.Contains(errOut, "wrong number of arguments") {
+		t.Errorf("end-sessions with an argument = %d, %q; want a usage error", status, errOut)
+	}
+}
+
+// TestAdminEndSessionsPostgres: on PostgreSQL the command runs while
+// the app holds the database.
+func TestAdminEndSessionsPostgres(t *testing.T) {
+	url := pgtest.Schema(t)
+	st, err := postgres.Open(context.Background(), url, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	acc, sid, dev := seedSessions(t, st)
+	out, errOut, status := hppEnv(t, map[string]string{"HPP_DATABASE": url}, "admin", "end-sessions")
+	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions") {
+		t.Fatalf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
+	}
+	checkEnded(t, st, acc, sid, dev)
+}
