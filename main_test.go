@@ -601,6 +601,51 @@ func TestRunCheckConfig(t *testing.T) {
 	}
 }
 
+// TestRunCheckConfigOwnerPassword: the first owner's password
+// (HPP_ADMIN_PASSWORD_FILE) is held to the rule every back-office password
+// follows (accounts.CheckPassword), by hpp check-config and start-up
+// alike: a common password of 12 characters makes check-config exit 1
+// naming the setting and saying why in the back office's words, and
+// start-up refuses it the same way before it opens the database (it
+// passed check-config, then stopped start-up with "accounts: invalid
+// password"). The password itself is never printed.
+func TestRunCheckConfigOwnerPassword(t *testing.T) {
+	dir := t.TempDir()
+	pwFile := filepath.Join(dir, "admin-password")
+	const common = "Password1234"
+	if err := os.WriteFile(pwFile, []byte(common+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	refusal := accounts.CheckPassword(common)
+	if refusal == nil {
+		t.Fatalf("accounts takes %q: want a common password", common)
+	}
+	_, why, _ := strings.Cut(refusal.Error(), "password: ") // "it is one of the most common passwords"
+	env := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999", "HPP_LOG_LEVEL": "error",
+		"HPP_DATABASE": filepath.Join(dir, "hpp.db"), "HPP_SANDBOX_DEMO_OWNER": "off",
+		"HPP_ADMIN_EMAIL": "owner@shop.example", "HPP_ADMIN_PASSWORD_FILE": pwFile}
+	var out strings.Builder
+	err := run(t.Context(), []string{"hpp", "check-config"}, fakeEnv(env), &out, io.Discard)
+	if err == nil || cli.ExitCode(err) != 1 {
+		t.Fatalf("check-config with a common owner password = %v (exit %d), want exit 1:\n%s", err, cli.ExitCode(err), out.String())
+	}
+	if !strings.Contains(out.String(), "problem: HPP_ADMIN_PASSWORD_FILE") || !strings.Contains(out.String(), why) {
+		t.Errorf("check-config with a common owner password says:\n%s\nwant a problem naming HPP_ADMIN_PASSWORD_FILE saying %q", out.String(), why)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	err = run(ctx, []string{"hpp"}, fakeEnv(env), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "HPP_ADMIN_PASSWORD_FILE") || !strings.Contains(err.Error(), why) {
+		t.Errorf("start-up with a common owner password = %v, want a refusal naming HPP_ADMIN_PASSWORD_FILE saying %q", err, why)
+	}
+	if strings.Contains(out.String(), common) || (err != nil && strings.Contains(err.Error(), common)) {
+		t.Error("the owner's password is printed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "hpp.db")); !os.IsNotExist(err) {
+		t.Errorf("a refused start-up made the database: %v", err)
+	}
+}
+
 // TestRunLiveRefusesSandboxDatabase: a database the sandbox has used
 // (here with every key configured and no demo owner, so only the
 // sandbox's own mark tells) is refused by live start-up and by live

@@ -5,7 +5,10 @@
 // each by a small typed reader in config.go; every problem is reported at
 // once, and secrets are the Secret type, which never prints. Secrets may
 // come from X_FILE (secretfile.go); TLS settings are in tls.go; check.go is
-// hpp check-config. It imports only the standard library. To add a
+// hpp check-config. It imports only the standard library and
+// payments/accounts/passwordrule, the back office's one password rule
+// (itself standard library only), which the first owner's
+// HPP_ADMIN_PASSWORD_FILE follows as every password does. To add a
 // setting: a field, its reader in the section's function, a row in the
 // README's configuration table, and a test beside the others here.
 package config
@@ -30,6 +33,8 @@ import (
 	_ "time/tzdata" // HPP_SHOP_TIMEZONE works without the system's zone files
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/latipay-hpp/hpp/payments/accounts/passwordrule"
 )
 
 // Secret is a string that never prints: fmt and slog show it redacted.
@@ -224,8 +229,10 @@ func (r *reader) admin() Admin {
 		r.bad("HPP_ADMIN_EMAIL", "is needed with HPP_ADMIN_PASSWORD_FILE")
 	case a.AdminEmail != "" && a.AdminPassword == "":
 		r.bad("HPP_ADMIN_PASSWORD_FILE", "is needed with HPP_ADMIN_EMAIL: a file holding the owner's password")
-	case a.AdminEmail != "" && (len([]rune(a.AdminPassword)) < 12 || weak[strings.ToLower(string(a.AdminPassword))]):
-		r.bad("HPP_ADMIN_PASSWORD_FILE", "the owner's password must be at least 12 characters")
+	case a.AdminEmail != "" && passwordrule.Check(a.AdminPassword.Reveal()) != "":
+		// The rule the back office holds every password to, in its words,
+		// so that start-up never refuses what this passed.
+		r.bad("HPP_ADMIN_PASSWORD_FILE", "the owner's password is refused: %s", passwordrule.Words(passwordrule.Check(a.AdminPassword.Reveal())))
 	case a.AdminEmail != "" && !strings.Contains(a.AdminEmail, "@"):
 		r.bad("HPP_ADMIN_EMAIL", "must be an email address")
 	}

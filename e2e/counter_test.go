@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,10 +29,14 @@ type counterSale struct {
 // its devices table in a scrolling region, fits a 390 px phone and passes
 // axe-core); the device unlocks with the PIN;
 // 1 2 5 0 on the keypad reads 12.50; a double tap on WeChat Pay QR makes
-// one payment; a reload shows the same sale's QR again; with the page
+// one payment, whose QR screen writes Latipay's yuan estimate as the
+// server writes yuan; a reload shows the same sale's QR again; with the page
 // offline and its socket cut the sandbox settles the sale paid, and back
 // online the page shows the green result without a reload, then returns
-// to the keypad after the owner's delay. axe-core passes on every counter
+// to the keypad after the owner's delay, whose ~CNY estimate while typing
+// reads as the server writes yuan in each of the three languages
+// ("CN¥ 20,555.51", "￥ 20,555.51"), not as the browser's Intl would.
+// axe-core passes on every counter
 // page in English, Simplified and Traditional Chinese. Then a pay code
 // typed with Enter, whose shopper must type a password, keeps the counter
 // amber until the server says paid.
@@ -105,6 +111,14 @@ func TestCounterBrowser(t *testing.T) {
 	if got := b.text(t, fmt.Sprintf(sel, "qr-amount")); got != keypadAmount {
 		t.Errorf("the shopper's QR screen shows %q, the keypad %q: want the same text", got, keypadAmount)
 	}
+	// Latipay's yuan estimate beside it reads as every page writes yuan,
+	// "CN¥ 56.25" in English, not the browser's "CN¥56.25".
+	cny := browserEvalAwait[string](t, b, `fetch(document.getElementById('counter').dataset.saleUrl + '`+sale.ID+`?lang=en', {headers: {Accept: 'application/json'}}).then(r => r.json()).then(j => j.amount_cny)`)
+	if v, err := strconv.ParseFloat(cny, 64); err != nil {
+		t.Errorf("the sale's yuan estimate is %q", cny)
+	} else if got, want := b.text(t, fmt.Sprintf(sel, "qr-cny")), "≈ CN¥ "+counterYuan(int64(math.Round(v*100))); got != want {
+		t.Errorf("the QR screen's yuan reads %q, want %q", got, want)
+	}
 
 	// A reload mid-sale finds the same sale: the QR again, nothing new.
 	b.do(t, 15*time.Second, chromedp.Reload(), chromedp.WaitVisible(testid("qr-screen")))
@@ -145,6 +159,26 @@ func TestCounterBrowser(t *testing.T) {
 	if got := browserEval[string](t, b, `localStorage.getItem('hpp-counter-sale') || ''`); got != "" {
 		t.Errorf("the finished sale's key is still kept: %s", got)
 	}
+	// The keypad's estimate while typing 4 5 6 7 8 9 reads as the server
+	// writes yuan in each language (the page's rate is Latipay's for the
+	// sale just paid): "CN¥ 20,555.51" in English and Traditional Chinese,
+	// "￥ 20,555.51" in Simplified Chinese, not Intl's "CN¥20,555.51".
+	for lang, symbol := range map[string]string{"en": "CN¥ ", "zh-Hant": "CN¥ ", "zh-Hans": "￥ "} {
+		b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter?lang="+lang), chromedp.WaitVisible(testid("keypad")))
+		rate, err := strconv.ParseFloat(b.attr(t, "#counter", "data-rate"), 64)
+		if err != nil || rate <= 0 {
+			t.Fatalf("%s: the keypad's rate is %q (%v), want Latipay's rate of the paid sale", lang, b.attr(t, "#counter", "data-rate"), err)
+		}
+		for _, k := range []string{"4", "5", "6", "7", "8", "9"} {
+			b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
+		}
+		b.do(t, 5*time.Second, chromedp.WaitVisible(testid("cny")))
+		want := "≈ " + symbol + counterYuan(int64(math.Round(float64(456789)/100*rate*100)))
+		if got := browserEval[string](t, b, `document.getElementById('cny-value').textContent`); got != want {
+			t.Errorf("%s: the keypad's estimate for 4,567.89 reads %q, want %q", lang, got, want)
+		}
+	}
+	b.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter?lang=en"), chromedp.WaitVisible(testid("keypad")))
 
 	// Scan: a keyboard-wedge scanner types the shopper's pay code and
 	// Enter. A code of neither wallet is refused on the spot; the
@@ -249,6 +283,21 @@ func counterDecodes(t *testing.T, b *browserSession) {
 	if err != nil || got != payCode {
 		t.Errorf("the vendored decoder read %q (%v), want %s", got, err, payCode)
 	}
+}
+
+// counterYuan writes fen yuan fen with a comma every three digits, as
+// the server does (views.formatYuan) after the symbol: 2055551 reads
+// "20,555.51".
+func counterYuan(fen int64) string {
+	whole := strconv.FormatInt(fen/100, 10)
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return fmt.Sprintf("%s.%02d", b.String(), fen%100)
 }
 
 // counterStored reads the sale the counter's script keeps.

@@ -24,10 +24,13 @@ type counterSale struct {
 	AmountText string `json:"amount_text"` // in the page's language, "NZ$12.50"
 	Method     string `json:"method,omitempty"`
 	AmountCNY  string `json:"amount_cny,omitempty"` // Latipay's estimate
-	Rate       string `json:"rate,omitempty"`       // Latipay's CNY rate: the keypad's next estimate
-	QR         string `json:"qr,omitempty"`         // our QR image of the current attempt
-	ExpiresIn  int    `json:"expires_in"`           // seconds left to pay
-	Token      string `json:"token"`                // the sale's websocket token
+	// AmountCNYText is AmountCNY in the page's language, as every page
+	// writes yuan: "CN¥ 12,345.60", "￥ 12,345.60" (views.YuanIn).
+	AmountCNYText string `json:"amount_cny_text,omitempty"`
+	Rate          string `json:"rate,omitempty"` // Latipay's CNY rate: the keypad's next estimate
+	QR            string `json:"qr,omitempty"`   // our QR image of the current attempt
+	ExpiresIn     int    `json:"expires_in"`     // seconds left to pay
+	Token         string `json:"token"`          // the sale's websocket token
 	// PayCodeRefused: Latipay refused the last pay code scanned and the
 	// sale is still open, nothing charged: another code, a QR or a
 	// cancel goes on it (payments.PayCodeRefused).
@@ -51,6 +54,9 @@ func (s *Server) saleJSON(c *gin.Context, p payments.Payment, qr bool) counterSa
 		AmountText: views.MoneyIn(s.chooseLang(c), views.Money{Minor: p.Amount, Currency: string(p.Currency), Exponent: p.Currency.Exponent()}),
 		ExpiresIn:  max(0, int(p.ExpiresAt.Sub(s.opts.Now()).Seconds())),
 		Token:      string(s.tokens.appendToken(nil, p.ID, s.opts.Now()))}
+	if p.AmountCNY != "" {
+		out.AmountCNYText = views.YuanIn(s.chooseLang(c), p.AmountCNY)
+	}
 	current := payments.Attempt{Kind: payments.KindOnline}
 	if p.Source == payments.SourceCounterScan && (p.Status == payments.StatusCreated || p.Status == payments.StatusPending) {
 		as, err := s.svc.Attempts(c.Request.Context(), p.ID)

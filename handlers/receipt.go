@@ -66,8 +66,8 @@ func (s *Server) receiptLines(ctx context.Context, p payments.Payment, cashier s
 	}
 	if p.PaidLate {
 		r.Late = "time"
-		if from, err := s.svc.PaidLateFrom(ctx, p); err == nil && from == payments.StatusCanceled {
-			r.Late = "canceled"
+		if from, err := s.svc.PaidLateFrom(ctx, p); err == nil && (from == payments.StatusCanceled || from == payments.StatusFailed) {
+			r.Late = string(from)
 		}
 	}
 	return r, nil

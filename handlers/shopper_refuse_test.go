@@ -8,6 +8,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -140,6 +141,48 @@ func TestPaidAfterShopperCancelWording(t *testing.T) {
 		rc := a.ownerDoc(t, owner, "/admin/payments/"+p.ID+"/receipt?lang="+lang, http.StatusOK)
 		if got := strings.TrimSpace(testid(rc, "receipt-late").Text()); got != want {
 			t.Errorf("%s: the receipt says %q, want %q", lang, got, want)
+		}
+	}
+}
+
+// TestPaidAfterFailedWording: Latipay said the payment failed, then that
+// it was paid after all, well inside its time limit. Nothing expired and
+// nothing was canceled: the paid page and the printed receipt say it
+// arrived after the payment had been marked failed, never "after the
+// time limit" nor "after the order was canceled", in each language.
+func TestPaidAfterFailedWording(t *testing.T) {
+	a := newCancelApp(t)
+	p := a.mustCreate(t, cancelBody)
+	ref := a.mustStartQR(t, p.ID)
+	if got := a.PostCallback(t, paymentstest.Notification(ref, "wechat", "failed", "NZD", "12.50")); !strings.HasPrefix(got, "200") {
+		t.Fatalf("failed callback = %q", got)
+	}
+	a.WaitStatus(t, p.ID, payments.StatusFailed)
+	if err := a.Sim.Pay(ref); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.WaitStatus(t, p.ID, payments.StatusPaid); !got.PaidLate {
+		t.Fatal("paid after it failed, the payment is not paid late")
+	}
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	for _, lang := range views.Languages() {
+		loc := a.localizer(t, lang)
+		want := loc.T("paid.late.failed")
+		if want == "" || want == "paid.late.failed" {
+			t.Fatalf("%s: no words for a payment paid after it failed", lang)
+		}
+		doc := mustDoc(t, a.do(t, http.MethodGet, "/checkout/"+p.ID+"?lang="+lang, nil, nil))
+		if got := strings.TrimSpace(testid(doc, "paid-late").Text()); got != want {
+			t.Errorf("%s: the paid page says %q, want %q", lang, got, want)
+		}
+		rc := a.ownerDoc(t, owner, "/admin/payments/"+p.ID+"/receipt?lang="+lang, http.StatusOK)
+		if got := strings.TrimSpace(testid(rc, "receipt-late").Text()); got != want {
+			t.Errorf("%s: the receipt says %q, want %q", lang, got, want)
+		}
+		for _, wrong := range []string{loc.T("paid.late"), loc.T("paid.late.canceled")} {
+			if strings.Contains(doc.Text(), wrong) || strings.Contains(rc.Text(), wrong) {
+				t.Errorf("%s: the paid page or receipt says %q", lang, wrong)
+			}
 		}
 	}
 }

@@ -88,6 +88,16 @@ func formatYuan(ctx context.Context, s string) string {
 	return yuanWith(printer(ctx), s)
 }
 
+// YuanIn is formatYuan in language tag, for text sent as JSON (the
+// counter's estimate beside a sale's amount).
+func YuanIn(tag, s string) string {
+	t, err := language.Parse(tag)
+	if err != nil {
+		t = language.English
+	}
+	return yuanWith(message.NewPrinter(t), s)
+}
+
 func yuanWith(p *message.Printer, s string) string {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || math.Abs(v) > 1e13 {

@@ -17,7 +17,8 @@ type ReceiptLines struct {
 	TimeText  string // "2026-12-03 09:15 UTC", in the shop's time zone
 	Refunded  Money  // Minor 0 when nothing was refunded
 	// Late is why the payment was paid late: "canceled" (paid after the
-	// order was canceled), "time" (after the time limit), or "" (on time).
+	// order was canceled), "failed" (after Latipay had said it failed),
+	// "time" (after the time limit), or "" (on time).
 	Late string
 }
 
@@ -49,10 +50,14 @@ type EReceipt struct {
 }
 
 // lateKey is the words of a late payment's note: after the order was
-// canceled, or (expired, failed, unknown) after the time limit.
+// canceled, after the payment had been marked failed (nothing expired),
+// or (expired, unknown) after the time limit.
 func lateKey(after string) string {
-	if after == "canceled" {
+	switch after {
+	case "canceled":
 		return "paid.late.canceled"
+	case "failed":
+		return "paid.late.failed"
 	}
 	return "paid.late"
 }

@@ -70,8 +70,9 @@ type Checkout struct {
 	// the shopper to the merchant's cancel_url; "" when it has none.
 	CancelURL string
 	PaidLate  bool
-	// PaidLateAfter is the status a late paid found: "canceled", or
-	// "expired" / "failed" / "" (worded as after the time limit).
+	// PaidLateAfter is the status a late paid found: "canceled", "failed"
+	// (each worded as such), or "expired" / "" (worded as after the time
+	// limit).
 	PaidLateAfter string
 	// CanceledBy is who canceled a canceled payment: "shopper",
 	// "merchant", or "" when not known; the page words it accordingly.

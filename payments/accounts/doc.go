@@ -7,9 +7,9 @@
 // the merchant API never need an account. Keeping the two apart keeps
 // payments free of passwords and sessions, and lets the back office grow
 // (cashier devices, invitations) without touching the payment state
-// machine. Like payments it imports nothing from this module; its stores
-// live beside the payment stores in payments/sqlite and payments/postgres,
-// which pass accountstest.Run.
+// machine. Like payments it imports nothing else of this module (only its
+// own passwordrule); its stores live beside the payment stores in
+// payments/sqlite and payments/postgres, which pass accountstest.Run.
 //
 // Secrets never reach the store in clear: passwords are kept as argon2id
 // hashes (OWASP's parameters: 19 MiB, 2 passes, 1 lane), and session ids
@@ -18,8 +18,10 @@
 //
 // Every password set (setup, an invitation or reset of access, a change)
 // follows CheckPassword: 12 characters to 1024 bytes, not blank, not one
-// character repeated, not one of a short list of common passwords
-// (common.go).
+// character repeated, not one of a short list of common passwords: the
+// rule is package passwordrule, which config holds the first owner's
+// HPP_ADMIN_PASSWORD_FILE to as well, so start-up and hpp check-config
+// refuse the same passwords in the same words.
 //
 // Two-step sign-in (TOTP, see totp.go) is optional per account: the key
 // is sealed with AES-256-GCM under a key derived from HPP_SESSION_KEY
@@ -36,7 +38,8 @@
 // # Imports
 //
 // The standard library, golang.org/x/crypto/argon2 and
-// github.com/pquerna/otp; nothing of this module (not even payments).
+// github.com/pquerna/otp; of this module only its own passwordrule (the
+// password rule, standard library only), not even payments.
 //
 // # Where to change what
 //
@@ -48,7 +51,8 @@
 // whether a session still holds, for the sockets that outlive a request:
 // live.go; invitations, resets of access and removal: people.go; the
 // password hash, its parameters and the rules of a new password:
-// password.go and common.go; two-step sign-in and recovery codes:
+// password.go and passwordrule/ (the rule and the common passwords,
+// common.go); two-step sign-in and recovery codes:
 // totp.go. The SQL: payments/sqlite/accounts.go and
 // payments/postgres/accounts.go, held to accountstest.Run. The pages:
 // handlers/admin_auth.go (sign-in, setup, two-step), admin_accounts.go,

@@ -7,9 +7,10 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/latipay-hpp/hpp/payments/accounts/passwordrule"
 )
 
 // OWASP's argon2id parameters (Password Storage Cheat Sheet): 19 MiB of
@@ -22,61 +23,45 @@ const (
 	argonKeyLen  = 32
 )
 
-// MinPasswordLength is the shortest password accepted (NIST SP 800-63B
-// asks for at least 8; a back office that moves money asks for more).
-// MaxPasswordBytes is the longest, in bytes of UTF-8 (a Chinese character
-// is 3): argon2id hashes any length, the limit only bounds the work.
+// MinPasswordLength is the shortest password accepted, in characters;
+// MaxPasswordBytes the longest, in bytes of UTF-8 (passwordrule, the one
+// rule that HPP_ADMIN_PASSWORD_FILE follows too).
 const (
-	MinPasswordLength = 12
-	MaxPasswordBytes  = 1024
+	MinPasswordLength = passwordrule.MinLength
+	MaxPasswordBytes  = passwordrule.MaxBytes
 )
 
 // Why CheckPassword refuses a password: PasswordError.Why, which handlers
 // turn into a message.
 const (
-	PasswordShort    = "short"    // fewer than MinPasswordLength characters
-	PasswordLong     = "long"     // more than MaxPasswordBytes bytes
-	PasswordBlank    = "blank"    // only spaces (or other white space)
-	PasswordRepeated = "repeated" // one character repeated
-	PasswordCommon   = "common"   // one of the common passwords (common.go)
-	PasswordSame     = "same"     // a change to the password it replaces
+	PasswordShort    = passwordrule.Short    // fewer than MinPasswordLength characters
+	PasswordLong     = passwordrule.Long     // more than MaxPasswordBytes bytes
+	PasswordBlank    = passwordrule.Blank    // only spaces (or other white space)
+	PasswordRepeated = passwordrule.Repeated // one character repeated
+	PasswordCommon   = passwordrule.Common   // one of the common passwords (passwordrule/common.go)
+	PasswordSame     = "same"                // a change to the password it replaces
 )
 
-// passwordRules say each refusal in plain words, for logs and start-up
-// (HPP_ADMIN_PASSWORD_FILE); the pages say it in the person's language.
-var passwordRules = map[string]string{
-	PasswordShort:    "it must be at least 12 characters",
-	PasswordLong:     "it must be at most 1024 bytes",
-	PasswordBlank:    "it cannot be only spaces",
-	PasswordRepeated: "it cannot be one character repeated",
-	PasswordCommon:   "it is one of the most common passwords",
-	PasswordSame:     "it is the same as the current one",
+// passwordWords says each refusal in plain words, for logs and start-up;
+// the pages say it in the person's language.
+func passwordWords(why string) string {
+	if why == PasswordSame {
+		return "it is the same as the current one"
+	}
+	return passwordrule.Words(why)
 }
 
 // CheckPassword applies the rules every password set in the back office
-// follows (setup, an invitation or a reset of access, a change): at least
-// MinPasswordLength characters and at most MaxPasswordBytes bytes, not
-// only white space, not one character repeated, and not one of the
-// common passwords. A refusal is an *InputError for "password" whose Why
-// says which rule.
+// follows (setup, an invitation or a reset of access, a change):
+// passwordrule.Check, at least MinPasswordLength characters and at most
+// MaxPasswordBytes bytes, not only white space, not one character
+// repeated, and not one of the common passwords. A refusal is an
+// *InputError for "password" whose Why says which rule.
 func CheckPassword(password string) error {
-	why := ""
-	switch {
-	case len(password) > MaxPasswordBytes:
-		why = PasswordLong
-	case len([]rune(password)) < MinPasswordLength:
-		why = PasswordShort
-	case strings.TrimSpace(password) == "":
-		why = PasswordBlank
-	case strings.Trim(password, password[:utf8.RuneLen([]rune(password)[0])]) == "":
-		why = PasswordRepeated
-	case commonPasswords[strings.ToLower(password)]:
-		why = PasswordCommon
+	if why := passwordrule.Check(password); why != "" {
+		return &InputError{Field: "password", Why: why}
 	}
-	if why == "" {
-		return nil
-	}
-	return &InputError{Field: "password", Why: why}
+	return nil
 }
 
 // Hasher hashes and checks passwords with argon2id. At most n hashes run

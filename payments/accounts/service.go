@@ -193,7 +193,7 @@ func (s *Service) checkNew(email, password string) (string, error) {
 type InputError struct{ Field, Why string }
 
 func (e *InputError) Error() string {
-	if w, ok := passwordRules[e.Why]; ok {
+	if w := passwordWords(e.Why); w != "" {
 		return "accounts: invalid " + e.Field + ": " + w
 	}
 	return "accounts: invalid " + e.Field

@@ -13,7 +13,7 @@
   var root = document.getElementById('counter');
   if (!root) { return; }
   var d = root.dataset;
-  var lang = d.lang || 'en', currency = d.currency || 'NZD';
+  var currency = d.currency || 'NZD';
   var rate = parseFloat(d.rate) || 0, max = Number(d.max) || 0;
   var resultMs = (Number(d.resultSeconds) || 6) * 1000;
   var storeKey = 'hpp-counter-sale';
@@ -27,15 +27,16 @@
   function $(id) { return document.getElementById(id); }
   function q(sel) { return root.querySelector(sel); }
 
-  var yuan = null;
-  try { yuan = new Intl.NumberFormat(lang, { style: 'currency', currency: 'CNY' }); } catch (e) { yuan = null; }
-  // The sale's money is written as the server writes it everywhere else
-  // (views.formatMoney: "NZ$ 1,234.50"), not as the browser's Intl would
-  // ("NZ$1,234.50"): the page gives 1234567.89 so written, and moneyText
-  // puts each amount in its place, with the same symbol, spacing and
-  // separators.
-  var sample = d.moneySample || '';
-  var sampleAt = sample.indexOf('1'), sampleEnd = sample.lastIndexOf('9');
+  // Money is written as the server writes it everywhere else
+  // (views.formatMoney: "NZ$ 1,234.50"; yuan "CN¥ 1,234.50" in English
+  // and Traditional Chinese, "￥ 1,234.50" in Simplified Chinese), not as
+  // the browser's Intl would ("NZ$1,234.50", "CN¥1,234.50"): the page
+  // gives 1234567.89 so written in the sale's currency and in yuan, and
+  // writeMoney puts each amount in its place, with the same symbol,
+  // spacing and separators. A yuan figure the server has is shown as it
+  // sent it (amount_cny_text); only the keypad's estimate while typing is
+  // written here.
+  var moneySample = d.moneySample || '', yuanSample = d.yuanSample || '';
 
   function minor() { return Number(digits || '0'); }
   function decimal(m) {
@@ -43,16 +44,22 @@
     while (s.length < 3) { s = '0' + s; }
     return s.slice(0, -2) + '.' + s.slice(-2);
   }
-  function moneyText(m) {
-    if (sampleAt < 0 || sampleEnd < sampleAt) { return decimal(m) + ' ' + currency; }
-    var body = sample.slice(sampleAt, sampleEnd + 1); // "1,234,567.89"
+  // writeMoney writes m minor units (two decimals) as sample writes
+  // 1234567.89; without a sample, "12.50 NZD".
+  function writeMoney(m, sample, code) {
+    var at = sample.indexOf('1'), end = sample.lastIndexOf('9');
+    if (at < 0 || end < at) { return decimal(m) + ' ' + code; }
+    var body = sample.slice(at, end + 1); // "1,234,567.89"
     var group = /[0-9]/.test(body.charAt(1)) ? '' : body.charAt(1);
     var point = body.charAt(body.length - 3);
     var s = decimal(m);
     var whole = s.slice(0, -3).replace(/\B(?=([0-9]{3})+(?![0-9]))/g, group);
-    return sample.slice(0, sampleAt) + whole + point + s.slice(-2) + sample.slice(sampleEnd + 1);
+    return sample.slice(0, at) + whole + point + s.slice(-2) + sample.slice(end + 1);
   }
-  function yuanText(v) { return yuan ? yuan.format(v) : '¥' + v.toFixed(2); }
+  function moneyText(m) { return writeMoney(m, moneySample, currency); }
+  // yuanText writes v yuan rounded to the fen as the server's
+  // views.formatYuan does (math.Round of v*100: halves away from zero).
+  function yuanText(v) { return writeMoney(Math.round(v * 100), yuanSample, 'CNY'); }
   function methodName(m) { return d['t' + m.charAt(0).toUpperCase() + m.slice(1)] || m; }
 
   // --- screens --------------------------------------------------------
@@ -291,7 +298,7 @@
     var src = j.qr;
     if (img.getAttribute('src') !== src) { img.setAttribute('src', src); }
     q('[data-testid="qr-amount"]').textContent = j.amount_text;
-    q('[data-testid="qr-cny"]').textContent = j.amount_cny ? '≈ ' + yuanText(Number(j.amount_cny)) : '';
+    q('[data-testid="qr-cny"]').textContent = j.amount_cny_text ? '≈ ' + j.amount_cny_text : '';
     q('[data-testid="qr-method"]').textContent = methodName(j.method);
     error(q('[data-testid="qr-state"]'), '');
     q('[data-testid="qr-state"]').hidden = false;

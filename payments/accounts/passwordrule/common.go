@@ -1,8 +1,8 @@
-package accounts
+package passwordrule
 
-// commonPasswords are common passwords of at least MinPasswordLength
+// commonPasswords are common passwords of at least MinLength
 // characters, lower case: long enough to pass the length rule, and among
-// the first an attacker tries. CheckPassword compares them ignoring case.
+// the first an attacker tries. Check compares them ignoring case.
 // Keep the list short and in this one file.
 var commonPasswords = map[string]bool{
 	"123456789012": true, "1234567890123": true, "12345678901234": true, "123456789123": true,
