@@ -69,7 +69,8 @@ func DatabaseProbe(ctx context.Context, getenv func(string) string) config.Probe
 
 // admin is `hpp admin reset-password EMAIL` and `hpp admin
 // end-sessions`. On SQLite the server must be stopped (the database is
-// locked while it runs); on PostgreSQL they work at any time.
+// locked while it runs), and the file must exist (storage.Existing); on
+// PostgreSQL they work at any time.
 func admin(ctx context.Context, e Env, args []string) error {
 	switch {
 	case args[0] == "reset-password" && len(args) == 2, args[0] == "end-sessions" && len(args) == 1:
@@ -81,6 +82,11 @@ func admin(ctx context.Context, e Env, args []string) error {
 	cfg, err := config.Load(e.Getenv)
 	if err != nil {
 		return err
+	}
+	// Not a new, empty database for a mistyped path: "ended 0 sessions"
+	// from it would read as done.
+	if err := storage.Existing(cfg.Database, cfg.DatabaseFrom); err != nil {
+		return fmt.Errorf("admin %s: %w", args[0], err)
 	}
 	h := hub.New()
 	defer h.Close()

@@ -18,7 +18,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -103,6 +106,30 @@ func Open(ctx context.Context, database, setting string, h Hub, log *slog.Logger
 		return nil, fmt.Errorf("%s (PostgreSQL): %w", setting, err)
 	}
 	return st, nil
+}
+
+// Existing is nil when database is a PostgreSQL URL or a SQLite file
+// that exists, and otherwise an error naming setting (HPP_DATABASE or
+// HPP_DATABASE_FILE) and the path. Open creates a SQLite file that is
+// not there, as the server's first start should; a command that works on
+// the server's data (hpp admin) asks Existing first, so that a mistyped
+// path is refused rather than answered from a new, empty database.
+func Existing(database, setting string) error {
+	if IsPostgres(database) {
+		return nil
+	}
+	_, err := os.Stat(database)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		where := ""
+		if abs, err := filepath.Abs(database); err == nil && abs != database {
+			where = " " + abs
+		}
+		return fmt.Errorf("%s %q (SQLite file%s): no such database; point HPP_DATABASE (or HPP_DATABASE_FILE) at the server's database", setting, database, where)
+	case err != nil:
+		return fmt.Errorf("%s %q (SQLite file): %w", setting, database, err)
+	}
+	return nil
 }
 
 // StartBroker, on PostgreSQL, feeds the hub with the changes other
