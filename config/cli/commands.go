@@ -47,23 +47,17 @@ func simulator(ctx context.Context, e Env, _ []string) error {
 // it came from (HPP_DATABASE or HPP_DATABASE_FILE) and never with its
 // password.
 func checkConfig(ctx context.Context, e Env, _ []string) error {
-	return config.Check(e.Getenv, e.Stdout, DatabaseProbe(ctx, e.Getenv))
+	return config.Check(e.Getenv, e.Stdout, DatabaseProbe(ctx))
 }
 
 // DatabaseProbe is check-config's check of the database; start-up runs it
 // too when the configuration has other problems, so that they are all
 // reported at once (config.Load).
-func DatabaseProbe(ctx context.Context, getenv func(string) string) config.Probe {
+func DatabaseProbe(ctx context.Context) config.Probe {
 	return func(c config.Config) (string, error) {
 		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		switch err := storage.CheckMode(probe, c.Database, c.DatabaseFrom, c.Sandbox); {
-		case errors.Is(err, storage.ErrSandboxData), errors.Is(err, storage.ErrLiveData):
-			return "", err
-		case err != nil:
-			return "", fmt.Errorf("%s: %w", config.DatabaseSetting(getenv), err)
-		}
-		return "", nil
+		return "", storage.CheckMode(probe, c.Database, c.DatabaseFrom, c.Sandbox) // its errors name the setting
 	}
 }
 
