@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -151,4 +152,33 @@ func TestAdminEndSessionsPostgres(t *testing.T) {
 		t.Fatalf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
 	}
 	checkEnded(t, st, acc, sid, dev)
+}
+
+// TestAdminRefusesMissingDatabase: hpp admin on a SQLite path with no
+// database (a mistyped HPP_DATABASE, or a file naming one) stops with
+// status 1 and a message naming the setting, and creates nothing: it
+// created an empty database and said "ended 0 back-office sessions",
+// which read as done.
+func TestAdminRefusesMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "hpp.db")
+	named := filepath.Join(t.TempDir(), "database")
+	if err := os.WriteFile(named, []byte(missing), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []map[string]string{{"HPP_DATABASE": missing}, {"HPP_DATABASE": "", "HPP_DATABASE_FILE": named}} {
+		setting := "HPP_DATABASE"
+		if env["HPP_DATABASE_FILE"] != "" {
+			setting = "HPP_DATABASE_FILE"
+		}
+		for _, args := range [][]string{{"admin", "end-sessions"}, {"admin", "reset-password", "owner@shop.example"}} {
+			out, errOut, status := hppEnv(t, env, args...)
+			if status != 1 || !strings.Contains(errOut, setting+` \"`+missing) || !strings.Contains(errOut, "no such database") || strings.Contains(out, "ended") {
+				t.Errorf("hpp %s with %s naming no database = %d, %q, %q; want status 1 naming %s and the path", strings.Join(args, " "), setting, status, out, errOut, setting)
+			}
+			if files, _ := os.ReadDir(dir); len(files) != 0 {
+				t.Fatalf("hpp %s with %s naming no database created %v", strings.Join(args, " "), setting, files)
+			}
+		}
+	}
 }

@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if serve, err := cli.Dispatch(ctx, args, cli.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr}); !serve {
 		return err
 	}
-	cfg, err := config.Load(getenv, cli.DatabaseProbe(ctx, getenv)) // the database is checked here only with other problems
+	cfg, err := config.Load(getenv, cli.DatabaseProbe(ctx)) // the database is checked here only with other problems
 	if err != nil {
 		return err
 	}

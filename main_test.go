@@ -1194,6 +1194,52 @@ func TestFatalErrorIsLogged(t *testing.T) {
 	}
 }
 
+// TestFatalDatabaseErrorOneLine: a database start-up cannot reach,
+// beside another problem, is one log record naming HPP_DATABASE once, in
+// start-up's words; the driver's continuation lines (pgx's, one per
+// address tried) are folded onto it rather than logged as records of
+// their own. check-config prints the same problem on one line too.
+func TestFatalDatabaseErrorOneLine(t *testing.T) {
+	env := map[string]string{"HPP_DATABASE": "postgres://u:CANARY@127.0.0.1:1/db?connect_timeout=5", "HPP_METHODS": "wechat,wechat"}
+	_, errOut, status := hppEnv(t, env)
+	if status != 1 {
+		t.Fatalf("exit status %d, want 1; stderr:\n%s", status, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	var database []string
+	for _, line := range lines {
+		var l struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil || l.Level != "ERROR" {
+			t.Fatalf("a line of the start-up error is not a JSON log line at ERROR: %q\n%s", line, errOut)
+		}
+		if strings.TrimSpace(l.Msg) != l.Msg || strings.Contains(l.Msg, "\n") {
+			t.Errorf("a record holds part of a problem: %q", l.Msg)
+		}
+		if strings.Contains(l.Msg, "HPP_DATABASE") {
+			database = append(database, l.Msg)
+		}
+	}
+	if len(lines) != 2 || len(database) != 1 || strings.Count(database[0], "HPP_DATABASE") != 1 ||
+		!strings.HasPrefix(database[0], "HPP_DATABASE: cannot read the database: ") || !strings.Contains(database[0], "connection refused") ||
+		strings.Contains(errOut, "check-config") || strings.Contains(errOut, "would stop") || strings.Contains(errOut, "CANARY") {
+		t.Errorf("start-up's error = %d records, want 2 (HPP_METHODS; HPP_DATABASE named once, in start-up's words, without its password):\n%s", len(lines), errOut)
+	}
+	out, _, status := hppEnv(t, env, "check-config")
+	var problems []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "problem: ") {
+			problems = append(problems, line)
+		}
+		if strings.HasPrefix(line, "\t") {
+			t.Errorf("check-config prints a problem over several lines: %q", line)
+		}
+	}
+	if status != 1 || len(problems) != 2 || !strings.HasPrefix(problems[1], "problem: HPP_DATABASE: cannot read the database: ") ||
+		strings.Count(problems[1], "HPP_DATABASE") != 1 || !strings.Contains(problems[1], "connection refused") {
+		t.Errorf("check-config = %d, problems %q; want HPP_METHODS's and the database's, each on one line, the setting named once:\n%s", status, problems, out)
+	}
+}
+
 // TestKeyRotation: HPP_API_KEY and HPP_SESSION_KEY take "new,old" (the
 // first is current), so a key changes without an outage: the API answers
 // 200 to both keys (any other is 401); a session cookie made under the

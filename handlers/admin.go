@@ -44,12 +44,33 @@ type signedIn struct {
 // can be listed and revoked. HttpOnly, SameSite=Strict, Secure on https,
 // and it lives no longer than a session's absolute limit. old are earlier
 // (hash, block) key pairs while HPP_SESSION_KEY is rotated: a cookie they
-// made is still read (new ones are made under the first pair).
+// made is still read, and the request that reads it gets the cookie again
+// under the first pair, with the expiry it had (requireRole), so a
+// session in use moves to the new key at once.
 func NewAdminSessionStore(hashKey, blockKey []byte, https bool, old ...[]byte) sessions.Store {
 	st := sessions.NewCookieStore(append([][]byte{hashKey, blockKey}, old...)...)
 	st.Options = &sessions.Options{Path: "/", MaxAge: int(accounts.AbsoluteTimeout.Seconds()), HttpOnly: true,
 		Secure: https, SameSite: http.SameSiteStrictMode}
-	return st
+	return adminStore{st}
+}
+
+// adminStore is the back office's cookie store, which tells a cookie
+// made under an old key pair.
+type adminStore struct{ *sessions.CookieStore }
+
+// underOldKey reports whether r's cookie name is read only with an old
+// key pair (the first codec is the current pair's). Without old pairs it
+// does not decode anything.
+func (st adminStore) underOldKey(r *http.Request, name string) bool {
+	if len(st.Codecs) < 2 {
+		return false
+	}
+	ck, err := r.Cookie(name)
+	if err != nil {
+		return false
+	}
+	v := map[any]any{}
+	return st.Codecs[0].Decode(name, ck.Value, &v) != nil
 }
 
 // adminCookie is the back office's cookie name: __Host- on https, which
@@ -86,12 +107,24 @@ func (s *Server) sessionID(c *gin.Context) string {
 
 // setSessionID puts id in the cookie; "" removes the cookie.
 func (s *Server) setSessionID(c *gin.Context, id string) error {
+	if id == "" {
+		return s.saveSessionID(c, "", -1)
+	}
+	return s.saveSessionID(c, id, 0)
+}
+
+// saveSessionID puts id in the cookie for maxAge seconds (0: the store's,
+// a session's absolute limit; below 0 or no id: the cookie is removed).
+func (s *Server) saveSessionID(c *gin.Context, id string, maxAge int) error {
 	sess, _ := s.opts.AdminSessions.New(c.Request, s.adminCookie())
 	if sess == nil {
 		return errors.New("handlers: admin session")
 	}
 	sess.Values = map[any]any{}
-	if id == "" {
+	if maxAge != 0 {
+		sess.Options.MaxAge = maxAge
+	}
+	if id == "" || maxAge < 0 {
 		sess.Options.MaxAge = -1
 	} else {
 		sess.Values["sid"] = id
@@ -134,6 +167,14 @@ func (s *Server) requireRole(roles ...accounts.Role) gin.HandlerFunc {
 		if err != nil {
 			s.respondError(c, err)
 			return
+		}
+		if st, ok := s.opts.AdminSessions.(adminStore); ok && st.underOldKey(c.Request, s.adminCookie()) {
+			// Made under an old HPP_SESSION_KEY: the same session under
+			// the new key, ending when the cookie would have.
+			end := sess.CreatedAt.Add(accounts.AbsoluteTimeout).Sub(s.opts.Now())
+			if err := s.saveSessionID(c, sid, max(1, int(end.Seconds()))); err != nil {
+				s.log.Warn("admin session cookie under the new key", "request_id", requestID(c), "err", err)
+			}
 		}
 		for _, r := range roles {
 			if a.Role == r {

@@ -32,6 +32,9 @@ import (
 
 const adminPW = "correct horse battery staple"
 
+// The back-office cookie's keys in newAdminApp.
+const adminHashKey, adminBlockKey = "admin-hash-key-0123456789abcdefgh", "admin-block-key-0123456789abcdef"
+
 // adminApp is the real router with the back office over the real SQLite
 // store, an owner and a cashier.
 type adminApp struct {
@@ -52,6 +55,9 @@ type adminAppOptions struct {
 	location *time.Location // the shop's time zone; default UTC
 	// wrapGateway changes Latipay's answers (see paymentstest.Options).
 	wrapGateway func(payments.Gateway) payments.Gateway
+	// oldAdminKeys are the back-office cookie's old (hash, block) pairs,
+	// as while HPP_SESSION_KEY is rotated.
+	oldAdminKeys [][]byte
 }
 
 func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
@@ -121,7 +127,7 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
 		Accounts: acc, Counter: ctr, Receipts: rc, TaxNumber: "GST 123-456-789", Displays: dsp,
-		AdminSessions: handlers.NewAdminSessionStore([]byte("admin-hash-key-0123456789abcdefgh"), []byte("admin-block-key-0123456789abcdef"), false),
+		AdminSessions: handlers.NewAdminSessionStore([]byte(adminHashKey), []byte(adminBlockKey), false, o.oldAdminKeys...),
 	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)

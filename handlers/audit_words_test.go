@@ -88,7 +88,7 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 		{"counter.pairing", "", "", "Till one"},
 		{"counter.pair", "dev_1", "", "Till one"},
 		{"counter.pin.set", "acc_n", "", ""},
-		{"counter.unlock", "dev_1", "", ""},
+		{"counter.unlock", "dev_1", "", "Till one"},
 		{"counter.unlock.failed", "dev_1", "", ""},
 		{"counter.unlock.failed", "dev_1", "", "pin locked"},
 		{"counter.revoke", "dev_1", "", "Till one"},

@@ -287,11 +287,11 @@ func (s *Server) handleCounterUnlock() gin.HandlerFunc {
 		d := device(c)
 		who := c.PostForm("account")
 		_, a, err := s.opts.Counter.Unlock(c.Request.Context(), d.ID, who, c.PostForm("pin"))
-		actor := accounts.Actor{AccountID: who, Address: c.ClientIP(), Device: d.ID}
+		actor := accounts.Actor{AccountID: who, Address: c.ClientIP(), Device: d.Name} // as counterActor
 		switch {
 		case err == nil:
 			actor.Email = a.Email
-			_ = s.opts.Accounts.Record(c.Request.Context(), actor, "counter.unlock", d.ID, "", "")
+			_ = s.opts.Accounts.Record(c.Request.Context(), actor, "counter.unlock", d.ID, "", d.Name) // as counter.lock
 			c.Redirect(http.StatusSeeOther, s.langPath(c, CounterPath))
 		case errors.Is(err, counter.ErrBadPIN), errors.Is(err, counter.ErrNoPIN):
 			_ = s.opts.Accounts.Record(c.Request.Context(), actor, "counter.unlock.failed", d.ID, "", "")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 )
 
@@ -452,5 +453,45 @@ func TestCounterScan(t *testing.T) {
 	}
 	if len(unreached) != 1 || unreached[0].Status != payments.StatusFailed {
 		t.Errorf("the sale Latipay never received: %+v, want one, failed", unreached)
+	}
+}
+
+// TestCounterUnlockAudit: unlocking a till is recorded with the till's
+// name, as locking it is (the device column and the entry's words), not
+// its id; so are refused PINs.
+func TestCounterUnlockAudit(t *testing.T) {
+	a := newAdminApp(t)
+	if err := a.ctr.SetPIN(t.Context(), a.account(t, "cashier@shop.example"), counterPIN); err != nil {
+		t.Fatal(err)
+	}
+	dev := a.pair(t)
+	if w := a.unlock(t, dev, "cashier@shop.example", "0000"); w.Code != http.StatusUnauthorized {
+		t.Fatalf("wrong PIN = %d", w.Code)
+	}
+	if w := a.unlock(t, dev, "cashier@shop.example", counterPIN); w.Code != http.StatusSeeOther {
+		t.Fatalf("unlock = %d: %s", w.Code, w.Body)
+	}
+	if w := a.do(t, http.MethodPost, handlers.CounterLockPath, nil, withCookie(dev, nil)); w.Code != http.StatusSeeOther {
+		t.Fatalf("lock = %d: %s", w.Code, w.Body)
+	}
+	es, err := a.acc.Store().Audit(t.Context(), accounts.AuditFilter{Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range es {
+		switch e.Action {
+		case "counter.unlock", "counter.lock", "counter.unlock.failed":
+			seen[e.Action] = true
+			if e.Device != "Front till" {
+				t.Errorf("%s recorded device %q, want the till's name %q", e.Action, e.Device, "Front till")
+			}
+			if e.Action != "counter.unlock.failed" && e.After != "Front till" {
+				t.Errorf("%s recorded %q, want the till's name as counter.lock does", e.Action, e.After)
+			}
+		}
+	}
+	if len(seen) != 3 {
+		t.Errorf("audit has %v, want unlock, a failed unlock and lock", seen)
 	}
 }

@@ -143,6 +143,29 @@ func TestCommerceWords(t *testing.T) {
 	}
 }
 
+// TestTillWord: each Chinese catalogue calls the till one thing, the word
+// its own pages use (counter.title): the audit log said 解锁柜台 beside
+// 锁定了收银台, and the links pages 柜台 for the QR code kept there.
+func TestTillWord(t *testing.T) {
+	c := mustCatalog(t)
+	for tag, other := range map[string][]string{LangSimplifiedChinese: {"柜台"}, LangTraditionalChinese: {"櫃檯", "櫃台"}} {
+		till := c.Localizer(tag).T("counter.title")
+		for _, id := range c.IDs(tag) {
+			src, _ := c.Source(tag, id)
+			for _, w := range other {
+				if strings.Contains(src, w) {
+					t.Errorf("%s %s says %q for the till, where its pages say %q: %q", tag, id, w, till, src)
+				}
+			}
+		}
+		for _, id := range []string{"audit.action.counter.unlock", "audit.action.counter.lock", "audit.action.counter.pair", "links.kind.static_qr"} {
+			if src, _ := c.Source(tag, id); !strings.Contains(src, till) {
+				t.Errorf("%s %s = %q, want the till's word %q", tag, id, src, till)
+			}
+		}
+	}
+}
+
 // usedID finds message ids written as literals in templates and handlers.
 var usedID = regexp.MustCompile(`(?:\bt\(ctx, |\.T\()"([a-z_]+(?:\.[a-z_]+)+)"`)
 

@@ -47,29 +47,24 @@ func simulator(ctx context.Context, e Env, _ []string) error {
 // it came from (HPP_DATABASE or HPP_DATABASE_FILE) and never with its
 // password.
 func checkConfig(ctx context.Context, e Env, _ []string) error {
-	return config.Check(e.Getenv, e.Stdout, DatabaseProbe(ctx, e.Getenv))
+	return config.Check(e.Getenv, e.Stdout, DatabaseProbe(ctx))
 }
 
 // DatabaseProbe is check-config's check of the database; start-up runs it
 // too when the configuration has other problems, so that they are all
 // reported at once (config.Load).
-func DatabaseProbe(ctx context.Context, getenv func(string) string) config.Probe {
+func DatabaseProbe(ctx context.Context) config.Probe {
 	return func(c config.Config) (string, error) {
 		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		switch err := storage.CheckMode(probe, c.Database, c.DatabaseFrom, c.Sandbox); {
-		case errors.Is(err, storage.ErrSandboxData), errors.Is(err, storage.ErrLiveData):
-			return "", err
-		case err != nil:
-			return "", fmt.Errorf("%s: %w", config.DatabaseSetting(getenv), err)
-		}
-		return "", nil
+		return "", storage.CheckMode(probe, c.Database, c.DatabaseFrom, c.Sandbox) // its errors name the setting
 	}
 }
 
 // admin is `hpp admin reset-password EMAIL` and `hpp admin
 // end-sessions`. On SQLite the server must be stopped (the database is
-// locked while it runs); on PostgreSQL they work at any time.
+// locked while it runs), and the file must exist (storage.Existing); on
+// PostgreSQL they work at any time.
 func admin(ctx context.Context, e Env, args []string) error {
 	switch {
 	case args[0] == "reset-password" && len(args) == 2, args[0] == "end-sessions" && len(args) == 1:
@@ -81,6 +76,11 @@ func admin(ctx context.Context, e Env, args []string) error {
 	cfg, err := config.Load(e.Getenv)
 	if err != nil {
 		return err
+	}
+	// Not a new, empty database for a mistyped path: "ended 0 sessions"
+	// from it would read as done.
+	if err := storage.Existing(cfg.Database, cfg.DatabaseFrom); err != nil {
+		return fmt.Errorf("admin %s: %w", args[0], err)
 	}
 	h := hub.New()
 	defer h.Close()

@@ -10,22 +10,44 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/latipay-hpp/hpp/payments/storage"
 )
 
 // Fatal reports the error that stops the process (run's) on w, in the
-// log's format: on a terminal one short line, "hpp: " and the error;
-// elsewhere (a container) JSON log lines at level ERROR, one per line of
-// the error, so that each problem of a configuration is a record of its
+// log's format: on a terminal "hpp: " and the error, one line per
+// problem; elsewhere (a container) JSON log lines at level ERROR, one per
+// problem, so that each problem of a configuration is a record of its
 // own and a log collector reads them like the others.
 func Fatal(w io.Writer, err error) {
+	lines := problems(err)
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintln(w, "hpp:", err)
+		fmt.Fprintln(w, "hpp:", strings.Join(lines, "\n"))
 		return
 	}
 	log := NewLogger(w, slog.LevelError)
-	for _, line := range strings.Split(err.Error(), "\n") {
+	for _, line := range lines {
 		log.Error(line, "exit_status", ExitCode(err))
 	}
+}
+
+// problems is err's text one line per problem: errors.Join puts each
+// problem on a line of its own, and a line that starts with white space
+// (a driver's error continued, say each address pgx tried) belongs to the
+// one before and is folded onto it (storage.FoldLines).
+func problems(err error) []string {
+	var out []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if len(out) > 0 && strings.TrimLeft(line, " \t") != line {
+			out[len(out)-1] += "\n" + line
+			continue
+		}
+		out = append(out, line)
+	}
+	for i := range out {
+		out[i] = storage.FoldLines(out[i])
+	}
+	return out
 }
 
 // NewLogger writes JSON lines (one object each, for a container's log

@@ -18,7 +18,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -105,6 +108,30 @@ func Open(ctx context.Context, database, setting string, h Hub, log *slog.Logger
 	return st, nil
 }
 
+// Existing is nil when database is a PostgreSQL URL or a SQLite file
+// that exists, and otherwise an error naming setting (HPP_DATABASE or
+// HPP_DATABASE_FILE) and the path. Open creates a SQLite file that is
+// not there, as the server's first start should; a command that works on
+// the server's data (hpp admin) asks Existing first, so that a mistyped
+// path is refused rather than answered from a new, empty database.
+func Existing(database, setting string) error {
+	if IsPostgres(database) {
+		return nil
+	}
+	_, err := os.Stat(database)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		where := ""
+		if abs, err := filepath.Abs(database); err == nil && abs != database {
+			where = " " + abs
+		}
+		return fmt.Errorf("%s %q (SQLite file%s): no such database; point HPP_DATABASE (or HPP_DATABASE_FILE) at the server's database", setting, database, where)
+	case err != nil:
+		return fmt.Errorf("%s %q (SQLite file): %w", setting, database, err)
+	}
+	return nil
+}
+
 // StartBroker, on PostgreSQL, feeds the hub with the changes other
 // instances commit (LISTEN/NOTIFY) until ctx ends; on SQLite it does
 // nothing.
@@ -184,8 +211,10 @@ func Refusal(setting string, err error) error { return fmt.Errorf("%s %w", setti
 // check-config can ask while the server runs): live, ErrSandboxData when
 // the sandbox has used it; in the sandbox, ErrLiveData when a live start
 // has and the sandbox has not. A database not created yet is fresh; one
-// that cannot be reached or read is an error. Errors name setting, where
-// database came from (HPP_DATABASE or HPP_DATABASE_FILE).
+// that cannot be reached or read is an error, on one line (the driver's
+// may span several). Errors name setting, where database came from
+// (HPP_DATABASE or HPP_DATABASE_FILE), once; their words suit both
+// start-up and hpp check-config, which both ask.
 func CheckMode(ctx context.Context, database, setting string, sandbox bool) error {
 	used := sqlite.Used
 	if IsPostgres(database) {
@@ -194,11 +223,47 @@ func CheckMode(ctx context.Context, database, setting string, sandbox bool) erro
 	bySandbox, byLive, err := used(ctx, database)
 	switch {
 	case err != nil:
-		return fmt.Errorf("%s: cannot read the database (start-up would stop too): %w", setting, err)
+		return fmt.Errorf("%s: cannot read the database: %w", setting, oneLine{err})
 	case !sandbox && bySandbox:
 		return Refusal(setting, ErrSandboxData)
 	case sandbox && !bySandbox && byLive:
 		return Refusal(setting, ErrLiveData)
 	}
 	return nil
+}
+
+// oneLine is an error whose text is folded onto one line: a driver's
+// error may continue on indented lines (pgx lists each address it
+// tried, the same one twice when it retried), which a log would show as
+// records of their own. Repeated lines are said once.
+type oneLine struct{ err error }
+
+func (e oneLine) Unwrap() error { return e.err }
+
+func (e oneLine) Error() string { return FoldLines(e.err.Error()) }
+
+// FoldLines puts text's lines on one line: each after the one before
+// (after a space when that one ends with a colon, else after "; "),
+// trimmed, with empty and repeated lines dropped.
+func FoldLines(text string) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	prev := ""
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || seen[line] {
+			continue
+		}
+		seen[line] = true
+		switch {
+		case b.Len() == 0:
+		case strings.HasSuffix(prev, ":"):
+			b.WriteString(" ")
+		default:
+			b.WriteString("; ")
+		}
+		b.WriteString(line)
+		prev = line
+	}
+	return b.String()
 }
