@@ -60,7 +60,7 @@ func TestLinksBrowser(t *testing.T) {
 	}
 	b.do(t, 15*time.Second, chromedp.SendKeys(chromedp.CSS("#amount"), "500"), chromedp.Click(testid("link-pay")),
 		chromedp.WaitVisible(testid("form-error")))
-	if got := b.text(t, fmt.Sprintf(sel, "form-error")); !strings.Contains(got, "金额不能超过 200.00") {
+	if got := b.text(t, fmt.Sprintf(sel, "form-error")); !strings.Contains(got, "金额不能超过 NZ$ 200.00") {
 		t.Errorf("an amount above the maximum says %q", got)
 	}
 	b.do(t, 15*time.Second, chromedp.SetValue(chromedp.CSS("#amount"), "12.80"), chromedp.Click(testid("link-pay")),

@@ -121,7 +121,7 @@ func (s *Server) listRow(ctx context.Context, p payments.Payment) (views.Payment
 	r := views.PaymentRow{ID: p.ID, Time: p.CreatedAt.In(s.shopZone()).Format("2006-01-02 15:04 MST"),
 		Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency), AmountCNY: p.AmountCNY,
 		Status: string(p.Status), Method: string(p.Method), Channel: p.Source, Reference: p.Reference,
-		OrderID: p.LatipayOrderID, Refunded: payments.FormatAmount(t.Succeeded, p.Currency)}
+		OrderID: p.LatipayOrderID, Refunded: payments.FormatAmount(t.Succeeded, p.Currency), NeedsReview: p.NeedsReview}
 	if t.Pending > 0 {
 		r.RefundPending = payments.FormatAmount(t.Pending, p.Currency)
 	}

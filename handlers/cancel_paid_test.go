@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -143,7 +142,10 @@ func TestAPICancelOfPaidAtLatipay(t *testing.T) {
 // TestCancelUnansweredThenPaidNeedsReview: Latipay does not answer the
 // cancel, so the payment is canceled; the shopper's payment that Latipay
 // confirms afterwards is paid late and needs review, which the API, the
-// webhook and the back office's home (in each language) say.
+// webhook and the back office's home (in each language) say: once, with
+// the paid-after-cancel advice, not again as merely paid late. The
+// payments list and the payment's page mark it needs review; a payment
+// paid on time is not marked.
 func TestCancelUnansweredThenPaidNeedsReview(t *testing.T) {
 	a := newCancelApp(t)
 	p, ref := a.mustStartedQR(t)
@@ -169,6 +171,7 @@ func TestCancelUnansweredThenPaidNeedsReview(t *testing.T) {
 		t.Errorf("payment.paid webhook's payment: needs_review %v paid_late %v, want both", paid.Payment.NeedsReview, paid.Payment.PaidLate)
 	}
 
+	onTime := a.mustPaid(t)
 	_, owner := a.signIn(t, "owner@shop.example", adminPW)
 	for _, lang := range views.Languages() {
 		loc := a.localizer(t, lang)
@@ -180,8 +183,23 @@ func TestCancelUnansweredThenPaidNeedsReview(t *testing.T) {
 			}
 		})
 		want := loc.T("home.attention.anomaly.paid_after_cancel")
-		if !slices.Contains(said, want) {
-			t.Errorf("%s: the home's attention for the payment says %q, want %q", lang, said, want)
+		if len(said) != 1 || said[0] != want {
+			t.Errorf("%s: the home's attention for the payment says %q, want once %q", lang, said, want)
+		}
+		badge := loc.T("adminlist.needs_review")
+		list := a.ownerDoc(t, owner, "/admin/payments?lang="+lang, http.StatusOK)
+		row := func(id string) string {
+			return strings.TrimSpace(list.Find(`[data-testid="payment-row"][data-id="` + id + `"] [data-testid="needs-review"]`).Text())
+		}
+		if got := row(p.ID); got != badge {
+			t.Errorf("%s: the list marks the payment %q, want %q", lang, got, badge)
+		}
+		if got := row(onTime.ID); got != "" {
+			t.Errorf("%s: the list marks a payment paid on time %q", lang, got)
+		}
+		head := a.ownerDoc(t, owner, "/admin/payments/"+p.ID+"?lang="+lang, http.StatusOK)
+		if got := strings.TrimSpace(head.Find(`[data-testid="detail-status"] [data-testid="needs-review"]`).Text()); got != badge {
+			t.Errorf("%s: the payment's page marks it %q, want %q", lang, got, badge)
 		}
 		detail := a.ownerDoc(t, owner, "/admin/payments/"+p.ID+"?lang="+lang, http.StatusOK).Text()
 		if line := loc.T("event.anomaly.paid_after_cancel", ref, loc.T("event.source.callback")); !strings.Contains(detail, line) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,6 +21,7 @@ type checkoutReader interface {
 	CurrentQR(ctx context.Context, p payments.Payment) (payments.Attempt, bool)
 	Methods() []payments.Method
 	CanceledBy(ctx context.Context, id string) (payments.Canceler, error)
+	Attempts(ctx context.Context, id string) ([]payments.Attempt, error)
 	PaidLateFrom(ctx context.Context, p payments.Payment) (payments.Status, error)
 	refundTotaler
 }
@@ -176,6 +178,11 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		// Unknown (or unreadable) stays "": the page says only that it was canceled.
 		by, _ := svc.CanceledBy(c.Request.Context(), p.ID)
 		vm.CanceledBy = string(by)
+		// "Nothing was charged" only once Latipay has made every attempt
+		// final unpaid: a cancel it did not answer leaves one live, which
+		// the shopper may still pay (paid late). Unread, the page hedges.
+		as, err := svc.Attempts(c.Request.Context(), p.ID)
+		vm.Unconfirmed = err != nil || slices.ContainsFunc(as, func(a payments.Attempt) bool { return a.Status.Live() })
 	}
 	if screen == views.ScreenPaid || screen == views.ScreenRefunded {
 		vm.Receipt = views.Receipt{Method: string(p.Method), OrderID: p.LatipayOrderID}

@@ -224,3 +224,46 @@ func TestCounterLimitSaid(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckoutCancelUnconfirmed: the shopper's cancel that Latipay does
+// not answer leaves the attempt live there (the wallet may still pay it),
+// so the canceled page does not say nothing was charged: it says Latipay
+// has not confirmed and the shop refunds or honours a payment, in the
+// three languages. Once the reconciler has had Latipay cancel the
+// attempt, the page says nothing was charged.
+func TestCheckoutCancelUnconfirmed(t *testing.T) {
+	a, gw := newDownApp(t)
+	p := a.mustCreate(t, cancelBody)
+	a.mustStartQR(t, p.ID)
+	gw.down.Store(true)
+	w := a.do(t, http.MethodPost, "/checkout/"+p.ID+"/cancel", strings.NewReader(""),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.AppURL}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("POST cancel = %d %s", w.Code, w.Body)
+	}
+	a.WaitStatus(t, p.ID, payments.StatusCanceled)
+	said := func(lang string) string {
+		t.Helper()
+		w := a.do(t, http.MethodGet, "/checkout/"+p.ID+"?lang="+lang, nil, nil)
+		return strings.TrimSpace(testid(mustDoc(t, w), "screen-text").Text())
+	}
+	hedged := map[string][2]string{
+		"en":      {"You canceled this payment. Latipay has not confirmed the cancel yet", "Nothing was charged"},
+		"zh-Hans": {"您已取消此订单，但 Latipay 尚未确认取消", "未产生任何扣款"},
+		"zh-Hant": {"您已取消此訂單，但 Latipay 尚未確認取消", "未產生任何扣款"},
+	}
+	for lang, want := range hedged {
+		if got := said(lang); !strings.HasPrefix(got, want[0]) || strings.Contains(got, want[1]) {
+			t.Errorf("unconfirmed cancel in %s says %q; want it to begin %q and not say %q", lang, got, want[0], want[1])
+		}
+	}
+	gw.down.Store(false)
+	if _, err := a.Svc.ReconcileDue(t.Context(), 10); err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range hedged {
+		if got := said(lang); !strings.Contains(got, want[1]) || strings.Contains(got, "Latipay") {
+			t.Errorf("confirmed cancel in %s says %q; want %q", lang, got, want[1])
+		}
+	}
+}

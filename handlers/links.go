@@ -46,9 +46,10 @@ func (s *Server) linkPayVM(c *gin.Context, l payments.Link) views.LinkPay {
 	v := views.LinkPay{Page: s.page(s.localizer(c).T("links.pay.title", s.opts.MerchantName), false),
 		Static: l.Source == payments.SourceStaticQR, Description: l.Description(s.chooseLang(c)),
 		Currency: string(l.Currency), Action: s.langPath(c, LinkPath(l.ID)),
-		Min: payments.FormatAmount(l.MinAmount, l.Currency), Max: payments.FormatAmount(l.MaxAmount, l.Currency)}
+		Min: payments.FormatAmount(l.MinAmount, l.Currency), Max: payments.FormatAmount(l.MaxAmount, l.Currency),
+		MinMoney: money(l.MinAmount, l.Currency), MaxMoney: money(l.MaxAmount, l.Currency)}
 	if !l.OpenAmount() {
-		v.Amount = payments.FormatAmount(l.Amount, l.Currency)
+		v.Amount, v.AmountMoney = payments.FormatAmount(l.Amount, l.Currency), money(l.Amount, l.Currency)
 	}
 	// The form's one-time key: submitting it twice (a double tap, a
 	// reload) makes one payment and counts one use.

@@ -81,7 +81,7 @@ func TestLinkShopperBadInput(t *testing.T) {
 	}
 	body := func(r *http.Response) string { b := new(bytes.Buffer); b.ReadFrom(r.Body); return b.String() }
 	for amount, want := range map[string]string{
-		"4.99": "The amount must be at least 5.00.", "200.01": "The amount must be at most 200.00.",
+		"4.99": "The amount must be at least NZ$ 5.00.", "200.01": "The amount must be at most NZ$ 200.00.",
 		"0": "Enter the amount as a number", "12,50": "a comma may only separate thousands",
 	} {
 		r := pay(amount, "en")
@@ -89,7 +89,7 @@ func TestLinkShopperBadInput(t *testing.T) {
 			t.Errorf("amount %q = %d, body without %q", amount, r.StatusCode, want)
 		}
 	}
-	if r := pay("4", "zh-Hans"); !strings.Contains(body(r), "金额不能少于 5.00。") {
+	if r := pay("4", "zh-Hans"); !strings.Contains(body(r), "金额不能少于 NZ$ 5.00。") {
 		t.Errorf("a low amount in zh-Hans is not explained in Chinese")
 	}
 	if got, _ := a.links.Get(ctx, l.ID); got.Uses != 0 {

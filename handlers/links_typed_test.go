@@ -15,6 +15,9 @@ import (
 // keyboard types (full-width digits and point) and commas that group
 // thousands; a comma that may be a decimal comma is refused, saying how
 // to write the amount, in the shopper's language, and makes no payment.
+// The ideographic full stop (what a Chinese keyboard types for "." in
+// its Chinese punctuation) is a decimal point too. An amount over the
+// link's limit is told the limit as money ("NZ$ 5,000.00"), not "5000".
 func TestLinkAmountAsTyped(t *testing.T) {
 	a := newAdminApp(t)
 	ctx := t.Context()
@@ -33,6 +36,9 @@ func TestLinkAmountAsTyped(t *testing.T) {
 		"１，２３４．５０":       123450,
 		"1,234.56":       123456,
 		"\u3000１２\u3000": 1200,
+		"１２。５０":          1250,
+		"12。5":           1250,
+		"１２｡５":           1250,
 	} {
 		r := pay(typed, "zh-Hans")
 		loc := r.Header().Get("Location")
@@ -62,6 +68,20 @@ func TestLinkAmountAsTyped(t *testing.T) {
 			if want := loc.T(id); code != http.StatusUnprocessableEntity || got != want {
 				t.Errorf("%s: amount %q = %d saying %q, want 422 %q", lang, typed, code, got, want)
 			}
+		}
+	}
+	for lang, want := range map[string]string{
+		"en":      "The amount must be at most NZ$ 5,000.00.",
+		"zh-Hans": "金额不能超过 NZ$ 5,000.00。",
+		"zh-Hant": "金額不能超過 NZ$ 5,000.00。",
+	} {
+		r := pay("5000.01", lang)
+		if got := strings.TrimSpace(testid(mustDoc(t, r), "form-error").Text()); r.Code != http.StatusUnprocessableEntity || got != want {
+			t.Errorf("%s: 5000.01 = %d saying %q, want 422 %q", lang, r.Code, got, want)
+		}
+		hint := strings.TrimSpace(mustDoc(t, pay("5000.01", lang)).Find("#amount-hint").Text())
+		if !strings.Contains(hint, "NZ$ 0.01") || !strings.Contains(hint, "NZ$ 5,000.00") {
+			t.Errorf("%s: the hint says %q, want the limits as money", lang, hint)
 		}
 	}
 	if after, _ := a.Store.ListPayments(ctx, payments.PaymentFilter{Limit: 100}); len(after) != len(before) {

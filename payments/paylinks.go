@@ -508,15 +508,16 @@ func (s *Links) Amount(l Link, typed string) (int64, error) {
 
 // typedAmount is the amount a shopper typed as ParseAmount reads it:
 // full-width digits and point (what a Chinese keyboard types, "１２．５０")
-// become ASCII, and commas that group thousands ("1,000", "１，２３４.５０")
-// are dropped. A comma anywhere else ("1,50", "12,5", "1,0000") may be a
+// become ASCII, and so does the ideographic full stop a Chinese keyboard
+// gives for "." in its Chinese punctuation mode ("１２。５０" is 12.50);
+// commas that group thousands ("1,000", "１，２３４.５０") are dropped. A comma anywhere else ("1,50", "12,5", "1,0000") may be a
 // decimal comma: that is refused (LinkAmountComma) rather than guessed.
 func typedAmount(typed string) (string, LinkProblem) {
 	s := strings.Map(func(r rune) rune {
 		switch {
 		case r >= '０' && r <= '９':
 			return '0' + (r - '０')
-		case r == '．':
+		case r == '．', r == '。', r == '｡': // the full-width point, the ideographic full stop and its half-width form
 			return '.'
 		case r == '，':
 			return ','

@@ -35,6 +35,9 @@ type PaymentRow struct {
 	// RefundPending is what refunds still waiting for Latipay's answer
 	// hold, "" when none: not refunded yet, so shown apart.
 	RefundPending string
+	// NeedsReview: an anomaly was recorded (payments.Payment.NeedsReview);
+	// the list and the page mark it next to the status.
+	NeedsReview bool
 }
 
 // PaymentDetail is one payment with its timeline and actions.

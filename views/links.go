@@ -82,12 +82,16 @@ type LinkPay struct {
 	Description string
 	Amount      string // fixed amount, formatted; "" for an open amount
 	Currency    string
-	Min, Max    string // open amount bounds, formatted
-	Typed       string
-	Action      string
-	Key         string // the form's one-time key
-	ErrorID     string // what is wrong with the typed amount
-	StateID     string // the link cannot take a payment: message id of why
+	Min, Max    string // open amount bounds, "5000.00"
+	// MinMoney, MaxMoney and AmountMoney are the bounds and the fixed
+	// amount as money, written in the page's language ("NZ$ 5,000.00")
+	// as the checkout writes amounts.
+	MinMoney, MaxMoney, AmountMoney Money
+	Typed                           string
+	Action                          string
+	Key                             string // the form's one-time key
+	ErrorID                         string // what is wrong with the typed amount
+	StateID                         string // the link cannot take a payment: message id of why
 }
 
 // Settings is the read-only configuration, secrets masked, and the

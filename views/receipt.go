@@ -61,3 +61,14 @@ func lateKey(after string) string {
 	}
 	return "paid.late"
 }
+
+// canceledKey is the words of the canceled screen: key (who canceled)
+// saying nothing was charged, or, while Latipay has not confirmed every
+// attempt final, key+".unconfirmed" saying a payment the wallet shows is
+// refunded or honoured by the shop.
+func canceledKey(key string, c Checkout) string {
+	if c.Unconfirmed {
+		return key + ".unconfirmed"
+	}
+	return key
+}

@@ -76,7 +76,11 @@ type Checkout struct {
 	PaidLateAfter string
 	// CanceledBy is who canceled a canceled payment: "shopper",
 	// "merchant", or "" when not known; the page words it accordingly.
-	CanceledBy  string
+	CanceledBy string
+	// Unconfirmed: canceled here, but Latipay has not yet made every
+	// attempt final (a cancel it did not answer): the page does not say
+	// nothing was charged, only that the shop refunds or honours a payment.
+	Unconfirmed bool
 	Methods     []Method
 	StartURL    string // form action for choosing a method
 	ChooseURL   string // link back to the method chooser from a QR

@@ -56,12 +56,13 @@ func (db *DB) Totals(ctx context.Context, q payments.TotalsQuery) ([]payments.To
 }
 
 // attentionQuery lists each kind of trouble, newest first, at most $3 of
-// each: flagged payments (payments_flagged), payments pending past their
-// window (payments_status_expires) and events whose webhook is refused
-// (events_webhook_trouble).
+// each: flagged payments (payments_flagged; one paid late and under
+// review is listed once, under review, its anomaly the more specific
+// reason), payments pending past their window (payments_status_expires)
+// and events whose webhook is refused (events_webhook_trouble).
 const attentionQuery = `
 (SELECT 'paid_late', id, reference, amount, currency, status, updated_at, ''
-	FROM payments WHERE (paid_late OR needs_review) AND paid_late AND updated_at >= $1
+	FROM payments WHERE (paid_late OR needs_review) AND paid_late AND NOT needs_review AND updated_at >= $1
 	ORDER BY updated_at DESC LIMIT $3)
 UNION ALL
 (SELECT 'needs_review', id, reference, amount, currency, status, updated_at, ''
