@@ -178,9 +178,13 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		// Unknown (or unreadable) stays "": the page says only that it was canceled.
 		by, _ := svc.CanceledBy(c.Request.Context(), p.ID)
 		vm.CanceledBy = string(by)
+	}
+	if screen == views.ScreenCanceled || screen == views.ScreenExpired {
 		// "Nothing was charged" only once Latipay has made every attempt
-		// final unpaid: a cancel it did not answer leaves one live, which
-		// the shopper may still pay (paid late). Unread, the page hedges.
+		// final unpaid: a cancel it did not answer, or an expiry whose
+		// attempts the reconciler has yet to cancel there, leaves one
+		// live, which the shopper may still pay (paid late). Unread, the
+		// page hedges.
 		as, err := svc.Attempts(c.Request.Context(), p.ID)
 		vm.Unconfirmed = err != nil || slices.ContainsFunc(as, func(a payments.Attempt) bool { return a.Status.Live() })
 	}

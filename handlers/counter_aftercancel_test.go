@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
@@ -264,6 +265,49 @@ func TestCheckoutCancelUnconfirmed(t *testing.T) {
 	for lang, want := range hedged {
 		if got := said(lang); !strings.Contains(got, want[1]) || strings.Contains(got, "Latipay") {
 			t.Errorf("confirmed cancel in %s says %q; want %q", lang, got, want[1])
+		}
+	}
+}
+
+// TestCheckoutExpiredUnconfirmed: a payment whose window ends closes here
+// at once, but the reconciler cancels its live attempt at Latipay only
+// afterwards (the wallet may still pay it meanwhile), so the expired page
+// does not say nothing was charged until then: it says Latipay has not
+// confirmed and the shop refunds or honours a payment, in the three
+// languages. Once the reconciler has had Latipay cancel the attempt, the
+// page says nothing was charged.
+func TestCheckoutExpiredUnconfirmed(t *testing.T) {
+	a := newAdminApp(t, adminAppOptions{})
+	p := a.mustCreate(t, createBody)
+	a.mustStartQR(t, p.ID)
+	a.Clock.Advance(a.MustGet(t, p.ID).ExpiresAt.Sub(a.Clock.Now()) + time.Minute)
+	if _, err := a.Svc.ExpireDue(t.Context(), 10); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.MustGet(t, p.ID).Status; got != payments.StatusExpired {
+		t.Fatalf("payment after its window = %s, want expired", got)
+	}
+	said := func(lang string) string {
+		t.Helper()
+		w := a.do(t, http.MethodGet, "/checkout/"+p.ID+"?lang="+lang, nil, nil)
+		return strings.TrimSpace(testid(mustDoc(t, w), "screen-text").Text())
+	}
+	hedged := map[string][2]string{
+		"en":      {"The time to pay has run out. Latipay has not confirmed yet", "Nothing was charged"},
+		"zh-Hans": {"付款时间已过，但 Latipay 尚未确认", "未产生任何扣款"},
+		"zh-Hant": {"付款時間已過，但 Latipay 尚未確認", "未產生任何扣款"},
+	}
+	for lang, want := range hedged {
+		if got := said(lang); !strings.HasPrefix(got, want[0]) || strings.Contains(got, want[1]) {
+			t.Errorf("expired, attempt live, in %s says %q; want it to begin %q and not say %q", lang, got, want[0], want[1])
+		}
+	}
+	if _, err := a.Svc.ReconcileDue(t.Context(), 10); err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range hedged {
+		if got := said(lang); !strings.Contains(got, want[1]) || strings.Contains(got, "Latipay") {
+			t.Errorf("expired, attempt final, in %s says %q; want %q", lang, got, want[1])
 		}
 	}
 }

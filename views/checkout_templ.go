@@ -396,7 +396,7 @@ func CheckoutPanel(c Checkout) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = tr("expired.text").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = tr(unconfirmedKey("expired.text", c)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -415,7 +415,7 @@ func CheckoutPanel(c Checkout) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = tr(canceledKey("canceled.text.shopper", c)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = tr(unconfirmedKey("canceled.text.shopper", c)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -428,7 +428,7 @@ func CheckoutPanel(c Checkout) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = tr(canceledKey("canceled.text.merchant", c)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = tr(unconfirmedKey("canceled.text.merchant", c)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -441,7 +441,7 @@ func CheckoutPanel(c Checkout) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = tr(canceledKey("canceled.text", c)).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = tr(unconfirmedKey("canceled.text", c)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

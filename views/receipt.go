@@ -62,11 +62,11 @@ func lateKey(after string) string {
 	return "paid.late"
 }
 
-// canceledKey is the words of the canceled screen: key (who canceled)
-// saying nothing was charged, or, while Latipay has not confirmed every
-// attempt final, key+".unconfirmed" saying a payment the wallet shows is
-// refunded or honoured by the shop.
-func canceledKey(key string, c Checkout) string {
+// unconfirmedKey is the words of the canceled or expired screen: key
+// (for canceled, by who canceled) saying nothing was charged, or, while
+// Latipay has not confirmed every attempt final, key+".unconfirmed"
+// saying a payment the wallet shows is refunded or honoured by the shop.
+func unconfirmedKey(key string, c Checkout) string {
 	if c.Unconfirmed {
 		return key + ".unconfirmed"
 	}

@@ -77,9 +77,10 @@ type Checkout struct {
 	// CanceledBy is who canceled a canceled payment: "shopper",
 	// "merchant", or "" when not known; the page words it accordingly.
 	CanceledBy string
-	// Unconfirmed: canceled here, but Latipay has not yet made every
-	// attempt final (a cancel it did not answer): the page does not say
-	// nothing was charged, only that the shop refunds or honours a payment.
+	// Unconfirmed: canceled or expired here, but Latipay has not yet made
+	// every attempt final (a cancel it did not answer, an expiry the
+	// reconciler has yet to cancel there): the page does not say nothing
+	// was charged, only that the shop refunds or honours a payment.
 	Unconfirmed bool
 	Methods     []Method
 	StartURL    string // form action for choosing a method
