@@ -12,6 +12,7 @@ import (
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
 // downGateway is Latipay unreachable for cancels and queries while down
@@ -40,8 +41,10 @@ func (g *downGateway) Query(ctx context.Context, ref string) (payments.GatewayRe
 // saleState is what the counter's script reads of a sale after a cancel.
 type saleState struct {
 	ID, Status      string
-	AwaitingLatipay bool `json:"awaiting_latipay"`
-	PaidAfterCancel bool `json:"paid_after_cancel"`
+	AwaitingLatipay bool   `json:"awaiting_latipay"`
+	PaidAfterCancel bool   `json:"paid_after_cancel"`
+	PaidLate        bool   `json:"paid_late"`
+	PaidLateAfter   string `json:"paid_late_after"`
 }
 
 func newDownApp(t *testing.T) (*adminApp, *downGateway) {
@@ -309,5 +312,58 @@ func TestCheckoutExpiredUnconfirmed(t *testing.T) {
 		if got := said(lang); !strings.Contains(got, want[1]) || strings.Contains(got, "Latipay") {
 			t.Errorf("expired, attempt final, in %s says %q; want %q", lang, got, want[1])
 		}
+	}
+}
+
+// TestCounterPaidLate: a sale Latipay said failed, then paid after all,
+// and a sale paid after its time ran out read paid late at the till
+// (paid_late), with what closed them (paid_late_after), so the script
+// says so loudly and the cashier does not charge again; neither is said
+// paid after a cancel. A sale paid on time is not paid late.
+func TestCounterPaidLate(t *testing.T) {
+	a := newAdminApp(t)
+	dev := a.readyDevice(t)
+	read := func(id string) saleState {
+		t.Helper()
+		w := a.do(t, http.MethodGet, handlers.CounterSalePath(id), nil, withCookie(dev, jsonAccept))
+		if w.Code != http.StatusOK {
+			t.Fatalf("read sale = %d %s", w.Code, w.Body)
+		}
+		return mustJSON[saleState](t, w)
+	}
+
+	failed := mustJSON[counterSaleJSON](t, a.charge(t, dev, "paid-late-key-000000001", "7.00", "wechat"))
+	ref := a.MustGet(t, failed.ID).LatipayReference
+	if got := a.PostCallback(t, paymentstest.Notification(ref, "wechat", "failed", "NZD", "7.00")); !strings.HasPrefix(got, "200") {
+		t.Fatalf("failed callback = %q", got)
+	}
+	a.WaitStatus(t, failed.ID, payments.StatusFailed)
+	if err := a.Sim.Pay(ref); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, failed.ID, payments.StatusPaid)
+	if got := read(failed.ID); got.Status != "paid" || !got.PaidLate || got.PaidLateAfter != "failed" || got.PaidAfterCancel {
+		t.Errorf("paid after it failed: %+v; want paid, paid late after failed", got)
+	}
+
+	expired := mustJSON[counterSaleJSON](t, a.charge(t, dev, "paid-late-key-000000002", "8.00", "alipay"))
+	a.Clock.Advance(a.MustGet(t, expired.ID).ExpiresAt.Sub(a.Clock.Now()) + time.Second)
+	if _, err := a.Svc.ExpireDue(t.Context(), 10); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, expired.ID, payments.StatusExpired)
+	if err := a.Sim.Pay(a.MustGet(t, expired.ID).LatipayReference); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, expired.ID, payments.StatusPaid)
+	if got := read(expired.ID); got.Status != "paid" || !got.PaidLate || got.PaidLateAfter != "expired" || got.PaidAfterCancel {
+		t.Errorf("paid after it expired: %+v; want paid, paid late after expired", got)
+	}
+
+	onTime := mustJSON[counterSaleJSON](t, a.charge(t, dev, "paid-late-key-000000003", "9.00", "wechat"))
+	a.simulatePaid(t, a.MustGet(t, onTime.ID).LatipayReference)
+	a.WaitStatus(t, onTime.ID, payments.StatusPaid)
+	if got := read(onTime.ID); got.PaidLate || got.PaidLateAfter != "" {
+		t.Errorf("a sale paid on time reads %+v", got)
 	}
 }

@@ -44,6 +44,12 @@ type counterSale struct {
 	// the same (payments.MsgPaidAfterCancel): not to be charged again,
 	// refunded if the shopper paid twice.
 	PaidAfterCancel bool `json:"paid_after_cancel,omitempty"`
+	// PaidLate: the sale was paid at Latipay after it had closed here
+	// (canceled, expired or failed): not to be charged again, refunded if
+	// the shopper paid twice. PaidLateAfter is what it was when the paid
+	// reached it ("canceled", "expired", "failed"), "" when not known.
+	PaidLate      bool   `json:"paid_late,omitempty"`
+	PaidLateAfter string `json:"paid_late_after,omitempty"`
 }
 
 // saleJSON fills counterSale for payment p. A sale begun by pay code
@@ -80,6 +86,14 @@ func (s *Server) saleJSON(c *gin.Context, p payments.Payment, qr bool) counterSa
 		evs, err := s.svc.Events(c.Request.Context(), p.ID)
 		// Unread: said paid after a cancel, the louder of the two.
 		out.PaidAfterCancel = err != nil || slices.ContainsFunc(evs, func(e payments.Event) bool { return e.Type == "payment."+string(payments.StatusCanceled) })
+		out.PaidLate = true
+		// What it was when the paid arrived: the last paid event's from.
+		for i := len(evs) - 1; i >= 0; i-- {
+			if evs[i].Type == "payment."+string(payments.StatusPaid) {
+				out.PaidLateAfter = string(evs[i].From)
+				break
+			}
+		}
 	}
 	if qr && p.Status == payments.StatusPending && current.Kind == payments.KindOnline &&
 		(p.Source == payments.SourceCounterQR || p.Source == payments.SourceCounterScan) {

@@ -262,8 +262,12 @@
     current = j;
     if (Number(j.rate) > 0) { rate = Number(j.rate); } // the next amount's ~CNY, without a reload
     if (j.status === 'paid' || j.status === 'partially_refunded' || j.status === 'refunded') {
-      if (j.paid_after_cancel) {
-        result('paid-late', d.tPaidLate, j.amount_text, methodName(j.method || ''));
+      if (j.paid_after_cancel || j.paid_late) {
+        // Paid after it closed here: loud, whatever closed it, so the
+        // cashier does not charge again (and refunds a second payment).
+        var late = j.paid_after_cancel ? d.tPaidLate :
+          ({ failed: d.tPaidLateFailed, expired: d.tPaidLateExpired }[j.paid_late_after] || d.tPaidLateOther);
+        result('paid-late', late, j.amount_text, methodName(j.method || ''));
       } else {
         result('paid', d.tPaid, j.amount_text, methodName(j.method || ''));
       }
