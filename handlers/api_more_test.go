@@ -108,11 +108,36 @@ func TestAPICancel(t *testing.T) {
 	if w := a.api(t, "POST", "/api/v1/payments/"+p.ID+"/cancel", "", nil); w.Code != http.StatusOK {
 		t.Errorf("second cancel = %d, want 200 (a no-op)", w.Code)
 	}
+	// A payment paid here answers as one the cancel finds paid at
+	// Latipay: 409 already_paid, with the payment.
 	paid := a.mustPaid(t)
-	if w := a.api(t, "POST", "/api/v1/payments/"+paid.ID+"/cancel", "", nil); w.Code != http.StatusConflict {
-		t.Errorf("cancel paid = %d, want 409", w.Code)
-	} else {
-		checkErrorShape(t, w, "not_cancelable")
+	w = a.api(t, "POST", "/api/v1/payments/"+paid.ID+"/cancel", "", nil)
+	checkAgainst(t, loadOpenAPI(t), "Error", w.Body.Bytes())
+	body := mustJSON[struct {
+		Error   struct{ Code, Message string }
+		Payment paymentstest.APIPayment
+	}](t, w)
+	if w.Code != http.StatusConflict || body.Error.Code != "already_paid" || !strings.Contains(body.Error.Message, "refund") {
+		t.Errorf("cancel paid = %d %+v, want 409 already_paid saying to refund it", w.Code, body.Error)
+	}
+	if body.Payment.ID != paid.ID || body.Payment.Status != "paid" || body.Payment.PaidAt == nil {
+		t.Errorf("payment in the 409 = %+v, want %s, paid", body.Payment, paid.ID)
+	}
+	if got := a.MustGet(t, paid.ID); got.Status != payments.StatusPaid || got.NeedsReview {
+		t.Errorf("after the cancel: %s needs_review %v, want paid as it was", got.Status, got.NeedsReview)
+	}
+	// One that ended unpaid is not_cancelable, and says so (not "refund").
+	expired := a.mustCreate(t, strings.Replace(createBody, "ORDER-1", "ORDER-X", 1))
+	a.Clock.Advance(a.MustGet(t, expired.ID).ExpiresAt.Sub(a.Clock.Now()) + time.Minute)
+	if _, err := a.Svc.ExpireDue(t.Context(), 10); err != nil {
+		t.Fatal(err)
+	}
+	w = a.api(t, "POST", "/api/v1/payments/"+expired.ID+"/cancel", "", nil)
+	if e := mustJSON[struct {
+		Error struct{ Code, Message string }
+	}](t, w).Error; w.Code != http.StatusConflict ||
+		e.Code != "not_cancelable" || strings.Contains(e.Message, "refund") || !strings.Contains(e.Message, "expired") {
+		t.Errorf("cancel expired = %d %+v, want 409 not_cancelable saying it expired", w.Code, e)
 	}
 	if w := a.api(t, "POST", "/api/v1/payments/pay_nope/cancel", "", nil); w.Code != http.StatusNotFound {
 		t.Errorf("cancel unknown = %d, want 404", w.Code)

@@ -184,7 +184,7 @@ func TestCounterSharedTill(t *testing.T) {
 		id   string
 		want int
 		code string
-	}{{second.ID, http.StatusConflict, "not_cancelable"}, {"pay_0000000aaaaaaaaaaaaaaaaaaaaaaaaaa", http.StatusNotFound, "not_found"}} {
+	}{{second.ID, http.StatusConflict, "already_paid"}, {"pay_0000000aaaaaaaaaaaaaaaaaaaaaaaaaa", http.StatusNotFound, "not_found"}} {
 		w := a.do(t, http.MethodPost, handlers.CounterSalePath(c.id)+"/cancel?lang=zh-Hant", nil, withCookie(dev, jsonAccept))
 		e := mustJSON[counterErrJSON](t, w)
 		if w.Code != c.want || e.Error.Code != c.code || e.Error.Message == "" || !hasHan(e.Error.Message) {

@@ -68,10 +68,11 @@ var failures = []struct {
 	{payments.ErrTooManyAttempts, failure{http.StatusTooManyRequests, "too_many_attempts", "Too many attempts for this payment.", "error.toomany"}},
 	{payments.ErrRefundTooLarge, failure{http.StatusUnprocessableEntity, "refund_too_large", "The refund exceeds the amount paid.", "error.invalid"}},
 	{payments.ErrNotRefundable, failure{http.StatusConflict, "not_refundable", "This payment cannot be refunded.", "error.invalid"}},
-	// Before ErrNotCancelable, which it matches: the cancel found the
-	// shopper had paid (the cancel handlers show the payment too).
+	// Before ErrNotCancelable, which it matches: the payment was paid, here
+	// already or as the cancel found at Latipay (the cancel handlers show
+	// the payment too); not_cancelable is left for one that ended unpaid.
 	{payments.ErrAlreadyPaid, failure{http.StatusConflict, "already_paid", "The payment was already paid at Latipay, so it was not canceled; refund it instead.", "error.alreadypaid"}},
-	{payments.ErrNotCancelable, failure{http.StatusConflict, "not_cancelable", "Only an unpaid payment can be canceled; refund a paid one.", "error.invalid"}},
+	{payments.ErrNotCancelable, failure{http.StatusConflict, "not_cancelable", "This payment has already ended without being paid (it expired), so there is nothing to cancel.", "error.notcancelable"}},
 	{payments.ErrShopperMayNotCancel, failure{http.StatusForbidden, "cancel_not_allowed", "This shop did not let the shopper cancel this payment.", "error.nocancel"}},
 	{payments.ErrTillSale, failure{http.StatusForbidden, "counter_sale", "This payment is a sale at the shop's counter; only the cashier can change or cancel it.", "error.tillsale"}},
 	{payments.ErrRefundRejected, failure{http.StatusUnprocessableEntity, "refund_rejected", "Latipay refused the refund.", "error.invalid"}},

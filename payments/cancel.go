@@ -9,15 +9,17 @@ import (
 	"time"
 )
 
-// ErrNotCancelable is a cancel of a payment that is paid or otherwise
-// final; a paid payment is refunded instead.
+// ErrNotCancelable is a cancel of a payment that can no longer be
+// canceled: one that ended unpaid (expired), or, as ErrAlreadyPaid, one
+// that was paid.
 var ErrNotCancelable = errors.New("payments: payment cannot be canceled")
 
-// ErrAlreadyPaid is a cancel refused because, when it was asked for, the
-// shopper had already paid: Latipay said so when the cancel asked it (its
-// callbacks had not arrived), or a callback was recorded while the cancel
-// was asking. The payment is paid (Cancel returns it so), never
-// canceled: it is refunded instead. It matches ErrNotCancelable.
+// ErrAlreadyPaid is a cancel refused because the shopper had already
+// paid: the payment was paid here before the cancel (refunded since or
+// not), Latipay said so when the cancel asked it (its callbacks had not
+// arrived), or a callback was recorded while the cancel was asking. Each
+// way the payment is paid (Cancel returns it so), never canceled: it is
+// refunded instead. It matches ErrNotCancelable.
 var ErrAlreadyPaid = fmt.Errorf("%w: the shopper had already paid", ErrNotCancelable)
 
 // cancelAskTimeout bounds how long a cancel waits for Latipay's word
@@ -57,7 +59,10 @@ const (
 //
 // The closing itself is one Store.Update, which serializes it with
 // callbacks: a paid callback committed first makes the cancel
-// ErrAlreadyPaid; one committed after is paid late and needs review.
+// ErrAlreadyPaid; one committed after is paid late and needs review. A
+// payment paid before the cancel began is ErrAlreadyPaid too, so that a
+// caller hears the same answer whether the paid came to us first or the
+// cancel found it at Latipay; one that ended unpaid is ErrNotCancelable.
 func (s *Service) Cancel(ctx context.Context, id string) (Payment, error) {
 	return s.cancel(ctx, id, CanceledByMerchant)
 }
@@ -100,13 +105,13 @@ func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, 
 	}
 	if !open(p.Status) {
 		// Canceled already (a no-op), or final: nothing to ask Latipay.
-		return s.closeCanceled(ctx, id, by, false, nil, nil)
+		return s.closeCanceled(ctx, id, by, nil, nil)
 	}
 	said, refused, err := s.askBeforeCancel(ctx, id)
 	if err != nil {
 		return Payment{}, err
 	}
-	return s.closeCanceled(ctx, id, by, true, said, refused)
+	return s.closeCanceled(ctx, id, by, said, refused)
 }
 
 // askBeforeCancel asks Latipay about payment id's live attempts before a
@@ -163,10 +168,9 @@ func final(status string) bool {
 // closeCanceled is the one transaction of a cancel: it records what
 // Latipay said was paid (in said), and then, unless the payment is paid,
 // cancels it, records the attempts Latipay said are closed, and makes the
-// other live attempts due (those in refused after cancelRetryWait).
-// wasOpen says the payment was open when the cancel began, so that
-// finding it paid now is ErrAlreadyPaid.
-func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, wasOpen bool, said []GatewayResult, refused []string) (Payment, error) {
+// other live attempts due (those in refused after cancelRetryWait). A
+// payment it finds paid (refunded since or not) is ErrAlreadyPaid.
+func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, said []GatewayResult, refused []string) (Payment, error) {
 	m := Message{Code: MsgCanceledByMerchant}
 	switch by {
 	case CanceledByShopper:
@@ -189,9 +193,9 @@ func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, was
 			return nil
 		}
 		if !open(tx.Payment.Status) {
-			if wasOpen && tx.Payment.Status.Settled() {
+			if tx.Payment.Status.Settled() {
 				alreadyPaid = true
-				return nil // what Latipay said is kept
+				return nil // what Latipay said, if anything, is kept
 			}
 			return ErrNotCancelable
 		}

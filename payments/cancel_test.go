@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
@@ -262,4 +263,42 @@ func startCancelable(t *testing.T, env *paymentstest.Env, reference string) (pay
 	in.CancelURL = "https://shop.example.com/cart"
 	p := env.MustCreate(t, in)
 	return p, env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+}
+
+// A cancel of a payment paid here before it (its callback came first) is
+// refused as one that finds the payment paid at Latipay: ErrAlreadyPaid
+// with the payment, paid, by every canceler, refunded since or not; one
+// that ended unpaid is ErrNotCancelable alone.
+func TestCancelOfPaidPaymentIsAlreadyPaid(t *testing.T) {
+	env, _ := newCancelEnv(t)
+	p, st := startCancelable(t, env, "ORDER-CANCEL-PAID-HERE")
+	if err := env.Sim.Pay(st.Attempt.Reference); err != nil {
+		t.Fatal(err)
+	}
+	env.WaitStatus(t, p.ID, payments.StatusPaid)
+	for name, cancel := range map[string]func(context.Context, string) (payments.Payment, error){
+		"merchant": env.Svc.Cancel, "shopper": env.Svc.CancelByShopper, "counter": env.Svc.CancelAtCounter,
+	} {
+		got, err := cancel(context.Background(), p.ID)
+		if !errors.Is(err, payments.ErrAlreadyPaid) || got.ID != p.ID || got.Status != payments.StatusPaid {
+			t.Errorf("%s's cancel of a paid payment = %s %s, %v; want it paid, ErrAlreadyPaid", name, got.ID, got.Status, err)
+		}
+	}
+	checkPaidNotCanceled(t, env, p.ID, env.MustGet(t, p.ID), payments.ErrAlreadyPaid)
+
+	if _, _, err := refund(env, p.ID, "5.00", "cancel-after-refund"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := env.Svc.Cancel(context.Background(), p.ID); !errors.Is(err, payments.ErrAlreadyPaid) || !got.Status.Settled() {
+		t.Errorf("cancel of a refunded payment = %s, %v; want ErrAlreadyPaid with it", got.Status, err)
+	}
+
+	expired := env.MustCreate(t, paymentstest.Input("ORDER-CANCEL-EXPIRED"))
+	env.Clock.Advance(expired.ExpiresAt.Sub(env.Clock.Now()) + time.Minute)
+	if _, err := env.Svc.ExpireDue(context.Background(), 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Svc.Cancel(context.Background(), expired.ID); !errors.Is(err, payments.ErrNotCancelable) || errors.Is(err, payments.ErrAlreadyPaid) {
+		t.Errorf("cancel of an expired payment = %v, want ErrNotCancelable, not ErrAlreadyPaid", err)
+	}
 }

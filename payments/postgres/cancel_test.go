@@ -124,7 +124,8 @@ func TestCancelOfPaidAtLatipay(t *testing.T) {
 // TestCancelRacesPaidCallback on PostgreSQL: a paid callback on one
 // instance races a cancel on the other, whose Latipay does not answer.
 // Each round ends one way or the other: paid and the cancel refused
-// (ErrAlreadyPaid, or ErrNotCancelable when the callback came first), or
+// (ErrAlreadyPaid, whether the callback came first or while the cancel
+// asked Latipay), or
 // canceled then paid late under review; never both events unreviewed.
 func TestCancelRacesPaidCallback(t *testing.T) {
 	const rounds = 20
@@ -164,10 +165,9 @@ func TestCancelRacesPaidCallback(t *testing.T) {
 		}
 		n := countTypes(evs)
 		switch {
-		case errors.Is(cerr, payments.ErrNotCancelable):
-			// ErrAlreadyPaid when the callback committed while the cancel
-			// asked Latipay; ErrNotCancelable alone when it committed
-			// before the cancel began: paid already.
+		case errors.Is(cerr, payments.ErrAlreadyPaid):
+			// The callback committed before the cancel began, or while it
+			// asked Latipay: paid either way, and the cancel says so.
 			refused++
 			if got.Status != payments.StatusPaid || got.PaidLate || got.NeedsReview || n["payment.canceled"] != 0 || n["payment.paid"] != 1 {
 				t.Errorf("round %d: cancel refused but payment %s late %v review %v, events %v", i, got.Status, got.PaidLate, got.NeedsReview, n)
