@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/postgres"
@@ -24,14 +26,57 @@ type sessionStore interface {
 	Close() error
 }
 
-// seedSessions gives st an owner and a cashier, each signed in, and a
-// counter device the cashier is unlocked on; it returns the cashier's
-// session id and the device's id.
-func seedSessions(t *testing.T, st sessionStore) (acc *accounts.Service, cashierSID, deviceID string) {
+// sealKey is the two-step keys' session key in these tests.
+var sealKey = []byte("0123456789abcdef0123456789abcdef")
+
+// newSealedService is the accounts service over st, reading two-step keys.
+func newSealedService(t *testing.T, st accounts.Store) *accounts.Service {
 	t.Helper()
-	ctx := t.Context()
 	acc, err := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := acc.SetSealKey(sealKey); err != nil {
+		t.Fatal(err)
+	}
+	return acc
+}
+
+// halfSignedIn is a sign-in of st's two-step owner stopped after the
+// password: its challenge, and a recovery code that would finish it.
+type halfSignedIn struct{ challenge, recovery string }
+
+// seedSessions gives st an owner and a cashier, each signed in, a
+// counter device the cashier is unlocked on, a second owner with
+// two-step sign-in whose sign-in waits for its code, and an invitation;
+// it returns the cashier's session id, the device's id, the waiting
+// sign-in and the invitation's token.
+func seedSessions(t *testing.T, st sessionStore) (acc *accounts.Service, cashierSID, deviceID string, half halfSignedIn, invite string) {
+	t.Helper()
+	ctx := t.Context()
+	acc = newSealedService(t, st)
+	two, err := acc.CreateAccount(ctx, "two-step@shop.example", "", "correct horse battery staple", accounts.Owner, accounts.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := acc.BeginTOTP(ctx, two.ID, "Kiwi Shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := totp.GenerateCode(en.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := acc.ConfirmTOTP(ctx, two.ID, code, accounts.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, half.challenge, err = acc.SignIn(ctx, "two-step@shop.example", "correct horse battery staple", accounts.Actor{})
+	if !errors.Is(err, accounts.ErrCodeRequired) {
+		t.Fatalf("the two-step owner's password = %v, want ErrCodeRequired", err)
+	}
+	half.recovery = rec[0]
+	if _, invite, err = acc.Invite(ctx, "new@shop.example", "", accounts.Cashier, accounts.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	var cashier accounts.Account
@@ -55,16 +100,24 @@ func seedSessions(t *testing.T, st sessionStore) (acc *accounts.Service, cashier
 	if err := st.CreateDevice(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	return acc, cashierSID, d.ID
+	return acc, cashierSID, d.ID, half, invite
 }
 
-// checkEnded fails t unless st has no session left, the device is locked
-// (and still paired), and the audit log says what the command did.
-func checkEnded(t *testing.T, st sessionStore, acc *accounts.Service, cashierSID, deviceID string) {
+// checkEnded fails t unless st has no session left, the sign-in that
+// waited for its two-step code cannot finish, the device is locked (and
+// still paired), the invitation still works, and the audit log says what
+// the command did.
+func checkEnded(t *testing.T, st sessionStore, acc *accounts.Service, cashierSID, deviceID string, half halfSignedIn, invite string) {
 	t.Helper()
 	ctx := t.Context()
 	if _, _, err := acc.Authenticate(ctx, cashierSID); !errors.Is(err, accounts.ErrSessionEnded) {
 		t.Errorf("the cashier's session after end-sessions = %v, want ended", err)
+	}
+	if _, sid, err := acc.SignInCode(ctx, half.challenge, half.recovery, accounts.Actor{}); !errors.Is(err, accounts.ErrTokenExpired) || sid != "" {
+		t.Errorf("finishing a sign-in whose password came before end-sessions = %v (session %t), want ErrTokenExpired and no session", err, sid != "")
+	}
+	if a, err := acc.Invitation(ctx, invite); err != nil || a.Email != "new@shop.example" {
+		t.Errorf("the invitation after end-sessions = %+v, %v; want it still valid (the output says so)", a, err)
 	}
 	if ss, err := st.Sessions(ctx, ""); err != nil || len(ss) != 0 {
 		t.Errorf("sessions left after end-sessions: %d, %v", len(ss), err)
@@ -73,7 +126,7 @@ func checkEnded(t *testing.T, st sessionStore, acc *accounts.Service, cashierSID
 		t.Errorf("the device after end-sessions = %+v, %v; want locked and still paired", d, err)
 	}
 	es, err := st.Audit(ctx, accounts.AuditFilter{Action: "session.end_all", Limit: 5})
-	if err != nil || len(es) != 1 || es[0].Email != "(hpp admin end-sessions)" || es[0].After != "2 sessions ended, 1 counters locked" {
+	if err != nil || len(es) != 1 || es[0].Email != "(hpp admin end-sessions)" || es[0].After != "2 sessions ended, 1 two-step sign-ins ended, 1 counters locked" {
 		t.Errorf("audit of end-sessions = %+v, %v", es, err)
 	}
 }
@@ -95,7 +148,7 @@ func TestAdminEndSessionsAfterRestore(t *testing.T) {
 		return st
 	}
 	st := open()
-	acc, sid, dev := seedSessions(t, st)
+	acc, sid, dev, half, invite := seedSessions(t, st)
 	st.Close()
 	if out, errOut, status := hppEnv(t, env, "backup", backup); status != 0 {
 		t.Fatalf("hpp backup = %d: %s %s", status, out, errOut)
@@ -125,13 +178,13 @@ func TestAdminEndSessionsAfterRestore(t *testing.T) {
 	}
 	st.Close()
 	out, errOut, status := hppEnv(t, env, "admin", "end-sessions")
-	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and locked 1 counter devices") {
-		t.Fatalf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
+	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-ins waiting for their two-step code, and locked 1 counter devices") {
+		t.Errorf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
 	}
+	checkSaysWhatStays(t, out)
 	st = open()
 	defer st.Close()
-	acc, _ = accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
-	checkEnded(t, st, acc, sid, dev)
+	checkEnded(t, st, newSealedService(t, st), sid, dev, half, invite)
 	if _, errOut, status := hppEnv(t, env, "admin", "end-sessions", "extra"); status != 2 || !strings.Contains(errOut, "wrong number of arguments") {
 		t.Errorf("end-sessions with an argument = %d, %q; want a usage error", status, errOut)
 	}
@@ -146,12 +199,13 @@ func TestAdminEndSessionsPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	acc, sid, dev := seedSessions(t, st)
+	acc, sid, dev, half, invite := seedSessions(t, st)
 	out, errOut, status := hppEnv(t, map[string]string{"HPP_DATABASE": url}, "admin", "end-sessions")
-	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions") {
-		t.Fatalf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
+	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-ins waiting for their two-step code") {
+		t.Errorf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
 	}
-	checkEnded(t, st, acc, sid, dev)
+	checkSaysWhatStays(t, out)
+	checkEnded(t, st, acc, sid, dev, half, invite)
 }
 
 // TestAdminRefusesMissingDatabase: hpp admin on a SQLite path with no
@@ -179,6 +233,19 @@ func TestAdminRefusesMissingDatabase(t *testing.T) {
 			if files, _ := os.ReadDir(dir); len(files) != 0 {
 				t.Fatalf("hpp %s with %s naming no database created %v", strings.Join(args, " "), setting, files)
 			}
+		}
+	}
+}
+
+// checkSaysWhatStays fails t unless the command's output says what it
+// left: paired devices and displays, and invitation links, and where to
+// end them.
+func checkSaysWhatStays(t *testing.T, out string) {
+	t.Helper()
+	for _, want := range []string{"not ended: paired counter devices and shopper displays stay paired", "Revoke",
+		"not ended: invitation and reset-of-access links stay valid"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("end-sessions output %q does not say %q", out, want)
 		}
 	}
 }

@@ -59,8 +59,9 @@ var signInRefusals = map[string]string{
 var passwordChanged = regexp.MustCompile(`^password changed, (\d+) other sessions ended$`)
 
 // sessionsEnded is how session.end_all records what it ended (`hpp admin
-// end-sessions`, config/cli).
-var sessionsEnded = regexp.MustCompile(`^(\d+) sessions ended, (\d+) counters locked$`)
+// end-sessions`, config/cli); entries from before it ended the two-step
+// sign-ins waiting for their code do not count them.
+var sessionsEnded = regexp.MustCompile(`^(\d+) sessions ended, (?:(\d+) two-step sign-ins ended, )?(\d+) counters locked$`)
 
 // linkCreated is how link.create records the link (handlers/admin_links.go).
 var linkCreated = regexp.MustCompile(`^(\S+) (.+), uses (.+), expires "(.*)"$`)
@@ -104,7 +105,10 @@ func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 		}
 	case "session.end_all":
 		if m := sessionsEnded.FindStringSubmatch(e.After); m != nil && e.Before == "" {
-			return loc.T("audit.ended_all", m[1], m[2])
+			if m[2] == "" {
+				return loc.T("audit.ended_all", m[1], m[3])
+			}
+			return loc.T("audit.ended_all_signins", m[1], m[2], m[3])
 		}
 	case "account.password":
 		if m := passwordChanged.FindStringSubmatch(e.After); m != nil && e.Before == "" {

@@ -51,7 +51,7 @@ func Commands() []Command {
 			Summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)", Run: selfcheckCommand},
 		{Name: "simulator", Summary: "run the Latipay simulator on its own, for load tests: the merchant it accepts is LATIPAY_USER_ID with LATIPAY_API_KEY (both required) and LATIPAY_WALLET_*; it listens on HPP_SIM_ADDR (default 127.0.0.1:0)", Run: simulator},
 		{Name: "admin", Args: "reset-password EMAIL | end-sessions", MinArgs: 1, MaxArgs: 2,
-			Summary: "reset-password: give a back-office account a new random password, unlock it, turn two-step sign-in off and end its sessions; end-sessions: end every back-office session and lock every counter device (run it after a restore). On SQLite, stop the server first", Run: admin},
+			Summary: "reset-password: give a back-office account a new random password, unlock it, turn two-step sign-in off and end its sessions; end-sessions: end every back-office session and every sign-in waiting for its two-step code, and lock every counter device (cashiers enter their PIN again); paired counter devices and displays stay paired and invitation links stay valid (revoke or remove them in the back office). Run it after a restore or a suspected break-in. On SQLite, stop the server first", Run: admin},
 		{Name: "check-config", Summary: "print the effective configuration, secrets masked, and every problem; exit 1 if the app would refuse to start", Run: checkConfig},
 		{Name: "backup", Args: "FILE", MinArgs: 1, MaxArgs: 1,
 			Summary: "copy the SQLite database (HPP_DATABASE) to FILE, consistently, while the server runs", Run: backup},

@@ -108,12 +108,19 @@ func admin(ctx context.Context, e Env, args []string) error {
 }
 
 // endSessions is `hpp admin end-sessions`: every back-office session
-// ends and every counter device is locked, so everyone signs in (or
-// enters their PIN) again. Run it after restoring a backup: the backup
-// brings back the sessions it held, among them those of people removed,
-// signed out or reset since it was taken.
+// ends, and every sign-in half done (password accepted, two-step code
+// not yet given), and every cashier's turn on a counter device, so
+// everyone signs in (or enters their PIN) again. Run it after restoring
+// a backup (the backup brings back the sessions it held, among them
+// those of people removed, signed out or reset since it was taken) or
+// after a suspected break-in. What is a person's is ended; what is a
+// device's or a link's is not, and the output says so and where to end
+// it: paired counter devices and shopper displays stay paired (a device
+// is not signed in by anyone, and unpairing every till and screen would
+// stop the shop until each is paired again by hand), and invitation and
+// reset-of-access links stay valid until used or expired.
 func endSessions(ctx context.Context, e Env, acc *accounts.Service, st counter.Store) error {
-	n, err := acc.EndAllSessions(ctx)
+	n, signIns, err := acc.EndAllSessions(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,12 +129,17 @@ func endSessions(ctx context.Context, e Env, acc *accounts.Service, st counter.S
 		return err
 	}
 	who := accounts.Actor{Email: "(hpp admin end-sessions)"}
-	if err := acc.Record(ctx, who, "session.end_all", "", "", fmt.Sprintf("%d sessions ended, %d counters locked", n, locked)); err != nil {
+	if err := acc.Record(ctx, who, "session.end_all", "", "", fmt.Sprintf("%d sessions ended, %d two-step sign-ins ended, %d counters locked", n, signIns, locked)); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(e.Stdout, "hpp: ended %d back-office sessions and locked %d counter devices; everyone signs in again (cashiers enter their PIN).\n", n, locked)
+	_, err = fmt.Fprintf(e.Stdout, "hpp: ended %d back-office sessions and %d sign-ins waiting for their two-step code, and locked %d counter devices; everyone signs in again (cashiers enter their PIN).\n%s", n, signIns, locked, endSessionsLeft)
 	return err
 }
+
+// endSessionsLeft is what end-sessions does not end, and how to.
+const endSessionsLeft = `hpp: not ended: paired counter devices and shopper displays stay paired: revoke a device in the back office (Counter, Revoke; its displays go with it);
+hpp: not ended: invitation and reset-of-access links stay valid until used or 24 hours old: the back office's Accounts page lists their accounts as invited (Remove the account, or Reset access again, to void its link).
+`
 
 // backup is `hpp backup FILE`: a consistent copy of the SQLite database,
 // taken while the server runs.

@@ -191,6 +191,9 @@ type Store interface {
 	// TakeAccountToken deletes the token with that hash and returns it: a
 	// token can be taken once. ErrNotFound if there is none.
 	TakeAccountToken(ctx context.Context, hash string) (AccountToken, error)
+	// DeleteAccountTokens removes every account's tokens of purpose p,
+	// expired or not, and returns how many it removed.
+	DeleteAccountTokens(ctx context.Context, p Purpose) (int, error)
 
 	// AppendAudit appends e and returns it with its Seq. Entries are never
 	// changed or deleted.

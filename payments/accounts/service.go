@@ -430,22 +430,32 @@ func (s *Service) SignOut(ctx context.Context, sessionID string, who Actor) erro
 	return s.Record(ctx, who, "signout", who.AccountID, "", "")
 }
 
-// EndAllSessions ends every back-office session of every account and
-// returns how many it ended: `hpp admin end-sessions`, after a backup is
+// EndAllSessions ends every back-office session of every account, and
+// every sign-in half done (the password accepted, the two-step code not
+// yet given: its challenge would open a session after this), and returns
+// how many of each it ended: `hpp admin end-sessions`, after a backup is
 // restored, since the backup brings back the sessions it held, among
-// them those of people removed or signed out since. Everyone signs in
-// again.
-func (s *Service) EndAllSessions(ctx context.Context) (int, error) {
+// them those of people removed or signed out since, or after a suspected
+// break-in. Everyone signs in again. Invitations and resets of access
+// are not sessions and stay: the back office lists their accounts as
+// invited, and removing the account or making it a new link voids one.
+func (s *Service) EndAllSessions(ctx context.Context) (sessions, signIns int, err error) {
+	// The challenges first: one taken after its session list was read
+	// would open a session that outlives the command.
+	signIns, err = s.store.DeleteAccountTokens(ctx, PurposeSignIn)
+	if err != nil {
+		return 0, 0, err
+	}
 	ss, err := s.store.Sessions(ctx, "")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for _, x := range ss {
 		if err := s.store.DeleteSession(ctx, x.IDHash); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
-	return len(ss), nil
+	return len(ss), signIns, nil
 }
 
 // Revoke ends another session by its hash (the sessions page).

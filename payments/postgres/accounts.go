@@ -265,6 +265,15 @@ func (db *DB) TakeAccountToken(ctx context.Context, hash string) (accounts.Accou
 	return t, accWrap("take account token", err)
 }
 
+// DeleteAccountTokens implements accounts.Store.
+func (db *DB) DeleteAccountTokens(ctx context.Context, p accounts.Purpose) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM account_tokens WHERE purpose = $1`, string(p))
+	if err != nil {
+		return 0, accWrap("delete account tokens", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 const auditCols = `seq, at, account_id, email, address, device, action, target, before_state, after_state`
 
 func scanAudit(s scanner) (accounts.AuditEntry, error) {

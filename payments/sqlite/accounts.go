@@ -232,6 +232,16 @@ func (db *DB) TakeAccountToken(ctx context.Context, hash string) (accounts.Accou
 	return t, accWrap("take account token", err)
 }
 
+// DeleteAccountTokens implements accounts.Store.
+func (db *DB) DeleteAccountTokens(ctx context.Context, p accounts.Purpose) (int, error) {
+	res, err := db.writer.ExecContext(ctx, `DELETE FROM account_tokens WHERE purpose = ?`, string(p))
+	if err != nil {
+		return 0, accWrap("delete account tokens", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), accWrap("delete account tokens", err)
+}
+
 const sessionCols = `id_hash, account_id, address, device, created_at, seen_at, reauth_at`
 
 func scanSession(s scanner) (accounts.Session, error) {

@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"Audit/Filter", testAuditFilter},
 		{"AccountToken/Once", testAccountTokenOnce},
 		{"AccountToken/Concurrent", testAccountTokenConcurrent},
+		{"AccountToken/DeletePurpose", testAccountTokensDeletePurpose},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -446,6 +447,38 @@ func testAccountTokenOnce(t *testing.T, s accounts.Store) {
 	must(t, s.DeleteAccount(ctx, b.ID))
 	if _, err := s.AccountToken(ctx, "sig1"); !errors.Is(err, accounts.ErrNotFound) {
 		t.Fatalf("a removed account's token is still there: %v", err)
+	}
+}
+
+// testAccountTokenDeletePurpose: DeleteAccountTokens removes every
+// account's tokens of one purpose, expired ones too, says how many, and
+// leaves the other purpose's.
+func testAccountTokensDeletePurpose(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.CreateAccount(ctx, b))
+	exp := base().Add(time.Hour)
+	for _, tok := range []accounts.AccountToken{
+		{Hash: "sigA", AccountID: a.ID, Purpose: accounts.PurposeSignIn, ExpiresAt: exp},
+		{Hash: "sigB", AccountID: b.ID, Purpose: accounts.PurposeSignIn, ExpiresAt: base().Add(-time.Hour)},
+		{Hash: "invB", AccountID: b.ID, Purpose: accounts.PurposeInvite, ExpiresAt: exp},
+	} {
+		must(t, s.PutAccountToken(ctx, tok))
+	}
+	if n, err := s.DeleteAccountTokens(ctx, accounts.PurposeSignIn); err != nil || n != 2 {
+		t.Fatalf("DeleteAccountTokens(sign-in) = %d, %v; want 2", n, err)
+	}
+	for _, h := range []string{"sigA", "sigB"} {
+		if _, err := s.AccountToken(ctx, h); !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("sign-in token %s after DeleteAccountTokens = %v, want ErrNotFound", h, err)
+		}
+	}
+	if _, err := s.AccountToken(ctx, "invB"); err != nil {
+		t.Errorf("the invitation after deleting the sign-in tokens = %v, want it kept", err)
+	}
+	if n, err := s.DeleteAccountTokens(ctx, accounts.PurposeSignIn); err != nil || n != 0 {
+		t.Errorf("DeleteAccountTokens of none = %d, %v; want 0", n, err)
 	}
 }
 
