@@ -73,7 +73,8 @@ func Check(getenv func(string) string, w io.Writer, probes ...Probe) error {
 
 // Effective lists each setting's effective value as (name, value), in the
 // README's order, secrets masked: a secret shows only whether it is set
-// and how long it is, a database URL only without its password.
+// and how long it is, a database URL only without its password; a value
+// read from NAME_FILE says so.
 func (c Config) Effective() [][2]string {
 	secret := func(name string, s Secret) [2]string {
 		switch {
@@ -150,6 +151,11 @@ func (c Config) Effective() [][2]string {
 	}
 	for _, cur := range []string{"NZD", "AUD", "CNY"} {
 		out = append(out, [2]string{"LATIPAY_WALLET_" + cur, or(c.Wallets[cur], "(none)")})
+	}
+	for i, kv := range out {
+		if slices.Contains(c.FromFile, kv[0]) {
+			out[i][1] += " (from " + kv[0] + "_FILE)"
+		}
 	}
 	return out
 }

@@ -67,6 +67,10 @@ type Config struct {
 	TLS TLS // HPP_TLS and the settings beside it (tls.go); not embedded: its names are its own
 
 	Warnings []string // problems tolerated (secret files others may read); run logs them
+	// FromFile names the settings whose value came from their X_FILE
+	// (HPP_DATABASE among them when DatabaseFrom says so), so that
+	// check-config says where each value came from.
+	FromFile []string
 }
 
 // Server is where and how the process serves.
@@ -217,6 +221,10 @@ func load(getenv func(string) string) (Config, []error) {
 		r.live(&c)
 	}
 	c.Warnings = r.warnings
+	c.FromFile = r.fromFile
+	if c.DatabaseFrom == "HPP_DATABASE_FILE" {
+		c.FromFile = append(c.FromFile, "HPP_DATABASE")
+	}
 	return c, r.errs
 }
 
@@ -224,15 +232,21 @@ func load(getenv func(string) string) (Config, []error) {
 func (r *reader) admin() Admin {
 	a := Admin{AdminEmail: r.str("HPP_ADMIN_EMAIL", ""), AdminPassword: r.secret("HPP_ADMIN_PASSWORD"),
 		ShopTimezone: parseZone(r.str("HPP_SHOP_TIMEZONE", ""), r.bad)}
+	// The password is named as the setting it came from; unset, as the
+	// file the README documents.
+	pw := "HPP_ADMIN_PASSWORD_FILE"
+	if strings.TrimSpace(r.getenv("HPP_ADMIN_PASSWORD")) != "" {
+		pw = "HPP_ADMIN_PASSWORD"
+	}
 	switch {
 	case a.AdminEmail == "" && a.AdminPassword != "":
-		r.bad("HPP_ADMIN_EMAIL", "is needed with HPP_ADMIN_PASSWORD_FILE")
+		r.bad("HPP_ADMIN_EMAIL", "is needed with %s", pw)
 	case a.AdminEmail != "" && a.AdminPassword == "":
-		r.bad("HPP_ADMIN_PASSWORD_FILE", "is needed with HPP_ADMIN_EMAIL: a file holding the owner's password")
+		r.bad(pw, "is needed with HPP_ADMIN_EMAIL: a file holding the owner's password")
 	case a.AdminEmail != "" && passwordrule.Check(a.AdminPassword.Reveal()) != "":
 		// The rule the back office holds every password to, in its words,
 		// so that start-up never refuses what this passed.
-		r.bad("HPP_ADMIN_PASSWORD_FILE", "the owner's password is refused: %s", passwordrule.Words(passwordrule.Check(a.AdminPassword.Reveal())))
+		r.bad(pw, "the owner's password is refused: %s", passwordrule.Words(passwordrule.Check(a.AdminPassword.Reveal())))
 	case a.AdminEmail != "" && !strings.Contains(a.AdminEmail, "@"):
 		r.bad("HPP_ADMIN_EMAIL", "must be an email address")
 	}
@@ -260,11 +274,33 @@ type reader struct {
 	getenv   func(string) string
 	errs     []error
 	warnings []string // secretfile.go: *_FILE files that group or others may read
+	fromFile []string // the settings read from their X_FILE (Config.FromFile)
 }
 
-// bad records a problem with setting name.
+// bad records a problem with setting name, named as the setting its
+// value came from: NAME_FILE when only that is set (From).
 func (r *reader) bad(name, format string, args ...any) {
-	r.errs = append(r.errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	r.errs = append(r.errs, fmt.Errorf("%s: "+format, append([]any{r.from(name)}, args...)...))
+}
+
+// from is From of this reader's environment.
+func (r *reader) from(name string) string { return From(r.getenv, name) }
+
+// FileSettings are the settings that may also come from a file named by
+// NAME_FILE (the secrets, read by reader.secret, and HPP_DATABASE, read
+// by Database): each is read and checked alike whichever way it comes.
+var FileSettings = []string{"HPP_DATABASE", "HPP_API_KEY", "HPP_LINK_SECRET", "HPP_SESSION_KEY",
+	"HPP_WEBHOOK_SECRET", "HPP_ADMIN_PASSWORD", "LATIPAY_API_KEY"}
+
+// From names the setting name's value comes from, for messages about
+// it: name_FILE when name is one of FileSettings and only its file is
+// set, else name (also when neither is set: a default, or what is
+// missing, is name's).
+func From(getenv func(string) string, name string) string {
+	if slices.Contains(FileSettings, name) && strings.TrimSpace(getenv(name)) == "" && getenv(name+"_FILE") != "" {
+		return name + "_FILE"
+	}
+	return name
 }
 
 // str is the setting's value without surrounding space, or def if unset.
@@ -296,6 +332,7 @@ func (r *reader) secret(name string) Secret {
 			r.warnings = append(r.warnings, warning)
 		}
 		v = fv
+		r.fromFile = append(r.fromFile, name)
 	}
 	return Secret(strings.TrimSpace(v))
 }
@@ -508,7 +545,7 @@ func (r *reader) live(c *Config) {
 	case len(k) < 16:
 		// Latipay does not publish its keys' length; a short one is
 		// suspicious but may be real, so it warns instead of refusing.
-		r.warnings = append(r.warnings, "LATIPAY_API_KEY: shorter than 16 characters; check that it was copied whole from the merchant portal")
+		r.warnings = append(r.warnings, r.from("LATIPAY_API_KEY")+": shorter than 16 characters; check that it was copied whole from the merchant portal")
 	}
 	strong := func(name string, s Secret, required bool) {
 		switch {
@@ -546,7 +583,7 @@ func (r *reader) live(c *Config) {
 			if a.s != "" && a.s == b.s && a.name == b.name {
 				r.bad(b.name, "names one key twice: each key of a rotation needs its own value")
 			} else if a.s != "" && a.s == b.s {
-				r.bad(b.name, "has the same value as %s: each key needs its own value", a.name)
+				r.bad(b.name, "has the same value as %s: each key needs its own value", r.from(a.name))
 			}
 		}
 	}
@@ -619,12 +656,7 @@ func Database(getenv func(string) string) (database, warning string, err error) 
 // DatabaseSetting names the setting the database comes from, for
 // messages about it: HPP_DATABASE_FILE when only that is set, else
 // HPP_DATABASE (also when neither is: hpp.db is HPP_DATABASE's default).
-func DatabaseSetting(getenv func(string) string) string {
-	if strings.TrimSpace(getenv("HPP_DATABASE")) == "" && getenv("HPP_DATABASE_FILE") != "" {
-		return "HPP_DATABASE_FILE"
-	}
-	return "HPP_DATABASE"
-}
+func DatabaseSetting(getenv func(string) string) string { return From(getenv, "HPP_DATABASE") }
 
 // databaseProblem refuses what would otherwise become a SQLite file named
 // after a connection string: another engine's URL, or PostgreSQL's
