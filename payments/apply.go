@@ -160,7 +160,8 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 		if a.OrderID == "" && source != "query" {
 			// A callback (hosted flow: no signed QR data) leaves the
 			// order id unknown: the reconciler's next pass asks Latipay
-			// once (reconcile, paidOrderQuery), whose answer carries it.
+			// (reconcile, paidOrderQuery), whose answer carries it, and
+			// asks again on its schedule until Latipay answers.
 			a.NextCheckAt = s.now().UTC()
 		}
 		tx.putAttempt(*a)

@@ -117,28 +117,45 @@ func (s *Service) reconcile(ctx context.Context, a Attempt) {
 	}
 }
 
-// paidOrderQuery is the one query of an attempt paid without Latipay's
-// order id (a callback does not carry it trusted; apply makes the
-// attempt due once): Latipay's signed answer gives the order id and the
-// yuan figure, recorded on the attempt and its payment. Whatever the
-// answer, or none, the attempt is never due again: one query, not a loop.
+// paidOrderQuery is the query of an attempt paid without Latipay's order
+// id (a callback does not carry it trusted; apply makes the attempt due):
+// Latipay's signed answer gives the order id and the yuan figure,
+// recorded on the attempt and its payment, and the attempt is not due
+// again. When Latipay gives no answer (not reached, an error) or a paid
+// one still without the order id, the attempt is due again on the
+// reconciliation's own schedule (checkAfter, counted in Checks with the
+// queries made before it was paid), so the id a refund and the owner
+// need is not lost to one failed query; the schedule ends after a week
+// of asking, and then so does this (the order is in Latipay's merchant
+// portal under the attempt's reference).
+// A signed answer that is not paid ends it at once: that is an anomaly
+// for a person, not a question to repeat.
 func (s *Service) paidOrderQuery(ctx context.Context, a Attempt) {
 	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	res, qerr := s.gw.Query(qctx, a.Reference)
 	cancel()
 	if qerr != nil {
-		s.log.Info("reconcile: order id query failed", "reference", a.Reference, "err", qerr)
+		s.log.Info("reconcile: order id query failed; asking again later", "reference", a.Reference, "err", qerr)
 	}
 	_, err := s.update(ctx, a.PaymentID, func(tx *Tx) error {
 		at := tx.attempt(a.Reference)
 		if at == nil || at.Status != AttemptPaid || at.NextCheckAt.IsZero() {
 			return nil
 		}
-		if qerr == nil && res.Reference == at.Reference && res.Status == "paid" {
+		answered := qerr == nil && res.Reference == at.Reference
+		if answered && res.Status == "paid" {
 			s.apply(tx, res, "query", nil)
 		}
 		at = tx.attempt(a.Reference)
+		at.Checks++
 		at.NextCheckAt = time.Time{}
+		if at.OrderID == "" && (!answered || res.Status == "paid") {
+			if wait, ok := checkAfter(*at, at.Checks); ok {
+				at.NextCheckAt = s.now().UTC().Add(wait)
+			} else {
+				s.log.Warn("reconcile: no order id from Latipay after a week of asking; find the order in Latipay's merchant portal by its reference", "reference", a.Reference)
+			}
+		}
 		tx.dirtyAttempts[a.Reference] = true
 		tx.touch()
 		return nil

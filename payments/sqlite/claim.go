@@ -21,7 +21,8 @@ const claimDue = `UPDATE attempts SET next_check_at = ?1
 	RETURNING ` + attemptCols
 
 // ClaimDueAttempts returns up to limit live attempts, and paid ones
-// without Latipay's order id (their one query for it), whose NextCheckAt
+// without Latipay's order id (their query for it, repeated on the
+// reconciliation schedule until Latipay answers), whose NextCheckAt
 // is at or before now, the earliest due first chosen, and moves their
 // NextCheckAt to now+lease, which the returned attempts carry.
 func (db *DB) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]payments.Attempt, error) {
