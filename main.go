@@ -118,6 +118,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go p.payments.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
 	go p.links.Run(bg)
 	go p.webhooks.Run(bg)
+	if _, served := srv.CertNotAfter(); served && p.metrics != nil {
+		p.metrics.Certificate(func() time.Time { t, _ := srv.CertNotAfter(); return t })
+	}
 	metricsAddr, err := serveMetrics(bg, p.metrics, cfg.MetricsAddr, srv.Addr(), log)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())
