@@ -52,7 +52,10 @@ import (
 
 func main() {
 	cli.TuneGC(os.Getenv)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP stops gracefully too: there is nothing to reload (settings
+	// are read once; certificate files are reloaded as they change), and
+	// its default action would end the process with no graceful stop.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
 		cli.Fatal(os.Stderr, err)
@@ -118,6 +121,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	go p.payments.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
 	go p.links.Run(bg)
 	go p.webhooks.Run(bg)
+	if _, served := srv.CertNotAfter(); served && p.metrics != nil {
+		p.metrics.Certificate(func() time.Time { t, _ := srv.CertNotAfter(); return t })
+	}
 	metricsAddr, err := serveMetrics(bg, p.metrics, cfg.MetricsAddr, srv.Addr(), log)
 	if err != nil {
 		_ = srv.Shutdown(context.Background())
@@ -414,9 +420,14 @@ func serveMetrics(ctx context.Context, m *metrics.Metrics, addr string, public n
 	return ln.Addr(), nil
 }
 
+// shutdownBudget bounds the graceful stop: under Docker's default stop
+// timeout (10 s, after which it sends SIGKILL), with room to spare.
+const shutdownBudget = 8 * time.Second
+
 // serve answers through srv until ctx ends, then shuts down: background
 // work stops (stopBG), sockets are told "going away" so that pages
-// reconnect elsewhere, and requests in flight finish.
+// reconnect elsewhere, and requests in flight finish, within
+// shutdownBudget.
 func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, log *slog.Logger, stopBG func()) error {
 	select {
 	case err := <-srv.Err():
@@ -425,7 +436,7 @@ func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, log *slog.Logger
 	}
 	log.Info("stopping", "cause", context.Cause(ctx).Error()) // e.g. "terminated signal received"
 	stopBG()
-	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shut, cancel := context.WithTimeout(context.Background(), shutdownBudget)
 	defer cancel()
 	h.Close()
 	wait, stopWait := context.WithTimeout(shut, 3*time.Second)

@@ -219,6 +219,7 @@ func load(getenv func(string) string) (Config, []error) {
 		c.Generated = sandbox(&c)
 	} else {
 		r.live(&c)
+		r.proxied(c)
 	}
 	c.Warnings = r.warnings
 	c.FromFile = r.fromFile
@@ -519,6 +520,20 @@ func sandbox(c *Config) (generated []string) {
 		}
 	}
 	return generated
+}
+
+// proxied warns, live, of a plain listener behind an https public URL
+// (so a proxy terminates TLS) with no HPP_TRUSTED_PROXIES: every request
+// then seems to come from the proxy, so each per-address limit (sign-in
+// attempts, pages, sockets) is one budget for the whole shop, and anyone
+// can use up the owner's sign-in attempts.
+func (r *reader) proxied(c Config) {
+	if c.TLS.Mode != TLSOff || c.PublicURL == nil || c.PublicURL.Scheme != "https" || len(c.TrustedProxies) > 0 {
+		return
+	}
+	r.warnings = append(r.warnings, "HPP_TRUSTED_PROXIES: unset while HPP_TLS is off behind the https HPP_PUBLIC_URL, so every request seems to come from the proxy "+
+		"and the per-address limits (sign-in attempts, pages, sockets) are shared by all shoppers: anyone could lock the owner out of signing in; "+
+		"set it to your proxy's address as the app sees it (such as 172.17.0.1 for a proxy on the Docker host, or 10.0.0.0/8)")
 }
 
 // live checks what taking real payments requires: Latipay's URL, account

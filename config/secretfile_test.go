@@ -15,6 +15,7 @@ func liveEnv(over map[string]string) func(string) string {
 		"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_API_KEY": strong, "HPP_SESSION_KEY": "8d2b6f0a4c9e1357bd0e4a8c2f6b1d93",
 		"LATIPAY_API_KEY": "CANARY-LATIPAY-" + strong, "LATIPAY_USER_ID": "U000000001", "LATIPAY_WALLET_NZD": "W000000001",
 		"HPP_WEBHOOK_SECRET": "c0e8a2f7d1b9e4a6c5b3d7f9e1a2c4b6", "HPP_MERCHANT_ORIGINS": "https://shop.example.com",
+		"HPP_TRUSTED_PROXIES": "10.0.0.1",
 	}
 	return func(k string) string {
 		if v, ok := over[k]; ok {

@@ -129,9 +129,9 @@ func (t TLS) effective() [][2]string {
 
 // certFiles loads the certificate and key as start-up will
 // (handlers/listen), so that check-config refuses what start-up refuses,
-// in the same words; and warns of a certificate whose names do not cover
-// HPP_PUBLIC_URL's host (browsers and Latipay would refuse it) and of a
-// key file that group or others may read.
+// in the same words: a certificate that has expired or whose names do not
+// cover HPP_PUBLIC_URL's host (browsers and Latipay would refuse it) is a
+// problem; a key file that group or others may read, a warning.
 func (r *reader) certFiles(certFile, keyFile string, public *url.URL) {
 	cb, err := os.ReadFile(certFile)
 	if err != nil {
@@ -159,10 +159,30 @@ func (r *reader) certFiles(certFile, keyFile string, public *url.URL) {
 			return
 		}
 	}
-	if public != nil && leaf.VerifyHostname(public.Hostname()) != nil {
-		r.warnings = append(r.warnings, fmt.Sprintf("HPP_TLS_CERT_FILE: the certificate is for %s, not HPP_PUBLIC_URL's host %s; browsers and Latipay will refuse the connection",
-			certNames(leaf), public.Hostname()))
+	host := ""
+	if public != nil {
+		host = public.Hostname()
 	}
+	if err := certUsable(leaf, host, time.Now()); err != nil {
+		r.errs = append(r.errs, err)
+	}
+}
+
+// certUsable refuses a certificate that browsers and Latipay would refuse:
+// one that has expired, or whose names do not cover host (HPP_PUBLIC_URL's
+// host; "" skips that check). Start-up, check-config and the reload of
+// the files (handlers/listen, which has its own copy as it imports nothing
+// of this module) apply it alike; the error names HPP_TLS_CERT_FILE.
+func certUsable(leaf *x509.Certificate, host string, now time.Time) error {
+	if now.After(leaf.NotAfter) {
+		return fmt.Errorf("HPP_TLS_CERT_FILE: the certificate expired on %s; browsers and Latipay will refuse the connection: install a renewed one",
+			leaf.NotAfter.UTC().Format(time.RFC3339))
+	}
+	if host != "" && leaf.VerifyHostname(host) != nil {
+		return fmt.Errorf("HPP_TLS_CERT_FILE: the certificate is for %s, not HPP_PUBLIC_URL's host %s; browsers and Latipay will refuse the connection",
+			certNames(leaf), host)
+	}
+	return nil
 }
 
 // certNames lists the names a certificate is for.

@@ -75,12 +75,15 @@ func TestTLSProblems(t *testing.T) {
 }
 
 // TestTLSFiles: with HPP_TLS=files, Load (and so check-config) reads the
-// pair as start-up does: a missing file or a key of another certificate
-// is a problem in start-up's words; a certificate for another host, or a
-// key file that group or others may read, a warning naming the setting.
+// pair as start-up does: a missing file, a key of another certificate, a
+// certificate for another host or one that has expired is a problem in
+// start-up's words; a key file that group or others may read, a warning
+// naming the setting.
 func TestTLSFiles(t *testing.T) {
 	certFile, keyFile := writeCert(t, "pay.example.com", 0o600)
-	otherCert, otherKey := writeCert(t, "other.example.com", 0o644)
+	otherCert, otherKey := writeCert(t, "other.example.com", 0o600)
+	expiredCert, expiredKey := writeCertUntil(t, "pay.example.com", 0o600, time.Now().Add(-time.Minute))
+	readableCert, readableKey := writeCert(t, "pay.example.com", 0o644)
 	env := func(cert, key string) func(string) string {
 		return func(k string) string {
 			return map[string]string{"HPP_PUBLIC_URL": "https://pay.example.com", "HPP_TLS_CERT_FILE": cert, "HPP_TLS_KEY_FILE": key}[k]
@@ -91,6 +94,8 @@ func TestTLSFiles(t *testing.T) {
 		{certFile, filepath.Join(t.TempDir(), "none.pem"), "HPP_TLS_KEY_FILE: cannot read the file"},
 		{certFile, otherKey, "HPP_TLS_CERT_FILE, HPP_TLS_KEY_FILE: not a PEM certificate and its matching private key"},
 		{certFile, certFile, "HPP_TLS_CERT_FILE, HPP_TLS_KEY_FILE: not a PEM certificate and its matching private key"},
+		{otherCert, otherKey, "HPP_TLS_CERT_FILE: the certificate is for other.example.com, not HPP_PUBLIC_URL's host pay.example.com"},
+		{expiredCert, expiredKey, "HPP_TLS_CERT_FILE: the certificate expired on "},
 	} {
 		_, err := Load(env(tc.cert, tc.key))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -101,16 +106,12 @@ func TestTLSFiles(t *testing.T) {
 			t.Errorf("cert %s, key %s: check-config = %v:\n%s", tc.cert, tc.key, err, out.String())
 		}
 	}
-	c, err := Load(env(otherCert, otherKey))
+	c, err := Load(env(readableCert, readableKey))
 	if err != nil {
 		t.Fatal(err)
 	}
-	warned := strings.Join(c.Warnings, "\n")
-	for _, want := range []string{"HPP_TLS_CERT_FILE: the certificate is for other.example.com, not HPP_PUBLIC_URL's host pay.example.com",
-		"HPP_TLS_KEY_FILE: " + otherKey + " may be read by group or others (mode 0644)"} {
-		if !strings.Contains(warned, want) {
-			t.Errorf("warnings %q, want %q", c.Warnings, want)
-		}
+	if want := "HPP_TLS_KEY_FILE: " + readableKey + " may be read by group or others (mode 0644)"; !strings.Contains(strings.Join(c.Warnings, "\n"), want) {
+		t.Errorf("warnings %q, want %q", c.Warnings, want)
 	}
 }
 
@@ -118,12 +119,18 @@ func TestTLSFiles(t *testing.T) {
 // mode keyMode) and returns their paths.
 func writeCert(t *testing.T, host string, keyMode os.FileMode) (certFile, keyFile string) {
 	t.Helper()
+	return writeCertUntil(t, host, keyMode, time.Now().Add(time.Hour))
+}
+
+// writeCertUntil is writeCert for a certificate valid until notAfter.
+func writeCertUntil(t *testing.T, host string, keyMode os.FileMode, notAfter time.Time) (certFile, keyFile string) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+		NotBefore: notAfter.Add(-2 * time.Hour), NotAfter: notAfter}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)

@@ -56,3 +56,35 @@ func TestCheckSaysWhereSandboxKeysAreKept(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveWarnsProxyWithoutTrustedProxies: live with a plain listener
+// behind an https HPP_PUBLIC_URL (a proxy terminates TLS) and no
+// HPP_TRUSTED_PROXIES, every request seems to come from the proxy and the
+// per-address limits are one budget for the shop: start-up (which logs
+// Warnings) and check-config warn, naming the setting and what to set.
+// With the setting, with the app's own TLS, or in the sandbox, no warning.
+func TestLiveWarnsProxyWithoutTrustedProxies(t *testing.T) {
+	var out bytes.Buffer
+	if err := Check(liveEnv(map[string]string{"HPP_TRUSTED_PROXIES": ""}), &out); err != nil {
+		t.Fatalf("check-config: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"warning: HPP_TRUSTED_PROXIES: unset while HPP_TLS is off", "lock the owner out of signing in", "set it to your proxy's address"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check-config live behind a proxy without HPP_TRUSTED_PROXIES: want %q:\n%s", want, out.String())
+		}
+	}
+	certFile, keyFile := writeCert(t, "pay.example.com", 0o600)
+	for name, getenv := range map[string]func(string) string{
+		"trusted proxies set": liveEnv(nil),
+		"own certificate":     liveEnv(map[string]string{"HPP_TRUSTED_PROXIES": "", "HPP_TLS_CERT_FILE": certFile, "HPP_TLS_KEY_FILE": keyFile}),
+		"sandbox":             func(k string) string { return map[string]string{"HPP_PUBLIC_URL": "https://pay.example.com"}[k] },
+	} {
+		c, err := Load(getenv)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if w := strings.Join(c.Warnings, "\n"); strings.Contains(w, "HPP_TRUSTED_PROXIES") {
+			t.Errorf("%s: warned %q", name, w)
+		}
+	}
+}

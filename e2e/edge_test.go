@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -99,5 +100,32 @@ func TestSandboxLedgerSurvivesKill(t *testing.T) {
 	}
 	if len(ledger) != 1 || ledger[0].MerchantReference != ref || ledger[0].Status != "paid" || ledger[0].Refunded != "5.00" {
 		t.Errorf("ledger after restart and refund = %+v, want %s paid with 5.00 refunded", ledger, ref)
+	}
+}
+
+// TestSIGHUPStopsGracefully: SIGHUP (a closed terminal, or an operator
+// expecting a reload) stops the server as SIGTERM does, with a clean exit
+// and the stopping line; it used to end the process at once (status 129),
+// sockets and requests cut off. And `hpp healthcheck` asks the server at
+// HPP_ADDR's host: on 127.0.0.2 it passes (it dialled 127.0.0.1 and
+// failed while the server was healthy).
+func TestSIGHUPStopsGracefully(t *testing.T) {
+	probe, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this machine: %v", err)
+	}
+	addr := probe.Addr().String()
+	probe.Close()
+	a := startAppAt(t, addr, "http://"+addr, nil, nil)
+	code, out := tlsRunToExit(t, map[string]string{"HPP_ADDR": addr}, "healthcheck")
+	if code != 0 {
+		t.Errorf("hpp healthcheck with HPP_ADDR=%s: exit %d:\n%s", addr, code, out)
+	}
+	a.kill(syscall.SIGHUP)
+	if done, code := a.Exited(); !done || code != 0 {
+		t.Errorf("after SIGHUP: exited %v code %d, want a clean exit", done, code)
+	}
+	if logs := a.Logs(); !strings.Contains(logs, `"msg":"stopping"`) || !strings.Contains(logs, "hangup") {
+		t.Errorf("no stopping line naming the hangup in the log:\n%s", tail(logs, 3000))
 	}
 }

@@ -98,6 +98,8 @@ func TestMetricsMoveWithAPayment(t *testing.T) {
 		`hpp_payments_total{currency="NZD",event="paid",method="wechat"}`:    1,
 		`hpp_latipay_requests_total{endpoint="start",outcome="ok"}`:          1,
 		`hpp_callbacks_total{outcome="accepted"}`:                            1,
+		`hpp_checkout_paid_total{via="callback"}`:                            1,
+		`hpp_checkout_paid_total{via="query"}`:                               0,
 		`hpp_callback_duration_seconds_count`:                                1,
 	} {
 		if d := delta(series); d != want {

@@ -92,12 +92,18 @@ func newTLSTestCA(t testing.TB) *tlsTestCA {
 // allowed), with serial as its serial number.
 func (ca *tlsTestCA) issue(t testing.TB, serial int64, names ...string) (certPEM, keyPEM []byte) {
 	t.Helper()
+	return ca.issueUntil(t, serial, time.Now().Add(24*time.Hour), names...)
+}
+
+// issueUntil is issue for a certificate valid until notAfter.
+func (ca *tlsTestCA) issueUntil(t testing.TB, serial int64, notAfter time.Time, names ...string) (certPEM, keyPEM []byte) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: names[0]},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		NotBefore: notAfter.Add(-25 * time.Hour), NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	for _, n := range names {
 		if ip := net.ParseIP(n); ip != nil {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -152,8 +153,9 @@ func TestTLSOwnCertificateReload(t *testing.T) {
 	tlsWrite(t, keyFile, k1)
 	appAddr := freeAddr(t)
 	public := "https://" + tlsHost + ":" + tlsPort(appAddr)
+	maddr := freeAddr(t)
 	a := startAppAt(t, appAddr, public, tlsTransport(ca.Pool), map[string]string{
-		"HPP_TLS_CERT_FILE": certFile, "HPP_TLS_KEY_FILE": keyFile, "HPP_HTTP_ADDR": freeAddr(t)})
+		"HPP_TLS_CERT_FILE": certFile, "HPP_TLS_KEY_FILE": keyFile, "HPP_HTTP_ADDR": freeAddr(t), "HPP_METRICS_ADDR": maddr})
 	resp := a.send(t, "GET", "/healthz", nil, nil, http.StatusOK)
 	if got := resp.TLS.PeerCertificates[0].SerialNumber.Int64(); got != 101 || resp.Proto != "HTTP/2.0" {
 		t.Fatalf("serving serial %d over %s, want 101 over HTTP/2.0", got, resp.Proto)
@@ -180,11 +182,41 @@ func TestTLSOwnCertificateReload(t *testing.T) {
 	tlsWrite(t, keyFile, k2)
 	tlsWrite(t, certFile, c2)
 	waitFor("the replaced certificate served", func() bool { return serial() == 102 })
+	// The metrics export the served certificate's expiry, the new one's.
+	leaf, err := tlsLeaf(t, appAddr, ca.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := scrape(t, maddr); m["hpp_tls_certificate_not_after_seconds"] != float64(leaf.NotAfter.Unix()) {
+		t.Errorf("hpp_tls_certificate_not_after_seconds = %v, want %d (serial 102's)", m["hpp_tls_certificate_not_after_seconds"], leaf.NotAfter.Unix())
+	}
 
 	tlsWrite(t, certFile, []byte("-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n"))
 	waitFor("the garbage logged", func() bool { return strings.Contains(a.Logs(), "do not load; still serving the previous certificate") })
 	if got := serial(); got != 102 {
 		t.Errorf("after garbage: serving serial %d, want 102 still", got)
+	}
+
+	// A pair browsers and Latipay would refuse (expired, or for another
+	// host) is refused too, at ERROR, and the one in use stays.
+	for i, sn := range []int64{103, 104} {
+		notAfter, host := time.Now().Add(-time.Minute), tlsHost
+		if sn == 104 {
+			notAfter, host = time.Now().Add(24*time.Hour), "other.example.com"
+		}
+		c, k := ca.issueUntil(t, sn, notAfter, host)
+		tlsWrite(t, keyFile, k)
+		tlsWrite(t, certFile, c)
+		waitFor(fmt.Sprintf("the refusal of serial %d logged", sn), func() bool {
+			return strings.Count(a.Logs(), "the new certificate is refused; still serving the previous certificate") > i
+		})
+		if got := serial(); got != 102 {
+			t.Errorf("after serial %d: serving serial %d, want 102 still", sn, got)
+		}
+	}
+	if logs := a.Logs(); !strings.Contains(logs, `"level":"ERROR","msg":"tls: the certificate files changed but the new certificate is refused`) ||
+		!strings.Contains(logs, "HPP_TLS_CERT_FILE: the certificate expired on") || !strings.Contains(logs, "not HPP_PUBLIC_URL's host "+tlsHost) {
+		t.Errorf("no ERROR lines naming the expired and the wrong-host certificates:\n%s", tail(logs, 3000))
 	}
 	if strings.Contains(a.Logs(), "PRIVATE KEY") {
 		t.Errorf("the key's PEM reached the log")
@@ -200,6 +232,14 @@ func TestTLSStartupErrors(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	tlsWrite(t, certFile, c)
 	tlsWrite(t, keyFile, k)
+	c, k = ca.issueUntil(t, 8, time.Now().Add(-time.Minute), tlsHost)
+	expiredCert, expiredKey := filepath.Join(dir, "expired.pem"), filepath.Join(dir, "expired-key.pem")
+	tlsWrite(t, expiredCert, c)
+	tlsWrite(t, expiredKey, k)
+	c, k = ca.issue(t, 9, "other.example.com")
+	otherCert, otherKey := filepath.Join(dir, "other.pem"), filepath.Join(dir, "other-key.pem")
+	tlsWrite(t, otherCert, c)
+	tlsWrite(t, otherKey, k)
 	busy := freeAddr(t)
 	ln, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", busy)
 	if err != nil {
@@ -222,6 +262,8 @@ func TestTLSStartupErrors(t *testing.T) {
 	}{
 		"cert file missing":  {base(map[string]string{"HPP_TLS_CERT_FILE": filepath.Join(dir, "none.pem")}), "HPP_TLS_CERT_FILE: cannot read the file"},
 		"key does not match": {base(map[string]string{"HPP_TLS_KEY_FILE": certFile}), "HPP_TLS_CERT_FILE, HPP_TLS_KEY_FILE: not a PEM certificate and its matching private key"},
+		"expired":            {base(map[string]string{"HPP_TLS_CERT_FILE": expiredCert, "HPP_TLS_KEY_FILE": expiredKey}), "HPP_TLS_CERT_FILE: the certificate expired on "},
+		"another host":       {base(map[string]string{"HPP_TLS_CERT_FILE": otherCert, "HPP_TLS_KEY_FILE": otherKey}), "HPP_TLS_CERT_FILE: the certificate is for other.example.com, not HPP_PUBLIC_URL's host " + tlsHost},
 		"http port in use":   {base(map[string]string{"HPP_HTTP_ADDR": busy}), "HPP_HTTP_ADDR: listen tcp " + busy},
 		"https port in use":  {base(map[string]string{"HPP_ADDR": busy}), "HPP_ADDR: listen tcp " + busy},
 		"acme without https": {base(map[string]string{"HPP_TLS": "acme", "HPP_TLS_CERT_FILE": "", "HPP_TLS_KEY_FILE": "", "HPP_PUBLIC_URL": "http://" + tlsHost}), "HPP_PUBLIC_URL: must be an https URL when HPP_TLS is acme"},

@@ -20,7 +20,8 @@ import (
 )
 
 // healthcheck is `hpp healthcheck`: the container's HEALTHCHECK asks the
-// server on this host, on HPP_ADDR's port, over TLS when it speaks TLS.
+// server at HPP_ADDR (loopback when its host is unspecified), over TLS
+// when it speaks TLS.
 func healthcheck(ctx context.Context, e Env, _ []string) error {
 	cfg, err := config.Load(e.Getenv)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/caddyserver/certmagic"
 	"go.uber.org/zap"
@@ -76,6 +77,19 @@ func newACME(o Options, httpPort, tlsPort int) (*acmeCert, error) {
 // tlsConfig answers handshakes with the managed certificate, and
 // TLS-ALPN-01 challenges.
 func (m *acmeCert) tlsConfig() *tls.Config { return m.magic.TLSConfig() }
+
+// notAfter is when the certificate served for the host expires: the
+// latest of those in the cache (certmagic replaces one renewed); zero
+// before the first is in hand.
+func (m *acmeCert) notAfter() time.Time {
+	var t time.Time
+	for _, c := range m.cache.AllMatchingCertificates(m.host) {
+		if c.Leaf != nil && c.Leaf.NotAfter.After(t) {
+			t = c.Leaf.NotAfter
+		}
+	}
+	return t
+}
 
 // stop ends the background renewal.
 func (m *acmeCert) stop() { m.cache.Stop() }

@@ -77,8 +77,9 @@ const obtainTimeout = 3 * time.Minute
 type Server struct {
 	app, plain *http.Server // plain is nil without an HTTP listener
 	ln         net.Listener
-	errc       chan error // a listener's failure, buffered for both
-	stop       func()     // ends certificate maintenance; never nil
+	errc       chan error       // a listener's failure, buffered for both
+	stop       func()           // ends certificate maintenance; never nil
+	notAfter   func() time.Time // the served certificate's expiry; nil with TLS off
 }
 
 // Start listens, gets a certificate when TLS is on (from storage or the CA
@@ -113,9 +114,9 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 	redirect := redirectTo(o.PublicURL)
 	switch o.Mode {
 	case Files:
-		fc, err := newFileCert(o.CertFile, o.KeyFile, o.Log)
+		fc, err := newFileCert(o.CertFile, o.KeyFile, o.PublicURL.Hostname(), o.Log)
 		if err == nil {
-			tc = &tls.Config{GetCertificate: fc.get}
+			tc, s.notAfter = &tls.Config{GetCertificate: fc.get}, fc.notAfter
 			watch, cancel := context.WithCancel(context.Background())
 			s.stop = cancel
 			go fc.watch(watch, reloadEvery)
@@ -130,7 +131,7 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 			closeAll(ln, pl)
 			return nil, err
 		}
-		tc, s.stop = m.tlsConfig(), m.stop
+		tc, s.stop, s.notAfter = m.tlsConfig(), m.stop, m.notAfter
 		redirect = m.issuer.HTTPChallengeHandler(redirect)
 	default:
 		closeAll(ln, pl)
@@ -175,6 +176,15 @@ func (s *Server) serve(srv *http.Server, ln net.Listener) {
 
 // Addr is the app's listening address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// CertNotAfter is when the certificate served expires (it changes as
+// the certificate is renewed or reloaded); ok is false with TLS off.
+func (s *Server) CertNotAfter() (notAfter time.Time, ok bool) {
+	if s.notAfter == nil {
+		return time.Time{}, false
+	}
+	return s.notAfter(), true
+}
 
 // Err delivers the error of a listener that stopped serving.
 func (s *Server) Err() <-chan error { return s.errc }

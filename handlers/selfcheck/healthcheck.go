@@ -12,26 +12,35 @@ import (
 	"time"
 )
 
-// HealthCheck asks this process's own /healthz on the port of addr (the
-// HPP_ADDR setting; empty means :8080), over https when overTLS. It is the
-// container HEALTHCHECK: the image has no shell or curl. It asks itself on
-// loopback, so the certificate is not verified: only the answer counts.
+// HealthCheck asks this process's own /healthz at addr (the HPP_ADDR
+// setting; empty means :8080): on its host, or on loopback when the host
+// is unspecified ("", 0.0.0.0, ::), over https when overTLS. It is the
+// container HEALTHCHECK: the image has no shell or curl. It asks itself,
+// so the certificate's name and issuer are not verified, but a served
+// certificate that has expired fails the check: browsers and Latipay
+// refuse it, so the app is not healthy, whatever /healthz answers.
 func HealthCheck(ctx context.Context, addr string, overTLS bool) error {
 	if addr == "" {
 		addr = ":8080"
 	}
-	_, port, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("HPP_ADDR: %w", err)
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	scheme, client := "http", http.DefaultClient
 	if overTLS {
 		scheme = "https"
-		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // #nosec G402: loopback, self
+		client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // #nosec G402: self; expiry checked below
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://127.0.0.1:"+port+"/healthz", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+net.JoinHostPort(host, port)+"/healthz", nil)
 	if err != nil {
 		return err
 	}
@@ -40,6 +49,11 @@ func HealthCheck(ctx context.Context, addr string, overTLS bool) error {
 		return err
 	}
 	resp.Body.Close()
+	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
+		if leaf := resp.TLS.PeerCertificates[0]; time.Now().After(leaf.NotAfter) {
+			return fmt.Errorf("the TLS certificate served expired on %s; browsers and Latipay refuse it", leaf.NotAfter.UTC().Format(time.RFC3339))
+		}
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("healthz: %s", resp.Status)
 	}

@@ -43,6 +43,7 @@ type Metrics struct {
 	deliveries   *prometheus.CounterVec   // state
 	backlog      prometheus.Gauge         //
 	commitTime   *prometheus.HistogramVec // op
+	paidVia      *prometheus.CounterVec   // via
 	caughtUp     atomic.Int64             // unix nanoseconds the reconciler last caught up
 }
 
@@ -69,18 +70,35 @@ func New(now func() time.Time, sockets func() int) *Metrics {
 	m.commitTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "hpp_store_commit_duration_seconds",
 		Help:    "Time to commit a store transaction by operation (create, update, delivery).",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}}, []string{"op"})
+	m.paidVia = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hpp_checkout_paid_total",
+		Help: "Payments paid, all but counter pay-code sales (for which Latipay sends no callback), by what told us: Latipay's callback or our query (callback, query, other)."},
+		[]string{"via"})
+	// Zero from the start, so that increase() sees the first of each.
+	m.paidVia.WithLabelValues("callback")
+	m.paidVia.WithLabelValues("query")
+	m.callbacks.WithLabelValues("accepted")
 	m.caughtUp.Store(now().UnixNano())
 	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hpp_reconciler_lag_seconds",
 		Help: "Seconds since the reconciler last caught up with the attempts due for a check."},
 		func() float64 { return m.lagSeconds() })
 	m.reg.MustRegister(m.payments, m.callbacks, m.callbackTime, m.latipay, m.latipayTime, m.deliveries, m.backlog,
-		m.commitTime, lag,
+		m.commitTime, m.paidVia, lag,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if sockets != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hpp_open_sockets",
 			Help: "Shopper pages connected by WebSocket to this instance."}, func() float64 { return float64(sockets()) }))
 	}
 	return m
+}
+
+// Certificate exports the served TLS certificate's expiry, read at each
+// scrape from notAfter (it changes as the certificate is renewed or
+// reloaded), as hpp_tls_certificate_not_after_seconds. run calls it when
+// the app serves TLS itself.
+func (m *Metrics) Certificate(notAfter func() time.Time) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hpp_tls_certificate_not_after_seconds",
+		Help: "When the TLS certificate served expires, in Unix seconds (HPP_TLS acme or files)."},
+		func() float64 { return float64(notAfter().Unix()) }))
 }
 
 // lagSeconds is how long ago the reconciler last caught up: about the

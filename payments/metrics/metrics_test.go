@@ -3,8 +3,11 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -75,4 +78,59 @@ func TestListenRefusesThePublicAddress(t *testing.T) {
 		t.Fatalf("Listen on a port of its own: %v", err)
 	}
 	ln.Close()
+}
+
+// TestCertificateExpiry: with the app serving TLS, the served
+// certificate's expiry is exported in Unix seconds, read at each scrape
+// (a renewal or reload shows at the next).
+func TestCertificateExpiry(t *testing.T) {
+	m := New(time.Now, nil)
+	notAfter := time.Unix(1900000000, 0)
+	m.Certificate(func() time.Time { return notAfter })
+	for _, want := range []int64{1900000000, 1910000000} {
+		notAfter = time.Unix(want, 0)
+		rec := httptest.NewRecorder()
+		m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		if line := fmt.Sprintf("hpp_tls_certificate_not_after_seconds %g", float64(want)); !strings.Contains(rec.Body.String(), line+"\n") {
+			t.Errorf("exposition lacks %q", line)
+		}
+	}
+}
+
+// TestAlertRulesUseExportedMetrics: every hpp_ metric the README's alert
+// rules and table name is one this package exports (a rule on a name that
+// does not exist never fires).
+func TestAlertRulesUseExportedMetrics(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := New(time.Now, func() int { return 0 })
+	m.Certificate(time.Now)
+	m.payments.WithLabelValues("paid", "wechat", "NZD")
+	m.latipay.WithLabelValues("start", "ok")
+	m.latipayTime.WithLabelValues("start")
+	m.deliveries.WithLabelValues("delivered")
+	m.commitTime.WithLabelValues("create")
+	families, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := map[string]bool{}
+	for _, f := range families {
+		exported[f.GetName()] = true
+	}
+	rules := string(readme[strings.Index(string(readme), "```yaml"):])
+	named := regexp.MustCompile(`\bhpp_[a-z_]+`).FindAllString(rules, -1)
+	for _, want := range []string{"hpp_tls_certificate_not_after_seconds", "hpp_checkout_paid_total"} {
+		if !strings.Contains(rules, want) {
+			t.Errorf("no alert rule on %s", want)
+		}
+	}
+	for _, name := range named {
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_sum")
+		if !exported[name] && !exported[base] {
+			t.Errorf("alert rules name %s, which is not exported", name)
+		}
+	}
 }

@@ -46,9 +46,10 @@ func (s *store) CreatePayment(ctx context.Context, p payments.Payment, ev paymen
 // Update counts the payment's move to another status, by that status.
 func (s *store) Update(ctx context.Context, paymentID string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var before payments.Status
+	var last *payments.Tx
 	began := time.Now()
 	p, err := s.Store.Update(ctx, paymentID, func(tx *payments.Tx) error {
-		before = tx.Payment.Status
+		before, last = tx.Payment.Status, tx
 		return fn(tx)
 	})
 	if err != nil {
@@ -59,8 +60,28 @@ func (s *store) Update(ctx context.Context, paymentID string, fn func(tx *paymen
 		if ev := statusEvent(p.Status); ev != "" {
 			s.m.payments.WithLabelValues(ev, method(string(p.Method)), currency(string(p.Currency))).Inc()
 		}
+		if p.Status == payments.StatusPaid && p.Source != payments.SourceCounterScan {
+			s.m.paidVia.WithLabelValues(paidVia(last)).Inc()
+		}
 	}
 	return p, nil
+}
+
+// paidVia is what told us a payment was paid, from its payment.paid
+// event's message: Latipay's "callback", a "query" of ours, or "other".
+func paidVia(tx *payments.Tx) string {
+	if tx == nil {
+		return "other"
+	}
+	for _, e := range tx.NewEvents() {
+		if e.Type != "payment."+string(payments.StatusPaid) {
+			continue
+		}
+		if m, ok := payments.EventMessage(e); ok && (m.Source == "callback" || m.Source == "query") {
+			return m.Source
+		}
+	}
+	return "other"
 }
 
 // statusEvent names the event of reaching a status; "" for those not
