@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/latipay-hpp/hpp/config"
@@ -55,7 +56,13 @@ func checkConfig(ctx context.Context, e Env, _ []string) error {
 // reported at once (config.Load).
 func DatabaseProbe(ctx context.Context) config.Probe {
 	return func(c config.Config) (string, error) {
-		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+		// A network's wait on PostgreSQL; on SQLite, reading a file of up
+		// to 256 MiB through (sqlite.Inspect), which takes seconds.
+		wait := 5 * time.Second
+		if !storage.IsPostgres(c.Database) {
+			wait = time.Minute
+		}
+		probe, cancel := context.WithTimeout(ctx, wait)
 		defer cancel()
 		return "", storage.CheckMode(probe, c.Database, c.DatabaseFrom, c.Sandbox) // its errors name the setting
 	}
@@ -85,6 +92,9 @@ func admin(ctx context.Context, e Env, args []string) error {
 	h := hub.New()
 	defer h.Close()
 	st, err := storage.Open(ctx, cfg.Database, cfg.DatabaseFrom, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if errors.Is(err, storage.ErrInUse) {
+		return fmt.Errorf("admin %s: stop the server first: %s %q is in use by the running server (one SQLite file serves one process; on PostgreSQL hpp admin works while it runs)", args[0], cfg.DatabaseFrom, cfg.Database)
+	}
 	if err != nil {
 		return err
 	}
@@ -132,6 +142,9 @@ func endSessions(ctx context.Context, e Env, acc *accounts.Service, st counter.S
 // backup is `hpp backup FILE`: a consistent copy of the SQLite database,
 // taken while the server runs.
 func backup(ctx context.Context, e Env, args []string) error {
+	if strings.TrimSpace(args[0]) == "" {
+		return UsageError{"backup: the file name is empty: give the file to write the backup to (hpp backup FILE, e.g. hpp backup /backups/hpp-2026-01-31.db)"}
+	}
 	database, _, err := config.Database(e.Getenv)
 	if err != nil {
 		return err
@@ -145,6 +158,9 @@ func backup(ctx context.Context, e Env, args []string) error {
 
 // restore is `hpp restore FILE`, with the server stopped.
 func restore(ctx context.Context, e Env, args []string) error {
+	if strings.TrimSpace(args[0]) == "" {
+		return UsageError{"restore: the file name is empty: give the backup file to restore (hpp restore FILE)"}
+	}
 	database, _, err := config.Database(e.Getenv)
 	if err != nil {
 		return err
