@@ -41,8 +41,12 @@ func simulator(ctx context.Context, e Env, _ []string) error {
 }
 
 // checkConfig is `hpp check-config`; it also connects to the database
-// and reads it (without changing it) for the other mode's data, which
-// start-up refuses: live, the sandbox's; in the sandbox, a live shop's.
+// and reads it (without changing it, nor creating it) as start-up would
+// (storage.CheckMode): a SQLite file holding another program's tables,
+// damaged, or of a newer schema, a directory that is not there, a
+// PostgreSQL schema this release cannot run on; and the other mode's
+// data, which start-up refuses: live, the sandbox's; in the sandbox, a
+// live shop's.
 // A database it cannot reach or read (no server, a wrong password, no
 // such database) is a problem, as it is at start-up, named by the setting
 // it came from (HPP_DATABASE or HPP_DATABASE_FILE) and never with its
