@@ -89,7 +89,7 @@ func (s *Service) HandleReturn(ctx context.Context, id string, q url.Values) (Pa
 		// the payment as it is now, not the pending one read before.
 		return s.Get(ctx, id)
 	}
-	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	qctx, cancel := context.WithTimeout(forPayment(ctx, id), 5*time.Second)
 	defer cancel()
 	res, err := s.gw.Query(qctx, ref)
 	if err != nil {

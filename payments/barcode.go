@@ -130,7 +130,7 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 	if seen != nil {
 		return Started{Payment: p, Attempt: *seen}, nil
 	}
-	orderID, gwErr := s.gw.Barcode(ctx, BarcodeRequest{Reference: ref, Method: m,
+	orderID, gwErr := s.gw.Barcode(forPayment(ctx, p.ID), BarcodeRequest{Reference: ref, Method: m,
 		Amount: p.Amount, Currency: p.Currency, PayCode: code})
 	refused := errors.Is(gwErr, ErrGatewayRejected) || errors.Is(gwErr, ErrInvalid)
 	if errors.Is(gwErr, ErrGatewayNotReached) {

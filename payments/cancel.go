@@ -126,7 +126,7 @@ func (s *Service) askBeforeCancel(ctx context.Context, id string) (said []Gatewa
 	if err != nil {
 		return nil, nil, err
 	}
-	actx, cancel := context.WithTimeout(ctx, cancelAskTimeout)
+	actx, cancel := context.WithTimeout(forPayment(ctx, id), cancelAskTimeout)
 	defer cancel()
 	for _, a := range as {
 		if !a.Status.Live() {

@@ -70,14 +70,14 @@ func (s *Service) reconcile(ctx context.Context, a Attempt) {
 		// another attempt) with this attempt live: cancel it at Latipay
 		// first (harmless if already canceled; "already paid" is fine too:
 		// the query below then applies the payment, late or twice).
-		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		cctx, cancel := context.WithTimeout(forPayment(ctx, a.PaymentID), 15*time.Second)
 		if err := s.gw.Cancel(cctx, a.Reference); err != nil && !errors.Is(err, ErrCompletedAtGateway) {
 			refused = errors.Is(err, ErrGatewayRejected)
 			s.log.Info("reconcile: cancel failed", "reference", a.Reference, "err", err)
 		}
 		cancel()
 	}
-	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	qctx, cancel := context.WithTimeout(forPayment(ctx, a.PaymentID), 15*time.Second)
 	res, qerr := s.gw.Query(qctx, a.Reference)
 	cancel()
 	_, err := s.update(ctx, a.PaymentID, func(tx *Tx) error {
@@ -131,7 +131,7 @@ func (s *Service) reconcile(ctx context.Context, a Attempt) {
 // A signed answer that is not paid ends it at once: that is an anomaly
 // for a person, not a question to repeat.
 func (s *Service) paidOrderQuery(ctx context.Context, a Attempt) {
-	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	qctx, cancel := context.WithTimeout(forPayment(ctx, a.PaymentID), 15*time.Second)
 	res, qerr := s.gw.Query(qctx, a.Reference)
 	cancel()
 	if qerr != nil {

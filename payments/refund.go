@@ -285,7 +285,7 @@ func (s *Service) sendRefund(ctx context.Context, r Refund, maybeSent bool) (Ref
 		s.log.Warn("refund not sent: the order id could not be confirmed", "payment_id", r.PaymentID, "refund_id", r.ID, "err", err)
 		return s.finishRefund(ctx, r, false, 0, msg)
 	}
-	gctx, cancel := context.WithTimeout(ctx, refundTimeout)
+	gctx, cancel := context.WithTimeout(forPayment(ctx, r.PaymentID), refundTimeout)
 	err = s.gw.Refund(gctx, orderID, r.Amount, r.Currency, r.ID)
 	cancel()
 	var re *RefundError
@@ -567,7 +567,7 @@ func (s *Service) confirmedOrderID(ctx context.Context, id string) (string, erro
 	if p.LatipayOrderID != "" {
 		return p.LatipayOrderID, nil
 	}
-	qctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	qctx, cancel := context.WithTimeout(forPayment(ctx, id), 15*time.Second)
 	res, err := s.gw.Query(qctx, p.LatipayReference)
 	cancel()
 	if err != nil {

@@ -69,7 +69,7 @@ func NewService(store Store, gw Gateway, pub Publisher, log *slog.Logger, now fu
 	if len(opts.Methods) == 0 {
 		opts.Methods = []Method{MethodWeChat, MethodAlipay}
 	}
-	return &Service{store: store, gw: gw, pub: pub, log: log, now: now, rand: rand, opts: opts}, nil
+	return &Service{store: store, gw: loggedGateway{Gateway: gw, log: log}, pub: pub, log: log, now: now, rand: rand, opts: opts}, nil
 }
 
 // Methods returns the offered methods in display order.

@@ -115,7 +115,7 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	if err != nil {
 		return Started{Payment: p}, err
 	}
-	res, gwErr := s.gw.Start(ctx, StartRequest{
+	res, gwErr := s.gw.Start(forPayment(ctx, p.ID), StartRequest{
 		Reference: ref, Method: m, Amount: p.Amount, Currency: p.Currency,
 		Description: p.Description, ReturnURL: withLang(s.opts.ReturnURLFor(p.ID), in.Lang),
 		CallbackURL: s.opts.CallbackURL, BackURL: s.opts.CheckoutURLFor(p.ID),
@@ -205,7 +205,7 @@ func (s *Service) replaceOthers(ctx context.Context, p Payment, keep string, why
 		return p, nil
 	}
 	for _, ref := range old {
-		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		cctx, cancel := context.WithTimeout(forPayment(ctx, p.ID), 15*time.Second)
 		cerr := s.gw.Cancel(cctx, ref)
 		cancel()
 		if cerr != nil && !errors.Is(cerr, ErrCompletedAtGateway) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/latipay-hpp/hpp/config"
@@ -41,8 +42,12 @@ func simulator(ctx context.Context, e Env, _ []string) error {
 }
 
 // checkConfig is `hpp check-config`; it also connects to the database
-// and reads it (without changing it) for the other mode's data, which
-// start-up refuses: live, the sandbox's; in the sandbox, a live shop's.
+// and reads it (without changing it, nor creating it) as start-up would
+// (storage.CheckMode): a SQLite file holding another program's tables,
+// damaged, or of a newer schema, a directory that is not there, a
+// PostgreSQL schema this release cannot run on; and the other mode's
+// data, which start-up refuses: live, the sandbox's; in the sandbox, a
+// live shop's.
 // A database it cannot reach or read (no server, a wrong password, no
 // such database) is a problem, as it is at start-up, named by the setting
 // it came from (HPP_DATABASE or HPP_DATABASE_FILE) and never with its
@@ -56,7 +61,13 @@ func checkConfig(ctx context.Context, e Env, _ []string) error {
 // reported at once (config.Load).
 func DatabaseProbe(ctx context.Context) config.Probe {
 	return func(c config.Config) (string, error) {
-		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+		// A network's wait on PostgreSQL; on SQLite, reading a file of up
+		// to 256 MiB through (sqlite.Inspect), which takes seconds.
+		wait := 5 * time.Second
+		if !storage.IsPostgres(c.Database) {
+			wait = time.Minute
+		}
+		probe, cancel := context.WithTimeout(ctx, wait)
 		defer cancel()
 		return "", storage.CheckMode(probe, c.Database, c.DatabaseFrom, c.Sandbox) // its errors name the setting
 	}
@@ -86,6 +97,9 @@ func admin(ctx context.Context, e Env, args []string) error {
 	h := hub.New()
 	defer h.Close()
 	st, err := storage.Open(ctx, cfg.Database, cfg.DatabaseFrom, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if errors.Is(err, storage.ErrInUse) {
+		return fmt.Errorf("admin %s: stop the server first: %s %q is in use by the running server (one SQLite file serves one process; on PostgreSQL hpp admin works while it runs)", args[0], cfg.DatabaseFrom, cfg.Database)
+	}
 	if err != nil {
 		return err
 	}
@@ -145,6 +159,9 @@ hpp: not ended: invitation and reset-of-access links stay valid until used or 24
 // backup is `hpp backup FILE`: a consistent copy of the SQLite database,
 // taken while the server runs.
 func backup(ctx context.Context, e Env, args []string) error {
+	if strings.TrimSpace(args[0]) == "" {
+		return UsageError{"backup: the file name is empty: give the file to write the backup to (hpp backup FILE, e.g. hpp backup /backups/hpp-2026-01-31.db)"}
+	}
 	database, _, err := config.Database(e.Getenv)
 	if err != nil {
 		return err
@@ -158,6 +175,9 @@ func backup(ctx context.Context, e Env, args []string) error {
 
 // restore is `hpp restore FILE`, with the server stopped.
 func restore(ctx context.Context, e Env, args []string) error {
+	if strings.TrimSpace(args[0]) == "" {
+		return UsageError{"restore: the file name is empty: give the backup file to restore (hpp restore FILE)"}
+	}
 	database, _, err := config.Database(e.Getenv)
 	if err != nil {
 		return err

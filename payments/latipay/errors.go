@@ -1,6 +1,7 @@
 package latipay
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -150,6 +151,34 @@ type opError struct {
 	sentinel error
 	detail   string
 	cause    error
+	kind     string // FailureKind's word when the sentinel's is not precise enough
+}
+
+// FailureKind names the failure in a word from a fixed list, which a log
+// line may hold (the error's text may quote what Latipay sent):
+// bad_signature, malformed_answer, invalid_request, answer_not_json,
+// answer_too_large, http_status, not_reached, timeout, canceled, network,
+// unavailable.
+func (e *opError) FailureKind() string {
+	switch {
+	case e.kind != "":
+		return e.kind
+	case e.sentinel == ErrBadSignature:
+		return "bad_signature"
+	case e.sentinel == ErrMalformed:
+		return "malformed_answer"
+	case e.sentinel == ErrInvalidRequest:
+		return "invalid_request"
+	case e.cause == nil:
+		return "unavailable"
+	case errors.Is(e.cause, ErrNotSent):
+		return "not_reached"
+	case errors.Is(e.cause, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(e.cause, context.Canceled):
+		return "canceled"
+	}
+	return "network"
 }
 
 func (e *opError) Error() string {
@@ -170,3 +199,11 @@ func (e *opError) Unwrap() []error {
 func errorf(op string, sentinel error, detail string) error {
 	return &opError{op: op, sentinel: sentinel, detail: detail}
 }
+
+// kindErrorf is errorf with FailureKind's word.
+func kindErrorf(op string, sentinel error, kind, detail string) error {
+	return &opError{op: op, sentinel: sentinel, detail: detail, kind: kind}
+}
+
+// FailureKind of a well-formed refusal.
+func (e *APIError) FailureKind() string { return "refused" }

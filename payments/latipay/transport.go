@@ -49,14 +49,14 @@ func (c *Client) call(ctx context.Context, op string, d time.Duration, method, e
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, errorf(op, ErrUnavailable, "http status "+strconv.Itoa(resp.StatusCode))
+		return nil, kindErrorf(op, ErrUnavailable, "http_status", "http status "+strconv.Itoa(resp.StatusCode))
 	}
 	b, err := readBody(resp.Body, resp.ContentLength)
 	if err != nil {
 		return nil, transportError(op, err)
 	}
 	if len(b) > maxResponse {
-		return nil, errorf(op, ErrUnavailable, "response larger than 1 MiB")
+		return nil, kindErrorf(op, ErrUnavailable, "answer_too_large", "response larger than 1 MiB")
 	}
 	return b, nil
 }
@@ -117,7 +117,7 @@ func neverSent(err error) bool {
 func (c *Client) parseResponse(op string, b []byte) (obj object, hasCode bool, err error) {
 	obj, err = decodeObject(b)
 	if errors.Is(err, errNotJSON) {
-		return nil, false, errorf(op, ErrUnavailable, "response is not json")
+		return nil, false, kindErrorf(op, ErrUnavailable, "answer_not_json", "response is not json")
 	}
 	if err != nil {
 		return nil, false, errorf(op, ErrMalformed, err.Error())

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -198,4 +199,46 @@ func TestTextSearchWithoutTrigrams(t *testing.T) {
 		t.Fatal("the trigram index is still there")
 	}
 	storetest.ListText(t, db)
+}
+
+// TestMigrateCompatible: an instance of an older release starts on a
+// schema a newer release migrated when every newer migration is marked
+// compatible (the rolling upgrade: an old instance restarted after the
+// new release migrated), and refuses, naming the migration, when one is
+// not. A schema_migrations from before the mark gains it; each migration
+// is recorded with its mark. hpp check-config's Inspect says the same.
+func TestMigrateCompatible(t *testing.T) {
+	url := pgtest.Schema(t)
+	mustOpen(t, url)
+	if got := pgtest.QueryInt64(t, url, `SELECT count(*) FROM schema_migrations WHERE compatible`); got != int64(len(compatible)) {
+		t.Errorf("%d migrations recorded compatible, want %d", got, len(compatible))
+	}
+	pgtest.Exec(t, url, `ALTER TABLE schema_migrations DROP COLUMN compatible`) // as releases before the mark left it
+	mustOpen(t, url)
+	pgtest.Exec(t, url, `INSERT INTO schema_migrations (version, name, applied_at, compatible) VALUES (998, '998_new_table.sql', now(), true), (999, '999_new_index.sql', now(), true)`)
+	if db, err := Open(t.Context(), url, testNow); err != nil {
+		t.Errorf("Open of a schema whose newer migrations are all compatible = %v, want it to start", err)
+	} else {
+		db.Close()
+	}
+	if err := Inspect(t.Context(), url); err != nil {
+		t.Errorf("Inspect of a schema whose newer migrations are all compatible = %v", err)
+	}
+	pgtest.Exec(t, url, `INSERT INTO schema_migrations (version, name, applied_at, compatible) VALUES (1000, '1000_drop_column.sql', now(), false)`)
+	for name, open := range map[string]func() error{
+		"Open": func() error {
+			db, err := Open(t.Context(), url, testNow)
+			if err == nil {
+				db.Close()
+			}
+			return err
+		},
+		"Inspect": func() error { return Inspect(t.Context(), url) },
+	} {
+		err := open()
+		if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "1000_drop_column.sql") ||
+			strings.Contains(err.Error(), "999_new_index.sql") || !strings.Contains(err.Error(), "stop every instance") {
+			t.Errorf("%s of a schema with a newer migration not marked compatible = %v, want ErrNewerSchema naming it", name, err)
+		}
+	}
 }

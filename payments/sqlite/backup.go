@@ -132,7 +132,8 @@ func Restore(ctx context.Context, path, from string) (kept string, err error) {
 }
 
 // check opens a database file read-only and runs PRAGMA integrity_check;
-// it also wants the migrations table, so any other SQLite file fails.
+// it also wants the migrations table, so any other SQLite file fails, and
+// no migration newer than this program's, which start-up would refuse.
 func check(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return reason(err)
@@ -153,7 +154,11 @@ func check(ctx context.Context, path string) error {
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
 		return errors.New("no hpp schema in it")
 	}
-	return nil
+	ours, err := newest()
+	if err != nil {
+		return err
+	}
+	return newerSchema(ctx, db, ours)
 }
 
 // escape makes a path safe inside a file: URI ('?' or '#' in a name).

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -21,6 +23,10 @@ var ErrDamaged = errors.New("sqlite: the database file is damaged: stop the app 
 // ErrForeign is a database file that already holds another program's
 // tables: ours would be added to it.
 var ErrForeign = errors.New("sqlite: the file already holds another program's tables")
+
+// ErrInUse is a database file another process holds (lockFile): a
+// server runs on it.
+var ErrInUse = errors.New("in use by another process")
 
 // damaged reports whether err is SQLite saying the file is corrupt or is
 // not a database.
@@ -49,16 +55,16 @@ var errChecking = errors.New("sqlite: the start-up integrity check is still runn
 // cross-checked against their tables). Files over syncCheckMax are
 // checked in the background.
 func (db *DB) checkFile(ctx context.Context, size int64) error {
-	if err := db.checkTables(ctx); err != nil {
+	if err := checkTables(ctx, db.writer); err != nil {
 		return err
 	}
 	if size <= syncCheckMax {
-		return db.quickCheck(ctx, db.writer)
+		return quickCheck(ctx, db.writer)
 	}
 	db.checking.Store(true)
 	go func() {
 		defer db.checking.Store(false)
-		if err := db.quickCheck(context.Background(), db.reader); errors.Is(err, ErrDamaged) {
+		if err := quickCheck(context.Background(), db.reader); errors.Is(err, ErrDamaged) {
 			db.damagedErr.Store(&err)
 			db.damaged.Store(true)
 		}
@@ -67,7 +73,7 @@ func (db *DB) checkFile(ctx context.Context, size int64) error {
 }
 
 // quickCheck runs PRAGMA quick_check on pool.
-func (db *DB) quickCheck(ctx context.Context, pool *sql.DB) error {
+func quickCheck(ctx context.Context, pool *sql.DB) error {
 	rows, err := pool.QueryContext(ctx, "PRAGMA quick_check")
 	if err != nil {
 		if damaged(err) {
@@ -98,12 +104,12 @@ func (db *DB) quickCheck(ctx context.Context, pool *sql.DB) error {
 }
 
 // checkTables refuses a file with tables that are not ours.
-func (db *DB) checkTables(ctx context.Context) error {
+func checkTables(ctx context.Context, pool *sql.DB) error {
 	known, err := ourTables()
 	if err != nil {
 		return err
 	}
-	tables, err := queryAll(ctx, db.writer, func(s scanner) (string, error) {
+	tables, err := queryAll(ctx, pool, func(s scanner) (string, error) {
 		var name string
 		return name, s.Scan(&name)
 	}, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
@@ -154,6 +160,68 @@ func ourTables() (map[string]bool, error) {
 		}
 	}
 	return known, nil
+}
+
+// Inspect runs start-up's checks of the database file at path without
+// changing it (hpp check-config asks it, while the server may run): a
+// file holding another program's tables (ErrForeign), one SQLite finds
+// damaged (ErrDamaged; a file over syncCheckMax, which start-up checks
+// in the background, is not read through), a schema newer than this
+// program's. No file is fine when its directory exists and this user may
+// write to it: start-up creates the database there.
+func Inspect(ctx context.Context, path string) error {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		dir := filepath.Dir(path)
+		if di, err := os.Stat(dir); err != nil || !di.IsDir() {
+			return fmt.Errorf("sqlite: no directory %s to create the database in: create it, or point HPP_DATABASE at one that exists", dir)
+		}
+		if err := writable(dir); err != nil {
+			return fmt.Errorf("sqlite: cannot create the database in %s: %w", dir, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", reason(err))
+	}
+	if fi.IsDir() {
+		return errors.New("sqlite: it is a directory: name a file")
+	}
+	if fi.Size() == 0 {
+		return nil // start-up fills an empty file
+	}
+	// The busy timeout rides out a lock held a moment (a server closing
+	// the file checkpoints it).
+	db, err := sql.Open("sqlite", "file:"+escape(path)+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if err := checkTables(ctx, db); err != nil {
+		return err
+	}
+	if fi.Size() <= syncCheckMax {
+		if err := quickCheck(ctx, db); err != nil {
+			return err
+		}
+	}
+	var have bool
+	if err := db.QueryRowContext(ctx,
+		`SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')`).Scan(&have); err != nil {
+		return wrap("schema version", err)
+	}
+	if !have {
+		return nil
+	}
+	ours, err := newest()
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if err := newerSchema(ctx, db, ours); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	return nil
 }
 
 // noteDamage remembers that SQLite found the file damaged while serving,

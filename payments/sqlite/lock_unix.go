@@ -24,9 +24,14 @@ func lockFile(path string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("sqlite: %s is in use by another process; one SQLite file serves one instance (run several instances on PostgreSQL)", path)
+			return nil, fmt.Errorf("sqlite: %s is %w; one SQLite file serves one instance (run several instances on PostgreSQL)", path, ErrInUse)
 		}
 		return nil, fmt.Errorf("sqlite: lock %s.lock: %w", path, err)
 	}
 	return f, nil
+}
+
+// writable reports whether this user may create files in dir.
+func writable(dir string) error {
+	return syscall.Access(dir, 0x2|0x1) // W_OK|X_OK
 }

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -45,20 +47,49 @@ func (db *DB) migrate(ctx context.Context) error {
 		order = append(order, v)
 	}
 	sort.Ints(order)
-	var newest int
-	if err := db.writer.QueryRowContext(ctx,
-		`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&newest); err != nil {
-		return wrap("migrate", err)
+	if len(order) == 0 {
+		return errors.New("sqlite: migrate: no migrations")
 	}
-	// An older binary must not run against a schema it does not know.
-	if len(order) > 0 && newest > order[len(order)-1] {
-		return fmt.Errorf("sqlite: migrate: database schema version %d is newer than this program's %d",
-			newest, order[len(order)-1])
+	if err := newerSchema(ctx, db.writer, order[len(order)-1]); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	for _, v := range order {
 		if err := db.apply(ctx, v, versions[v]); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// newest is the version of the newest migration this program has.
+func newest() (int, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, name := range names {
+		v, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
+		if err != nil {
+			return 0, fmt.Errorf("bad migration name %q", name)
+		}
+		n = max(n, v)
+	}
+	return n, nil
+}
+
+// newerSchema refuses a database whose schema_migrations records a
+// version above ours (the newest migration this program has): an older
+// program must not run against a schema it does not know. Start-up,
+// hpp restore and hpp check-config ask it.
+func newerSchema(ctx context.Context, db *sql.DB, ours int) error {
+	var theirs int
+	if err := db.QueryRowContext(ctx,
+		`SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&theirs); err != nil {
+		return wrap("schema version", err)
+	}
+	if theirs > ours {
+		return fmt.Errorf("database schema version %d is newer than this program's %d: run the release that wrote it (or a later one)", theirs, ours)
 	}
 	return nil
 }

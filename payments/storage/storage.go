@@ -88,7 +88,7 @@ func Open(ctx context.Context, database, setting string, h Hub, log *slog.Logger
 	if !IsPostgres(database) {
 		db, err := sqlite.Open(ctx, database, time.Now)
 		if err != nil {
-			return nil, fmt.Errorf("%s %q (SQLite file): %w", setting, database, err)
+			return nil, fmt.Errorf("%s %q (SQLite file): %w", setting, database, oneLine{err})
 		}
 		return &Storage{Store: db}, nil
 	}
@@ -131,6 +131,10 @@ func Existing(database, setting string) error {
 	}
 	return nil
 }
+
+// ErrInUse is a SQLite file another process holds: the server runs on
+// it (one process per file).
+var ErrInUse = sqlite.ErrInUse
 
 // StartBroker, on PostgreSQL, feeds the hub with the changes other
 // instances commit (LISTEN/NOTIFY) until ctx ends; on SQLite it does
@@ -208,7 +212,11 @@ func Refusal(setting string, err error) error { return fmt.Errorf("%s %w", setti
 
 // CheckMode is start-up's check of the database for the mode it would
 // run in (sandbox or live), reading it without changing it (so that hpp
-// check-config can ask while the server runs): live, ErrSandboxData when
+// check-config can ask while the server runs). A SQLite file first gets
+// the checks start-up makes of it (sqlite.Inspect: another program's
+// tables, damage, a newer schema, a directory that is not there); on
+// PostgreSQL, a newer schema this release cannot run on
+// (postgres.Inspect). Then, live, ErrSandboxData when
 // the sandbox has used it; in the sandbox, ErrLiveData when a live start
 // has and the sandbox has not. A database not created yet is fresh; one
 // that cannot be reached or read is an error, on one line (the driver's
@@ -219,6 +227,13 @@ func CheckMode(ctx context.Context, database, setting string, sandbox bool) erro
 	used := sqlite.Used
 	if IsPostgres(database) {
 		used = postgres.Used
+		if err := postgres.Inspect(ctx, database); errors.Is(err, postgres.ErrNewerSchema) {
+			return fmt.Errorf("%s: %w", setting, err)
+		} else if err != nil {
+			return fmt.Errorf("%s: cannot read the database: %w", setting, oneLine{err})
+		}
+	} else if err := sqlite.Inspect(ctx, database); err != nil {
+		return fmt.Errorf("%s %q (SQLite file): %w", setting, database, oneLine{err})
 	}
 	bySandbox, byLive, err := used(ctx, database)
 	switch {

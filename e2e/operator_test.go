@@ -1,0 +1,237 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/latipay-hpp/hpp/payments/sqlite"
+)
+
+// hppRun runs the binary with args and exactly env (PATH and HOME added);
+// it returns stdout, stderr and the exit status.
+func hppRun(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, mainBinary(t, ""), args...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if err != nil && (!errors.As(err, &ee) || ctx.Err() != nil) {
+		t.Fatalf("hpp %q: %v\n%s%s", args, err, out.String(), errb.String())
+	}
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+}
+
+// soundDB makes an hpp database at path, migrated by this build.
+func soundDB(t *testing.T, path string) {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), path, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path + ".lock")
+}
+
+// execSQL runs statements on the SQLite file at path.
+func execSQL(t *testing.T, path, stmts string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(stmts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newerDB makes an hpp database whose schema a later release migrated.
+func newerDB(t *testing.T, path string) {
+	t.Helper()
+	soundDB(t, path)
+	execSQL(t, path, `PRAGMA journal_mode=DELETE; INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, '099_future.sql', 0)`)
+}
+
+// damagedDB makes an hpp database one of whose pages SQLite's
+// quick_check reports over several lines ("*** in database main ***",
+// then "Tree N page N: btreeInitPage() returns error code 11"): a page's
+// type byte is overwritten, page after page until one does.
+func damagedDB(t *testing.T, path string) {
+	t.Helper()
+	soundDB(t, path)
+	execSQL(t, path, `PRAGMA journal_mode=DELETE`)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pageSize = 4096
+	for page := 1; page < len(good)/pageSize; page++ {
+		b := bytes.Clone(good)
+		b[page*pageSize] = 0x07 // no b-tree page has this type
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		rows, err := db.Query(`PRAGMA quick_check`)
+		for err == nil && rows.Next() {
+			var s string
+			if rows.Scan(&s) == nil {
+				lines = append(lines, s)
+			}
+		}
+		if err == nil {
+			err = rows.Err()
+			rows.Close()
+		}
+		db.Close()
+		if err == nil && len(lines) > 0 && strings.Contains(lines[0], "\n") {
+			return
+		}
+	}
+	t.Fatal("no page whose damage quick_check reports over several lines")
+}
+
+// sameFile fails unless the file at path still holds want.
+func sameFile(t *testing.T, path string, want []byte, what string) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("%s: the current database changed (%v)", what, err)
+	}
+}
+
+// TestRestoreRefusesNewerSchema: hpp restore refuses a backup whose
+// schema is newer than the program's, as it refuses a file that is not a
+// sound hpp database, and leaves the current database as it was: before,
+// it said "restored" and start-up then refused the database.
+func TestRestoreRefusesNewerSchema(t *testing.T) {
+	dir := t.TempDir()
+	current, backup := filepath.Join(dir, "hpp.db"), filepath.Join(dir, "from-later-release.db")
+	soundDB(t, current)
+	newerDB(t, backup)
+	before, err := os.ReadFile(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": current}, "restore", backup)
+	if status != 1 || strings.Contains(out, "restored") || !strings.Contains(errOut, "newer than this program's") ||
+		!strings.Contains(errOut, "not a sound backup") {
+		t.Errorf("hpp restore of a newer schema = %d, want 1 and a refusal naming the newer schema:\n%s%s", status, out, errOut)
+	}
+	sameFile(t, current, before, "restore refused")
+	if kept, _ := filepath.Glob(current + ".replaced-*"); len(kept) > 0 {
+		t.Errorf("a refused restore moved the current database aside: %q", kept)
+	}
+}
+
+// TestCheckConfigChecksDatabase: hpp check-config exits 1, saying why,
+// for each SQLite database start-up refuses (another program's tables, a
+// damaged file, a newer schema, a directory that does not exist), and
+// never creates or migrates one: a database file not there yet, in a
+// directory this user may write to, is fine and is still not there
+// afterwards. Before, it said "ok: the app would start" for all of them.
+func TestCheckConfigChecksDatabase(t *testing.T) {
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "crm.db")
+	execSQL(t, foreign, `CREATE TABLE contacts (id INTEGER PRIMARY KEY)`)
+	damaged, newer := filepath.Join(dir, "damaged.db"), filepath.Join(dir, "newer.db")
+	damagedDB(t, damaged)
+	newerDB(t, newer)
+	for path, want := range map[string]string{
+		foreign:                                 "another program's tables (contacts)",
+		damaged:                                 "damaged",
+		newer:                                   "newer than this program's",
+		filepath.Join(dir, "missing", "hpp.db"): "no directory",
+	} {
+		before, _ := os.ReadFile(path)
+		out, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": path}, "check-config")
+		if status != 1 || strings.Contains(out, "ok:") || !strings.Contains(out, "problem: HPP_DATABASE") || !strings.Contains(out, want) {
+			t.Errorf("check-config with HPP_DATABASE=%s = %d, want 1 and a problem saying %q:\n%s%s", path, status, want, out, errOut)
+		}
+		if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+			t.Errorf("check-config changed %s", path)
+		}
+		// Start-up refuses it alike.
+		_, errOut, status = hppRun(t, map[string]string{"HPP_DATABASE": path, "HPP_ADDR": "127.0.0.1:0"})
+		if status != 1 || !strings.Contains(errOut, "HPP_DATABASE") {
+			t.Errorf("start-up with HPP_DATABASE=%s = %d, want it refused:\n%s", path, status, errOut)
+		}
+	}
+	fresh := filepath.Join(dir, "new", "hpp.db")
+	if err := os.Mkdir(filepath.Dir(fresh), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": fresh}, "check-config")
+	if status != 0 || !strings.Contains(out, "ok: the app would start") {
+		t.Errorf("check-config with a database not created yet = %d, want 0:\n%s%s", status, out, errOut)
+	}
+	if left, _ := os.ReadDir(filepath.Dir(fresh)); len(left) > 0 {
+		t.Errorf("check-config created %v; it must not create the database", left)
+	}
+}
+
+// TestDamagedDatabaseOneLogLine: start-up on a damaged database stops
+// with one JSON log line for it, SQLite's report of several lines folded
+// into it: before, its second line was a record of its own ("Tree 4 page
+// 4: btreeInitPage() returns error code 11)").
+func TestDamagedDatabaseOneLogLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpp.db")
+	damagedDB(t, path)
+	_, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": path, "HPP_ADDR": "127.0.0.1:0"})
+	var damage []string
+	for line := range strings.SplitSeq(strings.TrimSpace(errOut), "\n") {
+		var l struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Errorf("a line of the start-up error is not a JSON log line: %q", line)
+			continue
+		}
+		if l.Level == "ERROR" {
+			damage = append(damage, l.Msg)
+		}
+	}
+	if status != 1 || len(damage) != 1 || !strings.Contains(damage[0], "damaged") || !strings.Contains(damage[0], "btreeInitPage") {
+		t.Errorf("start-up on a damaged database = %d, %d ERROR records %q, want 1 naming the damage:\n%s", status, len(damage), damage, errOut)
+	}
+}
+
+// TestOperatorMessages: hpp admin on a database the server runs on says
+// to stop the server first (not to run several instances on
+// PostgreSQL), and hpp backup with an empty file name says that the name
+// is empty (not "cannot write : no such file or directory").
+func TestOperatorMessages(t *testing.T) {
+	a := startApp(t, nil)
+	for _, args := range [][]string{{"admin", "end-sessions"}, {"admin", "reset-password", "owner@demo.test"}} {
+		out, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": a.DB}, args...)
+		if status != 1 || !strings.Contains(errOut, "stop the server first") || strings.Contains(errOut, "run several instances") {
+			t.Errorf("hpp %s while the server runs = %d, want 1 and \"stop the server first\":\n%s%s", strings.Join(args, " "), status, out, errOut)
+		}
+	}
+	for _, cmd := range []string{"backup", "restore"} {
+		out, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": a.DB}, cmd, "")
+		if status == 0 || !strings.Contains(errOut, "file name is empty") || strings.Contains(errOut, "cannot write :") {
+			t.Errorf("hpp %s '' = %d, want a refusal saying the file name is empty:\n%s%s", cmd, status, out, errOut)
+		}
+	}
+}
