@@ -109,6 +109,20 @@ func TestAdminLiveBrowser(t *testing.T) {
 		wide := browserEval[[]string](t, b, `[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 390 && !e.closest('.table-scroll')).slice(0, 8).map(e => e.tagName + '.' + e.className + '#' + e.id + ' ' + Math.round(e.getBoundingClientRect().right))`)
 		t.Errorf("the reports page is %d px wide on a 390 px phone; too wide: %v", w, wide)
 	}
+	// Gross, refunds and net of every row are in view without scrolling
+	// sideways: no report table scrolls in its region, and every money
+	// cell ends inside the phone's width.
+	if wide := browserEval[[]string](t, b, `[...document.querySelectorAll('.table-scroll')].filter(r => r.querySelector('table.report, [data-testid="range-totals"]') && r.scrollWidth > r.clientWidth).map(r => r.querySelector('table').dataset.testid + ' ' + r.scrollWidth + '>' + r.clientWidth)`); len(wide) > 0 {
+		t.Errorf("report tables scroll sideways on a 390 px phone: %v", wide)
+	}
+	if off := browserEval[[]string](t, b, `[...document.querySelectorAll('[data-testid="report-row"] [data-col], [data-testid="range-totals"] td')].filter(c => { const r = c.getBoundingClientRect(); return r.width === 0 || r.right > 390 || r.left < 0; }).slice(0, 6).map(c => (c.dataset.col || c.dataset.testid) + ' ' + Math.round(c.getBoundingClientRect().right))`); len(off) > 0 {
+		t.Errorf("report cells off a 390 px phone's screen: %v", off)
+	}
+	for _, col := range []string{"gross", "refunds", "net"} {
+		if label := browserEval[string](t, b, `getComputedStyle(document.querySelector('[data-testid="report-row"] [data-col="`+col+`"]'), '::before').content`); !strings.Contains(label, "\"") || label == "none" {
+			t.Errorf("the %s cell is not named on a phone: content %s", col, label)
+		}
+	}
 }
 
 func atoi(s string) int {

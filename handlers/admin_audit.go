@@ -21,7 +21,10 @@ const AuditPath = "/admin/audit"
 // auditPage is how many entries a page shows and an export reads at once.
 const auditPage = 50
 
-var auditColumns = []string{"seq", "time", "email", "account_id", "address", "device", "action", "target", "before", "after"}
+// auditColumns are the audit exports' columns: time is ISO 8601 with the
+// offset of the shop's zone (exportTime), like every export's, and
+// time_zone, last so the others keep their places, names that zone.
+var auditColumns = []string{"seq", "time", "email", "account_id", "address", "device", "action", "target", "before", "after", "time_zone"}
 
 // auditFilter reads the page's filters; ok is false for a malformed one.
 func auditFilter(c *gin.Context) (f accounts.AuditFilter, ok bool) {
@@ -149,8 +152,8 @@ func (s *Server) handleAuditExport(format string) gin.HandlerFunc {
 		first := true
 		for len(es) > 0 {
 			for _, e := range es {
-				row := []string{strconv.FormatInt(e.Seq, 10), e.At.UTC().Format("2006-01-02T15:04:05Z"), e.Email, e.AccountID,
-					e.Address, e.Device, e.Action, e.Target, e.Before, e.After}
+				row := []string{strconv.FormatInt(e.Seq, 10), s.exportTime(e.At), e.Email, e.AccountID,
+					e.Address, e.Device, e.Action, e.Target, e.Before, e.After, s.shopZone().String()}
 				if cw != nil {
 					for i := range row {
 						row[i] = csvCell(row[i])

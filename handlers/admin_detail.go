@@ -334,13 +334,14 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 
 // refundLeft says, in the page's language tag, how much of a payment can
 // still be refunded when a refund asked for more: a message id and its
-// argument.
-func refundLeft(tag string, e *payments.RefundTooLargeError) (id, arg string) {
+// argument, the money written as every back-office page writes it
+// (withCurrency, "NZD 174.00") in every language.
+func refundLeft(_ string, e *payments.RefundTooLargeError) (id, arg string) {
 	switch {
 	case e.Left > 0:
-		return "admin.refund.left", views.MoneyIn(tag, refundMoney(e.Left, e.Currency))
+		return "admin.refund.left", withCurrency(e.Left, e.Currency)
 	case e.Pending > 0:
-		return "admin.refund.held", views.MoneyIn(tag, refundMoney(e.Pending, e.Currency))
+		return "admin.refund.held", withCurrency(e.Pending, e.Currency)
 	}
 	return "admin.refund.full", ""
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,21 +20,41 @@ const exportPage = 100
 
 // exportColumns are the list's columns, in its order, then the id, then
 // what refunds still waiting for Latipay hold (refunded counts only the
-// refunds that succeeded) and the channel's name: new columns come last
-// so the earlier ones keep their places.
-var exportColumns = []string{"time", "amount", "currency", "amount_cny", "status", "method", "channel", "reference",
-	"latipay_order_id", "refunded", "id", "refund_pending", "channel_name"}
+// refunds that succeeded) and the channel's name, then the paid time,
+// the description, the merchant reference we send Latipay and the shop's
+// time zone: new columns come last so the earlier ones keep their
+// places. Times are ISO 8601 with the offset in force in the shop's zone
+// (exportTime); created_at is the list's time column.
+var exportColumns = []string{"created_at", "amount", "currency", "amount_cny", "status", "method", "channel", "reference",
+	"latipay_order_id", "refunded", "id", "refund_pending", "channel_name", "paid_at", "description", "latipay_reference",
+	"time_zone"}
+
+// exportTimeLayout is how the exports write an instant: ISO 8601 (RFC
+// 3339) to the second, with the offset of the shop's zone at that
+// instant, e.g. 2026-12-07T17:23:05+13:00.
+const exportTimeLayout = time.RFC3339
+
+// exportTime writes t for an export in the shop's zone; "" for the zero
+// time.
+func (s *Server) exportTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(s.shopZone()).Format(exportTimeLayout)
+}
 
 // exportRow is one payment as the exports write it: the list's row with
 // its codes (status, method, channel) rather than their translations,
-// and the channel's name as the pages show it in English (channelName).
-func (s *Server) exportRow(r views.PaymentRow) []string {
+// its times machine-readable (exportTime), and the channel's name as the
+// pages show it in English (channelName).
+func (s *Server) exportRow(p payments.Payment, r views.PaymentRow) []string {
 	pending := r.RefundPending
 	if pending == "" {
 		pending = payments.FormatAmount(0, payments.Currency(r.Currency))
 	}
-	return []string{r.Time, r.Amount, r.Currency, r.AmountCNY, r.Status, r.Method, r.Channel, r.Reference,
-		r.OrderID, r.Refunded, r.ID, pending, s.channelName(r.Channel)}
+	return []string{s.exportTime(p.CreatedAt), r.Amount, r.Currency, r.AmountCNY, r.Status, r.Method, r.Channel, r.Reference,
+		r.OrderID, r.Refunded, r.ID, pending, s.channelName(r.Channel), s.exportTime(p.PaidAt), p.Description,
+		p.LatipayReference, s.shopZone().String()}
 }
 
 // csvCell neutralizes a cell a spreadsheet would read as a formula (one
@@ -74,20 +95,20 @@ func isNegativeDecimal(s string) bool {
 // closing bracket comes last. A file cut short by a failure therefore
 // ends without its final newline (CSV) or without "]" (JSON).
 type exportWriter struct {
-	w     gin.ResponseWriter
-	csv   bool
-	buf   bytes.Buffer
-	cw    *csv.Writer
-	count int
-	cells func(views.PaymentRow) []string // exportRow
+	w       gin.ResponseWriter
+	csv     bool
+	buf     bytes.Buffer
+	cw      *csv.Writer
+	count   int
+	columns []string // the header, and the JSON objects' keys
 }
 
-func newExportWriter(w gin.ResponseWriter, isCSV bool, row func(views.PaymentRow) []string) *exportWriter {
-	e := &exportWriter{w: w, csv: isCSV, cells: row}
+func newExportWriter(w gin.ResponseWriter, isCSV bool, columns []string) *exportWriter {
+	e := &exportWriter{w: w, csv: isCSV, columns: columns}
 	e.cw = csv.NewWriter(&e.buf)
 	if isCSV {
 		_, _ = w.WriteString("\ufeff")
-		e.line(exportColumns)
+		e.line(columns)
 	} else {
 		_, _ = w.WriteString("[")
 	}
@@ -107,8 +128,8 @@ func (e *exportWriter) line(rec []string) {
 	e.count++
 }
 
-func (e *exportWriter) row(r views.PaymentRow) {
-	rec := e.cells(r)
+// row writes one record, its cells in the order of the columns.
+func (e *exportWriter) row(rec []string) {
 	if e.csv {
 		for i := range rec {
 			rec[i] = csvCell(rec[i])
@@ -117,7 +138,7 @@ func (e *exportWriter) row(r views.PaymentRow) {
 		return
 	}
 	obj := make(map[string]string, len(rec))
-	for i, k := range exportColumns {
+	for i, k := range e.columns {
 		obj[k] = rec[i]
 	}
 	b, _ := json.Marshal(obj)
@@ -178,7 +199,7 @@ func (s *Server) handlePaymentsExport(format string) gin.HandlerFunc {
 			h.Set("Content-Disposition", `attachment; filename="payments.json"`)
 		}
 		c.Status(http.StatusOK)
-		out := newExportWriter(c.Writer, format == "csv", s.exportRow)
+		out := newExportWriter(c.Writer, format == "csv", exportColumns)
 		for {
 			for _, p := range page.Payments {
 				row, err := s.listRow(ctx, p)
@@ -187,7 +208,7 @@ func (s *Server) handlePaymentsExport(format string) gin.HandlerFunc {
 					cutConnection(c.Writer)
 					return
 				}
-				out.row(row)
+				out.row(s.exportRow(p, row))
 			}
 			c.Writer.Flush()
 			if page.Next == "" {

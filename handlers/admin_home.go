@@ -102,7 +102,15 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 			}
 		}
 	}
-	slices.Sort(currencies)
+	slices.SortFunc(currencies, func(a, b payments.Currency) int {
+		if payments.CurrencyLess(a, b) {
+			return -1
+		}
+		if payments.CurrencyLess(b, a) {
+			return 1
+		}
+		return 0
+	})
 	for _, c := range currencies {
 		days, values := make([]string, len(h.Days)), make([]int64, len(h.Days))
 		for i, d := range h.Days {
@@ -175,16 +183,23 @@ func (s *Server) reportRange(c *gin.Context) (from, to time.Time, err error) {
 	return from, to, err
 }
 
-// reportCSVHeader is the report's CSV columns: channel is the code (api,
-// link, ...), channel_name, last so the others keep their places, its
-// name as the pages show it in English.
-var reportCSVHeader = []string{"day", "currency", "method", "channel", "count", "gross", "refunds", "net", "channel_name"}
+// reportCSVHeader is the report's CSV columns: day names the shop's time
+// zone its days are in, "day (Pacific/Auckland)"; channel is the code
+// (api, link, ...), channel_name its name as the pages show it in
+// English; a till channel's rows are split by device and cashier (ids,
+// and names as they are now; empty elsewhere). New columns come last so
+// the others keep their places.
+func (s *Server) reportCSVHeader() []string {
+	return []string{"day (" + s.shopZoneName() + ")", "currency", "method", "channel", "count", "gross", "refunds", "net",
+		"channel_name", "device_id", "device", "cashier_id", "cashier"}
+}
 
 // reportCSVRow is one report row as CSV cells (before neutralizing).
 func (s *Server) reportCSVRow(r payments.ReportRow) []string {
 	return []string{r.Day.Format(time.DateOnly), string(r.Currency), string(r.Method), r.Source,
 		strconv.FormatInt(r.Count, 10), payments.FormatAmount(r.Gross, r.Currency),
-		payments.FormatAmount(r.Refunds, r.Currency), payments.FormatAmount(r.Net(), r.Currency), s.channelName(r.Source)}
+		payments.FormatAmount(r.Refunds, r.Currency), payments.FormatAmount(r.Net(), r.Currency), s.channelName(r.Source),
+		r.DeviceID, r.DeviceName, r.CashierID, r.CashierName}
 }
 
 // channelName is a channel's name as the back office's pages show it,

@@ -140,10 +140,11 @@ func TestAdminReports(t *testing.T) {
 	var got []string
 	doc.Find(`[data-testid="report-row"]`).Each(func(_ int, row *goquery.Selection) {
 		var cells []string
-		row.Find("td").Each(func(_ int, s *goquery.Selection) { cells = append(cells, strings.TrimSpace(s.Text())) })
+		row.Find("td").Each(func(_ int, s *goquery.Selection) { cells = append(cells, strings.Join(strings.Fields(s.Text()), " ")) })
 		got = append(got, strings.Join(cells, "|"))
 	})
-	want := []string{"2026-02-28|NZD|WeChat Pay|Online|1|12.50|0.00|12.50", "2026-03-01|NZD|WeChat Pay|Online|0|0.00|12.50|-12.50"}
+	want := []string{"2026-02-28|NZD|12.50|0.00|12.50|1|WeChat Pay|Online|Payments Refunds (CSV)",
+		"2026-03-01|NZD|0.00|12.50|-12.50|0|WeChat Pay|Online|Payments Refunds (CSV)"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("report rows =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -166,8 +167,9 @@ func TestAdminReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 3 || strings.Join(recs[1], "|") != "2026-02-28|NZD|wechat|api|1|12.50|0.00|12.50|Online" ||
-		strings.Join(recs[2], "|") != "2026-03-01|NZD|wechat|api|0|0.00|12.50|-12.50|Online" {
+	if len(recs) != 3 || strings.Join(recs[0], "|") != "day (Pacific/Honolulu)|currency|method|channel|count|gross|refunds|net|channel_name|device_id|device|cashier_id|cashier" ||
+		strings.Join(recs[1], "|") != "2026-02-28|NZD|wechat|api|1|12.50|0.00|12.50|Online||||" ||
+		strings.Join(recs[2], "|") != "2026-03-01|NZD|wechat|api|0|0.00|12.50|-12.50|Online||||" {
 		t.Errorf("CSV = %v, want the two days, the negative net a number", recs)
 	}
 	log, err := a.Store.Audit(t.Context(), accounts.AuditFilter{Limit: 10})

@@ -30,7 +30,11 @@ var (
 
 // listKeys are the query parameters that make up the list's filter: the
 // list, its next page and its exports carry exactly these.
-var listKeys = []string{"status", "method", "channel", "currency", "from", "to", "q"}
+var listKeys = []string{"status", "method", "channel", "currency", "by", "from", "to", "q"}
+
+// listBases are what the list's date range bounds: the day a payment was
+// created, or the day it was paid, the day the reports count it on.
+var listBases = []string{"created", "paid"}
 
 // dateLayout is how the date range is written in the URL (an <input
 // type=date> sends it so).
@@ -38,19 +42,19 @@ const dateLayout = "2006-01-02"
 
 // listFilter is the list's filter as it stands in the URL.
 type listFilter struct {
-	Status, Method, Channel, Currency, From, To, Q string
+	Status, Method, Channel, Currency, By, From, To, Q string
 }
 
 func readListFilter(c *gin.Context) listFilter {
 	return listFilter{Status: c.Query("status"), Method: c.Query("method"), Channel: c.Query("channel"),
-		Currency: c.Query("currency"), From: c.Query("from"), To: c.Query("to"), Q: strings.TrimSpace(c.Query("q"))}
+		Currency: c.Query("currency"), By: c.Query("by"), From: c.Query("from"), To: c.Query("to"), Q: strings.TrimSpace(c.Query("q"))}
 }
 
 // values is the filter as a query, without empty fields.
 func (f listFilter) values() url.Values {
 	q := url.Values{}
 	for k, v := range map[string]string{"status": f.Status, "method": f.Method, "channel": f.Channel,
-		"currency": f.Currency, "from": f.From, "to": f.To, "q": f.Q} {
+		"currency": f.Currency, "by": f.By, "from": f.From, "to": f.To, "q": f.Q} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -64,7 +68,9 @@ func (f listFilter) values() url.Values {
 // The search box takes "reference:X" (that exact reference),
 // "latipay:X" (that exact Latipay order id) or any other text (the
 // reference or the description contains it). The date range is whole
-// days of the shop's calendar, both ends included.
+// days of the shop's calendar, both ends included, of the day each
+// payment was created or, with by=paid, of the day it was paid: the day
+// the reports count it on, so a report's day lists exactly its payments.
 func (f listFilter) input(zone *time.Location) (payments.ListInput, string) {
 	in := payments.ListInput{Status: f.Status, Method: f.Method, Source: f.Channel, Currency: f.Currency}
 	closed := func(v string, allowed []string) bool { return v == "" || slices.Contains(allowed, v) }
@@ -77,6 +83,8 @@ func (f listFilter) input(zone *time.Location) (payments.ListInput, string) {
 		return in, "adminlist.bad.channel"
 	case !closed(f.Currency, listCurrencies):
 		return in, "adminlist.bad.currency"
+	case !closed(f.By, listBases):
+		return in, "adminlist.bad.by"
 	}
 	for _, d := range []struct {
 		text string
@@ -94,6 +102,9 @@ func (f listFilter) input(zone *time.Location) (payments.ListInput, string) {
 	}
 	if !in.From.IsZero() && !in.To.IsZero() && !in.From.Before(in.To) {
 		return in, "adminlist.bad.range"
+	}
+	if f.By == "paid" {
+		in.PaidFrom, in.PaidTo, in.From, in.To = in.From, in.To, time.Time{}, time.Time{}
 	}
 	kind, text, ok := strings.Cut(f.Q, ":")
 	switch {
@@ -118,7 +129,7 @@ func (s *Server) listRow(ctx context.Context, p payments.Payment) (views.Payment
 	if err != nil {
 		return views.PaymentRow{}, err
 	}
-	r := views.PaymentRow{ID: p.ID, Time: p.CreatedAt.In(s.shopZone()).Format("2006-01-02 15:04 MST"),
+	r := views.PaymentRow{ID: p.ID, Time: p.CreatedAt.In(s.shopZone()).Format("2006-01-02 15:04 MST"), PaidTime: s.listTime(p.PaidAt),
 		Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency), AmountCNY: p.AmountCNY,
 		Status: string(p.Status), Method: string(p.Method), Channel: p.Source, Reference: p.Reference,
 		OrderID: p.LatipayOrderID, Refunded: payments.FormatAmount(t.Succeeded, p.Currency), NeedsReview: p.NeedsReview}
@@ -128,8 +139,18 @@ func (s *Server) listRow(ctx context.Context, p payments.Payment) (views.Payment
 	return r, nil
 }
 
+// listTime is an instant as the list shows it, in the shop's zone; "" for
+// the zero time.
+func (s *Server) listTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(s.shopZone()).Format("2006-01-02 15:04 MST")
+}
+
 // handlePaymentsList serves GET /admin/payments: newest first, filtered
-// by status, method, channel, currency, a date range and the search box,
+// by status, method, channel, currency, a date range (of the day created
+// or the day paid) and the search box,
 // all kept in the URL, and paged by a keyset cursor (the last row's time
 // and id), so a page costs the same however deep. A filter it cannot read
 // is answered 400 with the page, the form as typed and one clear message.
@@ -137,8 +158,8 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f := readListFilter(c)
 		v := views.PaymentList{Admin: s.withFeed(s.adminPage(c, "admin.payments.title", PaymentsPath)), Action: PaymentsPath,
-			Status: echo(f.Status), Method: echo(f.Method), Channel: echo(f.Channel), Currency: echo(f.Currency), From: echo(f.From), To: echo(f.To),
-			Query: echo(f.Q), Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies,
+			Status: echo(f.Status), Method: echo(f.Method), Channel: echo(f.Channel), Currency: echo(f.Currency), By: echo(f.By), From: echo(f.From), To: echo(f.To),
+			Query: echo(f.Q), Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies, Bases: listBases,
 			Zone: s.shopZoneName()}
 		in, bad := f.input(s.shopZone())
 		if bad != "" {

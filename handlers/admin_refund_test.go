@@ -57,7 +57,7 @@ func TestAdminRefundFormKeepsWhatWasTyped(t *testing.T) {
 			http.StatusBadRequest, tc.want, tc.amount, "scratched")
 	}
 	check("too large", refund("en", url.Values{"amount": {"20.00"}, "reason": {"wrong size"}}),
-		http.StatusUnprocessableEntity, "Only NZ$ 12.50 can still be refunded.", "20.00", "wrong size")
+		http.StatusUnprocessableEntity, "Only NZD 12.50 can still be refunded.", "20.00", "wrong size")
 	check("bad amount", refund("en", url.Values{"amount": {"3,00"}, "reason": {"late"}}),
 		http.StatusBadRequest, "Enter an amount such as 5.00.", "3,00", "late")
 	a.Sim.SetFaults(latipaysim.Faults{RefundCode: 559})
@@ -99,9 +99,9 @@ func TestAdminRefundSaysWhatIsLeft(t *testing.T) {
 		t.Fatalf("refund 5.00 = %d %q", code, msg)
 	}
 	langs := []struct{ lang, left, full string }{
-		{"en", "Only NZ$ 7.50 can still be refunded.", "This payment is already fully refunded."},
-		{"zh-Hans", "最多只能再退款 NZ$ 7.50。", "此笔付款已全额退款。"},
-		{"zh-Hant", "最多只能再退款 NZ$ 7.50。", "此筆付款已全額退款。"},
+		{"en", "Only NZD 7.50 can still be refunded.", "This payment is already fully refunded."},
+		{"zh-Hans", "最多只能再退款 NZD 7.50。", "此笔付款已全额退款。"},
+		{"zh-Hant", "最多只能再退款 NZD 7.50。", "此筆付款已全額退款。"},
 	}
 	for _, tc := range langs {
 		if code, msg := refund(tc.lang, "7.51"); code != http.StatusUnprocessableEntity || !strings.Contains(msg, tc.left) {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,7 +17,9 @@ import (
 
 // handleReportsShow serves GET /admin/reports?from=&to=: the totals per
 // shop day x currency x method x channel over the range (the last 7 days
-// by default), with the range's totals per currency and its CSV link.
+// by default), each row linked to its payments and its refunds, with the
+// range's totals per currency, the till's sales by device and by cashier,
+// and its CSV link.
 func (s *Server) handleReportsShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.AdminReports{Admin: s.adminPage(c, "admin.reports.title", ReportsPath), Action: ReportsPath,
@@ -36,11 +40,12 @@ func (s *Server) handleReportsShow() gin.HandlerFunc {
 			return
 		}
 		sums := map[payments.Currency]payments.Totals{}
-		for _, r := range rows {
-			v.Rows = append(v.Rows, views.ReportRowView{Day: r.Day.Format(time.DateOnly), Currency: string(r.Currency),
+		for _, r := range mergeTill(rows) {
+			day := r.Day.Format(time.DateOnly)
+			v.Rows = append(v.Rows, views.ReportRowView{Day: day, Currency: string(r.Currency),
 				Method: string(r.Method), Source: channelID(r.Source), Count: r.Count,
 				Gross: payments.FormatAmount(r.Gross, r.Currency), Refunds: payments.FormatAmount(r.Refunds, r.Currency),
-				Net: payments.FormatAmount(r.Net(), r.Currency)})
+				Net: payments.FormatAmount(r.Net(), r.Currency), PaymentsURL: reportPaymentsURL(r), RefundsURL: reportRefundsURL(r)})
 			t := sums[r.Currency]
 			t.Currency, t.Count, t.Gross, t.Refunds = r.Currency, t.Count+r.Count, t.Gross+r.Gross, t.Refunds+r.Refunds
 			sums[r.Currency] = t
@@ -50,6 +55,7 @@ func (s *Server) handleReportsShow() gin.HandlerFunc {
 				v.Totals = append(v.Totals, totalsViews([]payments.Totals{t})...)
 			}
 		}
+		v.Devices, v.Cashiers, v.Till = tillBreakdown(rows)
 		v.ExportCSV = ReportsPath + "/export.csv?" + url.Values{"from": {v.From}, "to": {v.To}}.Encode()
 		s.render(c, http.StatusOK, views.AdminReportsPage(v))
 	}
@@ -82,7 +88,7 @@ func (s *Server) handleReportsExport() gin.HandlerFunc {
 		c.Status(http.StatusOK)
 		_, _ = c.Writer.WriteString("\ufeff")
 		cw := csv.NewWriter(c.Writer)
-		_ = cw.Write(reportCSVHeader)
+		_ = cw.Write(s.reportCSVHeader())
 		for _, r := range rows {
 			cells := s.reportCSVRow(r)
 			for i := range cells {
@@ -91,5 +97,228 @@ func (s *Server) handleReportsExport() gin.HandlerFunc {
 			_ = cw.Write(cells)
 		}
 		cw.Flush()
+	}
+}
+
+// mergeTill adds up the rows a report splits by device and cashier (the
+// till's channels) into one per day x currency x method x channel, as
+// the report's table shows them.
+func mergeTill(rows []payments.ReportRow) []payments.ReportRow {
+	var out []payments.ReportRow
+	for _, r := range rows {
+		if n := len(out); n > 0 {
+			last := &out[n-1]
+			if last.Day.Equal(r.Day) && last.Currency == r.Currency && last.Method == r.Method && last.Source == r.Source {
+				last.Count, last.Gross, last.Refunds = last.Count+r.Count, last.Gross+r.Gross, last.Refunds+r.Refunds
+				continue
+			}
+		}
+		r.DeviceID, r.DeviceName, r.CashierID, r.CashierName = "", "", "", ""
+		out = append(out, r)
+	}
+	return out
+}
+
+// tillBreakdown shares out the till's sales of a report by device and by
+// cashier, per currency, in currency order then by name (none recorded
+// last); till is the
+// till channels' totals, which either adds up to.
+func tillBreakdown(rows []payments.ReportRow) (devices, cashiers []views.BreakdownRow, till []views.TotalsView) {
+	type key struct {
+		id  string
+		cur payments.Currency
+	}
+	by := func(id, name func(payments.ReportRow) string) []views.BreakdownRow {
+		sums, names := map[key]payments.Totals{}, map[key]string{}
+		var keys []key
+		for _, r := range rows {
+			if !slices.Contains(payments.TillSources, r.Source) {
+				continue
+			}
+			k := key{id(r), r.Currency}
+			t, ok := sums[k]
+			if !ok {
+				keys = append(keys, k)
+				names[k] = name(r)
+			}
+			t.Currency, t.Count, t.Gross, t.Refunds = r.Currency, t.Count+r.Count, t.Gross+r.Gross, t.Refunds+r.Refunds
+			sums[k] = t
+		}
+		slices.SortFunc(keys, func(a, b key) int {
+			if a.cur != b.cur {
+				if payments.CurrencyLess(a.cur, b.cur) {
+					return -1
+				}
+				return 1
+			}
+			if (names[a] == "") != (names[b] == "") { // none recorded last
+				if names[a] == "" {
+					return 1
+				}
+				return -1
+			}
+			if c := strings.Compare(names[a], names[b]); c != 0 {
+				return c
+			}
+			return strings.Compare(a.id, b.id)
+		})
+		out := make([]views.BreakdownRow, 0, len(keys))
+		for _, k := range keys {
+			t := sums[k]
+			out = append(out, views.BreakdownRow{Name: names[k], Currency: string(k.cur), Count: t.Count,
+				Gross: payments.FormatAmount(t.Gross, k.cur), Refunds: payments.FormatAmount(t.Refunds, k.cur),
+				Net: payments.FormatAmount(t.Net(), k.cur)})
+		}
+		return out
+	}
+	devices = by(func(r payments.ReportRow) string { return r.DeviceID }, func(r payments.ReportRow) string { return r.DeviceName })
+	cashiers = by(func(r payments.ReportRow) string { return r.CashierID }, func(r payments.ReportRow) string { return r.CashierName })
+	sums := map[payments.Currency]payments.Totals{}
+	for _, r := range rows {
+		if slices.Contains(payments.TillSources, r.Source) {
+			t := sums[r.Currency]
+			t.Currency, t.Count, t.Gross, t.Refunds = r.Currency, t.Count+r.Count, t.Gross+r.Gross, t.Refunds+r.Refunds
+			sums[r.Currency] = t
+		}
+	}
+	for _, cur := range payments.Currencies {
+		if t, ok := sums[cur]; ok {
+			till = append(till, totalsViews([]payments.Totals{t})...)
+		}
+	}
+	return devices, cashiers, till
+}
+
+// reportPaymentsURL is the payments list of a report row: the payments
+// paid on its day (by=paid, the day rule of the report) in its currency,
+// method and channel, whatever their status now.
+func reportPaymentsURL(r payments.ReportRow) string {
+	day := r.Day.Format(time.DateOnly)
+	q := url.Values{"by": {"paid"}, "from": {day}, "to": {day}, "currency": {string(r.Currency)}, "channel": {r.Source}}
+	if r.Method != "" {
+		q.Set("method", string(r.Method))
+	}
+	return PaymentsPath + "?" + q.Encode()
+}
+
+// reportRefundsURL is the refunds export of a report row: the refunds
+// that succeeded on its day in its currency, method and channel, which
+// add up to its Refunds.
+func reportRefundsURL(r payments.ReportRow) string {
+	day := r.Day.Format(time.DateOnly)
+	q := url.Values{"status": {"succeeded"}, "from": {day}, "to": {day}, "currency": {string(r.Currency)}, "channel": {r.Source}}
+	if r.Method != "" {
+		q.Set("method", string(r.Method))
+	}
+	return RefundsExportPath + ".csv?" + q.Encode()
+}
+
+// RefundsExportPath is the refunds export, without its format's suffix.
+const RefundsExportPath = "/admin/refunds/export"
+
+// refundColumns are the refunds export's columns: one row per refund,
+// its times ISO 8601 in the shop's zone (exportTime): requested_at when
+// it was asked for, settled_at when Latipay's answer settled it ("" while
+// pending). A report's Refunds of a day are the succeeded rows settled
+// on it (payments.RefundQuery).
+var refundColumns = []string{"payment_id", "reference", "refund_id", "amount", "currency", "status",
+	"requested_at", "settled_at", "reason", "method", "channel", "latipay_reference", "latipay_order_id",
+	"failure", "time_zone"}
+
+// refundExportPage is how many refunds the export reads at a time.
+const refundExportPage = 500
+
+// refundQuery reads the refunds export's filter: from and to are shop
+// days (both included) of the instant each refund counts at; status,
+// currency, method and channel as the payments list takes them.
+func (s *Server) refundQuery(c *gin.Context) (payments.RefundQuery, bool) {
+	q := payments.RefundQuery{Status: payments.RefundStatus(c.Query("status")), Currency: payments.Currency(c.Query("currency")),
+		Method: payments.Method(c.Query("method")), Source: c.Query("channel"), Limit: refundExportPage}
+	closed := func(v string, allowed []string) bool { return v == "" || slices.Contains(allowed, v) }
+	if !closed(string(q.Status), []string{"pending", "succeeded", "failed"}) || !closed(string(q.Currency), listCurrencies) ||
+		!closed(string(q.Method), listMethods) || !closed(q.Source, payments.Sources) {
+		return q, false
+	}
+	for _, d := range []struct {
+		text string
+		at   *time.Time
+		add  int
+	}{{c.Query("from"), &q.From, 0}, {c.Query("to"), &q.To, 1}} {
+		if d.text == "" {
+			continue
+		}
+		day, err := time.ParseInLocation(dateLayout, d.text, s.shopZone())
+		if err != nil {
+			return q, false
+		}
+		*d.at = day.AddDate(0, 0, d.add)
+	}
+	return q, q.From.IsZero() || q.To.IsZero() || q.From.Before(q.To)
+}
+
+// refundRow is one refund as the refunds export writes it.
+func (s *Server) refundRow(r payments.RefundRow) []string {
+	settled, failure := "", ""
+	if r.Status != payments.RefundPending {
+		settled = s.exportTime(r.UpdatedAt)
+	}
+	if r.Status == payments.RefundFailed {
+		failure = r.GatewayMessage
+	}
+	return []string{r.PaymentID, r.Reference, r.ID, payments.FormatAmount(r.Amount, r.Currency), string(r.Currency),
+		string(r.Status), s.exportTime(r.CreatedAt), settled, r.Reason, string(r.Method), r.Source, r.LatipayReference,
+		r.LatipayOrderID, failure, s.shopZone().String()}
+}
+
+// handleRefundsExport serves GET /admin/refunds/export.csv and
+// export.json: one row per refund matching the filter (refundQuery),
+// oldest first, streamed page by page and audited like the payments
+// export; a filter it cannot read is answered 400 before anything is sent.
+func (s *Server) handleRefundsExport(format string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		q, ok := s.refundQuery(c)
+		if !ok {
+			s.respondError(c, errBadRequest)
+			return
+		}
+		ctx := c.Request.Context()
+		rows, err := s.opts.Reports.Refunds(ctx, q)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		if err := s.opts.Accounts.Record(ctx, actor(c), "export.refunds."+format, "refunds", "", c.Request.URL.RawQuery); err != nil {
+			s.respondError(c, err)
+			return
+		}
+		h := c.Writer.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if format == "csv" {
+			h.Set("Content-Type", "text/csv; charset=utf-8")
+			h.Set("Content-Disposition", `attachment; filename="refunds.csv"`)
+		} else {
+			h.Set("Content-Type", "application/json; charset=utf-8")
+			h.Set("Content-Disposition", `attachment; filename="refunds.json"`)
+		}
+		c.Status(http.StatusOK)
+		out := newExportWriter(c.Writer, format == "csv", refundColumns)
+		for {
+			for _, r := range rows {
+				out.row(s.refundRow(r))
+			}
+			c.Writer.Flush()
+			if len(rows) < q.Limit {
+				break
+			}
+			last := rows[len(rows)-1]
+			q.AfterAt, q.AfterID = last.At(), last.ID
+			if rows, err = s.opts.Reports.Refunds(ctx, q); err != nil {
+				s.log.Error("export cut short", "request_id", requestID(c), "format", format, "rows", out.count, "err", err)
+				cutConnection(c.Writer)
+				return
+			}
+		}
+		out.end()
 	}
 }

@@ -218,6 +218,8 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/audit":                       {accounts.Owner},
 	"GET /admin/audit/export.csv":            {accounts.Owner},
 	"GET /admin/audit/export.json":           {accounts.Owner},
+	"GET /admin/refunds/export.csv":          {accounts.Owner},
+	"GET /admin/refunds/export.json":         {accounts.Owner},
 }
 
 // adminSockets are the websocket routes among adminAccess: to a plain
@@ -579,7 +581,7 @@ func TestAdminRefund(t *testing.T) {
 	if doc.Find("#password").Length() != 0 {
 		t.Error("the password is asked again right after sign-in")
 	}
-	if w := refund(url.Values{"key": {"k1"}, "amount": {"20.00"}}); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Only NZ$ 12.50 can still be refunded") || refunded() != 0 {
+	if w := refund(url.Values{"key": {"k1"}, "amount": {"20.00"}}); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Only NZD 12.50 can still be refunded") || refunded() != 0 {
 		t.Fatalf("refund above the amount = %d, refunded %d", w.Code, refunded())
 	}
 	for range 2 { // a double click: the same key

@@ -20,6 +20,7 @@ var auditActions = []string{
 	"account.role", "account.remove", "account.password", "session.revoke", "session.revoke_all", "session.end_all", "totp.enable", "totp.disable",
 	"refund", "cancel", "requery", "webhook.redeliver",
 	"export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json",
+	"export.refunds.csv", "export.refunds.json",
 	"settings.check", "link.create", "link.active",
 	"counter.pairing", "counter.pair", "counter.revoke", "counter.pin.set", "counter.unlock", "counter.unlock.failed",
 	"counter.cancel", "counter.switch",
@@ -114,7 +115,8 @@ func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 		if m := passwordChanged.FindStringSubmatch(e.After); m != nil && e.Before == "" {
 			return loc.T("audit.password_changed", m[1])
 		}
-	case "export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json":
+	case "export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json",
+		"export.refunds.csv", "export.refunds.json":
 		if e.Before == "" && e.After != "" {
 			return loc.T("audit.filters", e.After)
 		}

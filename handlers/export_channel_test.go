@@ -60,7 +60,7 @@ func TestExportChannelNames(t *testing.T) {
 	report := a.ownerDoc(t, owner, "/admin/reports?from=2026-03-01&to=2026-03-01", http.StatusOK)
 	var shown []string
 	report.Find(`[data-testid="report-row"]`).Each(func(_ int, r *goquery.Selection) {
-		shown = append(shown, strings.TrimSpace(r.Find("td").Eq(3).Text()))
+		shown = append(shown, strings.TrimSpace(r.Find(`[data-col="channel"]`).Text()))
 	})
 	href, _ := report.Find(`[data-testid="report-csv"]`).Attr("href")
 	rows := readCSV(href)

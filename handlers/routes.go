@@ -75,6 +75,8 @@ func addRoutes(s *Server, e *gin.Engine) {
 		if s.opts.Reports != nil {
 			adm.GET("/reports", s.requireRole(accounts.Owner), s.handleReportsShow())
 			adm.GET("/reports/export.csv", s.requireRole(accounts.Owner), s.handleReportsExport())
+			adm.GET("/refunds/export.csv", s.requireRole(accounts.Owner), s.handleRefundsExport("csv"))
+			adm.GET("/refunds/export.json", s.requireRole(accounts.Owner), s.handleRefundsExport("json"))
 		}
 		adm.GET("/payments/:id/receipt", s.requireRole(accounts.Owner), s.handleReceiptPrint())
 		adm.POST("/payments/:id/requery", s.requireRole(accounts.Owner), s.handleAdminRequery())

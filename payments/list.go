@@ -27,8 +27,11 @@ type ListInput struct {
 	// caller turns the shop's calendar days into instants. Zero does not
 	// bound.
 	From, To time.Time
-	Cursor   string // from a previous page's Next; "" for the first page
-	Limit    int    // 1..100; 0 means 20
+	// PaidFrom and PaidTo bound the instant it was paid alike, as the
+	// reports count it (PaymentFilter.PaidFrom).
+	PaidFrom, PaidTo time.Time
+	Cursor           string // from a previous page's Next; "" for the first page
+	Limit            int    // 1..100; 0 means 20
 }
 
 // maxSearchLen caps the search text: longer than any reference or order id
@@ -83,7 +86,7 @@ func (s *Service) List(ctx context.Context, in ListInput) (PaymentPage, error) {
 // filter checks in and turns it into a store filter (without paging).
 func (in ListInput) filter() (PaymentFilter, []string) {
 	f := PaymentFilter{Status: Status(in.Status), Reference: in.Reference, Source: in.Source, OrderID: in.OrderID,
-		Text: in.Text, From: in.From, To: in.To, Limit: in.Limit}
+		Text: in.Text, From: in.From, To: in.To, PaidFrom: in.PaidFrom, PaidTo: in.PaidTo, Limit: in.Limit}
 	var problems []string
 	if in.Status != "" && !f.Status.Valid() {
 		problems = append(problems, "status must be one of created, pending, paid, failed, expired, canceled, refunded, partially_refunded")
@@ -114,7 +117,8 @@ func (in ListInput) filter() (PaymentFilter, []string) {
 			problems = append(problems, fmt.Sprintf("%s must be printable and at most %d characters", t.name, t.max))
 		}
 	}
-	if !in.From.IsZero() && !in.To.IsZero() && !in.From.Before(in.To) {
+	if !in.From.IsZero() && !in.To.IsZero() && !in.From.Before(in.To) ||
+		!in.PaidFrom.IsZero() && !in.PaidTo.IsZero() && !in.PaidFrom.Before(in.PaidTo) {
 		problems = append(problems, "the date range must end after it starts")
 	}
 	return f, problems

@@ -328,6 +328,10 @@ type PaymentFilter struct {
 	// From and To bound CreatedAt: From <= CreatedAt < To. Zero does not
 	// bound.
 	From, To time.Time
+	// PaidFrom and PaidTo bound PaidAt alike (PaidFrom <= PaidAt <
+	// PaidTo), the instant the reports count a payment at; either one
+	// leaves out payments never paid. Zero does not bound.
+	PaidFrom, PaidTo time.Time
 	// Before is the cursor: only payments strictly older than
 	// (BeforeTime, BeforeID) in (CreatedAt, ID) order.
 	BeforeTime time.Time

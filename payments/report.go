@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -80,6 +81,91 @@ type AttentionItem struct {
 type ReportStore interface {
 	Totals(ctx context.Context, q TotalsQuery) ([]TotalsRow, error)
 	Attention(ctx context.Context, q AttentionQuery) ([]AttentionItem, error)
+	// CounterTotals is Totals of the till's sales alone (TillSources),
+	// split further by the device and the cashier that made each sale.
+	CounterTotals(ctx context.Context, q TotalsQuery) ([]CounterTotalsRow, error)
+	// ListRefunds returns refunds matching q, oldest first by their
+	// RefundRow.At, then id.
+	ListRefunds(ctx context.Context, q RefundQuery) ([]RefundRow, error)
+}
+
+// TillSources are the channels of the till's sales: each carries the
+// device and the cashier that made it (a counter sale record). A static
+// QR is paid by the shopper alone and carries neither.
+var TillSources = []string{SourceCounterQR, SourceCounterScan}
+
+// CounterTotalsRow is one period x currency x method x channel x device
+// x cashier of the till's totals: the figures of the TotalsRow of the
+// same period, currency, method and channel, shared out by who sold.
+// DeviceID and CashierID are "" for a sale with no record of them; the
+// names are as the device and the account are called now ("" when gone).
+type CounterTotalsRow struct {
+	TotalsRow
+	DeviceID, DeviceName   string
+	CashierID, CashierName string
+}
+
+// RefundQuery selects refunds for the back office's refunds export. A
+// refund is placed in time at RefundRow.At: the instant it succeeded or
+// failed, or, while pending, the instant it was asked for; so the
+// succeeded refunds of a day are exactly the report's Refunds of it.
+// Zero fields do not filter.
+type RefundQuery struct {
+	From, To time.Time    // From <= At < To
+	Status   RefundStatus // pending, succeeded or failed
+	Currency Currency
+	Method   Method // the payment's method
+	Source   string // the payment's channel
+	// AfterAt and AfterID are the cursor: only refunds strictly after
+	// (AfterAt, AfterID) in (At, ID) order.
+	AfterAt time.Time
+	AfterID string
+	Limit   int // > 0
+}
+
+// RefundRow is a refund with what the books need of its payment.
+type RefundRow struct {
+	Refund
+	Reference        string // the payment's merchant reference
+	Method           Method
+	Source           string
+	LatipayReference string
+	LatipayOrderID   string
+}
+
+// At is when the refund counts: settled (succeeded or failed) at
+// UpdatedAt, pending since CreatedAt.
+func (r RefundRow) At() time.Time {
+	if r.Status == RefundPending {
+		return r.CreatedAt
+	}
+	return r.UpdatedAt
+}
+
+// maxRefundPage caps one read of ListRefunds.
+const maxRefundPage = 1000
+
+// Refunds returns one page of refunds matching q (RefundQuery), oldest
+// first; q.Limit is 1..1000.
+func (r *Reports) Refunds(ctx context.Context, q RefundQuery) ([]RefundRow, error) {
+	var problems []string
+	if q.Limit < 1 || q.Limit > maxRefundPage {
+		problems = append(problems, fmt.Sprintf("limit must be between 1 and %d", maxRefundPage))
+	}
+	if q.Status != "" && q.Status != RefundPending && q.Status != RefundSucceeded && q.Status != RefundFailed {
+		problems = append(problems, "refund status must be pending, succeeded or failed")
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		problems = append(problems, "the date range must end after it starts")
+	}
+	if len(problems) > 0 {
+		return nil, &ValidationError{Problems: problems}
+	}
+	rows, err := r.store.ListRefunds(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("payments: refunds: %w", err)
+	}
+	return rows, nil
 }
 
 // Reports computes the back office's figures in the shop's time zone.
@@ -344,11 +430,28 @@ func sorted(m map[Currency]Totals) []Totals {
 	for _, t := range m {
 		out = append(out, t)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Currency < out[j].Currency })
+	sort.Slice(out, func(i, j int) bool { return CurrencyLess(out[i].Currency, out[j].Currency) })
 	return out
 }
 
-// ReportRow is one day x currency x method x channel of a report.
+// CurrencyLess orders currencies as Currencies lists them (NZD, AUD,
+// CNY), the one order of every page and file, unknown ones last by code.
+func CurrencyLess(a, b Currency) bool {
+	i, j := slices.Index(Currencies, a), slices.Index(Currencies, b)
+	if i < 0 {
+		i = len(Currencies)
+	}
+	if j < 0 {
+		j = len(Currencies)
+	}
+	if i != j {
+		return i < j
+	}
+	return a < b
+}
+
+// ReportRow is one day x currency x method x channel of a report; a
+// till channel's (TillSources) is further one device x cashier of it.
 type ReportRow struct {
 	Day      time.Time // midnight in the shop's zone
 	Currency Currency
@@ -357,6 +460,9 @@ type ReportRow struct {
 	Count    int64
 	Gross    int64
 	Refunds  int64
+	// Till channels only (CounterTotalsRow): "" for a sale with no record.
+	DeviceID, DeviceName   string
+	CashierID, CashierName string
 }
 
 // Net is Gross minus Refunds.
@@ -373,7 +479,8 @@ func (r *Reports) ParseDay(s string) (time.Time, error) {
 
 // Report returns the totals of every day from first to last (both
 // included, midnights in the shop's zone) by currency, method and
-// channel, oldest day first. At most MaxReportDays days.
+// channel, and for the till's channels by device and cashier too, oldest
+// day first. At most MaxReportDays days.
 func (r *Reports) Report(ctx context.Context, first, last time.Time) ([]ReportRow, error) {
 	first, last = r.dayOf(first), r.dayOf(last)
 	n := 0
@@ -393,13 +500,25 @@ func (r *Reports) Report(ctx context.Context, first, last time.Time) ([]ReportRo
 	if err != nil {
 		return nil, fmt.Errorf("payments: report: %w", err)
 	}
-	out := make([]ReportRow, 0, len(rows))
+	till, err := r.store.CounterTotals(ctx, TotalsQuery{Bounds: bounds})
+	if err != nil {
+		return nil, fmt.Errorf("payments: report: %w", err)
+	}
+	out := make([]ReportRow, 0, len(rows)+len(till))
 	for _, row := range rows {
-		if row.Period < 0 || row.Period >= n {
-			continue
+		if row.Period < 0 || row.Period >= n || slices.Contains(TillSources, row.Source) {
+			continue // the till's rows come split by device and cashier
 		}
 		out = append(out, ReportRow{Day: bounds[row.Period], Currency: row.Currency, Method: row.Method, Source: row.Source,
 			Count: row.Count, Gross: row.Gross, Refunds: row.Refunds})
+	}
+	for _, row := range till {
+		if row.Period < 0 || row.Period >= n || !slices.Contains(TillSources, row.Source) {
+			continue
+		}
+		out = append(out, ReportRow{Day: bounds[row.Period], Currency: row.Currency, Method: row.Method, Source: row.Source,
+			Count: row.Count, Gross: row.Gross, Refunds: row.Refunds, DeviceID: row.DeviceID, DeviceName: row.DeviceName,
+			CashierID: row.CashierID, CashierName: row.CashierName})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -407,12 +526,18 @@ func (r *Reports) Report(ctx context.Context, first, last time.Time) ([]ReportRo
 			return a.Day.Before(b.Day)
 		}
 		if a.Currency != b.Currency {
-			return a.Currency < b.Currency
+			return CurrencyLess(a.Currency, b.Currency)
 		}
 		if a.Method != b.Method {
 			return a.Method < b.Method
 		}
-		return a.Source < b.Source
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		if a.DeviceID != b.DeviceID {
+			return a.DeviceID < b.DeviceID
+		}
+		return a.CashierID < b.CashierID
 	})
 	return out, nil
 }

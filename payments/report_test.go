@@ -24,6 +24,14 @@ func (b *boundsStore) Attention(context.Context, payments.AttentionQuery) ([]pay
 	return nil, nil
 }
 
+func (b *boundsStore) CounterTotals(context.Context, payments.TotalsQuery) ([]payments.CounterTotalsRow, error) {
+	return nil, nil
+}
+
+func (b *boundsStore) ListRefunds(context.Context, payments.RefundQuery) ([]payments.RefundRow, error) {
+	return nil, nil
+}
+
 // TestReportDaysInShopZone: a report's days run midnight to midnight in
 // the shop's zone, so the day New Zealand's clocks go back is 25 hours;
 // rows come back on their day, oldest first.
@@ -119,6 +127,14 @@ func (d *dayStore) Totals(_ context.Context, q payments.TotalsQuery) ([]payments
 }
 
 func (d *dayStore) Attention(context.Context, payments.AttentionQuery) ([]payments.AttentionItem, error) {
+	return nil, nil
+}
+
+func (s *dayStore) CounterTotals(context.Context, payments.TotalsQuery) ([]payments.CounterTotalsRow, error) {
+	return nil, nil
+}
+
+func (s *dayStore) ListRefunds(context.Context, payments.RefundQuery) ([]payments.RefundRow, error) {
 	return nil, nil
 }
 

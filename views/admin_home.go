@@ -68,6 +68,21 @@ type AdminReports struct {
 	ExportCSV string       // "" when the range is not valid
 	ErrorID   string
 	MaxDays   int
+	// Devices and Cashiers share out the till's sales (channels Counter
+	// QR and Counter scan) over the range by who sold, per currency;
+	// Till is those channels' totals, which each adds up to.
+	Devices, Cashiers []BreakdownRow
+	Till              []TotalsView
+}
+
+// BreakdownRow is one device or cashier x currency of the till's sales.
+type BreakdownRow struct {
+	Name     string // as the device or the account is called; "" for none recorded
+	Currency string
+	Count    int64
+	Gross    string
+	Refunds  string
+	Net      string
 }
 
 // ReportRowView is one day x currency x method x channel of a report.
@@ -80,4 +95,8 @@ type ReportRowView struct {
 	Gross    string
 	Refunds  string
 	Net      string
+	// PaymentsURL lists the payments paid in this row (the day by the
+	// paid time, its currency, method and channel); RefundsURL downloads
+	// the refunds that succeeded in it: what Count and Refunds add up.
+	PaymentsURL, RefundsURL string
 }

@@ -8,13 +8,14 @@ type PaymentList struct {
 	Admin
 	Action string // the list's own URL, for the filter form
 	// The filter as typed, kept in the URL.
-	Status, Method, Channel, Currency, From, To, Query string
-	// The choices of the closed filters, in the form's order.
-	Statuses, Methods, Channels, Currencies []string
-	Zone                                    string // the shop's time zone, e.g. "Pacific/Auckland"
-	Rows                                    []PaymentRow
-	NextURL                                 string // "" on the last page
-	ErrorID                                 string // what is wrong with the filter
+	Status, Method, Channel, Currency, By, From, To, Query string
+	// The choices of the closed filters, in the form's order; Bases are
+	// what the date range bounds (created, paid).
+	Statuses, Methods, Channels, Currencies, Bases []string
+	Zone                                           string // the shop's time zone, e.g. "Pacific/Auckland"
+	Rows                                           []PaymentRow
+	NextURL                                        string // "" on the last page
+	ErrorID                                        string // what is wrong with the filter
 	// ExportCSV and ExportJSON download every row the filters select.
 	ExportCSV, ExportJSON string
 }
@@ -22,7 +23,8 @@ type PaymentList struct {
 // PaymentRow is one payment as the list shows it.
 type PaymentRow struct {
 	ID        string
-	Time      string // in the shop's time zone
+	Time      string // created, in the shop's time zone
+	PaidTime  string // paid, likewise; "" when never paid
 	Amount    string // "12.50"
 	Currency  string
 	AmountCNY string // Latipay's estimate in yuan, e.g. "58.42"; "" if none

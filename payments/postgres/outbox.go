@@ -61,6 +61,12 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	if !f.To.IsZero() {
 		where = append(where, "created_at < "+arg(ts(f.To)))
 	}
+	if !f.PaidFrom.IsZero() {
+		where = append(where, "paid_at >= "+arg(ts(f.PaidFrom)))
+	}
+	if !f.PaidTo.IsZero() {
+		where = append(where, "paid_at < "+arg(ts(f.PaidTo)))
+	}
 	if f.BeforeID != "" {
 		where = append(where, "(created_at, id) < ("+arg(ts(f.BeforeTime))+", "+arg(f.BeforeID)+")")
 	}

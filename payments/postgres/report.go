@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -111,4 +113,104 @@ func (db *DB) MisstatedRefunds(ctx context.Context, limit int) ([]string, error)
 		return id, err
 	}, misstatedRefundsQuery, limit)
 	return ids, wrap("misstated refunds", err)
+}
+
+// counterTotalsQuery is totalsQuery for the till's channels alone, each
+// sale's figures under the device and the cashier of its counter_sales
+// record (migration 015): none when it has none, so the rows still add
+// up to the till channels' totals. Device and cashier names are read as
+// they are now (a cashier without a name by their email). Planned for its bounds every time, like totalsQuery.
+const counterTotalsQuery = `
+WITH b (lo, hi, i) AS (
+	SELECT * FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY
+),
+t AS (
+	SELECT b.i, p.currency, p.method, p.source, p.id AS payment_id, 1 AS n, p.amount AS gross, 0::bigint AS refunds
+	FROM b JOIN payments p ON p.paid_at >= b.lo AND p.paid_at < b.hi AND p.paid_at IS NOT NULL
+	WHERE p.source IN ('counter_qr', 'counter_scan')
+	UNION ALL
+	SELECT b.i, p.currency, p.method, p.source, p.id, 0, 0, r.amount
+	FROM b JOIN refunds r ON r.status = 'succeeded' AND r.updated_at >= b.lo AND r.updated_at < b.hi
+	JOIN payments p ON p.id = r.payment_id
+	WHERE p.source IN ('counter_qr', 'counter_scan')
+)
+SELECT (t.i - 1)::bigint, t.currency, t.method, t.source, COALESCE(s.device_id, ''), COALESCE(d.name, ''),
+	COALESCE(s.account_id, ''), COALESCE(NULLIF(a.name, ''), a.email, ''), SUM(t.n)::bigint, SUM(t.gross)::bigint, SUM(t.refunds)::bigint
+FROM t LEFT JOIN counter_sales s ON s.payment_id = t.payment_id
+LEFT JOIN counter_devices d ON d.id = s.device_id
+LEFT JOIN accounts a ON a.id = s.account_id
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+ORDER BY 1, 2, 3, 4, 5, 7`
+
+// CounterTotals sums the till's sales paid and refunds made in each
+// period of q by device and cashier (payments.ReportStore).
+func (db *DB) CounterTotals(ctx context.Context, q payments.TotalsQuery) ([]payments.CounterTotalsRow, error) {
+	if len(q.Bounds) < 2 {
+		return nil, wrap("counter totals", errors.New("at least two bounds are needed"))
+	}
+	lo, hi := make([]time.Time, len(q.Bounds)-1), make([]time.Time, len(q.Bounds)-1)
+	for i := range lo {
+		lo[i], hi[i] = trunc(q.Bounds[i]), trunc(q.Bounds[i+1])
+	}
+	rows, err := queryAll(ctx, db.pool, func(s scanner) (payments.CounterTotalsRow, error) {
+		var r payments.CounterTotalsRow
+		var period int64
+		err := s.Scan(&period, &r.Currency, &r.Method, &r.Source, &r.DeviceID, &r.DeviceName, &r.CashierID, &r.CashierName,
+			&r.Count, &r.Gross, &r.Refunds)
+		r.Period = int(period)
+		return r, err
+	}, counterTotalsQuery, pgx.QueryExecModeExec, lo, hi)
+	return rows, wrap("counter totals", err)
+}
+
+// ListRefunds returns refunds matching q, oldest first by the instant
+// they count at (payments.RefundRow.At), with their payment's reference,
+// method, channel and Latipay references.
+func (db *DB) ListRefunds(ctx context.Context, q payments.RefundQuery) ([]payments.RefundRow, error) {
+	if q.Limit <= 0 {
+		return nil, nil
+	}
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if !q.From.IsZero() {
+		where = append(where, "at >= "+arg(ts(q.From)))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "at < "+arg(ts(q.To)))
+	}
+	for _, eq := range []struct{ col, v string }{{"status", string(q.Status)}, {"currency", string(q.Currency)},
+		{"p_method", string(q.Method)}, {"p_source", q.Source}} {
+		if eq.v != "" {
+			where = append(where, eq.col+" = "+arg(eq.v))
+		}
+	}
+	if q.AfterID != "" {
+		where = append(where, "(at, id) > ("+arg(ts(q.AfterAt))+", "+arg(q.AfterID)+")")
+	}
+	sql := `SELECT ` + refundCols + `, p_reference, p_method, p_source, p_latipay_reference, p_latipay_order_id FROM (
+		SELECT r.*, p.reference AS p_reference, p.method AS p_method, p.source AS p_source,
+			p.latipay_reference AS p_latipay_reference, p.latipay_order_id AS p_latipay_order_id,
+			CASE WHEN r.status = 'pending' THEN r.created_at ELSE r.updated_at END AS at
+		FROM refunds r JOIN payments p ON p.id = r.payment_id) t`
+	if len(where) > 0 {
+		sql += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sql += ` ORDER BY at, id LIMIT ` + arg(q.Limit)
+	rows, err := queryAll(ctx, db.pool, func(s scanner) (payments.RefundRow, error) {
+		var r payments.RefundRow
+		var currency, status, method string
+		var code, checks int64
+		err := s.Scan(&r.ID, &r.PaymentID, &r.Amount, &currency, &status, &r.Reason,
+			&r.KeyHash, &r.RequestHash, &code, &r.GatewayMessage,
+			timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, timeCol{&r.NextCheckAt}, &checks,
+			&r.Reference, &method, &r.Source, &r.LatipayReference, &r.LatipayOrderID)
+		r.Currency, r.Status, r.Method = payments.Currency(currency), payments.RefundStatus(status), payments.Method(method)
+		r.GatewayCode, r.Checks = int(code), int(checks)
+		return r, err
+	}, sql, args...)
+	return rows, wrap("list refunds", err)
 }

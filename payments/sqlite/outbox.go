@@ -63,6 +63,12 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	if !f.To.IsZero() {
 		where, args = append(where, "created_at < ?"), append(args, f.To.UnixNano())
 	}
+	if !f.PaidFrom.IsZero() {
+		where, args = append(where, "paid_at >= ?"), append(args, f.PaidFrom.UnixNano())
+	}
+	if !f.PaidTo.IsZero() {
+		where, args = append(where, "paid_at < ?"), append(args, f.PaidTo.UnixNano())
+	}
 	if f.BeforeID != "" {
 		at := f.BeforeTime.UnixNano()
 		// The same rows as (created_at, id) < (at, BeforeID), written so

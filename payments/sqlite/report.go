@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -108,4 +109,99 @@ func (db *DB) MisstatedRefunds(ctx context.Context, limit int) ([]string, error)
 		return id, err
 	}, misstatedRefundsQuery, limit)
 	return ids, wrap("misstated refunds", db.noteDamage(err))
+}
+
+// counterTotalsQuery is totalsQuery for the till's channels alone, each
+// sale's figures under the device and the cashier of its counter_sales
+// record (migration 015): none when it has none, so the rows still add
+// up to the till channels' totals. Device and cashier names are read as
+// they are now (a cashier without a name by their email).
+const counterTotalsQuery = `
+WITH b (i, lo, hi) AS (
+	SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)
+),
+t (i, currency, method, source, payment_id, n, gross, refunds) AS (
+	SELECT b.i, p.currency, p.method, p.source, p.id, 1, p.amount, 0
+	FROM b JOIN payments p ON p.paid_at >= b.lo AND p.paid_at < b.hi AND p.paid_at IS NOT NULL
+	WHERE p.source IN ('counter_qr', 'counter_scan')
+	UNION ALL
+	SELECT b.i, p.currency, p.method, p.source, p.id, 0, 0, r.amount
+	FROM b JOIN refunds r ON r.status = 'succeeded' AND r.updated_at >= b.lo AND r.updated_at < b.hi
+	JOIN payments p ON p.id = r.payment_id
+	WHERE p.source IN ('counter_qr', 'counter_scan')
+)
+SELECT t.i, t.currency, t.method, t.source, COALESCE(s.device_id, ''), COALESCE(d.name, ''),
+	COALESCE(s.account_id, ''), COALESCE(NULLIF(a.name, ''), a.email, ''), SUM(t.n), SUM(t.gross), SUM(t.refunds)
+FROM t LEFT JOIN counter_sales s ON s.payment_id = t.payment_id
+LEFT JOIN counter_devices d ON d.id = s.device_id
+LEFT JOIN accounts a ON a.id = s.account_id
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+ORDER BY 1, 2, 3, 4, 5, 7`
+
+// CounterTotals sums the till's sales paid and refunds made in each
+// period of q by device and cashier (payments.ReportStore).
+func (db *DB) CounterTotals(ctx context.Context, q payments.TotalsQuery) ([]payments.CounterTotalsRow, error) {
+	if len(q.Bounds) < 2 {
+		return nil, wrap("counter totals", errors.New("at least two bounds are needed"))
+	}
+	periods := make([][2]int64, len(q.Bounds)-1)
+	for i := range periods {
+		periods[i] = [2]int64{q.Bounds[i].UnixNano(), q.Bounds[i+1].UnixNano()}
+	}
+	arg, err := json.Marshal(periods)
+	if err != nil {
+		return nil, wrap("counter totals", err)
+	}
+	rows, err := queryAll(ctx, db.reader, func(s scanner) (payments.CounterTotalsRow, error) {
+		var r payments.CounterTotalsRow
+		err := s.Scan(&r.Period, &r.Currency, &r.Method, &r.Source, &r.DeviceID, &r.DeviceName, &r.CashierID, &r.CashierName,
+			&r.Count, &r.Gross, &r.Refunds)
+		return r, err
+	}, counterTotalsQuery, string(arg))
+	return rows, wrap("counter totals", db.noteDamage(err))
+}
+
+// ListRefunds returns refunds matching q, oldest first by the instant
+// they count at (payments.RefundRow.At), with their payment's reference,
+// method, channel and Latipay references.
+func (db *DB) ListRefunds(ctx context.Context, q payments.RefundQuery) ([]payments.RefundRow, error) {
+	if q.Limit <= 0 {
+		return nil, nil
+	}
+	var where []string
+	var args []any
+	if !q.From.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, q.From.UnixNano())
+	}
+	if !q.To.IsZero() {
+		where, args = append(where, "at < ?"), append(args, q.To.UnixNano())
+	}
+	for _, eq := range []struct{ col, v string }{{"status", string(q.Status)}, {"currency", string(q.Currency)},
+		{"p_method", string(q.Method)}, {"p_source", q.Source}} {
+		if eq.v != "" {
+			where, args = append(where, eq.col+" = ?"), append(args, eq.v)
+		}
+	}
+	if q.AfterID != "" {
+		at := q.AfterAt.UnixNano()
+		where, args = append(where, "(at > ? OR at = ? AND id > ?)"), append(args, at, at, q.AfterID)
+	}
+	sql := `SELECT ` + refundCols + `, p_reference, p_method, p_source, p_latipay_reference, p_latipay_order_id FROM (
+		SELECT r.*, p.reference AS p_reference, p.method AS p_method, p.source AS p_source,
+			p.latipay_reference AS p_latipay_reference, p.latipay_order_id AS p_latipay_order_id,
+			CASE WHEN r.status = 'pending' THEN r.created_at ELSE r.updated_at END AS at
+		FROM refunds r JOIN payments p ON p.id = r.payment_id) t`
+	if len(where) > 0 {
+		sql += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sql += ` ORDER BY at, id LIMIT ?`
+	rows, err := queryAll(ctx, db.reader, func(s scanner) (payments.RefundRow, error) {
+		var r payments.RefundRow
+		err := s.Scan(&r.ID, &r.PaymentID, &r.Amount, &r.Currency, &r.Status, &r.Reason,
+			&r.KeyHash, &r.RequestHash, &r.GatewayCode, &r.GatewayMessage,
+			timeCol{&r.CreatedAt}, timeCol{&r.UpdatedAt}, timeCol{&r.NextCheckAt}, &r.Checks,
+			&r.Reference, &r.Method, &r.Source, &r.LatipayReference, &r.LatipayOrderID)
+		return r, err
+	}, sql, append(args, q.Limit)...)
+	return rows, wrap("list refunds", db.noteDamage(err))
 }

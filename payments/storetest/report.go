@@ -1,11 +1,16 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 )
 
 // ReportingStore is a Store that also answers the back office's figures.
@@ -24,6 +29,9 @@ func RunReports(t *testing.T, newStore func(t *testing.T) ReportingStore) {
 		{"Totals/Periods", testTotalsPeriods},
 		{"Totals/Empty", testTotalsEmpty},
 		{"Attention", testAttention},
+		{"CounterTotals", testCounterTotals},
+		{"ListRefunds", testListRefunds},
+		{"ListPayments/Paid", testListPaid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -220,4 +228,153 @@ func sortAttention(items []payments.AttentionItem) []payments.AttentionItem {
 		}
 	}
 	return out
+}
+
+// saleRecorder is what records which device and which cashier made a
+// sale: payments/counter's and payments/accounts' stores, which both
+// stores are too.
+type saleRecorder interface {
+	CreateAccount(ctx context.Context, a accounts.Account) error
+	CreateDevice(ctx context.Context, d counter.Device) error
+	AddSale(ctx context.Context, s counter.Sale) (counter.Sale, error)
+}
+
+// addSale records p as sold on device dev (named devName, created on
+// first use) by account acc (named accName, created on first use).
+func addSale(t *testing.T, s saleRecorder, p payments.Payment, dev, devName, acc, accName string) {
+	t.Helper()
+	ctx := t.Context()
+	at := p.CreatedAt
+	_ = s.CreateAccount(ctx, accounts.Account{ID: acc, Email: acc + "@shop.example", Name: accName, Role: accounts.Cashier,
+		PasswordHash: "x", CreatedAt: at, UpdatedAt: at})
+	_ = s.CreateDevice(ctx, counter.Device{ID: dev, Name: devName, TokenHash: fmt.Sprintf("%064x", dev), CreatedAt: at,
+		SeenAt: at, ResultSeconds: 5})
+	if _, err := s.AddSale(ctx, counter.Sale{PaymentID: p.ID, DeviceID: dev, AccountID: acc, Key: "k-" + p.ID, CreatedAt: at}); err != nil {
+		t.Fatalf("AddSale: %v", err)
+	}
+}
+
+// testCounterTotals: the till's channels alone (counter QR and counter
+// scan, not a static QR nor online), by period as Totals counts them,
+// split by the device and the cashier of each sale's record, with the
+// device's name and the cashier's (their email when nameless); a sale
+// with no record is counted under none, so the rows add up to Totals'.
+func testCounterTotals(t *testing.T, s ReportingStore) {
+	b0 := time.Date(2025, 3, 13, 11, 0, 0, 0, time.UTC)
+	bounds := []time.Time{b0, b0.Add(24 * time.Hour), b0.Add(47 * time.Hour)}
+	in0, in1 := b0.Add(3*time.Hour), b0.Add(30*time.Hour)
+	a := paidAt(t, s, 1, 1000, payments.NZD, payments.MethodWeChat, payments.SourceCounterQR, in0)
+	b := paidAt(t, s, 2, 250, payments.NZD, payments.MethodWeChat, payments.SourceCounterQR, in0)
+	paidAt(t, s, 3, 700, payments.NZD, payments.MethodAlipay, payments.SourceCounterScan, in1)
+	paidAt(t, s, 4, 900, payments.NZD, payments.MethodWeChat, payments.SourceStaticQR, in0)
+	paidAt(t, s, 5, 400, payments.NZD, payments.MethodWeChat, payments.SourceOnline, in0)
+	refundAt(t, s, a, 1, 300, payments.RefundSucceeded, bounds[1].Add(time.Second))
+	refundAt(t, s, b, 2, 50, payments.RefundFailed, in0.Add(time.Minute))
+	rec, ok := s.(saleRecorder)
+	if !ok {
+		t.Skip("the store cannot record sales for this test")
+	}
+	addSale(t, rec, a, "dev_1", "Front till", "acc_1", "")
+	addSale(t, rec, b, "dev_2", "Back bar", "acc_2", "Mei")
+
+	got, err := s.CounterTotals(t.Context(), payments.TotalsQuery{Bounds: bounds})
+	if err != nil {
+		t.Fatalf("CounterTotals: %v", err)
+	}
+	row := func(p int, m payments.Method, src, dev, devName, acc, accName string, n, gross, refunds int64) payments.CounterTotalsRow {
+		return payments.CounterTotalsRow{TotalsRow: payments.TotalsRow{Period: p, Currency: payments.NZD, Method: m, Source: src,
+			Count: n, Gross: gross, Refunds: refunds}, DeviceID: dev, DeviceName: devName, CashierID: acc, CashierName: accName}
+	}
+	want := []payments.CounterTotalsRow{
+		row(0, payments.MethodWeChat, payments.SourceCounterQR, "dev_1", "Front till", "acc_1", "acc_1@shop.example", 1, 1000, 0),
+		row(0, payments.MethodWeChat, payments.SourceCounterQR, "dev_2", "Back bar", "acc_2", "Mei", 1, 250, 0),
+		row(1, payments.MethodAlipay, payments.SourceCounterScan, "", "", "", "", 1, 700, 0),
+		row(1, payments.MethodWeChat, payments.SourceCounterQR, "dev_1", "Front till", "acc_1", "acc_1@shop.example", 0, 0, 300),
+	}
+	key := func(r payments.CounterTotalsRow) string {
+		return fmt.Sprintf("%06d|%s|%s|%s|%s", r.Period, r.Method, r.Source, r.DeviceID, r.CashierID)
+	}
+	sortRows := func(rows []payments.CounterTotalsRow) []payments.CounterTotalsRow {
+		out := append([]payments.CounterTotalsRow(nil), rows...)
+		slices.SortFunc(out, func(x, y payments.CounterTotalsRow) int { return strings.Compare(key(x), key(y)) })
+		return out
+	}
+	diff(t, "CounterTotals", sortRows(got), sortRows(want))
+}
+
+// testListRefunds: refunds in order of the instant they count at (settled
+// when succeeded or failed, asked for while pending), half-open bounds,
+// each filter alone, the cursor, and the payment's fields beside each.
+func testListRefunds(t *testing.T, s ReportingStore) {
+	b0 := time.Date(2025, 3, 13, 11, 0, 0, 0, time.UTC)
+	a := paidAt(t, s, 1, 1000, payments.NZD, payments.MethodWeChat, payments.SourceOnline, b0.Add(-time.Hour))
+	c := paidAt(t, s, 2, 1000, payments.NZD, payments.MethodAlipay, payments.SourceCounterQR, b0.Add(-time.Hour))
+	refundAt(t, s, a, 1, 100, payments.RefundSucceeded, b0)                   // asked before b0, counts at b0
+	refundAt(t, s, a, 2, 200, payments.RefundFailed, b0.Add(time.Hour))       // counts at b0+1h
+	refundAt(t, s, c, 3, 300, payments.RefundPending, b0.Add(30*time.Second)) // asked at b0-30s: before
+	refundAt(t, s, c, 4, 400, payments.RefundSucceeded, b0.Add(24*time.Hour)) // on the end bound: after
+	refundAt(t, s, c, 5, 500, payments.RefundSucceeded, b0.Add(2*time.Hour))
+	list := func(q payments.RefundQuery) []string {
+		t.Helper()
+		if q.Limit == 0 {
+			q.Limit = 10
+		}
+		rows, err := s.ListRefunds(t.Context(), q)
+		if err != nil {
+			t.Fatalf("ListRefunds(%+v): %v", q, err)
+		}
+		ids := []string{}
+		for _, r := range rows {
+			ids = append(ids, r.ID[len(r.ID)-1:])
+		}
+		return ids
+	}
+	day := payments.RefundQuery{From: b0, To: b0.Add(24 * time.Hour)}
+	diff(t, "day", list(day), []string{"1", "2", "5"})
+	diff(t, "all", list(payments.RefundQuery{}), []string{"3", "1", "2", "5", "4"})
+	q := day
+	q.Status = payments.RefundSucceeded
+	diff(t, "succeeded", list(q), []string{"1", "5"})
+	q = day
+	q.Method, q.Source, q.Currency = payments.MethodAlipay, payments.SourceCounterQR, payments.NZD
+	diff(t, "method and channel", list(q), []string{"5"})
+	q = day
+	q.Limit = 2
+	rows, err := s.ListRefunds(t.Context(), q)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("first page: %v, %v", rows, err)
+	}
+	q.AfterAt, q.AfterID = rows[1].At(), rows[1].ID
+	diff(t, "next page", list(q), []string{"5"})
+	r := rows[0]
+	if r.Reference != a.Reference || r.Method != a.Method || r.Source != a.Source || r.LatipayReference != a.LatipayReference ||
+		r.LatipayOrderID != a.LatipayOrderID || r.Amount != 100 || r.Status != payments.RefundSucceeded || r.Reason != "cold ☕ 'x'" ||
+		!r.At().Equal(b0) || !r.CreatedAt.Equal(b0.Add(-time.Minute)) {
+		t.Errorf("refund row %+v", r)
+	}
+}
+
+// testListPaid: ListPayments bounds the paid instant, half-open, and
+// leaves out what was never paid, whatever the creation time.
+func testListPaid(t *testing.T, s ReportingStore) {
+	b0 := time.Date(2025, 3, 13, 11, 0, 0, 0, time.UTC)
+	paidAt(t, s, 1, 1000, payments.NZD, payments.MethodWeChat, payments.SourceOnline, b0.Add(-time.Second)) // created the day before too
+	paidAt(t, s, 2, 1000, payments.NZD, payments.MethodWeChat, payments.SourceOnline, b0)                   // paid a minute after created
+	paidAt(t, s, 3, 1000, payments.NZD, payments.MethodWeChat, payments.SourceOnline, b0.Add(24*time.Hour))
+	open := newPayment(4)
+	open.PaidAt, open.Status, open.CreatedAt = time.Time{}, payments.StatusPending, b0.Add(time.Hour)
+	mustCreate(t, s, open)
+	got, err := s.ListPayments(t.Context(), payments.PaymentFilter{PaidFrom: b0, PaidTo: b0.Add(24 * time.Hour), Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{}
+	for _, p := range got {
+		ids = append(ids, p.ID)
+	}
+	diff(t, "paid on the day", ids, []string{paymentID(2)})
+	got, err = s.ListPayments(t.Context(), payments.PaymentFilter{PaidFrom: b0, Limit: 10})
+	if err != nil || len(got) != 2 {
+		t.Errorf("paid since b0: %d, %v", len(got), err)
+	}
 }
