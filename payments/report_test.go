@@ -24,6 +24,10 @@ func (b *boundsStore) Attention(context.Context, payments.AttentionQuery) ([]pay
 	return nil, nil
 }
 
+func (b *boundsStore) AttentionCounts(context.Context, payments.AttentionQuery) (map[string]int, error) {
+	return nil, nil
+}
+
 // TestReportDaysInShopZone: a report's days run midnight to midnight in
 // the shop's zone, so the day New Zealand's clocks go back is 25 hours;
 // rows come back on their day, oldest first.
@@ -119,6 +123,10 @@ func (d *dayStore) Totals(_ context.Context, q payments.TotalsQuery) ([]payments
 }
 
 func (d *dayStore) Attention(context.Context, payments.AttentionQuery) ([]payments.AttentionItem, error) {
+	return nil, nil
+}
+
+func (d *dayStore) AttentionCounts(context.Context, payments.AttentionQuery) (map[string]int, error) {
 	return nil, nil
 }
 
