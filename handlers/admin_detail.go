@@ -47,8 +47,44 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	if err != nil {
 		return nil, err
 	}
+	audit, err := s.opts.Accounts.Store().Audit(ctx, accounts.AuditFilter{Target: p.ID, Limit: timelineLimit})
+	if err != nil {
+		return nil, err
+	}
+	// A refund an owner asked for here is said once, on its event: by
+	// whom (the audit entry), how much and why (the refund's reason).
+	askedBy := map[string]accounts.AuditEntry{}
+	for _, e := range audit {
+		if id, _, ok := auditRefund(e); ok {
+			askedBy[id] = e
+		}
+	}
+	reasons := map[string]string{}
+	if p.Status.Settled() {
+		rs, err := s.svc.Refunds(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			reasons[r.ID] = r.Reason
+		}
+	}
+	saidOn := map[string]bool{} // refunds whose request event names who asked
 	for _, e := range evs {
 		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: eventText(loc, e)}
+		m, _ := payments.EventMessage(e)
+		switch m.Code {
+		case payments.MsgReviewed:
+			it.WhoID, it.Who = "", m.By
+		case payments.MsgRefundRequested:
+			if r := reasons[m.Refund]; r != "" {
+				it.Detail = loc.T("event.refund.requested.reason", m.Refund, withCurrency(m.Amount, m.Currency), r)
+			}
+			if a, ok := askedBy[m.Refund]; ok {
+				it.WhoID, it.Who = "", auditWho(a)
+				saidOn[m.Refund] = true
+			}
+		}
 		switch src := latipaySource(e); {
 		case strings.HasPrefix(e.Type, "refund."):
 			it.Kind = "refund"
@@ -86,16 +122,11 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		}
 		add(d.At, it)
 	}
-	audit, err := s.opts.Accounts.Store().Audit(ctx, accounts.AuditFilter{Target: p.ID, Limit: timelineLimit})
-	if err != nil {
-		return nil, err
-	}
 	for _, e := range audit {
-		who := e.Email
-		if e.Address != "" {
-			who += " (" + e.Address + ")"
+		if id, plain, ok := auditRefund(e); e.Action == "review" || ok && plain && saidOn[id] {
+			continue // said on the payment's own event, with who did it
 		}
-		add(e.At, views.TimelineItem{Kind: "admin", Who: who, What: e.Action, Detail: auditText(loc, p, e)})
+		add(e.At, views.TimelineItem{Kind: "admin", Who: auditWho(e), What: e.Action, Detail: auditText(loc, p, e)})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
 	out := make([]views.TimelineItem, len(items))
@@ -103,6 +134,30 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		out[i] = it.TimelineItem
 	}
 	return out, nil
+}
+
+// auditWho is who did what entry e records: their email, and the address
+// they did it from.
+func auditWho(e accounts.AuditEntry) string {
+	if e.Address != "" {
+		return e.Email + " (" + e.Address + ")"
+	}
+	return e.Email
+}
+
+// auditRefund reads a refund's audit entry: the refund's id, and whether
+// it only says it was asked for (no refusal, nothing unsent).
+func auditRefund(e accounts.AuditEntry) (id string, plain bool, ok bool) {
+	if e.Action != "refund" {
+		return "", false, false
+	}
+	head, _, _ := strings.Cut(e.After, refundReason)
+	rest, ok := strings.CutPrefix(head, "refund ")
+	if !ok {
+		return "", false, false
+	}
+	id, _, _ = strings.Cut(rest, " ")
+	return id, !strings.Contains(head, refundRefused) && !strings.Contains(head, refundNotSent), id != ""
 }
 
 // deliveryText sums up one webhook try: the endpoint's answer and the
@@ -154,6 +209,12 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		s.respondError(c, err)
 		return
 	}
+	rows := []views.PaymentRow{row}
+	if err := s.takenBy(ctx, rows); err != nil {
+		s.respondError(c, err)
+		return
+	}
+	row = rows[0]
 	base := PaymentsPath + "/" + p.ID
 	v := views.PaymentDetail{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Row: row,
 		Description: p.Description, Timeline: tl, ErrorID: errorID, ErrorArg: arg, NoticeID: noticeID,
@@ -192,6 +253,13 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		v.IdemKey = base64.RawURLEncoding.EncodeToString(b)
 	case payments.StatusCreated, payments.StatusPending, payments.StatusFailed:
 		v.CancelURL = s.langPath(c, base+"/cancel")
+	}
+	if p.Flagged() {
+		v.ReviewURL = s.langPath(c, base+"/review")
+		v.ReviewMax = payments.MaxReviewNoteLen
+		if status == http.StatusBadRequest {
+			v.ReviewNote = c.PostForm("note")
+		}
 	}
 	s.render(c, status, views.PaymentDetailPage(v))
 }
@@ -241,6 +309,8 @@ func (s *Server) handlePaymentDetail() gin.HandlerFunc {
 			notice = "adminlist.requery.done"
 		case "redeliver":
 			notice = "adminlist.webhook.redelivered"
+		case "review":
+			notice = "admin.review.done"
 		}
 		s.showPaymentDetail(c, http.StatusOK, "", "", notice)
 	}
@@ -286,19 +356,23 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			Reason: c.PostForm("reason"), Key: "admin:" + si.account.ID + ":" + key})
 		var re *payments.RefundError
 		var tl *payments.RefundTooLargeError
+		// Each entry names the refund with the amount asked and the reason
+		// as typed (refundAfter), so the log says what was asked for.
 		switch {
 		case err == nil && !replayed:
-			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency), "refund "+r.ID)
+			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
+				refundAfter(r, before.Currency, ""))
 		case errors.As(err, &re) && !replayed:
 			// A refusal is an owner's action on money too: the log
 			// keeps it, with Latipay's code and words (auditText).
+			asked := s.refundAsked(c, re.RefundID)
 			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
-				fmt.Sprintf("refund %s%s%d: %s", re.RefundID, refundRefused, re.Code, re.Message))
+				refundAfter(asked, before.Currency, fmt.Sprintf("%s%d: %s", refundRefused, re.Code, re.Message)))
 		case errors.Is(err, payments.ErrGatewayUnavailable) && !replayed && r.ID != "" && r.Status == payments.RefundFailed:
 			// Recorded failed without reaching Latipay: asked for all the
 			// same, so the log keeps it, saying nothing was sent.
 			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
-				"refund "+r.ID+refundNotSent+r.GatewayMessage)
+				refundAfter(r, before.Currency, refundNotSent+r.GatewayMessage))
 		}
 		switch {
 		case err == nil:
@@ -330,6 +404,19 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			s.respondError(c, err)
 		}
 	}
+}
+
+// refundAsked is refund id of the payment the request names, as stored
+// (its amount and reason), for its audit entry; with the id alone when it
+// cannot be read.
+func (s *Server) refundAsked(c *gin.Context, id string) payments.Refund {
+	rs, _ := s.svc.Refunds(c.Request.Context(), c.Param("id"))
+	for _, r := range rs {
+		if r.ID == id {
+			return r
+		}
+	}
+	return payments.Refund{ID: id}
 }
 
 // refundLeft says, in the page's language tag, how much of a payment can
@@ -383,6 +470,54 @@ func (s *Server) handleAdminCancel() gin.HandlerFunc {
 		_ = s.opts.Accounts.Record(ctx, actor(c), "cancel", p.ID, "", string(p.Status))
 		c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+p.ID+"?done=cancel"))
 	}
+}
+
+// handleAdminReview serves POST /admin/payments/:id/review: an owner marks
+// a payment flagged paid late or needing review as reviewed, with a short
+// note (payments.Service.MarkReviewed). It takes the payment off what
+// needs attention and changes nothing else: not its status, not its
+// money. The payment's timeline shows it (the event names who), and the
+// audit log keeps it with the flag it cleared and the note.
+func (s *Server) handleAdminReview() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx := c.Request.Context()
+		before, err := s.svc.Get(ctx, c.Param("id"))
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
+		note := c.PostForm("note")
+		p, err := s.svc.MarkReviewed(ctx, before.ID, who(c).account.Email, note)
+		switch {
+		case errors.Is(err, payments.ErrNotFlagged):
+			s.showPaymentDetail(c, http.StatusConflict, "admin.review.nothing", "", "")
+			return
+		case errors.Is(err, payments.ErrInvalid) && strings.TrimSpace(note) == "":
+			s.showPaymentDetail(c, http.StatusBadRequest, "admin.review.noteneeded", "", "")
+			return
+		case errors.Is(err, payments.ErrInvalid):
+			s.showPaymentDetail(c, http.StatusBadRequest, "admin.review.notelong", "", "")
+			return
+		case err != nil:
+			s.respondError(c, err)
+			return
+		}
+		_ = s.opts.Accounts.Record(ctx, actor(c), "review", p.ID, reviewFlag(before), reviewNote+strings.TrimSpace(note))
+		c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+p.ID+"?done=review"))
+	}
+}
+
+// reviewNote starts the after of a review's audit entry, the note
+// following it.
+const reviewNote = "reviewed: "
+
+// reviewFlag is what a review cleared, as its audit entry's before: the
+// home page's kind of the payment (payments.Attention*).
+func reviewFlag(p payments.Payment) string {
+	if p.NeedsReview {
+		return payments.AttentionNeedsReview
+	}
+	return payments.AttentionPaidLate
 }
 
 // handleAdminRequery serves POST /admin/payments/:id/requery: asks

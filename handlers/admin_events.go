@@ -64,6 +64,8 @@ func eventText(loc views.Localizer, e payments.Event) string {
 		return loc.T(id, m.Reference, source(), latipayState(loc, m.Status))
 	case payments.MsgPaidAfterCancel:
 		return loc.T(id, m.Reference, source())
+	case payments.MsgReviewed: // who did it is the row's who
+		return loc.T(id, m.Note)
 	}
 	return e.Detail
 }
@@ -172,6 +174,44 @@ func latipaySource(e payments.Event) string {
 // in its audit entry's after.
 const refundRefused = " refused "
 
+// refundOf parts a refund's id from the amount asked ("2.50 NZD") in
+// its audit entry's after; refundReason parts the rest from the reason
+// as typed, which ends it.
+const (
+	refundOf     = " of "
+	refundReason = "; reason: "
+)
+
+// refundAsked reads "2.50 NZD", an amount asked as a refund's audit entry
+// records it, as the pages write money.
+func refundAsked(s string) (string, bool) {
+	amount, cur, ok := strings.Cut(s, " ")
+	c, err := payments.ParseCurrency(cur)
+	if !ok || err != nil {
+		return "", false
+	}
+	minor, err := payments.ParseAmount(amount, c)
+	if err != nil {
+		return "", false
+	}
+	return withCurrency(minor, c), true
+}
+
+// refundAfter is a refund's audit entry's after: its id, the amount
+// asked with its currency, then what became of it (outcome: "",
+// refundRefused…, refundNotSent…) and the reason as typed, when any.
+func refundAfter(r payments.Refund, c payments.Currency, outcome string) string {
+	s := "refund " + r.ID
+	if r.Amount > 0 {
+		s += refundOf + payments.FormatAmount(r.Amount, c) + " " + string(c)
+	}
+	s += outcome
+	if r.Reason != "" {
+		s += refundReason + r.Reason
+	}
+	return s
+}
+
 // refundNotSent parts the id of a refund recorded failed without reaching
 // Latipay (nothing was sent, nothing refunded) from the service's words in
 // its audit entry's after.
@@ -192,7 +232,22 @@ func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) s
 	}
 	id := "timeline.audit." + e.Action
 	switch e.Action {
-	case "refund": // "succeeded 2.50[, pending 1.00]" → "refund rf_…"; before
+	case "review": // the flag it cleared → "reviewed: <note>"
+		note, ok := strings.CutPrefix(e.After, reviewNote)
+		if ok && (e.Before == payments.AttentionNeedsReview || e.Before == payments.AttentionPaidLate) {
+			return loc.T(id, loc.T("adminlist.attention."+e.Before), note)
+		}
+	case "refund": // "succeeded 2.50[, pending 1.00]" → "refund rf_…[ of 2.50 NZD]…[; reason: …]"; before
+		// Since they were recorded, the amount asked follows the id and
+		// the reason as typed ends the entry (refundAfter).
+		if head, reason, ok := strings.Cut(e.After, refundReason); ok {
+			plain := e
+			plain.After = head
+			if base := auditText(loc, p, plain); base != strings.TrimSpace(plain.Before+" → "+plain.After) {
+				return loc.T(id+".reason", base, reason)
+			}
+			break
+		}
 		// succeeded and pending were apart, "refunded 2.50" held both.
 		// A refusal adds " refused <code>: <Latipay's words>".
 		if head, why, ok := strings.Cut(e.After, refundRefused); ok {
@@ -222,6 +277,13 @@ func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) s
 		rf, ok := strings.CutPrefix(e.After, "refund ")
 		if !ok {
 			break
+		}
+		if r, asked, ok := strings.Cut(rf, refundOf); ok {
+			a, ok := refundAsked(asked)
+			if !ok {
+				break
+			}
+			rf = loc.T("timeline.audit.refund_of", r, a)
 		}
 		amount := func(s string) (string, bool) {
 			if p.Currency == "" { // the audit log reads no payment

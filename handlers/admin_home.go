@@ -132,6 +132,7 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 		}
 		f.Attention = append(f.Attention, row)
 	}
+	f.AttentionLinks = attentionLinks(h)
 	page, err := s.svc.List(ctx, payments.ListInput{Limit: feedSize})
 	if err != nil {
 		return nil, err
@@ -140,6 +141,39 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 		f.Feed = append(f.Feed, s.feedItem(p))
 	}
 	return f, nil
+}
+
+// attentionLinks lead from the home page's attention block to the full
+// list of each kind it shows only the newest of, saying how many more
+// there are, so that no item is hidden unsaid: the payments list filtered
+// the same way for flagged payments, the pending ones for stuck, the
+// delivery log for refused webhooks. Flagged payments stay until someone
+// marks them reviewed, so their full list is always offered.
+func attentionLinks(h payments.Home) []views.AttentionLink {
+	shown := map[string]int{}
+	for _, a := range h.Attention {
+		k := a.Kind
+		if k == payments.AttentionPaidTwice { // counted under review
+			k = payments.AttentionNeedsReview
+		}
+		shown[k]++
+	}
+	var out []views.AttentionLink
+	for _, k := range []struct{ kind, url string }{
+		{payments.AttentionNeedsReview, PaymentsPath + "?attention=" + payments.AttentionNeedsReview},
+		{payments.AttentionPaidLate, PaymentsPath + "?attention=" + payments.AttentionPaidLate},
+		{payments.AttentionStuck, PaymentsPath + "?status=pending"},
+		{payments.AttentionWebhook, WebhooksPath},
+	} {
+		n := h.AttentionCounts[k.kind]
+		switch more := n - shown[k.kind]; {
+		case more > 0:
+			out = append(out, views.AttentionLink{Kind: k.kind, More: more, URL: k.url})
+		case n > 0 && (k.kind == payments.AttentionNeedsReview || k.kind == payments.AttentionPaidLate):
+			out = append(out, views.AttentionLink{Kind: k.kind, URL: k.url})
+		}
+	}
+	return out
 }
 
 // feedItem is one payment as the live feed shows it.

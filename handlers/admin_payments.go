@@ -12,6 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -30,11 +32,16 @@ var (
 
 // listKeys are the query parameters that make up the list's filter: the
 // list, its next page and its exports carry exactly these.
-var listKeys = []string{"status", "method", "channel", "currency", "by", "from", "to", "q"}
+var listKeys = []string{"status", "attention", "method", "channel", "currency", "by", "from", "to", "q"}
 
 // listBases are what the list's date range bounds: the day a payment was
 // created, or the day it was paid, the day the reports count it on.
 var listBases = []string{"created", "paid"}
+
+// listAttention are the choices of the list's attention filter: the
+// flagged payments not yet reviewed, as the home page lists them, and
+// those marked reviewed.
+var listAttention = []string{payments.AttentionNeedsReview, payments.AttentionPaidLate, payments.AttentionReviewed}
 
 // dateLayout is how the date range is written in the URL (an <input
 // type=date> sends it so).
@@ -42,18 +49,18 @@ const dateLayout = "2006-01-02"
 
 // listFilter is the list's filter as it stands in the URL.
 type listFilter struct {
-	Status, Method, Channel, Currency, By, From, To, Q string
+	Status, Attention, Method, Channel, Currency, By, From, To, Q string
 }
 
 func readListFilter(c *gin.Context) listFilter {
-	return listFilter{Status: c.Query("status"), Method: c.Query("method"), Channel: c.Query("channel"),
+	return listFilter{Status: c.Query("status"), Attention: c.Query("attention"), Method: c.Query("method"), Channel: c.Query("channel"),
 		Currency: c.Query("currency"), By: c.Query("by"), From: c.Query("from"), To: c.Query("to"), Q: strings.TrimSpace(c.Query("q"))}
 }
 
 // values is the filter as a query, without empty fields.
 func (f listFilter) values() url.Values {
 	q := url.Values{}
-	for k, v := range map[string]string{"status": f.Status, "method": f.Method, "channel": f.Channel,
+	for k, v := range map[string]string{"status": f.Status, "attention": f.Attention, "method": f.Method, "channel": f.Channel,
 		"currency": f.Currency, "by": f.By, "from": f.From, "to": f.To, "q": f.Q} {
 		if v != "" {
 			q.Set(k, v)
@@ -66,17 +73,21 @@ func (f listFilter) values() url.Values {
 // wrong with it as a message id: the one message the page shows.
 //
 // The search box takes "reference:X" (that exact reference),
-// "latipay:X" (that exact Latipay order id) or any other text (the
-// reference or the description contains it). The date range is whole
-// days of the shop's calendar, both ends included, of the day each
+// "latipay:X" (that exact Latipay order id) or any other text: a
+// payment's id, an attempt's Latipay merchant reference or Latipay's
+// order id as pasted, an amount such as 88.80, or text the reference or
+// the description contains (payments.ListInput.Text). The date range is
+// whole days of the shop's calendar, both ends included, of the day each
 // payment was created or, with by=paid, of the day it was paid: the day
 // the reports count it on, so a report's day lists exactly its payments.
 func (f listFilter) input(zone *time.Location) (payments.ListInput, string) {
-	in := payments.ListInput{Status: f.Status, Method: f.Method, Source: f.Channel, Currency: f.Currency}
+	in := payments.ListInput{Status: f.Status, Attention: f.Attention, Method: f.Method, Source: f.Channel, Currency: f.Currency}
 	closed := func(v string, allowed []string) bool { return v == "" || slices.Contains(allowed, v) }
 	switch {
 	case !closed(f.Status, listStatuses):
 		return in, "adminlist.bad.status"
+	case !closed(f.Attention, listAttention):
+		return in, "adminlist.bad.attention"
 	case !closed(f.Method, listMethods):
 		return in, "adminlist.bad.method"
 	case !closed(f.Channel, payments.Sources):
@@ -132,7 +143,11 @@ func (s *Server) listRow(ctx context.Context, p payments.Payment) (views.Payment
 	r := views.PaymentRow{ID: p.ID, Time: p.CreatedAt.In(s.shopZone()).Format("2006-01-02 15:04 MST"), PaidTime: s.listTime(p.PaidAt),
 		Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency), AmountCNY: p.AmountCNY,
 		Status: string(p.Status), Method: string(p.Method), Channel: p.Source, Reference: p.Reference,
-		OrderID: p.LatipayOrderID, Refunded: payments.FormatAmount(t.Succeeded, p.Currency), NeedsReview: p.NeedsReview}
+		OrderID: p.LatipayOrderID, Refunded: payments.FormatAmount(t.Succeeded, p.Currency),
+		NeedsReview: p.NeedsReview && p.ReviewedAt.IsZero(), PaidLate: p.PaidLate && p.ReviewedAt.IsZero()}
+	if !p.ReviewedAt.IsZero() {
+		r.Reviewed = p.ReviewedAt.In(s.shopZone()).Format("2006-01-02 15:04 MST")
+	}
 	if t.Pending > 0 {
 		r.RefundPending = payments.FormatAmount(t.Pending, p.Currency)
 	}
@@ -148,6 +163,53 @@ func (s *Server) listTime(t time.Time) string {
 	return t.In(s.shopZone()).Format("2006-01-02 15:04 MST")
 }
 
+// takenBy fills in the device and the cashier of the counter sales among
+// rows (payments.Payment.Source counter_qr or counter_scan), reading each
+// sale by its payment (the key), and each device and cashier once. A
+// sale, device or person no longer known leaves its part empty.
+func (s *Server) takenBy(ctx context.Context, rows []views.PaymentRow) error {
+	if s.opts.Counter == nil {
+		return nil
+	}
+	store := s.opts.Counter.Store()
+	devices, people := map[string]string{}, map[string]string{}
+	for i := range rows {
+		r := &rows[i]
+		if r.Channel != payments.SourceCounterQR && r.Channel != payments.SourceCounterScan {
+			continue
+		}
+		sale, err := store.Sale(ctx, r.ID)
+		if errors.Is(err, counter.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		name, ok := devices[sale.DeviceID]
+		if !ok {
+			d, err := store.Device(ctx, sale.DeviceID)
+			if err != nil && !errors.Is(err, counter.ErrNotFound) {
+				return err
+			}
+			name, devices[sale.DeviceID] = d.Name, d.Name
+		}
+		cashier, ok := people[sale.AccountID]
+		if !ok && sale.AccountID != "" {
+			a, err := s.opts.Accounts.Store().Account(ctx, sale.AccountID)
+			if err != nil && !errors.Is(err, accounts.ErrNotFound) {
+				return err
+			}
+			cashier = a.Name
+			if cashier == "" {
+				cashier = a.Email
+			}
+			people[sale.AccountID] = cashier
+		}
+		r.Device, r.Cashier = name, cashier
+	}
+	return nil
+}
+
 // handlePaymentsList serves GET /admin/payments: newest first, filtered
 // by status, method, channel, currency, a date range (of the day created
 // or the day paid) and the search box,
@@ -158,7 +220,7 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		f := readListFilter(c)
 		v := views.PaymentList{Admin: s.withFeed(s.adminPage(c, "admin.payments.title", PaymentsPath)), Action: PaymentsPath,
-			Status: echo(f.Status), Method: echo(f.Method), Channel: echo(f.Channel), Currency: echo(f.Currency), By: echo(f.By), From: echo(f.From), To: echo(f.To),
+			Status: echo(f.Status), Attention: echo(f.Attention), Attentions: listAttention, Method: echo(f.Method), Channel: echo(f.Channel), Currency: echo(f.Currency), By: echo(f.By), From: echo(f.From), To: echo(f.To),
 			Query: echo(f.Q), Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies, Bases: listBases,
 			Zone: s.shopZoneName()}
 		in, bad := f.input(s.shopZone())
@@ -187,6 +249,10 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 				return
 			}
 			v.Rows = append(v.Rows, row)
+		}
+		if err := s.takenBy(c.Request.Context(), v.Rows); err != nil {
+			s.respondError(c, err)
+			return
 		}
 		if page.Next != "" {
 			if l := c.Query("lang"); l != "" {

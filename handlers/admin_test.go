@@ -175,6 +175,7 @@ var adminAccess = map[string][]accounts.Role{
 	"GET /admin/payments/:id":                {accounts.Owner},
 	"POST /admin/payments/:id/refund":        {accounts.Owner},
 	"POST /admin/payments/:id/cancel":        {accounts.Owner},
+	"POST /admin/payments/:id/review":        {accounts.Owner},
 	"POST /admin/payments/:id/requery":       {accounts.Owner},
 	"GET /admin/webhooks":                    {accounts.Owner},
 	"GET /admin/webhooks/:id":                {accounts.Owner},

@@ -75,6 +75,7 @@ func timelineEvents() []timelineEvent {
 		{"anomaly", payments.Message{Code: payments.MsgStatusAfterPaid, Reference: ref("27"), Source: "query", Status: "cancel_or_fail"}, nil},
 		{"anomaly", payments.Message{Code: payments.MsgNoFinalAnswer, Reference: ref("28")}, nil},
 		{"anomaly", payments.Message{Code: payments.MsgPaidAfterCancel, Reference: ref("29"), Source: "query"}, nil},
+		{"payment.reviewed", payments.Message{Code: payments.MsgReviewed, By: "owner@shop.example", Note: "已核对订单 30"}, []string{"已核对订单 30"}},
 	}
 }
 

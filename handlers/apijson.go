@@ -41,6 +41,9 @@ type paymentResponse struct {
 	CreatedAt        string  `json:"created_at"`
 	ExpiresAt        string  `json:"expires_at"`
 	PaidAt           *string `json:"paid_at"`
+	// ReviewedAt is when the shop marked a payment flagged paid_late or
+	// needs_review reviewed in the back office; null until then.
+	ReviewedAt *string `json:"reviewed_at"`
 }
 
 // refundTotaler totals a payment's refunds (payments.Service).
@@ -70,6 +73,10 @@ func paymentJSON(ctx context.Context, svc refundTotaler, p payments.Payment, che
 	if !p.PaidAt.IsZero() {
 		t := p.PaidAt.UTC().Format(time.RFC3339)
 		r.PaidAt = &t
+	}
+	if !p.ReviewedAt.IsZero() {
+		t := p.ReviewedAt.UTC().Format(time.RFC3339)
+		r.ReviewedAt = &t
 	}
 	return r, nil
 }

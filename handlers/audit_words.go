@@ -18,7 +18,7 @@ var auditActions = []string{
 	"setup", "signin", "signin.failed", "signout",
 	"account.create", "account.invite", "account.accept", "account.reset_access", "account.reset_password",
 	"account.role", "account.remove", "account.password", "session.revoke", "session.revoke_all", "session.end_all", "totp.enable", "totp.disable",
-	"refund", "cancel", "requery", "webhook.redeliver",
+	"refund", "cancel", "requery", "webhook.redeliver", "review",
 	"export.csv", "export.json", "export.report", "export.audit.csv", "export.audit.json",
 	"export.refunds.csv", "export.refunds.json",
 	"settings.check", "link.create", "link.active",
@@ -72,7 +72,7 @@ var linkCreated = regexp.MustCompile(`^(\S+) (.+), uses (.+), expires "(.*)"$`)
 // recorded. Addresses, devices, emails, names and ids stay as they are.
 func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 	switch e.Action {
-	case "refund", "cancel", "requery", "webhook.redeliver", "counter.cancel", "counter.switch":
+	case "refund", "cancel", "requery", "webhook.redeliver", "counter.cancel", "counter.switch", "review":
 		// As on the payment's timeline; the page reads no payment, so a
 		// refund's amounts show without their currency.
 		return auditText(loc, payments.Payment{}, e)

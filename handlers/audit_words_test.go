@@ -231,17 +231,25 @@ func TestRefundAuditSaysSucceededAndPending(t *testing.T) {
 				second = r.ID
 			}
 		}
+		// The owner's refunds are said once on the timeline, on their
+		// own events with who asked; the entry recorded before amounts
+		// were kept shows as its own row.
 		for _, want := range []string{
-			loc.T("timeline.audit.refund.succeeded", first, "NZD 0.00"),
-			loc.T("timeline.audit.refund.pending", second, "NZD 2.50", "NZD 5.00"),
+			loc.T("event.refund.requested", first, "NZD 2.50"),
+			loc.T("event.refund.requested", second, "NZD 1.00"),
 			loc.T("timeline.audit.refund", "rf_old", "NZD 7.50"),
 		} {
 			if !strings.Contains(detail, want) {
 				t.Errorf("%s: the timeline does not say %q", lang, want)
 			}
 		}
-		if want := loc.T("timeline.audit.refund.pending", second, "2.50", "5.00"); !strings.Contains(audit, want) {
-			t.Errorf("%s: the audit log does not say %q", lang, want)
+		for _, want := range []string{
+			loc.T("timeline.audit.refund.succeeded", loc.T("timeline.audit.refund_of", first, "NZD 2.50"), "0.00"),
+			loc.T("timeline.audit.refund.pending", loc.T("timeline.audit.refund_of", second, "NZD 1.00"), "2.50", "5.00"),
+		} {
+			if !strings.Contains(audit, want) {
+				t.Errorf("%s: the audit log does not say %q", lang, want)
+			}
 		}
 	}
 }
@@ -278,10 +286,11 @@ func TestRefusedRefundAudited(t *testing.T) {
 		detail := a.ownerDoc(t, owner, "/admin/payments/"+p.ID+"?lang="+lang, http.StatusOK).Text()
 		audit := a.ownerDoc(t, owner, "/admin/audit?action=refund&lang="+lang, http.StatusOK).Text()
 		why := loc.T("adminlist.refund.code.556")
-		if want := loc.T("timeline.audit.refund.refused", loc.T("timeline.audit.refund.succeeded", rs[0].ID, "NZD 0.00"), why); !strings.Contains(detail, want) {
+		asked := loc.T("timeline.audit.refund_of", rs[0].ID, "NZD 3.00")
+		if want := loc.T("timeline.audit.refund.refused", loc.T("timeline.audit.refund.succeeded", asked, "NZD 0.00"), why); !strings.Contains(detail, want) {
 			t.Errorf("%s: the timeline does not say %q", lang, want)
 		}
-		if want := loc.T("timeline.audit.refund.refused", loc.T("timeline.audit.refund.succeeded", rs[0].ID, "0.00"), why); !strings.Contains(audit, want) {
+		if want := loc.T("timeline.audit.refund.refused", loc.T("timeline.audit.refund.succeeded", asked, "0.00"), why); !strings.Contains(audit, want) {
 			t.Errorf("%s: the audit log does not say %q", lang, want)
 		}
 	}
@@ -315,10 +324,11 @@ func TestUnreachedRefundAudited(t *testing.T) {
 		loc := a.localizer(t, lang)
 		detail := a.ownerDoc(t, owner, "/admin/payments/"+p.ID+"?lang="+lang, http.StatusOK).Text()
 		audit := a.ownerDoc(t, owner, "/admin/audit?action=refund&lang="+lang, http.StatusOK).Text()
-		if want := loc.T("timeline.audit.refund.notsent", loc.T("timeline.audit.refund.succeeded", rs[0].ID, "NZD 0.00")); !strings.Contains(detail, want) {
+		asked := loc.T("timeline.audit.refund_of", rs[0].ID, "NZD 3.00")
+		if want := loc.T("timeline.audit.refund.notsent", loc.T("timeline.audit.refund.succeeded", asked, "NZD 0.00")); !strings.Contains(detail, want) {
 			t.Errorf("%s: the timeline does not say %q", lang, want)
 		}
-		if want := loc.T("timeline.audit.refund.notsent", loc.T("timeline.audit.refund.succeeded", rs[0].ID, "0.00")); !strings.Contains(audit, want) {
+		if want := loc.T("timeline.audit.refund.notsent", loc.T("timeline.audit.refund.succeeded", asked, "0.00")); !strings.Contains(audit, want) {
 			t.Errorf("%s: the audit log does not say %q", lang, want)
 		}
 	}

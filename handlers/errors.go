@@ -132,7 +132,19 @@ func (s *Server) respondError(c *gin.Context, err error) {
 			f.messageID = "counterlive.error.unreached"
 		}
 		loc := s.localizer(c)
+		// A field that is wrong is named, in words saying what it takes
+		// ("counter.error.field." + the field); the amount's are the
+		// generic words, which ask to check it.
+		var ie *counter.InputError
+		if errors.As(err, &ie) {
+			if id := "counter.error.field." + ie.Field; loc.T(id) != id {
+				f.messageID = id
+			}
+		}
 		body := gin.H{"code": f.code, "message": loc.T(f.messageID)}
+		if ie != nil {
+			body["field"] = ie.Field
+		}
 		if errors.Is(err, counter.ErrAmountLimit) && s.opts.Counter != nil {
 			body["message"] = loc.T(f.messageID, s.counterLimit(loc.Lang()))
 		}

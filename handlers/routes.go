@@ -71,6 +71,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.GET("/payments/:id", s.requireRole(accounts.Owner), s.handlePaymentDetail())
 		adm.POST("/payments/:id/refund", s.requireRole(accounts.Owner), s.handleAdminRefund())
 		adm.POST("/payments/:id/cancel", s.requireRole(accounts.Owner), s.handleAdminCancel())
+		adm.POST("/payments/:id/review", s.requireRole(accounts.Owner), s.handleAdminReview())
 		adm.GET("/feed", s.requireRole(accounts.Owner), s.limit(s.limits.socketOpens, byIP), s.handleAdminFeed())
 		if s.opts.Reports != nil {
 			adm.GET("/reports", s.requireRole(accounts.Owner), s.handleReportsShow())

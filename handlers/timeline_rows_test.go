@@ -109,6 +109,9 @@ func TestTimelineRowsInReadersLanguage(t *testing.T) {
 		said := map[string][]string{}
 		kindOf := map[string]string{} // the two events' rows, on the paid payment's page
 		for i, r := range all {
+			if r.kind == "refund" {
+				said[r.kind+" "+r.what] = append(said[r.kind+" "+r.what], r.detail)
+			}
 			if r.kind == "admin" || r.kind == "webhook" {
 				said[r.kind+" "+r.what] = append(said[r.kind+" "+r.what], r.detail)
 				rest := strings.ReplaceAll(ids.ReplaceAllString(r.detail, ""), "HTTP", "")
@@ -127,7 +130,9 @@ func TestTimelineRowsInReadersLanguage(t *testing.T) {
 			row  string
 			says []string
 		}{
-			{"admin refund", []string{rs[0].ID, "NZD 0.00"}},
+			// The owner's refund is said once, on its own event (with who
+			// asked: TestOwnerRefundSaysWhoHowMuchWhy).
+			{"refund refund.requested", []string{rs[0].ID, "NZD 2.00"}},
 			{"admin requery", []string{loc.T("state.partially_refunded")}},
 			{"admin webhook.redeliver", []string{ds[0].ID, loc.T("adminlist.state.delivered")}},
 			{"admin cancel", []string{loc.T("state.canceled")}},

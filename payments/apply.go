@@ -184,6 +184,9 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 			p.AmountCNY, p.CurrencyRate = a.AmountCNY, a.Rate
 		}
 		p.PaidLate = p.PaidLate || late
+		if late {
+			p.ReviewedAt = time.Time{} // flagged anew: a person looks again
+		}
 		s.transition(tx, StatusPaid, Message{Code: MsgPaid, Reference: a.Reference, Source: source})
 		if canceled {
 			// Someone (the merchant, or the shopper) had meant to stop

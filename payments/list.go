@@ -3,6 +3,7 @@ package payments
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -22,7 +23,17 @@ type ListInput struct {
 	Source    string // the channel: one of Sources
 	Currency  string // NZD, AUD, CNY
 	OrderID   string // exact Latipay order id
-	Text      string // reference or description contains it (ASCII case ignored); see SearchWords
+	// Text is the back office's search box: a payment's id, the Latipay
+	// merchant reference of any of its attempts or Latipay's order id,
+	// each as pasted, finds that payment; an amount with its decimal
+	// point ("88.80") the payments of exactly that amount; anything else,
+	// the payments whose reference or description contains it (ASCII case
+	// ignored; see SearchWords).
+	Text string
+	// Attention is "", AttentionNeedsReview, AttentionPaidLate (the
+	// flagged payments not yet reviewed, as the home page lists them) or
+	// AttentionReviewed (those marked reviewed).
+	Attention string
 	// From and To bound the creation time, From <= created < To; the
 	// caller turns the shop's calendar days into instants. Zero does not
 	// bound.
@@ -68,6 +79,11 @@ func (s *Service) List(ctx context.Context, in ListInput) (PaymentPage, error) {
 	if len(problems) > 0 {
 		return PaymentPage{}, &ValidationError{Problems: problems}
 	}
+	if f.Text != "" {
+		if err := s.searchFor(ctx, &f); err != nil {
+			return PaymentPage{}, err
+		}
+	}
 	want := f.Limit
 	f.Limit++ // one more tells whether there is a next page
 	ps, err := s.store.ListPayments(ctx, f)
@@ -86,8 +102,13 @@ func (s *Service) List(ctx context.Context, in ListInput) (PaymentPage, error) {
 // filter checks in and turns it into a store filter (without paging).
 func (in ListInput) filter() (PaymentFilter, []string) {
 	f := PaymentFilter{Status: Status(in.Status), Reference: in.Reference, Source: in.Source, OrderID: in.OrderID,
-		Text: in.Text, From: in.From, To: in.To, PaidFrom: in.PaidFrom, PaidTo: in.PaidTo, Limit: in.Limit}
+		Text: in.Text, Attention: in.Attention, From: in.From, To: in.To, PaidFrom: in.PaidFrom, PaidTo: in.PaidTo, Limit: in.Limit}
 	var problems []string
+	switch in.Attention {
+	case "", AttentionNeedsReview, AttentionPaidLate, AttentionReviewed:
+	default:
+		problems = append(problems, "attention must be needs_review, paid_late or reviewed")
+	}
 	if in.Status != "" && !f.Status.Valid() {
 		problems = append(problems, "status must be one of created, pending, paid, failed, expired, canceled, refunded, partially_refunded")
 	}
@@ -122,6 +143,76 @@ func (in ListInput) filter() (PaymentFilter, []string) {
 		problems = append(problems, "the date range must end after it starts")
 	}
 	return f, problems
+}
+
+// searchFor reads a search text pasted as it is: what it is, each looked
+// up by an index of its own (a payment's id is the key; an attempt's
+// merchant reference, Latipay's order id and the amount have theirs), so
+// the search never reads every payment. A payment id, an attempt's
+// reference or an order id a payment has narrows f to that payment (or
+// those with that order id); an amount with its decimal point to the
+// payments of that amount; anything else stays a text search.
+func (s *Service) searchFor(ctx context.Context, f *PaymentFilter) error {
+	text := f.Text
+	if ValidPaymentID(text) {
+		f.ID, f.Text = text, ""
+		return nil
+	}
+	if minor, ok := searchAmount(text, f.Currency); ok {
+		f.Amount, f.Text = minor, ""
+		return nil
+	}
+	if !searchToken(text) {
+		return nil
+	}
+	for _, ref := range []string{strings.ToUpper(text), text} {
+		id, err := s.store.AttemptPayment(ctx, ref)
+		if err == nil {
+			f.ID, f.Text = id, ""
+			return nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	ps, err := s.store.ListPayments(ctx, PaymentFilter{OrderID: text, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(ps) > 0 {
+		f.OrderID, f.Text = text, ""
+	}
+	return nil
+}
+
+// searchToken reports whether text may be an id or a reference: one run of
+// ASCII letters, digits, '_' and '-', 6 to 64 long.
+func searchToken(text string) bool {
+	if len(text) < 6 || len(text) > 64 {
+		return false
+	}
+	for _, r := range text {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// searchAmount reads text as an amount written with its decimal point
+// and at most the currency's decimals ("88.80", "88.8"), in c's minor
+// units (NZD's when the list is not filtered by currency: NZD, AUD and
+// CNY all have cents).
+func searchAmount(text string, c Currency) (int64, bool) {
+	whole, frac, ok := strings.Cut(text, ".")
+	if !ok || whole == "" || frac == "" || len(whole) > 9 || strings.Trim(whole+frac, "0123456789") != "" {
+		return 0, false
+	}
+	if c == "" {
+		c = NZD
+	}
+	minor, err := ParseAmount(text, c)
+	return minor, err == nil
 }
 
 // A cursor is opaque to merchants: base64url("<unix nanos>.<payment id>").

@@ -51,6 +51,8 @@ const (
 	MsgStatusAfterPaid = "anomaly.status_after_paid" // Reference, Source, Status (Latipay's)
 	MsgNoFinalAnswer   = "anomaly.no_final_answer"   // Reference
 	MsgPaidAfterCancel = "anomaly.paid_after_cancel" // Reference, Source: paid at Latipay after it was canceled here
+
+	MsgReviewed = "payment.reviewed" // By, Note: an owner looked at a flagged payment (MarkReviewed)
 )
 
 // MessageCodes lists every code above, for the catalogue tests of the
@@ -63,6 +65,7 @@ var MessageCodes = []string{
 	MsgRefundMoved, MsgRefundFailedMoved, MsgCorrectedSucceeded, MsgCorrectedRefundFails, MsgCorrectedEarlier,
 	MsgRefundRequested, MsgRefundSucceeded, MsgRefundFailed,
 	MsgAmountMismatch, MsgPaidTwice, MsgStatusAfterPaid, MsgNoFinalAnswer, MsgPaidAfterCancel,
+	MsgReviewed,
 }
 
 // Message is what an event says: its code (a Msg* constant) and the
@@ -85,6 +88,8 @@ type Message struct {
 	Error        string   `json:"error,omitempty"`        // Latipay's own message when it refused (FailureRefused); before kinds, the error as it came
 	Failure      string   `json:"failure,omitempty"`      // a Failure* kind: what became of the call (attempt.error*)
 	Reason       string   `json:"reason,omitempty"`       // a Reason* kind when Latipay's refusal has one; GatewayCode is its code
+	By           string   `json:"by,omitempty"`           // who did it: a back-office person's email
+	Note         string   `json:"note,omitempty"`         // a person's own words, as typed
 }
 
 // Failure kinds: what became of a call to Latipay that failed, so the
@@ -205,6 +210,8 @@ func (m Message) English() string {
 		return m.Reference + ": Latipay never gave a final answer"
 	case MsgPaidAfterCancel:
 		return fmt.Sprintf("%s paid via %s after the payment was canceled: check the order before fulfilling, or refund it", m.Reference, m.Source)
+	case MsgReviewed:
+		return "reviewed by " + m.By + ": " + m.Note
 	}
 	return m.Code
 }

@@ -89,6 +89,11 @@ type Payment struct {
 	UpdatedAt time.Time
 	ExpiresAt time.Time
 	PaidAt    time.Time // zero until paid
+	// ReviewedAt is when an owner marked a flagged payment (PaidLate or
+	// NeedsReview) reviewed (Service.MarkReviewed), which takes it off
+	// what needs attention; zero until then, and again when a later
+	// anomaly or late payment flags it anew.
+	ReviewedAt time.Time
 }
 
 // Expired reports whether the payment window has ended at now.

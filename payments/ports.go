@@ -322,6 +322,12 @@ type PaymentFilter struct {
 	Source    string   // the channel: one of the Source* constants
 	Currency  Currency // the payment's currency
 	OrderID   string   // exact Latipay order id
+	ID        string   // exact payment id
+	Amount    int64    // exact amount, minor units; 0 does not filter
+	// Attention selects the flagged payments not yet reviewed as the home
+	// page lists them (AttentionNeedsReview; AttentionPaidLate: paid late
+	// and not under review), or those marked reviewed (AttentionReviewed).
+	Attention string
 	// Text finds payments whose reference or description contains it,
 	// ignoring ASCII case; the stores treat % and _ as plain characters.
 	Text string

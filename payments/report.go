@@ -46,13 +46,17 @@ const (
 	AttentionPaidTwice   = "paid_twice"   // under review because two attempts were paid (PaidTwice)
 	AttentionStuck       = "stuck"        // still pending long after its window ended
 	AttentionWebhook     = "webhook"      // the merchant's endpoint refuses its event
+	// AttentionReviewed selects, in the payments list (ListInput.Attention),
+	// the flagged payments a person has marked reviewed.
+	AttentionReviewed = "reviewed"
 )
 
 // AttentionQuery asks a ReportStore for what needs attention: payments
-// flagged PaidLate or NeedsReview and events whose webhook is retrying
-// or failed, changed at or after Since; payments still pending whose
-// window ended before StuckBefore. At most Limit of each kind, newest
-// first.
+// flagged PaidLate or NeedsReview and not reviewed since (Payment.Flagged),
+// however long ago, until a person marks them reviewed; events whose
+// webhook is retrying or failed, created at or after Since; payments still
+// pending whose window ended before StuckBefore. At most Limit of each
+// kind, newest first.
 type AttentionQuery struct {
 	Since       time.Time
 	StuckBefore time.Time
@@ -81,6 +85,10 @@ type AttentionItem struct {
 type ReportStore interface {
 	Totals(ctx context.Context, q TotalsQuery) ([]TotalsRow, error)
 	Attention(ctx context.Context, q AttentionQuery) ([]AttentionItem, error)
+	// AttentionCounts counts every item Attention would list without its
+	// limit, by kind (AttentionPaidLate, AttentionNeedsReview,
+	// AttentionStuck, AttentionWebhook), so that none is hidden unsaid.
+	AttentionCounts(ctx context.Context, q AttentionQuery) (map[string]int, error)
 	// CounterTotals is Totals of the till's sales alone (TillSources),
 	// split further by the device and the cashier that made each sale.
 	CounterTotals(ctx context.Context, q TotalsQuery) ([]CounterTotalsRow, error)
@@ -248,11 +256,11 @@ func (r *Reports) totals(ctx context.Context, bounds []time.Time) ([]TotalsRow, 
 
 // Figures of the home page and limits of a report.
 const (
-	ChartDays       = 30  // days the home page's chart shows
-	WeekDays        = 7   // days of the home page's "last 7 days"
-	MaxReportDays   = 366 // longest range a report covers
-	attentionLimit  = 10  // items of each kind on the home page
-	attentionWindow = 30 * 24 * time.Hour
+	ChartDays       = 30                  // days the home page's chart shows
+	WeekDays        = 7                   // days of the home page's "last 7 days"
+	MaxReportDays   = 366                 // longest range a report covers
+	attentionLimit  = 10                  // items of each kind on the home page; AttentionCounts says how many more
+	attentionWindow = 30 * 24 * time.Hour // how far back refused webhooks are listed (flagged payments: until reviewed)
 	// StuckAfter is how long after its window ends a payment still
 	// pending is listed as stuck: the reconciler settles an ordinary one
 	// well within it.
@@ -312,6 +320,10 @@ type Home struct {
 	Week      []Totals    // the last WeekDays days, today included
 	Days      []DayTotals // the last ChartDays days, oldest first
 	Attention []AttentionItem
+	// AttentionCounts is how many items of each kind there are in all
+	// (AttentionQuery without its limit): AttentionNeedsReview counts the
+	// items shown as AttentionPaidTwice too.
+	AttentionCounts map[string]int
 }
 
 // Home returns today's and the last week's totals per currency, the last
@@ -343,9 +355,12 @@ func (r *Reports) Home(ctx context.Context) (Home, error) {
 		}
 	}
 	h.Today, h.Week = sorted(todays), sorted(week)
-	h.Attention, err = r.store.Attention(ctx, AttentionQuery{Since: now.Add(-attentionWindow),
-		StuckBefore: now.Add(-StuckAfter), Limit: attentionLimit})
+	aq := AttentionQuery{Since: now.Add(-attentionWindow), StuckBefore: now.Add(-StuckAfter), Limit: attentionLimit}
+	h.Attention, err = r.store.Attention(ctx, aq)
 	if err != nil {
+		return Home{}, fmt.Errorf("payments: attention: %w", err)
+	}
+	if h.AttentionCounts, err = r.store.AttentionCounts(ctx, aq); err != nil {
 		return Home{}, fmt.Errorf("payments: attention: %w", err)
 	}
 	if err := r.nameAnomalies(ctx, h.Attention); err != nil {

@@ -32,6 +32,10 @@ func (b *boundsStore) ListRefunds(context.Context, payments.RefundQuery) ([]paym
 	return nil, nil
 }
 
+func (b *boundsStore) AttentionCounts(context.Context, payments.AttentionQuery) (map[string]int, error) {
+	return nil, nil
+}
+
 // TestReportDaysInShopZone: a report's days run midnight to midnight in
 // the shop's zone, so the day New Zealand's clocks go back is 25 hours;
 // rows come back on their day, oldest first.
@@ -135,6 +139,10 @@ func (s *dayStore) CounterTotals(context.Context, payments.TotalsQuery) ([]payme
 }
 
 func (s *dayStore) ListRefunds(context.Context, payments.RefundQuery) ([]payments.RefundRow, error) {
+	return nil, nil
+}
+
+func (d *dayStore) AttentionCounts(context.Context, payments.AttentionQuery) (map[string]int, error) {
 	return nil, nil
 }
 

@@ -302,6 +302,7 @@ func (s *Service) transition(tx *Tx, to Status, m Message) bool {
 // anomaly records something that needs a person to look at it.
 func (s *Service) anomaly(tx *Tx, m Message) {
 	tx.Payment.NeedsReview = true
+	tx.Payment.ReviewedAt = time.Time{} // a new anomaly is for a person to look at again
 	tx.Payment.UpdatedAt = s.now().UTC()
 	tx.event(m.Event("anomaly", tx.Payment.Status, s.now().UTC()))
 	s.log.Warn("payment anomaly", "payment_id", tx.Payment.ID, "code", m.Code, "detail", m.English())

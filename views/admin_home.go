@@ -9,9 +9,12 @@ type HomeFigures struct {
 	Charts    []Chart      // the last 30 days, one chart per currency
 	ChartDays []ChartDay   // the same days as a table, per currency
 	Attention []AttentionRow
-	Feed      []FeedItem // the latest payments; the socket adds to it
-	TodayText string     // today's date in the shop's zone, e.g. "2026-12-03"
-	Zone      string     // the shop's zone, e.g. "Pacific/Auckland"
+	// AttentionLinks lead from the attention block to every item of a
+	// kind: how many more there are than it shows, or all of them.
+	AttentionLinks []AttentionLink
+	Feed           []FeedItem // the latest payments; the socket adds to it
+	TodayText      string     // today's date in the shop's zone, e.g. "2026-12-03"
+	Zone           string     // the shop's zone, e.g. "Pacific/Auckland"
 }
 
 // TotalsView is one currency's totals, formatted.
@@ -44,6 +47,13 @@ type AttentionRow struct {
 	// MessageID says what it is when its kind's message is too general:
 	// the anomaly of a payment under review; "" for "home.attention.<kind>".
 	MessageID string
+}
+
+// AttentionLink leads to the full list of one kind of attention item.
+type AttentionLink struct {
+	Kind string // payments.Attention*
+	More int    // how many the block does not show; 0: a link to all of them
+	URL  string
 }
 
 // FeedItem is one payment in the live feed.

@@ -8,14 +8,14 @@ type PaymentList struct {
 	Admin
 	Action string // the list's own URL, for the filter form
 	// The filter as typed, kept in the URL.
-	Status, Method, Channel, Currency, By, From, To, Query string
+	Status, Attention, Method, Channel, Currency, By, From, To, Query string
 	// The choices of the closed filters, in the form's order; Bases are
 	// what the date range bounds (created, paid).
-	Statuses, Methods, Channels, Currencies, Bases []string
-	Zone                                           string // the shop's time zone, e.g. "Pacific/Auckland"
-	Rows                                           []PaymentRow
-	NextURL                                        string // "" on the last page
-	ErrorID                                        string // what is wrong with the filter
+	Statuses, Attentions, Methods, Channels, Currencies, Bases []string
+	Zone                                                       string // the shop's time zone, e.g. "Pacific/Auckland"
+	Rows                                                       []PaymentRow
+	NextURL                                                    string // "" on the last page
+	ErrorID                                                    string // what is wrong with the filter
 	// ExportCSV and ExportJSON download every row the filters select.
 	ExportCSV, ExportJSON string
 }
@@ -37,9 +37,17 @@ type PaymentRow struct {
 	// RefundPending is what refunds still waiting for Latipay's answer
 	// hold, "" when none: not refunded yet, so shown apart.
 	RefundPending string
-	// NeedsReview: an anomaly was recorded (payments.Payment.NeedsReview);
-	// the list and the page mark it next to the status.
-	NeedsReview bool
+	// NeedsReview: an anomaly was recorded (payments.Payment.NeedsReview)
+	// and no one has marked it reviewed; the list and the page mark it
+	// next to the status. PaidLate likewise for a payment paid late.
+	NeedsReview, PaidLate bool
+	// Reviewed is when an owner marked it reviewed, in the shop's zone;
+	// "" when no one has.
+	Reviewed string
+	// Device and Cashier say who took a counter sale: the paired device's
+	// name and the cashier unlocked on it (their name, else their email);
+	// "" for any other payment, or one no longer known.
+	Device, Cashier string
 }
 
 // PaymentDetail is one payment with its timeline and actions.
@@ -69,6 +77,13 @@ type PaymentDetail struct {
 	// Amount and Reason fill the refund form: what the owner typed when a
 	// refund did not go through, else all that is left and no reason.
 	Amount, Reason string
+	// ReviewURL marks a payment flagged paid late or needing review as
+	// reviewed, with a note of at most ReviewMax characters; "" when it
+	// has nothing to review. ReviewNote is the note as typed when it was
+	// refused.
+	ReviewURL  string
+	ReviewMax  int
+	ReviewNote string
 }
 
 // SecondCharge is a Latipay transaction that was paid besides the one the

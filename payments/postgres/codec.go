@@ -59,14 +59,14 @@ type scanner interface{ Scan(dest ...any) error }
 const paymentCols = `id, reference, amount, currency, description, method, status, source,
 	return_url, cancel_url, latipay_reference, latipay_order_id, attempts, amount_cny,
 	currency_rate, refunded, paid_late, needs_review, version,
-	created_at, updated_at, expires_at, paid_at`
+	created_at, updated_at, expires_at, paid_at, reviewed_at`
 
 func paymentArgs(p payments.Payment) []any {
 	return []any{p.ID, p.Reference, p.Amount, string(p.Currency), p.Description,
 		string(p.Method), string(p.Status), p.Source, p.ReturnURL, p.CancelURL,
 		p.LatipayReference, p.LatipayOrderID, int64(p.Attempts), p.AmountCNY,
 		p.CurrencyRate, p.Refunded, p.PaidLate, p.NeedsReview, p.Version,
-		ts(p.CreatedAt), ts(p.UpdatedAt), ts(p.ExpiresAt), ts(p.PaidAt)}
+		ts(p.CreatedAt), ts(p.UpdatedAt), ts(p.ExpiresAt), ts(p.PaidAt), ts(p.ReviewedAt)}
 }
 
 func scanPayment(s scanner) (payments.Payment, error) {
@@ -77,7 +77,8 @@ func scanPayment(s scanner) (payments.Payment, error) {
 		&method, &status, &p.Source, &p.ReturnURL, &p.CancelURL,
 		&p.LatipayReference, &p.LatipayOrderID, &attempts, &p.AmountCNY,
 		&p.CurrencyRate, &p.Refunded, &p.PaidLate, &p.NeedsReview, &p.Version,
-		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.PaidAt})
+		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.PaidAt},
+		timeCol{&p.ReviewedAt})
 	p.Currency, p.Method, p.Status, p.Attempts = payments.Currency(cur), payments.Method(method),
 		payments.Status(status), int(attempts)
 	return p, err
@@ -86,7 +87,7 @@ func scanPayment(s scanner) (payments.Payment, error) {
 // stored returns p as the store keeps it: times in UTC to the microsecond.
 func stored(p payments.Payment) payments.Payment {
 	p.CreatedAt, p.UpdatedAt = trunc(p.CreatedAt), trunc(p.UpdatedAt)
-	p.ExpiresAt, p.PaidAt = trunc(p.ExpiresAt), trunc(p.PaidAt)
+	p.ExpiresAt, p.PaidAt, p.ReviewedAt = trunc(p.ExpiresAt), trunc(p.PaidAt), trunc(p.ReviewedAt)
 	return p
 }
 

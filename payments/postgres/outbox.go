@@ -19,6 +19,13 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	if f.Limit <= 0 {
 		return nil, nil
 	}
+	sql, args := listQuery(f)
+	ps, err := queryAll(ctx, db.pool, scanPayment, sql, args...)
+	return ps, wrap("list payments", err)
+}
+
+// listQuery is ListPayments' statement for f and its arguments.
+func listQuery(f payments.PaymentFilter) (string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -39,6 +46,20 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 	}
 	if f.OrderID != "" { // lets the partial index on order ids serve it
 		where = append(where, "latipay_order_id <> ''")
+	}
+	if f.ID != "" {
+		where = append(where, "id = "+arg(f.ID))
+	}
+	if f.Amount != 0 { // payments_amount_list (migration 032)
+		where = append(where, "amount = "+arg(f.Amount))
+	}
+	switch f.Attention { // the partial indexes of migration 032
+	case payments.AttentionNeedsReview:
+		where = append(where, flaggedNeedsReview)
+	case payments.AttentionPaidLate:
+		where = append(where, flaggedPaidLate)
+	case payments.AttentionReviewed:
+		where = append(where, "reviewed_at IS NOT NULL")
 	}
 	if f.Text != "" { // ILIKE: the same matches as SQLite's LIKE for ASCII
 		// The text and its indexes are in payment_text (migration 021),
@@ -75,8 +96,7 @@ func (db *DB) ListPayments(ctx context.Context, f payments.PaymentFilter) ([]pay
 		sql += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	sql += ` ORDER BY created_at DESC NULLS LAST, id DESC LIMIT ` + arg(f.Limit)
-	ps, err := queryAll(ctx, db.pool, scanPayment, sql, args...)
-	return ps, wrap("list payments", err)
+	return sql, args
 }
 
 // textWords is the expression migration 021 indexes (018 did on

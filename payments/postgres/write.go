@@ -15,13 +15,13 @@ import (
 
 const (
 	insertPayment = `INSERT INTO payments (` + paymentCols + `) VALUES
-		($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`
+		($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`
 	updatePayment = `UPDATE payments SET reference = $2, amount = $3, currency = $4,
 		description = $5, method = $6, status = $7, source = $8, return_url = $9,
 		cancel_url = $10, latipay_reference = $11, latipay_order_id = $12, attempts = $13,
 		amount_cny = $14, currency_rate = $15, refunded = $16, paid_late = $17,
 		needs_review = $18, version = $19, created_at = $20, updated_at = $21,
-		expires_at = $22, paid_at = $23 WHERE id = $1`
+		expires_at = $22, paid_at = $23, reviewed_at = $24 WHERE id = $1`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE leaves the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES

@@ -51,6 +51,12 @@ const paymentCols = `id, reference, amount, currency, description, method, statu
 	currency_rate, refunded, paid_late, needs_review, version,
 	created_at, updated_at, expires_at, paid_at`
 
+// paymentReadCols are paymentCols and reviewed_at (migration 030), in the
+// order of paymentDests. A payment is created unreviewed, so inserts name
+// paymentCols alone; the updates set reviewed_at from the argument after
+// last_seq.
+const paymentReadCols = paymentCols + `, reviewed_at`
+
 // paymentArgs are the values of paymentCols in p, followed by extra for
 // any parameters a statement takes after them (in one slice: appending
 // to a full one would copy it).
@@ -70,22 +76,23 @@ func scanPayment(s scanner) (payments.Payment, error) {
 	return p, err
 }
 
-// paymentDests are the scan destinations of paymentCols in p, followed by
+// paymentDests are the scan destinations of paymentReadCols in p, followed by
 // extra for any columns a query selects after them.
 func paymentDests(p *payments.Payment, extra ...any) []any {
-	d := make([]any, 0, 23+len(extra))
+	d := make([]any, 0, 24+len(extra))
 	d = append(d, &p.ID, &p.Reference, &p.Amount, &p.Currency, &p.Description,
 		&p.Method, &p.Status, &p.Source, &p.ReturnURL, &p.CancelURL,
 		&p.LatipayReference, &p.LatipayOrderID, &p.Attempts, &p.AmountCNY,
 		&p.CurrencyRate, &p.Refunded, &p.PaidLate, &p.NeedsReview, &p.Version,
-		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.PaidAt})
+		timeCol{&p.CreatedAt}, timeCol{&p.UpdatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.PaidAt},
+		timeCol{&p.ReviewedAt})
 	return append(d, extra...)
 }
 
 // utc returns p with its times as the store will return them.
 func utc(p payments.Payment) payments.Payment {
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
-	p.ExpiresAt, p.PaidAt = p.ExpiresAt.UTC(), p.PaidAt.UTC()
+	p.ExpiresAt, p.PaidAt, p.ReviewedAt = p.ExpiresAt.UTC(), p.PaidAt.UTC(), p.ReviewedAt.UTC()
 	return p
 }
 

@@ -53,3 +53,57 @@ func TestTextSearchRareAndCommon(t *testing.T) {
 		}
 	}
 }
+
+// TestListFiltersUseIndexes: the list's filters by id, by exact amount
+// (the search box's "88.80") and by what needs attention read an index
+// range in the list's order (migration 030): no scan of the payments
+// table and no sort of every match, however many payments there are.
+func TestListFiltersUseIndexes(t *testing.T) {
+	db := newTestDB(t)
+	for i := 1; i <= 300; i++ {
+		p := benchPayment(i)
+		p.CreatedAt = p.CreatedAt.Add(time.Duration(i) * time.Second)
+		p.PaidLate, p.NeedsReview = i%50 == 0, i%70 == 0
+		ev := payments.Event{Type: "payment.created", To: p.Status, CreatedAt: p.CreatedAt}
+		if _, _, err := db.CreatePayment(t.Context(), p, ev, payments.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.writer.ExecContext(t.Context(), "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	cursor := func(f payments.PaymentFilter) payments.PaymentFilter {
+		f.BeforeTime, f.BeforeID = testNow(), "pay_00000000000000000000000100"
+		return f
+	}
+	for _, f := range []payments.PaymentFilter{
+		{ID: "pay_00000000000000000000000007", Limit: 51},
+		{Amount: 1250, Limit: 51},
+		cursor(payments.PaymentFilter{Amount: 1250, Limit: 51}),
+		{Amount: 1250, Status: payments.StatusPaid, Limit: 51},
+		{Attention: payments.AttentionNeedsReview, Limit: 51},
+		{Attention: payments.AttentionPaidLate, Limit: 51},
+		cursor(payments.PaymentFilter{Attention: payments.AttentionPaidLate, Limit: 51}),
+		{Attention: payments.AttentionReviewed, Limit: 51},
+	} {
+		q, args := listQuery(f, "", false)
+		rows, err := db.reader.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "; ")
+		if strings.Contains(all, "SCAN payments") && !strings.Contains(all, "USING") || strings.Contains(all, "TEMP B-TREE") {
+			t.Errorf("filter %+v: plan %q scans the payments or sorts every match", f, all)
+		}
+	}
+}

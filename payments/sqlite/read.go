@@ -78,14 +78,14 @@ func loadAttempts(ctx context.Context, q querier, paymentID string) ([]payments.
 
 // Hot queries, prepared once (stmt.go).
 const (
-	selectPayment  = `SELECT ` + paymentCols + ` FROM payments WHERE id = ?`
+	selectPayment  = `SELECT ` + paymentReadCols + ` FROM payments WHERE id = ?`
 	selectAttempts = `SELECT ` + attemptCols + ` FROM attempts WHERE payment_id = ? ORDER BY created_at, rowid`
 	selectRefunds  = `SELECT ` + refundCols + ` FROM refunds WHERE payment_id = ? ORDER BY created_at, rowid`
 	// selectAttemptPayment is the callback's first lookup.
 	selectAttemptPayment = `SELECT payment_id FROM attempts WHERE reference = ?`
 	// selectPaymentForUpdate also reads the number of the payment's last
 	// event (migration 004), for the events a write appends.
-	selectPaymentForUpdate = `SELECT ` + paymentCols + `, last_seq FROM payments WHERE id = ?`
+	selectPaymentForUpdate = `SELECT ` + paymentReadCols + `, last_seq FROM payments WHERE id = ?`
 	selectNotifications    = `SELECT ` + notificationCols + ` FROM notifications WHERE reference = ? ORDER BY id`
 	// selectNotificationSeen is the duplicate check of every callback: it
 	// reads the (reference, digest) index alone (migration 003).

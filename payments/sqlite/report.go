@@ -54,17 +54,18 @@ func (db *DB) Totals(ctx context.Context, q payments.TotalsQuery) ([]payments.To
 }
 
 // attentionQuery lists each kind of trouble, newest first, at most ?3 of
-// each: flagged payments (payments_flagged; one paid late and under
-// review is listed once, under review, its anomaly the more specific
-// reason), payments pending past their window (payments_status_expires)
-// and events whose webhook is refused (events_webhook_trouble).
+// each: flagged payments not yet reviewed, however old (payments_flagged,
+// migration 030; one paid late and under review is listed once, under
+// review, its anomaly the more specific reason), payments pending past
+// their window (payments_status_expires) and events since ?1 whose
+// webhook is refused (events_webhook_trouble).
 const attentionQuery = `
 SELECT * FROM (SELECT 'paid_late', id, reference, amount, currency, status, updated_at, ''
-	FROM payments WHERE (paid_late <> 0 OR needs_review <> 0) AND paid_late <> 0 AND needs_review = 0 AND updated_at >= ?1
+	FROM payments WHERE ` + flaggedPaidLate + `
 	ORDER BY updated_at DESC LIMIT ?3)
 UNION ALL
 SELECT * FROM (SELECT 'needs_review', id, reference, amount, currency, status, updated_at, ''
-	FROM payments WHERE (paid_late <> 0 OR needs_review <> 0) AND needs_review <> 0 AND updated_at >= ?1
+	FROM payments WHERE ` + flaggedNeedsReview + `
 	ORDER BY updated_at DESC LIMIT ?3)
 UNION ALL
 SELECT * FROM (SELECT 'stuck', id, reference, amount, currency, status, updated_at, ''
@@ -76,6 +77,26 @@ SELECT * FROM (SELECT 'webhook', p.id, p.reference, p.amount, p.currency, p.stat
 	WHERE e.webhook_state IN ('retrying', 'failed') AND e.created_at >= ?1
 	ORDER BY e.created_at DESC LIMIT ?3)`
 
+// The flagged payments not yet reviewed, by kind, as the home page lists
+// them and the list's filters select them: each condition names the
+// partial indexes' own (migration 030) so that SQLite uses them.
+const (
+	flaggedOpen        = `(paid_late <> 0 OR needs_review <> 0) AND reviewed_at IS NULL`
+	flaggedPaidLate    = flaggedOpen + ` AND paid_late <> 0 AND needs_review = 0`
+	flaggedNeedsReview = flaggedOpen + ` AND needs_review <> 0`
+)
+
+// attentionCountsQuery counts what attentionQuery lists, without its
+// limit, through the same indexes.
+const attentionCountsQuery = `
+SELECT 'paid_late', count(*) FROM payments WHERE ` + flaggedPaidLate + `
+UNION ALL
+SELECT 'needs_review', count(*) FROM payments WHERE ` + flaggedNeedsReview + `
+UNION ALL
+SELECT 'stuck', count(*) FROM payments WHERE status = 'pending' AND expires_at < ?2
+UNION ALL
+SELECT 'webhook', count(*) FROM events e WHERE e.webhook_state IN ('retrying', 'failed') AND e.created_at >= ?1`
+
 // Attention lists what needs a person's attention (payments.AttentionQuery).
 func (db *DB) Attention(ctx context.Context, q payments.AttentionQuery) ([]payments.AttentionItem, error) {
 	items, err := queryAll(ctx, db.reader, func(s scanner) (payments.AttentionItem, error) {
@@ -84,6 +105,27 @@ func (db *DB) Attention(ctx context.Context, q payments.AttentionQuery) ([]payme
 		return a, err
 	}, attentionQuery, q.Since.UnixNano(), q.StuckBefore.UnixNano(), max(q.Limit, 0))
 	return items, wrap("attention", db.noteDamage(err))
+}
+
+// AttentionCounts counts what Attention lists, every item of each kind.
+func (db *DB) AttentionCounts(ctx context.Context, q payments.AttentionQuery) (map[string]int, error) {
+	type kn struct {
+		kind string
+		n    int
+	}
+	rows, err := queryAll(ctx, db.reader, func(s scanner) (kn, error) {
+		var r kn
+		err := s.Scan(&r.kind, &r.n)
+		return r, err
+	}, attentionCountsQuery, q.Since.UnixNano(), q.StuckBefore.UnixNano())
+	if err != nil {
+		return nil, wrap("attention counts", db.noteDamage(err))
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.kind] = r.n
+	}
+	return out, nil
 }
 
 // misstatedRefundsQuery lists payments partially refunded or refunded

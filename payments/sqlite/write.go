@@ -20,13 +20,14 @@ const (
 	insertPayment = `INSERT INTO payments (` + paymentCols + `, last_seq) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, 1)`
 	// The updates take paymentArgs and, as ?24, the number of the
-	// payment's last event once this write's events are added.
+	// payment's last event once this write's events are added, and as
+	// ?25 when it was reviewed (migration 030).
 	updatePayment = `UPDATE payments SET reference = ?2, amount = ?3, currency = ?4,
 		description = ?5, method = ?6, status = ?7, source = ?8, return_url = ?9,
 		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, created_at = ?20, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24, reviewed_at = ?25 WHERE id = ?1`
 	// updatePaymentState is updatePayment for the usual case where the
 	// merchant reference and creation time are unchanged: SQLite rewrites
 	// the entries of every index holding a column in SET, so leaving them
@@ -38,7 +39,7 @@ const (
 		cancel_url = ?10, latipay_reference = ?11, latipay_order_id = ?12, attempts = ?13,
 		amount_cny = ?14, currency_rate = ?15, refunded = ?16, paid_late = ?17,
 		needs_review = ?18, version = ?19, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24, reviewed_at = ?25 WHERE id = ?1`
 	// updatePaymentStatus is updatePaymentState for the usual case of a
 	// state change (a callback's paid transition, a failure, an expiry):
 	// what the merchant asked for (amount, currency, description, method,
@@ -50,7 +51,7 @@ const (
 	updatePaymentStatus = `UPDATE payments SET status = ?7, latipay_reference = ?11,
 		latipay_order_id = ?12, attempts = ?13, amount_cny = ?14, currency_rate = ?15,
 		refunded = ?16, paid_late = ?17, needs_review = ?18, version = ?19, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24 WHERE id = ?1`
+		expires_at = ?22, paid_at = ?23, last_seq = ?24, reviewed_at = ?25 WHERE id = ?1`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -256,7 +257,7 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 		}
 	}
 	events := t.NewEvents()
-	if _, err := tx.ExecContext(ctx, update, paymentArgs(w, l.lastSeq+int64(len(events)))...); err != nil {
+	if _, err := tx.ExecContext(ctx, update, paymentArgs(w, l.lastSeq+int64(len(events)), nanos(w.ReviewedAt))...); err != nil {
 		return wrap("update: payment", err)
 	}
 	for _, a := range t.DirtyAttempts() {

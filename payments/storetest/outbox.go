@@ -340,6 +340,31 @@ func testListFilters(t *testing.T, s payments.Store) {
 	next := list(payments.PaymentFilter{Currency: payments.NZD, Limit: 2,
 		BeforeTime: base().Add(3 * time.Hour), BeforeID: paymentID(3)})
 	diff(t, "filtered next page", next, id(1))
+
+	// The exact id, the exact amount, and the flagged payments by what the
+	// home page lists them for (not yet reviewed), or those reviewed.
+	diff(t, "id", list(payments.PaymentFilter{ID: paymentID(4)}), id(4))
+	diff(t, "id is exact", list(payments.PaymentFilter{ID: paymentID(4)[:20]}), id())
+	p3, err := s.Payment(t.Context(), paymentID(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "amount", list(payments.PaymentFilter{Amount: p3.Amount}), id(3))
+	diff(t, "amount and currency", list(payments.PaymentFilter{Amount: p3.Amount, Currency: payments.AUD}), id())
+	for n, flags := range map[int][2]bool{1: {true, false}, 2: {true, true}, 3: {false, false}, 4: {false, true}, 5: {true, false}} {
+		mustUpdate(t, s, paymentID(n), func(tx *payments.Tx) {
+			tx.Payment.PaidLate, tx.Payment.NeedsReview = flags[0], flags[1]
+			if n == 5 {
+				tx.Payment.ReviewedAt = base().Add(24 * time.Hour)
+			}
+			tx.Touch()
+		})
+	}
+	diff(t, "needs review", list(payments.PaymentFilter{Attention: payments.AttentionNeedsReview}), id(4, 2))
+	diff(t, "paid late, not under review", list(payments.PaymentFilter{Attention: payments.AttentionPaidLate}), id(1))
+	diff(t, "reviewed", list(payments.PaymentFilter{Attention: payments.AttentionReviewed}), id(5))
+	diff(t, "needs review, paged", list(payments.PaymentFilter{Attention: payments.AttentionNeedsReview, Limit: 1,
+		BeforeTime: base().Add(4 * time.Hour), BeforeID: paymentID(4)}), id(2))
 }
 
 // testListText: the search box's free text is a substring of the

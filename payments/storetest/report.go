@@ -148,13 +148,15 @@ func testTotalsEmpty(t *testing.T, s ReportingStore) {
 	}
 }
 
-// testAttention: payments paid late or under review since Since, pending
-// payments whose window ended before StuckBefore, and events whose
-// webhook is retrying or failed since Since are listed, newest first and
-// at most Limit of each kind; healthy, older and merely pending ones are
-// not. A payment both paid late and under review is listed once, under
-// review, the more specific (its anomaly names why, as paid after a
-// cancel): two rows gave the shop two pieces of advice for one payment.
+// testAttention: payments paid late or under review and not marked
+// reviewed, however old, pending payments whose window ended before
+// StuckBefore, and events whose webhook is retrying or failed since Since
+// are listed, newest first and at most Limit of each kind; healthy,
+// reviewed, older webhooks and merely pending ones are not, and
+// AttentionCounts counts them all. A payment both paid late and under
+// review is listed once, under review, the more specific (its anomaly
+// names why, as paid after a cancel): two rows gave the shop two pieces
+// of advice for one payment.
 func testAttention(t *testing.T, s ReportingStore) {
 	since := base()
 	mk := func(n int, st payments.Status, late, review bool, updated, expires time.Time) payments.Payment {
@@ -171,8 +173,17 @@ func testAttention(t *testing.T, s ReportingStore) {
 	late1 := mk(1, payments.StatusPaid, true, false, since.Add(time.Minute), far)
 	late2 := mk(2, payments.StatusPaid, true, true, since.Add(2*time.Minute), far)
 	late3 := mk(3, payments.StatusPaid, true, false, since.Add(3*time.Minute), far)
-	mk(4, payments.StatusPaid, true, true, since.Add(-time.Second), far) // before Since
+	old := mk(4, payments.StatusPaid, true, true, since.Add(-30*24*time.Hour), far) // long before Since: still unreviewed
 	mk(5, payments.StatusPaid, false, false, since.Add(time.Minute), far)
+	reviewed := mk(11, payments.StatusPaid, true, true, since.Add(4*time.Minute), far)
+	reviewed = mustUpdate(t, s, reviewed.ID, func(tx *payments.Tx) { tx.Payment.ReviewedAt = since.Add(5 * time.Minute); tx.Touch() })
+	if reviewed.ReviewedAt.IsZero() {
+		t.Fatal("Update kept no ReviewedAt")
+	}
+	if got, err := s.Payment(t.Context(), reviewed.ID); err != nil || !got.ReviewedAt.Equal(reviewed.ReviewedAt) {
+		t.Fatalf("Payment(reviewed).ReviewedAt = %v, %v; want %v", got.ReviewedAt, err, reviewed.ReviewedAt)
+	}
+	mk(12, payments.StatusPaid, true, false, since.Add(-time.Minute), far) // a third paid late: counted, beyond the limit
 	stuckBefore := since.Add(time.Hour)
 	stuck := mk(6, payments.StatusPending, false, false, since, stuckBefore.Add(-time.Second))
 	mk(7, payments.StatusPending, false, false, since, stuckBefore)               // window ends on the line: not yet
@@ -205,10 +216,18 @@ func testAttention(t *testing.T, s ReportingStore) {
 		item(payments.AttentionPaidLate, late3, late3.UpdatedAt, ""),
 		item(payments.AttentionPaidLate, late1, late1.UpdatedAt, ""), // not late2: under review
 		item(payments.AttentionNeedsReview, late2, late2.UpdatedAt, ""),
+		item(payments.AttentionNeedsReview, old, old.UpdatedAt, ""), // not reviewed: 30 days do not hide it
 		item(payments.AttentionStuck, stuck, stuck.UpdatedAt, ""),
 		item(payments.AttentionWebhook, hook, hook.CreatedAt, "payment.created"),
 	}
 	diff(t, "Attention", sortAttention(got), want)
+
+	counts, err := s.AttentionCounts(t.Context(), payments.AttentionQuery{Since: since, StuckBefore: stuckBefore, Limit: 2})
+	if err != nil {
+		t.Fatalf("AttentionCounts: %v", err)
+	}
+	diff(t, "AttentionCounts", counts, map[string]int{payments.AttentionPaidLate: 3, payments.AttentionNeedsReview: 2,
+		payments.AttentionStuck: 1, payments.AttentionWebhook: 1})
 }
 
 // sortAttention orders items by kind (as listed in want) then newest
