@@ -357,8 +357,12 @@ func TestSignedLinkAfterExp(t *testing.T) {
 			t.Errorf("%s after exp shows %q, want %q", tt.q.Get("reference"), got, tt.status)
 		}
 	}
-	if w := app.do(t, "GET", signedLink(unusedQ), nil, nil); w.Code != http.StatusGone {
-		t.Errorf("a link never opened, after exp = %d, want 410", w.Code)
+	unused := app.do(t, "GET", signedLink(unusedQ)+"&lang=en", nil, nil)
+	if unused.Code != http.StatusGone {
+		t.Errorf("a link never opened, after exp = %d, want 410", unused.Code)
+	}
+	if got := mustDoc(t, unused).Find("title").Text(); got != "Payment link expired" {
+		t.Errorf("expired link's page is titled %q, want Payment link expired", got)
 	}
 	forged := linkQuery("EXP-PAID", "20.00")
 	forged.Set("exp", exp)

@@ -32,6 +32,11 @@
     return s ? s.getAttribute('data-status') : '';
   }
   function isFinal() { return finals.indexOf(current()) >= 0; }
+  // wallet is the method of the QR shown, '' when none.
+  function wallet() {
+    var q = panel.querySelector('[data-testid="qr-block"][data-method]');
+    return q ? q.getAttribute('data-method') : '';
+  }
 
   function onState(st) {
     if (st && typeof st.version === 'number' && st.version > version) { refresh(); }
@@ -52,11 +57,25 @@
         var v = s ? Number(s.getAttribute('data-version')) : 0;
         if (v <= version) { return; }
         version = v;
-        var before = current();
+        var before = current(), beforeWallet = wallet();
+        // Focus inside the panel is lost with the elements it was on:
+        // it goes to the new status's heading, not to the page's start.
+        var hadFocus = panel.contains(document.activeElement);
         panel.innerHTML = html;
-        // Announce a status change once; a swapped-in fresh QR is not one.
-        if (current() !== before) { announce.textContent = s.textContent.trim(); }
+        var title = s.getAttribute('data-title');
+        if (title) { document.title = title; }
+        // Announce a status change once; a swapped-in fresh QR is not one,
+        // but a QR of another wallet (chosen in another tab) is.
+        if (current() !== before) {
+          announce.textContent = s.textContent.trim();
+        } else if (beforeWallet && wallet() && wallet() !== beforeWallet) {
+          announce.textContent = panel.querySelector('[data-method]').getAttribute('data-changed');
+        }
         wire();
+        if (hadFocus) {
+          var h = document.getElementById('status-heading');
+          if (h) { h.focus(); }
+        }
         notifyParent();
         if (isFinal()) { stop(); }
       })
@@ -109,10 +128,13 @@
     if (!ws) { backoff = 1000; connect(); }
   }
 
-  // Countdown: the server renders the deadline; this keeps it ticking.
+  // Countdown: the server renders the deadline, a time of day; this
+  // makes it the time left, ticking, and labels it so (data-left).
   function tick() {
     var el = panel.querySelector('.countdown time[datetime]');
     if (!el) { return; }
+    var label = el.parentNode.querySelector('[data-left]');
+    if (label && label.textContent !== label.getAttribute('data-left')) { label.textContent = label.getAttribute('data-left'); }
     var left = Math.max(0, Math.floor((Date.parse(el.getAttribute('datetime')) - Date.now()) / 1000));
     var m = Math.floor(left / 60), s = left % 60;
     el.textContent = m + ':' + (s < 10 ? '0' : '') + s;
