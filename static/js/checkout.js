@@ -13,6 +13,7 @@
   var panelURL = root.getAttribute('data-panel-url');
   var socketPath = root.getAttribute('data-socket-url');
   var finals = ['paid', 'expired', 'canceled', 'refunded', 'partially_refunded'];
+  var shownWallet = '';
   var ws = null, backoff = 1000, pollTimer = null, reconnectTimer = null, loading = false, loadAgain = false;
   // Embedded: tell the merchant's page about each status, but only when
   // the server vouched for its origin (registered in HPP_MERCHANT_ORIGINS),
@@ -57,7 +58,7 @@
         var v = s ? Number(s.getAttribute('data-version')) : 0;
         if (v <= version) { return; }
         version = v;
-        var before = current(), beforeWallet = wallet();
+        var before = current();
         // Focus inside the panel is lost with the elements it was on:
         // it goes to the new status's heading, not to the page's start.
         var hadFocus = panel.contains(document.activeElement);
@@ -65,12 +66,15 @@
         var title = s.getAttribute('data-title');
         if (title) { document.title = title; }
         // Announce a status change once; a swapped-in fresh QR is not one,
-        // but a QR of another wallet (chosen in another tab) is.
-        if (current() !== before) {
+        // but a QR of another wallet than the last shown (chosen in another
+        // tab, through states in between) is.
+        var w = wallet();
+        if (w && shownWallet && w !== shownWallet) {
+          announce.textContent = panel.querySelector('[data-testid="qr-block"]').getAttribute('data-changed');
+        } else if (current() !== before) {
           announce.textContent = s.textContent.trim();
-        } else if (beforeWallet && wallet() && wallet() !== beforeWallet) {
-          announce.textContent = panel.querySelector('[data-method]').getAttribute('data-changed');
         }
+        if (w) { shownWallet = w; }
         wire();
         if (hadFocus) {
           var h = document.getElementById('status-heading');
@@ -236,6 +240,7 @@
     if (ws) { ws.onclose = null; ws.close(1000); ws = null; }
   });
   setInterval(tick, 1000);
+  shownWallet = wallet();
   wire();
   notifyParent();
   connect();
