@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -37,13 +38,24 @@ func a11yIdentity(ua, acceptLanguage string) chromedp.Action[chromedp.Void] {
 // critical violations, one line each.
 func a11yAxe(t testing.TB, b *browserSession, axe string) []string {
 	t.Helper()
+	return a11yAxeImpacts(t, b, axe, false)
+}
+
+// a11yAxeImpacts is a11yAxe, with the moderate violations too when
+// moderate is set.
+func a11yAxeImpacts(t testing.TB, b *browserSession, axe string, moderate bool) []string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+"\n;true")); err != nil {
 		t.Fatalf("inject axe: %v", err)
 	}
-	const run = `axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
-		.filter(v => v.impact === 'serious' || v.impact === 'critical')
+	impacts := `['serious', 'critical']`
+	if moderate {
+		impacts = `['moderate', 'serious', 'critical']`
+	}
+	run := `axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
+		.filter(v => ` + impacts + `.includes(v.impact))
 		.map(v => v.impact + ' ' + v.id + ': ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' ')).join(', ')))`
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](run, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -54,7 +66,8 @@ func a11yAxe(t testing.TB, b *browserSession, axe string) []string {
 
 // TestA11yEveryPageEveryLanguage runs axe on the home page, the checkout
 // in each state and device flow, and the error pages, in English,
-// Simplified and Traditional Chinese.
+// Simplified and Traditional Chinese. The checkout pages are held to
+// moderate violations too (a page without h1, content outside landmarks).
 func TestA11yEveryPageEveryLanguage(t *testing.T) {
 	axe := axeScript(t)
 	app := browserStartApp(t, "HPP_ACCENT_COLOR=#ffcc00")
@@ -63,6 +76,7 @@ func TestA11yEveryPageEveryLanguage(t *testing.T) {
 
 	// Payments in each state, made through the browser like a shopper.
 	created := app.createPayment(t, nil)
+	bare := app.createPayment(t, map[string]any{"description": ""})
 	pendingQR := app.createPayment(t, nil)
 	b.do(t, 15*time.Second, a11yIdentity(a11yDesktop, "en"))
 	b.chooseWeChatQR(t, pendingQR.CheckoutURL)
@@ -89,6 +103,9 @@ func TestA11yEveryPageEveryLanguage(t *testing.T) {
 		{"home", app.URL + "/", a11yDesktop, ""},
 		{"checkout-created", created.CheckoutURL, a11yDesktop, "created"},
 		{"checkout-in-wechat", created.CheckoutURL, a11yWeChatUA, "created"},
+		{"checkout-no-description", bare.CheckoutURL, a11yDesktop, "created"},
+		{"checkout-no-description-in-wechat", bare.CheckoutURL, a11yWeChatUA, "created"},
+		{"checkout-no-description-phone", bare.CheckoutURL, a11yPhoneUA, "created"},
 		{"checkout-qr", pendingQR.CheckoutURL, a11yDesktop, "pending"},
 		{"checkout-same-phone", samePhone.CheckoutURL, a11yPhoneUA, "pending"},
 		{"checkout-paid", paid.CheckoutURL, a11yDesktop, "paid"},
@@ -113,7 +130,7 @@ func TestA11yEveryPageEveryLanguage(t *testing.T) {
 					t.Errorf("%s in %s: status %q, want %q", p.name, lang, got, p.status)
 				}
 			}
-			for _, v := range a11yAxe(t, b, string(axe)) {
+			for _, v := range a11yAxeImpacts(t, b, string(axe), strings.HasPrefix(p.name, "checkout")) {
 				t.Errorf("%s in %s: axe: %s", p.name, lang, v)
 			}
 		}
@@ -253,4 +270,64 @@ func demoOwnerPassword(t testing.TB, app *browserApp) string {
 		t.Fatalf("the demo owner's line %q has no password", line)
 	}
 	return strings.Fields(pw)[0]
+}
+
+// TestA11yLiveFlipFocusAndTitle: when the status flips live, focus that
+// was in the swapped panel goes to the new status heading, not to the
+// page's start; the title says the new state; the countdown, ticking,
+// is labelled as the time left.
+func TestA11yLiveFlipFocusAndTitle(t *testing.T) {
+	app, p, b := browserPaying(t)
+	b.do(t, 15*time.Second, a11yIdentity(a11yDesktop, "en"))
+	b.chooseWeChatQR(t, p.CheckoutURL+"?lang=en")
+	b.waitSocket(t)
+	if got := browserEval[string](t, b, `document.title`); got != "Scan to pay with WeChat Pay – Pay Kiwi Tea Co" {
+		t.Errorf("QR page title = %q", got)
+	}
+	if got := b.text(t, fmt.Sprintf(sel, "countdown-label")); got != "Time left to pay" {
+		t.Errorf("the ticking countdown is labelled %q, want Time left to pay", got)
+	}
+	b.do(t, 5*time.Second, chromedp.Focus(testid("change-method")))
+	app.simulate(t, b.qrReference(t), "paid")
+	b.waitStatus(t, "paid", 5*time.Second)
+	if got := browserEval[string](t, b, `document.activeElement.id || document.activeElement.tagName`); got != "status-heading" {
+		t.Errorf("after the live flip to paid, focus is on %q, want the status heading", got)
+	}
+	if got := browserEval[string](t, b, `document.title`); got != "Paid – Pay Kiwi Tea Co" {
+		t.Errorf("after the live flip, title = %q, want Paid – Pay Kiwi Tea Co", got)
+	}
+}
+
+// TestA11yWalletChangedInAnotherTab: tab A shows the WeChat Pay QR; the
+// shopper chooses Alipay in another tab; tab A's QR becomes Alipay's, and
+// says so: its heading names the wallet and the live region announces
+// the change.
+func TestA11yWalletChangedInAnotherTab(t *testing.T) {
+	app, p, b := browserPaying(t)
+	b.do(t, 15*time.Second, a11yIdentity(a11yDesktop, "en"))
+	b.chooseWeChatQR(t, p.CheckoutURL+"?lang=en")
+	b.waitSocket(t)
+	if got := b.text(t, fmt.Sprintf(sel, "qr-brand")); got != "Pay with WeChat Pay" {
+		t.Errorf("QR heading = %q, want Pay with WeChat Pay", got)
+	}
+	// Tab B: the same checkout, choosing Alipay (a plain form post).
+	req, _ := http.NewRequest(http.MethodPost, p.CheckoutURL+"/start", strings.NewReader("method=alipay"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", app.URL)
+	req.Header.Set("User-Agent", a11yDesktop)
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("tab B's Alipay = %d, want 303", resp.StatusCode)
+	}
+	b.do(t, 10*time.Second, chromedp.WaitVisible(`[data-testid="qr-block"][data-method="alipay"]`))
+	if got := b.text(t, fmt.Sprintf(sel, "qr-brand")); got != "Pay with Alipay" {
+		t.Errorf("QR heading after the change = %q, want Pay with Alipay", got)
+	}
+	if got := browserEval[string](t, b, `document.getElementById('announce').textContent`); got != "The wallet changed to Alipay: scan with Alipay." {
+		t.Errorf("aria-live announced %q, want the wallet change", got)
+	}
 }

@@ -145,11 +145,7 @@ func statusJSON(p payments.Payment) statusMessage {
 }
 
 func (s *Server) renderCheckout(c *gin.Context, svc checkoutReader, p payments.Payment, msg string, status int) {
-	vm := s.checkoutVM(c, svc, p, msg)
-	if !p.Status.Final() {
-		vm.Refresh = 5
-	}
-	s.render(c, status, views.CheckoutPage(vm))
+	s.render(c, status, views.CheckoutPage(s.checkoutVM(c, svc, p, msg)))
 }
 
 // checkoutVM shapes a payment for the checkout page.
@@ -165,7 +161,8 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		AmountCNY: p.AmountCNY, Rate: p.CurrencyRate, Description: p.Description, Reference: p.Reference,
 		Status: string(p.Status), Version: p.Version, PaidLate: p.PaidLate, Error: msg,
 		StartURL: base + "/start", ChooseURL: base + "?choose=1",
-		ExpiresAt: p.ExpiresAt.UTC().Format(time.RFC3339), ExpiresText: p.ExpiresAt.UTC().Format("15:04"),
+		ExpiresAt: p.ExpiresAt.UTC().Format(time.RFC3339), ExpiresText: p.ExpiresAt.In(s.shopZone()).Format("15:04 MST"),
+		CheckURL:  s.withEmbed(c, s.langPath(c, base)),
 		StatusURL: base + "/status", PanelURL: base + "/panel",
 		SocketURL: s.socketURL(base, p.ID),
 	}
@@ -230,6 +227,16 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 	}
 	s.localizeCheckout(c, &vm, svc.Methods())
 	s.embedCheckout(c, &vm, p)
+	// The title says the state, so that a shopper's tab, history and
+	// screen reader tell paid from waiting; checkout.js sets it again
+	// from the panel's data-title on a live change.
+	loc := s.localizer(c)
+	state := loc.T("title.status." + string(p.Status))
+	if vm.QR != nil && screen == views.ScreenOpen {
+		state = loc.T("title.status.qr", loc.T("method."+vm.QR.Method))
+	}
+	vm.StateTitle = loc.T("title.state", state, title)
+	vm.Title, vm.Heading = vm.StateTitle, title
 	return vm
 }
 

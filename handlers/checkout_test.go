@@ -311,3 +311,63 @@ func TestStatusDatabaseOutage(t *testing.T) {
 		t.Errorf("status with the database closed = %d %v, want a 5xx error with a request id, not not_found", w.Code, got)
 	}
 }
+
+// TestSignedLinkAfterExp: a signed link opened again after its exp leads
+// the shopper to the payment it made (paid, failed, …), never to "this link
+// has expired, ask the shop for a new one", which would invite paying
+// twice; a link never opened before its exp says it expired; a bad
+// signature is refused whatever the reference has made.
+func TestSignedLinkAfterExp(t *testing.T) {
+	app := newTestApp(t)
+	exp := strconv.FormatInt(app.Clock.Now().Add(10*time.Minute).Unix(), 10)
+	paidQ, failedQ, unusedQ := linkQuery("EXP-PAID", "20.00"), linkQuery("EXP-FAILED", "20.00"), linkQuery("EXP-UNUSED", "20.00")
+	for _, q := range []url.Values{paidQ, failedQ, unusedQ} {
+		q.Set("exp", exp)
+	}
+	open := func(q url.Values) string {
+		t.Helper()
+		w := app.do(t, "GET", signedLink(q), nil, nil)
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("link %s = %d, want 303", q.Get("reference"), w.Code)
+		}
+		return strings.TrimPrefix(w.Header().Get("Location"), "/checkout/")
+	}
+	paidID, failedID := open(paidQ), open(failedQ)
+	if err := app.Sim.Pay(app.mustStartQR(t, paidID)); err != nil {
+		t.Fatal(err)
+	}
+	app.WaitStatus(t, paidID, payments.StatusPaid)
+	if err := app.Sim.Fail(app.mustStartQR(t, failedID)); err != nil {
+		t.Fatal(err)
+	}
+	app.WaitStatus(t, failedID, payments.StatusFailed)
+
+	app.Clock.Advance(11 * time.Minute)
+	for _, tt := range []struct {
+		q      url.Values
+		id     string
+		status string
+	}{{paidQ, paidID, "paid"}, {failedQ, failedID, "failed"}} {
+		w := app.do(t, "GET", signedLink(tt.q), nil, nil)
+		if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || loc != "/checkout/"+tt.id {
+			t.Errorf("%s after exp = %d Location %q, want 303 to /checkout/%s", tt.q.Get("reference"), w.Code, loc, tt.id)
+			continue
+		}
+		if got, _ := testid(app.page(t, tt.id), "status").Attr("data-status"); got != tt.status {
+			t.Errorf("%s after exp shows %q, want %q", tt.q.Get("reference"), got, tt.status)
+		}
+	}
+	unused := app.do(t, "GET", signedLink(unusedQ)+"&lang=en", nil, nil)
+	if unused.Code != http.StatusGone {
+		t.Errorf("a link never opened, after exp = %d, want 410", unused.Code)
+	}
+	if got := mustDoc(t, unused).Find("title").Text(); got != "Payment link expired" {
+		t.Errorf("expired link's page is titled %q, want Payment link expired", got)
+	}
+	forged := linkQuery("EXP-PAID", "20.00")
+	forged.Set("exp", exp)
+	forged.Set("sig", strings.Repeat("0", 64))
+	if w := app.do(t, "GET", "/pay?"+forged.Encode(), nil, nil); w.Code != http.StatusForbidden {
+		t.Errorf("a bad signature on a paid reference, after exp = %d, want 403", w.Code)
+	}
+}

@@ -182,12 +182,18 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		c.AbortWithStatusJSON(f.status, gin.H{"error": body})
 		return
 	}
-	e := views.Error{Page: s.page(s.localizer(c).T("error.title"), false), Status: f.status, MessageID: f.messageID}
+	// The page is titled by what happened ("Payment link expired"), in
+	// its title and its heading alike; "Something went wrong" is for what
+	// has no title of its own, and for staff, whose messages the shopper's
+	// titles would misname ("Payment not found" for an account).
+	titleID := f.messageID + ".title"
+	_, _, staff := staffArea(c.Request.URL.Path)
+	if _, ok := s.i18n.Source(views.LangEnglish, titleID); !ok || staff && f.messageID != "error.nopage" {
+		titleID = "error.title"
+	}
+	e := views.Error{Page: s.page(s.localizer(c).T(titleID), false), Status: f.status, MessageID: f.messageID}
 	if !known {
 		e.Arg = requestID(c)
-	}
-	if errors.Is(err, errNoPage) {
-		e.TitleID = "error.nopage.title"
 	}
 	// A way back: for the back office and the counter, their own home,
 	// with words for staff where the shopper's would mislead ("ask the

@@ -65,6 +65,10 @@ func (s *countingStore) AttemptPayment(ctx context.Context, ref string) (string,
 	s.calls.Add(1)
 	return s.inner.AttemptPayment(ctx, ref)
 }
+func (s *countingStore) IdempotentPayment(ctx context.Context, key string) (string, string, error) {
+	s.calls.Add(1)
+	return s.inner.IdempotentPayment(ctx, key)
+}
 func (s *countingStore) NotificationSeen(ctx context.Context, ref, digest string) (bool, error) {
 	s.calls.Add(1)
 	return s.inner.NotificationSeen(ctx, ref, digest)

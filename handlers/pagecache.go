@@ -185,9 +185,6 @@ func (s *Server) renderCheckoutCached(c *gin.Context, svc checkoutReader, p paym
 	parts, ok := s.pages.get(p.ID, p.Version, k)
 	if !ok {
 		vm := s.checkoutVM(c, svc, p, "")
-		if !p.Status.Final() {
-			vm.Refresh = 5
-		}
 		vm.SocketURL = CheckoutPath(p.ID) + "/ws?t=" + s.pages.tokenMark
 		buf := s.getPageBuf()
 		defer s.putPageBuf(buf)

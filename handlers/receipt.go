@@ -183,7 +183,7 @@ func (s *Server) handleEReceiptShow(svc interface {
 			s.respondError(c, err)
 			return
 		}
-		v := views.EReceipt{Page: s.page(s.localizer(c).T("receipt.title"), false), Paid: true, Lines: lines}
+		v := views.EReceipt{Page: s.page(s.localizer(c).T("receipt.page.title", s.opts.MerchantName), false), Paid: true, Lines: lines}
 		s.render(c, http.StatusOK, views.EReceiptPage(v))
 	}
 }

@@ -43,8 +43,15 @@ func TestAdminTimesInShopZone(t *testing.T) {
 		t.Errorf("the link's page does not show its expiry in the shop's zone:\n%s", got)
 	}
 
+	// The no-JavaScript deadline too, labelled as a deadline.
+	open := a.mustCreate(t, createBody)
+	doc := a.ownerDoc(t, nil, "/checkout/"+open.ID+"?lang=en", http.StatusOK)
+	if got, label := doc.Find(`[data-testid="countdown"]`).Text(), doc.Find(`[data-testid="countdown-label"]`).Text(); !strings.HasSuffix(got, " HST") || label != "Pay by" {
+		t.Errorf("the shopper's deadline = %q %q, want Pay by and a time in the shop's zone (HST)", label, got)
+	}
+
 	p := a.mustPaid(t)
-	doc := a.ownerDoc(t, nil, "/checkout/"+p.ID+"?lang=en", http.StatusOK)
+	doc = a.ownerDoc(t, nil, "/checkout/"+p.ID+"?lang=en", http.StatusOK)
 	if got := doc.Find(`[data-testid="receipt-time"]`).Text(); !strings.HasSuffix(got, "HST") {
 		t.Errorf("the shopper's paid time = %q, want the shop's (HST), as on its receipt", got)
 	}

@@ -97,7 +97,10 @@ func SignLink(secret string, q url.Values) string {
 
 // VerifyLink checks a payment link's query and turns it into a create
 // request. Each parameter may appear once; unknown ones are refused so
-// nothing unsigned rides along; exp, when present, is a Unix time.
+// nothing unsigned rides along; exp, when present, is a Unix time. A link
+// past its exp returns its request with ErrLinkExpired: its signature is
+// good, so the caller may still show the payment it already made
+// (Service.LinkPayment); every other error returns no request.
 func VerifyLink(secret string, q url.Values, now time.Time) (CreateInput, error) {
 	if secret == "" {
 		return CreateInput{}, ErrLinkSignature
@@ -112,18 +115,23 @@ func VerifyLink(secret string, q url.Values, now time.Time) (CreateInput, error)
 	if err != nil || !hmac.Equal(got, want) {
 		return CreateInput{}, ErrLinkSignature
 	}
+	in := CreateInput{
+		Amount: q.Get("amount"), Currency: q.Get("currency"), Reference: q.Get("reference"),
+		Description: q.Get("description"), ReturnURL: q.Get("return_url"),
+		CancelURL: q.Get("cancel_url"), Method: q.Get("method"), Source: SourceLink,
+	}
 	if e := q.Get("exp"); e != "" {
 		exp, err := strconv.ParseInt(e, 10, 64)
 		if err != nil {
 			return CreateInput{}, ErrLinkSignature
 		}
 		if !now.Before(time.Unix(exp, 0)) {
-			return CreateInput{}, ErrLinkExpired
+			return in, ErrLinkExpired
 		}
 	}
-	return CreateInput{
-		Amount: q.Get("amount"), Currency: q.Get("currency"), Reference: q.Get("reference"),
-		Description: q.Get("description"), ReturnURL: q.Get("return_url"),
-		CancelURL: q.Get("cancel_url"), Method: q.Get("method"), Source: SourceLink,
-	}, nil
+	return in, nil
 }
+
+// LinkKey is the idempotency key of the payment a signed link with that
+// reference makes: one payment per reference.
+func LinkKey(reference string) string { return "link:" + reference }

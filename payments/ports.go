@@ -108,6 +108,10 @@ type Store interface {
 	// Notifications lists the verified notifications recorded for a
 	// reference, oldest first.
 	Notifications(ctx context.Context, reference string) ([]Notification, error)
+	// IdempotentPayment returns the payment a create with that
+	// idempotency key made and the hash of that create's request, or
+	// ErrNotFound when no create used the key.
+	IdempotentPayment(ctx context.Context, key string) (paymentID, hash string, err error)
 	// AttemptPayment returns the id of the payment the attempt with that
 	// Latipay reference belongs to, or ErrNotFound. An attempt never moves
 	// to another payment, so the answer never changes once given.

@@ -143,9 +143,7 @@ func (s *Service) create(ctx context.Context, in CreateInput, idem Idempotency, 
 		CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(expiry),
 	}
 	if idem.Key != "" {
-		h := sha256.Sum256([]byte(strings.Join([]string{in.Amount, in.Currency, in.Reference,
-			in.Description, in.ReturnURL, in.CancelURL, in.Method, in.ExpiresIn.String()}, "\x00")))
-		idem.Hash = hex.EncodeToString(h[:])
+		idem.Hash = in.requestHash()
 	}
 	m := Message{Code: MsgCreated, Amount: v.amount, Currency: v.currency}
 	ev := Event{PaymentID: id, Type: "payment.created", To: StatusCreated, CreatedAt: now, Detail: m.English(), Data: m.data()}
@@ -156,6 +154,30 @@ func (s *Service) create(ctx context.Context, in CreateInput, idem Idempotency, 
 		s.pub.Publish(Update{PaymentID: stored.ID, Status: stored.Status, Version: stored.Version})
 	}
 	return stored, created, err
+}
+
+// requestHash is the hash an idempotency key keeps of the create request
+// it was first used with.
+func (in CreateInput) requestHash() string {
+	h := sha256.Sum256([]byte(strings.Join([]string{in.Amount, in.Currency, in.Reference,
+		in.Description, in.ReturnURL, in.CancelURL, in.Method, in.ExpiresIn.String()}, "\x00")))
+	return hex.EncodeToString(h[:])
+}
+
+// LinkPayment returns the payment a signed link (VerifyLink's request)
+// already made, whatever its status: ErrNotFound when the link was never
+// opened, and ErrIdempotencyReuse when its reference made a payment with
+// other details, as opening the link again would. It is how a link past
+// its exp still leads a shopper who used it to that payment's checkout.
+func (s *Service) LinkPayment(ctx context.Context, in CreateInput) (Payment, error) {
+	id, hash, err := s.store.IdempotentPayment(ctx, LinkKey(in.Reference))
+	if err != nil {
+		return Payment{}, err
+	}
+	if hash != in.requestHash() {
+		return Payment{}, ErrIdempotencyReuse
+	}
+	return s.Get(ctx, id)
 }
 
 // urlProblem applies the merchant-origin policy to a return or cancel URL

@@ -13,7 +13,7 @@ import (
 func benchCheckout() Checkout {
 	return Checkout{
 		Page: Page{Title: "Pay Demo Shop", MerchantName: "Demo Shop", CSS: "/static/0123456789ab/css/app.css",
-			JS: "/static/0123456789ab/js/checkout.js", Refresh: 5},
+			JS: "/static/0123456789ab/js/checkout.js"},
 		ID: "pay_01234567890123456789012345", Amount: Money{Minor: 1250, Currency: "NZD", Exponent: 2}, AmountCNY: "56.25", Rate: "4.50000",
 		Description: "Flat white and a muffin", Reference: "order-1042", Status: "pending", Version: 3,
 		Methods:  []Method{{Value: "wechat"}, {Value: "alipay"}},

@@ -278,7 +278,7 @@ func pages() map[string]templ.Component {
 		"error.notpayable", "error.invalid", "error.toomany", "error.ratelimited"} {
 		out["error-"+id] = ErrorPage(Error{Page: page, Status: 404, MessageID: id, BackURL: "https://shop.example.com"})
 	}
-	out["error-nopage"] = ErrorPage(Error{Page: page, Status: 404, TitleID: "error.nopage.title", MessageID: "error.nopage", BackURL: "https://shop.example.com/"})
+	out["error-nopage"] = ErrorPage(Error{Page: page, Status: 404, MessageID: "error.nopage", BackURL: "https://shop.example.com/"})
 	out["error-internal"] = ErrorPage(Error{Page: page, Status: 500, MessageID: "error.internal", Arg: "abc123"})
 	admin := Admin{Page: page, Email: "owner@shop.example", Role: "owner", SignOutURL: "/admin/signout",
 		Nav: []NavLink{{URL: "/admin/", LabelID: "admin.home.title"}, {URL: "/admin/payments", LabelID: "admin.payments.title", Current: true}}}

@@ -8,7 +8,6 @@ type Page struct {
 	Sandbox      bool
 	CSS          string // hashed stylesheet URL
 	JS           string // hashed script URL; empty for pages without script
-	Refresh      int    // seconds for the no-JavaScript refresh fallback; 0 = none
 	Langs        []LangLink
 	LogoURL      string // merchant logo served by us; "" for none
 	ThemeCSS     string // stylesheet with the merchant's accent colour; "" for none
@@ -87,9 +86,20 @@ type Checkout struct {
 	ChooseURL   string // link back to the method chooser from a QR
 	QR          *QR    // set while a QR is shown
 	ExpiresAt   string // RFC 3339, for the countdown
-	ExpiresText string // "15:04" UTC, for pages without JavaScript
-	BackURL     string // merchant's return (or cancel) URL; "" if none
-	Error       string // message for the shopper, already translated
+	ExpiresText string // "15:04 NZDT", the deadline in the shop's zone, for pages without JavaScript
+	// StateTitle is the page's title for this state ("Paid – Pay Demo
+	// Shop"): the server renders it as the title, and the script sets it
+	// when it swaps the panel in.
+	StateTitle string
+	// Heading is the page's name ("Pay Demo Shop"), its h1 for screen
+	// readers when the payment has no description.
+	Heading string
+	// CheckURL is this checkout's own page, which a shopper without
+	// JavaScript follows to see the current status (the page does not
+	// refresh by itself).
+	CheckURL string
+	BackURL  string // merchant's return (or cancel) URL; "" if none
+	Error    string // message for the shopper, already translated
 	// LinkTaken: the failed payment of a stored link cannot start again,
 	// its place having gone to another checkout or the link being used
 	// up; the failed screen offers no method (Error says why).
@@ -153,11 +163,11 @@ type QR struct {
 	ReturnTo    string
 }
 
-// Error is a friendly error page.
+// Error is a friendly error page. Its Page's Title says what happened
+// and is its heading too.
 type Error struct {
 	Page
 	Status    int
-	TitleID   string // heading message id; "" for error.title
 	MessageID string
 	Arg       string
 	BackURL   string

@@ -86,6 +86,14 @@ func (db *DB) AttemptPayment(ctx context.Context, reference string) (string, err
 	return id, wrap("attempt payment", err)
 }
 
+// IdempotentPayment returns the payment a create with that idempotency
+// key made and its request's hash, or payments.ErrNotFound.
+func (db *DB) IdempotentPayment(ctx context.Context, key string) (string, string, error) {
+	var id, hash string
+	err := db.pool.QueryRow(ctx, `SELECT payment_id, hash FROM idempotency WHERE key = $1`, key).Scan(&id, &hash)
+	return id, hash, wrap("idempotent payment", err)
+}
+
 // Updates returns the status and version of each of the payments ids that
 // exists, in no particular order: what payments/pgbroker's resync pushes.
 func (db *DB) Updates(ctx context.Context, ids []string) ([]payments.Update, error) {

@@ -59,6 +59,14 @@ func (db *DB) AttemptPayment(ctx context.Context, reference string) (string, err
 	return id, nil
 }
 
+// IdempotentPayment returns the payment a create with that idempotency
+// key made and its request's hash, or payments.ErrNotFound.
+func (db *DB) IdempotentPayment(ctx context.Context, key string) (string, string, error) {
+	var id, hash string
+	err := db.reader.QueryRowContext(ctx, `SELECT payment_id, hash FROM idempotency WHERE key = ?`, key).Scan(&id, &hash)
+	return id, hash, wrap("idempotent payment", err)
+}
+
 // Attempts lists a payment's attempts, oldest first; attempts created at
 // the same instant keep the order they were first written in.
 func (db *DB) Attempts(ctx context.Context, paymentID string) ([]payments.Attempt, error) {

@@ -50,6 +50,13 @@ func testCreateIdempotent(t *testing.T, s payments.Store) {
 		t.Errorf("Events after a repeat = %d events, want 1", len(es))
 	}
 
+	if id, hash, err := s.IdempotentPayment(ctx, idem.Key); err != nil || id != p.ID || hash != idem.Hash {
+		t.Errorf("IdempotentPayment(%s) = %q, %q, %v; want %q, %q", idem.Key, id, hash, err, p.ID, idem.Hash)
+	}
+	if _, _, err := s.IdempotentPayment(ctx, "api:never-used"); !errors.Is(err, payments.ErrNotFound) {
+		t.Errorf("IdempotentPayment of an unused key: %v, want ErrNotFound", err)
+	}
+
 	other := newPayment(3)
 	_, created, err = s.CreatePayment(ctx, other, createdEvent(other),
 		payments.Idempotency{Key: idem.Key, Hash: "hash-2"})

@@ -13,6 +13,7 @@
   var panelURL = root.getAttribute('data-panel-url');
   var socketPath = root.getAttribute('data-socket-url');
   var finals = ['paid', 'expired', 'canceled', 'refunded', 'partially_refunded'];
+  var shownWallet = '';
   var ws = null, backoff = 1000, pollTimer = null, reconnectTimer = null, loading = false, loadAgain = false;
   // Embedded: tell the merchant's page about each status, but only when
   // the server vouched for its origin (registered in HPP_MERCHANT_ORIGINS),
@@ -32,6 +33,11 @@
     return s ? s.getAttribute('data-status') : '';
   }
   function isFinal() { return finals.indexOf(current()) >= 0; }
+  // wallet is the method of the QR shown, '' when none.
+  function wallet() {
+    var q = panel.querySelector('[data-testid="qr-block"][data-method]');
+    return q ? q.getAttribute('data-method') : '';
+  }
 
   function onState(st) {
     if (st && typeof st.version === 'number' && st.version > version) { refresh(); }
@@ -53,10 +59,27 @@
         if (v <= version) { return; }
         version = v;
         var before = current();
+        // Focus inside the panel is lost with the elements it was on:
+        // it goes to the new status's heading, not to the page's start.
+        var hadFocus = panel.contains(document.activeElement);
         panel.innerHTML = html;
-        // Announce a status change once; a swapped-in fresh QR is not one.
-        if (current() !== before) { announce.textContent = s.textContent.trim(); }
+        var title = s.getAttribute('data-title');
+        if (title) { document.title = title; }
+        // Announce a status change once; a swapped-in fresh QR is not one,
+        // but a QR of another wallet than the last shown (chosen in another
+        // tab, through states in between) is.
+        var w = wallet();
+        if (w && shownWallet && w !== shownWallet) {
+          announce.textContent = panel.querySelector('[data-testid="qr-block"]').getAttribute('data-changed');
+        } else if (current() !== before) {
+          announce.textContent = s.textContent.trim();
+        }
+        if (w) { shownWallet = w; }
         wire();
+        if (hadFocus) {
+          var h = document.getElementById('status-heading');
+          if (h) { h.focus(); }
+        }
         notifyParent();
         if (isFinal()) { stop(); }
       })
@@ -109,10 +132,13 @@
     if (!ws) { backoff = 1000; connect(); }
   }
 
-  // Countdown: the server renders the deadline; this keeps it ticking.
+  // Countdown: the server renders the deadline, a time of day; this
+  // makes it the time left, ticking, and labels it so (data-left).
   function tick() {
     var el = panel.querySelector('.countdown time[datetime]');
     if (!el) { return; }
+    var label = el.parentNode.querySelector('[data-left]');
+    if (label && label.textContent !== label.getAttribute('data-left')) { label.textContent = label.getAttribute('data-left'); }
     var left = Math.max(0, Math.floor((Date.parse(el.getAttribute('datetime')) - Date.now()) / 1000));
     var m = Math.floor(left / 60), s = left % 60;
     el.textContent = m + ':' + (s < 10 ? '0' : '') + s;
@@ -214,6 +240,7 @@
     if (ws) { ws.onclose = null; ws.close(1000); ws = null; }
   });
   setInterval(tick, 1000);
+  shownWallet = wallet();
   wire();
   notifyParent();
   connect();
