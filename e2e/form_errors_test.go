@@ -53,7 +53,8 @@ func checkFormError(t *testing.T, b *browserSession, name, sel, prefix string) {
 // that field rather than on the page's start, and the error first in the
 // title: the display's pairing code, the payment link's amount (above the
 // maximum, in English and Simplified Chinese, and not a number), the
-// back office's sign-in and the till's pairing code. axe-core finds no
+// back office's sign-in, new link form and password change (in
+// Traditional Chinese), and the till's pairing code. axe-core finds no
 // serious problem on the refused pages.
 func TestBrowserFormErrorsFocus(t *testing.T) {
 	axe := axeScript(t)
@@ -79,6 +80,25 @@ func TestBrowserFormErrorsFocus(t *testing.T) {
 	noAxe("sign-in refused")
 
 	adminDemoSignIn(t, app, b)
+	// A link with a minimum that is no number: the first field named is
+	// focused, each named field is tied to its message.
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/links?lang=en"), chromedp.WaitVisible(testid("link-create")),
+		chromedp.SendKeys(chromedp.CSS("#min"), "abc"), chromedp.SendKeys(chromedp.CSS("#max"), "200"),
+		chromedp.SendKeys(chromedp.CSS("#max-uses"), "-1"),
+		chromedp.Click(testid("link-create-button")), chromedp.WaitVisible(testid("form-error")))
+	checkFormError(t, b, "new link", "#min", "Error: ")
+	if got := browserEval[formError](t, b, fmt.Sprintf(formErrorState, "#max-uses")); got.Invalid != "true" || got.Error == "" || got.Focused {
+		t.Errorf("new link: the maximum uses field = %+v, want invalid, tied to its message, not focused", got)
+	}
+	if got := browserEval[formError](t, b, fmt.Sprintf(formErrorState, "#max")); got.Invalid != "" {
+		t.Errorf("new link: the maximum, which is fine, is aria-invalid=%q", got.Invalid)
+	}
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/password?lang=zh-Hant"), chromedp.WaitVisible(testid("password-form")),
+		chromedp.SendKeys(chromedp.CSS("#current-password"), "whatever it is"),
+		chromedp.SendKeys(chromedp.CSS("#new-password"), "a long new passphrase 1"),
+		chromedp.SendKeys(chromedp.CSS("#confirm-password"), "a long new passphrase 2"),
+		chromedp.Submit(chromedp.CSS("#confirm-password")), chromedp.WaitVisible(testid("form-error")))
+	checkFormError(t, b, "password change", "#confirm-password", "錯誤：")
 	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/links?lang=en"), chromedp.WaitVisible(testid("link-create")),
 		chromedp.SendKeys(chromedp.CSS("#min"), "5"), chromedp.SendKeys(chromedp.CSS("#max"), "200"),
 		chromedp.Click(testid("link-create-button")), chromedp.WaitVisible(testid("link-url")))
