@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -32,6 +33,12 @@ type formError struct {
 // that the title begins with prefix and the error.
 func checkFormError(t *testing.T, b *browserSession, name, sel, prefix string) {
 	t.Helper()
+	// Autofocus runs at the page's next rendering, after it is shown:
+	// wait for it (up to 5 s) rather than read focus too early.
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	_, _ = chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`document.activeElement === document.querySelector(%q)`, sel),
+		chromedp.WithPollingInterval(25*time.Millisecond)))
+	cancel()
 	got := browserEval[formError](t, b, fmt.Sprintf(formErrorState, sel))
 	if !got.Focused {
 		t.Errorf("%s: after the refused submit focus is on %s, want %s", name,
@@ -53,8 +60,8 @@ func checkFormError(t *testing.T, b *browserSession, name, sel, prefix string) {
 // that field rather than on the page's start, and the error first in the
 // title: the display's pairing code, the payment link's amount (above the
 // maximum, in English and Simplified Chinese, and not a number), the
-// back office's sign-in, new link form and password change (in
-// Traditional Chinese), and the till's pairing code. axe-core finds no
+// back office's sign-in, new link form, password change (in Traditional
+// Chinese) and counter PIN, and the till's pairing code. axe-core finds no
 // serious problem on the refused pages.
 func TestBrowserFormErrorsFocus(t *testing.T) {
 	axe := axeScript(t)
@@ -99,6 +106,13 @@ func TestBrowserFormErrorsFocus(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#confirm-password"), "a long new passphrase 2"),
 		chromedp.Submit(chromedp.CSS("#confirm-password")), chromedp.WaitVisible(testid("form-error")))
 	checkFormError(t, b, "password change", "#confirm-password", "錯誤：")
+	// A PIN too short for the server (a browser that does not check the
+	// pattern posts it).
+	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/counter?lang=en"), chromedp.WaitVisible(testid("pin-input")))
+	pin := browserEval[string](t, b, `(() => { const f = document.querySelector('[data-testid="pin-input"]');
+		f.value = '12'; f.form.submit(); return f.id; })()`)
+	b.do(t, 15*time.Second, chromedp.WaitVisible(testid("form-error")))
+	checkFormError(t, b, "counter PIN", "#"+pin, "Error: ")
 	b.do(t, 20*time.Second, chromedp.Navigate(app.URL+"/admin/links?lang=en"), chromedp.WaitVisible(testid("link-create")),
 		chromedp.SendKeys(chromedp.CSS("#min"), "5"), chromedp.SendKeys(chromedp.CSS("#max"), "200"),
 		chromedp.Click(testid("link-create-button")), chromedp.WaitVisible(testid("link-url")))
