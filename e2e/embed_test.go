@@ -29,7 +29,8 @@ import (
 // in window.__hpp for the test to read.
 var embedShopPage = template.Must(template.New("shop").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Kiwi Tea shop</title></head>
-<body><h1>Kiwi Tea shop</h1><div id="pay"></div>
+<body><h1>Kiwi Tea shop</h1><nav><a id="shop-link" href="#teas">Our teas</a></nav>
+<button type="button" id="pay-now">Pay now</button><div id="pay"></div>
 <script src="{{.App}}/embed.js"></script>
 <script>
   window.__hpp = { messages: [], statuses: [], paid: [], failed: [], closed: 0, loads: 0 };
@@ -42,10 +43,16 @@ var embedShopPage = template.Must(template.New("shop").Parse(`<!doctype html>
     onFailed: function (m) { __hpp.failed.push(m); },
     onClose: function () { __hpp.closed++; }
   };
-  window.__handle = q.get('mode') === 'modal'
-    ? HPPCheckout.open(q.get('checkout'), cbs)
-    : HPPCheckout.mount(document.getElementById('pay'), q.get('checkout'), cbs);
-  __handle.frame.addEventListener('load', function () { __hpp.loads++; });
+  if (q.get('lang')) { cbs.lang = q.get('lang'); }
+  function start() {
+    window.__handle = q.get('mode') === 'inline'
+      ? HPPCheckout.mount(document.getElementById('pay'), q.get('checkout'), cbs)
+      : HPPCheckout.open(q.get('checkout'), cbs);
+    __handle.frame.addEventListener('load', function () { __hpp.loads++; });
+    return __handle;
+  }
+  document.getElementById('pay-now').addEventListener('click', start);
+  if (q.get('mode') !== 'button') { start(); }
 </script></body></html>`))
 
 // embedShop is a merchant's site on a free loopback port, reached as

@@ -290,6 +290,7 @@ func (s *Server) handleSignIn() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
+		v.Title = s.errorTitle(c, v.Title, v.ErrorID)
 		s.render(c, status, views.SignInPage(v))
 	}
 }
@@ -360,6 +361,7 @@ func (s *Server) handleSetup() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
+		v.Title = s.errorTitle(c, v.Title, v.ErrorID)
 		s.render(c, status, views.SetupPage(v))
 	}
 }

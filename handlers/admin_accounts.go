@@ -228,6 +228,7 @@ func (s *Server) handleInviteAccept() gin.HandlerFunc {
 		v, status := s.invitePage(c, tok)
 		if errors.Is(err, accounts.ErrInvalid) && v.Email != "" {
 			v.ErrorID, status = passwordErrorID(err), http.StatusBadRequest
+			v.Title = s.errorTitle(c, v.Title, v.ErrorID)
 		}
 		if v.ErrorID == "" {
 			s.respondError(c, err)

@@ -79,7 +79,8 @@ func (s *Server) handleSignInCodeShow() gin.HandlerFunc {
 }
 
 func (s *Server) codePage(c *gin.Context, next, errorID string) views.SignInCode {
-	return views.SignInCode{Page: s.page(s.localizer(c).T("admin.code.title"), false), Action: s.langPath(c, SignInCodePath),
+	title := s.errorTitle(c, s.localizer(c).T("admin.code.title"), errorID)
+	return views.SignInCode{Page: s.page(title, false), Action: s.langPath(c, SignInCodePath),
 		Next: safeNext(next), ErrorID: errorID}
 }
 

@@ -50,6 +50,16 @@ func (s *Server) renderAdminCounter(c *gin.Context, status int, notice, errorID 
 	v := views.AdminCounter{Admin: s.adminPage(c, "admin.counter.title", AdminCounterPath),
 		PairAction: s.langPath(c, AdminCounterPath+"/pair"), PINAction: s.langPath(c, AdminCounterPath+"/pins"),
 		NoticeID: adminCounterNotices[notice], ErrorID: errorID}
+	// The field the error is about, from the form that was posted.
+	switch errorID {
+	case "admin.counter.error.name":
+		v.ErrorField = "device-name"
+	case "admin.counter.error.delay":
+		v.ErrorField = "delay-" + c.Param("id")
+	case "admin.counter.error.pin":
+		v.ErrorField = "pin-" + c.PostForm("account")
+	}
+	v.Title = s.errorTitle(c, v.Title, errorID)
 	names := map[string]string{}
 	for _, a := range people {
 		names[a.ID] = personName(a.Name, a.Email)

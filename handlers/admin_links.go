@@ -78,6 +78,9 @@ func (s *Server) showLinks(c *gin.Context, status int, form views.LinkForm, prob
 	}
 	v := views.LinkList{Admin: s.adminPage(c, "links.admin.title", LinksPath), Action: s.langPath(c, LinksPath),
 		Form: form, ErrorIDs: problems, Currencies: s.opts.Currencies}
+	if len(problems) > 0 {
+		v.Title = s.errorTitle(c, v.Title, problems[0])
+	}
 	if len(ls) > linksPage {
 		ls = ls[:linksPage]
 		v.OlderURL = s.langPath(c, LinksPath+"?before="+url.QueryEscape(ls[len(ls)-1].ID))

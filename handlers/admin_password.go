@@ -18,8 +18,10 @@ import (
 const PasswordPath = "/admin/password"
 
 func (s *Server) passwordPage(c *gin.Context, errorID, noticeID string) views.PasswordPage {
-	return views.PasswordPage{Admin: s.adminPage(c, "admin.password.title", PasswordPath), Action: s.langPath(c, PasswordPath),
+	v := views.PasswordPage{Admin: s.adminPage(c, "admin.password.title", PasswordPath), Action: s.langPath(c, PasswordPath),
 		ErrorID: errorID, NoticeID: noticeID}
+	v.Title = s.errorTitle(c, v.Title, errorID)
+	return v
 }
 
 // handlePasswordShow serves GET /admin/password.

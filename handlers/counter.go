@@ -221,6 +221,7 @@ func (s *Server) counterPageVM(c *gin.Context, titleID string) views.Page {
 func (s *Server) renderPair(c *gin.Context, status int, errorID, code string) {
 	v := views.CounterPair{Page: s.counterPageVM(c, "counter.pair.title"), Action: s.langPath(c, CounterPairPath),
 		Code: echo(code), ErrorID: errorID}
+	v.Title = s.errorTitle(c, v.Title, errorID)
 	v.JS, v.CounterCSS = "", s.assets.Path("css/counter.css")
 	s.render(c, status, views.CounterPairPage(v))
 }
@@ -234,6 +235,7 @@ func (s *Server) renderUnlock(c *gin.Context, status int, d counter.Device, erro
 	}
 	v := views.CounterUnlock{Page: s.counterPageVM(c, "counter.unlock.title"), DeviceName: d.Name,
 		Action: s.langPath(c, CounterUnlockPath), ErrorID: errorID, Chosen: chosen}
+	v.Title = s.errorTitle(c, v.Title, errorID)
 	v.JS, v.CounterCSS = "", s.assets.Path("css/counter.css")
 	for _, p := range people {
 		name := p.Account.Name

@@ -118,7 +118,8 @@ func (s *Server) renderDisplayPair(c *gin.Context, status int, errorID string) {
 	if len(code) > 12 {
 		code = ""
 	}
-	s.render(c, status, views.DisplayPairPage(views.DisplayPair{Page: s.page(s.localizer(c).T("display.pair.title"), false),
+	title := s.errorTitle(c, s.localizer(c).T("display.pair.title"), errorID)
+	s.render(c, status, views.DisplayPairPage(views.DisplayPair{Page: s.page(title, false),
 		Action: s.langPath(c, DisplayPath), Code: echo(code), ErrorID: errorID}))
 }
 

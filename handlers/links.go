@@ -106,6 +106,8 @@ func (s *Server) handleLinkPay() gin.HandlerFunc {
 			s.render(c, linkStateStatus(err), views.LinkPayPage(v))
 		case errors.As(err, &le) && len(le.Problems) > 0:
 			v.ErrorID = "links.err." + string(le.Problems[0])
+			lang := s.chooseLang(c)
+			v.Title = s.errorTitle(c, v.Title, v.ErrorID, views.MoneyIn(lang, v.MinMoney), views.MoneyIn(lang, v.MaxMoney))
 			s.render(c, http.StatusUnprocessableEntity, views.LinkPayPage(v))
 		default:
 			s.respondError(c, err)

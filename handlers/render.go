@@ -95,6 +95,17 @@ func (s *Server) page(title string, withScript bool) views.Page {
 	return p
 }
 
+// errorTitle is a page's title when a form comes back refused: the error
+// first ("Error: … – Sign in"), the first thing a screen reader says of the
+// reloaded page. Without an error it is title.
+func (s *Server) errorTitle(c *gin.Context, title, errorID string, args ...any) string {
+	if errorID == "" {
+		return title
+	}
+	l := s.localizer(c)
+	return l.T("form.error.title", l.T(errorID, args...), title)
+}
+
 // echo is text a person typed, made safe to show back in a form: invalid
 // UTF-8 and control characters (a NUL, an escape, a line break in a
 // one-line field) are dropped. Templ escapes markup; these it would keep.

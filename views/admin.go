@@ -2,6 +2,8 @@ package views
 
 // The back office's view models. Its pages share AdminLayout.
 
+import "strings"
+
 // Admin is what every signed-in back-office page needs.
 type Admin struct {
 	Page
@@ -31,12 +33,37 @@ type SignIn struct {
 }
 
 // Setup is the first run's form that creates the owner.
+// PasswordErrorID is the error when the email and password did not
+// match (the password is typed again), else "".
+func (v SignIn) PasswordErrorID() string {
+	if v.ErrorID == "admin.signin.bad" {
+		return v.ErrorID
+	}
+	return ""
+}
+
 type Setup struct {
 	Page
 	Action  string
 	Token   string
 	Email   string
 	ErrorID string
+}
+
+// EmailErrorID is the error when it is the email's, else "".
+func (v Setup) EmailErrorID() string {
+	if v.ErrorID == "admin.setup.bademail" {
+		return v.ErrorID
+	}
+	return ""
+}
+
+// PasswordErrorID is the error when it is the password's, else "".
+func (v Setup) PasswordErrorID() string {
+	if v.ErrorID == "admin.setup.badpassword" || strings.HasPrefix(v.ErrorID, "admin.password.") {
+		return v.ErrorID
+	}
+	return ""
 }
 
 // AdminHome is the back office's first page.

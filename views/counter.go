@@ -116,6 +116,15 @@ type AdminCounter struct {
 	People     []AdminPINRow
 	NoticeID   string
 	ErrorID    string
+	ErrorField string // the id of the field ErrorID is about, "" for none
+}
+
+// ErrorFor is the error when it is about field (an id), else "".
+func (v AdminCounter) ErrorFor(field string) string {
+	if field == v.ErrorField {
+		return v.ErrorID
+	}
+	return ""
 }
 
 // AdminDevice is one paired device.

@@ -28,6 +28,15 @@
     } catch (e) { /* a parent on another origin simply gets nothing */ }
   }
 
+  // Esc inside the frame never reaches the merchant's page: pass it up,
+  // to the same registered origin only, so embed.js's dialog can close.
+  if (embedOrigin && window.parent !== window) {
+    document.addEventListener('keydown', function (e) {
+      if (e.key !== 'Escape' || e.defaultPrevented) { return; }
+      try { window.parent.postMessage({ type: 'hpp:escape' }, embedOrigin); } catch (err) { /* nothing to tell */ }
+    });
+  }
+
   function current() {
     var s = panel.querySelector('[data-testid="status"]');
     return s ? s.getAttribute('data-status') : '';
