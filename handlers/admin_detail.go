@@ -15,6 +15,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/webhook"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -115,7 +116,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		return nil, err
 	}
 	for _, d := range ds {
-		it := views.TimelineItem{Kind: "webhook", WhoID: "adminlist.who.endpoint", What: d.EventType,
+		it := views.TimelineItem{Kind: "webhook", WhoID: "adminlist.who.endpoint", What: webhook.PublicType(d.EventType),
 			Detail: deliveryText(loc, d)}
 		if s.webhooksOn() {
 			it.RedeliverURL = s.langPath(c, WebhooksPath+"/"+d.ID+"/redeliver")

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/webhook"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -126,7 +127,7 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 	for _, a := range h.Attention {
 		row := views.AttentionRow{Kind: a.Kind, URL: PaymentsPath + "/" + a.PaymentID,
 			Reference: a.Reference, Amount: withCurrency(a.Amount, a.Currency), Status: string(a.Status), Time: s.shopTimeText(a.At),
-			EventType: a.EventType}
+			EventType: webhook.PublicType(a.EventType)}
 		if a.Kind == payments.AttentionNeedsReview && anomalyHomeIDs[a.Anomaly] {
 			row.MessageID = "home.attention." + a.Anomaly
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/webhook"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -26,7 +27,7 @@ func (s *Server) webhooksOn() bool { return s.opts.Webhooks != nil && s.opts.Web
 func (s *Server) deliveryRow(c *gin.Context, d payments.Delivery) views.DeliveryRow {
 	zone := s.shopZone()
 	r := views.DeliveryRow{ID: d.ID, Time: d.At.In(zone).Format("2006-01-02 15:04:05 MST"), PaymentID: d.PaymentID,
-		PaymentURL: s.langPath(c, PaymentsPath+"/"+d.PaymentID), EventType: d.EventType, Attempt: d.Attempt,
+		PaymentURL: s.langPath(c, PaymentsPath+"/"+d.PaymentID), EventType: webhook.PublicType(d.EventType), Attempt: d.Attempt,
 		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: deliveryError(s.localizer(c), d), Duration: d.Duration.Round(time.Millisecond).String(),
 		State: string(d.State), URL: s.langPath(c, WebhooksPath+"/"+d.ID)}
 	if !d.NextAt.IsZero() {

@@ -109,9 +109,9 @@ func (s *Server) handlePaymentCreate(svc interface {
 			s.respondError(c, err)
 			return
 		}
-		var amount string
-		if len(req.Amount) > 0 && (req.Amount[0] != '"' || json.Unmarshal(req.Amount, &amount) != nil) {
-			s.respondError(c, &payments.ValidationError{Problems: []string{`amount must be a string such as "12.50", not a number`}})
+		amount, err := jsonAmount(req.Amount, "12.50")
+		if err != nil {
+			s.respondError(c, err)
 			return
 		}
 		if req.ExpiresIn < 0 || req.ExpiresIn > 7*24*3600 {
@@ -165,6 +165,25 @@ func (s *Server) handlePaymentShow(svc interface {
 		}
 		c.JSON(http.StatusOK, body)
 	}
+}
+
+// jsonAmount is the amount field of a body, raw as decoded: "" when it
+// was left out, else its text. It must be a JSON string: a number would
+// pass through a float, and null is neither an amount nor leaving it out
+// (the OpenAPI document does not make amount nullable), so both are
+// refused, saying which. example is an amount for the message.
+func jsonAmount(raw json.RawMessage, example string) (string, error) {
+	if len(raw) == 0 {
+		return "", nil
+	}
+	var amount string
+	switch {
+	case string(raw) == "null":
+		return "", &payments.ValidationError{Problems: []string{`amount must be a string such as "` + example + `", not null`}}
+	case raw[0] != '"' || json.Unmarshal(raw, &amount) != nil:
+		return "", &payments.ValidationError{Problems: []string{`amount must be a string such as "` + example + `", not a number`}}
+	}
+	return amount, nil
 }
 
 func jsonProblem(err error) string {

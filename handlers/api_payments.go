@@ -90,7 +90,8 @@ func (s *Server) handlePaymentCancel(svc interface {
 }
 
 // refundRequest is the body of POST /api/v1/payments/:id/refunds. Amount
-// is a string, as on create; absent means everything not yet refunded.
+// is a string, as on create; left out, everything not yet refunded; "" and
+// null are refused (jsonAmount), never read as everything.
 type refundRequest struct {
 	Amount json.RawMessage `json:"amount"`
 	Reason string          `json:"reason"`
@@ -174,13 +175,18 @@ func (s *Server) handleRefundCreate(svc interface {
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req refundRequest
-		var amount string
 		if err := decodeAPIBody(c, &req); err != nil {
 			s.respondError(c, err)
 			return
 		}
-		if len(req.Amount) > 0 && (req.Amount[0] != '"' || json.Unmarshal(req.Amount, &amount) != nil) {
-			s.respondError(c, &payments.ValidationError{Problems: []string{`amount must be a string such as "5.00", not a number`}})
+		amount, err := jsonAmount(req.Amount, "5.00")
+		if err == nil && len(req.Amount) > 0 && amount == "" {
+			// Only leaving amount out refunds everything: "" may be a
+			// field the client forgot to fill.
+			err = &payments.ValidationError{Problems: []string{`amount must not be empty: give the amount, such as "5.00", or leave the field out to refund everything left`}}
+		}
+		if err != nil {
+			s.respondError(c, err)
 			return
 		}
 		key, err := idempotencyKey(c)
@@ -189,13 +195,14 @@ func (s *Server) handleRefundCreate(svc interface {
 			return
 		}
 		r, replayed, err := svc.Refund(c.Request.Context(), payments.RefundInput{PaymentID: c.Param("id"),
-			Amount: amount, Reason: req.Reason, Key: key})
+			Amount: amount, All: len(req.Amount) == 0, Reason: req.Reason, Key: key})
+		if replayed {
+			// A replayed refusal is a replay too: the first answer again.
+			c.Header("Idempotent-Replayed", "true")
+		}
 		if err != nil {
 			s.respondError(c, err)
 			return
-		}
-		if replayed {
-			c.Header("Idempotent-Replayed", "true")
 		}
 		status := http.StatusCreated
 		if r.Status == payments.RefundPending {

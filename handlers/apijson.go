@@ -135,6 +135,11 @@ func decodeAPIBody(c *gin.Context, v any) error {
 	if !utf8.Valid(body) {
 		return &payments.ValidationError{Problems: []string{invalidUTF8Field(body)}}
 	}
+	// So would a \u escape of half a UTF-16 surrogate pair ("\ud800"):
+	// it stands for no character, and is refused rather than altered.
+	if field, ok := loneSurrogateField(body); ok {
+		return &payments.ValidationError{Problems: []string{field + ` must not hold half of a UTF-16 surrogate pair (a lone \ud800-\udfff escape): it is not a character`}}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -191,6 +196,84 @@ func invalidUTF8Field(body []byte) string {
 		}
 	}
 	return "the body must be valid UTF-8"
+}
+
+// loneSurrogateField names the top-level field of body, an object
+// jsonObjectProblem accepted, whose key or value holds a \u escape of a
+// UTF-16 surrogate that is not one half of a pair; ok is false when none
+// does.
+func loneSurrogateField(body []byte) (field string, ok bool) {
+	if !bytes.Contains(body, []byte(`\u`)) {
+		return "", false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	_, _ = dec.Token() // '{'
+	for dec.More() {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if hasLoneSurrogate(body[start:dec.InputOffset()]) {
+			return "a field name", true
+		}
+		valueStart := dec.InputOffset()
+		if jsonSkipValue(dec) != "" {
+			break
+		}
+		if hasLoneSurrogate(body[valueStart:dec.InputOffset()]) {
+			k, _ := tok.(string)
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// hasLoneSurrogate reports whether raw JSON text holds a \uXXXX escape
+// of a high surrogate not followed by one of a low surrogate, or of a low
+// surrogate not preceded by a high one. Outside strings there are no
+// backslashes, so every one read starts an escape.
+func hasLoneSurrogate(raw []byte) bool {
+	escape := func(i int) (rune, bool) { // the \uXXXX at raw[i:], if any
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return 0, false
+		}
+		var r rune
+		for _, c := range raw[i+2 : i+6] {
+			switch {
+			case '0' <= c && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case 'a' <= c && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case 'A' <= c && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		r, ok := escape(i)
+		switch {
+		case !ok:
+			i++ // a two-character escape such as \\ or \"
+		case 0xD800 <= r && r < 0xDC00:
+			low, ok := escape(i + 6)
+			if !ok || low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 11
+		case 0xDC00 <= r && r <= 0xDFFF:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
 }
 
 // jsonObjectKeys reads the rest of an object whose '{' was just read,

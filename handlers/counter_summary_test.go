@@ -27,7 +27,7 @@ func TestCounterSummaryNetOfRefunds(t *testing.T) {
 		ids = append(ids, sale.ID)
 	}
 	for i, amount := range []string{"", "3.00"} {
-		if _, _, err := a.Svc.Refund(t.Context(), payments.RefundInput{PaymentID: ids[i], Amount: amount}); err != nil {
+		if _, _, err := a.Svc.Refund(t.Context(), payments.RefundInput{PaymentID: ids[i], Amount: amount, All: amount == ""}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -67,7 +68,7 @@ var failures = []struct {
 	{payments.ErrNotPayable, failure{http.StatusConflict, "not_payable", "This payment can no longer be paid.", "error.notpayable"}},
 	{payments.ErrTooManyAttempts, failure{http.StatusTooManyRequests, "too_many_attempts", "Too many attempts for this payment.", "error.toomany"}},
 	{payments.ErrRefundTooLarge, failure{http.StatusUnprocessableEntity, "refund_too_large", "The refund exceeds the amount paid.", "error.invalid"}},
-	{payments.ErrNotRefundable, failure{http.StatusConflict, "not_refundable", "This payment cannot be refunded.", "error.invalid"}},
+	{payments.ErrNotRefundable, failure{http.StatusConflict, "not_refundable", "Only a paid payment can be refunded, and Latipay does not report this one as paid; nothing was refunded.", "error.invalid"}},
 	// Before ErrNotCancelable, which it matches: the payment was paid, here
 	// already or as the cancel found at Latipay (the cancel handlers show
 	// the payment too); not_cancelable is left for one that ended unpaid.
@@ -118,7 +119,12 @@ func classify(err error) (failure, bool) {
 // elsewhere. Internal error text never reaches a response.
 func (s *Server) respondError(c *gin.Context, err error) {
 	f, known := classify(err)
-	if !known {
+	switch {
+	case !known && errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil:
+		// The client hung up: nothing is wrong here, and nobody reads
+		// the answer.
+		s.log.Info("request ended: the client went away", "request_id", requestID(c), "err", err)
+	case !known:
 		s.log.Error("request failed", "request_id", requestID(c), "err", err)
 	}
 	if c.GetBool(counterJSONKey) {
@@ -168,6 +174,10 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		var tl *payments.RefundTooLargeError
 		if errors.As(err, &tl) {
 			body["message"] = refundLeftText(tl)
+		}
+		var np *payments.NotPaidError
+		if errors.As(err, &np) {
+			body["message"] = notPaidText(np)
 		}
 		var re *payments.RefundError
 		if errors.As(err, &re) {
@@ -237,4 +247,12 @@ var staffMessages = map[string]string{
 	"error.conflict": "error.conflict.staff",
 	"error.badlink":  "error.badlink.staff",
 	"error.toomany":  "error.toomany.staff",
+}
+
+// notPaidText says why a payment that was never paid cannot be refunded.
+func notPaidText(e *payments.NotPaidError) string {
+	if e.Status.Settled() { // paid here, but with no Latipay payment to refund
+		return "Only a payment Latipay has paid can be refunded, and Latipay has no payment on record for this one."
+	}
+	return "Only a paid payment can be refunded: this payment is " + string(e.Status) + ", not paid."
 }

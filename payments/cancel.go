@@ -107,6 +107,11 @@ func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, 
 		// Canceled already (a no-op), or final: nothing to ask Latipay.
 		return s.closeCanceled(ctx, id, by, nil, nil)
 	}
+	// Once Latipay is asked, the cancel runs to its end and records what
+	// Latipay said, whether or not whoever asked is still waiting: a
+	// client that hangs up must not cut the call (cancelAskTimeout bounds
+	// it) and leave Latipay's answer unrecorded.
+	ctx = context.WithoutCancel(ctx)
 	said, refused, err := s.askBeforeCancel(ctx, id)
 	if err != nil {
 		return Payment{}, err

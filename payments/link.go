@@ -95,16 +95,43 @@ func SignLink(secret string, q url.Values) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// trackingParams are the parameters that social networks, ad platforms
+// and email tools append to the links they carry (besides every utm_*
+// one): TrackingParam.
+var trackingParams = map[string]bool{
+	"fbclid": true, "gclid": true, "dclid": true, "gbraid": true, "wbraid": true, "msclkid": true,
+	"mc_cid": true, "mc_eid": true, "_ga": true, "_gl": true, "igshid": true, "twclid": true,
+	"ttclid": true, "li_fat_id": true, "yclid": true,
+}
+
+// TrackingParam reports whether name is a well-known tracking parameter
+// that tools append to a link (utm_* and the names in trackingParams): a
+// signed link ignores those, so a link shared on a social network or in
+// an email still opens. None is one of linkFields, so none can change
+// what the link signs; any other unknown parameter is still refused.
+func TrackingParam(name string) bool {
+	return strings.HasPrefix(name, "utm_") || trackingParams[name]
+}
+
 // VerifyLink checks a payment link's query and turns it into a create
-// request. Each parameter may appear once; unknown ones are refused so
-// nothing unsigned rides along; exp, when present, is a Unix time. A link
-// past its exp returns its request with ErrLinkExpired: its signature is
-// good, so the caller may still show the payment it already made
-// (Service.LinkPayment); every other error returns no request.
+// request. Each parameter may appear once; tracking parameters
+// (TrackingParam) are dropped unread, before anything else; other unknown
+// ones are refused so nothing unsigned rides along; exp, when present, is
+// a Unix time. A link past its exp returns its request with
+// ErrLinkExpired: its signature is good, so the caller may still show the
+// payment it already made (Service.LinkPayment); every other error
+// returns no request.
 func VerifyLink(secret string, q url.Values, now time.Time) (CreateInput, error) {
 	if secret == "" {
 		return CreateInput{}, ErrLinkSignature
 	}
+	signed := make(url.Values, len(q))
+	for k, v := range q {
+		if !TrackingParam(k) {
+			signed[k] = v
+		}
+	}
+	q = signed
 	for k, v := range q {
 		if len(v) != 1 || (k != "sig" && !linkFields[k]) {
 			return CreateInput{}, ErrLinkSignature

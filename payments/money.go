@@ -46,7 +46,7 @@ func ParseAmount(s string, c Currency) (int64, error) {
 	}
 	if len(whole) > 13 { // more digits than the cap has: say so, if it is a number
 		if strings.Trim(whole+frac, "0123456789") == "" && whole[0] != '0' {
-			return 0, fmt.Errorf("%w: amount is too large", ErrInvalid)
+			return 0, fmt.Errorf("%w: amount is too large: at most %s", ErrInvalid, FormatAmount(maxMinor, c))
 		}
 		return 0, bad
 	}
@@ -67,7 +67,7 @@ func ParseAmount(s string, c Currency) (int64, error) {
 		return 0, fmt.Errorf("%w: amount must be greater than zero", ErrInvalid)
 	}
 	if n > maxMinor {
-		return 0, fmt.Errorf("%w: amount is too large", ErrInvalid)
+		return 0, fmt.Errorf("%w: amount is too large: at most %s", ErrInvalid, FormatAmount(maxMinor, c))
 	}
 	return n, nil
 }

@@ -224,6 +224,8 @@ func (in CreateInput) validate(maxExpiry time.Duration) (validated, error) {
 	switch {
 	case in.Reference == "":
 		problems = append(problems, "reference is required")
+	case strings.TrimSpace(in.Reference) == "":
+		problems = append(problems, "reference must not be blank: it has only spaces")
 	case !printable(in.Reference):
 		problems = append(problems, "reference must be printable: no control or invisible characters")
 	case utf8.RuneCountInString(in.Reference) > maxReferenceLen:
@@ -264,8 +266,11 @@ func checkURL(name, raw string, required bool) error {
 		}
 		return nil
 	}
+	if len(raw) > maxURLLen {
+		return fmt.Errorf("%w: %s is too long: at most %d bytes", ErrInvalid, name, maxURLLen)
+	}
 	u, err := url.Parse(raw)
-	if err != nil || len(raw) > maxURLLen || !u.IsAbs() || u.Host == "" || u.User != nil ||
+	if err != nil || !u.IsAbs() || u.Host == "" || u.User != nil ||
 		(u.Scheme != "https" && u.Scheme != "http") || strings.ContainsAny(raw, "\\\t\r\n ") {
 		return fmt.Errorf("%w: %s must be an absolute https URL", ErrInvalid, name)
 	}

@@ -32,9 +32,13 @@ const (
 // RefundInput is a merchant asking for money back for a paid payment.
 type RefundInput struct {
 	PaymentID string
-	Amount    string // decimal text; "" refunds everything not yet refunded
-	Reason    string // optional, for the event log
-	Key       string // Idempotency-Key; "" for none
+	// Amount is decimal text such as "5.00". It is required unless All is
+	// set: "" is refused, never read as everything, so a form or body that
+	// lost its amount cannot refund the whole payment by accident.
+	Amount string
+	All    bool   // refund everything not yet refunded; Amount must be ""
+	Reason string // optional, for the event log
+	Key    string // Idempotency-Key; "" for none
 }
 
 // Refund is one refund of a payment. Its ID is also the note sent to
@@ -100,6 +104,20 @@ func (e *RefundTooLargeError) Error() string {
 // Is makes errors.Is(err, ErrRefundTooLarge) true.
 func (e *RefundTooLargeError) Is(target error) bool { return target == ErrRefundTooLarge }
 
+// NotPaidError is a refund of a payment that was never paid (or whose
+// Latipay payment is not known): only a paid payment can be refunded.
+// It matches ErrNotRefundable.
+type NotPaidError struct {
+	Status Status // the payment's status
+}
+
+func (e *NotPaidError) Error() string {
+	return fmt.Sprintf("%v: it is %s; only a paid payment can be refunded", ErrNotRefundable, e.Status)
+}
+
+// Is makes errors.Is(err, ErrNotRefundable) true.
+func (e *NotPaidError) Is(target error) bool { return target == ErrNotRefundable }
+
 // refundData is what refund events carry in Event.Data.
 type refundData struct {
 	ID     string   `json:"id"`
@@ -147,10 +165,21 @@ func refundRetry(n int) time.Duration {
 // true), and a repeat of a pending refund asks Latipay again under the
 // same note; only a refund recorded failed before anything reached
 // Latipay releases its key (nothingSent), so a repeat really tries again.
+// A payment not paid is a *NotPaidError (ErrNotRefundable). Once the
+// input is checked, ctx's end does not stop it: a merchant's client that
+// hangs up does not cut the call to Latipay.
 func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replayed bool, err error) {
 	if _, err := s.Get(ctx, in.PaymentID); err != nil {
 		return Refund{}, false, err
 	}
+	switch {
+	case in.All && in.Amount != "":
+		return Refund{}, false, &ValidationError{Problems: []string{"a refund of everything left takes no amount"}}
+	case !in.All && in.Amount == "":
+		return Refund{}, false, &ValidationError{Problems: []string{`amount must not be empty: give an amount such as "5.00", or ask for everything left`}}
+	}
+	// A refund of everything hashes as "" did when "" meant everything,
+	// so a repeat of such a request with its key still replays.
 	var keyHash, reqHash string
 	if in.Key != "" {
 		keyHash, reqHash = sum(in.Key), sum(in.Amount+"\x00"+in.Reason)
@@ -159,6 +188,12 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replaye
 		return Refund{}, false, &ValidationError{Problems: []string{tooLong("reason", MaxReasonLen)}}
 	}
 	reason := cleanText(in.Reason)
+	// From here the refund runs to its end whether or not the caller is
+	// still waiting: a client that hangs up mid-call must not cut the call
+	// to Latipay (each has its own timeout) and leave the refund pending
+	// until the reconciler's check, nor keep its outcome from being
+	// recorded.
+	ctx = context.WithoutCancel(ctx)
 	id, err := newRefundID(s.rand)
 	if err != nil {
 		return Refund{}, false, err
@@ -174,7 +209,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (r Refund, replaye
 				return nil
 			}
 		}
-		amount, err := refundAmount(tx, in.Amount)
+		amount, err := refundAmount(tx, in.Amount, in.All)
 		if err != nil {
 			return err
 		}
@@ -233,13 +268,13 @@ func refusal(r Refund) error {
 	return &RefundError{RefundID: r.ID, Code: r.GatewayCode, Message: msg}
 }
 
-// refundAmount parses text ("" for all that is left) and checks it
+// refundAmount parses text (all: everything that is left) and checks it
 // against what tx's payment has left to refund: a *RefundTooLargeError
 // says how much that is.
-func refundAmount(tx *Tx, text string) (int64, error) {
+func refundAmount(tx *Tx, text string, all bool) (int64, error) {
 	p := tx.Payment
 	if !p.Status.Settled() || p.LatipayReference == "" {
-		return 0, ErrNotRefundable
+		return 0, &NotPaidError{Status: p.Status}
 	}
 	left := max(p.Amount-p.Refunded, 0)
 	tooLarge := func() error {
@@ -251,7 +286,7 @@ func refundAmount(tx *Tx, text string) (int64, error) {
 		}
 		return &RefundTooLargeError{Left: left, Pending: pending, Currency: p.Currency}
 	}
-	if text == "" {
+	if all {
 		if left <= 0 {
 			return 0, tooLarge()
 		}

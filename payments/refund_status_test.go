@@ -97,7 +97,7 @@ func TestRefundStatusFollowsSucceededRefunds(t *testing.T) {
 	}
 
 	// The rest is refundable again, and then the payment is refunded.
-	if r, _, err := refund(env, p.ID, "", ""); err != nil || r.Amount != 500 {
+	if r, _, err := refundAll(env, p.ID, ""); err != nil || r.Amount != 500 {
 		t.Fatalf("Refund(rest) = %+v, %v; want 5.00", r, err)
 	}
 	if got := env.MustGet(t, p.ID); got.Status != payments.StatusRefunded || got.Refunded != 1250 {

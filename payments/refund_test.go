@@ -28,9 +28,14 @@ func refund(env *paymentstest.Env, id, amount, key string) (payments.Refund, boo
 	return env.Svc.Refund(context.Background(), payments.RefundInput{PaymentID: id, Amount: amount, Key: key, Reason: "customer asked"})
 }
 
+// refundAll refunds everything left of payment id.
+func refundAll(env *paymentstest.Env, id, key string) (payments.Refund, bool, error) {
+	return env.Svc.Refund(context.Background(), payments.RefundInput{PaymentID: id, All: true, Key: key, Reason: "customer asked"})
+}
+
 func TestRefundFull(t *testing.T) {
 	env, p := newPaid(t)
-	r, replayed, err := refund(env, p.ID, "", "")
+	r, replayed, err := refundAll(env, p.ID, "")
 	if err != nil || replayed || r.Status != payments.RefundSucceeded || r.Amount != 1250 || r.Currency != payments.NZD {
 		t.Fatalf("Refund(all) = %+v, %v, %v; want 12.50 NZD succeeded", r, replayed, err)
 	}
@@ -60,7 +65,7 @@ func TestRefundPartial(t *testing.T) {
 	if _, _, err := refund(env, p.ID, "7.51", ""); !errors.Is(err, payments.ErrRefundTooLarge) {
 		t.Errorf("Refund(7.51) of 7.50 left = %v, want ErrRefundTooLarge", err)
 	}
-	if r, _, err := refund(env, p.ID, "", ""); err != nil || r.Amount != 750 {
+	if r, _, err := refundAll(env, p.ID, ""); err != nil || r.Amount != 750 {
 		t.Fatalf("Refund(rest) = %+v, %v; want 7.50", r, err)
 	}
 	if got := env.MustGet(t, p.ID); got.Status != payments.StatusRefunded || got.Refunded != 1250 {
@@ -75,7 +80,8 @@ func TestRefundRefused(t *testing.T) {
 			t.Errorf("Refund(%s) of 12.50 = %v, want ErrRefundTooLarge", amount, err)
 		}
 	}
-	for _, amount := range []string{"0", "-1.00", "1.001", "abc"} {
+	// "" is no amount, never everything: that takes All.
+	for _, amount := range []string{"", "0", "-1.00", "1.001", "abc"} {
 		if _, _, err := refund(env, p.ID, amount, ""); !errors.Is(err, payments.ErrInvalid) {
 			t.Errorf("Refund(%q) = %v, want ErrInvalid", amount, err)
 		}
@@ -83,11 +89,15 @@ func TestRefundRefused(t *testing.T) {
 	if got := env.MustGet(t, p.ID); got.Status != payments.StatusPaid || got.Refunded != 0 {
 		t.Errorf("payment = %s, refunded %d; want untouched", got.Status, got.Refunded)
 	}
-	unpaid := env.MustCreate(t, paymentstest.Input("ORDER-UNPAID"))
-	if _, _, err := refund(env, unpaid.ID, "", ""); !errors.Is(err, payments.ErrNotRefundable) {
-		t.Errorf("Refund(unpaid) = %v, want ErrNotRefundable", err)
+	if _, _, err := env.Svc.Refund(t.Context(), payments.RefundInput{PaymentID: p.ID, Amount: "1.00", All: true}); !errors.Is(err, payments.ErrInvalid) {
+		t.Errorf("Refund(1.00 and all) = %v, want ErrInvalid", err)
 	}
-	if _, _, err := refund(env, "pay_nope", "", ""); !errors.Is(err, payments.ErrNotFound) {
+	unpaid := env.MustCreate(t, paymentstest.Input("ORDER-UNPAID"))
+	var np *payments.NotPaidError
+	if _, _, err := refundAll(env, unpaid.ID, ""); !errors.Is(err, payments.ErrNotRefundable) || !errors.As(err, &np) || np.Status != payments.StatusCreated {
+		t.Errorf("Refund(unpaid) = %v, want a NotPaidError (ErrNotRefundable) saying created", err)
+	}
+	if _, _, err := refundAll(env, "pay_nope", ""); !errors.Is(err, payments.ErrNotFound) {
 		t.Errorf("Refund(unknown) = %v, want ErrNotFound", err)
 	}
 }

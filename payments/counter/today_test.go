@@ -43,7 +43,7 @@ func TestTodayNetOfRefunds(t *testing.T) {
 	}
 	refund := func(id, amount string) payments.Refund {
 		t.Helper()
-		r, _, err := env.Svc.Refund(ctx, payments.RefundInput{PaymentID: id, Amount: amount})
+		r, _, err := env.Svc.Refund(ctx, payments.RefundInput{PaymentID: id, Amount: amount, All: amount == ""})
 		if err != nil {
 			t.Fatalf("Refund(%s) = %v", amount, err)
 		}

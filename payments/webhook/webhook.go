@@ -416,13 +416,15 @@ func (w *Worker) eventRefund(ctx context.Context, e payments.Event) (*payments.R
 }
 
 // retry schedules the next try, or gives up when the event is older than
-// MaxAge. after is the receiver's Retry-After, if any.
+// MaxAge. after is the receiver's Retry-After, if any. The wait counts
+// from the failure, the end of the try (d.At plus d.Duration), not from
+// its start: a try that timed out after Timeout is not retried at once.
 func (w *Worker) retry(d payments.Delivery, e payments.Event, after time.Duration) payments.Delivery {
 	wait := firstRetry << min(d.Attempt-1, 20)
 	wait = min(wait, maxRetry)
 	wait = wait/2 + time.Duration(w.fraction()*float64(wait/2))
 	wait = min(max(wait, after), maxRetry)
-	next := d.At.Add(wait)
+	next := d.At.Add(max(d.Duration, 0) + wait)
 	if !next.Before(e.CreatedAt.Add(w.o.MaxAge)) {
 		d.State = payments.DeliveryFailed
 		d.Error += GaveUpAfter + w.o.MaxAge.String()

@@ -444,3 +444,57 @@ func TestRefundOutcomes(t *testing.T) {
 		t.Errorf("payment.paid's body has a refund: %v (%v)", raw["refund"], err)
 	}
 }
+
+// TestBackoffCountsFromTheFailure: a try the receiver leaves hanging
+// until it times out is retried about 10 s after it failed, not 10 s
+// after it began: once it has timed out, the next try is not due yet.
+func TestBackoffCountsFromTheFailure(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	const tryLength = 10 * time.Second // how long the hanging try takes, on the worker's clock
+	var mu sync.Mutex
+	tries := 0
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		mu.Lock()
+		tries++
+		mu.Unlock()
+		env.Clock.Advance(tryLength)
+		select { // hangs until the worker gives up on it
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	w, err := webhook.New(env.Store, webhook.Options{URL: srv.URL, Secrets: []string{secretNew}, Now: env.Clock.Now,
+		Rand: rand.Reader, Log: slog.New(slog.DiscardHandler), Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustCanceled(t, env, "ORDER-WH-HANG")
+	if n, err := w.Flush(t.Context()); err != nil || n != 1 {
+		t.Fatalf("first Flush = %d, %v; want the payment.canceled event", n, err)
+	}
+	ds, err := env.Store.Deliveries(t.Context(), payments.DeliveryFilter{PaymentID: p.ID, Limit: 10})
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("Deliveries = %+v, %v; want one", ds, err)
+	}
+	d := ds[0]
+	failedAt := d.At.Add(d.Duration)
+	if d.State != payments.DeliveryRetrying || d.Duration < tryLength || d.NextAt.Sub(failedAt) < 5*time.Second {
+		t.Fatalf("hung try: state %s, began %s, lasted %s, next %s; want the next try at least 5 s after it failed",
+			d.State, d.At, d.Duration, d.NextAt)
+	}
+	if n, err := w.Flush(t.Context()); err != nil || n != 0 {
+		t.Fatalf("Flush right after the timeout = %d, %v; want nothing due yet", n, err)
+	}
+	env.Clock.Advance(d.NextAt.Sub(env.Clock.Now()))
+	if n, err := w.Flush(t.Context()); err != nil || n != 1 {
+		t.Fatalf("Flush at the next try's time = %d, %v; want the event again", n, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if tries != 2 {
+		t.Errorf("receiver saw %d tries, want 2", tries)
+	}
+}
