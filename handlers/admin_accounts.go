@@ -35,6 +35,14 @@ func (s *Server) showAccounts(c *gin.Context, status int, errorID, link, linkEma
 		v.ErrorID = pageMessage(c, "error", reauthErrors...)
 		v.NoticeID = pageMessage(c, "done", accountNotices...)
 	}
+	v.Title = s.errorTitle(c, v.Title, v.ErrorID)
+	if v.Reauth.Action != "" {
+		v.Reauth.ErrorID = v.ErrorID
+	} else if c.Request.Method == http.MethodPost && c.FullPath() == AccountsPath && v.ErrorID != "" {
+		// A refused invitation: tied to its field, as it was typed.
+		v.ErrorField = inviteErrorField(v.ErrorID)
+		v.InviteEmail, v.InviteName, v.InviteRole = echo(c.PostForm("email")), echo(c.PostForm("name")), c.PostForm("role")
+	}
 	now := s.opts.Now()
 	for _, a := range as {
 		state := "active"
@@ -70,12 +78,30 @@ func (s *Server) inviteURL(token string) string {
 	return s.opts.PublicURL.String() + InvitePath + "?" + url.Values{"token": {token}}.Encode()
 }
 
+// inviteErrorField is the id of the invitation form's field a refusal
+// (accountErrorID's message) is about; "" when none is.
+func inviteErrorField(errorID string) string {
+	switch errorID {
+	case "admin.accounts.bademail", "admin.accounts.taken":
+		return "invite-email"
+	case "admin.accounts.badname":
+		return "invite-name"
+	case "admin.accounts.badrole":
+		return "invite-role"
+	}
+	return ""
+}
+
 // accountErrorID is the accounts page's message for a refused change.
 func accountErrorID(err error) (string, int, bool) {
 	var ie *accounts.InputError
 	switch {
 	case errors.As(err, &ie) && ie.Field == "email":
 		return "admin.accounts.bademail", http.StatusBadRequest, true
+	case errors.As(err, &ie) && ie.Field == "name":
+		return "admin.accounts.badname", http.StatusBadRequest, true
+	case errors.As(err, &ie) && ie.Field == "role":
+		return "admin.accounts.badrole", http.StatusBadRequest, true
 	case errors.Is(err, accounts.ErrInvalid):
 		return "admin.accounts.badinput", http.StatusBadRequest, true
 	case errors.Is(err, accounts.ErrEmailTaken):

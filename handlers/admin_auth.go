@@ -204,7 +204,30 @@ func (s *Server) showTOTP(c *gin.Context, status int, v views.TOTPSettings) {
 			v.Secret, v.QR = en.Secret, "data:image/png;base64,"+base64.StdEncoding.EncodeToString(png)
 		}
 	}
+	v.Title = s.errorTitle(c, v.Title, v.ErrorID)
+	if v.Reauth.Action != "" {
+		v.Reauth.ErrorID = v.ErrorID
+	} else if v.ErrorField == "" && (v.Secret != "" || v.On) {
+		v.ErrorField = totpErrorField(v.ErrorID, v.On)
+	}
 	s.render(c, status, views.TOTPPage(v))
+}
+
+// totpErrorField is the id of the two-step page's field an error is
+// about: the enrolment's code, or, to turn it off, the password or code.
+func totpErrorField(errorID string, on bool) string {
+	switch errorID {
+	case "admin.code.bad", "admin.code.used", "admin.reauth.code":
+		if on {
+			return "off-code"
+		}
+		return "code"
+	case "admin.reauth.bad", "admin.reauth.locked", "admin.signin.busy":
+		if on {
+			return "off-password"
+		}
+	}
+	return ""
 }
 
 // handleTOTPConfirm serves POST /admin/totp: a code from the pending key

@@ -462,3 +462,60 @@ func TestAdminBackgroundFetchIsNotActivity(t *testing.T) {
 		t.Errorf("admin.js (%s, %d) does not send %s with its refresh", src, js.Code, handlers.BackgroundHeader)
 	}
 }
+
+// TestAdminReauthErrorTied: a refused "confirm it is you" comes back to
+// the accounts and two-step pages with its message tied to the field to
+// fix (aria-invalid, aria-describedby, autofocus): the password when it
+// was wrong, the code when it was; the error leads the title.
+func TestAdminReauthErrorTied(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	secret, _ := a.enrolTOTP(t, owner)
+	a.Clock.Advance(accounts.ReauthWindow)
+	follow := func(form url.Values, page string) *goquery.Document {
+		t.Helper()
+		form.Set("next", page)
+		w := a.post(t, "/admin/reauth", form, owner)
+		if w.Code != http.StatusSeeOther {
+			t.Fatalf("refused re-auth = %d", w.Code)
+		}
+		return mustDoc(t, a.do(t, http.MethodGet, w.Header().Get("Location"), nil, withCookie(owner, nil)))
+	}
+	for _, c := range []struct {
+		name  string
+		form  url.Values
+		page  string
+		field string
+		title string
+	}{
+		{"wrong password", url.Values{"password": {"not the password"}, "code": {"000000"}}, "/admin/accounts", "#reauth-password", "Error: The password is not right"},
+		{"no code", url.Values{"password": {adminPW}}, "/admin/accounts", "#reauth-code", "Error: Enter the code"},
+		{"wrong code", url.Values{"password": {adminPW}, "code": {"000000"}}, "/admin/accounts", "#reauth-code", "Error: That code is not right"},
+		{"turning two-step off, wrong code", url.Values{"password": {adminPW}, "code": {"000000"}}, handlers.TOTPOffPath, "#off-code", "Error: That code is not right"},
+		{"turning two-step off, wrong password", url.Values{"password": {"not the password"}, "code": {"000000"}}, handlers.TOTPOffPath, "#off-password", "Error: The password is not right"},
+	} {
+		var doc *goquery.Document
+		if c.page == handlers.TOTPOffPath {
+			doc = mustDoc(t, a.post(t, c.page, c.form, owner))
+		} else {
+			doc = follow(c.form, c.page)
+		}
+		f := doc.Find(`[aria-invalid="true"]`)
+		if f.Length() != 1 || "#"+f.AttrOr("id", "") != c.field || !strings.HasPrefix(f.AttrOr("aria-describedby", ""), "form-error") ||
+			f.AttrOr("autofocus", "no") == "no" {
+			t.Errorf("%s on %s: invalid fields %d, the first #%s (described by %q), want %s alone, focused, described by the error",
+				c.name, c.page, f.Length(), f.AttrOr("id", ""), f.AttrOr("aria-describedby", ""), c.field)
+		}
+		if doc.Find(`#form-error[role="alert"]`).Length() != 1 || doc.Find("[autofocus]").Length() != 1 {
+			t.Errorf("%s on %s: %d alerts, %d autofocus elements, want 1 each", c.name, c.page,
+				doc.Find(`#form-error[role="alert"]`).Length(), doc.Find("[autofocus]").Length())
+		}
+		if got := doc.Find("title").Text(); !strings.HasPrefix(got, c.title) {
+			t.Errorf("%s on %s: title %q, want it to start %q", c.name, c.page, got, c.title)
+		}
+		a.Clock.Advance(30 * time.Second) // a fresh code step
+	}
+	if w := a.post(t, handlers.TOTPOffPath, url.Values{"password": {adminPW}, "code": {a.code(t, secret)}}, owner); w.Code != http.StatusSeeOther {
+		t.Errorf("turning two-step off with the right code = %d", w.Code)
+	}
+}

@@ -220,6 +220,8 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 	v := views.PaymentDetail{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Row: row,
 		Description: p.Description, Timeline: tl, ErrorID: errorID, ErrorArg: arg, NoticeID: noticeID,
 		RequeryURL: s.langPath(c, base+"/requery"), WebhooksOn: s.webhooksOn()}
+	v.ErrorField = detailErrorField(errorID)
+	v.Title = s.errorTitle(c, v.Title, errorID, arg)
 	if hasReceipt(p) {
 		v.ReceiptURL = s.langPath(c, base+"/receipt")
 	}
@@ -263,6 +265,24 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		}
 	}
 	s.render(c, status, views.PaymentDetailPage(v))
+}
+
+// detailErrorField is the id of the payment page's field (the refund's
+// or the review's) a refused action's message is about; "" when none is.
+func detailErrorField(errorID string) string {
+	switch errorID {
+	case "admin.refund.amountneeded", "admin.refund.toolarge", "admin.refund.bad", "admin.refund.left":
+		return "amount"
+	case "admin.refund.reasonlong":
+		return "reason"
+	case "admin.refund.pw", "admin.reauth.bad", "admin.reauth.locked", "admin.signin.busy":
+		return "password"
+	case "admin.code.bad", "admin.code.used", "admin.reauth.code":
+		return "refund-code"
+	case "admin.review.noteneeded", "admin.review.notelong":
+		return "review-note"
+	}
+	return ""
 }
 
 // payCodeRefusal is why a counter sale still open was refused its last

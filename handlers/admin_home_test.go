@@ -151,10 +151,21 @@ func TestAdminReports(t *testing.T) {
 	if n := a.ownerDoc(t, owner, "/admin/reports?from=2026-03-02&to=2026-03-02", http.StatusOK).Find(`[data-testid="report-row"]`).Length(); n != 0 {
 		t.Errorf("2 March (Honolulu) has %d rows, want none", n)
 	}
-	for _, q := range []string{"from=2026-03-02&to=2026-03-01", "from=yesterday", "from=2024-01-01&to=2026-01-01"} {
+	// Each message says what is wrong, and the date it is about is tied to it.
+	for _, c := range []struct{ q, msg, field string }{
+		{"from=2026-03-02&to=2026-03-01", "The end date must not be before the start date.", "to"},
+		{"from=yesterday", "Write dates as year-month-day", "from"},
+		{"to=2026-02-30", "Write dates as year-month-day", "to"},
+		{"from=2024-01-01&to=2026-01-01", "a report covers at most 366 days", "from"},
+	} {
+		q := c.q
 		bad := a.ownerDoc(t, owner, "/admin/reports?"+q, http.StatusBadRequest)
-		if !strings.Contains(bad.Find(`[data-testid="form-error"]`).Text(), "Choose a valid range") {
+		if !strings.Contains(bad.Find(`[data-testid="form-error"]`).Text(), c.msg) {
 			t.Errorf("%s: no clear message: %q", q, bad.Find("main").Text())
+		}
+		if got := bad.Find(`[aria-invalid="true"]`); got.Length() != 1 || got.AttrOr("id", "") != c.field ||
+			got.AttrOr("aria-describedby", "") != "form-error" {
+			t.Errorf("%s: the invalid fields are %d, the first #%s, want #%s alone, described by the error", q, got.Length(), got.AttrOr("id", ""), c.field)
 		}
 	}
 

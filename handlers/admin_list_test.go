@@ -142,7 +142,9 @@ func TestAdminListFilters(t *testing.T) {
 		{"from=2026-03-03&to=2026-03-01", "The end date must not be before the start date."},
 		{"q=reference:", "Write what to search for after reference: or latipay:"},
 		{"q=latipay:+", "Write what to search for after reference: or latipay:"},
-		{"q=" + url.QueryEscape("bad\x00text"), "That filter is not valid."},
+		{"q=" + url.QueryEscape("bad\x00text"), "Search for at most 100 characters"},
+		{"q=" + strings.Repeat("x", 101), "Search for at most 100 characters"},
+		{"q=reference:" + strings.Repeat("x", 65), "Search for at most 100 characters (64 after reference:)"},
 	} {
 		w := get(tc.query)
 		doc := mustDoc(t, w)
@@ -156,6 +158,11 @@ func TestAdminListFilters(t *testing.T) {
 		if w := a.do(t, http.MethodGet, "/admin/payments/export.csv?"+tc.query, nil, withCookie(owner, nil)); w.Code != http.StatusBadRequest {
 			t.Errorf("export.csv?%s = %d, want 400", tc.query, w.Code)
 		}
+	}
+	// A page link the list did not give out is no field's fault: its
+	// message says so and takes the focus.
+	if msg := mustDoc(t, get("cursor=bogus")).Find(`[data-testid="form-error"][autofocus]`).Text(); !strings.Contains(msg, "That link to a further page is not valid.") {
+		t.Errorf("?cursor=bogus says %q", msg)
 	}
 	w := get("lang=zh-Hans&currency=USD")
 	if msg := mustDoc(t, w).Find(`[data-testid="form-error"]`).Text(); !strings.Contains(msg, "请从列表中选择币种") {
@@ -405,8 +412,14 @@ func TestAdminRedeliverWithoutEndpoint(t *testing.T) {
 	}
 	w := a.do(t, http.MethodPost, "/admin/webhooks/"+d.ID+"/redeliver", strings.NewReader(""),
 		withCookie(owner, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}))
-	if msg := mustDoc(t, w).Find(`[data-testid="form-error"]`).Text(); w.Code != http.StatusConflict || !strings.Contains(msg, "HPP_WEBHOOK_URL") {
+	refused := mustDoc(t, w)
+	if msg := refused.Find(`[data-testid="form-error"]`).Text(); w.Code != http.StatusConflict || !strings.Contains(msg, "HPP_WEBHOOK_URL") {
 		t.Errorf("redeliver without an endpoint = %d %q", w.Code, msg)
+	}
+	// No field to fix: the message takes the focus and leads the title.
+	if refused.Find(`[data-testid="form-error"][role="alert"][tabindex="-1"][autofocus]`).Length() != 1 ||
+		!strings.HasPrefix(refused.Find("title").Text(), "Error: No webhook endpoint is configured") {
+		t.Errorf("the refused redelivery's message is not focused first (title %q)", refused.Find("title").Text())
 	}
 	if ds, _ := a.Store.Deliveries(t.Context(), payments.DeliveryFilter{PaymentID: p.ID, Limit: 10}); len(ds) != 1 {
 		t.Errorf("%d deliveries after a refused redelivery, want 1", len(ds))

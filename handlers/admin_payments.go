@@ -132,6 +132,27 @@ func (f listFilter) input(zone *time.Location) (payments.ListInput, string) {
 	return in, ""
 }
 
+// listProblemField is the id of the filter form's field a problem of
+// input (its message id) is about: a date that is not one is the first
+// such of from and to, a range the wrong way round is the end's.
+func listProblemField(id string, f listFilter) string {
+	switch id {
+	case "adminlist.bad.status", "adminlist.bad.attention", "adminlist.bad.method", "adminlist.bad.channel",
+		"adminlist.bad.currency", "adminlist.bad.by":
+		return strings.TrimPrefix(id, "adminlist.bad.")
+	case "adminlist.bad.date":
+		if _, err := time.Parse(dateLayout, f.From); f.From != "" && err != nil {
+			return "from"
+		}
+		return "to"
+	case "adminlist.bad.range":
+		return "to"
+	case "adminlist.bad.search":
+		return "q"
+	}
+	return ""
+}
+
 // listRow is one payment as the list, the detail page and the exports
 // show it: times in the shop's zone; refunded is what its succeeded
 // refunds add up to, with what pending ones hold apart.
@@ -223,17 +244,28 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 			Status: echo(f.Status), Attention: echo(f.Attention), Attentions: listAttention, Method: echo(f.Method), Channel: echo(f.Channel), Currency: echo(f.Currency), By: echo(f.By), From: echo(f.From), To: echo(f.To),
 			Query: echo(f.Q), Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies, Bases: listBases,
 			Zone: s.shopZoneName()}
+		refuse := func(id, field string) {
+			v.ErrorID, v.ErrorField = id, field
+			v.Title = s.errorTitle(c, v.Title, id)
+			s.render(c, http.StatusBadRequest, views.PaymentListPage(v))
+		}
 		in, bad := f.input(s.shopZone())
 		if bad != "" {
-			v.ErrorID = bad
-			s.render(c, http.StatusBadRequest, views.PaymentListPage(v))
+			refuse(bad, listProblemField(bad, f))
 			return
 		}
 		in.Cursor, in.Limit = c.Query("cursor"), adminPageSize
 		page, err := s.svc.List(c.Request.Context(), in)
 		if errors.Is(err, payments.ErrInvalid) {
-			v.ErrorID = "admin.filter.bad"
-			s.render(c, http.StatusBadRequest, views.PaymentListPage(v))
+			// What the service refuses beyond input's checks is the
+			// search text (too long, or not printable) or the page's
+			// cursor: asking again without the cursor tells which.
+			in.Cursor, in.Limit = "", 1
+			if _, err := s.svc.List(c.Request.Context(), in); errors.Is(err, payments.ErrInvalid) || c.Query("cursor") == "" {
+				refuse("adminlist.bad.searchlong", "q")
+			} else {
+				refuse("adminlist.bad.cursor", "")
+			}
 			return
 		}
 		if err != nil {

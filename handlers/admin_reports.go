@@ -31,7 +31,8 @@ func (s *Server) handleReportsShow() gin.HandlerFunc {
 			rows, err = s.opts.Reports.Report(c.Request.Context(), from, to)
 		}
 		if errors.Is(err, payments.ErrInvalid) {
-			v.ErrorID = "report.bad"
+			v.ErrorID, v.ErrorField = s.reportProblem(c)
+			v.Title = s.errorTitle(c, v.Title, v.ErrorID)
 			s.render(c, http.StatusBadRequest, views.AdminReportsPage(v))
 			return
 		}
@@ -59,6 +60,31 @@ func (s *Server) handleReportsShow() gin.HandlerFunc {
 		v.ExportCSV = ReportsPath + "/export.csv?" + url.Values{"from": {v.From}, "to": {v.To}}.Encode()
 		s.render(c, http.StatusOK, views.AdminReportsPage(v))
 	}
+}
+
+// reportProblem says what is wrong with a range Report refused, as a
+// message id, and which of the form's dates (from, to) it is about: a
+// date that is not one, an end before the start, or a range too long
+// (the start's, as the end defaults to today).
+func (s *Server) reportProblem(c *gin.Context) (id, field string) {
+	r := s.opts.Reports
+	to, from := r.Today(), r.Today().AddDate(0, 0, -(payments.WeekDays-1))
+	for _, d := range []struct {
+		name string
+		at   *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		if q := c.Query(d.name); q != "" {
+			day, err := r.ParseDay(q)
+			if err != nil {
+				return "adminlist.bad.date", d.name
+			}
+			*d.at = day
+		}
+	}
+	if to.Before(from) {
+		return "adminlist.bad.range", "to"
+	}
+	return "report.bad.long", "from"
 }
 
 // handleReportsExport serves GET /admin/reports/export.csv?from=&to=: the

@@ -49,7 +49,8 @@ func (s *Server) handleWebhookList() gin.HandlerFunc {
 		ds, err := s.svc.DeliveryLog(c.Request.Context(), payments.DeliveryFilter{State: payments.DeliveryState(v.State),
 			Before: c.Query("cursor"), Limit: webhookPageSize})
 		if errors.Is(err, payments.ErrInvalid) {
-			v.ErrorID = "adminlist.bad.state"
+			v.ErrorID, v.ErrorField = "adminlist.bad.state", "state"
+			v.Title = s.errorTitle(c, v.Title, v.ErrorID)
 			s.render(c, http.StatusBadRequest, views.WebhookListPage(v))
 			return
 		}
@@ -93,6 +94,7 @@ func (s *Server) showWebhookDetail(c *gin.Context, status int, errorID, noticeID
 	}
 	v := views.WebhookDetail{Admin: s.adminPage(c, "adminlist.webhooks.title", WebhooksPath), Delivery: s.deliveryRow(c, d),
 		ErrorID: errorID, NoticeID: noticeID}
+	v.Title = s.errorTitle(c, v.Title, errorID)
 	for _, t := range tries {
 		v.Tries = append(v.Tries, s.deliveryRow(c, t))
 	}

@@ -9,6 +9,9 @@ type Reauth struct {
 	Action   string // "" when the session confirmed recently: no form
 	Next     string // where to come back
 	NeedCode bool   // the account has two-step sign-in on
+	// ErrorID is the page's error when it is about this form (a wrong
+	// password or code, or none given): FieldErrorID ties it to its field.
+	ErrorID string
 }
 
 // SignInCode is the second step of a sign-in: a code from the app.
@@ -31,6 +34,7 @@ type TOTPSettings struct {
 	OffAction    string   // turns two-step sign-in off
 	Recovery     []string // the recovery codes, shown once
 	ErrorID      string
+	ErrorField   string // the id of the field ErrorID is about: code, off-password, off-code
 	NoticeID     string
 }
 
@@ -45,7 +49,12 @@ type AccountsPage struct {
 	// shown once to the owner to hand over.
 	Link, LinkEmail string
 	ErrorID         string
-	NoticeID        string
+	// ErrorField is the id of the invitation's field ErrorID is about
+	// (invite-email, invite-name, invite-role); Invite* hold what was
+	// typed there, so the refused invitation comes back as sent.
+	ErrorField                          string
+	InviteEmail, InviteName, InviteRole string
+	NoticeID                            string
 }
 
 // AccountRow is one account with the actions on it.

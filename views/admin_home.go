@@ -77,7 +77,9 @@ type AdminReports struct {
 	Totals    []TotalsView // the whole range per currency
 	ExportCSV string       // "" when the range is not valid
 	ErrorID   string
-	MaxDays   int
+	// ErrorField is the id of the date ErrorID is about (from, to).
+	ErrorField string
+	MaxDays    int
 	// Devices and Cashiers share out the till's sales (channels Counter
 	// QR and Counter scan) over the range by who sold, per currency;
 	// Till is those channels' totals, which each adds up to.

@@ -16,6 +16,7 @@ type PaymentList struct {
 	Rows                                                       []PaymentRow
 	NextURL                                                    string // "" on the last page
 	ErrorID                                                    string // what is wrong with the filter
+	ErrorField                                                 string // the id of the field it is about; "" for none
 	// ExportCSV and ExportJSON download every row the filters select.
 	ExportCSV, ExportJSON string
 }
@@ -66,8 +67,12 @@ type PaymentDetail struct {
 	ReceiptURL  string // the receipt for printing; "" before it is paid
 	ErrorID     string
 	ErrorArg    string // Latipay's own words, when it refused
-	NoticeID    string
-	WebhooksOn  bool // a webhook endpoint is configured
+	// ErrorField is the id of the refund or review form's field ErrorID
+	// is about (amount, reason, password, refund-code, review-note); the
+	// error then stands in that form, the dialog's when script moved it.
+	ErrorField string
+	NoticeID   string
+	WebhooksOn bool // a webhook endpoint is configured
 	// Refusal says, next to the status, why a counter sale is still open:
 	// Latipay refused its last pay code (translated); "" otherwise.
 	Refusal string
@@ -117,6 +122,8 @@ type WebhookList struct {
 	NextURL string
 	ErrorID string
 	Enabled bool // a webhook endpoint is configured
+	// ErrorField is the id of the field ErrorID is about ("state").
+	ErrorField string
 }
 
 // DeliveryRow is one try at sending one event to the merchant.

@@ -604,7 +604,7 @@ func CounterDisplaysPage(v CounterDisplays) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = counterTop(v.MerchantName, v.DeviceName, v.Cashier).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = counterTop(v.Page, v.DeviceName, v.Cashier).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

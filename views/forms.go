@@ -95,3 +95,63 @@ func (v PasswordPage) FieldErrorID(field string) string {
 	}
 	return ""
 }
+
+// errorFor is errorID when field is errorField, the field a refused
+// form's error is about, else "": the error fieldAttrs ties to field.
+func errorFor(errorID, errorField, field string) string {
+	if field == "" || field != errorField {
+		return ""
+	}
+	return errorID
+}
+
+// FieldErrorID is the page's error (ErrorID) when it is about the
+// re-authentication form's field ("password" or "code"), else "": a
+// wrong or missing code is the code's, any other refused confirmation
+// the password's.
+func (r Reauth) FieldErrorID(field string) string {
+	switch r.ErrorID {
+	case "":
+		return ""
+	case "admin.code.bad", "admin.code.used", "admin.reauth.code":
+		return errorFor(r.ErrorID, "code", field)
+	case "admin.reauth.bad", "admin.reauth.locked", "admin.reauth.needed", "admin.signin.busy":
+		return errorFor(r.ErrorID, "password", field)
+	}
+	return ""
+}
+
+// FormError reports whether the page's error is about the refund form
+// (form "refund") or the review form ("review"), so that it stands in
+// that form.
+func (v PaymentDetail) FormError(form string) bool {
+	switch v.ErrorField {
+	case "amount", "reason", "password", "refund-code":
+		return form == "refund" && v.RefundURL != ""
+	case "review-note":
+		return form == "review" && v.ReviewURL != ""
+	}
+	return false
+}
+
+// Field is the id of the re-authentication form's field its error is
+// about, "" without one.
+func (r Reauth) Field() string {
+	switch {
+	case r.FieldErrorID("code") != "":
+		return "reauth-code"
+	case r.FieldErrorID("password") != "":
+		return "reauth-password"
+	}
+	return ""
+}
+
+// firstOf is the first of fields that is not "".
+func firstOf(fields ...string) string {
+	for _, f := range fields {
+		if f != "" {
+			return f
+		}
+	}
+	return ""
+}

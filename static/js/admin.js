@@ -10,7 +10,8 @@
 // The payment page's refund: the server renders the form on the page,
 // which works without script. Here it moves into a modal <dialog> opened
 // by a button: focus goes to the amount, Escape or "Go back" closes it
-// and focus returns to the button; the amount with its currency is
+// and focus returns to the button; a refused refund opens it on the field
+// the server marked; the amount with its currency is
 // restated as it is typed; once sent, the submit button is disabled and
 // a second submit is dropped (the server's idempotency key is the
 // guarantee; this is the courtesy).
@@ -64,6 +65,14 @@
     if (busy) { ev.preventDefault(); } // the refund is on its way: stay and show it
   });
   dialog.addEventListener('close', function () { opener.focus(); });
+  // A refund the server refused comes back with its message in the form
+  // and the field to fix marked: open the dialog on it, focus there.
+  var invalid = form.querySelector('[aria-invalid="true"]');
+  if (invalid) {
+    update();
+    dialog.showModal();
+    invalid.focus();
+  }
 }());
 
 (function () {
