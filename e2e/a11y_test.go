@@ -335,3 +335,54 @@ func TestA11yWalletChangedInAnotherTab(t *testing.T) {
 	}
 }
 
+// TestA11yNoScriptTextsAndStateHeading: with JavaScript off the QR page
+// and the same-phone helper say only what holds without it (the code does
+// not renew itself, the page does not update by itself: press the check
+// button), in each language; with it, the texts say the page does. A
+// payment without a description has a screen-reader h1 that says the
+// state, as the title does, and follows it on a live flip.
+func TestA11yNoScriptTextsAndStateHeading(t *testing.T) {
+	app := browserStartApp(t)
+	b := browserNew(t, app)
+	texts := `(() => { const q = document.querySelector('[data-testid="qr-fresh"]'), h = document.querySelector('[data-testid="helper-return"]');
+		return (q ? q.textContent.trim() : '-') + '|' + (h ? h.textContent.trim() : '-'); })()`
+	want := map[string][2]string{ // without script, then with
+		"en": {"This code works for a few minutes. If it runs out before you pay, use “Choose another way to pay” below and choose the same way again for a new code.|" +
+			"After paying, come back to this page and press “Check the payment status”: without JavaScript it does not update by itself.",
+			"This code renews itself shortly before it runs out; just keep this page open.|After paying, come back to this page: it updates by itself."},
+		"zh-Hans": {"此二维码几分钟内有效。若付款前已失效，请点击下方的“选择其他付款方式”，再选同一方式以获取新二维码。|付款后请回到本页面并点击“查看付款状态”：未启用 JavaScript 时页面不会自动更新。",
+			"二维码失效前会自动更新，请保持本页面打开。|付款后请回到本页面，页面会自动更新。"},
+		"zh-Hant": {"此 QR 碼幾分鐘內有效。若付款前已失效，請點選下方的「選擇其他付款方式」，再選同一方式以取得新 QR 碼。|付款後請回到本頁面並點選「查看付款狀態」：未啟用 JavaScript 時頁面不會自動更新。",
+			"QR 碼失效前會自動更新，請保持本頁面開啟。|付款後請回到本頁面，頁面會自動更新。"},
+	}
+	for _, lang := range a11yLangs {
+		p := app.createPayment(t, nil)
+		for i, off := range []bool{true, false} {
+			b.do(t, 20*time.Second, scriptsOff(off), a11yIdentity(a11yPhoneUA, "en"), chromedp.Navigate(p.CheckoutURL+"?lang="+lang))
+			if off {
+				b.do(t, 20*time.Second, chromedp.WaitVisible(testid("method-wechat")), chromedp.Click(testid("method-wechat")))
+			}
+			b.do(t, 20*time.Second, chromedp.WaitVisible(testid("samephone-helper")))
+			if got := browserEval[string](t, b, texts); got != want[lang][i] {
+				t.Errorf("in %s with scripts off=%v the QR page says %q, want %q", lang, off, got, want[lang][i])
+			}
+		}
+	}
+	b.do(t, 5*time.Second, scriptsOff(false), a11yIdentity(a11yDesktop, "en"))
+
+	bare := app.createPayment(t, map[string]any{"description": ""})
+	b.chooseWeChatQR(t, bare.CheckoutURL+"?lang=en")
+	b.waitSocket(t)
+	heading := `document.querySelector('[data-testid="state-heading"]').textContent.trim() + '|' + document.title`
+	if got := browserEval[string](t, b, heading); got != "Scan to pay with WeChat Pay – Pay Kiwi Tea Co|Scan to pay with WeChat Pay – Pay Kiwi Tea Co" {
+		t.Errorf("QR page: h1|title = %q, want both to say the state", got)
+	}
+	app.simulate(t, b.qrReference(t), "paid")
+	b.waitStatus(t, "paid", 5*time.Second)
+	if got := browserEval[string](t, b, heading); got != "Paid – Pay Kiwi Tea Co|Paid – Pay Kiwi Tea Co" {
+		t.Errorf("after the live flip to paid: h1|title = %q, want both to say paid", got)
+	}
+	if n := browserEval[int](t, b, `document.querySelectorAll('h1').length`); n != 1 {
+		t.Errorf("the paid page has %d h1, want 1", n)
+	}
+}

@@ -236,7 +236,7 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		state = loc.T("title.status.qr", loc.T("method."+vm.QR.Method))
 	}
 	vm.StateTitle = loc.T("title.state", state, title)
-	vm.Title, vm.Heading = vm.StateTitle, title
+	vm.Title = vm.StateTitle
 	return vm
 }
 

@@ -88,12 +88,10 @@ type Checkout struct {
 	ExpiresAt   string // RFC 3339, for the countdown
 	ExpiresText string // "15:04 NZDT", the deadline in the shop's zone, for pages without JavaScript
 	// StateTitle is the page's title for this state ("Paid – Pay Demo
-	// Shop"): the server renders it as the title, and the script sets it
-	// when it swaps the panel in.
+	// Shop"): the server renders it as the title, and as the h1 for
+	// screen readers of a payment without a description; the script sets
+	// both when it swaps the panel in.
 	StateTitle string
-	// Heading is the page's name ("Pay Demo Shop"), its h1 for screen
-	// readers when the payment has no description.
-	Heading string
 	// CheckURL is this checkout's own page, which a shopper without
 	// JavaScript follows to see the current status (the page does not
 	// refresh by itself).

@@ -73,7 +73,12 @@
         var hadFocus = panel.contains(document.activeElement);
         panel.innerHTML = html;
         var title = s.getAttribute('data-title');
-        if (title) { document.title = title; }
+        if (title) {
+          document.title = title;
+          // Without a description the h1 says the state, as the title.
+          var h1 = document.getElementById('state-heading');
+          if (h1) { h1.textContent = title; }
+        }
         // Announce a status change once; a swapped-in fresh QR is not one,
         // but a QR of another wallet than the last shown (chosen in another
         // tab, through states in between) is.
@@ -158,6 +163,12 @@
   // Sandbox buttons: complete the payment without leaving the page, so the
   // live push is what changes it.
   function wire() {
+    // The server writes what holds without script ("press Check the
+    // payment status"); with it the page updates itself, and says so.
+    Array.prototype.forEach.call(panel.querySelectorAll('[data-js-text]'), function (p) {
+      p.textContent = p.getAttribute('data-js-text');
+      p.removeAttribute('data-js-text');
+    });
     var forms = panel.querySelectorAll('.simulate form');
     Array.prototype.forEach.call(forms, function (f) {
       f.addEventListener('submit', function (ev) {
