@@ -298,7 +298,7 @@ func pages() map[string]templ.Component {
 	out["admin-home-figures"] = AdminHomePage(AdminHome{Admin: admin, PaymentsURL: "/admin/payments", Figures: homeFiguresSample()})
 	out["admin-home-empty"] = AdminHomePage(AdminHome{Admin: admin, PaymentsURL: "/admin/payments", Figures: &HomeFigures{Zone: "UTC", TodayText: "2026-03-01"}})
 	out["admin-reports"] = AdminReportsPage(reportsSample(admin, ""))
-	out["admin-reports-bad"] = AdminReportsPage(reportsSample(admin, "report.bad"))
+	out["admin-reports-bad"] = AdminReportsPage(reportsSample(admin, "report.bad.long"))
 	rows := []PaymentRow{{ID: "pay_1", Time: "2026-03-01 10:00 UTC", Amount: "12.50", Currency: "NZD", AmountCNY: "58.42", Status: "paid", Method: "wechat",
 		Channel: "counter_qr", Reference: "ORDER-1", OrderID: "2026030100001", Refunded: "0.00"}}
 	list := PaymentList{Admin: admin, Action: "/admin/payments", Statuses: allStatuses, Methods: []string{"wechat", "alipay", "upi_upop"},
@@ -308,7 +308,7 @@ func pages() map[string]templ.Component {
 	full.Rows, full.NextURL = rows, "/admin/payments?cursor=x"
 	full.ExportCSV, full.ExportJSON = "/admin/payments/export.csv?status=paid", "/admin/payments/export.json?status=paid"
 	out["admin-payments"] = PaymentListPage(full)
-	for _, id := range []string{"admin.filter.bad", "adminlist.bad.status", "adminlist.bad.method", "adminlist.bad.channel", "adminlist.bad.currency",
+	for _, id := range []string{"adminlist.bad.searchlong", "adminlist.bad.cursor", "adminlist.bad.status", "adminlist.bad.method", "adminlist.bad.channel", "adminlist.bad.currency",
 		"adminlist.bad.date", "adminlist.bad.range", "adminlist.bad.search"} {
 		bad := list
 		bad.ErrorID = id
