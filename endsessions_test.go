@@ -178,7 +178,7 @@ func TestAdminEndSessionsAfterRestore(t *testing.T) {
 	}
 	st.Close()
 	out, errOut, status := hppEnv(t, env, "admin", "end-sessions")
-	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-ins waiting for their two-step code, and locked 1 counter devices") {
+	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-in waiting for its two-step code, and locked 1 counter device;") {
 		t.Errorf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
 	}
 	checkSaysWhatStays(t, out)
@@ -201,7 +201,7 @@ func TestAdminEndSessionsPostgres(t *testing.T) {
 	defer st.Close()
 	acc, sid, dev, half, invite := seedSessions(t, st)
 	out, errOut, status := hppEnv(t, map[string]string{"HPP_DATABASE": url}, "admin", "end-sessions")
-	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-ins waiting for their two-step code") {
+	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-in waiting for its two-step code") {
 		t.Errorf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
 	}
 	checkSaysWhatStays(t, out)
@@ -246,6 +246,11 @@ func checkSaysWhatStays(t *testing.T, out string) {
 		"not ended: invitation and reset-of-access links stay valid"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("end-sessions output %q does not say %q", out, want)
+		}
+	}
+	for line := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+		if !strings.HasSuffix(line, ".") {
+			t.Errorf("end-sessions output line %q does not end a sentence", line)
 		}
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -176,6 +177,16 @@ func Load(getenv func(string) string, probes ...Probe) (Config, error) {
 		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// Served is where the server listens (HPP_ADDR, or its default for the
+// TLS mode) and whether it speaks TLS there, read as start-up reads them
+// but without judging the rest of the configuration: hpp healthcheck asks
+// the running server, which may serve a good certificate while the files
+// on disk hold one that start-up (and Load) would refuse.
+func Served(getenv func(string) string) (addr string, overTLS bool) {
+	c, _ := load(getenv)
+	return c.Addr, c.TLS.Mode != TLSOff
 }
 
 // probe runs probes, unless the database's setting has a problem (the
@@ -454,11 +465,53 @@ func (r *reader) server(sandbox bool) Server {
 		for _, p := range s.TrustedProxies {
 			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil { // as gin reads them
 				r.bad("HPP_TRUSTED_PROXIES", "%q is not an IP address or CIDR range such as 10.0.0.1 or 10.0.0.0/8", p)
+			} else if publicRange(p) {
+				r.warnings = append(r.warnings, fmt.Sprintf("HPP_TRUSTED_PROXIES: %s covers a large part of the public internet, so any client there can "+
+					"set X-Forwarded-For to any address and slip past the per-address limits (sign-in attempts, pages, sockets); "+
+					"set it to your proxy's own address or network as the app sees it (such as 172.17.0.1 for a proxy on the Docker host, or 10.0.0.0/8)", p))
 			}
 		}
 	}
 	s.MetricsAddr = parseMetricsAddr(r.str("HPP_METRICS_ADDR", ""), s.Addr, r.bad)
 	return s
+}
+
+// publicRange reports whether the HPP_TRUSTED_PROXIES entry p (a valid
+// address or CIDR range) covers a large part of the public internet: an
+// IPv4 range wider than /16, or an IPv6 one wider than /32, that is not
+// inside private, loopback, link-local or shared (carrier NAT) space.
+// 0.0.0.0/0 and ::/0 are the usual mistakes; a proxy's own address, or
+// the private network it is on, is what belongs there.
+func publicRange(p string) bool {
+	prefix, err := netip.ParsePrefix(p)
+	if err != nil {
+		return false // one address
+	}
+	addr, bits := prefix.Addr(), prefix.Bits()
+	if addr.Is4In6() && bits >= 96 {
+		addr, bits = addr.Unmap(), bits-96
+		prefix = netip.PrefixFrom(addr, bits)
+	}
+	widest := 32
+	if addr.Is4() {
+		widest = 16
+	}
+	if bits >= widest {
+		return false
+	}
+	for _, private := range privateRanges {
+		if private.Overlaps(prefix) && private.Bits() <= bits {
+			return false // inside it
+		}
+	}
+	return true
+}
+
+// privateRanges are address spaces no public client comes from.
+var privateRanges = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("172.16.0.0/12"), netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("fc00::/7"), netip.MustParsePrefix("fe80::/10"),
 }
 
 // merchant reads the shop's look, keys, payment settings and webhook.
@@ -562,22 +615,24 @@ func (r *reader) live(c *Config) {
 		// suspicious but may be real, so it warns instead of refusing.
 		r.warnings = append(r.warnings, r.from("LATIPAY_API_KEY")+": shorter than 16 characters; check that it was copied whole from the merchant portal")
 	}
-	strong := func(name string, s Secret, required bool) {
+	// which names the key of a rotation (a list of several) that is
+	// refused, by its place, never by its value.
+	strong := func(name, which string, s Secret, required bool) {
 		switch {
 		case s == "" && required:
 			r.bad(name, "is required when taking real payments (at least 32 random characters)")
 		case s != "" && (len(s) < 32 || weak[s.Reveal()] || guessBits(s.Reveal()) < 64):
-			r.bad(name, "must be at least 32 random characters (this one is short or too regular: use openssl rand -hex 32)")
+			r.bad(name, "%smust be at least 32 random characters (this one is short or too regular: use openssl rand -hex 32)", which)
 		}
 	}
-	strong("HPP_API_KEY", c.APIKey, true)
-	strong("HPP_SESSION_KEY", c.SessionKey, true)
-	strong("HPP_LINK_SECRET", c.LinkSecret, false)
-	for _, k := range c.OldAPIKeys { // each key of a rotation gets the same checks
-		strong("HPP_API_KEY", k, false)
+	strong("HPP_API_KEY", nth(0, len(c.OldAPIKeys)+1, "key"), c.APIKey, true)
+	strong("HPP_SESSION_KEY", nth(0, len(c.OldSessionKeys)+1, "key"), c.SessionKey, true)
+	strong("HPP_LINK_SECRET", "", c.LinkSecret, false)
+	for i, k := range c.OldAPIKeys { // each key of a rotation gets the same checks
+		strong("HPP_API_KEY", nth(i+1, len(c.OldAPIKeys)+1, "key"), k, false)
 	}
-	for _, k := range c.OldSessionKeys {
-		strong("HPP_SESSION_KEY", k, false)
+	for i, k := range c.OldSessionKeys {
+		strong("HPP_SESSION_KEY", nth(i+1, len(c.OldSessionKeys)+1, "key"), k, false)
 	}
 	type named struct {
 		name string
@@ -858,9 +913,14 @@ func parseAccent(v string, bad func(string, string, ...any)) string {
 // during a rotation each request carries a signature for each.
 func parseWebhook(raw string, secrets Secret, sandbox bool, bad func(string, string, ...any)) (string, []Secret) {
 	var out []Secret
-	for _, s := range splitList(secrets.Reveal()) {
+	list := splitList(secrets.Reveal())
+	for i, s := range list {
 		if !sandbox && (len(s) < 32 || weak[s] || guessBits(s) < 64) {
-			bad("HPP_WEBHOOK_SECRET", "each secret must be at least 32 random characters")
+			which := nth(i, len(list), "secret")
+			if which == "" {
+				which = "the secret "
+			}
+			bad("HPP_WEBHOOK_SECRET", "%smust be at least 32 random characters", which)
 		}
 		out = append(out, Secret(s))
 	}
@@ -876,6 +936,19 @@ func parseWebhook(raw string, secrets Secret, sandbox bool, bad func(string, str
 		bad("HPP_WEBHOOK_SECRET", "is required with HPP_WEBHOOK_URL (at least 32 random characters)")
 	}
 	return u.String(), out
+}
+
+// nth names the i-th (from 0) of n comma-separated keys by its place,
+// "the second key ", for a message about it; "" when there is one.
+func nth(i, n int, what string) string {
+	if n < 2 {
+		return ""
+	}
+	places := []string{"first", "second", "third", "fourth", "fifth"}
+	if i < len(places) {
+		return "the " + places[i] + " " + what + " "
+	}
+	return fmt.Sprintf("%s %d ", what, i+1)
 }
 
 // Reveal returns each secret's value, current first.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -158,5 +159,27 @@ func TestDatabaseFile(t *testing.T) {
 	}
 	if db, _, err := Database(func(string) string { return "" }); err != nil || db != "hpp.db" {
 		t.Errorf("Database() with nothing set = %q, %v; want hpp.db", db, err)
+	}
+}
+
+// TestRotationSaysWhichKeyIsShort: a rotated key list (current first)
+// with one short key is refused saying which one by its place, never by
+// its value, for each setting that takes a list.
+func TestRotationSaysWhichKeyIsShort(t *testing.T) {
+	strong, other := "4b8e2c6a0f1d3957ce2a6b0d4f8c1e73", "9d3f7b1e5a2c8064df1b5a9c3e7d2f08"
+	for _, tc := range []struct{ name, value, want string }{
+		{"HPP_SESSION_KEY", strong + ",short", "HPP_SESSION_KEY_FILE: the second key must be at least 32 random characters"},
+		{"HPP_SESSION_KEY", "short," + strong, "HPP_SESSION_KEY_FILE: the first key must be at least 32 random characters"},
+		{"HPP_API_KEY", strong + "," + other + ",short", "HPP_API_KEY_FILE: the third key must be at least 32 random characters"},
+		{"HPP_WEBHOOK_SECRET", strong + ",short", "HPP_WEBHOOK_SECRET_FILE: the second secret must be at least 32 random characters"},
+		{"HPP_SESSION_KEY", "short", "HPP_SESSION_KEY_FILE: must be at least 32 random characters"},
+	} {
+		file := writeSecret(t, filepath.Join(t.TempDir(), "key"), tc.value, 0o400)
+		var out bytes.Buffer
+		err := Check(liveEnv(map[string]string{tc.name: "", tc.name + "_FILE": file}), &out)
+		if err == nil || !strings.Contains(out.String(), "problem: "+tc.want) || strings.Contains(out.String(), `"short"`) ||
+			strings.Contains(out.String(), strong) {
+			t.Errorf("%s_FILE holding %d keys, one short: check-config = %v, want %q:\n%s", tc.name, strings.Count(tc.value, ",")+1, err, tc.want, out.String())
+		}
 	}
 }

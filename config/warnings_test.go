@@ -88,3 +88,36 @@ func TestLiveWarnsProxyWithoutTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// TestWarnsTrustedProxiesCoveringTheInternet: HPP_TRUSTED_PROXIES that
+// covers the public internet (0.0.0.0/0, ::/0, any wide public range)
+// lets anyone set X-Forwarded-For and pass the per-address limits as
+// another address: start-up (which logs Warnings) and check-config warn,
+// naming the setting, the range and what to set instead. A proxy's
+// address, or a private network, is not warned of.
+func TestWarnsTrustedProxiesCoveringTheInternet(t *testing.T) {
+	for _, wide := range []string{"0.0.0.0/0", "::/0", "10.0.0.0/8,0.0.0.0/1", "52.0.0.0/8", "2000::/3", "::ffff:0.0.0.0/96"} {
+		var out bytes.Buffer
+		if err := Check(liveEnv(map[string]string{"HPP_TRUSTED_PROXIES": wide}), &out); err != nil {
+			t.Fatalf("check-config: %v\n%s", err, out.String())
+		}
+		for _, want := range []string{"warning: HPP_TRUSTED_PROXIES: ", " covers a large part of the public internet", "X-Forwarded-For", "set it to your proxy's own address"} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("HPP_TRUSTED_PROXIES=%s: check-config does not warn %q:\n%s", wide, want, out.String())
+			}
+		}
+		sandbox := func(k string) string { return map[string]string{"HPP_TRUSTED_PROXIES": wide}[k] }
+		if c, err := Load(sandbox); err != nil || !strings.Contains(strings.Join(c.Warnings, "\n"), "HPP_TRUSTED_PROXIES: ") {
+			t.Errorf("HPP_TRUSTED_PROXIES=%s in the sandbox: Load = %v, warnings %q; want the warning start-up logs", wide, err, c.Warnings)
+		}
+	}
+	for _, narrow := range []string{"172.17.0.1", "10.0.0.0/8", "172.16.0.0/12,192.168.0.0/16", "203.0.113.0/24", "fd00::/8", "2001:db8:1::/48", "127.0.0.1/32"} {
+		c, err := Load(liveEnv(map[string]string{"HPP_TRUSTED_PROXIES": narrow}))
+		if err != nil {
+			t.Fatalf("HPP_TRUSTED_PROXIES=%s: %v", narrow, err)
+		}
+		if w := strings.Join(c.Warnings, "\n"); strings.Contains(w, "HPP_TRUSTED_PROXIES") {
+			t.Errorf("HPP_TRUSTED_PROXIES=%s: warned %q", narrow, w)
+		}
+	}
+}

@@ -173,6 +173,7 @@ func TestCheckConfigChecksDatabase(t *testing.T) {
 		if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
 			t.Errorf("check-config changed %s", path)
 		}
+		noSideFiles(t, path, "check-config")
 		// Start-up refuses it alike.
 		_, errOut, status = hppRun(t, map[string]string{"HPP_DATABASE": path, "HPP_ADDR": "127.0.0.1:0"})
 		if status != 1 || !strings.Contains(errOut, "HPP_DATABASE") {
@@ -190,6 +191,80 @@ func TestCheckConfigChecksDatabase(t *testing.T) {
 	if left, _ := os.ReadDir(filepath.Dir(fresh)); len(left) > 0 {
 		t.Errorf("check-config created %v; it must not create the database", left)
 	}
+	// A sound database in WAL mode, the server stopped: SQLite creates
+	// -wal and -shm for a read-only connection too, and they stayed.
+	sound := filepath.Join(t.TempDir(), "hpp.db")
+	soundDB(t, sound)
+	out, errOut, status = hppRun(t, map[string]string{"HPP_DATABASE": sound}, "check-config")
+	if status != 0 || !strings.Contains(out, "ok: the app would start") {
+		t.Errorf("check-config with a sound database = %d, want 0:\n%s%s", status, out, errOut)
+	}
+	noSideFiles(t, sound, "check-config")
+}
+
+// noSideFiles fails unless the database at path is alone in its
+// directory: no -wal, -shm or .lock left by the command what.
+func noSideFiles(t *testing.T, path, what string) {
+	t.Helper()
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), filepath.Base(path)) && e.Name() != filepath.Base(path) {
+			t.Errorf("%s on %s left %s beside it", what, filepath.Base(path), e.Name())
+		}
+	}
+}
+
+// TestAdminRefusesWhatStartupRefuses: hpp admin on a SQLite file that is
+// not a sound hpp database of this release (another program's tables, a
+// newer schema) refuses, as check-config does, and changes nothing:
+// before, it refused only after switching the file to WAL and leaving a
+// lock file beside it, and told the operator to use a new file, which has
+// no sessions to end. On a sound database it leaves no lock file of its
+// own; while the server runs, check-config leaves the server's -wal and
+// -shm alone.
+func TestAdminRefusesWhatStartupRefuses(t *testing.T) {
+	dir := t.TempDir()
+	foreign, newer := filepath.Join(dir, "crm", "crm.db"), filepath.Join(dir, "newer", "hpp.db")
+	for _, d := range []string{filepath.Dir(foreign), filepath.Dir(newer)} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	execSQL(t, foreign, `CREATE TABLE contacts (id INTEGER PRIMARY KEY)`)
+	newerDB(t, newer)
+	for path, want := range map[string]string{
+		foreign: `HPP_DATABASE \"` + foreign + `\" (SQLite file) holds another program's tables (contacts), not the server's database: point HPP_DATABASE at the file the server runs on`,
+		newer:   "newer than this program's",
+	} {
+		before, _ := os.ReadFile(path)
+		for _, args := range [][]string{{"admin", "end-sessions"}, {"admin", "reset-password", "owner@shop.example"}} {
+			out, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": path}, args...)
+			if status != 1 || !strings.Contains(errOut, want) || strings.Contains(errOut, "new file") || strings.Contains(out, "ended") {
+				t.Errorf("hpp %s on %s = %d, want 1 and %q:\n%s%s", strings.Join(args, " "), path, status, want, out, errOut)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Errorf("hpp %s changed %s (its journal mode?)", strings.Join(args, " "), path)
+			}
+			noSideFiles(t, path, "hpp "+strings.Join(args, " "))
+		}
+	}
+	sound := filepath.Join(t.TempDir(), "hpp.db")
+	soundDB(t, sound)
+	if out, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": sound}, "admin", "end-sessions"); status != 0 {
+		t.Errorf("hpp admin end-sessions on a sound database = %d:\n%s%s", status, out, errOut)
+	}
+	noSideFiles(t, sound, "hpp admin end-sessions")
+
+	a := startApp(t, nil)
+	if out, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": a.DB}, "check-config"); status != 0 {
+		t.Errorf("check-config while the server runs = %d:\n%s%s", status, out, errOut)
+	}
+	for _, side := range []string{"-wal", "-shm", ".lock"} {
+		if _, err := os.Stat(a.DB + side); err != nil {
+			t.Errorf("check-config while the server runs removed its %s: %v", side, err)
+		}
+	}
+	a.send(t, "GET", "/healthz", nil, nil, 200)
 }
 
 // TestDamagedDatabaseOneLogLine: start-up on a damaged database stops
@@ -232,6 +307,33 @@ func TestOperatorMessages(t *testing.T) {
 		out, errOut, status := hppRun(t, map[string]string{"HPP_DATABASE": a.DB}, cmd, "")
 		if status == 0 || !strings.Contains(errOut, "file name is empty") || strings.Contains(errOut, "cannot write :") {
 			t.Errorf("hpp %s '' = %d, want a refusal saying the file name is empty:\n%s%s", cmd, status, out, errOut)
+		}
+	}
+}
+
+// TestCheckConfigMissingDirectoryNamesSetting: a database path in a
+// directory that does not exist is refused with advice naming the
+// setting it came from: HPP_DATABASE_FILE's file was blamed on
+// HPP_DATABASE ("point HPP_DATABASE at one that exists").
+func TestCheckConfigMissingDirectoryNamesSetting(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing", "hpp.db")
+	named := filepath.Join(dir, "database")
+	if err := os.WriteFile(named, []byte(missing), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		env     map[string]string
+		setting string
+	}{
+		{map[string]string{"HPP_DATABASE_FILE": named}, "HPP_DATABASE_FILE"},
+		{map[string]string{"HPP_DATABASE": missing}, "HPP_DATABASE"},
+	} {
+		out, errOut, status := hppRun(t, tc.env, "check-config")
+		want := "problem: " + tc.setting + ` "` + missing + `" (SQLite file): sqlite: no directory ` + filepath.Dir(missing) +
+			" to create the database in: create it, or point " + tc.setting + " at a file in a directory that exists"
+		if status != 1 || !strings.Contains(out, want) {
+			t.Errorf("check-config with %s naming a missing directory = %d, want 1 and %q:\n%s%s", tc.setting, status, want, out, errOut)
 		}
 	}
 }

@@ -213,6 +213,14 @@ func TestTLSOwnCertificateReload(t *testing.T) {
 		if got := serial(); got != 102 {
 			t.Errorf("after serial %d: serving serial %d, want 102 still", sn, got)
 		}
+		// The server is healthy: it serves its good certificate. A failed
+		// health check would have the orchestrator restart it, and
+		// start-up refuses the files: the shop would go down.
+		hc := map[string]string{"HPP_ADDR": appAddr, "HPP_PUBLIC_URL": public, "HPP_DATABASE": a.DB,
+			"HPP_TLS_CERT_FILE": certFile, "HPP_TLS_KEY_FILE": keyFile}
+		if code, out := tlsRunToExit(t, hc, "healthcheck"); code != 0 {
+			t.Errorf("hpp healthcheck with serial %d's refused files on disk, serving 102: exit %d, want 0: %s", sn, code, out)
+		}
 	}
 	if logs := a.Logs(); !strings.Contains(logs, `"level":"ERROR","msg":"tls: the certificate files changed but the new certificate is refused`) ||
 		!strings.Contains(logs, "HPP_TLS_CERT_FILE: the certificate expired on") || !strings.Contains(logs, "not HPP_PUBLIC_URL's host "+tlsHost) {

@@ -46,7 +46,7 @@ func Commands() []Command {
 	var cmds []Command
 	cmds = []Command{
 		{Name: "serve", Summary: "serve the payment pages and API (the default; configured by the environment, see README.md)"},
-		{Name: "healthcheck", Summary: "ask this server's own /healthz at HPP_ADDR, failing on an expired certificate (the container's HEALTHCHECK)", Run: healthcheck},
+		{Name: "healthcheck", Summary: "ask this server's own /healthz at HPP_ADDR, failing on an expired certificate served (the container's HEALTHCHECK)", Run: healthcheck},
 		{Name: "selfcheck", Args: "URL [baseline.json]", MinArgs: 1, MaxArgs: 2,
 			Summary: "print the checkout page's scripts and headers as a baseline, or compare with a saved one (PCI DSS 11.6.1)", Run: selfcheckCommand},
 		{Name: "simulator", Summary: "run the Latipay simulator on its own, for load tests: the merchant it accepts is LATIPAY_USER_ID with LATIPAY_API_KEY (both required) and LATIPAY_WALLET_*; it listens on HPP_SIM_ADDR (default 127.0.0.1:0)", Run: simulator},

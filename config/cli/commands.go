@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -22,13 +24,15 @@ import (
 
 // healthcheck is `hpp healthcheck`: the container's HEALTHCHECK asks the
 // server at HPP_ADDR (loopback when its host is unspecified), over TLS
-// when it speaks TLS.
+// when it speaks TLS. It judges what the server serves, not the
+// configuration (config.Served): certificate files that start-up would
+// refuse, while the server keeps serving the good certificate it loaded
+// before they changed, must not fail it, or the orchestrator would
+// restart a working server into a start-up that refuses them. An expired
+// certificate served fails it (selfcheck.HealthCheck).
 func healthcheck(ctx context.Context, e Env, _ []string) error {
-	cfg, err := config.Load(e.Getenv)
-	if err != nil {
-		return err
-	}
-	return selfcheck.HealthCheck(ctx, cfg.Addr, cfg.TLS.Mode != config.TLSOff)
+	addr, overTLS := config.Served(e.Getenv)
+	return selfcheck.HealthCheck(ctx, addr, overTLS)
 }
 
 // selfcheckCommand is `hpp selfcheck URL [baseline.json]`.
@@ -94,6 +98,25 @@ func admin(ctx context.Context, e Env, args []string) error {
 	if err := storage.Existing(cfg.Database, cfg.DatabaseFrom); err != nil {
 		return fmt.Errorf("admin %s: %w", args[0], err)
 	}
+	// Start-up's read-only checks first (those check-config makes), so
+	// that a file that is not the server's database (another program's,
+	// damaged, of a newer schema) is refused before Open switches it to
+	// WAL, migrates it or puts a lock file beside it. Whether the file
+	// suits the mode (sandbox or live) is start-up's concern, not this.
+	if err := storage.CheckMode(ctx, cfg.Database, cfg.DatabaseFrom, cfg.Sandbox); err != nil &&
+		!errors.Is(err, storage.ErrSandboxData) && !errors.Is(err, storage.ErrLiveData) {
+		var foreign *storage.ForeignError
+		if errors.As(err, &foreign) {
+			return fmt.Errorf("admin %s: %s %q (SQLite file) holds another program's tables (%s), not the server's database: point %s at the file the server runs on (its accounts and sessions are there)",
+				args[0], cfg.DatabaseFrom, cfg.Database, strings.Join(foreign.Tables, ", "), cfg.DatabaseFrom)
+		}
+		return fmt.Errorf("admin %s: %w", args[0], err)
+	}
+	_, lockErr := os.Lstat(cfg.Database + ".lock")
+	if errors.Is(lockErr, fs.ErrNotExist) && !storage.IsPostgres(cfg.Database) {
+		// Open creates it; the server's own lock file is the server's.
+		defer storage.DropLock(cfg.Database)
+	}
 	h := hub.New()
 	defer h.Close()
 	st, err := storage.Open(ctx, cfg.Database, cfg.DatabaseFrom, h, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -147,12 +170,23 @@ func endSessions(ctx context.Context, e Env, acc *accounts.Service, st counter.S
 	if err := acc.Record(ctx, who, "session.end_all", "", "", fmt.Sprintf("%d sessions ended, %d two-step sign-ins ended, %d counters locked", n, signIns, locked)); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(e.Stdout, "hpp: ended %d back-office sessions and %d sign-ins waiting for their two-step code, and locked %d counter devices; everyone signs in again (cashiers enter their PIN).\n%s", n, signIns, locked, endSessionsLeft)
+	waiting := plural(signIns, "sign-in waiting for its two-step code", "sign-ins waiting for their two-step code")
+	_, err = fmt.Fprintf(e.Stdout, "hpp: ended %s and %s, and locked %s; everyone signs in again (cashiers enter their PIN).\n%s",
+		plural(n, "back-office session", "back-office sessions"), waiting, plural(locked, "counter device", "counter devices"), endSessionsLeft)
 	return err
 }
 
+// plural is n and the words that go with it: one for 1, many otherwise
+// ("0 counter devices", "1 counter device").
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
 // endSessionsLeft is what end-sessions does not end, and how to.
-const endSessionsLeft = `hpp: not ended: paired counter devices and shopper displays stay paired: revoke a device in the back office (Counter, Revoke; its displays go with it);
+const endSessionsLeft = `hpp: not ended: paired counter devices and shopper displays stay paired: revoke a device in the back office (Counter, Revoke; its displays go with it).
 hpp: not ended: invitation and reset-of-access links stay valid until used or 24 hours old: the back office's Accounts page lists their accounts as invited (Remove the account, or Reset access again, to void its link).
 `
 

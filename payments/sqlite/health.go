@@ -126,10 +126,22 @@ func checkTables(ctx context.Context, pool *sql.DB) error {
 		}
 	}
 	if len(foreign) > 0 {
-		return fmt.Errorf("%w (%s): point it at a new file (created on first start)", ErrForeign, strings.Join(foreign[:min(len(foreign), 5)], ", "))
+		return &ForeignError{Tables: foreign[:min(len(foreign), 5)]}
 	}
 	return nil
 }
+
+// ForeignError is ErrForeign with the tables found (the first five). Its
+// text gives start-up's advice; a command that works on the server's
+// data (hpp admin) gives its own.
+type ForeignError struct{ Tables []string }
+
+func (e *ForeignError) Error() string {
+	return fmt.Sprintf("%v (%s): point it at a new file (created on first start)", ErrForeign, strings.Join(e.Tables, ", "))
+}
+
+// Is makes a ForeignError match ErrForeign.
+func (e *ForeignError) Is(target error) bool { return target == ErrForeign }
 
 var createTable = regexp.MustCompile(`(?i)CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?"?(\w+)`)
 
@@ -168,13 +180,14 @@ func ourTables() (map[string]bool, error) {
 // damaged (ErrDamaged; a file over syncCheckMax, which start-up checks
 // in the background, is not read through), a schema newer than this
 // program's. No file is fine when its directory exists and this user may
-// write to it: start-up creates the database there.
-func Inspect(ctx context.Context, path string) error {
+// write to it: start-up creates the database there. setting names where
+// path came from (HPP_DATABASE or HPP_DATABASE_FILE), for the advice.
+func Inspect(ctx context.Context, path, setting string) error {
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		dir := filepath.Dir(path)
 		if di, err := os.Stat(dir); err != nil || !di.IsDir() {
-			return fmt.Errorf("sqlite: no directory %s to create the database in: create it, or point HPP_DATABASE at one that exists", dir)
+			return fmt.Errorf("sqlite: no directory %s to create the database in: create it, or point %s at a file in a directory that exists", dir, setting)
 		}
 		if err := writable(dir); err != nil {
 			return fmt.Errorf("sqlite: cannot create the database in %s: %w", dir, err)
@@ -190,18 +203,15 @@ func Inspect(ctx context.Context, path string) error {
 	if fi.Size() == 0 {
 		return nil // start-up fills an empty file
 	}
-	// The busy timeout rides out a lock held a moment (a server closing
-	// the file checkpoints it).
-	db, err := sql.Open("sqlite", "file:"+escape(path)+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
+	return readOnly(path, func(db *sql.DB) error { return inspect(ctx, db, fi.Size()) })
+}
+
+// inspect is Inspect's reading of the open file, size bytes long.
+func inspect(ctx context.Context, db *sql.DB, size int64) error {
 	if err := checkTables(ctx, db); err != nil {
 		return err
 	}
-	if fi.Size() <= syncCheckMax {
+	if size <= syncCheckMax {
 		if err := quickCheck(ctx, db); err != nil {
 			return err
 		}
@@ -223,6 +233,47 @@ func Inspect(ctx context.Context, path string) error {
 	}
 	return nil
 }
+
+// readOnly runs fn on the database file at path opened read-only, and
+// leaves no file behind: SQLite creates a WAL database's -wal and -shm
+// files for a read-only connection too, and only the last writer to
+// close removes them. Those it created are removed when no process holds
+// the file (tryLock: a server running on it uses them); those that were
+// there before are left alone. The busy timeout rides out a lock held a
+// moment (a server closing the file checkpoints it).
+func readOnly(path string, fn func(*sql.DB) error) error {
+	var before [2]bool
+	for i, side := range sideFiles {
+		_, err := os.Lstat(path + side)
+		before[i] = err == nil
+	}
+	db, err := sql.Open("sqlite", "file:"+escape(path)+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	err = fn(db)
+	db.Close()
+	if before[0] && before[1] {
+		return err
+	}
+	release, ok := tryLock(path)
+	if !ok {
+		return err
+	}
+	defer release()
+	for i, side := range sideFiles {
+		fi, statErr := os.Lstat(path + side)
+		// A -wal this connection created is empty: it never writes.
+		if !before[i] && statErr == nil && fi.Mode().IsRegular() && (side != "-wal" || fi.Size() == 0) {
+			os.Remove(path + side)
+		}
+	}
+	return err
+}
+
+// sideFiles are the files SQLite keeps beside a WAL database.
+var sideFiles = [2]string{"-wal", "-shm"}
 
 // noteDamage remembers that SQLite found the file damaged while serving,
 // so Ping (and /readyz) fail from then on.

@@ -31,6 +31,39 @@ func lockFile(path string) (*os.File, error) {
 	return f, nil
 }
 
+// tryLock takes path's process lock if no process holds it (no server
+// runs on path), creating path+".lock" if it is not there; release
+// removes the lock file if tryLock created it, then unlocks. ok is false
+// when another process holds the lock or it cannot be taken.
+func tryLock(path string) (release func(), ok bool) {
+	_, err := os.Lstat(path + ".lock")
+	created := errors.Is(err, os.ErrNotExist)
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, false
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, false
+	}
+	return func() {
+		if created {
+			os.Remove(path + ".lock") // while still held: a server starting now waits for none
+		}
+		f.Close()
+	}, true
+}
+
+// DropLock removes path+".lock" when no process holds it: a command
+// that opened the file for a moment (hpp admin) leaves nothing of its
+// own beside it. A server's lock file, held while it runs, stays.
+func DropLock(path string) {
+	if release, ok := tryLock(path); ok {
+		os.Remove(path + ".lock")
+		release()
+	}
+}
+
 // writable reports whether this user may create files in dir.
 func writable(dir string) error {
 	return syscall.Access(dir, 0x2|0x1) // W_OK|X_OK

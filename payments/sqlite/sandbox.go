@@ -141,13 +141,15 @@ func Used(ctx context.Context, path string) (sandbox, live bool, err error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return false, false, nil
 	}
-	// The busy timeout rides out a lock held a moment (a server closing
-	// the file checkpoints it) rather than call a busy file unreadable.
-	db, err := sql.Open("sqlite", "file:"+escape(path)+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		return false, false, err
-	}
-	defer db.Close()
+	err = readOnly(path, func(db *sql.DB) (err error) {
+		sandbox, live, err = used(ctx, db)
+		return err
+	})
+	return sandbox, live, err
+}
+
+// used is Used's reading of the open file.
+func used(ctx context.Context, db *sql.DB) (sandbox, live bool, err error) {
 	have := map[string]bool{}
 	rows, err := db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table'`)
 	if err != nil {

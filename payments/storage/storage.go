@@ -136,6 +136,18 @@ func Existing(database, setting string) error {
 // it (one process per file).
 var ErrInUse = sqlite.ErrInUse
 
+// ForeignError is a SQLite file holding another program's tables
+// (sqlite.ForeignError), for a command to advise on in its own words.
+type ForeignError = sqlite.ForeignError
+
+// DropLock removes the SQLite database's lock file when no process
+// holds it (sqlite.DropLock); on PostgreSQL it does nothing.
+func DropLock(database string) {
+	if !IsPostgres(database) {
+		sqlite.DropLock(database)
+	}
+}
+
 // StartBroker, on PostgreSQL, feeds the hub with the changes other
 // instances commit (LISTEN/NOTIFY) until ctx ends; on SQLite it does
 // nothing.
@@ -232,7 +244,7 @@ func CheckMode(ctx context.Context, database, setting string, sandbox bool) erro
 		} else if err != nil {
 			return fmt.Errorf("%s: cannot read the database: %w", setting, oneLine{err})
 		}
-	} else if err := sqlite.Inspect(ctx, database); err != nil {
+	} else if err := sqlite.Inspect(ctx, database, setting); err != nil {
 		return fmt.Errorf("%s %q (SQLite file): %w", setting, database, oneLine{err})
 	}
 	bySandbox, byLive, err := used(ctx, database)
