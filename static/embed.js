@@ -131,9 +131,7 @@
     s = box.style;
     s.position = 'relative'; s.maxWidth = '480px'; s.margin = '0 auto'; s.background = '#fff';
     s.borderRadius = '8px'; s.overflow = 'hidden';
-    // Forced colours drop the overlay's and the box's backgrounds: a
-    // transparent border is drawn then, so the dialog keeps an edge.
-    s.border = '2px solid transparent';
+    s.border = '2px solid transparent'; // drawn in forced colours
     var btn = d.createElement('button');
     btn.type = 'button';
     btn.textContent = '\u00d7';
