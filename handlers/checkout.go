@@ -376,5 +376,6 @@ func (s *Server) deadlineText(c *gin.Context, t time.Time) string {
 	if y, m, d := u.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
 		return text
 	}
-	return s.localizer(c).T("checkout.deadline.dated", u.Day(), u.Format("Jan"), text, int(u.Month()))
+	l := s.localizer(c)
+	return l.T("checkout.deadline.dated", u.Day(), l.T(fmt.Sprintf("month.short.%d", u.Month())), text)
 }
