@@ -98,8 +98,11 @@ func (s *Server) handleSignInCode() gin.HandlerFunc {
 		}
 		if errors.Is(err, accounts.ErrTokenExpired) {
 			_ = s.setSessionID(c, "")
+			// The password step again, from the email: an error like
+			// the form's others (its title first, focus in the form).
 			v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath),
 				Next: next, ErrorID: "admin.code.expired"}
+			v.Title = s.errorTitle(c, v.Title, v.ErrorID)
 			s.render(c, http.StatusUnauthorized, views.SignInPage(v))
 			return
 		}

@@ -30,6 +30,7 @@ type checkoutReader interface {
 type checkoutStarter interface {
 	checkoutReader
 	StartByShopper(ctx context.Context, in payments.StartInput) (payments.Started, error)
+	RefreshQR(ctx context.Context, in payments.RefreshInput) (payments.Started, error)
 }
 
 // handleCheckoutShow serves GET /checkout/:id. A preselected method starts
@@ -41,11 +42,19 @@ func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		if p.Method != "" && p.Attempts == 0 && p.Status == payments.StatusCreated && !p.TillSale() {
+		errorID := pageMessage(c, "error", startErrors...)
+		if p.Method != "" && p.Attempts == 0 && p.Status == payments.StatusCreated && !p.TillSale() && errorID == "" {
 			if _, ok := payments.FlowFor(deviceOf(c.Request.UserAgent()), p.Method); ok {
 				s.start(c, svc, p.ID, string(p.Method))
 				return
 			}
+		}
+		p = s.renewDueQR(c, svc, p)
+		if sc, _ := screenFor(p.Status); errorID != "" && (sc == views.ScreenOpen || sc == views.ScreenFailed) {
+			vm := s.checkoutVM(c, svc, p, s.localizer(c).T(errorID))
+			vm.Title = s.errorTitle(c, vm.StateTitle, errorID)
+			s.render(c, http.StatusOK, views.CheckoutPage(vm))
+			return
 		}
 		if s.renderCheckoutCached(c, svc, p) {
 			return
@@ -53,6 +62,42 @@ func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 		s.renderCheckout(c, svc, p, "", http.StatusOK)
 	}
 }
+
+// renewDueQR gives a page loaded without script the fresh QR its script
+// would have asked for (POST /refresh): a QR past its refresh time
+// (payments.QRRefreshAt) may be one Latipay has let die. It is the same
+// domain call, so as bounded (MaxAttempts) and idempotent: a QR not yet
+// due, or already replaced, changes nothing. A refresh that fails keeps
+// the current QR, as the script's does.
+func (s *Server) renewDueQR(c *gin.Context, svc checkoutStarter, p payments.Payment) payments.Payment {
+	if p.Status != payments.StatusPending || c.Query("choose") != "" {
+		return p
+	}
+	a, ok := svc.CurrentQR(c.Request.Context(), p)
+	if !ok {
+		return p
+	}
+	if at, ok := payments.QRRefreshAt(p, a); !ok || s.opts.Now().Before(at) {
+		return p
+	}
+	st, err := svc.RefreshQR(c.Request.Context(), payments.RefreshInput{
+		PaymentID: p.ID, Reference: a.Reference,
+		Device: deviceOf(c.Request.UserAgent()), ClientIP: c.ClientIP(), Lang: s.carriedLang(c),
+	})
+	if err != nil {
+		s.log.Info("qr refresh on load failed; the current QR stays", "request_id", requestID(c), "err", err)
+	}
+	if st.Payment.ID == "" {
+		return p
+	}
+	return st.Payment
+}
+
+// startErrors are the messages of a failed start that the checkout page
+// shows after its redirect (?error=, an id from this list only, so the
+// address cannot make the page say anything else).
+var startErrors = []string{"error.invalid", "error.toomany", "error.unavailable", "error.unreached",
+	"error.internal", "error.tillsale", "error.methodoff", "links.state.msg.busy"}
 
 // handleCheckoutPanel serves GET /checkout/:id/panel, the live part of the
 // page that the script swaps in when the status changes.
@@ -77,7 +122,10 @@ func (s *Server) handleCheckoutStart(svc checkoutStarter) gin.HandlerFunc {
 }
 
 // start begins an attempt and sends the shopper where it leads. A counter
-// sale is refused (payments.ErrTillSale): its wallet is the cashier's.
+// sale is refused (payments.ErrTillSale): its wallet is the cashier's. A
+// start that failed (Latipay refused or did not answer, no method chosen)
+// goes back to the checkout page with the error's id in ?error=, where
+// the title starts with it and the message takes focus.
 func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 	st, err := svc.StartByShopper(c.Request.Context(), payments.StartInput{
 		PaymentID: id, Method: method, Device: deviceOf(c.Request.UserAgent()), ClientIP: c.ClientIP(),
@@ -98,6 +146,12 @@ func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 		s.render(c, f.status, views.CheckoutPage(vm))
 	case st.Payment.ID != "":
 		f, _ := classify(err)
+		if slices.Contains(startErrors, f.messageID) {
+			// Back to the page by GET, so that a reload does not post
+			// again and the address is the checkout's own.
+			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, withQuery(CheckoutPath(id), "error", f.messageID))))
+			return
+		}
 		s.renderCheckout(c, svc, st.Payment, s.localizer(c).T(f.messageID), f.status)
 	default:
 		s.respondError(c, err)
@@ -161,7 +215,7 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		AmountCNY: p.AmountCNY, Rate: p.CurrencyRate, Description: p.Description, Reference: p.Reference,
 		Status: string(p.Status), Version: p.Version, PaidLate: p.PaidLate, Error: msg,
 		StartURL: base + "/start", ChooseURL: base + "?choose=1",
-		ExpiresAt: p.ExpiresAt.UTC().Format(time.RFC3339), ExpiresText: p.ExpiresAt.In(s.shopZone()).Format("15:04 MST"),
+		ExpiresAt: p.ExpiresAt.UTC().Format(time.RFC3339), ExpiresText: s.deadlineText(c, p.ExpiresAt),
 		CheckURL:  s.withEmbed(c, s.langPath(c, base)),
 		StatusURL: base + "/status", PanelURL: base + "/panel",
 		SocketURL: s.socketURL(base, p.ID),
@@ -310,4 +364,18 @@ func (s *Server) socketURL(base, id string) string {
 	b := make([]byte, 0, len(base)+len(q)+100)
 	b = append(append(b, base...), q...)
 	return string(s.tokens.appendMaskedToken(b, id, s.opts.Now()))
+}
+
+// deadlineText is when a payment must be paid by, as the page without
+// script states it in the shop's zone: the time of day ("18:43 NZDT"),
+// with the date ("8 Dec 18:43 NZDT") when that is not today there.
+func (s *Server) deadlineText(c *gin.Context, t time.Time) string {
+	zone := s.shopZone()
+	u, now := t.In(zone), s.opts.Now().In(zone)
+	text := u.Format("15:04 MST")
+	if y, m, d := u.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return text
+	}
+	l := s.localizer(c)
+	return l.T("checkout.deadline.dated", u.Day(), l.T(fmt.Sprintf("month.short.%d", u.Month())), text)
 }

@@ -217,6 +217,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	} else if len(s.opts.MerchantOrigins) > 0 {
 		e.BackURL = s.opts.MerchantOrigins[0] + "/"
 	}
+	if o := s.embedOrigin(c); o != "" && !staff {
+		// Inside the merchant's embed, Esc must still close its dialog:
+		// the checkout's script passes it up, to that origin only.
+		e.EmbedOrigin, e.JS = o, s.jsPath
+	}
 	s.render(c, f.status, views.ErrorPage(e))
 	c.Abort()
 }

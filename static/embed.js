@@ -131,6 +131,7 @@
     s = box.style;
     s.position = 'relative'; s.maxWidth = '480px'; s.margin = '0 auto'; s.background = '#fff';
     s.borderRadius = '8px'; s.overflow = 'hidden';
+    s.border = '2px solid transparent'; // drawn in forced colours
     var btn = d.createElement('button');
     btn.type = 'button';
     btn.textContent = '\u00d7';

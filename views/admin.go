@@ -42,6 +42,12 @@ func (v SignIn) PasswordErrorID() string {
 	return ""
 }
 
+// RestartFocus reports whether the sign-in starts again from its first
+// field (the second step's challenge is gone): the email takes focus.
+func (v SignIn) RestartFocus() bool {
+	return v.ErrorID == "admin.code.expired"
+}
+
 type Setup struct {
 	Page
 	Action  string

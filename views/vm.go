@@ -172,6 +172,9 @@ type Error struct {
 	// BackID is the way back's message: "" for "Back to <the shop>" (the
 	// merchant's site), else one without arguments ("error.back.admin").
 	BackID string
+	// EmbedOrigin is the merchant's registered origin when the page is
+	// shown inside its embed: the page's script passes Esc up to it only.
+	EmbedOrigin string
 }
 
 // Home is the landing page.

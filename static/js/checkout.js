@@ -4,6 +4,18 @@
 // script only swaps the status panel in place when the version moves on.
 (function () {
   'use strict';
+  // Esc inside the frame never reaches the merchant's page: pass it up,
+  // to the same registered origin only (the server vouched for it in
+  // data-embed-origin, on the checkout and on its error pages alike), so
+  // embed.js's dialog can close.
+  var embedded = document.querySelector('[data-embed-origin]');
+  var embedOrigin = embedded ? embedded.getAttribute('data-embed-origin') : '';
+  if (embedOrigin && window.parent !== window) {
+    document.addEventListener('keydown', function (e) {
+      if (e.key !== 'Escape' || e.defaultPrevented) { return; }
+      try { window.parent.postMessage({ type: 'hpp:escape' }, embedOrigin); } catch (err) { /* nothing to tell */ }
+    });
+  }
   var root = document.getElementById('checkout');
   if (!root) { return; }
   var panel = document.getElementById('panel');
@@ -18,7 +30,6 @@
   // Embedded: tell the merchant's page about each status, but only when
   // the server vouched for its origin (registered in HPP_MERCHANT_ORIGINS),
   // and only to that origin, never '*'.
-  var embedOrigin = root.getAttribute('data-embed-origin');
   var paymentId = root.getAttribute('data-payment-id');
 
   function notifyParent() {
@@ -26,15 +37,6 @@
     try {
       window.parent.postMessage({ type: 'hpp:status', paymentId: paymentId, status: current(), version: version }, embedOrigin);
     } catch (e) { /* a parent on another origin simply gets nothing */ }
-  }
-
-  // Esc inside the frame never reaches the merchant's page: pass it up,
-  // to the same registered origin only, so embed.js's dialog can close.
-  if (embedOrigin && window.parent !== window) {
-    document.addEventListener('keydown', function (e) {
-      if (e.key !== 'Escape' || e.defaultPrevented) { return; }
-      try { window.parent.postMessage({ type: 'hpp:escape' }, embedOrigin); } catch (err) { /* nothing to tell */ }
-    });
   }
 
   function current() {

@@ -1,0 +1,45 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserEmbedErrorPageEscape: the embed dialog on a checkout that
+// does not exist shows the error page inside the frame; Esc pressed there
+// still closes the dialog (the error page passes it up, as the checkout
+// does). In forced colours, which drop the overlay's and the dialog's
+// backgrounds, the dialog keeps a visible border.
+func TestBrowserEmbedErrorPageEscape(t *testing.T) {
+	shop, app, b := embedRegistered(t)
+	checkout := app.URL + "/checkout/pay_nonexistent"
+	b.do(t, 15*time.Second, chromedp.Navigate(embedShopURL(shop, "button", checkout)),
+		chromedp.Click(chromedp.CSS("#pay-now")), chromedp.WaitVisible(chromedp.CSS("[data-hpp-overlay] iframe")))
+	frame := b.embedFrame(t, checkout)
+	frameDo(t, frame, 10*time.Second, chromedp.WaitVisible(testid("error")))
+
+	const border = `(() => { const s = getComputedStyle(document.querySelector('[data-hpp-overlay] [role=dialog]'));
+		return s.borderTopStyle + ' ' + s.borderTopWidth + ' ' + s.borderTopColor; })()`
+	b.do(t, 5*time.Second, forcedColors(true))
+	got := browserEval[string](t, b, border)
+	b.do(t, 5*time.Second, forcedColors(false))
+	if style, _, _ := strings.Cut(got, " "); style != "solid" || got == "solid 0px" {
+		t.Errorf("the dialog's border in forced colours = %q, want a visible one", got)
+	}
+
+	b.do(t, 5*time.Second, chromedp.KeyEvent("\t"))
+	if at := browserEval[string](t, b, embedFocus); at != "frame" {
+		t.Fatalf("Tab from the close button went to %s, want the error page in the frame", at)
+	}
+	if !frameEval[bool](t, frame, `document.hasFocus()`) {
+		t.Fatal("the error page's frame does not have focus; Esc would not be pressed inside it")
+	}
+	b.do(t, 5*time.Second, chromedp.KeyEvent("\x1b"))
+	b.do(t, 10*time.Second, chromedp.WaitNotPresent(chromedp.CSS("[data-hpp-overlay]")))
+	if at := browserEval[string](t, b, embedFocus); at != "BUTTON#pay-now" {
+		t.Errorf("after Esc in the error page, focus is on %s, want the shop's Pay now", at)
+	}
+}

@@ -1,0 +1,66 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/views"
+)
+
+// TestCheckoutStartFailureRedirects: a wallet choice that Latipay refused
+// (a wrong signature) or did not answer (a server error) sends the shopper
+// back to the checkout page by GET, so a reload does not post again; the
+// page's title starts with the error, in the pattern of the forms, and the
+// message takes focus. The address names the message by id only: any
+// other text in ?error= is not shown.
+func TestCheckoutStartFailureRedirects(t *testing.T) {
+	a := newTestApp(t)
+	c, err := views.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []latipaysim.Faults{{WrongSignature: true}, {ServerError: true}} {
+		for _, lang := range views.Languages() {
+			p := a.mustCreate(t, createBody)
+			a.Sim.SetFaults(f)
+			w := a.do(t, "POST", "/checkout/"+p.ID+"/start?lang="+lang, strings.NewReader(url.Values{"method": {"wechat"}}.Encode()),
+				http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.AppURL}, "User-Agent": {desktopUA}})
+			a.Sim.SetFaults(latipaysim.Faults{})
+			loc := w.Header().Get("Location")
+			u, err := url.Parse(loc)
+			if w.Code != http.StatusSeeOther || err != nil || u.Path != "/checkout/"+p.ID || u.Query().Get("lang") != lang {
+				t.Fatalf("%+v %s: failed start = %d Location %q, want 303 to the checkout page in its language", f, lang, w.Code, loc)
+			}
+			id := u.Query().Get("error")
+			w = a.do(t, "GET", loc, nil, http.Header{"User-Agent": {desktopUA}})
+			if w.Code != http.StatusOK {
+				t.Fatalf("%+v %s: GET %s = %d, want 200", f, lang, loc, w.Code)
+			}
+			doc := mustDoc(t, w)
+			l := c.Localizer(lang)
+			msg := doc.Find(`[data-testid="error-message"]`)
+			if id == "" || strings.TrimSpace(msg.Text()) != l.T(id) {
+				t.Errorf("%+v %s: error message %q for ?error=%q, want its text", f, lang, msg.Text(), id)
+			}
+			if _, ok := msg.Attr("autofocus"); !ok || msg.AttrOr("tabindex", "") != "-1" {
+				t.Errorf("%+v %s: the error message does not take focus", f, lang)
+			}
+			title := doc.Find("title").Text()
+			if want, _, _ := strings.Cut(l.T("form.error.title", l.T(id), "\x00"), "\x00"); !strings.HasPrefix(title, want) {
+				t.Errorf("%+v %s: title %q, want it to start with the error %q", f, lang, title, want)
+			}
+			if n := doc.Find(`button[name="method"]`).Length(); n == 0 {
+				t.Errorf("%+v %s: the page offers no method to try again", f, lang)
+			}
+		}
+	}
+	p := a.mustCreate(t, createBody)
+	w := a.do(t, "GET", "/checkout/"+p.ID+"?error="+url.QueryEscape("Call +64 000 to pay"), nil, nil)
+	doc := mustDoc(t, w)
+	if w.Code != http.StatusOK || doc.Find(`[data-testid="error-message"]`).Length() != 0 || strings.Contains(doc.Text(), "Call +64") {
+		t.Errorf("free text in ?error= = %d, shown; want the page without it", w.Code)
+	}
+}
