@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,13 @@ func TestBrowserEmbedErrorPageEscape(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#pay-now")), chromedp.WaitVisible(chromedp.CSS("[data-hpp-overlay] iframe")))
 	frame := b.embedFrame(t, checkout)
 	frameDo(t, frame, 10*time.Second, chromedp.WaitVisible(testid("error")))
+	// The error page's script listens for Esc once it has run: wait for the
+	// document to finish loading, deferred scripts included.
+	ready, cancel := context.WithTimeout(frame, 10*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(ready, chromedp.Poll[bool](`document.readyState === 'complete'`, chromedp.WithPollingInterval(25*time.Millisecond))); err != nil {
+		t.Fatalf("the error page in the frame did not finish loading: %v", err)
+	}
 
 	const border = `(() => { const s = getComputedStyle(document.querySelector('[data-hpp-overlay] [role=dialog]'));
 		return s.borderTopStyle + ' ' + s.borderTopWidth + ' ' + s.borderTopColor; })()`
@@ -31,7 +39,7 @@ func TestBrowserEmbedErrorPageEscape(t *testing.T) {
 	}
 
 	b.do(t, 5*time.Second, chromedp.KeyEvent("\t"))
-	if at := browserEval[string](t, b, embedFocus); at != "frame" {
+	if at := settledFocus(t, b); at != "frame" {
 		t.Fatalf("Tab from the close button went to %s, want the error page in the frame", at)
 	}
 	if !frameEval[bool](t, frame, `document.hasFocus()`) {
@@ -39,7 +47,7 @@ func TestBrowserEmbedErrorPageEscape(t *testing.T) {
 	}
 	b.do(t, 5*time.Second, chromedp.KeyEvent("\x1b"))
 	b.do(t, 10*time.Second, chromedp.WaitNotPresent(chromedp.CSS("[data-hpp-overlay]")))
-	if at := browserEval[string](t, b, embedFocus); at != "BUTTON#pay-now" {
+	if at := settledFocus(t, b); at != "BUTTON#pay-now" {
 		t.Errorf("after Esc in the error page, focus is on %s, want the shop's Pay now", at)
 	}
 }
