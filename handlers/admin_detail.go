@@ -211,7 +211,7 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		return
 	}
 	rows := []views.PaymentRow{row}
-	if err := s.takenBy(ctx, rows); err != nil {
+	if err := s.takenBy(c, rows); err != nil {
 		s.respondError(c, err)
 		return
 	}
