@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/payments/webhook"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -27,6 +30,44 @@ const timelineLimit = 100
 // the shop's words (message adminlist.refund.code.N); any other code
 // shows Latipay's own text.
 var refundCodes = map[int]bool{550: true, 551: true, 556: true, 558: true, 559: true, 562: true}
+
+// timelineTime is how the timeline writes an instant, in the shop's zone.
+const timelineTime = "2006-01-02 15:04:05 MST"
+
+// attemptEnded is when attempt a ended, from the payment's events evs
+// (oldest first): the first event after it started that settles it (paid,
+// failed, refused, replaced, unknown to Latipay) or, for a canceled
+// attempt, ends the payment (canceled, expired). Zero while it is still
+// open, or when no event says.
+func attemptEnded(a payments.Attempt, evs []payments.Event) time.Time {
+	switch a.Status {
+	case payments.AttemptPaid, payments.AttemptFailed, payments.AttemptCanceled, payments.AttemptError:
+	default:
+		return time.Time{}
+	}
+	for _, e := range evs {
+		if e.CreatedAt.Before(a.CreatedAt) {
+			continue
+		}
+		m, ok := payments.EventMessage(e)
+		if !ok {
+			continue
+		}
+		switch m.Code {
+		case payments.MsgPaid, payments.MsgFailed, payments.MsgFailedNotReached, payments.MsgAttemptError,
+			payments.MsgAttemptPayCodeRefused, payments.MsgAttemptNotReached, payments.MsgAttemptReplaced,
+			payments.MsgAttemptReplacedQR, payments.MsgAttemptUnknown:
+			if m.Reference == a.Reference {
+				return e.CreatedAt
+			}
+		case payments.MsgCanceledByMerchant, payments.MsgCanceledByShopper, payments.MsgCanceledAtCounter, payments.MsgExpired:
+			if a.Status == payments.AttemptCanceled {
+				return e.CreatedAt
+			}
+		}
+	}
+	return time.Time{}
+}
 
 // timeline gathers everything that happened to payment p, oldest first:
 // its attempts, Latipay's callbacks, the queries whose answers changed
@@ -41,7 +82,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	}
 	var items []item
 	add := func(at time.Time, it views.TimelineItem) {
-		it.Time = at.In(zone).Format("2006-01-02 15:04:05 MST")
+		it.Time = at.In(zone).Format(timelineTime)
 		items = append(items, item{at, it})
 	}
 	evs, err := s.svc.Events(ctx, p.ID)
@@ -60,21 +101,35 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 			askedBy[id] = e
 		}
 	}
-	reasons := map[string]string{}
+	reasons, refunds := map[string]string{}, map[string]payments.Refund{}
 	if p.Status.Settled() {
 		rs, err := s.svc.Refunds(ctx, p.ID)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range rs {
-			reasons[r.ID] = r.Reason
+			reasons[r.ID], refunds[r.ID] = r.Reason, r
 		}
+	}
+	// Who made the payment and started its attempts: a till sale's
+	// cashier, else the merchant's system through the API, else the
+	// shopper (a link, the printed QR).
+	cashier, err := s.tillCashier(c, p)
+	if err != nil {
+		return nil, err
 	}
 	saidOn := map[string]bool{} // refunds whose request event names who asked
 	for _, e := range evs {
 		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: eventText(loc, e)}
 		m, _ := payments.EventMessage(e)
 		switch m.Code {
+		case payments.MsgCreated:
+			switch {
+			case cashier != "":
+				it.WhoID, it.Who = "", loc.T("adminlist.who.cashier", cashier)
+			case p.Source == payments.SourceOnline:
+				it.WhoID = "adminlist.who.api"
+			}
 		case payments.MsgReviewed:
 			it.WhoID, it.Who = "", m.By
 		case payments.MsgRefundRequested:
@@ -84,6 +139,24 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 			if a, ok := askedBy[m.Refund]; ok {
 				it.WhoID, it.Who = "", auditWho(a)
 				saidOn[m.Refund] = true
+			} else {
+				// Only the back office (which records who) and the
+				// merchant API ask for refunds.
+				it.WhoID = "adminlist.who.api"
+			}
+		case payments.MsgRefundFailed:
+			// Why, in the words the API gives (failure_message), in the
+			// page's language where the catalogue has them.
+			if m.GatewayCode != 0 {
+				why := refunds[m.Refund].GatewayMessage
+				if refundCodes[m.GatewayCode] {
+					why = loc.T("adminlist.refund.code." + strconv.Itoa(m.GatewayCode))
+				}
+				if why != "" {
+					it.Detail = loc.T("event.refund.failed.why", m.Refund, withCurrency(m.Amount, m.Currency),
+						strconv.Itoa(m.GatewayCode), why)
+				}
+				it.WhoID = "adminlist.who.latipay"
 			}
 		}
 		switch src := latipaySource(e); {
@@ -101,7 +174,16 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		return nil, err
 	}
 	for _, a := range as {
-		add(a.CreatedAt, views.TimelineItem{Kind: "attempt", WhoID: "adminlist.who.shopper", What: "attempt", Detail: attemptText(loc, a)})
+		it := views.TimelineItem{Kind: "attempt", WhoID: "adminlist.who.shopper", What: "attempt", Detail: attemptText(loc, a)}
+		if cashier != "" {
+			it.WhoID, it.Who = "", loc.T("adminlist.who.cashier", cashier)
+		}
+		// The row stands where the attempt started; one that ended says
+		// when, so a cancel later on does not read as the start's.
+		if end := attemptEnded(a, evs); !end.IsZero() {
+			it.Detail += loc.T("event.attempt_span", a.CreatedAt.In(zone).Format(time.DateTime), end.In(zone).Format(time.DateTime))
+		}
+		add(a.CreatedAt, it)
 	}
 	ns, err := s.svc.Notifications(ctx, p.ID)
 	if err != nil {
@@ -135,6 +217,22 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		out[i] = it.TimelineItem
 	}
 	return out, nil
+}
+
+// tillCashier names the cashier who made till sale p (personByID); ""
+// for any other payment, or a sale with no record of who made it.
+func (s *Server) tillCashier(c *gin.Context, p payments.Payment) (string, error) {
+	if s.opts.Counter == nil || !slices.Contains(payments.TillSources, p.Source) {
+		return "", nil
+	}
+	sale, err := s.opts.Counter.Store().Sale(c.Request.Context(), p.ID)
+	if errors.Is(err, counter.ErrNotFound) || err == nil && sale.AccountID == "" {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.personByID(c, sale.AccountID)
 }
 
 // auditWho is who did what entry e records: their email, and the address
@@ -211,7 +309,7 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		return
 	}
 	rows := []views.PaymentRow{row}
-	if err := s.takenBy(ctx, rows); err != nil {
+	if err := s.takenBy(c, rows); err != nil {
 		s.respondError(c, err)
 		return
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
-	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -188,7 +187,8 @@ func (s *Server) listTime(t time.Time) string {
 // rows (payments.Payment.Source counter_qr or counter_scan), reading each
 // sale by its payment (the key), and each device and cashier once. A
 // sale, device or person no longer known leaves its part empty.
-func (s *Server) takenBy(ctx context.Context, rows []views.PaymentRow) error {
+func (s *Server) takenBy(c *gin.Context, rows []views.PaymentRow) error {
+	ctx := c.Request.Context()
 	if s.opts.Counter == nil {
 		return nil
 	}
@@ -216,13 +216,8 @@ func (s *Server) takenBy(ctx context.Context, rows []views.PaymentRow) error {
 		}
 		cashier, ok := people[sale.AccountID]
 		if !ok && sale.AccountID != "" {
-			a, err := s.opts.Accounts.Store().Account(ctx, sale.AccountID)
-			if err != nil && !errors.Is(err, accounts.ErrNotFound) {
+			if cashier, err = s.personByID(c, sale.AccountID); err != nil {
 				return err
-			}
-			cashier = a.Name
-			if cashier == "" {
-				cashier = a.Email
 			}
 			people[sale.AccountID] = cashier
 		}
@@ -282,7 +277,7 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 			}
 			v.Rows = append(v.Rows, row)
 		}
-		if err := s.takenBy(c.Request.Context(), v.Rows); err != nil {
+		if err := s.takenBy(c, v.Rows); err != nil {
 			s.respondError(c, err)
 			return
 		}

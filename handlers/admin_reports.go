@@ -139,7 +139,7 @@ func mergeTill(rows []payments.ReportRow) []payments.ReportRow {
 				continue
 			}
 		}
-		r.DeviceID, r.DeviceName, r.CashierID, r.CashierName = "", "", "", ""
+		r.DeviceID, r.DeviceName, r.CashierID, r.CashierName, r.CashierRemoved = "", "", "", "", false
 		out = append(out, r)
 	}
 	return out
@@ -154,8 +154,8 @@ func tillBreakdown(rows []payments.ReportRow) (devices, cashiers []views.Breakdo
 		id  string
 		cur payments.Currency
 	}
-	by := func(id, name func(payments.ReportRow) string) []views.BreakdownRow {
-		sums, names := map[key]payments.Totals{}, map[key]string{}
+	by := func(id, name func(payments.ReportRow) string, removed func(payments.ReportRow) bool) []views.BreakdownRow {
+		sums, names, gone := map[key]payments.Totals{}, map[key]string{}, map[key]bool{}
 		var keys []key
 		for _, r := range rows {
 			if !slices.Contains(payments.TillSources, r.Source) {
@@ -165,7 +165,7 @@ func tillBreakdown(rows []payments.ReportRow) (devices, cashiers []views.Breakdo
 			t, ok := sums[k]
 			if !ok {
 				keys = append(keys, k)
-				names[k] = name(r)
+				names[k], gone[k] = name(r), removed(r)
 			}
 			t.Currency, t.Count, t.Gross, t.Refunds = r.Currency, t.Count+r.Count, t.Gross+r.Gross, t.Refunds+r.Refunds
 			sums[k] = t
@@ -191,14 +191,16 @@ func tillBreakdown(rows []payments.ReportRow) (devices, cashiers []views.Breakdo
 		out := make([]views.BreakdownRow, 0, len(keys))
 		for _, k := range keys {
 			t := sums[k]
-			out = append(out, views.BreakdownRow{Name: names[k], Currency: string(k.cur), Count: t.Count,
+			out = append(out, views.BreakdownRow{Name: names[k], Removed: gone[k], Currency: string(k.cur), Count: t.Count,
 				Gross: payments.FormatAmount(t.Gross, k.cur), Refunds: payments.FormatAmount(t.Refunds, k.cur),
 				Net: payments.FormatAmount(t.Net(), k.cur)})
 		}
 		return out
 	}
-	devices = by(func(r payments.ReportRow) string { return r.DeviceID }, func(r payments.ReportRow) string { return r.DeviceName })
-	cashiers = by(func(r payments.ReportRow) string { return r.CashierID }, func(r payments.ReportRow) string { return r.CashierName })
+	devices = by(func(r payments.ReportRow) string { return r.DeviceID }, func(r payments.ReportRow) string { return r.DeviceName },
+		func(payments.ReportRow) bool { return false })
+	cashiers = by(func(r payments.ReportRow) string { return r.CashierID }, func(r payments.ReportRow) string { return r.CashierName },
+		func(r payments.ReportRow) bool { return r.CashierRemoved })
 	sums := map[payments.Currency]payments.Totals{}
 	for _, r := range rows {
 		if slices.Contains(payments.TillSources, r.Source) {

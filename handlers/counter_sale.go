@@ -219,12 +219,33 @@ func (s *Server) cashierName(c *gin.Context, names map[string]string, id string)
 	if n, ok := names[id]; ok {
 		return n
 	}
-	n := ""
-	if a, err := s.opts.Accounts.Store().Account(c.Request.Context(), id); err == nil {
-		n = personName(a.Name, a.Email)
-	}
+	n, _ := s.personByID(c, id) // a name it cannot read is left out
 	names[id] = n
 	return n
+}
+
+// personByID names the account of that id as the back office shows who
+// did something: its name, else its email; an account removed since by
+// the name it had then, marked removed in the page's language; "" when
+// there is no trace of it.
+func (s *Server) personByID(c *gin.Context, id string) (string, error) {
+	ctx := c.Request.Context()
+	store := s.opts.Accounts.Store()
+	a, err := store.Account(ctx, id)
+	if err == nil {
+		return personName(a.Name, a.Email), nil
+	}
+	if !errors.Is(err, accounts.ErrNotFound) {
+		return "", err
+	}
+	r, err := store.RemovedAccount(ctx, id)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.localizer(c).T("account.removed.name", personName(r.Name, r.Email)), nil
 }
 
 // personName is how the counter names a person: their name, else email.

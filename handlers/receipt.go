@@ -214,10 +214,15 @@ func (s *Server) handleCounterReceipt() gin.HandlerFunc {
 
 // receiptCashier is how a receipt names the cashier of a counter sale:
 // their name as the owner entered it, never their email; "" when none.
+// A cashier removed since is named as they were when removed: the
+// receipt is the shopper's, so it says nothing of the removal.
 func (s *Server) receiptCashier(ctx context.Context, accountID string) string {
-	a, err := s.opts.Accounts.Store().Account(ctx, accountID)
-	if err != nil {
-		return ""
+	store := s.opts.Accounts.Store()
+	if a, err := store.Account(ctx, accountID); err == nil {
+		return a.Name
 	}
-	return a.Name
+	if r, err := store.RemovedAccount(ctx, accountID); err == nil {
+		return r.Name
+	}
+	return ""
 }

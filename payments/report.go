@@ -106,11 +106,13 @@ var TillSources = []string{SourceCounterQR, SourceCounterScan}
 // x cashier of the till's totals: the figures of the TotalsRow of the
 // same period, currency, method and channel, shared out by who sold.
 // DeviceID and CashierID are "" for a sale with no record of them; the
-// names are as the device and the account are called now ("" when gone).
+// names are as the device and the account are called now, or, for an
+// account since removed, as it was called when removed (CashierRemoved).
 type CounterTotalsRow struct {
 	TotalsRow
 	DeviceID, DeviceName   string
 	CashierID, CashierName string
+	CashierRemoved         bool
 }
 
 // RefundQuery selects refunds for the back office's refunds export. A
@@ -478,6 +480,7 @@ type ReportRow struct {
 	// Till channels only (CounterTotalsRow): "" for a sale with no record.
 	DeviceID, DeviceName   string
 	CashierID, CashierName string
+	CashierRemoved         bool // the cashier's account was removed since
 }
 
 // Net is Gross minus Refunds.
@@ -533,7 +536,7 @@ func (r *Reports) Report(ctx context.Context, first, last time.Time) ([]ReportRo
 		}
 		out = append(out, ReportRow{Day: bounds[row.Period], Currency: row.Currency, Method: row.Method, Source: row.Source,
 			Count: row.Count, Gross: row.Gross, Refunds: row.Refunds, DeviceID: row.DeviceID, DeviceName: row.DeviceName,
-			CashierID: row.CashierID, CashierName: row.CashierName})
+			CashierID: row.CashierID, CashierName: row.CashierName, CashierRemoved: row.CashierRemoved})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -90,6 +90,7 @@ type AdminReports struct {
 // BreakdownRow is one device or cashier x currency of the till's sales.
 type BreakdownRow struct {
 	Name     string // as the device or the account is called; "" for none recorded
+	Removed  bool   // the account was removed since: Name is as it was called then
 	Currency string
 	Count    int64
 	Gross    string

@@ -67,6 +67,16 @@ type Account struct {
 	UpdatedAt     time.Time
 }
 
+// Removed is what is kept of a removed account: who it was, never a
+// way in (no password, no session; its email can be invited again).
+type Removed struct {
+	ID        string
+	Email     string
+	Name      string
+	Role      Role
+	RemovedAt time.Time
+}
+
 // Session is a signed-in browser. Its id is only ever in the browser's
 // cookie; the store keeps IDHash.
 type Session struct {
@@ -158,8 +168,13 @@ type Store interface {
 	// RemoveKeepingOwner removes an account and its sessions unless it is
 	// the only owner (ErrLastOwner). The check and the removal are one
 	// transaction holding the owners locked, so two owners removing each
-	// other at once leave one.
-	RemoveKeepingOwner(ctx context.Context, id string) (Account, error)
+	// other at once leave one. The same transaction keeps the account's
+	// name, email and role as a Removed record stamped at.
+	RemoveKeepingOwner(ctx context.Context, id string, at time.Time) (Account, error)
+	// RemovedAccount returns what is kept of a removed account, so what
+	// it did (a cashier's sales) still names it; ErrNotFound if no
+	// account of that id was removed.
+	RemovedAccount(ctx context.Context, id string) (Removed, error)
 	// SetRoleKeepingOwner sets an account's role (and UpdatedAt to at)
 	// under the same rule and lock, and returns the account as it was.
 	SetRoleKeepingOwner(ctx context.Context, id string, role Role, at time.Time) (Account, error)

@@ -124,7 +124,7 @@ func accessState(a Account) string {
 // last owner cannot be removed (ErrLastOwner); the store checks it in the
 // same transaction as the removal.
 func (s *Service) RemoveAccount(ctx context.Context, id string, who Actor) error {
-	a, err := s.store.RemoveKeepingOwner(ctx, id)
+	a, err := s.store.RemoveKeepingOwner(ctx, id, s.now().UTC())
 	if err != nil {
 		return err
 	}

@@ -139,17 +139,32 @@ func keepOwner(ctx context.Context, tx pgx.Tx, id string) (accounts.Account, err
 }
 
 // RemoveKeepingOwner implements accounts.Store.
-func (db *DB) RemoveKeepingOwner(ctx context.Context, id string) (accounts.Account, error) {
+func (db *DB) RemoveKeepingOwner(ctx context.Context, id string, at time.Time) (accounts.Account, error) {
 	var a accounts.Account
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		if a, err = keepOwner(ctx, tx, id); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `INSERT INTO removed_accounts (id, email, name, role, removed_at) VALUES ($1,$2,$3,$4,$5)
+			ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role, removed_at = excluded.removed_at`,
+			a.ID, a.Email, a.Name, string(a.Role), ts(at)); err != nil {
+			return wrap("remove account", err)
+		}
 		_, err = tx.Exec(ctx, `DELETE FROM accounts WHERE id = $1`, id)
 		return wrap("remove account", err)
 	})
 	return a, err
+}
+
+// RemovedAccount implements accounts.Store.
+func (db *DB) RemovedAccount(ctx context.Context, id string) (accounts.Removed, error) {
+	var r accounts.Removed
+	var role string
+	err := db.pool.QueryRow(ctx, `SELECT id, email, name, role, removed_at FROM removed_accounts WHERE id = $1`, id).
+		Scan(&r.ID, &r.Email, &r.Name, &role, timeCol{&r.RemovedAt})
+	r.Role = accounts.Role(role)
+	return r, accWrap("removed account", err)
 }
 
 // SetRoleKeepingOwner implements accounts.Store.

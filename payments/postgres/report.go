@@ -177,11 +177,13 @@ t AS (
 	WHERE p.source IN ('counter_qr', 'counter_scan')
 )
 SELECT (t.i - 1)::bigint, t.currency, t.method, t.source, COALESCE(s.device_id, ''), COALESCE(d.name, ''),
-	COALESCE(s.account_id, ''), COALESCE(NULLIF(a.name, ''), a.email, ''), SUM(t.n)::bigint, SUM(t.gross)::bigint, SUM(t.refunds)::bigint
+	COALESCE(s.account_id, ''), COALESCE(NULLIF(a.name, ''), a.email, NULLIF(ra.name, ''), ra.email, ''),
+	a.id IS NULL AND ra.id IS NOT NULL, SUM(t.n)::bigint, SUM(t.gross)::bigint, SUM(t.refunds)::bigint
 FROM t LEFT JOIN counter_sales s ON s.payment_id = t.payment_id
 LEFT JOIN counter_devices d ON d.id = s.device_id
 LEFT JOIN accounts a ON a.id = s.account_id
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+LEFT JOIN removed_accounts ra ON ra.id = s.account_id
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 ORDER BY 1, 2, 3, 4, 5, 7`
 
 // CounterTotals sums the till's sales paid and refunds made in each
@@ -197,7 +199,7 @@ func (db *DB) CounterTotals(ctx context.Context, q payments.TotalsQuery) ([]paym
 	rows, err := queryAll(ctx, db.pool, func(s scanner) (payments.CounterTotalsRow, error) {
 		var r payments.CounterTotalsRow
 		var period int64
-		err := s.Scan(&period, &r.Currency, &r.Method, &r.Source, &r.DeviceID, &r.DeviceName, &r.CashierID, &r.CashierName,
+		err := s.Scan(&period, &r.Currency, &r.Method, &r.Source, &r.DeviceID, &r.DeviceName, &r.CashierID, &r.CashierName, &r.CashierRemoved,
 			&r.Count, &r.Gross, &r.Refunds)
 		r.Period = int(period)
 		return r, err

@@ -144,7 +144,7 @@ func keepOwner(ctx context.Context, tx *sql.Tx, a accounts.Account) error {
 }
 
 // RemoveKeepingOwner implements accounts.Store.
-func (db *DB) RemoveKeepingOwner(ctx context.Context, id string) (accounts.Account, error) {
+func (db *DB) RemoveKeepingOwner(ctx context.Context, id string, at time.Time) (accounts.Account, error) {
 	var a accounts.Account
 	err := db.writeTx(ctx, "remove account", func(tx *sql.Tx) error {
 		var err error
@@ -154,10 +154,25 @@ func (db *DB) RemoveKeepingOwner(ctx context.Context, id string) (accounts.Accou
 		if err := keepOwner(ctx, tx, a); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO removed_accounts (id, email, name, role, removed_at) VALUES (?,?,?,?,?)
+			ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role, removed_at = excluded.removed_at`,
+			a.ID, a.Email, a.Name, string(a.Role), nanos(at)); err != nil {
+			return wrap("remove account", err)
+		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
 		return wrap("remove account", err)
 	})
 	return a, err
+}
+
+// RemovedAccount implements accounts.Store.
+func (db *DB) RemovedAccount(ctx context.Context, id string) (accounts.Removed, error) {
+	var r accounts.Removed
+	var role string
+	err := db.reader.QueryRowContext(ctx, `SELECT id, email, name, role, removed_at FROM removed_accounts WHERE id = ?`, id).
+		Scan(&r.ID, &r.Email, &r.Name, &role, timeCol{&r.RemovedAt})
+	r.Role = accounts.Role(role)
+	return r, accWrap("removed account", err)
 }
 
 // SetRoleKeepingOwner implements accounts.Store.

@@ -157,7 +157,8 @@ func (db *DB) MisstatedRefunds(ctx context.Context, limit int) ([]string, error)
 // sale's figures under the device and the cashier of its counter_sales
 // record (migration 015): none when it has none, so the rows still add
 // up to the till channels' totals. Device and cashier names are read as
-// they are now (a cashier without a name by their email).
+// they are now (a cashier without a name by their email); a removed
+// cashier's as kept at the removal (migration 033), flagged removed.
 const counterTotalsQuery = `
 WITH b (i, lo, hi) AS (
 	SELECT CAST(key AS INTEGER), json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?1)
@@ -173,11 +174,13 @@ t (i, currency, method, source, payment_id, n, gross, refunds) AS (
 	WHERE p.source IN ('counter_qr', 'counter_scan')
 )
 SELECT t.i, t.currency, t.method, t.source, COALESCE(s.device_id, ''), COALESCE(d.name, ''),
-	COALESCE(s.account_id, ''), COALESCE(NULLIF(a.name, ''), a.email, ''), SUM(t.n), SUM(t.gross), SUM(t.refunds)
+	COALESCE(s.account_id, ''), COALESCE(NULLIF(a.name, ''), a.email, NULLIF(ra.name, ''), ra.email, ''),
+	a.id IS NULL AND ra.id IS NOT NULL, SUM(t.n), SUM(t.gross), SUM(t.refunds)
 FROM t LEFT JOIN counter_sales s ON s.payment_id = t.payment_id
 LEFT JOIN counter_devices d ON d.id = s.device_id
 LEFT JOIN accounts a ON a.id = s.account_id
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+LEFT JOIN removed_accounts ra ON ra.id = s.account_id
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 ORDER BY 1, 2, 3, 4, 5, 7`
 
 // CounterTotals sums the till's sales paid and refunds made in each
@@ -196,7 +199,7 @@ func (db *DB) CounterTotals(ctx context.Context, q payments.TotalsQuery) ([]paym
 	}
 	rows, err := queryAll(ctx, db.reader, func(s scanner) (payments.CounterTotalsRow, error) {
 		var r payments.CounterTotalsRow
-		err := s.Scan(&r.Period, &r.Currency, &r.Method, &r.Source, &r.DeviceID, &r.DeviceName, &r.CashierID, &r.CashierName,
+		err := s.Scan(&r.Period, &r.Currency, &r.Method, &r.Source, &r.DeviceID, &r.DeviceName, &r.CashierID, &r.CashierName, &r.CashierRemoved,
 			&r.Count, &r.Gross, &r.Refunds)
 		return r, err
 	}, counterTotalsQuery, string(arg))

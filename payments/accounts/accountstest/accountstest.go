@@ -518,7 +518,10 @@ func testKeepOwner(t *testing.T, s accounts.Store) {
 	o, c := account(1, accounts.Owner), account(2, accounts.Cashier)
 	must(t, s.CreateAccount(ctx, o))
 	must(t, s.CreateAccount(ctx, c))
-	if _, err := s.RemoveKeepingOwner(ctx, o.ID); !errors.Is(err, accounts.ErrLastOwner) {
+	if _, err := s.RemoveKeepingOwner(ctx, o.ID, base()); !errors.Is(err, accounts.ErrLastOwner) {
+		t.Fatalf("removing the last owner = %v, want ErrLastOwner", err)
+	}
+	if _, err := s.RemovedAccount(ctx, o.ID); !errors.Is(err, accounts.ErrNotFound) {
 		t.Fatalf("removing the last owner = %v, want ErrLastOwner", err)
 	}
 	if _, err := s.SetRoleKeepingOwner(ctx, o.ID, accounts.Cashier, base()); !errors.Is(err, accounts.ErrLastOwner) {
@@ -536,13 +539,26 @@ func testKeepOwner(t *testing.T, s accounts.Store) {
 	if got, _ := s.Account(ctx, c.ID); got.Role != accounts.Owner || !got.UpdatedAt.Equal(at) {
 		t.Errorf("after promotion: %q at %v", got.Role, got.UpdatedAt)
 	}
-	removed, err := s.RemoveKeepingOwner(ctx, o.ID)
+	gone := at.Add(time.Hour)
+	removed, err := s.RemoveKeepingOwner(ctx, o.ID, gone)
 	must(t, err)
 	if removed.Email != o.Email {
 		t.Errorf("RemoveKeepingOwner returned %q", removed.Email)
 	}
-	if _, err := s.RemoveKeepingOwner(ctx, o.ID); !errors.Is(err, accounts.ErrNotFound) {
+	if _, err := s.RemoveKeepingOwner(ctx, o.ID, gone); !errors.Is(err, accounts.ErrNotFound) {
 		t.Fatalf("removing a removed account = %v, want ErrNotFound", err)
+	}
+	// What it did still names it: the removal keeps who it was.
+	kept, err := s.RemovedAccount(ctx, o.ID)
+	must(t, err)
+	if kept.ID != o.ID || kept.Email != o.Email || kept.Name != o.Name || kept.Role != accounts.Owner || !kept.RemovedAt.Equal(gone) {
+		t.Errorf("RemovedAccount = %+v, want %s %s %q owner at %v", kept, o.ID, o.Email, o.Name, gone)
+	}
+	if _, err := s.Account(ctx, o.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Errorf("a removed account still reads as an account: %v", err)
+	}
+	if _, err := s.RemovedAccount(ctx, c.ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Errorf("RemovedAccount of a live account = %v, want ErrNotFound", err)
 	}
 }
 
@@ -559,7 +575,7 @@ func testKeepOwnerConcurrent(t *testing.T, s accounts.Store) {
 		for _, id := range []string{a.ID, b.ID} {
 			wg.Go(func() {
 				<-start
-				if _, err := s.RemoveKeepingOwner(ctx, id); err != nil && !errors.Is(err, accounts.ErrLastOwner) {
+				if _, err := s.RemoveKeepingOwner(ctx, id, base()); err != nil && !errors.Is(err, accounts.ErrLastOwner) {
 					t.Error(err)
 				}
 			})
