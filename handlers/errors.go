@@ -148,8 +148,12 @@ func (s *Server) respondError(c *gin.Context, err error) {
 			}
 		}
 		body := gin.H{"code": f.code, "message": loc.T(f.messageID)}
-		if ie != nil {
+		switch {
+		case ie != nil:
 			body["field"] = ie.Field
+		case errors.Is(err, counter.ErrAmountZero), errors.Is(err, counter.ErrAmountLimit):
+			// Zero and over the limit are the amount's too.
+			body["field"] = "amount"
 		}
 		if errors.Is(err, counter.ErrAmountLimit) && s.opts.Counter != nil {
 			body["message"] = loc.T(f.messageID, s.counterLimit(loc.Lang()))
