@@ -455,7 +455,14 @@ func (s *Server) handleAdminCancel() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
 		p, err := s.svc.Cancel(ctx, c.Param("id"))
-		if errors.Is(err, payments.ErrAlreadyPaid) {
+		switch {
+		case errors.Is(err, payments.ErrRefundedBeforeCancel):
+			s.showPaymentDetail(c, http.StatusConflict, "admin.cancel.refundedhere", "", "")
+			return
+		case errors.Is(err, payments.ErrPaidBeforeCancel):
+			s.showPaymentDetail(c, http.StatusConflict, "admin.cancel.paidhere", "", "")
+			return
+		case errors.Is(err, payments.ErrAlreadyPaid):
 			// Latipay had the payment paid: it is recorded paid, not canceled.
 			s.showPaymentDetail(c, http.StatusConflict, "admin.cancel.paid", "", "")
 			return
