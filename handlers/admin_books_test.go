@@ -162,6 +162,16 @@ func TestSearchAsPasted(t *testing.T) {
 		{"ORDER-2", []string{other.ID}},
 		{"reference:ORDER-1", []string{paid.ID}},
 		{"99.99", nil},
+		// As pasted from the list, a CSV, a checkout link or the
+		// gateway's pages.
+		{"NZD 88.80", []string{other.ID}},
+		{"NZ$ 88.80", []string{other.ID}},
+		{"AUD 88.80", nil},
+		{"http://localhost:8080/checkout/" + paid.ID, []string{paid.ID}},
+		{"https://pay.example/checkout/" + paid.ID + "?lang=zh-Hans", []string{paid.ID}},
+		{paid.ID + ",", []string{paid.ID}},
+		{`"` + paid.ID + `"`, []string{paid.ID}},
+		{"latipay:" + got.LatipayReference, []string{paid.ID}},
 	} {
 		if g := rows(c.q); strings.Join(g, ",") != strings.Join(c.want, ",") {
 			t.Errorf("search %q lists %v, want %v", c.q, g, c.want)
