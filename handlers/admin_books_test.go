@@ -138,6 +138,10 @@ func TestSearchAsPasted(t *testing.T) {
 	if got.LatipayOrderID == "" || got.LatipayReference == "" {
 		t.Fatalf("paid payment has order id %q, reference %q", got.LatipayOrderID, got.LatipayReference)
 	}
+	refund := mustJSON[struct{ ID string }](t, a.api(t, "POST", "/api/v1/payments/"+paid.ID+"/refunds", `{"amount":"1.00"}`, nil))
+	if !strings.HasPrefix(refund.ID, "rf_") {
+		t.Fatalf("refund id %q", refund.ID)
+	}
 	_, owner := a.signIn(t, "owner@shop.example", adminPW)
 	rows := func(q string) []string {
 		t.Helper()
@@ -172,6 +176,8 @@ func TestSearchAsPasted(t *testing.T) {
 		{paid.ID + ",", []string{paid.ID}},
 		{`"` + paid.ID + `"`, []string{paid.ID}},
 		{"latipay:" + got.LatipayReference, []string{paid.ID}},
+		{refund.ID, []string{paid.ID}},
+		{strings.ToUpper(refund.ID) + ",", []string{paid.ID}},
 	} {
 		if g := rows(c.q); strings.Join(g, ",") != strings.Join(c.want, ",") {
 			t.Errorf("search %q lists %v, want %v", c.q, g, c.want)

@@ -28,7 +28,8 @@ type ListInput struct {
 	// order id, or an attempt's Latipay merchant reference, each looked
 	// up by its index.
 	Latipay string
-	// Text is the back office's search box: a payment's id, the Latipay
+	// Text is the back office's search box: a payment's id or one of its
+	// refunds' ids, the Latipay
 	// merchant reference of any of its attempts or Latipay's order id,
 	// each as pasted, finds that payment; an amount with its decimal
 	// point ("88.80") the payments of exactly that amount; anything else,
@@ -156,8 +157,9 @@ func (in ListInput) filter() (PaymentFilter, []string) {
 }
 
 // searchFor reads a search text pasted as it is: what it is, each looked
-// up by an index of its own (a payment's id is the key; an attempt's
-// merchant reference, Latipay's order id and the amount have theirs), so
+// up by an index of its own (a payment's id and a refund's id are keys;
+// an attempt's merchant reference, Latipay's order id and the amount
+// have theirs), so
 // the search never reads every payment. A payment id, an attempt's
 // reference or an order id a payment has narrows f to that payment (or
 // those with that order id); an amount with its decimal point to the
@@ -194,6 +196,16 @@ func (s *Service) searchFor(ctx context.Context, f *PaymentFilter) error {
 	}
 	if !searchToken(text) {
 		return nil
+	}
+	if rf, ok := s.store.(RefundFinder); ok && strings.HasPrefix(strings.ToLower(text), "rf_") {
+		id, err := rf.RefundPayment(ctx, strings.ToLower(text))
+		if err == nil {
+			f.ID, f.Text = id, ""
+			return nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
 	}
 	for _, ref := range []string{strings.ToUpper(text), text} {
 		id, err := s.store.AttemptPayment(ctx, ref)
