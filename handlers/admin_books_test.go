@@ -138,6 +138,10 @@ func TestSearchAsPasted(t *testing.T) {
 	if got.LatipayOrderID == "" || got.LatipayReference == "" {
 		t.Fatalf("paid payment has order id %q, reference %q", got.LatipayOrderID, got.LatipayReference)
 	}
+	refund := mustJSON[struct{ ID string }](t, a.api(t, "POST", "/api/v1/payments/"+paid.ID+"/refunds", `{"amount":"1.00"}`, nil))
+	if !strings.HasPrefix(refund.ID, "rf_") {
+		t.Fatalf("refund id %q", refund.ID)
+	}
 	_, owner := a.signIn(t, "owner@shop.example", adminPW)
 	rows := func(q string) []string {
 		t.Helper()
@@ -162,6 +166,18 @@ func TestSearchAsPasted(t *testing.T) {
 		{"ORDER-2", []string{other.ID}},
 		{"reference:ORDER-1", []string{paid.ID}},
 		{"99.99", nil},
+		// As pasted from the list, a CSV, a checkout link or the
+		// gateway's pages.
+		{"NZD 88.80", []string{other.ID}},
+		{"NZ$ 88.80", []string{other.ID}},
+		{"AUD 88.80", nil},
+		{"http://localhost:8080/checkout/" + paid.ID, []string{paid.ID}},
+		{"https://pay.example/checkout/" + paid.ID + "?lang=zh-Hans", []string{paid.ID}},
+		{paid.ID + ",", []string{paid.ID}},
+		{`"` + paid.ID + `"`, []string{paid.ID}},
+		{"latipay:" + got.LatipayReference, []string{paid.ID}},
+		{refund.ID, []string{paid.ID}},
+		{strings.ToUpper(refund.ID) + ",", []string{paid.ID}},
 	} {
 		if g := rows(c.q); strings.Join(g, ",") != strings.Join(c.want, ",") {
 			t.Errorf("search %q lists %v, want %v", c.q, g, c.want)

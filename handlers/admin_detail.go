@@ -573,7 +573,14 @@ func (s *Server) handleAdminCancel() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
 		p, err := s.svc.Cancel(ctx, c.Param("id"))
-		if errors.Is(err, payments.ErrAlreadyPaid) {
+		switch {
+		case errors.Is(err, payments.ErrRefundedBeforeCancel):
+			s.showPaymentDetail(c, http.StatusConflict, "admin.cancel.refundedhere", "", "")
+			return
+		case errors.Is(err, payments.ErrPaidBeforeCancel):
+			s.showPaymentDetail(c, http.StatusConflict, "admin.cancel.paidhere", "", "")
+			return
+		case errors.Is(err, payments.ErrAlreadyPaid):
 			// Latipay had the payment paid: it is recorded paid, not canceled.
 			s.showPaymentDetail(c, http.StatusConflict, "admin.cancel.paid", "", "")
 			return
@@ -605,13 +612,17 @@ func (s *Server) handleAdminReview() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		note := c.PostForm("note")
+		// The note as it is kept (control and invisible characters
+		// removed, as the API removes them from a refund's reason): one of
+		// only zero-width spaces is empty, and the audit log records what
+		// the timeline shows, never a raw control character.
+		note := payments.CleanText(c.PostForm("note"))
 		p, err := s.svc.MarkReviewed(ctx, before.ID, who(c).account.Email, note)
 		switch {
 		case errors.Is(err, payments.ErrNotFlagged):
 			s.showPaymentDetail(c, http.StatusConflict, "admin.review.nothing", "", "")
 			return
-		case errors.Is(err, payments.ErrInvalid) && strings.TrimSpace(note) == "":
+		case errors.Is(err, payments.ErrInvalid) && note == "":
 			s.showPaymentDetail(c, http.StatusBadRequest, "admin.review.noteneeded", "", "")
 			return
 		case errors.Is(err, payments.ErrInvalid):
@@ -621,7 +632,7 @@ func (s *Server) handleAdminReview() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		_ = s.opts.Accounts.Record(ctx, actor(c), "review", p.ID, reviewFlag(before), reviewNote+strings.TrimSpace(note))
+		_ = s.opts.Accounts.Record(ctx, actor(c), "review", p.ID, reviewFlag(before), reviewNote+note)
 		c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+p.ID+"?done=review"))
 	}
 }

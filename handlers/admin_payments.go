@@ -121,7 +121,7 @@ func (f listFilter) input(zone *time.Location) (payments.ListInput, string) {
 	case ok && kind == "reference":
 		in.Reference = strings.TrimSpace(text)
 	case ok && kind == "latipay":
-		in.OrderID = strings.TrimSpace(text)
+		in.Latipay = strings.TrimSpace(text)
 	default:
 		in.Text = f.Q
 	}

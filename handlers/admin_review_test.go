@@ -75,8 +75,14 @@ func TestOwnerMarksReviewed(t *testing.T) {
 	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "Write a short note") {
 		t.Errorf("a review without a note = %d, want 400 asking for one", w.Code)
 	}
+	// Zero-width spaces are no note; a control character is removed, as
+	// the API removes it from a refund's reason.
+	w = a.post(t, "/admin/payments/"+id+"/review", url.Values{"note": {"\u200b\u200b\u200b"}}, owner)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "Write a short note") {
+		t.Errorf("a review with only zero-width spaces = %d, want 400 asking for a note", w.Code)
+	}
 	const note = "Order checked with the customer 顾客已确认"
-	if w := a.post(t, "/admin/payments/"+id+"/review", url.Values{"note": {note}}, owner); w.Code != http.StatusSeeOther {
+	if w := a.post(t, "/admin/payments/"+id+"/review", url.Values{"note": {strings.Replace(note, " with", "\x00 with", 1)}}, owner); w.Code != http.StatusSeeOther {
 		t.Fatalf("review = %d %s", w.Code, w.Body)
 	}
 	after := a.MustGet(t, id)
@@ -90,6 +96,10 @@ func TestOwnerMarksReviewed(t *testing.T) {
 	es, err := a.acc.Store().Audit(t.Context(), accounts.AuditFilter{Target: id, Action: "review", Limit: 10})
 	if err != nil || len(es) != 1 || es[0].Email != "owner@shop.example" || !strings.Contains(es[0].After, note) {
 		t.Fatalf("review audit entries = %+v, %v; want one by the owner with the note", es, err)
+	}
+	if csv := a.do(t, http.MethodGet, "/admin/audit/export.csv", nil, withCookie(owner, nil)); csv.Code != http.StatusOK ||
+		!strings.Contains(csv.Body.String(), note) || strings.ContainsRune(csv.Body.String(), 0) {
+		t.Errorf("audit CSV = %d; want the note as kept, without the NUL:\n%q", csv.Code, csv.Body)
 	}
 	evs, err := a.Svc.Events(t.Context(), id)
 	if err != nil {

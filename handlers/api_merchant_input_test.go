@@ -274,6 +274,15 @@ func TestSignedLinkIgnoresTracking(t *testing.T) {
 	if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/checkout/pay_") {
 		t.Fatalf("link with tracking parameters = %d Location %q; want 303 to its checkout", w.Code, loc)
 	}
+	// HubSpot, Marketo, Google Search, Omeda, Vero, Rakuten and Adobe
+	// append these to the links in the emails and results they carry.
+	for _, extra := range []string{"&_hsenc=p2ANqtz-8&_hsmi=2", "&mkt_tok=NzU2LUZ", "&srsltid=AfmBOo",
+		"&oly_enc_id=1&oly_anon_id=2", "&vero_id=3", "&rb_clickid=4", "&s_cid=em_5"} {
+		w := a.do(t, http.MethodGet, link+extra, nil, nil)
+		if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/checkout/pay_") {
+			t.Errorf("link with %s = %d Location %q; want 303 to its checkout", extra, w.Code, loc)
+		}
+	}
 	for _, extra := range []string{"&coupon=FREE", "&amount=0.01", "&utm_source=x&note=1"} {
 		w := a.do(t, http.MethodGet, link+extra, nil, nil)
 		if w.Code != http.StatusForbidden {

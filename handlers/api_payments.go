@@ -67,10 +67,10 @@ func (s *Server) handlePaymentCancel(svc interface {
 	refundTotaler
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p, err := svc.Cancel(c.Request.Context(), c.Param("id"))
-		refused := errors.Is(err, payments.ErrAlreadyPaid)
-		if err != nil && !refused {
-			s.respondError(c, err)
+		p, cerr := svc.Cancel(c.Request.Context(), c.Param("id"))
+		refused := errors.Is(cerr, payments.ErrAlreadyPaid)
+		if cerr != nil && !refused {
+			s.respondError(c, cerr)
 			return
 		}
 		body, err := paymentJSON(c.Request.Context(), svc, p, svc.CheckoutURL(p.ID))
@@ -79,9 +79,10 @@ func (s *Server) handlePaymentCancel(svc interface {
 			return
 		}
 		if refused {
-			// The shopper had paid (Latipay said so when asked): the error,
-			// with the payment as it now is, paid.
-			f, _ := classify(payments.ErrAlreadyPaid)
+			// The shopper had paid (here before, or Latipay said so when
+			// asked): the error, in words saying which, with the payment as
+			// it now is, paid.
+			f, _ := classify(cerr)
 			c.AbortWithStatusJSON(f.status, gin.H{"error": gin.H{"code": f.code, "message": f.message}, "payment": body})
 			return
 		}

@@ -252,3 +252,57 @@ func TestCheckoutCancelOfPaidAtLatipay(t *testing.T) {
 		t.Errorf("webhooks %q, want pending, paid", types)
 	}
 }
+
+// TestCancelOfPaidHereSaysSo: a cancel of a payment paid here before it
+// (Latipay not asked) keeps the API's code already_paid, but its words
+// say the payment is paid, or refunded in full, with nothing to cancel,
+// not that Latipay said anything; so do the back office and the till, in
+// each language.
+func TestCancelOfPaidHereSaysSo(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	paidOne := func(ref string) string {
+		t.Helper()
+		p := a.mustCreate(t, strings.Replace(createBody, "ORDER-1", ref, 1))
+		st := a.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+		if err := a.Sim.Pay(st.Attempt.Reference); err != nil {
+			t.Fatal(err)
+		}
+		a.WaitStatus(t, p.ID, payments.StatusPaid)
+		return p.ID
+	}
+	paid, refunded := paidOne("ORDER-PAID-HERE"), paidOne("ORDER-REFUNDED-HERE")
+	if w := a.api(t, "POST", "/api/v1/payments/"+refunded+"/refunds", `{}`, nil); w.Code != http.StatusCreated {
+		t.Fatalf("refund = %d %s", w.Code, w.Body)
+	}
+	a.WaitStatus(t, refunded, payments.StatusRefunded)
+	for _, c := range []struct{ id, want string }{{paid, "already paid, so there is nothing to cancel"}, {refunded, "refunded in full, so there is nothing to cancel"}} {
+		w := a.api(t, "POST", "/api/v1/payments/"+c.id+"/cancel", "", nil)
+		e := mustJSON[struct {
+			Error struct{ Code, Message string }
+		}](t, w)
+		if w.Code != http.StatusConflict || e.Error.Code != "already_paid" || !strings.Contains(e.Error.Message, c.want) || strings.Contains(e.Error.Message, "Latipay") {
+			t.Errorf("API cancel of %s = %d %+v; want 409 already_paid saying %q, not naming Latipay", c.id, w.Code, e.Error, c.want)
+		}
+	}
+	for _, lang := range views.Languages() {
+		loc := a.localizer(t, lang)
+		for _, c := range []struct{ id, msg string }{{paid, "admin.cancel.paidhere"}, {refunded, "admin.cancel.refundedhere"}} {
+			w := a.post(t, "/admin/payments/"+c.id+"/cancel?lang="+lang, nil, owner)
+			got := strings.TrimSpace(mustDoc(t, w).Find(`[data-testid="form-error"]`).Text())
+			if w.Code != http.StatusConflict || got != loc.T(c.msg) || got == loc.T("admin.cancel.paid") {
+				t.Errorf("%s: back office cancel of %s = %d saying %q; want 409 %q", lang, c.id, w.Code, got, loc.T(c.msg))
+			}
+		}
+	}
+	// At the till: a sale paid, then canceled from the sales list.
+	dev := a.readyDevice(t)
+	sale := mustJSON[counterSaleJSON](t, a.charge(t, dev, "paid-here-key-000000001", "12.00", "wechat"))
+	a.simulatePaid(t, a.MustGet(t, sale.ID).LatipayReference)
+	a.WaitStatus(t, sale.ID, payments.StatusPaid)
+	w := a.do(t, http.MethodPost, handlers.CounterSalePath(sale.ID)+"/cancel?lang=zh-Hant", nil, withCookie(dev, jsonAccept))
+	e := mustJSON[counterErrJSON](t, w)
+	if want := a.localizer(t, views.LangTraditionalChinese).T("error.paidhere"); w.Code != http.StatusConflict || e.Error.Code != "already_paid" || e.Error.Message != want {
+		t.Errorf("till cancel of a paid sale = %d %+v; want 409 already_paid saying %q", w.Code, e, want)
+	}
+}

@@ -22,7 +22,7 @@ type counterSaleJSON struct {
 }
 
 type counterErrJSON struct {
-	Error struct{ Code, Message string }
+	Error struct{ Code, Message, Field string }
 }
 
 func form(vals url.Values) (*strings.Reader, http.Header) {
@@ -143,8 +143,8 @@ func TestCounterCharge(t *testing.T) {
 	} {
 		w := a.charge(t, dev, "sale-key-bad-"+strings.ReplaceAll(c.amount, ".", "x")+"-000", c.amount, "wechat")
 		e := mustJSON[counterErrJSON](t, w)
-		if w.Code != http.StatusBadRequest || e.Error.Code != c.code || !strings.Contains(e.Error.Message, c.message) {
-			t.Errorf("amount %q = %d %+v, want 400 %s saying %q", c.amount, w.Code, e, c.code, c.message)
+		if w.Code != http.StatusBadRequest || e.Error.Code != c.code || !strings.Contains(e.Error.Message, c.message) || e.Error.Field != "amount" {
+			t.Errorf("amount %q = %d %+v, want 400 %s saying %q on field amount", c.amount, w.Code, e, c.code, c.message)
 		}
 	}
 	if all, _ := a.Store.ListPayments(t.Context(), payments.PaymentFilter{Limit: 10}); len(all) != 1 {

@@ -72,6 +72,8 @@ var failures = []struct {
 	// Before ErrNotCancelable, which it matches: the payment was paid, here
 	// already or as the cancel found at Latipay (the cancel handlers show
 	// the payment too); not_cancelable is left for one that ended unpaid.
+	{payments.ErrRefundedBeforeCancel, failure{http.StatusConflict, "already_paid", "The payment was paid and has been refunded in full, so there is nothing to cancel.", "error.refundedhere"}},
+	{payments.ErrPaidBeforeCancel, failure{http.StatusConflict, "already_paid", "The payment is already paid, so there is nothing to cancel; refund it instead.", "error.paidhere"}},
 	{payments.ErrAlreadyPaid, failure{http.StatusConflict, "already_paid", "The payment was already paid at Latipay, so it was not canceled; refund it instead.", "error.alreadypaid"}},
 	{payments.ErrNotCancelable, failure{http.StatusConflict, "not_cancelable", "This payment has already ended without being paid (it expired), so there is nothing to cancel.", "error.notcancelable"}},
 	{payments.ErrShopperMayNotCancel, failure{http.StatusForbidden, "cancel_not_allowed", "This shop did not let the shopper cancel this payment.", "error.nocancel"}},
@@ -148,8 +150,12 @@ func (s *Server) respondError(c *gin.Context, err error) {
 			}
 		}
 		body := gin.H{"code": f.code, "message": loc.T(f.messageID)}
-		if ie != nil {
+		switch {
+		case ie != nil:
 			body["field"] = ie.Field
+		case errors.Is(err, counter.ErrAmountZero), errors.Is(err, counter.ErrAmountLimit):
+			// Zero and over the limit are the amount's too.
+			body["field"] = "amount"
 		}
 		if errors.Is(err, counter.ErrAmountLimit) && s.opts.Counter != nil {
 			body["message"] = loc.T(f.messageID, s.counterLimit(loc.Lang()))

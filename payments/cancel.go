@@ -22,6 +22,18 @@ var ErrNotCancelable = errors.New("payments: payment cannot be canceled")
 // refunded instead. It matches ErrNotCancelable.
 var ErrAlreadyPaid = fmt.Errorf("%w: the shopper had already paid", ErrNotCancelable)
 
+// ErrPaidBeforeCancel and ErrRefundedBeforeCancel are ErrAlreadyPaid of a
+// payment that was paid here before the cancel began, so nothing was
+// asked of Latipay: paid (or partly refunded), or paid and since refunded
+// in full, which there is nothing left to refund of. Both match
+// ErrAlreadyPaid, so callers that only need "not canceled, it is paid"
+// see no difference; the words differ from a cancel that found the
+// payment paid at Latipay.
+var (
+	ErrPaidBeforeCancel     = fmt.Errorf("%w: it was paid before the cancel", ErrAlreadyPaid)
+	ErrRefundedBeforeCancel = fmt.Errorf("%w: it was paid and refunded before the cancel", ErrAlreadyPaid)
+)
+
 // cancelAskTimeout bounds how long a cancel waits for Latipay's word
 // about the payment's live attempts (cancel at Latipay, and a query when
 // that does not settle it) before it cancels here without it.
@@ -105,7 +117,14 @@ func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, 
 	}
 	if !open(p.Status) {
 		// Canceled already (a no-op), or final: nothing to ask Latipay.
-		return s.closeCanceled(ctx, id, by, nil, nil)
+		q, err := s.closeCanceled(ctx, id, by, nil, nil)
+		switch {
+		case errors.Is(err, ErrAlreadyPaid) && q.Status == StatusRefunded:
+			err = ErrRefundedBeforeCancel
+		case errors.Is(err, ErrAlreadyPaid):
+			err = ErrPaidBeforeCancel
+		}
+		return q, err
 	}
 	// Once Latipay is asked, the cancel runs to its end and records what
 	// Latipay said, whether or not whoever asked is still waiting: a

@@ -102,6 +102,8 @@ var trackingParams = map[string]bool{
 	"fbclid": true, "gclid": true, "dclid": true, "gbraid": true, "wbraid": true, "msclkid": true,
 	"mc_cid": true, "mc_eid": true, "_ga": true, "_gl": true, "igshid": true, "twclid": true,
 	"ttclid": true, "li_fat_id": true, "yclid": true,
+	"_hsenc": true, "_hsmi": true, "mkt_tok": true, "srsltid": true, "oly_enc_id": true,
+	"oly_anon_id": true, "vero_id": true, "rb_clickid": true, "s_cid": true,
 }
 
 // TrackingParam reports whether name is a well-known tracking parameter

@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -23,7 +24,12 @@ type ListInput struct {
 	Source    string // the channel: one of Sources
 	Currency  string // NZD, AUD, CNY
 	OrderID   string // exact Latipay order id
-	// Text is the back office's search box: a payment's id, the Latipay
+	// Latipay is the back office's "latipay:" search: exactly Latipay's
+	// order id, or an attempt's Latipay merchant reference, each looked
+	// up by its index.
+	Latipay string
+	// Text is the back office's search box: a payment's id or one of its
+	// refunds' ids, the Latipay
 	// merchant reference of any of its attempts or Latipay's order id,
 	// each as pasted, finds that payment; an amount with its decimal
 	// point ("88.80") the payments of exactly that amount; anything else,
@@ -79,6 +85,11 @@ func (s *Service) List(ctx context.Context, in ListInput) (PaymentPage, error) {
 	if len(problems) > 0 {
 		return PaymentPage{}, &ValidationError{Problems: problems}
 	}
+	if in.Latipay != "" {
+		if err := s.searchLatipay(ctx, &f, strings.Trim(in.Latipay, pastedAround)); err != nil {
+			return PaymentPage{}, err
+		}
+	}
 	if f.Text != "" {
 		if err := s.searchFor(ctx, &f); err != nil {
 			return PaymentPage{}, err
@@ -133,7 +144,7 @@ func (in ListInput) filter() (PaymentFilter, []string) {
 	for _, t := range []struct {
 		name, v string
 		max     int
-	}{{"reference", in.Reference, maxReferenceLen}, {"Latipay order id", in.OrderID, maxSearchLen}, {"search text", in.Text, maxSearchLen}} {
+	}{{"reference", in.Reference, maxReferenceLen}, {"Latipay order id", in.OrderID, maxSearchLen}, {"Latipay order id or reference", in.Latipay, maxSearchLen}, {"search text", in.Text, maxSearchLen}} {
 		if utf8.RuneCountInString(t.v) > t.max || !printable(t.v) {
 			problems = append(problems, fmt.Sprintf("%s must be printable and at most %d characters", t.name, t.max))
 		}
@@ -146,24 +157,55 @@ func (in ListInput) filter() (PaymentFilter, []string) {
 }
 
 // searchFor reads a search text pasted as it is: what it is, each looked
-// up by an index of its own (a payment's id is the key; an attempt's
-// merchant reference, Latipay's order id and the amount have theirs), so
+// up by an index of its own (a payment's id and a refund's id are keys;
+// an attempt's merchant reference, Latipay's order id and the amount
+// have theirs), so
 // the search never reads every payment. A payment id, an attempt's
 // reference or an order id a payment has narrows f to that payment (or
 // those with that order id); an amount with its decimal point to the
 // payments of that amount; anything else stays a text search.
+//
+// Text is read as people paste it: the quotes and commas around a value
+// copied from a CSV are dropped, a checkout link names its payment, and
+// an amount may carry its currency as the list shows it ("NZD 88.80",
+// "NZ$ 88.80"), which then narrows to that currency.
 func (s *Service) searchFor(ctx context.Context, f *PaymentFilter) error {
-	text := f.Text
+	text := strings.Trim(f.Text, pastedAround)
+	if _, after, ok := strings.Cut(text, "/checkout/"); ok {
+		if i := strings.IndexAny(after, "/?#"); i >= 0 {
+			after = after[:i]
+		}
+		if ValidPaymentID(after) {
+			text = after
+		}
+	}
 	if ValidPaymentID(text) {
 		f.ID, f.Text = text, ""
 		return nil
 	}
-	if minor, ok := searchAmount(text, f.Currency); ok {
+	amount, currency := amountWithCurrency(text)
+	if currency != "" && f.Currency != "" && currency != f.Currency {
+		currency = "" // the filter's currency stands; the amount is read in it
+	}
+	if minor, ok := searchAmount(amount, cmp.Or(currency, f.Currency)); ok {
 		f.Amount, f.Text = minor, ""
+		if currency != "" {
+			f.Currency = currency
+		}
 		return nil
 	}
 	if !searchToken(text) {
 		return nil
+	}
+	if rf, ok := s.store.(RefundFinder); ok && strings.HasPrefix(strings.ToLower(text), "rf_") {
+		id, err := rf.RefundPayment(ctx, strings.ToLower(text))
+		if err == nil {
+			f.ID, f.Text = id, ""
+			return nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
 	}
 	for _, ref := range []string{strings.ToUpper(text), text} {
 		id, err := s.store.AttemptPayment(ctx, ref)
@@ -182,6 +224,50 @@ func (s *Service) searchFor(ctx context.Context, f *PaymentFilter) error {
 	if len(ps) > 0 {
 		f.OrderID, f.Text = text, ""
 	}
+	return nil
+}
+
+// pastedAround are what a value copied from a CSV, a sentence or a chat
+// often carries around it.
+const pastedAround = " \t\"'`,;"
+
+// amountPrefixes are how an amount's currency is written before it: the
+// code, as the list shows amounts ("NZD 88.80"), and the symbols.
+var amountPrefixes = []struct {
+	text string
+	c    Currency
+}{{"NZD", NZD}, {"AUD", AUD}, {"CNY", CNY}, {"NZ$", NZD}, {"A$", AUD}, {"AU$", AUD}, {"CN¥", CNY}, {"RMB", CNY}, {"¥", CNY}, {"$", ""}}
+
+// amountWithCurrency splits "NZD 88.80", "NZ$88.80" or "88.80 NZD" into
+// the amount and its currency ("" when none is written or only "$").
+func amountWithCurrency(text string) (string, Currency) {
+	for _, p := range amountPrefixes {
+		if rest, ok := strings.CutPrefix(strings.ToUpper(text), p.text); ok {
+			return strings.TrimSpace(rest), p.c
+		}
+		if rest, ok := strings.CutSuffix(strings.ToUpper(text), " "+p.text); ok && p.c != "" {
+			return strings.TrimSpace(rest), p.c
+		}
+	}
+	return text, ""
+}
+
+// searchLatipay narrows f to the payment whose attempt has Latipay
+// merchant reference text, or else to Latipay's order id text.
+func (s *Service) searchLatipay(ctx context.Context, f *PaymentFilter, text string) error {
+	if searchToken(text) {
+		for _, ref := range []string{strings.ToUpper(text), text} {
+			id, err := s.store.AttemptPayment(ctx, ref)
+			if err == nil {
+				f.ID = id
+				return nil
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+	}
+	f.OrderID = text
 	return nil
 }
 

@@ -311,6 +311,11 @@ func tooLong(field string, max int) string {
 	return fmt.Sprintf("%s must be at most %d characters", field, max)
 }
 
+// CleanText is text as the service stores it (cleanText): what a form
+// shows back or records must be what was kept, so a note of only
+// zero-width spaces is empty, and a control character never reaches a log.
+func CleanText(s string) string { return cleanText(s) }
+
 // cleanText strips invalid UTF-8 and control and invisible characters (see
 // invisible), so display strings are safe to sign and to render. Callers
 // refuse text over its limit first: nothing is cut here.

@@ -433,6 +433,14 @@ type NotificationTargeter interface {
 	NotificationTarget(ctx context.Context, reference, digest string) (seen bool, paymentID string, err error)
 }
 
+// RefundFinder is a Store that finds the payment a refund belongs to by
+// the refund's id (its key), or ErrNotFound: the back office's search
+// finds a payment by a pasted refund id with it. Both stores have it; the
+// service uses it when the store has it.
+type RefundFinder interface {
+	RefundPayment(ctx context.Context, refundID string) (string, error)
+}
+
 // BarcodeRequest is one charge of a shopper's pay code (Gateway.Barcode).
 type BarcodeRequest struct {
 	Reference string // fresh merchant_reference for this attempt

@@ -86,6 +86,16 @@ func (db *DB) AttemptPayment(ctx context.Context, reference string) (string, err
 	return id, wrap("attempt payment", err)
 }
 
+var _ payments.RefundFinder = (*DB)(nil)
+
+// RefundPayment returns the id of the payment the refund id belongs to,
+// or payments.ErrNotFound: by the refunds' key.
+func (db *DB) RefundPayment(ctx context.Context, refundID string) (string, error) {
+	var id string
+	err := db.pool.QueryRow(ctx, `SELECT payment_id FROM refunds WHERE id = $1`, refundID).Scan(&id)
+	return id, wrap("refund payment", err)
+}
+
 // IdempotentPayment returns the payment a create with that idempotency
 // key made and its request's hash, or payments.ErrNotFound.
 func (db *DB) IdempotentPayment(ctx context.Context, key string) (string, string, error) {

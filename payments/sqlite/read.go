@@ -44,6 +44,16 @@ func (db *DB) Attempt(ctx context.Context, reference string) (payments.Attempt, 
 	return a, wrap("attempt", err)
 }
 
+var _ payments.RefundFinder = (*DB)(nil)
+
+// RefundPayment returns the id of the payment the refund id belongs to,
+// or payments.ErrNotFound: by the refunds' key.
+func (db *DB) RefundPayment(ctx context.Context, refundID string) (string, error) {
+	var id string
+	err := (cached{c: db.rs}).QueryRowContext(ctx, `SELECT payment_id FROM refunds WHERE id = ?`, refundID).Scan(&id)
+	return id, wrap("refund payment", err)
+}
+
 // AttemptPayment returns the id of the payment the attempt with that
 // Latipay reference belongs to, or payments.ErrNotFound; from the cache
 // of references when it is there (cache.go).

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -140,3 +141,37 @@ func testCorrectRefundStatuses(t *testing.T, s payments.Store) {
 type publisher struct{}
 
 func (publisher) Publish(payments.Update) {}
+
+// testRefundPayment: a store that finds a refund's payment by the
+// refund's id (payments.RefundFinder) finds each, and says ErrNotFound of
+// an id it does not have.
+func testRefundPayment(t *testing.T, s payments.Store) {
+	rf, ok := s.(payments.RefundFinder)
+	if !ok {
+		t.Fatal("the store does not find a refund's payment by its id")
+	}
+	misstated(t, s)
+	ps, err := s.ListPayments(t.Context(), payments.PaymentFilter{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range ps {
+		rs, err := s.Refunds(t.Context(), p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			n++
+			if got, err := rf.RefundPayment(t.Context(), r.ID); err != nil || got != p.ID {
+				t.Errorf("RefundPayment(%s) = %q, %v; want %s", r.ID, got, err, p.ID)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no refunds to find")
+	}
+	if _, err := rf.RefundPayment(t.Context(), "rf_missing"); !errors.Is(err, payments.ErrNotFound) {
+		t.Errorf("RefundPayment(missing) error = %v, want ErrNotFound", err)
+	}
+}

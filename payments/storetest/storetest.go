@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"Refunds/Serialized", testRefundsSerialized},
 		{"ClaimDueRefunds", testClaimDueRefunds},
 		{"Refunds/Misstated", testMisstatedRefunds},
+		{"Refunds/Payment", testRefundPayment},
 		{"Refunds/CorrectStatuses", testCorrectRefundStatuses},
 		{"ListPayments", testListPayments},
 		{"ListPayments/Filters", testListFilters},

@@ -151,19 +151,50 @@ func New(store Store, o Options) (*Worker, error) {
 func (w *Worker) Enabled() bool { return w.o.URL != "" }
 
 // Run delivers due events until ctx ends. run starts it.
+//
+// Each delivery goes on its own, at most batch at a time: Run claims
+// events as soon as a slot is free (on each poll, and whenever a delivery
+// ends), never waiting for the slowest of those in flight, so an endpoint
+// that hangs on one payment's event until the timeout delays no other
+// payment's, and retries fall due on time. The store claims at most one
+// event per payment, the next only once the one before it is delivered
+// or failed, so each payment's events still go in order.
 func (w *Worker) Run(ctx context.Context) {
 	if !w.Enabled() {
 		return
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	slots := make(chan struct{}, batch) // one per delivery in flight
+	ended := make(chan struct{}, 1)     // a delivery ended: claim again
 	t := time.NewTicker(w.o.Poll)
 	defer t.Stop()
 	for {
 		for {
-			n, err := w.Flush(ctx)
+			free := batch - len(slots)
+			if free == 0 || ctx.Err() != nil {
+				break
+			}
+			evs, err := w.claim(ctx, free)
 			if err != nil && ctx.Err() == nil {
 				w.o.Log.Error("webhook: flush", "err", err)
 			}
-			if n < batch || err != nil {
+			for _, e := range evs {
+				slots <- struct{}{}
+				wg.Go(func() {
+					defer func() {
+						<-slots
+						select {
+						case ended <- struct{}{}:
+						default:
+						}
+					}()
+					if err := w.deliver(ctx, e); err != nil && ctx.Err() == nil {
+						w.o.Log.Error("webhook: flush", "err", err)
+					}
+				})
+			}
+			if len(evs) < free || err != nil {
 				break
 			}
 		}
@@ -171,30 +202,44 @@ func (w *Worker) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-ended:
 		}
 	}
 }
 
+// claim claims up to limit events due now, at most one per payment.
+func (w *Worker) claim(ctx context.Context, limit int) ([]payments.OutboxEvent, error) {
+	now := w.o.Now().UTC()
+	evs, err := w.store.ClaimWebhookEvents(ctx, payments.OutboxQuery{Types: Types(),
+		Since: now.Add(-w.o.MaxAge), Now: now, Lease: w.o.Lease, Limit: limit})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: claim: %w", err)
+	}
+	return evs, nil
+}
+
+// deliver sends a claimed event and records the outcome.
+func (w *Worker) deliver(ctx context.Context, e payments.OutboxEvent) error {
+	d, why := w.send(ctx, e.Event, e.Attempts+1, false)
+	w.logFailure(d, why)
+	return w.store.RecordDelivery(ctx, d)
+}
+
 // Flush claims the events due now, at most one per payment, sends them
-// concurrently and records each outcome. It returns how many it sent.
+// concurrently and records each outcome, returning when all are done
+// (Run does not wait so). It returns how many it sent.
 func (w *Worker) Flush(ctx context.Context) (int, error) {
 	if !w.Enabled() {
 		return 0, nil
 	}
-	now := w.o.Now().UTC()
-	evs, err := w.store.ClaimWebhookEvents(ctx, payments.OutboxQuery{Types: Types(),
-		Since: now.Add(-w.o.MaxAge), Now: now, Lease: w.o.Lease, Limit: batch})
+	evs, err := w.claim(ctx, batch)
 	if err != nil {
-		return 0, fmt.Errorf("webhook: claim: %w", err)
+		return 0, err
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(evs))
 	for i, e := range evs {
-		wg.Go(func() {
-			d, why := w.send(ctx, e.Event, e.Attempts+1, false)
-			w.logFailure(d, why)
-			errs[i] = w.store.RecordDelivery(ctx, d)
-		})
+		wg.Go(func() { errs[i] = w.deliver(ctx, e) })
 	}
 	wg.Wait()
 	return len(evs), errors.Join(errs...)

@@ -498,3 +498,73 @@ func TestBackoffCountsFromTheFailure(t *testing.T) {
 		t.Errorf("receiver saw %d tries, want 2", tries)
 	}
 }
+
+// TestHangingEndpointDelaysNoOtherPayment: while the endpoint hangs on one
+// payment's event, Run still claims and delivers another payment's: the
+// healthy delivery is answered while the hanging request is still open,
+// not after its timeout.
+func TestHangingEndpointDelaysNoOtherPayment(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	slow := mustCanceled(t, env, "ORDER-WH-SLOW")
+	var (
+		mu          sync.Mutex
+		order       []string // "slow:open", "fast", "slow:closed" as they happened
+		slowArrived = make(chan struct{})
+		fastDone    = make(chan struct{})
+		once        sync.Once
+	)
+	note := func(s string) {
+		mu.Lock()
+		order = append(order, s)
+		mu.Unlock()
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		var ev webhook.Event
+		b, _ := io.ReadAll(req.Body)
+		_ = json.Unmarshal(b, &ev)
+		if ev.Payment.ID == slow.ID {
+			note("slow:open")
+			once.Do(func() { close(slowArrived) })
+			// Hangs until the healthy event is delivered, or the
+			// worker gives up on it (its timeout).
+			select {
+			case <-fastDone:
+			case <-req.Context().Done():
+			}
+			note("slow:closed")
+			return
+		}
+		note("fast")
+		rw.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	w, err := webhook.New(env.Store, webhook.Options{URL: srv.URL, Secrets: []string{secretNew}, Now: env.Clock.Now,
+		Rand: rand.Reader, Log: slog.New(slog.DiscardHandler), Poll: 10 * time.Millisecond, Timeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	stopped := make(chan struct{})
+	go func() { w.Run(ctx); close(stopped) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+	<-slowArrived
+	fast := mustCanceled(t, env, "ORDER-WH-FAST")
+	// Wait for the healthy event to be recorded delivered.
+	for {
+		ds, err := env.Store.Deliveries(t.Context(), payments.DeliveryFilter{PaymentID: fast.ID, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) > 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	close(fastDone)
+	mu.Lock()
+	got := strings.Join(order, " ")
+	mu.Unlock()
+	if !strings.HasPrefix(got, "slow:open fast") {
+		t.Errorf("requests went %q; want the healthy payment's delivered while the hanging one is still open", got)
+	}
+}
