@@ -7,7 +7,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -tags nomsgpack -ldflags="-s -w" -o /out/hpp . && mkdir -p /out/data
+# .git is not in the build context: pass the commit for "hpp version",
+#   docker build --build-arg HPP_REVISION=$(git rev-parse HEAD) -t hpp .
+ARG HPP_REVISION=unknown
+RUN CGO_ENABLED=0 go build -trimpath -tags nomsgpack -ldflags="-s -w -X github.com/latipay-hpp/hpp/config/cli.Revision=${HPP_REVISION}" -o /out/hpp . && mkdir -p /out/data
 
 # Minimal runtime: no shell, non-root, a volume for the SQLite database
 # (and, with HTTPS in the container, the ACME certificates in /data/acme).

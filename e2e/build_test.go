@@ -3,6 +3,8 @@ package e2e
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -37,5 +39,32 @@ func TestShippedBuildTags(t *testing.T) {
 		if strings.HasPrefix(pkg, "github.com/ugorji/") {
 			t.Errorf("the shipped binary links %s", pkg)
 		}
+	}
+}
+
+// TestDockerRevision: the Dockerfile's build context has no .git, so Go
+// records no VCS revision; its HPP_REVISION build argument reaches "hpp
+// version" through -ldflags -X. The test builds with the Dockerfile's own
+// -ldflags (the argument filled in) and without VCS stamping, as there.
+func TestDockerRevision(t *testing.T) {
+	b, err := os.ReadFile("../Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^RUN .*go build .*-ldflags="([^"]*)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("the Dockerfile has no go build line with -ldflags=\"...\"")
+	}
+	ldflags := strings.ReplaceAll(string(m[1]), "${HPP_REVISION}", "0123abc")
+	bin := filepath.Join(t.TempDir(), "hpp")
+	cmd := exec.Command("go", "build", "-buildvcs=false", "-trimpath", "-tags", shipTags, "-ldflags="+ldflags, "-o", bin, ".")
+	cmd.Dir = ".."
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), " revision 0123abc") {
+		t.Errorf("hpp version = %q, %v; want the revision the build argument gave (0123abc)", out, err)
 	}
 }

@@ -552,20 +552,18 @@ func refundLeft(_ string, e *payments.RefundTooLargeError) (id, arg string) {
 	return "admin.refund.full", ""
 }
 
-// refundLeftText is refundLeft in English, for the API's error message.
+// refundLeftText is refundLeft in English, for the API's error message:
+// the money as the API writes it, the currency's code and the amount
+// ("NZD 7.50"), never a symbol that is ambiguous between dollars.
 func refundLeftText(e *payments.RefundTooLargeError) string {
 	switch {
 	case e.Left > 0:
-		return "Only " + views.MoneyIn("en", refundMoney(e.Left, e.Currency)) + " can still be refunded."
+		return "Only " + withCurrency(e.Left, e.Currency) + " can still be refunded."
 	case e.Pending > 0:
-		return "Nothing more can be refunded now: " + views.MoneyIn("en", refundMoney(e.Pending, e.Currency)) +
+		return "Nothing more can be refunded now: " + withCurrency(e.Pending, e.Currency) +
 			" is held by refunds still waiting for Latipay's answer."
 	}
 	return "This payment is already fully refunded."
-}
-
-func refundMoney(minor int64, c payments.Currency) views.Money {
-	return views.Money{Minor: minor, Currency: string(c), Exponent: c.Exponent()}
 }
 
 // handleAdminCancel serves POST /admin/payments/:id/cancel.

@@ -140,14 +140,14 @@ func TestAPIRefundSaysWhatIsLeft(t *testing.T) {
 	if w := a.api(t, "POST", path, `{"amount":"5.00"}`, nil); w.Code != http.StatusCreated {
 		t.Fatalf("refund 5.00 = %d %s", w.Code, w.Body)
 	}
-	tooLarge(`{"amount":"7.51"}`, "Only NZ$ 7.50 can still be refunded.")
+	tooLarge(`{"amount":"7.51"}`, "Only NZD 7.50 can still be refunded.")
 
 	a.Sim.SetFaults(latipaysim.Faults{ServerError: true}) // the answer is lost: pending
 	if w := a.api(t, "POST", path, `{}`, nil); w.Code != http.StatusAccepted {
 		t.Fatalf("refund the rest, answer lost = %d %s; want 202", w.Code, w.Body)
 	}
 	a.Sim.SetFaults(latipaysim.Faults{})
-	tooLarge(`{}`, "Nothing more can be refunded now: NZ$ 7.50 is held by refunds still waiting for Latipay's answer.")
+	tooLarge(`{}`, "Nothing more can be refunded now: NZD 7.50 is held by refunds still waiting for Latipay's answer.")
 
 	a.Clock.Advance(5 * time.Minute)
 	if _, err := a.Svc.ReconcileRefunds(t.Context(), 10); err != nil {

@@ -53,24 +53,16 @@ func LinkMessage(q url.Values) string {
 	return b.String()
 }
 
-// RedirectMessage is the text the redirect back to the shop signs: every
-// parameter but sig, sorted by name, as name=value joined with "&",
-// values not URL-encoded. Merchants verify it with their own code, so it
-// keeps its published form; every value in it is ours or the merchant's.
-func RedirectMessage(q url.Values) string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		if k != "sig" {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, k+"="+q.Get(k))
-	}
-	return strings.Join(parts, "&")
-}
+// RedirectMessage is the text the redirect back to the shop signs, in
+// the form LinkMessage gives: every parameter but sig, sorted by name,
+// name=value joined with "&", each name and value with every byte but the
+// RFC 3986 unreserved characters written as %XX. Values are the
+// merchant's (their return URL's own parameters, the payment's
+// reference) and can hold "&" and "=": unescaped, "reference=x&status=paid"
+// and a reference of "x&status=paid" would sign the same text, and a
+// shopper who chose the reference could move a canceled payment's
+// signature onto a URL saying paid.
+func RedirectMessage(q url.Values) string { return LinkMessage(q) }
 
 // escapeUnreserved writes s to b with every byte but A-Z a-z 0-9 - . _ ~
 // percent-encoded.

@@ -18,8 +18,9 @@ var ErrRedirectSignature = errors.New("payments: redirect signature is not valid
 // status, amount, currency and ts (Unix seconds), and, when secret is not
 // empty, sig: the hex HMAC-SHA256 with secret of RedirectMessage of
 // the final query, that is every parameter but sig, sorted by name, as
-// name=value joined with "&", values not URL-encoded. The merchant's own
-// parameters are covered too; ours replace any of the same name.
+// name=value joined with "&", names and values percent-encoded (every byte
+// but A-Z a-z 0-9 - . _ ~ as %XX). The merchant's own parameters are
+// covered too; ours replace any of the same name.
 func SignedRedirect(target string, p Payment, secret string, now time.Time) string {
 	u, err := url.Parse(target)
 	if err != nil {

@@ -118,8 +118,9 @@ func TestSignedRedirect(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, q[k], want)
 		}
 	}
-	// The documented message: every parameter but sig, sorted, unencoded.
-	msg := "amount=12.50&cart=9&currency=NZD&payment_id=" + p.ID + "&reference=ORDER 7&x&status=paid&ts=1760000000"
+	// The documented message: every parameter but sig, sorted, names and
+	// values percent-encoded but for A-Z a-z 0-9 - . _ ~.
+	msg := "amount=12.50&cart=9&currency=NZD&payment_id=" + p.ID + "&reference=ORDER%207%26x&status=paid&ts=1760000000"
 	if got := payments.RedirectMessage(q); got != msg {
 		t.Errorf("message = %q, want %q", got, msg)
 	}
@@ -208,5 +209,34 @@ func TestLinkMessageCannotBeResplit(t *testing.T) {
 	}
 	if strings.Count(payments.LinkMessage(expired), "&") != len(expired)-2 {
 		t.Errorf("message %q has an & inside a value", payments.LinkMessage(expired))
+	}
+}
+
+// TestSignedRedirectCannotBeResplit: a reference holding "&" and "="
+// (the merchant passes on what the shopper typed) cannot move a canceled
+// payment's signature onto a query saying paid. Signed over unescaped
+// values, the forged query below signs the same text as the real one.
+func TestSignedRedirectCannotBeResplit(t *testing.T) {
+	now := time.Unix(1_760_000_000, 0)
+	p := payments.Payment{ID: "pay_0123456789abcdefghjkmnpqrs", Reference: "x&status=paid&ts=1760001800&tz=",
+		Status: payments.StatusCanceled, Amount: 1250, Currency: payments.NZD}
+	u, err := url.Parse(payments.SignedRedirect("https://shop.example/back", p, "s3cret", now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := u.Query()
+	if _, st, err := payments.VerifyRedirect(real, []string{"s3cret"}, now, time.Hour); err != nil || st != payments.StatusCanceled {
+		t.Fatalf("the real redirect = %q, %v; want canceled", st, err)
+	}
+	// Move the boundaries: reference "x", status paid, and the real
+	// status and ts hidden in a parameter "tz" that sorts after them.
+	forged := url.Values{
+		"amount": {"12.50"}, "currency": {"NZD"}, "payment_id": {p.ID},
+		"reference": {"x"}, "status": {"paid"}, "ts": {"1760001800"},
+		"tz":  {"&status=canceled&ts=" + real.Get("ts")},
+		"sig": {real.Get("sig")},
+	}
+	if id, st, err := payments.VerifyRedirect(forged, []string{"s3cret"}, now, time.Hour); err == nil {
+		t.Errorf("the re-split redirect verified: %q %q; want ErrRedirectSignature", id, st)
 	}
 }

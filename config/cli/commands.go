@@ -229,10 +229,19 @@ func restore(ctx context.Context, e Env, args []string) error {
 	return nil
 }
 
+// Revision is the commit the binary was built from when the build had no
+// git checkout to read it from: the Dockerfile sets it from its
+// HPP_REVISION build argument (-ldflags -X), since its build context
+// leaves .git out. A revision in the build info wins.
+var Revision = ""
+
 // Version prints the module version and the VCS revision recorded in the
-// build info (go build in a git checkout records them).
+// build info (go build in a git checkout records them), else Revision.
 func Version(w io.Writer) error {
 	version, revision, modified := "(unknown)", "unknown", ""
+	if Revision != "" {
+		revision = Revision
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		version = bi.Main.Version
 		for _, s := range bi.Settings {
