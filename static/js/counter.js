@@ -177,6 +177,7 @@
   // settle types the run held so far before a tap acts on the amount.
   function settle() { if (runTimer) { endRun(); } }
   document.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter') { heldEnter = false; } // each Enter is judged on its own
     if (root.getAttribute('data-screen') !== 'keypad' || e.target === $('note')) { return; }
     var now = e.timeStamp || performance.now();
     if (e.key >= '0' && e.key <= '9' && e.key.length === 1) {
