@@ -39,7 +39,8 @@ type counterSale struct {
 // axe-core passes on every counter
 // page in English, Simplified and Traditional Chinese. Then a pay code
 // typed with Enter, whose shopper must type a password, keeps the counter
-// amber until the server says paid.
+// amber until the server says paid. Today's sales, with the shift's
+// summary, fit a 390 px phone in the three languages.
 func TestCounterBrowser(t *testing.T) {
 	axe := axeScript(t)
 	app := browserStartApp(t)
@@ -251,6 +252,7 @@ func TestCounterBrowser(t *testing.T) {
 		t.Errorf("the shift summary reads %q", got)
 	}
 	axeAll("today's sales", "/counter/sales")
+	phoneFitsInLanguages(t, b, "today's sales", app.URL+"/counter/sales")
 	b.finish(t, browserChecks{offline: "net::ERR_INTERNET_DISCONNECTED", fetched: map[string]int64{"/counter/scan": http.StatusUnprocessableEntity}})
 }
 

@@ -121,6 +121,7 @@
     var k = b.getAttribute('data-key');
     b.addEventListener('click', function () {
       if (longPressed) { longPressed = false; return; }
+      settle();
       press(k);
     });
     if (k === 'C') {
@@ -133,13 +134,82 @@
       });
     }
   });
-  // A hardware keyboard works too: digits, Backspace, Escape.
+  // A hardware keyboard works too: digits, Backspace, Escape. So does a
+  // barcode scanner, which is a keyboard too: it types the shopper's pay
+  // code (16 to 24 digits) and Enter in a burst, a few milliseconds a
+  // key. Typed on the keypad, that code must not become the amount, and
+  // its Enter must not press the charge button that has the focus. So
+  // digits arriving within burstGap of each other are held as one run,
+  // and only when the run ends (no key for burstGap) are they typed: a
+  // run of more digits than an amount can have (8 before the point and
+  // 2 after) is a scanned code, dropped with a word to the cashier; a
+  // shorter one is the cashier's own typing (a person's keys come 100 to
+  // 300 ms apart, two pressed together closer, but eleven in a row never
+  // within 100 ms each; a held run shows 100 ms late, too soon to see).
+  // Digits within tailGap of a dropped code's last key are the rest of
+  // it (a scanner that stalled once). An Enter within burstGap of a digit
+  // ends the run and presses nothing: nobody reads an amount in that
+  // time, so it cannot be the cashier's Enter.
+  // A scanned code never goes on to the scan step by itself either: the
+  // cashier did not choose to charge, and the amount on the keypad may
+  // not be this shopper's; the pay code can be scanned again in a second.
+  var burstGap = 100, tailGap = 300, amountDigits = 10;
+  var run = '', runAt = 0, runTimer = null, heldEnter = false, droppedAt = -1e9;
+  function endRun() {
+    clearTimeout(runTimer);
+    runTimer = null;
+    var keys = run;
+    run = '';
+    if (keys.length > amountDigits) {
+      droppedAt = runAt;
+      error($('counter-error'), d.tScanned);
+      return;
+    }
+    for (var i = 0; i < keys.length; i++) { press(keys.charAt(i)); }
+  }
+  // runOver ends the run once no key came for burstGap (a timer can run
+  // late or early against the keys' own time stamps: those decide).
+  function runOver() {
+    var wait = burstGap - (performance.now() - runAt);
+    if (wait > 0) { runTimer = setTimeout(runOver, wait + 1); return; }
+    endRun();
+  }
+  // settle types the run held so far before a tap acts on the amount.
+  function settle() { if (runTimer) { endRun(); } }
   document.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter') { heldEnter = false; } // each Enter is judged on its own
     if (root.getAttribute('data-screen') !== 'keypad' || e.target === $('note')) { return; }
-    if (e.key >= '0' && e.key <= '9') { press(e.key); e.preventDefault(); }
+    var now = e.timeStamp || performance.now();
+    if (e.key >= '0' && e.key <= '9' && e.key.length === 1) {
+      e.preventDefault();
+      if (run && now - runAt > burstGap) { endRun(); }
+      if (!run && now - droppedAt < tailGap) { droppedAt = now; return; }
+      run += e.key;
+      runAt = now;
+      clearTimeout(runTimer);
+      runTimer = setTimeout(runOver, burstGap);
+      return;
+    }
+    if (e.key === 'Enter' && (runTimer || (runAt && now - runAt <= burstGap) || now - droppedAt < tailGap)) {
+      e.preventDefault();
+      e.stopPropagation();
+      heldEnter = true;
+      if (runTimer) { endRun(); }
+      return;
+    }
+    if (runTimer) { endRun(); } // the keys before come first
     if (e.key === 'Backspace') { digits = digits.slice(0, -1); renderAmount(); e.preventDefault(); }
     if (e.key === 'Escape') { digits = ''; renderAmount(); }
-  });
+  }, true);
+  // A button is pressed by Enter's keypress, which a keydown held back
+  // normally stops; where the keypress comes as an event of its own
+  // (Windows' WM_CHAR, the DevTools protocol's char), it is held too.
+  document.addEventListener('keypress', function (e) {
+    if (heldEnter && e.key === 'Enter') { e.preventDefault(); e.stopPropagation(); }
+  }, true);
+  document.addEventListener('keyup', function (e) {
+    if (e.key === 'Enter') { heldEnter = false; }
+  }, true);
 
   // checkAmount says what is wrong with the typed amount, or ''.
   function checkAmount() {
@@ -193,6 +263,7 @@
   function endSale() {
     sale = null; current = null; lastCode = '';
     save();
+    reached(true); // no sale to follow: nothing to say about the line
     closeSocket();
     clearInterval(countdownTimer);
     clearTimeout(returnTimer);
@@ -228,6 +299,7 @@
 
   function charge(method) {
     if (busy) { return; } // a double tap sends one request
+    settle();
     var problem = checkAmount();
     if (problem && !(current && sale && sale.id)) { error($('counter-error'), problem); return; }
     busy = true;
@@ -358,11 +430,20 @@
     var id = sale.id;
     fetch(d.saleUrl + id, { credentials: 'same-origin', cache: 'no-store', headers: { 'Accept': 'application/json' } })
       .then(answer)
-      .then(function (j) { if (sale && sale.id === id) { showSale(j); } })
+      .then(function (j) { reached(true); if (sale && sale.id === id) { showSale(j); } })
       .catch(function (e) {
-        if (e.status === 404) { nextSale(); return; }
-        if (e.status === 401 || e.status === 403) { location.reload(); }
+        if (e.status === 404) { reached(true); nextSale(); return; }
+        if (e.status === 401 || e.status === 403) { location.reload(); return; }
+        if (!e.status || e.status >= 500) { reached(false); } // the sale stays on screen; the polls go on
       });
+  }
+  // reached says on the till, in a polite live region, while the server
+  // cannot be reached (a poll failed), and clears it once it answers
+  // again: the screen shown is left as it is, the sale with it.
+  function reached(ok) {
+    var el = $('counter-conn');
+    var text = ok ? '' : d.tConnLost;
+    if (el.textContent !== text) { el.textContent = text; }
   }
 
   // --- the live connection --------------------------------------------
@@ -374,7 +455,7 @@
     try { sock = new WebSocket(url); } catch (e) { lost(); return; }
     sock.saleId = j.id;
     ws = sock;
-    sock.onopen = function () { backoff = 1000; stopPolling(); };
+    sock.onopen = function () { backoff = 1000; stopPolling(); reached(true); };
     sock.onmessage = function (ev) {
       var m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
@@ -470,6 +551,7 @@
     return '';
   }
   $('to-scan').addEventListener('click', function () {
+    settle();
     var problem = checkAmount();
     if (problem) { error($('counter-error'), problem); return; }
     q('[data-testid="scan-amount"]').textContent = moneyText(minor());
