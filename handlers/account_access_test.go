@@ -83,6 +83,13 @@ func TestCounterLocksWhenAccessChanges(t *testing.T) {
 			c.act(t, a, owner, cashierID)
 			seq := lastAuditSeq(t, a)
 
+			// The owner's counter page already says so, before either
+			// device asks anything.
+			rows := mustDoc(t, a.do(t, http.MethodGet, handlers.AdminCounterPath, nil, withCookie(owner, nil))).Find(`[data-testid="device-row"]`)
+			if rows.Length() != 2 || strings.Contains(rows.Text(), "cashier@shop.example") {
+				t.Errorf("the owner's counter page after: %d devices, %q; want both locked", rows.Length(), rows.Text())
+			}
+
 			for name, d := range map[string]*http.Cookie{"the till": dev, "the other till": other} {
 				if w := a.charge(t, d, "sale-key-0000000000000002", "9.00", "alipay"); w.Code != http.StatusUnauthorized {
 					t.Errorf("%s: charge after = %d, want 401 locked: %s", name, w.Code, w.Body)
