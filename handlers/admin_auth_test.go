@@ -128,7 +128,7 @@ func TestAdminTOTPSignIn(t *testing.T) {
 	}
 	a.Clock.Advance(accounts.SignInCodeTTL)
 	if w := a.post(t, "/admin/signin/code", url.Values{"code": {a.code(t, secret)}}, ch); w.Code != http.StatusUnauthorized ||
-		!strings.Contains(w.Body.String(), "The sign-in took too long") {
+		!strings.Contains(w.Body.String(), "This sign-in took too long or was ended") {
 		t.Fatalf("stale challenge = %d", w.Code)
 	}
 	if w := a.post(t, "/admin/signin/code", url.Values{"code": {a.code(t, secret)}}, nil); w.Code != http.StatusUnauthorized {

@@ -61,8 +61,17 @@ func (s *Server) renderAdminCounter(c *gin.Context, status int, notice, errorID 
 	}
 	v.Title = s.errorTitle(c, v.Title, errorID)
 	names := map[string]string{}
+	byID := map[string]accounts.Account{}
 	for _, a := range people {
-		names[a.ID] = personName(a.Name, a.Email)
+		names[a.ID], byID[a.ID] = personName(a.Name, a.Email), a
+	}
+	// cashier names who d is unlocked for, as its next request will find
+	// it: none when their access changed since (the device locks then).
+	cashier := func(d counter.Device) string {
+		if a, ok := byID[d.CashierID]; ok && a.StillUnlocks(d.UnlockedAt) {
+			return names[d.CashierID]
+		}
+		return ""
 	}
 	when := func(t time.Time) string {
 		if t.IsZero() {
@@ -72,7 +81,7 @@ func (s *Server) renderAdminCounter(c *gin.Context, status int, notice, errorID 
 	}
 	for _, d := range devices {
 		v.Devices = append(v.Devices, views.AdminDevice{ID: d.ID, Name: d.Name, Paired: when(d.CreatedAt), Seen: when(d.SeenAt),
-			Cashier: names[d.CashierID], Revoked: d.Revoked(), ResultSeconds: d.ResultSeconds,
+			Cashier: cashier(d), Revoked: d.Revoked(), ResultSeconds: d.ResultSeconds,
 			RevokeAction: s.langPath(c, AdminCounterPath+"/devices/"+d.ID+"/revoke"),
 			DelayAction:  s.langPath(c, AdminCounterPath+"/devices/"+d.ID+"/delay")})
 	}

@@ -11,8 +11,8 @@ import (
 )
 
 // PasswordPath is where any signed-in person, owner or cashier, changes
-// their own password: the current one, the new one twice. Every other
-// session of theirs ends; this one stays. (An owner resets another
+// their own password: the current one, the new one twice. Every session
+// of theirs ends; this browser goes on in a new one. (An owner resets another
 // person's access on the accounts page; `hpp admin reset-password`
 // is for an owner locked out.)
 const PasswordPath = "/admin/password"
@@ -40,9 +40,15 @@ func (s *Server) handlePasswordChange() gin.HandlerFunc {
 			s.render(c, http.StatusBadRequest, views.PasswordPageView(s.passwordPage(c, "admin.password.mismatch", "")))
 			return
 		}
-		err := s.opts.Accounts.ChangePassword(c.Request.Context(), who(c).sid, c.PostForm("current"), pw, actor(c))
+		sid, err := s.opts.Accounts.ChangePassword(c.Request.Context(), who(c).sid, c.PostForm("current"), pw, actor(c))
 		if err == nil {
-			c.Redirect(http.StatusSeeOther, s.langPath(c, withQuery(PasswordPath, "done", "admin.password.done")))
+			// The old session ended with the others: this browser goes
+			// on in the new one, as after a sign-in.
+			if err = s.setSessionID(c, sid); err == nil {
+				c.Redirect(http.StatusSeeOther, s.langPath(c, withQuery(PasswordPath, "done", "admin.password.done")))
+				return
+			}
+			s.respondError(c, err)
 			return
 		}
 		var ie *accounts.InputError

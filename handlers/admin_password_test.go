@@ -92,9 +92,10 @@ func TestAdminSignInLockoutSameForUnknownEmail(t *testing.T) {
 // TestAdminChangePassword: owners and cashiers find "Change password" in
 // the menu; the form needs the current password and the new one twice
 // under the same rules as everywhere, is refused from another site, and
-// says plainly what is wrong. A change keeps this session, ends the
-// person's others, is in the audit log by its person, and the new
-// password is the one that signs in.
+// says plainly what is wrong. A change ends every session of the person
+// and gives this browser a new one (a copy of its old cookie opens
+// nothing), is in the audit log by its person, and the new password is
+// the one that signs in.
 func TestAdminChangePassword(t *testing.T) {
 	a := newAdminApp(t)
 	_, here := a.signIn(t, "owner@shop.example", adminPW)
@@ -138,16 +139,25 @@ func TestAdminChangePassword(t *testing.T) {
 		}
 	}
 	a.Clock.Advance(time.Minute) // a fresh sign-in budget for the address
-	code, loc := change(here, adminPW, newPW, newPW)
-	if code != http.StatusSeeOther || loc != "/admin/password?done=admin.password.done" {
-		t.Fatalf("change = %d to %q", code, loc)
+	w := a.post(t, "/admin/password", url.Values{"current": {adminPW}, "password": {newPW}, "confirm": {newPW}}, here)
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || loc != "/admin/password?done=admin.password.done" {
+		t.Fatalf("change = %d to %q", w.Code, loc)
 	}
-	if n := a.ownerDoc(t, here, loc, http.StatusOK).Find(`[data-testid="notice"]`).Text(); !strings.Contains(n, "Your password was changed") {
+	// This browser goes on in a new session, as after a sign-in: a copy
+	// of the cookie it had opens nothing.
+	renewed := adminCookie(w)
+	if renewed == nil || renewed.Value == here.Value {
+		t.Fatalf("the change set no new session cookie: %v", renewed)
+	}
+	if n := a.ownerDoc(t, renewed, loc, http.StatusOK).Find(`[data-testid="notice"]`).Text(); !strings.Contains(n, "Your password was changed") {
 		t.Errorf("after the change the page says %q", n)
 	}
-	if w := a.do(t, http.MethodGet, "/admin/", nil, withCookie(there, nil)); w.Code != http.StatusSeeOther ||
-		!strings.HasPrefix(w.Header().Get("Location"), "/admin/signin") {
-		t.Errorf("the owner's other session after the change = %d, want ended", w.Code)
+	for name, c := range map[string]*http.Cookie{"other": there, "old cookie of this browser": here} {
+		if w := a.do(t, http.MethodGet, "/admin/", nil, withCookie(c, nil)); w.Code != http.StatusSeeOther ||
+			!strings.HasPrefix(w.Header().Get("Location"), "/admin/signin") {
+			t.Errorf("the owner's %s session after the change = %d, want ended", name, w.Code)
+		}
 	}
 	if w := a.do(t, http.MethodGet, "/admin/", nil, withCookie(cashier, nil)); w.Code != http.StatusOK {
 		t.Errorf("another person's session after the change = %d, want kept", w.Code)
@@ -165,10 +175,11 @@ func TestAdminChangePassword(t *testing.T) {
 	if len(log) != 1 || log[0].Email != "owner@shop.example" || log[0].AccountID == "" || !strings.Contains(log[0].After, "1 other sessions ended") {
 		t.Fatalf("audit = %+v", log)
 	}
-	if code, _ := change(cashier, adminPW, newPW, newPW); code != http.StatusSeeOther {
-		t.Errorf("the cashier's change = %d, want 303", code)
+	w = a.post(t, "/admin/password", url.Values{"current": {adminPW}, "password": {newPW}, "confirm": {newPW}}, cashier)
+	if w.Code != http.StatusSeeOther || adminCookie(w) == nil {
+		t.Fatalf("the cashier's change = %d, want 303 with a new session", w.Code)
 	}
-	w := a.do(t, http.MethodGet, "/admin/password?lang=zh-Hans&done=admin.password.done", nil, withCookie(cashier, nil))
+	w = a.do(t, http.MethodGet, "/admin/password?lang=zh-Hans&done=admin.password.done", nil, withCookie(adminCookie(w), nil))
 	if n := mustDoc(t, w).Find(`[data-testid="notice"]`).Text(); !strings.Contains(n, "密码已修改") {
 		t.Errorf("the Chinese notice reads %q", n)
 	}

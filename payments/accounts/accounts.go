@@ -65,6 +65,18 @@ type Account struct {
 	LockedUntil   time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// AccessChangedAt is when the account's way in last changed: its
+	// sessions ended everywhere, its password or role changed, its access
+	// was reset (zero if never). What the person opened before then no
+	// longer holds: a counter device they unlocked is locked
+	// (StillUnlocks), a sign-in waiting for its two-step code is refused.
+	AccessChangedAt time.Time
+}
+
+// StillUnlocks reports whether a counter device the account unlocked at
+// unlockedAt still works for it: not when its access changed since.
+func (a Account) StillUnlocks(unlockedAt time.Time) bool {
+	return a.Role.Valid() && !unlockedAt.Before(a.AccessChangedAt)
 }
 
 // Removed is what is kept of a removed account: who it was, never a
@@ -175,8 +187,9 @@ type Store interface {
 	// it did (a cashier's sales) still names it; ErrNotFound if no
 	// account of that id was removed.
 	RemovedAccount(ctx context.Context, id string) (Removed, error)
-	// SetRoleKeepingOwner sets an account's role (and UpdatedAt to at)
-	// under the same rule and lock, and returns the account as it was.
+	// SetRoleKeepingOwner sets an account's role (and UpdatedAt to at, and
+	// AccessChangedAt too when the role is another) under the same rule
+	// and lock, and returns the account as it was.
 	SetRoleKeepingOwner(ctx context.Context, id string, role Role, at time.Time) (Account, error)
 
 	// PutSetupToken replaces any setup token with t.
@@ -206,9 +219,10 @@ type Store interface {
 	// TakeAccountToken deletes the token with that hash and returns it: a
 	// token can be taken once. ErrNotFound if there is none.
 	TakeAccountToken(ctx context.Context, hash string) (AccountToken, error)
-	// DeleteAccountTokens removes every account's tokens of purpose p,
-	// expired or not, and returns how many it removed.
-	DeleteAccountTokens(ctx context.Context, p Purpose) (int, error)
+	// DeleteAccountTokens removes the tokens of purpose p of an account
+	// ("" for every account), expired or not, and returns how many it
+	// removed.
+	DeleteAccountTokens(ctx context.Context, accountID string, p Purpose) (int, error)
 
 	// AppendAudit appends e and returns it with its Seq. Entries are never
 	// changed or deleted.

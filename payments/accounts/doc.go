@@ -33,7 +33,11 @@
 // and its code. Refunds, two-step changes and people changes need the
 // password (and code) confirmed within ReauthWindow. The shop always
 // keeps an owner: the last one can be neither removed nor made a
-// cashier. Every change is in the audit log with its before and after.
+// cashier. A change of a person's access (sign out everywhere, a new
+// password, a reset of access or of the password, a new role) ends their
+// sign-ins waiting for a code and, but for a role, their sessions, and
+// stamps AccessChangedAt, before which nothing they opened at the counter
+// holds. Every change is in the audit log with its before and after.
 //
 // # Imports
 //

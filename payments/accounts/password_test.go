@@ -77,8 +77,8 @@ func TestPasswordRulesEverywhere(t *testing.T) {
 
 // TestChangePassword: a wrong current password counts towards the lock
 // like a failed sign-in, and a locked account cannot change its password
-// even with the right one; a change ends the person's other sessions
-// and keeps this one.
+// even with the right one; a change ends every session of the person,
+// this one too, and returns a new one for this browser.
 func TestChangePassword(t *testing.T) {
 	s, _, c := newService(t)
 	ctx := t.Context()
@@ -93,19 +93,26 @@ func TestChangePassword(t *testing.T) {
 		if i == accounts.MaxFailures {
 			want = accounts.ErrLocked
 		}
-		if err := s.ChangePassword(ctx, here, "wrong password!", next, accounts.Actor{}); !errors.Is(err, want) {
+		if _, err := s.ChangePassword(ctx, here, "wrong password!", next, accounts.Actor{}); !errors.Is(err, want) {
 			t.Fatalf("wrong current password %d = %v, want %v", i, err, want)
 		}
 	}
-	if err := s.ChangePassword(ctx, here, pw, next, accounts.Actor{}); !errors.Is(err, accounts.ErrLocked) {
+	if _, err := s.ChangePassword(ctx, here, pw, next, accounts.Actor{}); !errors.Is(err, accounts.ErrLocked) {
 		t.Fatalf("change while locked = %v, want ErrLocked", err)
 	}
 	c.add(accounts.LockFor)
-	if err := s.ChangePassword(ctx, here, pw, next, accounts.Actor{}); err != nil {
+	renewed, err := s.ChangePassword(ctx, here, pw, next, accounts.Actor{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Authenticate(ctx, here); err != nil {
-		t.Errorf("this session after the change = %v", err)
+	if renewed == "" || renewed == here {
+		t.Fatalf("the session after the change = %q, want a new id", renewed)
+	}
+	if sess, _, err := s.Authenticate(ctx, renewed); err != nil || !s.Fresh(sess) {
+		t.Errorf("the new session after the change = %v (fresh %v), want it open and just confirmed", err, s.Fresh(sess))
+	}
+	if _, _, err := s.Authenticate(ctx, here); !errors.Is(err, accounts.ErrSessionEnded) {
+		t.Errorf("this browser's old session after the change = %v, want ended", err)
 	}
 	if _, _, err := s.Authenticate(ctx, there); !errors.Is(err, accounts.ErrSessionEnded) {
 		t.Errorf("the other session after the change = %v, want ended", err)

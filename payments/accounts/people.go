@@ -87,19 +87,21 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password string, who 
 
 // ResetAccess is what an owner does for a person who lost their password
 // or phone: the password and two-step sign-in are removed, every session
-// ends, and a new one-time link (InviteTTL) lets them choose a password.
+// and sign-in waiting for a code ends, every counter device they unlocked
+// locks, and a new one-time link (InviteTTL) lets them choose a password.
 func (s *Service) ResetAccess(ctx context.Context, accountID string, who Actor) (string, error) {
 	var before string
 	a, err := s.store.UpdateAccount(ctx, accountID, func(a *Account) error {
 		before = accessState(*a)
 		a.PasswordHash, a.TOTPSecret, a.TOTPPending, a.Recovery = "", "", "", nil
 		a.FailedSignIns, a.LockedUntil, a.UpdatedAt = 0, time.Time{}, s.now().UTC()
+		a.AccessChangedAt = a.UpdatedAt
 		return nil
 	})
 	if err != nil {
 		return "", err
 	}
-	if err := s.store.DeleteSessions(ctx, a.ID); err != nil {
+	if _, err := s.endAccess(ctx, a.ID); err != nil {
 		return "", err
 	}
 	tok, err := s.newLink(ctx, a.ID, PurposeInvite, InviteTTL)
@@ -120,7 +122,9 @@ func accessState(a Account) string {
 	return "password"
 }
 
-// RemoveAccount removes an account, its sessions and links. The shop's
+// RemoveAccount removes an account, its sessions and links (sign-ins
+// waiting for a code among them) and its PIN, so the counter devices it
+// unlocked lock (Account.StillUnlocks finds no account). The shop's
 // last owner cannot be removed (ErrLastOwner); the store checks it in the
 // same transaction as the removal.
 func (s *Service) RemoveAccount(ctx context.Context, id string, who Actor) error {
@@ -132,13 +136,19 @@ func (s *Service) RemoveAccount(ctx context.Context, id string, who Actor) error
 }
 
 // SetRole changes an account's role; it takes effect on its next
-// request. The last owner cannot become a cashier (ErrLastOwner).
+// request. A sign-in waiting for its code must start again, and the
+// counter devices the person unlocked lock (the role changes its access:
+// Account.AccessChangedAt). The last owner cannot become a cashier
+// (ErrLastOwner).
 func (s *Service) SetRole(ctx context.Context, id string, role Role, who Actor) error {
 	if !role.Valid() {
 		return &InputError{Field: "role"}
 	}
 	before, err := s.store.SetRoleKeepingOwner(ctx, id, role, s.now().UTC())
 	if err != nil || before.Role == role {
+		return err
+	}
+	if _, err := s.store.DeleteAccountTokens(ctx, id, PurposeSignIn); err != nil {
 		return err
 	}
 	return s.Record(ctx, who, "account.role", id, string(before.Role), string(role))
@@ -161,7 +171,8 @@ func (s *Service) RevokeSession(ctx context.Context, by Account, idHash string, 
 }
 
 // RevokeSessions ends every session of accountID on behalf of by, with
-// the same rule as RevokeSession.
+// the same rule as RevokeSession: its sign-ins waiting for a code too,
+// and the counter devices it unlocked lock (Account.AccessChangedAt).
 func (s *Service) RevokeSessions(ctx context.Context, by Account, accountID string, who Actor) error {
 	if _, err := s.store.Account(ctx, accountID); err != nil {
 		return err
@@ -169,7 +180,13 @@ func (s *Service) RevokeSessions(ctx context.Context, by Account, accountID stri
 	if by.Role != Owner && accountID != by.ID {
 		return ErrNotYours
 	}
-	if err := s.store.DeleteSessions(ctx, accountID); err != nil {
+	if _, err := s.store.UpdateAccount(ctx, accountID, func(a *Account) error {
+		a.AccessChangedAt = s.now().UTC()
+		return nil
+	}); err != nil {
+		return err
+	}
+	if _, err := s.endAccess(ctx, accountID); err != nil {
 		return err
 	}
 	return s.Record(ctx, who, "session.revoke_all", accountID, "", "")
@@ -179,66 +196,61 @@ func (s *Service) RevokeSessions(ctx context.Context, by Account, accountID stri
 // current one (a wrong one counts towards the lock like a failed
 // sign-in; a locked account is ErrLocked whatever it sends), then the
 // new one, which follows CheckPassword and must differ from the current
-// one (an InputError whose Why is PasswordSame). Every other session of
-// the account ends; this one stays and counts as just confirmed.
-func (s *Service) ChangePassword(ctx context.Context, sessionID, current, password string, who Actor) error {
-	sess, a, err := s.Authenticate(ctx, sessionID)
+// one (an InputError whose Why is PasswordSame). Every session of the
+// account ends, this one too, and so do its sign-ins waiting for a code
+// and what it unlocked at the counter; the browser that changed it goes
+// on in a new session, counted as just confirmed, whose id it returns
+// (for the cookie, as a sign-in's), so a copy of the old cookie opens
+// nothing.
+func (s *Service) ChangePassword(ctx context.Context, sessionID, current, password string, who Actor) (string, error) {
+	_, a, err := s.Authenticate(ctx, sessionID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	who.AccountID, who.Email = a.ID, a.Email
 	if s.now().Before(a.LockedUntil) {
-		return s.fail(ctx, who, "password: locked", ErrLocked)
+		return "", s.fail(ctx, who, "password: locked", ErrLocked)
 	}
 	ok, err := s.hash.Verify(ctx, a.PasswordHash, current)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !ok {
 		locked, err := s.countFailure(ctx, a.ID)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if locked {
-			return s.fail(ctx, who, "password: locked now", ErrLocked)
+			return "", s.fail(ctx, who, "password: locked now", ErrLocked)
 		}
-		return s.fail(ctx, who, "password", ErrBadCredential)
+		return "", s.fail(ctx, who, "password", ErrBadCredential)
 	}
 	if err := CheckPassword(password); err != nil {
-		return err
+		return "", err
 	}
 	if password == current {
-		return &InputError{Field: "password", Why: PasswordSame}
+		return "", &InputError{Field: "password", Why: PasswordSame}
 	}
 	h, err := s.hash.Hash(ctx, password)
 	if err != nil {
-		return err
+		return "", err
 	}
 	now := s.now().UTC()
-	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
-		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, now
+	if a, err = s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
+		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt, a.AccessChangedAt = h, 0, time.Time{}, now, now
 		return nil
 	}); err != nil {
-		return err
+		return "", err
 	}
-	ss, err := s.store.Sessions(ctx, a.ID)
+	ended, err := s.endAccess(ctx, a.ID)
 	if err != nil {
-		return err
+		return "", err
 	}
-	ended := 0
-	for _, o := range ss {
-		if o.IDHash == sess.IDHash {
-			continue
-		}
-		if err := s.store.DeleteSession(ctx, o.IDHash); err != nil {
-			return err
-		}
-		ended++
+	id, err := s.openSession(ctx, a, who)
+	if err != nil {
+		return "", err
 	}
-	if err := s.store.TouchSession(ctx, sess.IDHash, now, now); err != nil {
-		return err
-	}
-	return s.Record(ctx, who, "account.password", a.ID, "", fmt.Sprintf("password changed, %d other sessions ended", ended))
+	return id, s.Record(ctx, who, "account.password", a.ID, "", fmt.Sprintf("password changed, %d other sessions ended", max(ended-1, 0)))
 }
 
 // countFailure counts a wrong password of the account and reports

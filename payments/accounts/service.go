@@ -220,7 +220,8 @@ func (s *Service) create(ctx context.Context, email, name, password string, role
 }
 
 // ResetPassword gives the account with that email a new random password,
-// unlocks it, turns two-step sign-in off and ends its sessions (`hpp
+// unlocks it, turns two-step sign-in off and ends its sessions and
+// sign-ins waiting for a code, and what it unlocked at the counter (`hpp
 // admin reset-password`, for an owner locked out or without their phone).
 func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (string, error) {
 	e, err := NormalizeEmail(email)
@@ -242,6 +243,7 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 	}
 	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
 		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, s.now().UTC()
+		a.AccessChangedAt = a.UpdatedAt
 		// Whoever runs the command on the server is trusted with the
 		// account: a lost phone must not keep them out.
 		a.TOTPSecret, a.TOTPPending, a.Recovery = "", "", nil
@@ -249,7 +251,7 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 	}); err != nil {
 		return "", err
 	}
-	if err := s.store.DeleteSessions(ctx, a.ID); err != nil {
+	if _, err := s.endAccess(ctx, a.ID); err != nil {
 		return "", err
 	}
 	return pw, s.Record(ctx, who, "account.reset_password", a.ID, accessState(a), "password, two-step off")
@@ -442,7 +444,7 @@ func (s *Service) SignOut(ctx context.Context, sessionID string, who Actor) erro
 func (s *Service) EndAllSessions(ctx context.Context) (sessions, signIns int, err error) {
 	// The challenges first: one taken after its session list was read
 	// would open a session that outlives the command.
-	signIns, err = s.store.DeleteAccountTokens(ctx, PurposeSignIn)
+	signIns, err = s.store.DeleteAccountTokens(ctx, "", PurposeSignIn)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -456,6 +458,25 @@ func (s *Service) EndAllSessions(ctx context.Context) (sessions, signIns int, er
 		}
 	}
 	return len(ss), signIns, nil
+}
+
+// endAccess ends what an account opened before its access changed (the
+// caller has just set AccessChangedAt): its sign-ins waiting for a
+// two-step code first, as in EndAllSessions, then every session. It
+// returns how many sessions it ended. A counter device the person
+// unlocked reads AccessChangedAt itself (Account.StillUnlocks).
+func (s *Service) endAccess(ctx context.Context, accountID string) (int, error) {
+	if _, err := s.store.DeleteAccountTokens(ctx, accountID, PurposeSignIn); err != nil {
+		return 0, err
+	}
+	ss, err := s.store.Sessions(ctx, accountID)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.store.DeleteSessions(ctx, accountID); err != nil {
+		return 0, err
+	}
+	return len(ss), nil
 }
 
 // Revoke ends another session by its hash (the sessions page).
@@ -504,7 +525,9 @@ func (s *Service) Reauthenticate(ctx context.Context, sessionID, password, code 
 		if strings.TrimSpace(code) == "" {
 			return ErrCodeRequired
 		}
-		if _, _, err := s.secondStep(ctx, a.ID, code); err != nil {
+		if _, _, err := s.secondStep(ctx, a.ID, code, time.Time{}); errors.Is(err, ErrTOTPOff) {
+			// Turned off since it was read: the password is all it asks.
+		} else if err != nil {
 			if errors.Is(err, ErrBadCode) || errors.Is(err, ErrCodeUsed) || errors.Is(err, ErrLocked) {
 				return s.fail(ctx, who, "reauth: two-step: "+err.Error(), err)
 			}

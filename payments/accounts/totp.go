@@ -312,11 +312,18 @@ func (s *Service) useSecondStep(a *Account, code string) (string, error) {
 }
 
 // secondStep spends code on the account under its lock. A wrong or used
-// code counts towards the lock like a wrong password.
-func (s *Service) secondStep(ctx context.Context, accountID, code string) (Account, string, error) {
+// code counts towards the lock like a wrong password. Two-step sign-in
+// turned off since is ErrTOTPOff, and so is a sign-in's challenge issued
+// (when not zero) before the account's access changed: the code is not
+// checked, and nothing counts.
+func (s *Service) secondStep(ctx context.Context, accountID, code string, issued time.Time) (Account, string, error) {
 	var used string
 	var codeErr error
 	a, err := s.store.UpdateAccount(ctx, accountID, func(a *Account) error {
+		if !a.TOTPOn() || (!issued.IsZero() && issued.Before(a.AccessChangedAt)) {
+			codeErr = ErrTOTPOff
+			return nil
+		}
 		if s.now().Before(a.LockedUntil) {
 			codeErr = ErrLocked
 			return nil
@@ -345,7 +352,10 @@ func (s *Service) secondStep(ctx context.Context, accountID, code string) (Accou
 // SignInCode is the second step of a sign-in: the challenge SignIn gave
 // with ErrCodeRequired, and a code. It opens the session and returns its
 // id. A stale or unknown challenge is ErrTokenExpired (the password is
-// asked again); a wrong code ErrBadCode, a replayed one ErrCodeUsed.
+// asked again), and so is one of an account removed, whose two-step
+// sign-in is off or whose access changed since the challenge (a new
+// password, a reset, sign out everywhere); a wrong code ErrBadCode, a
+// replayed one ErrCodeUsed.
 func (s *Service) SignInCode(ctx context.Context, challenge, code string, who Actor) (Account, string, error) {
 	t, err := s.store.AccountToken(ctx, digest(challenge))
 	if errors.Is(err, ErrNotFound) || (err == nil && (t.Purpose != PurposeSignIn || !s.now().Before(t.ExpiresAt))) {
@@ -354,7 +364,10 @@ func (s *Service) SignInCode(ctx context.Context, challenge, code string, who Ac
 	if err != nil {
 		return Account{}, "", err
 	}
-	a, used, err := s.secondStep(ctx, t.AccountID, code)
+	a, used, err := s.secondStep(ctx, t.AccountID, code, t.ExpiresAt.Add(-SignInCodeTTL))
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrTOTPOff) {
+		return Account{}, "", ErrTokenExpired
+	}
 	who.AccountID, who.Email = a.ID, a.Email
 	if err != nil {
 		if errors.Is(err, ErrBadCode) || errors.Is(err, ErrCodeUsed) || errors.Is(err, ErrLocked) {

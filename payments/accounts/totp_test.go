@@ -250,3 +250,39 @@ func TestResetPasswordTurnsTOTPOff(t *testing.T) {
 		t.Fatalf("sign-in after reset-password = %v, want a session without a code", err)
 	}
 }
+
+// TestSignInCodeAfterAccessChanged: a challenge issued before the
+// account's access changed opens nothing even when it is still stored
+// (a sign-in that raced the change), and counts no failure.
+func TestSignInCodeAfterAccessChanged(t *testing.T) {
+	s, db, c := newService(t)
+	if err := s.SetSealKey([]byte("0123456789abcdef0123456789abcdef")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	a, secret, _ := newTOTPOwner(t, s, c)
+	c.add(time.Minute)
+	_, ch, err := s.SignIn(ctx, "owner@shop.example", pw, accounts.Actor{})
+	if !errors.Is(err, accounts.ErrCodeRequired) {
+		t.Fatal(err)
+	}
+	c.add(time.Second)
+	if _, err := db.UpdateAccount(ctx, a.ID, func(x *accounts.Account) error {
+		x.AccessChangedAt = c.now().UTC()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, sid, err := s.SignInCode(ctx, ch, code(t, secret, c.now()), accounts.Actor{}); !errors.Is(err, accounts.ErrTokenExpired) || sid != "" {
+		t.Fatalf("a challenge from before the access changed = %q, %v; want ErrTokenExpired", sid, err)
+	}
+	if got, _ := db.Account(ctx, a.ID); got.FailedSignIns != 0 {
+		t.Errorf("the refused challenge counted %d failures", got.FailedSignIns)
+	}
+	// A sign-in after the change goes through.
+	c.add(30 * time.Second)
+	_, ch, _ = s.SignIn(ctx, "owner@shop.example", pw, accounts.Actor{})
+	if _, sid, err := s.SignInCode(ctx, ch, code(t, secret, c.now()), accounts.Actor{}); err != nil || sid == "" {
+		t.Fatalf("a challenge after the change = %q, %v", sid, err)
+	}
+}

@@ -29,7 +29,11 @@
 // lock that PIN until the owner sets a new one. A PIN has far fewer
 // guesses than a password, so the lock is not timed: only a person
 // unlocks it. An unlocked device stays unlocked for UnlockFor (a shift)
-// or until the cashier locks it.
+// or until the cashier locks it, and no longer than the cashier's access
+// holds: removing them, resetting their access or password, a new
+// password or role, or signing them out everywhere locks every device
+// they unlocked (Authenticate checks accounts.Account.StillUnlocks on
+// every request of a device).
 //
 // # Sales
 //

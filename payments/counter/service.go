@@ -195,7 +195,12 @@ func (s *Service) Pair(ctx context.Context, code string) (Device, string, error)
 
 // Authenticate returns the device of a credential and notes the use. An
 // unknown credential is ErrUnknown, a revoked device ErrRevoked. A device
-// unlocked longer than UnlockFor comes back locked.
+// unlocked longer than UnlockFor comes back locked, and so does one whose
+// cashier no longer may use it: the account removed, or its access
+// changed since the unlock (sign out everywhere, a reset of access or of
+// the password, a new password or role: accounts.Account.StillUnlocks).
+// Every request of a device passes here, so none of them acts for a
+// person who was shut out of the back office.
 func (s *Service) Authenticate(ctx context.Context, token string) (Device, error) {
 	if token == "" {
 		return Device{}, ErrUnknown
@@ -212,19 +217,44 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Device, error
 	}
 	now := s.now()
 	expired := d.CashierID != "" && now.Sub(d.UnlockedAt) >= UnlockFor
-	if expired || now.Sub(d.SeenAt) >= touchEvery {
+	shutOut := false // the cashier unlocked as d was read may no longer use it
+	if d.CashierID != "" && !expired {
+		ok, err := s.stillUnlocks(ctx, d)
+		if err != nil {
+			return Device{}, err
+		}
+		shutOut = !ok
+	}
+	if expired || shutOut || now.Sub(d.SeenAt) >= touchEvery {
+		was, since := d.CashierID, d.UnlockedAt
 		return s.store.UpdateDevice(ctx, d.ID, func(d *Device) error {
 			if d.Revoked() {
 				return ErrRevoked
 			}
 			d.SeenAt = now.UTC()
-			if d.CashierID != "" && now.Sub(d.UnlockedAt) >= UnlockFor {
+			// Only the unlock that was checked: another cashier may
+			// have unlocked it since.
+			if d.CashierID != "" && (now.Sub(d.UnlockedAt) >= UnlockFor ||
+				(shutOut && d.CashierID == was && d.UnlockedAt.Equal(since))) {
 				d.CashierID, d.UnlockedAt = "", time.Time{}
 			}
 			return nil
 		})
 	}
 	return d, nil
+}
+
+// stillUnlocks reports whether the cashier unlocked on d still may use
+// it: their account exists and its access has not changed since.
+func (s *Service) stillUnlocks(ctx context.Context, d Device) (bool, error) {
+	a, err := s.people.Account(ctx, d.CashierID)
+	if errors.Is(err, accounts.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return a.StillUnlocks(d.UnlockedAt), nil
 }
 
 // Revoke stops a device: its next request is refused.
@@ -416,13 +446,14 @@ func LockAll(ctx context.Context, st Store) (int, error) {
 	return n, nil
 }
 
-// Cashier returns the account unlocked on d, or ErrLocked.
+// Cashier returns the account unlocked on d, or ErrLocked (also when it
+// no longer may use d, as Authenticate).
 func (s *Service) Cashier(ctx context.Context, d Device) (accounts.Account, error) {
 	if d.CashierID == "" {
 		return accounts.Account{}, ErrLocked
 	}
 	a, err := s.people.Account(ctx, d.CashierID)
-	if errors.Is(err, accounts.ErrNotFound) {
+	if errors.Is(err, accounts.ErrNotFound) || (err == nil && !a.StillUnlocks(d.UnlockedAt)) {
 		return accounts.Account{}, ErrLocked
 	}
 	return a, err

@@ -20,7 +20,7 @@ import (
 var _ accounts.Store = (*DB)(nil)
 
 const accountCols = `id, email, name, role, password_hash, totp_secret, totp_last_step, recovery,
-	failed_signins, locked_until, created_at, updated_at, totp_pending`
+	failed_signins, locked_until, created_at, updated_at, totp_pending, access_changed_at`
 
 func accountArgs(a accounts.Account) []any {
 	rec := a.Recovery
@@ -28,14 +28,16 @@ func accountArgs(a accounts.Account) []any {
 		rec = []string{}
 	}
 	return []any{a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.TOTPSecret, a.TOTPLastStep,
-		rec, a.FailedSignIns, ts(a.LockedUntil), ts(a.CreatedAt), ts(a.UpdatedAt), a.TOTPPending}
+		rec, a.FailedSignIns, ts(a.LockedUntil), ts(a.CreatedAt), ts(a.UpdatedAt), a.TOTPPending,
+		ts(a.AccessChangedAt)}
 }
 
 func scanAccount(s scanner) (accounts.Account, error) {
 	var a accounts.Account
 	var role string
 	err := s.Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.TOTPSecret, &a.TOTPLastStep, &a.Recovery,
-		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.TOTPPending)
+		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.TOTPPending,
+		timeCol{&a.AccessChangedAt})
 	a.Role = accounts.Role(role)
 	if len(a.Recovery) == 0 {
 		a.Recovery = nil
@@ -58,7 +60,7 @@ func isUnique(err error) bool {
 
 // CreateAccount implements accounts.Store.
 func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
-	_, err := db.pool.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, accountArgs(a)...)
+	_, err := db.pool.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`, accountArgs(a)...)
 	if isUnique(err) {
 		return accounts.ErrEmailTaken
 	}
@@ -97,7 +99,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(a *accounts.
 		a.ID = id
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET email = $2, name = $3, role = $4, password_hash = $5,
 			totp_secret = $6, totp_last_step = $7, recovery = $8, failed_signins = $9, locked_until = $10,
-			created_at = $11, updated_at = $12, totp_pending = $13 WHERE id = $1`, accountArgs(a)...); err != nil {
+			created_at = $11, updated_at = $12, totp_pending = $13, access_changed_at = $14 WHERE id = $1`, accountArgs(a)...); err != nil {
 			if isUnique(err) {
 				return accounts.ErrEmailTaken
 			}
@@ -175,7 +177,10 @@ func (db *DB) SetRoleKeepingOwner(ctx context.Context, id string, role accounts.
 		if a, err = keepOwner(ctx, tx, id); err != nil && (role != accounts.Owner || !errors.Is(err, accounts.ErrLastOwner)) {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE accounts SET role = $2, updated_at = $3 WHERE id = $1`, id, string(role), ts(at))
+		// A role that changes changes the account's access (a role set
+		// again as it was does not).
+		_, err = tx.Exec(ctx, `UPDATE accounts SET role = $2, updated_at = $3,
+			access_changed_at = CASE WHEN role = $2 THEN access_changed_at ELSE $3 END WHERE id = $1`, id, string(role), ts(at))
 		return wrap("set role", err)
 	})
 	return a, err
@@ -281,8 +286,8 @@ func (db *DB) TakeAccountToken(ctx context.Context, hash string) (accounts.Accou
 }
 
 // DeleteAccountTokens implements accounts.Store.
-func (db *DB) DeleteAccountTokens(ctx context.Context, p accounts.Purpose) (int, error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM account_tokens WHERE purpose = $1`, string(p))
+func (db *DB) DeleteAccountTokens(ctx context.Context, accountID string, p accounts.Purpose) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM account_tokens WHERE purpose = $1 AND ($2 = '' OR account_id = $2)`, string(p), accountID)
 	if err != nil {
 		return 0, accWrap("delete account tokens", err)
 	}

@@ -22,18 +22,20 @@ import (
 var _ accounts.Store = (*DB)(nil)
 
 const accountCols = `id, email, name, role, password_hash, totp_secret, totp_last_step, recovery,
-	failed_signins, locked_until, created_at, updated_at, totp_pending`
+	failed_signins, locked_until, created_at, updated_at, totp_pending, access_changed_at`
 
 func accountArgs(a accounts.Account) []any {
 	return []any{a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.TOTPSecret, a.TOTPLastStep,
-		strings.Join(a.Recovery, " "), a.FailedSignIns, nanos(a.LockedUntil), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.TOTPPending}
+		strings.Join(a.Recovery, " "), a.FailedSignIns, nanos(a.LockedUntil), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.TOTPPending,
+		nanos(a.AccessChangedAt)}
 }
 
 func scanAccount(s scanner) (accounts.Account, error) {
 	var a accounts.Account
 	var role, recovery string
 	err := s.Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.TOTPSecret, &a.TOTPLastStep, &recovery,
-		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.TOTPPending)
+		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.TOTPPending,
+		timeCol{&a.AccessChangedAt})
 	a.Role = accounts.Role(role)
 	if recovery != "" {
 		a.Recovery = strings.Fields(recovery)
@@ -69,7 +71,7 @@ func (db *DB) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 
 // CreateAccount implements accounts.Store.
 func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
 	if isUnique(err) {
 		return accounts.ErrEmailTaken
 	}
@@ -109,7 +111,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(a *accounts.
 		args := accountArgs(a)
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET email = ?, name = ?, role = ?, password_hash = ?,
 			totp_secret = ?, totp_last_step = ?, recovery = ?, failed_signins = ?, locked_until = ?,
-			created_at = ?, updated_at = ?, totp_pending = ? WHERE id = ?`, append(args[1:], id)...); err != nil {
+			created_at = ?, updated_at = ?, totp_pending = ?, access_changed_at = ? WHERE id = ?`, append(args[1:], id)...); err != nil {
 			if isUnique(err) {
 				return accounts.ErrEmailTaken
 			}
@@ -188,7 +190,11 @@ func (db *DB) SetRoleKeepingOwner(ctx context.Context, id string, role accounts.
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE accounts SET role = ?, updated_at = ? WHERE id = ?`, string(role), nanos(at), id)
+		// A role that changes changes the account's access (a role set
+		// again as it was does not).
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET role = ?, updated_at = ?,
+			access_changed_at = CASE WHEN role = ? THEN access_changed_at ELSE ? END WHERE id = ?`,
+			string(role), nanos(at), string(role), nanos(at), id)
 		return wrap("set role", err)
 	})
 	return a, err
@@ -248,8 +254,8 @@ func (db *DB) TakeAccountToken(ctx context.Context, hash string) (accounts.Accou
 }
 
 // DeleteAccountTokens implements accounts.Store.
-func (db *DB) DeleteAccountTokens(ctx context.Context, p accounts.Purpose) (int, error) {
-	res, err := db.writer.ExecContext(ctx, `DELETE FROM account_tokens WHERE purpose = ?`, string(p))
+func (db *DB) DeleteAccountTokens(ctx context.Context, accountID string, p accounts.Purpose) (int, error) {
+	res, err := db.writer.ExecContext(ctx, `DELETE FROM account_tokens WHERE purpose = ? AND (? = '' OR account_id = ?)`, string(p), accountID, accountID)
 	if err != nil {
 		return 0, accWrap("delete account tokens", err)
 	}

@@ -68,12 +68,15 @@ func account(n int, role accounts.Role) accounts.Account {
 		Role: role, PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$a2V5",
 		TOTPSecret: "sealed-secret", TOTPLastStep: 58392011, Recovery: []string{"aa11", "bb22"}, TOTPPending: "sealed-pending",
 		FailedSignIns: 3, LockedUntil: t.Add(5 * time.Minute),
-		CreatedAt: t, UpdatedAt: t.Add(time.Second),
+		CreatedAt: t, UpdatedAt: t.Add(time.Second), AccessChangedAt: t.Add(2 * time.Second),
 	}
 }
 
 func utc(a accounts.Account) accounts.Account {
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	if !a.AccessChangedAt.IsZero() {
+		a.AccessChangedAt = a.AccessChangedAt.UTC()
+	}
 	if !a.LockedUntil.IsZero() {
 		a.LockedUntil = a.LockedUntil.UTC()
 	}
@@ -91,7 +94,7 @@ func testAccountRoundTrip(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
 	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
 	b.TOTPSecret, b.TOTPLastStep, b.Recovery, b.FailedSignIns, b.LockedUntil, b.TOTPPending = "", 0, nil, 0, time.Time{}, ""
-	b.CreatedAt = a.CreatedAt.Add(time.Minute)
+	b.CreatedAt, b.AccessChangedAt = a.CreatedAt.Add(time.Minute), time.Time{}
 	must(t, s.CreateAccount(ctx, a))
 	must(t, s.CreateAccount(ctx, b))
 	for _, want := range []accounts.Account{a, b} {
@@ -167,6 +170,7 @@ func testUpdate(t *testing.T, s accounts.Store) {
 		x.Name, x.Role, x.PasswordHash = "新名字", accounts.Cashier, "$argon2id$other"
 		x.FailedSignIns, x.LockedUntil, x.Recovery, x.TOTPSecret = 0, time.Time{}, nil, ""
 		x.TOTPPending, x.TOTPLastStep = "", 58392099
+		x.AccessChangedAt = x.AccessChangedAt.Add(time.Hour)
 		return nil
 	})
 	must(t, err)
@@ -176,7 +180,7 @@ func testUpdate(t *testing.T, s accounts.Store) {
 		t.Errorf("UpdateAccount returned what it did not write (-returned +stored):\n%s", d)
 	}
 	if got.Name != "新名字" || got.Role != accounts.Cashier || !got.LockedUntil.IsZero() || got.Recovery != nil || got.TOTPSecret != "" ||
-		got.TOTPPending != "" || got.TOTPLastStep != 58392099 {
+		got.TOTPPending != "" || got.TOTPLastStep != 58392099 || !got.AccessChangedAt.Equal(a.AccessChangedAt.Add(time.Hour)) {
 		t.Errorf("update not kept: %+v", got)
 	}
 }
@@ -450,23 +454,38 @@ func testAccountTokenOnce(t *testing.T, s accounts.Store) {
 	}
 }
 
-// testAccountTokenDeletePurpose: DeleteAccountTokens removes every
-// account's tokens of one purpose, expired ones too, says how many, and
-// leaves the other purpose's.
+// testAccountTokenDeletePurpose: DeleteAccountTokens removes the tokens
+// of one purpose of one account, or of every account, expired ones too,
+// says how many, and leaves the other purpose's.
 func testAccountTokensDeletePurpose(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
-	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
+	a, b, c := account(1, accounts.Owner), account(2, accounts.Cashier), account(3, accounts.Cashier)
 	must(t, s.CreateAccount(ctx, a))
 	must(t, s.CreateAccount(ctx, b))
+	must(t, s.CreateAccount(ctx, c))
 	exp := base().Add(time.Hour)
 	for _, tok := range []accounts.AccountToken{
 		{Hash: "sigA", AccountID: a.ID, Purpose: accounts.PurposeSignIn, ExpiresAt: exp},
 		{Hash: "sigB", AccountID: b.ID, Purpose: accounts.PurposeSignIn, ExpiresAt: base().Add(-time.Hour)},
 		{Hash: "invB", AccountID: b.ID, Purpose: accounts.PurposeInvite, ExpiresAt: exp},
+		{Hash: "sigC", AccountID: c.ID, Purpose: accounts.PurposeSignIn, ExpiresAt: exp},
+		{Hash: "invC", AccountID: c.ID, Purpose: accounts.PurposeInvite, ExpiresAt: exp},
 	} {
 		must(t, s.PutAccountToken(ctx, tok))
 	}
-	if n, err := s.DeleteAccountTokens(ctx, accounts.PurposeSignIn); err != nil || n != 2 {
+	// One account's: the others' stay.
+	if n, err := s.DeleteAccountTokens(ctx, c.ID, accounts.PurposeSignIn); err != nil || n != 1 {
+		t.Fatalf("DeleteAccountTokens(c, sign-in) = %d, %v; want 1", n, err)
+	}
+	if _, err := s.AccountToken(ctx, "sigC"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Errorf("c's sign-in token after deleting it = %v, want ErrNotFound", err)
+	}
+	for _, h := range []string{"sigA", "sigB", "invC"} {
+		if _, err := s.AccountToken(ctx, h); err != nil {
+			t.Errorf("token %s after deleting c's sign-in token = %v, want it kept", h, err)
+		}
+	}
+	if n, err := s.DeleteAccountTokens(ctx, "", accounts.PurposeSignIn); err != nil || n != 2 {
 		t.Fatalf("DeleteAccountTokens(sign-in) = %d, %v; want 2", n, err)
 	}
 	for _, h := range []string{"sigA", "sigB"} {
@@ -474,10 +493,12 @@ func testAccountTokensDeletePurpose(t *testing.T, s accounts.Store) {
 			t.Errorf("sign-in token %s after DeleteAccountTokens = %v, want ErrNotFound", h, err)
 		}
 	}
-	if _, err := s.AccountToken(ctx, "invB"); err != nil {
-		t.Errorf("the invitation after deleting the sign-in tokens = %v, want it kept", err)
+	for _, h := range []string{"invB", "invC"} {
+		if _, err := s.AccountToken(ctx, h); err != nil {
+			t.Errorf("invitation %s after deleting the sign-in tokens = %v, want it kept", h, err)
+		}
 	}
-	if n, err := s.DeleteAccountTokens(ctx, accounts.PurposeSignIn); err != nil || n != 0 {
+	if n, err := s.DeleteAccountTokens(ctx, "", accounts.PurposeSignIn); err != nil || n != 0 {
 		t.Errorf("DeleteAccountTokens of none = %d, %v; want 0", n, err)
 	}
 }
@@ -536,8 +557,15 @@ func testKeepOwner(t *testing.T, s accounts.Store) {
 	if before.Role != accounts.Cashier {
 		t.Errorf("SetRoleKeepingOwner returned role %q before, want cashier", before.Role)
 	}
-	if got, _ := s.Account(ctx, c.ID); got.Role != accounts.Owner || !got.UpdatedAt.Equal(at) {
-		t.Errorf("after promotion: %q at %v", got.Role, got.UpdatedAt)
+	if got, _ := s.Account(ctx, c.ID); got.Role != accounts.Owner || !got.UpdatedAt.Equal(at) || !got.AccessChangedAt.Equal(at) {
+		t.Errorf("after promotion: %q at %v, access changed at %v", got.Role, got.UpdatedAt, got.AccessChangedAt)
+	}
+	// The same role again changes no access.
+	if _, err := s.SetRoleKeepingOwner(ctx, c.ID, accounts.Owner, at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Account(ctx, c.ID); !got.AccessChangedAt.Equal(at) {
+		t.Errorf("the same role again moved the access change to %v, want %v", got.AccessChangedAt, at)
 	}
 	gone := at.Add(time.Hour)
 	removed, err := s.RemoveKeepingOwner(ctx, o.ID, gone)
