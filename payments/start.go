@@ -60,40 +60,45 @@ func (s *Service) StartByShopper(ctx context.Context, in StartInput) (Started, e
 }
 
 func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Started, error) {
-	p, err := s.Get(ctx, in.PaymentID)
-	if err != nil {
-		return Started{}, err
+	if !ValidPaymentID(in.PaymentID) {
+		return Started{}, ErrNotFound
 	}
-	if byShopper && p.TillSale() {
-		return Started{}, ErrTillSale
-	}
+	// What the request alone decides; refused only after the payment's
+	// own checks (unknown, a counter sale), as always.
+	var refused error
 	m, err := ParseMethod(in.Method)
+	flow, ok := Flow{}, false
 	if err != nil || !s.offered(m) {
-		return Started{}, fmt.Errorf("%w: payment method %q is not offered", ErrInvalid, in.Method)
-	}
-	flow, ok := FlowFor(in.Device, m)
-	if !ok {
-		return Started{}, fmt.Errorf("%w: %s cannot be paid in this browser", ErrInvalid, m)
-	}
-	if !open(p.Status) {
-		return Started{Payment: p}, ErrNotPayable
-	}
-	if !flow.Hosted && !in.Fresh {
-		if a, ok := s.reusableQR(ctx, p, m); ok {
-			return Started{Payment: p, Attempt: a}, nil
-		}
-	}
-	now := s.now().UTC()
-	ref, err := newReference(s.rand, now)
-	if err != nil {
-		return Started{}, err
+		refused = fmt.Errorf("%w: payment method %q is not offered", ErrInvalid, in.Method)
+	} else if flow, ok = FlowFor(in.Device, m); !ok {
+		refused = fmt.Errorf("%w: %s cannot be paid in this browser", ErrInvalid, m)
 	}
 	client := clientOf(in.ClientIP)
-	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Hosted: flow.Hosted, Client: client,
-		Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(firstCheck)}
-	p, err = s.update(ctx, p.ID, func(tx *Tx) error {
+	// The payment is checked inside the write that stores the attempt,
+	// from what that write read, rather than read first: a start is one
+	// store round trip before Latipay is called, not two (the payment
+	// is seldom cached when its checkout page was loaded long before).
+	var ref string
+	var reused Attempt
+	p, err := s.update(ctx, in.PaymentID, func(tx *Tx) error {
+		ref, reused = "", Attempt{}
+		if open(tx.Payment.Status) && tx.Payment.Expired(s.now()) {
+			return errExpiring
+		}
+		if byShopper && tx.Payment.TillSale() {
+			return ErrTillSale
+		}
+		if refused != nil {
+			return refused
+		}
 		if !open(tx.Payment.Status) {
 			return ErrNotPayable
+		}
+		if !flow.Hosted && !in.Fresh {
+			if a, ok := reusableQRIn(tx, m); ok {
+				reused = a
+				return errReused
+			}
 		}
 		if tx.Payment.Attempts >= maxClientsPerPayment*s.opts.MaxAttempts || attemptsBy(tx.Attempts, client) >= s.opts.MaxAttempts {
 			return ErrTooManyAttempts
@@ -104,15 +109,41 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 			// ErrLinkTaken) before Latipay is asked.
 			tx.linkUse = LinkUseRetake
 		}
+		now := s.now().UTC()
+		r, err := newReference(s.rand, now)
+		if err != nil {
+			return err
+		}
+		ref = r
 		tx.Payment.Attempts++
 		tx.Payment.Method = m
 		tx.Payment.LatipayReference = ref
 		tx.Payment.UpdatedAt = now
-		tx.putAttempt(a)
+		tx.putAttempt(Attempt{Reference: ref, PaymentID: tx.Payment.ID, Method: m, Hosted: flow.Hosted, Client: client,
+			Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(firstCheck)})
 		tx.event(Message{Code: MsgAttemptStarted, Method: m, Reference: ref}.Event("attempt.started", tx.Payment.Status, now))
 		return nil
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, errReused):
+		return Started{Payment: p, Attempt: reused}, nil
+	case errors.Is(err, errExpiring):
+		// Expired on the clock but not yet in the store: expire it
+		// first, as reading it (Get) does, then refuse it as any payment
+		// no longer open.
+		if p, err = s.expire(ctx, in.PaymentID); err != nil {
+			return Started{}, err
+		}
+		if byShopper && p.TillSale() {
+			return Started{}, ErrTillSale
+		}
+		if refused != nil {
+			return Started{}, refused
+		}
+		return Started{Payment: p}, ErrNotPayable // every open status may expire
+	case errors.Is(err, ErrTillSale) || (refused != nil && errors.Is(err, refused)):
+		return Started{}, err
+	case err != nil:
 		return Started{Payment: p}, err
 	}
 	res, gwErr := s.gw.Start(forPayment(ctx, p.ID), StartRequest{
@@ -124,8 +155,9 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	// Record Latipay's answer even when the shopper's request has been
 	// cancelled or timed out meanwhile: the attempt exists at Latipay now.
 	var recorded Attempt // the attempt as written, when this write made it pending
+	var others []string  // the payment's other live attempts as this write left them
 	p, err = s.update(context.WithoutCancel(ctx), p.ID, func(tx *Tx) error {
-		recorded = Attempt{}
+		recorded, others = Attempt{}, liveOthers(tx.Attempts, ref, tx.Payment.LatipayReference)
 		at := tx.attempt(ref)
 		if at == nil || at.Status != AttemptInitiated {
 			return nil // a callback got there first
@@ -163,7 +195,7 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	if in.refresh {
 		why = Message{Code: MsgAttemptReplacedQR}
 	}
-	if q, err := s.replaceOthers(ctx, p, ref, why); err != nil {
+	if q, err := s.replaceOthers(ctx, p, ref, others, why); err != nil {
 		s.log.Error("start: scheduling the replaced attempts failed; reconciliation continues", "payment_id", p.ID, "err", err)
 	} else {
 		p = q
@@ -178,29 +210,26 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	return Started{Payment: p, Attempt: at, RedirectURL: res.RedirectURL}, nil
 }
 
-// replaceOthers cancels at Latipay the live attempts of payment p other
-// than keep (just started) and p's current one (a concurrent Start's, which
-// cancels keep in its turn), and makes each due at once with an
-// attempt.replaced event, so the reconciler asks Latipay about it now: it
-// is canceled, or (when the shopper paid it in the meantime: Latipay's
-// cancel answers ErrCompletedAtGateway) paid, which apply records. After a
-// cancel Latipay refused or never answered, the attempt stays live and
-// under reconciliation, and the reconciler cancels it when the payment
-// closes (paid through another attempt, expired or canceled), respecting
-// Latipay's wait after a refused cancel. It returns the payment as it
-// then stands.
-func (s *Service) replaceOthers(ctx context.Context, p Payment, keep string, why Message) (Payment, error) {
+// replaceOthers cancels at Latipay the live attempts old of payment p
+// (liveOthers: those other than keep, just started, and p's current one,
+// a concurrent Start's, which cancels keep in its turn), and makes each
+// due at once with an attempt.replaced event, so the reconciler asks
+// Latipay about it now: it is canceled, or (when the shopper paid it in
+// the meantime: Latipay's cancel answers ErrCompletedAtGateway) paid,
+// which apply records. After a cancel Latipay refused or never answered,
+// the attempt stays live and under reconciliation, and the reconciler
+// cancels it when the payment closes (paid through another attempt,
+// expired or canceled), respecting Latipay's wait after a refused cancel.
+// It returns the payment as it then stands.
+//
+// old is taken from the attempts Start's second write read, inside that
+// write's transaction, rather than read again after it: the same list
+// an immediate read would give, without a query (and a read of pages
+// the write had just changed) per start. A concurrent start whose
+// attempt is stored after that write is not in old; it sees keep as
+// live and cancels it in its turn, as when it comes after the read.
+func (s *Service) replaceOthers(ctx context.Context, p Payment, keep string, old []string, why Message) (Payment, error) {
 	ctx = context.WithoutCancel(ctx) // the new attempt exists at Latipay now
-	as, err := s.store.Attempts(ctx, p.ID)
-	if err != nil {
-		return p, err
-	}
-	var old []string
-	for _, a := range as {
-		if a.Status.Live() && a.Reference != keep && a.Reference != p.LatipayReference {
-			old = append(old, a.Reference)
-		}
-	}
 	if len(old) == 0 {
 		return p, nil
 	}
@@ -228,6 +257,26 @@ func (s *Service) replaceOthers(ctx context.Context, p Payment, keep string, why
 		return nil
 	})
 }
+
+// liveOthers lists the references of the live attempts in as other than
+// keep and current (replaceOthers).
+func liveOthers(as []Attempt, keep, current string) []string {
+	var old []string
+	for _, a := range as {
+		if a.Status.Live() && a.Reference != keep && a.Reference != current {
+			old = append(old, a.Reference)
+		}
+	}
+	return old
+}
+
+// errReused and errExpiring end Start's first write without writing:
+// the payment's current QR is shown again, or the payment must be
+// expired first.
+var (
+	errReused   = errors.New("payments: start: the current QR is reused")
+	errExpiring = errors.New("payments: start: the payment has expired")
+)
 
 // maxClientsPerPayment bounds a payment's attempts at this many times
 // MaxAttempts whoever makes them, so Latipay is not sent orders without end.
@@ -262,6 +311,18 @@ func (s *Service) reusableQR(ctx context.Context, p Payment, m Method) (Attempt,
 		return Attempt{}, false
 	}
 	return a, true
+}
+
+// reusableQRIn is reusableQR from the attempts a write read.
+func reusableQRIn(tx *Tx, m Method) (Attempt, bool) {
+	if tx.Payment.LatipayReference == "" {
+		return Attempt{}, false
+	}
+	a := tx.attempt(tx.Payment.LatipayReference)
+	if a == nil || a.Hosted || a.Method != m || a.Status != AttemptPending || a.QRCodeURL == "" {
+		return Attempt{}, false
+	}
+	return *a, true
 }
 
 // CurrentQR returns the QR attempt the checkout page should show, if any.

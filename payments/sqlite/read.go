@@ -114,7 +114,7 @@ const (
 // write transactions.
 func txQueries() []string {
 	return []string{selectPayment, selectPaymentForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
-		updatePaymentState, updatePaymentStatus, upsertAttempt, updateAttemptState, updateRefundState, insertEvent, insertNotification, insertIdempotency,
+		updatePaymentState, updatePaymentStatus, updatePaymentAttempt, updatePaymentBooks, upsertAttempt, updateAttemptState, updateRefundState, insertEvent, insertNotification, insertIdempotency,
 		`SELECT hash, payment_id FROM idempotency WHERE key = ?`, indexTextTrigrams, indexTextWords, clearUnindexed}
 }
 

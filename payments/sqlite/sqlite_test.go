@@ -256,7 +256,8 @@ func TestAttemptStaysWithItsPayment(t *testing.T) {
 
 // TestUpdateWritesEveryColumn: Update leaves unchanged indexed columns out
 // of its UPDATE when it can (write.go: updatePaymentState,
-// updatePaymentStatus, updateAttemptState), yet a change to any of them
+// updatePaymentStatus, updatePaymentAttempt, updatePaymentBooks,
+// updateAttemptState), yet a change to any of them
 // is still stored (read from the file, past the payment cache).
 func TestUpdateWritesEveryColumn(t *testing.T) {
 	db := newTestDB(t)
@@ -289,6 +290,26 @@ func TestUpdateWritesEveryColumn(t *testing.T) {
 		}},
 		{"status, paid time", func(tx *payments.Tx) {
 			tx.Payment.Status, tx.Payment.PaidAt, tx.Payment.LatipayReference = payments.StatusPaid, now, "A1"
+			tx.Touch()
+		}},
+		{"attempt bookkeeping", func(tx *payments.Tx) {
+			tx.Payment.LatipayReference, tx.Payment.Attempts = "A2", 4
+			tx.Payment.AmountCNY, tx.Payment.CurrencyRate, tx.Payment.UpdatedAt = "9.31", "4.655", now.Add(3*time.Second)
+			tx.Touch()
+		}},
+		{"method and attempt bookkeeping", func(tx *payments.Tx) {
+			tx.Payment.Method, tx.Payment.LatipayReference, tx.Payment.Attempts = payments.MethodWeChat, "A3", 5
+			tx.Touch()
+		}},
+		{"order id", func(tx *payments.Tx) { tx.Payment.LatipayOrderID = "2026030100000002"; tx.Touch() }},
+		{"refunded", func(tx *payments.Tx) { tx.Payment.Refunded = 1; tx.Touch() }},
+		{"paid late", func(tx *payments.Tx) { tx.Payment.PaidLate = true; tx.Touch() }},
+		{"needs review", func(tx *payments.Tx) { tx.Payment.NeedsReview = true; tx.Touch() }},
+		{"reviewed", func(tx *payments.Tx) { tx.Payment.ReviewedAt = now.Add(4 * time.Second); tx.Touch() }},
+		{"expiry", func(tx *payments.Tx) { tx.Payment.ExpiresAt = now.Add(time.Hour); tx.Touch() }},
+		{"paid time", func(tx *payments.Tx) { tx.Payment.PaidAt = now.Add(5 * time.Second); tx.Touch() }},
+		{"state and method", func(tx *payments.Tx) {
+			tx.Payment.Status, tx.Payment.Method = payments.StatusPending, payments.MethodAlipay
 			tx.Touch()
 		}},
 		{"amount", func(tx *payments.Tx) { tx.Payment.Amount = 2; tx.Touch() }},

@@ -52,6 +52,23 @@ const (
 		latipay_order_id = ?12, attempts = ?13, amount_cny = ?14, currency_rate = ?15,
 		refunded = ?16, paid_late = ?17, needs_review = ?18, version = ?19, updated_at = ?21,
 		expires_at = ?22, paid_at = ?23, last_seq = ?24, reviewed_at = ?25 WHERE id = ?1`
+	// updatePaymentAttempt is updatePaymentStatus for a write that leaves
+	// the payment's state alone as well (status, Latipay's order id,
+	// refunds, flags and review, the expiry and paid times): a checkout
+	// start's first write (the new attempt's method, the current
+	// reference, the count), an attempt's failure, a reconciliation check
+	// that finds nothing new. With the status and expiry out of SET,
+	// payments_status_expires and payments_status_created are not
+	// rewritten either, and with reviewed_at out the partial indexes on
+	// review are not checked. It takes paymentArgs' first 24 values; only
+	// ?1, ?6, ?11, ?13 to ?15, ?19, ?21 and ?24 are used. The method is set
+	// only when it changed (updatePaymentBooks leaves it out).
+	updatePaymentAttempt = `UPDATE payments SET method = ?6, latipay_reference = ?11, attempts = ?13,
+		amount_cny = ?14, currency_rate = ?15, version = ?19, updated_at = ?21, last_seq = ?24 WHERE id = ?1`
+	// updatePaymentBooks is updatePaymentAttempt with the method unchanged
+	// too, which spares payments_method_created its rewrite.
+	updatePaymentBooks = `UPDATE payments SET latipay_reference = ?11, attempts = ?13,
+		amount_cny = ?14, currency_rate = ?15, version = ?19, updated_at = ?21, last_seq = ?24 WHERE id = ?1`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -236,6 +253,32 @@ func (db *DB) written(out payments.Payment, t *payments.Tx) {
 	}
 }
 
+// paymentUpdate returns the narrowest UPDATE that stores w over p, the
+// payment as read: SQLite rewrites the entries of every index holding a
+// column in SET (or in a partial index's WHERE), changed or not, so each
+// statement leaves out the columns it may assume unchanged.
+func paymentUpdate(p, w payments.Payment) string {
+	if w.Reference != p.Reference || !w.CreatedAt.Equal(p.CreatedAt) {
+		return updatePayment
+	}
+	if w.Amount != p.Amount || w.Currency != p.Currency || w.Description != p.Description ||
+		w.Source != p.Source || w.ReturnURL != p.ReturnURL || w.CancelURL != p.CancelURL {
+		return updatePaymentState
+	}
+	if w.Status != p.Status || w.LatipayOrderID != p.LatipayOrderID || w.Refunded != p.Refunded ||
+		w.PaidLate != p.PaidLate || w.NeedsReview != p.NeedsReview || !w.ExpiresAt.Equal(p.ExpiresAt) ||
+		!w.PaidAt.Equal(p.PaidAt) || !w.ReviewedAt.Equal(p.ReviewedAt) {
+		if w.Method != p.Method {
+			return updatePaymentState
+		}
+		return updatePaymentStatus
+	}
+	if w.Method != p.Method {
+		return updatePaymentAttempt
+	}
+	return updatePaymentBooks
+}
+
 // write stores the payment w and what t recorded, inside tx, where l was
 // read. Columns l shows unchanged are left out of the updates where that
 // spares index writes.
@@ -248,16 +291,12 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 			return err
 		}
 	}
-	update := updatePayment
-	if w.Reference == p.Reference && w.CreatedAt.Equal(p.CreatedAt) {
-		update = updatePaymentState
-		if w.Amount == p.Amount && w.Currency == p.Currency && w.Description == p.Description &&
-			w.Method == p.Method && w.Source == p.Source && w.ReturnURL == p.ReturnURL && w.CancelURL == p.CancelURL {
-			update = updatePaymentStatus
-		}
-	}
 	events := t.NewEvents()
-	if _, err := tx.ExecContext(ctx, update, paymentArgs(w, l.lastSeq+int64(len(events)), nanos(w.ReviewedAt))...); err != nil {
+	update, args := paymentUpdate(p, w), paymentArgs(w, l.lastSeq+int64(len(events)), nanos(w.ReviewedAt))
+	if update == updatePaymentAttempt || update == updatePaymentBooks {
+		args = args[:24]
+	}
+	if _, err := tx.ExecContext(ctx, update, args...); err != nil {
 		return wrap("update: payment", err)
 	}
 	for _, a := range t.DirtyAttempts() {
