@@ -26,7 +26,9 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	// A repeat of a notification already recorded is acknowledged without
 	// a write: Latipay retries until "sent", and 1,000 copies must cost
 	// reads, not transactions. (A repeat racing its first copy is still
-	// made harmless by the state machine inside Update.)
+	// made harmless by the state machine inside Update, and by the
+	// SQLite store's Update, which writes nothing for a notification
+	// already recorded: see NotificationTargeter.)
 	paymentID, seen, err := s.notificationTarget(ctx, res.Reference, n.Digest)
 	if seen {
 		return nil

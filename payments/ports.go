@@ -428,7 +428,11 @@ type Outbox interface {
 // which payment the attempt reference belongs to ("" when none, where
 // AttemptPayment says ErrNotFound). A store whose every read is a round
 // trip to a server (payments/postgres) saves one per callback; the
-// service uses it when the store has it.
+// service uses it when the store has it. seen is true only for a
+// notification whose recording is durable. A store whose Update writes
+// nothing for a notification already recorded (payments/sqlite) may also
+// answer false when it does not know without a read: the repeat then
+// reaches Update, which acknowledges it without a second effect.
 type NotificationTargeter interface {
 	NotificationTarget(ctx context.Context, reference, digest string) (seen bool, paymentID string, err error)
 }

@@ -159,7 +159,7 @@ func (db *DB) commitBatch(batch []job) []error {
 	defer func() { tx.Rollback() }() // the last transaction begun; a no-op once committed
 	q := cached{c: db.ws, tx: tx, bound: bindings(batch)}
 	var kept []execRecord // the statements of the jobs that succeeded so far
-	ok := 0
+	ok := 0               // jobs that succeeded and wrote something
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			errs[i] = err
@@ -172,7 +172,9 @@ func (db *DB) commitBatch(batch []job) []error {
 		jq := q
 		jq.rec = &kept
 		if errs[i] = runJob(ctx, jq, j.fn); errs[i] == nil {
-			ok++
+			if len(kept) > before {
+				ok++
+			}
 			continue
 		}
 		if len(kept) == before {
@@ -191,7 +193,12 @@ func (db *DB) commitBatch(batch []job) []error {
 		}
 	}
 	if ok == 0 {
-		return errs // the deferred rollback ends a transaction that keeps nothing
+		// Nothing written (every job failed, or succeeded without a
+		// write: fn changed nothing, a repeated notification, an
+		// idempotent replay): nothing to commit. What the successful
+		// ones read was committed already, as no job of this
+		// transaction kept a write. The deferred rollback ends it.
+		return errs
 	}
 	if db.batch.created {
 		// After every job, as the last statements: see text.go. A failure

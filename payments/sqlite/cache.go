@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"encoding/hex"
 	"sync"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -174,6 +175,22 @@ func (c *paymentCache) keep(p payments.Payment) {
 // failed commit's, which the next read finds in the database or not), so
 // a reference once found is found on every later lookup.
 //
+// It also answers the callback's duplicate check (NotificationTarget)
+// without a read when it can. An entry holds the digest of the last
+// notification recorded for its reference (kept only once the commit
+// recording it has returned, so "seen" is always durable), and it is
+// complete when every notification recorded for the reference since the
+// attempt was written passed through this process's writer: the write
+// that inserted the attempt made the entry, and at most one notification
+// has been recorded since (a second makes the entry incomplete, keeping
+// the newer digest). For a complete entry a digest it does not hold was
+// never recorded; for an incomplete one the duplicate check reads the
+// database, as it does for a reference not cached (after a restart, or
+// an eviction). The writer stays the authority either way: a write that
+// records a notification already recorded writes nothing (write.go), so
+// an entry that is wrong or late costs a trip to the writer, never a
+// second effect.
+//
 // Its entries hold no pointers (cacheKey: the text in a fixed array), so
 // the garbage collector never scans them. Held as strings, a full cache
 // was some 11 MB of the heap in 131,072 small objects, more than the rest
@@ -182,7 +199,15 @@ func (c *paymentCache) keep(p payments.Payment) {
 // full, took 5.0 ms with strings and 0.54 ms with these keys.
 type attemptCache struct {
 	mu sync.Mutex
-	m  map[cacheKey]cacheKey // reference -> payment id; guarded by mu; nil after clear
+	m  map[cacheKey]refEntry // reference -> payment id and digest; guarded by mu; nil after clear
+}
+
+// refEntry is what the cache holds for one reference.
+type refEntry struct {
+	id       cacheKey
+	complete bool     // every notification recorded for the reference is known here (see attemptCache)
+	recorded bool     // digest holds the last notification recorded
+	digest   [32]byte // sha256, as payments' notification digest (hex there)
 }
 
 // cacheKey holds a reference or a payment id of up to len(b) bytes
@@ -204,15 +229,27 @@ func toKey(s string) (k cacheKey, ok bool) {
 
 func (k cacheKey) String() string { return string(k.b[:k.n]) }
 
+// toDigest decodes a notification digest (64 hex digits); ok is false for
+// anything else, whose duplicate checks go to the database.
+func toDigest(s string) (d [32]byte, ok bool) {
+	if len(s) != 2*len(d) {
+		return d, false
+	}
+	if _, err := hex.Decode(d[:], []byte(s)); err != nil {
+		return d, false
+	}
+	return d, true
+}
+
 // attemptCacheSize bounds the entries: enough for every attempt that can
 // still be paid at Latipay's own peak of 1,000 a second for a minute (some
-// 10 MB when full, none of it scanned by the collector; nothing when
+// 12 MB when full, none of it scanned by the collector; nothing when
 // idle). Past it an arbitrary entry makes way, and a callback for it reads
 // the database instead.
 const attemptCacheSize = 65536
 
 func newAttemptCache() *attemptCache {
-	return &attemptCache{m: map[cacheKey]cacheKey{}} // grows with use
+	return &attemptCache{m: map[cacheKey]refEntry{}} // grows with use
 }
 
 func (c *attemptCache) get(reference string) (string, bool) {
@@ -221,15 +258,75 @@ func (c *attemptCache) get(reference string) (string, bool) {
 		return "", false
 	}
 	c.mu.Lock()
-	id, ok := c.m[k]
+	e, ok := c.m[k]
 	c.mu.Unlock()
 	if !ok {
 		return "", false
 	}
-	return id.String(), true
+	return e.id.String(), true
 }
 
+// target answers a callback's duplicate check from the cache: known is
+// false when only the database can tell (no entry, or an incomplete one
+// without the digest); otherwise seen says whether the notification is
+// recorded, and paymentID is the attempt's payment.
+func (c *attemptCache) target(reference, digest string) (paymentID string, seen, known bool) {
+	k, ok := toKey(reference)
+	d, dok := toDigest(digest)
+	if !ok || !dok {
+		return "", false, false
+	}
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	switch {
+	case !ok:
+		return "", false, false
+	case e.recorded && e.digest == d:
+		return e.id.String(), true, true
+	case e.complete:
+		return e.id.String(), false, true
+	}
+	return e.id.String(), false, false
+}
+
+// put keeps a reference found in the database or written to it (an
+// attempt already stored), leaving what the entry knows of its
+// notifications.
 func (c *attemptCache) put(reference, paymentID string) {
+	c.update(reference, paymentID, func(e *refEntry, found bool) {})
+}
+
+// created keeps a reference whose attempt a committed write inserted:
+// the entry is complete, unless one was there already (a later write's,
+// whose caller got there first: it may know less, never more wrongly).
+func (c *attemptCache) created(reference, paymentID string) {
+	c.update(reference, paymentID, func(e *refEntry, found bool) {
+		if !found {
+			e.complete = true
+		}
+	})
+}
+
+// recorded keeps the digest of a notification a committed write recorded
+// for reference, or that a read or the writer found recorded. A second
+// digest makes the entry incomplete: it holds one.
+func (c *attemptCache) recorded(reference, paymentID, digest string) {
+	d, ok := toDigest(digest)
+	if !ok {
+		return
+	}
+	c.update(reference, paymentID, func(e *refEntry, found bool) {
+		if e.recorded && e.digest != d {
+			e.complete = false
+		}
+		e.recorded, e.digest = true, d
+	})
+}
+
+// update applies f to the entry of reference (a new one, holding
+// paymentID, when found is false) and keeps it.
+func (c *attemptCache) update(reference, paymentID string, f func(e *refEntry, found bool)) {
 	k, ok := toKey(reference)
 	v, vok := toKey(paymentID)
 	if !ok || !vok {
@@ -240,13 +337,18 @@ func (c *attemptCache) put(reference, paymentID string) {
 	if c.m == nil {
 		return
 	}
-	if _, ok := c.m[k]; !ok && len(c.m) >= attemptCacheSize {
-		for r := range c.m {
-			delete(c.m, r)
-			break
+	e, found := c.m[k]
+	if !found {
+		if len(c.m) >= attemptCacheSize {
+			for r := range c.m {
+				delete(c.m, r)
+				break
+			}
 		}
+		e = refEntry{id: v}
 	}
-	c.m[k] = v
+	f(&e, found)
+	c.m[k] = e
 }
 
 // clear empties the cache for good (Close).
@@ -265,8 +367,8 @@ type hooks struct {
 	beforeFill func(p payments.Payment) // Payment: after the database read, before fill
 	committed  func(p payments.Payment) // writer goroutine: a write committed; the cache has not learnt it yet
 	returned   func(p payments.Payment) // Update: the write succeeded; just before it returns
-	// beforeCommit: writer goroutine, a batch of n successful writes is
-	// about to commit; an error makes the batch fail as a failed commit
+	// beforeCommit: writer goroutine, a batch of n successful writes
+	// that wrote something is about to commit; an error makes the batch fail as a failed commit
 	// does (batch.go).
 	beforeCommit func(n int) error
 }

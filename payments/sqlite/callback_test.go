@@ -176,3 +176,73 @@ func sum(xs []int) int {
 	}
 	return s
 }
+
+// TestRacingRepeatWritesNothing posts a callback and, while its write is
+// held just before its commit, the same callback again, over HTTP to the
+// service's callback endpoint. The repeat passes the duplicate check (the
+// first copy is not committed yet) and reaches the writer, which must
+// find it recorded: both are answered "sent", the first copy's batch is
+// the only commit, and the payment has exactly one effect. For a paid
+// notification the state machine already made the repeat change nothing
+// (it then committed an empty transaction); for one whose amount does not
+// match, each copy recorded its own anomaly.
+func TestRacingRepeatWritesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name, amount, event string
+	}{
+		{"paid", "12.50", "payment.paid"},
+		{"amount mismatch", "99.00", "anomaly"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := paymentstest.NewEnv(t, paymentstest.Options{})
+			ref := "RACEREF0000000000000000001"
+			id, _ := env.MustPending(t, "race-"+tc.name, ref)
+			form := paymentstest.Notification(ref, "wechat", "paid", "NZD", tc.amount)
+			held, release := make(chan struct{}), make(chan struct{})
+			var commits atomic.Int32
+			sqlite.SetBeforeCommit(env.Store, func(int) error {
+				if commits.Add(1) == 1 {
+					close(held)
+					<-release
+				}
+				return nil
+			})
+			answers := make(chan string, 2)
+			var wg sync.WaitGroup
+			wg.Go(func() { answers <- env.PostCallback(t, form) })
+			<-held
+			wg.Go(func() { answers <- env.PostCallback(t, form) })
+			for sqlite.Waiting(env.Store) < 1 {
+				time.Sleep(time.Millisecond) // polling, not timing: waits for the repeat to queue
+			}
+			close(release)
+			wg.Wait()
+			close(answers)
+			for a := range answers {
+				if a != "200 sent" {
+					t.Errorf("callback answered %q, want 200 sent", a)
+				}
+			}
+			if c := commits.Load(); c != 1 {
+				t.Errorf("%d commits, want 1: the repeat commits nothing", c)
+			}
+			ns, err := env.Store.Notifications(t.Context(), ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs := env.MustEvents(t, id)
+			if k := paymentstest.CountEvents(evs, tc.event); len(ns) != 1 || k != 1 {
+				t.Errorf("%d notifications and %d %s events, want 1 and 1", len(ns), k, tc.event)
+			}
+			// Later repeats are answered from memory: no write at all.
+			for range 3 {
+				if a := env.PostCallback(t, form); a != "200 sent" {
+					t.Errorf("later repeat answered %q, want 200 sent", a)
+				}
+			}
+			if c := commits.Load(); c != 1 {
+				t.Errorf("%d commits after later repeats, want 1", c)
+			}
+		})
+	}
+}

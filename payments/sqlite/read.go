@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -108,6 +109,10 @@ const (
 	// selectNotificationSeen is the duplicate check of every callback: it
 	// reads the (reference, digest) index alone (migration 003).
 	selectNotificationSeen = `SELECT EXISTS (SELECT 1 FROM notifications WHERE reference = ? AND digest = ?)`
+	// selectNotificationTarget is both, in one read: the duplicate check
+	// and the attempt's payment (NULL when there is no such attempt).
+	selectNotificationTarget = `SELECT EXISTS (SELECT 1 FROM notifications WHERE reference = ?1 AND digest = ?2),
+		(SELECT payment_id FROM attempts WHERE reference = ?1)`
 )
 
 // txQueries are prepared on the write connection at Open, for use inside
@@ -131,6 +136,35 @@ func (db *DB) Events(ctx context.Context, paymentID string) ([]payments.Event, e
 func (db *DB) Notifications(ctx context.Context, reference string) ([]payments.Notification, error) {
 	ns, err := queryAll(ctx, cached{c: db.rs}, scanNotification, selectNotifications, reference)
 	return ns, wrap("notifications", err)
+}
+
+var _ payments.NotificationTargeter = (*DB)(nil)
+
+// NotificationTarget answers a callback's duplicate check and finds its
+// payment (payments.NotificationTargeter): from the cache of references
+// when it knows (cache.go, attemptCache: a first callback for an attempt
+// this process wrote costs no read), else in one read of the database,
+// whose answer the cache then keeps. The writer is the authority on
+// repeats either way (write.go): "not seen" only sends the callback to
+// Update, which writes nothing for a notification already recorded.
+func (db *DB) NotificationTarget(ctx context.Context, reference, digest string) (bool, string, error) {
+	if id, seen, known := db.refs.target(reference, digest); known {
+		return seen, id, nil
+	}
+	var seen bool
+	var id sql.NullString
+	err := cached{c: db.rs}.QueryRowContext(ctx, selectNotificationTarget, reference, digest).Scan(&seen, &id)
+	if err != nil {
+		return false, "", wrap("notification target", err)
+	}
+	if id.Valid {
+		if seen {
+			db.refs.recorded(reference, id.String, digest)
+		} else {
+			db.refs.put(reference, id.String)
+		}
+	}
+	return seen, id.String, nil
 }
 
 // NotificationSeen reports whether a notification with that digest is

@@ -176,10 +176,22 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 // load harness it cost more CPU per callback than it saved (see
 // e2e/load/README.md, "Callbacks: group commit and CPU"), so it was taken
 // out.
+//
+// A write that records a notification already recorded (the same
+// reference and digest: a callback's repeat that passed the duplicate
+// check before its first copy committed, or that the check could not
+// answer, NotificationTarget) is a repeat: it writes nothing, and Update
+// returns the payment as stored and nil once the batch holding the first
+// copy, if it is this one, has committed. The notifications' unique index
+// decides it, as the first statement of the write, so a callback's first
+// copy pays no read for it.
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var stored, out payments.Payment
 	var t *payments.Tx
+	var fresh []string // references of the attempts the write inserted
+	repeat := false
 	err := db.inTx(ctx, &out, func(ctx context.Context, q cached) error {
+		fresh, repeat = fresh[:0], false
 		l, err := load(ctx, q, id)
 		if err != nil {
 			stored, t = payments.Payment{}, nil
@@ -198,7 +210,16 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		w := utc(t.Payment)
 		w.ID, w.Version = id, l.p.Version+1
 		if err := write(ctx, q, l, w, t); err != nil {
+			if errors.Is(err, errRepeat) {
+				repeat = true
+				return nil // nothing written: a success that commits nothing (batch.go)
+			}
 			return err
+		}
+		for _, a := range t.DirtyAttempts() {
+			if !slices.ContainsFunc(l.as, func(o payments.Attempt) bool { return o.Reference == a.Reference }) {
+				fresh = append(fresh, a.Reference)
+			}
 		}
 		out = w
 		return nil
@@ -208,11 +229,21 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		// everything, and the writer goroutine dropped the cached payment.
 		return stored, err
 	}
+	if repeat {
+		for _, n := range t.NewNotifications() {
+			db.refs.recorded(n.Reference, id, n.Digest)
+		}
+		return stored, nil
+	}
 	if t != nil && t.Changed() {
-		db.written(out, t)
+		db.written(out, t, fresh)
 	}
 	return out, nil
 }
+
+// errRepeat is write's answer for a write whose notifications are all
+// recorded already: it has written nothing (Update).
+var errRepeat = errors.New("sqlite: notification already recorded")
 
 // loaded is a payment as Update read it, with what write needs.
 type loaded struct {
@@ -243,13 +274,21 @@ func load(ctx context.Context, q cached, id string) (loaded, error) {
 
 // written tells the test hook and the reference cache about a committed
 // write (the writer goroutine has given out to the payment cache,
-// batch.go).
-func (db *DB) written(out payments.Payment, t *payments.Tx) {
+// batch.go): the attempts it wrote (fresh: those it inserted) and the
+// notifications it recorded.
+func (db *DB) written(out payments.Payment, t *payments.Tx, fresh []string) {
 	if h := db.hooks.returned; h != nil {
 		h(out)
 	}
 	for _, a := range t.DirtyAttempts() {
-		db.refs.put(a.Reference, out.ID)
+		if slices.Contains(fresh, a.Reference) {
+			db.refs.created(a.Reference, out.ID)
+		} else {
+			db.refs.put(a.Reference, out.ID)
+		}
+	}
+	for _, n := range t.NewNotifications() {
+		db.refs.recorded(n.Reference, out.ID, n.Digest)
 	}
 }
 
@@ -284,9 +323,36 @@ func paymentUpdate(p, w payments.Payment) string {
 // spares index writes.
 func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *payments.Tx) error {
 	p := l.p
+	// First the notifications (a callback's one): when each is recorded
+	// already the write is a repeat and stops here, having changed
+	// nothing (Update). The statements that changed nothing are not kept
+	// for a replay (batch.go): a replay would find the same rows.
+	if ns := t.NewNotifications(); len(ns) > 0 {
+		inserted := 0
+		for _, n := range ns {
+			res, err := tx.ExecContext(ctx, insertNotification, n.Reference, n.Digest, n.Status,
+				n.Body, n.Result, nanos(n.At), w.ID)
+			if err != nil {
+				return wrap("update: notification", err)
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return wrap("update: notification", err)
+			}
+			inserted += int(k)
+		}
+		if inserted == 0 {
+			if tx.rec != nil {
+				*tx.rec = (*tx.rec)[:len(*tx.rec)-len(ns)]
+			}
+			return errRepeat
+		}
+	}
 	if c := t.LinkUse(); c != payments.LinkUseKeep {
-		// First: a retake the link refuses fails the write before it
-		// has changed anything.
+		// Before the payment's: a retake the link refuses fails the
+		// write before it has changed anything (a write that also
+		// records a notification, which none does, would be undone
+		// and the batch replayed).
 		if err := linkUse(ctx, tx, w.ID, c); err != nil {
 			return err
 		}
@@ -339,12 +405,6 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 		if _, err := tx.ExecContext(ctx, insertEvent, w.ID, seq, e.Type, string(e.From),
 			string(e.To), e.Detail, nanos(e.CreatedAt), e.Data); err != nil {
 			return wrap("update: event", err)
-		}
-	}
-	for _, n := range t.NewNotifications() {
-		if _, err := tx.ExecContext(ctx, insertNotification, n.Reference, n.Digest, n.Status,
-			n.Body, n.Result, nanos(n.At), w.ID); err != nil {
-			return wrap("update: notification", err)
 		}
 	}
 	return nil
