@@ -75,7 +75,7 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	if !ok {
 		return Started{}, fmt.Errorf("%w: %s cannot be paid in this browser", ErrInvalid, m)
 	}
-	if !open(p.Status) {
+	if !open(p.Status) || p.Expired(s.now()) {
 		return Started{Payment: p}, ErrNotPayable
 	}
 	if !flow.Hosted && !in.Fresh {
@@ -92,7 +92,7 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	a := Attempt{Reference: ref, PaymentID: p.ID, Method: m, Hosted: flow.Hosted, Client: client,
 		Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(firstCheck)}
 	p, err = s.update(ctx, p.ID, func(tx *Tx) error {
-		if !open(tx.Payment.Status) {
+		if !open(tx.Payment.Status) || tx.Payment.Expired(now) { // a failed counter sale's window ended
 			return ErrNotPayable
 		}
 		if tx.Payment.Attempts >= maxClientsPerPayment*s.opts.MaxAttempts || attemptsBy(tx.Attempts, client) >= s.opts.MaxAttempts {

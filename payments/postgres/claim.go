@@ -50,19 +50,24 @@ func (db *DB) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Du
 // saw 240 to 430 ms. The reconciler sweeps every 5 seconds on every
 // instance (TestExpiredPaymentsReadsOnlyDue).
 // SQLite plans the single condition as two ranges itself (MULTI-INDEX OR).
+// A failed counter sale ($6, $7) is left out: it stays failed
+// (payments.Expirable).
 const expiredPayments = `SELECT id FROM (
 	(SELECT id, expires_at FROM payments
 		WHERE status IN ($1, $2, $3) AND expires_at IS NULL
+			AND NOT (status = $3 AND source IN ($6, $7))
 		ORDER BY id LIMIT $5)
 	UNION ALL
 	(SELECT id, expires_at FROM payments
 		WHERE status IN ($1, $2, $3) AND expires_at <= $4
+			AND NOT (status = $3 AND source IN ($6, $7))
 		ORDER BY expires_at, id LIMIT $5)
 	) due ORDER BY expires_at NULLS FIRST, id LIMIT $5`
 
 // ExpiredPayments returns the ids of up to limit payments still open
 // (created, pending or failed) whose ExpiresAt is at or before now, the
-// earliest first. A payment with no expiry counts as expired, as in
+// earliest first, save failed counter sales, which stay failed
+// (payments.Expirable). A payment with no expiry counts as expired, as in
 // payments.Payment.Expired.
 func (db *DB) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	if limit <= 0 {
@@ -72,7 +77,8 @@ func (db *DB) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]
 		var id string
 		return id, s.Scan(&id)
 	}, expiredPayments, string(payments.StatusCreated),
-		string(payments.StatusPending), string(payments.StatusFailed), ts(now), limit)
+		string(payments.StatusPending), string(payments.StatusFailed), ts(now), limit,
+		payments.SourceCounterQR, payments.SourceCounterScan)
 	return ids, wrap("expired payments", err)
 }
 

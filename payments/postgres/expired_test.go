@@ -71,7 +71,8 @@ func TestExpiredPaymentsReadsOnlyDue(t *testing.T) {
 	}
 	var out []byte
 	err = db.pool.QueryRow(t.Context(), "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) "+expiredPayments,
-		string(payments.StatusCreated), string(payments.StatusPending), string(payments.StatusFailed), ts(now), 100).Scan(&out)
+		string(payments.StatusCreated), string(payments.StatusPending), string(payments.StatusFailed), ts(now), 100,
+		payments.SourceCounterQR, payments.SourceCounterScan).Scan(&out)
 	if err != nil {
 		t.Fatal(err)
 	}

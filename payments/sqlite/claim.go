@@ -37,7 +37,8 @@ func (db *DB) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Du
 
 // ExpiredPayments returns the ids of up to limit payments still open
 // (created, pending or failed) whose ExpiresAt is at or before now, the
-// earliest first. A payment with no expiry counts as expired, as in
+// earliest first, save failed counter sales, which stay failed
+// (payments.Expirable). A payment with no expiry counts as expired, as in
 // payments.Payment.Expired.
 func (db *DB) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]string, error) {
 	if limit <= 0 {
@@ -47,9 +48,11 @@ func (db *DB) ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]
 		var id string
 		return id, s.Scan(&id)
 	}, `SELECT id FROM payments
-		WHERE status IN (?, ?, ?) AND (expires_at IS NULL OR expires_at <= ?)
-		ORDER BY expires_at, id LIMIT ?`, string(payments.StatusCreated),
-		string(payments.StatusPending), string(payments.StatusFailed), now.UnixNano(), limit)
+		WHERE status IN (?1, ?2, ?3) AND (expires_at IS NULL OR expires_at <= ?4)
+			AND NOT (status = ?3 AND source IN (?6, ?7))
+		ORDER BY expires_at, id LIMIT ?5`, string(payments.StatusCreated),
+		string(payments.StatusPending), string(payments.StatusFailed), now.UnixNano(), limit,
+		payments.SourceCounterQR, payments.SourceCounterScan)
 	return ids, wrap("expired payments", db.noteDamage(err))
 }
 
