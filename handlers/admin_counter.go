@@ -60,6 +60,9 @@ func (s *Server) renderAdminCounter(c *gin.Context, status int, notice, errorID 
 		v.ErrorField = "pin-" + c.PostForm("account")
 	}
 	v.Title = s.errorTitle(c, v.Title, errorID)
+	if notice == "revoked" && c.Query("canceled") != "" {
+		v.Revoked = s.revokedSales(c)
+	}
 	names := map[string]string{}
 	byID := map[string]accounts.Account{}
 	for _, a := range people {
@@ -127,22 +130,65 @@ func (s *Server) handleAdminCounterPair() gin.HandlerFunc {
 }
 
 // handleAdminDeviceRevoke serves POST /admin/counter/devices/:id/revoke:
-// the device's next request is refused.
+// the device's next request is refused, and its open sales are canceled
+// (counter.Service.Revoke); the page then says how many, and names those
+// paid meanwhile or that could not be canceled. The audit log has the
+// revoke and each sale's cancel.
 func (s *Server) handleAdminDeviceRevoke() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		d, err := s.opts.Counter.Revoke(c.Request.Context(), c.Param("id"))
+		ctx := c.Request.Context()
+		r, err := s.opts.Counter.Revoke(ctx, c.Param("id"))
 		if errors.Is(err, counter.ErrNotFound) {
 			s.respondError(c, errNoPage)
 			return
+		}
+		if r.Device.ID != "" {
+			s.devices.kick(r.Device.ID)
+			_ = s.opts.Accounts.Record(ctx, actor(c), "counter.revoke", r.Device.ID, "", r.Device.Name)
+		}
+		// Each sale it canceled, as the owner's cancel of it.
+		for _, p := range r.Canceled {
+			_ = s.opts.Accounts.Record(ctx, actor(c), "cancel", p.ID, "", string(p.Status))
 		}
 		if err != nil {
 			s.respondError(c, err)
 			return
 		}
-		s.devices.kick(d.ID)
-		_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "counter.revoke", d.ID, "", d.Name)
-		c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?notice=revoked"))
+		q := url.Values{"notice": {"revoked"}, "canceled": {strconv.Itoa(len(r.Canceled))}}
+		for _, p := range r.Paid[:min(len(r.Paid), maxRevokedShown)] {
+			q.Add("paid", p.ID)
+		}
+		for _, p := range r.Failed[:min(len(r.Failed), maxRevokedShown)] {
+			q.Add("failed", p.ID)
+		}
+		c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?"+q.Encode()))
 	}
+}
+
+// maxRevokedShown bounds the sales a revoke's result names in its
+// address; the payments list has them all.
+const maxRevokedShown = 20
+
+// revokedSales is what the revoke the page follows did to the device's
+// open sales, from the redirect's query: how many it canceled, and the
+// sales paid meanwhile or still open, named by reference. An id that is
+// not a payment is left out.
+func (s *Server) revokedSales(c *gin.Context) *views.RevokedSales {
+	n, _ := strconv.Atoi(c.Query("canceled"))
+	out := &views.RevokedSales{Canceled: max(0, n)}
+	links := func(ids []string) []views.SaleLink {
+		var ls []views.SaleLink
+		for _, id := range ids[:min(len(ids), maxRevokedShown)] {
+			p, err := s.svc.Get(c.Request.Context(), id)
+			if err != nil {
+				continue
+			}
+			ls = append(ls, views.SaleLink{Reference: p.Reference, URL: s.langPath(c, PaymentsPath+"/"+p.ID)})
+		}
+		return ls
+	}
+	out.Paid, out.Failed = links(c.QueryArray("paid")), links(c.QueryArray("failed"))
+	return out
 }
 
 // handleAdminDeviceDelay serves POST /admin/counter/devices/:id/delay:

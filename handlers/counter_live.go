@@ -175,7 +175,10 @@ func (s *Server) counterSaleRow(c *gin.Context, d counter.Device, names map[stri
 			row.Refused = payments.PayCodeRefused(p, as)
 		}
 	}
-	if p.Status == payments.StatusCreated || p.Status == payments.StatusPending || p.Status == payments.StatusFailed {
+	// A failed sale whose window ended stays failed (payments.Expirable):
+	// nobody can retry it, and a cancel would only hide the decline.
+	if p.Status == payments.StatusCreated || p.Status == payments.StatusPending ||
+		p.Status == payments.StatusFailed && !p.Expired(s.opts.Now()) {
 		row.CancelURL = CounterSalePath(p.ID) + "/cancel"
 	}
 	return row

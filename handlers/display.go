@@ -192,7 +192,8 @@ func (s *Server) displayNow(ctx context.Context, dev counter.Device) (displayMes
 	amount := money(p.Amount, p.Currency)
 	switch p.Status {
 	case payments.StatusCreated, payments.StatusPending:
-		v := views.DisplaySale{Amount: amount, AmountCNY: p.AmountCNY, Rate: p.CurrencyRate, Method: string(p.Method)}
+		v := views.DisplaySale{Amount: amount, AmountCNY: p.AmountCNY, Rate: p.CurrencyRate}
+		live := views.T(ctx, "display.topay")
 		if a, ok := s.svc.CurrentQR(ctx, p); ok {
 			n, _, err := qrGeometry(a.QRCodeURL)
 			if err != nil {
@@ -203,9 +204,24 @@ func (s *Server) displayNow(ctx context.Context, dev counter.Device) (displayMes
 				return displayMessage{}, err
 			}
 			v.QR, v.Method, v.Mark = "data:image/png;base64,"+base64.StdEncoding.EncodeToString(png), string(a.Method), s.markPath(a.Method)
+		} else if p.Source == payments.SourceCounterScan {
+			// What the till says of a pay code: refused (a new code is
+			// wanted), or Latipay waiting on the shopper's phone. Any other
+			// sale without a QR shows the amount alone.
+			as, err := s.svc.Attempts(ctx, p.ID)
+			if err != nil {
+				return displayMessage{}, err
+			}
+			switch {
+			case payments.PayCodeRefused(p, as):
+				v.Hint = "display.refused"
+				live = views.T(ctx, "display.refused")
+			case p.Status == payments.StatusPending && payCodeLive(p, as):
+				v.Hint = "display.wait"
+			}
 		}
 		html, err := fragment(ctx, views.DisplaySaleFragment(v))
-		return displayMessage{Screen: "sale", HTML: html, Sale: sale, Live: views.T(ctx, "display.topay")}, err
+		return displayMessage{Screen: "sale", HTML: html, Sale: sale, Live: live}, err
 	case payments.StatusPaid, payments.StatusPartiallyRefunded, payments.StatusRefunded:
 		left := hold - now.Sub(p.PaidAt)
 		if left <= 0 {
@@ -214,16 +230,30 @@ func (s *Server) displayNow(ctx context.Context, dev counter.Device) (displayMes
 		html, err := fragment(ctx, views.DisplayResultFragment(views.DisplayResult{Paid: true, Amount: amount, Method: string(p.Method)}))
 		return displayMessage{Screen: "result", HTML: html, Hold: int((left + time.Second - 1) / time.Second), Sale: sale,
 			Say: sayPaid(ctx, p), Live: views.T(ctx, "display.paid")}, err
-	case payments.StatusFailed:
+	case payments.StatusFailed, payments.StatusExpired, payments.StatusCanceled:
+		// Not paid, and why, as the till says it, for the result time.
 		left := hold - now.Sub(p.UpdatedAt)
 		if left <= 0 {
 			return displayMessage{Screen: "idle"}, nil
 		}
-		html, err := fragment(ctx, views.DisplayResultFragment(views.DisplayResult{Amount: amount, Method: string(p.Method)}))
+		reason := "display." + string(p.Status)
+		html, err := fragment(ctx, views.DisplayResultFragment(views.DisplayResult{Amount: amount, Method: string(p.Method), Reason: reason}))
 		return displayMessage{Screen: "result", HTML: html, Hold: int((left + time.Second - 1) / time.Second), Sale: sale,
-			Live: views.T(ctx, "display.notpaid")}, err
+			Live: views.T(ctx, "display.notpaid") + " " + views.T(ctx, reason)}, err
 	}
-	return displayMessage{Screen: "idle"}, nil // expired, canceled
+	return displayMessage{Screen: "idle"}, nil
+}
+
+// payCodeLive reports whether p's current attempt is a pay code Latipay
+// has taken and not yet settled: the shopper's wallet may be asking for
+// a password, so the display asks them to confirm on their phone.
+func payCodeLive(p payments.Payment, as []payments.Attempt) bool {
+	for _, a := range as {
+		if a.Reference == p.LatipayReference {
+			return a.Kind == payments.KindBarcode && a.Status.Live()
+		}
+	}
+	return false
 }
 
 // sayPaid is the spoken announcement of p, "微信收款 12.50 纽币", in the

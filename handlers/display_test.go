@@ -268,3 +268,121 @@ func TestCounterReceiptAndDisplays(t *testing.T) {
 		t.Errorf("%d displays after unpairing, want 0", len(ds))
 	}
 }
+
+// TestDisplayMatchesTill: the display says what the till says of the
+// device's sale. A pay code Latipay refused shows the amount and asks for
+// a new code, never "confirm on your phone"; a pay code Latipay took and
+// waits on shows the phone hint; a QR shows the QR; a canceled, expired
+// or declined sale shows "not paid" and why, for the result time.
+func TestDisplayMatchesTill(t *testing.T) {
+	a := newDisplayApp(t)
+	ws, _, err := a.dial(t, a.pair(t), a.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := readDisplay(t, ws); m.Screen != "idle" {
+		t.Fatalf("first message %+v, want idle", m)
+	}
+	// until reads the display's messages until one satisfies ok; every
+	// message read on the way must satisfy each.
+	until := func(what string, ok func(displayMsg) bool, each func(displayMsg)) displayMsg {
+		t.Helper()
+		for {
+			m := readDisplay(t, ws)
+			if each != nil {
+				each(m)
+			}
+			if ok(m) {
+				return m
+			}
+			if m.Screen != "sale" {
+				t.Fatalf("waiting for %s the display shows %+v", what, m)
+			}
+		}
+	}
+	noPhone := func(m displayMsg) {
+		t.Helper()
+		if strings.Contains(m.HTML, `data-testid="display-wait"`) || strings.Contains(m.HTML, "请在手机上确认付款") {
+			t.Errorf("the display asks to confirm on the phone while Latipay waits on nothing: %+v", m)
+		}
+	}
+	scan := func(key, code string) *http.Response {
+		t.Helper()
+		body, h := form(url.Values{"key": {key}, "amount": {"88.00"}, "code": {code}})
+		return a.do(t, http.MethodPost, handlers.CounterScanPath, body, withCookie(a.deviceCookie, h)).Result()
+	}
+	has := func(testid string) func(displayMsg) bool {
+		return func(m displayMsg) bool { return strings.Contains(m.HTML, `data-testid="`+testid+`"`) }
+	}
+
+	// Refused: the amount, and a new code wanted.
+	if r := scan("display-key-00000000001", refusedCode); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a refused code = %d", r.StatusCode)
+	}
+	m := until("the refusal", has("display-refused"), noPhone)
+	if !strings.Contains(m.HTML, "88.00") || !strings.Contains(m.HTML, "付款码未被接受") || !strings.Contains(m.Live, "付款码未被接受") {
+		t.Errorf("after the refusal the display shows %+v; want the amount and the code not accepted", m)
+	}
+	// Another code that Latipay takes and the shopper must confirm.
+	if r := scan("display-key-00000000001", "134588558514585011"); r.StatusCode != http.StatusOK {
+		t.Fatalf("a code needing a password = %d", r.StatusCode)
+	}
+	m = until("the phone hint", has("display-wait"), nil)
+	if !strings.Contains(m.HTML, "88.00") || strings.Contains(m.HTML, "display-refused") {
+		t.Errorf("while the shopper confirms the display shows %+v", m)
+	}
+	p := a.counterSale(t, "display-key-00000000001")
+	// Canceled at the till.
+	w := a.do(t, http.MethodPost, handlers.CounterSalePath(p.ID)+"/cancel", nil, withCookie(a.deviceCookie, http.Header{"Accept": {"application/json"}}))
+	if w.Code != http.StatusOK {
+		t.Fatalf("cancel = %d %s", w.Code, w.Body)
+	}
+	m = until("the cancel", func(m displayMsg) bool { return m.Screen == "result" }, nil)
+	if !strings.Contains(m.HTML, `data-reason="display.canceled"`) || !strings.Contains(m.HTML, "88.00") || m.Hold <= 0 {
+		t.Errorf("after the cancel the display shows %+v; want not paid, canceled", m)
+	}
+
+	// Declined: the shopper gives up typing the password.
+	if r := scan("display-key-00000000002", declinedCode); r.StatusCode != http.StatusOK {
+		t.Fatalf("a code the shopper declines = %d", r.StatusCode)
+	}
+	until("the phone hint", has("display-wait"), nil)
+	p = a.counterSale(t, "display-key-00000000002")
+	if err := a.Sim.Fail(p.LatipayReference); err != nil {
+		t.Fatal(err)
+	}
+	a.Clock.Advance(5 * time.Second)
+	if _, err := a.Svc.ReconcileDue(t.Context(), 10); err != nil {
+		t.Fatal(err)
+	}
+	m = until("the decline", func(m displayMsg) bool { return m.Screen == "result" }, nil)
+	if !strings.Contains(m.HTML, `data-reason="display.failed"`) {
+		t.Errorf("after the decline the display shows %+v; want not paid, failed", m)
+	}
+
+	// A QR nobody scans until its window ends.
+	st, err := a.counter.ChargeQR(t.Context(), counter.ChargeInput{Device: a.device, Key: "display-key-00000000003", Amount: "88.00",
+		Method: payments.MethodWeChat, ClientIP: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	until("the QR", has("display-qr"), noPhone)
+	a.Clock.Advance(st.Payment.ExpiresAt.Sub(a.Clock.Now()) + time.Second)
+	if _, err := a.Svc.ExpireDue(t.Context(), 10); err != nil {
+		t.Fatal(err)
+	}
+	m = until("the expiry", func(m displayMsg) bool { return m.Screen == "result" }, nil)
+	if !strings.Contains(m.HTML, `data-reason="display.expired"`) {
+		t.Errorf("after the window the display shows %+v; want not paid, expired", m)
+	}
+}
+
+// counterSale is the payment of the device's sale with that key.
+func (a *displayApp) counterSale(t *testing.T, key string) payments.Payment {
+	t.Helper()
+	sale, err := a.counter.Store().SaleByKey(t.Context(), a.device.ID, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.MustGet(t, sale.PaymentID)
+}

@@ -105,7 +105,7 @@ func (s *Service) StartBarcode(ctx context.Context, id, payCode string) (Started
 				return nil
 			}
 		}
-		if !open(tx.Payment.Status) {
+		if !open(tx.Payment.Status) || tx.Payment.Expired(now) { // a failed counter sale's window ended
 			return ErrNotPayable
 		}
 		for _, at := range tx.Attempts {

@@ -22,6 +22,25 @@
 // status.go (CanTransition); notifications and return redirects go
 // through it in the one idempotent apply (apply.go).
 //
+// # Failed counter sales
+//
+// A payment still open when its window ends is expired (ExpiredPayments,
+// and Get on the way), whether it was created, pending or failed: an
+// online checkout whose attempt failed could still have been retried by
+// the shopper until then, and ran out of time. A counter sale that failed
+// is the exception (Expirable): the till said "not paid: payment failed"
+// (the shopper's wallet declined it, or Latipay was never reached), and
+// only the cashier could have retried it, on the same sale, within its
+// window. Nobody did, so it stays failed: the back office's lists and
+// detail, the counter's today's sales and its socket, and the webhooks
+// say what the till said, with no payment.expired after payment.failed.
+// Its window still bounds the retry: once it ended, Start and
+// StartBarcode refuse it (ErrNotPayable), and the cashier starts a new
+// sale. Latipay confirming it paid afterwards is paid late, as for any
+// failed payment. A counter sale created or pending when its window ends
+// (a QR nobody scanned, a refused pay code nobody replaced) expires as
+// any payment does.
+//
 // # Paid late
 //
 // A payment is flagged paid late (Payment.PaidLate) when Latipay confirms

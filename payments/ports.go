@@ -128,7 +128,8 @@ type Store interface {
 	// now+lease, so that no other worker claims them meanwhile.
 	ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Attempt, error)
 	// ExpiredPayments returns ids of payments still open (created, pending,
-	// failed) whose window ended before now.
+	// failed) whose window ended before now, save failed counter sales,
+	// which stay failed (Expirable).
 	ExpiredPayments(ctx context.Context, now time.Time, limit int) ([]string, error)
 	// ClaimDueRefunds returns up to limit pending refunds whose NextCheckAt
 	// is due and moves their NextCheckAt to now+lease, so that no other

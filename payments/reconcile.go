@@ -186,7 +186,7 @@ func (s *Service) ExpireDue(ctx context.Context, limit int) (int, error) {
 // until Latipay says they are final (a late payment is then applied).
 func (s *Service) expire(ctx context.Context, id string) (Payment, error) {
 	return s.update(ctx, id, func(tx *Tx) error {
-		if !open(tx.Payment.Status) || !tx.Payment.Expired(s.now()) {
+		if !Expirable(tx.Payment) || !tx.Payment.Expired(s.now()) {
 			return nil
 		}
 		s.transition(tx, StatusExpired, Message{Code: MsgExpired})

@@ -234,7 +234,7 @@ func (s *Service) Get(ctx context.Context, id string) (Payment, error) {
 	if err != nil {
 		return Payment{}, err
 	}
-	if open(p.Status) && p.Expired(s.now()) {
+	if Expirable(p) && p.Expired(s.now()) {
 		return s.expire(ctx, id)
 	}
 	return p, nil
@@ -274,6 +274,15 @@ func (s *Service) Notifications(ctx context.Context, id string) ([]Notification,
 // open reports whether the shopper may still pay.
 func open(st Status) bool {
 	return st == StatusCreated || st == StatusPending || st == StatusFailed
+}
+
+// Expirable reports whether the end of p's window closes it as expired:
+// any open payment, save a counter sale that failed (package doc, Failed
+// counter sales). Nobody retried that sale, so it stays failed, as the
+// till said, rather than be listed as expired; its window still bounds
+// a retry (Start, StartBarcode).
+func Expirable(p Payment) bool {
+	return open(p.Status) && !(p.Status == StatusFailed && p.TillSale())
 }
 
 // update runs fn in a store transaction and publishes the result when the

@@ -82,7 +82,7 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	var reused Attempt
 	p, err := s.update(ctx, in.PaymentID, func(tx *Tx) error {
 		ref, reused = "", Attempt{}
-		if open(tx.Payment.Status) && tx.Payment.Expired(s.now()) {
+		if Expirable(tx.Payment) && tx.Payment.Expired(s.now()) {
 			return errExpiring
 		}
 		if byShopper && tx.Payment.TillSale() {
@@ -91,7 +91,7 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 		if refused != nil {
 			return refused
 		}
-		if !open(tx.Payment.Status) {
+		if !open(tx.Payment.Status) || tx.Payment.Expired(s.now()) { // a failed counter sale's window ended
 			return ErrNotPayable
 		}
 		if !flow.Hosted && !in.Fresh {

@@ -117,6 +117,24 @@ type AdminCounter struct {
 	NoticeID   string
 	ErrorID    string
 	ErrorField string // the id of the field ErrorID is about, "" for none
+	// Revoked is what revoking a device did to its open sales; nil
+	// unless the page follows a revoke.
+	Revoked *RevokedSales
+}
+
+// RevokedSales is what revoking a device did to its open sales: how
+// many were canceled, and those paid meanwhile (kept paid) or whose
+// cancel failed (still open), each linked to its payment.
+type RevokedSales struct {
+	Canceled int
+	Paid     []SaleLink
+	Failed   []SaleLink
+}
+
+// SaleLink names a sale (its reference) and links to its payment.
+type SaleLink struct {
+	Reference string
+	URL       string
 }
 
 // ErrorFor is the error when it is about field (an id), else "".

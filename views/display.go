@@ -38,13 +38,20 @@ type DisplaySale struct {
 	Method    string // "wechat" or "alipay"; "" before one was chosen
 	QR        string
 	Mark      string // the wallet's brand mark (SVG URL); "" for none
+	// Hint is the message id said under the amount of a sale without a
+	// QR: "display.wait" while Latipay waits on the shopper's phone,
+	// "display.refused" after it refused the pay code; "" for none.
+	Hint string
 }
 
-// DisplayResult is the end of a sale: paid (the tick) or not.
+// DisplayResult is the end of a sale: paid (the tick) or not, and why
+// not (Reason, a message id: "display.failed", "display.expired",
+// "display.canceled").
 type DisplayResult struct {
 	Paid   bool
 	Amount Money
 	Method string
+	Reason string
 }
 
 // T returns message id in the language of ctx (handlers use it for the

@@ -19,7 +19,8 @@
 // SHA-256, so a copy of the database pairs no device. Revoking a device in
 // the back office deletes nothing but marks it revoked: its next request
 // is refused (Authenticate returns ErrRevoked) and the history of its
-// sales stays.
+// sales stays. Its open sales are canceled (Revoke): no till could see
+// the outcome of a sale still facing a shopper.
 //
 // # PINs
 //

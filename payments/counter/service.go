@@ -53,6 +53,7 @@ type Payments interface {
 	Start(ctx context.Context, in payments.StartInput) (payments.Started, error)
 	Get(ctx context.Context, id string) (payments.Payment, error)
 	CancelAtCounter(ctx context.Context, id string) (payments.Payment, error)
+	Cancel(ctx context.Context, id string) (payments.Payment, error)
 	StartBarcode(ctx context.Context, id, payCode string) (payments.Started, error)
 	List(ctx context.Context, in payments.ListInput) (payments.PaymentPage, error)
 	SucceededRefunds(ctx context.Context, id string) (int64, error)
@@ -257,15 +258,63 @@ func (s *Service) stillUnlocks(ctx context.Context, d Device) (bool, error) {
 	return a.StillUnlocks(d.UnlockedAt), nil
 }
 
-// Revoke stops a device: its next request is refused.
-func (s *Service) Revoke(ctx context.Context, id string) (Device, error) {
-	return s.store.UpdateDevice(ctx, id, func(d *Device) error {
+// Revocation is what revoking a device did: the device as written, and
+// its sales that were open (created or pending) when it was revoked:
+// those Cancel closed, those found paid meanwhile (kept paid), and those
+// whose cancel failed (left as they were, to cancel from the back office).
+type Revocation struct {
+	Device   Device
+	Canceled []payments.Payment
+	Paid     []payments.Payment
+	Failed   []payments.Payment
+}
+
+// revokeLookback is how far back Revoke looks for the device's open
+// sales: well beyond a counter sale's window.
+const revokeLookback = 24 * time.Hour
+
+// Revoke stops a device: its next request is refused. Its open sales
+// (created or pending) are then canceled through payments.Service.Cancel,
+// as the owner would cancel each in the back office, so that Latipay is
+// told and no shopper pays a sale that no till can see any more; a sale
+// Latipay says was paid meanwhile stays paid (Revocation.Paid). A failed
+// sale is left failed: only a cashier on the device could have retried it.
+func (s *Service) Revoke(ctx context.Context, id string) (Revocation, error) {
+	d, err := s.store.UpdateDevice(ctx, id, func(d *Device) error {
 		if !d.Revoked() {
 			d.RevokedAt = s.now().UTC()
 		}
 		d.CashierID, d.UnlockedAt = "", time.Time{}
 		return nil
 	})
+	if err != nil {
+		return Revocation{}, err
+	}
+	r := Revocation{Device: d}
+	sales, err := s.store.Sales(ctx, d.ID, s.now().Add(-revokeLookback), maxToday)
+	if err != nil {
+		return r, err
+	}
+	for _, sale := range sales {
+		p, err := s.pay.Get(ctx, sale.PaymentID)
+		if err != nil {
+			return r, err
+		}
+		if p.Status != payments.StatusCreated && p.Status != payments.StatusPending {
+			continue
+		}
+		q, err := s.pay.Cancel(ctx, p.ID)
+		switch {
+		case err == nil:
+			r.Canceled = append(r.Canceled, q)
+		case errors.Is(err, payments.ErrAlreadyPaid):
+			r.Paid = append(r.Paid, q)
+		case errors.Is(err, payments.ErrNotCancelable): // ended unpaid meanwhile
+		default: // Latipay's word is not needed (Cancel goes ahead without it): the store failed
+			r.Failed = append(r.Failed, p)
+		}
+	}
+	return r, nil
 }
 
 // SetResultSeconds sets how long a device shows a result. It returns

@@ -9,7 +9,8 @@ import (
 )
 
 // testExpired: only open payments (created, pending, failed) whose
-// ExpiresAt is at or before now are returned, at most limit of them.
+// ExpiresAt is at or before now are returned, at most limit of them; a
+// failed counter sale is not one: it stays failed (payments.Expirable).
 func testExpired(t *testing.T, s payments.Store) {
 	now := base().Add(time.Hour)
 	n := 0
@@ -27,6 +28,12 @@ func testExpired(t *testing.T, s payments.Store) {
 		create(payments.StatusFailed, now.Add(-time.Millisecond)),
 	}
 	create(payments.StatusCreated, now.Add(time.Millisecond))
+	for _, src := range []string{payments.SourceCounterQR, payments.SourceCounterScan} {
+		n++
+		p := newPayment(n)
+		p.Status, p.ExpiresAt, p.Source = payments.StatusFailed, now.Add(-time.Hour), src
+		mustCreate(t, s, p)
+	}
 	create(payments.StatusPending, now.Add(time.Hour))
 	for _, st := range []payments.Status{payments.StatusPaid, payments.StatusExpired, payments.StatusCanceled,
 		payments.StatusRefunded, payments.StatusPartiallyRefunded} {
