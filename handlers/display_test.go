@@ -342,7 +342,10 @@ func TestDisplayMatchesTill(t *testing.T) {
 		t.Errorf("after the cancel the display shows %+v; want not paid, canceled", m)
 	}
 
-	// Declined: the shopper gives up typing the password.
+	// Declined: the shopper gives up typing the password. A second on, so
+	// that this sale is the device's latest (the test clock stands still,
+	// and two sales made in the same instant have no order).
+	a.Clock.Advance(time.Second)
 	if r := scan("display-key-00000000002", declinedCode); r.StatusCode != http.StatusOK {
 		t.Fatalf("a code the shopper declines = %d", r.StatusCode)
 	}
