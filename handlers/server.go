@@ -11,8 +11,9 @@
 // (domain error to status and message) is errors.go; headers by route
 // class are headers.go; sessions are session.go; the socket and its
 // tokens are ws.go and token.go; request limits are installed by
-// limits.go from package ratelimit; compression is compress.go and the
-// static files assets.go. One area of the site is one file or one prefix:
+// limits.go from package ratelimit; the cap on every form's body is
+// formbody.go, and the API's strict JSON reading apijson.go; compression
+// is compress.go and the static files assets.go. One area of the site is one file or one prefix:
 // the shopper's checkout.go (with refresh.go, qr.go, device.go, lang.go),
 // callback.go, redirect.go, embed.go, link.go (signed /pay links) and
 // links.go (stored /l/ links); the merchant API api*.go; the back office
