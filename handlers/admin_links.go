@@ -108,7 +108,6 @@ func (s *Server) handleLinksList() gin.HandlerFunc {
 // is listed at once and nothing is stored; a new link is audited.
 func (s *Server) handleLinkCreate() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 16<<10)
 		f := views.LinkForm{Kind: c.PostForm("kind"), Currency: c.PostForm("currency"), Amount: c.PostForm("amount"),
 			Min: c.PostForm("min"), Max: c.PostForm("max"), DescEN: c.PostForm("desc_en"), DescHans: c.PostForm("desc_zh_hans"),
 			DescHant: c.PostForm("desc_zh_hant"), Expires: c.PostForm("expires"), MaxUses: c.PostForm("max_uses")}

@@ -67,6 +67,12 @@ func (s *Server) handlePaymentCancel(svc interface {
 	refundTotaler
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		// The body may be left out, or be {}: a cancel takes no field, so
+		// any is refused as unknown rather than quietly ignored.
+		if err := decodeOptionalAPIBody(c, &struct{}{}); err != nil {
+			s.respondError(c, err)
+			return
+		}
 		p, cerr := svc.Cancel(c.Request.Context(), c.Param("id"))
 		refused := errors.Is(cerr, payments.ErrAlreadyPaid)
 		if cerr != nil && !refused {

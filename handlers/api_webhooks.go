@@ -76,6 +76,11 @@ func (s *Server) handleDeliveryList(svc interface {
 // it sends that delivery's event again now and answers with the new try.
 func (s *Server) handleDeliveryRedeliver(w Webhooks) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		// No field is taken: a body other than none or {} is refused.
+		if err := decodeOptionalAPIBody(c, &struct{}{}); err != nil {
+			s.respondError(c, err)
+			return
+		}
 		if w == nil || !w.Enabled() {
 			s.respondError(c, errWebhooksOff)
 			return

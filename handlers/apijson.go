@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -113,6 +115,17 @@ func drainUnread(r *http.Request) {
 // writes all of its body before reading (Python's urllib) then gets a
 // reset connection in place of the error.
 func decodeAPIBody(c *gin.Context, v any) error {
+	return decodeBody(c, v, false)
+}
+
+// decodeOptionalAPIBody is decodeAPIBody for an endpoint whose body may be
+// left out: an empty body (or one of white space only) leaves v as it
+// is; any other is read as decodeAPIBody reads it, unknown fields refused.
+func decodeOptionalAPIBody(c *gin.Context, v any) error {
+	return decodeBody(c, v, true)
+}
+
+func decodeBody(c *gin.Context, v any, optional bool) error {
 	tooLarge := &payments.ValidationError{Problems: []string{"the body could not be read (at most 64 KiB of JSON)"}}
 	r := c.Request
 	if r.ContentLength > maxAPIBody {
@@ -127,6 +140,9 @@ func decodeAPIBody(c *gin.Context, v any) error {
 		_, _ = io.CopyN(io.Discard, r.Body, maxAPIDrain)
 		return tooLarge
 	}
+	if optional && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
 	if problem := jsonObjectProblem(body); problem != "" {
 		return &payments.ValidationError{Problems: []string{problem}}
 	}
@@ -140,12 +156,73 @@ func decodeAPIBody(c *gin.Context, v any) error {
 	if field, ok := loneSurrogateField(body); ok {
 		return &payments.ValidationError{Problems: []string{field + ` must not hold half of a UTF-16 surrogate pair (a lone \ud800-\udfff escape): it is not a character`}}
 	}
+	// encoding/json matches field names in any case, the last one read
+	// winning, so "AMOUNT" after "amount" would set the amount: only the
+	// exact names are accepted, any other spelling is an unknown field.
+	if problem := exactFieldsProblem(body, v); problem != "" {
+		return &payments.ValidationError{Problems: []string{"the body must be a JSON object with the documented fields (" + problem + ")"}}
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return &payments.ValidationError{Problems: []string{"the body must be a JSON object with the documented fields (" + jsonProblem(err) + ")"}}
 	}
 	return nil
+}
+
+// exactFieldsProblem names the first top-level key of body, an object
+// jsonObjectProblem accepted, that is not exactly the JSON name of a
+// field of the struct v points to; "" when every key is one.
+func exactFieldsProblem(body []byte, v any) string {
+	t := reflect.TypeOf(v)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return ""
+	}
+	names := jsonFieldNames(t)
+	dec := json.NewDecoder(bytes.NewReader(body))
+	_, _ = dec.Token() // '{'
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		k, _ := tok.(string)
+		if !slices.Contains(names, k) {
+			for _, n := range names {
+				if strings.EqualFold(n, k) {
+					return fmt.Sprintf("unknown field %q: field names are case-sensitive, this one is %q", k, n)
+				}
+			}
+			return fmt.Sprintf("unknown field %q", k)
+		}
+		if jsonSkipValue(dec) != "" {
+			return ""
+		}
+	}
+	return ""
+}
+
+// jsonFieldNames lists the names encoding/json gives the exported fields
+// of the struct type t (its json tag's name, else the field's own).
+func jsonFieldNames(t reflect.Type) []string {
+	var names []string
+	for f := range t.Fields() {
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names
 }
 
 // jsonObjectProblem describes what keeps body from being exactly one JSON

@@ -116,7 +116,6 @@ func (s *Server) handleCheckoutPanel(svc checkoutReader) gin.HandlerFunc {
 // method.
 func (s *Server) handleCheckoutStart(svc checkoutStarter) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 8<<10)
 		s.start(c, svc, c.Param("id"), c.PostForm("method"))
 	}
 }

@@ -37,6 +37,10 @@ var (
 // as JSON.
 const counterJSONKey = "hpp.counter.json"
 
+// counterJSON marks every request of a route only the counter's script
+// calls (its data group): its errors are JSON, formBody's included.
+func counterJSON(c *gin.Context) { c.Set(counterJSONKey, true) }
+
 // deviceKey is the gin key of the counter device (requireDevice).
 const deviceKey = "hpp.counter.device"
 
@@ -105,7 +109,8 @@ func (s *Server) requireDevice(unlocked, asJSON bool) gin.HandlerFunc {
 // counterJSONAsked makes the errors of a counter route that serves both
 // the script and a plain form JSON, in the till's language, when the
 // script asks for JSON (Accept: application/json): the script shows the
-// message on the screen in view. Put it before requireDevice.
+// message on the screen in view. The counter's page group runs it first,
+// before formBody and requireDevice, so their refusals follow it too.
 func counterJSONAsked() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.GetHeader("Accept") == "application/json" {

@@ -103,6 +103,8 @@ var failures = []struct {
 	{errForbidden, failure{http.StatusForbidden, "forbidden", "This account may not do that.", "error.forbidden"}},
 	{errBadRequest, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
 	{errMethod, failure{http.StatusMethodNotAllowed, "method_not_allowed", "That method is not allowed here.", "error.invalid"}},
+	{errBodyTooLarge, failure{http.StatusRequestEntityTooLarge, "body_too_large", "The form sent is larger than this form takes.", "error.toolarge"}},
+	{errFormType, failure{http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the form as application/x-www-form-urlencoded.", "error.formtype"}},
 	{errRateLimited, failure{http.StatusTooManyRequests, "rate_limited", "Too many requests; retry after the time in Retry-After.", "error.ratelimited"}},
 }
 

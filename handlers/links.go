@@ -84,7 +84,6 @@ func (s *Server) handleLinkShow() gin.HandlerFunc {
 // of the link) and sends the shopper to its checkout.
 func (s *Server) handleLinkPay() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 8<<10)
 		ctx, id := c.Request.Context(), c.Param("link")
 		typed := c.PostForm("amount")
 		p, err := s.opts.Links.Pay(ctx, id, typed, s.chooseLang(c), c.PostForm("key"))

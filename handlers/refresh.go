@@ -19,7 +19,6 @@ func (s *Server) handleQRRefresh(svc interface {
 	RefreshQR(ctx context.Context, in payments.RefreshInput) (payments.Started, error)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 8<<10)
 		st, err := svc.RefreshQR(c.Request.Context(), payments.RefreshInput{
 			PaymentID: c.Param("id"), Reference: c.PostForm("reference"),
 			Device: deviceOf(c.Request.UserAgent()), ClientIP: c.ClientIP(), Lang: s.carriedLang(c),

@@ -7,13 +7,19 @@ import (
 )
 
 // addRoutes lists every route of the app. Nothing else registers one.
+//
+// Every form POST passes formBody (formbody.go), mounted on its group
+// after the group's headers: the page, back office, counter and display
+// groups, the checkout's refresh and the sandbox's demo. The API reads
+// its JSON through decodeAPIBody, Latipay's callback and CSP reports
+// cap their own bodies, and the sandbox's simulator its own.
 func addRoutes(s *Server, e *gin.Engine) {
 	e.GET("/healthz", s.dataHeaders(), s.handleHealth())
 	e.GET("/readyz", s.dataHeaders(), s.handleReady())
 	e.GET("/static/*path", s.staticHeaders(), s.handleAssetShow())
 	e.GET(EmbedScriptPath, s.handleEmbedScript())
 
-	page := e.Group("", s.pageHeaders(true), s.compress())
+	page := e.Group("", s.pageHeaders(true), s.compress(), s.formBody(maxFormBody))
 	page.GET("/", s.handleHome())
 	page.GET("/pay", s.limit(s.limits.pages, byIP), s.handleLinkOpen(s.svc))
 	if s.opts.Links != nil {
@@ -33,7 +39,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 	live := e.Group("", s.dataHeaders())
 	live.GET("/checkout/:id/status", s.compress(), s.limit(s.limits.statusIP, byIP), s.limit(s.limits.status, byPaymentClient), s.handleStatusShow(s.svc))
 	live.GET("/checkout/:id/qr.png", s.handleQRShow(s.svc))
-	live.POST("/checkout/:id/refresh", s.compress(), s.limit(s.limits.status, byPaymentClient), s.handleQRRefresh(s.svc))
+	live.POST("/checkout/:id/refresh", s.compress(), s.formBodyJSON(maxFormBody), s.limit(s.limits.status, byPaymentClient), s.handleQRRefresh(s.svc))
 	live.GET(LogoPath, s.handleLogoShow())
 	live.GET(ThemePath, s.handleThemeShow())
 	live.GET("/checkout/:id/ws", s.limit(s.limits.socketOpens, byIP), s.socketCaps(), s.handleSocket(s.svc))
@@ -58,7 +64,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 		// The back office. Every route names the roles it answers; the
 		// route x role test walks them all. Sign-in and setup draw on a
 		// per-address budget besides the account's own lockout.
-		adm := e.Group("/admin", s.pageHeaders(false))
+		adm := e.Group("/admin", s.pageHeaders(false), s.formBody(maxStaffFormBody))
 		adm.GET("/signin", s.handleSignInShow())
 		adm.POST("/signin", s.limit(s.limits.signIns, byIP), s.handleSignIn())
 		adm.POST("/signout", s.handleSignOut())
@@ -134,16 +140,16 @@ func addRoutes(s *Server, e *gin.Engine) {
 		// selling a cashier's PIN. Pairing and unlocking draw on the
 		// sign-in budget per address besides the PIN's own lock. The
 		// cashier never reaches a refund: no route here makes one.
-		ctr := e.Group("", s.pageHeaders(false))
+		ctr := e.Group("", s.pageHeaders(false), counterJSONAsked(), s.formBody(maxFormBody))
 		ctr.GET(CounterPath, s.counterPageHeaders(), s.compress(), s.handleCounterShow())
 		ctr.GET(CounterPairPath, s.handleCounterPairShow())
 		ctr.POST(CounterPairPath, s.limit(s.limits.signIns, byIP), s.handleCounterPair())
 		ctr.POST(CounterUnlockPath, s.limit(s.limits.signIns, byIP), s.requireDevice(false, false), s.handleCounterUnlock())
 		ctr.POST(CounterLockPath, s.requireDevice(false, false), s.handleCounterLock())
 		ctr.GET(CounterSalesPath, s.compress(), s.requireDevice(true, false), s.handleCounterSalesShow())
-		ctr.POST(CounterSalesPath+"/:id/cancel", counterJSONAsked(), s.requireDevice(true, false), s.handleCounterSaleCancel())
+		ctr.POST(CounterSalesPath+"/:id/cancel", s.requireDevice(true, false), s.handleCounterSaleCancel())
 		ctr.GET(CounterSalesPath+"/:id/receipt", s.requireDevice(true, false), s.handleCounterReceipt())
-		data := e.Group("", s.dataHeaders(), s.requireDevice(true, true))
+		data := e.Group("", s.dataHeaders(), counterJSON, s.formBody(maxFormBody), s.requireDevice(true, true))
 		data.POST(CounterChargePath, s.handleCounterCharge())
 		data.POST(CounterScanPath, s.handleCounterScan())
 		data.GET(CounterSalesPath+"/:id", s.handleCounterSaleShow())
@@ -153,7 +159,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 	if s.opts.Counter != nil && s.opts.Displays != nil {
 		// The display facing the shopper: its pairing form takes a code,
 		// so it draws on the sign-in budget per address.
-		disp := e.Group("", s.pageHeaders(false), s.compress())
+		disp := e.Group("", s.pageHeaders(false), s.compress(), s.formBody(maxFormBody))
 		disp.GET(DisplayPath, s.handleDisplayShow())
 		disp.POST(DisplayPath, s.limit(s.limits.signIns, byIP), s.handleDisplayPair())
 		disp.GET(CounterDisplaysPath, s.requireDevice(true, false), s.handleCounterDisplaysShow())
@@ -164,7 +170,7 @@ func addRoutes(s *Server, e *gin.Engine) {
 
 	if s.opts.Sandbox != nil {
 		sb := e.Group("/sandbox", s.pageHeaders(false))
-		sb.POST("/demo", s.handleDemoCreate(s.svc))
+		sb.POST("/demo", s.formBody(maxFormBody), s.handleDemoCreate(s.svc))
 		sb.Any("/latipay/*path", s.sandboxControls(), gin.WrapH(s.opts.Sandbox))
 	}
 }

@@ -11,8 +11,9 @@
 // (domain error to status and message) is errors.go; headers by route
 // class are headers.go; sessions are session.go; the socket and its
 // tokens are ws.go and token.go; request limits are installed by
-// limits.go from package ratelimit; compression is compress.go and the
-// static files assets.go. One area of the site is one file or one prefix:
+// limits.go from package ratelimit; the cap on every form's body is
+// formbody.go, and the API's strict JSON reading apijson.go; compression
+// is compress.go and the static files assets.go. One area of the site is one file or one prefix:
 // the shopper's checkout.go (with refresh.go, qr.go, device.go, lang.go),
 // callback.go, redirect.go, embed.go, link.go (signed /pay links) and
 // links.go (stored /l/ links); the merchant API api*.go; the back office
@@ -205,14 +206,26 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	for _, l := range views.Languages() {
 		s.langValues[l] = []string{l}
 	}
+	recovery := gin.CustomRecovery(func(c *gin.Context, _ any) {
+		s.respondError(c, errors.New("handlers: panic"))
+	})
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	if err := e.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		return nil, err
 	}
-	e.Use(s.requestLog(), gin.CustomRecovery(func(c *gin.Context, _ any) {
-		s.respondError(c, errors.New("handlers: panic"))
-	}))
+	e.Use(s.requestLog(), recovery)
+	// No API path ends in "/": gin would answer one with a redirect to
+	// the path without it, an HTML body, where a program expects the
+	// API's JSON. apiMiss answers every such path 404 not_found, logged
+	// as any request is (apiSlash sends them there).
+	apiMiss := gin.New()
+	apiMiss.RedirectTrailingSlash = false
+	if err := apiMiss.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		return nil, err
+	}
+	apiMiss.Use(s.requestLog(), recovery)
+	apiMiss.NoRoute(s.apiHeaders(), s.compress(), func(c *gin.Context) { s.respondError(c, errNoEndpoint) })
 	// Under the API's prefix an unknown path or method answers the API's
 	// JSON error (gin has set Allow on a 405); elsewhere, the page.
 	fallback := s.byArea(s.apiHeaders(), s.pageHeaders(false))
@@ -237,7 +250,19 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	// Browsers post violation reports from the violating page's origin,
 	// or with none; the endpoint only logs.
 	csrf.AddInsecureBypassPattern("POST " + CSPReportPath)
-	return &app{Handler: csrf.Handler(headAsGet(e)), engine: e}, nil
+	return &app{Handler: csrf.Handler(headAsGet(apiSlash(e, apiMiss))), engine: e}, nil
+}
+
+// apiSlash sends a request for a path under apiPrefix ending in "/" to
+// miss, every other one to next.
+func apiSlash(next, miss http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; strings.HasPrefix(p, apiPrefix+"/") && strings.HasSuffix(p, "/") {
+			miss.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // app is the server as NewServer returns it: the engine behind the
