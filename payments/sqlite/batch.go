@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -128,15 +127,7 @@ func (db *DB) writeLoop() {
 // whose fn succeeded gets the commit's error, if any.
 func (db *DB) commitBatch(batch []job) []error {
 	errs := make([]error, len(batch))
-	fail := func(err error) []error {
-		db.noteDamage(err)
-		for i := range errs {
-			if errs[i] == nil {
-				errs[i] = err
-			}
-		}
-		return errs
-	}
+	fail := func(err error) []error { return db.failAll(errs, err) }
 	bg := context.Background()
 	// The one write connection stays pinned for the whole batch, so a
 	// replay's transaction follows the undone one with no other write
@@ -152,12 +143,46 @@ func (db *DB) commitBatch(batch []job) []error {
 		// WAL over (checkpoint.go). A failure leaves it to the next round.
 		_ = checkpoint(bg, conn)
 	}
-	tx, err := conn.BeginTx(bg, nil)
+	if err := conn.Raw(func(dc any) error {
+		raw, err := db.raw.attach(dc)
+		if err != nil {
+			return err
+		}
+		errs = db.runBatch(raw, batch, errs)
+		return nil
+	}); err != nil {
+		return fail(wrap("begin", err))
+	}
+	return errs
+}
+
+// failAll gives err to every job of the batch that has no error yet.
+func (db *DB) failAll(errs []error, err error) []error {
+	db.noteDamage(err)
+	for i := range errs {
+		if errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	return errs
+}
+
+// runBatch is commitBatch on the write connection's driver connection
+// (raw.go), where every statement of the batch runs.
+func (db *DB) runBatch(raw *rawConn, batch []job, errs []error) []error {
+	fail := func(err error) []error { return db.failAll(errs, err) }
+	bg := context.Background()
+	tx, err := raw.begin()
 	if err != nil {
 		return fail(wrap("begin", err))
 	}
-	defer func() { tx.Rollback() }() // the last transaction begun; a no-op once committed
-	q := cached{c: db.ws, tx: tx, bound: bindings(batch)}
+	open := true // the last transaction begun is not yet ended
+	defer func() {
+		if open {
+			tx.Rollback()
+		}
+	}()
+	q := cached{c: db.ws, raw: raw}
 	var kept []execRecord // the statements of the jobs that succeeded so far
 	ok := 0               // jobs that succeeded and wrote something
 	for i, j := range batch {
@@ -182,12 +207,13 @@ func (db *DB) commitBatch(batch []job) []error {
 		}
 		kept = kept[:before]
 		if err := tx.Rollback(); err != nil {
-			return fail(wrap("rollback", err))
+			return fail(wrap("rollback", err)) // the deferred rollback tries again
 		}
-		if tx, err = conn.BeginTx(bg, nil); err != nil {
+		open = false
+		if tx, err = raw.begin(); err != nil {
 			return fail(wrap("begin", err))
 		}
-		q = cached{c: db.ws, tx: tx, bound: bindings(batch)} // the statements bound to the old tx are closed
+		open = true
 		if err := replay(bg, q, kept); err != nil {
 			return fail(err)
 		}
@@ -204,7 +230,7 @@ func (db *DB) commitBatch(batch []job) []error {
 		// After every job, as the last statements: see text.go. A failure
 		// here fails the batch, as a failed commit would.
 		db.batch.created = false
-		if err := indexText(bg, cached{c: db.ws, tx: tx}); err != nil {
+		if err := indexText(bg, q); err != nil {
 			return fail(err)
 		}
 	}
@@ -222,6 +248,7 @@ func (db *DB) commitBatch(batch []job) []error {
 			return fail(wrap("commit", err))
 		}
 	}
+	open = false // a failed commit rolls back (the driver's Tx.Commit)
 	if err := tx.Commit(); err != nil {
 		db.cache.failed(written)
 		return fail(wrap("commit", err))
@@ -234,16 +261,6 @@ func (db *DB) commitBatch(batch []job) []error {
 	}
 	db.cache.committed(written)
 	return errs
-}
-
-// bindings returns the map a batch's transaction keeps its bound
-// statements in (cached.bound), or nil for a batch of one write, whose
-// statements each run once.
-func bindings(batch []job) map[string]*sql.Stmt {
-	if len(batch) < 2 {
-		return nil
-	}
-	return map[string]*sql.Stmt{}
 }
 
 // execRecord is one statement a job executed, kept so that it can be

@@ -36,14 +36,23 @@ func (c timeCol) Scan(src any) error {
 	return nil
 }
 
-// querier is what reads need; *sql.DB and *sql.Tx both have it.
+// querier is what queryAll needs; *sql.DB, *sql.Tx and cached have it.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// scanner is a *sql.Row or *sql.Rows.
+// scanner is a *sql.Row, *sql.Rows or a row of the write connection's
+// driver connection (raw.go).
 type scanner interface{ Scan(dest ...any) error }
+
+// rowSet is a *sql.Rows or the rows of the write connection's driver
+// connection (raw.go).
+type rowSet interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close() error
+}
 
 // paymentCols lists the payments columns in the order of paymentArgs.
 const paymentCols = `id, reference, amount, currency, description, method, status, source,
@@ -132,7 +141,13 @@ func scanNotification(s scanner) (payments.Notification, error) {
 
 // queryAll runs a query and scans every row with scan.
 func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	var rows rowSet
+	var err error
+	if c, ok := q.(cached); ok {
+		rows, err = c.rows(ctx, query, args...)
+	} else {
+		rows, err = q.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -85,6 +85,7 @@ type DB struct {
 	now    func() time.Time
 	rs, ws *stmtCache // prepared statements of reader and writer
 	batch  *batcher   // group commit of CreatePayment and Update (batch.go)
+	raw    *rawConn   // the writer goroutine's statements on the driver connection (raw.go)
 	cache  *paymentCache
 	refs   *attemptCache
 	hooks  hooks    // tests only (cache.go)
@@ -141,7 +142,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
 	}
 	db := &DB{writer: writer, reader: reader, now: now, rs: newStmtCache(reader), ws: newStmtCache(writer),
-		batch: newBatcher(), cache: newPaymentCache(), refs: newAttemptCache(), lock: lock,
+		batch: newBatcher(), raw: newRawConn(txQueries()), cache: newPaymentCache(), refs: newAttemptCache(), lock: lock,
 		ckpt: newCheckpointer(ckconn, path)}
 	go db.writeLoop() // Close stops it
 	go db.ckpt.run()  // Close stops it
@@ -213,7 +214,7 @@ func (db *DB) Close() error {
 	db.ckpt.stop()
 	db.cache.clear()
 	db.refs.clear()
-	err := errors.Join(db.rs.close(), db.ws.close(), db.reader.Close(), db.ckpt.conn.Close(), db.writer.Close())
+	err := errors.Join(db.raw.close(context.Background(), db.writer), db.rs.close(), db.ws.close(), db.reader.Close(), db.ckpt.conn.Close(), db.writer.Close())
 	db.closeLock.Do(func() { unlock(db.lock) }) // after the pools: no connection is left
 	return err
 }

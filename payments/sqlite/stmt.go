@@ -69,38 +69,29 @@ func (c *stmtCache) close() error {
 	return errors.Join(errs...)
 }
 
-// cached is a querier over a pool or a transaction of that pool whose
-// queries run as cached prepared statements. On a pool a statement is
-// prepared on first use; in a transaction only statements prepared
-// beforehand (stmtCache.prepare) are used. Anything else, or a statement
-// that cannot be prepared, runs unprepared, so errors surface as usual.
+// cached is a querier over a pool, a transaction of that pool, or the
+// write connection's driver connection, whose queries run as cached
+// prepared statements. On a pool a statement is prepared on first use; in
+// a transaction only statements prepared beforehand (stmtCache.prepare)
+// are used. Anything else, or a statement that cannot be prepared, runs
+// unprepared, so errors surface as usual. With raw set (the writer
+// goroutine's batch, raw.go) the statements run on the driver connection.
 type cached struct {
 	c   *stmtCache
 	tx  *sql.Tx       // nil: run on the pool
+	raw *rawConn      // not nil: run on the driver connection (tx is nil)
 	rec *[]execRecord // not nil: ExecContext appends what it runs (batch.go)
-	// bound, if not nil, keeps the statements bound to tx by query, so
-	// that the writes of a batch bind each once rather than once per use
-	// (sql.Tx.StmtContext allocates a statement and registers it with
-	// the transaction every time).
-	bound map[string]*sql.Stmt
 }
 
 var _ querier = cached{}
 
 func (q cached) stmt(ctx context.Context, query string) *sql.Stmt {
 	if q.tx != nil {
-		if st := q.bound[query]; st != nil {
-			return st
-		}
 		st := q.c.lookup(query)
 		if st == nil {
 			return nil
 		}
-		st = q.tx.StmtContext(ctx, st) // reuses the connection's prepared statement
-		if q.bound != nil {
-			q.bound[query] = st
-		}
-		return st
+		return q.tx.StmtContext(ctx, st) // reuses the connection's prepared statement
 	}
 	st, err := q.c.get(ctx, query)
 	if err != nil {
@@ -109,8 +100,15 @@ func (q cached) stmt(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
+// errRawQuery is QueryContext's answer on the driver connection, whose
+// rows are read through rows (queryAll does).
+var errRawQuery = errors.New("sqlite: rows of the write connection are read through cached.rows")
+
 // QueryContext runs query as a prepared statement.
 func (q cached) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if q.raw != nil {
+		return nil, errRawQuery
+	}
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -120,8 +118,27 @@ func (q cached) QueryContext(ctx context.Context, query string, args ...any) (*s
 	return q.c.pool.QueryContext(ctx, query, args...)
 }
 
+// rows is QueryContext for queryAll, on the driver connection too.
+func (q cached) rows(ctx context.Context, query string, args ...any) (rowSet, error) {
+	if q.raw != nil {
+		rs, err := q.raw.query(query, args)
+		if err != nil {
+			return nil, err
+		}
+		return rs, nil
+	}
+	rs, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
 // QueryRowContext runs query as a prepared statement.
-func (q cached) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (q cached) QueryRowContext(ctx context.Context, query string, args ...any) scanner {
+	if q.raw != nil {
+		return q.raw.queryRow(query, args)
+	}
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -135,6 +152,9 @@ func (q cached) QueryRowContext(ctx context.Context, query string, args ...any) 
 func (q cached) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if q.rec != nil { // recorded before it runs: a failed statement counts as a change
 		*q.rec = append(*q.rec, execRecord{query: query, args: args})
+	}
+	if q.raw != nil {
+		return q.raw.exec(query, args)
 	}
 	if st := q.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
