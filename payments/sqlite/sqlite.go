@@ -11,8 +11,9 @@
 // separate pool and never wait for a writer.
 //
 // It imports payments and the driver only. All SQL for SQLite lives here:
-// reads in read.go, writes in write.go (group-committed by batch.go; the
-// caches in front of them in cache.go; WAL checkpoints off the writer in
+// reads in read.go, writes in write.go (group-committed by batch.go, run
+// on the write connection's driver connection by raw.go; the caches in
+// front of them in cache.go; WAL checkpoints off the writer in
 // checkpoint.go), migrations in
 // migrations/ applied by migrate.go, the outbox in outbox.go, online
 // backup in backup.go. Any
