@@ -33,6 +33,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -54,6 +55,9 @@ type DB struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
 	bell *doorbell // rings pgbroker's doorbell after each committed change
+	// group batches concurrent Updates into shared transactions (group.go);
+	// nil when the URL says group_commit=off.
+	group *grouper
 }
 
 var _ payments.Store = (*DB)(nil)
@@ -76,6 +80,10 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 	if url == "" || now == nil {
 		return nil, errors.New("postgres: open: url and clock are required")
 	}
+	url, group, err := groupCommitParam(url)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's message may quote the URL, password included.
@@ -92,6 +100,9 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	db := &DB{pool: pool, now: now}
+	if group {
+		db.group = newGrouper(maxGroups)
+	}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -102,6 +113,28 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 	}
 	db.bell = newDoorbell(cfg.ConnConfig)
 	return db, nil
+}
+
+// groupCommitParam removes the store's own group_commit parameter from a
+// postgres:// URL (PostgreSQL would refuse it as an unknown setting) and
+// reports whether Update batches concurrent writes: yes unless it says
+// group_commit=off. Key=value connection strings are left as they are.
+func groupCommitParam(raw string) (string, bool, error) {
+	if !strings.Contains(raw, "group_commit=") {
+		return raw, true, nil
+	}
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "", false, errors.New("postgres: open: not a valid postgres:// URL")
+	}
+	q := u.Query()
+	v := q.Get("group_commit")
+	if v != "on" && v != "off" {
+		return "", false, errors.New("postgres: open: group_commit must be on or off")
+	}
+	q.Del("group_commit")
+	u.RawQuery = q.Encode()
+	return u.String(), v == "on", nil
 }
 
 // Close sends the doorbells still queued and closes the pool, waiting for
