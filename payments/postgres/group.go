@@ -145,8 +145,8 @@ func (db *DB) runGroup(batch []*groupJob) {
 	}
 }
 
-// errBlamed marks a write refused by the server, which fails its caller
-// alone.
+// blamedError is a write refused by the server (or by the store's check
+// of its rows), which fails its caller alone.
 type blamedError struct {
 	job *groupJob
 	err error
@@ -266,8 +266,6 @@ func (db *DB) tryGroup(batch []*groupJob) []*groupJob {
 		switch {
 		case j.fnErr != nil:
 			j.answer(j.p, j.fnErr)
-		case err != nil && errors.Is(err, pgx.ErrNoRows):
-			j.answer(payments.Payment{}, payments.ErrNotFound)
 		case err != nil:
 			j.answer(j.p, wrap("update", err))
 		case !ok:

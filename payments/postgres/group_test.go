@@ -349,3 +349,38 @@ func TestGroupCommitTwoStoresNoDeadlock(t *testing.T) {
 		t.Errorf("%d writes stored, want %d", events, want)
 	}
 }
+
+// TestStoreWithoutGroupCommit runs the store contract with group_commit=off
+// in the URL: one transaction per Update.
+func TestStoreWithoutGroupCommit(t *testing.T) {
+	pgtest.URL(t)
+	storetest.Run(t, func(t *testing.T) payments.Store {
+		db := mustOpen(t, pgtest.Schema(t)+"&group_commit=off")
+		if db.group != nil {
+			t.Fatal("group_commit=off: Update still batches")
+		}
+		return db
+	})
+}
+
+// The URL's group_commit parameter is the store's: on or off, anything
+// else refused, and never sent to the server (which would refuse the
+// connection for an unknown setting).
+func TestGroupCommitParam(t *testing.T) {
+	base := pgtest.Schema(t)
+	for _, c := range []struct {
+		add   string
+		group bool
+	}{{"", true}, {"&group_commit=on", true}, {"&group_commit=off", false}} {
+		db := mustOpen(t, base+c.add)
+		if (db.group != nil) != c.group {
+			t.Errorf("%q: batching %v, want %v", c.add, db.group != nil, c.group)
+		}
+		if _, err := db.Payment(t.Context(), "pay_none"); !errors.Is(err, payments.ErrNotFound) {
+			t.Errorf("%q: %v", c.add, err)
+		}
+	}
+	if _, err := Open(t.Context(), base+"&group_commit=maybe", testNow); err == nil {
+		t.Error("group_commit=maybe accepted")
+	}
+}

@@ -14,9 +14,14 @@
 //
 // Update is two round trips: BEGIN and the reads as one pipelined batch
 // (the payment locked first), the writes and COMMIT as another (a third
-// when it writes an attempt or refund it did not load: see Update). The pool holds 16 connections (pgx's default would be
-// 4 on a small machine; see defaultMaxConns); pool_max_conns=N in the
-// postgres:// URL (HPP_DATABASE) sets another size.
+// when it writes an attempt or refund it did not load: see Update).
+// Concurrent Updates share those round trips and one commit (group
+// commit, group.go): a batch locks its payments in id order, and each
+// caller is answered after the shared commit; group_commit=off in the
+// URL gives each Update a transaction of its own. The pool holds 16
+// connections (pgx's default would be 4 on a small machine; see
+// defaultMaxConns); pool_max_conns=N in the postgres:// URL
+// (HPP_DATABASE) sets another size.
 //
 // The search box's text and its GIN indexes are in payment_text, kept by
 // triggers on payments (migration 021), so that a payment's state
@@ -75,7 +80,8 @@ const defaultMaxConns = 16
 
 // Open connects to the database at url (postgres://...), checks that it
 // answers and applies any pending migrations. now stamps rows the service
-// gives no time for. A search_path parameter in url selects the schema.
+// gives no time for. A search_path parameter in url selects the schema;
+// group_commit=off makes every Update a transaction of its own.
 func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 	if url == "" || now == nil {
 		return nil, errors.New("postgres: open: url and clock are required")

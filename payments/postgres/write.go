@@ -128,6 +128,10 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 // trip of its own, after that check. A statement that fails makes the
 // server skip the rest of its batch, COMMIT included; the transaction is
 // then rolled back before the connection goes back to the pool.
+//
+// Concurrent Updates share that transaction, its round trips and its
+// commit (group commit: see group.go), unless the URL says
+// group_commit=off.
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	if db.group != nil {
 		return db.updateGrouped(ctx, id, fn)
