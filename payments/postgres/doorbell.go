@@ -85,8 +85,13 @@ func newDoorbell(cfg *pgx.ConnConfig) *doorbell {
 // it has been sent.
 func (db *DB) ring(p payments.Payment) {
 	if db.bell != nil {
-		db.bell.ring(p.ID + ":" + strconv.FormatInt(p.Version, 10) + ":" + string(p.Status))
+		db.bell.ring(bellEntry(p))
 	}
+}
+
+// bellEntry is the doorbell's entry for the committed payment p.
+func bellEntry(p payments.Payment) string {
+	return p.ID + ":" + strconv.FormatInt(p.Version, 10) + ":" + string(p.Status)
 }
 
 // ring adds the entry to the waiting batch and returns once that batch
@@ -96,14 +101,17 @@ func (db *DB) ring(p payments.Payment) {
 // first of them to get the token sends. So the doorbell has left before
 // the write returns, as it had when it was part of the transaction, and
 // no other goroutine needs to be scheduled on a busy process for it.
-func (d *doorbell) ring(entry string) {
+func (d *doorbell) ring(entry string) { d.ringAll([]string{entry}) }
+
+// ringAll is ring for several entries, which join one batch.
+func (d *doorbell) ringAll(entries []string) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
 		return
 	}
 	my := d.cur
-	my.entries = append(my.entries, entry)
+	my.entries = append(my.entries, entries...)
 	d.mu.Unlock()
 	for {
 		select {

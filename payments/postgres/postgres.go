@@ -14,9 +14,14 @@
 //
 // Update is two round trips: BEGIN and the reads as one pipelined batch
 // (the payment locked first), the writes and COMMIT as another (a third
-// when it writes an attempt or refund it did not load: see Update). The pool holds 16 connections (pgx's default would be
-// 4 on a small machine; see defaultMaxConns); pool_max_conns=N in the
-// postgres:// URL (HPP_DATABASE) sets another size.
+// when it writes an attempt or refund it did not load: see Update).
+// Concurrent Updates share those round trips and one commit (group
+// commit, group.go): a batch locks its payments in id order, and each
+// caller is answered after the shared commit; group_commit=off in the
+// URL gives each Update a transaction of its own. The pool holds 16
+// connections (pgx's default would be 4 on a small machine; see
+// defaultMaxConns); pool_max_conns=N in the postgres:// URL
+// (HPP_DATABASE) sets another size.
 //
 // The search box's text and its GIN indexes are in payment_text, kept by
 // triggers on payments (migration 021), so that a payment's state
@@ -33,6 +38,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"strings"
 	"time"
 
@@ -54,6 +60,9 @@ type DB struct {
 	pool *pgxpool.Pool
 	now  func() time.Time
 	bell *doorbell // rings pgbroker's doorbell after each committed change
+	// group batches concurrent Updates into shared transactions (group.go);
+	// nil when the URL says group_commit=off.
+	group *grouper
 }
 
 var _ payments.Store = (*DB)(nil)
@@ -71,10 +80,15 @@ const defaultMaxConns = 16
 
 // Open connects to the database at url (postgres://...), checks that it
 // answers and applies any pending migrations. now stamps rows the service
-// gives no time for. A search_path parameter in url selects the schema.
+// gives no time for. A search_path parameter in url selects the schema;
+// group_commit=off makes every Update a transaction of its own.
 func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 	if url == "" || now == nil {
 		return nil, errors.New("postgres: open: url and clock are required")
+	}
+	url, group, err := groupCommitParam(url)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -92,6 +106,9 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
 	db := &DB{pool: pool, now: now}
+	if group {
+		db.group = newGrouper(maxGroups)
+	}
 	if err := db.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -102,6 +119,28 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 	}
 	db.bell = newDoorbell(cfg.ConnConfig)
 	return db, nil
+}
+
+// groupCommitParam removes the store's own group_commit parameter from a
+// postgres:// URL (PostgreSQL would refuse it as an unknown setting) and
+// reports whether Update batches concurrent writes: yes unless it says
+// group_commit=off. Key=value connection strings are left as they are.
+func groupCommitParam(raw string) (string, bool, error) {
+	if !strings.Contains(raw, "group_commit=") {
+		return raw, true, nil
+	}
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		return "", false, errors.New("postgres: open: not a valid postgres:// URL")
+	}
+	q := u.Query()
+	v := q.Get("group_commit")
+	if v != "on" && v != "off" {
+		return "", false, errors.New("postgres: open: group_commit must be on or off")
+	}
+	q.Del("group_commit")
+	u.RawQuery = q.Encode()
+	return u.String(), v == "on", nil
 }
 
 // Close sends the doorbells still queued and closes the pool, waiting for

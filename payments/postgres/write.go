@@ -128,7 +128,19 @@ func (db *DB) CreatePayment(ctx context.Context, p payments.Payment, ev payments
 // trip of its own, after that check. A statement that fails makes the
 // server skip the rest of its batch, COMMIT included; the transaction is
 // then rolled back before the connection goes back to the pool.
+//
+// Concurrent Updates share that transaction, its round trips and its
+// commit (group commit: see group.go), unless the URL says
+// group_commit=off.
 func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
+	if db.group != nil {
+		return db.updateGrouped(ctx, id, fn)
+	}
+	return db.updateOne(ctx, id, fn)
+}
+
+// updateOne is Update in a transaction of its own.
+func (db *DB) updateOne(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var (
 		p     payments.Payment
 		w     payments.Payment
@@ -173,43 +185,20 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		if err := c.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
-		if !payments.NeedsRefunds(p.Status) {
-			rs = nil
-		}
-		t := payments.NewTx(p, as, rs)
-		if fnErr = fn(t); fnErr != nil {
-			return fnErr
-		}
-		if !t.Changed() {
-			w = p
-			_, err := c.Exec(ctx, "COMMIT") // a transaction that wrote nothing
+		var (
+			t          *payments.Tx
+			commitWith bool
+		)
+		t, w, commitWith, fnErr, err = apply(ctx, c, p, as, rs, fn)
+		if fnErr != nil || err != nil {
+			if fnErr != nil {
+				return fnErr
+			}
 			return err
 		}
-		if lc := t.LinkUse(); lc != payments.LinkUseKeep {
-			// A round trip of its own, only for a link's payment changing
-			// status: its step depends on what it reads.
-			if err := linkUse(ctx, c, id, lc); errors.Is(err, payments.ErrLinkUsedUp) {
-				fnErr = err // as fn's own refusal: nothing is written
-				return err
-			} else if err != nil {
-				return err
-			}
-		}
-		w = stored(t.Payment)
-		w.ID, w.Version = id, p.Version+1
-		loaded := make(map[string]bool, len(as)+len(rs))
-		for _, a := range as {
-			loaded["a:"+a.Reference] = true
-		}
-		for _, r := range rs {
-			loaded["r:"+r.ID] = true
-		}
-		commitWith := true
-		for _, a := range t.DirtyAttempts() {
-			commitWith = commitWith && loaded["a:"+a.Reference]
-		}
-		for _, r := range t.DirtyRefunds() {
-			commitWith = commitWith && loaded["r:"+r.ID]
+		if t == nil { // a transaction that wrote nothing
+			_, err := c.Exec(ctx, "COMMIT")
+			return err
 		}
 		if err := write(ctx, c, w, t, lastSeq, commitWith); err != nil {
 			return err
@@ -232,6 +221,51 @@ func (db *DB) Update(ctx context.Context, id string, fn func(tx *payments.Tx) er
 		db.ring(w)
 	}
 	return w, nil
+}
+
+// apply runs fn on the payment p (as read under its row lock) with its
+// attempts and refunds, and works out what to write: the Tx (nil when fn
+// changed nothing: w is then p), the payment as it will be stored, and
+// whether COMMIT may ride with the writes (see Update). fnErr is fn's own
+// refusal, or a link's use refused; err is the database's.
+func apply(ctx context.Context, c *pgxpool.Conn, p payments.Payment, as []payments.Attempt, rs []payments.Refund,
+	fn func(tx *payments.Tx) error) (t *payments.Tx, w payments.Payment, commitWith bool, fnErr, err error) {
+	if !payments.NeedsRefunds(p.Status) {
+		rs = nil
+	}
+	t = payments.NewTx(p, as, rs)
+	if fnErr = fn(t); fnErr != nil {
+		return nil, p, false, fnErr, nil
+	}
+	if !t.Changed() {
+		return nil, p, false, nil, nil
+	}
+	if lc := t.LinkUse(); lc != payments.LinkUseKeep {
+		// A round trip of its own, only for a link's payment changing
+		// status: its step depends on what it reads.
+		if err := linkUse(ctx, c, p.ID, lc); errors.Is(err, payments.ErrLinkUsedUp) {
+			return nil, p, false, err, nil // as fn's own refusal: nothing is written
+		} else if err != nil {
+			return nil, p, false, nil, err
+		}
+	}
+	w = stored(t.Payment)
+	w.ID, w.Version = p.ID, p.Version+1
+	loaded := make(map[string]bool, len(as)+len(rs))
+	for _, a := range as {
+		loaded["a:"+a.Reference] = true
+	}
+	for _, r := range rs {
+		loaded["r:"+r.ID] = true
+	}
+	commitWith = true
+	for _, a := range t.DirtyAttempts() {
+		commitWith = commitWith && loaded["a:"+a.Reference]
+	}
+	for _, r := range t.DirtyRefunds() {
+		commitWith = commitWith && loaded["r:"+r.ID]
+	}
+	return t, w, commitWith, nil, nil
 }
 
 // beginReadCommitted opens Update's transaction as the first statement of
@@ -292,33 +326,7 @@ const upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 // row lock.
 func write(ctx context.Context, c *pgxpool.Conn, w payments.Payment, t *payments.Tx, lastSeq int64, commit bool) error {
 	b := &pgx.Batch{}
-	b.Queue(updatePayment, paymentArgs(w)...).Exec(func(pgconn.CommandTag) error { return nil })
-	for _, a := range t.DirtyAttempts() {
-		a.PaymentID = w.ID
-		b.Queue(upsertAttempt, attemptArgs(a)...).Exec(func(tag pgconn.CommandTag) error {
-			if tag.RowsAffected() != 1 {
-				return fmt.Errorf("attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
-			}
-			return nil
-		})
-	}
-	for _, r := range t.DirtyRefunds() {
-		r.PaymentID = w.ID
-		b.Queue(upsertRefund, refundArgs(r)...).Exec(func(tag pgconn.CommandTag) error {
-			if tag.RowsAffected() != 1 {
-				return fmt.Errorf("refund %s belongs to another payment: %w", r.ID, payments.ErrConflict)
-			}
-			return nil
-		})
-	}
-	seq := lastSeq
-	for _, e := range t.NewEvents() {
-		seq++
-		b.Queue(insertEvent, w.ID, seq, e.Type, string(e.From), string(e.To), e.Detail, ts(e.CreatedAt), e.Data)
-	}
-	for _, n := range t.NewNotifications() {
-		b.Queue(insertNotification, n.Reference, n.Digest, n.Status, n.Body, n.Result, ts(n.At), w.ID)
-	}
+	queueWrite(b, w, t, lastSeq, func(err error) error { return err })
 	if commit {
 		b.Queue("COMMIT")
 	}
@@ -326,6 +334,41 @@ func write(ctx context.Context, c *pgxpool.Conn, w payments.Payment, t *payments
 		return fmt.Errorf("write: %w", err)
 	}
 	return nil
+}
+
+// queueWrite queues on b the statements that store the payment w and
+// what t recorded. Each statement that succeeds calls done with nil, or
+// with the reason it must not count (an attempt or refund of another
+// payment); done's answer is the statement's.
+func queueWrite(b *pgx.Batch, w payments.Payment, t *payments.Tx, lastSeq int64, done func(error) error) {
+	ok := func(pgconn.CommandTag) error { return done(nil) }
+	b.Queue(updatePayment, paymentArgs(w)...).Exec(ok)
+	for _, a := range t.DirtyAttempts() {
+		a.PaymentID = w.ID
+		b.Queue(upsertAttempt, attemptArgs(a)...).Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != 1 {
+				return done(fmt.Errorf("attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict))
+			}
+			return done(nil)
+		})
+	}
+	for _, r := range t.DirtyRefunds() {
+		r.PaymentID = w.ID
+		b.Queue(upsertRefund, refundArgs(r)...).Exec(func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != 1 {
+				return done(fmt.Errorf("refund %s belongs to another payment: %w", r.ID, payments.ErrConflict))
+			}
+			return done(nil)
+		})
+	}
+	seq := lastSeq
+	for _, e := range t.NewEvents() {
+		seq++
+		b.Queue(insertEvent, w.ID, seq, e.Type, string(e.From), string(e.To), e.Detail, ts(e.CreatedAt), e.Data).Exec(ok)
+	}
+	for _, n := range t.NewNotifications() {
+		b.Queue(insertNotification, n.Reference, n.Digest, n.Status, n.Body, n.Result, ts(n.At), w.ID).Exec(ok)
+	}
 }
 
 // RecordOrphan keeps a verified notification that matches no attempt. A
