@@ -54,6 +54,7 @@ type Payments interface {
 	Get(ctx context.Context, id string) (payments.Payment, error)
 	CancelAtCounter(ctx context.Context, id string) (payments.Payment, error)
 	Cancel(ctx context.Context, id string) (payments.Payment, error)
+	CancelForRevokedDevice(ctx context.Context, id string) (payments.Payment, error)
 	StartBarcode(ctx context.Context, id, payCode string) (payments.Started, error)
 	List(ctx context.Context, in payments.ListInput) (payments.PaymentPage, error)
 	SucceededRefunds(ctx context.Context, id string) (int64, error)
@@ -274,11 +275,15 @@ type Revocation struct {
 const revokeLookback = 24 * time.Hour
 
 // Revoke stops a device: its next request is refused. Its open sales
-// (created or pending) are then canceled through payments.Service.Cancel,
-// as the owner would cancel each in the back office, so that Latipay is
-// told and no shopper pays a sale that no till can see any more; a sale
-// Latipay says was paid meanwhile stays paid (Revocation.Paid). A failed
-// sale is left failed: only a cashier on the device could have retried it.
+// (created or pending) are then canceled through
+// payments.Service.CancelForRevokedDevice, the owner's cancel in the
+// back office with words that say the till was revoked, so that Latipay
+// is told and no shopper pays a sale that no till can see any more; a
+// sale Latipay says was paid meanwhile stays paid (Revocation.Paid). A
+// failed sale is left failed: only a cashier on the device could have
+// retried it. A sale whose request checked the device before the revoke
+// and records it after is refused by the store (AddSale: ErrRevoked) and
+// its payment canceled by that request, so none escapes the listing.
 func (s *Service) Revoke(ctx context.Context, id string) (Revocation, error) {
 	d, err := s.store.UpdateDevice(ctx, id, func(d *Device) error {
 		if !d.Revoked() {
@@ -303,7 +308,7 @@ func (s *Service) Revoke(ctx context.Context, id string) (Revocation, error) {
 		if p.Status != payments.StatusCreated && p.Status != payments.StatusPending {
 			continue
 		}
-		q, err := s.pay.Cancel(ctx, p.ID)
+		q, err := s.pay.CancelForRevokedDevice(ctx, p.ID)
 		switch {
 		case err == nil:
 			r.Canceled = append(r.Canceled, q)
