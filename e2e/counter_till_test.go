@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -168,4 +169,62 @@ func TestCounterScannerBrowser(t *testing.T) {
 	}
 	b.do(t, 10*time.Second, phoneOn(false))
 	b.finish(t, browserChecks{offline: "net::ERR_INTERNET_DISCONNECTED"})
+}
+
+// TestCounterNoteScannerBrowser: a USB barcode scanner fired while the
+// cursor is in the till's Note field, in Chromium against the built
+// binary in sandbox mode. The cashier's own typing of letters and digits
+// at a person's pace stays in the note ("Table 12", then "3" after the
+// scan); the scanned pay code's digits are taken out of it again, its
+// Enter charges nothing, the amount is unchanged, no payment is made, and
+// the till says it was a pay code and nothing was charged. The sale
+// charged next carries the note as the cashier typed it.
+func TestCounterNoteScannerBrowser(t *testing.T) {
+	app := browserStartApp(t)
+	b := browserNew(t, app)
+	b.do(t, 5*time.Second, devtools(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: keyTimes}))
+	counterSetUp(t, app, b)
+	note := func() string { t.Helper(); return browserEval[string](t, b, `document.getElementById('note').value`) }
+
+	b.do(t, 5*time.Second, chromedp.Click(testid("note")))
+	counterType(t, b, "Table 12", 120*time.Millisecond)
+	if got := note(); got != "Table 12" {
+		t.Fatalf("Table 12 typed 120 ms apart into the note reads %q", got)
+	}
+	counterScan(t, b, "134588558514585062")
+	if got := note(); got != "Table 12" {
+		t.Errorf("after a scan into the note it reads %q, want Table 12: the pay code stays out of the note", got)
+	}
+	if got := b.text(t, fmt.Sprintf(sel, "counter-error")); !strings.Contains(got, "That was a pay code") || !strings.Contains(got, "nothing was charged") {
+		t.Errorf("after a scan into the note the till says %q, want that it was a pay code and nothing was charged", got)
+	}
+	if got := b.text(t, fmt.Sprintf(sel, "amount")); got != "NZ$ 0.00" {
+		t.Errorf("after a scan into the note the amount reads %q, want NZ$ 0.00", got)
+	}
+	if s := browserEval[string](t, b, `document.getElementById('counter').dataset.screen`); s != "keypad" {
+		t.Errorf("after a scan into the note the till shows %q, want the keypad", s)
+	}
+	if n := app.countPayments(t); n != 0 {
+		t.Errorf("%d payments after a scan into the note, want none", n)
+	}
+	// The cashier goes on typing at a person's pace.
+	time.Sleep(300 * time.Millisecond) // a person's pause after the scanner's beep
+	counterType(t, b, "3", 120*time.Millisecond)
+	if got := note(); got != "Table 123" {
+		t.Errorf("3 typed after the scan into the note reads %q, want Table 123", got)
+	}
+
+	// The amount on the keypad, then WeChat Pay QR: the sale's note.
+	b.do(t, 10*time.Second, chromedp.Click(testid("key-3")), chromedp.Click(testid("key-4")), chromedp.Click(testid("key-5")),
+		chromedp.Click(testid("charge-wechat")), chromedp.WaitVisible(chromedp.CSS(`#qr-img[src]`)))
+	var list struct {
+		Data []struct {
+			Description string `json:"description"`
+		} `json:"data"`
+	}
+	app.do(t, apiGet(app.URL, browserAPIKey, "/api/v1/payments?limit=10"), http.StatusOK, &list)
+	if len(list.Data) != 1 || list.Data[0].Description != "Table 123" {
+		t.Errorf("payments after the charge: %+v; want one, its note Table 123", list.Data)
+	}
+	b.finish(t, browserChecks{})
 }

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -16,48 +18,55 @@ import (
 // access, changing their role, signing them out everywhere (by the owner
 // or by themselves), their own new password and `hpp admin
 // reset-password` each lock every counter device the cashier unlocked:
-// no new sale, no cancel, nothing in the audit log under their name, and
-// the device shows the unlock screen. Their PIN (when the account is
-// still there) unlocks it again.
+// no new sale, no cancel, nothing done at the till under their name, and
+// the device shows the unlock screen. The change itself records one
+// counter.lock per till it locked, in the name of whoever made the
+// change, naming the till, the cashier and why, in the reader's language;
+// the tills' requests after it record none. (The accounts service alone,
+// as `hpp admin reset-password` calls it, records none: the command
+// records them, TestAdminResetPasswordLocksTills.) Their PIN (when the
+// account is still there) unlocks it again.
 func TestCounterLocksWhenAccessChanges(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		act  func(t *testing.T, a *adminApp, owner *http.Cookie, cashierID string)
+		// by is who records the locks: "owner", "cashier" or "" (none here).
+		by, why string
+		act     func(t *testing.T, a *adminApp, owner *http.Cookie, cashierID string)
 	}{
-		{"removal", func(t *testing.T, a *adminApp, owner *http.Cookie, id string) {
+		{"removal", "owner", counter.LockedRemoved, func(t *testing.T, a *adminApp, owner *http.Cookie, id string) {
 			if w := a.post(t, "/admin/accounts/"+id+"/remove", nil, owner); w.Code != http.StatusSeeOther {
 				t.Fatalf("remove = %d", w.Code)
 			}
 		}},
-		{"reset of access", func(t *testing.T, a *adminApp, owner *http.Cookie, id string) {
+		{"reset of access", "owner", counter.LockedAccessReset, func(t *testing.T, a *adminApp, owner *http.Cookie, id string) {
 			if w := a.post(t, "/admin/accounts/"+id+"/reset", nil, owner); w.Code != http.StatusOK {
 				t.Fatalf("reset = %d", w.Code)
 			}
 		}},
-		{"role change", func(t *testing.T, a *adminApp, owner *http.Cookie, id string) {
+		{"role change", "owner", counter.LockedRoleChanged, func(t *testing.T, a *adminApp, owner *http.Cookie, id string) {
 			if w := a.post(t, "/admin/accounts/"+id+"/role", url.Values{"role": {"owner"}}, owner); w.Code != http.StatusSeeOther {
 				t.Fatalf("role = %d", w.Code)
 			}
 		}},
-		{"sign out everywhere by the owner", func(t *testing.T, a *adminApp, owner *http.Cookie, id string) {
+		{"sign out everywhere by the owner", "owner", counter.LockedSignedOut, func(t *testing.T, a *adminApp, owner *http.Cookie, id string) {
 			if w := a.post(t, "/admin/sessions/revoke-all", url.Values{"account": {id}}, owner); w.Code != http.StatusSeeOther {
 				t.Fatalf("revoke-all = %d", w.Code)
 			}
 		}},
-		{"sign out everywhere by the cashier", func(t *testing.T, a *adminApp, _ *http.Cookie, id string) {
+		{"sign out everywhere by the cashier", "cashier", counter.LockedSignedOut, func(t *testing.T, a *adminApp, _ *http.Cookie, id string) {
 			_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
 			if w := a.post(t, "/admin/sessions/revoke-all", url.Values{"account": {id}}, cashier); w.Code != http.StatusSeeOther {
 				t.Fatalf("revoke-all = %d", w.Code)
 			}
 		}},
-		{"a new password", func(t *testing.T, a *adminApp, _ *http.Cookie, _ string) {
+		{"a new password", "cashier", counter.LockedPasswordChanged, func(t *testing.T, a *adminApp, _ *http.Cookie, _ string) {
 			_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
 			const pw = "a new kettle for the shop"
 			if w := a.post(t, "/admin/password", url.Values{"current": {adminPW}, "password": {pw}, "confirm": {pw}}, cashier); w.Code != http.StatusSeeOther {
 				t.Fatalf("password = %d", w.Code)
 			}
 		}},
-		{"hpp admin reset-password", func(t *testing.T, a *adminApp, _ *http.Cookie, _ string) {
+		{"hpp admin reset-password", "", "", func(t *testing.T, a *adminApp, _ *http.Cookie, _ string) {
 			if _, err := a.acc.ResetPassword(t.Context(), "cashier@shop.example", accounts.Actor{Email: accounts.StartUpEmail}); err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +88,16 @@ func TestCounterLocksWhenAccessChanges(t *testing.T) {
 			}
 			sale := mustJSON[counterSaleJSON](t, w)
 
+			var devIDs []string
+			for _, ck := range []*http.Cookie{dev, other} {
+				d, err := a.ctr.Authenticate(ctx, ck.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				devIDs = append(devIDs, d.ID)
+			}
 			a.Clock.Advance(time.Second)
+			before := lastAuditSeq(t, a)
 			c.act(t, a, owner, cashierID)
 			seq := lastAuditSeq(t, a)
 
@@ -114,6 +132,32 @@ func TestCounterLocksWhenAccessChanges(t *testing.T) {
 					t.Errorf("audit after the change: %+v", e)
 				}
 			}
+			// The change's own rows: one counter.lock per till, by whoever
+			// made it.
+			byID := map[string]string{"owner": a.account(t, "owner@shop.example"), "cashier": cashierID}[c.by]
+			locks := map[string]int{}
+			for _, e := range log {
+				if e.Seq <= before || e.Seq > seq || e.Action != "counter.lock" {
+					continue
+				}
+				locks[e.Target]++
+				if want := "Front till, unlocked by cashier@shop.example: " + c.why; e.AccountID != byID || e.After != want {
+					t.Errorf("the change recorded %+v; want by %s (%s): %q", e, c.by, byID, want)
+				}
+			}
+			wantLocks := map[string]int{}
+			if c.by != "" {
+				wantLocks = map[string]int{devIDs[0]: 1, devIDs[1]: 1}
+				l := a.localizer(t, views.LangSimplifiedChinese)
+				doc := a.ownerDoc(t, owner, "/admin/audit?action=counter.lock&lang="+views.LangSimplifiedChinese, http.StatusOK)
+				got := strings.Join(strings.Fields(doc.Find(`[data-testid="audit-row"]`).First().Text()), " ")
+				if !strings.Contains(got, l.T(shutOutIDs[c.why])) || !strings.Contains(got, "cashier@shop.example") || !strings.Contains(got, "Front till") {
+					t.Errorf("the audit page in Chinese says %q of the lock; want the till, the cashier and %q", got, l.T(shutOutIDs[c.why]))
+				}
+			}
+			if fmt.Sprint(locks) != fmt.Sprint(wantLocks) {
+				t.Errorf("counter.lock rows of the change, by device: %v; want %v", locks, wantLocks)
+			}
 			if c.name == "removal" {
 				return
 			}
@@ -127,6 +171,12 @@ func TestCounterLocksWhenAccessChanges(t *testing.T) {
 		})
 	}
 }
+
+// shutOutIDs are the catalogue's words of each counter.Locked* reason.
+var shutOutIDs = map[string]string{counter.LockedRemoved: "audit.shut_out.removed",
+	counter.LockedAccessReset: "audit.shut_out.access_reset", counter.LockedRoleChanged: "audit.shut_out.role_changed",
+	counter.LockedSignedOut: "audit.shut_out.signed_out", counter.LockedPasswordChanged: "audit.shut_out.password_changed",
+	counter.LockedPasswordReset: "audit.shut_out.password_reset"}
 
 // lastAuditSeq is the sequence of the audit log's newest entry.
 func lastAuditSeq(t *testing.T, a *adminApp) int64 {

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -170,6 +171,8 @@ func (s *Server) handleAccountReset() gin.HandlerFunc {
 			return
 		}
 		a, _ := s.opts.Accounts.Store().Account(ctx, c.Param("id"))
+		a.ID = c.Param("id")
+		s.lockShutOut(c, a, counter.LockedAccessReset)
 		s.showAccounts(c, http.StatusOK, "", s.inviteURL(tok), a.Email)
 	}
 }
@@ -181,6 +184,11 @@ func (s *Server) handleAccountRole() gin.HandlerFunc {
 			return
 		}
 		err := s.opts.Accounts.SetRole(c.Request.Context(), c.Param("id"), accounts.Role(c.PostForm("role")), actor(c))
+		if err == nil {
+			a, _ := s.opts.Accounts.Store().Account(c.Request.Context(), c.Param("id"))
+			a.ID = c.Param("id")
+			s.lockShutOut(c, a, counter.LockedRoleChanged)
+		}
 		s.accountChange(c, err, "admin.accounts.role.done")
 	}
 }
@@ -191,7 +199,13 @@ func (s *Server) handleAccountRemove() gin.HandlerFunc {
 		if !s.freshOr(c) {
 			return
 		}
+		// Who it was, for the record of the tills their removal locks.
+		a, _ := s.opts.Accounts.Store().Account(c.Request.Context(), c.Param("id"))
+		a.ID = c.Param("id")
 		err := s.opts.Accounts.RemoveAccount(c.Request.Context(), c.Param("id"), actor(c))
+		if err == nil {
+			s.lockShutOut(c, a, counter.LockedRemoved)
+		}
 		s.accountChange(c, err, "admin.accounts.removed")
 	}
 }

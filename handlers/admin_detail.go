@@ -60,7 +60,8 @@ func attemptEnded(a payments.Attempt, evs []payments.Event) time.Time {
 			if m.Reference == a.Reference {
 				return e.CreatedAt
 			}
-		case payments.MsgCanceledByMerchant, payments.MsgCanceledByShopper, payments.MsgCanceledAtCounter, payments.MsgExpired:
+		case payments.MsgCanceledByMerchant, payments.MsgCanceledByShopper, payments.MsgCanceledAtCounter, payments.MsgCanceledDeviceRevoked,
+			payments.MsgExpired:
 			if a.Status == payments.AttemptCanceled {
 				return e.CreatedAt
 			}

@@ -48,7 +48,7 @@ func eventText(loc views.Localizer, e payments.Event) string {
 	case payments.MsgFailed:
 		return loc.T(id, m.Reference, latipayState(loc, m.Status), source())
 	case payments.MsgExpired, payments.MsgCanceledByMerchant, payments.MsgCanceledByShopper, payments.MsgCanceledAtCounter,
-		payments.MsgCorrectedEarlier:
+		payments.MsgCanceledDeviceRevoked, payments.MsgCorrectedEarlier:
 		return loc.T(id)
 	case payments.MsgRefundMoved, payments.MsgRefundFailedMoved, payments.MsgCorrectedSucceeded, payments.MsgCorrectedRefundFails,
 		payments.MsgRefundRequested, payments.MsgRefundSucceeded:

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -42,6 +43,7 @@ func (s *Server) handlePasswordChange() gin.HandlerFunc {
 		}
 		sid, err := s.opts.Accounts.ChangePassword(c.Request.Context(), who(c).sid, c.PostForm("current"), pw, actor(c))
 		if err == nil {
+			s.lockShutOut(c, who(c).account, counter.LockedPasswordChanged)
 			// The old session ended with the others: this browser goes
 			// on in the new one, as after a sign-in.
 			if err = s.setSessionID(c, sid); err == nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -66,6 +67,11 @@ func (s *Server) handleSessionRevoke(all bool) gin.HandlerFunc {
 		var err error
 		if all {
 			err = s.opts.Accounts.RevokeSessions(ctx, si.account, c.PostForm("account"), actor(c))
+			if err == nil {
+				a, _ := s.opts.Accounts.Store().Account(ctx, c.PostForm("account"))
+				a.ID = c.PostForm("account")
+				s.lockShutOut(c, a, counter.LockedSignedOut)
+			}
 		} else {
 			err = s.opts.Accounts.RevokeSession(ctx, si.account, c.PostForm("session"), actor(c))
 		}

@@ -60,6 +60,7 @@ func timelineEvents() []timelineEvent {
 		{"payment.canceled", payments.Message{Code: payments.MsgCanceledByMerchant}, nil},
 		{"payment.canceled", payments.Message{Code: payments.MsgCanceledByShopper}, nil},
 		{"payment.canceled", payments.Message{Code: payments.MsgCanceledAtCounter}, nil},
+		{"payment.canceled", payments.Message{Code: payments.MsgCanceledDeviceRevoked}, nil},
 		{"payment.partially_refunded", payments.Message{Code: payments.MsgRefundMoved, Refund: "rf_test16", Amount: 116, Currency: nzd}, []string{"NZD 1.16"}},
 		{"payment.paid", payments.Message{Code: payments.MsgRefundFailedMoved, Refund: "rf_test17", Amount: 117, Currency: nzd}, []string{"NZD 1.17"}},
 		{"payment.paid", payments.Message{Code: payments.MsgCorrectedSucceeded, Refund: "rf_test18", Amount: 118, Currency: nzd}, []string{"NZD 1.18"}},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
+	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -64,6 +65,18 @@ var passwordChanged = regexp.MustCompile(`^password changed, (\d+) other session
 // sign-ins waiting for their code do not count them.
 var sessionsEnded = regexp.MustCompile(`^(\d+) sessions ended, (?:(\d+) two-step sign-ins ended, )?(\d+) counters locked$`)
 
+// counterLocked is how a counter.lock that followed a change of the
+// cashier's access records it (counter.LockedDetail): the device, the
+// cashier, why. A lock at the till records the device's name alone.
+var counterLocked = regexp.MustCompile(`^(.*), unlocked by (\S+): (.+)$`)
+
+// lockedReasons are the words of counter.Locked* in the catalogue.
+var lockedReasons = map[string]string{
+	counter.LockedRemoved: "audit.shut_out.removed", counter.LockedAccessReset: "audit.shut_out.access_reset",
+	counter.LockedRoleChanged: "audit.shut_out.role_changed", counter.LockedPasswordChanged: "audit.shut_out.password_changed",
+	counter.LockedSignedOut: "audit.shut_out.signed_out", counter.LockedPasswordReset: "audit.shut_out.password_reset",
+}
+
 // linkCreated is how link.create records the link (handlers/admin_links.go).
 var linkCreated = regexp.MustCompile(`^(\S+) (.+), uses (.+), expires "(.*)"$`)
 
@@ -103,6 +116,12 @@ func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 		a, err2 := strconv.Atoi(e.After)
 		if err1 == nil && err2 == nil {
 			return auditChange(loc.T("audit.seconds", strconv.Itoa(b)), loc.T("audit.seconds", strconv.Itoa(a)))
+		}
+	case "counter.lock":
+		if m := counterLocked.FindStringSubmatch(e.After); m != nil && e.Before == "" {
+			if id, ok := lockedReasons[m[3]]; ok {
+				return loc.T("audit.locked_till", m[1], m[2], loc.T(id))
+			}
 		}
 	case "session.end_all":
 		if m := sessionsEnded.FindStringSubmatch(e.After); m != nil && e.Before == "" {

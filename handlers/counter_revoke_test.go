@@ -3,8 +3,11 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
@@ -81,6 +84,22 @@ func TestAdminRevokeCancelsOpenSales(t *testing.T) {
 		doc := a.ownerDoc(t, owner, u.Path+"?"+q.Encode(), http.StatusOK)
 		if got := doc.Find(`[data-testid="revoked-canceled"]`).Text(); !strings.Contains(got, "2") || englishWord.FindString(untranslated.Replace(got)) != "" {
 			t.Errorf("%s: the revoke's result says %q", lang, got)
+		}
+	}
+
+	// Each canceled sale's timeline says the till was revoked, not that
+	// the merchant chose to cancel it.
+	for _, id := range []string{qr.ID, refused.ID} {
+		for _, lang := range []string{"en", "zh-Hans", "zh-Hant"} {
+			l := a.localizer(t, lang)
+			doc := a.ownerDoc(t, owner, "/admin/payments/"+id+"?lang="+lang, http.StatusOK)
+			var details []string
+			doc.Find(`[data-testid="timeline-item"] .detail`).Each(func(_ int, s *goquery.Selection) {
+				details = append(details, strings.TrimSpace(s.Text()))
+			})
+			if !slices.Contains(details, l.T("event.payment.canceled.device_revoked")) || slices.Contains(details, l.T("event.payment.canceled.by_merchant")) {
+				t.Errorf("%s: sale %s's timeline after the revoke says %q; want that the till was revoked", lang, id, details)
+			}
 		}
 	}
 

@@ -76,7 +76,7 @@ const (
 // caller hears the same answer whether the paid came to us first or the
 // cancel found it at Latipay; one that ended unpaid is ErrNotCancelable.
 func (s *Service) Cancel(ctx context.Context, id string) (Payment, error) {
-	return s.cancel(ctx, id, CanceledByMerchant)
+	return s.cancel(ctx, id, Message{Code: MsgCanceledByMerchant})
 }
 
 // CancelByShopper is Cancel at the shopper's request: the same closing,
@@ -95,13 +95,28 @@ func (s *Service) CancelByShopper(ctx context.Context, id string) (Payment, erro
 	case p.CancelURL == "":
 		return p, ErrShopperMayNotCancel
 	}
-	return s.cancel(ctx, id, CanceledByShopper)
+	return s.cancel(ctx, id, Message{Code: MsgCanceledByShopper})
 }
 
 // CancelAtCounter is Cancel by a cashier at the counter: the same
 // closing, recorded as the counter's.
 func (s *Service) CancelAtCounter(ctx context.Context, id string) (Payment, error) {
-	return s.cancel(ctx, id, CanceledAtCounter)
+	return s.cancel(ctx, id, Message{Code: MsgCanceledAtCounter})
+}
+
+// CancelForRevokedDevice is Cancel of a counter sale whose device the
+// owner revoked: the same closing, the merchant's (CanceledBy says
+// CanceledByMerchant), recorded with words of its own
+// (MsgCanceledDeviceRevoked), so that the payment's timeline says the
+// till was revoked rather than that someone chose to cancel the sale.
+func (s *Service) CancelForRevokedDevice(ctx context.Context, id string) (Payment, error) {
+	return s.cancel(ctx, id, Message{Code: MsgCanceledDeviceRevoked})
+}
+
+// cancelers are who each cancel message says canceled the payment.
+var cancelers = map[string]Canceler{
+	MsgCanceledByMerchant: CanceledByMerchant, MsgCanceledByShopper: CanceledByShopper,
+	MsgCanceledAtCounter: CanceledAtCounter, MsgCanceledDeviceRevoked: CanceledByMerchant,
 }
 
 // cancelData is a payment.canceled event's Data.
@@ -110,14 +125,15 @@ type cancelData struct {
 	Msg *Message `json:"msg,omitempty"`
 }
 
-func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, error) {
+// cancel closes payment id with message m (a cancel message: cancelers).
+func (s *Service) cancel(ctx context.Context, id string, m Message) (Payment, error) {
 	p, err := s.Get(ctx, id)
 	if err != nil {
 		return Payment{}, err
 	}
 	if !open(p.Status) {
 		// Canceled already (a no-op), or final: nothing to ask Latipay.
-		q, err := s.closeCanceled(ctx, id, by, nil, nil)
+		q, err := s.closeCanceled(ctx, id, m, nil, nil)
 		switch {
 		case errors.Is(err, ErrAlreadyPaid) && q.Status == StatusRefunded:
 			err = ErrRefundedBeforeCancel
@@ -135,7 +151,7 @@ func (s *Service) cancel(ctx context.Context, id string, by Canceler) (Payment, 
 	if err != nil {
 		return Payment{}, err
 	}
-	return s.closeCanceled(ctx, id, by, said, refused)
+	return s.closeCanceled(ctx, id, m, said, refused)
 }
 
 // askBeforeCancel asks Latipay about payment id's live attempts before a
@@ -194,13 +210,10 @@ func final(status string) bool {
 // cancels it, records the attempts Latipay said are closed, and makes the
 // other live attempts due (those in refused after cancelRetryWait). A
 // payment it finds paid (refunded since or not) is ErrAlreadyPaid.
-func (s *Service) closeCanceled(ctx context.Context, id string, by Canceler, said []GatewayResult, refused []string) (Payment, error) {
-	m := Message{Code: MsgCanceledByMerchant}
-	switch by {
-	case CanceledByShopper:
-		m.Code = MsgCanceledByShopper
-	case CanceledAtCounter:
-		m.Code = MsgCanceledAtCounter
+func (s *Service) closeCanceled(ctx context.Context, id string, m Message, said []GatewayResult, refused []string) (Payment, error) {
+	by, ok := cancelers[m.Code]
+	if !ok {
+		return Payment{}, fmt.Errorf("payments: cancel: %q is not a cancel message", m.Code)
 	}
 	data, err := json.Marshal(cancelData{By: by, Msg: &m})
 	if err != nil {

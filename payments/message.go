@@ -28,19 +28,20 @@ const (
 	MsgAttemptReplacedQR     = "attempt.replaced.qr_refresh"    // Reference, Other (the new QR's attempt)
 	MsgAttemptUnknown        = "attempt.unknown"                // Reference: Latipay does not know it
 
-	MsgPending              = "payment.pending"                    // Reference: Latipay has the order
-	MsgPaid                 = "payment.paid"                       // Reference, Source
-	MsgFailed               = "payment.failed"                     // Reference, Status (Latipay's), Source
-	MsgFailedNotReached     = "payment.failed.not_reached"         // Reference
-	MsgExpired              = "payment.expired.window_ended"       // nothing
-	MsgCanceledByMerchant   = "payment.canceled.by_merchant"       // nothing
-	MsgCanceledByShopper    = "payment.canceled.by_shopper"        // nothing
-	MsgCanceledAtCounter    = "payment.canceled.at_counter"        // nothing
-	MsgRefundMoved          = "payment.refund_succeeded"           // Refund, Amount, Currency: the status the succeeded refunds give
-	MsgRefundFailedMoved    = "payment.refund_failed"              // Refund, Amount, Currency
-	MsgCorrectedSucceeded   = "payment.corrected.refund_succeeded" // Refund, Amount, Currency: put back to the succeeded refunds
-	MsgCorrectedRefundFails = "payment.corrected.refund_failed"    // Refund, Amount, Currency
-	MsgCorrectedEarlier     = "payment.corrected.earlier_version"  // nothing: a status an earlier version's rule set, corrected at start-up
+	MsgPending               = "payment.pending"                    // Reference: Latipay has the order
+	MsgPaid                  = "payment.paid"                       // Reference, Source
+	MsgFailed                = "payment.failed"                     // Reference, Status (Latipay's), Source
+	MsgFailedNotReached      = "payment.failed.not_reached"         // Reference
+	MsgExpired               = "payment.expired.window_ended"       // nothing
+	MsgCanceledByMerchant    = "payment.canceled.by_merchant"       // nothing
+	MsgCanceledByShopper     = "payment.canceled.by_shopper"        // nothing
+	MsgCanceledAtCounter     = "payment.canceled.at_counter"        // nothing
+	MsgCanceledDeviceRevoked = "payment.canceled.device_revoked"    // nothing: the counter device that made the sale was revoked
+	MsgRefundMoved           = "payment.refund_succeeded"           // Refund, Amount, Currency: the status the succeeded refunds give
+	MsgRefundFailedMoved     = "payment.refund_failed"              // Refund, Amount, Currency
+	MsgCorrectedSucceeded    = "payment.corrected.refund_succeeded" // Refund, Amount, Currency: put back to the succeeded refunds
+	MsgCorrectedRefundFails  = "payment.corrected.refund_failed"    // Refund, Amount, Currency
+	MsgCorrectedEarlier      = "payment.corrected.earlier_version"  // nothing: a status an earlier version's rule set, corrected at start-up
 
 	MsgRefundRequested = "refund.requested" // Refund, Amount, Currency
 	MsgRefundSucceeded = "refund.succeeded" // Refund, Amount, Currency
@@ -62,7 +63,7 @@ var MessageCodes = []string{
 	MsgAttemptStarted, MsgAttemptStartedPayCode, MsgAttemptError, MsgAttemptPayCodeRefused,
 	MsgAttemptNotReached, MsgAttemptNoAnswer, MsgAttemptReplaced, MsgAttemptReplacedQR, MsgAttemptUnknown,
 	MsgPending, MsgPaid, MsgFailed, MsgFailedNotReached, MsgExpired, MsgCanceledByMerchant, MsgCanceledByShopper, MsgCanceledAtCounter,
-	MsgRefundMoved, MsgRefundFailedMoved, MsgCorrectedSucceeded, MsgCorrectedRefundFails, MsgCorrectedEarlier,
+	MsgCanceledDeviceRevoked, MsgRefundMoved, MsgRefundFailedMoved, MsgCorrectedSucceeded, MsgCorrectedRefundFails, MsgCorrectedEarlier,
 	MsgRefundRequested, MsgRefundSucceeded, MsgRefundFailed,
 	MsgAmountMismatch, MsgPaidTwice, MsgStatusAfterPaid, MsgNoFinalAnswer, MsgPaidAfterCancel,
 	MsgReviewed,
@@ -182,6 +183,8 @@ func (m Message) English() string {
 		return "canceled by the " + string(CanceledByShopper)
 	case MsgCanceledAtCounter:
 		return "canceled at the " + string(CanceledAtCounter)
+	case MsgCanceledDeviceRevoked:
+		return "canceled: the till that made it was revoked"
 	case MsgRefundMoved:
 		return m.Refund + " " + amount()
 	case MsgRefundFailedMoved:

@@ -134,9 +134,25 @@ func admin(ctx context.Context, e Env, args []string) error {
 	if args[0] == "end-sessions" {
 		return endSessions(ctx, e, acc, st)
 	}
-	pw, err := acc.ResetPassword(ctx, args[1], accounts.Actor{Email: "(hpp admin reset-password)"})
+	who := accounts.Actor{Email: "(hpp admin reset-password)"}
+	pw, err := acc.ResetPassword(ctx, args[1], who)
 	if errors.Is(err, accounts.ErrNotFound) || errors.Is(err, accounts.ErrInvalid) {
 		return fmt.Errorf("admin: no account with email %q", args[1])
+	}
+	if err != nil {
+		return err
+	}
+	// The counter devices the person unlocked lock, each recorded.
+	email, _ := accounts.NormalizeEmail(args[1])
+	a, err := st.AccountByEmail(ctx, email)
+	if err != nil {
+		return err
+	}
+	ds, err := counter.LockShutOut(ctx, st, st, a.ID)
+	for _, d := range ds {
+		if rerr := acc.Record(ctx, who, "counter.lock", d.ID, "", counter.LockedDetail(d, a.Email, counter.LockedPasswordReset)); rerr != nil && err == nil {
+			err = rerr
+		}
 	}
 	if err != nil {
 		return err

@@ -101,7 +101,11 @@ type Store interface {
 	UpdatePIN(ctx context.Context, accountID string, fn func(p *PIN) error) (PIN, error)
 
 	// AddSale inserts s. A sale with the same device and key exists:
-	// ErrDuplicateKey, with that sale returned.
+	// ErrDuplicateKey, with that sale returned. The device is revoked:
+	// ErrRevoked, nothing inserted; it reads the device in the same
+	// transaction as the insert, serialized with UpdateDevice, so a
+	// revoke committed first refuses the sale and one committed after
+	// finds it (Service.Revoke lists the sales once its revoke commits).
 	AddSale(ctx context.Context, s Sale) (Sale, error)
 	// SaleByKey returns a device's sale with that key, or ErrNotFound.
 	SaleByKey(ctx context.Context, deviceID, key string) (Sale, error)

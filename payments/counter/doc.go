@@ -33,8 +33,10 @@
 // or until the cashier locks it, and no longer than the cashier's access
 // holds: removing them, resetting their access or password, a new
 // password or role, or signing them out everywhere locks every device
-// they unlocked (Authenticate checks accounts.Account.StillUnlocks on
-// every request of a device).
+// they unlocked. Authenticate checks accounts.Account.StillUnlocks on
+// every request of a device and answers such a device locked; whatever
+// changed the access writes the lock (LockShutOut) and records it in the
+// audit log, once per device, in the name of whoever changed it.
 //
 // # Sales
 //

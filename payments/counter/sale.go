@@ -79,6 +79,16 @@ func (s *Service) sale(ctx context.Context, in ChargeInput) (payments.Payment, e
 	}
 	sale, err := s.store.AddSale(ctx, Sale{PaymentID: p.ID, DeviceID: in.Device.ID, AccountID: in.Device.CashierID,
 		Key: in.Key, CreatedAt: s.now().UTC()})
+	if errors.Is(err, ErrRevoked) {
+		// Revoked while this request was under way, after its device was
+		// checked: Revoke's listing cannot see a sale never recorded, so
+		// the payment is closed here, before any QR or pay code is
+		// started, as Revoke closes the device's open sales.
+		if _, cerr := s.pay.CancelForRevokedDevice(ctx, p.ID); cerr != nil && !errors.Is(cerr, payments.ErrNotCancelable) {
+			return payments.Payment{}, errors.Join(ErrRevoked, cerr)
+		}
+		return payments.Payment{}, ErrRevoked
+	}
 	if errors.Is(err, ErrDuplicateKey) && sale.PaymentID != p.ID {
 		return s.pay.Get(ctx, sale.PaymentID)
 	}

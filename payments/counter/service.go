@@ -54,6 +54,7 @@ type Payments interface {
 	Get(ctx context.Context, id string) (payments.Payment, error)
 	CancelAtCounter(ctx context.Context, id string) (payments.Payment, error)
 	Cancel(ctx context.Context, id string) (payments.Payment, error)
+	CancelForRevokedDevice(ctx context.Context, id string) (payments.Payment, error)
 	StartBarcode(ctx context.Context, id, payCode string) (payments.Started, error)
 	List(ctx context.Context, in payments.ListInput) (payments.PaymentPage, error)
 	SucceededRefunds(ctx context.Context, id string) (int64, error)
@@ -201,7 +202,10 @@ func (s *Service) Pair(ctx context.Context, code string) (Device, string, error)
 // changed since the unlock (sign out everywhere, a reset of access or of
 // the password, a new password or role: accounts.Account.StillUnlocks).
 // Every request of a device passes here, so none of them acts for a
-// person who was shut out of the back office.
+// person who was shut out of the back office. Such a device is answered
+// locked but not written locked here: the change of access locks it
+// (LockShutOut), once, recording who changed it; a request landing
+// between the two must not take that record away.
 func (s *Service) Authenticate(ctx context.Context, token string) (Device, error) {
 	if token == "" {
 		return Device{}, ErrUnknown
@@ -226,21 +230,25 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Device, error
 		}
 		shutOut = !ok
 	}
-	if expired || shutOut || now.Sub(d.SeenAt) >= touchEvery {
-		was, since := d.CashierID, d.UnlockedAt
-		return s.store.UpdateDevice(ctx, d.ID, func(d *Device) error {
+	was, since := d.CashierID, d.UnlockedAt
+	if expired || now.Sub(d.SeenAt) >= touchEvery {
+		if d, err = s.store.UpdateDevice(ctx, d.ID, func(d *Device) error {
 			if d.Revoked() {
 				return ErrRevoked
 			}
 			d.SeenAt = now.UTC()
-			// Only the unlock that was checked: another cashier may
-			// have unlocked it since.
-			if d.CashierID != "" && (now.Sub(d.UnlockedAt) >= UnlockFor ||
-				(shutOut && d.CashierID == was && d.UnlockedAt.Equal(since))) {
+			if d.CashierID != "" && now.Sub(d.UnlockedAt) >= UnlockFor {
 				d.CashierID, d.UnlockedAt = "", time.Time{}
 			}
 			return nil
-		})
+		}); err != nil {
+			return Device{}, err
+		}
+	}
+	// Only the unlock that was checked: another cashier may have
+	// unlocked it since.
+	if shutOut && d.CashierID == was && d.UnlockedAt.Equal(since) {
+		d.CashierID, d.UnlockedAt = "", time.Time{}
 	}
 	return d, nil
 }
@@ -274,11 +282,15 @@ type Revocation struct {
 const revokeLookback = 24 * time.Hour
 
 // Revoke stops a device: its next request is refused. Its open sales
-// (created or pending) are then canceled through payments.Service.Cancel,
-// as the owner would cancel each in the back office, so that Latipay is
-// told and no shopper pays a sale that no till can see any more; a sale
-// Latipay says was paid meanwhile stays paid (Revocation.Paid). A failed
-// sale is left failed: only a cashier on the device could have retried it.
+// (created or pending) are then canceled through
+// payments.Service.CancelForRevokedDevice, the owner's cancel in the
+// back office with words that say the till was revoked, so that Latipay
+// is told and no shopper pays a sale that no till can see any more; a
+// sale Latipay says was paid meanwhile stays paid (Revocation.Paid). A
+// failed sale is left failed: only a cashier on the device could have
+// retried it. A sale whose request checked the device before the revoke
+// and records it after is refused by the store (AddSale: ErrRevoked) and
+// its payment canceled by that request, so none escapes the listing.
 func (s *Service) Revoke(ctx context.Context, id string) (Revocation, error) {
 	d, err := s.store.UpdateDevice(ctx, id, func(d *Device) error {
 		if !d.Revoked() {
@@ -303,7 +315,7 @@ func (s *Service) Revoke(ctx context.Context, id string) (Revocation, error) {
 		if p.Status != payments.StatusCreated && p.Status != payments.StatusPending {
 			continue
 		}
-		q, err := s.pay.Cancel(ctx, p.ID)
+		q, err := s.pay.CancelForRevokedDevice(ctx, p.ID)
 		switch {
 		case err == nil:
 			r.Canceled = append(r.Canceled, q)
@@ -468,6 +480,79 @@ func (s *Service) Lock(ctx context.Context, deviceID string) (accounts.Account, 
 		return accounts.Account{ID: was}, nil
 	}
 	return a, err
+}
+
+// LockShutOut locks every device of st that accountID unlocked and may
+// no longer use, their access having changed since the unlock or their
+// account being removed (accounts.Account.StillUnlocks), and returns those
+// devices as they were, unlocked. It is run by whatever changed the
+// access, right after the change, so that each lock is recorded once, by
+// the person who changed it; a device unlocked again since (by them after
+// the change, or by someone else) is left as it is. It needs only the
+// store and the accounts, as `hpp admin reset-password` builds no
+// Service.
+func LockShutOut(ctx context.Context, st Store, people People, accountID string) ([]Device, error) {
+	if accountID == "" {
+		return nil, nil
+	}
+	a, err := people.Account(ctx, accountID)
+	gone := errors.Is(err, accounts.ErrNotFound)
+	if err != nil && !gone {
+		return nil, err
+	}
+	ds, err := st.Devices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Device
+	for _, d := range ds {
+		if d.CashierID != accountID || d.Revoked() || !gone && a.StillUnlocks(d.UnlockedAt) {
+			continue
+		}
+		_, err := st.UpdateDevice(ctx, d.ID, func(x *Device) error {
+			if x.CashierID != d.CashierID || !x.UnlockedAt.Equal(d.UnlockedAt) {
+				return errUnlockedSince
+			}
+			x.CashierID, x.UnlockedAt = "", time.Time{}
+			return nil
+		})
+		if errors.Is(err, errUnlockedSince) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Why LockShutOut locked a device: what changed the cashier's access,
+// as the audit entry of the lock records it (LockedDetail).
+const (
+	LockedRemoved         = "account removed"
+	LockedAccessReset     = "access reset"
+	LockedRoleChanged     = "role changed"
+	LockedPasswordChanged = "password changed"
+	LockedSignedOut       = "signed out everywhere"
+	LockedPasswordReset   = "password reset"
+)
+
+// LockedDetail is what the audit entry of a device LockShutOut locked
+// says: the device, whose turn on it ended and why (a Locked* reason),
+// e.g. "Front till, unlocked by mei@shop.example: access reset".
+func LockedDetail(d Device, cashier, why string) string {
+	return d.Name + ", unlocked by " + cashier + ": " + why
+}
+
+// errUnlockedSince stops LockShutOut's write of a device locked or
+// unlocked again since it was listed.
+var errUnlockedSince = errors.New("counter: unlocked again since")
+
+// LockShutOut is the package's LockShutOut on the service's store and
+// accounts.
+func (s *Service) LockShutOut(ctx context.Context, accountID string) ([]Device, error) {
+	return LockShutOut(ctx, s.store, s.people, accountID)
 }
 
 // LockAll ends every cashier's turn on every device of st and returns

@@ -170,25 +170,48 @@ func scanSale(s scanner) (counter.Sale, error) {
 	return x, err
 }
 
-// AddSale implements counter.Store: one INSERT ... ON CONFLICT DO
-// NOTHING, so of two racing requests exactly one inserts and the other is
-// told which sale won.
+// AddSale implements counter.Store: the device row is read FOR SHARE,
+// then one INSERT ... ON CONFLICT DO NOTHING, in one transaction. The
+// share lock waits for a revoke's UpdateDevice (FOR UPDATE) to commit and
+// then sees it, and holds the revoke off until the sale is committed, so
+// the revoke's listing of the device's sales that follows finds it. Of two
+// racing requests with one key exactly one inserts and the other is told
+// which sale won.
 func (db *DB) AddSale(ctx context.Context, s counter.Sale) (counter.Sale, error) {
-	tag, err := db.pool.Exec(ctx, `INSERT INTO counter_sales (`+saleCols+`) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`,
-		s.PaymentID, s.DeviceID, s.AccountID, s.Key, ts(s.CreatedAt))
+	out, dup := s, false
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		var revoked bool
+		if err := tx.QueryRow(ctx, `SELECT revoked_at IS NOT NULL FROM counter_devices WHERE id = $1 FOR SHARE`, s.DeviceID).
+			Scan(&revoked); err != nil {
+			return cntWrap("add sale", err)
+		}
+		if revoked {
+			return counter.ErrRevoked
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO counter_sales (`+saleCols+`) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`,
+			s.PaymentID, s.DeviceID, s.AccountID, s.Key, ts(s.CreatedAt))
+		if err != nil {
+			return wrap("add sale", err)
+		}
+		if tag.RowsAffected() == 1 {
+			out.CreatedAt = trunc(s.CreatedAt)
+			return nil
+		}
+		old, err := scanSale(tx.QueryRow(ctx, `SELECT `+saleCols+` FROM counter_sales
+			WHERE (device_id = $1 AND key = $2) OR payment_id = $3 LIMIT 1`, s.DeviceID, s.Key, s.PaymentID))
+		if err != nil {
+			return cntWrap("add sale", err)
+		}
+		out, dup = old, true
+		return nil
+	})
 	if err != nil {
-		return counter.Sale{}, wrap("add sale", err)
+		return counter.Sale{}, err
 	}
-	if tag.RowsAffected() == 1 {
-		s.CreatedAt = trunc(s.CreatedAt)
-		return s, nil
+	if dup {
+		return out, counter.ErrDuplicateKey
 	}
-	old, err := scanSale(db.pool.QueryRow(ctx, `SELECT `+saleCols+` FROM counter_sales
-		WHERE (device_id = $1 AND key = $2) OR payment_id = $3 LIMIT 1`, s.DeviceID, s.Key, s.PaymentID))
-	if err != nil {
-		return counter.Sale{}, cntWrap("add sale", err)
-	}
-	return old, counter.ErrDuplicateKey
+	return out, nil
 }
 
 // SaleByKey implements counter.Store.

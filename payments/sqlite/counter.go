@@ -168,10 +168,20 @@ func scanSale(s scanner) (counter.Sale, error) {
 	return x, err
 }
 
-// AddSale implements counter.Store.
+// AddSale implements counter.Store. The device is read in the same
+// transaction as the insert, on the one writer: a revoke commits either
+// before it (the sale is refused) or after it (the revoke's listing of
+// the device's sales finds it).
 func (db *DB) AddSale(ctx context.Context, s counter.Sale) (counter.Sale, error) {
 	var out counter.Sale
 	err := db.writeTx(ctx, "add sale", func(tx *sql.Tx) error {
+		var revoked sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM counter_devices WHERE id = ?`, s.DeviceID).Scan(&revoked); err != nil {
+			return cntWrap("add sale", err)
+		}
+		if revoked.Valid {
+			return counter.ErrRevoked
+		}
 		old, err := scanSale(tx.QueryRowContext(ctx, `SELECT `+saleCols+` FROM counter_sales
 			WHERE (device_id = ? AND key = ?) OR payment_id = ?`, s.DeviceID, s.Key, s.PaymentID))
 		if err == nil {

@@ -174,12 +174,68 @@
     if (wait > 0) { runTimer = setTimeout(runOver, wait + 1); return; }
     endRun();
   }
-  // settle types the run held so far before a tap acts on the amount.
-  function settle() { if (runTimer) { endRun(); } }
+  // The note takes digits as typed (a table's number, an order's), but a
+  // scan while the cursor is in it would write the shopper's pay code
+  // into the payment's description, which the merchant's reports and
+  // the shopper's receipt show. The digits typed into the note are judged
+  // in runs as on the keypad, and since the note must show a person's
+  // keys as they come, a run is typed at once and judged when it ends: a
+  // run of more digits than an amount can have is a scanned code, taken
+  // out again (the note as it was before the run's first key), with a
+  // word to the cashier. Digits within tailGap of it are the rest of it
+  // and are not typed; nor is its Enter. As on the keypad, the code does
+  // not go on to the scan step by itself.
+  var noteRun = 0, noteAt = 0, noteTimer = null, noteBefore = null;
+  function endNoteRun() {
+    clearTimeout(noteTimer);
+    noteTimer = null;
+    var n = noteRun, before = noteBefore, note = $('note');
+    noteRun = 0;
+    noteBefore = null;
+    if (n > amountDigits && before) {
+      note.value = before.value;
+      if (document.activeElement === note) { note.setSelectionRange(before.start, before.end); }
+      droppedAt = noteAt;
+      error($('counter-error'), d.tScannedNote || d.tScanned);
+    }
+  }
+  function noteRunOver() {
+    var wait = burstGap - (performance.now() - noteAt);
+    if (wait > 0) { noteTimer = setTimeout(noteRunOver, wait + 1); return; }
+    endNoteRun();
+  }
+  function noteKey(e, now) {
+    if (e.key >= '0' && e.key <= '9' && e.key.length === 1) {
+      if (noteRun && now - noteAt > burstGap) { endNoteRun(); }
+      if (!noteRun && now - droppedAt < tailGap) { e.preventDefault(); droppedAt = now; return; }
+      if (!noteRun) {
+        var note = $('note');
+        noteBefore = { value: note.value, start: note.selectionStart, end: note.selectionEnd };
+      }
+      noteRun++;
+      noteAt = now;
+      clearTimeout(noteTimer);
+      noteTimer = setTimeout(noteRunOver, burstGap);
+      return;
+    }
+    if (e.key === 'Enter' && (noteTimer || (noteAt && now - noteAt <= burstGap) || now - droppedAt < tailGap)) {
+      e.preventDefault();
+      if (noteTimer) { endNoteRun(); }
+      return;
+    }
+    if (noteTimer) { endNoteRun(); } // the keys before come first
+  }
+  // settle types the run held so far before a tap acts on the amount,
+  // and judges the note's.
+  function settle() {
+    if (runTimer) { endRun(); }
+    if (noteTimer) { endNoteRun(); }
+  }
   document.addEventListener('keydown', function (e) {
     if (e.key === 'Enter') { heldEnter = false; } // each Enter is judged on its own
-    if (root.getAttribute('data-screen') !== 'keypad' || e.target === $('note')) { return; }
+    if (root.getAttribute('data-screen') !== 'keypad') { return; }
     var now = e.timeStamp || performance.now();
+    if (e.target === $('note')) { noteKey(e, now); return; }
     if (e.key >= '0' && e.key <= '9' && e.key.length === 1) {
       e.preventDefault();
       if (run && now - runAt > burstGap) { endRun(); }

@@ -49,6 +49,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"Sale/KeyOnce", testSaleKey},
 		{"Sale/Concurrent", testSaleConcurrent},
 		{"Sale/Today", testSales},
+		{"Sale/RevokedDevice", testSaleRevoked},
+		{"Sale/DuringRevoke", testSaleDuringRevoke},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -323,5 +325,55 @@ func testSales(t *testing.T, s Store) {
 	must(t, err)
 	if len(got) != 3 {
 		t.Errorf("Sales since 2h = %d, want 3 (the instant itself included)", len(got))
+	}
+}
+
+// testSaleRevoked: a revoked device gets no new sale, even one whose
+// request checked the device before the revoke; an unknown device none.
+func testSaleRevoked(t *testing.T, s Store) {
+	ctx := t.Context()
+	d := device(1)
+	d.RevokedAt = base().Add(time.Minute)
+	must(t, s.CreateDevice(ctx, d))
+	sale := counter.Sale{PaymentID: "pay_1", DeviceID: d.ID, AccountID: "acc_1", Key: "key-0000000000000001", CreatedAt: base()}
+	if got, err := s.AddSale(ctx, sale); !errors.Is(err, counter.ErrRevoked) {
+		t.Errorf("AddSale on a revoked device = %+v, %v; want ErrRevoked", got, err)
+	}
+	if _, err := s.Sale(ctx, "pay_1"); !errors.Is(err, counter.ErrNotFound) {
+		t.Errorf("the refused sale was stored: %v", err)
+	}
+	sale.DeviceID, sale.PaymentID = "dev_none", "pay_2"
+	if _, err := s.AddSale(ctx, sale); !errors.Is(err, counter.ErrNotFound) {
+		t.Errorf("AddSale on an unknown device = %v, want ErrNotFound", err)
+	}
+}
+
+// testSaleDuringRevoke: a sale recorded while a revoke of its device is
+// being written (UpdateDevice has the device and has not committed) is
+// refused once the revoke commits: never recorded after the revoke
+// without the revoke seeing it in the device's sales that it lists next.
+func testSaleDuringRevoke(t *testing.T, s Store) {
+	ctx := t.Context()
+	d := device(1)
+	must(t, s.CreateDevice(ctx, d))
+	started := make(chan struct{})
+	added := make(chan error, 1)
+	_, err := s.UpdateDevice(ctx, d.ID, func(d *counter.Device) error {
+		d.RevokedAt = base().Add(time.Minute)
+		go func() {
+			close(started)
+			_, err := s.AddSale(ctx, counter.Sale{PaymentID: "pay_1", DeviceID: d.ID, AccountID: "acc_1",
+				Key: "key-0000000000000001", CreatedAt: base()})
+			added <- err
+		}()
+		<-started
+		return nil
+	})
+	must(t, err)
+	err = <-added
+	sales, lerr := s.Sales(ctx, d.ID, time.Time{}.Add(time.Nanosecond), 10)
+	must(t, lerr)
+	if !errors.Is(err, counter.ErrRevoked) || len(sales) != 0 {
+		t.Errorf("AddSale during the revoke = %v with %d sales listed after it; want ErrRevoked and none", err, len(sales))
 	}
 }
