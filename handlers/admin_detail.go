@@ -113,8 +113,13 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	}
 	// Who made the payment and started its attempts: a till sale's
 	// cashier, else the merchant's system through the API, else the
-	// shopper (a link, the printed QR).
+	// stored link or printed QR the shopper paid through (named by its
+	// description), else a signed /pay link.
 	cashier, err := s.tillCashier(c, p)
+	if err != nil {
+		return nil, err
+	}
+	madeBy, err := s.linkMaker(c, p)
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +134,10 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 				it.WhoID, it.Who = "", loc.T("adminlist.who.cashier", cashier)
 			case p.Source == payments.SourceOnline:
 				it.WhoID = "adminlist.who.api"
+			case madeBy != "":
+				it.WhoID, it.Who = "", madeBy
+			case p.Source == payments.SourceLink:
+				it.WhoID = "adminlist.who.signed_link"
 			}
 		case payments.MsgReviewed:
 			it.WhoID, it.Who = "", m.By
@@ -233,6 +242,32 @@ func (s *Server) tillCashier(c *gin.Context, p payments.Payment) (string, error)
 		return "", err
 	}
 	return s.personByID(c, sale.AccountID)
+}
+
+// linkMaker names the stored payment link or static QR payment p was made
+// through, in the reader's language: its description, else its id; ""
+// for a payment made otherwise (a signed /pay link among them), or whose
+// link is not known.
+func (s *Server) linkMaker(c *gin.Context, p payments.Payment) (string, error) {
+	if s.opts.Links == nil {
+		return "", nil
+	}
+	l, err := s.opts.Links.OfPayment(c.Request.Context(), p)
+	if errors.Is(err, payments.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	name := l.Description(s.chooseLang(c))
+	if name == "" {
+		name = l.ID
+	}
+	id := "adminlist.who.link"
+	if l.Source == payments.SourceStaticQR {
+		id = "adminlist.who.static_qr"
+	}
+	return s.localizer(c).T(id, name), nil
 }
 
 // auditWho is who did what entry e records: their email, and the address
