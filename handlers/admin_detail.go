@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -369,6 +370,10 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 				Amount: withCurrency(p.Amount, p.Currency)})
 		}
 	}
+	if v.SameReference, err = s.sameReference(c, p); err != nil {
+		s.respondError(c, err)
+		return
+	}
 	if v.Refusal, err = s.payCodeRefusal(c, p); err != nil {
 		s.respondError(c, err)
 		return
@@ -398,6 +403,44 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		}
 	}
 	s.render(c, status, views.PaymentDetailPage(v))
+}
+
+// sameRefLimit is how many payments with one reference the payment's
+// page reads to count them; the list it links to shows them all.
+const sameRefLimit = 100
+
+// sameReference counts the other payments with p's merchant reference,
+// and those of them that were paid (refunded since or not), through the
+// list's exact-reference filter and its index. Without an
+// Idempotency-Key a create sent twice makes two payable payments of one
+// order (documented, not refused), and the shopper may pay both: the
+// page says so, and links to the list filtered to the reference (the
+// search box's "reference:" form). Nothing for a payment without one.
+func (s *Server) sameReference(c *gin.Context, p payments.Payment) (views.SameReference, error) {
+	if strings.TrimSpace(p.Reference) == "" {
+		return views.SameReference{}, nil
+	}
+	page, err := s.svc.List(c.Request.Context(), payments.ListInput{Reference: p.Reference, Limit: sameRefLimit})
+	if errors.Is(err, payments.ErrInvalid) { // a reference the filter cannot take: none made through the API
+		return views.SameReference{}, nil
+	}
+	if err != nil {
+		return views.SameReference{}, err
+	}
+	r := views.SameReference{More: page.Next != "", Paid: p.Status.Settled()}
+	for _, o := range page.Payments {
+		if o.ID == p.ID {
+			continue
+		}
+		r.Others++
+		if o.Status.Settled() {
+			r.OthersPaid++
+		}
+	}
+	if r.Others > 0 {
+		r.ListURL = s.langPath(c, PaymentsPath+"?"+url.Values{"q": {"reference:" + p.Reference}}.Encode())
+	}
+	return r, nil
 }
 
 // detailErrorField is the id of the payment page's field (the refund's

@@ -79,6 +79,10 @@ type PaymentDetail struct {
 	// PaidTwice are the second charges of a payment paid twice
 	// (payments.PaidTwice), each shown as a banner.
 	PaidTwice []SecondCharge
+	// SameReference is what the page says of the other payments with
+	// this payment's merchant reference; its Others is 0 when there are
+	// none (or the payment has no reference).
+	SameReference SameReference
 	// Amount and Reason fill the refund form: what the owner typed when a
 	// refund did not go through, else all that is left and no reason.
 	Amount, Reason string
@@ -97,6 +101,17 @@ type SecondCharge struct {
 	OrderID   string // Latipay's order id; "" when Latipay has not given it
 	Reference string // our merchant reference at Latipay
 	Amount    string // with its currency, e.g. "NZ$ 12.50"
+}
+
+// SameReference sums up the other payments that carry a payment's
+// merchant reference: a create sent twice without an Idempotency-Key
+// makes two payable payments of one order, and both may be paid.
+type SameReference struct {
+	Others     int    // how many other payments have the reference (of those read)
+	More       bool   // there are more than Others: the list shows them all
+	OthersPaid int    // how many of them were paid (refunded since or not)
+	Paid       bool   // this payment was paid too
+	ListURL    string // the payments list filtered to exactly the reference
 }
 
 // TimelineItem is one thing that happened to a payment: Kind says what
