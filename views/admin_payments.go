@@ -19,6 +19,11 @@ type PaymentList struct {
 	ErrorField                                                 string // the id of the field it is about; "" for none
 	// ExportCSV and ExportJSON download every row the filters select.
 	ExportCSV, ExportJSON string
+	// DeviceID and CashierID narrow the list to the till's sales of one
+	// device or one person (a report's row links here), kept by the form
+	// as hidden fields; Device and Cashier name them, and AllSalesURL is
+	// the same list without them.
+	DeviceID, CashierID, Device, Cashier, AllSalesURL string
 }
 
 // PaymentRow is one payment as the list shows it.
