@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -114,8 +115,13 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	}
 	// Who made the payment and started its attempts: a till sale's
 	// cashier, else the merchant's system through the API, else the
-	// shopper (a link, the printed QR).
+	// stored link or printed QR the shopper paid through (named by its
+	// description), else a signed /pay link.
 	cashier, err := s.tillCashier(c, p)
+	if err != nil {
+		return nil, err
+	}
+	madeBy, err := s.linkMaker(c, p)
 	if err != nil {
 		return nil, err
 	}
@@ -130,6 +136,10 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 				it.WhoID, it.Who = "", loc.T("adminlist.who.cashier", cashier)
 			case p.Source == payments.SourceOnline:
 				it.WhoID = "adminlist.who.api"
+			case madeBy != "":
+				it.WhoID, it.Who = "", madeBy
+			case p.Source == payments.SourceLink:
+				it.WhoID = "adminlist.who.signed_link"
 			}
 		case payments.MsgReviewed:
 			it.WhoID, it.Who = "", m.By
@@ -236,6 +246,32 @@ func (s *Server) tillCashier(c *gin.Context, p payments.Payment) (string, error)
 	return s.personByID(c, sale.AccountID)
 }
 
+// linkMaker names the stored payment link or static QR payment p was made
+// through, in the reader's language: its description, else its id; ""
+// for a payment made otherwise (a signed /pay link among them), or whose
+// link is not known.
+func (s *Server) linkMaker(c *gin.Context, p payments.Payment) (string, error) {
+	if s.opts.Links == nil {
+		return "", nil
+	}
+	l, err := s.opts.Links.OfPayment(c.Request.Context(), p)
+	if errors.Is(err, payments.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	name := l.Description(s.chooseLang(c))
+	if name == "" {
+		name = l.ID
+	}
+	id := "adminlist.who.link"
+	if l.Source == payments.SourceStaticQR {
+		id = "adminlist.who.static_qr"
+	}
+	return s.localizer(c).T(id, name), nil
+}
+
 // auditWho is who did what entry e records: their email, and the address
 // they did it from.
 func auditWho(e accounts.AuditEntry) string {
@@ -335,6 +371,10 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 				Amount: withCurrency(p.Amount, p.Currency)})
 		}
 	}
+	if v.SameReference, err = s.sameReference(c, p); err != nil {
+		s.respondError(c, err)
+		return
+	}
 	if v.Refusal, err = s.payCodeRefusal(c, p); err != nil {
 		s.respondError(c, err)
 		return
@@ -364,6 +404,44 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		}
 	}
 	s.render(c, status, views.PaymentDetailPage(v))
+}
+
+// sameRefLimit is how many payments with one reference the payment's
+// page reads to count them; the list it links to shows them all.
+const sameRefLimit = 100
+
+// sameReference counts the other payments with p's merchant reference,
+// and those of them that were paid (refunded since or not), through the
+// list's exact-reference filter and its index. Without an
+// Idempotency-Key a create sent twice makes two payable payments of one
+// order (documented, not refused), and the shopper may pay both: the
+// page says so, and links to the list filtered to the reference (the
+// search box's "reference:" form). Nothing for a payment without one.
+func (s *Server) sameReference(c *gin.Context, p payments.Payment) (views.SameReference, error) {
+	if strings.TrimSpace(p.Reference) == "" {
+		return views.SameReference{}, nil
+	}
+	page, err := s.svc.List(c.Request.Context(), payments.ListInput{Reference: p.Reference, Limit: sameRefLimit})
+	if errors.Is(err, payments.ErrInvalid) { // a reference the filter cannot take: none made through the API
+		return views.SameReference{}, nil
+	}
+	if err != nil {
+		return views.SameReference{}, err
+	}
+	r := views.SameReference{More: page.Next != "", Paid: p.Status.Settled()}
+	for _, o := range page.Payments {
+		if o.ID == p.ID {
+			continue
+		}
+		r.Others++
+		if o.Status.Settled() {
+			r.OthersPaid++
+		}
+	}
+	if r.Others > 0 {
+		r.ListURL = s.langPath(c, PaymentsPath+"?"+url.Values{"q": {"reference:" + p.Reference}}.Encode())
+	}
+	return r, nil
 }
 
 // detailErrorField is the id of the payment page's field (the refund's

@@ -31,7 +31,7 @@ var (
 
 // listKeys are the query parameters that make up the list's filter: the
 // list, its next page and its exports carry exactly these.
-var listKeys = []string{"status", "attention", "method", "channel", "currency", "by", "from", "to", "q"}
+var listKeys = []string{"status", "attention", "method", "channel", "currency", "by", "from", "to", "q", "device", "cashier"}
 
 // listBases are what the list's date range bounds: the day a payment was
 // created, or the day it was paid, the day the reports count it on.
@@ -49,18 +49,23 @@ const dateLayout = "2006-01-02"
 // listFilter is the list's filter as it stands in the URL.
 type listFilter struct {
 	Status, Attention, Method, Channel, Currency, By, From, To, Q string
+	// Device and Cashier are the counter sales of one device or one
+	// person (ids): the form has no field for them; a report's row by
+	// device or cashier links to the list with one.
+	Device, Cashier string
 }
 
 func readListFilter(c *gin.Context) listFilter {
 	return listFilter{Status: c.Query("status"), Attention: c.Query("attention"), Method: c.Query("method"), Channel: c.Query("channel"),
-		Currency: c.Query("currency"), By: c.Query("by"), From: c.Query("from"), To: c.Query("to"), Q: strings.TrimSpace(c.Query("q"))}
+		Currency: c.Query("currency"), By: c.Query("by"), From: c.Query("from"), To: c.Query("to"), Q: strings.TrimSpace(c.Query("q")),
+		Device: c.Query("device"), Cashier: c.Query("cashier")}
 }
 
 // values is the filter as a query, without empty fields.
 func (f listFilter) values() url.Values {
 	q := url.Values{}
 	for k, v := range map[string]string{"status": f.Status, "attention": f.Attention, "method": f.Method, "channel": f.Channel,
-		"currency": f.Currency, "by": f.By, "from": f.From, "to": f.To, "q": f.Q} {
+		"currency": f.Currency, "by": f.By, "from": f.From, "to": f.To, "q": f.Q, "device": f.Device, "cashier": f.Cashier} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -80,7 +85,8 @@ func (f listFilter) values() url.Values {
 // payment was created or, with by=paid, of the day it was paid: the day
 // the reports count it on, so a report's day lists exactly its payments.
 func (f listFilter) input(zone *time.Location) (payments.ListInput, string) {
-	in := payments.ListInput{Status: f.Status, Attention: f.Attention, Method: f.Method, Source: f.Channel, Currency: f.Currency}
+	in := payments.ListInput{Status: f.Status, Attention: f.Attention, Method: f.Method, Source: f.Channel, Currency: f.Currency,
+		Device: f.Device, Cashier: f.Cashier}
 	closed := func(v string, allowed []string) bool { return v == "" || slices.Contains(allowed, v) }
 	switch {
 	case !closed(f.Status, listStatuses):
@@ -226,9 +232,35 @@ func (s *Server) takenBy(c *gin.Context, rows []views.PaymentRow) error {
 	return nil
 }
 
+// saleScope names the device and the cashier the list is filtered to
+// (listFilter.Device, Cashier), as the reports name them: a device by its
+// name, a person by personByID; an id no longer known as itself.
+func (s *Server) saleScope(c *gin.Context, f listFilter) (device, cashier string, err error) {
+	device, cashier = f.Device, f.Cashier
+	if f.Device != "" && s.opts.Counter != nil {
+		d, err := s.opts.Counter.Store().Device(c.Request.Context(), f.Device)
+		if err != nil && !errors.Is(err, counter.ErrNotFound) {
+			return "", "", err
+		}
+		if d.Name != "" {
+			device = d.Name
+		}
+	}
+	if f.Cashier != "" {
+		name, err := s.personByID(c, f.Cashier)
+		if err != nil {
+			return "", "", err
+		}
+		if name != "" {
+			cashier = name
+		}
+	}
+	return device, cashier, nil
+}
+
 // handlePaymentsList serves GET /admin/payments: newest first, filtered
 // by status, method, channel, currency, a date range (of the day created
-// or the day paid) and the search box,
+// or the day paid), the search box and the till's device or cashier,
 // all kept in the URL, and paged by a keyset cursor (the last row's time
 // and id), so a page costs the same however deep. A filter it cannot read
 // is answered 400 with the page, the form as typed and one clear message.
@@ -238,7 +270,21 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 		v := views.PaymentList{Admin: s.withFeed(s.adminPage(c, "admin.payments.title", PaymentsPath)), Action: PaymentsPath,
 			Status: echo(f.Status), Attention: echo(f.Attention), Attentions: listAttention, Method: echo(f.Method), Channel: echo(f.Channel), Currency: echo(f.Currency), By: echo(f.By), From: echo(f.From), To: echo(f.To),
 			Query: echo(f.Q), Statuses: listStatuses, Methods: listMethods, Channels: payments.Sources, Currencies: listCurrencies, Bases: listBases,
-			Zone: s.shopZoneName()}
+			Zone: s.shopZoneName(), DeviceID: echo(f.Device), CashierID: echo(f.Cashier)}
+		if f.Device != "" || f.Cashier != "" {
+			var err error
+			if v.Device, v.Cashier, err = s.saleScope(c, f); err != nil {
+				s.respondError(c, err)
+				return
+			}
+			all := f
+			all.Device, all.Cashier = "", ""
+			v.AllSalesURL = PaymentsPath
+			if q := all.values().Encode(); q != "" {
+				v.AllSalesURL += "?" + q
+			}
+			v.AllSalesURL = s.langPath(c, v.AllSalesURL)
+		}
 		refuse := func(id, field string) {
 			v.ErrorID, v.ErrorField = id, field
 			v.Title = s.errorTitle(c, v.Title, id)

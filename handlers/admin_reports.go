@@ -56,7 +56,7 @@ func (s *Server) handleReportsShow() gin.HandlerFunc {
 				v.Totals = append(v.Totals, totalsViews([]payments.Totals{t})...)
 			}
 		}
-		v.Devices, v.Cashiers, v.Till = tillBreakdown(rows)
+		v.Devices, v.Cashiers, v.Till = tillBreakdown(rows, v.From, v.To)
 		v.ExportCSV = ReportsPath + "/export.csv?" + url.Values{"from": {v.From}, "to": {v.To}}.Encode()
 		s.render(c, http.StatusOK, views.AdminReportsPage(v))
 	}
@@ -147,14 +147,15 @@ func mergeTill(rows []payments.ReportRow) []payments.ReportRow {
 
 // tillBreakdown shares out the till's sales of a report by device and by
 // cashier, per currency, in currency order then by name (none recorded
-// last); till is the
-// till channels' totals, which either adds up to.
-func tillBreakdown(rows []payments.ReportRow) (devices, cashiers []views.BreakdownRow, till []views.TotalsView) {
+// last), each linked to its payments over the report's days from and to
+// (saleListURL); till is the till channels' totals, which either adds up
+// to.
+func tillBreakdown(rows []payments.ReportRow, from, to string) (devices, cashiers []views.BreakdownRow, till []views.TotalsView) {
 	type key struct {
 		id  string
 		cur payments.Currency
 	}
-	by := func(id, name func(payments.ReportRow) string, removed func(payments.ReportRow) bool) []views.BreakdownRow {
+	by := func(param string, id, name func(payments.ReportRow) string, removed func(payments.ReportRow) bool) []views.BreakdownRow {
 		sums, names, gone := map[key]payments.Totals{}, map[key]string{}, map[key]bool{}
 		var keys []key
 		for _, r := range rows {
@@ -193,13 +194,13 @@ func tillBreakdown(rows []payments.ReportRow) (devices, cashiers []views.Breakdo
 			t := sums[k]
 			out = append(out, views.BreakdownRow{Name: names[k], Removed: gone[k], Currency: string(k.cur), Count: t.Count,
 				Gross: payments.FormatAmount(t.Gross, k.cur), Refunds: payments.FormatAmount(t.Refunds, k.cur),
-				Net: payments.FormatAmount(t.Net(), k.cur)})
+				Net: payments.FormatAmount(t.Net(), k.cur), PaymentsURL: saleListURL(param, k.id, k.cur, from, to)})
 		}
 		return out
 	}
-	devices = by(func(r payments.ReportRow) string { return r.DeviceID }, func(r payments.ReportRow) string { return r.DeviceName },
+	devices = by("device", func(r payments.ReportRow) string { return r.DeviceID }, func(r payments.ReportRow) string { return r.DeviceName },
 		func(payments.ReportRow) bool { return false })
-	cashiers = by(func(r payments.ReportRow) string { return r.CashierID }, func(r payments.ReportRow) string { return r.CashierName },
+	cashiers = by("cashier", func(r payments.ReportRow) string { return r.CashierID }, func(r payments.ReportRow) string { return r.CashierName },
 		func(r payments.ReportRow) bool { return r.CashierRemoved })
 	sums := map[payments.Currency]payments.Totals{}
 	for _, r := range rows {
@@ -226,6 +227,19 @@ func reportPaymentsURL(r payments.ReportRow) string {
 	if r.Method != "" {
 		q.Set("method", string(r.Method))
 	}
+	return PaymentsPath + "?" + q.Encode()
+}
+
+// saleListURL is the payments list of a row of the till's sales by
+// device or by cashier (param "device" or "cashier", and its id): the
+// sales paid over the report's days from and to (by=paid, the report's
+// day rule) in currency cur, whatever their status now; "" for sales with
+// no record of who or where (id "").
+func saleListURL(param, id string, cur payments.Currency, from, to string) string {
+	if id == "" {
+		return ""
+	}
+	q := url.Values{"by": {"paid"}, "from": {from}, "to": {to}, "currency": {string(cur)}, param: {id}}
 	return PaymentsPath + "?" + q.Encode()
 }
 

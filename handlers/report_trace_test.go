@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -376,5 +377,126 @@ func TestCurrencyOrderEverywhere(t *testing.T) {
 	report.Find(`[data-testid="report-row"] [data-col="currency"]`).Each(func(_ int, s *goquery.Selection) { rows = append(rows, s.Text()) })
 	if !slices.Equal(rows, want) {
 		t.Errorf("report rows list %v, want %v", rows, want)
+	}
+}
+
+// TestReportTillRowsLinkToTheirSales: each row of the till's sales by
+// device and by cashier links to the payments list of exactly its sales
+// over the report's days (a sale paid the day before is not among them),
+// as many as the row counts; the list says whose or which device's sales
+// it shows, in each language, keeps that through its form and its export,
+// and can drop it. The row of sales with no record has
+// no link.
+func TestReportTillRowsLinkToTheirSales(t *testing.T) {
+	loc := auckland(t)
+	a := newAdminApp(t, adminAppOptions{location: loc})
+	ctx := t.Context()
+	cashier, err := a.acc.Store().AccountByEmail(ctx, "cashier@shop.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner0, err := a.acc.Store().AccountByEmail(ctx, "owner@shop.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(h int) time.Time { return time.Date(2026, 12, 6, h, 0, 0, 0, loc) }
+	for i, d := range []counter.Device{{ID: "dev_front", Name: "Front till"}, {ID: "dev_back", Name: "Back bar"}} {
+		d.TokenHash, d.CreatedAt, d.SeenAt, d.ResultSeconds = fmt.Sprintf("%064d", i), at(-30), at(-30), 5
+		if err := a.Store.CreateDevice(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sale := func(n int, when time.Time, src string, device, account string) payments.Payment {
+		p := seedAt(t, a, n, when, when.Add(time.Minute), func(p *payments.Payment) { p.Source, p.Amount = src, int64(100*n) })
+		if device != "" {
+			if _, err := a.Store.AddSale(ctx, counter.Sale{PaymentID: p.ID, DeviceID: device, AccountID: account,
+				Key: fmt.Sprintf("k%d", n), CreatedAt: when}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	want := map[string][]string{} // the list's URL parameter=id: its sales on the day, newest first
+	for _, s := range []struct {
+		n              int
+		src            string
+		device, person string
+	}{{8, payments.SourceCounterQR, "dev_front", cashier.ID}, {9, payments.SourceCounterScan, "dev_front", owner0.ID},
+		{10, payments.SourceCounterQR, "dev_back", cashier.ID}} {
+		p := sale(s.n, at(s.n), s.src, s.device, s.person)
+		want["device="+s.device] = append([]string{p.ID}, want["device="+s.device]...)
+		want["cashier="+s.person] = append([]string{p.ID}, want["cashier="+s.person]...)
+	}
+	sale(11, at(11), payments.SourceCounterQR, "", "")                                   // no record of who sold it
+	sale(5, at(5).Add(-24*time.Hour), payments.SourceCounterQR, "dev_front", cashier.ID) // the day before
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+
+	names := map[string]string{"device=dev_front": "Front till", "device=dev_back": "Back bar",
+		"cashier=" + cashier.ID: "cashier@shop.example", "cashier=" + owner0.ID: "owner@shop.example"}
+	for _, lang := range []string{"en", "zh-Hans", "zh-Hant"} {
+		l := a.localizer(t, lang)
+		doc := a.ownerDoc(t, owner, "/admin/reports?from=2026-12-06&to=2026-12-06&lang="+lang, http.StatusOK)
+		seen := map[string]bool{}
+		doc.Find(`[data-testid="breakdown-row"]`).Each(func(_ int, r *goquery.Selection) {
+			name := strings.TrimSpace(r.Find(`[data-col="name"]`).Text())
+			link := r.Find(`[data-testid="breakdown-payments"]`)
+			if name == l.T("report.by.unknown") {
+				if link.Length() != 0 {
+					t.Errorf("%s: the row of sales with no record links to %q", lang, link.AttrOr("href", ""))
+				}
+				return
+			}
+			href := link.AttrOr("href", "")
+			var key string
+			for k := range want {
+				if strings.Contains(href, k) {
+					key = k
+				}
+			}
+			if key == "" || !strings.Contains(href, "by=paid") || !strings.Contains(href, "from=2026-12-06") || !strings.Contains(href, "to=2026-12-06") {
+				t.Errorf("%s: row %q links to %q; want its device's or cashier's sales paid on the report's day", lang, name, href)
+				return
+			}
+			seen[key] = true
+			list := a.ownerDoc(t, owner, href+"&lang="+lang, http.StatusOK)
+			var ids []string
+			list.Find(`[data-testid="payment-row"]`).Each(func(_ int, s *goquery.Selection) { ids = append(ids, s.AttrOr("data-id", "")) })
+			var count int
+			fmt.Sscan(strings.TrimSpace(r.Find(`[data-col="count"]`).Text()), &count)
+			if !slices.Equal(ids, want[key]) || count != len(ids) {
+				t.Errorf("%s: row %q (%d sales) links to a list of %v, want %v", lang, name, count, ids, want[key])
+			}
+			scope := strings.TrimSpace(list.Find(`[data-testid="sale-scope"]`).Text())
+			what := "adminlist.scope.device"
+			if strings.HasPrefix(key, "cashier=") {
+				what = "adminlist.scope.cashier"
+			}
+			if !strings.Contains(scope, l.T(what, names[key])) {
+				t.Errorf("%s: the list of %s says %q, want %q", lang, key, scope, l.T(what, names[key]))
+			}
+			param, id, _ := strings.Cut(key, "=")
+			if list.Find(`[data-testid="filters"] input[type="hidden"][name="`+param+`"][value="`+id+`"]`).Length() != 1 {
+				t.Errorf("%s: the list of %s does not keep it through its form", lang, key)
+			}
+			if csvHref := list.Find(`[data-testid="export-csv"]`).AttrOr("href", ""); !strings.Contains(csvHref, key) {
+				t.Errorf("%s: the export of the list of %s is %q", lang, key, csvHref)
+			}
+			clear := list.Find(`[data-testid="scope-clear"]`).AttrOr("href", "")
+			if clear == "" || strings.Contains(clear, param+"=") || !strings.Contains(clear, "from=2026-12-06") {
+				t.Errorf("%s: the list of %s clears to %q, want the same days without it", lang, key, clear)
+			}
+		})
+		if len(seen) != len(want) {
+			t.Errorf("%s: rows link to %v, want one for each of %v", lang, seen, slices.Collect(maps.Keys(want)))
+		}
+	}
+	// Without the report's days: every sale of the device, and its export.
+	doc := a.ownerDoc(t, owner, "/admin/payments?device=dev_front", http.StatusOK)
+	if n := doc.Find(`[data-testid="payment-row"]`).Length(); n != 3 {
+		t.Errorf("the front till's sales, any day: %d rows, want 3", n)
+	}
+	_, rows := readCSVFile(t, a, owner, "/admin/payments/export.csv?device=dev_back")
+	if len(rows) != 1 || rows[0]["id"] != want["device=dev_back"][0] {
+		t.Errorf("the back bar's export: %v", rows)
 	}
 }

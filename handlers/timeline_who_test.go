@@ -2,13 +2,16 @@ package handlers_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/views"
 )
 
 // timelineRow is one row of a payment's timeline as the page shows it.
@@ -101,6 +104,64 @@ func TestTimelineSaysAPIRefundRefusal(t *testing.T) {
 		}
 		if len(seen) != 3 {
 			t.Errorf("%s: rows %v", lang, rows)
+		}
+	}
+}
+
+// TestTimelineSaysWhichLinkMadePayment: the creation row of a payment
+// made through a stored payment link names that link by its description
+// in the page's language, one made through the static QR names the QR (by
+// the description it has, or its id when it has none), and one made
+// through a signed /pay link says so; none says "by the system".
+func TestTimelineSaysWhichLinkMadePayment(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	link, err := a.links.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "8.50",
+		Descriptions: map[string]string{"en": "Market stall flat white", "zh-Hans": "市集摊位白咖啡", "zh-Hant": "市集攤位白咖啡"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr, err := a.links.Create(ctx, payments.LinkInput{Source: payments.SourceStaticQR, Currency: "NZD", MinAmount: "1.00", MaxAmount: "500.00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromLink := a.openLink(t, link.ID)
+	doc := mustDoc(t, a.do(t, http.MethodGet, "/l/"+qr.ID, nil, nil))
+	form := url.Values{"key": {doc.Find(`input[name="key"]`).AttrOr("value", "")}, "amount": {"23.40"}}
+	w := a.do(t, http.MethodPost, "/l/"+qr.ID, strings.NewReader(form.Encode()), formHeader.Clone())
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/checkout/pay_") {
+		t.Fatalf("paying through the static QR = %d to %q: %.300s", w.Code, loc, w.Body)
+	}
+	fromQR := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/checkout/")
+	w = a.do(t, http.MethodGet, signedLink(linkQuery("SIGNED-7", "4.00")), nil, nil)
+	loc = w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/checkout/pay_") {
+		t.Fatalf("signed link = %d to %q", w.Code, loc)
+	}
+	fromSigned := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/checkout/")
+
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	for _, lang := range []string{views.LangEnglish, views.LangSimplifiedChinese, views.LangTraditionalChinese} {
+		l := a.localizer(t, lang)
+		for _, c := range []struct{ id, want string }{
+			{fromLink, l.T("adminlist.who.link", link.Description(lang))},
+			{fromQR, l.T("adminlist.who.static_qr", qr.ID)},
+			{fromSigned, l.T("adminlist.who.signed_link")},
+		} {
+			var created *timelineRow
+			rows := timelineRows(a.ownerDoc(t, owner, "/admin/payments/"+c.id+"?lang="+lang, http.StatusOK))
+			for i, r := range rows {
+				if r.code == "payment.created" {
+					created = &rows[i]
+				}
+			}
+			if created == nil {
+				t.Fatalf("%s: %s has no creation row in %v", lang, c.id, rows)
+			}
+			if created.who != c.want || strings.Contains(created.who, l.T("adminlist.who.system")) {
+				t.Errorf("%s: %s's creation row is %q, want %q", lang, c.id, created.who, c.want)
+			}
 		}
 	}
 }

@@ -24,6 +24,9 @@ type ListInput struct {
 	Source    string // the channel: one of Sources
 	Currency  string // NZD, AUD, CNY
 	OrderID   string // exact Latipay order id
+	// Device and Cashier are the counter sales made on one device or by
+	// one person (ids, as the reports name them; PaymentFilter.Device).
+	Device, Cashier string
 	// Latipay is the back office's "latipay:" search: exactly Latipay's
 	// order id, or an attempt's Latipay merchant reference, each looked
 	// up by its index.
@@ -113,6 +116,7 @@ func (s *Service) List(ctx context.Context, in ListInput) (PaymentPage, error) {
 // filter checks in and turns it into a store filter (without paging).
 func (in ListInput) filter() (PaymentFilter, []string) {
 	f := PaymentFilter{Status: Status(in.Status), Reference: in.Reference, Source: in.Source, OrderID: in.OrderID,
+		Device: in.Device, Cashier: in.Cashier,
 		Text: in.Text, Attention: in.Attention, From: in.From, To: in.To, PaidFrom: in.PaidFrom, PaidTo: in.PaidTo, Limit: in.Limit}
 	var problems []string
 	switch in.Attention {
@@ -144,7 +148,8 @@ func (in ListInput) filter() (PaymentFilter, []string) {
 	for _, t := range []struct {
 		name, v string
 		max     int
-	}{{"reference", in.Reference, maxReferenceLen}, {"Latipay order id", in.OrderID, maxSearchLen}, {"Latipay order id or reference", in.Latipay, maxSearchLen}, {"search text", in.Text, maxSearchLen}} {
+	}{{"reference", in.Reference, maxReferenceLen}, {"Latipay order id", in.OrderID, maxSearchLen}, {"Latipay order id or reference", in.Latipay, maxSearchLen}, {"search text", in.Text, maxSearchLen},
+		{"device", in.Device, maxSearchLen}, {"cashier", in.Cashier, maxSearchLen}} {
 		if utf8.RuneCountInString(t.v) > t.max || !printable(t.v) {
 			problems = append(problems, fmt.Sprintf("%s must be printable and at most %d characters", t.name, t.max))
 		}

@@ -183,6 +183,12 @@ type LinkStore interface {
 	// once. It must not read more than the uses it settles (an index of
 	// the untied held uses by time).
 	SweepLinkUses(ctx context.Context, cutoff time.Time, limit int) (LinkSweep, error)
+	// PaymentLink returns the link whose use payment paymentID is tied to
+	// (the payment was made through it), or ErrNotFound when it is tied
+	// to none: a payment made otherwise, or one an earlier version made
+	// without tying it, until SweepLinkUses ties it. It reads by the
+	// index of the uses' payments.
+	PaymentLink(ctx context.Context, paymentID string) (Link, error)
 }
 
 // LinkSweep is what LinkStore.SweepLinkUses did.
@@ -471,6 +477,18 @@ func (s *Links) List(ctx context.Context, source, before string, limit int) ([]L
 		return nil, ErrNotFound
 	}
 	return s.store.Links(ctx, source, before, limit)
+}
+
+// OfPayment returns the stored link (or printed QR) payment p was made
+// through, or ErrNotFound: p came another way (its Source is neither
+// SourceLink nor SourceStaticQR: a signed /pay link is a SourceLink
+// payment with no stored link), or its use is not tied to it
+// (LinkStore.PaymentLink).
+func (s *Links) OfPayment(ctx context.Context, p Payment) (Link, error) {
+	if !linked(p.Source) {
+		return Link{}, ErrNotFound
+	}
+	return s.store.PaymentLink(ctx, p.ID)
 }
 
 // SetActive switches a link on or off.

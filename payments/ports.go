@@ -329,6 +329,11 @@ type PaymentFilter struct {
 	OrderID   string   // exact Latipay order id
 	ID        string   // exact payment id
 	Amount    int64    // exact amount, minor units; 0 does not filter
+	// Device and Cashier select the counter sales made on one device, or
+	// by one person (an account id), as the sale records of
+	// payments/counter keep them (its counter_sales table, in the same
+	// database); a payment with no such record matches neither.
+	Device, Cashier string
 	// Attention selects the flagged payments not yet reviewed as the home
 	// page lists them (AttentionNeedsReview; AttentionPaidLate: paid late
 	// and not under review), or those marked reviewed (AttentionReviewed).

@@ -89,13 +89,17 @@ type AdminReports struct {
 
 // BreakdownRow is one device or cashier x currency of the till's sales.
 type BreakdownRow struct {
-	Name     string // as the device or the account is called; "" for none recorded
-	Removed  bool   // the account was removed since: Name is as it was called then
-	Currency string
-	Count    int64
-	Gross    string
-	Refunds  string
-	Net      string
+	Name    string // as the device or the account is called; "" for none recorded
+	Removed bool   // the account was removed since: Name is as it was called then
+	// PaymentsURL is the payments list of the row: the sales paid in the
+	// report's range in its currency on the device or by the cashier; ""
+	// for sales with no record of either.
+	PaymentsURL string
+	Currency    string
+	Count       int64
+	Gross       string
+	Refunds     string
+	Net         string
 }
 
 // ReportRowView is one day x currency x method x channel of a report.

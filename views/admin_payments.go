@@ -19,6 +19,11 @@ type PaymentList struct {
 	ErrorField                                                 string // the id of the field it is about; "" for none
 	// ExportCSV and ExportJSON download every row the filters select.
 	ExportCSV, ExportJSON string
+	// DeviceID and CashierID narrow the list to the till's sales of one
+	// device or one person (a report's row links here), kept by the form
+	// as hidden fields; Device and Cashier name them, and AllSalesURL is
+	// the same list without them.
+	DeviceID, CashierID, Device, Cashier, AllSalesURL string
 }
 
 // PaymentRow is one payment as the list shows it.
@@ -79,6 +84,10 @@ type PaymentDetail struct {
 	// PaidTwice are the second charges of a payment paid twice
 	// (payments.PaidTwice), each shown as a banner.
 	PaidTwice []SecondCharge
+	// SameReference is what the page says of the other payments with
+	// this payment's merchant reference; its Others is 0 when there are
+	// none (or the payment has no reference).
+	SameReference SameReference
 	// Amount and Reason fill the refund form: what the owner typed when a
 	// refund did not go through, else all that is left and no reason.
 	Amount, Reason string
@@ -97,6 +106,17 @@ type SecondCharge struct {
 	OrderID   string // Latipay's order id; "" when Latipay has not given it
 	Reference string // our merchant reference at Latipay
 	Amount    string // with its currency, e.g. "NZ$ 12.50"
+}
+
+// SameReference sums up the other payments that carry a payment's
+// merchant reference: a create sent twice without an Idempotency-Key
+// makes two payable payments of one order, and both may be paid.
+type SameReference struct {
+	Others     int    // how many other payments have the reference (of those read)
+	More       bool   // there are more than Others: the list shows them all
+	OthersPaid int    // how many of them were paid (refunded since or not)
+	Paid       bool   // this payment was paid too
+	ListURL    string // the payments list filtered to exactly the reference
 }
 
 // TimelineItem is one thing that happened to a payment: Kind says what

@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"SweepYoung", testSweepYoung},
 		{"SweepUntied", testSweepUntied},
 		{"SweepConcurrent", testSweepConcurrent},
+		{"PaymentLink", testPaymentLink},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -740,4 +741,53 @@ func testSweepConcurrent(t *testing.T, s Store) {
 		t.Errorf("24 opens during the sweeps counted %d uses, stored %d (paid %d); want the same, at most 5, paid 0", counted, got.Uses, got.Paid)
 	}
 	sweep(t, s, cutoff, 100, payments.LinkSweep{}, "after the concurrent sweeps")
+}
+
+// testPaymentLink: a payment made through a link (its use tied to it)
+// names that link, a link and a printed QR alike; a payment tied to no
+// use does not, until a sweep ties the use an earlier version left
+// untied; nor does a payment made otherwise, or one that does not exist.
+func testPaymentLink(t *testing.T, s Store) {
+	ctx := t.Context()
+	a, b := link(1), link(2)
+	b.Source, b.Descriptions = payments.SourceStaticQR, map[string]string{"zh-Hans": "柜台二维码"}
+	for _, l := range []payments.Link{a, b} {
+		must(t, s.CreateLink(ctx, l))
+	}
+	mustUse(t, s, a.ID, "ka", true)
+	mustUse(t, s, b.ID, "kb", true)
+	pa, pb := payFor(t, s, a, 1, "ka"), payFor(t, s, b, 2, "kb")
+	for _, c := range []struct {
+		p payments.Payment
+		l payments.Link
+	}{{pa, a}, {pb, b}} {
+		got, err := s.PaymentLink(ctx, c.p.ID)
+		must(t, err)
+		if got.ID != c.l.ID || got.Source != c.l.Source || got.Description("en") != c.l.Description("en") {
+			t.Errorf("PaymentLink(%s) = %s %s %q, want %s %s %q", c.p.ID, got.ID, got.Source, got.Description("en"),
+				c.l.ID, c.l.Source, c.l.Description("en"))
+		}
+	}
+	useAt(t, s, a.ID, "old", base())
+	untied := payUntied(t, s, a, 3, "old")
+	mustMove(t, s, untied.ID, payments.StatusExpired, payments.LinkUseRelease)
+	if _, err := s.PaymentLink(ctx, untied.ID); !errors.Is(err, payments.ErrNotFound) {
+		t.Errorf("PaymentLink(untied) = %v, want ErrNotFound", err)
+	}
+	sweep(t, s, base().Add(time.Hour), 10, payments.LinkSweep{Released: 1, Tied: 1}, "the untied one")
+	if got, err := s.PaymentLink(ctx, untied.ID); err != nil || got.ID != a.ID {
+		t.Errorf("PaymentLink(swept) = %s, %v; want %s", got.ID, err, a.ID)
+	}
+	at := base().UTC()
+	other := payments.Payment{ID: fmt.Sprintf("pay_%026d", 7), Reference: "order-7", Amount: 100, Currency: payments.NZD,
+		Status: payments.StatusCreated, Source: payments.SourceLink, Version: 1, CreatedAt: at, UpdatedAt: at, ExpiresAt: at.Add(time.Hour)}
+	if _, _, err := s.CreatePayment(ctx, other, payments.Event{PaymentID: other.ID, Type: "payment.created", To: payments.StatusCreated, CreatedAt: at},
+		payments.Idempotency{Key: "link:order-7", Hash: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{other.ID, fmt.Sprintf("pay_%026d", 99)} {
+		if _, err := s.PaymentLink(ctx, id); !errors.Is(err, payments.ErrNotFound) {
+			t.Errorf("PaymentLink(%s) = %v, want ErrNotFound", id, err)
+		}
+	}
 }

@@ -50,6 +50,14 @@ func listQuery(f payments.PaymentFilter) (string, []any) {
 	if f.ID != "" {
 		where = append(where, "id = "+arg(f.ID))
 	}
+	// A device's sales through counter_sales_device (migration 015); a
+	// cashier's read the sale records of the shop's tills.
+	if f.Device != "" {
+		where = append(where, "id IN (SELECT payment_id FROM counter_sales WHERE device_id = "+arg(f.Device)+")")
+	}
+	if f.Cashier != "" {
+		where = append(where, "id IN (SELECT payment_id FROM counter_sales WHERE account_id = "+arg(f.Cashier)+")")
+	}
 	if f.Amount != 0 { // payments_amount_list (migration 032)
 		where = append(where, "amount = "+arg(f.Amount))
 	}

@@ -68,6 +68,14 @@ func (db *DB) Links(ctx context.Context, source, before string, limit int) ([]pa
 	return ls, wrap("links", err)
 }
 
+// PaymentLink implements payments.LinkStore, through the index of the
+// uses' payments (payment_link_uses_payment, migration 021).
+func (db *DB) PaymentLink(ctx context.Context, paymentID string) (payments.Link, error) {
+	l, err := scanLink(db.reader.QueryRowContext(ctx, `SELECT `+linkCols+` FROM payment_links
+		WHERE id = (SELECT link_id FROM payment_link_uses WHERE payment_id = ? LIMIT 1)`, paymentID))
+	return l, wrap("payment link", err)
+}
+
 // SetLinkActive implements payments.LinkStore.
 func (db *DB) SetLinkActive(ctx context.Context, id string, active bool, now time.Time) (payments.Link, error) {
 	l, err := scanLink(db.writer.QueryRowContext(ctx, `UPDATE payment_links SET active = ?, updated_at = ?

@@ -361,3 +361,56 @@ func TestMigrateRefundWebhooks(t *testing.T) {
 		t.Errorf("sent after the upgrade: %v; want %v (the refund outcomes from before it skipped)", got, want)
 	}
 }
+
+// TestMigrateReviewedWebhooks: payment.reviewed events recorded before
+// they were sent to the merchant's webhook are not sent on upgrade (038
+// marks them skipped), the payment's other undelivered events still are,
+// and one recorded after the upgrade is sent.
+func TestMigrateReviewedWebhooks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hpp.db")
+	db := mustOpen(t, path)
+	p, _, err := db.CreatePayment(t.Context(), benchPayment(1), payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addEvents := func(types ...string) {
+		t.Helper()
+		if _, err := db.Update(t.Context(), p.ID, func(tx *payments.Tx) error {
+			for _, typ := range types {
+				tx.AddEvent(payments.Event{Type: typ, From: payments.StatusPaid, To: payments.StatusPaid, CreatedAt: testNow()})
+			}
+			tx.Payment.Version++ // something changed: the write happens
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addEvents("payment.paid", "payment.reviewed")
+	// As a database of the version before 038 was: 038 not yet applied.
+	if _, err := db.writer.Exec(`DELETE FROM schema_migrations WHERE name = '038_reviewed_webhooks.sql'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = mustOpen(t, path)
+	addEvents("payment.reviewed")
+	q := payments.OutboxQuery{Types: []string{"payment.paid", "payment.reviewed"},
+		Since: testNow().Add(-time.Hour), Now: testNow(), Lease: time.Minute, Limit: 10}
+	var got []string
+	for range 4 {
+		evs, err := db.ClaimWebhookEvents(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			got = append(got, fmt.Sprintf("%s#%d", e.Type, e.Seq))
+			if err := db.RecordDelivery(t.Context(), payments.Delivery{ID: "whd_" + strings.Repeat("x", int(e.Seq)),
+				PaymentID: e.PaymentID, Seq: e.Seq, EventType: e.Type, Attempt: 1, At: testNow(),
+				State: payments.DeliveryDelivered}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if want := []string{"payment.paid#2", "payment.reviewed#4"}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("sent after the upgrade: %v; want %v (the review from before it skipped)", got, want)
+	}
+}

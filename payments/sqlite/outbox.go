@@ -53,6 +53,14 @@ func listQuery(f payments.PaymentFilter, words string, rare bool) (string, []any
 	if f.ID != "" {
 		where, args = append(where, "id = ?"), append(args, f.ID)
 	}
+	// A device's sales through counter_sales_device (migration 015); a
+	// cashier's read the sale records of the shop's tills.
+	if f.Device != "" {
+		where, args = append(where, "id IN (SELECT payment_id FROM counter_sales WHERE device_id = ?)"), append(args, f.Device)
+	}
+	if f.Cashier != "" {
+		where, args = append(where, "id IN (SELECT payment_id FROM counter_sales WHERE account_id = ?)"), append(args, f.Cashier)
+	}
 	if f.Amount != 0 { // payments_amount_created (migration 030)
 		where, args = append(where, "amount = ?"), append(args, f.Amount)
 	}

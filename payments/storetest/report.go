@@ -30,6 +30,7 @@ func RunReports(t *testing.T, newStore func(t *testing.T) ReportingStore) {
 		{"Totals/Empty", testTotalsEmpty},
 		{"Attention", testAttention},
 		{"CounterTotals", testCounterTotals},
+		{"ListPayments/DeviceCashier", testListBySale},
 		{"ListRefunds", testListRefunds},
 		{"ListPayments/Paid", testListPaid},
 	}
@@ -396,4 +397,46 @@ func testListPaid(t *testing.T, s ReportingStore) {
 	if err != nil || len(got) != 2 {
 		t.Errorf("paid since b0: %d, %v", len(got), err)
 	}
+}
+
+// testListBySale: the payments list filtered to a device or a cashier
+// holds exactly the sales their records name, newest first, with the
+// other filters; a sale with no record, a static QR's payment and an
+// online one are in neither, and an unknown id matches nothing.
+func testListBySale(t *testing.T, s ReportingStore) {
+	at := time.Date(2025, 3, 13, 11, 0, 0, 0, time.UTC)
+	a := paidAt(t, s, 1, 1000, payments.NZD, payments.MethodWeChat, payments.SourceCounterQR, at)
+	b := paidAt(t, s, 2, 250, payments.NZD, payments.MethodAlipay, payments.SourceCounterScan, at.Add(time.Hour))
+	c := paidAt(t, s, 3, 700, payments.NZD, payments.MethodWeChat, payments.SourceCounterQR, at.Add(2*time.Hour))
+	paidAt(t, s, 4, 900, payments.NZD, payments.MethodWeChat, payments.SourceCounterQR, at.Add(3*time.Hour)) // no record
+	paidAt(t, s, 5, 900, payments.NZD, payments.MethodWeChat, payments.SourceStaticQR, at.Add(4*time.Hour))
+	paidAt(t, s, 6, 400, payments.NZD, payments.MethodWeChat, payments.SourceOnline, at.Add(5*time.Hour))
+	rec, ok := s.(saleRecorder)
+	if !ok {
+		t.Skip("the store cannot record sales for this test")
+	}
+	addSale(t, rec, a, "dev_1", "Front till", "acc_1", "")
+	addSale(t, rec, b, "dev_1", "Front till", "acc_2", "Mei")
+	addSale(t, rec, c, "dev_2", "Back bar", "acc_2", "Mei")
+	list := func(f payments.PaymentFilter) []string {
+		t.Helper()
+		f.Limit = 100
+		ps, err := s.ListPayments(t.Context(), f)
+		if err != nil {
+			t.Fatalf("ListPayments(%+v): %v", f, err)
+		}
+		ids := []string{}
+		for _, p := range ps {
+			ids = append(ids, p.ID)
+		}
+		return ids
+	}
+	diff(t, "device", list(payments.PaymentFilter{Device: "dev_1"}), []string{b.ID, a.ID})
+	diff(t, "other device", list(payments.PaymentFilter{Device: "dev_2"}), []string{c.ID})
+	diff(t, "cashier", list(payments.PaymentFilter{Cashier: "acc_2"}), []string{c.ID, b.ID})
+	diff(t, "device and cashier", list(payments.PaymentFilter{Device: "dev_1", Cashier: "acc_2"}), []string{b.ID})
+	diff(t, "device and method", list(payments.PaymentFilter{Device: "dev_1", Method: payments.MethodWeChat}), []string{a.ID})
+	diff(t, "device and paid range", list(payments.PaymentFilter{Device: "dev_1", PaidFrom: at.Add(time.Minute)}), []string{b.ID})
+	diff(t, "unknown device", list(payments.PaymentFilter{Device: "dev_9"}), []string{})
+	diff(t, "unknown cashier", list(payments.PaymentFilter{Cashier: "acc_9"}), []string{})
 }

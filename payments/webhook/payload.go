@@ -61,6 +61,10 @@ type Payment struct {
 	CreatedAt   string  `json:"created_at"`
 	UpdatedAt   string  `json:"updated_at"`
 	PaidAt      *string `json:"paid_at"`
+	// ReviewedAt is when the shop marked a payment flagged paid_late or
+	// needs_review reviewed (the payment.reviewed event); null until
+	// then, and again once a later anomaly flags it anew.
+	ReviewedAt *string `json:"reviewed_at"`
 }
 
 // EventID is the public id of an event: "evt_" + the payment id's random
@@ -130,6 +134,10 @@ func Body(e payments.Event, p payments.Payment, t payments.RefundTotals, r *paym
 	if !p.PaidAt.IsZero() {
 		s := p.PaidAt.UTC().Format(time.RFC3339)
 		out.Payment.PaidAt = &s
+	}
+	if !p.ReviewedAt.IsZero() {
+		s := p.ReviewedAt.UTC().Format(time.RFC3339)
+		out.Payment.ReviewedAt = &s
 	}
 	if strings.HasPrefix(e.Type, "refund.") {
 		out.Refund = refundJSON(e, p, r)

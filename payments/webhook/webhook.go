@@ -48,16 +48,19 @@ type Store interface {
 var ErrDisabled = errors.New("webhook: no endpoint is configured (HPP_WEBHOOK_URL)")
 
 // Types returns the event types sent to merchants: a payment's status
-// changes and each refund's outcome. payment.created, refund.requested
-// (its answer, 201 or 202, already told the merchant) and internal events
+// changes, each refund's outcome, and payment.reviewed, when the shop
+// marks a payment flagged paid_late or needs_review reviewed (its status
+// stays; reviewed_at says when). payment.created, refund.requested (its
+// answer, 201 or 202, already told the merchant) and internal events
 // (attempt.*, anomaly) are not sent. The outbox selects by type when it
 // sends, so a type added here would also send the events of it already
 // recorded: the stores' migrations mark those skipped (refund.* in
-// sqlite's 022 and postgres's 024).
+// sqlite's 022 and postgres's 024, payment.reviewed in sqlite's 038 and
+// postgres's 041).
 func Types() []string {
 	return []string{"payment.pending", "payment.paid", "payment.failed", "payment.expired",
 		"payment.canceled", "payment.refunded", "payment.partially_refunded",
-		"refund.succeeded", "refund.failed"}
+		"refund.succeeded", "refund.failed", "payment.reviewed"}
 }
 
 // What Delivery.Error says, as the log keeps it; the back office words
