@@ -135,9 +135,9 @@ func TestStrangerCannotLockOwnerOut(t *testing.T) {
 						dev = c
 					}
 				}
-				if dev == nil || !dev.HttpOnly || dev.SameSite != http.SameSiteStrictMode || dev.Path != "/admin" ||
+				if dev == nil || !dev.HttpOnly || dev.SameSite != http.SameSiteStrictMode || dev.Path != "/" ||
 					dev.MaxAge != int(accounts.DeviceTTL.Seconds()) {
-					t.Fatalf("%s browser's device cookie = %+v; want HttpOnly, SameSite=Strict, Path=/admin, Max-Age DeviceTTL", name, dev)
+					t.Fatalf("%s browser's device cookie = %+v; want HttpOnly, SameSite=Strict, Path=/, Max-Age DeviceTTL", name, dev)
 				}
 				if strings.Contains(dev.Value, "owner") || strings.Contains(dev.Value, "acc_") {
 					t.Errorf("the device cookie names the account: %q", dev.Value)
@@ -210,7 +210,7 @@ func TestStrangerCannotLockOwnerOut(t *testing.T) {
 			}
 			old := newBrowser(t, base, "198.51.100.9")
 			u, _ := url.Parse(base + "/admin/signin")
-			old.c.Jar.SetCookies(u, []*http.Cookie{{Name: "hpp-device", Value: before, Path: "/admin"}})
+			old.c.Jar.SetCookies(u, []*http.Cookie{{Name: "hpp-device", Value: before, Path: "/"}})
 			if status, _ := old.signIn(newPW); status != http.StatusTooManyRequests {
 				t.Fatalf("a device cookie from before the password change, account locked = %d, want 429", status)
 			}

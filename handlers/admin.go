@@ -82,11 +82,12 @@ func (s *Server) adminCookie() string {
 	return "hpp-admin"
 }
 
-// The back office's device cookie (accounts.TrustDevice): __Secure- on
-// https, which browsers accept only Secure. Its path is the back
-// office's, where every form that checks a password or code posts.
+// The back office's device cookie (accounts.TrustDevice), named and
+// scoped as the session's cookie is (and as every cookie of the app):
+// __Host- on https, which browsers accept only Secure, with Path=/ and no
+// Domain, so no other host or path can plant or shadow it.
 const (
-	deviceCookieHTTPS = "__Secure-hpp-device"
+	deviceCookieHTTPS = "__Host-hpp-device"
 	deviceCookieHTTP  = "hpp-device"
 )
 
@@ -96,9 +97,6 @@ func (s *Server) deviceCookie() string {
 	}
 	return deviceCookieHTTP
 }
-
-// deviceCookiePath is where the browser sends the device cookie.
-const deviceCookiePath = "/admin"
 
 // deviceTokens are the tokens the request's device cookie holds: one per
 // account signed in on this browser, newest first, joined with dots (a
@@ -134,7 +132,7 @@ func (s *Server) trustDevice(c *gin.Context, sid string) {
 			toks = append(toks, t)
 		}
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: s.deviceCookie(), Value: strings.Join(toks, "."), Path: deviceCookiePath,
+	http.SetCookie(c.Writer, &http.Cookie{Name: s.deviceCookie(), Value: strings.Join(toks, "."), Path: "/",
 		MaxAge: int(accounts.DeviceTTL.Seconds()), HttpOnly: true, Secure: s.opts.PublicURL.Scheme == "https",
 		SameSite: http.SameSiteStrictMode})
 }

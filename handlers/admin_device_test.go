@@ -44,8 +44,8 @@ func TestAdminDeviceCookieTwoStep(t *testing.T) {
 	w, owner := a.signIn(t, "owner@shop.example", adminPW)
 	secret, _ := a.enrolTOTP(t, owner)
 	dev := deviceCookie(w)
-	if dev == nil || !dev.HttpOnly || dev.SameSite != http.SameSiteStrictMode || dev.Path != "/admin" || dev.Secure {
-		t.Fatalf("device cookie after sign-in = %+v; want HttpOnly, SameSite=Strict, Path=/admin (not Secure on http)", dev)
+	if dev == nil || !dev.HttpOnly || dev.SameSite != http.SameSiteStrictMode || dev.Path != "/" || dev.Secure {
+		t.Fatalf("device cookie after sign-in = %+v; want HttpOnly, SameSite=Strict, Path=/ (not Secure on http)", dev)
 	}
 
 	// Sign-in forms draw on 10 attempts a minute per address, and every
