@@ -82,9 +82,76 @@ func (s *Server) adminCookie() string {
 	return "hpp-admin"
 }
 
-// actor is who makes this request, for the audit log.
+// The back office's device cookie (accounts.TrustDevice), named and
+// scoped as the session's cookie is (and as every cookie of the app):
+// __Host- on https, which browsers accept only Secure, with Path=/ and no
+// Domain, so no other host or path can plant or shadow it.
+const (
+	deviceCookieHTTPS = "__Host-hpp-device"
+	deviceCookieHTTP  = "hpp-device"
+)
+
+func (s *Server) deviceCookie() string {
+	if s.opts.PublicURL.Scheme == "https" {
+		return deviceCookieHTTPS
+	}
+	return deviceCookieHTTP
+}
+
+// deviceTokens are the tokens the request's device cookie holds: one per
+// account signed in on this browser, newest first, joined with dots (a
+// token is base64url, which has none). Either name is read: a token
+// counts only when the store knows it as a trusted device of the
+// account signing in, whichever cookie carried it.
+func deviceTokens(c *gin.Context) []string {
+	ck, err := c.Request.Cookie(deviceCookieHTTPS)
+	if err != nil {
+		ck, err = c.Request.Cookie(deviceCookieHTTP)
+	}
+	if err != nil || ck.Value == "" {
+		return nil
+	}
+	toks := strings.Split(ck.Value, ".")
+	return toks[:min(len(toks), accounts.DeviceCookieTokens)]
+}
+
+// trustDevice gives the browser that has just opened session sid its
+// device cookie for the account: the account's token first, then the
+// other accounts' it held. A failure costs only the cookie (the browser
+// counts as untrusted at its next sign-in), never the sign-in.
+func (s *Server) trustDevice(c *gin.Context, sid string) {
+	held := deviceTokens(c)
+	tok, err := s.opts.Accounts.TrustDevice(c.Request.Context(), sid, held)
+	if err != nil {
+		s.log.Warn("admin device cookie", "request_id", requestID(c), "err", err)
+		return
+	}
+	toks := []string{tok}
+	for _, t := range held {
+		if t != tok && len(toks) < accounts.DeviceCookieTokens {
+			toks = append(toks, t)
+		}
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: s.deviceCookie(), Value: strings.Join(toks, "."), Path: "/",
+		MaxAge: int(accounts.DeviceTTL.Seconds()), HttpOnly: true, Secure: s.opts.PublicURL.Scheme == "https",
+		SameSite: http.SameSiteStrictMode})
+}
+
+// openSession puts the session a sign-in just opened in the cookie and
+// gives the browser its device cookie for the account.
+func (s *Server) openSession(c *gin.Context, sid string) error {
+	if err := s.setSessionID(c, sid); err != nil {
+		return err
+	}
+	s.trustDevice(c, sid)
+	return nil
+}
+
+// actor is who makes this request, for the audit log, with the device
+// cookie's tokens the sign-in checks count against (never recorded).
 func actor(c *gin.Context) accounts.Actor {
 	a := accounts.Actor{Address: c.ClientIP(), Device: c.Request.UserAgent()}
+	a.DeviceTokens = deviceTokens(c)
 	if v, ok := c.Get(adminKey); ok {
 		si := v.(*signedIn)
 		a.AccountID, a.Email = si.account.ID, si.account.Email
@@ -271,7 +338,7 @@ func (s *Server) handleSignIn() gin.HandlerFunc {
 			if old := s.sessionID(c); old != "" {
 				_ = s.opts.Accounts.SignOut(c.Request.Context(), old, actor(c))
 			}
-			if err = s.setSessionID(c, sid); err == nil {
+			if err = s.openSession(c, sid); err == nil {
 				c.Redirect(http.StatusSeeOther, next)
 				return
 			}
@@ -334,7 +401,7 @@ func (s *Server) handleSetup() gin.HandlerFunc {
 		if err == nil {
 			var sid string
 			if _, sid, err = s.opts.Accounts.SignIn(ctx, a.Email, c.PostForm("password"), actor(c)); err == nil {
-				if err = s.setSessionID(c, sid); err == nil {
+				if err = s.openSession(c, sid); err == nil {
 					c.Redirect(http.StatusSeeOther, s.langPath(c, AdminPath))
 					return
 				}

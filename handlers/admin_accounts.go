@@ -257,7 +257,7 @@ func (s *Server) handleInviteAccept() gin.HandlerFunc {
 		if err == nil {
 			var sid string
 			if _, sid, err = s.opts.Accounts.SignIn(ctx, a.Email, pw, actor(c)); err == nil {
-				if err = s.setSessionID(c, sid); err == nil {
+				if err = s.openSession(c, sid); err == nil {
 					c.Redirect(http.StatusSeeOther, s.langPath(c, AdminPath))
 					return
 				}

@@ -91,7 +91,7 @@ func (s *Server) handleSignInCode() gin.HandlerFunc {
 		next := safeNext(c.PostForm("next"))
 		_, sid, err := s.opts.Accounts.SignInCode(c.Request.Context(), s.challenge(c), c.PostForm("code"), actor(c))
 		if err == nil {
-			if err = s.setSessionID(c, sid); err == nil {
+			if err = s.openSession(c, sid); err == nil {
 				c.Redirect(http.StatusSeeOther, next)
 				return
 			}

@@ -45,8 +45,9 @@ func (s *Server) handlePasswordChange() gin.HandlerFunc {
 		if err == nil {
 			s.lockShutOut(c, who(c).account, counter.LockedPasswordChanged)
 			// The old session ended with the others: this browser goes
-			// on in the new one, as after a sign-in.
-			if err = s.setSessionID(c, sid); err == nil {
+			// on in the new one, as after a sign-in, with a new device
+			// cookie (the change voided every earlier one).
+			if err = s.openSession(c, sid); err == nil {
 				c.Redirect(http.StatusSeeOther, s.langPath(c, withQuery(PasswordPath, "done", "admin.password.done")))
 				return
 			}

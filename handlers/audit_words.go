@@ -91,8 +91,15 @@ func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 		return auditText(loc, payments.Payment{}, e)
 	case "signin.failed":
 		// A refusal while confirming the password again ("reauth") or
-		// changing it ("password"), or of a sign-in.
+		// changing it ("password"), or of a sign-in; marked when it came
+		// from a trusted device, counted against it and not the account.
 		why, during := e.After, ""
+		known := why == accounts.KnownDevice
+		if known {
+			why = ""
+		} else if w, ok := strings.CutSuffix(why, "; "+accounts.KnownDevice); ok {
+			why, known = w, true
+		}
 		for _, d := range []string{"reauth", "password"} {
 			if why == d {
 				why, during = "", d
@@ -104,13 +111,25 @@ func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 		if !ok {
 			break
 		}
+		if known { // the device's lock, not the account's
+			switch id {
+			case "audit.locked":
+				id = "audit.device_locked"
+			case "audit.locked_now":
+				id = "audit.device_locked_now"
+			}
+		}
+		text := loc.T(id)
 		switch during {
 		case "reauth":
-			return loc.T("audit.reauth", loc.T(id))
+			text = loc.T("audit.reauth", text)
 		case "password":
-			return loc.T("audit.pwchange", loc.T(id))
+			text = loc.T("audit.pwchange", text)
 		}
-		return loc.T(id)
+		if known {
+			return loc.T("audit.known_device", text)
+		}
+		return text
 	case "counter.delay": // seconds → seconds
 		b, err1 := strconv.Atoi(e.Before)
 		a, err2 := strconv.Atoi(e.After)

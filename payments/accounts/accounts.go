@@ -103,6 +103,21 @@ type Session struct {
 	ReauthAt time.Time
 }
 
+// TrustedDevice is a browser that has signed in to an account (device.go): its
+// device cookie's token is only ever in the browser; the store keeps
+// Hash. Wrong passwords and codes sent with it count here rather than
+// against the account, so a stranger's failures elsewhere never lock it.
+type TrustedDevice struct {
+	Hash      string // hex SHA-256 of the cookie's token
+	AccountID string
+	CreatedAt time.Time // issued; before the account's AccessChangedAt it counts for nothing
+	SeenAt    time.Time // its last sign-in; DeviceTTL after it, it counts for nothing
+	// FailedSignIns counts its failures since its last success; at
+	// MaxFailures it is locked until LockedUntil (it alone).
+	FailedSignIns int
+	LockedUntil   time.Time
+}
+
 // SetupToken is the first run's one-time link, kept as its hash.
 type SetupToken struct {
 	Hash      string // hex SHA-256 of the token
@@ -223,6 +238,18 @@ type Store interface {
 	// ("" for every account), expired or not, and returns how many it
 	// removed.
 	DeleteAccountTokens(ctx context.Context, accountID string, p Purpose) (int, error)
+
+	// CreateTrustedDevice inserts d, then removes the account's devices beyond
+	// the keep most recently seen (d among them).
+	CreateTrustedDevice(ctx context.Context, d TrustedDevice, keep int) error
+	// TrustedDevice returns the device with that hash or ErrNotFound.
+	TrustedDevice(ctx context.Context, hash string) (TrustedDevice, error)
+	// UpdateTrustedDevice locks the device, lets fn change it and writes it when
+	// fn returns nil, as UpdateAccount does; ErrNotFound if there is none.
+	UpdateTrustedDevice(ctx context.Context, hash string, fn func(d *TrustedDevice) error) (TrustedDevice, error)
+	// DeleteTrustedDevices removes every device of an account and returns how
+	// many it removed. Removing the account removes its devices too.
+	DeleteTrustedDevices(ctx context.Context, accountID string) (int, error)
 
 	// AppendAudit appends e and returns it with its Seq. Entries are never
 	// changed or deleted.

@@ -12,9 +12,22 @@
 // payments/sqlite and payments/postgres, which pass accountstest.Run.
 //
 // Secrets never reach the store in clear: passwords are kept as argon2id
-// hashes (OWASP's parameters: 19 MiB, 2 passes, 1 lane), and session ids
-// and setup tokens as their SHA-256, so a copy of the database signs no
-// one in.
+// hashes (OWASP's parameters: 19 MiB, 2 passes, 1 lane), and session ids,
+// setup tokens and device tokens as their SHA-256, so a copy of the
+// database signs no one in.
+//
+// MaxFailures wrong passwords in a row lock an account for LockFor. So
+// that a stranger who knows an email cannot keep its person locked out
+// by trying again each time the lock ends, a browser that has signed in
+// gets a device cookie for the account (OWASP's device cookies,
+// device.go: TrustDevice). Attempts sent with a trusted device's cookie
+// (sign-in, two-step code, confirming or changing the password) count
+// against that device alone, which MaxFailures lock for LockFor, and the
+// account's lock does not refuse them; attempts without one count
+// against the account as before. A change of access (below) or the
+// removal voids the account's devices, and one unused for DeviceTTL
+// lapses. The audit log marks refusals from a trusted device
+// (KnownDevice).
 //
 // Every password set (setup, an invitation or reset of access, a change)
 // follows CheckPassword: 12 characters to 1024 bytes, not blank, not one
@@ -26,7 +39,8 @@
 // Two-step sign-in (TOTP, see totp.go) is optional per account: the key
 // is sealed with AES-256-GCM under a key derived from HPP_SESSION_KEY
 // (SetSealKey), each code works once (the last accepted 30-second step is
-// kept), wrong codes count towards the same lockout as wrong passwords,
+// kept), wrong codes count towards the same lockout as wrong passwords
+// (the device's, from a trusted device),
 // and ten recovery codes are kept as SHA-256. Invitations and resets of
 // access are one-time links valid 24 hours (people.go), kept as hashes in
 // the same table as the 5-minute challenge between a sign-in's password
@@ -52,6 +66,7 @@
 // token, the demo owner and the rules' figures (MaxFailures, the idle and
 // absolute session limits, ReauthWindow): service.go; the lock-out of
 // emails without an account, counted like an account's: unknown.go;
+// the device cookies, a device's own count and lock: device.go;
 // whether a session still holds, for the sockets that outlive a request:
 // live.go; invitations, resets of access and removal: people.go; the
 // password hash, its parameters and the rules of a new password:

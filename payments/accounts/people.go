@@ -194,7 +194,8 @@ func (s *Service) RevokeSessions(ctx context.Context, by Account, accountID stri
 
 // ChangePassword is a signed-in person changing their own password: the
 // current one (a wrong one counts towards the lock like a failed
-// sign-in; a locked account is ErrLocked whatever it sends), then the
+// sign-in, its device's when it comes from a trusted one; locked, it is
+// ErrLocked whatever it sends), then the
 // new one, which follows CheckPassword and must differ from the current
 // one (an InputError whose Why is PasswordSame). Every session of the
 // account ends, this one too, and so do its sign-ins waiting for a code
@@ -208,22 +209,26 @@ func (s *Service) ChangePassword(ctx context.Context, sessionID, current, passwo
 		return "", err
 	}
 	who.AccountID, who.Email = a.ID, a.Email
-	if s.now().Before(a.LockedUntil) {
-		return "", s.fail(ctx, who, "password: locked", ErrLocked)
+	d, err := s.deviceFor(ctx, a, who.DeviceTokens)
+	if err != nil {
+		return "", err
+	}
+	if lockedOut(a, d, s.now()) {
+		return "", s.failOn(ctx, who, "password: locked", d, ErrLocked)
 	}
 	ok, err := s.hash.Verify(ctx, a.PasswordHash, current)
 	if err != nil {
 		return "", err
 	}
 	if !ok {
-		locked, err := s.countFailure(ctx, a.ID)
+		locked, err := s.countFailure(ctx, a.ID, d)
 		if err != nil {
 			return "", err
 		}
 		if locked {
-			return "", s.fail(ctx, who, "password: locked now", ErrLocked)
+			return "", s.failOn(ctx, who, "password: locked now", d, ErrLocked)
 		}
-		return "", s.fail(ctx, who, "password", ErrBadCredential)
+		return "", s.failOn(ctx, who, "password", d, ErrBadCredential)
 	}
 	if err := CheckPassword(password); err != nil {
 		return "", err
@@ -251,18 +256,4 @@ func (s *Service) ChangePassword(ctx context.Context, sessionID, current, passwo
 		return "", err
 	}
 	return id, s.Record(ctx, who, "account.password", a.ID, "", fmt.Sprintf("password changed, %d other sessions ended", max(ended-1, 0)))
-}
-
-// countFailure counts a wrong password of the account and reports
-// whether it locks it (MaxFailures in a row lock it for LockFor).
-func (s *Service) countFailure(ctx context.Context, id string) (bool, error) {
-	locked := false
-	_, err := s.store.UpdateAccount(ctx, id, func(a *Account) error {
-		a.FailedSignIns++
-		if a.FailedSignIns >= MaxFailures {
-			a.FailedSignIns, a.LockedUntil, locked = 0, s.now().Add(LockFor).UTC(), true
-		}
-		return nil
-	})
-	return locked, err
 }

@@ -30,6 +30,10 @@ const (
 // Actor is who does something, for the audit log.
 type Actor struct {
 	AccountID, Email, Address, Device string
+	// DeviceTokens are the tokens of the browser's device cookie
+	// (device.go), never recorded: a sign-in or code sent with one of
+	// a trusted device of the account counts against that device.
+	DeviceTokens []string
 }
 
 // StartUpEmail is the audit log's Email for what the app itself does at
@@ -268,6 +272,10 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 // (unknown.go), so the answers never tell whether an email has an
 // account.
 func (s *Service) SignIn(ctx context.Context, email, password string, who Actor) (Account, string, error) {
+	ps, err := s.presentedDevices(ctx, who.DeviceTokens)
+	if err != nil {
+		return Account{}, "", err
+	}
 	e, _ := NormalizeEmail(email)
 	who.Email = e
 	a, err := s.store.AccountByEmail(ctx, e)
@@ -289,28 +297,26 @@ func (s *Service) SignIn(ctx context.Context, email, password string, who Actor)
 	}
 	who.AccountID = a.ID
 	now := s.now()
-	if now.Before(a.LockedUntil) {
-		return Account{}, "", s.fail(ctx, who, "locked", ErrLocked)
+	var d *TrustedDevice
+	if p := trusted(a, ps, now); p != nil {
+		d = &p.d
+	}
+	if lockedOut(a, d, now) {
+		return Account{}, "", s.failOn(ctx, who, "locked", d, ErrLocked)
 	}
 	ok, err := s.hash.Verify(ctx, a.PasswordHash, password)
 	if err != nil {
 		return Account{}, "", err
 	}
 	if !ok {
-		locked := false
-		if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
-			a.FailedSignIns++
-			if a.FailedSignIns >= MaxFailures {
-				a.FailedSignIns, a.LockedUntil, locked = 0, now.Add(LockFor).UTC(), true
-			}
-			return nil
-		}); err != nil {
+		locked, err := s.countFailure(ctx, a.ID, d)
+		if err != nil {
 			return Account{}, "", err
 		}
 		if locked {
-			return Account{}, "", s.fail(ctx, who, "locked now", ErrLocked)
+			return Account{}, "", s.failOn(ctx, who, "locked now", d, ErrLocked)
 		}
-		return Account{}, "", s.fail(ctx, who, "", ErrBadCredential)
+		return Account{}, "", s.failOn(ctx, who, "", d, ErrBadCredential)
 	}
 	if a.TOTPOn() {
 		// The failure count is reset only when the code is right too, so
@@ -321,7 +327,13 @@ func (s *Service) SignIn(ctx context.Context, email, password string, who Actor)
 		}
 		return a, challenge, ErrCodeRequired
 	}
-	if a.FailedSignIns != 0 || !a.LockedUntil.IsZero() {
+	if d != nil {
+		// The account's own count is the untrusted browsers': a sign-in
+		// here neither clears nor lifts it.
+		if err := s.deviceSignedIn(ctx, d); err != nil {
+			return Account{}, "", err
+		}
+	} else if a.FailedSignIns != 0 || !a.LockedUntil.IsZero() {
 		if a, err = s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
 			a.FailedSignIns, a.LockedUntil = 0, time.Time{}
 			return nil
@@ -462,8 +474,9 @@ func (s *Service) EndAllSessions(ctx context.Context) (sessions, signIns int, er
 
 // endAccess ends what an account opened before its access changed (the
 // caller has just set AccessChangedAt): its sign-ins waiting for a
-// two-step code first, as in EndAllSessions, then every session. It
-// returns how many sessions it ended. A counter device the person
+// two-step code first, as in EndAllSessions, then every session, and
+// its trusted devices (which AccessChangedAt already voids) are
+// dropped. It returns how many sessions it ended. A counter device the person
 // unlocked reads AccessChangedAt itself (Account.StillUnlocks).
 func (s *Service) endAccess(ctx context.Context, accountID string) (int, error) {
 	if _, err := s.store.DeleteAccountTokens(ctx, accountID, PurposeSignIn); err != nil {
@@ -474,6 +487,9 @@ func (s *Service) endAccess(ctx context.Context, accountID string) (int, error) 
 		return 0, err
 	}
 	if err := s.store.DeleteSessions(ctx, accountID); err != nil {
+		return 0, err
+	}
+	if _, err := s.store.DeleteTrustedDevices(ctx, accountID); err != nil {
 		return 0, err
 	}
 	return len(ss), nil
@@ -490,46 +506,44 @@ func (s *Service) Revoke(ctx context.Context, idHash string, who Actor) error {
 // Reauthenticate confirms the password of the session's account again
 // (and, when two-step sign-in is on, a code or recovery code), which
 // refunds and credential changes need within ReauthWindow. Failures count
-// towards the lock like a failed sign-in; a locked account is ErrLocked
-// whatever it sends; a missing code is ErrCodeRequired.
+// towards the lock like a failed sign-in (its device's, from a trusted
+// device); locked, it is ErrLocked whatever it sends; a missing code is ErrCodeRequired.
 func (s *Service) Reauthenticate(ctx context.Context, sessionID, password, code string, who Actor) error {
 	sess, a, err := s.Authenticate(ctx, sessionID)
 	if err != nil {
 		return err
 	}
 	who.AccountID, who.Email = a.ID, a.Email
-	if s.now().Before(a.LockedUntil) {
-		return s.fail(ctx, who, "reauth: locked", ErrLocked)
+	d, err := s.deviceFor(ctx, a, who.DeviceTokens)
+	if err != nil {
+		return err
+	}
+	if lockedOut(a, d, s.now()) {
+		return s.failOn(ctx, who, "reauth: locked", d, ErrLocked)
 	}
 	ok, err := s.hash.Verify(ctx, a.PasswordHash, password)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		locked := false
-		if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
-			a.FailedSignIns++
-			if a.FailedSignIns >= MaxFailures {
-				a.FailedSignIns, a.LockedUntil, locked = 0, s.now().Add(LockFor).UTC(), true
-			}
-			return nil
-		}); err != nil {
+		locked, err := s.countFailure(ctx, a.ID, d)
+		if err != nil {
 			return err
 		}
 		if locked {
-			return s.fail(ctx, who, "reauth: locked now", ErrLocked)
+			return s.failOn(ctx, who, "reauth: locked now", d, ErrLocked)
 		}
-		return s.fail(ctx, who, "reauth", ErrBadCredential)
+		return s.failOn(ctx, who, "reauth", d, ErrBadCredential)
 	}
 	if a.TOTPOn() {
 		if strings.TrimSpace(code) == "" {
 			return ErrCodeRequired
 		}
-		if _, _, err := s.secondStep(ctx, a.ID, code, time.Time{}); errors.Is(err, ErrTOTPOff) {
+		if _, _, err := s.secondStep(ctx, a.ID, code, time.Time{}, d); errors.Is(err, ErrTOTPOff) {
 			// Turned off since it was read: the password is all it asks.
 		} else if err != nil {
 			if errors.Is(err, ErrBadCode) || errors.Is(err, ErrCodeUsed) || errors.Is(err, ErrLocked) {
-				return s.fail(ctx, who, "reauth: two-step: "+err.Error(), err)
+				return s.failOn(ctx, who, "reauth: two-step: "+err.Error(), d, err)
 			}
 			return err
 		}

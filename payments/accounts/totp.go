@@ -312,19 +312,21 @@ func (s *Service) useSecondStep(a *Account, code string) (string, error) {
 }
 
 // secondStep spends code on the account under its lock. A wrong or used
-// code counts towards the lock like a wrong password. Two-step sign-in
-// turned off since is ErrTOTPOff, and so is a sign-in's challenge issued
-// (when not zero) before the account's access changed: the code is not
+// code counts towards the lock like a wrong password: the trusted
+// device d's when not nil, else the account's. Two-step sign-in turned
+// off since is ErrTOTPOff, and so is a sign-in's challenge issued (when
+// not zero) before the account's access changed: the code is not
 // checked, and nothing counts.
-func (s *Service) secondStep(ctx context.Context, accountID, code string, issued time.Time) (Account, string, error) {
+func (s *Service) secondStep(ctx context.Context, accountID, code string, issued time.Time, d *TrustedDevice) (Account, string, error) {
 	var used string
 	var codeErr error
 	a, err := s.store.UpdateAccount(ctx, accountID, func(a *Account) error {
+		used, codeErr = "", nil
 		if !a.TOTPOn() || (!issued.IsZero() && issued.Before(a.AccessChangedAt)) {
 			codeErr = ErrTOTPOff
 			return nil
 		}
-		if s.now().Before(a.LockedUntil) {
+		if lockedOut(*a, d, s.now()) {
 			codeErr = ErrLocked
 			return nil
 		}
@@ -334,17 +336,35 @@ func (s *Service) secondStep(ctx context.Context, accountID, code string, issued
 				return err
 			}
 			codeErr = err
-			a.FailedSignIns++
-			if a.FailedSignIns >= MaxFailures {
-				a.FailedSignIns, a.LockedUntil, codeErr = 0, s.now().Add(LockFor).UTC(), ErrLocked
+			if d == nil {
+				a.FailedSignIns++
+				if a.FailedSignIns >= MaxFailures {
+					a.FailedSignIns, a.LockedUntil, codeErr = 0, s.now().Add(LockFor).UTC(), ErrLocked
+				}
 			}
 			return nil
 		}
-		a.FailedSignIns, a.LockedUntil = 0, time.Time{}
+		if d == nil {
+			a.FailedSignIns, a.LockedUntil = 0, time.Time{}
+		}
 		return nil
 	})
 	if err != nil {
 		return Account{}, "", err
+	}
+	if d != nil {
+		switch {
+		case errors.Is(codeErr, ErrBadCode) || errors.Is(codeErr, ErrCodeUsed):
+			if locked, err := s.countFailure(ctx, accountID, d); err != nil {
+				return Account{}, "", err
+			} else if locked {
+				codeErr = ErrLocked
+			}
+		case codeErr == nil:
+			if err := s.deviceSignedIn(ctx, d); err != nil {
+				return Account{}, "", err
+			}
+		}
 	}
 	return a, used, codeErr
 }
@@ -355,7 +375,9 @@ func (s *Service) secondStep(ctx context.Context, accountID, code string, issued
 // asked again), and so is one of an account removed, whose two-step
 // sign-in is off or whose access changed since the challenge (a new
 // password, a reset, sign out everywhere); a wrong code ErrBadCode, a
-// replayed one ErrCodeUsed.
+// replayed one ErrCodeUsed. Wrong codes count as wrong passwords do:
+// against the trusted device the browser's device cookie names, else
+// the account.
 func (s *Service) SignInCode(ctx context.Context, challenge, code string, who Actor) (Account, string, error) {
 	t, err := s.store.AccountToken(ctx, digest(challenge))
 	if errors.Is(err, ErrNotFound) || (err == nil && (t.Purpose != PurposeSignIn || !s.now().Before(t.ExpiresAt))) {
@@ -364,14 +386,25 @@ func (s *Service) SignInCode(ctx context.Context, challenge, code string, who Ac
 	if err != nil {
 		return Account{}, "", err
 	}
-	a, used, err := s.secondStep(ctx, t.AccountID, code, t.ExpiresAt.Add(-SignInCodeTTL))
+	acc, err := s.store.Account(ctx, t.AccountID)
+	if errors.Is(err, ErrNotFound) {
+		return Account{}, "", ErrTokenExpired
+	}
+	if err != nil {
+		return Account{}, "", err
+	}
+	d, err := s.deviceFor(ctx, acc, who.DeviceTokens)
+	if err != nil {
+		return Account{}, "", err
+	}
+	a, used, err := s.secondStep(ctx, t.AccountID, code, t.ExpiresAt.Add(-SignInCodeTTL), d)
 	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrTOTPOff) {
 		return Account{}, "", ErrTokenExpired
 	}
 	who.AccountID, who.Email = a.ID, a.Email
 	if err != nil {
 		if errors.Is(err, ErrBadCode) || errors.Is(err, ErrCodeUsed) || errors.Is(err, ErrLocked) {
-			return Account{}, "", s.fail(ctx, who, "two-step: "+err.Error(), err)
+			return Account{}, "", s.failOn(ctx, who, "two-step: "+err.Error(), d, err)
 		}
 		return Account{}, "", err
 	}

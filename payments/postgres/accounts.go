@@ -294,6 +294,64 @@ func (db *DB) DeleteAccountTokens(ctx context.Context, accountID string, p accou
 	return int(tag.RowsAffected()), nil
 }
 
+const trustedDeviceCols = `hash, account_id, created_at, seen_at, failed_signins, locked_until`
+
+func scanTrustedDevice(s scanner) (accounts.TrustedDevice, error) {
+	var d accounts.TrustedDevice
+	err := s.Scan(&d.Hash, &d.AccountID, timeCol{&d.CreatedAt}, timeCol{&d.SeenAt}, &d.FailedSignIns, timeCol{&d.LockedUntil})
+	return d, err
+}
+
+// CreateTrustedDevice implements accounts.Store.
+func (db *DB) CreateTrustedDevice(ctx context.Context, d accounts.TrustedDevice, keep int) error {
+	return accWrap("create trusted device", db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO trusted_devices (`+trustedDeviceCols+`) VALUES ($1,$2,$3,$4,$5,$6)`,
+			d.Hash, d.AccountID, ts(d.CreatedAt), ts(d.SeenAt), d.FailedSignIns, ts(d.LockedUntil)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM trusted_devices WHERE account_id = $1 AND hash NOT IN (
+			SELECT hash FROM trusted_devices WHERE account_id = $1 ORDER BY seen_at DESC, hash LIMIT $2)`, d.AccountID, keep)
+		return err
+	}))
+}
+
+// TrustedDevice implements accounts.Store.
+func (db *DB) TrustedDevice(ctx context.Context, hash string) (accounts.TrustedDevice, error) {
+	d, err := scanTrustedDevice(db.pool.QueryRow(ctx, `SELECT `+trustedDeviceCols+` FROM trusted_devices WHERE hash = $1`, hash))
+	return d, accWrap("trusted device", err)
+}
+
+// UpdateTrustedDevice implements accounts.Store; the row is locked (SELECT ...
+// FOR UPDATE), so failures counted by several instances add up.
+func (db *DB) UpdateTrustedDevice(ctx context.Context, hash string, fn func(d *accounts.TrustedDevice) error) (accounts.TrustedDevice, error) {
+	var out accounts.TrustedDevice
+	err := db.inTx(ctx, func(tx pgx.Tx) error {
+		d, err := scanTrustedDevice(tx.QueryRow(ctx, `SELECT `+trustedDeviceCols+` FROM trusted_devices WHERE hash = $1 FOR UPDATE`, hash))
+		if err != nil {
+			return accWrap("update trusted device", err)
+		}
+		if err := fn(&d); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE trusted_devices SET created_at = $2, seen_at = $3, failed_signins = $4, locked_until = $5
+			WHERE hash = $1`, hash, ts(d.CreatedAt), ts(d.SeenAt), d.FailedSignIns, ts(d.LockedUntil)); err != nil {
+			return wrap("update trusted device", err)
+		}
+		out, err = scanTrustedDevice(tx.QueryRow(ctx, `SELECT `+trustedDeviceCols+` FROM trusted_devices WHERE hash = $1`, hash))
+		return accWrap("update trusted device", err)
+	})
+	return out, err
+}
+
+// DeleteTrustedDevices implements accounts.Store.
+func (db *DB) DeleteTrustedDevices(ctx context.Context, accountID string) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM trusted_devices WHERE account_id = $1`, accountID)
+	if err != nil {
+		return 0, accWrap("delete trusted devices", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 const auditCols = `seq, at, account_id, email, address, device, action, target, before_state, after_state`
 
 func scanAudit(s scanner) (accounts.AuditEntry, error) {

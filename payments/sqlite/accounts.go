@@ -310,6 +310,64 @@ func (db *DB) DeleteSessions(ctx context.Context, accountID string) error {
 	return accWrap("delete sessions", err)
 }
 
+const trustedDeviceCols = `hash, account_id, created_at, seen_at, failed_signins, locked_until`
+
+func scanTrustedDevice(s scanner) (accounts.TrustedDevice, error) {
+	var d accounts.TrustedDevice
+	err := s.Scan(&d.Hash, &d.AccountID, timeCol{&d.CreatedAt}, timeCol{&d.SeenAt}, &d.FailedSignIns, timeCol{&d.LockedUntil})
+	return d, err
+}
+
+// CreateTrustedDevice implements accounts.Store.
+func (db *DB) CreateTrustedDevice(ctx context.Context, d accounts.TrustedDevice, keep int) error {
+	return db.writeTx(ctx, "create trusted device", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO trusted_devices (`+trustedDeviceCols+`) VALUES (?,?,?,?,?,?)`,
+			d.Hash, d.AccountID, nanos(d.CreatedAt), nanos(d.SeenAt), d.FailedSignIns, nanos(d.LockedUntil)); err != nil {
+			return accWrap("create trusted device", err)
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM trusted_devices WHERE account_id = ? AND hash NOT IN (
+			SELECT hash FROM trusted_devices WHERE account_id = ? ORDER BY seen_at DESC, hash LIMIT ?)`, d.AccountID, d.AccountID, keep)
+		return wrap("create trusted device", err)
+	})
+}
+
+// TrustedDevice implements accounts.Store.
+func (db *DB) TrustedDevice(ctx context.Context, hash string) (accounts.TrustedDevice, error) {
+	d, err := scanTrustedDevice(db.reader.QueryRowContext(ctx, `SELECT `+trustedDeviceCols+` FROM trusted_devices WHERE hash = ?`, hash))
+	return d, accWrap("trusted device", err)
+}
+
+// UpdateTrustedDevice implements accounts.Store.
+func (db *DB) UpdateTrustedDevice(ctx context.Context, hash string, fn func(d *accounts.TrustedDevice) error) (accounts.TrustedDevice, error) {
+	var out accounts.TrustedDevice
+	err := db.writeTx(ctx, "update trusted device", func(tx *sql.Tx) error {
+		d, err := scanTrustedDevice(tx.QueryRowContext(ctx, `SELECT `+trustedDeviceCols+` FROM trusted_devices WHERE hash = ?`, hash))
+		if err != nil {
+			return accWrap("update trusted device", err)
+		}
+		if err := fn(&d); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE trusted_devices SET created_at = ?, seen_at = ?, failed_signins = ?, locked_until = ?
+			WHERE hash = ?`, nanos(d.CreatedAt), nanos(d.SeenAt), d.FailedSignIns, nanos(d.LockedUntil), hash); err != nil {
+			return wrap("update trusted device", err)
+		}
+		out, err = scanTrustedDevice(tx.QueryRowContext(ctx, `SELECT `+trustedDeviceCols+` FROM trusted_devices WHERE hash = ?`, hash))
+		return accWrap("update trusted device", err)
+	})
+	return out, err
+}
+
+// DeleteTrustedDevices implements accounts.Store.
+func (db *DB) DeleteTrustedDevices(ctx context.Context, accountID string) (int, error) {
+	res, err := db.writer.ExecContext(ctx, `DELETE FROM trusted_devices WHERE account_id = ?`, accountID)
+	if err != nil {
+		return 0, accWrap("delete trusted devices", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), accWrap("delete trusted devices", err)
+}
+
 const auditCols = `seq, at, account_id, email, address, device, action, target, before_state, after_state`
 
 func scanAudit(s scanner) (accounts.AuditEntry, error) {

@@ -7,7 +7,7 @@
 //
 // It owns what the back office's accounts (the last owner kept), one-time
 // setup and account tokens, sessions and audit trail must do in any
-// engine. It imports payments/accounts
+// engine, and the trusted devices (device cookies) of the lock-out. It imports payments/accounts
 // (and go-cmp) only, never an engine: the engines' tests import it. A new
 // accounts.Store method gets its check in Run first, then both stores
 // implement it; the service's own rules are tested in payments/accounts.
@@ -49,6 +49,10 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"AccountToken/Once", testAccountTokenOnce},
 		{"AccountToken/Concurrent", testAccountTokenConcurrent},
 		{"AccountToken/DeletePurpose", testAccountTokensDeletePurpose},
+		{"TrustedDevice/Lifecycle", testTrustedDevices},
+		{"TrustedDevice/Keep", testTrustedDevicesKeep},
+		{"TrustedDevice/UpdateConcurrent", testTrustedDeviceConcurrent},
+		{"TrustedDevice/GoWithAccount", testTrustedDevicesGoWithAccount},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })
@@ -616,5 +620,164 @@ func testKeepOwnerConcurrent(t *testing.T, s accounts.Store) {
 			t.Fatalf("round %d: after two owners removed each other at once, accounts = %d", round, len(as))
 		}
 		must(t, s.DeleteAccount(ctx, as[0].ID))
+	}
+}
+
+func trustedDevice(hash, accountID string, minutes int) accounts.TrustedDevice {
+	t := base().Add(time.Duration(minutes) * time.Minute)
+	return accounts.TrustedDevice{Hash: hash, AccountID: accountID, CreatedAt: t, SeenAt: t}
+}
+
+func devUTC(d accounts.TrustedDevice) accounts.TrustedDevice {
+	d.CreatedAt, d.SeenAt = d.CreatedAt.UTC(), d.SeenAt.UTC()
+	if !d.LockedUntil.IsZero() {
+		d.LockedUntil = d.LockedUntil.UTC()
+	}
+	return d
+}
+
+// testTrustedDevices: a device is kept by its hash, read back as written,
+// changed under UpdateTrustedDevice (its failure count and lock), and
+// DeleteTrustedDevices removes one account's only.
+func testTrustedDevices(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.CreateAccount(ctx, b))
+	d1, d2, d3 := trustedDevice("d1", a.ID, 0), trustedDevice("d2", a.ID, 1), trustedDevice("d3", b.ID, 2)
+	d2.FailedSignIns, d2.LockedUntil = 2, base().Add(time.Hour)
+	for _, d := range []accounts.TrustedDevice{d1, d2, d3} {
+		must(t, s.CreateTrustedDevice(ctx, d, 20))
+	}
+	for _, want := range []accounts.TrustedDevice{d1, d2, d3} {
+		got, err := s.TrustedDevice(ctx, want.Hash)
+		must(t, err)
+		if d := cmp.Diff(devUTC(want), got); d != "" {
+			t.Errorf("TrustedDevice(%s) (-want +got):\n%s", want.Hash, d)
+		}
+	}
+	if _, err := s.TrustedDevice(ctx, "nope"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("TrustedDevice(unknown) = %v, want ErrNotFound", err)
+	}
+	if _, err := s.UpdateTrustedDevice(ctx, "nope", func(*accounts.TrustedDevice) error { return nil }); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("UpdateTrustedDevice(unknown) = %v, want ErrNotFound", err)
+	}
+	lock := base().Add(5 * time.Minute)
+	got, err := s.UpdateTrustedDevice(ctx, "d1", func(d *accounts.TrustedDevice) error {
+		d.FailedSignIns, d.LockedUntil, d.SeenAt = 4, lock, base().Add(3*time.Minute)
+		return nil
+	})
+	must(t, err)
+	want := d1
+	want.FailedSignIns, want.LockedUntil, want.SeenAt = 4, lock, base().Add(3*time.Minute)
+	if d := cmp.Diff(devUTC(want), got); d != "" {
+		t.Errorf("UpdateTrustedDevice returned (-want +got):\n%s", d)
+	}
+	stored, err := s.TrustedDevice(ctx, "d1")
+	must(t, err)
+	if d := cmp.Diff(got, stored); d != "" {
+		t.Errorf("UpdateTrustedDevice returned what it did not write (-returned +stored):\n%s", d)
+	}
+	boom := errors.New("no")
+	if _, err := s.UpdateTrustedDevice(ctx, "d1", func(d *accounts.TrustedDevice) error { d.FailedSignIns = 0; return boom }); !errors.Is(err, boom) {
+		t.Fatalf("UpdateTrustedDevice with fn failing = %v", err)
+	}
+	if again, _ := s.TrustedDevice(ctx, "d1"); again.FailedSignIns != 4 {
+		t.Fatalf("a failed update was written: %+v", again)
+	}
+	got, err = s.UpdateTrustedDevice(ctx, "d1", func(d *accounts.TrustedDevice) error {
+		d.FailedSignIns, d.LockedUntil = 0, time.Time{}
+		return nil
+	})
+	must(t, err)
+	if !got.LockedUntil.IsZero() || got.FailedSignIns != 0 {
+		t.Errorf("a lock lifted is kept: %+v", got)
+	}
+	n, err := s.DeleteTrustedDevices(ctx, a.ID)
+	must(t, err)
+	if n != 2 {
+		t.Errorf("DeleteTrustedDevices(a) = %d, want 2", n)
+	}
+	for _, h := range []string{"d1", "d2"} {
+		if _, err := s.TrustedDevice(ctx, h); !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("device %s of a after DeleteTrustedDevices: %v", h, err)
+		}
+	}
+	if _, err := s.TrustedDevice(ctx, "d3"); err != nil {
+		t.Errorf("another account's device went too: %v", err)
+	}
+}
+
+// testTrustedDevicesKeep: CreateTrustedDevice keeps an account's keep
+// most recently seen devices, another account's untouched.
+func testTrustedDevicesKeep(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.CreateAccount(ctx, b))
+	must(t, s.CreateTrustedDevice(ctx, trustedDevice("b1", b.ID, 0), 3))
+	// Seen at minutes 10, 0, 20, 5: keeping 3 drops the one seen at 0.
+	for i, m := range []int{10, 0, 20} {
+		must(t, s.CreateTrustedDevice(ctx, trustedDevice(fmt.Sprintf("a%d", i), a.ID, m), 3))
+	}
+	must(t, s.CreateTrustedDevice(ctx, trustedDevice("a3", a.ID, 5), 3))
+	for h, kept := range map[string]bool{"a0": true, "a1": false, "a2": true, "a3": true, "b1": true} {
+		_, err := s.TrustedDevice(ctx, h)
+		if kept && err != nil {
+			t.Errorf("device %s dropped: %v", h, err)
+		}
+		if !kept && !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("device %s kept beyond the 3 most recently seen: %v", h, err)
+		}
+	}
+}
+
+// testTrustedDeviceConcurrent: UpdateTrustedDevice is a locked
+// read-modify-write, so a device's failures counted at once (several
+// instances) are never lost.
+func testTrustedDeviceConcurrent(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a := account(1, accounts.Owner)
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.CreateTrustedDevice(ctx, trustedDevice("d", a.ID, 0), 20))
+	const n = 10
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if _, err := s.UpdateTrustedDevice(ctx, "d", func(d *accounts.TrustedDevice) error { d.FailedSignIns++; return nil }); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.TrustedDevice(ctx, "d")
+	must(t, err)
+	if got.FailedSignIns != n {
+		t.Fatalf("after %d concurrent increments FailedSignIns = %d", n, got.FailedSignIns)
+	}
+}
+
+// testTrustedDevicesGoWithAccount: removing an account (either way)
+// removes its devices.
+func testTrustedDevicesGoWithAccount(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	a, b, c := account(1, accounts.Owner), account(2, accounts.Owner), account(3, accounts.Cashier)
+	for _, x := range []accounts.Account{a, b, c} {
+		must(t, s.CreateAccount(ctx, x))
+	}
+	must(t, s.CreateTrustedDevice(ctx, trustedDevice("da", a.ID, 0), 20))
+	must(t, s.CreateTrustedDevice(ctx, trustedDevice("db", b.ID, 0), 20))
+	must(t, s.CreateTrustedDevice(ctx, trustedDevice("dc", c.ID, 0), 20))
+	must(t, s.DeleteAccount(ctx, c.ID))
+	if _, err := s.RemoveKeepingOwner(ctx, b.ID, base()); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"db", "dc"} {
+		if _, err := s.TrustedDevice(ctx, h); !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("device %s of a removed account: %v", h, err)
+		}
+	}
+	if _, err := s.TrustedDevice(ctx, "da"); err != nil {
+		t.Errorf("the remaining account's device went too: %v", err)
 	}
 }
