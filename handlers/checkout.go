@@ -158,6 +158,13 @@ func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 		s.render(c, f.status, views.CheckoutPage(vm))
 	case st.Payment.ID != "":
 		f, known := classify(err)
+		if errors.Is(context.Cause(c.Request.Context()), ErrStopping) {
+			// Cut short by the graceful stop: Latipay may have the
+			// attempt, and the status checker asks it about it later.
+			s.log.Warn("checkout start cut short: the server is stopping; the status checker will ask Latipay about the attempt",
+				"request_id", requestID(c), "payment_id", id, "err", err)
+			known, f.messageID = true, "error.unavailable"
+		}
 		if !known {
 			// Said once, with the cause, as the error funnel says it:
 			// the page shows only the request id to quote.

@@ -118,6 +118,11 @@ func classify(err error) (failure, bool) {
 	return failure{http.StatusInternalServerError, "internal", "Something went wrong; quote the request id.", "error.internal"}, false
 }
 
+// ErrStopping is the cause with which run cancels the requests still in
+// flight when the graceful stop's budget runs short (listen.Options
+// Requests): a handler that sees it says so rather than report an error.
+var ErrStopping = errors.New("the server is stopping")
+
 // logUnknown logs an error classify does not know, once, with the
 // request id the answer quotes: at ERROR, or at INFO when the client hung
 // up (nothing is wrong here, and nobody reads the answer).
