@@ -112,7 +112,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if app, err = server(cfg, p, log); err != nil {
 		return err
 	}
-	srv, err := listen.Start(ctx, listenOptions(cfg, log), failpoint.WrapApp(getenv, app, handlers.CallbackPath)) // failpoints: test builds only
+	requests, cutRequests := context.WithCancelCause(context.Background())
+	defer cutRequests(nil)
+	lo := listenOptions(cfg, log)
+	lo.Requests = requests
+	srv, err := listen.Start(ctx, lo, failpoint.WrapApp(getenv, app, handlers.CallbackPath)) // failpoints: test builds only
 	if err != nil {
 		return err
 	}
@@ -132,7 +136,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	st.StartBroker(bg)
 	announce(stdout, cfg, srv.Addr(), metricsAddr, notes)
 	go cli.ReleaseStartupMemory()
-	return serve(ctx, srv, h, log, stopBG)
+	return serve(ctx, srv, h, log, stopBG, cutRequests)
 }
 
 // parts are what run builds before the HTTP app, which gets them all.
@@ -424,25 +428,40 @@ func serveMetrics(ctx context.Context, m *metrics.Metrics, addr string, public n
 // timeout (10 s, after which it sends SIGKILL), with room to spare.
 const shutdownBudget = 8 * time.Second
 
+// cutAfter is when, after the graceful stop begins, the requests still in
+// flight are cut short (cutRequests): a Latipay call waiting on a slow
+// answer ends then, and its request answers (a checkout start says to try
+// again; the status checker asks Latipay about the attempt later), with
+// the rest of shutdownBudget left to write those answers.
+const cutAfter = shutdownBudget - 3*time.Second
+
 // serve answers through srv until ctx ends, then shuts down: background
 // work stops (stopBG), sockets are told "going away" so that pages
 // reconnect elsewhere, and requests in flight finish, within
-// shutdownBudget.
-func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, log *slog.Logger, stopBG func()) error {
+// shutdownBudget: those still running after cutAfter have their context
+// cancelled with handlers.ErrStopping as its cause.
+func serve(ctx context.Context, srv *listen.Server, h *hub.Hub, log *slog.Logger, stopBG func(), cutRequests context.CancelCauseFunc) error {
 	select {
 	case err := <-srv.Err():
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("stopping", "cause", context.Cause(ctx).Error()) // e.g. "terminated signal received"
+	began := time.Now()
 	stopBG()
 	shut, cancel := context.WithTimeout(context.Background(), shutdownBudget)
 	defer cancel()
+	cut := time.AfterFunc(cutAfter, func() { cutRequests(handlers.ErrStopping) })
+	defer cut.Stop()
 	h.Close()
 	wait, stopWait := context.WithTimeout(shut, 3*time.Second)
 	_ = h.Wait(wait) // let each socket write its close frame before the process ends
 	stopWait()
-	return srv.Shutdown(shut)
+	if err := srv.Shutdown(shut); err != nil {
+		return fmt.Errorf("graceful stop: requests still in flight after %s were dropped unanswered: %w", shutdownBudget, err)
+	}
+	log.Info("stopped", "took", time.Since(began).Round(time.Millisecond).String())
+	return nil
 }
 
 // announce prints where to go (and where the metrics are), and in sandbox

@@ -531,7 +531,15 @@ func TestRunBackupRestore(t *testing.T) {
 
 	if out, err := cmd("restore", backup); err != nil || !strings.Contains(out, "kept as") {
 		t.Fatalf("hpp restore = %q, %v", out, err)
+	} else if !strings.Contains(out, "payments made after the backup was taken are not in it") || !strings.Contains(out, "Paid at Latipay, unknown here") {
+		t.Errorf("hpp restore does not say that later payments are missing, nor where to find them:\n%s", out)
 	}
+	missing := filepath.Join(dir, "no-such-folder", "hpp.db")
+	env["HPP_DATABASE"] = missing
+	if _, err := cmd("restore", backup); err == nil || !strings.Contains(err.Error(), filepath.Dir(missing)+" does not exist") || strings.Contains(err.Error(), "stop the server") {
+		t.Errorf("hpp restore into a folder that does not exist = %v, want it named as missing", err)
+	}
+	env["HPP_DATABASE"] = filepath.Join(dir, "hpp.db")
 	base, stop, errc = serve()
 	if code, body := api(base, "GET", "/api/v1/payments/"+before, ""); code != http.StatusOK {
 		t.Errorf("payment made before the backup, after restore = %d %s", code, body)

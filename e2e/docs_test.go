@@ -158,3 +158,41 @@ func TestREADMECodeMap(t *testing.T) {
 		t.Error("README.md's code map has no row for main.go")
 	}
 }
+
+// TestREADMEGoingLiveVolumes: the README's Docker commands keep the
+// sandbox's database on a volume of its own. Live start-up refuses a
+// database the sandbox has used ("HPP_DATABASE holds sandbox data"), so
+// the live container and its check-config share one volume and the
+// sandbox another.
+func TestREADMEGoingLiveVolumes(t *testing.T) {
+	block := readmeSection(t, "../README.md", "## Going live", "```\n\n")
+	dataVolume := regexp.MustCompile(`-v ([\w.-]+):/data\b`)
+	var sandbox, live, check string
+	for line := range strings.SplitSeq(strings.ReplaceAll(block, "\\\n", " "), "\n") {
+		if !strings.HasPrefix(line, "docker run") {
+			continue
+		}
+		m := dataVolume.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("a docker run without a /data volume: %s", line)
+			continue
+		}
+		switch {
+		case strings.Contains(line, "# sandbox"):
+			sandbox = m[1]
+		case strings.Contains(line, "--name hpp"):
+			live = m[1]
+		case strings.Contains(line, "check-config"):
+			check = m[1]
+		}
+	}
+	if sandbox == "" || live == "" || check == "" {
+		t.Fatalf("Going live's docker run lines not found (sandbox %q, live %q, check-config %q):\n%s", sandbox, live, check, block)
+	}
+	if sandbox == live {
+		t.Errorf("the sandbox and the live shop share the volume %s: live start-up refuses a database the sandbox has used", live)
+	}
+	if check != live {
+		t.Errorf("check-config reads volume %s, the live shop %s: it must check the live database", check, live)
+	}
+}

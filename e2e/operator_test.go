@@ -6,10 +6,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -335,5 +337,68 @@ func TestCheckConfigMissingDirectoryNamesSetting(t *testing.T) {
 		if status != 1 || !strings.Contains(out, want) {
 			t.Errorf("check-config with %s naming a missing directory = %d, want 1 and %q:\n%s%s", tc.setting, status, want, out, errOut)
 		}
+	}
+}
+
+// TestReadOnlyFolderSameMessage: a database whose folder cannot be
+// written (a read-only volume) stops start-up, and check-config reports
+// it, in the same words naming the folder, instead of SQLite's "unable to
+// open database file (14)". The binary runs as an unprivileged user
+// (nobody, when the test runs as root, which writes anywhere).
+func TestReadOnlyFolderSameMessage(t *testing.T) {
+	base, err := os.MkdirTemp("", "hpp-ro-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(base, "data")
+	db := filepath.Join(dir, "hpp.db")
+	t.Cleanup(func() { os.Chmod(dir, 0o700); os.RemoveAll(base) })
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	soundDB(t, db)
+	// A copy of the binary the unprivileged user may run (the build's
+	// folder is the test user's alone).
+	bin := filepath.Join(base, "hpp")
+	b, err := os.ReadFile(mainBinary(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var cred *syscall.Credential
+	if os.Geteuid() == 0 {
+		cred = &syscall.Credential{Uid: 65534, Gid: 65534}
+		filepath.WalkDir(base, func(p string, _ fs.DirEntry, _ error) error { return os.Chown(p, 65534, 65534) })
+	}
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, int) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + base, "HPP_DATABASE=" + db,
+			"HPP_ADDR=" + freeAddr(t), "HPP_LOG_LEVEL=error"}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		out, err := cmd.CombinedOutput()
+		if cmd.ProcessState == nil {
+			t.Fatalf("hpp %q: %v", args, err)
+		}
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	want := "sqlite: cannot write in the database's folder " + dir + " ("
+	startOut, startStatus := run()
+	checkOut, checkStatus := run("check-config")
+	if startStatus == 0 || !strings.Contains(startOut, want) {
+		t.Errorf("start-up on a read-only folder = %d, want a failure saying %q:\n%s", startStatus, want, startOut)
+	}
+	if checkStatus != 1 || !strings.Contains(checkOut, want) || strings.Contains(checkOut, "unable to open") {
+		t.Errorf("check-config on a read-only folder = %d, want 1 and %q:\n%s", checkStatus, want, checkOut)
 	}
 }

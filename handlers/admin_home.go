@@ -134,6 +134,9 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 		f.Attention = append(f.Attention, row)
 	}
 	f.AttentionLinks = attentionLinks(h)
+	if err := s.unknownPayments(ctx, f); err != nil {
+		return nil, err
+	}
 	page, err := s.svc.List(ctx, payments.ListInput{Limit: feedSize})
 	if err != nil {
 		return nil, err
@@ -142,6 +145,34 @@ func (s *Server) homeFigures(ctx context.Context) (*views.HomeFigures, error) {
 		f.Feed = append(f.Feed, s.feedItem(p))
 	}
 	return f, nil
+}
+
+// unknownWindow is how far back the home page lists payments Latipay
+// reported paid that the database does not know, as far back as it lists
+// refused webhooks.
+const unknownWindow = 30 * 24 * time.Hour
+
+// unknownPayments fills the home's list of payments Latipay reported paid
+// under references this database does not know: after a restore, the
+// payments made after the backup was taken. Their money is at Latipay
+// and nowhere else here, so they are shown until they are a month old.
+func (s *Server) unknownPayments(ctx context.Context, f *views.HomeFigures) error {
+	us, total, err := s.svc.UnknownNotifications(ctx, s.opts.Now().Add(-unknownWindow), feedSize)
+	if err != nil {
+		return err
+	}
+	for _, u := range us {
+		row := views.UnknownRow{Reference: u.Reference, Method: u.Method, Time: s.shopTimeText(u.At)}
+		if m, err := payments.ParseMethod(u.Method); err == nil {
+			row.MethodID = "method." + string(m)
+		}
+		if u.Amount != "" {
+			row.Amount = u.Currency + " " + u.Amount // as Latipay signed them
+		}
+		f.Unknown = append(f.Unknown, row)
+	}
+	f.UnknownMore = total - len(us)
+	return nil
 }
 
 // attentionLinks lead from the home page's attention block to the full

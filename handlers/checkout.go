@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -43,6 +44,7 @@ func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 			return
 		}
 		errorID := pageMessage(c, "error", startErrors...)
+		errorArg := failedRequestID(c)
 		if p.Method != "" && p.Attempts == 0 && p.Status == payments.StatusCreated && !p.TillSale() && errorID == "" {
 			if _, ok := payments.FlowFor(deviceOf(c.Request.UserAgent()), p.Method); ok {
 				s.start(c, svc, p.ID, string(p.Method))
@@ -51,8 +53,8 @@ func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 		}
 		p = s.renewDueQR(c, svc, p)
 		if sc, _ := screenFor(p.Status); errorID != "" && (sc == views.ScreenOpen || sc == views.ScreenFailed) {
-			vm := s.checkoutVM(c, svc, p, s.localizer(c).T(errorID))
-			vm.Title = s.errorTitle(c, vm.StateTitle, errorID)
+			vm := s.checkoutVM(c, svc, p, s.localizer(c).T(errorID, errorArg))
+			vm.Title = s.errorTitle(c, vm.StateTitle, errorID, errorArg)
 			s.render(c, http.StatusOK, views.CheckoutPage(vm))
 			return
 		}
@@ -91,6 +93,17 @@ func (s *Server) renewDueQR(c *gin.Context, svc checkoutStarter, p payments.Paym
 		return p
 	}
 	return st.Payment
+}
+
+// failedRequestID is the request id a checkout page quotes for
+// ?error=error.internal: ?request=, the id of the start that failed (16
+// lower-case hex digits, as requestLog makes them, so the address cannot
+// make the page say anything else), else this request's own.
+func failedRequestID(c *gin.Context) string {
+	if v := c.Query("request"); len(v) == 16 && strings.Trim(v, "0123456789abcdef") == "" {
+		return v
+	}
+	return requestID(c)
 }
 
 // startErrors are the messages of a failed start that the checkout page
@@ -144,14 +157,32 @@ func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 		vm.LinkTaken = true
 		s.render(c, f.status, views.CheckoutPage(vm))
 	case st.Payment.ID != "":
-		f, _ := classify(err)
+		f, known := classify(err)
+		if errors.Is(context.Cause(c.Request.Context()), ErrStopping) {
+			// Cut short by the graceful stop: Latipay may have the
+			// attempt, and the status checker asks it about it later.
+			s.log.Warn("checkout start cut short: the server is stopping; the status checker will ask Latipay about the attempt",
+				"request_id", requestID(c), "payment_id", id, "err", err)
+			known, f.messageID = true, "error.unavailable"
+		}
+		if !known {
+			// Said once, with the cause, as the error funnel says it:
+			// the page shows only the request id to quote.
+			s.logUnknown(c, err)
+		}
 		if slices.Contains(startErrors, f.messageID) {
 			// Back to the page by GET, so that a reload does not post
-			// again and the address is the checkout's own.
-			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, withQuery(CheckoutPath(id), "error", f.messageID))))
+			// again and the address is the checkout's own. An internal
+			// error carries this request's id, the one the log line
+			// names, for the page to show.
+			to := withQuery(CheckoutPath(id), "error", f.messageID)
+			if f.messageID == "error.internal" {
+				to = withQuery(to, "request", requestID(c))
+			}
+			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, to)))
 			return
 		}
-		s.renderCheckout(c, svc, st.Payment, s.localizer(c).T(f.messageID), f.status)
+		s.renderCheckout(c, svc, st.Payment, s.localizer(c).T(f.messageID, requestID(c)), f.status)
 	default:
 		s.respondError(c, err)
 	}

@@ -1,12 +1,20 @@
 package handlers_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/latipay-hpp/hpp/handlers"
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
+	"github.com/latipay-hpp/hpp/payments/paymentstest"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -62,5 +70,60 @@ func TestCheckoutStartFailureRedirects(t *testing.T) {
 	doc := mustDoc(t, w)
 	if w.Code != http.StatusOK || doc.Find(`[data-testid="error-message"]`).Length() != 0 || strings.Contains(doc.Text(), "Call +64") {
 		t.Errorf("free text in ?error= = %d, shown; want the page without it", w.Code)
+	}
+}
+
+// brokenStart is a gateway whose Start fails with an error no funnel
+// knows: an internal failure of the start, as a bug would make it.
+type brokenStart struct{ payments.Gateway }
+
+func (brokenStart) Start(context.Context, payments.StartRequest) (payments.StartResult, error) {
+	return payments.StartResult{}, errors.New("start exploded: cause-canary")
+}
+
+// TestCheckoutStartInternalErrorQuotesTheRequest: a start that fails
+// inside (an error no funnel knows) is logged at ERROR with its cause and
+// request id, and the checkout page it redirects to quotes that same
+// request id, in each language; no "<no value>" anywhere on the page.
+func TestCheckoutStartInternalErrorQuotesTheRequest(t *testing.T) {
+	buf := &paymentstest.SyncBuffer{}
+	log := slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	app := handlers.NewTestApp(t, handlers.TestAppOptions{Log: log, Env: paymentstest.Options{
+		WrapGateway: func(g payments.Gateway) payments.Gateway { return brokenStart{g} }}})
+	a := &testApp{Env: app.Env, h: app.H}
+	for _, lang := range views.Languages() {
+		p := a.mustCreate(t, createBody)
+		w := a.do(t, "POST", "/checkout/"+p.ID+"/start?lang="+lang, strings.NewReader(url.Values{"method": {"wechat"}}.Encode()),
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.AppURL}, "User-Agent": {desktopUA}})
+		rid, loc := w.Header().Get("X-Request-Id"), w.Header().Get("Location")
+		if w.Code != http.StatusSeeOther || rid == "" {
+			t.Fatalf("%s: failed start = %d (request id %q), want 303", lang, w.Code, rid)
+		}
+		var logged bool
+		for l := range strings.SplitSeq(buf.String(), "\n") {
+			var e map[string]any
+			if json.Unmarshal([]byte(l), &e) == nil && e["level"] == "ERROR" && e["request_id"] == rid &&
+				strings.Contains(fmt.Sprint(e["err"]), "cause-canary") {
+				logged = true
+			}
+		}
+		if !logged {
+			t.Errorf("%s: no ERROR line with the cause and request id %s:\n%s", lang, rid, buf.String())
+		}
+		w = a.do(t, "GET", loc, nil, http.Header{"User-Agent": {desktopUA}})
+		body := w.Body.String()
+		doc := mustDoc(t, w)
+		if msg := doc.Find(`[data-testid="error-message"]`).Text(); w.Code != http.StatusOK || !strings.Contains(msg, rid) {
+			t.Errorf("%s: GET %s = %d, message %q, want it to quote the request id %s", lang, loc, w.Code, msg, rid)
+		}
+		if strings.Contains(body, "no value") {
+			t.Errorf("%s: the page holds a hole: %q", lang, doc.Find("title").Text())
+		}
+	}
+	// Another id in the address is not shown: only 16 hex digits are.
+	p := a.mustCreate(t, createBody)
+	w := a.do(t, "GET", "/checkout/"+p.ID+"?error=error.internal&request="+url.QueryEscape("call +64 000"), nil, nil)
+	if body := w.Body.String(); strings.Contains(body, "+64") || strings.Contains(body, "no value") {
+		t.Errorf("?request= with free text is shown or leaves a hole")
 	}
 }

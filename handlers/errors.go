@@ -118,18 +118,29 @@ func classify(err error) (failure, bool) {
 	return failure{http.StatusInternalServerError, "internal", "Something went wrong; quote the request id.", "error.internal"}, false
 }
 
+// ErrStopping is the cause with which run cancels the requests still in
+// flight when the graceful stop's budget runs short (listen.Options
+// Requests): a handler that sees it says so rather than report an error.
+var ErrStopping = errors.New("the server is stopping")
+
+// logUnknown logs an error classify does not know, once, with the
+// request id the answer quotes: at ERROR, or at INFO when the client hung
+// up (nothing is wrong here, and nobody reads the answer).
+func (s *Server) logUnknown(c *gin.Context, err error) {
+	if errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil {
+		s.log.Info("request ended: the client went away", "request_id", requestID(c), "err", err)
+		return
+	}
+	s.log.Error("request failed", "request_id", requestID(c), "err", err)
+}
+
 // respondError is the one error funnel: it logs unknown errors once, with
 // the request id, and answers JSON on the API and a friendly page
 // elsewhere. Internal error text never reaches a response.
 func (s *Server) respondError(c *gin.Context, err error) {
 	f, known := classify(err)
-	switch {
-	case !known && errors.Is(err, context.Canceled) && c.Request.Context().Err() != nil:
-		// The client hung up: nothing is wrong here, and nobody reads
-		// the answer.
-		s.log.Info("request ended: the client went away", "request_id", requestID(c), "err", err)
-	case !known:
-		s.log.Error("request failed", "request_id", requestID(c), "err", err)
+	if !known {
+		s.logUnknown(c, err)
 	}
 	if c.GetBool(counterJSONKey) {
 		// The counter's script shows the message as it comes, in the
@@ -151,7 +162,7 @@ func (s *Server) respondError(c *gin.Context, err error) {
 				f.messageID = id
 			}
 		}
-		body := gin.H{"code": f.code, "message": loc.T(f.messageID)}
+		body := gin.H{"code": f.code, "message": loc.T(f.messageID, requestID(c))} // error.internal quotes the id
 		switch {
 		case ie != nil:
 			body["field"] = ie.Field

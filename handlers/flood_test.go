@@ -77,6 +77,10 @@ func (s *countingStore) RecordOrphan(ctx context.Context, n payments.Notificatio
 	s.calls.Add(1)
 	return s.inner.RecordOrphan(ctx, n)
 }
+func (s *countingStore) PaidOrphans(ctx context.Context, since time.Time, limit int) ([]payments.Notification, int, error) {
+	s.calls.Add(1)
+	return s.inner.PaidOrphans(ctx, since, limit)
+}
 func (s *countingStore) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]payments.Attempt, error) {
 	s.calls.Add(1)
 	return s.inner.ClaimDueAttempts(ctx, now, lease, limit)

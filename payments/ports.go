@@ -122,6 +122,10 @@ type Store interface {
 	NotificationSeen(ctx context.Context, reference, digest string) (bool, error)
 	// RecordOrphan keeps a verified notification that matches no attempt.
 	RecordOrphan(ctx context.Context, n Notification) error
+	// PaidOrphans lists the notifications RecordOrphan kept whose status
+	// is paid, received at or after since, newest first, at most limit,
+	// and counts every one received since then.
+	PaidOrphans(ctx context.Context, since time.Time, limit int) ([]Notification, int, error)
 	// ClaimDueAttempts returns up to limit live attempts whose NextCheckAt
 	// is due, and paid ones without an OrderID whose NextCheckAt is due
 	// (their one query for it: apply), and moves their NextCheckAt to

@@ -12,9 +12,24 @@ type HomeFigures struct {
 	// AttentionLinks lead from the attention block to every item of a
 	// kind: how many more there are than it shows, or all of them.
 	AttentionLinks []AttentionLink
-	Feed           []FeedItem // the latest payments; the socket adds to it
-	TodayText      string     // today's date in the shop's zone, e.g. "2026-12-03"
-	Zone           string     // the shop's zone, e.g. "Pacific/Auckland"
+	// Unknown are the newest payments Latipay reported paid under a
+	// reference this database does not know (after a restore, payments
+	// made after the backup); UnknownMore how many more there are.
+	Unknown     []UnknownRow
+	UnknownMore int
+	Feed        []FeedItem // the latest payments; the socket adds to it
+	TodayText   string     // today's date in the shop's zone, e.g. "2026-12-03"
+	Zone        string     // the shop's zone, e.g. "Pacific/Auckland"
+}
+
+// UnknownRow is one payment Latipay reported paid that this shop does
+// not know.
+type UnknownRow struct {
+	Reference string // Latipay's merchant reference, as it sent it
+	Amount    string // "NZD 12.50"; "" when the stored body no longer verifies
+	MethodID  string // "method.wechat"; "" for a method this version does not name
+	Method    string // the method as Latipay sent it
+	Time      string // when its callback arrived, shop time
 }
 
 // TotalsView is one currency's totals, formatted.

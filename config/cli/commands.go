@@ -240,6 +240,10 @@ func restore(ctx context.Context, e Env, args []string) error {
 	if kept != "" {
 		fmt.Fprintf(e.Stdout, "hpp: the database it replaced is kept as %s\n", kept)
 	}
+	// Payments started after the backup was taken are not in it; Latipay's
+	// callbacks for those paid are kept and listed on the back office's
+	// home (payments/sqlite/README.md).
+	fmt.Fprintf(e.Stdout, "hpp: payments made after the backup was taken are not in it: those Latipay reports paid are listed on the back office's home under \"Paid at Latipay, unknown here\"; find every one in Latipay's merchant portal\n")
 	// The backup's sessions came back with it (payments/sqlite/README.md).
 	fmt.Fprintf(e.Stdout, "hpp: before starting the app, run hpp admin end-sessions: the backup brought back the sessions it held\n")
 	return nil

@@ -56,6 +56,11 @@ type Options struct {
 	CertFile, KeyFile string // Mode Files
 
 	Log *slog.Logger // never nil
+	// Requests is the context every request's context derives from; nil
+	// for none. Cancelling it (run does, as the graceful stop's budget
+	// runs out) cuts the work in flight short, Latipay calls included,
+	// so that each request still answers before the process ends.
+	Requests context.Context
 }
 
 // reloadEvery is how often certificate files are checked for a change:
@@ -93,6 +98,9 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 	// Request headers are capped at 64 KiB (net/http answers 431 beyond).
 	s.app = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second, IdleTimeout: IdleTimeout,
 		MaxHeaderBytes: 64 << 10, ErrorLog: errorLog(o.Log)}
+	if o.Requests != nil {
+		s.app.BaseContext = func(net.Listener) context.Context { return o.Requests }
+	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("HPP_ADDR: %w", err)

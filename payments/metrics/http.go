@@ -1,13 +1,30 @@
 package metrics
 
 import (
+	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
+// outcomeKey carries a callback's *atomic.Bool "unknown" mark from
+// Callbacks to the store decorator (store.RecordOrphan) through the
+// request's context.
+type outcomeKey struct{}
+
+// markUnknown records, on a callback being counted, that it named a
+// reference no attempt has.
+func markUnknown(ctx context.Context) {
+	if b, ok := ctx.Value(outcomeKey{}).(*atomic.Bool); ok {
+		b.Store(true)
+	}
+}
+
 // Callbacks wraps the app's handler so that POSTs to path (Latipay's
 // callback endpoint) are counted by outcome, read from the status the
-// handler answered with, and timed.
+// handler answered with, and timed. A callback acknowledged without
+// matching any attempt (kept as an orphan: the payment is not in this
+// database, as after a restore) is counted as "unknown", not "accepted".
 func (m *Metrics) Callbacks(path string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != path {
@@ -16,9 +33,14 @@ func (m *Metrics) Callbacks(path string, next http.Handler) http.Handler {
 		}
 		began := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(sw, r)
+		unknown := new(atomic.Bool)
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), outcomeKey{}, unknown)))
 		m.callbackTime.Observe(time.Since(began).Seconds())
-		m.callbacks.WithLabelValues(callbackOutcome(sw.status)).Inc()
+		outcome := callbackOutcome(sw.status)
+		if outcome == "accepted" && unknown.Load() {
+			outcome = "unknown"
+		}
+		m.callbacks.WithLabelValues(outcome).Inc()
 	})
 }
 

@@ -56,7 +56,7 @@ func New(now func() time.Time, sockets func() int) *Metrics {
 		Help: "Payment events by kind (created, started, paid, failed, expired, canceled, refunded), method and currency."},
 		[]string{"event", "method", "currency"})
 	m.callbacks = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hpp_callbacks_total",
-		Help: "Latipay callbacks by outcome (accepted, bad_signature, malformed, limited, error)."}, []string{"outcome"})
+		Help: "Latipay callbacks by outcome (accepted, unknown, bad_signature, malformed, limited, error)."}, []string{"outcome"})
 	m.callbackTime = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "hpp_callback_duration_seconds",
 		Help: "Time to answer a Latipay callback, commit included.", Buckets: latency})
 	m.latipay = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hpp_latipay_requests_total",
@@ -77,6 +77,7 @@ func New(now func() time.Time, sockets func() int) *Metrics {
 	m.paidVia.WithLabelValues("callback")
 	m.paidVia.WithLabelValues("query")
 	m.callbacks.WithLabelValues("accepted")
+	m.callbacks.WithLabelValues("unknown")
 	m.caughtUp.Store(now().UnixNano())
 	lag := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hpp_reconciler_lag_seconds",
 		Help: "Seconds since the reconciler last caught up with the attempts due for a check."},

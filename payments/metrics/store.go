@@ -43,6 +43,16 @@ func (s *store) CreatePayment(ctx context.Context, p payments.Payment, ev paymen
 	return stored, created, err
 }
 
+// RecordOrphan marks the callback being counted (Callbacks) as one for a
+// reference no attempt has.
+func (s *store) RecordOrphan(ctx context.Context, n payments.Notification) error {
+	err := s.Store.RecordOrphan(ctx, n)
+	if err == nil {
+		markUnknown(ctx)
+	}
+	return err
+}
+
 // Update counts the payment's move to another status, by that status.
 func (s *store) Update(ctx context.Context, paymentID string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	var before payments.Status

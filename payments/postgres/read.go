@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -123,4 +124,21 @@ func (db *DB) Updates(ctx context.Context, ids []string) ([]payments.Update, err
 		out = append(out, u)
 	}
 	return out, wrap("updates", rows.Err())
+}
+
+// PaidOrphans lists the paid notifications that matched no attempt,
+// received at or after since, newest first, at most limit, and counts
+// them all (payments.Store). The partial index notifications_orphans
+// (migration 042) holds only orphans, so neither read walks the callbacks
+// of every known payment.
+func (db *DB) PaidOrphans(ctx context.Context, since time.Time, limit int) ([]payments.Notification, int, error) {
+	ns, err := queryAll(ctx, db.pool, scanNotification, `SELECT `+notificationCols+` FROM notifications
+		WHERE result = 'orphan' AND status = 'paid' AND at >= $1 ORDER BY id DESC LIMIT $2`, since, limit)
+	if err != nil {
+		return nil, 0, wrap("paid orphans", err)
+	}
+	var n int
+	err = db.pool.QueryRow(ctx, `SELECT count(*) FROM notifications
+		WHERE result = 'orphan' AND status = 'paid' AND at >= $1`, since).Scan(&n)
+	return ns, n, wrap("paid orphans", err)
 }

@@ -81,12 +81,15 @@ func Restore(ctx context.Context, path, from string) (kept string, err error) {
 	if err := check(ctx, from); err != nil {
 		return "", fmt.Errorf("restore: %s is not a sound backup: %w", from, err)
 	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) || (err == nil && !fi.IsDir()) {
+		return "", fmt.Errorf("restore: the folder %s does not exist: create it, or point HPP_DATABASE at the database's folder", dir)
+	}
 	lock, err := lockFile(path)
 	if err != nil {
 		return "", fmt.Errorf("restore: stop the server first: %w", err)
 	}
 	defer unlock(lock)
-	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".restore-*")
 	if err != nil {
 		return "", fmt.Errorf("restore: cannot write in %s: %w", dir, reason(err))

@@ -174,6 +174,15 @@ func ourTables() (map[string]bool, error) {
 	return known, nil
 }
 
+// folderError says that the database's folder dir cannot be written
+// (why: writable's error), in the same words at start-up and in
+// hpp check-config: the server keeps its lock, the WAL and the shared
+// memory file beside the database, so a read-only folder (a read-only
+// volume or file system) stops it even when the file itself is sound.
+func folderError(dir string, why error) error {
+	return fmt.Errorf("sqlite: cannot write in the database's folder %s (%v): hpp keeps its .lock, -wal and -shm files beside the database; make the folder writable for this user (a read-write volume)", dir, reason(why))
+}
+
 // Inspect runs start-up's checks of the database file at path without
 // changing it (hpp check-config asks it, while the server may run): a
 // file holding another program's tables (ErrForeign), one SQLite finds
@@ -199,6 +208,9 @@ func Inspect(ctx context.Context, path, setting string) error {
 	}
 	if fi.IsDir() {
 		return errors.New("sqlite: it is a directory: name a file")
+	}
+	if dir := filepath.Dir(path); writable(dir) != nil {
+		return folderError(dir, writable(dir)) // as start-up says it (lockFile)
 	}
 	if fi.Size() == 0 {
 		return nil // start-up fills an empty file

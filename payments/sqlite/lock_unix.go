@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -17,6 +18,13 @@ import (
 // PostgreSQL. The kernel drops the lock when the process ends, however it
 // ends.
 func lockFile(path string) (*os.File, error) {
+	// A folder that exists but cannot be written stops the server even
+	// when the lock file is there from an earlier run: SQLite creates
+	// the -wal and -shm files beside the database.
+	dir := filepath.Dir(path)
+	if di, err := os.Stat(dir); err == nil && di.IsDir() && writable(dir) != nil {
+		return nil, folderError(dir, writable(dir))
+	}
 	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: lock: %w", err)

@@ -90,8 +90,10 @@ func TestMigrateNotificationsKey(t *testing.T) {
 		idx = append(idx, name)
 	}
 	r.Close()
-	if len(idx) != 1 || idx[0] != "notifications_reference_digest" {
-		t.Errorf("indexes on notifications: %v; want only notifications_reference_digest", idx)
+	// notifications_orphans (039) is partial: only orphans, rare, are
+	// written to it; a callback of a known payment still costs one index.
+	if strings.Join(idx, " ") != "notifications_orphans notifications_reference_digest" {
+		t.Errorf("indexes on notifications: %v; want notifications_reference_digest and the orphans' partial one", idx)
 	}
 	var check string
 	if err := db.writer.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {

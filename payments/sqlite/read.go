@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -173,4 +174,21 @@ func (db *DB) NotificationSeen(ctx context.Context, reference, digest string) (b
 	var seen bool
 	err := cached{c: db.rs}.QueryRowContext(ctx, selectNotificationSeen, reference, digest).Scan(&seen)
 	return seen, wrap("notification seen", err)
+}
+
+// PaidOrphans lists the paid notifications that matched no attempt,
+// received at or after since, newest first, at most limit, and counts
+// them all (payments.Store). The partial index notifications_orphans
+// (migration 039) holds only orphans, so neither read walks the callbacks
+// of every known payment.
+func (db *DB) PaidOrphans(ctx context.Context, since time.Time, limit int) ([]payments.Notification, int, error) {
+	ns, err := queryAll(ctx, db.reader, scanNotification, `SELECT `+notificationCols+` FROM notifications
+		WHERE result = 'orphan' AND status = 'paid' AND at >= ? ORDER BY id DESC LIMIT ?`, since.UnixNano(), limit)
+	if err != nil {
+		return nil, 0, wrap("paid orphans", err)
+	}
+	var n int
+	err = db.reader.QueryRowContext(ctx, `SELECT count(*) FROM notifications
+		WHERE result = 'orphan' AND status = 'paid' AND at >= ?`, since.UnixNano()).Scan(&n)
+	return ns, n, wrap("paid orphans", err)
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -62,6 +63,45 @@ func testRecordOrphan(t *testing.T, s payments.Store) {
 		ns, _ = mustNotifications(t, s, applied.Reference)
 		diff(t, "Notifications of the applied one", ns, []payments.Notification{applied})
 	}
+}
+
+// testPaidOrphans: PaidOrphans lists the orphans whose status is paid,
+// received since the time asked, newest first, at most the limit asked,
+// and counts them all; other orphans and applied notifications are not
+// listed.
+func testPaidOrphans(t *testing.T, s payments.Store) {
+	ctx := t.Context()
+	record := func(n int, status string, at time.Duration) payments.Notification {
+		t.Helper()
+		o := newNotification(n, status)
+		o.Result, o.At = "orphan", base().Add(at)
+		if err := s.RecordOrphan(ctx, o); err != nil {
+			t.Fatalf("RecordOrphan: %v", err)
+		}
+		return o
+	}
+	record(11, "paid", -48*time.Hour) // before since
+	first := record(12, "paid", time.Minute)
+	record(13, "failed", 2*time.Minute)
+	second := record(14, "paid", 3*time.Minute)
+	third := record(15, "paid", 4*time.Minute)
+	p := mustCreate(t, s, newPayment(16))
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddNotification(newNotification(16, "paid")) })
+
+	since := base().Add(-24 * time.Hour)
+	ns, total, err := s.PaidOrphans(ctx, since, 2)
+	if err != nil {
+		t.Fatalf("PaidOrphans: %v", err)
+	}
+	diff(t, "PaidOrphans, limit 2", ns, []payments.Notification{third, second})
+	if total != 3 {
+		t.Errorf("PaidOrphans total = %d, want 3", total)
+	}
+	ns, _, err = s.PaidOrphans(ctx, since, 10)
+	if err != nil {
+		t.Fatalf("PaidOrphans: %v", err)
+	}
+	diff(t, "PaidOrphans", ns, []payments.Notification{third, second, first})
 }
 
 // checkSeen checks NotificationSeen, the callback's duplicate check.

@@ -57,6 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"Update/Notifications", testUpdateNotifications},
 		{"Update/Concurrent", testUpdateConcurrent},
 		{"RecordOrphan", testRecordOrphan},
+		{"PaidOrphans", testPaidOrphans},
 		{"ClaimDueAttempts/Due", testClaimDue},
 		{"ClaimDueAttempts/Limit", testClaimLimit},
 		{"ClaimDueAttempts/Concurrent", testClaimConcurrent},
