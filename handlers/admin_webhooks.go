@@ -37,8 +37,10 @@ func (s *Server) deliveryRow(c *gin.Context, d payments.Delivery) views.Delivery
 }
 
 // handleWebhookList serves GET /admin/webhooks: the delivery log, newest
-// first, filtered by the state each try left its event in, and paged by
-// the last delivery's id (ids sort by time).
+// first, and paged by the last delivery's id (ids sort by time). The state
+// filter is the event's state now: it lists each event in that state once,
+// by its last try, so an event delivered on a later try is never listed
+// as retrying or failed by its earlier ones.
 func (s *Server) handleWebhookList() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.WebhookList{Admin: s.adminPage(c, "adminlist.webhooks.title", WebhooksPath), Action: WebhooksPath,

@@ -399,7 +399,7 @@ type DeliveryFilter struct {
 	ID        string
 	PaymentID string
 	Seq       int64         // one event of PaymentID; 0 for all
-	State     DeliveryState // the event's state after the try
+	State     DeliveryState // events in this state now, each by its last try
 	Before    string        // cursor: only deliveries with a smaller ID
 	Limit     int           // > 0
 }

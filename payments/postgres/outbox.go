@@ -184,7 +184,18 @@ func (db *DB) RecordDelivery(ctx context.Context, d payments.Delivery) error {
 	return wrap("record delivery", err)
 }
 
-// Deliveries lists the delivery log matching f, newest first.
+// latestTry keeps a delivery (aliased d) only when it is the last try of
+// its event, the one whose state is the event's state now: an event tried
+// again after a 503 and then delivered is delivered, and its earlier try
+// is no longer "retrying". Tries count up per event (a redelivery too);
+// two tries of one count, a redelivery racing a retry, go by id. The
+// index on (payment_id, id) serves it.
+const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
+	WHERE n.payment_id = d.payment_id AND n.seq = d.seq
+	AND (n.attempt > d.attempt OR n.attempt = d.attempt AND n.id > d.id))`
+
+// Deliveries lists the delivery log matching f, newest first. f.State
+// selects the events in that state now, by their last try.
 func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
 	if f.Limit <= 0 {
 		return nil, nil
@@ -205,13 +216,13 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		where = append(where, "seq = "+arg(f.Seq))
 	}
 	if f.State != "" {
-		where = append(where, "state = "+arg(string(f.State)))
+		where = append(where, "d.state = "+arg(string(f.State)), latestTry)
 	}
 	if f.Before != "" {
 		where = append(where, "id < "+arg(f.Before))
 	}
 	sql := `SELECT id, payment_id, seq, event_type, attempt, redelivery, status_code, error,
-		duration_ns, at, state, next_at FROM webhook_deliveries`
+		duration_ns, at, state, next_at FROM webhook_deliveries d`
 	if len(where) > 0 {
 		sql += ` WHERE ` + strings.Join(where, " AND ")
 	}
