@@ -65,8 +65,8 @@ func TestWebhookStateFilterIsTheEventsStateNow(t *testing.T) {
 	}
 	rcv.code.Store(http.StatusOK)
 	a.Clock.Advance(time.Minute) // past the first retry's 10 s, within the session
-	flush() // payment.pending delivered on its second try
-	flush() // payment.paid delivered on its first
+	flush()                      // payment.pending delivered on its second try
+	flush()                      // payment.paid delivered on its first
 	if all := rows(""); len(all) != 3 {
 		t.Fatalf("the unfiltered log lists %v, want three tries", all)
 	}
