@@ -109,11 +109,7 @@ func (s *Server) showWebhookDetail(c *gin.Context, status int, errorID, noticeID
 // handleWebhookDetail serves GET /admin/webhooks/:id.
 func (s *Server) handleWebhookDetail() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		notice := ""
-		if c.Query("done") == "redeliver" {
-			notice = "adminlist.webhook.redelivered"
-		}
-		s.showWebhookDetail(c, http.StatusOK, "", notice)
+		s.showWebhookDetail(c, http.StatusOK, "", s.flash(c, "adminlist.webhook.redelivered"))
 	}
 }
 
@@ -137,6 +133,6 @@ func (s *Server) handleWebhookRedeliver() gin.HandlerFunc {
 			return
 		}
 		_ = s.opts.Accounts.Record(ctx, actor(c), "webhook.redeliver", d.PaymentID, c.Param("id"), d.ID+" "+string(d.State))
-		c.Redirect(http.StatusSeeOther, s.langPath(c, WebhooksPath+"/"+d.ID+"?done=redeliver"))
+		s.redirectDone(c, WebhooksPath+"/"+d.ID, "adminlist.webhook.redelivered")
 	}
 }
