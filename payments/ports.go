@@ -421,6 +421,13 @@ type Outbox interface {
 	RecordDelivery(ctx context.Context, d Delivery) error
 	// Deliveries lists the delivery log matching f, newest first.
 	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
+	// WebhookEndpointSince returns when a webhook endpoint was first
+	// configured for this database, recording now when none was: the
+	// first answer stands for the database's life, whichever instance
+	// gave it. The zero time (a database that delivered webhooks before
+	// it kept this) sets no limit. Events recorded before it are never
+	// sent.
+	WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error)
 }
 
 // NotificationTargeter is what a Store may add to answer a callback's two

@@ -239,6 +239,26 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	return ds, wrap("deliveries", err)
 }
 
+// WebhookEndpointSince returns when a webhook endpoint was first
+// configured (migration 043), recording now when none was; the first
+// instance to record it wins.
+func (db *DB) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
+	// Two statements: the SELECT's own snapshot sees the row another
+	// instance inserted while this INSERT waited on it.
+	if _, err := db.pool.Exec(ctx, `INSERT INTO webhook_endpoint (id, since) VALUES (1, $1)
+		ON CONFLICT (id) DO NOTHING`, ts(now)); err != nil {
+		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	var since time.Time
+	if err := db.pool.QueryRow(ctx, `SELECT since FROM webhook_endpoint WHERE id = 1`).Scan(&since); err != nil {
+		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	if since.Unix() == 0 {
+		return time.Time{}, nil
+	}
+	return since.UTC(), nil
+}
+
 // WebhookBacklog counts the events of q.Types created at or after q.Since
 // that are neither delivered nor given up: the outbox backlog, for the
 // metrics (payments/metrics).

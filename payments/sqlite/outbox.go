@@ -277,6 +277,23 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	return ds, wrap("deliveries", err)
 }
 
+// WebhookEndpointSince returns when a webhook endpoint was first
+// configured (migration 040), recording now when none was.
+func (db *DB) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO webhook_endpoint (id, since) VALUES (1, ?)
+		ON CONFLICT (id) DO NOTHING`, now.UnixNano()); err != nil {
+		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	var ns int64
+	if err := db.writer.QueryRowContext(ctx, `SELECT since FROM webhook_endpoint WHERE id = 1`).Scan(&ns); err != nil {
+		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	if ns == 0 {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, ns).UTC(), nil
+}
+
 // WebhookBacklog counts the events of q.Types created at or after q.Since
 // that are neither delivered nor given up: the outbox backlog, for the
 // metrics (payments/metrics).
