@@ -44,8 +44,12 @@ func (s *Server) redirectDone(c *gin.Context, target, noticeID string) {
 
 // flash is the message a POST left for this page (redirectDone), one of
 // allowed, or "". Once shown it is removed, so a reload does not say it
-// again.
+// again. A fetch the page makes by itself (BackgroundHeader) neither
+// shows nor removes it.
 func (s *Server) flash(c *gin.Context, allowed ...string) string {
+	if c.GetHeader(BackgroundHeader) != "" {
+		return ""
+	}
 	if _, err := c.Request.Cookie(s.flashCookie()); err != nil {
 		return ""
 	}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/latipay-hpp/hpp/handlers"
 )
 
 // browserJar is a browser's cookies for the app: what it sends, and
@@ -86,6 +88,15 @@ func TestConfirmationsComeFromTheAction(t *testing.T) {
 		t.Fatalf("refund = %d to %q", w.Code, loc)
 	}
 	browser := newJar(owner).take(w)
+	// The page's own fetch (admin.js, X-HPP-Background) leaves the flash
+	// for the person's page.
+	bg := browser.header()
+	bg.Set(handlers.BackgroundHeader, "1")
+	bw := a.do(t, http.MethodGet, loc, nil, bg)
+	if got := mustDoc(t, bw).Find(`[data-testid="notice"]`).Text(); got != "" {
+		t.Errorf("a background fetch shows the flash: %q", got)
+	}
+	browser.take(bw)
 	shown := a.do(t, http.MethodGet, loc, nil, browser.header())
 	if got := mustDoc(t, shown).Find(`[data-testid="notice"]`).Text(); !strings.Contains(got, "The refund was made.") {
 		t.Errorf("after the refund the page says %q", got)
