@@ -34,7 +34,7 @@ func (s *Server) showAccounts(c *gin.Context, status int, errorID, link, linkEma
 		Link: link, LinkEmail: linkEmail, ErrorID: errorID}
 	if errorID == "" {
 		v.ErrorID = pageMessage(c, "error", reauthErrors...)
-		v.NoticeID = pageMessage(c, "done", accountNotices...)
+		v.NoticeID = s.flash(c, accountNotices...)
 	}
 	v.Title = s.errorTitle(c, v.Title, v.ErrorID)
 	if v.Reauth.Action != "" {
@@ -119,7 +119,7 @@ func accountErrorID(err error) (string, int, bool) {
 // or the page with what was refused.
 func (s *Server) accountChange(c *gin.Context, err error, done string) {
 	if err == nil {
-		c.Redirect(http.StatusSeeOther, s.langPath(c, AccountsPath+"?done="+done))
+		s.redirectDone(c, AccountsPath, done)
 		return
 	}
 	id, status, ok := accountErrorID(err)

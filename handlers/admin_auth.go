@@ -135,7 +135,7 @@ func (s *Server) handleReauth() gin.HandlerFunc {
 		next := safeNext(c.PostForm("next"))
 		err := s.opts.Accounts.Reauthenticate(c.Request.Context(), who(c).sid, c.PostForm("password"), c.PostForm("code"), actor(c))
 		if err == nil {
-			c.Redirect(http.StatusSeeOther, s.langPath(c, withQuery(next, "done", "admin.reauth.done")))
+			s.redirectDone(c, next, "admin.reauth.done")
 			return
 		}
 		id, _, ok := codeErrorID(err)
@@ -159,8 +159,9 @@ func withQuery(path, key, value string) string {
 	return u.String()
 }
 
-// pageMessage is the message id a redirect carried in ?error= or ?done=,
-// limited to the ids in allowed so the URL cannot show any text.
+// pageMessage is the message id a redirect carried in ?error=, limited to
+// the ids in allowed so the URL cannot show any text. A confirmation is
+// never read from the URL: it comes as a flash (redirectDone).
 func pageMessage(c *gin.Context, key string, allowed ...string) string {
 	v := c.Query(key)
 	for _, a := range allowed {
@@ -181,9 +182,7 @@ func (s *Server) handleTOTPShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.TOTPSettings{Admin: s.adminPage(c, "admin.totp.title", TOTPPath), Action: s.langPath(c, TOTPPath),
 			OffAction: s.langPath(c, TOTPOffPath), ErrorID: pageMessage(c, "error", reauthErrors...)}
-		if c.Query("done") == "off" {
-			v.NoticeID = "admin.totp.disabled"
-		}
+		v.NoticeID = s.flash(c, "admin.totp.disabled")
 		s.showTOTP(c, http.StatusOK, v)
 	}
 }
@@ -267,7 +266,7 @@ func (s *Server) handleTOTPOff() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		err := s.opts.Accounts.DisableTOTP(c.Request.Context(), who(c).sid, c.PostForm("password"), c.PostForm("code"), actor(c))
 		if err == nil || errors.Is(err, accounts.ErrTOTPOff) {
-			c.Redirect(http.StatusSeeOther, s.langPath(c, TOTPPath+"?done=off"))
+			s.redirectDone(c, TOTPPath, "admin.totp.disabled")
 			return
 		}
 		id, status, ok := codeErrorID(err)

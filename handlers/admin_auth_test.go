@@ -250,10 +250,10 @@ func TestAdminAccounts(t *testing.T) {
 	}
 	follow := func(w *httptest.ResponseRecorder) string {
 		t.Helper()
-		if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/admin/accounts?") {
+		if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/admin/accounts") {
 			t.Fatalf("reauth = %d to %q", w.Code, w.Header().Get("Location"))
 		}
-		return mustDoc(t, a.do(t, http.MethodGet, w.Header().Get("Location"), nil, withCookie(owner, nil))).Find("main").Text()
+		return mustDoc(t, a.do(t, http.MethodGet, w.Header().Get("Location"), nil, withFlash(owner, w))).Find("main").Text()
 	}
 	if msg := follow(a.post(t, "/admin/reauth", url.Values{"password": {"wrong password!"}, "next": {"/admin/accounts"}}, owner)); !strings.Contains(msg, "The password is not right; nothing was changed") {
 		t.Fatalf("reauth with a wrong password shows %q", msg)

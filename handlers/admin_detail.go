@@ -495,21 +495,8 @@ func (s *Server) payCodeRefusal(c *gin.Context, p payments.Payment) (string, err
 // handlePaymentDetail serves GET /admin/payments/:id.
 func (s *Server) handlePaymentDetail() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		notice := ""
-		switch c.Query("done") {
-		case "refund":
-			notice = "admin.refund.done"
-		case "refund-pending":
-			notice = "admin.refund.pending"
-		case "cancel":
-			notice = "admin.cancel.done"
-		case "requery":
-			notice = "adminlist.requery.done"
-		case "redeliver":
-			notice = "adminlist.webhook.redelivered"
-		case "review":
-			notice = "admin.review.done"
-		}
+		notice := s.flash(c, "admin.refund.done", "admin.refund.pending", "admin.cancel.done", "adminlist.requery.done",
+			"admin.review.done")
 		s.showPaymentDetail(c, http.StatusOK, "", "", notice)
 	}
 }
@@ -576,11 +563,11 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 		case err == nil:
 			// Latipay's answer was lost: the refund is not made until the
 			// reconciler hears it, so the notice must not say it was.
-			done := "refund"
+			done := "admin.refund.done"
 			if r.Status == payments.RefundPending {
-				done = "refund-pending"
+				done = "admin.refund.pending"
 			}
-			c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+c.Param("id")+"?done="+done))
+			s.redirectDone(c, PaymentsPath+"/"+c.Param("id"), done)
 		case errors.As(err, &re) && refundCodes[re.Code]:
 			s.showRefundError(c, http.StatusUnprocessableEntity, fmt.Sprintf("adminlist.refund.code.%d", re.Code), "")
 		case errors.As(err, &re):
@@ -671,7 +658,7 @@ func (s *Server) handleAdminCancel() gin.HandlerFunc {
 			return
 		}
 		_ = s.opts.Accounts.Record(ctx, actor(c), "cancel", p.ID, "", string(p.Status))
-		c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+p.ID+"?done=cancel"))
+		s.redirectDone(c, PaymentsPath+"/"+p.ID, "admin.cancel.done")
 	}
 }
 
@@ -710,7 +697,7 @@ func (s *Server) handleAdminReview() gin.HandlerFunc {
 			return
 		}
 		_ = s.opts.Accounts.Record(ctx, actor(c), "review", p.ID, reviewFlag(before), reviewNote+note)
-		c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+p.ID+"?done=review"))
+		s.redirectDone(c, PaymentsPath+"/"+p.ID, "admin.review.done")
 	}
 }
 
@@ -744,7 +731,7 @@ func (s *Server) handleAdminRequery() gin.HandlerFunc {
 			return
 		}
 		_ = s.opts.Accounts.Record(ctx, actor(c), "requery", p.ID, string(before.Status), string(p.Status))
-		c.Redirect(http.StatusSeeOther, s.langPath(c, PaymentsPath+"/"+p.ID+"?done=requery"))
+		s.redirectDone(c, PaymentsPath+"/"+p.ID, "adminlist.requery.done")
 	}
 }
 

@@ -147,7 +147,7 @@ func (s *Server) handleLinkCreate() gin.HandlerFunc {
 		r := s.linkRow(c, l)
 		_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "link.create", l.ID, "",
 			fmt.Sprintf("%s %s, uses %s, expires %q", l.Source, r.Amount, r.Paid, r.Expires))
-		c.Redirect(http.StatusSeeOther, s.langPath(c, LinksPath+"/"+l.ID+"?done=created"))
+		s.redirectDone(c, LinksPath+"/"+l.ID, "links.admin.created")
 	}
 }
 
@@ -165,12 +165,7 @@ func (s *Server) handleLinkDetail() gin.HandlerFunc {
 		for _, size := range posterSizes {
 			v.Posters = append(v.Posters, views.PosterSize{Size: size, URL: s.langPath(c, base+"/poster?size="+size)})
 		}
-		switch c.Query("done") {
-		case "created":
-			v.NoticeID = "links.admin.created"
-		case "toggled":
-			v.NoticeID = "links.admin.toggled"
-		}
+		v.NoticeID = s.flash(c, "links.admin.created", "links.admin.toggled")
 		s.render(c, http.StatusOK, views.LinkDetailPage(v))
 	}
 }
@@ -200,7 +195,7 @@ func (s *Server) handleLinkActiveSet() gin.HandlerFunc {
 			return
 		}
 		_ = s.opts.Accounts.Record(ctx, actor(c), "link.active", l.ID, fmt.Sprintf("active=%t", before.Active), fmt.Sprintf("active=%t", l.Active))
-		c.Redirect(http.StatusSeeOther, s.langPath(c, LinksPath+"/"+l.ID+"?done=toggled"))
+		s.redirectDone(c, LinksPath+"/"+l.ID, "links.admin.toggled")
 	}
 }
 

@@ -28,7 +28,7 @@ func (s *Server) passwordPage(c *gin.Context, errorID, noticeID string) views.Pa
 // handlePasswordShow serves GET /admin/password.
 func (s *Server) handlePasswordShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		s.render(c, http.StatusOK, views.PasswordPageView(s.passwordPage(c, "", pageMessage(c, "done", "admin.password.done"))))
+		s.render(c, http.StatusOK, views.PasswordPageView(s.passwordPage(c, "", s.flash(c, "admin.password.done"))))
 	}
 }
 
@@ -48,7 +48,7 @@ func (s *Server) handlePasswordChange() gin.HandlerFunc {
 			// on in the new one, as after a sign-in, with a new device
 			// cookie (the change voided every earlier one).
 			if err = s.openSession(c, sid); err == nil {
-				c.Redirect(http.StatusSeeOther, s.langPath(c, withQuery(PasswordPath, "done", "admin.password.done")))
+				s.redirectDone(c, PasswordPath, "admin.password.done")
 				return
 			}
 			s.respondError(c, err)

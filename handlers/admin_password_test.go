@@ -141,7 +141,7 @@ func TestAdminChangePassword(t *testing.T) {
 	a.Clock.Advance(time.Minute) // a fresh sign-in budget for the address
 	w := a.post(t, "/admin/password", url.Values{"current": {adminPW}, "password": {newPW}, "confirm": {newPW}}, here)
 	loc := w.Header().Get("Location")
-	if w.Code != http.StatusSeeOther || loc != "/admin/password?done=admin.password.done" {
+	if w.Code != http.StatusSeeOther || loc != "/admin/password" {
 		t.Fatalf("change = %d to %q", w.Code, loc)
 	}
 	// This browser goes on in a new session, as after a sign-in: a copy
@@ -150,7 +150,7 @@ func TestAdminChangePassword(t *testing.T) {
 	if renewed == nil || renewed.Value == here.Value {
 		t.Fatalf("the change set no new session cookie: %v", renewed)
 	}
-	if n := a.ownerDoc(t, renewed, loc, http.StatusOK).Find(`[data-testid="notice"]`).Text(); !strings.Contains(n, "Your password was changed") {
+	if n := mustDoc(t, a.do(t, http.MethodGet, loc, nil, withFlash(renewed, w))).Find(`[data-testid="notice"]`).Text(); !strings.Contains(n, "Your password was changed") {
 		t.Errorf("after the change the page says %q", n)
 	}
 	for name, c := range map[string]*http.Cookie{"other": there, "old cookie of this browser": here} {
@@ -179,7 +179,7 @@ func TestAdminChangePassword(t *testing.T) {
 	if w.Code != http.StatusSeeOther || adminCookie(w) == nil {
 		t.Fatalf("the cashier's change = %d, want 303 with a new session", w.Code)
 	}
-	w = a.do(t, http.MethodGet, "/admin/password?lang=zh-Hans&done=admin.password.done", nil, withCookie(adminCookie(w), nil))
+	w = a.do(t, http.MethodGet, "/admin/password?lang=zh-Hans", nil, withFlash(adminCookie(w), w))
 	if n := mustDoc(t, w).Find(`[data-testid="notice"]`).Text(); !strings.Contains(n, "密码已修改") {
 		t.Errorf("the Chinese notice reads %q", n)
 	}

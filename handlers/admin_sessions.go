@@ -42,8 +42,8 @@ func (s *Server) showSessions(c *gin.Context, status int, errorID string) {
 		}
 	}
 	v := views.SessionsPage{Admin: s.adminPage(c, "admin.sessions.title", SessionsPath), All: all, ErrorID: errorID}
-	if c.Query("done") == "revoked" {
-		v.NoticeID = "admin.sessions.revoked"
+	if c.Request.Method == http.MethodGet {
+		v.NoticeID = s.flash(c, "admin.sessions.revoked")
 	}
 	for _, x := range ss {
 		v.Rows = append(v.Rows, views.SessionRow{Hash: x.IDHash, AccountID: x.AccountID, Email: emails[x.AccountID],
@@ -77,7 +77,7 @@ func (s *Server) handleSessionRevoke(all bool) gin.HandlerFunc {
 		}
 		switch {
 		case err == nil, errors.Is(err, accounts.ErrNotFound): // already gone: the wish is met
-			c.Redirect(http.StatusSeeOther, s.langPath(c, SessionsPath+"?done=revoked"))
+			s.redirectDone(c, SessionsPath, "admin.sessions.revoked")
 		case errors.Is(err, accounts.ErrNotYours):
 			s.showSessions(c, http.StatusForbidden, "admin.sessions.notyours")
 		default:

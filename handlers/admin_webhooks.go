@@ -37,8 +37,10 @@ func (s *Server) deliveryRow(c *gin.Context, d payments.Delivery) views.Delivery
 }
 
 // handleWebhookList serves GET /admin/webhooks: the delivery log, newest
-// first, filtered by the state each try left its event in, and paged by
-// the last delivery's id (ids sort by time).
+// first, and paged by the last delivery's id (ids sort by time). The state
+// filter is the event's state now: it lists each event in that state once,
+// by its last try, so an event delivered on a later try is never listed
+// as retrying or failed by its earlier ones.
 func (s *Server) handleWebhookList() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.WebhookList{Admin: s.adminPage(c, "adminlist.webhooks.title", WebhooksPath), Action: WebhooksPath,
@@ -107,11 +109,7 @@ func (s *Server) showWebhookDetail(c *gin.Context, status int, errorID, noticeID
 // handleWebhookDetail serves GET /admin/webhooks/:id.
 func (s *Server) handleWebhookDetail() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		notice := ""
-		if c.Query("done") == "redeliver" {
-			notice = "adminlist.webhook.redelivered"
-		}
-		s.showWebhookDetail(c, http.StatusOK, "", notice)
+		s.showWebhookDetail(c, http.StatusOK, "", s.flash(c, "adminlist.webhook.redelivered"))
 	}
 }
 
@@ -135,6 +133,6 @@ func (s *Server) handleWebhookRedeliver() gin.HandlerFunc {
 			return
 		}
 		_ = s.opts.Accounts.Record(ctx, actor(c), "webhook.redeliver", d.PaymentID, c.Param("id"), d.ID+" "+string(d.State))
-		c.Redirect(http.StatusSeeOther, s.langPath(c, WebhooksPath+"/"+d.ID+"?done=redeliver"))
+		s.redirectDone(c, WebhooksPath+"/"+d.ID, "adminlist.webhook.redelivered")
 	}
 }

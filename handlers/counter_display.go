@@ -56,11 +56,7 @@ func (s *Server) showCounterDisplays(c *gin.Context, code, noticeID string) {
 // handleCounterDisplaysShow serves GET /counter/displays.
 func (s *Server) handleCounterDisplaysShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		notice := ""
-		if c.Query("done") == "revoke" {
-			notice = "counter.displays.revoked"
-		}
-		s.showCounterDisplays(c, "", notice)
+		s.showCounterDisplays(c, "", s.flash(c, "counter.displays.revoked"))
 	}
 }
 
@@ -97,6 +93,6 @@ func (s *Server) handleCounterDisplayRevoke() gin.HandlerFunc {
 			a.ID = d.CashierID
 		}
 		_ = s.opts.Accounts.Record(ctx, counterActor(c, d, a), "display.revoke", c.Param("id"), "", d.Name)
-		c.Redirect(http.StatusSeeOther, s.langPath(c, CounterDisplaysPath+"?done=revoke"))
+		s.redirectDone(c, CounterDisplaysPath, "counter.displays.revoked")
 	}
 }

@@ -113,6 +113,10 @@ func (s *countingStore) Deliveries(ctx context.Context, f payments.DeliveryFilte
 	s.calls.Add(1)
 	return s.inner.Deliveries(ctx, f)
 }
+func (s *countingStore) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
+	s.calls.Add(1)
+	return s.inner.WebhookEndpointSince(ctx, now)
+}
 
 // floodApp is the app over a counted store, served on loopback.
 type floodApp struct {

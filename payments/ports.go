@@ -408,7 +408,7 @@ type DeliveryFilter struct {
 	ID        string
 	PaymentID string
 	Seq       int64         // one event of PaymentID; 0 for all
-	State     DeliveryState // the event's state after the try
+	State     DeliveryState // events in this state now, each by its last try
 	Before    string        // cursor: only deliveries with a smaller ID
 	Limit     int           // > 0
 }
@@ -430,6 +430,13 @@ type Outbox interface {
 	RecordDelivery(ctx context.Context, d Delivery) error
 	// Deliveries lists the delivery log matching f, newest first.
 	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
+	// WebhookEndpointSince returns when a webhook endpoint was first
+	// configured for this database, recording now when none was: the
+	// first answer stands for the database's life, whichever instance
+	// gave it. The zero time (a database that delivered webhooks before
+	// it kept this) sets no limit. Events recorded before it are never
+	// sent.
+	WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error)
 }
 
 // NotificationTargeter is what a Store may add to answer a callback's two

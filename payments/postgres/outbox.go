@@ -192,7 +192,18 @@ func (db *DB) RecordDelivery(ctx context.Context, d payments.Delivery) error {
 	return wrap("record delivery", err)
 }
 
-// Deliveries lists the delivery log matching f, newest first.
+// latestTry keeps a delivery (aliased d) only when it is the last try of
+// its event, the one whose state is the event's state now: an event tried
+// again after a 503 and then delivered is delivered, and its earlier try
+// is no longer "retrying". Tries count up per event (a redelivery too);
+// two tries of one count, a redelivery racing a retry, go by id. The
+// index on (payment_id, id) serves it.
+const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
+	WHERE n.payment_id = d.payment_id AND n.seq = d.seq
+	AND (n.attempt > d.attempt OR n.attempt = d.attempt AND n.id > d.id))`
+
+// Deliveries lists the delivery log matching f, newest first. f.State
+// selects the events in that state now, by their last try.
 func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
 	if f.Limit <= 0 {
 		return nil, nil
@@ -213,13 +224,13 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		where = append(where, "seq = "+arg(f.Seq))
 	}
 	if f.State != "" {
-		where = append(where, "state = "+arg(string(f.State)))
+		where = append(where, "d.state = "+arg(string(f.State)), latestTry)
 	}
 	if f.Before != "" {
 		where = append(where, "id < "+arg(f.Before))
 	}
 	sql := `SELECT id, payment_id, seq, event_type, attempt, redelivery, status_code, error,
-		duration_ns, at, state, next_at FROM webhook_deliveries`
+		duration_ns, at, state, next_at FROM webhook_deliveries d`
 	if len(where) > 0 {
 		sql += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -234,6 +245,26 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		return d, err
 	}, sql, args...)
 	return ds, wrap("deliveries", err)
+}
+
+// WebhookEndpointSince returns when a webhook endpoint was first
+// configured (migration 043), recording now when none was; the first
+// instance to record it wins.
+func (db *DB) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
+	// Two statements: the SELECT's own snapshot sees the row another
+	// instance inserted while this INSERT waited on it.
+	if _, err := db.pool.Exec(ctx, `INSERT INTO webhook_endpoint (id, since) VALUES (1, $1)
+		ON CONFLICT (id) DO NOTHING`, ts(now)); err != nil {
+		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	var since time.Time
+	if err := db.pool.QueryRow(ctx, `SELECT since FROM webhook_endpoint WHERE id = 1`).Scan(&since); err != nil {
+		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	if since.Unix() == 0 {
+		return time.Time{}, nil
+	}
+	return since.UTC(), nil
 }
 
 // WebhookBacklog counts the events of q.Types created at or after q.Since

@@ -416,3 +416,44 @@ func TestMigrateReviewedWebhooks(t *testing.T) {
 		t.Errorf("sent after the upgrade: %v; want %v (the review from before it skipped)", got, want)
 	}
 }
+
+// TestMigrateWebhookEndpoint: 040 on a database that has delivered
+// webhooks keeps sending its events as before (no time limit besides the
+// retry window); on one that never had an endpoint, the first worker
+// with one records its time, and its answer stays.
+func TestMigrateWebhookEndpoint(t *testing.T) {
+	for _, delivered := range []bool{true, false} {
+		path := filepath.Join(t.TempDir(), "hpp.db")
+		db := mustOpen(t, path)
+		p, _, err := db.CreatePayment(t.Context(), benchPayment(1), payments.Event{Type: "payment.created", CreatedAt: testNow()}, payments.Idempotency{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if delivered {
+			if err := db.RecordDelivery(t.Context(), payments.Delivery{ID: "whd_1", PaymentID: p.ID, Seq: 1, EventType: "payment.created",
+				Attempt: 1, At: testNow(), State: payments.DeliveryDelivered}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// As a database of the version before 040 was.
+		if _, err := db.writer.Exec(`DROP TABLE webhook_endpoint;
+			DELETE FROM schema_migrations WHERE name = '040_webhook_endpoint.sql'`); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		db = mustOpen(t, path)
+		now := testNow().Add(time.Hour)
+		got, err := db.WebhookEndpointSince(t.Context(), now)
+		want := now
+		if delivered {
+			want = time.Time{}
+		}
+		if err != nil || !got.Equal(want) {
+			t.Errorf("delivered before 040 %v: WebhookEndpointSince = %v, %v; want %v", delivered, got, err, want)
+		}
+		if again, err := db.WebhookEndpointSince(t.Context(), now.Add(time.Hour)); err != nil || !again.Equal(want) {
+			t.Errorf("delivered before 040 %v: asked again = %v, %v; want %v", delivered, again, err, want)
+		}
+		db.Close()
+	}
+}

@@ -239,7 +239,18 @@ func (db *DB) RecordDelivery(ctx context.Context, d payments.Delivery) error {
 	return wrap("record delivery: commit", tx.Commit())
 }
 
-// Deliveries lists the delivery log matching f, newest first.
+// latestTry keeps a delivery (aliased d) only when it is the last try of
+// its event, the one whose state is the event's state now: an event tried
+// again after a 503 and then delivered is delivered, and its earlier try
+// is no longer "retrying". Tries count up per event (a redelivery too);
+// two tries of one count, a redelivery racing a retry, go by id. The
+// index on (payment_id, id) serves it.
+const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
+	WHERE n.payment_id = d.payment_id AND n.seq = d.seq
+	AND (n.attempt > d.attempt OR n.attempt = d.attempt AND n.id > d.id))`
+
+// Deliveries lists the delivery log matching f, newest first. f.State
+// selects the events in that state now, by their last try.
 func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
 	var where []string
 	var args []any
@@ -253,12 +264,12 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		where, args = append(where, "seq = ?"), append(args, f.Seq)
 	}
 	if f.State != "" {
-		where, args = append(where, "state = ?"), append(args, string(f.State))
+		where, args = append(where, "d.state = ?", latestTry), append(args, string(f.State))
 	}
 	if f.Before != "" {
 		where, args = append(where, "id < ?"), append(args, f.Before)
 	}
-	q := `SELECT ` + deliveryCols + ` FROM webhook_deliveries`
+	q := `SELECT ` + deliveryCols + ` FROM webhook_deliveries d`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -272,6 +283,23 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		return d, err
 	}, q, append(args, max(f.Limit, 0))...)
 	return ds, wrap("deliveries", err)
+}
+
+// WebhookEndpointSince returns when a webhook endpoint was first
+// configured (migration 040), recording now when none was.
+func (db *DB) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO webhook_endpoint (id, since) VALUES (1, ?)
+		ON CONFLICT (id) DO NOTHING`, now.UnixNano()); err != nil {
+		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	var ns int64
+	if err := db.writer.QueryRowContext(ctx, `SELECT since FROM webhook_endpoint WHERE id = 1`).Scan(&ns); err != nil {
+		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	if ns == 0 {
+		return time.Time{}, nil
+	}
+	return time.Unix(0, ns).UTC(), nil
 }
 
 // WebhookBacklog counts the events of q.Types created at or after q.Since

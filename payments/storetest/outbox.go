@@ -198,7 +198,10 @@ func testDeliveries(t *testing.T, s payments.Store) {
 	diff(t, "by id", list(payments.DeliveryFilter{ID: d2.ID}), []payments.Delivery{d2})
 	diff(t, "before", list(payments.DeliveryFilter{Before: d3.ID}), []payments.Delivery{d2, d1})
 	diff(t, "by state", list(payments.DeliveryFilter{State: payments.DeliveryDelivered}), []payments.Delivery{d3, d2})
-	diff(t, "by state retrying", list(payments.DeliveryFilter{State: payments.DeliveryRetrying}), []payments.Delivery{d1})
+	// d1 left its event retrying, but d3 delivered it: the state filter
+	// is the event's state now, not the one an earlier try left.
+	diff(t, "by state retrying", list(payments.DeliveryFilter{State: payments.DeliveryRetrying}), []payments.Delivery(nil))
+	diff(t, "by state failed", list(payments.DeliveryFilter{State: payments.DeliveryFailed}), []payments.Delivery(nil))
 	diff(t, "by event", list(payments.DeliveryFilter{PaymentID: p.ID, Seq: 2}), []payments.Delivery{d3, d1})
 	if ds := list(payments.DeliveryFilter{PaymentID: p.ID, Seq: 1}); len(ds) != 0 {
 		t.Errorf("by an event never tried: %+v, want none", ds)
@@ -206,6 +209,17 @@ func testDeliveries(t *testing.T, s payments.Store) {
 	if ds, err := s.Deliveries(t.Context(), payments.DeliveryFilter{Limit: 1}); err != nil || len(ds) != 1 {
 		t.Errorf("Deliveries(limit 1) = %d, %v; want 1", len(ds), err)
 	}
+	// q's payment.paid given up on, then redelivered by hand: delivered.
+	// p's payment.paid delivered, then redelivered and refused: failed.
+	d4 := record(t, s, q.ID, 4, 1, payments.DeliveryFailed, base().Add(20*time.Second), time.Time{})
+	d5 := record(t, s, q.ID, 4, 2, payments.DeliveryDelivered, base().Add(21*time.Second), time.Time{})
+	d6 := record(t, s, p.ID, 4, 1, payments.DeliveryDelivered, base().Add(22*time.Second), time.Time{})
+	d7 := record(t, s, p.ID, 4, 2, payments.DeliveryFailed, base().Add(23*time.Second), time.Time{})
+	diff(t, "by state delivered, now", list(payments.DeliveryFilter{State: payments.DeliveryDelivered}), []payments.Delivery{d5, d3, d2})
+	diff(t, "by state failed, now", list(payments.DeliveryFilter{State: payments.DeliveryFailed}), []payments.Delivery{d7})
+	diff(t, "by state and payment", list(payments.DeliveryFilter{State: payments.DeliveryDelivered, PaymentID: q.ID}), []payments.Delivery{d5, d2})
+	diff(t, "by state, before", list(payments.DeliveryFilter{State: payments.DeliveryDelivered, Before: d5.ID}), []payments.Delivery{d3, d2})
+	diff(t, "every try still listed", list(payments.DeliveryFilter{}), []payments.Delivery{d7, d6, d5, d4, d3, d2, d1})
 	err := s.RecordDelivery(t.Context(), payments.Delivery{ID: "whd_x", PaymentID: p.ID, Seq: 99,
 		EventType: "payment.paid", Attempt: 1, At: base(), State: payments.DeliveryDelivered})
 	if !errors.Is(err, payments.ErrNotFound) {
@@ -436,3 +450,17 @@ func testListText(t *testing.T, s payments.Store) {
 // tested in a variant the whole suite need not repeat (PostgreSQL without
 // its trigram index).
 func ListText(t *testing.T, s payments.Store) { testListText(t, s) }
+
+// testEndpointSince: the first answer is the time given then, in UTC,
+// and every later answer is the same, whatever time is given.
+func testEndpointSince(t *testing.T, s payments.Store) {
+	first, err := s.WebhookEndpointSince(t.Context(), base())
+	if err != nil || !first.Equal(base()) || first.Location() != time.UTC {
+		t.Fatalf("WebhookEndpointSince(first) = %v, %v; want %v in UTC", first, err, base())
+	}
+	for _, later := range []time.Time{base().Add(time.Hour), base().Add(-time.Hour)} {
+		if got, err := s.WebhookEndpointSince(t.Context(), later); err != nil || !got.Equal(base()) {
+			t.Errorf("WebhookEndpointSince(%v) = %v, %v; want the first, %v", later, got, err, base())
+		}
+	}
+}

@@ -75,6 +75,7 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"Outbox/Since", testOutboxSince},
 		{"Outbox/Concurrent", testOutboxConcurrent},
 		{"Outbox/Deliveries", testDeliveries},
+		{"Outbox/EndpointSince", testEndpointSince},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, newStore(t)) })

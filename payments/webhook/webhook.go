@@ -42,6 +42,7 @@ type Store interface {
 	ClaimWebhookEvents(ctx context.Context, q payments.OutboxQuery) ([]payments.OutboxEvent, error)
 	RecordDelivery(ctx context.Context, d payments.Delivery) error
 	Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error)
+	WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error)
 }
 
 // ErrDisabled is a redelivery asked for with no endpoint configured.
@@ -121,6 +122,11 @@ type Worker struct {
 	store  Store
 	o      Options
 	randMu sync.Mutex // guards o.Rand
+
+	created time.Time // New's time: before the app serves any request
+	sinceMu sync.Mutex
+	since   time.Time // when an endpoint was first configured; zero: no limit
+	sinceOK bool      // since is read from the store
 }
 
 // New returns a worker. With an empty URL it sends nothing, but the
@@ -147,7 +153,7 @@ func New(store Store, o Options) (*Worker, error) {
 	if o.Client == nil {
 		o.Client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
-	return &Worker{store: store, o: o}, nil
+	return &Worker{store: store, o: o, created: o.Now().UTC()}, nil
 }
 
 // Enabled reports whether an endpoint is configured.
@@ -210,11 +216,36 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// claim claims up to limit events due now, at most one per payment.
+// endpointSince is when a webhook endpoint was first configured for the
+// store's database, recorded by the first worker with one (when none was,
+// this one's creation, which comes before the app serves a request, so
+// no event recorded while it runs is older). The endpoint receives the events recorded from then
+// on, not the ones a shop recorded while it had none; the time is kept
+// for good, so an endpoint unset for a while, or changed, misses nothing
+// recorded meanwhile that is still within MaxAge.
+func (w *Worker) endpointSince(ctx context.Context) (time.Time, error) {
+	w.sinceMu.Lock()
+	defer w.sinceMu.Unlock()
+	if !w.sinceOK {
+		since, err := w.store.WebhookEndpointSince(ctx, w.created)
+		if err != nil {
+			return time.Time{}, err
+		}
+		w.since, w.sinceOK = since, true
+	}
+	return w.since, nil
+}
+
+// claim claims up to limit events due now, at most one per payment:
+// events recorded within MaxAge and since the endpoint was configured.
 func (w *Worker) claim(ctx context.Context, limit int) ([]payments.OutboxEvent, error) {
 	now := w.o.Now().UTC()
+	since, err := w.endpointSince(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: claim: %w", err)
+	}
 	evs, err := w.store.ClaimWebhookEvents(ctx, payments.OutboxQuery{Types: Types(),
-		Since: now.Add(-w.o.MaxAge), Now: now, Lease: w.o.Lease, Limit: limit})
+		Since: later(now.Add(-w.o.MaxAge), since), Now: now, Lease: w.o.Lease, Limit: limit})
 	if err != nil {
 		return nil, fmt.Errorf("webhook: claim: %w", err)
 	}
@@ -480,6 +511,14 @@ func (w *Worker) retry(d payments.Delivery, e payments.Event, after time.Duratio
 	}
 	d.State, d.NextAt = payments.DeliveryRetrying, next
 	return d
+}
+
+// later is the later of a and b.
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // fraction returns a uniform number in [0, 1).

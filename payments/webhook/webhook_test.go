@@ -396,6 +396,7 @@ func TestRefundedMeansSucceeded(t *testing.T) {
 func TestRefundOutcomes(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
 	rcv := newReceiver(t, func(int) int { return http.StatusNoContent })
+	w := newWorker(t, env, rcv.srv.URL) // configured before the payment
 	p := paid(t, env, "ORDER-REFUND-OUTCOMES")
 	ctx := context.Background()
 	env.Sim.SetFaults(latipaysim.Faults{ServerError: true})
@@ -416,7 +417,6 @@ func TestRefundOutcomes(t *testing.T) {
 	if got := env.MustGet(t, p.ID); got.Status != payments.StatusPartiallyRefunded {
 		t.Fatalf("status %s; want partially_refunded (the failed refund moves nothing)", got.Status)
 	}
-	w := newWorker(t, env, rcv.srv.URL)
 	flushUntil(t, env, w, func() bool { return len(rcv.accepted()) == 5 })
 	var types []string
 	for _, q := range rcv.requests() {
