@@ -84,6 +84,9 @@ var failures = []struct {
 	{errNoEndpoint, failure{http.StatusNotFound, "not_found", "No such endpoint; the API's paths are listed in /api/v1/openapi.json.", "error.nopage"}},
 	{errNoDelivery, failure{http.StatusNotFound, "not_found", "No webhook delivery with that id.", "error.notfound"}},
 	{errNoRefund, failure{http.StatusNotFound, "not_found", "No refund with that id on this payment.", "error.notfound"}},
+	// Before ErrGatewayUnavailable, which it matches: nothing was started
+	// because Latipay could not say whether the earlier order was paid.
+	{payments.ErrReplacedUnconfirmed, failure{http.StatusServiceUnavailable, "previous_attempt_unconfirmed", "Latipay could not confirm that the payment's earlier order is unpaid, so no new one was made; try again shortly.", "error.switchwait"}},
 	{payments.ErrGatewayRejected, failure{http.StatusBadGateway, "gateway_rejected", "Latipay refused the request.", "error.unavailable"}},
 	// The counter's script says "scan again" instead (respondError).
 	{payments.ErrGatewayNotReached, failure{http.StatusServiceUnavailable, "latipay_unreachable", "Latipay could not be reached, so nothing was charged; try again shortly.", "error.unreached"}},
