@@ -25,6 +25,7 @@ var (
 	errNoPage       = errors.New("handlers: no such page")
 	errNoEndpoint   = errors.New("handlers: no such API endpoint")
 	errMethodOff    = errors.New("handlers: the link's payment method is not offered")
+	errCrossOrigin  = errors.New("handlers: a form sent from another site")
 )
 
 // failure is how one kind of error looks to people and programs.
@@ -103,6 +104,7 @@ var failures = []struct {
 	{accounts.ErrLocked, failure{http.StatusTooManyRequests, "locked", "This account is locked for 5 minutes.", "admin.reauth.locked"}},
 	{accounts.ErrBadCredential, failure{http.StatusUnauthorized, "bad_password", "The password is not right.", "admin.reauth.bad"}},
 	{errSessionEnded, failure{http.StatusUnauthorized, "session_ended", "Sign in again.", "admin.signin.ended"}},
+	{errCrossOrigin, failure{http.StatusForbidden, "cross_origin", "The request came from another site and was refused.", "error.crossorigin"}},
 	{errForbidden, failure{http.StatusForbidden, "forbidden", "This account may not do that.", "error.forbidden"}},
 	{errBadRequest, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
 	{errMethod, failure{http.StatusMethodNotAllowed, "method_not_allowed", "That method is not allowed here.", "error.invalid"}},
