@@ -1,8 +1,10 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -11,22 +13,43 @@ import (
 	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 )
 
-// TestAdminPaidTwiceBanner: a shopper who paid the WeChat QR in the
-// instant before switching to Alipay, and then Alipay too, was charged
-// twice. The payment's page says so in a banner naming Latipay's order of
-// the second charge and its amount, in each language, and the home page
-// lists the payment as paid twice, not as an amount mismatch nor as paid
-// late.
+// noCancelGateway is Latipay not answering cancels while down is set;
+// everything else goes to the simulator.
+type noCancelGateway struct {
+	payments.Gateway
+	down atomic.Bool
+}
+
+func (g *noCancelGateway) Cancel(ctx context.Context, ref string) error {
+	if g.down.Load() {
+		return errDown
+	}
+	return g.Gateway.Cancel(ctx, ref)
+}
+
+// TestAdminPaidTwiceBanner: Latipay did not answer the cancel of the
+// WeChat QR when the shopper switched to Alipay (its query said the QR
+// was unpaid, so the Alipay order was made), and the shopper then paid
+// both: charged twice. The payment's page says so in a banner naming
+// Latipay's order of the second charge and its amount, in each language,
+// and the home page lists the payment as paid twice, not as an amount
+// mismatch nor as paid late.
 func TestAdminPaidTwiceBanner(t *testing.T) {
-	a := newAdminApp(t)
+	gw := &noCancelGateway{}
+	a := newAdminApp(t, adminAppOptions{wrapGateway: func(g payments.Gateway) payments.Gateway {
+		gw.Gateway = g
+		return gw
+	}})
 	ctx := t.Context()
 	a.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
 	p := a.mustCreate(t, createBody)
 	wechat := a.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop)
+	gw.down.Store(true)
+	alipay := a.MustStart(t, p.ID, payments.MethodAlipay, payments.DeviceDesktop)
+	gw.down.Store(false)
 	if err := a.Sim.Pay(wechat.Attempt.Reference); err != nil {
 		t.Fatal(err)
 	}
-	alipay := a.MustStart(t, p.ID, payments.MethodAlipay, payments.DeviceDesktop)
 	if err := a.Sim.Pay(alipay.Attempt.Reference); err != nil {
 		t.Fatal(err)
 	}

@@ -110,7 +110,7 @@ func failedRequestID(c *gin.Context) string {
 // shows after its redirect (?error=, an id from this list only, so the
 // address cannot make the page say anything else).
 var startErrors = []string{"error.invalid", "error.toomany", "error.unavailable", "error.unreached",
-	"error.internal", "error.tillsale", "error.methodoff", "links.state.msg.busy"}
+	"error.internal", "error.tillsale", "error.methodoff", "links.state.msg.busy", "error.switchwait"}
 
 // handleCheckoutPanel serves GET /checkout/:id/panel, the live part of the
 // page that the script swaps in when the status changes.

@@ -25,6 +25,7 @@ var (
 	errNoPage       = errors.New("handlers: no such page")
 	errNoEndpoint   = errors.New("handlers: no such API endpoint")
 	errMethodOff    = errors.New("handlers: the link's payment method is not offered")
+	errCrossOrigin  = errors.New("handlers: a form sent from another site")
 )
 
 // failure is how one kind of error looks to people and programs.
@@ -84,6 +85,9 @@ var failures = []struct {
 	{errNoEndpoint, failure{http.StatusNotFound, "not_found", "No such endpoint; the API's paths are listed in /api/v1/openapi.json.", "error.nopage"}},
 	{errNoDelivery, failure{http.StatusNotFound, "not_found", "No webhook delivery with that id.", "error.notfound"}},
 	{errNoRefund, failure{http.StatusNotFound, "not_found", "No refund with that id on this payment.", "error.notfound"}},
+	// Before ErrGatewayUnavailable, which it matches: nothing was started
+	// because Latipay could not say whether the earlier order was paid.
+	{payments.ErrReplacedUnconfirmed, failure{http.StatusServiceUnavailable, "previous_attempt_unconfirmed", "Latipay could not confirm that the payment's earlier order is unpaid, so no new one was made; try again shortly.", "error.switchwait"}},
 	{payments.ErrGatewayRejected, failure{http.StatusBadGateway, "gateway_rejected", "Latipay refused the request.", "error.unavailable"}},
 	// The counter's script says "scan again" instead (respondError).
 	{payments.ErrGatewayNotReached, failure{http.StatusServiceUnavailable, "latipay_unreachable", "Latipay could not be reached, so nothing was charged; try again shortly.", "error.unreached"}},
@@ -100,6 +104,7 @@ var failures = []struct {
 	{accounts.ErrLocked, failure{http.StatusTooManyRequests, "locked", "This account is locked for 5 minutes.", "admin.reauth.locked"}},
 	{accounts.ErrBadCredential, failure{http.StatusUnauthorized, "bad_password", "The password is not right.", "admin.reauth.bad"}},
 	{errSessionEnded, failure{http.StatusUnauthorized, "session_ended", "Sign in again.", "admin.signin.ended"}},
+	{errCrossOrigin, failure{http.StatusForbidden, "cross_origin", "The request came from another site and was refused.", "error.crossorigin"}},
 	{errForbidden, failure{http.StatusForbidden, "forbidden", "This account may not do that.", "error.forbidden"}},
 	{errBadRequest, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
 	{errMethod, failure{http.StatusMethodNotAllowed, "method_not_allowed", "That method is not allowed here.", "error.invalid"}},

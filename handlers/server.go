@@ -245,12 +245,49 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 			s.getRoutes[r.Path] = true
 		}
 	}
-	csrf := http.NewCrossOriginProtection()
-	csrf.AddInsecureBypassPattern("POST " + CallbackPath)
+	// A browser's cross-origin POST is refused before any handler runs:
+	// under the API with Go's own 403, elsewhere with the error page of
+	// the area it was sent to, in the reader's language (crossOriginDenied).
+	pages := http.NewCrossOriginProtection()
+	pages.AddInsecureBypassPattern("POST " + CallbackPath)
 	// Browsers post violation reports from the violating page's origin,
 	// or with none; the endpoint only logs.
-	csrf.AddInsecureBypassPattern("POST " + CSPReportPath)
-	return &app{Handler: csrf.Handler(headAsGet(apiSlash(e, apiMiss))), engine: e}, nil
+	pages.AddInsecureBypassPattern("POST " + CSPReportPath)
+	denied, err := s.crossOriginDenied(recovery)
+	if err != nil {
+		return nil, err
+	}
+	pages.SetDenyHandler(denied)
+	inner := headAsGet(apiSlash(e, apiMiss))
+	api, page := http.NewCrossOriginProtection().Handler(inner), pages.Handler(inner)
+	return &app{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p == apiPrefix || strings.HasPrefix(p, apiPrefix+"/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		page.ServeHTTP(w, r)
+	}), engine: e}, nil
+}
+
+// crossOriginDenied answers a request the cross-origin protection refused
+// outside the API: 403 with the error page of the area it was sent to
+// (the checkout's, embeddable as the checkout is; the counter's and the
+// display's, with the way back to the counter; the back office's), in the
+// language the request asks for, or the counter's JSON error where its
+// script reads JSON.
+func (s *Server) crossOriginDenied(recovery gin.HandlerFunc) (http.Handler, error) {
+	d := gin.New()
+	d.RedirectTrailingSlash, d.RedirectFixedPath = false, false
+	if err := d.SetTrustedProxies(s.opts.TrustedProxies); err != nil {
+		return nil, err
+	}
+	d.Use(s.requestLog(), recovery)
+	deny := func(c *gin.Context) { s.respondError(c, errCrossOrigin) }
+	d.Any("/checkout/*rest", s.pageHeaders(true), s.compress(), deny)
+	d.Any(CounterChargePath, s.dataHeaders(), counterJSON, deny)
+	d.Any(CounterScanPath, s.dataHeaders(), counterJSON, deny)
+	d.NoRoute(s.pageHeaders(false), s.compress(), counterJSONAsked(), deny)
+	return d, nil
 }
 
 // apiSlash sends a request for a path under apiPrefix ending in "/" to

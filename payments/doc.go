@@ -61,16 +61,20 @@
 // # One payment, one charge
 //
 // A payment may have several attempts at Latipay, but only one may be
-// paid. When an attempt starts (Start: another wallet chosen, a QR
+// paid. Before an attempt starts (Start: another wallet chosen, a QR
 // refreshed, a counter sale switched from a pay code to a QR), the
-// payment's other live attempts are canceled at Latipay and checked at
-// once; when a payment becomes paid, its other live attempts are made
-// due, and the reconciler cancels them at Latipay and asks about them. A
-// refused cancel is not repeated before Latipay's wait (cancelRetryWait).
-// A shopper can still pay a replaced attempt in the instant before its
-// cancel: that second charge is applied as an anomaly (NeedsReview), and
-// PaidTwice names it for the back office, which tells the shop to refund
-// it in Latipay's merchant portal.
+// payment's other live attempts are canceled at Latipay and, unless it
+// canceled them, queried: one Latipay says is paid makes the payment paid
+// and no new order is made (ErrPaidBeforeReplace); one it cannot answer
+// for makes none either (ErrReplacedUnconfirmed). Once the new one is
+// taken the replaced attempts are checked at once; when a payment becomes
+// paid, its other live attempts are made due, and the reconciler cancels
+// them at Latipay and asks about them. A refused cancel is not repeated
+// before Latipay's wait (cancelRetryWait). A shopper can still pay a
+// replaced attempt whose cancel Latipay refused or did not answer after
+// its query said unpaid: that second charge is applied as an anomaly
+// (NeedsReview), and PaidTwice names it for the back office, which tells
+// the shop to refund it in Latipay's merchant portal.
 //
 // # Imports
 //

@@ -2,6 +2,7 @@ package payments
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -74,3 +75,18 @@ var (
 	// paid. It comes with a *GatewayError.
 	ErrFailedAtGateway = errors.New("payments: gateway already failed the payment")
 )
+
+// ErrPaidBeforeReplace is a start refused because Latipay said that the
+// shopper had already paid a live attempt the new one would replace (its
+// callback had not arrived): the payment is recorded paid as a callback
+// would record it, and no new Latipay order is made. It matches
+// ErrNotPayable; Start returns the payment as it now stands.
+var ErrPaidBeforeReplace = fmt.Errorf("%w: the shopper had already paid the attempt a new one would replace", ErrNotPayable)
+
+// ErrReplacedUnconfirmed is a start refused because Latipay could not say
+// whether a live attempt the new one would replace was paid (not reached,
+// no verifiable answer): no new Latipay order is made, since the shopper
+// could then pay both. The reconciler keeps asking about the live
+// attempt; the shopper waits for the page to change, or tries again. It
+// matches ErrGatewayUnavailable.
+var ErrReplacedUnconfirmed = fmt.Errorf("%w: Latipay could not confirm that the live attempt was unpaid", ErrGatewayUnavailable)

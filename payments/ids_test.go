@@ -3,6 +3,7 @@ package payments_test
 import (
 	"bytes"
 	"encoding/base32"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -162,14 +163,17 @@ func TestReferencesOldGrammar(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	// The shopper paid the old attempt just before starting the new one
-	// (which cancels it at Latipay: too late, it is paid).
+	// The shopper paid the old attempt just before choosing another
+	// wallet: the start asks Latipay about the old reference first, finds
+	// it paid and makes no new attempt.
 	env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
 	if err := env.Sim.Pay(old); err != nil {
 		t.Fatal(err)
 	}
-	if st := env.MustStart(t, p.ID, payments.MethodWeChat, payments.DeviceDesktop); len(st.Attempt.Reference) != 33 {
-		t.Fatalf("new attempt %q", st.Attempt.Reference)
+	st, err := env.Svc.Start(t.Context(), payments.StartInput{PaymentID: p.ID, Method: "wechat", Device: payments.DeviceDesktop, ClientIP: "203.0.113.7"})
+	if !errors.Is(err, payments.ErrPaidBeforeReplace) || st.Payment.Status != payments.StatusPaid || st.Payment.LatipayReference != old {
+		t.Fatalf("Start after the old reference was paid = %s by %s, %v; want paid by %s, ErrPaidBeforeReplace",
+			st.Payment.Status, st.Payment.LatipayReference, err, old)
 	}
 	got, err := env.Svc.HandleReturn(t.Context(), p.ID, paymentstest.Notification(old, "alipay", "paid", "NZD", "12.50"))
 	if err != nil || got.Status != payments.StatusPaid {

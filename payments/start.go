@@ -36,12 +36,30 @@ const firstCheck = 30 * time.Second
 // Latipay transaction for the payment. The attempt is stored before Latipay
 // is called, so a crash in between is still reconciled.
 //
-// Once Latipay has taken the new transaction, the payment's other live
-// attempts (the QR of the wallet the shopper switched from, a pay code
-// the counter scanned, a QR being refreshed) are canceled at Latipay and
-// checked at once (replaceOthers): the shopper must not be able to pay
-// both. A transaction paid in the instant before its cancel is still
-// applied, and the payment is then marked paid twice (apply, PaidTwice).
+// Before a new attempt replaces the payment's live ones (the QR of the
+// wallet the shopper switched from, a pay code the counter scanned, a QR
+// being refreshed), Latipay is asked about each, as a cancel asks
+// (askBeforeReplace): the attempt is canceled there and, unless Latipay
+// canceled it or says it never had it or it failed, queried. So no new
+// Latipay order is made while a live attempt is paid there or its state
+// is unknown: paid, the payment is recorded paid and Start answers
+// ErrPaidBeforeReplace (the page shows it paid); no verifiable answer,
+// ErrReplacedUnconfirmed (the shopper waits or tries again, the
+// reconciler keeps asking). An attempt Latipay canceled can no longer be
+// paid, so the new one is then the only payable order; it stays canceled
+// if Latipay then refuses the new one, and the shopper chooses again.
+//
+// Once Latipay has taken the new transaction, the replaced attempts
+// whose cancel Latipay did not answer are canceled again, and each is
+// made due at once (replaceOthers), so the reconciler's signed query
+// closes it. One race remains: an attempt whose cancel Latipay refused
+// or did not answer, but whose query said unpaid, can still be paid
+// after that answer (the shopper pays the old QR after switching). It is
+// applied when Latipay says so, on time if the window was open, and the
+// payment is then marked paid twice (apply, PaidTwice) for the shop to
+// refund one. Two starts of one payment at the same instant can likewise
+// each leave an order the other has not seen; each cancels the other's
+// once its own is taken (liveOthers).
 //
 // A failed payment of a stored link gave its place back (paylinks.go):
 // starting it again takes a place or, before Latipay is asked, answers
@@ -80,8 +98,11 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	// is seldom cached when its checkout page was loaded long before).
 	var ref string
 	var reused Attempt
-	p, err := s.update(ctx, in.PaymentID, func(tx *Tx) error {
-		ref, reused = "", Attempt{}
+	var toAsk []string              // live attempts the new one would replace, not yet asked about
+	asked := map[string]bool{}      // those asked about and found unpaid
+	skipCancel := map[string]bool{} // of those, the ones Latipay canceled or refused to cancel
+	first := func(tx *Tx) error {
+		ref, reused, toAsk = "", Attempt{}, nil
 		if Expirable(tx.Payment) && tx.Payment.Expired(s.now()) {
 			return errExpiring
 		}
@@ -103,6 +124,14 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 		if tx.Payment.Attempts >= maxClientsPerPayment*s.opts.MaxAttempts || attemptsBy(tx.Attempts, client) >= s.opts.MaxAttempts {
 			return ErrTooManyAttempts
 		}
+		for _, a := range tx.Attempts {
+			if a.Status.Live() && !asked[a.Reference] {
+				toAsk = append(toAsk, a.Reference)
+			}
+		}
+		if len(toAsk) > 0 {
+			return errAskFirst
+		}
 		if tx.Payment.Status == StatusFailed && linked(tx.Payment.Source) {
 			// Its failure gave the stored link's place back; starting
 			// again takes one, or the store refuses (ErrLinkUsedUp or
@@ -123,7 +152,19 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 			Status: AttemptInitiated, CreatedAt: now, NextCheckAt: now.Add(firstCheck)})
 		tx.event(Message{Code: MsgAttemptStarted, Method: m, Reference: ref}.Event("attempt.started", tx.Payment.Status, now))
 		return nil
-	})
+	}
+	p, err := s.update(ctx, in.PaymentID, first)
+	for round := 0; errors.Is(err, errAskFirst); round++ {
+		if round == maxAskRounds {
+			// Other starts keep adding attempts: a new one now could
+			// leave two payable.
+			return Started{Payment: p}, ErrReplacedUnconfirmed
+		}
+		if p, err = s.askBeforeReplace(ctx, p.ID, toAsk, asked, skipCancel); err != nil {
+			return Started{Payment: p}, err
+		}
+		p, err = s.update(ctx, in.PaymentID, first)
+	}
 	switch {
 	case errors.Is(err, errReused):
 		return Started{Payment: p, Attempt: reused}, nil
@@ -195,7 +236,7 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	if in.refresh {
 		why = Message{Code: MsgAttemptReplacedQR}
 	}
-	if q, err := s.replaceOthers(ctx, p, ref, others, why); err != nil {
+	if q, err := s.replaceOthers(ctx, p, ref, others, skipCancel, why); err != nil {
 		s.log.Error("start: scheduling the replaced attempts failed; reconciliation continues", "payment_id", p.ID, "err", err)
 	} else {
 		p = q
@@ -228,12 +269,15 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 // the write had just changed) per start. A concurrent start whose
 // attempt is stored after that write is not in old; it sees keep as
 // live and cancels it in its turn, as when it comes after the read.
-func (s *Service) replaceOthers(ctx context.Context, p Payment, keep string, old []string, why Message) (Payment, error) {
+func (s *Service) replaceOthers(ctx context.Context, p Payment, keep string, old []string, skipCancel map[string]bool, why Message) (Payment, error) {
 	ctx = context.WithoutCancel(ctx) // the new attempt exists at Latipay now
 	if len(old) == 0 {
 		return p, nil
 	}
 	for _, ref := range old {
+		if skipCancel[ref] {
+			continue // canceled before the start, or Latipay asked to wait
+		}
 		cctx, cancel := context.WithTimeout(forPayment(ctx, p.ID), 15*time.Second)
 		cerr := s.gw.Cancel(cctx, ref)
 		cancel()
@@ -270,13 +314,104 @@ func liveOthers(as []Attempt, keep, current string) []string {
 	return old
 }
 
-// errReused and errExpiring end Start's first write without writing:
-// the payment's current QR is shown again, or the payment must be
-// expired first.
+// errReused, errExpiring and errAskFirst end Start's first write without
+// writing: the payment's current QR is shown again, the payment must be
+// expired first, or Latipay must first be asked about the live attempts
+// the new one would replace (askBeforeReplace).
 var (
 	errReused   = errors.New("payments: start: the current QR is reused")
 	errExpiring = errors.New("payments: start: the payment has expired")
+	errAskFirst = errors.New("payments: start: the live attempts must be asked about first")
 )
+
+// maxAskRounds bounds how many times one start asks Latipay about live
+// attempts that concurrent starts keep adding before it gives up with
+// ErrReplacedUnconfirmed.
+const maxAskRounds = 3
+
+// askBeforeReplace asks Latipay about the live attempts refs of payment
+// id before a new attempt replaces them, within cancelAskTimeout: it
+// cancels each there and, unless Latipay canceled it or says it never
+// had it or it had failed, queries it. An attempt Latipay says is paid is
+// recorded paid (as a callback would be) and the start is refused with
+// ErrPaidBeforeReplace; one it cannot vouch for (no answer, an answer
+// that does not verify) refuses it with ErrReplacedUnconfirmed. The
+// others are added to asked; those Latipay canceled, or whose cancel it
+// refused (not again before cancelRetryWait), to skipCancel too, so the
+// start does not send their cancel again (replaceOthers).
+func (s *Service) askBeforeReplace(ctx context.Context, id string, refs []string, asked, skipCancel map[string]bool) (Payment, error) {
+	// Latipay's answer is recorded whether or not the shopper still waits.
+	ctx = context.WithoutCancel(ctx)
+	actx, cancel := context.WithTimeout(forPayment(ctx, id), cancelAskTimeout)
+	defer cancel()
+	var paid []GatewayResult
+	unconfirmed := false
+	for _, ref := range refs {
+		cerr := s.gw.Cancel(actx, ref)
+		switch {
+		case cerr == nil:
+			// Canceled there now: it can no longer be paid, and a
+			// transaction already paid is never canceled (900). The
+			// reconciler's signed query closes it (replaceOthers).
+			asked[ref], skipCancel[ref] = true, true
+			continue
+		case errors.Is(cerr, ErrUnknownAtGateway), errors.Is(cerr, ErrFailedAtGateway):
+			asked[ref], skipCancel[ref] = true, true // never there, or failed there: not paid
+			continue
+		case errors.Is(cerr, ErrCompletedAtGateway):
+		default:
+			if errors.Is(cerr, ErrGatewayRejected) {
+				skipCancel[ref] = true
+			}
+			s.log.Info("start: Latipay did not cancel the attempt being replaced; asking it", "payment_id", id, "reference", ref, "err", cerr)
+		}
+		res, qerr := s.gw.Query(actx, ref)
+		switch {
+		case qerr != nil || res.Reference != ref:
+			s.log.Info("start: Latipay could not say whether the attempt being replaced was paid; no new attempt", "payment_id", id, "reference", ref, "err", qerr)
+			unconfirmed = true
+		case res.Status == "paid":
+			paid = append(paid, res)
+		default:
+			// Unpaid when asked. Paid after this answer (its cancel was
+			// refused or not answered), it is applied when it arrives and
+			// the payment is then paid twice (apply, PaidTwice).
+			asked[ref] = true
+		}
+	}
+	if len(paid) == 0 && !unconfirmed {
+		return Payment{}, nil // Start's first write runs again
+	}
+	if len(paid) == 0 {
+		// The reconciler asks about them now rather than at their turn.
+		p, err := s.update(ctx, id, func(tx *Tx) error {
+			now := s.now().UTC()
+			for _, ref := range refs {
+				if at := tx.attempt(ref); at != nil && at.Status.Live() && !asked[ref] && at.NextCheckAt.After(now) {
+					at.NextCheckAt = now
+					tx.putAttempt(*at)
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			err = ErrReplacedUnconfirmed
+		}
+		return p, err
+	}
+	p, err := s.update(ctx, id, func(tx *Tx) error {
+		for _, res := range paid {
+			if at := tx.attempt(res.Reference); at != nil && at.Status.Live() {
+				s.apply(tx, res, "query", nil)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	return p, ErrPaidBeforeReplace
+}
 
 // maxClientsPerPayment bounds a payment's attempts at this many times
 // MaxAttempts whoever makes them, so Latipay is not sent orders without end.

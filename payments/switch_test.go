@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"crypto/rand"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -83,25 +84,108 @@ func TestSwitchWalletCancelsTheOldQR(t *testing.T) {
 	}
 }
 
-// TestPaidTwiceIsOnTimeAndNamed: the shopper pays the WeChat QR in the
-// instant before switching to Alipay cancels it, and then pays Alipay too.
-// The first payment is on time (the window was open; the attempt had
-// only been replaced), and the second is recorded for review and named by
-// PaidTwice, for the shop to refund at Latipay.
-func TestPaidTwiceIsOnTimeAndNamed(t *testing.T) {
+// TestSwitchAfterPayingAsksLatipayFirst: the shopper pays the WeChat QR
+// and, its callback late, chooses Alipay. The start asks Latipay about
+// the WeChat order before making another: paid, so the payment is paid
+// by it at once, on time, and no Alipay order exists to be paid as well.
+func TestSwitchAfterPayingAsksLatipayFirst(t *testing.T) {
 	env := paymentstest.NewEnv(t, paymentstest.Options{})
 	ctx := t.Context()
-	env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true}) // only the reconciler's queries tell
-	p, wechat := env.MustStartQR(t, "ORDER-TWICE")
+	env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true}) // the callback is late
+	p, wechat := env.MustStartQR(t, "ORDER-SWITCHPAID")
 	env.Clock.Advance(17 * time.Second)
 	if err := env.Sim.Pay(wechat.Attempt.Reference); err != nil {
 		t.Fatal(err)
 	}
-	alipay := env.MustStart(t, p.ID, payments.MethodAlipay, payments.DeviceDesktop) // its cancel: "already paid"
+	st, err := env.Svc.StartByShopper(ctx, payments.StartInput{PaymentID: p.ID, Method: "alipay",
+		Device: payments.DevicePhone, ClientIP: "203.0.113.7"})
+	if !errors.Is(err, payments.ErrPaidBeforeReplace) || !errors.Is(err, payments.ErrNotPayable) || st.RedirectURL != "" {
+		t.Fatalf("switching to Alipay after paying WeChat = redirect %q, %v; want ErrPaidBeforeReplace, no redirect", st.RedirectURL, err)
+	}
+	got := env.MustGet(t, p.ID)
+	if got.Status != payments.StatusPaid || got.PaidLate || got.NeedsReview || got.LatipayReference != wechat.Attempt.Reference {
+		t.Errorf("payment = %s late %v review %v by %s; want paid on time by the WeChat attempt %s", got.Status,
+			got.PaidLate, got.NeedsReview, got.LatipayReference, wechat.Attempt.Reference)
+	}
+	if st.Payment.Status != payments.StatusPaid {
+		t.Errorf("Start returned the payment %s, want it paid", st.Payment.Status)
+	}
+	as, err := env.Svc.Attempts(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 1 || got.Attempts != 1 || len(env.Sim.Ledger()) != 1 {
+		t.Errorf("%d attempts here (counted %d), %d orders at Latipay; want the WeChat one only", len(as), got.Attempts, len(env.Sim.Ledger()))
+	}
+}
+
+// TestSwitchUnconfirmedMakesNoNewOrder: Latipay cannot be asked about the
+// WeChat QR when the shopper chooses Alipay, so no Alipay order is made
+// (the shopper could pay both); the WeChat attempt is due at once, and
+// the reconciler's query, once Latipay answers, finds it paid.
+func TestSwitchUnconfirmedMakesNoNewOrder(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	ctx := t.Context()
+	p, wechat := env.MustStartQR(t, "ORDER-SWITCHDOWN")
+	if err := env.Sim.Pay(wechat.Attempt.Reference); err != nil {
+		t.Fatal(err)
+	}
+	env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true, ServerError: true})
+	st, err := env.Svc.StartByShopper(ctx, payments.StartInput{PaymentID: p.ID, Method: "alipay",
+		Device: payments.DeviceDesktop, ClientIP: "203.0.113.7"})
+	if !errors.Is(err, payments.ErrReplacedUnconfirmed) || st.Payment.ID != p.ID {
+		t.Errorf("switching while Latipay does not answer = payment %q, %v; want the payment, ErrReplacedUnconfirmed", st.Payment.ID, err)
+	}
+	as, err := env.Svc.Attempts(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(as) != 1 || len(env.Sim.Ledger()) != 1 {
+		t.Fatalf("%d attempts here, %d orders at Latipay; want the WeChat one only", len(as), len(env.Sim.Ledger()))
+	}
+	if a := as[0]; a.NextCheckAt.After(env.Clock.Now()) {
+		t.Errorf("the unconfirmed WeChat attempt is next checked at %s, want at once (%s)", a.NextCheckAt, env.Clock.Now())
+	}
+	env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
+	if _, err := env.Svc.ReconcileDue(ctx, 10); err != nil { // no clock advance
+		t.Fatal(err)
+	}
+	if got := env.MustGet(t, p.ID); got.Status != payments.StatusPaid || got.LatipayReference != wechat.Attempt.Reference {
+		t.Errorf("payment = %s by %s after the reconciler asked, want paid by %s", got.Status, got.LatipayReference, wechat.Attempt.Reference)
+	}
+}
+
+// TestPaidTwiceIsOnTimeAndNamed: the race that remains. Latipay does not
+// answer the cancel of the WeChat QR when the shopper switches to Alipay,
+// and its query says the QR is unpaid, so the Alipay order is made; the
+// shopper then pays both. The first payment is on time (the window was
+// open; the attempt had only been replaced), and the second is recorded
+// for review and named by PaidTwice, for the shop to refund at Latipay.
+func TestPaidTwiceIsOnTimeAndNamed(t *testing.T) {
+	env := paymentstest.NewEnv(t, paymentstest.Options{})
+	ctx := t.Context()
+	svc, cp := serviceViaProxy(t, env)
+	env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true}) // only the reconciler's queries tell
+	p := env.MustCreate(t, paymentstest.Input("ORDER-TWICE"))
+	start := func(m payments.Method) payments.Started {
+		t.Helper()
+		st, err := svc.Start(ctx, payments.StartInput{PaymentID: p.ID, Method: string(m), Device: payments.DeviceDesktop, ClientIP: "203.0.113.7"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	wechat := start(payments.MethodWeChat)
+	env.Clock.Advance(17 * time.Second)
+	cp.set(true, 0)
+	alipay := start(payments.MethodAlipay) // the query before it: WeChat unpaid
+	if err := env.Sim.Pay(wechat.Attempt.Reference); err != nil {
+		t.Fatal(err)
+	}
 	if err := env.Sim.Pay(alipay.Attempt.Reference); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.Svc.ReconcileDue(ctx, 10); err != nil { // the replaced WeChat attempt, due at once
+	if _, err := svc.ReconcileDue(ctx, 10); err != nil { // the replaced WeChat attempt, due at once
 		t.Fatal(err)
 	}
 	got := env.MustGet(t, p.ID)
@@ -109,7 +193,7 @@ func TestPaidTwiceIsOnTimeAndNamed(t *testing.T) {
 		t.Fatalf("payment = %s late %v by %s, want paid on time by the WeChat attempt %s", got.Status, got.PaidLate,
 			got.LatipayReference, wechat.Attempt.Reference)
 	}
-	if _, err := env.Svc.ReconcileDue(ctx, 10); err != nil { // the Alipay attempt, due at once now it is paid
+	if _, err := svc.ReconcileDue(ctx, 10); err != nil { // the Alipay attempt, due at once now it is paid
 		t.Fatal(err)
 	}
 	got = env.MustGet(t, p.ID)

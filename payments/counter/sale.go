@@ -103,7 +103,9 @@ func (s *Service) sale(ctx context.Context, in ChargeInput) (payments.Payment, e
 // as on a desktop checkout. Asking again with another method switches the
 // wallet on the same payment; the earlier QR, or a scanned pay code still
 // waiting for the shopper's password, is canceled at Latipay then
-// (payments.Service.Start), so the shopper cannot pay both.
+// (payments.Service.Start), so the shopper cannot pay both. When Latipay
+// says the shopper had already paid the earlier one (its callback late),
+// no new QR is made and the sale is returned paid, as a settled sale is.
 func (s *Service) ChargeQR(ctx context.Context, in ChargeInput) (payments.Started, error) {
 	if in.Method != payments.MethodWeChat && in.Method != payments.MethodAlipay {
 		return payments.Started{}, &InputError{Field: "method"}
@@ -116,8 +118,12 @@ func (s *Service) ChargeQR(ctx context.Context, in ChargeInput) (payments.Starte
 	if p.Status != payments.StatusCreated && p.Status != payments.StatusPending && p.Status != payments.StatusFailed {
 		return payments.Started{Payment: p}, nil // already settled: the page shows the result
 	}
-	return s.pay.Start(ctx, payments.StartInput{PaymentID: p.ID, Method: string(in.Method),
+	st, err := s.pay.Start(ctx, payments.StartInput{PaymentID: p.ID, Method: string(in.Method),
 		Device: payments.DeviceDesktop, ClientIP: in.ClientIP, Lang: in.Lang})
+	if errors.Is(err, payments.ErrPaidBeforeReplace) {
+		return payments.Started{Payment: st.Payment}, nil // the page shows the result
+	}
+	return st, err
 }
 
 // CheckSale returns a sale's payment when it was made on device d.

@@ -10,6 +10,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
+	"github.com/latipay-hpp/hpp/payments/latipay/latipaysim"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
 
@@ -355,5 +356,41 @@ func TestSwitchWalletAtCounter(t *testing.T) {
 	}
 	if err := env.Sim.Pay(code.Attempt.Reference); err == nil {
 		t.Error("the shopper could still pay by the pay code after the QR was shown")
+	}
+}
+
+// TestSwitchWalletAtCounterAfterPaying: the shopper paid the WeChat QR,
+// its callback late, and the cashier switches the sale to Alipay: Latipay
+// is asked about the WeChat order first, so the sale comes back paid by
+// it and no Alipay order is made.
+func TestSwitchWalletAtCounterAfterPaying(t *testing.T) {
+	c, env := newCounter(t)
+	ctx := t.Context()
+	a := mustCashier(t, env)
+	d, _ := mustDevice(t, c)
+	if err := c.SetPIN(ctx, a.ID, "2580"); err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := c.Unlock(ctx, d.ID, a.ID, "2580")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := counter.ChargeInput{Device: d, Key: "switch-key-00000000003", Amount: "12.50", Method: payments.MethodWeChat, ClientIP: "192.0.2.1"}
+	wechat, err := c.ChargeQR(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Sim.SetFaults(latipaysim.Faults{DropCallbacks: true})
+	if err := env.Sim.Pay(wechat.Attempt.Reference); err != nil {
+		t.Fatal(err)
+	}
+	in.Method = payments.MethodAlipay
+	got, err := c.ChargeQR(ctx, in)
+	if err != nil || got.Payment.Status != payments.StatusPaid || got.Payment.LatipayReference != wechat.Attempt.Reference || got.Attempt.Reference != "" {
+		t.Fatalf("switching a sale paid by WeChat = %s by %s, attempt %q, %v; want paid by %s, no new attempt",
+			got.Payment.Status, got.Payment.LatipayReference, got.Attempt.Reference, err, wechat.Attempt.Reference)
+	}
+	if n := len(env.Sim.Ledger()); n != 1 {
+		t.Errorf("%d orders at Latipay, want the WeChat one only", n)
 	}
 }
