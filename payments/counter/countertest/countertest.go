@@ -358,8 +358,8 @@ func testSaleDuringRevoke(t *testing.T, s Store) {
 	must(t, s.CreateDevice(ctx, d))
 	started := make(chan struct{})
 	added := make(chan error, 1)
-	_, err := s.UpdateDevice(ctx, d.ID, func(d *counter.Device) error {
-		d.RevokedAt = base().Add(time.Minute)
+	_, err := s.UpdateDevice(ctx, d.ID, func(x *counter.Device) error {
+		x.RevokedAt = base().Add(time.Minute)
 		go func() {
 			close(started)
 			_, err := s.AddSale(ctx, counter.Sale{PaymentID: "pay_1", DeviceID: d.ID, AccountID: "acc_1",
