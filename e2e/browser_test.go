@@ -319,19 +319,34 @@ const socketCutter = `(() => {
 })();`
 
 // browserOffline takes the tab's network down or brings it back.
+// Network.emulateNetworkConditionsByRule took its offline flag beside the
+// rules until Chromium moved it into each rule (cdproto follows the newer
+// protocol, Debian's Chromium 148 wants the older, required field): both
+// are sent, and each Chromium ignores the one it does not know.
 func browserOffline(offline bool) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		cond := []*network.Conditions{}
 		if offline {
 			cond = append(cond, &network.Conditions{Offline: true, Latency: 0, DownloadThroughput: -1, UploadThroughput: -1})
 		}
-		if _, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: cond}); err != nil {
-			return err
+		if _, err := cdp.Call(ctx, tg, emulateByRule, emulateByRuleParams{Offline: offline, MatchedNetworkConditions: cond}); err != nil {
+			return fmt.Errorf("Network.emulateNetworkConditionsByRule: %w", err)
 		}
-		_, err := cdp.Call(ctx, tg, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1})
-		return err
+		if _, err := cdp.Call(ctx, tg, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: offline, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+			return fmt.Errorf("Network.overrideNetworkState: %w", err)
+		}
+		return nil
 	})
 }
+
+// emulateByRuleParams are Network.emulateNetworkConditionsByRule's
+// parameters in both protocol versions (browserOffline).
+type emulateByRuleParams struct {
+	Offline                  bool                  `json:"offline"`
+	MatchedNetworkConditions []*network.Conditions `json:"matchedNetworkConditions"`
+}
+
+var emulateByRule = cdp.Command[emulateByRuleParams, network.EmulateNetworkConditionsByRuleResult]{Method: network.CommandEmulateNetworkConditionsByRule}
 
 // Scenario 7: with JavaScript off the page still reaches paid: it never
 // reloads by itself (no meta refresh, which would move a keyboard user's
