@@ -103,7 +103,10 @@ type Store interface {
 	// and, when fn returns nil and changed something, writes the payment
 	// (Version+1), the attempts, events and notifications fn recorded, in one
 	// durable transaction. It returns the payment as committed. fn must not
-	// act outside tx: what it records is written only if the write commits.
+	// act outside tx: what it records is written only if the write commits,
+	// and fn may be called again on a fresh Tx (PostgreSQL's group commit
+	// runs a batch again without a write the server refused), so it starts
+	// from tx alone, resetting whatever it sets outside it.
 	Update(ctx context.Context, paymentID string, fn func(tx *Tx) error) (Payment, error)
 	// Notifications lists the verified notifications recorded for a
 	// reference, oldest first.
