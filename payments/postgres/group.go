@@ -91,7 +91,11 @@ func (j *groupJob) answer(p payments.Payment, err error) {
 // updateGrouped is Update through the queue: it returns once a batch
 // holding this write has committed (or failed). The caller runs batches
 // itself while its write is waiting and a turn is free, so no other
-// goroutine needs to be scheduled for it.
+// goroutine needs to be scheduled for it. A caller whose ctx ends while
+// its write is still queued takes it out of the queue and returns
+// ctx.Err() at once: no batch will ever run it. Once a batch has taken
+// the write, the caller waits for that batch's answer, whatever its ctx:
+// the write may commit, and only the batch knows.
 func (db *DB) updateGrouped(ctx context.Context, id string, fn func(tx *payments.Tx) error) (payments.Payment, error) {
 	g := db.group
 	j := &groupJob{ctx: ctx, id: id, fn: fn, done: make(chan struct{})}
@@ -99,8 +103,17 @@ func (db *DB) updateGrouped(ctx context.Context, id string, fn func(tx *payments
 	g.queue = append(g.queue, j)
 	g.mu.Unlock()
 	for {
+		if ctx.Err() != nil && g.withdraw(j) {
+			return payments.Payment{}, ctx.Err()
+		}
 		select {
 		case <-j.done:
+			return j.res, j.err
+		case <-ctx.Done():
+			if g.withdraw(j) {
+				return payments.Payment{}, ctx.Err()
+			}
+			<-j.done // a batch took it: its answer is the truth
 			return j.res, j.err
 		case g.turns <- struct{}{}:
 			batch := g.take()
@@ -114,6 +127,19 @@ func (db *DB) updateGrouped(ctx context.Context, id string, fn func(tx *payments
 			}
 		}
 	}
+}
+
+// withdraw removes j from the queue, under the lock that take holds, and
+// reports whether it was still there: false means a batch has taken it.
+func (g *grouper) withdraw(j *groupJob) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i := slices.Index(g.queue, j)
+	if i < 0 {
+		return false
+	}
+	g.queue = slices.Delete(g.queue, i, i+1)
+	return true
 }
 
 // take removes from the queue the writes of the next batch: in arrival
