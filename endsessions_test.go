@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,11 +46,17 @@ func newSealedService(t *testing.T, st accounts.Store) *accounts.Service {
 }
 
 // halfSignedIn is a sign-in of st's two-step owner stopped after the
-// password: its challenge, and a recovery code that would finish it.
-type halfSignedIn struct{ challenge, recovery string }
+// password: its challenge, and a recovery code that would finish it;
+// with it, the hashes of the trusted devices (device cookies) the owner's
+// and the cashier's browsers were given at their sign-in.
+type halfSignedIn struct {
+	challenge, recovery string
+	devices             []string
+}
 
 // seedSessions gives st an owner and a cashier, each signed in, a
-// counter device the cashier is unlocked on, a second owner with
+// counter device the cashier is unlocked on, a trusted device (the
+// sign-in device cookie) for each of their browsers, a second owner with
 // two-step sign-in whose sign-in waits for its code, and an invitation;
 // it returns the cashier's session id, the device's id, the waiting
 // sign-in and the invitation's token.
@@ -88,10 +97,21 @@ func seedSessions(t *testing.T, st sessionStore) (acc *accounts.Service, cashier
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, sid, err := acc.SignIn(ctx, a.email, "correct horse battery staple", accounts.Actor{}); err != nil {
+		_, sid, err := acc.SignIn(ctx, a.email, "correct horse battery staple", accounts.Actor{})
+		if err != nil {
 			t.Fatal(err)
-		} else if a.role == accounts.Cashier {
+		}
+		if a.role == accounts.Cashier {
 			cashier, cashierSID = x, sid
+		}
+		tok, err := acc.TrustDevice(ctx, sid, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(tok))
+		half.devices = append(half.devices, hex.EncodeToString(sum[:]))
+		if _, err := st.TrustedDevice(ctx, half.devices[len(half.devices)-1]); err != nil {
+			t.Fatalf("the device %s's browser was given: %v", a.email, err)
 		}
 	}
 	now := time.Now().UTC()
@@ -105,11 +125,17 @@ func seedSessions(t *testing.T, st sessionStore) (acc *accounts.Service, cashier
 
 // checkEnded fails t unless st has no session left, the sign-in that
 // waited for its two-step code cannot finish, the device is locked (and
-// still paired), the invitation still works, and the audit log says what
-// the command did.
-func checkEnded(t *testing.T, st sessionStore, acc *accounts.Service, cashierSID, deviceID string, half halfSignedIn, invite string) {
+// still paired), no browser is trusted any more, the invitation still
+// works, and the audit log says what the command did (voided: the
+// trusted devices it found).
+func checkEnded(t *testing.T, st sessionStore, acc *accounts.Service, cashierSID, deviceID string, half halfSignedIn, invite string, voided int) {
 	t.Helper()
 	ctx := t.Context()
+	for _, h := range half.devices {
+		if d, err := st.TrustedDevice(ctx, h); !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("a browser's trusted device after end-sessions = %+v, %v; want it voided", d, err)
+		}
+	}
 	if _, _, err := acc.Authenticate(ctx, cashierSID); !errors.Is(err, accounts.ErrSessionEnded) {
 		t.Errorf("the cashier's session after end-sessions = %v, want ended", err)
 	}
@@ -126,15 +152,17 @@ func checkEnded(t *testing.T, st sessionStore, acc *accounts.Service, cashierSID
 		t.Errorf("the device after end-sessions = %+v, %v; want locked and still paired", d, err)
 	}
 	es, err := st.Audit(ctx, accounts.AuditFilter{Action: "session.end_all", Limit: 5})
-	if err != nil || len(es) != 1 || es[0].Email != "(hpp admin end-sessions)" || es[0].After != "2 sessions ended, 1 two-step sign-ins ended, 1 counters locked" {
+	if err != nil || len(es) != 1 || es[0].Email != "(hpp admin end-sessions)" || es[0].After != fmt.Sprintf("2 sessions ended, 1 two-step sign-ins ended, 1 counters locked, %d trusted devices voided", voided) {
 		t.Errorf("audit of end-sessions = %+v, %v", es, err)
 	}
 }
 
 // TestAdminEndSessionsAfterRestore: a removed cashier's session comes
-// back with a backup taken before the removal; `hpp admin end-sessions`
-// (SQLite, server stopped: refused while the database is held) ends it,
-// every other session, and the cashier's turn on the counter.
+// back with a backup taken before the removal, but not the trusted
+// devices (device cookies), which `hpp restore` voids; `hpp admin
+// end-sessions` (SQLite, server stopped: refused while the database is
+// held) ends the session, every other session, and the cashier's turn
+// on the counter.
 func TestAdminEndSessionsAfterRestore(t *testing.T) {
 	dir := t.TempDir()
 	db, backup := filepath.Join(dir, "hpp.db"), filepath.Join(dir, "backup.db")
@@ -163,13 +191,22 @@ func TestAdminEndSessionsAfterRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	if out, errOut, status := hppEnv(t, env, "restore", backup); status != 0 || !strings.Contains(out, "run hpp admin end-sessions") {
-		t.Fatalf("hpp restore = %d: %q %q; want it to say to end the sessions", status, out, errOut)
+	if out, errOut, status := hppEnv(t, env, "restore", backup); status != 0 || !strings.Contains(out, "run hpp admin end-sessions") ||
+		!strings.Contains(out, "voided every trusted device") {
+		t.Fatalf("hpp restore = %d: %q %q; want it to say to end the sessions, and that it voided the trusted devices", status, out, errOut)
 	}
 	st = open()
 	acc, _ = accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
 	if _, _, err := acc.Authenticate(t.Context(), sid); err != nil {
 		t.Fatalf("the removed cashier's session after the restore = %v; the test expects the backup to bring it back", err)
+	}
+	// The restore itself voided the trusted devices the backup held, the
+	// removed cashier's among them (voided by the removal, after the
+	// backup was taken).
+	for _, h := range half.devices {
+		if d, err := st.TrustedDevice(t.Context(), h); !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("a trusted device the backup held, after the restore = %+v, %v; want it voided", d, err)
+		}
 	}
 	// While something holds the database (a server), the command refuses
 	// and changes nothing.
@@ -178,13 +215,14 @@ func TestAdminEndSessionsAfterRestore(t *testing.T) {
 	}
 	st.Close()
 	out, errOut, status := hppEnv(t, env, "admin", "end-sessions")
-	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-in waiting for its two-step code, and locked 1 counter device;") {
+	// The restore voided the devices already: none is left to void.
+	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-in waiting for its two-step code, locked 1 counter device and voided 0 trusted devices (sign-in device cookies);") {
 		t.Errorf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
 	}
 	checkSaysWhatStays(t, out)
 	st = open()
 	defer st.Close()
-	checkEnded(t, st, newSealedService(t, st), sid, dev, half, invite)
+	checkEnded(t, st, newSealedService(t, st), sid, dev, half, invite, 0)
 	if _, errOut, status := hppEnv(t, env, "admin", "end-sessions", "extra"); status != 2 || !strings.Contains(errOut, "wrong number of arguments") {
 		t.Errorf("end-sessions with an argument = %d, %q; want a usage error", status, errOut)
 	}
@@ -201,11 +239,11 @@ func TestAdminEndSessionsPostgres(t *testing.T) {
 	defer st.Close()
 	acc, sid, dev, half, invite := seedSessions(t, st)
 	out, errOut, status := hppEnv(t, map[string]string{"HPP_DATABASE": url}, "admin", "end-sessions")
-	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-in waiting for its two-step code") {
+	if status != 0 || !strings.Contains(out, "ended 2 back-office sessions and 1 sign-in waiting for its two-step code, locked 1 counter device and voided 2 trusted devices (sign-in device cookies); everyone signs in again (cashiers enter their PIN), and every browser is a stranger until it has.") {
 		t.Errorf("hpp admin end-sessions = %d, %q, %q", status, out, errOut)
 	}
 	checkSaysWhatStays(t, out)
-	checkEnded(t, st, acc, sid, dev, half, invite)
+	checkEnded(t, st, acc, sid, dev, half, invite, 2)
 }
 
 // TestAdminRefusesMissingDatabase: hpp admin on a SQLite path with no

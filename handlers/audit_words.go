@@ -62,8 +62,9 @@ var passwordChanged = regexp.MustCompile(`^password changed, (\d+) other session
 
 // sessionsEnded is how session.end_all records what it ended (`hpp admin
 // end-sessions`, config/cli); entries from before it ended the two-step
-// sign-ins waiting for their code do not count them.
-var sessionsEnded = regexp.MustCompile(`^(\d+) sessions ended, (?:(\d+) two-step sign-ins ended, )?(\d+) counters locked$`)
+// sign-ins waiting for their code do not count them, and those from
+// before it voided the trusted devices do not count the devices.
+var sessionsEnded = regexp.MustCompile(`^(\d+) sessions ended, (?:(\d+) two-step sign-ins ended, )?(\d+) counters locked(?:, (\d+) trusted devices voided)?$`)
 
 // counterLocked is how a counter.lock that followed a change of the
 // cashier's access records it (counter.LockedDetail): the device, the
@@ -144,7 +145,10 @@ func auditDetail(loc views.Localizer, e accounts.AuditEntry) string {
 		}
 	case "session.end_all":
 		if m := sessionsEnded.FindStringSubmatch(e.After); m != nil && e.Before == "" {
-			if m[2] == "" {
+			switch {
+			case m[4] != "" && m[2] != "":
+				return loc.T("audit.ended_all_devices", m[1], m[2], m[3], m[4])
+			case m[2] == "":
 				return loc.T("audit.ended_all", m[1], m[3])
 			}
 			return loc.T("audit.ended_all_signins", m[1], m[2], m[3])

@@ -76,6 +76,7 @@ func TestAuditLogInReadersLanguage(t *testing.T) {
 		{"session.revoke_all", "acc_n", "", ""},
 		{"session.end_all", "", "", "3 sessions ended, 1 counters locked"},
 		{"session.end_all", "", "", "3 sessions ended, 2 two-step sign-ins ended, 1 counters locked"},
+		{"session.end_all", "", "", "3 sessions ended, 2 two-step sign-ins ended, 1 counters locked, 4 trusted devices voided"},
 		{"totp.enable", "acc_o", "two-step off", "two-step on"},
 		{"totp.disable", "acc_o", "two-step on", "two-step off"},
 		{"refund", p.ID, "refunded 1.00", "refund rf_old"}, // recorded before succeeded and pending were apart

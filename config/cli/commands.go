@@ -167,8 +167,11 @@ func admin(ctx context.Context, e Env, args []string) error {
 // everyone signs in (or enters their PIN) again. Run it after restoring
 // a backup (the backup brings back the sessions it held, among them
 // those of people removed, signed out or reset since it was taken) or
-// after a suspected break-in. What is a person's is ended; what is a
-// device's or a link's is not, and the output says so and where to end
+// after a suspected break-in. Every trusted device (the browsers whose
+// wrong passwords count apart from their account's) is voided too: its
+// cookie may be in a stranger's hands, or a restore may have brought
+// back one voided since. What is a person's or a browser's is ended;
+// what is a counter's or a link's is not, and the output says so and where to end
 // it: paired counter devices and shopper displays stay paired (a device
 // is not signed in by anyone, and unpairing every till and screen would
 // stop the shop until each is paired again by hand), and invitation and
@@ -182,13 +185,18 @@ func endSessions(ctx context.Context, e Env, acc *accounts.Service, st counter.S
 	if err != nil {
 		return err
 	}
+	devices, err := acc.VoidAllDevices(ctx)
+	if err != nil {
+		return err
+	}
 	who := accounts.Actor{Email: "(hpp admin end-sessions)"}
-	if err := acc.Record(ctx, who, "session.end_all", "", "", fmt.Sprintf("%d sessions ended, %d two-step sign-ins ended, %d counters locked", n, signIns, locked)); err != nil {
+	if err := acc.Record(ctx, who, "session.end_all", "", "", fmt.Sprintf("%d sessions ended, %d two-step sign-ins ended, %d counters locked, %d trusted devices voided", n, signIns, locked, devices)); err != nil {
 		return err
 	}
 	waiting := plural(signIns, "sign-in waiting for its two-step code", "sign-ins waiting for their two-step code")
-	_, err = fmt.Fprintf(e.Stdout, "hpp: ended %s and %s, and locked %s; everyone signs in again (cashiers enter their PIN).\n%s",
-		plural(n, "back-office session", "back-office sessions"), waiting, plural(locked, "counter device", "counter devices"), endSessionsLeft)
+	_, err = fmt.Fprintf(e.Stdout, "hpp: ended %s and %s, locked %s and voided %s; everyone signs in again (cashiers enter their PIN), and every browser is a stranger until it has.\n%s",
+		plural(n, "back-office session", "back-office sessions"), waiting, plural(locked, "counter device", "counter devices"),
+		plural(devices, "trusted device (sign-in device cookie)", "trusted devices (sign-in device cookies)"), endSessionsLeft)
 	return err
 }
 
@@ -244,6 +252,7 @@ func restore(ctx context.Context, e Env, args []string) error {
 	// callbacks for those paid are kept and listed on the back office's
 	// home (payments/sqlite/README.md).
 	fmt.Fprintf(e.Stdout, "hpp: payments made after the backup was taken are not in it: those Latipay reports paid are listed on the back office's home under \"Paid at Latipay, unknown here\"; find every one in Latipay's merchant portal\n")
+	fmt.Fprintf(e.Stdout, "hpp: voided every trusted device (the browsers' sign-in device cookies) the backup held: people sign in again as usual\n")
 	// The backup's sessions came back with it (payments/sqlite/README.md).
 	fmt.Fprintf(e.Stdout, "hpp: before starting the app, run hpp admin end-sessions: the backup brought back the sessions it held\n")
 	return nil

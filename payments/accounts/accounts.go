@@ -247,8 +247,9 @@ type Store interface {
 	// UpdateTrustedDevice locks the device, lets fn change it and writes it when
 	// fn returns nil, as UpdateAccount does; ErrNotFound if there is none.
 	UpdateTrustedDevice(ctx context.Context, hash string, fn func(d *TrustedDevice) error) (TrustedDevice, error)
-	// DeleteTrustedDevices removes every device of an account and returns how
-	// many it removed. Removing the account removes its devices too.
+	// DeleteTrustedDevices removes every device of an account ("" for every
+	// account) and returns how many it removed. Removing the account
+	// removes its devices too.
 	DeleteTrustedDevices(ctx context.Context, accountID string) (int, error)
 
 	// AppendAudit appends e and returns it with its Seq. Entries are never

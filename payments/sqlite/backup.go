@@ -76,7 +76,8 @@ func Backup(ctx context.Context, path, dest string) error {
 // refuses while another process holds the database, and when the backup
 // is not a sound hpp database. The database it replaces is kept as
 // path+".replaced-<UTC time>" (with its -wal and -shm files); it returns
-// that name ("" when there was none).
+// that name ("" when there was none). The restored copy has no trusted
+// devices (voidDevices): the backup's may have been voided since.
 func Restore(ctx context.Context, path, from string) (kept string, err error) {
 	if err := check(ctx, from); err != nil {
 		return "", fmt.Errorf("restore: %s is not a sound backup: %w", from, err)
@@ -114,6 +115,9 @@ func Restore(ctx context.Context, path, from string) (kept string, err error) {
 	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
 		return "", fmt.Errorf("restore: %w", err)
 	}
+	if err := voidDevices(ctx, tmp.Name()); err != nil {
+		return "", fmt.Errorf("restore: void the trusted devices: %w", err)
+	}
 	if _, err := os.Stat(path); err == nil {
 		kept = path + ".replaced-" + time.Now().UTC().Format("20060102T150405Z")
 		for _, suffix := range []string{"", "-wal", "-shm"} {
@@ -132,6 +136,36 @@ func Restore(ctx context.Context, path, from string) (kept string, err error) {
 		return kept, fmt.Errorf("restore: %w", err)
 	}
 	return kept, syncDir(dir)
+}
+
+// voidDevices deletes every trusted device (the browsers' sign-in device
+// cookies, payments/accounts) from the restored copy at path, before it
+// takes the database's place. A backup holds the devices of its time:
+// one voided since (a new password, a removal, hpp admin end-sessions)
+// would count its browser's wrong passwords apart from the account's
+// again. Dropping them all is safe: a device only gives a browser its own
+// failure count, and people sign in again as usual. A backup from before
+// the table existed has none; the migrations create it empty.
+func voidDevices(ctx context.Context, path string) error {
+	db, err := sql.Open("sqlite", "file:"+escape(path)+"?_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)")
+	if err != nil {
+		return err
+	}
+	db.SetMaxOpenConns(1)
+	var have bool
+	err = db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trusted_devices')`).Scan(&have)
+	if err == nil && have {
+		_, err = db.ExecContext(ctx, `DELETE FROM trusted_devices`)
+	}
+	// The last connection to close checkpoints a WAL file into the
+	// database and removes it, so the copy is whole again.
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return syncFile(path)
 }
 
 // check opens a database file read-only and runs PRAGMA integrity_check;

@@ -638,7 +638,8 @@ func devUTC(d accounts.TrustedDevice) accounts.TrustedDevice {
 
 // testTrustedDevices: a device is kept by its hash, read back as written,
 // changed under UpdateTrustedDevice (its failure count and lock), and
-// DeleteTrustedDevices removes one account's only.
+// DeleteTrustedDevices removes one account's only, or with "" every
+// account's.
 func testTrustedDevices(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
 	a, b := account(1, accounts.Owner), account(2, accounts.Cashier)
@@ -705,6 +706,15 @@ func testTrustedDevices(t *testing.T, s accounts.Store) {
 	}
 	if _, err := s.TrustedDevice(ctx, "d3"); err != nil {
 		t.Errorf("another account's device went too: %v", err)
+	}
+	must(t, s.CreateTrustedDevice(ctx, d1, 20))
+	if n, err := s.DeleteTrustedDevices(ctx, ""); err != nil || n != 2 {
+		t.Errorf("DeleteTrustedDevices(every account) = %d, %v; want 2", n, err)
+	}
+	for _, h := range []string{"d1", "d3"} {
+		if _, err := s.TrustedDevice(ctx, h); !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("device %s after DeleteTrustedDevices(every account): %v", h, err)
+		}
 	}
 }
 
