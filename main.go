@@ -170,6 +170,7 @@ func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.L
 	var pg payments.Gateway = p.gateway
 	if cfg.MetricsAddr != "" {
 		p.metrics = metrics.New(time.Now, p.hub.Count)
+		p.metrics.WriteHealth(p.store)
 		ps, pg = p.metrics.Store(p.store.Store), p.metrics.Gateway(p.gateway)
 	}
 	public := cfg.PublicURL.String()
@@ -222,7 +223,7 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
 		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), OldAPIKeys: config.Reveal(cfg.OldAPIKeys),
 		LinkSecret: cfg.LinkSecret.Reveal(), TokenKey: keys.SocketToken, OldTokenKeys: oldTokenKeys, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
-		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
+		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, WriteHealth: p.store, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
 		Webhooks: p.webhooks, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)),
 		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure, oldPairs...),
 		Location: cfg.ShopTimezone}

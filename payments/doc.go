@@ -96,6 +96,7 @@
 // word in its reader's language, message.go (its Msg* codes); money is
 // money.go,
 // errors.go holds the sentinels the HTTP error funnel maps; ports.go
-// declares Store, Gateway and Publisher. A change to a port is a change to
+// declares Store, Gateway and Publisher (and WriteHealth, a store's last
+// failed write, for readiness). A change to a port is a change to
 // every adapter and to the contract suite in payments/storetest.
 package payments

@@ -473,3 +473,21 @@ type BarcodeRequest struct {
 	Currency  Currency
 	PayCode   string // the digits scanned; never stored or logged
 }
+
+// WriteFailure is a store's last write that failed for want of disk
+// space or through an I/O error, with no write committed since: the
+// store is up and answers reads, but payments cannot be recorded.
+type WriteFailure struct {
+	At     time.Time // when the write failed
+	Reason string    // what failed, in words for an operator: the engine's code, never a path or data
+}
+
+// WriteHealth is what a store tells of its writes: readiness (/readyz)
+// and the metrics read it. payments/sqlite and payments/postgres
+// implement it.
+type WriteHealth interface {
+	// LastWriteFailure returns the last write failure (a full disk, an
+	// I/O error) when no write has committed since it, and ok false when
+	// the last write committed (or none has failed).
+	LastWriteFailure() (f WriteFailure, ok bool)
+}

@@ -28,6 +28,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/latipay-hpp/hpp/payments"
 )
 
 // Metrics holds the app's collectors in a registry of its own.
@@ -100,6 +102,30 @@ func (m *Metrics) Certificate(notAfter func() time.Time) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hpp_tls_certificate_not_after_seconds",
 		Help: "When the TLS certificate served expires, in Unix seconds (HPP_TLS acme or files)."},
 		func() float64 { return float64(notAfter().Unix()) }))
+}
+
+// WriteHealth exports the store's last failed write (a full disk, an I/O
+// error): hpp_store_write_failing is 1 while it failed and no write has
+// committed since (when /readyz fails for it), and
+// hpp_store_write_failure_timestamp_seconds says when it failed (0 when
+// the last write committed). Both are read at each scrape.
+func (m *Metrics) WriteHealth(h payments.WriteHealth) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hpp_store_write_failing",
+		Help: "1 while the database's last write failed (disk full, I/O error) and none has committed since, else 0."},
+		func() float64 {
+			if _, failing := h.LastWriteFailure(); failing {
+				return 1
+			}
+			return 0
+		}))
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hpp_store_write_failure_timestamp_seconds",
+		Help: "When the failing database write (hpp_store_write_failing) failed, in Unix seconds; 0 when the last write committed."},
+		func() float64 {
+			if f, failing := h.LastWriteFailure(); failing {
+				return float64(f.At.Unix())
+			}
+			return 0
+		}))
 }
 
 // lagSeconds is how long ago the reconciler last caught up: about the

@@ -63,6 +63,9 @@ type DB struct {
 	// group batches concurrent Updates into shared transactions (group.go);
 	// nil when the URL says group_commit=off.
 	group *grouper
+	// health remembers the last write the disk refused (writehealth.go);
+	// it traces the pool's statements.
+	health *writeHealth
 }
 
 var _ payments.Store = (*DB)(nil)
@@ -101,11 +104,13 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "hpp"
 	}
+	health := &writeHealth{now: now}
+	cfg.ConnConfig.Tracer = health
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	db := &DB{pool: pool, now: now}
+	db := &DB{pool: pool, now: now, health: health}
 	if group {
 		db.group = newGrouper(maxGroups)
 	}
@@ -117,7 +122,9 @@ func Open(ctx context.Context, url string, now func() time.Time) (*DB, error) {
 		pool.Close()
 		return nil, err
 	}
-	db.bell = newDoorbell(cfg.ConnConfig)
+	bell := cfg.ConnConfig.Copy()
+	bell.Tracer = nil // the doorbell's NOTIFYs write nothing
+	db.bell = newDoorbell(bell)
 	return db, nil
 }
 

@@ -60,18 +60,22 @@ func isUnique(err error) bool {
 func (db *DB) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return wrap(op, err)
+		return wrap(op, db.noteWrite(err))
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return db.noteWrite(err)
 	}
-	return wrap(op, tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return wrap(op, db.noteWrite(err))
+	}
+	db.wrote()
+	return nil
 }
 
 // CreateAccount implements accounts.Store.
 func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
+	_, err := db.execWrite(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
 	if isUnique(err) {
 		return accounts.ErrEmailTaken
 	}
@@ -125,7 +129,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(a *accounts.
 
 // DeleteAccount implements accounts.Store; its sessions go with it.
 func (db *DB) DeleteAccount(ctx context.Context, id string) error {
-	_, err := db.writer.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
+	_, err := db.execWrite(ctx, `DELETE FROM accounts WHERE id = ?`, id)
 	return accWrap("delete account", err)
 }
 
@@ -255,7 +259,7 @@ func (db *DB) TakeAccountToken(ctx context.Context, hash string) (accounts.Accou
 
 // DeleteAccountTokens implements accounts.Store.
 func (db *DB) DeleteAccountTokens(ctx context.Context, accountID string, p accounts.Purpose) (int, error) {
-	res, err := db.writer.ExecContext(ctx, `DELETE FROM account_tokens WHERE purpose = ? AND (? = '' OR account_id = ?)`, string(p), accountID, accountID)
+	res, err := db.execWrite(ctx, `DELETE FROM account_tokens WHERE purpose = ? AND (? = '' OR account_id = ?)`, string(p), accountID, accountID)
 	if err != nil {
 		return 0, accWrap("delete account tokens", err)
 	}
@@ -273,7 +277,7 @@ func scanSession(s scanner) (accounts.Session, error) {
 
 // CreateSession implements accounts.Store.
 func (db *DB) CreateSession(ctx context.Context, s accounts.Session) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO admin_sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?)`,
+	_, err := db.execWrite(ctx, `INSERT INTO admin_sessions (`+sessionCols+`) VALUES (?,?,?,?,?,?,?)`,
 		s.IDHash, s.AccountID, s.Address, s.Device, nanos(s.CreatedAt), nanos(s.SeenAt), nanos(s.ReauthAt))
 	return accWrap("create session", err)
 }
@@ -286,14 +290,14 @@ func (db *DB) Session(ctx context.Context, idHash string) (accounts.Session, err
 
 // TouchSession implements accounts.Store.
 func (db *DB) TouchSession(ctx context.Context, idHash string, seen, reauth time.Time) error {
-	_, err := db.writer.ExecContext(ctx, `UPDATE admin_sessions SET seen_at = ?, reauth_at = COALESCE(?, reauth_at) WHERE id_hash = ?`,
+	_, err := db.execWrite(ctx, `UPDATE admin_sessions SET seen_at = ?, reauth_at = COALESCE(?, reauth_at) WHERE id_hash = ?`,
 		nanos(seen), nanos(reauth), idHash)
 	return accWrap("touch session", err)
 }
 
 // DeleteSession implements accounts.Store.
 func (db *DB) DeleteSession(ctx context.Context, idHash string) error {
-	_, err := db.writer.ExecContext(ctx, `DELETE FROM admin_sessions WHERE id_hash = ?`, idHash)
+	_, err := db.execWrite(ctx, `DELETE FROM admin_sessions WHERE id_hash = ?`, idHash)
 	return accWrap("delete session", err)
 }
 
@@ -306,7 +310,7 @@ func (db *DB) Sessions(ctx context.Context, accountID string) ([]accounts.Sessio
 
 // DeleteSessions implements accounts.Store.
 func (db *DB) DeleteSessions(ctx context.Context, accountID string) error {
-	_, err := db.writer.ExecContext(ctx, `DELETE FROM admin_sessions WHERE account_id = ?`, accountID)
+	_, err := db.execWrite(ctx, `DELETE FROM admin_sessions WHERE account_id = ?`, accountID)
 	return accWrap("delete sessions", err)
 }
 
@@ -360,7 +364,7 @@ func (db *DB) UpdateTrustedDevice(ctx context.Context, hash string, fn func(d *a
 
 // DeleteTrustedDevices implements accounts.Store.
 func (db *DB) DeleteTrustedDevices(ctx context.Context, accountID string) (int, error) {
-	res, err := db.writer.ExecContext(ctx, `DELETE FROM trusted_devices WHERE ? = '' OR account_id = ?`, accountID, accountID)
+	res, err := db.execWrite(ctx, `DELETE FROM trusted_devices WHERE ? = '' OR account_id = ?`, accountID, accountID)
 	if err != nil {
 		return 0, accWrap("delete trusted devices", err)
 	}

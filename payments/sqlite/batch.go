@@ -159,6 +159,7 @@ func (db *DB) commitBatch(batch []job) []error {
 // failAll gives err to every job of the batch that has no error yet.
 func (db *DB) failAll(errs []error, err error) []error {
 	db.noteDamage(err)
+	db.noteWrite(err)
 	for i := range errs {
 		if errs[i] == nil {
 			errs[i] = err
@@ -196,7 +197,7 @@ func (db *DB) runBatch(raw *rawConn, batch []job, errs []error) []error {
 		before := len(kept)
 		jq := q
 		jq.rec = &kept
-		if errs[i] = runJob(ctx, jq, j.fn); errs[i] == nil {
+		if errs[i] = db.noteWrite(runJob(ctx, jq, j.fn)); errs[i] == nil {
 			if len(kept) > before {
 				ok++
 			}
@@ -253,6 +254,7 @@ func (db *DB) runBatch(raw *rawConn, batch []job, errs []error) []error {
 		db.cache.failed(written)
 		return fail(wrap("commit", err))
 	}
+	db.wrote()
 	db.ckpt.poke()
 	if h := db.hooks.committed; h != nil {
 		for _, p := range written {

@@ -67,9 +67,13 @@ func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) erro
 		return indexText(ctx, tx)
 	}()
 	if err != nil {
-		return err
+		return db.noteWrite(err)
 	}
-	return wrap("create payments: commit", db.noteDamage(sqlTx.Commit()))
+	if err := sqlTx.Commit(); err != nil {
+		return wrap("create payments: commit", db.noteWrite(db.noteDamage(err)))
+	}
+	db.wrote()
+	return nil
 }
 
 // spilling pins the write connection with SQLite's cache spilling back

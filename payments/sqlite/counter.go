@@ -64,7 +64,7 @@ func scanDevice(s scanner) (counter.Device, error) {
 
 // CreateDevice implements counter.Store.
 func (db *DB) CreateDevice(ctx context.Context, d counter.Device) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO counter_devices (`+deviceCols+`) VALUES (?,?,?,?,?,?,?,?,?)`, deviceArgs(d)...)
+	_, err := db.execWrite(ctx, `INSERT INTO counter_devices (`+deviceCols+`) VALUES (?,?,?,?,?,?,?,?,?)`, deviceArgs(d)...)
 	return cntWrap("create device", err)
 }
 
@@ -131,7 +131,7 @@ func (db *DB) PINs(ctx context.Context) ([]counter.PIN, error) {
 
 // PutPIN implements counter.Store.
 func (db *DB) PutPIN(ctx context.Context, p counter.PIN) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO counter_pins (`+pinCols+`) VALUES (?,?,?,?,?)
+	_, err := db.execWrite(ctx, `INSERT INTO counter_pins (`+pinCols+`) VALUES (?,?,?,?,?)
 		ON CONFLICT (account_id) DO UPDATE SET hash = excluded.hash, failures = excluded.failures,
 		locked = excluded.locked, updated_at = excluded.updated_at`,
 		p.AccountID, p.Hash, p.Failures, p.Locked, nanos(p.UpdatedAt))

@@ -299,7 +299,8 @@ func (db *DB) noteDamage(err error) error {
 // Ping reports whether the store can read and write: it fails once an
 // operation found the file damaged, and otherwise reads the newest
 // payment and schema record and takes the write lock to rewrite one row
-// in place, rolled back (no fsync; a full disk shows up in real writes).
+// in place, rolled back (no fsync; a full disk shows up in real writes,
+// which the store remembers: LastWriteFailure, writehealth.go).
 func (db *DB) Ping(ctx context.Context) error {
 	if db.damaged.Load() {
 		if e := db.damagedErr.Load(); e != nil {

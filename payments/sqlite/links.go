@@ -46,7 +46,7 @@ func linkDescriptions(texts ...string) map[string]string {
 // CreateLink implements payments.LinkStore.
 func (db *DB) CreateLink(ctx context.Context, l payments.Link) error {
 	d := l.Descriptions
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO payment_links (`+linkCols+`)
+	_, err := db.execWrite(ctx, `INSERT INTO payment_links (`+linkCols+`)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		l.ID, l.Source, l.Amount, l.MinAmount, l.MaxAmount, string(l.Currency), d["en"], d["zh-Hans"], d["zh-Hant"],
 		nanos(l.ExpiresAt), l.MaxUses, l.Uses, l.Paid, l.Active, nanos(l.CreatedAt), nanos(l.UpdatedAt))

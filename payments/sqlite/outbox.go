@@ -224,7 +224,7 @@ func (db *DB) RecordDelivery(ctx context.Context, d payments.Delivery) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, d.PaymentID, d.Seq, d.EventType, d.Attempt,
 		d.Redelivery, d.StatusCode, d.Error, int64(d.Duration), d.At.UnixNano(), string(d.State),
 		nanos(d.NextAt)); err != nil {
-		return wrap("record delivery", err)
+		return wrap("record delivery", db.noteWrite(err))
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE events SET webhook_state = ?1, delivery_attempts = ?2,
 		webhook_next_at = ?3, delivered_at = CASE WHEN ?1 = 'delivered' THEN ?4 ELSE delivered_at END
@@ -236,7 +236,11 @@ func (db *DB) RecordDelivery(ctx context.Context, d payments.Delivery) error {
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return payments.ErrNotFound
 	}
-	return wrap("record delivery: commit", tx.Commit())
+	if err := tx.Commit(); err != nil {
+		return wrap("record delivery: commit", db.noteWrite(err))
+	}
+	db.wrote()
+	return nil
 }
 
 // latestTry keeps a delivery (aliased d) only when it is the last try of
@@ -288,7 +292,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 // WebhookEndpointSince returns when a webhook endpoint was first
 // configured (migration 040), recording now when none was.
 func (db *DB) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
-	if _, err := db.writer.ExecContext(ctx, `INSERT INTO webhook_endpoint (id, since) VALUES (1, ?)
+	if _, err := db.execWrite(ctx, `INSERT INTO webhook_endpoint (id, since) VALUES (1, ?)
 		ON CONFLICT (id) DO NOTHING`, now.UnixNano()); err != nil {
 		return time.Time{}, wrap("webhook endpoint", err)
 	}

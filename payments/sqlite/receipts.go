@@ -21,7 +21,7 @@ var (
 
 // PutReceiptToken implements receipts.Store.
 func (db *DB) PutReceiptToken(ctx context.Context, hash, paymentID string, at time.Time) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO receipt_tokens (token_hash, payment_id, created_at)
+	_, err := db.execWrite(ctx, `INSERT INTO receipt_tokens (token_hash, payment_id, created_at)
 		VALUES (?, ?, ?) ON CONFLICT (token_hash) DO NOTHING`, hash, paymentID, nanos(at))
 	return wrap("put receipt token", err)
 }
@@ -83,7 +83,7 @@ func scanDisplay(s scanner) (displays.Display, error) {
 
 // CreateDisplay implements displays.Store.
 func (db *DB) CreateDisplay(ctx context.Context, d displays.Display) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO displays (`+displayCols+`) VALUES (?, ?, ?, ?, ?)`,
+	_, err := db.execWrite(ctx, `INSERT INTO displays (`+displayCols+`) VALUES (?, ?, ?, ?, ?)`,
 		d.ID, d.DeviceID, d.TokenHash, nanos(d.CreatedAt), nanos(d.RevokedAt))
 	return wrap("create display", err)
 }
@@ -103,7 +103,7 @@ func (db *DB) Displays(ctx context.Context, deviceID string) ([]displays.Display
 
 // RevokeDisplay implements displays.Store.
 func (db *DB) RevokeDisplay(ctx context.Context, deviceID, id string, at time.Time) error {
-	r, err := db.writer.ExecContext(ctx, `UPDATE displays SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND device_id = ?`,
+	r, err := db.execWrite(ctx, `UPDATE displays SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? AND device_id = ?`,
 		nanos(at), id, deviceID)
 	if err != nil {
 		return wrap("revoke display", err)

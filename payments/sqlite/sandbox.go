@@ -23,7 +23,7 @@ var sandboxColumn = map[string]string{"key": "key", "order_id": "order_id", "non
 // AddSandboxEntry stores a new sandbox ledger entry, durably before it
 // returns; false when its key, order id or nonce is already stored.
 func (db *DB) AddSandboxEntry(ctx context.Context, key, orderID, nonce string, body []byte) (bool, error) {
-	res, err := db.writer.ExecContext(ctx, `INSERT INTO sandbox_ledger (key, order_id, nonce, body) VALUES (?, ?, ?, ?)
+	res, err := db.execWrite(ctx, `INSERT INTO sandbox_ledger (key, order_id, nonce, body) VALUES (?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, key, orderID, nonce, body)
 	if err != nil {
 		return false, wrap("add sandbox entry", err)
@@ -89,7 +89,7 @@ func (db *DB) SandboxEntries(ctx context.Context) ([][]byte, error) {
 // SandboxSetting returns the sandbox setting name, storing value first if
 // it has none: the first start's value wins for the database's life.
 func (db *DB) SandboxSetting(ctx context.Context, name, value string) (string, error) {
-	if _, err := db.writer.ExecContext(ctx, `INSERT INTO sandbox_settings (name, value) VALUES (?, ?)
+	if _, err := db.execWrite(ctx, `INSERT INTO sandbox_settings (name, value) VALUES (?, ?)
 		ON CONFLICT (name) DO NOTHING`, name, value); err != nil {
 		return "", wrap("sandbox setting", err)
 	}
@@ -112,7 +112,7 @@ const liveDataQuery = `SELECT EXISTS (SELECT 1 FROM live_settings) OR EXISTS (SE
 // MarkLive marks the database as a live shop's (HPP_LIVE_SINCE, kept from
 // the first live start); the sandbox never writes live_settings.
 func (db *DB) MarkLive(ctx context.Context, since string) error {
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO live_settings (name, value) VALUES ('HPP_LIVE_SINCE', ?)
+	_, err := db.execWrite(ctx, `INSERT INTO live_settings (name, value) VALUES ('HPP_LIVE_SINCE', ?)
 		ON CONFLICT (name) DO NOTHING`, since)
 	return wrap("mark live", err)
 }

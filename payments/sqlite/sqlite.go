@@ -97,6 +97,8 @@ type DB struct {
 	damaged    atomic.Bool
 	damagedErr atomic.Pointer[error]
 	checking   atomic.Bool
+	// health remembers the last write the disk refused (writehealth.go).
+	health writeHealth
 	// closeLock releases lock once: Close may be called more than once.
 	closeLock sync.Once
 }

@@ -413,7 +413,7 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 // RecordOrphan keeps a verified notification that matches no attempt. A
 // digest already recorded is ignored.
 func (db *DB) RecordOrphan(ctx context.Context, n payments.Notification) error {
-	_, err := db.writer.ExecContext(ctx, insertNotification, n.Reference, n.Digest, n.Status,
+	_, err := db.execWrite(ctx, insertNotification, n.Reference, n.Digest, n.Status,
 		n.Body, n.Result, nanos(n.At), nil)
 	return wrap("record orphan", err)
 }

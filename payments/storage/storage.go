@@ -57,6 +57,7 @@ type Store interface {
 	MarkLive(ctx context.Context, since string) error
 	HasLiveData(ctx context.Context) (bool, error)
 	Ping(ctx context.Context) error
+	payments.WriteHealth // the last write the disk refused, for /readyz and the metrics
 	Close() error
 }
 
