@@ -97,6 +97,13 @@ func TestCertificateExpiry(t *testing.T) {
 	}
 }
 
+// noWriteFailure is a store whose writes all commit.
+type noWriteFailure struct{}
+
+func (noWriteFailure) LastWriteFailure() (payments.WriteFailure, bool) {
+	return payments.WriteFailure{}, false
+}
+
 // TestAlertRulesUseExportedMetrics: every hpp_ metric the README's alert
 // rules and table name is one this package exports (a rule on a name that
 // does not exist never fires).
@@ -107,6 +114,7 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 	}
 	m := New(time.Now, func() int { return 0 })
 	m.Certificate(time.Now)
+	m.WriteHealth(noWriteFailure{})
 	m.payments.WithLabelValues("paid", "wechat", "NZD")
 	m.latipay.WithLabelValues("start", "ok")
 	m.latipayTime.WithLabelValues("start")
@@ -122,7 +130,7 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 	}
 	rules := string(readme[strings.Index(string(readme), "```yaml"):])
 	named := regexp.MustCompile(`\bhpp_[a-z_]+`).FindAllString(rules, -1)
-	for _, want := range []string{"hpp_tls_certificate_not_after_seconds", "hpp_checkout_paid_total"} {
+	for _, want := range []string{"hpp_tls_certificate_not_after_seconds", "hpp_checkout_paid_total", "hpp_store_write_failing"} {
 		if !strings.Contains(rules, want) {
 			t.Errorf("no alert rule on %s", want)
 		}
