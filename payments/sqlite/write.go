@@ -47,11 +47,16 @@ const (
 	// rewrites of payments_source_created and payments_method_created and
 	// the full-text trigger (UPDATE OF reference, description). Fewer
 	// index writes also mean fewer dirty pages for the commit to write.
-	// It takes the same arguments; ?2 to ?6, ?8 to ?10 and ?20 go unused.
-	updatePaymentStatus = `UPDATE payments SET status = ?7, latipay_reference = ?11,
-		latipay_order_id = ?12, attempts = ?13, amount_cny = ?14, currency_rate = ?15,
-		refunded = ?16, paid_late = ?17, needs_review = ?18, version = ?19, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24, reviewed_at = ?25 WHERE id = ?1`
+	//
+	// It and the two below take their own arguments (narrowArgs), in the
+	// order their anonymous parameters appear, the id last: the driver
+	// binds every parameter up to the highest number a statement names,
+	// copying each string argument into C memory and, for a numbered
+	// parameter, its name back into Go, used or not.
+	updatePaymentStatus = `UPDATE payments SET status = ?, latipay_reference = ?,
+		latipay_order_id = ?, attempts = ?, amount_cny = ?, currency_rate = ?,
+		refunded = ?, paid_late = ?, needs_review = ?, version = ?, updated_at = ?,
+		expires_at = ?, paid_at = ?, last_seq = ?, reviewed_at = ? WHERE id = ?`
 	// updatePaymentAttempt is updatePaymentStatus for a write that leaves
 	// the payment's state alone as well (status, Latipay's order id,
 	// refunds, flags and review, the expiry and paid times): a checkout
@@ -60,15 +65,14 @@ const (
 	// that finds nothing new. With the status and expiry out of SET,
 	// payments_status_expires and payments_status_created are not
 	// rewritten either, and with reviewed_at out the partial indexes on
-	// review are not checked. It takes paymentArgs' first 24 values; only
-	// ?1, ?6, ?11, ?13 to ?15, ?19, ?21 and ?24 are used. The method is set
-	// only when it changed (updatePaymentBooks leaves it out).
-	updatePaymentAttempt = `UPDATE payments SET method = ?6, latipay_reference = ?11, attempts = ?13,
-		amount_cny = ?14, currency_rate = ?15, version = ?19, updated_at = ?21, last_seq = ?24 WHERE id = ?1`
+	// review are not checked. The method is set only when it changed
+	// (updatePaymentBooks leaves it out).
+	updatePaymentAttempt = `UPDATE payments SET method = ?, latipay_reference = ?, attempts = ?,
+		amount_cny = ?, currency_rate = ?, version = ?, updated_at = ?, last_seq = ? WHERE id = ?`
 	// updatePaymentBooks is updatePaymentAttempt with the method unchanged
 	// too, which spares payments_method_created its rewrite.
-	updatePaymentBooks = `UPDATE payments SET latipay_reference = ?11, attempts = ?13,
-		amount_cny = ?14, currency_rate = ?15, version = ?19, updated_at = ?21, last_seq = ?24 WHERE id = ?1`
+	updatePaymentBooks = `UPDATE payments SET latipay_reference = ?, attempts = ?,
+		amount_cny = ?, currency_rate = ?, version = ?, updated_at = ?, last_seq = ? WHERE id = ?`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -84,11 +88,12 @@ const (
 	// UPDATE by key, without the upsert's attempted insert into the
 	// reference index, its conflict handling and the foreign key check of
 	// the payment, and with created_at left out (see updatePaymentState).
-	// It takes attemptArgs' first 12 values; ?10 goes unused. A row count
-	// other than 1 is refused as upsertAttempt's conflict is.
-	updateAttemptState = `UPDATE attempts SET method = ?3, hosted = ?4, status = ?5,
-		order_id = ?6, qr_code_url = ?7, amount_cny = ?8, rate = ?9,
-		next_check_at = ?11, checks = ?12 WHERE reference = ?1 AND payment_id = ?2`
+	// It takes attemptStateArgs (anonymous parameters, as
+	// updatePaymentStatus). A row count other than 1 is refused as
+	// upsertAttempt's conflict is.
+	updateAttemptState = `UPDATE attempts SET method = ?, hosted = ?, status = ?,
+		order_id = ?, qr_code_url = ?, amount_cny = ?, rate = ?,
+		next_check_at = ?, checks = ? WHERE reference = ? AND payment_id = ?`
 	// upsertRefund writes a refund; a refund never moves to another payment.
 	upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -254,20 +259,63 @@ type loaded struct {
 }
 
 // load reads the payment, its attempts and, when fn may need them, its
-// refunds through q.
+// refunds through q. On the write connection's driver connection (the
+// writer goroutine's batch) the payment and its attempts are one
+// statement (selectPaymentAttemptsForUpdate).
 func load(ctx context.Context, q cached, id string) (loaded, error) {
 	var l loaded
-	if err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&l.p, &l.lastSeq)...); err != nil {
-		return loaded{}, wrap("update: load", err)
-	}
 	var err error
-	if l.as, err = loadAttempts(ctx, q, id); err != nil {
-		return loaded{}, wrap("update: load attempts", err)
+	if q.raw != nil {
+		if l, err = loadJoined(q.raw, id); err != nil {
+			return loaded{}, wrap("update: load", err)
+		}
+	} else {
+		if err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&l.p, &l.lastSeq)...); err != nil {
+			return loaded{}, wrap("update: load", err)
+		}
+		if l.as, err = loadAttempts(ctx, q, id); err != nil {
+			return loaded{}, wrap("update: load attempts", err)
+		}
 	}
 	if payments.NeedsRefunds(l.p.Status) {
 		if l.rs, err = queryAll(ctx, q, scanRefund, selectRefunds, id); err != nil {
 			return loaded{}, wrap("update: load refunds", err)
 		}
+	}
+	return l, nil
+}
+
+// loadJoined reads the payment id and its attempts with
+// selectPaymentAttemptsForUpdate on the driver connection. No row is
+// sql.ErrNoRows.
+func loadJoined(raw *rawConn, id string) (l loaded, err error) {
+	rows, err := raw.query(selectPaymentAttemptsForUpdate, []any{id})
+	if err != nil {
+		return loaded{}, err
+	}
+	defer func() { err = errors.Join(err, rows.Close()) }()
+	dests := paymentDests(&l.p, &l.lastSeq)
+	n := len(dests) // the payment's columns; the attempt's follow
+	for first := true; rows.Next(); first = false {
+		if first {
+			if err := scanValues(rows.vals[:n], dests); err != nil {
+				return loaded{}, err
+			}
+		}
+		if rows.vals[n] == nil { // no attempt: the LEFT JOIN's one row
+			continue
+		}
+		var a payments.Attempt
+		if err := scanValues(rows.vals[n:], attemptDests(&a)); err != nil {
+			return loaded{}, err
+		}
+		l.as = append(l.as, a)
+	}
+	if err := rows.Err(); err != nil {
+		return loaded{}, err
+	}
+	if l.p.ID == "" {
+		return loaded{}, sql.ErrNoRows
 	}
 	return l, nil
 }
@@ -318,6 +366,30 @@ func paymentUpdate(p, w payments.Payment) string {
 	return updatePaymentBooks
 }
 
+// narrowArgs are the arguments of update (updatePaymentStatus,
+// updatePaymentAttempt or updatePaymentBooks) for w, whose last event
+// will be number lastSeq.
+func narrowArgs(update string, w payments.Payment, lastSeq int64) []any {
+	switch update {
+	case updatePaymentStatus:
+		return []any{string(w.Status), w.LatipayReference, w.LatipayOrderID, w.Attempts,
+			w.AmountCNY, w.CurrencyRate, w.Refunded, w.PaidLate, w.NeedsReview, w.Version,
+			nanos(w.UpdatedAt), nanos(w.ExpiresAt), nanos(w.PaidAt), lastSeq, nanos(w.ReviewedAt), w.ID}
+	case updatePaymentAttempt:
+		return []any{string(w.Method), w.LatipayReference, w.Attempts, w.AmountCNY, w.CurrencyRate,
+			w.Version, nanos(w.UpdatedAt), lastSeq, w.ID}
+	default: // updatePaymentBooks
+		return []any{w.LatipayReference, w.Attempts, w.AmountCNY, w.CurrencyRate,
+			w.Version, nanos(w.UpdatedAt), lastSeq, w.ID}
+	}
+}
+
+// attemptStateArgs are updateAttemptState's arguments for a.
+func attemptStateArgs(a payments.Attempt) []any {
+	return []any{string(a.Method), a.Hosted, string(a.Status), a.OrderID, a.QRCodeURL,
+		a.AmountCNY, a.Rate, nanos(a.NextCheckAt), a.Checks, a.Reference, a.PaymentID}
+}
+
 // write stores the payment w and what t recorded, inside tx, where l was
 // read. Columns l shows unchanged are left out of the updates where that
 // spares index writes.
@@ -358,21 +430,28 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 		}
 	}
 	events := t.NewEvents()
-	update, args := paymentUpdate(p, w), paymentArgs(w, l.lastSeq+int64(len(events)), nanos(w.ReviewedAt))
-	if update == updatePaymentAttempt || update == updatePaymentBooks {
-		args = args[:24]
+	update, lastSeq := paymentUpdate(p, w), l.lastSeq+int64(len(events))
+	var args []any
+	switch update {
+	case updatePayment, updatePaymentState:
+		args = paymentArgs(w, lastSeq, nanos(w.ReviewedAt))
+	default:
+		args = narrowArgs(update, w, lastSeq)
 	}
 	if _, err := tx.ExecContext(ctx, update, args...); err != nil {
 		return wrap("update: payment", err)
 	}
 	for _, a := range t.DirtyAttempts() {
 		a.PaymentID = w.ID
-		upsert, args := upsertAttempt, attemptArgs(a)
+		upsert, args := upsertAttempt, []any(nil)
 		for _, old := range l.as {
 			if old.Reference == a.Reference && old.PaymentID == a.PaymentID && old.CreatedAt.Equal(a.CreatedAt) {
-				upsert, args = updateAttemptState, args[:12]
+				upsert, args = updateAttemptState, attemptStateArgs(a)
 				break
 			}
+		}
+		if args == nil {
+			args = attemptArgs(a)
 		}
 		res, err := tx.ExecContext(ctx, upsert, args...)
 		if err != nil {
