@@ -49,14 +49,17 @@ const (
 	// index writes also mean fewer dirty pages for the commit to write.
 	//
 	// It and the two below take their own arguments (narrowArgs), in the
-	// order their anonymous parameters appear, the id last: the driver
+	// order their anonymous parameters appear, the row last: the driver
 	// binds every parameter up to the highest number a statement names,
 	// copying each string argument into C memory and, for a numbered
-	// parameter, its name back into Go, used or not.
+	// parameter, its name back into Go, used or not. They find the row by
+	// the rowid Update's load read in the same transaction (one B-tree
+	// search instead of the id index's and then the table's); the id is
+	// checked as well, and a row count other than 1 is an error.
 	updatePaymentStatus = `UPDATE payments SET status = ?, latipay_reference = ?,
 		latipay_order_id = ?, attempts = ?, amount_cny = ?, currency_rate = ?,
 		refunded = ?, paid_late = ?, needs_review = ?, version = ?, updated_at = ?,
-		expires_at = ?, paid_at = ?, last_seq = ?, reviewed_at = ? WHERE id = ?`
+		expires_at = ?, paid_at = ?, last_seq = ?, reviewed_at = ? WHERE rowid = ? AND id = ?`
 	// updatePaymentAttempt is updatePaymentStatus for a write that leaves
 	// the payment's state alone as well (status, Latipay's order id,
 	// refunds, flags and review, the expiry and paid times): a checkout
@@ -68,11 +71,11 @@ const (
 	// review are not checked. The method is set only when it changed
 	// (updatePaymentBooks leaves it out).
 	updatePaymentAttempt = `UPDATE payments SET method = ?, latipay_reference = ?, attempts = ?,
-		amount_cny = ?, currency_rate = ?, version = ?, updated_at = ?, last_seq = ? WHERE id = ?`
+		amount_cny = ?, currency_rate = ?, version = ?, updated_at = ?, last_seq = ? WHERE rowid = ? AND id = ?`
 	// updatePaymentBooks is updatePaymentAttempt with the method unchanged
 	// too, which spares payments_method_created its rewrite.
 	updatePaymentBooks = `UPDATE payments SET latipay_reference = ?, attempts = ?,
-		amount_cny = ?, currency_rate = ?, version = ?, updated_at = ?, last_seq = ? WHERE id = ?`
+		amount_cny = ?, currency_rate = ?, version = ?, updated_at = ?, last_seq = ? WHERE rowid = ? AND id = ?`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -88,12 +91,12 @@ const (
 	// UPDATE by key, without the upsert's attempted insert into the
 	// reference index, its conflict handling and the foreign key check of
 	// the payment, and with created_at left out (see updatePaymentState).
-	// It takes attemptStateArgs (anonymous parameters, as
-	// updatePaymentStatus). A row count other than 1 is refused as
-	// upsertAttempt's conflict is.
+	// It takes attemptStateArgs (anonymous parameters, and the row by the
+	// rowid Update's load read, as updatePaymentStatus). A row count other
+	// than 1 is refused as upsertAttempt's conflict is.
 	updateAttemptState = `UPDATE attempts SET method = ?, hosted = ?, status = ?,
 		order_id = ?, qr_code_url = ?, amount_cny = ?, rate = ?,
-		next_check_at = ?, checks = ? WHERE reference = ? AND payment_id = ?`
+		next_check_at = ?, checks = ? WHERE rowid = ? AND reference = ? AND payment_id = ?`
 	// upsertRefund writes a refund; a refund never moves to another payment.
 	upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -254,28 +257,23 @@ var errRepeat = errors.New("sqlite: notification already recorded")
 type loaded struct {
 	p       payments.Payment
 	lastSeq int64 // the number of the payment's last event
+	rowid   int64 // the payment's row
 	as      []payments.Attempt
+	aRowids []int64 // the rows of as, in order
 	rs      []payments.Refund
 }
 
 // load reads the payment, its attempts and, when fn may need them, its
-// refunds through q. On the write connection's driver connection (the
-// writer goroutine's batch) the payment and its attempts are one
+// refunds through q, which is the write connection's driver connection
+// (the writer goroutine's batch): the payment and its attempts are one
 // statement (selectPaymentAttemptsForUpdate).
 func load(ctx context.Context, q cached, id string) (loaded, error) {
-	var l loaded
-	var err error
-	if q.raw != nil {
-		if l, err = loadJoined(q.raw, id); err != nil {
-			return loaded{}, wrap("update: load", err)
-		}
-	} else {
-		if err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&l.p, &l.lastSeq)...); err != nil {
-			return loaded{}, wrap("update: load", err)
-		}
-		if l.as, err = loadAttempts(ctx, q, id); err != nil {
-			return loaded{}, wrap("update: load attempts", err)
-		}
+	if q.raw == nil {
+		return loaded{}, errors.New("sqlite: update: load outside the writer goroutine")
+	}
+	l, err := loadJoined(q.raw, id)
+	if err != nil {
+		return loaded{}, wrap("update: load", err)
 	}
 	if payments.NeedsRefunds(l.p.Status) {
 		if l.rs, err = queryAll(ctx, q, scanRefund, selectRefunds, id); err != nil {
@@ -294,8 +292,8 @@ func loadJoined(raw *rawConn, id string) (l loaded, err error) {
 		return loaded{}, err
 	}
 	defer func() { err = errors.Join(err, rows.Close()) }()
-	dests := paymentDests(&l.p, &l.lastSeq)
-	n := len(dests) // the payment's columns; the attempt's follow
+	dests := paymentDests(&l.p, &l.lastSeq, &l.rowid)
+	n := len(dests) // the payment's columns; the attempt's rowid and columns follow
 	for first := true; rows.Next(); first = false {
 		if first {
 			if err := scanValues(rows.vals[:n], dests); err != nil {
@@ -306,10 +304,14 @@ func loadJoined(raw *rawConn, id string) (l loaded, err error) {
 			continue
 		}
 		var a payments.Attempt
-		if err := scanValues(rows.vals[n:], attemptDests(&a)); err != nil {
+		var rowid int64
+		if err := assign(&rowid, rows.vals[n]); err != nil {
 			return loaded{}, err
 		}
-		l.as = append(l.as, a)
+		if err := scanValues(rows.vals[n+1:], attemptDests(&a)); err != nil {
+			return loaded{}, err
+		}
+		l.as, l.aRowids = append(l.as, a), append(l.aRowids, rowid)
 	}
 	if err := rows.Err(); err != nil {
 		return loaded{}, err
@@ -368,26 +370,27 @@ func paymentUpdate(p, w payments.Payment) string {
 
 // narrowArgs are the arguments of update (updatePaymentStatus,
 // updatePaymentAttempt or updatePaymentBooks) for w, whose last event
-// will be number lastSeq.
-func narrowArgs(update string, w payments.Payment, lastSeq int64) []any {
+// will be number lastSeq, stored in the row rowid.
+func narrowArgs(update string, w payments.Payment, lastSeq, rowid int64) []any {
 	switch update {
 	case updatePaymentStatus:
 		return []any{string(w.Status), w.LatipayReference, w.LatipayOrderID, w.Attempts,
 			w.AmountCNY, w.CurrencyRate, w.Refunded, w.PaidLate, w.NeedsReview, w.Version,
-			nanos(w.UpdatedAt), nanos(w.ExpiresAt), nanos(w.PaidAt), lastSeq, nanos(w.ReviewedAt), w.ID}
+			nanos(w.UpdatedAt), nanos(w.ExpiresAt), nanos(w.PaidAt), lastSeq, nanos(w.ReviewedAt), rowid, w.ID}
 	case updatePaymentAttempt:
 		return []any{string(w.Method), w.LatipayReference, w.Attempts, w.AmountCNY, w.CurrencyRate,
-			w.Version, nanos(w.UpdatedAt), lastSeq, w.ID}
+			w.Version, nanos(w.UpdatedAt), lastSeq, rowid, w.ID}
 	default: // updatePaymentBooks
 		return []any{w.LatipayReference, w.Attempts, w.AmountCNY, w.CurrencyRate,
-			w.Version, nanos(w.UpdatedAt), lastSeq, w.ID}
+			w.Version, nanos(w.UpdatedAt), lastSeq, rowid, w.ID}
 	}
 }
 
-// attemptStateArgs are updateAttemptState's arguments for a.
-func attemptStateArgs(a payments.Attempt) []any {
+// attemptStateArgs are updateAttemptState's arguments for a, stored in
+// the row rowid.
+func attemptStateArgs(a payments.Attempt, rowid int64) []any {
 	return []any{string(a.Method), a.Hosted, string(a.Status), a.OrderID, a.QRCodeURL,
-		a.AmountCNY, a.Rate, nanos(a.NextCheckAt), a.Checks, a.Reference, a.PaymentID}
+		a.AmountCNY, a.Rate, nanos(a.NextCheckAt), a.Checks, rowid, a.Reference, a.PaymentID}
 }
 
 // write stores the payment w and what t recorded, inside tx, where l was
@@ -436,17 +439,23 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 	case updatePayment, updatePaymentState:
 		args = paymentArgs(w, lastSeq, nanos(w.ReviewedAt))
 	default:
-		args = narrowArgs(update, w, lastSeq)
+		args = narrowArgs(update, w, lastSeq, l.rowid)
 	}
-	if _, err := tx.ExecContext(ctx, update, args...); err != nil {
+	res, err := tx.ExecContext(ctx, update, args...)
+	if err != nil {
 		return wrap("update: payment", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("update: payment", err)
+	} else if n != 1 {
+		return fmt.Errorf("sqlite: update: payment %s: %d rows written, want 1", w.ID, n)
 	}
 	for _, a := range t.DirtyAttempts() {
 		a.PaymentID = w.ID
 		upsert, args := upsertAttempt, []any(nil)
-		for _, old := range l.as {
+		for i, old := range l.as {
 			if old.Reference == a.Reference && old.PaymentID == a.PaymentID && old.CreatedAt.Equal(a.CreatedAt) {
-				upsert, args = updateAttemptState, attemptStateArgs(a)
+				upsert, args = updateAttemptState, attemptStateArgs(a, l.aRowids[i])
 				break
 			}
 		}
