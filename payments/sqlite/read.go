@@ -127,7 +127,7 @@ var (
 // write transactions.
 func txQueries() []string {
 	return []string{selectPayment, selectPaymentAttemptsForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
-		updatePaymentState, updatePaymentStatus, updatePaymentAttempt, updatePaymentBooks, upsertAttempt, updateAttemptState, updateRefundState, insertEvent, insertNotification, insertIdempotency,
+		updatePaymentState, updatePaymentStatus, updatePaymentStatusMethod, updatePaymentAttempt, updatePaymentBooks, upsertAttempt, updateAttemptState, updateRefundState, insertEvent, insertNotification, insertIdempotency,
 		`SELECT hash, payment_id FROM idempotency WHERE key = ?`, indexTextTrigrams, indexTextWords, clearUnindexed}
 }
 

@@ -60,6 +60,16 @@ const (
 		latipay_order_id = ?, attempts = ?, amount_cny = ?, currency_rate = ?,
 		refunded = ?, paid_late = ?, needs_review = ?, version = ?, updated_at = ?,
 		expires_at = ?, paid_at = ?, last_seq = ?, reviewed_at = ? WHERE rowid = ? AND id = ?`
+	// updatePaymentStatusMethod is updatePaymentStatus for a state change
+	// that also changes the method: a callback for an attempt with another
+	// method than the one last started (the shopper switched wallets and
+	// paid with the first). Only payments_method_created is added to the
+	// indexes updatePaymentStatus rewrites; updatePaymentState would
+	// rewrite those of the source and the amount too.
+	updatePaymentStatusMethod = `UPDATE payments SET method = ?, status = ?, latipay_reference = ?,
+		latipay_order_id = ?, attempts = ?, amount_cny = ?, currency_rate = ?,
+		refunded = ?, paid_late = ?, needs_review = ?, version = ?, updated_at = ?,
+		expires_at = ?, paid_at = ?, last_seq = ?, reviewed_at = ? WHERE rowid = ? AND id = ?`
 	// updatePaymentAttempt is updatePaymentStatus for a write that leaves
 	// the payment's state alone as well (status, Latipay's order id,
 	// refunds, flags and review, the expiry and paid times): a checkout
@@ -358,7 +368,7 @@ func paymentUpdate(p, w payments.Payment) string {
 		w.PaidLate != p.PaidLate || w.NeedsReview != p.NeedsReview || !w.ExpiresAt.Equal(p.ExpiresAt) ||
 		!w.PaidAt.Equal(p.PaidAt) || !w.ReviewedAt.Equal(p.ReviewedAt) {
 		if w.Method != p.Method {
-			return updatePaymentState
+			return updatePaymentStatusMethod
 		}
 		return updatePaymentStatus
 	}
@@ -369,10 +379,14 @@ func paymentUpdate(p, w payments.Payment) string {
 }
 
 // narrowArgs are the arguments of update (updatePaymentStatus,
-// updatePaymentAttempt or updatePaymentBooks) for w, whose last event
+// updatePaymentStatusMethod, updatePaymentAttempt or updatePaymentBooks) for w, whose last event
 // will be number lastSeq, stored in the row rowid.
 func narrowArgs(update string, w payments.Payment, lastSeq, rowid int64) []any {
 	switch update {
+	case updatePaymentStatusMethod:
+		return []any{string(w.Method), string(w.Status), w.LatipayReference, w.LatipayOrderID, w.Attempts,
+			w.AmountCNY, w.CurrencyRate, w.Refunded, w.PaidLate, w.NeedsReview, w.Version,
+			nanos(w.UpdatedAt), nanos(w.ExpiresAt), nanos(w.PaidAt), lastSeq, nanos(w.ReviewedAt), rowid, w.ID}
 	case updatePaymentStatus:
 		return []any{string(w.Status), w.LatipayReference, w.LatipayOrderID, w.Attempts,
 			w.AmountCNY, w.CurrencyRate, w.Refunded, w.PaidLate, w.NeedsReview, w.Version,
