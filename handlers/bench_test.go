@@ -213,8 +213,10 @@ func BenchmarkCallback(b *testing.B) {
 }
 
 // benchStarted creates a payment with a pending WeChat attempt, as a
-// start leaves it (the store's own writes, no gateway), and returns the
-// signed paid notification for it.
+// start leaves it (the store's own writes, no gateway: the payment's
+// method, reference and count, the attempt), and returns the signed paid
+// notification for it. The method matters: a callback whose attempt's
+// method is not the payment's also rewrites the payment's method index.
 func benchStarted(b *testing.B, env *paymentstest.Env, reference string) string {
 	p, _, err := env.Svc.Create(b.Context(), paymentstest.Input(reference), "")
 	if err != nil {
@@ -227,6 +229,7 @@ func benchStarted(b *testing.B, env *paymentstest.Env, reference string) string 
 		Status: payments.AttemptPending, CreatedAt: now, NextCheckAt: now.Add(30 * time.Second)}
 	_, err = env.Store.Update(b.Context(), p.ID, func(tx *payments.Tx) error {
 		tx.Payment.Status, tx.Payment.LatipayReference, tx.Payment.Attempts = payments.StatusPending, ref, 1
+		tx.Payment.Method = payments.MethodWeChat
 		tx.PutAttempt(a)
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -117,10 +118,25 @@ func attemptArgs(a payments.Attempt) []any {
 
 func scanAttempt(s scanner) (payments.Attempt, error) {
 	var a payments.Attempt
-	err := s.Scan(&a.Reference, &a.PaymentID, &a.Method, &a.Hosted, &a.Status,
-		&a.OrderID, &a.QRCodeURL, &a.AmountCNY, &a.Rate,
-		timeCol{&a.CreatedAt}, timeCol{&a.NextCheckAt}, &a.Checks, &a.Client, &a.Kind, &a.PayCodeHash)
+	err := s.Scan(attemptDests(&a)...)
 	return a, err
+}
+
+// attemptDests are the scan destinations of attemptCols in a.
+func attemptDests(a *payments.Attempt) []any {
+	return []any{&a.Reference, &a.PaymentID, &a.Method, &a.Hosted, &a.Status,
+		&a.OrderID, &a.QRCodeURL, &a.AmountCNY, &a.Rate,
+		timeCol{&a.CreatedAt}, timeCol{&a.NextCheckAt}, &a.Checks, &a.Client, &a.Kind, &a.PayCodeHash}
+}
+
+// qualified returns the comma-separated columns of cols, each prefixed
+// with table and a dot.
+func qualified(table, cols string) string {
+	fields := strings.Split(cols, ",")
+	for i, f := range fields {
+		fields[i] = table + "." + strings.TrimSpace(f)
+	}
+	return strings.Join(fields, ", ")
 }
 
 const eventCols = `payment_id, seq, type, from_status, to_status, detail, created_at, data`

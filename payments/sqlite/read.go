@@ -96,17 +96,24 @@ func loadAttempts(ctx context.Context, q querier, paymentID string) ([]payments.
 	return queryAll(ctx, q, scanAttempt, selectAttempts, paymentID)
 }
 
+// The columns of payments and attempts qualified by the aliases p and a.
+var paymentReadColsP, attemptColsA = qualified("p", paymentReadCols), qualified("a", attemptCols)
+
 // Hot queries, prepared once (stmt.go).
-const (
+var (
 	selectPayment  = `SELECT ` + paymentReadCols + ` FROM payments WHERE id = ?`
 	selectAttempts = `SELECT ` + attemptCols + ` FROM attempts WHERE payment_id = ? ORDER BY created_at, rowid`
 	selectRefunds  = `SELECT ` + refundCols + ` FROM refunds WHERE payment_id = ? ORDER BY created_at, rowid`
 	// selectAttemptPayment is the callback's first lookup.
 	selectAttemptPayment = `SELECT payment_id FROM attempts WHERE reference = ?`
-	// selectPaymentForUpdate also reads the number of the payment's last
-	// event (migration 004), for the events a write appends.
-	selectPaymentForUpdate = `SELECT ` + paymentReadCols + `, last_seq FROM payments WHERE id = ?`
-	selectNotifications    = `SELECT ` + notificationCols + ` FROM notifications WHERE reference = ? ORDER BY id`
+	// selectPaymentAttemptsForUpdate is Update's load on the writer: the
+	// payment, the number of its last event (migration 004) for the events
+	// a write appends, and its attempts in selectAttempts' order, in one
+	// statement, with the rows' rowids for the updates: one row per
+	// attempt, or one row whose attempt columns are NULL.
+	selectPaymentAttemptsForUpdate = `SELECT ` + paymentReadColsP + `, p.last_seq, p.rowid, a.rowid, ` + attemptColsA + `
+		FROM payments p LEFT JOIN attempts a ON a.payment_id = p.id WHERE p.id = ? ORDER BY a.created_at, a.rowid`
+	selectNotifications = `SELECT ` + notificationCols + ` FROM notifications WHERE reference = ? ORDER BY id`
 	// selectNotificationSeen is the duplicate check of every callback: it
 	// reads the (reference, digest) index alone (migration 003).
 	selectNotificationSeen = `SELECT EXISTS (SELECT 1 FROM notifications WHERE reference = ? AND digest = ?)`
@@ -119,8 +126,8 @@ const (
 // txQueries are prepared on the write connection at Open, for use inside
 // write transactions.
 func txQueries() []string {
-	return []string{selectPayment, selectPaymentForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
-		updatePaymentState, updatePaymentStatus, updatePaymentAttempt, updatePaymentBooks, upsertAttempt, updateAttemptState, updateRefundState, insertEvent, insertNotification, insertIdempotency,
+	return []string{selectPayment, selectPaymentAttemptsForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
+		updatePaymentState, updatePaymentStatus, updatePaymentStatusMethod, updatePaymentAttempt, updatePaymentBooks, upsertAttempt, updateAttemptState, updateRefundState, insertEvent, insertNotification, insertIdempotency,
 		`SELECT hash, payment_id FROM idempotency WHERE key = ?`, indexTextTrigrams, indexTextWords, clearUnindexed}
 }
 

@@ -256,7 +256,7 @@ func TestAttemptStaysWithItsPayment(t *testing.T) {
 
 // TestUpdateWritesEveryColumn: Update leaves unchanged indexed columns out
 // of its UPDATE when it can (write.go: updatePaymentState,
-// updatePaymentStatus, updatePaymentAttempt, updatePaymentBooks,
+// updatePaymentStatus, updatePaymentStatusMethod, updatePaymentAttempt, updatePaymentBooks,
 // updateAttemptState), yet a change to any of them
 // is still stored (read from the file, past the payment cache).
 func TestUpdateWritesEveryColumn(t *testing.T) {

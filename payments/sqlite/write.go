@@ -47,11 +47,29 @@ const (
 	// rewrites of payments_source_created and payments_method_created and
 	// the full-text trigger (UPDATE OF reference, description). Fewer
 	// index writes also mean fewer dirty pages for the commit to write.
-	// It takes the same arguments; ?2 to ?6, ?8 to ?10 and ?20 go unused.
-	updatePaymentStatus = `UPDATE payments SET status = ?7, latipay_reference = ?11,
-		latipay_order_id = ?12, attempts = ?13, amount_cny = ?14, currency_rate = ?15,
-		refunded = ?16, paid_late = ?17, needs_review = ?18, version = ?19, updated_at = ?21,
-		expires_at = ?22, paid_at = ?23, last_seq = ?24, reviewed_at = ?25 WHERE id = ?1`
+	//
+	// It and the two below take their own arguments (narrowArgs), in the
+	// order their anonymous parameters appear, the row last: the driver
+	// binds every parameter up to the highest number a statement names,
+	// copying each string argument into C memory and, for a numbered
+	// parameter, its name back into Go, used or not. They find the row by
+	// the rowid Update's load read in the same transaction (one B-tree
+	// search instead of the id index's and then the table's); the id is
+	// checked as well, and a row count other than 1 is an error.
+	updatePaymentStatus = `UPDATE payments SET status = ?, latipay_reference = ?,
+		latipay_order_id = ?, attempts = ?, amount_cny = ?, currency_rate = ?,
+		refunded = ?, paid_late = ?, needs_review = ?, version = ?, updated_at = ?,
+		expires_at = ?, paid_at = ?, last_seq = ?, reviewed_at = ? WHERE rowid = ? AND id = ?`
+	// updatePaymentStatusMethod is updatePaymentStatus for a state change
+	// that also changes the method: a callback for an attempt with another
+	// method than the one last started (the shopper switched wallets and
+	// paid with the first). Only payments_method_created is added to the
+	// indexes updatePaymentStatus rewrites; updatePaymentState would
+	// rewrite those of the source and the amount too.
+	updatePaymentStatusMethod = `UPDATE payments SET method = ?, status = ?, latipay_reference = ?,
+		latipay_order_id = ?, attempts = ?, amount_cny = ?, currency_rate = ?,
+		refunded = ?, paid_late = ?, needs_review = ?, version = ?, updated_at = ?,
+		expires_at = ?, paid_at = ?, last_seq = ?, reviewed_at = ? WHERE rowid = ? AND id = ?`
 	// updatePaymentAttempt is updatePaymentStatus for a write that leaves
 	// the payment's state alone as well (status, Latipay's order id,
 	// refunds, flags and review, the expiry and paid times): a checkout
@@ -60,15 +78,14 @@ const (
 	// that finds nothing new. With the status and expiry out of SET,
 	// payments_status_expires and payments_status_created are not
 	// rewritten either, and with reviewed_at out the partial indexes on
-	// review are not checked. It takes paymentArgs' first 24 values; only
-	// ?1, ?6, ?11, ?13 to ?15, ?19, ?21 and ?24 are used. The method is set
-	// only when it changed (updatePaymentBooks leaves it out).
-	updatePaymentAttempt = `UPDATE payments SET method = ?6, latipay_reference = ?11, attempts = ?13,
-		amount_cny = ?14, currency_rate = ?15, version = ?19, updated_at = ?21, last_seq = ?24 WHERE id = ?1`
+	// review are not checked. The method is set only when it changed
+	// (updatePaymentBooks leaves it out).
+	updatePaymentAttempt = `UPDATE payments SET method = ?, latipay_reference = ?, attempts = ?,
+		amount_cny = ?, currency_rate = ?, version = ?, updated_at = ?, last_seq = ? WHERE rowid = ? AND id = ?`
 	// updatePaymentBooks is updatePaymentAttempt with the method unchanged
 	// too, which spares payments_method_created its rewrite.
-	updatePaymentBooks = `UPDATE payments SET latipay_reference = ?11, attempts = ?13,
-		amount_cny = ?14, currency_rate = ?15, version = ?19, updated_at = ?21, last_seq = ?24 WHERE id = ?1`
+	updatePaymentBooks = `UPDATE payments SET latipay_reference = ?, attempts = ?,
+		amount_cny = ?, currency_rate = ?, version = ?, updated_at = ?, last_seq = ? WHERE rowid = ? AND id = ?`
 	// upsertAttempt refuses to move an attempt to another payment: the
 	// WHERE makes the conflicting row unchanged, which the caller detects.
 	upsertAttempt = `INSERT INTO attempts (` + attemptCols + `) VALUES
@@ -84,11 +101,12 @@ const (
 	// UPDATE by key, without the upsert's attempted insert into the
 	// reference index, its conflict handling and the foreign key check of
 	// the payment, and with created_at left out (see updatePaymentState).
-	// It takes attemptArgs' first 12 values; ?10 goes unused. A row count
-	// other than 1 is refused as upsertAttempt's conflict is.
-	updateAttemptState = `UPDATE attempts SET method = ?3, hosted = ?4, status = ?5,
-		order_id = ?6, qr_code_url = ?7, amount_cny = ?8, rate = ?9,
-		next_check_at = ?11, checks = ?12 WHERE reference = ?1 AND payment_id = ?2`
+	// It takes attemptStateArgs (anonymous parameters, and the row by the
+	// rowid Update's load read, as updatePaymentStatus). A row count other
+	// than 1 is refused as upsertAttempt's conflict is.
+	updateAttemptState = `UPDATE attempts SET method = ?, hosted = ?, status = ?,
+		order_id = ?, qr_code_url = ?, amount_cny = ?, rate = ?,
+		next_check_at = ?, checks = ? WHERE rowid = ? AND reference = ? AND payment_id = ?`
 	// upsertRefund writes a refund; a refund never moves to another payment.
 	upsertRefund = `INSERT INTO refunds (` + refundCols + `) VALUES
 		(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
@@ -249,25 +267,67 @@ var errRepeat = errors.New("sqlite: notification already recorded")
 type loaded struct {
 	p       payments.Payment
 	lastSeq int64 // the number of the payment's last event
+	rowid   int64 // the payment's row
 	as      []payments.Attempt
+	aRowids []int64 // the rows of as, in order
 	rs      []payments.Refund
 }
 
 // load reads the payment, its attempts and, when fn may need them, its
-// refunds through q.
+// refunds through q, which is the write connection's driver connection
+// (the writer goroutine's batch): the payment and its attempts are one
+// statement (selectPaymentAttemptsForUpdate).
 func load(ctx context.Context, q cached, id string) (loaded, error) {
-	var l loaded
-	if err := q.QueryRowContext(ctx, selectPaymentForUpdate, id).Scan(paymentDests(&l.p, &l.lastSeq)...); err != nil {
-		return loaded{}, wrap("update: load", err)
+	if q.raw == nil {
+		return loaded{}, errors.New("sqlite: update: load outside the writer goroutine")
 	}
-	var err error
-	if l.as, err = loadAttempts(ctx, q, id); err != nil {
-		return loaded{}, wrap("update: load attempts", err)
+	l, err := loadJoined(q.raw, id)
+	if err != nil {
+		return loaded{}, wrap("update: load", err)
 	}
 	if payments.NeedsRefunds(l.p.Status) {
 		if l.rs, err = queryAll(ctx, q, scanRefund, selectRefunds, id); err != nil {
 			return loaded{}, wrap("update: load refunds", err)
 		}
+	}
+	return l, nil
+}
+
+// loadJoined reads the payment id and its attempts with
+// selectPaymentAttemptsForUpdate on the driver connection. No row is
+// sql.ErrNoRows.
+func loadJoined(raw *rawConn, id string) (l loaded, err error) {
+	rows, err := raw.query(selectPaymentAttemptsForUpdate, []any{id})
+	if err != nil {
+		return loaded{}, err
+	}
+	defer func() { err = errors.Join(err, rows.Close()) }()
+	dests := paymentDests(&l.p, &l.lastSeq, &l.rowid)
+	n := len(dests) // the payment's columns; the attempt's rowid and columns follow
+	for first := true; rows.Next(); first = false {
+		if first {
+			if err := scanValues(rows.vals[:n], dests); err != nil {
+				return loaded{}, err
+			}
+		}
+		if rows.vals[n] == nil { // no attempt: the LEFT JOIN's one row
+			continue
+		}
+		var a payments.Attempt
+		var rowid int64
+		if err := assign(&rowid, rows.vals[n]); err != nil {
+			return loaded{}, err
+		}
+		if err := scanValues(rows.vals[n+1:], attemptDests(&a)); err != nil {
+			return loaded{}, err
+		}
+		l.as, l.aRowids = append(l.as, a), append(l.aRowids, rowid)
+	}
+	if err := rows.Err(); err != nil {
+		return loaded{}, err
+	}
+	if l.p.ID == "" {
+		return loaded{}, sql.ErrNoRows
 	}
 	return l, nil
 }
@@ -308,7 +368,7 @@ func paymentUpdate(p, w payments.Payment) string {
 		w.PaidLate != p.PaidLate || w.NeedsReview != p.NeedsReview || !w.ExpiresAt.Equal(p.ExpiresAt) ||
 		!w.PaidAt.Equal(p.PaidAt) || !w.ReviewedAt.Equal(p.ReviewedAt) {
 		if w.Method != p.Method {
-			return updatePaymentState
+			return updatePaymentStatusMethod
 		}
 		return updatePaymentStatus
 	}
@@ -316,6 +376,35 @@ func paymentUpdate(p, w payments.Payment) string {
 		return updatePaymentAttempt
 	}
 	return updatePaymentBooks
+}
+
+// narrowArgs are the arguments of update (updatePaymentStatus,
+// updatePaymentStatusMethod, updatePaymentAttempt or updatePaymentBooks) for w, whose last event
+// will be number lastSeq, stored in the row rowid.
+func narrowArgs(update string, w payments.Payment, lastSeq, rowid int64) []any {
+	switch update {
+	case updatePaymentStatusMethod:
+		return []any{string(w.Method), string(w.Status), w.LatipayReference, w.LatipayOrderID, w.Attempts,
+			w.AmountCNY, w.CurrencyRate, w.Refunded, w.PaidLate, w.NeedsReview, w.Version,
+			nanos(w.UpdatedAt), nanos(w.ExpiresAt), nanos(w.PaidAt), lastSeq, nanos(w.ReviewedAt), rowid, w.ID}
+	case updatePaymentStatus:
+		return []any{string(w.Status), w.LatipayReference, w.LatipayOrderID, w.Attempts,
+			w.AmountCNY, w.CurrencyRate, w.Refunded, w.PaidLate, w.NeedsReview, w.Version,
+			nanos(w.UpdatedAt), nanos(w.ExpiresAt), nanos(w.PaidAt), lastSeq, nanos(w.ReviewedAt), rowid, w.ID}
+	case updatePaymentAttempt:
+		return []any{string(w.Method), w.LatipayReference, w.Attempts, w.AmountCNY, w.CurrencyRate,
+			w.Version, nanos(w.UpdatedAt), lastSeq, rowid, w.ID}
+	default: // updatePaymentBooks
+		return []any{w.LatipayReference, w.Attempts, w.AmountCNY, w.CurrencyRate,
+			w.Version, nanos(w.UpdatedAt), lastSeq, rowid, w.ID}
+	}
+}
+
+// attemptStateArgs are updateAttemptState's arguments for a, stored in
+// the row rowid.
+func attemptStateArgs(a payments.Attempt, rowid int64) []any {
+	return []any{string(a.Method), a.Hosted, string(a.Status), a.OrderID, a.QRCodeURL,
+		a.AmountCNY, a.Rate, nanos(a.NextCheckAt), a.Checks, rowid, a.Reference, a.PaymentID}
 }
 
 // write stores the payment w and what t recorded, inside tx, where l was
@@ -358,21 +447,34 @@ func write(ctx context.Context, tx cached, l loaded, w payments.Payment, t *paym
 		}
 	}
 	events := t.NewEvents()
-	update, args := paymentUpdate(p, w), paymentArgs(w, l.lastSeq+int64(len(events)), nanos(w.ReviewedAt))
-	if update == updatePaymentAttempt || update == updatePaymentBooks {
-		args = args[:24]
+	update, lastSeq := paymentUpdate(p, w), l.lastSeq+int64(len(events))
+	var args []any
+	switch update {
+	case updatePayment, updatePaymentState:
+		args = paymentArgs(w, lastSeq, nanos(w.ReviewedAt))
+	default:
+		args = narrowArgs(update, w, lastSeq, l.rowid)
 	}
-	if _, err := tx.ExecContext(ctx, update, args...); err != nil {
+	res, err := tx.ExecContext(ctx, update, args...)
+	if err != nil {
 		return wrap("update: payment", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrap("update: payment", err)
+	} else if n != 1 {
+		return fmt.Errorf("sqlite: update: payment %s: %d rows written, want 1", w.ID, n)
 	}
 	for _, a := range t.DirtyAttempts() {
 		a.PaymentID = w.ID
-		upsert, args := upsertAttempt, attemptArgs(a)
-		for _, old := range l.as {
+		upsert, args := upsertAttempt, []any(nil)
+		for i, old := range l.as {
 			if old.Reference == a.Reference && old.PaymentID == a.PaymentID && old.CreatedAt.Equal(a.CreatedAt) {
-				upsert, args = updateAttemptState, args[:12]
+				upsert, args = updateAttemptState, attemptStateArgs(a, l.aRowids[i])
 				break
 			}
+		}
+		if args == nil {
+			args = attemptArgs(a)
 		}
 		res, err := tx.ExecContext(ctx, upsert, args...)
 		if err != nil {
