@@ -303,9 +303,10 @@ type groupRead struct {
 // the three reads below that take an array of ids (= ANY($1)) it never
 // does: every batch planned each of them again, the planner opening
 // payments and its ten indexes every time (7.5% of the server's CPU in
-// BenchmarkCallbackParallel's backends, by perf). Their generic plans are
-// the same index scans (payments_pkey, attempts_payment, events_pkey:
-// TestGroupReadsGenericPlans), whatever the number of ids. SET LOCAL
+// BenchmarkCallbackParallel's backends, by perf). Their generic plans
+// read through the same indexes (payments_pkey, attempts_payment,
+// events_pkey: TestGroupReadsGenericPlans), whatever the number of ids;
+// the refunds' read already ran its generic plan. SET LOCAL
 // ends with the transaction, so the connection's other statements keep
 // PostgreSQL's choice.
 const genericPlans = "SET LOCAL plan_cache_mode = force_generic_plan"
