@@ -323,6 +323,20 @@ type groupRead struct {
 	seq      map[string]int64
 }
 
+// genericPlans makes the batch's statements run the plans prepared once
+// per connection. PostgreSQL plans a prepared statement afresh for each
+// execution (a custom plan) until a generic one looks no dearer, and for
+// the three reads below that take an array of ids (= ANY($1)) it never
+// does: every batch planned each of them again, the planner opening
+// payments and its ten indexes every time (7.5% of the server's CPU in
+// BenchmarkCallbackParallel's backends, by perf). Their generic plans
+// read through the same indexes (payments_pkey, attempts_payment,
+// events_pkey: TestGroupReadsGenericPlans), whatever the number of ids;
+// the refunds' read already ran its generic plan. SET LOCAL
+// ends with the transaction, so the connection's other statements keep
+// PostgreSQL's choice.
+const genericPlans = "SET LOCAL plan_cache_mode = force_generic_plan"
+
 // readGroup begins the batch's transaction and, in the same round trip,
 // locks the batch's payments in id order and reads them, then their
 // attempts, refunds and last event numbers (read after the locks are
@@ -338,6 +352,7 @@ func readGroup(ctx context.Context, c *pgxpool.Conn, jobs []*groupJob) (groupRea
 		refunds: map[string][]payments.Refund{}, seq: map[string]int64{}}
 	b := &pgx.Batch{}
 	b.Queue(beginReadCommitted)
+	b.Queue(genericPlans)
 	b.Queue(`SELECT `+paymentCols+` FROM payments WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids).Query(func(rows pgx.Rows) error {
 		ps, err := scanRows(rows, scanPayment)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -382,5 +383,81 @@ func TestGroupCommitParam(t *testing.T) {
 	}
 	if _, err := Open(t.Context(), base+"&group_commit=maybe", testNow); err == nil {
 		t.Error("group_commit=maybe accepted")
+	}
+}
+
+// TestGroupReadsGenericPlans: the batch's reads by an array of ids run
+// the plan prepared once per connection, never one planned afresh for
+// each batch (pg_prepared_statements counts both kinds), and that plan
+// reads through an index (payments_pkey, attempts_payment,
+// refunds_payment, events_pkey), not every row, among 2,000 payments. One connection, so every batch
+// runs on the one whose statements are counted.
+func TestGroupReadsGenericPlans(t *testing.T) {
+	db := mustOpen(t, pgtest.Schema(t)+"&pool_max_conns=1")
+	ids, _ := seedPending(t, db, 2000)
+	// Refunds of other payments, so that refunds has rows to plan for.
+	if _, err := db.pool.Exec(t.Context(), `INSERT INTO refunds (id, payment_id, amount, currency, status, created_at, updated_at)
+		SELECT 'rf_' || id, id, 100, currency, 'succeeded', created_at, created_at FROM payments WHERE id <> ALL($1)`, ids[:12]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.pool.Exec(t.Context(), "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids[:12] {
+		if _, err := db.Update(t.Context(), id, payIfPending); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := db.pool.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	rows, err := c.Query(t.Context(), `SELECT name, statement, generic_plans, custom_plans FROM pg_prepared_statements
+		WHERE statement LIKE '%= ANY($1)%' AND statement NOT LIKE '%pg_prepared_statements%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type stmt struct {
+		name, sql       string
+		generic, custom int64
+	}
+	var got []stmt
+	for rows.Next() {
+		var s stmt
+		if err := rows.Scan(&s.name, &s.sql, &s.generic, &s.custom); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 { // the payments, their attempts, refunds and last event numbers
+		t.Fatalf("%d prepared reads by an array of ids, want 4: %+v", len(got), got)
+	}
+	// EXPLAIN EXECUTE shows the cached plan; with generic plans forced it
+	// is the one the batches ran.
+	if _, err := c.Exec(t.Context(), "SET plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Exec(context.WithoutCancel(t.Context()), "RESET plan_cache_mode")
+	for _, s := range got {
+		if s.custom != 0 || s.generic < 12 {
+			t.Errorf("%d generic and %d custom plans over 12 batches, want only generic: %s", s.generic, s.custom, s.sql)
+		}
+		res, err := c.Conn().PgConn().Exec(t.Context(), "EXPLAIN (COSTS OFF) EXECUTE "+s.name+"('{"+ids[0]+","+ids[1]+"}')").ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for _, r := range res {
+			for _, row := range r.Rows {
+				plan = append(plan, string(row[0]))
+			}
+		}
+		if p := strings.Join(plan, "\n"); strings.Contains(p, "Seq Scan") || !strings.Contains(p, "Index") {
+			t.Errorf("the generic plan reads every row:\n%s\n%s", s.sql, p)
+		}
 	}
 }
