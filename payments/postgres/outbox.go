@@ -50,8 +50,8 @@ func listQuery(f payments.PaymentFilter) (string, []any) {
 	if f.ID != "" {
 		where = append(where, "id = "+arg(f.ID))
 	}
-	// A device's sales through counter_sales_device (migration 015); a
-	// cashier's read the sale records of the shop's tills.
+	// A device's sales through counter_sales_device (migration 015), a
+	// cashier's through counter_sales_account (migration 045).
 	if f.Device != "" {
 		where = append(where, "id IN (SELECT payment_id FROM counter_sales WHERE device_id = "+arg(f.Device)+")")
 	}
@@ -248,14 +248,22 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 }
 
 // WebhookEndpointSince returns when a webhook endpoint was first
-// configured (migration 043), recording now when none was; the first
-// instance to record it wins.
-func (db *DB) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
-	// Two statements: the SELECT's own snapshot sees the row another
-	// instance inserted while this INSERT waited on it.
+// configured (migration 043), recording q.Now when none was; the first
+// instance to record it wins. A database upgraded from before 043 with
+// events and no delivery (migration 045 marks it -infinity) records the
+// oldest event the earlier version would still have sent: of q.Types, at
+// or after q.Since, not delivered nor given up.
+func (db *DB) WebhookEndpointSince(ctx context.Context, q payments.OutboxQuery) (time.Time, error) {
+	// Separate statements: each sees the row another instance wrote
+	// while it waited on it (the UPDATE finds it no longer marked).
 	if _, err := db.pool.Exec(ctx, `INSERT INTO webhook_endpoint (id, since) VALUES (1, $1)
-		ON CONFLICT (id) DO NOTHING`, ts(now)); err != nil {
+		ON CONFLICT (id) DO NOTHING`, ts(q.Now)); err != nil {
 		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE webhook_endpoint SET since = COALESCE((SELECT MIN(e.created_at)
+		FROM events e WHERE `+undelivered+` AND e.type = ANY($2) AND e.created_at >= $3), $1)
+		WHERE id = 1 AND since = '-infinity'`, ts(q.Now), q.Types, ts(q.Since)); err != nil {
+		return time.Time{}, wrap("webhook endpoint: upgraded", err)
 	}
 	var since time.Time
 	if err := db.pool.QueryRow(ctx, `SELECT since FROM webhook_endpoint WHERE id = 1`).Scan(&since); err != nil {

@@ -454,12 +454,12 @@ func ListText(t *testing.T, s payments.Store) { testListText(t, s) }
 // testEndpointSince: the first answer is the time given then, in UTC,
 // and every later answer is the same, whatever time is given.
 func testEndpointSince(t *testing.T, s payments.Store) {
-	first, err := s.WebhookEndpointSince(t.Context(), base())
+	first, err := s.WebhookEndpointSince(t.Context(), payments.OutboxQuery{Now: base()})
 	if err != nil || !first.Equal(base()) || first.Location() != time.UTC {
 		t.Fatalf("WebhookEndpointSince(first) = %v, %v; want %v in UTC", first, err, base())
 	}
 	for _, later := range []time.Time{base().Add(time.Hour), base().Add(-time.Hour)} {
-		if got, err := s.WebhookEndpointSince(t.Context(), later); err != nil || !got.Equal(base()) {
+		if got, err := s.WebhookEndpointSince(t.Context(), payments.OutboxQuery{Now: later}); err != nil || !got.Equal(base()) {
 			t.Errorf("WebhookEndpointSince(%v) = %v, %v; want the first, %v", later, got, err, base())
 		}
 	}
