@@ -203,7 +203,8 @@ const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
 	AND (n.attempt > d.attempt OR n.attempt = d.attempt AND n.id > d.id))`
 
 // Deliveries lists the delivery log matching f, newest first. f.State
-// selects the events in that state now, by their last try.
+// selects the events in that state now, by their last try; every other
+// try is Superseded.
 func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
 	if f.Limit <= 0 {
 		return nil, nil
@@ -230,7 +231,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		where = append(where, "id < "+arg(f.Before))
 	}
 	sql := `SELECT id, payment_id, seq, event_type, attempt, redelivery, status_code, error,
-		duration_ns, at, state, next_at FROM webhook_deliveries d`
+		duration_ns, at, state, next_at, NOT ` + latestTry + ` FROM webhook_deliveries d`
 	if len(where) > 0 {
 		sql += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -240,7 +241,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		var attempt, code, dur int64
 		var state string
 		err := s.Scan(&d.ID, &d.PaymentID, &d.Seq, &d.EventType, &attempt, &d.Redelivery, &code,
-			&d.Error, &dur, timeCol{&d.At}, &state, timeCol{&d.NextAt})
+			&d.Error, &dur, timeCol{&d.At}, &state, timeCol{&d.NextAt}, &d.Superseded)
 		d.Attempt, d.StatusCode, d.Duration, d.State = int(attempt), int(code), time.Duration(dur), payments.DeliveryState(state)
 		return d, err
 	}, sql, args...)

@@ -250,7 +250,8 @@ const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
 	AND (n.attempt > d.attempt OR n.attempt = d.attempt AND n.id > d.id))`
 
 // Deliveries lists the delivery log matching f, newest first. f.State
-// selects the events in that state now, by their last try.
+// selects the events in that state now, by their last try; every other
+// try is Superseded.
 func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
 	var where []string
 	var args []any
@@ -269,7 +270,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	if f.Before != "" {
 		where, args = append(where, "id < ?"), append(args, f.Before)
 	}
-	q := `SELECT ` + deliveryCols + ` FROM webhook_deliveries d`
+	q := `SELECT ` + deliveryCols + `, NOT ` + latestTry + ` FROM webhook_deliveries d`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -278,7 +279,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		var d payments.Delivery
 		var ns int64
 		err := s.Scan(&d.ID, &d.PaymentID, &d.Seq, &d.EventType, &d.Attempt, &d.Redelivery,
-			&d.StatusCode, &d.Error, &ns, timeCol{&d.At}, &d.State, timeCol{&d.NextAt})
+			&d.StatusCode, &d.Error, &ns, timeCol{&d.At}, &d.State, timeCol{&d.NextAt}, &d.Superseded)
 		d.Duration = time.Duration(ns)
 		return d, err
 	}, q, append(args, max(f.Limit, 0))...)
