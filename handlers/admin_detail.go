@@ -307,7 +307,7 @@ func deliveryText(loc views.Localizer, d payments.Delivery) string {
 	if e := deliveryError(loc, d); e != "" {
 		b.WriteString(e + " ")
 	}
-	b.WriteString("→ " + loc.T("adminlist.state."+string(d.State)))
+	b.WriteString("→ " + loc.T("adminlist.state."+deliveryState(d)))
 	return b.String()
 }
 

@@ -23,14 +23,31 @@ const webhookPageSize = 50
 // deliveries can be sent again.
 func (s *Server) webhooksOn() bool { return s.opts.Webhooks != nil && s.opts.Webhooks.Enabled() }
 
+// stateSuperseded is what the log says of a try that left its event
+// retrying when a later try of the event followed it: the retry it
+// announced was that later try (or was replaced by it, a redelivery by
+// hand or a try to a changed endpoint), so "retrying", and its next
+// try's time, would have a person wait for a try that never comes.
+const stateSuperseded = "superseded"
+
+// deliveryState is the state the back office says a try left its event
+// in (its adminlist.state.* message): the try's own, except for a
+// retrying try that a later try superseded.
+func deliveryState(d payments.Delivery) string {
+	if d.Superseded && d.State == payments.DeliveryRetrying {
+		return stateSuperseded
+	}
+	return string(d.State)
+}
+
 // deliveryRow is one delivery as the back office shows it.
 func (s *Server) deliveryRow(c *gin.Context, d payments.Delivery) views.DeliveryRow {
 	zone := s.shopZone()
 	r := views.DeliveryRow{ID: d.ID, Time: d.At.In(zone).Format("2006-01-02 15:04:05 MST"), PaymentID: d.PaymentID,
 		PaymentURL: s.langPath(c, PaymentsPath+"/"+d.PaymentID), EventType: webhook.PublicType(d.EventType), Attempt: d.Attempt,
 		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: deliveryError(s.localizer(c), d), Duration: d.Duration.Round(time.Millisecond).String(),
-		State: string(d.State), URL: s.langPath(c, WebhooksPath+"/"+d.ID)}
-	if !d.NextAt.IsZero() {
+		State: deliveryState(d), URL: s.langPath(c, WebhooksPath+"/"+d.ID)}
+	if !d.NextAt.IsZero() && r.State != stateSuperseded {
 		r.NextAt = d.NextAt.In(zone).Format("2006-01-02 15:04:05 MST")
 	}
 	return r

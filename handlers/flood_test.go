@@ -113,9 +113,9 @@ func (s *countingStore) Deliveries(ctx context.Context, f payments.DeliveryFilte
 	s.calls.Add(1)
 	return s.inner.Deliveries(ctx, f)
 }
-func (s *countingStore) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
+func (s *countingStore) WebhookEndpointSince(ctx context.Context, q payments.OutboxQuery) (time.Time, error) {
 	s.calls.Add(1)
-	return s.inner.WebhookEndpointSince(ctx, now)
+	return s.inner.WebhookEndpointSince(ctx, q)
 }
 
 // floodApp is the app over a counted store, served on loopback.

@@ -136,7 +136,8 @@ func TestTimelineRowsInReadersLanguage(t *testing.T) {
 			{"admin requery", []string{loc.T("state.partially_refunded")}},
 			{"admin webhook.redeliver", []string{ds[0].ID, loc.T("adminlist.state.delivered")}},
 			{"admin cancel", []string{loc.T("state.canceled")}},
-			{"webhook payment.pending", []string{"HTTP 503", loc.T("adminlist.state.retrying")}},
+			// The 503's retry came (the 404): it is superseded, no longer retrying.
+			{"webhook payment.pending", []string{"HTTP 503", loc.T("adminlist.state.superseded")}},
 			{"webhook payment.pending", []string{"HTTP 404", loc.T("timeline.delivery.not_retried"), loc.T("adminlist.state.failed")}},
 		} {
 			found := false

@@ -403,6 +403,12 @@ type Delivery struct {
 	At         time.Time
 	State      DeliveryState // the event's state after this try
 	NextAt     time.Time     // when State is retrying: the next try
+	// Superseded: a later try of the same event was made (a retry, or a
+	// redelivery by hand, to whatever endpoint was configured then), so
+	// State is no longer the event's state and a retrying try's NextAt
+	// will not come: that later try says what happened. The stores set
+	// it when they read the log.
+	Superseded bool
 }
 
 // DeliveryFilter selects deliveries, newest first. Zero fields do not
@@ -431,15 +437,21 @@ type Outbox interface {
 	// RecordDelivery appends d to the delivery log and sets the event's
 	// state, try count and next try from it, in one transaction.
 	RecordDelivery(ctx context.Context, d Delivery) error
-	// Deliveries lists the delivery log matching f, newest first.
+	// Deliveries lists the delivery log matching f, newest first, each
+	// try marked Superseded when a later try of its event followed it.
 	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
 	// WebhookEndpointSince returns when a webhook endpoint was first
-	// configured for this database, recording now when none was: the
+	// configured for this database, recording q.Now when none was: the
 	// first answer stands for the database's life, whichever instance
 	// gave it. The zero time (a database that delivered webhooks before
 	// it kept this) sets no limit. Events recorded before it are never
-	// sent.
-	WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error)
+	// sent. A database upgraded from a version that did not keep it,
+	// with events but no delivery yet, may have had an endpoint that the
+	// earlier version was about to send them to: it records instead the
+	// oldest event that version would still have sent, the oldest of
+	// q.Types created at or after q.Since (Now less the retry window)
+	// neither delivered nor given up, or q.Now when there is none.
+	WebhookEndpointSince(ctx context.Context, q OutboxQuery) (time.Time, error)
 }
 
 // NotificationTargeter is what a Store may add to answer a callback's two

@@ -50,8 +50,8 @@ func listQuery(f payments.PaymentFilter) (string, []any) {
 	if f.ID != "" {
 		where = append(where, "id = "+arg(f.ID))
 	}
-	// A device's sales through counter_sales_device (migration 015); a
-	// cashier's read the sale records of the shop's tills.
+	// A device's sales through counter_sales_device (migration 015), a
+	// cashier's through counter_sales_account (migration 045).
 	if f.Device != "" {
 		where = append(where, "id IN (SELECT payment_id FROM counter_sales WHERE device_id = "+arg(f.Device)+")")
 	}
@@ -203,7 +203,8 @@ const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
 	AND (n.attempt > d.attempt OR n.attempt = d.attempt AND n.id > d.id))`
 
 // Deliveries lists the delivery log matching f, newest first. f.State
-// selects the events in that state now, by their last try.
+// selects the events in that state now, by their last try; every other
+// try is Superseded.
 func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
 	if f.Limit <= 0 {
 		return nil, nil
@@ -230,7 +231,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		where = append(where, "id < "+arg(f.Before))
 	}
 	sql := `SELECT id, payment_id, seq, event_type, attempt, redelivery, status_code, error,
-		duration_ns, at, state, next_at FROM webhook_deliveries d`
+		duration_ns, at, state, next_at, NOT ` + latestTry + ` FROM webhook_deliveries d`
 	if len(where) > 0 {
 		sql += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -240,7 +241,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		var attempt, code, dur int64
 		var state string
 		err := s.Scan(&d.ID, &d.PaymentID, &d.Seq, &d.EventType, &attempt, &d.Redelivery, &code,
-			&d.Error, &dur, timeCol{&d.At}, &state, timeCol{&d.NextAt})
+			&d.Error, &dur, timeCol{&d.At}, &state, timeCol{&d.NextAt}, &d.Superseded)
 		d.Attempt, d.StatusCode, d.Duration, d.State = int(attempt), int(code), time.Duration(dur), payments.DeliveryState(state)
 		return d, err
 	}, sql, args...)
@@ -248,14 +249,22 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 }
 
 // WebhookEndpointSince returns when a webhook endpoint was first
-// configured (migration 043), recording now when none was; the first
-// instance to record it wins.
-func (db *DB) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
-	// Two statements: the SELECT's own snapshot sees the row another
-	// instance inserted while this INSERT waited on it.
+// configured (migration 043), recording q.Now when none was; the first
+// instance to record it wins. A database upgraded from before 043 with
+// events and no delivery (migration 045 marks it -infinity) records the
+// oldest event the earlier version would still have sent: of q.Types, at
+// or after q.Since, not delivered nor given up.
+func (db *DB) WebhookEndpointSince(ctx context.Context, q payments.OutboxQuery) (time.Time, error) {
+	// Separate statements: each sees the row another instance wrote
+	// while it waited on it (the UPDATE finds it no longer marked).
 	if _, err := db.pool.Exec(ctx, `INSERT INTO webhook_endpoint (id, since) VALUES (1, $1)
-		ON CONFLICT (id) DO NOTHING`, ts(now)); err != nil {
+		ON CONFLICT (id) DO NOTHING`, ts(q.Now)); err != nil {
 		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE webhook_endpoint SET since = COALESCE((SELECT MIN(e.created_at)
+		FROM events e WHERE `+undelivered+` AND e.type = ANY($2) AND e.created_at >= $3), $1)
+		WHERE id = 1 AND since = '-infinity'`, ts(q.Now), q.Types, ts(q.Since)); err != nil {
+		return time.Time{}, wrap("webhook endpoint: upgraded", err)
 	}
 	var since time.Time
 	if err := db.pool.QueryRow(ctx, `SELECT since FROM webhook_endpoint WHERE id = 1`).Scan(&since); err != nil {

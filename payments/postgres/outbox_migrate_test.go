@@ -34,7 +34,7 @@ func TestMigrateWebhookEndpoint(t *testing.T) {
 		db.Close()
 		db = mustOpen(t, u) // applies 043
 		later := now.Add(time.Hour).Truncate(time.Microsecond)
-		got, err := db.WebhookEndpointSince(t.Context(), later)
+		got, err := db.WebhookEndpointSince(t.Context(), payments.OutboxQuery{Now: later})
 		want := later
 		if delivered {
 			want = time.Time{}
@@ -42,7 +42,7 @@ func TestMigrateWebhookEndpoint(t *testing.T) {
 		if err != nil || !got.Equal(want) {
 			t.Errorf("delivered before 043 %v: WebhookEndpointSince = %v, %v; want %v", delivered, got, err, want)
 		}
-		if again, err := db.WebhookEndpointSince(t.Context(), later.Add(time.Hour)); err != nil || !again.Equal(want) {
+		if again, err := db.WebhookEndpointSince(t.Context(), payments.OutboxQuery{Now: later.Add(time.Hour)}); err != nil || !again.Equal(want) {
 			t.Errorf("delivered before 043 %v: asked again = %v, %v; want %v", delivered, again, err, want)
 		}
 	}

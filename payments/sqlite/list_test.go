@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/counter"
 )
 
 // TestTextSearchRareAndCommon: a search text found in few payments is
@@ -104,6 +105,72 @@ func TestListFiltersUseIndexes(t *testing.T) {
 		all := strings.Join(plan, "; ")
 		if strings.Contains(all, "SCAN payments") && !strings.Contains(all, "USING") || strings.Contains(all, "TEMP B-TREE") {
 			t.Errorf("filter %+v: plan %q scans the payments or sorts every match", f, all)
+		}
+	}
+}
+
+// TestListSaleFiltersUseIndexes: the list's device and cashier filters
+// (a report's row linking to its sales) read the sales of that device or
+// person through an index, counter_sales_device (015) and
+// counter_sales_account (042), never every sale of every till.
+func TestListSaleFiltersUseIndexes(t *testing.T) {
+	db := newTestDB(t)
+	for d := range 6 { // a shop's tills, and its cashiers
+		if err := db.CreateDevice(t.Context(), counter.Device{ID: fmt.Sprintf("dev_%d", d), Name: fmt.Sprint("till ", d),
+			TokenHash: fmt.Sprintf("%064d", d), CreatedAt: testNow(), SeenAt: testNow()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= 300; i++ {
+		p := benchPayment(i)
+		p.CreatedAt = p.CreatedAt.Add(time.Duration(i) * time.Second)
+		ev := payments.Event{Type: "payment.created", To: p.Status, CreatedAt: p.CreatedAt}
+		if _, _, err := db.CreatePayment(t.Context(), p, ev, payments.Idempotency{}); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			continue
+		}
+		if _, err := db.AddSale(t.Context(), counter.Sale{PaymentID: p.ID, DeviceID: fmt.Sprintf("dev_%d", i%6),
+			AccountID: fmt.Sprintf("acc_%d", i%7), Key: fmt.Sprintf("k%d", i), CreatedAt: p.CreatedAt}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.writer.ExecContext(t.Context(), "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	cursor := func(f payments.PaymentFilter) payments.PaymentFilter {
+		f.BeforeTime, f.BeforeID = testNow().Add(100*time.Second), "pay_00000000000000000000000100"
+		return f
+	}
+	for _, c := range []struct {
+		f     payments.PaymentFilter
+		index string
+	}{
+		{payments.PaymentFilter{Device: "dev_2", Limit: 51}, "counter_sales_device"},
+		{cursor(payments.PaymentFilter{Device: "dev_2", Limit: 51}), "counter_sales_device"},
+		{payments.PaymentFilter{Cashier: "acc_2", Limit: 51}, "counter_sales_account"},
+		{cursor(payments.PaymentFilter{Cashier: "acc_2", Limit: 51}), "counter_sales_account"},
+		{payments.PaymentFilter{Cashier: "acc_2", Status: payments.StatusCreated, Limit: 51}, "counter_sales_account"},
+	} {
+		q, args := listQuery(c.f, "", false)
+		rows, err := db.reader.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "; ")
+		if strings.Contains(all, "SCAN counter_sales") || !strings.Contains(all, "INDEX "+c.index) {
+			t.Errorf("filter %+v: plan %q reads every sale, not the %s index", c.f, all, c.index)
 		}
 	}
 }

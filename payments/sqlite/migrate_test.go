@@ -443,7 +443,7 @@ func TestMigrateWebhookEndpoint(t *testing.T) {
 		db.Close()
 		db = mustOpen(t, path)
 		now := testNow().Add(time.Hour)
-		got, err := db.WebhookEndpointSince(t.Context(), now)
+		got, err := db.WebhookEndpointSince(t.Context(), payments.OutboxQuery{Now: now})
 		want := now
 		if delivered {
 			want = time.Time{}
@@ -451,7 +451,7 @@ func TestMigrateWebhookEndpoint(t *testing.T) {
 		if err != nil || !got.Equal(want) {
 			t.Errorf("delivered before 040 %v: WebhookEndpointSince = %v, %v; want %v", delivered, got, err, want)
 		}
-		if again, err := db.WebhookEndpointSince(t.Context(), now.Add(time.Hour)); err != nil || !again.Equal(want) {
+		if again, err := db.WebhookEndpointSince(t.Context(), payments.OutboxQuery{Now: now.Add(time.Hour)}); err != nil || !again.Equal(want) {
 			t.Errorf("delivered before 040 %v: asked again = %v, %v; want %v", delivered, again, err, want)
 		}
 		db.Close()

@@ -53,8 +53,8 @@ func listQuery(f payments.PaymentFilter, words string, rare bool) (string, []any
 	if f.ID != "" {
 		where, args = append(where, "id = ?"), append(args, f.ID)
 	}
-	// A device's sales through counter_sales_device (migration 015); a
-	// cashier's read the sale records of the shop's tills.
+	// A device's sales through counter_sales_device (migration 015), a
+	// cashier's through counter_sales_account (migration 042).
 	if f.Device != "" {
 		where, args = append(where, "id IN (SELECT payment_id FROM counter_sales WHERE device_id = ?)"), append(args, f.Device)
 	}
@@ -254,7 +254,8 @@ const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
 	AND (n.attempt > d.attempt OR n.attempt = d.attempt AND n.id > d.id))`
 
 // Deliveries lists the delivery log matching f, newest first. f.State
-// selects the events in that state now, by their last try.
+// selects the events in that state now, by their last try; every other
+// try is Superseded.
 func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
 	var where []string
 	var args []any
@@ -273,7 +274,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	if f.Before != "" {
 		where, args = append(where, "id < ?"), append(args, f.Before)
 	}
-	q := `SELECT ` + deliveryCols + ` FROM webhook_deliveries d`
+	q := `SELECT ` + deliveryCols + `, NOT ` + latestTry + ` FROM webhook_deliveries d`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -282,7 +283,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		var d payments.Delivery
 		var ns int64
 		err := s.Scan(&d.ID, &d.PaymentID, &d.Seq, &d.EventType, &d.Attempt, &d.Redelivery,
-			&d.StatusCode, &d.Error, &ns, timeCol{&d.At}, &d.State, timeCol{&d.NextAt})
+			&d.StatusCode, &d.Error, &ns, timeCol{&d.At}, &d.State, timeCol{&d.NextAt}, &d.Superseded)
 		d.Duration = time.Duration(ns)
 		return d, err
 	}, q, append(args, max(f.Limit, 0))...)
@@ -290,11 +291,29 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 }
 
 // WebhookEndpointSince returns when a webhook endpoint was first
-// configured (migration 040), recording now when none was.
-func (db *DB) WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error) {
+// configured (migration 040), recording q.Now when none was. A database
+// upgraded from before 040 with events and no delivery (migration 042
+// marks it -1) records the oldest event the earlier version would still
+// have sent: of q.Types, at or after q.Since, not delivered nor given up.
+func (db *DB) WebhookEndpointSince(ctx context.Context, q payments.OutboxQuery) (time.Time, error) {
 	if _, err := db.execWrite(ctx, `INSERT INTO webhook_endpoint (id, since) VALUES (1, ?)
-		ON CONFLICT (id) DO NOTHING`, now.UnixNano()); err != nil {
+		ON CONFLICT (id) DO NOTHING`, q.Now.UnixNano()); err != nil {
 		return time.Time{}, wrap("webhook endpoint", err)
+	}
+	in := make([]string, len(q.Types))
+	args := []any{q.Now.UnixNano(), q.Since.UnixNano()}
+	for i, t := range q.Types {
+		in[i] = "?" + strconv.Itoa(i+3)
+		args = append(args, t)
+	}
+	oldest := `NULL`
+	if len(in) > 0 {
+		oldest = `(SELECT MIN(e.created_at) FROM events e WHERE ` + strings.ReplaceAll(undelivered, "%[1]s", "e") +
+			` AND e.type IN (` + strings.Join(in, ", ") + `) AND e.created_at >= ?2)`
+	}
+	if _, err := db.execWrite(ctx, `UPDATE webhook_endpoint SET since = COALESCE(`+oldest+`, ?1)
+		WHERE id = 1 AND since < 0`, args...); err != nil {
+		return time.Time{}, wrap("webhook endpoint: upgraded", err)
 	}
 	var ns int64
 	if err := db.writer.QueryRowContext(ctx, `SELECT since FROM webhook_endpoint WHERE id = 1`).Scan(&ns); err != nil {

@@ -172,7 +172,8 @@ func testOutboxConcurrent(t *testing.T, s payments.Store) {
 }
 
 // testDeliveries: the log reads back exactly, newest first, filtered and
-// paged; recording for an unknown event is ErrNotFound.
+// paged, each try followed by a later one of its event superseded;
+// recording for an unknown event is ErrNotFound.
 func testDeliveries(t *testing.T, s payments.Store) {
 	p := mustCreate(t, s, newPayment(1))
 	q := mustCreate(t, s, newPayment(2))
@@ -181,6 +182,8 @@ func testDeliveries(t *testing.T, s payments.Store) {
 	d1 := record(t, s, p.ID, 2, 1, payments.DeliveryRetrying, base().Add(time.Second), base().Add(11*time.Second))
 	d2 := record(t, s, q.ID, 2, 1, payments.DeliveryDelivered, base().Add(2*time.Second), time.Time{})
 	d3 := record(t, s, p.ID, 2, 2, payments.DeliveryDelivered, base().Add(12*time.Second), time.Time{})
+	// d3 followed d1: d1's "retrying" and its next try are superseded.
+	d1.Superseded = true
 	list := func(f payments.DeliveryFilter) []payments.Delivery {
 		t.Helper()
 		f.Limit = max(f.Limit, 10)
@@ -215,6 +218,7 @@ func testDeliveries(t *testing.T, s payments.Store) {
 	d5 := record(t, s, q.ID, 4, 2, payments.DeliveryDelivered, base().Add(21*time.Second), time.Time{})
 	d6 := record(t, s, p.ID, 4, 1, payments.DeliveryDelivered, base().Add(22*time.Second), time.Time{})
 	d7 := record(t, s, p.ID, 4, 2, payments.DeliveryFailed, base().Add(23*time.Second), time.Time{})
+	d4.Superseded, d6.Superseded = true, true
 	diff(t, "by state delivered, now", list(payments.DeliveryFilter{State: payments.DeliveryDelivered}), []payments.Delivery{d5, d3, d2})
 	diff(t, "by state failed, now", list(payments.DeliveryFilter{State: payments.DeliveryFailed}), []payments.Delivery{d7})
 	diff(t, "by state and payment", list(payments.DeliveryFilter{State: payments.DeliveryDelivered, PaymentID: q.ID}), []payments.Delivery{d5, d2})
@@ -454,12 +458,12 @@ func ListText(t *testing.T, s payments.Store) { testListText(t, s) }
 // testEndpointSince: the first answer is the time given then, in UTC,
 // and every later answer is the same, whatever time is given.
 func testEndpointSince(t *testing.T, s payments.Store) {
-	first, err := s.WebhookEndpointSince(t.Context(), base())
+	first, err := s.WebhookEndpointSince(t.Context(), payments.OutboxQuery{Now: base()})
 	if err != nil || !first.Equal(base()) || first.Location() != time.UTC {
 		t.Fatalf("WebhookEndpointSince(first) = %v, %v; want %v in UTC", first, err, base())
 	}
 	for _, later := range []time.Time{base().Add(time.Hour), base().Add(-time.Hour)} {
-		if got, err := s.WebhookEndpointSince(t.Context(), later); err != nil || !got.Equal(base()) {
+		if got, err := s.WebhookEndpointSince(t.Context(), payments.OutboxQuery{Now: later}); err != nil || !got.Equal(base()) {
 			t.Errorf("WebhookEndpointSince(%v) = %v, %v; want the first, %v", later, got, err, base())
 		}
 	}

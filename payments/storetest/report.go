@@ -401,8 +401,9 @@ func testListPaid(t *testing.T, s ReportingStore) {
 
 // testListBySale: the payments list filtered to a device or a cashier
 // holds exactly the sales their records name, newest first, with the
-// other filters; a sale with no record, a static QR's payment and an
-// online one are in neither, and an unknown id matches nothing.
+// other filters and after a page's cursor; a sale with no record, a
+// static QR's payment and an online one are in neither, and an unknown
+// id matches nothing.
 func testListBySale(t *testing.T, s ReportingStore) {
 	at := time.Date(2025, 3, 13, 11, 0, 0, 0, time.UTC)
 	a := paidAt(t, s, 1, 1000, payments.NZD, payments.MethodWeChat, payments.SourceCounterQR, at)
@@ -439,4 +440,8 @@ func testListBySale(t *testing.T, s ReportingStore) {
 	diff(t, "device and paid range", list(payments.PaymentFilter{Device: "dev_1", PaidFrom: at.Add(time.Minute)}), []string{b.ID})
 	diff(t, "unknown device", list(payments.PaymentFilter{Device: "dev_9"}), []string{})
 	diff(t, "unknown cashier", list(payments.PaymentFilter{Cashier: "acc_9"}), []string{})
+	// The next page: after its cursor, still only the sales filtered.
+	diff(t, "device, after b", list(payments.PaymentFilter{Device: "dev_1", BeforeTime: b.CreatedAt, BeforeID: b.ID}), []string{a.ID})
+	diff(t, "cashier, after c", list(payments.PaymentFilter{Cashier: "acc_2", BeforeTime: c.CreatedAt, BeforeID: c.ID}), []string{b.ID})
+	diff(t, "cashier, after b", list(payments.PaymentFilter{Cashier: "acc_2", BeforeTime: b.CreatedAt, BeforeID: b.ID}), []string{})
 }

@@ -42,7 +42,7 @@ type Store interface {
 	ClaimWebhookEvents(ctx context.Context, q payments.OutboxQuery) ([]payments.OutboxEvent, error)
 	RecordDelivery(ctx context.Context, d payments.Delivery) error
 	Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error)
-	WebhookEndpointSince(ctx context.Context, now time.Time) (time.Time, error)
+	WebhookEndpointSince(ctx context.Context, q payments.OutboxQuery) (time.Time, error)
 }
 
 // ErrDisabled is a redelivery asked for with no endpoint configured.
@@ -222,12 +222,16 @@ func (w *Worker) Run(ctx context.Context) {
 // no event recorded while it runs is older). The endpoint receives the events recorded from then
 // on, not the ones a shop recorded while it had none; the time is kept
 // for good, so an endpoint unset for a while, or changed, misses nothing
-// recorded meanwhile that is still within MaxAge.
+// recorded meanwhile that is still within MaxAge. A database upgraded
+// from a version that kept no such time, and had not delivered yet,
+// starts at the oldest event that version would still have sent (those
+// of Types within MaxAge, not yet delivered), so the upgrade loses none.
 func (w *Worker) endpointSince(ctx context.Context) (time.Time, error) {
 	w.sinceMu.Lock()
 	defer w.sinceMu.Unlock()
 	if !w.sinceOK {
-		since, err := w.store.WebhookEndpointSince(ctx, w.created)
+		since, err := w.store.WebhookEndpointSince(ctx, payments.OutboxQuery{Types: Types(),
+			Since: w.created.Add(-w.o.MaxAge), Now: w.created})
 		if err != nil {
 			return time.Time{}, err
 		}
