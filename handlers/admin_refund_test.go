@@ -119,8 +119,9 @@ func TestAdminRefundSaysWhatIsLeft(t *testing.T) {
 }
 
 // TestAPIRefundSaysWhatIsLeft: the API keeps the code refund_too_large
-// and its message says how much can still be refunded, that refunds
-// still pending hold the rest, or that the payment is fully refunded.
+// and its message says how much can still be refunded, or that the
+// payment is fully refunded; when refunds still pending hold the rest the
+// refusal is only for now, 409 refund_pending, saying so.
 func TestAPIRefundSaysWhatIsLeft(t *testing.T) {
 	a := newEmbedApp(t, nil, false)
 	doc := loadOpenAPI(t)
@@ -147,7 +148,12 @@ func TestAPIRefundSaysWhatIsLeft(t *testing.T) {
 		t.Fatalf("refund the rest, answer lost = %d %s; want 202", w.Code, w.Body)
 	}
 	a.Sim.SetFaults(latipaysim.Faults{})
-	tooLarge(`{}`, "Nothing more can be refunded now: NZD 7.50 is held by refunds still waiting for Latipay's answer.")
+	w := a.api(t, "POST", path, `{}`, nil)
+	checkAgainst(t, doc, "Error", w.Body.Bytes())
+	if e := mustJSON[apiError](t, w); w.Code != http.StatusConflict || e.Error.Code != "refund_pending" ||
+		!strings.HasPrefix(e.Error.Message, "Nothing more can be refunded now: NZD 7.50 is held by refunds still waiting for Latipay's answer.") {
+		t.Errorf("refund {} while a pending refund holds the rest = %d %s; want 409 refund_pending", w.Code, w.Body)
+	}
 
 	a.Clock.Advance(5 * time.Minute)
 	if _, err := a.Svc.ReconcileRefunds(t.Context(), 10); err != nil {

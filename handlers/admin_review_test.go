@@ -135,7 +135,7 @@ func TestOwnerMarksReviewed(t *testing.T) {
 	got := mustJSON[struct {
 		ReviewedAt *string `json:"reviewed_at"`
 	}](t, a.api(t, http.MethodGet, "/api/v1/payments/"+id, "", nil))
-	if want := a.Clock.Now().UTC().Format(time.RFC3339); got.ReviewedAt == nil || *got.ReviewedAt != want {
+	if want := payments.FormatTime(a.Clock.Now()); got.ReviewedAt == nil || *got.ReviewedAt != want {
 		t.Errorf("API reviewed_at = %v, want %s", got.ReviewedAt, want)
 	}
 }

@@ -43,6 +43,10 @@ type openAPIOperation struct {
 type openAPIMedia struct {
 	Schema  *jsonSchema     `json:"schema"`
 	Example json.RawMessage `json:"example"`
+	// Examples are named examples, where one answer has several forms.
+	Examples map[string]struct {
+		Value json.RawMessage `json:"value"`
+	} `json:"examples"`
 }
 
 // jsonSchema is the subset of JSON Schema the document uses.
@@ -56,6 +60,8 @@ type jsonSchema struct {
 	Enum                 []any                  `json:"enum"`
 	Pattern              string                 `json:"pattern"`
 	MaxLength            *int                   `json:"maxLength"`
+	Format               string                 `json:"format"`
+	Description          string                 `json:"description"`
 }
 
 func loadOpenAPI(t testing.TB) openAPIDoc {
@@ -230,9 +236,15 @@ func TestOpenAPIIDsAreTheCurrentForm(t *testing.T) {
 			for method, op := range methods {
 				for code, r := range op.Responses {
 					for ct, m := range r.Content {
-						var v any
-						if len(m.Example) > 0 && json.Unmarshal(m.Example, &v) == nil {
-							walk(method+" "+path+" "+code+" "+ct, "", v)
+						exs := []json.RawMessage{m.Example}
+						for _, e := range m.Examples {
+							exs = append(exs, e.Value)
+						}
+						for _, ex := range exs {
+							var v any
+							if len(ex) > 0 && json.Unmarshal(ex, &v) == nil {
+								walk(method+" "+path+" "+code+" "+ct, "", v)
+							}
 						}
 					}
 				}
@@ -253,17 +265,26 @@ func TestOpenAPIExamplesValidate(t *testing.T) {
 	}
 	n := 0
 	check := func(where string, m openAPIMedia) {
-		if m.Schema == nil || len(m.Example) == 0 {
+		if m.Schema == nil {
 			return
 		}
-		n++
-		var v any
-		if err := json.Unmarshal(m.Example, &v); err != nil {
-			t.Errorf("%s: example: %v", where, err)
-			return
+		examples := map[string]json.RawMessage{"example": m.Example}
+		for name, e := range m.Examples {
+			examples["examples."+name] = e.Value
 		}
-		for _, p := range doc.validate(m.Schema, v, "example") {
-			t.Errorf("%s: %s", where, p)
+		for name, ex := range examples {
+			if len(ex) == 0 {
+				continue
+			}
+			n++
+			var v any
+			if err := json.Unmarshal(ex, &v); err != nil {
+				t.Errorf("%s: %s: %v", where, name, err)
+				continue
+			}
+			for _, p := range doc.validate(m.Schema, v, name) {
+				t.Errorf("%s: %s", where, p)
+			}
 		}
 	}
 	for _, ops := range []map[string]map[string]openAPIOperation{doc.Paths, doc.Webhooks} {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -124,7 +123,7 @@ func refundJSON(r payments.Refund) refundResponse {
 	out := refundResponse{ID: r.ID, PaymentID: r.PaymentID,
 		Amount: payments.FormatAmount(r.Amount, r.Currency), Currency: string(r.Currency),
 		Status: string(r.Status), Reason: r.Reason,
-		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: r.UpdatedAt.UTC().Format(time.RFC3339)}
+		CreatedAt: payments.FormatTime(r.CreatedAt), UpdatedAt: payments.FormatTime(r.UpdatedAt)}
 	if r.Status == payments.RefundFailed {
 		out.LatipayCode, out.FailureMessage = r.GatewayCode, r.GatewayMessage
 	}
@@ -248,7 +247,7 @@ func (s *Server) handleEventList(svc interface {
 		out := listResponse[eventResponse]{Data: []eventResponse{}}
 		for _, e := range evs {
 			out.Data = append(out.Data, eventResponse{Sequence: e.Seq, Type: e.Type, FromStatus: string(e.From),
-				ToStatus: string(e.To), Detail: e.Detail, CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339Nano)})
+				ToStatus: string(e.To), Detail: e.Detail, CreatedAt: payments.FormatTime(e.CreatedAt)})
 		}
 		c.JSON(http.StatusOK, out)
 	}

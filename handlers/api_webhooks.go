@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -39,9 +38,9 @@ func deliveryJSON(d payments.Delivery) deliveryResponse {
 	r := deliveryResponse{ID: d.ID, EventID: webhook.EventID(payments.Event{PaymentID: d.PaymentID, Seq: d.Seq}),
 		EventType: webhook.PublicType(d.EventType), PaymentID: d.PaymentID, Sequence: d.Seq, Attempt: d.Attempt,
 		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: webhook.PlainError(d.Error), DurationMS: d.Duration.Milliseconds(),
-		At: d.At.UTC().Format(time.RFC3339Nano), State: string(d.State)}
+		At: payments.FormatTime(d.At), State: string(d.State)}
 	if !d.NextAt.IsZero() {
-		t := d.NextAt.UTC().Format(time.RFC3339)
+		t := payments.FormatTime(d.NextAt)
 		r.NextAttemptAt = &t
 	}
 	return r

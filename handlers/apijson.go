@@ -11,7 +11,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -70,14 +69,14 @@ func paymentJSON(ctx context.Context, svc refundTotaler, p payments.Payment, che
 		Refunded: payments.FormatAmount(t.Succeeded, p.Currency), RefundPending: payments.FormatAmount(t.Pending, p.Currency),
 		PaidLate:    p.PaidLate,
 		NeedsReview: p.NeedsReview, Attempts: p.Attempts,
-		CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339), ExpiresAt: p.ExpiresAt.UTC().Format(time.RFC3339),
+		CreatedAt: payments.FormatTime(p.CreatedAt), ExpiresAt: payments.FormatTime(p.ExpiresAt),
 	}
 	if !p.PaidAt.IsZero() {
-		t := p.PaidAt.UTC().Format(time.RFC3339)
+		t := payments.FormatTime(p.PaidAt)
 		r.PaidAt = &t
 	}
 	if !p.ReviewedAt.IsZero() {
-		t := p.ReviewedAt.UTC().Format(time.RFC3339)
+		t := payments.FormatTime(p.ReviewedAt)
 		r.ReviewedAt = &t
 	}
 	return r, nil

@@ -68,6 +68,9 @@ var failures = []struct {
 	{payments.ErrInvalid, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
 	{payments.ErrNotPayable, failure{http.StatusConflict, "not_payable", "This payment can no longer be paid.", "error.notpayable"}},
 	{payments.ErrTooManyAttempts, failure{http.StatusTooManyRequests, "too_many_attempts", "Too many attempts for this payment.", "error.toomany"}},
+	// Before ErrRefundTooLarge, which it matches: nothing is left now only
+	// because pending refunds hold it, so a retry later may succeed.
+	{payments.ErrRefundPending, failure{http.StatusConflict, "refund_pending", "Nothing more can be refunded now: refunds still waiting for Latipay's answer hold the rest.", "error.invalid"}},
 	{payments.ErrRefundTooLarge, failure{http.StatusUnprocessableEntity, "refund_too_large", "The refund exceeds the amount paid.", "error.invalid"}},
 	{payments.ErrNotRefundable, failure{http.StatusConflict, "not_refundable", "Only a paid payment can be refunded, and Latipay does not report this one as paid; nothing was refunded.", "error.invalid"}},
 	// Before ErrNotCancelable, which it matches: the payment was paid, here
@@ -198,6 +201,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		var tl *payments.RefundTooLargeError
 		if errors.As(err, &tl) {
 			body["message"] = refundLeftText(tl)
+			if tl.Waiting() {
+				// Temporary: say how much is held, and when to retry.
+				body["message"] = body["message"].(string) + " Retry once they have settled: a refund that fails frees its amount."
+				body["amount_pending"], body["currency"] = payments.FormatAmount(tl.Pending, tl.Currency), string(tl.Currency)
+			}
 		}
 		var np *payments.NotPaidError
 		if errors.As(err, &np) {

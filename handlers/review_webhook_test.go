@@ -65,7 +65,7 @@ func TestReviewReachesMerchant(t *testing.T) {
 	if w := a.post(t, "/admin/payments/"+id+"/review", url.Values{"note": {"called the shopper"}}, owner); w.Code != http.StatusSeeOther {
 		t.Fatalf("review = %d %s", w.Code, w.Body)
 	}
-	reviewedAt := a.Clock.Now().UTC().Format(time.RFC3339)
+	reviewedAt := payments.FormatTime(a.Clock.Now())
 	flush()
 
 	doc := loadOpenAPI(t)

@@ -25,7 +25,12 @@ var (
 	ErrGatewayNotReached = errors.New("payments: gateway never reached")
 	ErrStoreBusy         = errors.New("payments: database busy") // try again shortly: 503
 	ErrRefundTooLarge    = errors.New("payments: refund exceeds the amount paid")
-	ErrNotRefundable     = errors.New("payments: payment is not refundable")
+	// ErrRefundPending is a refund refused only for now: nothing is left
+	// because refunds still waiting for Latipay's answer hold the rest,
+	// and a pending refund that fails frees its amount again. Its
+	// *RefundTooLargeError matches ErrRefundTooLarge too.
+	ErrRefundPending = errors.New("payments: what is left is held by refunds still pending")
+	ErrNotRefundable = errors.New("payments: payment is not refundable")
 	// ErrShopperMayNotCancel is a shopper's cancel of a payment whose
 	// merchant gave no cancel_url: only the merchant may cancel it.
 	ErrShopperMayNotCancel = errors.New("payments: the shop did not let the shopper cancel this payment")

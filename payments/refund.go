@@ -101,8 +101,17 @@ func (e *RefundTooLargeError) Error() string {
 	return fmt.Sprintf("%v: already fully refunded", ErrRefundTooLarge)
 }
 
-// Is makes errors.Is(err, ErrRefundTooLarge) true.
-func (e *RefundTooLargeError) Is(target error) bool { return target == ErrRefundTooLarge }
+// Is makes errors.Is(err, ErrRefundTooLarge) true, and errors.Is(err,
+// ErrRefundPending) too when nothing is left only because pending refunds
+// hold it: that refusal is temporary.
+func (e *RefundTooLargeError) Is(target error) bool {
+	return target == ErrRefundTooLarge || target == ErrRefundPending && e.Waiting()
+}
+
+// Waiting reports whether nothing can be refunded now only because
+// refunds still waiting for Latipay's answer hold what is left: once one
+// fails, its amount can be refunded again.
+func (e *RefundTooLargeError) Waiting() bool { return e.Left <= 0 && e.Pending > 0 }
 
 // NotPaidError is a refund of a payment that was never paid (or whose
 // Latipay payment is not known): only a paid payment can be refunded.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
 )
@@ -107,13 +106,13 @@ func refundJSON(e payments.Event, p payments.Payment, r *payments.Refund) *Refun
 			Code   int   `json:"code"`
 		}
 		_ = json.Unmarshal([]byte(e.Data), &d)
-		at := e.CreatedAt.UTC().Format(time.RFC3339)
+		at := payments.FormatTime(e.CreatedAt)
 		return &Refund{ID: refundID(e), PaymentID: p.ID, Amount: payments.FormatAmount(d.Amount, p.Currency),
 			Currency: string(p.Currency), Status: status, LatipayCode: d.Code, CreatedAt: at, UpdatedAt: at}
 	}
 	out := &Refund{ID: r.ID, PaymentID: r.PaymentID, Amount: payments.FormatAmount(r.Amount, r.Currency),
 		Currency: string(r.Currency), Status: status, Reason: r.Reason,
-		CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: r.UpdatedAt.UTC().Format(time.RFC3339)}
+		CreatedAt: payments.FormatTime(r.CreatedAt), UpdatedAt: payments.FormatTime(r.UpdatedAt)}
 	if status == string(payments.RefundFailed) {
 		out.FailureMessage, out.LatipayCode = r.GatewayMessage, r.GatewayCode
 	}
@@ -124,19 +123,19 @@ func refundJSON(e payments.Event, p payments.Payment, r *payments.Refund) *Refun
 // refund a refund event reports (nil for payment events).
 func Body(e payments.Event, p payments.Payment, t payments.RefundTotals, r *payments.Refund) ([]byte, error) {
 	out := Event{ID: EventID(e), Type: PublicType(e.Type), Sequence: e.Seq,
-		CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339Nano), Status: string(e.To), PreviousStatus: string(e.From),
+		CreatedAt: payments.FormatTime(e.CreatedAt), Status: string(e.To), PreviousStatus: string(e.From),
 		Payment: Payment{ID: p.ID, Reference: p.Reference, Status: string(p.Status),
 			Amount: payments.FormatAmount(p.Amount, p.Currency), Currency: string(p.Currency),
 			AmountRefunded:      payments.FormatAmount(t.Succeeded, p.Currency),
 			AmountRefundPending: payments.FormatAmount(t.Pending, p.Currency), Description: p.Description,
 			PaymentMethod: string(p.Method), PaidLate: p.PaidLate, NeedsReview: p.NeedsReview, Version: p.Version,
-			CreatedAt: p.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: p.UpdatedAt.UTC().Format(time.RFC3339)}}
+			CreatedAt: payments.FormatTime(p.CreatedAt), UpdatedAt: payments.FormatTime(p.UpdatedAt)}}
 	if !p.PaidAt.IsZero() {
-		s := p.PaidAt.UTC().Format(time.RFC3339)
+		s := payments.FormatTime(p.PaidAt)
 		out.Payment.PaidAt = &s
 	}
 	if !p.ReviewedAt.IsZero() {
-		s := p.ReviewedAt.UTC().Format(time.RFC3339)
+		s := payments.FormatTime(p.ReviewedAt)
 		out.Payment.ReviewedAt = &s
 	}
 	if strings.HasPrefix(e.Type, "refund.") {

@@ -2,8 +2,10 @@ package latipaysim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"strings"
 )
@@ -61,14 +63,51 @@ type controlResult struct {
 	Message string `json:"message"`
 }
 
-// handleSimulate serves POST /simulate, the unsigned control endpoint. Form
-// fields: merchant_reference, status (paid or failed), and optionally
-// redirect, a local path to 303 to afterwards. A transaction that is no
-// longer pending is answered 409, or still redirected.
+// simulateRequest is the body of POST /simulate, form-encoded or JSON.
+type simulateRequest struct {
+	MerchantReference string `json:"merchant_reference"`
+	Status            string `json:"status"`
+	Redirect          string `json:"redirect"`
+}
+
+// readSimulate reads the fields of POST /simulate: from a JSON object when
+// the request says application/json, else from the form
+// (application/x-www-form-urlencoded or multipart/form-data; a request
+// with no body may give them in the query). Any other media type is a
+// problem, answered 415: read as a form it would hold no field, and the
+// answer would blame the status rather than the encoding.
+func readSimulate(r *http.Request) (simulateRequest, int, string) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
+		var in simulateRequest
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in); err != nil {
+			return in, http.StatusBadRequest, `the body must be a JSON object of strings: {"merchant_reference":"…","status":"paid"} (redirect optional)`
+		}
+		return in, 0, ""
+	case "", "application/x-www-form-urlencoded", "multipart/form-data":
+		return simulateRequest{MerchantReference: r.FormValue("merchant_reference"), Status: r.FormValue("status"),
+			Redirect: r.FormValue("redirect")}, 0, ""
+	}
+	return simulateRequest{}, http.StatusUnsupportedMediaType,
+		"send the fields form-encoded (application/x-www-form-urlencoded) or as JSON (application/json), not " + mt
+}
+
+// handleSimulate serves POST /simulate, the unsigned control endpoint.
+// Fields, form-encoded or a JSON object: merchant_reference, status (paid
+// or failed), and optionally redirect, a local path to 303 to afterwards.
+// A transaction that is no longer pending is answered 409, or still
+// redirected.
 func (s *Simulator) handleSimulate(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	ref, status := r.FormValue("merchant_reference"), r.FormValue("status")
-	redirect := r.FormValue("redirect")
+	in, code, problem := readSimulate(r)
+	if code != 0 {
+		writeJSON(w, code, controlResult{Code: 207, Message: problem})
+		return
+	}
+	ref, status, redirect := in.MerchantReference, in.Status, in.Redirect
 	err := s.Simulate(ref, status)
 	switch {
 	case err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrBadStatus) && !errors.Is(err, ErrNotPending):

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 )
 
@@ -125,4 +126,47 @@ func TestNewValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+}
+
+// TestSimulateEndpointJSON: /simulate reads its fields from a JSON object
+// as from a form, refuses a body that is not one (400, saying the shape),
+// and answers a body of another media type 415 naming the two it takes,
+// rather than blaming a status it never read.
+func TestSimulateEndpointJSON(t *testing.T) {
+	sim, srv := newTestSim(t, nil)
+	mustCreate(t, srv, "j-1", "alipay", nil)
+	mustCreate(t, srv, "j-2", "alipay", nil)
+	c := noRedirect(srv)
+	post := func(ct, body string) (int, controlResult, string) {
+		t.Helper()
+		resp, err := c.Post(srv.URL+"/simulate", ct, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out controlResult
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out, resp.Header.Get("Location")
+	}
+	if code, out, _ := post("application/json", `{"merchant_reference":"j-1","status":"paid"}`); code != 200 || out.Message != "SUCCESS" {
+		t.Errorf("JSON paid = %d %+v, want 200 SUCCESS", code, out)
+	}
+	if tx, _ := sim.Transaction("j-1"); tx.Status != "paid" {
+		t.Errorf("j-1 status %s, want paid", tx.Status)
+	}
+	if code, _, loc := post("application/json; charset=utf-8", `{"merchant_reference":"j-2","status":"failed","redirect":"/back"}`); code != 303 || loc != "/back" {
+		t.Errorf("JSON failed with redirect = %d %q, want 303 /back", code, loc)
+	}
+	if code, out, _ := post("application/json", `{"merchant_reference":"j-1","status":"paid"}`); code != 409 {
+		t.Errorf("JSON again = %d %+v, want 409", code, out)
+	}
+	for _, body := range []string{`[]`, `{"merchant_reference":"j-1","status":1}`, `{"ref":"j-1"}`, `not json`} {
+		if code, out, _ := post("application/json", body); code != 400 || !strings.Contains(out.Message, "JSON object") {
+			t.Errorf("JSON %s = %d %+v, want 400 saying the shape", body, code, out)
+		}
+	}
+	if code, out, _ := post("text/plain", "merchant_reference=j-1&status=paid"); code != 415 ||
+		!strings.Contains(out.Message, "application/x-www-form-urlencoded") || !strings.Contains(out.Message, "application/json") {
+		t.Errorf("text/plain = %d %+v, want 415 naming both encodings", code, out)
+	}
 }
