@@ -41,9 +41,27 @@ func TestBrowserCheckoutTapTargets(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, app.URL+"/api/v1/payments/"+canceled.ID+"/cancel", nil)
 	req.Header.Set("Authorization", "Bearer "+browserAPIKey)
 	app.do(t, req, http.StatusOK, nil)
+	// A failed start (Latipay answers with a server error): its redirect
+	// carries the signed message the page shows; a hand-made ?error= says
+	// nothing.
+	app.faults(t, `{"server_error": true}`)
+	req, _ = http.NewRequest(http.MethodPost, app.URL+"/checkout/"+open.ID+"/start", strings.NewReader("method=wechat"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", app.URL)
+	req.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36")
+	resp, err := noRedirects().Do(req)
+	app.faults(t, `{}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	failedStart := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(failedStart, "/checkout/"+open.ID+"?") {
+		t.Fatalf("failed start = %d to %q, want 303 back to the checkout", resp.StatusCode, failedStart)
+	}
 	states := []struct{ name, path, ready string }{
 		{"choosing a wallet", "/checkout/" + open.ID, "method"},
-		{"after a failed start", "/checkout/" + open.ID + "?error=error.unavailable", "error-message"},
+		{"after a failed start", failedStart, "error-message"},
 		{"the QR", "/checkout/" + qr.ID, "change-method"},
 		{"choosing another way to pay", "/checkout/" + qr.ID + "?choose=1", "method"},
 		{"failed", "/checkout/" + failed.ID, "status"},

@@ -33,7 +33,7 @@ func (s *Server) showAccounts(c *gin.Context, status int, errorID, link, linkEma
 		InviteAction: s.langPath(c, AccountsPath), Roles: []string{string(accounts.Cashier), string(accounts.Owner)},
 		Link: link, LinkEmail: linkEmail, ErrorID: errorID}
 	if errorID == "" {
-		v.ErrorID = pageMessage(c, "error", reauthErrors...)
+		v.ErrorID = s.flashError(c, reauthErrors...)
 		v.NoticeID = s.flash(c, accountNotices...)
 	}
 	v.Title = s.errorTitle(c, v.Title, v.ErrorID)

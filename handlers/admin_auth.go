@@ -143,7 +143,7 @@ func (s *Server) handleReauth() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		c.Redirect(http.StatusSeeOther, s.langPath(c, withQuery(next, "error", id)))
+		s.redirectRefused(c, next, id)
 	}
 }
 
@@ -159,19 +159,6 @@ func withQuery(path, key, value string) string {
 	return u.String()
 }
 
-// pageMessage is the message id a redirect carried in ?error=, limited to
-// the ids in allowed so the URL cannot show any text. A confirmation is
-// never read from the URL: it comes as a flash (redirectDone).
-func pageMessage(c *gin.Context, key string, allowed ...string) string {
-	v := c.Query(key)
-	for _, a := range allowed {
-		if v == a {
-			return v
-		}
-	}
-	return ""
-}
-
 var reauthErrors = []string{"admin.code.bad", "admin.code.used", "admin.reauth.code", "admin.reauth.bad",
 	"admin.reauth.locked", "admin.signin.busy"}
 
@@ -181,7 +168,7 @@ var reauthErrors = []string{"admin.code.bad", "admin.code.used", "admin.reauth.c
 func (s *Server) handleTOTPShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.TOTPSettings{Admin: s.adminPage(c, "admin.totp.title", TOTPPath), Action: s.langPath(c, TOTPPath),
-			OffAction: s.langPath(c, TOTPOffPath), ErrorID: pageMessage(c, "error", reauthErrors...)}
+			OffAction: s.langPath(c, TOTPOffPath), ErrorID: s.flashError(c, reauthErrors...)}
 		v.NoticeID = s.flash(c, "admin.totp.disabled")
 		s.showTOTP(c, http.StatusOK, v)
 	}

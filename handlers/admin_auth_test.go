@@ -479,7 +479,7 @@ func TestAdminReauthErrorTied(t *testing.T) {
 		if w.Code != http.StatusSeeOther {
 			t.Fatalf("refused re-auth = %d", w.Code)
 		}
-		return mustDoc(t, a.do(t, http.MethodGet, w.Header().Get("Location"), nil, withCookie(owner, nil)))
+		return mustDoc(t, a.do(t, http.MethodGet, w.Header().Get("Location"), nil, withFlash(owner, w)))
 	}
 	for _, c := range []struct {
 		name  string

@@ -247,9 +247,11 @@ func (s *Server) tillCashier(c *gin.Context, p payments.Payment) (string, error)
 }
 
 // linkMaker names the stored payment link or static QR payment p was made
-// through, in the reader's language: its description, else its id; ""
-// for a payment made otherwise (a signed /pay link among them), or whose
-// link is not known.
+// through, in the reader's language: its description, else as the links
+// list shows one without: its kind and amount ("by the static counter QR
+// (NZD 1.00 - 500.00)"), never its id, which nobody recognises; "" for a
+// payment made otherwise (a signed /pay link among them), or whose link
+// is not known.
 func (s *Server) linkMaker(c *gin.Context, p payments.Payment) (string, error) {
 	if s.opts.Links == nil {
 		return "", nil
@@ -261,13 +263,13 @@ func (s *Server) linkMaker(c *gin.Context, p payments.Payment) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	name := l.Description(s.chooseLang(c))
-	if name == "" {
-		name = l.ID
-	}
 	id := "adminlist.who.link"
 	if l.Source == payments.SourceStaticQR {
 		id = "adminlist.who.static_qr"
+	}
+	name := l.Description(s.chooseLang(c))
+	if name == "" {
+		id, name = id+"_amount", linkAmount(l)
 	}
 	return s.localizer(c).T(id, name), nil
 }

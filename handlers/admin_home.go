@@ -161,6 +161,15 @@ func (s *Server) unknownPayments(ctx context.Context, f *views.HomeFigures) erro
 	if err != nil {
 		return err
 	}
+	f.Unknown = s.unknownRows(us)
+	f.UnknownMore = total - len(us)
+	return nil
+}
+
+// unknownRows are payments Latipay reported paid that this database does
+// not know, as the home page and the payments search list them.
+func (s *Server) unknownRows(us []payments.UnknownNotification) []views.UnknownRow {
+	var out []views.UnknownRow
 	for _, u := range us {
 		row := views.UnknownRow{Reference: u.Reference, Method: u.Method, Time: s.shopTimeText(u.At)}
 		if m, err := payments.ParseMethod(u.Method); err == nil {
@@ -169,10 +178,9 @@ func (s *Server) unknownPayments(ctx context.Context, f *views.HomeFigures) erro
 		if u.Amount != "" {
 			row.Amount = u.Currency + " " + u.Amount // as Latipay signed them
 		}
-		f.Unknown = append(f.Unknown, row)
+		out = append(out, row)
 	}
-	f.UnknownMore = total - len(us)
-	return nil
+	return out
 }
 
 // attentionLinks lead from the home page's attention block to the full

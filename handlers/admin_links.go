@@ -26,12 +26,7 @@ var posterSizes = []string{"A4", "A5", "A6"}
 // linkRow is one link as the back office shows it.
 func (s *Server) linkRow(c *gin.Context, l payments.Link) views.LinkRow {
 	r := views.LinkRow{ID: l.ID, URL: s.opts.Links.URL(l.ID), DetailURL: s.langPath(c, LinksPath+"/"+l.ID), Kind: l.Source,
-		Description: l.Description(s.chooseLang(c)), Paid: fmt.Sprint(l.Paid), Open: fmt.Sprint(l.Open()), State: "active"}
-	if l.OpenAmount() {
-		r.Amount = fmt.Sprintf("%s %s - %s", l.Currency, payments.FormatAmount(l.MinAmount, l.Currency), payments.FormatAmount(l.MaxAmount, l.Currency))
-	} else {
-		r.Amount = fmt.Sprintf("%s %s", l.Currency, payments.FormatAmount(l.Amount, l.Currency))
-	}
+		Amount: linkAmount(l), Description: l.Description(s.chooseLang(c)), Paid: fmt.Sprint(l.Paid), Open: fmt.Sprint(l.Open()), State: "active"}
 	if l.MaxUses > 0 {
 		// Paid of the maximum; more than it when a payment came after its
 		// checkout had closed, which is said, not hidden.
@@ -54,6 +49,15 @@ func (s *Server) linkRow(c *gin.Context, l payments.Link) views.LinkRow {
 		r.State = "busy"
 	}
 	return r
+}
+
+// linkAmount is a link's amount as the list shows it: "NZD 8.50", or the
+// range a shopper may type, "NZD 1.00 - 500.00".
+func linkAmount(l payments.Link) string {
+	if l.OpenAmount() {
+		return fmt.Sprintf("%s %s - %s", l.Currency, payments.FormatAmount(l.MinAmount, l.Currency), payments.FormatAmount(l.MaxAmount, l.Currency))
+	}
+	return fmt.Sprintf("%s %s", l.Currency, payments.FormatAmount(l.Amount, l.Currency))
 }
 
 // linksPage is how many links the list shows at once; "Older links"

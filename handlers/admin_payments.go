@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -312,6 +313,18 @@ func (s *Server) handlePaymentsList() gin.HandlerFunc {
 		if err != nil {
 			s.respondError(c, err)
 			return
+		}
+		if c.Query("cursor") == "" {
+			// A Latipay reference or order id that no payment here has
+			// may be one Latipay reported paid all the same (a payment
+			// made after the backup this database was restored from):
+			// said apart, as the home page says it.
+			us, err := s.svc.FindUnknown(c.Request.Context(), cmp.Or(in.Latipay, in.Text))
+			if err != nil {
+				s.respondError(c, err)
+				return
+			}
+			v.Unknown = s.unknownRows(us)
 		}
 		q := f.values()
 		v.ExportCSV, v.ExportJSON = PaymentsPath+"/export.csv?"+q.Encode(), PaymentsPath+"/export.json?"+q.Encode()

@@ -43,7 +43,7 @@ func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		errorID := pageMessage(c, "error", startErrors...)
+		errorID := s.startError(c, p.ID)
 		errorArg := failedRequestID(c)
 		if p.Method != "" && p.Attempts == 0 && p.Status == payments.StatusCreated && !p.TillSale() && errorID == "" {
 			if _, ok := payments.FlowFor(deviceOf(c.Request.UserAgent()), p.Method); ok {
@@ -107,8 +107,8 @@ func failedRequestID(c *gin.Context) string {
 }
 
 // startErrors are the messages of a failed start that the checkout page
-// shows after its redirect (?error=, an id from this list only, so the
-// address cannot make the page say anything else).
+// shows after its redirect (?error=, an id from this list only, and only
+// as signed by the redirect: startErrorPath).
 var startErrors = []string{"error.invalid", "error.toomany", "error.unavailable", "error.unreached",
 	"error.internal", "error.tillsale", "error.methodoff", "links.state.msg.busy", "error.switchwait"}
 
@@ -136,8 +136,9 @@ func (s *Server) handleCheckoutStart(svc checkoutStarter) gin.HandlerFunc {
 // start begins an attempt and sends the shopper where it leads. A counter
 // sale is refused (payments.ErrTillSale): its wallet is the cashier's. A
 // start that failed (Latipay refused or did not answer, no method chosen)
-// goes back to the checkout page with the error's id in ?error=, where
-// the title starts with it and the message takes focus.
+// goes back to the checkout page with the error's id in ?error=, signed
+// (startErrorPath), where the title starts with it and the message takes
+// focus.
 func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 	st, err := svc.StartByShopper(c.Request.Context(), payments.StartInput{
 		PaymentID: id, Method: method, Device: deviceOf(c.Request.UserAgent()), ClientIP: c.ClientIP(),
@@ -175,10 +176,11 @@ func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 			// again and the address is the checkout's own. An internal
 			// error carries this request's id, the one the log line
 			// names, for the page to show.
-			to := withQuery(CheckoutPath(id), "error", f.messageID)
+			request := ""
 			if f.messageID == "error.internal" {
-				to = withQuery(to, "request", requestID(c))
+				request = requestID(c)
 			}
+			to := s.startErrorPath(id, f.messageID, request)
 			c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, to)))
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latipay-hpp/hpp/handlers"
 	"github.com/latipay-hpp/hpp/payments"
@@ -125,5 +126,80 @@ func TestCheckoutStartInternalErrorQuotesTheRequest(t *testing.T) {
 	w := a.do(t, "GET", "/checkout/"+p.ID+"?error=error.internal&request="+url.QueryEscape("call +64 000"), nil, nil)
 	if body := w.Body.String(); strings.Contains(body, "+64") || strings.Contains(body, "no value") {
 		t.Errorf("?request= with free text is shown or leaves a hole")
+	}
+}
+
+// TestCheckoutStartErrorIsSigned: a link cannot make a real checkout page
+// say that a start failed: ?error= with any of the ids the page knows
+// shows nothing, nor does a signature the server made for another
+// payment, another message or another request id, nor one past its ten
+// minutes. The real failed start's redirect shows its message, in each
+// language, without script.
+func TestCheckoutStartErrorIsSigned(t *testing.T) {
+	a := newTestApp(t)
+	c, err := views.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	message := func(path string) string {
+		t.Helper()
+		w := a.do(t, "GET", path, nil, http.Header{"User-Agent": {desktopUA}})
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, w.Code)
+		}
+		return strings.TrimSpace(mustDoc(t, w).Find(`[data-testid="error-message"]`).Text())
+	}
+	other := a.mustCreate(t, createBody)
+	for _, id := range []string{"error.invalid", "error.toomany", "error.unavailable", "error.unreached", "error.internal",
+		"error.tillsale", "error.methodoff", "links.state.msg.busy", "error.switchwait"} {
+		if got := message("/checkout/" + other.ID + "?error=" + id); got != "" {
+			t.Errorf("?error=%s says %q: a link made the checkout say a start failed", id, got)
+		}
+	}
+	for _, lang := range views.Languages() {
+		p := a.mustCreate(t, createBody)
+		a.Sim.SetFaults(latipaysim.Faults{ServerError: true})
+		w := a.do(t, "POST", "/checkout/"+p.ID+"/start?lang="+lang, strings.NewReader(url.Values{"method": {"wechat"}}.Encode()),
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.AppURL}, "User-Agent": {desktopUA}})
+		a.Sim.SetFaults(latipaysim.Faults{})
+		loc := w.Header().Get("Location")
+		u, err := url.Parse(loc)
+		if w.Code != http.StatusSeeOther || err != nil || u.Query().Get("error") == "" {
+			t.Fatalf("%s: failed start = %d to %q", lang, w.Code, loc)
+		}
+		id := u.Query().Get("error")
+		if got, want := message(loc), c.Localizer(lang).T(id); got != want {
+			t.Errorf("%s: after the failed start the page says %q, want %q", lang, got, want)
+		}
+		if got := message(loc); got == "" {
+			t.Errorf("%s: reloaded at once, the page no longer says why the start failed", lang)
+		}
+		// The same signature elsewhere, or over other words, says nothing.
+		q := u.Query()
+		moved := "/checkout/" + other.ID + "?" + q.Encode()
+		q.Set("error", "error.switchwait")
+		reworded := u.Path + "?" + q.Encode()
+		q = u.Query()
+		q.Set("request", "0123456789abcdef")
+		requoted := u.Path + "?" + q.Encode()
+		for name, path := range map[string]string{"another payment": moved, "another message": reworded, "another request id": requoted} {
+			if got := message(path); got != "" {
+				t.Errorf("%s: the signature on %s says %q", lang, name, got)
+			}
+		}
+	}
+	p := a.mustCreate(t, createBody)
+	a.Sim.SetFaults(latipaysim.Faults{ServerError: true})
+	w := a.do(t, "POST", "/checkout/"+p.ID+"/start", strings.NewReader(url.Values{"method": {"wechat"}}.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.AppURL}, "User-Agent": {desktopUA}})
+	a.Sim.SetFaults(latipaysim.Faults{})
+	loc := w.Header().Get("Location")
+	a.Clock.Advance(11 * time.Minute)
+	doc := mustDoc(t, a.do(t, "GET", loc, nil, http.Header{"User-Agent": {desktopUA}}))
+	if doc.Find(`button[name="method"]`).Length() == 0 {
+		t.Fatalf("11 minutes on, the payment no longer offers a wallet: the check below would prove nothing")
+	}
+	if got := doc.Find(`[data-testid="error-message"]`).Text(); got != "" {
+		t.Errorf("11 minutes on, the failed start's address still says %q", got)
 	}
 }

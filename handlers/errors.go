@@ -159,6 +159,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 			f.status, f.code, f.messageID = http.StatusUnprocessableEntity, "pay_code_refused", "counter.error.refused"
 		case errors.Is(err, payments.ErrGatewayNotReached):
 			f.messageID = "counterlive.error.unreached"
+		case errors.Is(err, payments.ErrReplacedUnconfirmed):
+			// A switch of wallet whose earlier QR or pay code Latipay
+			// could not answer for: the cashier's words, not the
+			// shopper's checkout's (what happened, what to do).
+			f.messageID = "counter.error.switchwait"
 		}
 		loc := s.localizer(c)
 		// A field that is wrong is named, in words saying what it takes

@@ -9,13 +9,15 @@ import (
 )
 
 // A confirmation ("The refund was made.") shows only after its action
-// really happened: the POST handler that did it leaves a one-time flash,
-// a cookie sealed with HPP_SESSION_KEY (signed and encrypted, as the back
-// office's own cookie is, so another instance reads it too) naming the
-// page and the message, then redirects there (post/redirect/get). That
-// page's next GET shows the message and removes the cookie. A link
-// carries no message: nobody can send an owner a page that says a
-// payment was canceled or refunded when it was not.
+// really happened, and an error ("The password is not right.") only
+// after its action was really refused: the POST handler leaves a
+// one-time flash, a cookie sealed with HPP_SESSION_KEY (signed and
+// encrypted, as the back office's own cookie is, so another instance
+// reads it too) naming the page and the message, then redirects there
+// (post/redirect/get). That page's next GET shows the message and
+// removes the cookie. A link carries no message: nobody can send an
+// owner a page that says a payment was canceled or refunded when it was
+// not, or that their password was refused or their account locked.
 
 // flashMaxAge is how long a flash waits for its page, in seconds: the
 // redirect that follows the POST comes at once.
@@ -28,12 +30,26 @@ func (s *Server) flashCookie() string { return s.adminCookie() + "-flash" }
 // redirectDone answers a POST whose action happened: the page at target
 // (a path, perhaps with a query) shows noticeID once.
 func (s *Server) redirectDone(c *gin.Context, target, noticeID string) {
+	s.redirectFlash(c, target, "notice", noticeID)
+}
+
+// redirectRefused answers a POST that was refused with the page at target
+// showing errorID once (flashError), as redirectDone does a
+// confirmation: an error is not read from the URL either, so no link can
+// make a page say that a password was wrong or an account locked.
+func (s *Server) redirectRefused(c *gin.Context, target, errorID string) {
+	s.redirectFlash(c, target, "error", errorID)
+}
+
+// redirectFlash redirects to target, leaving id as the flash of its kind
+// ("notice" or "error") for that page.
+func (s *Server) redirectFlash(c *gin.Context, target, kind, id string) {
 	path := target
 	if u, err := url.Parse(target); err == nil {
 		path = u.Path
 	}
-	if sess, _ := s.opts.AdminSessions.New(c.Request, s.flashCookie()); sess != nil && noticeID != "" {
-		sess.Values = map[any]any{"path": path, "notice": noticeID}
+	if sess, _ := s.opts.AdminSessions.New(c.Request, s.flashCookie()); sess != nil && id != "" {
+		sess.Values = map[any]any{"path": path, kind: id}
 		sess.Options.MaxAge = flashMaxAge
 		if err := sess.Save(c.Request, c.Writer); err != nil {
 			s.log.Warn("flash cookie", "request_id", requestID(c), "err", err)
@@ -42,11 +58,22 @@ func (s *Server) redirectDone(c *gin.Context, target, noticeID string) {
 	c.Redirect(http.StatusSeeOther, s.langPath(c, target))
 }
 
-// flash is the message a POST left for this page (redirectDone), one of
-// allowed, or "". Once shown it is removed, so a reload does not say it
+// flash is the confirmation a POST left for this page (redirectDone), one
+// of allowed, or "". Once shown it is removed, so a reload does not say it
 // again. A fetch the page makes by itself (BackgroundHeader) neither
 // shows nor removes it.
 func (s *Server) flash(c *gin.Context, allowed ...string) string {
+	return s.takeFlash(c, "notice", allowed...)
+}
+
+// flashError is the error a refused POST left for this page
+// (redirectRefused), one of allowed, or "", shown once as flash is.
+func (s *Server) flashError(c *gin.Context, allowed ...string) string {
+	return s.takeFlash(c, "error", allowed...)
+}
+
+// takeFlash reads and removes the flash of kind for this page.
+func (s *Server) takeFlash(c *gin.Context, kind string, allowed ...string) string {
 	if c.GetHeader(BackgroundHeader) != "" {
 		return ""
 	}
@@ -58,7 +85,7 @@ func (s *Server) flash(c *gin.Context, allowed ...string) string {
 		return ""
 	}
 	path, _ := sess.Values["path"].(string)
-	notice, _ := sess.Values["notice"].(string)
+	notice, _ := sess.Values[kind].(string)
 	if path != c.Request.URL.Path || !slices.Contains(allowed, notice) {
 		return ""
 	}

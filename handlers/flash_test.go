@@ -118,3 +118,48 @@ func TestConfirmationsComeFromTheAction(t *testing.T) {
 		t.Error("no notice after revoking a session")
 	}
 }
+
+// TestReauthErrorsComeFromTheRefusal: a link cannot make a back-office
+// page say that a password or code was refused or an account locked: the
+// accounts and two-step pages with ?error= (what they read before) say
+// nothing. A real refusal of "confirm it is you" shows its message on the
+// page it returns to, once, from a flash: the redirect's URL carries no
+// message, and the page reloaded says it no more.
+func TestReauthErrorsComeFromTheRefusal(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	formError := func(path string, h http.Header) string {
+		t.Helper()
+		w := a.do(t, http.MethodGet, path, nil, h)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, w.Code)
+		}
+		return strings.TrimSpace(mustDoc(t, w).Find(`[data-testid="form-error"], #form-error, [role="alert"]`).Text())
+	}
+	for _, page := range []string{"/admin/accounts", "/admin/totp"} {
+		for _, id := range []string{"admin.reauth.bad", "admin.reauth.locked", "admin.code.bad", "admin.signin.busy"} {
+			if got := formError(page+"?error="+id, withCookie(owner, nil)); got != "" {
+				t.Errorf("GET %s?error=%s says %q: a link made the page say a refusal", page, id, got)
+			}
+		}
+	}
+
+	w := a.post(t, "/admin/reauth?lang=en", url.Values{"password": {"not the password"}, "next": {"/admin/accounts"}}, owner)
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || strings.Contains(loc, "error") || !strings.HasPrefix(loc, "/admin/accounts") {
+		t.Fatalf("refused re-auth = %d to %q, want 303 to the accounts page with no message in the URL", w.Code, loc)
+	}
+	browser := newJar(owner).take(w)
+	shown := a.do(t, http.MethodGet, loc, nil, browser.header())
+	if got := mustDoc(t, shown).Find("main").Text(); !strings.Contains(got, "The password is not right") {
+		t.Errorf("after the refusal the page says %q", got)
+	}
+	if got := formError(loc, browser.take(shown).header()); got != "" {
+		t.Errorf("the page reloaded still says %q", got)
+	}
+	// The flash is for the page the refusal returned to, not another.
+	w = a.post(t, "/admin/reauth?lang=en", url.Values{"password": {"not the password"}, "next": {"/admin/accounts"}}, owner)
+	if got := formError("/admin/totp", withFlash(owner, w)); got != "" {
+		t.Errorf("another page shows the refusal's flash: %q", got)
+	}
+}

@@ -81,6 +81,10 @@ func (s *countingStore) PaidOrphans(ctx context.Context, since time.Time, limit 
 	s.calls.Add(1)
 	return s.inner.PaidOrphans(ctx, since, limit)
 }
+func (s *countingStore) FindPaidOrphans(ctx context.Context, text string, limit int) ([]payments.Notification, error) {
+	s.calls.Add(1)
+	return s.inner.FindPaidOrphans(ctx, text, limit)
+}
 func (s *countingStore) ClaimDueAttempts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]payments.Attempt, error) {
 	s.calls.Add(1)
 	return s.inner.ClaimDueAttempts(ctx, now, lease, limit)

@@ -110,9 +110,11 @@ func TestTimelineSaysAPIRefundRefusal(t *testing.T) {
 
 // TestTimelineSaysWhichLinkMadePayment: the creation row of a payment
 // made through a stored payment link names that link by its description
-// in the page's language, one made through the static QR names the QR (by
-// the description it has, or its id when it has none), and one made
-// through a signed /pay link says so; none says "by the system".
+// in the page's language; one made through a static QR or a link without
+// a description names it as the links list shows it, by its kind and
+// amount ("by the static counter QR (NZD 1.00 - 500.00)"), never by its
+// id, which nobody recognises; one made through a signed /pay link says
+// so; none says "by the system".
 func TestTimelineSaysWhichLinkMadePayment(t *testing.T) {
 	a := newAdminApp(t)
 	ctx := t.Context()
@@ -125,7 +127,12 @@ func TestTimelineSaysWhichLinkMadePayment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	plain, err := a.links.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "6.20"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fromLink := a.openLink(t, link.ID)
+	fromPlain := a.openLink(t, plain.ID)
 	doc := mustDoc(t, a.do(t, http.MethodGet, "/l/"+qr.ID, nil, nil))
 	form := url.Values{"key": {doc.Find(`input[name="key"]`).AttrOr("value", "")}, "amount": {"23.40"}}
 	w := a.do(t, http.MethodPost, "/l/"+qr.ID, strings.NewReader(form.Encode()), formHeader.Clone())
@@ -146,7 +153,8 @@ func TestTimelineSaysWhichLinkMadePayment(t *testing.T) {
 		l := a.localizer(t, lang)
 		for _, c := range []struct{ id, want string }{
 			{fromLink, l.T("adminlist.who.link", link.Description(lang))},
-			{fromQR, l.T("adminlist.who.static_qr", qr.ID)},
+			{fromQR, l.T("adminlist.who.static_qr_amount", "NZD 1.00 - 500.00")},
+			{fromPlain, l.T("adminlist.who.link_amount", "NZD 6.20")},
 			{fromSigned, l.T("adminlist.who.signed_link")},
 		} {
 			var created *timelineRow
@@ -159,7 +167,8 @@ func TestTimelineSaysWhichLinkMadePayment(t *testing.T) {
 			if created == nil {
 				t.Fatalf("%s: %s has no creation row in %v", lang, c.id, rows)
 			}
-			if created.who != c.want || strings.Contains(created.who, l.T("adminlist.who.system")) {
+			if created.who != c.want || strings.Contains(created.who, l.T("adminlist.who.system")) ||
+				strings.Contains(created.who, qr.ID) || strings.Contains(created.who, plain.ID) {
 				t.Errorf("%s: %s's creation row is %q, want %q", lang, c.id, created.who, c.want)
 			}
 		}

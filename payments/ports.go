@@ -129,6 +129,12 @@ type Store interface {
 	// is paid, received at or after since, newest first, at most limit,
 	// and counts every one received since then.
 	PaidOrphans(ctx context.Context, since time.Time, limit int) ([]Notification, int, error)
+	// FindPaidOrphans lists the notifications RecordOrphan kept whose
+	// status is paid and that name text: as their reference (text as
+	// given, or upper-cased, as Latipay references are written), or as
+	// the order_id field of their form (Body, as url.Values.Encode wrote
+	// it); whenever received, newest first, at most limit.
+	FindPaidOrphans(ctx context.Context, text string, limit int) ([]Notification, error)
 	// ClaimDueAttempts returns up to limit live attempts whose NextCheckAt
 	// is due, and paid ones without an OrderID whose NextCheckAt is due
 	// (their one query for it: apply), and moves their NextCheckAt to

@@ -3,6 +3,7 @@ package payments
 import (
 	"context"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,39 @@ func (s *Service) UnknownNotifications(ctx context.Context, since time.Time, lim
 	if err != nil {
 		return nil, 0, err
 	}
+	return s.unknown(ns), total, nil
+}
+
+// maxUnknownFound is how many notifications FindUnknown lists: a
+// reference or an order id names one payment, so more than a few means
+// the same text in several, which the first ones show.
+const maxUnknownFound = 10
+
+// FindUnknown lists what Latipay reported paid for references this shop
+// does not know (see UnknownNotification) whose Latipay merchant
+// reference or Latipay order id is text, as pasted into the back
+// office's search box (the quotes and commas around it dropped, the
+// reference in any case), whenever it came, newest first, at most
+// maxUnknownFound. Text that cannot be either (too short or long, spaces,
+// an amount) finds none without asking the store. An order id is not
+// among the fields Latipay signs: it only finds the notification, whose
+// signed fields are read as UnknownNotifications reads them.
+func (s *Service) FindUnknown(ctx context.Context, text string) ([]UnknownNotification, error) {
+	text = strings.Trim(text, pastedAround)
+	if !searchToken(text) {
+		return nil, nil
+	}
+	ns, err := s.store.FindPaidOrphans(ctx, text, maxUnknownFound)
+	if err != nil {
+		return nil, err
+	}
+	return s.unknown(ns), nil
+}
+
+// unknown reads the stored orphans ns: their signed fields, verified
+// again, or their reference and status alone when the body no longer
+// verifies.
+func (s *Service) unknown(ns []Notification) []UnknownNotification {
 	out := make([]UnknownNotification, 0, len(ns))
 	for _, n := range ns {
 		u := UnknownNotification{Reference: n.Reference, Status: n.Status, At: n.At}
@@ -42,5 +76,5 @@ func (s *Service) UnknownNotifications(ctx context.Context, since time.Time, lim
 		}
 		out = append(out, u)
 	}
-	return out, total, nil
+	return out
 }

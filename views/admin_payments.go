@@ -24,6 +24,10 @@ type PaymentList struct {
 	// as hidden fields; Device and Cashier name them, and AllSalesURL is
 	// the same list without them.
 	DeviceID, CashierID, Device, Cashier, AllSalesURL string
+	// Unknown are what Latipay reported paid under the Latipay reference
+	// or order id searched for, for references this database does not
+	// know (after a restore), shown apart with the home page's advice.
+	Unknown []UnknownRow
 }
 
 // PaymentRow is one payment as the list shows it.

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -124,6 +126,25 @@ func (db *DB) Updates(ctx context.Context, ids []string) ([]payments.Update, err
 		out = append(out, u)
 	}
 	return out, wrap("updates", rows.Err())
+}
+
+// FindPaidOrphans lists the paid notifications that matched no attempt
+// and name text as their reference or their form's order_id, newest
+// first (payments.Store). Like PaidOrphans it reads the partial index
+// notifications_orphans (migration 042) alone: the body is matched only
+// on the orphans, never on the callbacks of every known payment.
+func (db *DB) FindPaidOrphans(ctx context.Context, text string, limit int) ([]payments.Notification, error) {
+	ns, err := queryAll(ctx, db.pool, scanNotification, `SELECT `+notificationCols+` FROM notifications
+		WHERE result = 'orphan' AND status = 'paid' AND (reference IN ($1, $2) OR strpos('&' || body || '&', $3) > 0)
+		ORDER BY id DESC LIMIT $4`, text, strings.ToUpper(text), orderIDField(text), limit)
+	return ns, wrap("find paid orphans", err)
+}
+
+// orderIDField is how a form's order_id field holding text stands in a
+// body written by url.Values.Encode, between the ampersands that the
+// search adds around the body: "&order_id=<text escaped>&".
+func orderIDField(text string) string {
+	return "&" + url.Values{"order_id": {text}}.Encode() + "&"
 }
 
 // PaidOrphans lists the paid notifications that matched no attempt,

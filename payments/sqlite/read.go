@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -181,6 +183,25 @@ func (db *DB) NotificationSeen(ctx context.Context, reference, digest string) (b
 	var seen bool
 	err := cached{c: db.rs}.QueryRowContext(ctx, selectNotificationSeen, reference, digest).Scan(&seen)
 	return seen, wrap("notification seen", err)
+}
+
+// FindPaidOrphans lists the paid notifications that matched no attempt
+// and name text as their reference or their form's order_id, newest
+// first (payments.Store). Like PaidOrphans it reads the partial index
+// notifications_orphans (migration 039) alone: the body is matched only
+// on the orphans, never on the callbacks of every known payment.
+func (db *DB) FindPaidOrphans(ctx context.Context, text string, limit int) ([]payments.Notification, error) {
+	ns, err := queryAll(ctx, db.reader, scanNotification, `SELECT `+notificationCols+` FROM notifications
+		WHERE result = 'orphan' AND status = 'paid' AND (reference IN (?, ?) OR instr('&' || body || '&', ?) > 0)
+		ORDER BY id DESC LIMIT ?`, text, strings.ToUpper(text), orderIDField(text), limit)
+	return ns, wrap("find paid orphans", err)
+}
+
+// orderIDField is how a form's order_id field holding text stands in a
+// body written by url.Values.Encode, between the ampersands that the
+// search adds around the body: "&order_id=<text escaped>&".
+func orderIDField(text string) string {
+	return "&" + url.Values{"order_id": {text}}.Encode() + "&"
 }
 
 // PaidOrphans lists the paid notifications that matched no attempt,

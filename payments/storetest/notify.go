@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"fmt"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,6 +105,55 @@ func testPaidOrphans(t *testing.T, s payments.Store) {
 		t.Fatalf("PaidOrphans: %v", err)
 	}
 	diff(t, "PaidOrphans", ns, []payments.Notification{third, second, first})
+}
+
+// testFindPaidOrphans: FindPaidOrphans finds a paid orphan by its
+// reference (as written, or typed in lower case) or by the order_id of its
+// form, whenever it came, newest first, at most the limit asked; not one
+// whose order id only begins with the text, not an orphan that was not
+// paid, and not a notification applied to a payment.
+func testFindPaidOrphans(t *testing.T, s payments.Store) {
+	ctx := t.Context()
+	record := func(n int, status, orderID string, at time.Duration) payments.Notification {
+		t.Helper()
+		o := newNotification(n, status)
+		o.Reference = fmt.Sprintf("ORPHANREF%017d", n) // letters, as Latipay references have
+		o.Body = url.Values{"merchant_reference": {o.Reference}, "order_id": {orderID}, "status": {status}, "signature": {"ab12"}}.Encode()
+		o.Result, o.At = "orphan", base().Add(at)
+		if err := s.RecordOrphan(ctx, o); err != nil {
+			t.Fatalf("RecordOrphan: %v", err)
+		}
+		return o
+	}
+	old := record(21, "paid", "2026120700000021", -400*24*time.Hour) // long ago
+	second := record(22, "paid", "2026120700000022", time.Minute)
+	record(23, "failed", "2026120700000023", 2*time.Minute)
+	record(24, "paid", "20261207000000221", 3*time.Minute) // an order id beginning with the second's
+	p := mustCreate(t, s, newPayment(25))
+	applied := newNotification(25, "paid")
+	applied.Body += "&order_id=2026120700000025"
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddNotification(applied) })
+
+	find := func(text string, limit int) []payments.Notification {
+		t.Helper()
+		ns, err := s.FindPaidOrphans(ctx, text, limit)
+		if err != nil {
+			t.Fatalf("FindPaidOrphans(%q): %v", text, err)
+		}
+		return ns
+	}
+	diff(t, "by reference", find(old.Reference, 10), []payments.Notification{old})
+	diff(t, "by reference in lower case", find(strings.ToLower(second.Reference), 10), []payments.Notification{second})
+	diff(t, "by order id", find("2026120700000022", 10), []payments.Notification{second})
+	diff(t, "by the order id of one long ago", find("2026120700000021", 10), []payments.Notification{old})
+	for _, text := range []string{"2026120700000023", "2026120700000025", applied.Reference, "20261207000000", "nothing-such"} {
+		if ns := find(text, 10); len(ns) != 0 {
+			t.Errorf("FindPaidOrphans(%q) = %v, want none", text, ns)
+		}
+	}
+	twin := record(26, "paid", "2026120700000022", 4*time.Minute) // the same order id again
+	diff(t, "newest first", find("2026120700000022", 10), []payments.Notification{twin, second})
+	diff(t, "limit 1", find("2026120700000022", 1), []payments.Notification{twin})
 }
 
 // checkSeen checks NotificationSeen, the callback's duplicate check.

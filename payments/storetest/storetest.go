@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"Update/Concurrent", testUpdateConcurrent},
 		{"RecordOrphan", testRecordOrphan},
 		{"PaidOrphans", testPaidOrphans},
+		{"FindPaidOrphans", testFindPaidOrphans},
 		{"ClaimDueAttempts/Due", testClaimDue},
 		{"ClaimDueAttempts/Limit", testClaimLimit},
 		{"ClaimDueAttempts/Concurrent", testClaimConcurrent},
