@@ -127,7 +127,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	}
 	saidOn := map[string]bool{} // refunds whose request event names who asked
 	for _, e := range evs {
-		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: eventText(loc, e)}
+		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: eventText(loc, e), Latipay: eventLatipay(loc, e)}
 		m, _ := payments.EventMessage(e)
 		switch m.Code {
 		case payments.MsgCreated:
@@ -220,7 +220,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		if id, plain, ok := auditRefund(e); e.Action == "review" || ok && plain && saidOn[id] {
 			continue // said on the payment's own event, with who did it
 		}
-		add(e.At, views.TimelineItem{Kind: "admin", Who: auditWho(e), What: e.Action, Detail: auditText(loc, p, e)})
+		add(e.At, views.TimelineItem{Kind: "admin", Who: auditWho(e), What: e.Action, Detail: auditText(loc, p, e), Latipay: auditLatipay(e)})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
 	out := make([]views.TimelineItem, len(items))

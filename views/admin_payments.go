@@ -128,6 +128,9 @@ type TimelineItem struct {
 	WhoID  string // message id for Who when it is a role, not a name
 	What   string // the event type or action
 	Detail string
+	// Latipay is Latipay's own words (English) within Detail, marked as
+	// English on the page; "" when Detail has none.
+	Latipay string
 	// RedeliverURL is set on a webhook delivery that may be sent again.
 	RedeliverURL string
 }
