@@ -375,7 +375,7 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		s.respondError(c, err)
 		return
 	}
-	if v.Refusal, err = s.payCodeRefusal(c, p); err != nil {
+	if v.Refusal, v.RefusalLatipay, err = s.payCodeRefusal(c, p); err != nil {
 		s.respondError(c, err)
 		return
 	}
@@ -465,19 +465,19 @@ func detailErrorField(errorID string) string {
 // payCodeRefusal is why a counter sale still open was refused its last
 // pay code (payments.PayCodeRefused), in the reader's language, for
 // beside its status, which alone says it waits for a method; "" for any
-// other payment.
-func (s *Server) payCodeRefusal(c *gin.Context, p payments.Payment) (string, error) {
+// other payment; words is Latipay's own words (English) in it, if any.
+func (s *Server) payCodeRefusal(c *gin.Context, p payments.Payment) (why, words string, err error) {
 	if p.Source != payments.SourceCounterScan || p.Status != payments.StatusCreated {
-		return "", nil
+		return "", "", nil
 	}
 	ctx := c.Request.Context()
 	as, err := s.svc.Attempts(ctx, p.ID)
 	if err != nil || !payments.PayCodeRefused(p, as) {
-		return "", err
+		return "", "", err
 	}
 	evs, err := s.svc.Events(ctx, p.ID)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	loc := s.localizer(c)
 	for i := len(evs) - 1; i >= 0; i-- {
@@ -486,10 +486,10 @@ func (s *Server) payCodeRefusal(c *gin.Context, p payments.Payment) (string, err
 			if m.Failure == payments.FailureRefused { // said once: "refused" is in the sentence
 				why = refusalText(loc, m.GatewayCode, m.Reason, m.Error)
 			}
-			return loc.T("admin.detail.refused", why), nil
+			return loc.T("admin.detail.refused", why), latipayWords(loc, m.GatewayCode, m.Reason, m.Error), nil
 		}
 	}
-	return loc.T("admin.detail.refused", loc.T("event.failure."+payments.FailureRejected)), nil
+	return loc.T("admin.detail.refused", loc.T("event.failure."+payments.FailureRejected)), "", nil
 }
 
 // handlePaymentDetail serves GET /admin/payments/:id.

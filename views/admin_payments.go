@@ -81,6 +81,9 @@ type PaymentDetail struct {
 	// Refusal says, next to the status, why a counter sale is still open:
 	// Latipay refused its last pay code (translated); "" otherwise.
 	Refusal string
+	// RefusalLatipay is Latipay's own words (English) within Refusal,
+	// marked as English on the page; "" when it has none.
+	RefusalLatipay string
 	// PaidTwice are the second charges of a payment paid twice
 	// (payments.PaidTwice), each shown as a banner.
 	PaidTwice []SecondCharge

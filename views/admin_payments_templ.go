@@ -1227,7 +1227,7 @@ func PaymentDetailPage(v PaymentDetail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = text(v.Refusal).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = foreign{v.Refusal, v.RefusalLatipay}.Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

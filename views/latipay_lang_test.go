@@ -6,9 +6,10 @@ import (
 )
 
 // TestLatipayWordsMarkedEnglish: Latipay's own words (English) shown in a
-// Chinese page, in a refused refund's error and in the timeline, are in
-// a <span lang="en">, so that a screen reader reads them in English; the
-// rest of the sentence stays the page's language, escaped as text is.
+// Chinese page, in a refused refund's error, beside a counter sale whose
+// pay code was refused and in the timeline, are in a <span lang="en">,
+// so that a screen reader reads them in English; the rest of the sentence
+// stays the page's language, escaped as text is.
 func TestLatipayWordsMarkedEnglish(t *testing.T) {
 	cat := mustCatalog(t)
 	words := "code 301: wrong account info <b>"
@@ -18,7 +19,11 @@ func TestLatipayWordsMarkedEnglish(t *testing.T) {
 			Row: PaymentRow{ID: "pay_1", Amount: "12.50", Currency: "NZD", Status: "paid"}, ErrorID: "admin.refund.rejected", ErrorArg: words,
 			Timeline: []TimelineItem{{Kind: "admin", Who: "owner@shop.example", What: "refund", Detail: "rf_1 → " + words, Latipay: words},
 				{Kind: "admin", Who: "owner@shop.example", What: "refund", Detail: "rf_2 refunded 2.50"}}}
+		detail.Refusal, detail.RefusalLatipay = cat.Localizer(tag).T("admin.detail.refused", words), words
 		doc := renderDoc(t, ctx, tag, PaymentDetailPage(detail))
+		if got := doc.Find(`[data-testid="detail-refusal"] span[lang="en"]`).Text(); got != words {
+			t.Errorf("%s: the refused pay code beside the status marks %q as English, want %q", tag, got, words)
+		}
 		if got := doc.Find(`[data-testid="form-error"] span[lang="en"]`).Text(); got != words {
 			t.Errorf("%s: the refused refund's error marks %q as English, want Latipay's words %q", tag, got, words)
 		}
