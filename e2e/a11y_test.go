@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -384,5 +386,111 @@ func TestA11yNoScriptTextsAndStateHeading(t *testing.T) {
 	}
 	if n := browserEval[int](t, b, `document.querySelectorAll('h1').length`); n != 1 {
 		t.Errorf("the paid page has %d h1, want 1", n)
+	}
+}
+
+// largeText sets the page's root font size to 200% (a person's larger
+// text) and lets the page's scripts fit again (they listen for resize).
+const largeText = `(() => { document.documentElement.style.fontSize = '200%'; window.dispatchEvent(new Event('resize')); return true; })()`
+
+// narrowPhone is the phone of TestA11yLargeTextNarrowBrowser, in CSS px.
+const narrowPhone = 360
+
+// fitsLargeText reports the page in the tab as wider than the 360 px
+// phone at 200% text, naming the elements that stick out. (A phone's
+// browser zooms a page out to its content, so window.innerWidth grows
+// with a page too wide: the phone's width is the measure.)
+func fitsLargeText(t testing.TB, b *browserSession, what string) {
+	t.Helper()
+	browserEval[bool](t, b, largeText)
+	if w := browserEval[float64](t, b, `document.documentElement.scrollWidth`); w > narrowPhone {
+		wide := browserEval[[]string](t, b, fmt.Sprintf(`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > %d && !e.closest('.table-scroll, .sr-only')).slice(-6).map(e => e.tagName + '.' + e.className + '[' + (e.getAttribute('data-testid') || '') + '] ' + Math.round(e.getBoundingClientRect().right))`, narrowPhone))
+		t.Errorf("%s at 200%% text is %v px wide on a %d px phone; too wide: %v", what, w, narrowPhone, wide)
+	}
+}
+
+// TestA11yLargeTextNarrowBrowser is a 360 px phone whose person reads at
+// 200% text (the root font size doubled), in Chromium against the built
+// binary in sandbox mode: no page of the back office (signed out and as
+// the demo owner) and no screen of the counter (keypad, QR for
+// NZ$ 1,234.50, scan, result, today's sales) is wider than the phone, in
+// English, Simplified and Traditional Chinese. The sign-in page says when
+// a session ends, and the two-step code page how long the code is awaited.
+func TestA11yLargeTextNarrowBrowser(t *testing.T) {
+	app := browserStartApp(t)
+	p := app.createPayment(t, nil)
+	b := browserNew(t, app)
+	b.do(t, 10*time.Second, chromedp.EmulateViewport(narrowPhone, 740, chromedp.EmulateMobile, chromedp.EmulateTouch))
+	open := func(path, lang string) {
+		t.Helper()
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		b.do(t, 20*time.Second, chromedp.Navigate(app.URL+path+sep+"lang="+lang), chromedp.WaitReady(chromedp.CSS("main")))
+	}
+	for _, lang := range a11yLangs {
+		open("/admin/signin", lang)
+		fitsLargeText(t, b, "sign-in in "+lang)
+		if got := browserEval[string](t, b, `(document.querySelector('[data-testid="signin-limits"]') || {}).textContent || ''`); !strings.Contains(got, "30") || !strings.Contains(got, "12") {
+			t.Errorf("sign-in in %s says %q of a session's end, want 30 minutes idle and 12 hours", lang, got)
+		}
+	}
+	counterSetUp(t, app, b)
+	pages := []string{"/admin/", "/admin/payments", "/admin/payments/" + p.ID, "/admin/reports", "/admin/links", "/admin/settings",
+		"/admin/accounts", "/admin/audit", "/admin/sessions", "/admin/webhooks", "/admin/counter", "/admin/totp", "/admin/password"}
+	for _, lang := range a11yLangs {
+		for _, path := range pages {
+			open(path, lang)
+			fitsLargeText(t, b, path+" in "+lang)
+		}
+	}
+	for _, lang := range a11yLangs {
+		open("/counter", lang)
+		fitsLargeText(t, b, "the keypad in "+lang)
+		for _, k := range []string{"1", "2", "3", "4", "5", "0"} {
+			b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
+		}
+		fitsLargeText(t, b, "the keypad with 1,234.50 in "+lang)
+		b.do(t, 15*time.Second, chromedp.Click(testid("charge-wechat")), chromedp.WaitVisible(chromedp.CSS(`#qr-img[src]`)))
+		fitsLargeText(t, b, "the QR screen for 1,234.50 in "+lang)
+		if !browserEval[bool](t, b, `(() => { const e = document.querySelector('[data-testid="qr-amount"]'); return e.scrollWidth <= e.clientWidth; })()`) {
+			t.Errorf("the QR screen's amount in %s is cut: %q", lang, b.text(t, fmt.Sprintf(sel, "qr-amount")))
+		}
+		b.do(t, 15*time.Second, chromedp.Click(testid("qr-cancel")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="failed"]`)))
+		fitsLargeText(t, b, "the result in "+lang)
+		b.do(t, 15*time.Second, chromedp.Click(testid("result-done")), chromedp.WaitVisible(testid("keypad")))
+		b.do(t, 5*time.Second, chromedp.Click(testid("key-5")))
+		b.do(t, 10*time.Second, chromedp.Click(testid("to-scan")), chromedp.WaitVisible(testid("paycode")))
+		fitsLargeText(t, b, "the scan screen in "+lang)
+		open("/counter/sales", lang)
+		fitsLargeText(t, b, "today's sales in "+lang)
+	}
+}
+
+// TestA11yCheckoutLastMinute: the checkout says, once and politely, that
+// less than a minute is left to pay, before the payment expires, in
+// Chromium against the built binary in sandbox mode (the page's clock
+// moved on, not waited for); opened again with less than a minute left,
+// it says so at once.
+func TestA11yCheckoutLastMinute(t *testing.T) {
+	app, p, b := browserPaying(t)
+	b.do(t, 5*time.Second, devtools(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: clockShift}))
+	b.do(t, 15*time.Second, a11yIdentity(a11yDesktop, "en"))
+	b.chooseWeChatQR(t, p.CheckoutURL+"?lang=en")
+	const warn = "Less than a minute left to pay."
+	if got := browserEval[string](t, b, `document.getElementById('announce').textContent`); got == warn {
+		t.Fatalf("with the whole time left the page says %q", got)
+	}
+	left := browserEval[float64](t, b, `Date.parse(document.querySelector('[data-testid="countdown"]').getAttribute('datetime')) - Date.now()`)
+	browserEval[bool](t, b, fmt.Sprintf(`window.__hppShift(%d)`, int64(left)-30000))
+	adminWaitJS(t, b, "the last minute said", `document.getElementById('announce').textContent === `+strconv.Quote(warn), 15*time.Second)
+	if got := browserEval[string](t, b, `document.getElementById('announce').getAttribute('aria-live')`); got != "polite" {
+		t.Errorf("the last minute is said in a region aria-live=%q, want polite", got)
+	}
+	b.do(t, 15*time.Second, chromedp.Reload(), chromedp.WaitVisible(testid("countdown")))
+	adminWaitJS(t, b, "the last minute said after a reload", `document.getElementById('announce').textContent === `+strconv.Quote(warn), 15*time.Second)
+	if st := app.payment(t, p.ID).Status; st == "expired" {
+		t.Errorf("the payment is %s: the warning came too late", st)
 	}
 }

@@ -451,3 +451,91 @@ func TestCounterStaticQRBrowser(t *testing.T) {
 		t.Errorf("the notice paid while the socket was down reads %q", got)
 	}
 }
+
+// clockShift, run in every document of a tab, moves the page's Date.now
+// on by the milliseconds kept in sessionStorage (window.__hppShift adds
+// to them): a countdown's last minute is reached without waiting for it,
+// and a reload keeps the shifted clock.
+const clockShift = `(() => {
+  const now = Date.now, key = '__hppShift';
+  const shift = () => Number(sessionStorage.getItem(key) || 0);
+  Date.now = () => now() + shift();
+  window.__hppShift = ms => { sessionStorage.setItem(key, String(shift() + ms)); return true; };
+})()`
+
+// TestCounterFocusAndAnnounceBrowser is the counter with a keyboard and a
+// screen reader, in Chromium against the built binary in sandbox mode:
+// each screen change moves the focus into the new screen (the QR's
+// heading after WeChat Pay QR, the result's after Cancel sale, the
+// keypad's after Next sale, the result's after a scan that is still
+// checking), never leaving it on <body>; the QR screen's appearance is
+// said in the polite live region ("Showing WeChat Pay QR, NZ$ 12.50"),
+// and so is its last minute; the result's live region holds the message,
+// not its buttons. A pay code the till refuses marks the field invalid
+// and described by the error, cleared again by the next key.
+func TestCounterFocusAndAnnounceBrowser(t *testing.T) {
+	app := browserStartApp(t)
+	b := browserNew(t, app)
+	b.do(t, 5*time.Second, devtools(page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: clockShift}))
+	counterSetUp(t, app, b)
+	focused := func(want, after string) {
+		t.Helper()
+		if got := browserEval[string](t, b, `document.activeElement.id || document.activeElement.tagName`); got != want {
+			t.Errorf("after %s the focus is on %q, want #%s", after, got, want)
+		}
+	}
+	said := func(want, what string) {
+		t.Helper()
+		adminWaitJS(t, b, what, `document.getElementById('counter-say').textContent === `+strconv.Quote(want), 15*time.Second)
+	}
+
+	for _, k := range []string{"1", "2", "5", "0"} {
+		b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
+	}
+	b.do(t, 15*time.Second, chromedp.Click(testid("charge-wechat")), chromedp.WaitVisible(chromedp.CSS(`#qr-img[src]`)))
+	focused("qr-title", "WeChat Pay QR")
+	said("Showing WeChat Pay QR, NZ$ 12.50", "the QR screen said")
+	// Four minutes and a half on, the QR's last minute is said once.
+	browserEval[bool](t, b, `window.__hppShift(270000)`)
+	said("Less than a minute left for the shopper to pay with this QR.", "the QR's last minute said")
+	browserEval[bool](t, b, `window.__hppShift(-270000)`)
+
+	b.do(t, 15*time.Second, chromedp.Click(testid("qr-cancel")), chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="failed"]`)))
+	focused("result-title", "Cancel sale")
+	if n := browserEval[int](t, b, `document.querySelectorAll('#result [aria-live] button, #result[aria-live] button').length`); n != 0 {
+		t.Errorf("the result's live region holds %d buttons, read in every announcement; want the message alone", n)
+	}
+	if got := browserEval[string](t, b, `(document.querySelector('#result [aria-live]') || {}).textContent || ''`); !strings.Contains(got, "12.50") {
+		t.Errorf("the result's live region reads %q, want the result with its amount", got)
+	}
+	b.do(t, 15*time.Second, chromedp.Click(testid("result-done")), chromedp.WaitVisible(testid("keypad")))
+	focused("keypad-title", "Next sale")
+
+	// A code of neither wallet: the field is invalid, described by the
+	// error, until the cashier types again.
+	for _, k := range []string{"8", "0", "0"} {
+		b.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
+	}
+	b.do(t, 10*time.Second, chromedp.Click(testid("to-scan")), chromedp.WaitVisible(testid("paycode")))
+	focused("paycode", "Scan code")
+	b.do(t, 10*time.Second, chromedp.SendKeys(testid("paycode"), "994588558514585011\r"), chromedp.WaitVisible(testid("scan-error")))
+	if got := b.attr(t, "#paycode", "aria-invalid"); got != "true" {
+		t.Errorf("a refused code leaves the field aria-invalid=%q, want true", got)
+	}
+	if got := b.attr(t, "#paycode", "aria-describedby"); !strings.Contains(" "+got+" ", " scan-error ") || !strings.Contains(got, "scan-hint") {
+		t.Errorf("a refused code leaves the field described by %q, want scan-hint and scan-error", got)
+	}
+	browserEval[bool](t, b, `(document.getElementById('paycode').value = '', true)`)
+	b.do(t, 5*time.Second, chromedp.SendKeys(testid("paycode"), "1"))
+	if got := browserEval[bool](t, b, `document.getElementById('paycode').hasAttribute('aria-invalid')`); got {
+		t.Error("a new key leaves the field aria-invalid")
+	}
+	if got := b.attr(t, "#paycode", "aria-describedby"); strings.Contains(got, "scan-error") {
+		t.Errorf("a new key leaves the field described by %q, want the hint alone", got)
+	}
+	// The sandbox's ...11 code: still checking, then paid.
+	browserEval[bool](t, b, `(document.getElementById('paycode').value = '', true)`)
+	b.do(t, 15*time.Second, chromedp.SendKeys(testid("paycode"), "134588558514585011\r"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="result"][data-result="pending"]`)))
+	focused("result-title", "a scan still checking")
+}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/sessions"
@@ -206,6 +207,11 @@ func (s *Server) saveSessionID(c *gin.Context, id string, maxAge int) error {
 // its own session end sooner.
 const BackgroundHeader = "X-HPP-Background"
 
+// sessionLimits is what the sign-in page says of a session's end: after
+// accounts.IdleTimeout without a request of the person, and after
+// accounts.AbsoluteTimeout however used.
+var sessionLimits = views.SessionLimits{IdleMinutes: int(accounts.IdleTimeout / time.Minute), Hours: int(accounts.AbsoluteTimeout / time.Hour)}
+
 // requireRole lets the request through only with a live session of an
 // account holding one of roles. Without one, a page is sent to sign in
 // (and back here afterwards) and anything else is refused with 401;
@@ -310,7 +316,7 @@ func safeNext(next string) string {
 // handleSignInShow serves GET /admin/signin.
 func (s *Server) handleSignInShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath),
+		v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath), Session: sessionLimits,
 			Next: safeNext(c.Query("next"))}
 		if c.Query("ended") != "" {
 			v.ErrorID = "admin.signin.ended"
@@ -343,7 +349,7 @@ func (s *Server) handleSignIn() gin.HandlerFunc {
 				return
 			}
 		}
-		v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath),
+		v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath), Session: sessionLimits,
 			Email: echo(email), Next: next}
 		status := http.StatusUnauthorized
 		switch {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -81,7 +82,7 @@ func (s *Server) handleSignInCodeShow() gin.HandlerFunc {
 func (s *Server) codePage(c *gin.Context, next, errorID string) views.SignInCode {
 	title := s.errorTitle(c, s.localizer(c).T("admin.code.title"), errorID)
 	return views.SignInCode{Page: s.page(title, false), Action: s.langPath(c, SignInCodePath),
-		Next: safeNext(next), ErrorID: errorID}
+		Next: safeNext(next), ErrorID: errorID, Minutes: int(accounts.SignInCodeTTL / time.Minute)}
 }
 
 // handleSignInCode serves POST /admin/signin/code: the code opens the
@@ -100,7 +101,7 @@ func (s *Server) handleSignInCode() gin.HandlerFunc {
 			_ = s.setSessionID(c, "")
 			// The password step again, from the email: an error like
 			// the form's others (its title first, focus in the form).
-			v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath),
+			v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath), Session: sessionLimits,
 				Next: next, ErrorID: "admin.code.expired"}
 			v.Title = s.errorTitle(c, v.Title, v.ErrorID)
 			s.render(c, http.StatusUnauthorized, views.SignInPage(v))

@@ -127,7 +127,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	}
 	saidOn := map[string]bool{} // refunds whose request event names who asked
 	for _, e := range evs {
-		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: eventText(loc, e)}
+		it := views.TimelineItem{Kind: "event", WhoID: "adminlist.who.system", What: e.Type, Detail: eventText(loc, e), Latipay: eventLatipay(loc, e)}
 		m, _ := payments.EventMessage(e)
 		switch m.Code {
 		case payments.MsgCreated:
@@ -220,7 +220,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		if id, plain, ok := auditRefund(e); e.Action == "review" || ok && plain && saidOn[id] {
 			continue // said on the payment's own event, with who did it
 		}
-		add(e.At, views.TimelineItem{Kind: "admin", Who: auditWho(e), What: e.Action, Detail: auditText(loc, p, e)})
+		add(e.At, views.TimelineItem{Kind: "admin", Who: auditWho(e), What: e.Action, Detail: auditText(loc, p, e), Latipay: auditLatipay(e)})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
 	out := make([]views.TimelineItem, len(items))
@@ -377,7 +377,7 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		s.respondError(c, err)
 		return
 	}
-	if v.Refusal, err = s.payCodeRefusal(c, p); err != nil {
+	if v.Refusal, v.RefusalLatipay, err = s.payCodeRefusal(c, p); err != nil {
 		s.respondError(c, err)
 		return
 	}
@@ -467,19 +467,19 @@ func detailErrorField(errorID string) string {
 // payCodeRefusal is why a counter sale still open was refused its last
 // pay code (payments.PayCodeRefused), in the reader's language, for
 // beside its status, which alone says it waits for a method; "" for any
-// other payment.
-func (s *Server) payCodeRefusal(c *gin.Context, p payments.Payment) (string, error) {
+// other payment; words is Latipay's own words (English) in it, if any.
+func (s *Server) payCodeRefusal(c *gin.Context, p payments.Payment) (why, words string, err error) {
 	if p.Source != payments.SourceCounterScan || p.Status != payments.StatusCreated {
-		return "", nil
+		return "", "", nil
 	}
 	ctx := c.Request.Context()
 	as, err := s.svc.Attempts(ctx, p.ID)
 	if err != nil || !payments.PayCodeRefused(p, as) {
-		return "", err
+		return "", "", err
 	}
 	evs, err := s.svc.Events(ctx, p.ID)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	loc := s.localizer(c)
 	for i := len(evs) - 1; i >= 0; i-- {
@@ -488,10 +488,10 @@ func (s *Server) payCodeRefusal(c *gin.Context, p payments.Payment) (string, err
 			if m.Failure == payments.FailureRefused { // said once: "refused" is in the sentence
 				why = refusalText(loc, m.GatewayCode, m.Reason, m.Error)
 			}
-			return loc.T("admin.detail.refused", why), nil
+			return loc.T("admin.detail.refused", why), latipayWords(loc, m.GatewayCode, m.Reason, m.Error), nil
 		}
 	}
-	return loc.T("admin.detail.refused", loc.T("event.failure."+payments.FailureRejected)), nil
+	return loc.T("admin.detail.refused", loc.T("event.failure."+payments.FailureRejected)), "", nil
 }
 
 // handlePaymentDetail serves GET /admin/payments/:id.

@@ -94,6 +94,45 @@ func refusalText(loc views.Localizer, code int, reason, text string) string {
 	return loc.T("gateway.refusal", strconv.Itoa(code), words)
 }
 
+// latipayWords is text when refusalText shows it as it came (Latipay's
+// own words, in English), else "".
+func latipayWords(loc views.Localizer, code int, reason, text string) string {
+	if refusalText(loc, code, reason, text) == text {
+		return text
+	}
+	return ""
+}
+
+// eventLatipay is Latipay's own words in eventText's answer for e (an
+// attempt's refusal or error as Latipay gave it), "" when it has none.
+func eventLatipay(loc views.Localizer, e payments.Event) string {
+	m, ok := payments.EventMessage(e)
+	if !ok || m.Code != payments.MsgAttemptError && m.Code != payments.MsgAttemptPayCodeRefused {
+		return ""
+	}
+	return latipayWords(loc, m.GatewayCode, m.Reason, m.Error)
+}
+
+// auditLatipay is Latipay's own words in auditText's answer for a refund
+// Latipay refused ("... refused <code>: <Latipay's words>"), "" otherwise.
+func auditLatipay(e accounts.AuditEntry) string {
+	if e.Action != "refund" {
+		return ""
+	}
+	_, why, ok := strings.Cut(e.After, refundRefused)
+	if !ok {
+		return ""
+	}
+	code, msg, ok := strings.Cut(why, ": ")
+	if n, err := strconv.Atoi(code); !ok || err != nil || refundCodes[n] {
+		return ""
+	}
+	if head, _, ok := strings.Cut(msg, refundReason); ok {
+		msg = head
+	}
+	return msg
+}
+
 // methodWord names a payment method in loc's language; one this build
 // does not know stays as it is.
 func methodWord(loc views.Localizer, m payments.Method) string {

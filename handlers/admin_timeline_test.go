@@ -87,7 +87,8 @@ func timelineEvents() []timelineEvent {
 // page in Simplified and Traditional Chinese: no English sentence, the
 // references, refund ids and amounts named, statuses in the staff's
 // words. An event recorded before codes, or with a code this build does
-// not know, still shows its stored English text.
+// not know, still shows its stored English text. Latipay's own words
+// (English) inside a line are in <span lang="en">.
 func TestTimelineInReadersLanguage(t *testing.T) {
 	a := newAdminApp(t)
 	ctx := t.Context()
@@ -156,6 +157,15 @@ func TestTimelineInReadersLanguage(t *testing.T) {
 				}
 			}
 			return false
+		}
+		// Latipay's own words (English) are marked so, for a screen
+		// reader to read them in English inside the Chinese line.
+		english := map[string]bool{}
+		doc.Find(`[data-testid="timeline-item"] .detail span[lang="en"]`).Each(func(_ int, s *goquery.Selection) { english[s.Text()] = true })
+		for _, e := range evs {
+			if (e.m.Code == payments.MsgAttemptError || e.m.Code == payments.MsgAttemptPayCodeRefused) && e.m.Error != "" && e.m.Reason == "" && !english[e.m.Error] {
+				t.Errorf("%s: Latipay's words %q are not marked English in the timeline (marked: %v)", lang, e.m.Error, english)
+			}
 		}
 		// The parameters every line may show as they are.
 		shown := []string{paidRef, r.ID, legacy, future}

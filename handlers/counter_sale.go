@@ -269,14 +269,20 @@ func (s *Server) handleCounterScan() gin.HandlerFunc {
 			// Latipay refused the shopper's code: nothing was charged and
 			// the sale stays open for another code, a QR or a cancel.
 			// The cashier reads Latipay's reason; the script keeps the sale.
-			msg := s.localizer(c).T("counter.error.refusednext")
+			// Latipay's own words (English) are also given apart, for
+			// the script to mark them as English in a Chinese page.
+			msg, words := s.localizer(c).T("counter.error.refusednext"), ""
 			var ge *payments.GatewayError
 			if errors.As(err, &ge) && ge.Message != "" {
 				loc := s.localizer(c)
 				msg = loc.T("counter.error.refusedwhy", refusalText(loc, ge.Code, ge.Reason, ge.Message))
+				words = latipayWords(loc, ge.Code, ge.Reason, ge.Message)
 			}
-			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{"code": "pay_code_refused",
-				"message": msg, "sale": s.saleJSON(c, st.Payment, false)}})
+			body := gin.H{"code": "pay_code_refused", "message": msg, "sale": s.saleJSON(c, st.Payment, false)}
+			if words != "" {
+				body["latipay"] = words
+			}
+			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": body})
 			return
 		}
 		if err != nil {

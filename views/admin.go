@@ -30,6 +30,14 @@ type SignIn struct {
 	Email   string
 	Next    string
 	ErrorID string // message id of what went wrong; "" for none
+	Session SessionLimits
+}
+
+// SessionLimits is when a back-office session ends, said where a person
+// signs in: after IdleMinutes without their requests, and Hours after
+// the sign-in however used.
+type SessionLimits struct {
+	IdleMinutes, Hours int
 }
 
 // Setup is the first run's form that creates the owner.

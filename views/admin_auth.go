@@ -20,6 +20,7 @@ type SignInCode struct {
 	Action  string
 	Next    string
 	ErrorID string
+	Minutes int // how long the code is awaited after the password
 }
 
 // TOTPSettings is the two-step sign-in page of the signed-in person.

@@ -9,7 +9,7 @@ import "github.com/a-h/templ"
 func authPages(out map[string]templ.Component, page Page, admin Admin) {
 	codeErrors := []string{"", "admin.code.bad", "admin.code.used", "admin.signin.locked"}
 	for _, id := range codeErrors {
-		out["admin-code-"+id] = SignInCodePage(SignInCode{Page: page, Action: "/admin/signin/code", Next: "/admin/", ErrorID: id})
+		out["admin-code-"+id] = SignInCodePage(SignInCode{Page: page, Action: "/admin/signin/code", Next: "/admin/", ErrorID: id, Minutes: 5})
 	}
 	out["admin-signin-admin.code.expired"] = SignInPage(SignIn{Page: page, Action: "/admin/signin", ErrorID: "admin.code.expired"})
 	out["admin-password"] = PasswordPageView(PasswordPage{Admin: admin, Action: "/admin/password"})

@@ -85,6 +85,9 @@ type PaymentDetail struct {
 	// Refusal says, next to the status, why a counter sale is still open:
 	// Latipay refused its last pay code (translated); "" otherwise.
 	Refusal string
+	// RefusalLatipay is Latipay's own words (English) within Refusal,
+	// marked as English on the page; "" when it has none.
+	RefusalLatipay string
 	// PaidTwice are the second charges of a payment paid twice
 	// (payments.PaidTwice), each shown as a banner.
 	PaidTwice []SecondCharge
@@ -132,6 +135,9 @@ type TimelineItem struct {
 	WhoID  string // message id for Who when it is a role, not a name
 	What   string // the event type or action
 	Detail string
+	// Latipay is Latipay's own words (English) within Detail, marked as
+	// English on the page; "" when Detail has none.
+	Latipay string
 	// RedeliverURL is set on a webhook delivery that may be sent again.
 	RedeliverURL string
 }

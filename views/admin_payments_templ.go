@@ -1146,7 +1146,7 @@ func PaymentDetailPage(v PaymentDetail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = tr(v.ErrorID, v.ErrorArg).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = errorText(v.ErrorID, v.ErrorArg).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1249,7 +1249,7 @@ func PaymentDetailPage(v PaymentDetail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = text(v.Refusal).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = foreign{v.Refusal, v.RefusalLatipay}.Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -1659,7 +1659,7 @@ func PaymentDetailPage(v PaymentDetail) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = tr(v.ErrorID, v.ErrorArg).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = errorText(v.ErrorID, v.ErrorArg).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1801,7 +1801,7 @@ func PaymentDetailPage(v PaymentDetail) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = tr(v.ErrorID, v.ErrorArg).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = errorText(v.ErrorID, v.ErrorArg).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -2167,7 +2167,7 @@ func PaymentDetailPage(v PaymentDetail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = text(e.Detail).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = foreign{e.Detail, e.Latipay}.Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

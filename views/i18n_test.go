@@ -282,7 +282,7 @@ func pages() map[string]templ.Component {
 	out["error-internal"] = ErrorPage(Error{Page: page, Status: 500, MessageID: "error.internal", Arg: "abc123"})
 	admin := Admin{Page: page, Email: "owner@shop.example", Role: "owner", SignOutURL: "/admin/signout",
 		Nav: []NavLink{{URL: "/admin/", LabelID: "admin.home.title"}, {URL: "/admin/payments", LabelID: "admin.payments.title", Current: true}}}
-	out["admin-signin"] = SignInPage(SignIn{Page: page, Action: "/admin/signin", Next: "/admin/"})
+	out["admin-signin"] = SignInPage(SignIn{Page: page, Action: "/admin/signin", Next: "/admin/", Session: SessionLimits{IdleMinutes: 30, Hours: 12}})
 	for _, id := range []string{"admin.signin.bad", "admin.signin.locked", "admin.signin.busy", "admin.signin.ended"} {
 		out["admin-signin-"+id] = SignInPage(SignIn{Page: page, Action: "/admin/signin", ErrorID: id})
 	}

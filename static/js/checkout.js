@@ -148,6 +148,7 @@
     if (!ws) { backoff = 1000; connect(); }
   }
 
+  var warned = '';
   // Countdown: the server renders the deadline, a time of day; this
   // makes it the time left, ticking, and labels it so (data-left).
   function tick() {
@@ -158,6 +159,13 @@
     var left = Math.max(0, Math.floor((Date.parse(el.getAttribute('datetime')) - Date.now()) / 1000));
     var m = Math.floor(left / 60), s = left % 60;
     el.textContent = m + ':' + (s < 10 ? '0' : '') + s;
+    // The last minute is said once per deadline (also when the page
+    // opens with less left), not the expiry alone at 0:00.
+    var at = el.getAttribute('datetime');
+    if (left > 0 && left < 60 && warned !== at && label && label.getAttribute('data-warn') && !isFinal()) {
+      warned = at;
+      announce.textContent = label.getAttribute('data-warn');
+    }
     if (left === 0 && !isFinal()) { check(); }
     refreshQR();
   }

@@ -63,14 +63,54 @@
   function methodName(m) { return d['t' + m.charAt(0).toUpperCase() + m.slice(1)] || m; }
 
   // --- screens --------------------------------------------------------
+  // show puts screen id in place of the one shown. The focus would fall
+  // to the page's start with the screen it was on (hidden), so it goes
+  // to the new screen's heading (tabindex=-1): a screen reader reads
+  // where the cashier is, and Tab goes on from there. The first screen
+  // at start-up takes no focus; the scan screen's caller focuses its
+  // field instead.
   function show(id) {
+    var was = root.getAttribute('data-screen');
     ['keypad', 'qr', 'scan', 'result'].forEach(function (s) { $(s).hidden = s !== id; });
     root.setAttribute('data-screen', id);
     if (id === 'keypad') { fitAmount(); }
+    if (id === 'qr') { fitQRAmount(); }
+    if (was && was !== id) {
+      var h = $(id === 'result' ? 'result-title' : id + '-title');
+      if (h && !$(id).contains(document.activeElement)) { h.focus(); }
+    }
   }
+  // say announces text in the polite live region (screen changes that no
+  // other region says, the QR's last minute).
+  function say(text) {
+    var el = $('counter-say');
+    el.textContent = '';
+    setTimeout(function () { el.textContent = text; }, 50); // the same words again are said again
+  }
+  // error shows text in el (hidden when empty). The pay-code field is
+  // marked invalid and described by its error while one is shown, as
+  // every form the server answers is.
   function error(el, text) {
     el.textContent = text || '';
     el.hidden = !text;
+    if (el.id === 'scan-error') { invalid($('paycode'), !!text); }
+  }
+  // english marks words, Latipay's own (in English whatever the page's
+  // language), inside el's text as English for a screen reader.
+  function english(el, words) {
+    var text = el.textContent, at = words ? text.lastIndexOf(words) : -1;
+    if (at < 0) { return; }
+    var span = document.createElement('span');
+    span.lang = 'en';
+    span.textContent = words;
+    el.textContent = text.slice(0, at);
+    el.appendChild(span);
+    el.appendChild(document.createTextNode(text.slice(at + words.length)));
+  }
+  function invalid(field, on) {
+    var ids = (field.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (x) { return x && x !== 'scan-error'; });
+    if (on) { ids.push('scan-error'); field.setAttribute('aria-invalid', 'true'); } else { field.removeAttribute('aria-invalid'); }
+    field.setAttribute('aria-describedby', ids.join(' '));
   }
 
   // --- the keypad -----------------------------------------------------
@@ -90,8 +130,11 @@
   // fitAmount keeps the amount on one line: the stylesheet sizes it to
   // the screen, and a long amount on a narrow one is made smaller still
   // until it fits (nothing to measure while the keypad is hidden).
-  function fitAmount() {
-    var el = $('amount');
+  function fitAmount() { fit($('amount')); }
+  // fitQRAmount does the same for the amount the shopper reads on the QR
+  // screen.
+  function fitQRAmount() { fit(q('[data-testid="qr-amount"]')); }
+  function fit(el) {
     el.style.fontSize = '';
     var size = parseFloat(getComputedStyle(el).fontSize) || 48;
     while (el.scrollWidth > el.clientWidth && size > 14) {
@@ -99,7 +142,11 @@
       el.style.fontSize = size + 'px';
     }
   }
-  window.addEventListener('resize', function () { if (root.getAttribute('data-screen') === 'keypad') { fitAmount(); } });
+  window.addEventListener('resize', function () {
+    var at = root.getAttribute('data-screen');
+    if (at === 'keypad') { fitAmount(); }
+    if (at === 'qr') { fitQRAmount(); }
+  });
   // press types key k. A digit that would take the amount above the
   // counter's limit is not taken: the keypad says the limit instead.
   function press(k) {
@@ -311,6 +358,7 @@
         e.status = r.status;
         e.code = j.error && j.error.code;
         e.sale = j.error && j.error.sale;
+        e.latipay = (j.error && j.error.latipay) || '';
         throw e;
       }
       return j;
@@ -437,9 +485,13 @@
     q('[data-testid="qr-keypad"]').hidden = true;
     var deadline = Date.now() + j.expires_in * 1000;
     clearInterval(countdownTimer);
+    // The countdown is not read out each second (aria-live=off); its
+    // last minute is said once, also when a reload finds less left.
+    var warned = false;
     var tick = function () {
       var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
       q('[data-testid="qr-countdown"]').textContent = d.tExpires + ' ' + Math.floor(left / 60) + ':' + ('0' + left % 60).slice(-2);
+      if (left > 0 && left < 60 && !warned) { warned = true; say(d.tMinute); }
       if (left === 0) { clearInterval(countdownTimer); resync(); }
     };
     tick();
@@ -448,8 +500,17 @@
     var sw = q('[data-action="switch"]');
     sw.hidden = !q('[data-charge="' + other + '"]');
     sw.setAttribute('data-method', other);
+    // The QR turned to the shopper is said once per sale and wallet: the
+    // keypad's amount was the last thing read, and the heading taking the
+    // focus names only the shop.
+    var said = j.id + ' ' + j.method;
+    if (root.getAttribute('data-screen') !== 'qr' || shownQR !== said) {
+      say(d.tShowing.replace('{method}', methodName(j.method)).replace('{amount}', j.amount_text));
+    }
+    shownQR = said;
     show('qr');
   }
+  var shownQR = '';
 
   function result(kind, title, amount, detail) {
     clearInterval(countdownTimer);
@@ -585,10 +646,11 @@
   // showRefused shows the scan screen for sale j after Latipay refused its
   // pay code: why (text), and the same sale's ways on: another code, a
   // QR, or a cancel.
-  function showRefused(j, text) {
+  function showRefused(j, text, words) {
     clearTimeout(returnTimer);
     q('[data-testid="scan-amount"]').textContent = j.amount_text;
     error($('scan-error'), text);
+    english($('scan-error'), words);
     $('scan-refused').hidden = false;
     show('scan');
     $('paycode').value = '';
@@ -617,6 +679,7 @@
     $('paycode').value = '';
     $('paycode').focus();
   });
+  $('paycode').addEventListener('input', function () { invalid($('paycode'), false); });
   $('scan-form').addEventListener('submit', function (e) {
     e.preventDefault();
     submitCode($('paycode').value.replace(/\s+/g, ''));
@@ -650,7 +713,7 @@
         s.id = e.sale.id;
         save();
         current = e.sale;
-        showRefused(e.sale, e.message);
+        showRefused(e.sale, e.message, e.latipay);
         return;
       }
       failed($('scan-error'), e);
