@@ -247,7 +247,7 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 	}
 	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
 		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, s.now().UTC()
-		a.AccessChangedAt = a.UpdatedAt
+		a.AccessChangedAt, a.DevicesVoidedAt = a.UpdatedAt, a.UpdatedAt
 		// Whoever runs the command on the server is trusted with the
 		// account: a lost phone must not keep them out.
 		a.TOTPSecret, a.TOTPPending, a.Recovery = "", "", nil
@@ -475,7 +475,7 @@ func (s *Service) EndAllSessions(ctx context.Context) (sessions, signIns int, er
 // endAccess ends what an account opened before its access changed (the
 // caller has just set AccessChangedAt): its sign-ins waiting for a
 // two-step code first, as in EndAllSessions, then every session, and
-// its trusted devices (which AccessChangedAt already voids) are
+// its trusted devices (which DevicesVoidedAt already voids) are
 // dropped. It returns how many sessions it ended. A counter device the person
 // unlocked reads AccessChangedAt itself (Account.StillUnlocks).
 func (s *Service) endAccess(ctx context.Context, accountID string) (int, error) {
