@@ -608,6 +608,46 @@ func TestAdminRefund(t *testing.T) {
 	}
 }
 
+// TestAdminRefundEmptyPassword: a refund asking for the password again,
+// sent without one, says to enter it and counts no failure: more empty
+// tries than lock an account leave the right password working.
+func TestAdminRefundEmptyPassword(t *testing.T) {
+	a := newAdminApp(t)
+	p := a.mustPaid(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	refund := func(form url.Values) *httptest.ResponseRecorder {
+		return a.do(t, http.MethodPost, "/admin/payments/"+p.ID+"/refund?lang=en", strings.NewReader(form.Encode()),
+			withCookie(owner, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}))
+	}
+	a.Clock.Advance(accounts.ReauthWindow + time.Minute)
+	for i := range accounts.MaxFailures + 1 {
+		w := refund(url.Values{"key": {"e1"}, "amount": {"2.00"}, "password": {""}})
+		doc := mustDoc(t, w)
+		msg := doc.Find(`[data-testid="form-error"]`).Text()
+		if w.Code != http.StatusBadRequest || !strings.Contains(msg, "Enter your password") || strings.Contains(msg, "not right") {
+			t.Fatalf("refund %d without a password = %d %q; want 400 asking for the password", i+1, w.Code, msg)
+		}
+		if _, ok := doc.Find("#password").Attr("aria-invalid"); !ok {
+			t.Errorf("refund %d without a password: the password field is not marked", i+1)
+		}
+	}
+	if got := a.MustGet(t, p.ID).Refunded; got != 0 {
+		t.Fatalf("refunded %d without a password", got)
+	}
+	if w := refund(url.Values{"key": {"e1"}, "amount": {"2.00"}, "password": {adminPW}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("the right password after empty tries = %d %s; want the refund", w.Code, w.Body)
+	}
+	log, err := a.Store.Audit(t.Context(), accounts.AuditFilter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range log {
+		if e.Action == "signin.failed" {
+			t.Errorf("an empty password was audited as a failure: %+v", e)
+		}
+	}
+}
+
 // TestAdminCashierHomeLeadsToCounter: a cashier's back-office home points
 // to the counter they sell at, and not to the owner's payments.
 func TestAdminCashierHomeLeadsToCounter(t *testing.T) {
