@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,85 @@ func TestStrangerCannotLockOwnerOut(t *testing.T) {
 			}
 			if status, _ := phone.signIn(newPW); status != http.StatusSeeOther {
 				t.Fatalf("the browser that changed the password, with its new device cookie = %d, want 303", status)
+			}
+		})
+	}
+}
+
+// signInAs posts the sign-in form for email and returns the status.
+func (b *browser) signInAs(email, password string) int {
+	b.t.Helper()
+	resp, _ := b.do(http.MethodPost, "/admin/signin", url.Values{"email": {email}, "password": {password}})
+	return resp.StatusCode
+}
+
+// TestRoleChangeKeepsDevice: on SQLite and PostgreSQL, through the
+// running app. A new role keeps the person's sessions, and so the device
+// cookie of the browser they are signed in on: a stranger's five wrong
+// passwords afterwards lock the account for browsers without one, but not
+// the person's own, which still confirms the password (the re-entry a
+// refund or a credential change asks for) and signs in again.
+func TestRoleChangeKeepsDevice(t *testing.T) {
+	const ownerPW, staffPW = "a long enough owner password", "a long enough staff password"
+	const staff = "staff@shop.example"
+	for engine, database := range map[string]func(t *testing.T) string{
+		"sqlite":     func(t *testing.T) string { return filepath.Join(t.TempDir(), "hpp.db") },
+		"postgresql": func(t *testing.T) string { return pgtest.Schema(t) },
+	} {
+		t.Run(engine, func(t *testing.T) {
+			base := startApp(t, database(t), ownerPW)
+			owner := newBrowser(t, base, "198.51.100.7")
+			if status, _ := owner.signIn(ownerPW); status != http.StatusSeeOther {
+				t.Fatalf("owner's sign-in = %d", status)
+			}
+			resp, page := owner.do(http.MethodPost, "/admin/accounts", url.Values{"email": {staff}, "name": {"Staff"}, "role": {"cashier"}})
+			tok := regexp.MustCompile(`/admin/invite\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(page)
+			if resp.StatusCode != http.StatusCreated || tok == nil {
+				t.Fatalf("invite = %d, no link in the page", resp.StatusCode)
+			}
+			usual := newBrowser(t, base, "198.51.100.20")
+			if resp, _ := usual.do(http.MethodPost, "/admin/invite", url.Values{"token": {tok[1]}, "password": {staffPW}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("accepting the invitation = %d", resp.StatusCode)
+			}
+			if usual.deviceCookie() == "" {
+				t.Fatal("the invited person's browser has no device cookie after signing in")
+			}
+
+			_, page = owner.do(http.MethodGet, "/admin/accounts", nil)
+			ids := regexp.MustCompile(`/admin/accounts/([A-Za-z0-9_-]+)/role`).FindAllStringSubmatch(page, -1)
+			changed := 0
+			for _, id := range ids {
+				resp, _ := owner.do(http.MethodPost, "/admin/accounts/"+id[1]+"/role", url.Values{"role": {"owner"}})
+				if resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("role change of %s = %d", id[1], resp.StatusCode)
+				}
+				changed++
+			}
+			_, audit := owner.do(http.MethodGet, "/admin/audit?action=account.role", nil)
+			if changed == 0 || !strings.Contains(audit, staff) {
+				t.Fatalf("no role change of %s in the audit log (%d forms)", staff, changed)
+			}
+			if resp, _ := usual.do(http.MethodGet, "/admin/", nil); resp.StatusCode != http.StatusOK {
+				t.Fatalf("the person's session after the new role = %d, want it kept", resp.StatusCode)
+			}
+
+			stranger := newBrowser(t, base, "203.0.113.66")
+			for i := 1; i <= accounts.MaxFailures; i++ {
+				if status := stranger.signInAs(staff, "a wrong password!"); i == accounts.MaxFailures && status != http.StatusTooManyRequests {
+					t.Fatalf("stranger's try %d = %d, want 429", i, status)
+				}
+			}
+			if status := newBrowser(t, base, "192.0.2.10").signInAs(staff, staffPW); status != http.StatusTooManyRequests {
+				t.Fatalf("the right password from a browser without a device cookie = %d, want 429 (locked)", status)
+			}
+			resp, _ = usual.do(http.MethodPost, "/admin/reauth", url.Values{"password": {staffPW}, "next": {"/admin/"}})
+			if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || strings.Contains(loc, "error") {
+				t.Fatalf("the person's own browser confirming the password, account locked by the stranger = %d to %q; want it confirmed",
+					resp.StatusCode, loc)
+			}
+			usual.do(http.MethodPost, "/admin/signout", nil)
+			if status := usual.signInAs(staff, staffPW); status != http.StatusSeeOther {
+				t.Fatalf("the person's own browser signing in again, account locked by the stranger = %d, want 303", status)
 			}
 		})
 	}

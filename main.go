@@ -478,8 +478,18 @@ func announce(w io.Writer, cfg config.Config, addr, metricsAddr net.Addr, notes 
 			"description": {"Demo order"}, "return_url": {public + "/"}}
 		q.Set("sig", payments.SignLink(cfg.LinkSecret.Reveal(), q))
 		fmt.Fprintf(w, "hpp: SANDBOX MODE: no real money moves; Latipay is simulated at %s/sandbox/latipay\n", public)
-		fmt.Fprintf(w, "hpp: demo merchant API key: %s\n", cfg.APIKey.Reveal())
-		fmt.Fprintf(w, "hpp: sandbox link secret (HPP_LINK_SECRET, signs /pay links): %s\n", cfg.LinkSecret.Reveal())
+		// A secret the sandbox generated is printed, for trying it; one the
+		// operator supplied is theirs and is not (logs keep this output).
+		if slices.Contains(cfg.Generated, "HPP_API_KEY") {
+			fmt.Fprintf(w, "hpp: demo merchant API key: %s\n", cfg.APIKey.Reveal())
+		} else {
+			fmt.Fprintln(w, "hpp: demo merchant API key: the one in HPP_API_KEY")
+		}
+		if slices.Contains(cfg.Generated, "HPP_LINK_SECRET") {
+			fmt.Fprintf(w, "hpp: sandbox link secret (HPP_LINK_SECRET, signs /pay links): %s\n", cfg.LinkSecret.Reveal())
+		} else {
+			fmt.Fprintln(w, "hpp: sandbox link secret (signs /pay links): the one in HPP_LINK_SECRET")
+		}
 		fmt.Fprintf(w, "hpp: ready-made checkout link: %s/pay?%s\n", public, q.Encode())
 	}
 	if metricsAddr != nil {

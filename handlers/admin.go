@@ -227,8 +227,8 @@ func (s *Server) requireRole(roles ...accounts.Role) gin.HandlerFunc {
 		if errors.Is(err, accounts.ErrSessionEnded) {
 			if c.Request.Method == http.MethodGet {
 				q := url.Values{"next": {c.Request.URL.RequestURI()}}
-				if sid != "" {
-					q.Set("ended", "1")
+				if sid != "" { // the sign-in page says why, once
+					s.leaveFlash(c, SignInPath, signInEnded, nil)
 				}
 				c.Redirect(http.StatusSeeOther, SignInPath+"?"+q.Encode())
 				c.Abort()
@@ -313,13 +313,17 @@ func safeNext(next string) string {
 	return u.String()
 }
 
+// signInEnded is what the sign-in page says, once, to a browser whose
+// session ended (a flash requireRole leaves, never read from the address).
+const signInEnded = "admin.signin.ended"
+
 // handleSignInShow serves GET /admin/signin.
 func (s *Server) handleSignInShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.SignIn{Page: s.page(s.localizer(c).T("admin.signin.title"), false), Action: s.langPath(c, SignInPath), Session: sessionLimits,
 			Next: safeNext(c.Query("next"))}
-		if c.Query("ended") != "" {
-			v.ErrorID = "admin.signin.ended"
+		if s.flash(c, signInEnded) != "" {
+			v.ErrorID = signInEnded
 		}
 		s.render(c, http.StatusOK, views.SignInPage(v))
 	}

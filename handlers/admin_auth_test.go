@@ -314,8 +314,7 @@ func TestAdminSessionsPage(t *testing.T) {
 	if w := a.post(t, "/admin/sessions/revoke-all", url.Values{"account": {cashierID}}, owner); w.Code != http.StatusSeeOther {
 		t.Fatalf("revoke all = %d", w.Code)
 	}
-	if w := a.do(t, http.MethodGet, "/admin/", nil, withCookie(cashier, nil)); w.Code != http.StatusSeeOther ||
-		!strings.Contains(w.Header().Get("Location"), "ended=1") {
+	if w := a.do(t, http.MethodGet, "/admin/", nil, withCookie(cashier, nil)); !a.saysEnded(t, w) {
 		t.Fatalf("cashier after revoke-all = %d %q", w.Code, w.Header().Get("Location"))
 	}
 }
@@ -448,7 +447,7 @@ func TestAdminBackgroundFetchIsNotActivity(t *testing.T) {
 		t.Fatalf("the person's fetch 20 minutes in = %d, want the page", w.Code)
 	}
 	a.Clock.Advance(accounts.IdleTimeout - 20*time.Minute + time.Minute)
-	if w := get(quiet, true); w.Code != http.StatusSeeOther || !strings.Contains(w.Header().Get("Location"), "ended=1") {
+	if w := get(quiet, true); !a.saysEnded(t, w) {
 		t.Errorf("31 minutes after the person's last request, with background fetches between = %d %q; want ended",
 			w.Code, w.Header().Get("Location"))
 	}
@@ -517,5 +516,46 @@ func TestAdminReauthErrorTied(t *testing.T) {
 	}
 	if w := a.post(t, handlers.TOTPOffPath, url.Values{"password": {adminPW}, "code": {a.code(t, secret)}}, owner); w.Code != http.StatusSeeOther {
 		t.Errorf("turning two-step off with the right code = %d", w.Code)
+	}
+}
+
+// TestRecoveryCodeAsTyped: a recovery code is taken as a person types or
+// pastes it: in upper case, without its dash or with an en dash, with
+// spaces, a tab, a line break or a non-breaking space around it, in
+// full-width characters (a Chinese input method), at sign-in and when the
+// password is asked again.
+func TestRecoveryCodeAsTyped(t *testing.T) {
+	a := newAdminApp(t)
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	_, rec := a.enrolTOTP(t, owner)
+	typed := []string{
+		strings.ToUpper(rec[0]),
+		" " + strings.ToUpper(strings.ReplaceAll(rec[1], "-", "")) + " ",
+		"\t" + rec[2] + "\r\n",
+		"\u00a0" + strings.ToUpper(rec[3]) + "\u00a0",
+		strings.Replace(rec[5], "-", "\u2013", 1),                                     // a phone's en dash
+		strings.Map(func(r rune) rune { return r + 0xfee0 }, strings.ToUpper(rec[6])), // full width
+	}
+	for i, code := range typed {
+		a.Clock.Advance(time.Minute) // within the sign-in attempts an address may make
+		ch := a.passwordStep(t)
+		if w := a.post(t, "/admin/signin/code", url.Values{"code": {code}}, ch); w.Code != http.StatusSeeOther || adminCookie(w) == nil {
+			t.Errorf("recovery code %d typed as %q = %d, want signed in", i, code, w.Code)
+		}
+	}
+	// The refund's confirmation takes it the same way.
+	p := a.mustPaid(t)
+	a.Clock.Advance(accounts.ReauthWindow + time.Minute)
+	w := a.post(t, "/admin/payments/"+p.ID+"/refund", url.Values{"key": {"rc-1"}, "amount": {"1.00"}, "password": {adminPW},
+		"code": {"\u00a0" + strings.ToUpper(rec[4]) + "\n"}}, owner)
+	if w.Code != http.StatusSeeOther {
+		t.Errorf("refund confirmed with an upper-case recovery code = %d, want the refund", w.Code)
+	}
+	log, err := a.Store.Audit(t.Context(), accounts.AuditFilter{Action: "signin.failed", Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 0 {
+		t.Errorf("%d failures audited for recovery codes typed right", len(log))
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
@@ -21,16 +23,22 @@ const AdminCounterPath = "/admin/counter"
 // handleAdminCounterShow serves GET /admin/counter.
 func (s *Server) handleAdminCounterShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		s.renderAdminCounter(c, http.StatusOK, c.Query("notice"), "")
+		notice, facts := s.flashWith(c, noticeRevoked, noticePIN, noticeDelay)
+		s.renderAdminCounter(c, http.StatusOK, notice, facts, "")
 	}
 }
 
-// adminCounterNotices are the notices a redirect back may name.
-var adminCounterNotices = map[string]string{
-	"revoked": "admin.counter.notice.revoked", "pin": "admin.counter.notice.pin", "delay": "admin.counter.notice.delay",
-}
+// The counter page's confirmations, each a one-time flash its action
+// leaves (redirectDone): never read from the address.
+const (
+	noticeRevoked = "admin.counter.notice.revoked"
+	noticePIN     = "admin.counter.notice.pin"
+	noticeDelay   = "admin.counter.notice.delay"
+)
 
-func (s *Server) renderAdminCounter(c *gin.Context, status int, notice, errorID string) {
+// renderAdminCounter draws the counter page with notice (a message id,
+// or "") and, after a revoke, facts: what it did to the device's sales.
+func (s *Server) renderAdminCounter(c *gin.Context, status int, notice string, facts map[string]string, errorID string) {
 	ctx := c.Request.Context()
 	devices, err := s.opts.Counter.Store().Devices(ctx)
 	if err != nil {
@@ -49,7 +57,7 @@ func (s *Server) renderAdminCounter(c *gin.Context, status int, notice, errorID 
 	}
 	v := views.AdminCounter{Admin: s.adminPage(c, "admin.counter.title", AdminCounterPath),
 		PairAction: s.langPath(c, AdminCounterPath+"/pair"), PINAction: s.langPath(c, AdminCounterPath+"/pins"),
-		NoticeID: adminCounterNotices[notice], ErrorID: errorID}
+		NoticeID: notice, ErrorID: errorID}
 	// The field the error is about, from the form that was posted.
 	switch errorID {
 	case "admin.counter.error.name":
@@ -60,8 +68,8 @@ func (s *Server) renderAdminCounter(c *gin.Context, status int, notice, errorID 
 		v.ErrorField = "pin-" + c.PostForm("account")
 	}
 	v.Title = s.errorTitle(c, v.Title, errorID)
-	if notice == "revoked" && c.Query("canceled") != "" {
-		v.Revoked = s.revokedSales(c)
+	if notice == noticeRevoked && facts != nil {
+		v.Revoked = s.revokedSales(c, facts)
 	}
 	names := map[string]string{}
 	byID := map[string]accounts.Account{}
@@ -107,7 +115,7 @@ func (s *Server) handleAdminCounterPair() gin.HandlerFunc {
 		name := c.PostForm("name")
 		code, _, err := s.opts.Counter.NewPairing(c.Request.Context(), name)
 		if errors.Is(err, counter.ErrInvalid) {
-			s.renderAdminCounter(c, http.StatusBadRequest, "", "admin.counter.error.name")
+			s.renderAdminCounter(c, http.StatusBadRequest, "", nil, "admin.counter.error.name")
 			return
 		}
 		if err != nil {
@@ -154,27 +162,27 @@ func (s *Server) handleAdminDeviceRevoke() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		q := url.Values{"notice": {"revoked"}, "canceled": {strconv.Itoa(len(r.Canceled))}}
-		for _, p := range r.Paid[:min(len(r.Paid), maxRevokedShown)] {
-			q.Add("paid", p.ID)
+		ids := func(ps []payments.Payment) string {
+			var out []string
+			for _, p := range ps[:min(len(ps), maxRevokedShown)] {
+				out = append(out, p.ID)
+			}
+			return strings.Join(out, " ")
 		}
-		for _, p := range r.Failed[:min(len(r.Failed), maxRevokedShown)] {
-			q.Add("failed", p.ID)
-		}
-		c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?"+q.Encode()))
+		s.redirectDoneWith(c, AdminCounterPath, noticeRevoked, map[string]string{
+			"canceled": strconv.Itoa(len(r.Canceled)), "paid": ids(r.Paid), "failed": ids(r.Failed)})
 	}
 }
 
-// maxRevokedShown bounds the sales a revoke's result names in its
-// address; the payments list has them all.
+// maxRevokedShown bounds the sales a revoke's result names (they ride
+// in the flash's cookie); the payments list has them all.
 const maxRevokedShown = 20
 
 // revokedSales is what the revoke the page follows did to the device's
-// open sales, from the redirect's query: how many it canceled, and the
-// sales paid meanwhile or still open, named by reference. An id that is
-// not a payment is left out.
-func (s *Server) revokedSales(c *gin.Context) *views.RevokedSales {
-	n, _ := strconv.Atoi(c.Query("canceled"))
+// open sales, from the revoke's flash: how many it canceled, and the
+// sales paid meanwhile or still open, named by reference.
+func (s *Server) revokedSales(c *gin.Context, facts map[string]string) *views.RevokedSales {
+	n, _ := strconv.Atoi(facts["canceled"])
 	out := &views.RevokedSales{Canceled: max(0, n)}
 	links := func(ids []string) []views.SaleLink {
 		var ls []views.SaleLink
@@ -187,7 +195,7 @@ func (s *Server) revokedSales(c *gin.Context) *views.RevokedSales {
 		}
 		return ls
 	}
-	out.Paid, out.Failed = links(c.QueryArray("paid")), links(c.QueryArray("failed"))
+	out.Paid, out.Failed = links(strings.Fields(facts["paid"])), links(strings.Fields(facts["failed"]))
 	return out
 }
 
@@ -202,7 +210,7 @@ func (s *Server) handleAdminDeviceDelay() gin.HandlerFunc {
 		d, before, err := s.opts.Counter.SetResultSeconds(c.Request.Context(), c.Param("id"), secs)
 		switch {
 		case errors.Is(err, counter.ErrInvalid):
-			s.renderAdminCounter(c, http.StatusBadRequest, "", "admin.counter.error.delay")
+			s.renderAdminCounter(c, http.StatusBadRequest, "", nil, "admin.counter.error.delay")
 		case errors.Is(err, counter.ErrNotFound):
 			s.respondError(c, errNoPage)
 		case err != nil:
@@ -211,7 +219,7 @@ func (s *Server) handleAdminDeviceDelay() gin.HandlerFunc {
 			if before != d.ResultSeconds {
 				_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "counter.delay", d.ID, strconv.Itoa(before), strconv.Itoa(d.ResultSeconds))
 			}
-			c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?notice=delay"))
+			s.redirectDone(c, AdminCounterPath, noticeDelay)
 		}
 	}
 }
@@ -224,12 +232,12 @@ func (s *Server) handleAdminPINSet() gin.HandlerFunc {
 		err := s.opts.Counter.SetPIN(c.Request.Context(), id, c.PostForm("pin"))
 		switch {
 		case errors.Is(err, counter.ErrInvalid), errors.Is(err, accounts.ErrNotFound):
-			s.renderAdminCounter(c, http.StatusBadRequest, "", "admin.counter.error.pin")
+			s.renderAdminCounter(c, http.StatusBadRequest, "", nil, "admin.counter.error.pin")
 		case err != nil:
 			s.respondError(c, err)
 		default:
 			_ = s.opts.Accounts.Record(c.Request.Context(), actor(c), "counter.pin.set", id, "", "")
-			c.Redirect(http.StatusSeeOther, s.langPath(c, AdminCounterPath+"?notice=pin"))
+			s.redirectDone(c, AdminCounterPath, noticePIN)
 		}
 	}
 }

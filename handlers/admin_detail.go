@@ -454,7 +454,7 @@ func detailErrorField(errorID string) string {
 		return "amount"
 	case "admin.refund.reasonlong":
 		return "reason"
-	case "admin.refund.pw", "admin.reauth.bad", "admin.reauth.locked", "admin.signin.busy":
+	case "admin.refund.pw", "admin.refund.pwneeded", "admin.reauth.bad", "admin.reauth.locked", "admin.signin.busy":
 		return "password"
 	case "admin.code.bad", "admin.code.used", "admin.reauth.code":
 		return "refund-code"
@@ -519,6 +519,12 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			return
 		}
 		if !s.opts.Accounts.Fresh(si.session) {
+			// No password typed is a form left short, not a wrong
+			// password: it is not counted towards the lock.
+			if c.PostForm("password") == "" {
+				s.showRefundError(c, http.StatusBadRequest, "admin.refund.pwneeded", "")
+				return
+			}
 			if err := s.opts.Accounts.Reauthenticate(ctx, si.sid, c.PostForm("password"), c.PostForm("code"), actor(c)); err != nil {
 				id, status, ok := codeErrorID(err)
 				if !ok {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -30,7 +31,13 @@ func (s *Server) flashCookie() string { return s.adminCookie() + "-flash" }
 // redirectDone answers a POST whose action happened: the page at target
 // (a path, perhaps with a query) shows noticeID once.
 func (s *Server) redirectDone(c *gin.Context, target, noticeID string) {
-	s.redirectFlash(c, target, "notice", noticeID)
+	s.redirectFlash(c, target, "notice", noticeID, nil)
+}
+
+// redirectDoneWith is redirectDone with the facts of the outcome the
+// page shows with its message (flashWith), as strings by name.
+func (s *Server) redirectDoneWith(c *gin.Context, target, noticeID string, facts map[string]string) {
+	s.redirectFlash(c, target, "notice", noticeID, facts)
 }
 
 // redirectRefused answers a POST that was refused with the page at target
@@ -38,24 +45,37 @@ func (s *Server) redirectDone(c *gin.Context, target, noticeID string) {
 // confirmation: an error is not read from the URL either, so no link can
 // make a page say that a password was wrong or an account locked.
 func (s *Server) redirectRefused(c *gin.Context, target, errorID string) {
-	s.redirectFlash(c, target, "error", errorID)
+	s.redirectFlash(c, target, "error", errorID, nil)
 }
 
 // redirectFlash redirects to target, leaving id as the flash of its kind
-// ("notice" or "error") for that page.
-func (s *Server) redirectFlash(c *gin.Context, target, kind, id string) {
+// ("notice" or "error") for that page, with facts.
+func (s *Server) redirectFlash(c *gin.Context, target, kind, id string, facts map[string]string) {
 	path := target
 	if u, err := url.Parse(target); err == nil {
 		path = u.Path
 	}
+	s.leaveFlashKind(c, path, kind, id, facts)
+	c.Redirect(http.StatusSeeOther, s.langPath(c, target))
+}
+
+// leaveFlash sets the confirmation flash for the next GET of path.
+func (s *Server) leaveFlash(c *gin.Context, path, noticeID string, facts map[string]string) {
+	s.leaveFlashKind(c, path, "notice", noticeID, facts)
+}
+
+// leaveFlashKind sets the flash of kind for the next GET of path.
+func (s *Server) leaveFlashKind(c *gin.Context, path, kind, id string, facts map[string]string) {
 	if sess, _ := s.opts.AdminSessions.New(c.Request, s.flashCookie()); sess != nil && id != "" {
 		sess.Values = map[any]any{"path": path, kind: id}
+		for k, v := range facts {
+			sess.Values[flashFact+k] = v
+		}
 		sess.Options.MaxAge = flashMaxAge
 		if err := sess.Save(c.Request, c.Writer); err != nil {
 			s.log.Warn("flash cookie", "request_id", requestID(c), "err", err)
 		}
 	}
-	c.Redirect(http.StatusSeeOther, s.langPath(c, target))
 }
 
 // flash is the confirmation a POST left for this page (redirectDone), one
@@ -63,36 +83,59 @@ func (s *Server) redirectFlash(c *gin.Context, target, kind, id string) {
 // again. A fetch the page makes by itself (BackgroundHeader) neither
 // shows nor removes it.
 func (s *Server) flash(c *gin.Context, allowed ...string) string {
-	return s.takeFlash(c, "notice", allowed...)
+	notice, _ := s.flashWith(c, allowed...)
+	return notice
 }
 
 // flashError is the error a refused POST left for this page
 // (redirectRefused), one of allowed, or "", shown once as flash is.
 func (s *Server) flashError(c *gin.Context, allowed ...string) string {
-	return s.takeFlash(c, "error", allowed...)
+	id, _ := s.takeFlash(c, "error", allowed...)
+	return id
 }
 
-// takeFlash reads and removes the flash of kind for this page.
-func (s *Server) takeFlash(c *gin.Context, kind string, allowed ...string) string {
+// flashFact prefixes the names of an outcome's facts in the flash.
+const flashFact = "fact:"
+
+// flashWith is flash with the facts redirectDoneWith left beside the
+// message (nil without them).
+func (s *Server) flashWith(c *gin.Context, allowed ...string) (string, map[string]string) {
+	return s.takeFlash(c, "notice", allowed...)
+}
+
+// takeFlash reads and removes the flash of kind for this page, with its
+// facts.
+func (s *Server) takeFlash(c *gin.Context, kind string, allowed ...string) (string, map[string]string) {
 	if c.GetHeader(BackgroundHeader) != "" {
-		return ""
+		return "", nil
 	}
 	if _, err := c.Request.Cookie(s.flashCookie()); err != nil {
-		return ""
+		return "", nil
 	}
 	sess, err := s.opts.AdminSessions.New(c.Request, s.flashCookie())
 	if err != nil || sess == nil {
-		return ""
+		return "", nil
 	}
 	path, _ := sess.Values["path"].(string)
-	notice, _ := sess.Values[kind].(string)
-	if path != c.Request.URL.Path || !slices.Contains(allowed, notice) {
-		return ""
+	id, _ := sess.Values[kind].(string)
+	if path != c.Request.URL.Path || !slices.Contains(allowed, id) {
+		return "", nil
+	}
+	var facts map[string]string
+	for k, v := range sess.Values {
+		name, _ := k.(string)
+		value, ok := v.(string)
+		if after, found := strings.CutPrefix(name, flashFact); found && ok {
+			if facts == nil {
+				facts = map[string]string{}
+			}
+			facts[after] = value
+		}
 	}
 	sess.Values = map[any]any{}
 	sess.Options.MaxAge = -1
 	if err := sess.Save(c.Request, c.Writer); err != nil {
 		s.log.Warn("flash cookie", "request_id", requestID(c), "err", err)
 	}
-	return notice
+	return id, facts
 }

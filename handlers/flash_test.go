@@ -76,9 +76,19 @@ func TestConfirmationsComeFromTheAction(t *testing.T) {
 		detail + "?done=requery", detail + "?done=redeliver",
 		"/admin/accounts?done=admin.accounts.removed", "/admin/accounts?done=admin.reauth.done",
 		"/admin/password?done=admin.password.done", "/admin/sessions?done=revoked", "/admin/totp?done=off",
+		"/admin/counter?notice=revoked&canceled=2&paid=" + p.ID + "&failed=" + p.ID,
+		"/admin/counter?notice=pin", "/admin/counter?notice=delay",
 	} {
-		if got := notice(path, withCookie(owner, nil)); got != "" {
+		w := a.do(t, http.MethodGet, path, nil, withCookie(owner, nil))
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET %s = %d", path, w.Code)
+		}
+		doc := mustDoc(t, w)
+		if got := strings.TrimSpace(doc.Find(`[data-testid="notice"]`).Text()); got != "" {
 			t.Errorf("GET %s says %q: a link made the page confirm an action", path, got)
+		}
+		if got := doc.Find(`[data-testid="revoked-sales"]`); got.Length() != 0 {
+			t.Errorf("GET %s tells of a revoke that did not happen: %q", path, strings.Join(strings.Fields(got.Text()), " "))
 		}
 	}
 
@@ -162,4 +172,17 @@ func TestReauthErrorsComeFromTheRefusal(t *testing.T) {
 	if got := formError("/admin/totp", withFlash(owner, w)); got != "" {
 		t.Errorf("another page shows the refusal's flash: %q", got)
 	}
+}
+
+// saysEnded reports whether w sent the browser to sign in again and the
+// sign-in page it reaches, with the cookies w set, says the session
+// ended.
+func (a *adminApp) saysEnded(t *testing.T, w *httptest.ResponseRecorder) bool {
+	t.Helper()
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, handlers.SignInPath+"?") {
+		return false
+	}
+	page := a.do(t, http.MethodGet, loc, nil, withFlash(nil, w))
+	return page.Code == http.StatusOK && strings.Contains(page.Body.String(), "Your session ended")
 }

@@ -71,6 +71,11 @@ type Account struct {
 	// longer holds: a counter device they unlocked is locked
 	// (StillUnlocks), a sign-in waiting for its two-step code is refused.
 	AccessChangedAt time.Time
+	// DevicesVoidedAt is when the person's sign-ins were last ended or
+	// their password changed (zero if never): a trusted device issued
+	// before then counts for nothing. A new role changes their access but
+	// keeps their sessions, so it keeps their devices too.
+	DevicesVoidedAt time.Time
 }
 
 // StillUnlocks reports whether a counter device the account unlocked at
@@ -110,7 +115,7 @@ type Session struct {
 type TrustedDevice struct {
 	Hash      string // hex SHA-256 of the cookie's token
 	AccountID string
-	CreatedAt time.Time // issued; before the account's AccessChangedAt it counts for nothing
+	CreatedAt time.Time // issued; before the account's DevicesVoidedAt it counts for nothing
 	SeenAt    time.Time // its last sign-in; DeviceTTL after it, it counts for nothing
 	// FailedSignIns counts its failures since its last success; at
 	// MaxFailures it is locked until LockedUntil (it alone).

@@ -20,10 +20,13 @@ import (
 // after MaxFailures, for LockFor, and ignores the account's lock. One
 // without such a cookie counts against the account as before, so a
 // browser that never signed in still has MaxFailures tries per LockFor in
-// all. A device no longer counts once the account's access changes (sign
-// out everywhere, a new or reset password, a reset of access, a new
-// role: Account.AccessChangedAt), DeviceTTL after its last sign-in, or
-// when its account is removed.
+// all. A device no longer counts once the person's sign-ins end or their
+// password changes (sign out everywhere, a new or reset password, a reset
+// of access: Account.DevicesVoidedAt), DeviceTTL after its last sign-in,
+// or when its account is removed. A new role keeps the person's sessions
+// and so their devices: voiding them would leave the browser they are
+// signed in on counting as a stranger's until they sign in again, open
+// to the very lock-out devices exist to prevent.
 const (
 	// DeviceTTL is how long a device stays trusted after its last
 	// sign-in, and the cookie's lifetime.
@@ -78,10 +81,11 @@ func deviceToken(tok string) bool {
 }
 
 // trusted returns the presented device that counts for a at now, or nil:
-// a's, issued since a's access last changed, signed in within DeviceTTL.
+// a's, issued since a's devices were last voided, signed in within
+// DeviceTTL.
 func trusted(a Account, ps []presented, now time.Time) *presented {
 	for i, p := range ps {
-		if p.d.AccountID == a.ID && !p.d.CreatedAt.Before(a.AccessChangedAt) && now.Sub(p.d.SeenAt) < DeviceTTL {
+		if p.d.AccountID == a.ID && !p.d.CreatedAt.Before(a.DevicesVoidedAt) && now.Sub(p.d.SeenAt) < DeviceTTL {
 			return &ps[i]
 		}
 	}

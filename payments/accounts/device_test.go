@@ -185,7 +185,8 @@ func TestTrustedDeviceCodes(t *testing.T) {
 // account's access changes (sign out everywhere, a new password, a reset
 // of access or of the password), after DeviceTTL without a sign-in, for
 // another account, or once its account is removed: its browser is then
-// refused while the account is locked, like any other.
+// refused while the account is locked, like any other. (A new role keeps
+// it: TestRoleChangeKeepsDevice.)
 func TestTrustedDeviceVoided(t *testing.T) {
 	changes := map[string]func(t *testing.T, s *accounts.Service, c *clock, a accounts.Account, sid string){
 		"sign out everywhere": func(t *testing.T, s *accounts.Service, _ *clock, a accounts.Account, _ string) {
@@ -215,14 +216,6 @@ func TestTrustedDeviceVoided(t *testing.T) {
 				t.Fatal(err)
 			}
 		},
-		"new role": func(t *testing.T, s *accounts.Service, _ *clock, a accounts.Account, _ string) {
-			if _, err := s.CreateAccount(t.Context(), "second@shop.example", "", pw, accounts.Owner, accounts.Actor{}); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.SetRole(t.Context(), a.ID, accounts.Cashier, accounts.Actor{}); err != nil {
-				t.Fatal(err)
-			}
-		},
 		"DeviceTTL without a sign-in": func(t *testing.T, _ *accounts.Service, c *clock, _ accounts.Account, _ string) {
 			c.add(accounts.DeviceTTL)
 		},
@@ -244,7 +237,7 @@ func TestTrustedDeviceVoided(t *testing.T) {
 			if _, _, err := s.SignIn(ctx, a.Email, pw, owner); !errors.Is(err, accounts.ErrLocked) {
 				t.Fatalf("the device cookie after the change, account locked = %v, want ErrLocked", err)
 			}
-			if name != "DeviceTTL without a sign-in" && name != "new role" {
+			if name != "DeviceTTL without a sign-in" {
 				if _, err := db.TrustedDevice(ctx, digestHex(tok)); !errors.Is(err, accounts.ErrNotFound) {
 					t.Errorf("the voided device is still stored: %v", err)
 				}

@@ -49,9 +49,9 @@
 // keeps an owner: the last one can be neither removed nor made a
 // cashier. A change of a person's access (sign out everywhere, a new
 // password, a reset of access or of the password, a new role) ends their
-// sign-ins waiting for a code and, but for a role, their sessions, and
-// stamps AccessChangedAt, before which nothing they opened at the counter
-// holds. Every change is in the audit log with its before and after.
+// sign-ins waiting for a code and, but for a role, their sessions and
+// trusted devices (DevicesVoidedAt), and stamps AccessChangedAt, before
+// which nothing they opened at the counter holds. Every change is in the audit log with its before and after.
 //
 // # Imports
 //

@@ -95,7 +95,7 @@ func (s *Service) ResetAccess(ctx context.Context, accountID string, who Actor) 
 		before = accessState(*a)
 		a.PasswordHash, a.TOTPSecret, a.TOTPPending, a.Recovery = "", "", "", nil
 		a.FailedSignIns, a.LockedUntil, a.UpdatedAt = 0, time.Time{}, s.now().UTC()
-		a.AccessChangedAt = a.UpdatedAt
+		a.AccessChangedAt, a.DevicesVoidedAt = a.UpdatedAt, a.UpdatedAt
 		return nil
 	})
 	if err != nil {
@@ -182,6 +182,7 @@ func (s *Service) RevokeSessions(ctx context.Context, by Account, accountID stri
 	}
 	if _, err := s.store.UpdateAccount(ctx, accountID, func(a *Account) error {
 		a.AccessChangedAt = s.now().UTC()
+		a.DevicesVoidedAt = a.AccessChangedAt
 		return nil
 	}); err != nil {
 		return err
@@ -243,6 +244,7 @@ func (s *Service) ChangePassword(ctx context.Context, sessionID, current, passwo
 	now := s.now().UTC()
 	if a, err = s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
 		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt, a.AccessChangedAt = h, 0, time.Time{}, now, now
+		a.DevicesVoidedAt = now
 		return nil
 	}); err != nil {
 		return "", err

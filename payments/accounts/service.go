@@ -247,7 +247,7 @@ func (s *Service) ResetPassword(ctx context.Context, email string, who Actor) (s
 	}
 	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
 		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, s.now().UTC()
-		a.AccessChangedAt = a.UpdatedAt
+		a.AccessChangedAt, a.DevicesVoidedAt = a.UpdatedAt, a.UpdatedAt
 		// Whoever runs the command on the server is trusted with the
 		// account: a lost phone must not keep them out.
 		a.TOTPSecret, a.TOTPPending, a.Recovery = "", "", nil
@@ -485,7 +485,7 @@ func (s *Service) VoidAllDevices(ctx context.Context) (int, error) {
 // endAccess ends what an account opened before its access changed (the
 // caller has just set AccessChangedAt): its sign-ins waiting for a
 // two-step code first, as in EndAllSessions, then every session, and
-// its trusted devices (which AccessChangedAt already voids) are
+// its trusted devices (which DevicesVoidedAt already voids) are
 // dropped. It returns how many sessions it ended. A counter device the person
 // unlocked reads AccessChangedAt itself (Account.StillUnlocks).
 func (s *Service) endAccess(ctx context.Context, accountID string) (int, error) {
@@ -577,9 +577,12 @@ func (s *Service) Record(ctx context.Context, who Actor, action, target, before,
 
 // DemoOwner makes the sandbox's demo owner sign in with password: it
 // creates the account, or gives an existing one that password (unlocked)
-// when it has another. The caller keeps the password stable per database,
-// so the printed sign-in works across restarts; an unchanged account is
-// left as it is (no hash written, no audit row).
+// when it has another, as any reset of a password does: the account's
+// sessions, sign-ins waiting for a code and trusted devices end, and the
+// counter devices it unlocked lock. The caller keeps the password stable
+// per database, so the printed sign-in works across restarts; an account
+// whose password is still the printed one is left as it is (no hash
+// written, no session ended, no audit row).
 func (s *Service) DemoOwner(ctx context.Context, email, password string, who Actor) error {
 	e, err := NormalizeEmail(email)
 	if err != nil {
@@ -602,8 +605,12 @@ func (s *Service) DemoOwner(ctx context.Context, email, password string, who Act
 	}
 	if _, err := s.store.UpdateAccount(ctx, a.ID, func(a *Account) error {
 		a.PasswordHash, a.FailedSignIns, a.LockedUntil, a.UpdatedAt = h, 0, time.Time{}, s.now().UTC()
+		a.AccessChangedAt, a.DevicesVoidedAt = a.UpdatedAt, a.UpdatedAt
 		return nil
 	}); err != nil {
+		return err
+	}
+	if _, err := s.endAccess(ctx, a.ID); err != nil {
 		return err
 	}
 	return s.Record(ctx, who, "account.reset_password", a.ID, "", "demo owner")

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -248,11 +249,28 @@ func (s *Service) recoveryCodes() (codes, hashes []string, err error) {
 	return codes, hashes, nil
 }
 
+// typedCode is a code as the person typed or pasted it, made plain: in
+// lower case, without spaces of any kind (a tab, a line break, a
+// non-breaking space) or dashes (a recovery code's, or the en dash a
+// phone puts for it), full-width letters and digits (a Chinese input
+// method's) as ASCII.
+func typedCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '\uff01' && r <= '\uff5e' { // full-width ASCII
+			r -= 0xfee0
+		}
+		if unicode.IsSpace(r) || unicode.Is(unicode.Pd, r) {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, code)
+}
+
 // checkCode checks a 6-digit code against secret for the steps around
 // now, and returns the step it matched. A code of a step at or before
 // last is ErrCodeUsed.
 func (s *Service) checkCode(secret, code string, last int64) (int64, error) {
-	code = strings.Join(strings.Fields(code), "")
+	code = typedCode(code)
 	if len(code) != 6 || strings.Trim(code, "0123456789") != "" {
 		return 0, ErrBadCode
 	}
@@ -280,7 +298,7 @@ func (s *Service) checkCode(secret, code string, last int64) (int64, error) {
 // which the caller holds locked in UpdateAccount, and spends it: the
 // code's step, or the recovery code. It reports what was used.
 func (s *Service) useSecondStep(a *Account, code string) (string, error) {
-	norm := strings.ToLower(strings.NewReplacer("-", "", " ", "").Replace(code))
+	norm := typedCode(code)
 	if len(norm) == 10 {
 		h := digest(norm)
 		for i, r := range a.Recovery {

@@ -20,7 +20,7 @@ import (
 var _ accounts.Store = (*DB)(nil)
 
 const accountCols = `id, email, name, role, password_hash, totp_secret, totp_last_step, recovery,
-	failed_signins, locked_until, created_at, updated_at, totp_pending, access_changed_at`
+	failed_signins, locked_until, created_at, updated_at, totp_pending, access_changed_at, devices_voided_at`
 
 func accountArgs(a accounts.Account) []any {
 	rec := a.Recovery
@@ -29,7 +29,7 @@ func accountArgs(a accounts.Account) []any {
 	}
 	return []any{a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.TOTPSecret, a.TOTPLastStep,
 		rec, a.FailedSignIns, ts(a.LockedUntil), ts(a.CreatedAt), ts(a.UpdatedAt), a.TOTPPending,
-		ts(a.AccessChangedAt)}
+		ts(a.AccessChangedAt), ts(a.DevicesVoidedAt)}
 }
 
 func scanAccount(s scanner) (accounts.Account, error) {
@@ -37,7 +37,7 @@ func scanAccount(s scanner) (accounts.Account, error) {
 	var role string
 	err := s.Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.TOTPSecret, &a.TOTPLastStep, &a.Recovery,
 		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.TOTPPending,
-		timeCol{&a.AccessChangedAt})
+		timeCol{&a.AccessChangedAt}, timeCol{&a.DevicesVoidedAt})
 	a.Role = accounts.Role(role)
 	if len(a.Recovery) == 0 {
 		a.Recovery = nil
@@ -60,7 +60,7 @@ func isUnique(err error) bool {
 
 // CreateAccount implements accounts.Store.
 func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
-	_, err := db.pool.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`, accountArgs(a)...)
+	_, err := db.pool.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)`, accountArgs(a)...)
 	if isUnique(err) {
 		return accounts.ErrEmailTaken
 	}
@@ -99,7 +99,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(a *accounts.
 		a.ID = id
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET email = $2, name = $3, role = $4, password_hash = $5,
 			totp_secret = $6, totp_last_step = $7, recovery = $8, failed_signins = $9, locked_until = $10,
-			created_at = $11, updated_at = $12, totp_pending = $13, access_changed_at = $14 WHERE id = $1`, accountArgs(a)...); err != nil {
+			created_at = $11, updated_at = $12, totp_pending = $13, access_changed_at = $14, devices_voided_at = $15 WHERE id = $1`, accountArgs(a)...); err != nil {
 			if isUnique(err) {
 				return accounts.ErrEmailTaken
 			}

@@ -22,12 +22,12 @@ import (
 var _ accounts.Store = (*DB)(nil)
 
 const accountCols = `id, email, name, role, password_hash, totp_secret, totp_last_step, recovery,
-	failed_signins, locked_until, created_at, updated_at, totp_pending, access_changed_at`
+	failed_signins, locked_until, created_at, updated_at, totp_pending, access_changed_at, devices_voided_at`
 
 func accountArgs(a accounts.Account) []any {
 	return []any{a.ID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.TOTPSecret, a.TOTPLastStep,
 		strings.Join(a.Recovery, " "), a.FailedSignIns, nanos(a.LockedUntil), nanos(a.CreatedAt), nanos(a.UpdatedAt), a.TOTPPending,
-		nanos(a.AccessChangedAt)}
+		nanos(a.AccessChangedAt), nanos(a.DevicesVoidedAt)}
 }
 
 func scanAccount(s scanner) (accounts.Account, error) {
@@ -35,7 +35,7 @@ func scanAccount(s scanner) (accounts.Account, error) {
 	var role, recovery string
 	err := s.Scan(&a.ID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.TOTPSecret, &a.TOTPLastStep, &recovery,
 		&a.FailedSignIns, timeCol{&a.LockedUntil}, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.TOTPPending,
-		timeCol{&a.AccessChangedAt})
+		timeCol{&a.AccessChangedAt}, timeCol{&a.DevicesVoidedAt})
 	a.Role = accounts.Role(role)
 	if recovery != "" {
 		a.Recovery = strings.Fields(recovery)
@@ -75,7 +75,7 @@ func (db *DB) writeTx(ctx context.Context, op string, fn func(tx *sql.Tx) error)
 
 // CreateAccount implements accounts.Store.
 func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) error {
-	_, err := db.execWrite(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
+	_, err := db.execWrite(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
 	if isUnique(err) {
 		return accounts.ErrEmailTaken
 	}
@@ -115,7 +115,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(a *accounts.
 		args := accountArgs(a)
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET email = ?, name = ?, role = ?, password_hash = ?,
 			totp_secret = ?, totp_last_step = ?, recovery = ?, failed_signins = ?, locked_until = ?,
-			created_at = ?, updated_at = ?, totp_pending = ?, access_changed_at = ? WHERE id = ?`, append(args[1:], id)...); err != nil {
+			created_at = ?, updated_at = ?, totp_pending = ?, access_changed_at = ?, devices_voided_at = ? WHERE id = ?`, append(args[1:], id)...); err != nil {
 			if isUnique(err) {
 				return accounts.ErrEmailTaken
 			}
