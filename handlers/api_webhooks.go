@@ -31,6 +31,7 @@ type deliveryResponse struct {
 	DurationMS    int64   `json:"duration_ms"`
 	At            string  `json:"at"`
 	State         string  `json:"state"`
+	Superseded    bool    `json:"superseded"`
 	NextAttemptAt *string `json:"next_attempt_at"`
 }
 
@@ -38,8 +39,10 @@ func deliveryJSON(d payments.Delivery) deliveryResponse {
 	r := deliveryResponse{ID: d.ID, EventID: webhook.EventID(payments.Event{PaymentID: d.PaymentID, Seq: d.Seq}),
 		EventType: webhook.PublicType(d.EventType), PaymentID: d.PaymentID, Sequence: d.Seq, Attempt: d.Attempt,
 		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: webhook.PlainError(d.Error), DurationMS: d.Duration.Milliseconds(),
-		At: payments.FormatTime(d.At), State: string(d.State)}
-	if !d.NextAt.IsZero() {
+		At: payments.FormatTime(d.At), State: string(d.State), Superseded: d.Superseded}
+	// A later try of the same event replaced this one: it will not be
+	// tried again, so it names no next try.
+	if !d.NextAt.IsZero() && !d.Superseded {
 		t := payments.FormatTime(d.NextAt)
 		r.NextAttemptAt = &t
 	}

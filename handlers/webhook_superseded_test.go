@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -94,6 +95,7 @@ func TestSupersededTriesSaySo(t *testing.T) {
 	}
 	byHand := ids[0]
 	check("sent again by hand, refused", map[string]string{first: "superseded", byHand: "retrying"})
+	apiSays(t, a, p.ID, map[string]bool{first: true, byHand: false})
 
 	// The retry falls due and is delivered: both earlier tries are
 	// superseded by it.
@@ -105,6 +107,7 @@ func TestSupersededTriesSaySo(t *testing.T) {
 		t.Fatalf("after the retry the log lists %v, want three tries", ids)
 	}
 	check("delivered on the third try", map[string]string{first: "superseded", byHand: "superseded", ids[0]: "delivered"})
+	apiSays(t, a, p.ID, map[string]bool{first: true, byHand: true, ids[0]: false})
 
 	// The payment's timeline says the same of each try.
 	l := a.localizer(t, views.LangEnglish)
@@ -143,5 +146,44 @@ func checkTries(t *testing.T, where string, l views.Localizer, got map[string]sh
 		if withNext && (g.next != "") != (st == "retrying") {
 			t.Errorf("%s: try %s, %s, names its next try as %q", where, id, st, g.next)
 		}
+	}
+}
+
+// apiSays checks the API's delivery log for payment: each try in want
+// (delivery id → superseded) says superseded as given, and only a try
+// not superseded may name a next attempt.
+func apiSays(t *testing.T, a *adminApp, payment string, want map[string]bool) {
+	t.Helper()
+	w := a.api(t, http.MethodGet, "/api/v1/webhook-deliveries?payment_id="+payment, "", nil)
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET webhook-deliveries = %d %s", w.Code, w.Body)
+	}
+	var list struct {
+		Data []struct {
+			ID            string  `json:"id"`
+			State         string  `json:"state"`
+			Superseded    *bool   `json:"superseded"`
+			NextAttemptAt *string `json:"next_attempt_at"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, d := range list.Data {
+		sup, ok := want[d.ID]
+		if !ok {
+			continue
+		}
+		seen++
+		if d.Superseded == nil || *d.Superseded != sup {
+			t.Errorf("API: try %s (%s) superseded = %v, want %v", d.ID, d.State, d.Superseded, sup)
+		}
+		if sup && d.NextAttemptAt != nil {
+			t.Errorf("API: superseded try %s names a next attempt %s", d.ID, *d.NextAttemptAt)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("API lists %d of the %d tries: %s", seen, len(want), w.Body)
 	}
 }
