@@ -166,15 +166,13 @@ func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.L
 	if p.gateway, err = gateway(cfg, latipayHTTP); err != nil {
 		return err
 	}
-	var ps payments.Store = p.store
 	var pg payments.Gateway = p.gateway
-	if cfg.MetricsAddr != "" {
-		p.metrics = metrics.New(time.Now, p.hub.Count)
-		p.metrics.WriteHealth(p.store)
-		ps, pg = p.metrics.Store(p.store.Store), p.metrics.Gateway(p.gateway)
+	ps, svcStore := serviceStores(cfg, p, getenv)
+	if p.metrics != nil {
+		pg = p.metrics.Gateway(p.gateway)
 	}
 	public := cfg.PublicURL.String()
-	p.payments, err = payments.NewService(failpoint.WrapStore(getenv, ps), pg, p.hub, log, time.Now, rand.Reader, payments.Options{
+	p.payments, err = payments.NewService(svcStore, pg, p.hub, log, time.Now, rand.Reader, payments.Options{
 		CallbackURL:    public + handlers.CallbackPath,
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
@@ -195,6 +193,21 @@ func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.L
 	}
 	p.webhooks, err = webhook.New(ps, webhook.Options{URL: cfg.WebhookURL, Secrets: config.Reveal(cfg.WebhookSecrets), Now: time.Now, Rand: rand.Reader, Log: log.With("component", "webhook")})
 	return err
+}
+
+// serviceStores returns the store the webhook worker gets (ps: with
+// HPP_METRICS_ADDR, counted, and p.metrics set) and the one the payment
+// service gets (ps, wrapped in a failpoints build). Both keep the
+// optional interfaces of the storage's store that the service asks for
+// (payments.Decorate).
+func serviceStores(cfg config.Config, p *parts, getenv func(string) string) (ps, service payments.Store) {
+	ps = p.store
+	if cfg.MetricsAddr != "" {
+		p.metrics = metrics.New(time.Now, p.hub.Count)
+		p.metrics.WriteHealth(p.store)
+		ps = p.metrics.Store(p.store.Store)
+	}
+	return ps, failpoint.WrapStore(getenv, ps)
 }
 
 // gateway is Latipay (or, in the sandbox, the simulator through

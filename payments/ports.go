@@ -509,3 +509,41 @@ type WriteHealth interface {
 	// the last write committed (or none has failed).
 	LastWriteFailure() (f WriteFailure, ok bool)
 }
+
+// Decorate returns outer, a decorator of inner (a type that embeds inner
+// as a Store and changes some of its methods: counting, a test's hook),
+// with the optional interfaces the service asks the store for
+// (NotificationTargeter, RefundFinder) that outer has or, failing that,
+// inner has. Embedding a Store interface promotes Store's methods only,
+// so without this a decorator hides them and the service takes the
+// slower or poorer path. A decorator that must see a call to one of them
+// (as it sees NotificationSeen) implements it itself.
+func Decorate(outer, inner Store) Store {
+	nt, hasNT := outer.(NotificationTargeter)
+	if !hasNT {
+		nt, hasNT = inner.(NotificationTargeter)
+	}
+	rf, hasRF := outer.(RefundFinder)
+	if !hasRF {
+		rf, hasRF = inner.(RefundFinder)
+	}
+	switch {
+	case hasNT && hasRF:
+		return struct {
+			Store
+			NotificationTargeter
+			RefundFinder
+		}{outer, nt, rf}
+	case hasNT:
+		return struct {
+			Store
+			NotificationTargeter
+		}{outer, nt}
+	case hasRF:
+		return struct {
+			Store
+			RefundFinder
+		}{outer, rf}
+	}
+	return outer
+}

@@ -21,9 +21,11 @@ type BacklogCounter interface {
 }
 
 // Store wraps s so that commits, payment events, webhook deliveries, the
-// outbox backlog and the reconciler's progress are counted.
+// outbox backlog and the reconciler's progress are counted. The optional
+// interfaces of s that the service asks for (payments.Decorate) stay
+// visible: the callback's one-read check, the refund id search.
 func (m *Metrics) Store(s payments.Store) payments.Store {
-	return &store{Store: s, m: m}
+	return payments.Decorate(&store{Store: s, m: m}, s)
 }
 
 type store struct {

@@ -42,6 +42,12 @@ import (
 // simulator) and the sandbox's generated settings.
 type Store interface {
 	payments.Store
+	// Both engines answer a callback's duplicate check and find its
+	// payment in one read, and find a payment by a refund's id: named
+	// here so that the service, which asks its store for them, sees them
+	// through Storage (embedding promotes only what Store names).
+	payments.NotificationTargeter
+	payments.RefundFinder
 	payments.LinkStore   // the back office's payment links
 	payments.ReportStore // the back office's figures (home, reports)
 	accounts.Store

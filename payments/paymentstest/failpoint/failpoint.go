@@ -24,7 +24,7 @@ import (
 // The steps of a Latipay callback, in the order it passes them.
 const (
 	// NotifyVerified: the signature checked, nothing read or written yet
-	// (the store's first call, NotificationSeen).
+	// (the store's first call, NotificationTarget or NotificationSeen).
 	NotifyVerified = "notify.verified"
 	// NotifyBeforeCommit: the state change and the inbox row are recorded
 	// in the transaction, which has not committed. (The store writes both
@@ -53,6 +53,30 @@ type Store struct {
 func (s Store) NotificationSeen(ctx context.Context, reference, digest string) (bool, error) {
 	s.Hook(NotifyVerified)
 	return s.Store.NotificationSeen(ctx, reference, digest)
+}
+
+// Wrap is Store{store, hook} with the optional interfaces of store the
+// service asks for (payments.Decorate): when store answers the duplicate
+// check and finds the payment in one read (payments.NotificationTargeter)
+// the service takes that path, and hook runs NotifyVerified there too.
+func Wrap(store payments.Store, hook func(name string)) payments.Store {
+	s := Store{Store: store, Hook: hook}
+	if nt, ok := store.(payments.NotificationTargeter); ok {
+		return payments.Decorate(targetStore{s, nt}, store)
+	}
+	return payments.Decorate(s, store)
+}
+
+// targetStore is a Store whose store has the one-read check.
+type targetStore struct {
+	Store
+	nt payments.NotificationTargeter
+}
+
+// NotificationTarget runs NotifyVerified, then asks the store.
+func (s targetStore) NotificationTarget(ctx context.Context, reference, digest string) (bool, string, error) {
+	s.Hook(NotifyVerified)
+	return s.nt.NotificationTarget(ctx, reference, digest)
 }
 
 // Update runs NotifyBeforeCommit at the end of a transaction that records

@@ -17,7 +17,7 @@ import (
 // functions run, nothing is flushed).
 func WrapStore(getenv func(string) string, store payments.Store) payments.Store {
 	if hook := fromEnv(getenv); hook != nil {
-		return Store{Store: store, Hook: hook}
+		return Wrap(store, hook)
 	}
 	return store
 }
