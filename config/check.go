@@ -99,7 +99,7 @@ func (c Config) Effective() [][2]string {
 		return v
 	}
 	list := func(v []string) string { return or(strings.Join(v, ","), "(none)") }
-	public := ""
+	public := "(none)"
 	if c.PublicURL != nil {
 		public = c.PublicURL.String()
 	}

@@ -431,15 +431,21 @@ func (r *reader) server(sandbox bool) Server {
 				s.DatabaseFrom, s.Database, fi.Mode().Perm()))
 		}
 	}
-	// Unset, the public URL is this machine on the port listened on, so
-	// that the sandbox's printed links work with any HPP_ADDR.
+	// Unset, the sandbox's public URL is this machine on the port listened
+	// on, so that its printed links work with any HPP_ADDR. Live, it is
+	// required: that default would put localhost in every checkout link
+	// and in the callback address Latipay is given, and only the default
+	// would get past the https rule below.
 	defaultPublic := "http://localhost:8080"
 	if _, port, err := splitHostPort(s.Addr); err == nil && port > 0 {
 		defaultPublic = "http://localhost:" + strconv.Itoa(port)
 	}
 	pub := strings.TrimRight(r.str("HPP_PUBLIC_URL", defaultPublic), "/")
 	u, err := url.Parse(pub)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	if !sandbox && r.str("HPP_PUBLIC_URL", "") == "" {
+		r.bad("HPP_PUBLIC_URL", "is required when taking real payments: set the https URL that shoppers and Latipay reach this app at, "+
+			"such as https://pay.example.com (checkout links and Latipay's callback address are made from it)")
+	} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		r.bad("HPP_PUBLIC_URL", "must be an absolute http(s) URL such as https://pay.example.com")
 	} else if u.Path != "" {
 		// Pages and printed links are root-absolute (/static/…, /checkout/…):

@@ -1,6 +1,10 @@
 package config
 
-import "testing"
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
 
 // TestDefaultPublicURL: without HPP_PUBLIC_URL the public URL follows the
 // port of HPP_ADDR, so the sandbox's printed links open; a set
@@ -23,5 +27,36 @@ func TestDefaultPublicURL(t *testing.T) {
 		if c.LatipayURL != tc.want+"/sandbox/latipay" {
 			t.Errorf("HPP_ADDR=%q: sandbox Latipay URL %s", tc.addr, c.LatipayURL)
 		}
+	}
+}
+
+// TestLiveRequiresPublicURL: live, HPP_PUBLIC_URL has no default. The
+// sandbox's http://localhost:PORT went through the https rule (an
+// explicit http://pay.example.com is refused), so check-config said ok
+// and every checkout link and Latipay's callback address pointed at
+// localhost. Now Load and check-config refuse it, naming the setting and
+// what to set; an explicit loopback URL (the load harness's, with the
+// simulator) still starts live.
+func TestLiveRequiresPublicURL(t *testing.T) {
+	unset := liveEnv(map[string]string{"HPP_PUBLIC_URL": ""})
+	_, err := Load(unset)
+	want := "HPP_PUBLIC_URL: is required when taking real payments: set the https URL that shoppers and Latipay reach"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("live without HPP_PUBLIC_URL: Load = %v, want %q", err, want)
+	}
+	var out bytes.Buffer
+	if err := Check(unset, &out); err == nil || !strings.Contains(out.String(), "problem: "+want) ||
+		strings.Contains(out.String(), "localhost") {
+		t.Errorf("live without HPP_PUBLIC_URL: check-config = %v:\n%s", err, out.String())
+	}
+	for _, public := range []string{"http://127.0.0.1:18080", "http://localhost:18080", "https://pay.example.com"} {
+		c, err := Load(liveEnv(map[string]string{"HPP_PUBLIC_URL": public}))
+		if err != nil || c.PublicURL.String() != public {
+			t.Errorf("live with HPP_PUBLIC_URL=%s: %v, public URL %v", public, err, c.PublicURL)
+		}
+	}
+	c, err := Load(liveEnv(map[string]string{"HPP_PUBLIC_URL": "http://127.0.0.1:18080", "HPP_RATE_LIMITS": "off"}))
+	if err != nil || !c.RateLimitsOff {
+		t.Errorf("live on loopback with HPP_RATE_LIMITS=off (the load harness): %v", err)
 	}
 }
