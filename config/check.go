@@ -38,7 +38,7 @@ func Check(getenv func(string) string, w io.Writer, probes ...Probe) error {
 			notes = append(notes, note)
 		}
 	}
-	mode := "live (LATIPAY_API_KEY is set: real payments)"
+	mode := fmt.Sprintf("live (%s is set: real payments)", From(getenv, "LATIPAY_API_KEY"))
 	if c.Sandbox {
 		mode = "sandbox (LATIPAY_API_KEY is unset: no real money moves)"
 	}

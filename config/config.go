@@ -391,7 +391,10 @@ func (r *reader) count(name string, def, min, max int) int {
 }
 
 // latipay reads the gateway account; the sandbox is on exactly when
-// LATIPAY_API_KEY is unset. What a live account requires is checked by
+// LATIPAY_API_KEY is unset, and so is LATIPAY_API_KEY_FILE: a file that
+// is set but refused (missing, empty, writable by others) says live all
+// the same, so its problem is reported with every other live one rather
+// than as the sandbox's only. What a live account requires is checked by
 // live, once the public URL is known.
 func (r *reader) latipay() Latipay {
 	l := Latipay{
@@ -401,13 +404,20 @@ func (r *reader) latipay() Latipay {
 		ReconcileRate:  r.count("HPP_RECONCILE_RATE", 20, 1, 1000),
 		Wallets:        map[string]string{},
 	}
-	l.Sandbox = l.LatipayKey == ""
+	l.Sandbox = l.LatipayKey == "" && !liveIntended(r.getenv)
 	for _, cur := range []string{"NZD", "AUD", "CNY"} {
 		if w := r.str("LATIPAY_WALLET_"+cur, ""); w != "" {
 			l.Wallets[cur] = w
 		}
 	}
 	return l
+}
+
+// liveIntended reports whether the environment asks for live mode:
+// LATIPAY_API_KEY or LATIPAY_API_KEY_FILE is set, whether or not the key
+// could be read.
+func liveIntended(getenv func(string) string) bool {
+	return strings.TrimSpace(getenv("LATIPAY_API_KEY")) != "" || getenv("LATIPAY_API_KEY_FILE") != ""
 }
 
 // server reads where and how to serve.
@@ -603,7 +613,7 @@ func (r *reader) live(c *Config) {
 		r.bad("LATIPAY_API_URL", "must be an https URL such as https://api.latipay.net")
 	}
 	if c.LatipayUserID == "" {
-		r.bad("LATIPAY_USER_ID", "is required with LATIPAY_API_KEY (your Latipay user id, such as U000334333)")
+		r.bad("LATIPAY_USER_ID", "is required with %s (your Latipay user id, such as U000334333)", r.from("LATIPAY_API_KEY"))
 	}
 	if len(c.Wallets) == 0 {
 		r.bad("LATIPAY_WALLET_NZD", "at least one of LATIPAY_WALLET_NZD, LATIPAY_WALLET_AUD or LATIPAY_WALLET_CNY is required")
@@ -612,6 +622,8 @@ func (r *reader) live(c *Config) {
 		r.warnings = append(r.warnings, fmt.Sprintf("LATIPAY_API_URL: %s is not a Latipay host (*.latipay.net); payments and refunds will be sent there, signed with LATIPAY_API_KEY", lu.Hostname()))
 	}
 	switch k := c.LatipayKey.Reveal(); {
+	case k == "":
+		// Set but unread (its file refused): that problem is reported.
 	case weak[k]:
 		r.bad("LATIPAY_API_KEY", "is an example value from the documentation")
 	case len(k) < 8 || guessBits(k) < 20:

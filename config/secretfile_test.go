@@ -183,3 +183,37 @@ func TestRotationSaysWhichKeyIsShort(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedLatipayKeyFileIsLive: a LATIPAY_API_KEY_FILE that is set
+// but refused (missing, or writable by others) made check-config say
+// "sandbox (LATIPAY_API_KEY is unset…) mode" and report that problem
+// alone; the next live problem came only once it was fixed. The file's
+// being set says live: check-config says so, naming it, and every live
+// problem comes at once, the key's own checks left to the file's.
+func TestRefusedLatipayKeyFileIsLive(t *testing.T) {
+	dir := t.TempDir()
+	open := writeSecret(t, filepath.Join(dir, "latipay-0666"), "CANARY-3f9c1e7a5b2d8064f1a9c3e7", 0o666)
+	for what, file := range map[string]string{"missing": filepath.Join(dir, "missing"), "mode 0666": open} {
+		getenv := liveEnv(map[string]string{"LATIPAY_API_KEY": "", "LATIPAY_API_KEY_FILE": file,
+			"HPP_PUBLIC_URL": "", "HPP_API_KEY": "", "LATIPAY_USER_ID": ""})
+		var out bytes.Buffer
+		err := Check(getenv, &out)
+		text := out.String()
+		if err == nil || !strings.Contains(text, "check-config: live (LATIPAY_API_KEY_FILE is set") || strings.Contains(text, "sandbox") {
+			t.Errorf("LATIPAY_API_KEY_FILE %s: check-config = %v, want live mode naming LATIPAY_API_KEY_FILE:\n%s", what, err, text)
+		}
+		for _, want := range []string{"problem: LATIPAY_API_KEY_FILE: ", file, "problem: HPP_PUBLIC_URL: is required",
+			"problem: HPP_API_KEY: is required", "problem: LATIPAY_USER_ID: is required"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("LATIPAY_API_KEY_FILE %s: check-config does not report %q:\n%s", what, want, text)
+			}
+		}
+		if n := strings.Count(text, "problem: LATIPAY_API_KEY"); n != 1 || strings.Contains(text, "CANARY") {
+			t.Errorf("LATIPAY_API_KEY_FILE %s: %d problems about the key, want its file's alone, without the key:\n%s", what, n, text)
+		}
+		_, loadErr := Load(getenv)
+		if loadErr == nil || !strings.Contains(loadErr.Error(), "LATIPAY_USER_ID") || !strings.Contains(loadErr.Error(), "HPP_PUBLIC_URL") {
+			t.Errorf("LATIPAY_API_KEY_FILE %s: Load = %v, want every live problem", what, loadErr)
+		}
+	}
+}
