@@ -136,7 +136,7 @@ func (c Config) Effective() [][2]string {
 		{"HPP_RECONCILE_RATE", strconv.Itoa(c.ReconcileRate)},
 		{"HPP_LOG_LEVEL", strings.ToLower(c.LogLevel.String())},
 		{"HPP_METRICS_ADDR", or(c.MetricsAddr, "(off)")},
-		{"HPP_WEBHOOK_URL", or(c.WebhookURL, "(none)")},
+		{"HPP_WEBHOOK_URL", or(maskURL(c.WebhookURL), "(none)")},
 		{"HPP_WEBHOOK_SECRET", list(webhookSecrets)},
 		{"HPP_SHOP_TIMEZONE", zone},
 		{"HPP_TRUSTED_PROXIES", list(c.TrustedProxies)},
@@ -175,4 +175,38 @@ func maskDatabase(db string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
+}
+
+// maskURL shows a URL (the webhook endpoint's) with its scheme, host and
+// path as they are and every value in its query, its fragment and any
+// user name or password replaced by xxxxx: an endpoint may take a token
+// in its query, as secret as a key. A query part with no "=" may itself
+// be the token, so it is masked whole.
+func maskURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	const mask = "xxxxx"
+	u, err := url.Parse(raw)
+	if err != nil {
+		return mask // never: the URL was parsed to be accepted
+	}
+	if u.User != nil {
+		u.User = url.User(mask)
+	}
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			if k, _, ok := strings.Cut(p, "="); ok {
+				parts[i] = k + "=" + mask
+			} else if p != "" {
+				parts[i] = mask
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	if u.Fragment != "" || u.RawFragment != "" {
+		u.Fragment, u.RawFragment = mask, ""
+	}
+	return u.String()
 }

@@ -946,8 +946,19 @@ func parseWebhook(raw string, secrets Secret, sandbox bool, bad func(string, str
 		return "", out
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User != nil || (u.Scheme != "https" && !(u.Scheme == "http" && (sandbox || isLocal(u.Hostname())))) {
+	refused := false
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && (sandbox || isLocal(u.Hostname())))) {
 		bad("HPP_WEBHOOK_URL", "must be an https URL such as https://shop.example.com/hpp/webhook")
+		refused = true
+	}
+	if err == nil && u.User != nil {
+		// Named for what it is: the URL may well be https.
+		bad("HPP_WEBHOOK_URL", "holds a user name or password (user:password@host): credentials in the URL are not accepted; "+
+			"check each request's Hpp-Signature header, and if your endpoint wants a token of its own, put it in the query "+
+			"(https://shop.example.com/hpp/webhook?token=…), which check-config and the back office show masked")
+		refused = true
+	}
+	if refused {
 		return "", out
 	}
 	if len(out) == 0 {

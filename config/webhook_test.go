@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -23,7 +24,8 @@ func TestParseWebhook(t *testing.T) {
 		{url: "http://shop.example.com/hook", secrets: long, wantErr: "HPP_WEBHOOK_URL"},
 		{url: "http://localhost:9000/hook", secrets: long, wantURL: "http://localhost:9000/hook", wantN: 1},
 		{url: "http://shop.test/hook", secrets: "short", sandbox: true, wantURL: "http://shop.test/hook", wantN: 1},
-		{url: "https://user:pw@shop.example.com/hook", secrets: long, wantErr: "HPP_WEBHOOK_URL"},
+		{url: "https://user:pw@shop.example.com/hook", secrets: long, wantErr: "HPP_WEBHOOK_URL: holds a user name or password (user:password@host): credentials in the URL are not accepted"},
+		{url: "http://user:pw@shop.example.com/hook", secrets: long, wantErr: "HPP_WEBHOOK_URL: holds a user name or password"},
 		{url: "ftp://shop.example.com/", secrets: long, wantErr: "HPP_WEBHOOK_URL"},
 	}
 	for _, tt := range tests {
@@ -57,5 +59,43 @@ func TestLoadWebhook(t *testing.T) {
 	}
 	if s := fmt.Sprint(c.WebhookSecrets); strings.Contains(s, "secret") {
 		t.Errorf("secrets print as %q", s)
+	}
+}
+
+// TestWebhookURLMasked: an endpoint's query may carry its token, which
+// check-config and the back office's Settings page (both Effective)
+// showed in full while every other secret was masked. Each query value
+// (a bare part too) and the fragment are masked, the scheme, host and
+// path kept; a URL with credentials is refused for what it is ("must be
+// an https URL" said of an https URL) without repeating them.
+func TestWebhookURLMasked(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://hooks.example.com/in?token=Secret":            "https://hooks.example.com/in?token=xxxxx",
+		"https://hooks.example.com/in?a=Secret&b=Secret2&Bare": "https://hooks.example.com/in?a=xxxxx&b=xxxxx&xxxxx",
+		"https://hooks.example.com:8443/in/v1#Secret":          "https://hooks.example.com:8443/in/v1#xxxxx",
+		"https://hooks.example.com/in":                         "https://hooks.example.com/in",
+	} {
+		getenv := liveEnv(map[string]string{"HPP_WEBHOOK_URL": raw})
+		c, err := Load(getenv)
+		if err != nil || c.WebhookURL != raw {
+			t.Fatalf("HPP_WEBHOOK_URL=%s: %v, URL %q", raw, err, c.WebhookURL)
+		}
+		var shown string
+		for _, kv := range c.Effective() {
+			if kv[0] == "HPP_WEBHOOK_URL" {
+				shown = kv[1]
+			}
+		}
+		var out bytes.Buffer
+		if err := Check(getenv, &out); err != nil || shown != want || strings.Contains(out.String(), "Secret") ||
+			!strings.Contains(out.String(), want) {
+			t.Errorf("HPP_WEBHOOK_URL=%s: shown as %q, want %q; check-config = %v:\n%s", raw, shown, want, err, out.String())
+		}
+	}
+	var out bytes.Buffer
+	err := Check(liveEnv(map[string]string{"HPP_WEBHOOK_URL": "https://user:Secret@hooks.example.com/in"}), &out)
+	if err == nil || !strings.Contains(out.String(), "problem: HPP_WEBHOOK_URL: holds a user name or password") ||
+		strings.Contains(out.String(), "must be an https URL") || strings.Contains(out.String(), "Secret") {
+		t.Errorf("HPP_WEBHOOK_URL with credentials: check-config = %v:\n%s", err, out.String())
 	}
 }
