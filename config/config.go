@@ -173,8 +173,14 @@ type Probe func(Config) (note string, err error)
 func Load(getenv func(string) string, probes ...Probe) (Config, error) {
 	c, errs := load(getenv)
 	if len(errs) > 0 {
+		// One problem a line, each prefixed: run logs each line as a
+		// record of its own, which must say what it is about. The
+		// probes' problems are the database's, in start-up's words.
+		for i, err := range errs {
+			errs[i] = fmt.Errorf("config: %w", err)
+		}
 		errs = append(errs, c.probe(probes)...)
-		return Config{}, fmt.Errorf("config: %w", errors.Join(errs...))
+		return Config{}, errors.Join(errs...)
 	}
 	return c, nil
 }

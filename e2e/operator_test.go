@@ -402,3 +402,104 @@ func TestReadOnlyFolderSameMessage(t *testing.T) {
 		t.Errorf("check-config on a read-only folder = %d, want 1 and %q:\n%s", checkStatus, want, checkOut)
 	}
 }
+
+// hppOnTerminal is hppRun with the binary's output on a terminal (a
+// pseudo-terminal from util-linux's script(1)), so its log lines are
+// text; it returns that output, its lines without the terminal's \r.
+func hppOnTerminal(t *testing.T, env map[string]string, args ...string) (string, int) {
+	t.Helper()
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Fatalf("script(1) from util-linux is needed: %v", err)
+	}
+	command := "'" + mainBinary(t, "") + "'"
+	for _, a := range args {
+		command += " '" + a + "'"
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, script, "-q", "-e", "-c", command, "/dev/null")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if err != nil && (!errors.As(err, &ee) || ctx.Err() != nil) {
+		t.Fatalf("hpp %q on a terminal: %v\n%s", args, err, out)
+	}
+	return strings.ReplaceAll(string(out), "\r", ""), cmd.ProcessState.ExitCode()
+}
+
+// errorRecords returns the messages of stderr's JSON log records at
+// ERROR, failing on a line that is not a JSON log record.
+func errorRecords(t *testing.T, stderr string) []string {
+	t.Helper()
+	var msgs []string
+	for line := range strings.SplitSeq(strings.TrimSpace(stderr), "\n") {
+		var l struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Errorf("a line of the error is not a JSON log record: %q", line)
+			continue
+		}
+		if l.Level == "ERROR" {
+			msgs = append(msgs, l.Msg)
+		}
+	}
+	return msgs
+}
+
+// TestRestoreDamagedBackupOneRecord: hpp restore of a damaged backup
+// says so in one log record, SQLite's integrity_check report (several
+// lines: "*** in database main ***", then the page at fault) folded into
+// it: before, its second line was an ERROR record of its own, saying
+// nothing of a restore. On a terminal it is one line.
+func TestRestoreDamagedBackupOneRecord(t *testing.T) {
+	dir := t.TempDir()
+	current, backup := filepath.Join(dir, "hpp.db"), filepath.Join(dir, "damaged-backup.db")
+	soundDB(t, current)
+	damagedDB(t, backup)
+	env := map[string]string{"HPP_DATABASE": current}
+	want := "restore: " + backup + " is not a sound backup: integrity_check: *** in database main ***; "
+	_, errOut, status := hppRun(t, env, "restore", backup)
+	records := errorRecords(t, errOut)
+	if status != 1 || len(records) != 1 || !strings.HasPrefix(records[0], want) || !strings.Contains(records[0], "page") {
+		t.Errorf("hpp restore of a damaged backup = %d, %d ERROR records %q; want 1 starting %q with the page at fault:\n%s",
+			status, len(records), records, want, errOut)
+	}
+	out, status := hppOnTerminal(t, env, "restore", backup)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if status != 1 || len(lines) != 1 || !strings.HasPrefix(lines[0], "hpp: "+want) {
+		t.Errorf("hpp restore of a damaged backup on a terminal = %d, %d lines; want one starting %q:\n%s", status, len(lines), "hpp: "+want, out)
+	}
+}
+
+// TestConfigProblemsEachSayConfig: each problem that stops start-up is
+// a log record of its own that says what it is about: "config: " and
+// the setting, in JSON and on a terminal alike. Before, only the first
+// record (or line) started "config: ".
+func TestConfigProblemsEachSayConfig(t *testing.T) {
+	env := map[string]string{"HPP_DATABASE": filepath.Join(t.TempDir(), "hpp.db"), "HPP_ADDR": "127.0.0.1:0",
+		"HPP_LOG_LEVEL": "loud", "HPP_METHODS": "wechat,wechat", "HPP_SESSION_KEY_FILE": filepath.Join(t.TempDir(), "missing")}
+	want := []string{"config: HPP_SESSION_KEY_FILE: ", "config: HPP_LOG_LEVEL: ", "config: HPP_METHODS: "}
+	_, errOut, status := hppRun(t, env)
+	records := errorRecords(t, errOut)
+	if status != 1 || len(records) != len(want) {
+		t.Fatalf("start-up with %d bad settings = %d, %d ERROR records:\n%s", len(want), status, len(records), errOut)
+	}
+	for i, r := range records {
+		if !strings.HasPrefix(r, want[i]) {
+			t.Errorf("ERROR record %d = %q, want it to start %q", i, r, want[i])
+		}
+	}
+	out, status := hppOnTerminal(t, env)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if status != 1 || len(lines) != len(want) {
+		t.Fatalf("start-up on a terminal with %d bad settings = %d, %d lines:\n%s", len(want), status, len(lines), out)
+	}
+	for i, l := range lines {
+		if !strings.HasPrefix(l, "hpp: "+want[i]) {
+			t.Errorf("terminal line %d = %q, want it to start %q", i, l, "hpp: "+want[i])
+		}
+	}
+}

@@ -15,14 +15,18 @@ import (
 )
 
 // Fatal reports the error that stops the process (run's) on w, in the
-// log's format: on a terminal "hpp: " and the error, one line per
+// log's format: on a terminal one line per problem, each "hpp: " and the
 // problem; elsewhere (a container) JSON log lines at level ERROR, one per
 // problem, so that each problem of a configuration is a record of its
-// own and a log collector reads them like the others.
+// own and a log collector reads them like the others. Each problem says
+// what it is about itself (config's each start "config: "), as a line
+// may be read alone.
 func Fatal(w io.Writer, err error) {
 	lines := problems(err)
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprintln(w, "hpp:", strings.Join(lines, "\n"))
+		for _, line := range lines {
+			fmt.Fprintln(w, "hpp:", line)
+		}
 		return
 	}
 	log := NewLogger(w, slog.LevelError)

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -180,12 +181,33 @@ func check(ctx context.Context, path string) error {
 		return err
 	}
 	defer db.Close()
-	var res string
-	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&res); err != nil {
+	// SQLite reports damage over several rows, a row over several lines
+	// ("*** in database main ***" then "Tree 61 page 61: …"): put on one
+	// line, the report stays one problem, in a log record of its own.
+	var report []string
+	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check(10)`)
+	if err != nil {
 		return err
 	}
-	if res != "ok" {
-		return fmt.Errorf("integrity_check: %s", res)
+	for rows.Next() {
+		var res string
+		if err := rows.Scan(&res); err != nil {
+			rows.Close()
+			return err
+		}
+		for line := range strings.SplitSeq(res, "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				report = append(report, line)
+			}
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return err
+	}
+	if len(report) != 1 || report[0] != "ok" {
+		return fmt.Errorf("integrity_check: %s", strings.Join(report, "; "))
 	}
 	var n int
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
