@@ -36,9 +36,15 @@ func (s *Server) handleNotificationReceive(svc interface {
 		err := svc.HandleNotification(c.Request.Context(), c.Request.PostForm)
 		switch {
 		case err == nil:
+			// Not flushed here: net/http then sends the answer whole, with
+			// its length, in one write once the handler returns (the
+			// access log's line is written first). A flush would send the
+			// header and a chunk now and the closing chunk in a second
+			// write: a system call and a TCP segment more per callback
+			// (in a perf profile of e2e/load's callback row, the two
+			// writes took 13% of the app's samples, the one write 9%).
 			c.Header("Content-Type", "text/plain; charset=utf-8")
 			c.String(http.StatusOK, "sent")
-			c.Writer.Flush()
 		case errors.Is(err, payments.ErrBadSignature):
 			if !s.allowBadCallback(c) {
 				return // 429: rejections from this address are limited, and so is their logging

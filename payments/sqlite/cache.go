@@ -13,6 +13,9 @@ import (
 // read the same payment within a minute or so. One read through
 // database/sql and modernc.org/sqlite costs some 25 µs of CPU, a fifth of
 // the checkout page's (a perf profile of e2e/load's render scenario).
+// Update's load on the writer takes the payment from it too, once the row
+// read in its write transaction shows the cached version (write.go,
+// loadCached), so that read skips the payment's columns.
 //
 // What a reader may see. Payment returns, for each payment, a version at
 // least as new as (1) any version an earlier Payment call returned, in any

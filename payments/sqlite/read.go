@@ -115,6 +115,11 @@ var (
 	// attempt, or one row whose attempt columns are NULL.
 	selectPaymentAttemptsForUpdate = `SELECT ` + paymentReadColsP + `, p.last_seq, p.rowid, a.rowid, ` + attemptColsA + `
 		FROM payments p LEFT JOIN attempts a ON a.payment_id = p.id WHERE p.id = ? ORDER BY a.created_at, a.rowid`
+	// selectVersionAttemptsForUpdate is selectPaymentAttemptsForUpdate
+	// for a payment the payment cache holds: its version in place of its
+	// columns (loadCached).
+	selectVersionAttemptsForUpdate = `SELECT p.version, p.last_seq, p.rowid, a.rowid, ` + attemptColsA + `
+		FROM payments p LEFT JOIN attempts a ON a.payment_id = p.id WHERE p.id = ? ORDER BY a.created_at, a.rowid`
 	selectNotifications = `SELECT ` + notificationCols + ` FROM notifications WHERE reference = ? ORDER BY id`
 	// selectNotificationSeen is the duplicate check of every callback: it
 	// reads the (reference, digest) index alone (migration 003).
@@ -128,7 +133,7 @@ var (
 // txQueries are prepared on the write connection at Open, for use inside
 // write transactions.
 func txQueries() []string {
-	return []string{selectPayment, selectPaymentAttemptsForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
+	return []string{selectPayment, selectPaymentAttemptsForUpdate, selectVersionAttemptsForUpdate, selectAttempts, selectRefunds, upsertRefund, insertPayment, updatePayment,
 		updatePaymentState, updatePaymentStatus, updatePaymentStatusMethod, updatePaymentAttempt, updatePaymentBooks, upsertAttempt, updateAttemptState, updateRefundState, insertEvent, insertNotification, insertIdempotency,
 		`SELECT hash, payment_id FROM idempotency WHERE key = ?`, indexTextTrigrams, indexTextWords, clearUnindexed}
 }
