@@ -214,7 +214,7 @@ func Restore(ctx context.Context, database, setting, file string) (kept string, 
 // printed password, its simulated takings would count in the reports, and
 // the reconciler would ask Latipay about its orders. Its words follow the
 // name of the setting the database came from (Refusal).
-var ErrSandboxData = errors.New("holds sandbox data (the demo owner, the generated keys, simulated payments) and live mode (LATIPAY_API_KEY is set) refuses it: start live on a fresh database (another SQLite file, or an empty PostgreSQL database); keep the sandbox's for the sandbox")
+var ErrSandboxData = errors.New("holds sandbox data (the demo owner, the generated keys, simulated payments) and live mode (LATIPAY_API_KEY or LATIPAY_API_KEY_FILE is set) refuses it: start live on a fresh database (another SQLite file, or an empty PostgreSQL database); keep the sandbox's for the sandbox")
 
 // ErrLiveData is the sandbox refusing a live shop's database (live
 // start-up's mark, payments, accounts or a pending owner setup, and no
