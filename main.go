@@ -75,7 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := cli.NewLogger(stderr, cfg.LogLevel)
+	log, accessLog, flushLogs := cli.NewLogs(stderr, cfg.LogLevel)
+	defer flushLogs()
 	for _, w := range cfg.Warnings {
 		log.Warn("config: " + w)
 	}
@@ -93,7 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := sandboxKeys(ctx, &cfg, st); err != nil {
 		return err
 	}
-	p := parts{store: st, hub: h}
+	p := parts{store: st, hub: h, accessLog: accessLog}
 	var notes []string // start-up lines of the back office
 	if p.accounts, notes, err = backOffice(ctx, cfg, st); err != nil {
 		return err
@@ -153,6 +154,9 @@ type parts struct {
 	counter  *counter.Service
 	webhooks *webhook.Worker
 	metrics  *metrics.Metrics // nil without HPP_METRICS_ADDR
+	// accessLog takes the line each request logs (cli.NewLogs: written
+	// in batches).
+	accessLog *slog.Logger
 }
 
 // services builds the domain's services over the store: the gateway
@@ -239,7 +243,7 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, WriteHealth: p.store, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
 		Webhooks: p.webhooks, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)),
 		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure, oldPairs...),
-		Location: cfg.ShopTimezone}
+		Location: cfg.ShopTimezone, AccessLog: p.accessLog}
 	if opts.Reports, err = payments.NewReports(p.store, time.Now, cfg.ShopTimezone); err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 // due, or already replaced, changes nothing. A refresh that fails keeps
 // the current QR, as the script's does.
 func (s *Server) renewDueQR(c *gin.Context, svc checkoutStarter, p payments.Payment) payments.Payment {
-	if p.Status != payments.StatusPending || c.Query("choose") != "" {
+	if p.Status != payments.StatusPending || query(c, "choose") != "" {
 		return p
 	}
 	a, ok := svc.CurrentQR(c.Request.Context(), p)
@@ -100,7 +100,7 @@ func (s *Server) renewDueQR(c *gin.Context, svc checkoutStarter, p payments.Paym
 // lower-case hex digits, as requestLog makes them, so the address cannot
 // make the page say anything else), else this request's own.
 func failedRequestID(c *gin.Context) string {
-	if v := c.Query("request"); len(v) == 16 && strings.Trim(v, "0123456789abcdef") == "" {
+	if v := query(c, "request"); len(v) == 16 && strings.Trim(v, "0123456789abcdef") == "" {
 		return v
 	}
 	return requestID(c)
@@ -299,7 +299,7 @@ func (s *Server) checkoutVM(c *gin.Context, svc checkoutReader, p payments.Payme
 		f, _ := payments.FlowFor(device, m)
 		vm.Methods = append(vm.Methods, views.Method{Value: string(m), Hosted: f.Hosted, Mark: s.markPath(m)})
 	}
-	if a, ok := svc.CurrentQR(c.Request.Context(), p); ok && c.Query("choose") == "" {
+	if a, ok := svc.CurrentQR(c.Request.Context(), p); ok && query(c, "choose") == "" {
 		vm.QR = &views.QR{ImageURL: CheckoutPath(p.ID) + "/qr.png?ref=" + a.Reference, Method: string(a.Method), Reference: a.Reference,
 			Mark: s.markPath(a.Method)}
 		if n, scale, err := qrGeometry(a.QRCodeURL); err == nil {

@@ -194,7 +194,7 @@ func (w *gzipWriter) WriteHeader(code int) {
 
 func (w *gzipWriter) WriteHeaderNow() {
 	if !w.decided {
-		w.decide(len(w.held), true)
+		w.decide(len(w.held), true, nil)
 	}
 	if !w.zipped {
 		w.ResponseWriter.WriteHeaderNow()
@@ -215,14 +215,18 @@ func (w *gzipWriter) WriteString(s string) (int, error) { return w.Write([]byte(
 func (w *gzipWriter) Write(p []byte) (int, error) {
 	if !w.decided {
 		if !w.eligible() {
-			w.decide(0, false)
+			w.decide(0, false, nil)
 			return w.ResponseWriter.Write(p)
 		}
-		w.held = append(w.held, p...)
-		if cl := w.Header().Get("Content-Length"); cl != "" || len(w.held) >= compressMinSize {
+		// With the length known (render sets it) or enough come, p
+		// goes on after what is held without being copied: a page
+		// written whole passes through as it is.
+		if cl := w.Header().Get("Content-Length"); cl != "" || len(w.held)+len(p) >= compressMinSize {
 			n, _ := strconv.Atoi(cl)
-			w.decide(max(n, len(w.held)), false)
+			w.decide(max(n, len(w.held)+len(p)), false, p)
+			return len(p), nil
 		}
+		w.held = append(w.held, p...)
 		return len(p), nil
 	}
 	if !w.zipped {
@@ -239,8 +243,9 @@ func (w *gzipWriter) eligible() bool {
 }
 
 // decide chooses plain or gzip for a body of size bytes and passes on
-// what was held back. final means no more body is coming.
-func (w *gzipWriter) decide(size int, final bool) {
+// what was held back, then more (the write that decided). final means no
+// more body is coming.
+func (w *gzipWriter) decide(size int, final bool, more []byte) {
 	w.decided = true
 	h := w.Header()
 	ok := w.eligible() && size >= compressMinSize
@@ -256,7 +261,11 @@ func (w *gzipWriter) decide(size int, final bool) {
 		w.ResponseWriter.WriteHeader(w.status)
 		if len(held) > 0 {
 			_, _ = w.ResponseWriter.Write(held)
-		} else if final {
+		}
+		if len(more) > 0 {
+			_, _ = w.ResponseWriter.Write(more)
+		}
+		if len(held) == 0 && len(more) == 0 && final {
 			w.ResponseWriter.WriteHeaderNow()
 		}
 		return
@@ -266,13 +275,14 @@ func (w *gzipWriter) decide(size int, final bool) {
 	delete(h, "Content-Length")
 	w.zw, w.out = w.pool.get()
 	_, _ = w.zw.Write(held)
+	_, _ = w.zw.Write(more)
 }
 
 // Flush sends what is written so far: a streaming response keeps
 // working through the compressor.
 func (w *gzipWriter) Flush() {
 	if !w.decided {
-		w.decide(len(w.held), false)
+		w.decide(len(w.held), false, nil)
 	}
 	if w.zipped {
 		_ = w.zw.Flush()
@@ -299,7 +309,7 @@ func (w *gzipWriter) finish() {
 			w.decided = true // nothing was written: gin ends the response
 			return
 		}
-		w.decide(len(w.held), true)
+		w.decide(len(w.held), true, nil)
 	}
 	if !w.zipped {
 		return

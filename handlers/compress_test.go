@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -384,4 +385,59 @@ func BenchmarkGzipCheckoutPage(b *testing.B) {
 		pool.put(z, buf)
 	}
 	b.ReportMetric(float64(out), "gzip-bytes")
+}
+
+// TestCompressPiecewise: a body written in pieces reaches the client
+// whole and in order, gzipped or plain as asked, whether the handler
+// set its length first (decided at the first write, which passes
+// through uncopied) or not (held until compressMinSize bytes came).
+func TestCompressPiecewise(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{}
+	e := gin.New()
+	var want strings.Builder
+	pieces := make([]string, 12)
+	for i := range pieces {
+		pieces[i] = fmt.Sprintf("<p>piece %02d %s</p>\n", i, strings.Repeat(string(rune('a'+i)), 140))
+		want.WriteString(pieces[i])
+	}
+	write := func(c *gin.Context) {
+		for _, p := range pieces {
+			_, _ = c.Writer.WriteString(p)
+		}
+	}
+	e.GET("/unsized", s.compress(), func(c *gin.Context) {
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		c.Status(http.StatusOK)
+		write(c)
+	})
+	e.GET("/sized", s.compress(), func(c *gin.Context) {
+		c.Header("Content-Type", "text/html; charset=utf-8")
+		c.Header("Content-Length", strconv.Itoa(want.Len()))
+		c.Status(http.StatusOK)
+		write(c)
+	})
+	for _, path := range []string{"/unsized", "/sized"} {
+		for _, accept := range []string{"", "gzip"} {
+			r := httptest.NewRequest(http.MethodGet, path, nil)
+			if accept != "" {
+				r.Header.Set("Accept-Encoding", accept)
+			}
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, r)
+			name := path + " " + accept
+			if got := w.Header().Get("Content-Encoding"); w.Code != http.StatusOK || got != accept {
+				t.Errorf("%s: %d, Content-Encoding %q", name, w.Code, got)
+			}
+			if !hasVary(w.Header()) {
+				t.Errorf("%s: Vary %q, want Accept-Encoding in it", name, w.Header().Values("Vary"))
+			}
+			if got := string(decode(t, w.Header(), w.Body.Bytes())); got != want.String() {
+				t.Errorf("%s: body of %d bytes is not the %d written", name, len(got), want.Len())
+			}
+			if cl := w.Header().Get("Content-Length"); cl != "" && cl != strconv.Itoa(w.Body.Len()) {
+				t.Errorf("%s: Content-Length %s for %d bytes", name, cl, w.Body.Len())
+			}
+		}
+	}
 }

@@ -87,7 +87,7 @@ func (s *Server) resolveLang(c *gin.Context) (lang string, explicit bool) {
 	}
 	m := s.langs
 	pick := func() (string, bool) {
-		if l, ok := matchLang(m, c.Query(langParam)); ok {
+		if l, ok := matchLang(m, query(c, langParam)); ok {
 			return l, true
 		}
 		if l, ok := matchLang(m, s.sessionLang(c)); ok {
@@ -110,7 +110,7 @@ func (s *Server) resolveLang(c *gin.Context) (lang string, explicit bool) {
 // rememberLang keeps an explicit choice in the optional session, where the
 // browser keeps cookies; the URL parameter does the job where it does not.
 func (s *Server) rememberLang(c *gin.Context) {
-	q := c.Query(langParam)
+	q := query(c, langParam)
 	if q == "" || c.Request.Method != "GET" {
 		return
 	}

@@ -160,7 +160,7 @@ func (pc *pageCache) split(page []byte) *pageParts {
 // from the cache, and with which key.
 func (s *Server) cacheablePage(c *gin.Context, p payments.Payment) (pageKey, bool) {
 	r := c.Request
-	if r.Method != http.MethodGet || r.URL.Path != CheckoutPath(p.ID) {
+	if id, ok := strings.CutPrefix(r.URL.Path, "/checkout/"); r.Method != http.MethodGet || !ok || id != p.ID { // CheckoutPath(p.ID), without building it
 		return pageKey{}, false
 	}
 	q := r.URL.RawQuery

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
@@ -156,5 +157,53 @@ func TestPageCacheQueriesRenderAnew(t *testing.T) {
 	choose, _ := pageOf(t, app, p.ID, "choose=1", nil)
 	if !strings.Contains(plain, "qr.png") || strings.Contains(choose, `data-testid="qr"`) {
 		t.Error("?choose=1 was answered with the QR page")
+	}
+}
+
+// TestPageCacheExpiry: a page kept while the payment was open is not
+// served once its time is up: the next load shows it expired, in the
+// shopper's language, whether or not anything read the payment between.
+func TestPageCacheExpiry(t *testing.T) {
+	app := newTestApp(t)
+	p := app.mustCreate(t, createBody)
+	for range 2 { // the second load comes from the cache
+		en, _ := pageOf(t, app, p.ID, "", nil)
+		hans, _ := pageOf(t, app, p.ID, "lang=zh-Hans", nil)
+		if !strings.Contains(en, `data-status="created"`) || !strings.Contains(hans, `data-status="created"`) {
+			t.Fatal("the open payment's page does not say created")
+		}
+	}
+	app.Clock.Advance(2 * time.Hour) // past any expiry a payment can have
+	en, _ := pageOf(t, app, p.ID, "", nil)
+	hans, _ := pageOf(t, app, p.ID, "lang=zh-Hans", nil)
+	if !strings.Contains(en, `data-status="expired"`) || !strings.Contains(hans, `data-status="expired"`) {
+		t.Error("after the payment's time ran out a cached page still shows it open")
+	}
+	if !strings.Contains(en, `<html lang="en"`) || !strings.Contains(hans, `<html lang="zh-Hans"`) {
+		t.Error("the expired page came back in another language")
+	}
+}
+
+// TestPageCacheNonceAndTokenPerResponse: many loads of one cached page
+// (and of its other languages) never repeat a CSP nonce or a socket
+// token, and each nonce is the one its own CSP header names.
+func TestPageCacheNonceAndTokenPerResponse(t *testing.T) {
+	app := newTestApp(t)
+	p := app.mustCreate(t, createBody)
+	nonces, tokens := map[string]bool{}, map[string]bool{}
+	for i := range 40 {
+		q := ""
+		if i%2 == 1 {
+			q = "lang=zh-Hant"
+		}
+		page, nonce := pageOf(t, app, p.ID, q, nil) // pageOf checks the nonce against the CSP
+		tok := socketToken(t, page)
+		if nonces[nonce] || tokens[tok] {
+			t.Fatalf("load %d repeats a nonce (%q) or a socket token (%q)", i, nonce, tok)
+		}
+		nonces[nonce], tokens[tok] = true, true
+		if strings.Count(page, nonce) < 1 {
+			t.Fatalf("load %d: the nonce is not on the page", i)
+		}
 	}
 }

@@ -30,3 +30,13 @@ func state(c *gin.Context) *reqState {
 }
 
 func requestID(c *gin.Context) string { return state(c).id }
+
+// query is c.Query(key) without parsing an empty query string: gin's
+// parse makes a map for every request, and the checkout page asks for
+// half a dozen parameters that a plain load does not carry.
+func query(c *gin.Context, key string) string {
+	if c.Request.URL.RawQuery == "" {
+		return ""
+	}
+	return c.Query(key)
+}

@@ -128,6 +128,9 @@ type Options struct {
 	// Info (the zero value) live; run sets Debug in sandbox mode, so that
 	// a newcomer's terminal keeps the start-up lines in view.
 	AccessLogLevel slog.Level
+	// AccessLog is where that line goes; nil: the server's log. run
+	// gives it a logger that writes its lines in batches (cli.NewLogs).
+	AccessLog *slog.Logger
 }
 
 // Server holds what the handlers share.
@@ -339,6 +342,10 @@ func (h headWriter) Flush() {}
 // Query strings are never logged: they carry socket tokens and link
 // signatures.
 func (s *Server) requestLog() gin.HandlerFunc {
+	access := s.log
+	if s.opts.AccessLog != nil {
+		access = s.opts.AccessLog
+	}
 	return func(c *gin.Context) {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
@@ -348,7 +355,7 @@ func (s *Server) requestLog() gin.HandlerFunc {
 		start := time.Now()
 		c.Next()
 		end := time.Now()
-		ctx, h := context.Background(), s.log.Handler()
+		ctx, h := context.Background(), access.Handler()
 		if !h.Enabled(ctx, s.opts.AccessLogLevel) {
 			return
 		}

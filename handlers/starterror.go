@@ -79,7 +79,7 @@ func (s *Server) startErrorPath(paymentID, errorID, request string) string {
 // page's address carries and this server signed (startErrorPath), one of
 // startErrors, or "".
 func (s *Server) startError(c *gin.Context, paymentID string) string {
-	id := c.Query("error")
+	id := query(c, "error")
 	if !slices.Contains(startErrors, id) {
 		return ""
 	}

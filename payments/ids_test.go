@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base32"
 	"errors"
+	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -178,5 +180,55 @@ func TestReferencesOldGrammar(t *testing.T) {
 	got, err := env.Svc.HandleReturn(t.Context(), p.ID, paymentstest.Notification(old, "alipay", "paid", "NZD", "12.50"))
 	if err != nil || got.Status != payments.StatusPaid {
 		t.Errorf("HandleReturn naming the old reference = %s, %v; want paid (from its query)", got.Status, err)
+	}
+}
+
+// ValidPaymentID and ValidReference accept exactly the grammar these
+// expressions state (they are hand-written loops, the page checks its id
+// on every request): every string near the grammar, and random strings
+// over an alphabet that mixes its letters with the excluded ones, other
+// cases, a newline and a multi-byte letter, get the expression's answer.
+func TestValidIDsMatchTheGrammar(t *testing.T) {
+	idRE := regexp.MustCompile(`^pay_(?:[0-9a-hjkmnp-tv-z]{7})?[0-9a-hjkmnp-tv-z]{26}$`)
+	refRE := regexp.MustCompile(`^(?:[0-9A-HJKMNP-TV-Z]{7})?[0-9A-HJKMNP-TV-Z]{26}$`)
+	check := func(s string) {
+		t.Helper()
+		if got, want := payments.ValidPaymentID(s), idRE.MatchString(s); got != want {
+			t.Fatalf("ValidPaymentID(%q) = %v, the grammar says %v", s, got, want)
+		}
+		if got, want := payments.ValidReference(s), refRE.MatchString(s); got != want {
+			t.Fatalf("ValidReference(%q) = %v, the grammar says %v", s, got, want)
+		}
+	}
+	const lower, upper = "0123456789abcdefghjkmnpqrstvwxyz", "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	pool := []string{lower, upper, lower + "ilou", upper + "ILOU_-\n ", lower + upper + "é"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	valid := 0
+	for range 200000 {
+		chars := []rune(pool[rng.IntN(len(pool))])
+		n := []int{25, 26, 27, 32, 33, 34}[rng.IntN(6)]
+		if rng.IntN(8) == 0 {
+			n = rng.IntN(40)
+		}
+		var b strings.Builder
+		if rng.IntN(2) == 0 {
+			b.WriteString([]string{"pay_", "PAY_", "pay", "pay__"}[rng.IntN(4)])
+		}
+		for range n {
+			b.WriteRune(chars[rng.IntN(len(chars))])
+		}
+		s := b.String()
+		check(s)
+		check(s + "\n")
+		if payments.ValidPaymentID(s) || payments.ValidReference(s) {
+			valid++
+		}
+	}
+	if valid < 1000 {
+		t.Fatalf("only %d of the random strings were valid ids or references: the test reaches too little of the grammar", valid)
+	}
+	for _, s := range []string{"", "pay_", "pay_" + strings.Repeat("0", 26), strings.Repeat("Z", 33),
+		strings.Repeat("z", 33), "pay_" + strings.Repeat("Z", 26), "pay_" + strings.Repeat("0", 26) + "\x00"} {
+		check(s)
 	}
 }

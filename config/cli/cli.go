@@ -1,7 +1,8 @@
 // Package cli is hpp's command line: the table of subcommands (Commands),
 // how a command line is read (Dispatch), the usage and each command's
 // help, hpp version, the exit statuses (ExitCode), and the process's log
-// format (NewLogger) and garbage-collector target (TuneGC).
+// format (NewLogger; NewLogs adds the access log, written in batches) and
+// garbage-collector target (TuneGC).
 //
 // The subcommands other than serve are small and live here (commands.go);
 // each calls the package that owns its work: config (check-config, the

@@ -58,7 +58,7 @@ func problems(err error) []string {
 // collector) unless w is a terminal: there, short readable lines, the
 // time of day only.
 func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if isTerminal(w) {
 		return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level,
 			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 				if len(groups) == 0 && a.Key == slog.TimeKey {
@@ -68,6 +68,12 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 			}}))
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // DefaultGCPercent is the garbage collector's target when GOGC is not set:

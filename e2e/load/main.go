@@ -95,8 +95,8 @@ type config struct {
 	growthOn map[string]bool
 	// pg2: signed callbacks prepared for the two-instance callback row.
 	pg2Callbacks int
-	// perfDir, when set: perf record the app over each timed callback run
-	// (perf.go).
+	// perfDir, when set: perf record the app over each timed callback and
+	// closed-loop page run (perf.go).
 	perfDir string
 }
 
@@ -125,7 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	stores := fs.String("growth-stores", "sqlite,postgres", "stores for the growth rows (postgres needs HPP_TEST_POSTGRES)")
 	fs.IntVar(&c.growthOps, "growth-ops", 5000, "at most this many operations of each kind per growth size and measurement")
 	fs.IntVar(&c.pg2Callbacks, "pg2-callbacks", 40000, "started payments the pg2 callback row may pay")
-	fs.StringVar(&c.perfDir, "perf", "", "record the app with perf record -g over the timed part of the callback scenario into this directory (the binary is built with its symbols)")
+	fs.StringVar(&c.perfDir, "perf", "", "record the app with perf record -g over the timed part of the callback and render scenarios into this directory (the binary is built with its symbols)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -349,9 +349,11 @@ func (h *harness) render(ctx context.Context) (row, error) {
 		return row{}, err
 	}
 	m := meterCPU(h.procs())
+	stop := h.perfRecord("render")
 	s := drive(ctx, h.conns, h.duration, func(ctx context.Context, i int) error {
 		return h.getPage(ctx, ids[i%len(ids)])
 	})
+	stop()
 	r := h.withMem(fromSample("", s), "http")
 	m.perOp(&r, s.N)
 	return r, nil
