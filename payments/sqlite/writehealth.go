@@ -38,12 +38,23 @@ func (db *DB) LastWriteFailure() (payments.WriteFailure, bool) {
 }
 
 // noteWrite remembers err when it is a failure of the disk's (diskFailure)
-// and returns err unchanged.
+// and returns it marked as payments.ErrStoreWrite (storeWrite).
 func (db *DB) noteWrite(err error) error {
 	if why := diskFailure(err); why != "" {
 		db.health.failed.Store(&payments.WriteFailure{At: db.now().UTC(), Reason: why})
 	}
-	return err
+	return storeWrite(err)
+}
+
+// storeWrite marks err as payments.ErrStoreWrite when it is a failure of
+// the disk's (diskFailure: the classification /readyz reports), so the
+// request that made the write is answered 503, not 500; other errors are
+// returned unchanged.
+func storeWrite(err error) error {
+	if diskFailure(err) == "" || errors.Is(err, payments.ErrStoreWrite) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", payments.ErrStoreWrite, err)
 }
 
 // wrote forgets the remembered failure: a write has committed since.

@@ -58,6 +58,9 @@ func TestWriteFailureRemembered(t *testing.T) {
 	if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_FULL {
 		t.Fatalf("creating payments in a full file = %v, want SQLITE_FULL", err)
 	}
+	if !errors.Is(err, payments.ErrStoreWrite) {
+		t.Errorf("the create refused with SQLITE_FULL = %v, want payments.ErrStoreWrite (a 503)", err)
+	}
 	f, failing := db.LastWriteFailure()
 	if !failing || !strings.Contains(f.Reason, "disk is full") || !f.At.Equal(testNow()) {
 		t.Fatalf("after SQLITE_FULL: %+v, %t; want the failure remembered, at the store's time", f, failing)
@@ -82,6 +85,9 @@ func TestWriteFailureRemembered(t *testing.T) {
 	}
 	if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_FULL {
 		t.Fatalf("creating accounts in a full file = %v, want SQLITE_FULL", err)
+	}
+	if !errors.Is(err, payments.ErrStoreWrite) {
+		t.Errorf("the account refused with SQLITE_FULL = %v, want payments.ErrStoreWrite (a 503)", err)
 	}
 	if _, failing := db.LastWriteFailure(); !failing {
 		t.Fatal("a back-office write refused for want of space is not remembered")
