@@ -508,6 +508,14 @@ type WriteHealth interface {
 	// I/O error) when no write has committed since it, and ok false when
 	// the last write committed (or none has failed).
 	LastWriteFailure() (f WriteFailure, ok bool)
+	// WriteFailureSeen returns the last write failure whether or not a
+	// write has committed since, and ok false when none has failed since
+	// the store opened. A write that commits does not show that the
+	// others will: on a disk with a little room left, or a file at its
+	// size limit, a write that changes rows in place commits while one
+	// that needs another page still fails. Readiness holds it for a
+	// while (handlers.WriteFailureHold).
+	WriteFailureSeen() (f WriteFailure, ok bool)
 }
 
 // Decorate returns outer, a decorator of inner (a type that embeds inner

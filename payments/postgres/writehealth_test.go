@@ -134,6 +134,10 @@ func TestWriteFailureRemembered(t *testing.T) {
 	if f, failing := db.LastWriteFailure(); failing {
 		t.Fatalf("after a write committed: %+v still remembered", f)
 	}
+	// Readiness holds the failure for a while whatever committed since.
+	if f, seen := db.WriteFailureSeen(); !seen || !strings.Contains(f.Reason, "53100") {
+		t.Errorf("WriteFailureSeen after a write committed = %+v, %t; want the failure kept", f, seen)
+	}
 	// A group-committed Update that commits forgets a failure too.
 	db.health.failed.Store(&payments.WriteFailure{At: testNow(), Reason: "earlier"})
 	if _, err := db.Update(t.Context(), storetest.GrowthRow(n, end).Payment.ID, func(tx *payments.Tx) error {
