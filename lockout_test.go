@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -75,8 +76,8 @@ func (b *browser) deviceCookie() string {
 }
 
 // startApp runs the app on database with owner@shop.example (password
-// ownerPW) and returns its base URL.
-func startApp(t *testing.T, database, ownerPW string) string {
+// ownerPW), and the settings of extra, and returns its base URL.
+func startApp(t *testing.T, database, ownerPW string, extra ...map[string]string) string {
 	t.Helper()
 	pwFile := filepath.Join(t.TempDir(), "admin-password")
 	if err := os.WriteFile(pwFile, []byte(ownerPW), 0o600); err != nil {
@@ -85,6 +86,9 @@ func startApp(t *testing.T, database, ownerPW string) string {
 	env := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999",
 		"HPP_DATABASE": database, "HPP_LOG_LEVEL": "error", "HPP_SANDBOX_DEMO_OWNER": "off",
 		"HPP_ADMIN_EMAIL": "owner@shop.example", "HPP_ADMIN_PASSWORD_FILE": pwFile, "HPP_TRUSTED_PROXIES": "127.0.0.1"}
+	for _, m := range extra {
+		maps.Copy(env, m)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
@@ -104,7 +108,9 @@ func startApp(t *testing.T, database, ownerPW string) string {
 			return "http://" + addr
 		}
 	}
-	t.Fatalf("run stopped before listening: %v", <-errc)
+	err := <-errc
+	errc <- err // for the cleanup, which waits for run's end
+	t.Fatalf("run stopped before listening: %v", err)
 	return ""
 }
 

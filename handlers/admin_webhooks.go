@@ -30,12 +30,22 @@ func (s *Server) webhooksOn() bool { return s.opts.Webhooks != nil && s.opts.Web
 // try's time, would have a person wait for a try that never comes.
 const stateSuperseded = "superseded"
 
+// stateGivenUp is what the log and the API say of a try that left its
+// event retrying, is its last, and whose retry never came: the event is
+// past its retry window (payments.Delivery.GivenUp), so "retrying", and
+// a next try in the past, would have a person wait for nothing.
+const stateGivenUp = "given_up"
+
 // deliveryState is the state the back office says a try left its event
 // in (its adminlist.state.* message): the try's own, except for a
-// retrying try that a later try superseded.
+// retrying try that a later try superseded, or whose retry will never
+// come.
 func deliveryState(d payments.Delivery) string {
-	if d.Superseded && d.State == payments.DeliveryRetrying {
+	switch {
+	case d.Superseded && d.State == payments.DeliveryRetrying:
 		return stateSuperseded
+	case d.GivenUp:
+		return stateGivenUp
 	}
 	return string(d.State)
 }
@@ -47,7 +57,7 @@ func (s *Server) deliveryRow(c *gin.Context, d payments.Delivery) views.Delivery
 		PaymentURL: s.langPath(c, PaymentsPath+"/"+d.PaymentID), EventType: webhook.PublicType(d.EventType), Attempt: d.Attempt,
 		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: deliveryError(s.localizer(c), d), Duration: d.Duration.Round(time.Millisecond).String(),
 		State: deliveryState(d), URL: s.langPath(c, WebhooksPath+"/"+d.ID)}
-	if !d.NextAt.IsZero() && r.State != stateSuperseded {
+	if !d.NextAt.IsZero() && r.State != stateSuperseded && r.State != stateGivenUp {
 		r.NextAt = d.NextAt.In(zone).Format("2006-01-02 15:04:05 MST")
 	}
 	return r

@@ -40,9 +40,12 @@ func deliveryJSON(d payments.Delivery) deliveryResponse {
 		EventType: webhook.PublicType(d.EventType), PaymentID: d.PaymentID, Sequence: d.Seq, Attempt: d.Attempt,
 		Redelivery: d.Redelivery, StatusCode: d.StatusCode, Error: webhook.PlainError(d.Error), DurationMS: d.Duration.Milliseconds(),
 		At: payments.FormatTime(d.At), State: string(d.State), Superseded: d.Superseded}
-	// A later try of the same event replaced this one: it will not be
-	// tried again, so it names no next try.
-	if !d.NextAt.IsZero() && !d.Superseded {
+	if d.GivenUp {
+		r.State = stateGivenUp // retrying, but its retry window closed first
+	}
+	// A later try of the same event replaced this one, or its retry
+	// window closed: it will not be tried again, so it names no next try.
+	if !d.NextAt.IsZero() && !d.Superseded && !d.GivenUp {
 		t := payments.FormatTime(d.NextAt)
 		r.NextAttemptAt = &t
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -98,6 +99,9 @@ var failures = []struct {
 	{payments.ErrBadSignature, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be verified.", "error.unavailable"}},
 	{payments.ErrMalformed, failure{http.StatusBadGateway, "gateway_unavailable", "Latipay's answer could not be read.", "error.unavailable"}},
 	{payments.ErrStoreBusy, failure{http.StatusServiceUnavailable, "busy", "The service is busy; try again shortly.", "error.unavailable"}},
+	// The disk is the operator's to free (/readyz says so too); nothing
+	// of the request was recorded, and it may succeed later (Retry-After).
+	{payments.ErrStoreWrite, failure{http.StatusServiceUnavailable, "storage_unavailable", "Nothing was recorded: the server's database cannot write (its disk is full or failing). The shop's operator must free disk space; send the same request again after the Retry-After seconds.", "error.storage"}},
 	{errUnauthorized, failure{http.StatusUnauthorized, "unauthorized", "A valid API key is required: Authorization: Bearer <key>.", "error.invalid"}},
 	{accounts.ErrNotFound, failure{http.StatusNotFound, "not_found", "No such account or session.", "error.notfound"}},
 	// A confirmation a page did not handle itself still reads clearly.
@@ -126,6 +130,12 @@ func classify(err error) (failure, bool) {
 	return failure{http.StatusInternalServerError, "internal", "Something went wrong; quote the request id.", "error.internal"}, false
 }
 
+// StoreWriteRetryAfter is the Retry-After of a request refused because
+// the database's disk refused its write (payments.ErrStoreWrite): the
+// time /readyz holds such a failure, after which a load balancer sends
+// traffic again.
+const StoreWriteRetryAfter = WriteFailureHold
+
 // ErrStopping is the cause with which run cancels the requests still in
 // flight when the graceful stop's budget runs short (listen.Options
 // Requests): a handler that sees it says so rather than report an error.
@@ -149,6 +159,11 @@ func (s *Server) respondError(c *gin.Context, err error) {
 	f, known := classify(err)
 	if !known {
 		s.logUnknown(c, err)
+	}
+	if errors.Is(err, payments.ErrStoreWrite) {
+		// Logged, as /readyz logs it: the operator has to act.
+		s.log.Error("request refused: the database's disk refused the write", "request_id", requestID(c), "err", err)
+		c.Header("Retry-After", strconv.Itoa(int(StoreWriteRetryAfter.Seconds())))
 	}
 	if c.GetBool(counterJSONKey) {
 		// The counter's script shows the message as it comes, in the

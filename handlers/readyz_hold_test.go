@@ -18,6 +18,52 @@ func (f failedAt) LastWriteFailure() (payments.WriteFailure, bool) {
 	return payments.WriteFailure{At: time.Time(f), Reason: "SQLite: the disk is full (SQLITE_FULL)"}, true
 }
 
+func (f failedAt) WriteFailureSeen() (payments.WriteFailure, bool) { return f.LastWriteFailure() }
+
+// committedSince is a store whose write failed at a set time and which
+// has committed a write since (LastWriteFailure says none is failing).
+type committedSince time.Time
+
+func (committedSince) LastWriteFailure() (payments.WriteFailure, bool) {
+	return payments.WriteFailure{}, false
+}
+
+func (f committedSince) WriteFailureSeen() (payments.WriteFailure, bool) {
+	return failedAt(f).LastWriteFailure()
+}
+
+// TestReadyzHoldsAFailureThoughAWriteCommitted: a write that commits after
+// a failed one does not make /readyz ready within the hold, as it did
+// (readiness read only LastWriteFailure, which a commit clears): on a
+// full disk a write that changes rows in place commits while a payment's
+// insert, needing another page, still fails, so with mixed traffic the
+// instance flipped to ready while payments could not be created. After
+// the hold it is ready again.
+func TestReadyzHoldsAFailureThoughAWriteCommitted(t *testing.T) {
+	for _, tc := range []struct {
+		ago  time.Duration
+		want int
+	}{
+		{time.Second, http.StatusServiceUnavailable},
+		{WriteFailureHold - time.Second, http.StatusServiceUnavailable},
+		{WriteFailureHold + time.Second, http.StatusOK},
+	} {
+		app := NewTestApp(t, TestAppOptions{Detached: true,
+			Edit: func(env *paymentstest.Env, o *Options) {
+				o.WriteHealth = committedSince(o.Now().Add(-tc.ago))
+			}})
+		rec := httptest.NewRecorder()
+		app.H.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		if rec.Code != tc.want {
+			t.Errorf("readyz %v after a failed write, one committed since = %d %q, want %d", tc.ago, rec.Code, rec.Body.String(), tc.want)
+		}
+		if tc.want == http.StatusServiceUnavailable && (!strings.Contains(rec.Body.String(), "disk is full") ||
+			!strings.Contains(rec.Body.String(), "writes have succeeded since")) {
+			t.Errorf("readyz %v after a failed write, one committed since, says %q; want the reason, and that others succeed", tc.ago, rec.Body.String())
+		}
+	}
+}
+
 // TestReadyzHoldsAWriteFailureForAMinute: /readyz answers 503 within a
 // minute of a failed write and 200 after it, so that an instance taken out
 // of service (and so receiving no writes that could clear the failure)

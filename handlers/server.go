@@ -81,7 +81,7 @@ type Options struct {
 	FormActionHosts []string // Latipay origins the checkout may post and redirect to
 	Sandbox         http.Handler
 	Ready           func(*http.Request) error // readiness check (database)
-	WriteHealth     payments.WriteHealth      // the store's last failed write: /readyz fails while none has committed since
+	WriteHealth     payments.WriteHealth      // the store's last failed write: /readyz fails within WriteFailureHold of it
 	Logo            []byte                    // merchant logo image; nil for none
 	LogoType        string                    // its media type, e.g. image/png
 	AccentColor     string                    // #rrggbb; "" for the default

@@ -24,7 +24,13 @@ var (
 	// there. It comes with ErrGatewayUnavailable.
 	ErrGatewayNotReached = errors.New("payments: gateway never reached")
 	ErrStoreBusy         = errors.New("payments: database busy") // try again shortly: 503
-	ErrRefundTooLarge    = errors.New("payments: refund exceeds the amount paid")
+	// ErrStoreWrite is a write the database's disk refused: full, an I/O
+	// error, a file that cannot be written (the failures WriteHealth
+	// reports). The transaction rolled back, so nothing of it was
+	// recorded; it is the operator's to fix (free disk space), and the
+	// same request may succeed later: 503.
+	ErrStoreWrite     = errors.New("payments: the database's disk refused the write (full or failing)")
+	ErrRefundTooLarge = errors.New("payments: refund exceeds the amount paid")
 	// ErrRefundPending is a refund refused only for now: nothing is left
 	// because refunds still waiting for Latipay's answer hold the rest,
 	// and a pending refund that fails frees its amount again. Its

@@ -342,7 +342,20 @@ func (s *Service) Deliveries(ctx context.Context, paymentID, before string, limi
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}
-	return s.store.Deliveries(ctx, DeliveryFilter{PaymentID: paymentID, Before: before, Limit: limit})
+	ds, err := s.store.Deliveries(ctx, DeliveryFilter{PaymentID: paymentID, Before: before, Limit: limit})
+	s.givenUp(ds)
+	return ds, err
+}
+
+// givenUp marks the tries that left their event retrying, are its last,
+// and whose event is past DeliveryRetryWindow: the worker claims only
+// events within it, so their retry never comes.
+func (s *Service) givenUp(ds []Delivery) {
+	now := s.now()
+	for i, d := range ds {
+		ds[i].GivenUp = d.State == DeliveryRetrying && !d.Superseded && !d.EventAt.IsZero() &&
+			!now.Before(d.EventAt.Add(DeliveryRetryWindow))
+	}
 }
 
 // deliveryCursor reports whether c has the shape of a delivery id:
@@ -380,7 +393,9 @@ func (s *Service) DeliveryLog(ctx context.Context, f DeliveryFilter) ([]Delivery
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}
-	return s.store.Deliveries(ctx, f)
+	ds, err := s.store.Deliveries(ctx, f)
+	s.givenUp(ds)
+	return ds, err
 }
 
 // SearchWords returns the words of a search text that every payment

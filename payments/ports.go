@@ -415,7 +415,21 @@ type Delivery struct {
 	// will not come: that later try says what happened. The stores set
 	// it when they read the log.
 	Superseded bool
+	// EventAt is when the try's event was recorded: it is retried until
+	// DeliveryRetryWindow after it. The stores set it when they read the
+	// log.
+	EventAt time.Time
+	// GivenUp: the try left its event retrying, is its event's last, and
+	// its event is past DeliveryRetryWindow, so no retry will come (the
+	// app was stopped, or no endpoint was configured, when it fell due).
+	// The service sets it when it reads the log.
+	GivenUp bool
 }
+
+// DeliveryRetryWindow is how long after its event a webhook is retried
+// (payments/webhook's MaxAge): an event older than it is never claimed
+// again, so a try that left it retrying is given up.
+const DeliveryRetryWindow = 72 * time.Hour
 
 // DeliveryFilter selects deliveries, newest first. Zero fields do not
 // filter.
@@ -508,6 +522,14 @@ type WriteHealth interface {
 	// I/O error) when no write has committed since it, and ok false when
 	// the last write committed (or none has failed).
 	LastWriteFailure() (f WriteFailure, ok bool)
+	// WriteFailureSeen returns the last write failure whether or not a
+	// write has committed since, and ok false when none has failed since
+	// the store opened. A write that commits does not show that the
+	// others will: on a disk with a little room left, or a file at its
+	// size limit, a write that changes rows in place commits while one
+	// that needs another page still fails. Readiness holds it for a
+	// while (handlers.WriteFailureHold).
+	WriteFailureSeen() (f WriteFailure, ok bool)
 }
 
 // Decorate returns outer, a decorator of inner (a type that embeds inner

@@ -126,14 +126,35 @@ func newRaceEnv(t testing.TB) *raceEnv {
 		t.Fatal(err)
 	}
 	app := "http://127.0.0.1:1"
-	e.svc, err = payments.NewService(failpoint.Store{Store: db, Hook: e.failpoint}, raceGateway{Gateway: gw, env: e}, e.hub, slog.New(slog.DiscardHandler), e.clock.Now, rand.Reader,
+	// The failpoints as the app's failpoints build installs them
+	// (failpoint.Wrap, as main.go's serviceStores does): the wrapper
+	// keeps the store's one-read duplicate check, so the callbacks here
+	// take the app's path, not the two-read one.
+	e.svc, err = payments.NewService(failpoint.Wrap(db, e.failpoint), raceGateway{Gateway: gw, env: e}, e.hub, slog.New(slog.DiscardHandler), e.clock.Now, rand.Reader,
 		payments.Options{CallbackURL: app + "/latipay/callback",
 			ReturnURLFor:   func(id string) string { return app + "/checkout/" + id + "/return" },
 			CheckoutURLFor: func(id string) string { return app + "/checkout/" + id }})
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkServiceStore(t, e.svc)
 	return e
+}
+
+// checkServiceStore fails t unless the store the service was given offers
+// the optional interfaces the running app's store keeps (main.go's
+// serviceStores, payments.Decorate): without NotificationTargeter each
+// callback here would take the two-read path the app never takes, and
+// the races would be checked on the wrong path.
+func checkServiceStore(t testing.TB, svc *payments.Service) {
+	t.Helper()
+	st := payments.ServiceStore(svc)
+	if _, ok := st.(payments.NotificationTargeter); !ok {
+		t.Fatalf("the service's store (%T) hides NotificationTargeter: the callbacks would take the two-read path", st)
+	}
+	if _, ok := st.(payments.RefundFinder); !ok {
+		t.Fatalf("the service's store (%T) hides RefundFinder", st)
+	}
 }
 
 // raceDir is a temporary directory in memory (/dev/shm) when there is

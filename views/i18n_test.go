@@ -208,7 +208,7 @@ func TestEveryUsedIDExists(t *testing.T) {
 	for _, k := range []string{"event", "refund", "attempt", "query", "callback", "webhook", "admin"} {
 		dynamic = append(dynamic, "adminlist.kind."+k)
 	}
-	for _, st := range []string{"delivered", "retrying", "failed", "superseded"} {
+	for _, st := range []string{"delivered", "retrying", "failed", "superseded", "given_up"} {
 		dynamic = append(dynamic, "adminlist.state."+st)
 	}
 	for _, code := range []string{"550", "551", "556", "558", "559", "562"} {

@@ -104,6 +104,10 @@ func (noWriteFailure) LastWriteFailure() (payments.WriteFailure, bool) {
 	return payments.WriteFailure{}, false
 }
 
+func (noWriteFailure) WriteFailureSeen() (payments.WriteFailure, bool) {
+	return payments.WriteFailure{}, false
+}
+
 // TestAlertRulesUseExportedMetrics: every hpp_ metric the README's alert
 // rules and table name is one this package exports (a rule on a name that
 // does not exist never fires).

@@ -204,7 +204,8 @@ const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
 
 // Deliveries lists the delivery log matching f, newest first. f.State
 // selects the events in that state now, by their last try; every other
-// try is Superseded.
+// try is Superseded. Each has its event's time (EventAt, by the events'
+// primary key).
 func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
 	if f.Limit <= 0 {
 		return nil, nil
@@ -231,7 +232,8 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		where = append(where, "id < "+arg(f.Before))
 	}
 	sql := `SELECT id, payment_id, seq, event_type, attempt, redelivery, status_code, error,
-		duration_ns, at, state, next_at, NOT ` + latestTry + ` FROM webhook_deliveries d`
+		duration_ns, at, state, next_at, NOT ` + latestTry + `,
+		(SELECT e.created_at FROM events e WHERE e.payment_id = d.payment_id AND e.seq = d.seq) FROM webhook_deliveries d`
 	if len(where) > 0 {
 		sql += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -241,7 +243,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		var attempt, code, dur int64
 		var state string
 		err := s.Scan(&d.ID, &d.PaymentID, &d.Seq, &d.EventType, &attempt, &d.Redelivery, &code,
-			&d.Error, &dur, timeCol{&d.At}, &state, timeCol{&d.NextAt}, &d.Superseded)
+			&d.Error, &dur, timeCol{&d.At}, &state, timeCol{&d.NextAt}, &d.Superseded, timeCol{&d.EventAt})
 		d.Attempt, d.StatusCode, d.Duration, d.State = int(attempt), int(code), time.Duration(dur), payments.DeliveryState(state)
 		return d, err
 	}, sql, args...)

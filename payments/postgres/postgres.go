@@ -183,7 +183,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 }
 
 // wrap gives err the package prefix and the operation. pgx.ErrNoRows
-// becomes payments.ErrNotFound. Domain errors pass through unchanged.
+// becomes payments.ErrNotFound. Domain errors pass through unchanged. A
+// write the server's disk refused (diskFailure: SQLSTATE 53100
+// disk_full, class 58) is payments.ErrStoreWrite.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
@@ -193,6 +195,11 @@ func wrap(op string, err error) error {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
+		if diskFailure(err) != "" {
+			// The disk refused the write (the failures /readyz reports):
+			// the operator's to fix, and the request may succeed later.
+			return fmt.Errorf("postgres: %s: %s (SQLSTATE %s): %w: %w", op, pe.Message, pe.Code, payments.ErrStoreWrite, err)
+		}
 		return fmt.Errorf("postgres: %s: %s (SQLSTATE %s): %w", op, pe.Message, pe.Code, err)
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)

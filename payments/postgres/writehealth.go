@@ -19,7 +19,9 @@ import (
 // remembers the last one the server refused for the disk's sake (SQLSTATE
 // 53100 disk_full, class 58 system errors such as 58030 io_error) and
 // forgets it at the next write that commits: a COMMIT that committed, or
-// a statement outside a transaction that changed rows. The rate limits'
+// a statement outside a transaction that changed rows. The last failure
+// is also kept for good (WriteFailureSeen), which /readyz holds for a
+// minute whatever committed since. The rate limits'
 // table is UNLOGGED (no WAL, lost in a crash): its writes never count as
 // committed, though its refusals do count as failed.
 
@@ -30,6 +32,15 @@ var _ payments.WriteHealth = (*DB)(nil)
 type writeHealth struct {
 	now    func() time.Time
 	failed atomic.Pointer[payments.WriteFailure]
+	seen   atomic.Pointer[payments.WriteFailure] // the last failure, kept for good
+}
+
+// WriteFailureSeen implements payments.WriteHealth.
+func (db *DB) WriteFailureSeen() (payments.WriteFailure, bool) {
+	if f := db.health.seen.Load(); f != nil {
+		return *f, true
+	}
+	return payments.WriteFailure{}, false
 }
 
 // LastWriteFailure implements payments.WriteHealth.
@@ -64,7 +75,9 @@ type unlogged struct{}
 // when tag says a write committed.
 func (h *writeHealth) note(ctx context.Context, conn *pgx.Conn, tag pgconn.CommandTag, err error) {
 	if why := diskFailure(err); why != "" {
-		h.failed.Store(&payments.WriteFailure{At: h.now().UTC(), Reason: why})
+		f := &payments.WriteFailure{At: h.now().UTC(), Reason: why}
+		h.failed.Store(f)
+		h.seen.Store(f)
 		return
 	}
 	if err != nil || h.failed.Load() == nil || ctx.Value(unlogged{}) != nil {

@@ -112,6 +112,10 @@ func TestWriteFailureRemembered(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Code != "53100" {
 		t.Fatalf("creating payments with the events' disk full = %v, want SQLSTATE 53100", err)
 	}
+	// Classified as SQLite's SQLITE_FULL is: the request is answered 503.
+	if !errors.Is(err, payments.ErrStoreWrite) {
+		t.Errorf("the create refused with SQLSTATE 53100 = %v, want payments.ErrStoreWrite", err)
+	}
 	f, failing := db.LastWriteFailure()
 	if !failing || !strings.Contains(f.Reason, "53100") || !f.At.Equal(testNow()) {
 		t.Fatalf("after the disk filled: %+v, %t; want the failure remembered, at the store's time", f, failing)
@@ -129,6 +133,10 @@ func TestWriteFailureRemembered(t *testing.T) {
 	}
 	if f, failing := db.LastWriteFailure(); failing {
 		t.Fatalf("after a write committed: %+v still remembered", f)
+	}
+	// Readiness holds the failure for a while whatever committed since.
+	if f, seen := db.WriteFailureSeen(); !seen || !strings.Contains(f.Reason, "53100") {
+		t.Errorf("WriteFailureSeen after a write committed = %+v, %t; want the failure kept", f, seen)
 	}
 	// A group-committed Update that commits forgets a failure too.
 	db.health.failed.Store(&payments.WriteFailure{At: testNow(), Reason: "earlier"})

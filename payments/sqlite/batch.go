@@ -159,7 +159,7 @@ func (db *DB) commitBatch(batch []job) []error {
 // failAll gives err to every job of the batch that has no error yet.
 func (db *DB) failAll(errs []error, err error) []error {
 	db.noteDamage(err)
-	db.noteWrite(err)
+	err = db.noteWrite(err)
 	for i := range errs {
 		if errs[i] == nil {
 			errs[i] = err

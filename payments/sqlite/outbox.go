@@ -253,9 +253,13 @@ const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
 	WHERE n.payment_id = d.payment_id AND n.seq = d.seq
 	AND (n.attempt > d.attempt OR n.attempt = d.attempt AND n.id > d.id))`
 
+// eventAt is when the event of a delivery (aliased d) was recorded, by
+// the events' primary key.
+const eventAt = `(SELECT e.created_at FROM events e WHERE e.payment_id = d.payment_id AND e.seq = d.seq)`
+
 // Deliveries lists the delivery log matching f, newest first. f.State
 // selects the events in that state now, by their last try; every other
-// try is Superseded.
+// try is Superseded. Each has its event's time (EventAt).
 func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]payments.Delivery, error) {
 	var where []string
 	var args []any
@@ -274,7 +278,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	if f.Before != "" {
 		where, args = append(where, "id < ?"), append(args, f.Before)
 	}
-	q := `SELECT ` + deliveryCols + `, NOT ` + latestTry + ` FROM webhook_deliveries d`
+	q := `SELECT ` + deliveryCols + `, NOT ` + latestTry + `, ` + eventAt + ` FROM webhook_deliveries d`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -283,7 +287,7 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 		var d payments.Delivery
 		var ns int64
 		err := s.Scan(&d.ID, &d.PaymentID, &d.Seq, &d.EventType, &d.Attempt, &d.Redelivery,
-			&d.StatusCode, &d.Error, &ns, timeCol{&d.At}, &d.State, timeCol{&d.NextAt}, &d.Superseded)
+			&d.StatusCode, &d.Error, &ns, timeCol{&d.At}, &d.State, timeCol{&d.NextAt}, &d.Superseded, timeCol{&d.EventAt})
 		d.Duration = time.Duration(ns)
 		return d, err
 	}, q, append(args, max(f.Limit, 0))...)

@@ -231,7 +231,8 @@ func unlock(f *os.File) {
 
 // wrap gives err the package prefix and the operation. sql.ErrNoRows
 // becomes payments.ErrNotFound. SQLITE_BUSY (the write lock was held past
-// the busy timeout) is named, so logs say why the request got a 503.
+// the busy timeout) is named, so logs say why the request got a 503; a
+// write the disk refused is payments.ErrStoreWrite (storeWrite).
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
@@ -246,5 +247,5 @@ func wrap(op string, err error) error {
 	if damaged(err) {
 		return fmt.Errorf("sqlite: %s: %w: %w", op, ErrDamaged, err)
 	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
+	return fmt.Errorf("sqlite: %s: %w", op, storeWrite(err))
 }

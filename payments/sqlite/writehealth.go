@@ -18,15 +18,26 @@ import (
 // and rolls back, so it never needs a page of disk: a full disk shows up
 // only in real writes. The store remembers the last write that failed
 // for the disk's sake (full, an I/O error, the file no longer writable)
-// and forgets it at the next write that commits; /readyz fails and the
-// metrics say so meanwhile.
+// and forgets it at the next write that commits; the metrics say so
+// meanwhile. It also keeps the last such failure for good
+// (WriteFailureSeen), which /readyz holds for a minute whatever
+// committed since: a write that fits may commit while others fail.
 
 var _ payments.WriteHealth = (*DB)(nil)
 
-// writeHealth is the remembered failure; nil when the last write
-// committed.
+// writeHealth is the remembered failure: failed is nil when the last
+// write committed, seen keeps the last failure for good.
 type writeHealth struct {
 	failed atomic.Pointer[payments.WriteFailure]
+	seen   atomic.Pointer[payments.WriteFailure]
+}
+
+// WriteFailureSeen implements payments.WriteHealth.
+func (db *DB) WriteFailureSeen() (payments.WriteFailure, bool) {
+	if f := db.health.seen.Load(); f != nil {
+		return *f, true
+	}
+	return payments.WriteFailure{}, false
 }
 
 // LastWriteFailure implements payments.WriteHealth.
@@ -38,12 +49,25 @@ func (db *DB) LastWriteFailure() (payments.WriteFailure, bool) {
 }
 
 // noteWrite remembers err when it is a failure of the disk's (diskFailure)
-// and returns err unchanged.
+// and returns it marked as payments.ErrStoreWrite (storeWrite).
 func (db *DB) noteWrite(err error) error {
 	if why := diskFailure(err); why != "" {
-		db.health.failed.Store(&payments.WriteFailure{At: db.now().UTC(), Reason: why})
+		f := &payments.WriteFailure{At: db.now().UTC(), Reason: why}
+		db.health.failed.Store(f)
+		db.health.seen.Store(f)
 	}
-	return err
+	return storeWrite(err)
+}
+
+// storeWrite marks err as payments.ErrStoreWrite when it is a failure of
+// the disk's (diskFailure: the classification /readyz reports), so the
+// request that made the write is answered 503, not 500; other errors are
+// returned unchanged.
+func storeWrite(err error) error {
+	if diskFailure(err) == "" || errors.Is(err, payments.ErrStoreWrite) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", payments.ErrStoreWrite, err)
 }
 
 // wrote forgets the remembered failure: a write has committed since.

@@ -81,6 +81,11 @@ func record(t testing.TB, s payments.Store, id string, seq int64, attempt int, s
 	if !d.NextAt.IsZero() {
 		d.NextAt = d.NextAt.UTC()
 	}
+	for _, e := range mustEvents(t, s, id) { // the log reads back its event's time
+		if e.Seq == seq {
+			d.EventAt = e.CreatedAt.UTC()
+		}
+	}
 	return d
 }
 
@@ -172,7 +177,8 @@ func testOutboxConcurrent(t *testing.T, s payments.Store) {
 }
 
 // testDeliveries: the log reads back exactly, newest first, filtered and
-// paged, each try followed by a later one of its event superseded;
+// paged, each try with its event's time and, when a later one of its
+// event followed it, superseded;
 // recording for an unknown event is ErrNotFound.
 func testDeliveries(t *testing.T, s payments.Store) {
 	p := mustCreate(t, s, newPayment(1))

@@ -142,7 +142,7 @@ func New(store Store, o Options) (*Worker, error) {
 		o.Poll = time.Second
 	}
 	if o.MaxAge <= 0 {
-		o.MaxAge = 72 * time.Hour
+		o.MaxAge = payments.DeliveryRetryWindow
 	}
 	if o.Lease <= 0 {
 		o.Lease = time.Minute
@@ -319,7 +319,9 @@ func (w *Worker) Redeliver(ctx context.Context, id string) (payments.Delivery, e
 		d, why := w.send(ctx, e, attempt+1, true)
 		if d.State != payments.DeliveryDelivered {
 			d.State, d.NextAt = payments.DeliveryFailed, time.Time{}
-			if prev.State == payments.DeliveryRetrying {
+			// The event keeps its schedule while it is within MaxAge:
+			// past it, no retry would come.
+			if prev.State == payments.DeliveryRetrying && w.o.Now().Before(e.CreatedAt.Add(w.o.MaxAge)) {
 				d.State, d.NextAt = prev.State, prev.NextAt
 			}
 		}
