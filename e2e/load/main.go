@@ -120,7 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.keep, "keep", false, "keep the working directory (logs, databases)")
 	fs.StringVar(&c.bin, "bin", "", "use this hpp binary instead of building one")
 	fs.Float64Var(&c.renderRate, "render-rate", 0, "requests a second offered in render-rate (default: 25% of the run's HTTP ceiling)")
-	fs.Float64Var(&c.startRate, "start-rate", 1000, "starts a second offered in start-rate")
+	fs.Float64Var(&c.startRate, "start-rate", startRateOffered, "starts a second offered in start-rate")
 	sizes := fs.String("growth-sizes", "10k,100k,1M", "payments in the database for the growth rows, ascending")
 	stores := fs.String("growth-stores", "sqlite,postgres", "stores for the growth rows (postgres needs HPP_TEST_POSTGRES)")
 	fs.IntVar(&c.growthOps, "growth-ops", 5000, "at most this many operations of each kind per growth size and measurement")
@@ -217,6 +217,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer os.RemoveAll(dir)
 	}
 	bin := cfg.bin
+	if bin != "" && cfg.perfDir != "" {
+		if w := perfSymbolsWarning(bin); w != "" {
+			fmt.Fprintln(stderr, w)
+		}
+	}
 	if bin == "" {
 		fmt.Fprintln(stderr, "load: building the binary (CGO_ENABLED=0)")
 		if bin, err = build(ctx, root, dir, cfg.perfDir == ""); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
@@ -36,4 +37,21 @@ func (h *harness) perfRecord(scenario string) (stop func()) {
 		_ = cmd.Wait()
 		fmt.Fprintf(os.Stderr, "load: %s: perf profile of the app in %s\n", scenario, out)
 	}
+}
+
+// perfSymbolsWarning is what to tell someone who gives -perf with a -bin
+// binary perf cannot name functions in: one linked with -s (as the
+// Dockerfile and the harness's own stripped build do) has no .symtab,
+// and perf report then shows addresses only. "" when bin has a symbol
+// table. The harness builds its own binary unstripped for -perf.
+func perfSymbolsWarning(bin string) string {
+	f, err := elf.Open(bin)
+	if err != nil {
+		return fmt.Sprintf("load: -perf: cannot read %s as ELF (%v): its profile may have no symbols", bin, err)
+	}
+	defer f.Close()
+	if f.Section(".symtab") == nil {
+		return fmt.Sprintf("load: -perf: %s has no symbol table (linked with -ldflags=\"-s -w\"): perf report will show addresses, not functions; leave out -bin to have the harness build one with its symbols", bin)
+	}
+	return ""
 }

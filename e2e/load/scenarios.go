@@ -369,7 +369,7 @@ func (h *harness) renderRate(ctx context.Context) (row, error) {
 		if h.httpCeiling == 0 {
 			return row{Skipped: "no HTTP ceiling in this run (add ceiling-http or give -render-rate)"}, nil
 		}
-		rate = 0.25 * h.httpCeiling
+		rate = renderRateOfHTTP * h.httpCeiling
 	}
 	ids, err := h.renderPayments(ctx)
 	if err != nil {
