@@ -419,6 +419,7 @@ func TestRecipeCompose(t *testing.T) {
 	if _, _, err := net.ParseCIDR(appEnv["HPP_TRUSTED_PROXIES"]); err != nil {
 		t.Fatalf("HPP_TRUSTED_PROXIES = %q, want the compose network: %v", appEnv["HPP_TRUSTED_PROXIES"], err)
 	}
+	gate := multiNewGate(t, testDB.String())
 	caddyfile := r.interpolate(t, r.compose.Configs["caddyfile"].Content, dotenv)
 	_, port, _ := net.SplitHostPort(dockerAddr(t))
 	apps, addrs := map[string]*recipeProc{}, map[string]string{}
@@ -427,7 +428,7 @@ func TestRecipeCompose(t *testing.T) {
 		addrs[name] = addr
 		env := r.env(t, name, dotenv)
 		env["HPP_ADDR"] = addr                      // the Dockerfile's ENV HPP_ADDR=:8080
-		env["HPP_DATABASE"] = testDB.String()       // postgres:5432
+		env["HPP_DATABASE"] = gate.url()            // postgres:5432, through a gate the test can close
 		env["HPP_TRUSTED_PROXIES"] = "127.0.0.1/32" // the compose network: where Caddy connects from
 		env["LATIPAY_API_URL"] = simURL             // not Latipay itself
 		caddyfile = strings.Replace(caddyfile, " "+name+":"+port, " "+addr, 1)
@@ -610,11 +611,52 @@ func TestRecipeCompose(t *testing.T) {
 		return wsLogged(live) >= liveSockets+1
 	})
 
-	// Client addresses: every request but Caddy's health checks came from
-	// the shopper through Caddy, most with a forged X-Forwarded-For.
+	// PostgreSQL down: the instances stay behind Caddy (its health check
+	// does not take them out for an outage they all share), so for longer
+	// than Caddy's health interval and fail duration every request gets
+	// the instance's own answer, 503 database_unavailable with
+	// Retry-After, never Caddy's empty 503. Back up, the same create
+	// succeeds.
+	gate.down()
+	create := func() (*http.Response, []byte) {
+		body, _ := json.Marshal(map[string]any{"amount": "3.20", "currency": "NZD", "reference": "R-DOWN",
+			"return_url": "https://shop.example/thanks"})
+		req, _ := http.NewRequest(http.MethodPost, s.public+"/api/v1/payments", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+s.apiKey)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "recipe-down")
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	for end := time.Now().Add(12 * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
+		resp, b := create()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), `"database_unavailable"`) {
+			t.Fatalf("a create through Caddy with PostgreSQL down = %d, Retry-After %q: %q; want the instance's 503 database_unavailable",
+				resp.StatusCode, resp.Header.Get("Retry-After"), b)
+		}
+	}
+	gate.up()
+	multiWait(t, 15*time.Second, "the create to succeed once PostgreSQL is back", func() bool {
+		resp, _ := create()
+		return resp.StatusCode == http.StatusCreated
+	})
+
+	// Client addresses: every request but Caddy's health checks and the
+	// test's own wait for each instance's /readyz came from the shopper
+	// through Caddy, most with a forged X-Forwarded-For.
+	health := regexp.MustCompile(`health_uri (\S+)`).FindStringSubmatch(caddyfile)
+	if health == nil {
+		t.Fatalf("the Caddyfile has no health_uri:\n%s", caddyfile)
+	}
 	for name, a := range apps {
 		for _, l := range a.requests() {
-			if l.Path != "/readyz" && l.Client != recipeShopper {
+			if !((l.Path == health[1] || l.Path == "/readyz") && l.Client == "127.0.0.1") && l.Client != recipeShopper {
 				t.Errorf("%s logged %s from client %q, want the shopper's %s (HPP_TRUSTED_PROXIES and X-Forwarded-For)",
 					name, l.Path, l.Client, recipeShopper)
 			}
