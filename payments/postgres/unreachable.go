@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"errors"
-	"io"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -13,9 +12,9 @@ import (
 // that could not be made (refused, no route, the server not accepting
 // them: SQLSTATE 57P03 cannot_connect_now), one the server ended (57P01
 // admin_shutdown, 57P02 crash_shutdown, the 08 connection_exception class),
-// or one that broke mid-statement. A request that meets it is answered 503
-// with Retry-After (handlers), as it is no bug of ours and passes with the
-// outage.
+// or a statement pgx could not send on a broken connection. A request
+// that meets it is answered 503 with Retry-After (handlers), as it is no
+// bug of ours and passes with the outage.
 func Unreachable(err error) bool {
 	if err == nil {
 		return false
@@ -28,11 +27,7 @@ func Unreachable(err error) bool {
 	if errors.As(err, &pe) {
 		return pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || strings.HasPrefix(pe.Code, "08")
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return true
-	}
-	// pgx's words for a connection that broke or closed under a statement.
-	msg := err.Error()
-	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "unexpected EOF") ||
-		strings.Contains(msg, "connection reset by peer") || strings.Contains(msg, "broken pipe")
+	// A statement that never left: pgconn's errors say so by SafeToRetry.
+	var pge interface{ SafeToRetry() bool }
+	return errors.As(err, &pge) && pge.SafeToRetry()
 }
