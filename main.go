@@ -240,7 +240,7 @@ func server(cfg config.Config, p parts, log *slog.Logger) (http.Handler, error) 
 		Logo: cfg.MerchantLogo, LogoType: cfg.MerchantLogoType, AccentColor: cfg.AccentColor,
 		TrustedProxies: cfg.TrustedProxies, APIKey: cfg.APIKey.Reveal(), OldAPIKeys: config.Reveal(cfg.OldAPIKeys),
 		LinkSecret: cfg.LinkSecret.Reveal(), TokenKey: keys.SocketToken, OldTokenKeys: oldTokenKeys, FormActionHosts: latipay.FormActionOrigins(cfg.LatipayURL), Now: time.Now,
-		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, WriteHealth: p.store, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
+		Ready: func(r *http.Request) error { return p.store.Ping(r.Context()) }, Unreachable: storage.Unreachable, WriteHealth: p.store, Limits: ratelimit.Limits{Off: cfg.RateLimitsOff, NewLimiter: p.store.Limiter},
 		Webhooks: p.webhooks, RedirectSecret: first(config.Reveal(cfg.WebhookSecrets)),
 		Accounts: p.accounts, AdminSessions: handlers.NewAdminSessionStore(keys.SessionHash, keys.SessionBlock, secure, oldPairs...),
 		Location: cfg.ShopTimezone, AccessLog: p.accessLog}

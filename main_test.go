@@ -412,6 +412,43 @@ func TestFirstRun(t *testing.T) {
 	}
 }
 
+// TestFirstRunRestartKeepsLinks: on SQLite (one instance), each start
+// without an owner prints a new setup link and the earlier ones stay good
+// until one of them makes the owner, which voids them all.
+func TestFirstRunRestartKeepsLinks(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "hpp.db")
+	env := map[string]string{"HPP_ADDR": "127.0.0.1:0", "HPP_PUBLIC_URL": "http://127.0.0.1:8999",
+		"HPP_DATABASE": db, "HPP_LOG_LEVEL": "error", "HPP_SANDBOX_DEMO_OWNER": "off"}
+	var toks []string
+	for range 3 {
+		lines := strings.Join(startLines(t, env), "\n")
+		_, tok, ok := strings.Cut(lines, "/admin/setup?token=")
+		tok, _, _ = strings.Cut(tok, " ")
+		if !ok || len(tok) != 22 || slices.Contains(toks, tok) {
+			t.Fatalf("start-up lines %q: want a new setup link", lines)
+		}
+		toks = append(toks, tok)
+	}
+	st, err := sqlite.Open(t.Context(), db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	acc, _ := accounts.NewService(st, accounts.NewHasher(1), time.Now, rand.Reader)
+	const pw = "a long enough owner password"
+	if _, err := acc.CompleteSetup(t.Context(), toks[0], "owner@shop.example", "", pw, accounts.Actor{}); err != nil {
+		t.Fatalf("the first start's link after two restarts: %v", err)
+	}
+	for _, tok := range toks[1:] {
+		if _, err := acc.CompleteSetup(t.Context(), tok, "second@shop.example", "", pw, accounts.Actor{}); err == nil {
+			t.Fatal("a second setup link made another owner")
+		}
+	}
+	if as, err := st.Accounts(t.Context()); err != nil || len(as) != 1 {
+		t.Fatalf("accounts after setup: %v, %v", as, err)
+	}
+}
+
 // TestRunDatabaseErrors: a database that cannot be used stops start-up
 // with an error naming HPP_DATABASE and the path (it said only "unable to
 // open database file (14)"), and another program's SQLite file is refused

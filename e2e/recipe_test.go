@@ -25,6 +25,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/gorilla/websocket"
 
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/latipay"
 	"github.com/latipay-hpp/hpp/payments/paymentstest/needs"
 	"github.com/latipay-hpp/hpp/payments/postgres/pgtest"
@@ -195,6 +196,7 @@ func TestRecipeReadme(t *testing.T) {
 	if got := r.compose.Services[r.apps[0]].Environment["HPP_TRUSTED_PROXIES"]; len(subnets) != 1 || got != subnets[0] {
 		t.Errorf("HPP_TRUSTED_PROXIES = %q, want the default network's one fixed subnet (have %q)", got, subnets)
 	}
+	recipeCheckSettings(t, r)
 	_, port, err := net.SplitHostPort(dockerAddr(t))
 	if err != nil {
 		t.Fatal(err)
@@ -203,6 +205,87 @@ func TestRecipeReadme(t *testing.T) {
 	for _, app := range r.apps {
 		if !strings.Contains(caddyfile, " "+app+":"+port) {
 			t.Errorf("the Caddyfile does not proxy to %s:%s (the Dockerfile's HPP_ADDR port):\n%s", app, port, caddyfile)
+		}
+	}
+}
+
+// recipeSettingRE matches a setting's name where config reads it;
+// recipeSecretRE, a secret's.
+var (
+	recipeSettingRE = regexp.MustCompile(`"((?:HPP|LATIPAY)_[A-Z_]+)"`)
+	recipeSecretRE  = regexp.MustCompile(`r\.(?:secret|keys)\("([A-Z_]+)"\)`)
+)
+
+// recipeCheckSettings holds the recipe's table of "the settings that
+// matter" to what config reads: every setting is in a row, which says
+// what it must be on each instance; every secret but one for each
+// instance's own (the owner's password at start-up) is in a row saying the
+// same everywhere and set by the compose file, so following the recipe
+// leaves none unset or set on one instance only.
+func recipeCheckSettings(t *testing.T, r recipe) {
+	t.Helper()
+	sec := readmeSection(t, "README.md", recipeSection, "\n## ")
+	_, table, ok := strings.Cut(sec, "The settings that matter:\n\n")
+	if !ok {
+		t.Fatal(`README.md's recipe has no "The settings that matter:" table`)
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	names := regexp.MustCompile("`([A-Z_*]+)`")
+	row := map[string]string{} // name (or prefix*) -> its row
+	for line := range strings.Lines(table) {
+		cells := strings.Split(line, " | ")
+		if len(cells) < 2 || strings.HasPrefix(line, "| ---") {
+			continue
+		}
+		named := cells[0]
+		if strings.HasSuffix(named, "each instance's own") {
+			named = cells[1]
+		}
+		for _, m := range names.FindAllStringSubmatch(named, -1) {
+			row[m[1]] = line
+		}
+	}
+	find := func(name string) (string, bool) {
+		for _, n := range []string{name, strings.TrimSuffix(name, "_FILE"), name + "_FILE"} {
+			if v, ok := row[n]; ok {
+				return v, true
+			}
+		}
+		for k, v := range row {
+			if p, ok := strings.CutSuffix(k, "*"); ok && strings.HasPrefix(name, p) {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	var src strings.Builder
+	files, _ := filepath.Glob("../config/*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src.Write(b)
+	}
+	for _, m := range recipeSettingRE.FindAllStringSubmatch(src.String(), -1) {
+		if _, ok := find(m[1]); !ok {
+			t.Errorf("config reads %s, which the recipe's table of the settings that matter does not list", m[1])
+		}
+	}
+	env := r.compose.Services[r.apps[0]].Environment
+	for _, m := range recipeSecretRE.FindAllStringSubmatch(src.String(), -1) {
+		v, _ := find(m[1])
+		if strings.Contains(v, "each instance's own") || strings.Contains(v, "on one instance only") {
+			continue
+		}
+		if !strings.Contains(v, "same") {
+			t.Errorf("the secret %s is not in a row of the recipe's table saying it is the same everywhere (%q)", m[1], v)
+		}
+		if _, ok := env[m[1]]; !ok {
+			t.Errorf("the recipe's compose file does not give the instances the secret %s", m[1])
 		}
 	}
 }
@@ -280,14 +363,16 @@ func TestRecipeCompose(t *testing.T) {
 	// The .env file. HPP_DOMAIN is the proxy's loopback address: Caddy
 	// serves it over HTTPS with a certificate from its local CA.
 	dotenv := map[string]string{
-		"HPP_DOMAIN":         proxyAddr,
-		"POSTGRES_PASSWORD":  "recipe-postgres-password",
-		"HPP_SESSION_KEY":    "recipe-session-key-0123456789abcdef0123",
-		"HPP_API_KEY":        "recipe-api-key-0123456789abcdef01234567",
-		"HPP_LINK_SECRET":    "recipe-link-secret-0123456789abcdef012",
-		"LATIPAY_USER_ID":    "U000000001",
-		"LATIPAY_API_KEY":    "recipe-latipay-key-0123456789abcdef",
-		"LATIPAY_WALLET_NZD": "W000000001",
+		"HPP_DOMAIN":           proxyAddr,
+		"POSTGRES_PASSWORD":    "recipe-postgres-password",
+		"HPP_SESSION_KEY":      "recipe-session-key-0123456789abcdef0123",
+		"HPP_API_KEY":          "recipe-api-key-0123456789abcdef01234567",
+		"HPP_LINK_SECRET":      "recipe-link-secret-0123456789abcdef012",
+		"HPP_WEBHOOK_SECRET":   "recipe-webhook-secret-0123456789abcdef",
+		"HPP_MERCHANT_ORIGINS": "https://shop.example",
+		"LATIPAY_USER_ID":      "U000000001",
+		"LATIPAY_API_KEY":      "recipe-latipay-key-0123456789abcdef",
+		"LATIPAY_WALLET_NZD":   "W000000001",
 	}
 
 	// Latipay: a simulator process with the merchant account the compose
@@ -334,6 +419,7 @@ func TestRecipeCompose(t *testing.T) {
 	if _, _, err := net.ParseCIDR(appEnv["HPP_TRUSTED_PROXIES"]); err != nil {
 		t.Fatalf("HPP_TRUSTED_PROXIES = %q, want the compose network: %v", appEnv["HPP_TRUSTED_PROXIES"], err)
 	}
+	gate := multiNewGate(t, testDB.String())
 	caddyfile := r.interpolate(t, r.compose.Configs["caddyfile"].Content, dotenv)
 	_, port, _ := net.SplitHostPort(dockerAddr(t))
 	apps, addrs := map[string]*recipeProc{}, map[string]string{}
@@ -342,7 +428,7 @@ func TestRecipeCompose(t *testing.T) {
 		addrs[name] = addr
 		env := r.env(t, name, dotenv)
 		env["HPP_ADDR"] = addr                      // the Dockerfile's ENV HPP_ADDR=:8080
-		env["HPP_DATABASE"] = testDB.String()       // postgres:5432
+		env["HPP_DATABASE"] = gate.url()            // postgres:5432, through a gate the test can close
 		env["HPP_TRUSTED_PROXIES"] = "127.0.0.1/32" // the compose network: where Caddy connects from
 		env["LATIPAY_API_URL"] = simURL             // not Latipay itself
 		caddyfile = strings.Replace(caddyfile, " "+name+":"+port, " "+addr, 1)
@@ -408,6 +494,18 @@ func TestRecipeCompose(t *testing.T) {
 		multiWaitStatus(t, c, "paid")
 	}
 	t.Logf("callback through Caddy -> both sockets paid after %v", time.Since(start))
+	// Back to shop, through Caddy to each instance in turn: every redirect
+	// is signed with the compose file's HPP_WEBHOOK_SECRET.
+	for i := range 4 {
+		resp, _ := s.do(s.get("/checkout/"+p1.ID+"/back"), http.StatusSeeOther)
+		back, err := url.Parse(resp.Header.Get("Location"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, st, err := payments.VerifyRedirect(back.Query(), []string{dotenv["HPP_WEBHOOK_SECRET"]}, time.Now(), time.Hour); err != nil || st != payments.StatusPaid {
+			t.Errorf("back to shop %d through Caddy to %s: %v, status %q; want signed with HPP_WEBHOOK_SECRET, paid", i+1, back, err, st)
+		}
+	}
 	wsPath := "/checkout/:id/ws"
 	wsLogged := func(name string) int { // a socket's request is logged once its handshake is answered
 		n := 0
@@ -513,11 +611,52 @@ func TestRecipeCompose(t *testing.T) {
 		return wsLogged(live) >= liveSockets+1
 	})
 
-	// Client addresses: every request but Caddy's health checks came from
-	// the shopper through Caddy, most with a forged X-Forwarded-For.
+	// PostgreSQL down: the instances stay behind Caddy (its health check
+	// does not take them out for an outage they all share), so for longer
+	// than Caddy's health interval and fail duration every request gets
+	// the instance's own answer, 503 database_unavailable with
+	// Retry-After, never Caddy's empty 503. Back up, the same create
+	// succeeds.
+	gate.down()
+	create := func() (*http.Response, []byte) {
+		body, _ := json.Marshal(map[string]any{"amount": "3.20", "currency": "NZD", "reference": "R-DOWN",
+			"return_url": "https://shop.example/thanks"})
+		req, _ := http.NewRequest(http.MethodPost, s.public+"/api/v1/payments", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+s.apiKey)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "recipe-down")
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	for end := time.Now().Add(12 * time.Second); time.Now().Before(end); time.Sleep(time.Second) {
+		resp, b := create()
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(b), `"database_unavailable"`) {
+			t.Fatalf("a create through Caddy with PostgreSQL down = %d, Retry-After %q: %q; want the instance's 503 database_unavailable",
+				resp.StatusCode, resp.Header.Get("Retry-After"), b)
+		}
+	}
+	gate.up()
+	multiWait(t, 15*time.Second, "the create to succeed once PostgreSQL is back", func() bool {
+		resp, _ := create()
+		return resp.StatusCode == http.StatusCreated
+	})
+
+	// Client addresses: every request but Caddy's health checks and the
+	// test's own wait for each instance's /readyz came from the shopper
+	// through Caddy, most with a forged X-Forwarded-For.
+	health := regexp.MustCompile(`health_uri (\S+)`).FindStringSubmatch(caddyfile)
+	if health == nil {
+		t.Fatalf("the Caddyfile has no health_uri:\n%s", caddyfile)
+	}
 	for name, a := range apps {
 		for _, l := range a.requests() {
-			if l.Path != "/readyz" && l.Client != recipeShopper {
+			if !((l.Path == health[1] || l.Path == "/readyz") && l.Client == "127.0.0.1") && l.Client != recipeShopper {
 				t.Errorf("%s logged %s from client %q, want the shopper's %s (HPP_TRUSTED_PROXIES and X-Forwarded-For)",
 					name, l.Path, l.Client, recipeShopper)
 			}

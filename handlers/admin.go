@@ -386,20 +386,40 @@ func (s *Server) handleSignOut() gin.HandlerFunc {
 	}
 }
 
-// handleSetupShow serves GET /admin/setup?token=: the first run's form.
+// handleSetupShow serves GET /admin/setup?token=: the first run's form,
+// or, for a link that cannot make the owner, why, before anyone fills in
+// the form.
 func (s *Server) handleSetupShow() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.Setup{Page: s.page(s.localizer(c).T("admin.setup.title"), false), Action: s.langPath(c, SetupPath),
 			Token: c.Query("token")}
 		status := http.StatusOK
-		if ok, err := s.opts.Accounts.HasOwner(c.Request.Context()); err != nil {
-			s.respondError(c, err)
-			return
-		} else if ok {
-			v.ErrorID, status = "admin.setup.done", http.StatusConflict
+		if err := s.opts.Accounts.CheckSetup(c.Request.Context(), v.Token); err != nil {
+			if status = s.setupRefused(c, &v, err); status == 0 {
+				s.respondError(c, err)
+				return
+			}
 		}
 		s.render(c, status, views.SetupPage(v))
 	}
+}
+
+// setupRefused fills v for a setup link that cannot make the owner and
+// returns its status, or 0 when err is not such a refusal.
+func (s *Server) setupRefused(c *gin.Context, v *views.Setup, err error) int {
+	status := 0
+	switch {
+	case errors.Is(err, accounts.ErrOwnerExists):
+		v.ErrorID, status, v.SignInURL = "admin.setup.done", http.StatusConflict, s.langPath(c, SignInPath)
+	case errors.Is(err, accounts.ErrNotFound):
+		v.ErrorID, status = "admin.setup.badtoken", http.StatusForbidden
+	case errors.Is(err, accounts.ErrTokenExpired):
+		v.ErrorID, status = "admin.setup.expired", http.StatusGone
+	default:
+		return 0
+	}
+	v.Dead, v.Title = true, s.errorTitle(c, v.Title, v.ErrorID)
+	return status
 }
 
 // handleSetup serves POST /admin/setup: spends the token on the owner and
@@ -421,25 +441,22 @@ func (s *Server) handleSetup() gin.HandlerFunc {
 		}
 		v := views.Setup{Page: s.page(s.localizer(c).T("admin.setup.title"), false), Action: s.langPath(c, SetupPath),
 			Token: echo(c.PostForm("token")), Email: echo(email)}
-		status := http.StatusBadRequest
+		if status := s.setupRefused(c, &v, err); status != 0 {
+			s.render(c, status, views.SetupPage(v))
+			return
+		}
 		var ie *accounts.InputError
 		switch {
 		case errors.As(err, &ie) && ie.Field == "email":
 			v.ErrorID = "admin.setup.bademail"
 		case errors.As(err, &ie):
 			v.ErrorID = passwordErrorID(err)
-		case errors.Is(err, accounts.ErrNotFound):
-			v.ErrorID, status = "admin.setup.badtoken", http.StatusForbidden
-		case errors.Is(err, accounts.ErrTokenExpired):
-			v.ErrorID, status = "admin.setup.expired", http.StatusGone
-		case errors.Is(err, accounts.ErrOwnerExists):
-			v.ErrorID, status = "admin.setup.done", http.StatusConflict
 		default:
 			s.respondError(c, err)
 			return
 		}
 		v.Title = s.errorTitle(c, v.Title, v.ErrorID)
-		s.render(c, status, views.SetupPage(v))
+		s.render(c, http.StatusBadRequest, views.SetupPage(v))
 	}
 }
 

@@ -435,8 +435,9 @@ func TestAdminSignInNextStaysInTheBackOffice(t *testing.T) {
 }
 
 // TestAdminSetup: the setup form with a wrong token is refused clearly
-// and creates nothing; with the right one it creates the owner, signs
-// them in, and the token does not work twice.
+// and creates nothing; every link issued shows the form; one creates the
+// owner and signs them in, after which every link (that one too) says, on
+// opening, that the shop has its owner, with no form to fill in.
 func TestAdminSetup(t *testing.T) {
 	a := newAdminApp(t)
 	// A fresh store has an owner already (newAdminApp); setup on an
@@ -446,10 +447,30 @@ func TestAdminSetup(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tok, err := a.acc.NewSetupToken(t.Context())
-	if err != nil {
-		t.Fatal(err)
+	var toks []string
+	for range 2 { // two instances, or two starts, each printed a link
+		tok, err := a.acc.NewSetupToken(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks = append(toks, tok)
 	}
+	tok := toks[1]
+	show := func(token string, want int, form bool, says string) {
+		t.Helper()
+		w := a.do(t, http.MethodGet, "/admin/setup?token="+url.QueryEscape(token), nil, nil)
+		doc := mustDoc(t, w)
+		hasForm := doc.Find(`[data-testid="setup-form"]`).Length() == 1
+		msg := doc.Find(`[data-testid="form-error"]`).Text()
+		if w.Code != want || hasForm != form || !strings.Contains(msg, says) {
+			t.Errorf("GET setup = %d, form %v, saying %q; want %d, form %v, saying %q", w.Code, hasForm, msg, want, form, says)
+		}
+	}
+	for _, k := range toks {
+		show(k, http.StatusOK, true, "")
+	}
+	show("wrong"+tok, http.StatusForbidden, false, "not valid")
+	show("", http.StatusForbidden, false, "not valid")
 	post := func(token string) *httptest.ResponseRecorder {
 		form := url.Values{"token": {token}, "email": {"boss@shop.example"}, "password": {adminPW}}
 		return a.do(t, http.MethodPost, "/admin/setup", strings.NewReader(form.Encode()),
@@ -465,8 +486,11 @@ func TestAdminSetup(t *testing.T) {
 	if w.Code != http.StatusSeeOther || len(w.Result().Cookies()) == 0 {
 		t.Fatalf("setup = %d, cookies %v", w.Code, w.Result().Cookies())
 	}
-	if w := post(tok); w.Code != http.StatusForbidden {
-		t.Fatalf("second use of the token = %d, want 403", w.Code)
+	for _, k := range toks {
+		if w := post(k); w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "already has an owner") {
+			t.Fatalf("a setup link once the owner exists = %d, want 409", w.Code)
+		}
+		show(k, http.StatusConflict, false, "already has an owner")
 	}
 	as := mustAccounts(t, a)
 	if len(as) != 1 || as[0].Role != accounts.Owner || as[0].Email != "boss@shop.example" {

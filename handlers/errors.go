@@ -120,6 +120,14 @@ var failures = []struct {
 	{errRateLimited, failure{http.StatusTooManyRequests, "rate_limited", "Too many requests; retry after the time in Retry-After.", "error.ratelimited"}},
 }
 
+// storeDown is the failure of a request that met the database unreachable
+// (Options.Unreachable): an outage to wait out, not a bug.
+var storeDown = failure{http.StatusServiceUnavailable, "database_unavailable", "The service cannot reach its database right now; try again after the time in Retry-After.", "error.storedown"}
+
+// retryAfterStore is the Retry-After, in seconds, of a database busy or
+// unreachable: long enough for a restart of PostgreSQL or a failover.
+const retryAfterStore = "5"
+
 // classify finds the failure for err; unknown errors are 500s.
 func classify(err error) (failure, bool) {
 	for _, x := range failures {
@@ -157,6 +165,10 @@ func (s *Server) logUnknown(c *gin.Context, err error) {
 // elsewhere. Internal error text never reaches a response.
 func (s *Server) respondError(c *gin.Context, err error) {
 	f, known := classify(err)
+	if !known && s.opts.Unreachable != nil && s.opts.Unreachable(err) {
+		f, known = storeDown, true
+		s.log.Warn("request failed: the database cannot be reached", "request_id", requestID(c), "err", err)
+	}
 	if !known {
 		s.logUnknown(c, err)
 	}
@@ -164,6 +176,9 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		// Logged, as /readyz logs it: the operator has to act.
 		s.log.Error("request refused: the database's disk refused the write", "request_id", requestID(c), "err", err)
 		c.Header("Retry-After", strconv.Itoa(int(StoreWriteRetryAfter.Seconds())))
+	}
+	if f.code == storeDown.code || errors.Is(err, payments.ErrStoreBusy) {
+		c.Header("Retry-After", retryAfterStore)
 	}
 	if c.GetBool(counterJSONKey) {
 		// The counter's script shows the message as it comes, in the
@@ -174,6 +189,8 @@ func (s *Server) respondError(c *gin.Context, err error) {
 			f.status, f.code, f.messageID = http.StatusUnprocessableEntity, "pay_code_refused", "counter.error.refused"
 		case errors.Is(err, payments.ErrGatewayNotReached):
 			f.messageID = "counterlive.error.unreached"
+		case f.code == storeDown.code:
+			f.messageID = "error.storedown.staff"
 		case errors.Is(err, payments.ErrReplacedUnconfirmed):
 			// A switch of wallet whose earlier QR or pay code Latipay
 			// could not answer for: the cashier's words, not the
@@ -300,10 +317,11 @@ func staffArea(path string) (home, backID string, ok bool) {
 // staffMessages are the error messages that speak to a shopper ("ask the
 // shop for a new one") and their words for the shop's own staff.
 var staffMessages = map[string]string{
-	"error.notfound": "error.notfound.staff",
-	"error.conflict": "error.conflict.staff",
-	"error.badlink":  "error.badlink.staff",
-	"error.toomany":  "error.toomany.staff",
+	"error.notfound":  "error.notfound.staff",
+	"error.conflict":  "error.conflict.staff",
+	"error.badlink":   "error.badlink.staff",
+	"error.toomany":   "error.toomany.staff",
+	"error.storedown": "error.storedown.staff",
 }
 
 // notPaidText says why a payment that was never paid cannot be refunded.

@@ -81,6 +81,7 @@ type Options struct {
 	FormActionHosts []string // Latipay origins the checkout may post and redirect to
 	Sandbox         http.Handler
 	Ready           func(*http.Request) error // readiness check (database)
+	Unreachable     func(error) bool          // storage.Unreachable: the database cannot be reached now (503 database_unavailable, Retry-After); nil: never
 	WriteHealth     payments.WriteHealth      // the store's last failed write: /readyz fails within WriteFailureHold of it
 	Logo            []byte                    // merchant logo image; nil for none
 	LogoType        string                    // its media type, e.g. image/png

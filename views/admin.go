@@ -62,6 +62,11 @@ type Setup struct {
 	Token   string
 	Email   string
 	ErrorID string
+	// Dead is a link that cannot make the owner (never issued, expired,
+	// or void because an owner exists): the page says so, with no form.
+	Dead bool
+	// SignInURL, when an owner exists, is the way to sign in instead.
+	SignInURL string
 }
 
 // EmailErrorID is the error when it is the email's, else "".

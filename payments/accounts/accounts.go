@@ -212,11 +212,20 @@ type Store interface {
 	// and lock, and returns the account as it was.
 	SetRoleKeepingOwner(ctx context.Context, id string, role Role, at time.Time) (Account, error)
 
-	// PutSetupToken replaces any setup token with t.
-	PutSetupToken(ctx context.Context, t SetupToken) error
-	// TakeSetupToken deletes the token with that hash and returns it:
-	// a token can be taken once. ErrNotFound if there is none.
-	TakeSetupToken(ctx context.Context, hash string) (SetupToken, error)
+	// AddSetupToken stores t beside the setup tokens already there and
+	// deletes those expired at now: each instance on the database, and
+	// each start, prints its own link, and every one stays good until it
+	// expires or an owner is created.
+	AddSetupToken(ctx context.Context, t SetupToken, now time.Time) error
+	// SetupToken returns the setup token with that hash or ErrNotFound.
+	SetupToken(ctx context.Context, hash string) (SetupToken, error)
+	// CreateFirstOwner spends the setup token with that hash on the owner
+	// a: one transaction deletes every setup token and inserts a. It
+	// changes nothing and returns ErrOwnerExists when an owner exists,
+	// else ErrNotFound when the token is not there, ErrTokenExpired when
+	// it expired at now, ErrEmailTaken when a's email is in use. Of calls
+	// at once, with one token or several, at most one succeeds.
+	CreateFirstOwner(ctx context.Context, hash string, now time.Time, a Account) error
 
 	// CreateSession inserts s.
 	CreateSession(ctx context.Context, s Session) error

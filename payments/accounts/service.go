@@ -102,8 +102,10 @@ func (s *Service) HasOwner(ctx context.Context) (bool, error) {
 	return false, nil
 }
 
-// NewSetupToken makes the first run's one-time token (128 random bits),
-// valid SetupTokenTTL, replacing any earlier one. Only its hash is stored.
+// NewSetupToken makes a first run's one-time token (128 random bits),
+// valid SetupTokenTTL. Earlier ones stay good (another instance, or an
+// earlier start, printed them): creating the owner voids them all. Only
+// its hash is stored.
 func (s *Service) NewSetupToken(ctx context.Context) (string, error) {
 	if ok, err := s.HasOwner(ctx); err != nil {
 		return "", err
@@ -115,33 +117,54 @@ func (s *Service) NewSetupToken(ctx context.Context) (string, error) {
 		return "", err
 	}
 	tok := base64.RawURLEncoding.EncodeToString(b)
-	if err := s.store.PutSetupToken(ctx, SetupToken{Hash: digest(tok), ExpiresAt: s.now().Add(SetupTokenTTL)}); err != nil {
+	now := s.now()
+	if err := s.store.AddSetupToken(ctx, SetupToken{Hash: digest(tok), ExpiresAt: now.Add(SetupTokenTTL)}, now); err != nil {
 		return "", err
 	}
 	return tok, nil
 }
 
-// CompleteSetup spends the setup token on the first owner. The input is
-// checked before the token is spent, so a typo does not burn the link.
+// CheckSetup reports whether token would create the first owner now:
+// ErrOwnerExists once there is one (every link is then void), else
+// ErrNotFound for a token never issued or already voided, ErrTokenExpired
+// for one too old. The setup page asks before showing its form.
+func (s *Service) CheckSetup(ctx context.Context, token string) error {
+	if ok, err := s.HasOwner(ctx); err != nil {
+		return err
+	} else if ok {
+		return ErrOwnerExists
+	}
+	if token == "" {
+		return ErrNotFound
+	}
+	t, err := s.store.SetupToken(ctx, digest(token))
+	if err != nil {
+		return err
+	}
+	if !s.now().Before(t.ExpiresAt) {
+		return ErrTokenExpired
+	}
+	return nil
+}
+
+// CompleteSetup spends the setup token on the first owner, voiding every
+// other setup link. The input is checked before the token is spent, so a
+// typo does not burn the link, and the token before the password is
+// hashed; the store checks it again with the owner's creation, so of two
+// setups at once (two links, two instances) one makes the owner.
 func (s *Service) CompleteSetup(ctx context.Context, token, email, name, password string, who Actor) (Account, error) {
 	email, err := s.checkNew(email, password)
 	if err != nil {
 		return Account{}, err
 	}
-	t, err := s.store.TakeSetupToken(ctx, digest(token))
+	if err := s.CheckSetup(ctx, token); err != nil {
+		return Account{}, err
+	}
+	a, err := s.newAccount(ctx, email, name, password, Owner)
 	if err != nil {
 		return Account{}, err
 	}
-	if !s.now().Before(t.ExpiresAt) {
-		return Account{}, ErrTokenExpired
-	}
-	if ok, err := s.HasOwner(ctx); err != nil {
-		return Account{}, err
-	} else if ok {
-		return Account{}, ErrOwnerExists
-	}
-	a, err := s.create(ctx, email, name, password, Owner)
-	if err != nil {
+	if err := s.store.CreateFirstOwner(ctx, digest(token), s.now(), a); err != nil {
 		return Account{}, err
 	}
 	who.AccountID, who.Email = a.ID, a.Email
@@ -207,6 +230,18 @@ func (e *InputError) Error() string {
 func (e *InputError) Is(target error) bool { return target == ErrInvalid }
 
 func (s *Service) create(ctx context.Context, email, name, password string, role Role) (Account, error) {
+	a, err := s.newAccount(ctx, email, name, password, role)
+	if err != nil {
+		return Account{}, err
+	}
+	if err := s.store.CreateAccount(ctx, a); err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// newAccount is a new account with its password hashed, not yet stored.
+func (s *Service) newAccount(ctx context.Context, email, name, password string, role Role) (Account, error) {
 	id, err := s.newID()
 	if err != nil {
 		return Account{}, err
@@ -216,11 +251,7 @@ func (s *Service) create(ctx context.Context, email, name, password string, role
 		return Account{}, err
 	}
 	now := s.now().UTC()
-	a := Account{ID: id, Email: email, Name: name, Role: role, PasswordHash: h, CreatedAt: now, UpdatedAt: now}
-	if err := s.store.CreateAccount(ctx, a); err != nil {
-		return Account{}, err
-	}
-	return a, nil
+	return Account{ID: id, Email: email, Name: name, Role: role, PasswordHash: h, CreatedAt: now, UpdatedAt: now}, nil
 }
 
 // ResetPassword gives the account with that email a new random password,

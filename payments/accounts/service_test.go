@@ -150,14 +150,28 @@ func TestSessionTimeouts(t *testing.T) {
 	}
 }
 
-// TestSetup: the setup token makes one owner, once, within 24 hours; bad
-// input does not spend it; an expired token is refused.
+// TestSetup: every setup token issued (one per instance and start) is
+// good until one of them makes the owner, once, within 24 hours; bad
+// input does not spend it; an expired token is refused, and CheckSetup
+// says so before any form is filled.
 func TestSetup(t *testing.T) {
 	s, _, c := newService(t)
 	ctx := t.Context()
+	other, err := s.NewSetupToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tok, err := s.NewSetupToken(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, k := range []string{other, tok} {
+		if err := s.CheckSetup(ctx, k); err != nil {
+			t.Fatalf("CheckSetup of an issued token = %v", err)
+		}
+	}
+	if err := s.CheckSetup(ctx, "x"+tok); !errors.Is(err, accounts.ErrNotFound) {
+		t.Fatalf("CheckSetup of a token never issued = %v, want ErrNotFound", err)
 	}
 	if _, err := s.CompleteSetup(ctx, tok, "owner@shop.example", "", "short", accounts.Actor{}); !errors.Is(err, accounts.ErrInvalid) {
 		t.Fatalf("short password = %v, want ErrInvalid", err)
@@ -166,8 +180,13 @@ func TestSetup(t *testing.T) {
 	if err != nil || a.Role != accounts.Owner {
 		t.Fatalf("setup = %+v, %v", a, err)
 	}
-	if _, err := s.CompleteSetup(ctx, tok, "second@shop.example", "", pw, accounts.Actor{}); !errors.Is(err, accounts.ErrNotFound) {
-		t.Fatalf("second use of the token = %v, want ErrNotFound", err)
+	for _, k := range []string{tok, other} {
+		if err := s.CheckSetup(ctx, k); !errors.Is(err, accounts.ErrOwnerExists) {
+			t.Fatalf("CheckSetup once the owner exists = %v, want ErrOwnerExists", err)
+		}
+		if _, err := s.CompleteSetup(ctx, k, "second@shop.example", "", pw, accounts.Actor{}); !errors.Is(err, accounts.ErrOwnerExists) {
+			t.Fatalf("a setup once the owner exists = %v, want ErrOwnerExists", err)
+		}
 	}
 	if _, err := s.NewSetupToken(ctx); !errors.Is(err, accounts.ErrOwnerExists) {
 		t.Fatalf("a setup token with an owner = %v, want ErrOwnerExists", err)
@@ -176,6 +195,9 @@ func TestSetup(t *testing.T) {
 	s2, _, c2 := newService(t)
 	tok, _ = s2.NewSetupToken(ctx)
 	c2.add(accounts.SetupTokenTTL)
+	if err := s2.CheckSetup(ctx, tok); !errors.Is(err, accounts.ErrTokenExpired) {
+		t.Fatalf("CheckSetup of an expired token = %v, want ErrTokenExpired", err)
+	}
 	if _, err := s2.CompleteSetup(ctx, tok, "owner@shop.example", "", pw, accounts.Actor{}); !errors.Is(err, accounts.ErrTokenExpired) {
 		t.Fatalf("expired token = %v, want ErrTokenExpired", err)
 	}

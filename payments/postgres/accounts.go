@@ -12,10 +12,11 @@ import (
 	"github.com/latipay-hpp/hpp/payments/accounts"
 )
 
-// The back office's accounts, sessions, setup token and audit log
+// The back office's accounts, sessions, setup tokens and audit log
 // (accounts.Store). UpdateAccount locks the row (SELECT ... FOR UPDATE),
-// so failure counts from several instances add up; TakeSetupToken is one
-// DELETE ... RETURNING, so a token is taken once across instances.
+// so failure counts from several instances add up; CreateFirstOwner
+// locks the setup tokens before it looks for an owner, so setups on
+// several instances at once make one owner.
 
 var _ accounts.Store = (*DB)(nil)
 
@@ -186,10 +187,10 @@ func (db *DB) SetRoleKeepingOwner(ctx context.Context, id string, role accounts.
 	return a, err
 }
 
-// PutSetupToken implements accounts.Store.
-func (db *DB) PutSetupToken(ctx context.Context, t accounts.SetupToken) error {
-	return accWrap("put setup token", db.inTx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM setup_tokens`); err != nil {
+// AddSetupToken implements accounts.Store.
+func (db *DB) AddSetupToken(ctx context.Context, t accounts.SetupToken, now time.Time) error {
+	return accWrap("add setup token", db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM setup_tokens WHERE expires_at <= $1`, ts(now)); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO setup_tokens (hash, expires_at) VALUES ($1, $2)`, t.Hash, ts(t.ExpiresAt))
@@ -197,13 +198,47 @@ func (db *DB) PutSetupToken(ctx context.Context, t accounts.SetupToken) error {
 	}))
 }
 
-// TakeSetupToken implements accounts.Store.
-func (db *DB) TakeSetupToken(ctx context.Context, hash string) (accounts.SetupToken, error) {
+// SetupToken implements accounts.Store.
+func (db *DB) SetupToken(ctx context.Context, hash string) (accounts.SetupToken, error) {
 	t := accounts.SetupToken{Hash: hash}
-	if err := db.pool.QueryRow(ctx, `DELETE FROM setup_tokens WHERE hash = $1 RETURNING expires_at`, hash).Scan(timeCol{&t.ExpiresAt}); err != nil {
-		return accounts.SetupToken{}, accWrap("take setup token", err)
+	if err := db.pool.QueryRow(ctx, `SELECT expires_at FROM setup_tokens WHERE hash = $1`, hash).Scan(timeCol{&t.ExpiresAt}); err != nil {
+		return accounts.SetupToken{}, accWrap("setup token", err)
 	}
 	return t, nil
+}
+
+// CreateFirstOwner implements accounts.Store. The table lock (which
+// conflicts with itself and with inserts) makes setups at once on several
+// instances run one after the other: one that waited reads, in its next
+// statement, the owner the first one made.
+func (db *DB) CreateFirstOwner(ctx context.Context, hash string, now time.Time, a accounts.Account) error {
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `LOCK TABLE setup_tokens IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return wrap("create first owner", err)
+		}
+		var owner bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE role = 'owner')`).Scan(&owner); err != nil {
+			return wrap("create first owner", err)
+		}
+		if owner {
+			return accounts.ErrOwnerExists
+		}
+		var exp time.Time
+		if err := tx.QueryRow(ctx, `SELECT expires_at FROM setup_tokens WHERE hash = $1`, hash).Scan(timeCol{&exp}); err != nil {
+			return accWrap("create first owner", err)
+		}
+		if !now.Before(exp) {
+			return accounts.ErrTokenExpired
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM setup_tokens`); err != nil {
+			return wrap("create first owner", err)
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)`, accountArgs(a)...)
+		if isUnique(err) {
+			return accounts.ErrEmailTaken
+		}
+		return wrap("create first owner", err)
+	})
 }
 
 const sessionCols = `id_hash, account_id, address, device, created_at, seen_at, reauth_at`

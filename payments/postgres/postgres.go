@@ -30,7 +30,8 @@
 //
 // It imports payments and pgx only. All SQL for PostgreSQL lives here,
 // file by file as in payments/sqlite, plus ratelimit.go, the rate-limit
-// buckets shared by all instances. Throwaway test databases come from
+// buckets shared by all instances, and unreachable.go, which tells the
+// database being out of reach (a 503 to wait out) from a bug. Throwaway test databases come from
 // pgtest; behaviour must pass the contract in payments/storetest.
 package postgres
 

@@ -14,7 +14,7 @@ import (
 	"github.com/latipay-hpp/hpp/payments/accounts"
 )
 
-// The back office's accounts, sessions, setup token and audit log
+// The back office's accounts, sessions, setup tokens and audit log
 // (accounts.Store). They are few and written rarely, so they bypass the
 // payment batcher: each write is its own IMMEDIATE transaction on the
 // writer connection, and reads use the read pool.
@@ -204,25 +204,53 @@ func (db *DB) SetRoleKeepingOwner(ctx context.Context, id string, role accounts.
 	return a, err
 }
 
-// PutSetupToken implements accounts.Store.
-func (db *DB) PutSetupToken(ctx context.Context, t accounts.SetupToken) error {
-	return db.writeTx(ctx, "put setup token", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens`); err != nil {
-			return wrap("put setup token", err)
+// AddSetupToken implements accounts.Store.
+func (db *DB) AddSetupToken(ctx context.Context, t accounts.SetupToken, now time.Time) error {
+	return db.writeTx(ctx, "add setup token", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens WHERE expires_at <= ?`, nanos(now)); err != nil {
+			return wrap("add setup token", err)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO setup_tokens (hash, expires_at) VALUES (?, ?)`, t.Hash, nanos(t.ExpiresAt))
-		return wrap("put setup token", err)
+		return wrap("add setup token", err)
 	})
 }
 
-// TakeSetupToken implements accounts.Store.
-func (db *DB) TakeSetupToken(ctx context.Context, hash string) (accounts.SetupToken, error) {
+// SetupToken implements accounts.Store.
+func (db *DB) SetupToken(ctx context.Context, hash string) (accounts.SetupToken, error) {
 	t := accounts.SetupToken{Hash: hash}
-	err := db.writer.QueryRowContext(ctx, `DELETE FROM setup_tokens WHERE hash = ? RETURNING expires_at`, hash).Scan(timeCol{&t.ExpiresAt})
-	if err != nil {
-		return accounts.SetupToken{}, accWrap("take setup token", err)
+	if err := db.reader.QueryRowContext(ctx, `SELECT expires_at FROM setup_tokens WHERE hash = ?`, hash).Scan(timeCol{&t.ExpiresAt}); err != nil {
+		return accounts.SetupToken{}, accWrap("setup token", err)
 	}
 	return t, nil
+}
+
+// CreateFirstOwner implements accounts.Store: one IMMEDIATE transaction
+// on the one writer, so setups at once run one after the other.
+func (db *DB) CreateFirstOwner(ctx context.Context, hash string, now time.Time, a accounts.Account) error {
+	return db.writeTx(ctx, "create first owner", func(tx *sql.Tx) error {
+		var owner bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE role = 'owner')`).Scan(&owner); err != nil {
+			return wrap("create first owner", err)
+		}
+		if owner {
+			return accounts.ErrOwnerExists
+		}
+		var exp time.Time
+		if err := tx.QueryRowContext(ctx, `SELECT expires_at FROM setup_tokens WHERE hash = ?`, hash).Scan(timeCol{&exp}); err != nil {
+			return accWrap("create first owner", err)
+		}
+		if !now.Before(exp) {
+			return accounts.ErrTokenExpired
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM setup_tokens`); err != nil {
+			return wrap("create first owner", err)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, accountArgs(a)...)
+		if isUnique(err) {
+			return accounts.ErrEmailTaken
+		}
+		return wrap("create first owner", err)
+	})
 }
 
 // PutAccountToken implements accounts.Store.

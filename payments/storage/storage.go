@@ -224,6 +224,12 @@ var ErrSandboxData = errors.New("holds sandbox data (the demo owner, the generat
 // from (Refusal).
 var ErrLiveData = errors.New("is a live shop's (live start-up has used it: its mark, payments, accounts or pending owner setup), and LATIPAY_API_KEY is unset (sandbox mode): set LATIPAY_API_KEY to run live on it, or give the sandbox a database of its own")
 
+// Unreachable reports whether err says the database cannot be reached
+// now (PostgreSQL down, restarting or refusing connections): not a bug,
+// but an outage to wait out. SQLite, a file of this process, has no such
+// state; its busy database is payments.ErrStoreBusy.
+func Unreachable(err error) bool { return postgres.Unreachable(err) }
+
 // Refusal is ErrSandboxData or ErrLiveData (err) said of the setting the
 // database came from: "HPP_DATABASE_FILE holds sandbox data …". It
 // matches err.

@@ -41,7 +41,8 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"Account/Delete", testDelete},
 		{"Account/KeepOwner", testKeepOwner},
 		{"Account/KeepOwnerConcurrent", testKeepOwnerConcurrent},
-		{"SetupToken/Once", testSetupTokenOnce},
+		{"SetupToken/Several", testSetupTokensSeveral},
+		{"SetupToken/Refusals", testSetupTokenRefusals},
 		{"SetupToken/Concurrent", testSetupTokenConcurrent},
 		{"Session/Lifecycle", testSessions},
 		{"Audit/AppendList", testAudit},
@@ -140,7 +141,8 @@ func testNotFound(t *testing.T, s accounts.Store) {
 	_, checks["AccountByEmail"] = s.AccountByEmail(ctx, "nobody@shop.example")
 	_, checks["UpdateAccount"] = s.UpdateAccount(ctx, "acc_nobody", func(*accounts.Account) error { return nil })
 	_, checks["Session"] = s.Session(ctx, "nohash")
-	_, checks["TakeSetupToken"] = s.TakeSetupToken(ctx, "nohash")
+	_, checks["SetupToken"] = s.SetupToken(ctx, "nohash")
+	checks["CreateFirstOwner"] = s.CreateFirstOwner(ctx, "nohash", base(), account(1, accounts.Owner))
 	_, checks["AccountToken"] = s.AccountToken(ctx, "nohash")
 	_, checks["TakeAccountToken"] = s.TakeAccountToken(ctx, "nohash")
 	for name, err := range checks {
@@ -232,46 +234,105 @@ func testDelete(t *testing.T, s accounts.Store) {
 	}
 }
 
-func testSetupTokenOnce(t *testing.T, s accounts.Store) {
+// testSetupTokensSeveral: tokens added one after another are all good
+// (two instances, or two starts, each printed one); an expired one goes
+// when the next is added; the owner made with one voids them all.
+func testSetupTokensSeveral(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
-	exp := base().Add(24 * time.Hour)
-	must(t, s.PutSetupToken(ctx, accounts.SetupToken{Hash: "old", ExpiresAt: exp}))
-	must(t, s.PutSetupToken(ctx, accounts.SetupToken{Hash: "new", ExpiresAt: exp}))
-	if _, err := s.TakeSetupToken(ctx, "old"); !errors.Is(err, accounts.ErrNotFound) {
-		t.Fatalf("a replaced token was taken: %v", err)
+	now := base()
+	must(t, s.AddSetupToken(ctx, accounts.SetupToken{Hash: "stale", ExpiresAt: now.Add(-time.Second)}, now.Add(-24*time.Hour)))
+	for _, h := range []string{"first", "second", "third"} {
+		must(t, s.AddSetupToken(ctx, accounts.SetupToken{Hash: h, ExpiresAt: now.Add(24 * time.Hour)}, now))
 	}
-	got, err := s.TakeSetupToken(ctx, "new")
-	must(t, err)
-	if d := cmp.Diff(accounts.SetupToken{Hash: "new", ExpiresAt: exp.UTC()}, got); d != "" {
-		t.Errorf("TakeSetupToken (-want +got):\n%s", d)
+	for _, h := range []string{"first", "second", "third"} {
+		got, err := s.SetupToken(ctx, h)
+		must(t, err)
+		if d := cmp.Diff(accounts.SetupToken{Hash: h, ExpiresAt: now.Add(24 * time.Hour).UTC()}, got); d != "" {
+			t.Errorf("SetupToken(%s) (-want +got):\n%s", h, d)
+		}
 	}
-	if _, err := s.TakeSetupToken(ctx, "new"); !errors.Is(err, accounts.ErrNotFound) {
-		t.Fatalf("a token was taken twice: %v", err)
+	if _, err := s.SetupToken(ctx, "stale"); !errors.Is(err, accounts.ErrNotFound) {
+		t.Errorf("an expired token is still kept after another was added: %v", err)
+	}
+	owner := account(1, accounts.Owner)
+	must(t, s.CreateFirstOwner(ctx, "first", now, owner))
+	if got, err := s.Account(ctx, owner.ID); err != nil || got.Email != owner.Email || got.Role != accounts.Owner {
+		t.Fatalf("the first owner = %+v, %v", got, err)
+	}
+	for _, h := range []string{"first", "second", "third"} {
+		if _, err := s.SetupToken(ctx, h); !errors.Is(err, accounts.ErrNotFound) {
+			t.Errorf("token %s after the owner was made = %v, want ErrNotFound", h, err)
+		}
+	}
+	if err := s.CreateFirstOwner(ctx, "second", now, account(2, accounts.Owner)); !errors.Is(err, accounts.ErrOwnerExists) {
+		t.Errorf("a second first owner = %v, want ErrOwnerExists", err)
 	}
 }
 
+// testSetupTokenRefusals: an unknown or expired token, or an owner there
+// already, changes nothing.
+func testSetupTokenRefusals(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	now := base()
+	must(t, s.AddSetupToken(ctx, accounts.SetupToken{Hash: "tok", ExpiresAt: now.Add(time.Hour)}, now))
+	if err := s.CreateFirstOwner(ctx, "other", now, account(1, accounts.Owner)); !errors.Is(err, accounts.ErrNotFound) {
+		t.Errorf("an unknown token = %v, want ErrNotFound", err)
+	}
+	if err := s.CreateFirstOwner(ctx, "tok", now.Add(time.Hour), account(1, accounts.Owner)); !errors.Is(err, accounts.ErrTokenExpired) {
+		t.Errorf("an expired token = %v, want ErrTokenExpired", err)
+	}
+	if as, err := s.Accounts(ctx); err != nil || len(as) != 0 {
+		t.Fatalf("refused setups made accounts %v, %v", as, err)
+	}
+	if _, err := s.SetupToken(ctx, "tok"); err != nil {
+		t.Fatalf("a refused setup spent the token: %v", err)
+	}
+	must(t, s.CreateAccount(ctx, account(2, accounts.Owner)))
+	if err := s.CreateFirstOwner(ctx, "tok", now, account(1, accounts.Owner)); !errors.Is(err, accounts.ErrOwnerExists) {
+		t.Errorf("with an owner there = %v, want ErrOwnerExists", err)
+	}
+	if _, err := s.Account(ctx, account(1, accounts.Owner).ID); !errors.Is(err, accounts.ErrNotFound) {
+		t.Errorf("a refused setup made its owner: %v", err)
+	}
+}
+
+// testSetupTokenConcurrent: setups at once, each with its own token (the
+// links two instances printed) or the same one, make one owner.
 func testSetupTokenConcurrent(t *testing.T, s accounts.Store) {
 	ctx := t.Context()
-	must(t, s.PutSetupToken(ctx, accounts.SetupToken{Hash: "tok", ExpiresAt: base().Add(time.Hour)}))
+	now := base()
 	const n = 8
+	for i := range n / 2 {
+		must(t, s.AddSetupToken(ctx, accounts.SetupToken{Hash: fmt.Sprintf("tok%d", i), ExpiresAt: now.Add(time.Hour)}, now))
+	}
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	won := 0
+	// Reads at once first, so that a store with a pool has a connection
+	// ready for each setup and the setups overlap.
 	for range n {
+		wg.Go(func() { _, _ = s.Accounts(ctx) })
+	}
+	wg.Wait()
+	var mu sync.Mutex
+	won, start := 0, make(chan struct{})
+	for i := range n {
 		wg.Go(func() {
-			_, err := s.TakeSetupToken(ctx, "tok")
+			<-start
+			err := s.CreateFirstOwner(ctx, fmt.Sprintf("tok%d", i%(n/2)), now, account(i+1, accounts.Owner))
 			if err == nil {
 				mu.Lock()
 				won++
 				mu.Unlock()
-			} else if !errors.Is(err, accounts.ErrNotFound) {
+			} else if !errors.Is(err, accounts.ErrOwnerExists) && !errors.Is(err, accounts.ErrNotFound) {
 				t.Error(err)
 			}
 		})
 	}
+	close(start)
 	wg.Wait()
-	if won != 1 {
-		t.Fatalf("%d of %d concurrent takes of one token succeeded, want 1", won, n)
+	as, err := s.Accounts(ctx)
+	must(t, err)
+	if won != 1 || len(as) != 1 {
+		t.Fatalf("%d of %d concurrent setups succeeded, leaving %d accounts; want 1 and 1", won, n, len(as))
 	}
 }
 
