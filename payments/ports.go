@@ -164,6 +164,10 @@ type NewPayment struct {
 	Payment  Payment
 	Event    Event
 	Attempts []Attempt
+	// Refunds are the payment's refunds, written as Update writes them:
+	// a settled history's refunded payments hold the succeeded refunds
+	// their status counts (see Service.CorrectRefundStatuses).
+	Refunds []Refund
 }
 
 // BulkCreator is a store that writes many new payments in one

@@ -329,7 +329,14 @@ func (c *rawConn) chunked() error {
 		if _, err := io.ReadFull(c.br, c.body[at:]); err != nil {
 			return err
 		}
-		if crlf, err := c.line(); err != nil || len(crlf) != 0 {
+		// A read that fails here (the server closed the connection, the
+		// deadline passed) is that failure, not a malformed response: the
+		// caller tells a deadline from a broken answer by it.
+		crlf, err := c.line()
+		if err != nil {
+			return fmt.Errorf("raw transport: reading the end of a chunk: %w", err)
+		}
+		if len(crlf) != 0 {
 			return fmt.Errorf("%w: no CRLF after a chunk", errRawProtocol)
 		}
 	}

@@ -174,3 +174,43 @@ func TestRawTransportMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestRawTransportChunkCut: a chunked answer cut off after a chunk (the
+// server closed the connection) is reported as the cut, not as a
+// malformed response, so that a load run's first error says which it was.
+func TestRawTransportChunkCut(t *testing.T) {
+	for _, tc := range []struct {
+		answer    string
+		malformed bool
+	}{
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello", false},
+		{"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXY\r\n0\r\n\r\n", true},
+	} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 4096)
+			c.Read(buf)
+			io.WriteString(c, tc.answer)
+			c.Close()
+		}()
+		resp, err := newClient(1).Get("http://" + ln.Addr().String() + "/")
+		ln.Close()
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("answer %q: HTTP %d, want an error", tc.answer, resp.StatusCode)
+		}
+		if got := errors.Is(err, errRawProtocol); got != tc.malformed {
+			t.Errorf("answer %q: %v; malformed %v, want %v", tc.answer, err, got, tc.malformed)
+		}
+		if !tc.malformed && !errors.Is(err, io.EOF) {
+			t.Errorf("answer %q: %v, want the connection's end (io.EOF) in it", tc.answer, err)
+		}
+	}
+}

@@ -39,6 +39,15 @@ func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) erro
 					return nil
 				})
 			}
+			for _, r := range np.Refunds {
+				r.PaymentID = p.ID
+				b.Queue(upsertRefund, refundArgs(r)...).Exec(func(tag pgconn.CommandTag) error {
+					if tag.RowsAffected() != 1 {
+						return fmt.Errorf("refund %s belongs to another payment: %w", r.ID, payments.ErrConflict)
+					}
+					return nil
+				})
+			}
 		}
 		return tx.SendBatch(ctx, b).Close()
 	})

@@ -63,6 +63,16 @@ func (db *DB) CreatePayments(ctx context.Context, ps []payments.NewPayment) erro
 					return fmt.Errorf("sqlite: create payments: attempt %s belongs to another payment: %w", a.Reference, payments.ErrConflict)
 				}
 			}
+			for _, r := range np.Refunds {
+				r.PaymentID = p.ID
+				res, err := tx.ExecContext(ctx, upsertRefund, refundArgs(r)...)
+				if err != nil {
+					return wrap("create payments: refund", err)
+				}
+				if n, err := res.RowsAffected(); err != nil || n != 1 {
+					return fmt.Errorf("sqlite: create payments: refund %s belongs to another payment: %w", r.ID, payments.ErrConflict)
+				}
+			}
 		}
 		return indexText(ctx, tx)
 	}()

@@ -8,9 +8,10 @@ import (
 )
 
 // testCreatePayments: the bulk path stores each row exactly as
-// CreatePayment and Update would (payment, creation event, attempt),
+// CreatePayment and Update would (payment, creation event, attempt, refund),
 // grows a database in steps, is all or nothing, and leaves nothing due
-// for the reconciler or the expiry sweep.
+// for the reconciler, the expiry sweep or the start-up correction of
+// refund statuses (every refunded status has its succeeded refunds).
 func testCreatePayments(t *testing.T, s payments.Store) {
 	bc, ok := s.(payments.BulkCreator)
 	if !ok {
@@ -31,6 +32,13 @@ func testCreatePayments(t *testing.T, s payments.Store) {
 		diff(t, "Payment "+want.Payment.ID, mustPayment(t, s, want.Payment.ID), want.Payment)
 		diff(t, "Events "+want.Payment.ID, mustEvents(t, s, want.Payment.ID), []payments.Event{want.Event})
 		diff(t, "Attempts "+want.Payment.ID, mustAttempts(t, s, want.Payment.ID), want.Attempts)
+		rs, err := s.Refunds(ctx, want.Payment.ID)
+		if err != nil || len(rs) != len(want.Refunds) {
+			t.Fatalf("Refunds(%s) = %d, %v; want %d", want.Payment.ID, len(rs), err, len(want.Refunds))
+		}
+		if len(rs) > 0 {
+			diff(t, "Refunds "+want.Payment.ID, rs, want.Refunds)
+		}
 		if !want.Payment.CreatedAt.After(end.Add(-366*24*time.Hour)) || want.Payment.CreatedAt.After(end) {
 			t.Errorf("row %d created at %v, want within the year before %v", i, want.Payment.CreatedAt, end)
 		}
@@ -49,6 +57,14 @@ func testCreatePayments(t *testing.T, s payments.Store) {
 	}
 	if ids, err := s.ExpiredPayments(ctx, later, 100); err != nil || len(ids) != 0 {
 		t.Errorf("ExpiredPayments = %v, %v; want none", ids, err)
+	}
+	if rs, err := s.ClaimDueRefunds(ctx, later, time.Minute, 100); err != nil || len(rs) != 0 {
+		t.Errorf("ClaimDueRefunds = %d refunds, %v; want none", len(rs), err)
+	}
+	// Every refunded status is backed by its succeeded refunds: the
+	// service's start-up correction has nothing to put back.
+	if ids, err := s.MisstatedRefunds(ctx, 100); err != nil || len(ids) != 0 {
+		t.Errorf("MisstatedRefunds = %v, %v; want none", ids, err)
 	}
 
 	// All or nothing: a chunk holding a taken id stores none of its rows.
