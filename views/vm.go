@@ -156,6 +156,10 @@ type QR struct {
 	DownloadURL string // the QR image as an attachment
 	OpenURL     string // absolute checkout URL to paste into WeChat
 	StepImages  [3]string
+	// PayHere: the page is open inside the wallet whose QR this is
+	// (WeChat's QR in WeChat, Alipay's in Alipay); it offers paying right
+	// there, which replaces the QR (a start of the same method).
+	PayHere bool
 	// Sandbox controls; empty outside sandbox mode.
 	SimulateURL string
 	ReturnTo    string
