@@ -64,7 +64,7 @@ func TestAdminLinkCreateBadInput(t *testing.T) {
 }
 
 // TestLinkShopperBadInput: the shopper's typed amount is checked against
-// the link (too low, too high, zero, not a number: 422 with the reason,
+// the link (too low or zero, too high, not a number: 422 with the reason,
 // no payment); a good amount makes a payment with Source link and goes to
 // its checkout; a link switched off, expired or used up answers 410 with
 // the reason in the shopper's language and makes no payment.
@@ -82,7 +82,7 @@ func TestLinkShopperBadInput(t *testing.T) {
 	body := func(r *http.Response) string { b := new(bytes.Buffer); b.ReadFrom(r.Body); return b.String() }
 	for amount, want := range map[string]string{
 		"4.99": "The amount must be at least NZ$ 5.00.", "200.01": "The amount must be at most NZ$ 200.00.",
-		"0": "Enter the amount as a number", "12,50": "a comma may only separate thousands",
+		"0": "The amount must be at least NZ$ 5.00.", "abc": "Enter the amount as a number", "12,50": "a comma may only separate thousands",
 	} {
 		r := pay(amount, "en")
 		if b := body(r); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(b, want) {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -87,4 +89,46 @@ func TestLinkAmountAsTyped(t *testing.T) {
 	if after, _ := a.Store.ListPayments(ctx, payments.PaymentFilter{Limit: 100}); len(after) != len(before) {
 		t.Errorf("refused amounts made %d payments", len(after)-len(before))
 	}
+}
+
+// TestLinkAmountErrorsSayWhy: an amount that is a number but cannot be
+// paid says why, in each language: zero or negative is below the
+// link's minimum, and more decimal places than cents is said as such,
+// rather than "enter a number".
+func TestLinkAmountErrorsSayWhy(t *testing.T) {
+	a := newAdminApp(t)
+	l, err := a.links.Create(t.Context(), payments.LinkInput{Currency: "NZD", MinAmount: "5.00", MaxAmount: "200.00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ typed, lang, want string }{
+		{"0", "en", "The amount must be at least NZ$ 5.00."},
+		{"-5", "en", "The amount must be at least NZ$ 5.00."},
+		{"0", "zh-Hans", "金额不能少于 NZ$ 5.00。"},
+		{"－５", "zh-Hans", "金额不能少于 NZ$ 5.00。"},
+		{"-5", "zh-Hant", "金額不能少於 NZ$ 5.00。"},
+		{"12.345", "en", "Use at most two decimal places, such as 12.50."},
+		{"12.345", "zh-Hans", "金额最多两位小数，例如 12.50。"},
+		{"１２．３４５", "zh-Hant", "金額最多兩位小數，例如 12.50。"},
+		{"abc", "zh-Hans", "请输入数字金额，例如 12.50。"},
+	} {
+		doc := a.linkAnswer(t, l.ID, tc.typed, tc.lang)
+		if got := strings.TrimSpace(testid(doc, "form-error").Text()); got != tc.want {
+			t.Errorf("%s: amount %q says %q, want %q", tc.lang, tc.typed, got, tc.want)
+		}
+	}
+}
+
+// linkAnswer posts an amount to link id's form and returns the page the
+// shopper then sees: the form again, with its error.
+func (a *adminApp) linkAnswer(t *testing.T, id, typed, lang string) *goquery.Document {
+	t.Helper()
+	w := a.do(t, http.MethodPost, "/l/"+id+"?lang="+lang, strings.NewReader(url.Values{"amount": {typed}}.Encode()), formHeader.Clone())
+	if loc := w.Header().Get("Location"); w.Code == http.StatusSeeOther && strings.HasPrefix(loc, "/l/"+id) {
+		w = a.do(t, http.MethodGet, loc, nil, nil)
+	}
+	if w.Code == http.StatusSeeOther {
+		t.Fatalf("%s: amount %q was taken (303 to %s)", lang, typed, w.Header().Get("Location"))
+	}
+	return mustDoc(t, w)
 }

@@ -80,8 +80,13 @@ func TestLinkPayOpenAmount(t *testing.T) {
 		t.Fatalf("link id %q is not a valid link id", l.ID)
 	}
 	for typed, want := range map[string]payments.LinkProblem{
-		"4.99": payments.LinkAmountBelow, "200.01": payments.LinkAmountAbove, "0": payments.LinkAmountNotNumber,
-		"abc": payments.LinkAmountNotNumber, "": payments.LinkAmountNotNumber, "-5": payments.LinkAmountNotNumber,
+		"4.99": payments.LinkAmountBelow, "200.01": payments.LinkAmountAbove, "0": payments.LinkAmountBelow,
+		"abc": payments.LinkAmountNotNumber, "": payments.LinkAmountNotNumber, "-5": payments.LinkAmountBelow,
+		"0.00": payments.LinkAmountBelow, "－５": payments.LinkAmountBelow, "-12.345": payments.LinkAmountBelow,
+		"12.345": payments.LinkAmountDecimals, "１２．３４５": payments.LinkAmountDecimals, "0.001": payments.LinkAmountDecimals,
+		"99999999999999": payments.LinkAmountAbove, "012": payments.LinkAmountNotNumber, ".5": payments.LinkAmountNotNumber,
+		"1.2.3": payments.LinkAmountNotNumber, "1e3": payments.LinkAmountNotNumber, "-": payments.LinkAmountNotNumber,
+		"12.": payments.LinkAmountNotNumber,
 	} {
 		_, err := ls.Pay(ctx, l.ID, typed, "en", "")
 		var le *payments.LinkError
