@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -64,11 +65,9 @@ func TestLinkAmountAsTyped(t *testing.T) {
 			"1,000,00": "links.err.comma", ",100": "links.err.comma", "12.5,0": "links.err.comma",
 			"１２ａ": "links.err.typed", "12 000": "links.err.typed",
 		} {
-			r := pay(typed, lang)
-			code := r.Code
-			got := strings.TrimSpace(testid(mustDoc(t, r), "form-error").Text())
-			if want := loc.T(id); code != http.StatusUnprocessableEntity || got != want {
-				t.Errorf("%s: amount %q = %d saying %q, want 422 %q", lang, typed, code, got, want)
+			got := strings.TrimSpace(testid(a.linkAnswer(t, l.ID, typed, lang), "form-error").Text())
+			if want := loc.T(id); got != want {
+				t.Errorf("%s: amount %q says %q, want %q", lang, typed, got, want)
 			}
 		}
 	}
@@ -77,11 +76,11 @@ func TestLinkAmountAsTyped(t *testing.T) {
 		"zh-Hans": "金额不能超过 NZ$ 5,000.00。",
 		"zh-Hant": "金額不能超過 NZ$ 5,000.00。",
 	} {
-		r := pay("5000.01", lang)
-		if got := strings.TrimSpace(testid(mustDoc(t, r), "form-error").Text()); r.Code != http.StatusUnprocessableEntity || got != want {
-			t.Errorf("%s: 5000.01 = %d saying %q, want 422 %q", lang, r.Code, got, want)
+		doc := a.linkAnswer(t, l.ID, "5000.01", lang)
+		if got := strings.TrimSpace(testid(doc, "form-error").Text()); got != want {
+			t.Errorf("%s: 5000.01 says %q, want %q", lang, got, want)
 		}
-		hint := strings.TrimSpace(mustDoc(t, pay("5000.01", lang)).Find("#amount-hint").Text())
+		hint := strings.TrimSpace(doc.Find("#amount-hint").Text())
 		if !strings.Contains(hint, "NZ$ 0.01") || !strings.Contains(hint, "NZ$ 5,000.00") {
 			t.Errorf("%s: the hint says %q, want the limits as money", lang, hint)
 		}
@@ -131,4 +130,65 @@ func (a *adminApp) linkAnswer(t *testing.T, id, typed, lang string) *goquery.Doc
 		t.Fatalf("%s: amount %q was taken (303 to %s)", lang, typed, w.Header().Get("Location"))
 	}
 	return mustDoc(t, w)
+}
+
+// TestLinkAmountErrorByGet: a refused amount answers the form post with a
+// redirect to the link's page (post/redirect/get), so the history holds
+// no post to send again; that page says why, keeps the amount as typed
+// and puts focus on the field, described by the message. The address
+// says it only as this server signed it: changed, or made up, the page
+// shows no message.
+func TestLinkAmountErrorByGet(t *testing.T) {
+	a := newAdminApp(t)
+	l, err := a.links.Create(t.Context(), payments.LinkInput{Source: payments.SourceStaticQR, Currency: "NZD", MinAmount: "5.00", MaxAmount: "200.00"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := a.do(t, http.MethodPost, "/l/"+l.ID+"?lang=zh-Hant", strings.NewReader(url.Values{"amount": {"1|2.345"}}.Encode()), formHeader.Clone())
+	loc := w.Header().Get("Location")
+	u, _ := url.Parse(loc)
+	if w.Code != http.StatusSeeOther || u == nil || u.Path != "/l/"+l.ID || u.Query().Get("lang") != "zh-Hant" {
+		t.Fatalf("refused amount = %d to %q, want 303 to the link's page in zh-Hant", w.Code, loc)
+	}
+	w = a.do(t, http.MethodGet, loc, nil, nil)
+	doc := mustDoc(t, w)
+	input := doc.Find("#amount")
+	if got := strings.TrimSpace(testid(doc, "form-error").Text()); w.Code != http.StatusOK || got != "請輸入數字金額，例如 12.50。" {
+		t.Errorf("GET %s = %d saying %q", loc, w.Code, got)
+	}
+	if v := input.AttrOr("value", ""); v != "1|2.345" {
+		t.Errorf("the field holds %q, want the amount as typed", v)
+	}
+	_, autofocus := input.Attr("autofocus")
+	if input.AttrOr("aria-invalid", "") != "true" || !autofocus || !strings.HasPrefix(input.AttrOr("aria-describedby", ""), "amount-error") {
+		t.Errorf("the field is not marked invalid, focused and described by the message")
+	}
+	if title := doc.Find("title").Text(); !strings.Contains(title, "請輸入數字金額") {
+		t.Errorf("title %q does not say the error", title)
+	}
+	// The language switch keeps the message.
+	sw, _ := testid(doc, "lang-en").Attr("href")
+	if got := strings.TrimSpace(testid(mustDoc(t, a.do(t, http.MethodGet, sw, nil, nil)), "form-error").Text()); got != "Enter the amount as a number such as 12.50." {
+		t.Errorf("switched to English (%s) the page says %q", sw, got)
+	}
+	// Changed or made up, the address says nothing.
+	q := u.Query()
+	for name, change := range map[string]func(url.Values){
+		"another amount":  func(v url.Values) { v.Set("amount", "99999") },
+		"another message": func(v url.Values) { v.Set("error", "links.err.above") },
+		"no signature":    func(v url.Values) { v.Del("error_sig") },
+	} {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = append([]string(nil), vs...)
+		}
+		change(v)
+		if n := testid(mustDoc(t, a.do(t, http.MethodGet, "/l/"+l.ID+"?"+v.Encode(), nil, nil)), "form-error").Length(); n != 0 {
+			t.Errorf("%s: the page shows an error", name)
+		}
+	}
+	a.Clock.Advance(11 * time.Minute)
+	if n := testid(mustDoc(t, a.do(t, http.MethodGet, loc, nil, nil)), "form-error").Length(); n != 0 {
+		t.Error("an old address still shows the error")
+	}
 }
