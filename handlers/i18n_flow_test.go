@@ -71,7 +71,8 @@ func TestPhoneZhCNAlipayFlowInChinese(t *testing.T) {
 }
 
 // TestWeChatBrowserOffersOnlyWeChat: inside WeChat only WeChat Pay, plus
-// the guide to Alipay in the phone's browser; inside Alipay only Alipay.
+// the guide to Alipay in the phone's browser; inside Alipay only Alipay,
+// plus the guide to WeChat Pay in WeChat.
 func TestWeChatBrowserOffersOnlyWeChat(t *testing.T) {
 	app := newTestApp(t)
 	p := app.mustCreate(t, createBody)
@@ -91,6 +92,19 @@ func TestWeChatBrowserOffersOnlyWeChat(t *testing.T) {
 	}
 	if lang, _ := doc.Find("html").Attr("lang"); lang != "zh-Hant" {
 		t.Errorf("Alipay Language/zh-Hant gave lang %q", lang)
+	}
+	// WeChat Pay does not vanish without a word inside Alipay.
+	if g := testid(doc, "alipay-wechat-guide"); !strings.Contains(g.Text(), "支付寶內無法使用微信支付") {
+		t.Errorf("in Alipay: the guide to WeChat Pay says %q", g.Text())
+	}
+	doc = mustDoc(t, app.do(t, "GET", "/checkout/"+p.ID+"?lang=en", nil, hdr("User-Agent", flowAlipayUA)))
+	if got := strings.TrimSpace(testid(doc, "alipay-wechat-guide").Find("h3").Text()); got != "Want to pay with WeChat Pay?" {
+		t.Errorf("in Alipay, in English: the guide's heading is %q", got)
+	}
+	for _, ua := range []string{flowWeChatUA, phoneUA} {
+		if testid(mustDoc(t, app.do(t, "GET", "/checkout/"+p.ID, nil, hdr("User-Agent", ua))), "alipay-wechat-guide").Length() != 0 {
+			t.Errorf("the guide to WeChat Pay shows outside Alipay (%s)", ua)
+		}
 	}
 }
 

@@ -69,18 +69,18 @@ func (s *Server) qrExtras(c *gin.Context, vm *views.Checkout, p payments.Payment
 }
 
 // localizeCheckout carries the shopper's language in every URL the page
-// follows, and adds the in-WeChat guide to Alipay.
+// follows, and adds the in-WeChat guide to Alipay and the in-Alipay guide
+// to WeChat Pay.
 func (s *Server) localizeCheckout(c *gin.Context, vm *views.Checkout, offered []payments.Method) {
 	lang := s.carriedLang(c)
 	vm.StartURL = withLang(vm.StartURL, lang)
 	vm.ChooseURL = withLang(vm.ChooseURL, lang)
 	vm.StatusURL = withLang(vm.StatusURL, lang)
 	vm.PanelURL = withLang(vm.PanelURL, lang)
-	if deviceOf(c.Request.UserAgent()) == payments.DeviceWeChat {
-		for _, m := range offered {
-			if m == payments.MethodAlipay {
-				vm.AlipayElsewhere = true
-			}
-		}
+	switch deviceOf(c.Request.UserAgent()) {
+	case payments.DeviceWeChat:
+		vm.AlipayElsewhere = slices.Contains(offered, payments.MethodAlipay)
+	case payments.DeviceAlipay:
+		vm.WeChatElsewhere = slices.Contains(offered, payments.MethodWeChat)
 	}
 }

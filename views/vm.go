@@ -109,6 +109,9 @@ type Checkout struct {
 	// AlipayElsewhere: inside WeChat with Alipay offered, show how to open
 	// the page in the phone's browser to pay with Alipay.
 	AlipayElsewhere bool
+	// WeChatElsewhere: inside Alipay with WeChat Pay offered, show how to
+	// open the page in WeChat to pay with WeChat Pay.
+	WeChatElsewhere bool
 	// EmbedOrigin is the merchant origin framing the page, validated
 	// against HPP_MERCHANT_ORIGINS; the script posts status changes to
 	// it and nowhere else. "" when not embedded.
