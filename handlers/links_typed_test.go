@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -190,5 +191,62 @@ func TestLinkAmountErrorByGet(t *testing.T) {
 	a.Clock.Advance(11 * time.Minute)
 	if n := testid(mustDoc(t, a.do(t, http.MethodGet, loc, nil, nil)), "form-error").Length(); n != 0 {
 		t.Error("an old address still shows the error")
+	}
+}
+
+// TestLinkPaymentHasNoWayBackToNowhere: a payment made through a payment
+// link or the shop's printed QR returns to this server's own home page,
+// which means nothing to a shopper in the shop: once paid, its page says
+// it may be closed instead of offering "Back to the shop". A payment with
+// the shop's own return URL keeps its way back.
+func TestLinkPaymentHasNoWayBackToNowhere(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	for _, source := range []string{payments.SourceLink, payments.SourceStaticQR} {
+		l, err := a.links.Create(ctx, payments.LinkInput{Source: source, Currency: "NZD", MinAmount: "1", MaxAmount: "100"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := a.do(t, http.MethodPost, "/l/"+l.ID, strings.NewReader(url.Values{"amount": {"12.50"}}.Encode()), formHeader.Clone())
+		loc := w.Header().Get("Location")
+		if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/checkout/pay_") {
+			t.Fatalf("%s: pay = %d to %q", source, w.Code, loc)
+		}
+		id := strings.TrimPrefix(strings.SplitN(loc, "?", 2)[0], "/checkout/")
+		if w := a.do(t, http.MethodPost, "/checkout/"+id+"/start", strings.NewReader("method=wechat"),
+			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.AppURL}}); w.Code != http.StatusSeeOther {
+			t.Fatalf("%s: start = %d", source, w.Code)
+		}
+		p, _ := a.Svc.Get(ctx, id)
+		if err := a.Sim.Pay(p.LatipayReference); err != nil {
+			t.Fatal(err)
+		}
+		a.WaitStatus(t, id, payments.StatusPaid)
+		for lang, want := range map[string]string{"en": "You can close this page now.", "zh-Hans": "您现在可以关闭此页面。", "zh-Hant": "您現在可以關閉此頁面。"} {
+			doc := mustDoc(t, a.do(t, http.MethodGet, "/checkout/"+id+"?lang="+lang, nil, nil))
+			if testid(doc, "status").AttrOr("data-status", "") != "paid" {
+				t.Fatalf("%s: the page does not show paid", source)
+			}
+			if n := testid(doc, "back-to-shop").Length(); n != 0 {
+				t.Errorf("%s %s: a way back to %s", source, lang, p.ReturnURL)
+			}
+			if got := strings.TrimSpace(testid(doc, "close-hint").Text()); got != want {
+				t.Errorf("%s %s: close hint %q, want %q", source, lang, got, want)
+			}
+		}
+	}
+	w := a.api(t, "POST", "/api/v1/payments", `{"amount":"12.50","currency":"NZD","reference":"ORDER-BACK","return_url":"https://shop.example.com/done"}`, nil)
+	var created struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &created); err != nil || created.ID == "" {
+		t.Fatalf("create = %d %s", w.Code, w.Body)
+	}
+	if _, err := a.Svc.Cancel(ctx, created.ID); err != nil {
+		t.Fatal(err)
+	}
+	doc := mustDoc(t, a.do(t, http.MethodGet, "/checkout/"+created.ID, nil, nil))
+	if testid(doc, "back-to-shop").Length() != 1 || testid(doc, "close-hint").Length() != 0 {
+		t.Error("a payment with the shop's return URL lost its way back")
 	}
 }

@@ -97,7 +97,11 @@ type Checkout struct {
 	// refresh by itself).
 	CheckURL string
 	BackURL  string // merchant's return (or cancel) URL; "" if none
-	Error    string // message for the shopper, already translated
+	// CloseHint: no shop page to go back to (a payment link's payment
+	// returns to this server's own home page): say the page may be
+	// closed instead of offering a way back.
+	CloseHint bool
+	Error     string // message for the shopper, already translated
 	// LinkTaken: the failed payment of a stored link cannot start again,
 	// its place having gone to another checkout or the link being used
 	// up; the failed screen offers no method (Error says why).
