@@ -75,6 +75,9 @@ func TestLinkShopperBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := strings.TrimSpace(mustDoc(t, a.do(t, http.MethodGet, "/l/"+l.ID+"?lang=zh-Hant", nil, nil)).Find(`[data-testid="link-description"]`).Text()); got != "订金" {
+		t.Errorf("zh-Hant without a Traditional description reads %q, want the Simplified one", got)
+	}
 	pay := func(amount, lang string) *http.Response {
 		return a.do(t, http.MethodPost, "/l/"+l.ID+"?lang="+lang, strings.NewReader(url.Values{"amount": {amount}}.Encode()), formHeader.Clone()).Result()
 	}

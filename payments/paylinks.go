@@ -107,10 +107,16 @@ func (l Link) OverPaid() int {
 // OpenAmount reports whether the link takes any amount the shopper types.
 func (l Link) OpenAmount() bool { return l.Amount == 0 }
 
-// Description is the link's text in lang, else in the first language
-// that has one.
+// Description is the link's text in lang, else, for Chinese, in the
+// other Chinese script, else in the first language that has one.
 func (l Link) Description(lang string) string {
 	if d := l.Descriptions[lang]; d != "" {
+		return d
+	}
+	// A Chinese reader gets the other Chinese script before English:
+	// a zh-Hant shopper reads Simplified more easily than English.
+	other := map[string]string{"zh-Hans": "zh-Hant", "zh-Hant": "zh-Hans"}[lang]
+	if d := l.Descriptions[other]; other != "" && d != "" {
 		return d
 	}
 	for _, g := range LinkLanguages {

@@ -101,8 +101,8 @@ func TestLinkPayOpenAmount(t *testing.T) {
 	if p.Amount != 1250 || p.Currency != payments.NZD || p.Source != payments.SourceLink || p.Description != "订金" {
 		t.Errorf("payment = %d %s source %q description %q; want 1250 NZD link 订金", p.Amount, p.Currency, p.Source, p.Description)
 	}
-	if p2, err := ls.Pay(ctx, l.ID, "200", "zh-Hant", ""); err != nil || p2.Description != "Deposit" {
-		t.Errorf("second payment: %v, description %q (zh-Hant missing: falls back to en)", err, p2.Description)
+	if p2, err := ls.Pay(ctx, l.ID, "200", "zh-Hant", ""); err != nil || p2.Description != "订金" {
+		t.Errorf("second payment: %v, description %q (zh-Hant missing: falls back to Simplified, not English)", err, p2.Description)
 	}
 	if _, err := ls.Pay(ctx, l.ID, "10", "en", ""); !errors.Is(err, payments.ErrLinkUsedUp) {
 		t.Errorf("third payment of a 2-use link = %v, want ErrLinkUsedUp", err)
