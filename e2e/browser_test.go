@@ -128,6 +128,11 @@ func TestBrowserDesktopWeChatPaidLive(t *testing.T) {
 	if !browserEval[bool](t, b, hasMarker) {
 		t.Error("the page reloaded; want the live push to swap the status in place")
 	}
+	// Paid, the receipt states the yuan charged; the estimate goes, as on
+	// a reload, so the page does not show two yuan amounts.
+	if n := browserEval[int](t, b, `document.querySelectorAll('[data-testid="amount-cny"], [data-testid="cny-note"]').length`); n != 0 {
+		t.Errorf("the live paid page still shows the yuan estimate (%d elements)", n)
+	}
 	b.finishPaid(t, app, p, "desktop-paid", false)
 }
 

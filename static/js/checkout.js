@@ -87,6 +87,15 @@
         // it goes to the new status's heading, not to the page's start.
         var hadFocus = panel.contains(document.activeElement);
         panel.innerHTML = html;
+        // The yuan estimate is for choosing and paying: once paid (or
+        // ended) the receipt states the amount charged, and the page
+        // drops the estimate as the server does on a reload.
+        var screen = s.getAttribute('data-screen');
+        if (screen !== 'open' && screen !== 'failed') {
+          Array.prototype.forEach.call(root.querySelectorAll('.order [data-testid="amount-cny"], .order [data-testid="cny-note"]'), function (e) {
+            e.parentNode.removeChild(e);
+          });
+        }
         var title = s.getAttribute('data-title');
         if (title) {
           document.title = title;
