@@ -128,6 +128,11 @@ func TestBrowserDesktopWeChatPaidLive(t *testing.T) {
 	if !browserEval[bool](t, b, hasMarker) {
 		t.Error("the page reloaded; want the live push to swap the status in place")
 	}
+	// Paid, the receipt states the yuan charged; the estimate goes, as on
+	// a reload, so the page does not show two yuan amounts.
+	if n := browserEval[int](t, b, `document.querySelectorAll('[data-testid="amount-cny"], [data-testid="cny-note"]').length`); n != 0 {
+		t.Errorf("the live paid page still shows the yuan estimate (%d elements)", n)
+	}
 	b.finishPaid(t, app, p, "desktop-paid", false)
 }
 
@@ -274,6 +279,9 @@ func TestBrowserSocketCutThenPaid(t *testing.T) {
 	b.waitSocket(t)
 	browserEval[string](t, b, noReload)
 
+	if shown := browserEval[string](t, b, offlineShown); shown != "" {
+		t.Errorf("the live page says %q, want no offline notice", shown)
+	}
 	b.do(t, 5*time.Second, browserOffline(true))
 	if n := browserEval[int](t, b, `window.__hppCutSockets()`); n < 1 {
 		t.Fatalf("cut %d sockets, want the page's live socket cut", n)
@@ -288,6 +296,22 @@ func TestBrowserSocketCutThenPaid(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // polling with a deadline
 	}
+	// The page says it has lost the server, in a live region, while the
+	// status still says what the server last said.
+	want := "No connection to the server. If you have paid, do not pay again: this page updates once the connection is back."
+	for deadline = time.Now().Add(5 * time.Second); browserEval[string](t, b, offlineShown) != want; {
+		if time.Now().After(deadline) {
+			t.Fatalf("offline page says %q, want %q", browserEval[string](t, b, offlineShown), want)
+		}
+		time.Sleep(50 * time.Millisecond) // polling with a deadline
+	}
+	if role := b.attr(t, fmt.Sprintf(sel, "offline"), "role"); role != "status" {
+		t.Errorf("offline notice role = %q, want status (a live region)", role)
+	}
+	for _, v := range a11yAxe(t, b, string(axeScript(t))) {
+		t.Errorf("offline page: axe: %s", v)
+	}
+	b.screenshot(t, "socket-cut-offline", false)
 	app.simulate(t, ref, "paid")
 	app.waitPayment(t, p.ID, "paid", 5*time.Second)
 	if shown := b.attr(t, fmt.Sprintf(sel, "status"), "data-status"); shown != "pending" {
@@ -296,12 +320,20 @@ func TestBrowserSocketCutThenPaid(t *testing.T) {
 	b.do(t, 5*time.Second, browserOffline(false))
 	took := b.waitStatus(t, "paid", 5*time.Second)
 	t.Logf("paid shown %v after the page came back online", took.Round(time.Millisecond))
+	if shown := browserEval[string](t, b, offlineShown); shown != "" {
+		t.Errorf("back online and paid, the page still says %q", shown)
+	}
 	if !browserEval[bool](t, b, hasMarker) {
 		t.Error("the page reloaded; want it to catch up in place")
 	}
 	b.screenshot(t, "socket-cut-paid", false)
 	b.finish(t, browserChecks{offline: "net::ERR_INTERNET_DISCONNECTED"})
 }
+
+// offlineShown is the checkout's offline notice as shown: its text when
+// it takes up room on the page, else "".
+const offlineShown = `(() => { const n = document.getElementById('offline');
+  return n && n.getBoundingClientRect().height > 0 ? n.textContent : ''; })()`
 
 // socketCutter runs before the page's own script and keeps a handle on
 // every websocket the page opens, so the test can cut them as a dropped

@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +72,22 @@ func TestLinksBrowser(t *testing.T) {
 	if id == "" || browserEval[string](t, b, `document.documentElement.lang`) != "zh-Hans" {
 		t.Fatalf("after paying the shopper is at %q", checkout)
 	}
+	// The refused amount came back by GET (post/redirect/get): Back from
+	// the checkout reaches the link's page saying why, then the link's
+	// page as first opened, never a form post to send again.
+	for _, step := range []struct {
+		visible string
+		errors  int
+	}{{"form-error", 1}, {"link-form", 0}} {
+		b.back(t)
+		at := browserEval[string](t, b, `location.href`)
+		if !browserEval[bool](t, b, fmt.Sprintf(`(() => { const e = document.querySelector('[data-testid=%q]'); return !!e && e.getBoundingClientRect().height > 0; })()`, step.visible)) {
+			t.Fatalf("Back from the checkout: at %q no %s shows: %.300s", at, step.visible, browserEval[string](t, b, `document.body.innerText`))
+		}
+		if n := browserEval[int](t, b, `document.querySelectorAll('[data-testid="form-error"]').length`); n != step.errors || !strings.HasPrefix(at, linkURL) {
+			t.Errorf("Back from the checkout: at %q with %d errors shown, want the link's page with %d", at, n, step.errors)
+		}
+	}
 	b.chooseWeChatQR(t, checkout)
 	app.simulate(t, b.qrReference(t), "paid")
 	app.waitPayment(t, id, "paid", 10*time.Second)
@@ -98,5 +116,26 @@ func TestLinksBrowser(t *testing.T) {
 	}
 	if w < 418 || w > 421 || h < 594 || h > 597 { // A5 is 148 x 210 mm: 419.5 x 595.3 points
 		t.Errorf("the A5 poster printed on %.1f x %.1f points, want about 419.5 x 595.3", w, h)
+	}
+}
+
+// back goes one step back in the tab's history, as the Back button does,
+// and waits until another document has loaded. Unlike
+// chromedp.NavigateBack it does not wait for a load event, which a page
+// restored from the back/forward cache does not fire.
+func (b *browserSession) back(t *testing.T) {
+	t.Helper()
+	before := browserEval[string](t, b, `location.href`)
+	browserEval[bool](t, b, `(setTimeout(() => history.back(), 0), true)`)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) { // polling with a deadline
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		moved, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.href !== `+strconv.Quote(before)+` && document.readyState === 'complete'`))
+		cancel()
+		if err == nil && moved {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Back from %s: no other page loaded (%v)", before, err)
+		}
 	}
 }

@@ -70,7 +70,26 @@ func (s *Server) embedCheckout(c *gin.Context, vm *views.Checkout, p payments.Pa
 	vm.ChooseURL = s.withEmbed(c, vm.ChooseURL)
 	vm.PanelURL = s.withEmbed(c, vm.PanelURL)
 	vm.BackURL = ""
-	if backTarget(p) != "" {
+	switch t := backTarget(p); {
+	case t == "":
+	case s.ownHome(t):
+		// A payment link's or the shop's printed QR's payment has no
+		// shop page to go back to: its return URL is this server's own
+		// home page, which means nothing to a shopper in the shop.
+		vm.CloseHint = true
+	default:
 		vm.BackURL = BackPath(p.ID)
 	}
+}
+
+// ownHome reports whether target is this server's own home page (the
+// public URL's root), where "back to the shop" would lead nowhere useful.
+func (s *Server) ownHome(target string) bool {
+	u, err := url.Parse(target)
+	pu := s.opts.PublicURL
+	if err != nil || pu == nil {
+		return false
+	}
+	return strings.EqualFold(u.Scheme, pu.Scheme) && strings.EqualFold(u.Host, pu.Host) &&
+		strings.TrimSuffix(u.Path, "/") == strings.TrimSuffix(pu.Path, "/")
 }

@@ -71,7 +71,8 @@ func TestPhoneZhCNAlipayFlowInChinese(t *testing.T) {
 }
 
 // TestWeChatBrowserOffersOnlyWeChat: inside WeChat only WeChat Pay, plus
-// the guide to Alipay in the phone's browser; inside Alipay only Alipay.
+// the guide to Alipay in the phone's browser; inside Alipay only Alipay,
+// plus the guide to WeChat Pay in WeChat.
 func TestWeChatBrowserOffersOnlyWeChat(t *testing.T) {
 	app := newTestApp(t)
 	p := app.mustCreate(t, createBody)
@@ -91,6 +92,19 @@ func TestWeChatBrowserOffersOnlyWeChat(t *testing.T) {
 	}
 	if lang, _ := doc.Find("html").Attr("lang"); lang != "zh-Hant" {
 		t.Errorf("Alipay Language/zh-Hant gave lang %q", lang)
+	}
+	// WeChat Pay does not vanish without a word inside Alipay.
+	if g := testid(doc, "alipay-wechat-guide"); !strings.Contains(g.Text(), "支付寶內無法使用微信支付") {
+		t.Errorf("in Alipay: the guide to WeChat Pay says %q", g.Text())
+	}
+	doc = mustDoc(t, app.do(t, "GET", "/checkout/"+p.ID+"?lang=en", nil, hdr("User-Agent", flowAlipayUA)))
+	if got := strings.TrimSpace(testid(doc, "alipay-wechat-guide").Find("h3").Text()); got != "Want to pay with WeChat Pay?" {
+		t.Errorf("in Alipay, in English: the guide's heading is %q", got)
+	}
+	for _, ua := range []string{flowWeChatUA, phoneUA} {
+		if testid(mustDoc(t, app.do(t, "GET", "/checkout/"+p.ID, nil, hdr("User-Agent", ua))), "alipay-wechat-guide").Length() != 0 {
+			t.Errorf("the guide to WeChat Pay shows outside Alipay (%s)", ua)
+		}
 	}
 }
 
@@ -209,6 +223,38 @@ func TestEveryServedPageInEveryLanguage(t *testing.T) {
 			if w.Header().Get("Content-Language") != lang {
 				t.Errorf("%s in %s: Content-Language %q", path, lang, w.Header().Get("Content-Language"))
 			}
+		}
+	}
+}
+
+// TestBrowsersAcceptLanguage: the Accept-Language headers real browsers
+// send, through the router to a checkout page. The first listed language
+// decides the script: Chrome in Hong Kong or Macau lists its region first
+// and then a plain "zh", which must not turn the page Simplified.
+func TestBrowsersAcceptLanguage(t *testing.T) {
+	app := newTestApp(t)
+	p := app.mustCreate(t, createBody)
+	for _, tc := range []struct{ browser, accept, want string }{
+		{"Chrome, Hong Kong", "zh-HK,zh;q=0.9,en-US;q=0.8,en;q=0.7", "zh-Hant"},
+		{"Chrome, Macau", "zh-MO,zh;q=0.9", "zh-Hant"},
+		{"Chrome, Taiwan", "zh-TW,zh;q=0.9,en-US;q=0.8,en;q=0.7", "zh-Hant"},
+		{"Firefox, Taiwan", "zh-TW,zh;q=0.8,en-US;q=0.5,en;q=0.3", "zh-Hant"},
+		{"Safari, Hong Kong", "zh-HK", "zh-Hant"},
+		{"Safari, Traditional script", "zh-Hant-HK", "zh-Hant"},
+		{"Safari, Traditional, no region", "zh-Hant", "zh-Hant"},
+		{"Simplified in Hong Kong", "zh-Hans-HK,zh-HK;q=0.9", "zh-Hans"},
+		{"Chrome, mainland", "zh-CN,zh;q=0.9", "zh-Hans"},
+		{"Edge, mainland", "zh-CN,zh;q=0.9,en;q=0.8,en-GB;q=0.7,en-US;q=0.6", "zh-Hans"},
+		{"Chrome, Singapore", "zh-SG,zh;q=0.9,en;q=0.8", "zh-Hans"},
+		{"Safari, Simplified", "zh-Hans-CN", "zh-Hans"},
+		{"plain zh", "zh", "zh-Hans"},
+		{"English first, Hong Kong", "en-HK,en;q=0.9,zh-HK;q=0.8", "en"},
+		{"French first, then Hong Kong", "fr-FR,fr;q=0.9,zh-HK;q=0.8", "zh-Hant"},
+		{"French only", "fr-FR,fr;q=0.9", "en"},
+	} {
+		doc := mustDoc(t, app.do(t, "GET", "/checkout/"+p.ID, nil, hdr("User-Agent", phoneUA, "Accept-Language", tc.accept)))
+		if got, _ := doc.Find("html").Attr("lang"); got != tc.want {
+			t.Errorf("%s (%q): <html lang> = %q, want %q", tc.browser, tc.accept, got, tc.want)
 		}
 	}
 }

@@ -16,8 +16,9 @@ import (
 // inside a merchant's iframe third-party cookies are often blocked.
 const langParam = "lang"
 
-// langMatcher maps any BCP 47 tag onto the supported languages: zh-CN,
-// zh-SG and zh map to zh-Hans; zh-TW, zh-HK and zh-MO to zh-Hant.
+// langMatcher maps any one BCP 47 tag onto the supported languages:
+// zh-CN, zh-SG and zh map to zh-Hans; zh-TW, zh-HK and zh-MO to zh-Hant.
+// Give it one tag at a time (matchAccept says why).
 func langMatcher() language.Matcher {
 	tags := make([]language.Tag, 0, len(views.Languages()))
 	for _, l := range views.Languages() {
@@ -42,6 +43,23 @@ func matchLang(m language.Matcher, raw string) (string, bool) {
 		return "", false
 	}
 	return views.Languages()[i], true
+}
+
+// matchAccept picks the language of the first Accept-Language entry we
+// support, each entry matched on its own. Matching the whole list at once
+// lets a later entry win: Chrome in Hong Kong sends
+// "zh-HK,zh;q=0.9,en-US;q=0.8", and the matcher scores the plain "zh" as
+// an exact match for zh-Hans, ahead of zh-HK's close match for zh-Hant.
+// The first entry's region or script decides the script the shopper
+// reads: zh-HK, zh-MO, zh-TW and zh-Hant give Traditional; zh-CN, zh-SG,
+// zh-Hans and zh give Simplified.
+func matchAccept(m language.Matcher, tags []language.Tag) (string, bool) {
+	for _, t := range tags {
+		if _, i, conf := m.Match(t); conf != language.No {
+			return views.Languages()[i], true
+		}
+	}
+	return "", false
 }
 
 // uaLang reads the language the WeChat and Alipay in-app browsers put in
@@ -96,10 +114,8 @@ func (s *Server) resolveLang(c *gin.Context) (lang string, explicit bool) {
 		if l, ok := matchLang(m, uaLang(c.Request.UserAgent())); ok {
 			return l, false
 		}
-		if tags := acceptLanguages(c.GetHeader("Accept-Language")); len(tags) > 0 {
-			if _, i, conf := m.Match(tags...); conf != language.No {
-				return views.Languages()[i], false
-			}
+		if l, ok := matchAccept(m, acceptLanguages(c.GetHeader("Accept-Language"))); ok {
+			return l, false
 		}
 		return views.LangEnglish, false
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -59,6 +60,13 @@ func (s *Server) linkPayVM(c *gin.Context, l payments.Link) views.LinkPay {
 	return v
 }
 
+// linkRefusedVM shows on v the amount typed, refused with errorID.
+func (s *Server) linkRefusedVM(c *gin.Context, v *views.LinkPay, errorID, typed string) {
+	v.ErrorID, v.Typed = errorID, echo(typed)
+	lang := s.chooseLang(c)
+	v.Title = s.errorTitle(c, v.Title, v.ErrorID, views.MoneyIn(lang, v.MinMoney), views.MoneyIn(lang, v.MaxMoney))
+}
+
 // handleLinkShow serves GET /l/:link, a stored payment link: the amount
 // to pay, or a field for it; a link that cannot take a payment says why
 // (410, or 409 while open checkouts hold its places) and offers nothing
@@ -75,6 +83,10 @@ func (s *Server) handleLinkShow() gin.HandlerFunc {
 		status := http.StatusOK
 		if err := l.State(s.opts.Links.Now()); err != nil {
 			v.StateID, status = linkStateID(err), linkStateStatus(err)
+		} else if errorID, typed, ok := s.linkError(c, l.ID); ok && l.OpenAmount() {
+			// The amount the form refused (handleLinkPay), as typed,
+			// with why; the field takes focus.
+			s.linkRefusedVM(c, &v, errorID, typed)
 		}
 		s.render(c, status, views.LinkPayPage(v))
 	}
@@ -103,10 +115,12 @@ func (s *Server) handleLinkPay() gin.HandlerFunc {
 		case linkStateID(err) != "":
 			v.StateID = linkStateID(err)
 			s.render(c, linkStateStatus(err), views.LinkPayPage(v))
+		case errors.As(err, &le) && len(le.Problems) > 0 && slices.Contains(linkErrors, "links.err."+string(le.Problems[0])):
+			// Back to the link's page by GET, saying why (linkErrorPath).
+			to := s.linkErrorPath(l.ID, "links.err."+string(le.Problems[0]), typed)
+			c.Redirect(http.StatusSeeOther, s.langPath(c, to))
 		case errors.As(err, &le) && len(le.Problems) > 0:
-			v.ErrorID = "links.err." + string(le.Problems[0])
-			lang := s.chooseLang(c)
-			v.Title = s.errorTitle(c, v.Title, v.ErrorID, views.MoneyIn(lang, v.MinMoney), views.MoneyIn(lang, v.MaxMoney))
+			s.linkRefusedVM(c, &v, "links.err."+string(le.Problems[0]), typed)
 			s.render(c, http.StatusUnprocessableEntity, views.LinkPayPage(v))
 		default:
 			s.respondError(c, err)

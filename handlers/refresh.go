@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -46,7 +47,18 @@ func (s *Server) qrExtras(c *gin.Context, vm *views.Checkout, p payments.Payment
 	if vm.QR.ReturnTo != "" {
 		vm.QR.ReturnTo = withLang(vm.QR.ReturnTo, lang)
 	}
-	if deviceOf(c.Request.UserAgent()) == payments.DevicePhone && a.Method == payments.MethodWeChat {
+	device := deviceOf(c.Request.UserAgent())
+	if device == payments.DeviceWeChat || device == payments.DeviceAlipay {
+		// Opened inside the wallet whose QR this is (the link the
+		// same-phone helper gives, or one a friend sent): the wallet pays
+		// here through Latipay's page, as a fresh checkout does. The
+		// start replaces this QR as a switch of wallet does
+		// (payments.Service.Start): Latipay cancels it first, and a QR
+		// already paid makes the page show the payment paid instead.
+		f, ok := payments.FlowFor(device, a.Method)
+		vm.QR.PayHere = ok && f.Hosted && slices.ContainsFunc(vm.Methods, func(m views.Method) bool { return m.Value == string(a.Method) })
+	}
+	if device == payments.DevicePhone && a.Method == payments.MethodWeChat {
 		vm.QR.SamePhone = true
 		vm.QR.DownloadURL = vm.QR.ImageURL
 		// Inside WeChat the language would be WeChat's own: carry the
@@ -57,18 +69,18 @@ func (s *Server) qrExtras(c *gin.Context, vm *views.Checkout, p payments.Payment
 }
 
 // localizeCheckout carries the shopper's language in every URL the page
-// follows, and adds the in-WeChat guide to Alipay.
+// follows, and adds the in-WeChat guide to Alipay and the in-Alipay guide
+// to WeChat Pay.
 func (s *Server) localizeCheckout(c *gin.Context, vm *views.Checkout, offered []payments.Method) {
 	lang := s.carriedLang(c)
 	vm.StartURL = withLang(vm.StartURL, lang)
 	vm.ChooseURL = withLang(vm.ChooseURL, lang)
 	vm.StatusURL = withLang(vm.StatusURL, lang)
 	vm.PanelURL = withLang(vm.PanelURL, lang)
-	if deviceOf(c.Request.UserAgent()) == payments.DeviceWeChat {
-		for _, m := range offered {
-			if m == payments.MethodAlipay {
-				vm.AlipayElsewhere = true
-			}
-		}
+	switch deviceOf(c.Request.UserAgent()) {
+	case payments.DeviceWeChat:
+		vm.AlipayElsewhere = slices.Contains(offered, payments.MethodAlipay)
+	case payments.DeviceAlipay:
+		vm.WeChatElsewhere = slices.Contains(offered, payments.MethodWeChat)
 	}
 }

@@ -107,10 +107,16 @@ func (l Link) OverPaid() int {
 // OpenAmount reports whether the link takes any amount the shopper types.
 func (l Link) OpenAmount() bool { return l.Amount == 0 }
 
-// Description is the link's text in lang, else in the first language
-// that has one.
+// Description is the link's text in lang, else, for Chinese, in the
+// other Chinese script, else in the first language that has one.
 func (l Link) Description(lang string) string {
 	if d := l.Descriptions[lang]; d != "" {
+		return d
+	}
+	// A Chinese reader gets the other Chinese script before English:
+	// a zh-Hant shopper reads Simplified more easily than English.
+	other := map[string]string{"zh-Hans": "zh-Hant", "zh-Hant": "zh-Hans"}[lang]
+	if d := l.Descriptions[other]; other != "" && d != "" {
 		return d
 	}
 	for _, g := range LinkLanguages {
@@ -315,10 +321,11 @@ const (
 	LinkStaticLimited LinkProblem = "static"        // a static QR with a fixed amount, expiry or use limit
 	LinkLongDesc      LinkProblem = "description"   // a description over 200 characters
 	// Typed by the shopper.
-	LinkAmountNotNumber LinkProblem = "typed" // not a positive decimal such as 12.50
-	LinkAmountComma     LinkProblem = "comma" // a comma that does not group thousands (1,50: a decimal comma?)
-	LinkAmountBelow     LinkProblem = "below" // below the link's minimum
-	LinkAmountAbove     LinkProblem = "above" // above the link's maximum
+	LinkAmountNotNumber LinkProblem = "typed"    // not a positive decimal such as 12.50
+	LinkAmountComma     LinkProblem = "comma"    // a comma that does not group thousands (1,50: a decimal comma?)
+	LinkAmountBelow     LinkProblem = "below"    // below the link's minimum
+	LinkAmountAbove     LinkProblem = "above"    // above the link's maximum
+	LinkAmountDecimals  LinkProblem = "decimals" // more decimal places than the currency has (12.345)
 )
 
 // linkMaxUses is the most a link's MaxUses may say.
@@ -515,13 +522,37 @@ func (s *Links) Amount(l Link, typed string) (int64, error) {
 	n, err := ParseAmount(plain, l.Currency)
 	switch {
 	case err != nil:
-		return 0, &LinkError{Problems: []LinkProblem{LinkAmountNotNumber}}
+		return 0, &LinkError{Problems: []LinkProblem{numberProblem(plain, l.Currency)}}
 	case n < l.MinAmount:
 		return 0, &LinkError{Problems: []LinkProblem{LinkAmountBelow}}
 	case n > l.MaxAmount:
 		return 0, &LinkError{Problems: []LinkProblem{LinkAmountAbove}}
 	}
 	return n, nil
+}
+
+// numberProblem says what is wrong with a typed amount ParseAmount
+// refused, when it is still a number: zero or negative ("0", "-5") is
+// below the link's minimum, too many decimal places ("12.345") is said
+// as such, and a number with more digits than any amount is above the
+// maximum. Anything else (letters, "1.2.3", "012") is not a number.
+func numberProblem(s string, c Currency) LinkProblem {
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
+	whole, frac, hasPoint := strings.Cut(s, ".")
+	digits := func(d string) bool { return d != "" && strings.Trim(d, "0123456789") == "" }
+	if (!digits(whole) && !(whole == "" && hasPoint)) || (hasPoint && !digits(frac)) {
+		return LinkAmountNotNumber
+	}
+	switch {
+	case neg || strings.Trim(whole+frac, "0") == "":
+		return LinkAmountBelow
+	case len(frac) > c.Exponent():
+		return LinkAmountDecimals
+	case whole == "" || (len(whole) > 1 && whole[0] == '0'):
+		return LinkAmountNotNumber
+	}
+	return LinkAmountAbove // every digit fine: more than the largest amount
 }
 
 // typedAmount is the amount a shopper typed as ParseAmount reads it:
@@ -539,6 +570,8 @@ func typedAmount(typed string) (string, LinkProblem) {
 			return '.'
 		case r == '，':
 			return ','
+		case r == '－', r == '−': // the full-width hyphen-minus and the minus sign
+			return '-'
 		case r == '\u3000': // the full-width space
 			return ' '
 		}

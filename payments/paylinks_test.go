@@ -80,8 +80,13 @@ func TestLinkPayOpenAmount(t *testing.T) {
 		t.Fatalf("link id %q is not a valid link id", l.ID)
 	}
 	for typed, want := range map[string]payments.LinkProblem{
-		"4.99": payments.LinkAmountBelow, "200.01": payments.LinkAmountAbove, "0": payments.LinkAmountNotNumber,
-		"abc": payments.LinkAmountNotNumber, "": payments.LinkAmountNotNumber, "-5": payments.LinkAmountNotNumber,
+		"4.99": payments.LinkAmountBelow, "200.01": payments.LinkAmountAbove, "0": payments.LinkAmountBelow,
+		"abc": payments.LinkAmountNotNumber, "": payments.LinkAmountNotNumber, "-5": payments.LinkAmountBelow,
+		"0.00": payments.LinkAmountBelow, "－５": payments.LinkAmountBelow, "-12.345": payments.LinkAmountBelow,
+		"12.345": payments.LinkAmountDecimals, "１２．３４５": payments.LinkAmountDecimals, "0.001": payments.LinkAmountDecimals,
+		"99999999999999": payments.LinkAmountAbove, "012": payments.LinkAmountNotNumber, ".5": payments.LinkAmountNotNumber,
+		"1.2.3": payments.LinkAmountNotNumber, "1e3": payments.LinkAmountNotNumber, "-": payments.LinkAmountNotNumber,
+		"12.": payments.LinkAmountNotNumber,
 	} {
 		_, err := ls.Pay(ctx, l.ID, typed, "en", "")
 		var le *payments.LinkError
@@ -96,8 +101,8 @@ func TestLinkPayOpenAmount(t *testing.T) {
 	if p.Amount != 1250 || p.Currency != payments.NZD || p.Source != payments.SourceLink || p.Description != "订金" {
 		t.Errorf("payment = %d %s source %q description %q; want 1250 NZD link 订金", p.Amount, p.Currency, p.Source, p.Description)
 	}
-	if p2, err := ls.Pay(ctx, l.ID, "200", "zh-Hant", ""); err != nil || p2.Description != "Deposit" {
-		t.Errorf("second payment: %v, description %q (zh-Hant missing: falls back to en)", err, p2.Description)
+	if p2, err := ls.Pay(ctx, l.ID, "200", "zh-Hant", ""); err != nil || p2.Description != "订金" {
+		t.Errorf("second payment: %v, description %q (zh-Hant missing: falls back to Simplified, not English)", err, p2.Description)
 	}
 	if _, err := ls.Pay(ctx, l.ID, "10", "en", ""); !errors.Is(err, payments.ErrLinkUsedUp) {
 		t.Errorf("third payment of a 2-use link = %v, want ErrLinkUsedUp", err)

@@ -265,6 +265,8 @@ func pages() map[string]templ.Component {
 		"home":                 HomePage(Home{Page: page, DemoURL: "/sandbox/demo"}),
 		"checkout-created":     CheckoutPage(with(func(c *Checkout) { c.Status = "created" })),
 		"checkout-in-wechat":   CheckoutPage(with(func(c *Checkout) { c.Status = "created"; c.AlipayElsewhere = true })),
+		"checkout-in-alipay":   CheckoutPage(with(func(c *Checkout) { c.Status = "created"; c.WeChatElsewhere = true })),
+		"checkout-pay-here":    CheckoutPage(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(false); c.QR.PayHere = true })),
 		"checkout-pending-qr":  CheckoutPage(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(false) })),
 		"checkout-same-phone":  CheckoutPage(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(true) })),
 		"checkout-pending-qr2": CheckoutPanel(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(true) })),

@@ -97,7 +97,11 @@ type Checkout struct {
 	// refresh by itself).
 	CheckURL string
 	BackURL  string // merchant's return (or cancel) URL; "" if none
-	Error    string // message for the shopper, already translated
+	// CloseHint: no shop page to go back to (a payment link's payment
+	// returns to this server's own home page): say the page may be
+	// closed instead of offering a way back.
+	CloseHint bool
+	Error     string // message for the shopper, already translated
 	// LinkTaken: the failed payment of a stored link cannot start again,
 	// its place having gone to another checkout or the link being used
 	// up; the failed screen offers no method (Error says why).
@@ -109,6 +113,9 @@ type Checkout struct {
 	// AlipayElsewhere: inside WeChat with Alipay offered, show how to open
 	// the page in the phone's browser to pay with Alipay.
 	AlipayElsewhere bool
+	// WeChatElsewhere: inside Alipay with WeChat Pay offered, show how to
+	// open the page in WeChat to pay with WeChat Pay.
+	WeChatElsewhere bool
 	// EmbedOrigin is the merchant origin framing the page, validated
 	// against HPP_MERCHANT_ORIGINS; the script posts status changes to
 	// it and nowhere else. "" when not embedded.
@@ -156,6 +163,10 @@ type QR struct {
 	DownloadURL string // the QR image as an attachment
 	OpenURL     string // absolute checkout URL to paste into WeChat
 	StepImages  [3]string
+	// PayHere: the page is open inside the wallet whose QR this is
+	// (WeChat's QR in WeChat, Alipay's in Alipay); it offers paying right
+	// there, which replaces the QR (a start of the same method).
+	PayHere bool
 	// Sandbox controls; empty outside sandbox mode.
 	SimulateURL string
 	ReturnTo    string

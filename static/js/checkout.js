@@ -50,6 +50,19 @@
     return q ? q.getAttribute('data-method') : '';
   }
 
+  // The offline notice: shown while neither the socket nor a status
+  // check reaches the server, cleared as soon as one does. A socket that
+  // closes is not enough on its own (the check may still get through,
+  // and then the page is live by polling); the browser saying it is
+  // offline is.
+  var offline = document.getElementById('offline');
+  function socketOpen() { return !!ws && ws.readyState === 1; }
+  function setOffline(on) {
+    if (!offline) { return; }
+    var text = on && !isFinal() ? offline.getAttribute('data-text') : '';
+    if (offline.textContent !== text) { offline.textContent = text; }
+  }
+
   function onState(st) {
     if (st && typeof st.version === 'number' && st.version > version) { refresh(); }
   }
@@ -74,6 +87,15 @@
         // it goes to the new status's heading, not to the page's start.
         var hadFocus = panel.contains(document.activeElement);
         panel.innerHTML = html;
+        // The yuan estimate is for choosing and paying: once paid (or
+        // ended) the receipt states the amount charged, and the page
+        // drops the estimate as the server does on a reload.
+        var screen = s.getAttribute('data-screen');
+        if (screen !== 'open' && screen !== 'failed') {
+          Array.prototype.forEach.call(root.querySelectorAll('.order [data-testid="amount-cny"], .order [data-testid="cny-note"]'), function (e) {
+            e.parentNode.removeChild(e);
+          });
+        }
         var title = s.getAttribute('data-title');
         if (title) {
           document.title = title;
@@ -97,6 +119,7 @@
           if (h) { h.focus(); }
         }
         notifyParent();
+        setOffline(false);
         if (isFinal()) { stop(); }
       })
       .catch(function () { /* the next poll or push tries again */ })
@@ -105,9 +128,9 @@
 
   function check() {
     fetch(statusURL, { cache: 'no-store', credentials: 'same-origin' })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) { setOffline(!r.ok && !socketOpen()); return r.ok ? r.json() : null; })
       .then(onState)
-      .catch(function () {});
+      .catch(function () { setOffline(!socketOpen()); });
   }
 
   function startPolling() {
@@ -121,13 +144,14 @@
     if (ws || isFinal() || !socketPath || !window.WebSocket) { startPolling(); return; }
     var scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
     try { ws = new WebSocket(scheme + location.host + socketPath); } catch (e) { ws = null; startPolling(); return; }
-    ws.onopen = function () { backoff = 1000; stopPolling(); };
+    ws.onopen = function () { backoff = 1000; stopPolling(); setOffline(false); };
     ws.onmessage = function (ev) {
       try { onState(JSON.parse(ev.data)); } catch (e) { /* ignore malformed */ }
     };
     ws.onclose = function () {
       ws = null;
       if (isFinal()) { return; }
+      if (navigator.onLine === false) { setOffline(true); } else { check(); }
       startPolling();
       var wait = Math.min(backoff, 30000) * (0.5 + Math.random() / 2);
       backoff = Math.min(backoff * 2, 30000);
@@ -266,6 +290,7 @@
   });
   window.addEventListener('pageshow', function (ev) { if (ev.persisted) { wake(); } });
   window.addEventListener('online', wake);
+  window.addEventListener('offline', function () { if (!isFinal()) { setOffline(true); } });
   window.addEventListener('pagehide', function () {
     if (ws) { ws.onclose = null; ws.close(1000); ws = null; }
   });
