@@ -43,7 +43,7 @@ func sessionWait(t *testing.T, b *browserSession, what, cond string, within time
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingInterval(100*time.Millisecond),
 		chromedp.WithPollingTimeout(within))); err != nil {
 		t.Fatalf("waited %v for %s (the warning is %s: %q): %v", within, what, browserEval[string](t, b, sessionState),
-			browserEval[string](t, b, `document.querySelector('[data-testid="session-say"]').textContent`), err)
+			browserEval[string](t, b, `(document.querySelector('[data-testid="session-say"]') || {}).textContent || ''`), err)
 	}
 }
 
