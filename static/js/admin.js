@@ -336,6 +336,7 @@
   document.addEventListener('submit', function (ev) {
     if (state !== 'ended' || /\/signout$/.test(ev.target.getAttribute('action') || '')) { return; }
     ev.preventDefault();
+    ev.stopPropagation(); // nor marked as sent (the refund form's own handler)
     typedAt = 0;
     focusOn(signin);
     check(); // signed in again in another tab: the form may go next time
