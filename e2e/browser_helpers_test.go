@@ -69,6 +69,13 @@ type browserApp struct {
 // loop. env adds or overrides variables (NAME=value).
 func browserStartApp(t testing.TB, env ...string) *browserApp {
 	t.Helper()
+	return browserStartBin(t, "", env...)
+}
+
+// browserStartBin is browserStartApp running bin, a build with test tags
+// (mainBinary); "" is the default build.
+func browserStartBin(t testing.TB, bin string, env ...string) *browserApp {
+	t.Helper()
 	vars := map[string]string{
 		"HPP_API_KEY":            browserAPIKey,
 		"HPP_LINK_SECRET":        browserLinkSecret,
@@ -80,7 +87,11 @@ func browserStartApp(t testing.TB, env ...string) *browserApp {
 		k, v, _ := strings.Cut(kv, "=")
 		vars[k] = v
 	}
-	a := startApp(t, vars)
+	if bin == "" {
+		bin = mainBinary(t, "")
+	}
+	addr := freeAddr(t)
+	a := startBinAt(t, bin, addr, "http://"+addr, nil, vars)
 	return &browserApp{URL: a.URL, app: a}
 }
 

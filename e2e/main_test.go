@@ -381,6 +381,13 @@ func startApp(t testing.TB, env map[string]string) *app {
 // serve https with a certificate of their own CA.
 func startAppAt(t testing.TB, addr, url string, transport http.RoundTripper, env map[string]string) *app {
 	t.Helper()
+	return startBinAt(t, mainBinary(t, ""), addr, url, transport, env)
+}
+
+// startBinAt is startAppAt running bin, a build of the binary with test
+// tags (mainBinary).
+func startBinAt(t testing.TB, bin, addr, url string, transport http.RoundTripper, env map[string]string) *app {
+	t.Helper()
 	a := &app{URL: url, DB: filepath.Join(t.TempDir(), "hpp.db"), client: noRedirects()}
 	a.client.Transport = transport
 	vars := map[string]string{
@@ -393,7 +400,7 @@ func startAppAt(t testing.TB, addr, url string, transport http.RoundTripper, env
 		"HPP_RECONCILE_INTERVAL":        "500ms",
 	}
 	maps.Copy(vars, env)
-	a.proc = runMain(t, &proc{name: "app", bin: mainBinary(t, ""), env: envList(vars), ready: a.URL + "/healthz", readyVia: transport})
+	a.proc = runMain(t, &proc{name: "app", bin: bin, env: envList(vars), ready: a.URL + "/healthz", readyVia: transport})
 	t.Cleanup(func() { a.Stop(t) }) // runs before runMain's: a slow stop is an error
 	a.APIKey = a.printed(t, "demo merchant API key: ", env["HPP_API_KEY"])
 	a.DemoLink = a.printed(t, "ready-made checkout link: ", "")

@@ -217,23 +217,43 @@ var sessionLimits = views.SessionLimits{IdleMinutes: int(accounts.IdleTimeout / 
 // (and back here afterwards) and anything else is refused with 401;
 // with the wrong role it is 403, and nothing runs.
 func (s *Server) requireRole(roles ...accounts.Role) gin.HandlerFunc {
+	return s.checkRole(false, roles...)
+}
+
+// requireRoleQuietly is requireRole for a route a page's script asks by
+// itself (SessionPath's GET): it never counts as the person's activity,
+// and an ended session is refused with 401, never sent to sign in.
+func (s *Server) requireRoleQuietly(roles ...accounts.Role) gin.HandlerFunc {
+	return s.checkRole(true, roles...)
+}
+
+func (s *Server) checkRole(quiet bool, roles ...accounts.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		sid := s.sessionID(c)
 		auth := s.opts.Accounts.Authenticate
-		if c.Request.Method == http.MethodGet && c.GetHeader(BackgroundHeader) != "" {
+		if quiet || c.Request.Method == http.MethodGet && c.GetHeader(BackgroundHeader) != "" {
 			auth = s.opts.Accounts.AuthenticateQuietly // not the person: the idle clock stays
 		}
 		sess, a, err := auth(c.Request.Context(), sid)
 		if errors.Is(err, accounts.ErrSessionEnded) {
-			if c.Request.Method == http.MethodGet {
+			if c.Request.Method == http.MethodGet && !quiet && navigation(c) {
 				q := url.Values{"next": {c.Request.URL.RequestURI()}}
-				if sid != "" { // the sign-in page says why, once
+				if sid != "" {
+					// The sign-in page says why, once: with the flash,
+					// the ended session's cookie goes, so a later visit
+					// (another person's, on a shared computer) is not
+					// told again.
 					s.leaveFlash(c, SignInPath, signInEnded, nil)
+					_ = s.setSessionID(c, "")
 				}
 				c.Redirect(http.StatusSeeOther, SignInPath+"?"+q.Encode())
 				c.Abort()
 				return
 			}
+			// A page's own fetch, socket or image: 401, no flash. The page
+			// that asked says the session ended itself (admin.js); a flash
+			// left here would wait, unseen, for whoever opens the sign-in
+			// page next.
 			s.respondError(c, errSessionEnded)
 			return
 		}
@@ -260,6 +280,19 @@ func (s *Server) requireRole(roles ...accounts.Role) gin.HandlerFunc {
 	}
 }
 
+// navigation reports whether a GET is the person opening a page: not a
+// page's own fetch (BackgroundHeader), a websocket's handshake, or what a
+// browser fetches for a page (Sec-Fetch-Mode other than navigate: an
+// image, a script's fetch). A client that sends neither header (curl, a
+// test) counts as opening a page.
+func navigation(c *gin.Context) bool {
+	if c.GetHeader(BackgroundHeader) != "" || strings.EqualFold(c.GetHeader("Upgrade"), "websocket") {
+		return false
+	}
+	mode := c.GetHeader("Sec-Fetch-Mode")
+	return mode == "" || mode == "navigate"
+}
+
 // who is the signed-in account of a request that passed requireRole.
 func who(c *gin.Context) *signedIn {
 	v, _ := c.Get(adminKey)
@@ -270,7 +303,8 @@ func who(c *gin.Context) *signedIn {
 func (s *Server) adminPage(c *gin.Context, titleID, current string) views.Admin {
 	si := who(c)
 	a := views.Admin{Page: s.page(s.localizer(c).T(titleID), false), Email: si.account.Email, Role: string(si.account.Role),
-		SignOutURL: SignOutPath}
+		SignOutURL: SignOutPath, Session: s.sessionWarning(c)}
+	a.JS = s.adminJS // the warning before the session ends, on every signed-in page
 	a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, AdminPath), LabelID: "admin.home.title", Current: current == AdminPath})
 	if si.account.Role == accounts.Owner {
 		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, PaymentsPath), LabelID: "admin.payments.title", Current: current == PaymentsPath})

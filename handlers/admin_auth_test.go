@@ -447,9 +447,14 @@ func TestAdminBackgroundFetchIsNotActivity(t *testing.T) {
 		t.Fatalf("the person's fetch 20 minutes in = %d, want the page", w.Code)
 	}
 	a.Clock.Advance(accounts.IdleTimeout - 20*time.Minute + time.Minute)
-	if w := get(quiet, true); !a.saysEnded(t, w) {
-		t.Errorf("31 minutes after the person's last request, with background fetches between = %d %q; want ended",
+	// Ended: 401 to the page's fetch, which tells its person itself
+	// (TestSessionEndToldOnce); their next page is sent to sign in.
+	if w := get(quiet, true); w.Code != http.StatusUnauthorized {
+		t.Errorf("31 minutes after the person's last request, with background fetches between = %d %q; want 401",
 			w.Code, w.Header().Get("Location"))
+	}
+	if w := get(quiet, false); !a.saysEnded(t, w) {
+		t.Errorf("the person's page after the background fetches = %d %q; want ended", w.Code, w.Header().Get("Location"))
 	}
 	w := get(active, false)
 	if w.Code != http.StatusOK {

@@ -245,7 +245,7 @@ func TestAdminFeed(t *testing.T) {
 	wantSocketsRefused(t, "the feed", map[string]socketRefusal{
 		"other origin": {owner, "https://evil.example", http.StatusForbidden},
 		"no origin":    {owner, "", http.StatusForbidden},
-		"no session":   {nil, a.AppURL, http.StatusSeeOther},
+		"no session":   {nil, a.AppURL, http.StatusUnauthorized}, // a socket follows no redirect to sign in
 		"cashier":      {cashier, a.AppURL, http.StatusForbidden},
 	}, a.dialFeed)
 

@@ -120,6 +120,10 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.POST("/accounts/:id/reset", s.requireRole(accounts.Owner), s.handleAccountReset())
 		adm.POST("/accounts/:id/role", s.requireRole(accounts.Owner), s.handleAccountRole())
 		adm.POST("/accounts/:id/remove", s.requireRole(accounts.Owner), s.handleAccountRemove())
+		// The session's time left, asked quietly, and "Stay signed in"
+		// (admin_session.go): every signed-in page's warning.
+		adm.GET("/session", asJSON, s.requireRoleQuietly(accounts.Owner, accounts.Cashier), s.handleSessionLeft())
+		adm.POST("/session", asJSON, s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionLeft())
 		adm.GET("/sessions", s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionsShow())
 		adm.POST("/sessions/revoke", s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionRevoke(false))
 		adm.POST("/sessions/revoke-all", s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionRevoke(true))

@@ -14,6 +14,20 @@ type Admin struct {
 	// Feed is the live feed's socket path; with Page.JS set, the page
 	// follows the shop's payments as they happen (static/js/admin.js).
 	Feed string
+	// Session warns before the session ends (static/js/admin.js); nil on
+	// the pages of signing in.
+	Session *SessionWarning
+}
+
+// SessionWarning is the signed-in page's warning before its session
+// ends, hidden until static/js/admin.js shows it: where the script asks
+// the time left (and sends "Stay signed in"), the time left as the page's
+// request left it, in seconds, how long before the end to warn, and the
+// sign-in page that comes back to this one.
+type SessionWarning struct {
+	URL                                       string
+	IdleSeconds, AbsoluteSeconds, WarnSeconds int
+	SignInURL                                 string
 }
 
 // NavLink is one entry of the back office's navigation.

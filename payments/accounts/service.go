@@ -16,16 +16,14 @@ import (
 
 // The rules of signing in.
 const (
-	MaxFailures     = 5                // failed sign-ins in a row that lock an account
-	LockFor         = 5 * time.Minute  // how long a locked account stays locked
-	SetupTokenTTL   = 24 * time.Hour   // the first run's setup link
-	IdleTimeout     = 30 * time.Minute // a session unused this long ends
-	AbsoluteTimeout = 12 * time.Hour   // a session this old ends however used
-	ReauthWindow    = 10 * time.Minute // refunds need the password confirmed this recently
-	// touchEvery spares a write per request: SeenAt moves at most this
-	// often, so a session may end up to this much after IdleTimeout.
-	touchEvery = time.Minute
+	MaxFailures   = 5                // failed sign-ins in a row that lock an account
+	LockFor       = 5 * time.Minute  // how long a locked account stays locked
+	SetupTokenTTL = 24 * time.Hour   // the first run's setup link
+	ReauthWindow  = 10 * time.Minute // refunds need the password confirmed this recently
 )
+
+// A session's limits (IdleTimeout, AbsoluteTimeout, WarnBefore and
+// touchEvery) are in limits.go.
 
 // Actor is who does something, for the audit log.
 type Actor struct {
@@ -451,6 +449,16 @@ func (s *Service) authenticate(ctx context.Context, sessionID string, touch bool
 		}
 	}
 	return sess, a, nil
+}
+
+// Left is how long sess has before it ends: idle, unless a request of its
+// person comes first (IdleTimeout after SeenAt, as Authenticate counts),
+// and absolute, however it is used (AbsoluteTimeout after CreatedAt),
+// neither below zero. A back-office page warns WarnBefore the sooner of
+// the two; only the idle one can be pushed back.
+func (s *Service) Left(sess Session) (idle, absolute time.Duration) {
+	now := s.now()
+	return max(0, sess.SeenAt.Add(IdleTimeout).Sub(now)), max(0, sess.CreatedAt.Add(AbsoluteTimeout).Sub(now))
 }
 
 // SignOut ends the session with that id, recorded as its account's (the
