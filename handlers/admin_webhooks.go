@@ -34,7 +34,7 @@ const stateSuperseded = "superseded"
 // event retrying, is its last, and whose retry never came: the event is
 // past its retry window (payments.Delivery.GivenUp), so "retrying", and
 // a next try in the past, would have a person wait for nothing.
-const stateGivenUp = "given_up"
+const stateGivenUp = string(payments.DeliveryGivenUp)
 
 // deliveryState is the state the back office says a try left its event
 // in (its adminlist.state.* message): the try's own, except for a
@@ -67,12 +67,13 @@ func (s *Server) deliveryRow(c *gin.Context, d payments.Delivery) views.Delivery
 // first, and paged by the last delivery's id (ids sort by time). The state
 // filter is the event's state now: it lists each event in that state once,
 // by its last try, so an event delivered on a later try is never listed
-// as retrying or failed by its earlier ones.
+// as retrying or failed by its earlier ones; and it goes by the label the
+// row shows, so a try given up is listed under given_up, not retrying.
 func (s *Server) handleWebhookList() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.WebhookList{Admin: s.adminPage(c, "adminlist.webhooks.title", WebhooksPath), Action: WebhooksPath,
 			State: c.Query("state"), Enabled: s.webhooksOn()}
-		for _, st := range payments.DeliveryStates {
+		for _, st := range payments.DeliveryFilterStates {
 			v.States = append(v.States, string(st))
 		}
 		ds, err := s.svc.DeliveryLog(c.Request.Context(), payments.DeliveryFilter{State: payments.DeliveryState(v.State),

@@ -52,16 +52,18 @@ func deliveryJSON(d payments.Delivery) deliveryResponse {
 	return r
 }
 
-// handleDeliveryList serves GET /api/v1/webhook-deliveries.
+// handleDeliveryList serves GET /api/v1/webhook-deliveries, filtered by
+// payment and by state as each try is labelled (given_up apart from
+// retrying), as the back office's log is.
 func (s *Server) handleDeliveryList(svc interface {
-	Deliveries(ctx context.Context, paymentID, before string, limit int) ([]payments.Delivery, error)
+	Deliveries(ctx context.Context, paymentID, state, before string, limit int) ([]payments.Delivery, error)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		limit := queryLimit(c)
 		if limit == 0 {
 			limit = 20
 		}
-		ds, err := svc.Deliveries(c.Request.Context(), c.Query("payment_id"), c.Query("cursor"), limit)
+		ds, err := svc.Deliveries(c.Request.Context(), c.Query("payment_id"), c.Query("state"), c.Query("cursor"), limit)
 		if err != nil {
 			s.respondError(c, err)
 			return

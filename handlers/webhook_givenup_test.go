@@ -24,8 +24,10 @@ import (
 // (the app was stopped when it fell due: the worker never claims such an
 // event again), the log, the event's page and the payment's timeline say
 // it was given up, in each language, with no next try, and the API's
-// delivery log says state given_up with no next_attempt_at. A try
-// superseded by a later one stays superseded.
+// delivery log says state given_up with no next_attempt_at. The state
+// filter of both goes by that label: such a try is listed under given_up
+// (offered in each language), never under retrying. A try superseded by
+// a later one stays superseded.
 func TestGivenUpTriesSaySo(t *testing.T) {
 	rcv := newHookReceiver(t, http.StatusServiceUnavailable)
 	var worker *webhook.Worker
@@ -94,6 +96,56 @@ func TestGivenUpTriesSaySo(t *testing.T) {
 		return out
 	}
 
+	// filtered lists the delivery ids the log's state filter shows, and
+	// the API's, in every language, and checks that the filter offers
+	// given_up with its label.
+	filtered := func(state string) (admin, viaAPI []string) {
+		t.Helper()
+		for _, lang := range []string{views.LangEnglish, views.LangSimplifiedChinese, views.LangTraditionalChinese} {
+			doc := a.ownerDoc(t, owner, "/admin/webhooks?state="+state+"&lang="+lang, http.StatusOK)
+			opt := doc.Find(`select#state option[value="given_up"]`)
+			if want := a.localizer(t, lang).T("adminlist.state.given_up"); strings.TrimSpace(opt.Text()) != want {
+				t.Errorf("%s: the state filter's given_up option reads %q, want %q", lang, strings.TrimSpace(opt.Text()), want)
+			}
+			var ids []string
+			doc.Find(`[data-testid="delivery-row"]`).Each(func(_ int, s *goquery.Selection) {
+				id, _ := s.Attr("data-id")
+				ids = append(ids, id)
+			})
+			if lang == views.LangEnglish {
+				admin = ids
+			} else if strings.Join(ids, " ") != strings.Join(admin, " ") {
+				t.Errorf("state=%s, %s lists %v; English lists %v", state, lang, ids, admin)
+			}
+		}
+		w := a.api(t, http.MethodGet, "/api/v1/webhook-deliveries?state="+state, "", nil)
+		if w.Code != http.StatusOK {
+			t.Fatalf("GET webhook-deliveries?state=%s = %d %s", state, w.Code, w.Body)
+		}
+		var list struct {
+			Data []struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &list); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range list.Data {
+			viaAPI = append(viaAPI, d.ID)
+		}
+		return admin, viaAPI
+	}
+	listed := func(when, state string, want []string) {
+		t.Helper()
+		admin, viaAPI := filtered(state)
+		if strings.Join(admin, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: the log filtered by state %s lists %v, want %v", when, state, admin, want)
+		}
+		if strings.Join(viaAPI, " ") != strings.Join(want, " ") {
+			t.Errorf("%s: the API filtered by state %s lists %v, want %v", when, state, viaAPI, want)
+		}
+	}
+
 	p := a.mustPaid(t)
 	if _, err := worker.Flush(t.Context()); err != nil { // payment.pending: 503, retrying
 		t.Fatal(err)
@@ -104,6 +156,8 @@ func TestGivenUpTriesSaySo(t *testing.T) {
 	}
 	first := ds[0].ID
 	check("the first try, its retry due", map[string]string{first: "retrying"})
+	listed("the first try, its retry due", "retrying", []string{first})
+	listed("the first try, its retry due", "given_up", nil)
 	if st := api(p.ID)[first]; st == nil || !strings.HasPrefix(*st, "retrying next ") {
 		t.Errorf("API: the first try while its retry may come reads %v, want retrying with a next attempt", st)
 	}
@@ -116,6 +170,13 @@ func TestGivenUpTriesSaySo(t *testing.T) {
 	}
 	_, owner = a.signIn(t, "owner@shop.example", adminPW) // the session ended meanwhile
 	check("past the retry window", map[string]string{first: "given_up"})
+	// The state filter goes by the same label: given up, not retrying.
+	listed("past the retry window", "retrying", nil)
+	listed("past the retry window", "given_up", []string{first})
+	if w := a.api(t, http.MethodGet, "/api/v1/webhook-deliveries?state=stuck", "", nil); w.Code != http.StatusBadRequest ||
+		!strings.Contains(w.Body.String(), "given_up") {
+		t.Errorf("API state=stuck = %d %s; want 400 naming the states", w.Code, w.Body)
+	}
 	if st := api(p.ID)[first]; st == nil || *st != "given_up" {
 		t.Errorf("API: the first try past the retry window reads %v, want given_up with no next attempt", st)
 	}

@@ -325,8 +325,9 @@ func decodeCursor(c string) (time.Time, string, bool) {
 }
 
 // Deliveries lists the webhook delivery log, newest first. limit is
-// 1..100 (0 means 20); before is the previous page's last id.
-func (s *Service) Deliveries(ctx context.Context, paymentID, before string, limit int) ([]Delivery, error) {
+// 1..100 (0 means 20); before is the previous page's last id; state, when
+// set, is one of DeliveryFilterStates, as DeliveryLog filters.
+func (s *Service) Deliveries(ctx context.Context, paymentID, state, before string, limit int) ([]Delivery, error) {
 	if limit == 0 {
 		limit = defaultPageSize
 	}
@@ -339,10 +340,12 @@ func (s *Service) Deliveries(ctx context.Context, paymentID, before string, limi
 	if before != "" && !deliveryCursor(before) {
 		problems = append(problems, "cursor is not one this API gave out")
 	}
+	f := DeliveryFilter{PaymentID: paymentID, State: DeliveryState(state), Before: before, Limit: limit}
+	problems = append(problems, s.deliveryStateFilter(&f)...)
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}
-	ds, err := s.store.Deliveries(ctx, DeliveryFilter{PaymentID: paymentID, Before: before, Limit: limit})
+	ds, err := s.store.Deliveries(ctx, f)
 	s.givenUp(ds)
 	return ds, err
 }
@@ -376,9 +379,35 @@ func deliveryCursor(c string) bool {
 // DeliveryStates lists the states a delivery may leave its event in.
 var DeliveryStates = []DeliveryState{DeliveryDelivered, DeliveryRetrying, DeliveryFailed}
 
+// DeliveryFilterStates lists the states the log may be filtered by, as it
+// labels its tries: retrying events within their retry window, and those
+// past it, given up, apart.
+var DeliveryFilterStates = []DeliveryState{DeliveryDelivered, DeliveryRetrying, DeliveryGivenUp, DeliveryFailed}
+
+// deliveryStateFilter checks f.State, one of DeliveryFilterStates, and
+// turns it into the store's filter: retrying is the retrying events still
+// within DeliveryRetryWindow, given_up those past it (as givenUp says of
+// their last try).
+func (s *Service) deliveryStateFilter(f *DeliveryFilter) []string {
+	if f.State == "" {
+		return nil
+	}
+	if !slices.Contains(DeliveryFilterStates, f.State) {
+		return []string{"state must be delivered, retrying, given_up or failed"}
+	}
+	start := s.now().Add(-DeliveryRetryWindow)
+	switch f.State {
+	case DeliveryRetrying:
+		f.EventsAfter = start
+	case DeliveryGivenUp:
+		f.State, f.EventsUpTo = DeliveryRetrying, start
+	}
+	return nil
+}
+
 // DeliveryLog lists the delivery log matching f, newest first: the back
-// office's view, with the state filter the API does not have. f.Limit is
-// 1..100 (0 means 20); an unknown state is refused.
+// office's view. f.Limit is 1..100 (0 means 20); f.State is one of
+// DeliveryFilterStates (an unknown state is refused).
 func (s *Service) DeliveryLog(ctx context.Context, f DeliveryFilter) ([]Delivery, error) {
 	if f.Limit == 0 {
 		f.Limit = defaultPageSize
@@ -387,9 +416,7 @@ func (s *Service) DeliveryLog(ctx context.Context, f DeliveryFilter) ([]Delivery
 	if f.Limit < 1 || f.Limit > maxPageSize {
 		problems = append(problems, fmt.Sprintf("limit must be between 1 and %d", maxPageSize))
 	}
-	if f.State != "" && !slices.Contains(DeliveryStates, f.State) {
-		problems = append(problems, "state must be delivered, retrying or failed")
-	}
+	problems = append(problems, s.deliveryStateFilter(&f)...)
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}

@@ -396,6 +396,10 @@ const (
 	DeliveryDelivered DeliveryState = "delivered"
 	DeliveryRetrying  DeliveryState = "retrying"
 	DeliveryFailed    DeliveryState = "failed"
+	// DeliveryGivenUp is never stored: it is what the log says of a try
+	// that left its event retrying past DeliveryRetryWindow (GivenUp),
+	// and a state filter's value for those events.
+	DeliveryGivenUp DeliveryState = "given_up"
 )
 
 // Delivery is one try at sending one event to the merchant's webhook
@@ -441,9 +445,14 @@ type DeliveryFilter struct {
 	ID        string
 	PaymentID string
 	Seq       int64         // one event of PaymentID; 0 for all
-	State     DeliveryState // events in this state now, each by its last try
-	Before    string        // cursor: only deliveries with a smaller ID
-	Limit     int           // > 0
+	State     DeliveryState // events in this state now, each by its last try (a stored state)
+	// EventsAfter and EventsUpTo, when set, keep the tries whose event was
+	// recorded after EventsAfter, or at or before EventsUpTo: the service
+	// splits retrying events at the retry window's start with them.
+	EventsAfter time.Time
+	EventsUpTo  time.Time
+	Before      string // cursor: only deliveries with a smaller ID
+	Limit       int    // > 0
 }
 
 // Outbox is what the merchant API and the webhook worker need from the

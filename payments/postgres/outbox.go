@@ -202,6 +202,10 @@ const latestTry = `NOT EXISTS (SELECT 1 FROM webhook_deliveries n
 	WHERE n.payment_id = d.payment_id AND n.seq = d.seq
 	AND (n.attempt > d.attempt OR n.attempt = d.attempt AND n.id > d.id))`
 
+// eventAt is when the event of a delivery (aliased d) was recorded, by
+// the events' primary key.
+const eventAt = `(SELECT e.created_at FROM events e WHERE e.payment_id = d.payment_id AND e.seq = d.seq)`
+
 // Deliveries lists the delivery log matching f, newest first. f.State
 // selects the events in that state now, by their last try; every other
 // try is Superseded. Each has its event's time (EventAt, by the events'
@@ -228,12 +232,17 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	if f.State != "" {
 		where = append(where, "d.state = "+arg(string(f.State)), latestTry)
 	}
+	if !f.EventsAfter.IsZero() {
+		where = append(where, eventAt+" > "+arg(ts(f.EventsAfter)))
+	}
+	if !f.EventsUpTo.IsZero() {
+		where = append(where, eventAt+" <= "+arg(ts(f.EventsUpTo)))
+	}
 	if f.Before != "" {
 		where = append(where, "id < "+arg(f.Before))
 	}
 	sql := `SELECT id, payment_id, seq, event_type, attempt, redelivery, status_code, error,
-		duration_ns, at, state, next_at, NOT ` + latestTry + `,
-		(SELECT e.created_at FROM events e WHERE e.payment_id = d.payment_id AND e.seq = d.seq) FROM webhook_deliveries d`
+		duration_ns, at, state, next_at, NOT ` + latestTry + `, ` + eventAt + ` FROM webhook_deliveries d`
 	if len(where) > 0 {
 		sql += ` WHERE ` + strings.Join(where, " AND ")
 	}

@@ -275,6 +275,12 @@ func (db *DB) Deliveries(ctx context.Context, f payments.DeliveryFilter) ([]paym
 	if f.State != "" {
 		where, args = append(where, "d.state = ?", latestTry), append(args, string(f.State))
 	}
+	if !f.EventsAfter.IsZero() {
+		where, args = append(where, eventAt+" > ?"), append(args, f.EventsAfter.UnixNano())
+	}
+	if !f.EventsUpTo.IsZero() {
+		where, args = append(where, eventAt+" <= ?"), append(args, f.EventsUpTo.UnixNano())
+	}
 	if f.Before != "" {
 		where, args = append(where, "id < ?"), append(args, f.Before)
 	}

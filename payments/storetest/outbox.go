@@ -230,6 +230,19 @@ func testDeliveries(t *testing.T, s payments.Store) {
 	diff(t, "by state and payment", list(payments.DeliveryFilter{State: payments.DeliveryDelivered, PaymentID: q.ID}), []payments.Delivery{d5, d2})
 	diff(t, "by state, before", list(payments.DeliveryFilter{State: payments.DeliveryDelivered, Before: d5.ID}), []payments.Delivery{d3, d2})
 	diff(t, "every try still listed", list(payments.DeliveryFilter{}), []payments.Delivery{d7, d6, d5, d4, d3, d2, d1})
+	// By when the event was recorded (the service splits retrying events
+	// at their retry window's start with it): q's attempt.error, recorded
+	// at base(), left retrying; the payment.paid events, a second later.
+	d8 := record(t, s, q.ID, 3, 1, payments.DeliveryRetrying, base().Add(24*time.Second), base().Add(34*time.Second))
+	retrying := payments.DeliveryFilter{State: payments.DeliveryRetrying}
+	after := func(f payments.DeliveryFilter, at time.Time) payments.DeliveryFilter { f.EventsAfter = at; return f }
+	upTo := func(f payments.DeliveryFilter, at time.Time) payments.DeliveryFilter { f.EventsUpTo = at; return f }
+	diff(t, "retrying, events after just before it", list(after(retrying, base().Add(-time.Microsecond))), []payments.Delivery{d8})
+	diff(t, "retrying, events after its own time", list(after(retrying, base())), []payments.Delivery(nil))
+	diff(t, "retrying, events up to its own time", list(upTo(retrying, base())), []payments.Delivery{d8})
+	diff(t, "retrying, events up to just before it", list(upTo(retrying, base().Add(-time.Microsecond))), []payments.Delivery(nil))
+	diff(t, "any state, events after base", list(after(payments.DeliveryFilter{}, base())), []payments.Delivery{d7, d6, d5, d4})
+	diff(t, "any state, events up to base", list(upTo(payments.DeliveryFilter{}, base())), []payments.Delivery{d8, d3, d2, d1})
 	err := s.RecordDelivery(t.Context(), payments.Delivery{ID: "whd_x", PaymentID: p.ID, Seq: 99,
 		EventType: "payment.paid", Attempt: 1, At: base(), State: payments.DeliveryDelivered})
 	if !errors.Is(err, payments.ErrNotFound) {
