@@ -58,6 +58,9 @@ type adminAppOptions struct {
 	// oldAdminKeys are the back-office cookie's old (hash, block) pairs,
 	// as while HPP_SESSION_KEY is rotated.
 	oldAdminKeys [][]byte
+	// unreachable is Options.Unreachable: which errors say the database
+	// cannot be reached; nil: none.
+	unreachable func(error) bool
 }
 
 func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
@@ -126,7 +129,7 @@ func newAdminApp(t testing.TB, opts ...adminAppOptions) *adminApp {
 		PublicURL: pub, MerchantName: "Test Shop", APIKey: testAPIKey, LinkSecret: testLinkSecret, Webhooks: hooks,
 		TokenKey:        []byte("socket-token-key-0123456789abcdef"),
 		FormActionHosts: latipay.FormActionOrigins(env.SimURL), Sandbox: env.Sim, Now: env.Clock.Now,
-		Accounts: acc, Counter: ctr, Receipts: rc, TaxNumber: "GST 123-456-789", Displays: dsp,
+		Accounts: acc, Counter: ctr, Receipts: rc, TaxNumber: "GST 123-456-789", Displays: dsp, Unreachable: o.unreachable,
 		AdminSessions: handlers.NewAdminSessionStore([]byte(adminHashKey), []byte(adminBlockKey), false, o.oldAdminKeys...),
 	}, env.Svc, handlers.NewSessionStore([]byte("session-hash-key-0123456789abcdef"), []byte("session-block-key-0123456789abcd"), false), env.Hub, assets)
 	if err != nil {

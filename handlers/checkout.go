@@ -153,12 +153,14 @@ func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 		// The failed payment's place went to another checkout
 		// (ErrLinkTaken), or the link is used up: trying again here
 		// would be refused the same way, so no method is offered.
-		f, _ := classify(err)
+		f, _ := s.failureOf(c, err)
 		vm := s.checkoutVM(c, svc, st.Payment, s.localizer(c).T(f.messageID))
 		vm.LinkTaken = true
 		s.render(c, f.status, views.CheckoutPage(vm))
 	case st.Payment.ID != "":
-		f, known := classify(err)
+		// As the error funnel classifies it, Retry-After included: a
+		// full disk or the database out of reach answers 503 here too.
+		f, known := s.failureOf(c, err)
 		if errors.Is(context.Cause(c.Request.Context()), ErrStopping) {
 			// Cut short by the graceful stop: Latipay may have the
 			// attempt, and the status checker asks it about it later.

@@ -138,6 +138,31 @@ func classify(err error) (failure, bool) {
 	return failure{http.StatusInternalServerError, "internal", "Something went wrong; quote the request id.", "error.internal"}, false
 }
 
+// failureOf is classify with what the database's state adds, for every
+// answer to a failed request, the error funnel's and the pages that
+// answer a failure themselves (a checkout start): the database
+// unreachable is storeDown, and a 503 for the database (unreachable,
+// busy, or its disk refusing the write: storage_unavailable) carries
+// Retry-After, set here on c, so that no such answer goes without it.
+// It logs the database's failures; an unknown error is the caller's to
+// log (logUnknown).
+func (s *Server) failureOf(c *gin.Context, err error) (failure, bool) {
+	f, known := classify(err)
+	if !known && s.opts.Unreachable != nil && s.opts.Unreachable(err) {
+		f, known = storeDown, true
+		s.log.Warn("request failed: the database cannot be reached", "request_id", requestID(c), "err", err)
+	}
+	if errors.Is(err, payments.ErrStoreWrite) {
+		// Logged, as /readyz logs it: the operator has to act.
+		s.log.Error("request refused: the database's disk refused the write", "request_id", requestID(c), "err", err)
+		c.Header("Retry-After", strconv.Itoa(int(StoreWriteRetryAfter.Seconds())))
+	}
+	if f.code == storeDown.code || errors.Is(err, payments.ErrStoreBusy) {
+		c.Header("Retry-After", retryAfterStore)
+	}
+	return f, known
+}
+
 // StoreWriteRetryAfter is the Retry-After of a request refused because
 // the database's disk refused its write (payments.ErrStoreWrite): the
 // time /readyz holds such a failure, after which a load balancer sends
@@ -164,21 +189,9 @@ func (s *Server) logUnknown(c *gin.Context, err error) {
 // the request id, and answers JSON on the API and a friendly page
 // elsewhere. Internal error text never reaches a response.
 func (s *Server) respondError(c *gin.Context, err error) {
-	f, known := classify(err)
-	if !known && s.opts.Unreachable != nil && s.opts.Unreachable(err) {
-		f, known = storeDown, true
-		s.log.Warn("request failed: the database cannot be reached", "request_id", requestID(c), "err", err)
-	}
+	f, known := s.failureOf(c, err)
 	if !known {
 		s.logUnknown(c, err)
-	}
-	if errors.Is(err, payments.ErrStoreWrite) {
-		// Logged, as /readyz logs it: the operator has to act.
-		s.log.Error("request refused: the database's disk refused the write", "request_id", requestID(c), "err", err)
-		c.Header("Retry-After", strconv.Itoa(int(StoreWriteRetryAfter.Seconds())))
-	}
-	if f.code == storeDown.code || errors.Is(err, payments.ErrStoreBusy) {
-		c.Header("Retry-After", retryAfterStore)
 	}
 	if c.GetBool(counterJSONKey) {
 		// The counter's script shows the message as it comes, in the
