@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/latipay-hpp/hpp/payments"
 )
 
 // handleHealth serves GET /healthz: the process is up.
@@ -13,17 +15,10 @@ func (s *Server) handleHealth() gin.HandlerFunc {
 }
 
 // WriteFailureHold is how long /readyz answers 503 after a write failed
-// for the disk's sake, whatever committed since: a write that commits
-// does not show that the others will (one that changes a row in place
-// fits where an insert needing another page does not), so with mixed
-// traffic readiness would flip to 200 while payments still could not be
-// created. Only real writes show a full disk, and an instance a load
-// balancer takes out of service receives none: held for ever, it would
-// stay out after the disk was freed until a restart. A minute after the
-// last failure it answers 200 again, traffic returns, and a write that
-// still fails starts a new hold; the metric hpp_store_write_failing
-// stays 1 until a write commits, for alerts.
-const WriteFailureHold = time.Minute
+// for the disk's sake, whatever committed since, and the metric
+// hpp_store_write_failing says 1: payments.WriteFailureHold, whose
+// comment says why, and payments.HeldWriteFailure the rule both follow.
+const WriteFailureHold = payments.WriteFailureHold
 
 // handleReady serves GET /readyz: the database can be read and written.
 // Within WriteFailureHold of a write that failed for the disk's sake
@@ -36,7 +31,7 @@ func (s *Server) handleReady() gin.HandlerFunc {
 	ready, health := s.opts.Ready, s.opts.WriteHealth
 	return func(c *gin.Context) {
 		if health != nil {
-			if f, seen := health.WriteFailureSeen(); seen && s.opts.Now().Sub(f.At) < WriteFailureHold {
+			if f, held := payments.HeldWriteFailure(health, s.opts.Now()); held {
 				if _, failing := health.LastWriteFailure(); failing {
 					s.log.Error("not ready: a database write failed and none has succeeded since", "reason", f.Reason, "at", f.At)
 					c.String(http.StatusServiceUnavailable, "not ready: the last database write failed at %s (%s) and none has succeeded since: free disk space or fix the disk; it is ready again a minute after the last write that fails",

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -8,8 +9,39 @@ import (
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/metrics"
 	"github.com/latipay-hpp/hpp/payments/paymentstest"
 )
+
+// writeFailingMetric scrapes hpp_store_write_failing from the metrics of
+// the store h at the clock now, as run wires them.
+func writeFailingMetric(t *testing.T, h payments.WriteHealth, now func() time.Time) string {
+	t.Helper()
+	m := metrics.New(now, func() int { return 0 })
+	m.WriteHealth(h)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for line := range strings.SplitSeq(rec.Body.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, "hpp_store_write_failing "); ok {
+			return v
+		}
+	}
+	t.Fatalf("no hpp_store_write_failing in %s", rec.Body)
+	return ""
+}
+
+// checkMetricAgrees: the metric hpp_store_write_failing says 1 exactly
+// when /readyz answered 503 for the write failure, by the same clock.
+func checkMetricAgrees(t *testing.T, what string, h payments.WriteHealth, now func() time.Time, readyz int) {
+	t.Helper()
+	want := "0"
+	if readyz == http.StatusServiceUnavailable {
+		want = "1"
+	}
+	if got := writeFailingMetric(t, h, now); got != want {
+		t.Errorf("%s: hpp_store_write_failing = %s while /readyz answers %d; want %s", what, got, readyz, want)
+	}
+}
 
 // failedAt is a store whose last write failed at a set time.
 type failedAt time.Time
@@ -57,6 +89,10 @@ func TestReadyzHoldsAFailureThoughAWriteCommitted(t *testing.T) {
 		if rec.Code != tc.want {
 			t.Errorf("readyz %v after a failed write, one committed since = %d %q, want %d", tc.ago, rec.Code, rec.Body.String(), tc.want)
 		}
+		// The metric follows the same rule: an alert on it does not
+		// clear with each write that commits while readiness holds.
+		checkMetricAgrees(t, fmt.Sprintf("%v after a failed write, one committed since", tc.ago),
+			committedSince(app.Clock.Now().Add(-tc.ago)), app.Clock.Now, tc.want)
 		if tc.want == http.StatusServiceUnavailable && (!strings.Contains(rec.Body.String(), "disk is full") ||
 			!strings.Contains(rec.Body.String(), "writes have succeeded since")) {
 			t.Errorf("readyz %v after a failed write, one committed since, says %q; want the reason, and that others succeed", tc.ago, rec.Body.String())
@@ -87,6 +123,7 @@ func TestReadyzHoldsAWriteFailureForAMinute(t *testing.T) {
 		if rec.Code != tc.want {
 			t.Errorf("readyz %v after a failed write = %d %q, want %d", tc.ago, rec.Code, rec.Body.String(), tc.want)
 		}
+		checkMetricAgrees(t, fmt.Sprintf("%v after a failed write", tc.ago), failedAt(app.Clock.Now().Add(-tc.ago)), app.Clock.Now, tc.want)
 		if tc.want == http.StatusServiceUnavailable && !strings.Contains(rec.Body.String(), "disk is full") {
 			t.Errorf("readyz %v after a failed write says %q, want the reason", tc.ago, rec.Body.String())
 		}

@@ -545,6 +545,35 @@ type WriteHealth interface {
 	WriteFailureSeen() (f WriteFailure, ok bool)
 }
 
+// WriteFailureHold is how long a write that failed for the disk's sake
+// counts as failing, whatever committed since: a write that commits does
+// not show that the others will (one that changes a row in place fits
+// where an insert needing another page does not), so with mixed traffic
+// the failure would come and go while payments still could not be
+// created. Only real writes show a full disk, and an instance a load
+// balancer takes out of service receives none: held for ever, it would
+// stay out after the disk was freed until a restart. A minute after the
+// last failure it is over, traffic returns, and a write that still fails
+// starts a new hold.
+const WriteFailureHold = time.Minute
+
+// HeldWriteFailure is the write failure h holds at now: its last one
+// (WriteFailureSeen) when within WriteFailureHold of now, whether or not
+// a write has committed since. It is the one rule of a failing database
+// write: readiness (/readyz) answers 503 while it holds one, and the
+// metric hpp_store_write_failing is 1, so an alert on the metric does not
+// flap with every write that commits.
+func HeldWriteFailure(h WriteHealth, now time.Time) (WriteFailure, bool) {
+	if h == nil {
+		return WriteFailure{}, false
+	}
+	f, seen := h.WriteFailureSeen()
+	if !seen || now.Sub(f.At) >= WriteFailureHold {
+		return WriteFailure{}, false
+	}
+	return f, true
+}
+
 // Decorate returns outer, a decorator of inner (a type that embeds inner
 // as a Store and changes some of its methods: counting, a test's hook),
 // with the optional interfaces the service asks the store for

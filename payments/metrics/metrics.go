@@ -104,24 +104,26 @@ func (m *Metrics) Certificate(notAfter func() time.Time) {
 		func() float64 { return float64(notAfter().Unix()) }))
 }
 
-// WriteHealth exports the store's last failed write (a full disk, an I/O
-// error): hpp_store_write_failing is 1 while it failed and no write has
-// committed since (when /readyz fails for it), and
-// hpp_store_write_failure_timestamp_seconds says when it failed (0 when
-// the last write committed). Both are read at each scrape.
+// WriteHealth exports the store's write failures (a full disk, an I/O
+// error) by readiness's rule (payments.HeldWriteFailure):
+// hpp_store_write_failing is 1 while /readyz fails for one, within
+// payments.WriteFailureHold of the last, whatever committed since, so an
+// alert on it does not flap with each write that commits; and
+// hpp_store_write_failure_timestamp_seconds says when that write failed
+// (0 when none is held). Both are read at each scrape, at m's clock.
 func (m *Metrics) WriteHealth(h payments.WriteHealth) {
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hpp_store_write_failing",
-		Help: "1 while the database's last write failed (disk full, I/O error) and none has committed since, else 0."},
+		Help: "1 while /readyz fails for a database write that failed (disk full, I/O error): a minute after the last one, whatever committed since; else 0."},
 		func() float64 {
-			if _, failing := h.LastWriteFailure(); failing {
+			if _, held := payments.HeldWriteFailure(h, m.now()); held {
 				return 1
 			}
 			return 0
 		}))
 	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hpp_store_write_failure_timestamp_seconds",
-		Help: "When the failing database write (hpp_store_write_failing) failed, in Unix seconds; 0 when the last write committed."},
+		Help: "When the database write that hpp_store_write_failing holds failed, in Unix seconds; 0 when it is 0."},
 		func() float64 {
-			if f, failing := h.LastWriteFailure(); failing {
+			if f, held := payments.HeldWriteFailure(h, m.now()); held {
 				return float64(f.At.Unix())
 			}
 			return 0
