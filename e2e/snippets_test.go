@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -63,8 +64,17 @@ func checkConfig(t *testing.T, env map[string]string) (string, error) {
 	return string(out), err
 }
 
+// probe is a Kubernetes container probe over HTTP.
+type probe struct {
+	HTTPGet struct {
+		Path string
+		Port int
+	} `yaml:"httpGet"`
+}
+
 // TestReadmeSecretSnippets: e2e/README.md's Kubernetes and Compose snippets
-// configure the app as written. The test mounts the Kubernetes Secret's
+// configure the app as written, and the Kubernetes Deployment's probes ask
+// what the Caddy recipe's health check asks. The test mounts the Kubernetes Secret's
 // keys as the kubelet does (a timestamped directory, a ..data link to
 // it, one key -> ..data/key link per key, defaultMode), and the Compose
 // secrets as /run/secrets/NAME files with their mode, rewrites only the
@@ -86,8 +96,10 @@ func TestReadmeSecretSnippets(t *testing.T) {
 				Template struct {
 					Spec struct {
 						Containers []struct {
-							Env          []struct{ Name, Value string }
-							VolumeMounts []struct {
+							Env            []struct{ Name, Value string }
+							ReadinessProbe *probe `yaml:"readinessProbe"`
+							LivenessProbe  *probe `yaml:"livenessProbe"`
+							VolumeMounts   []struct {
 								MountPath string `yaml:"mountPath"`
 							} `yaml:"volumeMounts"`
 						}
@@ -107,6 +119,25 @@ func TestReadmeSecretSnippets(t *testing.T) {
 		pod := deploy.Spec.Template.Spec
 		if len(pod.Containers) != 1 || len(pod.Containers[0].VolumeMounts) != 1 || len(pod.Volumes) != 1 {
 			t.Fatal("want one container with one secret volume")
+		}
+		// Its replicas share PostgreSQL, as the Caddy recipe's instances
+		// do: the probes ask what Caddy's health check asks (health_uri),
+		// the process's own health, so that a database outage shared by
+		// every pod does not take them all out of the Service (readiness)
+		// or restart them all (liveness).
+		health := regexp.MustCompile(`health_uri (\S+)`).FindStringSubmatch(readmeSection(t, "README.md", "## Running several instances", "\n## "))
+		if health == nil {
+			t.Fatal("the Caddy recipe has no health_uri")
+		}
+		c := pod.Containers[0]
+		if c.ReadinessProbe == nil {
+			t.Error("the Deployment has no readiness probe")
+		}
+		for name, p := range map[string]*probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe} {
+			if p != nil && p.HTTPGet.Path != health[1] {
+				t.Errorf("the %s probe asks %s; the Caddy recipe's health check asks %s, and the replicas share PostgreSQL",
+					name, p.HTTPGet.Path, health[1])
+			}
 		}
 		mode := pod.Volumes[0].Secret.DefaultMode
 		if mode == 0 {
