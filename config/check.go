@@ -81,6 +81,10 @@ func (c Config) Effective() [][2]string {
 		case slices.Contains(c.Generated, name):
 			// main.go's sandboxKeys keeps the first start's value in the database.
 			return [2]string{name, "(generated on the first sandbox start, kept in the database)"}
+		case s == "" && c.RefusedFiles[name] != "":
+			// Set, but its file was refused: not "(not set)", which
+			// would send the reader to set what is set.
+			return [2]string{name, fmt.Sprintf("(%s_FILE is set but refused: %s)", name, c.RefusedFiles[name])}
 		case s == "":
 			return [2]string{name, "(not set)"}
 		}

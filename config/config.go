@@ -72,6 +72,12 @@ type Config struct {
 	// (HPP_DATABASE among them when DatabaseFrom says so), so that
 	// check-config says where each value came from.
 	FromFile []string
+	// RefusedFiles says, for each secret whose X_FILE is set but was
+	// refused (unreadable, writable by others, a symlink out of its
+	// directory, empty…), why, in the words of its problem without the
+	// setting's name: the file's path and the cause, never its content.
+	// check-config shows it in place of "(not set)".
+	RefusedFiles map[string]string
 }
 
 // Server is where and how the process serves.
@@ -240,6 +246,7 @@ func load(getenv func(string) string) (Config, []error) {
 	}
 	c.Warnings = r.warnings
 	c.FromFile = r.fromFile
+	c.RefusedFiles = r.refusedFiles
 	if c.DatabaseFrom == "HPP_DATABASE_FILE" {
 		c.FromFile = append(c.FromFile, "HPP_DATABASE")
 	}
@@ -293,6 +300,9 @@ type reader struct {
 	errs     []error
 	warnings []string // secretfile.go: *_FILE files that group or others may read
 	fromFile []string // the settings read from their X_FILE (Config.FromFile)
+	// refusedFiles: the settings whose X_FILE was refused, and why
+	// (Config.RefusedFiles).
+	refusedFiles map[string]string
 }
 
 // bad records a problem with setting name, named as the setting its
@@ -344,6 +354,10 @@ func (r *reader) secret(name string) Secret {
 		}
 		if err != nil {
 			r.errs = append(r.errs, err)
+			if r.refusedFiles == nil {
+				r.refusedFiles = map[string]string{}
+			}
+			r.refusedFiles[name] = strings.TrimPrefix(err.Error(), name+"_FILE: ")
 			return ""
 		}
 		if warning != "" {
