@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -188,5 +190,51 @@ func TestCopyDB(t *testing.T) {
 	}
 	if err := copyDB(src, dst); err == nil {
 		t.Error("copying over an existing copy: nil error")
+	}
+}
+
+// TestGrowthJudgesTheLargestSizeOnly: with 10k, 100k and 1M, the target
+// is each rate at 1M within 20% of its rate at 10k: the 1M rows are
+// judged, the 100k rows are shown in the table with their ratios (a page
+// at 0.70 there is no miss) and no verdict, and a 1M row under 0.8 is.
+func TestGrowthJudgesTheLargestSizeOnly(t *testing.T) {
+	sizes := []int{10_000, 100_000, 1_000_000}
+	rows := []row{
+		{Scenario: growthName("sqlite", "page", 10_000), PerSecond: 1000},
+		{Scenario: growthName("sqlite", "memory", 10_000), RSSMB: 100},
+		{Scenario: growthName("sqlite", "page", 100_000), PerSecond: 700},
+		{Scenario: growthName("sqlite", "memory", 100_000), RSSMB: 130},
+		{Scenario: growthName("sqlite", "page", 1_000_000), PerSecond: 850},
+		{Scenario: growthName("sqlite", "memory", 1_000_000), RSSMB: 110},
+	}
+	withBaseline(rows, "sqlite", sizes)
+	for i := range rows {
+		rows[i].Met = judge(&rows[i])
+	}
+	want := []struct {
+		ratio   float64
+		verdict string
+	}{{0, "-"}, {0, "-"}, {0.70, "-"}, {1.3, "-"}, {0.85, "yes"}, {1.1, "yes"}}
+	for i, w := range want {
+		r := rows[i]
+		if r.Ratio != w.ratio || verdict(r) != w.verdict {
+			t.Errorf("%s: ratio %.2f, verdict %q (target %q); want %.2f, %q", r.Scenario, r.Ratio, verdict(r), r.Target, w.ratio, w.verdict)
+		}
+	}
+	var out bytes.Buffer
+	printTable(&out, report{Runs: [][]row{rows}, Median: rows})
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(line); len(f) > 0 && strings.Join(f[:min(4, len(f))], " ") == "growth sqlite page 100k" &&
+			!strings.Contains(line, "70%") {
+			t.Errorf("the 100k row does not show its ratio: %q", line)
+		}
+	}
+	if !strings.Contains(out.String(), "growth sqlite page 100k") {
+		t.Errorf("the table has no 100k row:\n%s", out.String())
+	}
+	rows[4].PerSecond = 790 // 1M at 0.79 of 10k: a miss
+	withBaseline(rows, "sqlite", sizes)
+	if r := rows[4]; judge(&r) {
+		t.Errorf("1M at %.2f of 10k met the target %q", r.Ratio, r.Target)
 	}
 }
