@@ -12,7 +12,7 @@ import (
 // missing) lists LATIPAY_API_KEY as set through that file and refused,
 // saying why (the path and the cause), not as "(not set)", which would
 // send the operator to set what is set; the file's content is never
-// printed, and the check fails.
+// printed, and the check fails. HPP_DATABASE_FILE likewise.
 func TestCheckConfigRefusedSecretFile(t *testing.T) {
 	dir := t.TempDir()
 	writable := filepath.Join(dir, "latipay-writable")
@@ -49,5 +49,28 @@ func TestCheckConfigRefusedSecretFile(t *testing.T) {
 		if strings.Contains(stdout+stderr, "CANARY") {
 			t.Errorf("check-config prints a secret:\n%s%s", stdout, stderr)
 		}
+	}
+
+	// HPP_DATABASE_FILE, which may hold a PostgreSQL password, alike.
+	dbFile := filepath.Join(dir, "database")
+	if err := os.WriteFile(dbFile, []byte("postgres://hpp:CANARY-db-4b8e@db.example:5432/hpp\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dbFile, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, status := hppEnv(t, map[string]string{"HPP_DATABASE": "", "HPP_DATABASE_FILE": dbFile}, "check-config")
+	var line string
+	for l := range strings.SplitSeq(stdout, "\n") {
+		if strings.HasPrefix(l, "HPP_DATABASE ") {
+			line = l
+		}
+	}
+	if status != 1 || !strings.Contains(line, "HPP_DATABASE_FILE is set but refused") || !strings.Contains(line, "may be written by group or others") {
+		t.Errorf("check-config with HPP_DATABASE_FILE refused = exit %d, lists %q; want 1, set through its file, refused, and why:\n%s%s",
+			status, line, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, "CANARY") {
+		t.Errorf("check-config prints the database's password:\n%s%s", stdout, stderr)
 	}
 }

@@ -124,6 +124,9 @@ func (c Config) Effective() [][2]string {
 		{"HPP_PUBLIC_URL", public},
 		{"HPP_DATABASE", maskDatabase(c.Database)},
 	}
+	if c.Database == "" && c.RefusedFiles["HPP_DATABASE"] != "" {
+		out[len(out)-1][1] = "(HPP_DATABASE_FILE is set but refused: " + c.RefusedFiles["HPP_DATABASE"] + ")"
+	}
 	out = append(out, c.TLS.effective()...)
 	out = append(out, [][2]string{
 		rotated(secret("HPP_API_KEY", c.APIKey), c.OldAPIKeys),

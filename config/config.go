@@ -354,10 +354,7 @@ func (r *reader) secret(name string) Secret {
 		}
 		if err != nil {
 			r.errs = append(r.errs, err)
-			if r.refusedFiles == nil {
-				r.refusedFiles = map[string]string{}
-			}
-			r.refusedFiles[name] = strings.TrimPrefix(err.Error(), name+"_FILE: ")
+			r.refused(name, err)
 			return ""
 		}
 		if warning != "" {
@@ -367,6 +364,16 @@ func (r *reader) secret(name string) Secret {
 		r.fromFile = append(r.fromFile, name)
 	}
 	return Secret(strings.TrimSpace(v))
+}
+
+// refused records why name's X_FILE was refused (Config.RefusedFiles):
+// err, a problem that names the file, its path and the cause, never its
+// content.
+func (r *reader) refused(name string, err error) {
+	if r.refusedFiles == nil {
+		r.refusedFiles = map[string]string{}
+	}
+	r.refusedFiles[name] = strings.TrimPrefix(err.Error(), name+"_FILE: ")
 }
 
 // keys reads a key that may be rotated: comma-separated, the current one
@@ -449,6 +456,10 @@ func (r *reader) server(sandbox bool) Server {
 	s.SessionKey, s.OldSessionKeys = r.keys("HPP_SESSION_KEY")
 	if db, warning, err := Database(r.getenv); err != nil {
 		r.errs = append(r.errs, err)
+		if db == "" && s.DatabaseFrom == "HPP_DATABASE_FILE" {
+			// The file itself refused (its content is never kept).
+			r.refused("HPP_DATABASE", err)
+		}
 	} else if s.Database = db; warning != "" {
 		r.warnings = append(r.warnings, warning)
 	}
