@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -15,6 +16,37 @@ import (
 // maxCallbackBody caps Latipay's notification body.
 const maxCallbackBody = 16 << 10
 
+// formType is the one media type a callback's body may have.
+const formType = "application/x-www-form-urlencoded"
+
+// readCallbackForm reads the body of r from body (r.Body capped) and parses it as
+// a form, as Request.ParseForm would fill PostForm, but without what
+// ParseForm adds for a callback: it copies every field into Request.Form
+// as well (a new map and a slice per field, with the URL's query, which a
+// callback never reads), and reads the body through a buffer grown from
+// 512 bytes. The body is read into one buffer of its declared length.
+func readCallbackForm(r *http.Request, body io.Reader) (url.Values, error) {
+	n := 512
+	if r.ContentLength > 0 && r.ContentLength < maxCallbackBody {
+		n = int(r.ContentLength) + 1 // + 1: the end is read without growing
+	}
+	b := make([]byte, 0, n)
+	for {
+		k, err := body.Read(b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+	return url.ParseQuery(string(b))
+}
+
 // handleNotificationReceive serves POST /latipay/callback. It answers 200
 // "sent" only after the effect is committed; a message that is not
 // Latipay's gets a 400 and never "sent"; a commit failure gets a 503 so
@@ -23,17 +55,18 @@ func (s *Server) handleNotificationReceive(svc interface {
 	HandleNotification(ctx context.Context, form url.Values) error
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-		if mt != "application/x-www-form-urlencoded" {
-			c.String(http.StatusUnsupportedMediaType, "form body expected")
-			return
+		if ct := c.Request.Header.Get("Content-Type"); ct != formType { // Latipay's, as sent: no parameters
+			if mt, _, _ := mime.ParseMediaType(ct); mt != formType {
+				c.String(http.StatusUnsupportedMediaType, "form body expected")
+				return
+			}
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxCallbackBody)
-		if err := c.Request.ParseForm(); err != nil {
+		form, err := readCallbackForm(c.Request, http.MaxBytesReader(c.Writer, c.Request.Body, maxCallbackBody))
+		if err != nil {
 			c.String(http.StatusBadRequest, "malformed body")
 			return
 		}
-		err := svc.HandleNotification(c.Request.Context(), c.Request.PostForm)
+		err = svc.HandleNotification(c.Request.Context(), form)
 		switch {
 		case err == nil:
 			// Not flushed here: net/http then sends the answer whole, with

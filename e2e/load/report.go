@@ -26,7 +26,11 @@ type row struct {
 	Extra       map[string]float64 `json:"extra,omitempty"`
 	Target      string             `json:"target,omitempty"`
 	Met         bool               `json:"met"`
-	Skipped     string             `json:"skipped,omitempty"`
+	// Missed names the conditions of the target the figures missed, with
+	// the figure and its bound, where a target has more than one (set by
+	// judge; empty when met).
+	Missed  string `json:"missed,omitempty"`
+	Skipped string `json:"skipped,omitempty"`
 	// RunsMet of RunsJudged runs met the target on their own figures
 	// (set on the medians only).
 	RunsMet    int `json:"runs_met,omitempty"`
@@ -195,7 +199,18 @@ func judge(r *row) bool {
 	case "callback":
 		r.Target = fmt.Sprintf(">= %.1fx durability ceiling; app CPU <= %d us a callback", callbackOfDurability, callbackAppCPUus)
 		cpu, ok := x["app_cpu_us_per_op"]
-		return r.Ratio >= callbackOfDurability && ok && cpu <= callbackAppCPUus
+		var missed []string
+		if r.Ratio < callbackOfDurability {
+			missed = append(missed, fmt.Sprintf("ratio %.2fx < %.1fx the durability ceiling", r.Ratio, callbackOfDurability))
+		}
+		switch {
+		case !ok:
+			missed = append(missed, "no app CPU figure")
+		case cpu > callbackAppCPUus:
+			missed = append(missed, fmt.Sprintf("app CPU %.0f us > %d us a callback", cpu, callbackAppCPUus))
+		}
+		r.Missed = strings.Join(missed, "; ")
+		return len(missed) == 0
 	case "push":
 		r.Target = fmt.Sprintf("all sockets get paid; p99 < %d ms; <= %d KB per socket (whole and second half)", pushP99ms, pushKBPerSocket)
 		return x["delivered"] == x["sockets"] && r.P99ms < pushP99ms && x["kb_per_socket"] <= pushKBPerSocket && x["kb_per_socket_second_half"] <= pushKBPerSocket
@@ -268,6 +283,9 @@ func printTable(w io.Writer, rep report) {
 		}
 		if len(extra) > 0 {
 			fmt.Fprintf(w, " [%s]", strings.Join(extra, " "))
+		}
+		if r.Missed != "" {
+			fmt.Fprintf(w, " missed: %s", r.Missed)
 		}
 		if r.FirstError != "" {
 			fmt.Fprintf(w, " first error: %s", r.FirstError)

@@ -144,3 +144,62 @@ func TestPerfSymbolsWarning(t *testing.T) {
 		t.Error("a file that is not ELF: no warning")
 	}
 }
+
+// TestCallbackVerdictSaysWhatMissed: the callback row's target has two
+// conditions, and the report names the one (or both) the figures missed,
+// with the figure and its bound, in the JSON row and in the printed line.
+func TestCallbackVerdictSaysWhatMissed(t *testing.T) {
+	cb := func(ratio, cpu float64) row {
+		return row{Scenario: "callback", PerSecond: 4000, Ratio: ratio, Ceiling: "durability", CeilingRate: 3000,
+			Extra: map[string]float64{"app_cpu_us_per_op": cpu}}
+	}
+	for _, c := range []struct {
+		name    string
+		r       row
+		want    []string // in Missed and in the printed line
+		wantNot []string
+		wantMet bool
+	}{
+		{"both met", cb(1.3, 110), nil, []string{"missed", "ratio", "app CPU"}, true},
+		{"app CPU alone", cb(1.3, 188), []string{"app CPU 188 us > 120 us a callback"}, []string{"ratio 1.30x"}, false},
+		{"ratio alone", cb(0.96, 110), []string{"ratio 0.96x < 1.2x the durability ceiling"}, []string{"app CPU 110"}, false},
+		{"both", cb(0.96, 188), []string{"ratio 0.96x < 1.2x", "app CPU 188 us > 120 us"}, nil, false},
+		{"no CPU figure", row{Scenario: "callback", Ratio: 2}, []string{"no app CPU figure"}, []string{"ratio 2"}, false},
+	} {
+		r := c.r
+		if got := judge(&r); got != c.wantMet {
+			t.Errorf("%s: met %v, want %v", c.name, got, c.wantMet)
+		}
+		var out bytes.Buffer
+		printTable(&out, report{Runs: [][]row{{r}}, Median: []row{r}})
+		var line string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if strings.HasPrefix(l, "callback: target") {
+				line = l
+			}
+		}
+		if line == "" {
+			t.Fatalf("%s: no callback line in\n%s", c.name, out.String())
+		}
+		for _, w := range c.want {
+			if !strings.Contains(r.Missed, w) || !strings.Contains(line, "missed: ") || !strings.Contains(line, w) {
+				t.Errorf("%s: missed %q, line %q; want %q in both", c.name, r.Missed, line, w)
+			}
+		}
+		for _, w := range c.wantNot {
+			if strings.Contains(r.Missed, w) {
+				t.Errorf("%s: missed %q; want no %q", c.name, r.Missed, w)
+			}
+		}
+		if c.wantMet && strings.Contains(line, "missed") {
+			t.Errorf("%s: line %q names a miss", c.name, line)
+		}
+	}
+
+	// On the medians of three runs, the median's own miss is named.
+	run := func(ratio, cpu float64) []row { return []row{cb(ratio, cpu)} }
+	med := medians([][]row{run(1.5, 196), run(1.4, 118), run(1.6, 192)})
+	if len(med) != 1 || med[0].Missed != "app CPU 192 us > 120 us a callback" {
+		t.Errorf("medians: %+v; want the app CPU named as missed", med)
+	}
+}

@@ -58,9 +58,17 @@ import (
 //     the cache as it is.
 
 // cacheSize bounds the entries: some 4,000 payments open at once, about
-// 2 MB. Past it an arbitrary entry makes way, and the epoch advances: a
-// read that began before could otherwise put back a version older than
-// the one just dropped.
+// 2 MB. Past it an entry makes way, and the epoch advances: a read that
+// began before could otherwise put back a version older than the one just
+// dropped. The entry that makes way is the payment that became final
+// (Status.Final: paid, expired, canceled, refunded) longest ago while
+// cached, and an arbitrary one only when none is final. A final payment
+// is read far less (its shopper is done; a callback for it is a repeat),
+// while an open one is still read by its checkout page and paid by its
+// callback, whose write takes the payment from here (loadCached). Made
+// arbitrary, a callback whose payment had made way kept its paid payment
+// in the place of an open one: when more payments are open than the cache
+// holds, each paid one pushed out an open one about to be paid.
 const cacheSize = 4096
 
 type paymentCache struct {
@@ -69,6 +77,12 @@ type paymentCache struct {
 	writing map[string]struct{}         // guarded by mu; payments of the batch being committed
 	epoch   uint64                      // guarded by mu; advanced by failed commits and evictions
 	closed  bool                        // guarded by mu; set by clear
+	// final lists, oldest first from final[head], the ids of entries kept
+	// with a final status where the entry before was absent or open: the
+	// order evict takes them in. An id no longer cached or no longer final
+	// is skipped when reached (failed drops entries without looking here).
+	final []string // guarded by mu
+	head  int      // guarded by mu
 }
 
 func newPaymentCache() *paymentCache {
@@ -146,7 +160,7 @@ func (c *paymentCache) failed(ps []payments.Payment) {
 func (c *paymentCache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m, c.closed = nil, true
+	c.m, c.closed, c.final, c.head = nil, true, nil, 0
 }
 
 // keep stores p unless the same or a newer version is there. mu is held.
@@ -154,18 +168,60 @@ func (c *paymentCache) keep(p payments.Payment) {
 	if c.closed {
 		return
 	}
-	if old, ok := c.m[p.ID]; ok {
+	old, ok := c.m[p.ID]
+	if ok {
 		if old.Version >= p.Version {
 			return
 		}
 	} else if len(c.m) >= cacheSize {
-		for id := range c.m {
-			delete(c.m, id)
-			break
-		}
+		c.evict()
 		c.epoch++
 	}
 	c.m[p.ID] = p
+	if p.Status.Final() && (!ok || !old.Status.Final()) {
+		c.final = append(c.final, p.ID)
+		if len(c.final)-c.head > 2*cacheSize {
+			c.compact()
+		}
+	}
+}
+
+// evict drops the entry that became final longest ago, or an arbitrary
+// one when none cached is final. mu is held.
+func (c *paymentCache) evict() {
+	for c.head < len(c.final) {
+		id := c.final[c.head]
+		c.final[c.head] = ""
+		c.head++
+		if p, ok := c.m[id]; ok && p.Status.Final() {
+			delete(c.m, id)
+			if c.head > cacheSize && 2*c.head > len(c.final) {
+				c.final, c.head = append(c.final[:0], c.final[c.head:]...), 0
+			}
+			return
+		}
+	}
+	c.final, c.head = c.final[:0], 0
+	for id := range c.m {
+		delete(c.m, id)
+		return
+	}
+}
+
+// compact rebuilds final from the entries still cached and final, in its
+// order, each once: ids dropped by failed commits, or kept final again
+// after one, would otherwise pile up. mu is held.
+func (c *paymentCache) compact() {
+	seen := make(map[string]bool, len(c.final)-c.head)
+	out := c.final[:0]
+	for _, id := range c.final[c.head:] {
+		if p, ok := c.m[id]; ok && p.Status.Final() && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	clear(c.final[len(out):])
+	c.final, c.head = out, 0
 }
 
 // attemptCache maps Latipay references to their payment ids for the

@@ -551,3 +551,79 @@ func newTestDBWithPayment(tb testing.TB) (*DB, payments.Payment) {
 	}
 	return db, p
 }
+
+// TestPaymentCacheEvictsFinalFirst: when the payment cache is full, the
+// entry that makes way is a final payment (paid, expired, ...), the one
+// that became final longest ago, and an open payment only when none is
+// final. More payments open than the cache holds, paid one by one as
+// their callbacks come, must not push the open ones out.
+func TestPaymentCacheEvictsFinalFirst(t *testing.T) {
+	c := newPaymentCache()
+	open := func(n int) payments.Payment { return benchPayment(n) }
+	paid := func(n int) payments.Payment {
+		p := benchPayment(n)
+		p.Status, p.Version = payments.StatusPaid, 2
+		return p
+	}
+	one := func(p payments.Payment) []payments.Payment { return []payments.Payment{p} }
+	// The cache full of open payments 0 to cacheSize-1.
+	for n := range cacheSize {
+		c.committed(one(open(n)))
+	}
+	// The first 100 are paid (their entries replaced, nothing evicted).
+	for n := range 100 {
+		c.committed(one(paid(n)))
+	}
+	// 100 callbacks for payments the cache does not hold: each keeps its
+	// paid payment, and a paid one makes way, the oldest first.
+	for n := cacheSize; n < cacheSize+100; n++ {
+		c.committed(one(paid(n)))
+	}
+	if len(c.m) != cacheSize {
+		t.Fatalf("%d entries, want %d", len(c.m), cacheSize)
+	}
+	for n := 100; n < cacheSize; n++ {
+		if p, ok := c.get(open(n).ID); !ok || p.Status != payments.StatusCreated {
+			t.Fatalf("open payment %d pushed out by paid ones (%v)", n, ok)
+		}
+	}
+	for n := range 100 {
+		if _, ok := c.get(open(n).ID); ok {
+			t.Errorf("payment %d, paid first, is still cached; a later paid one made way", n)
+		}
+	}
+	for n := cacheSize; n < cacheSize+100; n++ {
+		if _, ok := c.get(open(n).ID); !ok {
+			t.Errorf("payment %d, just paid, made way before the older paid ones", n)
+		}
+	}
+	// With nothing final left but the 100 just kept, those go first, then
+	// open ones: a full cache of open payments still takes new ones.
+	for n := cacheSize + 100; n < cacheSize+300; n++ {
+		c.committed(one(open(n)))
+	}
+	if len(c.m) != cacheSize {
+		t.Fatalf("%d entries, want %d", len(c.m), cacheSize)
+	}
+	for n := cacheSize; n < cacheSize+100; n++ {
+		if _, ok := c.get(open(n).ID); ok {
+			t.Errorf("paid payment %d still cached while open ones made way", n)
+		}
+	}
+}
+
+// TestPaymentCacheFinalOrderBounded: the order in which final payments
+// make way stays bounded when entries come and go without evictions
+// (failed commits drop them, the next commit keeps them final again).
+func TestPaymentCacheFinalOrderBounded(t *testing.T) {
+	c := newPaymentCache()
+	p := benchPayment(1)
+	p.Status = payments.StatusPaid
+	for range 10 * cacheSize {
+		c.committed([]payments.Payment{p})
+		c.failed([]payments.Payment{p})
+	}
+	if n := len(c.final) - c.head; n > 2*cacheSize+1 {
+		t.Errorf("the order of final payments holds %d ids for %d entries", n, len(c.m))
+	}
+}
