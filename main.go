@@ -123,7 +123,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
-	go p.payments.Run(bg, cfg.ReconcileEvery, cfg.ReconcileRate)
+	go p.payments.Run(bg, cfg.ReconcileEvery)
 	go p.links.Run(bg)
 	go p.webhooks.Run(bg)
 	if _, served := srv.CertNotAfter(); served && p.metrics != nil {
@@ -181,7 +181,7 @@ func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.L
 		ReturnURLFor:   func(id string) string { return public + handlers.ReturnPath(id) },
 		CheckoutURLFor: func(id string) string { return public + handlers.CheckoutPath(id) },
 		DefaultExpiry:  cfg.PaymentWindow, Methods: methods(cfg.Methods), MerchantOrigins: cfg.MerchantOrigins,
-		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(),
+		AllowLocalhost: cfg.Sandbox, Currencies: cfg.Currencies(), QueryRate: cfg.ReconcileRate,
 	})
 	if err != nil {
 		return err

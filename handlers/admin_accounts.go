@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
@@ -53,7 +54,7 @@ func (s *Server) showAccounts(c *gin.Context, status int, errorID, link, linkEma
 			state = "locked"
 		}
 		base := AccountsPath + "/" + a.ID
-		v.Rows = append(v.Rows, views.AccountRow{ID: a.ID, Email: a.Email, Name: a.Name, Role: string(a.Role), State: state,
+		v.Rows = append(v.Rows, views.AccountRow{ID: a.ID, Email: a.Email, Name: payments.CleanText(a.Name), Role: string(a.Role), State: state,
 			TOTP: a.TOTPOn(), Self: a.ID == me.ID, RoleURL: base + "/role", ResetURL: base + "/reset", RemoveURL: base + "/remove"})
 	}
 	s.render(c, status, views.AccountsPageView(v))
@@ -137,7 +138,7 @@ func (s *Server) handleAccountInvite() gin.HandlerFunc {
 		if !s.freshOr(c) {
 			return
 		}
-		a, tok, err := s.opts.Accounts.Invite(c.Request.Context(), c.PostForm("email"), c.PostForm("name"),
+		a, tok, err := s.opts.Accounts.Invite(c.Request.Context(), c.PostForm("email"), payments.CleanText(c.PostForm("name")),
 			accounts.Role(c.PostForm("role")), actor(c))
 		if err != nil {
 			s.accountChange(c, err, "")

@@ -91,7 +91,7 @@ func (s *Server) renderAdminCounter(c *gin.Context, status int, notice string, f
 		return t.In(s.shopZone()).Format(adminTime)
 	}
 	for _, d := range devices {
-		v.Devices = append(v.Devices, views.AdminDevice{ID: d.ID, Name: d.Name, Paired: when(d.CreatedAt), Seen: when(d.SeenAt),
+		v.Devices = append(v.Devices, views.AdminDevice{ID: d.ID, Name: payments.CleanText(d.Name), Paired: when(d.CreatedAt), Seen: when(d.SeenAt),
 			Cashier: cashier(d), Revoked: d.Revoked(), ResultSeconds: d.ResultSeconds,
 			RevokeAction: s.langPath(c, AdminCounterPath+"/devices/"+d.ID+"/revoke"),
 			DelayAction:  s.langPath(c, AdminCounterPath+"/devices/"+d.ID+"/delay")})

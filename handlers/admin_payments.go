@@ -219,7 +219,8 @@ func (s *Server) takenBy(c *gin.Context, rows []views.PaymentRow) error {
 			if err != nil && !errors.Is(err, counter.ErrNotFound) {
 				return err
 			}
-			name, devices[sale.DeviceID] = d.Name, d.Name
+			name = payments.CleanText(d.Name)
+			devices[sale.DeviceID] = name
 		}
 		cashier, ok := people[sale.AccountID]
 		if !ok && sale.AccountID != "" {
@@ -243,8 +244,8 @@ func (s *Server) saleScope(c *gin.Context, f listFilter) (device, cashier string
 		if err != nil && !errors.Is(err, counter.ErrNotFound) {
 			return "", "", err
 		}
-		if d.Name != "" {
-			device = d.Name
+		if name := payments.CleanText(d.Name); name != "" {
+			device = name
 		}
 	}
 	if f.Cashier != "" {

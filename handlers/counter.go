@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/payments/counter"
 	"github.com/latipay-hpp/hpp/views"
@@ -187,11 +188,8 @@ func (s *Server) handleCounterShow() gin.HandlerFunc {
 
 // counterKeypad fills the keypad's view model.
 func (s *Server) counterKeypad(c *gin.Context, d counter.Device, cashier accounts.Account, rate string) views.Counter {
-	name := cashier.Name
-	if name == "" {
-		name = cashier.Email
-	}
-	v := views.Counter{Page: s.counterPageVM(c, "counter.title"), DeviceName: d.Name, Cashier: name,
+	name := personName(cashier.Name, cashier.Email)
+	v := views.Counter{Page: s.counterPageVM(c, "counter.title"), DeviceName: payments.CleanText(d.Name), Cashier: name,
 		Currency: string(s.opts.Counter.Currency()), Rate: rate, ResultSeconds: d.ResultSeconds,
 		ChargeURL: CounterChargePath, ScanURL: CounterScanPath, SalesURL: s.langPath(c, CounterSalesPath),
 		SaleURL: CounterSalesPath + "/", LockURL: CounterLockPath, SocketBase: "/checkout/", LiveURL: s.counterLiveURL(),
@@ -238,16 +236,12 @@ func (s *Server) renderUnlock(c *gin.Context, status int, d counter.Device, erro
 		s.respondError(c, err)
 		return
 	}
-	v := views.CounterUnlock{Page: s.counterPageVM(c, "counter.unlock.title"), DeviceName: d.Name,
+	v := views.CounterUnlock{Page: s.counterPageVM(c, "counter.unlock.title"), DeviceName: payments.CleanText(d.Name),
 		Action: s.langPath(c, CounterUnlockPath), ErrorID: errorID, Chosen: chosen}
 	v.Title = s.errorTitle(c, v.Title, errorID)
 	v.JS, v.CounterCSS = "", s.assets.Path("css/counter.css")
 	for _, p := range people {
-		name := p.Account.Name
-		if name == "" {
-			name = p.Account.Email
-		}
-		v.People = append(v.People, views.CounterPerson{ID: p.Account.ID, Name: name, Locked: p.Locked})
+		v.People = append(v.People, views.CounterPerson{ID: p.Account.ID, Name: personName(p.Account.Name, p.Account.Email), Locked: p.Locked})
 	}
 	if len(v.People) == 1 && v.Chosen == "" {
 		v.Chosen = v.People[0].ID

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/displays"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -32,7 +33,7 @@ func (s *Server) showCounterDisplays(c *gin.Context, code, noticeID string) {
 		s.respondError(c, err)
 		return
 	}
-	v := views.CounterDisplays{Page: s.counterPageVM(c, "counter.displays.title"), DeviceName: d.Name,
+	v := views.CounterDisplays{Page: s.counterPageVM(c, "counter.displays.title"), DeviceName: payments.CleanText(d.Name),
 		Cashier: personName(cashier.Name, cashier.Email), BackURL: s.langPath(c, CounterPath),
 		CodeURL: s.langPath(c, CounterDisplaysPath+"/code"), DisplayURL: s.origin + DisplayPath,
 		Seconds: int(displays.PairingTTL.Seconds()), NoticeID: noticeID}

@@ -196,7 +196,7 @@ func (s *Server) handleCounterSalesShow() gin.HandlerFunc {
 			s.respondError(c, err)
 			return
 		}
-		v := views.CounterSales{Page: s.counterPageVM(c, "counter.sales.title"), DeviceName: d.Name, Cashier: personName(cashier.Name, cashier.Email),
+		v := views.CounterSales{Page: s.counterPageVM(c, "counter.sales.title"), DeviceName: payments.CleanText(d.Name), Cashier: personName(cashier.Name, cashier.Email),
 			BackURL: s.langPath(c, CounterPath), Paid: today.Paid, LiveURL: s.counterLiveURL()}
 		v.CounterCSS = s.assets.Path("css/counter.css")
 		names := map[string]string{cashier.ID: personName(cashier.Name, cashier.Email)}
@@ -250,7 +250,7 @@ func (s *Server) personByID(c *gin.Context, id string) (string, error) {
 
 // personName is how the counter names a person: their name, else email.
 func personName(name, email string) string {
-	if name != "" {
+	if name = payments.CleanText(name); name != "" {
 		return name
 	}
 	return email

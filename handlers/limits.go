@@ -29,6 +29,7 @@ type limits struct {
 	now                                                            func() time.Time
 	pages, status, statusIP, api, apiIP, socketOpens, badCallbacks ratelimit.Limiter
 	cspReports, signIns                                            ratelimit.Limiter
+	returns, returnsIP, actions                                    ratelimit.Limiter // their own budgets: polling and page loads never spend them
 	socketsPerIP, socketsPerPayment                                int
 	open                                                           *ratelimit.Counter
 }
@@ -47,6 +48,9 @@ func newLimits(l Limits, now func() time.Time) *limits {
 		badCallbacks:      mk(l.BadCallbacks),
 		cspReports:        mk(l.CSPReports),
 		signIns:           mk(l.SignIns),
+		returns:           mk(l.Returns), // new limits go last: a shared store names each by its place (payments/storage)
+		returnsIP:         mk(l.ReturnsPerIP),
+		actions:           mk(l.CheckoutActions),
 		socketsPerIP:      l.SocketsPerIP,
 		socketsPerPayment: l.SocketsPerPayment,
 		open:              ratelimit.NewCounter(),

@@ -219,10 +219,10 @@ func (s *Server) handleCounterReceipt() gin.HandlerFunc {
 func (s *Server) receiptCashier(ctx context.Context, accountID string) string {
 	store := s.opts.Accounts.Store()
 	if a, err := store.Account(ctx, accountID); err == nil {
-		return a.Name
+		return payments.CleanText(a.Name)
 	}
 	if r, err := store.RemovedAccount(ctx, accountID); err == nil {
-		return r.Name
+		return payments.CleanText(r.Name)
 	}
 	return ""
 }

@@ -28,9 +28,13 @@ func addRoutes(s *Server, e *gin.Engine) {
 	}
 	page.GET("/checkout/:id", s.limit(s.limits.pages, byIP), s.handleCheckoutShow(s.svc))
 	page.GET("/checkout/:id/panel", s.handleCheckoutPanel(s.svc))
-	page.POST("/checkout/:id/start", s.handleCheckoutStart(s.svc))
-	page.GET("/checkout/:id/return", s.handleCheckoutReturn(s.svc))
-	page.POST("/checkout/:id/cancel", s.handleCheckoutCancel(s.svc))
+	// A shopper's requests that may ask Latipay are limited per payment
+	// and client (the return per client too), on budgets of their own;
+	// what they ask Latipay takes the instance's pace besides
+	// (payments.Options.QueryRate).
+	page.POST("/checkout/:id/start", s.limit(s.limits.actions, byPaymentClient), s.handleCheckoutStart(s.svc))
+	page.GET("/checkout/:id/return", s.limit(s.limits.returnsIP, byIP), s.limit(s.limits.returns, byPaymentClient), s.handleCheckoutReturn(s.svc))
+	page.POST("/checkout/:id/cancel", s.limit(s.limits.actions, byPaymentClient), s.handleCheckoutCancel(s.svc))
 	if s.opts.Receipts != nil {
 		page.GET("/receipt/:token", s.limit(s.limits.pages, byIP), s.handleEReceiptShow(s.svc))
 	}

@@ -183,6 +183,9 @@ func NewServer(log *slog.Logger, opts Options, svc *payments.Service, store sess
 	if log == nil || svc == nil || store == nil || h == nil || assets == nil || opts.PublicURL == nil || opts.Now == nil || len(opts.TokenKey) < 16 {
 		return nil, errors.New("handlers: NewServer: missing dependency")
 	}
+	// The shop's name is on every page, its receipts and link posters:
+	// cleaned as every name a person enters is (payments.CleanText).
+	opts.MerchantName = payments.CleanText(opts.MerchantName)
 	s := &Server{log: log, opts: opts, svc: svc, sessions: store, hub: h, assets: assets,
 		origin: opts.PublicURL.Scheme + "://" + opts.PublicURL.Host, limits: newLimits(opts.Limits, opts.Now)}
 	cat, err := views.NewCatalog()

@@ -70,6 +70,12 @@ func (s *Service) notificationTarget(ctx context.Context, reference, digest stri
 
 // HandleReturn is the shopper landing back from Latipay. The redirect's
 // claim is never trusted: when the attempt is still open we ask Latipay.
+// The returns for one attempt share one query (askGroup): while it runs
+// the others wait for its answer, and for recentAnswer after it they read
+// the payment it left. The query takes a shopper's turn (queryPace); when
+// none is free, or Latipay does not answer, the page shows the stored
+// state, which the callback, the reconciler and the page's socket bring
+// up to date.
 func (s *Service) HandleReturn(ctx context.Context, id string, q url.Values) (Payment, error) {
 	p, err := s.Get(ctx, id)
 	if err != nil {
@@ -91,14 +97,26 @@ func (s *Service) HandleReturn(ctx context.Context, id string, q url.Values) (Pa
 		// the payment as it is now, not the pending one read before.
 		return s.Get(ctx, id)
 	}
-	qctx, cancel := context.WithTimeout(forPayment(ctx, id), 5*time.Second)
+	ask, lead := s.asks.join(ref, s.now())
+	if !lead {
+		select {
+		case <-ask.done:
+			return s.Get(ctx, id)
+		case <-ctx.Done():
+			return p, nil
+		}
+	}
+	defer func() { s.asks.finish(ref, ask, s.now()) }()
+	// The answer is recorded for the returns waiting on it even when
+	// this shopper has gone.
+	qctx, cancel := context.WithTimeout(forPayment(shopperAsks(context.WithoutCancel(ctx)), id), 5*time.Second)
 	defer cancel()
 	res, err := s.gw.Query(qctx, ref)
 	if err != nil {
 		s.log.Info("return: query failed; the reconciler will retry", "payment_id", id, "err", err)
 		return p, nil
 	}
-	return s.update(ctx, id, func(tx *Tx) error {
+	return s.update(context.WithoutCancel(ctx), id, func(tx *Tx) error {
 		if at := tx.attempt(ref); at == nil || !at.Status.Live() {
 			return nil // settled meanwhile (by the callback or the reconciler)
 		}

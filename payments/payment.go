@@ -314,6 +314,11 @@ func tooLong(field string, max int) string {
 // CleanText is text as the service stores it (cleanText): what a form
 // shows back or records must be what was kept, so a note of only
 // zero-width spaces is empty, and a control character never reaches a log.
+// It is the one cleaning of every name or label a person enters that is
+// shown elsewhere (payment descriptions, notes and reasons, account and
+// counter device names, the shop's name): packages that may not import
+// payments (accounts) are given the text cleaned by the handlers, and
+// the back office cleans what it shows of names kept before.
 func CleanText(s string) string { return cleanText(s) }
 
 // cleanText strips invalid UTF-8 and control and invisible characters (see

@@ -201,24 +201,25 @@ func (s *Service) expire(ctx context.Context, id string) (Payment, error) {
 	})
 }
 
-// DefaultReconcileRate is how many Latipay queries a second one instance's
-// reconciler makes at most (HPP_RECONCILE_RATE). A backlog (after a
-// callback outage, or a burst of unpaid QR codes) is worked through at
-// this pace instead of as fast as Latipay answers, so that catching up
-// neither hammers Latipay's query endpoint nor takes the write path and
-// the disk's fsyncs from live callbacks and checkouts.
+// DefaultReconcileRate is how many Latipay queries a second one instance
+// makes at most (HPP_RECONCILE_RATE, Options.QueryRate), the reconciler's
+// and every other (queryPace). A backlog (after a callback outage, or a
+// burst of unpaid QR codes) is worked through at this pace instead of as
+// fast as Latipay answers, so that catching up neither hammers Latipay's
+// query endpoint nor takes the write path and the disk's fsyncs from
+// live callbacks and checkouts.
 const DefaultReconcileRate = 20
 
 // Run drives reconciliation and expiry until ctx ends; run starts it.
-// Every tick it queries due attempts, at most perSecond a second (0 means
-// DefaultReconcileRate) and at most a tick's worth, then asks Latipay
-// about pending refunds whose answer was lost, then expires what is due, so that a long reconciliation backlog never holds expiry up.
+// Every tick it queries due attempts, each on its turn of the instance's
+// pace (Options.QueryRate a second, queryPace) and at most a tick's
+// worth, then asks Latipay about pending refunds whose answer was lost,
+// then expires what is due, so that a long reconciliation backlog never
+// holds expiry up.
 // First, once, it corrects refund statuses an earlier version recorded
 // (CorrectRefundStatuses).
-func (s *Service) Run(ctx context.Context, every time.Duration, perSecond int) {
-	if perSecond <= 0 {
-		perSecond = DefaultReconcileRate
-	}
+func (s *Service) Run(ctx context.Context, every time.Duration) {
+	perSecond := s.opts.QueryRate
 	if n, err := s.CorrectRefundStatuses(ctx); err != nil && ctx.Err() == nil {
 		s.log.Error("correct refund statuses", "err", err)
 	} else if n > 0 {
@@ -228,21 +229,16 @@ func (s *Service) Run(ctx context.Context, every time.Duration, perSecond int) {
 	budget := max(batch, int(float64(perSecond)*every.Seconds()))
 	t := time.NewTicker(every)
 	defer t.Stop()
-	var notBefore time.Time // n queries made at t allow the next at t + n/perSecond
 	for {
 		for done := 0; done < budget; {
-			select {
-			case <-ctx.Done():
+			if ctx.Err() != nil {
 				return
-			case <-time.After(time.Until(notBefore)):
 			}
-			began := time.Now()
 			n, err := s.ReconcileDue(ctx, min(batch, budget-done))
 			if err != nil && ctx.Err() == nil {
 				s.log.Error("reconcile", "err", err)
 			}
 			done += n
-			notBefore = began.Add(time.Duration(float64(n) / float64(perSecond) * float64(time.Second)))
 			if n < batch || err != nil {
 				break
 			}

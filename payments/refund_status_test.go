@@ -219,7 +219,7 @@ func TestRefundStatusCorrectedAtStart(t *testing.T) {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { env.Svc.Run(ctx, time.Hour, 0); close(done) }()
+	go func() { env.Svc.Run(ctx, time.Hour); close(done) }()
 	got := env.WaitStatus(t, p.ID, payments.StatusPartiallyRefunded)
 	stop()
 	<-done

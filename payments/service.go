@@ -29,6 +29,10 @@ type Options struct {
 	// AllowLocalhost also accepts http://localhost and 127.0.0.1 URLs
 	// (sandbox mode only).
 	AllowLocalhost bool
+	// QueryRate is the most Latipay queries this instance sends a second
+	// (HPP_RECONCILE_RATE), whoever asks: the reconciler, a shopper's
+	// request, the back office (queryPace). 0 means DefaultReconcileRate.
+	QueryRate int
 }
 
 // MaxExpiresIn is the longest payment window a merchant may ask for
@@ -47,6 +51,7 @@ type Service struct {
 	now   func() time.Time
 	rand  io.Reader
 	opts  Options
+	asks  askGroup // returns sharing one query per attempt (HandleReturn)
 }
 
 // NewService wires the service. Every dependency is required.
@@ -69,7 +74,11 @@ func NewService(store Store, gw Gateway, pub Publisher, log *slog.Logger, now fu
 	if len(opts.Methods) == 0 {
 		opts.Methods = []Method{MethodWeChat, MethodAlipay}
 	}
-	return &Service{store: store, gw: loggedGateway{Gateway: gw, log: log}, pub: pub, log: log, now: now, rand: rand, opts: opts}, nil
+	if opts.QueryRate <= 0 {
+		opts.QueryRate = DefaultReconcileRate
+	}
+	paced := pacedGateway{Gateway: loggedGateway{Gateway: gw, log: log}, pace: newQueryPace(opts.QueryRate)}
+	return &Service{store: store, gw: paced, pub: pub, log: log, now: now, rand: rand, opts: opts}, nil
 }
 
 // Methods returns the offered methods in display order.

@@ -81,6 +81,12 @@ func (s *Service) start(ctx context.Context, in StartInput, byShopper bool) (Sta
 	if !ValidPaymentID(in.PaymentID) {
 		return Started{}, ErrNotFound
 	}
+	if byShopper {
+		// A shopper's start (or QR refresh) asks Latipay about the
+		// attempts it replaces on a shopper's turn (queryPace): with none
+		// free, that is Latipay not answering (ErrReplacedUnconfirmed).
+		ctx = shopperAsks(ctx)
+	}
 	// What the request alone decides; refused only after the payment's
 	// own checks (unknown, a counter sale), as always.
 	var refused error

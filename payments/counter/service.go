@@ -125,18 +125,15 @@ func (s *Service) random(n int) ([]byte, error) {
 	return b, nil
 }
 
-// cleanName trims a device name to printable text of maxNameLen runes.
+// cleanName is a device name as every person-entered name is kept
+// (payments.CleanText: no control, bidirectional or zero-width
+// characters), cut to maxNameLen runes.
 func cleanName(name string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range strings.TrimSpace(name) {
-		if r < ' ' || r == 0x7f || n == maxNameLen {
-			continue
-		}
-		b.WriteRune(r)
-		n++
+	name = payments.CleanText(name)
+	if r := []rune(name); len(r) > maxNameLen {
+		name = strings.TrimSpace(string(r[:maxNameLen]))
 	}
-	return strings.TrimSpace(b.String())
+	return name
 }
 
 // NewPairing makes a pairing code for a device to be called name: eight

@@ -114,6 +114,9 @@ type Options struct {
 	// (a barcode shopper's password, a late success) follows Advance.
 	// By default it reads the real time.
 	SimOnClock bool
+	// Queries, when set, records every Latipay query that reaches the
+	// simulator over HTTP, under the caller "app".
+	Queries *QueryLog
 }
 
 // Env is one wired payment flow.
@@ -192,6 +195,9 @@ func NewEnv(t testing.TB, o Options) *Env {
 		t.Fatalf("latipaysim.New: %v", err)
 	}
 	simSrv.Config.Handler = sim
+	if o.Queries != nil {
+		simSrv.Config.Handler = http.StripPrefix(SandboxPath, o.Queries.Wrap("app", sim))
+	}
 	simSrv.Start()
 	// Stop the simulator's callbacks before the app's server and store go.
 	t.Cleanup(func() {

@@ -43,6 +43,9 @@ type Limits struct {
 	BadCallbacks      Rate // callbacks with a bad signature, per client address
 	CSPReports        Rate // CSP violation reports, per client address
 	SignIns           Rate // back-office sign-in and setup attempts, per client address
+	Returns           Rate // returns from Latipay (each may ask Latipay), per payment and client address
+	ReturnsPerIP      Rate // returns from Latipay, per client address
+	CheckoutActions   Rate // a shopper's starts and cancels (each may ask Latipay), per payment and client address
 	SocketsPerIP      int  // open sockets per client address
 	SocketsPerPayment int  // open sockets per payment and client address (ten times that per payment)
 	// NewLimiter builds the limiter for one rate; nil means an in-memory
@@ -63,6 +66,9 @@ func Defaults() Limits {
 		BadCallbacks:      Rate{Limit: 10, Per: time.Minute, Burst: 10},
 		CSPReports:        Rate{Limit: 30, Per: time.Minute, Burst: 60},
 		SignIns:           Rate{Limit: 10, Per: time.Minute, Burst: 10},
+		Returns:           Rate{Limit: 10, Per: time.Minute, Burst: 10},
+		ReturnsPerIP:      Rate{Limit: 60, Per: time.Minute, Burst: 120},
+		CheckoutActions:   Rate{Limit: 30, Per: time.Minute, Burst: 30},
 		SocketsPerIP:      50,
 		SocketsPerPayment: 5,
 	}
@@ -206,6 +212,9 @@ func (l Limits) WithDefaults() Limits {
 	pick(&l.BadCallbacks, d.BadCallbacks)
 	pick(&l.CSPReports, d.CSPReports)
 	pick(&l.SignIns, d.SignIns)
+	pick(&l.Returns, d.Returns)
+	pick(&l.ReturnsPerIP, d.ReturnsPerIP)
+	pick(&l.CheckoutActions, d.CheckoutActions)
 	if l.SocketsPerIP <= 0 {
 		l.SocketsPerIP = d.SocketsPerIP
 	}
