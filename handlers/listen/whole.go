@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Whole responses: a response a handler asks for (OneWrite) reaches the
@@ -26,8 +27,9 @@ import (
 // So the plain-HTTP listener's connections are wholeConns. A handler
 // calls OneWrite; from then until the response is done the connection
 // keeps what net/http writes, and writes it in one go when the response
-// is over: when the connection goes idle (Server.ConnState) or is
-// closed, hijacked or half-closed. What the handler writes is unchanged,
+// is over: when net/http clears the write deadline after the response,
+// when the connection goes idle (Server.ConnState, the documented
+// fallback) or is closed, hijacked or half-closed. What the handler writes is unchanged,
 // byte for byte; only the number of write(2) calls is. A response that
 // grows past maxWhole is written on as it comes (what was kept goes
 // first), so a large or streamed answer is not held in memory. With TLS
@@ -174,6 +176,21 @@ func (c *wholeConn) ReadFrom(r io.Reader) (int64, error) {
 		return rf.ReadFrom(r)
 	}
 	return io.Copy(struct{ io.Writer }{c.Conn}, r)
+}
+
+// SetWriteDeadline and SetDeadline write what was kept first, under the
+// deadline it was written for. net/http clears the write deadline as soon
+// as a response is finished, before the connection is marked idle, so
+// that is where a kept response leaves: before Server.Shutdown can see
+// the connection idle and close it (ConnState then finds nothing kept).
+func (c *wholeConn) SetWriteDeadline(t time.Time) error {
+	c.release()
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *wholeConn) SetDeadline(t time.Time) error {
+	c.release()
+	return c.Conn.SetDeadline(t)
 }
 
 // CloseWrite keeps net/http's half-close before a reset (closeWriteAndWait).
