@@ -29,12 +29,14 @@ import (
 // keeps what net/http writes, and writes it in one go when the response
 // is over: when net/http clears the write deadline after the response,
 // when the connection goes idle (Server.ConnState, the documented
-// fallback) or is closed, hijacked or half-closed. What the handler writes is unchanged,
-// byte for byte; only the number of write(2) calls is. A response that
-// grows past maxWhole is written on as it comes (what was kept goes
-// first), so a large or streamed answer is not held in memory. With TLS
-// on (Start's other modes) nothing is wrapped and OneWrite does nothing:
-// TLS records and HTTP/2 frames are their own buffering.
+// fallback) or is closed, hijacked or half-closed. What the handler
+// writes is unchanged, byte for byte; only the number of write(2) calls
+// is. A response that grows past maxWhole is written on as it comes
+// (what was kept goes first), so a large answer is not held in memory.
+// A handler that streams must not call OneWrite: what it flushes is kept
+// until the response ends (or maxWhole). With TLS on (Start's other
+// modes) nothing is wrapped and OneWrite does nothing: TLS records and
+// HTTP/2 frames are their own buffering.
 
 // maxWhole is the most a response keeps back for its one write.
 const maxWhole = 64 << 10
@@ -53,8 +55,9 @@ func OneWrite(r *http.Request) {
 }
 
 // ServePlain serves srv on ln as Start does with TLS off: every
-// connection a wholeConn, released when it goes idle. It sets srv's
-// ConnContext and ConnState (calling any ConnState srv already had).
+// connection a wholeConn, whose kept response leaves at the latest when
+// it goes idle. It sets srv's ConnContext and ConnState (calling any
+// ConnContext and ConnState srv already had).
 func ServePlain(srv *http.Server, ln net.Listener) error {
 	prevCtx, prevState := srv.ConnContext, srv.ConnState
 	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
