@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/latipay-hpp/hpp/handlers/listen"
 	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -36,8 +37,12 @@ type checkoutStarter interface {
 
 // handleCheckoutShow serves GET /checkout/:id. A preselected method starts
 // at once on the first visit: the QR on a desktop, the redirect on a phone.
+// The answer leaves in one write(2) (listen.OneWrite): the page and its
+// headers are more than net/http's 4 KiB connection buffer, which would
+// otherwise send them in two.
 func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		listen.OneWrite(c.Request)
 		p, err := svc.Get(c.Request.Context(), c.Param("id"))
 		if err != nil {
 			s.respondError(c, err)

@@ -3,8 +3,11 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 	"unicode"
 
 	"github.com/a-h/templ"
@@ -34,10 +37,12 @@ func (s *Server) render(c *gin.Context, status int, comp templ.Component) {
 	_, _ = c.Writer.Write(buf.Bytes())
 }
 
-// htmlHead sets a page's content headers: type, Vary and language.
+// htmlHead sets a page's content headers: type, Vary and language, and
+// its Date (dateHeader).
 func (s *Server) htmlHead(c *gin.Context) {
 	h := c.Writer.Header()
 	s.htmlHeaders.apply(h)
+	h["Date"] = dateHeader(time.Now())
 	lang := s.chooseLang(c)
 	if v, ok := s.langValues[lang]; ok {
 		h["Content-Language"] = v
@@ -120,4 +125,27 @@ func echo(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// lastDate is the Date header of the second now passing, formatted once.
+var lastDate atomic.Pointer[dateValue]
+
+type dateValue struct {
+	unix  int64
+	value []string // shared: never written into
+}
+
+// dateHeader is the Date header for now, the second it is in: net/http
+// formats one for every response that has none (time.AppendFormat, 1.7%
+// of the app's CPU a checkout page in a profile of the load harness);
+// this formats it once a second. The value is what net/http would have
+// written.
+func dateHeader(now time.Time) []string {
+	sec := now.Unix()
+	if d := lastDate.Load(); d != nil && d.unix == sec {
+		return d.value
+	}
+	d := &dateValue{unix: sec, value: []string{now.UTC().Format(http.TimeFormat)}}
+	lastDate.Store(d)
+	return d.value
 }

@@ -4,7 +4,8 @@
 //
 // It imports payments (the domain) and its sibling domains (accounts,
 // counter, receipts, displays), payments/hub and payments/webhook (for
-// their types), payments/ratelimit, views and static; never a storage
+// their types), payments/ratelimit, views and static, and handlers/listen
+// for OneWrite (a page's answer in one write(2)); never a storage
 // package, the Latipay client or the simulator, which run wires in.
 //
 // Where to change what: every route is in routes.go; the error funnel

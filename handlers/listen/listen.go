@@ -4,7 +4,8 @@
 // files, reloaded when they change. With TLS on, a plain-HTTP listener
 // answers ACME HTTP-01 challenges and redirects everything else to the
 // public https URL; HTTP/2 is on. It knows nothing of routes or payments:
-// run hands it the app's http.Handler.
+// run hands it the app's http.Handler. With TLS off, a handler may ask
+// for its response to leave in one write (OneWrite, whole.go).
 //
 // Start-up errors name the setting at fault (HPP_ADDR, HPP_HTTP_ADDR,
 // HPP_TLS_CERT_FILE, HPP_TLS_KEY_FILE, HPP_ACME_DIRECTORY), so that an
@@ -107,7 +108,7 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 	}
 	s.ln = ln
 	if o.Mode == Off {
-		go s.serve(s.app, ln)
+		go s.servePlain(s.app, ln)
 		return s, nil
 	}
 	var pl net.Listener
@@ -178,6 +179,13 @@ func Start(ctx context.Context, o Options, h http.Handler) (*Server, error) {
 // serve runs srv on ln, reporting anything but a shutdown on s.errc.
 func (s *Server) serve(srv *http.Server, ln net.Listener) {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		s.errc <- err
+	}
+}
+
+// servePlain is serve with ServePlain's connections (whole.go).
+func (s *Server) servePlain(srv *http.Server, ln net.Listener) {
+	if err := ServePlain(srv, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		s.errc <- err
 	}
 }
