@@ -513,3 +513,44 @@ func TestLinkFailedRestart(t *testing.T) {
 		t.Errorf("the refused starts made %d transactions at Latipay, want none", n-ledger)
 	}
 }
+
+// TestLinkRefundKeepsItsPlace: a 1-use link's payment refunded in full
+// still counts as a payment made: the link stays used up (a refund gives
+// no place back, payments/paylinks.go), a new shopper is told so, and the
+// link's page says the rule beside "1 / 1" in each language.
+func TestLinkRefundKeepsItsPlace(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	l, err := a.links.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "12.50", MaxUses: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := a.openLink(t, l.ID)
+	if err := a.Sim.Pay(a.mustStartQR(t, id)); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, id, payments.StatusPaid)
+	if _, _, err := a.Svc.Refund(ctx, payments.RefundInput{PaymentID: id, All: true, Key: "refund-all"}); err != nil {
+		t.Fatalf("Refund: %v", err)
+	}
+	a.WaitStatus(t, id, payments.StatusRefunded)
+
+	if got, _ := a.links.Get(ctx, l.ID); got.Paid != 1 || got.Uses != 1 || got.State(a.links.Now()) != payments.ErrLinkUsedUp {
+		t.Errorf("link after its payment was refunded: paid %d, uses %d, state %v; want 1, 1, used up", got.Paid, got.Uses, got.State(a.links.Now()))
+	}
+	w := a.afterPost(t, a.do(t, http.MethodPost, "/l/"+l.ID+"?lang=en", strings.NewReader("key=next-shopper"), formHeader.Clone()), formHeader)
+	if w.Code != http.StatusGone || !strings.Contains(w.Body.String(), "as many times as the shop allows") {
+		t.Errorf("a shopper after the refund = %d, want 410 used up", w.Code)
+	}
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	for _, lang := range []string{views.LangEnglish, views.LangSimplifiedChinese, views.LangTraditionalChinese} {
+		doc := a.ownerDoc(t, owner, "/admin/links/"+l.ID+"?lang="+lang, http.StatusOK)
+		want := a.localizer(t, lang).T("links.admin.used.refunds")
+		if uses, rule := doc.Find(`[data-testid="link-uses"]`).Text(), strings.TrimSpace(doc.Find(`[data-testid="link-refund-rule"]`).Text()); uses != "1 / 1" || rule != want {
+			t.Errorf("%s: the link's page shows %q paid and rule %q; want 1 / 1 and %q", lang, uses, rule, want)
+		}
+		if state, _ := doc.Find(`[data-testid="link-state"]`).Attr("data-state"); state != "usedup" {
+			t.Errorf("%s: the link's state = %q, want usedup", lang, state)
+		}
+	}
+}
