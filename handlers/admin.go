@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -200,6 +203,34 @@ func (s *Server) saveSessionID(c *gin.Context, id string, maxAge int) error {
 	return sess.Save(c.Request, c.Writer)
 }
 
+// endToldCookie is the back-office cookie's name with "-ended": which
+// ended session the sign-in page has said ended (tellEnd). It holds a
+// digest of the session id, never the id.
+func (s *Server) endToldCookie() string { return s.adminCookie() + "-ended" }
+
+// endMark is what endToldCookie holds for session id sid.
+func endMark(sid string) string {
+	sum := sha256.Sum256([]byte("hpp ended session\x00" + sid))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// endTold reports whether this browser was told already that session sid
+// ended.
+func (s *Server) endTold(c *gin.Context, sid string) bool {
+	ck, err := c.Request.Cookie(s.endToldCookie())
+	return err == nil && subtle.ConstantTimeCompare([]byte(ck.Value), []byte(endMark(sid))) == 1
+}
+
+// tellEnd notes in the browser that it was told session sid ended. A
+// cookie of its own, never the session's: an answer about an ended
+// session cannot replace or remove the cookie of a session opened
+// meanwhile in another tab. It lives as long as a session's cookie.
+func (s *Server) tellEnd(c *gin.Context, sid string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: s.endToldCookie(), Value: endMark(sid), Path: "/",
+		MaxAge: int(accounts.AbsoluteTimeout.Seconds()), HttpOnly: true, Secure: s.opts.PublicURL.Scheme == "https",
+		SameSite: http.SameSiteStrictMode})
+}
+
 // BackgroundHeader marks a GET the page made by itself, not its person:
 // static/js/admin.js sends it when a payment change makes it fetch the
 // page's live parts again. Such a request does not count as activity
@@ -238,13 +269,17 @@ func (s *Server) checkRole(quiet bool, roles ...accounts.Role) gin.HandlerFunc {
 		if errors.Is(err, accounts.ErrSessionEnded) {
 			if c.Request.Method == http.MethodGet && !quiet && navigation(c) {
 				q := url.Values{"next": {c.Request.URL.RequestURI()}}
-				if sid != "" {
-					// The sign-in page says why, once: with the flash,
-					// the ended session's cookie goes, so a later visit
+				if sid != "" && !s.endTold(c, sid) {
+					// The sign-in page says why, once: the end-told
+					// cookie names the ended session, so a later visit
 					// (another person's, on a shared computer) is not
-					// told again.
+					// told again. The session's own cookie stays: this
+					// answer may reach the browser after a sign-in in
+					// another tab, and removing the cookie then would
+					// remove the new session's. An ended id is only
+					// ever refused.
 					s.leaveFlash(c, SignInPath, signInEnded, nil)
-					_ = s.setSessionID(c, "")
+					s.tellEnd(c, sid)
 				}
 				c.Redirect(http.StatusSeeOther, SignInPath+"?"+q.Encode())
 				c.Abort()

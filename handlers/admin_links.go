@@ -30,7 +30,7 @@ func (s *Server) linkRow(c *gin.Context, l payments.Link) views.LinkRow {
 	if l.MaxUses > 0 {
 		// Paid of the maximum; more than it when a payment came after its
 		// checkout had closed, which is said, not hidden.
-		r.Paid = fmt.Sprintf("%d / %d", l.Paid, l.MaxUses)
+		r.Paid, r.Limited = fmt.Sprintf("%d / %d", l.Paid, l.MaxUses), true
 		if n := l.OverPaid(); n > 0 {
 			r.Over = fmt.Sprint(n)
 		}

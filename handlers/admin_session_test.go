@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -207,8 +208,9 @@ func TestSessionWarningOnSignedInPages(t *testing.T) {
 // answered 401 there, with no "Your session ended" flash: before, the
 // flash waited 60 seconds for whoever opened the sign-in page next, on a
 // shared computer perhaps someone else, and each fetch left it again.
-// The person's own next page is sent to sign in and told once; the ended
-// session's cookie goes with it, so the next visit is not told again.
+// The person's own next page is sent to sign in and told once; a cookie
+// of its own marks the ended session told, so the next visit is not told
+// again.
 func TestSessionEndToldOnce(t *testing.T) {
 	a := newAdminApp(t)
 	_, owner := a.signIn(t, "owner@shop.example", adminPW)
@@ -258,5 +260,51 @@ func TestSessionEndToldOnce(t *testing.T) {
 	}
 	if page := a.do(t, http.MethodGet, w.Header().Get("Location"), nil, browser.take(w).header()); strings.Contains(page.Body.String(), "Your session ended") {
 		t.Error("the sign-in page says the session ended a second time")
+	}
+}
+
+// TestSessionEndKeepsANewerSignIn: a page of an ended session and a
+// sign-in in another tab of the same browser, at the same moment. The
+// ended session's answer may reach the browser after the sign-in's: it
+// must not take the new session's cookie with it (before, it removed the
+// back-office cookie, signing the person out of the session just opened).
+// The person is still told once that the old session ended.
+func TestSessionEndKeepsANewerSignIn(t *testing.T) {
+	a := newAdminApp(t)
+	_, old := a.signIn(t, "owner@shop.example", adminPW)
+	browser := newJar(old)
+	a.Clock.Advance(accounts.IdleTimeout + time.Minute)
+
+	// Tab 1 opens a page with the ended session's cookie; tab 2, sent
+	// with the same cookie, signs in. Both are answered before the
+	// browser reads either answer.
+	ended := a.do(t, http.MethodGet, "/admin/payments", nil, browser.header())
+	if ended.Code != http.StatusSeeOther || !strings.HasPrefix(ended.Header().Get("Location"), handlers.SignInPath+"?") {
+		t.Fatalf("the ended session's page = %d to %q, want 303 to sign in", ended.Code, ended.Header().Get("Location"))
+	}
+	hdr := browser.header()
+	hdr.Set("Content-Type", "application/x-www-form-urlencoded")
+	form := url.Values{"email": {"owner@shop.example"}, "password": {adminPW}, "next": {"/admin/payments"}}
+	signedIn := a.do(t, http.MethodPost, handlers.SignInPath, strings.NewReader(form.Encode()), hdr)
+	if signedIn.Code != http.StatusSeeOther {
+		t.Fatalf("sign-in = %d %s", signedIn.Code, signedIn.Body)
+	}
+	// The sign-in's answer first, the ended page's after it.
+	browser.take(signedIn).take(ended)
+	if w := a.do(t, http.MethodGet, "/admin/payments", nil, browser.header()); w.Code != http.StatusOK {
+		t.Fatalf("after the late answer of the ended session, the new session's page = %d to %q, want 200",
+			w.Code, w.Header().Get("Location"))
+	}
+
+	// The other order, and a page of the ended session asked again once
+	// the new one is open: the new session stays.
+	browser = newJar(old)
+	hdr = browser.header()
+	hdr.Set("Content-Type", "application/x-www-form-urlencoded")
+	signedIn = a.do(t, http.MethodPost, handlers.SignInPath, strings.NewReader(form.Encode()), hdr)
+	browser.take(a.do(t, http.MethodGet, "/admin/payments", nil, newJar(old).header())).take(signedIn)
+	browser.take(a.do(t, http.MethodGet, "/admin/payments", nil, newJar(old).header()))
+	if w := a.do(t, http.MethodGet, "/admin/payments", nil, browser.header()); w.Code != http.StatusOK {
+		t.Fatalf("the new session's page after the ended one's = %d to %q, want 200", w.Code, w.Header().Get("Location"))
 	}
 }

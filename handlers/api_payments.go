@@ -37,7 +37,7 @@ func queryLimit(c *gin.Context) int {
 func (s *Server) handlePaymentList(svc interface {
 	List(ctx context.Context, in payments.ListInput) (payments.PaymentPage, error)
 	CheckoutURL(id string) string
-	refundTotaler
+	RefundTotalsOf(ctx context.Context, ps []payments.Payment) (map[string]payments.RefundTotals, error)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		page, err := svc.List(c.Request.Context(), payments.ListInput{Status: c.Query("status"),
@@ -46,14 +46,15 @@ func (s *Server) handlePaymentList(svc interface {
 			s.respondError(c, err)
 			return
 		}
+		// The page's refunds in one read, not one per refunded payment.
+		totals, err := svc.RefundTotalsOf(c.Request.Context(), page.Payments)
+		if err != nil {
+			s.respondError(c, err)
+			return
+		}
 		out := listResponse[paymentResponse]{Data: []paymentResponse{}, NextCursor: page.Next}
 		for _, p := range page.Payments {
-			body, err := paymentJSON(c.Request.Context(), svc, p, svc.CheckoutURL(p.ID))
-			if err != nil {
-				s.respondError(c, err)
-				return
-			}
-			out.Data = append(out.Data, body)
+			out.Data = append(out.Data, paymentBody(p, totals[p.ID], svc.CheckoutURL(p.ID)))
 		}
 		c.JSON(http.StatusOK, out)
 	}

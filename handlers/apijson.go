@@ -60,6 +60,11 @@ func paymentJSON(ctx context.Context, svc refundTotaler, p payments.Payment, che
 	if err != nil {
 		return paymentResponse{}, err
 	}
+	return paymentBody(p, t, checkoutURL), nil
+}
+
+// paymentBody is p as the API shows it, with its refund totals t.
+func paymentBody(p payments.Payment, t payments.RefundTotals, checkoutURL string) paymentResponse {
 	r := paymentResponse{
 		ID: p.ID, Status: string(p.Status), Amount: payments.FormatAmount(p.Amount, p.Currency),
 		Currency: string(p.Currency), Reference: p.Reference, Description: p.Description,
@@ -79,7 +84,7 @@ func paymentJSON(ctx context.Context, svc refundTotaler, p payments.Payment, che
 		t := payments.FormatTime(p.ReviewedAt)
 		r.ReviewedAt = &t
 	}
-	return r, nil
+	return r
 }
 
 func asErr[T any](err error, target *T) bool { return errors.As(err, target) }

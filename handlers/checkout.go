@@ -60,7 +60,12 @@ func (s *Server) handleCheckoutShow(svc checkoutStarter) gin.HandlerFunc {
 		if sc, _ := screenFor(p.Status); errorID != "" && (sc == views.ScreenOpen || sc == views.ScreenFailed) {
 			vm := s.checkoutVM(c, svc, p, s.localizer(c).T(errorID, errorArg))
 			vm.Title = s.errorTitle(c, vm.StateTitle, errorID, errorArg)
-			s.render(c, http.StatusOK, views.CheckoutPage(vm))
+			status, full := linkFullErrors[errorID]
+			if !full {
+				status = http.StatusOK
+			}
+			vm.LinkTaken = full
+			s.render(c, status, views.CheckoutPage(vm))
 			return
 		}
 		if s.renderCheckoutCached(c, svc, p) {
@@ -115,7 +120,16 @@ func failedRequestID(c *gin.Context) string {
 // shows after its redirect (?error=, an id from this list only, and only
 // as signed by the redirect: startErrorPath).
 var startErrors = []string{"error.invalid", "error.toomany", "error.unavailable", "error.unreached",
-	"error.internal", "error.tillsale", "error.methodoff", "links.state.msg.busy", "error.switchwait"}
+	"error.internal", "error.tillsale", "error.methodoff", "links.state.msg.busy", "error.switchwait",
+	"links.state.msg.taken", "links.state.msg.usedup"}
+
+// linkFullErrors are the start errors saying that the payment's link has
+// no place for it (payments.ErrLinkUsedUp and its kinds): the page shows
+// them with no method to choose, as trying again would be refused the
+// same way, and answers with their status (409 while the place may come
+// back, 410 once the link is used up).
+var linkFullErrors = map[string]int{"links.state.msg.taken": http.StatusConflict,
+	"links.state.msg.busy": http.StatusConflict, "links.state.msg.usedup": http.StatusGone}
 
 // handleCheckoutPanel serves GET /checkout/:id/panel, the live part of the
 // page that the script swaps in when the status changes.
@@ -157,11 +171,10 @@ func (s *Server) start(c *gin.Context, svc checkoutStarter, id, method string) {
 	case st.Payment.ID != "" && errors.Is(err, payments.ErrLinkUsedUp):
 		// The failed payment's place went to another checkout
 		// (ErrLinkTaken), or the link is used up: trying again here
-		// would be refused the same way, so no method is offered.
-		f, _ := s.failureOf(c, err)
-		vm := s.checkoutVM(c, svc, st.Payment, s.localizer(c).T(f.messageID))
-		vm.LinkTaken = true
-		s.render(c, f.status, views.CheckoutPage(vm))
+		// would be refused the same way, so the page, by GET (a reload
+		// does not post again), offers no method (linkFullErrors).
+		f, _ := classify(err)
+		c.Redirect(http.StatusSeeOther, s.withEmbed(c, s.langPath(c, s.startErrorPath(id, f.messageID, ""))))
 	case st.Payment.ID != "":
 		// As the error funnel classifies it, Retry-After included: a
 		// full disk or the database out of reach answers 503 here too.

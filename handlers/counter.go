@@ -195,6 +195,9 @@ func (s *Server) counterKeypad(c *gin.Context, d counter.Device, cashier account
 		SaleURL: CounterSalesPath + "/", LockURL: CounterLockPath, SocketBase: "/checkout/", LiveURL: s.counterLiveURL(),
 		MaxAmount: s.opts.Counter.MaxAmount(), CounterCSS: s.assets.Path("css/counter.css"),
 		Polyfill: s.assets.Path("vendor/barcode-detector/ponyfill.js"), ZXingWasm: s.assets.Path("vendor/barcode-detector/zxing_reader.wasm")}
+	left := s.opts.Counter.UnlockLeft(d)
+	v.LockSeconds, v.LockWarnSeconds = int(left/time.Second), int(counter.LockWarnBefore/time.Second)
+	v.LockAt = s.opts.Now().Add(left).In(s.shopZone()).Format("15:04 MST")
 	for _, m := range s.svc.Methods() {
 		if m == "wechat" || m == "alipay" {
 			v.Methods = append(v.Methods, string(m))

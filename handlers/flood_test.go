@@ -49,6 +49,10 @@ func (s *countingStore) Events(ctx context.Context, id string) ([]payments.Event
 	s.calls.Add(1)
 	return s.inner.Events(ctx, id)
 }
+func (s *countingStore) EventsOfType(ctx context.Context, ids []string, typ string) ([]payments.Event, error) {
+	s.calls.Add(1)
+	return s.inner.EventsOfType(ctx, ids, typ)
+}
 func (s *countingStore) Refunds(ctx context.Context, id string) ([]payments.Refund, error) {
 	s.calls.Add(1)
 	return s.inner.Refunds(ctx, id)

@@ -113,8 +113,11 @@ func (s *Server) handleLinkPay() gin.HandlerFunc {
 		var le *payments.LinkError
 		switch {
 		case linkStateID(err) != "":
-			v.StateID = linkStateID(err)
-			s.render(c, linkStateStatus(err), views.LinkPayPage(v))
+			// The link cannot take a payment (switched off, expired,
+			// used up, its places held): its page says why, by GET, so
+			// that a reload does not post again (handleLinkShow reads
+			// the state afresh).
+			c.Redirect(http.StatusSeeOther, s.langPath(c, LinkPath(l.ID)))
 		case errors.As(err, &le) && len(le.Problems) > 0 && slices.Contains(linkErrors, "links.err."+string(le.Problems[0])):
 			// Back to the link's page by GET, saying why (linkErrorPath).
 			to := s.linkErrorPath(l.ID, "links.err."+string(le.Problems[0]), typed)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/png"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -17,6 +18,21 @@ import (
 )
 
 var formHeader = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+
+// afterPost is the page a browser shows after a shopper's POST answered
+// w: a refusal is a 303 to the page by GET (a reload does not post
+// again), which is fetched; a POST answered with a page of its own fails
+// the test.
+func (a *testApp) afterPost(t testing.TB, w *httptest.ResponseRecorder, h http.Header) *httptest.ResponseRecorder {
+	t.Helper()
+	loc := w.Header().Get("Location")
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/") {
+		t.Fatalf("the POST answered %d (Location %q), want 303 to a page of ours by GET", w.Code, loc)
+	}
+	g := h.Clone()
+	g.Del("Content-Type")
+	return a.do(t, http.MethodGet, loc, nil, g)
+}
 
 // TestAdminLinkCreateBadInput: each refused form answers 422 with its
 // problem in words, and stores no link; a good form stores one link and
@@ -114,6 +130,9 @@ func TestLinkShopperBadInput(t *testing.T) {
 		t.Helper()
 		for _, method := range []string{http.MethodGet, http.MethodPost} {
 			w := a.do(t, method, "/l/"+l.ID+"?lang=en", strings.NewReader("amount=10"), formHeader.Clone())
+			if method == http.MethodPost {
+				w = a.afterPost(t, w, formHeader)
+			}
 			doc, _ := goquery.NewDocumentFromReader(w.Body)
 			if w.Code != code || !strings.Contains(doc.Find(`[data-testid="link-state"]`).Text(), want) || doc.Find("form[data-testid=link-form]").Length() != 0 {
 				t.Errorf("%s %s = %d, state %q; want %d saying %q and no form", method, want, w.Code, doc.Find(`[data-testid="link-state"]`).Text(), code, want)
@@ -362,6 +381,9 @@ func TestLinkUseGivenBackOnExpiry(t *testing.T) {
 	} {
 		for _, method := range []string{http.MethodGet, http.MethodPost} {
 			w := a.do(t, method, "/l/"+l.ID+"?lang="+lang, strings.NewReader("key=second-shopper-key-"+lang), formHeader.Clone())
+			if method == http.MethodPost {
+				w = a.afterPost(t, w, formHeader)
+			}
 			if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), want[0]) {
 				t.Errorf("%s %s: the link while A's checkout is open = %d, want 409 saying %q", lang, method, w.Code, want[0])
 			}
@@ -408,7 +430,7 @@ func TestLinkUseGivenBackOnExpiry(t *testing.T) {
 	if row.Eq(1).Text() != "2 / 1" || row.Eq(2).Text() != "0" {
 		t.Errorf("the list's row shows %q paid, %q open; want 2 / 1 and 0", row.Eq(1).Text(), row.Eq(2).Text())
 	}
-	if w := a.do(t, http.MethodPost, "/l/"+l.ID+"?lang=en", strings.NewReader("key=third-shopper-key"), formHeader.Clone()); w.Code != http.StatusGone ||
+	if w := a.afterPost(t, a.do(t, http.MethodPost, "/l/"+l.ID+"?lang=en", strings.NewReader("key=third-shopper-key"), formHeader.Clone()), formHeader); w.Code != http.StatusGone ||
 		!strings.Contains(w.Body.String(), "as many times as the shop allows") {
 		t.Errorf("a third shopper = %d, want 410 used up", w.Code)
 	}
@@ -436,7 +458,7 @@ func TestLinkFailedRestart(t *testing.T) {
 	second := a.openLink(t, l.ID)
 	refB := a.mustStartQR(t, second)
 	ledger := len(a.Sim.Ledger())
-	w := a.start(t, first, "wechat", desktopUA)
+	w := a.afterPost(t, a.start(t, first, "wechat", desktopUA), http.Header{"User-Agent": {desktopUA}})
 	doc := mustDoc(t, w)
 	if w.Code != http.StatusConflict || !strings.Contains(doc.Find(`[data-testid="error-message"]`).Text(), "another checkout has taken this payment link's place") {
 		t.Errorf("starting the failed payment again with the place taken = %d %q, want 409 saying another checkout took the place",
@@ -459,7 +481,7 @@ func TestLinkFailedRestart(t *testing.T) {
 	if got, _ := a.links.Get(ctx, l.ID); got.Uses != 1 || got.Open() != 1 {
 		t.Errorf("link with the first payment started again: uses %d, open %d; want 1, 1", got.Uses, got.Open())
 	}
-	if w := a.start(t, second, "wechat", desktopUA); w.Code != http.StatusConflict {
+	if w := a.afterPost(t, a.start(t, second, "wechat", desktopUA), http.Header{"User-Agent": {desktopUA}}); w.Code != http.StatusConflict {
 		t.Errorf("the second failed payment started again = %d, want 409 taken", w.Code)
 	}
 	if err := a.Sim.Pay(refA); err != nil {
@@ -477,6 +499,7 @@ func TestLinkFailedRestart(t *testing.T) {
 		loc := a.localizer(t, lang)
 		w := a.do(t, "POST", "/checkout/"+second+"/start?lang="+lang, strings.NewReader(url.Values{"method": {"wechat"}}.Encode()),
 			http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Origin": {a.AppURL}, "User-Agent": {desktopUA}})
+		w = a.afterPost(t, w, http.Header{"User-Agent": {desktopUA}})
 		doc := mustDoc(t, w)
 		msg := strings.TrimSpace(doc.Find(`[data-testid="error-message"]`).Text())
 		if want := loc.T("links.state.msg.usedup"); w.Code != http.StatusGone || msg != want {
@@ -488,5 +511,46 @@ func TestLinkFailedRestart(t *testing.T) {
 	}
 	if n := len(a.Sim.Ledger()); n != ledger {
 		t.Errorf("the refused starts made %d transactions at Latipay, want none", n-ledger)
+	}
+}
+
+// TestLinkRefundKeepsItsPlace: a 1-use link's payment refunded in full
+// still counts as a payment made: the link stays used up (a refund gives
+// no place back, payments/paylinks.go), a new shopper is told so, and the
+// link's page says the rule beside "1 / 1" in each language.
+func TestLinkRefundKeepsItsPlace(t *testing.T) {
+	a := newAdminApp(t)
+	ctx := t.Context()
+	l, err := a.links.Create(ctx, payments.LinkInput{Currency: "NZD", Amount: "12.50", MaxUses: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := a.openLink(t, l.ID)
+	if err := a.Sim.Pay(a.mustStartQR(t, id)); err != nil {
+		t.Fatal(err)
+	}
+	a.WaitStatus(t, id, payments.StatusPaid)
+	if _, _, err := a.Svc.Refund(ctx, payments.RefundInput{PaymentID: id, All: true, Key: "refund-all"}); err != nil {
+		t.Fatalf("Refund: %v", err)
+	}
+	a.WaitStatus(t, id, payments.StatusRefunded)
+
+	if got, _ := a.links.Get(ctx, l.ID); got.Paid != 1 || got.Uses != 1 || got.State(a.links.Now()) != payments.ErrLinkUsedUp {
+		t.Errorf("link after its payment was refunded: paid %d, uses %d, state %v; want 1, 1, used up", got.Paid, got.Uses, got.State(a.links.Now()))
+	}
+	w := a.afterPost(t, a.do(t, http.MethodPost, "/l/"+l.ID+"?lang=en", strings.NewReader("key=next-shopper"), formHeader.Clone()), formHeader)
+	if w.Code != http.StatusGone || !strings.Contains(w.Body.String(), "as many times as the shop allows") {
+		t.Errorf("a shopper after the refund = %d, want 410 used up", w.Code)
+	}
+	_, owner := a.signIn(t, "owner@shop.example", adminPW)
+	for _, lang := range []string{views.LangEnglish, views.LangSimplifiedChinese, views.LangTraditionalChinese} {
+		doc := a.ownerDoc(t, owner, "/admin/links/"+l.ID+"?lang="+lang, http.StatusOK)
+		want := a.localizer(t, lang).T("links.admin.used.refunds")
+		if uses, rule := doc.Find(`[data-testid="link-uses"]`).Text(), strings.TrimSpace(doc.Find(`[data-testid="link-refund-rule"]`).Text()); uses != "1 / 1" || rule != want {
+			t.Errorf("%s: the link's page shows %q paid and rule %q; want 1 / 1 and %q", lang, uses, rule, want)
+		}
+		if state, _ := doc.Find(`[data-testid="link-state"]`).Attr("data-state"); state != "usedup" {
+			t.Errorf("%s: the link's state = %q, want usedup", lang, state)
+		}
 	}
 }

@@ -24,6 +24,17 @@ import (
 // again, or is refused with ErrLinkUsedUp when none is free. A payment
 // paid late, after its place was given back, still counts: money is never
 // refused, so a link may show more paid payments than its maximum. A
+// refund, partial or in full, gives no place back (LinkUseFor: every
+// settled status is LinkUsePaid): the maximum limits payments made, and
+// a refunded payment was made. Latipay's refund is the merchant's own
+// later act on a paid order (one or several, up to what was paid), not
+// the payment undone; were a refund in full to free a place, a sold-out
+// or single-use link (an invoice, a booking cancelled and refunded)
+// would take another shopper's money without the owner choosing it, and
+// the count would change days after other shoppers were told the link
+// was used up. An owner who wants another payment makes another link.
+// The reports count the money apart (the payment's Gross on its day, the
+// refund on its own). A
 // place that no payment will give back (the process stopped between
 // counting a use and making its payment, or an earlier version made the
 // payment without tying it to the use) is settled by a periodic sweep

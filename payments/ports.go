@@ -96,6 +96,11 @@ type Store interface {
 	Attempts(ctx context.Context, paymentID string) ([]Attempt, error)
 	// Events lists a payment's events in sequence order.
 	Events(ctx context.Context, paymentID string) ([]Event, error)
+	// EventsOfType lists the events of type eventType of every payment
+	// in paymentIDs (at most MaxEventsOf of them), by payment id, then
+	// sequence, in one read: a page of payments' refund totals costs
+	// one query, not one a refunded payment. None for none.
+	EventsOfType(ctx context.Context, paymentIDs []string, eventType string) ([]Event, error)
 	// Refunds lists a payment's refunds, oldest first (none for an
 	// unknown payment).
 	Refunds(ctx context.Context, paymentID string) ([]Refund, error)
@@ -486,6 +491,10 @@ type Outbox interface {
 	// neither delivered nor given up, or q.Now when there is none.
 	WebhookEndpointSince(ctx context.Context, q OutboxQuery) (time.Time, error)
 }
+
+// MaxEventsOf is how many payments one EventsOfType call may name: the
+// API's largest page.
+const MaxEventsOf = 100
 
 // NotificationTargeter is what a Store may add to answer a callback's two
 // first questions in one read: whether a notification with digest is

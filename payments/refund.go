@@ -538,6 +538,39 @@ func (s *Service) RefundTotals(ctx context.Context, p Payment) (RefundTotals, er
 	return SumRefunds(p, evs), nil
 }
 
+// RefundTotalsOf is RefundTotals for each of ps (at most MaxEventsOf),
+// by payment id, read in one query for the lot: a page of the API's
+// list costs one read for its refunds, however many of its payments
+// were refunded, and none when none was. A payment with nothing
+// refunded has the zero RefundTotals.
+func (s *Service) RefundTotalsOf(ctx context.Context, ps []Payment) (map[string]RefundTotals, error) {
+	out := make(map[string]RefundTotals, len(ps))
+	var ids []string
+	for _, p := range ps {
+		out[p.ID] = RefundTotals{}
+		if p.Refunded > 0 {
+			ids = append(ids, p.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	evs, err := s.store.EventsOfType(ctx, ids, "refund.succeeded")
+	if err != nil {
+		return nil, err
+	}
+	byPayment := make(map[string][]Event, len(ids))
+	for _, e := range evs {
+		byPayment[e.PaymentID] = append(byPayment[e.PaymentID], e)
+	}
+	for _, p := range ps {
+		if p.Refunded > 0 {
+			out[p.ID] = SumRefunds(p, byPayment[p.ID])
+		}
+	}
+	return out, nil
+}
+
 // CorrectRefundStatuses puts back, once, every status an earlier version
 // recorded by counting pending refunds (refunded while only a part had
 // succeeded, partially refunded with none succeeded) and that no refund

@@ -54,6 +54,12 @@ type Counter struct {
 	// Polyfill and ZXingWasm are the vendored barcode reader, for browsers
 	// without BarcodeDetector.
 	Polyfill, ZXingWasm string
+	// LockSeconds is how long the unlock has left as the page is served
+	// (counter.UnlockLeft), LockWarnSeconds how long before that the page
+	// warns (counter.LockWarnBefore), and LockAt the end's time of day in
+	// the shop's zone ("18:43 NZDT"), which the warning says.
+	LockSeconds, LockWarnSeconds int
+	LockAt                       string
 }
 
 // CounterSales is today's sales on a device with the shift summary.

@@ -16,7 +16,10 @@ type LinkRow struct {
 	// Over is how many payments were paid beyond the maximum (paid after
 	// their checkout had closed and given its place away): "1"; "" when
 	// none.
-	Over    string
+	Over string
+	// Limited is a link with a maximum number of payments: its page says
+	// that a refunded payment keeps its place.
+	Limited bool
 	Expires string // "" for never
 	State   string // active, inactive, expired, usedup
 }

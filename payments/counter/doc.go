@@ -38,6 +38,15 @@
 // changed the access writes the lock (LockShutOut) and records it in the
 // audit log, once per device, in the name of whoever changed it.
 //
+// The keypad warns LockWarnBefore before UnlockFor ends (UnlockLeft), as
+// nothing extends an unlock: the cashier finishes the sale at hand, or
+// locks and unlocks again between sales. The end locks the device and
+// nothing else: a sale in progress is neither canceled nor forgotten.
+// Its payment stays payable at Latipay until its own expiry, the device
+// keeps its key (localStorage) and, once a cashier unlocks the device
+// again, the keypad shows that same sale, paid or still open, as after a
+// reload.
+//
 // # Sales
 //
 // Charge creates the payment with the device's idempotency key (kept by
@@ -56,7 +65,8 @@
 //
 // Device, Pairing, PIN, Sale, the errors the handlers map and the Store
 // port: counter.go. Pairing, PINs, unlocking, revoking and the rules'
-// figures (PairingTTL, MaxPINFailures, UnlockFor): service.go; a sale
+// figures (PairingTTL, MaxPINFailures): service.go; UnlockFor and LockWarnBefore:
+// limits.go (limits_short.go in the shortsessions test build); a sale
 // shown as a QR, checking and canceling one: sale.go; a sale charged from
 // the shopper's scanned pay code: scan.go (the pay code's rules are
 // payments/paycode.go). The SQL: payments/sqlite/counter.go and

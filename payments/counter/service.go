@@ -24,7 +24,6 @@ const (
 	MaxPINFailures = 5                // wrong PINs in a row that lock a PIN
 	MinPINLength   = 4
 	MaxPINLength   = 8
-	UnlockFor      = 12 * time.Hour // an unlocked device locks itself after a shift
 	// DefaultResultSeconds is how long a result stays on screen unless the
 	// owner sets another figure (MinResultSeconds to MaxResultSeconds).
 	DefaultResultSeconds = 6
@@ -248,6 +247,16 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Device, error
 		d.CashierID, d.UnlockedAt = "", time.Time{}
 	}
 	return d, nil
+}
+
+// UnlockLeft is how long d's unlock has before the device locks itself
+// (UnlockFor after it was unlocked), never below zero; zero for a locked
+// device. Nothing extends it: a cashier locks and unlocks again.
+func (s *Service) UnlockLeft(d Device) time.Duration {
+	if d.CashierID == "" {
+		return 0
+	}
+	return max(0, d.UnlockedAt.Add(UnlockFor).Sub(s.now()))
 }
 
 // stillUnlocks reports whether the cashier unlocked on d still may use

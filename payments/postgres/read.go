@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -49,6 +50,20 @@ func (db *DB) Events(ctx context.Context, paymentID string) ([]payments.Event, e
 	es, err := queryAll(ctx, db.pool, scanEvent, `SELECT `+eventCols+` FROM events
 		WHERE payment_id = $1 ORDER BY seq`, paymentID)
 	return es, wrap("events", err)
+}
+
+// EventsOfType lists the events of type eventType of the payments ids,
+// by payment and sequence, in one read.
+func (db *DB) EventsOfType(ctx context.Context, ids []string, eventType string) ([]payments.Event, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > payments.MaxEventsOf {
+		return nil, fmt.Errorf("postgres: events of %d payments, at most %d", len(ids), payments.MaxEventsOf)
+	}
+	es, err := queryAll(ctx, db.pool, scanEvent, `SELECT `+eventCols+` FROM events
+		WHERE payment_id = ANY($1) AND type = $2 ORDER BY payment_id, seq`, ids, eventType)
+	return es, wrap("events of type", err)
 }
 
 // Notifications lists the verified notifications recorded for a Latipay

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -143,6 +145,24 @@ func (db *DB) Events(ctx context.Context, paymentID string) ([]payments.Event, e
 	es, err := queryAll(ctx, db.reader, scanEvent, `SELECT `+eventCols+` FROM events
 		WHERE payment_id = ? ORDER BY seq`, paymentID)
 	return es, wrap("events", err)
+}
+
+// EventsOfType lists the events of type eventType of the payments ids,
+// by payment and sequence, in one read (the ids go as one JSON array).
+func (db *DB) EventsOfType(ctx context.Context, ids []string, eventType string) ([]payments.Event, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > payments.MaxEventsOf {
+		return nil, fmt.Errorf("sqlite: events of %d payments, at most %d", len(ids), payments.MaxEventsOf)
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, wrap("events of type", err)
+	}
+	es, err := queryAll(ctx, db.reader, scanEvent, `SELECT `+eventCols+` FROM events
+		WHERE payment_id IN (SELECT value FROM json_each(?1)) AND type = ?2 ORDER BY payment_id, seq`, string(list), eventType)
+	return es, wrap("events of type", err)
 }
 
 // Notifications lists the verified notifications recorded for a Latipay

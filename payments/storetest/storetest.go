@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) payments.Store) {
 		{"Update/Changes", testUpdateChanges},
 		{"Update/Attempts", testUpdateAttempts},
 		{"Update/Events", testUpdateEvents},
+		{"EventsOfType", testEventsOfType},
 		{"Update/Notifications", testUpdateNotifications},
 		{"Update/Concurrent", testUpdateConcurrent},
 		{"RecordOrphan", testRecordOrphan},

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -163,6 +164,54 @@ func testUpdateEvents(t *testing.T, s payments.Store) {
 		withSeq(e1, p.ID, 2), withSeq(e2, p.ID, 3), withSeq(e3, p.ID, 4)})
 	diff(t, "Events of another payment", mustEvents(t, s, q.ID),
 		[]payments.Event{withSeq(createdEvent(q), q.ID, 1), withSeq(e3, q.ID, 2)})
+}
+
+// testEventsOfType: the events of one type of several payments in one
+// call, by payment, then sequence; none of a payment not named, of
+// another type, or of an unknown payment; nothing for no payment.
+func testEventsOfType(t *testing.T, s payments.Store) {
+	p := mustCreate(t, s, newPayment(2))
+	q := mustCreate(t, s, newPayment(1))
+	other := mustCreate(t, s, newPayment(3))
+	ok := func(amount int64, at int) payments.Event {
+		return payments.Event{Type: "refund.succeeded", Detail: "refund", Data: fmt.Sprintf(`{"amount":%d}`, amount),
+			CreatedAt: base().Add(time.Duration(at) * time.Second)}
+	}
+	failed := payments.Event{Type: "refund.failed", Data: `{"amount":7}`, CreatedAt: base().Add(time.Second)}
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddEvent(ok(100, 1)); tx.AddEvent(failed) })
+	mustUpdate(t, s, q.ID, func(tx *payments.Tx) { tx.AddEvent(ok(200, 2)) })
+	mustUpdate(t, s, p.ID, func(tx *payments.Tx) { tx.AddEvent(ok(300, 3)) })
+	mustUpdate(t, s, other.ID, func(tx *payments.Tx) { tx.AddEvent(ok(400, 4)) })
+
+	got, err := s.EventsOfType(t.Context(), []string{p.ID, q.ID, paymentID(99)}, "refund.succeeded")
+	if err != nil {
+		t.Fatalf("EventsOfType: %v", err)
+	}
+	for _, e := range got {
+		checkUTC(t, "EventsOfType", e.CreatedAt)
+	}
+	first, second := p, q
+	if q.ID < p.ID {
+		first, second = q, p
+	}
+	var want []payments.Event
+	for _, x := range []payments.Payment{first, second} {
+		for _, e := range mustEvents(t, s, x.ID) {
+			if e.Type == "refund.succeeded" {
+				want = append(want, e)
+			}
+		}
+	}
+	if len(want) != 3 {
+		t.Fatalf("the payments hold %d refund.succeeded events, want 3", len(want))
+	}
+	diff(t, "EventsOfType", got, want)
+	if got, err := s.EventsOfType(t.Context(), nil, "refund.succeeded"); err != nil || len(got) != 0 {
+		t.Errorf("EventsOfType of no payment = %v, %v; want none", got, err)
+	}
+	if got, err := s.EventsOfType(t.Context(), []string{other.ID}, "refund.pending"); err != nil || len(got) != 0 {
+		t.Errorf("EventsOfType of a type the payment has none of = %v, %v; want none", got, err)
+	}
 }
 
 // testUpdateConcurrent: 50 concurrent read-modify-writes lose nothing.

@@ -780,6 +780,30 @@
   }
   keepAwake();
 
+  // --- the end of the unlock ------------------------------------------
+  // The unlock lasts a shift (counter.UnlockFor) and nothing extends it.
+  // The page was told how long it had left as it was served; it warns
+  // LockWarnBefore ahead, in its role=alert line (said once), and at the
+  // end reloads into the unlock form. A sale in progress stays in
+  // localStorage and comes back once a cashier unlocks again (start,
+  // below). Counted against the clock, not timers, which a sleeping
+  // tablet delays.
+  (function () {
+    var left = Number(d.lockSeconds), warn = Number(d.lockWarnSeconds);
+    if (!(left > 0)) { return; }
+    var end = Date.now() + left * 1000, warned = false;
+    function check() {
+      var now = Date.now();
+      if (now >= end + 1000) { location.reload(); return; }
+      if (!warned && now >= end - warn * 1000) {
+        warned = true;
+        $('counter-lock').textContent = d.tLockWarn;
+      }
+    }
+    check();
+    setInterval(check, 1000);
+  })();
+
   // --- start: resume a sale a reload interrupted ----------------------
   renderAmount();
   show('keypad');
