@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,12 +23,14 @@ const exportPage = 100
 // what refunds still waiting for Latipay hold (refunded counts only the
 // refunds that succeeded) and the channel's name, then the paid time,
 // the description, the merchant reference we send Latipay and the shop's
-// time zone: new columns come last so the earlier ones keep their
+// time zone, then the review flags (paid_late, needs_review: "true" or
+// "false", as the API's fields) and when the payment was marked reviewed
+// ("" until then): new columns come last so the earlier ones keep their
 // places. Times are ISO 8601 with the offset in force in the shop's zone
 // (exportTime); created_at is the list's time column.
 var exportColumns = []string{"created_at", "amount", "currency", "amount_cny", "status", "method", "channel", "reference",
 	"latipay_order_id", "refunded", "id", "refund_pending", "channel_name", "paid_at", "description", "latipay_reference",
-	"time_zone"}
+	"time_zone", "paid_late", "needs_review", "reviewed_at"}
 
 // exportTimeLayout is how the exports write an instant: ISO 8601 (RFC
 // 3339) to the second, with the offset of the shop's zone at that
@@ -54,7 +57,8 @@ func (s *Server) exportRow(p payments.Payment, r views.PaymentRow) []string {
 	}
 	return []string{s.exportTime(p.CreatedAt), r.Amount, r.Currency, r.AmountCNY, r.Status, r.Method, r.Channel, r.Reference,
 		r.OrderID, r.Refunded, r.ID, pending, s.channelName(r.Channel), s.exportTime(p.PaidAt), p.Description,
-		p.LatipayReference, s.shopZone().String()}
+		p.LatipayReference, s.shopZone().String(), strconv.FormatBool(p.PaidLate), strconv.FormatBool(p.NeedsReview),
+		s.exportTime(p.ReviewedAt)}
 }
 
 // csvCell neutralizes a cell a spreadsheet would read as a formula (one

@@ -153,6 +153,10 @@ func (s *Server) handlePaymentShow(svc interface {
 	refundTotaler
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := checkQuery(c); err != nil {
+			s.respondError(c, err)
+			return
+		}
 		p, err := svc.Get(c.Request.Context(), c.Param("id"))
 		if err != nil {
 			s.respondError(c, err)

@@ -40,7 +40,11 @@ func (s *Server) handlePaymentList(svc interface {
 	RefundTotalsOf(ctx context.Context, ps []payments.Payment) (map[string]payments.RefundTotals, error)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		page, err := svc.List(c.Request.Context(), payments.ListInput{Status: c.Query("status"),
+		if err := checkQuery(c, "status", "currency", "reference", "cursor", "limit"); err != nil {
+			s.respondError(c, err)
+			return
+		}
+		page, err := svc.List(c.Request.Context(), payments.ListInput{Status: c.Query("status"), Currency: c.Query("currency"),
 			Reference: c.Query("reference"), Cursor: c.Query("cursor"), Limit: queryLimit(c)})
 		if err != nil {
 			s.respondError(c, err)
@@ -140,6 +144,10 @@ type refundLister interface {
 // of the payment, oldest first, each with its status.
 func (s *Server) handleRefundList(svc refundLister) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := checkQuery(c); err != nil {
+			s.respondError(c, err)
+			return
+		}
 		rs, err := svc.Refunds(c.Request.Context(), c.Param("id"))
 		if err != nil {
 			s.respondError(c, err)
@@ -157,6 +165,10 @@ func (s *Server) handleRefundList(svc refundLister) gin.HandlerFunc {
 // what a merchant polls for the outcome of a refund answered 202.
 func (s *Server) handleRefundShow(svc refundLister) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := checkQuery(c); err != nil {
+			s.respondError(c, err)
+			return
+		}
 		rs, err := svc.Refunds(c.Request.Context(), c.Param("id"))
 		if err != nil {
 			s.respondError(c, err)
@@ -235,6 +247,10 @@ func (s *Server) handleEventList(svc interface {
 	Events(ctx context.Context, id string) ([]payments.Event, error)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := checkQuery(c); err != nil {
+			s.respondError(c, err)
+			return
+		}
 		p, err := svc.Get(c.Request.Context(), c.Param("id"))
 		if err != nil {
 			s.respondError(c, err)

@@ -59,6 +59,10 @@ func (s *Server) handleDeliveryList(svc interface {
 	Deliveries(ctx context.Context, paymentID, state, before string, limit int) ([]payments.Delivery, error)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := checkQuery(c, "payment_id", "cursor", "limit"); err != nil {
+			s.respondError(c, err)
+			return
+		}
 		limit := queryLimit(c)
 		if limit == 0 {
 			limit = 20

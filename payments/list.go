@@ -40,8 +40,9 @@ type ListInput struct {
 	// ignored; see SearchWords).
 	Text string
 	// Attention is "", AttentionNeedsReview, AttentionPaidLate (the
-	// flagged payments not yet reviewed, as the home page lists them) or
-	// AttentionReviewed (those marked reviewed).
+	// flagged payments not yet reviewed under review, or paid late whether
+	// under review or not; PaymentFilter.Attention) or AttentionReviewed
+	// (those marked reviewed).
 	Attention string
 	// From and To bound the creation time, From <= created < To; the
 	// caller turns the shop's calendar days into instants. Zero does not

@@ -356,9 +356,10 @@ type PaymentFilter struct {
 	// payments/counter keep them (its counter_sales table, in the same
 	// database); a payment with no such record matches neither.
 	Device, Cashier string
-	// Attention selects the flagged payments not yet reviewed as the home
-	// page lists them (AttentionNeedsReview; AttentionPaidLate: paid late
-	// and not under review), or those marked reviewed (AttentionReviewed).
+	// Attention selects the flagged payments not yet reviewed by flag
+	// (AttentionNeedsReview; AttentionPaidLate: every one paid late, those
+	// also under review included, although the home page lists those
+	// once, under review), or those marked reviewed (AttentionReviewed).
 	Attention string
 	// Text finds payments whose reference or description contains it,
 	// ignoring ASCII case; the stores treat % and _ as plain characters.

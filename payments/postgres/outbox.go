@@ -65,7 +65,7 @@ func listQuery(f payments.PaymentFilter) (string, []any) {
 	case payments.AttentionNeedsReview:
 		where = append(where, flaggedNeedsReview)
 	case payments.AttentionPaidLate:
-		where = append(where, flaggedPaidLate)
+		where = append(where, listPaidLate)
 	case payments.AttentionReviewed:
 		where = append(where, "reviewed_at IS NOT NULL")
 	}

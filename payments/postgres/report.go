@@ -88,6 +88,10 @@ const (
 	flaggedOpen        = `(paid_late OR needs_review) AND reviewed_at IS NULL`
 	flaggedPaidLate    = flaggedOpen + ` AND paid_late AND NOT needs_review`
 	flaggedNeedsReview = flaggedOpen + ` AND needs_review`
+	// listPaidLate is the list's "paid late" filter: every flagged payment
+	// paid late and not yet reviewed, those also under review (which the
+	// home page lists once, under review) included.
+	listPaidLate = flaggedOpen + ` AND paid_late`
 )
 
 // attentionCountsQuery counts what attentionQuery lists, without its

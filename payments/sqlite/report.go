@@ -84,6 +84,10 @@ const (
 	flaggedOpen        = `(paid_late <> 0 OR needs_review <> 0) AND reviewed_at IS NULL`
 	flaggedPaidLate    = flaggedOpen + ` AND paid_late <> 0 AND needs_review = 0`
 	flaggedNeedsReview = flaggedOpen + ` AND needs_review <> 0`
+	// listPaidLate is the list's "paid late" filter: every flagged payment
+	// paid late and not yet reviewed, those also under review (which the
+	// home page lists once, under review) included.
+	listPaidLate = flaggedOpen + ` AND paid_late <> 0`
 )
 
 // attentionCountsQuery counts what attentionQuery lists, without its
