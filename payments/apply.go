@@ -21,6 +21,7 @@ func (s *Service) HandleNotification(ctx context.Context, form url.Values) error
 	// Only the five signed fields are the sender's word that Latipay
 	// vouches for; the rest was chosen by whoever sent the form.
 	res.OrderID, res.PayTime, res.AmountCNY, res.Rate = "", "", "", ""
+	res.PaidAt = time.Time{}
 	n := Notification{Reference: res.Reference, Digest: digest(res), Status: res.Status,
 		Body: form.Encode(), At: s.now().UTC()}
 	// A repeat of a notification already recorded is acknowledged without
@@ -208,6 +209,9 @@ func (s *Service) apply(tx *Tx, res GatewayResult, source string, n *Notificatio
 			p.ReviewedAt = time.Time{} // flagged anew: a person looks again
 		}
 		s.transition(tx, StatusPaid, Message{Code: MsgPaid, Reference: a.Reference, Source: source})
+		if t, ok := paidAtFromLatipay(res, source, *a, p.PaidAt); ok {
+			p.PaidAt = t
+		}
 		if canceled {
 			// Someone (the merchant, or the shopper) had meant to stop
 			// this payment, and may have acted on it (stock released, the
@@ -281,4 +285,25 @@ func PaidTwice(p Payment, as []Attempt) []Attempt {
 		}
 	}
 	return out
+}
+
+// payTimeSkew is how far before an attempt's creation Latipay's pay time
+// may fall and still be taken: the two clocks are not the same clock.
+const payTimeSkew = 2 * time.Minute
+
+// paidAtFromLatipay is the time a payment learned paid from our own query
+// was paid at Latipay: its pay_time, when the answer has one that falls
+// between the attempt's creation (less payTimeSkew) and the moment we
+// learned it (learned). A callback's pay_time is not signed and never
+// taken; a callback arrives as the shopper pays, so learned is the time
+// then. Without it, a payment whose callback was lost and that the
+// reconciler found after midnight would count on the next day, while
+// Latipay's settlement counts it on the day the shopper paid. pay_time
+// has whole seconds.
+func paidAtFromLatipay(res GatewayResult, source string, a Attempt, learned time.Time) (time.Time, bool) {
+	t := res.PaidAt
+	if source != "query" || t.IsZero() || t.After(learned) || t.Before(a.CreatedAt.Add(-payTimeSkew)) {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
 }

@@ -76,6 +76,10 @@ type GatewayResult struct {
 	Amount    string // decimal text exactly as signed
 	OrderID   string
 	PayTime   string
+	// PaidAt is PayTime read as Latipay's clock (zero when absent or not
+	// a time). Like OrderID it is kept only from a Query: it dates a
+	// payment learned late (apply.go, paidAtFromLatipay).
+	PaidAt    time.Time
 	AmountCNY string
 	Rate      string
 }

@@ -166,8 +166,12 @@
 //
 // The wallet fixes the currency: NZD, AUD and CNY, each with two
 // decimals. pay_time is "YYYY-MM-DD HH:MM:SS" with no zone, taken to be
-// UTC+8 but never relied on. order_id is usually YYYYMMDD plus a
-// sequence.
+// UTC+8 (payTimeZone, PayTimeAt). It is not signed: a callback's is
+// ignored; the query's answer to our own request dates a payment the app
+// learns of late (payments.Payment.PaidAt is Latipay's time then, so a
+// payment made at 23:59 and learned after midnight counts on the day it
+// was made, as Latipay's settlement does). order_id is usually YYYYMMDD
+// plus a sequence.
 //
 // # Uncertain points and the choices made
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/latipay-hpp/hpp/payments"
@@ -153,7 +154,22 @@ func (g *Gateway) VerifyReturn(q url.Values) (payments.GatewayResult, error) {
 func result(r Result) payments.GatewayResult {
 	return payments.GatewayResult{Reference: r.MerchantReference, Method: r.PaymentMethod, Status: r.Status,
 		Currency: r.Currency, Amount: r.Amount, OrderID: r.OrderID, PayTime: r.PayTime,
-		AmountCNY: r.AmountCNY, Rate: r.Rate}
+		PaidAt: PayTimeAt(r.PayTime), AmountCNY: r.AmountCNY, Rate: r.Rate}
+}
+
+// payTimeZone is the zone pay_time is read in. Latipay does not name it;
+// its answers and order ids follow China Standard Time (UTC+8, no
+// daylight saving). The one place to change if Latipay says otherwise.
+var payTimeZone = time.FixedZone("UTC+8", 8*60*60)
+
+// PayTimeAt reads pay_time ("YYYY-MM-DD HH:MM:SS", payTimeZone) as an
+// instant in UTC; zero when s is empty or not such a time.
+func PayTimeAt(s string) time.Time {
+	t, err := time.ParseInLocation(time.DateTime, s, payTimeZone)
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // domainError maps the client's errors onto the domain's, keeping the
