@@ -211,7 +211,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	for _, d := range ds {
 		it := views.TimelineItem{Kind: "webhook", WhoID: "adminlist.who.endpoint", What: webhook.PublicType(d.EventType),
 			Detail: deliveryText(loc, d)}
-		if s.webhooksOn() {
+		if s.webhooksOn() && who(c).account.Role == accounts.Owner {
 			it.RedeliverURL = s.langPath(c, WebhooksPath+"/"+d.ID+"/redeliver")
 		}
 		add(d.At, it)
@@ -356,7 +356,13 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 	base := PaymentsPath + "/" + p.ID
 	v := views.PaymentDetail{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Row: row,
 		Description: p.Description, Timeline: tl, ErrorID: errorID, ErrorArg: arg, NoticeID: noticeID,
-		RequeryURL: s.langPath(c, base+"/requery"), WebhooksOn: s.webhooksOn()}
+		WebhooksOn: s.webhooksOn()}
+	// Only an owner acts on a payment: a bookkeeper reads it, and is
+	// shown no button its role would be refused (routes.go).
+	owner := who(c).account.Role == accounts.Owner
+	if owner {
+		v.RequeryURL = s.langPath(c, base+"/requery")
+	}
 	v.ErrorField = detailErrorField(errorID)
 	v.Title = s.errorTitle(c, v.Title, errorID, arg)
 	if hasReceipt(p) {
@@ -381,8 +387,9 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		s.respondError(c, err)
 		return
 	}
-	switch p.Status {
-	case payments.StatusPaid, payments.StatusPartiallyRefunded:
+	switch {
+	case !owner:
+	case p.Status == payments.StatusPaid || p.Status == payments.StatusPartiallyRefunded:
 		v.RefundURL = s.langPath(c, base+"/refund")
 		v.Admin.JS = s.adminJS // the refund dialog (no live feed here)
 		v.Refundable = payments.FormatAmount(p.Amount-p.Refunded, p.Currency)
@@ -395,10 +402,10 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		b := make([]byte, 16)
 		_, _ = rand.Read(b)
 		v.IdemKey = base64.RawURLEncoding.EncodeToString(b)
-	case payments.StatusCreated, payments.StatusPending, payments.StatusFailed:
+	case p.Status == payments.StatusCreated || p.Status == payments.StatusPending || p.Status == payments.StatusFailed:
 		v.CancelURL = s.langPath(c, base+"/cancel")
 	}
-	if p.Flagged() {
+	if p.Flagged() && owner {
 		v.ReviewURL = s.langPath(c, base+"/review")
 		v.ReviewMax = payments.MaxReviewNoteLen
 		if status == http.StatusBadRequest {
