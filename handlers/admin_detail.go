@@ -147,10 +147,11 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 			if r := reasons[m.Refund]; r != "" {
 				it.Detail = loc.T("event.refund.requested.reason", m.Refund, withCurrency(m.Amount, m.Currency), r)
 			}
-			if a, ok := askedBy[m.Refund]; ok {
-				it.WhoID, it.Who = "", auditWho(a)
+			if a, ok := askedBy[m.Refund]; ok && a.Email != accounts.APIEmail {
+				it.WhoID, it.Who = "", auditWho(loc, a)
 				saidOn[m.Refund] = true
 			} else {
+				saidOn[m.Refund] = ok
 				// Only the back office (which records who) and the
 				// merchant API ask for refunds.
 				it.WhoID = "adminlist.who.api"
@@ -220,7 +221,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		if id, plain, ok := auditRefund(e); e.Action == "review" || ok && plain && saidOn[id] {
 			continue // said on the payment's own event, with who did it
 		}
-		add(e.At, views.TimelineItem{Kind: "admin", Who: auditWho(e), What: e.Action, Detail: auditText(loc, p, e), Latipay: auditLatipay(e)})
+		add(e.At, views.TimelineItem{Kind: "admin", Who: auditWho(loc, e), What: e.Action, Detail: auditText(loc, p, e), Latipay: auditLatipay(e)})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
 	out := make([]views.TimelineItem, len(items))
@@ -276,7 +277,10 @@ func (s *Server) linkMaker(c *gin.Context, p payments.Payment) (string, error) {
 
 // auditWho is who did what entry e records: their email, and the address
 // they did it from.
-func auditWho(e accounts.AuditEntry) string {
+func auditWho(loc views.Localizer, e accounts.AuditEntry) string {
+	if e.Email == accounts.APIEmail {
+		e.Email = loc.T("adminlist.who.api")
+	}
 	if e.Address != "" {
 		return e.Email + " (" + e.Address + ")"
 	}
@@ -556,24 +560,7 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			Reason: c.PostForm("reason"), Key: "admin:" + si.account.ID + ":" + key})
 		var re *payments.RefundError
 		var tl *payments.RefundTooLargeError
-		// Each entry names the refund with the amount asked and the reason
-		// as typed (refundAfter), so the log says what was asked for.
-		switch {
-		case err == nil && !replayed:
-			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
-				refundAfter(r, before.Currency, ""))
-		case errors.As(err, &re) && !replayed:
-			// A refusal is an owner's action on money too: the log
-			// keeps it, with Latipay's code and words (auditText).
-			asked := s.refundAsked(c, re.RefundID)
-			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
-				refundAfter(asked, before.Currency, fmt.Sprintf("%s%d: %s", refundRefused, re.Code, re.Message)))
-		case errors.Is(err, payments.ErrGatewayUnavailable) && !replayed && r.ID != "" && r.Status == payments.RefundFailed:
-			// Recorded failed without reaching Latipay: asked for all the
-			// same, so the log keeps it, saying nothing was sent.
-			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
-				refundAfter(r, before.Currency, refundNotSent+r.GatewayMessage))
-		}
+		s.recordRefund(c, actor(c), totals, before.Currency, r, replayed, err)
 		switch {
 		case err == nil:
 			// Latipay's answer was lost: the refund is not made until the
@@ -760,4 +747,35 @@ func refundBefore(t payments.RefundTotals, c payments.Currency) string {
 		s += ", pending " + payments.FormatAmount(t.Pending, c)
 	}
 	return s
+}
+
+// recordRefund puts a refund asked for in the audit log: by the person
+// signed in (the back office) or by the merchant's system (the API,
+// accounts.APIEmail), so the log holds every refund whoever asked, and
+// the refunds export names who (refundAskers). totals are the payment's
+// before it, r, replayed and err the service's answer. Each entry names
+// the refund with the amount asked and the reason as typed
+// (refundAfter), so the log says what was asked for. A replay is not
+// asked again and records nothing.
+func (s *Server) recordRefund(c *gin.Context, by accounts.Actor, totals payments.RefundTotals, cur payments.Currency,
+	r payments.Refund, replayed bool, err error) {
+	if s.opts.Accounts == nil || replayed {
+		return
+	}
+	ctx, id := c.Request.Context(), c.Param("id")
+	var re *payments.RefundError
+	switch {
+	case err == nil:
+		_ = s.opts.Accounts.Record(ctx, by, "refund", id, refundBefore(totals, cur), refundAfter(r, cur, ""))
+	case errors.As(err, &re):
+		// A refusal is an action on money too: the log keeps it, with
+		// Latipay's code and words (auditText).
+		asked := s.refundAsked(c, re.RefundID)
+		_ = s.opts.Accounts.Record(ctx, by, "refund", id, refundBefore(totals, cur),
+			refundAfter(asked, cur, fmt.Sprintf("%s%d: %s", refundRefused, re.Code, re.Message)))
+	case errors.Is(err, payments.ErrGatewayUnavailable) && r.ID != "" && r.Status == payments.RefundFailed:
+		// Recorded failed without reaching Latipay: asked for all the
+		// same, so the log keeps it, saying nothing was sent.
+		_ = s.opts.Accounts.Record(ctx, by, "refund", id, refundBefore(totals, cur), refundAfter(r, cur, refundNotSent+r.GatewayMessage))
+	}
 }
