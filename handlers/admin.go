@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gorilla/sessions"
 
+	"github.com/latipay-hpp/hpp/payments"
 	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/views"
 )
@@ -341,11 +343,13 @@ func (s *Server) adminPage(c *gin.Context, titleID, current string) views.Admin 
 		SignOutURL: SignOutPath, Session: s.sessionWarning(c)}
 	a.JS = s.adminJS // the warning before the session ends, on every signed-in page
 	a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, AdminPath), LabelID: "admin.home.title", Current: current == AdminPath})
-	if si.account.Role == accounts.Owner {
+	if si.account.Role.ReadsBooks() {
 		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, PaymentsPath), LabelID: "admin.payments.title", Current: current == PaymentsPath})
 		if s.opts.Reports != nil {
 			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, ReportsPath), LabelID: "admin.reports.title", Current: current == ReportsPath})
 		}
+	}
+	if si.account.Role == accounts.Owner {
 		a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, WebhooksPath), LabelID: "adminlist.webhooks.title", Current: current == WebhooksPath})
 		if s.opts.Links != nil {
 			a.Nav = append(a.Nav, views.NavLink{URL: s.langPath(c, LinksPath), LabelID: "links.admin.title", Current: current == LinksPath})
@@ -533,16 +537,22 @@ func (s *Server) handleSetup() gin.HandlerFunc {
 func (s *Server) handleAdminHome() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v := views.AdminHome{Admin: s.adminPage(c, "admin.home.title", AdminPath)}
-		if s.opts.Counter != nil {
+		if s.opts.Counter != nil && who(c).account.Role.Sells() {
 			v.CounterURL = s.langPath(c, CounterPath)
 		}
-		if who(c).account.Role == accounts.Owner {
+		if who(c).account.Role.ReadsBooks() {
 			v.PaymentsURL = s.langPath(c, PaymentsPath)
 			if s.opts.Reports != nil {
 				f, err := s.homeFigures(c.Request.Context())
 				if err != nil {
 					s.respondError(c, err)
 					return
+				}
+				if who(c).account.Role != accounts.Owner {
+					// The delivery log is the owner's: no link to it.
+					f.AttentionLinks = slices.DeleteFunc(f.AttentionLinks, func(l views.AttentionLink) bool {
+						return l.Kind == payments.AttentionWebhook
+					})
 				}
 				v.Figures, v.Admin = f, s.withFeed(v.Admin)
 			}

@@ -31,7 +31,7 @@ func (s *Server) showAccounts(c *gin.Context, status int, errorID, link, linkEma
 	}
 	me := who(c).account
 	v := views.AccountsPage{Admin: s.adminPage(c, "admin.accounts.title", AccountsPath), Reauth: s.reauthForm(c, AccountsPath),
-		InviteAction: s.langPath(c, AccountsPath), Roles: []string{string(accounts.Cashier), string(accounts.Owner)},
+		InviteAction: s.langPath(c, AccountsPath), Roles: roleNames(),
 		Link: link, LinkEmail: linkEmail, ErrorID: errorID}
 	if errorID == "" {
 		v.ErrorID = s.flashError(c, reauthErrors...)
@@ -277,4 +277,14 @@ func (s *Server) handleInviteAccept() gin.HandlerFunc {
 		}
 		s.render(c, status, views.InvitePageView(v))
 	}
+}
+
+// roleNames are the roles the accounts page offers, in accounts.Roles'
+// order: to invite with, and to change a person's role to.
+func roleNames() []string {
+	out := make([]string, len(accounts.Roles))
+	for i, r := range accounts.Roles {
+		out[i] = string(r)
+	}
+	return out
 }

@@ -104,6 +104,9 @@ func auditRow(loc views.Localizer, e accounts.AuditEntry, zone *time.Location) v
 	if startUp {
 		e.Email = ""
 	}
+	if e.Email == accounts.APIEmail {
+		e.Email = loc.T("admin.audit.api")
+	}
 	return views.AuditRow{Time: e.At.In(zone).Format("2006-01-02 15:04:05 MST"), Email: e.Email, Address: e.Address, Device: e.Device,
 		Action: e.Action, Label: auditLabel(loc, e.Action), Target: e.Target, Detail: auditDetail(loc, e), StartUp: startUp}
 }

@@ -101,6 +101,9 @@ func (s *Server) renderAdminCounter(c *gin.Context, status int, notice string, f
 		state[p.AccountID] = p
 	}
 	for _, a := range people {
+		if !a.Role.Sells() {
+			continue // a bookkeeper gets no PIN: the counter is not theirs
+		}
 		p, ok := state[a.ID]
 		v.People = append(v.People, views.AdminPINRow{ID: a.ID, Name: personName(a.Name, a.Email), Role: string(a.Role),
 			HasPIN: ok, Locked: p.Locked})

@@ -147,10 +147,11 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 			if r := reasons[m.Refund]; r != "" {
 				it.Detail = loc.T("event.refund.requested.reason", m.Refund, withCurrency(m.Amount, m.Currency), r)
 			}
-			if a, ok := askedBy[m.Refund]; ok {
-				it.WhoID, it.Who = "", auditWho(a)
+			if a, ok := askedBy[m.Refund]; ok && a.Email != accounts.APIEmail {
+				it.WhoID, it.Who = "", auditWho(loc, a)
 				saidOn[m.Refund] = true
 			} else {
+				saidOn[m.Refund] = ok
 				// Only the back office (which records who) and the
 				// merchant API ask for refunds.
 				it.WhoID = "adminlist.who.api"
@@ -211,7 +212,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 	for _, d := range ds {
 		it := views.TimelineItem{Kind: "webhook", WhoID: "adminlist.who.endpoint", What: webhook.PublicType(d.EventType),
 			Detail: deliveryText(loc, d)}
-		if s.webhooksOn() {
+		if s.webhooksOn() && who(c).account.Role == accounts.Owner {
 			it.RedeliverURL = s.langPath(c, WebhooksPath+"/"+d.ID+"/redeliver")
 		}
 		add(d.At, it)
@@ -220,7 +221,7 @@ func (s *Server) timeline(c *gin.Context, p payments.Payment) ([]views.TimelineI
 		if id, plain, ok := auditRefund(e); e.Action == "review" || ok && plain && saidOn[id] {
 			continue // said on the payment's own event, with who did it
 		}
-		add(e.At, views.TimelineItem{Kind: "admin", Who: auditWho(e), What: e.Action, Detail: auditText(loc, p, e), Latipay: auditLatipay(e)})
+		add(e.At, views.TimelineItem{Kind: "admin", Who: auditWho(loc, e), What: e.Action, Detail: auditText(loc, p, e), Latipay: auditLatipay(e)})
 	}
 	sort.SliceStable(items, func(i, j int) bool { return items[i].at.Before(items[j].at) })
 	out := make([]views.TimelineItem, len(items))
@@ -276,7 +277,10 @@ func (s *Server) linkMaker(c *gin.Context, p payments.Payment) (string, error) {
 
 // auditWho is who did what entry e records: their email, and the address
 // they did it from.
-func auditWho(e accounts.AuditEntry) string {
+func auditWho(loc views.Localizer, e accounts.AuditEntry) string {
+	if e.Email == accounts.APIEmail {
+		e.Email = loc.T("adminlist.who.api")
+	}
 	if e.Address != "" {
 		return e.Email + " (" + e.Address + ")"
 	}
@@ -356,7 +360,13 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 	base := PaymentsPath + "/" + p.ID
 	v := views.PaymentDetail{Admin: s.adminPage(c, "admin.payments.title", PaymentsPath), Row: row,
 		Description: p.Description, Timeline: tl, ErrorID: errorID, ErrorArg: arg, NoticeID: noticeID,
-		RequeryURL: s.langPath(c, base+"/requery"), WebhooksOn: s.webhooksOn()}
+		WebhooksOn: s.webhooksOn()}
+	// Only an owner acts on a payment: a bookkeeper reads it, and is
+	// shown no button its role would be refused (routes.go).
+	owner := who(c).account.Role == accounts.Owner
+	if owner {
+		v.RequeryURL = s.langPath(c, base+"/requery")
+	}
 	v.ErrorField = detailErrorField(errorID)
 	v.Title = s.errorTitle(c, v.Title, errorID, arg)
 	if hasReceipt(p) {
@@ -381,8 +391,9 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		s.respondError(c, err)
 		return
 	}
-	switch p.Status {
-	case payments.StatusPaid, payments.StatusPartiallyRefunded:
+	switch {
+	case !owner:
+	case p.Status == payments.StatusPaid || p.Status == payments.StatusPartiallyRefunded:
 		v.RefundURL = s.langPath(c, base+"/refund")
 		v.Admin.JS = s.adminJS // the refund dialog (no live feed here)
 		v.Refundable = payments.FormatAmount(p.Amount-p.Refunded, p.Currency)
@@ -395,10 +406,10 @@ func (s *Server) paymentDetail(c *gin.Context, status int, errorID, arg, noticeI
 		b := make([]byte, 16)
 		_, _ = rand.Read(b)
 		v.IdemKey = base64.RawURLEncoding.EncodeToString(b)
-	case payments.StatusCreated, payments.StatusPending, payments.StatusFailed:
+	case p.Status == payments.StatusCreated || p.Status == payments.StatusPending || p.Status == payments.StatusFailed:
 		v.CancelURL = s.langPath(c, base+"/cancel")
 	}
-	if p.Flagged() {
+	if p.Flagged() && owner {
 		v.ReviewURL = s.langPath(c, base+"/review")
 		v.ReviewMax = payments.MaxReviewNoteLen
 		if status == http.StatusBadRequest {
@@ -549,24 +560,7 @@ func (s *Server) handleAdminRefund() gin.HandlerFunc {
 			Reason: c.PostForm("reason"), Key: "admin:" + si.account.ID + ":" + key})
 		var re *payments.RefundError
 		var tl *payments.RefundTooLargeError
-		// Each entry names the refund with the amount asked and the reason
-		// as typed (refundAfter), so the log says what was asked for.
-		switch {
-		case err == nil && !replayed:
-			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
-				refundAfter(r, before.Currency, ""))
-		case errors.As(err, &re) && !replayed:
-			// A refusal is an owner's action on money too: the log
-			// keeps it, with Latipay's code and words (auditText).
-			asked := s.refundAsked(c, re.RefundID)
-			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
-				refundAfter(asked, before.Currency, fmt.Sprintf("%s%d: %s", refundRefused, re.Code, re.Message)))
-		case errors.Is(err, payments.ErrGatewayUnavailable) && !replayed && r.ID != "" && r.Status == payments.RefundFailed:
-			// Recorded failed without reaching Latipay: asked for all the
-			// same, so the log keeps it, saying nothing was sent.
-			_ = s.opts.Accounts.Record(ctx, actor(c), "refund", c.Param("id"), refundBefore(totals, before.Currency),
-				refundAfter(r, before.Currency, refundNotSent+r.GatewayMessage))
-		}
+		s.recordRefund(c, actor(c), totals, before.Currency, r, replayed, err)
 		switch {
 		case err == nil:
 			// Latipay's answer was lost: the refund is not made until the
@@ -753,4 +747,35 @@ func refundBefore(t payments.RefundTotals, c payments.Currency) string {
 		s += ", pending " + payments.FormatAmount(t.Pending, c)
 	}
 	return s
+}
+
+// recordRefund puts a refund asked for in the audit log: by the person
+// signed in (the back office) or by the merchant's system (the API,
+// accounts.APIEmail), so the log holds every refund whoever asked, and
+// the refunds export names who (refundAskers). totals are the payment's
+// before it, r, replayed and err the service's answer. Each entry names
+// the refund with the amount asked and the reason as typed
+// (refundAfter), so the log says what was asked for. A replay is not
+// asked again and records nothing.
+func (s *Server) recordRefund(c *gin.Context, by accounts.Actor, totals payments.RefundTotals, cur payments.Currency,
+	r payments.Refund, replayed bool, err error) {
+	if s.opts.Accounts == nil || replayed {
+		return
+	}
+	ctx, id := c.Request.Context(), c.Param("id")
+	var re *payments.RefundError
+	switch {
+	case err == nil:
+		_ = s.opts.Accounts.Record(ctx, by, "refund", id, refundBefore(totals, cur), refundAfter(r, cur, ""))
+	case errors.As(err, &re):
+		// A refusal is an action on money too: the log keeps it, with
+		// Latipay's code and words (auditText).
+		asked := s.refundAsked(c, re.RefundID)
+		_ = s.opts.Accounts.Record(ctx, by, "refund", id, refundBefore(totals, cur),
+			refundAfter(asked, cur, fmt.Sprintf("%s%d: %s", refundRefused, re.Code, re.Message)))
+	case errors.Is(err, payments.ErrGatewayUnavailable) && r.ID != "" && r.Status == payments.RefundFailed:
+		// Recorded failed without reaching Latipay: asked for all the
+		// same, so the log keeps it, saying nothing was sent.
+		_ = s.opts.Accounts.Record(ctx, by, "refund", id, refundBefore(totals, cur), refundAfter(r, cur, refundNotSent+r.GatewayMessage))
+	}
 }

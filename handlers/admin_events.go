@@ -283,6 +283,11 @@ func auditText(loc views.Localizer, p payments.Payment, e accounts.AuditEntry) s
 			plain := e
 			plain.After = head
 			if base := auditText(loc, p, plain); base != strings.TrimSpace(plain.Before+" → "+plain.After) {
+				if endsSentence(base) {
+					// A refusal's words end their sentence: the reason is
+					// one of its own, not joined on with a semicolon.
+					return loc.T("timeline.audit.refund.reason_after", base, reason)
+				}
 				return loc.T(id+".reason", base, reason)
 			}
 			break
@@ -437,4 +442,10 @@ func deliveryError(loc views.Localizer, d payments.Delivery) string {
 		msg = strings.TrimSpace(msg + " " + loc.T("timeline.delivery.gave_up", after))
 	}
 	return msg
+}
+
+// endsSentence reports whether s ends a sentence, in English or Chinese.
+func endsSentence(s string) bool {
+	s = strings.TrimSpace(s)
+	return strings.HasSuffix(s, ".") || strings.HasSuffix(s, "。") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "！")
 }

@@ -74,9 +74,14 @@ func (s *Server) shopTimeText(t time.Time) string {
 	return text
 }
 
-// withCurrency writes an amount with its currency, "NZD 12.50".
+// withCurrency writes an amount with its currency as the back office's
+// pages do (views.AmountIn), "NZD 9,999,999.99", for text built before a
+// page's language is at hand (timeline details, the live feed). English,
+// Simplified and Traditional Chinese group and write decimals alike
+// (CLDR: "," by three, "."), so the text holds in each; the exports
+// write payments.FormatAmount's plain number instead.
 func withCurrency(minor int64, c payments.Currency) string {
-	return string(c) + " " + payments.FormatAmount(minor, c)
+	return views.AmountIn(views.LangEnglish, string(c), payments.FormatAmount(minor, c))
 }
 
 // withFeed makes an admin page follow the shop's payments live

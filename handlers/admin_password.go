@@ -11,7 +11,7 @@ import (
 	"github.com/latipay-hpp/hpp/views"
 )
 
-// PasswordPath is where any signed-in person, owner or cashier, changes
+// PasswordPath is where any signed-in person, whatever their role, changes
 // their own password: the current one, the new one twice. Every session
 // of theirs ends; this browser goes on in a new one. (An owner resets another
 // person's access on the accounts page; `hpp admin reset-password`

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"cmp"
+	"context"
 	"encoding/csv"
 	"errors"
 	"net/http"
@@ -12,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 	"github.com/latipay-hpp/hpp/views"
 )
 
@@ -265,7 +268,45 @@ const RefundsExportPath = "/admin/refunds/export"
 // on it (payments.RefundQuery).
 var refundColumns = []string{"payment_id", "reference", "refund_id", "amount", "currency", "status",
 	"requested_at", "settled_at", "reason", "method", "channel", "latipay_reference", "latipay_order_id",
-	"failure", "time_zone"}
+	"failure", "time_zone", "requested_by"}
+
+// refundByAPI is the refunds export's requested_by of a refund the
+// merchant's system asked for through the API.
+const refundByAPI = "api"
+
+// refundAskers names who asked for each refund of rows, by refund id,
+// from the audit log's refund entries of their payments (recordRefund):
+// the back-office person's email, or refundByAPI. Only the back office
+// and the API ask for refunds (the counter never does), and the back
+// office has always recorded its own, so a refund with no entry (an API
+// refund from before the API's were recorded) is the API's too.
+func (s *Server) refundAskers(ctx context.Context, rows []payments.RefundRow) (map[string]string, error) {
+	out := map[string]string{}
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if seen[r.PaymentID] {
+			continue
+		}
+		seen[r.PaymentID] = true
+		f := accounts.AuditFilter{Target: r.PaymentID, Action: "refund", Limit: refundExportPage}
+		for {
+			es, err := s.opts.Accounts.Store().Audit(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range es {
+				if id, _, ok := auditRefund(e); ok && e.Email != accounts.APIEmail {
+					out[id] = e.Email
+				}
+			}
+			if len(es) < f.Limit {
+				break
+			}
+			f.Before = es[len(es)-1].Seq
+		}
+	}
+	return out, nil
+}
 
 // refundExportPage is how many refunds the export reads at a time.
 const refundExportPage = 500
@@ -299,7 +340,7 @@ func (s *Server) refundQuery(c *gin.Context) (payments.RefundQuery, bool) {
 }
 
 // refundRow is one refund as the refunds export writes it.
-func (s *Server) refundRow(r payments.RefundRow) []string {
+func (s *Server) refundRow(r payments.RefundRow, askers map[string]string) []string {
 	settled, failure := "", ""
 	if r.Status != payments.RefundPending {
 		settled = s.exportTime(r.UpdatedAt)
@@ -309,7 +350,7 @@ func (s *Server) refundRow(r payments.RefundRow) []string {
 	}
 	return []string{r.PaymentID, r.Reference, r.ID, payments.FormatAmount(r.Amount, r.Currency), string(r.Currency),
 		string(r.Status), s.exportTime(r.CreatedAt), settled, r.Reason, string(r.Method), r.Source, r.LatipayReference,
-		r.LatipayOrderID, failure, s.shopZone().String()}
+		r.LatipayOrderID, failure, s.shopZone().String(), cmp.Or(askers[r.ID], refundByAPI)}
 }
 
 // handleRefundsExport serves GET /admin/refunds/export.csv and
@@ -346,8 +387,14 @@ func (s *Server) handleRefundsExport(format string) gin.HandlerFunc {
 		c.Status(http.StatusOK)
 		out := newExportWriter(c.Writer, format == "csv", refundColumns)
 		for {
+			askers, err := s.refundAskers(ctx, rows)
+			if err != nil {
+				s.log.Error("export cut short", "request_id", requestID(c), "format", format, "rows", out.count, "err", err)
+				cutConnection(c.Writer)
+				return
+			}
 			for _, r := range rows {
-				out.row(s.refundRow(r))
+				out.row(s.refundRow(r, askers))
 			}
 			c.Writer.Flush()
 			if len(rows) < q.Limit {

@@ -97,7 +97,7 @@ func (s *Server) peopleNav(c *gin.Context, role accounts.Role, current string) [
 	}
 	add(SessionsPath, "admin.nav.sessions")
 	add(PasswordPath, "admin.nav.password")
-	if role == accounts.Owner {
+	if role.ReadsBooks() {
 		add(AuditPath, "admin.nav.audit")
 		add(TOTPPath, "admin.nav.totp")
 	}

@@ -164,18 +164,21 @@ func withCookie(c *http.Cookie, h http.Header) http.Header {
 }
 
 // adminAccess is which roles each signed-in back-office route answers.
-// Public routes (sign-in, sign-out, setup) are listed with no roles.
+// Public routes (sign-in, sign-out, setup) are listed with no roles. A
+// bookkeeper reads the books and changes nothing but their own sign-in:
+// every route that acts on a payment, the settings, people, webhooks,
+// links or the counter is the owner's alone.
 var adminAccess = map[string][]accounts.Role{
 	"GET /admin/signin":                      nil,
 	"POST /admin/signin":                     nil,
 	"POST /admin/signout":                    nil,
 	"GET /admin/setup":                       nil,
 	"POST /admin/setup":                      nil,
-	"GET /admin/":                            {accounts.Owner, accounts.Cashier},
-	"GET /admin/payments":                    {accounts.Owner},
-	"GET /admin/payments/export.csv":         {accounts.Owner},
-	"GET /admin/payments/export.json":        {accounts.Owner},
-	"GET /admin/payments/:id":                {accounts.Owner},
+	"GET /admin/":                            {accounts.Owner, accounts.Cashier, accounts.Bookkeeper},
+	"GET /admin/payments":                    {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/payments/export.csv":         {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/payments/export.json":        {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/payments/:id":                {accounts.Owner, accounts.Bookkeeper},
 	"POST /admin/payments/:id/refund":        {accounts.Owner},
 	"POST /admin/payments/:id/cancel":        {accounts.Owner},
 	"POST /admin/payments/:id/review":        {accounts.Owner},
@@ -197,35 +200,35 @@ var adminAccess = map[string][]accounts.Role{
 	"POST /admin/counter/pins":               {accounts.Owner},
 	"POST /admin/counter/devices/:id/revoke": {accounts.Owner},
 	"POST /admin/counter/devices/:id/delay":  {accounts.Owner},
-	"GET /admin/feed":                        {accounts.Owner},
-	"GET /admin/reports":                     {accounts.Owner},
-	"GET /admin/reports/export.csv":          {accounts.Owner},
-	"GET /admin/payments/:id/receipt":        {accounts.Owner},
+	"GET /admin/feed":                        {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/reports":                     {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/reports/export.csv":          {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/payments/:id/receipt":        {accounts.Owner, accounts.Bookkeeper},
 	"GET /admin/signin/code":                 nil,
 	"POST /admin/signin/code":                nil,
 	"GET /admin/invite":                      nil,
 	"POST /admin/invite":                     nil,
-	"POST /admin/reauth":                     {accounts.Owner, accounts.Cashier},
-	"GET /admin/password":                    {accounts.Owner, accounts.Cashier},
-	"POST /admin/password":                   {accounts.Owner, accounts.Cashier},
-	"GET /admin/totp":                        {accounts.Owner},
-	"POST /admin/totp":                       {accounts.Owner},
-	"POST /admin/totp/off":                   {accounts.Owner},
+	"POST /admin/reauth":                     {accounts.Owner, accounts.Cashier, accounts.Bookkeeper},
+	"GET /admin/password":                    {accounts.Owner, accounts.Cashier, accounts.Bookkeeper},
+	"POST /admin/password":                   {accounts.Owner, accounts.Cashier, accounts.Bookkeeper},
+	"GET /admin/totp":                        {accounts.Owner, accounts.Bookkeeper},
+	"POST /admin/totp":                       {accounts.Owner, accounts.Bookkeeper},
+	"POST /admin/totp/off":                   {accounts.Owner, accounts.Bookkeeper},
 	"GET /admin/accounts":                    {accounts.Owner},
 	"POST /admin/accounts":                   {accounts.Owner},
 	"POST /admin/accounts/:id/reset":         {accounts.Owner},
 	"POST /admin/accounts/:id/role":          {accounts.Owner},
 	"POST /admin/accounts/:id/remove":        {accounts.Owner},
-	"GET /admin/session":                     {accounts.Owner, accounts.Cashier},
-	"POST /admin/session":                    {accounts.Owner, accounts.Cashier},
-	"GET /admin/sessions":                    {accounts.Owner, accounts.Cashier},
-	"POST /admin/sessions/revoke":            {accounts.Owner, accounts.Cashier},
-	"POST /admin/sessions/revoke-all":        {accounts.Owner, accounts.Cashier},
-	"GET /admin/audit":                       {accounts.Owner},
-	"GET /admin/audit/export.csv":            {accounts.Owner},
-	"GET /admin/audit/export.json":           {accounts.Owner},
-	"GET /admin/refunds/export.csv":          {accounts.Owner},
-	"GET /admin/refunds/export.json":         {accounts.Owner},
+	"GET /admin/session":                     {accounts.Owner, accounts.Cashier, accounts.Bookkeeper},
+	"POST /admin/session":                    {accounts.Owner, accounts.Cashier, accounts.Bookkeeper},
+	"GET /admin/sessions":                    {accounts.Owner, accounts.Cashier, accounts.Bookkeeper},
+	"POST /admin/sessions/revoke":            {accounts.Owner, accounts.Cashier, accounts.Bookkeeper},
+	"POST /admin/sessions/revoke-all":        {accounts.Owner, accounts.Cashier, accounts.Bookkeeper},
+	"GET /admin/audit":                       {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/audit/export.csv":            {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/audit/export.json":           {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/refunds/export.csv":          {accounts.Owner, accounts.Bookkeeper},
+	"GET /admin/refunds/export.json":         {accounts.Owner, accounts.Bookkeeper},
 }
 
 // adminSockets are the websocket routes among adminAccess: to a plain
@@ -263,16 +266,20 @@ func checkRouteRows[V any](t *testing.T, a *adminApp, prefix, name string, table
 }
 
 // TestAdminRouteRoleMatrix walks every /admin route of the real router
-// for anonymous, cashier and owner: a route a role may not use answers
+// for anonymous, cashier, bookkeeper and owner: a route a role may not use answers
 // 403 (401 or a redirect to sign in when anonymous) and never its page;
 // one it may use answers 200. A route missing from adminAccess fails, so
 // a new route cannot ship without its row.
 func TestAdminRouteRoleMatrix(t *testing.T) {
 	a := newAdminApp(t)
 	checkRouteRows(t, a, "/admin", "adminAccess", adminAccess)
+	if _, err := a.acc.CreateAccount(t.Context(), "books@shop.example", "", adminPW, accounts.Bookkeeper, accounts.Actor{}); err != nil {
+		t.Fatal(err)
+	}
 	_, owner := a.signIn(t, "owner@shop.example", adminPW)
 	_, cashier := a.signIn(t, "cashier@shop.example", adminPW)
-	if owner == nil || cashier == nil {
+	_, bookkeeper := a.signIn(t, "books@shop.example", adminPW)
+	if owner == nil || cashier == nil || bookkeeper == nil {
 		t.Fatal("sign-in gave no cookie")
 	}
 	w := a.api(t, http.MethodPost, "/api/v1/payments", `{"amount":"3.00","currency":"NZD","reference":"M-1","return_url":"https://shop.example/r"}`, nil)
@@ -293,7 +300,7 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	who := map[string]*http.Cookie{"anonymous": nil, "cashier": cashier, "owner": owner}
+	who := map[string]*http.Cookie{"anonymous": nil, "cashier": cashier, "bookkeeper": bookkeeper, "owner": owner}
 	for r, roles := range adminAccess {
 		if roles == nil {
 			continue
@@ -306,7 +313,7 @@ func TestAdminRouteRoleMatrix(t *testing.T) {
 			path = strings.Replace(path, ":id", delivery.ID, 1)
 		}
 		path = strings.Replace(strings.Replace(path, ":id", pay.ID, 1), ":link", link.ID, 1)
-		for _, name := range []string{"anonymous", "cashier", "owner"} {
+		for _, name := range []string{"anonymous", "cashier", "bookkeeper", "owner"} {
 			cookie := who[name]
 			before, err := a.Store.Payment(t.Context(), pay.ID)
 			if err != nil {

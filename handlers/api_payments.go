@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 )
 
 // listResponse is a page of a list endpoint.
@@ -213,8 +214,18 @@ func (s *Server) handleRefundCreate(svc interface {
 			s.respondError(c, err)
 			return
 		}
+		// What the payment held before, for the audit log's entry
+		// (recordRefund), read only when the back office keeps one.
+		var before payments.Payment
+		var totals payments.RefundTotals
+		if s.opts.Accounts != nil {
+			before, _ = s.svc.Get(c.Request.Context(), c.Param("id"))
+			totals, _ = s.svc.RefundTotals(c.Request.Context(), before)
+		}
 		r, replayed, err := svc.Refund(c.Request.Context(), payments.RefundInput{PaymentID: c.Param("id"),
 			Amount: amount, All: len(req.Amount) == 0, Reason: req.Reason, Key: key})
+		s.recordRefund(c, accounts.Actor{Email: accounts.APIEmail, Address: c.ClientIP(), Device: c.Request.UserAgent()},
+			totals, before.Currency, r, replayed, err)
 		if replayed {
 			// A replayed refusal is a replay too: the first answer again.
 			c.Header("Idempotent-Replayed", "true")

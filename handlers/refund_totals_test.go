@@ -48,8 +48,8 @@ func TestRefundedMeansSucceeded(t *testing.T) {
 	_, owner := a.signIn(t, "owner@shop.example", adminPW)
 	page := mustDoc(t, a.do(t, http.MethodGet, "/admin/payments", nil, withCookie(owner, nil)))
 	cell := strings.Join(strings.Fields(page.Find(`[data-testid="payment-row"] [data-col="refunded"]`).Text()), " ")
-	if cell != "2.50 +5.00 pending" {
-		t.Errorf("list's refunded cell reads %q, want \"2.50 +5.00 pending\"", cell)
+	if cell != "NZD 2.50 +NZD 5.00 pending" {
+		t.Errorf("list's refunded cell reads %q, want \"NZD 2.50 +NZD 5.00 pending\"", cell)
 	}
 	detail := mustDoc(t, a.do(t, http.MethodGet, "/admin/payments/"+p.ID, nil, withCookie(owner, nil)))
 	if got := detail.Find(`[data-testid="detail-refunded"]`).Text(); got != "NZD 2.50" {

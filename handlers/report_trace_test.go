@@ -97,7 +97,7 @@ func readCSVFile(t *testing.T, a *adminApp, owner *http.Cookie, path string) ([]
 // cents reads "12.50" as 1250.
 func cents(t *testing.T, s string) int64 {
 	t.Helper()
-	whole, frac, _ := strings.Cut(s, ".")
+	whole, frac, _ := strings.Cut(strings.ReplaceAll(s, ",", ""), ".") // the pages group thousands
 	var w, f int64
 	if _, err := fmt.Sscan(whole, &w); err != nil || len(frac) != 2 {
 		t.Fatalf("amount %q: %v", s, err)

@@ -66,7 +66,9 @@ func addRoutes(s *Server, e *gin.Engine) {
 
 	if s.opts.Accounts != nil {
 		// The back office. Every route names the roles it answers; the
-		// route x role test walks them all. Sign-in and setup draw on a
+		// route x role test walks them all. A bookkeeper reads the books
+		// (payments, reports, exports, the audit log) and changes nothing
+		// but their own password, sessions and two-step sign-in. Sign-in and setup draw on a
 		// per-address budget besides the account's own lockout.
 		adm := e.Group("/admin", s.pageHeaders(false), s.formBody(maxStaffFormBody))
 		adm.GET("/signin", s.handleSignInShow())
@@ -74,22 +76,22 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.POST("/signout", s.handleSignOut())
 		adm.GET("/setup", s.handleSetupShow())
 		adm.POST("/setup", s.limit(s.limits.signIns, byIP), s.handleSetup())
-		adm.GET("/", s.requireRole(accounts.Owner, accounts.Cashier), s.handleAdminHome())
-		adm.GET("/payments", s.requireRole(accounts.Owner), s.handlePaymentsList())
-		adm.GET("/payments/export.csv", s.requireRole(accounts.Owner), s.handlePaymentsExport("csv"))
-		adm.GET("/payments/export.json", s.requireRole(accounts.Owner), s.handlePaymentsExport("json"))
-		adm.GET("/payments/:id", s.requireRole(accounts.Owner), s.handlePaymentDetail())
+		adm.GET("/", s.requireRole(accounts.Owner, accounts.Cashier, accounts.Bookkeeper), s.handleAdminHome())
+		adm.GET("/payments", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handlePaymentsList())
+		adm.GET("/payments/export.csv", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handlePaymentsExport("csv"))
+		adm.GET("/payments/export.json", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handlePaymentsExport("json"))
+		adm.GET("/payments/:id", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handlePaymentDetail())
 		adm.POST("/payments/:id/refund", s.requireRole(accounts.Owner), s.handleAdminRefund())
 		adm.POST("/payments/:id/cancel", s.requireRole(accounts.Owner), s.handleAdminCancel())
 		adm.POST("/payments/:id/review", s.requireRole(accounts.Owner), s.handleAdminReview())
-		adm.GET("/feed", s.requireRole(accounts.Owner), s.limit(s.limits.socketOpens, byIP), s.handleAdminFeed())
+		adm.GET("/feed", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.limit(s.limits.socketOpens, byIP), s.handleAdminFeed())
 		if s.opts.Reports != nil {
-			adm.GET("/reports", s.requireRole(accounts.Owner), s.handleReportsShow())
-			adm.GET("/reports/export.csv", s.requireRole(accounts.Owner), s.handleReportsExport())
-			adm.GET("/refunds/export.csv", s.requireRole(accounts.Owner), s.handleRefundsExport("csv"))
-			adm.GET("/refunds/export.json", s.requireRole(accounts.Owner), s.handleRefundsExport("json"))
+			adm.GET("/reports", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleReportsShow())
+			adm.GET("/reports/export.csv", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleReportsExport())
+			adm.GET("/refunds/export.csv", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleRefundsExport("csv"))
+			adm.GET("/refunds/export.json", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleRefundsExport("json"))
 		}
-		adm.GET("/payments/:id/receipt", s.requireRole(accounts.Owner), s.handleReceiptPrint())
+		adm.GET("/payments/:id/receipt", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleReceiptPrint())
 		adm.POST("/payments/:id/requery", s.requireRole(accounts.Owner), s.handleAdminRequery())
 		adm.GET("/webhooks", s.requireRole(accounts.Owner), s.handleWebhookList())
 		adm.GET("/webhooks/:id", s.requireRole(accounts.Owner), s.handleWebhookDetail())
@@ -113,12 +115,12 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.POST("/signin/code", s.limit(s.limits.signIns, byIP), s.handleSignInCode())
 		adm.GET("/invite", s.handleInviteShow())
 		adm.POST("/invite", s.limit(s.limits.signIns, byIP), s.handleInviteAccept())
-		adm.POST("/reauth", s.requireRole(accounts.Owner, accounts.Cashier), s.limit(s.limits.signIns, byIP), s.handleReauth())
-		adm.GET("/password", s.requireRole(accounts.Owner, accounts.Cashier), s.handlePasswordShow())
-		adm.POST("/password", s.requireRole(accounts.Owner, accounts.Cashier), s.limit(s.limits.signIns, byIP), s.handlePasswordChange())
-		adm.GET("/totp", s.requireRole(accounts.Owner), s.handleTOTPShow())
-		adm.POST("/totp", s.requireRole(accounts.Owner), s.handleTOTPConfirm())
-		adm.POST("/totp/off", s.requireRole(accounts.Owner), s.limit(s.limits.signIns, byIP), s.handleTOTPOff())
+		adm.POST("/reauth", s.requireRole(accounts.Owner, accounts.Cashier, accounts.Bookkeeper), s.limit(s.limits.signIns, byIP), s.handleReauth())
+		adm.GET("/password", s.requireRole(accounts.Owner, accounts.Cashier, accounts.Bookkeeper), s.handlePasswordShow())
+		adm.POST("/password", s.requireRole(accounts.Owner, accounts.Cashier, accounts.Bookkeeper), s.limit(s.limits.signIns, byIP), s.handlePasswordChange())
+		adm.GET("/totp", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleTOTPShow())
+		adm.POST("/totp", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleTOTPConfirm())
+		adm.POST("/totp/off", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.limit(s.limits.signIns, byIP), s.handleTOTPOff())
 		adm.GET("/accounts", s.requireRole(accounts.Owner), s.handleAccountsShow())
 		adm.POST("/accounts", s.requireRole(accounts.Owner), s.handleAccountInvite())
 		adm.POST("/accounts/:id/reset", s.requireRole(accounts.Owner), s.handleAccountReset())
@@ -126,14 +128,14 @@ func addRoutes(s *Server, e *gin.Engine) {
 		adm.POST("/accounts/:id/remove", s.requireRole(accounts.Owner), s.handleAccountRemove())
 		// The session's time left, asked quietly, and "Stay signed in"
 		// (admin_session.go): every signed-in page's warning.
-		adm.GET("/session", asJSON, s.requireRoleQuietly(accounts.Owner, accounts.Cashier), s.handleSessionLeft())
-		adm.POST("/session", asJSON, s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionLeft())
-		adm.GET("/sessions", s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionsShow())
-		adm.POST("/sessions/revoke", s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionRevoke(false))
-		adm.POST("/sessions/revoke-all", s.requireRole(accounts.Owner, accounts.Cashier), s.handleSessionRevoke(true))
-		adm.GET("/audit", s.requireRole(accounts.Owner), s.handleAuditShow())
-		adm.GET("/audit/export.csv", s.requireRole(accounts.Owner), s.handleAuditExport("csv"))
-		adm.GET("/audit/export.json", s.requireRole(accounts.Owner), s.handleAuditExport("json"))
+		adm.GET("/session", asJSON, s.requireRoleQuietly(accounts.Owner, accounts.Cashier, accounts.Bookkeeper), s.handleSessionLeft())
+		adm.POST("/session", asJSON, s.requireRole(accounts.Owner, accounts.Cashier, accounts.Bookkeeper), s.handleSessionLeft())
+		adm.GET("/sessions", s.requireRole(accounts.Owner, accounts.Cashier, accounts.Bookkeeper), s.handleSessionsShow())
+		adm.POST("/sessions/revoke", s.requireRole(accounts.Owner, accounts.Cashier, accounts.Bookkeeper), s.handleSessionRevoke(false))
+		adm.POST("/sessions/revoke-all", s.requireRole(accounts.Owner, accounts.Cashier, accounts.Bookkeeper), s.handleSessionRevoke(true))
+		adm.GET("/audit", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleAuditShow())
+		adm.GET("/audit/export.csv", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleAuditExport("csv"))
+		adm.GET("/audit/export.json", s.requireRole(accounts.Owner, accounts.Bookkeeper), s.handleAuditExport("json"))
 		if s.opts.Counter != nil {
 			adm.GET("/counter", s.requireRole(accounts.Owner), s.handleAdminCounterShow())
 			adm.POST("/counter/pair", s.requireRole(accounts.Owner), s.handleAdminCounterPair())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 
 	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
@@ -104,4 +105,47 @@ func yuanWith(p *message.Printer, s string) string {
 		return s
 	}
 	return moneyWith(p, Money{Minor: int64(math.Round(v * 100)), Currency: "CNY", Exponent: 2})
+}
+
+// AmountIn writes an amount as the back office shows it, in language
+// tag: the currency's code, then the number grouped as that language
+// groups it ("NZD 9,999,999.99"). text is the plain decimal the exports
+// and the API write (payments.FormatAmount); its decimals are kept. Text
+// that is not a number is shown as given. Every amount on a back-office
+// page goes through it or NumberIn, so NZD and AUD read like the yuan
+// beside them (formatYuan); the exports keep the plain numbers.
+func AmountIn(tag, cur, text string) string {
+	return cur + " " + NumberIn(tag, text)
+}
+
+// NumberIn is AmountIn's number alone, for a table whose currency is a
+// column of its own (the reports' totals): "10,002,218.79".
+func NumberIn(tag, text string) string {
+	t, err := language.Parse(tag)
+	if err != nil {
+		t = language.English
+	}
+	return numberWith(message.NewPrinter(t), text)
+}
+
+func numberWith(p *message.Printer, text string) string {
+	v, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) || math.Abs(v) > 1e13 {
+		return text
+	}
+	scale := 0
+	if _, frac, ok := strings.Cut(text, "."); ok {
+		scale = len(frac)
+	}
+	return p.Sprint(number.Decimal(v, number.Scale(scale)))
+}
+
+// formatAmount is AmountIn in the page's language.
+func formatAmount(ctx context.Context, cur, text string) string {
+	return cur + " " + numberWith(printer(ctx), text)
+}
+
+// formatNumber is NumberIn in the page's language.
+func formatNumber(ctx context.Context, text string) string {
+	return numberWith(printer(ctx), text)
 }

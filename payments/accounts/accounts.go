@@ -27,23 +27,37 @@ var (
 	ErrCodeUsed  = errors.New("accounts: two-step code already used")
 	ErrTOTPOn    = errors.New("accounts: two-step sign-in is already on")
 	ErrTOTPOff   = errors.New("accounts: two-step sign-in is off")
-	ErrLastOwner = errors.New("accounts: the shop's last owner cannot be removed or made a cashier")
+	ErrLastOwner = errors.New("accounts: the shop's last owner cannot be removed or given another role")
 	ErrNotYours  = errors.New("accounts: not this account's to change")
 )
 
 // Role is what an account may do. Owners do everything; cashiers take
 // payments at the counter and see their own sales, but never refund,
-// export or change settings.
+// export or change settings; bookkeepers read the books (payments,
+// reports, exports, refunds, the audit log) and change nothing: no
+// refund, cancel, settings, people, webhooks, links, tills or counter.
 type Role string
 
 // The roles.
 const (
-	Owner   Role = "owner"
-	Cashier Role = "cashier"
+	Owner      Role = "owner"
+	Cashier    Role = "cashier"
+	Bookkeeper Role = "bookkeeper"
 )
 
+// Roles are the roles in the order the back office offers them.
+var Roles = []Role{Cashier, Bookkeeper, Owner}
+
 // Valid reports whether r is a known role.
-func (r Role) Valid() bool { return r == Owner || r == Cashier }
+func (r Role) Valid() bool { return r == Owner || r == Cashier || r == Bookkeeper }
+
+// Sells reports whether r may unlock a counter device with a PIN and
+// take payments there: owners and cashiers, never a bookkeeper.
+func (r Role) Sells() bool { return r == Owner || r == Cashier }
+
+// ReadsBooks reports whether r sees the payments, their detail, the
+// reports, the exports and the audit log: owners and bookkeepers.
+func (r Role) ReadsBooks() bool { return r == Owner || r == Bookkeeper }
 
 // Account is one person who signs in to the back office.
 type Account struct {
@@ -81,7 +95,7 @@ type Account struct {
 // StillUnlocks reports whether a counter device the account unlocked at
 // unlockedAt still works for it: not when its access changed since.
 func (a Account) StillUnlocks(unlockedAt time.Time) bool {
-	return a.Role.Valid() && !unlockedAt.Before(a.AccessChangedAt)
+	return a.Role.Sells() && !unlockedAt.Before(a.AccessChangedAt)
 }
 
 // Removed is what is kept of a removed account: who it was, never a

@@ -1,5 +1,5 @@
 // Package accounts is the back office's own small domain: the people who
-// sign in (owners and cashiers), their sessions, the one-time setup token
+// sign in (owners, cashiers and bookkeepers), their sessions, the one-time setup token
 // of a first run, and the append-only audit log of what they did.
 //
 // It is a sibling of package payments rather than part of it: a payment

@@ -39,6 +39,11 @@ type Actor struct {
 // signed in did it. Pages name it in their own language.
 const StartUpEmail = "(start-up)"
 
+// APIEmail is the audit log's Email for what the merchant's system does
+// through the API with the shop's API key (a refund asked for there): no
+// person signed in did it. Pages name it in their own language.
+const APIEmail = "(api)"
+
 // Service holds the rules of accounts over a Store.
 type Service struct {
 	store Store

@@ -362,13 +362,19 @@ func ValidPIN(pin string) bool {
 	return len(pin) >= MinPINLength && len(pin) <= MaxPINLength && strings.Trim(pin, "0123456789") == ""
 }
 
-// SetPIN gives an account a new PIN (unlocked, no failures).
+// SetPIN gives an account a new PIN (unlocked, no failures). Only a
+// role that sells (accounts.Role.Sells) gets one: a bookkeeper's is
+// refused as an InputError of the account.
 func (s *Service) SetPIN(ctx context.Context, accountID, pin string) error {
 	if !ValidPIN(pin) {
 		return &InputError{Field: "pin"}
 	}
-	if _, err := s.people.Account(ctx, accountID); err != nil {
+	a, err := s.people.Account(ctx, accountID)
+	if err != nil {
 		return err
+	}
+	if !a.Role.Sells() {
+		return &InputError{Field: "account"}
 	}
 	h, err := s.hash.Hash(ctx, pin)
 	if err != nil {
@@ -383,7 +389,9 @@ type Person struct {
 	Locked  bool // their PIN is locked
 }
 
-// People lists the accounts with a PIN, in account order.
+// People lists the accounts with a PIN whose role sells, in account
+// order: a PIN kept from before a role that does not (a bookkeeper)
+// unlocks nothing.
 func (s *Service) People(ctx context.Context) ([]Person, error) {
 	pins, err := s.store.PINs(ctx)
 	if err != nil {
@@ -399,7 +407,7 @@ func (s *Service) People(ctx context.Context) ([]Person, error) {
 	}
 	var out []Person
 	for _, a := range as {
-		if p, ok := byID[a.ID]; ok {
+		if p, ok := byID[a.ID]; ok && a.Role.Sells() {
 			out = append(out, Person{Account: a, Locked: p.Locked})
 		}
 	}
@@ -408,10 +416,11 @@ func (s *Service) People(ctx context.Context) ([]Person, error) {
 
 // Unlock checks accountID's PIN and unlocks the device for them. Wrong
 // PINs count; the MaxPINFailures-th locks the PIN (ErrPINLocked) until the
-// owner sets a new one. A locked PIN is refused without being checked.
+// owner sets a new one. A locked PIN is refused without being checked;
+// an account whose role does not sell has none (ErrNoPIN).
 func (s *Service) Unlock(ctx context.Context, deviceID, accountID, pin string) (Device, accounts.Account, error) {
 	a, err := s.people.Account(ctx, accountID)
-	if errors.Is(err, accounts.ErrNotFound) {
+	if errors.Is(err, accounts.ErrNotFound) || err == nil && !a.Role.Sells() {
 		return Device{}, accounts.Account{}, ErrNoPIN
 	}
 	if err != nil {

@@ -105,6 +105,15 @@ func (db *DB) apply(ctx context.Context, version int, name string) error {
 		return wrap("migrate "+name, err)
 	}
 	defer done()
+	fkOff := strings.Contains(string(body), "\n"+fkOffMarker+"\n")
+	if fkOff {
+		// SQLite ignores the pragma inside a transaction: it is set on the
+		// connection before, and set back however the migration ends.
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return wrap("migrate "+name, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return wrap("migrate "+name, err)
@@ -121,10 +130,42 @@ func (db *DB) apply(ctx context.Context, version int, name string) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return wrap("migrate "+name, err)
 	}
+	if fkOff {
+		if err := foreignKeysHold(ctx, tx); err != nil {
+			return fmt.Errorf("sqlite: migrate %s: %w", name, err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx,
 		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		version, path.Base(name), db.now().UTC().UnixNano()); err != nil {
 		return wrap("migrate "+name, err)
 	}
 	return wrap("migrate "+name, tx.Commit())
+}
+
+// fkOffMarker is the line of a migration that rebuilds a table other
+// tables reference (SQLite cannot change a column's CHECK in place). It
+// runs with foreign keys off, as SQLite documents for such a rebuild: on,
+// dropping the old table would delete every row that references it
+// (ON DELETE CASCADE). Every reference is checked before it commits.
+const fkOffMarker = "-- hpp: foreign keys off"
+
+// foreignKeysHold fails when a row references one that does not exist.
+func foreignKeysHold(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fk int
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			return err
+		}
+		return fmt.Errorf("a row of %s references a missing row of %s", table, parent)
+	}
+	return rows.Err()
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/latipay-hpp/hpp/payments"
+	"github.com/latipay-hpp/hpp/payments/accounts"
 )
 
 // migratedTo makes a database at path with the named migrations applied,
@@ -455,5 +456,94 @@ func TestMigrateWebhookEndpoint(t *testing.T) {
 			t.Errorf("delivered before 040 %v: asked again = %v, %v; want %v", delivered, again, err, want)
 		}
 		db.Close()
+	}
+}
+
+// TestMigrateBookkeeperRole: a database made by migrations before 050
+// holds an owner with a session, a one-time link, a counter PIN and a
+// trusted device. 050 rebuilds accounts to allow the bookkeeper role and
+// keeps the owner with every row that references it; foreign keys are
+// on again after it (removing the owner takes its rows along).
+func TestMigrateBookkeeperRole(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "hpp.db")
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before []string
+	for _, n := range names {
+		if n = path.Base(n); n < "050" {
+			before = append(before, n)
+		}
+	}
+	old := migratedTo(t, file, before...)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := old.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`DELETE FROM schema_migrations`) // migratedTo numbers them in turn; the files skip some
+	for _, n := range before {
+		v, err := strconv.Atoi(n[:3])
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(`INSERT INTO schema_migrations VALUES (?, ?, 0)`, v, n)
+	}
+	const id = "acc_00000000000000000000000001"
+	now := testNow().UnixNano()
+	exec(`INSERT INTO accounts (id, email, name, role, password_hash, totp_secret, totp_last_step, recovery,
+		failed_signins, locked_until, created_at, updated_at, totp_pending, access_changed_at, devices_voided_at)
+		VALUES (?, 'owner@shop.example', 'Owner', 'owner', 'h', 's', 7, 'r1 r2', 1, NULL, ?, ?, 'p', ?, ?)`, id, now, now, now, now)
+	if _, err := old.Exec(`INSERT INTO accounts (id, email, name, role, password_hash, totp_secret, totp_last_step,
+		recovery, failed_signins, created_at, updated_at) VALUES ('acc_x', 'b@shop.example', '', 'bookkeeper', 'h', '', 0, '', 0, 0, 0)`); err == nil {
+		t.Fatal("a bookkeeper before 050 was accepted; want the old CHECK to refuse it")
+	}
+	exec(`INSERT INTO admin_sessions (id_hash, account_id, address, device, created_at, seen_at) VALUES ('s1', ?, '', '', ?, ?)`, id, now, now)
+	exec(`INSERT INTO account_tokens (hash, account_id, purpose, expires_at) VALUES ('t1', ?, 'invite', ?)`, id, now)
+	exec(`INSERT INTO counter_pins (account_id, hash, failures, locked, updated_at) VALUES (?, 'h', 0, 0, ?)`, id, now)
+	exec(`INSERT INTO trusted_devices (hash, account_id, created_at, seen_at) VALUES ('d1', ?, ?, ?)`, id, now, now)
+	old.Close()
+
+	db := mustOpen(t, file) // applies 050
+	ctx := t.Context()
+	a, err := db.Account(ctx, id)
+	if err != nil || a.Email != "owner@shop.example" || a.Role != accounts.Owner || a.TOTPLastStep != 7 || a.TOTPPending != "p" ||
+		len(a.Recovery) != 2 || a.AccessChangedAt.IsZero() || a.DevicesVoidedAt.IsZero() {
+		t.Fatalf("owner after 050: %+v, %v; want it as it was", a, err)
+	}
+	count := func(table string) int {
+		t.Helper()
+		var n int
+		if err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE account_id = ?`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	refs := []string{"admin_sessions", "account_tokens", "counter_pins", "trusted_devices"}
+	for _, table := range refs {
+		if n := count(table); n != 1 {
+			t.Errorf("%s rows of the owner after 050: %d, want 1 (kept)", table, n)
+		}
+	}
+	b := accounts.Account{ID: "acc_00000000000000000000000002", Email: "books@shop.example", Role: accounts.Bookkeeper,
+		CreatedAt: testNow(), UpdatedAt: testNow()}
+	if err := db.CreateAccount(ctx, b); err != nil {
+		t.Fatalf("a bookkeeper after 050: %v", err)
+	}
+	if got, err := db.Account(ctx, b.ID); err != nil || got.Role != accounts.Bookkeeper {
+		t.Fatalf("bookkeeper read back: %+v, %v", got, err)
+	}
+	if _, err := db.writer.ExecContext(ctx, `UPDATE accounts SET role = 'boss' WHERE id = ?`, b.ID); err == nil {
+		t.Error("role 'boss' accepted after 050; want the CHECK to refuse it")
+	}
+	if err := db.DeleteAccount(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range refs {
+		if n := count(table); n != 0 {
+			t.Errorf("%s rows of the removed owner: %d, want 0 (foreign keys on again)", table, n)
+		}
 	}
 }

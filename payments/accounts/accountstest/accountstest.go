@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"Account/Delete", testDelete},
 		{"Account/KeepOwner", testKeepOwner},
 		{"Account/KeepOwnerConcurrent", testKeepOwnerConcurrent},
+		{"Account/Bookkeeper", testBookkeeper},
 		{"SetupToken/Several", testSetupTokensSeveral},
 		{"SetupToken/Refusals", testSetupTokenRefusals},
 		{"SetupToken/Concurrent", testSetupTokenConcurrent},
@@ -652,6 +653,38 @@ func testKeepOwner(t *testing.T, s accounts.Store) {
 	}
 	if _, err := s.RemovedAccount(ctx, c.ID); !errors.Is(err, accounts.ErrNotFound) {
 		t.Errorf("RemovedAccount of a live account = %v, want ErrNotFound", err)
+	}
+}
+
+// testBookkeeper: the bookkeeper role is stored and read back, a cashier
+// can become one and back, the last owner cannot, and a removed
+// bookkeeper is remembered as one.
+func testBookkeeper(t *testing.T, s accounts.Store) {
+	ctx := t.Context()
+	o, b, c := account(1, accounts.Owner), account(2, accounts.Bookkeeper), account(3, accounts.Cashier)
+	for _, a := range []accounts.Account{o, b, c} {
+		must(t, s.CreateAccount(ctx, a))
+	}
+	if got, err := s.Account(ctx, b.ID); err != nil || got.Role != accounts.Bookkeeper {
+		t.Fatalf("Account(bookkeeper) = %q, %v; want bookkeeper", got.Role, err)
+	}
+	at := base().Add(time.Hour)
+	before, err := s.SetRoleKeepingOwner(ctx, c.ID, accounts.Bookkeeper, at)
+	if err != nil || before.Role != accounts.Cashier {
+		t.Fatalf("cashier to bookkeeper: before %q, %v", before.Role, err)
+	}
+	if got, _ := s.Account(ctx, c.ID); got.Role != accounts.Bookkeeper || !got.AccessChangedAt.Equal(at) {
+		t.Errorf("after cashier to bookkeeper: %q, access changed at %v; want bookkeeper at %v", got.Role, got.AccessChangedAt, at)
+	}
+	if _, err := s.SetRoleKeepingOwner(ctx, o.ID, accounts.Bookkeeper, at); !errors.Is(err, accounts.ErrLastOwner) {
+		t.Fatalf("the last owner to bookkeeper = %v, want ErrLastOwner", err)
+	}
+	gone := at.Add(time.Hour)
+	if _, err := s.RemoveKeepingOwner(ctx, b.ID, gone); err != nil {
+		t.Fatal(err)
+	}
+	if kept, err := s.RemovedAccount(ctx, b.ID); err != nil || kept.Role != accounts.Bookkeeper {
+		t.Errorf("RemovedAccount(bookkeeper) = %q, %v; want bookkeeper", kept.Role, err)
 	}
 }
 
