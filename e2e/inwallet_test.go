@@ -70,3 +70,47 @@ func TestBrowserOtherWalletQRInWallet(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserPayHereNoScanLine: a QR chosen on a computer, opened inside
+// its own wallet's browser (WeChat Pay's QR inside WeChat, Alipay's
+// inside Alipay), offers paying here; the line under the code no longer
+// says to open the wallet and scan it, which that phone cannot do, but
+// to scan it from another phone. On a computer the line stays as it
+// was. On a 360 px phone at 200% text, in English, Simplified and
+// Traditional Chinese, with axe.
+func TestBrowserPayHereNoScanLine(t *testing.T) {
+	axe := axeScript(t)
+	app := browserStartApp(t)
+	b := browserNew(t, app)
+	scan := map[string]map[string]string{ // method -> lang -> the line under the code, on a computer
+		"wechat": {"en": "Open WeChat, tap + then Scan, and scan this code.", "zh-Hans": "打开微信，点击右上角「+」，选择「扫一扫」扫描此二维码。", "zh-Hant": "開啟微信，點選右上角「+」，選擇「掃一掃」掃描此 QR 碼。"},
+		"alipay": {"en": "Open Alipay, tap Scan, and scan this code.", "zh-Hans": "打开支付宝，点击「扫一扫」扫描此二维码。", "zh-Hant": "開啟支付寶，點選「掃一掃」掃描此 QR 碼。"},
+	}
+	other := map[string]map[string]string{ // the same, inside a wallet's browser
+		"wechat": {"en": "Or scan this code with WeChat on another phone.", "zh-Hans": "也可以用另一部手机的微信扫描此二维码。", "zh-Hant": "也可以用另一支手機的微信掃描此 QR 碼。"},
+		"alipay": {"en": "Or scan this code with Alipay on another phone.", "zh-Hans": "也可以用另一部手机的支付宝扫描此二维码。", "zh-Hant": "也可以用另一支手機的支付寶掃描此 QR 碼。"},
+	}
+	for _, m := range []string{"wechat", "alipay"} {
+		checkout := browserQRChosenOnDesktop(t, app, b, m)
+		for _, lang := range a11yLangs {
+			b.do(t, 20*time.Second, chromedp.Navigate(checkout+"?lang="+lang), chromedp.WaitVisible(testid("qr")))
+			if body := browserEval[string](t, b, `document.querySelector('main').innerText`); !strings.Contains(body, scan[m][lang]) || strings.Contains(body, other[m][lang]) {
+				t.Errorf("%s QR on a computer in %s: want %q under the code, not %q", m, lang, scan[m][lang], other[m][lang])
+			}
+		}
+		b.do(t, 10*time.Second, chromedp.EmulateViewport(narrowPhone, 740, chromedp.EmulateMobile, chromedp.EmulateTouch),
+			a11yIdentity(walletBrowsers[m], "zh-CN"))
+		for _, lang := range a11yLangs {
+			what := fmt.Sprintf("%s QR inside its wallet in %s", m, lang)
+			b.do(t, 20*time.Second, chromedp.Navigate(checkout+"?lang="+lang), chromedp.WaitVisible(testid("pay-here-button")))
+			if body := browserEval[string](t, b, `document.querySelector('main').innerText`); strings.Contains(body, scan[m][lang]) || !strings.Contains(body, other[m][lang]) {
+				t.Errorf("%s: the page says %q under the code; want %q", what, scan[m][lang], other[m][lang])
+			}
+			for _, v := range a11yAxeImpacts(t, b, string(axe), true) {
+				t.Errorf("%s: axe: %s", what, v)
+			}
+			fitsLargeText(t, b, what)
+			b.screenshot(t, "pay-here-"+m+"-"+lang, false)
+		}
+	}
+}

@@ -151,3 +151,48 @@ func TestOtherWalletQRWithoutItsWallet(t *testing.T) {
 		}
 	}
 }
+
+// TestScanLineOnlyWhereScanning: the line under a QR tells the shopper to
+// open the wallet and scan the code only where that is possible; inside
+// a wallet's own browser (under "pay here", or under the other wallet's
+// QR) the phone cannot scan its own screen, and the line says to scan
+// from another phone instead. In every language.
+func TestScanLineOnlyWhereScanning(t *testing.T) {
+	a := newTestApp(t)
+	c, err := views.NewCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := map[string]string{}
+	for _, m := range []string{"wechat", "alipay"} {
+		p := a.mustCreate(t, createBody)
+		if w := a.start(t, p.ID, m, desktopUA); w.Code != http.StatusSeeOther {
+			t.Fatalf("start %s QR = %d", m, w.Code)
+		}
+		started[m] = p.ID
+	}
+	for _, tc := range []struct {
+		qr, where, ua string
+		other         bool
+	}{
+		{"wechat", "a computer", desktopUA, false},
+		{"alipay", "a computer", desktopUA, false},
+		{"wechat", "WeChat", flowWeChatUA, true},
+		{"alipay", "Alipay", flowAlipayUA, true},
+		{"alipay", "WeChat", flowWeChatUA, true},
+		{"wechat", "Alipay", flowAlipayUA, true},
+	} {
+		for _, lang := range views.Languages() {
+			l := c.Localizer(lang)
+			doc := mustDoc(t, a.do(t, "GET", "/checkout/"+started[tc.qr]+"?lang="+lang, nil, hdr("User-Agent", tc.ua)))
+			want, not := l.T("qr.scan."+tc.qr), l.T("qr.scan.other."+tc.qr)
+			if tc.other {
+				want, not = not, want
+			}
+			if body := doc.Find("main").Text(); !strings.Contains(body, want) || strings.Contains(body, not) {
+				t.Errorf("%s QR in %s, %s: the page says %q: want %q, never %q", tc.qr, tc.where, lang,
+					strings.TrimSpace(testid(doc, "qr-scan").Text()), want, not)
+			}
+		}
+	}
+}
