@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/pelletier/go-toml/v2"
+	"golang.org/x/net/html"
 )
 
 // TestCounterTopSpacing: the counter's header names the device and the
@@ -138,6 +140,47 @@ func TestChineseValuesSpaced(t *testing.T) {
 			if got := c.Localizer(tc.tag).T(tc.id, tc.args...); got != tc.want {
 				t.Errorf("%s %s %s%v = %q, want %q", name, tc.tag, tc.id, tc.args, got, tc.want)
 			}
+		}
+	}
+}
+
+// TestChinesePagesSpaced renders every page of the i18n tests (shopper,
+// back office, counter; sample values in English, such as "Kiwi Shop"
+// and NZ$ 12.50) in both Chinese languages, and fails where a text node
+// or a text attribute runs Chinese into Latin letters or digits, or puts
+// a space beside full-width punctuation: what the catalogues and the
+// filling keep apart, a template could still join.
+func TestChinesePagesSpaced(t *testing.T) {
+	c := mustCatalog(t)
+	check := func(where, s string) {
+		t.Helper()
+		if !han.MatchString(s) {
+			return
+		}
+		for _, p := range spacingProblems(strings.TrimSpace(s)) {
+			t.Errorf("%s: %s (in %q)", where, p, strings.Join(strings.Fields(s), " "))
+		}
+	}
+	for name, comp := range pages() {
+		for _, tag := range Languages()[1:] {
+			ctx := WithLocalizer(context.Background(), c.Localizer(tag))
+			doc := renderDoc(t, ctx, name+"/"+tag, comp)
+			doc.Find("*").Each(func(_ int, s *goquery.Selection) {
+				n := s.Get(0)
+				if n.Data == "script" || n.Data == "style" {
+					return
+				}
+				for _, a := range n.Attr {
+					if a.Key != "class" && a.Key != "href" && a.Key != "src" {
+						check(name+"/"+tag+" <"+n.Data+" "+a.Key+">", a.Val)
+					}
+				}
+				for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+					if ch.Type == html.TextNode {
+						check(name+"/"+tag+" <"+n.Data+">", ch.Data)
+					}
+				}
+			})
 		}
 	}
 }
