@@ -173,7 +173,7 @@ func attemptText(loc views.Localizer, a payments.Attempt) string {
 	}
 	s := loc.T("event.attempt_row", a.Reference, methodWord(loc, a.Method), st)
 	if a.Checks > 0 {
-		s += " " + loc.T("event.attempt_checks", strconv.Itoa(a.Checks))
+		s = views.JoinPhrases(loc, s, loc.T("event.attempt_checks", strconv.Itoa(a.Checks)))
 	}
 	return s
 }
@@ -439,7 +439,7 @@ func deliveryError(loc views.Localizer, d payments.Delivery) string {
 		if d, err := time.ParseDuration(gaveUp); err == nil {
 			after = loc.T("timeline.delivery.hours", strconv.FormatFloat(d.Hours(), 'f', -1, 64))
 		}
-		msg = strings.TrimSpace(msg + " " + loc.T("timeline.delivery.gave_up", after))
+		msg = views.JoinPhrases(loc, strings.TrimSpace(msg), loc.T("timeline.delivery.gave_up", after))
 	}
 	return msg
 }

@@ -84,8 +84,8 @@ func TestEReceipt(t *testing.T) {
 	if lang, _ := doc.Find("html").Attr("lang"); lang != "zh-Hans" || !strings.Contains(doc.Find("h1").Text(), "收据") {
 		t.Errorf("e-receipt for zh-CN: lang %q, heading %q", lang, doc.Find("h1").Text())
 	}
-	if got := doc.Find("title").Text(); got != "Test Shop的收据" {
-		t.Errorf("e-receipt title = %q, want the shop named: Test Shop的收据", got)
+	if got := doc.Find("title").Text(); got != "Test Shop 的收据" {
+		t.Errorf("e-receipt title = %q, want the shop named: Test Shop 的收据", got)
 	}
 	body := w.Body.String()
 	for _, secret := range []string{p1.ID, p2.ID, o2, a.MustGet(t, p1.ID).LatipayReference} {

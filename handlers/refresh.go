@@ -48,15 +48,22 @@ func (s *Server) qrExtras(c *gin.Context, vm *views.Checkout, p payments.Payment
 		vm.QR.ReturnTo = withLang(vm.QR.ReturnTo, lang)
 	}
 	device := deviceOf(c.Request.UserAgent())
-	if device == payments.DeviceWeChat || device == payments.DeviceAlipay {
-		// Opened inside the wallet whose QR this is (the link the
-		// same-phone helper gives, or one a friend sent): the wallet pays
-		// here through Latipay's page, as a fresh checkout does. The
-		// start replaces this QR as a switch of wallet does
-		// (payments.Service.Start): Latipay cancels it first, and a QR
-		// already paid makes the page show the payment paid instead.
-		f, ok := payments.FlowFor(device, a.Method)
-		vm.QR.PayHere = ok && f.Hosted && slices.ContainsFunc(vm.Methods, func(m views.Method) bool { return m.Value == string(a.Method) })
+	if own, ok := walletMethod(device); ok {
+		// Opened inside a wallet's own browser (the link the same-phone
+		// helper gives, one a friend sent, or a QR chosen on another
+		// device): the wallet pays here through Latipay's page, as a
+		// fresh checkout does. Inside the wallet whose QR this is, that
+		// is a start of the same method; inside the other wallet, whose
+		// browser cannot pay this QR at all, a start of the wallet's own
+		// method. Either start replaces this QR as a switch of wallet
+		// does (payments.Service.Start): Latipay cancels it first, and a
+		// QR already paid makes the page show the payment paid instead.
+		f, ok := payments.FlowFor(device, own)
+		here := ok && f.Hosted && slices.ContainsFunc(vm.Methods, func(m views.Method) bool { return m.Value == string(own) })
+		vm.QR.InWallet = string(own)
+		vm.QR.PayHere = here && a.Method == own
+		vm.QR.Elsewhere = a.Method != own
+		vm.QR.SwitchHere = here && a.Method != own
 	}
 	if device == payments.DevicePhone && a.Method == payments.MethodWeChat {
 		vm.QR.SamePhone = true
@@ -66,6 +73,19 @@ func (s *Server) qrExtras(c *gin.Context, vm *views.Checkout, p payments.Payment
 		vm.QR.OpenURL = s.opts.PublicURL.String() + withLang(CheckoutPath(p.ID), s.chooseLang(c))
 		vm.QR.StepImages = [3]string{s.assets.Path("img/step-wechat.svg"), s.assets.Path("img/step-scan.svg"), s.assets.Path("img/step-album.svg")}
 	}
+}
+
+// walletMethod is the method of the wallet whose own browser d is
+// (WeChat Pay inside WeChat, Alipay inside Alipay); false for any other
+// browser.
+func walletMethod(d payments.Device) (payments.Method, bool) {
+	switch d {
+	case payments.DeviceWeChat:
+		return payments.MethodWeChat, true
+	case payments.DeviceAlipay:
+		return payments.MethodAlipay, true
+	}
+	return "", false
 }
 
 // localizeCheckout carries the shopper's language in every URL the page

@@ -35,16 +35,16 @@ func TestCheckoutTitleSaysState(t *testing.T) {
 		}
 	}
 	check("en", "Choose how to pay – Pay Test Shop")
-	check("zh-Hans", "选择付款方式 – 向Test Shop付款")
+	check("zh-Hans", "选择付款方式 – 向 Test Shop 付款")
 	ref := app.mustStartQR(t, p.ID)
 	check("en", "Scan to pay with WeChat Pay – Pay Test Shop")
-	check("zh-Hant", "用微信支付掃碼付款 – 向Test Shop付款")
+	check("zh-Hant", "用微信支付掃碼付款 – 向 Test Shop 付款")
 	if err := app.Sim.Pay(ref); err != nil {
 		t.Fatal(err)
 	}
 	app.WaitStatus(t, p.ID, payments.StatusPaid)
 	check("en", "Paid – Pay Test Shop")
-	check("zh-Hans", "已付款 – 向Test Shop付款")
+	check("zh-Hans", "已付款 – 向 Test Shop 付款")
 }
 
 // TestCheckoutNoTimedRefresh: without JavaScript no state reloads the page

@@ -158,7 +158,7 @@ func newCatalog(memo bool) (*Catalog, error) {
 	}
 	c.locs = make(map[string]Localizer, len(Languages()))
 	for _, tag := range Languages() {
-		l := catalogLocalizer{tag: tag, l: i18n.NewLocalizer(b, tag)}
+		l := catalogLocalizer{tag: tag, l: i18n.NewLocalizer(b, tag), spaced: tag != LangEnglish}
 		if memo {
 			l.plain = make(map[string]string, len(all))
 			for _, id := range all {
@@ -169,7 +169,7 @@ func newCatalog(memo bool) (*Catalog, error) {
 				// Only where it gives exactly what the template gives.
 				sample := []any{"a", 2, "c"}
 				if f, ok := parseFill(src); ok && f.args <= len(sample) &&
-					f.apply(sample) == l.localize(id, argData(sample)) {
+					f.apply(sample, l.spaced) == l.localize(id, sample) {
 					l.filled[id] = f
 				}
 			}
@@ -214,6 +214,9 @@ type catalogLocalizer struct {
 	// filled holds the messages whose only template actions are {{.Pn}},
 	// filled in without running text/template (read-only).
 	filled map[string]fill
+	// spaced: the values filled in are spaced against Chinese text
+	// (spacing.go).
+	spaced bool
 }
 
 // fill is a message split around its {{.Pn}} placeholders: text[0],
@@ -248,22 +251,6 @@ func parseFill(src string) (f fill, ok bool) {
 	}
 }
 
-// apply fills in args as text/template prints them.
-func (f fill) apply(args []any) string {
-	var b strings.Builder
-	for i, t := range f.text {
-		b.WriteString(t)
-		if i < len(f.at) {
-			if s, ok := args[f.at[i]].(string); ok {
-				b.WriteString(s)
-			} else {
-				fmt.Fprint(&b, args[f.at[i]])
-			}
-		}
-	}
-	return b.String()
-}
-
 // argData is the template data of T's arguments: P1, P2, ...
 func argData(args []any) map[string]any {
 	data := make(map[string]any, len(args))
@@ -285,20 +272,27 @@ func (l catalogLocalizer) T(id string, args ...any) string {
 		return l.localize(id, nil)
 	}
 	if f, ok := l.filled[id]; ok && f.args <= len(args) {
-		return f.apply(args)
+		return f.apply(args, l.spaced)
 	}
-	return l.localize(id, argData(args))
+	return l.localize(id, args)
 }
 
-// localize renders id with data (nil for none); see T.
-func (l catalogLocalizer) localize(id string, data map[string]any) string {
+// localize renders id with args (nil for none) through go-i18n; see T.
+func (l catalogLocalizer) localize(id string, args []any) string {
 	cfg := &i18n.LocalizeConfig{MessageID: id}
-	if data != nil {
-		cfg.TemplateData = data
+	switch {
+	case args == nil:
+	case l.spaced:
+		cfg.TemplateData = markArgs(args)
+	default:
+		cfg.TemplateData = argData(args)
 	}
 	s, err := l.l.Localize(cfg)
 	if err != nil {
 		return id
+	}
+	if l.spaced && args != nil {
+		return spaceMarked(s)
 	}
 	return s
 }

@@ -262,11 +262,24 @@ func pages() map[string]templ.Component {
 			StepImages: [3]string{"/a.svg", "/b.svg", "/c.svg"}}
 	}
 	out := map[string]templ.Component{
-		"home":                 HomePage(Home{Page: page, DemoURL: "/sandbox/demo"}),
-		"checkout-created":     CheckoutPage(with(func(c *Checkout) { c.Status = "created" })),
-		"checkout-in-wechat":   CheckoutPage(with(func(c *Checkout) { c.Status = "created"; c.AlipayElsewhere = true })),
-		"checkout-in-alipay":   CheckoutPage(with(func(c *Checkout) { c.Status = "created"; c.WeChatElsewhere = true })),
-		"checkout-pay-here":    CheckoutPage(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(false); c.QR.PayHere = true })),
+		"home":               HomePage(Home{Page: page, DemoURL: "/sandbox/demo"}),
+		"checkout-created":   CheckoutPage(with(func(c *Checkout) { c.Status = "created" })),
+		"checkout-in-wechat": CheckoutPage(with(func(c *Checkout) { c.Status = "created"; c.AlipayElsewhere = true })),
+		"checkout-in-alipay": CheckoutPage(with(func(c *Checkout) { c.Status = "created"; c.WeChatElsewhere = true })),
+		"checkout-pay-here": CheckoutPage(with(func(c *Checkout) {
+			c.Status = "pending"
+			c.QR = qr(false)
+			c.QR.PayHere = true
+			c.QR.InWallet = "wechat"
+		})),
+		"checkout-switch-here": CheckoutPage(with(func(c *Checkout) {
+			c.Status, c.QR = "pending", qr(false)
+			c.QR.Method, c.QR.InWallet, c.QR.Elsewhere, c.QR.SwitchHere = "alipay", "wechat", true, true
+		})),
+		"checkout-elsewhere": CheckoutPage(with(func(c *Checkout) {
+			c.Status, c.QR = "pending", qr(false)
+			c.QR.InWallet, c.QR.Elsewhere = "alipay", true
+		})),
 		"checkout-pending-qr":  CheckoutPage(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(false) })),
 		"checkout-same-phone":  CheckoutPage(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(true) })),
 		"checkout-pending-qr2": CheckoutPanel(with(func(c *Checkout) { c.Status = "pending"; c.QR = qr(true) })),

@@ -163,10 +163,22 @@ type QR struct {
 	DownloadURL string // the QR image as an attachment
 	OpenURL     string // absolute checkout URL to paste into WeChat
 	StepImages  [3]string
-	// PayHere: the page is open inside the wallet whose QR this is
-	// (WeChat's QR in WeChat, Alipay's in Alipay); it offers paying right
-	// there, which replaces the QR (a start of the same method).
+	// InWallet: the page is open inside a wallet's own browser, "wechat"
+	// (WeChat) or "alipay" (Alipay), where the phone cannot scan its own
+	// screen: the scan instruction says to scan from another phone.
+	// "" in any other browser.
+	InWallet string
+	// PayHere: InWallet is this QR's wallet (WeChat's QR in WeChat,
+	// Alipay's in Alipay); it offers paying right there, which replaces
+	// the QR (a start of the same method).
 	PayHere bool
+	// Elsewhere: InWallet is another wallet than this QR's (Alipay's QR
+	// in WeChat, WeChat's in Alipay), where the QR cannot be paid; the
+	// page says so and how to open it where it can. SwitchHere: InWallet's
+	// own method is offered; the page offers paying with it right there,
+	// a switch of wallet that replaces the QR.
+	Elsewhere  bool
+	SwitchHere bool
 	// Sandbox controls; empty outside sandbox mode.
 	SimulateURL string
 	ReturnTo    string
