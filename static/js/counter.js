@@ -443,7 +443,7 @@
         // cashier does not charge again (and refunds a second payment).
         var late = j.paid_after_cancel ? d.tPaidLate :
           ({ failed: d.tPaidLateFailed, expired: d.tPaidLateExpired }[j.paid_late_after] || d.tPaidLateOther);
-        result('paid-late', late, j.amount_text, methodName(j.method || ''));
+        result('paid-late', late, j.amount_text, methodName(j.method || ''), j.id);
       } else {
         result('paid', d.tPaid, j.amount_text, methodName(j.method || ''));
       }
@@ -512,7 +512,10 @@
   }
   var shownQR = '';
 
-  function result(kind, title, amount, detail) {
+  // result shows a sale's outcome. handover is the sale's id when the
+  // cashier may have to hand it to the owner: a refund is the owner's,
+  // so the till names the sale (and its receipt) to give them.
+  function result(kind, title, amount, detail, handover) {
     clearInterval(countdownTimer);
     clearTimeout(returnTimer);
     var r = $('result');
@@ -522,6 +525,11 @@
     q('[data-testid="result-amount"]').textContent = amount || '';
     q('[data-testid="result-detail"]').textContent = detail || '';
     error($('result-error'), '');
+    var h = q('[data-testid="result-handover"]');
+    h.hidden = !handover;
+    q('[data-testid="result-sale-id"]').textContent = handover || '';
+    var receipt = q('[data-testid="result-receipt"]');
+    if (handover) { receipt.setAttribute('href', d.saleUrl + handover + '/receipt?lang=' + encodeURIComponent(d.lang)); } else { receipt.removeAttribute('href'); }
     // Still checking: never turns into failed by itself, and the sale
     // may still be canceled; the keypad does not come back on its own.
     // Nor does it after a cancel Latipay has not confirmed (waiting), or
