@@ -73,8 +73,7 @@
     var was = root.getAttribute('data-screen');
     ['keypad', 'qr', 'scan', 'result'].forEach(function (s) { $(s).hidden = s !== id; });
     root.setAttribute('data-screen', id);
-    if (id === 'keypad') { fitAmount(); }
-    if (id === 'qr') { fitQRAmount(); }
+    fitShown();
     if (was && was !== id) {
       var h = $(id === 'result' ? 'result-title' : id + '-title');
       if (h && !$(id).contains(document.activeElement)) { h.focus(); }
@@ -117,7 +116,6 @@
   function renderAmount() {
     var m = minor();
     $('amount').textContent = moneyText(m);
-    fitAmount();
     var cny = $('cny');
     if (rate > 0 && m > 0) {
       $('cny-value').textContent = '≈ ' + yuanText(m / 100 * rate);
@@ -125,28 +123,27 @@
     } else {
       cny.hidden = true;
     }
+    fitAmount();
     error($('counter-error'), '');
   }
   // fitAmount keeps the amount on one line: the stylesheet sizes it to
-  // the screen, and a long amount on a narrow one is made smaller still
-  // until it fits (nothing to measure while the keypad is hidden).
-  function fitAmount() { fit($('amount')); }
-  // fitQRAmount does the same for the amount the shopper reads on the QR
-  // screen.
-  function fitQRAmount() { fit(q('[data-testid="qr-amount"]')); }
+  // the screen, and a long amount on a narrow one (or with enlarged
+  // text) is made smaller still until it fits. Every amount on the till
+  // is marked data-fit and fitted the same way whenever its screen is
+  // shown or the window changes (nothing to measure while hidden).
+  function fitAmount() { fit($('amount')); fit($('cny-value')); }
+  function fitShown() {
+    root.querySelectorAll('[data-fit]').forEach(function (el) { if (el.offsetParent) { fit(el); } });
+  }
   function fit(el) {
     el.style.fontSize = '';
     var size = parseFloat(getComputedStyle(el).fontSize) || 48;
-    while (el.scrollWidth > el.clientWidth && size > 14) {
-      size -= 2;
+    while (el.scrollWidth > el.clientWidth && size > 12) {
+      size -= 1;
       el.style.fontSize = size + 'px';
     }
   }
-  window.addEventListener('resize', function () {
-    var at = root.getAttribute('data-screen');
-    if (at === 'keypad') { fitAmount(); }
-    if (at === 'qr') { fitQRAmount(); }
-  });
+  window.addEventListener('resize', fitShown);
   // press types key k. A digit that would take the amount above the
   // counter's limit is not taken: the keypad says the limit instead.
   function press(k) {
