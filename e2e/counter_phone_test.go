@@ -71,7 +71,7 @@ func TestCounterAmountsFitLargeTextBrowser(t *testing.T) {
 		b.do(t, 15*time.Second, chromedp.Click(testid("charge-wechat")), chromedp.WaitVisible(chromedp.CSS(`#qr-img[src]`)))
 		counterWhole(t, b, "the QR screen in "+lang, "qr-amount")
 		counterWhole(t, b, "the QR screen in "+lang, "qr-cny")
-		if got := b.text(t, fmt.Sprintf(sel, "qr-cny")); !strings.Contains(got, "¥") {
+		if got := b.text(t, fmt.Sprintf(sel, "qr-cny")); !strings.ContainsAny(got, "¥￥") {
 			t.Errorf("the QR screen in %s shows %q as the yuan", lang, got)
 		}
 		out := browserEval[[]float64](t, b, `(() => { const q = document.getElementById('qr').getBoundingClientRect(), i = document.getElementById('qr-img').getBoundingClientRect(); return [i.left - q.left, q.right - i.right]; })()`)
