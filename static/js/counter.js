@@ -547,18 +547,42 @@
     show('keypad');
   }
 
+  // resync asks the server for the open sale. An answer not come within
+  // checkWait is the server out of reach, as a failed request is.
+  var checkWait = 5000;
   function resync() {
     if (!sale || !sale.id) { return; }
     var id = sale.id;
-    fetch(d.saleUrl + id, { credentials: 'same-origin', cache: 'no-store', headers: { 'Accept': 'application/json' } })
+    var ctl = window.AbortController ? new AbortController() : null;
+    var timer = ctl ? setTimeout(function () { ctl.abort(); }, checkWait) : 0;
+    fetch(d.saleUrl + id, { credentials: 'same-origin', cache: 'no-store', headers: { 'Accept': 'application/json' }, signal: ctl ? ctl.signal : undefined })
       .then(answer)
-      .then(function (j) { reached(true); if (sale && sale.id === id) { showSale(j); } })
+      .then(function (j) { clearTimeout(timer); reached(true); if (sale && sale.id === id) { showSale(j); } })
       .catch(function (e) {
+        clearTimeout(timer);
         if (e.status === 404) { reached(true); nextSale(); return; }
         if (e.status === 401 || e.status === 403) { location.reload(); return; }
         if (!e.status || e.status >= 500) { reached(false); } // the sale stays on screen; the polls go on
+        if (!e.status) { unreachable(); }
       });
   }
+  // unreachable: the server cannot be reached (the browser is offline, or
+  // a check got no answer). A socket that still seems open is dead, its
+  // network gone without closing it: it is dropped, and the till polls
+  // and reconnects (lost) until the server answers again.
+  function unreachable() {
+    if (ws) { var s = ws; ws = null; try { s.close(); } catch (e) { /* already closed */ } }
+    if (current && finals.indexOf(current.status) < 0 && !pollTimer) { lost(); }
+  }
+  // heartbeat: while a sale is open on its socket, the server is asked
+  // every beatEvery too. A socket can die without closing (a phone's
+  // network gone quietly); the browser's ping answers are invisible to
+  // the page, so a check is what finds out, and within seconds the till
+  // says the connection is lost instead of showing the QR as live.
+  var beatEvery = 10000;
+  setInterval(function () {
+    if (ws && !pollTimer && current && finals.indexOf(current.status) < 0 && document.visibilityState === 'visible') { resync(); }
+  }, beatEvery);
   // reached says on the till, in a polite live region, while the server
   // cannot be reached (a poll failed), and clears it once it answers
   // again: the screen shown is left as it is, the sale with it.
@@ -603,7 +627,9 @@
     backoff = Math.min(backoff * 2, 15000);
   }
   function stopPolling() { clearInterval(pollTimer); pollTimer = null; }
-  window.addEventListener('online', resync);
+  window.addEventListener('online', function () { if (sale && sale.id) { resync(); } else { reached(true); } });
+  // Offline: said at once, and the sale's socket treated as dead.
+  window.addEventListener('offline', function () { reached(false); if (sale && sale.id) { unreachable(); } });
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible') { resync(); keepAwake(); }
   });
