@@ -92,7 +92,7 @@ func TestCounterNarrowAfterCancelBrowser(t *testing.T) {
 	}
 	b.screenshot(t, "counter-paid-after-cancel-zh-Hans", false)
 	b.do(t, 10*time.Second, chromedp.Click(testid("result-done")), chromedp.WaitVisible(testid("keypad")))
-	if got := browserEval[string](t, b, `localStorage.getItem('hpp-counter-sale') || ''`); got != "" {
+	if got := browserEval[string](t, b, counterKept); got != "" {
 		t.Errorf("the sale is still kept after the cashier went on: %s", got)
 	}
 }

@@ -7,7 +7,11 @@
 //
 // Each sale carries an idempotency key kept in localStorage until the
 // sale ends, so a double tap, a reload or a retry after a lost answer
-// finds the same payment instead of charging twice.
+// finds the same payment instead of charging twice. Each tab keeps its
+// own (hpp-counter-sale:<tab>, the tab's id in sessionStorage, which a
+// reload keeps): two tabs of one device never overwrite each other's
+// sale, and the keypad lists the sales other tabs keep, so none a
+// shopper may still pay, or has paid, goes out of sight.
 (function () {
   'use strict';
   var root = document.getElementById('counter');
@@ -16,7 +20,8 @@
   var currency = d.currency || 'NZD';
   var rate = parseFloat(d.rate) || 0, max = Number(d.max) || 0;
   var resultMs = (Number(d.resultSeconds) || 6) * 1000;
-  var storeKey = 'hpp-counter-sale';
+  var storePrefix = 'hpp-counter-sale:', legacyKey = 'hpp-counter-sale';
+  var storeKey = storePrefix + tabID();
   var finals = ['paid', 'expired', 'canceled', 'refunded', 'partially_refunded'];
   var digits = '';
   var sale = null;     // {key, amount, note, method, source, id}
@@ -73,6 +78,7 @@
     var was = root.getAttribute('data-screen');
     ['keypad', 'qr', 'scan', 'result'].forEach(function (s) { $(s).hidden = s !== id; });
     root.setAttribute('data-screen', id);
+    if (id === 'keypad') { otherSales(); }
     fitShown();
     if (was && was !== id) {
       var h = $(id === 'result' ? 'result-title' : id + '-title');
@@ -324,8 +330,64 @@
     try { if (sale) { localStorage.setItem(storeKey, JSON.stringify(sale)); } else { localStorage.removeItem(storeKey); } } catch (e) { /* private mode: the key lives in memory */ }
   }
   function load() {
-    try { return JSON.parse(localStorage.getItem(storeKey) || 'null'); } catch (e) { return null; }
+    try {
+      var own = JSON.parse(localStorage.getItem(storeKey) || 'null');
+      var old = JSON.parse(localStorage.getItem(legacyKey) || 'null');
+      if (!own && old) {
+        // Kept by a till before sales were kept per tab: this tab's now.
+        localStorage.removeItem(legacyKey);
+        localStorage.setItem(storeKey, JSON.stringify(old));
+        return old;
+      }
+      return own;
+    } catch (e) { return null; }
   }
+  // tabID is this tab's id, kept in sessionStorage (a reload keeps it, a
+  // new tab gets its own).
+  function tabID() {
+    try {
+      var id = sessionStorage.getItem('hpp-counter-tab');
+      if (!id) { id = newKey().slice(0, 16); sessionStorage.setItem('hpp-counter-tab', id); }
+      return id;
+    } catch (e) { return newKey().slice(0, 16); }
+  }
+  // otherSales lists, on the keypad, the sales other tabs of this device
+  // keep (open, or ended while no tab watched them), each a button that
+  // brings it here: what the server says of it is then shown.
+  function otherSales() {
+    var box = $('other-sales'), list = $('other-sales-list');
+    var found = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var k = localStorage.key(i);
+        if (k === storeKey || (k !== legacyKey && k.indexOf(storePrefix) !== 0)) { continue; }
+        var s = JSON.parse(localStorage.getItem(k) || 'null');
+        if (s && s.id && (!sale || s.id !== sale.id)) { found.push({ key: k, sale: s }); }
+      }
+    } catch (e) { /* no storage: no other tabs' sales */ }
+    list.textContent = '';
+    found.forEach(function (f) {
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'button secondary';
+      b.setAttribute('data-testid', 'other-sale');
+      b.setAttribute('data-id', f.sale.id);
+      b.textContent = d.tOtherShow.replace('{amount}', moneyText(Math.round(Number(f.sale.amount) * 100)));
+      b.addEventListener('click', function () {
+        if (sale) { return; } // this tab's own sale first
+        try { localStorage.removeItem(f.key); } catch (e) { /* gone already */ }
+        sale = f.sale;
+        save();
+        otherSales();
+        resync();
+      });
+      list.appendChild(b);
+    });
+    box.hidden = found.length === 0;
+  }
+  window.addEventListener('storage', function (e) {
+    if (e.key === null || e.key === legacyKey || e.key.indexOf(storePrefix) === 0) { otherSales(); }
+  });
   function newKey() {
     var b = new Uint8Array(18);
     crypto.getRandomValues(b);
@@ -812,9 +874,9 @@
   keepAwake();
 
   // --- start: resume a sale a reload interrupted ----------------------
+  sale = load();
   renderAmount();
   show('keypad');
-  sale = load();
   if (sale && sale.id) {
     resync();
   } else if (sale && sale.method && sale.source === 'qr') {
