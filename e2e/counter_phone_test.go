@@ -83,3 +83,34 @@ func TestCounterAmountsFitLargeTextBrowser(t *testing.T) {
 		b.do(t, 15*time.Second, chromedp.Click(testid("result-done")), chromedp.WaitVisible(testid("keypad")))
 	}
 }
+
+// TestDisplayAmountFitsLargeTextBrowser: the display facing the shopper
+// on a 360 px phone at 32 px text, in Chromium against the built binary
+// in sandbox mode: a sale of NZ$ 9,999.99 shows its amount whole on one
+// line, the page never wider than the phone.
+func TestDisplayAmountFitsLargeTextBrowser(t *testing.T) {
+	app := browserStartApp(t)
+	ctr := browserNew(t, app)
+	counterSetUp(t, app, ctr)
+	disp := counterTab(t, ctr)
+	ctr.do(t, 15*time.Second, chromedp.Click(testid("to-displays")), chromedp.WaitVisible(testid("display-new-code")),
+		chromedp.Click(testid("display-new-code")), chromedp.WaitVisible(testid("display-code")))
+	code := ctr.text(t, fmt.Sprintf(sel, "display-code"))
+	disp.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter/display?lang=zh-Hant"), chromedp.SendKeys(chromedp.CSS("#code"), code),
+		chromedp.Click(testid("display-pair-submit")), chromedp.WaitVisible(testid("display-idle")))
+	counterPhone(t, disp, true)
+	disp.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter/display?lang=zh-Hant"), chromedp.WaitVisible(testid("display-idle")))
+	for deadline := time.Now().Add(10 * time.Second); !browserEval[bool](t, disp, `document.querySelector('[data-offline]').hidden`); {
+		if time.Now().After(deadline) {
+			t.Fatal("the display's socket did not connect")
+		}
+		time.Sleep(50 * time.Millisecond) // polling the page with a deadline
+	}
+	ctr.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/counter?lang=en"), chromedp.WaitVisible(testid("key-1")))
+	for _, k := range []string{"9", "9", "9", "9", "9", "9"} {
+		ctr.do(t, 5*time.Second, chromedp.Click(testid("key-"+k)))
+	}
+	ctr.do(t, 15*time.Second, chromedp.Click(testid("charge-wechat")), chromedp.WaitVisible(testid("qr-img")))
+	disp.do(t, 15*time.Second, chromedp.WaitVisible(testid("display-qr")))
+	counterWhole(t, disp, "the display's sale", "display-amount")
+}
