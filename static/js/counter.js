@@ -611,15 +611,22 @@
 
   // resync asks the server for the open sale. An answer not come within
   // checkWait is the server out of reach, as a failed request is.
+  // With beat (the heartbeat's check) an answer that changes nothing
+  // leaves the screen as it is (a message on the QR screen stays).
   var checkWait = 5000;
-  function resync() {
+  function resync(beat) {
     if (!sale || !sale.id) { return; }
     var id = sale.id;
     var ctl = window.AbortController ? new AbortController() : null;
     var timer = ctl ? setTimeout(function () { ctl.abort(); }, checkWait) : 0;
     fetch(d.saleUrl + id, { credentials: 'same-origin', cache: 'no-store', headers: { 'Accept': 'application/json' }, signal: ctl ? ctl.signal : undefined })
       .then(answer)
-      .then(function (j) { clearTimeout(timer); reached(true); if (sale && sale.id === id) { showSale(j); } })
+      .then(function (j) {
+        clearTimeout(timer);
+        reached(true);
+        if (beat === true && current && j.version === current.version && j.status === current.status) { return; }
+        if (sale && sale.id === id) { showSale(j); }
+      })
       .catch(function (e) {
         clearTimeout(timer);
         if (e.status === 404) { reached(true); nextSale(); return; }
@@ -643,7 +650,7 @@
   // says the connection is lost instead of showing the QR as live.
   var beatEvery = 10000;
   setInterval(function () {
-    if (ws && !pollTimer && current && finals.indexOf(current.status) < 0 && document.visibilityState === 'visible') { resync(); }
+    if (ws && !pollTimer && current && finals.indexOf(current.status) < 0 && document.visibilityState === 'visible') { resync(true); }
   }, beatEvery);
   // reached says on the till, in a polite live region, while the server
   // cannot be reached (a poll failed), and clears it once it answers
