@@ -164,8 +164,8 @@ type parts struct {
 // payment service with its reconciler, the stored links with their
 // sweep, the shop counter's and the webhook worker. With HPP_METRICS_ADDR
 // the metrics wrap the store and the gateway. The counter's sales are in
-// the first currency with a wallet, and its day starts at midnight in the
-// process's time zone (TZ).
+// HPP_COUNTER_CURRENCY (config.Admin.CounterCurrency), and its day starts
+// at midnight in HPP_SHOP_TIMEZONE.
 func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.Logger, getenv func(string) string) (err error) {
 	if p.gateway, err = gateway(cfg, latipayHTTP); err != nil {
 		return err
@@ -191,7 +191,7 @@ func services(cfg config.Config, p *parts, latipayHTTP *http.Client, log *slog.L
 		return err
 	}
 	p.counter, err = counter.NewService(p.store, accounts.NewHasher(1), p.store, p.payments, time.Now, rand.Reader,
-		counter.Options{Currency: first(cfg.Currencies()), Location: cfg.ShopTimezone})
+		counter.Options{Currency: cfg.CounterCurrency, Location: cfg.ShopTimezone})
 	if err != nil {
 		return err
 	}

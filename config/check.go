@@ -146,6 +146,7 @@ func (c Config) Effective() [][2]string {
 		{"HPP_WEBHOOK_URL", or(maskURL(c.WebhookURL), "(none)")},
 		{"HPP_WEBHOOK_SECRET", list(webhookSecrets)},
 		{"HPP_SHOP_TIMEZONE", zone},
+		{"HPP_COUNTER_CURRENCY", or(c.CounterCurrency, "(none: no wallet)")},
 		{"HPP_TRUSTED_PROXIES", list(c.TrustedProxies)},
 		{"HPP_RATE_LIMITS", rateLimits},
 		{"LATIPAY_API_URL", c.LatipayURL},

@@ -147,6 +147,12 @@ type Admin struct {
 	// days that "today", the reports and the charts count in; unset, the
 	// machine's local zone. Never nil after Load.
 	ShopTimezone *time.Location
+	// CounterCurrency (HPP_COUNTER_CURRENCY) is the currency the shop
+	// counter's till charges in: one with a wallet. Unset, the currency of
+	// the country of HPP_SHOP_TIMEZONE when it has a wallet (Australia/*:
+	// AUD, Pacific/Auckland: NZD, Asia/Shanghai: CNY), else the first with
+	// a wallet in the order NZD, AUD, CNY. Never "" after Load.
+	CounterCurrency string
 }
 
 // Limits are the request limits' settings.
@@ -244,6 +250,7 @@ func load(getenv func(string) string) (Config, []error) {
 		r.live(&c)
 		r.proxied(c)
 	}
+	c.CounterCurrency = r.counterCurrency(c)
 	c.Warnings = r.warnings
 	c.FromFile = r.fromFile
 	c.RefusedFiles = r.refusedFiles
@@ -801,6 +808,55 @@ func databaseProblem(name, v string) error {
 // holding "dbname=" is a connection string gone to the wrong setting.
 var postgresKeywords = map[string]bool{"host": true, "hostaddr": true, "port": true, "dbname": true, "user": true,
 	"password": true, "sslmode": true, "connect_timeout": true, "application_name": true, "search_path": true}
+
+// zoneCurrency is the currency of the country of each time zone that
+// names one of the wallets' countries: the till's default currency for a
+// shop whose HPP_SHOP_TIMEZONE is there.
+func zoneCurrency(zone string) string {
+	switch {
+	case zone == "Pacific/Auckland" || zone == "Pacific/Chatham" || zone == "NZ" || zone == "NZ-CHAT":
+		return "NZD"
+	case strings.HasPrefix(zone, "Australia/"):
+		return "AUD"
+	case zone == "Asia/Shanghai" || zone == "Asia/Chongqing" || zone == "Asia/Chungking" || zone == "Asia/Harbin" ||
+		zone == "Asia/Urumqi" || zone == "Asia/Kashgar" || zone == "PRC":
+		return "CNY"
+	}
+	return ""
+}
+
+// counterCurrency reads HPP_COUNTER_CURRENCY: one of the currencies with
+// a wallet (c's wallets are read already). Unset, the shop's zone's
+// currency when it has a wallet, else the first currency with one.
+func (r *reader) counterCurrency(c Config) string {
+	have := c.Currencies()
+	v := strings.ToUpper(r.str("HPP_COUNTER_CURRENCY", ""))
+	if v != "" {
+		if !slices.Contains([]string{"NZD", "AUD", "CNY"}, v) {
+			r.bad("HPP_COUNTER_CURRENCY", "must be NZD, AUD or CNY (the currency the shop counter's till charges in)")
+			return first(have)
+		}
+		if !slices.Contains(have, v) {
+			r.bad("HPP_COUNTER_CURRENCY", "is %s, which has no wallet: set LATIPAY_WALLET_%s, or choose one of %s", v, v, strings.Join(have, ", "))
+			return first(have)
+		}
+		return v
+	}
+	if c.ShopTimezone != nil && c.ShopTimezone != time.Local {
+		if cur := zoneCurrency(c.ShopTimezone.String()); slices.Contains(have, cur) {
+			return cur
+		}
+	}
+	return first(have)
+}
+
+// first is the first of list, "" when it is empty.
+func first(list []string) string {
+	if len(list) == 0 {
+		return ""
+	}
+	return list[0]
+}
 
 // Currencies returns the currencies that have a wallet.
 func (c Config) Currencies() []string {

@@ -354,8 +354,8 @@ func TestA11yNoScriptTextsAndStateHeading(t *testing.T) {
 			"This code renews itself shortly before it runs out; just keep this page open.|After paying, come back to this page: it updates by itself."},
 		"zh-Hans": {"此二维码几分钟内有效。若付款前已失效，请点击下方的“选择其他付款方式”，再选同一方式以获取新二维码。|付款后请回到本页面并点击“查看付款状态”：未启用 JavaScript 时页面不会自动更新。",
 			"二维码失效前会自动更新，请保持本页面打开。|付款后请回到本页面，页面会自动更新。"},
-		"zh-Hant": {"此 QR 碼幾分鐘內有效。若付款前已失效，請點選下方的「選擇其他付款方式」，再選同一方式以取得新 QR 碼。|付款後請回到本頁面並點選「查看付款狀態」：未啟用 JavaScript 時頁面不會自動更新。",
-			"QR 碼失效前會自動更新，請保持本頁面開啟。|付款後請回到本頁面，頁面會自動更新。"},
+		"zh-Hant": {"此二維碼幾分鐘內有效。若付款前已失效，請點選下方的「選擇其他付款方式」，再選同一方式以取得新二維碼。|付款後請回到本頁面並點選「查看付款狀態」：未啟用 JavaScript 時頁面不會自動更新。",
+			"二維碼失效前會自動更新，請保持本頁面開啟。|付款後請回到本頁面，頁面會自動更新。"},
 	}
 	for _, lang := range a11yLangs {
 		p := app.createPayment(t, nil)

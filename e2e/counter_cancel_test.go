@@ -33,7 +33,8 @@ type amountBox struct {
 // answers nothing (the simulator's server errors): the till says
 // canceled, waiting for Latipay to confirm, and does not go back to the
 // keypad; the shopper then pays the QR, and the till, without a reload,
-// says paid after cancel until the cashier goes on.
+// says paid after cancel until the cashier goes on, that a refund is the
+// owner's, and the sale's number and receipt to give them.
 func TestCounterNarrowAfterCancelBrowser(t *testing.T) {
 	app := browserStartApp(t)
 	b := browserNew(t, app)
@@ -80,9 +81,18 @@ func TestCounterNarrowAfterCancelBrowser(t *testing.T) {
 	if got := b.text(t, fmt.Sprintf(sel, "result")); !strings.Contains(got, "取消后顾客仍已付款") || !strings.Contains(got, "31.41") {
 		t.Errorf("the paid-after-cancel result reads %q", got)
 	}
+	// A refund is the owner's: the till says so, not "refund if needed",
+	// and names the sale (and links its receipt) to hand over.
+	if got := b.text(t, fmt.Sprintf(sel, "result")); strings.Contains(got, "如有需要请退款") ||
+		!strings.Contains(got, "只有店主可以退款") || !strings.Contains(got, sale.ID) {
+		t.Errorf("the paid-after-cancel result reads %q; want the owner named for a refund and the sale %s", got, sale.ID)
+	}
+	if href := browserEval[string](t, b, `document.querySelector('[data-testid="result-receipt"]').getAttribute('href') || ''`); !strings.Contains(href, sale.ID+"/receipt") {
+		t.Errorf("the paid-after-cancel result links the receipt at %q", href)
+	}
 	b.screenshot(t, "counter-paid-after-cancel-zh-Hans", false)
 	b.do(t, 10*time.Second, chromedp.Click(testid("result-done")), chromedp.WaitVisible(testid("keypad")))
-	if got := browserEval[string](t, b, `localStorage.getItem('hpp-counter-sale') || ''`); got != "" {
+	if got := browserEval[string](t, b, counterKept); got != "" {
 		t.Errorf("the sale is still kept after the cashier went on: %s", got)
 	}
 }

@@ -157,7 +157,7 @@ func TestCounterBrowser(t *testing.T) {
 	if got := b.text(t, fmt.Sprintf(sel, "amount")); !strings.Contains(got, "0.00") {
 		t.Errorf("the next sale starts at %q, want 0.00", got)
 	}
-	if got := browserEval[string](t, b, `localStorage.getItem('hpp-counter-sale') || ''`); got != "" {
+	if got := browserEval[string](t, b, counterKept); got != "" {
 		t.Errorf("the finished sale's key is still kept: %s", got)
 	}
 	// The keypad's estimate while typing 4 5 6 7 8 9 reads as the server
@@ -302,10 +302,15 @@ func counterYuan(fen int64) string {
 	return fmt.Sprintf("%s.%02d", b.String(), fen%100)
 }
 
+// counterKept is the sale the counter's script keeps for the tab, as
+// JSON, empty when none: each tab its own, under its id (a till of before
+// kept one for all its tabs).
+const counterKept = `localStorage.getItem('hpp-counter-sale:' + sessionStorage.getItem('hpp-counter-tab')) || localStorage.getItem('hpp-counter-sale') || ''`
+
 // counterStored reads the sale the counter's script keeps.
 func counterStored(t *testing.T, b *browserSession) counterSale {
 	t.Helper()
-	raw := browserEval[string](t, b, `localStorage.getItem('hpp-counter-sale') || ''`)
+	raw := browserEval[string](t, b, counterKept)
 	var s counterSale
 	if err := json.Unmarshal([]byte(raw), &s); err != nil || s.ID == "" || s.Key == "" {
 		t.Fatalf("stored sale %q: %v", raw, err)

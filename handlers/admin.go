@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path"
@@ -30,8 +31,11 @@ const (
 )
 
 var (
-	errForbidden    = errors.New("handlers: forbidden for this account's role")
-	errSessionEnded = errors.New("handlers: no live back-office session")
+	errForbidden = errors.New("handlers: forbidden for this account's role")
+	// errCashierForbidden is errForbidden for a cashier: the page says
+	// what a cashier may do and leads to the till.
+	errCashierForbidden = fmt.Errorf("%w: the owner's page, not a cashier's", errForbidden)
+	errSessionEnded     = errors.New("handlers: no live back-office session")
 )
 
 // adminKey is the gin key of the signed-in account (requireRole).
@@ -312,6 +316,10 @@ func (s *Server) checkRole(quiet bool, roles ...accounts.Role) gin.HandlerFunc {
 				c.Next()
 				return
 			}
+		}
+		if a.Role == accounts.Cashier {
+			s.respondError(c, errCashierForbidden)
+			return
 		}
 		s.respondError(c, errForbidden)
 	}

@@ -112,6 +112,7 @@ var failures = []struct {
 	{accounts.ErrBadCredential, failure{http.StatusUnauthorized, "bad_password", "The password is not right.", "admin.reauth.bad"}},
 	{errSessionEnded, failure{http.StatusUnauthorized, "session_ended", "Sign in again.", "admin.signin.ended"}},
 	{errCrossOrigin, failure{http.StatusForbidden, "cross_origin", "The request came from another site and was refused.", "error.crossorigin"}},
+	{errCashierForbidden, failure{http.StatusForbidden, "forbidden", "This account may not do that.", "error.forbidden.cashier"}},
 	{errForbidden, failure{http.StatusForbidden, "forbidden", "This account may not do that.", "error.forbidden"}},
 	{errBadRequest, failure{http.StatusBadRequest, "invalid_request", "The request is not valid.", "error.invalid"}},
 	{errMethod, failure{http.StatusMethodNotAllowed, "method_not_allowed", "That method is not allowed here.", "error.invalid"}},
@@ -295,6 +296,10 @@ func (s *Server) respondError(c *gin.Context, err error) {
 		e.BackURL, e.BackID = s.langPath(c, home), backID
 		if id, ok := staffMessages[e.MessageID]; ok {
 			e.MessageID = id
+		}
+		if errors.Is(err, errCashierForbidden) {
+			// A cashier's work is at the till: the way there.
+			e.BackURL, e.BackID = s.langPath(c, CounterPath), "error.back.counter"
 		}
 	} else if len(s.opts.MerchantOrigins) > 0 {
 		e.BackURL = s.opts.MerchantOrigins[0] + "/"

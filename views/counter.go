@@ -113,6 +113,28 @@ type CounterTotal struct {
 	Count   int
 }
 
+// CounterGrand is each currency's total over every method of totals,
+// in the order the currencies first come: the shift summary's last rows.
+func CounterGrand(totals []CounterTotal) []CounterTotal {
+	var out []CounterTotal
+	at := map[string]int{}
+	for _, t := range totals {
+		i, ok := at[t.Amount.Currency]
+		if !ok {
+			i = len(out)
+			at[t.Amount.Currency] = i
+			zero := Money{Currency: t.Amount.Currency, Exponent: t.Amount.Exponent}
+			out = append(out, CounterTotal{Amount: zero, Refunds: zero, Net: zero})
+		}
+		g := &out[i]
+		g.Count += t.Count
+		g.Amount.Minor += t.Amount.Minor
+		g.Refunds.Minor += t.Refunds.Minor
+		g.Net.Minor += t.Net.Minor
+	}
+	return out
+}
+
 // AdminCounter is the owner's counter page: devices, pairing and PINs.
 type AdminCounter struct {
 	Admin

@@ -7,7 +7,11 @@
 //
 // Each sale carries an idempotency key kept in localStorage until the
 // sale ends, so a double tap, a reload or a retry after a lost answer
-// finds the same payment instead of charging twice.
+// finds the same payment instead of charging twice. Each tab keeps its
+// own (hpp-counter-sale:<tab>, the tab's id in sessionStorage, which a
+// reload keeps): two tabs of one device never overwrite each other's
+// sale, and the keypad lists the sales other tabs keep, so none a
+// shopper may still pay, or has paid, goes out of sight.
 (function () {
   'use strict';
   var root = document.getElementById('counter');
@@ -16,7 +20,8 @@
   var currency = d.currency || 'NZD';
   var rate = parseFloat(d.rate) || 0, max = Number(d.max) || 0;
   var resultMs = (Number(d.resultSeconds) || 6) * 1000;
-  var storeKey = 'hpp-counter-sale';
+  var storePrefix = 'hpp-counter-sale:', legacyKey = 'hpp-counter-sale';
+  var storeKey = storePrefix + tabID();
   var finals = ['paid', 'expired', 'canceled', 'refunded', 'partially_refunded'];
   var digits = '';
   var sale = null;     // {key, amount, note, method, source, id}
@@ -73,8 +78,8 @@
     var was = root.getAttribute('data-screen');
     ['keypad', 'qr', 'scan', 'result'].forEach(function (s) { $(s).hidden = s !== id; });
     root.setAttribute('data-screen', id);
-    if (id === 'keypad') { fitAmount(); }
-    if (id === 'qr') { fitQRAmount(); }
+    if (id === 'keypad') { otherSales(); }
+    fitShown();
     if (was && was !== id) {
       var h = $(id === 'result' ? 'result-title' : id + '-title');
       if (h && !$(id).contains(document.activeElement)) { h.focus(); }
@@ -117,7 +122,6 @@
   function renderAmount() {
     var m = minor();
     $('amount').textContent = moneyText(m);
-    fitAmount();
     var cny = $('cny');
     if (rate > 0 && m > 0) {
       $('cny-value').textContent = '≈ ' + yuanText(m / 100 * rate);
@@ -125,28 +129,27 @@
     } else {
       cny.hidden = true;
     }
+    fitAmount();
     error($('counter-error'), '');
   }
   // fitAmount keeps the amount on one line: the stylesheet sizes it to
-  // the screen, and a long amount on a narrow one is made smaller still
-  // until it fits (nothing to measure while the keypad is hidden).
-  function fitAmount() { fit($('amount')); }
-  // fitQRAmount does the same for the amount the shopper reads on the QR
-  // screen.
-  function fitQRAmount() { fit(q('[data-testid="qr-amount"]')); }
+  // the screen, and a long amount on a narrow one (or with enlarged
+  // text) is made smaller still until it fits. Every amount on the till
+  // is marked data-fit and fitted the same way whenever its screen is
+  // shown or the window changes (nothing to measure while hidden).
+  function fitAmount() { fit($('amount')); fit($('cny-value')); }
+  function fitShown() {
+    root.querySelectorAll('[data-fit]').forEach(function (el) { if (el.offsetParent) { fit(el); } });
+  }
   function fit(el) {
     el.style.fontSize = '';
     var size = parseFloat(getComputedStyle(el).fontSize) || 48;
-    while (el.scrollWidth > el.clientWidth && size > 14) {
-      size -= 2;
+    while (el.scrollWidth > el.clientWidth && size > 12) {
+      size -= 1;
       el.style.fontSize = size + 'px';
     }
   }
-  window.addEventListener('resize', function () {
-    var at = root.getAttribute('data-screen');
-    if (at === 'keypad') { fitAmount(); }
-    if (at === 'qr') { fitQRAmount(); }
-  });
+  window.addEventListener('resize', fitShown);
   // press types key k. A digit that would take the amount above the
   // counter's limit is not taken: the keypad says the limit instead.
   function press(k) {
@@ -327,8 +330,64 @@
     try { if (sale) { localStorage.setItem(storeKey, JSON.stringify(sale)); } else { localStorage.removeItem(storeKey); } } catch (e) { /* private mode: the key lives in memory */ }
   }
   function load() {
-    try { return JSON.parse(localStorage.getItem(storeKey) || 'null'); } catch (e) { return null; }
+    try {
+      var own = JSON.parse(localStorage.getItem(storeKey) || 'null');
+      var old = JSON.parse(localStorage.getItem(legacyKey) || 'null');
+      if (!own && old) {
+        // Kept by a till before sales were kept per tab: this tab's now.
+        localStorage.removeItem(legacyKey);
+        localStorage.setItem(storeKey, JSON.stringify(old));
+        return old;
+      }
+      return own;
+    } catch (e) { return null; }
   }
+  // tabID is this tab's id, kept in sessionStorage (a reload keeps it, a
+  // new tab gets its own).
+  function tabID() {
+    try {
+      var id = sessionStorage.getItem('hpp-counter-tab');
+      if (!id) { id = newKey().slice(0, 16); sessionStorage.setItem('hpp-counter-tab', id); }
+      return id;
+    } catch (e) { return newKey().slice(0, 16); }
+  }
+  // otherSales lists, on the keypad, the sales other tabs of this device
+  // keep (open, or ended while no tab watched them), each a button that
+  // brings it here: what the server says of it is then shown.
+  function otherSales() {
+    var box = $('other-sales'), list = $('other-sales-list');
+    var found = [];
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        var k = localStorage.key(i);
+        if (k === storeKey || (k !== legacyKey && k.indexOf(storePrefix) !== 0)) { continue; }
+        var s = JSON.parse(localStorage.getItem(k) || 'null');
+        if (s && s.id && (!sale || s.id !== sale.id)) { found.push({ key: k, sale: s }); }
+      }
+    } catch (e) { /* no storage: no other tabs' sales */ }
+    list.textContent = '';
+    found.forEach(function (f) {
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'button secondary';
+      b.setAttribute('data-testid', 'other-sale');
+      b.setAttribute('data-id', f.sale.id);
+      b.textContent = d.tOtherShow.replace('{amount}', moneyText(Math.round(Number(f.sale.amount) * 100)));
+      b.addEventListener('click', function () {
+        if (sale) { return; } // this tab's own sale first
+        try { localStorage.removeItem(f.key); } catch (e) { /* gone already */ }
+        sale = f.sale;
+        save();
+        otherSales();
+        resync();
+      });
+      list.appendChild(b);
+    });
+    box.hidden = found.length === 0;
+  }
+  window.addEventListener('storage', function (e) {
+    if (e.key === null || e.key === legacyKey || e.key.indexOf(storePrefix) === 0) { otherSales(); }
+  });
   function newKey() {
     var b = new Uint8Array(18);
     crypto.getRandomValues(b);
@@ -443,7 +502,7 @@
         // cashier does not charge again (and refunds a second payment).
         var late = j.paid_after_cancel ? d.tPaidLate :
           ({ failed: d.tPaidLateFailed, expired: d.tPaidLateExpired }[j.paid_late_after] || d.tPaidLateOther);
-        result('paid-late', late, j.amount_text, methodName(j.method || ''));
+        result('paid-late', late, j.amount_text, methodName(j.method || ''), j.id);
       } else {
         result('paid', d.tPaid, j.amount_text, methodName(j.method || ''));
       }
@@ -512,7 +571,10 @@
   }
   var shownQR = '';
 
-  function result(kind, title, amount, detail) {
+  // result shows a sale's outcome. handover is the sale's id when the
+  // cashier may have to hand it to the owner: a refund is the owner's,
+  // so the till names the sale (and its receipt) to give them.
+  function result(kind, title, amount, detail, handover) {
     clearInterval(countdownTimer);
     clearTimeout(returnTimer);
     var r = $('result');
@@ -522,6 +584,11 @@
     q('[data-testid="result-amount"]').textContent = amount || '';
     q('[data-testid="result-detail"]').textContent = detail || '';
     error($('result-error'), '');
+    var h = q('[data-testid="result-handover"]');
+    h.hidden = !handover;
+    q('[data-testid="result-sale-id"]').textContent = handover || '';
+    var receipt = q('[data-testid="result-receipt"]');
+    if (handover) { receipt.setAttribute('href', d.saleUrl + handover + '/receipt?lang=' + encodeURIComponent(d.lang)); } else { receipt.removeAttribute('href'); }
     // Still checking: never turns into failed by itself, and the sale
     // may still be canceled; the keypad does not come back on its own.
     // Nor does it after a cancel Latipay has not confirmed (waiting), or
@@ -542,18 +609,49 @@
     show('keypad');
   }
 
-  function resync() {
+  // resync asks the server for the open sale. An answer not come within
+  // checkWait is the server out of reach, as a failed request is.
+  // With beat (the heartbeat's check) an answer that changes nothing
+  // leaves the screen as it is (a message on the QR screen stays).
+  var checkWait = 5000;
+  function resync(beat) {
     if (!sale || !sale.id) { return; }
     var id = sale.id;
-    fetch(d.saleUrl + id, { credentials: 'same-origin', cache: 'no-store', headers: { 'Accept': 'application/json' } })
+    var ctl = window.AbortController ? new AbortController() : null;
+    var timer = ctl ? setTimeout(function () { ctl.abort(); }, checkWait) : 0;
+    fetch(d.saleUrl + id, { credentials: 'same-origin', cache: 'no-store', headers: { 'Accept': 'application/json' }, signal: ctl ? ctl.signal : undefined })
       .then(answer)
-      .then(function (j) { reached(true); if (sale && sale.id === id) { showSale(j); } })
+      .then(function (j) {
+        clearTimeout(timer);
+        reached(true);
+        if (beat === true && current && j.version === current.version && j.status === current.status) { return; }
+        if (sale && sale.id === id) { showSale(j); }
+      })
       .catch(function (e) {
+        clearTimeout(timer);
         if (e.status === 404) { reached(true); nextSale(); return; }
         if (e.status === 401 || e.status === 403) { location.reload(); return; }
         if (!e.status || e.status >= 500) { reached(false); } // the sale stays on screen; the polls go on
+        if (!e.status) { unreachable(); }
       });
   }
+  // unreachable: the server cannot be reached (the browser is offline, or
+  // a check got no answer). A socket that still seems open is dead, its
+  // network gone without closing it: it is dropped, and the till polls
+  // and reconnects (lost) until the server answers again.
+  function unreachable() {
+    if (ws) { var s = ws; ws = null; try { s.close(); } catch (e) { /* already closed */ } }
+    if (current && finals.indexOf(current.status) < 0 && !pollTimer) { lost(); }
+  }
+  // heartbeat: while a sale is open on its socket, the server is asked
+  // every beatEvery too. A socket can die without closing (a phone's
+  // network gone quietly); the browser's ping answers are invisible to
+  // the page, so a check is what finds out, and within seconds the till
+  // says the connection is lost instead of showing the QR as live.
+  var beatEvery = 10000;
+  setInterval(function () {
+    if (ws && !pollTimer && current && finals.indexOf(current.status) < 0 && document.visibilityState === 'visible') { resync(true); }
+  }, beatEvery);
   // reached says on the till, in a polite live region, while the server
   // cannot be reached (a poll failed), and clears it once it answers
   // again: the screen shown is left as it is, the sale with it.
@@ -598,7 +696,9 @@
     backoff = Math.min(backoff * 2, 15000);
   }
   function stopPolling() { clearInterval(pollTimer); pollTimer = null; }
-  window.addEventListener('online', resync);
+  window.addEventListener('online', function () { if (sale && sale.id) { resync(); } else { reached(true); } });
+  // Offline: said at once, and the sale's socket treated as dead.
+  window.addEventListener('offline', function () { reached(false); if (sale && sale.id) { unreachable(); } });
   document.addEventListener('visibilitychange', function () {
     if (document.visibilityState === 'visible') { resync(); keepAwake(); }
   });
@@ -805,9 +905,9 @@
   })();
 
   // --- start: resume a sale a reload interrupted ----------------------
+  sale = load();
   renderAmount();
   show('keypad');
-  sale = load();
   if (sale && sale.id) {
     resync();
   } else if (sale && sale.method && sale.source === 'qr') {

@@ -17,7 +17,22 @@
   function show(name) {
     sections.forEach(function (s) { s.hidden = s.getAttribute('data-screen') !== name; });
     body.setAttribute('data-screen', name);
+    fit();
   }
+  // fit keeps each amount shown on one line, whole: a long one on a
+  // narrow screen (or with enlarged text) is made smaller until it fits.
+  function fit() {
+    document.querySelectorAll('.display-amount').forEach(function (el) {
+      if (!el.offsetParent) { return; }
+      el.style.fontSize = '';
+      var size = parseFloat(getComputedStyle(el).fontSize) || 48;
+      while (el.scrollWidth > el.clientWidth && size > 12) {
+        size -= 1;
+        el.style.fontSize = size + 'px';
+      }
+    });
+  }
+  window.addEventListener('resize', fit);
 
   function tone() {
     if (!audio) { return; }
@@ -97,5 +112,6 @@
   }
   document.addEventListener('visibilitychange', wake);
   wake();
+  fit();
   connect();
 })();
