@@ -23,6 +23,11 @@ import (
 // before 年, 月 or 日 and after 年 or 月 (after 日 comes the time, spaced:
 // "12月8日 14:30"). Two values side by side, with no catalogue text
 // between them, are joined as the catalogue wrote them.
+//
+// A value a page's script fills in later ("{time}", "{amount}" in a
+// data-t-* attribute) is only its placeholder when T runs, so T cannot
+// space it: the catalogues put such a value beside full-width
+// punctuation ("您将自动退出登录（时间：{{.P1}}）", "查看：{{.P1}}").
 
 // wide reports whether r is Chinese text (or Japanese kana) that takes a
 // space before Latin text.
