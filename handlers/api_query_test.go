@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -34,7 +35,7 @@ func TestAPIQueryExact(t *testing.T) {
 		{"/api/v1/payments?from=2026-12-01", `unknown query parameter "from": this endpoint takes status, currency, reference, cursor and limit`},
 		{"/api/v1/payments?status=paid&status=refunded", `query parameter "status" is given 2 times`},
 		{"/api/v1/payments?status=%zz", "the query string could not be read"},
-		{"/api/v1/webhook-deliveries?paymentid=" + nzd.ID, `unknown query parameter "paymentid": this endpoint takes payment_id, cursor and limit`},
+		{"/api/v1/webhook-deliveries?paymentid=" + nzd.ID, `unknown query parameter "paymentid": this endpoint takes payment_id, state, cursor and limit`},
 		{p + "?expand=refunds", `unknown query parameter "expand": this endpoint takes no query parameters`},
 		{p + "/refunds?status=failed", `unknown query parameter "status"`},
 		{p + "/refunds/rf_nope?x=1", `unknown query parameter "x"`},
@@ -55,5 +56,63 @@ func TestAPIQueryExact(t *testing.T) {
 		if w := a.api(t, "GET", path, "", nil); w.Code != http.StatusOK {
 			t.Errorf("GET %s = %d %s, want 200", path, w.Code, w.Body)
 		}
+	}
+}
+
+// TestAPIQueryTakesWhatOpenAPIDocuments: every GET of the merchant API
+// takes exactly the query parameters openapi.json documents for it: each
+// one is read (never refused as unknown), and the refusal of an unknown
+// one lists the same set. A filter added to a handler but not to its
+// exact-query list (or the other way round) fails here.
+func TestAPIQueryTakesWhatOpenAPIDocuments(t *testing.T) {
+	a := newEmbedApp(t, nil, false)
+	p := a.mustCreate(t, createBody)
+	b, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name, In string }
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	fill := strings.NewReplacer("{id}", p.ID, "{refund_id}", "rf_nope")
+	checked := 0
+	for path, ops := range doc.Paths {
+		op, ok := ops["get"]
+		if !ok || path == "/api/v1/openapi.json" {
+			continue
+		}
+		var names []string
+		for _, prm := range op.Parameters {
+			if prm.In == "query" {
+				names = append(names, prm.Name)
+			}
+		}
+		url := fill.Replace(path)
+		for _, n := range names {
+			w := a.api(t, "GET", url+"?"+n+"=x", "", nil)
+			if strings.Contains(w.Body.String(), "unknown query parameter") {
+				t.Errorf("GET %s?%s= refused as unknown, though openapi.json documents it: %s", path, n, w.Body)
+			}
+			checked++
+		}
+		w := a.api(t, "GET", url+"?zz_not_a_parameter=1", "", nil)
+		want := "this endpoint takes no query parameters"
+		if len(names) > 0 {
+			want = "this endpoint takes " + strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+			if len(names) == 1 {
+				want = "this endpoint takes " + names[0]
+			}
+		}
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), want) {
+			t.Errorf("GET %s?zz_not_a_parameter=1 = %d %s, want 400 saying %q (openapi.json's list, in its order)", path, w.Code, w.Body, want)
+		}
+	}
+	if checked < 6 {
+		t.Fatalf("checked %d documented query parameters; reading openapi.json is broken", checked)
 	}
 }

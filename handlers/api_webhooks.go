@@ -59,7 +59,7 @@ func (s *Server) handleDeliveryList(svc interface {
 	Deliveries(ctx context.Context, paymentID, state, before string, limit int) ([]payments.Delivery, error)
 }) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if err := checkQuery(c, "payment_id", "cursor", "limit"); err != nil {
+		if err := checkQuery(c, "payment_id", "state", "cursor", "limit"); err != nil {
 			s.respondError(c, err)
 			return
 		}
