@@ -167,7 +167,7 @@ func TestCashierRefusedBrowser(t *testing.T) {
 	}
 	// The page a cashier sees says why, in words.
 	cashier.do(t, 15*time.Second, chromedp.Navigate(app.URL+"/admin/payments/"+p.ID+"?lang=en"), chromedp.WaitReady(chromedp.CSS("main")))
-	if txt := cashier.text(t, "main"); !strings.Contains(txt, "may not open this page") {
+	if txt := cashier.text(t, "main"); !strings.Contains(txt, "This page is the owner's. As a cashier you take payments at the till") {
 		t.Errorf("the cashier's refused page says %q", txt)
 	}
 }

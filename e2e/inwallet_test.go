@@ -83,12 +83,12 @@ func TestBrowserPayHereNoScanLine(t *testing.T) {
 	app := browserStartApp(t)
 	b := browserNew(t, app)
 	scan := map[string]map[string]string{ // method -> lang -> the line under the code, on a computer
-		"wechat": {"en": "Open WeChat, tap + then Scan, and scan this code.", "zh-Hans": "打开微信，点击右上角「+」，选择「扫一扫」扫描此二维码。", "zh-Hant": "開啟微信，點選右上角「+」，選擇「掃一掃」掃描此 QR 碼。"},
-		"alipay": {"en": "Open Alipay, tap Scan, and scan this code.", "zh-Hans": "打开支付宝，点击「扫一扫」扫描此二维码。", "zh-Hant": "開啟支付寶，點選「掃一掃」掃描此 QR 碼。"},
+		"wechat": {"en": "Open WeChat, tap + then Scan, and scan this code.", "zh-Hans": "打开微信，点击右上角「+」，选择「扫一扫」扫描此二维码。", "zh-Hant": "開啟微信，點選右上角「+」，選擇「掃一掃」掃描此二維碼。"},
+		"alipay": {"en": "Open Alipay, tap Scan, and scan this code.", "zh-Hans": "打开支付宝，点击「扫一扫」扫描此二维码。", "zh-Hant": "開啟支付寶，點選「掃一掃」掃描此二維碼。"},
 	}
 	other := map[string]map[string]string{ // the same, inside a wallet's browser
-		"wechat": {"en": "Or scan this code with WeChat on another phone.", "zh-Hans": "也可以用另一部手机的微信扫描此二维码。", "zh-Hant": "也可以用另一支手機的微信掃描此 QR 碼。"},
-		"alipay": {"en": "Or scan this code with Alipay on another phone.", "zh-Hans": "也可以用另一部手机的支付宝扫描此二维码。", "zh-Hant": "也可以用另一支手機的支付寶掃描此 QR 碼。"},
+		"wechat": {"en": "Or scan this code with WeChat on another phone.", "zh-Hans": "也可以用另一部手机的微信扫描此二维码。", "zh-Hant": "也可以用另一支手機的微信掃描此二維碼。"},
+		"alipay": {"en": "Or scan this code with Alipay on another phone.", "zh-Hans": "也可以用另一部手机的支付宝扫描此二维码。", "zh-Hant": "也可以用另一支手機的支付寶掃描此二維碼。"},
 	}
 	for _, m := range []string{"wechat", "alipay"} {
 		checkout := browserQRChosenOnDesktop(t, app, b, m)

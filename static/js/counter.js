@@ -614,8 +614,13 @@
   // With beat (the heartbeat's check) an answer that changes nothing
   // leaves the screen as it is (a message on the QR screen stays).
   var checkWait = 5000;
+  // quietFrom: from 2 s before the unlock ends (the lock's clock, below)
+  // the till asks the server nothing more: the server, whose clock the
+  // end was counted from, answers 401 by then, and the page reloads into
+  // the unlock form a second after the end anyway.
+  var quietFrom = Infinity;
   function resync(beat) {
-    if (!sale || !sale.id) { return; }
+    if (!sale || !sale.id || Date.now() >= quietFrom) { return; }
     var id = sale.id;
     var ctl = window.AbortController ? new AbortController() : null;
     var timer = ctl ? setTimeout(function () { ctl.abort(); }, checkWait) : 0;
@@ -892,6 +897,7 @@
     var left = Number(d.lockSeconds), warn = Number(d.lockWarnSeconds);
     if (!(left > 0)) { return; }
     var end = Date.now() + left * 1000, warned = false;
+    quietFrom = end - 2000;
     function check() {
       var now = Date.now();
       if (now >= end + 1000) { location.reload(); return; }
